@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Symbols: name addresses the way perf does.
+ *
+ * A struct sd_symtab is the sorted symbol table of one object: the kernel
+ * (from a kallsyms copy or a vmlinux) or one user DSO (from its ELF
+ * .symtab/.dynsym, plus synthesized "name@plt" entries, as perf makes
+ * them).  Symbols at the same address are reduced to the one perf shows
+ * (choose_best_symbol() in tools/perf/util/symbol.c: sized over zero-size,
+ * non-weak over weak, global over local, fewer leading underscores, longer
+ * name), and each symbol without a size ends where the next begins.
+ *
+ * A struct sd_symbolizer finds and loads those tables lazily, once per
+ * object, from the places the user allows (DESIGN.md "Symbols"); it never
+ * loads what no sample needs, and never resolves a recording against this
+ * host's kernel unless the recording is of the running kernel.
+ */
+#ifndef SWAPDIAG_SYMBOLS_H
+#define SWAPDIAG_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <swapdiag/error.h>
+#include <swapdiag/reader.h>
+
+/* ELF symbol bindings, as perf keeps them (kallsyms types map onto them). */
+enum sd_sym_binding {
+	SD_BIND_LOCAL = 0,
+	SD_BIND_GLOBAL = 1,
+	SD_BIND_WEAK = 2,
+};
+
+struct sd_symbol {
+	uint64_t start, end; /* [start, end) in the table's address space */
+	const char *name;    /* owned by the table */
+	uint8_t binding;     /* enum sd_sym_binding */
+	uint16_t module;     /* kallsyms: 0 = core kernel, else module index */
+};
+
+struct sd_symtab;
+
+/*
+ * Parses kallsyms text ("ADDR TYPE NAME [MODULE]" lines, as in
+ * /proc/kallsyms).  Keeps the types perf keeps (T, W, D, B, either case);
+ * skips "__pfx_" padding symbols as perf >= 6.3 does.  Malformed lines are
+ * skipped and counted in diags.  An empty table is an error
+ * (SD_E_BAD_SYMFILE): an all-zero kallsyms (read without privilege) has no
+ * usable addresses.
+ */
+int sd_symtab_from_kallsyms(const char *text, size_t len,
+			    struct sd_diags *diags, struct sd_symtab **out);
+/* Same, from a file; a zstd-compressed file (.zst) is accepted. */
+int sd_symtab_load_kallsyms(const char *path, struct sd_diags *diags,
+			    struct sd_symtab **out);
+
+/*
+ * Loads the function symbols of an ELF file in memory, in perf's address
+ * space for a user DSO (symbol addresses comparable with
+ * "ip - map.start + map.pgoff"; ET_EXEC/ET_REL adjusted by their program
+ * headers as perf does).  If want is non-NULL and non-empty, a file whose
+ * build-id differs is refused with SD_E_BUILD_ID_MISMATCH.
+ */
+int sd_symtab_from_elf(const void *buf, size_t len,
+		       const struct sd_build_id *want, struct sd_diags *diags,
+		       struct sd_symtab **out);
+/* Same, from a path (mapped read-only while loading, not kept). */
+int sd_symtab_load_elf(const char *path, const struct sd_build_id *want,
+		       struct sd_diags *diags, struct sd_symtab **out);
+/* A vmlinux: kernel symbols (addresses as linked). */
+int sd_symtab_load_vmlinux(const char *path, const struct sd_build_id *want,
+			   struct sd_diags *diags, struct sd_symtab **out);
+
+struct sd_symtab *sd_symtab_free(struct sd_symtab *t);
+
+/* The symbol covering addr, or NULL.  O(log n). */
+const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
+					 uint64_t addr);
+/* The first symbol named name, or NULL (linear; for _text and friends). */
+const struct sd_symbol *sd_symtab_find_name(const struct sd_symtab *t,
+					    const char *name);
+size_t sd_symtab_size(const struct sd_symtab *t);
+/* Kallsyms module name of a symbol's module index ("ext4"), NULL for 0. */
+const char *sd_symtab_module(const struct sd_symtab *t, uint16_t module);
+/* Moves every symbol by delta (kernel relocation, KASLR). */
+void sd_symtab_relocate(struct sd_symtab *t, int64_t delta);
+
+/* Reads the GNU build-id note of an ELF file in memory. */
+int sd_elf_build_id(const void *buf, size_t len, struct sd_build_id *out);
+/* Lower-case hex of a build-id into buf (2 * SD_BUILD_ID_MAX + 1 bytes). */
+void sd_build_id_hex(const struct sd_build_id *id, char *buf);
+
+/* Where symbols may come from. */
+struct sd_symbol_opts {
+	const char *kallsyms;    /* --kallsyms: kernel symbols, always used */
+	const char *vmlinux;     /* --vmlinux */
+	const char *symfs;       /* --symfs: root for every user DSO path */
+	const char *buildid_dir; /* perf's build-id cache, default ~/.debug */
+	bool no_host_kernel;     /* never use /proc/kallsyms */
+};
+
+struct sd_symbolizer;
+struct sd_dso;
+
+/*
+ * info supplies the recording's BUILD_ID entries and os release (to decide
+ * whether this host's kernel is the recorded one); it must outlive the
+ * symbolizer.  Messages about missing or refused symbol sources go to diags
+ * (owned by the symbolizer), once per object.
+ */
+int sd_symbolizer_new(const struct sd_symbol_opts *opts,
+		      const struct sd_file_info *info,
+		      struct sd_symbolizer **out);
+struct sd_symbolizer *sd_symbolizer_free(struct sd_symbolizer *s);
+struct sd_diags *sd_symbolizer_diags(struct sd_symbolizer *s);
+
+/*
+ * The DSO for a mapped path (as recorded in MMAP/MMAP2) with the build-id
+ * the recording gives for it (MMAP2 or BUILD_ID feature; may be NULL).
+ * Interned: the same path and build-id give the same handle.  Nothing is
+ * loaded until sd_dso_lookup() needs it.
+ */
+struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
+				 const struct sd_build_id *build_id);
+/* The kernel's DSO ("[kernel.kallsyms]"). */
+struct sd_dso *sd_symbolizer_kernel(struct sd_symbolizer *s);
+/*
+ * Tells the symbolizer where the recorded kernel's text was (from the
+ * "[kernel.kallsyms]_text" MMAP: symbol name and address), so that a
+ * kallsyms copy from another boot of the same kernel (KASLR) is relocated.
+ */
+void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,
+				    uint64_t addr);
+
+/* perf's name for the DSO: the path, "[kernel.kallsyms]", "[vdso]", ... */
+const char *sd_dso_name(const struct sd_dso *d);
+bool sd_dso_is_kernel(const struct sd_dso *d);
+/*
+ * The symbol at addr (kernel: the address itself; user DSO: the address
+ * in perf's map_ip space), loading the table on first use.  NULL when
+ * unresolved.  *dso_name_out, if non-NULL, receives the name of the DSO
+ * that really holds the symbol (a kernel module's "[ext4]").
+ */
+const struct sd_symbol *sd_dso_lookup(struct sd_dso *d, uint64_t addr,
+				      const char **dso_name_out);
+
+#endif

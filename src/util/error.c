@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/error.h>
+
+static const char *const sd_messages[] = {
+#define _SD_E(name, msg) [SD_E_##name - SD_E_BASE] = msg,
+	SD_ERRORS
+#undef _SD_E
+};
+
+const char *sd_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err > SD_E_BASE && err < SD_E_END)
+		return sd_messages[err - SD_E_BASE];
+	return strerror(err);
+}
+
+void sd_diags_init(struct sd_diags *d)
+{
+	memset(d, 0, sizeof *d);
+}
+
+void sd_diags_clear(struct sd_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->v[i].text);
+	free(d->v);
+	sd_diags_init(d);
+}
+
+void sd_diags_add(struct sd_diags *d, enum sd_severity sev, int code,
+		  uint64_t offset, const char *fmt, ...)
+{
+	size_t same = 0;
+	struct sd_diag *last = NULL;
+	va_list ap;
+	char *text = NULL;
+
+	if (code < 0)
+		code = -code;
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->v[i].code == code && d->v[i].severity == sev) {
+			same++;
+			last = &d->v[i];
+		}
+	}
+	if (last && (same >= SD_DIAGS_PER_CODE || d->n >= SD_DIAGS_MAX)) {
+		last->repeat++;
+		return;
+	}
+	if (d->n >= SD_DIAGS_MAX) {
+		d->dropped++;
+		return;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct sd_diag *v = realloc(d->v, cap * sizeof *v);
+		if (!v) {
+			d->dropped++;
+			return;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	d->v[d->n++] = (struct sd_diag){sev, code, offset, 0, text};
+}
+
+void sd_diags_move(struct sd_diags *dst, struct sd_diags *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct sd_diag *s = &src->v[i];
+		sd_diags_add(dst, s->severity, s->code, s->offset, "%s",
+			     s->text ? s->text : "");
+		if (s->repeat && dst->n)
+			dst->v[dst->n - 1].repeat += s->repeat;
+	}
+	dst->dropped += src->dropped;
+	sd_diags_clear(src);
+}

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Produce the expected folded stacks for a recording with perf itself, the way
+# FOLDED.md describes: perf script (no trace payload) | stackcollapse-perf.pl | sort.
+#
+# usage: make-golden.sh DATA KALLSYMS SYMFS [EVENT] > EXPECTED.folded
+#   DATA      the perf.data file
+#   KALLSYMS  the kallsyms copy that goes with it (.zst is decompressed); the
+#             __pfx_ padding symbols are removed first, as perf >= 6.3 skips them
+#             and perf 6.1 does not (FOLDED.md)
+#   SYMFS     a directory perf may take user binaries from (an empty one means
+#             "no user symbols"); the build-id cache is never consulted
+#   EVENT     fold only this event (stackcollapse --event-filter), named as
+#             perf script prints it (e.g. cpu-clock/freq=999/); default: the
+#             file's first event (first in `perf evlist`, the command-line
+#             order).  stackcollapse's own default, the first event it meets
+#             in time order, is whichever record came first (often a
+#             sched_switch), so it is never relied on.
+#
+# Needs perf and the stackcollapse-perf.pl script of Brendan Gregg's FlameGraph
+# (not part of this project): set STACKCOLLAPSE to its path.  This script runs
+# only when golden files are (re)made, never in the test suite.
+set -eu
+[ $# -ge 3 ] || { echo "usage: $0 DATA KALLSYMS SYMFS [EVENT]" >&2; exit 64; }
+data=$1 ksyms=$2 symfs=$3 event=${4:-}
+: "${STACKCOLLAPSE:?set STACKCOLLAPSE to the path of stackcollapse-perf.pl}"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+case $ksyms in
+*.zst) zstd -qdc "$ksyms" ;;
+*) cat "$ksyms" ;;
+esac | grep -v ' __pfx_' >"$tmp/kallsyms"
+[ -s "$tmp/kallsyms" ] || { echo "$0: cannot read kallsyms from $ksyms" >&2; exit 1; }
+mkdir "$tmp/buildid"
+if [ -z "$event" ]; then
+	event=$(perf evlist -f -i "$data" 2>"$tmp/err" | sed -n 1p) || true
+	[ -n "$event" ] || { echo "$0: no events in $data:" >&2; cat "$tmp/err" >&2; exit 1; }
+fi
+# No pipeline here: sh has no pipefail, and a failing perf must not leave an
+# empty golden file behind.
+if ! perf --buildid-dir "$tmp/buildid" script -f -i "$data" --kallsyms "$tmp/kallsyms" \
+	--symfs "$symfs" -F comm,pid,tid,cpu,time,event,ip,sym,dso \
+	>"$tmp/script" 2>"$tmp/err"; then
+	echo "$0: perf script failed on $data:" >&2
+	cat "$tmp/err" >&2
+	exit 1
+fi
+perl "$STACKCOLLAPSE" --event-filter="$event" "$tmp/script" >"$tmp/folded"
+[ -s "$tmp/folded" ] || { echo "$0: no $event stacks in $data" >&2; exit 1; }
+LC_ALL=C sort "$tmp/folded"
