@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The byte source under the reader.  A file is read with pread() in
+ * windows of SD_WINDOW bytes, a pipe with read(); either way resident
+ * memory stays at the window size however large the input is.  A caller's
+ * buffer is used in place.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reader/internal.h"
+
+#define SD_WINDOW (1u << 20)
+
+int sd_source_init_fd(struct sd_source *s, int fd, bool own)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof *s);
+	s->fd = fd;
+	s->own_fd = own;
+	s->limit = UINT64_MAX;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		s->seekable = true;
+		s->total = (uint64_t)st.st_size;
+#ifdef POSIX_FADV_SEQUENTIAL
+		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	}
+	s->cap = SD_WINDOW;
+	s->buf = malloc(s->cap);
+	if (!s->buf)
+		return -ENOMEM;
+	return 0;
+}
+
+void sd_source_init_mem(struct sd_source *s, const void *buf, size_t len)
+{
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+	s->is_mem = true;
+	s->seekable = true;
+	s->buf = (uint8_t *)buf; /* never written through */
+	s->cap = len;
+	s->end = len;
+	s->total = len;
+	s->limit = len;
+}
+
+void sd_source_fini(struct sd_source *s)
+{
+	if (!s->is_mem)
+		free(s->buf);
+	if (s->own_fd && s->fd >= 0)
+		close(s->fd);
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+}
+
+int sd_source_pread(struct sd_source *s, void *out, size_t n, uint64_t off)
+{
+	if (s->is_mem) {
+		if (off > s->total || n > s->total - off)
+			return -SD_E_TRUNCATED;
+		memcpy(out, s->buf + off, n);
+		return 0;
+	}
+	if (!s->seekable)
+		return -ESPIPE;
+	size_t done = 0;
+	while (done < n) {
+		ssize_t k = pread(s->fd, (char *)out + done, n - done,
+				  (off_t)(off + done));
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return -SD_E_TRUNCATED;
+		done += (size_t)k;
+	}
+	return 0;
+}
+
+int sd_source_seek(struct sd_source *s, uint64_t off, uint64_t limit)
+{
+	if (s->is_mem) {
+		if (off > s->total)
+			off = s->total;
+		if (limit > s->total)
+			limit = s->total;
+		if (limit < off)
+			limit = off;
+		s->pos = (size_t)off;
+		s->end = (size_t)limit;
+		s->base_off = 0;
+		s->limit = limit;
+		s->eof = false;
+		return 0;
+	}
+	if (!s->seekable)
+		return -ESPIPE;
+	s->pos = s->end = 0;
+	s->base_off = off;
+	s->read_off = off;
+	s->limit = limit;
+	s->eof = false;
+	return 0;
+}
+
+static int source_fill(struct sd_source *s, size_t n)
+{
+	if (s->pos > 0) {
+		memmove(s->buf, s->buf + s->pos, s->end - s->pos);
+		s->end -= s->pos;
+		s->base_off += s->pos;
+		s->pos = 0;
+	}
+	if (n > s->cap) {
+		size_t cap = s->cap;
+		while (cap < n)
+			cap *= 2;
+		uint8_t *b = realloc(s->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		s->buf = b;
+		s->cap = cap;
+	}
+	while (s->end < n && !s->eof) {
+		size_t room = s->cap - s->end;
+		ssize_t k;
+
+		if (s->seekable) {
+			uint64_t left = s->limit > s->read_off ?
+						s->limit - s->read_off : 0;
+			if (room > left)
+				room = (size_t)left;
+			if (room == 0) {
+				s->eof = true;
+				break;
+			}
+			k = pread(s->fd, s->buf + s->end, room,
+				  (off_t)s->read_off);
+		} else {
+			k = read(s->fd, s->buf + s->end, room);
+		}
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0) {
+			s->eof = true;
+			break;
+		}
+		s->end += (size_t)k;
+		s->read_off += (uint64_t)k;
+	}
+	return s->end >= n ? 0 : -SD_E_TRUNCATED;
+}
+
+int sd_source_want(struct sd_source *s, size_t n)
+{
+	if (s->end - s->pos >= n)
+		return 0;
+	if (s->is_mem || s->eof)
+		return -SD_E_TRUNCATED;
+	return source_fill(s, n);
+}
