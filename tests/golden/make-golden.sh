@@ -11,10 +11,12 @@
 #             "no user symbols"); the build-id cache is never consulted
 #   EVENT     fold only this event (stackcollapse --event-filter), named as
 #             perf script prints it (e.g. cpu-clock/freq=999/); default: the
-#             file's first event (first in `perf evlist`, the command-line
-#             order).  stackcollapse's own default, the first event it meets
-#             in time order, is whichever record came first (often a
-#             sched_switch), so it is never relied on.
+#             file's first event (the first "# event : name =" of perf's
+#             header, i.e. command-line order; `perf evlist` is not used, as
+#             perf 6.1 misnames events of pipe-mode files there: "cpu-clock",
+#             "unknown tracepoint").  stackcollapse's own default, the first
+#             event it meets in time order, is whichever record came first
+#             (often a sched_switch), so it is never relied on.
 #
 # Needs perf and the stackcollapse-perf.pl script of Brendan Gregg's FlameGraph
 # (not part of this project): set STACKCOLLAPSE to its path.  This script runs
@@ -31,7 +33,8 @@ esac | grep -v ' __pfx_' >"$tmp/kallsyms"
 [ -s "$tmp/kallsyms" ] || { echo "$0: cannot read kallsyms from $ksyms" >&2; exit 1; }
 mkdir "$tmp/buildid"
 if [ -z "$event" ]; then
-	event=$(perf evlist -f -i "$data" 2>"$tmp/err" | sed -n 1p) || true
+	event=$(perf report -f --header-only -i "$data" 2>"$tmp/err" |
+		sed -n 's/^# event : name = \([^,]*\),.*/\1/p' | sed -n 1p) || true
 	[ -n "$event" ] || { echo "$0: no events in $data:" >&2; cat "$tmp/err" >&2; exit 1; }
 fi
 # No pipeline here: sh has no pipefail, and a failing perf must not leave an
@@ -43,6 +46,15 @@ if ! perf --buildid-dir "$tmp/buildid" script -f -i "$data" --kallsyms "$tmp/kal
 	cat "$tmp/err" >&2
 	exit 1
 fi
-perl "$STACKCOLLAPSE" --event-filter="$event" "$tmp/script" >"$tmp/folded"
+# A sample without a call chain (recorded without -g) is printed on one line,
+#   comm pid/tid [cpu] time: event:  ip sym (dso)
+# with the comm right-aligned; stackcollapse-perf.pl reads neither (it folds
+# nothing).  Split it into the header without the leading blanks, one frame
+# line and a blank line, so that it folds as comm;sym.
+tab=$(printf '\t')
+sed "s/^ *\\(.* [0-9][0-9]*\\.[0-9][0-9]*: \\{1,\\}[^ ][^ ]*:\\) \\{1,\\}\\([0-9a-f][0-9a-f]* .* (.*)\\)\$/\\1\\
+$tab\\2\\
+/" "$tmp/script" >"$tmp/script2"
+perl "$STACKCOLLAPSE" --event-filter="$event" "$tmp/script2" >"$tmp/folded"
 [ -s "$tmp/folded" ] || { echo "$0: no $event stacks in $data" >&2; exit 1; }
 LC_ALL=C sort "$tmp/folded"

@@ -2,6 +2,7 @@
 # Reproduce the fork+exec-with-memory-in-swap pathology for a bounded time.
 #
 # usage: run.sh [swap|control] [SECONDS]          (as root)
+#        run.sh build                              (build only, print the path)
 #   swap     (default) the parent's memory is pushed to swap before the
 #            workers fork: every fork copies the swap entries, every exec
 #            drops them, and `ps` reading the workers' cmdline/environ stalls
@@ -31,12 +32,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 case $mode in
 swap) nflag= ;;
 control) nflag=-n ;;
+build) ;;
 *) echo "usage: $0 [swap|control] [SECONDS]" >&2; exit 64 ;;
 esac
 case $secs in
 ''|*[!0-9.]*) echo "run.sh: SECONDS must be a number" >&2; exit 64 ;;
 esac
 if [ "$(printf '%.0f' "$secs")" -gt 120 ]; then secs=120; fi
+build() {
+	mkdir -p "$REPRO_DIR"
+	bin=$REPRO_DIR/forkswap
+	if [ ! -x "$bin" ] || [ "$here/forkswap.c" -nt "$bin" ]; then
+		cc -O2 -fno-omit-frame-pointer -o "$bin" "$here/forkswap.c"
+	fi
+}
+if [ "$mode" = build ]; then build; echo "$bin"; exit 0; fi
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root" >&2; exit 1; }
 
 # --- swap -----------------------------------------------------------------
@@ -56,12 +66,7 @@ ensure_swap() {
 }
 [ "$mode" = swap ] && ensure_swap
 
-# --- build ----------------------------------------------------------------
-mkdir -p "$REPRO_DIR"
-bin=$REPRO_DIR/forkswap
-if [ ! -x "$bin" ] || [ "$here/forkswap.c" -nt "$bin" ]; then
-	cc -O2 -fno-omit-frame-pointer -o "$bin" "$here/forkswap.c"
-fi
+build
 
 # --- run ------------------------------------------------------------------
 pidfile=$REPRO_DIR/workers.pid

@@ -121,7 +121,8 @@ def main(argv):
             # without a recorded switch-in: perf dropped that sched_switch.
             row = pending.pop(tid)
             row["note"] = (f"switch-in not recorded; running again at "
-                           f"{m.group('time')} ({m.group('event')})")
+                           f"{m.group('time')} on cpu {int(m.group('cpu'))} "
+                           f"({m.group('event')})")
         if m.group("event") != "sched:sched_switch":
             continue
         s = SWITCH.search(m.group("trace"))
