@@ -217,16 +217,19 @@ enum sd_reader_flags {
  * Opens a perf.data file by path; "-" reads pipe-mode data from stdin.  The
  * header, attrs and feature sections (file mode) or the leading header
  * records (pipe mode) are read before it returns.  On error *out is left
- * untouched and nothing stays open; on success the diagnostics may already
- * hold warnings about the header.
+ * untouched, nothing stays open, and the reasons are moved to why (if not
+ * NULL); on success the reader's diagnostics may already hold warnings
+ * about the header.
  */
-int sd_reader_open(const char *path, unsigned flags, struct sd_reader **out);
+int sd_reader_open(const char *path, unsigned flags, struct sd_diags *why,
+		   struct sd_reader **out);
 /* Same, on an open descriptor the reader takes over (closes on free). */
 int sd_reader_open_fd(int fd, const char *name, unsigned flags,
-		      struct sd_reader **out);
+		      struct sd_diags *why, struct sd_reader **out);
 /* Same, on a buffer the caller keeps alive until sd_reader_free(). */
 int sd_reader_open_mem(const void *buf, size_t len, const char *name,
-		       unsigned flags, struct sd_reader **out);
+		       unsigned flags, struct sd_diags *why,
+		       struct sd_reader **out);
 /* Frees the reader; takes NULL; returns NULL. */
 struct sd_reader *sd_reader_free(struct sd_reader *r);
 

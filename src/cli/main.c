@@ -1,3 +1,249 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * swapdiag: options, messages and exit codes.  Everything it reports is
+ * computed by libswapdiag; this file only decides what to run and where
+ * the output goes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
-int main(void) { puts("swapdiag " SWAPDIAG_VERSION); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <swapdiag/analysis.h>
+#include <swapdiag/report.h>
+
+#include "cli/cli.h"
+
+static const char usage_text[] =
+	"Usage: swapdiag [OPTIONS] FILE|-\n"
+	"\n"
+	"Reads a perf.data recording (perf record -ag; '-' reads pipe-mode data\n"
+	"from standard input) and diagnoses fork/exec swap-entry work and\n"
+	"mmap_lock stalls.\n"
+	"\n"
+	"Output:\n"
+	"      --folded OUT       write folded stacks (flamegraph.pl input) of one\n"
+	"                         event to OUT ('-': standard output)\n"
+	"      --event NAME       the event for --folded (default: the first\n"
+	"                         sampling event that is not a tracepoint or dummy)\n"
+	"      --headers          print what the file says about itself and exit\n"
+	"  -q, --quiet            no warnings on standard error\n"
+	"      --progress         show progress on standard error (default: on a\n"
+	"      --no-progress      terminal)\n"
+	"\n"
+	"Symbols:\n"
+	"      --kallsyms FILE    kernel symbols: a copy of /proc/kallsyms from the\n"
+	"                         recorded host (may be zstd-compressed)\n"
+	"      --vmlinux FILE     kernel symbols from a vmlinux image\n"
+	"      --symfs DIR        look for user-space binaries under DIR only\n"
+	"      --buildid-dir DIR  perf's build-id cache (default: ~/.debug)\n"
+	"\n"
+	"  -h, --help             this help\n"
+	"  -V, --version          the version\n"
+	"\n"
+	"Exit status:\n"
+	"  0   analysed\n"
+	"  2   the input could not be analysed\n"
+	"  64  wrong usage\n";
+
+enum {
+	OPT_FOLDED = 256,
+	OPT_EVENT,
+	OPT_HEADERS,
+	OPT_KALLSYMS,
+	OPT_VMLINUX,
+	OPT_SYMFS,
+	OPT_BUILDID_DIR,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+};
+
+static const struct option long_opts[] = {
+	{"folded", required_argument, NULL, OPT_FOLDED},
+	{"event", required_argument, NULL, OPT_EVENT},
+	{"headers", no_argument, NULL, OPT_HEADERS},
+	{"kallsyms", required_argument, NULL, OPT_KALLSYMS},
+	{"vmlinux", required_argument, NULL, OPT_VMLINUX},
+	{"symfs", required_argument, NULL, OPT_SYMFS},
+	{"buildid-dir", required_argument, NULL, OPT_BUILDID_DIR},
+	{"progress", no_argument, NULL, OPT_PROGRESS},
+	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+struct cli_opts {
+	const char *input;
+	const char *folded;
+	const char *event;
+	bool headers;
+	int progress; /* -1: if stderr is a terminal */
+	struct sd_symbol_opts symbols;
+};
+
+static int parse_args(int argc, char **argv, struct cli_opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->progress = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FOLDED:
+			o->folded = optarg;
+			break;
+		case OPT_EVENT:
+			o->event = optarg;
+			break;
+		case OPT_HEADERS:
+			o->headers = true;
+			break;
+		case OPT_KALLSYMS:
+			o->symbols.kallsyms = optarg;
+			break;
+		case OPT_VMLINUX:
+			o->symbols.vmlinux = optarg;
+			break;
+		case OPT_SYMFS:
+			o->symbols.symfs = optarg;
+			break;
+		case OPT_BUILDID_DIR:
+			o->symbols.buildid_dir = optarg;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			o->progress = 0;
+			break;
+		case 'q':
+			cli_quiet = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(CLI_EXIT_OK);
+		case 'V':
+			printf("swapdiag %s\n", SWAPDIAG_VERSION);
+			exit(CLI_EXIT_OK);
+		case ':':
+			cli_usage_error("option '%s' needs an argument",
+					argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				cli_usage_error("unknown option '-%c'", optopt);
+			else
+				cli_usage_error("unknown option '%s'",
+						argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind == argc) {
+		cli_usage_error("no input file (give a perf.data path, or '-' "
+				"for standard input)");
+		return -1;
+	}
+	if (optind + 1 < argc) {
+		cli_usage_error("one input file at a time ('%s' is extra)",
+				argv[optind + 1]);
+		return -1;
+	}
+	o->input = argv[optind];
+	return 0;
+}
+
+static int run_headers(const struct cli_opts *o)
+{
+	struct sd_reader *r;
+	struct sd_diags why;
+	const struct sd_record *rec;
+	int err;
+
+	sd_diags_init(&why);
+	err = sd_reader_open(o->input, 0, &why, &r);
+	if (err) {
+		cli_print_diags(o->input, &why);
+		sd_diags_clear(&why);
+		cli_error_input(o->input, err);
+		return CLI_EXIT_INPUT;
+	}
+	while (sd_reader_next(r, &rec) > 0)
+		;
+	err = sd_report_headers(stdout, r, o->input);
+	cli_print_diags(o->input, sd_reader_diags(r));
+	sd_reader_free(r);
+	return err ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+}
+
+static const struct sd_evsel *pick_event(const struct cli_opts *o,
+					 struct sd_analysis *a)
+{
+	if (!o->event)
+		return sd_analysis_default_evsel(a);
+	const struct sd_evsel *ev = sd_reader_find_evsel(a->reader, o->event);
+	if (!ev) {
+		size_t n = sd_reader_nr_evsels(a->reader);
+		cli_error("%s: no event '%s' in this recording; it has:",
+			  o->input, o->event);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "  %s\n", sd_reader_evsel(a->reader, i)->name);
+	}
+	return ev;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct sd_analysis *a = NULL;
+	struct sd_diags why;
+	int err, rc = CLI_EXIT_OK;
+
+	if (parse_args(argc, argv, &o))
+		return CLI_EXIT_USAGE;
+	if (o.headers)
+		return run_headers(&o);
+
+	struct sd_analysis_opts ao = {
+		.path = o.input,
+		.symbols = o.symbols,
+	};
+	if (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO))) {
+		ao.progress = cli_progress;
+		ao.progress_arg = NULL;
+	}
+	sd_diags_init(&why);
+	err = sd_analysis_run(&ao, &why, &a);
+	cli_progress_done();
+	if (err) {
+		cli_print_diags(o.input, &why);
+		sd_diags_clear(&why);
+		cli_error_input(o.input, err);
+		return CLI_EXIT_INPUT;
+	}
+	cli_print_diags(o.input, &a->diags);
+
+	if (o.folded) {
+		const struct sd_evsel *ev = pick_event(&o, a);
+		if (!ev) {
+			sd_analysis_free(a);
+			return CLI_EXIT_INPUT;
+		}
+		FILE *out = cli_open_output(o.folded);
+		if (!out) {
+			sd_analysis_free(a);
+			return CLI_EXIT_INPUT;
+		}
+		err = sd_report_folded(out, a, ev);
+		if (cli_close_output(out, o.folded) || err)
+			rc = CLI_EXIT_INPUT;
+	}
+	sd_analysis_free(a);
+	return rc;
+}

@@ -238,6 +238,7 @@ int sd_read_file_header(struct sd_reader *r)
 		return err;
 	hsize = sd_load64(h + 8, r->swap);
 	r->info.header_size = hsize;
+	r->info.file_size = fsize;
 	if (hsize == 16) {
 		/* pipe-mode data saved to a file */
 		err = sd_read_pipe_header(r);

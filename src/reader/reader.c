@@ -111,11 +111,14 @@ static int reader_new(const char *name, unsigned flags, struct sd_reader **out)
 	return 0;
 }
 
-static int reader_open_finish(struct sd_reader *r, struct sd_reader **out)
+static int reader_open_finish(struct sd_reader *r, struct sd_diags *why,
+			      struct sd_reader **out)
 {
 	int err = reader_start(r);
 
 	if (err) {
+		if (why)
+			sd_diags_move(why, &r->diags);
 		sd_reader_free(r);
 		return err;
 	}
@@ -124,7 +127,7 @@ static int reader_open_finish(struct sd_reader *r, struct sd_reader **out)
 }
 
 int sd_reader_open_fd(int fd, const char *name, unsigned flags,
-		      struct sd_reader **out)
+		      struct sd_diags *why, struct sd_reader **out)
 {
 	struct sd_reader *r;
 	int err = reader_new(name, flags, &r);
@@ -138,10 +141,11 @@ int sd_reader_open_fd(int fd, const char *name, unsigned flags,
 		sd_reader_free(r);
 		return err;
 	}
-	return reader_open_finish(r, out);
+	return reader_open_finish(r, why, out);
 }
 
-int sd_reader_open(const char *path, unsigned flags, struct sd_reader **out)
+int sd_reader_open(const char *path, unsigned flags, struct sd_diags *why,
+		   struct sd_reader **out)
 {
 	int fd;
 
@@ -151,11 +155,12 @@ int sd_reader_open(const char *path, unsigned flags, struct sd_reader **out)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	return sd_reader_open_fd(fd, path, flags, out);
+	return sd_reader_open_fd(fd, path, flags, why, out);
 }
 
 int sd_reader_open_mem(const void *buf, size_t len, const char *name,
-		       unsigned flags, struct sd_reader **out)
+		       unsigned flags, struct sd_diags *why,
+		       struct sd_reader **out)
 {
 	struct sd_reader *r;
 	int err = reader_new(name, flags, &r);
@@ -163,7 +168,7 @@ int sd_reader_open_mem(const void *buf, size_t len, const char *name,
 	if (err)
 		return err;
 	sd_source_init_mem(&r->src, buf, len);
-	return reader_open_finish(r, out);
+	return reader_open_finish(r, why, out);
 }
 
 /* Pipe-mode HEADER_ATTR: header; perf_event_attr; u64 ids[]. */

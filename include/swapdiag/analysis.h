@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One analysis run: the whole pipeline (reader -> machine -> stacks ->
+ * symbols) over one input, as a library call, so that the tool, the tests,
+ * the fuzzers and the benchmarks drive exactly the same code.
+ */
+#ifndef SWAPDIAG_ANALYSIS_H
+#define SWAPDIAG_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <swapdiag/error.h>
+#include <swapdiag/machine.h>
+#include <swapdiag/reader.h>
+#include <swapdiag/stacks.h>
+#include <swapdiag/symbols.h>
+
+struct sd_analysis_opts {
+	const char *path;       /* file, or "-" for stdin ... */
+	const void *buf;        /* ... or a buffer (path then only names it) */
+	size_t len;
+	unsigned reader_flags;  /* SD_READER_* */
+	struct sd_symbol_opts symbols;
+	bool no_symbols;        /* skip symbol lookup (fuzzing) */
+	/* called now and then while reading: bytes done, total (0 unknown) */
+	void (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+struct sd_analysis {
+	struct sd_reader *reader;
+	struct sd_symbolizer *symbolizer; /* NULL with no_symbols */
+	struct sd_machine *machine;
+	struct sd_stacks *stacks;
+	/* everything that went wrong or was skipped, reader's and symbols' */
+	struct sd_diags diags;
+	uint64_t samples;
+	uint64_t records;
+	int read_error; /* 0, or why reading stopped early */
+};
+
+/*
+ * Opens the input and runs the pipeline to the end.  On failure to open or
+ * understand the input at all, returns a negative error and, if diags is
+ * non-NULL, the reasons in it.  Damage after a good start is no failure:
+ * it is in the result's diags and read_error.
+ */
+int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
+		    struct sd_analysis **out);
+struct sd_analysis *sd_analysis_free(struct sd_analysis *a);
+
+/*
+ * The event an analysis looks at by default: the first sampling event
+ * that is neither a tracepoint nor "dummy"; else the first event.
+ */
+const struct sd_evsel *sd_analysis_default_evsel(const struct sd_analysis *a);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine: threads, their names and their address spaces over time,
+ * rebuilt from COMM, FORK, EXIT, MMAP and MMAP2 records the way perf's
+ * machine.c does, so that a sample gets the comm perf prints for it and its
+ * addresses land in the DSO perf would find.
+ *
+ * Address spaces are versioned instead of copied: each process has one map
+ * list where every MMAP gets the next sequence number; a sample remembers
+ * (mm, version) and is resolved later against the maps with a sequence up
+ * to that version (newest first, which is perf's overlap fix-up).  A forked
+ * child starts as a view of its parent at the fork.  Memory grows with maps,
+ * never with samples.
+ */
+#ifndef SWAPDIAG_MACHINE_H
+#define SWAPDIAG_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <swapdiag/reader.h>
+#include <swapdiag/symbols.h>
+
+struct sd_machine;
+
+/* A thread as a sample sees it. */
+struct sd_thread_view {
+	uint32_t comm;   /* interned comm id, see sd_machine_comm_str() */
+	uint32_t mm;     /* address space id (0: none / kernel only) */
+	uint32_t mm_ver; /* its version at this moment */
+};
+
+/* Where an address lives. */
+struct sd_location {
+	struct sd_dso *dso;   /* NULL: no map (perf's "[unknown]") */
+	const char *map_name; /* perf's DSO name for the map ("[ext4]") */
+	uint64_t addr;        /* address to look up in dso */
+	bool kernel;
+};
+
+/* sym may be NULL (then no DSO handles are made). */
+int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out);
+struct sd_machine *sd_machine_free(struct sd_machine *m);
+
+/* Applies COMM, FORK, EXIT, MMAP and MMAP2; ignores everything else. */
+int sd_machine_process(struct sd_machine *m, const struct sd_record *rec);
+
+/* The thread (pid, tid) now, created as perf does if unknown (":tid"). */
+int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
+		      struct sd_thread_view *out);
+
+/* The comm string for an id. */
+const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm);
+
+/*
+ * Finds the map holding ip for a frame recorded in address space
+ * (mm, mm_ver) with the given cpumode (SD_MISC_KERNEL, SD_MISC_USER, ...).
+ * Kernel-mode addresses go to the kernel's maps; a user-mode address in
+ * the kernel's range falls back to them, as perf does.
+ */
+void sd_machine_locate(struct sd_machine *m, uint32_t mm, uint32_t mm_ver,
+		       unsigned cpumode, uint64_t ip, struct sd_location *out);
+
+/* True if ip lies in the kernel's half of the address space. */
+bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* Messages, exit codes and output files of the swapdiag tool. */
+#ifndef SD_CLI_H
+#define SD_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <swapdiag/error.h>
+
+enum cli_exit {
+	CLI_EXIT_OK = 0,      /* analysed, nothing at or above --fail-on */
+	CLI_EXIT_FINDING = 1, /* a finding at or above --fail-on */
+	CLI_EXIT_INPUT = 2,   /* the input could not be analysed */
+	CLI_EXIT_USAGE = 64,  /* wrong usage (EX_USAGE) */
+};
+
+extern bool cli_quiet;
+
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* "swapdiag: error: cannot read 'x.data': <why>" plus what to do. */
+void cli_error_input(const char *path, int err);
+/* Every diagnostic, as "swapdiag: warning: FILE: byte N: text". */
+void cli_print_diags(const char *path, const struct sd_diags *d);
+
+void cli_progress(void *arg, uint64_t done, uint64_t total);
+void cli_progress_done(void);
+
+/* "-" is standard output. */
+FILE *cli_open_output(const char *path);
+int cli_close_output(FILE *f, const char *path);
+
+#endif

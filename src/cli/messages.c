@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+bool cli_quiet;
+static bool progress_shown;
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+	cli_progress_done();
+	fprintf(stderr, "swapdiag: %s: ", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("error", fmt, ap);
+	va_end(ap);
+}
+
+void cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("error", fmt, ap);
+	va_end(ap);
+	fputs("Try 'swapdiag --help' for more information.\n", stderr);
+}
+
+void cli_error_input(const char *path, int err)
+{
+	const char *hint = "";
+
+	switch (-err) {
+	case ENOENT:
+		hint = " (check the path)";
+		break;
+	case EACCES:
+		hint = " (no permission to read it)";
+		break;
+	case SD_E_BAD_MAGIC:
+		hint = " (swapdiag reads the perf.data files perf record "
+		       "writes)";
+		break;
+	default:
+		break;
+	}
+	cli_error("cannot analyse '%s': %s%s", path, sd_strerror(err), hint);
+}
+
+void cli_print_diags(const char *path, const struct sd_diags *d)
+{
+	if (cli_quiet)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct sd_diag *g = &d->v[i];
+		const char *kind = g->severity == SD_ERROR   ? "error"
+				   : g->severity == SD_WARNING ? "warning"
+							       : "note";
+		cli_progress_done();
+		fprintf(stderr, "swapdiag: %s: %s: ", kind, path);
+		if (g->offset != UINT64_MAX)
+			fprintf(stderr, "byte %llu: ",
+				(unsigned long long)g->offset);
+		fputs(g->text ? g->text : sd_strerror(g->code), stderr);
+		if (g->repeat)
+			fprintf(stderr, " (and %llu more like it)",
+				(unsigned long long)g->repeat);
+		fputc('\n', stderr);
+	}
+	if (d->dropped)
+		fprintf(stderr, "swapdiag: note: %s: %llu more messages not "
+				"shown\n",
+			path, (unsigned long long)d->dropped);
+}
+
+void cli_progress(void *arg, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	if (total)
+		fprintf(stderr, "\rswapdiag: reading %3.0f%% (%llu MiB)",
+			100.0 * (double)done / (double)total,
+			(unsigned long long)(done >> 20));
+	else
+		fprintf(stderr, "\rswapdiag: reading %llu MiB",
+			(unsigned long long)(done >> 20));
+	progress_shown = true;
+}
+
+void cli_progress_done(void)
+{
+	if (progress_shown)
+		fputs("\r\033[K", stderr);
+	progress_shown = false;
+}
+
+FILE *cli_open_output(const char *path)
+{
+	if (!strcmp(path, "-"))
+		return stdout;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		cli_error("cannot write '%s': %s", path, strerror(errno));
+	return f;
+}
+
+int cli_close_output(FILE *f, const char *path)
+{
+	int bad = ferror(f);
+
+	if (f == stdout)
+		bad |= fflush(f);
+	else
+		bad |= fclose(f);
+	if (bad) {
+		cli_error("writing '%s' failed: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threads and address spaces, following tools/perf/util/machine.c and
+ * thread.c: which thread a record names, which comm it has, which maps
+ * its process sees.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/machine.h>
+
+#include "util/hash.h"
+
+#define NO_PID UINT32_MAX /* perf's pid -1 */
+#define MAX_MM_DEPTH 256  /* fork generations followed when resolving */
+
+struct map {
+	uint64_t start, end, pgoff;
+	uint32_t seq;
+	bool identity; /* anonymous memory: addresses are not file offsets */
+	struct sd_dso *dso;
+};
+
+/* One process's address space, as a history of maps. */
+struct mm {
+	struct map *maps;       /* in arrival order: seq ascending */
+	size_t n, cap;
+	uint32_t seq;           /* version: number of maps added */
+	uint32_t parent;        /* mm this one was forked from, 0: none */
+	uint32_t parent_ver;
+	/* lookup index, built on first lookup after a change */
+	uint32_t *by_start;     /* indexes into maps, sorted by start */
+	uint64_t *max_end;      /* max end over by_start[0..i] */
+	size_t indexed;         /* maps covered by the index */
+};
+
+struct thread {
+	uint32_t pid, tid;
+	uint32_t comm;
+	bool comm_set;
+	bool dead;
+	uint32_t mm;
+};
+
+struct kmap {
+	uint64_t start, end;
+	char *name; /* "[kernel.kallsyms]" or "[module]" */
+};
+
+struct sd_machine {
+	struct sd_symbolizer *sym;
+	struct sd_strpool comms;
+	struct thread *threads;
+	size_t nthreads, tcap;
+	uint32_t *tslots; /* tid hash -> thread index + 1 */
+	size_t ntslots;
+	struct mm *mms; /* mms[0] unused: "no address space" */
+	size_t nmms, mmcap;
+	struct kmap *kmaps;
+	size_t nkmaps;
+	bool have_kernel_map;
+	uint64_t kernel_start;
+	struct sd_dso *kernel;
+	uint32_t swapper;
+	uint32_t last_tid, last_idx; /* lookup cache */
+};
+
+int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out)
+{
+	struct sd_machine *m = calloc(1, sizeof *m);
+
+	if (!m)
+		return -ENOMEM;
+	m->sym = sym;
+	sd_strpool_init(&m->comms);
+	m->mms = calloc(16, sizeof *m->mms);
+	if (!m->mms) {
+		free(m);
+		return -ENOMEM;
+	}
+	m->mmcap = 16;
+	m->nmms = 1;
+	m->kernel_start = 1ull << 63;
+	m->kernel = sym ? sd_symbolizer_kernel(sym) : NULL;
+	m->last_idx = UINT32_MAX;
+	/* perf_session__register_idle_thread: pid 0 is "swapper" */
+	m->swapper = sd_strpool_intern(&m->comms, "swapper", 7);
+	*out = m;
+	return 0;
+}
+
+struct sd_machine *sd_machine_free(struct sd_machine *m)
+{
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < m->nmms; i++) {
+		free(m->mms[i].maps);
+		free(m->mms[i].by_start);
+		free(m->mms[i].max_end);
+	}
+	free(m->mms);
+	for (size_t i = 0; i < m->nkmaps; i++)
+		free(m->kmaps[i].name);
+	free(m->kmaps);
+	free(m->threads);
+	free(m->tslots);
+	sd_strpool_fini(&m->comms);
+	free(m);
+	return NULL;
+}
+
+const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm)
+{
+	return sd_strpool_get(&m->comms, comm);
+}
+
+static uint32_t mm_new(struct sd_machine *m, uint32_t parent)
+{
+	if (m->nmms == m->mmcap) {
+		struct mm *v = realloc(m->mms, m->mmcap * 2 * sizeof *v);
+		if (!v)
+			return 0;
+		m->mms = v;
+		m->mmcap *= 2;
+	}
+	struct mm *mm = &m->mms[m->nmms];
+	memset(mm, 0, sizeof *mm);
+	if (parent) {
+		mm->parent = parent;
+		mm->parent_ver = m->mms[parent].seq;
+	}
+	return (uint32_t)m->nmms++;
+}
+
+static int tslot_grow(struct sd_machine *m)
+{
+	size_t ns = m->ntslots ? m->ntslots * 2 : 1024;
+	uint32_t *s = calloc(ns, sizeof *s);
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nthreads; i++) {
+		size_t j = sd_mix64(m->threads[i].tid) & (ns - 1);
+		while (s[j])
+			j = (j + 1) & (ns - 1);
+		s[j] = (uint32_t)i + 1;
+	}
+	free(m->tslots);
+	m->tslots = s;
+	m->ntslots = ns;
+	return 0;
+}
+
+static struct thread *thread_find(struct sd_machine *m, uint32_t tid)
+{
+	if (m->last_idx != UINT32_MAX && m->last_tid == tid)
+		return &m->threads[m->last_idx];
+	if (!m->ntslots)
+		return NULL;
+	for (size_t j = sd_mix64(tid) & (m->ntslots - 1); m->tslots[j];
+	     j = (j + 1) & (m->ntslots - 1)) {
+		struct thread *t = &m->threads[m->tslots[j] - 1];
+		if (t->tid == tid) {
+			m->last_tid = tid;
+			m->last_idx = m->tslots[j] - 1;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
+			uint32_t tid);
+
+/* The process leader's address space for a thread of pid. */
+static uint32_t leader_mm(struct sd_machine *m, uint32_t pid);
+
+/* A fresh thread for tid, replacing any old one (perf removes it). */
+static struct thread *thread_create(struct sd_machine *m, uint32_t pid,
+				    uint32_t tid)
+{
+	struct thread *t = thread_find(m, tid);
+
+	if (!t) {
+		if ((m->nthreads + 1) * 2 > m->ntslots && tslot_grow(m))
+			return NULL;
+		if (m->nthreads == m->tcap) {
+			size_t cap = m->tcap ? m->tcap * 2 : 1024;
+			struct thread *v = realloc(m->threads, cap * sizeof *v);
+			if (!v)
+				return NULL;
+			m->threads = v;
+			m->tcap = cap;
+		}
+		size_t j = sd_mix64(tid) & (m->ntslots - 1);
+		while (m->tslots[j])
+			j = (j + 1) & (m->ntslots - 1);
+		m->tslots[j] = (uint32_t)m->nthreads + 1;
+		t = &m->threads[m->nthreads++];
+	}
+	thread_init(m, t, pid, tid);
+	/* thread_init may have created the leader and moved the array */
+	return thread_find(m, tid);
+}
+
+static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
+			uint32_t tid)
+{
+	char name[16];
+	size_t idx = (size_t)(t - m->threads);
+
+	t->pid = pid;
+	t->tid = tid;
+	t->dead = false;
+	t->comm_set = tid == 0;
+	if (tid == 0) {
+		t->comm = m->swapper;
+	} else {
+		int n = snprintf(name, sizeof name, ":%d", (int)tid);
+		t->comm = sd_strpool_intern(&m->comms, name, (size_t)n);
+	}
+	t->mm = 0;
+	m->last_idx = UINT32_MAX;
+	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(m, 0)
+						   : leader_mm(m, pid);
+	m->threads[idx].mm = mm;
+}
+
+static struct thread *thread_findnew(struct sd_machine *m, uint32_t pid,
+				     uint32_t tid)
+{
+	struct thread *t = thread_find(m, tid);
+
+	if (t) {
+		/* machine__update_thread_pid: learn the pid late */
+		if (t->pid == NO_PID && pid != NO_PID && pid != tid) {
+			t->pid = pid;
+			uint32_t mm = leader_mm(m, pid);
+			t = thread_find(m, tid);
+			t->mm = mm;
+		} else if (t->pid == NO_PID && pid != NO_PID) {
+			t->pid = pid;
+		}
+		return t;
+	}
+	return thread_create(m, pid, tid);
+}
+
+static uint32_t leader_mm(struct sd_machine *m, uint32_t pid)
+{
+	struct thread *l = thread_findnew(m, pid, pid);
+	return l ? l->mm : 0;
+}
+
+static int set_comm(struct sd_machine *m, struct thread *t, const char *comm)
+{
+	uint32_t id = sd_strpool_intern(&m->comms, comm, strlen(comm));
+
+	if (!id)
+		return -ENOMEM;
+	t->comm = id;
+	t->comm_set = true;
+	return 0;
+}
+
+/*
+ * machine__process_fork_event: a stale parent or an old thread with the
+ * child's tid is dropped; the child takes the parent's comm and, if it is
+ * a new process, a view of the parent's address space.
+ */
+static int process_fork(struct sd_machine *m, const struct sd_task *f)
+{
+	struct thread *parent = thread_findnew(m, f->ppid, f->ptid);
+
+	if (!parent)
+		return -ENOMEM;
+	if (parent->pid != f->ppid) {
+		parent = thread_create(m, f->ppid, f->ptid);
+		if (!parent)
+			return -ENOMEM;
+	}
+	uint32_t pcomm = parent->comm;
+	bool pset = parent->comm_set;
+	uint32_t pmm = parent->mm;
+	uint32_t ppid = parent->pid;
+
+	struct thread *t = thread_create(m, f->pid, f->tid);
+	if (!t)
+		return -ENOMEM;
+	if (pset) {
+		t->comm = pcomm;
+		t->comm_set = true;
+	}
+	if (ppid != t->pid && pmm) {
+		/* new process: copy-on-write view of the parent's maps */
+		uint32_t mm = t->mm;
+		if (mm && m->mms[mm].n == 0 && !m->mms[mm].parent) {
+			m->mms[mm].parent = pmm;
+			m->mms[mm].parent_ver = m->mms[pmm].seq;
+		}
+	}
+	return 0;
+}
+
+static bool is_anon(const char *f)
+{
+	return !strcmp(f, "//anon") || !strncmp(f, "/dev/zero", 9) ||
+	       !strncmp(f, "/anon_hugepage", 14);
+}
+
+static bool is_no_dso(const char *f)
+{
+	return !strncmp(f, "[stack", 6) || !strncmp(f, "/SYSV", 5) ||
+	       !strcmp(f, "[heap]");
+}
+
+static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
+{
+	const char *f = mm->filename;
+	char name[256];
+
+	if (!strncmp(f, "[kernel.kallsyms]", 17) || !strncmp(f, "[guest.kernel", 13)) {
+		m->have_kernel_map = true;
+		if (f[17] == '_' && m->sym && mm->pgoff)
+			sd_symbolizer_set_kernel_reloc(m->sym, f + 18, mm->pgoff);
+		snprintf(name, sizeof name, "[kernel.kallsyms]");
+	} else if (f[0] == '/') {
+		/* a module: "/lib/modules/.../ext4.ko(.xz)" is "[ext4]" */
+		const char *base = strrchr(f, '/') + 1;
+		size_t n = strcspn(base, ".");
+		if (n > 200)
+			n = 200;
+		snprintf(name, sizeof name, "[%.*s]", (int)n, base);
+		for (char *p = name; *p; p++)
+			if (*p == '-')
+				*p = '_';
+	} else {
+		snprintf(name, sizeof name, "%.250s", f);
+	}
+	struct kmap *v = realloc(m->kmaps, (m->nkmaps + 1) * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	m->kmaps = v;
+	uint64_t end = mm->start + mm->len < mm->start ? UINT64_MAX
+						       : mm->start + mm->len;
+	v[m->nkmaps] = (struct kmap){mm->start, end, strdup(name)};
+	if (!v[m->nkmaps].name)
+		return -ENOMEM;
+	m->nkmaps++;
+	return 0;
+}
+
+static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
+{
+	const struct sd_mmap *mp = &rec->mmap;
+	unsigned cpumode = rec->misc & SD_MISC_CPUMODE_MASK;
+	char path[64];
+	const char *f = mp->filename;
+
+	if (cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL)
+		return kernel_mmap(m, mp);
+
+	struct thread *t = thread_findnew(m, mp->pid, mp->tid);
+	if (!t)
+		return -ENOMEM;
+	if (!t->mm)
+		return 0;
+	/* MMAP records without MMAP_DATA are executable maps */
+	uint32_t prot = rec->type == SD_REC_MMAP2 ? mp->prot : 4;
+	bool anon = is_anon(f), nodso = is_no_dso(f);
+	if ((anon || nodso) && (prot & 4 /* PROT_EXEC */)) {
+		snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)mp->pid);
+		f = path;
+	}
+	struct mm *mm = &m->mms[t->mm];
+	if (mm->n == mm->cap) {
+		size_t cap = mm->cap ? mm->cap * 2 : 16;
+		struct map *v = realloc(mm->maps, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		mm->maps = v;
+		mm->cap = cap;
+	}
+	struct map *map = &mm->maps[mm->n++];
+	map->start = mp->start;
+	map->end = mp->start + mp->len < mp->start ? UINT64_MAX
+						   : mp->start + mp->len;
+	map->pgoff = mp->pgoff;
+	map->seq = ++mm->seq;
+	map->identity = anon || nodso;
+	map->dso = m->sym ? sd_symbolizer_dso(m->sym, f,
+					      mp->build_id.size ? &mp->build_id
+								: NULL)
+			  : NULL;
+	return 0;
+}
+
+int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
+{
+	struct thread *t;
+
+	switch (rec->type) {
+	case SD_REC_COMM:
+		t = thread_findnew(m, rec->comm.pid, rec->comm.tid);
+		if (!t)
+			return -ENOMEM;
+		return set_comm(m, t, rec->comm.comm);
+	case SD_REC_FORK:
+		return process_fork(m, &rec->task);
+	case SD_REC_EXIT:
+		t = thread_find(m, rec->task.tid);
+		if (t)
+			t->dead = true;
+		return 0;
+	case SD_REC_MMAP:
+	case SD_REC_MMAP2:
+		return process_mmap(m, rec);
+	default:
+		return 0;
+	}
+}
+
+/* An mm that has no maps of its own is its parent's view. */
+static void canonical_mm(const struct sd_machine *m, uint32_t *mm,
+			 uint32_t *ver)
+{
+	for (int d = 0; d < MAX_MM_DEPTH && *mm; d++) {
+		const struct mm *x = &m->mms[*mm];
+		uint32_t own = 0;
+		/* maps with seq <= ver: seq is 1..n in order */
+		own = *ver < x->n ? *ver : (uint32_t)x->n;
+		if (own || !x->parent)
+			return;
+		*ver = x->parent_ver;
+		*mm = x->parent;
+	}
+}
+
+int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
+		      struct sd_thread_view *out)
+{
+	struct thread *t = thread_findnew(m, pid, tid);
+
+	if (!t)
+		return -ENOMEM;
+	out->comm = t->comm;
+	out->mm = t->mm;
+	out->mm_ver = t->mm ? m->mms[t->mm].seq : 0;
+	canonical_mm(m, &out->mm, &out->mm_ver);
+	return 0;
+}
+
+static int cmp_start(const void *a, const void *b, void *arg)
+{
+	const struct map *maps = arg;
+	const struct map *x = &maps[*(const uint32_t *)a];
+	const struct map *y = &maps[*(const uint32_t *)b];
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static int mm_index(struct mm *x)
+{
+	if (x->indexed == x->n)
+		return 0;
+	uint32_t *bs = realloc(x->by_start, (x->n + 1) * sizeof *bs);
+	if (!bs)
+		return -ENOMEM;
+	x->by_start = bs;
+	uint64_t *me = realloc(x->max_end, (x->n + 1) * sizeof *me);
+	if (!me)
+		return -ENOMEM;
+	x->max_end = me;
+	for (size_t i = 0; i < x->n; i++)
+		bs[i] = (uint32_t)i;
+	qsort_r(bs, x->n, sizeof *bs, cmp_start, x->maps);
+	uint64_t mx = 0;
+	for (size_t i = 0; i < x->n; i++) {
+		if (x->maps[bs[i]].end > mx)
+			mx = x->maps[bs[i]].end;
+		me[i] = mx;
+	}
+	x->indexed = x->n;
+	return 0;
+}
+
+/* The newest map of x with seq <= ver that covers ip. */
+static const struct map *mm_find(struct mm *x, uint32_t ver, uint64_t ip)
+{
+	const struct map *best = NULL;
+
+	if (!x->n || mm_index(x))
+		return NULL;
+	/* last index with start <= ip */
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (x->maps[x->by_start[mid]].start <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0;) {
+		if (x->max_end[i] <= ip)
+			break;
+		const struct map *mp = &x->maps[x->by_start[i]];
+		if (mp->seq <= ver && ip < mp->end &&
+		    (!best || mp->seq > best->seq))
+			best = mp;
+	}
+	return best;
+}
+
+bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip)
+{
+	return ip >= m->kernel_start;
+}
+
+static void locate_kernel(struct sd_machine *m, uint64_t ip,
+			  struct sd_location *out)
+{
+	const struct kmap *core = NULL;
+
+	for (size_t i = 0; i < m->nkmaps; i++) {
+		const struct kmap *k = &m->kmaps[i];
+		if (k->name[1] == 'k') { /* [kernel.kallsyms] */
+			core = k;
+			continue;
+		}
+		if (ip >= k->start && ip < k->end) {
+			out->dso = m->kernel;
+			out->map_name = k->name;
+			out->addr = ip;
+			out->kernel = true;
+			return;
+		}
+	}
+	/* The kernel map reaches up to the first module above it. */
+	if (!core || ip >= core->start) {
+		out->dso = m->kernel;
+		out->map_name = "[kernel.kallsyms]";
+		out->addr = ip;
+		out->kernel = true;
+	}
+}
+
+void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
+		       unsigned cpumode, uint64_t ip, struct sd_location *out)
+{
+	memset(out, 0, sizeof *out);
+	if (cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL) {
+		locate_kernel(m, ip, out);
+		return;
+	}
+	for (int d = 0; d < MAX_MM_DEPTH && mmid; d++) {
+		struct mm *x = &m->mms[mmid];
+		const struct map *mp = mm_find(x, ver, ip);
+		if (mp) {
+			out->dso = mp->dso;
+			out->map_name = mp->dso ? sd_dso_name(mp->dso) : NULL;
+			out->addr = mp->identity ? ip : ip - mp->start + mp->pgoff;
+			return;
+		}
+		ver = x->parent_ver;
+		mmid = x->parent;
+	}
+	/* perf: a user-mode address in the kernel's range may be a vsyscall */
+	if ((cpumode == SD_MISC_USER || cpumode == SD_MISC_CPUMODE_UNKNOWN) &&
+	    sd_machine_kernel_ip(m, ip))
+		locate_kernel(m, ip, out);
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * perf script prints each frame as "\t<addr> <sym> (<dso>)" and the sample
+ * header as "<comm> <pid>/<tid> [cpu] time: event:"; stackcollapse-perf.pl
+ * then applies its regular expressions.  Those expressions, not the names
+ * themselves, decide the folded output, so they are reproduced here on the
+ * text perf would print (regexes written without their slashes):
+ *
+ *   header:  ^(\S.+?)\s+(\d+)/ repeated, (\d+) repeated, \s+
+ *            comm = $1 (at least two characters), spaces become '_'
+ *   frame:   ^\s*(\w+)\s*(.+) \((.*)\)     rawfunc = $2, mod = $3
+ *            a trailing "+0x<hex>" is cut from rawfunc
+ *            a rawfunc starting with '(' gives no frame
+ *            rawfunc is split at "->"; for each part:
+ *              "[unknown]" becomes "[" basename(mod) "]" unless mod is
+ *              "[unknown]" itself
+ *              ';' becomes ':'
+ *              unless it looks like Go's "pkg.(*T).M", everything from the
+ *              first '(' that does not open "(anonymous namespace)" is cut
+ *              quotes (" and ') are removed
+ *              parts after the first get "_[i]"
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stacks/fold.h"
+
+/* Does whitespace, digits, slashes, digits, whitespace match at s? */
+static bool pid_tail_matches(const char *s)
+{
+	if (!isspace((unsigned char)*s))
+		return false;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	while (*s == '/')
+		s++;
+	while (isdigit((unsigned char)*s))
+		s++;
+	return isspace((unsigned char)*s);
+}
+
+bool sd_fold_comm(const char *comm, int pid, int tid, char *out, size_t cap)
+{
+	char line[128];
+	int n = snprintf(line, sizeof line, "%.64s %5d/%-5d ", comm, pid, tid);
+
+	if (n < 0 || line[0] == '\0' || isspace((unsigned char)line[0]) ||
+	    line[0] == '\n')
+		return false;
+	/* lazy $1: the shortest prefix of at least two characters */
+	for (int e = 2; e < n; e++) {
+		if (line[e - 1] == '\n')
+			return false; /* '.' does not match a newline */
+		if (!pid_tail_matches(line + e))
+			continue;
+		if ((size_t)e >= cap)
+			e = (int)cap - 1;
+		for (int i = 0; i < e; i++)
+			out[i] = line[i] == ' ' ? '_' : line[i];
+		out[e] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static bool is_hex_offset_suffix(const char *s, size_t len, size_t *cut)
+{
+	/* "+0x[0-9a-f]+" at the end */
+	size_t i = len;
+	while (i > 0 && (isdigit((unsigned char)s[i - 1]) ||
+			 (s[i - 1] >= 'a' && s[i - 1] <= 'f')))
+		i--;
+	if (i == len || i < 3 || s[i - 1] != 'x' || s[i - 2] != '0' ||
+	    s[i - 3] != '+')
+		return false;
+	*cut = i - 3;
+	return true;
+}
+
+/* Go-style "pkg.(*T).M": a ".(" followed later by ")." */
+static bool go_style(const char *f)
+{
+	const char *a = strstr(f, ".(");
+	if (!a)
+		return false;
+	const char *b = strstr(a + 2, ").");
+	/* need ")." after ".(" with anything between, greedy or not */
+	while (b) {
+		if (b >= a + 2)
+			return true;
+		b = strstr(b + 1, ").");
+	}
+	return false;
+}
+
+static char *tidy(const char *part, size_t len, const char *mod, bool inl)
+{
+	char *f;
+
+	if (len == 9 && !memcmp(part, "[unknown]", 9)) {
+		const char *m = mod;
+		if (strcmp(mod, "[unknown]")) {
+			const char *slash = strrchr(m, '/');
+			if (slash)
+				m = slash + 1;
+		} else {
+			m = "unknown";
+		}
+		size_t ml = strlen(m);
+		f = malloc(ml + 3 + 4);
+		if (!f)
+			return NULL;
+		f[0] = '[';
+		memcpy(f + 1, m, ml);
+		f[ml + 1] = ']';
+		f[ml + 2] = '\0';
+	} else {
+		f = malloc(len + 1 + 4);
+		if (!f)
+			return NULL;
+		memcpy(f, part, len);
+		f[len] = '\0';
+	}
+	for (char *p = f; *p; p++)
+		if (*p == ';')
+			*p = ':';
+	if (!go_style(f)) {
+		for (char *p = f; (p = strchr(p, '(')); p++) {
+			if (strncmp(p + 1, "anonymous namespace)", 20)) {
+				*p = '\0';
+				break;
+			}
+		}
+	}
+	char *w = f;
+	for (char *p = f; *p; p++)
+		if (*p != '"' && *p != '\'')
+			*w++ = *p;
+	*w = '\0';
+	if (inl && !strstr(f, "_[i]"))
+		strcat(f, "_[i]");
+	return f;
+}
+
+int sd_fold_frame(const char *sym, const char *dso, char **out, int max)
+{
+	char buf[1024];
+	const char *s = sym ? sym : "[unknown]";
+	const char *d = dso ? dso : "[unknown]";
+	int n = snprintf(buf, sizeof buf, "%s (%s)", s, d);
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= sizeof buf)
+		n = sizeof buf - 1;
+
+	/* "(.+) \((.*)\)": the last " (" that has a ')' after it */
+	char *last_close = strrchr(buf, ')');
+	char *split = NULL;
+	for (char *p = buf + 1; p + 1 < buf + n; p++)
+		if (p[0] == ' ' && p[1] == '(' && last_close && last_close > p + 1)
+			split = p;
+	if (!split)
+		return 0;
+	/* "\s*" before $2: leading blanks are not part of the name */
+	char *func = buf;
+	while (func < split && isspace((unsigned char)*func))
+		func++;
+	if (func == split)
+		return 0;
+	*last_close = '\0';
+	const char *mod = split + 2;
+	size_t flen = (size_t)(split - func);
+	size_t cut;
+	if (is_hex_offset_suffix(func, flen, &cut))
+		flen = cut;
+	if (flen && func[0] == '(')
+		return 0;
+
+	/* perl's split drops trailing empty fields: "a->" is just "a" */
+	while (flen >= 2 && func[flen - 1] == '>' && func[flen - 2] == '-')
+		flen -= 2;
+	if (flen == 0)
+		return 0;
+	int k = 0;
+	size_t start = 0;
+	for (size_t i = 0; i <= flen && k < max; i++) {
+		if (i == flen || (i + 1 < flen && func[i] == '-' && func[i + 1] == '>')) {
+			char *f = tidy(func + start, i - start, mod, k > 0);
+			if (!f) {
+				while (k > 0)
+					free(out[--k]);
+				return -1;
+			}
+			out[k++] = f;
+			start = i + 2;
+			i++;
+		}
+	}
+	return k;
+}

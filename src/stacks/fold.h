@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How `perf script -F comm,pid,tid,...,ip,sym,dso | stackcollapse-perf.pl`
+ * names things, reproduced rule for rule (FOLDED.md).
+ */
+#ifndef SD_STACKS_FOLD_H
+#define SD_STACKS_FOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * The process-name column for a sample of comm with pid/tid, or false if
+ * stackcollapse drops the sample (its header regex does not match: a
+ * one-character comm, a pid or tid of -1).  Spaces become '_'.
+ */
+bool sd_fold_comm(const char *comm, int pid, int tid, char *out, size_t cap);
+
+/*
+ * The folded names for one printed frame "SYM (DSO)"; sym NULL prints as
+ * "[unknown]", dso NULL as "[unknown]".  A name containing "->" yields
+ * several frames, the later ones suffixed "_[i]"; a name starting with '('
+ * yields none.  Writes up to max malloc'ed strings to out; returns the
+ * count or -1 on allocation failure.
+ */
+int sd_fold_frame(const char *sym, const char *dso, char **out, int max);
+
+#endif

@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interning raw stacks and symbolizing them once each.
+ *
+ * A raw stack's key is a run of u64 words in one arena:
+ *	[0] evsel << 48 | cpumode << 40 | flags << 32 | comm
+ *	[1] mm << 32 | mm_ver	  0 when every frame is in the kernel
+ *	[2] pid << 32 | tid	  only for samples stackcollapse drops
+ *	[3] nr
+ *	[4..] ips (the call chain with its markers, or just the ip)
+ * so equal samples share one entry; only what decides the folded line or
+ * the symbols is in the key.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/stacks.h>
+
+#include "stacks/fold.h"
+#include "util/hash.h"
+
+#define MAX_STACK 127 /* perf script's default --max-stack */
+#define KEY_HDR 4
+#define F_CHAIN 1u
+#define F_DROP 2u /* pid or tid -1: kept apart (stackcollapse drops it) */
+
+struct entry {
+	size_t key;    /* word offset in keys */
+	uint32_t klen; /* words */
+	uint64_t hash;
+	uint64_t count, period;
+	uint32_t frames;  /* offset in frames[] after symbolization */
+	uint32_t nframes;
+};
+
+struct fcache_ent {
+	const void *dso; /* sd_dso, or map name when there is no dso */
+	uint64_t addr;
+	uint32_t first, n; /* into names[] */
+	bool used;
+};
+
+struct sd_stacks {
+	uint64_t *keys;
+	size_t nkeys, capkeys;
+	struct entry *v;
+	size_t n, cap;
+	uint32_t *slots;
+	size_t nslots;
+	uint64_t scratch[KEY_HDR + 4096 + 1];
+
+	/* after symbolization */
+	struct sd_strpool strs;
+	struct sd_frame *frames;
+	size_t nframes, capframes;
+	struct fcache_ent *fc;
+	size_t fcslots, fcn;
+	uint32_t *names;
+	size_t nnames, capnames;
+
+	struct sd_folded_line *lines;
+	size_t nlines;
+	char **line_bufs;
+};
+
+int sd_stacks_new(struct sd_stacks **out)
+{
+	struct sd_stacks *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return -ENOMEM;
+	sd_strpool_init(&st->strs);
+	*out = st;
+	return 0;
+}
+
+static void free_lines(struct sd_stacks *st)
+{
+	for (size_t i = 0; i < st->nlines; i++)
+		free(st->line_bufs[i]);
+	free(st->line_bufs);
+	free(st->lines);
+	st->lines = NULL;
+	st->line_bufs = NULL;
+	st->nlines = 0;
+}
+
+struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
+{
+	if (!st)
+		return NULL;
+	free_lines(st);
+	free(st->keys);
+	free(st->v);
+	free(st->slots);
+	free(st->frames);
+	free(st->fc);
+	free(st->names);
+	sd_strpool_fini(&st->strs);
+	free(st);
+	return NULL;
+}
+
+size_t sd_stacks_count(const struct sd_stacks *st)
+{
+	return st->n;
+}
+
+static int grow_slots(struct sd_stacks *st)
+{
+	size_t ns = st->nslots ? st->nslots * 2 : 4096;
+	uint32_t *s = calloc(ns, sizeof *s);
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n; i++) {
+		size_t j = st->v[i].hash & (ns - 1);
+		while (s[j])
+			j = (j + 1) & (ns - 1);
+		s[j] = (uint32_t)i + 1;
+	}
+	free(st->slots);
+	st->slots = s;
+	st->nslots = ns;
+	return 0;
+}
+
+/* Is every frame of the chain in the kernel (no user part)? */
+static bool kernel_only(const uint64_t *ips, size_t n)
+{
+	if (!n || ips[0] != SD_CONTEXT_KERNEL)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (ips[i] >= SD_CONTEXT_MAX)
+			return false;
+	return true;
+}
+
+int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
+		  uint32_t *id)
+{
+	uint64_t *k = st->scratch;
+	size_t nr = s->has_callchain ? s->nr_ips : 1;
+	const uint64_t *ips = s->has_callchain ? s->ips : &s->ip;
+	bool kern;
+	unsigned flags = s->has_callchain ? F_CHAIN : 0;
+
+	if (nr > 4096)
+		nr = 4096; /* never more than perf would print anyway */
+	if (s->has_callchain)
+		kern = kernel_only(ips, nr);
+	else
+		kern = s->cpumode == SD_MISC_KERNEL;
+	if (s->pid == UINT32_MAX || s->tid == UINT32_MAX)
+		flags |= F_DROP;
+	k[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
+	       (uint64_t)(s->cpumode & 0xff) << 40 | (uint64_t)flags << 32 |
+	       s->view.comm;
+	k[1] = kern ? 0 : (uint64_t)s->view.mm << 32 | s->view.mm_ver;
+	k[2] = flags & F_DROP ? (uint64_t)s->pid << 32 | s->tid : 0;
+	k[3] = nr;
+	memcpy(k + KEY_HDR, ips, nr * sizeof *ips);
+	size_t klen = KEY_HDR + nr;
+	uint64_t h = sd_hash_u64s(k, klen, 0);
+
+	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
+		return -ENOMEM;
+	size_t j = h & (st->nslots - 1);
+	for (; st->slots[j]; j = (j + 1) & (st->nslots - 1)) {
+		struct entry *e = &st->v[st->slots[j] - 1];
+		if (e->hash == h && e->klen == klen &&
+		    !memcmp(st->keys + e->key, k, klen * sizeof *k)) {
+			e->count++;
+			e->period += s->period;
+			if (id)
+				*id = st->slots[j] - 1;
+			return 0;
+		}
+	}
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 1024;
+		struct entry *v = realloc(st->v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		st->v = v;
+		st->cap = cap;
+	}
+	if (st->nkeys + klen > st->capkeys) {
+		size_t cap = st->capkeys ? st->capkeys * 2 : 65536;
+		while (cap < st->nkeys + klen)
+			cap *= 2;
+		uint64_t *kv = realloc(st->keys, cap * sizeof *kv);
+		if (!kv)
+			return -ENOMEM;
+		st->keys = kv;
+		st->capkeys = cap;
+	}
+	memcpy(st->keys + st->nkeys, k, klen * sizeof *k);
+	st->v[st->n] = (struct entry){st->nkeys, (uint32_t)klen, h,
+				      1, s->period, 0, 0};
+	st->nkeys += klen;
+	st->slots[j] = (uint32_t)st->n + 1;
+	if (id)
+		*id = (uint32_t)st->n;
+	st->n++;
+	return 0;
+}
+
+static int push_name(struct sd_stacks *st, uint32_t name)
+{
+	if (st->nnames == st->capnames) {
+		size_t cap = st->capnames ? st->capnames * 2 : 4096;
+		uint32_t *v = realloc(st->names, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		st->names = v;
+		st->capnames = cap;
+	}
+	st->names[st->nnames++] = name;
+	return 0;
+}
+
+static int fc_grow(struct sd_stacks *st)
+{
+	size_t ns = st->fcslots ? st->fcslots * 2 : 4096;
+	struct fcache_ent *v = calloc(ns, sizeof *v);
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->fcslots; i++) {
+		if (!st->fc[i].used)
+			continue;
+		size_t j = sd_mix64(st->fc[i].addr ^ (uintptr_t)st->fc[i].dso) &
+			   (ns - 1);
+		while (v[j].used)
+			j = (j + 1) & (ns - 1);
+		v[j] = st->fc[i];
+	}
+	free(st->fc);
+	st->fc = v;
+	st->fcslots = ns;
+	return 0;
+}
+
+/* The folded names of one location, computed once per (dso, address). */
+static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
+		       uint32_t *first, uint32_t *n)
+{
+	const void *key = loc->dso ? (const void *)loc->dso
+				   : (const void *)loc->map_name;
+
+	if ((st->fcn + 1) * 2 > st->fcslots && fc_grow(st))
+		return -ENOMEM;
+	size_t j = sd_mix64(loc->addr ^ (uintptr_t)key) & (st->fcslots - 1);
+	for (; st->fc[j].used; j = (j + 1) & (st->fcslots - 1)) {
+		if (st->fc[j].dso == key && st->fc[j].addr == loc->addr) {
+			*first = st->fc[j].first;
+			*n = st->fc[j].n;
+			return 0;
+		}
+	}
+	const char *sym = NULL, *dso = loc->map_name;
+	if (loc->dso) {
+		const char *holder = NULL;
+		const struct sd_symbol *s = sd_dso_lookup(loc->dso, loc->addr,
+							  &holder);
+		if (s)
+			sym = s->name;
+		if (holder)
+			dso = holder;
+		else if (!dso)
+			dso = sd_dso_name(loc->dso);
+	}
+	char *parts[8];
+	int k = sd_fold_frame(sym, dso, parts, 8);
+	if (k < 0)
+		return -ENOMEM;
+	uint32_t f = (uint32_t)st->nnames;
+	for (int i = 0; i < k; i++) {
+		uint32_t id = sd_strpool_intern(&st->strs, parts[i],
+						strlen(parts[i]));
+		free(parts[i]);
+		if (!id || push_name(st, id)) {
+			while (++i < k)
+				free(parts[i]);
+			return -ENOMEM;
+		}
+	}
+	st->fc[j] = (struct fcache_ent){key, loc->addr, f, (uint32_t)k, true};
+	st->fcn++;
+	*first = f;
+	*n = (uint32_t)k;
+	return 0;
+}
+
+static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
+{
+	if (st->nframes == st->capframes) {
+		size_t cap = st->capframes ? st->capframes * 2 : 65536;
+		struct sd_frame *v = realloc(st->frames, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		st->frames = v;
+		st->capframes = cap;
+	}
+	st->frames[st->nframes++] = (struct sd_frame){name, kernel};
+	return 0;
+}
+
+/*
+ * thread__resolve_callchain for one stack: markers switch the cpumode
+ * (user until the first one), an unknown marker empties the chain, at most
+ * MAX_STACK real entries; then leaf-first becomes root-first.
+ */
+static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
+			 struct entry *e)
+{
+	const uint64_t *k = st->keys + e->key;
+	unsigned flags = (unsigned)(k[0] >> 32) & 0xff;
+	unsigned cpumode = (unsigned)(k[0] >> 40) & 0xff;
+	uint32_t mm = (uint32_t)(k[1] >> 32), ver = (uint32_t)k[1];
+	size_t nr = k[3];
+	const uint64_t *ips = k + KEY_HDR;
+	size_t start = st->nframes, entries = 0;
+
+	if (flags & F_CHAIN)
+		cpumode = SD_MISC_USER;
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t ip = ips[i];
+		if ((flags & F_CHAIN) && ip >= SD_CONTEXT_MAX) {
+			switch (ip) {
+			case SD_CONTEXT_HV:
+				cpumode = SD_MISC_HYPERVISOR;
+				break;
+			case SD_CONTEXT_KERNEL:
+				cpumode = SD_MISC_KERNEL;
+				break;
+			case SD_CONTEXT_USER:
+				cpumode = SD_MISC_USER;
+				break;
+			case SD_CONTEXT_GUEST_KERNEL:
+				cpumode = SD_MISC_GUEST_KERNEL;
+				break;
+			case SD_CONTEXT_GUEST_USER:
+				cpumode = SD_MISC_GUEST_USER;
+				break;
+			case SD_CONTEXT_GUEST:
+				break;
+			default:
+				st->nframes = start; /* perf resets the cursor */
+				goto done;
+			}
+			continue;
+		}
+		if (entries++ >= MAX_STACK)
+			break;
+		struct sd_location loc;
+		uint32_t first, n;
+		sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
+		int err = frame_names(st, &loc, &first, &n);
+		if (err)
+			return err;
+		/* pushed last part first: the final reversal restores
+		 * stackcollapse's order for "a->b" (a, then b_[i]) */
+		for (uint32_t q = n; q-- > 0;) {
+			err = push_frame(st, st->names[first + q], loc.kernel);
+			if (err)
+				return err;
+		}
+	}
+done:;
+	/* leaf first -> root first; "a->b" parts keep their order */
+	size_t lo = start, hi = st->nframes;
+	for (size_t a = lo, b = hi; a + 1 < b; a++, b--) {
+		struct sd_frame t = st->frames[a];
+		st->frames[a] = st->frames[b - 1];
+		st->frames[b - 1] = t;
+	}
+	e->frames = (uint32_t)start;
+	e->nframes = (uint32_t)(st->nframes - start);
+	return 0;
+}
+
+int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		int err = symbolize_one(st, m, &st->v[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int sd_stacks_get(const struct sd_stacks *st, size_t i,
+		  struct sd_stack_info *out)
+{
+	if (i >= st->n)
+		return -ENOENT;
+	const struct entry *e = &st->v[i];
+	const uint64_t *k = st->keys + e->key;
+	out->evsel = (unsigned)(k[0] >> 48);
+	out->comm = (uint32_t)k[0];
+	out->count = e->count;
+	out->period = e->period;
+	out->frames = st->frames ? st->frames + e->frames : NULL;
+	out->nr_frames = e->nframes;
+	out->folded_out = (k[0] >> 32) & F_DROP;
+	return 0;
+}
+
+const char *sd_stacks_str(const struct sd_stacks *st, uint32_t id)
+{
+	return sd_strpool_get(&st->strs, id);
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	const struct sd_folded_line *x = a, *y = b;
+	return strcmp(x->stack, y->stack);
+}
+
+int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
+		     unsigned evsel, const struct sd_folded_line **lines,
+		     size_t *nout)
+{
+	size_t cap = 0, nslots = 1024;
+	uint32_t *slots = calloc(nslots, sizeof *slots);
+	uint64_t *hashes = NULL;
+	char *buf = NULL;
+	size_t bcap = 0;
+	int err = 0;
+
+	free_lines(st);
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n && !err; i++) {
+		struct sd_stack_info si;
+		char pname[80];
+		sd_stacks_get(st, i, &si);
+		if (si.evsel != evsel || si.folded_out)
+			continue;
+		const char *comm = sd_machine_comm_str(m, si.comm);
+		if (!sd_fold_comm(comm, 1, 1, pname, sizeof pname))
+			continue;
+		size_t len = strlen(pname);
+		for (size_t f = 0; f < si.nr_frames; f++)
+			len += 1 + strlen(sd_stacks_str(st, si.frames[f].name));
+		if (len + 1 > bcap) {
+			bcap = (len + 1) * 2;
+			char *nb = realloc(buf, bcap);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		char *w = buf + strlen(strcpy(buf, pname));
+		for (size_t f = 0; f < si.nr_frames; f++) {
+			const char *nm = sd_stacks_str(st, si.frames[f].name);
+			*w++ = ';';
+			size_t l = strlen(nm);
+			memcpy(w, nm, l);
+			w += l;
+		}
+		*w = '\0';
+		uint64_t h = sd_hash_bytes(buf, len, 0);
+		if ((st->nlines + 1) * 2 > nslots) {
+			size_t ns = nslots * 2;
+			uint32_t *s2 = calloc(ns, sizeof *s2);
+			if (!s2) {
+				err = -ENOMEM;
+				break;
+			}
+			for (size_t q = 0; q < st->nlines; q++) {
+				size_t j = hashes[q] & (ns - 1);
+				while (s2[j])
+					j = (j + 1) & (ns - 1);
+				s2[j] = (uint32_t)q + 1;
+			}
+			free(slots);
+			slots = s2;
+			nslots = ns;
+		}
+		size_t j = h & (nslots - 1);
+		for (; slots[j]; j = (j + 1) & (nslots - 1)) {
+			size_t q = slots[j] - 1;
+			if (hashes[q] == h && !strcmp(st->line_bufs[q], buf))
+				break;
+		}
+		if (slots[j]) {
+			st->lines[slots[j] - 1].count += si.count;
+			continue;
+		}
+		if (st->nlines == cap) {
+			cap = cap ? cap * 2 : 1024;
+			struct sd_folded_line *l2 =
+				realloc(st->lines, cap * sizeof *l2);
+			char **b2 = realloc(st->line_bufs, cap * sizeof *b2);
+			uint64_t *h2 = realloc(hashes, cap * sizeof *h2);
+			if (l2)
+				st->lines = l2;
+			if (b2)
+				st->line_bufs = b2;
+			if (h2)
+				hashes = h2;
+			if (!l2 || !b2 || !h2) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		char *copy = strdup(buf);
+		if (!copy) {
+			err = -ENOMEM;
+			break;
+		}
+		st->line_bufs[st->nlines] = copy;
+		st->lines[st->nlines] = (struct sd_folded_line){copy, si.count};
+		hashes[st->nlines] = h;
+		slots[j] = (uint32_t)++st->nlines;
+	}
+	free(slots);
+	free(hashes);
+	free(buf);
+	if (err) {
+		free_lines(st);
+		return err;
+	}
+	qsort(st->lines, st->nlines, sizeof *st->lines, line_cmp);
+	*lines = st->lines;
+	*nout = st->nlines;
+	return 0;
+}
