@@ -81,10 +81,32 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 const struct sd_symbol *sd_symtab_find_name(const struct sd_symtab *t,
 					    const char *name);
 size_t sd_symtab_size(const struct sd_symtab *t);
+/* The i-th symbol in address order (0 <= i < sd_symtab_size()), or NULL. */
+const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i);
 /* Kallsyms module name of a symbol's module index ("ext4"), NULL for 0. */
 const char *sd_symtab_module(const struct sd_symtab *t, uint16_t module);
-/* Moves every symbol by delta (kernel relocation, KASLR). */
+/*
+ * Moves the core kernel symbols (module index 0) by delta (kernel
+ * relocation, KASLR).  Module symbols stay: perf matches them through the
+ * recording's own module maps (maps__split_kallsyms()).  Deltas add up.
+ */
 void sd_symtab_relocate(struct sd_symtab *t, int64_t delta);
+/*
+ * The address of a relocation reference symbol ("_text", "_stext") as the
+ * file gives it, before any relocation: for kallsyms the first line of
+ * that name with type T, t, W, w or A (perf's kallsyms__get_function_start,
+ * so it is found even when a duplicate reduction dropped it), else the
+ * first table symbol of that name.  -ENOENT if absent.
+ */
+int sd_symtab_ref_addr(const struct sd_symtab *t, const char *name,
+		       uint64_t *addr);
+/*
+ * [start, end) spanned by the core (non-module) symbols: perf trims the
+ * kernel map to it after loading kallsyms (map__fixup_start/end), so a
+ * kernel address outside it and outside every module map has no map.
+ */
+int sd_symtab_range(const struct sd_symtab *t, uint64_t *start,
+		    uint64_t *end);
 
 /* Reads the GNU build-id note of an ELF file in memory. */
 int sd_elf_build_id(const void *buf, size_t len, struct sd_build_id *out);
@@ -98,6 +120,13 @@ struct sd_symbol_opts {
 	const char *symfs;       /* --symfs: root for every user DSO path */
 	const char *buildid_dir; /* perf's build-id cache, default ~/.debug */
 	bool no_host_kernel;     /* never use /proc/kallsyms */
+	/*
+	 * This host, for tests; NULL means the real thing: /proc/kallsyms,
+	 * /sys/kernel/notes (the running kernel's build-id) and uname -r.
+	 */
+	const char *host_kallsyms;
+	const char *host_notes;
+	const char *host_release;
 };
 
 struct sd_symbolizer;
@@ -136,6 +165,17 @@ void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,
 /* perf's name for the DSO: the path, "[kernel.kallsyms]", "[vdso]", ... */
 const char *sd_dso_name(const struct sd_dso *d);
 bool sd_dso_is_kernel(const struct sd_dso *d);
+/*
+ * Loads the DSO's symbols if not tried yet; the file they came from (a
+ * kallsyms copy, vmlinux, ELF or debug file), or NULL when there are none.
+ */
+const char *sd_dso_symsrc(struct sd_dso *d);
+/*
+ * Kernel only: the [start, end) of the core kernel symbols, which perf
+ * makes the kernel map's range after loading kallsyms (see
+ * sd_symtab_range()).  -ENOENT when no kernel symbols are loaded.
+ */
+int sd_dso_kernel_range(struct sd_dso *d, uint64_t *start, uint64_t *end);
 /*
  * The symbol at addr (kernel: the address itself; user DSO: the address
  * in perf's map_ip space), loading the table on first use.  NULL when

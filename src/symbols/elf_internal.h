@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to src/symbols: one opened ELF file (libelf). */
+#ifndef SD_SYMBOLS_ELF_INTERNAL_H
+#define SD_SYMBOLS_ELF_INTERNAL_H
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <swapdiag/symbols.h>
+
+/* An ELF image in memory (a private mapping or a copy) and its tables. */
+struct sd_elf {
+	Elf *elf;
+	GElf_Ehdr ehdr;
+	void *mem;
+	size_t len;
+	bool mapped;
+	size_t shstrndx;
+	Elf_Scn *symtab, *dynsym;
+	GElf_Shdr symshdr, dynshdr;
+	size_t dynsym_idx;
+};
+
+/* Opens a file (private mapping) or a copy of a buffer; not-ELF is
+ * -SD_E_BAD_SYMFILE. */
+int sd_elf_open(const char *path, struct sd_elf **out);
+int sd_elf_open_mem(const void *buf, size_t len, struct sd_elf **out);
+void sd_elf_close(struct sd_elf *e);
+
+bool sd_elf_has_symtab(const struct sd_elf *e);
+/* perf's symsrc__possibly_runtime(): has .dynsym (gives the .plt). */
+bool sd_elf_is_runtime(const struct sd_elf *e);
+int sd_elf_get_build_id(struct sd_elf *e, struct sd_build_id *out);
+/* The .gnu_debuglink file name (a bare name), or NULL. */
+const char *sd_elf_debuglink(struct sd_elf *e);
+
+/* Equal, allowing perf's zero padding of old 20-byte build-ids. */
+bool sd_build_id_equal(const struct sd_build_id *a,
+		       const struct sd_build_id *b);
+
+/*
+ * Builds a table from syms (its .symtab, else .dynsym) with runtime for
+ * NOBITS sections, program headers and the .plt; runtime may be syms.
+ * kernel: a vmlinux (link addresses, no demangling, no .plt).  0 symbols
+ * is -SD_E_BAD_SYMFILE.
+ */
+int sd_elf_load_symtab(struct sd_elf *syms, struct sd_elf *runtime,
+		       bool kernel, struct sd_diags *diags,
+		       struct sd_symtab **out);
+
+#endif

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to src/symbols: how a struct sd_symtab is built.
+ *
+ * A table is filled in load order (sd_symtab_add), then sd_symtab_finish()
+ * does what perf does once all symbols of an object are in: a stable sort
+ * by start address (perf's rb-tree keeps equal addresses in insertion
+ * order), symbols__fixup_end() and symbols__fixup_duplicate().
+ */
+#ifndef SD_SYMBOLS_INTERNAL_H
+#define SD_SYMBOLS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <swapdiag/symbols.h>
+
+#include "util/hash.h"
+
+/* Caps that keep a hostile input from making us allocate without bound. */
+#define SD_SYMTAB_MAX_SYMS (8u << 20)  /* symbols in one table */
+#define SD_SYM_NAME_MAX 8192           /* bytes in one symbol name */
+#define SD_KSYM_NAME_LEN 512           /* kernel limit (6.1+), as perf */
+#define SD_KALLSYMS_MAX_BYTES (1u << 30)
+#define SD_KALLSYMS_MAX_MODULES 65535
+
+enum sd_symtab_kind {
+	SD_SYMTAB_KALLSYMS,
+	SD_SYMTAB_ELF,
+};
+
+/* A run of bytes owned by the table (names point into these). */
+struct sd_symtab_block {
+	struct sd_symtab_block *next;
+	size_t used, size;
+	char data[];
+};
+
+struct sd_symtab {
+	enum sd_symtab_kind kind;
+	struct sd_symbol *syms;
+	size_t n, cap;
+	bool finished;
+
+	/* Owned name storage: whole buffers (kallsyms) and a bump arena. */
+	char **bufs;
+	size_t nbufs;
+	struct sd_symtab_block *arena;
+
+	/* Kallsyms module names: module index i is modules.strs[i]. */
+	struct sd_strpool modules;
+
+	/*
+	 * Kallsyms reference symbols for relocation, as perf's
+	 * kallsyms__get_function_start() finds them: the first line with
+	 * that name and a function type (T/t/W/w) or 'A', before any
+	 * filtering or duplicate reduction.
+	 */
+	bool has_text, has_stext;
+	uint64_t text_addr, stext_addr;
+	int64_t reloc; /* delta applied so far to core kernel symbols */
+};
+
+struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind);
+/* Takes ownership of a malloc'ed buffer that names point into. */
+int sd_symtab_adopt_buf(struct sd_symtab *t, char *buf);
+/* Copies a name of len bytes into the table's arena. */
+const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len);
+/* Appends a symbol (end == start when the size is unknown). */
+int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
+		  const char *name, uint8_t binding, uint16_t module);
+/* Sort, fix up ends, reduce duplicates, as perf does after loading. */
+void sd_symtab_finish(struct sd_symtab *t);
+/* Adds symbols after finish (perf's PLT symbols): no fix-up, re-sorted. */
+int sd_symtab_merge_sorted(struct sd_symtab *t);
+
+/* Demangles a C++ (or other) name as perf 6.1 shows it; NULL if not. */
+char *sd_demangle(const char *name);
+
+/* Reads all of a file into a malloc'ed buffer (NUL-terminated). */
+int sd_read_file(const char *path, size_t max, char **out, size_t *len);
+
+#endif

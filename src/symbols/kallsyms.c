@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kallsyms text, as perf 6.1 reads it (kallsyms__parse() and
+ * map__process_kallsym_symbol() in tools/perf/util/symbol.c):
+ *
+ *   line  := HEX ' ' TYPE ' ' NAME [ '\t' '[' MODULE ']' ] '\n'
+ *
+ * - HEX: at least one hex digit, then a space, else the line is skipped;
+ * - TYPE: kept if toupper(TYPE) is T, W, D or B; binding W -> weak,
+ *   upper case -> global, lower case -> local;
+ * - NAME: names starting with '$' (ARM mapping symbols) are skipped, and
+ *   so are "__pfx_" function-padding symbols, as perf >= 6.3 does;
+ * - every kept symbol starts with size 0; ends come from the fix-up in
+ *   symtab.c.
+ *
+ * One pass over one buffer: names are cut in place (the buffer is owned by
+ * the table), no allocation per line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "symbols/internal.h"
+
+#if HAVE_ZSTD
+#include <zstd.h>
+#endif
+
+static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
+
+/* Hex digit values; 0xff for anything else. */
+static uint8_t hexval[256];
+
+static void init_hexval(void)
+{
+	if (hexval['0'] == 0 && hexval['1'] == 1)
+		return;
+	memset(hexval, 0xff, sizeof hexval);
+	for (int c = '0'; c <= '9'; c++)
+		hexval[c] = (uint8_t)(c - '0');
+	for (int c = 'a'; c <= 'f'; c++)
+		hexval[c] = (uint8_t)(c - 'a' + 10);
+	for (int c = 'A'; c <= 'F'; c++)
+		hexval[c] = (uint8_t)(c - 'A' + 10);
+}
+
+static bool kept_type(char type)
+{
+	switch (type) {
+	case 'T': case 't': case 'W': case 'w':
+	case 'D': case 'd': case 'B': case 'b':
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint8_t type_binding(char type)
+{
+	if (type == 'W')
+		return SD_BIND_WEAK;
+	return type >= 'A' && type <= 'Z' ? SD_BIND_GLOBAL : SD_BIND_LOCAL;
+}
+
+/* kallsyms__is_function() || 'A', as kallsyms__get_function_start() */
+static bool ref_type(char type)
+{
+	return type == 'T' || type == 't' || type == 'W' || type == 'w' ||
+	       type == 'A';
+}
+
+struct parse_state {
+	struct sd_symtab *t;
+	uint64_t malformed, first_malformed;
+	uint64_t kept, nonzero, skipped_modules;
+	/* The module of the previous module line, to skip re-interning. */
+	const char *last_mod;
+	size_t last_mod_len;
+	uint16_t last_mod_id;
+};
+
+static void malformed(struct parse_state *st, size_t off)
+{
+	if (!st->malformed++)
+		st->first_malformed = off;
+}
+
+static int module_id(struct parse_state *st, const char *m, size_t len,
+		     uint16_t *id)
+{
+	uint32_t v;
+
+	if (st->last_mod && st->last_mod_len == len &&
+	    !memcmp(st->last_mod, m, len)) {
+		*id = st->last_mod_id;
+		return 0;
+	}
+	v = sd_strpool_intern(&st->t->modules, m, len);
+	if (!v)
+		return -ENOMEM;
+	if (v > SD_KALLSYMS_MAX_MODULES)
+		return -SD_E_LIMIT;
+	st->last_mod = m;
+	st->last_mod_len = len;
+	st->last_mod_id = (uint16_t)v;
+	*id = (uint16_t)v;
+	return 0;
+}
+
+/* One line p[0..len) (without '\n'), at byte offset off; p is writable. */
+static int parse_line(struct parse_state *st, char *p, size_t len, size_t off)
+{
+	uint64_t addr = 0;
+	size_t i = 0, ndig = 0;
+	char type, *name, *tab;
+	size_t name_len;
+	uint16_t mod = 0;
+
+	while (i < len && hexval[(uint8_t)p[i]] != 0xff) {
+		addr = addr << 4 | hexval[(uint8_t)p[i]];
+		i++;
+		ndig++;
+	}
+	if (!ndig || ndig > 16 || i + 3 > len || p[i] != ' ' ||
+	    p[i + 2] != ' ') {
+		if (len)
+			malformed(st, off);
+		return 0;
+	}
+	type = p[i + 1];
+	name = p + i + 3;
+	name_len = len - (i + 3);
+	if (!name_len) {
+		malformed(st, off);
+		return 0;
+	}
+
+	tab = memchr(name, '\t', name_len);
+	if (tab) {
+		char *m = tab + 1;
+		size_t mlen = name_len - (size_t)(m - name);
+		if (mlen < 3 || m[0] != '[' || m[mlen - 1] != ']' ||
+		    tab == name) {
+			malformed(st, off);
+			return 0;
+		}
+		name_len = (size_t)(tab - name);
+		if (kept_type(type) && name[0] != '$') {
+			int err = module_id(st, m + 1, mlen - 2, &mod);
+			if (err == -SD_E_LIMIT) {
+				st->skipped_modules++;
+				return 0;
+			}
+			if (err)
+				return err;
+		}
+	}
+	if (name_len > SD_KSYM_NAME_LEN) {
+		malformed(st, off);
+		return 0;
+	}
+	name[name_len] = '\0';
+
+	if (!mod && ref_type(type)) {
+		struct sd_symtab *t = st->t;
+		if (!t->has_text && !strcmp(name, "_text")) {
+			t->has_text = true;
+			t->text_addr = addr;
+		} else if (!t->has_stext && !strcmp(name, "_stext")) {
+			t->has_stext = true;
+			t->stext_addr = addr;
+		}
+	}
+	if (!kept_type(type) || name[0] == '$' ||
+	    !strncmp(name, "__pfx_", 6))
+		return 0;
+	st->kept++;
+	if (addr)
+		st->nonzero++;
+	return sd_symtab_add(st->t, addr, addr, name, type_binding(type), mod);
+}
+
+/* Parses buf (owned by the table from now on, even on error). */
+static int parse_owned(char *buf, size_t len, struct sd_diags *diags,
+		       struct sd_symtab **out)
+{
+	struct parse_state st = {0};
+	struct sd_symtab *t;
+	size_t off = 0;
+	int err;
+
+	init_hexval();
+	t = sd_symtab_new(SD_SYMTAB_KALLSYMS);
+	if (!t) {
+		free(buf);
+		return -ENOMEM;
+	}
+	err = sd_symtab_adopt_buf(t, buf);
+	if (err) {
+		free(buf);
+		sd_symtab_free(t);
+		return err;
+	}
+	st.t = t;
+	while (off < len) {
+		char *line = buf + off;
+		char *nl = memchr(line, '\n', len - off);
+		size_t llen = nl ? (size_t)(nl - line) : len - off;
+
+		err = parse_line(&st, line, llen, off);
+		if (err) {
+			sd_symtab_free(t);
+			return err;
+		}
+		off += llen + 1;
+	}
+	if (st.malformed && diags)
+		sd_diags_add(diags, SD_WARNING, SD_E_BAD_SYMFILE,
+			     st.first_malformed,
+			     "kallsyms: skipped %llu malformed line(s), the "
+			     "first at byte offset %llu",
+			     (unsigned long long)st.malformed,
+			     (unsigned long long)st.first_malformed);
+	if (st.skipped_modules && diags)
+		sd_diags_add(diags, SD_WARNING, SD_E_LIMIT, UINT64_MAX,
+			     "kallsyms: more than %u modules; skipped %llu "
+			     "symbols of the others",
+			     SD_KALLSYMS_MAX_MODULES,
+			     (unsigned long long)st.skipped_modules);
+	if (st.kept && !st.nonzero) {
+		if (diags)
+			sd_diags_add(diags, SD_ERROR, SD_E_BAD_SYMFILE,
+				     UINT64_MAX,
+				     "kallsyms: every address is zero: the file "
+				     "was read without privilege "
+				     "(kernel.kptr_restrict); copy /proc/kallsyms "
+				     "as root on the recorded host");
+		sd_symtab_free(t);
+		return -SD_E_BAD_SYMFILE;
+	}
+	if (!st.kept) {
+		if (diags)
+			sd_diags_add(diags, SD_ERROR, SD_E_BAD_SYMFILE,
+				     UINT64_MAX,
+				     "kallsyms: no function or data symbols "
+				     "(\"ADDRESS TYPE NAME\" lines) found");
+		sd_symtab_free(t);
+		return -SD_E_BAD_SYMFILE;
+	}
+	sd_symtab_finish(t);
+	*out = t;
+	return 0;
+}
+
+#if HAVE_ZSTD
+static int unzstd(const uint8_t *in, size_t len, char **out, size_t *out_len)
+{
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	size_t cap = len * 4 + 65536, used = 0;
+	char *buf = NULL;
+	int err = 0;
+
+	if (!ds)
+		return -ENOMEM;
+	if (cap > SD_KALLSYMS_MAX_BYTES)
+		cap = SD_KALLSYMS_MAX_BYTES;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	ZSTD_initDStream(ds);
+	ZSTD_inBuffer ib = {in, len, 0};
+	size_t ret = 1;
+	while (ib.pos < ib.size || ret != 0) {
+		if (used == cap) {
+			size_t ncap = cap * 2;
+			char *nb;
+			if (cap >= SD_KALLSYMS_MAX_BYTES) {
+				err = -SD_E_LIMIT;
+				goto out;
+			}
+			if (ncap > SD_KALLSYMS_MAX_BYTES)
+				ncap = SD_KALLSYMS_MAX_BYTES;
+			nb = realloc(buf, ncap + 1);
+			if (!nb) {
+				err = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		ZSTD_outBuffer ob = {buf, cap, used};
+		size_t before_in = ib.pos;
+		ret = ZSTD_decompressStream(ds, &ob, &ib);
+		if (ZSTD_isError(ret)) {
+			err = -SD_E_ZSTD;
+			goto out;
+		}
+		if (ob.pos == used && ib.pos == before_in && ob.pos < cap) {
+			/* No progress with room left: the input is cut short. */
+			err = -SD_E_TRUNCATED;
+			goto out;
+		}
+		used = ob.pos;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	*out_len = used;
+	buf = NULL;
+out:
+	free(buf);
+	ZSTD_freeDStream(ds);
+	return err;
+}
+#endif
+
+/* Takes buf (malloc'ed, len bytes + NUL); decompresses zstd if needed. */
+static int from_owned(char *buf, size_t len, struct sd_diags *diags,
+		      struct sd_symtab **out)
+{
+	if (len >= 4 && !memcmp(buf, zstd_magic, 4)) {
+#if HAVE_ZSTD
+		char *plain;
+		size_t plain_len;
+		int err = unzstd((const uint8_t *)buf, len, &plain, &plain_len);
+		free(buf);
+		if (err) {
+			if (diags)
+				sd_diags_add(diags, SD_ERROR, err, UINT64_MAX,
+					     "kallsyms: cannot decompress the "
+					     "zstd data: %s", sd_strerror(err));
+			return err;
+		}
+		buf = plain;
+		len = plain_len;
+#else
+		free(buf);
+		if (diags)
+			sd_diags_add(diags, SD_ERROR, SD_E_NO_ZSTD, UINT64_MAX,
+				     "kallsyms: the file is zstd-compressed "
+				     "and swapdiag was built without zstd; "
+				     "decompress it with unzstd first");
+		return -SD_E_NO_ZSTD;
+#endif
+	}
+	return parse_owned(buf, len, diags, out);
+}
+
+int sd_symtab_from_kallsyms(const char *text, size_t len,
+			    struct sd_diags *diags, struct sd_symtab **out)
+{
+	char *copy;
+
+	if (!text && len)
+		return -EINVAL;
+	if (len > SD_KALLSYMS_MAX_BYTES)
+		return -SD_E_LIMIT;
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	if (len)
+		memcpy(copy, text, len);
+	copy[len] = '\0';
+	return from_owned(copy, len, diags, out);
+}
+
+int sd_read_file(const char *path, size_t max, char **out, size_t *out_len)
+{
+	struct stat stbuf;
+	size_t cap, used = 0;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &stbuf) == 0 && S_ISDIR(stbuf.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	/* /proc files report size 0: start big enough for most kallsyms. */
+	cap = stbuf.st_size > 0 && (uint64_t)stbuf.st_size < max
+		      ? (size_t)stbuf.st_size + 1
+		      : (size_t)1 << 20;
+	if (cap > max)
+		cap = max;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t r;
+		if (used == cap) {
+			size_t ncap = cap * 2;
+			char *nb;
+			if (cap >= max) {
+				free(buf);
+				close(fd);
+				return -SD_E_LIMIT;
+			}
+			if (ncap > max)
+				ncap = max;
+			nb = realloc(buf, ncap + 1);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + used, cap - used);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = -errno;
+			free(buf);
+			close(fd);
+			return e;
+		}
+		if (r == 0)
+			break;
+		used += (size_t)r;
+	}
+	close(fd);
+	buf[used] = '\0';
+	*out = buf;
+	*out_len = used;
+	return 0;
+}
+
+int sd_symtab_load_kallsyms(const char *path, struct sd_diags *diags,
+			    struct sd_symtab **out)
+{
+	char *buf;
+	size_t len;
+	int err = sd_read_file(path, SD_KALLSYMS_MAX_BYTES, &buf, &len);
+
+	if (err) {
+		if (diags)
+			sd_diags_add(diags, SD_ERROR, err, UINT64_MAX,
+				     "cannot read kallsyms '%s': %s", path,
+				     sd_strerror(err));
+		return err;
+	}
+	return from_owned(buf, len, diags, out);
+}

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The symbol table of one object and perf's rules for it
+ * (tools/perf/util/symbol.c in perf 6.1):
+ *
+ * - symbols sit in an rb-tree keyed by start; equal starts keep insertion
+ *   order (an equal key goes right) -- here a stable sort;
+ * - symbols__fixup_end(): a symbol without a size ends where the next one
+ *   starts; for kallsyms, the last symbol before a change between core
+ *   kernel and module ends one page on (rounded up), and the very last
+ *   symbol of the table ends at roundup(start, 4096) + 4096;
+ * - symbols__fixup_duplicate(), AFTER the end fix-up: of symbols with the
+ *   same start, choose_best_symbol() keeps one, folding left to right.
+ *   Because aliases at one address were all zero-size before the fix-up,
+ *   only the last of them got an end, so the last alias usually wins.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbols/internal.h"
+
+struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind)
+{
+	struct sd_symtab *t = calloc(1, sizeof *t);
+
+	if (!t)
+		return NULL;
+	t->kind = kind;
+	sd_strpool_init(&t->modules);
+	return t;
+}
+
+struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
+{
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < t->nbufs; i++)
+		free(t->bufs[i]);
+	free(t->bufs);
+	while (t->arena) {
+		struct sd_symtab_block *b = t->arena;
+		t->arena = b->next;
+		free(b);
+	}
+	sd_strpool_fini(&t->modules);
+	free(t->syms);
+	free(t);
+	return NULL;
+}
+
+int sd_symtab_adopt_buf(struct sd_symtab *t, char *buf)
+{
+	char **v = realloc(t->bufs, (t->nbufs + 1) * sizeof *v);
+
+	if (!v)
+		return -ENOMEM;
+	t->bufs = v;
+	t->bufs[t->nbufs++] = buf;
+	return 0;
+}
+
+const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len)
+{
+	struct sd_symtab_block *b = t->arena;
+
+	if (len >= SIZE_MAX / 2)
+		return NULL;
+	if (!b || b->size - b->used < len + 1) {
+		size_t size = len + 1 > 65536 ? len + 1 : 65536;
+		b = malloc(sizeof *b + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = t->arena;
+		t->arena = b;
+	}
+	char *p = b->data + b->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	b->used += len + 1;
+	return p;
+}
+
+int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
+		  const char *name, uint8_t binding, uint16_t module)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct sd_symbol *v;
+
+		if (t->n >= SD_SYMTAB_MAX_SYMS)
+			return -SD_E_LIMIT;
+		if (cap > SD_SYMTAB_MAX_SYMS)
+			cap = SD_SYMTAB_MAX_SYMS;
+		v = realloc(t->syms, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		t->syms = v;
+		t->cap = cap;
+	}
+	t->syms[t->n++] = (struct sd_symbol){
+		.start = start,
+		.end = end < start ? start : end,
+		.name = name,
+		.binding = binding,
+		.module = module,
+	};
+	return 0;
+}
+
+/* Stable bottom-up merge sort by start; a sorted input costs one pass. */
+static int sort_by_start(struct sd_symbol *v, size_t n)
+{
+	size_t i;
+	struct sd_symbol *tmp, *src, *dst;
+
+	for (i = 1; i < n && v[i - 1].start <= v[i].start; i++)
+		;
+	if (i >= n)
+		return 0;
+	tmp = malloc(n * sizeof *tmp);
+	if (!tmp)
+		return -ENOMEM;
+	src = v;
+	dst = tmp;
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t a = lo, b = mid, k = lo;
+
+			while (a < mid && b < hi)
+				dst[k++] = src[b].start < src[a].start ? src[b++]
+								       : src[a++];
+			while (a < mid)
+				dst[k++] = src[a++];
+			while (b < hi)
+				dst[k++] = src[b++];
+		}
+		struct sd_symbol *s = src;
+		src = dst;
+		dst = s;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	free(tmp);
+	return 0;
+}
+
+static uint64_t page_roundup(uint64_t x)
+{
+	return (x + 4095) & ~(uint64_t)4095;
+}
+
+static void fixup_end(struct sd_symtab *t)
+{
+	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
+	size_t n = t->n;
+
+	if (!n)
+		return;
+	for (size_t i = 1; i < n; i++) {
+		struct sd_symbol *prev = &t->syms[i - 1];
+		const struct sd_symbol *curr = &t->syms[i];
+
+		if (prev->end != prev->start)
+			continue;
+		/*
+		 * perf tells module symbols by the '[' of "name\t[module]"; a
+		 * core symbol followed by a module one (or the reverse) ends
+		 * one page on instead of spanning the gap between them.
+		 */
+		if (kallsyms && (prev->module == 0) != (curr->module == 0))
+			prev->end = page_roundup(prev->end + 4096);
+		else
+			prev->end = curr->start;
+	}
+	struct sd_symbol *last = &t->syms[n - 1];
+	if (last->end == last->start)
+		last->end = page_roundup(last->start) + 4096;
+}
+
+static size_t underscores(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] == '_')
+		n++;
+	return n;
+}
+
+/* strlen of the name as perf holds it: kallsyms keeps "name\t[module]". */
+static size_t perf_name_len(const struct sd_symtab *t, const struct sd_symbol *s)
+{
+	size_t len = strlen(s->name);
+
+	if (s->module)
+		len += 3 + strlen(sd_strpool_get(&t->modules, s->module));
+	return len;
+}
+
+/* perf's choose_best_symbol(): true if a is kept over b. */
+static bool prefer_a(const struct sd_symtab *t, const struct sd_symbol *a,
+		     const struct sd_symbol *b)
+{
+	uint64_t sa = a->end - a->start, sb = b->end - b->start;
+	bool wa, wb, ga, gb;
+	size_t ua, ub, la, lb;
+
+	if (sb == 0 && sa > 0)
+		return true;
+	if (sa == 0 && sb > 0)
+		return false;
+	wa = a->binding == SD_BIND_WEAK;
+	wb = b->binding == SD_BIND_WEAK;
+	if (wb && !wa)
+		return true;
+	if (wa && !wb)
+		return false;
+	ga = a->binding == SD_BIND_GLOBAL;
+	gb = b->binding == SD_BIND_GLOBAL;
+	if (ga && !gb)
+		return true;
+	if (gb && !ga)
+		return false;
+	ua = underscores(a->name);
+	ub = underscores(b->name);
+	if (ub > ua)
+		return true;
+	if (ua > ub)
+		return false;
+	la = perf_name_len(t, a);
+	lb = perf_name_len(t, b);
+	if (la > lb)
+		return true;
+	if (la < lb)
+		return false;
+	return true; /* arch__choose_best_symbol(): the first one */
+}
+
+static void fixup_duplicate(struct sd_symtab *t)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < t->n;) {
+		struct sd_symbol best = t->syms[i];
+		size_t j = i + 1;
+
+		for (; j < t->n && t->syms[j].start == best.start; j++)
+			if (!prefer_a(t, &best, &t->syms[j]))
+				best = t->syms[j];
+		t->syms[out++] = best;
+		i = j;
+	}
+	t->n = out;
+}
+
+void sd_symtab_finish(struct sd_symtab *t)
+{
+	if (sort_by_start(t->syms, t->n) < 0) {
+		/* Out of memory: keep going with an insertion-order table. */
+		for (size_t i = 1; i < t->n; i++) {
+			struct sd_symbol s = t->syms[i];
+			size_t j = i;
+			while (j > 0 && t->syms[j - 1].start > s.start) {
+				t->syms[j] = t->syms[j - 1];
+				j--;
+			}
+			t->syms[j] = s;
+		}
+	}
+	fixup_end(t);
+	fixup_duplicate(t);
+	t->finished = true;
+}
+
+int sd_symtab_merge_sorted(struct sd_symtab *t)
+{
+	return sort_by_start(t->syms, t->n);
+}
+
+size_t sd_symtab_size(const struct sd_symtab *t)
+{
+	return t ? t->n : 0;
+}
+
+const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i)
+{
+	return t && i < t->n ? &t->syms[i] : NULL;
+}
+
+/*
+ * perf searches its rb-tree for a symbol with start <= addr < end.  Ends
+ * never overlap the next start in kallsyms; in an ELF table a sized symbol
+ * may contain later ones, so look back a few entries when the nearest does
+ * not cover addr.
+ */
+const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
+					 uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!t || !t->n)
+		return NULL;
+	hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->syms[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
+		const struct sd_symbol *s = &t->syms[lo - 1];
+		if (addr < s->end)
+			return s;
+	}
+	return NULL;
+}
+
+const struct sd_symbol *sd_symtab_find_name(const struct sd_symtab *t,
+					    const char *name)
+{
+	if (!t || !name)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->syms[i].name, name))
+			return &t->syms[i];
+	return NULL;
+}
+
+int sd_symtab_ref_addr(const struct sd_symtab *t, const char *name,
+		       uint64_t *addr)
+{
+	const struct sd_symbol *s;
+
+	if (!t || !name)
+		return -EINVAL;
+	if (!strcmp(name, "_text") && t->has_text) {
+		*addr = t->text_addr;
+		return 0;
+	}
+	if (!strcmp(name, "_stext") && t->has_stext) {
+		*addr = t->stext_addr;
+		return 0;
+	}
+	s = sd_symtab_find_name(t, name);
+	if (!s)
+		return -ENOENT;
+	/* Report the address as loaded, before any relocation. */
+	*addr = s->start - (s->module ? 0 : (uint64_t)t->reloc);
+	return 0;
+}
+
+const char *sd_symtab_module(const struct sd_symtab *t, uint16_t module)
+{
+	if (!t || !module || module > t->modules.n)
+		return NULL;
+	return sd_strpool_get(&t->modules, module);
+}
+
+/*
+ * perf moves only core kernel symbols (maps__split_kallsyms: "Kernel was
+ * relocated at boot time"); module symbols keep their kallsyms addresses
+ * and are matched through the recording's module maps.
+ */
+void sd_symtab_relocate(struct sd_symtab *t, int64_t delta)
+{
+	bool moved = false;
+
+	if (!t || !delta)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		struct sd_symbol *s = &t->syms[i];
+		if (s->module)
+			continue;
+		s->start += (uint64_t)delta;
+		s->end += (uint64_t)delta;
+		moved = true;
+	}
+	t->reloc += delta;
+	if (moved)
+		(void)sort_by_start(t->syms, t->n);
+}
+
+int sd_symtab_range(const struct sd_symtab *t, uint64_t *start, uint64_t *end)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (!t)
+		return -EINVAL;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct sd_symbol *s = &t->syms[i];
+		if (s->module)
+			continue;
+		if (s->start < lo)
+			lo = s->start;
+		if (s->end > hi)
+			hi = s->end;
+	}
+	if (lo > hi)
+		return -ENOENT;
+	*start = lo;
+	*end = hi;
+	return 0;
+}
