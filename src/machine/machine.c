@@ -324,7 +324,7 @@ static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
 	if (!strncmp(f, "[kernel.kallsyms]", 17) || !strncmp(f, "[guest.kernel", 13)) {
 		m->have_kernel_map = true;
 		if (f[17] == '_' && m->sym && mm->pgoff)
-			sd_symbolizer_set_kernel_reloc(m->sym, f + 18, mm->pgoff);
+			sd_symbolizer_set_kernel_reloc(m->sym, f + 17, mm->pgoff);
 		snprintf(name, sizeof name, "[kernel.kallsyms]");
 	} else if (f[0] == '/') {
 		/* a module: "/lib/modules/.../ext4.ko(.xz)" is "[ext4]" */
