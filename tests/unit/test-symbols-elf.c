@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ELF symbol tables (src/symbols/elf.c, elf_syms.c) on fixtures Meson
+ * builds from symfix.c (see the facts listed there), compared with what
+ * `nm` says about the same files.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/symbols.h>
+
+#include "symbols/demangle-config.h"
+#include "test.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* nm's value of a defined symbol, or 0. */
+static uint64_t nm_addr(const char *path, const char *name)
+{
+	char cmd[4096], line[1024];
+	uint64_t found = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "nm --defined-only '%s' 2>/dev/null", path);
+	p = popen(cmd, "r");
+	if (!p)
+		return 0;
+	while (fgets(line, sizeof line, p)) {
+		unsigned long long a;
+		char type, sym[512];
+		if (sscanf(line, "%llx %c %511s", &a, &type, sym) == 3 &&
+		    !strcmp(sym, name))
+			found = a;
+	}
+	pclose(p);
+	return found;
+}
+
+static const char *fixture(const char *var)
+{
+	const char *p = getenv(var);
+
+	return p && *p ? p : NULL;
+}
+
+static const char *name_at(const struct sd_symtab *t, uint64_t addr)
+{
+	const struct sd_symbol *s = sd_symtab_lookup(t, addr);
+
+	return s ? s->name : "(none)";
+}
+
+/*
+ * The checks every fixture passes.  bias: what perf subtracts from an nm
+ * address (p_vaddr - p_offset of the text segment): 0 for the shared
+ * object and the PIE, 0x400000 for the x86-64 non-PIE.
+ */
+static void check_fixture(const char *path, uint64_t bias)
+{
+	struct sd_symtab *t = NULL;
+	struct sd_diags d;
+	uint64_t alpha = nm_addr(path, "sd_fix_alpha");
+	uint64_t beta = nm_addr(path, "sd_fix_beta");
+	uint64_t local = nm_addr(path, "sd_fix_local");
+	uint64_t weak = nm_addr(path, "sd_fix_weak");
+	uint64_t burn = nm_addr(path, "_ZN2ns4burnEid");
+	uint64_t tmpl = nm_addr(path, "_Z5tmplfIiEvT_");
+	const struct sd_symbol *s;
+
+	if (!alpha || !beta || !local || !weak || !burn || !tmpl) {
+		fprintf(stderr, "nm cannot list %s\n", path);
+		t_skipped++;
+		return;
+	}
+	sd_diags_init(&d);
+	CHECK(sd_symtab_load_elf(path, NULL, &d, &t) == 0);
+	if (!t)
+		return;
+	/* Same address, both global and sized: the longer name wins. */
+	CHECK_STR(name_at(t, alpha - bias), "sd_fix_alpha_alias_long");
+	CHECK_STR(name_at(t, alpha - bias + 1), "sd_fix_alpha_alias_long");
+	/* Global beats a weak alias even with a longer name. */
+	s = sd_symtab_lookup(t, beta - bias);
+	CHECK(s && !strcmp(s->name, "sd_fix_beta") &&
+	      s->binding == SD_BIND_GLOBAL);
+	s = sd_symtab_lookup(t, local - bias);
+	CHECK(s && !strcmp(s->name, "sd_fix_local") &&
+	      s->binding == SD_BIND_LOCAL);
+	s = sd_symtab_lookup(t, weak - bias);
+	CHECK(s && !strcmp(s->name, "sd_fix_weak") && s->binding == SD_BIND_WEAK);
+	CHECK(s && s->end > s->start);
+	/* Addresses are nm's minus the bias (perf 6.1 adjusts all DSOs). */
+	s = sd_symtab_find_name(t, "sd_fix_weak");
+	CHECK(s && s->start == weak - bias);
+#if HAVE_LIBIBERTY || HAVE_CXA_DEMANGLE
+	CHECK_STR(name_at(t, burn - bias), "ns::burn");
+	CHECK_STR(name_at(t, tmpl - bias), "tmplf<int>");
+#else
+	CHECK_STR(name_at(t, burn - bias), "_ZN2ns4burnEid");
+#endif
+	/* PLT entries, as perf 6.1 synthesizes them. */
+	s = sd_symtab_find_name(t, "puts@plt");
+	CHECK(s != NULL);
+	if (s) {
+		CHECK(s->end - s->start == 16);
+		CHECK(sd_symtab_lookup(t, s->start + 4) == s);
+		CHECK(s->binding == SD_BIND_GLOBAL);
+	}
+	CHECK(sd_symtab_find_name(t, "strlen@plt") != NULL);
+	CHECK_U64(d.n, 0);
+	sd_symtab_free(t);
+	sd_diags_clear(&d);
+}
+
+TEST(shared_object)
+{
+	const char *so = fixture("SD_SYMFIX_SO");
+
+	if (!so)
+		SKIP("SD_SYMFIX_SO not set");
+	check_fixture(so, 0);
+}
+
+TEST(pie)
+{
+	const char *pie = fixture("SD_SYMFIX_PIE");
+
+	if (!pie)
+		SKIP("SD_SYMFIX_PIE not set");
+	check_fixture(pie, 0);
+}
+
+TEST(non_pie)
+{
+	const char *exe = fixture("SD_SYMFIX_EXE");
+
+#if !defined(__x86_64__)
+	SKIP("the 0x400000 bias is x86-64's");
+#endif
+	if (!exe)
+		SKIP("SD_SYMFIX_EXE not set");
+	check_fixture(exe, 0x400000);
+}
+
+TEST(build_id)
+{
+	const char *so = fixture("SD_SYMFIX_SO");
+	struct sd_build_id id, other;
+	struct sd_symtab *t = NULL;
+	struct sd_diags d;
+	char hex[2 * SD_BUILD_ID_MAX + 1];
+	size_t len;
+	char *buf;
+
+	if (!so)
+		SKIP("SD_SYMFIX_SO not set");
+	buf = slurp(so, &len);
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	sd_diags_init(&d);
+	CHECK(sd_elf_build_id(buf, len, &id) == 0);
+	CHECK_U64(id.size, 20);
+	sd_build_id_hex(&id, hex);
+	CHECK_U64(strlen(hex), 40);
+
+	/* The same id from `readelf -n`. */
+	char cmd[4096], line[512];
+	snprintf(cmd, sizeof cmd, "readelf -n '%s' 2>/dev/null", so);
+	FILE *p = popen(cmd, "r");
+	bool seen = false;
+	while (p && fgets(line, sizeof line, p))
+		if (strstr(line, "Build ID:") && strstr(line, hex))
+			seen = true;
+	if (p)
+		pclose(p);
+	CHECK(seen);
+
+	CHECK(sd_symtab_from_elf(buf, len, &id, &d, &t) == 0);
+	sd_symtab_free(t);
+	t = NULL;
+	CHECK(sd_symtab_load_elf(so, &id, &d, &t) == 0);
+	sd_symtab_free(t);
+	t = NULL;
+	CHECK_U64(d.n, 0);
+
+	other = id;
+	other.data[7] ^= 1;
+	CHECK(sd_symtab_load_elf(so, &other, &d, &t) == -SD_E_BUILD_ID_MISMATCH);
+	CHECK(t == NULL);
+	CHECK(d.n == 1 && d.v[0].code == SD_E_BUILD_ID_MISMATCH);
+	/* A prefix of the real id is not the real id. */
+	other = id;
+	other.size = 16;
+	CHECK(sd_symtab_from_elf(buf, len, &other, NULL, &t) ==
+	      -SD_E_BUILD_ID_MISMATCH);
+	free(buf);
+	sd_diags_clear(&d);
+}
+
+TEST(vmlinux_mode)
+{
+	const char *exe = fixture("SD_SYMFIX_EXE");
+	struct sd_symtab *t = NULL;
+
+	if (!exe)
+		SKIP("SD_SYMFIX_EXE not set");
+	/* As a kernel image: link addresses, no demangling, no PLT. */
+	CHECK(sd_symtab_load_vmlinux(exe, NULL, NULL, &t) == 0);
+	if (!t)
+		return;
+	uint64_t burn = nm_addr(exe, "_ZN2ns4burnEid");
+	CHECK_STR(name_at(t, burn), "_ZN2ns4burnEid");
+	CHECK(sd_symtab_find_name(t, "puts@plt") == NULL);
+	sd_symtab_free(t);
+}
+
+TEST(not_elf)
+{
+	struct sd_symtab *t = NULL;
+	struct sd_build_id id;
+	const char *text = "this is not an ELF file\n";
+
+	CHECK(sd_symtab_from_elf(text, strlen(text), NULL, NULL, &t) ==
+	      -SD_E_BAD_SYMFILE);
+	CHECK(sd_symtab_from_elf(NULL, 0, NULL, NULL, &t) < 0);
+	CHECK(sd_elf_build_id(text, 4, &id) < 0);
+	CHECK(sd_symtab_load_elf("/nonexistent/lib.so", NULL, NULL, &t) ==
+	      -ENOENT);
+	CHECK(sd_symtab_load_elf("/", NULL, NULL, &t) < 0);
+	CHECK(t == NULL);
+}
+
+/* Truncated and corrupted images: errors or tables, never a crash. */
+TEST(hostile_images)
+{
+	const char *so = fixture("SD_SYMFIX_SO");
+	struct sd_symtab *t;
+	struct sd_build_id id;
+	size_t len, ok = 0, failed = 0;
+	char *buf, *copy;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+	if (!so)
+		SKIP("SD_SYMFIX_SO not set");
+	buf = slurp(so, &len);
+	if (!buf)
+		return;
+	copy = malloc(len);
+	for (size_t cut = 0; cut < len; cut += len / 97 + 1) {
+		t = NULL;
+		if (sd_symtab_from_elf(buf, cut, NULL, NULL, &t) == 0)
+			ok++;
+		else
+			failed++;
+		sd_symtab_free(t);
+		(void)sd_elf_build_id(buf, cut, &id);
+	}
+	CHECK(failed > 0);
+	for (int round = 0; round < 400; round++) {
+		memcpy(copy, buf, len);
+		int flips = 1 + round % 16;
+		for (int k = 0; k < flips; k++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			/* Mostly the headers and tables, where it hurts. */
+			size_t at = round % 2 ? rng % len : rng % (len < 4096 ? len : 4096);
+			if (round % 3 == 0)
+				at = len - 1 - rng % (len < 8192 ? len : 8192);
+			copy[at] = (char)(rng >> 32);
+		}
+		t = NULL;
+		if (sd_symtab_from_elf(copy, len, NULL, NULL, &t) == 0) {
+			ok++;
+			(void)sd_symtab_lookup(t, 0x1000);
+		}
+		sd_symtab_free(t);
+		(void)sd_elf_build_id(copy, len, &id);
+	}
+	fprintf(stderr, "hostile images: %zu loaded, %zu refused\n", ok, failed);
+	CHECK(ok + failed > 400);
+	free(copy);
+	free(buf);
+}
+
+int main(void)
+{
+	RUN(shared_object);
+	RUN(pie);
+	RUN(non_pie);
+	RUN(build_id);
+	RUN(vmlinux_mode);
+	RUN(not_elf);
+	RUN(hostile_images);
+	return test_exit();
+}

@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The symbolizer (src/symbols/symbolizer.c, dsopath.c): where kernel and
+ * user symbols may come from, build-id checks, relocation, special names.
+ * Everything lives in a temporary directory; the host's own kernel is
+ * replaced by files given through the opts' host_* fields.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <swapdiag/symbols.h>
+
+#include "test.h"
+
+static char tmp[256];
+
+static void mkdirs(const char *path)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	}
+	mkdir(buf, 0755);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	char dir[1024];
+	FILE *f;
+
+	snprintf(dir, sizeof dir, "%s", path);
+	*strrchr(dir, '/') = '\0';
+	mkdirs(dir);
+	f = fopen(path, "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fwrite(data, 1, len, f);
+	fclose(f);
+}
+
+static char *tpath(const char *rel)
+{
+	static char bufs[8][1024];
+	static int k;
+	char *b = bufs[k++ % 8];
+
+	snprintf(b, 1024, "%s/%s", tmp, rel);
+	return b;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void copy_file(const char *src, const char *dst)
+{
+	size_t len;
+	char *buf = slurp(src, &len);
+
+	CHECK(buf != NULL);
+	if (buf)
+		write_file(dst, buf, len);
+	free(buf);
+}
+
+/* A /sys/kernel/notes blob holding one GNU build-id note. */
+static void write_notes(const char *path, const struct sd_build_id *id)
+{
+	uint8_t blob[64] = {0};
+	uint32_t namesz = 4, descsz = id->size, type = 3;
+
+	memcpy(blob, &namesz, 4);
+	memcpy(blob + 4, &descsz, 4);
+	memcpy(blob + 8, &type, 4);
+	memcpy(blob + 12, "GNU", 4);
+	memcpy(blob + 16, id->data, id->size);
+	write_file(path, blob, 16 + ((id->size + 3u) & ~3u));
+}
+
+static const char kallsyms_a[] = "ffffffff81000000 T _text\n"
+				 "ffffffff81000100 T kfunc_a\n"
+				 "ffffffff81000200 T kfunc_b\n"
+				 "ffffffffc0001000 t modfunc\t[ext4]\n";
+static const char kallsyms_host[] = "ffffffff81000000 T _text\n"
+				    "ffffffff81000100 T host_func\n";
+
+static struct sd_build_id kid(uint8_t seed)
+{
+	struct sd_build_id id = {.size = 20};
+
+	for (int i = 0; i < 20; i++)
+		id.data[i] = (uint8_t)(seed + i * 7);
+	return id;
+}
+
+static struct sd_build_id_entry kernel_entry;
+static struct sd_file_info info_with(const struct sd_build_id *kernel,
+				     const char *release)
+{
+	struct sd_file_info fi;
+
+	memset(&fi, 0, sizeof fi);
+	fi.os_release = (char *)release;
+	if (kernel) {
+		kernel_entry.pid = -1;
+		kernel_entry.cpumode = SD_MISC_KERNEL;
+		kernel_entry.id = *kernel;
+		kernel_entry.filename = (char *)"[kernel.kallsyms]";
+		fi.build_ids = &kernel_entry;
+		fi.nr_build_ids = 1;
+	}
+	return fi;
+}
+
+static const char *kname(struct sd_symbolizer *s, uint64_t addr,
+			 const char **dso)
+{
+	const struct sd_symbol *sym =
+		sd_dso_lookup(sd_symbolizer_kernel(s), addr, dso);
+
+	return sym ? sym->name : "(none)";
+}
+
+static struct sd_symbol_opts host_opts(void)
+{
+	struct sd_symbol_opts o = {0};
+
+	o.buildid_dir = tpath("nocache");
+	o.host_kallsyms = tpath("host/kallsyms");
+	o.host_notes = tpath("host/notes");
+	o.host_release = "6.1.0-host";
+	return o;
+}
+
+TEST(kallsyms_option_and_reloc)
+{
+	struct sd_symbol_opts o = host_opts();
+	struct sd_file_info fi = info_with(NULL, "other");
+	struct sd_symbolizer *s = NULL;
+	const char *dso = NULL;
+
+	write_file(tpath("copy/kallsyms"), kallsyms_a, strlen(kallsyms_a));
+	o.kallsyms = tpath("copy/kallsyms");
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	if (!s)
+		return;
+	CHECK(sd_dso_is_kernel(sd_symbolizer_kernel(s)));
+	CHECK_STR(sd_dso_name(sd_symbolizer_kernel(s)), "[kernel.kallsyms]");
+	CHECK(sd_symbolizer_dso(s, "[kernel.kallsyms]_text", NULL) ==
+	      sd_symbolizer_kernel(s));
+	/* Recorded with KASLR: _text was at ffffffff9a000000. */
+	sd_symbolizer_set_kernel_reloc(s, "_text", 0xffffffff9a000000);
+	CHECK_STR(kname(s, 0xffffffff9a000104, &dso), "kfunc_a");
+	CHECK_STR(dso, "[kernel.kallsyms]");
+	CHECK_STR(kname(s, 0xffffffffc0001010, &dso), "modfunc");
+	CHECK_STR(dso, "[ext4]");
+	/* A later MMAP moving it again is applied to the loaded table. */
+	sd_symbolizer_set_kernel_reloc(s, "_text", 0xffffffff81000000);
+	CHECK_STR(kname(s, 0xffffffff81000204, NULL), "kfunc_b");
+	CHECK_STR(sd_dso_symsrc(sd_symbolizer_kernel(s)), o.kallsyms);
+	uint64_t lo, hi;
+	CHECK(sd_dso_kernel_range(sd_symbolizer_kernel(s), &lo, &hi) == 0);
+	CHECK_U64(lo, 0xffffffff81000000);
+	CHECK_U64(hi, 0xffffffff81002000);
+	CHECK_U64(sd_symbolizer_diags(s)->n, 0);
+	sd_symbolizer_free(s);
+}
+
+TEST(foreign_recording_never_uses_host)
+{
+	struct sd_symbol_opts o = host_opts();
+	struct sd_build_id rec = kid(1), host = kid(2);
+	struct sd_file_info fi = info_with(&rec, "6.1.0-host");
+	struct sd_symbolizer *s = NULL;
+
+	write_file(tpath("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
+	write_notes(tpath("host/notes"), &host);
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	if (!s)
+		return;
+	/* Same release, other build-id: a different kernel. */
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "(none)");
+	CHECK_STR(kname(s, 0xffffffff81000108, NULL), "(none)");
+	struct sd_diags *d = sd_symbolizer_diags(s);
+	CHECK_U64(d->n, 1);
+	CHECK(d->n && strstr(d->v[0].text, "--kallsyms") &&
+	      strstr(d->v[0].text, "[kernel.kallsyms]"));
+	CHECK(sd_dso_symsrc(sd_symbolizer_kernel(s)) == NULL);
+	sd_symbolizer_free(s);
+}
+
+TEST(running_kernel_by_build_id)
+{
+	struct sd_symbol_opts o = host_opts();
+	struct sd_build_id rec = kid(3);
+	struct sd_file_info fi = info_with(&rec, "something-else");
+	struct sd_symbolizer *s = NULL;
+
+	write_file(tpath("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
+	write_notes(tpath("host/notes"), &rec);
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "host_func");
+	sd_symbolizer_free(s);
+
+	o.no_host_kernel = true;
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "(none)");
+	sd_symbolizer_free(s);
+}
+
+TEST(running_kernel_by_release)
+{
+	struct sd_symbol_opts o = host_opts();
+	struct sd_file_info same = info_with(NULL, "6.1.0-host");
+	struct sd_file_info other = info_with(NULL, "5.4.0-old");
+	struct sd_file_info unknown = info_with(NULL, NULL);
+	struct sd_symbolizer *s = NULL;
+
+	write_file(tpath("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
+	CHECK(sd_symbolizer_new(&o, &same, &s) == 0);
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "host_func");
+	sd_symbolizer_free(s);
+	CHECK(sd_symbolizer_new(&o, &other, &s) == 0);
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "(none)");
+	sd_symbolizer_free(s);
+	CHECK(sd_symbolizer_new(&o, &unknown, &s) == 0);
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "(none)");
+	sd_symbolizer_free(s);
+	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "(none)");
+	sd_symbolizer_free(s);
+}
+
+TEST(kernel_from_buildid_cache)
+{
+	struct sd_symbol_opts o = host_opts();
+	struct sd_build_id rec = kid(4);
+	struct sd_file_info fi = info_with(&rec, "6.1.0-host");
+	struct sd_symbolizer *s = NULL;
+	char hex[41], rel[256];
+
+	sd_build_id_hex(&rec, hex);
+	o.buildid_dir = tpath("cache1");
+	snprintf(rel, sizeof rel, "cache1/[kernel.kallsyms]/%s/kallsyms", hex);
+	write_file(tpath(rel), kallsyms_a, strlen(kallsyms_a));
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "kfunc_a");
+	CHECK_STR(sd_dso_symsrc(sd_symbolizer_kernel(s)), tpath(rel));
+	sd_symbolizer_free(s);
+}
+
+TEST(unusable_kallsyms_option)
+{
+	struct sd_symbol_opts o = host_opts();
+	struct sd_file_info fi = info_with(NULL, "6.1.0-host");
+	struct sd_symbolizer *s = NULL;
+	const char zero[] = "0000000000000000 T _text\n0000000000000000 T f\n";
+
+	write_file(tpath("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
+	write_file(tpath("zero/kallsyms"), zero, strlen(zero));
+	o.kallsyms = tpath("zero/kallsyms");
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	/* Given explicitly: it and only it, even though the host matches. */
+	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "(none)");
+	struct sd_diags *d = sd_symbolizer_diags(s);
+	bool said_root = false;
+	for (size_t i = 0; i < d->n; i++)
+		said_root |= d->v[i].text && strstr(d->v[i].text, "as root");
+	CHECK(said_root);
+	sd_symbolizer_free(s);
+}
+
+TEST(user_dso_search)
+{
+	const char *so = getenv("SD_SYMFIX_SO");
+	struct sd_symbol_opts o = host_opts();
+	struct sd_symbolizer *s = NULL;
+	struct sd_build_id id, bad;
+	struct sd_dso *d;
+	size_t len;
+	char *buf, hex[41], rel[256];
+
+	if (!so || !*so)
+		SKIP("SD_SYMFIX_SO not set");
+	buf = slurp(so, &len);
+	if (!buf || sd_elf_build_id(buf, len, &id) < 0) {
+		free(buf);
+		SKIP("fixture without build-id");
+	}
+	free(buf);
+	bad = id;
+	bad.data[0] ^= 0xff;
+
+	/* --symfs: only under it. */
+	copy_file(so, tpath("symfs/usr/lib/libsdfix.so"));
+	o.symfs = tpath("symfs");
+	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
+	d = sd_symbolizer_dso(s, "/usr/lib/libsdfix.so", &id);
+	CHECK(d && sd_symbolizer_dso(s, "/usr/lib/libsdfix.so", &id) == d);
+	CHECK_STR(sd_dso_symsrc(d), tpath("symfs/usr/lib/libsdfix.so"));
+	CHECK_STR(sd_dso_name(d), "/usr/lib/libsdfix.so");
+	CHECK(!sd_dso_is_kernel(d));
+	const char *dn = NULL;
+	const struct sd_symbol *sym = NULL;
+	for (uint64_t a = 0; a < 0x10000 && !sym; a += 4) {
+		sym = sd_dso_lookup(d, a, &dn);
+		if (sym && strcmp(sym->name, "sd_fix_weak"))
+			sym = NULL;
+	}
+	CHECK(sym != NULL);
+	CHECK_STR(dn, "/usr/lib/libsdfix.so");
+	/* The wrong build: refused with one message. */
+	struct sd_dso *d2 = sd_symbolizer_dso(s, "/usr/lib/libsdfix.so", &bad);
+	CHECK(d2 != d);
+	CHECK(sd_dso_symsrc(d2) == NULL);
+	CHECK(sd_dso_lookup(d2, 0x1000, NULL) == NULL);
+	struct sd_diags *dg = sd_symbolizer_diags(s);
+	CHECK(dg->n == 1 && dg->v[0].code == SD_E_BUILD_ID_MISMATCH);
+	/* The fixture exists on this host, but not under symfs. */
+	struct sd_dso *d3 = sd_symbolizer_dso(s, so, &id);
+	CHECK(sd_dso_symsrc(d3) == NULL);
+	sd_symbolizer_free(s);
+
+	/* perf's build-id cache, then the recorded path itself. */
+	o.symfs = NULL;
+	o.buildid_dir = tpath("cache2");
+	sd_build_id_hex(&id, hex);
+	snprintf(rel, sizeof rel, "cache2/.build-id/%.2s/%s/elf", hex, hex + 2);
+	copy_file(so, tpath(rel));
+	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
+	d = sd_symbolizer_dso(s, "/gone/libsdfix.so", &id);
+	CHECK_STR(sd_dso_symsrc(d), tpath(rel));
+	d = sd_symbolizer_dso(s, so, NULL);
+	CHECK_STR(sd_dso_symsrc(d), so);
+	d = sd_symbolizer_dso(s, "/gone/too.so", NULL);
+	CHECK(sd_dso_symsrc(d) == NULL);
+	sd_symbolizer_free(s);
+
+	/* A build-id from the file's BUILD_ID feature applies too. */
+	struct sd_build_id_entry e = {
+		.pid = -1, .cpumode = SD_MISC_USER, .id = bad,
+		.filename = (char *)so,
+	};
+	struct sd_file_info fi = {0};
+	fi.build_ids = &e;
+	fi.nr_build_ids = 1;
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	d = sd_symbolizer_dso(s, so, NULL);
+	CHECK(sd_dso_symsrc(d) == NULL);
+	CHECK(sd_symbolizer_diags(s)->n == 1);
+	sd_symbolizer_free(s);
+}
+
+TEST(names_that_are_not_files)
+{
+	static const char *const names[] = {
+		"[stack]", "[heap]", "[vdso]", "[vsyscall]", "//anon",
+		"/dev/zero", "/anon_hugepage", "/SYSV00000000 (deleted)",
+		"/memfd:x (deleted)", "/tmp/perf-1234.map", "relative/lib.so",
+		"", "[", "/", "//", "[anon:x]",
+	};
+	struct sd_symbol_opts o = host_opts();
+	struct sd_symbolizer *s = NULL;
+
+	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		const char *dn = NULL;
+		struct sd_dso *d = sd_symbolizer_dso(s, names[i], NULL);
+		CHECK(d != NULL);
+		if (!d)
+			continue;
+		CHECK(sd_dso_lookup(d, 0x1234, &dn) == NULL);
+		CHECK_STR(dn, names[i]);
+		CHECK_STR(sd_dso_name(d), names[i]);
+	}
+	CHECK(sd_symbolizer_dso(s, NULL, NULL) == NULL);
+	/* Only "/" and "//" (directories) may rate a note. */
+	struct sd_diags *dg = sd_symbolizer_diags(s);
+	CHECK(dg->n <= 2);
+	for (size_t i = 0; i < dg->n; i++)
+		fprintf(stderr, "note: %s\n", dg->v[i].text);
+	sd_symbolizer_free(s);
+}
+
+int main(void)
+{
+	snprintf(tmp, sizeof tmp, "/tmp/sd-symtest-XXXXXX");
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(kallsyms_option_and_reloc);
+	RUN(foreign_recording_never_uses_host);
+	RUN(running_kernel_by_build_id);
+	RUN(running_kernel_by_release);
+	RUN(kernel_from_buildid_cache);
+	RUN(unusable_kallsyms_option);
+	RUN(user_dso_search);
+	RUN(names_that_are_not_files);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmp);
+	return test_exit();
+}
