@@ -105,14 +105,38 @@ static void add_debuglink(struct search *se, const char *root, const char *bin,
 	sd_elf_close(e);
 }
 
+/*
+ * No recorded build-id: perf's dso__load() reads it from the file at the
+ * recorded path (under symfs) to find debug files by build-id.  It only
+ * names candidates then; nothing is checked against it.
+ */
+static struct sd_build_id file_build_id(const char *bin)
+{
+	struct sd_build_id id = {0};
+	struct sd_elf *e;
+
+	if (bin && sd_is_regular_file(bin) && sd_elf_open(bin, &e) == 0) {
+		if (sd_elf_get_build_id(e, &id) < 0)
+			id.size = 0;
+		sd_elf_close(e);
+	}
+	return id;
+}
+
 static void build_candidates(struct search *se)
 {
 	struct sd_dso *d = se->d;
 	struct sd_symbolizer *s = d->s;
 	char hex[2 * SD_BUILD_ID_MAX + 1];
 	const char *p = d->path;
+	struct sd_build_id id = d->id;
 
-	sd_build_id_hex(&d->id, hex);
+	if (!is_vdso(p) && !not_a_file(p) && !id.size) {
+		char *bin = s->symfs ? sd_asprintf("%s%s", s->symfs, p) : NULL;
+		id = file_build_id(s->symfs ? bin : p);
+		free(bin);
+	}
+	sd_build_id_hex(&id, hex);
 	if (is_vdso(p)) {
 		if (!d->id.size || !s->buildid_dir)
 			return;
@@ -130,20 +154,20 @@ static void build_candidates(struct search *se)
 		if (!bin)
 			return;
 		add(se, strdup(bin));
-		if (d->id.size)
+		if (id.size)
 			add(se, sd_asprintf("%s/usr/lib/debug/.build-id/%.2s/%s.debug",
 					    s->symfs, hex, hex + 2));
 		add_debuglink(se, s->symfs, bin, p);
 		free(bin);
 		return;
 	}
-	if (d->id.size && s->buildid_dir) {
+	if (id.size && s->buildid_dir) {
 		add(se, sd_asprintf("%s/.build-id/%.2s/%s/elf", s->buildid_dir,
 				    hex, hex + 2));
 		add(se, sd_asprintf("%s/.build-id/%.2s/%s/debug", s->buildid_dir,
 				    hex, hex + 2));
 	}
-	if (d->id.size)
+	if (id.size)
 		add(se, sd_asprintf("/usr/lib/debug/.build-id/%.2s/%s.debug", hex,
 				    hex + 2));
 	add_debuglink(se, NULL, p, p);
