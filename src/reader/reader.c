@@ -217,10 +217,15 @@ static void header_event_type(struct sd_reader *r, const uint8_t *p,
 	}
 }
 
-/* EVENT_UPDATE: u64 type; u64 id; data (type 1 = name string). */
+/*
+ * EVENT_UPDATE: u64 type; u64 id; data.  type: 0 unit, 1 scale (a
+ * double), 2 name (a string), 3 cpus.
+ */
+#define EVENT_UPDATE_NAME 2
 static void event_update(struct sd_reader *r, const uint8_t *p, size_t len)
 {
-	if (len < 8 + 16 + 1 || sd_load64(p + 8, r->swap) != 1)
+	if (len < 8 + 16 + 1 ||
+	    sd_load64(p + 8, r->swap) != EVENT_UPDATE_NAME)
 		return;
 	struct sd_evsel *ev = sd_id_lookup(r, sd_load64(p + 16, r->swap));
 	if (!ev)
