@@ -29,11 +29,16 @@ struct sd_analysis_opts {
 	void *progress_arg;
 };
 
+struct sd_stalls;
+
 struct sd_analysis {
 	struct sd_reader *reader;
 	struct sd_symbolizer *symbolizer; /* NULL with no_symbols */
 	struct sd_machine *machine;
 	struct sd_stacks *stacks;
+	/* D-state sleeps from sched:sched_switch, in time order (detect) */
+	struct sd_stalls *stalls;
+	const struct sd_evsel *switch_evsel;
 	/* everything that went wrong or was skipped, reader's and symbols' */
 	struct sd_diags diags;
 	uint64_t samples;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reports: what the user reads.  These functions compute nothing; they
- * format what the analysis found.  They write to a FILE and return 0 or a
- * negative errno (-EIO when the stream failed).
+ * format what the analysis and the diagnosis found.  They write to a FILE
+ * and return 0 or a negative errno (-EIO when the stream failed).
  */
 #ifndef SWAPDIAG_REPORT_H
 #define SWAPDIAG_REPORT_H
@@ -11,7 +11,10 @@
 #include <stdio.h>
 
 #include <swapdiag/analysis.h>
+#include <swapdiag/detect.h>
 #include <swapdiag/reader.h>
+
+#define SD_REPORT_SCHEMA "swapdiag-report/1"
 
 /* Folded stacks of one event, "comm;root;...;leaf count" per line. */
 int sd_report_folded(FILE *out, struct sd_analysis *a,
@@ -20,5 +23,18 @@ int sd_report_folded(FILE *out, struct sd_analysis *a,
 /* What the file says about itself (--headers), from an opened reader that
  * has been read to the end (for sample counts). */
 int sd_report_headers(FILE *out, struct sd_reader *r, const char *path);
+
+/* The verdict for a person: first line the verdict, then each finding,
+ * remedies and notes.  color: ANSI colours for a terminal. */
+int sd_report_text(FILE *out, const struct sd_analysis *a,
+		   const struct sd_diagnosis *d, const char *path, bool color);
+
+/* The JSON report (schema swapdiag-report/1, swapdiag-report(5)). */
+int sd_report_json(FILE *out, const struct sd_analysis *a,
+		   const struct sd_diagnosis *d, const char *path);
+
+/* A JSON error document for --json when the input could not be analysed. */
+int sd_report_json_error(FILE *out, const char *path, int err,
+			 const struct sd_diags *why);
 
 #endif

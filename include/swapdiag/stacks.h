@@ -38,6 +38,23 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st);
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id);
 
+/*
+ * Samples are also counted per (stack, pid, time bucket) so that findings
+ * can name processes and show bursts; SD_BUCKET_NS is the bucket width.
+ */
+#define SD_BUCKET_NS 100000000ull /* 100 ms */
+
+struct sd_stack_detail {
+	uint32_t stack;
+	uint32_t pid;
+	uint64_t bucket; /* time / SD_BUCKET_NS; 0 if the sample had no time */
+	uint64_t count, period;
+};
+
+size_t sd_stacks_nr_details(const struct sd_stacks *st);
+const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
+					       size_t i);
+
 /* Number of distinct raw stacks. */
 size_t sd_stacks_count(const struct sd_stacks *st);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <swapdiag/analysis.h>
+#include <swapdiag/detect.h>
 #include <swapdiag/report.h>
 
 #include "cli/cli.h"
@@ -25,12 +26,18 @@ static const char usage_text[] =
 	"from standard input) and diagnoses fork/exec swap-entry work and\n"
 	"mmap_lock stalls.\n"
 	"\n"
-	"Output:\n"
+	"Output (the verdict goes to standard output unless it carries JSON or\n"
+	"folded stacks):\n"
+	"      --json FILE        write the JSON report (schema swapdiag-report/1)\n"
+	"                         to FILE ('-': standard output)\n"
 	"      --folded OUT       write folded stacks (flamegraph.pl input) of one\n"
 	"                         event to OUT ('-': standard output)\n"
 	"      --event NAME       the event for --folded (default: the first\n"
 	"                         sampling event that is not a tracepoint or dummy)\n"
 	"      --headers          print what the file says about itself and exit\n"
+	"      --fail-on LEVEL    exit 1 on a finding at or above LEVEL: info,\n"
+	"                         warning (default), critical, or never\n"
+	"      --no-color         no colours (default: colours on a terminal)\n"
 	"  -q, --quiet            no warnings on standard error\n"
 	"      --progress         show progress on standard error (default: on a\n"
 	"      --no-progress      terminal)\n"
@@ -46,7 +53,8 @@ static const char usage_text[] =
 	"  -V, --version          the version\n"
 	"\n"
 	"Exit status:\n"
-	"  0   analysed\n"
+	"  0   analysed, no finding at or above --fail-on\n"
+	"  1   a finding at or above --fail-on\n"
 	"  2   the input could not be analysed\n"
 	"  64  wrong usage\n";
 
@@ -60,6 +68,9 @@ enum {
 	OPT_BUILDID_DIR,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_JSON,
+	OPT_FAIL_ON,
+	OPT_NO_COLOR,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +83,9 @@ static const struct option long_opts[] = {
 	{"buildid-dir", required_argument, NULL, OPT_BUILDID_DIR},
 	{"progress", no_argument, NULL, OPT_PROGRESS},
 	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	{"json", required_argument, NULL, OPT_JSON},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -82,6 +96,9 @@ struct cli_opts {
 	const char *input;
 	const char *folded;
 	const char *event;
+	const char *json;
+	int fail_on;
+	bool no_color;
 	bool headers;
 	int progress; /* -1: if stderr is a terminal */
 	struct sd_symbol_opts symbols;
@@ -93,6 +110,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 
 	memset(o, 0, sizeof *o);
 	o->progress = -1;
+	o->fail_on = SD_LEVEL_WARNING;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":qhV", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -122,6 +140,20 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_NO_PROGRESS:
 			o->progress = 0;
+			break;
+		case OPT_JSON:
+			o->json = optarg;
+			break;
+		case OPT_FAIL_ON:
+			if (sd_level_parse(optarg, &o->fail_on)) {
+				cli_usage_error("--fail-on takes info, warning, "
+						"critical or never, not '%s'",
+						optarg);
+				return -1;
+			}
+			break;
+		case OPT_NO_COLOR:
+			o->no_color = true;
 			break;
 		case 'q':
 			cli_quiet = true;
@@ -156,6 +188,12 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		return -1;
 	}
 	o->input = argv[optind];
+	if (o->json && o->folded && !strcmp(o->json, "-") &&
+	    !strcmp(o->folded, "-")) {
+		cli_usage_error("--json and --folded cannot both go to standard "
+				"output");
+		return -1;
+	}
 	return 0;
 }
 
@@ -198,12 +236,77 @@ static const struct sd_evsel *pick_event(const struct cli_opts *o,
 	return ev;
 }
 
+/* Writes the reports the options ask for; returns an exit code. */
+static int report(const struct cli_opts *o, struct sd_analysis *a)
+{
+	struct sd_diagnosis *d = NULL;
+	int err, rc = CLI_EXIT_OK;
+	bool json_stdout = o->json && !strcmp(o->json, "-");
+	bool folded_stdout = o->folded && !strcmp(o->folded, "-");
+
+	if (o->folded) {
+		const struct sd_evsel *ev = pick_event(o, a);
+		if (!ev)
+			return CLI_EXIT_INPUT;
+		FILE *out = cli_open_output(o->folded);
+		if (!out)
+			return CLI_EXIT_INPUT;
+		err = sd_report_folded(out, a, ev);
+		if (cli_close_output(out, o->folded) || err)
+			return CLI_EXIT_INPUT;
+		/* --folded alone is a conversion: no verdict, no grading */
+		if (!o->json)
+			return CLI_EXIT_OK;
+	}
+	err = sd_diagnose(a, &d);
+	if (err) {
+		cli_error("%s: diagnosis failed: %s", o->input, sd_strerror(err));
+		return CLI_EXIT_INPUT;
+	}
+	if (!json_stdout && !folded_stdout) {
+		bool color = !o->no_color && isatty(STDOUT_FILENO) &&
+			     !getenv("NO_COLOR");
+		if (sd_report_text(stdout, a, d, o->input, color) ||
+		    fflush(stdout))
+			rc = CLI_EXIT_INPUT;
+	}
+	if (o->json) {
+		FILE *out = cli_open_output(o->json);
+		if (!out) {
+			sd_diagnosis_free(d);
+			return CLI_EXIT_INPUT;
+		}
+		err = sd_report_json(out, a, d, o->input);
+		if (cli_close_output(out, o->json) || err)
+			rc = CLI_EXIT_INPUT;
+	}
+	if (rc == CLI_EXIT_OK && (int)d->level >= o->fail_on &&
+	    d->level != SD_LEVEL_NONE)
+		rc = CLI_EXIT_FINDING;
+	sd_diagnosis_free(d);
+	return rc;
+}
+
+static void json_error(const struct cli_opts *o, int err,
+		       const struct sd_diags *why)
+{
+	FILE *out;
+
+	if (!o->json)
+		return;
+	out = cli_open_output(o->json);
+	if (!out)
+		return;
+	sd_report_json_error(out, o->input, err, why);
+	cli_close_output(out, o->json);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct sd_analysis *a = NULL;
 	struct sd_diags why;
-	int err, rc = CLI_EXIT_OK;
+	int err, rc;
 
 	if (parse_args(argc, argv, &o))
 		return CLI_EXIT_USAGE;
@@ -223,27 +326,13 @@ int main(int argc, char **argv)
 	cli_progress_done();
 	if (err) {
 		cli_print_diags(o.input, &why);
-		sd_diags_clear(&why);
 		cli_error_input(o.input, err);
+		json_error(&o, err, &why);
+		sd_diags_clear(&why);
 		return CLI_EXIT_INPUT;
 	}
 	cli_print_diags(o.input, &a->diags);
-
-	if (o.folded) {
-		const struct sd_evsel *ev = pick_event(&o, a);
-		if (!ev) {
-			sd_analysis_free(a);
-			return CLI_EXIT_INPUT;
-		}
-		FILE *out = cli_open_output(o.folded);
-		if (!out) {
-			sd_analysis_free(a);
-			return CLI_EXIT_INPUT;
-		}
-		err = sd_report_folded(out, a, ev);
-		if (cli_close_output(out, o.folded) || err)
-			rc = CLI_EXIT_INPUT;
-	}
+	rc = report(&o, a);
 	sd_analysis_free(a);
 	return rc;
 }

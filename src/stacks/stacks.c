@@ -59,6 +59,11 @@ struct sd_stacks {
 	uint32_t *names;
 	size_t nnames, capnames;
 
+	struct sd_stack_detail *det;
+	size_t ndet, capdet;
+	uint32_t *dslots;
+	size_t ndslots;
+
 	struct sd_folded_line *lines;
 	size_t nlines;
 	char **line_bufs;
@@ -92,6 +97,8 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 		return NULL;
 	free_lines(st);
 	free(st->keys);
+	free(st->det);
+	free(st->dslots);
 	free(st->v);
 	free(st->slots);
 	free(st->frames);
@@ -137,8 +144,89 @@ static bool kernel_only(const uint64_t *ips, size_t n)
 	return true;
 }
 
+static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
+{
+	return sd_mix64(((uint64_t)stack << 32 | pid) ^ bucket * 0x9e3779b97f4a7c15ull);
+}
+
+static int detail_grow(struct sd_stacks *st)
+{
+	size_t ns = st->ndslots ? st->ndslots * 2 : 4096;
+	uint32_t *s = calloc(ns, sizeof *s);
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->ndet; i++) {
+		const struct sd_stack_detail *d = &st->det[i];
+		size_t j = detail_hash(d->stack, d->pid, d->bucket) & (ns - 1);
+		while (s[j])
+			j = (j + 1) & (ns - 1);
+		s[j] = (uint32_t)i + 1;
+	}
+	free(st->dslots);
+	st->dslots = s;
+	st->ndslots = ns;
+	return 0;
+}
+
+static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
+		      uint64_t time, uint64_t period)
+{
+	uint64_t bucket = time / SD_BUCKET_NS;
+
+	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
+		return -ENOMEM;
+	size_t j = detail_hash(stack, pid, bucket) & (st->ndslots - 1);
+	for (; st->dslots[j]; j = (j + 1) & (st->ndslots - 1)) {
+		struct sd_stack_detail *d = &st->det[st->dslots[j] - 1];
+		if (d->stack == stack && d->pid == pid && d->bucket == bucket) {
+			d->count++;
+			d->period += period;
+			return 0;
+		}
+	}
+	if (st->ndet == st->capdet) {
+		size_t cap = st->capdet ? st->capdet * 2 : 4096;
+		struct sd_stack_detail *v = realloc(st->det, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		st->det = v;
+		st->capdet = cap;
+	}
+	st->det[st->ndet] = (struct sd_stack_detail){stack, pid, bucket, 1, period};
+	st->dslots[j] = (uint32_t)++st->ndet;
+	return 0;
+}
+
+size_t sd_stacks_nr_details(const struct sd_stacks *st)
+{
+	return st->ndet;
+}
+
+const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
+					       size_t i)
+{
+	return i < st->ndet ? &st->det[i] : NULL;
+}
+
+static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
+			 uint32_t *id);
+
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
+{
+	uint32_t sid;
+	int err = stacks_intern(st, s, &sid);
+
+	if (!err)
+		err = detail_add(st, sid, s->pid, s->time, s->period);
+	if (!err && id)
+		*id = sid;
+	return err;
+}
+
+static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
+			 uint32_t *id)
 {
 	uint64_t *k = st->scratch;
 	size_t nr = s->has_callchain ? s->nr_ips : 1;

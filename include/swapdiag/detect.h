@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Detection: which samples show fork-side swap-entry duplication,
+ * exec/exit-side swap-entry release, and which D-state sleeps were
+ * mmap_lock (or exec_update_lock) stalls; with the numbers behind each
+ * finding and the remedies that fit the recorded kernel.
+ *
+ * Kernel knowledge (function names per era, lock kinds, prev_state
+ * encodings, remedies) is data in src/detect/tables.c; a new kernel is a
+ * new table row.  Nothing here prints.
+ */
+#ifndef SWAPDIAG_DETECT_H
+#define SWAPDIAG_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <swapdiag/analysis.h>
+
+enum sd_finding_kind {
+	SD_FIND_SWAP_DUP_FORK,   /* fork copies swap entries (swap_duplicate) */
+	SD_FIND_SWAP_FREE_EXEC,  /* exec/exit releases them (free_swap_and_cache) */
+	SD_FIND_MMAP_LOCK_STALL, /* /proc readers asleep on a forking mm */
+	SD_FIND_EXEC_LOCK_STALL, /* mm_access waiting for an exec's teardown */
+	SD_FIND_OTHER_DSTATE,    /* other readers in the rwsem read slow path */
+	SD_FIND_KINDS,
+};
+
+enum sd_level {
+	SD_LEVEL_NONE,
+	SD_LEVEL_INFO,
+	SD_LEVEL_WARNING,
+	SD_LEVEL_CRITICAL,
+};
+
+/* "info", "warning", "critical" ("none" for SD_LEVEL_NONE). */
+const char *sd_level_name(enum sd_level l);
+/* Parses a level name (also "never" = above every level); -EINVAL. */
+int sd_level_parse(const char *s, int *level);
+/* "swap_dup_fork", ... */
+const char *sd_finding_key(enum sd_finding_kind k);
+
+struct sd_process {
+	char *comm;
+	uint32_t *pids; /* sorted, at most SD_MAX_PIDS_LISTED */
+	size_t nr_pids;
+	size_t nr_pids_total;
+	uint64_t samples;
+	double share; /* of all on-CPU samples (period-weighted) */
+};
+
+struct sd_path {
+	char **frames; /* root first; folded names, kernel and user */
+	size_t nr_frames;
+	uint64_t samples;
+};
+
+struct sd_victim {
+	char *comm;
+	uint32_t pid;
+	uint64_t stalls;
+	double blocked_ms; /* NAN when durations are unknown */
+	double max_ms;
+};
+
+struct sd_holder { /* a task copying page tables while readers waited */
+	char *comm;
+	uint32_t pid;
+	uint64_t samples; /* its fork-copy samples inside stall windows */
+};
+
+struct sd_finding {
+	enum sd_finding_kind kind;
+	enum sd_level level;
+	const char *title;
+	const char *why;      /* the mechanism, one paragraph */
+	/* on-CPU findings */
+	double share;
+	uint64_t samples;
+	struct sd_process *procs;
+	size_t nr_procs;
+	struct sd_path *paths; /* top paths, most samples first */
+	size_t nr_paths;
+	const char *context_name; /* e.g. "all fork page-table copying" */
+	uint64_t context_samples;
+	double context_share;
+	double *timeline; /* share per second of the recording */
+	size_t nr_timeline;
+	/* stall findings */
+	uint64_t stalls;
+	uint64_t stalls_unfinished; /* no switch-in recorded */
+	bool durations_known;       /* sched_switch recorded every switch */
+	double blocked_ms_total, blocked_ms_max;
+	struct sd_victim *victims;
+	size_t nr_victims;
+	struct sd_holder *holders;
+	size_t nr_holders;
+};
+
+struct sd_remedy {
+	const char *id;
+	const char *text;
+};
+
+struct sd_diagnosis {
+	enum sd_level level; /* the highest finding's */
+	char *verdict;       /* one line */
+	const char *on_cpu_event;
+	uint64_t on_cpu_samples;
+	double duration_s;
+	const char *era;      /* kernel era name, e.g. "4.11 - 6.13" */
+	const char *lock;     /* what the swap lock is in that era */
+	struct sd_finding *findings;
+	size_t nr_findings;
+	const struct sd_remedy **remedies;
+	size_t nr_remedies;
+	/* notes: what could not be judged and how to record it */
+	char **notes;
+	size_t nr_notes;
+	bool switch_recorded;   /* sched_switch present */
+	bool switch_sampled;    /* ... but frequency-sampled */
+};
+
+#define SD_MAX_PIDS_LISTED 32
+#define SD_MAX_PATHS 5
+#define SD_MAX_PROCS 10
+
+/* Runs the detectors over a finished analysis. */
+int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out);
+struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d);
+
+#endif

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the kernel calls things, era by era (from KERNEL.md, checked against
+ * kernel sources 2.6.32 ... 6.18 and real stacks).  Matching uses exact
+ * function names in stack order, never substrings: free_pages_and_swap_cache
+ * and release_pages run on every exit and are not swap-entry work, and
+ * copy_page_range without a swap frame below it is ordinary fork cost.
+ * A new kernel is a new row here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/tables.h"
+
+#define SET(name, what) \
+	const struct sd_sig_set name = {what, name##_v, sizeof name##_v / sizeof *name##_v}
+
+/* Page-table copy in fork: dup_mmap holds the parent's mmap lock. */
+static const struct sd_sig sd_fork_copy_v[] = {
+	{"dup_mm", "2.6.32 - 6.x (often inlined from 5.9)"},
+	{"dup_mmap", "all (static, often inlined into dup_mm before 6.x)"},
+	{"copy_page_range", "all"},
+	{"copy_p4d_range", "4.11+ (usually inlined)"},
+	{"copy_pud_range", "all (usually inlined)"},
+	{"copy_pmd_range", "all (usually inlined)"},
+	{"copy_pte_range", "2.6.32 - 5.x (visible on RHEL 6/7)"},
+	{"copy_one_pte", "2.6.32 - 5.9 (inline)"},
+	{"copy_nonpresent_pte", "5.10+ (usually inlined)"},
+};
+SET(sd_fork_copy, "fork page-table copying");
+
+/* Taking one more reference on a swap entry, per swapped-out PTE. */
+static const struct sd_sig sd_swap_dup_v[] = {
+	{"swap_duplicate", "2.6.32 - 6.18"},
+	{"__swap_duplicate", "2.6.32 - 6.18"},
+	{"swap_duplicate_nr", "not in mainline as of 6.18; vendor kernels"},
+	{"swap_dup_entry_direct", "after 6.18"},
+};
+SET(sd_swap_dup, "swap-entry duplication");
+
+/* Tearing an address space down: exec (old mm) or exit. */
+static const struct sd_sig sd_teardown_v[] = {
+	{"exit_mmap", "all"},
+	{"unmap_vmas", "all"},
+	{"unmap_single_vma", "3.x+ (static)"},
+	{"unmap_page_range", "all"},
+	{"zap_p4d_range", "4.11+"},
+	{"zap_pud_range", "all"},
+	{"zap_pmd_range", "all"},
+	{"zap_pte_range", "all"},
+	{"zap_nonpresent_ptes", "6.14+ (inline)"},
+};
+SET(sd_teardown, "address-space teardown");
+
+/* Dropping the swap-entry references again, under the swap lock. */
+static const struct sd_sig sd_swap_free_v[] = {
+	{"free_swap_and_cache", "2.6.32 - 6.9"},
+	{"free_swap_and_cache_nr", "6.10 - 6.18"},
+	{"swap_info_get", "2.6.32 - 4.10"},
+	{"_swap_info_get", "RHEL 7.9, 4.11+"},
+	{"swap_entry_free", "2.6.32 - 4.10"},
+	{"__swap_entry_free", "4.11 - 6.17"},
+	{"__swap_entry_free_locked", "4.11 - 6.x"},
+	{"__swap_entries_free", "6.10 - 6.17"},
+	{"swap_entries_put_map", "6.18"},
+	{"swap_entries_put_map_nr", "6.18"},
+	{"swap_pte_batch", "6.10+ (batches swap PTEs on zap)"},
+	{"free_swap_slot", "4.11 - 6.13"},
+	{"swapcache_free_entries", "4.11 - 6.13"},
+	{"swap_put_entries_direct", "after 6.18"},
+};
+SET(sd_swap_free, "swap-entry release");
+
+static const struct sd_sig sd_rwsem_read_slow_v[] = {
+	{"rwsem_down_read_failed", "2.6.32 - 5.2"},
+	{"call_rwsem_down_read_failed", "2.6.32 - 5.2 (x86 asm thunk)"},
+	{"rwsem_down_read_failed_killable", "4.x - 5.2"},
+	{"call_rwsem_down_read_failed_killable", "4.x - 5.2"},
+	{"rwsem_down_read_slowpath", "5.3+"},
+};
+SET(sd_rwsem_read_slow, "rwsem read slow path");
+
+/* Readers of another process's mm under its mmap lock. */
+static const struct sd_sig sd_mm_readers_v[] = {
+	{"__access_remote_vm", "all"},
+	{"access_remote_vm", "all"},
+	{"access_process_vm", "all"},
+	{"proc_pid_cmdline", "2.6.32 (/proc/PID/cmdline)"},
+	{"proc_pid_cmdline_read", "3.x+ (/proc/PID/cmdline)"},
+	{"get_mm_cmdline", "4.18+"},
+	{"get_cmdline", "3.x+"},
+	{"environ_read", "all (/proc/PID/environ)"},
+	{"mem_rw", "all (/proc/PID/mem)"},
+	{"m_start", "all (/proc/PID/maps, smaps, numa_maps)"},
+	{"proc_get_vma", "6.x (/proc/PID/maps)"},
+	{"show_smaps_rollup", "4.14+ (/proc/PID/smaps_rollup)"},
+	{"pagemap_read", "all (/proc/PID/pagemap)"},
+};
+SET(sd_mm_readers, "readers of another process's memory map");
+
+/* Opening /proc/PID/environ or mem waits on the exec lock instead. */
+static const struct sd_sig sd_exec_lock_readers_v[] = {
+	{"mm_access", "all (exec_update_lock; cred_guard_mutex before 5.10)"},
+};
+SET(sd_exec_lock_readers, "opening another process's memory");
+
+bool sd_sig_has(const struct sd_sig_set *set, const char *func)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->v[i].func, func))
+			return true;
+	return false;
+}
+
+const struct sd_remedy sd_remedies[] = {
+	{"posix_spawn",
+	 "Start children with posix_spawn() (glibc >= 2.24 uses "
+	 "CLONE_VM|CLONE_VFORK) or vfork(): no page tables are copied, so "
+	 "neither the swap-entry work nor the mmap_lock hold happen. "
+	 "glibc 2.12 (RHEL 6) and 2.17 (RHEL 7) only do so with "
+	 "POSIX_SPAWN_USEVFORK; APR's apr_proc_create always fork()s."},
+	{"mod_cgid",
+	 "Apache httpd: use mod_cgid instead of mod_cgi, so a small daemon "
+	 "started early (with little memory, none in swap) forks the CGIs."},
+	{"madv_dontfork",
+	 "Mark large private regions MADV_DONTFORK: children do not inherit "
+	 "them, so their PTEs are never copied or released."},
+	{"swapoff",
+	 "swapoff -a && swapon -a brings the swapped-out memory back and "
+	 "removes the cost until memory is swapped out again; it needs enough "
+	 "free RAM and is itself expensive."},
+	{"memcg_v2",
+	 "Keep the forking service out of swap: memory cgroup v2 "
+	 "memory.swap.max=0 for it (or memory limits on its neighbours)."},
+	{"memcg_v1",
+	 "Keep the forking service out of swap: a memory cgroup (v1) with "
+	 "memory.swappiness=0 for it, or memory limits on its neighbours."},
+	{"swappiness",
+	 "Lowering vm.swappiness only slows future swap-out; entries already "
+	 "in swap stay and keep costing on every fork and exec."},
+	{"kernel_3_9",
+	 "Kernels from 3.9 take a per-device swap lock instead of the global "
+	 "swap_lock (helps with several swap devices), 4.11+ per-cluster locks "
+	 "on SSD/zram swap, 6.14+ always: less contention, but never less "
+	 "per-PTE work or a shorter mmap_lock hold."},
+	{"kernel_4_11",
+	 "This kernel takes per-cluster swap locks only on non-rotational swap "
+	 "devices: check /sys/block/DEV/queue/rotational of the swap device "
+	 "(virtual disks often say 1, falling back to one device-wide lock); "
+	 "6.14+ always uses cluster locks. Neither removes the per-PTE work or "
+	 "the mmap_lock hold."},
+	{"kernel_6_14",
+	 "This kernel already uses per-cluster swap locks; what is left is the "
+	 "per-PTE work itself and the mmap_lock hold, which only the remedies "
+	 "above remove."},
+};
+const size_t sd_nr_remedies = sizeof sd_remedies / sizeof *sd_remedies;
+
+static const char *const rem_2_6[] = {"posix_spawn", "mod_cgid",
+	"madv_dontfork", "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
+	NULL};
+static const char *const rem_3_9[] = {"posix_spawn", "mod_cgid",
+	"madv_dontfork", "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
+	NULL};
+static const char *const rem_4_11[] = {"posix_spawn", "mod_cgid",
+	"madv_dontfork", "memcg_v2", "swapoff", "swappiness", "kernel_4_11",
+	NULL};
+static const char *const rem_6_14[] = {"posix_spawn", "mod_cgid",
+	"madv_dontfork", "memcg_v2", "swapoff", "swappiness", "kernel_6_14",
+	NULL};
+
+#define KV(a, b, c) ((a) * 65536 + (b) * 256 + (c))
+
+const struct sd_era sd_eras[] = {
+	{"<= 2.6.32 (RHEL 6)", 0, KV(2, 6, 255),
+	 "the single global swap_lock, in __swap_duplicate and swap_info_get",
+	 false, rem_2_6},
+	{"3.0 - 3.8", KV(3, 0, 0), KV(3, 8, 255),
+	 "the single global swap_lock", false, rem_2_6},
+	{"3.9 - 4.10 (RHEL 7)", KV(3, 9, 0), KV(4, 10, 255),
+	 "the swap device's lock (si->lock), one per device", false, rem_3_9},
+	{"4.11 - 4.14", KV(4, 11, 0), KV(4, 14, 255),
+	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
+	 "rotational swap", false, rem_4_11},
+	{"4.15 - 4.18 (RHEL 8)", KV(4, 15, 0), KV(4, 18, 255),
+	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
+	 "rotational swap", true, rem_4_11},
+	{"4.19 - 6.13", KV(4, 19, 0), KV(6, 13, 255),
+	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
+	 "rotational swap", false, rem_4_11},
+	{"6.14 and later", KV(6, 14, 0), KV(255, 255, 255),
+	 "per-cluster locks (ci->lock) on every swap device", false, rem_6_14},
+};
+const size_t sd_nr_eras = sizeof sd_eras / sizeof *sd_eras;
+
+const struct sd_era *sd_era_of(const char *rel)
+{
+	unsigned a = 0, b = 0, c = 0;
+
+	if (!rel || sscanf(rel, "%u.%u.%u", &a, &b, &c) < 2)
+		return NULL;
+	if (c > 255)
+		c = 255;
+	int v = KV((int)a, (int)b, (int)c);
+	for (size_t i = 0; i < sd_nr_eras; i++)
+		if (v >= sd_eras[i].from && v <= sd_eras[i].to)
+			return &sd_eras[i];
+	return NULL;
+}
+
+const struct sd_remedy *sd_remedy_find(const char *id)
+{
+	for (size_t i = 0; i < sd_nr_remedies; i++)
+		if (!strcmp(sd_remedies[i].id, id))
+			return &sd_remedies[i];
+	return NULL;
+}
+
+/*
+ * prev_state per era (KERNEL.md): D is bit 1 (value 2) with the preempt
+ * bit masked off, except 4.15 - 4.18 where it reads 4 (1 << index, off by
+ * one).  Killable sleeps (D|K, 0x82) are D sleeps.
+ */
+bool sd_prev_state_is_d(const struct sd_era *era, unsigned long long state)
+{
+	if (era && era->d_state_is_4)
+		return state & 4;
+	return state & 2;
+}

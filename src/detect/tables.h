@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Kernel knowledge as data: see tables.c. */
+#ifndef SD_DETECT_TABLES_H
+#define SD_DETECT_TABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <swapdiag/detect.h>
+
+/* A kernel function that marks a pattern, and the kernels it is seen in. */
+struct sd_sig {
+	const char *func;
+	const char *kernels;
+};
+
+struct sd_sig_set {
+	const char *what;
+	const struct sd_sig *v;
+	size_t n;
+};
+
+/* Fork: page-table copy of the parent (context) and swap-entry dup. */
+extern const struct sd_sig_set sd_fork_copy, sd_swap_dup;
+/* Exec/exit: address-space teardown (context) and swap-entry release. */
+extern const struct sd_sig_set sd_teardown, sd_swap_free;
+/* D-state: the rwsem read slow path, and who was reading what. */
+extern const struct sd_sig_set sd_rwsem_read_slow, sd_mm_readers,
+	sd_exec_lock_readers;
+
+bool sd_sig_has(const struct sd_sig_set *set, const char *func);
+
+/* A kernel era: what its swap lock is and which remedies apply. */
+struct sd_era {
+	const char *name;     /* "2.6.32 (RHEL 6)", ... */
+	int from, to;         /* KERNEL_VERSION-like a*65536+b*256+c */
+	const char *lock;     /* the lock taken per swapped PTE */
+	bool d_state_is_4;    /* sched_switch prev_state reads 4 for D */
+	const char *const *remedies; /* ids into sd_remedies, NULL-ended */
+};
+
+extern const struct sd_era sd_eras[];
+extern const size_t sd_nr_eras;
+extern const struct sd_remedy sd_remedies[];
+extern const size_t sd_nr_remedies;
+
+/* The era of an os release string ("4.18.0-348.el8.x86_64"); NULL if
+ * the release cannot be parsed. */
+const struct sd_era *sd_era_of(const char *os_release);
+const struct sd_remedy *sd_remedy_find(const char *id);
+
+/* Is a sched_switch prev_state a D (uninterruptible) sleep in this era? */
+bool sd_prev_state_is_d(const struct sd_era *era, unsigned long long state);
+
+#endif

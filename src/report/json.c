@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JSON report, schema "swapdiag-report/1" (man/swapdiag-report.5.scd,
+ * machine-checkable as man/swapdiag-report.schema.json).  Unknown numbers
+ * (durations from a sampled sched_switch) are null.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <swapdiag/report.h>
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *input_json(const struct sd_analysis *a, const char *path)
+{
+	const struct sd_file_info *in = sd_reader_info(a->reader);
+	const struct sd_reader_stats *st = sd_reader_stats(a->reader);
+	json_t *events = json_array();
+	double dur = st->last_time > st->first_time
+			     ? (double)(st->last_time - st->first_time) / 1e9
+			     : 0;
+
+	for (size_t i = 0; i < sd_reader_nr_evsels(a->reader); i++) {
+		const struct sd_evsel *ev = sd_reader_evsel(a->reader, i);
+		json_array_append_new(
+			events,
+			json_pack("{s:s, s:I, s:s, s:I}", "name", ev->name,
+				  "samples", (json_int_t)ev->nr_samples,
+				  "sampling", ev->freq ? "freq" : "period",
+				  "rate", (json_int_t)ev->period_or_freq));
+	}
+	return json_pack(
+		"{s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:f, s:b, "
+		"s:o, s:I, s:I, s:o}",
+		"path", path, "size_bytes", (json_int_t)in->file_size,
+		"mode", in->pipe ? "pipe" : "file", "byte_order",
+		in->order == SD_ORDER_BIG ? "big" : "little", "perf_version",
+		str_or_null(in->perf_version), "os_release",
+		str_or_null(in->os_release), "hostname",
+		str_or_null(in->hostname), "arch", str_or_null(in->arch),
+		"cmdline", str_or_null(in->cmdline), "nr_cpus",
+		(json_int_t)in->nr_cpus_online, "duration_s", dur, "truncated",
+		st->truncated, "truncated_at",
+		st->truncated ? json_integer((json_int_t)st->truncated_at)
+			      : json_null(),
+		"lost_events", (json_int_t)st->lost_events, "lost_samples",
+		(json_int_t)st->lost_samples, "events", events);
+}
+
+static json_t *finding_json(const struct sd_finding *f)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id",
+			      sd_finding_key(f->kind), "severity",
+			      sd_level_name(f->level), "title", f->title, "why",
+			      f->why);
+	json_t *procs = json_array(), *paths = json_array();
+
+	for (size_t i = 0; i < f->nr_procs; i++) {
+		const struct sd_process *p = &f->procs[i];
+		json_t *pids = json_array();
+		for (size_t k = 0; k < p->nr_pids; k++)
+			json_array_append_new(pids, json_integer(p->pids[k]));
+		json_array_append_new(
+			procs, json_pack("{s:s, s:o, s:I, s:I, s:f}", "comm",
+					 p->comm, "pids", pids, "nr_pids",
+					 (json_int_t)p->nr_pids_total, "samples",
+					 (json_int_t)p->samples, "share",
+					 p->share));
+	}
+	for (size_t i = 0; i < f->nr_paths; i++) {
+		json_t *fr = json_array();
+		for (size_t k = 0; k < f->paths[i].nr_frames; k++)
+			json_array_append_new(fr,
+					      json_string(f->paths[i].frames[k]));
+		json_array_append_new(paths,
+				      json_pack("{s:o, s:I}", "frames", fr,
+						"samples",
+						(json_int_t)f->paths[i].samples));
+	}
+	json_object_set_new(o, "processes", procs);
+	json_object_set_new(o, "paths", paths);
+	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+		json_t *tl = json_array();
+		for (size_t i = 0; i < f->nr_timeline; i++)
+			json_array_append_new(tl, json_real(f->timeline[i]));
+		json_object_set_new(o, "share", json_real(f->share));
+		json_object_set_new(o, "samples", json_integer((json_int_t)f->samples));
+		json_object_set_new(
+			o, "context",
+			json_pack("{s:s, s:I, s:f}", "name", f->context_name,
+				  "samples", (json_int_t)f->context_samples,
+				  "share", f->context_share));
+		json_object_set_new(o, "timeline",
+				    json_pack("{s:f, s:o}", "bucket_s", 1.0,
+					      "share", tl));
+		return o;
+	}
+	json_t *victims = json_array(), *holders = json_array();
+	for (size_t i = 0; i < f->nr_victims; i++) {
+		const struct sd_victim *v = &f->victims[i];
+		json_array_append_new(
+			victims, json_pack("{s:s, s:I, s:I, s:o, s:o}", "comm",
+					   v->comm, "pid", (json_int_t)v->pid,
+					   "stalls", (json_int_t)v->stalls,
+					   "blocked_ms", num_or_null(v->blocked_ms),
+					   "max_ms", num_or_null(v->max_ms)));
+	}
+	for (size_t i = 0; i < f->nr_holders; i++)
+		json_array_append_new(
+			holders, json_pack("{s:s, s:I, s:I}", "comm",
+					   f->holders[i].comm, "pid",
+					   (json_int_t)f->holders[i].pid, "samples",
+					   (json_int_t)f->holders[i].samples));
+	json_object_set_new(o, "share", json_null());
+	json_object_set_new(o, "samples", json_integer((json_int_t)f->stalls));
+	json_object_set_new(o, "context", json_null());
+	json_object_set_new(o, "timeline", json_null());
+	json_object_set_new(o, "stalls", json_integer((json_int_t)f->stalls));
+	json_object_set_new(o, "stalls_without_wakeup",
+			    json_integer((json_int_t)f->stalls_unfinished));
+	json_object_set_new(o, "durations_known", json_boolean(f->durations_known));
+	json_object_set_new(o, "blocked_ms_total", num_or_null(f->blocked_ms_total));
+	json_object_set_new(o, "blocked_ms_max", num_or_null(f->blocked_ms_max));
+	json_object_set_new(o, "victims", victims);
+	json_object_set_new(o, "lock_holders", holders);
+	return o;
+}
+
+static int dump(FILE *out, json_t *doc)
+{
+	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					      JSON_REAL_PRECISION(6));
+	json_decref(doc);
+	if (rc)
+		return -EIO;
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
+}
+
+int sd_report_json(FILE *out, const struct sd_analysis *a,
+		   const struct sd_diagnosis *d, const char *path)
+{
+	json_t *findings = json_array(), *remedies = json_array(),
+	       *notes = json_array(), *warnings = json_array();
+
+	for (size_t i = 0; i < d->nr_findings; i++)
+		json_array_append_new(findings, finding_json(&d->findings[i]));
+	for (size_t i = 0; i < d->nr_remedies; i++)
+		json_array_append_new(remedies,
+				      json_pack("{s:s, s:s}", "id",
+						d->remedies[i]->id, "text",
+						d->remedies[i]->text));
+	for (size_t i = 0; i < d->nr_notes; i++)
+		json_array_append_new(notes, json_string(d->notes[i]));
+	for (size_t i = 0; i < a->diags.n; i++) {
+		const struct sd_diag *g = &a->diags.v[i];
+		json_array_append_new(
+			warnings,
+			json_pack("{s:s, s:o, s:s}", "severity",
+				  g->severity == SD_ERROR     ? "error"
+				  : g->severity == SD_WARNING ? "warning"
+							      : "note",
+				  "offset",
+				  g->offset == UINT64_MAX
+					  ? json_null()
+					  : json_integer((json_int_t)g->offset),
+				  "message", g->text ? g->text : ""));
+	}
+	json_t *doc = json_pack(
+		"{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"schema", SD_REPORT_SCHEMA, "tool_version", SWAPDIAG_VERSION,
+		"verdict", d->verdict, "severity", sd_level_name(d->level),
+		"input", input_json(a, path), "kernel_era", str_or_null(d->era),
+		"swap_lock", str_or_null(d->lock), "findings", findings,
+		"remedies", remedies, "notes", notes, "warnings", warnings);
+	if (!doc)
+		return -ENOMEM;
+	return dump(out, doc);
+}
+
+int sd_report_json_error(FILE *out, const char *path, int err,
+			 const struct sd_diags *why)
+{
+	json_t *details = json_array();
+
+	for (size_t i = 0; why && i < why->n; i++)
+		json_array_append_new(
+			details,
+			json_pack("{s:o, s:s}", "offset",
+				  why->v[i].offset == UINT64_MAX
+					  ? json_null()
+					  : json_integer((json_int_t)why->v[i].offset),
+				  "message", why->v[i].text ? why->v[i].text : ""));
+	json_t *doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}}", "schema",
+				SD_REPORT_SCHEMA, "tool_version", SWAPDIAG_VERSION,
+				"error", "input", path, "message",
+				sd_strerror(err), "details", details);
+	if (!doc)
+		return -ENOMEM;
+	return dump(out, doc);
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The text verdict: readable in ten seconds.  First line: the verdict.
+ * Then one block per finding (share, processes, hot path, trend, why),
+ * the remedies for the recorded kernel, and what could not be judged.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include <swapdiag/report.h>
+
+struct style {
+	const char *bold, *red, *yellow, *cyan, *dim, *off;
+};
+
+static const struct style plain = {"", "", "", "", "", ""};
+static const struct style ansi = {"\033[1m", "\033[1;31m", "\033[1;33m",
+				  "\033[36m", "\033[2m", "\033[0m"};
+
+static const char *level_color(const struct style *s, enum sd_level l)
+{
+	return l == SD_LEVEL_CRITICAL ? s->red
+	       : l == SD_LEVEL_WARNING ? s->yellow
+				       : s->cyan;
+}
+
+static void sparkline(FILE *out, const double *v, size_t n)
+{
+	static const char *const bars[] = {"\xe2\x96\x81", "\xe2\x96\x82",
+		"\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+		"\xe2\x96\x87", "\xe2\x96\x88"};
+	double mx = 0;
+	size_t shown = n > 60 ? 60 : n;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] > mx)
+			mx = v[i];
+	for (size_t i = 0; i < shown; i++) {
+		/* with more seconds than columns, each column is the peak */
+		size_t a = i * n / shown, b = (i + 1) * n / shown;
+		double pk = 0;
+		for (size_t k = a; k < b; k++)
+			if (v[k] > pk)
+				pk = v[k];
+		int idx = mx > 0 ? (int)(pk / mx * 7.0 + 0.5) : 0;
+		fputs(bars[idx < 0 ? 0 : idx > 7 ? 7 : idx], out);
+	}
+}
+
+static void print_path(FILE *out, const struct sd_path *p)
+{
+	for (size_t i = 0; i < p->nr_frames; i++)
+		fprintf(out, "%s%s", i ? " > " : "", p->frames[i]);
+}
+
+static void print_procs(FILE *out, const struct sd_finding *f)
+{
+	fprintf(out, "  processes:");
+	for (size_t i = 0; i < f->nr_procs && i < 4; i++) {
+		const struct sd_process *p = &f->procs[i];
+		fprintf(out, "%s %s %.1f%% (pid", i ? "," : "", p->comm,
+			p->share * 100);
+		fprintf(out, p->nr_pids_total > 1 ? "s" : "");
+		for (size_t k = 0; k < p->nr_pids && k < 4; k++)
+			fprintf(out, " %u", p->pids[k]);
+		if (p->nr_pids_total > 4)
+			fprintf(out, " +%zu", p->nr_pids_total - 4);
+		fprintf(out, ")");
+	}
+	if (f->nr_procs > 4)
+		fprintf(out, ", +%zu more", f->nr_procs - 4);
+	fprintf(out, "\n");
+}
+
+static void print_cpu_finding(FILE *out, const struct sd_finding *f,
+			      const struct style *s)
+{
+	fprintf(out, "  %.1f%% of on-CPU samples (%" PRIu64 ")", f->share * 100,
+		f->samples);
+	if (f->context_name)
+		fprintf(out, "; %s: %.1f%%", f->context_name,
+			f->context_share * 100);
+	fprintf(out, "\n");
+	print_procs(out, f);
+	if (f->nr_paths) {
+		fprintf(out, "  hot path (%" PRIu64 "): %s", f->paths[0].samples,
+			s->dim);
+		print_path(out, &f->paths[0]);
+		fprintf(out, "%s\n", s->off);
+	}
+	if (f->nr_timeline > 1) {
+		fprintf(out, "  per second: ");
+		sparkline(out, f->timeline, f->nr_timeline);
+		double mx = 0;
+		for (size_t i = 0; i < f->nr_timeline; i++)
+			if (f->timeline[i] > mx)
+				mx = f->timeline[i];
+		fprintf(out, " (peak %.1f%%)\n", mx * 100);
+	}
+}
+
+static void print_stall_finding(FILE *out, const struct sd_finding *f,
+				const struct style *s)
+{
+	fprintf(out, "  %" PRIu64 " D-state sleeps", f->stalls);
+	if (f->durations_known) {
+		fprintf(out, ", blocked %.1f ms in total, longest %.1f ms",
+			f->blocked_ms_total, f->blocked_ms_max);
+		if (f->stalls_unfinished)
+			fprintf(out, " (%" PRIu64 " without a recorded wake-up)",
+				f->stalls_unfinished);
+	} else {
+		fprintf(out, " seen (durations unknown: sampled sched_switch)");
+	}
+	fprintf(out, "\n  victims:");
+	for (size_t i = 0; i < f->nr_victims && i < 5; i++) {
+		const struct sd_victim *v = &f->victims[i];
+		fprintf(out, "%s %s (pid %u) %" PRIu64 "x", i ? "," : "", v->comm,
+			v->pid, v->stalls);
+		if (!isnan(v->blocked_ms))
+			fprintf(out, " %.1f ms", v->blocked_ms);
+	}
+	if (f->nr_victims > 5)
+		fprintf(out, ", +%zu more", f->nr_victims - 5);
+	fprintf(out, "\n");
+	if (f->nr_holders) {
+		fprintf(out, "  copying page tables meanwhile:");
+		for (size_t i = 0; i < f->nr_holders && i < 4; i++)
+			fprintf(out, "%s %s (pid %u)", i ? "," : "",
+				f->holders[i].comm, f->holders[i].pid);
+		fprintf(out, "\n");
+	}
+	for (size_t i = 0; i < f->nr_paths && i < 3; i++) {
+		fprintf(out, "  path: %s", s->dim);
+		print_path(out, &f->paths[i]);
+		fprintf(out, "%s\n", s->off);
+	}
+}
+
+/* Word-wraps text at 76 columns; continuation lines are indented as far
+ * as the first line's prefix. */
+static void wrap(FILE *out, const char *indent, const char *text)
+{
+	size_t col, width = 76, ind = strlen(indent);
+	const char *p = text;
+	bool first = true;
+
+	fputs(indent, out);
+	col = ind;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t w = strcspn(p, " ");
+		if (!w)
+			break;
+		if (!first && col + 1 + w > width) {
+			fprintf(out, "\n%*s", (int)ind, "");
+			col = ind;
+		} else if (!first) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, w, out);
+		col += w;
+		p += w;
+		first = false;
+	}
+	fputc('\n', out);
+}
+
+int sd_report_text(FILE *out, const struct sd_analysis *a,
+		   const struct sd_diagnosis *d, const char *path, bool color)
+{
+	const struct style *s = color ? &ansi : &plain;
+	const struct sd_file_info *in = sd_reader_info(a->reader);
+
+	fprintf(out, "%s%s%s%s\n", s->bold, d->level ? level_color(s, d->level) : "",
+		d->verdict, s->off);
+	fprintf(out, "\n%s: host %s, kernel %s (%s, %u CPUs), perf %s",
+		path, in->hostname ? in->hostname : "?",
+		in->os_release ? in->os_release : "?",
+		in->arch ? in->arch : "?", in->nr_cpus_online,
+		in->perf_version ? in->perf_version : "?");
+	if (d->duration_s > 0)
+		fprintf(out, ", %.1f s", d->duration_s);
+	fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
+		d->on_cpu_event ? d->on_cpu_event : "on-CPU");
+	if (d->era)
+		fprintf(out, "kernel era %s: swap lock is %s\n", d->era, d->lock);
+
+	for (size_t i = 0; i < d->nr_findings; i++) {
+		const struct sd_finding *f = &d->findings[i];
+		fprintf(out, "\n%s[%s]%s %s%s%s: %s\n", level_color(s, f->level),
+			sd_level_name(f->level), s->off, s->bold,
+			sd_finding_key(f->kind), s->off, f->title);
+		if (f->kind <= SD_FIND_SWAP_FREE_EXEC)
+			print_cpu_finding(out, f, s);
+		else
+			print_stall_finding(out, f, s);
+		wrap(out, "  why: ", f->why);
+	}
+	if (d->nr_remedies) {
+		fprintf(out, "\n%sWhat to do%s%s%s%s:\n", s->bold,
+			d->era ? " (kernel " : "", d->era ? d->era : "",
+			d->era ? ")" : "", s->off);
+		for (size_t i = 0; i < d->nr_remedies; i++)
+			wrap(out, "  - ", d->remedies[i]->text);
+	}
+	if (d->nr_notes) {
+		fprintf(out, "\n%sNotes%s:\n", s->bold, s->off);
+		for (size_t i = 0; i < d->nr_notes; i++)
+			wrap(out, "  - ", d->notes[i]);
+	}
+	return ferror(out) ? -EIO : 0;
+}
