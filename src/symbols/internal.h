@@ -22,13 +22,23 @@
 #define SD_SYMTAB_MAX_SYMS (8u << 20)  /* symbols in one table */
 #define SD_SYM_NAME_MAX 8192           /* bytes in one symbol name */
 #define SD_KSYM_NAME_LEN 512           /* kernel limit (6.1+), as perf */
-#define SD_KALLSYMS_MAX_BYTES (1u << 30)
+#define SD_KALLSYMS_MAX_BYTES ((size_t)256 << 20)
 #define SD_KALLSYMS_MAX_MODULES 65535
 
 enum sd_symtab_kind {
 	SD_SYMTAB_KALLSYMS,
 	SD_SYMTAB_ELF,
 };
+
+/* Address space reserved once, populated as it fills (bigbuf.c). */
+struct sd_bigbuf {
+	char *p;
+	size_t reserved, populated;
+};
+int sd_bigbuf_reserve(struct sd_bigbuf *b, size_t max);
+/* Makes [0, need) ready for writing; -SD_E_LIMIT past the reservation. */
+int sd_bigbuf_ensure(struct sd_bigbuf *b, size_t need);
+void sd_bigbuf_free(struct sd_bigbuf *b);
 
 /* A run of bytes owned by the table (names point into these). */
 struct sd_symtab_block {
@@ -42,10 +52,11 @@ struct sd_symtab {
 	struct sd_symbol *syms;
 	size_t n, cap;
 	bool finished;
+	/* Kallsyms: syms lives in a bigbuf of cap entries (not malloc'ed). */
+	struct sd_bigbuf syms_big;
 
 	/* Owned name storage: whole buffers (kallsyms) and a bump arena. */
-	char **bufs;
-	size_t nbufs;
+	struct sd_bigbuf text;
 	struct sd_symtab_block *arena;
 
 	/* Kallsyms module names: module index i is modules.strs[i]. */
@@ -63,8 +74,10 @@ struct sd_symtab {
 };
 
 struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind);
-/* Takes ownership of a malloc'ed buffer that names point into. */
-int sd_symtab_adopt_buf(struct sd_symtab *t, char *buf);
+/* Takes ownership of the buffer that names point into. */
+void sd_symtab_adopt_text(struct sd_symtab *t, struct sd_bigbuf *text);
+/* Reserves room for up to max symbols in a bigbuf (kallsyms). */
+int sd_symtab_reserve_big(struct sd_symtab *t, size_t max);
 /* Copies a name of len bytes into the table's arena. */
 const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len);
 /* Appends a symbol (end == start when the size is unknown). */
@@ -80,5 +93,8 @@ char *sd_demangle(const char *name);
 
 /* Reads all of a file into a malloc'ed buffer (NUL-terminated). */
 int sd_read_file(const char *path, size_t max, char **out, size_t *len);
+/* Same into a bigbuf (one byte more than *len is ready, for a NUL). */
+int sd_read_file_big(const char *path, size_t max, struct sd_bigbuf *out,
+		     size_t *len);
 
 #endif

@@ -111,12 +111,16 @@ static int module_id(struct parse_state *st, const char *m, size_t len,
 	return 0;
 }
 
-/* One line p[0..len) (without '\n'), at byte offset off; p is writable. */
-static int parse_line(struct parse_state *st, char *p, size_t len, size_t off)
+/*
+ * One line starting at p, at byte offset off, ending before '\n' or end;
+ * p is writable.  Returns the line's length (without '\n') in *llen.
+ */
+static int parse_line(struct parse_state *st, char *p, const char *end,
+		      size_t off, size_t *llen)
 {
 	uint64_t addr = 0;
-	size_t i = 0, ndig = 0;
-	char type, *name, *tab;
+	size_t i = 0, ndig = 0, len = (size_t)(end - p);
+	char type, *name, *tab = NULL, *q;
 	size_t name_len;
 	uint16_t mod = 0;
 
@@ -125,6 +129,12 @@ static int parse_line(struct parse_state *st, char *p, size_t len, size_t off)
 		i++;
 		ndig++;
 	}
+	/* The name runs to '\n'; a tab in it starts "\t[module]". */
+	q = memchr(p + i, '\n', len - i);
+	len = q ? (size_t)(q - p) : len;
+	*llen = len;
+	if (len > i)
+		tab = memchr(p + i, '\t', len - i);
 	if (!ndig || ndig > 16 || i + 3 > len || p[i] != ' ' ||
 	    p[i + 2] != ' ') {
 		if (len)
@@ -134,12 +144,11 @@ static int parse_line(struct parse_state *st, char *p, size_t len, size_t off)
 	type = p[i + 1];
 	name = p + i + 3;
 	name_len = len - (i + 3);
-	if (!name_len) {
+	if (!name_len || (tab && tab < name)) {
 		malformed(st, off);
 		return 0;
 	}
 
-	tab = memchr(name, '\t', name_len);
 	if (tab) {
 		char *m = tab + 1;
 		size_t mlen = name_len - (size_t)(m - name);
@@ -184,34 +193,41 @@ static int parse_line(struct parse_state *st, char *p, size_t len, size_t off)
 	return sd_symtab_add(st->t, addr, addr, name, type_binding(type), mod);
 }
 
-/* Parses buf (owned by the table from now on, even on error). */
-static int parse_owned(char *buf, size_t len, struct sd_diags *diags,
-		       struct sd_symtab **out)
+/* Parses buf[0..len) (the table takes buf over, even on error). */
+static int parse_owned(struct sd_bigbuf *buf, size_t len,
+		       struct sd_diags *diags, struct sd_symtab **out)
 {
 	struct parse_state st = {0};
 	struct sd_symtab *t;
-	size_t off = 0;
+	size_t off = 0, lines;
 	int err;
 
 	init_hexval();
 	t = sd_symtab_new(SD_SYMTAB_KALLSYMS);
 	if (!t) {
-		free(buf);
+		sd_bigbuf_free(buf);
 		return -ENOMEM;
 	}
-	err = sd_symtab_adopt_buf(t, buf);
+	sd_symtab_adopt_text(t, buf);
+	/*
+	 * One symbol at most per line and a kept line has at least 6 bytes
+	 * ("0 T x\n"): reserve that many entries once (address space only;
+	 * pages are populated as entries are added), never move them.
+	 */
+	lines = len / 6 + 2;
+	err = sd_symtab_reserve_big(t, lines < SD_SYMTAB_MAX_SYMS
+					       ? lines
+					       : SD_SYMTAB_MAX_SYMS);
 	if (err) {
-		free(buf);
 		sd_symtab_free(t);
 		return err;
 	}
+	char *text = t->text.p;
 	st.t = t;
 	while (off < len) {
-		char *line = buf + off;
-		char *nl = memchr(line, '\n', len - off);
-		size_t llen = nl ? (size_t)(nl - line) : len - off;
+		size_t llen;
 
-		err = parse_line(&st, line, llen, off);
+		err = parse_line(&st, text + off, text + len, off, &llen);
 		if (err) {
 			sd_symtab_free(t);
 			return err;
@@ -257,78 +273,63 @@ static int parse_owned(char *buf, size_t len, struct sd_diags *diags,
 }
 
 #if HAVE_ZSTD
-static int unzstd(const uint8_t *in, size_t len, char **out, size_t *out_len)
+static int unzstd(const uint8_t *in, size_t len, struct sd_bigbuf *out,
+		  size_t *out_len)
 {
 	ZSTD_DStream *ds = ZSTD_createDStream();
-	size_t cap = len * 4 + 65536, used = 0;
-	char *buf = NULL;
-	int err = 0;
+	struct sd_bigbuf b = {0};
+	size_t used = 0, ret = 1;
+	int err;
 
 	if (!ds)
 		return -ENOMEM;
-	if (cap > SD_KALLSYMS_MAX_BYTES)
-		cap = SD_KALLSYMS_MAX_BYTES;
-	buf = malloc(cap + 1);
-	if (!buf) {
-		err = -ENOMEM;
+	err = sd_bigbuf_reserve(&b, SD_KALLSYMS_MAX_BYTES + 1);
+	if (err)
 		goto out;
-	}
 	ZSTD_initDStream(ds);
 	ZSTD_inBuffer ib = {in, len, 0};
-	size_t ret = 1;
 	while (ib.pos < ib.size || ret != 0) {
-		if (used == cap) {
-			size_t ncap = cap * 2;
-			char *nb;
-			if (cap >= SD_KALLSYMS_MAX_BYTES) {
-				err = -SD_E_LIMIT;
-				goto out;
-			}
-			if (ncap > SD_KALLSYMS_MAX_BYTES)
-				ncap = SD_KALLSYMS_MAX_BYTES;
-			nb = realloc(buf, ncap + 1);
-			if (!nb) {
-				err = -ENOMEM;
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		ZSTD_outBuffer ob = {buf, cap, used};
+		/* Keep a byte for the NUL after the text. */
+		err = sd_bigbuf_ensure(&b, used + (1 << 20) + 1);
+		if (err < 0 && (err = sd_bigbuf_ensure(&b, used + 2)) < 0)
+			goto out;
+		ZSTD_outBuffer ob = {b.p, b.populated - 1, used};
 		size_t before_in = ib.pos;
 		ret = ZSTD_decompressStream(ds, &ob, &ib);
 		if (ZSTD_isError(ret)) {
 			err = -SD_E_ZSTD;
 			goto out;
 		}
-		if (ob.pos == used && ib.pos == before_in && ob.pos < cap) {
+		if (ob.pos == used && ib.pos == before_in) {
 			/* No progress with room left: the input is cut short. */
-			err = -SD_E_TRUNCATED;
+			err = ob.pos < ob.size ? -SD_E_TRUNCATED : -SD_E_LIMIT;
 			goto out;
 		}
 		used = ob.pos;
 	}
-	buf[used] = '\0';
-	*out = buf;
+	b.p[used] = '\0';
+	*out = b;
 	*out_len = used;
-	buf = NULL;
+	b.p = NULL;
+	err = 0;
 out:
-	free(buf);
+	sd_bigbuf_free(&b);
 	ZSTD_freeDStream(ds);
 	return err;
 }
 #endif
 
-/* Takes buf (malloc'ed, len bytes + NUL); decompresses zstd if needed. */
-static int from_owned(char *buf, size_t len, struct sd_diags *diags,
-		      struct sd_symtab **out)
+/* Takes buf (len bytes + NUL); decompresses zstd first if needed. */
+static int from_owned(struct sd_bigbuf *buf, size_t len,
+		      struct sd_diags *diags, struct sd_symtab **out)
 {
-	if (len >= 4 && !memcmp(buf, zstd_magic, 4)) {
+	if (len >= 4 && !memcmp(buf->p, zstd_magic, 4)) {
 #if HAVE_ZSTD
-		char *plain;
+		struct sd_bigbuf plain;
 		size_t plain_len;
-		int err = unzstd((const uint8_t *)buf, len, &plain, &plain_len);
-		free(buf);
+		int err = unzstd((const uint8_t *)buf->p, len, &plain,
+				 &plain_len);
+		sd_bigbuf_free(buf);
 		if (err) {
 			if (diags)
 				sd_diags_add(diags, SD_ERROR, err, UINT64_MAX,
@@ -336,10 +337,9 @@ static int from_owned(char *buf, size_t len, struct sd_diags *diags,
 					     "zstd data: %s", sd_strerror(err));
 			return err;
 		}
-		buf = plain;
-		len = plain_len;
+		return parse_owned(&plain, plain_len, diags, out);
 #else
-		free(buf);
+		sd_bigbuf_free(buf);
 		if (diags)
 			sd_diags_add(diags, SD_ERROR, SD_E_NO_ZSTD, UINT64_MAX,
 				     "kallsyms: the file is zstd-compressed "
@@ -354,19 +354,24 @@ static int from_owned(char *buf, size_t len, struct sd_diags *diags,
 int sd_symtab_from_kallsyms(const char *text, size_t len,
 			    struct sd_diags *diags, struct sd_symtab **out)
 {
-	char *copy;
+	struct sd_bigbuf b;
+	int err;
 
 	if (!text && len)
 		return -EINVAL;
 	if (len > SD_KALLSYMS_MAX_BYTES)
 		return -SD_E_LIMIT;
-	copy = malloc(len + 1);
-	if (!copy)
-		return -ENOMEM;
+	err = sd_bigbuf_reserve(&b, len + 1);
+	if (!err)
+		err = sd_bigbuf_ensure(&b, len + 1);
+	if (err) {
+		sd_bigbuf_free(&b);
+		return err;
+	}
 	if (len)
-		memcpy(copy, text, len);
-	copy[len] = '\0';
-	return from_owned(copy, len, diags, out);
+		memcpy(b.p, text, len);
+	b.p[len] = '\0';
+	return from_owned(&b, len, diags, out);
 }
 
 int sd_read_file(const char *path, size_t max, char **out, size_t *out_len)
@@ -434,12 +439,75 @@ int sd_read_file(const char *path, size_t max, char **out, size_t *out_len)
 	return 0;
 }
 
+int sd_read_file_big(const char *path, size_t max, struct sd_bigbuf *out,
+		     size_t *out_len)
+{
+	struct stat st;
+	struct sd_bigbuf b;
+	size_t used = 0;
+	int err, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -EISDIR;
+	}
+	/* Regular files: their size; /proc files say 0: up to max. */
+	size_t want = st.st_size > 0 && (uint64_t)st.st_size < max
+			      ? (size_t)st.st_size
+			      : max;
+	err = sd_bigbuf_reserve(&b, want + 1);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	for (;;) {
+		ssize_t r;
+		if (used >= want) {
+			/* A regular file that grew: one more read says. */
+			char probe;
+			r = read(fd, &probe, 1);
+			if (r > 0)
+				err = -SD_E_LIMIT;
+			break;
+		}
+		err = sd_bigbuf_ensure(&b, used + (1 << 20) + 1);
+		if (err < 0)
+			err = sd_bigbuf_ensure(&b, want + 1);
+		if (err < 0)
+			break;
+		size_t room = b.populated - 1 - used;
+		if (room > want - used)
+			room = want - used;
+		r = read(fd, b.p + used, room);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		used += (size_t)r;
+	}
+	close(fd);
+	if (err) {
+		sd_bigbuf_free(&b);
+		return err;
+	}
+	b.p[used] = '\0';
+	*out = b;
+	*out_len = used;
+	return 0;
+}
+
 int sd_symtab_load_kallsyms(const char *path, struct sd_diags *diags,
 			    struct sd_symtab **out)
 {
-	char *buf;
+	struct sd_bigbuf b;
 	size_t len;
-	int err = sd_read_file(path, SD_KALLSYMS_MAX_BYTES, &buf, &len);
+	int err = sd_read_file_big(path, SD_KALLSYMS_MAX_BYTES, &b, &len);
 
 	if (err) {
 		if (diags)
@@ -448,5 +516,5 @@ int sd_symtab_load_kallsyms(const char *path, struct sd_diags *diags,
 				     sd_strerror(err));
 		return err;
 	}
-	return from_owned(buf, len, diags, out);
+	return from_owned(&b, len, diags, out);
 }

@@ -35,28 +35,40 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 {
 	if (!t)
 		return NULL;
-	for (size_t i = 0; i < t->nbufs; i++)
-		free(t->bufs[i]);
-	free(t->bufs);
+	sd_bigbuf_free(&t->text);
 	while (t->arena) {
 		struct sd_symtab_block *b = t->arena;
 		t->arena = b->next;
 		free(b);
 	}
 	sd_strpool_fini(&t->modules);
-	free(t->syms);
+	if (t->syms_big.p)
+		sd_bigbuf_free(&t->syms_big);
+	else
+		free(t->syms);
 	free(t);
 	return NULL;
 }
 
-int sd_symtab_adopt_buf(struct sd_symtab *t, char *buf)
+void sd_symtab_adopt_text(struct sd_symtab *t, struct sd_bigbuf *text)
 {
-	char **v = realloc(t->bufs, (t->nbufs + 1) * sizeof *v);
+	sd_bigbuf_free(&t->text);
+	t->text = *text;
+	text->p = NULL;
+	text->reserved = text->populated = 0;
+}
 
-	if (!v)
-		return -ENOMEM;
-	t->bufs = v;
-	t->bufs[t->nbufs++] = buf;
+int sd_symtab_reserve_big(struct sd_symtab *t, size_t max)
+{
+	int err;
+
+	if (t->syms || max > SD_SYMTAB_MAX_SYMS)
+		return -EINVAL;
+	err = sd_bigbuf_reserve(&t->syms_big, max * sizeof *t->syms);
+	if (err)
+		return err;
+	t->syms = (struct sd_symbol *)(void *)t->syms_big.p;
+	t->cap = max;
 	return 0;
 }
 
@@ -86,7 +98,12 @@ const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len)
 int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 		  const char *name, uint8_t binding, uint16_t module)
 {
-	if (t->n == t->cap) {
+	if (t->syms_big.p) {
+		if (t->n == t->cap ||
+		    sd_bigbuf_ensure(&t->syms_big,
+				     (t->n + 1) * sizeof *t->syms) < 0)
+			return -SD_E_LIMIT;
+	} else if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
 		struct sd_symbol *v;
 

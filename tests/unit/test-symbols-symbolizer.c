@@ -358,6 +358,13 @@ TEST(user_dso_search)
 	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
 	d = sd_symbolizer_dso(s, "/gone/libsdfix.so", &id);
 	CHECK_STR(sd_dso_symsrc(d), tpath(rel));
+	/* No recorded build-id: the file's own names the cache entry first
+	 * (perf's dso__load() reads it the same way). */
+	d = sd_symbolizer_dso(s, so, NULL);
+	CHECK_STR(sd_dso_symsrc(d), tpath(rel));
+	o.buildid_dir = tpath("nocache");
+	sd_symbolizer_free(s);
+	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
 	d = sd_symbolizer_dso(s, so, NULL);
 	CHECK_STR(sd_dso_symsrc(d), so);
 	d = sd_symbolizer_dso(s, "/gone/too.so", NULL);
