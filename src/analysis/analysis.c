@@ -4,14 +4,97 @@
 #include <string.h>
 
 #include <swapdiag/analysis.h>
+#include <swapdiag/tracepoint.h>
+
+#include "detect/stalls.h"
+#include "detect/tables.h"
 
 #define PROGRESS_EVERY 65536 /* records */
+
+/* sched_switch decoding: set up on the first sched_switch sample, since in
+ * pipe mode the tracing data arrives as a record. */
+struct switch_state {
+	bool tried;
+	bool ok;
+	struct sd_tracepoints *tp;
+	struct sd_sched_switch_fmt fmt;
+	const struct sd_era *era;
+	uint64_t bad;
+};
+
+static bool is_switch_evsel(const struct sd_evsel *ev)
+{
+	if (ev->type != SD_TYPE_TRACEPOINT || !ev->name)
+		return false;
+	const char *c = strrchr(ev->name, ':');
+	return !strcmp(c ? c + 1 : ev->name, "sched_switch");
+}
+
+static void switch_setup(struct sd_analysis *a, struct switch_state *sw,
+			 const struct sd_evsel *ev)
+{
+	const struct sd_file_info *in = sd_reader_info(a->reader);
+	int err;
+
+	sw->tried = true;
+	sw->era = sd_era_of(in->os_release);
+	if (!in->tracing_data) {
+		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
+			     "sched_switch samples but no tracing data (event "
+			     "formats) in the file: D-state sleeps cannot be "
+			     "decoded");
+		return;
+	}
+	err = sd_tracepoints_new(in->tracing_data, in->tracing_data_size,
+				 in->order, &a->diags, &sw->tp);
+	if (!err)
+		err = sd_tp_sched_switch_fmt(sw->tp, ev->config, &sw->fmt);
+	if (err) {
+		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
+			     "the sched_switch format in the file cannot be "
+			     "used (%s): D-state sleeps are not analysed",
+			     sd_strerror(err));
+		return;
+	}
+	sw->ok = true;
+}
+
+static int track_switch(struct sd_analysis *a, struct switch_state *sw,
+			const struct sd_record *rec, uint32_t stack,
+			uint32_t comm)
+{
+	struct sd_sched_switch ss;
+
+	if (!sw->tried)
+		switch_setup(a, sw, rec->evsel);
+	if (!sw->ok || !rec->id.has_time)
+		return 0;
+	if (sd_tp_sched_switch(&sw->fmt, rec->sample.raw, rec->sample.raw_size,
+			       &ss)) {
+		if (!sw->bad++)
+			sd_diags_add(&a->diags, SD_WARNING, SD_E_BAD_RECORD,
+				     rec->offset,
+				     "a sched_switch payload does not match "
+				     "its format; such samples are skipped");
+		return 0;
+	}
+	/* the sample runs in the outgoing task: its pid/tid are prev's */
+	uint32_t pid = rec->id.has_tid ? rec->id.pid : (uint32_t)ss.prev_pid;
+	uint32_t tid = (uint32_t)ss.prev_pid;
+	return sd_stalls_switch(a->stalls, rec->id.time, pid, tid,
+				sd_prev_state_is_d(sw->era, ss.prev_state),
+				(uint32_t)ss.next_pid, stack, comm);
+}
 
 struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 {
 	if (!a)
 		return NULL;
 	sd_stacks_free(a->stacks);
+	if (a->stalls) {
+		sd_stalls_fini(a->stalls);
+		free(a->stalls);
+	}
 	sd_machine_free(a->machine);
 	sd_symbolizer_free(a->symbolizer);
 	sd_reader_free(a->reader);
@@ -23,7 +106,8 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 {
 	const struct sd_record *rec;
-	int rc, err;
+	struct switch_state sw = {0};
+	int rc, err = 0;
 
 	while ((rc = sd_reader_next(a->reader, &rec)) > 0) {
 		a->records++;
@@ -51,13 +135,23 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			.tid = rec->id.has_tid ? rec->id.tid : UINT32_MAX,
 			.time = rec->id.has_time ? rec->id.time : 0,
 		};
+		uint32_t stack;
 		err = sd_machine_thread(a->machine, s.pid, s.tid, &s.view);
 		if (!err)
-			err = sd_stacks_add(a->stacks, &s, NULL);
+			err = sd_stacks_add(a->stacks, &s, &stack);
+		if (!err && is_switch_evsel(ev)) {
+			a->switch_evsel = ev;
+			err = track_switch(a, &sw, rec, stack, s.view.comm);
+		} else if (!err && s.time) {
+			sd_stalls_seen(a->stalls, s.tid, s.time);
+		}
 		if (err)
-			return err;
+			break;
 		a->samples++;
 	}
+	sd_tracepoints_free(sw.tp);
+	if (err)
+		return err;
 	if (o->progress) {
 		uint64_t done, total;
 		sd_reader_progress(a->reader, &done, &total);
@@ -93,6 +187,12 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	if ((err = sd_machine_new(a->symbolizer, &a->machine)) ||
 	    (err = sd_stacks_new(&a->stacks)))
 		goto fail;
+	a->stalls = calloc(1, sizeof *a->stalls);
+	if (!a->stalls) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	sd_stalls_init(a->stalls);
 
 	err = run_records(a, o);
 	if (err == -ENOMEM)
@@ -101,7 +201,13 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	err = sd_stacks_symbolize(a->stacks, a->machine);
 	if (err)
 		goto fail;
-	sd_diags_move(&a->diags, sd_reader_diags(a->reader));
+	{
+		/* the reader's messages first: they say what was read */
+		struct sd_diags mine = a->diags;
+		sd_diags_init(&a->diags);
+		sd_diags_move(&a->diags, sd_reader_diags(a->reader));
+		sd_diags_move(&a->diags, &mine);
+	}
 	if (a->symbolizer)
 		sd_diags_move(&a->diags, sd_symbolizer_diags(a->symbolizer));
 	*out = a;

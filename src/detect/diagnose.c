@@ -124,6 +124,7 @@ static int add_note(struct sd_diagnosis *d, const char *fmt, ...)
 struct tally {
 	uint32_t comm, pid;
 	uint64_t samples, period;
+	uint64_t finished; /* sleeps with a recorded wake-up */
 	double ms, max_ms;
 };
 
@@ -145,7 +146,7 @@ static struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
 		t->v = v;
 		t->cap = cap;
 	}
-	t->v[t->n] = (struct tally){comm, pid, 0, 0, 0, 0};
+	t->v[t->n] = (struct tally){comm, pid, 0, 0, 0, 0, 0};
 	return &t->v[t->n++];
 }
 
@@ -507,6 +508,7 @@ static int stall_finding(struct cpu_ctx *c, struct sd_finding *f,
 			continue;
 		}
 		double ms = (double)(s->t_in - s->t_out) / 1e6;
+		ty->finished++;
 		ty->ms += ms;
 		if (ms > ty->max_ms)
 			ty->max_ms = ms;
@@ -525,8 +527,10 @@ static int stall_finding(struct cpu_ctx *c, struct sd_finding *f,
 		v->comm = strdup(sd_machine_comm_str(c->a->machine, t.v[i].comm));
 		v->pid = t.v[i].pid;
 		v->stalls = t.v[i].samples;
-		v->blocked_ms = durations ? t.v[i].ms : NAN;
-		v->max_ms = durations ? t.v[i].max_ms : NAN;
+		/* unknown, not zero, when no wake-up of it was recorded */
+		bool known = durations && t.v[i].finished;
+		v->blocked_ms = known ? t.v[i].ms : NAN;
+		v->max_ms = known ? t.v[i].max_ms : NAN;
 		f->nr_victims = i + 1;
 	}
 	if (!err)

@@ -120,7 +120,8 @@ static void print_stall_finding(FILE *out, const struct sd_finding *f,
 		fprintf(out, "%s %s (pid %u) %" PRIu64 "x", i ? "," : "", v->comm,
 			v->pid, v->stalls);
 		if (!isnan(v->blocked_ms))
-			fprintf(out, " %.1f ms", v->blocked_ms);
+			fprintf(out, " %.*f ms", v->blocked_ms < 1 ? 2 : 1,
+				v->blocked_ms);
 	}
 	if (f->nr_victims > 5)
 		fprintf(out, ", +%zu more", f->nr_victims - 5);
