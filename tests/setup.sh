@@ -38,9 +38,12 @@ demo)
 	build
 	echo
 	echo "\$ swapdiag --kallsyms testdata/kallsyms/host-6.18.44-fc-v782.kallsyms.zst testdata/swapstorm.data"
+	# exit status 1 means "a finding at or above warning": the point here
+	rc=0
 	./build/src/cli/swapdiag --no-progress \
 		--kallsyms testdata/kallsyms/host-6.18.44-fc-v782.kallsyms.zst \
-		--symfs testdata/symfs testdata/swapstorm.data
+		--symfs testdata/symfs testdata/swapstorm.data || rc=$?
+	[ $rc -le 1 ] || exit $rc
 	;;
 test)
 	install_deps
