@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""The diagnosis on real recordings, checked against facts perf itself gives.
+
+usage: check-diagnosis.py SWAPDIAG TESTDATA CASE
+
+Expected numbers are never taken from swapdiag: on-CPU pattern counts are
+recomputed from the perf-made folded files (testdata/*.folded, made by
+perf script | stackcollapse-perf.pl) with the matching rule written out
+again here, and stall counts and blocked times come from
+testdata/swapstorm.stalls.txt (made from perf script's sched_switch
+records by tests/repro/stalls.py).  Every JSON report is validated against
+man/swapdiag-report.schema.json.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+
+SWAPDIAG, TD, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
+ROOT = os.path.dirname(os.path.abspath(TD))
+KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v782.kallsyms.zst")
+COMMON = ["--no-progress", "--buildid-dir", "/nonexistent-buildid-cache",
+          "--kallsyms", KSYMS, "--symfs", os.path.join(TD, "symfs")]
+
+FORK_COPY = {"dup_mm", "dup_mmap", "copy_page_range", "copy_p4d_range",
+             "copy_pud_range", "copy_pmd_range", "copy_pte_range",
+             "copy_one_pte", "copy_nonpresent_pte"}
+SWAP_DUP = {"swap_duplicate", "__swap_duplicate", "swap_duplicate_nr",
+            "swap_dup_entry_direct"}
+TEARDOWN = {"exit_mmap", "unmap_vmas", "unmap_single_vma", "unmap_page_range",
+            "zap_p4d_range", "zap_pud_range", "zap_pmd_range", "zap_pte_range",
+            "zap_nonpresent_ptes"}
+SWAP_FREE = {"free_swap_and_cache", "free_swap_and_cache_nr", "swap_info_get",
+             "_swap_info_get", "swap_entry_free", "__swap_entry_free",
+             "__swap_entry_free_locked", "__swap_entries_free",
+             "swap_entries_put_map", "swap_entries_put_map_nr",
+             "swap_pte_batch", "free_swap_slot", "swapcache_free_entries",
+             "swap_put_entries_direct"}
+
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def run(*args, stdin=None):
+    p = subprocess.run([SWAPDIAG, *COMMON, *args], capture_output=True,
+                       stdin=stdin, timeout=120)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def validate(doc):
+    try:
+        import jsonschema
+    except ImportError:
+        print("skipped: python3-jsonschema is not installed")
+        sys.exit(77)
+    with open(os.path.join(ROOT, "man", "swapdiag-report.schema.json")) as f:
+        schema = json.load(f)
+    try:
+        jsonschema.validate(doc, schema)
+        check(True, "JSON report matches the schema")
+    except jsonschema.ValidationError as e:
+        check(False, "JSON report matches the schema: %s at %s" %
+              (e.message, list(e.absolute_path)))
+
+
+def folded_counts(name):
+    """Samples per pattern in perf's own folded output."""
+    dup = free = 0
+    with open(os.path.join(TD, name)) as f:
+        for line in f:
+            stack, n = line.rsplit(" ", 1)
+            frames = stack.split(";")[1:]
+            seen_f = seen_t = False
+            is_dup = is_free = False
+            for fr in frames:
+                if fr in FORK_COPY:
+                    seen_f = True
+                elif seen_f and fr in SWAP_DUP:
+                    is_dup = True
+                if fr in TEARDOWN:
+                    seen_t = True
+                elif seen_t and fr in SWAP_FREE:
+                    is_free = True
+            dup += int(n) if is_dup else 0
+            free += int(n) if is_free else 0
+    return dup, free
+
+
+def finding(doc, fid):
+    for f in doc["findings"]:
+        if f["id"] == fid:
+            return f
+    return None
+
+
+def stall_facts():
+    """mmap_lock / other rwsem sleeps from perf script, via stalls.txt."""
+    facts = {"mmap_lock_stall": [], "other_dstate": [], "exec_lock_stall": []}
+    readers = ("environ_read", "proc_pid_cmdline_read", "__access_remote_vm")
+    with open(os.path.join(TD, "swapstorm.stalls.txt")) as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            cols = line.rstrip("\n").split("\t")
+            comm, pidtid, cpu, t_out, t_in, us, rwsem, path = cols[:8]
+            if rwsem != "yes":
+                continue
+            frames = path.split(";")
+            if "mm_access" in frames:
+                kind = "exec_lock_stall"
+            elif any(r in frames for r in readers):
+                kind = "mmap_lock_stall"
+            else:
+                kind = "other_dstate"
+            facts[kind].append(None if us == "-" else float(us) / 1000.0)
+    return facts
+
+
+def case_swapstorm():
+    rc, out, err = run("--json", "-", os.path.join(TD, "swapstorm.data"))
+    check(rc == 1, "exit status 1 (findings at warning or above), got %d" % rc)
+    doc = json.loads(out)
+    validate(doc)
+    dup, free = folded_counts("swapstorm.folded")
+    for fid, want in (("swap_dup_fork", dup), ("swap_free_exec", free)):
+        f = finding(doc, fid)
+        check(f is not None, fid + " found")
+        if f:
+            # perf's folding drops samples of exiting tasks (tid -1);
+            # swapdiag counts them: allow that difference, no more
+            check(want <= f["samples"] <= want + 2,
+                  "%s samples %d (perf's folded output: %d)" %
+                  (fid, f["samples"], want))
+    facts = stall_facts()
+    for fid in ("mmap_lock_stall", "other_dstate"):
+        f = finding(doc, fid)
+        want = facts[fid]
+        check(f is not None, fid + " found")
+        if not f:
+            continue
+        done = [x for x in want if x is not None]
+        check(f["stalls"] == len(want),
+              "%s: %d sleeps (perf script: %d)" % (fid, f["stalls"], len(want)))
+        check(f["stalls_without_wakeup"] == len(want) - len(done),
+              "%s: %d without a recorded switch-in (perf script: %d)" %
+              (fid, f["stalls_without_wakeup"], len(want) - len(done)))
+        check(f["durations_known"] is True, fid + ": durations known")
+        check(abs(f["blocked_ms_total"] - sum(done)) < 0.01,
+              "%s: blocked %.3f ms in total (perf script: %.3f)" %
+              (fid, f["blocked_ms_total"], sum(done)))
+        check(abs(f["blocked_ms_max"] - max(done)) < 0.01,
+              "%s: longest %.3f ms (perf script: %.3f)" %
+              (fid, f["blocked_ms_max"], max(done)))
+    check(finding(doc, "exec_lock_stall") is None and
+          not facts["exec_lock_stall"], "no exec_lock stalls (none in perf's)")
+    m = finding(doc, "mmap_lock_stall")
+    if m:
+        holders = {h["comm"] for h in m["lock_holders"]}
+        check("forkswap" in holders,
+              "the forking reproducer is named as a lock holder: %s" % holders)
+    check(doc["kernel_era"] == "6.14 and later", "kernel era from OSRELEASE")
+
+
+def case_sampled():
+    rc, out, err = run("--json", "-", os.path.join(TD, "swapstorm-sampled.data"))
+    doc = json.loads(out)
+    validate(doc)
+    check(rc == 1, "exit status 1, got %d" % rc)
+    check(any("sampled" in n for n in doc["notes"]),
+          "a note says sched_switch was sampled")
+    for f in doc["findings"]:
+        if f["id"] in ("mmap_lock_stall", "other_dstate", "exec_lock_stall"):
+            check(f["durations_known"] is False and f["blocked_ms_total"] is None,
+                  f["id"] + ": durations unknown, not invented")
+    dup, free = folded_counts("swapstorm-sampled.folded")
+    f = finding(doc, "swap_dup_fork")
+    check(f is not None and dup <= f["samples"] <= dup + 2,
+          "swap_dup_fork samples match perf's folded output (%d)" % dup)
+
+
+def case_noswap():
+    rc, out, err = run("--json", "-", os.path.join(TD, "storm-noswap.data"))
+    doc = json.loads(out)
+    validate(doc)
+    dup, free = folded_counts("storm-noswap.folded")
+    check(dup == 0 and free == 0, "perf's folded output has no swap frames")
+    check(finding(doc, "swap_dup_fork") is None and
+          finding(doc, "swap_free_exec") is None, "no swap finding")
+    check(rc == 0, "exit status 0, got %d" % rc)
+    check(any("sched_switch" in n and "perf record" in n for n in doc["notes"]),
+          "says stalls cannot be judged and how to record them")
+
+
+def case_text():
+    rc, out, err = run(os.path.join(TD, "swapstorm.data"))
+    first = out.split("\n", 1)[0]
+    check(first.startswith("WARNING: fork/exec swap-entry work takes"),
+          "the verdict is the first line: %r" % first)
+    check("\x1b[" not in out, "no colour when stdout is not a terminal")
+    for key in ("swap_dup_fork", "swap_free_exec", "mmap_lock_stall",
+                "What to do"):
+        check(key in out, "text names " + key)
+
+
+def case_errors():
+    rc, out, err = run("--json", "-", os.path.join(TD, "README.md"))
+    check(rc == 2, "not a perf.data file: exit 2, got %d" % rc)
+    doc = json.loads(out)
+    validate(doc)
+    check("error" in doc and "perf.data" in doc["error"]["message"],
+          "JSON error document on stdout")
+    check("swapdiag: error:" in err, "message on stderr")
+    rc, out, err = run("--json", "-", "/nonexistent/perf.data")
+    check(rc == 2 and json.loads(out)["error"]["input"] == "/nonexistent/perf.data",
+          "missing file: exit 2 and a JSON error")
+    rc, out, err = run("--fail-on", "sometimes", os.path.join(TD, "swapstorm.data"))
+    check(rc == 64 and "--fail-on" in err, "bad --fail-on value: exit 64")
+    rc, out, err = run("--fail-on", "critical", os.path.join(TD, "swapstorm.data"))
+    check(rc == 0, "--fail-on critical with warnings only: exit 0, got %d" % rc)
+    rc, out, err = run("--fail-on", "never", os.path.join(TD, "swapstorm.data"))
+    check(rc == 0, "--fail-on never: exit 0, got %d" % rc)
+    rc, out, err = run("--fail-on", "info", os.path.join(TD, "storm-noswap.data"))
+    check(rc in (0, 1), "--fail-on info runs, got %d" % rc)
+    rc, out, err = run("--bogus", os.path.join(TD, "swapstorm.data"))
+    check(rc == 64 and "--help" in err, "unknown option: exit 64 with a hint")
+
+
+CASES = {"swapstorm": case_swapstorm, "sampled": case_sampled,
+         "noswap": case_noswap, "text": case_text, "errors": case_errors}
+CASES[CASE]()
+print("%d failed" % len(failures))
+sys.exit(1 if failures else 0)
