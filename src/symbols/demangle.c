@@ -15,6 +15,7 @@
  *    but may differ for names whose operators contain '<', '>' or '(';
  *  - neither: names stay mangled.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,63 @@ static size_t strip_suffix(char *s, size_t n, const char *suffix)
 	if (n >= k && !memcmp(s + n - k, suffix, k))
 		return n - k;
 	return n;
+}
+
+/* Length of the operator symbol at s ("<<", "()", "new"...), 0 if none. */
+static size_t operator_token(const char *s)
+{
+	static const char *const ops[] = {
+		"<<=", ">>=", "<=>", "->*", "<<", ">>", "<=", ">=", "==", "!=",
+		"&&", "||", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=",
+		"|=", "^=", "->", "()", "[]", "<", ">", "+", "-", "*", "/",
+		"%", "&", "|", "^", "~", "!", "=", ",",
+	};
+
+	for (size_t k = 0; k < sizeof ops / sizeof *ops; k++)
+		if (!strncmp(s, ops[k], strlen(ops[k])))
+			return strlen(ops[k]);
+	return 0;
+}
+
+static bool ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * Where the name starts after a template function's return type: just
+ * past the last space outside <>, () and [] that is not part of an
+ * operator name ("operator<< <T>", "operator new"); 0 if none.
+ */
+static size_t name_start(const char *s, size_t n)
+{
+	size_t start = 0;
+	int depth = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == 'o' && !strncmp(s + i, "operator", 8) &&
+		    (i == 0 || !ident_char(s[i - 1])) &&
+		    !ident_char(s[i + 8])) {
+			i += 8;
+			if (s[i] == ' ') /* operator new, operator int */
+				continue;
+			i += operator_token(s + i);
+			if (s[i] == ' ') /* "operator<< <T>" */
+				i++;
+			i--;
+			continue;
+		}
+		if (c == '<' || c == '(' || c == '[')
+			depth++;
+		else if ((c == '>' || c == ')' || c == ']') && depth > 0)
+			depth--;
+		else if (c == ' ' && depth == 0)
+			start = i + 1;
+	}
+	return start;
 }
 
 /*
@@ -76,22 +134,10 @@ static void strip_params(char *s)
 	s[n] = '\0';
 	if (!n || s[n - 1] != '>')
 		return;
-	/* A template function: "RET NAME<ARGS>"; cut at the last top-level
-	 * space (outside <>, (), []) that is not part of "operator ...". */
-	depth = 0;
-	for (size_t i = n; i-- > 0;) {
-		char c = s[i];
-		if (c == '>' || c == ')' || c == ']')
-			depth++;
-		else if ((c == '<' || c == '(' || c == '[') && depth > 0)
-			depth--;
-		else if (c == ' ' && depth == 0) {
-			if (i >= 8 && !memcmp(s + i - 8, "operator", 8))
-				continue;
-			memmove(s, s + i + 1, n - i);
-			return;
-		}
-	}
+	/* A template function: "RET NAME<ARGS>" loses "RET ". */
+	size_t k = name_start(s, n);
+	if (k)
+		memmove(s, s + k, n - k + 1);
 }
 
 char *sd_demangle(const char *name)
