@@ -162,9 +162,14 @@ int sd_record_time(struct sd_reader *r, const uint8_t *rec, size_t len,
 static const uint64_t *borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
 				   uint64_t n)
 {
+	static const uint64_t none[1];
 	const uint8_t *p = c->base + c->off;
 
 	c->off += n * 8;
+	/* an empty chain is not an allocation failure, even before the
+	 * scratch array exists */
+	if (n == 0)
+		return none;
 	if (!r->swap && ((uintptr_t)p & 7) == 0)
 		return (const uint64_t *)(const void *)p;
 	if (n > r->ips_cap) {
@@ -378,7 +383,9 @@ int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	uint32_t type = sd_load32(data, r->swap);
 	int err = 0;
 
-	memset(out, 0, offsetof(struct sd_record, sample));
+	/* all of it: a field one record type leaves alone (an MMAP2's
+	 * build-id) must not keep the previous record's value */
+	memset(out, 0, sizeof *out);
 	out->type = type;
 	out->misc = sd_load16(data + 4, r->swap);
 	out->size = sd_load16(data + 6, r->swap);
