@@ -231,7 +231,69 @@ def case_errors():
     check(rc == 64 and "--help" in err, "unknown option: exit 64 with a hint")
 
 
-CASES = {"swapstorm": case_swapstorm, "sampled": case_sampled,
+def synthetic(name, *args):
+    sd = os.path.join(TD, "synthetic")
+    p = subprocess.run([SWAPDIAG, "--no-progress", "--buildid-dir",
+                        "/nonexistent-buildid-cache", "--symfs",
+                        "/nonexistent-symfs", "--kallsyms",
+                        os.path.join(sd, name + ".kallsyms"), *args,
+                        os.path.join(sd, name + ".data")],
+                       capture_output=True, timeout=120)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def case_seed():
+    """The seed incident (RHEL 6), facts from testdata/README.md: 10821
+    samples; httpd fork path 3101 (29.39 % x 97.52 %), exec path 76 as
+    httpd (2.39 %) and 2679 as foo.cgi (24.76 %)."""
+    rc, out, err = synthetic("rhel6-seed", "--json", "-")
+    doc = json.loads(out)
+    validate(doc)
+    check(rc == 1, "exit status 1, got %d" % rc)
+    check(doc["severity"] == "critical", "critical overall")
+    dup = finding(doc, "swap_dup_fork")
+    free = finding(doc, "swap_free_exec")
+    check(dup and dup["samples"] == 3101 and dup["severity"] == "critical",
+          "swap_dup_fork: 3101 samples, critical")
+    check(dup and abs(dup["share"] - 3101 / 10821) < 1e-6,
+          "swap_dup_fork share 28.66 %% (got %.4f)" % (dup["share"] if dup else -1))
+    check(free and free["samples"] == 2755,
+          "swap_free_exec: 2755 samples (2679 foo.cgi + 76 httpd)")
+    check(free and abs(free["share"] - 2755 / 10821) < 1e-6,
+          "swap_free_exec share 25.46 %")
+    procs = {p["comm"]: p["samples"] for p in free["processes"]} if free else {}
+    check(procs == {"foo.cgi": 2679, "httpd": 76},
+          "exec-side processes foo.cgi 2679, httpd 76: %s" % procs)
+    procs = {p["comm"]: p["samples"] for p in dup["processes"]} if dup else {}
+    check(procs == {"httpd": 3101}, "fork-side process httpd 3101: %s" % procs)
+    check(dup and dup["paths"][0]["frames"][-4:] ==
+          ["copy_pte_range", "swap_duplicate", "__swap_duplicate", "_spin_lock"],
+          "hot path ends copy_pte_range > swap_duplicate > __swap_duplicate > _spin_lock")
+    check(doc["kernel_era"].startswith("<= 2.6.32"), "RHEL 6 era")
+    check(any(r["id"] == "mod_cgid" for r in doc["remedies"]) and
+          any(r["id"] == "memcg_v1" for r in doc["remedies"]) and
+          not any(r["id"] == "memcg_v2" for r in doc["remedies"]),
+          "RHEL 6 remedies: mod_cgid, cgroup v1 (no v2)")
+    rc, out, err = synthetic("rhel6-seed")
+    check(out.startswith("CRITICAL: fork/exec swap-entry work takes 54.1% of CPU"),
+          "text verdict: %r" % out.split("\n")[0])
+
+
+def case_control():
+    """Only free_pages_and_swap_cache and plain copy_page_range: no swap
+    finding (testdata/README.md: 0 samples under any swap-entry frame)."""
+    rc, out, err = synthetic("control-free-pages", "--json", "-")
+    doc = json.loads(out)
+    validate(doc)
+    check(rc == 0, "exit status 0, got %d" % rc)
+    check(not doc["findings"], "no findings: %s" %
+          [f["id"] for f in doc["findings"]])
+    check(doc["verdict"].startswith("OK: no fork/exec swap-entry work"),
+          "verdict: %r" % doc["verdict"])
+
+
+CASES = {"swapstorm": case_swapstorm, "seed": case_seed,
+         "control": case_control, "sampled": case_sampled,
          "noswap": case_noswap, "text": case_text, "errors": case_errors}
 CASES[CASE]()
 print("%d failed" % len(failures))
