@@ -42,12 +42,15 @@ struct sd_symbol {
 struct sd_symtab;
 
 /*
- * Parses kallsyms text ("ADDR TYPE NAME [MODULE]" lines, as in
- * /proc/kallsyms).  Keeps the types perf keeps (T, W, D, B, either case);
- * skips "__pfx_" padding symbols as perf >= 6.3 does.  Malformed lines are
- * skipped and counted in diags.  An empty table is an error
- * (SD_E_BAD_SYMFILE): an all-zero kallsyms (read without privilege) has no
- * usable addresses.
+ * Parses kallsyms text ("ADDR TYPE NAME[\t[MODULE]]" lines, as in
+ * /proc/kallsyms).  Keeps the types perf keeps (T, W, D, B, either case:
+ * W weak, other upper case global, lower case local); skips names starting
+ * with '$' and "__pfx_" padding symbols (as perf >= 6.3 does).  Every
+ * symbol ends where the next begins, so of aliases at one address perf
+ * 6.1 -- and this -- keeps the last line (checked against perf).
+ * Malformed lines are skipped and counted in one diagnostic.  An empty
+ * table is an error (SD_E_BAD_SYMFILE); so is an all-zero kallsyms (read
+ * without privilege), with a diagnostic saying to copy it as root.
  */
 int sd_symtab_from_kallsyms(const char *text, size_t len,
 			    struct sd_diags *diags, struct sd_symtab **out);
@@ -56,11 +59,15 @@ int sd_symtab_load_kallsyms(const char *path, struct sd_diags *diags,
 			    struct sd_symtab **out);
 
 /*
- * Loads the function symbols of an ELF file in memory, in perf's address
- * space for a user DSO (symbol addresses comparable with
- * "ip - map.start + map.pgoff"; ET_EXEC/ET_REL adjusted by their program
- * headers as perf does).  If want is non-NULL and non-empty, a file whose
- * build-id differs is refused with SD_E_BUILD_ID_MISMATCH.
+ * Loads the symbols of an ELF file in memory as perf 6.1 loads a user DSO
+ * (.symtab, else .dynsym: functions, objects and text/data labels, plus
+ * "name@plt" entries), in perf's address space for it: comparable with
+ * "ip - map.start + map.pgoff", i.e. st_value - (p_vaddr - p_offset) of
+ * its PT_LOAD -- perf 6.1 adjusts every user DSO, which changes nothing
+ * for usual ET_DYN text and subtracts 0x400000 for an x86-64 ET_EXEC.
+ * C++ names are demangled as perf shows them (no parameters).  If want is
+ * non-NULL and non-empty, a file whose build-id differs (or that has none)
+ * is refused with SD_E_BUILD_ID_MISMATCH.  buf is copied, never modified.
  */
 int sd_symtab_from_elf(const void *buf, size_t len,
 		       const struct sd_build_id *want, struct sd_diags *diags,
@@ -68,7 +75,8 @@ int sd_symtab_from_elf(const void *buf, size_t len,
 /* Same, from a path (mapped read-only while loading, not kept). */
 int sd_symtab_load_elf(const char *path, const struct sd_build_id *want,
 		       struct sd_diags *diags, struct sd_symtab **out);
-/* A vmlinux: kernel symbols (addresses as linked). */
+/* A vmlinux: kernel symbols (addresses as linked, no demangling, no PLT;
+ * relocate like kallsyms).  A vmlinux without .symtab is refused. */
 int sd_symtab_load_vmlinux(const char *path, const struct sd_build_id *want,
 			   struct sd_diags *diags, struct sd_symtab **out);
 
