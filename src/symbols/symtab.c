@@ -166,9 +166,14 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 	return 0;
 }
 
-static uint64_t page_roundup(uint64_t x)
+/* roundup(x, 4096) + 4096, saturating at the top of the address space. */
+static uint64_t page_after(uint64_t x)
 {
-	return (x + 4095) & ~(uint64_t)4095;
+	uint64_t r = (x + 4095) & ~(uint64_t)4095;
+
+	if (r < x || r + 4096 < r)
+		return UINT64_MAX;
+	return r + 4096;
 }
 
 static void fixup_end(struct sd_symtab *t)
@@ -190,13 +195,13 @@ static void fixup_end(struct sd_symtab *t)
 		 * one page on instead of spanning the gap between them.
 		 */
 		if (kallsyms && (prev->module == 0) != (curr->module == 0))
-			prev->end = page_roundup(prev->end + 4096);
+			prev->end = page_after(prev->end);
 		else
 			prev->end = curr->start;
 	}
 	struct sd_symbol *last = &t->syms[n - 1];
 	if (last->end == last->start)
-		last->end = page_roundup(last->start) + 4096;
+		last->end = page_after(last->start);
 }
 
 static size_t underscores(const char *s)

@@ -322,6 +322,50 @@ TEST(zstd_input)
 }
 #endif
 
+/* Random text over kallsyms' alphabet, and random bytes: never a crash. */
+TEST(garbage)
+{
+	static const char alphabet[] = "0123456789abcdef0123456789abcdef"
+				       "    TtWwDdBbRA\t[]_$x_pfx\n\n\n\0\xff";
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+	char *buf = malloc(8192);
+	size_t loaded = 0;
+
+	/* The last page of the address space: the end saturates. */
+	struct sd_symtab *top = parse("ffffffffffffff00 T top\n", NULL);
+	CHECK(top && !strcmp(name_at(top, 0xffffffffffffffffull), "top"));
+	sd_symtab_free(top);
+
+	for (int round = 0; round < 300; round++) {
+		size_t len = 1 + (size_t)(rng % 8192);
+		for (size_t i = 0; i < len; i++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			buf[i] = round % 3 ? alphabet[rng % (sizeof alphabet - 1)]
+					   : (char)(rng >> 24);
+		}
+		struct sd_symtab *t = NULL;
+		struct sd_diags d;
+		sd_diags_init(&d);
+		if (sd_symtab_from_kallsyms(buf, len, &d, &t) == 0) {
+			loaded++;
+			for (size_t i = 0; i < sd_symtab_size(t); i++) {
+				const struct sd_symbol *s = sd_symtab_at(t, i);
+				CHECK(s->end > s->start);
+				CHECK(sd_symtab_lookup(t, s->start) == s);
+				if (i)
+					CHECK(sd_symtab_at(t, i - 1)->start < s->start);
+			}
+		}
+		sd_symtab_free(t);
+		sd_diags_clear(&d);
+	}
+	fprintf(stderr, "garbage: %zu of 300 inputs gave a table\n", loaded);
+	CHECK(loaded > 0);
+	free(buf);
+}
+
 TEST(missing_file)
 {
 	struct sd_symtab *t = NULL;
@@ -387,6 +431,7 @@ int main(void)
 #if HAVE_ZSTD
 	RUN(zstd_input);
 #endif
+	RUN(garbage);
 	RUN(missing_file);
 	RUN(host_kallsyms_speed);
 	return test_exit();
