@@ -386,6 +386,41 @@ TEST(user_dso_search)
 	sd_symbolizer_free(s);
 }
 
+/* A stripped DSO whose .gnu_debuglink names DIR/.debug/FILE. */
+TEST(debuglink)
+{
+	const char *so = getenv("SD_SYMFIX_SO");
+	struct sd_symbol_opts o = host_opts();
+	struct sd_symbolizer *s = NULL;
+	char cmd[4096];
+
+	if (!so || !*so)
+		SKIP("SD_SYMFIX_SO not set");
+	mkdirs(tpath("dl/.debug"));
+	snprintf(cmd, sizeof cmd,
+		 "cd '%s' && objcopy --only-keep-debug '%s' .debug/libsdfix.debug "
+		 "&& objcopy --strip-all --add-gnu-debuglink=.debug/libsdfix.debug "
+		 "'%s' libsdfix.so 2>/dev/null",
+		 tpath("dl"), so, so);
+	if (system(cmd) != 0)
+		SKIP("objcopy failed or missing");
+	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
+	struct sd_dso *d = sd_symbolizer_dso(s, tpath("dl/libsdfix.so"), NULL);
+	CHECK_STR(sd_dso_symsrc(d), tpath("dl/.debug/libsdfix.debug"));
+	/* The local function is only in the debug file's .symtab; the PLT
+	 * comes from the stripped runtime file. */
+	bool local = false, plt = false;
+	for (uint64_t a = 0; a < 0x4000; a += 2) {
+		const struct sd_symbol *sym = sd_dso_lookup(d, a, NULL);
+		local |= sym && !strcmp(sym->name, "sd_fix_local");
+		plt |= sym && !strcmp(sym->name, "puts@plt");
+	}
+	CHECK(local);
+	CHECK(plt);
+	CHECK_U64(sd_symbolizer_diags(s)->n, 0);
+	sd_symbolizer_free(s);
+}
+
 TEST(names_that_are_not_files)
 {
 	static const char *const names[] = {
@@ -431,6 +466,7 @@ int main(void)
 	RUN(kernel_from_buildid_cache);
 	RUN(unusable_kallsyms_option);
 	RUN(user_dso_search);
+	RUN(debuglink);
 	RUN(names_that_are_not_files);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
