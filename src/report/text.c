@@ -189,7 +189,7 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 	fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
 		d->on_cpu_event ? d->on_cpu_event : "on-CPU");
 	if (d->era)
-		fprintf(out, "kernel era %s: swap lock is %s\n", d->era, d->lock);
+		fprintf(out, "kernel era %s; swap lock: %s\n", d->era, d->lock);
 
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];
