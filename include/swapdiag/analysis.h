@@ -32,7 +32,14 @@ struct sd_analysis_opts {
 struct sd_stalls;
 
 struct sd_analysis {
+	/* perf.data input: the reader; text input: NULL, and what the text
+	 * said is in the text_* members instead */
 	struct sd_reader *reader;
+	const char *input_kind; /* "perf.data", "perf script", ... */
+	struct sd_file_info text_info;
+	struct sd_reader_stats text_stats;
+	struct sd_evsel **text_evsels;
+	size_t text_nr_evsels;
 	struct sd_symbolizer *symbolizer; /* NULL with no_symbols */
 	struct sd_machine *machine;
 	struct sd_stacks *stacks;
@@ -55,6 +62,17 @@ struct sd_analysis {
 int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		    struct sd_analysis **out);
 struct sd_analysis *sd_analysis_free(struct sd_analysis *a);
+
+/* What the input says about itself, whatever its kind. */
+const struct sd_file_info *sd_analysis_info(const struct sd_analysis *a);
+const struct sd_reader_stats *sd_analysis_stats(const struct sd_analysis *a);
+size_t sd_analysis_nr_evsels(const struct sd_analysis *a);
+const struct sd_evsel *sd_analysis_evsel(const struct sd_analysis *a,
+					 size_t i);
+
+/* The event a user names (see sd_evsel_match()), or NULL. */
+const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,
+					      const char *name);
 
 /*
  * The event an analysis looks at by default: the first sampling event

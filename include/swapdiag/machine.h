@@ -49,6 +49,9 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec);
 int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 		      struct sd_thread_view *out);
 
+/* The id of a comm string (for inputs that name threads directly). */
+uint32_t sd_machine_intern_comm(struct sd_machine *m, const char *comm);
+
 /* The comm string for an id. */
 const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm);
 

@@ -245,7 +245,11 @@ const char *sd_reader_name(const struct sd_reader *r);
 const struct sd_file_info *sd_reader_info(const struct sd_reader *r);
 size_t sd_reader_nr_evsels(const struct sd_reader *r);
 const struct sd_evsel *sd_reader_evsel(const struct sd_reader *r, size_t i);
-/* The event named name (exact match, or the part before ':' modifiers). */
+/* How well an event's name matches a user's query: 2 exactly, 1 without
+ * modifiers ("cycles" for "cycles:P", "cpu-clock" for "cpu-clock/freq=999/")
+ * or without the tracepoint system ("sched_switch"), 0 not at all. */
+int sd_evsel_match(const struct sd_evsel *ev, const char *query);
+/* The event named name: an exact match first, else the first partial one. */
 const struct sd_evsel *sd_reader_find_evsel(const struct sd_reader *r,
 					    const char *name);
 const struct sd_reader_stats *sd_reader_stats(const struct sd_reader *r);

@@ -39,6 +39,17 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id);
 
 /*
+ * Counts count samples (with period) under a stack that is already
+ * symbolized, as text inputs give them (perf script output, folded stacks,
+ * perf report call graphs): frames root first, kernel[i] true for a frame
+ * that ran in the kernel.  comm is a machine comm id.
+ */
+int sd_stacks_add_named(struct sd_stacks *st, unsigned evsel, uint32_t comm,
+			uint32_t pid, uint64_t time, const char *const *frames,
+			const bool *kernel, size_t n, uint64_t count,
+			uint64_t period, uint32_t *id);
+
+/*
  * Samples are also counted per (stack, pid, time bucket) so that findings
  * can name processes and show bursts; SD_BUCKET_NS is the bucket width.
  */

@@ -219,17 +219,55 @@ fail:
 	return err;
 }
 
+const struct sd_file_info *sd_analysis_info(const struct sd_analysis *a)
+{
+	return a->reader ? sd_reader_info(a->reader) : &a->text_info;
+}
+
+const struct sd_reader_stats *sd_analysis_stats(const struct sd_analysis *a)
+{
+	return a->reader ? sd_reader_stats(a->reader) : &a->text_stats;
+}
+
+size_t sd_analysis_nr_evsels(const struct sd_analysis *a)
+{
+	return a->reader ? sd_reader_nr_evsels(a->reader) : a->text_nr_evsels;
+}
+
+const struct sd_evsel *sd_analysis_evsel(const struct sd_analysis *a, size_t i)
+{
+	if (a->reader)
+		return sd_reader_evsel(a->reader, i);
+	return i < a->text_nr_evsels ? a->text_evsels[i] : NULL;
+}
+
 const struct sd_evsel *sd_analysis_default_evsel(const struct sd_analysis *a)
 {
-	size_t n = sd_reader_nr_evsels(a->reader);
+	size_t n = sd_analysis_nr_evsels(a);
 
 	for (size_t i = 0; i < n; i++) {
-		const struct sd_evsel *ev = sd_reader_evsel(a->reader, i);
+		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
 		if (ev->type == SD_TYPE_TRACEPOINT)
 			continue;
 		if (ev->type == SD_TYPE_SOFTWARE && ev->config == 9 /* dummy */)
 			continue;
 		return ev;
 	}
-	return n ? sd_reader_evsel(a->reader, 0) : NULL;
+	return n ? sd_analysis_evsel(a, 0) : NULL;
+}
+
+const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,
+					      const char *name)
+{
+	const struct sd_evsel *partial = NULL;
+
+	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
+		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+		int m = sd_evsel_match(ev, name);
+		if (m == 2)
+			return ev;
+		if (m == 1 && !partial)
+			partial = ev;
+	}
+	return partial;
 }

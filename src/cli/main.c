@@ -225,13 +225,13 @@ static const struct sd_evsel *pick_event(const struct cli_opts *o,
 {
 	if (!o->event)
 		return sd_analysis_default_evsel(a);
-	const struct sd_evsel *ev = sd_reader_find_evsel(a->reader, o->event);
+	const struct sd_evsel *ev = sd_analysis_find_evsel(a, o->event);
 	if (!ev) {
-		size_t n = sd_reader_nr_evsels(a->reader);
+		size_t n = sd_analysis_nr_evsels(a);
 		cli_error("%s: no event '%s' in this recording; it has:",
 			  o->input, o->event);
 		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "  %s\n", sd_reader_evsel(a->reader, i)->name);
+			fprintf(stderr, "  %s\n", sd_analysis_evsel(a, i)->name);
 	}
 	return ev;
 }

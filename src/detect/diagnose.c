@@ -613,10 +613,10 @@ static int add_finding(struct sd_diagnosis *d, struct sd_finding *f)
 	return 0;
 }
 
-static const struct sd_evsel *switch_evsel(const struct sd_reader *r)
+static const struct sd_evsel *switch_evsel(const struct sd_analysis *a)
 {
-	for (size_t i = 0; i < sd_reader_nr_evsels(r); i++) {
-		const struct sd_evsel *ev = sd_reader_evsel(r, i);
+	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
+		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
 		if (ev->type == SD_TYPE_TRACEPOINT && ev->name &&
 		    strstr(ev->name, "sched_switch"))
 			return ev;
@@ -678,7 +678,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 {
 	struct sd_diagnosis *d = calloc(1, sizeof *d);
 	struct cpu_ctx c = {.a = a};
-	const struct sd_file_info *in = sd_reader_info(a->reader);
+	const struct sd_file_info *in = sd_analysis_info(a);
 	const struct sd_era *era = sd_era_of(in->os_release);
 	size_t nst = sd_stacks_count(a->stacks);
 	int err = -ENOMEM;
@@ -732,7 +732,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				c.sec_total[s] += (double)dt->period;
 		}
 	}
-	const struct sd_reader_stats *rs = sd_reader_stats(a->reader);
+	const struct sd_reader_stats *rs = sd_analysis_stats(a);
 	if (rs->last_time > rs->first_time)
 		d->duration_s = (double)(rs->last_time - rs->first_time) / 1e9;
 	d->on_cpu_event = c.ev ? c.ev->name : NULL;
@@ -759,7 +759,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		}
 	}
 
-	const struct sd_evsel *sw = switch_evsel(a->reader);
+	const struct sd_evsel *sw = switch_evsel(a);
 	d->switch_recorded = sw != NULL;
 	d->switch_sampled = sw && (sw->freq || sw->period_or_freq != 1);
 	if (!sw) {

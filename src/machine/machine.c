@@ -111,6 +111,11 @@ struct sd_machine *sd_machine_free(struct sd_machine *m)
 	return NULL;
 }
 
+uint32_t sd_machine_intern_comm(struct sd_machine *m, const char *comm)
+{
+	return sd_strpool_intern(&m->comms, comm, strlen(comm));
+}
+
 const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm)
 {
 	return sd_strpool_get(&m->comms, comm);

@@ -589,28 +589,37 @@ const struct sd_evsel *sd_reader_evsel(const struct sd_reader *r, size_t i)
 	return i < r->nr_evsels ? r->evsels[i] : NULL;
 }
 
+int sd_evsel_match(const struct sd_evsel *ev, const char *query)
+{
+	const char *en = ev->name;
+	size_t n = strlen(query);
+
+	if (!en)
+		return 0;
+	if (!strcmp(en, query))
+		return 2;
+	/* "cycles" finds "cycles:P"; "sched_switch" finds "sched:sched_switch" */
+	if (!strncmp(en, query, n) && (en[n] == ':' || en[n] == '/'))
+		return 1;
+	const char *colon = strchr(en, ':');
+	if (colon && !strcmp(colon + 1, query))
+		return 1;
+	return 0;
+}
+
 const struct sd_evsel *sd_reader_find_evsel(const struct sd_reader *r,
 					    const char *name)
 {
-	size_t n = strlen(name);
+	const struct sd_evsel *partial = NULL;
 
 	for (size_t i = 0; i < r->nr_evsels; i++) {
-		const char *en = r->evsels[i]->name;
-		if (en && !strcmp(en, name))
+		int m = sd_evsel_match(r->evsels[i], name);
+		if (m == 2)
 			return r->evsels[i];
+		if (m == 1 && !partial)
+			partial = r->evsels[i];
 	}
-	/* "cycles" finds "cycles:P"; "sched_switch" finds "sched:sched_switch" */
-	for (size_t i = 0; i < r->nr_evsels; i++) {
-		const char *en = r->evsels[i]->name;
-		if (!en)
-			continue;
-		if (!strncmp(en, name, n) && (en[n] == ':' || en[n] == '/'))
-			return r->evsels[i];
-		const char *colon = strchr(en, ':');
-		if (colon && !strcmp(colon + 1, name))
-			return r->evsels[i];
-	}
-	return NULL;
+	return partial;
 }
 
 const struct sd_reader_stats *sd_reader_stats(const struct sd_reader *r)

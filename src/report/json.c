@@ -24,15 +24,15 @@ static json_t *str_or_null(const char *s)
 
 static json_t *input_json(const struct sd_analysis *a, const char *path)
 {
-	const struct sd_file_info *in = sd_reader_info(a->reader);
-	const struct sd_reader_stats *st = sd_reader_stats(a->reader);
+	const struct sd_file_info *in = sd_analysis_info(a);
+	const struct sd_reader_stats *st = sd_analysis_stats(a);
 	json_t *events = json_array();
 	double dur = st->last_time > st->first_time
 			     ? (double)(st->last_time - st->first_time) / 1e9
 			     : 0;
 
-	for (size_t i = 0; i < sd_reader_nr_evsels(a->reader); i++) {
-		const struct sd_evsel *ev = sd_reader_evsel(a->reader, i);
+	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
+		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
 		json_array_append_new(
 			events,
 			json_pack("{s:s, s:I, s:s, s:I}", "name", ev->name,

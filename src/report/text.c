@@ -175,7 +175,7 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		   const struct sd_diagnosis *d, const char *path, bool color)
 {
 	const struct style *s = color ? &ansi : &plain;
-	const struct sd_file_info *in = sd_reader_info(a->reader);
+	const struct sd_file_info *in = sd_analysis_info(a);
 
 	fprintf(out, "%s%s%s%s\n", s->bold, d->level ? level_color(s, d->level) : "",
 		d->verdict, s->off);

@@ -24,6 +24,7 @@
 #define KEY_HDR 4
 #define F_CHAIN 1u
 #define F_DROP 2u /* pid or tid -1: kept apart (stackcollapse drops it) */
+#define F_NAMED 4u /* frames given by name (text input): kernel << 32 | id */
 
 struct entry {
 	size_t key;    /* word offset in keys */
@@ -170,7 +171,7 @@ static int detail_grow(struct sd_stacks *st)
 }
 
 static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
-		      uint64_t time, uint64_t period)
+		      uint64_t time, uint64_t count, uint64_t period)
 {
 	uint64_t bucket = time / SD_BUCKET_NS;
 
@@ -180,7 +181,7 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 	for (; st->dslots[j]; j = (j + 1) & (st->ndslots - 1)) {
 		struct sd_stack_detail *d = &st->det[st->dslots[j] - 1];
 		if (d->stack == stack && d->pid == pid && d->bucket == bucket) {
-			d->count++;
+			d->count += count;
 			d->period += period;
 			return 0;
 		}
@@ -193,7 +194,8 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		st->det = v;
 		st->capdet = cap;
 	}
-	st->det[st->ndet] = (struct sd_stack_detail){stack, pid, bucket, 1, period};
+	st->det[st->ndet] =
+		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
 	return 0;
 }
@@ -211,6 +213,37 @@ const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
 
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 uint32_t *id);
+static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
+		      uint64_t count, uint64_t period, uint32_t *id);
+
+int sd_stacks_add_named(struct sd_stacks *st, unsigned evsel, uint32_t comm,
+			uint32_t pid, uint64_t time, const char *const *frames,
+			const bool *kernel, size_t n, uint64_t count,
+			uint64_t period, uint32_t *id)
+{
+	uint64_t *k = st->scratch;
+	uint32_t sid;
+
+	if (n > 4096)
+		n = 4096;
+	k[0] = (uint64_t)(evsel & 0xffff) << 48 | (uint64_t)F_NAMED << 32 | comm;
+	k[1] = 0;
+	k[2] = 0;
+	k[3] = n;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t nm = sd_strpool_intern(&st->strs, frames[i],
+						strlen(frames[i]));
+		if (!nm)
+			return -ENOMEM;
+		k[KEY_HDR + i] = (uint64_t)!!kernel[i] << 32 | nm;
+	}
+	int err = intern_key(st, k, KEY_HDR + n, count, period, &sid);
+	if (!err)
+		err = detail_add(st, sid, pid, time, count, period);
+	if (!err && id)
+		*id = sid;
+	return err;
+}
 
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
@@ -219,7 +252,7 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 	int err = stacks_intern(st, s, &sid);
 
 	if (!err)
-		err = detail_add(st, sid, s->pid, s->time, s->period);
+		err = detail_add(st, sid, s->pid, s->time, 1, s->period);
 	if (!err && id)
 		*id = sid;
 	return err;
@@ -249,7 +282,12 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 	k[2] = flags & F_DROP ? (uint64_t)s->pid << 32 | s->tid : 0;
 	k[3] = nr;
 	memcpy(k + KEY_HDR, ips, nr * sizeof *ips);
-	size_t klen = KEY_HDR + nr;
+	return intern_key(st, k, KEY_HDR + nr, 1, s->period, id);
+}
+
+static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
+		      uint64_t count, uint64_t period, uint32_t *id)
+{
 	uint64_t h = sd_hash_u64s(k, klen, 0);
 
 	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
@@ -259,8 +297,8 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 		struct entry *e = &st->v[st->slots[j] - 1];
 		if (e->hash == h && e->klen == klen &&
 		    !memcmp(st->keys + e->key, k, klen * sizeof *k)) {
-			e->count++;
-			e->period += s->period;
+			e->count += count;
+			e->period += period;
 			if (id)
 				*id = st->slots[j] - 1;
 			return 0;
@@ -286,7 +324,7 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 	}
 	memcpy(st->keys + st->nkeys, k, klen * sizeof *k);
 	st->v[st->n] = (struct entry){st->nkeys, (uint32_t)klen, h,
-				      1, s->period, 0, 0};
+				      count, period, 0, 0};
 	st->nkeys += klen;
 	st->slots[j] = (uint32_t)st->n + 1;
 	if (id)
@@ -412,6 +450,17 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 	const uint64_t *ips = k + KEY_HDR;
 	size_t start = st->nframes, entries = 0;
 
+	if (flags & F_NAMED) {
+		for (size_t i = 0; i < nr; i++) {
+			int err = push_frame(st, (uint32_t)ips[i],
+					     ips[i] >> 32);
+			if (err)
+				return err;
+		}
+		e->frames = (uint32_t)start;
+		e->nframes = (uint32_t)nr;
+		return 0;
+	}
 	if (flags & F_CHAIN)
 		cpumode = SD_MISC_USER;
 	for (size_t i = 0; i < nr; i++) {
