@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* Tallies per process and the top paths of a finding. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/detect.h>
+
+#include "detect/findings.h"
+#include "detect/match.h"
+#include "detect/stalls.h"
+
+/* ---- per-(comm, pid) tallies ------------------------------------------ */
+
+
+struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
+{
+	for (size_t i = t->n; i-- > 0;)
+		if (t->v[i].comm == comm && t->v[i].pid == pid)
+			return &t->v[i];
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		struct tally *v = realloc(t->v, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	t->v[t->n] = (struct tally){comm, pid, 0, 0, 0, 0, 0};
+	return &t->v[t->n++];
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct sd_process *x = a, *y = b;
+	if (x->share != y->share)
+		return x->share < y->share ? 1 : -1;
+	return strcmp(x->comm, y->comm);
+}
+
+/* Groups (comm, pid) tallies by comm, heaviest first. */
+int make_procs(struct sd_finding *f, struct tallies *t,
+		      const struct sd_machine *m, uint64_t total_period)
+{
+	struct sd_process *p = calloc(t->n ? t->n : 1, sizeof *p);
+	size_t np = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		const char *comm = sd_machine_comm_str(m, t->v[i].comm);
+		size_t k;
+		for (k = 0; k < np && strcmp(p[k].comm, comm); k++)
+			;
+		if (k == np) {
+			p[np].comm = strdup(comm);
+			p[np].pids = calloc(SD_MAX_PIDS_LISTED, sizeof *p[np].pids);
+			if (!p[np].comm || !p[np].pids) {
+				f->procs = p;
+				f->nr_procs = np + 1;
+				return -ENOMEM;
+			}
+			np++;
+		}
+		struct sd_process *q = &p[k];
+		q->samples += t->v[i].samples;
+		q->share += total_period ? (double)t->v[i].period / (double)total_period
+					 : 0;
+		bool have = false;
+		for (size_t j = 0; j < q->nr_pids; j++)
+			have |= q->pids[j] == t->v[i].pid;
+		if (!have) {
+			q->nr_pids_total++;
+			if (q->nr_pids < SD_MAX_PIDS_LISTED)
+				q->pids[q->nr_pids++] = t->v[i].pid;
+		}
+	}
+	for (size_t k = 0; k < np; k++)
+		qsort(p[k].pids, p[k].nr_pids, sizeof *p[k].pids, cmp_u32);
+	qsort(p, np, sizeof *p, cmp_proc);
+	if (np > SD_MAX_PROCS) {
+		for (size_t k = SD_MAX_PROCS; k < np; k++) {
+			free(p[k].comm);
+			free(p[k].pids);
+		}
+		np = SD_MAX_PROCS;
+	}
+	f->procs = p;
+	f->nr_procs = np;
+	return 0;
+}
+
+/* ---- paths ----------------------------------------------------------- */
+
+struct pathacc {
+	const struct sd_frame *frames;
+	size_t n;
+	uint64_t samples;
+};
+
+static bool same_kernel_path(const struct pathacc *a, const struct sd_frame *f,
+			     size_t n)
+{
+	if (a->n != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (a->frames[i].name != f[i].name)
+			return false;
+	return true;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct pathacc *x = a, *y = b;
+	return x->samples < y->samples ? 1 : x->samples > y->samples ? -1 : 0;
+}
+
+/* The kernel part of a stack: from its first kernel frame on. */
+const struct sd_frame *kernel_part(const struct sd_stack_info *si,
+					  size_t *n)
+{
+	size_t i = 0;
+	while (i < si->nr_frames && !si->frames[i].kernel)
+		i++;
+	*n = si->nr_frames - i;
+	return si->frames + i;
+}
+
+int make_paths(struct sd_finding *f, const struct sd_stacks *st,
+		      const uint32_t *ids, size_t nids)
+{
+	struct pathacc *acc = calloc(nids ? nids : 1, sizeof *acc);
+	size_t na = 0;
+
+	if (!acc)
+		return -ENOMEM;
+	for (size_t i = 0; i < nids; i++) {
+		struct sd_stack_info si;
+		size_t n;
+		sd_stacks_get(st, ids[i], &si);
+		const struct sd_frame *kf = kernel_part(&si, &n);
+		size_t k;
+		for (k = 0; k < na && !same_kernel_path(&acc[k], kf, n); k++)
+			;
+		if (k == na)
+			acc[na++] = (struct pathacc){kf, n, 0};
+		acc[k].samples += si.count;
+	}
+	qsort(acc, na, sizeof *acc, cmp_path);
+	if (na > SD_MAX_PATHS)
+		na = SD_MAX_PATHS;
+	f->paths = calloc(na ? na : 1, sizeof *f->paths);
+	if (!f->paths) {
+		free(acc);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < na; k++) {
+		struct sd_path *p = &f->paths[k];
+		p->frames = calloc(acc[k].n ? acc[k].n : 1, sizeof *p->frames);
+		if (!p->frames)
+			break;
+		f->nr_paths = k + 1;
+		p->samples = acc[k].samples;
+		for (size_t j = 0; j < acc[k].n; j++) {
+			p->frames[j] = strdup(sd_stacks_str(st, acc[k].frames[j].name));
+			if (!p->frames[j])
+				break;
+			p->nr_frames = j + 1;
+		}
+	}
+	free(acc);
+	return 0;
+}

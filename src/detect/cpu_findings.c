@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* On-CPU findings: swap_dup_fork and swap_free_exec. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/detect.h>
+
+#include "detect/findings.h"
+#include "detect/match.h"
+#include "detect/stalls.h"
+#include "detect/tables.h"
+
+/* Levels: see swapdiag(1), THRESHOLDS. */
+#define CRIT_SHARE 0.15
+#define WARN_SHARE 0.03
+#define INFO_SHARE 0.005
+#define INFO_MIN_SAMPLES 3
+
+/* ---- on-CPU findings ------------------------------------------------- */
+
+
+static enum sd_level share_level(double share, uint64_t samples)
+{
+	if (share >= CRIT_SHARE)
+		return SD_LEVEL_CRITICAL;
+	if (share >= WARN_SHARE)
+		return SD_LEVEL_WARNING;
+	if (share >= INFO_SHARE && samples >= INFO_MIN_SAMPLES)
+		return SD_LEVEL_INFO;
+	return SD_LEVEL_NONE;
+}
+
+int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
+		       unsigned want, unsigned context)
+{
+	const struct sd_stacks *st = c->a->stacks;
+	struct tallies t = {0};
+	uint32_t *ids = NULL;
+	size_t nids = 0, nst = sd_stacks_count(st);
+	uint64_t period = 0, ctx_samples = 0, ctx_period = 0;
+	int err = -ENOMEM;
+
+	ids = calloc(nst ? nst : 1, sizeof *ids);
+	f->timeline = calloc(c->nsec ? c->nsec : 1, sizeof *f->timeline);
+	if (!ids || !f->timeline)
+		goto out;
+	f->nr_timeline = c->nsec;
+	for (size_t i = 0; i < nst; i++) {
+		struct sd_stack_info si;
+		sd_stacks_get(st, i, &si);
+		if (si.evsel != c->ev->index)
+			continue;
+		if (c->match[i] & context) {
+			ctx_samples += si.count;
+			ctx_period += si.period;
+		}
+		if ((c->match[i] & want) == want) {
+			ids[nids++] = (uint32_t)i;
+			f->samples += si.count;
+			period += si.period;
+		}
+	}
+	for (size_t i = 0; i < sd_stacks_nr_details(st); i++) {
+		const struct sd_stack_detail *d = sd_stacks_detail(st, i);
+		if ((c->match[d->stack] & want) != want)
+			continue;
+		struct sd_stack_info si;
+		sd_stacks_get(st, d->stack, &si);
+		if (si.evsel != c->ev->index)
+			continue;
+		struct tally *ty = tally_get(&t, si.comm, d->pid);
+		if (!ty)
+			goto out;
+		ty->samples += d->count;
+		ty->period += d->period;
+		if (d->bucket && c->nsec) {
+			uint64_t s = d->bucket / 10 - c->first_bucket / 10;
+			if (s < c->nsec)
+				f->timeline[s] += (double)d->period;
+		}
+	}
+	for (uint64_t s = 0; s < c->nsec; s++)
+		f->timeline[s] = c->sec_total[s] > 0 ? f->timeline[s] / c->sec_total[s]
+						     : 0;
+	f->share = c->total_period ? (double)period / (double)c->total_period : 0;
+	f->context_samples = ctx_samples;
+	f->context_share = c->total_period ? (double)ctx_period / (double)c->total_period
+					   : 0;
+	f->level = share_level(f->share, f->samples);
+	if ((err = make_procs(f, &t, c->a->machine, c->total_period)))
+		goto out;
+	err = make_paths(f, st, ids, nids);
+out:
+	free(t.v);
+	free(ids);
+	return err;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the files of src/detect/ that build findings. */
+#ifndef SD_DETECT_FINDINGS_H
+#define SD_DETECT_FINDINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <swapdiag/detect.h>
+
+/* Per-(comm, pid) tallies. */
+struct tally {
+	uint32_t comm, pid;
+	uint64_t samples, period;
+	uint64_t finished; /* sleeps with a recorded wake-up */
+	double ms, max_ms;
+};
+
+struct tallies {
+	struct tally *v;
+	size_t n, cap;
+};
+
+struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid);
+/* Groups tallies by comm into f->procs, heaviest first. */
+int make_procs(struct sd_finding *f, struct tallies *t,
+	       const struct sd_machine *m, uint64_t total_period);
+/* The top kernel paths of the given stacks into f->paths. */
+int make_paths(struct sd_finding *f, const struct sd_stacks *st,
+	       const uint32_t *ids, size_t nids);
+const struct sd_frame *kernel_part(const struct sd_stack_info *si, size_t *n);
+
+/* What the finding builders share: the on-CPU event, every stack's
+ * SD_M_* match flags, totals, and the per-second totals. */
+struct cpu_ctx {
+	struct sd_analysis *a;
+	const struct sd_evsel *ev;
+	unsigned *match; /* per stack */
+	uint64_t total_period, total_samples;
+	uint64_t first_bucket, nsec;
+	double *sec_total; /* period per second, all samples of ev */
+};
+
+/* One on-CPU finding: stacks whose flags include all of want. */
+int cpu_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
+		unsigned context);
+/* One stall finding; durations: sched_switch recorded every switch. */
+int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
+		  bool durations);
+void finding_fini(struct sd_finding *f);
+
+#endif
