@@ -120,6 +120,10 @@ struct sd_diagnosis {
 	size_t nr_notes;
 	bool switch_recorded;   /* sched_switch present */
 	bool switch_sampled;    /* ... but frequency-sampled */
+	/* Most kernel frames could not be named (no kernel symbols for the
+	 * recorded kernel): nothing can be judged; the verdict says so. */
+	bool kernel_unnamed;
+	double kernel_named_share; /* of kernel frames, sample-weighted */
 };
 
 #define SD_MAX_PIDS_LISTED 32

@@ -55,7 +55,8 @@ static const char usage_text[] =
 	"Exit status:\n"
 	"  0   analysed, no finding at or above --fail-on\n"
 	"  1   a finding at or above --fail-on\n"
-	"  2   the input could not be analysed\n"
+	"  2   the input could not be analysed (also: no kernel symbols, so\n"
+	"      nothing could be judged)\n"
 	"  64  wrong usage\n";
 
 enum {
@@ -283,6 +284,9 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 	if (rc == CLI_EXIT_OK && (int)d->level >= o->fail_on &&
 	    d->level != SD_LEVEL_NONE)
 		rc = CLI_EXIT_FINDING;
+	/* nothing could be judged: not a clean bill of health */
+	if (rc == CLI_EXIT_OK && d->kernel_unnamed && !d->nr_findings)
+		rc = CLI_EXIT_INPUT;
 	sd_diagnosis_free(d);
 	return rc;
 }

@@ -200,6 +200,15 @@ static int make_verdict(struct sd_diagnosis *d)
 		if (f->kind == SD_FIND_MMAP_LOCK_STALL)
 			stall = f;
 	}
+	if (d->kernel_unnamed && !d->nr_findings) {
+		snprintf(buf, sizeof buf,
+			 "UNKNOWN: %.0f%% of kernel frames have no name (no "
+			 "kernel symbols for the recorded kernel), so fork/exec "
+			 "swap-entry work cannot be judged",
+			 (1 - d->kernel_named_share) * 100);
+		d->verdict = strdup(buf);
+		return d->verdict ? 0 : -ENOMEM;
+	}
 	len += (size_t)snprintf(buf + len, sizeof buf - len, "%s: ", lvl);
 	if (swap_share > 0)
 		len += (size_t)snprintf(buf + len, sizeof buf - len,
@@ -246,6 +255,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	d->era = era ? era->name : NULL;
 	d->lock = era ? era->lock : NULL;
 
+	uint64_t kframes = 0, knamed = 0;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
 		sd_stacks_get(a->stacks, i, &si);
@@ -254,7 +264,17 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			c.total_period += si.period;
 			c.total_samples += si.count;
 		}
+		/* unresolved frames fold as "[dso]" */
+		for (size_t f = 0; f < si.nr_frames; f++) {
+			if (!si.frames[f].kernel)
+				continue;
+			kframes += si.count;
+			if (sd_stacks_str(a->stacks, si.frames[f].name)[0] != '[')
+				knamed += si.count;
+		}
 	}
+	d->kernel_named_share = kframes ? (double)knamed / (double)kframes : 1;
+	d->kernel_unnamed = kframes && d->kernel_named_share < 0.5;
 	/* seconds of the recording, from the on-CPU samples' buckets */
 	uint64_t bmin = UINT64_MAX, bmax = 0;
 	for (size_t i = 0; i < sd_stacks_nr_details(a->stacks); i++) {
@@ -359,6 +379,12 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				    (unsigned long long)a->stalls->dropped)))
 			goto fail;
 	}
+	if (d->kernel_unnamed &&
+	    (err = add_note(d, "Kernel symbols are missing: copy /proc/kallsyms "
+			       "(as root) from the recorded host and pass it "
+			       "with --kallsyms, or run 'perf archive' there and "
+			       "unpack it into ~/.debug.")))
+		goto fail;
 	if (!era && (err = add_note(d, "The kernel release of the recording is "
 				       "unknown (%s); remedies are given for "
 				       "current kernels.",

@@ -292,7 +292,28 @@ def case_control():
           "verdict: %r" % doc["verdict"])
 
 
-CASES = {"swapstorm": case_swapstorm, "seed": case_seed,
+def case_nosyms():
+    """A foreign recording without its kallsyms: nothing can be judged, and
+    swapdiag must say so instead of giving a clean bill of health."""
+    sd = os.path.join(TD, "synthetic")
+    p = subprocess.run([SWAPDIAG, "--no-progress", "--buildid-dir",
+                        "/nonexistent-buildid-cache", "--symfs",
+                        "/nonexistent-symfs", "--json", "-",
+                        os.path.join(sd, "rhel6-seed.data")],
+                       capture_output=True, timeout=120)
+    doc = json.loads(p.stdout)
+    validate(doc)
+    check(p.returncode == 2, "exit status 2, got %d" % p.returncode)
+    check(doc["verdict"].startswith("UNKNOWN:"), "verdict: %r" % doc["verdict"])
+    check(any("--kallsyms" in n for n in doc["notes"]),
+          "a note says how to get kernel symbols")
+    err = p.stderr.decode()
+    check("no symbols for the recorded kernel" in err and
+          err.count("no symbols for the recorded kernel") == 1,
+          "one warning about the kernel's symbols")
+
+
+CASES = {"swapstorm": case_swapstorm, "seed": case_seed, "nosyms": case_nosyms,
          "control": case_control, "sampled": case_sampled,
          "noswap": case_noswap, "text": case_text, "errors": case_errors}
 CASES[CASE]()
