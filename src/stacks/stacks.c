@@ -20,55 +20,7 @@
 #include "stacks/fold.h"
 #include "util/hash.h"
 
-#define MAX_STACK 127 /* perf script's default --max-stack */
-#define KEY_HDR 4
-#define F_CHAIN 1u
-#define F_DROP 2u /* pid or tid -1: kept apart (stackcollapse drops it) */
-#define F_NAMED 4u /* frames given by name (text input): kernel << 32 | id */
-
-struct entry {
-	size_t key;    /* word offset in keys */
-	uint32_t klen; /* words */
-	uint64_t hash;
-	uint64_t count, period;
-	uint32_t frames;  /* offset in frames[] after symbolization */
-	uint32_t nframes;
-};
-
-struct fcache_ent {
-	const void *dso; /* sd_dso, or map name when there is no dso */
-	uint64_t addr;
-	uint32_t first, n; /* into names[] */
-	bool used;
-};
-
-struct sd_stacks {
-	uint64_t *keys;
-	size_t nkeys, capkeys;
-	struct entry *v;
-	size_t n, cap;
-	uint32_t *slots;
-	size_t nslots;
-	uint64_t scratch[KEY_HDR + 4096 + 1];
-
-	/* after symbolization */
-	struct sd_strpool strs;
-	struct sd_frame *frames;
-	size_t nframes, capframes;
-	struct fcache_ent *fc;
-	size_t fcslots, fcn;
-	uint32_t *names;
-	size_t nnames, capnames;
-
-	struct sd_stack_detail *det;
-	size_t ndet, capdet;
-	uint32_t *dslots;
-	size_t ndslots;
-
-	struct sd_folded_line *lines;
-	size_t nlines;
-	char **line_bufs;
-};
+#include "stacks/internal.h"
 
 int sd_stacks_new(struct sd_stacks **out)
 {
@@ -81,7 +33,7 @@ int sd_stacks_new(struct sd_stacks **out)
 	return 0;
 }
 
-static void free_lines(struct sd_stacks *st)
+void sd_stacks_free_lines(struct sd_stacks *st)
 {
 	for (size_t i = 0; i < st->nlines; i++)
 		free(st->line_bufs[i]);
@@ -96,7 +48,7 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 {
 	if (!st)
 		return NULL;
-	free_lines(st);
+	sd_stacks_free_lines(st);
 	free(st->keys);
 	free(st->det);
 	free(st->dslots);
@@ -549,122 +501,4 @@ int sd_stacks_get(const struct sd_stacks *st, size_t i,
 const char *sd_stacks_str(const struct sd_stacks *st, uint32_t id)
 {
 	return sd_strpool_get(&st->strs, id);
-}
-
-static int line_cmp(const void *a, const void *b)
-{
-	const struct sd_folded_line *x = a, *y = b;
-	return strcmp(x->stack, y->stack);
-}
-
-int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
-		     unsigned evsel, const struct sd_folded_line **lines,
-		     size_t *nout)
-{
-	size_t cap = 0, nslots = 1024;
-	uint32_t *slots = calloc(nslots, sizeof *slots);
-	uint64_t *hashes = NULL;
-	char *buf = NULL;
-	size_t bcap = 0;
-	int err = 0;
-
-	free_lines(st);
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < st->n && !err; i++) {
-		struct sd_stack_info si;
-		char pname[80];
-		sd_stacks_get(st, i, &si);
-		if (si.evsel != evsel || si.folded_out)
-			continue;
-		const char *comm = sd_machine_comm_str(m, si.comm);
-		if (!sd_fold_comm(comm, 1, 1, pname, sizeof pname))
-			continue;
-		size_t len = strlen(pname);
-		for (size_t f = 0; f < si.nr_frames; f++)
-			len += 1 + strlen(sd_stacks_str(st, si.frames[f].name));
-		if (len + 1 > bcap) {
-			bcap = (len + 1) * 2;
-			char *nb = realloc(buf, bcap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		char *w = buf + strlen(strcpy(buf, pname));
-		for (size_t f = 0; f < si.nr_frames; f++) {
-			const char *nm = sd_stacks_str(st, si.frames[f].name);
-			*w++ = ';';
-			size_t l = strlen(nm);
-			memcpy(w, nm, l);
-			w += l;
-		}
-		*w = '\0';
-		uint64_t h = sd_hash_bytes(buf, len, 0);
-		if ((st->nlines + 1) * 2 > nslots) {
-			size_t ns = nslots * 2;
-			uint32_t *s2 = calloc(ns, sizeof *s2);
-			if (!s2) {
-				err = -ENOMEM;
-				break;
-			}
-			for (size_t q = 0; q < st->nlines; q++) {
-				size_t j = hashes[q] & (ns - 1);
-				while (s2[j])
-					j = (j + 1) & (ns - 1);
-				s2[j] = (uint32_t)q + 1;
-			}
-			free(slots);
-			slots = s2;
-			nslots = ns;
-		}
-		size_t j = h & (nslots - 1);
-		for (; slots[j]; j = (j + 1) & (nslots - 1)) {
-			size_t q = slots[j] - 1;
-			if (hashes[q] == h && !strcmp(st->line_bufs[q], buf))
-				break;
-		}
-		if (slots[j]) {
-			st->lines[slots[j] - 1].count += si.count;
-			continue;
-		}
-		if (st->nlines == cap) {
-			cap = cap ? cap * 2 : 1024;
-			struct sd_folded_line *l2 =
-				realloc(st->lines, cap * sizeof *l2);
-			char **b2 = realloc(st->line_bufs, cap * sizeof *b2);
-			uint64_t *h2 = realloc(hashes, cap * sizeof *h2);
-			if (l2)
-				st->lines = l2;
-			if (b2)
-				st->line_bufs = b2;
-			if (h2)
-				hashes = h2;
-			if (!l2 || !b2 || !h2) {
-				err = -ENOMEM;
-				break;
-			}
-		}
-		char *copy = strdup(buf);
-		if (!copy) {
-			err = -ENOMEM;
-			break;
-		}
-		st->line_bufs[st->nlines] = copy;
-		st->lines[st->nlines] = (struct sd_folded_line){copy, si.count};
-		hashes[st->nlines] = h;
-		slots[j] = (uint32_t)++st->nlines;
-	}
-	free(slots);
-	free(hashes);
-	free(buf);
-	if (err) {
-		free_lines(st);
-		return err;
-	}
-	qsort(st->lines, st->nlines, sizeof *st->lines, line_cmp);
-	*lines = st->lines;
-	*nout = st->nlines;
-	return 0;
 }

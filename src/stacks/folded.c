@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Folded output: every distinct symbolized stack of one event becomes
+ * "comm;root;...;leaf", lines that fold to the same text are merged, and
+ * the result is sorted as stackcollapse-perf.pl sorts its keys.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stacks/fold.h"
+#include "stacks/internal.h"
+
+static int line_cmp(const void *a, const void *b)
+{
+	const struct sd_folded_line *x = a, *y = b;
+	return strcmp(x->stack, y->stack);
+}
+
+int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
+		     unsigned evsel, const struct sd_folded_line **lines,
+		     size_t *nout)
+{
+	size_t cap = 0, nslots = 1024;
+	uint32_t *slots = calloc(nslots, sizeof *slots);
+	uint64_t *hashes = NULL;
+	char *buf = NULL;
+	size_t bcap = 0;
+	int err = 0;
+
+	sd_stacks_free_lines(st);
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n && !err; i++) {
+		struct sd_stack_info si;
+		char pname[80];
+		sd_stacks_get(st, i, &si);
+		if (si.evsel != evsel || si.folded_out)
+			continue;
+		const char *comm = sd_machine_comm_str(m, si.comm);
+		if (!sd_fold_comm(comm, 1, 1, pname, sizeof pname))
+			continue;
+		size_t len = strlen(pname);
+		for (size_t f = 0; f < si.nr_frames; f++)
+			len += 1 + strlen(sd_stacks_str(st, si.frames[f].name));
+		if (len + 1 > bcap) {
+			bcap = (len + 1) * 2;
+			char *nb = realloc(buf, bcap);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		char *w = buf + strlen(strcpy(buf, pname));
+		for (size_t f = 0; f < si.nr_frames; f++) {
+			const char *nm = sd_stacks_str(st, si.frames[f].name);
+			*w++ = ';';
+			size_t l = strlen(nm);
+			memcpy(w, nm, l);
+			w += l;
+		}
+		*w = '\0';
+		uint64_t h = sd_hash_bytes(buf, len, 0);
+		if ((st->nlines + 1) * 2 > nslots) {
+			size_t ns = nslots * 2;
+			uint32_t *s2 = calloc(ns, sizeof *s2);
+			if (!s2) {
+				err = -ENOMEM;
+				break;
+			}
+			for (size_t q = 0; q < st->nlines; q++) {
+				size_t j = hashes[q] & (ns - 1);
+				while (s2[j])
+					j = (j + 1) & (ns - 1);
+				s2[j] = (uint32_t)q + 1;
+			}
+			free(slots);
+			slots = s2;
+			nslots = ns;
+		}
+		size_t j = h & (nslots - 1);
+		for (; slots[j]; j = (j + 1) & (nslots - 1)) {
+			size_t q = slots[j] - 1;
+			if (hashes[q] == h && !strcmp(st->line_bufs[q], buf))
+				break;
+		}
+		if (slots[j]) {
+			st->lines[slots[j] - 1].count += si.count;
+			continue;
+		}
+		if (st->nlines == cap) {
+			cap = cap ? cap * 2 : 1024;
+			struct sd_folded_line *l2 =
+				realloc(st->lines, cap * sizeof *l2);
+			char **b2 = realloc(st->line_bufs, cap * sizeof *b2);
+			uint64_t *h2 = realloc(hashes, cap * sizeof *h2);
+			if (l2)
+				st->lines = l2;
+			if (b2)
+				st->line_bufs = b2;
+			if (h2)
+				hashes = h2;
+			if (!l2 || !b2 || !h2) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		char *copy = strdup(buf);
+		if (!copy) {
+			err = -ENOMEM;
+			break;
+		}
+		st->line_bufs[st->nlines] = copy;
+		st->lines[st->nlines] = (struct sd_folded_line){copy, si.count};
+		hashes[st->nlines] = h;
+		slots[j] = (uint32_t)++st->nlines;
+	}
+	free(slots);
+	free(hashes);
+	free(buf);
+	if (err) {
+		sd_stacks_free_lines(st);
+		return err;
+	}
+	qsort(st->lines, st->nlines, sizeof *st->lines, line_cmp);
+	*lines = st->lines;
+	*nout = st->nlines;
+	return 0;
+}

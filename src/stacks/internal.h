@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* The stacks stage's private state, shared by stacks.c and folded.c. */
+#ifndef SD_STACKS_INTERNAL_H
+#define SD_STACKS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <swapdiag/stacks.h>
+
+#include "util/hash.h"
+
+#define MAX_STACK 127 /* perf script's default --max-stack */
+#define KEY_HDR 4
+#define F_CHAIN 1u
+#define F_DROP 2u /* pid or tid -1: kept apart (stackcollapse drops it) */
+#define F_NAMED 4u /* frames given by name (text input): kernel << 32 | id */
+
+struct entry {
+	size_t key;    /* word offset in keys */
+	uint32_t klen; /* words */
+	uint64_t hash;
+	uint64_t count, period;
+	uint32_t frames;  /* offset in frames[] after symbolization */
+	uint32_t nframes;
+};
+
+struct fcache_ent {
+	const void *dso; /* sd_dso, or map name when there is no dso */
+	uint64_t addr;
+	uint32_t first, n; /* into names[] */
+	bool used;
+};
+
+struct sd_stacks {
+	uint64_t *keys;
+	size_t nkeys, capkeys;
+	struct entry *v;
+	size_t n, cap;
+	uint32_t *slots;
+	size_t nslots;
+	uint64_t scratch[KEY_HDR + 4096 + 1];
+
+	/* after symbolization */
+	struct sd_strpool strs;
+	struct sd_frame *frames;
+	size_t nframes, capframes;
+	struct fcache_ent *fc;
+	size_t fcslots, fcn;
+	uint32_t *names;
+	size_t nnames, capnames;
+
+	struct sd_stack_detail *det;
+	size_t ndet, capdet;
+	uint32_t *dslots;
+	size_t ndslots;
+
+	struct sd_folded_line *lines;
+	size_t nlines;
+	char **line_bufs;
+};
+
+void sd_stacks_free_lines(struct sd_stacks *st);
+
+#endif
