@@ -349,14 +349,21 @@ static int next_raw(struct sd_reader *r, const uint8_t **rec, size_t *len,
 		uint32_t type = sd_load32(p, r->swap);
 		uint16_t size = sd_load16(p + 6, r->swap);
 		if (size < 8 || type >= SD_TYPE_SANE || type == 0) {
-			if (type >= SD_TYPE_SANE && r->stats.bytes_consumed)
+			if (type >= SD_TYPE_SANE && r->stats.bytes_consumed &&
+			    s->total > at)
 				sd_diags_add(&r->diags, SD_WARNING,
 					     SD_E_BAD_RECORD, at,
 					     "%llu bytes after the last record "
 					     "are not records (stray output "
 					     "appended to the file?); ignored",
-					     (unsigned long long)(s->total > at ?
-								  s->total - at : 0));
+					     (unsigned long long)(s->total - at));
+			else if (type >= SD_TYPE_SANE && r->stats.bytes_consumed)
+				/* a pipe: how much follows is not known */
+				sd_diags_add(&r->diags, SD_WARNING,
+					     SD_E_BAD_RECORD, at,
+					     "what follows the last record is "
+					     "not records (stray output in the "
+					     "stream?); ignored");
 			else
 				sd_diags_add(&r->diags, SD_WARNING,
 					     SD_E_BAD_RECORD, at,

@@ -2010,6 +2010,25 @@ TEST(pipe_trailing_text)
 		CHECK_U64(sd_reader_stats(r)->bytes_consumed, text);
 	}
 	sd_reader_free(r);
+
+	/* through a real pipe the size of the rest is not known */
+	int fds[2];
+	if (pipe(fds) == 0) {
+		CHECK_U64(write(fds[1], b.p, b.len), b.len);
+		close(fds[1]);
+		r = NULL;
+		CHECK(!sd_reader_open_fd(fds[0], "pipe", 0, NULL, &r));
+		if (r) {
+			CHECK_U64(read_all(r), 0);
+			CHECK_U64(got_n, 3);
+			const struct sd_diag *d =
+				find_diag(sd_reader_diags(r), SD_E_BAD_RECORD);
+			CHECK(d && d->offset == text);
+			CHECK(d && d->text && !strstr(d->text, "0 bytes"));
+			CHECK(d && d->text && strstr(d->text, "not records"));
+		}
+		sd_reader_free(r);
+	}
 	buf_free(&b);
 }
 
