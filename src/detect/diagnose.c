@@ -256,10 +256,11 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	d->lock = era ? era->lock : NULL;
 
 	uint64_t kframes = 0, knamed = 0;
+	struct sd_match_cache mc = {0};
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
 		sd_stacks_get(a->stacks, i, &si);
-		c.match[i] = sd_match_stack(a->stacks, &si);
+		c.match[i] = sd_match_stack(a->stacks, &si, &mc);
 		if (c.ev && si.evsel == c.ev->index) {
 			c.total_period += si.period;
 			c.total_samples += si.count;
@@ -273,6 +274,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				knamed += si.count;
 		}
 	}
+	sd_match_cache_fini(&mc);
 	d->kernel_named_share = kframes ? (double)knamed / (double)kframes : 1;
 	d->kernel_unnamed = kframes && d->kernel_named_share < 0.5;
 	/* seconds of the recording, from the on-CPU samples' buckets */

@@ -17,8 +17,21 @@ enum {
 	SD_M_EXEC_LOCK = 1 << 6,  /* ... under mm_access (exec_update_lock) */
 };
 
-/* SD_M_* flags of a stack (frames root first). */
+/*
+ * What the signature tables say about each frame name, by string id, so
+ * that each distinct name is looked up in the tables once rather than once
+ * per stack it appears in.  Zero-initialise; free with sd_match_cache_fini.
+ */
+struct sd_match_cache {
+	unsigned char *bits; /* by string id: 0 = not looked up yet */
+	size_t n;
+};
+
+void sd_match_cache_fini(struct sd_match_cache *c);
+
+/* SD_M_* flags of a stack (frames root first); cache may be NULL. */
 unsigned sd_match_stack(const struct sd_stacks *st,
-			const struct sd_stack_info *si);
+			const struct sd_stack_info *si,
+			struct sd_match_cache *cache);
 
 #endif
