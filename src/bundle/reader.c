@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading a bundle, which is untrusted: members are matched by name
+ * against a fixed list and never used as paths; the two big ones are
+ * streamed into mkstemp files, the rest into memory under a cap; every
+ * size is checked against its cap and against the data that is there.
+ * Offsets in messages are bytes of the (decompressed) archive.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bundle/internal.h"
+
+#define COPY_CHUNK (1u << 20)
+
+enum member {
+	M_MANIFEST,
+	M_UNAME,
+	M_SWAPS,
+	M_MEMINFO,
+	M_SYSCTL_VM,
+	M_PROCS,
+	M_KALLSYMS,
+	M_PERF_DATA,
+	M_COUNT,
+};
+
+static const char *const member_names[M_COUNT] = {
+	SD_BUNDLE_MANIFEST, SD_BUNDLE_UNAME,	SD_BUNDLE_SWAPS,
+	SD_BUNDLE_MEMINFO,  SD_BUNDLE_SYSCTL_VM, SD_BUNDLE_PROCS,
+	SD_BUNDLE_KALLSYMS, SD_BUNDLE_PERF_DATA,
+};
+
+struct sd_bundle {
+	char *perf_path, *ksyms_path;
+	char *format;
+	struct sd_host *host;
+	struct sd_diags diags;
+	/* small members while reading */
+	char *text[M_COUNT];
+	size_t text_len[M_COUNT];
+	bool seen[M_COUNT];
+};
+
+struct ctx {
+	struct sd_bundle *b;
+	struct sd_bin in;
+	const char *tmpdir;
+	struct sd_diags *why; /* fatal reasons */
+};
+
+static int fail(struct ctx *c, int err, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(struct ctx *c, int err, uint64_t off, const char *fmt, ...)
+{
+	va_list ap;
+	char *text = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	if (c->why)
+		sd_diags_add(c->why, SD_ERROR, err, off, "%s",
+			     text ? text : sd_strerror(err));
+	free(text);
+	return err;
+}
+
+static const char *tmpdir_of(const struct sd_bundle_opts *o)
+{
+	const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
+/* Reads exactly n bytes; -SD_E_TRUNCATED if the archive ends first. */
+static int read_exact(struct ctx *c, void *buf, size_t n)
+{
+	ssize_t r = sd_bin_read(&c->in, buf, n);
+
+	if (r < 0)
+		return (int)r;
+	return (size_t)r == n ? 0 : -SD_E_TRUNCATED;
+}
+
+/* Skips n bytes; returns how many were there. */
+static int skip(struct ctx *c, uint64_t n, uint64_t *done)
+{
+	uint8_t buf[16384];
+
+	*done = 0;
+	while (*done < n) {
+		size_t want = n - *done < sizeof buf ? (size_t)(n - *done)
+						      : sizeof buf;
+		ssize_t r = sd_bin_read(&c->in, buf, want);
+		if (r < 0)
+			return (int)r;
+		*done += (uint64_t)r;
+		if ((size_t)r < want)
+			return -SD_E_TRUNCATED;
+	}
+	return 0;
+}
+
+static int make_temp(struct ctx *c, const char *what, char **path)
+{
+	char *p = NULL;
+	int fd;
+
+	if (asprintf(&p, "%s/swapdiag-bundle-%s.XXXXXX", c->tmpdir, what) < 0)
+		return -ENOMEM;
+	fd = mkostemp(p, O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+		fail(c, err, UINT64_MAX,
+		     "cannot make a temporary file in %s for the bundle's %s: "
+		     "%s (set TMPDIR to a writable directory)",
+		     c->tmpdir, what, strerror(-err));
+		free(p);
+		return err;
+	}
+	*path = p;
+	return fd;
+}
+
+/*
+ * Streams a member into a new temporary file.  A member cut short keeps
+ * what was there and returns -SD_E_TRUNCATED (with *got set).
+ */
+static int extract(struct ctx *c, const struct sd_tar_member *m,
+		   const char *what, char **path, uint64_t *got)
+{
+	struct statvfs vfs;
+	uint8_t *buf;
+	int fd, err = 0;
+
+	*got = 0;
+	/* a hostile size field must not fill the disk before it fails */
+	if (!statvfs(c->tmpdir, &vfs) && vfs.f_frsize &&
+	    m->size / vfs.f_frsize >= (uint64_t)vfs.f_bavail)
+		return fail(c, -ENOSPC, c->in.off,
+			    "the bundle's %s needs %llu bytes, more than %s has "
+			    "free (set TMPDIR to a larger directory)",
+			    what, (unsigned long long)m->size, c->tmpdir);
+	fd = make_temp(c, what, path);
+	if (fd < 0)
+		return fd;
+	buf = malloc(COPY_CHUNK);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (*got < m->size) {
+		uint64_t left = m->size - *got;
+		size_t want = left < COPY_CHUNK ? (size_t)left : COPY_CHUNK;
+		ssize_t r = sd_bin_read(&c->in, buf, want);
+		if (r < 0) {
+			err = (int)r;
+			break;
+		}
+		if (r && (err = sd_write_all(fd, buf, (size_t)r))) {
+			fail(c, err, UINT64_MAX,
+			     "writing the bundle's %s to %s: %s", what, *path,
+			     strerror(-err));
+			break;
+		}
+		*got += (uint64_t)r;
+		if ((size_t)r < want) {
+			err = -SD_E_TRUNCATED;
+			break;
+		}
+	}
+	free(buf);
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+static enum member member_of(const char *name)
+{
+	for (int i = 0; i < M_COUNT; i++)
+		if (!strcmp(name, member_names[i]))
+			return (enum member)i;
+	return M_COUNT;
+}
+
+static int read_member(struct ctx *c, const struct sd_tar_member *m,
+		       uint64_t hdr_off)
+{
+	struct sd_bundle *b = c->b;
+	enum member k = member_of(m->name);
+	uint64_t got = 0;
+	int err;
+
+	if (m->kind == SD_TAR_OTHER)
+		return fail(c, -EBADMSG, hdr_off,
+			    "member '%s' is a link or special file (type '%c'); "
+			    "a bundle holds regular files only",
+			    m->name, m->typeflag >= 0x20 ? m->typeflag : '?');
+	if (m->kind == SD_TAR_SKIP || k == M_COUNT) {
+		/* pax headers, directories, members of a later version */
+		err = skip(c, m->size, &got);
+		goto done;
+	}
+	if (b->seen[k])
+		return fail(c, -EBADMSG, hdr_off, "member '%s' appears twice",
+			    m->name);
+	b->seen[k] = true;
+	if (k == M_PERF_DATA || k == M_KALLSYMS) {
+		uint64_t cap = k == M_PERF_DATA ? SD_BUNDLE_MAX_PERF_DATA
+						: SD_BUNDLE_MAX_KALLSYMS;
+		if (m->size > cap)
+			return fail(c, -SD_E_LIMIT, hdr_off,
+				    "member '%s' claims %llu bytes, over the "
+				    "limit of %llu",
+				    m->name, (unsigned long long)m->size,
+				    (unsigned long long)cap);
+		err = extract(c, m, m->name,
+			      k == M_PERF_DATA ? &b->perf_path : &b->ksyms_path,
+			      &got);
+		if (err == -SD_E_TRUNCATED && k == M_PERF_DATA && got) {
+			/* the perf.data reader makes the most of the rest */
+			sd_diags_add(&b->diags, SD_WARNING, SD_E_TRUNCATED,
+				     c->in.off,
+				     "the bundle is truncated: its perf.data "
+				     "has %llu of %llu bytes",
+				     (unsigned long long)got,
+				     (unsigned long long)m->size);
+			return 1; /* stop reading */
+		}
+		goto done;
+	}
+	if (m->size > SD_BUNDLE_MAX_SMALL)
+		return fail(c, -SD_E_LIMIT, hdr_off,
+			    "member '%s' claims %llu bytes, over the limit of "
+			    "%u",
+			    m->name, (unsigned long long)m->size,
+			    SD_BUNDLE_MAX_SMALL);
+	b->text[k] = malloc((size_t)m->size + 1);
+	if (!b->text[k])
+		return -ENOMEM;
+	err = read_exact(c, b->text[k], (size_t)m->size);
+	b->text[k][err ? 0 : m->size] = 0;
+	b->text_len[k] = err ? 0 : (size_t)m->size;
+done:
+	if (err == -SD_E_TRUNCATED)
+		return fail(c, err, c->in.off,
+			    "the bundle is truncated inside member '%s' "
+			    "(%llu bytes claimed)",
+			    m->name, (unsigned long long)m->size);
+	if (err == -SD_E_ZSTD)
+		return fail(c, err, c->in.off,
+			    "the bundle's compressed data is damaged inside "
+			    "member '%s'",
+			    m->name);
+	if (err)
+		return err;
+	uint64_t padn = sd_tar_padding(m->size);
+	err = skip(c, padn, &got);
+	if (err == -SD_E_TRUNCATED && k == M_PERF_DATA) {
+		/* the data is whole, only padding is missing */
+		sd_diags_add(&b->diags, SD_NOTE, SD_E_TRUNCATED, c->in.off,
+			     "the bundle ends after its perf.data, without "
+			     "the end-of-archive marker");
+		return 1;
+	}
+	if (err)
+		return fail(c, err, c->in.off,
+			    "the bundle ends inside the padding after '%s'",
+			    m->name);
+	return 0;
+}
+
+/* The manifest: checks the format, takes what the host context needs. */
+static int read_manifest(struct ctx *c)
+{
+	struct sd_bundle *b = c->b;
+	json_error_t jerr;
+	json_t *doc = json_loadb(b->text[M_MANIFEST], b->text_len[M_MANIFEST],
+				 JSON_REJECT_DUPLICATES, &jerr);
+	const char *fmt;
+
+	if (!doc || !json_is_object(doc)) {
+		json_decref(doc);
+		return fail(c, -EBADMSG, UINT64_MAX,
+			    "the bundle's manifest.json is not a JSON object "
+			    "(%s)",
+			    doc ? "another JSON value" : jerr.text);
+	}
+	fmt = json_string_value(json_object_get(doc, "format"));
+	if (!fmt || strncmp(fmt, "swapdiag-bundle/", 16)) {
+		json_decref(doc);
+		return fail(c, -SD_E_BAD_MAGIC, UINT64_MAX,
+			    "manifest.json does not name the format "
+			    "swapdiag-bundle/N: not a swapdiag bundle");
+	}
+	if (strcmp(fmt, SD_BUNDLE_FORMAT)) {
+		int err = fail(c, -ENOTSUP, UINT64_MAX,
+			       "bundle format '%.40s' is not %s, the one this "
+			       "swapdiag reads (a newer swapdiag made it?)",
+			       fmt, SD_BUNDLE_FORMAT);
+		json_decref(doc);
+		return err;
+	}
+	b->format = strdup(fmt);
+	struct sd_host *h = b->host;
+	const char *s;
+	if ((s = json_string_value(json_object_get(doc, "created"))) && *s)
+		h->created = strndup(s, 64);
+	if ((s = json_string_value(json_object_get(doc, "record_command"))))
+		h->record_command = strndup(s, 4096);
+	json_t *d = json_object_get(doc, "duration_s");
+	if (json_is_number(d) && json_number_value(d) >= 0)
+		h->duration_s = json_number_value(d);
+	json_t *f = json_object_get(doc, "forks");
+	json_t *p0 = json_object_get(f, "processes_start"),
+	       *p1 = json_object_get(f, "processes_end"),
+	       *sec = json_object_get(f, "seconds");
+	if (json_is_integer(p0) && json_is_integer(p1) &&
+	    json_integer_value(p1) >= json_integer_value(p0) &&
+	    json_integer_value(p0) >= 0) {
+		h->forks = json_integer_value(p1) - json_integer_value(p0);
+		if (json_is_number(sec) && json_number_value(sec) > 0.1)
+			h->forks_per_s =
+				(double)h->forks / json_number_value(sec);
+	}
+	json_decref(doc);
+	return 0;
+}
+
+static char *first_line(const char *t, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && k < 1024 && t[k] != '\n')
+		k++;
+	char *s = strndup(t, k);
+	for (char *p = s; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
+static int read_all(struct ctx *c)
+{
+	struct sd_bundle *b = c->b;
+	uint8_t blk[SD_TAR_BLOCK];
+	struct sd_tar_member m;
+	size_t members = 0;
+	int err;
+
+	for (;;) {
+		uint64_t hdr_off = c->in.off;
+		ssize_t r = sd_bin_read(&c->in, blk, sizeof blk);
+		const char *why = NULL;
+
+		if (r < 0)
+			return fail(c, (int)r, hdr_off,
+				    (int)r == -SD_E_ZSTD
+					    ? "the bundle's compressed data is "
+					      "damaged"
+					    : "cannot read the bundle");
+		if ((size_t)r < sizeof blk && b->seen[M_PERF_DATA]) {
+			/* perf.data is whole: what follows is optional */
+			sd_diags_add(&b->diags, SD_NOTE, SD_E_TRUNCATED,
+				     hdr_off,
+				     "the bundle has no end-of-archive marker");
+			break;
+		}
+		if ((size_t)r < sizeof blk)
+			return fail(c, -SD_E_TRUNCATED, hdr_off,
+				    "the bundle ends inside a member header");
+		int k = sd_tar_header_decode(blk, &m, &why);
+		if (k < 0)
+			return fail(c, k, hdr_off, "%s: %s",
+				    members ? "damaged member header"
+					    : "not a swapdiag bundle",
+				    why);
+		if (k == 0)
+			break; /* end of archive (the second zero block is
+				* not needed) */
+		if (!members && strcmp(m.name, SD_BUNDLE_MANIFEST))
+			return fail(c, -SD_E_BAD_MAGIC, hdr_off,
+				    "a tar archive whose first member is not "
+				    "manifest.json: not a swapdiag bundle");
+		members++;
+		err = read_member(c, &m, hdr_off);
+		if (err < 0)
+			return err;
+		if (err == 1)
+			break;
+		if (members == 1 && (err = read_manifest(c)))
+			return err;
+	}
+	if (c->in.zstd_incomplete && !b->diags.n)
+		sd_diags_add(&b->diags, SD_WARNING, SD_E_TRUNCATED, c->in.off,
+			     "the bundle's compressed stream ends early");
+	if (!b->seen[M_PERF_DATA])
+		return fail(c, -EBADMSG, UINT64_MAX,
+			    "the bundle has no perf.data");
+	if (b->text[M_UNAME])
+		b->host->uname = first_line(b->text[M_UNAME], b->text_len[M_UNAME]);
+	return 0;
+}
+
+static void drop_texts(struct sd_bundle *b)
+{
+	for (int i = 0; i < M_COUNT; i++) {
+		free(b->text[i]);
+		b->text[i] = NULL;
+	}
+}
+
+struct sd_bundle *sd_bundle_free(struct sd_bundle *b)
+{
+	if (!b)
+		return NULL;
+	if (b->perf_path)
+		unlink(b->perf_path);
+	if (b->ksyms_path)
+		unlink(b->ksyms_path);
+	free(b->perf_path);
+	free(b->ksyms_path);
+	free(b->format);
+	drop_texts(b);
+	sd_host_free(b->host);
+	sd_diags_clear(&b->diags);
+	free(b);
+	return NULL;
+}
+
+static int open_common(struct ctx *c, struct sd_bundle **out)
+{
+	struct sd_bundle *b = c->b;
+	struct sd_host *h = NULL;
+	int err;
+
+	sd_diags_init(&b->diags);
+	/* the host's numbers first: the manifest adds to them */
+	err = sd_host_parse(NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, &b->host);
+	if (!err)
+		err = read_all(c);
+	if (!err) {
+		err = sd_host_parse(b->text[M_SWAPS], b->text_len[M_SWAPS],
+				    b->text[M_MEMINFO], b->text_len[M_MEMINFO],
+				    b->text[M_SYSCTL_VM],
+				    b->text_len[M_SYSCTL_VM], b->text[M_PROCS],
+				    b->text_len[M_PROCS], &b->diags, &h);
+	}
+	if (!err) {
+		/* keep what the manifest and uname gave */
+		struct sd_host *m = b->host;
+		h->uname = m->uname;
+		h->created = m->created;
+		h->record_command = m->record_command;
+		h->duration_s = m->duration_s;
+		h->forks = m->forks;
+		h->forks_per_s = m->forks_per_s;
+		m->uname = m->created = m->record_command = NULL;
+		sd_host_free(m);
+		b->host = h;
+	}
+	sd_bin_close(&c->in);
+	drop_texts(b);
+	if (err) {
+		sd_bundle_free(b);
+		return err;
+	}
+	*out = b;
+	return 0;
+}
+
+int sd_bundle_open(const char *path, const struct sd_bundle_opts *o,
+		   struct sd_diags *diags, struct sd_bundle **out)
+{
+	struct ctx c = {.tmpdir = tmpdir_of(o), .why = diags};
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	c.b = calloc(1, sizeof *c.b);
+	if (!c.b) {
+		close(fd);
+		return -ENOMEM;
+	}
+	err = sd_bin_open_fd(&c.in, fd);
+	if (err) {
+		close(fd);
+		free(c.b);
+		return err;
+	}
+	err = open_common(&c, out);
+	close(fd);
+	return err;
+}
+
+int sd_bundle_open_mem(const void *buf, size_t len,
+		       const struct sd_bundle_opts *o, struct sd_diags *diags,
+		       struct sd_bundle **out)
+{
+	struct ctx c = {.tmpdir = tmpdir_of(o), .why = diags};
+	int err;
+
+	c.b = calloc(1, sizeof *c.b);
+	if (!c.b)
+		return -ENOMEM;
+	err = sd_bin_open_mem(&c.in, buf, len);
+	if (err) {
+		free(c.b);
+		return err;
+	}
+	return open_common(&c, out);
+}
+
+static int probe(struct sd_bin *in)
+{
+	uint8_t blk[SD_TAR_BLOCK];
+	struct sd_tar_member m;
+	const char *why;
+	ssize_t r = sd_bin_read(in, blk, sizeof blk);
+
+	if (r == -SD_E_ZSTD)
+		return 0; /* zstd magic, then garbage: not ours */
+	if (r < 0)
+		return (int)r;
+	if ((size_t)r < sizeof blk)
+		return 0;
+	return sd_tar_header_decode(blk, &m, &why) == 1 &&
+	       !strcmp(m.name, SD_BUNDLE_MANIFEST);
+}
+
+int sd_bundle_probe_mem(const void *head, size_t len)
+{
+	struct sd_bin in;
+	int err = sd_bin_open_mem(&in, head, len);
+
+	if (err)
+		return err;
+	err = probe(&in);
+	sd_bin_close(&in);
+	return err;
+}
+
+int sd_bundle_probe(const char *path)
+{
+	struct sd_bin in;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	/* through the stream: a zstd block can be 128 KiB before the first
+	 * header comes out of it */
+	err = sd_bin_open_fd(&in, fd);
+	if (!err) {
+		err = probe(&in);
+		sd_bin_close(&in);
+	}
+	close(fd);
+	return err;
+}
+
+const char *sd_bundle_perf_data(const struct sd_bundle *b)
+{
+	return b->perf_path;
+}
+
+const char *sd_bundle_kallsyms(const struct sd_bundle *b)
+{
+	return b->ksyms_path;
+}
+
+const struct sd_host *sd_bundle_host(const struct sd_bundle *b)
+{
+	return b->host;
+}
+
+const char *sd_bundle_format(const struct sd_bundle *b)
+{
+	return b->format;
+}
+
+struct sd_diags *sd_bundle_diags(struct sd_bundle *b)
+{
+	return &b->diags;
+}
+
+size_t sd_bundle_temp_files(const struct sd_bundle *b, const char **paths,
+			    size_t max)
+{
+	size_t n = 0;
+
+	if (b->perf_path && n < max)
+		paths[n++] = b->perf_path;
+	if (b->ksyms_path && n < max)
+		paths[n++] = b->ksyms_path;
+	return n;
+}
