@@ -17,6 +17,60 @@ static int line_cmp(const void *a, const void *b)
 	return strcmp(x->stack, y->stack);
 }
 
+/*
+ * The folded comm of each comm id, made once: sd_fold_comm() formats
+ * "comm pid/tid" and applies stackcollapse's header expression, some 2k
+ * instructions, and a recording has ~100k distinct stacks but only a few
+ * thousand comms.
+ */
+struct comm_memo {
+	uint32_t *at; /* by comm id: 0 not made yet, 1 dropped, else 2 + offset */
+	size_t n;
+	char *buf;
+	size_t len, cap;
+};
+
+/* 1 with *out the folded comm, 0 if stackcollapse drops it, or -ENOMEM. */
+static int memo_comm(struct comm_memo *cm, const struct sd_machine *m,
+		     uint32_t comm, const char **out)
+{
+	if (comm >= cm->n) {
+		size_t n = cm->n ? cm->n : 256;
+		while (n <= comm)
+			n *= 2;
+		uint32_t *at = realloc(cm->at, n * sizeof *at);
+		if (!at)
+			return -ENOMEM;
+		memset(at + cm->n, 0, (n - cm->n) * sizeof *at);
+		cm->at = at;
+		cm->n = n;
+	}
+	if (!cm->at[comm]) {
+		char pname[80];
+		if (!sd_fold_comm(sd_machine_comm_str(m, comm), 1, 1, pname,
+				  sizeof pname)) {
+			cm->at[comm] = 1;
+		} else {
+			size_t l = strlen(pname) + 1;
+			if (cm->len + l > cm->cap) {
+				size_t cap = cm->cap ? cm->cap * 2 : 4096;
+				char *b = realloc(cm->buf, cap);
+				if (!b)
+					return -ENOMEM;
+				cm->buf = b;
+				cm->cap = cap;
+			}
+			memcpy(cm->buf + cm->len, pname, l);
+			cm->at[comm] = (uint32_t)(2 + cm->len);
+			cm->len += l;
+		}
+	}
+	if (cm->at[comm] == 1)
+		return 0;
+	*out = cm->buf + (cm->at[comm] - 2);
+	return 1;
+}
+
 int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		     unsigned evsel, const struct sd_folded_line **lines,
 		     size_t *nout)
@@ -26,6 +80,7 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 	uint64_t *hashes = NULL;
 	char *buf = NULL;
 	size_t bcap = 0;
+	struct comm_memo cm = {0};
 	int err = 0;
 
 	sd_stacks_free_lines(st);
@@ -33,12 +88,16 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		return -ENOMEM;
 	for (size_t i = 0; i < st->n && !err; i++) {
 		struct sd_stack_info si;
-		char pname[80];
+		const char *pname;
 		sd_stacks_get(st, i, &si);
 		if (si.evsel != evsel || si.folded_out)
 			continue;
-		const char *comm = sd_machine_comm_str(m, si.comm);
-		if (!sd_fold_comm(comm, 1, 1, pname, sizeof pname))
+		int ok = memo_comm(&cm, m, si.comm, &pname);
+		if (ok < 0) {
+			err = ok;
+			break;
+		}
+		if (!ok)
 			continue;
 		size_t len = strlen(pname);
 		for (size_t f = 0; f < si.nr_frames; f++)
@@ -119,6 +178,8 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 	free(slots);
 	free(hashes);
 	free(buf);
+	free(cm.at);
+	free(cm.buf);
 	if (err) {
 		sd_stacks_free_lines(st);
 		return err;
