@@ -59,6 +59,9 @@ struct sd_stacks {
 	struct sd_folded_line *lines;
 	size_t nlines;
 	char **line_bufs;
+
+	/* bytes of keys, v, det and frames known resident (util/prefault.h) */
+	size_t keys_pf, v_pf, det_pf, frames_pf;
 };
 
 void sd_stacks_free_lines(struct sd_stacks *st);

@@ -19,6 +19,7 @@
 
 #include "stacks/fold.h"
 #include "util/hash.h"
+#include "util/prefault.h"
 
 #include "stacks/internal.h"
 
@@ -69,11 +70,12 @@ size_t sd_stacks_count(const struct sd_stacks *st)
 
 static int grow_slots(struct sd_stacks *st)
 {
-	size_t ns = st->nslots ? st->nslots * 2 : 4096;
+	size_t ns = st->nslots ? st->nslots * 2 : 4096, pf = 0;
 	uint32_t *s = calloc(ns, sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
+	sd_prefault(s, ns * sizeof *s, &pf, ns * sizeof *s);
 	for (size_t i = 0; i < st->n; i++) {
 		size_t j = st->v[i].hash & (ns - 1);
 		while (s[j])
@@ -104,11 +106,12 @@ static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 
 static int detail_grow(struct sd_stacks *st)
 {
-	size_t ns = st->ndslots ? st->ndslots * 2 : 4096;
+	size_t ns = st->ndslots ? st->ndslots * 2 : 4096, pf = 0;
 	uint32_t *s = calloc(ns, sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
+	sd_prefault(s, ns * sizeof *s, &pf, ns * sizeof *s);
 	for (size_t i = 0; i < st->ndet; i++) {
 		const struct sd_stack_detail *d = &st->det[i];
 		size_t j = detail_hash(d->stack, d->pid, d->bucket) & (ns - 1);
@@ -145,7 +148,11 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 			return -ENOMEM;
 		st->det = v;
 		st->capdet = cap;
+		if (st->det_pf > st->ndet * sizeof *v)
+			st->det_pf = st->ndet * sizeof *v;
 	}
+	sd_prefault(st->det, st->capdet * sizeof *st->det, &st->det_pf,
+		    (st->ndet + 1) * sizeof *st->det);
 	st->det[st->ndet] =
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
@@ -263,6 +270,8 @@ static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
 			return -ENOMEM;
 		st->v = v;
 		st->cap = cap;
+		if (st->v_pf > st->n * sizeof *v)
+			st->v_pf = st->n * sizeof *v;
 	}
 	if (st->nkeys + klen > st->capkeys) {
 		size_t cap = st->capkeys ? st->capkeys * 2 : 65536;
@@ -273,7 +282,13 @@ static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
 			return -ENOMEM;
 		st->keys = kv;
 		st->capkeys = cap;
+		if (st->keys_pf > st->nkeys * sizeof *kv)
+			st->keys_pf = st->nkeys * sizeof *kv;
 	}
+	sd_prefault(st->v, st->cap * sizeof *st->v, &st->v_pf,
+		    (st->n + 1) * sizeof *st->v);
+	sd_prefault(st->keys, st->capkeys * sizeof *st->keys, &st->keys_pf,
+		    (st->nkeys + klen) * sizeof *st->keys);
 	memcpy(st->keys + st->nkeys, k, klen * sizeof *k);
 	st->v[st->n] = (struct entry){st->nkeys, (uint32_t)klen, h,
 				      count, period, 0, 0};
@@ -381,7 +396,11 @@ static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
 			return -ENOMEM;
 		st->frames = v;
 		st->capframes = cap;
+		if (st->frames_pf > st->nframes * sizeof *v)
+			st->frames_pf = st->nframes * sizeof *v;
 	}
+	sd_prefault(st->frames, st->capframes * sizeof *st->frames,
+		    &st->frames_pf, (st->nframes + 1) * sizeof *st->frames);
 	st->frames[st->nframes++] = (struct sd_frame){name, kernel};
 	return 0;
 }
