@@ -26,7 +26,6 @@
 
 struct sd_tracepoints;
 struct sd_tp_event;
-struct tep_handle;
 
 /*
  * Parses tracing data (sd_file_info.tracing_data, tracing_data_size) and
@@ -41,6 +40,9 @@ struct tep_handle;
  * cannot parse is not an error: a diagnostic names it (system:event) and
  * the other events still work.  Diagnostic offsets count from the start of
  * the tracing data.  diags may be NULL.
+ *
+ * Only names, ids and fields are parsed: print formats are left out (tep's
+ * parser for them crashes on damaged input), so nothing here prints events.
  */
 int sd_tracepoints_new(const uint8_t *data, size_t len,
 		       enum sd_byte_order order, struct sd_diags *diags,
@@ -53,13 +55,6 @@ size_t sd_tracepoints_nr_events(const struct sd_tracepoints *tp);
 /* The kernel's sizeof(long) and page size, as the tracing data says. */
 int sd_tracepoints_long_size(const struct sd_tracepoints *tp);
 int sd_tracepoints_page_size(const struct sd_tracepoints *tp);
-
-/*
- * The libtraceevent handle, for callers that want to print events with
- * libtraceevent itself.  Owned by tp: do not free it, and do not read raw
- * payloads through it without checking their size first.
- */
-struct tep_handle *sd_tracepoints_tep(struct sd_tracepoints *tp);
 
 /*
  * Finds an event by the config of its perf_event_attr (for a tracepoint
