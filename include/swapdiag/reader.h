@@ -214,9 +214,10 @@ enum sd_reader_flags {
 };
 
 /*
- * Opens a perf.data file by path; "-" reads pipe-mode data from stdin.  The
- * header, attrs and feature sections (file mode) or the leading header
- * records (pipe mode) are read before it returns.  On error *out is left
+ * Opens a perf.data file by path; "-" reads pipe-mode data from stdin.  In
+ * file mode the header, attrs and feature sections are read before it
+ * returns; in pipe mode they arrive as records and are taken in while
+ * sd_reader_next() reads, so the events and the file info grow as it goes.  On error *out is left
  * untouched, nothing stays open, and the reasons are moved to why (if not
  * NULL); on success the reader's diagnostics may already hold warnings
  * about the header.

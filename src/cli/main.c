@@ -213,8 +213,14 @@ static int run_headers(const struct cli_opts *o)
 		cli_error_input(o->input, err);
 		return CLI_EXIT_INPUT;
 	}
-	while (sd_reader_next(r, &rec) > 0)
+	while ((err = sd_reader_next(r, &rec)) > 0)
 		;
+	if (err < 0) {
+		cli_print_diags(o->input, sd_reader_diags(r));
+		cli_error_input(o->input, err);
+		sd_reader_free(r);
+		return CLI_EXIT_INPUT;
+	}
 	err = sd_report_headers(stdout, r, o->input);
 	cli_print_diags(o->input, sd_reader_diags(r));
 	sd_reader_free(r);
@@ -224,8 +230,14 @@ static int run_headers(const struct cli_opts *o)
 static const struct sd_evsel *pick_event(const struct cli_opts *o,
 					 struct sd_analysis *a)
 {
-	if (!o->event)
-		return sd_analysis_default_evsel(a);
+	if (!o->event) {
+		const struct sd_evsel *ev = sd_analysis_default_evsel(a);
+		if (!ev)
+			cli_error("%s: the recording describes no events, so there "
+				  "are no stacks to write",
+				  o->input);
+		return ev;
+	}
 	const struct sd_evsel *ev = sd_analysis_find_evsel(a, o->event);
 	if (!ev) {
 		size_t n = sd_analysis_nr_evsels(a);
