@@ -7,11 +7,13 @@
 #                         test suite (also under ASan/UBSan)
 #
 # Packages come from Debian's archive only; nothing else is downloaded.
+# chromium (headless) renders the --svg flame graph in tests/svg.
 set -eu
 cd "$(dirname "$0")/.."
 
 need_pkgs="meson ninja-build gcc pkg-config scdoc zstd python3 python3-jsonschema \
-libtraceevent-dev libelf-dev libdw-dev libjansson-dev libzstd-dev libiberty-dev"
+libtraceevent-dev libelf-dev libdw-dev libjansson-dev libzstd-dev libiberty-dev \
+chromium fonts-dejavu-core"
 
 install_deps() {
 	missing=

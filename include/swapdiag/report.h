@@ -20,6 +20,27 @@
 int sd_report_folded(FILE *out, struct sd_analysis *a,
 		     const struct sd_evsel *ev);
 
+/* Options of the flame graph; zeroes (or o NULL) mean the defaults. */
+struct sd_svg_opts {
+	unsigned width;    /* pixels; default 1200 */
+	double min_width;  /* frames narrower than this many pixels are drawn
+			    * as one "narrow frames" box per caller; 0.1 */
+	size_t max_frames; /* at most this many frames of their own (the
+			    * widest); default 20000 */
+	const char *title; /* default: the verdict */
+};
+
+/*
+ * An interactive flame graph of one event's folded stacks (the lines
+ * sd_report_folded() prints): one SVG with its style and script inline,
+ * nothing loaded from elsewhere.  d (may be NULL) gives the title, and the
+ * frames of the stacks its findings matched are coloured (swap-entry work
+ * on the on-CPU event, mmap_lock waits on sched_switch).
+ */
+int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
+		  const struct sd_diagnosis *d, const char *path,
+		  const struct sd_svg_opts *o);
+
 /* What the file says about itself (--headers), from an opened reader that
  * has been read to the end (for sample counts). */
 int sd_report_headers(FILE *out, struct sd_reader *r, const char *path);
@@ -28,6 +49,12 @@ int sd_report_headers(FILE *out, struct sd_reader *r, const char *path);
  * remedies and notes.  color: ANSI colours for a terminal. */
 int sd_report_text(FILE *out, const struct sd_analysis *a,
 		   const struct sd_diagnosis *d, const char *path, bool color);
+
+/* The same verdict as a ticket comment in Markdown (--format markdown):
+ * a heading with the verdict, a table of the findings, each hot path as a
+ * code block, the remedies and notes as lists. */
+int sd_report_markdown(FILE *out, const struct sd_analysis *a,
+		       const struct sd_diagnosis *d, const char *path);
 
 /* The JSON report (schema swapdiag-report/1, swapdiag-report(5)). */
 int sd_report_json(FILE *out, const struct sd_analysis *a,

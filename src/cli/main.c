@@ -32,7 +32,11 @@ static const char usage_text[] =
 	"                         to FILE ('-': standard output)\n"
 	"      --folded OUT       write folded stacks (flamegraph.pl input) of one\n"
 	"                         event to OUT ('-': standard output)\n"
-	"      --event NAME       the event for --folded (default: the first\n"
+	"      --svg OUT          write an interactive flame graph (SVG) of one\n"
+	"                         event to OUT ('-': standard output), the\n"
+	"                         verdict in its title, the frames a finding\n"
+	"                         matched highlighted; open it in a browser\n"
+	"      --event NAME       the event for --folded and --svg (default: the first\n"
 	"                         sampling event that is not a tracepoint or dummy)\n"
 	"      --headers          print what the file says about itself and exit\n"
 	"      --fail-on LEVEL    exit 1 on a finding at or above LEVEL: info,\n"
@@ -72,6 +76,7 @@ enum {
 	OPT_JSON,
 	OPT_FAIL_ON,
 	OPT_NO_COLOR,
+	OPT_SVG,
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +92,7 @@ static const struct option long_opts[] = {
 	{"json", required_argument, NULL, OPT_JSON},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"svg", required_argument, NULL, OPT_SVG},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -96,6 +102,7 @@ static const struct option long_opts[] = {
 struct cli_opts {
 	const char *input;
 	const char *folded;
+	const char *svg;
 	const char *event;
 	const char *json;
 	int fail_on;
@@ -156,6 +163,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		case OPT_NO_COLOR:
 			o->no_color = true;
 			break;
+		case OPT_SVG:
+			o->svg = optarg;
+			break;
 		case 'q':
 			cli_quiet = true;
 			break;
@@ -189,10 +199,11 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		return -1;
 	}
 	o->input = argv[optind];
-	if (o->json && o->folded && !strcmp(o->json, "-") &&
-	    !strcmp(o->folded, "-")) {
-		cli_usage_error("--json and --folded cannot both go to standard "
-				"output");
+	if ((o->json && !strcmp(o->json, "-")) +
+		    (o->folded && !strcmp(o->folded, "-")) +
+		    (o->svg && !strcmp(o->svg, "-")) > 1) {
+		cli_usage_error("only one of --json, --folded and --svg can go "
+				"to standard output");
 		return -1;
 	}
 	return 0;
@@ -256,6 +267,7 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 	int err, rc = CLI_EXIT_OK;
 	bool json_stdout = o->json && !strcmp(o->json, "-");
 	bool folded_stdout = o->folded && !strcmp(o->folded, "-");
+	bool svg_stdout = o->svg && !strcmp(o->svg, "-");
 
 	if (o->folded) {
 		const struct sd_evsel *ev = pick_event(o, a);
@@ -268,7 +280,7 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 		if (cli_close_output(out, o->folded) || err)
 			return CLI_EXIT_INPUT;
 		/* --folded alone is a conversion: no verdict, no grading */
-		if (!o->json)
+		if (!o->json && !o->svg)
 			return CLI_EXIT_OK;
 	}
 	err = sd_diagnose(a, &d);
@@ -276,7 +288,7 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 		cli_error("%s: diagnosis failed: %s", o->input, sd_strerror(err));
 		return CLI_EXIT_INPUT;
 	}
-	if (!json_stdout && !folded_stdout) {
+	if (!json_stdout && !folded_stdout && !svg_stdout) {
 		bool color = !o->no_color && isatty(STDOUT_FILENO) &&
 			     !getenv("NO_COLOR");
 		if (sd_report_text(stdout, a, d, o->input, color) ||
@@ -291,6 +303,17 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 		}
 		err = sd_report_json(out, a, d, o->input);
 		if (cli_close_output(out, o->json) || err)
+			rc = CLI_EXIT_INPUT;
+	}
+	if (o->svg) {
+		const struct sd_evsel *ev = pick_event(o, a);
+		FILE *out = ev ? cli_open_output(o->svg) : NULL;
+		if (!out) {
+			sd_diagnosis_free(d);
+			return CLI_EXIT_INPUT;
+		}
+		err = sd_report_svg(out, a, ev, d, o->input, NULL);
+		if (cli_close_output(out, o->svg) || err)
 			rc = CLI_EXIT_INPUT;
 	}
 	if (rc == CLI_EXIT_OK && (int)d->level >= o->fail_on &&
