@@ -17,6 +17,8 @@
 #include <swapdiag/stacks.h>
 #include <swapdiag/symbols.h>
 
+struct sd_host; /* swapdiag/bundle.h */
+
 struct sd_analysis_opts {
 	const char *path;       /* file, or "-" for stdin ... */
 	const void *buf;        /* ... or a buffer (path then only names it) */
@@ -27,6 +29,9 @@ struct sd_analysis_opts {
 	/* called now and then while reading: bytes done, total (0 unknown) */
 	void (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
+	/* the recorded host's context, from a bundle (may be NULL); not
+	 * owned, must outlive the analysis */
+	const struct sd_host *host;
 };
 
 struct sd_stalls;
@@ -51,6 +56,7 @@ struct sd_analysis {
 	uint64_t samples;
 	uint64_t records;
 	int read_error; /* 0, or why reading stopped early */
+	const struct sd_host *host; /* sd_analysis_opts.host, for reports */
 };
 
 /*

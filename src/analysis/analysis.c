@@ -169,6 +169,7 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	if (!a)
 		return -ENOMEM;
 	sd_diags_init(&a->diags);
+	a->host = o->host;
 	if (o->buf)
 		err = sd_reader_open_mem(o->buf, o->len, o->path, o->reader_flags,
 					 diags, &a->reader);

@@ -18,13 +18,17 @@
 #include <swapdiag/report.h>
 
 #include "cli/cli.h"
+#include "cli/record.h"
 
 static const char usage_text[] =
-	"Usage: swapdiag [OPTIONS] FILE|-\n"
+	"Usage: swapdiag [OPTIONS] FILE|BUNDLE|-\n"
+	"       swapdiag record [-d SECONDS] [-o BUNDLE] [-- COMMAND...]\n"
 	"\n"
 	"Reads a perf.data recording (perf record -ag; '-' reads pipe-mode data\n"
 	"from standard input) and diagnoses fork/exec swap-entry work and\n"
-	"mmap_lock stalls.\n"
+	"mmap_lock stalls.  A BUNDLE from 'swapdiag record' (which records this\n"
+	"host: see 'swapdiag record --help') is read with its kallsyms, and its\n"
+	"host context (swap, swappiness, swapped processes) joins the report.\n"
 	"\n"
 	"Output (the verdict goes to standard output unless it carries JSON or\n"
 	"folded stacks):\n"
@@ -101,6 +105,7 @@ static const struct option long_opts[] = {
 
 struct cli_opts {
 	const char *input;
+	const char *data; /* the file read: input, or a bundle's perf.data */
 	const char *folded;
 	const char *svg;
 	const char *event;
@@ -217,7 +222,7 @@ static int run_headers(const struct cli_opts *o)
 	int err;
 
 	sd_diags_init(&why);
-	err = sd_reader_open(o->input, 0, &why, &r);
+	err = sd_reader_open(o->data, 0, &why, &r);
 	if (err) {
 		cli_print_diags(o->input, &why);
 		sd_diags_clear(&why);
@@ -347,14 +352,22 @@ int main(int argc, char **argv)
 	struct sd_diags why;
 	int err, rc;
 
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return cli_record(argc - 1, argv + 1);
 	if (parse_args(argc, argv, &o))
 		return CLI_EXIT_USAGE;
+	const struct sd_host *host = NULL;
+	o.data = o.input;
+	rc = cli_bundle_input(o.input, o.json, &o.symbols, &o.data, &host);
+	if (rc)
+		return rc;
 	if (o.headers)
 		return run_headers(&o);
 
 	struct sd_analysis_opts ao = {
-		.path = o.input,
+		.path = o.data,
 		.symbols = o.symbols,
+		.host = host,
 	};
 	if (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO))) {
 		ao.progress = cli_progress;

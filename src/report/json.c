@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include <swapdiag/bundle.h>
 #include <swapdiag/report.h>
 
 static json_t *num_or_null(double v)
@@ -56,6 +57,59 @@ static json_t *input_json(const struct sd_analysis *a, const char *path)
 			      : json_null(),
 		"lost_events", (json_int_t)st->lost_events, "lost_samples",
 		(json_int_t)st->lost_samples, "events", events);
+}
+
+static json_t *kib_or_null(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+/* The recorded host's context (a bundle's), or null. */
+static json_t *host_json(const struct sd_host *h)
+{
+	json_t *swaps = json_array(), *vm = json_object(),
+	       *procs = json_array();
+
+	if (!h)
+		return json_null();
+	for (size_t i = 0; i < h->nr_swaps; i++) {
+		const struct sd_host_swap *s = &h->swaps[i];
+		json_array_append_new(
+			swaps, json_pack("{s:s, s:s, s:o, s:o, s:I}", "name",
+					 s->name, "type", s->type, "size_kib",
+					 kib_or_null(s->size_kib), "used_kib",
+					 kib_or_null(s->used_kib), "priority",
+					 (json_int_t)s->priority));
+	}
+	for (size_t i = 0; i < h->nr_vm; i++)
+		json_object_set_new(vm, h->vm[i].name,
+				    json_string(h->vm[i].value));
+	for (size_t i = 0; i < h->nr_procs; i++) {
+		const struct sd_host_proc *p = &h->procs[i];
+		json_array_append_new(
+			procs, json_pack("{s:s, s:I, s:o, s:o}", "comm", p->comm,
+					 "pid", (json_int_t)p->pid, "vmswap_kib",
+					 kib_or_null(p->swap_kib), "vmrss_kib",
+					 kib_or_null(p->rss_kib)));
+	}
+	return json_pack(
+		"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"uname", str_or_null(h->uname), "recorded_at",
+		str_or_null(h->created), "record_command",
+		str_or_null(h->record_command), "duration_s",
+		h->duration_s < 0 ? json_null() : json_real(h->duration_s),
+		"swappiness", kib_or_null(h->swappiness), "swaps", swaps,
+		"meminfo",
+		json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "mem_total_kib",
+			  kib_or_null(h->mem_total_kib), "mem_available_kib",
+			  kib_or_null(h->mem_available_kib), "swap_total_kib",
+			  kib_or_null(h->swap_total_kib), "swap_free_kib",
+			  kib_or_null(h->swap_free_kib), "swap_cached_kib",
+			  kib_or_null(h->swap_cached_kib), "anon_pages_kib",
+			  kib_or_null(h->anon_pages_kib)),
+		"vm", vm, "forks", kib_or_null(h->forks), "forks_per_s",
+		h->forks_per_s < 0 ? json_null() : json_real(h->forks_per_s),
+		"swapped_processes", procs);
 }
 
 static json_t *finding_json(const struct sd_finding *f)
@@ -178,10 +232,11 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 				  "message", g->text ? g->text : ""));
 	}
 	json_t *doc = json_pack(
-		"{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"schema", SD_REPORT_SCHEMA, "tool_version", SWAPDIAG_VERSION,
 		"verdict", d->verdict, "severity", sd_level_name(d->level),
-		"input", input_json(a, path), "kernel_era", str_or_null(d->era),
+		"input", input_json(a, path), "host", host_json(a->host),
+		"kernel_era", str_or_null(d->era),
 		"swap_lock", str_or_null(d->lock), "findings", findings,
 		"remedies", remedies, "notes", notes, "warnings", warnings);
 	if (!doc)

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <swapdiag/bundle.h>
 #include <swapdiag/report.h>
 
 struct style {
@@ -171,6 +172,55 @@ static void wrap(FILE *out, const char *indent, const char *text)
 	fputc('\n', out);
 }
 
+/* KiB as people read it: "1.9 GiB", "256.0 MiB", "512 KiB". */
+static void kib_text(char *buf, size_t n, int64_t kib)
+{
+	if (kib >= 1000 * 1024)
+		snprintf(buf, n, "%.1f GiB", (double)kib / (1024 * 1024));
+	else if (kib >= 1000)
+		snprintf(buf, n, "%.1f MiB", (double)kib / 1024);
+	else
+		snprintf(buf, n, "%lld KiB", (long long)kib);
+}
+
+/* The bundle's host context, in one wrapped paragraph. */
+static void print_host(FILE *out, const struct sd_host *h)
+{
+	char text[1024], sz[32], tot[32];
+	size_t o = 0;
+
+#define ADD(...)                                                               \
+	do {                                                                   \
+		if (o < sizeof text)                                           \
+			o += (size_t)snprintf(text + o, sizeof text - o,       \
+					      __VA_ARGS__);                    \
+	} while (0)
+	for (size_t i = 0; i < h->nr_procs && i < 3; i++) {
+		const struct sd_host_proc *p = &h->procs[i];
+		kib_text(sz, sizeof sz, p->swap_kib);
+		if (!i)
+			ADD("%s (pid %u) had %s in swap", p->comm, p->pid, sz);
+		else
+			ADD(", %s (pid %u) %s", p->comm, p->pid, sz);
+	}
+	if (!h->nr_procs)
+		ADD("no process had memory in swap");
+	if (h->swappiness >= 0)
+		ADD("; swappiness %lld", (long long)h->swappiness);
+	if (h->swap_total_kib > 0 && h->swap_free_kib >= 0 &&
+	    h->swap_free_kib <= h->swap_total_kib) {
+		kib_text(sz, sizeof sz, h->swap_total_kib - h->swap_free_kib);
+		kib_text(tot, sizeof tot, h->swap_total_kib);
+		ADD("; swap %s of %s used", sz, tot);
+	} else if (h->swap_total_kib == 0) {
+		ADD("; no swap");
+	}
+	if (h->forks_per_s >= 0)
+		ADD("; %.0f forks/s", h->forks_per_s);
+#undef ADD
+	wrap(out, "host: ", text);
+}
+
 int sd_report_text(FILE *out, const struct sd_analysis *a,
 		   const struct sd_diagnosis *d, const char *path, bool color)
 {
@@ -190,6 +240,8 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		d->on_cpu_event ? d->on_cpu_event : "on-CPU");
 	if (d->era)
 		fprintf(out, "kernel era %s; swap lock: %s\n", d->era, d->lock);
+	if (a->host)
+		print_host(out, a->host);
 
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];
