@@ -147,19 +147,52 @@ static bool format_is_text(const char *t, size_t len)
 	return true;
 }
 
-/* Where the "print fmt:" line starts, or len. */
-static size_t print_fmt_at(const char *t, size_t len)
+/* The end of the line starting at t[i]: its '\n', or len. */
+static size_t line_end(const char *t, size_t len, size_t i)
 {
-	for (size_t i = 0; i + 10 <= len; i++)
-		if ((i == 0 || t[i - 1] == '\n') &&
-		    !memcmp(t + i, "print fmt:", 10))
-			return i;
-	return len;
+	const char *nl = memchr(t + i, '\n', len - i);
+
+	return nl ? (size_t)(nl - t) : len;
+}
+
+/* Whether the line t[i..end), blanks around it ignored, is what. */
+static bool line_is(const char *t, size_t i, size_t end, const char *what)
+{
+	size_t n = strlen(what);
+
+	while (i < end && (t[i] == ' ' || t[i] == '\t'))
+		i++;
+	while (end > i && (t[end - 1] == ' ' || t[end - 1] == '\t' ||
+			   t[end - 1] == '\r'))
+		end--;
+	return end - i == n && !memcmp(t + i, what, n);
+}
+
+/* Whether the line t[i..end), leading blanks ignored, starts with what. */
+static bool line_starts(const char *t, size_t i, size_t end, const char *what)
+{
+	size_t n = strlen(what);
+
+	while (i < end && (t[i] == ' ' || t[i] == '\t'))
+		i++;
+	return end - i >= n && !memcmp(t + i, what, n);
 }
 
 /*
- * What tep gets of a format: everything before "print fmt:" (name, ID, the
- * fields), and an empty print format.
+ * What tep gets of a format: its lines up to "format:", then only the
+ * "field..." lines and blank lines that follow, then an empty print format.
+ * NULL if there is no "format:" line (*no_format) or no memory.
+ *
+ *	name: sched_switch
+ *	ID: 372
+ *	format:
+ *		field:unsigned short common_type;	offset:0;	size:2;	signed:0;
+ *		...
+ *
+ *		field:char prev_comm[16];	offset:8;	size:16;	signed:0;
+ *		...
+ *
+ *	print fmt: ""			(instead of the kernel's)
  *
  * The kernel's print format is left out on purpose.  This stage reads
  * fields and never prints through tep, and tep's print-format parser
@@ -167,22 +200,49 @@ static size_t print_fmt_at(const char *t, size_t len)
  * fuzzing libtraceevent 1.7.1 with perf's tracing data crashed it with a
  * NULL token on a truncated expression (process_op()), a NULL field for
  * __print_flags(REC->x) when x is no field (process_entry()), and SIGFPE
- * folding "0x0/0" (consolidate_op_arg()).  Its field parser held up.
+ * folding "0x0/0" (consolidate_op_arg()).  Cutting by lines rather than
+ * searching for "print fmt:" matters: tep's tokenizer takes "print fmt :"
+ * just as well.  tep reads a print format only once both field blocks
+ * parsed, and what follows them here is a "field" token (tep gives up) or
+ * the empty format.
  */
-static char *fields_only(const char *text, size_t len, size_t *out_len)
+static char *fields_only(const char *t, size_t len, size_t *out_len,
+			 bool *no_format)
 {
 	static const char empty[] = "print fmt: \"\"\n";
-	size_t pf = print_fmt_at(text, len);
-	bool nl = pf && text[pf - 1] != '\n';
-	char *s = malloc(pf + nl + sizeof empty);
+	size_t i = 0, keep = SIZE_MAX;
+	char *s;
+	bool nl;
 
+	*no_format = false;
+	while (i < len) {
+		size_t end = line_end(t, len, i);
+		size_t next = end < len ? end + 1 : len;
+
+		if (keep == SIZE_MAX) {
+			if (line_is(t, i, end, "format:"))
+				keep = next;
+		} else if (line_is(t, i, end, "") ||
+			   line_starts(t, i, end, "field")) {
+			keep = next;
+		} else {
+			break;
+		}
+		i = next;
+	}
+	if (keep == SIZE_MAX) {
+		*no_format = true;
+		return NULL;
+	}
+	nl = keep && t[keep - 1] != '\n';
+	s = malloc(keep + nl + sizeof empty);
 	if (!s)
 		return NULL;
-	memcpy(s, text, pf);
+	memcpy(s, t, keep);
 	if (nl)
-		s[pf] = '\n';
-	memcpy(s + pf + nl, empty, sizeof empty);
-	*out_len = pf + nl + sizeof empty - 1;
+		s[keep] = '\n';
+	memcpy(s + keep + nl, empty, sizeof empty);
+	*out_len = keep + nl + sizeof empty - 1;
 	return s;
 }
 
@@ -238,7 +298,7 @@ static int parse_format(struct parse *p, const char *sys)
 	struct tep_event *tev = NULL;
 	enum tep_errno terr;
 	char name[64], id[24], msg[160];
-	bool usable = true;
+	bool usable = true, no_format;
 
 	if (++p->nr_formats > SD_TP_MAX_FORMATS) {
 		if (p->diags)
@@ -268,9 +328,18 @@ static int parse_format(struct parse *p, const char *sys)
 					     : "not ASCII text");
 		return 0;
 	}
-	feed = fields_only((const char *)text, (size_t)size, &feed_len);
-	if (!feed)
+	feed = fields_only((const char *)text, (size_t)size, &feed_len,
+			   &no_format);
+	if (!feed && !no_format)
 		return -ENOMEM;
+	if (!feed) {
+		if (p->diags)
+			sd_diags_add(p->diags, SD_WARNING, SD_E_TRACEPOINT, at,
+				     "tracing data: format of %s:%s (ID %s) "
+				     "skipped: no \"format:\" line",
+				     sys, name, id);
+		return 0;
+	}
 
 	terr = tep_parse_format(p->tp->tep, &tev, feed, feed_len, sys);
 	if (!tev) {
@@ -291,7 +360,7 @@ static int parse_format(struct parse *p, const char *sys)
 		return 0;
 	}
 	if (tev->flags & TEP_EVENT_FL_FAILED) {
-		usable = fields_complete(tev, feed, print_fmt_at(feed, feed_len));
+		usable = fields_complete(tev, feed, feed_len);
 		if (p->diags)
 			sd_diags_add(p->diags, usable ? SD_NOTE : SD_WARNING,
 				     SD_E_TRACEPOINT, at,
