@@ -35,11 +35,11 @@ struct sd_tp_event;
  *
  * Returns 0 and *out, or a negative code with *out untouched:
  * -SD_E_BAD_SECTION (not tracing data, or a size or count that cannot be
- * real), -SD_E_TRUNCATED (the data ends inside something), -SD_E_LIMIT (more
- * formats than the built-in cap), -ENOMEM.  A format that libtraceevent
- * cannot parse is not an error: a diagnostic names it (system:event) and
- * the other events still work.  Diagnostic offsets count from the start of
- * the tracing data.  diags may be NULL.
+ * real), -SD_E_TRUNCATED (the data ends inside something), -SD_E_LIMIT
+ * (more formats than the built-in cap), -ENOMEM, -EINVAL.  A format that
+ * libtraceevent cannot parse is not an error: a diagnostic names it
+ * (system:event) and the other events still work.  Diagnostic offsets
+ * count from the start of the tracing data.  diags may be NULL.
  *
  * Only names, ids and fields are parsed: print formats are left out (tep's
  * parser for them crashes on damaged input), so nothing here prints events.
@@ -47,12 +47,15 @@ struct sd_tp_event;
 int sd_tracepoints_new(const uint8_t *data, size_t len,
 		       enum sd_byte_order order, struct sd_diags *diags,
 		       struct sd_tracepoints **out);
-/* Frees everything, the libtraceevent handle included; takes NULL; returns NULL. */
+/* Frees tp and its libtraceevent handle; takes NULL; returns NULL. */
 struct sd_tracepoints *sd_tracepoints_free(struct sd_tracepoints *tp);
 
 /* Number of events whose fields can be read. */
 size_t sd_tracepoints_nr_events(const struct sd_tracepoints *tp);
-/* The kernel's sizeof(long) and page size, as the tracing data says. */
+/*
+ * sizeof(long) of the kernel (from header_page; else perf's, as the tracing
+ * data says) and the page size.
+ */
 int sd_tracepoints_long_size(const struct sd_tracepoints *tp);
 int sd_tracepoints_page_size(const struct sd_tracepoints *tp);
 
@@ -67,6 +70,7 @@ int sd_tp_find_id(const struct sd_tracepoints *tp, uint64_t config,
 int sd_tp_find_name(const struct sd_tracepoints *tp, const char *sys_name,
 		    const struct sd_tp_event **out);
 
+/* An event's id, system and name; the strings live as long as tp. */
 int sd_tp_event_id(const struct sd_tp_event *ev);
 const char *sd_tp_event_system(const struct sd_tp_event *ev);
 const char *sd_tp_event_name(const struct sd_tp_event *ev);
