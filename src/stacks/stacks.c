@@ -142,7 +142,7 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		}
 	}
 	if (st->ndet == st->capdet) {
-		size_t cap = st->capdet ? st->capdet * 2 : 4096;
+		size_t cap = st->capdet ? st->capdet * 2 : 256;
 		struct sd_stack_detail *v = realloc(st->det, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
@@ -274,7 +274,7 @@ static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
 			st->v_pf = st->n * sizeof *v;
 	}
 	if (st->nkeys + klen > st->capkeys) {
-		size_t cap = st->capkeys ? st->capkeys * 2 : 65536;
+		size_t cap = st->capkeys ? st->capkeys * 2 : 4096;
 		while (cap < st->nkeys + klen)
 			cap *= 2;
 		uint64_t *kv = realloc(st->keys, cap * sizeof *kv);
@@ -316,7 +316,7 @@ static int push_name(struct sd_stacks *st, uint32_t name)
 
 static int fc_grow(struct sd_stacks *st)
 {
-	size_t ns = st->fcslots ? st->fcslots * 2 : 4096;
+	size_t ns = st->fcslots ? st->fcslots * 2 : 256;
 	struct fcache_ent *v = calloc(ns, sizeof *v);
 
 	if (!v)
@@ -387,10 +387,65 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 	return 0;
 }
 
+/*
+ * Where each (address space, cpumode, address) of the call chains lands,
+ * as folded names: distinct stacks of one process share most of their
+ * frames, and sd_machine_locate() (map search, up the chain of forked
+ * address spaces) plus the (dso, address) lookup cost ~300 instructions a
+ * frame.  A direct-mapped cache of fixed size (1.5 MB, so it stays in
+ * the CPU caches and adds nothing that grows): a collision just replaces
+ * the entry.  Lives for one sd_stacks_symbolize() call.
+ */
+#define LCACHE_SLOTS 65536
+
+struct lcache_ent {
+	uint64_t mmv; /* mm << 32 | version; 0 for kernel cpumodes */
+	uint64_t ip;
+	uint32_t first; /* into names[] */
+	uint8_t n;      /* names: at most 8 */
+	uint8_t cpumode;
+	bool kernel;
+	bool used;
+};
+
+/* The folded names of ip in address space mm (version ver). */
+static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
+			struct sd_machine *m, uint32_t mm, uint32_t ver,
+			unsigned cpumode, uint64_t ip, uint32_t *first,
+			uint32_t *n, bool *kernel)
+{
+	bool kmode = cpumode == SD_MISC_KERNEL ||
+		     cpumode == SD_MISC_GUEST_KERNEL;
+	uint64_t mmv = kmode ? 0 : (uint64_t)mm << 32 | ver;
+	struct lcache_ent *e = NULL;
+
+	if (c) {
+		e = &c[sd_mix64(ip ^ sd_mix64(mmv ^ (uint64_t)cpumode << 56)) &
+		       (LCACHE_SLOTS - 1)];
+		if (e->used && e->ip == ip && e->mmv == mmv &&
+		    e->cpumode == cpumode) {
+			*first = e->first;
+			*n = e->n;
+			*kernel = e->kernel;
+			return 0;
+		}
+	}
+	struct sd_location loc;
+	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
+	int err = frame_names(st, &loc, first, n);
+	if (err)
+		return err;
+	*kernel = loc.kernel;
+	if (e)
+		*e = (struct lcache_ent){mmv, ip, *first, (uint8_t)*n,
+					 (uint8_t)cpumode, loc.kernel, true};
+	return 0;
+}
+
 static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
 {
 	if (st->nframes == st->capframes) {
-		size_t cap = st->capframes ? st->capframes * 2 : 65536;
+		size_t cap = st->capframes ? st->capframes * 2 : 4096;
 		struct sd_frame *v = realloc(st->frames, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
@@ -411,7 +466,7 @@ static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
  * MAX_STACK real entries; then leaf-first becomes root-first.
  */
 static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
-			 struct entry *e)
+			 struct lcache_ent *c, struct entry *e)
 {
 	const uint64_t *k = st->keys + e->key;
 	unsigned flags = (unsigned)(k[0] >> 32) & 0xff;
@@ -463,16 +518,16 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 		}
 		if (entries++ >= MAX_STACK)
 			break;
-		struct sd_location loc;
 		uint32_t first, n;
-		sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
-		int err = frame_names(st, &loc, &first, &n);
+		bool kernel;
+		int err = locate_names(st, c, m, mm, ver, cpumode, ip, &first,
+				       &n, &kernel);
 		if (err)
 			return err;
 		/* pushed last part first: the final reversal restores
 		 * stackcollapse's order for "a->b" (a, then b_[i]) */
 		for (uint32_t q = n; q-- > 0;) {
-			err = push_frame(st, st->names[first + q], loc.kernel);
+			err = push_frame(st, st->names[first + q], kernel);
 			if (err)
 				return err;
 		}
@@ -492,12 +547,14 @@ done:;
 
 int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 {
-	for (size_t i = 0; i < st->n; i++) {
-		int err = symbolize_one(st, m, &st->v[i]);
-		if (err)
-			return err;
-	}
-	return 0;
+	/* without memory for the cache, every frame is located anew */
+	struct lcache_ent *c = calloc(LCACHE_SLOTS, sizeof *c);
+	int err = 0;
+
+	for (size_t i = 0; i < st->n && !err; i++)
+		err = symbolize_one(st, m, c, &st->v[i]);
+	free(c);
+	return err;
 }
 
 int sd_stacks_get(const struct sd_stacks *st, size_t i,
