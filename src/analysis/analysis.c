@@ -8,6 +8,7 @@
 
 #include "detect/stalls.h"
 #include "detect/tables.h"
+#include "textin/feed.h"
 
 #define PROGRESS_EVERY 65536 /* records */
 

@@ -69,6 +69,10 @@ int sd_report_headers(FILE *out, struct sd_reader *r, const char *path)
 		if (st->compressed_bytes)
 			fprintf(out, ", %" PRIu64 " -> %" PRIu64 " bytes",
 				st->compressed_bytes, st->decompressed_bytes);
+		/* zstd's own time, the reader's decompress_ns */
+		if (st->decompress_ns)
+			fprintf(out, ", decompressed in %.1f ms",
+				(double)st->decompress_ns / 1e6);
 		fprintf(out, "\n");
 	} else {
 		fprintf(out, "compression: none\n");

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Text inputs: what arrives in a ticket instead of a perf.data file.
+ *
+ *   perf script     the samples as `perf script` prints them (default
+ *                   fields or -F variants): a header line
+ *                   "comm pid/tid [cpu] time: period event: [payload]",
+ *                   then one indented "addr sym+off (dso)" line per frame,
+ *                   leaf first, and a blank line; or one line per sample
+ *                   without call chains.  sched:sched_switch payloads
+ *                   (prev_comm=... prev_state=D ==> next_pid=...) are
+ *                   decoded for the stall tracker.
+ *   folded          "comm;root;...;leaf count" per line, as swapdiag
+ *                   --folded and stackcollapse-perf.pl write it.
+ *   perf report     `perf report --stdio` with call graphs (--no-children),
+ *                   caller-based (-G) or callee-based, fractal (relative)
+ *                   or graph (absolute) percentages: every entry's tree is
+ *                   turned into stacks weighted in millionths of the
+ *                   event's samples (SD_TEXT_REPORT_SCALE).
+ *
+ * The parsers take a buffer and its length (no NUL needed), never print,
+ * and call back once per stack with its frames root first, each marked
+ * kernel or user (see sd_text_mark_kernel()).  A line they cannot read is a
+ * diagnostic naming its line number ("line 12: ..."), and parsing goes on.
+ * sd_analysis_run() uses them when the reader says the input is not
+ * perf.data.
+ */
+#ifndef SWAPDIAG_TEXTIN_H
+#define SWAPDIAG_TEXTIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <swapdiag/error.h>
+
+enum sd_text_kind {
+	SD_TEXT_UNKNOWN,
+	SD_TEXT_PERF_SCRIPT,
+	SD_TEXT_FOLDED,
+	SD_TEXT_PERF_REPORT,
+};
+
+/* "perf-script", "folded", "perf-report" (the JSON input.mode values);
+ * "unknown". */
+const char *sd_text_kind_name(enum sd_text_kind k);
+
+/*
+ * What kind of text buf holds, judged from its first lines (at most
+ * 64 KiB): SD_TEXT_UNKNOWN for binary data (a NUL byte), an empty buffer
+ * or text of none of the three kinds.
+ */
+enum sd_text_kind sd_text_detect(const void *buf, size_t len);
+
+/* A pid or tid the text does not give. */
+#define SD_TEXT_NO_PID UINT32_MAX
+/* perf report weights: this many units are all samples of an event. */
+#define SD_TEXT_REPORT_SCALE 1000000u
+/* Frames kept per stack (perf itself prints at most 127 by default). */
+#define SD_TEXT_MAX_FRAMES 4096
+
+/* One stack as the text gives it.  Strings are valid during the call. */
+struct sd_text_sample {
+	const char *event;  /* as printed ("cpu-clock/freq=999/"); "" unknown */
+	const char *comm;   /* "" unknown */
+	uint32_t pid, tid;  /* SD_TEXT_NO_PID when not given (-1 too) */
+	bool has_time;
+	uint64_t time;      /* ns */
+	bool has_period;
+	uint64_t period;    /* perf script's period column */
+	uint64_t count;     /* samples it stands for: 1, the folded count, or
+			     * a perf report weight */
+	const char *const *frames; /* root first, names as folded */
+	const bool *kernel;        /* per frame */
+	size_t nr_frames;
+	/* a sched:sched_switch payload (perf script) */
+	bool has_switch;
+	const char *prev_comm, *prev_state, *next_comm;
+	uint32_t prev_pid, next_pid;
+	uint64_t line;   /* 1-based line of the sample (its header) */
+	uint64_t offset; /* byte offset of that line */
+};
+
+struct sd_text_ops {
+	/* Each stack; a negative return stops the parser with that error. */
+	int (*sample)(void *arg, const struct sd_text_sample *s);
+	/* "# key : value" lines of perf's --header ("hostname", "os release",
+	 * "perf version", "arch", "nrcpus online", "cmdline", ...); may be
+	 * NULL. */
+	int (*header)(void *arg, const char *key, const char *value);
+	void *arg;
+};
+
+/* What a parser saw. */
+struct sd_text_result {
+	enum sd_text_kind kind;
+	uint64_t lines;
+	uint64_t samples;     /* stacks passed to ops->sample */
+	uint64_t bad_lines;   /* lines skipped with a diagnostic */
+	/* perf report */
+	bool report_relative;  /* fractal: percentages of the parent */
+	bool report_callee;    /* trees leaf first */
+	double report_listed;  /* percent of the first event's samples that
+				* the entries list (the rest is unlisted) */
+	uint64_t report_entries;
+	uint64_t skipped_events; /* perf report sections not analysed */
+	/* perf script */
+	uint64_t switch_payloads;   /* sched_switch lines decoded */
+	uint64_t switch_unreadable; /* sched_switch lines without one */
+};
+
+/*
+ * The parsers: 0 when the text was read (bad lines are diagnostics in
+ * diags, counted in res->bad_lines), or the first negative error of
+ * ops->sample, or -ENOMEM.  res may be NULL.
+ */
+int sd_text_parse_perf_script(const void *buf, size_t len,
+			      const struct sd_text_ops *ops,
+			      struct sd_diags *diags, struct sd_text_result *res);
+int sd_text_parse_folded(const void *buf, size_t len,
+			 const struct sd_text_ops *ops, struct sd_diags *diags,
+			 struct sd_text_result *res);
+int sd_text_parse_perf_report(const void *buf, size_t len,
+			      const struct sd_text_ops *ops,
+			      struct sd_diags *diags,
+			      struct sd_text_result *res);
+/* The parser for kind; -SD_E_BAD_MAGIC for SD_TEXT_UNKNOWN. */
+int sd_text_parse(enum sd_text_kind kind, const void *buf, size_t len,
+		  const struct sd_text_ops *ops, struct sd_diags *diags,
+		  struct sd_text_result *res);
+
+/*
+ * Which frames of a stack (names root first) ran in the kernel, when the
+ * text does not say it per frame (folded stacks, perf report trees).
+ * leaf: 1 the leaf is a kernel symbol (perf report "[k]"), 0 a user one
+ * ("[.]"), -1 unknown.  Rules, in order:
+ *   - a user leaf: no kernel frames;
+ *   - from the first frame (root side) that enters the kernel — a syscall
+ *     or exception entry (entry_SYSCALL_64*, system_call*, stub_*, sys_*,
+ *     __x64_sys_*, do_syscall_64, page_fault, asm_exc_*, ret_from_fork*,
+ *     ...), or the unresolved kernel map "[kernel.kallsyms]" — every frame
+ *     is kernel;
+ *   - none: with a kernel leaf, every frame but leading unresolved user
+ *     addresses ("0x3748aacda7", "[libc.so.6]", "[unknown]");
+ *     with an unknown leaf, from the first function the detectors know as
+ *     a kernel function (copy_page_range, unmap_vmas, ...).
+ */
+void sd_text_mark_kernel(const char *const *frames, bool *kernel, size_t n,
+			 int leaf);
+
+/* Is a perf script DSO the kernel or a module ("[kernel.kallsyms]",
+ * "[ext4]", ".../vmlinux", "*.ko")? */
+bool sd_text_dso_is_kernel(const char *dso);
+
+#endif

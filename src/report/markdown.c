@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verdict as a ticket comment (--format markdown): a heading with the
+ * verdict, what was read, a table of the findings (id, severity, share or
+ * stalls, processes), each finding's hot path as a code block, the
+ * remedies and the notes as lists.  CommonMark with GitHub/GitLab tables;
+ * names from the input (comms, hosts, frames) go into code spans or
+ * blocks, prose is escaped, so nothing in a recording can change the
+ * comment's layout.  Like the other reports it formats what the diagnosis
+ * holds and computes nothing.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include <swapdiag/report.h>
+#include <swapdiag/textin.h>
+
+static bool alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Prose: escapes what could start emphasis, a link, HTML, a table cell or
+ * a block; an underscore inside a word ("swap_lock") cannot, so it stays
+ * readable in the raw comment.
+ */
+static void md_text(FILE *out, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		else if (c < 32 || c == 127)
+			c = '?';
+		bool esc = strchr("\\`*[]|~", c) != NULL;
+		if (c == '_')
+			esc = p == s || !alnum(p[-1]) || !alnum(p[1]);
+		if (c == '<')
+			esc = p[1] == '/' || p[1] == '!' || p[1] == '?' ||
+			      (alnum(p[1]) && !(p[1] >= '0' && p[1] <= '9'));
+		if (c == '#' || c == '>' || c == '-' || c == '+')
+			esc = p == s; /* only at the start of a block */
+		if (esc)
+			fputc('\\', out);
+		fputc(c, out);
+	}
+}
+
+/* A code span; in a table cell '|' must still be escaped. */
+static void md_code(FILE *out, const char *s, bool cell)
+{
+	fputc('`', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '`')
+			c = '\'';
+		else if (c < 32 || c == 127)
+			c = '?';
+		if (cell && c == '|')
+			fputc('\\', out);
+		fputc(c, out);
+	}
+	fputc('`', out);
+}
+
+/* A fence longer than any run of backticks in the frames. */
+static void md_fence(FILE *out, const struct sd_path *p)
+{
+	size_t longest = 0;
+
+	for (size_t i = 0; i < p->nr_frames; i++) {
+		size_t run = 0;
+		for (const char *c = p->frames[i]; *c; c++) {
+			run = *c == '`' ? run + 1 : 0;
+			if (run > longest)
+				longest = run;
+		}
+	}
+	for (size_t i = 0; i < (longest < 3 ? 3 : longest + 1); i++)
+		fputc('`', out);
+	fputc('\n', out);
+}
+
+static void md_path(FILE *out, const struct sd_path *p)
+{
+	md_fence(out, p);
+	for (size_t i = 0; i < p->nr_frames; i++) {
+		for (const char *c = p->frames[i]; *c; c++)
+			fputc((unsigned char)*c < 32 ? '?' : *c, out);
+		fputc('\n', out);
+	}
+	md_fence(out, p);
+}
+
+static void md_pids(FILE *out, size_t n, size_t total, const uint32_t *pids)
+{
+	/* pid -1 is not known (text input, a task being torn down) */
+	if (n && pids[n - 1] == UINT32_MAX) {
+		n--;
+		total--;
+	}
+	if (!total)
+		return;
+	fprintf(out, " (pid%s", total > 1 ? "s" : "");
+	for (size_t k = 0; k < n && k < 4; k++)
+		fprintf(out, " %u", pids[k]);
+	if (total > 4)
+		fprintf(out, " +%zu", total - 4);
+	fputc(')', out);
+}
+
+static void md_input(FILE *out, const struct sd_analysis *a,
+		     const struct sd_diagnosis *d, const char *path)
+{
+	const struct sd_file_info *in = sd_analysis_info(a);
+	const char *k = a->reader ? "perf.data"
+			: a->input_kind ? a->input_kind
+					: "text";
+	bool report = !a->reader && !strcmp(k, "perf-report");
+
+	fputs("**Input:** ", out);
+	md_code(out, path, false);
+	fprintf(out, " (%s)",
+		!strcmp(k, "perf-script")   ? "perf script text"
+		: !strcmp(k, "perf-report") ? "perf report text"
+		: !strcmp(k, "folded")	    ? "folded stacks"
+					    : k);
+	if (in->hostname) {
+		fputs(", host ", out);
+		md_code(out, in->hostname, false);
+	}
+	if (in->os_release) {
+		fputs(", kernel ", out);
+		md_code(out, in->os_release, false);
+	}
+	if (in->arch || in->nr_cpus_online) {
+		fputs(" (", out);
+		md_text(out, in->arch ? in->arch : "?");
+		fprintf(out, ", %u CPUs)", in->nr_cpus_online);
+	}
+	if (in->perf_version) {
+		fputs(", perf ", out);
+		md_text(out, in->perf_version);
+	}
+	if (d->duration_s > 0)
+		fprintf(out, ", %.1f s", d->duration_s);
+	if (report) {
+		fprintf(out, ", percentages as weights (%u = 100 %%)",
+			SD_TEXT_REPORT_SCALE);
+	} else {
+		fprintf(out, ", %" PRIu64 " ", d->on_cpu_samples);
+		if (d->on_cpu_event && !(!a->reader && !strcmp(k, "folded"))) {
+			md_code(out, d->on_cpu_event, false);
+			fputc(' ', out);
+		}
+		fputs("samples", out);
+	}
+	fputs("  \n", out);
+	if (d->era) {
+		fputs("**Kernel era:** ", out);
+		md_text(out, d->era);
+		fputs("; swap lock: ", out);
+		md_text(out, d->lock);
+		fputc('\n', out);
+	}
+}
+
+static void md_share_cell(FILE *out, const struct sd_finding *f)
+{
+	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+		fprintf(out, "%.1f %% (%" PRIu64 " samples)", f->share * 100,
+			f->samples);
+		return;
+	}
+	fprintf(out, "%" PRIu64 " sleeps", f->stalls);
+	if (f->durations_known)
+		fprintf(out, ", longest %.1f ms, %.1f ms in total",
+			f->blocked_ms_max, f->blocked_ms_total);
+	else
+		fputs(" seen, durations unknown", out);
+}
+
+static void md_procs_cell(FILE *out, const struct sd_finding *f)
+{
+	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+		for (size_t i = 0; i < f->nr_procs && i < 4; i++) {
+			const struct sd_process *p = &f->procs[i];
+			fputs(i ? ", " : "", out);
+			md_code(out, p->comm, true);
+			fprintf(out, " %.1f %%", p->share * 100);
+			md_pids(out, p->nr_pids, p->nr_pids_total, p->pids);
+		}
+		if (f->nr_procs > 4)
+			fprintf(out, ", +%zu more", f->nr_procs - 4);
+		return;
+	}
+	for (size_t i = 0; i < f->nr_victims && i < 4; i++) {
+		const struct sd_victim *v = &f->victims[i];
+		fputs(i ? ", " : "", out);
+		md_code(out, v->comm, true);
+		fprintf(out, " (pid %u) %" PRIu64 "×", v->pid, v->stalls);
+	}
+	if (f->nr_victims > 4)
+		fprintf(out, ", +%zu more", f->nr_victims - 4);
+}
+
+static void md_finding(FILE *out, const struct sd_finding *f)
+{
+	fputs("\n### ", out);
+	md_code(out, sd_finding_key(f->kind), false);
+	fputs(": ", out);
+	md_text(out, f->title);
+	fputs("\n\n", out);
+	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+		fprintf(out, "%.1f %% of on-CPU samples (%" PRIu64 ")",
+			f->share * 100, f->samples);
+		if (f->context_name) {
+			fputs("; ", out);
+			md_text(out, f->context_name);
+			fprintf(out, ": %.1f %%", f->context_share * 100);
+		}
+		fputs(".\n", out);
+		if (f->nr_paths) {
+			fprintf(out, "\nHot path (%" PRIu64 " samples), root first:\n\n",
+				f->paths[0].samples);
+			md_path(out, &f->paths[0]);
+		}
+		return;
+	}
+	fprintf(out, "%" PRIu64 " D-state sleeps", f->stalls);
+	if (f->durations_known) {
+		fprintf(out, ", blocked %.1f ms in total, longest %.1f ms",
+			f->blocked_ms_total, f->blocked_ms_max);
+		if (f->stalls_unfinished)
+			fprintf(out, " (%" PRIu64 " without a recorded wake-up)",
+				f->stalls_unfinished);
+	} else {
+		fputs(" seen (durations unknown: sampled sched_switch)", out);
+	}
+	fputs(".\n", out);
+	if (f->nr_victims) {
+		fputs("\nWaiting:", out);
+		for (size_t i = 0; i < f->nr_victims && i < 8; i++) {
+			const struct sd_victim *v = &f->victims[i];
+			fputs(i ? ", " : " ", out);
+			md_code(out, v->comm, false);
+			fprintf(out, " (pid %u) %" PRIu64 "×", v->pid, v->stalls);
+			if (!isnan(v->blocked_ms))
+				fprintf(out, " %.*f ms", v->blocked_ms < 1 ? 2 : 1,
+					v->blocked_ms);
+		}
+		if (f->nr_victims > 8)
+			fprintf(out, ", +%zu more", f->nr_victims - 8);
+		fputs(".\n", out);
+	}
+	if (f->nr_holders) {
+		fputs("\nCopying page tables meanwhile:", out);
+		for (size_t i = 0; i < f->nr_holders && i < 4; i++) {
+			fputs(i ? ", " : " ", out);
+			md_code(out, f->holders[i].comm, false);
+			fprintf(out, " (pid %u)", f->holders[i].pid);
+		}
+		fputs(".\n", out);
+	}
+	if (f->nr_paths) {
+		fputs("\nWhere they slept, root first:\n\n", out);
+		md_path(out, &f->paths[0]);
+	}
+}
+
+int sd_report_markdown(FILE *out, const struct sd_analysis *a,
+		       const struct sd_diagnosis *d, const char *path)
+{
+	fputs("## ", out);
+	md_text(out, d->verdict);
+	fputs("\n\n", out);
+	md_input(out, a, d, path);
+
+	if (d->nr_findings) {
+		fputs("\n| Finding | Severity | Share / stalls | Processes |\n"
+		      "|:--|:--|:--|:--|\n", out);
+		for (size_t i = 0; i < d->nr_findings; i++) {
+			const struct sd_finding *f = &d->findings[i];
+			fputs("| ", out);
+			md_code(out, sd_finding_key(f->kind), true);
+			fprintf(out, " | %s%s%s | ",
+				f->level >= SD_LEVEL_WARNING ? "**" : "",
+				sd_level_name(f->level),
+				f->level >= SD_LEVEL_WARNING ? "**" : "");
+			md_share_cell(out, f);
+			fputs(" | ", out);
+			md_procs_cell(out, f);
+			fputs(" |\n", out);
+		}
+		for (size_t i = 0; i < d->nr_findings; i++)
+			md_finding(out, &d->findings[i]);
+	} else {
+		fputs("\nNo findings.\n", out);
+	}
+	if (d->nr_remedies) {
+		fputs("\n### What to do", out);
+		if (d->era) {
+			fputs(" (kernel ", out);
+			md_text(out, d->era);
+			fputc(')', out);
+		}
+		fputs("\n\n", out);
+		for (size_t i = 0; i < d->nr_remedies; i++) {
+			fputs("- ", out);
+			md_text(out, d->remedies[i]->text);
+			fputc('\n', out);
+		}
+	}
+	/* text input: also what the text could not tell (analysis notes) */
+	size_t text_notes = 0;
+	for (size_t i = 0; !a->reader && i < a->diags.n; i++)
+		text_notes += a->diags.v[i].severity == SD_NOTE && a->diags.v[i].text;
+	if (d->nr_notes || text_notes) {
+		fputs("\n### Notes\n\n", out);
+		for (size_t i = 0; i < d->nr_notes; i++) {
+			fputs("- ", out);
+			md_text(out, d->notes[i]);
+			fputc('\n', out);
+		}
+		for (size_t i = 0; text_notes && i < a->diags.n; i++) {
+			if (a->diags.v[i].severity != SD_NOTE || !a->diags.v[i].text)
+				continue;
+			fputs("- ", out);
+			md_text(out, a->diags.v[i].text);
+			fputc('\n', out);
+		}
+	}
+	return ferror(out) ? -EIO : 0;
+}

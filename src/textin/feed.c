@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Text input as an analysis: the parsers' stacks go to sd_stacks as named
+ * stacks, comms to the machine, sched_switch payloads to the stall
+ * tracker in the order perf script printed them (time order), and what the
+ * text says about itself to text_info/text_stats/text_evsels, so that the
+ * diagnosis and every report work as for perf.data.
+ *
+ * A file is mapped and read once from start to end; pages already parsed
+ * are dropped every SD_TEXT_RELEASE bytes, so a big perf script file does
+ * not stay resident.  Standard input is read into memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <swapdiag/textin.h>
+
+#include "detect/stalls.h"
+#include "detect/tables.h"
+#include "textin/feed.h"
+#include "textin/internal.h"
+
+#define SD_TEXT_RELEASE (64u << 20)
+#define SD_TEXT_PROGRESS 65536 /* samples */
+#define SD_TEXT_MAX_EVENTS 64
+
+struct input {
+	const char *buf;
+	size_t len;
+	void *map;    /* mmap()ed, or NULL */
+	char *owned;  /* malloc()ed, or NULL */
+	bool pipe;
+	size_t released;
+};
+
+struct feed {
+	struct sd_analysis *a;
+	const struct sd_analysis_opts *o;
+	struct input *in;
+	enum sd_text_kind kind;
+	const struct sd_era *era;
+	bool have_time;
+	uint64_t first_time, last_time;
+	uint64_t next_progress;
+	uint64_t too_many_events;
+};
+
+static void input_free(struct input *in)
+{
+	if (in->map)
+		munmap(in->map, in->len);
+	free(in->owned);
+	memset(in, 0, sizeof *in);
+}
+
+static int read_all(int fd, struct input *in)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *b = malloc(cap);
+
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		if (len == cap) {
+			if (cap > SIZE_MAX / 2) {
+				free(b);
+				return -EFBIG;
+			}
+			char *nb = realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		ssize_t k = read(fd, b + len, cap - len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			int err = -errno;
+			free(b);
+			return err;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	in->owned = b;
+	in->buf = b;
+	in->len = len;
+	return 0;
+}
+
+static int load_path(const char *path, struct input *in)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+	} else if (S_ISREG(st.st_mode) && st.st_size > 0) {
+		if ((uint64_t)st.st_size > SIZE_MAX) {
+			err = -EFBIG;
+		} else {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ,
+				       MAP_PRIVATE, fd, 0);
+			if (m == MAP_FAILED) {
+				err = -errno;
+			} else {
+				madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+				in->map = m;
+				in->buf = m;
+				in->len = (size_t)st.st_size;
+			}
+		}
+	} else if (!S_ISREG(st.st_mode)) {
+		in->pipe = true;
+		err = read_all(fd, in);
+	}
+	close(fd);
+	return err;
+}
+
+/* Parsed pages of a mapping are not needed again. */
+static void release_parsed(struct input *in, uint64_t offset)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (!in->map || pg <= 0 || offset < in->released + SD_TEXT_RELEASE ||
+	    offset > in->len)
+		return;
+	size_t upto = (size_t)offset & ~((size_t)pg - 1);
+	if (upto > in->released) {
+		madvise((char *)in->map + in->released, upto - in->released,
+			MADV_DONTNEED);
+		in->released = upto;
+	}
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+/* "sched:sched_switch" is a tracepoint, "cycles:ppp" or "cpu-clock:u" an
+ * event with modifiers. */
+static bool tracepoint_name(const char *name)
+{
+	const char *c = strchr(name, ':');
+	if (!c || c == name || !c[1])
+		return false;
+	size_t n = strlen(c + 1);
+	if (n <= 6 && strspn(c + 1, "ukhGHpPSDIWe") == n)
+		return false;
+	for (const char *p = name; p < c; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_'))
+			return false;
+	return true;
+}
+
+static struct sd_evsel *evsel_get(struct feed *f, const char *name)
+{
+	struct sd_analysis *a = f->a;
+
+	if (!name[0])
+		name = f->kind == SD_TEXT_FOLDED	 ? "folded"
+		       : f->kind == SD_TEXT_PERF_REPORT ? "perf-report"
+							: "unnamed";
+	for (size_t i = 0; i < a->text_nr_evsels; i++)
+		if (!strcmp(a->text_evsels[i]->name, name))
+			return a->text_evsels[i];
+	if (a->text_nr_evsels >= SD_TEXT_MAX_EVENTS) {
+		f->too_many_events++;
+		return NULL;
+	}
+	struct sd_evsel **v = realloc(a->text_evsels,
+				      (a->text_nr_evsels + 1) * sizeof *v);
+	if (!v)
+		return NULL;
+	a->text_evsels = v;
+	struct sd_evsel *ev = calloc(1, sizeof *ev);
+	if (!ev)
+		return NULL;
+	ev->name = strdup(name);
+	if (!ev->name) {
+		free(ev);
+		return NULL;
+	}
+	ev->index = (unsigned)a->text_nr_evsels;
+	if (tracepoint_name(name)) {
+		ev->type = SD_TYPE_TRACEPOINT;
+		ev->period_or_freq = 1; /* every event; see the sample hook */
+	} else {
+		ev->type = SD_TYPE_SOFTWARE;
+		ev->config = strcmp(name, "dummy") ? 0 : 9;
+	}
+	a->text_evsels[a->text_nr_evsels++] = ev;
+	return ev;
+}
+
+/* ---- callbacks ------------------------------------------------------- */
+
+static int set_str(char **dst, const char *v)
+{
+	if (*dst || !v[0])
+		return 0;
+	*dst = strdup(v);
+	return *dst ? 0 : -ENOMEM;
+}
+
+static int on_header(void *arg, const char *key, const char *value)
+{
+	struct feed *f = arg;
+	struct sd_file_info *in = &f->a->text_info;
+	uint64_t n;
+
+	if (!strcmp(key, "hostname"))
+		return set_str(&in->hostname, value);
+	if (!strcmp(key, "os release")) {
+		int err = set_str(&in->os_release, value);
+		f->era = sd_era_of(in->os_release);
+		return err;
+	}
+	if (!strcmp(key, "perf version"))
+		return set_str(&in->perf_version, value);
+	if (!strcmp(key, "arch"))
+		return set_str(&in->arch, value);
+	if (!strcmp(key, "cpudesc"))
+		return set_str(&in->cpu_desc, value);
+	if (!strcmp(key, "cmdline"))
+		return set_str(&in->cmdline, value);
+	if (!strcmp(key, "nrcpus online") &&
+	    sd_tparse_u64(value, strlen(value), &n) && n < UINT32_MAX)
+		in->nr_cpus_online = (uint32_t)n;
+	if (!strcmp(key, "nrcpus avail") &&
+	    sd_tparse_u64(value, strlen(value), &n) && n < UINT32_MAX)
+		in->nr_cpus_avail = (uint32_t)n;
+	return 0;
+}
+
+static bool state_is_d(const struct feed *f, const char *st)
+{
+	uint64_t v;
+
+	if (sd_tparse_u64(st, strlen(st), &v))
+		return sd_prev_state_is_d(f->era, v);
+	/* letters as perf prints them: "D", "D|K" (killable), not "R+" */
+	return strchr(st, 'D') != NULL;
+}
+
+static int on_sample(void *arg, const struct sd_text_sample *s)
+{
+	struct feed *f = arg;
+	struct sd_analysis *a = f->a;
+	struct sd_evsel *ev = evsel_get(f, s->event);
+	uint32_t stack;
+	int err;
+
+	if (!ev)
+		return f->too_many_events ? 0 : -ENOMEM;
+	uint32_t comm = sd_machine_intern_comm(a->machine,
+					       s->comm[0] ? s->comm : "[unknown]");
+	if (!comm)
+		return -ENOMEM;
+	uint64_t period = s->count;
+	if (s->has_period && s->count == 1)
+		period = s->period;
+	err = sd_stacks_add_named(a->stacks, ev->index, comm, s->pid,
+				  s->has_time ? s->time : 0, s->frames, s->kernel,
+				  s->nr_frames, s->count, period, &stack);
+	if (err)
+		return err;
+	ev->nr_samples += s->count;
+	ev->total_period += period;
+	a->samples += s->count;
+	a->records++;
+	a->text_stats.records[SD_REC_SAMPLE]++;
+	if (s->has_time) {
+		if (!f->have_time || s->time < f->first_time)
+			f->first_time = s->time;
+		if (!f->have_time || s->time > f->last_time)
+			f->last_time = s->time;
+		f->have_time = true;
+	}
+	if (ev->type == SD_TYPE_TRACEPOINT && strstr(ev->name, "sched_switch")) {
+		/* a period other than 1 means a frequency-sampled tracepoint */
+		if (s->has_period && s->period != 1) {
+			ev->freq = true;
+			ev->period_or_freq = 0;
+		}
+		a->switch_evsel = ev;
+		if (s->has_switch && s->has_time) {
+			uint32_t pid = s->pid != SD_TEXT_NO_PID ? s->pid : s->prev_pid;
+			err = sd_stalls_switch(a->stalls, s->time, pid, s->prev_pid,
+					       state_is_d(f, s->prev_state),
+					       s->next_pid, stack, comm);
+			if (err)
+				return err;
+		}
+	} else if (s->has_time && s->tid != SD_TEXT_NO_PID) {
+		sd_stalls_seen(a->stalls, s->tid, s->time);
+	}
+	if (f->kind != SD_TEXT_PERF_REPORT)
+		release_parsed(f->in, s->offset);
+	if (f->o->progress && a->samples >= f->next_progress) {
+		f->next_progress = a->samples + SD_TEXT_PROGRESS;
+		f->o->progress(f->o->progress_arg, s->offset, f->in->len);
+	}
+	return 0;
+}
+
+/* ---- the run --------------------------------------------------------- */
+
+static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
+		   struct input *in, struct sd_diags *why)
+{
+	enum sd_text_kind kind = sd_text_detect(in->buf, in->len);
+	struct feed f = {.a = a, .o = o, .in = in, .kind = kind};
+	struct sd_text_ops ops = {on_sample, on_header, &f};
+	struct sd_text_result res;
+	int err;
+
+	if (kind == SD_TEXT_UNKNOWN) {
+		if (why)
+			sd_diags_add(why, SD_ERROR, SD_E_BAD_MAGIC, UINT64_MAX,
+				     "not perf script output, folded stacks or "
+				     "perf report text either");
+		return -SD_E_BAD_MAGIC;
+	}
+	a->input_kind = sd_text_kind_name(kind);
+	if ((err = sd_machine_new(NULL, &a->machine)) ||
+	    (err = sd_stacks_new(&a->stacks)))
+		return err;
+	a->stalls = calloc(1, sizeof *a->stalls);
+	if (!a->stalls)
+		return -ENOMEM;
+	sd_stalls_init(a->stalls);
+	a->text_info.pipe = in->pipe;
+	a->text_info.file_size = in->len;
+	if (o->symbols.kallsyms || o->symbols.vmlinux || o->symbols.symfs)
+		sd_diags_add(&a->diags, SD_NOTE, 0, UINT64_MAX,
+			     "%s text names its frames itself: the symbol "
+			     "options are not used", a->input_kind);
+	err = sd_text_parse(kind, in->buf, in->len, &ops, &a->diags, &res);
+	if (err) {
+		if (why)
+			sd_diags_move(why, &a->diags);
+		return err;
+	}
+	if (f.too_many_events)
+		sd_diags_add(&a->diags, SD_WARNING, SD_E_LIMIT, UINT64_MAX,
+			     "more than %d events: %llu samples of the others "
+			     "are not analysed", SD_TEXT_MAX_EVENTS,
+			     (unsigned long long)f.too_many_events);
+	if (!a->samples && why) {
+		sd_diags_move(why, &a->diags);
+		sd_diags_add(why, SD_ERROR, SD_E_BAD_RECORD, UINT64_MAX,
+			     "%s text, but not one sample could be read from it",
+			     a->input_kind);
+		return -SD_E_BAD_RECORD;
+	}
+	if (kind == SD_TEXT_FOLDED)
+		sd_diags_add(&a->diags, SD_NOTE, 0, UINT64_MAX,
+			     "folded stacks: counts only; there are no pids, no "
+			     "timeline and no sched_switch records, so stalls "
+			     "cannot be judged");
+	if (f.have_time) {
+		a->text_stats.first_time = f.first_time;
+		a->text_stats.last_time = f.last_time;
+		a->text_info.has_sample_time = true;
+		a->text_info.sample_time_first = f.first_time;
+		a->text_info.sample_time_last = f.last_time;
+	}
+	a->text_stats.bytes_consumed = in->len;
+	a->text_stats.bad_records = res.bad_lines;
+	if (o->progress)
+		o->progress(o->progress_arg, in->len, in->len);
+	return sd_stacks_symbolize(a->stacks, a->machine);
+}
+
+int sd_text_analysis(struct sd_analysis *a, const struct sd_analysis_opts *o,
+		     struct sd_diags *why)
+{
+	struct input in = {0};
+	int err;
+
+	if (o->buf) {
+		in.buf = o->buf;
+		in.len = o->len;
+	} else if ((err = load_path(o->path, &in))) {
+		return err;
+	}
+	err = analyse(a, o, &in, why);
+	input_free(&in);
+	return err;
+}
+
+static bool perf_magic(const unsigned char *b, size_t n)
+{
+	/* "PERFILE2" or "2ELIFREP" (the other byte order), or a prefix */
+	static const char m1[] = "PERFILE2", m2[] = "2ELIFREP";
+	return n && (!memcmp(b, m1, n < 8 ? n : 8) || !memcmp(b, m2, n < 8 ? n : 8));
+}
+
+int sd_text_analysis_stdin(struct sd_analysis *a,
+			   const struct sd_analysis_opts *o,
+			   struct sd_diags *why)
+{
+	struct stat st;
+	unsigned char head[8];
+	size_t n = 0;
+	struct input in = {0};
+	int err;
+
+	if (fstat(STDIN_FILENO, &st))
+		return 1;
+	if (S_ISREG(st.st_mode)) {
+		off_t pos = lseek(STDIN_FILENO, 0, SEEK_CUR);
+		if (pos < 0)
+			return 1;
+		ssize_t k = pread(STDIN_FILENO, head, sizeof head, pos);
+		if (k <= 0 || perf_magic(head, (size_t)k))
+			return 1;
+	} else if (S_ISFIFO(st.st_mode)) {
+		/* look without consuming: copy the pipe's first bytes */
+		int p[2];
+		if (pipe2(p, O_CLOEXEC))
+			return 1;
+		ssize_t k = tee(STDIN_FILENO, p[1], sizeof head, 0);
+		if (k > 0)
+			n = (size_t)read(p[0], head, (size_t)k);
+		close(p[0]);
+		close(p[1]);
+		/* nothing (EOF) or a perf.data stream: the reader's case */
+		if (k <= 0 || !n || perf_magic(head, n))
+			return 1;
+		in.pipe = true;
+	} else {
+		return 1;
+	}
+	if ((err = read_all(STDIN_FILENO, &in)))
+		return err;
+	err = analyse(a, o, &in, why);
+	input_free(&in);
+	return err;
+}
+
+void sd_text_analysis_fini(struct sd_analysis *a)
+{
+	struct sd_file_info *in = &a->text_info;
+
+	for (size_t i = 0; i < a->text_nr_evsels; i++) {
+		free(a->text_evsels[i]->name);
+		free(a->text_evsels[i]);
+	}
+	free(a->text_evsels);
+	a->text_evsels = NULL;
+	a->text_nr_evsels = 0;
+	free(in->hostname);
+	free(in->os_release);
+	free(in->perf_version);
+	free(in->arch);
+	free(in->cpu_desc);
+	free(in->cmdline);
+	memset(in, 0, sizeof *in);
+}

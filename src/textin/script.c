@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * perf script text.  A sample is a header line
+ *
+ *	comm  pid[/tid]  [cpu]  secs.frac:  [period]  event:  [payload|ip sym (dso)]
+ *
+ * (fields after pid optional, as -F leaves them out; the comm may hold
+ * spaces and is right-aligned when the sample has no call chain), then one
+ * line per frame, leaf first,
+ *
+ *	<whitespace> addr sym[+off] (dso)
+ *
+ * and a blank line.  The header is found as stackcollapse-perf.pl finds it
+ * (the first "pid" after the comm), but only where an event or a time
+ * follows, so that folded lines and frame lines never pass for one.
+ * Frames are named exactly as stackcollapse-perf.pl names them
+ * (stacks/fold.c), so a perf script file folds to what perf's own
+ * pipeline gives.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stacks/fold.h"
+#include "textin/internal.h"
+
+struct tok {
+	const char *s;
+	size_t n;
+};
+
+#define MAX_TOKS 24
+
+static size_t tokenize(const char *s, size_t n, struct tok *t, size_t max)
+{
+	size_t k = 0, i = 0;
+
+	while (k < max) {
+		while (i < n && sd_tis_space(s[i]))
+			i++;
+		if (i >= n)
+			break;
+		size_t b = i;
+		while (i < n && !sd_tis_space(s[i]))
+			i++;
+		t[k].s = s + b;
+		t[k].n = i - b;
+		k++;
+	}
+	return k;
+}
+
+static bool parse_id(const char *s, size_t n, uint32_t *v)
+{
+	uint64_t x;
+
+	if (n == 2 && s[0] == '-' && s[1] == '1') {
+		*v = SD_TEXT_NO_PID;
+		return true;
+	}
+	if (!sd_tparse_u64(s, n, &x) || x >= UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+/* "pid", "pid/tid" (either may be -1) */
+static bool pid_token(const struct tok *t, uint32_t *pid, uint32_t *tid,
+		      bool *both)
+{
+	const char *slash = memchr(t->s, '/', t->n);
+
+	if (!slash) {
+		*both = false;
+		return parse_id(t->s, t->n, tid) && ((*pid = *tid), true);
+	}
+	*both = true;
+	return parse_id(t->s, (size_t)(slash - t->s), pid) &&
+	       parse_id(slash + 1, t->n - (size_t)(slash - t->s) - 1, tid);
+}
+
+static bool cpu_token(const struct tok *t)
+{
+	if (t->n < 3 || t->s[0] != '[' || t->s[t->n - 1] != ']')
+		return false;
+	for (size_t i = 1; i + 1 < t->n; i++)
+		if (!sd_tis_digit(t->s[i]))
+			return false;
+	return true;
+}
+
+/* "640.374340:" -> ns (the fraction is µs, or ns with --ns) */
+static bool time_token(const struct tok *t, uint64_t *ns)
+{
+	uint64_t sec, frac = 0;
+	size_t n = t->n;
+
+	if (n < 2 || t->s[n - 1] != ':')
+		return false;
+	n--;
+	const char *dot = memchr(t->s, '.', n);
+	size_t sn = dot ? (size_t)(dot - t->s) : n;
+	if (!sd_tparse_u64(t->s, sn, &sec) || sec > 18000000000ull)
+		return false;
+	if (dot) {
+		size_t fn = n - sn - 1;
+		if (!fn || fn > 9 || !sd_tparse_u64(dot + 1, fn, &frac))
+			return false;
+		for (size_t i = fn; i < 9; i++)
+			frac *= 10;
+	}
+	*ns = sec * 1000000000ull + frac;
+	return true;
+}
+
+struct header {
+	const char *comm;
+	size_t comm_n;
+	uint32_t pid, tid;
+	bool has_time, has_period;
+	uint64_t time, period;
+	const char *event;
+	size_t event_n;
+	const char *rest; /* after the event (or time) */
+	size_t rest_n;
+};
+
+/* Is s a perf script sample header?  Fills h. */
+static bool parse_header(const char *s, size_t n, struct header *h)
+{
+	struct tok t[MAX_TOKS];
+	size_t nt = tokenize(s, n, t, MAX_TOKS);
+
+	for (size_t k = 1; k < nt; k++) {
+		bool both;
+		memset(h, 0, sizeof *h);
+		if (!pid_token(&t[k], &h->pid, &h->tid, &both))
+			continue;
+		size_t j = k + 1;
+		if (j < nt && cpu_token(&t[j]))
+			j++;
+		if (j < nt && time_token(&t[j], &h->time)) {
+			h->has_time = true;
+			j++;
+		}
+		if (j + 1 < nt && sd_tparse_u64(t[j].s, t[j].n, &h->period) &&
+		    t[j + 1].n >= 2 && t[j + 1].s[t[j + 1].n - 1] == ':') {
+			h->has_period = true;
+			j++;
+		}
+		if (j < nt && t[j].n >= 2 && t[j].s[t[j].n - 1] == ':' &&
+		    t[j].s[0] != ':') {
+			h->event = t[j].s;
+			h->event_n = t[j].n - 1;
+			j++;
+		} else if (!h->has_time) {
+			continue;
+		} else {
+			h->has_period = false;
+		}
+		const char *end = t[j - 1].s + t[j - 1].n;
+		h->rest = end;
+		h->rest_n = n - (size_t)(end - s);
+		h->comm = t[0].s;
+		size_t cn = (size_t)(t[k].s - t[0].s);
+		while (cn && sd_tis_space(h->comm[cn - 1]))
+			cn--;
+		h->comm_n = cn;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * "addr sym (dso)" split as stackcollapse-perf.pl's ^\s*(\w+)\s*(.+) \((.*)\)
+ * does: sym up to the last " (" that has a ')' after it, dso up to the
+ * last ')'.  Without " (dso)" (-F ip,sym) the rest is the symbol.
+ */
+struct frame {
+	uint64_t addr;
+	bool has_addr;
+	const char *sym;
+	size_t sym_n;
+	const char *dso; /* NULL: not printed */
+	size_t dso_n;
+};
+
+static bool parse_frame(const char *s, size_t n, struct frame *f)
+{
+	size_t i = 0;
+
+	memset(f, 0, sizeof *f);
+	while (i < n && sd_tis_space(s[i]))
+		i++;
+	size_t a0 = i;
+	while (i < n && (sd_tis_hex(s[i]) || s[i] == '_' ||
+			 (s[i] >= 'g' && s[i] <= 'z') || (s[i] >= 'G' && s[i] <= 'Z')))
+		i++;
+	if (i == a0)
+		return false;
+	f->has_addr = sd_tparse_hex(s + a0, i - a0, &f->addr);
+	if (!f->has_addr)
+		return false;
+	while (i < n && sd_tis_space(s[i]))
+		i++;
+	const char *r = s + i;
+	size_t rn = n - i;
+	while (rn && sd_tis_space(r[rn - 1]))
+		rn--;
+	if (!rn) {
+		f->sym = "[unknown]";
+		f->sym_n = 9;
+		return true;
+	}
+	const char *close = NULL;
+	for (size_t k = rn; k-- > 0;)
+		if (r[k] == ')') {
+			close = r + k;
+			break;
+		}
+	const char *split = NULL;
+	for (size_t k = 1; close && r + k + 1 < close; k++)
+		if (r[k] == ' ' && r[k + 1] == '(')
+			split = r + k;
+	if (!split) {
+		f->sym = r;
+		f->sym_n = rn;
+		return true;
+	}
+	f->sym = r;
+	f->sym_n = (size_t)(split - r);
+	f->dso = split + 2;
+	f->dso_n = (size_t)(close - f->dso);
+	return true;
+}
+
+/* A source line perf prints under a frame with -F +srcline. */
+static bool srcline(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && sd_tis_space(s[i]))
+		i++;
+	if (i == 0 || i == n)
+		return false;
+	const char *colon = NULL;
+	for (size_t k = n; k-- > i;)
+		if (s[k] == ':') {
+			colon = s + k;
+			break;
+		}
+	if (!colon)
+		return memchr(s + i, '[', n - i) && s[n - 1] == ']';
+	uint64_t v;
+	return sd_tparse_u64(colon + 1, (size_t)(s + n - colon - 1), &v);
+}
+
+struct sw_payload {
+	bool ok;
+	char prev_comm[64], next_comm[64], prev_state[16];
+	uint32_t prev_pid, next_pid;
+};
+
+/* value of "key=" up to the next " key2=" (comms may hold spaces) */
+static bool field(const char *s, size_t n, const char *key, const char *next,
+		  const char **v, size_t *vn)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 0; i + kl <= n; i++) {
+		if (memcmp(s + i, key, kl) || (i && s[i - 1] != ' '))
+			continue;
+		const char *b = s + i + kl, *e = s + n;
+		if (next) {
+			size_t nl = strlen(next);
+			for (const char *p = b; p + nl <= s + n; p++)
+				if (*p == ' ' && !memcmp(p + 1, next, nl)) {
+					e = p;
+					break;
+				}
+		} else {
+			e = b;
+			while (e < s + n && !sd_tis_space(*e))
+				e++;
+		}
+		*v = b;
+		*vn = (size_t)(e - b);
+		return true;
+	}
+	return false;
+}
+
+static void copy_str(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		dst[i] = s[i] ? s[i] : '?';
+	dst[n] = '\0';
+}
+
+/*
+ * sched_switch: "prev_comm=X prev_pid=N prev_prio=P prev_state=S ==>
+ * next_comm=Y next_pid=M next_prio=Q" (every kernel since 2.6.32 prints
+ * this layout; prev_state as letters, "D|K", "R+", or a number).
+ */
+static void parse_switch(const char *s, size_t n, struct sw_payload *p)
+{
+	const char *v;
+	size_t vn;
+	uint64_t x;
+
+	memset(p, 0, sizeof *p);
+	if (!field(s, n, "prev_comm=", "prev_pid=", &v, &vn))
+		return;
+	copy_str(p->prev_comm, sizeof p->prev_comm, v, vn);
+	if (!field(s, n, "prev_pid=", NULL, &v, &vn) || !sd_tparse_u64(v, vn, &x) ||
+	    x >= UINT32_MAX)
+		return;
+	p->prev_pid = (uint32_t)x;
+	if (!field(s, n, "prev_state=", NULL, &v, &vn) || !vn)
+		return;
+	copy_str(p->prev_state, sizeof p->prev_state, v, vn);
+	if (!field(s, n, "next_comm=", "next_pid=", &v, &vn))
+		return;
+	copy_str(p->next_comm, sizeof p->next_comm, v, vn);
+	if (!field(s, n, "next_pid=", NULL, &v, &vn) || !sd_tparse_u64(v, vn, &x) ||
+	    x >= UINT32_MAX)
+		return;
+	p->next_pid = (uint32_t)x;
+	p->ok = true;
+}
+
+static bool is_switch_event(const char *e, size_t n)
+{
+	static const char k[] = "sched_switch";
+	return n >= sizeof k - 1 && !memcmp(e + n - (sizeof k - 1), k, sizeof k - 1) &&
+	       (n == sizeof k - 1 || e[n - sizeof k] == ':');
+}
+
+/* The frame after the event on a one-line sample: "... ip sym (dso)". */
+static bool inline_frame(const char *s, size_t n, struct frame *f)
+{
+	struct tok t[MAX_TOKS];
+	size_t nt = tokenize(s, n, t, MAX_TOKS);
+
+	for (size_t k = 0; k + 1 < nt; k++) {
+		uint64_t a;
+		if (!sd_tparse_hex(t[k].s, t[k].n, &a))
+			continue;
+		size_t off = (size_t)(t[k].s - s);
+		if (parse_frame(s + off, n - off, f) && f->dso)
+			return true;
+	}
+	return false;
+}
+
+struct sample {
+	bool open;
+	struct header h;
+	char comm[256];
+	char event[256];
+	struct sw_payload sw;
+	bool is_switch;
+	uint64_t line, offset;
+	/* frames as read, leaf first; syms.kern: a kernel-half address,
+	 * dsos.kern: no "(dso)" was printed */
+	struct sd_tnames syms, dsos;
+	struct sd_tnames out; /* folded names, root first */
+};
+
+static int push_frame(struct sample *sm, const struct frame *f)
+{
+	if (sm->syms.n >= SD_TEXT_MAX_FRAMES) {
+		sm->syms.truncated = true;
+		return 0;
+	}
+	int err = sd_tnames_push(&sm->syms, f->sym, f->sym_n,
+				 f->has_addr && f->addr >= 0xffff000000000000ull);
+	if (!err)
+		err = sd_tnames_push(&sm->dsos, f->dso ? f->dso : "",
+				     f->dso ? f->dso_n : 0, !f->dso);
+	if (err)
+		return err;
+	if (sm->dsos.n != sm->syms.n)
+		return -ENOMEM;
+	return 0;
+}
+
+static int emit(struct sample *sm, const struct sd_text_ops *ops,
+		struct sd_text_result *res, struct sd_diags *diags)
+{
+	size_t nf = sm->syms.n;
+	bool any_dso = false, any_kaddr = false;
+	int err = 0;
+
+	sm->open = false;
+	sd_tnames_reset(&sm->out);
+	for (size_t i = 0; i < nf; i++) {
+		any_dso |= !sm->dsos.kern[i];
+		any_kaddr |= sm->syms.kern[i];
+	}
+	/* root first: the last frame line is the outermost caller */
+	for (size_t i = nf; i-- > 0;) {
+		const char *sym = sd_tnames_get(&sm->syms, i);
+		const char *dso = sm->dsos.kern[i] ? NULL : sd_tnames_get(&sm->dsos, i);
+		bool kern = sm->syms.kern[i];
+		if (dso && strcmp(dso, "[unknown]"))
+			kern = sd_text_dso_is_kernel(dso);
+		char *parts[8];
+		int k = sd_fold_frame(sym, dso ? dso : "[unknown]", parts, 8);
+		if (k < 0)
+			return -ENOMEM;
+		for (int q = 0; q < k; q++) {
+			if (!err)
+				err = sd_tnames_push(&sm->out, parts[q], strlen(parts[q]),
+						     kern);
+			free(parts[q]);
+		}
+		if (err)
+			return err;
+	}
+	const char *const *frames;
+	if ((err = sd_tnames_ptrs(&sm->out, &frames)))
+		return err;
+	/* no DSO printed (-F ip,sym) and no kernel address: by name */
+	if (!any_dso && !any_kaddr && sm->out.n)
+		sd_text_mark_kernel(frames, sm->out.kern, sm->out.n, -1);
+	if ((sm->syms.truncated || sm->out.truncated) && diags)
+		sd_diags_add(diags, SD_WARNING, SD_E_LIMIT, UINT64_MAX,
+			     "line %llu: a call chain of more than %u frames was "
+			     "cut", (unsigned long long)sm->line,
+			     SD_TEXT_MAX_FRAMES);
+	struct sd_text_sample s = {
+		.event = sm->event,
+		.comm = sm->comm,
+		.pid = sm->h.pid,
+		.tid = sm->h.tid,
+		.has_time = sm->h.has_time,
+		.time = sm->h.time,
+		.has_period = sm->h.has_period,
+		.period = sm->h.period,
+		.count = 1,
+		.frames = frames,
+		.kernel = sm->out.kern,
+		.nr_frames = sm->out.n,
+		.has_switch = sm->is_switch && sm->sw.ok,
+		.prev_comm = sm->sw.prev_comm,
+		.prev_state = sm->sw.prev_state,
+		.next_comm = sm->sw.next_comm,
+		.prev_pid = sm->sw.prev_pid,
+		.next_pid = sm->sw.next_pid,
+		.line = sm->line,
+		.offset = sm->offset,
+	};
+	if (sm->is_switch) {
+		if (sm->sw.ok) {
+			res->switch_payloads++;
+		} else if (!res->switch_unreadable++ && diags) {
+			sd_diags_add(diags, SD_WARNING, SD_E_BAD_RECORD, UINT64_MAX,
+				     "line %llu: a sched_switch sample without "
+				     "its payload (prev_state=... ==> next_pid=...): "
+				     "D-state sleeps cannot be followed (print "
+				     "it with perf script -F ...,trace,...)",
+				     (unsigned long long)sm->line);
+		}
+	}
+	res->samples++;
+	return ops->sample(ops->arg, &s);
+}
+
+static int start(struct sample *sm, const struct header *h,
+		 const struct sd_tline *ln)
+{
+	sm->open = true;
+	sm->h = *h;
+	sm->line = ln->no;
+	sm->offset = ln->off;
+	sd_tnames_reset(&sm->syms);
+	sd_tnames_reset(&sm->dsos);
+	copy_str(sm->comm, sizeof sm->comm, h->comm, h->comm_n);
+	copy_str(sm->event, sizeof sm->event, h->event ? h->event : "",
+		 h->event ? h->event_n : 0);
+	sm->is_switch = h->event && is_switch_event(h->event, h->event_n);
+	if (sm->is_switch)
+		parse_switch(h->rest, h->rest_n, &sm->sw);
+	else
+		memset(&sm->sw, 0, sizeof sm->sw);
+	struct frame f;
+	if (h->rest_n && inline_frame(h->rest, h->rest_n, &f))
+		return push_frame(sm, &f);
+	return 0;
+}
+
+int sd_text_parse_perf_script(const void *buf, size_t len,
+			      const struct sd_text_ops *ops,
+			      struct sd_diags *diags, struct sd_text_result *res)
+{
+	struct sd_text_result local;
+	struct sd_tlines it;
+	struct sd_tline ln;
+	struct sample *sm = calloc(1, sizeof *sm);
+	int err = 0;
+
+	if (!res)
+		res = &local;
+	memset(res, 0, sizeof *res);
+	res->kind = SD_TEXT_PERF_SCRIPT;
+	if (!sm)
+		return -ENOMEM;
+	sd_tlines_init(&it, buf, len);
+	while (!err && sd_tlines_next(&it, &ln)) {
+		struct header h;
+		struct frame f;
+		size_t i = 0;
+		res->lines++;
+		while (i < ln.n && sd_tis_space(ln.s[i]))
+			i++;
+		if (i == ln.n) {
+			if (sm->open)
+				err = emit(sm, ops, res, diags);
+			continue;
+		}
+		if (ln.s[0] == '#') {
+			err = sd_theader_line(ln.s, ln.n, ops);
+			continue;
+		}
+		/* a header first: frame lines never have a pid followed by
+		 * a time or an event, a right-aligned comm may look like an
+		 * address */
+		if (parse_header(ln.s, ln.n, &h)) {
+			if (sm->open)
+				err = emit(sm, ops, res, diags);
+			if (!err)
+				err = start(sm, &h, &ln);
+			continue;
+		}
+		if (sm->open && parse_frame(ln.s, ln.n, &f)) {
+			err = push_frame(sm, &f);
+			continue;
+		}
+		if (sm->open && srcline(ln.s, ln.n))
+			continue;
+		sd_tbad_line(diags, res,
+			     &ln, sm->open ? "not a frame line (addr sym (dso))"
+					   : "not a perf script sample header "
+					     "(comm pid [cpu] time: event:)");
+	}
+	if (!err && sm->open)
+		err = emit(sm, ops, res, diags);
+	sd_tnames_fini(&sm->syms);
+	sd_tnames_fini(&sm->dsos);
+	sd_tnames_fini(&sm->out);
+	free(sm);
+	return err;
+}
