@@ -289,6 +289,53 @@ TEST(file_mode_5_18_zstd)
 	rec_close(&f);
 }
 
+/*
+ * Every sched_switch of each 6.18 recording decodes, and the D sleeps among
+ * them are as many as testdata/README.md counts from perf script ("sched_switch
+ * with prev_state D"; the totals are perf report --stats / perf script's).
+ * D is 2 in the TASK_REPORT mask; the preempt bit 0x100 is above the mask.
+ */
+TEST(all_switches_6_18)
+{
+	static const struct {
+		const char *name;
+		uint64_t switches, d;
+	} files[] = {
+		{"swapstorm.data", 1864, 93},
+		{"swapstorm-z.data", 1789, 96},
+		{"swapstorm-pipe.data", 1881, 104},
+		{"swapstorm-sampled.data", 468, 31},
+	};
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		const char *path = path_of(testdata, files[i].name);
+		struct rec_file f;
+		struct sd_sched_switch_fmt fmt;
+		const struct sd_sample *s;
+		uint64_t time, n = 0, d = 0, bad = 0;
+
+		if (!rec_open(&f, path)) {
+			rec_close(&f);
+			continue;
+		}
+		CHECK_U64(sd_tp_sched_switch_fmt(f.tp, f.tp_config, &fmt), 0);
+		rec_rewind(&f, path);
+		while ((s = next_sample(&f, &time))) {
+			struct sd_sched_switch sw;
+			if (sd_tp_sched_switch(&fmt, s->raw, s->raw_size, &sw)) {
+				bad++;
+				continue;
+			}
+			n++;
+			d += (sw.prev_state & 0xff) == D;
+		}
+		CHECK_U64(bad, 0);
+		CHECK_U64(n, files[i].switches);
+		CHECK_U64(d, files[i].d);
+		rec_close(&f);
+	}
+}
+
 /* A uprobe of kernel 4.9: any field by name, in file and pipe mode. */
 TEST(uprobe_4_9)
 {
@@ -992,6 +1039,7 @@ int main(int argc, char **argv)
 
 	RUN(file_mode_6_18);
 	RUN(pipe_mode_6_18);
+	RUN(all_switches_6_18);
 	RUN(file_mode_5_18_zstd);
 	RUN(uprobe_4_9);
 	RUN(big_endian_rewrite);
