@@ -99,6 +99,7 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 	sd_machine_free(a->machine);
 	sd_symbolizer_free(a->symbolizer);
 	sd_reader_free(a->reader);
+	sd_text_analysis_fini(a);
 	sd_diags_clear(&a->diags);
 	free(a);
 	return NULL;
@@ -171,14 +172,44 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		return -ENOMEM;
 	sd_diags_init(&a->diags);
 	a->host = o->host;
-	if (o->buf)
-		err = sd_reader_open_mem(o->buf, o->len, o->path, o->reader_flags,
-					 diags, &a->reader);
-	else
-		err = sd_reader_open(o->path, o->reader_flags, diags, &a->reader);
+	a->input_kind = "perf.data";
+	/* Text where perf.data is not (perf script, folded, perf report,
+	 * src/textin); standard input is looked at before the reader takes
+	 * it, since a pipe cannot be read twice. */
+	bool is_stdin = !o->buf && o->path && !strcmp(o->path, "-");
+	struct sd_diags rwhy;
+	sd_diags_init(&rwhy);
+	err = is_stdin ? sd_text_analysis_stdin(a, o, &rwhy) : 1;
+	if (err > 0) {
+		if (o->buf)
+			err = sd_reader_open_mem(o->buf, o->len, o->path,
+						 o->reader_flags, &rwhy, &a->reader);
+		else
+			err = sd_reader_open(o->path, o->reader_flags, &rwhy,
+					     &a->reader);
+		/* a folded line is too short for a perf.data header */
+		if ((err == -SD_E_BAD_MAGIC || err == -SD_E_TRUNCATED) &&
+		    !is_stdin) {
+			struct sd_diags twhy;
+			sd_diags_init(&twhy);
+			int terr = sd_text_analysis(a, o, &twhy);
+			if (terr != -SD_E_BAD_MAGIC || err == -SD_E_BAD_MAGIC) {
+				err = terr;
+				sd_diags_move(&rwhy, &twhy);
+			}
+			sd_diags_clear(&twhy);
+		}
+	}
+	if (err && diags)
+		sd_diags_move(diags, &rwhy);
+	sd_diags_clear(&rwhy);
 	if (err) {
 		sd_analysis_free(a);
 		return err;
+	}
+	if (!a->reader) {
+		*out = a;
+		return 0;
 	}
 	if (!o->no_symbols) {
 		err = sd_symbolizer_new(&o->symbols, sd_reader_info(a->reader),

@@ -25,7 +25,9 @@ static const char usage_text[] =
 	"       swapdiag record [-d SECONDS] [-o BUNDLE] [-- COMMAND...]\n"
 	"\n"
 	"Reads a perf.data recording (perf record -ag; '-' reads pipe-mode data\n"
-	"from standard input) and diagnoses fork/exec swap-entry work and\n"
+	"from standard input), or the text a ticket carries instead (perf script\n"
+	"output, folded stacks, perf report --stdio call graphs; told apart by\n"
+	"their content), and diagnoses fork/exec swap-entry work and\n"
 	"mmap_lock stalls.  A BUNDLE from 'swapdiag record' (which records this\n"
 	"host: see 'swapdiag record --help') is read with its kallsyms, and its\n"
 	"host context (swap, swappiness, swapped processes) joins the report.\n"
@@ -45,6 +47,8 @@ static const char usage_text[] =
 	"      --headers          print what the file says about itself and exit\n"
 	"      --fail-on LEVEL    exit 1 on a finding at or above LEVEL: info,\n"
 	"                         warning (default), critical, or never\n"
+	"      --format FMT       the verdict as text (default) or markdown (a\n"
+	"                         ticket comment)\n"
 	"      --no-color         no colours (default: colours on a terminal)\n"
 	"  -q, --quiet            no warnings on standard error\n"
 	"      --progress         show progress on standard error (default: on a\n"
@@ -80,6 +84,7 @@ enum {
 	OPT_JSON,
 	OPT_FAIL_ON,
 	OPT_NO_COLOR,
+	OPT_FORMAT,
 	OPT_SVG,
 };
 
@@ -96,6 +101,7 @@ static const struct option long_opts[] = {
 	{"json", required_argument, NULL, OPT_JSON},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"format", required_argument, NULL, OPT_FORMAT},
 	{"svg", required_argument, NULL, OPT_SVG},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -112,6 +118,7 @@ struct cli_opts {
 	const char *json;
 	int fail_on;
 	bool no_color;
+	bool markdown; /* --format markdown */
 	bool headers;
 	int progress; /* -1: if stderr is a terminal */
 	struct sd_symbol_opts symbols;
@@ -167,6 +174,15 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_NO_COLOR:
 			o->no_color = true;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "markdown")) {
+				o->markdown = true;
+			} else if (strcmp(optarg, "text")) {
+				cli_usage_error("--format takes text or markdown, "
+						"not '%s'", optarg);
+				return -1;
+			}
 			break;
 		case OPT_SVG:
 			o->svg = optarg;
@@ -296,7 +312,8 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 	if (!json_stdout && !folded_stdout && !svg_stdout) {
 		bool color = !o->no_color && isatty(STDOUT_FILENO) &&
 			     !getenv("NO_COLOR");
-		if (sd_report_text(stdout, a, d, o->input, color) ||
+		if ((o->markdown ? sd_report_markdown(stdout, a, d, o->input)
+				 : sd_report_text(stdout, a, d, o->input, color)) ||
 		    fflush(stdout))
 			rc = CLI_EXIT_INPUT;
 	}

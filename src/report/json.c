@@ -42,11 +42,17 @@ static json_t *input_json(const struct sd_analysis *a, const char *path)
 				  "rate", (json_int_t)ev->period_or_freq));
 	}
 	return json_pack(
-		"{s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:f, s:b, "
+		"{s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:f, s:b, "
 		"s:o, s:I, s:I, s:o}",
 		"path", path, "size_bytes", (json_int_t)in->file_size,
-		"mode", in->pipe ? "pipe" : "file", "byte_order",
-		in->order == SD_ORDER_BIG ? "big" : "little", "perf_version",
+		/* text input: its kind ("perf-script", ...), no byte order */
+		"mode", !a->reader && a->input_kind ? a->input_kind
+			: in->pipe		  ? "pipe"
+						  : "file",
+		"byte_order",
+		!a->reader ? json_null()
+			   : json_string(in->order == SD_ORDER_BIG ? "big" : "little"),
+		"perf_version",
 		str_or_null(in->perf_version), "os_release",
 		str_or_null(in->os_release), "hostname",
 		str_or_null(in->hostname), "arch", str_or_null(in->arch),
@@ -123,12 +129,18 @@ static json_t *finding_json(const struct sd_finding *f)
 	for (size_t i = 0; i < f->nr_procs; i++) {
 		const struct sd_process *p = &f->procs[i];
 		json_t *pids = json_array();
-		for (size_t k = 0; k < p->nr_pids; k++)
-			json_array_append_new(pids, json_integer(p->pids[k]));
+		size_t unknown = 0; /* pid -1: text input, a task torn down */
+		for (size_t k = 0; k < p->nr_pids; k++) {
+			if (p->pids[k] == UINT32_MAX)
+				unknown = 1;
+			else
+				json_array_append_new(pids, json_integer(p->pids[k]));
+		}
 		json_array_append_new(
 			procs, json_pack("{s:s, s:o, s:I, s:I, s:f}", "comm",
 					 p->comm, "pids", pids, "nr_pids",
-					 (json_int_t)p->nr_pids_total, "samples",
+					 (json_int_t)(p->nr_pids_total - unknown),
+					 "samples",
 					 (json_int_t)p->samples, "share",
 					 p->share));
 	}

@@ -11,6 +11,7 @@
 
 #include <swapdiag/bundle.h>
 #include <swapdiag/report.h>
+#include <swapdiag/textin.h>
 
 struct style {
 	const char *bold, *red, *yellow, *cyan, *dim, *off;
@@ -61,13 +62,21 @@ static void print_procs(FILE *out, const struct sd_finding *f)
 	fprintf(out, "  processes:");
 	for (size_t i = 0; i < f->nr_procs && i < 4; i++) {
 		const struct sd_process *p = &f->procs[i];
-		fprintf(out, "%s %s %.1f%% (pid", i ? "," : "", p->comm,
+		/* pid -1 is not known (text input, a task being torn down) */
+		size_t known = p->nr_pids, total = p->nr_pids_total;
+		if (known && p->pids[known - 1] == UINT32_MAX) {
+			known--;
+			total--;
+		}
+		fprintf(out, "%s %s %.1f%%", i ? "," : "", p->comm,
 			p->share * 100);
-		fprintf(out, p->nr_pids_total > 1 ? "s" : "");
-		for (size_t k = 0; k < p->nr_pids && k < 4; k++)
+		if (!total)
+			continue;
+		fprintf(out, " (pid%s", total > 1 ? "s" : "");
+		for (size_t k = 0; k < known && k < 4; k++)
 			fprintf(out, " %u", p->pids[k]);
-		if (p->nr_pids_total > 4)
-			fprintf(out, " +%zu", p->nr_pids_total - 4);
+		if (total > 4)
+			fprintf(out, " +%zu", total - 4);
 		fprintf(out, ")");
 	}
 	if (f->nr_procs > 4)
@@ -221,6 +230,29 @@ static void print_host(FILE *out, const struct sd_host *h)
 	wrap(out, "host: ", text);
 }
 
+/* Text input: its kind, and what its --header lines said, if anything. */
+static void print_text_input(FILE *out, const struct sd_analysis *a,
+			     const char *path)
+{
+	const struct sd_file_info *in = sd_analysis_info(a);
+	const char *k = a->input_kind ? a->input_kind : "";
+
+	fprintf(out, "\n%s: %s", path,
+		!strcmp(k, "perf-script")   ? "perf script text"
+		: !strcmp(k, "perf-report") ? "perf report text"
+		: !strcmp(k, "folded")	    ? "folded stacks"
+					    : k);
+	if (in->hostname)
+		fprintf(out, ", host %s", in->hostname);
+	if (in->os_release)
+		fprintf(out, ", kernel %s", in->os_release);
+	if (in->arch || in->nr_cpus_online)
+		fprintf(out, " (%s, %u CPUs)", in->arch ? in->arch : "?",
+			in->nr_cpus_online);
+	if (in->perf_version)
+		fprintf(out, ", perf %s", in->perf_version);
+}
+
 int sd_report_text(FILE *out, const struct sd_analysis *a,
 		   const struct sd_diagnosis *d, const char *path, bool color)
 {
@@ -229,15 +261,28 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 
 	fprintf(out, "%s%s%s%s\n", s->bold, d->level ? level_color(s, d->level) : "",
 		d->verdict, s->off);
-	fprintf(out, "\n%s: host %s, kernel %s (%s, %u CPUs), perf %s",
-		path, in->hostname ? in->hostname : "?",
-		in->os_release ? in->os_release : "?",
-		in->arch ? in->arch : "?", in->nr_cpus_online,
-		in->perf_version ? in->perf_version : "?");
+	if (a->reader)
+		fprintf(out, "\n%s: host %s, kernel %s (%s, %u CPUs), perf %s",
+			path, in->hostname ? in->hostname : "?",
+			in->os_release ? in->os_release : "?",
+			in->arch ? in->arch : "?", in->nr_cpus_online,
+			in->perf_version ? in->perf_version : "?");
+	else
+		print_text_input(out, a, path);
 	if (d->duration_s > 0)
 		fprintf(out, ", %.1f s", d->duration_s);
-	fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
-		d->on_cpu_event ? d->on_cpu_event : "on-CPU");
+	if (!a->reader && a->input_kind && !strcmp(a->input_kind, "perf-report"))
+		fprintf(out, ", %s%spercentages as weights (%u = 100%%)\n",
+			d->on_cpu_event && strcmp(d->on_cpu_event, "perf-report")
+				? d->on_cpu_event : "",
+			d->on_cpu_event && strcmp(d->on_cpu_event, "perf-report")
+				? ": " : "",
+			SD_TEXT_REPORT_SCALE);
+	else if (!a->reader && a->input_kind && !strcmp(a->input_kind, "folded"))
+		fprintf(out, ", %" PRIu64 " samples\n", d->on_cpu_samples);
+	else
+		fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
+			d->on_cpu_event ? d->on_cpu_event : "on-CPU");
 	if (d->era)
 		fprintf(out, "kernel era %s; swap lock: %s\n", d->era, d->lock);
 	if (a->host)
@@ -261,10 +306,17 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		for (size_t i = 0; i < d->nr_remedies; i++)
 			wrap(out, "  - ", d->remedies[i]->text);
 	}
-	if (d->nr_notes) {
+	/* text input: also what the text could not tell (the analysis' notes) */
+	size_t text_notes = 0;
+	for (size_t i = 0; !a->reader && i < a->diags.n; i++)
+		text_notes += a->diags.v[i].severity == SD_NOTE && a->diags.v[i].text;
+	if (d->nr_notes || text_notes) {
 		fprintf(out, "\n%sNotes%s:\n", s->bold, s->off);
 		for (size_t i = 0; i < d->nr_notes; i++)
 			wrap(out, "  - ", d->notes[i]);
+		for (size_t i = 0; text_notes && i < a->diags.n; i++)
+			if (a->diags.v[i].severity == SD_NOTE && a->diags.v[i].text)
+				wrap(out, "  - ", a->diags.v[i].text);
 	}
 	return ferror(out) ? -EIO : 0;
 }
