@@ -36,6 +36,9 @@ struct sd_symbol {
 	uint64_t start, end; /* [start, end) in the table's address space */
 	const char *name;    /* owned by the table */
 	uint8_t binding;     /* enum sd_sym_binding */
+	/* internal: name is still as stored in the file; the table demangles
+	 * it the first time a lookup function returns the symbol */
+	uint8_t lazy;
 	uint16_t module;     /* kallsyms: 0 = core kernel, else module index */
 };
 

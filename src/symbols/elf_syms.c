@@ -105,6 +105,28 @@ static bool load_phdr(struct sd_elf *e, uint64_t vaddr, GElf_Phdr *out)
 static int add_named(struct sd_symtab *t, uint64_t start, uint64_t size,
 		     const char *name, uint8_t bind, bool demangle)
 {
+	/*
+	 * Only names starting with '_' or 'R' can be mangled (C++ "_Z",
+	 * Rust "_R"/"R"/"_ZN", "_GLOBAL_"); those are demangled on first use
+	 * (symtab.c), which also cuts a demangled name at SD_SYM_NAME_MAX.
+	 * A name too long as stored is still demangled now, as it may
+	 * shrink below the limit.
+	 */
+	size_t mlen = strnlen(name, SD_SYM_NAME_MAX + 1);
+	if (demangle && (name[0] == '_' || name[0] == 'R') &&
+	    mlen <= SD_SYM_NAME_MAX) {
+		const char *copy = sd_symtab_strdup(t, name, mlen);
+		if (!copy)
+			return -ENOMEM;
+		int err = sd_symtab_add(t, start,
+					start + size < start ? start : start + size,
+					copy, bind, 0);
+		if (!err)
+			t->syms[t->n - 1].lazy = 1;
+		return err;
+	}
+	if (name[0] != '_' && name[0] != 'R')
+		demangle = false; /* nothing to demangle */
 	char *dem = demangle ? sd_demangle(name) : NULL;
 	const char *use = dem ? dem : name;
 	size_t len = strnlen(use, SD_SYM_NAME_MAX + 1);

@@ -204,6 +204,29 @@ static void fixup_end(struct sd_symtab *t)
 		last->end = page_after(last->start);
 }
 
+/*
+ * User symbols are demangled on first use -- when a lookup returns them or
+ * a duplicate has to be chosen by name -- not when the table is loaded: a
+ * C++ DSO has tens of thousands of names and a recording hits a handful.
+ * The table is logically const to its readers; this only fills in a name.
+ */
+static void sym_demangle(const struct sd_symtab *ct, const struct sd_symbol *cs)
+{
+	struct sd_symbol *s = (struct sd_symbol *)cs;
+
+	if (!s->lazy)
+		return;
+	s->lazy = 0;
+	char *dem = sd_demangle(s->name);
+	if (!dem)
+		return;
+	size_t len = strnlen(dem, SD_SYM_NAME_MAX);
+	const char *copy = sd_symtab_strdup((struct sd_symtab *)ct, dem, len);
+	free(dem);
+	if (copy)
+		s->name = copy;
+}
+
 static size_t underscores(const char *s)
 {
 	size_t n = 0;
@@ -247,6 +270,8 @@ static bool prefer_a(const struct sd_symtab *t, const struct sd_symbol *a,
 		return true;
 	if (gb && !ga)
 		return false;
+	sym_demangle(t, a);
+	sym_demangle(t, b);
 	ua = underscores(a->name);
 	ub = underscores(b->name);
 	if (ub > ua)
@@ -310,7 +335,10 @@ size_t sd_symtab_size(const struct sd_symtab *t)
 
 const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i)
 {
-	return t && i < t->n ? &t->syms[i] : NULL;
+	if (!t || i >= t->n)
+		return NULL;
+	sym_demangle(t, &t->syms[i]);
+	return &t->syms[i];
 }
 
 /*
@@ -336,8 +364,10 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 	}
 	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
 		const struct sd_symbol *s = &t->syms[lo - 1];
-		if (addr < s->end)
+		if (addr < s->end) {
+			sym_demangle(t, s);
 			return s;
+		}
 	}
 	return NULL;
 }
@@ -347,9 +377,11 @@ const struct sd_symbol *sd_symtab_find_name(const struct sd_symtab *t,
 {
 	if (!t || !name)
 		return NULL;
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
+		sym_demangle(t, &t->syms[i]);
 		if (!strcmp(t->syms[i].name, name))
 			return &t->syms[i];
+	}
 	return NULL;
 }
 
