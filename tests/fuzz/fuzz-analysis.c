@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bytes -> the whole pipeline in memory, without symbols
+ * (sd_analysis_run) -> sd_diagnose -> every report, to /dev/null.
+ */
+#include <stdio.h>
+
+#include <swapdiag/analysis.h>
+#include <swapdiag/detect.h>
+#include <swapdiag/report.h>
+
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static FILE *null;
+	struct sd_analysis_opts o = {
+		.path = "fuzz.data",
+		.buf = size ? (const void *)data : "", /* NULL means "open path" */
+		.len = size,
+		.no_symbols = true,
+	};
+	struct sd_analysis *a;
+	struct sd_diagnosis *d;
+	struct sd_diags why;
+
+	if (!null && !(null = fopen("/dev/null", "w")))
+		return 0;
+	sd_diags_init(&why);
+	if (sd_analysis_run(&o, &why, &a)) {
+		sd_report_json_error(null, o.path, -SD_E_BAD_HEADER, &why);
+		sd_diags_clear(&why);
+		return 0;
+	}
+	sd_diags_clear(&why);
+	for (size_t i = 0; i < sd_reader_nr_evsels(a->reader); i++)
+		sd_report_folded(null, a, sd_reader_evsel(a->reader, i));
+	sd_report_headers(null, a->reader, o.path);
+	if (sd_diagnose(a, &d) == 0) {
+		sd_report_json(null, a, d, o.path);
+		sd_report_text(null, a, d, o.path, false);
+		sd_report_text(null, a, d, o.path, true);
+		sd_diagnosis_free(d);
+	}
+	sd_analysis_free(a);
+	return 0;
+}
