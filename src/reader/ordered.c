@@ -151,7 +151,9 @@ static void flush_upto(struct sd_reader *r, uint64_t limit)
 	struct sd_queue *q = &r->q;
 	size_t n = q->n - q->head, k;
 
-	if (sort_entries(q->v + q->head, n)) {
+	/* nothing queued yet: q->v may still be NULL, and NULL + 0 is
+	 * undefined behaviour */
+	if (n && sort_entries(q->v + q->head, n)) {
 		/* out of memory: deliver in arrival order rather than lose */
 		limit = UINT64_MAX;
 	}
