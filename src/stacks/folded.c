@@ -184,7 +184,9 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		sd_stacks_free_lines(st);
 		return err;
 	}
-	qsort(st->lines, st->nlines, sizeof *st->lines, line_cmp);
+	/* no stacks: st->lines is still NULL, which qsort must not get */
+	if (st->nlines)
+		qsort(st->lines, st->nlines, sizeof *st->lines, line_cmp);
 	*lines = st->lines;
 	*nout = st->nlines;
 	return 0;
