@@ -299,13 +299,15 @@ static int cmp_desc(const void *a, const void *b)
 static int min_samples(const struct tree *t, double px_per_sample,
 		       double min_width, size_t max_frames, uint64_t *out)
 {
-	uint64_t m = px_per_sample > 0 ? (uint64_t)(min_width / px_per_sample) : 1;
+	uint64_t m = 1;
 	size_t wide = 0;
 
-	while ((double)m * px_per_sample < min_width)
-		m++;
-	if (m < 1)
-		m = 1;
+	if (px_per_sample > 0) {
+		double q = min_width / px_per_sample;
+		m = q < 1 ? 1 : q > 1e18 ? (uint64_t)1e18 : (uint64_t)q;
+		while ((double)m * px_per_sample < min_width)
+			m++;
+	}
 	for (size_t i = 1; i < t->n; i++)
 		wide += t->v[i].n >= m;
 	if (wide > max_frames) {

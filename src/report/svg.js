@@ -37,11 +37,13 @@
 			CW = w / sample.length;
 	}
 
+	// the label that fits w pixels by the average glyph width; fit()
+	// shortens the few that the font makes wider
 	function label(f, x, w) {
-		var fit = Math.floor((w - 6) / CW), s = "";
-		if (fit >= 3)
-			s = f.name.length <= fit ? f.name :
-				f.name.slice(0, fit - 2) + "..";
+		var n = Math.floor((w - 6) / CW), s = "";
+		if (n >= 3)
+			s = f.name.length <= n ? f.name : f.name.slice(0, n - 2) + "..";
+		f.room = w - 6;
 		if (!f.text) {
 			if (!s)
 				return;
@@ -51,10 +53,24 @@
 		}
 		f.text.setAttribute("x", (x + 3).toFixed(1));
 		f.text.textContent = s;
-		// names wider than the average: shorten until they fit
-		while (s.length > 3 && f.text.getComputedTextLength() > w - 6) {
-			s = s.slice(0, Math.max(1, s.length - 4)) + "..";
-			f.text.textContent = s;
+	}
+
+	// measures every label at once (one layout), then shortens those
+	// that overflow
+	function fit(shown) {
+		var wide = [];
+		for (var i = 0; i < shown.length; i++) {
+			var t = shown[i].text;
+			if (t && t.textContent.length > 3 &&
+			    t.getComputedTextLength() > shown[i].room)
+				wide.push(shown[i]);
+		}
+		for (var k = 0; k < wide.length; k++) {
+			var f = wide[k], s = f.text.textContent;
+			while (s.length > 3 && f.text.getComputedTextLength() > f.room) {
+				s = s.slice(0, Math.max(1, s.length - 4)) + "..";
+				f.text.textContent = s;
+			}
 		}
 	}
 
@@ -73,20 +89,23 @@
 
 	function zoom(z) {
 		zoomed = z;
-		var scale = W / z.n;
+		var scale = W / z.n, shown = [];
 		for (var i = 0; i < frames.length; i++) {
 			var f = frames[i];
 			if (f.d >= z.d && f.s >= z.s && f.s + f.n <= z.s + z.n) {
 				show(f, "");
 				place(f, PAD + (f.s - z.s) * scale, f.n * scale);
+				shown.push(f);
 			} else if (f.d < z.d && f.s <= z.s &&
 				   f.s + f.n >= z.s + z.n) {
 				show(f, "anc");
 				place(f, PAD, W);
+				shown.push(f);
 			} else {
 				show(f, "hide");
 			}
 		}
+		fit(shown);
 		unzoomBtn.classList.toggle("hide", z === root);
 		remember();
 		if (term !== null)

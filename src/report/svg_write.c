@@ -310,7 +310,7 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 	const struct sd_file_info *in = sd_analysis_info(pg->a);
 	static const char *const lv[] = {"none", "info", "warning", "critical"};
 	double fs = 15, room = pg->width - 2 * 110.0;
-	char b1[32];
+	char b1[32], b2[32];
 	size_t chars;
 
 	chars = t ? utf8_chars(t, strlen(t)) : 24;
@@ -348,8 +348,9 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 		}
 	}
 	if (pg->hidden)
-		fprintf(out, " \xc2\xb7 %zu frames narrower than %g px merged",
-			pg->hidden, pg->min_width);
+		fprintf(out, " \xc2\xb7 %s frames of fewer than %s samples "
+			     "drawn merged",
+			grouped(pg->hidden, b1), grouped(pg->min_samples, b2));
 	fputs("</text>\n", out);
 }
 

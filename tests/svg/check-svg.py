@@ -212,6 +212,20 @@ def case_noswap(sd, td, work):
         no_patterns(fg)
 
 
+def case_empty(sd, td, work):
+    """An event without samples: a page that says so, no frames."""
+    svg, folded, report = run(sd, ["--event", "dummy:HG", "--kallsyms",
+                                   os.path.join(td, KSYMS), "--symfs",
+                                   os.path.join(td, "symfs"),
+                                   os.path.join(td, "storm-noswap.data")], work, "empty")
+    fg = svgfile.FlameGraph(svg)
+    self_contained(fg.raw)
+    verdict(fg, report)
+    check(os.path.getsize(folded) == 0, "no folded stacks")
+    check(fg.total == 0 and not fg.frames, "no frames: %r" % fg.frames[:3])
+    check(b"No samples of this event." in fg.raw, "the page says there is nothing")
+
+
 def case_rhel6(sd, td, work):
     syn = os.path.join(td, "synthetic")
     svg, folded, report = run(sd, ["--kallsyms", os.path.join(syn, "rhel6-seed.kallsyms"),
@@ -255,7 +269,7 @@ def case_svgnames(sd, td, work):
           merged[0].name == "2000 narrow frames (merged)" and
           merged[0].parent.name == "fan_caller",
           "the leaves are one merged box over fan_caller: %r" % merged)
-    check("2000 frames narrower than 0.1 px merged" in fg.subtitle, fg.subtitle)
+    check("2,000 frames of fewer than 2 samples drawn merged" in fg.subtitle, fg.subtitle)
     check(not any(f.name.startswith("leaf_") for f in fg.frames), "no leaf drawn alone")
     patterns(fg, report, ["swap_duplicate", "__swap_duplicate", "_raw_spin_lock"],
              ["dup_mmap", "copy_page_range"])
@@ -282,6 +296,7 @@ CASES = {
     "sched": case_sched,
     "noswap": case_noswap,
     "rhel6": case_rhel6,
+    "empty": case_empty,
     "svgnames": case_svgnames,
 }
 
