@@ -201,6 +201,17 @@ static struct sd_evsel *evsel_get(struct feed *f, const char *name)
 		ev->type = SD_TYPE_SOFTWARE;
 		ev->config = strcmp(name, "dummy") ? 0 : 9;
 	}
+	/* "cpu-clock/freq=999/", "cycles/period=100000/": the rate */
+	const char *r = strstr(name, "freq=");
+	if (r || (r = strstr(name, "period="))) {
+		bool freq = r[0] == 'f';
+		uint64_t rate;
+		r = strchr(r, '=') + 1;
+		if (sd_tparse_u64(r, strspn(r, "0123456789"), &rate)) {
+			ev->freq = freq;
+			ev->period_or_freq = rate;
+		}
+	}
 	a->text_evsels[a->text_nr_evsels++] = ev;
 	return ev;
 }

@@ -133,10 +133,10 @@ bool sd_text_dso_is_kernel(const char *dso)
 	};
 	size_t n = strlen(dso);
 
+	/* "[kernel.kallsyms]", old perf's "[kernel.kallsyms]_text" */
+	if (!strncmp(dso, "[kernel.", 8) || !strncmp(dso, "[guest.kernel.", 14))
+		return true;
 	if (n >= 2 && dso[0] == '[' && dso[n - 1] == ']') {
-		if (!strncmp(dso, "[kernel.", 8) ||
-		    !strncmp(dso, "[guest.kernel.", 14))
-			return true;
 		if (in_list(dso, user_brackets,
 			    sizeof user_brackets / sizeof *user_brackets) ||
 		    !strncmp(dso, "[anon", 5) || !strncmp(dso, "[stack:", 7))

@@ -59,6 +59,7 @@ struct rentry {
 	size_t event;
 	size_t n0, nn; /* nodes */
 	uint64_t line, offset;
+	int base; /* column of its call graph's first '|' or '-'; -1 */
 };
 
 struct rcol {
@@ -347,6 +348,7 @@ static int entry_line(struct rp *p, const struct sd_tline *ln, double pct,
 	struct rentry *e = &p->entries[p->nentries];
 	memset(e, 0, sizeof *e);
 	e->overhead = pct;
+	e->base = -1;
 	e->pid = SD_TEXT_NO_PID;
 	e->leaf = -1;
 	e->event = p->cur_event;
@@ -436,6 +438,12 @@ static int graph_line(struct rp *p, const struct sd_tline *ln)
 	size_t n = ln->n, i = 0;
 	struct rentry *e = &p->entries[p->nentries - 1];
 
+	size_t lead = 0;
+	while (lead < n && s[lead] == ' ')
+		lead++;
+	if (e->base < 0 && lead > 0 && lead < n &&
+	    (s[lead] == '|' || s[lead] == '-'))
+		e->base = (int)lead;
 	while (i < n && (s[i] == ' ' || s[i] == '|') &&
 	       !(s[i] == '|' && i + 1 < n && s[i + 1] == '-'))
 		i++;
@@ -511,7 +519,13 @@ static int graph_line(struct rp *p, const struct sd_tline *ln)
 		}
 		return add_frame(p, nm, nn);
 	}
-	/* a name continuing the chain of the node left of it */
+	/* a name continuing the chain of the node left of it; a call graph
+	 * is indented under its entry */
+	if (e->base < 0 || (int)i <= e->base) {
+		bad(p, ln, "neither a perf report entry nor a line of its call "
+			   "graph");
+		return 0;
+	}
 	while (p->depth > 1 && p->nodes[p->path[p->depth - 1]].marker >= (int)i)
 		p->depth--;
 	size_t top = p->path[p->depth - 1];
