@@ -73,11 +73,11 @@ static json_t *kib_or_null(int64_t v)
 /* The recorded host's context (a bundle's), or null. */
 static json_t *host_json(const struct sd_host *h)
 {
-	json_t *swaps = json_array(), *vm = json_object(),
-	       *procs = json_array();
-
 	if (!h)
 		return json_null();
+
+	json_t *swaps = json_array(), *vm = json_object(),
+	       *procs = json_array();
 	for (size_t i = 0; i < h->nr_swaps; i++) {
 		const struct sd_host_swap *s = &h->swaps[i];
 		json_array_append_new(
