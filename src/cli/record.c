@@ -359,8 +359,12 @@ static int run_perf(char *const *argv, double stop_at, double grace_at,
 			return -errno;
 		double t = now_s() - t0;
 		track_workload(r, pid, t);
-		if (!sent_int && (stop_signal || (stop_at > 0 && t >= stop_at) ||
-				  t >= grace_at)) {
+		/* -d with COMMAND counts from the workload's start, not perf's;
+		 * if that start is never seen, from perf's plus some slack */
+		bool due = stop_at > 0 &&
+			   (r->phase >= 1 ? t >= r->t_start + stop_at
+					  : t >= stop_at + 5);
+		if (!sent_int && (stop_signal || due || t >= grace_at)) {
 			r->interrupted = stop_signal || t < grace_at;
 			kill(pid, SIGINT);
 			sent_int = t;
@@ -835,7 +839,10 @@ int cli_record(int argc, char **argv)
 					: "");
 		goto out;
 	}
-	if (r.status != 0 && !r.interrupted) {
+	if (r.status != 0 && !r.interrupted && o.command) {
+		/* perf passes on the workload's exit status */
+		info("'%s' exited with status %d", o.command[0], r.status);
+	} else if (r.status != 0 && !r.interrupted) {
 		warn("perf record exited with status %d: bundling what it "
 		     "wrote (%lld bytes)",
 		     r.status, (long long)st.st_size);
@@ -846,9 +853,10 @@ int cli_record(int argc, char **argv)
 		     "may end early or be incomplete");
 		warnings[nwarn++] = "perf was killed";
 	}
+	double recorded = r.phase == 2 ? r.t_end - r.t_start : r.seconds;
 	if (stop_signal)
 		info("stopped by %s: bundling what was recorded (%.1f s)",
-		     sig_name(stop_signal), r.seconds);
+		     sig_name(stop_signal), recorded);
 	mp = &m[nm++];
 	*mp = (struct member){SD_BUNDLE_PERF_DATA, "perf record output", NULL,
 			      0, pfd, (uint64_t)st.st_size};
@@ -864,7 +872,7 @@ int cli_record(int argc, char **argv)
 		.created = (int64_t)time(NULL),
 		.record_argv = pargv,
 		.command_argv = o.command,
-		.duration_s = r.phase == 2 ? r.t_end - r.t_start : r.seconds,
+		.duration_s = recorded,
 		.perf_exit_status = r.status,
 		.interrupted = r.interrupted,
 		/* over the workload's run if it was seen, else perf's */
@@ -938,7 +946,11 @@ int cli_bundle_input(const char *input, const char *json,
 	struct sd_bundle *b = NULL;
 	int err;
 
-	if (!strcmp(input, "-") || sd_bundle_probe(input) != 1)
+	struct stat st;
+
+	/* only regular files: probing a pipe would eat what perf sends */
+	if (!strcmp(input, "-") || stat(input, &st) || !S_ISREG(st.st_mode) ||
+	    sd_bundle_probe(input) != 1)
 		return 0; /* the perf.data reader says what it is not */
 	sd_diags_init(&why);
 	err = sd_bundle_open(input, NULL, &why, &b);
