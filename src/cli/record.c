@@ -517,8 +517,8 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 			if (end == optarg || *end || !(o->seconds > 0) ||
 			    o->seconds > MAX_SECONDS) {
 				usage_error("-d takes seconds, more than 0 "
-						"and at most %.0f, not '%s'",
-						MAX_SECONDS, optarg);
+					    "and at most %.0f, not '%s'",
+					    MAX_SECONDS, optarg);
 				return -1;
 			}
 			o->seconds_given = true;
@@ -537,17 +537,17 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 			exit(CLI_EXIT_OK);
 		case ':':
 			usage_error("option '%s' needs an argument",
-					argv[optind - 1]);
+				    argv[optind - 1]);
 			return -1;
 		default:
 			if (optopt)
 				usage_error("unknown option '-%c' of "
-						"'swapdiag record'",
-						optopt);
+					    "'swapdiag record'",
+					    optopt);
 			else
 				usage_error("unknown option '%s' of "
-						"'swapdiag record'",
-						argv[optind - 1]);
+					    "'swapdiag record'",
+					    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -630,6 +630,7 @@ int cli_record(int argc, char **argv)
 {
 	struct record_opts o;
 	char *perf = NULL, *output = NULL, *outdir = NULL, *staging = NULL;
+	char **pargv = NULL;
 	char perf_data[PATH_MAX], partial[PATH_MAX], sleep_arg[32];
 	const char *warnings[8] = {NULL};
 	size_t nwarn = 0;
@@ -685,8 +686,14 @@ int cli_record(int argc, char **argv)
 		     "tracepoints (5.19 and later do): lock contention is not "
 		     "recorded");
 	}
-	char *pargv[32];
-	size_t pn = 0;
+	size_t ncmd = 0, pn = 0;
+	while (o.command && o.command[ncmd])
+		ncmd++;
+	pargv = calloc(ncmd + 24, sizeof *pargv);
+	if (!pargv) {
+		cli_error("out of memory");
+		goto out;
+	}
 	char freq_ev[64];
 	snprintf(freq_ev, sizeof freq_ev, "cpu-clock/freq=%d/", CPU_FREQ);
 	add_arg(pargv, &pn, perf);
@@ -710,14 +717,8 @@ int cli_record(int argc, char **argv)
 	add_arg(pargv, &pn, "--");
 	double stop_at = 0, grace_at;
 	if (o.command) {
-		size_t k = 0;
-		while (o.command[k] && pn < 31)
-			add_arg(pargv, &pn, o.command[k++]);
-		if (o.command[k]) {
-			usage_error("COMMAND has too many words");
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		}
+		for (size_t k = 0; k < ncmd; k++)
+			add_arg(pargv, &pn, o.command[k]);
 		if (o.seconds_given)
 			stop_at = o.seconds;
 		grace_at = o.seconds_given ? o.seconds + GRACE_SECONDS : 1e18;
@@ -912,6 +913,7 @@ out:
 	if (staging)
 		remove_staging(staging);
 	free(staging);
+	free(pargv);
 	free(outdir);
 	free(output);
 	free(perf);
