@@ -7,17 +7,19 @@
 #                         test suite (also under ASan/UBSan)
 #
 # Packages come from Debian's archive only; nothing else is downloaded.
-# chromium (headless) renders the --svg flame graph in tests/svg.
 set -eu
 cd "$(dirname "$0")/.."
 
-need_pkgs="meson ninja-build gcc pkg-config scdoc zstd python3 python3-jsonschema \
-libtraceevent-dev libelf-dev libdw-dev libjansson-dev libzstd-dev libiberty-dev \
-chromium fonts-dejavu-core"
+# to build and run
+build_pkgs="meson ninja-build gcc pkg-config scdoc zstd python3 \
+libtraceevent-dev libelf-dev libdw-dev libjansson-dev libzstd-dev libiberty-dev"
+# only for the tests: the JSON schema check, and headless chromium that
+# renders the --svg flame graph (tests/svg)
+test_pkgs="python3-jsonschema valgrind chromium fonts-dejavu-core"
 
 install_deps() {
 	missing=
-	for p in $need_pkgs; do
+	for p in $build_pkgs ${1:-}; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing="$missing $p"
 	done
@@ -48,7 +50,7 @@ demo)
 	[ $rc -le 1 ] || exit $rc
 	;;
 test)
-	install_deps
+	install_deps "$test_pkgs"
 	build
 	meson test -C build --print-errorlogs || {
 		python3 tests/summary.py build/meson-logs/testlog.json
