@@ -169,11 +169,21 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 	}
 }
 
-static void md_share_cell(FILE *out, const struct sd_finding *f)
+/* perf report input: "samples" are weights (SD_TEXT_REPORT_SCALE = 100 %) */
+static const char *unit(bool weights)
+{
+	return weights ? "weight" : "samples";
+}
+
+static void md_share_cell(FILE *out, const struct sd_finding *f, bool weights)
 {
 	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
-		fprintf(out, "%.1f %% (%" PRIu64 " samples)", f->share * 100,
-			f->samples);
+		if (weights)
+			fprintf(out, "%.1f %% (weight %" PRIu64 ")",
+				f->share * 100, f->samples);
+		else
+			fprintf(out, "%.1f %% (%" PRIu64 " samples)",
+				f->share * 100, f->samples);
 		return;
 	}
 	fprintf(out, "%" PRIu64 " sleeps", f->stalls);
@@ -208,7 +218,7 @@ static void md_procs_cell(FILE *out, const struct sd_finding *f)
 		fprintf(out, ", +%zu more", f->nr_victims - 4);
 }
 
-static void md_finding(FILE *out, const struct sd_finding *f)
+static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 {
 	fputs("\n### ", out);
 	md_code(out, sd_finding_key(f->kind), false);
@@ -216,8 +226,8 @@ static void md_finding(FILE *out, const struct sd_finding *f)
 	md_text(out, f->title);
 	fputs("\n\n", out);
 	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
-		fprintf(out, "%.1f %% of on-CPU samples (%" PRIu64 ")",
-			f->share * 100, f->samples);
+		fprintf(out, "%.1f %% of on-CPU samples (%s%" PRIu64 ")",
+			f->share * 100, weights ? "weight " : "", f->samples);
 		if (f->context_name) {
 			fputs("; ", out);
 			md_text(out, f->context_name);
@@ -225,8 +235,8 @@ static void md_finding(FILE *out, const struct sd_finding *f)
 		}
 		fputs(".\n", out);
 		if (f->nr_paths) {
-			fprintf(out, "\nHot path (%" PRIu64 " samples), root first:\n\n",
-				f->paths[0].samples);
+			fprintf(out, "\nHot path (%" PRIu64 " %s), root first:\n\n",
+				f->paths[0].samples, unit(weights));
 			md_path(out, &f->paths[0]);
 		}
 		return;
@@ -275,6 +285,9 @@ static void md_finding(FILE *out, const struct sd_finding *f)
 int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 		       const struct sd_diagnosis *d, const char *path)
 {
+	bool weights = !a->reader && a->input_kind &&
+		       !strcmp(a->input_kind, "perf-report");
+
 	fputs("## ", out);
 	md_text(out, d->verdict);
 	fputs("\n\n", out);
@@ -291,13 +304,13 @@ int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 				f->level >= SD_LEVEL_WARNING ? "**" : "",
 				sd_level_name(f->level),
 				f->level >= SD_LEVEL_WARNING ? "**" : "");
-			md_share_cell(out, f);
+			md_share_cell(out, f, weights);
 			fputs(" | ", out);
 			md_procs_cell(out, f);
 			fputs(" |\n", out);
 		}
 		for (size_t i = 0; i < d->nr_findings; i++)
-			md_finding(out, &d->findings[i]);
+			md_finding(out, &d->findings[i], weights);
 	} else {
 		fputs("\nNo findings.\n", out);
 	}

@@ -358,7 +358,7 @@ static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
 	if (o->symbols.kallsyms || o->symbols.vmlinux || o->symbols.symfs)
 		sd_diags_add(&a->diags, SD_NOTE, 0, UINT64_MAX,
 			     "%s text names its frames itself: the symbol "
-			     "options are not used", a->input_kind);
+			     "options are not used.", a->input_kind);
 	err = sd_text_parse(kind, in->buf, in->len, &ops, &a->diags, &res);
 	if (err) {
 		if (why)
@@ -381,7 +381,7 @@ static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
 		sd_diags_add(&a->diags, SD_NOTE, 0, UINT64_MAX,
 			     "folded stacks: counts only; there are no pids, no "
 			     "timeline and no sched_switch records, so stalls "
-			     "cannot be judged");
+			     "cannot be judged.");
 	if (f.have_time) {
 		a->text_stats.first_time = f.first_time;
 		a->text_stats.last_time = f.last_time;

@@ -757,22 +757,22 @@ static void add_notes(struct rp *p)
 		     "event); the text has no per-process pids, no timeline and "
 		     "no sched_switch records, so stalls and their durations "
 		     "cannot be judged, and perf rounded every percentage to "
-		     "0.01%%",
+		     "0.01%%.",
 		     p->res->report_callee ? "callee first" : "caller first",
 		     p->res->report_relative ? "percentages of the parent"
 					     : "percentages of all samples",
 		     SD_TEXT_REPORT_SCALE);
 	if (p->res->report_listed < 99.995)
 		sd_diags_add(p->diags, SD_NOTE, 0, UINT64_MAX,
-			     "the report lists %.2f%% of the samples; the other "
-			     "%.2f%% are counted as '[not-listed]'",
+			     "The report lists %.2f%% of the samples; the other "
+			     "%.2f%% are counted as '[not-listed]'.",
 			     p->res->report_listed, 100 - p->res->report_listed);
 	for (size_t ev = 0; ev < p->nevents; ev++)
 		if (p->skip_event[ev])
 			sd_diags_add(p->diags, SD_NOTE, 0, UINT64_MAX,
-				     "the report's '%s' section is not analysed: "
+				     "The report's '%s' section is not analysed: "
 				     "stalls need every switch in time order "
-				     "(perf script)", p->events[ev]);
+				     "(perf script).", p->events[ev]);
 }
 
 int sd_text_parse_perf_report(const void *buf, size_t len,
