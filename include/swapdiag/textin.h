@@ -56,6 +56,8 @@ enum sd_text_kind sd_text_detect(const void *buf, size_t len);
 #define SD_TEXT_NO_PID UINT32_MAX
 /* perf report weights: this many units are all samples of an event. */
 #define SD_TEXT_REPORT_SCALE 1000000u
+/* Largest folded count taken (sums of counts must not wrap). */
+#define SD_TEXT_MAX_COUNT (1ull << 48)
 /* Frames kept per stack (perf itself prints at most 127 by default). */
 #define SD_TEXT_MAX_FRAMES 4096
 

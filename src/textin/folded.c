@@ -110,6 +110,11 @@ int sd_text_parse_folded(const void *buf, size_t len,
 				     "not a folded stack (comm;frame;... count)");
 			continue;
 		}
+		/* sums of counts must not wrap */
+		if (count > SD_TEXT_MAX_COUNT) {
+			sd_tbad_line(diags, res, &ln, "a count beyond 2^48");
+			continue;
+		}
 		/* one blank before the count: a frame may end in a space
 		 * ("[unknown] " of a deleted DSO) */
 		size_t sn = sp - 1;

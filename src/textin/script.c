@@ -271,7 +271,7 @@ static bool field(const char *s, size_t n, const char *key, const char *next,
 		const char *b = s + i + kl, *e = s + n;
 		if (next) {
 			size_t nl = strlen(next);
-			for (const char *p = b; p + nl <= s + n; p++)
+			for (const char *p = b; p + 1 + nl <= s + n; p++)
 				if (*p == ' ' && !memcmp(p + 1, next, nl)) {
 					e = p;
 					break;
