@@ -5,6 +5,7 @@ usage: check-text.py SWAPDIAG TESTDATA CASE
 
   seed            the seed incident's perf report (testdata/text/seed-report.txt):
                   the findings carry the report's own percentages
+  seed-ticket     the whole seed ticket (../shared/seed), prose and all, if present
   report-layouts  perf 6.1's reports of testdata/synthetic/rhel6-seed.data
                   (callee, caller, fractal): the generator's sample counts,
                   as perf rounds them
@@ -276,6 +277,24 @@ def case_report_layouts():
           "remedies for RHEL 6")
 
 
+def case_seed_ticket():
+    """The whole seed ticket (../shared/seed, Markdown and Japanese prose
+    around the report) gives the excerpt's findings: the lines that are not
+    the report are skipped with their line numbers."""
+    seed = os.path.join(ROOT, "..", "shared", "seed")
+    if not os.path.isdir(seed):
+        skip("../shared/seed is absent")
+    rc, want, err = report(os.path.join(TEXT, "seed-report.txt"))
+    for name in sorted(os.listdir(seed)):
+        rc, doc, err = report(os.path.join(seed, name))
+        got = [(f["id"], f["samples"], f["share"]) for f in doc["findings"]]
+        check(rc == 1 and got == [(f["id"], f["samples"], f["share"])
+                                   for f in want["findings"]],
+              "%s: the excerpt's findings %s" % (name, got))
+        check("line 3: neither a perf report entry" in err,
+              "%s: prose lines are skipped with their line numbers" % name)
+
+
 # ---- perf script --------------------------------------------------------
 
 def binary_doc():
@@ -456,7 +475,8 @@ def case_errors():
 
 
 CASES = {
-    "seed": case_seed, "report-layouts": case_report_layouts,
+    "seed": case_seed, "seed-ticket": case_seed_ticket,
+    "report-layouts": case_report_layouts,
     "script": case_script, "script-default": case_script_default,
     "folded": case_folded, "stdin": case_stdin, "corpus": case_corpus,
     "errors": case_errors,

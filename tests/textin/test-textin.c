@@ -259,7 +259,7 @@ TEST(folded_lines)
 		"copy_page_range;swap_duplicate 12\n"
 		"ps;[unknown] ;[unknown] 3\n"          /* a frame ending in a blank */
 		"nocount;a;b\n"                         /* 4: no count */
-		"big;a 99999999999999999999999\n"        /* 5: count too big */
+		"big;a 99999999999999999999999\n"        /* 5: not a u64 */
 		";a 1\n"                                /* 6: no comm */
 		"kworker/0:1;ret_from_fork_asm;kthread;worker_thread 7\n"
 		"x;main;copy_page_range_[k];swap_duplicate_[k] 2\n";
@@ -272,6 +272,12 @@ TEST(folded_lines)
 	CHECK(diag_has(&d, "line 4:", "not a folded stack"));
 	CHECK(diag_has(&d, "line 5:", "not a folded stack"));
 	CHECK(diag_has(&d, "line 6:", "without a process name"));
+	sd_diags_clear(&d);
+	/* counts that could wrap the sums are refused */
+	g = run(SD_TEXT_FOLDED, "a;b 281474976710656\na;b 281474976710657\n", &d, &r);
+	CHECK_U64(g->n, 1);
+	CHECK(diag_has(&d, "line 2:", "beyond 2^48"));
+	g = run(SD_TEXT_FOLDED, t, &d, &r);
 	CHECK_STR(g->s[0].comm, "forkswap");
 	CHECK_U64(g->s[0].count, 12);
 	CHECK_U64(g->s[0].pid, SD_TEXT_NO_PID);
