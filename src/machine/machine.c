@@ -326,9 +326,12 @@ static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
 	const char *f = mm->filename;
 	char name[256];
 
-	if (!strncmp(f, "[kernel.kallsyms]", 17) || !strncmp(f, "[guest.kernel", 13)) {
+	bool core = !strncmp(f, "[kernel.kallsyms]", 17);
+
+	if (core || !strncmp(f, "[guest.kernel", 13)) {
 		m->have_kernel_map = true;
-		if (f[17] == '_' && m->sym && mm->pgoff)
+		/* f[17] exists only when the 17 bytes before it matched */
+		if (core && f[17] == '_' && m->sym && mm->pgoff)
 			sd_symbolizer_set_kernel_reloc(m->sym, f + 17, mm->pgoff);
 		snprintf(name, sizeof name, "[kernel.kallsyms]");
 	} else if (f[0] == '/') {
@@ -532,7 +535,8 @@ static void locate_kernel(struct sd_machine *m, uint64_t ip,
 
 	for (size_t i = 0; i < m->nkmaps; i++) {
 		const struct kmap *k = &m->kmaps[i];
-		if (k->name[1] == 'k') { /* [kernel.kallsyms] */
+		/* not name[1] == 'k': a module may be "[kvm]", or "" */
+		if (!strcmp(k->name, "[kernel.kallsyms]")) {
 			core = k;
 			continue;
 		}
