@@ -514,6 +514,10 @@ static int fseq_grow(struct sd_stacks *st)
  */
 static int share_frames(struct sd_stacks *st, struct entry *e)
 {
+	/* nothing to share; and with no frame pushed yet, frames is NULL */
+	if (!e->nframes)
+		return 0;
+
 	const struct sd_frame *f = st->frames + e->frames;
 	uint64_t h = fseq_hash(f, e->nframes);
 
