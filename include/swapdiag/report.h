@@ -56,12 +56,6 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 		       const struct sd_diagnosis *d, const char *path);
 
-/* The same verdict as a ticket comment in Markdown (--format markdown):
- * a heading with the verdict, a table of the findings, each hot path as a
- * code block, the remedies and notes as lists. */
-int sd_report_markdown(FILE *out, const struct sd_analysis *a,
-		       const struct sd_diagnosis *d, const char *path);
-
 /* The JSON report (schema swapdiag-report/1, swapdiag-report(5)). */
 int sd_report_json(FILE *out, const struct sd_analysis *a,
 		   const struct sd_diagnosis *d, const char *path);
