@@ -33,9 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	sd_diags_clear(&why);
-	for (size_t i = 0; i < sd_reader_nr_evsels(a->reader); i++)
-		sd_report_folded(null, a, sd_reader_evsel(a->reader, i));
-	sd_report_headers(null, a->reader, o.path);
+	/* text inputs (perf script, folded, perf report) have no reader */
+	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++)
+		sd_report_folded(null, a, sd_analysis_evsel(a, i));
+	if (a->reader)
+		sd_report_headers(null, a->reader, o.path);
 	if (sd_diagnose(a, &d) == 0) {
 		sd_report_json(null, a, d, o.path);
 		sd_report_text(null, a, d, o.path, false);
