@@ -40,7 +40,8 @@ struct sd_analysis {
 	/* perf.data input: the reader; text input: NULL, and what the text
 	 * said is in the text_* members instead */
 	struct sd_reader *reader;
-	const char *input_kind; /* "perf.data", "perf script", ... */
+	const char *input_kind; /* "perf.data", "perf-script", "folded",
+				 * "perf-report" (sd_text_kind_name()) */
 	struct sd_file_info text_info;
 	struct sd_reader_stats text_stats;
 	struct sd_evsel **text_evsels;

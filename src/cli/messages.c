@@ -46,8 +46,9 @@ void cli_error_input(const char *path, int err)
 		hint = " (no permission to read it)";
 		break;
 	case SD_E_BAD_MAGIC:
-		hint = " (swapdiag reads the perf.data files perf record "
-		       "writes)";
+		hint = " (swapdiag reads perf.data files in file or pipe "
+		       "mode, bundles from 'swapdiag record', perf script and "
+		       "perf report --stdio text, and folded stacks)";
 		break;
 	default:
 		break;
