@@ -99,6 +99,11 @@ struct sd_file_info {
 	uint64_t sample_time_first, sample_time_last; /* ns */
 	bool has_clockid;
 	uint64_t clockid_res_ns;
+	/* CLOCK_DATA: the wall-clock time (ns since the epoch) at the moment
+	 * the sample clock read clock_ns, to put sample times on a calendar */
+	bool has_clock_data;
+	uint32_t clock_data_clockid;
+	uint64_t clock_tod_ns, clock_ns;
 	bool has_compression;
 	uint32_t comp_version, comp_type, comp_level, comp_ratio;
 

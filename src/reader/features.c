@@ -20,6 +20,7 @@
  *			};  (header.misc: cpumode, BUILD_ID_SIZE)
  *	SAMPLE_TIME:	u64 first; u64 last;
  *	CLOCKID:	u64 clockid resolution (ns);
+ *	CLOCK_DATA:	u32 version; u32 clockid; u64 tod_ns; u64 clockid_ns;
  *	COMPRESSED:	u32 version, type, level, ratio, mmap_len;
  *	TRACING_DATA:	the tracing data, kept verbatim.
  */
@@ -215,6 +216,15 @@ int sd_parse_feature(struct sd_reader *r, unsigned feat, struct sd_cursor *c,
 		if (!(err = sd_cur_u64(c, &in->clockid_res_ns)))
 			in->has_clockid = true;
 		break;
+	case SD_FEAT_CLOCK_DATA: {
+		uint32_t version;
+		if (!(err = sd_cur_u32(c, &version)) &&
+		    !(err = sd_cur_u32(c, &in->clock_data_clockid)) &&
+		    !(err = sd_cur_u64(c, &in->clock_tod_ns)) &&
+		    !(err = sd_cur_u64(c, &in->clock_ns)))
+			in->has_clock_data = true;
+		break;
+	}
 	case SD_FEAT_COMPRESSED:
 		if (!(err = sd_cur_u32(c, &in->comp_version)) &&
 		    !(err = sd_cur_u32(c, &in->comp_type)) &&

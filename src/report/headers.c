@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include <swapdiag/report.h>
 
@@ -61,6 +62,17 @@ int sd_report_headers(FILE *out, struct sd_reader *r, const char *path)
 		fprintf(out, "duration:    %.3f s\n", (double)(last - first) / 1e9);
 	else
 		fprintf(out, "duration:    -\n");
+	if (in->has_clock_data && first) {
+		/* the wall-clock time of the first sample, from CLOCK_DATA */
+		int64_t wall = (int64_t)in->clock_tod_ns +
+			       ((int64_t)first - (int64_t)in->clock_ns);
+		time_t t = (time_t)(wall / 1000000000);
+		struct tm tm;
+		char buf[64];
+		if (gmtime_r(&t, &tm) &&
+		    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm))
+			fprintf(out, "started:     %s\n", buf);
+	}
 	if (in->has_compression || st->records[SD_REC_COMPRESSED] ||
 	    st->records[SD_REC_COMPRESSED2]) {
 		fprintf(out, "compression: zstd");

@@ -1844,6 +1844,13 @@ static size_t make_pipe(struct buf *b)
 	pipe_attr(b, &ev1);
 	pipe_feature_string(b, SD_FEAT_HOSTNAME, "pipehost");
 	pipe_feature_string(b, SD_FEAT_OSRELEASE, "6.1.0-pipe");
+	at = rec_begin(b, SD_REC_HEADER_FEATURE, 0);
+	put64(b, SD_FEAT_CLOCK_DATA);   /* feat_id */
+	put32(b, 1);                    /* version */
+	put32(b, 1);                    /* clockid: CLOCK_MONOTONIC */
+	put64(b, 1764000000123456789ull); /* tod_ns */
+	put64(b, 640000000000ull);      /* clockid_ns */
+	rec_end(b, at);
 
 	at = rec_begin(b, SD_REC_HEADER_TRACING_DATA, 0);
 	put32(b, sizeof tracing_payload);  /* size of what follows */
@@ -1905,6 +1912,10 @@ static void check_pipe_result(struct sd_reader *r, bool be, size_t first)
 	CHECK_U64(read_all(r), 0);
 	CHECK_STR(in->hostname, "pipehost");
 	CHECK_STR(in->os_release, "6.1.0-pipe");
+	CHECK(in->has_clock_data);
+	CHECK_U64(in->clock_data_clockid, 1);
+	CHECK_U64(in->clock_tod_ns, 1764000000123456789ull);
+	CHECK_U64(in->clock_ns, 640000000000ull);
 	CHECK_U64(in->tracing_data_size, sizeof tracing_payload);
 	CHECK(in->tracing_data &&
 	      !memcmp(in->tracing_data, tracing_payload,
