@@ -20,6 +20,7 @@
 struct entry {
 	size_t key;    /* word offset in keys */
 	uint32_t klen; /* words */
+	uint32_t last_det; /* detail this stack's last sample went to, + 1 */
 	uint64_t hash;
 	uint64_t count, period;
 	uint32_t frames;  /* offset in frames[] after symbolization */

@@ -129,7 +129,18 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		      uint64_t time, uint64_t count, uint64_t period)
 {
 	uint64_t bucket = time / SD_BUCKET_NS;
+	struct entry *e = &st->v[stack];
 
+	/* a stack's samples mostly come from one process in one bucket:
+	 * try the detail its last sample went to before hashing */
+	if (e->last_det) {
+		struct sd_stack_detail *d = &st->det[e->last_det - 1];
+		if (d->pid == pid && d->bucket == bucket) {
+			d->count += count;
+			d->period += period;
+			return 0;
+		}
+	}
 	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
 		return -ENOMEM;
 	size_t j = detail_hash(stack, pid, bucket) & (st->ndslots - 1);
@@ -138,6 +149,7 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		if (d->stack == stack && d->pid == pid && d->bucket == bucket) {
 			d->count += count;
 			d->period += period;
+			e->last_det = st->dslots[j];
 			return 0;
 		}
 	}
@@ -156,6 +168,7 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 	st->det[st->ndet] =
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
+	e->last_det = st->dslots[j];
 	return 0;
 }
 
@@ -290,8 +303,11 @@ static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
 	sd_prefault(st->keys, st->capkeys * sizeof *st->keys, &st->keys_pf,
 		    (st->nkeys + klen) * sizeof *st->keys);
 	memcpy(st->keys + st->nkeys, k, klen * sizeof *k);
-	st->v[st->n] = (struct entry){st->nkeys, (uint32_t)klen, h,
-				      count, period, 0, 0};
+	st->v[st->n] = (struct entry){.key = st->nkeys,
+				      .klen = (uint32_t)klen,
+				      .hash = h,
+				      .count = count,
+				      .period = period};
 	st->nkeys += klen;
 	st->slots[j] = (uint32_t)st->n + 1;
 	if (id)
