@@ -57,6 +57,7 @@ struct sd_qent {
 struct sd_qround {
 	uint8_t **chunks;
 	size_t nchunks;
+	size_t size; /* of the last chunk */
 	size_t used; /* in the last chunk */
 	uint64_t live;
 	bool closed;

@@ -20,6 +20,10 @@
 
 #include "reader/internal.h"
 
+/* A round's records go into chunks that double from FIRST_CHUNK to CHUNK:
+ * a small input never allocates a MiB (under ASan or valgrind every large
+ * allocation is an mmap of its own), a large one soon uses big chunks. */
+#define FIRST_CHUNK (1u << 14)
 #define CHUNK (1u << 20)
 
 static struct sd_qround *round_get(struct sd_queue *q, uint32_t id)
@@ -67,8 +71,12 @@ static uint8_t *round_alloc(struct sd_queue *q, uint32_t len)
 		q->nrounds_alloc++;
 	}
 	rd = round_get(q, q->cur_round);
-	if (!rd->nchunks || rd->used + need > CHUNK) {
-		size_t sz = need > CHUNK ? need : CHUNK;
+	if (!rd->nchunks || rd->used + need > rd->size) {
+		size_t sz = rd->nchunks ? rd->size * 2 : FIRST_CHUNK;
+		if (sz > CHUNK)
+			sz = CHUNK;
+		if (sz < need)
+			sz = need;
 		uint8_t **cv = realloc(rd->chunks,
 				       (rd->nchunks + 1) * sizeof *cv);
 		if (!cv)
@@ -78,10 +86,11 @@ static uint8_t *round_alloc(struct sd_queue *q, uint32_t len)
 		if (!cv[rd->nchunks])
 			return NULL;
 		rd->nchunks++;
+		rd->size = sz;
 		rd->used = 0;
 	}
 	uint8_t *p = rd->chunks[rd->nchunks - 1] + rd->used;
-	rd->used += need > CHUNK ? CHUNK : need;
+	rd->used += need;
 	rd->live++;
 	return p;
 }
@@ -181,7 +190,7 @@ int sd_queue_push(struct sd_reader *r, const uint8_t *data, uint32_t len,
 			q->head = 0;
 		}
 		if (q->n == q->cap) {
-			size_t cap = q->cap ? q->cap * 2 : 4096;
+			size_t cap = q->cap ? q->cap * 2 : 256;
 			e = realloc(q->v, cap * sizeof *e);
 			if (!e)
 				return -ENOMEM;
