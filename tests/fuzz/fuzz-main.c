@@ -124,7 +124,8 @@ static int run_dir(const char *dir, unsigned long *count)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_names);
+	if (n) /* an empty directory leaves names NULL */
+		qsort(names, n, sizeof *names, cmp_names);
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		if (!rc && stat(names[i], &st) == 0 && S_ISREG(st.st_mode))
