@@ -20,6 +20,10 @@ struct sd_elf {
 	Elf_Scn *symtab, *dynsym;
 	GElf_Shdr symshdr, dynshdr;
 	size_t dynsym_idx;
+	/* the PT_LOAD found last (elf_syms.c load_phdr), and whether no
+	 * earlier PT_LOAD overlaps it; p_type 0 until then */
+	GElf_Phdr last_load;
+	bool last_load_first;
 };
 
 /* Opens a file (private mapping) or a copy of a buffer; not-ELF is

@@ -78,11 +78,45 @@ static uint8_t binding_of(const GElf_Sym *s)
 	}
 }
 
+/* Does no PT_LOAD before index i overlap ph (the i-th)? */
+static bool first_load_holding(struct sd_elf *e, const GElf_Phdr *ph, size_t i)
+{
+	uint64_t sz = ph->p_memsz > ph->p_filesz ? ph->p_memsz : ph->p_filesz;
+
+	for (size_t j = 0; j < i; j++) {
+		GElf_Phdr o;
+		if (!gelf_getphdr(e->elf, (int)j, &o))
+			return false;
+		if (o.p_type != PT_LOAD)
+			continue;
+		uint64_t osz = o.p_memsz > o.p_filesz ? o.p_memsz : o.p_filesz;
+		if (!osz)
+			continue;
+		/* [o.vaddr, +osz) and [ph.vaddr, +sz) intersect? */
+		if (o.p_vaddr - ph->p_vaddr < sz || ph->p_vaddr - o.p_vaddr < osz)
+			return false;
+	}
+	return true;
+}
+
 /* elf_read_program_header(): the PT_LOAD holding vaddr. */
 static bool load_phdr(struct sd_elf *e, uint64_t vaddr, GElf_Phdr *out)
 {
 	size_t phnum;
 
+	/* symbols come in runs of one segment: try the last one first */
+	if (e->last_load.p_type == PT_LOAD) {
+		const GElf_Phdr *ph = &e->last_load;
+		uint64_t sz = ph->p_memsz > ph->p_filesz ? ph->p_memsz : ph->p_filesz;
+		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < sz) {
+			/* the first PT_LOAD holding vaddr, as the loop finds:
+			 * only if no earlier one holds it too */
+			if (e->last_load_first) {
+				*out = *ph;
+				return true;
+			}
+		}
+	}
 	if (elf_getphdrnum(e->elf, &phnum) != 0)
 		return false;
 	for (size_t i = 0; i < phnum && i < 65536; i++) {
@@ -96,6 +130,8 @@ static bool load_phdr(struct sd_elf *e, uint64_t vaddr, GElf_Phdr *out)
 		sz = ph.p_memsz > ph.p_filesz ? ph.p_memsz : ph.p_filesz;
 		if (sz && vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < sz) {
 			*out = ph;
+			e->last_load = ph;
+			e->last_load_first = first_load_holding(e, &ph, i);
 			return true;
 		}
 	}
@@ -360,7 +396,7 @@ static int synth_plt(struct sd_elf *re, struct sd_symtab *t)
 	}
 	/* Inserted after the fix-ups, as perf does: only re-sort. */
 	if (t->n != before)
-		return sd_symtab_merge_sorted(t);
+		return sd_symtab_merge_sorted(t, before);
 	return 0;
 }
 

@@ -85,8 +85,9 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 		  const char *name, uint8_t binding, uint16_t module);
 /* Sort, fix up ends, reduce duplicates, as perf does after loading. */
 void sd_symtab_finish(struct sd_symtab *t);
-/* Adds symbols after finish (perf's PLT symbols): no fix-up, re-sorted. */
-int sd_symtab_merge_sorted(struct sd_symtab *t);
+/* Adds symbols after finish (perf's PLT symbols): no fix-up, re-sorted;
+ * syms[before, n) are the ones added since the table was sorted. */
+int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before);
 
 /* Demangles a C++ (or other) name as perf 6.1 shows it; NULL if not. */
 char *sd_demangle(const char *name);

@@ -323,9 +323,37 @@ void sd_symtab_finish(struct sd_symtab *t)
 	t->finished = true;
 }
 
-int sd_symtab_merge_sorted(struct sd_symtab *t)
+int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before)
 {
-	return sort_by_start(t->syms, t->n);
+	struct sd_symbol *v = t->syms, *tmp;
+	size_t n = t->n, a = 0, b, k = 0;
+	int err;
+
+	/*
+	 * v[0, before) is sorted; sort the few added ones, then merge them
+	 * in, the old first on equal starts: the same order as a stable sort
+	 * of the whole, in O(n) rather than O(n log n).
+	 */
+	if (before > n)
+		before = n;
+	if ((err = sort_by_start(v + before, n - before)))
+		return err;
+	if (!before || before == n || v[before - 1].start <= v[before].start)
+		return 0;
+	tmp = malloc((n - before) * sizeof *tmp);
+	if (!tmp)
+		return sort_by_start(v, n);
+	memcpy(tmp, v + before, (n - before) * sizeof *tmp);
+	/* merge from the back: v[0, before) and tmp into v[0, n) */
+	a = before;
+	b = n - before;
+	k = n;
+	while (a > 0 && b > 0)
+		v[--k] = tmp[b - 1].start < v[a - 1].start ? v[--a] : tmp[--b];
+	while (b > 0)
+		v[--k] = tmp[--b];
+	free(tmp);
+	return 0;
 }
 
 size_t sd_symtab_size(const struct sd_symtab *t)
