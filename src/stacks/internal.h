@@ -18,10 +18,11 @@
 #define F_NAMED 4u /* frames given by name (text input): kernel << 32 | id */
 
 struct entry {
-	size_t key;    /* word offset in keys */
-	uint32_t klen; /* words */
+	size_t key;    /* byte offset in keys (the encoded key, see stacks.c) */
+	uint32_t klen; /* bytes */
 	uint32_t last_det; /* detail this stack's last sample went to, + 1 */
 	uint64_t hash;
+	uint64_t hdr; /* key word 0: evsel, cpumode, flags, comm */
 	uint64_t count, period;
 	uint32_t frames;  /* offset in frames[] after symbolization */
 	uint32_t nframes;
@@ -40,13 +41,14 @@ struct fseq_slot {
 };
 
 struct sd_stacks {
-	uint64_t *keys;
-	size_t nkeys, capkeys;
+	uint8_t *keys; /* encoded keys, back to back */
+	size_t nkeys, capkeys; /* bytes */
 	struct entry *v;
 	size_t n, cap;
 	uint32_t *slots;
 	size_t nslots;
 	uint64_t scratch[KEY_HDR + 4096 + 1];
+	uint8_t kbuf[(KEY_HDR + 4096 + 1) * 10]; /* an encoded key */
 
 	/* after symbolization */
 	struct sd_strpool strs;
