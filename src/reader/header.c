@@ -85,8 +85,15 @@ static int read_attrs(struct sd_reader *r, uint64_t attr_size, uint64_t off,
 		return -SD_E_BAD_HEADER;
 	}
 	if (off > fsize || size > fsize - off) {
-		sd_diags_add(&r->diags, SD_ERROR, SD_E_TRUNCATED, off,
-			     "the attrs section lies past the end of the file");
+		/* an offset inside the file: the section's start, or, when
+		 * that is past the end, the header field pointing there */
+		sd_diags_add(&r->diags, SD_ERROR, SD_E_TRUNCATED,
+			     off > fsize ? 24 : off,
+			     "the attrs section (%llu bytes at byte %llu) lies "
+			     "past the end of the file (%llu bytes): the file "
+			     "is cut short or its header is damaged",
+			     (unsigned long long)size, (unsigned long long)off,
+			     (unsigned long long)fsize);
 		return -SD_E_TRUNCATED;
 	}
 	n = size / attr_size;
@@ -246,6 +253,14 @@ int sd_read_file_header(struct sd_reader *r)
 			err = sd_source_seek(&r->src, 16, UINT64_MAX);
 		return err;
 	}
+	if (hsize != FILE_HEADER_SIZE && hsize != FILE_HEADER_SIZE - 32 &&
+	    hsize >= FILE_HEADER_SIZE - 32 && hsize <= 4096)
+		/* perf refuses it; the fields it knows are still read */
+		sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_HEADER, 8,
+			     "header size %llu is neither 104 nor 72 (perf "
+			     "rejects such a file); reading the fields it "
+			     "holds",
+			     (unsigned long long)hsize);
 	if (hsize < FILE_HEADER_SIZE - 32 || hsize > 4096) {
 		sd_diags_add(&r->diags, SD_ERROR, SD_E_BAD_HEADER, 8,
 			     "header size %llu is neither a file (104) nor a "
