@@ -46,6 +46,9 @@
 
 #include "reader/internal.h"
 
+/* The sample_type bits parse_sample() knows the layout of. */
+#define SD_SAMPLE_KNOWN ((SD_SAMPLE_WEIGHT_STRUCT << 1) - 1)
+
 /* The event a record belongs to (perf's evlist__event2evsel). */
 struct sd_evsel *sd_record_evsel(struct sd_reader *r, const uint8_t *rec,
 				 size_t len, uint32_t type)
@@ -337,6 +340,19 @@ static int parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 			return -SD_E_BAD_RECORD;
 		c->off += size;
 	}
+	/*
+	 * The kernel sizes a sample to its fields.  With every field known,
+	 * 8 bytes or more beyond them mean a damaged size, which also made
+	 * the records after this one part of it: say so, the fields read are
+	 * still good.
+	 */
+	if (!(t & ~SD_SAMPLE_KNOWN) && sd_cur_left(c) >= 8)
+		sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD,
+			     rec->offset,
+			     "a sample of %u bytes has %zu bytes beyond its "
+			     "fields: its size is damaged, and records that "
+			     "followed it were skipped with it",
+			     rec->size, sd_cur_left(c));
 #undef U64
 #undef U32PAIR
 	return 0;
