@@ -132,7 +132,8 @@ machine() {
 	echo "memory:    $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "kernel:    $(uname -r)"
 	echo "perf:      $(perf --version)"
-	bt=$(meson introspect --buildoptions "$out/build" 2>/dev/null |
+	bt=$([ "$SWAPDIAG" = "$out/build/src/cli/swapdiag" ] || { echo "? ($SWAPDIAG)"; exit; }
+		meson introspect --buildoptions "$out/build" 2>/dev/null |
 		python3 -c 'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "buildtype"][0])' 2>/dev/null || echo '?')
 	echo "swapdiag:  $("$SWAPDIAG" --version), git $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?'), buildtype $bt"
 	echo "nice:      $NICE (every command of a comparison)"
