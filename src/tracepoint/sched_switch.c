@@ -65,7 +65,9 @@ int sd_tp_sched_switch(const struct sd_sched_switch_fmt *fmt,
 		       const uint8_t *raw, size_t size,
 		       struct sd_sched_switch *out)
 {
-	struct sd_sched_switch s;
+	/* every byte defined, the comms' tails after their NUL too, so that
+	 * results compare with memcmp (valgrind saw test-tracepoint do so) */
+	struct sd_sched_switch s = {0};
 	uint64_t prev_pid, prev_prio, next_pid, next_prio;
 	int err;
 
