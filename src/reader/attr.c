@@ -227,8 +227,18 @@ struct sd_evsel *sd_id_lookup(const struct sd_reader *r, uint64_t id)
 int sd_evsel_add_ids(struct sd_reader *r, struct sd_evsel *ev,
 		     struct sd_cursor *c, size_t n)
 {
-	if (n > sd_cur_left(c) / 8 || r->ids.n + n > SD_MAX_IDS)
+	if (n > sd_cur_left(c) / 8)
 		return -SD_E_BAD_ATTR;
+	if (r->ids.n + n > SD_MAX_IDS) {
+		/* keep what fits: samples with the other ids go unmatched */
+		sd_diags_add(&r->diags, SD_WARNING, SD_E_LIMIT, UINT64_MAX,
+			     "more than %u sample ids over all events; the "
+			     "rest are ignored",
+			     SD_MAX_IDS);
+		n = SD_MAX_IDS - r->ids.n;
+		if (!n)
+			return 0;
+	}
 	uint64_t *ids = realloc(ev->ids, (ev->nr_ids + n + 1) * sizeof *ids);
 	if (!ids)
 		return -ENOMEM;

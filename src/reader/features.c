@@ -36,17 +36,25 @@ static void replace(char **dst, char *s)
 	*dst = s;
 }
 
-static int feat_string(struct sd_reader *r, struct sd_cursor *c, char **dst)
+static int feat_string(struct sd_reader *r, struct sd_cursor *c, char **dst,
+		       unsigned feat, uint64_t offset)
 {
 	char *s = NULL;
 	int err = sd_cur_perf_string(c, SD_MAX_STRING, &s);
 
-	if (!err)
+	if (!err) {
+		if (strlen(s) == SD_MAX_STRING)
+			sd_diags_add(&r->diags, SD_NOTE, SD_E_LIMIT, offset,
+				     "feature section %u: a string longer "
+				     "than %d bytes, cut there",
+				     feat, SD_MAX_STRING);
 		replace(dst, s);
+	}
 	return err;
 }
 
-static int feat_cmdline(struct sd_reader *r, struct sd_cursor *c)
+static int feat_cmdline(struct sd_reader *r, struct sd_cursor *c,
+			uint64_t offset)
 {
 	uint32_t argc;
 	size_t len = 0;
@@ -64,6 +72,10 @@ static int feat_cmdline(struct sd_reader *r, struct sd_cursor *c)
 			break;
 		size_t n = strlen(arg);
 		if (len + n + 2 > 16 * SD_MAX_STRING) {
+			sd_diags_add(&r->diags, SD_NOTE, SD_E_LIMIT, offset,
+				     "the recorded command line is longer "
+				     "than %d bytes; cut there",
+				     16 * SD_MAX_STRING);
 			free(arg);
 			break;
 		}
@@ -143,8 +155,14 @@ static int feat_build_id(struct sd_reader *r, struct sd_cursor *c)
 		sd_cur_u16(c, &size);
 		if (size < 8 + 4 + 24 || size - 8u > sd_cur_left(c) + 0u)
 			return -SD_E_BAD_SECTION;
-		if (r->info.nr_build_ids >= SD_MAX_BUILD_IDS)
-			return -SD_E_LIMIT;
+		if (r->info.nr_build_ids >= SD_MAX_BUILD_IDS) {
+			sd_diags_add(&r->diags, SD_WARNING, SD_E_LIMIT,
+				     UINT64_MAX,
+				     "more than %d build-ids; the rest are "
+				     "ignored",
+				     SD_MAX_BUILD_IDS);
+			return 0;
+		}
 		sd_cur_u32(c, (uint32_t *)&pid);
 		sd_cur_bytes(c, 24, &bid);
 		sd_cur_bytes(c, size - 36u, &name);
@@ -177,19 +195,19 @@ int sd_parse_feature(struct sd_reader *r, unsigned feat, struct sd_cursor *c,
 
 	switch (feat) {
 	case SD_FEAT_HOSTNAME:
-		err = feat_string(r, c, &in->hostname);
+		err = feat_string(r, c, &in->hostname, feat, offset);
 		break;
 	case SD_FEAT_OSRELEASE:
-		err = feat_string(r, c, &in->os_release);
+		err = feat_string(r, c, &in->os_release, feat, offset);
 		break;
 	case SD_FEAT_VERSION:
-		err = feat_string(r, c, &in->perf_version);
+		err = feat_string(r, c, &in->perf_version, feat, offset);
 		break;
 	case SD_FEAT_ARCH:
-		err = feat_string(r, c, &in->arch);
+		err = feat_string(r, c, &in->arch, feat, offset);
 		break;
 	case SD_FEAT_CPUDESC:
-		err = feat_string(r, c, &in->cpu_desc);
+		err = feat_string(r, c, &in->cpu_desc, feat, offset);
 		break;
 	case SD_FEAT_NRCPUS:
 		if (!(err = sd_cur_u32(c, &in->nr_cpus_avail)))
@@ -199,7 +217,7 @@ int sd_parse_feature(struct sd_reader *r, unsigned feat, struct sd_cursor *c,
 		err = sd_cur_u64(c, &in->total_mem_kb);
 		break;
 	case SD_FEAT_CMDLINE:
-		err = feat_cmdline(r, c);
+		err = feat_cmdline(r, c, offset);
 		break;
 	case SD_FEAT_EVENT_DESC:
 		err = feat_event_desc(r, c, offset);

@@ -103,8 +103,13 @@ static int read_attrs(struct sd_reader *r, uint64_t attr_size, uint64_t off,
 			     "no events (was perf record killed early?)");
 		return -SD_E_NO_EVENTS;
 	}
-	if (n > SD_MAX_EVSELS)
+	if (n > SD_MAX_EVSELS) {
+		sd_diags_add(&r->diags, SD_WARNING, SD_E_LIMIT, off,
+			     "%llu events in the attrs section, more than %d; "
+			     "the rest are ignored",
+			     (unsigned long long)n, SD_MAX_EVSELS);
 		n = SD_MAX_EVSELS;
+	}
 	buf = malloc(attr_size);
 	if (!buf)
 		return -ENOMEM;
@@ -144,13 +149,21 @@ static int read_attrs(struct sd_reader *r, uint64_t attr_size, uint64_t off,
 			sd_evsel_free(ev);
 			break;
 		}
-		if (ids_size && (ids_off > fsize || ids_size > fsize - ids_off ||
-				 ids_size / 8 > SD_MAX_IDS)) {
+		if (ids_size && (ids_off > fsize || ids_size > fsize - ids_off)) {
 			sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_HEADER, at,
 				     "ids of event %llu lie outside the file; "
 				     "its samples may not be told apart",
 				     (unsigned long long)i);
 			continue;
+		}
+		if (ids_size / 8 > SD_MAX_IDS) {
+			sd_diags_add(&r->diags, SD_WARNING, SD_E_LIMIT, at,
+				     "event %llu has %llu ids, more than %u; "
+				     "only the first are used",
+				     (unsigned long long)i,
+				     (unsigned long long)(ids_size / 8),
+				     SD_MAX_IDS);
+			ids_size = (uint64_t)SD_MAX_IDS * 8;
 		}
 		if (ids_size) {
 			uint8_t *ids = malloc(ids_size);

@@ -277,7 +277,17 @@ static int parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 		if (nr > sd_cur_left(c) / 8)
 			return -SD_E_BAD_RECORD;
 		s->nr_ips = nr;
-		s->ips = borrow_u64s(r, c, nr);
+		if (nr > SD_MAX_CALLCHAIN) {
+			/* the kernel's own limit is 127 unless raised
+			 * (kernel.perf_event_max_stack); perf shows 127 */
+			sd_diags_add(&r->diags, SD_NOTE, SD_E_LIMIT, rec->offset,
+				     "a call chain of %llu entries; the first "
+				     "%u are used",
+				     (unsigned long long)nr, SD_MAX_CALLCHAIN);
+			s->nr_ips = SD_MAX_CALLCHAIN;
+		}
+		s->ips = borrow_u64s(r, c, s->nr_ips);
+		c->off += (nr - s->nr_ips) * 8;
 		if (!s->ips)
 			return -ENOMEM;
 	}
