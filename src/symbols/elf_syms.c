@@ -204,6 +204,7 @@ static void note_ref_sym(struct sd_symtab *t, const Elf_Data *strs,
 
 struct load_stats {
 	uint64_t bad_names, bad_sections;
+	uint64_t capped;     /* symbols past SD_SYMTAB_MAX_SYMS */
 };
 
 static int load_syms(struct sd_elf *se, struct sd_elf *re, bool kernel,
@@ -232,8 +233,10 @@ static int load_syms(struct sd_elf *se, struct sd_elf *re, bool kernel,
 	if (!syms || !strs || !secstrs_s || !entsize)
 		return -SD_E_BAD_SYMFILE;
 	nsyms = syms->d_size / entsize;
-	if (nsyms > SD_SYMTAB_MAX_SYMS)
+	if (nsyms > SD_SYMTAB_MAX_SYMS) {
+		ls->capped = nsyms - SD_SYMTAB_MAX_SYMS;
 		nsyms = SD_SYMTAB_MAX_SYMS;
+	}
 
 	for (size_t i = 0; i < nsyms; i++) {
 		GElf_Sym sym;
@@ -437,6 +440,11 @@ int sd_elf_load_symtab(struct sd_elf *syms, struct sd_elf *runtime,
 			     "bad name and %llu with a bad section index",
 			     (unsigned long long)ls.bad_names,
 			     (unsigned long long)ls.bad_sections);
+	if (ls.capped && diags)
+		sd_diags_add(diags, SD_WARNING, SD_E_LIMIT, UINT64_MAX,
+			     "ELF symbol table: %llu symbol(s) past the first "
+			     "%u skipped",
+			     (unsigned long long)ls.capped, SD_SYMTAB_MAX_SYMS);
 	*out = t;
 	return 0;
 }

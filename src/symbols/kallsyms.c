@@ -229,6 +229,10 @@ static int parse_owned(struct sd_bigbuf *buf, size_t len,
 
 		err = parse_line(&st, text + off, text + len, off, &llen);
 		if (err) {
+			if (err == -SD_E_LIMIT && diags)
+				sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,
+					     "kallsyms: more than %u symbols",
+					     SD_SYMTAB_MAX_SYMS);
 			sd_symtab_free(t);
 			return err;
 		}
@@ -359,8 +363,13 @@ int sd_symtab_from_kallsyms(const char *text, size_t len,
 
 	if (!text && len)
 		return -EINVAL;
-	if (len > SD_KALLSYMS_MAX_BYTES)
+	if (len > SD_KALLSYMS_MAX_BYTES) {
+		if (diags)
+			sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, UINT64_MAX,
+				     "kallsyms: %zu bytes, more than %zu MiB",
+				     len, SD_KALLSYMS_MAX_BYTES >> 20);
 		return -SD_E_LIMIT;
+	}
 	err = sd_bigbuf_reserve(&b, len + 1);
 	if (!err)
 		err = sd_bigbuf_ensure(&b, len + 1);
