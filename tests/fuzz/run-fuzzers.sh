@@ -5,6 +5,7 @@
 #   tests/fuzz/run-fuzzers.sh BUILD HARNESS RUNS [libFuzzer options...]
 #   tests/fuzz/run-fuzzers.sh --merge BUILD HARNESS
 #
+# MAX_LEN (default 65536) is the -max_len.
 # Work corpus, log and crash files: $FUZZ_WORK (/tmp/swapdiag-fuzz)/HARNESS/.
 # The work corpus starts from tests/fuzz/corpus/HARNESS and, if present,
 # $FUZZ_WORK/seeds/HARNESS (e.g. make-seeds.py output).  --merge minimises
@@ -22,13 +23,13 @@ if [ "${1:-}" = --merge ]; then
 	merge=true
 	shift
 fi
-[ $# -ge 2 ] || { sed -n '2,11p' "$0" >&2; exit 64; }
+[ $# -ge 2 ] || { sed -n '2,12p' "$0" >&2; exit 64; }
 build=$1 h=$2
 shift 2
 bin=$build/tests/fuzz/$h
 [ -x "$bin" ] || { echo "no $bin: meson setup $build --native-file $src/fuzz.ini" >&2; exit 1; }
 bin=$(cd "$(dirname "$bin")" && pwd)/$h
-max_len=65536
+max_len=${MAX_LEN:-65536}
 
 mkdir -p "$work/$h/corpus" "$work/$h/crashes"
 cd "$work/$h"
