@@ -29,6 +29,13 @@ struct sd_stack_sample {
 	uint64_t period;
 	uint32_t pid, tid;
 	uint64_t time;           /* ns, 0 if unknown */
+	/*
+	 * The machine, to resolve user-space frames to (DSO, address) when
+	 * sampled: stacks then merge across processes and forked children
+	 * whose call chains mean the same code.  NULL: kept as raw addresses
+	 * with the address space's version, resolved at sd_stacks_symbolize().
+	 */
+	struct sd_machine *machine;
 };
 
 int sd_stacks_new(struct sd_stacks **out);

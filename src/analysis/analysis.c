@@ -136,6 +136,7 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			.pid = rec->id.has_tid ? rec->id.pid : UINT32_MAX,
 			.tid = rec->id.has_tid ? rec->id.tid : UINT32_MAX,
 			.time = rec->id.has_time ? rec->id.time : 0,
+			.machine = a->machine,
 		};
 		uint32_t stack;
 		err = sd_machine_thread(a->machine, s.pid, s.tid, &s.view);

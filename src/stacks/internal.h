@@ -16,6 +16,14 @@
 #define F_CHAIN 1u
 #define F_DROP 2u /* pid or tid -1: kept apart (stackcollapse drops it) */
 #define F_NAMED 4u /* frames given by name (text input): kernel << 32 | id */
+#define F_LOC 8u /* frames resolved at sample time: LOC_TAG | loc id */
+/*
+ * A frame resolved to its (DSO, function) when sampled: bit 62 set, bit 63
+ * clear - never a marker (>= SD_CONTEXT_MAX); in an F_LOC key every frame
+ * is one, so it cannot be confused with a raw address.
+ */
+#define LOC_TAG (1ull << 62)
+#define LOC_MASK 0xffffffffull
 
 struct entry {
 	size_t key;    /* byte offset in keys (the encoded key, see stacks.c) */
@@ -58,6 +66,13 @@ struct sd_stacks {
 	size_t fcslots, fcn;
 	uint32_t *names;
 	size_t nnames, capnames;
+
+	/* user-frame locations, interned at sample time (F_LOC keys) */
+	struct sd_location *locs;
+	size_t nlocs, caplocs;
+	uint32_t *lslots;
+	size_t nlslots;
+	struct rcache_ent *rc; /* (mm, version, cpumode, ip) -> loc id */
 
 	struct sd_stack_detail *det;
 	size_t ndet, capdet;

@@ -47,6 +47,11 @@ void sd_stacks_free_lines(struct sd_stacks *st)
 
 struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 {
+	if (st) {
+		free(st->locs);
+		free(st->lslots);
+		free(st->rc);
+	}
 	if (!st)
 		return NULL;
 	sd_stacks_free_lines(st);
@@ -230,6 +235,165 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 	return err;
 }
 
+/* The id of a location, each distinct (dso, map name, address, kernel)
+ * stored once. */
+static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
+		      uint32_t *id)
+{
+	uint64_t h = sd_mix64(loc->addr ^ sd_mix64((uintptr_t)loc->dso ^
+						   (uintptr_t)loc->map_name) ^
+			      loc->kernel);
+
+	if ((st->nlocs + 1) * 2 > st->nlslots) {
+		size_t ns = st->nlslots ? st->nlslots * 2 : 4096;
+		uint32_t *v = calloc(ns, sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < st->nlocs; i++) {
+			const struct sd_location *l = &st->locs[i];
+			uint64_t hh = sd_mix64(l->addr ^
+					       sd_mix64((uintptr_t)l->dso ^
+							(uintptr_t)l->map_name) ^
+					       l->kernel);
+			size_t q = hh & (ns - 1);
+			while (v[q])
+				q = (q + 1) & (ns - 1);
+			v[q] = (uint32_t)i + 1;
+		}
+		free(st->lslots);
+		st->lslots = v;
+		st->nlslots = ns;
+	}
+	size_t q = h & (st->nlslots - 1);
+	for (; st->lslots[q]; q = (q + 1) & (st->nlslots - 1)) {
+		const struct sd_location *l = &st->locs[st->lslots[q] - 1];
+		if (l->addr == loc->addr && l->dso == loc->dso &&
+		    l->map_name == loc->map_name && l->kernel == loc->kernel) {
+			*id = st->lslots[q] - 1;
+			return 0;
+		}
+	}
+	if (st->nlocs == st->caplocs) {
+		size_t cap = st->caplocs ? st->caplocs * 2 : 4096;
+		struct sd_location *v = realloc(st->locs, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		st->locs = v;
+		st->caplocs = cap;
+	}
+	st->locs[st->nlocs] = *loc;
+	st->lslots[q] = (uint32_t)++st->nlocs;
+	*id = (uint32_t)st->nlocs - 1;
+	return 0;
+}
+
+/*
+ * Where a frame lands now, as LOC_TAG | location id.  A
+ * direct-mapped cache of fixed size in front of the map search: the same
+ * few user addresses come back sample after sample.
+ */
+#define RCACHE_SLOTS 16384
+
+struct rcache_ent {
+	uint64_t mmv, ip;
+	uint32_t id;
+	uint8_t cpumode;
+	bool used;
+};
+
+static bool kernel_cpumode(unsigned cpumode)
+{
+	return cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL;
+}
+
+static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
+			uint32_t mm, uint32_t ver, unsigned cpumode,
+			uint64_t ip, uint64_t *word)
+{
+	uint64_t mmv = kernel_cpumode(cpumode) ? 0 : (uint64_t)mm << 32 | ver;
+	struct rcache_ent *e = NULL;
+	struct sd_location loc;
+	uint32_t id;
+
+	if (!st->rc)
+		st->rc = calloc(RCACHE_SLOTS, sizeof *st->rc);
+	if (st->rc) {
+		e = &st->rc[sd_mix64(ip ^ sd_mix64(mmv ^ (uint64_t)cpumode << 56)) &
+			    (RCACHE_SLOTS - 1)];
+		if (e->used && e->ip == ip && e->mmv == mmv &&
+		    e->cpumode == cpumode) {
+			*word = LOC_TAG | e->id;
+			return 0;
+		}
+	}
+	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
+	/* every address inside one function folds to the same name: key on
+	 * the function, so chains that differ only in return offsets are one
+	 * stack (the table is loaded now instead of at the end, once) */
+	if (loc.dso) {
+		const struct sd_symbol *sym = sd_dso_lookup(loc.dso, loc.addr,
+							    NULL);
+		if (sym)
+			loc.addr = sym->start;
+	}
+	int err = loc_intern(st, &loc, &id);
+	if (err)
+		return err;
+	if (e)
+		*e = (struct rcache_ent){mmv, ip, id, (uint8_t)cpumode, true};
+	*word = LOC_TAG | id;
+	return 0;
+}
+
+/* The cpumode a call-chain marker switches to; -1 for no marker, -2 for
+ * an invalid one (perf then drops the chain). */
+static int marker_cpumode(uint64_t ip, unsigned cur)
+{
+	if (ip < SD_CONTEXT_MAX)
+		return -1;
+	switch (ip) {
+	case SD_CONTEXT_HV:
+		return SD_MISC_HYPERVISOR;
+	case SD_CONTEXT_KERNEL:
+		return SD_MISC_KERNEL;
+	case SD_CONTEXT_USER:
+		return SD_MISC_USER;
+	case SD_CONTEXT_GUEST_KERNEL:
+		return SD_MISC_GUEST_KERNEL;
+	case SD_CONTEXT_GUEST_USER:
+		return SD_MISC_GUEST_USER;
+	case SD_CONTEXT_GUEST:
+		return (int)cur;
+	default:
+		return -2;
+	}
+}
+
+/* Replaces every frame of k[KEY_HDR ..] by its location's id. */
+static int resolve_chain(struct sd_stacks *st, const struct sd_stack_sample *s,
+			 uint64_t *ips, size_t nr)
+{
+	bool chain = s->has_callchain;
+	unsigned cpumode = chain ? SD_MISC_USER : s->cpumode;
+
+	for (size_t i = 0; i < nr; i++) {
+		if (chain) {
+			int c = marker_cpumode(ips[i], cpumode);
+			if (c == -2)
+				return 0; /* the rest is never looked at */
+			if (c >= 0) {
+				cpumode = (unsigned)c;
+				continue;
+			}
+		}
+		int err = resolve_frame(st, s->machine, s->view.mm,
+					s->view.mm_ver, cpumode, ips[i], &ips[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 uint32_t *id)
 {
@@ -247,13 +411,21 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 		kern = s->cpumode == SD_MISC_KERNEL;
 	if (s->pid == UINT32_MAX || s->tid == UINT32_MAX)
 		flags |= F_DROP;
+	if (s->machine)
+		flags |= F_LOC;
 	k[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
 	       (uint64_t)(s->cpumode & 0xff) << 40 | (uint64_t)flags << 32 |
 	       s->view.comm;
-	k[1] = kern ? 0 : (uint64_t)s->view.mm << 32 | s->view.mm_ver;
+	k[1] = kern || (flags & F_LOC) ? 0
+				       : (uint64_t)s->view.mm << 32 | s->view.mm_ver;
 	k[2] = flags & F_DROP ? (uint64_t)s->pid << 32 | s->tid : 0;
 	k[3] = nr;
 	memcpy(k + KEY_HDR, ips, nr * sizeof *ips);
+	if (flags & F_LOC) {
+		int err = resolve_chain(st, s, k + KEY_HDR, nr);
+		if (err)
+			return err;
+	}
 	return intern_key(st, k, KEY_HDR + nr, 1, s->period, id);
 }
 
@@ -672,8 +844,18 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			break;
 		uint32_t first, n;
 		bool kernel;
-		int err = locate_names(st, c, m, mm, ver, cpumode, ip, &first,
-				       &n, &kernel);
+		int err;
+		if (flags & F_LOC) {
+			/* resolved when sampled */
+			uint32_t li = (uint32_t)(ip & LOC_MASK);
+			if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
+				continue; /* cannot happen: interned above */
+			err = frame_names(st, &st->locs[li], &first, &n);
+			kernel = st->locs[li].kernel;
+		} else {
+			err = locate_names(st, c, m, mm, ver, cpumode, ip,
+					   &first, &n, &kernel);
+		}
 		if (err)
 			return err;
 		/* pushed last part first: the final reversal restores
