@@ -155,10 +155,13 @@ int sd_add_evsel(struct sd_reader *r, struct sd_evsel *ev)
 			     SD_MAX_EVSELS);
 		return -SD_E_LIMIT;
 	}
-	v = realloc(r->evsels, (r->nr_evsels + 1) * sizeof *v);
-	if (!v)
-		return -ENOMEM;
-	r->evsels = v;
+	if (sd_pow2_grows(r->evsels, r->nr_evsels, 1)) {
+		v = realloc(r->evsels,
+			    sd_pow2_cap(r->nr_evsels + 1) * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		r->evsels = v;
+	}
 	ev->index = (unsigned)r->nr_evsels;
 	sd_evsel_make_name(ev);
 	r->evsels[r->nr_evsels++] = ev;
@@ -239,10 +242,14 @@ int sd_evsel_add_ids(struct sd_reader *r, struct sd_evsel *ev,
 		if (!n)
 			return 0;
 	}
-	uint64_t *ids = realloc(ev->ids, (ev->nr_ids + n + 1) * sizeof *ids);
-	if (!ids)
-		return -ENOMEM;
-	ev->ids = ids;
+	/* one more than needed, as ever (a realloc to 0 frees) */
+	if (sd_pow2_grows(ev->ids, ev->nr_ids + 1, n)) {
+		uint64_t *ids = realloc(ev->ids, sd_pow2_cap(ev->nr_ids + n + 1) *
+							 sizeof *ids);
+		if (!ids)
+			return -ENOMEM;
+		ev->ids = ids;
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t id = 0;
 		sd_cur_u64(c, &id);

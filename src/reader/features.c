@@ -57,7 +57,7 @@ static int feat_cmdline(struct sd_reader *r, struct sd_cursor *c,
 			uint64_t offset)
 {
 	uint32_t argc;
-	size_t len = 0;
+	size_t len = 0, cap = 0;
 	char *out = NULL;
 	int err = sd_cur_u32(c, &argc);
 
@@ -79,13 +79,20 @@ static int feat_cmdline(struct sd_reader *r, struct sd_cursor *c,
 			free(arg);
 			break;
 		}
-		char *o = realloc(out, len + n + 2);
-		if (!o) {
-			free(arg);
-			err = -ENOMEM;
-			break;
+		if (len + n + 2 > cap) {
+			/* doubling: 64 Ki empty arguments stay linear */
+			size_t want = cap ? cap : 256;
+			while (want < len + n + 2)
+				want *= 2;
+			char *o = realloc(out, want);
+			if (!o) {
+				free(arg);
+				err = -ENOMEM;
+				break;
+			}
+			out = o;
+			cap = want;
 		}
-		out = o;
 		if (len)
 			out[len++] = ' ';
 		memcpy(out + len, arg, n + 1);
@@ -166,12 +173,15 @@ static int feat_build_id(struct sd_reader *r, struct sd_cursor *c)
 		sd_cur_u32(c, (uint32_t *)&pid);
 		sd_cur_bytes(c, 24, &bid);
 		sd_cur_bytes(c, size - 36u, &name);
-		e = realloc(r->info.build_ids,
-			    (r->info.nr_build_ids + 1) * sizeof *e);
-		if (!e)
-			return -ENOMEM;
-		r->info.build_ids = e;
-		e += r->info.nr_build_ids;
+		if (sd_pow2_grows(r->info.build_ids, r->info.nr_build_ids, 1)) {
+			e = realloc(r->info.build_ids,
+				    sd_pow2_cap(r->info.nr_build_ids + 1) *
+					    sizeof *e);
+			if (!e)
+				return -ENOMEM;
+			r->info.build_ids = e;
+		}
+		e = r->info.build_ids + r->info.nr_build_ids;
 		memset(e, 0, sizeof *e);
 		e->pid = pid;
 		e->cpumode = misc & SD_MISC_CPUMODE_MASK;

@@ -74,6 +74,7 @@ struct sd_queue {
 	uint64_t bytes;
 	struct sd_qround *rounds; /* ring indexed by round id */
 	size_t nrounds_alloc;
+	size_t rounds_cap;
 	uint32_t round_base;      /* id of rounds[0] */
 	uint32_t cur_round;
 	bool flushing;            /* delivering from v[head..flush_end) */
@@ -123,6 +124,29 @@ struct sd_reader {
 	uint8_t *raw_scratch;
 	size_t raw_cap;
 };
+
+/*
+ * Arrays that grow one element at a time from the file (events, ids,
+ * build-ids) double their allocation instead of growing by one, which
+ * made a file with many of them quadratic (each realloc copied the whole
+ * array: 65536 build-ids took minutes under ASan).  Their capacity is not
+ * stored: an array of n elements allocated only through sd_pow2_cap()
+ * holds sd_pow2_cap(n) of them, so it must grow when adding takes
+ * sd_pow2_cap() past that.
+ */
+static inline size_t sd_pow2_cap(size_t n)
+{
+	size_t c = 1;
+
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
+static inline bool sd_pow2_grows(const void *p, size_t n, size_t more)
+{
+	return !p || sd_pow2_cap(n + more) > sd_pow2_cap(n);
+}
 
 /* source.c */
 int sd_source_init_fd(struct sd_source *s, int fd, bool own);

@@ -60,12 +60,18 @@ static uint8_t *round_alloc(struct sd_queue *q, uint32_t len)
 	if (q->nrounds_alloc == 0)
 		q->round_base = q->cur_round; /* skip empty rounds */
 	while (q->cur_round - q->round_base >= q->nrounds_alloc) {
-		struct sd_qround *v = realloc(
-			q->rounds, (q->nrounds_alloc + 1) * sizeof *v);
-		if (!v)
-			return NULL;
-		q->rounds = v;
-		memset(&q->rounds[q->nrounds_alloc], 0, sizeof *v);
+		/* doubling: a record held back (a timestamp far ahead) keeps
+		 * every round after it, one per FINISHED_ROUND */
+		if (q->nrounds_alloc == q->rounds_cap) {
+			size_t cap = q->rounds_cap ? q->rounds_cap * 2 : 4;
+			struct sd_qround *v =
+				realloc(q->rounds, cap * sizeof *v);
+			if (!v)
+				return NULL;
+			q->rounds = v;
+			q->rounds_cap = cap;
+		}
+		memset(&q->rounds[q->nrounds_alloc], 0, sizeof *q->rounds);
 		q->rounds[q->nrounds_alloc].closed =
 			q->round_base + q->nrounds_alloc < q->cur_round;
 		q->nrounds_alloc++;

@@ -2,7 +2,8 @@
 /*
  * The reader's caps on counts and lengths read from a file: each one, hit,
  * gives a diagnostic (SD_E_LIMIT) and keeps what fits, and the file is
- * still read.  Inputs are little-endian perf.data files built here field
+ * still read.  And counts that are not capped grow in linear time: these
+ * tests time out (30 s, ASan) when an array grows one element at a time.  Inputs are little-endian perf.data files built here field
  * by field; the caps are those of src/reader/internal.h.
  */
 #include <stdbool.h>
@@ -57,6 +58,7 @@ static void put_u32(struct buf *b, uint32_t v)
  */
 struct file {
 	size_t nattrs, nids;
+	uint64_t sample_type, flags; /* 0: SAMPLE_TYPE, none */
 	const struct buf *data;
 	unsigned nfeat;
 	unsigned feat[4];
@@ -89,9 +91,9 @@ static void build(struct buf *b, const struct file *f)
 		put_u32(b, 64);               /* size */
 		put_u64(b, 0);                /* config: cpu-clock */
 		put_u64(b, 1);                /* sample_period */
-		put_u64(b, SAMPLE_TYPE);      /* sample_type */
+		put_u64(b, f->sample_type ? f->sample_type : SAMPLE_TYPE);
 		put_u64(b, 0);                /* read_format */
-		put_u64(b, 0);                /* flags */
+		put_u64(b, f->flags);         /* flags */
 		put_bytes(b, NULL, 16);       /* wakeup, bp_type, config1 */
 		put_u64(b, i ? 0 : ids);      /* ids.offset */
 		put_u64(b, i ? 0 : 8 * f->nids); /* ids.size */
@@ -304,6 +306,80 @@ TEST(too_many_build_ids)
 	free(data.p);
 }
 
+/* Records with time (sample_type IP|TID|TIME): SAMPLE, FINISHED_ROUND. */
+static void put_timed_sample(struct buf *b, uint64_t time)
+{
+	put_u32(b, SD_REC_SAMPLE);
+	put_bytes(b, "\x01\x00\x20\x00", 4); /* misc kernel, size 32 */
+	put_u64(b, 0xffffffff81000000ull);
+	put_u32(b, 42);
+	put_u32(b, 42);
+	put_u64(b, time);
+}
+
+static void put_round(struct buf *b)
+{
+	put_u32(b, SD_REC_FINISHED_ROUND);
+	put_bytes(b, "\x00\x00\x08\x00", 4);
+}
+
+/*
+ * A sample stamped far in the future is held back to the end, and keeps
+ * every round after it: 200 000 FINISHED_ROUNDs used to grow the round
+ * array one by one (quadratic); all samples still come out.
+ */
+TEST(many_rounds_behind_a_held_record)
+{
+	struct buf data = {0}, b;
+	uint64_t max;
+
+	put_timed_sample(&data, 1ull << 62);
+	for (int i = 0; i < 200000; i++) {
+		if (i % 1000 == 0)
+			put_timed_sample(&data, 1000 + (uint64_t)i);
+		put_round(&data);
+	}
+	build(&b, &(struct file){
+			  .nattrs = 1, .data = &data,
+			  .sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
+					 SD_SAMPLE_TIME,
+			  .flags = SD_ATTR_SAMPLE_ID_ALL});
+	struct sd_reader *r = open_buf(&b);
+	if (r)
+		CHECK_U64(read_all(r, &max), 201);
+	sd_reader_free(r);
+	free(b.p);
+	free(data.p);
+}
+
+/* 65 536 one-byte arguments: the command line buffer doubles, and is cut
+ * at 64 KiB. */
+TEST(many_short_arguments)
+{
+	struct buf data = {0}, cmd = {0}, b;
+	uint64_t max;
+
+	put_u32(&cmd, 65536);
+	for (int i = 0; i < 65536; i++) {
+		put_u32(&cmd, 4);
+		put_bytes(&cmd, "x\0\0", 4);
+	}
+	put_sample(&data, 3);
+	build(&b, &(struct file){.nattrs = 1, .data = &data, .nfeat = 1,
+				 .feat = {SD_FEAT_CMDLINE}, .sec = {&cmd}});
+	struct sd_reader *r = open_buf(&b);
+	if (r) {
+		const char *cl = sd_reader_info(r)->cmdline;
+		CHECK(cl && strlen(cl) > 65000 && strlen(cl) < 65536);
+		CHECK(limit_diag(r) != NULL);
+		CHECK_U64(read_all(r, &max), 1);
+	}
+	sd_reader_free(r);
+	free(b.p);
+	free(cmd.p);
+	free(data.p);
+}
+
 int main(void)
 {
 	RUN(too_many_attrs);
@@ -311,5 +387,7 @@ int main(void)
 	RUN(callchain_too_deep);
 	RUN(long_strings);
 	RUN(too_many_build_ids);
+	RUN(many_rounds_behind_a_held_record);
+	RUN(many_short_arguments);
 	return test_exit();
 }
