@@ -49,10 +49,11 @@ seeds="$src/corpus/$h"
 [ -d "$work/seeds/$h" ] && seeds="$seeds $work/seeds/$h"
 log=$work/$h/fuzz-$(date +%Y%m%d-%H%M%S).log
 echo "$h: $runs runs, log $log"
+echo "run-fuzzers: $h -max_len=$max_len -runs=$runs $*" > "$log"
 # shellcheck disable=SC2086
 nice -n 19 "$bin" -runs="$runs" -max_len=$max_len -timeout=20 \
 	-rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
-	-artifact_prefix="$work/$h/crashes/" "$@" corpus $seeds > "$log" 2>&1 || {
+	-artifact_prefix="$work/$h/crashes/" "$@" corpus $seeds >> "$log" 2>&1 || {
 	echo "$h: stopped (crash?), see $log and $work/$h/crashes/" >&2
 	exit 1
 }
