@@ -297,6 +297,32 @@ static void truncated_at(struct sd_reader *r, uint64_t off, const char *what)
 }
 
 /*
+ * Whether a plausible record header (a known-range type, a size of at
+ * least a header) starts size bytes into the source, and another one after
+ * that, or the data ends exactly there.  A damaged type is then one bad
+ * record, not the end of the records; stray text appended to a file has
+ * no such headers in it.
+ */
+static bool good_header_after(struct sd_reader *r, size_t size)
+{
+	struct sd_source *s = &r->src;
+	size_t at = size;
+
+	for (int k = 0; k < 2; k++) {
+		if (sd_source_want(s, at + 8))
+			/* the data ends: good if exactly at a header */
+			return k > 0 && sd_source_avail(s) == at;
+		const uint8_t *p = s->buf + s->pos + at;
+		uint32_t type = sd_load32(p, r->swap);
+		uint16_t next = sd_load16(p + 6, r->swap);
+		if (type == 0 || type >= SD_TYPE_SANE || next < 8)
+			return false;
+		at += next;
+	}
+	return true;
+}
+
+/*
  * The next raw record, from the decompressed stream first, then from the
  * source.  Returns 1 with the record, 0 at the end of the input.
  */
@@ -348,6 +374,20 @@ static int next_raw(struct sd_reader *r, const uint8_t **rec, size_t *len,
 		const uint8_t *p = s->buf + s->pos;
 		uint32_t type = sd_load32(p, r->swap);
 		uint16_t size = sd_load16(p + 6, r->swap);
+		if ((type >= SD_TYPE_SANE || type == 0) && size >= 8 &&
+		    good_header_after(r, size)) {
+			/* one damaged type, and a record where its size says
+			 * the next one starts: skip just this one */
+			sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD, at,
+				     "damaged record header (type %u, size %u) "
+				     "between good records; that record is "
+				     "skipped",
+				     type, size);
+			r->stats.bad_records++;
+			s->pos += size;
+			r->stats.bytes_consumed = sd_source_offset(s);
+			continue;
+		}
 		if (size < 8 || type >= SD_TYPE_SANE || type == 0) {
 			if (type >= SD_TYPE_SANE && r->stats.bytes_consumed &&
 			    s->total > at)

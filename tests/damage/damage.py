@@ -28,7 +28,9 @@ Every copy runs twice, text and --json -, and must give:
     inside the file as it was given;
   - for a cut late in the data (80 % of the records or more survived),
     the on-CPU findings of the whole recording still reported: what was
-    readable is analysed.
+    readable is analysed; likewise for a record whose type was damaged
+    anywhere (that one record is skipped), and for damage to the feature
+    sections (the records are all there).
 
 SWAPDIAG_DAMAGE_EVERY=N in the environment runs every Nth copy only
 (the valgrind test setup does).  Interesting offsets are derived from each file's own layout, never
@@ -106,8 +108,10 @@ def data_cases(tag, buf, lay, base_findings, pipe=False):
                               findings=want, exits=(0, 1)))
         # flips: a type no record has, a size that breaks the chain of
         # records, a call chain longer than its record
+        # a damaged type between good records costs that record only
         cases.append(Case("%s.flip-record-type-%d%%" % (tag, frac * 100),
-                          flip(buf, r.offset + 3), exits=(0, 1)))
+                          flip(buf, r.offset + 3), exits=(0, 1),
+                          findings=base_findings))
         cases.append(Case("%s.flip-record-size-%d%%" % (tag, frac * 100),
                           flip(buf, r.offset + 7), exits=(0, 1)))
         cases.append(Case("%s.zero-record-size-%d%%" % (tag, frac * 100),
