@@ -545,8 +545,29 @@ static int deliver(struct sd_reader *r, const uint8_t *p, size_t len,
 	}
 	if (rec->type == SD_REC_SAMPLE) {
 		struct sd_evsel *ev = (struct sd_evsel *)rec->evsel;
+		const struct sd_file_info *in = &r->info;
 		ev->nr_samples++;
 		ev->total_period += rec->sample.period;
+		/*
+		 * perf stores the first and last sample time (SAMPLE_TIME,
+		 * when it computed them): a sample outside has a damaged
+		 * time, which would stretch the recording (one flipped byte
+		 * made 1.5 s into 17593 s).  Its time is dropped.
+		 */
+		if (rec->id.has_time && in->has_sample_time &&
+		    in->sample_time_first && in->sample_time_first <=
+						    in->sample_time_last &&
+		    (rec->id.time < in->sample_time_first ||
+		     rec->id.time > in->sample_time_last)) {
+			sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD,
+				     off,
+				     "a sample's time (%llu ns) is outside the "
+				     "recording's first and last sample times; "
+				     "its time is ignored",
+				     (unsigned long long)rec->id.time);
+			rec->id.has_time = false;
+			rec->id.time = 0;
+		}
 		if (rec->id.has_time && rec->id.time) {
 			if (!r->stats.first_time || rec->id.time < r->stats.first_time)
 				r->stats.first_time = rec->id.time;

@@ -42,6 +42,7 @@ import json
 import os
 import random
 import re
+import struct
 import subprocess
 import sys
 import tempfile
@@ -57,7 +58,7 @@ SANITIZER = re.compile(r"runtime error:|ERROR: (Address|Leak|Memory)Sanitizer")
 
 class Case:
     def __init__(self, name, data, message=True, exits=(0, 1, 2),
-                 findings=(), stdin=False, note=""):
+                 findings=(), stdin=False, note="", max_duration=None):
         self.name = name
         self.data = data
         self.message = message    # a FILE: byte N message is required
@@ -65,6 +66,7 @@ class Case:
         self.findings = set(findings)
         self.stdin = stdin
         self.note = note
+        self.max_duration = max_duration  # input.duration_s at most
 
 
 def flip(buf, off, mask=0xff):
@@ -187,6 +189,24 @@ def file_cases(tag, buf, base_findings):
             cases.append(Case("%s.cut-feature-%s" % (tag, name),
                               buf[:off + size // 2],
                               findings=base_findings, exits=(0, 1)))
+    # a sample's time far off (the SAMPLE_TIME feature bounds them): the
+    # recording must not grow from seconds to hours
+    timed = [r for r in lay.records if r.time]
+    if timed:
+        feats = {bit: (off, size) for bit, _, off, size in lay.features}
+        first_last = None
+        if 21 in feats and feats[21][1] >= 16:
+            first_last = struct.unpack_from(lay.endian + "QQ", buf,
+                                            feats[21][0])
+        if first_last and first_last[0]:
+            span = (first_last[1] - first_last[0]) / 1e9
+            for frac in (0.3, 0.7):
+                r = at_fraction(timed, frac, lay.data_offset, lay.data_end)
+                hi = 4 if lay.endian == "<" else 3
+                cases.append(Case("%s.flip-sample-time-%d%%" % (tag, frac * 100),
+                                  flip(buf, r.time + hi, 0x10),
+                                  findings=base_findings, exits=(0, 1),
+                                  max_duration=2 * span + 1))
     # the data
     cases += data_cases(tag, buf, lay, base_findings)
     # the end of the data, exactly: all records, no features
@@ -301,6 +321,11 @@ class Runner:
                     except jsonschema.ValidationError as e:
                         bad.append("json: does not match the schema: %s" %
                                    e.message)
+                dur = doc.get("input", {}).get("duration_s")
+                if case.max_duration and rc in (0, 1) and dur is not None \
+                        and dur > case.max_duration:
+                    bad.append("json: duration %.1f s, more than %.1f s" %
+                               (dur, case.max_duration))
                 if case.findings and rc in (0, 1):
                     got = {f.get("id") for f in doc.get("findings", [])}
                     missing = case.findings - got

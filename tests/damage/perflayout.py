@@ -40,6 +40,7 @@ class Record:
     def __init__(self, offset, rtype, misc, size):
         self.offset, self.type, self.misc, self.size = offset, rtype, misc, size
         self.callchain = None  # (offset of nr, nr) for samples that have one
+        self.time = None       # offset of a sample's time, if it has one
         self.extra = 0         # payload bytes after the record (tracing data)
 
     def __repr__(self):
@@ -67,6 +68,13 @@ class Layout:
 
 def _attr_sample_type(buf, off, e):
     return struct.unpack_from(e + "Q", buf, off + 24)[0]
+
+
+def _time_pos(st):
+    """Offset of TIME in a sample body, or None."""
+    if not st & S_TIME:
+        return None
+    return 8 * sum(1 for bit in (S_IDENTIFIER, S_IP, S_TID) if st & bit)
 
 
 def _callchain_pos(st):
@@ -109,6 +117,9 @@ def _walk(lay, buf, start, end, by_id):
         if rtype == REC_SAMPLE and size >= 16:
             st = sample_type(buf, off, e)
             cc = _callchain_pos(st) if st is not None else None
+            tp = _time_pos(st) if st is not None else None
+            if tp is not None and 8 + tp + 8 <= size:
+                rec.time = off + 8 + tp
         if rtype == REC_SAMPLE and cc is not None and size >= 8 + cc + 8:
             nr = struct.unpack_from(e + "Q", buf, off + 8 + cc)[0]
             if 8 + cc + 8 + 8 * nr <= size:
