@@ -15,6 +15,7 @@
 #include "reader/internal.h"
 
 #define SD_WINDOW (1u << 20)
+#define SD_PIPE_WINDOW (64u << 10)
 
 int sd_source_init_fd(struct sd_source *s, int fd, bool own)
 {
@@ -31,7 +32,18 @@ int sd_source_init_fd(struct sd_source *s, int fd, bool own)
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
 	}
+	/*
+	 * A file smaller than a window gets a buffer of its size, a pipe one
+	 * of 64 KiB (Linux's default pipe buffer: a read() returns no more);
+	 * the buffer grows when a record needs more.  Under ASan or valgrind
+	 * each 1 MiB buffer was an mmap of its own, for every small input.
+	 */
 	s->cap = SD_WINDOW;
+	if (!s->seekable)
+		s->cap = SD_PIPE_WINDOW;
+	else if (s->total < SD_WINDOW)
+		s->cap = s->total > SD_PIPE_WINDOW ? (size_t)s->total
+						    : SD_PIPE_WINDOW;
 	s->buf = malloc(s->cap);
 	if (!s->buf)
 		return -ENOMEM;
