@@ -51,6 +51,8 @@ struct fseq_slot {
 struct sd_stacks {
 	uint8_t *keys; /* encoded keys, back to back */
 	size_t nkeys, capkeys; /* bytes */
+	size_t lcache_slots;   /* of sd_stacks_symbolize()'s cache */
+	size_t rc_slots, rc_misses; /* of the frame cache, st->rc */
 	struct entry *v;
 	size_t n, cap;
 	uint32_t *slots;

@@ -315,13 +315,30 @@ static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
 	struct sd_location loc;
 	uint32_t id;
 
-	if (!st->rc)
-		st->rc = calloc(RCACHE_SLOTS, sizeof *st->rc);
+	/*
+	 * The cache starts at 1024 slots and doubles (emptied: it is only a
+	 * cache) each time it has missed twice as often as it has slots, up
+	 * to RCACHE_SLOTS: a small input never callocs 384 KB, which under
+	 * ASan or valgrind is an mmap of its own.
+	 */
+	if (!st->rc || (st->rc_slots < RCACHE_SLOTS &&
+			st->rc_misses > 2 * st->rc_slots)) {
+		size_t ns = st->rc ? st->rc_slots * 2 : 1024;
+		struct rcache_ent *v = calloc(ns, sizeof *v);
+		if (v) {
+			free(st->rc);
+			st->rc = v;
+			st->rc_slots = ns;
+			st->rc_misses = 0;
+		}
+	}
 	if (st->rc) {
+		st->rc_misses++; /* undone on a hit */
 		e = &st->rc[sd_mix64(ip ^ sd_mix64(mmv ^ (uint64_t)cpumode << 56)) &
-			    (RCACHE_SLOTS - 1)];
+			    (st->rc_slots - 1)];
 		if (e->used && e->ip == ip && e->mmv == mmv &&
 		    e->cpumode == cpumode) {
+			st->rc_misses--;
 			*word = LOC_TAG | e->id;
 			return 0;
 		}
@@ -663,7 +680,7 @@ static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 
 	if (c) {
 		e = &c[sd_mix64(ip ^ sd_mix64(mmv ^ (uint64_t)cpumode << 56)) &
-		       (LCACHE_SLOTS - 1)];
+		       (st->lcache_slots - 1)];
 		if (e->used && e->ip == ip && e->mmv == mmv &&
 		    e->cpumode == cpumode) {
 			*first = e->first;
@@ -881,9 +898,20 @@ done:;
 
 int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 {
-	/* without memory for the cache, every frame is located anew */
-	struct lcache_ent *c = calloc(LCACHE_SLOTS, sizeof *c);
+	/*
+	 * Without memory for the cache, every frame is located anew.  No
+	 * more slots than bytes of stored keys (the frames and headers of
+	 * the distinct stacks): a small input must not calloc 1.5 MB, which
+	 * under ASan or valgrind is an mmap of its own; a large one gets
+	 * them all.
+	 */
+	size_t slots = 1024;
+	while (slots < LCACHE_SLOTS && slots < st->nkeys)
+		slots *= 2;
+	struct lcache_ent *c = calloc(slots, sizeof *c);
 	int err = 0;
+
+	st->lcache_slots = slots;
 
 	for (size_t i = 0; i < st->n && !err; i++)
 		err = symbolize_one(st, m, c, &st->v[i]);
