@@ -17,6 +17,10 @@ work=${FUZZ_WORK:-/tmp/swapdiag-fuzz}
 # default 256 MB quarantine makes every run touch fresh pages
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+# libtraceevent's own leaks (lsan.supp), with names to match them by
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/lsan.supp}
+[ -x /usr/lib/llvm-14/bin/llvm-symbolizer ] &&
+	export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-14/bin/llvm-symbolizer}
 
 merge=false
 if [ "${1:-}" = --merge ]; then

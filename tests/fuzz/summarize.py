@@ -33,7 +33,7 @@ def summarize(path):
                 m2 = re.search(r"-max_len=(\d+)", line)
                 if m2:
                     max_len = m2.group(1)
-            if " DONE " in line:
+            if " DONE " in line or line.startswith("Done "):
                 end = "done"
             elif "ERROR: AddressSanitizer" in line:
                 end = "ASan: " + line.split("ERROR: AddressSanitizer: ")[-1].split(" on ")[0].strip()
