@@ -95,6 +95,7 @@ static int elf_open_mem(void *mem, size_t len, bool mapped,
 			free(mem);
 		return -ENOMEM;
 	}
+	e->refs = 1;
 	e->mem = mem;
 	e->len = len;
 	e->mapped = mapped;
@@ -161,9 +162,15 @@ int sd_elf_open(const char *path, struct sd_elf **out)
 	return elf_open_mem(map, (size_t)st.st_size, true, out);
 }
 
+struct sd_elf *sd_elf_ref(struct sd_elf *e)
+{
+	e->refs++;
+	return e;
+}
+
 void sd_elf_close(struct sd_elf *e)
 {
-	if (!e)
+	if (!e || --e->refs)
 		return;
 	if (e->elf)
 		elf_end(e->elf);

@@ -24,13 +24,17 @@ struct sd_elf {
 	 * earlier PT_LOAD overlaps it; p_type 0 until then */
 	GElf_Phdr last_load;
 	bool last_load_first;
+	unsigned refs; /* sd_elf_close() frees at the last reference */
 };
 
 /* Opens a file (private mapping) or a copy of a buffer; not-ELF is
  * -SD_E_BAD_SYMFILE. */
 int sd_elf_open(const char *path, struct sd_elf **out);
 int sd_elf_open_mem(const void *buf, size_t len, struct sd_elf **out);
+/* Drops a reference (the opener holds one); the last one unmaps. */
 void sd_elf_close(struct sd_elf *e);
+/* Another reference, for a table whose names point into the file. */
+struct sd_elf *sd_elf_ref(struct sd_elf *e);
 
 bool sd_elf_has_symtab(const struct sd_elf *e);
 /* perf's symsrc__possibly_runtime(): has .dynsym (gives the .plt). */
@@ -47,7 +51,8 @@ bool sd_build_id_equal(const struct sd_build_id *a,
  * Builds a table from syms (its .symtab, else .dynsym) with runtime for
  * NOBITS sections, program headers and the .plt; runtime may be syms.
  * kernel: a vmlinux (link addresses, no demangling, no .plt).  0 symbols
- * is -SD_E_BAD_SYMFILE.
+ * is -SD_E_BAD_SYMFILE.  The names point into syms's string table: the
+ * table takes a reference on syms and drops it when freed.
  */
 int sd_elf_load_symtab(struct sd_elf *syms, struct sd_elf *runtime,
 		       bool kernel, struct sd_diags *diags,

@@ -41,6 +41,9 @@ static const char *str_at(const Elf_Data *strs, size_t off)
 	if (!strs || !strs->d_buf || off >= strs->d_size)
 		return NULL;
 	base = (const char *)strs->d_buf + off;
+	/* a table that ends in NUL terminates every string in it */
+	if (((const char *)strs->d_buf)[strs->d_size - 1] == '\0')
+		return base;
 	nul = memchr(base, '\0', strs->d_size - off);
 	return nul ? base : NULL;
 }
@@ -138,9 +141,14 @@ static bool load_phdr(struct sd_elf *e, uint64_t vaddr, GElf_Phdr *out)
 	return false;
 }
 
+/*
+ * name points into the file's string table, which the table keeps mapped
+ * (sd_elf_load_symtab): it is used in place, not copied.
+ */
 static int add_named(struct sd_symtab *t, uint64_t start, uint64_t size,
 		     const char *name, uint8_t bind, bool demangle)
 {
+	uint64_t end = start + size < start ? start : start + size;
 	/*
 	 * Only names starting with '_' or 'R' can be mangled (C++ "_Z",
 	 * Rust "_R"/"R"/"_ZN", "_GLOBAL_"); those are demangled on first use
@@ -149,37 +157,27 @@ static int add_named(struct sd_symtab *t, uint64_t start, uint64_t size,
 	 * shrink below the limit.
 	 */
 	size_t mlen = strnlen(name, SD_SYM_NAME_MAX + 1);
-	if (demangle && (name[0] == '_' || name[0] == 'R') &&
-	    mlen <= SD_SYM_NAME_MAX) {
-		const char *copy = sd_symtab_strdup(t, name, mlen);
-		if (!copy)
-			return -ENOMEM;
-		int err = sd_symtab_add(t, start,
-					start + size < start ? start : start + size,
-					copy, bind, 0);
-		if (!err)
+	if (name[0] != '_' && name[0] != 'R')
+		demangle = false; /* nothing to demangle */
+	if (mlen <= SD_SYM_NAME_MAX) {
+		int err = sd_symtab_add(t, start, end, name, bind, 0);
+		if (!err && demangle)
 			t->syms[t->n - 1].lazy = 1;
 		return err;
 	}
-	if (name[0] != '_' && name[0] != 'R')
-		demangle = false; /* nothing to demangle */
 	char *dem = demangle ? sd_demangle(name) : NULL;
-	const char *use = dem ? dem : name;
-	size_t len = strnlen(use, SD_SYM_NAME_MAX + 1);
+	size_t len = dem ? strnlen(dem, SD_SYM_NAME_MAX + 1) : mlen;
 	const char *copy;
-	int err;
 
 	if (len > SD_SYM_NAME_MAX) {
 		free(dem);
 		return 1; /* skipped */
 	}
-	copy = sd_symtab_strdup(t, use, len);
+	copy = sd_symtab_strdup(t, dem, len);
 	free(dem);
 	if (!copy)
 		return -ENOMEM;
-	err = sd_symtab_add(t, start, start + size < start ? start : start + size,
-			    copy, bind, 0);
-	return err;
+	return sd_symtab_add(t, start, end, copy, bind, 0);
 }
 
 /* perf finds the relocation reference symbol by name, any type, first. */
@@ -206,6 +204,50 @@ struct load_stats {
 	uint64_t bad_names, bad_sections;
 	uint64_t capped;     /* symbols past SD_SYMTAB_MAX_SYMS */
 };
+
+/*
+ * What a symbol needs of its section, read once per section rather than
+ * once per symbol (a C++ library has 10^5 symbols in a few dozen
+ * sections).  For a NOBITS section of a .debug file, the runtime file's
+ * section of the same index, as perf takes it.
+ */
+enum { SEC_UNREAD, SEC_BAD, SEC_SKIP, SEC_OK };
+
+struct sec_info {
+	uint8_t state;
+	bool text_or_data; /* its name has "text" or "data" (labels) */
+	uint64_t addr, offset;
+};
+
+static void read_section(struct sd_elf *se, struct sd_elf *re, size_t idx,
+			 const Elf_Data *secstrs_s, const Elf_Data *secstrs_r,
+			 struct sec_info *out)
+{
+	const Elf_Data *secstrs = secstrs_s;
+	const char *secname;
+	GElf_Shdr ssh;
+	Elf_Scn *sec = elf_getscn(se->elf, idx);
+
+	out->state = SEC_BAD;
+	if (!sec || !gelf_getshdr(sec, &ssh))
+		return;
+	out->state = SEC_SKIP;
+	if (!(ssh.sh_flags & SHF_ALLOC))
+		return;
+	if (ssh.sh_type == SHT_NOBITS && re != se) {
+		out->state = SEC_BAD;
+		sec = elf_getscn(re->elf, idx);
+		if (!sec || !gelf_getshdr(sec, &ssh))
+			return;
+		secstrs = secstrs_r;
+	}
+	secname = str_at(secstrs, ssh.sh_name);
+	out->text_or_data = secname && (strstr(secname, "text") ||
+					strstr(secname, "data"));
+	out->addr = ssh.sh_addr;
+	out->offset = ssh.sh_offset;
+	out->state = SEC_OK;
+}
 
 static int load_syms(struct sd_elf *se, struct sd_elf *re, bool kernel,
 		     struct sd_symtab *t, struct load_stats *ls)
@@ -237,15 +279,21 @@ static int load_syms(struct sd_elf *se, struct sd_elf *re, bool kernel,
 		ls->capped = nsyms - SD_SYMTAB_MAX_SYMS;
 		nsyms = SD_SYMTAB_MAX_SYMS;
 	}
+	/* at most one entry a symbol: one allocation, no regrowth */
+	if (sd_symtab_reserve(t, nsyms))
+		return -ENOMEM;
+	size_t nsec = 0;
+	if (elf_getshdrnum(se->elf, &nsec) != 0 || nsec > SHN_LORESERVE)
+		nsec = nsec > SHN_LORESERVE ? SHN_LORESERVE : 0;
+	struct sec_info *secs = nsec ? calloc(nsec, sizeof *secs) : NULL;
+	if (nsec && !secs)
+		return -ENOMEM;
+	int err = 0;
 
 	for (size_t i = 0; i < nsyms; i++) {
 		GElf_Sym sym;
-		GElf_Shdr ssh;
-		Elf_Scn *sec;
-		const Elf_Data *secstrs = secstrs_s;
-		const char *name, *secname;
+		const char *name;
 		bool label;
-		int err;
 
 		if (!gelf_getsym(syms, (int)i, &sym))
 			break;
@@ -267,44 +315,34 @@ static int load_syms(struct sd_elf *se, struct sd_elf *re, bool kernel,
 			continue;
 		/* perf fails the whole file on a section it cannot get; we
 		 * skip the one symbol (COMMON, XINDEX, garbage). */
-		if (sym.st_shndx >= SHN_LORESERVE ||
-		    !(sec = elf_getscn(se->elf, sym.st_shndx)) ||
-		    !gelf_getshdr(sec, &ssh)) {
+		struct sec_info *sec =
+			sym.st_shndx < nsec ? &secs[sym.st_shndx] : NULL;
+		if (sec && sec->state == SEC_UNREAD)
+			read_section(se, re, sym.st_shndx, secstrs_s,
+				     secstrs_r, sec);
+		if (!sec || sec->state == SEC_BAD) {
 			ls->bad_sections++;
 			continue;
 		}
-		if (!(ssh.sh_flags & SHF_ALLOC))
+		if (sec->state == SEC_SKIP || (label && !sec->text_or_data))
 			continue;
-		/* A .debug file has NOBITS sections: take the runtime's. */
-		if (ssh.sh_type == SHT_NOBITS && re != se) {
-			sec = elf_getscn(re->elf, sym.st_shndx);
-			if (!sec || !gelf_getshdr(sec, &ssh)) {
-				ls->bad_sections++;
-				continue;
-			}
-			secstrs = secstrs_r;
-		}
-		if (label) {
-			secname = str_at(secstrs, ssh.sh_name);
-			if (!secname ||
-			    (!strstr(secname, "text") && !strstr(secname, "data")))
-				continue;
-		}
 		if (!kernel) {
 			GElf_Phdr ph;
 			if (load_phdr(re, sym.st_value, &ph))
 				sym.st_value -= ph.p_vaddr - ph.p_offset;
 			else
-				sym.st_value -= ssh.sh_addr - ssh.sh_offset;
+				sym.st_value -= sec->addr - sec->offset;
 		}
 		err = add_named(t, sym.st_value, sym.st_size, name,
 				binding_of(&sym), !kernel);
 		if (err < 0)
-			return err;
+			break;
 		if (err > 0)
 			ls->bad_names++;
+		err = 0;
 	}
-	return 0;
+	free(secs);
+	return err;
 }
 
 /* dso__synthesize_plt_symbols() of perf 6.1; failures just add nothing. */
@@ -403,6 +441,11 @@ static int synth_plt(struct sd_elf *re, struct sd_symtab *t)
 	return 0;
 }
 
+static void release_elf(void *e)
+{
+	sd_elf_close(e);
+}
+
 int sd_elf_load_symtab(struct sd_elf *syms, struct sd_elf *runtime,
 		       bool kernel, struct sd_diags *diags,
 		       struct sd_symtab **out)
@@ -426,6 +469,9 @@ int sd_elf_load_symtab(struct sd_elf *syms, struct sd_elf *runtime,
 		sd_symtab_free(t);
 		return err;
 	}
+	/* the names point into syms's string table: keep it mapped */
+	t->names_owner = sd_elf_ref(syms);
+	t->release_names = release_elf;
 	sd_symtab_finish(t);
 	if (!kernel) {
 		err = synth_plt(runtime, t);

@@ -58,6 +58,10 @@ struct sd_symtab {
 	/* Owned name storage: whole buffers (kallsyms) and a bump arena. */
 	struct sd_bigbuf text;
 	struct sd_symtab_block *arena;
+	/* Or a file kept open: release(owner) when the table is freed (ELF
+	 * tables name their symbols from the file's own string table). */
+	void *names_owner;
+	void (*release_names)(void *owner);
 
 	/* Kallsyms module names: module index i is modules.strs[i]. */
 	struct sd_strpool modules;
@@ -78,6 +82,8 @@ struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind);
 void sd_symtab_adopt_text(struct sd_symtab *t, struct sd_bigbuf *text);
 /* Reserves room for up to max symbols in a bigbuf (kallsyms). */
 int sd_symtab_reserve_big(struct sd_symtab *t, size_t max);
+/* Room for n symbols in one allocation, before the first add. */
+int sd_symtab_reserve(struct sd_symtab *t, size_t n);
 /* Copies a name of len bytes into the table's arena. */
 const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len);
 /* Appends a symbol (end == start when the size is unknown). */

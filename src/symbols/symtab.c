@@ -36,6 +36,8 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 	if (!t)
 		return NULL;
 	sd_bigbuf_free(&t->text);
+	if (t->release_names)
+		t->release_names(t->names_owner);
 	while (t->arena) {
 		struct sd_symtab_block *b = t->arena;
 		t->arena = b->next;
@@ -69,6 +71,22 @@ int sd_symtab_reserve_big(struct sd_symtab *t, size_t max)
 		return err;
 	t->syms = (struct sd_symbol *)(void *)t->syms_big.p;
 	t->cap = max;
+	return 0;
+}
+
+int sd_symtab_reserve(struct sd_symtab *t, size_t n)
+{
+	struct sd_symbol *v;
+
+	if (t->syms || !n)
+		return 0;
+	if (n > SD_SYMTAB_MAX_SYMS)
+		n = SD_SYMTAB_MAX_SYMS;
+	v = malloc(n * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	t->syms = v;
+	t->cap = n;
 	return 0;
 }
 
