@@ -64,8 +64,9 @@ int sd_report_headers(FILE *out, struct sd_reader *r, const char *path)
 		fprintf(out, "duration:    -\n");
 	if (in->has_clock_data && first) {
 		/* the wall-clock time of the first sample, from CLOCK_DATA */
-		int64_t wall = (int64_t)in->clock_tod_ns +
-			       ((int64_t)first - (int64_t)in->clock_ns);
+		/* modulo 2^64: a damaged CLOCK_DATA must not overflow */
+		int64_t wall = (int64_t)(in->clock_tod_ns +
+					 (first - in->clock_ns));
 		time_t t = (time_t)(wall / 1000000000);
 		struct tm tm;
 		char buf[64];
