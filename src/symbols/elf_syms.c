@@ -250,7 +250,7 @@ static void read_section(struct sd_elf *se, struct sd_elf *re, size_t idx,
 }
 
 static int load_syms(struct sd_elf *se, struct sd_elf *re, bool kernel,
-		     struct sd_symtab *t, struct load_stats *ls)
+		     size_t extra, struct sd_symtab *t, struct load_stats *ls)
 {
 	Elf_Scn *scn = se->symtab ? se->symtab : se->dynsym;
 	GElf_Shdr sh = se->symtab ? se->symshdr : se->dynshdr;
@@ -279,8 +279,9 @@ static int load_syms(struct sd_elf *se, struct sd_elf *re, bool kernel,
 		ls->capped = nsyms - SD_SYMTAB_MAX_SYMS;
 		nsyms = SD_SYMTAB_MAX_SYMS;
 	}
-	/* at most one entry a symbol: one allocation, no regrowth */
-	if (sd_symtab_reserve(t, nsyms))
+	/* at most one entry a symbol, and the PLT's: one allocation, no
+	 * regrowth */
+	if (sd_symtab_reserve(t, nsyms + extra))
 		return -ENOMEM;
 	size_t nsec = 0;
 	if (elf_getshdrnum(se->elf, &nsec) != 0 || nsec > SHN_LORESERVE)
@@ -343,6 +344,19 @@ static int load_syms(struct sd_elf *se, struct sd_elf *re, bool kernel,
 	}
 	free(secs);
 	return err;
+}
+
+/* How many entries synth_plt() may add: the .rel(a).plt's relocations. */
+static size_t plt_relocs(struct sd_elf *re)
+{
+	GElf_Shdr sh;
+
+	if (!re->dynsym || (!find_section(re, ".rela.plt", &sh) &&
+			    !find_section(re, ".rel.plt", &sh)))
+		return 0;
+	if (!sh.sh_entsize || sh.sh_size / sh.sh_entsize > SD_SYMTAB_MAX_SYMS)
+		return 0;
+	return sh.sh_size / sh.sh_entsize;
 }
 
 /* dso__synthesize_plt_symbols() of perf 6.1; failures just add nothing. */
@@ -462,7 +476,8 @@ int sd_elf_load_symtab(struct sd_elf *syms, struct sd_elf *runtime,
 	t = sd_symtab_new(SD_SYMTAB_ELF);
 	if (!t)
 		return -ENOMEM;
-	err = load_syms(syms, runtime, kernel, t, &ls);
+	err = load_syms(syms, runtime, kernel, kernel ? 0 : plt_relocs(runtime),
+			t, &ls);
 	if (!err && !t->n)
 		err = -SD_E_BAD_SYMFILE;
 	if (err) {
