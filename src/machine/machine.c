@@ -47,6 +47,7 @@ struct thread {
 struct kmap {
 	uint64_t start, end;
 	char *name; /* "[kernel.kallsyms]" or "[module]" */
+	bool core;  /* name is "[kernel.kallsyms]" */
 };
 
 struct sd_machine {
@@ -353,7 +354,8 @@ static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
 	m->kmaps = v;
 	uint64_t end = mm->start + mm->len < mm->start ? UINT64_MAX
 						       : mm->start + mm->len;
-	v[m->nkmaps] = (struct kmap){mm->start, end, strdup(name)};
+	v[m->nkmaps] = (struct kmap){mm->start, end, strdup(name),
+				     !strcmp(name, "[kernel.kallsyms]")};
 	if (!v[m->nkmaps].name)
 		return -ENOMEM;
 	m->nkmaps++;
@@ -471,6 +473,13 @@ static int cmp_start(const void *a, const void *b, void *arg)
 	return x->seq < y->seq ? -1 : (x->seq > y->seq);
 }
 
+/*
+ * The index by (start, seq) and the running maximum of ends.  Maps come
+ * one at a time between lookups, so the ones added since the last lookup
+ * are inserted into the sorted index (a binary search and a memmove
+ * each) rather than the whole index sorted again; a first index of many
+ * maps is sorted at once.
+ */
 static int mm_index(struct mm *x)
 {
 	if (x->indexed == x->n)
@@ -483,11 +492,32 @@ static int mm_index(struct mm *x)
 	if (!me)
 		return -ENOMEM;
 	x->max_end = me;
-	for (size_t i = 0; i < x->n; i++)
-		bs[i] = (uint32_t)i;
-	qsort_r(bs, x->n, sizeof *bs, cmp_start, x->maps);
-	uint64_t mx = 0;
-	for (size_t i = 0; i < x->n; i++) {
+	size_t from = 0; /* max_end is right below this index */
+	if (x->n - x->indexed > 16 || x->n - x->indexed > x->indexed) {
+		for (size_t i = 0; i < x->n; i++)
+			bs[i] = (uint32_t)i;
+		qsort_r(bs, x->n, sizeof *bs, cmp_start, x->maps);
+	} else {
+		from = x->indexed;
+		for (size_t i = x->indexed; i < x->n; i++) {
+			/* after every entry that sorts at or before map i */
+			size_t lo = 0, hi = i;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (cmp_start(&bs[mid], &(uint32_t){(uint32_t)i},
+					      x->maps) <= 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			memmove(bs + lo + 1, bs + lo, (i - lo) * sizeof *bs);
+			bs[lo] = (uint32_t)i;
+			if (lo < from)
+				from = lo;
+		}
+	}
+	uint64_t mx = from ? me[from - 1] : 0;
+	for (size_t i = from; i < x->n; i++) {
 		if (x->maps[bs[i]].end > mx)
 			mx = x->maps[bs[i]].end;
 		me[i] = mx;
@@ -536,7 +566,7 @@ static void locate_kernel(struct sd_machine *m, uint64_t ip,
 	for (size_t i = 0; i < m->nkmaps; i++) {
 		const struct kmap *k = &m->kmaps[i];
 		/* not name[1] == 'k': a module may be "[kvm]", or "" */
-		if (!strcmp(k->name, "[kernel.kallsyms]")) {
+		if (k->core) {
 			core = k;
 			continue;
 		}
