@@ -306,11 +306,33 @@ static bool kernel_cpumode(unsigned cpumode)
 	return cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL;
 }
 
-static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
-			uint32_t mm, uint32_t ver, unsigned cpumode,
-			uint64_t ip, uint64_t *word)
+/* Where a frame's cache key starts: the address space, unless the
+ * cpumode is a kernel one, and the cpumode. */
+struct frame_view {
+	uint64_t mmv;  /* mm << 32 | version; 0 for kernel cpumodes */
+	uint64_t hash; /* of mmv and cpumode, mixed into each frame's */
+	unsigned cpumode;
+};
+
+static struct frame_view frame_view(const struct sd_stack_sample *s,
+				    unsigned cpumode)
 {
-	uint64_t mmv = kernel_cpumode(cpumode) ? 0 : (uint64_t)mm << 32 | ver;
+	struct frame_view v;
+
+	v.mmv = kernel_cpumode(cpumode)
+			? 0
+			: (uint64_t)s->view.mm << 32 | s->view.mm_ver;
+	v.hash = sd_mix64(v.mmv ^ (uint64_t)cpumode << 56);
+	v.cpumode = cpumode;
+	return v;
+}
+
+static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
+			 uint32_t mm, uint32_t ver, const struct frame_view *fv,
+			 uint64_t ip, uint64_t *word)
+{
+	uint64_t mmv = fv->mmv;
+	unsigned cpumode = fv->cpumode;
 	struct rcache_ent *e = NULL;
 	struct sd_location loc;
 	uint32_t id;
@@ -334,8 +356,7 @@ static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
 	}
 	if (st->rc) {
 		st->rc_misses++; /* undone on a hit */
-		e = &st->rc[sd_mix64(ip ^ sd_mix64(mmv ^ (uint64_t)cpumode << 56)) &
-			    (st->rc_slots - 1)];
+		e = &st->rc[sd_mix64(ip ^ fv->hash) & (st->rc_slots - 1)];
 		if (e->used && e->ip == ip && e->mmv == mmv &&
 		    e->cpumode == cpumode) {
 			st->rc_misses--;
@@ -391,20 +412,22 @@ static int resolve_chain(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 uint64_t *ips, size_t nr)
 {
 	bool chain = s->has_callchain;
-	unsigned cpumode = chain ? SD_MISC_USER : s->cpumode;
+	struct frame_view fv =
+		frame_view(s, chain ? SD_MISC_USER : s->cpumode);
 
 	for (size_t i = 0; i < nr; i++) {
 		if (chain) {
-			int c = marker_cpumode(ips[i], cpumode);
+			int c = marker_cpumode(ips[i], fv.cpumode);
 			if (c == -2)
 				return 0; /* the rest is never looked at */
 			if (c >= 0) {
-				cpumode = (unsigned)c;
+				if ((unsigned)c != fv.cpumode)
+					fv = frame_view(s, (unsigned)c);
 				continue;
 			}
 		}
 		int err = resolve_frame(st, s->machine, s->view.mm,
-					s->view.mm_ver, cpumode, ips[i], &ips[i]);
+					s->view.mm_ver, &fv, ips[i], &ips[i]);
 		if (err)
 			return err;
 	}
@@ -447,28 +470,77 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 }
 
 /*
- * Keys are stored encoded: each word as the difference from the word
- * before, zigzagged (small negative -> small positive) and written as a
- * LEB128 varint.  Addresses of one call chain are close to each other
- * (kernel text within a few MB, the same library), so an 8-byte address
- * takes 3-5 bytes: the key arena, the largest thing that grows with
- * distinct stacks, and its page faults and cache misses roughly halve.
- * Equal keys encode equally, so interning compares the bytes.
+ * Keys are stored encoded, and equal keys encode equally, so interning
+ * compares the bytes.  The first byte says how:
+ *
+ * KEY_PACKED (the frames of sample-time resolved stacks, F_LOC): the
+ * KEY_HDR header words as varints (below), then each frame as 4 bytes --
+ * a location id, or 0x80000000 | -marker for a context marker.  Every
+ * sample is encoded once, so this is the cheap form.
+ *
+ * KEY_VARINT (anything else: raw addresses, named frames, and an F_LOC
+ * chain cut short by an invalid marker, which keeps its raw tail): each
+ * word as the difference from the word before, zigzagged (small negative
+ * -> small positive) and written as a LEB128 varint; addresses of one
+ * call chain are close to each other, so an 8-byte address takes 3-5
+ * bytes.
  */
+enum { KEY_VARINT, KEY_PACKED };
+
+static size_t varint_put(uint8_t *out, uint64_t prev, uint64_t w)
+{
+	uint64_t d = w - prev;
+	uint64_t z = d << 1 ^ (uint64_t)((int64_t)d >> 63);
+	size_t o = 0;
+
+	while (z >= 0x80) {
+		out[o++] = (uint8_t)(z | 0x80);
+		z >>= 7;
+	}
+	out[o++] = (uint8_t)z;
+	return o;
+}
+
+/* The 4-byte form of an F_LOC frame word, or false if it has none. */
+static bool pack_frame(uint64_t w, uint32_t *out)
+{
+	if ((w & ~LOC_MASK) == LOC_TAG && (w & LOC_MASK) < 0x80000000u) {
+		*out = (uint32_t)w;
+		return true;
+	}
+	if (w >= SD_CONTEXT_MAX) {
+		*out = 0x80000000u | (uint32_t)(0 - w);
+		return true;
+	}
+	return false;
+}
+
 static size_t key_encode(const uint64_t *k, size_t n, uint8_t *out)
 {
 	uint64_t prev = 0;
-	size_t o = 0;
+	size_t o = 1, i = 0;
+	bool packed = n >= KEY_HDR && ((k[0] >> 32) & F_LOC);
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t d = k[i] - prev;
-		uint64_t z = d << 1 ^ (uint64_t)((int64_t)d >> 63);
+	for (; i < n && i < KEY_HDR; i++) {
+		o += varint_put(out + o, prev, k[i]);
 		prev = k[i];
-		while (z >= 0x80) {
-			out[o++] = (uint8_t)(z | 0x80);
-			z >>= 7;
+	}
+	for (size_t j = i; packed && j < n; j++) {
+		uint32_t v;
+		if (!pack_frame(k[j], &v)) {
+			packed = false;
+			break;
 		}
-		out[o++] = (uint8_t)z;
+		memcpy(out + o + 4 * (j - i), &v, 4);
+	}
+	if (packed) {
+		out[0] = KEY_PACKED;
+		return o + 4 * (n - i);
+	}
+	out[0] = KEY_VARINT;
+	for (; i < n; i++) {
+		o += varint_put(out + o, prev, k[i]);
+		prev = k[i];
 	}
 	return o;
 }
@@ -481,7 +553,21 @@ static size_t key_decode(const uint8_t *p, size_t len, uint64_t *k,
 	uint64_t prev = 0;
 	size_t n = 0;
 
+	if (p == end)
+		return 0;
+	bool packed = *p++ == KEY_PACKED;
 	while (p < end && n < max) {
+		if (packed && n >= KEY_HDR) {
+			uint32_t v;
+			if (end - p < 4)
+				break;
+			memcpy(&v, p, 4);
+			p += 4;
+			k[n++] = v & 0x80000000u
+					 ? 0 - (uint64_t)(v & 0x7fffffffu)
+					 : LOC_TAG | v;
+			continue;
+		}
 		uint64_t z = 0;
 		unsigned sh = 0;
 		uint8_t b;
