@@ -19,6 +19,7 @@
 
 #include "stacks/fold.h"
 #include "util/hash.h"
+#include "util/vmem.h"
 #include "util/prefault.h"
 
 #include "stacks/internal.h"
@@ -47,22 +48,20 @@ void sd_stacks_free_lines(struct sd_stacks *st)
 
 struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 {
-	if (st) {
-		free(st->locs);
-		free(st->lslots);
-		free(st->rc);
-	}
 	if (!st)
 		return NULL;
+	sd_vmem_free(st->locs, st->caplocs * sizeof *st->locs);
+	sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
+	free(st->rc);
 	sd_stacks_free_lines(st);
-	free(st->keys);
-	free(st->det);
-	free(st->dslots);
-	free(st->v);
-	free(st->slots);
-	free(st->frames);
+	sd_vmem_free(st->keys, st->capkeys);
+	sd_vmem_free(st->det, st->capdet * sizeof *st->det);
+	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
+	sd_vmem_free(st->v, st->cap * sizeof *st->v);
+	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
+	sd_vmem_free(st->frames, st->capframes * sizeof *st->frames);
 	free(st->fc);
-	free(st->names);
+	sd_vmem_free(st->names, st->capnames * sizeof *st->names);
 	sd_strpool_fini(&st->strs);
 	free(st);
 	return NULL;
@@ -76,7 +75,7 @@ size_t sd_stacks_count(const struct sd_stacks *st)
 static int grow_slots(struct sd_stacks *st)
 {
 	size_t ns = st->nslots ? st->nslots * 2 : 4096, pf = 0;
-	uint32_t *s = calloc(ns, sizeof *s);
+	uint32_t *s = sd_vmem_zalloc(ns * sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
@@ -87,7 +86,7 @@ static int grow_slots(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	free(st->slots);
+	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
 	st->slots = s;
 	st->nslots = ns;
 	return 0;
@@ -112,7 +111,7 @@ static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 static int detail_grow(struct sd_stacks *st)
 {
 	size_t ns = st->ndslots ? st->ndslots * 2 : 4096, pf = 0;
-	uint32_t *s = calloc(ns, sizeof *s);
+	uint32_t *s = sd_vmem_zalloc(ns * sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
@@ -124,7 +123,7 @@ static int detail_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	free(st->dslots);
+	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
 	st->dslots = s;
 	st->ndslots = ns;
 	return 0;
@@ -160,7 +159,8 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 	}
 	if (st->ndet == st->capdet) {
 		size_t cap = st->capdet ? st->capdet * 2 : 256;
-		struct sd_stack_detail *v = realloc(st->det, cap * sizeof *v);
+		struct sd_stack_detail *v = sd_vmem_resize(
+			st->det, st->capdet * sizeof *v, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		st->det = v;
@@ -246,7 +246,7 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 
 	if ((st->nlocs + 1) * 2 > st->nlslots) {
 		size_t ns = st->nlslots ? st->nlslots * 2 : 4096;
-		uint32_t *v = calloc(ns, sizeof *v);
+		uint32_t *v = sd_vmem_zalloc(ns * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		for (size_t i = 0; i < st->nlocs; i++) {
@@ -260,7 +260,7 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 				q = (q + 1) & (ns - 1);
 			v[q] = (uint32_t)i + 1;
 		}
-		free(st->lslots);
+		sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
 		st->lslots = v;
 		st->nlslots = ns;
 	}
@@ -275,7 +275,8 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 	}
 	if (st->nlocs == st->caplocs) {
 		size_t cap = st->caplocs ? st->caplocs * 2 : 4096;
-		struct sd_location *v = realloc(st->locs, cap * sizeof *v);
+		struct sd_location *v = sd_vmem_resize(
+			st->locs, st->caplocs * sizeof *v, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		st->locs = v;
@@ -606,7 +607,8 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 	}
 	if (st->n == st->cap) {
 		size_t cap = st->cap ? st->cap * 2 : 1024;
-		struct entry *v = realloc(st->v, cap * sizeof *v);
+		struct entry *v =
+			sd_vmem_resize(st->v, st->cap * sizeof *v, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		st->v = v;
@@ -618,7 +620,7 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 		size_t cap = st->capkeys ? st->capkeys * 2 : 32768;
 		while (cap < st->nkeys + klen)
 			cap *= 2;
-		uint8_t *kv = realloc(st->keys, cap * sizeof *kv);
+		uint8_t *kv = sd_vmem_resize(st->keys, st->capkeys, cap);
 		if (!kv)
 			return -ENOMEM;
 		st->keys = kv;
@@ -649,7 +651,8 @@ static int push_name(struct sd_stacks *st, uint32_t name)
 {
 	if (st->nnames == st->capnames) {
 		size_t cap = st->capnames ? st->capnames * 2 : 4096;
-		uint32_t *v = realloc(st->names, cap * sizeof *v);
+		uint32_t *v = sd_vmem_resize(st->names, st->capnames * sizeof *v,
+					     cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		st->names = v;
@@ -791,7 +794,8 @@ static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
 {
 	if (st->nframes == st->capframes) {
 		size_t cap = st->capframes ? st->capframes * 2 : 4096;
-		struct sd_frame *v = realloc(st->frames, cap * sizeof *v);
+		struct sd_frame *v = sd_vmem_resize(
+			st->frames, st->capframes * sizeof *v, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		st->frames = v;

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory for the arrays that grow with the input (stack keys and entries,
+ * per-bucket details, hash slots, frames).
+ *
+ * Small blocks come from malloc.  A block of SD_VMEM_MIN bytes or more
+ * gets an anonymous mapping of its own, reserved well beyond its size
+ * (address space only: a page costs memory when first written), aligned
+ * to 2 MiB and advised for transparent huge pages (MADV_HUGEPAGE):
+ *   - it grows in place, or by mremap() once past its reservation: never
+ *     by copying, so the pages already written are not faulted in again
+ *     at a new address, as realloc() within the heap does on every
+ *     doubling;
+ *   - where THP is enabled ("madvise" or "always"), a 2 MiB page costs one
+ *     fault instead of 512, and the random probes of the hash tables miss
+ *     the TLB far less.  Where it is not, or where the system is not
+ *     Linux, this changes nothing but speed.
+ * Built with AddressSanitizer, everything comes from malloc so that ASan
+ * keeps its redzones around every array.
+ *
+ * The caller passes back the size a block was allocated with: every
+ * function here takes it, and it decides where the block lives.
+ */
+#ifndef SD_UTIL_VMEM_H
+#define SD_UTIL_VMEM_H
+
+#include <stddef.h>
+
+#define SD_VMEM_MIN ((size_t)256 << 10)
+
+/* Like realloc(p, new_bytes) of a block of old_bytes (p NULL and 0 for a
+ * new one); the bytes past old_bytes are undefined.  NULL on failure, p
+ * then untouched. */
+void *sd_vmem_resize(void *p, size_t old_bytes, size_t new_bytes);
+/* A zeroed block, like calloc(1, bytes); NULL on failure. */
+void *sd_vmem_zalloc(size_t bytes);
+/* Frees a block of bytes (NULL is fine). */
+void sd_vmem_free(void *p, size_t bytes);
+
+#endif
