@@ -54,8 +54,13 @@ struct sd_qent {
 	bool compressed;
 };
 
+struct sd_qchunk {
+	uint8_t *p;
+	size_t size;
+};
+
 struct sd_qround {
-	uint8_t **chunks;
+	struct sd_qchunk *chunks;
 	size_t nchunks;
 	size_t size; /* of the last chunk */
 	size_t used; /* in the last chunk */
@@ -79,6 +84,12 @@ struct sd_queue {
 	uint32_t cur_round;
 	bool flushing;            /* delivering from v[head..flush_end) */
 	size_t flush_end;
+	/* chunks of delivered rounds, kept for the next ones: their pages
+	 * are already resident (a fresh MiB costs 256 page faults) */
+	struct sd_qchunk spare[8];
+	size_t nspare;
+	struct sd_qent *tmp; /* sort_entries()'s buffer, tmpcap entries */
+	size_t tmpcap;
 };
 
 struct sd_zstate;

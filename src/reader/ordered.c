@@ -33,6 +33,25 @@ static struct sd_qround *round_get(struct sd_queue *q, uint32_t id)
 	return &q->rounds[id - q->round_base];
 }
 
+/* Keeps a delivered round's chunk for reuse, or frees it. */
+static void chunk_release(struct sd_queue *q, struct sd_qchunk c)
+{
+	if (c.size >= CHUNK &&
+	    q->nspare < sizeof q->spare / sizeof q->spare[0]) {
+		q->spare[q->nspare++] = c;
+		return;
+	}
+	free(c.p);
+}
+
+/* A chunk of at least sz bytes: a kept one if it is big enough. */
+static struct sd_qchunk chunk_get(struct sd_queue *q, size_t sz)
+{
+	if (q->nspare && q->spare[q->nspare - 1].size >= sz)
+		return q->spare[--q->nspare];
+	return (struct sd_qchunk){malloc(sz), sz};
+}
+
 static void rounds_trim(struct sd_queue *q)
 {
 	size_t k = 0;
@@ -40,7 +59,7 @@ static void rounds_trim(struct sd_queue *q)
 	while (k < q->nrounds_alloc && q->rounds[k].closed &&
 	       q->rounds[k].live == 0) {
 		for (size_t i = 0; i < q->rounds[k].nchunks; i++)
-			free(q->rounds[k].chunks[i]);
+			chunk_release(q, q->rounds[k].chunks[i]);
 		free(q->rounds[k].chunks);
 		k++;
 	}
@@ -83,19 +102,19 @@ static uint8_t *round_alloc(struct sd_queue *q, uint32_t len)
 			sz = CHUNK;
 		if (sz < need)
 			sz = need;
-		uint8_t **cv = realloc(rd->chunks,
-				       (rd->nchunks + 1) * sizeof *cv);
+		struct sd_qchunk *cv = realloc(rd->chunks,
+					       (rd->nchunks + 1) * sizeof *cv);
 		if (!cv)
 			return NULL;
 		rd->chunks = cv;
-		cv[rd->nchunks] = malloc(sz);
-		if (!cv[rd->nchunks])
+		cv[rd->nchunks] = chunk_get(q, sz);
+		if (!cv[rd->nchunks].p)
 			return NULL;
+		rd->size = cv[rd->nchunks].size;
 		rd->nchunks++;
-		rd->size = sz;
 		rd->used = 0;
 	}
-	uint8_t *p = rd->chunks[rd->nchunks - 1] + rd->used;
+	uint8_t *p = rd->chunks[rd->nchunks - 1].p + rd->used;
 	rd->used += need;
 	rd->live++;
 	return p;
@@ -113,7 +132,7 @@ static int qent_cmp(const struct sd_qent *a, const struct sd_qent *b)
  * so the array is a few long sorted runs: a natural merge sort does
  * O(n log runs) work and nothing when it is already sorted.
  */
-static int sort_entries(struct sd_qent *v, size_t n)
+static int sort_entries(struct sd_queue *q, struct sd_qent *v, size_t n)
 {
 	size_t i;
 
@@ -121,9 +140,15 @@ static int sort_entries(struct sd_qent *v, size_t n)
 		;
 	if (i >= n)
 		return 0;
-	struct sd_qent *tmp = malloc(n * sizeof *tmp);
-	if (!tmp)
-		return -ENOMEM;
+	/* one buffer for every round: resident after the first */
+	if (q->tmpcap < n) {
+		struct sd_qent *t = realloc(q->tmp, n * sizeof *t);
+		if (!t)
+			return -ENOMEM;
+		q->tmp = t;
+		q->tmpcap = n;
+	}
+	struct sd_qent *tmp = q->tmp;
 	struct sd_qent *src = v, *dst = tmp;
 	for (;;) {
 		size_t runs = 0, lo = 0;
@@ -156,7 +181,6 @@ static int sort_entries(struct sd_qent *v, size_t n)
 	}
 	if (src != v)
 		memcpy(v, src, n * sizeof *v);
-	free(tmp);
 	return 0;
 }
 
@@ -168,7 +192,7 @@ static void flush_upto(struct sd_reader *r, uint64_t limit)
 
 	/* nothing queued yet: q->v may still be NULL, and NULL + 0 is
 	 * undefined behaviour */
-	if (n && sort_entries(q->v + q->head, n)) {
+	if (n && sort_entries(q, q->v + q->head, n)) {
 		/* out of memory: deliver in arrival order rather than lose */
 		limit = UINT64_MAX;
 	}
@@ -222,7 +246,7 @@ int sd_queue_push(struct sd_reader *r, const uint8_t *data, uint32_t len,
 			     "more than %u MiB of records between two "
 			     "FINISHED_ROUND marks; ordering them in parts",
 			     SD_MAX_QUEUE_BYTES >> 20);
-		sort_entries(q->v + q->head, q->n - q->head);
+		sort_entries(q, q->v + q->head, q->n - q->head);
 		size_t mid = q->head + (q->n - q->head) / 2;
 		flush_upto(r, q->v[mid].time);
 	}
@@ -273,10 +297,13 @@ void sd_queue_fini(struct sd_queue *q)
 {
 	for (size_t k = 0; k < q->nrounds_alloc; k++) {
 		for (size_t i = 0; i < q->rounds[k].nchunks; i++)
-			free(q->rounds[k].chunks[i]);
+			free(q->rounds[k].chunks[i].p);
 		free(q->rounds[k].chunks);
 	}
+	for (size_t i = 0; i < q->nspare; i++)
+		free(q->spare[i].p);
 	free(q->rounds);
 	free(q->v);
+	free(q->tmp);
 	memset(q, 0, sizeof *q);
 }
