@@ -10,6 +10,7 @@
 
 #include "stacks/fold.h"
 #include "stacks/internal.h"
+#include "util/vmem.h"
 
 static int line_cmp(const void *a, const void *b)
 {
@@ -131,8 +132,8 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 	size_t cap = 0, nslots = 1024;
 	uint32_t *slots = calloc(nslots, sizeof *slots);
 	uint64_t *hashes = NULL;
-	char *buf = NULL;
-	size_t bcap = 0;
+	size_t *offs = NULL; /* of each line in st->line_text */
+	size_t tlen = 0;     /* bytes of st->line_text in use */
 	struct comm_memo cm = {0};
 	struct seq_memo sm = {0};
 	int err = 0;
@@ -170,15 +171,22 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		size_t len = strlen(pname);
 		for (size_t f = 0; f < si.nr_frames; f++)
 			len += 1 + strlen(sd_stacks_str(st, si.frames[f].name));
-		if (len + 1 > bcap) {
-			bcap = (len + 1) * 2;
-			char *nb = realloc(buf, bcap);
-			if (!nb) {
+		/* the line is written at the end of the text; it stays
+		 * there only if it is a new one */
+		if (tlen + len + 1 > st->line_text_cap) {
+			size_t tc = st->line_text_cap ? st->line_text_cap : 65536;
+			while (tc < tlen + len + 1)
+				tc *= 2;
+			char *nt = sd_vmem_resize(st->line_text,
+						  st->line_text_cap, tc);
+			if (!nt) {
 				err = -ENOMEM;
 				break;
 			}
-			buf = nb;
+			st->line_text = nt;
+			st->line_text_cap = tc;
 		}
+		char *buf = st->line_text + tlen;
 		char *w = buf + strlen(strcpy(buf, pname));
 		for (size_t f = 0; f < si.nr_frames; f++) {
 			const char *nm = sd_stacks_str(st, si.frames[f].name);
@@ -209,7 +217,8 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		size_t j = h & (nslots - 1);
 		for (; slots[j]; j = (j + 1) & (nslots - 1)) {
 			size_t q = slots[j] - 1;
-			if (hashes[q] == h && !strcmp(st->line_bufs[q], buf))
+			if (hashes[q] == h &&
+			    !strcmp(st->line_text + offs[q], buf))
 				break;
 		}
 		if (slots[j]) {
@@ -221,33 +230,32 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 			cap = cap ? cap * 2 : 1024;
 			struct sd_folded_line *l2 =
 				realloc(st->lines, cap * sizeof *l2);
-			char **b2 = realloc(st->line_bufs, cap * sizeof *b2);
+			size_t *o2 = realloc(offs, cap * sizeof *o2);
 			uint64_t *h2 = realloc(hashes, cap * sizeof *h2);
 			if (l2)
 				st->lines = l2;
-			if (b2)
-				st->line_bufs = b2;
+			if (o2)
+				offs = o2;
 			if (h2)
 				hashes = h2;
-			if (!l2 || !b2 || !h2) {
+			if (!l2 || !o2 || !h2) {
 				err = -ENOMEM;
 				break;
 			}
 		}
-		char *copy = strdup(buf);
-		if (!copy) {
-			err = -ENOMEM;
-			break;
-		}
-		st->line_bufs[st->nlines] = copy;
-		st->lines[st->nlines] = (struct sd_folded_line){copy, si.count};
+		offs[st->nlines] = tlen;
+		tlen += len + 1;
+		/* the text may still move: pointed at below */
+		st->lines[st->nlines] = (struct sd_folded_line){NULL, si.count};
 		hashes[st->nlines] = h;
 		slots[j] = (uint32_t)++st->nlines;
 		seq->line = slots[j];
 	}
+	for (size_t i = 0; i < st->nlines; i++)
+		st->lines[i].stack = st->line_text + offs[i];
 	free(slots);
 	free(hashes);
-	free(buf);
+	free(offs);
 	free(cm.at);
 	free(cm.buf);
 	free(sm.v);

@@ -83,7 +83,8 @@ struct sd_stacks {
 
 	struct sd_folded_line *lines;
 	size_t nlines;
-	char **line_bufs;
+	char *line_text; /* the lines, back to back (util/vmem.h) */
+	size_t line_text_cap;
 
 	/* symbolized frame sequences, each stored once: entry index + 1 of
 	 * the first entry with it, by hash (see share_frames in stacks.c) */

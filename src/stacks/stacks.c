@@ -37,12 +37,11 @@ int sd_stacks_new(struct sd_stacks **out)
 
 void sd_stacks_free_lines(struct sd_stacks *st)
 {
-	for (size_t i = 0; i < st->nlines; i++)
-		free(st->line_bufs[i]);
-	free(st->line_bufs);
+	sd_vmem_free(st->line_text, st->line_text_cap);
 	free(st->lines);
 	st->lines = NULL;
-	st->line_bufs = NULL;
+	st->line_text = NULL;
+	st->line_text_cap = 0;
 	st->nlines = 0;
 }
 
@@ -60,7 +59,7 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	sd_vmem_free(st->v, st->cap * sizeof *st->v);
 	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
 	sd_vmem_free(st->frames, st->capframes * sizeof *st->frames);
-	free(st->fc);
+	sd_vmem_free(st->fc, st->fcslots * sizeof *st->fc);
 	sd_vmem_free(st->names, st->capnames * sizeof *st->names);
 	sd_strpool_fini(&st->strs);
 	free(st);
@@ -665,7 +664,7 @@ static int push_name(struct sd_stacks *st, uint32_t name)
 static int fc_grow(struct sd_stacks *st)
 {
 	size_t ns = st->fcslots ? st->fcslots * 2 : 256;
-	struct fcache_ent *v = calloc(ns, sizeof *v);
+	struct fcache_ent *v = sd_vmem_zalloc(ns * sizeof *v);
 
 	if (!v)
 		return -ENOMEM;
@@ -678,7 +677,7 @@ static int fc_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		v[j] = st->fc[i];
 	}
-	free(st->fc);
+	sd_vmem_free(st->fc, st->fcslots * sizeof *st->fc);
 	st->fc = v;
 	st->fcslots = ns;
 	return 0;

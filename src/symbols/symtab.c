@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "symbols/internal.h"
+#include "util/vmem.h"
 
 struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind)
 {
@@ -47,7 +48,7 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 	if (t->syms_big.p)
 		sd_bigbuf_free(&t->syms_big);
 	else
-		free(t->syms);
+		sd_vmem_free(t->syms, t->cap * sizeof *t->syms);
 	free(t);
 	return NULL;
 }
@@ -82,7 +83,7 @@ int sd_symtab_reserve(struct sd_symtab *t, size_t n)
 		return 0;
 	if (n > SD_SYMTAB_MAX_SYMS)
 		n = SD_SYMTAB_MAX_SYMS;
-	v = malloc(n * sizeof *v);
+	v = sd_vmem_resize(NULL, 0, n * sizeof *v);
 	if (!v)
 		return -ENOMEM;
 	t->syms = v;
@@ -129,7 +130,7 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 			return -SD_E_LIMIT;
 		if (cap > SD_SYMTAB_MAX_SYMS)
 			cap = SD_SYMTAB_MAX_SYMS;
-		v = realloc(t->syms, cap * sizeof *v);
+		v = sd_vmem_resize(t->syms, t->cap * sizeof *v, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		t->syms = v;
@@ -155,7 +156,7 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 		;
 	if (i >= n)
 		return 0;
-	tmp = malloc(n * sizeof *tmp);
+	tmp = sd_vmem_resize(NULL, 0, n * sizeof *tmp);
 	if (!tmp)
 		return -ENOMEM;
 	src = v;
@@ -180,7 +181,7 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 	}
 	if (src != v)
 		memcpy(v, src, n * sizeof *v);
-	free(tmp);
+	sd_vmem_free(tmp, n * sizeof *tmp);
 	return 0;
 }
 
