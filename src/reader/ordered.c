@@ -33,22 +33,41 @@ static struct sd_qround *round_get(struct sd_queue *q, uint32_t id)
 	return &q->rounds[id - q->round_base];
 }
 
-/* Keeps a delivered round's chunk for reuse, or frees it. */
+/* Keeps a delivered round's chunk for reuse (the smallest kept one
+ * makes room if there is none), or frees it. */
 static void chunk_release(struct sd_queue *q, struct sd_qchunk c)
 {
-	if (c.size >= CHUNK &&
-	    q->nspare < sizeof q->spare / sizeof q->spare[0]) {
+	size_t max = sizeof q->spare / sizeof q->spare[0], small = 0;
+
+	if (q->nspare < max) {
 		q->spare[q->nspare++] = c;
 		return;
+	}
+	for (size_t i = 1; i < max; i++)
+		if (q->spare[i].size < q->spare[small].size)
+			small = i;
+	if (q->spare[small].size < c.size) {
+		struct sd_qchunk t = q->spare[small];
+		q->spare[small] = c;
+		c = t;
 	}
 	free(c.p);
 }
 
-/* A chunk of at least sz bytes: a kept one if it is big enough. */
+/* A chunk of at least sz bytes: the largest kept one if it is big
+ * enough, else a new one. */
 static struct sd_qchunk chunk_get(struct sd_queue *q, size_t sz)
 {
-	if (q->nspare && q->spare[q->nspare - 1].size >= sz)
-		return q->spare[--q->nspare];
+	size_t big = 0;
+
+	for (size_t i = 1; i < q->nspare; i++)
+		if (q->spare[i].size > q->spare[big].size)
+			big = i;
+	if (q->nspare && q->spare[big].size >= sz) {
+		struct sd_qchunk c = q->spare[big];
+		q->spare[big] = q->spare[--q->nspare];
+		return c;
+	}
 	return (struct sd_qchunk){malloc(sz), sz};
 }
 

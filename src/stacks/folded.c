@@ -97,7 +97,7 @@ static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t comm,
 {
 	if ((sm->n + 1) * 2 > sm->nslots) {
 		size_t ns = sm->nslots ? sm->nslots * 2 : 4096;
-		struct seq_slot *v = calloc(ns, sizeof *v);
+		struct seq_slot *v = sd_vmem_zalloc(ns * sizeof *v);
 		if (!v)
 			return NULL;
 		for (size_t i = 0; i < sm->nslots; i++) {
@@ -109,7 +109,7 @@ static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t comm,
 				j = (j + 1) & (ns - 1);
 			v[j] = *o;
 		}
-		free(sm->v);
+		sd_vmem_free(sm->v, sm->nslots * sizeof *sm->v);
 		sm->v = v;
 		sm->nslots = ns;
 	}
@@ -258,7 +258,7 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 	free(offs);
 	free(cm.at);
 	free(cm.buf);
-	free(sm.v);
+	sd_vmem_free(sm.v, sm.nslots * sizeof *sm.v);
 	if (err) {
 		sd_stacks_free_lines(st);
 		return err;

@@ -832,7 +832,7 @@ static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
 static int fseq_grow(struct sd_stacks *st)
 {
 	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : 16384, pf = 0;
-	struct fseq_slot *v = calloc(ns, sizeof *v);
+	struct fseq_slot *v = sd_vmem_zalloc(ns * sizeof *v);
 
 	if (!v)
 		return -ENOMEM;
@@ -845,7 +845,7 @@ static int fseq_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		v[j] = st->fseq[i];
 	}
-	free(st->fseq);
+	sd_vmem_free(st->fseq, st->fseq_slots * sizeof *st->fseq);
 	st->fseq = v;
 	st->fseq_slots = ns;
 	return 0;
@@ -997,15 +997,15 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	size_t slots = 1024;
 	while (slots < LCACHE_SLOTS && slots < st->nkeys)
 		slots *= 2;
-	struct lcache_ent *c = calloc(slots, sizeof *c);
+	struct lcache_ent *c = sd_vmem_zalloc(slots * sizeof *c);
 	int err = 0;
 
 	st->lcache_slots = slots;
 
 	for (size_t i = 0; i < st->n && !err; i++)
 		err = symbolize_one(st, m, c, &st->v[i]);
-	free(c);
-	free(st->fseq);
+	sd_vmem_free(c, slots * sizeof *c);
+	sd_vmem_free(st->fseq, st->fseq_slots * sizeof *st->fseq);
 	st->fseq = NULL;
 	st->nfseq = st->fseq_slots = 0;
 	return err;
