@@ -37,7 +37,8 @@ struct sd_symbol {
 	const char *name;    /* owned by the table */
 	uint8_t binding;     /* enum sd_sym_binding */
 	/* internal: name is still as stored in the file; the table demangles
-	 * it the first time a lookup function returns the symbol */
+	 * it (and cuts an overlong one) the first time a lookup function
+	 * returns the symbol */
 	uint8_t lazy;
 	uint16_t module;     /* kallsyms: 0 = core kernel, else module index */
 };

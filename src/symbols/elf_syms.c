@@ -143,41 +143,24 @@ static bool load_phdr(struct sd_elf *e, uint64_t vaddr, GElf_Phdr *out)
 
 /*
  * name points into the file's string table, which the table keeps mapped
- * (sd_elf_load_symtab): it is used in place, not copied.
+ * (sd_elf_load_symtab): it is used in place, not copied, and not even
+ * measured now.  Only names starting with '_' or 'R' can be mangled (C++
+ * "_Z", Rust "_R"/"R"/"_ZN", "_GLOBAL_"); those are demangled, and any
+ * name cut at SD_SYM_NAME_MAX, the first time a lookup returns the symbol
+ * (symtab.c): a C++ DSO has 10^5 names and a recording hits a handful.
  */
 static int add_named(struct sd_symtab *t, uint64_t start, uint64_t size,
 		     const char *name, uint8_t bind, bool demangle)
 {
 	uint64_t end = start + size < start ? start : start + size;
-	/*
-	 * Only names starting with '_' or 'R' can be mangled (C++ "_Z",
-	 * Rust "_R"/"R"/"_ZN", "_GLOBAL_"); those are demangled on first use
-	 * (symtab.c), which also cuts a demangled name at SD_SYM_NAME_MAX.
-	 * A name too long as stored is still demangled now, as it may
-	 * shrink below the limit.
-	 */
-	size_t mlen = strnlen(name, SD_SYM_NAME_MAX + 1);
-	if (name[0] != '_' && name[0] != 'R')
-		demangle = false; /* nothing to demangle */
-	if (mlen <= SD_SYM_NAME_MAX) {
-		int err = sd_symtab_add(t, start, end, name, bind, 0);
-		if (!err && demangle)
-			t->syms[t->n - 1].lazy = 1;
-		return err;
-	}
-	char *dem = demangle ? sd_demangle(name) : NULL;
-	size_t len = dem ? strnlen(dem, SD_SYM_NAME_MAX + 1) : mlen;
-	const char *copy;
+	int err = sd_symtab_add(t, start, end, name, bind, 0);
 
-	if (len > SD_SYM_NAME_MAX) {
-		free(dem);
-		return 1; /* skipped */
-	}
-	copy = sd_symtab_strdup(t, dem, len);
-	free(dem);
-	if (!copy)
-		return -ENOMEM;
-	return sd_symtab_add(t, start, end, copy, bind, 0);
+	if (!err)
+		t->syms[t->n - 1].lazy =
+			demangle && (name[0] == '_' || name[0] == 'R')
+				? SD_SYM_LAZY_DEMANGLE
+				: SD_SYM_LAZY_LENGTH;
+	return err;
 }
 
 /* perf finds the relocation reference symbol by name, any type, first. */

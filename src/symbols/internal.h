@@ -21,6 +21,11 @@
 /* Caps that keep a hostile input from making us allocate without bound. */
 #define SD_SYMTAB_MAX_SYMS (8u << 20)  /* symbols in one table */
 #define SD_SYM_NAME_MAX 8192           /* bytes in one symbol name */
+/* struct sd_symbol.lazy: what the first lookup still has to do with a
+ * name as stored in the file -- demangle it, or only cut it at
+ * SD_SYM_NAME_MAX */
+#define SD_SYM_LAZY_DEMANGLE 1
+#define SD_SYM_LAZY_LENGTH 2
 #define SD_KSYM_NAME_LEN 512           /* kernel limit (6.1+), as perf */
 #define SD_KALLSYMS_MAX_BYTES ((size_t)256 << 20)
 #define SD_KALLSYMS_MAX_MODULES 65535

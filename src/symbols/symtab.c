@@ -224,24 +224,29 @@ static void fixup_end(struct sd_symtab *t)
 }
 
 /*
- * User symbols are demangled on first use -- when a lookup returns them or
- * a duplicate has to be chosen by name -- not when the table is loaded: a
- * C++ DSO has tens of thousands of names and a recording hits a handful.
- * The table is logically const to its readers; this only fills in a name.
+ * ELF symbol names are demangled, and cut at SD_SYM_NAME_MAX, on first
+ * use -- when a lookup returns them or a duplicate has to be chosen by
+ * name -- not when the table is loaded: a C++ DSO has tens of thousands of
+ * names and a recording hits a handful.  The table is logically const to
+ * its readers; this only fills in a name.
  */
 static void sym_demangle(const struct sd_symtab *ct, const struct sd_symbol *cs)
 {
 	struct sd_symbol *s = (struct sd_symbol *)cs;
+	struct sd_symtab *t = (struct sd_symtab *)ct;
+	const char *copy = NULL;
 
 	if (!s->lazy)
 		return;
+	char *dem = s->lazy == SD_SYM_LAZY_DEMANGLE ? sd_demangle(s->name)
+						    : NULL;
 	s->lazy = 0;
-	char *dem = sd_demangle(s->name);
-	if (!dem)
-		return;
-	size_t len = strnlen(dem, SD_SYM_NAME_MAX);
-	const char *copy = sd_symtab_strdup((struct sd_symtab *)ct, dem, len);
-	free(dem);
+	if (dem) {
+		copy = sd_symtab_strdup(t, dem, strnlen(dem, SD_SYM_NAME_MAX));
+		free(dem);
+	} else if (strnlen(s->name, SD_SYM_NAME_MAX + 1) > SD_SYM_NAME_MAX) {
+		copy = sd_symtab_strdup(t, s->name, SD_SYM_NAME_MAX);
+	}
 	if (copy)
 		s->name = copy;
 }

@@ -11,6 +11,7 @@
  *   W sd_fix_weak              weak FUNC
  *   T _ZN2ns4burnEid           C++ "ns::burn(int, double)"
  *   T _Z5tmplfIiEvT_           C++ "void tmplf<int>(int)"
+ *   T sd_fix_overlong_abcdefghi...  16 + 9000 bytes, over SD_SYM_NAME_MAX
  *
  * sd_fix_calls_puts calls puts() and strlen() through the PLT.
  */
@@ -60,6 +61,14 @@ __attribute__((noinline)) void cxx_tmpl(int a) __asm__("_Z5tmplfIiEvT_");
 __attribute__((noinline)) void cxx_tmpl(int a)
 {
 	sd_fix_sink += a;
+}
+
+#define SD_FIX_R10(s) s s s s s s s s s s
+__attribute__((noinline)) int sd_fix_overlong(int x) __asm__(
+	"sd_fix_overlong_" SD_FIX_R10(SD_FIX_R10(SD_FIX_R10("abcdefghi"))));
+__attribute__((noinline)) int sd_fix_overlong(int x)
+{
+	return x + sd_fix_sink;
 }
 
 __attribute__((noinline)) int sd_fix_calls_puts(const char *s)
