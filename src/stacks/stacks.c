@@ -45,13 +45,15 @@ void sd_stacks_free_lines(struct sd_stacks *st)
 	st->nlines = 0;
 }
 
+static void rcache_free(struct sd_stacks *st);
+
 struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 {
 	if (!st)
 		return NULL;
 	sd_vmem_free(st->locs, st->caplocs * sizeof *st->locs);
 	sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
-	free(st->rc);
+	rcache_free(st);
 	sd_stacks_free_lines(st);
 	sd_vmem_free(st->keys, st->capkeys);
 	sd_vmem_free(st->det, st->capdet * sizeof *st->det);
@@ -301,6 +303,11 @@ struct rcache_ent {
 	bool used;
 };
 
+static void rcache_free(struct sd_stacks *st)
+{
+	sd_vmem_free(st->rc, st->rc_slots * sizeof *st->rc);
+}
+
 static bool kernel_cpumode(unsigned cpumode)
 {
 	return cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL;
@@ -346,9 +353,9 @@ static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
 	if (!st->rc || (st->rc_slots < RCACHE_SLOTS &&
 			st->rc_misses > 2 * st->rc_slots)) {
 		size_t ns = st->rc ? st->rc_slots * 2 : 1024;
-		struct rcache_ent *v = calloc(ns, sizeof *v);
+		struct rcache_ent *v = sd_vmem_zalloc(ns * sizeof *v);
 		if (v) {
-			free(st->rc);
+			sd_vmem_free(st->rc, st->rc_slots * sizeof *st->rc);
 			st->rc = v;
 			st->rc_slots = ns;
 			st->rc_misses = 0;

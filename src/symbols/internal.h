@@ -80,6 +80,17 @@ struct sd_symtab {
 	bool has_text, has_stext;
 	uint64_t text_addr, stext_addr;
 	int64_t reloc; /* delta applied so far to core kernel symbols */
+
+	/*
+	 * Lookup index, made by the first lookup after the table changed:
+	 * idx[b] is the first symbol starting at or after
+	 * syms[0].start + (b << idx_shift), for b in [0, idx_n]; idx[idx_n]
+	 * is n.  A lookup binary-searches one bucket instead of the table.
+	 */
+	uint32_t *idx;
+	size_t idx_n;
+	unsigned idx_shift;
+	bool idx_valid;
 };
 
 struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind);

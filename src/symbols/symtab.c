@@ -45,6 +45,7 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 		free(b);
 	}
 	sd_strpool_fini(&t->modules);
+	free(t->idx);
 	if (t->syms_big.p)
 		sd_bigbuf_free(&t->syms_big);
 	else
@@ -345,6 +346,7 @@ void sd_symtab_finish(struct sd_symtab *t)
 	fixup_end(t);
 	fixup_duplicate(t);
 	t->finished = true;
+	t->idx_valid = false;
 }
 
 int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before)
@@ -358,6 +360,7 @@ int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before)
 	 * in, the old first on equal starts: the same order as a stable sort
 	 * of the whole, in O(n) rather than O(n log n).
 	 */
+	t->idx_valid = false;
 	if (before > n)
 		before = n;
 	if ((err = sort_by_start(v + before, n - before)))
@@ -399,6 +402,34 @@ const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i)
  * may contain later ones, so look back a few entries when the nearest does
  * not cover addr.
  */
+static void build_index(struct sd_symtab *t)
+{
+	uint64_t base = t->syms[0].start, span = t->syms[t->n - 1].start - base;
+	unsigned shift = 4;
+
+	free(t->idx);
+	t->idx = NULL;
+	t->idx_valid = true; /* without memory: search the whole table */
+	/* at most 2 buckets a symbol: the index stays a quarter of the table */
+	while (shift < 63 && (span >> shift) >= 2 * (uint64_t)t->n)
+		shift++;
+	size_t nb = (size_t)(span >> shift) + 1;
+	uint32_t *idx = malloc((nb + 1) * sizeof *idx);
+	if (!idx)
+		return;
+	size_t i = 0;
+	for (size_t b = 0; b < nb; b++) {
+		uint64_t at = base + ((uint64_t)b << shift);
+		while (i < t->n && t->syms[i].start < at)
+			i++;
+		idx[b] = (uint32_t)i;
+	}
+	idx[nb] = (uint32_t)t->n;
+	t->idx = idx;
+	t->idx_n = nb;
+	t->idx_shift = shift;
+}
+
 const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 					 uint64_t addr)
 {
@@ -406,7 +437,22 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 
 	if (!t || !t->n)
 		return NULL;
+	/* logically const: the index is a cache (see sym_demangle) */
+	if (!t->idx_valid && t->n <= UINT32_MAX)
+		build_index((struct sd_symtab *)t);
 	hi = t->n;
+	if (t->idx) {
+		uint64_t base = t->syms[0].start;
+		if (addr < base)
+			return NULL; /* before the first symbol */
+		uint64_t b = (addr - base) >> t->idx_shift;
+		if (b < t->idx_n) {
+			lo = t->idx[b];
+			hi = t->idx[b + 1];
+		} else {
+			lo = t->n;
+		}
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (t->syms[mid].start <= addr)
@@ -487,6 +533,7 @@ void sd_symtab_relocate(struct sd_symtab *t, int64_t delta)
 		moved = true;
 	}
 	t->reloc += delta;
+	t->idx_valid = false;
 	if (moved)
 		(void)sort_by_start(t->syms, t->n);
 }
