@@ -7,11 +7,13 @@
  * which on some virtual machines is tens of microseconds: 70 ms for 8 MB
  * measured on the development VM, against 13 ms when the kernel fills the
  * range in one go.  So a buffer reserves address space once (never
- * moved, never copied) and populates it in 1 MiB steps as it fills.
+ * moved, never copied), 2 MiB-aligned and advised for transparent huge
+ * pages, and populates it in 2 MiB steps as it fills.
  * Where MADV_POPULATE_WRITE is unknown (Linux < 5.14) pages simply fault
  * in as usual.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <sys/mman.h>
 
 #include "symbols/internal.h"
@@ -20,7 +22,8 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-#define STEP ((size_t)1 << 20)
+#define STEP ((size_t)2 << 20) /* a huge page */
+#define HUGE ((size_t)2 << 20)
 
 int sd_bigbuf_reserve(struct sd_bigbuf *b, size_t max)
 {
@@ -29,10 +32,22 @@ int sd_bigbuf_reserve(struct sd_bigbuf *b, size_t max)
 	if (!max)
 		max = 1;
 	max = (max + 4095) & ~(size_t)4095;
-	p = mmap(NULL, max, PROT_READ | PROT_WRITE,
+	if (max > SIZE_MAX - HUGE)
+		return -ENOMEM;
+	/* over-map by 2 MiB and keep a 2 MiB-aligned start, for huge pages */
+	p = mmap(NULL, max + HUGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
+	char *raw = p, *base = (char *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
+	if (base > raw)
+		munmap(raw, (size_t)(base - raw));
+	if (raw + HUGE > base)
+		munmap(base + max, (size_t)(raw + HUGE - base));
+	p = base;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, max, MADV_HUGEPAGE);
+#endif
 	b->p = p;
 	b->reserved = max;
 	b->populated = 0;
