@@ -133,6 +133,14 @@ struct sd_symbol_opts {
 	const char *buildid_dir; /* perf's build-id cache, default ~/.debug */
 	bool no_host_kernel;     /* never use /proc/kallsyms */
 	/*
+	 * Load the symbol tables of the user DSOs the recording names in its
+	 * BUILD_ID feature (perf record lists the DSOs its samples hit) on a
+	 * second thread, ahead of the first sample that needs them.  What
+	 * is found, and every message, is the same as without it; messages
+	 * of a DSO still come when it is first used.
+	 */
+	bool prefetch;
+	/*
 	 * This host, for tests; NULL means the real thing: /proc/kallsyms,
 	 * /sys/kernel/notes (the running kernel's build-id) and uname -r.
 	 */

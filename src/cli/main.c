@@ -129,6 +129,8 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 	int c;
 
 	memset(o, 0, sizeof *o);
+	/* the sampled DSOs' symbol tables load on the second core */
+	o->symbols.prefetch = true;
 	o->progress = -1;
 	o->fail_on = SD_LEVEL_WARNING;
 	opterr = 0;

@@ -209,7 +209,7 @@ static void consider(struct search *se, const char *path)
 		sd_elf_close(e);
 }
 
-static void report_missing(struct search *se)
+static void report_missing(struct search *se, struct sd_diags *diags)
 {
 	struct sd_dso *d = se->d;
 	struct sd_symbolizer *s = d->s;
@@ -218,7 +218,7 @@ static void report_missing(struct search *se)
 	if (se->mismatch) {
 		sd_build_id_hex(&d->id, want);
 		sd_build_id_hex(&se->mismatch_id, have);
-		sd_diags_add(&s->diags, SD_WARNING, SD_E_BUILD_ID_MISMATCH,
+		sd_diags_add(diags, SD_WARNING, SD_E_BUILD_ID_MISMATCH,
 			     UINT64_MAX,
 			     "no symbols for %s: %s has build-id %s, the "
 			     "recording wants %s (a different build); copy the "
@@ -228,7 +228,7 @@ static void report_missing(struct search *se)
 			     want);
 		return;
 	}
-	sd_diags_add(&s->diags, SD_NOTE, ENOENT, UINT64_MAX,
+	sd_diags_add(diags, SD_NOTE, ENOENT, UINT64_MAX,
 		     "no symbols for %s: %s; its frames will show as [%s]",
 		     d->path,
 		     s->symfs ? "not found under --symfs"
@@ -237,7 +237,7 @@ static void report_missing(struct search *se)
 					   : d->path);
 }
 
-void sd_dso_load_user(struct sd_dso *d)
+void sd_dso_load_user(struct sd_dso *d, struct sd_diags *diags)
 {
 	struct search se = {.d = d};
 	struct sd_elf *syms, *runtime;
@@ -248,7 +248,7 @@ void sd_dso_load_user(struct sd_dso *d)
 		consider(&se, se.cand[i]);
 	syms = se.syms ? se.syms : se.runtime;
 	runtime = se.runtime ? se.runtime : se.syms;
-	if (syms && sd_elf_load_symtab(syms, runtime, false, &d->s->diags,
+	if (syms && sd_elf_load_symtab(syms, runtime, false, diags,
 				       &t) == 0) {
 		d->tab = t;
 		if (se.syms_path) {
@@ -259,7 +259,7 @@ void sd_dso_load_user(struct sd_dso *d)
 			se.runtime_path = NULL;
 		}
 	} else if (!not_a_file(d->path) || (is_vdso(d->path) && d->id.size)) {
-		report_missing(&se);
+		report_missing(&se, diags);
 	}
 	if (se.runtime != se.syms)
 		sd_elf_close(se.runtime);

@@ -47,14 +47,19 @@
 #define NT_GNU_BUILD_ID 3
 #endif
 
+static bool elf_inited;
+
+void sd_elf_init(void)
+{
+	if (!elf_inited) {
+		elf_version(EV_CURRENT);
+		elf_inited = true;
+	}
+}
+
 static void elf_lib_init(void)
 {
-	static bool done;
-
-	if (!done) {
-		elf_version(EV_CURRENT);
-		done = true;
-	}
+	sd_elf_init();
 }
 
 static Elf_Scn *section_by_name(struct sd_elf *e, const char *name,

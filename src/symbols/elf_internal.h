@@ -31,6 +31,8 @@ struct sd_elf {
  * -SD_E_BAD_SYMFILE. */
 int sd_elf_open(const char *path, struct sd_elf **out);
 int sd_elf_open_mem(const void *buf, size_t len, struct sd_elf **out);
+/* libelf's version handshake; done by the first open, or before threads. */
+void sd_elf_init(void);
 /* Drops a reference (the opener holds one); the last one unmaps. */
 void sd_elf_close(struct sd_elf *e);
 /* Another reference, for a table whose names point into the file. */

@@ -68,10 +68,12 @@ struct sd_symbolizer *sd_symbolizer_free(struct sd_symbolizer *s)
 {
 	if (!s)
 		return NULL;
+	sd_prefetch_stop(s);
 	for (size_t b = 0; b < s->nbuckets; b++) {
 		struct sd_dso *d = s->buckets[b];
 		while (d) {
 			struct sd_dso *next = d->hnext;
+			sd_diags_clear(&d->pf_diags);
 			sd_symtab_free(d->tab);
 			free(d->symsrc);
 			free(d->path);
@@ -133,6 +135,8 @@ int sd_symbolizer_new(const struct sd_symbol_opts *opts,
 		sd_symbolizer_free(s);
 		return -ENOMEM;
 	}
+	if (opts->prefetch)
+		sd_prefetch_start(s);
 	*out = s;
 	return 0;
 }
@@ -220,6 +224,7 @@ static struct sd_dso *intern(struct sd_symbolizer *s, const char *path,
 		free(d);
 		return NULL;
 	}
+	sd_diags_init(&d->pf_diags);
 	d->s = s;
 	d->hash = h;
 	d->id = *id;
@@ -230,6 +235,12 @@ static struct sd_dso *intern(struct sd_symbolizer *s, const char *path,
 	s->buckets[h & (s->nbuckets - 1)] = d;
 	s->ndsos++;
 	return d;
+}
+
+struct sd_dso *sd_symbolizer_intern(struct sd_symbolizer *s, const char *path,
+				    const struct sd_build_id *id)
+{
+	return intern(s, path, id, false);
 }
 
 struct sd_dso *sd_symbolizer_kernel(struct sd_symbolizer *s)
@@ -473,8 +484,8 @@ static void ensure_loaded(struct sd_dso *d)
 	d->tried = true;
 	if (d->kernel)
 		load_kernel(d);
-	else
-		sd_dso_load_user(d);
+	else if (!d->pf_queued || !sd_prefetch_claim(d))
+		sd_dso_load_user(d, &d->s->diags);
 }
 
 const char *sd_dso_symsrc(struct sd_dso *d)

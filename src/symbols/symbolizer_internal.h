@@ -18,6 +18,12 @@ struct sd_dso {
 	bool tried;
 	struct sd_symtab *tab;
 	char *symsrc; /* the file the symbols came from */
+	/* prefetch.c: enum sd_pf_state, under the prefetcher's lock, and
+	 * what the worker's load said (moved to the symbolizer's diags
+	 * when the DSO is first used) */
+	uint8_t pf_state;
+	bool pf_queued; /* set before the worker starts, never after */
+	struct sd_diags pf_diags;
 };
 
 struct sd_symbolizer {
@@ -37,10 +43,33 @@ struct sd_symbolizer {
 
 	char **module_names; /* "[ext4]" by module index, made on demand */
 	size_t nmodule_names;
+
+	struct sd_prefetch *pf; /* prefetch.c; NULL: none */
 };
 
-/* Finds and loads a user DSO's symbols (dsopath.c). */
-void sd_dso_load_user(struct sd_dso *d);
+/* Finds and loads a user DSO's symbols (dsopath.c); messages to diags. */
+void sd_dso_load_user(struct sd_dso *d, struct sd_diags *diags);
+
+/*
+ * Loading the symbol tables of the recording's sampled user DSOs on a
+ * second thread (prefetch.c).  perf record writes a BUILD_ID entry for
+ * each DSO that samples hit; those tables are loaded ahead, in file
+ * order, while the main thread reads records.
+ */
+enum sd_pf_state { SD_PF_NONE, SD_PF_QUEUED, SD_PF_LOADING, SD_PF_DONE,
+		   SD_PF_TAKEN };
+/* Starts the worker for the BUILD_ID entries of s->info; on any failure
+ * there is simply no prefetching. */
+void sd_prefetch_start(struct sd_symbolizer *s);
+/* For ensure_loaded(): true if the worker loaded d (waiting for it if it
+ * is loading d now; its messages moved to s->diags), false if the caller
+ * must load d itself (never queued, or not started yet: taken back). */
+bool sd_prefetch_claim(struct sd_dso *d);
+/* Stops the worker (what it has not started is dropped) and joins it. */
+void sd_prefetch_stop(struct sd_symbolizer *s);
+/* The dso of a path and build-id, made if new (symbolizer.c). */
+struct sd_dso *sd_symbolizer_intern(struct sd_symbolizer *s, const char *path,
+				    const struct sd_build_id *id);
 
 /* malloc'ed printf; NULL on failure. */
 char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
