@@ -73,6 +73,28 @@ size_t sd_stacks_count(const struct sd_stacks *st)
 	return st->n;
 }
 
+/*
+ * Room for need elements of elem bytes in the vmem block p of *cap
+ * elements (doubling, from first): the block, or NULL with p untouched.
+ * *pf (util/prefault.h), if given, is cut back to the used elements,
+ * the only ones sure to have moved along.
+ */
+static void *grow(void *p, size_t *cap, size_t need, size_t used,
+		  size_t elem, size_t first, size_t *pf)
+{
+	size_t c = *cap ? *cap : first;
+
+	while (c < need)
+		c *= 2;
+	void *v = sd_vmem_resize(p, *cap * elem, c * elem);
+	if (!v)
+		return NULL;
+	*cap = c;
+	if (pf && *pf > used * elem)
+		*pf = used * elem;
+	return v;
+}
+
 static int grow_slots(struct sd_stacks *st)
 {
 	size_t ns = st->nslots ? st->nslots * 2 : 4096, pf = 0;
@@ -159,15 +181,12 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		}
 	}
 	if (st->ndet == st->capdet) {
-		size_t cap = st->capdet ? st->capdet * 2 : 256;
-		struct sd_stack_detail *v = sd_vmem_resize(
-			st->det, st->capdet * sizeof *v, cap * sizeof *v);
+		struct sd_stack_detail *v =
+			grow(st->det, &st->capdet, st->ndet + 1, st->ndet,
+			     sizeof *v, 256, &st->det_pf);
 		if (!v)
 			return -ENOMEM;
 		st->det = v;
-		st->capdet = cap;
-		if (st->det_pf > st->ndet * sizeof *v)
-			st->det_pf = st->ndet * sizeof *v;
 	}
 	sd_prefault(st->det, st->capdet * sizeof *st->det, &st->det_pf,
 		    (st->ndet + 1) * sizeof *st->det);
@@ -238,12 +257,17 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 
 /* The id of a location, each distinct (dso, map name, address, kernel)
  * stored once. */
+static uint64_t loc_hash(const struct sd_location *l)
+{
+	return sd_mix64(l->addr ^
+			sd_mix64((uintptr_t)l->dso ^ (uintptr_t)l->map_name) ^
+			l->kernel);
+}
+
 static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 		      uint32_t *id)
 {
-	uint64_t h = sd_mix64(loc->addr ^ sd_mix64((uintptr_t)loc->dso ^
-						   (uintptr_t)loc->map_name) ^
-			      loc->kernel);
+	uint64_t h = loc_hash(loc);
 
 	if ((st->nlocs + 1) * 2 > st->nlslots) {
 		size_t ns = st->nlslots ? st->nlslots * 2 : 4096;
@@ -251,12 +275,7 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 		if (!v)
 			return -ENOMEM;
 		for (size_t i = 0; i < st->nlocs; i++) {
-			const struct sd_location *l = &st->locs[i];
-			uint64_t hh = sd_mix64(l->addr ^
-					       sd_mix64((uintptr_t)l->dso ^
-							(uintptr_t)l->map_name) ^
-					       l->kernel);
-			size_t q = hh & (ns - 1);
+			size_t q = loc_hash(&st->locs[i]) & (ns - 1);
 			while (v[q])
 				q = (q + 1) & (ns - 1);
 			v[q] = (uint32_t)i + 1;
@@ -275,13 +294,12 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 		}
 	}
 	if (st->nlocs == st->caplocs) {
-		size_t cap = st->caplocs ? st->caplocs * 2 : 4096;
-		struct sd_location *v = sd_vmem_resize(
-			st->locs, st->caplocs * sizeof *v, cap * sizeof *v);
+		struct sd_location *v = grow(st->locs, &st->caplocs,
+					     st->nlocs + 1, st->nlocs,
+					     sizeof *v, 4096, NULL);
 		if (!v)
 			return -ENOMEM;
 		st->locs = v;
-		st->caplocs = cap;
 	}
 	st->locs[st->nlocs] = *loc;
 	st->lslots[q] = (uint32_t)++st->nlocs;
@@ -612,27 +630,18 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 		}
 	}
 	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 1024;
-		struct entry *v =
-			sd_vmem_resize(st->v, st->cap * sizeof *v, cap * sizeof *v);
+		struct entry *v = grow(st->v, &st->cap, st->n + 1, st->n,
+				       sizeof *v, 1024, &st->v_pf);
 		if (!v)
 			return -ENOMEM;
 		st->v = v;
-		st->cap = cap;
-		if (st->v_pf > st->n * sizeof *v)
-			st->v_pf = st->n * sizeof *v;
 	}
 	if (st->nkeys + klen > st->capkeys) {
-		size_t cap = st->capkeys ? st->capkeys * 2 : 32768;
-		while (cap < st->nkeys + klen)
-			cap *= 2;
-		uint8_t *kv = sd_vmem_resize(st->keys, st->capkeys, cap);
+		uint8_t *kv = grow(st->keys, &st->capkeys, st->nkeys + klen,
+				   st->nkeys, 1, 32768, &st->keys_pf);
 		if (!kv)
 			return -ENOMEM;
 		st->keys = kv;
-		st->capkeys = cap;
-		if (st->keys_pf > st->nkeys * sizeof *kv)
-			st->keys_pf = st->nkeys * sizeof *kv;
 	}
 	sd_prefault(st->v, st->cap * sizeof *st->v, &st->v_pf,
 		    (st->n + 1) * sizeof *st->v);
@@ -656,13 +665,11 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 static int push_name(struct sd_stacks *st, uint32_t name)
 {
 	if (st->nnames == st->capnames) {
-		size_t cap = st->capnames ? st->capnames * 2 : 4096;
-		uint32_t *v = sd_vmem_resize(st->names, st->capnames * sizeof *v,
-					     cap * sizeof *v);
+		uint32_t *v = grow(st->names, &st->capnames, st->nnames + 1,
+				   st->nnames, sizeof *v, 4096, NULL);
 		if (!v)
 			return -ENOMEM;
 		st->names = v;
-		st->capnames = cap;
 	}
 	st->names[st->nnames++] = name;
 	return 0;
@@ -799,15 +806,12 @@ static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
 {
 	if (st->nframes == st->capframes) {
-		size_t cap = st->capframes ? st->capframes * 2 : 4096;
-		struct sd_frame *v = sd_vmem_resize(
-			st->frames, st->capframes * sizeof *v, cap * sizeof *v);
+		struct sd_frame *v = grow(st->frames, &st->capframes,
+					  st->nframes + 1, st->nframes,
+					  sizeof *v, 4096, &st->frames_pf);
 		if (!v)
 			return -ENOMEM;
 		st->frames = v;
-		st->capframes = cap;
-		if (st->frames_pf > st->nframes * sizeof *v)
-			st->frames_pf = st->nframes * sizeof *v;
 	}
 	sd_prefault(st->frames, st->capframes * sizeof *st->frames,
 		    &st->frames_pf, (st->nframes + 1) * sizeof *st->frames);

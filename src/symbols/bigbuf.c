@@ -13,17 +13,16 @@
  * in as usual.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <sys/mman.h>
 
 #include "symbols/internal.h"
+#include "util/vmem.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
 
 #define STEP ((size_t)2 << 20) /* a huge page */
-#define HUGE ((size_t)2 << 20)
 
 int sd_bigbuf_reserve(struct sd_bigbuf *b, size_t max)
 {
@@ -32,22 +31,9 @@ int sd_bigbuf_reserve(struct sd_bigbuf *b, size_t max)
 	if (!max)
 		max = 1;
 	max = (max + 4095) & ~(size_t)4095;
-	if (max > SIZE_MAX - HUGE)
+	p = sd_vmem_map_huge(max);
+	if (!p)
 		return -ENOMEM;
-	/* over-map by 2 MiB and keep a 2 MiB-aligned start, for huge pages */
-	p = mmap(NULL, max + HUGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return -ENOMEM;
-	char *raw = p, *base = (char *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
-	if (base > raw)
-		munmap(raw, (size_t)(base - raw));
-	if (raw + HUGE > base)
-		munmap(base + max, (size_t)(raw + HUGE - base));
-	p = base;
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, max, MADV_HUGEPAGE);
-#endif
 	b->p = p;
 	b->reserved = max;
 	b->populated = 0;

@@ -11,14 +11,35 @@
 #define SD_VMEM_HEAP_ONLY 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__) || !defined(__linux__)
+#if defined(__SANITIZE_ADDRESS__)
 #define SD_VMEM_HEAP_ONLY 1
 #endif
 
-#ifndef SD_VMEM_HEAP_ONLY
 #include <sys/mman.h>
 
 #define HUGE ((size_t)2 << 20)
+
+void *sd_vmem_map_huge(size_t len)
+{
+	if (len > SIZE_MAX - HUGE)
+		return NULL;
+	/* over-map by 2 MiB, then cut to a 2 MiB-aligned start */
+	char *raw = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	char *base = (char *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
+	if (base > raw)
+		munmap(raw, (size_t)(base - raw));
+	if (raw + HUGE > base)
+		munmap(base + len, (size_t)(raw + HUGE - base));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(base, len, MADV_HUGEPAGE);
+#endif
+	return base;
+}
+
+#ifndef SD_VMEM_HEAP_ONLY
 /* the mapping starts with its reserved size; the block follows */
 #define HDR ((size_t)64)
 
@@ -38,33 +59,13 @@ static size_t reservation(size_t bytes)
 	return (r + HUGE - 1) & ~(HUGE - 1);
 }
 
-static void advise(void *p, size_t len)
-{
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, len, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)len;
-#endif
-}
-
 static void *map(size_t bytes)
 {
 	size_t res = reservation(bytes);
+	char *base = res ? sd_vmem_map_huge(res) : NULL;
 
-	if (!res)
+	if (!base)
 		return NULL;
-	/* over-map by 2 MiB, then cut to a 2 MiB-aligned start */
-	char *raw = mmap(NULL, res + HUGE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (raw == MAP_FAILED)
-		return NULL;
-	char *base = (char *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
-	if (base > raw)
-		munmap(raw, (size_t)(base - raw));
-	if (raw + HUGE > base)
-		munmap(base + res, (size_t)(raw + HUGE - base));
-	advise(base, res);
 	*(size_t *)(void *)base = res;
 	return base + HDR;
 }
@@ -108,7 +109,9 @@ void *sd_vmem_resize(void *p, size_t old_bytes, size_t new_bytes)
 	char *nb = mremap(base, res, nres, MREMAP_MAYMOVE);
 	if (nb == MAP_FAILED)
 		return NULL;
-	advise(nb, nres);
+#ifdef MADV_HUGEPAGE
+	(void)madvise(nb, nres, MADV_HUGEPAGE);
+#endif
 	*(size_t *)(void *)nb = nres;
 	return nb + HDR;
 }

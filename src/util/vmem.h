@@ -37,4 +37,13 @@ void *sd_vmem_zalloc(size_t bytes);
 /* Frees a block of bytes (NULL is fine). */
 void sd_vmem_free(void *p, size_t bytes);
 
+/*
+ * An anonymous mapping of len bytes (a multiple of 4096): address space
+ * only until written (MAP_NORESERVE), 2 MiB-aligned and advised for
+ * transparent huge pages.  NULL on failure; munmap(p, len) frees it.
+ * The mapping under the blocks above, and under symbols' big buffers; it
+ * is there with ASan too.
+ */
+void *sd_vmem_map_huge(size_t len);
+
 #endif
