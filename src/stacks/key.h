@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The encoded form of a stack key (key.c): equal keys encode to equal
+ * bytes, so interning compares bytes.  A key is KEY_HDR header words,
+ * then one word per frame: a raw address, a context marker, a named
+ * frame (F_NAMED) or a location (F_LOC, LOC_TAG | id).
+ */
+#ifndef SD_STACKS_KEY_H
+#define SD_STACKS_KEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes the n words of k to out (at most 1 + 10 * n bytes); returns the
+ * bytes written. */
+size_t sd_key_encode(const uint64_t *k, size_t n, uint8_t *out);
+/* Decodes len bytes into at most max words of k; returns the words. */
+size_t sd_key_decode(const uint8_t *p, size_t len, uint64_t *k, size_t max);
+
+#endif
