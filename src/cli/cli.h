@@ -32,5 +32,8 @@ void cli_progress_done(void);
 /* "-" is standard output. */
 FILE *cli_open_output(const char *path);
 int cli_close_output(FILE *f, const char *path);
+/* Whether standard output's reader has gone (EPIPE: `| head -1`), after
+ * a write to it failed. */
+bool cli_stdout_gone(void);
 
 #endif

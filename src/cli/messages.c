@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -110,6 +112,16 @@ FILE *cli_open_output(const char *path)
 	if (!f)
 		cli_error("cannot write '%s': %s", path, strerror(errno));
 	return f;
+}
+
+bool cli_stdout_gone(void)
+{
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+
+	if (errno == EPIPE)
+		return true;
+	/* a pipe whose reader has gone polls as an error */
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
 int cli_close_output(FILE *f, const char *path)

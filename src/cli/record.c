@@ -1009,7 +1009,7 @@ int cli_bundle_input(const char *input, const char *json,
 	signal(SIGINT, bundle_on_signal);
 	signal(SIGTERM, bundle_on_signal);
 	signal(SIGHUP, bundle_on_signal);
-	signal(SIGPIPE, bundle_on_signal);
+	/* SIGPIPE stays ignored (main): the temporary files go at exit */
 	*data = sd_bundle_perf_data(b);
 	if (!sym->kallsyms && !sym->vmlinux)
 		sym->kallsyms = sd_bundle_kallsyms(b);
