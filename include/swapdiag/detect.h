@@ -121,6 +121,11 @@ struct sd_diagnosis {
 	 * NULL (no era) */
 	const char *era_source;
 	char *era_evidence;
+	/* The input is cut or damaged: one sentence saying where and what
+	 * was lost (NULL when it is whole); damage_offset the byte offset
+	 * (UINT64_MAX unknown).  Reports put it in their first lines. */
+	char *damage;
+	uint64_t damage_offset;
 	/* The swap-entry work is one pathology: the fork and exec sides'
 	 * findings' shares summed, and the level of that sum. */
 	double swap_share;

@@ -52,6 +52,8 @@ static const char usage_text[] =
 	"                         ticket comment)\n"
 	"      --no-color         no colours (default: colours on a terminal)\n"
 	"  -q, --quiet            no warnings on standard error\n"
+	"  -v, --verbose          every message (one per binary without\n"
+	"                         symbols, instead of one summary line)\n"
 	"      --progress         show progress on standard error (default: on a\n"
 	"      --no-progress      terminal)\n"
 	"\n"
@@ -105,6 +107,7 @@ static const struct option long_opts[] = {
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"svg", required_argument, NULL, OPT_SVG},
 	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -135,7 +138,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 	o->progress = -1;
 	o->fail_on = SD_LEVEL_WARNING;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qvhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FOLDED:
 			o->folded = optarg;
@@ -192,6 +195,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			break;
 		case 'q':
 			cli_quiet = true;
+			break;
+		case 'v':
+			cli_verbose = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -434,7 +440,11 @@ int main(int argc, char **argv)
 		sd_diags_clear(&why);
 		return CLI_EXIT_INPUT;
 	}
-	cli_print_diags(o.input, &a->diags);
+	/* text input: its notes are in the report (once), not here too */
+	if (a->reader)
+		cli_print_diags(o.input, &a->diags);
+	else
+		cli_print_problems(o.input, &a->diags);
 	rc = report(&o, a);
 	sd_analysis_free(a);
 	return rc;

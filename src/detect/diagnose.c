@@ -94,6 +94,7 @@ struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d)
 	if (!d)
 		return NULL;
 	free(d->era_evidence);
+	free(d->damage);
 	for (size_t i = 0; i < d->nr_findings; i++)
 		finding_fini(&d->findings[i]);
 	free(d->findings);
@@ -183,6 +184,19 @@ static const struct sd_evsel *switch_evsel(const struct sd_analysis *a)
 		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
 		if (ev->type == SD_TYPE_TRACEPOINT && ev->name &&
 		    strstr(ev->name, "sched_switch"))
+			return ev;
+	}
+	return NULL;
+}
+
+/* A tracepoint the file names only by number (its name and format were
+ * in the lost feature sections) that has samples, or NULL. */
+static const struct sd_evsel *unnamed_tracepoint(const struct sd_analysis *a)
+{
+	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
+		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+		if (ev->type == SD_TYPE_TRACEPOINT && ev->nr_samples &&
+		    ev->name && !strncmp(ev->name, "tracepoint-", 11))
 			return ev;
 	}
 	return NULL;
@@ -361,22 +375,56 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	d->switch_recorded = sw != NULL;
 	d->switch_sampled = sw && (sw->freq || sw->period_or_freq != 1);
 	if (!sw) {
-		err = add_note(d, "Stalls cannot be judged: the recording has no "
-				  "sched:sched_switch events. Record them with: %s",
-			       record_line);
+		const struct sd_evsel *tp = unnamed_tracepoint(a);
+		if (tp)
+			/* the names went with the header: say so, not "none" */
+			err = add_note(d, "Stalls cannot be judged: the recording "
+					  "has %llu samples of a tracepoint "
+					  "whose name and format were lost with "
+					  "the header (%s; perf.data keeps them "
+					  "after the samples), which may be "
+					  "sched:sched_switch but cannot be read "
+					  "without them.",
+				       (unsigned long long)tp->nr_samples,
+				       tp->name);
+		else if (a->reader)
+			err = add_note(d, "Stalls cannot be judged: the "
+					  "recording has no sched:sched_switch "
+					  "events. Record them with: %s",
+				       record_line);
+		else
+			err = add_note(d, "Stalls cannot be judged: this %s "
+					  "text carries no sched:sched_switch "
+					  "samples%s. Record them with: %s",
+				       a->input_kind,
+				       !strcmp(a->input_kind, "perf-script")
+					       ? ""
+					       : " (it cannot)",
+				       record_line);
 		if (err)
 			goto fail;
 	} else {
-		if (d->switch_sampled &&
-		    (err = add_note(d,
-				    "sched:sched_switch was sampled (%s %llu) "
-				    "instead of recorded at every switch - a "
-				    "global -F applies to tracepoints too - so "
-				    "stalls are counted as seen but their "
-				    "durations are unknown. Record it with: %s",
-				    sw->freq ? "freq" : "period",
-				    (unsigned long long)sw->period_or_freq,
-				    record_line)))
+		char how[64] = "";
+		if (sw->period_or_freq)
+			snprintf(how, sizeof how, " (%s %llu)",
+				 sw->freq ? "freq" : "period",
+				 (unsigned long long)sw->period_or_freq);
+		/* text that does not show its sampling: period 0, no freq */
+		if (d->switch_sampled && !sw->freq && !sw->period_or_freq)
+			err = add_note(d, "Whether sched:sched_switch was "
+					  "recorded at every switch is not known "
+					  "from this input, so stalls are "
+					  "counted as seen but their durations "
+					  "are unknown.");
+		else if (d->switch_sampled)
+			err = add_note(d,
+				       "sched:sched_switch was sampled%s "
+				       "instead of recorded at every switch - a "
+				       "global -F applies to tracepoints too - so "
+				       "stalls are counted as seen but their "
+				       "durations are unknown. Record it with: %s",
+				       how, record_line);
+		if (err)
 			goto fail;
 		static const unsigned want[3] = {SD_M_RWSEM_READ | SD_M_MM_READER,
 						 SD_M_RWSEM_READ | SD_M_EXEC_LOCK,
@@ -462,7 +510,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				d->remedies[d->nr_remedies++] = r;
 		}
 	}
-	if ((err = make_verdict(d)))
+	if ((err = diagnose_damage(a, d)) || (err = make_verdict(d)))
 		goto fail;
 	free(c.match);
 	free(c.sec_total);

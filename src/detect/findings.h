@@ -52,6 +52,9 @@ void finding_fini(struct sd_finding *f);
  * many samples it stands on. */
 enum sd_level cpu_share_level(double share, uint64_t samples);
 
+/* d->damage and d->damage_offset from the analysis (damage.c). */
+int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d);
+
 struct sd_era;
 /*
  * The kernel era the kernel frame names of st point to (era.c), or *era
