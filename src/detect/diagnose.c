@@ -392,14 +392,18 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 					  "recording has no sched:sched_switch "
 					  "events. Record them with: %s",
 				       record_line);
+		else if (!strcmp(a->input_kind, "perf-script"))
+			err = add_note(d, "Stalls cannot be judged: this perf "
+					  "script text has no sched:sched_switch "
+					  "samples. Record them with: %s",
+				       record_line);
 		else
-			err = add_note(d, "Stalls cannot be judged: this %s "
-					  "text carries no sched:sched_switch "
-					  "samples%s. Record them with: %s",
-				       a->input_kind,
-				       !strcmp(a->input_kind, "perf-script")
-					       ? ""
-					       : " (it cannot)",
+			err = add_note(d, "Stalls cannot be judged: %s cannot "
+					  "carry sched:sched_switch records. "
+					  "Record them with: %s",
+				       !strcmp(a->input_kind, "folded")
+					       ? "folded stacks"
+					       : "perf report text",
 				       record_line);
 		if (err)
 			goto fail;
