@@ -4,8 +4,9 @@
  * kernel release (perf script / report text, folded stacks, perf.data
  * without OSRELEASE).  Each marker name (tables.c) dates the kernel to a
  * range of releases; the era that most of the markers present agree with
- * wins, and only a single winner counts: names that fit several eras
- * equally well leave the era unknown.
+ * wins.  Names that fit several eras equally well give the newest of
+ * them only if they all call for the same remedies (the evidence says
+ * which fit), else leave the era unknown.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,27 @@ static int marker_of(const char *name)
 		if (!strcmp(sd_era_markers[i].func, name))
 			return (int)i;
 	return -1;
+}
+
+/* How many of the marker names present fit era e. */
+static size_t era_score(const bool *present, size_t e)
+{
+	size_t score = 0;
+
+	for (size_t m = 0; m < sd_nr_era_markers; m++)
+		score += present[m] && sd_era_markers[m].from <= sd_eras[e].to &&
+			 sd_era_markers[m].to >= sd_eras[e].from;
+	return score;
+}
+
+static bool same_remedies(const struct sd_era *a, const struct sd_era *b)
+{
+	size_t i = 0;
+
+	for (; a->remedies[i] && b->remedies[i]; i++)
+		if (strcmp(a->remedies[i], b->remedies[i]))
+			return false;
+	return !a->remedies[i] && !b->remedies[i];
 }
 
 int sd_era_from_frames(const struct sd_stacks *st, const struct sd_era **era,
@@ -66,11 +88,7 @@ int sd_era_from_frames(const struct sd_stacks *st, const struct sd_era **era,
 	}
 	size_t best = 0, nbest = 0, score_best = 0;
 	for (size_t e = 0; e < sd_nr_eras; e++) {
-		size_t score = 0;
-		for (size_t m = 0; m < sd_nr_era_markers; m++)
-			score += present[m] &&
-				 sd_era_markers[m].from <= sd_eras[e].to &&
-				 sd_era_markers[m].to >= sd_eras[e].from;
+		size_t score = era_score(present, e);
 		if (score > score_best) {
 			score_best = score;
 			best = e;
@@ -79,11 +97,28 @@ int sd_era_from_frames(const struct sd_stacks *st, const struct sd_era **era,
 			nbest++;
 		}
 	}
-	if (!score_best || nbest != 1)
+	if (!score_best)
 		goto out;
+	/* several eras fit alike: only if they call for the same remedies,
+	 * the newest of them, saying which ones fit */
+	size_t first = best;
+	if (nbest > 1) {
+		for (size_t e = 0; e < sd_nr_eras; e++) {
+			if (era_score(present, e) != score_best)
+				continue;
+			if (!same_remedies(&sd_eras[e], &sd_eras[best]))
+				goto out;
+			if (e < first)
+				first = e;
+			best = e; /* the last (newest) tied one */
+		}
+	}
 	*era = &sd_eras[best];
 	/* the names that agree with it, as evidence */
 	size_t o = 0, shown = 0;
+	if (first != best && len)
+		o += (size_t)snprintf(evidence, len, "fitting %s to %s alike: ",
+				      sd_eras[first].name, sd_eras[best].name);
 	for (size_t m = 0; m < sd_nr_era_markers && len; m++) {
 		if (!present[m] || sd_era_markers[m].from > sd_eras[best].to ||
 		    sd_era_markers[m].to < sd_eras[best].from)
