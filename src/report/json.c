@@ -315,10 +315,12 @@ int sd_report_json_error(FILE *out, const char *path, int err,
 					  ? json_null()
 					  : json_integer((json_int_t)why->v[i].offset),
 				  "message", why->v[i].text ? why->v[i].text : ""));
-	json_t *doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}}", "schema",
+	/* nothing was judged: "unknown", so that no reader takes the
+	 * missing verdict for a healthy one */
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:o}}", "schema",
 				SD_REPORT_SCHEMA, "tool_version", SWAPDIAG_VERSION,
-				"error", "input", path, "message",
-				sd_strerror(err), "details", details);
+				"severity", "unknown", "error", "input", path,
+				"message", sd_strerror(err), "details", details);
 	if (!doc)
 		return -ENOMEM;
 	return dump(out, doc);

@@ -89,14 +89,17 @@ def case_severity(td, tmp):
         ["--symfs", "symfs", "--kallsyms", "/dev/null", "swapstorm.data"],
         ["text/seed-report.txt"], ["text/rhel6-seed.report-callee.txt"],
         ["swapstorm.folded"], ["storm-noswap.folded"],
+        # not analysed at all: the error document
+        ["/nonexistent/perf.data"], ["kallsyms"],
     ]
     for args in inputs:
         rc, out, _ = run(["-q"] + args, td)
         rcj, doc = report_json(args, td)
         rcm, md, _ = run(["-q", "--format", "markdown"] + args, td)
         if "error" in doc:
-            check(rc == 2, "%s: not analysed (%s), exit 2" %
-                  (args[-1], doc["error"]["message"]))
+            check(rc == 2 and doc.get("severity") == "unknown",
+                  "%s: not analysed (%s), exit 2, severity %s" %
+                  (args[-1], doc["error"]["message"], doc.get("severity")))
             continue
         word = out.split(":", 1)[0]
         mdword = md[3:].split(":", 1)[0] if md.startswith("## ") else None
