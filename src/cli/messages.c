@@ -66,7 +66,8 @@ static bool user_symbols_missing(const struct sd_diag *g)
 {
 	static const char p[] = "no symbols for ";
 
-	return g->text && (g->code == ENOENT || g->code == SD_E_BUILD_ID_MISMATCH) &&
+	return g->text &&
+	       (g->code == SD_E_NO_SYMBOLS || g->code == SD_E_BUILD_ID_MISMATCH) &&
 	       !strncmp(g->text, p, sizeof p - 1) &&
 	       strncmp(g->text + sizeof p - 1, "the recorded kernel", 19);
 }

@@ -359,9 +359,10 @@ def case_symbols(td, tmp):
     rc, out, err = run(["-v", "--json", os.devnull] + args, td)
     each = [l for l in err.splitlines() if re.search(r"no symbols for /", l)]
     more = sum(int(x) for x in re.findall(r"\(and (\d+) more like it\)", err))
-    check(m and len(each) >= 1 and len(each) + more == int(m.group(1)),
-          "-v: %d lines + %d more = the summary's %s" %
-          (len(each), more, m and m.group(1)))
+    check(m and more == 0 and len(each) == int(m.group(1)) and
+          len(set(each)) == len(each),
+          "-v: %d lines, one per binary (%d more not listed), the summary "
+          "said %s" % (len(each), more, m and m.group(1)))
 
 
 def main(argv):
