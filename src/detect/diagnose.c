@@ -413,13 +413,15 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			snprintf(how, sizeof how, " (%s %llu)",
 				 sw->freq ? "freq" : "period",
 				 (unsigned long long)sw->period_or_freq);
-		/* text that does not show its sampling: period 0, no freq */
+		/* text that does not show its sampling (period 0, no freq):
+		 * the text input's own note says so, and why */
 		if (d->switch_sampled && !sw->freq && !sw->period_or_freq)
-			err = add_note(d, "Whether sched:sched_switch was "
-					  "recorded at every switch is not known "
-					  "from this input, so stalls are "
-					  "counted as seen but their durations "
-					  "are unknown.");
+			err = a->reader ? add_note(d, "Whether sched:sched_switch "
+						      "was recorded at every "
+						      "switch is not known, so "
+						      "stall durations are "
+						      "unknown.")
+					: 0;
 		else if (d->switch_sampled)
 			err = add_note(d,
 				       "sched:sched_switch was sampled%s "

@@ -507,9 +507,9 @@ static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
 	}
 	if (kind == SD_TEXT_FOLDED)
 		sd_diags_add(&a->diags, SD_NOTE, 0, UINT64_MAX,
-			     "folded stacks: counts only; there are no pids, no "
-			     "timeline and no sched_switch records, so stalls "
-			     "cannot be judged.");
+			     "folded stacks: counts only; there are no pids and "
+			     "no timeline (nor sched_switch records: see the "
+			     "stalls note).");
 	if (f.have_time) {
 		a->text_stats.first_time = f.first_time;
 		a->text_stats.last_time = f.last_time;
