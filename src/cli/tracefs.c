@@ -65,9 +65,10 @@ int tracefs_prepare(struct tracefs_mount *m)
 	memset(m, 0, sizeof *m);
 	if (tracefs_events_dir())
 		return 0;
-	/* our own mount namespace, its mounts kept from the host's */
+	/* our own mount namespace: a slave of the host's, so mounts made on
+	 * the host meanwhile still reach perf, none of ours reach the host */
 	if (!unshare(CLONE_NEWNS)) {
-		if (!mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		if (!mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
 			m->private_ns = true;
 		/* else shared mounts would still reach the host: mount
 		 * and unmount as without a namespace */
