@@ -17,6 +17,11 @@ Cases (each a meson test, suite golden):
             same profile as perf.data (synthetic/rhel6-seed.data, recorded
             on 2.6.32-642.el6, testdata/README.md); inferred from frame
             names where the text has no --header lines, and said so
+  era-table folded stacks of each era's fork and exec paths, root first,
+            as KERNEL.md's "Function names per era" table gives them (no
+            release in the input): the era and the remedies of that era
+            (cgroup v1 and the 3.9 lock note up to 4.10; v2 and the
+            4.11 note up to 6.13; the 6.14 note after)
   script    perf script text of testdata/swapstorm.data and
             swapstorm-sampled.data (made here with perf 6.1, in its default
             format and with --header; skipped without perf) gives the stall
@@ -180,6 +185,66 @@ def case_seed_era(td, tmp):
             rc, out, _ = run(["-q", "text/" + name], td)
             check("inferred from frame names" in out.split("\n\n")[1],
                   "%s: the text report's era line says inferred" % name)
+
+
+# KERNEL.md, "Function names per era (root -> leaf)": fork side, exec side
+ERA_ROWS = [
+    ("2.6.32 RHEL 6", ["<= 2.6.32 (RHEL 6)"], "kernel_3_9", "memcg_v1",
+     "stub_clone;sys_clone;do_fork;copy_process;dup_mm;copy_page_range;"
+     "copy_pte_range;swap_duplicate;__swap_duplicate;_spin_lock",
+     "stub_execve;sys_execve;do_execve;search_binary_handler;load_elf_binary;"
+     "flush_old_exec;mmput;exit_mmap;unmap_vmas;free_swap_and_cache;"
+     "swap_info_get;_spin_lock"),
+    ("3.10 RHEL 7", ["3.0 - 3.8", "3.9 - 4.10 (RHEL 7)"], "kernel_3_9",
+     "memcg_v1",
+     "stub_clone;sys_clone;do_fork;copy_process;dup_mm;copy_page_range;"
+     "copy_pte_range;swap_duplicate;__swap_duplicate;_raw_spin_lock",
+     "stub_execve;sys_execve;do_execve_common;search_binary_handler;"
+     "load_elf_binary;flush_old_exec;mmput;exit_mmap;unmap_vmas;"
+     "unmap_single_vma;unmap_page_range;zap_pte_range;free_swap_and_cache;"
+     "swap_info_get;_raw_spin_lock"),
+    ("4.18 RHEL 8", ["4.15 - 4.18 (RHEL 8)", "4.19 - 6.13"], "kernel_4_11",
+     "memcg_v2",
+     "entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_clone;_do_fork;"
+     "copy_process;dup_mm;copy_page_range;swap_duplicate;__swap_duplicate;"
+     "_raw_spin_lock;native_queued_spin_lock_slowpath",
+     "entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_execve;"
+     "__do_execve_file;search_binary_handler;load_elf_binary;flush_old_exec;"
+     "mmput;__mmput;exit_mmap;unmap_vmas;unmap_page_range;"
+     "free_swap_and_cache;__swap_entry_free;__swap_entry_free_locked;"
+     "_raw_spin_lock"),
+    ("6.1 Debian 12", ["4.19 - 6.13"], "kernel_4_11", "memcg_v2",
+     "entry_SYSCALL_64_after_hwframe;do_syscall_64;__do_sys_clone;"
+     "kernel_clone;copy_process;dup_mmap;copy_page_range;swap_duplicate;"
+     "__swap_duplicate;_raw_spin_lock;native_queued_spin_lock_slowpath",
+     "entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_execve;"
+     "do_execveat_common;bprm_execve;load_elf_binary;begin_new_exec;__mmput;"
+     "exit_mmap;unmap_vmas;unmap_page_range;free_swap_and_cache;"
+     "__swap_entry_free;_raw_spin_lock;native_queued_spin_lock_slowpath"),
+    ("6.18", ["6.14 and later"], "kernel_6_14", "memcg_v2",
+     "_Fork;entry_SYSCALL_64_after_hwframe;do_syscall_64;__do_sys_clone;"
+     "kernel_clone;copy_process;dup_mmap;copy_page_range;swap_duplicate;"
+     "__swap_duplicate;_raw_spin_lock",
+     "entry_SYSCALL_64_after_hwframe;do_syscall_64;__x64_sys_execve;"
+     "do_execveat_common;bprm_execve;load_elf_binary;begin_new_exec;__mmput;"
+     "exit_mmap;unmap_vmas;unmap_page_range;swap_pte_batch;"
+     "free_swap_and_cache_nr;swap_entries_put_map"),
+]
+
+
+def case_era_table(td, tmp):
+    for name, eras, lock_note, memcg, fork, exec_ in ERA_ROWS:
+        path = os.path.join(tmp, "era.folded")
+        with open(path, "w") as f:
+            f.write("httpd;%s 100\nfoo.cgi;%s 100\nhttpd;main;work 800\n"
+                    % (fork, exec_))
+        rc, doc = report_json([path], td)
+        ids = [r["id"] for r in doc["remedies"]]
+        check(doc["kernel_era"] in eras and
+              doc["kernel_era_source"] == "frames" and lock_note in ids and
+              memcg in ids,
+              "%s: era %s (want %s), remedies %s" %
+              (name, doc["kernel_era"], " or ".join(eras), ids))
 
 
 def perf_script(td, tmp, name, header):
@@ -373,7 +438,8 @@ def main(argv):
     SWAPDIAG = os.path.abspath(argv[1]) if "/" in argv[1] else argv[1]
     td, case = argv[2], argv[3]
     cases = {"severity": case_severity, "combined": case_combined,
-             "seed-era": case_seed_era, "script": case_script,
+             "seed-era": case_seed_era, "era-table": case_era_table,
+             "script": case_script,
              "cut": case_cut, "epipe": case_epipe, "symbols": case_symbols}
     with tempfile.TemporaryDirectory(prefix="swapdiag-honesty-") as tmp:
         cases[case](td, tmp)
