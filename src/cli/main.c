@@ -440,8 +440,9 @@ int main(int argc, char **argv)
 		sd_diags_clear(&why);
 		return CLI_EXIT_INPUT;
 	}
-	/* text input: its notes are in the report (once), not here too */
-	if (a->reader)
+	/* text input: its notes are in the report (once), not here too;
+	 * --folded alone writes no report */
+	if (a->reader || (o.folded && !o.json && !o.svg))
 		cli_print_diags(o.input, &a->diags);
 	else
 		cli_print_problems(o.input, &a->diags);
