@@ -308,6 +308,51 @@ static int follow_chain(struct feed *f, uint32_t cpu, uint32_t prev_pid,
 #define CHAINED_EVERY 0.95
 #define CHAIN_MIN 20
 
+/*
+ * "# cmdline : /usr/bin/perf record -a -g -F 999 -e cpu-clock -e
+ * sched:sched_switch -- sleep 1.5" (perf script --header without its event
+ * lines): perf records a tracepoint at every event (period 1) unless a
+ * global -F/--freq or -c/--count says otherwise, or the event its own
+ * /period=N/ or /freq=N/ term.  True if the command line settles it.
+ */
+static bool switch_from_cmdline(const char *cmd, struct sd_evsel *ev)
+{
+	if (!cmd || !strstr(cmd, " record ") || !strstr(cmd, "sched_switch"))
+		return false;
+	const char *own = strstr(cmd, "sched_switch/");
+	if (own) /* sched:sched_switch/period=1/ and the like */
+		return false;
+	const char *end = strstr(cmd, " -- ");
+	size_t len = end ? (size_t)(end - cmd) : strlen(cmd);
+	uint64_t v = 0;
+	bool freq = false, count = false;
+	for (const char *p = cmd; p < cmd + len; p++) {
+		if (*p != ' ')
+			continue;
+		const char *a = p + 1;
+		const char *arg = NULL;
+		if (!strncmp(a, "-F ", 3) || !strncmp(a, "--freq ", 7) ||
+		    !strncmp(a, "--freq=", 7)) {
+			freq = true;
+			arg = strpbrk(a, " =") + 1;
+		} else if (!strncmp(a, "-c ", 3) || !strncmp(a, "--count ", 8) ||
+			   !strncmp(a, "--count=", 8)) {
+			count = true;
+			arg = strpbrk(a, " =") + 1;
+		}
+		if (arg)
+			sd_tparse_u64(arg, strspn(arg, "0123456789"), &v);
+	}
+	if (freq) {
+		ev->freq = true;
+		ev->period_or_freq = v;
+	} else {
+		ev->freq = false;
+		ev->period_or_freq = count ? v : 1;
+	}
+	return true;
+}
+
 /* After the text: how sched_switch was recorded, as far as it shows. */
 static void settle_switch(struct feed *f)
 {
@@ -316,6 +361,18 @@ static void settle_switch(struct feed *f)
 
 	if (!ev || (ev->index < 64 && (f->rate_from_header >> ev->index & 1)))
 		return;
+	if (switch_from_cmdline(f->a->text_info.cmdline, ev)) {
+		sd_diags_add(g, SD_NOTE, 0, UINT64_MAX,
+			     "sched:sched_switch sampling from the recorded "
+			     "command line (# cmdline : %s): %s.",
+			     f->a->text_info.cmdline,
+			     ev->freq ? "a global -F samples it"
+			     : ev->period_or_freq == 1
+				     ? "recorded at every switch (perf's default "
+				       "for tracepoints)"
+				     : "a global -c samples it");
+		return;
+	}
 	uint64_t n = f->chained + f->unchained;
 	double share = n ? (double)f->chained / (double)n : 0;
 	if (f->switch_period_other) {

@@ -24,7 +24,8 @@ Cases (each a meson test, suite golden):
             4.11 note up to 6.13; the 6.14 note after)
   script    perf script text of testdata/swapstorm.data and
             swapstorm-sampled.data (made here with perf 6.1, in its default
-            format and with --header; skipped without perf) gives the stall
+            format, with --header, and with --header but no event lines;
+            skipped without perf) gives the stall
             facts of the recordings themselves: counts, and durations only
             where sched_switch was recorded at every switch (never for the
             -F 999 recording)
@@ -279,11 +280,20 @@ def case_script(td, tmp):
         rc, base = report_json(storm(name + ".data"), td)
         bs = stall_facts(base)
         check(bool(bs.get("mmap_lock_stall")), "%s.data: stalls found" % name)
-        for header in (False, True):
-            path = perf_script(td, tmp, name, header)
+        for header in (False, True, "cmdline"):
+            path = perf_script(td, tmp, name, bool(header))
+            if header == "cmdline":
+                # the header without its event lines: the command line
+                with open(path) as f:
+                    lines = [l for l in f if not l.startswith("# event :")]
+                path += ".cmdline"
+                with open(path, "w") as f:
+                    f.writelines(lines)
             rc, doc = report_json([path], td)
             ts = stall_facts(doc)
-            what = "%s perf script%s" % (name, " --header" if header else "")
+            what = "%s perf script%s" % (name, {False: "", True: " --header",
+                                              "cmdline": " --header without "
+                                              "event lines"}[header])
             check(set(ts) == set(bs), "%s: stall findings %s, perf.data %s" %
                   (what, sorted(ts), sorted(bs)))
             for k in bs:
@@ -321,7 +331,7 @@ def case_script(td, tmp):
                       (what, out.split("\n")[0]))
             ev = [e for e in doc["input"]["events"]
                   if e["name"] == "sched:sched_switch"]
-            if header:
+            if header:  # from the event lines, or the command line
                 want = ("freq", 999) if not every else ("period", 1)
                 check(ev and (ev[0]["sampling"], ev[0]["rate"]) == want,
                       "%s: sched_switch sampling %s from the header (want %s)"
