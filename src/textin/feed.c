@@ -208,7 +208,10 @@ static struct sd_evsel *evsel_get(struct feed *f, const char *name)
 		ev->type = SD_TYPE_TRACEPOINT;
 	} else {
 		ev->type = SD_TYPE_SOFTWARE;
-		ev->config = strcmp(name, "dummy") ? 0 : 9;
+		/* "dummy", "dummy:HG" (a --header event line) */
+		ev->config = strcmp(name, "dummy") && strncmp(name, "dummy:", 6)
+				     ? 0
+				     : 9;
 	}
 	/* "cpu-clock/freq=999/", "cycles/period=100000/": the rate */
 	const char *r = strstr(name, "freq=");
