@@ -69,9 +69,9 @@ static const char usage_text[] =
 	"  -V, --version          the version\n"
 	"\n"
 	"Exit status:\n"
-	"  0   analysed, no finding at or above --fail-on\n"
+	"  0   analysed, the severity below --fail-on (OK: nothing found)\n"
 	"  1   the severity is at or above --fail-on\n"
-	"  2   the input could not be analysed (also: no kernel symbols, so\n"
+	"  2   the input could not be analysed, or UNKNOWN (no kernel symbols, so\n"
 	"      nothing could be judged)\n"
 	"  64  wrong usage\n";
 
