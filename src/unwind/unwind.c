@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <time.h>
 
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -33,6 +34,8 @@
 
 #define NPROC 64          /* Dwfl sessions kept */
 #define MEMO_SLOTS 4096   /* unwound samples remembered */
+#define MEMO_TRIAL 2048   /* samples before the memo is judged */
+#define MEMO_MIN_HITS 20  /* ... and kept if 1 in this many hit */
 
 struct mod_info {
 	struct sd_dso *dso;
@@ -63,6 +66,7 @@ struct sd_unwinder {
 	struct proc procs[NPROC];
 	uint64_t clock, gens;
 	struct memo_ent *memo;
+	bool memo_off;
 
 	/* the sample being unwound */
 	const struct sd_sample *s;
@@ -356,6 +360,15 @@ static unsigned sample_machine(const struct sd_unwinder *u, uint64_t abi,
 	return 0;
 }
 
+static void memo_free(struct sd_unwinder *u)
+{
+	if (u->memo)
+		for (size_t i = 0; i < MEMO_SLOTS; i++)
+			free(u->memo[i].ips);
+	free(u->memo);
+	u->memo = NULL;
+}
+
 int sd_unwinder_new(struct sd_machine *m, const struct sd_file_info *info,
 		    struct sd_unwinder **out)
 {
@@ -378,10 +391,7 @@ struct sd_unwinder *sd_unwinder_free(struct sd_unwinder *u)
 		return NULL;
 	for (size_t i = 0; i < NPROC; i++)
 		proc_drop(&u->procs[i]);
-	if (u->memo)
-		for (size_t i = 0; i < MEMO_SLOTS; i++)
-			free(u->memo[i].ips);
-	free(u->memo);
+	memo_free(u);
 	sd_diags_clear(&u->diags);
 	free(u);
 	return NULL;
@@ -474,9 +484,34 @@ static void memo_key(const struct sd_unwinder *u, const struct sd_sample *s,
 			    sd_mix64(a ^ 0x13198a2e03707344ull));
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int unwind_one(struct sd_unwinder *u, const struct sd_thread_view *v,
+		      uint32_t pid, uint32_t tid, const struct sd_sample *s,
+		      uint64_t *ips, size_t max, size_t *n);
+
 int sd_unwind(struct sd_unwinder *u, const struct sd_thread_view *v,
 	      uint32_t pid, uint32_t tid, const struct sd_sample *s,
 	      uint64_t *ips, size_t max, size_t *n)
+{
+	*n = 0;
+	if (!sd_unwind_possible(s) || !max)
+		return 0;
+	uint64_t t0 = now_ns();
+	int err = unwind_one(u, v, pid, tid, s, ips, max, n);
+	u->stats.ns += now_ns() - t0;
+	return err;
+}
+
+static int unwind_one(struct sd_unwinder *u, const struct sd_thread_view *v,
+		      uint32_t pid, uint32_t tid, const struct sd_sample *s,
+		      uint64_t *ips, size_t max, size_t *n)
 {
 	uint64_t ip, h1, h2;
 
@@ -505,10 +540,23 @@ int sd_unwind(struct sd_unwinder *u, const struct sd_thread_view *v,
 	if (max > SD_UNWIND_MAX)
 		max = SD_UNWIND_MAX;
 
-	memo_key(u, s, v, &h1, &h2);
-	if (!u->memo)
-		u->memo = calloc(MEMO_SLOTS, sizeof *u->memo);
-	struct memo_ent *me = u->memo ? &u->memo[h1 & (MEMO_SLOTS - 1)] : NULL;
+	/*
+	 * The memo costs two hashes of the stack copy per sample: it stays
+	 * on only while it answers at least 1 sample in MEMO_MIN_HITS (most
+	 * recordings repeat no stack byte for byte: BENCHMARKS.md).
+	 */
+	struct memo_ent *me = NULL;
+	if (!u->memo_off && u->stats.samples > MEMO_TRIAL &&
+	    u->stats.cached * MEMO_MIN_HITS < u->stats.samples) {
+		u->memo_off = true;
+		memo_free(u);
+	}
+	if (!u->memo_off) {
+		memo_key(u, s, v, &h1, &h2);
+		if (!u->memo)
+			u->memo = calloc(MEMO_SLOTS, sizeof *u->memo);
+		me = u->memo ? &u->memo[h1 & (MEMO_SLOTS - 1)] : NULL;
+	}
 	if (me && me->ips && me->h1 == h1 && me->h2 == h2) {
 		*n = me->n < max ? me->n : max;
 		memcpy(ips, me->ips, *n * sizeof *ips);
