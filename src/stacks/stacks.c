@@ -858,7 +858,9 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			case SD_CONTEXT_GUEST:
 				break;
 			case SD_CONTEXT_USER_UNWOUND:
+				/* perf unwinds with a max-stack of its own */
 				cpumode = SD_MISC_USER;
+				entries = 0;
 				break;
 			default:
 				st->nframes = start; /* perf resets the cursor */
@@ -867,7 +869,7 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			continue;
 		}
 		if (entries++ >= MAX_STACK)
-			break;
+			continue; /* the unwound frames may follow */
 		uint32_t first, n;
 		bool kernel;
 		int err;
