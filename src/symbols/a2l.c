@@ -63,12 +63,30 @@ void sd_a2l_free(struct sd_a2l *t)
 	free(t);
 }
 
-static struct sd_a2l *a2l_load(const char *path)
+/* The PT_LOAD headers of the file at path (the loaded image: a separate
+ * debug file's have no file offsets). */
+static void load_phdrs(struct sd_a2l *t, const char *path)
+{
+	struct sd_elf *e;
+	size_t nph = 0;
+
+	if (sd_elf_open(path, &e) < 0)
+		return;
+	if (elf_getphdrnum(e->elf, &nph) == 0 && nph) {
+		t->ph = calloc(nph, sizeof *t->ph);
+		for (size_t i = 0; t->ph && i < nph; i++)
+			if (gelf_getphdr(e->elf, (int)i, &t->ph[t->nph]) &&
+			    t->ph[t->nph].p_type == PT_LOAD)
+				t->nph++;
+	}
+	sd_elf_close(e);
+}
+
+static struct sd_a2l *a2l_load(const char *path, const char *image)
 {
 	struct sd_a2l *t = calloc(1, sizeof *t);
 	Elf_Scn *scn;
 	GElf_Shdr sh;
-	size_t nph = 0;
 
 	if (!t || sd_elf_open(path, &t->e) < 0) {
 		free(t);
@@ -76,13 +94,7 @@ static struct sd_a2l *a2l_load(const char *path)
 	}
 	scn = t->e->symtab ? t->e->symtab : t->e->dynsym;
 	sh = t->e->symtab ? t->e->symshdr : t->e->dynshdr;
-	if (elf_getphdrnum(t->e->elf, &nph) == 0 && nph) {
-		t->ph = calloc(nph, sizeof *t->ph);
-		for (size_t i = 0; t->ph && i < nph; i++)
-			if (gelf_getphdr(t->e->elf, (int)i, &t->ph[t->nph]) &&
-			    t->ph[t->nph].p_type == PT_LOAD)
-				t->nph++;
-	}
+	load_phdrs(t, image ? image : path);
 	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
 	size_t n = d && sh.sh_entsize ? d->d_size / sh.sh_entsize : 0;
 	t->v = n ? calloc(n, sizeof *t->v) : NULL;
@@ -127,9 +139,9 @@ static uint32_t section_of(const struct sd_a2l *t, uint64_t va)
 
 	while ((scn = elf_nextscn(t->e->elf, scn))) {
 		GElf_Shdr sh;
+		/* NOBITS too: in a separate debug file .text is */
 		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_ALLOC) &&
-		    sh.sh_type != SHT_NOBITS && va >= sh.sh_addr &&
-		    va - sh.sh_addr < sh.sh_size)
+		    va >= sh.sh_addr && va - sh.sh_addr < sh.sh_size)
 			return (uint32_t)elf_ndxscn(scn);
 	}
 	return 0;
@@ -198,7 +210,7 @@ const char *sd_dso_a2l_name(struct sd_dso *d, uint64_t addr)
 		d->a2l_tried = true;
 		const char *src = sd_dso_symsrc(d);
 		if (src)
-			d->a2l = a2l_load(src);
+			d->a2l = a2l_load(src, d->binpath);
 	}
 	struct sd_a2l *t = d->a2l;
 	if (!t || !t->n || !to_vaddr(t, addr, &va))
