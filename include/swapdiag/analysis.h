@@ -16,6 +16,7 @@
 #include <swapdiag/reader.h>
 #include <swapdiag/stacks.h>
 #include <swapdiag/symbols.h>
+#include <swapdiag/timewin.h>
 #include <swapdiag/unwind.h>
 
 struct sd_host; /* swapdiag/bundle.h */
@@ -33,6 +34,9 @@ struct sd_analysis_opts {
 	/* the recorded host's context, from a bundle (may be NULL); not
 	 * owned, must outlive the analysis */
 	const struct sd_host *host;
+	/* --time: only samples inside these windows are analysed (NULL:
+	 * all); percent windows are resolved here (swapdiag/timewin.h) */
+	const struct sd_time_filter *time;
 };
 
 struct sd_stalls;
@@ -62,6 +66,12 @@ struct sd_analysis {
 	uint64_t records;
 	int read_error; /* 0, or why reading stopped early */
 	const struct sd_host *host; /* sd_analysis_opts.host, for reports */
+	/* --time: the windows, resolved to times (time.n == 0: none), and
+	 * the samples left out for lying outside them */
+	struct sd_time_filter time;
+	uint64_t time_skipped;
+	/* first and last time of the samples analysed (ns; 0: none) */
+	uint64_t first_time, last_time;
 };
 
 /*

@@ -99,6 +99,9 @@ struct sd_finding {
 	double context_share;
 	double *timeline; /* share per second of the recording */
 	size_t nr_timeline;
+	/* the time base: timeline[0] is the second that starts here (ns of
+	 * the recording's clock, a whole second; 0: no sample times) */
+	uint64_t timeline_start;
 	/* swap_dup_fork: where the forkers fork, heaviest first */
 	struct sd_fork_site *fork_sites;
 	size_t nr_fork_sites;

@@ -33,7 +33,8 @@
 	_SD_E(BAD_SYMFILE, "not a usable symbol file")                         \
 	_SD_E(BUILD_ID_MISMATCH, "build-id does not match the recording")      \
 	_SD_E(TRACEPOINT, "tracepoint format could not be parsed")             \
-	_SD_E(NO_SYMBOLS, "no symbols for a binary")
+	_SD_E(NO_SYMBOLS, "no symbols for a binary")                          \
+	_SD_E(TIME_WINDOW, "the time window cannot be applied to this input")
 
 enum sd_error {
 	SD_E_BASE = 10000,

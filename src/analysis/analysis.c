@@ -210,6 +210,15 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 				return err;
 			continue;
 		}
+		uint64_t t = rec->id.has_time ? rec->id.time : 0;
+		if (a->time.n && !sd_time_keep(&a->time, t)) {
+			a->time_skipped++;
+			continue;
+		}
+		if (t && (!a->first_time || t < a->first_time))
+			a->first_time = t;
+		if (t > a->last_time)
+			a->last_time = t;
 		const struct sd_evsel *ev = rec->evsel;
 		struct sd_stack_sample s = {
 			.evsel = ev->index,
@@ -249,6 +258,74 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		o->progress(o->progress_arg, total ? total : done, total);
 	}
 	return rc;
+}
+
+/* The first and last sample time of the input, by reading it once more
+ * (pipe mode has no SAMPLE_TIME header); 0 with none. */
+static int scan_times(const struct sd_analysis_opts *o, uint64_t *first,
+		      uint64_t *last)
+{
+	struct sd_reader *r;
+	struct sd_diags why;
+	const struct sd_record *rec;
+	int err;
+
+	sd_diags_init(&why);
+	err = o->buf ? sd_reader_open_mem(o->buf, o->len, o->path,
+					  o->reader_flags, &why, &r)
+		     : sd_reader_open(o->path, o->reader_flags, &why, &r);
+	sd_diags_clear(&why);
+	if (err)
+		return err;
+	*first = *last = 0;
+	while (sd_reader_next(r, &rec) > 0) {
+		if (rec->type != SD_REC_SAMPLE || !rec->id.has_time ||
+		    !rec->id.time)
+			continue;
+		if (!*first || rec->id.time < *first)
+			*first = rec->id.time;
+		if (rec->id.time > *last)
+			*last = rec->id.time;
+	}
+	sd_reader_free(r);
+	return 0;
+}
+
+/* --time: the windows, percentages turned into times of this recording. */
+static int setup_time(struct sd_analysis *a, const struct sd_analysis_opts *o,
+		      struct sd_diags *diags)
+{
+	const struct sd_file_info *in = sd_reader_info(a->reader);
+	uint64_t first = 0, last = 0;
+
+	a->time = *o->time;
+	if (!a->time.percent)
+		return 0;
+	if (in->has_sample_time && in->sample_time_first &&
+	    in->sample_time_first <= in->sample_time_last) {
+		first = in->sample_time_first;
+		last = in->sample_time_last;
+	} else if (!o->buf && !strcmp(o->path, "-")) {
+		sd_diags_add(diags, SD_ERROR, SD_E_TIME_WINDOW, UINT64_MAX,
+			     "percent time windows need the recording's first "
+			     "and last sample time, which pipe-mode data on "
+			     "standard input does not say in advance: save it "
+			     "to a file, or give START,STOP in seconds");
+		return -SD_E_TIME_WINDOW;
+	} else {
+		int err = scan_times(o, &first, &last);
+		if (err)
+			return err;
+	}
+	if (!first) {
+		sd_diags_add(diags, SD_ERROR, SD_E_TIME_WINDOW, UINT64_MAX,
+			     "percent time windows need sample times, and the "
+			     "samples of this recording have none (recorded "
+			     "without PERF_SAMPLE_TIME)");
+		return -SD_E_TIME_WINDOW;
+	}
+	sd_time_resolve(&a->time, first, last);
+	return 0;
 }
 
 int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
@@ -296,9 +373,32 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		sd_analysis_free(a);
 		return err;
 	}
+	if (!a->reader && o->time) {
+		if (diags)
+			sd_diags_add(diags, SD_ERROR, SD_E_TIME_WINDOW,
+				     UINT64_MAX,
+				     "--time selects samples of a perf.data "
+				     "recording by their time; this input is "
+				     "%s text: cut the text instead, or give "
+				     "the recording", a->input_kind);
+		sd_analysis_free(a);
+		return -SD_E_TIME_WINDOW;
+	}
 	if (!a->reader) {
 		*out = a;
 		return 0;
+	}
+	if (o->time) {
+		struct sd_diags twhy;
+		sd_diags_init(&twhy);
+		err = setup_time(a, o, &twhy);
+		if (err) {
+			if (diags)
+				sd_diags_move(diags, &twhy);
+			sd_diags_clear(&twhy);
+			sd_analysis_free(a);
+			return err;
+		}
 	}
 	if (!o->no_symbols) {
 		err = sd_symbolizer_new(&o->symbols, sd_reader_info(a->reader),

@@ -40,4 +40,8 @@ int cli_close_output(FILE *f, const char *path);
  * a write to it failed. */
 bool cli_stdout_gone(void);
 
+/* Reads all of standard input into *buf (malloc'd); 0, or -1 with the
+ * message given. */
+int cli_slurp_stdin(void **buf, size_t *len);
+
 #endif

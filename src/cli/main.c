@@ -45,6 +45,13 @@ static const char usage_text[] =
 	"                         matched highlighted; open it in a browser\n"
 	"      --event NAME       the event for --folded and --svg (default: the first\n"
 	"                         sampling event that is not a tracepoint or dummy)\n"
+	"      --time WINDOWS     analyse only the samples inside time windows,\n"
+	"                         in perf's syntax: START,STOP in the recording's\n"
+	"                         seconds (as perf script prints them; several\n"
+	"                         separated by spaces), or percent of its span:\n"
+	"                         10%-20%, 10%/2 (the second 10% slice), several\n"
+	"                         separated by commas; applies to the verdict,\n"
+	"                         --json, --folded and --svg\n"
 	"      --headers          print what the file says about itself and exit\n"
 	"      --fail-on LEVEL    exit 1 when the severity (the verdict's first\n"
 	"                         word) is at or above LEVEL: info, warning\n"
@@ -90,6 +97,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_FORMAT,
 	OPT_SVG,
+	OPT_TIME,
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +115,7 @@ static const struct option long_opts[] = {
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"svg", required_argument, NULL, OPT_SVG},
+	{"time", required_argument, NULL, OPT_TIME},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -125,6 +134,8 @@ struct cli_opts {
 	bool no_color;
 	bool markdown; /* --format markdown */
 	bool headers;
+	const char *time; /* --time */
+	struct sd_time_filter time_filter;
 	int progress; /* -1: if stderr is a terminal */
 	struct sd_symbol_opts symbols;
 };
@@ -194,6 +205,16 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		case OPT_SVG:
 			o->svg = optarg;
 			break;
+		case OPT_TIME: {
+			char why[256];
+			o->time = optarg;
+			if (sd_time_parse(optarg, &o->time_filter, why,
+					  sizeof why)) {
+				cli_usage_error("--time: %s", why);
+				return -1;
+			}
+			break;
+		}
 		case 'q':
 			cli_quiet = true;
 			break;
@@ -431,6 +452,18 @@ int main(int argc, char **argv)
 		ao.progress = cli_progress;
 		ao.progress_arg = NULL;
 	}
+	if (o.time)
+		ao.time = &o.time_filter;
+	/* percent windows need the span before the first sample counts: a
+	 * pipe is read into memory so that it can be read twice */
+	void *stdin_buf = NULL;
+	if (o.time && o.time_filter.percent && !strcmp(o.data, "-")) {
+		size_t len;
+		if (cli_slurp_stdin(&stdin_buf, &len))
+			return CLI_EXIT_INPUT;
+		ao.buf = stdin_buf;
+		ao.len = len;
+	}
 	sd_diags_init(&why);
 	err = sd_analysis_run(&ao, &why, &a);
 	cli_progress_done();
@@ -439,6 +472,7 @@ int main(int argc, char **argv)
 		cli_error_input(o.input, err);
 		json_error(&o, err, &why);
 		sd_diags_clear(&why);
+		free(stdin_buf);
 		return CLI_EXIT_INPUT;
 	}
 	/* text input: its notes are in the report (once), not here too;
@@ -449,5 +483,6 @@ int main(int argc, char **argv)
 		cli_print_problems(o.input, &a->diags);
 	rc = report(&o, a);
 	sd_analysis_free(a);
+	free(stdin_buf);
 	return rc;
 }

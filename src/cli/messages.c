@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -187,5 +188,40 @@ int cli_close_output(FILE *f, const char *path)
 		cli_error("writing '%s' failed: %s", path, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int cli_slurp_stdin(void **buf, size_t *len)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *b = malloc(cap);
+
+	while (b) {
+		size_t got = fread(b + n, 1, cap - n, stdin);
+		n += got;
+		if (got == 0)
+			break;
+		if (n == cap) {
+			char *nb = realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+	}
+	if (!b) {
+		cli_error("standard input: out of memory reading it whole");
+		return -1;
+	}
+	if (ferror(stdin)) {
+		cli_error("standard input: read error");
+		free(b);
+		return -1;
+	}
+	*buf = b;
+	*len = n;
 	return 0;
 }

@@ -47,6 +47,7 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	if (!ids || !f->timeline)
 		goto out;
 	f->nr_timeline = c->nsec;
+	f->timeline_start = c->nsec ? c->first_bucket / 10 * 1000000000ull : 0;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
 		sd_stacks_get(st, i, &si);

@@ -36,6 +36,31 @@ static json_t *count_or_null(const struct sd_analysis *a, uint64_t n)
 	return percent_weights(a) ? json_null() : json_integer((json_int_t)n);
 }
 
+/* --time: the windows analysed, or null (the whole recording). */
+static json_t *time_window_json(const struct sd_analysis *a)
+{
+	if (!a->time.n)
+		return json_null();
+	json_t *w = json_array();
+	for (size_t i = 0; i < a->time.n; i++) {
+		const struct sd_time_window *t = &a->time.w[i];
+		json_array_append_new(
+			w, json_pack("{s:o, s:o}", "start_s",
+				     t->start ? json_real((double)t->start / 1e9)
+					      : json_null(),
+				     "end_s",
+				     t->end ? json_real((double)t->end / 1e9)
+					    : json_null()));
+	}
+	return json_pack("{s:s, s:o, s:I, s:I, s:o, s:o}", "spec", a->time.spec,
+			 "windows", w, "samples_in", (json_int_t)a->samples,
+			 "samples_outside", (json_int_t)a->time_skipped,
+			 "first_s", a->first_time
+			 ? json_real((double)a->first_time / 1e9) : json_null(),
+			 "last_s", a->last_time
+			 ? json_real((double)a->last_time / 1e9) : json_null());
+}
+
 static json_t *input_json(const struct sd_analysis *a,
 			  const struct sd_diagnosis *d, const char *path)
 {
@@ -64,7 +89,7 @@ static json_t *input_json(const struct sd_analysis *a,
 	 * times, a pipe's size, lost counts text does not carry */
 	return json_pack(
 		"{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
-		"s:o, s:o, s:o, s:o, s:o}",
+		"s:o, s:o, s:o, s:o, s:o, s:o}",
 		"path", path, "size_bytes",
 		in->file_size || (!in->pipe && a->reader)
 			? json_integer((json_int_t)in->file_size)
@@ -100,7 +125,7 @@ static json_t *input_json(const struct sd_analysis *a,
 		"lost_samples",
 		a->reader ? json_integer((json_int_t)st->lost_samples)
 			  : json_null(),
-		"events", events);
+		"events", events, "time_window", time_window_json(a));
 }
 
 static json_t *kib_or_null(int64_t v)
@@ -225,7 +250,10 @@ static json_t *finding_json(const struct sd_analysis *a,
 				  "samples", count_or_null(a, f->context_samples),
 				  "share", f->context_share));
 		json_object_set_new(o, "timeline",
-				    json_pack("{s:f, s:o}", "bucket_s", 1.0,
+				    json_pack("{s:f, s:o, s:o}", "bucket_s", 1.0,
+					      "start_s", f->timeline_start
+					      ? json_real((double)f->timeline_start / 1e9)
+					      : json_null(),
 					      "share", tl));
 		if (f->kind == SD_FIND_SWAP_DUP_FORK)
 			json_object_set_new(o, "fork_sites", fork_sites_json(a, f));

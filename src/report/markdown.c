@@ -16,6 +16,7 @@
 
 #include <swapdiag/report.h>
 #include <swapdiag/textin.h>
+#include "report/window.h"
 
 static bool alnum(char c)
 {
@@ -167,6 +168,12 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 		fputs("samples", out);
 	}
 	fputs("  \n", out);
+	char win[1024];
+	if (sd_window_describe(a, win, sizeof win)) {
+		fputs("**Time window:** ", out);
+		md_text(out, win + sizeof "time window " - 1);
+		fputs("  \n", out);
+	}
 	if (d->era) {
 		fputs("**Kernel era:** ", out);
 		md_text(out, d->era);

@@ -12,6 +12,7 @@
 #include <swapdiag/bundle.h>
 #include <swapdiag/report.h>
 #include <swapdiag/textin.h>
+#include "report/window.h"
 
 struct style {
 	const char *bold, *red, *yellow, *cyan, *dim, *off;
@@ -358,6 +359,9 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 	else
 		fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
 			d->on_cpu_event ? d->on_cpu_event : "on-CPU");
+	char win[1024];
+	if (sd_window_describe(a, win, sizeof win))
+		wrap(out, "", win);
 	if (d->era && d->era_source && !strcmp(d->era_source, "frames"))
 		fprintf(out, "kernel era %s (inferred from frame names: %s); "
 			"swap lock: %s\n", d->era, d->era_evidence, d->lock);
