@@ -37,6 +37,29 @@ struct sd_analysis_opts {
 	/* --time: only samples inside these windows are analysed (NULL:
 	 * all); percent windows are resolved here (swapdiag/timewin.h) */
 	const struct sd_time_filter *time;
+	/* --off-cpu: pair every sched_switch switch-out with its switch-in
+	 * (see sd_analysis_off_cpu()) */
+	bool off_cpu;
+};
+
+/*
+ * Time off CPU per switch-out stack of sched:sched_switch: from each
+ * switch-out to the next switch that names the task as next_pid.  A task
+ * seen running before that (another sample of it, or its own next
+ * switch-out) lost its switch-in record, and one never switched in again
+ * before the end of the recording has no end: both are counted here and
+ * weigh nothing, as the report leaves such D-state sleeps out of its
+ * blocked times.  The idle task (tid 0) is not counted.
+ */
+struct sd_offcpu {
+	uint64_t *ns;          /* per stack id */
+	size_t n;
+	uint64_t switch_outs;  /* tracked (tid != 0) */
+	uint64_t paired;       /* with their switch-in: in ns[] */
+	uint64_t no_switch_in; /* seen running again without one */
+	uint64_t still_off;    /* not switched in before the end */
+	uint64_t dropped;      /* beyond the tracker's limit */
+	uint64_t total_ns;
 };
 
 struct sd_stalls;
@@ -72,6 +95,11 @@ struct sd_analysis {
 	uint64_t time_skipped;
 	/* first and last time of the samples analysed (ns; 0: none) */
 	uint64_t first_time, last_time;
+	/* --off-cpu (sd_analysis_opts.off_cpu): every switch-out, then the
+	 * times per stack (sd_analysis_off_cpu()) */
+	struct sd_stalls *offcpu_track;
+	struct sd_offcpu offcpu;
+	bool off_cpu_weights; /* folded lines weigh ns off CPU */
 };
 
 /*
@@ -100,5 +128,15 @@ const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,
  * that is neither a tracepoint nor "dummy"; else the first event.
  */
 const struct sd_evsel *sd_analysis_default_evsel(const struct sd_analysis *a);
+
+/*
+ * Makes --folded and --svg of ev weigh each switch-out stack by its time
+ * off CPU (ns; a->offcpu).  ev must be sched:sched_switch recorded with
+ * every switch (period 1, not frequency-sampled) in a run with
+ * opts.off_cpu.  0, or a negative error with why (what is wrong and what
+ * to do) in why[0..n).
+ */
+int sd_analysis_off_cpu(struct sd_analysis *a, const struct sd_evsel *ev,
+			char *why, size_t n);
 
 #endif

@@ -110,6 +110,14 @@ int sd_stacks_get(const struct sd_stacks *st, size_t i,
 		  struct sd_stack_info *out);
 const char *sd_stacks_str(const struct sd_stacks *st, uint32_t id);
 
+/*
+ * Folded lines (below) weigh each stack by weights[stack id] instead of
+ * its sample count, and leave out stacks of weight 0 (--off-cpu: ns off
+ * CPU); NULL restores the counts.  Not copied: must outlive st's use.
+ */
+void sd_stacks_set_weights(struct sd_stacks *st, const uint64_t *weights,
+			   size_t n);
+
 /* One line of folded output: "comm;root;...;leaf" and its sample count. */
 struct sd_folded_line {
 	const char *stack;

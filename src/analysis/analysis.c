@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,9 +84,14 @@ static int track_switch(struct sd_analysis *a, struct switch_state *sw,
 	/* the sample runs in the outgoing task: its pid/tid are prev's */
 	uint32_t pid = rec->id.has_tid ? rec->id.pid : (uint32_t)ss.prev_pid;
 	uint32_t tid = (uint32_t)ss.prev_pid;
-	return sd_stalls_switch(a->stalls, rec->id.time, pid, tid,
-				sd_prev_state_is_d(sw->era, ss.prev_state),
-				(uint32_t)ss.next_pid, stack, comm);
+	int err = sd_stalls_switch(a->stalls, rec->id.time, pid, tid,
+				   sd_prev_state_is_d(sw->era, ss.prev_state),
+				   (uint32_t)ss.next_pid, stack, comm);
+	/* --off-cpu: every switch-out is a sleep to pair */
+	if (!err && a->offcpu_track)
+		err = sd_stalls_switch(a->offcpu_track, rec->id.time, pid, tid,
+				       true, (uint32_t)ss.next_pid, stack, comm);
+	return err;
 }
 
 /* The perf context marker that makes the frames after it run in cpumode. */
@@ -182,6 +188,11 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 		sd_stalls_fini(a->stalls);
 		free(a->stalls);
 	}
+	if (a->offcpu_track) {
+		sd_stalls_fini(a->offcpu_track);
+		free(a->offcpu_track);
+	}
+	free(a->offcpu.ns);
 	sd_machine_free(a->machine);
 	sd_symbolizer_free(a->symbolizer);
 	sd_reader_free(a->reader);
@@ -244,6 +255,8 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			err = track_switch(a, &sw, rec, stack, s.view.comm);
 		} else if (!err && s.time) {
 			sd_stalls_seen(a->stalls, s.tid, s.time);
+			if (a->offcpu_track)
+				sd_stalls_seen(a->offcpu_track, s.tid, s.time);
 		}
 		if (err)
 			break;
@@ -415,6 +428,14 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		goto fail;
 	}
 	sd_stalls_init(a->stalls);
+	if (o->off_cpu) {
+		a->offcpu_track = calloc(1, sizeof *a->offcpu_track);
+		if (!a->offcpu_track) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		sd_stalls_init(a->offcpu_track);
+	}
 
 	err = run_records(a, o);
 	if (err == -ENOMEM)
@@ -494,4 +515,65 @@ const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,
 			partial = ev;
 	}
 	return partial;
+}
+
+int sd_analysis_off_cpu(struct sd_analysis *a, const struct sd_evsel *ev,
+			char *why, size_t n)
+{
+	struct sd_offcpu *oc = &a->offcpu;
+
+	if (!a->reader) {
+		snprintf(why, n, "--off-cpu needs the sched_switch records of a "
+			 "perf.data recording (their times and next_pid); "
+			 "this input is %s text", a->input_kind);
+		return -SD_E_UNKNOWN_EVENT;
+	}
+	if (!is_switch_evsel(ev)) {
+		snprintf(why, n, "--off-cpu weighs sched:sched_switch stacks, "
+			 "not '%s': add --event sched:sched_switch (record it "
+			 "with -e sched:sched_switch)", ev->name);
+		return -SD_E_UNKNOWN_EVENT;
+	}
+	if (ev->freq || ev->period_or_freq != 1) {
+		snprintf(why, n, "sched:sched_switch in this recording is "
+			 "sampled (%s %llu%s), not every switch is recorded, so "
+			 "the time until a task is switched in again is "
+			 "unknown; record it with every switch: perf record -e "
+			 "sched:sched_switch -e cpu-clock/freq=999/ -ag (no "
+			 "global -F or -c, which sample tracepoints too)",
+			 ev->freq ? "frequency" : "period",
+			 (unsigned long long)ev->period_or_freq,
+			 ev->freq ? " Hz" : "");
+		return -SD_E_UNKNOWN_EVENT;
+	}
+	if (!a->offcpu_track) {
+		snprintf(why, n, "the analysis ran without off-CPU tracking "
+			 "(sd_analysis_opts.off_cpu)");
+		return -EINVAL;
+	}
+	free(oc->ns);
+	memset(oc, 0, sizeof *oc);
+	oc->n = sd_stacks_count(a->stacks);
+	oc->ns = calloc(oc->n ? oc->n : 1, sizeof *oc->ns);
+	if (!oc->ns)
+		return -ENOMEM;
+	const struct sd_stalls *t = a->offcpu_track;
+	oc->switch_outs = t->d_switches;
+	oc->dropped = t->dropped;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct sd_stall *s = &t->v[i];
+		if (s->open) {
+			oc->still_off++;
+		} else if (!s->t_in) {
+			oc->no_switch_in++;
+		} else {
+			oc->paired++;
+			oc->total_ns += s->t_in - s->t_out;
+			if (s->stack < oc->n)
+				oc->ns[s->stack] += s->t_in - s->t_out;
+		}
+	}
+	sd_stacks_set_weights(a->stacks, oc->ns, oc->n);
+	a->off_cpu_weights = true;
+	return 0;
 }

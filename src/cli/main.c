@@ -52,6 +52,10 @@ static const char usage_text[] =
 	"                         10%-20%, 10%/2 (the second 10% slice), several\n"
 	"                         separated by commas; applies to the verdict,\n"
 	"                         --json, --folded and --svg\n"
+	"      --off-cpu          with --folded/--svg and --event sched:sched_switch:\n"
+	"                         weigh each switch-out stack by the microseconds\n"
+	"                         until the task is switched in again (needs every\n"
+	"                         switch recorded, not a sampled sched_switch)\n"
 	"      --headers          print what the file says about itself and exit\n"
 	"      --fail-on LEVEL    exit 1 when the severity (the verdict's first\n"
 	"                         word) is at or above LEVEL: info, warning\n"
@@ -98,6 +102,7 @@ enum {
 	OPT_FORMAT,
 	OPT_SVG,
 	OPT_TIME,
+	OPT_OFF_CPU,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +121,7 @@ static const struct option long_opts[] = {
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"svg", required_argument, NULL, OPT_SVG},
 	{"time", required_argument, NULL, OPT_TIME},
+	{"off-cpu", no_argument, NULL, OPT_OFF_CPU},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -135,6 +141,7 @@ struct cli_opts {
 	bool markdown; /* --format markdown */
 	bool headers;
 	const char *time; /* --time */
+	bool off_cpu;
 	struct sd_time_filter time_filter;
 	int progress; /* -1: if stderr is a terminal */
 	struct sd_symbol_opts symbols;
@@ -205,6 +212,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		case OPT_SVG:
 			o->svg = optarg;
 			break;
+		case OPT_OFF_CPU:
+			o->off_cpu = true;
+			break;
 		case OPT_TIME: {
 			char why[256];
 			o->time = optarg;
@@ -251,6 +261,12 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 		return -1;
 	}
 	o->input = argv[optind];
+	if (o->off_cpu && !o->folded && !o->svg) {
+		cli_usage_error("--off-cpu weighs the stacks of --folded or "
+				"--svg: give one of them (with --event "
+				"sched:sched_switch)");
+		return -1;
+	}
 	if ((o->json && !strcmp(o->json, "-")) +
 		    (o->folded && !strcmp(o->folded, "-")) +
 		    (o->svg && !strcmp(o->svg, "-")) > 1) {
@@ -373,6 +389,29 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 		if (!ev)
 			return CLI_EXIT_INPUT;
 	}
+	if (o->off_cpu) {
+		char why[512];
+		err = sd_analysis_off_cpu(a, ev, why, sizeof why);
+		if (err) {
+			cli_error("%s: %s", o->input, why);
+			return CLI_EXIT_INPUT;
+		}
+		const struct sd_offcpu *oc = &a->offcpu;
+		if (!cli_quiet && (oc->no_switch_in || oc->still_off ||
+				   oc->dropped))
+			fprintf(stderr,
+				"swapdiag: note: %s: --off-cpu: %llu of %llu "
+				"switch-outs timed to their switch-in; %llu "
+				"without a recorded switch-in (the task ran "
+				"again first) and %llu not switched in before "
+				"the end are not counted%s\n",
+				o->input, (unsigned long long)oc->paired,
+				(unsigned long long)oc->switch_outs,
+				(unsigned long long)oc->no_switch_in,
+				(unsigned long long)oc->still_off,
+				oc->dropped ? " (and some beyond the tracker's "
+					      "limit)" : "");
+	}
 	/* --folded alone is a conversion: no verdict, no grading */
 	bool conversion = o->folded && !o->json && !o->svg;
 	if (!conversion) {
@@ -454,6 +493,7 @@ int main(int argc, char **argv)
 	}
 	if (o.time)
 		ao.time = &o.time_filter;
+	ao.off_cpu = o.off_cpu;
 	/* percent windows need the span before the first sample counts: a
 	 * pipe is read into memory so that it can be read twice */
 	void *stdin_buf = NULL;

@@ -12,8 +12,12 @@ int sd_report_folded(FILE *out, struct sd_analysis *a,
 
 	if (err)
 		return err;
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s %llu\n", lines[i].stack,
-			(unsigned long long)lines[i].count);
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long c = lines[i].count;
+		/* --off-cpu: ns summed per line, written in microseconds */
+		if (a->off_cpu_weights && !(c = (c + 500) / 1000))
+			continue;
+		fprintf(out, "%s %llu\n", lines[i].stack, c);
+	}
 	return ferror(out) ? -EIO : 0;
 }

@@ -435,8 +435,13 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 	t.v[0] = (struct node){.name = "all", .len = 3, .parent = NONE,
 			       .child = NONE, .next = NONE};
 	t.n = 1;
-	for (size_t i = 0; i < nl && !err; i++)
-		err = tree_add_line(&t, &lines[i]);
+	for (size_t i = 0; i < nl && !err; i++) {
+		struct sd_folded_line l = lines[i];
+		/* --off-cpu: ns per line, drawn in microseconds */
+		if (a->off_cpu_weights && !(l.count = (l.count + 500) / 1000))
+			continue;
+		err = tree_add_line(&t, &l);
+	}
 	if (!err)
 		err = tree_mark(&t, a, ev, d);
 	if (!err)
@@ -449,6 +454,7 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 		.title = o ? o->title : NULL,
 		.total = t.v[0].n,
 		.a = a, .ev = ev, .d = d, .path = path,
+		.unit = a->off_cpu_weights ? "\xc2\xb5s off CPU" : "samples",
 	};
 	if (!err) {
 		double px = pg.total ? (pg.width - 2.0 * SD_SVG_XPAD) /

@@ -49,6 +49,7 @@ struct sd_svg_page {
 	const struct sd_evsel *ev;
 	const struct sd_diagnosis *d;
 	const char *path;
+	const char *unit;     /* of the widths: "samples", "µs off CPU" */
 };
 
 /* Writes the page: frames[0] is "all", callers come before callees. */

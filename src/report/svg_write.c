@@ -13,6 +13,7 @@
 
 #include "report/svg.h"
 #include "util/hash.h"
+#include "report/window.h"
 
 #define FRAME_H 16    /* pixels per stack level */
 #define FONT 12       /* frame labels */
@@ -198,7 +199,7 @@ static void box(FILE *out, const struct sd_svg_page *pg, const struct geom *g,
 		xml_text(out, f->name, f->len, SIZE_MAX);
 		fputs("\n", out);
 	}
-	fprintf(out, "%s samples, %.2f%%", grouped(n, b1), pct);
+	fprintf(out, "%s %s, %.2f%%", grouped(n, b1), pg->unit, pct);
 	if (merged) {
 		fputs("\neach narrower than the minimum width", out);
 	} else if (f->depth) {
@@ -330,7 +331,22 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 
 	fprintf(out, "<text id=\"subtitle\" x=\"%u\" y=\"42\">", pg->width / 2);
 	xml_str(out, pg->ev->name);
-	fprintf(out, " \xc2\xb7 %s samples", grouped(pg->total, b1));
+	fprintf(out, " \xc2\xb7 %s %s", grouped(pg->total, b1), pg->unit);
+	if (pg->a->off_cpu_weights) {
+		const struct sd_offcpu *oc = &pg->a->offcpu;
+		fprintf(out, " (%" PRIu64 " switch-outs timed to their "
+			"switch-in; %" PRIu64 " without a recorded switch-in "
+			"and %" PRIu64 " not switched in before the end are "
+			"not counted)", oc->paired, oc->no_switch_in,
+			oc->still_off);
+	}
+	{
+		char win[1024];
+		if (sd_window_describe(pg->a, win, sizeof win)) {
+			fputs(" \xc2\xb7 ", out);
+			xml_str(out, win);
+		}
+	}
 	if (pg->path) {
 		fputs(" \xc2\xb7 ", out);
 		xml_str(out, pg->path);
@@ -348,9 +364,10 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 		}
 	}
 	if (pg->hidden)
-		fprintf(out, " \xc2\xb7 %s frames of fewer than %s samples "
+		fprintf(out, " \xc2\xb7 %s frames of fewer than %s %s "
 			     "drawn merged",
-			grouped(pg->hidden, b1), grouped(pg->min_samples, b2));
+			grouped(pg->hidden, b1), grouped(pg->min_samples, b2),
+			pg->unit);
 	fputs("</text>\n", out);
 }
 
@@ -402,9 +419,10 @@ int sd_svg_write(FILE *out, const struct sd_svg_page *pg,
 			     "No samples of this event.</text>\n",
 			pg->width / 2, TOP + 20);
 	fprintf(out, "<g id=\"frames\" data-total=\"%" PRIu64 "\" data-pad=\"%d\" "
-		     "data-width=\"%u\" data-fh=\"%d\" data-base=\"%.0f\">\n",
+		     "data-width=\"%u\" data-fh=\"%d\" data-base=\"%.0f\" "
+		     "data-unit=\"%s\">\n",
 		pg->total, SD_SVG_XPAD, pg->width - 2 * SD_SVG_XPAD, FRAME_H,
-		g.base);
+		g.base, pg->unit);
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_svg_frame *f = &frames[i];
 		box(out, pg, &g, f, f->depth, f->x, f->n, 0);

@@ -125,6 +125,13 @@ static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t comm,
 	return &sm->v[j];
 }
 
+void sd_stacks_set_weights(struct sd_stacks *st, const uint64_t *weights,
+			   size_t n)
+{
+	st->weights = weights;
+	st->nweights = n;
+}
+
 int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		     unsigned evsel, const struct sd_folded_line **lines,
 		     size_t *nout)
@@ -147,6 +154,11 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		sd_stacks_get(st, i, &si);
 		if (si.evsel != evsel || si.folded_out)
 			continue;
+		if (st->weights) {
+			si.count = i < st->nweights ? st->weights[i] : 0;
+			if (!si.count)
+				continue;
+		}
 		uint32_t off = si.frames ? (uint32_t)(si.frames - st->frames) : 0;
 		struct seq_slot *seq = seq_find(&sm, si.comm, off,
 						(uint32_t)si.nr_frames);

@@ -76,6 +76,10 @@ struct sd_stacks {
 	size_t nlslots;
 	struct rcache_ent *rc; /* (mm, version, cpumode, ip) -> loc id */
 
+	/* sd_stacks_set_weights(): folded lines add these, not counts */
+	const uint64_t *weights;
+	size_t nweights;
+
 	struct sd_stack_detail *det;
 	size_t ndet, capdet;
 	uint32_t *dslots;
