@@ -19,11 +19,13 @@
 #include <swapdiag/report.h>
 
 #include "cli/cli.h"
+#include "cli/diff.h"
 #include "cli/record.h"
 
 static const char usage_text[] =
 	"Usage: swapdiag [OPTIONS] FILE|BUNDLE|-\n"
 	"       swapdiag record [-d SECONDS] [-o BUNDLE] [-- COMMAND...]\n"
+	"       swapdiag diff [OPTIONS] BEFORE AFTER (see 'swapdiag diff --help')\n"
 	"\n"
 	"Reads a perf.data recording (perf record -ag; '-' reads pipe-mode data\n"
 	"from standard input), or the text a ticket carries instead (perf script\n"
@@ -468,6 +470,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return cli_record(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "diff")) {
+		signal(SIGPIPE, SIG_IGN);
+		return cli_diff(argc - 1, argv + 1);
+	}
 	/* a reader that goes away is an EPIPE on that stream, not the end
 	 * of the files still to write (not for record: perf and COMMAND
 	 * would inherit it) */

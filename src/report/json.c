@@ -13,6 +13,8 @@
 #include <swapdiag/bundle.h>
 #include <swapdiag/report.h>
 
+#include "report/json_doc.h"
+
 static json_t *num_or_null(double v)
 {
 	return isnan(v) ? json_null() : json_real(v);
@@ -301,8 +303,8 @@ static int dump(FILE *out, json_t *doc)
 	return ferror(out) ? -EIO : 0;
 }
 
-int sd_report_json(FILE *out, const struct sd_analysis *a,
-		   const struct sd_diagnosis *d, const char *path)
+json_t *sd_report_json_doc(const struct sd_analysis *a,
+			   const struct sd_diagnosis *d, const char *path)
 {
 	json_t *findings = json_array(), *remedies = json_array(),
 	       *notes = json_array(), *warnings = json_array();
@@ -346,6 +348,14 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 			      : json_null(),
 		"findings", findings,
 		"remedies", remedies, "notes", notes, "warnings", warnings);
+	return doc;
+}
+
+int sd_report_json(FILE *out, const struct sd_analysis *a,
+		   const struct sd_diagnosis *d, const char *path)
+{
+	json_t *doc = sd_report_json_doc(a, d, path);
+
 	if (!doc)
 		return -ENOMEM;
 	return dump(out, doc);

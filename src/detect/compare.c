@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* Two diagnoses compared (swapdiag/diff.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/diff.h>
+
+#define SIGMAS 3.0
+
+const char *sd_diff_outcome_name(enum sd_diff_outcome o)
+{
+	switch (o) {
+	case SD_DIFF_UNCHANGED:
+		return "UNCHANGED";
+	case SD_DIFF_IMPROVED:
+		return "IMPROVED";
+	case SD_DIFF_WORSE:
+		return "WORSE";
+	case SD_DIFF_MIXED:
+		return "MIXED";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+static const struct sd_finding *find(const struct sd_diagnosis *d,
+				     enum sd_finding_kind k)
+{
+	for (size_t i = 0; i < d->nr_findings; i++)
+		if (d->findings[i].kind == k)
+			return &d->findings[i];
+	return NULL;
+}
+
+static bool is_rate(enum sd_finding_kind k)
+{
+	return k >= SD_FIND_MMAP_LOCK_STALL;
+}
+
+/* Variance of a share p measured from n samples, p at least 1/n. */
+static double share_var(double p, double n)
+{
+	if (n <= 0)
+		return 0;
+	if (p < 1 / n)
+		p = 1 / n;
+	if (p > 1)
+		p = 1;
+	return p * (1 - p) / n;
+}
+
+/* Variance of a rate k/t (Poisson), k at least 1. */
+static double rate_var(double k, double t)
+{
+	if (t <= 0)
+		return 0;
+	return (k < 1 ? 1 : k) / (t * t);
+}
+
+static bool has_comm(const struct sd_finding *f, const char *comm)
+{
+	for (size_t i = 0; f && i < f->nr_procs; i++)
+		if (!strcmp(f->procs[i].comm, comm))
+			return true;
+	for (size_t i = 0; f && i < f->nr_victims; i++)
+		if (!strcmp(f->victims[i].comm, comm))
+			return true;
+	return false;
+}
+
+/* comms listed in f (processes, or a stall's victims) and not in g */
+static int only_in(const struct sd_finding *f, const struct sd_finding *g,
+		   const char ***out, size_t *n)
+{
+	size_t cap = f ? f->nr_procs + f->nr_victims : 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!cap)
+		return 0;
+	*out = calloc(cap, sizeof **out);
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < f->nr_procs + f->nr_victims; i++) {
+		const char *c = i < f->nr_procs
+					? f->procs[i].comm
+					: f->victims[i - f->nr_procs].comm;
+		bool dup = false;
+		for (size_t k = 0; k < *n && !dup; k++)
+			dup = !strcmp((*out)[k], c);
+		if (!dup && !has_comm(g, c))
+			(*out)[(*n)++] = c;
+	}
+	return 0;
+}
+
+int sd_diff_compare(const struct sd_diagnosis *b,
+		    const struct sd_diagnosis *a, struct sd_diff **out)
+{
+	struct sd_diff *d = calloc(1, sizeof *d);
+	bool better = false, worse = false;
+	int err = 0;
+
+	if (!d)
+		return -ENOMEM;
+	d->changes = calloc(SD_FIND_KINDS, sizeof *d->changes);
+	if (!d->changes) {
+		free(d);
+		return -ENOMEM;
+	}
+	d->duration_before = b->duration_s;
+	d->duration_after = a->duration_s;
+	for (int k = 0; k < SD_FIND_KINDS && !err; k++) {
+		const struct sd_finding *fb = find(b, (enum sd_finding_kind)k);
+		const struct sd_finding *fa = find(a, (enum sd_finding_kind)k);
+		if (!fb && !fa)
+			continue;
+		struct sd_change *c = &d->changes[d->nr_changes++];
+		c->kind = (enum sd_finding_kind)k;
+		c->before = fb;
+		c->after = fa;
+		c->rate = is_rate(c->kind);
+		c->level = fb ? fb->level : SD_LEVEL_NONE;
+		if (fa && fa->level > c->level)
+			c->level = fa->level;
+		double var;
+		if (!c->rate) {
+			double nb = (double)b->on_cpu_samples;
+			double na = (double)a->on_cpu_samples;
+			c->value_before = fb ? fb->share : 0;
+			c->value_after = fa ? fa->share : 0;
+			var = nb > 0 && na > 0
+				      ? share_var(c->value_before, nb) +
+						share_var(c->value_after, na)
+				      : NAN;
+		} else {
+			/* stalls are only counted where every sched_switch
+			 * was recorded: a side without it measured nothing */
+			double tb = b->switch_recorded && !b->switch_sampled
+					    ? b->duration_s : 0;
+			double ta = a->switch_recorded && !a->switch_sampled
+					    ? a->duration_s : 0;
+			c->unmeasured = !(tb > 0) || !(ta > 0);
+			double kb = fb ? (double)fb->stalls : 0;
+			double ka = fa ? (double)fa->stalls : 0;
+			c->value_before = tb > 0 ? kb / tb : NAN;
+			c->value_after = ta > 0 ? ka / ta : NAN;
+			var = tb > 0 && ta > 0 ? rate_var(kb, tb) + rate_var(ka, ta)
+					       : NAN;
+		}
+		c->delta = c->value_after - c->value_before;
+		c->margin = SIGMAS * sqrt(var);
+		c->significant = isfinite(c->delta) && isfinite(c->margin) &&
+				 fabs(c->delta) > c->margin;
+		c->direction = !c->significant ? 0 : c->delta > 0 ? 1 : -1;
+		if (c->direction > 0) {
+			worse = true;
+			enum sd_level l = fa ? fa->level : SD_LEVEL_NONE;
+			if (l > d->worse_level)
+				d->worse_level = l;
+		} else if (c->direction < 0) {
+			better = true;
+		}
+		err = only_in(fa, fb, &c->appeared, &c->nr_appeared);
+		if (!err)
+			err = only_in(fb, fa, &c->disappeared,
+				      &c->nr_disappeared);
+	}
+	if (err) {
+		sd_diff_free(d);
+		return err;
+	}
+	d->outcome = b->unknown || a->unknown ? SD_DIFF_UNKNOWN
+		     : better && worse	      ? SD_DIFF_MIXED
+		     : worse		      ? SD_DIFF_WORSE
+		     : better		      ? SD_DIFF_IMPROVED
+					      : SD_DIFF_UNCHANGED;
+	*out = d;
+	return 0;
+}
+
+struct sd_diff *sd_diff_free(struct sd_diff *d)
+{
+	if (!d)
+		return NULL;
+	for (size_t i = 0; i < d->nr_changes; i++) {
+		free(d->changes[i].appeared);
+		free(d->changes[i].disappeared);
+	}
+	free(d->changes);
+	free(d);
+	return NULL;
+}
