@@ -46,6 +46,7 @@ struct sd_change {
 	/* a side could not measure it (stall findings: sched_switch not
 	 * recorded, or frequency-sampled, there): never significant */
 	bool unmeasured;
+	bool measured_before, measured_after;
 	double value_before, value_after; /* share (0..1) or stalls/s */
 	double delta;       /* after - before */
 	double margin;      /* the noise margin of delta (see above) */

@@ -123,6 +123,7 @@ int sd_diff_compare(const struct sd_diagnosis *b,
 		c->after = fa;
 		c->rate = is_rate(c->kind);
 		c->level = fb ? fb->level : SD_LEVEL_NONE;
+		c->measured_before = c->measured_after = true;
 		if (fa && fa->level > c->level)
 			c->level = fa->level;
 		double var;
@@ -142,6 +143,8 @@ int sd_diff_compare(const struct sd_diagnosis *b,
 					    ? b->duration_s : 0;
 			double ta = a->switch_recorded && !a->switch_sampled
 					    ? a->duration_s : 0;
+			c->measured_before = tb > 0;
+			c->measured_after = ta > 0;
 			c->unmeasured = !(tb > 0) || !(ta > 0);
 			double kb = fb ? (double)fb->stalls : 0;
 			double ka = fa ? (double)fa->stalls : 0;
@@ -163,6 +166,8 @@ int sd_diff_compare(const struct sd_diagnosis *b,
 		} else if (c->direction < 0) {
 			better = true;
 		}
+		if (c->unmeasured)
+			continue;
 		err = only_in(fa, fb, &c->appeared, &c->nr_appeared);
 		if (!err)
 			err = only_in(fb, fa, &c->disappeared,

@@ -348,6 +348,10 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	const struct sd_reader_stats *rs = sd_analysis_stats(a);
 	if (rs->last_time > rs->first_time)
 		d->duration_s = (double)(rs->last_time - rs->first_time) / 1e9;
+	/* --time: the span of the samples analysed */
+	if (a->time.n)
+		d->duration_s = a->last_time > a->first_time
+			? (double)(a->last_time - a->first_time) / 1e9 : 0;
 	d->on_cpu_event = c.ev ? c.ev->name : NULL;
 	d->on_cpu_samples = c.total_samples;
 

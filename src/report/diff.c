@@ -58,6 +58,23 @@ static void ms_str(char *buf, size_t n, const struct sd_finding *f, double v)
 		snprintf(buf, n, "%.1f", v);
 }
 
+/* A stall finding's count, blocked and longest ms on one side (buffers
+ * of 32): "not recorded" where sched_switch was not (fully) recorded. */
+static void stall_strs(const struct sd_change *c, const struct sd_finding *f,
+		       bool measured, char *n, char *ms, char *mx)
+{
+	(void)c;
+	if (!measured) {
+		snprintf(n, 32, "not recorded");
+		snprintf(ms, 32, "-");
+		snprintf(mx, 32, "-");
+		return;
+	}
+	snprintf(n, 32, "%llu", (unsigned long long)(f ? f->stalls : 0));
+	ms_str(ms, 32, f, f ? f->blocked_ms_total : 0);
+	ms_str(mx, 32, f, f ? f->blocked_ms_max : 0);
+}
+
 static void comms(FILE *out, const char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -123,7 +140,8 @@ int sd_report_diff_text(FILE *out, const struct sd_diff *df,
 	for (size_t i = 0; i < df->nr_changes; i++) {
 		const struct sd_change *c = &df->changes[i];
 		const struct sd_finding *b = c->before, *a = c->after;
-		char vb[32], va[32], dl[96], mb[32], ma[32];
+		char vb[32], va[32], dl[96], mb[32], ma[32], sb[32], sa[32],
+			xb[32], xa[32];
 		value_str(vb, sizeof vb, c, c->value_before);
 		value_str(va, sizeof va, c, c->value_after);
 		delta_str(dl, sizeof dl, c);
@@ -137,14 +155,11 @@ int sd_report_diff_text(FILE *out, const struct sd_diff *df,
 				"samples", b ? b->samples : 0,
 				a ? a->samples : 0);
 		} else {
-			fprintf(out, "  %-12s %" PRIu64 " -> %" PRIu64 "\n",
-				"stalls", b ? b->stalls : 0, a ? a->stalls : 0);
-			ms_str(mb, sizeof mb, b, b ? b->blocked_ms_total : 0);
-			ms_str(ma, sizeof ma, a, a ? a->blocked_ms_total : 0);
+			stall_strs(c, b, c->measured_before, sb, mb, xb);
+			stall_strs(c, a, c->measured_after, sa, ma, xa);
+			fprintf(out, "  %-12s %s -> %s\n", "stalls", sb, sa);
 			fprintf(out, "  %-12s %s -> %s\n", "blocked ms", mb, ma);
-			ms_str(mb, sizeof mb, b, b ? b->blocked_ms_max : 0);
-			ms_str(ma, sizeof ma, a, a ? a->blocked_ms_max : 0);
-			fprintf(out, "  %-12s %s -> %s\n", "longest ms", mb, ma);
+			fprintf(out, "  %-12s %s -> %s\n", "longest ms", xb, xa);
 		}
 		fprintf(out, "  %-12s %s -> %s\n", "severity",
 			b ? sd_level_name(b->level) : "none",
@@ -214,14 +229,12 @@ int sd_report_diff_markdown(FILE *out, const struct sd_diff *df,
 		fprintf(out, "| `%s` | %s | %s | **%s** (%s) | ",
 			sd_finding_key(c->kind), vb, va, dir_word(c), dl);
 		if (c->rate) {
-			ms_str(mb, sizeof mb, b, b ? b->blocked_ms_total : 0);
-			ms_str(ma, sizeof ma, a, a ? a->blocked_ms_total : 0);
-			ms_str(xb, sizeof xb, b, b ? b->blocked_ms_max : 0);
-			ms_str(xa, sizeof xa, a, a ? a->blocked_ms_max : 0);
-			fprintf(out, "%" PRIu64 " \xe2\x86\x92 %" PRIu64 " | "
+			char sb[32], sa[32];
+			stall_strs(c, b, c->measured_before, sb, mb, xb);
+			stall_strs(c, a, c->measured_after, sa, ma, xa);
+			fprintf(out, "%s \xe2\x86\x92 %s | "
 				"%s \xe2\x86\x92 %s | %s \xe2\x86\x92 %s | ",
-				b ? b->stalls : 0, a ? a->stalls : 0, mb, ma,
-				xb, xa);
+				sb, sa, mb, ma, xb, xa);
 		} else {
 			fprintf(out, "%" PRIu64 " \xe2\x86\x92 %" PRIu64
 				" | - | - | ", b ? b->samples : 0,
