@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""swapdiag diff against the two single reports and perf's own folding.
+
+usage: check-diff.py SWAPDIAG ROOT
+
+Pairs: swapstorm.data (256 MiB of the forking parent in swap) before,
+storm-noswap.data (the same storm, nothing in swap) after -- the swap
+finding disappears; a recording against itself -- UNCHANGED; the pair
+reversed -- WORSE, and the regression gate.  Checked field by field:
+ - before/after are the complete swapdiag --json reports of each input;
+ - every finding of either report has exactly one change, the other side
+   null when absent; shares and samples are the single reports'; the swap
+   samples are perf's (lines through swap_duplicate / the exec-side swap
+   frames in perf's folded files testdata/*.folded);
+ - delta_share and the noise margin follow the rule in swapdiag(1),
+   recomputed here from the reports' numbers; significant = |delta| >
+   margin; the outcome follows from the significant changes;
+ - the JSON validates against man/swapdiag-diff.schema.json (which embeds
+   man/swapdiag-report.schema.json); the markdown table carries the same
+   numbers.
+"""
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SWAPDIAG, ROOT = sys.argv[1], sys.argv[2]
+TD = os.path.join(ROOT, "testdata")
+KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v782.kallsyms.zst")
+SYMFS = os.path.join(TD, "symfs")
+NOCACHE = tempfile.mkdtemp(prefix="check-diff.")
+SYM = ["--kallsyms", KSYMS, "--symfs", SYMFS, "--buildid-dir", NOCACHE]
+STORM = os.path.join(TD, "swapstorm.data")
+NOSWAP = os.path.join(TD, "storm-noswap.data")
+failures = 0
+
+
+def check(ok, what):
+    global failures
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures += 1
+
+
+def single(path):
+    p = subprocess.run([SWAPDIAG, "-q", "--no-progress", "--json", "-"] + SYM +
+                       [path], stdout=subprocess.PIPE)
+    return json.loads(p.stdout)
+
+
+def diff(before, after, *extra):
+    p = subprocess.run([SWAPDIAG, "diff", "-q", "--json", "-"] + SYM +
+                       list(extra) + [before, after], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    return p.returncode, (json.loads(p.stdout) if p.stdout else None)
+
+
+def validator():
+    try:
+        import jsonschema
+        from referencing import Registry, Resource
+    except ImportError:
+        return None
+    with open(os.path.join(ROOT, "man", "swapdiag-report.schema.json")) as f:
+        rep = json.load(f)
+    with open(os.path.join(ROOT, "man", "swapdiag-diff.schema.json")) as f:
+        dif = json.load(f)
+    reg = Registry().with_resource("swapdiag-report/1",
+                                   Resource.from_contents(rep))
+    return jsonschema.Draft202012Validator(dif, registry=reg)
+
+
+def on_cpu_samples(rep):
+    for e in rep["input"]["events"]:
+        if ":" not in e["name"] and not e["name"].startswith("dummy"):
+            return e["samples"]
+    return None
+
+
+def perf_swap_samples(folded):
+    dup = free = 0
+    with open(os.path.join(TD, folded)) as f:
+        for line in f:
+            stack, _, n = line.rstrip("\n").rpartition(" ")
+            fr = stack.split(";")
+            if "copy_page_range" in fr and "swap_duplicate" in fr:
+                dup += int(n)
+            if "unmap_page_range" in fr and (
+                    "free_swap_and_cache_nr" in fr or
+                    "swap_entries_put_map" in fr):
+                free += int(n)
+    return dup, free
+
+
+def var_share(p, n):
+    p = max(p, 1.0 / n)
+    return p * (1 - p) / n
+
+
+def check_pair(name, before, after, want_verdict):
+    rc, d = diff(before, after)
+    sb, sa = single(before), single(after)
+    check(d is not None and d["schema"] == "swapdiag-diff/1",
+          "%s: schema swapdiag-diff/1" % name)
+    v = validator()
+    if v is not None:
+        errs = list(v.iter_errors(d))
+        check(not errs, "%s: JSON matches man/swapdiag-diff.schema.json%s" %
+              (name, "" if not errs else ": %s at %s" %
+               (errs[0].message[:150], list(errs[0].absolute_path))))
+    else:
+        print("skip schema: python3-jsonschema/referencing not installed")
+    check(d["before"] == sb, "%s: before = swapdiag --json %s" %
+          (name, os.path.basename(before)))
+    check(d["after"] == sa, "%s: after = swapdiag --json %s" %
+          (name, os.path.basename(after)))
+    fb = {f["id"]: f for f in sb["findings"]}
+    fa = {f["id"]: f for f in sa["findings"]}
+    ids = [c["id"] for c in d["changes"]]
+    check(sorted(ids) == sorted(set(fb) | set(fa)) and len(ids) == len(set(ids)),
+          "%s: one change per finding of either side: %s" % (name, ids))
+    nb, na = on_cpu_samples(sb), on_cpu_samples(sa)
+    better = worse = False
+    for c in d["changes"]:
+        i = c["id"]
+        b, a = fb.get(i), fa.get(i)
+        check((c["before"] is None) == (b is None) and
+              (c["after"] is None) == (a is None),
+              "%s %s: absent side null (before %s, after %s)" %
+              (name, i, b is not None, a is not None))
+        if c["compared"] == "share":
+            pb = b["share"] if b else 0.0
+            pa = a["share"] if a else 0.0
+            for side, f in (("before", b), ("after", a)):
+                if f:
+                    check(abs(c[side]["share"] - f["share"]) < 1e-9 and
+                          c[side]["samples"] == f["samples"],
+                          "%s %s: %s share %.4f, samples %d = the single "
+                          "report's" % (name, i, side, f["share"],
+                                        f["samples"]))
+            margin = 3 * math.sqrt(var_share(pb, nb) + var_share(pa, na))
+            check(abs(c["delta_share"] - (pa - pb)) < 1e-6 and
+                  abs(c["margin"] - margin) < 1e-6,
+                  "%s %s: delta %.4f, margin %.4f (recomputed: %.4f, %.4f)" %
+                  (name, i, c["delta_share"], c["margin"], pa - pb, margin))
+            sig = abs(pa - pb) > margin
+            check(c["significant"] == sig, "%s %s: significant %s" %
+                  (name, i, sig))
+            if sig:
+                better |= pa < pb
+                worse |= pa > pb
+        elif c["measured"] and c["significant"]:
+            better |= c["delta_stalls_per_s"] < 0
+            worse |= c["delta_stalls_per_s"] > 0
+    want = ("MIXED" if better and worse else "WORSE" if worse else
+            "IMPROVED" if better else "UNCHANGED")
+    check(d["verdict"] == want == want_verdict,
+          "%s: verdict %s (from the changes: %s; expected %s)" %
+          (name, d["verdict"], want, want_verdict))
+    return rc, d
+
+
+# the real pair: swap gone
+rc, d = check_pair("swapstorm -> storm-noswap", STORM, NOSWAP, "IMPROVED")
+dup_b, free_b = perf_swap_samples("swapstorm.folded")
+dup_a, free_a = perf_swap_samples("storm-noswap.folded")
+ch = {c["id"]: c for c in d["changes"]}
+check(ch["swap_dup_fork"]["before"]["samples"] == dup_b and dup_a == 0 and
+      ch["swap_dup_fork"]["after"] is None and
+      ch["swap_dup_fork"]["significant"],
+      "swap_dup_fork: %d -> gone (perf's folding: %d -> %d)" %
+      (ch["swap_dup_fork"]["before"]["samples"], dup_b, dup_a))
+check("forkswap" in ch["swap_dup_fork"]["disappeared"],
+      "swap_dup_fork: forkswap disappeared from it")
+check(ch["mmap_lock_stall"]["measured"] is False and
+      not ch["mmap_lock_stall"]["significant"],
+      "mmap_lock_stall: not measured (storm-noswap.data has no sched_switch)")
+check(rc == 0, "improvement: exit %d (0)" % rc)
+
+# itself: unchanged
+rc, d = check_pair("swapstorm -> itself", STORM, STORM, "UNCHANGED")
+check(rc == 0 and all(not c["significant"] and c["direction"] == "same"
+                      for c in d["changes"]),
+      "itself: exit %d, no significant change" % rc)
+
+# reversed: worse, the regression gate
+rc, d = check_pair("storm-noswap -> swapstorm", NOSWAP, STORM, "WORSE")
+check(rc == 1, "worse at warning: exit %d (1 with --fail-on warning)" % rc)
+rc, _ = diff(NOSWAP, STORM, "--fail-on", "critical")
+check(rc == 0, "worse at warning: exit %d with --fail-on critical (0)" % rc)
+rc, _ = diff(NOSWAP, STORM, "--fail-on", "info")
+check(rc == 1, "worse at warning: exit %d with --fail-on info (1)" % rc)
+
+# text and markdown say the same
+p = subprocess.run([SWAPDIAG, "diff", "-q"] + SYM + [STORM, NOSWAP],
+                   stdout=subprocess.PIPE)
+first = p.stdout.decode().splitlines()[0]
+check(first.startswith("IMPROVED: swap_dup_fork 6.81% -> 0.00% (gone)"),
+      "text first line: %r" % first)
+p = subprocess.run([SWAPDIAG, "diff", "-q", "--format", "markdown"] + SYM +
+                   [STORM, NOSWAP], stdout=subprocess.PIPE)
+md = p.stdout.decode()
+row = [l for l in md.splitlines() if l.startswith("| `swap_dup_fork`")]
+b = ch_b = None
+check(row and "| %.2f%% | 0.00%% |" % (100 * ch["swap_dup_fork"]["before"]["share"])
+      in row[0] and "%d \u2192 0" % dup_b in row[0] and "`forkswap`" in row[0],
+      "markdown row: %r" % (row[0] if row else None))
+
+# usage
+p = subprocess.run([SWAPDIAG, "diff", STORM], stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE)
+check(p.returncode == 64 and b"BEFORE AFTER" in p.stderr,
+      "one input: exit %d" % p.returncode)
+p = subprocess.run([SWAPDIAG, "diff", "-q"] + SYM +
+                   [STORM, os.path.join(TD, "missing.data")],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+check(p.returncode == 2, "missing AFTER: exit %d" % p.returncode)
+
+shutil.rmtree(NOCACHE, ignore_errors=True)
+print("%d failure(s)" % failures)
+sys.exit(1 if failures else 0)
