@@ -64,6 +64,13 @@ struct sd_offcpu {
 
 struct sd_stalls;
 
+/* New processes (FORK records with pid != ppid, not perf's synthesized
+ * ones at time 0), by the forking process's comm. */
+struct sd_forker_count {
+	uint32_t comm; /* the machine's comm id */
+	uint64_t forks;
+};
+
 struct sd_analysis {
 	/* perf.data input: the reader; text input: NULL, and what the text
 	 * said is in the text_* members instead */
@@ -100,6 +107,10 @@ struct sd_analysis {
 	struct sd_stalls *offcpu_track;
 	struct sd_offcpu offcpu;
 	bool off_cpu_weights; /* folded lines weigh ns off CPU */
+	/* forks inside the recording (and --time windows) */
+	uint64_t forks;
+	struct sd_forker_count *forkers;
+	size_t nr_forkers;
 };
 
 /*

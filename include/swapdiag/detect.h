@@ -97,6 +97,8 @@ struct sd_finding {
 	const char *context_name; /* e.g. "all fork page-table copying" */
 	uint64_t context_samples;
 	double context_share;
+	/* sums of the sample periods (ns when the diagnosis's period_ns) */
+	uint64_t period, context_period;
 	double *timeline; /* share per second of the recording */
 	size_t nr_timeline;
 	/* the time base: timeline[0] is the second that starts here (ns of
@@ -161,6 +163,18 @@ struct sd_diagnosis {
 	 * recorded kernel): nothing can be judged; the verdict says so. */
 	bool kernel_unnamed;
 	double kernel_named_share; /* of kernel frames, sample-weighted */
+	/* the on-CPU event is a clock (cpu-clock, task-clock): its sample
+	 * periods are nanoseconds of CPU time */
+	bool period_ns;
+	/* new processes in the recording (or its --time windows), by the
+	 * forking comm, most first (comms belong to the analysis) */
+	bool forks_known; /* perf.data input: FORK records were read */
+	uint64_t forks;
+	struct sd_forker {
+		const char *comm;
+		uint64_t forks;
+	} *forkers;
+	size_t nr_forkers;
 };
 
 #define SD_MAX_PIDS_LISTED 32

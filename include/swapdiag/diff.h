@@ -47,6 +47,10 @@ struct sd_change {
 	 * recorded, or frequency-sampled, there): never significant */
 	bool unmeasured;
 	bool measured_before, measured_after;
+	/* on-CPU findings: forks of the whole recording per second, and the
+	 * finding's CPU milliseconds per fork (NAN: unknown -- text input,
+	 * no forks, or an event whose period is not time) */
+	double forks_per_s[2], ms_per_fork[2]; /* [0] before, [1] after */
 	double value_before, value_after; /* share (0..1) or stalls/s */
 	double delta;       /* after - before */
 	double margin;      /* the noise margin of delta (see above) */

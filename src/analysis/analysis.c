@@ -193,6 +193,7 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 		free(a->offcpu_track);
 	}
 	free(a->offcpu.ns);
+	free(a->forkers);
 	sd_machine_free(a->machine);
 	sd_symbolizer_free(a->symbolizer);
 	sd_reader_free(a->reader);
@@ -200,6 +201,35 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 	sd_diags_clear(&a->diags);
 	free(a);
 	return NULL;
+}
+
+/* A new process (not a thread, not one perf synthesized at time 0),
+ * counted under its parent's comm before the record creates it. */
+static int count_fork(struct sd_analysis *a, const struct sd_record *rec)
+{
+	const struct sd_task *t = &rec->task;
+	struct sd_thread_view v;
+
+	if (t->pid == t->ppid || t->pid != t->tid || !t->time)
+		return 0;
+	if (a->time.n && !sd_time_keep(&a->time, t->time))
+		return 0;
+	if (sd_machine_thread(a->machine, t->ppid, t->ptid, &v))
+		return 0;
+	a->forks++;
+	for (size_t i = 0; i < a->nr_forkers; i++) {
+		if (a->forkers[i].comm == v.comm) {
+			a->forkers[i].forks++;
+			return 0;
+		}
+	}
+	struct sd_forker_count *n =
+		realloc(a->forkers, (a->nr_forkers + 1) * sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	a->forkers = n;
+	a->forkers[a->nr_forkers++] = (struct sd_forker_count){v.comm, 1};
+	return 0;
 }
 
 static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
@@ -214,6 +244,11 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			uint64_t done, total;
 			sd_reader_progress(a->reader, &done, &total);
 			o->progress(o->progress_arg, done, total);
+		}
+		if (rec->type == SD_REC_FORK) {
+			err = count_fork(a, rec);
+			if (err)
+				return err;
 		}
 		if (rec->type != SD_REC_SAMPLE) {
 			err = sd_machine_process(a->machine, rec);

@@ -153,6 +153,28 @@ int sd_diff_compare(const struct sd_diagnosis *b,
 			var = tb > 0 && ta > 0 ? rate_var(kb, tb) + rate_var(ka, ta)
 					       : NAN;
 		}
+		if (!c->rate) {
+			const struct sd_diagnosis *dd[2] = {b, a};
+			const struct sd_finding *ff[2] = {fb, fa};
+			for (int s = 0; s < 2; s++) {
+				const struct sd_diagnosis *x = dd[s];
+				c->forks_per_s[s] = x->forks_known &&
+							    x->duration_s > 0
+							    ? (double)x->forks /
+								      x->duration_s
+							    : NAN;
+				c->ms_per_fork[s] =
+					x->forks_known && x->forks &&
+							x->period_ns
+						? (ff[s] ? (double)ff[s]->period
+							 : 0) / 1e6 /
+							  (double)x->forks
+						: NAN;
+			}
+		} else {
+			for (int s = 0; s < 2; s++)
+				c->forks_per_s[s] = c->ms_per_fork[s] = NAN;
+		}
 		c->delta = c->value_after - c->value_before;
 		c->margin = SIGMAS * sqrt(var);
 		c->significant = isfinite(c->delta) && isfinite(c->margin) &&

@@ -87,6 +87,8 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 						     : 0;
 	f->share = c->total_period ? (double)period / (double)c->total_period : 0;
 	f->context_samples = ctx_samples;
+	f->period = period;
+	f->context_period = ctx_period;
 	f->context_share = c->total_period ? (double)ctx_period / (double)c->total_period
 					   : 0;
 	f->level = cpu_share_level(f->share, f->samples);

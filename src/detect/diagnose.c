@@ -90,12 +90,40 @@ const char *sd_severity_name(const struct sd_diagnosis *d)
 	return d->level == SD_LEVEL_NONE ? "ok" : sd_level_name(d->level);
 }
 
+static int forker_cmp(const void *pa, const void *pb)
+{
+	const struct sd_forker *x = pa, *y = pb;
+	if (x->forks != y->forks)
+		return x->forks > y->forks ? -1 : 1;
+	return strcmp(x->comm, y->comm);
+}
+
+/* The analysis's fork counts, with names, most forks first. */
+static int forkers_of(const struct sd_analysis *a, struct sd_diagnosis *d)
+{
+	d->forks = a->forks;
+	d->forks_known = a->reader != NULL;
+	if (!a->nr_forkers || !a->machine)
+		return 0;
+	d->forkers = calloc(a->nr_forkers, sizeof *d->forkers);
+	if (!d->forkers)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nr_forkers; i++)
+		d->forkers[i] = (struct sd_forker){
+			sd_machine_comm_str(a->machine, a->forkers[i].comm),
+			a->forkers[i].forks};
+	d->nr_forkers = a->nr_forkers;
+	qsort(d->forkers, d->nr_forkers, sizeof *d->forkers, forker_cmp);
+	return 0;
+}
+
 struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d)
 {
 	if (!d)
 		return NULL;
 	free(d->era_evidence);
 	free(d->damage);
+	free(d->forkers);
 	for (size_t i = 0; i < d->nr_findings; i++)
 		finding_fini(&d->findings[i]);
 	free(d->findings);
@@ -354,6 +382,10 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			? (double)(a->last_time - a->first_time) / 1e9 : 0;
 	d->on_cpu_event = c.ev ? c.ev->name : NULL;
 	d->on_cpu_samples = c.total_samples;
+	d->period_ns = c.ev && c.ev->type == SD_TYPE_SOFTWARE &&
+		       (c.ev->config == 0 || c.ev->config == 1);
+	if ((err = forkers_of(a, d)))
+		goto fail;
 
 	if (c.ev) {
 		static const unsigned want[2] = {SD_M_FORK_COPY | SD_M_SWAP_DUP,

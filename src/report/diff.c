@@ -75,6 +75,34 @@ static void stall_strs(const struct sd_change *c, const struct sd_finding *f,
 	ms_str(mx, 32, f, f ? f->blocked_ms_max : 0);
 }
 
+static void num_arrow(FILE *out, const double v[2], int prec)
+{
+	for (int s = 0; s < 2; s++) {
+		if (s)
+			fputs(" -> ", out);
+		if (isfinite(v[s]))
+			fprintf(out, "%.*f", prec, v[s]);
+		else
+			fputs("unknown", out);
+	}
+}
+
+/* "forkswap 215, run.sh 73, +1 more" */
+static void forkers(FILE *out, const struct sd_diagnosis *d)
+{
+	if (!d->forks_known) {
+		fputs("unknown", out);
+		return;
+	}
+	if (!d->nr_forkers)
+		fputs("none", out);
+	for (size_t i = 0; i < d->nr_forkers && i < 3; i++)
+		fprintf(out, "%s%s %" PRIu64, i ? ", " : "", d->forkers[i].comm,
+			d->forkers[i].forks);
+	if (d->nr_forkers > 3)
+		fprintf(out, ", +%zu more", d->nr_forkers - 3);
+}
+
 static void comms(FILE *out, const char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -154,6 +182,15 @@ int sd_report_diff_text(FILE *out, const struct sd_diff *df,
 			fprintf(out, "  %-12s %" PRIu64 " -> %" PRIu64 "\n",
 				"samples", b ? b->samples : 0,
 				a ? a->samples : 0);
+			fprintf(out, "  %-12s ", "forks/s");
+			num_arrow(out, c->forks_per_s, 1);
+			fprintf(out, "\n  %-12s ", "ms per fork");
+			num_arrow(out, c->ms_per_fork, 3);
+			fprintf(out, "\n  %-12s ", "forkers");
+			forkers(out, before->d);
+			fputs(" -> ", out);
+			forkers(out, after->d);
+			fputc('\n', out);
 		} else {
 			stall_strs(c, b, c->measured_before, sb, mb, xb);
 			stall_strs(c, a, c->measured_after, sa, ma, xa);
@@ -257,7 +294,7 @@ static json_t *num(double v)
 
 /* One side of a change: the finding's numbers, or null if absent. */
 static json_t *side_json(const struct sd_change *c, const struct sd_finding *f,
-			 double value)
+			 double value, const struct sd_diagnosis *d, int s)
 {
 	if (!f)
 		return json_null();
@@ -265,6 +302,21 @@ static json_t *side_json(const struct sd_change *c, const struct sd_finding *f,
 			      sd_level_name(f->level), "share",
 			      c->rate ? json_null() : num(f->share), "samples",
 			      (json_int_t)(c->rate ? f->stalls : f->samples));
+	if (!c->rate) {
+		json_t *fk = json_array();
+		for (size_t i = 0; d->forks_known && i < d->nr_forkers; i++)
+			json_array_append_new(
+				fk, json_pack("{s:s, s:I}", "comm",
+					      d->forkers[i].comm, "forks",
+					      (json_int_t)d->forkers[i].forks));
+		json_object_set_new(o, "forks", d->forks_known
+				    ? json_integer((json_int_t)d->forks)
+				    : json_null());
+		json_object_set_new(o, "forks_per_s", num(c->forks_per_s[s]));
+		json_object_set_new(o, "ms_per_fork", num(c->ms_per_fork[s]));
+		json_object_set_new(o, "forkers", d->forks_known ? fk
+				    : (json_decref(fk), json_null()));
+	}
 	if (c->rate) {
 		json_object_set_new(o, "stalls", json_integer((json_int_t)f->stalls));
 		json_object_set_new(o, "stalls_per_s", num(value));
@@ -306,8 +358,10 @@ int sd_report_diff_json(FILE *out, const struct sd_diff *df,
 				  "s:s, s:o, s:o}",
 				  "id", sd_finding_key(c->kind), "compared",
 				  c->rate ? "stalls_per_s" : "share",
-				  "before", side_json(c, c->before, c->value_before),
-				  "after", side_json(c, c->after, c->value_after),
+				  "before", side_json(c, c->before, c->value_before,
+						      before->d, 0),
+				  "after", side_json(c, c->after, c->value_after,
+						     after->d, 1),
 				  "delta_share", c->rate ? json_null() : num(c->delta),
 				  "delta_stalls_per_s",
 				  c->rate ? num(c->delta) : json_null(),
