@@ -87,6 +87,18 @@ static void num_arrow(FILE *out, const double v[2], int prec)
 	}
 }
 
+static void num_arrow_md(FILE *out, const double v[2], int prec)
+{
+	for (int s = 0; s < 2; s++) {
+		if (s)
+			fputs(" \xe2\x86\x92 ", out);
+		if (isfinite(v[s]))
+			fprintf(out, "%.*f", prec, v[s]);
+		else
+			fputs("unknown", out);
+	}
+}
+
 /* "forkswap 215, run.sh 73, +1 more" */
 static void forkers(FILE *out, const struct sd_diagnosis *d)
 {
@@ -254,8 +266,9 @@ int sd_report_diff_markdown(FILE *out, const struct sd_diff *df,
 		return ferror(out) ? -EIO : 0;
 	}
 	fputs("\n| finding | before | after | change | samples / stalls | "
-	      "blocked ms | longest ms | appeared | disappeared |\n"
-	      "|---|---|---|---|---|---|---|---|---|\n", out);
+	      "blocked ms | longest ms | forks/s | ms per fork | appeared | "
+	      "disappeared |\n"
+	      "|---|---|---|---|---|---|---|---|---|---|---|\n", out);
 	for (size_t i = 0; i < df->nr_changes; i++) {
 		const struct sd_change *c = &df->changes[i];
 		const struct sd_finding *b = c->before, *a = c->after;
@@ -277,12 +290,25 @@ int sd_report_diff_markdown(FILE *out, const struct sd_diff *df,
 				" | - | - | ", b ? b->samples : 0,
 				a ? a->samples : 0);
 		}
+		if (c->rate) {
+			fputs("- | - | ", out);
+		} else {
+			num_arrow_md(out, c->forks_per_s, 1);
+			fputs(" | ", out);
+			num_arrow_md(out, c->ms_per_fork, 3);
+			fputs(" | ", out);
+		}
 		md_comms(out, c->appeared, c->nr_appeared);
 		fputs(" | ", out);
 		md_comms(out, c->disappeared, c->nr_disappeared);
 		fputs(" |\n", out);
 	}
-	fputs("\nA change counts when it exceeds 3 standard errors (binomial "
+	fputs("\n**Forkers:** ", out);
+	for (int i = 0; i < 2; i++) {
+		fputs(i ? " \xe2\x86\x92 " : "", out);
+		forkers(out, sides[i]->d);
+	}
+	fputs("\n\nA change counts when it exceeds 3 standard errors (binomial "
 	      "for shares of samples, Poisson for stall rates).\n", out);
 	return ferror(out) ? -EIO : 0;
 }
