@@ -28,6 +28,15 @@ struct sd_svg_opts {
 	size_t max_frames; /* at most this many frames of their own (the
 			    * widest); default 20000 */
 	const char *title; /* default: the verdict */
+	/*
+	 * A differential flame graph (swapdiag diff --svg): the graph drawn
+	 * is the one of the call (AFTER), each frame coloured by the change
+	 * of its share of all samples since before_ev of before (red: grew,
+	 * blue: shrank, as flamegraph.pl's differential mode); frames that
+	 * vanished have no width to draw.  NULL: a plain flame graph.
+	 */
+	struct sd_analysis *before;
+	const struct sd_evsel *before_ev;
 };
 
 /*

@@ -15,6 +15,7 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/diff.h>
 #include <swapdiag/diffreport.h>
+#include <swapdiag/report.h>
 
 #include "cli/cli.h"
 #include "cli/diff.h"
@@ -36,6 +37,11 @@ static const char diff_usage[] =
 	"                         with both complete reports) to FILE ('-':\n"
 	"                         standard output)\n"
 	"      --format FMT       text (default) or markdown (a ticket comment)\n"
+	"      --svg OUT          a differential flame graph: AFTER's, each frame\n"
+	"                         coloured by the change of its share (red grew,\n"
+	"                         blue shrank)\n"
+	"      --event NAME       the event of --svg (default: the first sampling\n"
+	"                         event that is not a tracepoint or dummy)\n"
 	"      --fail-on LEVEL    exit 1 when AFTER is significantly worse on a\n"
 	"                         finding whose severity (after) is at or above\n"
 	"                         LEVEL: info, warning (default), critical, never\n"
@@ -62,6 +68,8 @@ enum {
 	D_SYMFS,
 	D_BUILDID_DIR,
 	D_NO_PROGRESS,
+	D_SVG,
+	D_EVENT,
 };
 
 static const struct option diff_opts[] = {
@@ -74,6 +82,8 @@ static const struct option diff_opts[] = {
 	{"symfs", required_argument, NULL, D_SYMFS},
 	{"buildid-dir", required_argument, NULL, D_BUILDID_DIR},
 	{"no-progress", no_argument, NULL, D_NO_PROGRESS},
+	{"svg", required_argument, NULL, D_SVG},
+	{"event", required_argument, NULL, D_EVENT},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -119,9 +129,49 @@ static int analyse(struct side *s, const struct sd_time_filter *time)
 	return 0;
 }
 
+static const struct sd_evsel *event_of(const struct side *s,
+				       const char *name)
+{
+	const struct sd_evsel *ev = name ? sd_analysis_find_evsel(s->a, name)
+					 : sd_analysis_default_evsel(s->a);
+	if (!ev)
+		cli_error("%s: no event '%s' for --svg in this recording",
+			  s->input, name ? name : "(default)");
+	return ev;
+}
+
+/* --svg: AFTER's flame graph coloured by the change since BEFORE. */
+static int write_svg(const char *path, const char *event,
+		     const struct side sides[2], const struct sd_diff *df)
+{
+	const struct sd_evsel *eb = event_of(&sides[0], event);
+	const struct sd_evsel *ea = event_of(&sides[1], event);
+	char title[256];
+
+	if (!eb || !ea)
+		return -1;
+	snprintf(title, sizeof title, "%s: %s -> %s",
+		 sd_diff_outcome_name(df->outcome), sides[0].input,
+		 sides[1].input);
+	struct sd_svg_opts o = {.title = title, .before = sides[0].a,
+				.before_ev = eb};
+	FILE *out = cli_open_output(path);
+	if (!out)
+		return -1;
+	int err = sd_report_svg(out, sides[1].a, ea, sides[1].d,
+				sides[1].input, &o);
+	if (out == stdout && err && cli_stdout_gone())
+		err = 0;
+	if (cli_close_output(out, path))
+		return -1;
+	if (err)
+		cli_error("writing '%s' failed: %s", path, sd_strerror(err));
+	return err ? -1 : 0;
+}
+
 int cli_diff(int argc, char **argv)
 {
-	const char *json = NULL, *time = NULL;
+	const char *json = NULL, *time = NULL, *svg = NULL, *event = NULL;
 	bool markdown = false;
 	int fail_on = SD_LEVEL_WARNING, c, rc;
 	struct sd_symbol_opts sym = {.prefetch = true};
@@ -174,6 +224,12 @@ int cli_diff(int argc, char **argv)
 			break;
 		case D_NO_PROGRESS:
 			break;
+		case D_SVG:
+			svg = optarg;
+			break;
+		case D_EVENT:
+			event = optarg;
+			break;
 		case 'q':
 			cli_quiet = true;
 			break;
@@ -200,6 +256,11 @@ int cli_diff(int argc, char **argv)
 	}
 	struct side sides[2] = {{.input = argv[optind], .symbols = sym},
 				{.input = argv[optind + 1], .symbols = sym}};
+	if (json && svg && !strcmp(json, "-") && !strcmp(svg, "-")) {
+		cli_usage_error("only one of --json and --svg can go to "
+				"standard output");
+		return CLI_EXIT_USAGE;
+	}
 	if (!strcmp(sides[0].input, "-") && !strcmp(sides[1].input, "-")) {
 		cli_usage_error("only one of BEFORE and AFTER can be standard "
 				"input");
@@ -227,7 +288,9 @@ int cli_diff(int argc, char **argv)
 			if (err)
 				rc = CLI_EXIT_INPUT;
 		}
-		if (!json || strcmp(json, "-")) {
+		if (svg && write_svg(svg, event, sides, df))
+			rc = CLI_EXIT_INPUT;
+		if ((!json || strcmp(json, "-")) && (!svg || strcmp(svg, "-"))) {
 			int err = markdown
 					  ? sd_report_diff_markdown(stdout, df, &b, &a)
 					  : sd_report_diff_text(stdout, df, &b, &a);

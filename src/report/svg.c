@@ -33,6 +33,7 @@ struct node {
 	uint32_t parent, child, next; /* first callee, next sibling */
 	uint32_t depth;
 	uint64_t n; /* samples in this frame and its callees */
+	uint64_t nb; /* the same before (differential graph) */
 	uint64_t x; /* samples left of it in the layout */
 	uint8_t where; /* W_* over the stacks through it */
 	uint8_t pat;   /* SD_SVG_PAT_*: the strongest over those stacks */
@@ -376,6 +377,39 @@ static void tree_place(struct tree *t, uint64_t min)
 	}
 }
 
+/* A line of the BEFORE profile: counted on the frames it shares with the
+ * drawn (AFTER) tree, as far as its path exists there. */
+static int tree_add_before(struct tree *t, const struct sd_folded_line *l)
+{
+	const char *s = l->stack;
+	uint32_t at = 0;
+
+	t->v[0].nb += l->count;
+	for (;;) {
+		const char *e = strchr(s, ';');
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		int err = tree_child(t, at, s, len, false, &at);
+		if (err || at == NONE)
+			return err;
+		t->v[at].nb += l->count;
+		if (!e)
+			return 0;
+		s = e + 1;
+	}
+}
+
+static int add_before(struct tree *t, const struct sd_svg_opts *o)
+{
+	const struct sd_folded_line *lines;
+	size_t nl;
+	int err = sd_stacks_folded(o->before->stacks, o->before->machine,
+				   o->before_ev->index, &lines, &nl);
+
+	for (size_t i = 0; i < nl && !err; i++)
+		err = tree_add_before(t, &lines[i]);
+	return err;
+}
+
 /* The frames drawn (n >= min), callers before callees. */
 static int drawn_frames(const struct tree *t, uint64_t min,
 			struct sd_svg_frame **out, size_t *nout)
@@ -399,7 +433,7 @@ static int drawn_frames(const struct tree *t, uint64_t min,
 			.x = nd->x, .n = nd->n, .pat = nd->pat,
 			.kernel = nd->where == W_KERNEL,
 			.user = (nd->where & W_USER) != 0,
-			.narrow_x = nd->x,
+			.narrow_x = nd->x, .before_n = nd->nb,
 		};
 		for (uint32_t c = nd->child; c != NONE; c = t->v[c].next) {
 			if (t->v[c].n >= min) {
@@ -442,6 +476,8 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 			continue;
 		err = tree_add_line(&t, &l);
 	}
+	if (!err && o && o->before)
+		err = add_before(&t, o);
 	if (!err)
 		err = tree_mark(&t, a, ev, d);
 	if (!err)
@@ -466,6 +502,21 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 	if (!err) {
 		tree_place(&t, pg.min_samples);
 		err = drawn_frames(&t, pg.min_samples, &frames, &nframes);
+	}
+	if (!err && o && o->before) {
+		pg.diff = true;
+		pg.before_total = t.v[0].nb;
+		for (size_t i = 1; i < nframes; i++) {
+			double dl = (pg.total ? (double)frames[i].n /
+						      (double)pg.total : 0) -
+				    (pg.before_total ? (double)frames[i].before_n /
+							       (double)pg.before_total
+						     : 0);
+			if (dl < 0)
+				dl = -dl;
+			if (dl > pg.max_delta)
+				pg.max_delta = dl;
+		}
 	}
 	if (!err) {
 		for (size_t i = 1; i < t.n; i++)

@@ -35,6 +35,7 @@ struct sd_svg_frame {
 	/* callees narrower than the minimum, drawn as one box at narrow_x */
 	uint64_t narrow_x, narrow_n;
 	uint32_t narrow_count;
+	uint64_t before_n; /* differential graph: this frame's width before */
 };
 
 struct sd_svg_page {
@@ -50,6 +51,11 @@ struct sd_svg_page {
 	const struct sd_diagnosis *d;
 	const char *path;
 	const char *unit;     /* of the widths: "samples", "µs off CPU" */
+	/* differential graph: the total before, and the largest change of a
+	 * drawn frame's share (0..1), which the colours scale to */
+	bool diff;
+	uint64_t before_total;
+	double max_delta;
 };
 
 /* Writes the page: frames[0] is "all", callers come before callees. */

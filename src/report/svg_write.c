@@ -157,10 +157,36 @@ static void frame_kind(FILE *out, const struct sd_svg_page *pg,
 	}
 }
 
-static void frame_class(FILE *out, const struct sd_svg_frame *f)
+/* The change of a frame's share of all samples, after - before. */
+static double frame_delta(const struct sd_svg_page *pg,
+			  const struct sd_svg_frame *f)
+{
+	return (pg->total ? (double)f->n / (double)pg->total : 0) -
+	       (pg->before_total ? (double)f->before_n /
+					   (double)pg->before_total
+				 : 0);
+}
+
+static void frame_class(FILE *out, const struct sd_svg_page *pg,
+			const struct sd_svg_frame *f)
 {
 	unsigned shade = (unsigned)(sd_hash_bytes(f->name, f->len, 7) & 3);
 
+	if (pg->diff && f->depth) {
+		/* red grew, blue shrank, 4 steps of the largest change;
+		 * within 1% of it: unchanged */
+		double dl = frame_delta(pg, f);
+		double r = pg->max_delta > 0 ? dl / pg->max_delta : 0;
+		unsigned step = r > 0 ? (unsigned)(r * 4 + 0.999)
+				      : (unsigned)(-r * 4 + 0.999);
+		if (step > 4)
+			step = 4;
+		if ((r < 0 ? -r : r) < 0.01)
+			fputs("d0", out);
+		else
+			fprintf(out, "%s%u", dl > 0 ? "dg" : "ds", step);
+		return;
+	}
 	if (f->depth == 0)
 		fputs("root", out);
 	else if (f->depth == 1)
@@ -190,7 +216,7 @@ static void box(FILE *out, const struct sd_svg_page *pg, const struct geom *g,
 	if (merged)
 		fputs("merged", out);
 	else
-		frame_class(out, f);
+		frame_class(out, pg, f);
 	fprintf(out, "\" data-s=\"%" PRIu64 "\" data-n=\"%" PRIu64 "\"><title>",
 		x, n);
 	if (merged) {
@@ -205,6 +231,15 @@ static void box(FILE *out, const struct sd_svg_page *pg, const struct geom *g,
 	} else if (f->depth) {
 		fputs("\n", out);
 		frame_kind(out, pg, f);
+	}
+	if (!merged && pg->diff) {
+		char b2[32];
+		fprintf(out, "\nbefore: %s %s (%.2f%%), change %+.2f points",
+			grouped(f->before_n, b2), pg->unit,
+			pg->before_total ? 100.0 * (double)f->before_n /
+						   (double)pg->before_total
+					 : 0,
+			100 * frame_delta(pg, f));
 	}
 	fprintf(out, "</title><rect x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" "
 		     "height=\"%d\"/>",
@@ -332,6 +367,10 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 	fprintf(out, "<text id=\"subtitle\" x=\"%u\" y=\"42\">", pg->width / 2);
 	xml_str(out, pg->ev->name);
 	fprintf(out, " \xc2\xb7 %s %s", grouped(pg->total, b1), pg->unit);
+	if (pg->diff)
+		fprintf(out, " (before: %s; colour: change of each frame's "
+			"share, red grew, blue shrank, darkest %.2f points)",
+			grouped(pg->before_total, b2), 100 * pg->max_delta);
 	if (pg->a->off_cpu_weights) {
 		const struct sd_offcpu *oc = &pg->a->offcpu;
 		fprintf(out, " (%" PRIu64 " switch-outs timed to their "

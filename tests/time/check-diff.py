@@ -263,6 +263,46 @@ check(row and "| %.2f%% | 0.00%% |" % (100 * ch["swap_dup_fork"]["before"]["shar
       in row[0] and "%d \u2192 0" % dup_b in row[0] and "`forkswap`" in row[0],
       "markdown row: %r" % (row[0] if row else None))
 
+# the differential flame graph: AFTER's frames, coloured by the change of
+# their share since BEFORE; widths and before-counts from perf's folding
+def folded_total(name):
+    with open(os.path.join(TD, name)) as f:
+        return sum(int(l.rsplit(" ", 1)[1]) for l in f)
+
+
+p = subprocess.run([SWAPDIAG, "diff", "-q", "--svg", "-"] + SYM +
+                   [NOSWAP, STORM], stdout=subprocess.PIPE)
+svg = p.stdout.decode()
+frames = []
+for m in re.finditer(r'<g class="([^"]*)" data-s="(\d+)" data-n="(\d+)">'
+                     r'<title>(.*?)</title>', svg, re.S):
+    t = m.group(4)
+    b = re.search(r"\nbefore: ([\d,]+) \S+ \(([\d.]+)%\), change "
+                  r"([-+][\d.]+) points", t)
+    frames.append({"cls": m.group(1), "n": int(m.group(3)),
+                   "name": t.split("\n")[0],
+                   "before": int(b.group(1).replace(",", "")) if b else None,
+                   "delta": float(b.group(3)) if b else None})
+root = [f for f in frames if f["cls"] == "root"]
+check(p.returncode == 1 and root and root[0]["n"] == folded_total(
+    "swapstorm.folded") and root[0]["before"] == folded_total(
+    "storm-noswap.folded"),
+      "diff --svg: all = %s samples after, %s before (perf's folding: %d, %d)"
+      % (root[0]["n"] if root else "?", root[0]["before"] if root else "?",
+         folded_total("swapstorm.folded"), folded_total("storm-noswap.folded")))
+dup = [f for f in frames if f["name"] == "swap_duplicate"]
+check(dup and sum(f["n"] for f in dup) == dup_b and
+      all(f["before"] == 0 and f["cls"].startswith("dg") for f in dup),
+      "diff --svg: swap_duplicate %d samples, 0 before, red (perf: %d)" %
+      (sum(f["n"] for f in dup), dup_b))
+mx = max(abs(f["delta"]) for f in frames if f["delta"] is not None)
+bad = [f for f in frames if f["delta"] is not None and f["cls"] != "root" and
+       not (f["cls"] == "d0" if abs(f["delta"]) < 0.01 * mx - 0.005 else
+            f["cls"].startswith("dg" if f["delta"] > 0 else "ds") or
+            (f["cls"] == "d0" and abs(f["delta"]) <= 0.01 * mx + 0.005))]
+check(frames and not bad, "diff --svg: %d frames coloured by the sign of "
+      "their change (%s)" % (len(frames), bad[:2]))
+
 # usage
 p = subprocess.run([SWAPDIAG, "diff", STORM], stdout=subprocess.PIPE,
                    stderr=subprocess.PIPE)
