@@ -316,7 +316,10 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 				return err;
 		}
 	} else if (s->has_time && s->tid != SD_TEXT_NO_PID) {
-		sd_stalls_seen(a->stalls, s->tid, s->time);
+		err = sd_stalls_seen(a->stalls, s->pid, s->tid, stack,
+				     s->time);
+		if (err)
+			return err;
 	}
 	if (f->kind != SD_TEXT_PERF_REPORT)
 		release_parsed(f->in, s->offset);
