@@ -13,6 +13,9 @@ usage: check-text.py SWAPDIAG TESTDATA CASE
                   testdata/swapstorm.folded, pattern counts and stalls as perf
                   and the binary file give them
   script-default  the same recording in perf script's default format
+  script-services perf script of testdata/services/apache-cgi.data, with
+                  lock:contention events: stall findings, lock objects and
+                  holders as the binary file gives them
   folded          folded stacks: perf's, and swapdiag --folded's round trip
   stdin           text on standard input, a file and a pipe
   corpus          FlameGraph's perf script files (../shared/corpus), if present
@@ -496,7 +499,37 @@ def case_errors():
         check(rc == 64 and "--format" in err, "--format html: exit 64")
 
 
+def case_script_services():
+    """perf script of a real-service recording with lock:contention events:
+    the same stall findings as the binary file - sleeps grouped by the same
+    lock addresses, the same holders - and as many lock objects as perf's
+    own records show (testdata/services/apache-cgi.facts.json)."""
+    ks = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v1045.kallsyms.zst")
+    with open(os.path.join(TD, "services", "apache-cgi.facts.json")) as f:
+        facts = json.load(f)
+    with tempfile.TemporaryDirectory() as tmp:
+        script = unzstd("apache-cgi.script.zst", tmp)
+        rc, doc, err = report(script)
+    rc, bdoc, err = report("--buildid-dir", "/nonexistent-buildid-cache",
+                           "--kallsyms", ks,
+                           os.path.join(TD, "services", "apache-cgi.data"))
+    for fid in ("mmap_lock_stall", "exec_lock_stall"):
+        f, b = finding(doc, fid), finding(bdoc, fid)
+        check(f is not None and b is not None, fid + " in both")
+        if not f or not b:
+            continue
+        for key in ("stalls", "stalls_without_wakeup", "victims",
+                    "lock_holders", "locks"):
+            check(f[key] == b[key], "%s: %s as the binary file gives it" %
+                  (fid, key))
+        want = facts["stalls"][fid]["lock_objects"]
+        check(f["locks"] and f["locks"]["objects"] == want,
+              "%s: %s lock objects (perf's contention addresses: %d)" %
+              (fid, f["locks"] and f["locks"]["objects"], want))
+
+
 CASES = {
+    "script-services": case_script_services,
     "seed": case_seed, "seed-ticket": case_seed_ticket,
     "report-layouts": case_report_layouts,
     "script": case_script, "script-default": case_script_default,
