@@ -26,6 +26,7 @@ enum {
 	IN_RWSEM_READ_SLOW = 1 << 7,
 	IN_MUTEX_SLOW = 1 << 8,
 	IN_EXEC_REPLACE = 1 << 9,
+	IN_EXEC_MUTEX_READERS = 1 << 10,
 };
 
 static unsigned name_bits(const char *f)
@@ -39,7 +40,9 @@ static unsigned name_bits(const char *f)
 	       (sd_sig_has(&sd_mm_readers, f) ? IN_MM_READERS : 0) |
 	       (sd_sig_has(&sd_rwsem_read_slow, f) ? IN_RWSEM_READ_SLOW : 0) |
 	       (sd_sig_has(&sd_mutex_slow, f) ? IN_MUTEX_SLOW : 0) |
-	       (sd_sig_has(&sd_exec_replace, f) ? IN_EXEC_REPLACE : 0);
+	       (sd_sig_has(&sd_exec_replace, f) ? IN_EXEC_REPLACE : 0) |
+	       (sd_sig_has(&sd_exec_mutex_readers, f) ? IN_EXEC_MUTEX_READERS
+						      : 0);
 }
 
 static unsigned frame_bits(const struct sd_stacks *st, uint32_t name,
@@ -76,6 +79,7 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 {
 	unsigned m = 0;
 	enum { NONE, MM, EXEC } reader = NONE; /* the innermost so far */
+	bool mutex_reader = false; /* ... is an exec lock if it was a mutex */
 
 	for (size_t i = 0; i < si->nr_frames; i++) {
 		if (!si->frames[i].kernel)
@@ -91,6 +95,10 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 			m |= SD_M_SWAP_FREE;
 		if (b & IN_EXEC_REPLACE)
 			m |= SD_M_EXEC_REPLACE;
+		if (b & (IN_EXEC_LOCK_READERS | IN_MM_READERS |
+			 IN_EXEC_MUTEX_READERS))
+			mutex_reader = b & (IN_EXEC_LOCK_READERS |
+					    IN_EXEC_MUTEX_READERS);
 		if (b & IN_EXEC_LOCK_READERS)
 			reader = EXEC;
 		else if (b & IN_MM_READERS)
@@ -101,7 +109,7 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 				m |= SD_M_EXEC_LOCK;
 			else if (reader == MM)
 				m |= SD_M_MM_READER;
-		} else if ((b & IN_MUTEX_SLOW) && reader == EXEC) {
+		} else if ((b & IN_MUTEX_SLOW) && mutex_reader) {
 			m |= SD_M_EXEC_LOCK;
 		}
 	}

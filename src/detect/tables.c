@@ -115,6 +115,9 @@ static const struct sd_sig sd_mm_readers_v[] = {
 	{"pagemap_read", "all (/proc/PID/pagemap)"},
 	{"proc_map_files_readdir", "all (/proc/PID/map_files)"},
 	{"proc_map_files_lookup", "all (/proc/PID/map_files/RANGE)"},
+	{"mm_for_maps",
+	 "2.6.32 (maps, environ: takes mmap_sem itself); 2.6.36 - 3.2 it "
+	 "takes cred_guard_mutex instead (see sd_exec_mutex_readers)"},
 };
 SET(sd_mm_readers, "readers of another process's memory map (mmap_lock)");
 
@@ -139,6 +142,15 @@ static const struct sd_sig sd_exec_lock_readers_v[] = {
 };
 SET(sd_exec_lock_readers, "readers waiting for another process's exec "
 			  "(exec_update_lock / cred_guard_mutex)");
+
+/* Readers that slept on the exec lock when it was a mutex but on the
+ * mmap_lock in other eras: the slow path they sleep in decides. */
+static const struct sd_sig sd_exec_mutex_readers_v[] = {
+	{"mm_for_maps",
+	 "2.6.36 - 3.2: cred_guard_mutex (maps, environ, before mm_access)"},
+	{"check_mem_permission", "2.6.3x - 3.2: cred_guard_mutex (/proc/PID/mem)"},
+};
+SET(sd_exec_mutex_readers, "readers of the exec lock when it was a mutex");
 
 /* Before 5.10 the exec lock is a mutex: its readers sleep here instead. */
 static const struct sd_sig sd_mutex_slow_v[] = {

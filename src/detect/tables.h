@@ -29,7 +29,8 @@ extern const struct sd_sig_set sd_teardown, sd_swap_free;
  * slow path they sleep in); exec's address-space replacement, which holds
  * the exec lock. */
 extern const struct sd_sig_set sd_rwsem_read_slow, sd_mm_readers,
-	sd_exec_lock_readers, sd_mutex_slow, sd_exec_replace;
+	sd_exec_lock_readers, sd_exec_mutex_readers, sd_mutex_slow,
+	sd_exec_replace;
 
 bool sd_sig_has(const struct sd_sig_set *set, const char *func);
 

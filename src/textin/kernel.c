@@ -94,6 +94,7 @@ static bool detector_kernel_function(const char *name)
 	       sd_sig_has(&sd_rwsem_read_slow, name) ||
 	       sd_sig_has(&sd_mm_readers, name) ||
 	       sd_sig_has(&sd_exec_lock_readers, name) ||
+	       sd_sig_has(&sd_exec_mutex_readers, name) ||
 	       sd_sig_has(&sd_mutex_slow, name) ||
 	       sd_sig_has(&sd_exec_replace, name);
 }

@@ -142,7 +142,7 @@ MM_READERS = {"__access_remote_vm", "access_remote_vm", "access_process_vm",
               "proc_pid_cmdline", "proc_pid_cmdline_read", "get_mm_cmdline",
               "get_cmdline", "environ_read", "mem_rw", "m_start",
               "proc_get_vma", "show_smaps_rollup", "pagemap_read",
-              "proc_map_files_readdir", "proc_map_files_lookup"}
+              "proc_map_files_readdir", "proc_map_files_lookup", "mm_for_maps"}
 EXEC_READERS = {"mm_access", "do_task_stat", "proc_pid_wchan",
                 "proc_ns_get_link", "proc_ns_readlink", "lock_trace",
                 "do_io_accounting"}

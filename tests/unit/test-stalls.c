@@ -71,6 +71,17 @@ TEST(reader_names_the_lock)
 	CHECK_U64(FLAGS("vfs_read", "lock_trace", "mutex_lock_killable",
 			"__mutex_lock"),
 		  EX);
+	/* mm_for_maps: mmap_sem on 2.6.32, cred_guard_mutex 2.6.36 - 3.2 */
+	CHECK_U64(FLAGS("seq_read", "m_start", "mm_for_maps", "down_read",
+			"call_rwsem_down_read_failed", "rwsem_down_read_failed"),
+		  RW | MM);
+	CHECK_U64(FLAGS("seq_read", "m_start", "mm_for_maps",
+			"mutex_lock_killable", "__mutex_lock_killable_slowpath"),
+		  EX);
+	/* an mmap_lock reader above a mutex is not waiting for an exec */
+	CHECK_U64(FLAGS("vfs_read", "environ_read", "__access_remote_vm",
+			"mutex_lock", "__mutex_lock_slowpath"),
+		  0);
 	/* a mutex without an exec-lock reader is nobody's business here */
 	CHECK_U64(FLAGS("do_rmdir", "down_write", "__mutex_lock"), 0);
 	/* an rwsem read no table explains: other_dstate */
