@@ -219,23 +219,56 @@ static bool takes_own_lock(struct cpu_ctx *c, uint32_t stack,
 	return false;
 }
 
-/* The writer of lock from its holding activity, if the log has one. */
-static const struct sd_lock_write *writer_of(struct cpu_ctx *c,
-					     uint64_t lock, unsigned activity)
+/* The write-side contentions that take a task's own lock, by address
+ * (first in time first), so that each lock group looks its owner up. */
+struct owners {
+	const struct sd_lock_write **v;
+	size_t n;
+};
+
+static int cmp_write(const void *a, const void *b)
+{
+	const struct sd_lock_write *x = *(const struct sd_lock_write *const *)a,
+				   *y = *(const struct sd_lock_write *const *)b;
+	if (x->lock != y->lock)
+		return x->lock < y->lock ? -1 : 1;
+	return x->time < y->time ? -1 : x->time > y->time;
+}
+
+static int owners_make(struct cpu_ctx *c, unsigned activity, struct owners *o)
 {
 	const struct sd_stalls *sl = c->a->stalls;
+
+	o->n = 0;
+	o->v = calloc(sl->nwrites ? sl->nwrites : 1, sizeof *o->v);
+	if (!o->v)
+		return -ENOMEM;
 	for (size_t i = 0; i < sl->nwrites; i++)
-		if (sl->writes[i].lock == lock &&
-		    takes_own_lock(c, sl->writes[i].stack, activity))
-			return &sl->writes[i];
-	return NULL;
+		if (takes_own_lock(c, sl->writes[i].stack, activity))
+			o->v[o->n++] = &sl->writes[i];
+	qsort(o->v, o->n, sizeof *o->v, cmp_write);
+	return 0;
+}
+
+static const struct sd_lock_write *writer_of(const struct owners *o,
+					     uint64_t lock)
+{
+	size_t lo = 0, hi = o->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (o->v[mid]->lock < lock)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < o->n && o->v[lo]->lock == lock ? o->v[lo] : NULL;
 }
 
 /* One lock group: sleeps g[0..n) on the same address. */
 static int tie_group(struct cpu_ctx *c, struct sd_finding *f,
-		     const struct act *v, size_t nv,
-		     const struct sd_stall **g, size_t n, unsigned activity,
-		     bool durations, struct sd_lock_group *out)
+		     const struct act *v, size_t nv, const struct owners *own,
+		     const struct sd_stall **g, size_t n, bool durations,
+		     struct sd_lock_group *out)
 {
 	struct cands k = {0}, votes = {0};
 	int err = 0;
@@ -267,7 +300,7 @@ static int tie_group(struct cpu_ctx *c, struct sd_finding *f,
 		out->blocked_ms = out->max_ms = NAN;
 	if (err)
 		goto out;
-	const struct sd_lock_write *w = writer_of(c, out->address, activity);
+	const struct sd_lock_write *w = writer_of(own, out->address);
 	const struct cand *b = NULL;
 	for (size_t i = 0; i < votes.n; i++) {
 		const struct cand *x = &votes.v[i];
@@ -355,6 +388,9 @@ int tie_holders(struct cpu_ctx *c, struct sd_finding *f,
 	/* the rest by lock address */
 	struct sd_lock_group *groups = NULL;
 	size_t ng = 0;
+	struct owners own = {0};
+	if (!err && i < n)
+		err = owners_make(c, activity, &own);
 	while (!err && i < n) {
 		size_t j = i;
 		while (j < n && byl[j]->lock == byl[i]->lock)
@@ -366,8 +402,8 @@ int tie_holders(struct cpu_ctx *c, struct sd_finding *f,
 			break;
 		}
 		groups = gv;
-		err = tie_group(c, f, v, nv, byl + i, j - i, activity,
-				durations, &groups[ng]);
+		err = tie_group(c, f, v, nv, &own, byl + i, j - i, durations,
+				&groups[ng]);
 		ng++;
 		i = j;
 	}
@@ -391,6 +427,7 @@ int tie_holders(struct cpu_ctx *c, struct sd_finding *f,
 			free(groups[x].holder_comm);
 		free(groups);
 	}
+	free(own.v);
 	free(byl);
 	free(v);
 	return err;
