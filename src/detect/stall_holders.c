@@ -246,7 +246,8 @@ static int owners_make(struct cpu_ctx *c, unsigned activity, struct owners *o)
 	for (size_t i = 0; i < sl->nwrites; i++)
 		if (takes_own_lock(c, sl->writes[i].stack, activity))
 			o->v[o->n++] = &sl->writes[i];
-	qsort(o->v, o->n, sizeof *o->v, cmp_write);
+	if (o->n)
+		qsort(o->v, o->n, sizeof *o->v, cmp_write);
 	return 0;
 }
 
@@ -364,7 +365,8 @@ int tie_holders(struct cpu_ctx *c, struct sd_finding *f,
 					       sl->runs[i].pid,
 					       sl->runs[i].stack};
 	}
-	qsort(v, nv, sizeof *v, cmp_act);
+	if (nv)
+		qsort(v, nv, sizeof *v, cmp_act);
 
 	const struct sd_stall **byl = malloc((n ? n : 1) * sizeof *byl);
 	if (!byl) {
@@ -372,7 +374,8 @@ int tie_holders(struct cpu_ctx *c, struct sd_finding *f,
 		return -ENOMEM;
 	}
 	memcpy(byl, mine, n * sizeof *byl);
-	qsort(byl, n, sizeof *byl, cmp_stall_lock);
+	if (n)
+		qsort(byl, n, sizeof *byl, cmp_stall_lock);
 	size_t i = 0;
 	/* sleeps without an address (sorted first): each on its own */
 	struct cands k = {0};
@@ -408,15 +411,17 @@ int tie_holders(struct cpu_ctx *c, struct sd_finding *f,
 		i = j;
 	}
 	if (!err) {
-		qsort(groups, ng, sizeof *groups, cmp_lock);
+		if (ng)
+			qsort(groups, ng, sizeof *groups, cmp_lock);
 		f->nr_locks_total = ng;
 		f->nr_locks = ng < SD_MAX_LOCKS ? ng : SD_MAX_LOCKS;
 		for (size_t x = f->nr_locks; x < ng; x++)
 			free(groups[x].holder_comm);
 		f->locks = groups;
 		groups = NULL;
-		qsort(f->holders, f->nr_holders, sizeof *f->holders,
-		      cmp_holder);
+		if (f->nr_holders)
+			qsort(f->holders, f->nr_holders, sizeof *f->holders,
+			      cmp_holder);
 		if (f->nr_holders > SD_MAX_PROCS) {
 			for (size_t x = SD_MAX_PROCS; x < f->nr_holders; x++)
 				free(f->holders[x].comm);
