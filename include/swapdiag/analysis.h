@@ -65,9 +65,10 @@ struct sd_offcpu {
 struct sd_stalls;
 
 /* New processes (FORK records with pid != ppid, not perf's synthesized
- * ones at time 0), by the forking process's comm. */
+ * ones at time 0), by the forking process (comm and pid). */
 struct sd_forker_count {
 	uint32_t comm; /* the machine's comm id */
+	uint32_t pid;
 	uint64_t forks;
 };
 

@@ -210,6 +210,7 @@ struct sd_diagnosis {
 	struct sd_forker {
 		const char *comm;
 		uint64_t forks;
+		size_t nr_pids; /* forking processes of that comm */
 	} *forkers;
 	size_t nr_forkers;
 };

@@ -284,7 +284,8 @@ static int count_fork(struct sd_analysis *a, const struct sd_record *rec)
 		return 0;
 	a->forks++;
 	for (size_t i = 0; i < a->nr_forkers; i++) {
-		if (a->forkers[i].comm == v.comm) {
+		if (a->forkers[i].comm == v.comm &&
+		    a->forkers[i].pid == t->ppid) {
 			a->forkers[i].forks++;
 			return 0;
 		}
@@ -294,7 +295,8 @@ static int count_fork(struct sd_analysis *a, const struct sd_record *rec)
 	if (!n)
 		return -ENOMEM;
 	a->forkers = n;
-	a->forkers[a->nr_forkers++] = (struct sd_forker_count){v.comm, 1};
+	a->forkers[a->nr_forkers++] =
+		(struct sd_forker_count){v.comm, t->ppid, 1};
 	return 0;
 }
 

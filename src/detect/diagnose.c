@@ -111,11 +111,18 @@ static int forkers_of(const struct sd_analysis *a, struct sd_diagnosis *d)
 	d->forkers = calloc(a->nr_forkers, sizeof *d->forkers);
 	if (!d->forkers)
 		return -ENOMEM;
-	for (size_t i = 0; i < a->nr_forkers; i++)
-		d->forkers[i] = (struct sd_forker){
-			sd_machine_comm_str(a->machine, a->forkers[i].comm),
-			a->forkers[i].forks};
-	d->nr_forkers = a->nr_forkers;
+	/* per comm: its forks, and how many processes of it forked */
+	for (size_t i = 0; i < a->nr_forkers; i++) {
+		const char *c = sd_machine_comm_str(a->machine,
+						    a->forkers[i].comm);
+		size_t k = 0;
+		while (k < d->nr_forkers && strcmp(d->forkers[k].comm, c))
+			k++;
+		if (k == d->nr_forkers)
+			d->forkers[d->nr_forkers++] = (struct sd_forker){c, 0, 0};
+		d->forkers[k].forks += a->forkers[i].forks;
+		d->forkers[k].nr_pids++;
+	}
 	qsort(d->forkers, d->nr_forkers, sizeof *d->forkers, forker_cmp);
 	return 0;
 }

@@ -109,8 +109,10 @@ static void forkers(FILE *out, const struct sd_diagnosis *d)
 	if (!d->nr_forkers)
 		fputs("none", out);
 	for (size_t i = 0; i < d->nr_forkers && i < 3; i++)
-		fprintf(out, "%s%s %" PRIu64, i ? ", " : "", d->forkers[i].comm,
-			d->forkers[i].forks);
+		fprintf(out, "%s%s %" PRIu64 " (%zu pid%s)", i ? ", " : "",
+			d->forkers[i].comm, d->forkers[i].forks,
+			d->forkers[i].nr_pids,
+			d->forkers[i].nr_pids == 1 ? "" : "s");
 	if (d->nr_forkers > 3)
 		fprintf(out, ", +%zu more", d->nr_forkers - 3);
 }
@@ -332,9 +334,11 @@ static json_t *side_json(const struct sd_change *c, const struct sd_finding *f,
 		json_t *fk = json_array();
 		for (size_t i = 0; d->forks_known && i < d->nr_forkers; i++)
 			json_array_append_new(
-				fk, json_pack("{s:s, s:I}", "comm",
+				fk, json_pack("{s:s, s:I, s:I}", "comm",
 					      d->forkers[i].comm, "forks",
-					      (json_int_t)d->forkers[i].forks));
+					      (json_int_t)d->forkers[i].forks,
+					      "pids",
+					      (json_int_t)d->forkers[i].nr_pids));
 		json_object_set_new(o, "forks", d->forks_known
 				    ? json_integer((json_int_t)d->forks)
 				    : json_null());

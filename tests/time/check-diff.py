@@ -47,14 +47,14 @@ def check(ok, what):
         failures += 1
 
 
-def single(path):
-    p = subprocess.run([SWAPDIAG, "-q", "--no-progress", "--json", "-"] + SYM +
-                       [path], stdout=subprocess.PIPE)
+def single(path, sym=None):
+    p = subprocess.run([SWAPDIAG, "-q", "--no-progress", "--json", "-"] +
+                       (sym or SYM) + [path], stdout=subprocess.PIPE)
     return json.loads(p.stdout)
 
 
-def diff(before, after, *extra):
-    p = subprocess.run([SWAPDIAG, "diff", "-q", "--json", "-"] + SYM +
+def diff(before, after, *extra, sym=None):
+    p = subprocess.run([SWAPDIAG, "diff", "-q", "--json", "-"] + (sym or SYM) +
                        list(extra) + [before, after], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE)
     return p.returncode, (json.loads(p.stdout) if p.stdout else None)
@@ -102,9 +102,9 @@ def var_share(p, n):
     return p * (1 - p) / n
 
 
-def check_pair(name, before, after, want_verdict):
-    rc, d = diff(before, after)
-    sb, sa = single(before), single(after)
+def check_pair(name, before, after, want_verdict, sym=None):
+    rc, d = diff(before, after, sym=sym)
+    sb, sa = single(before, sym), single(after, sym)
     check(d is not None and d["schema"] == "swapdiag-diff/1",
           "%s: schema swapdiag-diff/1" % name)
     v = validator()
@@ -217,8 +217,9 @@ for side, path in (("before", STORM), ("after", NOSWAP)):
                 if l.strip().startswith("forkers")][0]
         part = line.split(None, 1)[1].split(" -> ")[0 if side == "before"
                                                      else 1]
-        got = {w.rsplit(" ", 1)[0]: int(w.rsplit(" ", 1)[1])
-               for w in part.split(", ")}
+        got = {}
+        for w in re.findall(r"(\S+) (\d+) \(\d+ pids?\)", part):
+            got[w[0]] = int(w[1])
     else:
         got = {x["comm"]: x["forks"] for x in got}
     check(got == want, "%s forkers %s (%s: %s)" % (side, got, src, want))
@@ -262,6 +263,66 @@ b = ch_b = None
 check(row and "| %.2f%% | 0.00%% |" % (100 * ch["swap_dup_fork"]["before"]["share"])
       in row[0] and "%d \u2192 0" % dup_b in row[0] and "`forkswap`" in row[0],
       "markdown row: %r" % (row[0] if row else None))
+
+# real services (testdata/services, tests/repro/services): Apache mod_cgi
+# before, mod_cgid (the fork share stays, the forks move from 8 prefork
+# children to the one cgid daemon) or swapoff (the swap-entry work goes)
+# after; checked against NAME.facts.json, which facts.py made from perf
+# script
+SV = os.path.join(TD, "services")
+SVSYM = ["--kallsyms", os.path.join(TD, "kallsyms",
+                                    "host-6.18.44-fc-v1045.kallsyms.zst"),
+         "--buildid-dir", NOCACHE]
+if os.path.isdir(SV):
+    def facts(n):
+        with open(os.path.join(SV, n + ".facts.json")) as f:
+            return json.load(f)
+    fc = {n: facts(n) for n in ("apache-cgi", "apache-cgid", "apache-swapoff")}
+    for after, verdict in (("apache-cgid", "IMPROVED"),
+                           ("apache-swapoff", "IMPROVED")):
+        name = "apache-cgi -> " + after
+        rc, d = check_pair(name, os.path.join(SV, "apache-cgi.data"),
+                           os.path.join(SV, after + ".data"), verdict,
+                           sym=SVSYM)
+        ch = {c["id"]: c for c in d["changes"]}
+        for side, n in (("before", "apache-cgi"), ("after", after)):
+            f = fc[n]
+            dup = ch["swap_dup_fork"][side]
+            check((dup["samples"] if dup else 0) == f["samples"]["swap_dup"],
+                  "%s: %s swap_dup_fork %s samples (facts: %d)" %
+                  (name, side, dup["samples"] if dup else 0,
+                   f["samples"]["swap_dup"]))
+            st = ch["mmap_lock_stall"][side]
+            want = f["stalls"]["mmap_lock_stall"]
+            check(st is not None and st["stalls"] == want["sleeps"] and
+                  abs(st["blocked_ms_total"] - want["blocked_ms"]) < 0.001,
+                  "%s: %s mmap_lock_stall %s sleeps, %s ms (facts: %d, %.3f)"
+                  % (name, side, st and st["stalls"],
+                     st and st["blocked_ms_total"], want["sleeps"],
+                     want["blocked_ms"]))
+            ap = f["tasks"]["forks_per_exe"]["/usr/sbin/apache2"]
+            fk = {x["comm"]: x for x in (dup or {}).get("forkers") or []}
+            if dup:
+                check(fk.get("apache2", {}).get("forks") == ap["forks"] and
+                      fk["apache2"]["pids"] == ap["forking_pids"],
+                      "%s: %s apache2 forked %s times from %s pids (facts: "
+                      "%d from %d)" % (name, side,
+                                       fk.get("apache2", {}).get("forks"),
+                                       fk.get("apache2", {}).get("pids"),
+                                       ap["forks"], ap["forking_pids"]))
+        if after == "apache-cgid":
+            c = ch["swap_dup_fork"]
+            check(not c["significant"],
+                  "%s: the fork share stays (%.4f -> %.4f, margin %.4f)" %
+                  (name, c["before"]["share"], c["after"]["share"],
+                   c["margin"]))
+        else:
+            check(ch["swap_dup_fork"]["after"] is None and
+                  ch["swap_dup_fork"]["significant"],
+                  "%s: the swap-entry work is gone" % name)
+        check(rc == 0, "%s: exit %d" % (name, rc))
+else:
+    print("skip services pairs: no testdata/services")
 
 # the differential flame graph: AFTER's frames, coloured by the change of
 # their share since BEFORE; widths and before-counts from perf's folding
