@@ -99,8 +99,11 @@ static void num_arrow_md(FILE *out, const double v[2], int prec)
 	}
 }
 
-/* "forkswap 215, run.sh 73, +1 more" */
-static void forkers(FILE *out, const struct sd_diagnosis *d)
+static void md_cell(FILE *out, const char *s);
+
+/* "forkswap 215 (2 pids), run.sh 73 (1 pid), +1 more"; md: comms
+ * escaped for markdown */
+static void forkers_as(FILE *out, const struct sd_diagnosis *d, bool md)
 {
 	if (!d->forks_known) {
 		fputs("unknown", out);
@@ -108,13 +111,23 @@ static void forkers(FILE *out, const struct sd_diagnosis *d)
 	}
 	if (!d->nr_forkers)
 		fputs("none", out);
-	for (size_t i = 0; i < d->nr_forkers && i < 3; i++)
-		fprintf(out, "%s%s %" PRIu64 " (%zu pid%s)", i ? ", " : "",
-			d->forkers[i].comm, d->forkers[i].forks,
+	for (size_t i = 0; i < d->nr_forkers && i < 3; i++) {
+		fputs(i ? ", " : "", out);
+		if (md)
+			md_cell(out, d->forkers[i].comm);
+		else
+			fputs(d->forkers[i].comm, out);
+		fprintf(out, " %" PRIu64 " (%zu pid%s)", d->forkers[i].forks,
 			d->forkers[i].nr_pids,
 			d->forkers[i].nr_pids == 1 ? "" : "s");
+	}
 	if (d->nr_forkers > 3)
 		fprintf(out, ", +%zu more", d->nr_forkers - 3);
+}
+
+static void forkers(FILE *out, const struct sd_diagnosis *d)
+{
+	forkers_as(out, d, false);
 }
 
 static void comms(FILE *out, const char **v, size_t n)
@@ -236,9 +249,15 @@ static void md_cell(FILE *out, const char *s)
 static void md_comms(FILE *out, const char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		fputs(i ? ", `" : "`", out);
-		fputs(v[i], out);
-		fputc('`', out);
+		fputs(i ? ", " : "", out);
+		/* a code span, unless a backtick would end it */
+		if (strchr(v[i], '`') || strchr(v[i], '|')) {
+			md_cell(out, v[i]);
+		} else {
+			fputc('`', out);
+			fputs(v[i], out);
+			fputc('`', out);
+		}
 	}
 	if (!n)
 		fputs("-", out);
@@ -308,7 +327,7 @@ int sd_report_diff_markdown(FILE *out, const struct sd_diff *df,
 	fputs("\n**Forkers:** ", out);
 	for (int i = 0; i < 2; i++) {
 		fputs(i ? " \xe2\x86\x92 " : "", out);
-		forkers(out, sides[i]->d);
+		forkers_as(out, sides[i]->d, true);
 	}
 	fputs("\n\nA change counts when it exceeds 3 standard errors (binomial "
 	      "for shares of samples, Poisson for stall rates).\n", out);
