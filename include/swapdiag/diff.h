@@ -71,6 +71,11 @@ struct sd_diff {
 	 * none): what a regression gate judges */
 	enum sd_level worse_level;
 	double duration_before, duration_after; /* s, 0 unknown */
+	/* the fork and exec swap-entry shares together (what the severity
+	 * judges, sd_diagnosis.swap_share), with the same noise rule; shown,
+	 * not counted again in the outcome */
+	double swap_before, swap_after, swap_margin;
+	bool swap_significant;
 };
 
 int sd_diff_compare(const struct sd_diagnosis *before,

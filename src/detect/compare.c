@@ -199,6 +199,17 @@ int sd_diff_compare(const struct sd_diagnosis *b,
 		sd_diff_free(d);
 		return err;
 	}
+	d->swap_before = b->swap_share;
+	d->swap_after = a->swap_share;
+	if (b->on_cpu_samples && a->on_cpu_samples) {
+		d->swap_margin = SIGMAS *
+			sqrt(share_var(b->swap_share, (double)b->on_cpu_samples) +
+			     share_var(a->swap_share, (double)a->on_cpu_samples));
+		d->swap_significant = fabs(d->swap_after - d->swap_before) >
+				      d->swap_margin;
+	} else {
+		d->swap_margin = NAN;
+	}
 	d->outcome = b->unknown || a->unknown ? SD_DIFF_UNKNOWN
 		     : better && worse	      ? SD_DIFF_MIXED
 		     : worse		      ? SD_DIFF_WORSE

@@ -192,6 +192,11 @@ int sd_report_diff_text(FILE *out, const struct sd_diff *df,
 	side_line(out, "after ", after);
 	fputs("noise margin: 3 standard errors of the change (binomial for "
 	      "shares of samples, Poisson for stall rates)\n", out);
+	fprintf(out, "swap-entry work (fork and exec together): %.2f%% -> "
+		"%.2f%% (%+.2f points, noise margin \xc2\xb1%.2f%s)\n",
+		df->swap_before * 100, df->swap_after * 100,
+		(df->swap_after - df->swap_before) * 100, df->swap_margin * 100,
+		df->swap_significant ? "" : "; within noise");
 	for (size_t i = 0; i < df->nr_changes; i++) {
 		const struct sd_change *c = &df->changes[i];
 		const struct sd_finding *b = c->before, *a = c->after;
@@ -282,6 +287,11 @@ int sd_report_diff_markdown(FILE *out, const struct sd_diff *df,
 		md_cell(out, sides[i]->d->verdict);
 		fputs("  \n", out);
 	}
+	fprintf(out, "**Swap-entry work** (fork and exec together): %.2f%% "
+		"\xe2\x86\x92 %.2f%% (%+.2f points, noise margin \xc2\xb1%.2f%s)  \n",
+		df->swap_before * 100, df->swap_after * 100,
+		(df->swap_after - df->swap_before) * 100, df->swap_margin * 100,
+		df->swap_significant ? "" : "; within noise");
 	if (!df->nr_changes) {
 		fputs("\nNo finding on either side.\n", out);
 		return ferror(out) ? -EIO : 0;
@@ -425,9 +435,14 @@ int sd_report_diff_json(FILE *out, const struct sd_diff *df,
 				  strs(c->disappeared, c->nr_disappeared)));
 	}
 	json_t *doc = json_pack(
-		"{s:s, s:s, s:s, s:o, s:o, s:o}", "schema", SD_DIFF_SCHEMA,
+		"{s:s, s:s, s:s, s:{s:f, s:f, s:o, s:o, s:b}, s:o, s:o, s:o}",
+		"schema", SD_DIFF_SCHEMA,
 		"tool_version", SWAPDIAG_VERSION, "verdict",
-		sd_diff_outcome_name(df->outcome), "before",
+		sd_diff_outcome_name(df->outcome), "swap_entry", "before",
+		df->swap_before, "after", df->swap_after, "delta_share",
+		num(df->swap_after - df->swap_before), "margin",
+		num(df->swap_margin), "significant", df->swap_significant,
+		"before",
 		sd_report_json_doc(before->a, before->d, before->path), "after",
 		sd_report_json_doc(after->a, after->d, after->path), "changes",
 		changes);

@@ -125,6 +125,15 @@ def check_pair(name, before, after, want_verdict, sym=None):
     check(sorted(ids) == sorted(set(fb) | set(fa)) and len(ids) == len(set(ids)),
           "%s: one change per finding of either side: %s" % (name, ids))
     nb, na = on_cpu_samples(sb), on_cpu_samples(sa)
+    eb = sb["swap_entry"]["share"] if sb["swap_entry"] else 0.0
+    ea = sa["swap_entry"]["share"] if sa["swap_entry"] else 0.0
+    se = d["swap_entry"]
+    m = 3 * math.sqrt(var_share(eb, nb) + var_share(ea, na))
+    check(abs(se["before"] - eb) < 1e-6 and abs(se["after"] - ea) < 1e-6 and
+          abs(se["margin"] - m) < 1e-6 and
+          se["significant"] == (abs(ea - eb) > m),
+          "%s: swap_entry %.4f -> %.4f, margin %.4f (reports: %.4f -> %.4f, "
+          "%.4f)" % (name, se["before"], se["after"], se["margin"], eb, ea, m))
     better = worse = False
     for c in d["changes"]:
         i = c["id"]
