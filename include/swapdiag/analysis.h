@@ -18,6 +18,7 @@
 #include <swapdiag/symbols.h>
 
 struct sd_host; /* swapdiag/bundle.h */
+struct sd_perf_archive; /* swapdiag/bundle.h */
 
 struct sd_analysis_opts {
 	const char *path;       /* file, or "-" for stdin ... */
@@ -32,6 +33,17 @@ struct sd_analysis_opts {
 	/* the recorded host's context, from a bundle (may be NULL); not
 	 * owned, must outlive the analysis */
 	const struct sd_host *host;
+	/*
+	 * A perf archive of the recording (may be NULL; not owned): its
+	 * files are symbol sources before the build-id cache.  An archive
+	 * with none of the recording's build-ids is not used, with a
+	 * message; when archive_named (the user named it), that is an error
+	 * (-SD_E_BUILD_ID_MISMATCH) as soon as the recording's build-ids are
+	 * known.  archive_path names it in messages.
+	 */
+	const struct sd_perf_archive *archive;
+	const char *archive_path;
+	bool archive_named;
 };
 
 struct sd_stalls;
@@ -58,6 +70,8 @@ struct sd_analysis {
 	uint64_t records;
 	int read_error; /* 0, or why reading stopped early */
 	const struct sd_host *host; /* sd_analysis_opts.host, for reports */
+	/* the perf archive that was used (else NULL), for reports */
+	const char *archive_path;
 };
 
 /*

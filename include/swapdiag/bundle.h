@@ -157,6 +157,73 @@ int sd_host_parse(const char *swaps, size_t swaps_len, const char *meminfo,
 		  struct sd_diags *diags, struct sd_host **out);
 struct sd_host *sd_host_free(struct sd_host *h);
 
+/* ---- perf archive tarballs ----------------------------------------------- */
+
+/*
+ * `perf archive` writes PERF_DATA.tar.bz2 (later perf versions .tar.xz or
+ * .tar.zst): the files of perf's build-id cache that the recording's
+ * samples hit, named as in the cache --
+ *
+ *	.build-id/xx/REST		symlink to ../../DSO/XXREST (skipped)
+ *	[kernel.kallsyms]/ID/kallsyms	the recorded kernel's kallsyms
+ *	[kernel.kallsyms]/ID		the same, in perf's older layout
+ *	DSO/ID/elf, DSO/ID/debug	a user DSO (DSO: its path without
+ *	[vdso]/ID/vdso			the leading "/"), its debug file
+ *
+ * (ID: the build-id in lower-case hex).  The reader streams the archive
+ * once and keeps only those members, under per-member and total caps, in
+ * a private temporary directory laid out as a build-id cache (the symbol
+ * stage reads files by path); nothing goes to ~/.debug.  Members are
+ * matched by their names' shape and never used as paths: the files are
+ * written under names made from the parsed build-id.
+ */
+#define SD_PERF_ARCHIVE_MAX_MEMBER (1ull << 30)
+#define SD_PERF_ARCHIVE_MAX_TOTAL (8ull << 30)
+#define SD_PERF_ARCHIVE_MAX_IDS 65536
+
+struct sd_perf_archive;
+struct sd_build_id; /* swapdiag/reader.h */
+
+/*
+ * Whether a file is a tar archive (plain, gzip, bzip2, xz or zstd) whose
+ * first regular members have perf archive names.  1, 0, or a negative
+ * error (only regular files are looked at).
+ */
+int sd_perf_archive_probe(const char *path);
+int sd_perf_archive_probe_mem(const void *buf, size_t len);
+
+/*
+ * Reads a perf archive into a temporary directory under o->tmpdir (as
+ * sd_bundle_open()).  Damage after some members were read is a warning in
+ * sd_perf_archive_diags() and keeps what was read; an archive with no
+ * member in perf archive form is an error (-SD_E_BAD_MAGIC).
+ */
+int sd_perf_archive_open(const char *path, const struct sd_bundle_opts *o,
+			 struct sd_diags *diags, struct sd_perf_archive **out);
+int sd_perf_archive_open_mem(const void *buf, size_t len,
+			     const struct sd_bundle_opts *o,
+			     struct sd_diags *diags,
+			     struct sd_perf_archive **out);
+/* Removes the temporary directory and everything in it. */
+struct sd_perf_archive *sd_perf_archive_free(struct sd_perf_archive *a);
+
+/* The directory, laid out as perf's build-id cache (for --buildid-dir-
+ * like lookups: struct sd_symbol_opts.archive_dir). */
+const char *sd_perf_archive_dir(const struct sd_perf_archive *a);
+/* The build-ids the archive holds files for; *kernel set for the
+ * kernel's ([kernel.kallsyms]). */
+size_t sd_perf_archive_nr_ids(const struct sd_perf_archive *a);
+const struct sd_build_id *sd_perf_archive_id(const struct sd_perf_archive *a,
+					     size_t i, bool *kernel);
+struct sd_diags *sd_perf_archive_diags(struct sd_perf_archive *a);
+/*
+ * The paths sd_perf_archive_free() removes, files first, then the
+ * directories deepest first, for a signal handler (unlink() or rmdir()
+ * each): up to max, returns how many.
+ */
+size_t sd_perf_archive_temp_files(const struct sd_perf_archive *a,
+				  const char **paths, size_t max);
+
 /* ---- writing --------------------------------------------------------- */
 
 struct sd_bundle_writer;

@@ -17,6 +17,7 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
 
+#include "cli/archive.h"
 #include "cli/cli.h"
 #include "cli/record.h"
 
@@ -60,6 +61,11 @@ static const char usage_text[] =
 	"      --vmlinux FILE     kernel symbols from a vmlinux image\n"
 	"      --symfs DIR        look for user-space binaries under DIR only\n"
 	"      --buildid-dir DIR  perf's build-id cache (default: ~/.debug)\n"
+	"      --archive FILE     a 'perf archive' tarball of the recording (its\n"
+	"                         kallsyms and DSOs, by build-id; read in place,\n"
+	"                         nothing unpacked into ~/.debug).  Without it,\n"
+	"                         FILE.tar.bz2 (.tar.xz, .tar.zst, .tar.gz) beside\n"
+	"                         the recording is read\n"
 	"\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          the version\n"
@@ -86,6 +92,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_FORMAT,
 	OPT_SVG,
+	OPT_ARCHIVE,
 };
 
 static const struct option long_opts[] = {
@@ -103,6 +110,7 @@ static const struct option long_opts[] = {
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"svg", required_argument, NULL, OPT_SVG},
+	{"archive", required_argument, NULL, OPT_ARCHIVE},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -116,6 +124,7 @@ struct cli_opts {
 	const char *svg;
 	const char *event;
 	const char *json;
+	const char *archive; /* --archive */
 	int fail_on;
 	bool no_color;
 	bool markdown; /* --format markdown */
@@ -188,6 +197,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_SVG:
 			o->svg = optarg;
+			break;
+		case OPT_ARCHIVE:
+			o->archive = optarg;
 			break;
 		case 'q':
 			cli_quiet = true;
@@ -380,6 +392,11 @@ int main(int argc, char **argv)
 	rc = cli_bundle_input(o.input, o.json, &o.symbols, &o.data, &host);
 	if (rc)
 		return rc;
+	struct cli_archive arc;
+	rc = cli_archive_input(o.input, o.data, host != NULL, o.archive, o.json,
+			       &arc);
+	if (rc)
+		return rc;
 	if (o.headers)
 		return run_headers(&o);
 
@@ -387,6 +404,9 @@ int main(int argc, char **argv)
 		.path = o.data,
 		.symbols = o.symbols,
 		.host = host,
+		.archive = arc.archive,
+		.archive_path = arc.path,
+		.archive_named = arc.named,
 	};
 	if (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO))) {
 		ao.progress = cli_progress;

@@ -23,6 +23,14 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* input.kernel_symbols: where the kernel's names came from. */
+static json_t *kernel_symbols_json(const struct sd_analysis *a)
+{
+	return json_pack("{s:s}", "source",
+			 a->symbolizer ? sd_symbolizer_kernel_source(a->symbolizer)
+				       : "none");
+}
+
 static json_t *input_json(const struct sd_analysis *a, const char *path)
 {
 	const struct sd_file_info *in = sd_analysis_info(a);
@@ -43,7 +51,7 @@ static json_t *input_json(const struct sd_analysis *a, const char *path)
 	}
 	return json_pack(
 		"{s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:f, s:b, "
-		"s:o, s:I, s:I, s:o}",
+		"s:o, s:I, s:I, s:o, s:o}",
 		"path", path, "size_bytes", (json_int_t)in->file_size,
 		/* text input: its kind ("perf-script", ...), no byte order */
 		"mode", !a->reader && a->input_kind ? a->input_kind
@@ -62,7 +70,8 @@ static json_t *input_json(const struct sd_analysis *a, const char *path)
 		st->truncated ? json_integer((json_int_t)st->truncated_at)
 			      : json_null(),
 		"lost_events", (json_int_t)st->lost_events, "lost_samples",
-		(json_int_t)st->lost_samples, "events", events);
+		(json_int_t)st->lost_samples, "events", events,
+		"kernel_symbols", kernel_symbols_json(a));
 }
 
 static json_t *kib_or_null(int64_t v)
