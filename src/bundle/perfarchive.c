@@ -55,6 +55,7 @@ struct pctx {
 	const char *tmpdir;
 	struct sd_diags *why;
 	size_t kept;
+	bool cut; /* damage ended the reading */
 };
 
 static int fail(struct pctx *c, int err, uint64_t off, const char *fmt, ...)
@@ -333,6 +334,7 @@ static int read_all(struct pctx *c)
 					    off, "not a readable perf archive: %s",
 					    sd_larc_why(c->in));
 			/* what was read stays usable */
+			c->cut = true;
 			sd_diags_add(&pa->diags, SD_WARNING, err, off,
 				     "the perf archive is %s after %zu "
 				     "members (%s); the symbol files before "
@@ -360,12 +362,16 @@ static int read_all(struct pctx *c)
 				     name);
 			/* the cut file is not a symbol file: drop it */
 			unlink(pa->paths[0]);
-			c->kept--;
+			c->cut = true;
 			break;
 		}
 		if (err)
 			return err;
 	}
+	if (!c->kept && c->cut)
+		return fail(c, -SD_E_TRUNCATED, UINT64_MAX,
+			    "the perf archive is cut or damaged before its first "
+			    "whole symbol file");
 	if (!c->kept)
 		return fail(c, -SD_E_BAD_MAGIC, UINT64_MAX,
 			    "no kallsyms or ELF file in perf archive form "
