@@ -12,6 +12,9 @@
  *	sysctl-vm.txt		"vm.NAME = VALUE" for each /proc/sys/vm file
  *	swapped-procs.tsv	the processes with the most memory in swap
  *	kallsyms		/proc/kallsyms
+ *	dsos/...		with record --with-dsos: the sampled user
+ *				DSOs, perf archive names (DSO/ID/elf,
+ *				DSO/ID/debug; see below) under dsos/
  *	perf.data		perf record's output
  *
  * The manifest is always the first member (that is how a bundle is told
@@ -136,6 +139,9 @@ struct sd_bundle *sd_bundle_free(struct sd_bundle *b);
 
 /* The extracted recording (a temporary file). */
 const char *sd_bundle_perf_data(const struct sd_bundle *b);
+/* The DSOs of record --with-dsos, as a perf archive, or NULL. */
+struct sd_perf_archive;
+const struct sd_perf_archive *sd_bundle_dsos(const struct sd_bundle *b);
 /* The extracted kallsyms copy, or NULL if the bundle has none. */
 const char *sd_bundle_kallsyms(const struct sd_bundle *b);
 const struct sd_host *sd_bundle_host(const struct sd_bundle *b);
@@ -289,6 +295,35 @@ int sd_host_collect_sysctl(const char *dir, const char *prefix, char **out,
  */
 int sd_host_collect_procs(const char *proc_root, size_t top, char **out,
 			  size_t *len);
+/* One file for record --with-dsos: bundle member name, path here. */
+struct sd_bundle_dso {
+	char *member; /* "dsos/usr/lib/.../libc.so.6/ID/elf" */
+	char *path;
+	uint64_t size;
+};
+
+struct sd_bundle_dsos {
+	struct sd_bundle_dso *v;
+	size_t n;
+	size_t nr_dsos;        /* DSOs taken (a DSO may bring two files) */
+	uint64_t total;        /* bytes taken */
+	size_t over_cap;       /* DSOs left out for the cap ... */
+	uint64_t over_cap_bytes; /* ... and their bytes */
+	size_t missing;        /* not here, or here as another build */
+};
+
+struct sd_build_id_entry; /* swapdiag/reader.h */
+/*
+ * The files of the recording's user DSOs (its BUILD_ID entries), found
+ * under root ("" for /) with the recorded build-id: each DSO and its
+ * /usr/lib/debug/.build-id debug file, in the entries' order, while the
+ * total stays within cap bytes.
+ */
+int sd_bundle_pick_dsos(const struct sd_build_id_entry *e, size_t n,
+			uint64_t cap, const char *root,
+			struct sd_bundle_dsos *out);
+void sd_bundle_dsos_clear(struct sd_bundle_dsos *d);
+
 /* "processes" of /proc/stat (forks since boot), or a negative error. */
 int sd_host_forks_since_boot(const char *proc_stat, int64_t *out);
 

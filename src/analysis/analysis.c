@@ -161,6 +161,17 @@ static int archive_check(struct sd_analysis *a, const struct sd_analysis_opts *o
 	*used = m != 0;
 	if (m == 1)
 		a->archive_path = o->archive_path ? o->archive_path : "";
+	/* after the records (diags NULL): pipe data of perf 6.1 names no
+	 * kernel build-id, so the archive's kallsyms cannot be checked */
+	if (m != 0 && !diags && ak[0] && !rk[0])
+		sd_diags_add(&a->diags, SD_NOTE, SD_E_BUILD_ID_MISMATCH,
+			     UINT64_MAX,
+			     "%s has the kallsyms of kernel build-id %s, but the "
+			     "recording does not say its kernel's build-id (pipe "
+			     "mode), so it is not used for kernel frames; if it "
+			     "is the recorded kernel, extract it and pass it with "
+			     "--kallsyms",
+			     name, ak);
 	if (m != 0)
 		return 0;
 	bool fatal = o->archive_named && diags;
@@ -318,7 +329,7 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		goto fail;
 	a->read_error = err;
 	/* pipe mode: the build-ids came with the records */
-	if (archive_used && !a->archive_path)
+	if (archive_used)
 		archive_check(a, o, NULL, &archive_used);
 	err = sd_stacks_symbolize(a->stacks, a->machine);
 	if (err)

@@ -62,6 +62,19 @@ bool sd_tar_name_ok(const char *name);
 /* The entry's name with leading "./" dropped. */
 const char *sd_larc_name(struct archive_entry *e);
 
+/*
+ * A bundle's DSO members (perf archive names under "dsos/") go through
+ * the perf archive reader's checks into a directory of their own:
+ * sd_pa_new() makes it (NULL and *err on failure, the reason in why);
+ * sd_pa_member() takes the current member of in under its name without
+ * "dsos/": 1 kept, 0 not a DSO file name (skipped), or an error.
+ */
+struct sd_perf_archive *sd_pa_new(const char *tmpdir, struct sd_diags *why,
+				  int *err);
+int sd_pa_member(struct sd_perf_archive *pa, struct archive *in,
+		 const char *name, uint64_t size, const char *tmpdir,
+		 struct sd_diags *why);
+
 /* write(2) until done, through EINTR. */
 int sd_write_all(int fd, const void *p, size_t n);
 

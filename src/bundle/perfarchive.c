@@ -308,6 +308,56 @@ static int keep(struct pctx *c, const char *name, const struct sd_build_id *id,
 	return 0;
 }
 
+/* ---- for the bundle reader: DSO members under "dsos/" ------------------- */
+
+struct sd_perf_archive *sd_pa_new(const char *tmpdir, struct sd_diags *why,
+				  int *err)
+{
+	struct pctx c = {.tmpdir = tmpdir, .why = why};
+	struct sd_perf_archive *pa = calloc(1, sizeof *pa);
+
+	*err = -ENOMEM;
+	if (!pa)
+		return NULL;
+	sd_diags_init(&pa->diags);
+	c.pa = pa;
+	if (asprintf(&pa->dir, "%s/swapdiag-bundle-dsos.XXXXXX", tmpdir) < 0) {
+		pa->dir = NULL;
+		free(pa);
+		return NULL;
+	}
+	if (!mkdtemp(pa->dir)) {
+		*err = -errno;
+		fail(&c, *err, UINT64_MAX,
+		     "cannot make a temporary directory in %s for the bundle's "
+		     "DSOs: %s (set TMPDIR to a writable directory)",
+		     tmpdir, strerror(-*err));
+		free(pa->dir);
+		free(pa);
+		return NULL;
+	}
+	*err = 0;
+	return pa;
+}
+
+int sd_pa_member(struct sd_perf_archive *pa, struct archive *in,
+		 const char *name, uint64_t size, const char *tmpdir,
+		 struct sd_diags *why)
+{
+	struct pctx c = {.pa = pa, .in = in, .tmpdir = tmpdir, .why = why};
+	struct sd_build_id id = {0};
+	enum kind kind;
+	bool kernel;
+	int err;
+
+	if (!parse_name(name, &id, &kind, &kernel) || kernel)
+		return 0;
+	err = keep(&c, name, &id, kind, kernel, size);
+	if (err && pa->nr_files)
+		unlink(pa->paths[0]); /* a cut file is no symbol file */
+	return err ? err : 1;
+}
+
 static int read_all(struct pctx *c)
 {
 	struct sd_perf_archive *pa = c->pa;

@@ -44,6 +44,7 @@ static const char *const member_names[M_COUNT] = {
 
 struct sd_bundle {
 	char *perf_path, *ksyms_path;
+	struct sd_perf_archive *dsos; /* "dsos/..." members, or NULL */
 	char *format;
 	struct sd_host *host;
 	struct sd_diags diags;
@@ -219,6 +220,20 @@ static int read_member(struct ctx *c, struct archive_entry *e,
 			    "member '%s' is a link or special file; a bundle "
 			    "holds regular files only",
 			    name);
+	if (type == AE_IFREG && k == M_COUNT && !strncmp(name, "dsos/", 5)) {
+		/* swapdiag record --with-dsos: perf archive names */
+		if (!b->dsos && !(b->dsos = sd_pa_new(c->tmpdir, c->why, &err)))
+			return err;
+		err = sd_pa_member(b->dsos, c->in, name + 5, size, c->tmpdir,
+				   c->why);
+		if (err == -SD_E_TRUNCATED || err == -SD_E_ZSTD)
+			return fail(c, err, sd_larc_offset(c->in),
+				    "the bundle is %s inside member '%s'",
+				    err == -SD_E_TRUNCATED ? "truncated"
+							   : "damaged",
+				    name);
+		return err < 0 ? err : 0;
+	}
 	if (type == AE_IFDIR || k == M_COUNT)
 		return 0; /* directories, members of a later version:
 			   * libarchive skips their data */
@@ -598,6 +613,7 @@ struct sd_bundle *sd_bundle_free(struct sd_bundle *b)
 		unlink(b->perf_path);
 	if (b->ksyms_path)
 		unlink(b->ksyms_path);
+	sd_perf_archive_free(b->dsos);
 	free(b->perf_path);
 	free(b->ksyms_path);
 	free(b->format);
@@ -727,6 +743,11 @@ const char *sd_bundle_perf_data(const struct sd_bundle *b)
 const char *sd_bundle_kallsyms(const struct sd_bundle *b)
 {
 	return b->ksyms_path;
+}
+
+const struct sd_perf_archive *sd_bundle_dsos(const struct sd_bundle *b)
+{
+	return b->dsos;
 }
 
 const struct sd_host *sd_bundle_host(const struct sd_bundle *b)

@@ -167,7 +167,7 @@ static int header(struct sd_bundle_writer *w, const char *name, uint64_t size,
 		return -EINVAL;
 	if (!w->members && strcmp(name, SD_BUNDLE_MANIFEST))
 		return -EINVAL; /* the manifest identifies a bundle */
-	if (strlen(name) >= 100 || !sd_tar_name_ok(name))
+	if (!sd_tar_name_ok(name))
 		return -EINVAL;
 	e = archive_entry_new();
 	if (!e)

@@ -20,6 +20,7 @@
 
 #include "cli/archive.h"
 #include "cli/cli.h"
+#include "cli/record.h"
 
 static struct sd_perf_archive *input_archive;
 /* copies for the signal handler, which may not touch the heap's state */
@@ -49,17 +50,18 @@ static void archive_on_signal(int sig)
 	raise(sig);
 }
 
-static void watch(void)
+static void watch(const struct sd_perf_archive *pa, bool own)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-	const char *paths[4096];
-	size_t n = sd_perf_archive_temp_files(input_archive, paths, 4096);
+	static const char *paths[4096];
+	size_t n = sd_perf_archive_temp_files(pa, paths, 4096);
 
 	temp_paths = calloc(n ? n : 1, sizeof *temp_paths);
 	for (size_t i = 0; temp_paths && i < n; i++)
 		if ((temp_paths[nr_temp_paths] = strdup(paths[i])))
 			nr_temp_paths++;
-	atexit(archive_cleanup);
+	if (own)
+		atexit(archive_cleanup);
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		prev_handler[sigs[i]] = signal(sigs[i], archive_on_signal);
 }
@@ -132,6 +134,13 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 				path = beside;
 		}
 	}
+	if (!path && bundle && cli_bundle_dsos()) {
+		/* swapdiag record --with-dsos: the bundle's own, removed
+		 * with the bundle at exit; here only on signals */
+		out->archive = (struct sd_perf_archive *)cli_bundle_dsos();
+		out->path = input;
+		watch(out->archive, false);
+	}
 	if (!path) {
 		free(beside);
 		return 0;
@@ -157,7 +166,7 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 	}
 	sd_diags_clear(&why);
 	cli_print_diags(path, sd_perf_archive_diags(input_archive));
-	watch();
+	watch(input_archive, true);
 	out->archive = input_archive;
 	out->path = beside ? beside : named; /* beside lives to exit */
 	out->named = named != NULL;
