@@ -392,13 +392,13 @@ int main(int argc, char **argv)
 	rc = cli_bundle_input(o.input, o.json, &o.symbols, &o.data, &host);
 	if (rc)
 		return rc;
+	if (o.headers)
+		return run_headers(&o);
 	struct cli_archive arc;
 	rc = cli_archive_input(o.input, o.data, host != NULL, o.archive, o.json,
 			       &arc);
 	if (rc)
 		return rc;
-	if (o.headers)
-		return run_headers(&o);
 
 	struct sd_analysis_opts ao = {
 		.path = o.data,
