@@ -148,4 +148,26 @@ done
 rm -f "$cfp.tar.bz2"
 ok "damaged and truncated archives: messages, exit 0-2, nothing left in TMPDIR"
 
+# 6. stopped by a signal while the archive's files are out: they go too
+for sig in TERM INT HUP; do
+	mkfifo "$tmp/fifo"
+	"$sd" --no-progress --archive "$td/archive/control-free-pages.data.tar.bz2" - \
+		<"$tmp/fifo" >/dev/null 2>&1 &
+	pid=$!
+	exec 9>"$tmp/fifo" # swapdiag now waits for pipe-mode data
+	for _ in $(seq 50); do
+		[ -n "$(ls -A "$tmp/tmp")" ] && break
+		sleep 0.1
+	done
+	[ -n "$(ls -A "$tmp/tmp")" ] || fail "SIG$sig: the archive was never unpacked"
+	kill -$sig $pid
+	wait $pid
+	rc=$?
+	exec 9>&-
+	rm -f "$tmp/fifo"
+	[ $rc -gt 128 ] || fail "SIG$sig: exit $rc, not by the signal"
+	left "SIG$sig"
+done
+ok "SIGTERM, SIGINT, SIGHUP: the archive's temporary files removed"
+
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
