@@ -35,6 +35,7 @@ struct sd_bundle_writer {
 #endif
 	size_t members;
 	bool failed, finished;
+	bool discard; /* freeing an unfinished writer: output dropped */
 };
 
 static int write_error(struct sd_bundle_writer *w)
@@ -80,6 +81,8 @@ static la_ssize_t out_cb(struct archive *a, void *arg, const void *p,
 	struct sd_bundle_writer *w = arg;
 	int err;
 
+	if (w->discard)
+		return (la_ssize_t)n;
 #if HAVE_ZSTD
 	if (w->cctx)
 		err = zpush(w, p, n, ZSTD_e_continue);
@@ -143,10 +146,10 @@ struct sd_bundle_writer *sd_bundle_writer_free(struct sd_bundle_writer *w)
 {
 	if (!w)
 		return NULL;
-	/* an unfinished archive gets no end-of-archive marker */
+	/* an unfinished archive gets no end-of-archive marker: closing
+	 * (which frees libarchive's output buffer) writes into nothing */
 	if (w->a) {
-		if (!w->finished)
-			archive_write_fail(w->a);
+		w->discard = !w->finished;
 		archive_write_free(w->a);
 	}
 #if HAVE_ZSTD

@@ -23,6 +23,7 @@
 #include "cli/record.h"
 
 static struct sd_perf_archive *input_archive;
+static char *beside; /* the archive found beside the recording */
 /* copies for the signal handler, which may not touch the heap's state */
 static char **temp_paths;
 static size_t nr_temp_paths;
@@ -31,6 +32,13 @@ static void (*prev_handler[NSIG])(int);
 static void archive_cleanup(void)
 {
 	input_archive = sd_perf_archive_free(input_archive);
+	free(beside);
+	beside = NULL;
+	for (size_t i = 0; i < nr_temp_paths; i++)
+		free(temp_paths[i]);
+	free(temp_paths);
+	temp_paths = NULL;
+	nr_temp_paths = 0;
 }
 
 static void archive_on_signal(int sig)
@@ -60,8 +68,8 @@ static void watch(const struct sd_perf_archive *pa, bool own)
 	for (size_t i = 0; temp_paths && i < n; i++)
 		if ((temp_paths[nr_temp_paths] = strdup(paths[i])))
 			nr_temp_paths++;
-	if (own)
-		atexit(archive_cleanup);
+	(void)own; /* a bundle's own directory goes with the bundle */
+	atexit(archive_cleanup);
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		prev_handler[sigs[i]] = signal(sigs[i], archive_on_signal);
 }
@@ -91,7 +99,6 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 {
 	static const char *const suffixes[] = {".tar.bz2", ".tar.xz",
 					       ".tar.zst", ".tar.gz"};
-	char *beside = NULL;
 	const char *path = named;
 	struct sd_diags why;
 	int err;
@@ -143,6 +150,7 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 	}
 	if (!path) {
 		free(beside);
+		beside = NULL;
 		return 0;
 	}
 	sd_diags_init(&why);
@@ -162,6 +170,7 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 				path, sd_strerror(err));
 		sd_diags_clear(&why);
 		free(beside);
+		beside = NULL;
 		return 0;
 	}
 	sd_diags_clear(&why);

@@ -25,7 +25,8 @@ def flush():
         names = []
         for sym, dso in reversed(frames):
             if sym == "[unknown]":
-                base = os.path.basename(dso) if dso != "unknown" else ""
+                base = (os.path.basename(dso)
+                        if dso not in ("unknown", "[unknown]") else "")
                 sym = "[%s]" % base if base else "[unknown]"
             sym = re.sub(r"\+0x[0-9a-f]+$", "", sym)
             names.append(sym.split("(")[0].replace(";", ":"))
