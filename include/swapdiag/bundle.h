@@ -21,11 +21,14 @@
  * from other input), perf.data the last (a truncated copy then loses only
  * the recording's tail, which the perf.data reader handles).
  *
- * A bundle is untrusted input.  The reader never uses a member's name as
- * a path: it matches names against the list above and writes the two big
- * members to private temporary files (mkstemp), everything else to
- * memory under fixed caps.  Names with "..", absolute names, links and
- * devices, bad checksums and sizes past the data are refused.
+ * A bundle is untrusted input.  libarchive parses the tar layer (ustar,
+ * pax, GNU) and the zstd stream; the reader never uses a member's name
+ * as a path: it matches names against the list above and writes the two
+ * big members to private temporary files (mkstemp), the dsos/ members
+ * into a private directory by build-id, everything else to memory under
+ * fixed caps.  Names with "..", absolute names, links and devices, bad
+ * checksums and sizes past the data are refused; a zstd bundle's frame
+ * checksum is checked.
  *
  * Like the rest of libswapdiag, nothing here prints or exits; functions
  * return 0 or a negative errno / SD_E_* code.

@@ -156,7 +156,8 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 	sd_diags_init(&why);
 	err = sd_perf_archive_open(path, NULL, &why, &input_archive);
 	if (err) {
-		cli_print_diags(path, &why);
+		if (named)
+			cli_print_diags(path, &why);
 		if (named) {
 			cli_error("cannot read the perf archive '%s': %s", path,
 				  sd_strerror(err));
@@ -164,10 +165,12 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 			sd_diags_clear(&why);
 			return CLI_EXIT_INPUT;
 		}
+		/* found beside, not asked for: one warning, not an error */
 		if (!cli_quiet)
-			fprintf(stderr, "swapdiag: warning: %s: not used: %s; "
+			fprintf(stderr, "swapdiag: warning: %s: not used (%s); "
 					"analysing without it\n",
-				path, sd_strerror(err));
+				path, why.n && why.v[0].text ? why.v[0].text
+							    : sd_strerror(err));
 		sd_diags_clear(&why);
 		free(beside);
 		beside = NULL;

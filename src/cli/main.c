@@ -389,6 +389,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	const struct sd_host *host = NULL;
 	o.data = o.input;
+	const char *user_kallsyms = o.symbols.kallsyms;
 	rc = cli_bundle_input(o.input, o.json, &o.symbols, &o.data, &host);
 	if (rc)
 		return rc;
@@ -399,6 +400,9 @@ int main(int argc, char **argv)
 			       &arc);
 	if (rc)
 		return rc;
+	/* what the user names comes first: --archive over a bundle's kallsyms */
+	if (arc.named)
+		o.symbols.kallsyms = user_kallsyms;
 
 	struct sd_analysis_opts ao = {
 		.path = o.data,

@@ -453,7 +453,8 @@ static void load_kernel(struct sd_dso *k)
 			     "frames will show as [kernel.kallsyms]; copy "
 			     "/proc/kallsyms as root on the recorded host and "
 			     "pass it with --kallsyms, or run 'perf archive' "
-			     "there and unpack it into ~/.debug",
+			     "there and put its PERF_DATA.tar.bz2 beside the "
+			     "recording (or pass it with --archive)",
 			     k->id.size ? " (build-id " : "", hex,
 			     k->id.size ? ")" : "");
 	}

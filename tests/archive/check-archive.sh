@@ -161,7 +161,7 @@ for sig in TERM INT HUP; do
 	done
 	[ -n "$(ls -A "$tmp/tmp")" ] || fail "SIG$sig: the archive was never unpacked"
 	kill -$sig $pid
-	wait $pid
+	wait $pid 2>/dev/null
 	rc=$?
 	exec 9>&-
 	rm -f "$tmp/fifo"
