@@ -75,6 +75,30 @@ int sd_pa_member(struct sd_perf_archive *pa, struct archive *in,
 		 const char *name, uint64_t size, const char *tmpdir,
 		 struct sd_diags *why);
 
+/*
+ * The input a tar reader was opened on, again (a file from its start, or
+ * the buffer), for passes through the decompressor alone (libarchive's
+ * raw format): where its tar view cannot tell or give enough.
+ */
+struct sd_larc_src {
+	int fd;          /* -1: mem */
+	const void *mem;
+	size_t len;
+};
+/* Decompressed bytes at the start, up to max (1024): a cut first header
+ * or no tar at all. */
+size_t sd_larc_head_len(const struct sd_larc_src *src, size_t max);
+/*
+ * Appends decompressed bytes [off, off + max) to fd, as many as there are
+ * before the end or damage (*got): libarchive (3.6) hands out nothing of
+ * a member the archive ends inside.
+ */
+int sd_larc_raw_copy(const struct sd_larc_src *src, uint64_t off,
+		     uint64_t max, int fd, uint64_t *got);
+/* Decompresses it all: 0, or the error (sd_larc_error()), its words in
+ * why. */
+int sd_larc_raw_check(const struct sd_larc_src *src, char *why, size_t len);
+
 /* write(2) until done, through EINTR. */
 int sd_write_all(int fd, const void *p, size_t n);
 

@@ -9,6 +9,8 @@
  * decompression failed") -- checked against 3.6 by tests/bundle.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "bundle/internal.h"
 
 #define READ_BLOCK (64u << 10)
+#define COPY_CHUNK (1u << 20)
 
 int sd_write_all(int fd, const void *p, size_t n)
 {
@@ -153,4 +156,105 @@ const char *sd_larc_name(struct archive_entry *e)
 	while (n[0] == '.' && n[1] == '/')
 		n += 2;
 	return n;
+}
+
+/* ---- raw passes: the same input decompressed, not parsed ------------- */
+
+static struct archive *raw_open(const struct sd_larc_src *src)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int r;
+
+	if (!a)
+		return NULL;
+	archive_read_support_format_raw(a);
+	archive_read_support_filter_zstd(a);
+	if (src->fd >= 0 && lseek(src->fd, 0, SEEK_SET) == 0)
+		r = archive_read_open_fd(a, src->fd, READ_BLOCK);
+	else if (src->mem)
+		r = archive_read_open_memory(a, (void *)(uintptr_t)src->mem,
+					     src->len);
+	else
+		r = ARCHIVE_FATAL;
+	if (r != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+size_t sd_larc_head_len(const struct sd_larc_src *src, size_t max)
+{
+	struct archive *a = raw_open(src);
+	char buf[1024];
+	size_t got = 0;
+	la_ssize_t n;
+
+	if (!a)
+		return 0;
+	if (max > sizeof buf)
+		max = sizeof buf;
+	while (got < max && (n = archive_read_data(a, buf + got, max - got)) > 0)
+		got += (size_t)n;
+	archive_read_free(a);
+	return got;
+}
+
+int sd_larc_raw_copy(const struct sd_larc_src *src, uint64_t off,
+		     uint64_t max, int fd, uint64_t *got)
+{
+	struct archive *a = raw_open(src);
+	uint8_t *buf;
+	int err = 0;
+
+	*got = 0;
+	if (!a)
+		return 0;
+	buf = malloc(COPY_CHUNK);
+	if (!buf) {
+		archive_read_free(a);
+		return -ENOMEM;
+	}
+	while (off || *got < max) {
+		size_t want = off ? (off < COPY_CHUNK ? (size_t)off : COPY_CHUNK)
+				  : (max - *got < COPY_CHUNK ? (size_t)(max - *got)
+							     : COPY_CHUNK);
+		la_ssize_t n = archive_read_data(a, buf, want);
+		if (n <= 0)
+			break; /* the end, or where the damage starts */
+		if (off) {
+			off -= (uint64_t)n;
+			continue;
+		}
+		if ((err = sd_write_all(fd, buf, (size_t)n)))
+			break;
+		*got += (uint64_t)n;
+	}
+	free(buf);
+	archive_read_free(a);
+	return err;
+}
+
+int sd_larc_raw_check(const struct sd_larc_src *src, char *why, size_t len)
+{
+	struct archive *a = raw_open(src);
+	uint8_t *buf = malloc(COPY_CHUNK);
+	la_ssize_t n;
+	int err = 0;
+
+	if (a && buf) {
+		while ((n = archive_read_data(a, buf, COPY_CHUNK)) > 0)
+			;
+		if (n < 0) {
+			err = sd_larc_error(a);
+			snprintf(why, len, "%s", sd_larc_why(a));
+		}
+	} else if (!buf) {
+		err = -ENOMEM;
+	}
+	free(buf);
+	if (a)
+		archive_read_free(a);
+	return err;
 }

@@ -364,92 +364,25 @@ static char *first_line(const char *t, size_t n)
 	return s;
 }
 
-/*
- * The input again, decompressed but not parsed (libarchive's raw
- * format), positioned at its first byte; NULL if it cannot be read again
- * (then only libarchive's tar view is available).
- */
-static struct archive *raw_open(struct ctx *c)
+/* The input again for sd_larc_raw_*(). */
+static struct sd_larc_src src_of(const struct ctx *c)
 {
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	int r;
-
-	if (!a)
-		return NULL;
-	archive_read_support_format_raw(a);
-	archive_read_support_filter_zstd(a);
-	if (c->fd >= 0 && lseek(c->fd, 0, SEEK_SET) == 0)
-		r = archive_read_open_fd(a, c->fd, 1 << 16);
-	else if (c->mem)
-		r = archive_read_open_memory(a, (void *)(uintptr_t)c->mem,
-					     c->mem_len);
-	else
-		r = ARCHIVE_FATAL;
-	if (r != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
-		archive_read_free(a);
-		return NULL;
-	}
-	return a;
+	return (struct sd_larc_src){c->fd, c->mem, c->mem_len};
 }
 
-/* Decompressed bytes at the start, up to max: a cut first header or no
- * tar at all. */
 static size_t head_len(struct ctx *c, size_t max)
 {
-	struct archive *a = raw_open(c);
-	char buf[1024];
-	size_t got = 0;
-	la_ssize_t n;
+	struct sd_larc_src src = src_of(c);
 
-	if (!a)
-		return 0;
-	if (max > sizeof buf)
-		max = sizeof buf;
-	while (got < max && (n = archive_read_data(a, buf + got, max - got)) > 0)
-		got += (size_t)n;
-	archive_read_free(a);
-	return got;
+	return sd_larc_head_len(&src, max);
 }
 
-/*
- * libarchive (3.6) hands out nothing of a member the archive ends inside:
- * what there is of a cut perf.data is copied from the raw stream instead,
- * bytes [off, off + max) of the decompressed archive, appended to fd.
- */
 static int raw_tail(struct ctx *c, uint64_t off, uint64_t max, int fd,
 		    uint64_t *got)
 {
-	struct archive *a = raw_open(c);
-	uint8_t *buf;
-	int err = 0;
+	struct sd_larc_src src = src_of(c);
 
-	*got = 0;
-	if (!a)
-		return 0;
-	buf = malloc(COPY_CHUNK);
-	if (!buf) {
-		archive_read_free(a);
-		return -ENOMEM;
-	}
-	while (off || *got < max) {
-		size_t want = off ? (off < COPY_CHUNK ? (size_t)off : COPY_CHUNK)
-				  : (max - *got < COPY_CHUNK ? (size_t)(max - *got)
-							     : COPY_CHUNK);
-		la_ssize_t n = archive_read_data(a, buf, want);
-		if (n <= 0)
-			break; /* the end, or where the damage starts */
-		if (off) {
-			off -= (uint64_t)n;
-			continue;
-		}
-		if ((err = sd_write_all(fd, buf, (size_t)n)))
-			break;
-		*got += (uint64_t)n;
-	}
-	free(buf);
-	archive_read_free(a);
-	return err;
+	return sd_larc_raw_copy(&src, off, max, fd, got);
 }
 
 /*
@@ -460,31 +393,18 @@ static int raw_tail(struct ctx *c, uint64_t off, uint64_t max, int fd,
  */
 static int check_frame(struct ctx *c)
 {
-	struct archive *a = raw_open(c);
-	uint8_t *buf = malloc(COPY_CHUNK);
-	la_ssize_t n;
-	int err = 0;
+	struct sd_larc_src src = src_of(c);
+	char why[256] = "";
+	int err = sd_larc_raw_check(&src, why, sizeof why);
 
-	if (a && buf) {
-		while ((n = archive_read_data(a, buf, COPY_CHUNK)) > 0)
-			;
-		if (n < 0)
-			err = sd_larc_error(a);
-	}
 	if (err == -SD_E_TRUNCATED && !c->b->diags.n)
 		sd_diags_add(&c->b->diags, SD_WARNING, SD_E_TRUNCATED,
 			     UINT64_MAX,
 			     "the bundle's compressed stream ends early");
 	else if (err == -SD_E_ZSTD)
-		err = fail(c, err, UINT64_MAX,
-			   "the bundle's compressed data is damaged (%s)",
-			   a ? sd_larc_why(a) : "");
-	if (err == -SD_E_TRUNCATED)
-		err = 0;
-	free(buf);
-	if (a)
-		archive_read_free(a);
-	return err;
+		return fail(c, err, UINT64_MAX,
+			    "the bundle's compressed data is damaged (%s)", why);
+	return err == -SD_E_TRUNCATED ? 0 : err;
 }
 
 static int read_all(struct ctx *c)
