@@ -121,4 +121,32 @@ if [ -n "$cc" ]; then
 	grep -q '\[spin\]' "$tmp/other.folded" && echo "ok: another build of spin: its frames stay [spin]"
 fi
 
+# swapdiag record --with-dsos: the bundle carries the sampled binaries,
+# so the deleted spin is named from the bundle alone
+cp "$spin" "$tmp/bin/spin"
+HOME=$tmp/empty TMPDIR=$tmp/tmp "$sd" record -q --with-dsos --dso-cap 64 \
+	-o "$tmp/rec.swapdiag.tar.zst" -- "$tmp/bin/spin" >"$tmp/rec.out" 2>"$tmp/rec.err"
+rc=$?
+rm -f "$tmp/bin/spin"
+if [ $rc != 0 ]; then
+	fail "record --with-dsos: exit $rc"; cat "$tmp/rec.err"
+else
+	# a cap of 1 MiB: libc alone passes it; what is left out is said
+	HOME=$tmp/empty TMPDIR=$tmp/tmp "$sd" record --with-dsos --dso-cap 1 \
+		-o "$tmp/small.swapdiag.tar.zst" -- "$spin" 2>"$tmp/small.err" >/dev/null
+	grep -q "swapdiag: adding [0-9]* sampled DSOs by build-id (.* MiB, cap 1 MiB); left out [1-9][0-9]* over the cap" "$tmp/small.err" &&
+		echo "ok: --dso-cap: $(grep -o 'adding.*' "$tmp/small.err")" ||
+		{ fail "--dso-cap 1: no report of what was left out"; grep adding "$tmp/small.err"; }
+	zstd -dc "$tmp/rec.swapdiag.tar.zst" | tar tf - >"$tmp/rec.list"
+	grep -q "^dsos/${tmp#/}/bin/spin/[0-9a-f]*/elf$" "$tmp/rec.list" ||
+		fail "record --with-dsos: no dsos/ member for spin"
+	tail -1 "$tmp/rec.list" | grep -qx perf.data || fail "perf.data is not the last member"
+	HOME=$tmp/empty TMPDIR=$tmp/tmp "$sd" --no-progress --folded - \
+		"$tmp/rec.swapdiag.tar.zst" >"$tmp/rec.folded" 2>/dev/null
+	grep -q '^spin;.*spin_outer;spin_inner ' "$tmp/rec.folded" &&
+		echo "ok: record --with-dsos: the deleted spin named from the bundle" ||
+		fail "record --with-dsos: spin's frames not named from the bundle"
+	[ -z "$(ls -A "$tmp/tmp")" ] || fail "record --with-dsos: temporary files left: $(ls -A "$tmp/tmp")"
+fi
+
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }

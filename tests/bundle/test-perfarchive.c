@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include <swapdiag/bundle.h>
 #include <swapdiag/reader.h>
+#include <swapdiag/symbols.h>
 
 #include "test.h"
 #include "tarblock.h"
@@ -351,6 +353,101 @@ TEST(bundle_dsos)
 	free(a.p);
 }
 
+/* sd_bundle_pick_dsos() under a fake root, then the bundle round trip:
+ * written with the writer, read back, the file under its build-id. */
+TEST(pick_dsos_round_trip)
+{
+	char root[300], path[400];
+	struct sd_build_id_entry e[4];
+	struct sd_bundle_dsos d;
+	FILE *f = fopen("/proc/self/exe", "rb");
+	static uint8_t exe[8 << 20];
+	size_t n = f ? fread(exe, 1, sizeof exe, f) : 0;
+
+	if (f)
+		fclose(f);
+	struct sd_build_id id = {0};
+	if (!n || n == sizeof exe || sd_elf_build_id(exe, n, &id) || !id.size)
+		SKIP("this test program has no build-id");
+	snprintf(root, sizeof root, "%s/root", tmpdir);
+	snprintf(path, sizeof path, "%s/usr", root);
+	CHECK(!mkdir(root, 0700) && !mkdir(path, 0700));
+	snprintf(path, sizeof path, "%s/usr/spin", root);
+	f = fopen(path, "wb");
+	CHECK(f && fwrite(exe, 1, n, f) == n);
+	fclose(f);
+	struct sd_build_id other = id;
+	other.data[0] ^= 0xff;
+	memset(e, 0, sizeof e);
+	e[0] = (struct sd_build_id_entry){.cpumode = SD_MISC_KERNEL, .id = id,
+					  .filename = "[kernel.kallsyms]"};
+	e[1] = (struct sd_build_id_entry){.cpumode = SD_MISC_USER, .id = other,
+					  .filename = "/usr/spin"};
+	e[2] = (struct sd_build_id_entry){.cpumode = SD_MISC_USER, .id = id,
+					  .filename = "/usr/gone"};
+	e[3] = (struct sd_build_id_entry){.cpumode = SD_MISC_USER, .id = id,
+					  .filename = "/usr/spin"};
+	/* under the cap: the one whose build-id matches; another build and
+	 * a missing file counted; the kernel is not a DSO file */
+	CHECK(!sd_bundle_pick_dsos(e, 4, 1ull << 30, root, &d));
+	CHECK_U64(d.nr_dsos, 1);
+	CHECK_U64(d.n, 1);
+	CHECK_U64(d.missing, 2);
+	CHECK_U64(d.total, n);
+	char hex[41];
+	sd_build_id_hex(&id, hex);
+	char want[200];
+	snprintf(want, sizeof want, "dsos/usr/spin/%s/elf", hex);
+	CHECK(d.n && !strcmp(d.v[0].member, want));
+	/* the round trip */
+	struct arc a = {0};
+	FILE *out = tmpfile();
+	struct sd_bundle_writer *w = NULL;
+	CHECK(out && !sd_bundle_writer_new(fileno(out), true, &w));
+	CHECK(!sd_bundle_writer_add(w, SD_BUNDLE_MANIFEST,
+				    "{\"format\": \"swapdiag-bundle/1\"}", 31,
+				    0));
+	int fd = open(d.v[0].path, O_RDONLY);
+	CHECK(fd >= 0 && !sd_bundle_writer_add_fd(w, d.v[0].member, fd, 0));
+	close(fd);
+	CHECK(!sd_bundle_writer_add(w, SD_BUNDLE_PERF_DATA, "PERFILE2", 8, 0));
+	CHECK(!sd_bundle_writer_finish(w));
+	sd_bundle_writer_free(w);
+	a.n = (size_t)ftell(out);
+	a.p = malloc(a.n);
+	CHECK(pread(fileno(out), a.p, a.n, 0) == (ssize_t)a.n);
+	fclose(out);
+	struct sd_bundle *b = NULL;
+	CHECK(!sd_bundle_open_mem(a.p, a.n, &opts, NULL, &b));
+	const struct sd_perf_archive *pa = b ? sd_bundle_dsos(b) : NULL;
+	CHECK(pa != NULL);
+	if (pa) {
+		snprintf(path, sizeof path, "%s/.build-id/%.2s/%s/elf",
+			 sd_perf_archive_dir(pa), hex, hex + 2);
+		FILE *g = fopen(path, "rb");
+		static uint8_t back[8 << 20];
+		size_t m = g ? fread(back, 1, sizeof back, g) : 0;
+		if (g)
+			fclose(g);
+		CHECK(m == n && !memcmp(back, exe, n));
+	}
+	sd_bundle_free(b);
+	free(a.p);
+	sd_bundle_dsos_clear(&d);
+	/* over the cap: left out and counted */
+	CHECK(!sd_bundle_pick_dsos(e, 4, n - 1, root, &d));
+	CHECK_U64(d.nr_dsos, 0);
+	CHECK_U64(d.over_cap, 1);
+	CHECK_U64(d.over_cap_bytes, n);
+	sd_bundle_dsos_clear(&d);
+	snprintf(path, sizeof path, "%s/usr/spin", root);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/usr", root);
+	rmdir(path);
+	rmdir(root);
+	CHECK(tmp_entries() == 0);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -363,6 +460,7 @@ int main(void)
 	RUN(caps);
 	RUN(cut_and_damaged);
 	RUN(bundle_dsos);
+	RUN(pick_dsos_round_trip);
 	rmdir(tmpdir);
 	return test_exit();
 }
