@@ -39,7 +39,7 @@
 #define KILL_AFTER_SECONDS 30
 
 static const char record_usage[] =
-	"Usage: swapdiag record [-d SECONDS] [-o BUNDLE] [-- COMMAND...]\n"
+	"Usage: swapdiag record [-d SECONDS] [-o BUNDLE] [--with-dsos] [-- COMMAND...]\n"
 	"\n"
 	"Records this host with perf (as root) for SECONDS, or while COMMAND\n"
 	"runs, and writes one bundle file with what swapdiag needs to analyse\n"
