@@ -313,6 +313,18 @@ static void print_host(FILE *out, const struct sd_host *h)
 	wrap(out, "host: ", text);
 }
 
+/* Kernel symbols from a perf archive: found by the recorded build-id. */
+static void print_archive(FILE *out, const struct sd_analysis *a)
+{
+	if (!a->symbolizer ||
+	    strcmp(sd_symbolizer_kernel_source(a->symbolizer), "perf-archive"))
+		return;
+	fprintf(out, "kernel symbols: perf archive%s%s%s, build-id verified\n",
+		a->archive_path && *a->archive_path ? " (" : "",
+		a->archive_path ? a->archive_path : "",
+		a->archive_path && *a->archive_path ? ")" : "");
+}
+
 /* Text input: its kind, and what its --header lines said, if anything. */
 static void print_text_input(FILE *out, const struct sd_analysis *a,
 			     const char *path)
@@ -395,6 +407,7 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		fprintf(out, "kernel era %s; swap lock: %s\n", d->era, d->lock);
 	if (a->host)
 		print_host(out, a->host);
+	print_archive(out, a);
 
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];
