@@ -32,6 +32,9 @@ struct sd_analysis_opts {
 	/* the recorded host's context, from a bundle (may be NULL); not
 	 * owned, must outlive the analysis */
 	const struct sd_host *host;
+	/* SD_FOLD_* (stacks.h) the folded output will ask for: PID and TID
+	 * keep stacks per thread, ADDRS keeps unresolved addresses */
+	unsigned fold_with;
 };
 
 struct sd_stalls;
@@ -86,5 +89,44 @@ const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,
  * that is neither a tracepoint nor "dummy"; else the first event.
  */
 const struct sd_evsel *sd_analysis_default_evsel(const struct sd_analysis *a);
+
+/*
+ * How a stack weighs in folded output and flame graphs (--weight).  The
+ * verdict's shares always weigh by period, as perf report's Overhead.
+ */
+enum sd_weight {
+	SD_WEIGHT_PERIOD,  /* as perf script | stackcollapse-perf.pl adds up:
+			    * each sample's period */
+	SD_WEIGHT_SAMPLES, /* one per sample */
+};
+
+/*
+ * The weight of count samples of ev whose periods sum to period.  With
+ * SD_WEIGHT_PERIOD that is period, except for a perf.data tracepoint:
+ * perf script prints its payload after the event, so stackcollapse-perf.pl
+ * sees no period and counts 1 per sample.  (Text input: its stacks carry
+ * the script's own weights already.)
+ */
+uint64_t sd_analysis_weight(const struct sd_analysis *a,
+			    const struct sd_evsel *ev, enum sd_weight w,
+			    uint64_t count, uint64_t period);
+
+/* What that weight counts: "ns" (cpu-clock, task-clock periods),
+ * "events" (other periods), "samples", or "weight" (perf report input,
+ * millionths of the samples). */
+const char *sd_analysis_weight_unit(const struct sd_analysis *a,
+				    const struct sd_evsel *ev,
+				    enum sd_weight w);
+
+/* Says it in words: "period (ns)", "period (events)", "samples",
+ * "perf report weight". */
+const char *sd_analysis_weight_name(const struct sd_analysis *a,
+				    const struct sd_evsel *ev,
+				    enum sd_weight w);
+
+/* Samples of sampling events other than ev: what --folded of ev leaves
+ * out, as stackcollapse-perf.pl's event filter does. */
+uint64_t sd_analysis_other_samples(const struct sd_analysis *a,
+				   const struct sd_evsel *ev);
 
 #endif

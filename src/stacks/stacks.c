@@ -5,13 +5,16 @@
  * A raw stack's key is a run of u64 words in one arena:
  *	[0] evsel << 48 | cpumode << 40 | flags << 32 | comm
  *	[1] mm << 32 | mm_ver	  0 when every frame is in the kernel
- *	[2] pid << 32 | tid	  only for samples stackcollapse drops
+ *	[2] pid << 32 | tid	  only for samples stackcollapse drops, or
+ *				  for all with SD_FOLD_PID / SD_FOLD_TID
  *	[3] nr
  *	[4..] ips (the call chain with its markers, or just the ip)
  * so equal samples share one entry; only what decides the folded line or
  * the symbols is in the key.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +70,16 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	sd_strpool_fini(&st->strs);
 	free(st);
 	return NULL;
+}
+
+void sd_stacks_set_fold(struct sd_stacks *st, unsigned with)
+{
+	st->fold = with & SD_FOLD_ALL;
+}
+
+unsigned sd_stacks_fold(const struct sd_stacks *st)
+{
+	return st->fold;
 }
 
 size_t sd_stacks_count(const struct sd_stacks *st)
@@ -214,30 +227,35 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
 		      uint64_t count, uint64_t period, uint32_t *id);
 
-int sd_stacks_add_named(struct sd_stacks *st, unsigned evsel, uint32_t comm,
-			uint32_t pid, uint64_t time, const char *const *frames,
-			const bool *kernel, size_t n, uint64_t count,
-			uint64_t period, uint32_t *id)
+int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
+			uint32_t *id)
 {
 	uint64_t *k = st->scratch;
+	size_t n = ns->n;
 	uint32_t sid;
 
 	if (n > 4096)
 		n = 4096;
-	k[0] = (uint64_t)(evsel & 0xffff) << 48 | (uint64_t)F_NAMED << 32 | comm;
+	k[0] = (uint64_t)(ns->evsel & 0xffff) << 48 |
+	       (uint64_t)(F_NAMED | (ns->folded_out ? F_DROP : 0)) << 32 |
+	       ns->comm;
 	k[1] = 0;
-	k[2] = 0;
+	k[2] = st->fold & (SD_FOLD_PID | SD_FOLD_TID)
+		       ? (uint64_t)ns->key_pid << 32 | ns->key_tid
+		       : 0;
 	k[3] = n;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t nm = sd_strpool_intern(&st->strs, frames[i],
-						strlen(frames[i]));
+		uint32_t nm = sd_strpool_intern(&st->strs, ns->frames[i],
+						strlen(ns->frames[i]));
 		if (!nm)
 			return -ENOMEM;
-		k[KEY_HDR + i] = (uint64_t)!!kernel[i] << 32 | nm;
+		uint64_t marks = ns->marks ? ns->marks[i] & 3 : 0;
+		k[KEY_HDR + i] = marks << 33 | (uint64_t)!!ns->kernel[i] << 32 | nm;
 	}
-	int err = intern_key(st, k, KEY_HDR + n, count, period, &sid);
+	int err = intern_key(st, k, KEY_HDR + n, ns->count, ns->period, &sid);
 	if (!err)
-		err = detail_add(st, sid, pid, time, count, period);
+		err = detail_add(st, sid, ns->pid, ns->time, ns->count,
+				 ns->period);
 	if (!err && id)
 		*id = sid;
 	return err;
@@ -477,14 +495,18 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 		kern = s->cpumode == SD_MISC_KERNEL;
 	if (s->pid == UINT32_MAX || s->tid == UINT32_MAX)
 		flags |= F_DROP;
-	if (s->machine)
+	/* --folded-with addrs names unresolved frames by their raw address,
+	 * which a location no longer has */
+	if (s->machine && !(st->fold & SD_FOLD_ADDRS))
 		flags |= F_LOC;
 	k[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
 	       (uint64_t)(s->cpumode & 0xff) << 40 | (uint64_t)flags << 32 |
 	       s->view.comm;
 	k[1] = kern || (flags & F_LOC) ? 0
 				       : (uint64_t)s->view.mm << 32 | s->view.mm_ver;
-	k[2] = flags & F_DROP ? (uint64_t)s->pid << 32 | s->tid : 0;
+	k[2] = flags & F_DROP || st->fold & (SD_FOLD_PID | SD_FOLD_TID)
+		       ? (uint64_t)s->pid << 32 | s->tid
+		       : 0;
 	k[3] = nr;
 	memcpy(k + KEY_HDR, ips, nr * sizeof *ips);
 	if (flags & F_LOC) {
@@ -573,7 +595,8 @@ static int fc_grow(struct sd_stacks *st)
 	for (size_t i = 0; i < st->fcslots; i++) {
 		if (!st->fc[i].used)
 			continue;
-		size_t j = sd_mix64(st->fc[i].addr ^ (uintptr_t)st->fc[i].dso) &
+		size_t j = sd_mix64(st->fc[i].addr ^ (uintptr_t)st->fc[i].dso ^
+				    st->fc[i].ip) &
 			   (ns - 1);
 		while (v[j].used)
 			j = (j + 1) & (ns - 1);
@@ -585,20 +608,31 @@ static int fc_grow(struct sd_stacks *st)
 	return 0;
 }
 
-/* The folded names of one location, computed once per (dso, address). */
+/*
+ * The folded names of one location, computed once per (dso, address), and
+ * the SD_FRAME_* marks of the first.  With SD_FOLD_ADDRS an unresolved
+ * frame's name holds ip, the raw address perf script prints: then the
+ * address is part of the key.
+ */
 static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
-		       uint32_t *first, uint32_t *n)
+		       uint64_t ip, uint32_t *first, uint32_t *n,
+		       uint8_t *marks)
 {
 	const void *key = loc->dso ? (const void *)loc->dso
 				   : (const void *)loc->map_name;
+	bool addrs = st->fold & SD_FOLD_ADDRS;
 
+	if (!addrs)
+		ip = 0;
 	if ((st->fcn + 1) * 2 > st->fcslots && fc_grow(st))
 		return -ENOMEM;
-	size_t j = sd_mix64(loc->addr ^ (uintptr_t)key) & (st->fcslots - 1);
+	size_t j = sd_mix64(loc->addr ^ (uintptr_t)key ^ ip) & (st->fcslots - 1);
 	for (; st->fc[j].used; j = (j + 1) & (st->fcslots - 1)) {
-		if (st->fc[j].dso == key && st->fc[j].addr == loc->addr) {
+		if (st->fc[j].dso == key && st->fc[j].addr == loc->addr &&
+		    st->fc[j].ip == ip) {
 			*first = st->fc[j].first;
 			*n = st->fc[j].n;
+			*marks = st->fc[j].marks;
 			return 0;
 		}
 	}
@@ -614,8 +648,11 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 		else if (!dso)
 			dso = sd_dso_name(loc->dso);
 	}
+	char pc[24];
+	if (addrs)
+		snprintf(pc, sizeof pc, "%" PRIx64, ip);
 	char *parts[8];
-	int k = sd_fold_frame(sym, dso, parts, 8);
+	int k = sd_fold_frame(sym, dso, addrs ? pc : NULL, parts, 8);
 	if (k < 0)
 		return -ENOMEM;
 	uint32_t f = (uint32_t)st->nnames;
@@ -629,7 +666,9 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 			return -ENOMEM;
 		}
 	}
-	st->fc[j] = (struct fcache_ent){key, loc->addr, f, (uint32_t)k, true};
+	*marks = (uint8_t)sd_fold_dso_marks(dso ? dso : "[unknown]");
+	st->fc[j] = (struct fcache_ent){key, loc->addr, ip, f, (uint32_t)k,
+					*marks, true};
 	st->fcn++;
 	*first = f;
 	*n = (uint32_t)k;
@@ -653,6 +692,7 @@ struct lcache_ent {
 	uint32_t first; /* into names[] */
 	uint8_t n;      /* names: at most 8 */
 	uint8_t cpumode;
+	uint8_t marks;  /* SD_FRAME_* of the first name */
 	bool kernel;
 	bool used;
 };
@@ -661,7 +701,7 @@ struct lcache_ent {
 static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 			struct sd_machine *m, uint32_t mm, uint32_t ver,
 			unsigned cpumode, uint64_t ip, uint32_t *first,
-			uint32_t *n, bool *kernel)
+			uint32_t *n, bool *kernel, uint8_t *marks)
 {
 	bool kmode = cpumode == SD_MISC_KERNEL ||
 		     cpumode == SD_MISC_GUEST_KERNEL;
@@ -676,22 +716,25 @@ static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 			*first = e->first;
 			*n = e->n;
 			*kernel = e->kernel;
+			*marks = e->marks;
 			return 0;
 		}
 	}
 	struct sd_location loc;
 	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
-	int err = frame_names(st, &loc, first, n);
+	int err = frame_names(st, &loc, ip, first, n, marks);
 	if (err)
 		return err;
 	*kernel = loc.kernel;
 	if (e)
 		*e = (struct lcache_ent){mmv, ip, *first, (uint8_t)*n,
-					 (uint8_t)cpumode, loc.kernel, true};
+					 (uint8_t)cpumode, *marks, loc.kernel,
+					 true};
 	return 0;
 }
 
-static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
+static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel,
+		      uint8_t marks)
 {
 	if (st->nframes == st->capframes) {
 		struct sd_frame *v = grow(st->frames, &st->capframes,
@@ -703,7 +746,7 @@ static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel)
 	}
 	sd_prefault(st->frames, st->capframes * sizeof *st->frames,
 		    &st->frames_pf, (st->nframes + 1) * sizeof *st->frames);
-	st->frames[st->nframes++] = (struct sd_frame){name, kernel};
+	st->frames[st->nframes++] = (struct sd_frame){name, kernel, marks};
 	return 0;
 }
 
@@ -712,7 +755,8 @@ static uint64_t fseq_hash(const struct sd_frame *f, size_t n)
 	uint64_t h = n * 0x9e3779b97f4a7c15ull;
 
 	for (size_t i = 0; i < n; i++) {
-		h ^= (uint64_t)f[i].kernel << 32 | f[i].name;
+		h ^= (uint64_t)f[i].marks << 33 | (uint64_t)f[i].kernel << 32 |
+		     f[i].name;
 		h *= 0x9fb21c651e98df25ull;
 		h ^= h >> 29;
 	}
@@ -723,7 +767,8 @@ static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
 		       size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (a[i].name != b[i].name || a[i].kernel != b[i].kernel)
+		if (a[i].name != b[i].name || a[i].kernel != b[i].kernel ||
+		    a[i].marks != b[i].marks)
 			return false;
 	return true;
 }
@@ -808,7 +853,8 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 	if (flags & F_NAMED) {
 		for (size_t i = 0; i < nr; i++) {
 			int err = push_frame(st, (uint32_t)ips[i],
-					     ips[i] >> 32);
+					     (ips[i] >> 32) & 1,
+					     (uint8_t)(ips[i] >> 33 & 3));
 			if (err)
 				return err;
 		}
@@ -849,24 +895,29 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			break;
 		uint32_t first, n;
 		bool kernel;
+		uint8_t marks;
 		int err;
 		if (flags & F_LOC) {
 			/* resolved when sampled */
 			uint32_t li = (uint32_t)(ip & LOC_MASK);
 			if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
 				continue; /* cannot happen: interned above */
-			err = frame_names(st, &st->locs[li], &first, &n);
+			err = frame_names(st, &st->locs[li], 0, &first, &n,
+					  &marks);
 			kernel = st->locs[li].kernel;
 		} else {
 			err = locate_names(st, c, m, mm, ver, cpumode, ip,
-					   &first, &n, &kernel);
+					   &first, &n, &kernel, &marks);
 		}
 		if (err)
 			return err;
 		/* pushed last part first: the final reversal restores
 		 * stackcollapse's order for "a->b" (a, then b_[i]) */
 		for (uint32_t q = n; q-- > 0;) {
-			err = push_frame(st, st->names[first + q], kernel);
+			/* "a->b": b_[i] is inlined, never annotated (the
+			 * script's elsif) */
+			err = push_frame(st, st->names[first + q], kernel,
+					 q ? 0 : marks);
 			if (err)
 				return err;
 		}
@@ -924,6 +975,15 @@ int sd_stacks_get(const struct sd_stacks *st, size_t i,
 	out->frames = st->frames ? st->frames + e->frames : NULL;
 	out->nr_frames = e->nframes;
 	out->folded_out = (k[0] >> 32) & F_DROP;
+	out->pid = out->tid = 0;
+	if (st->fold & (SD_FOLD_PID | SD_FOLD_TID)) {
+		uint64_t w[KEY_HDR];
+		if (sd_key_decode(st->keys + e->key, e->klen, w, KEY_HDR) ==
+		    KEY_HDR) {
+			out->pid = (uint32_t)(w[2] >> 32);
+			out->tid = (uint32_t)w[2];
+		}
+	}
 	return 0;
 }
 

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sd_diags_clear(&why);
 	/* text inputs (perf script, folded, perf report) have no reader */
 	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++)
-		sd_report_folded(null, a, sd_analysis_evsel(a, i));
+		sd_report_folded(null, a, sd_analysis_evsel(a, i), NULL);
 	if (a->reader)
 		sd_report_headers(null, a->reader, o.path);
 	if (sd_diagnose(a, &d) == 0) {

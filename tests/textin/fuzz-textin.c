@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
 	size_t frames = 0;
-	struct sd_text_ops ops = {sink, header, &frames};
+	struct sd_text_ops ops = {sink, header, &frames, 0};
 	struct sd_diags d;
 
 	if (!null && !(null = fopen("/dev/null", "w")))
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sd_diags_clear(&d);
 	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++)
-		sd_report_folded(null, a, sd_analysis_evsel(a, i));
+		sd_report_folded(null, a, sd_analysis_evsel(a, i), NULL);
 	if (sd_diagnose(a, &dg) == 0) {
 		sd_report_json(null, a, dg, o.path);
 		sd_report_text(null, a, dg, o.path, true);

@@ -76,7 +76,7 @@ static struct got *run(enum sd_text_kind kind, const char *text,
 		       struct sd_diags *d, struct sd_text_result *res)
 {
 	static struct got g;
-	struct sd_text_ops ops = {keep, header, &g};
+	struct sd_text_ops ops = {keep, header, &g, 0};
 	memset(&g, 0, sizeof g);
 	CHECK(sd_text_parse(kind, text, strlen(text), &ops, d, res) == 0);
 	return &g;
@@ -433,7 +433,7 @@ TEST(report_refused_and_malformed)
 			 "    90.00%     0.00%  a        a              [.] main\n";
 	struct sd_diags d;
 	struct got g;
-	struct sd_text_ops ops = {keep, NULL, &g};
+	struct sd_text_ops ops = {keep, NULL, &g, 0};
 	memset(&g, 0, sizeof g);
 	sd_diags_init(&d);
 	CHECK(sd_text_parse_perf_report(ch, strlen(ch), &ops, &d, NULL) < 0);
@@ -558,7 +558,7 @@ TEST(prefixes_and_flips)
 				if (flip && cut < n)
 					b[cut] = flip == 1 ? '\0' : (char)0xff;
 				size_t acc = 0;
-				struct sd_text_ops ops = {count_only, NULL, &acc};
+				struct sd_text_ops ops = {count_only, NULL, &acc, 0};
 				struct sd_diags d;
 				sd_diags_init(&d);
 				for (int kind = 1; kind <= 3; kind++)
