@@ -49,6 +49,9 @@ struct sd_analysis {
 	struct sd_reader_stats text_stats;
 	struct sd_evsel **text_evsels;
 	size_t text_nr_evsels;
+	/* perf script text: the event of the first sample whose header ends
+	 * in "event:", the one stackcollapse-perf.pl keeps (NULL: none) */
+	const struct sd_evsel *text_first_evsel;
 	struct sd_symbolizer *symbolizer; /* NULL with no_symbols */
 	struct sd_machine *machine;
 	struct sd_stacks *stacks;
@@ -85,8 +88,10 @@ const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,
 					      const char *name);
 
 /*
- * The event an analysis looks at by default: the first sampling event
- * that is neither a tracepoint nor "dummy"; else the first event.
+ * The event an analysis looks at by default: perf script text, the first
+ * event met, as stackcollapse-perf.pl keeps it (text_first_evsel); else
+ * the first sampling event that is neither a tracepoint nor "dummy"; else
+ * the first event.
  */
 const struct sd_evsel *sd_analysis_default_evsel(const struct sd_analysis *a);
 

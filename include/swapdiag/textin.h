@@ -77,6 +77,8 @@ struct sd_text_sample {
 			     * finds, else 1 (sd_text_script_period());
 			     * otherwise count */
 	bool pid_given;     /* "pid/tid" was printed, not only one id */
+	bool filterable;    /* perf script: the header ends in "event:", so
+			     * stackcollapse-perf.pl's event filter sees it */
 	bool folded_out;    /* stackcollapse-perf.pl drops it (a perf script
 			     * sample cut off by the end of the text) */
 	const char *const *frames; /* root first, names as folded */

@@ -280,6 +280,9 @@ const struct sd_evsel *sd_analysis_default_evsel(const struct sd_analysis *a)
 {
 	size_t n = sd_analysis_nr_evsels(a);
 
+	if (!a->reader && a->text_first_evsel)
+		return a->text_first_evsel;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
 		if (ev->type == SD_TYPE_TRACEPOINT)

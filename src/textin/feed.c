@@ -302,6 +302,8 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 	err = sd_stacks_add_named(a->stacks, &ns, &stack);
 	if (err)
 		return err;
+	if (s->filterable && !a->text_first_evsel)
+		a->text_first_evsel = ev;
 	ev->nr_samples += s->count;
 	ev->total_period += period;
 	a->samples += s->count;

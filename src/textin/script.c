@@ -396,6 +396,7 @@ struct sample {
 	bool is_switch;
 	uint64_t line, offset;
 	uint64_t weight;  /* sd_text_script_period() of the header */
+	bool filterable;  /* ... and whether it found an event */
 	bool frame_lines; /* frames on lines of their own */
 	/* frames as read, leaf first; syms.kern: a kernel-half address,
 	 * dsos.kern: no "(dso)" was printed; pcs: the addresses printed */
@@ -506,6 +507,7 @@ static int emit(struct sample *sm, const struct sd_text_ops *ops,
 		.count = 1,
 		.weight = sm->weight,
 		.pid_given = sm->h.pid_given,
+		.filterable = sm->filterable,
 		.folded_out = cut,
 		.frames = frames,
 		.kernel = sm->out.kern,
@@ -555,7 +557,8 @@ static int start(struct sample *sm, const struct header *h,
 	sd_tnames_reset(&sm->pcs);
 	const char *ev;
 	size_t evn;
-	sd_text_script_period(ln->s, ln->n, &sm->weight, &ev, &evn);
+	sm->filterable = sd_text_script_period(ln->s, ln->n, &sm->weight, &ev,
+					       &evn);
 	copy_str(sm->comm, sizeof sm->comm, h->comm, h->comm_n);
 	copy_str(sm->event, sizeof sm->event, h->event ? h->event : "",
 		 h->event ? h->event_n : 0);
