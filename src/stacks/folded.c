@@ -143,6 +143,12 @@ static void comm_suffix(char *out, size_t cap, unsigned with, uint32_t pid,
 {
 	char p[16];
 
+	/* the script's "if (not $tid) { $tid = $pid; $pid = "?" }": a tid
+	 * of 0 (swapper's 0/0) is false in Perl */
+	if (pid != SD_STACK_NO_PID && tid == 0) {
+		tid = pid;
+		pid = SD_STACK_NO_PID;
+	}
 	if (pid == SD_STACK_NO_PID)
 		strcpy(p, "?");
 	else

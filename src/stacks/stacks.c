@@ -611,18 +611,25 @@ static int fc_grow(struct sd_stacks *st)
 /*
  * The folded names of one location, computed once per (dso, address), and
  * the SD_FRAME_* marks of the first.  With SD_FOLD_ADDRS an unresolved
- * frame's name holds ip, the raw address perf script prints: then the
- * address is part of the key.
+ * frame's name holds the address perf script prints: loc->addr, or ip (the
+ * sampled address) where there is no map, which is then part of the key.
  */
 static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
-		       uint64_t ip, uint32_t *first, uint32_t *n,
+		       uint64_t ip, bool chain, uint32_t *first, uint32_t *n,
 		       uint8_t *marks)
 {
 	const void *key = loc->dso ? (const void *)loc->dso
 				   : (const void *)loc->map_name;
 	bool addrs = st->fold & SD_FOLD_ADDRS;
+	bool mapped = loc->dso || loc->map_name;
+	/* the address perf script (6.1) prints: for a call-chain entry with a
+	 * map, the map's (map_ip: relative to the file of a DSO, the address
+	 * itself for the kernel and anonymous maps); else the sampled one,
+	 * which then needs a key of its own */
+	bool map_ip = chain && mapped;
+	uint64_t pcv = map_ip ? loc->addr : ip;
 
-	if (!addrs)
+	if (!addrs || map_ip)
 		ip = 0;
 	if ((st->fcn + 1) * 2 > st->fcslots && fc_grow(st))
 		return -ENOMEM;
@@ -650,7 +657,7 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 	}
 	char pc[24];
 	if (addrs)
-		snprintf(pc, sizeof pc, "%" PRIx64, ip);
+		snprintf(pc, sizeof pc, "%" PRIx64, pcv);
 	char *parts[8];
 	int k = sd_fold_frame(sym, dso, addrs ? pc : NULL, parts, 8);
 	if (k < 0)
@@ -700,19 +707,23 @@ struct lcache_ent {
 /* The folded names of ip in address space mm (version ver). */
 static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 			struct sd_machine *m, uint32_t mm, uint32_t ver,
-			unsigned cpumode, uint64_t ip, uint32_t *first,
-			uint32_t *n, bool *kernel, uint8_t *marks)
+			unsigned cpumode, uint64_t ip, bool chain,
+			uint32_t *first, uint32_t *n, bool *kernel,
+			uint8_t *marks)
 {
 	bool kmode = cpumode == SD_MISC_KERNEL ||
 		     cpumode == SD_MISC_GUEST_KERNEL;
 	uint64_t mmv = kmode ? 0 : (uint64_t)mm << 32 | ver;
 	struct lcache_ent *e = NULL;
+	/* --folded-with addrs names an address by whether it is a call-chain
+	 * entry too (frame_names) */
+	unsigned ckey = cpumode | (chain && (st->fold & SD_FOLD_ADDRS) ? 0x80 : 0);
 
 	if (c) {
 		e = &c[sd_mix64(ip ^ sd_mix64(mmv ^ (uint64_t)cpumode << 56)) &
 		       (st->lcache_slots - 1)];
 		if (e->used && e->ip == ip && e->mmv == mmv &&
-		    e->cpumode == cpumode) {
+		    e->cpumode == ckey) {
 			*first = e->first;
 			*n = e->n;
 			*kernel = e->kernel;
@@ -722,13 +733,13 @@ static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 	}
 	struct sd_location loc;
 	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
-	int err = frame_names(st, &loc, ip, first, n, marks);
+	int err = frame_names(st, &loc, ip, chain, first, n, marks);
 	if (err)
 		return err;
 	*kernel = loc.kernel;
 	if (e)
 		*e = (struct lcache_ent){mmv, ip, *first, (uint8_t)*n,
-					 (uint8_t)cpumode, *marks, loc.kernel,
+					 (uint8_t)ckey, *marks, loc.kernel,
 					 true};
 	return 0;
 }
@@ -902,12 +913,13 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			uint32_t li = (uint32_t)(ip & LOC_MASK);
 			if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
 				continue; /* cannot happen: interned above */
-			err = frame_names(st, &st->locs[li], 0, &first, &n,
-					  &marks);
+			err = frame_names(st, &st->locs[li], 0, true, &first,
+					  &n, &marks);
 			kernel = st->locs[li].kernel;
 		} else {
 			err = locate_names(st, c, m, mm, ver, cpumode, ip,
-					   &first, &n, &kernel, &marks);
+					   flags & F_CHAIN, &first, &n, &kernel,
+					   &marks);
 		}
 		if (err)
 			return err;

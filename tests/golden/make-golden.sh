@@ -26,6 +26,8 @@
 # it takes that number for a pid and the rest of the header ("comm -1/-1
 # [cpu] time:") for a comm, so that both goldens hold the same samples.
 # WEIGHT=samples (the default) makes the sample-count golden.
+# FOLD=OPT (pid, tid, kernel, jit, all or addrs) passes --OPT to the script:
+# the golden of swapdiag --folded-with OPT.
 #
 # Needs perf and the stackcollapse-perf.pl script of Brendan Gregg's FlameGraph
 # (not part of this project): set STACKCOLLAPSE to its path.  This script runs
@@ -34,6 +36,12 @@ set -eu
 [ $# -ge 3 ] || { echo "usage: $0 DATA KALLSYMS SYMFS [EVENT]" >&2; exit 64; }
 data=$1 ksyms=$2 symfs=$3 event=${4:-}
 weight=${WEIGHT:-samples}
+fold=
+case ${FOLD:-} in
+'') ;;
+pid|tid|kernel|jit|all|addrs) fold=--$FOLD ;;
+*) echo "$0: FOLD is one of pid tid kernel jit all addrs, not $FOLD" >&2; exit 64 ;;
+esac
 case $weight in
 period) fields=comm,pid,tid,cpu,time,period,event,ip,sym,dso ;;
 samples) fields=comm,pid,tid,cpu,time,event,ip,sym,dso ;;
@@ -75,6 +83,6 @@ if [ "$weight" = period ]; then
 		"$tmp/script2" >"$tmp/script3"
 	mv "$tmp/script3" "$tmp/script2"
 fi
-perl "$STACKCOLLAPSE" --event-filter="$event" "$tmp/script2" >"$tmp/folded"
+perl "$STACKCOLLAPSE" $fold --event-filter="$event" "$tmp/script2" >"$tmp/folded"
 [ -s "$tmp/folded" ] || { echo "$0: no $event stacks in $data" >&2; exit 1; }
 LC_ALL=C sort "$tmp/folded"
