@@ -52,6 +52,9 @@ struct sd_analysis {
 	/* perf script text: the event of the first sample whose header ends
 	 * in "event:", the one stackcollapse-perf.pl keeps (NULL: none) */
 	const struct sd_evsel *text_first_evsel;
+	/* perf script text: some sample printed its period (else every
+	 * sample weighs 1, and "period" weighting is a count) */
+	bool text_periods;
 	struct sd_symbolizer *symbolizer; /* NULL with no_symbols */
 	struct sd_machine *machine;
 	struct sd_stacks *stacks;

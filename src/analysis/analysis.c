@@ -317,7 +317,7 @@ static bool weighs_period(const struct sd_analysis *a,
 	if (w != SD_WEIGHT_PERIOD)
 		return false;
 	if (!a->reader) /* the text's own weights, as the script sees them */
-		return !a->input_kind || !strcmp(a->input_kind, "perf-script");
+		return a->text_periods;
 	return ev->type != SD_TYPE_TRACEPOINT;
 }
 

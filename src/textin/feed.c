@@ -304,6 +304,8 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 		return err;
 	if (s->filterable && !a->text_first_evsel)
 		a->text_first_evsel = ev;
+	if (s->has_period && f->kind == SD_TEXT_PERF_SCRIPT)
+		a->text_periods = true;
 	ev->nr_samples += s->count;
 	ev->total_period += period;
 	a->samples += s->count;
