@@ -44,6 +44,14 @@ extern const size_t sd_nr_eras;
 extern const struct sd_remedy sd_remedies[];
 extern const size_t sd_nr_remedies;
 
+/* A frame name that dates a kernel: seen in releases from .. to. */
+struct sd_era_marker {
+	const char *func;
+	int from, to; /* as sd_era.from/.to */
+};
+extern const struct sd_era_marker sd_era_markers[];
+extern const size_t sd_nr_era_markers;
+
 /* The era of an os release string ("4.18.0-348.el8.x86_64"); NULL if
  * the release cannot be parsed. */
 const struct sd_era *sd_era_of(const char *os_release);

@@ -228,7 +228,7 @@ static void report_missing(struct search *se, struct sd_diags *diags)
 			     want);
 		return;
 	}
-	sd_diags_add(diags, SD_NOTE, ENOENT, UINT64_MAX,
+	sd_diags_add(diags, SD_NOTE, SD_E_NO_SYMBOLS, UINT64_MAX,
 		     "no symbols for %s: %s; its frames will show as [%s]",
 		     d->path,
 		     s->symfs ? "not found under --symfs"
