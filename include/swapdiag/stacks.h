@@ -56,8 +56,8 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 #define SD_FOLD_KERNEL 0x04u /* "_[k]" after frames of kernel DSOs */
 #define SD_FOLD_JIT    0x08u /* "_[j]" after frames of /tmp/perf-PID.map */
 #define SD_FOLD_ADDRS  0x10u /* "[dso <addr>]" for frames without symbol */
-#define SD_FOLD_ALL (SD_FOLD_PID | SD_FOLD_TID | SD_FOLD_KERNEL | \
-		     SD_FOLD_JIT | SD_FOLD_ADDRS)
+#define SD_FOLD_MASK (SD_FOLD_PID | SD_FOLD_TID | SD_FOLD_KERNEL | \
+		      SD_FOLD_JIT | SD_FOLD_ADDRS) /* every flag */
 
 /* Keeps what the flags need: every stack keyed by its pid/tid as well
  * (PID, TID), raw addresses kept for unresolved frames (ADDRS). */

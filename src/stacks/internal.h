@@ -100,4 +100,12 @@ struct sd_stacks {
 
 void sd_stacks_free_lines(struct sd_stacks *st);
 
+/*
+ * Room for need elements of elem bytes in the vmem block p of *cap
+ * elements (doubling, from first): the block, or NULL with p untouched.
+ * *pf (util/prefault.h), if given, is cut back to the used elements.
+ */
+void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
+		     size_t elem, size_t first, size_t *pf);
+
 #endif

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.len = size,
 		.no_symbols = true,
 		/* every --folded-with on half the inputs */
-		.fold_with = size & 1 ? SD_FOLD_ALL : 0,
+		.fold_with = size & 1 ? SD_FOLD_MASK : 0,
 	};
 	struct sd_folded_opts fo = {.with = o.fold_with};
 	struct sd_analysis *a;
