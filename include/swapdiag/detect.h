@@ -56,6 +56,18 @@ struct sd_path {
 	uint64_t samples;
 };
 
+/*
+ * A forking code path (swap_dup_fork): the user frames of one forker that
+ * lead to the C library's fork entry, root first, without it.
+ */
+struct sd_fork_site {
+	char *comm;
+	char **frames;  /* root first, up to the caller of entry */
+	size_t nr_frames;
+	char *entry;    /* the fork entry called: "fork", "_Fork", ... */
+	uint64_t samples;
+};
+
 struct sd_victim {
 	char *comm;
 	uint32_t pid;
@@ -87,6 +99,9 @@ struct sd_finding {
 	double context_share;
 	double *timeline; /* share per second of the recording */
 	size_t nr_timeline;
+	/* swap_dup_fork: where the forkers fork, heaviest first */
+	struct sd_fork_site *fork_sites;
+	size_t nr_fork_sites;
 	/* stall findings */
 	uint64_t stalls;
 	uint64_t stalls_unfinished; /* no switch-in recorded */
@@ -147,6 +162,7 @@ struct sd_diagnosis {
 
 #define SD_MAX_PIDS_LISTED 32
 #define SD_MAX_PATHS 5
+#define SD_MAX_FORK_SITES 10
 #define SD_MAX_PROCS 10
 
 /*

@@ -92,6 +92,8 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	if ((err = make_procs(f, &t, c->a->machine, c->total_period)))
 		goto out;
 	err = make_paths(f, st, ids, nids);
+	if (!err && f->kind == SD_FIND_SWAP_DUP_FORK)
+		err = make_fork_sites(f, st, c->a->machine, ids, nids);
 out:
 	free(t.v);
 	free(ids);

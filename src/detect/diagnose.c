@@ -73,6 +73,7 @@ void finding_fini(struct sd_finding *f)
 		free(f->paths[i].frames);
 	}
 	free(f->paths);
+	fork_sites_fini(f);
 	free(f->timeline);
 	for (size_t i = 0; i < f->nr_victims; i++)
 		free(f->victims[i].comm);

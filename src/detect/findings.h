@@ -28,6 +28,12 @@ int make_procs(struct sd_finding *f, struct tallies *t,
 /* The top kernel paths of the given stacks into f->paths. */
 int make_paths(struct sd_finding *f, const struct sd_stacks *st,
 	       const uint32_t *ids, size_t nids);
+/* The forking user code paths of the given stacks into f->fork_sites
+ * (fork_sites.c), and their release. */
+int make_fork_sites(struct sd_finding *f, const struct sd_stacks *st,
+		    const struct sd_machine *m, const uint32_t *ids,
+		    size_t nids);
+void fork_sites_fini(struct sd_finding *f);
 const struct sd_frame *kernel_part(const struct sd_stack_info *si, size_t *n);
 
 /* What the finding builders share: the on-CPU event, every stack's

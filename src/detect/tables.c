@@ -105,6 +105,24 @@ static const struct sd_sig sd_exec_lock_readers_v[] = {
 };
 SET(sd_exec_lock_readers, "opening another process's memory");
 
+/* User-space entries of fork, by C library (the frames a forking code
+ * path calls last before the kernel; names as perf and addr2line show
+ * them).  posix_spawn and vfork are not here: they copy no page tables. */
+static const struct sd_sig sd_fork_entries_v[] = {
+	{"fork", "glibc, musl"},
+	{"__fork", "glibc < 2.34"},
+	{"__libc_fork", "glibc"},
+	{"_Fork", "glibc >= 2.34, musl"},
+	{"__GI__Fork", "glibc >= 2.34 (debug info)"},
+	{"__GI___fork", "glibc (debug info)"},
+	{"arch_fork", "glibc (inlined, debug info)"},
+	{"__clone", "glibc (clone without CLONE_VM)"},
+	{"clone", "glibc, musl"},
+	{"__clone3", "glibc >= 2.34"},
+	{"__clone_internal", "glibc >= 2.34"},
+};
+SET(sd_fork_entries, "user-space fork entry points");
+
 bool sd_sig_has(const struct sd_sig_set *set, const char *func)
 {
 	for (size_t i = 0; i < set->n; i++)

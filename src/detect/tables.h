@@ -28,6 +28,9 @@ extern const struct sd_sig_set sd_teardown, sd_swap_free;
 extern const struct sd_sig_set sd_rwsem_read_slow, sd_mm_readers,
 	sd_exec_lock_readers;
 
+/* User space: the C library's fork entries (fork_sites.c). */
+extern const struct sd_sig_set sd_fork_entries;
+
 bool sd_sig_has(const struct sd_sig_set *set, const char *func);
 
 /* A kernel era: what its swap lock is and which remedies apply. */

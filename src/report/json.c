@@ -156,6 +156,25 @@ static json_t *host_json(const struct sd_host *h)
 		"swapped_processes", procs);
 }
 
+/* swap_dup_fork: the forking user code paths (see swapdiag-report(5)) */
+static json_t *fork_sites_json(const struct sd_analysis *a,
+			       const struct sd_finding *f)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < f->nr_fork_sites; i++) {
+		const struct sd_fork_site *s = &f->fork_sites[i];
+		json_t *fr = json_array();
+		for (size_t k = 0; k < s->nr_frames; k++)
+			json_array_append_new(fr, json_string(s->frames[k]));
+		json_array_append_new(
+			v, json_pack("{s:s, s:o, s:s, s:o}", "comm", s->comm,
+				     "frames", fr, "entry", s->entry, "samples",
+				     count_or_null(a, s->samples)));
+	}
+	return v;
+}
+
 static json_t *finding_json(const struct sd_analysis *a,
 			    const struct sd_finding *f)
 {
@@ -208,6 +227,8 @@ static json_t *finding_json(const struct sd_analysis *a,
 		json_object_set_new(o, "timeline",
 				    json_pack("{s:f, s:o}", "bucket_s", 1.0,
 					      "share", tl));
+		if (f->kind == SD_FIND_SWAP_DUP_FORK)
+			json_object_set_new(o, "fork_sites", fork_sites_json(a, f));
 		return o;
 	}
 	json_t *victims = json_array(), *holders = json_array();

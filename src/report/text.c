@@ -57,6 +57,41 @@ static void print_path(FILE *out, const struct sd_path *p)
 		fprintf(out, "%s%s", i ? " > " : "", p->frames[i]);
 }
 
+/*
+ * One short line: the heaviest site of each of the first forkers, its
+ * last three frames (the callers closest to the fork) and the entry.
+ */
+static void print_fork_sites(FILE *out, const struct sd_finding *f, bool pct,
+			     const struct style *s)
+{
+	const char *shown[3];
+	size_t nshown = 0;
+
+	if (!f->nr_fork_sites)
+		return;
+	fprintf(out, "  forks from:%s", s->dim);
+	for (size_t i = 0; i < f->nr_fork_sites && nshown < 3; i++) {
+		const struct sd_fork_site *fs = &f->fork_sites[i];
+		bool seen = false;
+		for (size_t k = 0; k < nshown; k++)
+			seen |= !strcmp(shown[k], fs->comm);
+		if (seen)
+			continue;
+		fprintf(out, "%s %s: %s", nshown ? ";" : "", fs->comm,
+			fs->nr_frames > 3 ? "... > " : "");
+		size_t from = fs->nr_frames > 3 ? fs->nr_frames - 3 : 0;
+		for (size_t k = from; k < fs->nr_frames; k++)
+			fprintf(out, "%s > ", fs->frames[k]);
+		if (pct)
+			fprintf(out, "%s (%.2f%%)", fs->entry,
+				100.0 * (double)fs->samples / SD_TEXT_REPORT_SCALE);
+		else
+			fprintf(out, "%s (%" PRIu64 ")", fs->entry, fs->samples);
+		shown[nshown++] = fs->comm;
+	}
+	fprintf(out, "%s\n", s->off);
+}
+
 static void print_procs(FILE *out, const struct sd_finding *f)
 {
 	fprintf(out, "  processes:");
@@ -120,6 +155,7 @@ static void print_cpu_finding(FILE *out, const struct sd_analysis *a,
 		print_path(out, &f->paths[0]);
 		fprintf(out, "%s\n", s->off);
 	}
+	print_fork_sites(out, f, pct, s);
 	if (f->nr_timeline > 1) {
 		fprintf(out, "  per second: ");
 		sparkline(out, f->timeline, f->nr_timeline);

@@ -278,7 +278,7 @@ static uint64_t loc_hash(const struct sd_location *l)
 {
 	return sd_mix64(l->addr ^
 			sd_mix64((uintptr_t)l->dso ^ (uintptr_t)l->map_name) ^
-			l->kernel);
+			l->kernel ^ (uint64_t)l->unwound << 1);
 }
 
 static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
@@ -305,7 +305,8 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 	for (; st->lslots[q]; q = (q + 1) & (st->nlslots - 1)) {
 		const struct sd_location *l = &st->locs[st->lslots[q] - 1];
 		if (l->addr == loc->addr && l->dso == loc->dso &&
-		    l->map_name == loc->map_name && l->kernel == loc->kernel) {
+		    l->map_name == loc->map_name && l->kernel == loc->kernel &&
+		    l->unwound == loc->unwound) {
 			*id = st->lslots[q] - 1;
 			return 0;
 		}
@@ -342,6 +343,9 @@ static void rcache_free(struct sd_stacks *st)
 {
 	sd_vmem_free(st->rc, st->rc_slots * sizeof *st->rc);
 }
+
+/* With SD_MISC_USER in a frame view's cpumode: the frame was unwound. */
+#define CPUMODE_UNWOUND 0x80u
 
 static bool kernel_cpumode(unsigned cpumode)
 {
@@ -406,7 +410,8 @@ static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
 			return 0;
 		}
 	}
-	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
+	sd_machine_locate(m, mm, ver, cpumode & ~CPUMODE_UNWOUND, ip, &loc);
+	loc.unwound = cpumode & CPUMODE_UNWOUND;
 	/* every address inside one function folds to the same name: key on
 	 * the function, so chains that differ only in return offsets are one
 	 * stack (the table is loaded now instead of at the end, once) */
@@ -444,6 +449,8 @@ static int marker_cpumode(uint64_t ip, unsigned cur)
 		return SD_MISC_GUEST_USER;
 	case SD_CONTEXT_GUEST:
 		return (int)cur;
+	case SD_CONTEXT_USER_UNWOUND:
+		return SD_MISC_USER | CPUMODE_UNWOUND;
 	default:
 		return -2;
 	}

@@ -77,13 +77,17 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 	bool map_ip = chain && mapped;
 	uint64_t pcv = map_ip ? loc->addr : ip;
 
+	/* an unwound frame may be named otherwise (user addresses never
+	 * have bit 63) */
+	uint64_t caddr = loc->addr ^ (uint64_t)loc->unwound << 63;
+
 	if (!addrs || map_ip)
 		ip = 0;
 	if ((st->fcn + 1) * 2 > st->fcslots && fc_grow(st))
 		return -ENOMEM;
-	size_t j = sd_mix64(loc->addr ^ (uintptr_t)key ^ ip) & (st->fcslots - 1);
+	size_t j = sd_mix64(caddr ^ (uintptr_t)key ^ ip) & (st->fcslots - 1);
 	for (; st->fc[j].used; j = (j + 1) & (st->fcslots - 1)) {
-		if (st->fc[j].dso == key && st->fc[j].addr == loc->addr &&
+		if (st->fc[j].dso == key && st->fc[j].addr == caddr &&
 		    st->fc[j].ip == ip) {
 			*first = st->fc[j].first;
 			*n = st->fc[j].n;
@@ -98,6 +102,13 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 							  &holder);
 		if (s)
 			sym = s->name;
+		/* perf names an unwound frame that has a symbol the way
+		 * addr2line does (its inline lookup) */
+		if (s && loc->unwound) {
+			const char *a2l = sd_dso_a2l_name(loc->dso, loc->addr);
+			if (a2l)
+				sym = a2l;
+		}
 		if (holder)
 			dso = holder;
 		else if (!dso)
@@ -122,7 +133,7 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 		}
 	}
 	*marks = (uint8_t)sd_fold_dso_marks(dso ? dso : "[unknown]");
-	st->fc[j] = (struct fcache_ent){key, loc->addr, ip, f, (uint32_t)k,
+	st->fc[j] = (struct fcache_ent){key, caddr, ip, f, (uint32_t)k,
 					*marks, true};
 	st->fcn++;
 	*first = f;
@@ -181,6 +192,7 @@ static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 	}
 	struct sd_location loc;
 	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
+	loc.unwound = false;
 	int err = frame_names(st, &loc, ip, chain, first, n, marks);
 	if (err)
 		return err;
@@ -344,6 +356,11 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 				break;
 			case SD_CONTEXT_GUEST:
 				break;
+			case SD_CONTEXT_USER_UNWOUND:
+				/* perf unwinds with a max-stack of its own */
+				cpumode = SD_MISC_USER;
+				entries = 0;
+				break;
 			default:
 				st->nframes = start; /* perf resets the cursor */
 				goto done;
@@ -351,7 +368,7 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			continue;
 		}
 		if (entries++ >= MAX_STACK)
-			break;
+			continue; /* the unwound frames may follow */
 		uint32_t first, n;
 		bool kernel;
 		uint8_t marks;
