@@ -630,6 +630,7 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	if ((err = sd_machine_new(a->symbolizer, &a->machine)) ||
 	    (err = sd_stacks_new(&a->stacks)))
 		goto fail;
+	sd_stacks_set_fold(a->stacks, o->fold_with);
 	a->stalls = calloc(1, sizeof *a->stalls);
 	if (!a->stalls) {
 		err = -ENOMEM;
@@ -701,6 +702,9 @@ const struct sd_evsel *sd_analysis_default_evsel(const struct sd_analysis *a)
 {
 	size_t n = sd_analysis_nr_evsels(a);
 
+	if (!a->reader && a->text_first_evsel)
+		return a->text_first_evsel;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
 		if (ev->type == SD_TYPE_TRACEPOINT)
@@ -726,4 +730,73 @@ const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,
 			partial = ev;
 	}
 	return partial;
+}
+
+/* Does the weight of ev's samples come from their periods? */
+static bool weighs_period(const struct sd_analysis *a,
+			  const struct sd_evsel *ev, enum sd_weight w)
+{
+	if (w != SD_WEIGHT_PERIOD)
+		return false;
+	if (!a->reader) /* the text's own weights, as the script sees them */
+		return a->text_periods;
+	return ev->type != SD_TYPE_TRACEPOINT;
+}
+
+uint64_t sd_analysis_weight(const struct sd_analysis *a,
+			    const struct sd_evsel *ev, enum sd_weight w,
+			    uint64_t count, uint64_t period)
+{
+	if (!a->reader)
+		return w == SD_WEIGHT_PERIOD ? period : count;
+	return weighs_period(a, ev, w) ? period : count;
+}
+
+/* cpu-clock and task-clock count nanoseconds */
+static bool clock_event(const struct sd_analysis *a, const struct sd_evsel *ev)
+{
+	if (a->reader)
+		return ev->type == SD_TYPE_SOFTWARE && ev->config <= 1;
+	return !strncmp(ev->name, "cpu-clock", 9) ||
+	       !strncmp(ev->name, "task-clock", 10);
+}
+
+const char *sd_analysis_weight_unit(const struct sd_analysis *a,
+				    const struct sd_evsel *ev,
+				    enum sd_weight w)
+{
+	if (!a->reader && a->input_kind &&
+	    !strcmp(a->input_kind, "perf-report"))
+		return "weight";
+	if (!weighs_period(a, ev, w))
+		return "samples";
+	return clock_event(a, ev) ? "ns" : "events";
+}
+
+const char *sd_analysis_weight_name(const struct sd_analysis *a,
+				    const struct sd_evsel *ev,
+				    enum sd_weight w)
+{
+	const char *u = sd_analysis_weight_unit(a, ev, w);
+
+	if (!strcmp(u, "ns"))
+		return "period (ns)";
+	if (!strcmp(u, "events"))
+		return "period (events)";
+	if (!strcmp(u, "weight"))
+		return "perf report weight";
+	return "samples";
+}
+
+uint64_t sd_analysis_other_samples(const struct sd_analysis *a,
+				   const struct sd_evsel *ev)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
+		const struct sd_evsel *o = sd_analysis_evsel(a, i);
+		if (o != ev && !(o->type == SD_TYPE_SOFTWARE && o->config == 9))
+			n += o->nr_samples;
+	}
+	return n;
 }

@@ -42,6 +42,8 @@ static const char diff_usage[] =
 	"                         blue shrank)\n"
 	"      --event NAME       the event of --svg (default: the first sampling\n"
 	"                         event that is not a tracepoint or dummy)\n"
+	"      --weight W         what --svg weighs a stack by: period (default)\n"
+	"                         or samples, as for swapdiag --svg\n"
 	"      --fail-on LEVEL    exit 1 when AFTER is significantly worse on a\n"
 	"                         finding whose severity (after) is at or above\n"
 	"                         LEVEL: info, warning (default), critical, never\n"
@@ -70,6 +72,7 @@ enum {
 	D_NO_PROGRESS,
 	D_SVG,
 	D_EVENT,
+	D_WEIGHT,
 };
 
 static const struct option diff_opts[] = {
@@ -84,6 +87,7 @@ static const struct option diff_opts[] = {
 	{"no-progress", no_argument, NULL, D_NO_PROGRESS},
 	{"svg", required_argument, NULL, D_SVG},
 	{"event", required_argument, NULL, D_EVENT},
+	{"weight", required_argument, NULL, D_WEIGHT},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -141,7 +145,7 @@ static const struct sd_evsel *event_of(const struct side *s,
 }
 
 /* --svg: AFTER's flame graph coloured by the change since BEFORE. */
-static int write_svg(const char *path, const char *event,
+static int write_svg(const char *path, const char *event, enum sd_weight w,
 		     const struct side sides[2], const struct sd_diff *df)
 {
 	const struct sd_evsel *eb = event_of(&sides[0], event);
@@ -154,7 +158,7 @@ static int write_svg(const char *path, const char *event,
 		 sd_diff_outcome_name(df->outcome), sides[0].input,
 		 sides[1].input);
 	struct sd_svg_opts o = {.title = title, .before = sides[0].a,
-				.before_ev = eb};
+				.before_ev = eb, .weight = w};
 	FILE *out = cli_open_output(path);
 	if (!out)
 		return -1;
@@ -172,6 +176,7 @@ static int write_svg(const char *path, const char *event,
 int cli_diff(int argc, char **argv)
 {
 	const char *json = NULL, *time = NULL, *svg = NULL, *event = NULL;
+	enum sd_weight weight = SD_WEIGHT_PERIOD;
 	bool markdown = false;
 	int fail_on = SD_LEVEL_WARNING, c, rc;
 	struct sd_symbol_opts sym = {.prefetch = true};
@@ -229,6 +234,17 @@ int cli_diff(int argc, char **argv)
 			break;
 		case D_EVENT:
 			event = optarg;
+			break;
+		case D_WEIGHT:
+			if (!strcmp(optarg, "period")) {
+				weight = SD_WEIGHT_PERIOD;
+			} else if (!strcmp(optarg, "samples")) {
+				weight = SD_WEIGHT_SAMPLES;
+			} else {
+				cli_usage_error("--weight takes period or samples, "
+						"not '%s'", optarg);
+				return CLI_EXIT_USAGE;
+			}
 			break;
 		case 'q':
 			cli_quiet = true;
@@ -288,7 +304,7 @@ int cli_diff(int argc, char **argv)
 			if (err)
 				rc = CLI_EXIT_INPUT;
 		}
-		if (svg && write_svg(svg, event, sides, df))
+		if (svg && write_svg(svg, event, weight, sides, df))
 			rc = CLI_EXIT_INPUT;
 		if ((!json || strcmp(json, "-")) && (!svg || strcmp(svg, "-"))) {
 			int err = markdown

@@ -2,7 +2,8 @@
 /*
  * The flame graph (--svg): one event's folded stacks, laid out as
  * flamegraph.pl lays them out (the root at the bottom, callees above their
- * caller, left to right by name, width proportional to samples), in one
+ * caller, left to right by name, width proportional to the weight: the
+ * samples' period by default, as the verdict's shares), in one
  * SVG file that carries its own style and script (svg.css, svg.js): name,
  * samples and share on hover, click to zoom, search.
  *
@@ -124,19 +125,20 @@ static int tree_walk(struct tree *t, uint32_t *at, const char *s, bool add)
 	}
 }
 
-static int tree_add_line(struct tree *t, const struct sd_folded_line *l)
+static int tree_add_line(struct tree *t, const struct sd_folded_line *l,
+			 uint64_t weight)
 {
 	const char *s = l->stack;
 	uint32_t at = 0;
 
-	t->v[0].n += l->count;
+	t->v[0].n += weight;
 	for (;;) {
 		const char *e = strchr(s, ';');
 		size_t len = e ? (size_t)(e - s) : strlen(s);
 		int err = tree_child(t, at, s, len, true, &at);
 		if (err)
 			return err;
-		t->v[at].n += l->count;
+		t->v[at].n += weight;
 		if (!e)
 			return 0;
 		s = e + 1;
@@ -261,7 +263,8 @@ static int tree_mark(struct tree *t, const struct sd_analysis *a,
 					pat[f] = rules[r].pat;
 		}
 		for (size_t f = 0; f < si.nr_frames && at != NONE; f++) {
-			const char *nm = sd_stacks_str(st, si.frames[f].name);
+			const char *nm = sd_fold_java_name(
+				pname, sd_stacks_str(st, si.frames[f].name));
 			if (tree_walk(t, &at, nm, false) || at == NONE)
 				break;
 			struct node *nd = &t->v[at];
@@ -379,34 +382,39 @@ static void tree_place(struct tree *t, uint64_t min)
 
 /* A line of the BEFORE profile: counted on the frames it shares with the
  * drawn (AFTER) tree, as far as its path exists there. */
-static int tree_add_before(struct tree *t, const struct sd_folded_line *l)
+static int tree_add_before(struct tree *t, const struct sd_folded_line *l,
+			   uint64_t wt)
 {
 	const char *s = l->stack;
 	uint32_t at = 0;
 
-	t->v[0].nb += l->count;
+	t->v[0].nb += wt;
 	for (;;) {
 		const char *e = strchr(s, ';');
 		size_t len = e ? (size_t)(e - s) : strlen(s);
 		int err = tree_child(t, at, s, len, false, &at);
 		if (err || at == NONE)
 			return err;
-		t->v[at].nb += l->count;
+		t->v[at].nb += wt;
 		if (!e)
 			return 0;
 		s = e + 1;
 	}
 }
 
-static int add_before(struct tree *t, const struct sd_svg_opts *o)
+static int add_before(struct tree *t, const struct sd_svg_opts *o,
+		      enum sd_weight w)
 {
 	const struct sd_folded_line *lines;
 	size_t nl;
 	int err = sd_stacks_folded(o->before->stacks, o->before->machine,
-				   o->before_ev->index, &lines, &nl);
+				   o->before_ev->index, 0, &lines, &nl);
 
 	for (size_t i = 0; i < nl && !err; i++)
-		err = tree_add_before(t, &lines[i]);
+		err = tree_add_before(t, &lines[i],
+				      sd_analysis_weight(o->before, o->before_ev,
+							 w, lines[i].count,
+							 lines[i].period));
 	return err;
 }
 
@@ -459,7 +467,8 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 	size_t nl, nframes = 0;
 	int err;
 
-	err = sd_stacks_folded(a->stacks, a->machine, ev->index, &lines, &nl);
+	enum sd_weight w = o ? o->weight : SD_WEIGHT_PERIOD;
+	err = sd_stacks_folded(a->stacks, a->machine, ev->index, 0, &lines, &nl);
 	if (err)
 		return err;
 	t.cap = nl + 64;
@@ -470,14 +479,17 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 			       .child = NONE, .next = NONE};
 	t.n = 1;
 	for (size_t i = 0; i < nl && !err; i++) {
-		struct sd_folded_line l = lines[i];
 		/* --off-cpu: ns per line, drawn in microseconds */
-		if (a->off_cpu_weights && !(l.count = (l.count + 500) / 1000))
+		uint64_t wt = a->off_cpu_weights
+				      ? (lines[i].count + 500) / 1000
+				      : sd_analysis_weight(a, ev, w, lines[i].count,
+							   lines[i].period);
+		if (a->off_cpu_weights && !wt)
 			continue;
-		err = tree_add_line(&t, &l);
+		err = tree_add_line(&t, &lines[i], wt);
 	}
 	if (!err && o && o->before)
-		err = add_before(&t, o);
+		err = add_before(&t, o, w);
 	if (!err)
 		err = tree_mark(&t, a, ev, d);
 	if (!err)
@@ -489,8 +501,12 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 		.max_frames = o && o->max_frames ? o->max_frames : 20000,
 		.title = o ? o->title : NULL,
 		.total = t.v[0].n,
+		.unit = a->off_cpu_weights ? "\xc2\xb5s off CPU"
+					   : sd_analysis_weight_unit(a, ev, w),
+		.weight_name = a->off_cpu_weights
+				       ? "time off CPU (--off-cpu)"
+				       : sd_analysis_weight_name(a, ev, w),
 		.a = a, .ev = ev, .d = d, .path = path,
-		.unit = a->off_cpu_weights ? "\xc2\xb5s off CPU" : "samples",
 	};
 	if (!err) {
 		double px = pg.total ? (pg.width - 2.0 * SD_SVG_XPAD) /

@@ -366,7 +366,9 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 
 	fprintf(out, "<text id=\"subtitle\" x=\"%u\" y=\"42\">", pg->width / 2);
 	xml_str(out, pg->ev->name);
-	fprintf(out, " \xc2\xb7 %s %s", grouped(pg->total, b1), pg->unit);
+	/* the weighting, as the verdict's shares are: say which */
+	fprintf(out, ", weighted by %s \xc2\xb7 %s %s", pg->weight_name,
+		grouped(pg->total, b1), pg->unit);
 	if (pg->diff)
 		fprintf(out, " (before: %s; colour: change of each frame's "
 			"share, red grew, blue shrank, darkest %.2f points)",
@@ -457,11 +459,11 @@ int sd_svg_write(FILE *out, const struct sd_svg_page *pg,
 		fprintf(out, "<text x=\"%u\" y=\"%u\" text-anchor=\"middle\">"
 			     "No samples of this event.</text>\n",
 			pg->width / 2, TOP + 20);
-	fprintf(out, "<g id=\"frames\" data-total=\"%" PRIu64 "\" data-pad=\"%d\" "
-		     "data-width=\"%u\" data-fh=\"%d\" data-base=\"%.0f\" "
-		     "data-unit=\"%s\">\n",
-		pg->total, SD_SVG_XPAD, pg->width - 2 * SD_SVG_XPAD, FRAME_H,
-		g.base, pg->unit);
+	fprintf(out, "<g id=\"frames\" data-unit=\"%s\" data-total=\"%" PRIu64
+		     "\" data-pad=\"%d\" "
+		     "data-width=\"%u\" data-fh=\"%d\" data-base=\"%.0f\">\n",
+		pg->unit, pg->total, SD_SVG_XPAD, pg->width - 2 * SD_SVG_XPAD, FRAME_H,
+		g.base);
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_svg_frame *f = &frames[i];
 		box(out, pg, &g, f, f->depth, f->x, f->n, 0);

@@ -353,6 +353,17 @@ static void print_text_input(FILE *out, const struct sd_analysis *a,
 		fprintf(out, ", perf %s", in->perf_version);
 }
 
+/* What the verdict's shares weigh, as the flame graph says it: "period
+ * (ns)"; NULL when the on-CPU event is not known. */
+static const char *shares_weight(const struct sd_analysis *a,
+				 const struct sd_diagnosis *d)
+{
+	const struct sd_evsel *ev =
+		d->on_cpu_event ? sd_analysis_find_evsel(a, d->on_cpu_event)
+				: NULL;
+	return ev ? sd_analysis_weight_name(a, ev, SD_WEIGHT_PERIOD) : NULL;
+}
+
 int sd_report_text(FILE *out, const struct sd_analysis *a,
 		   const struct sd_diagnosis *d, const char *path, bool color)
 {
@@ -395,8 +406,10 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 	else if (!a->reader && a->input_kind && !strcmp(a->input_kind, "folded"))
 		fprintf(out, ", %" PRIu64 " samples\n", d->on_cpu_samples);
 	else
-		fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
-			d->on_cpu_event ? d->on_cpu_event : "on-CPU");
+		fprintf(out, ", %" PRIu64 " %s samples%s%s\n", d->on_cpu_samples,
+			d->on_cpu_event ? d->on_cpu_event : "on-CPU",
+			shares_weight(a, d) ? "; shares weighted by " : "",
+			shares_weight(a, d) ? shares_weight(a, d) : "");
 	char win[1024];
 	if (sd_window_describe(a, win, sizeof win))
 		wrap(out, "", win);

@@ -340,7 +340,8 @@ def folded_total(name):
         return sum(int(l.rsplit(" ", 1)[1]) for l in f)
 
 
-p = subprocess.run([SWAPDIAG, "diff", "-q", "--svg", "-"] + SYM +
+p = subprocess.run([SWAPDIAG, "diff", "-q", "--svg", "-", "--weight",
+                    "samples"] + SYM +
                    [NOSWAP, STORM], stdout=subprocess.PIPE)
 svg = p.stdout.decode()
 frames = []

@@ -136,14 +136,16 @@ else:
 # the flame graph says its unit, and its width is the folded total
 p = run(["--off-cpu", "--event", "sched:sched_switch", "--svg", "-", DATA])
 svg = p.stdout.decode()
-m = re.search(r'data-total="(\d+)"[^>]*data-unit="([^"]*)"', svg)
-check(p.returncode in (0, 1) and m and m.group(2) == "\u00b5s off CPU" and
+mt = re.search(r'<g id="frames"[^>]*data-total="(\d+)"', svg)
+mu = re.search(r'<g id="frames"[^>]*data-unit="([^"]*)"', svg)
+m = (mt, mu) if mt and mu else None
+check(p.returncode in (0, 1) and m and mu.group(1) == "\u00b5s off CPU" and
       "\u00b5s off CPU" in (re.search(r'<text id="subtitle"[^>]*>(.*?)</text>',
                                 svg, re.S) or [None, ""])[1],
       "--svg says its unit is microseconds off CPU")
-check(m and int(m.group(1)) == sum(n for _, n in folded),
+check(m and int(mt.group(1)) == sum(n for _, n in folded),
       "--svg width %s us = the folded total %d us" %
-      (m.group(1) if m else "?", sum(n for _, n in folded)))
+      (mt.group(1) if m else "?", sum(n for _, n in folded)))
 
 # refusals
 for args, words in (

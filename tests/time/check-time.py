@@ -89,7 +89,9 @@ def report(name, window, pipe=False):
 
 def folded(name, window, event=None, pipe=False):
     path = os.path.join(TD, name)
-    args = (["--time", window] if window else []) + ["--folded", "-"]
+    # perf's folded goldens count samples
+    args = ((["--time", window] if window else []) +
+            ["--weight", "samples", "--folded", "-"])
     if event:
         args += ["--event", event]
     p = run(args + ["-"], path) if pipe else run(args + [path])
