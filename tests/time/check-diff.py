@@ -20,6 +20,7 @@ reversed -- WORSE, and the regression gate.  Checked field by field:
    numbers.
 """
 import collections
+import atexit
 import json
 import math
 import re
@@ -34,6 +35,7 @@ TD = os.path.join(ROOT, "testdata")
 KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v782.kallsyms.zst")
 SYMFS = os.path.join(TD, "symfs")
 NOCACHE = tempfile.mkdtemp(prefix="check-diff.")
+atexit.register(shutil.rmtree, NOCACHE, True)  # also on a crash
 SYM = ["--kallsyms", KSYMS, "--symfs", SYMFS, "--buildid-dir", NOCACHE]
 STORM = os.path.join(TD, "swapstorm.data")
 NOSWAP = os.path.join(TD, "storm-noswap.data")

@@ -18,6 +18,7 @@ the folded total, and the counts swapdiag notes, must equal it.
 Each folded line is a sum of nanoseconds written in microseconds, so a sum
 of L lines may be off by L/2 us at most.
 """
+import atexit
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ import stalls  # noqa: E402  (tests/repro/stalls.py: perf script parsing)
 KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v782.kallsyms.zst")
 SYMFS = os.path.join(TD, "symfs")
 NOCACHE = tempfile.mkdtemp(prefix="check-offcpu.")
+atexit.register(shutil.rmtree, NOCACHE, True)  # also on a crash
 BASE = [SWAPDIAG, "--no-progress", "--kallsyms", KSYMS, "--symfs", SYMFS,
         "--buildid-dir", NOCACHE]
 DATA = os.path.join(TD, "swapstorm.data")

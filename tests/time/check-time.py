@@ -18,6 +18,7 @@ line by line, equal the whole recording's folded stacks, and the whole
 equals perf's own folding (testdata/NAME.folded, NAME.sched_switch.folded).
 """
 import collections
+import atexit
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ SWAPDIAG, TD = sys.argv[1], sys.argv[2]
 KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v782.kallsyms.zst")
 SYMFS = os.path.join(TD, "symfs")
 NOCACHE = tempfile.mkdtemp(prefix="check-time.")
+atexit.register(shutil.rmtree, NOCACHE, True)  # also on a crash
 BASE = [SWAPDIAG, "-q", "--no-progress", "--kallsyms", KSYMS, "--symfs",
         SYMFS, "--buildid-dir", NOCACHE]
 
