@@ -346,6 +346,9 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 	/* nothing could be judged: not a clean bill of health */
 	if (rc == CLI_EXIT_OK && d->kernel_unnamed && !d->nr_findings)
 		rc = CLI_EXIT_INPUT;
+	/* kernel symbols of another kernel: nothing judged, whatever --fail-on */
+	if (d->kernel_symbols_wrong && rc != CLI_EXIT_INPUT)
+		rc = CLI_EXIT_INPUT;
 	sd_diagnosis_free(d);
 	return rc;
 }

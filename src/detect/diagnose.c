@@ -182,6 +182,39 @@ static const char record_line[] =
 	"perf record -a -g -e cpu-clock/freq=999/ -e sched:sched_switch -- "
 	"sleep 30";
 
+/*
+ * Kernel symbols that do not belong to the recorded kernel name every
+ * kernel frame wrongly: nothing found (or not found) with them holds, so
+ * the findings go and the verdict is UNKNOWN -- unless the user said
+ * --kallsyms-unchecked, which leaves a loud note instead.
+ */
+static int check_kernel_symbols(struct sd_analysis *a, struct sd_diagnosis *d)
+{
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+
+	if (!ks || ks->matches != 0)
+		return 0;
+	if (ks->unchecked)
+		return add_note(d, "WARNING: the kernel symbols %s do not belong "
+				   "to the recorded kernel (%s); they were used "
+				   "anyway (--kallsyms-unchecked), so kernel "
+				   "frames and everything found from them may "
+				   "be wrong.",
+				ks->path ? ks->path : "", ks->evidence);
+	d->kernel_symbols_wrong = true;
+	for (size_t i = 0; i < d->nr_findings; i++)
+		finding_fini(&d->findings[i]);
+	d->nr_findings = 0;
+	return add_note(d, "The kernel symbols %s do not belong to the recorded "
+			   "kernel (%s), so no kernel frame can be named. Copy "
+			   "/proc/kallsyms (as root) from the recorded host "
+			   "while it runs the same boot and pass it with "
+			   "--kallsyms, or run 'perf archive' there and unpack "
+			   "it into ~/.debug. --kallsyms-unchecked uses these "
+			   "symbols anyway.",
+			ks->path ? ks->path : "", ks->evidence);
+}
+
 static int make_verdict(struct sd_diagnosis *d)
 {
 	char buf[512];
@@ -199,6 +232,15 @@ static int make_verdict(struct sd_diagnosis *d)
 			swap_share += f->share;
 		if (f->kind == SD_FIND_MMAP_LOCK_STALL)
 			stall = f;
+	}
+	if (d->kernel_symbols_wrong) {
+		const char *e = d->kernel_symbols_evidence;
+		snprintf(buf, sizeof buf,
+			 "UNKNOWN: the kernel symbols do not belong to the "
+			 "recorded kernel (%.*s)",
+			 (int)strcspn(e ? e : "", ";"), e ? e : "");
+		d->verdict = strdup(buf);
+		return d->verdict ? 0 : -ENOMEM;
 	}
 	if (d->kernel_unnamed && !d->nr_findings) {
 		snprintf(buf, sizeof buf,
@@ -394,6 +436,10 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 						   : "no OSRELEASE feature")))
 		goto fail;
 
+	if ((err = check_kernel_symbols(a, d)))
+		goto fail;
+	if (d->kernel_symbols_wrong)
+		d->kernel_symbols_evidence = sd_analysis_kernel_symbols(a)->evidence;
 	bool swap = false;
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		if (d->findings[i].level > d->level)

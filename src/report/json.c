@@ -65,6 +65,26 @@ static json_t *input_json(const struct sd_analysis *a, const char *path)
 		(json_int_t)st->lost_samples, "events", events);
 }
 
+/* input.kernel_symbols: where kernel symbols came from, and whether they
+ * belong to the recorded kernel (true, false, or null: could not tell). */
+static json_t *ksyms_json(const struct sd_analysis *a)
+{
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	char hex[2 * SD_BUILD_ID_MAX + 1];
+
+	if (!ks)
+		return json_null();
+	sd_build_id_hex(&ks->build_id, hex);
+	return json_pack("{s:s, s:o, s:o, s:o, s:s, s:b}", "source",
+			 sd_ksym_source_name(ks->source), "path",
+			 str_or_null(ks->path), "build_id",
+			 ks->build_id.size ? json_string(hex) : json_null(),
+			 "matches",
+			 ks->matches < 0 ? json_null() : json_boolean(ks->matches),
+			 "evidence", ks->evidence, "unchecked",
+			 ks->unchecked && ks->matches == 0);
+}
+
 static json_t *kib_or_null(int64_t v)
 {
 	return v < 0 ? json_null() : json_integer((json_int_t)v);
@@ -253,6 +273,8 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 		"remedies", remedies, "notes", notes, "warnings", warnings);
 	if (!doc)
 		return -ENOMEM;
+	json_object_set_new(json_object_get(doc, "input"), "kernel_symbols",
+			    ksyms_json(a));
 	return dump(out, doc);
 }
 

@@ -13,6 +13,8 @@
 #include <swapdiag/report.h>
 #include <swapdiag/textin.h>
 
+#include "report/ksyms.h"
+
 struct style {
 	const char *bold, *red, *yellow, *cyan, *dim, *off;
 };
@@ -253,6 +255,26 @@ static void print_text_input(FILE *out, const struct sd_analysis *a,
 		fprintf(out, ", perf %s", in->perf_version);
 }
 
+/* "kernel symbols: FILE (verified: evidence)", wrapped. */
+static void print_ksyms(FILE *out, const struct sd_analysis *a)
+{
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	const char *where;
+	char text[1024];
+
+	if (!ks)
+		return;
+	where = sd_ksyms_where(ks);
+	if (ks->source == SD_KSYM_NONE)
+		snprintf(text, sizeof text, "none (%s)", ks->evidence);
+	else
+		snprintf(text, sizeof text, "%s%s%s%s (%s: %s)",
+			 ks->path ? ks->path : "", where ? " [" : "",
+			 where ? where : "", where ? "]" : "",
+			 sd_ksyms_state(ks), ks->evidence);
+	wrap(out, "kernel symbols: ", text);
+}
+
 int sd_report_text(FILE *out, const struct sd_analysis *a,
 		   const struct sd_diagnosis *d, const char *path, bool color)
 {
@@ -283,6 +305,7 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 	else
 		fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
 			d->on_cpu_event ? d->on_cpu_event : "on-CPU");
+	print_ksyms(out, a);
 	if (d->era)
 		fprintf(out, "kernel era %s; swap lock: %s\n", d->era, d->lock);
 	if (a->host)

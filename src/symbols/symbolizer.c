@@ -4,17 +4,24 @@
  * first lookup, and the kernel's symbols taken from the first source that
  * is allowed and present:
  *
- *   1. opts.kallsyms, always and only, when given;
- *   2. perf's build-id cache for the recorded kernel build-id:
+ *   1. opts.kallsyms (a --kallsyms file or a bundle's), always and only,
+ *      when given; a bundle's recorded kernel build-id is compared;
+ *   2. opts.vmlinux, always and only, when given (build-id checked when
+ *      the recording has one: a mismatch is reported and the vmlinux not
+ *      used, unless opts.kallsyms_unchecked) -- what the user names is
+ *      never silently replaced by another source;
+ *   3. perf's build-id cache for the recorded kernel build-id:
  *      <dir>/[kernel.kallsyms]/<id>/kallsyms (or the old <dir>/
  *      [kernel.kallsyms]/<id> file), <dir>/.build-id/xx/rest/kallsyms,
  *      then a vmlinux cached as <dir>/.build-id/xx/rest/elf;
- *   3. /proc/kallsyms, only if the recording is of the running kernel
+ *   4. /proc/kallsyms, only if the recording is of the running kernel
  *      (same build-id as /sys/kernel/notes, or, when the file has no
  *      kernel build-id, the same release as uname -r) and not
  *      opts.no_host_kernel -- never a foreign recording against this host;
- *   4. opts.vmlinux (build-id checked when the recording has one);
  *   5. nothing: one diagnostic says what to do.
+ *
+ * Where it came from and whether it matches is kept in s->ks (see
+ * kcheck.c for the checks of a kallsyms text against the recording).
  *
  * A kallsyms copy or vmlinux from another boot is moved by the difference
  * between its "_text" and the recorded one (perf's kallsyms__delta()).
@@ -24,8 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "symbols/elf_internal.h"
 #include "symbols/internal.h"
@@ -86,6 +96,7 @@ struct sd_symbolizer *sd_symbolizer_free(struct sd_symbolizer *s)
 		free(s->module_names[i]);
 	free(s->module_names);
 	free(s->kallsyms);
+	free(s->kallsyms_name);
 	free(s->vmlinux);
 	free(s->symfs);
 	free(s->buildid_dir);
@@ -114,6 +125,15 @@ int sd_symbolizer_new(const struct sd_symbol_opts *opts,
 	s->info = info;
 	s->no_host_kernel = opts->no_host_kernel;
 	s->kallsyms = dup_opt(opts->kallsyms, &fail);
+	s->kallsyms_name = dup_opt(opts->kallsyms_name, &fail);
+	s->kallsyms_source = opts->kallsyms_source == SD_KSYM_BUNDLE
+				     ? SD_KSYM_BUNDLE
+				     : SD_KSYM_KALLSYMS;
+	if (opts->kallsyms_build_id &&
+	    sd_build_id_parse(opts->kallsyms_build_id, &s->kallsyms_id))
+		s->kallsyms_id.size = 0;
+	s->unchecked = opts->kallsyms_unchecked;
+	s->ks.matches = -1;
 	s->vmlinux = dup_opt(opts->vmlinux, &fail);
 	/* An empty symfs or "/" is the host's root: no symfs at all. */
 	if (opts->symfs && opts->symfs[0] && strcmp(opts->symfs, "/"))
@@ -275,7 +295,13 @@ bool sd_dso_is_kernel(const struct sd_dso *d)
 
 /* ---- the kernel ---------------------------------------------------- */
 
-/* The GNU build-id in a notes blob (the format of /sys/kernel/notes). */
+/*
+ * The GNU build-id in a notes blob (the format of /sys/kernel/notes), in
+ * host byte order:
+ *	struct { u32 namesz, descsz, type; char name[namesz], pad to 4;
+ *		 u8 desc[descsz], pad to 4; } notes[];
+ * the build-id is the note of type 3 (NT_GNU_BUILD_ID) named "GNU".
+ */
 static bool notes_blob_id(const uint8_t *p, size_t len, struct sd_build_id *out)
 {
 	size_t off = 0;
@@ -305,23 +331,28 @@ static bool notes_blob_id(const uint8_t *p, size_t len, struct sd_build_id *out)
 	return false;
 }
 
-/* Is the recording of the kernel running here? */
-static bool recorded_kernel_is_running(struct sd_symbolizer *s,
-				       const struct sd_dso *k)
+int sd_notes_build_id(const void *buf, size_t len, struct sd_build_id *out)
 {
-	if (k->id.size) {
-		struct sd_build_id host;
-		char *buf;
-		size_t len;
-		bool same = false;
+	return buf && notes_blob_id(buf, len, out) ? 0 : -ENOENT;
+}
 
-		if (sd_read_file(s->host_notes, 1 << 20, &buf, &len) == 0) {
-			same = notes_blob_id((const uint8_t *)buf, len, &host) &&
-			       sd_build_id_equal(&host, &k->id);
-			free(buf);
-		}
-		return same;
+/* Is the recording of the kernel running here?  *host gets its build-id
+ * (size 0 when it cannot be read). */
+static bool recorded_kernel_is_running(struct sd_symbolizer *s,
+				       const struct sd_dso *k,
+				       struct sd_build_id *host)
+{
+	char *buf;
+	size_t len;
+
+	memset(host, 0, sizeof *host);
+	if (sd_read_file(s->host_notes, 1 << 20, &buf, &len) == 0) {
+		if (!notes_blob_id((const uint8_t *)buf, len, host))
+			memset(host, 0, sizeof *host);
+		free(buf);
 	}
+	if (k->id.size)
+		return host->size && sd_build_id_equal(host, &k->id);
 	if (s->info && s->info->os_release) {
 		struct utsname u;
 		const char *rel = s->host_release;
@@ -372,7 +403,8 @@ static bool try_kallsyms(struct sd_dso *k, const char *path, bool must)
 	return true;
 }
 
-static bool try_vmlinux(struct sd_dso *k, const char *path, bool must)
+static bool try_vmlinux(struct sd_dso *k, const char *path, bool must,
+			const struct sd_build_id *want)
 {
 	struct sd_symbolizer *s = k->s;
 	struct sd_symtab *t;
@@ -380,7 +412,7 @@ static bool try_vmlinux(struct sd_dso *k, const char *path, bool must)
 
 	if (!must && !sd_is_regular_file(path))
 		return false;
-	err = sd_symtab_load_vmlinux(path, &k->id, &s->diags, &t);
+	err = sd_symtab_load_vmlinux(path, want, &s->diags, &t);
 	if (err) {
 		if (must && err != -SD_E_BUILD_ID_MISMATCH)
 			sd_diags_add(&s->diags, SD_ERROR, err, UINT64_MAX,
@@ -412,46 +444,230 @@ static bool try_buildid_cache(struct sd_dso *k)
 	for (int i = 0; i < 3 && !ok; i++)
 		ok = p[i] && try_kallsyms(k, p[i], false);
 	if (!ok && p[3])
-		ok = try_vmlinux(k, p[3], false);
+		ok = try_vmlinux(k, p[3], false, &k->id);
 	for (int i = 0; i < 4; i++)
 		free(p[i]);
 	return ok;
 }
 
+/* The build-id of an ELF file (a vmlinux), read through a mapping. */
+static int file_build_id(const char *path, struct sd_build_id *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int err = -ENOENT;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			       fd, 0);
+		if (p != MAP_FAILED) {
+			err = sd_elf_build_id(p, (size_t)st.st_size, out);
+			munmap(p, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+	return err;
+}
+
+static void ks_say(struct sd_symbolizer *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void ks_say(struct sd_symbolizer *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->ks.evidence, sizeof s->ks.evidence, fmt, ap);
+	va_end(ap);
+}
+
+/* A build-id given with the symbols against the recorded one. */
+static void ks_compare_ids(struct sd_symbolizer *s, const struct sd_dso *k,
+			   const char *whose)
+{
+	char a[2 * SD_BUILD_ID_MAX + 1], b[2 * SD_BUILD_ID_MAX + 1];
+
+	if (!s->ks.build_id.size || !k->id.size)
+		return;
+	sd_build_id_hex(&s->ks.build_id, a);
+	sd_build_id_hex(&k->id, b);
+	if (sd_build_id_equal(&s->ks.build_id, &k->id)) {
+		s->ks.matches = 1;
+		ks_say(s, "%s build-id %s is the recorded kernel's", whose, a);
+	} else {
+		s->ks.matches = 0;
+		ks_say(s, "%s build-id %s is not the recorded kernel's (%s)",
+		       whose, a, b);
+	}
+}
+
+static void load_named_vmlinux(struct sd_dso *k)
+{
+	struct sd_symbolizer *s = k->s;
+	struct sd_kernel_symbols *ks = &s->ks;
+
+	ks->source = SD_KSYM_VMLINUX;
+	ks->path = s->vmlinux;
+	if (file_build_id(s->vmlinux, &ks->build_id))
+		memset(&ks->build_id, 0, sizeof ks->build_id);
+	ks_compare_ids(s, k, "its");
+	if (ks->matches == 0 && !s->unchecked) {
+		/* reported (verdict UNKNOWN), never replaced by another */
+		sd_diags_add(&s->diags, SD_ERROR, SD_E_BUILD_ID_MISMATCH,
+			     UINT64_MAX,
+			     "vmlinux '%s' is not of the recorded kernel (%s): "
+			     "it is not used; --kallsyms-unchecked uses it anyway",
+			     s->vmlinux, ks->evidence);
+		return;
+	}
+	/* a matching or unchecked build-id was compared above */
+	ks->loaded = try_vmlinux(k, s->vmlinux, true, NULL);
+}
+
 static void load_kernel(struct sd_dso *k)
 {
 	struct sd_symbolizer *s = k->s;
+	struct sd_kernel_symbols *ks = &s->ks;
 	char hex[2 * SD_BUILD_ID_MAX + 1];
 	bool ok;
 
+	ks->matches = -1;
+	ks->unchecked = s->unchecked;
 	if (s->kallsyms) {
+		ks->source = s->kallsyms_source;
+		ks->path = s->kallsyms_name ? s->kallsyms_name : s->kallsyms;
+		ks->build_id = s->kallsyms_id;
 		ok = try_kallsyms(k, s->kallsyms, true);
-		if (!ok)
+		if (!ok) {
 			sd_diags_add(&s->diags, SD_ERROR, SD_E_BAD_SYMFILE,
 				     UINT64_MAX,
 				     "cannot use kallsyms '%s' (see above): "
 				     "kernel frames will show as "
-				     "[kernel.kallsyms]", s->kallsyms);
+				     "[kernel.kallsyms]", ks->path);
+			ks_say(s, "the file cannot be read as kallsyms");
+		}
+		ks->loaded = ok;
+		ks_compare_ids(s, k, ks->source == SD_KSYM_BUNDLE
+					     ? "the bundle's kernel"
+					     : "its");
+		goto out;
+	}
+	if (s->vmlinux) {
+		load_named_vmlinux(k);
 		goto out;
 	}
 	ok = try_buildid_cache(k);
-	if (!ok && !s->no_host_kernel && recorded_kernel_is_running(s, k))
-		ok = try_kallsyms(k, s->host_kallsyms, true);
-	if (!ok && s->vmlinux)
-		ok = try_vmlinux(k, s->vmlinux, true);
-	if (!ok) {
+	if (ok) {
+		ks->source = SD_KSYM_BUILDID_CACHE;
+		ks->path = k->symsrc;
+		ks->build_id = k->id;
+		ks->loaded = true;
+		ks->matches = 1;
 		sd_build_id_hex(&k->id, hex);
-		sd_diags_add(&s->diags, SD_WARNING, ENOENT, UINT64_MAX,
-			     "no symbols for the recorded kernel%s%s%s: kernel "
-			     "frames will show as [kernel.kallsyms]; copy "
-			     "/proc/kallsyms as root on the recorded host and "
-			     "pass it with --kallsyms, or run 'perf archive' "
-			     "there and unpack it into ~/.debug",
-			     k->id.size ? " (build-id " : "", hex,
-			     k->id.size ? ")" : "");
+		ks_say(s, "perf's build-id cache entry for the recorded kernel "
+			  "build-id %s", hex);
+		goto out;
 	}
+	struct sd_build_id host;
+	bool running = !s->no_host_kernel &&
+		       recorded_kernel_is_running(s, k, &host);
+	if (running && try_kallsyms(k, s->host_kallsyms, true)) {
+		ks->source = SD_KSYM_RUNNING_KERNEL;
+		ks->path = s->host_kallsyms;
+		ks->build_id = host;
+		ks->loaded = true;
+		if (k->id.size)
+			ks_compare_ids(s, k, "the running kernel's");
+		else
+			ks_say(s, "the running kernel has the recorded release "
+				  "%.80s (the recording has no kernel build-id)",
+			       s->info && s->info->os_release
+				       ? s->info->os_release : "?");
+		goto out;
+	}
+	sd_build_id_hex(&k->id, hex);
+	if (!s->no_host_kernel && k->id.size && host.size) {
+		char h[2 * SD_BUILD_ID_MAX + 1];
+		sd_build_id_hex(&host, h);
+		ks_say(s, "no kernel symbols: the recorded kernel (build-id %s) "
+			  "is not the running one (%s), so /proc/kallsyms is "
+			  "not used", hex, h);
+	} else {
+		ks_say(s, "no kernel symbols for the recorded kernel%s%s%s",
+		       k->id.size ? " (build-id " : "", hex,
+		       k->id.size ? ")" : "");
+	}
+	sd_diags_add(&s->diags, SD_WARNING, ENOENT, UINT64_MAX,
+		     "no symbols for the recorded kernel%s%s%s: kernel "
+		     "frames will show as [kernel.kallsyms]; copy "
+		     "/proc/kallsyms as root on the recorded host and "
+		     "pass it with --kallsyms, or run 'perf archive' "
+		     "there and unpack it into ~/.debug",
+		     k->id.size ? " (build-id " : "", hex,
+		     k->id.size ? ")" : "");
 out:
 	apply_reloc(s, k);
+}
+
+void sd_symbolizer_set_kernel_map(struct sd_symbolizer *s, uint64_t start,
+				  uint64_t len, uint64_t pgoff)
+{
+	if (s->have_kmap)
+		return; /* the first one: perf writes it before the modules */
+	s->have_kmap = true;
+	s->kmap_start = start;
+	s->kmap_len = len;
+	s->kmap_pgoff = pgoff;
+}
+
+const struct sd_kernel_symbols *
+sd_symbolizer_kernel_symbols(struct sd_symbolizer *s)
+{
+	struct sd_dso *k = sd_symbolizer_kernel(s);
+
+	if (!k)
+		return NULL;
+	if (!k->tried) {
+		/* no kernel frame needed them: say what would have been used,
+		 * without loading (or warning about) anything */
+		struct sd_kernel_symbols *ks = &s->ks;
+		ks->matches = -1;
+		ks->unchecked = s->unchecked;
+		ks->source = s->kallsyms ? s->kallsyms_source
+			     : s->vmlinux ? SD_KSYM_VMLINUX
+					  : SD_KSYM_NONE;
+		ks->path = s->kallsyms ? (s->kallsyms_name ? s->kallsyms_name
+							   : s->kallsyms)
+					: s->vmlinux;
+		ks->build_id = s->kallsyms ? s->kallsyms_id : ks->build_id;
+		ks_say(s, "the recording has no kernel frames: no kernel "
+			  "symbols were needed");
+	}
+	return &s->ks;
+}
+
+void sd_symbolizer_verify_kernel(struct sd_symbolizer *s,
+				 const struct sd_kernel_evidence *ev)
+{
+	struct sd_dso *k = sd_symbolizer_kernel(s);
+
+	if (!k || !k->tried || s->verified)
+		return;
+	s->verified = true;
+	if (!k->tab || s->ks.matches >= 0)
+		goto warn;
+	sd_kcheck_settle(s, k->tab, ev);
+warn:
+	if (s->ks.matches == 0 && s->ks.loaded)
+		sd_diags_add(&s->diags, SD_WARNING, SD_E_BUILD_ID_MISMATCH,
+			     UINT64_MAX,
+			     "the kernel symbols '%s' do not belong to the "
+			     "recorded kernel: %s%s",
+			     s->ks.path ? s->ks.path : "?", s->ks.evidence,
+			     s->unchecked ? "; used anyway (--kallsyms-unchecked): "
+					    "kernel frames may be misnamed"
+					  : "");
 }
 
 void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,

@@ -41,6 +41,15 @@ struct sd_symbolizer {
 	char *reloc_sym;
 	uint64_t reloc_addr;
 
+	/* kernel symbol checks (kcheck.c) */
+	enum sd_ksym_source kallsyms_source;
+	char *kallsyms_name;
+	struct sd_build_id kallsyms_id; /* size 0: not known */
+	bool unchecked;
+	bool have_kmap, verified;
+	uint64_t kmap_start, kmap_len, kmap_pgoff;
+	struct sd_kernel_symbols ks;
+
 	char **module_names; /* "[ext4]" by module index, made on demand */
 	size_t nmodule_names;
 
@@ -70,6 +79,10 @@ void sd_prefetch_stop(struct sd_symbolizer *s);
 /* The dso of a path and build-id, made if new (symbolizer.c). */
 struct sd_dso *sd_symbolizer_intern(struct sd_symbolizer *s, const char *path,
 				    const struct sd_build_id *id);
+
+/* Settles s->ks.matches and evidence from the recording (kcheck.c). */
+void sd_kcheck_settle(struct sd_symbolizer *s, struct sd_symtab *t,
+		      const struct sd_kernel_evidence *ev);
 
 /* malloc'ed printf; NULL on failure. */
 char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
