@@ -266,7 +266,9 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 	json_t *doc = json_pack(
 		"{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"schema", SD_REPORT_SCHEMA, "tool_version", SWAPDIAG_VERSION,
-		"verdict", d->verdict, "severity", sd_level_name(d->level),
+		"verdict", d->verdict, "severity",
+		/* nothing judged: never "none", which reads as healthy */
+		d->kernel_symbols_wrong ? "unknown" : sd_level_name(d->level),
 		"input", input_json(a, path), "host", host_json(a->host),
 		"kernel_era", str_or_null(d->era),
 		"swap_lock", str_or_null(d->lock), "findings", findings,

@@ -20,9 +20,11 @@
  *   release  names only some releases have (the table below) against the
  *            recorded OSRELEASE.
  *
- * Any contradiction makes matches 0; an exact map length or chains that
- * start at entry points (and no contradiction) make it 1; else -1.  The
- * rates measured on real recordings are in swapdiag-report(5).
+ * An exact map length makes matches 1 unless the release contradicts it
+ * (sampled IPs or chains that disagree then come from damaged samples);
+ * otherwise any contradiction makes it 0, chains that start at entry
+ * points make it 1, and nothing either way -1.  The rates measured on
+ * real recordings are in swapdiag-report(5).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -327,6 +329,11 @@ void sd_kcheck_settle(struct sd_symbolizer *s, struct sd_symtab *t,
 		good += all[i]->v > 0;
 	/* what contradicts first, then what supports, then the rest */
 	static const int order[] = {-1, 1, 0};
+	if (map.v > 0 && rel.v == 0) {
+		/* the exact length comes first: it decides */
+		o = (size_t)snprintf(buf, sizeof buf, "%s", map.text);
+		map.text[0] = 0;
+	}
 	for (size_t r = 0; r < 3; r++)
 		for (size_t i = 0; i < 4 && o < sizeof buf; i++) {
 			const struct vote *v = all[i];
@@ -335,6 +342,14 @@ void sd_kcheck_settle(struct sd_symbolizer *s, struct sd_symtab *t,
 			o += (size_t)snprintf(buf + o, sizeof buf - o, "%s%s",
 					      o ? "; " : "", v->text);
 		}
+	/*
+	 * A kernel text of the same length to the byte is the same build:
+	 * chains or IPs that disagree then come from damaged samples, not
+	 * from the symbols.  Only the release (or, above, a build-id) can
+	 * still contradict it.
+	 */
+	if (map.v > 0 && rel.v == 0)
+		bad = 0;
 	if (bad) {
 		ks->matches = 0;
 	} else if (good) {
