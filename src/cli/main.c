@@ -57,6 +57,10 @@ static const char usage_text[] =
 	"Symbols:\n"
 	"      --kallsyms FILE    kernel symbols: a copy of /proc/kallsyms from the\n"
 	"                         recorded host (may be zstd-compressed)\n"
+	"      --kallsyms-unchecked\n"
+	"                         use kernel symbols that fail the check against\n"
+	"                         the recording anyway, with a warning (default:\n"
+	"                         the verdict is UNKNOWN, exit status 2)\n"
 	"      --vmlinux FILE     kernel symbols from a vmlinux image\n"
 	"      --symfs DIR        look for user-space binaries under DIR only\n"
 	"      --buildid-dir DIR  perf's build-id cache (default: ~/.debug)\n"
@@ -67,8 +71,8 @@ static const char usage_text[] =
 	"Exit status:\n"
 	"  0   analysed, no finding at or above --fail-on\n"
 	"  1   a finding at or above --fail-on\n"
-	"  2   the input could not be analysed (also: no kernel symbols, so\n"
-	"      nothing could be judged)\n"
+	"  2   the input could not be analysed (also: no kernel symbols, or\n"
+	"      kernel symbols of another kernel, so nothing could be judged)\n"
 	"  64  wrong usage\n";
 
 enum {
@@ -86,6 +90,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_FORMAT,
 	OPT_SVG,
+	OPT_KALLSYMS_UNCHECKED,
 };
 
 static const struct option long_opts[] = {
@@ -103,6 +108,7 @@ static const struct option long_opts[] = {
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"svg", required_argument, NULL, OPT_SVG},
+	{"kallsyms-unchecked", no_argument, NULL, OPT_KALLSYMS_UNCHECKED},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
@@ -188,6 +194,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_SVG:
 			o->svg = optarg;
+			break;
+		case OPT_KALLSYMS_UNCHECKED:
+			o->symbols.kallsyms_unchecked = true;
 			break;
 		case 'q':
 			cli_quiet = true;

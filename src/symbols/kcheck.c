@@ -253,6 +253,46 @@ static void check_release(struct sd_symbolizer *s, struct sd_symtab *t,
 	}
 }
 
+/*
+ * Where each architecture's kernel text lives (as /proc/kallsyms shows
+ * it, KASLR included): kallsyms of another architecture, moved onto the
+ * recorded _text by the relocation, would otherwise look plausible.
+ */
+static const struct {
+	const char *arch;
+	uint64_t lo, hi;
+} arch_text[] = {
+	{"x86_64", 0xffffffff80000000ull, UINT64_MAX},
+	{"i386", 0xc0000000ull, 0xffffffffull},
+	{"i686", 0xc0000000ull, 0xffffffffull},
+	{"ppc64", 0xc000000000000000ull, 0xc00fffffffffffffull},
+	{"ppc64le", 0xc000000000000000ull, 0xc00fffffffffffffull},
+	{"aarch64", 0xffff000000000000ull, UINT64_MAX},
+};
+
+static void check_arch(struct sd_symbolizer *s, struct sd_symtab *t,
+		       struct vote *out)
+{
+	const char *arch = s->info ? s->info->arch : NULL;
+	uint64_t text;
+
+	if (!arch || (sd_symtab_ref_addr(t, "_text", &text) < 0 &&
+		      sd_symtab_ref_addr(t, "_stext", &text) < 0))
+		return;
+	for (size_t i = 0; i < sizeof arch_text / sizeof *arch_text; i++) {
+		if (strcmp(arch, arch_text[i].arch))
+			continue;
+		if (text < arch_text[i].lo || text > arch_text[i].hi) {
+			out->v = -1;
+			snprintf(out->text, sizeof out->text,
+				 "their _text 0x%" PRIx64 " is not where an %s "
+				 "kernel's text is",
+				 text, arch);
+		}
+		return;
+	}
+}
+
 static void check_entry(const struct sd_kernel_evidence *ev, struct vote *out)
 {
 	if (!ev || ev->chains < MIN_CHAINS)
@@ -313,11 +353,15 @@ void sd_kcheck_settle(struct sd_symbolizer *s, struct sd_symtab *t,
 	struct sd_kernel_symbols *ks = &s->ks;
 	struct vote map = {0}, rel = {0}, entry = {0}, text = {0};
 	const struct vote *all[] = {&rel, &map, &text, &entry};
+
+	/* another architecture's symbols: nothing else is worth checking */
+	check_arch(s, t, &rel);
 	char buf[sizeof ks->evidence];
 	size_t o = 0;
 
 	check_map(s, t, &map);
-	check_release(s, t, &rel);
+	if (!rel.v)
+		check_release(s, t, &rel);
 	check_entry(ev, &entry);
 	check_text(t, ev, &text);
 

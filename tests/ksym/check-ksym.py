@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""The wrong-kernel-symbols matrix (issue 10).
+
+Every recording in testdata/ is analysed with every kallsyms there: its own
+(or a byte-identical copy) must be verified (input.kernel_symbols.matches
+true, no UNKNOWN verdict, exit status 0 or 1); every other one must give
+the verdict "UNKNOWN: the kernel symbols do not belong to the recorded
+kernel (...)", JSON severity "unknown", matches false and exit status 2 --
+in both directions, the synthetic 2.6.32 seed included.  With
+--kallsyms-unchecked a mismatch is a loud note instead, never exit 2 for
+it.  The public corpus (CORPUS, when given and present) has no kallsyms of
+its own: every kallsyms here is a wrong one for it, and must never be
+called a match.
+
+usage: check-ksym.py SWAPDIAG TESTDATA [--corpus-only CORPUS] [--measure]
+--corpus-only runs only the corpus part (exit 77 without it); --measure
+prints the counts written in swapdiag-report(5) instead of checking.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+# recording -> its own kallsyms (testdata/README.md, fixtures.tsv)
+HOST782 = "kallsyms/host-6.18.44-fc-v782.kallsyms.zst"
+HOST1045 = "kallsyms/host-6.18.44-fc-v1045.kallsyms.zst"
+RECORDINGS = [
+    ("swapstorm.data", HOST782),
+    ("swapstorm-z.data", HOST782),
+    ("swapstorm-pipe.data", HOST782),
+    ("swapstorm-sampled.data", HOST782),
+    ("storm-noswap.data", HOST782),
+    ("nocallchain.data", HOST782),
+    ("host-v1045.data", HOST1045),
+    ("synthetic/rhel6-seed.data", "synthetic/rhel6-seed.kallsyms"),
+    ("synthetic/be-callchain.data", "synthetic/be-callchain.kallsyms"),
+    ("synthetic/le-callchain.data", "synthetic/be-callchain.kallsyms"),
+    ("synthetic/be-callchain.pipe.data", "synthetic/be-callchain.kallsyms"),
+    ("synthetic/le-callchain.pipe.data", "synthetic/be-callchain.kallsyms"),
+    ("synthetic/control-free-pages.data",
+     "synthetic/control-free-pages.kallsyms"),
+    ("synthetic/kitchen-sink.data", "synthetic/kitchen-sink.kallsyms"),
+    ("synthetic/attr136.data", "synthetic/attr136.kallsyms"),
+    ("synthetic/attr136.pipe.data", "synthetic/attr136.kallsyms"),
+]
+KALLSYMS = [HOST782, HOST1045] + sorted(
+    "synthetic/" + f for f in (
+        "rhel6-seed.kallsyms", "be-callchain.kallsyms",
+        "control-free-pages.kallsyms", "kitchen-sink.kallsyms",
+        "attr136.kallsyms"))
+# corpus files with kernel call chains (corpus INDEX.md, "kernel cc" > 0)
+CORPUS = [
+    "perf_data_converter/src/quipper/testdata/perf.data.callgraph-3.4",
+    "perf_data_converter/src/quipper/testdata/perf.data.callgraph-3.8",
+    "perf_data_converter/src/quipper/testdata/"
+    "perf.data.callgraph_and_branch-3.4",
+    "perf_data_converter/src/quipper/testdata/"
+    "perf.data.callgraph_and_branch-3.8",
+    "perf_data_converter/src/quipper/testdata/"
+    "perf.data.raw_callgraph_branch-3.4",
+    "perf_data_converter/src/testdata/with-callchain.perf.data",
+    "perfparser/tests/auto/perfdata/contentsize.data",
+    "perfparser/tests/auto/perfdata/parallel_static_gcc/perf.data.zstd",
+    "perfparser/tests/auto/perfdata/vector_static_clang/perf.data",
+    "perfparser/tests/auto/perfdata/vector_static_gcc/perf.data",
+    "perfparser/tests/auto/perfdata/vector_static_gcc/perf.data.zstd",
+    "perfparser/tests/auto/perfdata/vector_static_gcc/perf.lbr.data",
+    "perfparser/tests/auto/perfdata/cpp-inlining/cpp-inlining.perf.data",
+]
+UNKNOWN = "UNKNOWN: the kernel symbols do not belong to the recorded kernel ("
+
+
+def same_kernel(td, a, b):
+    """The same kallsyms: the same file, or the same bytes."""
+    if a == b:
+        return True
+    if a.endswith(".zst") or b.endswith(".zst"):
+        return False
+    with open(os.path.join(td, a), "rb") as fa, \
+            open(os.path.join(td, b), "rb") as fb:
+        return fa.read() == fb.read()
+
+
+def run(swapdiag, td, data, ksyms, extra=()):
+    """(exit status, text report, JSON report) of one run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        js = os.path.join(tmp, "r.json")
+        p = subprocess.run(
+            [swapdiag, "-q", "--no-progress", "--no-color",
+             "--buildid-dir", os.path.join(tmp, "no-cache"),
+             "--symfs", os.path.join(tmp, "no-symfs"),
+             "--kallsyms", os.path.join(td, ksyms), "--json", js,
+             *extra, data],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        try:
+            with open(js) as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            doc = {}
+    return p.returncode, p.stdout.decode(errors="replace"), doc
+
+
+def main(argv):
+    measure = "--measure" in argv
+    corpus_only = "--corpus-only" in argv
+    argv = [a for a in argv if a not in ("--measure", "--corpus-only")]
+    swapdiag, td = os.path.abspath(argv[1]), argv[2]
+    corpus = argv[3] if len(argv) > 3 else None
+    if corpus_only and not (corpus and os.path.isdir(corpus)):
+        print("SKIP: no corpus at %s" % corpus)
+        return 77
+    bad, counts = [], {}
+
+    def count(key):
+        counts[key] = counts.get(key, 0) + 1
+
+    for data, own in [] if corpus_only else RECORDINGS:
+        for ks in KALLSYMS:
+            right = same_kernel(td, own, ks)
+            rc, text, doc = run(swapdiag, td, os.path.join(td, data), ks)
+            k = doc.get("input", {}).get("kernel_symbols", {})
+            m = k.get("matches")
+            what = "%s with %s" % (data, ks)
+            count(("right" if right else "wrong", m))
+            first = text.splitlines()[0] if text else ""
+            if right:
+                if m is not True:
+                    bad.append("%s: its own symbols not verified (%r: %s)"
+                               % (what, m, k.get("evidence")))
+                if first.startswith("UNKNOWN") or rc not in (0, 1):
+                    bad.append("%s: exit %d, verdict %r" % (what, rc, first))
+                continue
+            if m is not False:
+                bad.append("%s: matches %r, expected false (%s)"
+                           % (what, m, k.get("evidence")))
+            if rc != 2:
+                bad.append("%s: exit %d, expected 2" % (what, rc))
+            if not first.startswith(UNKNOWN):
+                bad.append("%s: verdict %r" % (what, first))
+            if doc.get("verdict", "") != first:
+                bad.append("%s: JSON verdict %r differs from the text's"
+                           % (what, doc.get("verdict")))
+            if doc.get("severity") != "unknown":
+                bad.append("%s: JSON severity %r, expected unknown"
+                           % (what, doc.get("severity")))
+            if doc.get("findings"):
+                bad.append("%s: findings from wrong symbols" % what)
+            if k.get("source") != "kallsyms" or not k.get("evidence"):
+                bad.append("%s: kernel_symbols %r" % (what, k))
+            if "kernel symbols: " not in "\n".join(text.splitlines()[:6]):
+                bad.append("%s: no 'kernel symbols:' line near the top"
+                           % what)
+            # the override: a loud note, the analysis goes on
+            if ks == KALLSYMS[0] or data == "synthetic/rhel6-seed.data":
+                rc2, text2, doc2 = run(swapdiag, td, os.path.join(td, data),
+                                       ks, ["--kallsyms-unchecked"])
+                k2 = doc2.get("input", {}).get("kernel_symbols", {})
+                if rc2 == 2 or text2.startswith("UNKNOWN") or \
+                        k2.get("matches") is not False or \
+                        not k2.get("unchecked") or \
+                        not any("--kallsyms-unchecked" in n
+                                for n in doc2.get("notes", [])):
+                    bad.append("%s --kallsyms-unchecked: exit %d, %r, %r"
+                               % (what, rc2, text2[:80], k2))
+
+    if corpus and os.path.isdir(corpus):
+        for f in CORPUS:
+            path = os.path.join(corpus, f)
+            if not os.path.exists(path):
+                continue
+            for ks in KALLSYMS:
+                rc, text, doc = run(swapdiag, td, path, ks)
+                m = doc.get("input", {}).get("kernel_symbols", {}) \
+                    .get("matches")
+                count(("corpus", m))
+                if m is True:
+                    bad.append("corpus %s with %s: a foreign kallsyms "
+                               "verified" % (f, ks))
+
+    for key in sorted(counts, key=str):
+        print("%-8s matches %-5s: %d runs" % (key[0], json.dumps(key[1]),
+                                             counts[key]))
+    if measure:
+        return 0
+    for b in bad:
+        print("FAIL", b)
+    if bad:
+        return 1
+    print("ok: %d runs" % sum(counts.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
