@@ -82,6 +82,69 @@ def same_kernel(td, a, b):
         return fa.read() == fb.read()
 
 
+def make_bundle(path, td, data, ksyms, kernel_build_id):
+    """A swapdiag bundle (plain ustar, manifest first, perf.data last) of
+    a recording, a kallsyms and the manifest's kernel_build_id."""
+    import io
+    import tarfile
+    manifest = json.dumps({"format": "swapdiag-bundle/1",
+                           "tool_version": "test",
+                           "kernel_build_id": kernel_build_id}).encode()
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as t:
+        for name, blob in (("manifest.json", manifest),
+                           ("kallsyms", open(os.path.join(td, ksyms),
+                                             "rb").read()),
+                           ("perf.data", open(os.path.join(td, data),
+                                              "rb").read())):
+            info = tarfile.TarInfo(name)
+            info.size = len(blob)
+            info.mode = 0o644
+            t.addfile(info, io.BytesIO(blob))
+
+
+# the kernel build-ids of the two real kernels (perf buildid-list)
+ID782 = "85c7e4e2ed76f4417e8aaad7c6b040d2bb897a26"
+ID1045 = "a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8"
+BUNDLES = [
+    # recording, kallsyms, manifest build-id, matches, evidence has
+    ("host-v1045.data", HOST1045, ID1045, True, "is the recorded kernel's"),
+    ("swapstorm.data", HOST782, ID782, True, "is the recorded kernel's"),
+    # assembled from another host's files: the build-id says so
+    ("swapstorm.data", HOST1045, ID1045, False, "is not the recorded"),
+    ("host-v1045.data", HOST782, ID782, False, "is not the recorded"),
+    # no build-id in the manifest: the kallsyms checks decide
+    ("swapstorm.data", HOST1045, None, False, "0x1276988"),
+    ("swapstorm.data", HOST782, None, True, "0x1276f48"),
+]
+
+
+def check_bundles(swapdiag, td, bad, count):
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (data, ks, kid, want, say) in enumerate(BUNDLES):
+            b = os.path.join(tmp, "b%d.swapdiag.tar" % i)
+            make_bundle(b, td, data, ks, kid)
+            p = subprocess.run(
+                [swapdiag, "-q", "--no-progress", "--buildid-dir",
+                 os.path.join(tmp, "no-cache"), "--json", "-", b],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+            try:
+                doc = json.loads(p.stdout)
+            except ValueError:
+                doc = {}
+            k = doc.get("input", {}).get("kernel_symbols", {})
+            what = "bundle of %s, %s, build-id %s" % (data, ks, kid)
+            count(("bundle", k.get("matches")))
+            if k.get("source") != "bundle" or k.get("matches") is not want \
+                    or say not in k.get("evidence", "") or \
+                    k.get("build_id") != kid or \
+                    not k.get("path", "").endswith(".swapdiag.tar:kallsyms"):
+                bad.append("%s: kernel_symbols %r" % (what, k))
+            if (p.returncode == 2) == want or \
+                    doc.get("verdict", "").startswith(UNKNOWN) == want:
+                bad.append("%s: exit %d, verdict %r" %
+                           (what, p.returncode, doc.get("verdict")))
+
+
 def run(swapdiag, td, data, ksyms, extra=()):
     """(exit status, text report, JSON report) of one run."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -163,6 +226,9 @@ def main(argv):
                                 for n in doc2.get("notes", [])):
                     bad.append("%s --kallsyms-unchecked: exit %d, %r, %r"
                                % (what, rc2, text2[:80], k2))
+
+    if not corpus_only:
+        check_bundles(swapdiag, td, bad, count)
 
     if corpus and os.path.isdir(corpus):
         for f in CORPUS:
