@@ -523,6 +523,9 @@ static void load_named_vmlinux(struct sd_dso *k)
 	}
 	/* a matching or unchecked build-id was compared above */
 	ks->loaded = try_vmlinux(k, s->vmlinux, true, NULL);
+	if (!ks->loaded)
+		ks_say(s, "the file cannot be used as a vmlinux (see the "
+			  "warnings)");
 }
 
 static void load_kernel(struct sd_dso *k)
