@@ -31,11 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include "symbols/elf_internal.h"
 #include "symbols/internal.h"
@@ -450,58 +447,6 @@ static bool try_buildid_cache(struct sd_dso *k)
 	return ok;
 }
 
-/* The build-id of an ELF file (a vmlinux), read through a mapping. */
-static int file_build_id(const char *path, struct sd_build_id *out)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	int err = -ENOENT;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			       fd, 0);
-		if (p != MAP_FAILED) {
-			err = sd_elf_build_id(p, (size_t)st.st_size, out);
-			munmap(p, (size_t)st.st_size);
-		}
-	}
-	close(fd);
-	return err;
-}
-
-static void ks_say(struct sd_symbolizer *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void ks_say(struct sd_symbolizer *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->ks.evidence, sizeof s->ks.evidence, fmt, ap);
-	va_end(ap);
-}
-
-/* A build-id given with the symbols against the recorded one. */
-static void ks_compare_ids(struct sd_symbolizer *s, const struct sd_dso *k,
-			   const char *whose)
-{
-	char a[2 * SD_BUILD_ID_MAX + 1], b[2 * SD_BUILD_ID_MAX + 1];
-
-	if (!s->ks.build_id.size || !k->id.size)
-		return;
-	sd_build_id_hex(&s->ks.build_id, a);
-	sd_build_id_hex(&k->id, b);
-	if (sd_build_id_equal(&s->ks.build_id, &k->id)) {
-		s->ks.matches = 1;
-		ks_say(s, "%s build-id %s is the recorded kernel's", whose, a);
-	} else {
-		s->ks.matches = 0;
-		ks_say(s, "%s build-id %s is not the recorded kernel's (%s)",
-		       whose, a, b);
-	}
-}
-
 static void load_named_vmlinux(struct sd_dso *k)
 {
 	struct sd_symbolizer *s = k->s;
@@ -509,9 +454,9 @@ static void load_named_vmlinux(struct sd_dso *k)
 
 	ks->source = SD_KSYM_VMLINUX;
 	ks->path = s->vmlinux;
-	if (file_build_id(s->vmlinux, &ks->build_id))
+	if (sd_file_build_id(s->vmlinux, &ks->build_id))
 		memset(&ks->build_id, 0, sizeof ks->build_id);
-	ks_compare_ids(s, k, "its");
+	sd_ks_compare_ids(s, k, "its");
 	if (ks->matches == 0 && !s->unchecked) {
 		/* reported (verdict UNKNOWN), never replaced by another */
 		sd_diags_add(&s->diags, SD_ERROR, SD_E_BUILD_ID_MISMATCH,
@@ -524,7 +469,7 @@ static void load_named_vmlinux(struct sd_dso *k)
 	/* a matching or unchecked build-id was compared above */
 	ks->loaded = try_vmlinux(k, s->vmlinux, true, NULL);
 	if (!ks->loaded)
-		ks_say(s, "the file cannot be used as a vmlinux (see the "
+		sd_ks_say(s, "the file cannot be used as a vmlinux (see the "
 			  "warnings)");
 }
 
@@ -548,10 +493,10 @@ static void load_kernel(struct sd_dso *k)
 				     "cannot use kallsyms '%s' (see above): "
 				     "kernel frames will show as "
 				     "[kernel.kallsyms]", ks->path);
-			ks_say(s, "the file cannot be read as kallsyms");
+			sd_ks_say(s, "the file cannot be read as kallsyms");
 		}
 		ks->loaded = ok;
-		ks_compare_ids(s, k, ks->source == SD_KSYM_BUNDLE
+		sd_ks_compare_ids(s, k, ks->source == SD_KSYM_BUNDLE
 					     ? "the bundle's kernel"
 					     : "its");
 		goto out;
@@ -568,7 +513,7 @@ static void load_kernel(struct sd_dso *k)
 		ks->loaded = true;
 		ks->matches = 1;
 		sd_build_id_hex(&k->id, hex);
-		ks_say(s, "perf's build-id cache entry for the recorded kernel "
+		sd_ks_say(s, "perf's build-id cache entry for the recorded kernel "
 			  "build-id %s", hex);
 		goto out;
 	}
@@ -581,9 +526,9 @@ static void load_kernel(struct sd_dso *k)
 		ks->build_id = host;
 		ks->loaded = true;
 		if (k->id.size)
-			ks_compare_ids(s, k, "the running kernel's");
+			sd_ks_compare_ids(s, k, "the running kernel's");
 		else
-			ks_say(s, "the running kernel has the recorded release "
+			sd_ks_say(s, "the running kernel has the recorded release "
 				  "%.80s (the recording has no kernel build-id)",
 			       s->info && s->info->os_release
 				       ? s->info->os_release : "?");
@@ -593,11 +538,11 @@ static void load_kernel(struct sd_dso *k)
 	if (!s->no_host_kernel && k->id.size && host.size) {
 		char h[2 * SD_BUILD_ID_MAX + 1];
 		sd_build_id_hex(&host, h);
-		ks_say(s, "no kernel symbols: the recorded kernel (build-id %s) "
+		sd_ks_say(s, "no kernel symbols: the recorded kernel (build-id %s) "
 			  "is not the running one (%s), so /proc/kallsyms is "
 			  "not used", hex, h);
 	} else {
-		ks_say(s, "no kernel symbols for the recorded kernel%s%s%s",
+		sd_ks_say(s, "no kernel symbols for the recorded kernel%s%s%s",
 		       k->id.size ? " (build-id " : "", hex,
 		       k->id.size ? ")" : "");
 	}
@@ -611,66 +556,6 @@ static void load_kernel(struct sd_dso *k)
 		     k->id.size ? ")" : "");
 out:
 	apply_reloc(s, k);
-}
-
-void sd_symbolizer_set_kernel_map(struct sd_symbolizer *s, uint64_t start,
-				  uint64_t len, uint64_t pgoff)
-{
-	if (s->have_kmap)
-		return; /* the first one: perf writes it before the modules */
-	s->have_kmap = true;
-	s->kmap_start = start;
-	s->kmap_len = len;
-	s->kmap_pgoff = pgoff;
-}
-
-const struct sd_kernel_symbols *
-sd_symbolizer_kernel_symbols(struct sd_symbolizer *s)
-{
-	struct sd_dso *k = sd_symbolizer_kernel(s);
-
-	if (!k)
-		return NULL;
-	if (!k->tried) {
-		/* no kernel frame needed them: say what would have been used,
-		 * without loading (or warning about) anything */
-		struct sd_kernel_symbols *ks = &s->ks;
-		ks->matches = -1;
-		ks->unchecked = s->unchecked;
-		ks->source = s->kallsyms ? s->kallsyms_source
-			     : s->vmlinux ? SD_KSYM_VMLINUX
-					  : SD_KSYM_NONE;
-		ks->path = s->kallsyms ? (s->kallsyms_name ? s->kallsyms_name
-							   : s->kallsyms)
-					: s->vmlinux;
-		ks->build_id = s->kallsyms ? s->kallsyms_id : ks->build_id;
-		ks_say(s, "the recording has no kernel frames: no kernel "
-			  "symbols were needed");
-	}
-	return &s->ks;
-}
-
-void sd_symbolizer_verify_kernel(struct sd_symbolizer *s,
-				 const struct sd_kernel_evidence *ev)
-{
-	struct sd_dso *k = sd_symbolizer_kernel(s);
-
-	if (!k || !k->tried || s->verified)
-		return;
-	s->verified = true;
-	if (!k->tab || s->ks.matches >= 0)
-		goto warn;
-	sd_kcheck_settle(s, k->tab, ev);
-warn:
-	if (s->ks.matches == 0 && s->ks.loaded)
-		sd_diags_add(&s->diags, SD_WARNING, SD_E_BUILD_ID_MISMATCH,
-			     UINT64_MAX,
-			     "the kernel symbols '%s' do not belong to the "
-			     "recorded kernel: %s%s",
-			     s->ks.path ? s->ks.path : "?", s->ks.evidence,
-			     s->unchecked ? "; used anyway (--kallsyms-unchecked): "
-					    "kernel frames may be misnamed"
-					  : "");
 }
 
 void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,

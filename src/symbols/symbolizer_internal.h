@@ -80,6 +80,14 @@ void sd_prefetch_stop(struct sd_symbolizer *s);
 struct sd_dso *sd_symbolizer_intern(struct sd_symbolizer *s, const char *path,
 				    const struct sd_build_id *id);
 
+/* kcheck.c: the build-id of an ELF file, read through a mapping; the
+ * evidence sentence; a build-id that came with the symbols (s->ks) against
+ * the recorded one (k), settling s->ks.matches. */
+int sd_file_build_id(const char *path, struct sd_build_id *out);
+void sd_ks_say(struct sd_symbolizer *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sd_ks_compare_ids(struct sd_symbolizer *s, const struct sd_dso *k,
+		       const char *whose);
 /* Settles s->ks.matches and evidence from the recording (kcheck.c). */
 void sd_kcheck_settle(struct sd_symbolizer *s, struct sd_symtab *t,
 		      const struct sd_kernel_evidence *ev);

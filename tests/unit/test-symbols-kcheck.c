@@ -421,6 +421,28 @@ TEST(kallsyms_against_recording)
 	CHECK(ks && ks->matches == 0 && has(ks->evidence, "0xf88") &&
 	      has(ks->evidence, "0xf80"));
 	sd_symbolizer_free(s);
+	/* another boot of the same kernel (KASLR): moved, still the same */
+	{
+		struct sd_symbol_opts o = host_opts();
+		struct sd_file_info fi = info_with(NULL, "6.18.0");
+		uint64_t moved[40];
+		for (int i = 0; i < 40; i++)
+			moved[i] = in[i] + 0x19000000;
+		fi.arch = (char *)"x86_64";
+		o.kallsyms = tpath("k/kallsyms");
+		CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+		sd_symbolizer_set_kernel_reloc(s, "_text", 0xffffffff9a000000);
+		sd_symbolizer_set_kernel_map(s, 0xffffffff9a000000, 0xf80,
+					     0xffffffff9a000000);
+		CHECK_STR(sd_dso_lookup(sd_symbolizer_kernel(s),
+					0xffffffff9a000404, NULL)->name,
+			  "copy_process");
+		struct sd_kernel_evidence ev = {100, 100, NULL, moved, 40};
+		sd_symbolizer_verify_kernel(s, &ev);
+		ks = sd_symbolizer_kernel_symbols(s);
+		CHECK(ks->matches == 1 && !strstr(ks->evidence, "outside"));
+		sd_symbolizer_free(s);
+	}
 	/* a page-aligned length (old perf: not _etext) tells nothing */
 	ks = check_kallsyms("6.18.0", "x86_64", 0x2000000, 0, 0, NULL, 0, &s);
 	CHECK(ks && ks->matches == -1);
