@@ -423,7 +423,9 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				    (unsigned long long)a->stalls->dropped)))
 			goto fail;
 	}
-	if (d->kernel_unnamed &&
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	bool ks_wrong = ks && ks->matches == 0 && !ks->unchecked;
+	if (d->kernel_unnamed && !ks_wrong &&
 	    (err = add_note(d, "Kernel symbols are missing: copy /proc/kallsyms "
 			       "(as root) from the recorded host and pass it "
 			       "with --kallsyms, or run 'perf archive' there and "
