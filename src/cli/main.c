@@ -311,9 +311,16 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 		err = sd_report_folded(out, a, ev);
 		if (cli_close_output(out, o->folded) || err)
 			return CLI_EXIT_INPUT;
-		/* --folded alone is a conversion: no verdict, no grading */
-		if (!o->json && !o->svg)
-			return CLI_EXIT_OK;
+		/* --folded alone is a conversion: no verdict, no grading --
+		 * but stacks named by another kernel's symbols are no clean
+		 * result (the warning above says why) */
+		if (!o->json && !o->svg) {
+			const struct sd_kernel_symbols *ks =
+				sd_analysis_kernel_symbols(a);
+			return ks && ks->matches == 0 && !ks->unchecked
+				       ? CLI_EXIT_INPUT
+				       : CLI_EXIT_OK;
+		}
 	}
 	err = sd_diagnose(a, &d);
 	if (err) {

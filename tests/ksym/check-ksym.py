@@ -6,9 +6,12 @@ Every recording in testdata/ is analysed with every kallsyms there: its own
 true, no UNKNOWN verdict, exit status 0 or 1); every other one must give
 the verdict "UNKNOWN: the kernel symbols do not belong to the recorded
 kernel (...)", JSON severity "unknown", matches false and exit status 2 --
-in both directions, the synthetic 2.6.32 seed included.  With
+in both directions, the synthetic 2.6.32 seed included; --folded alone
+still writes the stacks and exits with status 2.  With
 --kallsyms-unchecked a mismatch is a loud note instead, never exit 2 for
-it.  The public corpus (CORPUS, when given and present) has no kallsyms of
+it.  Bundles
+made here with right and wrong kernel build-ids in their manifest are
+judged by the build-id.  The public corpus (CORPUS) has no kallsyms of
 its own: every kallsyms here is a wrong one for it, and must never be
 called a match.
 
@@ -145,6 +148,18 @@ def check_bundles(swapdiag, td, bad, count):
                            (what, p.returncode, doc.get("verdict")))
 
 
+def run_folded(swapdiag, td, data, ksyms):
+    """Exit status of --folded alone (a conversion, no verdict)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        p = subprocess.run(
+            [swapdiag, "-q", "--no-progress",
+             "--buildid-dir", os.path.join(tmp, "no-cache"),
+             "--kallsyms", os.path.join(td, ksyms),
+             "--folded", os.path.join(tmp, "out.folded"), data],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        return p.returncode, os.path.getsize(os.path.join(tmp, "out.folded"))
+
+
 def run(swapdiag, td, data, ksyms, extra=()):
     """(exit status, text report, JSON report) of one run."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -188,6 +203,11 @@ def main(argv):
             count(("right" if right else "wrong", m))
             first = text.splitlines()[0] if text else ""
             if right:
+                frc, size = run_folded(swapdiag, td, os.path.join(td, data),
+                                       ks)
+                if frc != 0 or not size:
+                    bad.append("%s --folded: exit %d, %d bytes" %
+                               (what, frc, size))
                 if m is not True:
                     bad.append("%s: its own symbols not verified (%r: %s)"
                                % (what, m, k.get("evidence")))
@@ -214,6 +234,13 @@ def main(argv):
             if "kernel symbols: " not in "\n".join(text.splitlines()[:6]):
                 bad.append("%s: no 'kernel symbols:' line near the top"
                            % what)
+            # --folded alone: the stacks are written, the status says 2
+            if ks == KALLSYMS[0] or ks == HOST1045:
+                frc, size = run_folded(swapdiag, td, os.path.join(td, data),
+                                       ks)
+                if frc != 2 or not size:
+                    bad.append("%s --folded: exit %d, %d bytes" %
+                               (what, frc, size))
             # the override: a loud note, the analysis goes on
             if ks == KALLSYMS[0] or data == "synthetic/rhel6-seed.data":
                 rc2, text2, doc2 = run(swapdiag, td, os.path.join(td, data),
