@@ -179,6 +179,30 @@ def run(swapdiag, td, data, ksyms, extra=()):
     return p.returncode, p.stdout.decode(errors="replace"), doc
 
 
+def tally(counts, cls, ev):
+    """--measure: which checks spoke in one run's evidence."""
+    import re
+    def add(what):
+        counts[(cls, what)] = counts.get((cls, what), 0) + 1
+    m = re.search(r"(\d+)% of (\d+) kernel call chains", ev)
+    if m:
+        r = int(m.group(1))
+        add("entry <= 30%" if r <= 30 else "entry >= 80%" if r >= 80
+            else "entry between")
+    else:
+        add("entry: too few chains")
+    if "the recorded kernel map is" in ev:
+        add("map exact")
+    elif "the recorded kernel text" in ev:
+        add("map differs")
+    if "they have " in ev:
+        add("release contradicts")
+    if "their _text" in ev:
+        add("arch contradicts")
+    if "sampled kernel addresses fall outside" in ev:
+        add("text: > 10% outside")
+
+
 def main(argv):
     measure = "--measure" in argv
     corpus_only = "--corpus-only" in argv
@@ -201,6 +225,10 @@ def main(argv):
             m = k.get("matches")
             what = "%s with %s" % (data, ks)
             count(("right" if right else "wrong", m))
+            if measure:
+                tally(counts, ("right " if right else "wrong ") +
+                      ("synthetic" if data.startswith("synthetic") else
+                       "real"), k.get("evidence", ""))
             first = text.splitlines()[0] if text else ""
             if right:
                 frc, size = run_folded(swapdiag, td, os.path.join(td, data),
@@ -267,13 +295,19 @@ def main(argv):
                 m = doc.get("input", {}).get("kernel_symbols", {}) \
                     .get("matches")
                 count(("corpus", m))
+                if measure:
+                    tally(counts, "corpus", doc.get("input", {})
+                          .get("kernel_symbols", {}).get("evidence", ""))
                 if m is True:
                     bad.append("corpus %s with %s: a foreign kallsyms "
                                "verified" % (f, ks))
 
     for key in sorted(counts, key=str):
-        print("%-8s matches %-5s: %d runs" % (key[0], json.dumps(key[1]),
-                                             counts[key]))
+        if isinstance(key[1], str):
+            print("%-16s %-22s: %d runs" % (key[0], key[1], counts[key]))
+        else:
+            print("%-16s matches %-14s: %d runs" %
+                  (key[0], json.dumps(key[1]), counts[key]))
     if measure:
         return 0
     for b in bad:
