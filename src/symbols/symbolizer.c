@@ -486,6 +486,14 @@ static void load_kernel(struct sd_dso *k)
 		ks->source = s->kallsyms_source;
 		ks->path = s->kallsyms_name ? s->kallsyms_name : s->kallsyms;
 		ks->build_id = s->kallsyms_id;
+		/* --kallsyms /proc/kallsyms: this host's kernel, whose
+		 * build-id is known (/sys/kernel/notes) */
+		if (!ks->build_id.size &&
+		    !strcmp(s->kallsyms, s->host_kallsyms)) {
+			struct sd_build_id here;
+			recorded_kernel_is_running(s, k, &here);
+			ks->build_id = here;
+		}
 		ok = try_kallsyms(k, s->kallsyms, true);
 		if (!ok) {
 			sd_diags_add(&s->diags, SD_ERROR, SD_E_BAD_SYMFILE,
@@ -498,7 +506,8 @@ static void load_kernel(struct sd_dso *k)
 		ks->loaded = ok;
 		sd_ks_compare_ids(s, k, ks->source == SD_KSYM_BUNDLE
 					     ? "the bundle's kernel"
-					     : "its");
+				     : s->kallsyms_id.size ? "its"
+							   : "the running kernel's");
 		goto out;
 	}
 	if (s->vmlinux) {

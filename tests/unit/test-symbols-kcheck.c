@@ -236,6 +236,22 @@ TEST(running_kernel_build_ids)
 	CHECK(sd_build_id_equal_for_tests(&ks->build_id, &rec));
 	sd_symbolizer_free(s);
 
+	/* --kallsyms /proc/kallsyms names this host's kernel: its build-id */
+	o.kallsyms = o.host_kallsyms;
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	ks = status(s);
+	CHECK_U64(ks->source, SD_KSYM_KALLSYMS);
+	CHECK_U64(ks->matches, 1);
+	CHECK(has(ks->evidence, "running kernel's build-id"));
+	sd_symbolizer_free(s);
+	write_notes(tpath("host/notes"), &other);
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	ks = status(s);
+	CHECK_U64(ks->matches, 0);
+	CHECK(ks->loaded && has(ks->evidence, "is not the recorded kernel's"));
+	sd_symbolizer_free(s);
+	o.kallsyms = NULL;
+
 	/* another build running here (same release): never its kallsyms */
 	write_notes(tpath("host/notes"), &other);
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
