@@ -255,7 +255,7 @@ void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,
 
 /*
  * The recorded kernel map (the "[kernel.kallsyms]_text" MMAP: start, len,
- * pgoff): perf >= 4.x records _etext - _text as its length, which a
+ * pgoff): perf 4.18 and later record _etext - _text as its length, which a
  * kallsyms of the same build reproduces exactly.
  */
 void sd_symbolizer_set_kernel_map(struct sd_symbolizer *s, uint64_t start,

@@ -13,10 +13,13 @@
  *            addresses land in arbitrary functions instead.
  *   text     sampled kernel IPs of the core kernel lie inside its text
  *            (_text.._etext, or the init text).
- *   map      perf records the kernel map as [_text, _etext) (perf >= 4.x
- *            writes _etext - _text as its length, to the byte); a
+ *   map      perf records the kernel map as [_text, _etext) (perf 4.18 and
+ *            later write _etext - _text as its length, to the byte); a
  *            kallsyms of the same build gives the same length.  A length
- *            that is not page-aligned and differs is another build.
+ *            that differs, is not page-aligned and is within a factor of
+ *            two of the kallsyms' is another build; perf 3.x wrote the
+ *            distance to the end of the kernel mapping (hundreds of MB),
+ *            made-up recordings round numbers: those tell nothing.
  *   release  names only some releases have (the table below) against the
  *            recorded OSRELEASE.
  *   arch     the kallsyms _text where the recorded architecture's kernel
@@ -230,7 +233,10 @@ static void check_map(struct sd_symbolizer *s, struct sd_symtab *t,
 			 "the recorded kernel map is %s.._etext = 0x%" PRIx64
 			 " bytes, as in these symbols",
 			 refsym, len);
-	} else if ((len & 0xfff) && len < (1ull << 36)) {
+	} else if ((len & 0xfff) && len / 2 <= want && want / 2 <= len) {
+		/* a length that could be a kernel text's (perf 3.x wrote the
+		 * distance to the end of the kernel mapping, ~500 MB, which
+		 * tells nothing) */
 		out->v = -1;
 		snprintf(out->text, sizeof out->text,
 			 "the recorded kernel text (%s.._etext) is 0x%" PRIx64
