@@ -346,19 +346,28 @@ static void check_text(struct sd_symtab *t, const struct sd_kernel_evidence *ev,
 	    sd_symtab_ref_addr(t, "_einittext", &ihi) < 0)
 		ilo = ihi = 0;
 	uint64_t d = (uint64_t)t->reloc, out_n = 0;
+	size_t n = 0;
 	for (size_t i = 0; i < ev->nr_ips; i++) {
 		uint64_t ip = ev->ips[i] - d;
+		/* the kallsyms' own modules, BPF programs and trampolines
+		 * ("[bpf]", "[__builtin__ftrace]") are not core text */
+		const struct sd_symbol *sym = sd_symtab_lookup(t, ev->ips[i]);
+		if (sym && sym->module)
+			continue;
+		n++;
 		if ((ip >= lo && ip < hi) || (ip >= ilo && ip < ihi))
 			continue;
 		out_n++;
 	}
-	double r = (double)out_n / (double)ev->nr_ips;
+	if (n < MIN_IPS)
+		return;
+	double r = (double)out_n / (double)n;
 	if (r > OUTSIDE_BAD) {
 		out->v = -1;
 		snprintf(out->text, sizeof out->text,
 			 "%.0f%% of %zu sampled kernel addresses fall outside "
 			 "their kernel text (_text.._etext)",
-			 r * 100, ev->nr_ips);
+			 r * 100, n);
 	}
 }
 

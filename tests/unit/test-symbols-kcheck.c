@@ -154,7 +154,9 @@ static const char kallsyms_k[] =
 	"ffffffff81000600 T __pfx_schedule\n"
 	"ffffffff81000610 T schedule\n"
 	"ffffffff81000f80 T _etext\n"
-	"ffffffff82000000 D some_data\n";
+	"ffffffff82000000 D some_data\n"
+	"ffffffffc0001000 t modfunc\t[ext4]\n"
+	"ffffffffc0100000 t bpf_prog_6deef7357e7b4530\t[bpf]\n";
 
 static const struct sd_kernel_symbols *status(struct sd_symbolizer *s)
 {
@@ -479,6 +481,18 @@ TEST(kallsyms_against_recording)
 	ks = check_kallsyms("6.18.0", "x86_64", 0, 10, 1, in, 40, &s);
 	CHECK(ks && ks->matches == -1); /* too few chains */
 	sd_symbolizer_free(s);
+	/* IPs in the kallsyms' modules and BPF programs are not core text */
+	{
+		uint64_t mods[60];
+		for (int i = 0; i < 60; i++)
+			mods[i] = i < 20 ? in[i]
+				  : i < 40 ? 0xffffffffc0001010 + (uint64_t)i
+					   : 0xffffffffc0100010 + (uint64_t)i;
+		ks = check_kallsyms("6.18.0", "x86_64", 0, 100, 97, mods, 60,
+				    &s);
+		CHECK(ks && ks->matches == 1 && !strstr(ks->evidence, "outside"));
+		sd_symbolizer_free(s);
+	}
 	/* sampled IPs past _etext */
 	ks = check_kallsyms("6.18.0", "x86_64", 0, 100, 97, out, 40, &s);
 	CHECK(ks && ks->matches == 0 && has(ks->evidence, "outside"));
