@@ -351,6 +351,40 @@ TEST(vmlinux_build_ids)
 	CHECK(d->n >= 1 && has(d->v[0].text, "--kallsyms-unchecked"));
 	sd_symbolizer_free(s);
 
+	/* the same ELF as the build-id cache's vmlinux (.build-id/xx/rest/elf)
+	 * of the recorded build-id: used when its own build-id is that one,
+	 * refused when the entry holds another kernel's image */
+	{
+		struct sd_symbol_opts c = host_opts();
+		char hex[41], rel[300];
+		size_t n;
+		char *img = slurp(so, &n);
+		c.buildid_dir = tpath("cache3");
+		sd_build_id_hex(&id, hex);
+		snprintf(rel, sizeof rel, "cache3/.build-id/%.2s/%s/elf", hex,
+			 hex + 2);
+		write_file(tpath(rel), img, n);
+		/* info_with() keeps one kernel entry: make it id's again */
+		struct sd_file_info fc = info_with(&id, "6.1.0-rec");
+		CHECK(sd_symbolizer_new(&c, &fc, &s) == 0);
+		ks = status(s);
+		CHECK_U64(ks->source, SD_KSYM_BUILDID_CACHE);
+		CHECK(ks->matches == 1 && ks->loaded);
+		sd_symbolizer_free(s);
+		sd_build_id_hex(&bad, hex);
+		snprintf(rel, sizeof rel, "cache3/.build-id/%.2s/%s/elf", hex,
+			 hex + 2);
+		write_file(tpath(rel), img, n);
+		free(img);
+		write_notes(tpath("host/notes"), &id); /* not the running one */
+		fc = info_with(&bad, "6.1.0-rec");
+		CHECK(sd_symbolizer_new(&c, &fc, &s) == 0);
+		ks = status(s);
+		CHECK_U64(ks->source, SD_KSYM_NONE);
+		CHECK(ks->matches == -1 && !ks->loaded);
+		sd_symbolizer_free(s);
+	}
+
 	/* --kallsyms-unchecked: used anyway, still said not to match */
 	o.kallsyms_unchecked = true;
 	CHECK(sd_symbolizer_new(&o, &fb, &s) == 0);
