@@ -129,6 +129,9 @@ struct sd_diagnosis {
 	 * the evidence is the analysis' (sd_analysis_kernel_symbols()). */
 	bool kernel_symbols_wrong;
 	const char *kernel_symbols_evidence;
+	/* ... but --kallsyms-unchecked: analysed anyway, the verdict and a
+	 * note say so */
+	bool kernel_symbols_unchecked;
 };
 
 #define SD_MAX_PIDS_LISTED 32

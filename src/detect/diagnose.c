@@ -194,13 +194,15 @@ static int check_kernel_symbols(struct sd_analysis *a, struct sd_diagnosis *d)
 
 	if (!ks || ks->matches != 0)
 		return 0;
-	if (ks->unchecked)
+	if (ks->unchecked) {
+		d->kernel_symbols_unchecked = true;
 		return add_note(d, "WARNING: the kernel symbols %s do not belong "
 				   "to the recorded kernel (%s); they were used "
 				   "anyway (--kallsyms-unchecked), so kernel "
 				   "frames and everything found from them may "
 				   "be wrong.",
 				ks->path ? ks->path : "", ks->evidence);
+	}
 	d->kernel_symbols_wrong = true;
 	for (size_t i = 0; i < d->nr_findings; i++)
 		finding_fini(&d->findings[i]);
@@ -275,6 +277,12 @@ static int make_verdict(struct sd_diagnosis *d)
 	} else if (d->switch_recorded) {
 		snprintf(buf + len, sizeof buf - len, "; no mmap_lock stalls");
 	}
+	/* said in the verdict itself: nothing under it may be true */
+	len = strlen(buf);
+	if (d->kernel_symbols_unchecked)
+		snprintf(buf + len, sizeof buf - len,
+			 " -- with kernel symbols of another kernel "
+			 "(--kallsyms-unchecked)");
 	d->verdict = strdup(buf);
 	return d->verdict ? 0 : -ENOMEM;
 }

@@ -275,6 +275,8 @@ def main(argv):
                                        ks, ["--kallsyms-unchecked"])
                 k2 = doc2.get("input", {}).get("kernel_symbols", {})
                 if rc2 == 2 or text2.startswith("UNKNOWN") or \
+                        "(--kallsyms-unchecked)" not in \
+                        text2.split("\n")[0] or \
                         k2.get("matches") is not False or \
                         not k2.get("unchecked") or \
                         not any("--kallsyms-unchecked" in n
