@@ -16,6 +16,7 @@
 #include <swapdiag/reader.h>
 #include <swapdiag/stacks.h>
 #include <swapdiag/symbols.h>
+#include <swapdiag/unwind.h>
 
 struct sd_host; /* swapdiag/bundle.h */
 
@@ -48,6 +49,9 @@ struct sd_analysis {
 	size_t text_nr_evsels;
 	struct sd_symbolizer *symbolizer; /* NULL with no_symbols */
 	struct sd_machine *machine;
+	/* user stacks of --call-graph dwarf samples; NULL until one comes */
+	struct sd_unwinder *unwinder;
+	uint64_t *chain; /* a sample's kernel chain + unwound user frames */
 	struct sd_stacks *stacks;
 	/* D-state sleeps from sched:sched_switch, in time order (detect) */
 	struct sd_stalls *stalls;

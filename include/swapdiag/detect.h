@@ -56,6 +56,18 @@ struct sd_path {
 	uint64_t samples;
 };
 
+/*
+ * A forking code path (swap_dup_fork): the user frames of one forker that
+ * lead to the C library's fork entry, root first, without it.
+ */
+struct sd_fork_site {
+	char *comm;
+	char **frames;  /* root first, up to the caller of entry */
+	size_t nr_frames;
+	char *entry;    /* the fork entry called: "fork", "_Fork", ... */
+	uint64_t samples;
+};
+
 struct sd_victim {
 	char *comm;
 	uint32_t pid;
@@ -87,6 +99,9 @@ struct sd_finding {
 	double context_share;
 	double *timeline; /* share per second of the recording */
 	size_t nr_timeline;
+	/* swap_dup_fork: where the forkers fork, heaviest first */
+	struct sd_fork_site *fork_sites;
+	size_t nr_fork_sites;
 	/* stall findings */
 	uint64_t stalls;
 	uint64_t stalls_unfinished; /* no switch-in recorded */
@@ -104,13 +119,32 @@ struct sd_remedy {
 };
 
 struct sd_diagnosis {
-	enum sd_level level; /* the highest finding's */
-	char *verdict;       /* one line */
+	/* the highest finding's, or the swap-entry work's combined level
+	 * (swap_level) if that is higher */
+	enum sd_level level;
+	/* Nothing could be judged (the verdict says why): the severity is
+	 * UNKNOWN whatever level says, and the tool exits 2. */
+	bool unknown;
+	char *verdict;       /* one line; its first word is the severity */
 	const char *on_cpu_event;
 	uint64_t on_cpu_samples;
 	double duration_s;
 	const char *era;      /* kernel era name, e.g. "4.11 - 6.13" */
 	const char *lock;     /* what the swap lock is in that era */
+	/* where the era comes from: "recording" (its OSRELEASE), "frames"
+	 * (inferred from kernel frame names, era_evidence lists them), or
+	 * NULL (no era) */
+	const char *era_source;
+	char *era_evidence;
+	/* The input is cut or damaged: one sentence saying where and what
+	 * was lost (NULL when it is whole); damage_offset the byte offset
+	 * (UINT64_MAX unknown).  Reports put it in their first lines. */
+	char *damage;
+	uint64_t damage_offset;
+	/* The swap-entry work is one pathology: the fork and exec sides'
+	 * findings' shares summed, and the level of that sum. */
+	double swap_share;
+	enum sd_level swap_level;
 	struct sd_finding *findings;
 	size_t nr_findings;
 	const struct sd_remedy **remedies;
@@ -136,7 +170,15 @@ struct sd_diagnosis {
 
 #define SD_MAX_PIDS_LISTED 32
 #define SD_MAX_PATHS 5
+#define SD_MAX_FORK_SITES 10
 #define SD_MAX_PROCS 10
+
+/*
+ * The report's severity, the verdict's first word in lower case:
+ * "unknown" (d->unknown), "ok" (no finding), "info", "warning",
+ * "critical".
+ */
+const char *sd_severity_name(const struct sd_diagnosis *d);
 
 /* Runs the detectors over a finished analysis. */
 int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out);

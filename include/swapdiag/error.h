@@ -32,7 +32,8 @@
 	_SD_E(NO_ZSTD, "compressed records, but built without zstd")           \
 	_SD_E(BAD_SYMFILE, "not a usable symbol file")                         \
 	_SD_E(BUILD_ID_MISMATCH, "build-id does not match the recording")      \
-	_SD_E(TRACEPOINT, "tracepoint format could not be parsed")
+	_SD_E(TRACEPOINT, "tracepoint format could not be parsed")             \
+	_SD_E(NO_SYMBOLS, "no symbols for a binary")
 
 enum sd_error {
 	SD_E_BASE = 10000,
@@ -72,6 +73,10 @@ struct sd_diag {
  */
 #define SD_DIAGS_MAX 64
 #define SD_DIAGS_PER_CODE 4
+/* Messages about one binary each (SD_E_NO_SYMBOLS, SD_E_BUILD_ID_MISMATCH:
+ * no symbols for it) are kept, one per binary, up to this many, besides
+ * the others' SD_DIAGS_MAX, so that all of them can be listed (-v). */
+#define SD_DIAGS_PER_BINARY 4096
 
 struct sd_diags {
 	struct sd_diag *v;

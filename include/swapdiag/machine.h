@@ -36,6 +36,10 @@ struct sd_location {
 	const char *map_name; /* perf's DSO name for the map ("[ext4]") */
 	uint64_t addr;        /* address to look up in dso */
 	bool kernel;
+	/* set by the stacks stage: a user frame found by DWARF unwinding,
+	 * named as perf names those (sd_dso_a2l_name()); never by the
+	 * machine, which leaves it false */
+	bool unwound;
 };
 
 /* sym may be NULL (then no DSO handles are made). */

@@ -146,7 +146,25 @@ struct sd_sample {
 	uint64_t cgroup;
 	uint64_t data_page_size, code_page_size;
 	uint64_t nr_branches;
+	/*
+	 * REGS_USER: the ABI (0: none recorded, SD_REGS_ABI_32/64), the
+	 * event's sample_regs_user mask and one value per mask bit, in bit
+	 * order, in host byte order (NULL when abi is 0).
+	 */
+	uint64_t regs_abi;
+	uint64_t regs_mask;
+	const uint64_t *regs;
+	/*
+	 * STACK_USER: the copied user stack from the sampled stack pointer
+	 * up, stack_size (the kernel's dyn_size) valid bytes of it, as
+	 * written (the recording's byte order).  NULL/0 when none.
+	 */
+	const uint8_t *stack;
+	uint64_t stack_size;
 };
+
+#define SD_REGS_ABI_32 1
+#define SD_REGS_ABI_64 2
 
 struct sd_comm {
 	uint32_t pid, tid;

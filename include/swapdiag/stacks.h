@@ -17,6 +17,13 @@
 
 struct sd_stacks;
 
+/*
+ * In a sample's call chain, swapdiag's own context marker (not one the
+ * kernel writes): the user frames after it were found by DWARF unwinding
+ * (swapdiag/unwind.h), and fold with the names perf gives such frames.
+ */
+#define SD_CONTEXT_USER_UNWOUND 0xfffffffffffff448ull /* -3000 */
+
 /* One sample as the stacks stage takes it. */
 struct sd_stack_sample {
 	unsigned evsel;          /* event index */

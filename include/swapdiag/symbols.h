@@ -286,6 +286,20 @@ bool sd_dso_is_kernel(const struct sd_dso *d);
  */
 const char *sd_dso_symsrc(struct sd_dso *d);
 /*
+ * User DSOs: the file that holds the DSO's loaded image (program headers,
+ * code, .eh_frame), found as its symbols are (--symfs, build-id cache,
+ * recorded path; the recorded build-id must match), for the DWARF
+ * unwinder; NULL when there is none.  Owned by the DSO.
+ */
+const char *sd_dso_binary(struct sd_dso *d);
+/*
+ * User DSOs: the name `addr2line -f` gives addr (perf's map_ip space)
+ * from the DSO's symbol file without debug information -- how perf 6.1
+ * names a frame found by DWARF unwinding (see a2l.c) -- or NULL.  Owned
+ * by the DSO.
+ */
+const char *sd_dso_a2l_name(struct sd_dso *d, uint64_t addr);
+/*
  * Kernel only: the [start, end) of the core kernel symbols, which perf
  * makes the kernel map's range after loading kallsyms (see
  * sd_symtab_range()).  -ENOENT when no kernel symbols are loaded.

@@ -70,6 +70,8 @@ struct sd_text_sample {
 	uint64_t time;      /* ns */
 	bool has_period;
 	uint64_t period;    /* perf script's period column */
+	bool has_cpu;
+	uint32_t cpu;       /* perf script's [cpu] column */
 	uint64_t count;     /* samples it stands for: 1, the folded count, or
 			     * a perf report weight */
 	const char *const *frames; /* root first, names as folded */
@@ -87,8 +89,9 @@ struct sd_text_ops {
 	/* Each stack; a negative return stops the parser with that error. */
 	int (*sample)(void *arg, const struct sd_text_sample *s);
 	/* "# key : value" lines of perf's --header ("hostname", "os release",
-	 * "perf version", "arch", "nrcpus online", "cmdline", ...); may be
-	 * NULL. */
+	 * "perf version", "arch", "nrcpus online", "cmdline", "event" (one
+	 * per event: "name = N, ..., { sample_period, sample_freq } = R,
+	 * ..., freq = 1, ..."), ...); may be NULL. */
 	int (*header)(void *arg, const char *key, const char *value);
 	void *arg;
 };

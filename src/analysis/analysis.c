@@ -12,6 +12,7 @@
 #include "textin/feed.h"
 
 #define PROGRESS_EVERY 65536 /* records */
+#define MAX_CHAIN 4096 /* recorded frames the stacks stage keys on */
 
 /* sched_switch decoding: set up on the first sched_switch sample, since in
  * pipe mode the tracing data arrives as a record. */
@@ -88,10 +89,95 @@ static int track_switch(struct sd_analysis *a, struct switch_state *sw,
 				(uint32_t)ss.next_pid, stack, comm);
 }
 
+/* The perf context marker that makes the frames after it run in cpumode. */
+static uint64_t cpumode_marker(unsigned cpumode)
+{
+	switch (cpumode) {
+	case SD_MISC_KERNEL:
+		return SD_CONTEXT_KERNEL;
+	case SD_MISC_HYPERVISOR:
+		return SD_CONTEXT_HV;
+	case SD_MISC_GUEST_KERNEL:
+		return SD_CONTEXT_GUEST_KERNEL;
+	case SD_MISC_GUEST_USER:
+		return SD_CONTEXT_GUEST_USER;
+	default:
+		return SD_CONTEXT_USER;
+	}
+}
+
+/*
+ * The call chain a sample folds to, as perf script shows it: the recorded
+ * chain (with --call-graph dwarf only the kernel part), then the user
+ * frames unwound from the sample's registers and stack copy; a sample
+ * left without any frame keeps its sampled IP.  s->ips is replaced only
+ * when something is added, so frame-pointer samples cost two tests.
+ */
+static int complete_chain(struct sd_analysis *a, const struct sd_record *rec,
+			  struct sd_stack_sample *s)
+{
+	const struct sd_sample *smp = &rec->sample;
+	/* perf unwinds only what it would print as a call chain */
+	bool dwarf = s->has_callchain && sd_unwind_possible(smp);
+	size_t nk = s->has_callchain ? s->nr_ips : 0;
+
+	if (!dwarf && nk >= 2)
+		return 0;
+	if (!dwarf && nk == 1 && s->ips[0] < SD_CONTEXT_MAX)
+		return 0;
+	if (!dwarf && !s->has_callchain)
+		return 0;
+	if (!a->chain) {
+		a->chain = malloc((MAX_CHAIN + SD_UNWIND_MAX + 2) *
+				  sizeof *a->chain);
+		if (!a->chain)
+			return -ENOMEM;
+	}
+	if (nk > MAX_CHAIN)
+		nk = MAX_CHAIN;
+	memcpy(a->chain, s->ips, nk * sizeof *a->chain);
+	if (dwarf) {
+		size_t n = 0;
+		int err = 0;
+		if (!a->unwinder)
+			err = sd_unwinder_new(a->machine, sd_reader_info(a->reader),
+					      &a->unwinder);
+		if (!err)
+			err = sd_unwind(a->unwinder, &s->view, s->pid, s->tid,
+					smp, a->chain + nk + 1, SD_UNWIND_MAX, &n);
+		if (err)
+			return err;
+		/* perf's "0 - 1" frame (an outermost return address of 0)
+		 * would read as a context marker: any unmapped address
+		 * folds to the same [unknown] */
+		for (size_t i = 0; i < n; i++)
+			if (a->chain[nk + 1 + i] >= SD_CONTEXT_MAX)
+				a->chain[nk + 1 + i] = 0;
+		if (n) {
+			a->chain[nk] = SD_CONTEXT_USER_UNWOUND;
+			nk += 1 + n;
+		}
+	}
+	bool frames = false;
+	for (size_t i = 0; i < nk && !frames; i++)
+		frames = a->chain[i] < SD_CONTEXT_MAX;
+	if (!frames) {
+		a->chain[0] = cpumode_marker(s->cpumode);
+		a->chain[1] = s->ip;
+		nk = 2;
+	}
+	s->ips = a->chain;
+	s->nr_ips = nk;
+	s->has_callchain = true;
+	return 0;
+}
+
 struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 {
 	if (!a)
 		return NULL;
+	sd_unwinder_free(a->unwinder);
+	free(a->chain);
 	sd_stacks_free(a->stacks);
 	if (a->stalls) {
 		sd_stalls_fini(a->stalls);
@@ -143,6 +229,8 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		};
 		uint32_t stack;
 		err = sd_machine_thread(a->machine, s.pid, s.tid, &s.view);
+		if (!err)
+			err = complete_chain(a, rec, &s);
 		if (!err)
 			err = sd_stacks_add(a->stacks, &s, &stack);
 		if (!err && is_switch_evsel(ev)) {
@@ -248,6 +336,8 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	}
 	if (a->symbolizer)
 		sd_diags_move(&a->diags, sd_symbolizer_diags(a->symbolizer));
+	if (a->unwinder)
+		sd_diags_move(&a->diags, sd_unwinder_diags(a->unwinder));
 	*out = a;
 	return 0;
 fail:

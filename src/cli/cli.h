@@ -17,14 +17,18 @@ enum cli_exit {
 };
 
 extern bool cli_quiet;
+extern bool cli_verbose; /* -v: every message, one per binary */
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 /* "swapdiag: error: cannot read 'x.data': <why>" plus what to do. */
 void cli_error_input(const char *path, int err);
-/* Every diagnostic, as "swapdiag: warning: FILE: byte N: text". */
+/* Every diagnostic, as "swapdiag: warning: FILE: byte N: text"; the
+ * user binaries without symbols in one line unless -v. */
 void cli_print_diags(const char *path, const struct sd_diags *d);
+/* The same, warnings and errors only (the notes are in the report). */
+void cli_print_problems(const char *path, const struct sd_diags *d);
 
 void cli_progress(void *arg, uint64_t done, uint64_t total);
 void cli_progress_done(void);
@@ -32,5 +36,8 @@ void cli_progress_done(void);
 /* "-" is standard output. */
 FILE *cli_open_output(const char *path);
 int cli_close_output(FILE *f, const char *path);
+/* Whether standard output's reader has gone (EPIPE: `| head -1`), after
+ * a write to it failed. */
+bool cli_stdout_gone(void);
 
 #endif

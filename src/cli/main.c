@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,12 +46,15 @@ static const char usage_text[] =
 	"      --event NAME       the event for --folded and --svg (default: the first\n"
 	"                         sampling event that is not a tracepoint or dummy)\n"
 	"      --headers          print what the file says about itself and exit\n"
-	"      --fail-on LEVEL    exit 1 on a finding at or above LEVEL: info,\n"
-	"                         warning (default), critical, or never\n"
+	"      --fail-on LEVEL    exit 1 when the severity (the verdict's first\n"
+	"                         word) is at or above LEVEL: info, warning\n"
+	"                         (default), critical, or never\n"
 	"      --format FMT       the verdict as text (default) or markdown (a\n"
 	"                         ticket comment)\n"
 	"      --no-color         no colours (default: colours on a terminal)\n"
 	"  -q, --quiet            no warnings on standard error\n"
+	"  -v, --verbose          every message (one per binary without\n"
+	"                         symbols, instead of one summary line)\n"
 	"      --progress         show progress on standard error (default: on a\n"
 	"      --no-progress      terminal)\n"
 	"\n"
@@ -69,10 +73,10 @@ static const char usage_text[] =
 	"  -V, --version          the version\n"
 	"\n"
 	"Exit status:\n"
-	"  0   analysed, no finding at or above --fail-on\n"
-	"  1   a finding at or above --fail-on\n"
-	"  2   the input could not be analysed (also: no kernel symbols, or\n"
-	"      kernel symbols of another kernel, so nothing could be judged)\n"
+	"  0   analysed, the severity below --fail-on (OK: nothing found)\n"
+	"  1   the severity is at or above --fail-on\n"
+	"  2   the input could not be analysed, or UNKNOWN (no kernel symbols,\n"
+	"      or kernel symbols of another kernel, so nothing could be judged)\n"
 	"  64  wrong usage\n";
 
 enum {
@@ -110,6 +114,7 @@ static const struct option long_opts[] = {
 	{"svg", required_argument, NULL, OPT_SVG},
 	{"kallsyms-unchecked", no_argument, NULL, OPT_KALLSYMS_UNCHECKED},
 	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -140,7 +145,7 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 	o->progress = -1;
 	o->fail_on = SD_LEVEL_WARNING;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qvhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_FOLDED:
 			o->folded = optarg;
@@ -200,6 +205,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			break;
 		case 'q':
 			cli_quiet = true;
+			break;
+		case 'v':
+			cli_verbose = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -292,75 +300,101 @@ static const struct sd_evsel *pick_event(const struct cli_opts *o,
 	return ev;
 }
 
-/* Writes the reports the options ask for; returns an exit code. */
+/* One output: the folded stacks, the JSON report, the flame graph or the
+ * verdict (text or markdown), to path ("-": standard output); 0, or -1
+ * with the message given.  Standard output closed by its reader (EPIPE,
+ * `| head -1`) is no failure: what it did not take is not wanted. */
+enum output { OUT_FOLDED, OUT_JSON, OUT_SVG, OUT_VERDICT };
+
+static int emit(const struct cli_opts *o, struct sd_analysis *a,
+		const struct sd_diagnosis *d, const struct sd_evsel *ev,
+		enum output what, const char *path)
+{
+	FILE *out = cli_open_output(path);
+	int err;
+
+	if (!out)
+		return -1;
+	switch (what) {
+	case OUT_FOLDED:
+		err = sd_report_folded(out, a, ev);
+		break;
+	case OUT_JSON:
+		err = sd_report_json(out, a, d, o->input);
+		break;
+	case OUT_SVG:
+		err = sd_report_svg(out, a, ev, d, o->input, NULL);
+		break;
+	default: {
+		bool color = !o->no_color && isatty(STDOUT_FILENO) &&
+			     !getenv("NO_COLOR");
+		err = o->markdown ? sd_report_markdown(out, a, d, o->input)
+				  : sd_report_text(out, a, d, o->input, color);
+		break;
+	}
+	}
+	if (out == stdout && (err == -EIO || ferror(out) || fflush(out)) &&
+	    cli_stdout_gone())
+		return 0;
+	if (cli_close_output(out, path))
+		return -1;
+	if (err)
+		cli_error("writing '%s' failed: %s", path, sd_strerror(err));
+	return err ? -1 : 0;
+}
+
+/* Writes the reports the options ask for; returns an exit code.  Files
+ * first, standard output last, so that a reader that stops early (`|
+ * head -1`) never costs a file its content. */
 static int report(const struct cli_opts *o, struct sd_analysis *a)
 {
 	struct sd_diagnosis *d = NULL;
+	const struct sd_evsel *ev = NULL;
 	int err, rc = CLI_EXIT_OK;
-	bool json_stdout = o->json && !strcmp(o->json, "-");
-	bool folded_stdout = o->folded && !strcmp(o->folded, "-");
-	bool svg_stdout = o->svg && !strcmp(o->svg, "-");
+	const char *paths[3] = {o->folded, o->json, o->svg};
+	bool any_stdout = false;
 
-	if (o->folded) {
-		const struct sd_evsel *ev = pick_event(o, a);
+	for (int i = 0; i < 3; i++)
+		any_stdout |= paths[i] && !strcmp(paths[i], "-");
+	if (o->folded || o->svg) {
+		ev = pick_event(o, a);
 		if (!ev)
 			return CLI_EXIT_INPUT;
-		FILE *out = cli_open_output(o->folded);
-		if (!out)
-			return CLI_EXIT_INPUT;
-		err = sd_report_folded(out, a, ev);
-		if (cli_close_output(out, o->folded) || err)
-			return CLI_EXIT_INPUT;
-		/* --folded alone is a conversion: no verdict, no grading --
-		 * but stacks named by another kernel's symbols are no clean
-		 * result (the warning above says why) */
-		if (!o->json && !o->svg) {
-			const struct sd_kernel_symbols *ks =
-				sd_analysis_kernel_symbols(a);
-			return ks && ks->matches == 0 && !ks->unchecked
-				       ? CLI_EXIT_INPUT
-				       : CLI_EXIT_OK;
-		}
 	}
-	err = sd_diagnose(a, &d);
-	if (err) {
-		cli_error("%s: diagnosis failed: %s", o->input, sd_strerror(err));
-		return CLI_EXIT_INPUT;
-	}
-	if (!json_stdout && !folded_stdout && !svg_stdout) {
-		bool color = !o->no_color && isatty(STDOUT_FILENO) &&
-			     !getenv("NO_COLOR");
-		if ((o->markdown ? sd_report_markdown(stdout, a, d, o->input)
-				 : sd_report_text(stdout, a, d, o->input, color)) ||
-		    fflush(stdout))
-			rc = CLI_EXIT_INPUT;
-	}
-	if (o->json) {
-		FILE *out = cli_open_output(o->json);
-		if (!out) {
-			sd_diagnosis_free(d);
+	/* --folded alone is a conversion: no verdict, no grading */
+	bool conversion = o->folded && !o->json && !o->svg;
+	if (!conversion) {
+		err = sd_diagnose(a, &d);
+		if (err) {
+			cli_error("%s: diagnosis failed: %s", o->input,
+				  sd_strerror(err));
 			return CLI_EXIT_INPUT;
 		}
-		err = sd_report_json(out, a, d, o->input);
-		if (cli_close_output(out, o->json) || err)
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < 3; i++) {
+			if (!paths[i] || !strcmp(paths[i], "-") != (pass == 1))
+				continue;
+			if (emit(o, a, d, ev, (enum output)i, paths[i]))
+				rc = CLI_EXIT_INPUT;
+		}
+		if (pass == 1 && !any_stdout && d &&
+		    emit(o, a, d, NULL, OUT_VERDICT, "-"))
 			rc = CLI_EXIT_INPUT;
 	}
-	if (o->svg) {
-		const struct sd_evsel *ev = pick_event(o, a);
-		FILE *out = ev ? cli_open_output(o->svg) : NULL;
-		if (!out) {
-			sd_diagnosis_free(d);
-			return CLI_EXIT_INPUT;
-		}
-		err = sd_report_svg(out, a, ev, d, o->input, NULL);
-		if (cli_close_output(out, o->svg) || err)
+	if (!d) {
+		/* --folded alone: stacks named by another kernel's symbols
+		 * are no clean result (the warning on stderr says why) */
+		const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+		if (rc == CLI_EXIT_OK && ks && ks->matches == 0 && !ks->unchecked)
 			rc = CLI_EXIT_INPUT;
+		return rc;
 	}
 	if (rc == CLI_EXIT_OK && (int)d->level >= o->fail_on &&
 	    d->level != SD_LEVEL_NONE)
 		rc = CLI_EXIT_FINDING;
 	/* nothing could be judged: not a clean bill of health */
-	if (rc == CLI_EXIT_OK && d->kernel_unnamed && !d->nr_findings)
+	if (rc == CLI_EXIT_OK && d->unknown)
 		rc = CLI_EXIT_INPUT;
 	/* kernel symbols of another kernel: nothing judged, whatever --fail-on */
 	if (d->kernel_symbols_wrong && rc != CLI_EXIT_INPUT)
@@ -392,6 +426,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return cli_record(argc - 1, argv + 1);
+	/* a reader that goes away is an EPIPE on that stream, not the end
+	 * of the files still to write (not for record: perf and COMMAND
+	 * would inherit it) */
+	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &o))
 		return CLI_EXIT_USAGE;
 	const struct sd_host *host = NULL;
@@ -421,7 +459,12 @@ int main(int argc, char **argv)
 		sd_diags_clear(&why);
 		return CLI_EXIT_INPUT;
 	}
-	cli_print_diags(o.input, &a->diags);
+	/* text input: its notes are in the report (once), not here too;
+	 * --folded alone writes no report */
+	if (a->reader || (o.folded && !o.json && !o.svg))
+		cli_print_diags(o.input, &a->diags);
+	else
+		cli_print_problems(o.input, &a->diags);
 	rc = report(&o, a);
 	sd_analysis_free(a);
 	return rc;

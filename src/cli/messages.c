@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -56,12 +58,37 @@ void cli_error_input(const char *path, int err)
 	cli_error("cannot analyse '%s': %s%s", path, sd_strerror(err), hint);
 }
 
-void cli_print_diags(const char *path, const struct sd_diags *d)
+bool cli_verbose;
+
+/* "no symbols for /usr/lib/libc.so.6: ..." (a user binary, not the
+ * kernel): one per binary, summed up in one line unless -v. */
+static bool user_symbols_missing(const struct sd_diag *g)
 {
+	static const char p[] = "no symbols for ";
+
+	return g->text &&
+	       (g->code == SD_E_NO_SYMBOLS || g->code == SD_E_BUILD_ID_MISMATCH) &&
+	       !strncmp(g->text, p, sizeof p - 1) &&
+	       strncmp(g->text + sizeof p - 1, "the recorded kernel", 19);
+}
+
+static void print_diags(const char *path, const struct sd_diags *d,
+			enum sd_severity min)
+{
+	uint64_t missing = 0, other_build = 0;
+
 	if (cli_quiet)
 		return;
 	for (size_t i = 0; i < d->n; i++) {
 		const struct sd_diag *g = &d->v[i];
+		if (g->severity < min)
+			continue;
+		if (!cli_verbose && user_symbols_missing(g)) {
+			missing += 1 + g->repeat;
+			if (g->code == SD_E_BUILD_ID_MISMATCH)
+				other_build += 1 + g->repeat;
+			continue;
+		}
 		const char *kind = g->severity == SD_ERROR   ? "error"
 				   : g->severity == SD_WARNING ? "warning"
 							       : "note";
@@ -76,10 +103,36 @@ void cli_print_diags(const char *path, const struct sd_diags *d)
 				(unsigned long long)g->repeat);
 		fputc('\n', stderr);
 	}
+	if (missing) {
+		cli_progress_done();
+		fprintf(stderr, "swapdiag: %s: %s: no symbols for %llu user "
+				"binar%s",
+			other_build ? "warning" : "note", path,
+			(unsigned long long)missing, missing > 1 ? "ies" : "y");
+		if (other_build == missing)
+			fprintf(stderr, " of another build");
+		else if (other_build)
+			fprintf(stderr, " (%llu of another build, %llu not found)",
+				(unsigned long long)other_build,
+				(unsigned long long)(missing - other_build));
+		else
+			fprintf(stderr, " (not found)");
+		fprintf(stderr, "; --symfs DIR or perf archive; -v lists them\n");
+	}
 	if (d->dropped)
 		fprintf(stderr, "swapdiag: note: %s: %llu more messages not "
 				"shown\n",
 			path, (unsigned long long)d->dropped);
+}
+
+void cli_print_diags(const char *path, const struct sd_diags *d)
+{
+	print_diags(path, d, SD_NOTE);
+}
+
+void cli_print_problems(const char *path, const struct sd_diags *d)
+{
+	print_diags(path, d, SD_WARNING);
 }
 
 void cli_progress(void *arg, uint64_t done, uint64_t total)
@@ -110,6 +163,16 @@ FILE *cli_open_output(const char *path)
 	if (!f)
 		cli_error("cannot write '%s': %s", path, strerror(errno));
 	return f;
+}
+
+bool cli_stdout_gone(void)
+{
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+
+	if (errno == EPIPE)
+		return true;
+	/* a pipe whose reader has gone polls as an error */
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
 }
 
 int cli_close_output(FILE *f, const char *path)

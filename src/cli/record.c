@@ -232,18 +232,6 @@ static int kallsyms_visible(void)
 	return lines ? nonzero : -ENOENT;
 }
 
-/* The tracefs events directory, or NULL. */
-static const char *events_dir(void)
-{
-	static const char *const dirs[] = {"/sys/kernel/tracing/events",
-					   "/sys/kernel/debug/tracing/events"};
-
-	for (size_t i = 0; i < 2; i++)
-		if (!access(dirs[i], R_OK | X_OK))
-			return dirs[i];
-	return NULL;
-}
-
 static bool have_event(const char *dir, const char *sys, const char *name)
 {
 	char p[PATH_MAX];
@@ -642,6 +630,21 @@ static int preflight(const struct record_opts *o, char **perf)
 	return 0;
 }
 
+/* Unmounts what tracefs_prepare mounted, saying so if that fails. */
+static void unmount_tracefs(struct tracefs_mount *t)
+{
+	const char *what = t->n ? t->paths[t->n - 1] : NULL;
+	bool priv = t->private_ns;
+	int err = t->n ? tracefs_release(t) : 0;
+
+	if (err)
+		warn("cannot unmount %s, mounted for this recording: %s%s", what,
+		     strerror(-err),
+		     priv ? " (only this process sees it; it goes when this "
+			    "process ends)"
+			  : "; unmount it with 'umount' when perf is done");
+}
+
 static void add_arg(char **argv, size_t *n, const char *a)
 {
 	argv[(*n)++] = (char *)a;
@@ -658,6 +661,7 @@ int cli_record(int argc, char **argv)
 	int rc = CLI_EXIT_INPUT, err;
 	struct member m[8];
 	size_t nm = 0;
+	struct tracefs_mount tfs = {0};
 
 	memset(m, 0, sizeof m);
 	if (parse_record_args(argc, argv, &o))
@@ -684,8 +688,16 @@ int cli_record(int argc, char **argv)
 	snprintf(perf_data, sizeof perf_data, "%s/perf.data", staging);
 	snprintf(partial, sizeof partial, "%s/bundle.partial", staging);
 
-	/* what to record */
-	const char *ev = events_dir();
+	/* what to record: tracefs mounted for it if need be */
+	int terr = tracefs_prepare(&tfs);
+	if (!terr && tfs.n)
+		info("tracefs was not mounted: mounted it at %s for this "
+		     "recording (%s); unmounted when perf is done",
+		     tfs.paths[tfs.n - 1],
+		     tfs.private_ns ? "in a mount namespace of its own, the "
+				      "host's mounts stay as they are"
+				    : "on the host");
+	const char *ev = tracefs_events_dir();
 	bool sched = have_event(ev, "sched", "sched_switch");
 	bool lock = sched && have_event(ev, "lock", "contention_begin") &&
 		    have_event(ev, "lock", "contention_end");
@@ -693,12 +705,20 @@ int cli_record(int argc, char **argv)
 		warnings[nwarn++] =
 			"tracepoints unavailable: recorded cpu-clock only; "
 			"mmap_lock stalls cannot be judged";
-		warn("tracepoints are not available (no "
-		     "sched/sched_switch under /sys/kernel/tracing/events or "
-		     "/sys/kernel/debug/tracing/events; mount tracefs with "
-		     "'mount -t tracefs nodev /sys/kernel/tracing'): recording "
-		     "cpu-clock only, so mmap_lock stalls (D-state sleeps) "
-		     "cannot be judged from this recording");
+		if (terr)
+			warn("tracepoints are not available: tracefs is not "
+			     "mounted and mounting it failed (%s; "
+			     "'mount -t tracefs nodev /sys/kernel/tracing' as "
+			     "root with CAP_SYS_ADMIN mounts it): recording "
+			     "cpu-clock only, so mmap_lock stalls (D-state "
+			     "sleeps) cannot be judged from this recording",
+			     strerror(-terr));
+		else
+			warn("tracepoints are not available (no "
+			     "sched/sched_switch under %s): recording "
+			     "cpu-clock only, so mmap_lock stalls (D-state "
+			     "sleeps) cannot be judged from this recording",
+			     ev ? ev : "/sys/kernel/tracing/events");
 	} else if (!lock) {
 		warnings[nwarn++] = "no lock:contention_begin/end tracepoints "
 				    "in this kernel: lock contention not "
@@ -839,6 +859,7 @@ int cli_record(int argc, char **argv)
 	}
 	err = run_perf(pargv, stop_at, grace_at, &r);
 	sd_host_forks_since_boot("/proc/stat", &forks1);
+	unmount_tracefs(&tfs);
 	double wall = now_s() - t0;
 	if (err) {
 		cli_error("cannot run %s: %s", perf, strerror(-err));
@@ -929,6 +950,7 @@ int cli_record(int argc, char **argv)
 		     output, (double)st.st_size / (1 << 20), output);
 	rc = CLI_EXIT_OK;
 out:
+	unmount_tracefs(&tfs);
 	for (size_t i = 0; i < nm; i++) {
 		free(m[i].buf);
 		if (m[i].fd >= 0)
@@ -1011,7 +1033,7 @@ int cli_bundle_input(const char *input, const char *json,
 	signal(SIGINT, bundle_on_signal);
 	signal(SIGTERM, bundle_on_signal);
 	signal(SIGHUP, bundle_on_signal);
-	signal(SIGPIPE, bundle_on_signal);
+	/* SIGPIPE stays ignored (main): the temporary files go at exit */
 	*data = sd_bundle_perf_data(b);
 	if (!sym->kallsyms && !sym->vmlinux && sd_bundle_kallsyms(b)) {
 		/* what travels with the recording: named and build-id checked */

@@ -21,4 +21,24 @@ int cli_bundle_input(const char *input, const char *json,
 		     struct sd_symbol_opts *sym, const char **data,
 		     const struct sd_host **host);
 
+/*
+ * tracefs for the recording (tracefs.c).  tracefs_prepare mounts it if no
+ * tracefs events directory is visible: in a private mount namespace of
+ * this process when it can make one (private_ns), else on the host;
+ * paths are what it mounted, in order.  0 when tracepoints are visible
+ * (mounted or not), else -errno of the failed mount (nothing is left
+ * mounted then).  tracefs_release unmounts what tracefs_prepare mounted;
+ * 0 or -errno of the first umount that failed.
+ */
+struct tracefs_mount {
+	const char *paths[3];
+	size_t n;
+	bool private_ns;
+	int err;
+};
+int tracefs_prepare(struct tracefs_mount *m);
+int tracefs_release(struct tracefs_mount *m);
+/* The tracefs events directory, or NULL. */
+const char *tracefs_events_dir(void);
+
 #endif

@@ -21,7 +21,7 @@
 /* ---- on-CPU findings ------------------------------------------------- */
 
 
-static enum sd_level share_level(double share, uint64_t samples)
+enum sd_level cpu_share_level(double share, uint64_t samples)
 {
 	if (share >= CRIT_SHARE)
 		return SD_LEVEL_CRITICAL;
@@ -88,10 +88,12 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	f->context_samples = ctx_samples;
 	f->context_share = c->total_period ? (double)ctx_period / (double)c->total_period
 					   : 0;
-	f->level = share_level(f->share, f->samples);
+	f->level = cpu_share_level(f->share, f->samples);
 	if ((err = make_procs(f, &t, c->a->machine, c->total_period)))
 		goto out;
 	err = make_paths(f, st, ids, nids);
+	if (!err && f->kind == SD_FIND_SWAP_DUP_FORK)
+		err = make_fork_sites(f, st, c->a->machine, ids, nids);
 out:
 	free(t.v);
 	free(ids);

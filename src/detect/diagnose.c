@@ -5,7 +5,9 @@
  *
  * Levels (documented in swapdiag(1), THRESHOLDS):
  *   swap_dup_fork, swap_free_exec: share of on-CPU time >= 15 % critical,
- *     >= 3 % warning, >= 0.5 % (and at least 3 samples) info.
+ *     >= 3 % warning, >= 0.5 % (and at least 3 samples) info; each side
+ *     has its own level, and the report's severity is judged on the two
+ *     sides' shares summed (one pathology: 12 % + 12 % is critical).
  *   mmap_lock_stall, exec_lock_stall: longest sleep >= 1 s or all sleeps
  *     >= 5 s critical; longest >= 10 ms or 5 sleeps and more warning;
  *     else info.  With a sampled sched_switch (durations unknown): 5 sleeps
@@ -71,6 +73,7 @@ void finding_fini(struct sd_finding *f)
 		free(f->paths[i].frames);
 	}
 	free(f->paths);
+	fork_sites_fini(f);
 	free(f->timeline);
 	for (size_t i = 0; i < f->nr_victims; i++)
 		free(f->victims[i].comm);
@@ -80,10 +83,19 @@ void finding_fini(struct sd_finding *f)
 	free(f->holders);
 }
 
+const char *sd_severity_name(const struct sd_diagnosis *d)
+{
+	if (d->unknown)
+		return "unknown";
+	return d->level == SD_LEVEL_NONE ? "ok" : sd_level_name(d->level);
+}
+
 struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d)
 {
 	if (!d)
 		return NULL;
+	free(d->era_evidence);
+	free(d->damage);
 	for (size_t i = 0; i < d->nr_findings; i++)
 		finding_fini(&d->findings[i]);
 	free(d->findings);
@@ -178,6 +190,19 @@ static const struct sd_evsel *switch_evsel(const struct sd_analysis *a)
 	return NULL;
 }
 
+/* A tracepoint the file names only by number (its name and format were
+ * in the lost feature sections) that has samples, or NULL. */
+static const struct sd_evsel *unnamed_tracepoint(const struct sd_analysis *a)
+{
+	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
+		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+		if (ev->type == SD_TYPE_TRACEPOINT && ev->nr_samples &&
+		    ev->name && !strncmp(ev->name, "tracepoint-", 11))
+			return ev;
+	}
+	return NULL;
+}
+
 static const char record_line[] =
 	"perf record -a -g -e cpu-clock/freq=999/ -e sched:sched_switch -- "
 	"sleep 30";
@@ -219,22 +244,20 @@ static int check_kernel_symbols(struct sd_analysis *a, struct sd_diagnosis *d)
 
 static int make_verdict(struct sd_diagnosis *d)
 {
-	char buf[512];
+	char buf[512], lvl[16];
 	size_t len = 0;
-	const char *lvl = d->level == SD_LEVEL_CRITICAL ? "CRITICAL"
-			  : d->level == SD_LEVEL_WARNING ? "WARNING"
-			  : d->level == SD_LEVEL_INFO	 ? "INFO"
-							 : "OK";
-	double swap_share = 0;
+	double swap_share = d->swap_share;
 	const struct sd_finding *stall = NULL;
 
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];
-		if (f->kind <= SD_FIND_SWAP_FREE_EXEC)
-			swap_share += f->share;
 		if (f->kind == SD_FIND_MMAP_LOCK_STALL)
 			stall = f;
 	}
+	/* the severity in capitals: OK, INFO, WARNING, CRITICAL, UNKNOWN */
+	snprintf(lvl, sizeof lvl, "%s", sd_severity_name(d));
+	for (char *p = lvl; *p; p++)
+		*p = (char)(*p - ('a' <= *p && *p <= 'z' ? 'a' - 'A' : 0));
 	if (d->kernel_symbols_wrong) {
 		const char *e = d->kernel_symbols_evidence;
 		snprintf(buf, sizeof buf,
@@ -302,6 +325,20 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	c.match = calloc(nst ? nst : 1, sizeof *c.match);
 	if (!c.match)
 		goto fail;
+	if (era) {
+		d->era_source = "recording";
+	} else {
+		/* no release in the input: the era the frame names tell */
+		char ev[256];
+		if ((err = sd_era_from_frames(a->stacks, &era, ev, sizeof ev)))
+			goto fail;
+		err = -ENOMEM;
+		if (era) {
+			d->era_source = "frames";
+			if (!(d->era_evidence = strdup(ev)))
+				goto fail;
+		}
+	}
 	d->era = era ? era->name : NULL;
 	d->lock = era ? era->lock : NULL;
 
@@ -389,22 +426,62 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	d->switch_recorded = sw != NULL;
 	d->switch_sampled = sw && (sw->freq || sw->period_or_freq != 1);
 	if (!sw) {
-		err = add_note(d, "Stalls cannot be judged: the recording has no "
-				  "sched:sched_switch events. Record them with: %s",
-			       record_line);
+		const struct sd_evsel *tp = unnamed_tracepoint(a);
+		if (tp)
+			/* the names went with the header: say so, not "none" */
+			err = add_note(d, "Stalls cannot be judged: the recording "
+					  "has %llu samples of a tracepoint "
+					  "whose name and format were lost with "
+					  "the header (%s; perf.data keeps them "
+					  "after the samples), which may be "
+					  "sched:sched_switch but cannot be read "
+					  "without them.",
+				       (unsigned long long)tp->nr_samples,
+				       tp->name);
+		else if (a->reader)
+			err = add_note(d, "Stalls cannot be judged: the "
+					  "recording has no sched:sched_switch "
+					  "events. Record them with: %s",
+				       record_line);
+		else if (!strcmp(a->input_kind, "perf-script"))
+			err = add_note(d, "Stalls cannot be judged: this perf "
+					  "script text has no sched:sched_switch "
+					  "samples. Record them with: %s",
+				       record_line);
+		else
+			err = add_note(d, "Stalls cannot be judged: %s cannot "
+					  "carry sched:sched_switch records. "
+					  "Record them with: %s",
+				       !strcmp(a->input_kind, "folded")
+					       ? "folded stacks"
+					       : "perf report text",
+				       record_line);
 		if (err)
 			goto fail;
 	} else {
-		if (d->switch_sampled &&
-		    (err = add_note(d,
-				    "sched:sched_switch was sampled (%s %llu) "
-				    "instead of recorded at every switch - a "
-				    "global -F applies to tracepoints too - so "
-				    "stalls are counted as seen but their "
-				    "durations are unknown. Record it with: %s",
-				    sw->freq ? "freq" : "period",
-				    (unsigned long long)sw->period_or_freq,
-				    record_line)))
+		char how[64] = "";
+		if (sw->period_or_freq)
+			snprintf(how, sizeof how, " (%s %llu)",
+				 sw->freq ? "freq" : "period",
+				 (unsigned long long)sw->period_or_freq);
+		/* text that does not show its sampling (period 0, no freq):
+		 * the text input's own note says so, and why */
+		if (d->switch_sampled && !sw->freq && !sw->period_or_freq)
+			err = a->reader ? add_note(d, "Whether sched:sched_switch "
+						      "was recorded at every "
+						      "switch is not known, so "
+						      "stall durations are "
+						      "unknown.")
+					: 0;
+		else if (d->switch_sampled)
+			err = add_note(d,
+				       "sched:sched_switch was sampled%s "
+				       "instead of recorded at every switch - a "
+				       "global -F applies to tracepoints too - so "
+				       "stalls are counted as seen but their "
+				       "durations are unknown. Record it with: %s",
+				       how, record_line);
+		if (err)
 			goto fail;
 		static const unsigned want[3] = {SD_M_RWSEM_READ | SD_M_MM_READER,
 						 SD_M_RWSEM_READ | SD_M_EXEC_LOCK,
@@ -440,10 +517,22 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			       "unpack it into ~/.debug.")))
 		goto fail;
 	if (!era && (err = add_note(d, "The kernel release of the recording is "
-				       "unknown (%s); remedies are given for "
+				       "unknown (%s) and its frame names do not "
+				       "tell the era; remedies are given for "
 				       "current kernels.",
 				    in->os_release ? in->os_release
-						   : "no OSRELEASE feature")))
+				    : a->reader    ? "no OSRELEASE feature"
+						   : "text input")))
+		goto fail;
+	if (era && !strcmp(d->era_source, "frames") &&
+	    (err = add_note(d, "The kernel era (%s) was inferred from the "
+			       "kernel frame names (%s), as the input does not "
+			       "say its kernel release (%s); the remedies fit "
+			       "that era.",
+			    era->name, d->era_evidence,
+			    in->os_release ? in->os_release
+			    : a->reader    ? "no OSRELEASE feature"
+					   : "text input")))
 		goto fail;
 
 	if ((err = check_kernel_symbols(a, d)))
@@ -451,12 +540,26 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	if (d->kernel_symbols_wrong)
 		d->kernel_symbols_evidence = sd_analysis_kernel_symbols(a)->evidence;
 	bool swap = false;
+	uint64_t swap_samples = 0;
 	for (size_t i = 0; i < d->nr_findings; i++) {
-		if (d->findings[i].level > d->level)
-			d->level = d->findings[i].level;
-		swap |= d->findings[i].kind <= SD_FIND_SWAP_FREE_EXEC ||
-			d->findings[i].kind == SD_FIND_MMAP_LOCK_STALL;
+		const struct sd_finding *f = &d->findings[i];
+		if (f->level > d->level)
+			d->level = f->level;
+		swap |= f->kind <= SD_FIND_SWAP_FREE_EXEC ||
+			f->kind == SD_FIND_MMAP_LOCK_STALL;
+		if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+			d->swap_share += f->share;
+			swap_samples += f->samples;
+		}
 	}
+	/* one pathology: fork and exec sides judged together */
+	d->swap_level = swap_samples ? cpu_share_level(d->swap_share,
+						       swap_samples)
+				     : SD_LEVEL_NONE;
+	if (d->swap_level > d->level)
+		d->level = d->swap_level;
+	d->unknown = (d->kernel_unnamed && !d->nr_findings) ||
+		     d->kernel_symbols_wrong;
 	if (swap) {
 		const struct sd_era *re = era ? era : &sd_eras[sd_nr_eras - 2];
 		size_t n = 0;
@@ -471,7 +574,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				d->remedies[d->nr_remedies++] = r;
 		}
 	}
-	if ((err = make_verdict(d)))
+	if ((err = diagnose_damage(a, d)) || (err = make_verdict(d)))
 		goto fail;
 	free(c.match);
 	free(c.sec_total);

@@ -28,6 +28,12 @@ int make_procs(struct sd_finding *f, struct tallies *t,
 /* The top kernel paths of the given stacks into f->paths. */
 int make_paths(struct sd_finding *f, const struct sd_stacks *st,
 	       const uint32_t *ids, size_t nids);
+/* The forking user code paths of the given stacks into f->fork_sites
+ * (fork_sites.c), and their release. */
+int make_fork_sites(struct sd_finding *f, const struct sd_stacks *st,
+		    const struct sd_machine *m, const uint32_t *ids,
+		    size_t nids);
+void fork_sites_fini(struct sd_finding *f);
 const struct sd_frame *kernel_part(const struct sd_stack_info *si, size_t *n);
 
 /* What the finding builders share: the on-CPU event, every stack's
@@ -48,5 +54,20 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 		  bool durations);
 void finding_fini(struct sd_finding *f);
+/* The level of an on-CPU share (swapdiag(1), THRESHOLDS); samples: how
+ * many samples it stands on. */
+enum sd_level cpu_share_level(double share, uint64_t samples);
+
+/* d->damage and d->damage_offset from the analysis (damage.c). */
+int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d);
+
+struct sd_era;
+/*
+ * The kernel era the kernel frame names of st point to (era.c), or *era
+ * NULL when they do not tell one era; evidence (len bytes) gets the names
+ * that agree with it, comma-separated.  0 or -ENOMEM.
+ */
+int sd_era_from_frames(const struct sd_stacks *st, const struct sd_era **era,
+		       char *evidence, size_t len);
 
 #endif

@@ -105,6 +105,24 @@ static const struct sd_sig sd_exec_lock_readers_v[] = {
 };
 SET(sd_exec_lock_readers, "opening another process's memory");
 
+/* User-space entries of fork, by C library (the frames a forking code
+ * path calls last before the kernel; names as perf and addr2line show
+ * them).  posix_spawn and vfork are not here: they copy no page tables. */
+static const struct sd_sig sd_fork_entries_v[] = {
+	{"fork", "glibc, musl"},
+	{"__fork", "glibc < 2.34"},
+	{"__libc_fork", "glibc"},
+	{"_Fork", "glibc >= 2.34, musl"},
+	{"__GI__Fork", "glibc >= 2.34 (debug info)"},
+	{"__GI___fork", "glibc (debug info)"},
+	{"arch_fork", "glibc (inlined, debug info)"},
+	{"__clone", "glibc (clone without CLONE_VM)"},
+	{"clone", "glibc, musl"},
+	{"__clone3", "glibc >= 2.34"},
+	{"__clone_internal", "glibc >= 2.34"},
+};
+SET(sd_fork_entries, "user-space fork entry points");
+
 bool sd_sig_has(const struct sd_sig_set *set, const char *func)
 {
 	for (size_t i = 0; i < set->n; i++)
@@ -228,3 +246,62 @@ bool sd_prev_state_is_d(const struct sd_era *era, unsigned long long state)
 		return state & 4;
 	return state & 2;
 }
+
+/*
+ * Frame names that tell the kernel era when the input does not say its
+ * release (text inputs, files without OSRELEASE): the kernels each name is
+ * seen in (from KERNEL.md's table and the kernel sources), as a range.
+ * sd_era_from_frames() picks the era most of the names present agree on.
+ */
+const struct sd_era_marker sd_era_markers[] = {
+	/* spin locks: 2.6.33 renamed _spin_lock to _raw_spin_lock */
+	{"_spin_lock", 0, KV(2, 6, 32)},
+	{"_spin_lock_irq", 0, KV(2, 6, 32)},
+	{"_spin_lock_irqsave", 0, KV(2, 6, 32)},
+	{"_raw_spin_lock", KV(2, 6, 33), KV(255, 255, 255)},
+	/* qspinlock, 4.2 */
+	{"native_queued_spin_lock_slowpath", KV(4, 2, 0), KV(255, 255, 255)},
+	{"queued_spin_lock_slowpath", KV(4, 2, 0), KV(255, 255, 255)},
+	/* x86-64 clone/execve entry stubs, gone in the 4.x entry rework */
+	{"stub_clone", 0, KV(4, 1, 255)},
+	{"stub_execve", 0, KV(4, 1, 255)},
+	{"sys_clone", 0, KV(4, 16, 255)},
+	{"sys_execve", 0, KV(4, 16, 255)},
+	/* 4.17: syscall wrappers */
+	{"__x64_sys_execve", KV(4, 17, 0), KV(255, 255, 255)},
+	{"__do_sys_clone", KV(4, 17, 0), KV(255, 255, 255)},
+	/* fork: do_fork, 4.2 _do_fork, 5.10 kernel_clone */
+	{"do_fork", 0, KV(4, 1, 255)},
+	{"_do_fork", KV(4, 2, 0), KV(5, 9, 255)},
+	{"kernel_clone", KV(5, 10, 0), KV(255, 255, 255)},
+	{"copy_one_pte", 0, KV(5, 9, 255)},
+	{"copy_nonpresent_pte", KV(5, 10, 0), KV(255, 255, 255)},
+	/* exec: 5.8 split flush_old_exec into begin_new_exec */
+	{"flush_old_exec", 0, KV(5, 7, 255)},
+	{"begin_new_exec", KV(5, 8, 0), KV(255, 255, 255)},
+	/* swap-entry release per era (KERNEL.md) */
+	{"swap_info_get", 0, KV(4, 10, 255)},
+	{"swap_entry_free", 0, KV(4, 10, 255)},
+	{"__swap_entry_free_locked", KV(4, 11, 0), KV(6, 17, 255)},
+	{"free_swap_slot", KV(4, 11, 0), KV(6, 13, 255)},
+	{"swapcache_free_entries", KV(4, 11, 0), KV(6, 13, 255)},
+	{"free_swap_and_cache", 0, KV(6, 9, 255)},
+	{"free_swap_and_cache_nr", KV(6, 10, 0), KV(6, 18, 255)},
+	{"__swap_entries_free", KV(6, 10, 0), KV(6, 17, 255)},
+	{"swap_pte_batch", KV(6, 10, 0), KV(255, 255, 255)},
+	{"zap_nonpresent_ptes", KV(6, 14, 0), KV(255, 255, 255)},
+	{"swap_entries_put_map", KV(6, 18, 0), KV(6, 18, 255)},
+	{"swap_entries_put_map_nr", KV(6, 18, 0), KV(6, 18, 255)},
+	{"swap_dup_entry_direct", KV(6, 19, 0), KV(255, 255, 255)},
+	{"swap_put_entries_direct", KV(6, 19, 0), KV(255, 255, 255)},
+	/* the rwsem read slow path: 5.3 rewrite */
+	{"rwsem_down_read_failed", 0, KV(5, 2, 255)},
+	{"call_rwsem_down_read_failed", 0, KV(5, 2, 255)},
+	{"rwsem_down_read_slowpath", KV(5, 3, 0), KV(255, 255, 255)},
+	/* /proc/PID/cmdline: proc_pid_cmdline until proc_pid_cmdline_read
+	 * (4.2), get_mm_cmdline from 4.18 */
+	{"proc_pid_cmdline", 0, KV(4, 1, 255)},
+	{"get_mm_cmdline", KV(4, 18, 0), KV(255, 255, 255)},
+};
+const size_t sd_nr_era_markers =
+	sizeof sd_era_markers / sizeof *sd_era_markers;

@@ -28,6 +28,9 @@ extern const struct sd_sig_set sd_teardown, sd_swap_free;
 extern const struct sd_sig_set sd_rwsem_read_slow, sd_mm_readers,
 	sd_exec_lock_readers;
 
+/* User space: the C library's fork entries (fork_sites.c). */
+extern const struct sd_sig_set sd_fork_entries;
+
 bool sd_sig_has(const struct sd_sig_set *set, const char *func);
 
 /* A kernel era: what its swap lock is and which remedies apply. */
@@ -43,6 +46,14 @@ extern const struct sd_era sd_eras[];
 extern const size_t sd_nr_eras;
 extern const struct sd_remedy sd_remedies[];
 extern const size_t sd_nr_remedies;
+
+/* A frame name that dates a kernel: seen in releases from .. to. */
+struct sd_era_marker {
+	const char *func;
+	int from, to; /* as sd_era.from/.to */
+};
+extern const struct sd_era_marker sd_era_markers[];
+extern const size_t sd_nr_era_markers;
 
 /* The era of an os release string ("4.18.0-348.el8.x86_64"); NULL if
  * the release cannot be parsed. */

@@ -130,6 +130,7 @@ struct sd_reader {
 	struct sd_record rec;
 	uint64_t *ips_scratch;
 	size_t ips_cap;
+	uint64_t regs_scratch[64]; /* a sample's REGS_USER, host order */
 	char *str_scratch;
 	size_t str_cap;
 	uint8_t *raw_scratch;

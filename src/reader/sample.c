@@ -313,17 +313,30 @@ static int parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 			return -SD_E_BAD_RECORD;
 		c->off += s->nr_branches * 24;
 	}
-	if ((t & SD_SAMPLE_REGS_USER) &&
-	    (err = skip_regs(c, ev->sample_regs_user)))
-		return err;
+	if (t & SD_SAMPLE_REGS_USER) {
+		U64(s->regs_abi);
+		if (s->regs_abi) {
+			uint64_t mask = ev->sample_regs_user;
+			size_t n = (size_t)__builtin_popcountll(mask);
+			if (n * 8 > sd_cur_left(c))
+				return -SD_E_BAD_RECORD;
+			for (size_t i = 0; i < n; i++)
+				U64(r->regs_scratch[i]);
+			s->regs_mask = mask;
+			s->regs = r->regs_scratch;
+		}
+	}
 	if (t & SD_SAMPLE_STACK_USER) {
 		uint64_t size;
 		U64(size);
 		if (size) {
-			if (size > sd_cur_left(c))
+			const uint8_t *p;
+			if (size > sd_cur_left(c) ||
+			    sd_cur_bytes(c, (size_t)size, &p))
 				return -SD_E_BAD_RECORD;
-			c->off += size;
-			U64(v); /* dyn_size */
+			U64(v); /* dyn_size: how much of it the kernel filled */
+			s->stack = p;
+			s->stack_size = v < size ? v : size;
 		}
 	}
 	if (t & (SD_SAMPLE_WEIGHT | SD_SAMPLE_WEIGHT_STRUCT))

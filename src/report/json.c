@@ -23,7 +23,21 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *input_json(const struct sd_analysis *a, const char *path)
+/* perf report text: weights are the report's percentages (in
+ * SD_TEXT_REPORT_SCALE units), not sample counts, which it does not give */
+static bool percent_weights(const struct sd_analysis *a)
+{
+	return !a->reader && a->input_kind &&
+	       !strcmp(a->input_kind, "perf-report");
+}
+
+static json_t *count_or_null(const struct sd_analysis *a, uint64_t n)
+{
+	return percent_weights(a) ? json_null() : json_integer((json_int_t)n);
+}
+
+static json_t *input_json(const struct sd_analysis *a,
+			  const struct sd_diagnosis *d, const char *path)
 {
 	const struct sd_file_info *in = sd_analysis_info(a);
 	const struct sd_reader_stats *st = sd_analysis_stats(a);
@@ -34,17 +48,27 @@ static json_t *input_json(const struct sd_analysis *a, const char *path)
 
 	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
 		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+		/* text input may not say how an event was sampled: rate 0 */
+		bool rate = ev->period_or_freq != 0;
 		json_array_append_new(
 			events,
-			json_pack("{s:s, s:I, s:s, s:I}", "name", ev->name,
-				  "samples", (json_int_t)ev->nr_samples,
-				  "sampling", ev->freq ? "freq" : "period",
-				  "rate", (json_int_t)ev->period_or_freq));
+			json_pack("{s:s, s:o, s:o, s:o}", "name", ev->name,
+				  "samples", percent_weights(a) ? json_null()
+				  : json_integer((json_int_t)ev->nr_samples),
+				  "sampling", ev->freq ? json_string("freq")
+				  : rate ? json_string("period") : json_null(),
+				  "rate", rate ? json_integer((json_int_t)ev->period_or_freq)
+					       : json_null()));
 	}
+	/* unknown numbers are null: no CPU count in the header, no sample
+	 * times, a pipe's size, lost counts text does not carry */
 	return json_pack(
-		"{s:s, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:f, s:b, "
-		"s:o, s:I, s:I, s:o}",
-		"path", path, "size_bytes", (json_int_t)in->file_size,
+		"{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
+		"s:o, s:o, s:o, s:o, s:o}",
+		"path", path, "size_bytes",
+		in->file_size || (!in->pipe && a->reader)
+			? json_integer((json_int_t)in->file_size)
+			: json_null(),
 		/* text input: its kind ("perf-script", ...), no byte order */
 		"mode", !a->reader && a->input_kind ? a->input_kind
 			: in->pipe		  ? "pipe"
@@ -57,12 +81,26 @@ static json_t *input_json(const struct sd_analysis *a, const char *path)
 		str_or_null(in->os_release), "hostname",
 		str_or_null(in->hostname), "arch", str_or_null(in->arch),
 		"cmdline", str_or_null(in->cmdline), "nr_cpus",
-		(json_int_t)in->nr_cpus_online, "duration_s", dur, "truncated",
+		in->nr_cpus_online ? json_integer((json_int_t)in->nr_cpus_online)
+				   : json_null(),
+		"duration_s", dur > 0 ? json_real(dur) : json_null(), "truncated",
 		st->truncated, "truncated_at",
 		st->truncated ? json_integer((json_int_t)st->truncated_at)
 			      : json_null(),
-		"lost_events", (json_int_t)st->lost_events, "lost_samples",
-		(json_int_t)st->lost_samples, "events", events);
+		"damage",
+		d->damage ? json_pack("{s:o, s:s}", "offset",
+				      d->damage_offset == UINT64_MAX
+					      ? json_null()
+					      : json_integer((json_int_t)
+								     d->damage_offset),
+				      "message", d->damage)
+			  : json_null(),
+		"lost_events",
+		a->reader ? json_integer((json_int_t)st->lost_events) : json_null(),
+		"lost_samples",
+		a->reader ? json_integer((json_int_t)st->lost_samples)
+			  : json_null(),
+		"events", events);
 }
 
 /* input.kernel_symbols: where kernel symbols came from, and whether they
@@ -138,7 +176,27 @@ static json_t *host_json(const struct sd_host *h)
 		"swapped_processes", procs);
 }
 
-static json_t *finding_json(const struct sd_finding *f)
+/* swap_dup_fork: the forking user code paths (see swapdiag-report(5)) */
+static json_t *fork_sites_json(const struct sd_analysis *a,
+			       const struct sd_finding *f)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < f->nr_fork_sites; i++) {
+		const struct sd_fork_site *s = &f->fork_sites[i];
+		json_t *fr = json_array();
+		for (size_t k = 0; k < s->nr_frames; k++)
+			json_array_append_new(fr, json_string(s->frames[k]));
+		json_array_append_new(
+			v, json_pack("{s:s, s:o, s:s, s:o}", "comm", s->comm,
+				     "frames", fr, "entry", s->entry, "samples",
+				     count_or_null(a, s->samples)));
+	}
+	return v;
+}
+
+static json_t *finding_json(const struct sd_analysis *a,
+			    const struct sd_finding *f)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id",
 			      sd_finding_key(f->kind), "severity",
@@ -157,12 +215,11 @@ static json_t *finding_json(const struct sd_finding *f)
 				json_array_append_new(pids, json_integer(p->pids[k]));
 		}
 		json_array_append_new(
-			procs, json_pack("{s:s, s:o, s:I, s:I, s:f}", "comm",
+			procs, json_pack("{s:s, s:o, s:I, s:o, s:f}", "comm",
 					 p->comm, "pids", pids, "nr_pids",
 					 (json_int_t)(p->nr_pids_total - unknown),
-					 "samples",
-					 (json_int_t)p->samples, "share",
-					 p->share));
+					 "samples", count_or_null(a, p->samples),
+					 "share", p->share));
 	}
 	for (size_t i = 0; i < f->nr_paths; i++) {
 		json_t *fr = json_array();
@@ -170,9 +227,9 @@ static json_t *finding_json(const struct sd_finding *f)
 			json_array_append_new(fr,
 					      json_string(f->paths[i].frames[k]));
 		json_array_append_new(paths,
-				      json_pack("{s:o, s:I}", "frames", fr,
+				      json_pack("{s:o, s:o}", "frames", fr,
 						"samples",
-						(json_int_t)f->paths[i].samples));
+						count_or_null(a, f->paths[i].samples)));
 	}
 	json_object_set_new(o, "processes", procs);
 	json_object_set_new(o, "paths", paths);
@@ -181,15 +238,17 @@ static json_t *finding_json(const struct sd_finding *f)
 		for (size_t i = 0; i < f->nr_timeline; i++)
 			json_array_append_new(tl, json_real(f->timeline[i]));
 		json_object_set_new(o, "share", json_real(f->share));
-		json_object_set_new(o, "samples", json_integer((json_int_t)f->samples));
+		json_object_set_new(o, "samples", count_or_null(a, f->samples));
 		json_object_set_new(
 			o, "context",
-			json_pack("{s:s, s:I, s:f}", "name", f->context_name,
-				  "samples", (json_int_t)f->context_samples,
+			json_pack("{s:s, s:o, s:f}", "name", f->context_name,
+				  "samples", count_or_null(a, f->context_samples),
 				  "share", f->context_share));
 		json_object_set_new(o, "timeline",
 				    json_pack("{s:f, s:o}", "bucket_s", 1.0,
 					      "share", tl));
+		if (f->kind == SD_FIND_SWAP_DUP_FORK)
+			json_object_set_new(o, "fork_sites", fork_sites_json(a, f));
 		return o;
 	}
 	json_t *victims = json_array(), *holders = json_array();
@@ -241,7 +300,7 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 	       *notes = json_array(), *warnings = json_array();
 
 	for (size_t i = 0; i < d->nr_findings; i++)
-		json_array_append_new(findings, finding_json(&d->findings[i]));
+		json_array_append_new(findings, finding_json(a, &d->findings[i]));
 	for (size_t i = 0; i < d->nr_remedies; i++)
 		json_array_append_new(remedies,
 				      json_pack("{s:s, s:s}", "id",
@@ -264,14 +323,20 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 				  "message", g->text ? g->text : ""));
 	}
 	json_t *doc = json_pack(
-		"{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+		"s:o, s:o}",
 		"schema", SD_REPORT_SCHEMA, "tool_version", SWAPDIAG_VERSION,
-		"verdict", d->verdict, "severity",
-		/* nothing judged: never "none", which reads as healthy */
-		d->kernel_symbols_wrong ? "unknown" : sd_level_name(d->level),
-		"input", input_json(a, path), "host", host_json(a->host),
+		"verdict", d->verdict, "severity", sd_severity_name(d),
+		"input", input_json(a, d, path), "host", host_json(a->host),
 		"kernel_era", str_or_null(d->era),
-		"swap_lock", str_or_null(d->lock), "findings", findings,
+		"kernel_era_source", str_or_null(d->era_source),
+		"swap_lock", str_or_null(d->lock),
+		/* the fork and exec sides together: what the severity judged */
+		"swap_entry",
+		d->swap_level ? json_pack("{s:f, s:s}", "share", d->swap_share,
+					  "severity", sd_level_name(d->swap_level))
+			      : json_null(),
+		"findings", findings,
 		"remedies", remedies, "notes", notes, "warnings", warnings);
 	if (!doc)
 		return -ENOMEM;
@@ -293,10 +358,12 @@ int sd_report_json_error(FILE *out, const char *path, int err,
 					  ? json_null()
 					  : json_integer((json_int_t)why->v[i].offset),
 				  "message", why->v[i].text ? why->v[i].text : ""));
-	json_t *doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o}}", "schema",
+	/* nothing was judged: "unknown", so that no reader takes the
+	 * missing verdict for a healthy one */
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:o}}", "schema",
 				SD_REPORT_SCHEMA, "tool_version", SWAPDIAG_VERSION,
-				"error", "input", path, "message",
-				sd_strerror(err), "details", details);
+				"severity", "unknown", "error", "input", path,
+				"message", sd_strerror(err), "details", details);
 	if (!doc)
 		return -ENOMEM;
 	return dump(out, doc);

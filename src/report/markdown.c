@@ -164,10 +164,18 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 		fputs(", kernel ", out);
 		md_code(out, in->os_release, false);
 	}
+	/* only what the input says: no "?" or "0 CPUs" */
 	if (in->arch || in->nr_cpus_online) {
 		fputs(" (", out);
-		md_text(out, in->arch ? in->arch : "?");
-		fprintf(out, ", %u CPUs)", in->nr_cpus_online);
+		if (in->arch)
+			md_text(out, in->arch);
+		if (in->arch && in->nr_cpus_online)
+			fputs(", ", out);
+		if (in->nr_cpus_online)
+			fprintf(out, "%u CPUs", in->nr_cpus_online);
+		fputc(')', out);
+	} else if (a->reader) {
+		fputs(" (CPU count unknown)", out);
 	}
 	if (in->perf_version) {
 		fputs(", perf ", out);
@@ -176,8 +184,7 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 	if (d->duration_s > 0)
 		fprintf(out, ", %.1f s", d->duration_s);
 	if (report) {
-		fprintf(out, ", percentages as weights (%u = 100 %%)",
-			SD_TEXT_REPORT_SCALE);
+		fputs(", shares are the report's own percentages", out);
 	} else {
 		fprintf(out, ", %" PRIu64 " ", d->on_cpu_samples);
 		if (d->on_cpu_event && !(!a->reader && !strcmp(k, "folded"))) {
@@ -191,24 +198,22 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 	if (d->era) {
 		fputs("**Kernel era:** ", out);
 		md_text(out, d->era);
+		if (d->era_source && !strcmp(d->era_source, "frames")) {
+			fputs(" (inferred from frame names: ", out);
+			md_text(out, d->era_evidence);
+			fputc(')', out);
+		}
 		fputs("; swap lock: ", out);
 		md_text(out, d->lock);
 		fputc('\n', out);
 	}
 }
 
-/* perf report input: "samples" are weights (SD_TEXT_REPORT_SCALE = 100 %) */
-static const char *unit(bool weights)
-{
-	return weights ? "weight" : "samples";
-}
-
 static void md_share_cell(FILE *out, const struct sd_finding *f, bool weights)
 {
 	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
 		if (weights)
-			fprintf(out, "%.1f %% (weight %" PRIu64 ")",
-				f->share * 100, f->samples);
+			fprintf(out, "%.1f %%", f->share * 100);
 		else
 			fprintf(out, "%.1f %% (%" PRIu64 " samples)",
 				f->share * 100, f->samples);
@@ -254,19 +259,27 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 	md_text(out, f->title);
 	fputs("\n\n", out);
 	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
-		fprintf(out, "%.1f %% of on-CPU samples (%s%" PRIu64 ")",
-			f->share * 100, weights ? "weight " : "", f->samples);
+		if (weights)
+			fprintf(out, "%.1f %% of on-CPU samples (perf report's "
+				"percentages)", f->share * 100);
+		else
+			fprintf(out, "%.1f %% of on-CPU samples (%" PRIu64 ")",
+				f->share * 100, f->samples);
 		if (f->context_name) {
 			fputs("; ", out);
 			md_text(out, f->context_name);
 			fprintf(out, ": %.1f %%", f->context_share * 100);
 		}
 		fputs(".\n", out);
-		if (f->nr_paths) {
-			fprintf(out, "\nHot path (%" PRIu64 " %s), root first:\n\n",
-				f->paths[0].samples, unit(weights));
+		if (f->nr_paths && weights)
+			fprintf(out, "\nHot path (%.2f %%), root first:\n\n",
+				100.0 * (double)f->paths[0].samples /
+					SD_TEXT_REPORT_SCALE);
+		else if (f->nr_paths)
+			fprintf(out, "\nHot path (%" PRIu64 " samples), root "
+				"first:\n\n", f->paths[0].samples);
+		if (f->nr_paths)
 			md_path(out, &f->paths[0]);
-		}
 		return;
 	}
 	fprintf(out, "%" PRIu64 " D-state sleeps", f->stalls);
@@ -319,6 +332,12 @@ int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 	fputs("## ", out);
 	md_text(out, d->verdict);
 	fputs("\n\n", out);
+	/* a damaged input says so before anything stands on it */
+	if (d->damage) {
+		fputs("> **Damaged input:** ", out);
+		md_text(out, d->damage);
+		fputs("; the report covers what was readable.\n\n", out);
+	}
 	md_input(out, a, d, path);
 
 	if (d->nr_findings) {
@@ -347,6 +366,8 @@ int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 		if (d->era) {
 			fputs(" (kernel ", out);
 			md_text(out, d->era);
+			if (d->era_source && !strcmp(d->era_source, "frames"))
+				fputs(", inferred from frame names", out);
 			fputc(')', out);
 		}
 		fputs("\n\n", out);

@@ -59,6 +59,41 @@ static void print_path(FILE *out, const struct sd_path *p)
 		fprintf(out, "%s%s", i ? " > " : "", p->frames[i]);
 }
 
+/*
+ * One short line: the heaviest site of each of the first forkers, its
+ * last three frames (the callers closest to the fork) and the entry.
+ */
+static void print_fork_sites(FILE *out, const struct sd_finding *f, bool pct,
+			     const struct style *s)
+{
+	const char *shown[3];
+	size_t nshown = 0;
+
+	if (!f->nr_fork_sites)
+		return;
+	fprintf(out, "  forks from:%s", s->dim);
+	for (size_t i = 0; i < f->nr_fork_sites && nshown < 3; i++) {
+		const struct sd_fork_site *fs = &f->fork_sites[i];
+		bool seen = false;
+		for (size_t k = 0; k < nshown; k++)
+			seen |= !strcmp(shown[k], fs->comm);
+		if (seen)
+			continue;
+		fprintf(out, "%s %s: %s", nshown ? ";" : "", fs->comm,
+			fs->nr_frames > 3 ? "... > " : "");
+		size_t from = fs->nr_frames > 3 ? fs->nr_frames - 3 : 0;
+		for (size_t k = from; k < fs->nr_frames; k++)
+			fprintf(out, "%s > ", fs->frames[k]);
+		if (pct)
+			fprintf(out, "%s (%.2f%%)", fs->entry,
+				100.0 * (double)fs->samples / SD_TEXT_REPORT_SCALE);
+		else
+			fprintf(out, "%s (%" PRIu64 ")", fs->entry, fs->samples);
+		shown[nshown++] = fs->comm;
+	}
+	fprintf(out, "%s\n", s->off);
+}
+
 static void print_procs(FILE *out, const struct sd_finding *f)
 {
 	fprintf(out, "  processes:");
@@ -86,22 +121,43 @@ static void print_procs(FILE *out, const struct sd_finding *f)
 	fprintf(out, "\n");
 }
 
-static void print_cpu_finding(FILE *out, const struct sd_finding *f,
-			      const struct style *s)
+/* perf report text: its weights are the report's percentages, not
+ * sample counts (it gives none) */
+static bool percent_weights(const struct sd_analysis *a)
 {
-	fprintf(out, "  %.1f%% of on-CPU samples (%" PRIu64 ")", f->share * 100,
-		f->samples);
+	return !a->reader && a->input_kind &&
+	       !strcmp(a->input_kind, "perf-report");
+}
+
+static void print_cpu_finding(FILE *out, const struct sd_analysis *a,
+			      const struct sd_finding *f, const struct style *s)
+{
+	bool pct = percent_weights(a);
+
+	if (pct)
+		fprintf(out, "  %.1f%% of on-CPU samples (perf report's "
+			"percentages)", f->share * 100);
+	else
+		fprintf(out, "  %.1f%% of on-CPU samples (%" PRIu64 ")",
+			f->share * 100, f->samples);
 	if (f->context_name)
 		fprintf(out, "; %s: %.1f%%", f->context_name,
 			f->context_share * 100);
 	fprintf(out, "\n");
 	print_procs(out, f);
-	if (f->nr_paths) {
+	if (f->nr_paths && pct) {
+		fprintf(out, "  hot path (%.2f%%): %s",
+			100.0 * (double)f->paths[0].samples / SD_TEXT_REPORT_SCALE,
+			s->dim);
+		print_path(out, &f->paths[0]);
+		fprintf(out, "%s\n", s->off);
+	} else if (f->nr_paths) {
 		fprintf(out, "  hot path (%" PRIu64 "): %s", f->paths[0].samples,
 			s->dim);
 		print_path(out, &f->paths[0]);
 		fprintf(out, "%s\n", s->off);
 	}
+	print_fork_sites(out, f, pct, s);
 	if (f->nr_timeline > 1) {
 		fprintf(out, "  per second: ");
 		sparkline(out, f->timeline, f->nr_timeline);
@@ -248,9 +304,14 @@ static void print_text_input(FILE *out, const struct sd_analysis *a,
 		fprintf(out, ", host %s", in->hostname);
 	if (in->os_release)
 		fprintf(out, ", kernel %s", in->os_release);
-	if (in->arch || in->nr_cpus_online)
-		fprintf(out, " (%s, %u CPUs)", in->arch ? in->arch : "?",
-			in->nr_cpus_online);
+	/* only what the text says: no "?" or "0 CPUs" */
+	if (in->arch || in->nr_cpus_online) {
+		fprintf(out, " (%s%s", in->arch ? in->arch : "",
+			in->arch && in->nr_cpus_online ? ", " : "");
+		if (in->nr_cpus_online)
+			fprintf(out, "%u CPUs", in->nr_cpus_online);
+		fputc(')', out);
+	}
 	if (in->perf_version)
 		fprintf(out, ", perf %s", in->perf_version);
 }
@@ -281,32 +342,49 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 	const struct style *s = color ? &ansi : &plain;
 	const struct sd_file_info *in = sd_analysis_info(a);
 
-	fprintf(out, "%s%s%s%s\n", s->bold, d->level ? level_color(s, d->level) : "",
+	fprintf(out, "%s%s%s%s\n", s->bold,
+		d->unknown ? s->yellow : d->level ? level_color(s, d->level) : "",
 		d->verdict, s->off);
-	if (a->reader)
-		fprintf(out, "\n%s: host %s, kernel %s (%s, %u CPUs), perf %s",
-			path, in->hostname ? in->hostname : "?",
-			in->os_release ? in->os_release : "?",
-			in->arch ? in->arch : "?", in->nr_cpus_online,
-			in->perf_version ? in->perf_version : "?");
-	else
+	/* a damaged input says so before anything stands on it */
+	if (d->damage) {
+		char buf[1024];
+		snprintf(buf, sizeof buf, "%s; the report covers what was "
+			 "readable.", d->damage);
+		fprintf(out, "%s", s->yellow);
+		wrap(out, "DAMAGED INPUT: ", buf);
+		fprintf(out, "%s", s->off);
+	}
+	if (a->reader) {
+		/* what the file does not say is "unknown", never a guess */
+		char cpus[32] = "CPUs unknown";
+		if (in->nr_cpus_online)
+			snprintf(cpus, sizeof cpus, "%u CPUs",
+				 in->nr_cpus_online);
+		fprintf(out, "\n%s: host %s, kernel %s (%s, %s), perf %s", path,
+			in->hostname ? in->hostname : "unknown",
+			in->os_release ? in->os_release : "unknown",
+			in->arch ? in->arch : "arch unknown", cpus,
+			in->perf_version ? in->perf_version : "unknown");
+	} else
 		print_text_input(out, a, path);
 	if (d->duration_s > 0)
 		fprintf(out, ", %.1f s", d->duration_s);
 	if (!a->reader && a->input_kind && !strcmp(a->input_kind, "perf-report"))
-		fprintf(out, ", %s%spercentages as weights (%u = 100%%)\n",
+		fprintf(out, ", %s%sshares are the report's own percentages\n",
 			d->on_cpu_event && strcmp(d->on_cpu_event, "perf-report")
 				? d->on_cpu_event : "",
 			d->on_cpu_event && strcmp(d->on_cpu_event, "perf-report")
-				? ": " : "",
-			SD_TEXT_REPORT_SCALE);
+				? ": " : "");
 	else if (!a->reader && a->input_kind && !strcmp(a->input_kind, "folded"))
 		fprintf(out, ", %" PRIu64 " samples\n", d->on_cpu_samples);
 	else
 		fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
 			d->on_cpu_event ? d->on_cpu_event : "on-CPU");
 	print_ksyms(out, a);
-	if (d->era)
+	if (d->era && d->era_source && !strcmp(d->era_source, "frames"))
+		fprintf(out, "kernel era %s (inferred from frame names: %s); "
+			"swap lock: %s\n", d->era, d->era_evidence, d->lock);
+	else if (d->era)
 		fprintf(out, "kernel era %s; swap lock: %s\n", d->era, d->lock);
 	if (a->host)
 		print_host(out, a->host);
@@ -317,15 +395,18 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 			sd_level_name(f->level), s->off, s->bold,
 			sd_finding_key(f->kind), s->off, f->title);
 		if (f->kind <= SD_FIND_SWAP_FREE_EXEC)
-			print_cpu_finding(out, f, s);
+			print_cpu_finding(out, a, f, s);
 		else
 			print_stall_finding(out, f, s);
 		wrap(out, "  why: ", f->why);
 	}
 	if (d->nr_remedies) {
+		bool inferred = d->era_source && !strcmp(d->era_source, "frames");
 		fprintf(out, "\n%sWhat to do%s%s%s%s:\n", s->bold,
 			d->era ? " (kernel " : "", d->era ? d->era : "",
-			d->era ? ")" : "", s->off);
+			!d->era ? "" : inferred ? ", inferred from frame names)"
+						: ")",
+			s->off);
 		for (size_t i = 0; i < d->nr_remedies; i++)
 			wrap(out, "  - ", d->remedies[i]->text);
 	}

@@ -262,7 +262,7 @@ static uint64_t loc_hash(const struct sd_location *l)
 {
 	return sd_mix64(l->addr ^
 			sd_mix64((uintptr_t)l->dso ^ (uintptr_t)l->map_name) ^
-			l->kernel);
+			l->kernel ^ (uint64_t)l->unwound << 1);
 }
 
 static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
@@ -289,7 +289,8 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 	for (; st->lslots[q]; q = (q + 1) & (st->nlslots - 1)) {
 		const struct sd_location *l = &st->locs[st->lslots[q] - 1];
 		if (l->addr == loc->addr && l->dso == loc->dso &&
-		    l->map_name == loc->map_name && l->kernel == loc->kernel) {
+		    l->map_name == loc->map_name && l->kernel == loc->kernel &&
+		    l->unwound == loc->unwound) {
 			*id = st->lslots[q] - 1;
 			return 0;
 		}
@@ -326,6 +327,9 @@ static void rcache_free(struct sd_stacks *st)
 {
 	sd_vmem_free(st->rc, st->rc_slots * sizeof *st->rc);
 }
+
+/* With SD_MISC_USER in a frame view's cpumode: the frame was unwound. */
+#define CPUMODE_UNWOUND 0x80u
 
 static bool kernel_cpumode(unsigned cpumode)
 {
@@ -390,7 +394,8 @@ static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
 			return 0;
 		}
 	}
-	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
+	sd_machine_locate(m, mm, ver, cpumode & ~CPUMODE_UNWOUND, ip, &loc);
+	loc.unwound = cpumode & CPUMODE_UNWOUND;
 	/* every address inside one function folds to the same name: key on
 	 * the function, so chains that differ only in return offsets are one
 	 * stack (the table is loaded now instead of at the end, once) */
@@ -428,6 +433,8 @@ static int marker_cpumode(uint64_t ip, unsigned cur)
 		return SD_MISC_GUEST_USER;
 	case SD_CONTEXT_GUEST:
 		return (int)cur;
+	case SD_CONTEXT_USER_UNWOUND:
+		return SD_MISC_USER | CPUMODE_UNWOUND;
 	default:
 		return -2;
 	}
@@ -591,12 +598,15 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 {
 	const void *key = loc->dso ? (const void *)loc->dso
 				   : (const void *)loc->map_name;
+	/* an unwound frame may be named otherwise (user addresses never
+	 * have bit 63) */
+	uint64_t caddr = loc->addr ^ (uint64_t)loc->unwound << 63;
 
 	if ((st->fcn + 1) * 2 > st->fcslots && fc_grow(st))
 		return -ENOMEM;
-	size_t j = sd_mix64(loc->addr ^ (uintptr_t)key) & (st->fcslots - 1);
+	size_t j = sd_mix64(caddr ^ (uintptr_t)key) & (st->fcslots - 1);
 	for (; st->fc[j].used; j = (j + 1) & (st->fcslots - 1)) {
-		if (st->fc[j].dso == key && st->fc[j].addr == loc->addr) {
+		if (st->fc[j].dso == key && st->fc[j].addr == caddr) {
 			*first = st->fc[j].first;
 			*n = st->fc[j].n;
 			return 0;
@@ -609,6 +619,13 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 							  &holder);
 		if (s)
 			sym = s->name;
+		/* perf names an unwound frame that has a symbol the way
+		 * addr2line does (its inline lookup) */
+		if (s && loc->unwound) {
+			const char *a2l = sd_dso_a2l_name(loc->dso, loc->addr);
+			if (a2l)
+				sym = a2l;
+		}
 		if (holder)
 			dso = holder;
 		else if (!dso)
@@ -629,7 +646,7 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 			return -ENOMEM;
 		}
 	}
-	st->fc[j] = (struct fcache_ent){key, loc->addr, f, (uint32_t)k, true};
+	st->fc[j] = (struct fcache_ent){key, caddr, f, (uint32_t)k, true};
 	st->fcn++;
 	*first = f;
 	*n = (uint32_t)k;
@@ -681,6 +698,7 @@ static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 	}
 	struct sd_location loc;
 	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
+	loc.unwound = false;
 	int err = frame_names(st, &loc, first, n);
 	if (err)
 		return err;
@@ -839,6 +857,11 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 				break;
 			case SD_CONTEXT_GUEST:
 				break;
+			case SD_CONTEXT_USER_UNWOUND:
+				/* perf unwinds with a max-stack of its own */
+				cpumode = SD_MISC_USER;
+				entries = 0;
+				break;
 			default:
 				st->nframes = start; /* perf resets the cursor */
 				goto done;
@@ -846,7 +869,7 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			continue;
 		}
 		if (entries++ >= MAX_STACK)
-			break;
+			continue; /* the unwound frames may follow */
 		uint32_t first, n;
 		bool kernel;
 		int err;

@@ -228,7 +228,7 @@ static void report_missing(struct search *se, struct sd_diags *diags)
 			     want);
 		return;
 	}
-	sd_diags_add(diags, SD_NOTE, ENOENT, UINT64_MAX,
+	sd_diags_add(diags, SD_NOTE, SD_E_NO_SYMBOLS, UINT64_MAX,
 		     "no symbols for %s: %s; its frames will show as [%s]",
 		     d->path,
 		     s->symfs ? "not found under --symfs"
@@ -261,6 +261,12 @@ void sd_dso_load_user(struct sd_dso *d, struct sd_diags *diags)
 	} else if (!not_a_file(d->path) || (is_vdso(d->path) && d->id.size)) {
 		report_missing(&se, diags);
 	}
+	/* the unwinder wants the loaded image (program headers, .eh_frame):
+	 * the runtime file, else whatever has the symbols */
+	if (se.runtime_path || se.syms_path || d->symsrc)
+		d->binpath = strdup(se.runtime_path ? se.runtime_path
+				    : se.syms_path  ? se.syms_path
+						    : d->symsrc);
 	if (se.runtime != se.syms)
 		sd_elf_close(se.runtime);
 	sd_elf_close(se.syms);

@@ -16,10 +16,10 @@
  *   map      perf records the kernel map as [_text, _etext) (perf 4.18 and
  *            later write _etext - _text as its length, to the byte); a
  *            kallsyms of the same build gives the same length.  A length
- *            that differs, is not page-aligned and is within a factor of
- *            two of the kallsyms' is another build; perf 3.x wrote the
- *            distance to the end of the kernel mapping (hundreds of MB),
- *            made-up recordings round numbers: those tell nothing.
+ *            that differs, is not page-aligned and is shorter than 256 MiB
+ *            (no kernel text is longer) is another build; perf 3.x wrote
+ *            the distance to the end of the kernel mapping (hundreds of
+ *            MB), made-up recordings round numbers: those tell nothing.
  *   release  names only some releases have (the table below) against the
  *            recorded OSRELEASE.
  *   arch     the kallsyms _text where the recorded architecture's kernel
@@ -207,6 +207,7 @@ static bool table_has(const struct sd_symtab *t, const char *name, bool prefix)
 /* ---- the checks ----------------------------------------------------- */
 
 #define MIN_CHAINS 20 /* fewer kernel chains tell nothing */
+#define MAX_TEXT (256ull << 20) /* no kernel's text is as long */
 #define MIN_IPS 20
 #define ENTRY_GOOD 0.80 /* share of chains at an entry point: the same kernel */
 #define ENTRY_BAD 0.30  /* ... another kernel */
@@ -233,7 +234,7 @@ static void check_map(struct sd_symbolizer *s, struct sd_symtab *t,
 			 "the recorded kernel map is %s.._etext = 0x%" PRIx64
 			 " bytes, as in these symbols",
 			 refsym, len);
-	} else if ((len & 0xfff) && len / 2 <= want && want / 2 <= len) {
+	} else if ((len & 0xfff) && len < MAX_TEXT) {
 		/* a length that could be a kernel text's (perf 3.x wrote the
 		 * distance to the end of the kernel mapping, ~500 MB, which
 		 * tells nothing) */

@@ -83,6 +83,8 @@ struct sd_symbolizer *sd_symbolizer_free(struct sd_symbolizer *s)
 			sd_diags_clear(&d->pf_diags);
 			sd_symtab_free(d->tab);
 			free(d->symsrc);
+			free(d->binpath);
+			sd_a2l_free(d->a2l);
 			free(d->path);
 			free(d);
 			d = next;
@@ -605,6 +607,14 @@ const char *sd_dso_symsrc(struct sd_dso *d)
 {
 	ensure_loaded(d);
 	return d->tab ? d->symsrc : NULL;
+}
+
+const char *sd_dso_binary(struct sd_dso *d)
+{
+	if (d->kernel)
+		return NULL;
+	ensure_loaded(d);
+	return d->binpath;
 }
 
 int sd_dso_kernel_range(struct sd_dso *d, uint64_t *start, uint64_t *end)

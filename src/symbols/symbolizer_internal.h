@@ -18,6 +18,9 @@ struct sd_dso {
 	bool tried;
 	struct sd_symtab *tab;
 	char *symsrc; /* the file the symbols came from */
+	char *binpath; /* the file with the code and CFI (unwinding) */
+	struct sd_a2l *a2l; /* addr2line's view of symsrc (a2l.c) */
+	bool a2l_tried;
 	/* prefetch.c: enum sd_pf_state, under the prefetcher's lock, and
 	 * what the worker's load said (moved to the symbolizer's diags
 	 * when the DSO is first used) */
@@ -25,6 +28,9 @@ struct sd_dso {
 	bool pf_queued; /* set before the worker starts, never after */
 	struct sd_diags pf_diags;
 };
+
+struct sd_a2l;
+void sd_a2l_free(struct sd_a2l *t);
 
 struct sd_symbolizer {
 	char *kallsyms, *vmlinux, *symfs, *buildid_dir;

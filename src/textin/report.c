@@ -754,10 +754,9 @@ static void add_notes(struct rp *p)
 	sd_diags_add(p->diags, SD_NOTE, 0, UINT64_MAX,
 		     "perf report text (%s, %s): shares are the report's own "
 		     "percentages, turned into weights (%u = all samples of an "
-		     "event); the text has no per-process pids, no timeline and "
-		     "no sched_switch records, so stalls and their durations "
-		     "cannot be judged, and perf rounded every percentage to "
-		     "0.01%%.",
+		     "event); the text has no per-process pids and no timeline "
+		     "(nor sched_switch records: see the stalls note), and perf "
+		     "rounded every percentage to 0.01%%.",
 		     p->res->report_callee ? "callee first" : "caller first",
 		     p->res->report_relative ? "percentages of the parent"
 					     : "percentages of all samples",

@@ -117,8 +117,9 @@ struct header {
 	const char *comm;
 	size_t comm_n;
 	uint32_t pid, tid;
-	bool has_time, has_period;
+	bool has_time, has_period, has_cpu;
 	uint64_t time, period;
+	uint32_t cpu;
 	const char *event;
 	size_t event_n;
 	const char *rest; /* after the event (or time) */
@@ -137,8 +138,15 @@ static bool parse_header(const char *s, size_t n, struct header *h)
 		if (!pid_token(&t[k], &h->pid, &h->tid, &both))
 			continue;
 		size_t j = k + 1;
-		if (j < nt && cpu_token(&t[j]))
+		if (j < nt && cpu_token(&t[j])) {
+			uint64_t c;
+			if (sd_tparse_u64(t[j].s + 1, t[j].n - 2, &c) &&
+			    c < UINT32_MAX) {
+				h->has_cpu = true;
+				h->cpu = (uint32_t)c;
+			}
 			j++;
+		}
 		if (j < nt && time_token(&t[j], &h->time)) {
 			h->has_time = true;
 			j++;
@@ -438,6 +446,8 @@ static int emit(struct sample *sm, const struct sd_text_ops *ops,
 		.time = sm->h.time,
 		.has_period = sm->h.has_period,
 		.period = sm->h.period,
+		.has_cpu = sm->h.has_cpu,
+		.cpu = sm->h.cpu,
 		.count = 1,
 		.frames = frames,
 		.kernel = sm->out.kern,

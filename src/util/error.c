@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,24 +38,31 @@ void sd_diags_clear(struct sd_diags *d)
 void sd_diags_add(struct sd_diags *d, enum sd_severity sev, int code,
 		  uint64_t offset, const char *fmt, ...)
 {
-	size_t same = 0;
+	size_t same = 0, binaries = 0;
 	struct sd_diag *last = NULL;
 	va_list ap;
 	char *text = NULL;
 
 	if (code < 0)
 		code = -code;
+	bool per_binary = code == SD_E_NO_SYMBOLS || code == SD_E_BUILD_ID_MISMATCH;
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->v[i].code == code && d->v[i].severity == sev) {
 			same++;
 			last = &d->v[i];
 		}
+		binaries += d->v[i].code == SD_E_NO_SYMBOLS ||
+			    d->v[i].code == SD_E_BUILD_ID_MISMATCH;
 	}
-	if (last && (same >= SD_DIAGS_PER_CODE || d->n >= SD_DIAGS_MAX)) {
+	/* one per binary: their own cap, not counted in the others' */
+	size_t cap_code = per_binary ? SD_DIAGS_PER_BINARY : SD_DIAGS_PER_CODE;
+	bool full = per_binary ? binaries >= SD_DIAGS_PER_BINARY
+			       : d->n - binaries >= SD_DIAGS_MAX;
+	if (last && (same >= cap_code || full)) {
 		last->repeat++;
 		return;
 	}
-	if (d->n >= SD_DIAGS_MAX) {
+	if (full) {
 		d->dropped++;
 		return;
 	}

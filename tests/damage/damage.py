@@ -26,6 +26,10 @@ Every copy runs twice, text and --json -, and must give:
     cut; structural flips), a message on stderr that names the file and
     a byte offset: "swapdiag: warning|error: FILE: byte N: ...", with N
     inside the file as it was given;
+  - for those damaged copies that are still analysed (exit 0 or 1), the
+    report itself says so: the text report's second line starts
+    "DAMAGED INPUT:" and names a byte offset, JSON input.damage is set
+    (the message on stderr alone is hidden by -q);
   - for a cut late in the data (80 % of the records or more survived),
     the on-CPU findings of the whole recording still reported: what was
     readable is analysed; likewise for a record whose type was damaged
@@ -306,14 +310,24 @@ class Runner:
                 elif not any(m[2] <= len(case.data) for m in mine):
                     bad.append("%s: every byte offset is past the end (%d): %s"
                                % (mode, len(case.data), mine))
+            if mode == "text" and case.message and rc in (0, 1):
+                second = out.decode(errors="replace").split("\n")[1:2]
+                if not (second and re.match(r"DAMAGED INPUT: .*byte \d+",
+                                            second[0])):
+                    bad.append("text: the report's second line does not "
+                               "name the damage: %r" % second)
             if mode == "json":
                 try:
                     doc = json.loads(out)
                 except ValueError as e:
                     bad.append("json: stdout is not JSON: %s" % e)
                     continue
-                if rc == 2 and "error" not in doc:
+                if rc == 2 and "error" not in doc and \
+                        doc.get("severity") != "unknown":
                     bad.append("json: exit 2 without an error document")
+                if case.message and rc in (0, 1) and \
+                        not doc.get("input", {}).get("damage"):
+                    bad.append("json: input.damage is null")
                 if self.schema and "error" not in doc:
                     import jsonschema
                     try:

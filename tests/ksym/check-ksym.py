@@ -36,6 +36,12 @@ RECORDINGS = [
     ("storm-noswap.data", HOST782),
     ("nocallchain.data", HOST782),
     ("host-v1045.data", HOST1045),
+    # --call-graph dwarf recordings (testdata/README.md); gzip-dwarf.data
+    # has no kernel frames, so no kernel symbols to judge
+    ("dwarf/forkswap-spie-dwarf.data", HOST1045),
+    ("dwarf/forkswap-static-dwarf.data", HOST1045),
+    ("dwarf/perl-dwarf.data", HOST1045),
+    ("dwarf/xz-dwarf.pipe.data", HOST1045),
     ("synthetic/rhel6-seed.data", "synthetic/rhel6-seed.kallsyms"),
     ("synthetic/be-callchain.data", "synthetic/be-callchain.kallsyms"),
     ("synthetic/le-callchain.data", "synthetic/be-callchain.kallsyms"),

@@ -36,8 +36,13 @@ names=${*:-$all}
 command -v perf >/dev/null || { echo "record.sh: perf not found" >&2; exit 1; }
 [ -r "$STACKCOLLAPSE" ] || { echo "record.sh: set STACKCOLLAPSE to stackcollapse-perf.pl" >&2; exit 1; }
 # perf 6.1 finds tracepoints through tracefs; it is not mounted everywhere.
+# Mounted here if need be, and unmounted again when this script returns.
+tracefs_mounted=
 if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
 	mount -t tracefs nodev /sys/kernel/tracing
+	tracefs_mounted=1
+	trap 'umount /sys/kernel/tracing' EXIT
+	trap 'exit 130' INT TERM
 fi
 
 # --- kernel symbols: one unfiltered copy for this boot ----------------------
@@ -82,7 +87,11 @@ stop_storm() {
 		stormpid=
 	fi
 }
-trap stop_storm EXIT
+finish() {
+	stop_storm
+	[ -z "$tracefs_mounted" ] || umount /sys/kernel/tracing || true
+}
+trap finish EXIT
 trap 'exit 130' INT TERM
 
 # start_storm swap|control: the storm runs in the background, ready to record

@@ -14,10 +14,11 @@
 #   PROG (/bin/true) the program exec'd, PSLOOP (1) run the ps/environ readers,
 #   REPRO_DIR (/tmp/swapdiag-repro) where the binary is built and run from.
 #
-# If no swap is enabled, a 1 GiB swap file /var/tmp/swapdiag.swap is created
-# and enabled (and left enabled; `swapoff /var/tmp/swapdiag.swap && rm` it).
-# Existing swap is never touched.  Every process started here is stopped
-# before the script returns.
+# If no swap is enabled, a 1 GiB swap file SWAPFILE (/var/tmp/swapdiag.swap)
+# is created and enabled for the run, then switched off and removed when the
+# script returns (a file that was there before is switched off, not
+# removed).  Existing swap is never touched.  Every process started here is
+# stopped before the script returns.
 set -eu
 
 mode=${1:-swap}
@@ -50,18 +51,35 @@ if [ "$mode" = build ]; then build; echo "$bin"; exit 0; fi
 [ "$(id -u)" = 0 ] || { echo "run.sh: must run as root" >&2; exit 1; }
 
 # --- swap -----------------------------------------------------------------
+sf=${SWAPFILE:-/var/tmp/swapdiag.swap}
+swap_on= swap_made=
+# the swap file this script enabled: off (its pages come back to memory,
+# a second or so once forkswap is gone) and removed if it made it
+swap_off() {
+	if [ -n "$swap_on" ]; then
+		swapoff "$sf" || echo "run.sh: cannot switch off $sf" >&2
+		swap_on=
+	fi
+	if [ -n "$swap_made" ]; then
+		rm -f "$sf"
+		swap_made=
+	fi
+}
 ensure_swap() {
 	if [ -n "$(swapon --show=NAME --noheadings 2>/dev/null)" ]; then
 		return 0
 	fi
-	sf=/var/tmp/swapdiag.swap
-	echo "run.sh: no swap enabled: creating and enabling a 1 GiB swap file $sf"
+	echo "run.sh: no swap enabled: creating and enabling a 1 GiB swap file $sf (for this run)"
+	trap 'swap_off' EXIT
+	trap 'exit 130' INT TERM
 	if [ ! -f "$sf" ]; then
+		swap_made=1
 		dd if=/dev/zero of="$sf" bs=1M count=1024 status=none
 		chmod 600 "$sf"
 		mkswap "$sf" >/dev/null
 	fi
 	swapon "$sf"
+	swap_on=1
 	swapon --show
 }
 [ "$mode" = swap ] && ensure_swap
@@ -89,6 +107,7 @@ cleanup() {
 	fi
 	wait 2>/dev/null || true
 	rm -f "$REPRO_DIR/ready"
+	swap_off
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
