@@ -76,10 +76,41 @@ struct sd_victim {
 	double max_ms;
 };
 
-struct sd_holder { /* a task copying page tables while readers waited */
+/* How a sleep's lock was tied to a holder. */
+enum sd_tie {
+	SD_TIE_NONE,
+	SD_TIE_CONTENTION, /* the task contended for that lock's write side
+			    * while copying page tables / replacing its mm */
+	SD_TIE_ADDRESS_TIME, /* sleeps grouped by lock address; the task
+			      * active (below) during most of them */
+	SD_TIE_TIME,         /* no lock address: the task most active during
+			      * the sleep */
+};
+
+/* "contention", "address+time", "time" ("none"). */
+const char *sd_tie_name(enum sd_tie t);
+
+/* A task holding the lock readers waited for: for an mmap_lock stall, a
+ * forking task copying page tables; for an exec_lock stall, a task in exec
+ * replacing its address space. */
+struct sd_holder {
 	char *comm;
 	uint32_t pid;
-	uint64_t samples; /* its fork-copy samples inside stall windows */
+	uint64_t samples; /* its holding-activity samples in the windows of
+			   * the sleeps tied to it */
+	uint64_t stalls;  /* sleeps tied to it */
+	enum sd_tie tie;  /* the strongest tie among them */
+};
+
+/* The sleeps on one lock object (lock:contention_begin address). */
+struct sd_lock_group {
+	uint64_t address;
+	uint64_t stalls;
+	double blocked_ms, max_ms; /* NAN when no wake-up of them is known */
+	bool has_holder;
+	uint32_t holder_pid;
+	char *holder_comm;
+	enum sd_tie tie;
 };
 
 struct sd_finding {
@@ -111,6 +142,12 @@ struct sd_finding {
 	size_t nr_victims;
 	struct sd_holder *holders;
 	size_t nr_holders;
+	/* lock objects, most sleeps first (lock:contention_begin recorded) */
+	bool locks_known;
+	struct sd_lock_group *locks;
+	size_t nr_locks;       /* listed, at most SD_MAX_LOCKS */
+	size_t nr_locks_total; /* distinct lock addresses */
+	uint64_t stalls_tied;  /* sleeps tied to a holder */
 };
 
 struct sd_remedy {
@@ -172,6 +209,7 @@ struct sd_diagnosis {
 #define SD_MAX_PATHS 5
 #define SD_MAX_FORK_SITES 10
 #define SD_MAX_PROCS 10
+#define SD_MAX_LOCKS 10
 
 /*
  * The report's severity, the verdict's first word in lower case:

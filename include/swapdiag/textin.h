@@ -81,6 +81,11 @@ struct sd_text_sample {
 	bool has_switch;
 	const char *prev_comm, *prev_state, *next_comm;
 	uint32_t prev_pid, next_pid;
+	/* a lock:contention_begin/end payload (perf script): the lock's
+	 * address, and for begin its LCB_F_* flags (SPIN 1, READ 2, WRITE 4) */
+	bool has_lock, lock_begin;
+	uint64_t lock_addr;
+	unsigned lock_flags;
 	uint64_t line;   /* 1-based line of the sample (its header) */
 	uint64_t offset; /* byte offset of that line */
 };

@@ -25,12 +25,77 @@ struct switch_state {
 	uint64_t bad;
 };
 
-static bool is_switch_evsel(const struct sd_evsel *ev)
+static bool is_tp_evsel(const struct sd_evsel *ev, const char *name)
 {
 	if (ev->type != SD_TYPE_TRACEPOINT || !ev->name)
 		return false;
 	const char *c = strrchr(ev->name, ':');
-	return !strcmp(c ? c + 1 : ev->name, "sched_switch");
+	return !strcmp(c ? c + 1 : ev->name, name);
+}
+
+static bool is_switch_evsel(const struct sd_evsel *ev)
+{
+	return is_tp_evsel(ev, "sched_switch");
+}
+
+/* lock:contention_begin / contention_end (5.19+): the contended lock's
+ * address per task, for the stall tracker.  Fields from the file's own
+ * format: lock_addr (void *), flags (unsigned int, begin only). */
+struct lock_state {
+	bool tried[2], ok[2];
+	struct sd_tp_field addr[2], flags;
+	uint64_t bad;
+};
+
+static void lock_setup(struct sd_analysis *a, struct switch_state *sw,
+		       struct lock_state *ls, const struct sd_evsel *ev,
+		       int end)
+{
+	const struct sd_file_info *in = sd_reader_info(a->reader);
+	const struct sd_tp_event *tpev;
+
+	ls->tried[end] = true;
+	if (!sw->tp && in->tracing_data &&
+	    sd_tracepoints_new(in->tracing_data, in->tracing_data_size,
+			       in->order, &a->diags, &sw->tp))
+		sw->tp = NULL;
+	if (!sw->tp || sd_tp_find_id(sw->tp, ev->config, &tpev) ||
+	    sd_tp_field_get(tpev, "lock_addr", &ls->addr[end]) ||
+	    (!end && sd_tp_field_get(tpev, "flags", &ls->flags))) {
+		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
+			     "%s samples whose format cannot be read: sleeps "
+			     "are not grouped by lock",
+			     ev->name);
+		return;
+	}
+	ls->ok[end] = true;
+}
+
+static int track_lock(struct sd_analysis *a, struct switch_state *sw,
+		      struct lock_state *ls, const struct sd_record *rec,
+		      uint32_t stack, int end)
+{
+	uint64_t addr, flags = 0;
+
+	if (!ls->tried[end])
+		lock_setup(a, sw, ls, rec->evsel, end);
+	if (!ls->ok[end] || !rec->id.has_time || !rec->id.has_tid)
+		return 0;
+	if (sd_tp_read_u64(&ls->addr[end], rec->sample.raw,
+			   rec->sample.raw_size, &addr) ||
+	    (!end && sd_tp_read_u64(&ls->flags, rec->sample.raw,
+				    rec->sample.raw_size, &flags))) {
+		if (!ls->bad++)
+			sd_diags_add(&a->diags, SD_WARNING, SD_E_BAD_RECORD,
+				     rec->offset,
+				     "a lock contention payload does not "
+				     "match its format; such samples are "
+				     "skipped");
+		return 0;
+	}
+	return sd_stalls_contention(a->stalls, rec->id.time, rec->id.pid,
+				    rec->id.tid, stack, addr,
+				    (unsigned)flags, !end);
 }
 
 static void switch_setup(struct sd_analysis *a, struct switch_state *sw,
@@ -48,8 +113,9 @@ static void switch_setup(struct sd_analysis *a, struct switch_state *sw,
 			     "decoded");
 		return;
 	}
-	err = sd_tracepoints_new(in->tracing_data, in->tracing_data_size,
-				 in->order, &a->diags, &sw->tp);
+	err = sw->tp ? 0 : sd_tracepoints_new(in->tracing_data,
+					      in->tracing_data_size, in->order,
+					      &a->diags, &sw->tp);
 	if (!err)
 		err = sd_tp_sched_switch_fmt(sw->tp, ev->config, &sw->fmt);
 	if (err) {
@@ -197,6 +263,7 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 {
 	const struct sd_record *rec;
 	struct switch_state sw = {0};
+	struct lock_state ls = {0};
 	int rc, err = 0;
 
 	while ((rc = sd_reader_next(a->reader, &rec)) > 0) {
@@ -237,7 +304,12 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			a->switch_evsel = ev;
 			err = track_switch(a, &sw, rec, stack, s.view.comm);
 		} else if (!err && s.time) {
-			sd_stalls_seen(a->stalls, s.tid, s.time);
+			err = sd_stalls_seen(a->stalls, s.pid, s.tid, stack,
+					     s.time);
+			if (!err && is_tp_evsel(ev, "contention_begin"))
+				err = track_lock(a, &sw, &ls, rec, stack, 0);
+			else if (!err && is_tp_evsel(ev, "contention_end"))
+				err = track_lock(a, &sw, &ls, rec, stack, 1);
 		}
 		if (err)
 			break;

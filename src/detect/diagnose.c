@@ -81,6 +81,9 @@ void finding_fini(struct sd_finding *f)
 	for (size_t i = 0; i < f->nr_holders; i++)
 		free(f->holders[i].comm);
 	free(f->holders);
+	for (size_t i = 0; i < f->nr_locks; i++)
+		free(f->locks[i].holder_comm);
+	free(f->locks);
 }
 
 const char *sd_severity_name(const struct sd_diagnosis *d)
@@ -135,8 +138,8 @@ static const char *const titles[SD_FIND_KINDS] = {
 	"exec/exit releases swap entries (free_swap_and_cache on every "
 	"swapped-out PTE)",
 	"readers of /proc/PID stalled on a forking process's mmap_lock",
-	"/proc/PID/environ or mem openers waited for an exec's teardown "
-	"(exec_update_lock)",
+	"readers of /proc/PID (stat for top and ps, opening environ, mem, "
+	"maps) stalled on an exec's teardown (exec_update_lock)",
 	"other D-state waits in the rwsem read slow path",
 };
 
@@ -154,10 +157,11 @@ static const char *const whys[SD_FIND_KINDS] = {
 	"mmap_lock (mmap_sem) for write. ps, top, pgrep -f and monitoring "
 	"agents reading /proc/PID/cmdline, environ or maps of that parent "
 	"sleep in D state until the copy is done.",
-	"Opening /proc/PID/environ or mem takes the target's exec_update_lock "
-	"(cred_guard_mutex before 5.10), which exec() holds while it tears the "
-	"old address space - with all its swap entries - down: an exec-side "
-	"stall of the same incident.",
+	"Reading /proc/PID/stat (top, ps; kernels with the 2026 procfs lock "
+	"fix) and opening /proc/PID/environ, mem or maps take the target's "
+	"exec_update_lock (cred_guard_mutex before 5.10), which exec() holds "
+	"for write while it tears the old address space - with all its swap "
+	"entries - down: an exec-side stall of the same incident.",
 	"Tasks slept in the rwsem read slow path under a caller that is not a "
 	"known reader of another process's memory; their paths are listed so "
 	"they can be judged by hand.",
@@ -484,13 +488,16 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		if (err)
 			goto fail;
 		static const unsigned want[3] = {SD_M_RWSEM_READ | SD_M_MM_READER,
-						 SD_M_RWSEM_READ | SD_M_EXEC_LOCK,
+						 SD_M_EXEC_LOCK,
 						 SD_M_RWSEM_READ};
+		static const unsigned activity[3] = {SD_M_FORK_COPY,
+						     SD_M_EXEC_REPLACE, 0};
 		for (int k = 0; k < 3; k++) {
 			struct sd_finding f = {.kind = (enum sd_finding_kind)(k + 2)};
 			f.title = titles[k + 2];
 			f.why = whys[k + 2];
-			err = stall_finding(&c, &f, want[k], !d->switch_sampled);
+			err = stall_finding(&c, &f, want[k], activity[k],
+					    !d->switch_sampled);
 			if (!err && f.level == SD_LEVEL_NONE) {
 				finding_fini(&f);
 				continue;
@@ -500,6 +507,13 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				goto fail;
 			}
 		}
+		if (a->stalls && a->stalls->runs_dropped &&
+		    (err = add_note(d, "Only the first %u samples taken during "
+				       "D-state sleeps were kept to name lock "
+				       "holders; %llu more were not used.",
+				    SD_MAX_RUNS,
+				    (unsigned long long)a->stalls->runs_dropped)))
+			goto fail;
 		if (a->stalls && a->stalls->dropped &&
 		    (err = add_note(d, "Only the first %u D-state sleeps were "
 				       "followed; %llu more were counted but not "

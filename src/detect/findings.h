@@ -50,9 +50,16 @@ struct cpu_ctx {
 /* One on-CPU finding: stacks whose flags include all of want. */
 int cpu_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 		unsigned context);
-/* One stall finding; durations: sched_switch recorded every switch. */
+/* One stall finding: sleeps whose flags include all of want; holders are
+ * tasks whose stacks have activity (0: no holders); durations:
+ * sched_switch recorded every switch. */
 int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
-		  bool durations);
+		  unsigned activity, bool durations);
+/* Ties the sleeps mine[0..n) of f to lock holders (stall_holders.c). */
+struct sd_stall;
+int tie_holders(struct cpu_ctx *c, struct sd_finding *f,
+		const struct sd_stall **mine, size_t n, unsigned activity,
+		bool durations);
 void finding_fini(struct sd_finding *f);
 /* The level of an on-CPU share (swapdiag(1), THRESHOLDS); samples: how
  * many samples it stands on. */

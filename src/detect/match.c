@@ -3,8 +3,10 @@
  * Matching walks the kernel frames from the root to the leaf: a swap frame
  * only counts below its context frame (swap_duplicate under
  * copy_page_range, free_swap_and_cache under unmap_vmas), and a D-state
- * reader only counts above the rwsem read slow path.  Names are compared
- * whole.
+ * reader only counts above the lock slow path; the reader frame nearest
+ * the slow path names the lock (environ_open -> mm_access sleeps on the
+ * exec lock, environ_read -> __access_remote_vm on the mmap_lock).  Names
+ * are compared whole.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,9 @@ enum {
 	IN_EXEC_LOCK_READERS = 1 << 5,
 	IN_MM_READERS = 1 << 6,
 	IN_RWSEM_READ_SLOW = 1 << 7,
+	IN_MUTEX_SLOW = 1 << 8,
+	IN_EXEC_REPLACE = 1 << 9,
+	IN_EXEC_MUTEX_READERS = 1 << 10,
 };
 
 static unsigned name_bits(const char *f)
@@ -33,7 +38,11 @@ static unsigned name_bits(const char *f)
 	       (sd_sig_has(&sd_swap_free, f) ? IN_SWAP_FREE : 0) |
 	       (sd_sig_has(&sd_exec_lock_readers, f) ? IN_EXEC_LOCK_READERS : 0) |
 	       (sd_sig_has(&sd_mm_readers, f) ? IN_MM_READERS : 0) |
-	       (sd_sig_has(&sd_rwsem_read_slow, f) ? IN_RWSEM_READ_SLOW : 0);
+	       (sd_sig_has(&sd_rwsem_read_slow, f) ? IN_RWSEM_READ_SLOW : 0) |
+	       (sd_sig_has(&sd_mutex_slow, f) ? IN_MUTEX_SLOW : 0) |
+	       (sd_sig_has(&sd_exec_replace, f) ? IN_EXEC_REPLACE : 0) |
+	       (sd_sig_has(&sd_exec_mutex_readers, f) ? IN_EXEC_MUTEX_READERS
+						      : 0);
 }
 
 static unsigned frame_bits(const struct sd_stacks *st, uint32_t name,
@@ -43,9 +52,9 @@ static unsigned frame_bits(const struct sd_stacks *st, uint32_t name,
 		size_t n = c->n ? c->n : 1024;
 		while (n <= name)
 			n *= 2;
-		unsigned char *b = realloc(c->bits, n);
+		unsigned short *b = realloc(c->bits, n * sizeof *b);
 		if (b) {
-			memset(b + c->n, 0, n - c->n);
+			memset(b + c->n, 0, (n - c->n) * sizeof *b);
 			c->bits = b;
 			c->n = n;
 		}
@@ -53,7 +62,7 @@ static unsigned frame_bits(const struct sd_stacks *st, uint32_t name,
 	if (!c || name >= c->n)
 		return name_bits(sd_stacks_str(st, name));
 	if (!c->bits[name])
-		c->bits[name] = (unsigned char)name_bits(sd_stacks_str(st, name));
+		c->bits[name] = (unsigned short)name_bits(sd_stacks_str(st, name));
 	return c->bits[name];
 }
 
@@ -69,7 +78,8 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 			struct sd_match_cache *cache)
 {
 	unsigned m = 0;
-	bool reader = false, execlock = false;
+	enum { NONE, MM, EXEC } reader = NONE; /* the innermost so far */
+	bool mutex_reader = false; /* ... is an exec lock if it was a mutex */
 
 	for (size_t i = 0; i < si->nr_frames; i++) {
 		if (!si->frames[i].kernel)
@@ -83,16 +93,24 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 			m |= SD_M_TEARDOWN;
 		else if ((m & SD_M_TEARDOWN) && (b & IN_SWAP_FREE))
 			m |= SD_M_SWAP_FREE;
+		if (b & IN_EXEC_REPLACE)
+			m |= SD_M_EXEC_REPLACE;
+		if (b & (IN_EXEC_LOCK_READERS | IN_MM_READERS |
+			 IN_EXEC_MUTEX_READERS))
+			mutex_reader = b & (IN_EXEC_LOCK_READERS |
+					    IN_EXEC_MUTEX_READERS);
 		if (b & IN_EXEC_LOCK_READERS)
-			execlock = true;
+			reader = EXEC;
 		else if (b & IN_MM_READERS)
-			reader = true;
+			reader = MM;
 		if (b & IN_RWSEM_READ_SLOW) {
 			m |= SD_M_RWSEM_READ;
-			if (execlock)
+			if (reader == EXEC)
 				m |= SD_M_EXEC_LOCK;
-			else if (reader)
+			else if (reader == MM)
 				m |= SD_M_MM_READER;
+		} else if ((b & IN_MUTEX_SLOW) && mutex_reader) {
+			m |= SD_M_EXEC_LOCK;
 		}
 	}
 	return m;

@@ -14,7 +14,11 @@ enum {
 	SD_M_SWAP_FREE = 1 << 3,  /* ... with swap-entry release below it */
 	SD_M_RWSEM_READ = 1 << 4, /* the rwsem read slow path */
 	SD_M_MM_READER = 1 << 5,  /* ... under a reader of another mm */
-	SD_M_EXEC_LOCK = 1 << 6,  /* ... under mm_access (exec_update_lock) */
+	SD_M_EXEC_LOCK = 1 << 6,  /* a reader of another process's exec lock
+				   * asleep on it: rwsem read slow path
+				   * (5.10+) or mutex slow path (before) */
+	SD_M_EXEC_REPLACE = 1 << 7, /* exec replacing the address space
+				     * (holds the exec lock) */
 };
 
 /*
@@ -23,7 +27,7 @@ enum {
  * per stack it appears in.  Zero-initialise; free with sd_match_cache_fini.
  */
 struct sd_match_cache {
-	unsigned char *bits; /* by string id: 0 = not looked up yet */
+	unsigned short *bits; /* by string id: 0 = not looked up yet */
 	size_t n;
 };
 

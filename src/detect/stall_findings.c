@@ -37,67 +37,8 @@ static int cmp_victim(const void *a, const void *b)
 	return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-static int cmp_holder(const void *a, const void *b)
-{
-	const struct sd_holder *x = a, *y = b;
-	if (x->samples != y->samples)
-		return x->samples < y->samples ? 1 : -1;
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-/* Tasks with fork page-table-copy samples inside the stalls' windows. */
-static int find_holders(struct cpu_ctx *c, struct sd_finding *f,
-			const struct sd_stall **stalls, size_t n)
-{
-	const struct sd_stacks *st = c->a->stacks;
-	struct tallies t = {0};
-
-	for (size_t i = 0; i < sd_stacks_nr_details(st); i++) {
-		const struct sd_stack_detail *d = sd_stacks_detail(st, i);
-		if (!(c->match[d->stack] & SD_M_FORK_COPY) || !d->bucket)
-			continue;
-		for (size_t k = 0; k < n; k++) {
-			uint64_t b0 = stalls[k]->t_out / SD_BUCKET_NS;
-			uint64_t b1 = (stalls[k]->t_in ? stalls[k]->t_in
-						       : stalls[k]->t_out) /
-				      SD_BUCKET_NS;
-			if (d->bucket < b0 || d->bucket > b1)
-				continue;
-			struct sd_stack_info si;
-			sd_stacks_get(st, d->stack, &si);
-			struct tally *ty = tally_get(&t, si.comm, d->pid);
-			if (!ty) {
-				free(t.v);
-				return -ENOMEM;
-			}
-			ty->samples += d->count;
-			break;
-		}
-	}
-	f->holders = calloc(t.n ? t.n : 1, sizeof *f->holders);
-	if (!f->holders) {
-		free(t.v);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < t.n; i++) {
-		f->holders[i].comm = strdup(sd_machine_comm_str(c->a->machine,
-								t.v[i].comm));
-		f->holders[i].pid = t.v[i].pid;
-		f->holders[i].samples = t.v[i].samples;
-		f->nr_holders = i + 1;
-	}
-	qsort(f->holders, f->nr_holders, sizeof *f->holders, cmp_holder);
-	if (f->nr_holders > SD_MAX_PROCS) {
-		for (size_t i = SD_MAX_PROCS; i < f->nr_holders; i++)
-			free(f->holders[i].comm);
-		f->nr_holders = SD_MAX_PROCS;
-	}
-	free(t.v);
-	return 0;
-}
-
-int stall_finding(struct cpu_ctx *c, struct sd_finding *f,
-			 unsigned want, bool durations)
+int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
+		  unsigned activity, bool durations)
 {
 	const struct sd_stalls *sl = c->a->stalls;
 	const struct sd_stall **mine;
@@ -112,7 +53,7 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f,
 		const struct sd_stall *s = &sl->v[i];
 		unsigned m = c->match[s->stack];
 		bool is;
-		if (want == SD_M_RWSEM_READ) /* the rest of the slow path */
+		if (want == SD_M_RWSEM_READ) /* what no reader table explains */
 			is = (m & SD_M_RWSEM_READ) &&
 			     !(m & (SD_M_MM_READER | SD_M_EXEC_LOCK));
 		else
@@ -160,8 +101,8 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f,
 	}
 	if (!err)
 		qsort(f->victims, f->nr_victims, sizeof *f->victims, cmp_victim);
-	if (!err && want != SD_M_RWSEM_READ)
-		err = find_holders(c, f, mine, n);
+	if (!err && activity)
+		err = tie_holders(c, f, mine, n, activity, durations);
 	/* the paths of the sleeping readers */
 	if (!err) {
 		uint32_t *ids = calloc(n ? n : 1, sizeof *ids);

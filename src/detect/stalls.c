@@ -6,6 +6,13 @@
 #include "detect/stalls.h"
 #include "util/hash.h"
 
+static void map_fini(struct sd_tidmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
 void sd_stalls_init(struct sd_stalls *s)
 {
 	memset(s, 0, sizeof *s);
@@ -14,94 +21,161 @@ void sd_stalls_init(struct sd_stalls *s)
 void sd_stalls_fini(struct sd_stalls *s)
 {
 	free(s->v);
-	free(s->keys);
-	free(s->vals);
+	map_fini(&s->open);
+	map_fini(&s->waiting);
+	free(s->runs);
+	free(s->writes);
 	memset(s, 0, sizeof *s);
 }
 
-/* Open sleeps by tid: a small open-addressing map with deletion by
- * backward shift. */
-static size_t slot_of(const struct sd_stalls *s, uint32_t tid)
+static size_t slot_of(const struct sd_tidmap *m, uint32_t tid)
 {
-	size_t j = sd_mix64(tid) & (s->nslots - 1);
-	while (s->vals[j] && s->keys[j] != tid)
-		j = (j + 1) & (s->nslots - 1);
+	size_t j = sd_mix64(tid) & (m->nslots - 1);
+	while (m->vals[j] && m->keys[j] != tid)
+		j = (j + 1) & (m->nslots - 1);
 	return j;
 }
 
-static int open_put(struct sd_stalls *s, uint32_t tid, uint32_t idx)
+/* The value of tid, 0 if none; *slot where it is (or would go). */
+static uint64_t map_get(const struct sd_tidmap *m, uint32_t tid, size_t *slot)
 {
-	if ((s->nopen + 1) * 2 > s->nslots) {
-		size_t ns = s->nslots ? s->nslots * 2 : 256;
-		uint32_t *k = calloc(ns, sizeof *k), *v = calloc(ns, sizeof *v);
+	if (!m->n)
+		return 0;
+	size_t j = slot_of(m, tid);
+	if (slot)
+		*slot = j;
+	return m->vals[j];
+}
+
+static int map_put(struct sd_tidmap *m, uint32_t tid, uint64_t val)
+{
+	if ((m->n + 1) * 2 > m->nslots) {
+		size_t ns = m->nslots ? m->nslots * 2 : 256;
+		uint32_t *k = calloc(ns, sizeof *k);
+		uint64_t *v = calloc(ns, sizeof *v);
 		if (!k || !v) {
 			free(k);
 			free(v);
 			return -ENOMEM;
 		}
-		uint32_t *ok = s->keys, *ov = s->vals;
-		size_t on = s->nslots;
-		s->keys = k;
-		s->vals = v;
-		s->nslots = ns;
-		for (size_t i = 0; i < on; i++)
-			if (ov[i]) {
-				size_t j = slot_of(s, ok[i]);
-				s->keys[j] = ok[i];
-				s->vals[j] = ov[i];
+		struct sd_tidmap old = *m;
+		m->keys = k;
+		m->vals = v;
+		m->nslots = ns;
+		for (size_t i = 0; i < old.nslots; i++)
+			if (old.vals[i]) {
+				size_t j = slot_of(m, old.keys[i]);
+				m->keys[j] = old.keys[i];
+				m->vals[j] = old.vals[i];
 			}
-		free(ok);
-		free(ov);
+		free(old.keys);
+		free(old.vals);
 	}
-	size_t j = slot_of(s, tid);
-	if (!s->vals[j])
-		s->nopen++;
-	s->keys[j] = tid;
-	s->vals[j] = idx + 1;
+	size_t j = slot_of(m, tid);
+	if (!m->vals[j])
+		m->n++;
+	m->keys[j] = tid;
+	m->vals[j] = val;
 	return 0;
 }
 
-static void open_del(struct sd_stalls *s, size_t j)
+static void map_del(struct sd_tidmap *m, size_t j)
 {
-	size_t mask = s->nslots - 1;
+	size_t mask = m->nslots - 1;
 
-	s->vals[j] = 0;
-	s->nopen--;
-	for (size_t i = (j + 1) & mask; s->vals[i]; i = (i + 1) & mask) {
-		size_t home = sd_mix64(s->keys[i]) & mask;
+	m->vals[j] = 0;
+	m->n--;
+	for (size_t i = (j + 1) & mask; m->vals[i]; i = (i + 1) & mask) {
+		size_t home = sd_mix64(m->keys[i]) & mask;
 		/* move back if the hole lies between home and i */
 		if ((i > j && (home <= j || home > i)) ||
 		    (i < j && home <= j && home > i)) {
-			s->keys[j] = s->keys[i];
-			s->vals[j] = s->vals[i];
-			s->vals[i] = 0;
+			m->keys[j] = m->keys[i];
+			m->vals[j] = m->vals[i];
+			m->vals[i] = 0;
 			j = i;
 		}
 	}
 }
 
-/* Closes tid's open sleep: with a switch-in time, or 0 if unknown. */
-static void close_open(struct sd_stalls *s, uint32_t tid, uint64_t t_in)
+/* Closes tid's open sleep: with a switch-in time, or unknown (t_in 0,
+ * seen running at t_seen). */
+static void close_open(struct sd_stalls *s, uint32_t tid, uint64_t t_in,
+		       uint64_t t_seen)
 {
-	if (!s->nopen)
+	size_t j;
+	uint64_t idx = map_get(&s->open, tid, &j);
+	if (!idx)
 		return;
-	size_t j = slot_of(s, tid);
-	if (!s->vals[j])
-		return;
-	struct sd_stall *st = &s->v[s->vals[j] - 1];
+	struct sd_stall *st = &s->v[idx - 1];
 	st->open = false;
 	st->t_in = t_in;
-	open_del(s, j);
+	st->t_seen = t_seen;
+	map_del(&s->open, j);
+	uint64_t end = t_in ? t_in : t_seen;
+	if (end + SD_RELEASE_NS > s->log_until)
+		s->log_until = end + SD_RELEASE_NS;
 }
 
-void sd_stalls_seen(struct sd_stalls *s, uint32_t tid, uint64_t time)
+static void seen(struct sd_stalls *s, uint32_t tid, uint64_t time)
 {
-	if (!s->nopen)
-		return;
-	size_t j = slot_of(s, tid);
-	if (!s->vals[j] || s->v[s->vals[j] - 1].t_out >= time)
-		return;
-	close_open(s, tid, 0);
+	uint64_t idx = map_get(&s->open, tid, NULL);
+	if (idx && s->v[idx - 1].t_out < time)
+		close_open(s, tid, 0, time);
+}
+
+int sd_stalls_seen(struct sd_stalls *s, uint32_t pid, uint32_t tid,
+		   uint32_t stack, uint64_t time)
+{
+	seen(s, tid, time);
+	if ((!s->open.n && time > s->log_until) || tid == 0)
+		return 0;
+	/* someone is asleep: note who runs meanwhile */
+	if (s->nruns >= SD_MAX_RUNS) {
+		s->runs_dropped++;
+		return 0;
+	}
+	if (s->nruns == s->capruns) {
+		size_t cap = s->capruns ? s->capruns * 2 : 4096;
+		struct sd_run *v = realloc(s->runs, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		s->runs = v;
+		s->capruns = cap;
+	}
+	s->runs[s->nruns++] = (struct sd_run){time, pid, tid, stack};
+	return 0;
+}
+
+int sd_stalls_contention(struct sd_stalls *s, uint64_t time, uint32_t pid,
+			 uint32_t tid, uint32_t stack, uint64_t lock,
+			 unsigned flags, bool begin)
+{
+	size_t j;
+
+	s->contention_events++;
+	if (!begin) {
+		if (map_get(&s->waiting, tid, &j))
+			map_del(&s->waiting, j);
+		return 0;
+	}
+	if (!lock || tid == 0)
+		return 0;
+	int err = map_put(&s->waiting, tid, lock);
+	if (err || !(flags & SD_LCB_F_WRITE) ||
+	    s->nwrites >= SD_MAX_LOCK_WRITES)
+		return err;
+	if (s->nwrites == s->capwrites) {
+		size_t cap = s->capwrites ? s->capwrites * 2 : 256;
+		struct sd_lock_write *v = realloc(s->writes, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		s->writes = v;
+		s->capwrites = cap;
+	}
+	s->writes[s->nwrites++] = (struct sd_lock_write){time, lock, pid, tid,
+							 stack};
+	return 0;
 }
 
 int sd_stalls_switch(struct sd_stalls *s, uint64_t time, uint32_t pid,
@@ -109,9 +183,9 @@ int sd_stalls_switch(struct sd_stalls *s, uint64_t time, uint32_t pid,
 		     uint32_t stack, uint32_t comm)
 {
 	/* prev was running, so an older sleep of it ended unseen */
-	sd_stalls_seen(s, tid, time);
+	seen(s, tid, time);
 	if (next_tid)
-		close_open(s, next_tid, time);
+		close_open(s, next_tid, time, 0);
 	if (!prev_d || tid == 0)
 		return 0;
 	s->d_switches++;
@@ -127,8 +201,11 @@ int sd_stalls_switch(struct sd_stalls *s, uint64_t time, uint32_t pid,
 		s->v = v;
 		s->cap = cap;
 	}
-	s->v[s->n] = (struct sd_stall){time, 0, pid, tid, stack, comm, true};
-	int err = open_put(s, tid, (uint32_t)s->n);
+	uint64_t lock = map_get(&s->waiting, tid, NULL);
+	s->v[s->n] = (struct sd_stall){.t_out = time, .lock = lock, .pid = pid,
+				       .tid = tid, .stack = stack,
+				       .comm = comm, .open = true};
+	int err = map_put(&s->open, tid, s->n + 1);
 	if (err)
 		return err;
 	s->n++;

@@ -81,29 +81,94 @@ static const struct sd_sig sd_rwsem_read_slow_v[] = {
 };
 SET(sd_rwsem_read_slow, "rwsem read slow path");
 
-/* Readers of another process's mm under its mmap lock. */
+/*
+ * Which lock a /proc reader sleeps on, by the reader frame nearest the lock
+ * slow path (fs/proc/base.c, array.c, task_mmu.c, kernel/fork.c, mm/memory.c
+ * per era).  Two locks, two findings:
+ *
+ *  - the target's mm->mmap_lock (mmap_sem before 5.8), held for write by
+ *    dup_mmap for the whole page-table copy of a fork;
+ *  - the target's exec lock: signal->exec_update_lock (an rwsem, 5.10+;
+ *    exec_update_mutex 5.7 - 5.9; cred_guard_mutex, a mutex, before),
+ *    held for write by exec from exec_mmap - which tears the old mm down,
+ *    swap entries and all - until setup_new_exec.
+ *
+ * A path that takes both (open, then read) shows the one it slept on:
+ * environ_open -> proc_mem_open -> mm_access sleeps on the exec lock,
+ * environ_read -> access_remote_vm on the mmap_lock.
+ */
 static const struct sd_sig sd_mm_readers_v[] = {
-	{"__access_remote_vm", "all"},
+	{"__access_remote_vm", "all: cmdline, environ, mem (mmap_read_lock)"},
 	{"access_remote_vm", "all"},
 	{"access_process_vm", "all"},
 	{"proc_pid_cmdline", "2.6.32 (/proc/PID/cmdline)"},
-	{"proc_pid_cmdline_read", "3.x+ (/proc/PID/cmdline)"},
+	{"proc_pid_cmdline_read",
+	 "3.x+ (/proc/PID/cmdline; before 4.18 it also takes mmap_sem itself "
+	 "to read arg_start)"},
 	{"get_mm_cmdline", "4.18+"},
 	{"get_cmdline", "3.x+"},
-	{"environ_read", "all (/proc/PID/environ)"},
-	{"mem_rw", "all (/proc/PID/mem)"},
-	{"m_start", "all (/proc/PID/maps, smaps, numa_maps)"},
+	{"environ_read", "all (/proc/PID/environ, reading)"},
+	{"mem_rw", "all (/proc/PID/mem, reading or writing)"},
+	{"m_start", "all (/proc/PID/maps, smaps, numa_maps: mmap_read_lock)"},
 	{"proc_get_vma", "6.x (/proc/PID/maps)"},
 	{"show_smaps_rollup", "4.14+ (/proc/PID/smaps_rollup)"},
 	{"pagemap_read", "all (/proc/PID/pagemap)"},
+	{"proc_map_files_readdir", "all (/proc/PID/map_files)"},
+	{"proc_map_files_lookup", "all (/proc/PID/map_files/RANGE)"},
+	{"mm_for_maps",
+	 "2.6.32 (maps, environ: takes mmap_sem itself); 2.6.36 - 3.2 it "
+	 "takes cred_guard_mutex instead (see sd_exec_mutex_readers)"},
 };
-SET(sd_mm_readers, "readers of another process's memory map");
+SET(sd_mm_readers, "readers of another process's memory map (mmap_lock)");
 
-/* Opening /proc/PID/environ or mem waits on the exec lock instead. */
 static const struct sd_sig sd_exec_lock_readers_v[] = {
-	{"mm_access", "all (exec_update_lock; cred_guard_mutex before 5.10)"},
+	{"mm_access",
+	 "3.3+: opening /proc/PID/environ, mem, maps, smaps, numa_maps, "
+	 "pagemap, auxv (proc_mem_open); exec_update_lock 5.10+, "
+	 "exec_update_mutex 5.7 - 5.9, cred_guard_mutex before"},
+	{"do_task_stat",
+	 "/proc/PID/stat, task/TID/stat (ps, top): exec_update_lock since "
+	 "Jann Horn's procfs lock fix (2026, sent to stable; on 6.18.44); no "
+	 "sleeping lock before it"},
+	{"proc_pid_wchan", "/proc/PID/wchan: exec_update_lock with the same fix"},
+	{"proc_ns_get_link", "/proc/PID/ns/*: exec_update_lock with the same fix"},
+	{"proc_ns_readlink", "/proc/PID/ns/*: exec_update_lock with the same fix"},
+	{"lock_trace",
+	 "/proc/PID/stack, syscall: exec_update_lock 5.10+, exec_update_mutex "
+	 "5.7 - 5.9, cred_guard_mutex before"},
+	{"do_io_accounting",
+	 "/proc/PID/io: exec_update_lock 5.10+, exec_update_mutex 5.7 - 5.9, "
+	 "cred_guard_mutex before"},
 };
-SET(sd_exec_lock_readers, "opening another process's memory");
+SET(sd_exec_lock_readers, "readers waiting for another process's exec "
+			  "(exec_update_lock / cred_guard_mutex)");
+
+/* Readers that slept on the exec lock when it was a mutex but on the
+ * mmap_lock in other eras: the slow path they sleep in decides. */
+static const struct sd_sig sd_exec_mutex_readers_v[] = {
+	{"mm_for_maps",
+	 "2.6.36 - 3.2: cred_guard_mutex (maps, environ, before mm_access)"},
+	{"check_mem_permission", "2.6.3x - 3.2: cred_guard_mutex (/proc/PID/mem)"},
+};
+SET(sd_exec_mutex_readers, "readers of the exec lock when it was a mutex");
+
+/* Before 5.10 the exec lock is a mutex: its readers sleep here instead. */
+static const struct sd_sig sd_mutex_slow_v[] = {
+	{"__mutex_lock_killable_slowpath", "2.6.32+"},
+	{"__mutex_lock_slowpath", "2.6.32+"},
+	{"__mutex_lock", "4.10+"},
+	{"__mutex_lock_common", "2.6.32+ (usually inlined)"},
+};
+SET(sd_mutex_slow, "mutex slow path");
+
+/* Exec replacing the address space: from exec_mmap (which takes the exec
+ * lock for write and drops the old mm) on; the holders of an exec lock. */
+static const struct sd_sig sd_exec_replace_v[] = {
+	{"flush_old_exec", "2.6.32 - 5.7"},
+	{"begin_new_exec", "5.8+"},
+	{"exec_mmap", "all (static, often inlined)"},
+};
+SET(sd_exec_replace, "exec replacing the address space");
 
 /* User-space entries of fork, by C library (the frames a forking code
  * path calls last before the kernel; names as perf and addr2line show

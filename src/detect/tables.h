@@ -24,9 +24,13 @@ struct sd_sig_set {
 extern const struct sd_sig_set sd_fork_copy, sd_swap_dup;
 /* Exec/exit: address-space teardown (context) and swap-entry release. */
 extern const struct sd_sig_set sd_teardown, sd_swap_free;
-/* D-state: the rwsem read slow path, and who was reading what. */
+/* D-state: the rwsem read slow path, and who was reading what: readers
+ * of the mmap_lock, readers of the exec lock (and, before 5.10, the mutex
+ * slow path they sleep in); exec's address-space replacement, which holds
+ * the exec lock. */
 extern const struct sd_sig_set sd_rwsem_read_slow, sd_mm_readers,
-	sd_exec_lock_readers;
+	sd_exec_lock_readers, sd_exec_mutex_readers, sd_mutex_slow,
+	sd_exec_replace;
 
 /* User space: the C library's fork entries (fork_sites.c). */
 extern const struct sd_sig_set sd_fork_entries;

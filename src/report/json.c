@@ -5,7 +5,9 @@
  * (durations from a sampled sched_switch) are null.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -195,6 +197,34 @@ static json_t *fork_sites_json(const struct sd_analysis *a,
 	return v;
 }
 
+/* The lock objects a stall finding's sleeps were on: null when the
+ * recording has no lock:contention_begin/end to group them by. */
+static json_t *stall_locks(const struct sd_finding *f)
+{
+	if (!f->locks_known)
+		return json_null();
+	json_t *v = json_array();
+	for (size_t i = 0; i < f->nr_locks; i++) {
+		const struct sd_lock_group *l = &f->locks[i];
+		char addr[32];
+		snprintf(addr, sizeof addr, "0x%" PRIx64, l->address);
+		json_t *h = l->has_holder
+				    ? json_pack("{s:s, s:I}", "comm",
+						l->holder_comm, "pid",
+						(json_int_t)l->holder_pid)
+				    : json_null();
+		json_array_append_new(
+			v, json_pack("{s:s, s:I, s:o, s:o, s:o, s:s}", "address",
+				     addr, "stalls", (json_int_t)l->stalls,
+				     "blocked_ms", num_or_null(l->blocked_ms),
+				     "max_ms", num_or_null(l->max_ms), "holder",
+				     h, "tied_by", sd_tie_name(l->tie)));
+	}
+	return json_pack("{s:I, s:I, s:o}", "objects",
+			 (json_int_t)f->nr_locks_total, "stalls_tied",
+			 (json_int_t)f->stalls_tied, "top", v);
+}
+
 static json_t *finding_json(const struct sd_analysis *a,
 			    const struct sd_finding *f)
 {
@@ -263,10 +293,13 @@ static json_t *finding_json(const struct sd_analysis *a,
 	}
 	for (size_t i = 0; i < f->nr_holders; i++)
 		json_array_append_new(
-			holders, json_pack("{s:s, s:I, s:I}", "comm",
-					   f->holders[i].comm, "pid",
-					   (json_int_t)f->holders[i].pid, "samples",
-					   (json_int_t)f->holders[i].samples));
+			holders,
+			json_pack("{s:s, s:I, s:I, s:I, s:s}", "comm",
+				  f->holders[i].comm, "pid",
+				  (json_int_t)f->holders[i].pid, "samples",
+				  (json_int_t)f->holders[i].samples, "stalls",
+				  (json_int_t)f->holders[i].stalls, "tied_by",
+				  sd_tie_name(f->holders[i].tie)));
 	json_object_set_new(o, "share", json_null());
 	json_object_set_new(o, "samples", json_integer((json_int_t)f->stalls));
 	json_object_set_new(o, "context", json_null());
@@ -279,6 +312,7 @@ static json_t *finding_json(const struct sd_analysis *a,
 	json_object_set_new(o, "blocked_ms_max", num_or_null(f->blocked_ms_max));
 	json_object_set_new(o, "victims", victims);
 	json_object_set_new(o, "lock_holders", holders);
+	json_object_set_new(o, "locks", stall_locks(f));
 	return o;
 }
 

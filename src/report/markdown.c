@@ -294,27 +294,37 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 	}
 	fputs(".\n", out);
 	if (f->nr_victims) {
-		fputs("\nWaiting:", out);
+		fputs("\nWaiting:\n\n", out);
 		for (size_t i = 0; i < f->nr_victims && i < 8; i++) {
 			const struct sd_victim *v = &f->victims[i];
-			fputs(i ? ", " : " ", out);
+			fputs("- ", out);
 			md_code(out, v->comm, false);
-			fprintf(out, " (pid %u) %" PRIu64 "×", v->pid, v->stalls);
+			fprintf(out, " (pid %u) %" PRIu64 " sleep%s", v->pid,
+				v->stalls, v->stalls == 1 ? "" : "s");
 			if (!isnan(v->blocked_ms))
-				fprintf(out, " %.*f ms", v->blocked_ms < 1 ? 2 : 1,
-					v->blocked_ms);
+				fprintf(out, ", %.*f ms in all, longest %.*f ms",
+					v->blocked_ms < 1 ? 2 : 1, v->blocked_ms,
+					v->max_ms < 1 ? 2 : 1, v->max_ms);
+			fputs("\n", out);
 		}
 		if (f->nr_victims > 8)
-			fprintf(out, ", +%zu more", f->nr_victims - 8);
-		fputs(".\n", out);
+			fprintf(out, "- +%zu more\n", f->nr_victims - 8);
 	}
 	if (f->nr_holders) {
-		fputs("\nCopying page tables meanwhile:", out);
+		fputs(f->kind == SD_FIND_EXEC_LOCK_STALL
+			      ? "\nHolding the lock in exec (replacing its "
+				"address space):"
+			      : "\nHolding the lock while copying page tables:",
+		      out);
 		for (size_t i = 0; i < f->nr_holders && i < 4; i++) {
 			fputs(i ? ", " : " ", out);
 			md_code(out, f->holders[i].comm, false);
-			fprintf(out, " (pid %u)", f->holders[i].pid);
+			fprintf(out, " (pid %u, %" PRIu64 " sleep%s)",
+				f->holders[i].pid, f->holders[i].stalls,
+				f->holders[i].stalls == 1 ? "" : "s");
 		}
+		if (f->nr_holders > 4)
+			fprintf(out, ", +%zu more", f->nr_holders - 4);
 		fputs(".\n", out);
 	}
 	if (f->nr_paths) {

@@ -169,6 +169,48 @@ static void print_cpu_finding(FILE *out, const struct sd_analysis *a,
 	}
 }
 
+/* "ps (pid 9828) 2 sleeps, 3.3 ms in all, longest 2.1 ms", one a line. */
+static void print_victims(FILE *out, const struct sd_finding *f)
+{
+	for (size_t i = 0; i < f->nr_victims && i < 5; i++) {
+		const struct sd_victim *v = &f->victims[i];
+		fprintf(out, "  %-8s %s (pid %u) %" PRIu64 " sleep%s",
+			i ? "" : "victims:", v->comm, v->pid, v->stalls,
+			v->stalls == 1 ? "" : "s");
+		if (!isnan(v->blocked_ms))
+			fprintf(out, ", %.*f ms in all, longest %.*f ms",
+				v->blocked_ms < 1 ? 2 : 1, v->blocked_ms,
+				v->max_ms < 1 ? 2 : 1, v->max_ms);
+		fprintf(out, "\n");
+	}
+	if (f->nr_victims > 5)
+		fprintf(out, "%11s+%zu more\n", "", f->nr_victims - 5);
+}
+
+static void print_holders(FILE *out, const struct sd_finding *f)
+{
+	if (f->locks_known)
+		fprintf(out, "  %zu lock object%s (lock:contention_begin "
+			"addresses); %" PRIu64 " of %" PRIu64
+			" sleeps tied to a holder\n",
+			f->nr_locks_total, f->nr_locks_total == 1 ? "" : "s",
+			f->stalls_tied, f->stalls);
+	if (!f->nr_holders)
+		return;
+	fprintf(out, "  %s:", f->kind == SD_FIND_EXEC_LOCK_STALL
+				      ? "holding it in exec (replacing its "
+					"address space)"
+				      : "holding it while copying page tables");
+	for (size_t i = 0; i < f->nr_holders && i < 4; i++)
+		fprintf(out, "%s %s (pid %u, %" PRIu64 " sleep%s)", i ? "," : "",
+			f->holders[i].comm, f->holders[i].pid,
+			f->holders[i].stalls,
+			f->holders[i].stalls == 1 ? "" : "s");
+	if (f->nr_holders > 4)
+		fprintf(out, ", +%zu more", f->nr_holders - 4);
+	fprintf(out, "\n");
+}
+
 static void print_stall_finding(FILE *out, const struct sd_finding *f,
 				const struct style *s)
 {
@@ -182,25 +224,9 @@ static void print_stall_finding(FILE *out, const struct sd_finding *f,
 	} else {
 		fprintf(out, " seen (durations unknown: sampled sched_switch)");
 	}
-	fprintf(out, "\n  victims:");
-	for (size_t i = 0; i < f->nr_victims && i < 5; i++) {
-		const struct sd_victim *v = &f->victims[i];
-		fprintf(out, "%s %s (pid %u) %" PRIu64 "x", i ? "," : "", v->comm,
-			v->pid, v->stalls);
-		if (!isnan(v->blocked_ms))
-			fprintf(out, " %.*f ms", v->blocked_ms < 1 ? 2 : 1,
-				v->blocked_ms);
-	}
-	if (f->nr_victims > 5)
-		fprintf(out, ", +%zu more", f->nr_victims - 5);
 	fprintf(out, "\n");
-	if (f->nr_holders) {
-		fprintf(out, "  copying page tables meanwhile:");
-		for (size_t i = 0; i < f->nr_holders && i < 4; i++)
-			fprintf(out, "%s %s (pid %u)", i ? "," : "",
-				f->holders[i].comm, f->holders[i].pid);
-		fprintf(out, "\n");
-	}
+	print_victims(out, f);
+	print_holders(out, f);
 	for (size_t i = 0; i < f->nr_paths && i < 3; i++) {
 		fprintf(out, "  path: %s", s->dim);
 		print_path(out, &f->paths[i]);

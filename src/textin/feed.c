@@ -502,7 +502,14 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 				return err;
 		}
 	} else if (s->has_time && s->tid != SD_TEXT_NO_PID) {
-		sd_stalls_seen(a->stalls, s->tid, s->time);
+		err = sd_stalls_seen(a->stalls, s->pid, s->tid, stack,
+				     s->time);
+		if (!err && s->has_lock)
+			err = sd_stalls_contention(a->stalls, s->time, s->pid,
+						   s->tid, stack, s->lock_addr,
+						   s->lock_flags, s->lock_begin);
+		if (err)
+			return err;
 	}
 	if (f->kind != SD_TEXT_PERF_REPORT)
 		release_parsed(f->in, s->offset);

@@ -93,7 +93,10 @@ static bool detector_kernel_function(const char *name)
 	       sd_sig_has(&sd_teardown, name) || sd_sig_has(&sd_swap_free, name) ||
 	       sd_sig_has(&sd_rwsem_read_slow, name) ||
 	       sd_sig_has(&sd_mm_readers, name) ||
-	       sd_sig_has(&sd_exec_lock_readers, name);
+	       sd_sig_has(&sd_exec_lock_readers, name) ||
+	       sd_sig_has(&sd_exec_mutex_readers, name) ||
+	       sd_sig_has(&sd_mutex_slow, name) ||
+	       sd_sig_has(&sd_exec_replace, name);
 }
 
 void sd_text_mark_kernel(const char *const *frames, bool *kernel, size_t n,

@@ -344,6 +344,63 @@ static bool is_switch_event(const char *e, size_t n)
 	       (n == sizeof k - 1 || e[n - sizeof k] == ':');
 }
 
+/*
+ * lock:contention_begin: "0xffff888109ba83e0 (flags=READ|WRITE)";
+ * lock:contention_end: "0xffff888109ba83e0 (ret=0)" (5.19+, printed by
+ * __print_flags with the LCB_F_* names).  kind: 1 begin, 2 end.
+ */
+struct lock_payload {
+	int kind;
+	bool ok;
+	uint64_t addr;
+	unsigned flags;
+};
+
+static int lock_event(const char *e, size_t n)
+{
+	static const char *const k[2] = {"contention_begin", "contention_end"};
+	for (int i = 0; i < 2; i++) {
+		size_t kl = strlen(k[i]);
+		if (n >= kl && !memcmp(e + n - kl, k[i], kl) &&
+		    (n == kl || e[n - kl - 1] == ':'))
+			return i + 1;
+	}
+	return 0;
+}
+
+static void parse_lock(const char *s, size_t n, int kind,
+		       struct lock_payload *p)
+{
+	static const char *const names[] = {"SPIN", "READ", "WRITE", "RT",
+					    "PERCPU", "MUTEX"};
+	size_t i = 0, b;
+
+	memset(p, 0, sizeof *p);
+	p->kind = kind;
+	while (i < n && sd_tis_space(s[i]))
+		i++;
+	b = i;
+	while (i < n && !sd_tis_space(s[i]))
+		i++;
+	if (!sd_tparse_hex(s + b, i - b, &p->addr))
+		return;
+	p->ok = true;
+	const char *v;
+	size_t vn;
+	if (kind != 1 || !field(s, n, "(flags=", NULL, &v, &vn))
+		return;
+	for (size_t k = 0; k < vn;) {
+		size_t e = k;
+		while (e < vn && v[e] != '|' && v[e] != ')')
+			e++;
+		for (unsigned f = 0; f < sizeof names / sizeof *names; f++)
+			if (e - k == strlen(names[f]) &&
+			    !memcmp(v + k, names[f], e - k))
+				p->flags |= 1u << f;
+		k = e + 1;
+	}
+}
+
 /* The frame after the event on a one-line sample: "... ip sym (dso)". */
 static bool inline_frame(const char *s, size_t n, struct frame *f)
 {
@@ -368,6 +425,7 @@ struct sample {
 	char event[256];
 	struct sw_payload sw;
 	bool is_switch;
+	struct lock_payload lock;
 	uint64_t line, offset;
 	/* frames as read, leaf first; syms.kern: a kernel-half address,
 	 * dsos.kern: no "(dso)" was printed */
@@ -458,6 +516,10 @@ static int emit(struct sample *sm, const struct sd_text_ops *ops,
 		.next_comm = sm->sw.next_comm,
 		.prev_pid = sm->sw.prev_pid,
 		.next_pid = sm->sw.next_pid,
+		.has_lock = sm->lock.ok,
+		.lock_begin = sm->lock.kind == 1,
+		.lock_addr = sm->lock.addr,
+		.lock_flags = sm->lock.flags,
 		.line = sm->line,
 		.offset = sm->offset,
 	};
@@ -494,6 +556,11 @@ static int start(struct sample *sm, const struct header *h,
 		parse_switch(h->rest, h->rest_n, &sm->sw);
 	else
 		memset(&sm->sw, 0, sizeof sm->sw);
+	int lk = h->event ? lock_event(h->event, h->event_n) : 0;
+	if (lk)
+		parse_lock(h->rest, h->rest_n, lk, &sm->lock);
+	else
+		memset(&sm->lock, 0, sizeof sm->lock);
 	struct frame f;
 	if (h->rest_n && inline_frame(h->rest, h->rest_n, &f))
 		return push_frame(sm, &f);

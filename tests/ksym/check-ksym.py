@@ -42,6 +42,11 @@ RECORDINGS = [
     ("dwarf/forkswap-static-dwarf.data", HOST1045),
     ("dwarf/perl-dwarf.data", HOST1045),
     ("dwarf/xz-dwarf.pipe.data", HOST1045),
+    # real services (tests/repro/services/record.sh)
+    ("services/apache-cgi.data", HOST1045),
+    ("services/apache-cgid.data", HOST1045),
+    ("services/apache-swapoff.data", HOST1045),
+    ("services/redis-bgsave.data", HOST1045),
     ("synthetic/rhel6-seed.data", "synthetic/rhel6-seed.kallsyms"),
     ("synthetic/be-callchain.data", "synthetic/be-callchain.kallsyms"),
     ("synthetic/le-callchain.data", "synthetic/be-callchain.kallsyms"),

@@ -194,9 +194,10 @@ def case_sched(sd, td, work):
     if stalled:
         check(waits and all(f.name == "rwsem_down_read_slowpath" for f in waits),
               "the mmap_lock waits start at the rwsem slow path: %r" % waits)
-        check(all(any(a.name == "__access_remote_vm" or a.name == "mm_access"
+        check(all(any(a.name in ("__access_remote_vm", "mm_access",
+                                 "do_task_stat")
                       for a in ancestors(f)) for f in waits),
-              "... under a reader of another mm")
+              "... under a reader of another process (mm or exec lock)")
     check(not any(f.cls & {"swap", "swapctx"} for f in fg.frames),
           "no on-CPU pattern on sched_switch")
 

@@ -21,8 +21,9 @@
 struct one {
 	char event[64], comm[64], prev_state[16], prev_comm[64];
 		uint32_t pid, tid, prev_pid, next_pid;
-		bool has_time, has_period, has_switch;
-		uint64_t time, period, count, line;
+		bool has_time, has_period, has_switch, has_lock, lock_begin;
+		uint64_t time, period, count, line, lock_addr;
+		unsigned lock_flags;
 	char stack[1024]; /* "a;b;c", kernel frames marked "!" */
 };
 
@@ -48,6 +49,10 @@ static int keep(void *arg, const struct sd_text_sample *s)
 	d->period = s->period;
 	d->count = s->count;
 	d->line = s->line;
+	d->has_lock = s->has_lock;
+	d->lock_begin = s->lock_begin;
+	d->lock_addr = s->lock_addr;
+	d->lock_flags = s->lock_flags;
 	d->has_switch = s->has_switch;
 	if (s->has_switch) {
 		snprintf(d->prev_state, sizeof d->prev_state, "%s", s->prev_state);
@@ -166,6 +171,46 @@ TEST(script_pid_tid_ns_and_sched_switch)
 	CHECK_U64(g->s[1].next_pid, 78);
 	CHECK_U64(r.switch_payloads, 2);
 	CHECK_U64(r.bad_lines, 0);
+	sd_diags_clear(&d);
+}
+
+TEST(script_lock_contention)
+{
+	/* lock:contention_begin/end as perf 6.1 prints them (5.19+): the
+	 * address, the LCB_F_* flag names, ret */
+	const char *t =
+		"top 25475/25475 [001] 441.843377000: lock:contention_begin: "
+		"0xffff8881248bc8d8 (flags=READ)\n"
+		"\tffffffff8226a384 down_read_killable ([kernel.kallsyms])\n"
+		"\n"
+		"apache2 24154/24154 [000] 441.9: lock:contention_begin: "
+		"0xffff888109b99ff8 (flags=WRITE|SPIN|MUTEX)\n"
+		"\n"
+		"top 25475/25475 [001] 441.850000000: lock:contention_end: "
+		"0xffff8881248bc8d8 (ret=0)\n"
+		"\n"
+		"x 1/1 [000] 442.0: lock:contention_begin: zzz (flags=READ)\n"
+		"\n"
+		"y 2/2 [000] 442.1: lock:contention_begin: 0x10 (flags=BOGUS|READ)\n";
+	struct sd_diags d;
+	struct sd_text_result r;
+	sd_diags_init(&d);
+	struct got *g = run(SD_TEXT_PERF_SCRIPT, t, &d, &r);
+	CHECK_U64(g->n, 5);
+	CHECK(g->s[0].has_lock && g->s[0].lock_begin);
+	CHECK_U64(g->s[0].lock_addr, 0xffff8881248bc8d8ull);
+	CHECK_U64(g->s[0].lock_flags, 2);
+	CHECK_STR(g->s[0].stack, "!down_read_killable");
+	CHECK(g->s[1].has_lock);
+	CHECK_U64(g->s[1].lock_flags, 4 | 1 | 32);
+	CHECK(g->s[2].has_lock && !g->s[2].lock_begin);
+	CHECK_U64(g->s[2].lock_addr, 0xffff8881248bc8d8ull);
+	CHECK_U64(g->s[2].lock_flags, 0);
+	/* no address: a sample, but no lock */
+	CHECK(!g->s[3].has_lock);
+	/* unknown flag names are ignored */
+	CHECK(g->s[4].has_lock);
+	CHECK_U64(g->s[4].lock_flags, 2);
 	sd_diags_clear(&d);
 }
 
@@ -577,6 +622,7 @@ int main(void)
 {
 	RUN(script_default_fields);
 	RUN(script_pid_tid_ns_and_sched_switch);
+	RUN(script_lock_contention);
 	RUN(script_no_callchain_and_variants);
 	RUN(script_malformed_lines);
 	RUN(script_switch_without_payload);
