@@ -19,6 +19,7 @@
 #include <swapdiag/unwind.h>
 
 struct sd_host; /* swapdiag/bundle.h */
+struct sd_perf_archive; /* swapdiag/bundle.h */
 
 struct sd_analysis_opts {
 	const char *path;       /* file, or "-" for stdin ... */
@@ -33,6 +34,17 @@ struct sd_analysis_opts {
 	/* the recorded host's context, from a bundle (may be NULL); not
 	 * owned, must outlive the analysis */
 	const struct sd_host *host;
+	/*
+	 * A perf archive of the recording (may be NULL; not owned): its
+	 * files are symbol sources before the build-id cache.  An archive
+	 * with none of the recording's build-ids is not used, with a
+	 * message; when archive_named (the user named it), that is an error
+	 * (-SD_E_BUILD_ID_MISMATCH) as soon as the recording's build-ids are
+	 * known.  archive_path names it in messages.
+	 */
+	const struct sd_perf_archive *archive;
+	const char *archive_path;
+	bool archive_named;
 };
 
 struct sd_stalls;
@@ -65,6 +77,8 @@ struct sd_analysis {
 	/* sampled kernel IPs kept for the kernel symbol check (kverify.c) */
 	uint64_t *kernel_ips;
 	size_t nr_kernel_ips;
+	/* the perf archive that was used (else NULL), for reports */
+	const char *archive_path;
 };
 
 /*

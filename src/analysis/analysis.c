@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <swapdiag/analysis.h>
+#include <swapdiag/bundle.h>
 #include <swapdiag/tracepoint.h>
 
 #include "detect/stalls.h"
@@ -259,6 +261,91 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 	return NULL;
 }
 
+/*
+ * Whether the perf archive is of this recording: it must hold a file for
+ * one of the build-ids the recording lists (its files are looked up by
+ * build-id only, so a foreign one could never name a frame -- this is
+ * for the message).  1 of it, 0 foreign, -1 not known yet (no build-ids:
+ * pipe mode before its HEADER_BUILD_ID records).
+ */
+static int archive_match(const struct sd_file_info *in,
+			 const struct sd_perf_archive *pa, char *rec_kernel,
+			 char *arc_kernel)
+{
+	int match = 0;
+
+	rec_kernel[0] = arc_kernel[0] = 0;
+	for (size_t k = 0; k < sd_perf_archive_nr_ids(pa); k++) {
+		bool kernel;
+		const struct sd_build_id *id = sd_perf_archive_id(pa, k, &kernel);
+		if (kernel && !arc_kernel[0])
+			sd_build_id_hex(id, arc_kernel);
+	}
+	if (!in->nr_build_ids)
+		return -1;
+	for (size_t i = 0; i < in->nr_build_ids; i++) {
+		const struct sd_build_id_entry *e = &in->build_ids[i];
+		if (e->filename && !strcmp(e->filename, "[kernel.kallsyms]") &&
+		    !rec_kernel[0])
+			sd_build_id_hex(&e->id, rec_kernel);
+		for (size_t k = 0; k < sd_perf_archive_nr_ids(pa); k++) {
+			const struct sd_build_id *id =
+				sd_perf_archive_id(pa, k, NULL);
+			if (id->size == e->id.size &&
+			    !memcmp(id->data, e->id.data, id->size))
+				match = 1;
+		}
+	}
+	return match;
+}
+
+/*
+ * Decides whether the archive is used: *used false for one of another
+ * recording (a warning; an error when the user named it).  With the
+ * recording's build-ids not known yet, it is used for now and checked
+ * again after the records.
+ */
+static int archive_check(struct sd_analysis *a, const struct sd_analysis_opts *o,
+			 struct sd_diags *diags, bool *used)
+{
+	char rk[2 * SD_BUILD_ID_MAX + 1], ak[2 * SD_BUILD_ID_MAX + 1];
+	const char *name = o->archive_path ? o->archive_path : "the perf archive";
+	int m = archive_match(sd_reader_info(a->reader), o->archive, rk, ak);
+
+	*used = m != 0;
+	if (m == 1)
+		a->archive_path = o->archive_path ? o->archive_path : "";
+	/* after the records (diags NULL): pipe data of perf 6.1 names no
+	 * kernel build-id, so the archive's kallsyms cannot be checked */
+	if (m != 0 && !diags && ak[0] && !rk[0])
+		sd_diags_add(&a->diags, SD_NOTE, SD_E_BUILD_ID_MISMATCH,
+			     UINT64_MAX,
+			     "%s has the kallsyms of kernel build-id %s, but the "
+			     "recording does not say its kernel's build-id (pipe "
+			     "mode), so it is not used for kernel frames; if it "
+			     "is the recorded kernel, extract it and pass it with "
+			     "--kallsyms",
+			     name, ak);
+	if (m != 0)
+		return 0;
+	bool fatal = o->archive_named && diags;
+	char ids[200] = "";
+	if (ak[0] && rk[0])
+		snprintf(ids, sizeof ids, " (its kernel build-id is %s, this "
+			 "recording's %s)", ak, rk);
+	else if (rk[0])
+		snprintf(ids, sizeof ids, " (this recording's kernel build-id "
+			 "is %s)", rk);
+	sd_diags_add(fatal ? diags : &a->diags, fatal ? SD_ERROR : SD_WARNING,
+		     SD_E_BUILD_ID_MISMATCH, UINT64_MAX,
+		     "%s is a perf archive of another recording: it holds no "
+		     "file for any build-id this recording lists%s; %s (run "
+		     "'perf archive' on this recording's perf.data where it "
+		     "was recorded)",
+		     name, ids, fatal ? "refused" : "not used");
+	return fatal ? -SD_E_BUILD_ID_MISMATCH : 0;
+}
+
 static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 {
 	const struct sd_record *rec;
@@ -375,8 +462,17 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		*out = a;
 		return 0;
 	}
+	bool archive_used = false;
+	if (o->archive) {
+		err = archive_check(a, o, diags, &archive_used);
+		if (err)
+			goto fail;
+	}
 	if (!o->no_symbols) {
-		err = sd_symbolizer_new(&o->symbols, sd_reader_info(a->reader),
+		struct sd_symbol_opts so = o->symbols;
+		if (archive_used)
+			so.archive_dir = sd_perf_archive_dir(o->archive);
+		err = sd_symbolizer_new(&so, sd_reader_info(a->reader),
 					&a->symbolizer);
 		if (err)
 			goto fail;
@@ -395,6 +491,9 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	if (err == -ENOMEM)
 		goto fail;
 	a->read_error = err;
+	/* pipe mode: the build-ids came with the records */
+	if (archive_used)
+		archive_check(a, o, NULL, &archive_used);
 	err = sd_stacks_symbolize(a->stacks, a->machine);
 	if (err)
 		goto fail;

@@ -18,6 +18,7 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
 
+#include "cli/archive.h"
 #include "cli/cli.h"
 #include "cli/record.h"
 
@@ -68,6 +69,11 @@ static const char usage_text[] =
 	"      --vmlinux FILE     kernel symbols from a vmlinux image\n"
 	"      --symfs DIR        look for user-space binaries under DIR only\n"
 	"      --buildid-dir DIR  perf's build-id cache (default: ~/.debug)\n"
+	"      --archive FILE     a 'perf archive' tarball of the recording (its\n"
+	"                         kallsyms and DSOs, by build-id; read in place,\n"
+	"                         nothing unpacked into ~/.debug).  Without it,\n"
+	"                         FILE.tar.bz2 (.tar.xz, .tar.zst, .tar.gz) beside\n"
+	"                         the recording is read\n"
 	"\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          the version\n"
@@ -95,6 +101,7 @@ enum {
 	OPT_FORMAT,
 	OPT_SVG,
 	OPT_KALLSYMS_UNCHECKED,
+	OPT_ARCHIVE,
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +120,7 @@ static const struct option long_opts[] = {
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"svg", required_argument, NULL, OPT_SVG},
 	{"kallsyms-unchecked", no_argument, NULL, OPT_KALLSYMS_UNCHECKED},
+	{"archive", required_argument, NULL, OPT_ARCHIVE},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -127,6 +135,7 @@ struct cli_opts {
 	const char *svg;
 	const char *event;
 	const char *json;
+	const char *archive; /* --archive */
 	int fail_on;
 	bool no_color;
 	bool markdown; /* --format markdown */
@@ -202,6 +211,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_KALLSYMS_UNCHECKED:
 			o->symbols.kallsyms_unchecked = true;
+			break;
+		case OPT_ARCHIVE:
+			o->archive = optarg;
 			break;
 		case 'q':
 			cli_quiet = true;
@@ -434,16 +446,28 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	const struct sd_host *host = NULL;
 	o.data = o.input;
+	const char *user_kallsyms = o.symbols.kallsyms;
 	rc = cli_bundle_input(o.input, o.json, &o.symbols, &o.data, &host);
 	if (rc)
 		return rc;
 	if (o.headers)
 		return run_headers(&o);
+	struct cli_archive arc;
+	rc = cli_archive_input(o.input, o.data, host != NULL, o.archive, o.json,
+			       &arc);
+	if (rc)
+		return rc;
+	/* what the user names comes first: --archive over a bundle's kallsyms */
+	if (arc.named)
+		o.symbols.kallsyms = user_kallsyms;
 
 	struct sd_analysis_opts ao = {
 		.path = o.data,
 		.symbols = o.symbols,
 		.host = host,
+		.archive = arc.archive,
+		.archive_path = arc.path,
+		.archive_named = arc.named,
 	};
 	if (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO))) {
 		ao.progress = cli_progress;

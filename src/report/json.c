@@ -25,6 +25,8 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+static json_t *ksyms_json(const struct sd_analysis *a);
+
 /* perf report text: weights are the report's percentages (in
  * SD_TEXT_REPORT_SCALE units), not sample counts, which it does not give */
 static bool percent_weights(const struct sd_analysis *a)
@@ -66,7 +68,7 @@ static json_t *input_json(const struct sd_analysis *a,
 	 * times, a pipe's size, lost counts text does not carry */
 	return json_pack(
 		"{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
-		"s:o, s:o, s:o, s:o, s:o}",
+		"s:o, s:o, s:o, s:o, s:o, s:o}",
 		"path", path, "size_bytes",
 		in->file_size || (!in->pipe && a->reader)
 			? json_integer((json_int_t)in->file_size)
@@ -102,7 +104,7 @@ static json_t *input_json(const struct sd_analysis *a,
 		"lost_samples",
 		a->reader ? json_integer((json_int_t)st->lost_samples)
 			  : json_null(),
-		"events", events);
+		"events", events, "kernel_symbols", ksyms_json(a));
 }
 
 /* input.kernel_symbols: where kernel symbols came from, and whether they
@@ -115,9 +117,12 @@ static json_t *ksyms_json(const struct sd_analysis *a)
 	if (!ks)
 		return json_null();
 	sd_build_id_hex(&ks->build_id, hex);
+	const char *path = ks->source == SD_KSYM_PERF_ARCHIVE &&
+				   a->archive_path && *a->archive_path
+			   ? a->archive_path : ks->path;
 	return json_pack("{s:s, s:o, s:o, s:o, s:s, s:b}", "source",
 			 sd_ksym_source_name(ks->source), "path",
-			 str_or_null(ks->path), "build_id",
+			 str_or_null(path), "build_id",
 			 ks->build_id.size ? json_string(hex) : json_null(),
 			 "matches",
 			 ks->matches < 0 ? json_null() : json_boolean(ks->matches),
@@ -374,8 +379,6 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 		"remedies", remedies, "notes", notes, "warnings", warnings);
 	if (!doc)
 		return -ENOMEM;
-	json_object_set_new(json_object_get(doc, "input"), "kernel_symbols",
-			    ksyms_json(a));
 	return dump(out, doc);
 }
 

@@ -352,11 +352,14 @@ static void print_ksyms(FILE *out, const struct sd_analysis *a)
 	if (!ks)
 		return;
 	where = sd_ksyms_where(ks);
+	const char *path = ks->source == SD_KSYM_PERF_ARCHIVE &&
+				   a->archive_path && *a->archive_path
+			   ? a->archive_path : ks->path;
 	if (ks->source == SD_KSYM_NONE)
 		snprintf(text, sizeof text, "none (%s)", ks->evidence);
 	else
 		snprintf(text, sizeof text, "%s%s%s%s (%s: %s)",
-			 ks->path ? ks->path : "", where ? " [" : "",
+			 path ? path : "", where ? " [" : "",
 			 where ? where : "", where ? "]" : "",
 			 sd_ksyms_state(ks), ks->evidence);
 	wrap(out, "kernel symbols: ", text);

@@ -10,7 +10,8 @@
  *      the recording has one: a mismatch is reported and the vmlinux not
  *      used, unless opts.kallsyms_unchecked) -- what the user names is
  *      never silently replaced by another source;
- *   3. perf's build-id cache for the recorded kernel build-id:
+ *   3. a perf archive's files (opts.archive_dir), then perf's build-id
+ *      cache, for the recorded kernel build-id:
  *      <dir>/[kernel.kallsyms]/<id>/kallsyms (or the old <dir>/
  *      [kernel.kallsyms]/<id> file), <dir>/.build-id/xx/rest/kallsyms,
  *      then a vmlinux cached as <dir>/.build-id/xx/rest/elf;
@@ -99,6 +100,7 @@ struct sd_symbolizer *sd_symbolizer_free(struct sd_symbolizer *s)
 	free(s->vmlinux);
 	free(s->symfs);
 	free(s->buildid_dir);
+	free(s->archive_dir);
 	free(s->host_kallsyms);
 	free(s->host_notes);
 	free(s->host_release);
@@ -143,6 +145,7 @@ int sd_symbolizer_new(const struct sd_symbol_opts *opts,
 		s->buildid_dir = sd_asprintf("%s/.debug", getenv("HOME"));
 		fail |= !s->buildid_dir;
 	}
+	s->archive_dir = dup_opt(opts->archive_dir, &fail);
 	s->host_kallsyms = dup_opt(opts->host_kallsyms ? opts->host_kallsyms
 						       : "/proc/kallsyms", &fail);
 	s->host_notes = dup_opt(opts->host_notes ? opts->host_notes
@@ -424,22 +427,19 @@ static bool try_vmlinux(struct sd_dso *k, const char *path, bool must,
 	return true;
 }
 
-static bool try_buildid_cache(struct sd_dso *k)
+static bool try_buildid_cache(struct sd_dso *k, const char *dir)
 {
-	struct sd_symbolizer *s = k->s;
 	char hex[2 * SD_BUILD_ID_MAX + 1];
 	char *p[4];
 	bool ok = false;
 
-	if (!k->id.size || !s->buildid_dir)
+	if (!k->id.size || !dir)
 		return false;
 	sd_build_id_hex(&k->id, hex);
-	p[0] = sd_asprintf("%s/" KERNEL_NAME "/%s/kallsyms", s->buildid_dir, hex);
-	p[1] = sd_asprintf("%s/" KERNEL_NAME "/%s", s->buildid_dir, hex);
-	p[2] = sd_asprintf("%s/.build-id/%.2s/%s/kallsyms", s->buildid_dir,
-			   hex, hex + 2);
-	p[3] = sd_asprintf("%s/.build-id/%.2s/%s/elf", s->buildid_dir, hex,
-			   hex + 2);
+	p[0] = sd_asprintf("%s/" KERNEL_NAME "/%s/kallsyms", dir, hex);
+	p[1] = sd_asprintf("%s/" KERNEL_NAME "/%s", dir, hex);
+	p[2] = sd_asprintf("%s/.build-id/%.2s/%s/kallsyms", dir, hex, hex + 2);
+	p[3] = sd_asprintf("%s/.build-id/%.2s/%s/elf", dir, hex, hex + 2);
 	for (int i = 0; i < 3 && !ok; i++)
 		ok = p[i] && try_kallsyms(k, p[i], false);
 	if (!ok && p[3])
@@ -516,7 +516,20 @@ static void load_kernel(struct sd_dso *k)
 		load_named_vmlinux(k);
 		goto out;
 	}
-	ok = try_buildid_cache(k);
+	ok = try_buildid_cache(k, s->archive_dir);
+	if (ok) {
+		/* named by the recorded build-id; an ELF's own is checked */
+		ks->source = SD_KSYM_PERF_ARCHIVE;
+		ks->path = k->symsrc;
+		ks->build_id = k->id;
+		ks->loaded = true;
+		ks->matches = 1;
+		sd_build_id_hex(&k->id, hex);
+		sd_ks_say(s, "the perf archive's entry for the recorded kernel "
+			  "build-id %s", hex);
+		goto out;
+	}
+	ok = try_buildid_cache(k, s->buildid_dir);
 	if (ok) {
 		ks->source = SD_KSYM_BUILDID_CACHE;
 		ks->path = k->symsrc;
@@ -562,7 +575,8 @@ static void load_kernel(struct sd_dso *k)
 		     "frames will show as [kernel.kallsyms]; copy "
 		     "/proc/kallsyms as root on the recorded host and "
 		     "pass it with --kallsyms, or run 'perf archive' "
-		     "there and unpack it into ~/.debug",
+		     "there and put its tarball beside the recording (or "
+		     "pass it with --archive)",
 		     k->id.size ? " (build-id " : "", hex,
 		     k->id.size ? ")" : "");
 out:
@@ -588,6 +602,13 @@ void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,
 	k = s->kernel;
 	if (k && k->tried)
 		apply_reloc(s, k);
+}
+
+const char *sd_symbolizer_kernel_source(const struct sd_symbolizer *s)
+{
+	return sd_ksym_source_name(s->kernel && s->kernel->tried && s->ks.loaded
+					   ? s->ks.source
+					   : SD_KSYM_NONE);
 }
 
 /* ---- lookups -------------------------------------------------------- */

@@ -33,7 +33,7 @@ struct sd_a2l;
 void sd_a2l_free(struct sd_a2l *t);
 
 struct sd_symbolizer {
-	char *kallsyms, *vmlinux, *symfs, *buildid_dir;
+	char *kallsyms, *vmlinux, *symfs, *buildid_dir, *archive_dir;
 	char *host_kallsyms, *host_notes, *host_release;
 	bool no_host_kernel;
 	const struct sd_file_info *info;
