@@ -351,6 +351,15 @@ static void print_ksyms(FILE *out, const struct sd_analysis *a)
 
 	if (!ks)
 		return;
+	if (ks->source == SD_KSYM_PERF_ARCHIVE && ks->matches > 0) {
+		/* found by the recorded build-id: verified by construction */
+		fprintf(out, "kernel symbols: perf archive%s%s%s, build-id "
+			"verified\n",
+			a->archive_path && *a->archive_path ? " (" : "",
+			a->archive_path ? a->archive_path : "",
+			a->archive_path && *a->archive_path ? ")" : "");
+		return;
+	}
 	where = sd_ksyms_where(ks);
 	const char *path = ks->source == SD_KSYM_PERF_ARCHIVE &&
 				   a->archive_path && *a->archive_path
