@@ -195,6 +195,14 @@ struct sd_diagnosis {
 	 * recorded kernel): nothing can be judged; the verdict says so. */
 	bool kernel_unnamed;
 	double kernel_named_share; /* of kernel frames, sample-weighted */
+	/* The kernel symbols do not belong to the recorded kernel (and
+	 * --kallsyms-unchecked was not given): no findings, verdict UNKNOWN;
+	 * the evidence is the analysis' (sd_analysis_kernel_symbols()). */
+	bool kernel_symbols_wrong;
+	const char *kernel_symbols_evidence;
+	/* ... but --kallsyms-unchecked: analysed anyway, the verdict and a
+	 * note say so */
+	bool kernel_symbols_unchecked;
 };
 
 #define SD_MAX_PIDS_LISTED 32
