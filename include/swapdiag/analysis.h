@@ -133,6 +133,9 @@ struct sd_analysis {
 	uint64_t forks;
 	struct sd_forker_count *forkers;
 	size_t nr_forkers;
+	/* sampled kernel IPs kept for the kernel symbol check (kverify.c) */
+	uint64_t *kernel_ips;
+	size_t nr_kernel_ips;
 	/* the perf archive that was used (else NULL), for reports */
 	const char *archive_path;
 };
@@ -153,6 +156,14 @@ const struct sd_reader_stats *sd_analysis_stats(const struct sd_analysis *a);
 size_t sd_analysis_nr_evsels(const struct sd_analysis *a);
 const struct sd_evsel *sd_analysis_evsel(const struct sd_analysis *a,
 					 size_t i);
+
+/*
+ * Where the kernel symbols came from and whether they belong to the
+ * recorded kernel (checked at the end of sd_analysis_run()).  Text input:
+ * source "none", its frames were named by the text.
+ */
+const struct sd_kernel_symbols *
+sd_analysis_kernel_symbols(const struct sd_analysis *a);
 
 /* The event a user names (see sd_evsel_match()), or NULL. */
 const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,

@@ -5,7 +5,8 @@
  * a plain .swapdiag.tar when built without zstd):
  *
  *	manifest.json		format "swapdiag-bundle/1", the recording
- *				command, fork counters, the list of files
+ *				command, fork counters, the host kernel's
+ *				build-id, the list of files
  *	uname.txt		uname -a
  *	swaps.txt		/proc/swaps
  *	meminfo.txt		/proc/meminfo
@@ -148,6 +149,12 @@ const struct sd_perf_archive *sd_bundle_dsos(const struct sd_bundle *b);
 /* The extracted kallsyms copy, or NULL if the bundle has none. */
 const char *sd_bundle_kallsyms(const struct sd_bundle *b);
 const struct sd_host *sd_bundle_host(const struct sd_bundle *b);
+/*
+ * The recorded host's kernel build-id as the manifest gives it (lower-case
+ * hex, from /sys/kernel/notes when the bundle was recorded), or NULL: the
+ * analysis compares it with the recording's (symbols: kallsyms_build_id).
+ */
+const char *sd_bundle_kernel_build_id(const struct sd_bundle *b);
 /* The manifest's format string ("swapdiag-bundle/1"). */
 const char *sd_bundle_format(const struct sd_bundle *b);
 struct sd_diags *sd_bundle_diags(struct sd_bundle *b);
@@ -275,6 +282,7 @@ struct sd_bundle_meta {
 	int64_t processes_start, processes_end; /* /proc/stat, or -1 */
 	double processes_seconds;   /* between the two reads */
 	const char *const *warnings; /* NULL-terminated, or NULL */
+	const char *kernel_build_id; /* hex, /sys/kernel/notes; or NULL */
 };
 
 /* The manifest JSON (malloc'ed, NUL-terminated) for these members. */

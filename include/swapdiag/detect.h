@@ -213,6 +213,14 @@ struct sd_diagnosis {
 		size_t nr_pids; /* forking processes of that comm */
 	} *forkers;
 	size_t nr_forkers;
+	/* The kernel symbols do not belong to the recorded kernel (and
+	 * --kallsyms-unchecked was not given): no findings, verdict UNKNOWN;
+	 * the evidence is the analysis' (sd_analysis_kernel_symbols()). */
+	bool kernel_symbols_wrong;
+	const char *kernel_symbols_evidence;
+	/* ... but --kallsyms-unchecked: analysed anyway, the verdict and a
+	 * note say so */
+	bool kernel_symbols_unchecked;
 };
 
 #define SD_MAX_PIDS_LISTED 32

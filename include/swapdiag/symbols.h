@@ -125,9 +125,80 @@ int sd_elf_build_id(const void *buf, size_t len, struct sd_build_id *out);
 /* Lower-case hex of a build-id into buf (2 * SD_BUILD_ID_MAX + 1 bytes). */
 void sd_build_id_hex(const struct sd_build_id *id, char *buf);
 
+/*
+ * Where the kernel symbols came from (JSON input.kernel_symbols.source:
+ * "none", "kallsyms", "bundle", "perf-archive", "build-id-cache",
+ * "running-kernel", "vmlinux").
+ */
+enum sd_ksym_source {
+	SD_KSYM_NONE,
+	SD_KSYM_KALLSYMS,       /* a --kallsyms file */
+	SD_KSYM_BUNDLE,         /* the kallsyms a swapdiag bundle carries */
+	SD_KSYM_PERF_ARCHIVE,   /* a perf archive tarball */
+	SD_KSYM_BUILDID_CACHE,  /* perf's build-id cache (~/.debug) */
+	SD_KSYM_RUNNING_KERNEL, /* this host's /proc/kallsyms */
+	SD_KSYM_VMLINUX,        /* a --vmlinux image */
+};
+/* The source's name as above. */
+const char *sd_ksym_source_name(enum sd_ksym_source s);
+
+/*
+ * What is known about the kernel symbols an analysis used: where they
+ * came from and whether they belong to the recorded kernel.  matches is
+ * 1 (verified), 0 (they do not belong to it) or -1 (could not tell);
+ * evidence is one short sentence saying why.
+ */
+struct sd_kernel_symbols {
+	enum sd_ksym_source source;
+	const char *path;             /* the file, or NULL */
+	struct sd_build_id build_id;  /* of the symbols' kernel; size 0: unknown */
+	int matches;
+	bool loaded;     /* the symbols name kernel frames */
+	bool unchecked;  /* --kallsyms-unchecked: a mismatch only warns */
+	char evidence[512];
+};
+
+/*
+ * What the recording shows about its kernel, for checking a kallsyms
+ * text (which has no build-id) against it; see sd_symbolizer_verify_kernel().
+ */
+struct sd_kernel_evidence {
+	/* kernel call chains (sample-weighted), and those whose outermost
+	 * kernel frame is an entry point (sd_kernel_entry_point()) */
+	uint64_t chains, chains_at_entry;
+	/* the most frequent outermost kernel frame that is not one, or NULL */
+	const char *odd_outer;
+	/* sampled IPs in the core kernel's map (not in a module's) */
+	const uint64_t *ips;
+	size_t nr_ips;
+};
+
+/*
+ * Whether a kernel function is where kernel call chains start: system call
+ * entry, interrupt and exception entry, ret_from_fork, kernel threads, the
+ * idle and CPU start-up paths (every era and architecture swapdiag knows,
+ * a table in kcheck.c).
+ */
+bool sd_kernel_entry_point(const char *name);
+
+/* The GNU build-id in an ELF notes blob (the format of /sys/kernel/notes). */
+int sd_notes_build_id(const void *buf, size_t len, struct sd_build_id *out);
+/* Parses a build-id written in hex; -EINVAL if it is not one. */
+int sd_build_id_parse(const char *hex, struct sd_build_id *out);
+
 /* Where symbols may come from. */
 struct sd_symbol_opts {
 	const char *kallsyms;    /* --kallsyms: kernel symbols, always used */
+	/* what kallsyms is: SD_KSYM_KALLSYMS (also for SD_KSYM_NONE) or
+	 * SD_KSYM_BUNDLE; the name reports give it (NULL: the path); the
+	 * build-id (hex) of the kernel it was copied from, when known (a
+	 * bundle records it), checked against the recorded one */
+	enum sd_ksym_source kallsyms_source;
+	const char *kallsyms_name;
+	const char *kallsyms_build_id;
+	/* a kernel symbol source that fails its check is still used, with a
+	 * warning, instead of making the verdict UNKNOWN */
+	bool kallsyms_unchecked;
 	const char *vmlinux;     /* --vmlinux */
 	const char *symfs;       /* --symfs: root for every user DSO path */
 	const char *buildid_dir; /* perf's build-id cache, default ~/.debug */
@@ -189,10 +260,33 @@ void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,
 				    uint64_t addr);
 
 /*
+ * The recorded kernel map (the "[kernel.kallsyms]_text" MMAP: start, len,
+ * pgoff): perf 4.18 and later record _etext - _text as its length, which a
+ * kallsyms of the same build reproduces exactly.
+ */
+void sd_symbolizer_set_kernel_map(struct sd_symbolizer *s, uint64_t start,
+				  uint64_t len, uint64_t pgoff);
+/*
+ * Where the kernel symbols came from and whether they match, so far (the
+ * kernel's table is loaded if it was not yet): build-ids compared where
+ * both exist.  NULL only without memory.
+ */
+const struct sd_kernel_symbols *
+sd_symbolizer_kernel_symbols(struct sd_symbolizer *s);
+/*
+ * Checks the kernel symbols against what the recording shows (call-chain
+ * entry points, sampled IPs inside the text, the kernel map's length, the
+ * recorded release vs names only some releases have) and settles
+ * matches and evidence; a mismatch adds a diagnostic.  Call once, after
+ * the samples were read.
+ */
+void sd_symbolizer_verify_kernel(struct sd_symbolizer *s,
+				 const struct sd_kernel_evidence *ev);
+/*
  * Where the kernel's symbols came from, once loaded: "kallsyms"
- * (--kallsyms), "perf-archive", "build-id-cache", "running-kernel",
- * "vmlinux", or "none" (also before anything was loaded).  The names of
- * swapdiag-report(5)'s input.kernel_symbols.source.
+ * (--kallsyms), "bundle", "perf-archive", "build-id-cache",
+ * "running-kernel", "vmlinux", or "none" (also before anything was
+ * loaded): sd_ksym_source_name() of sd_symbolizer_kernel_symbols().
  */
 const char *sd_symbolizer_kernel_source(const struct sd_symbolizer *s);
 

@@ -10,6 +10,7 @@
 
 #include "detect/stalls.h"
 #include "detect/tables.h"
+#include "analysis/kverify.h"
 #include "textin/feed.h"
 
 #define PROGRESS_EVERY 65536 /* records */
@@ -265,6 +266,7 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 	sd_symbolizer_free(a->symbolizer);
 	sd_reader_free(a->reader);
 	sd_text_analysis_fini(a);
+	free(a->kernel_ips);
 	sd_diags_clear(&a->diags);
 	free(a);
 	return NULL;
@@ -421,6 +423,7 @@ static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		if (t > a->last_time)
 			a->last_time = t;
 		const struct sd_evsel *ev = rec->evsel;
+		sd_kverify_sample(a, rec);
 		struct sd_stack_sample s = {
 			.evsel = ev->index,
 			.cpumode = rec->misc & SD_MISC_CPUMODE_MASK,
@@ -656,6 +659,7 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	err = sd_stacks_symbolize(a->stacks, a->machine);
 	if (err)
 		goto fail;
+	sd_kverify_finish(a);
 	{
 		/* the reader's messages first: they say what was read */
 		struct sd_diags mine = a->diags;

@@ -46,6 +46,7 @@ struct sd_bundle {
 	char *perf_path, *ksyms_path;
 	struct sd_perf_archive *dsos; /* "dsos/..." members, or NULL */
 	char *format;
+	char *kernel_build_id; /* manifest, checked to be hex */
 	struct sd_host *host;
 	struct sd_diags diags;
 	/* small members while reading */
@@ -332,6 +333,19 @@ static int read_manifest(struct ctx *c)
 		h->created = strndup(s, 64);
 	if ((s = json_string_value(json_object_get(doc, "record_command"))))
 		h->record_command = strndup(s, 4096);
+	/* the host kernel's build-id: hex, at most 64 bytes' worth */
+	if ((s = json_string_value(json_object_get(doc, "kernel_build_id")))) {
+		size_t n = strlen(s);
+		bool hex = n && n % 2 == 0 && n <= 128 &&
+			   strspn(s, "0123456789abcdef") == n;
+		if (hex)
+			b->kernel_build_id = strdup(s);
+		else
+			sd_diags_add(&b->diags, SD_WARNING, EBADMSG, UINT64_MAX,
+				     "manifest.json: kernel_build_id is not a "
+				     "build-id; the bundle's kallsyms is checked "
+				     "against the recording instead");
+	}
 	json_t *d = json_object_get(doc, "duration_s");
 	if (json_is_number(d) && json_number_value(d) >= 0)
 		h->duration_s = json_number_value(d);
@@ -537,6 +551,7 @@ struct sd_bundle *sd_bundle_free(struct sd_bundle *b)
 	free(b->perf_path);
 	free(b->ksyms_path);
 	free(b->format);
+	free(b->kernel_build_id);
 	drop_texts(b);
 	sd_host_free(b->host);
 	sd_diags_clear(&b->diags);
@@ -673,6 +688,11 @@ const struct sd_perf_archive *sd_bundle_dsos(const struct sd_bundle *b)
 const struct sd_host *sd_bundle_host(const struct sd_bundle *b)
 {
 	return b->host;
+}
+
+const char *sd_bundle_kernel_build_id(const struct sd_bundle *b)
+{
+	return b->kernel_build_id;
 }
 
 const char *sd_bundle_format(const struct sd_bundle *b)

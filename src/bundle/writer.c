@@ -359,7 +359,7 @@ int sd_bundle_manifest(const struct sd_bundle_meta *m,
 		goto nomem;
 	doc = json_pack(
 		"{s:s, s:s, s:s, s:s?, s:o, s:s?, s:o, s:f, s:i, s:b, "
-		"s:{s:o, s:o, s:f}, s:o, s:o}",
+		"s:{s:o, s:o, s:f}, s:s?, s:o, s:o}",
 		"format", SD_BUNDLE_FORMAT, "tool_version",
 		m->tool_version ? m->tool_version : "", "created", created,
 		"hostname", m->hostname, "record_argv",
@@ -369,7 +369,8 @@ int sd_bundle_manifest(const struct sd_bundle_meta *m,
 		m->interrupted, "forks", "processes_start",
 		int_or_null(m->processes_start), "processes_end",
 		int_or_null(m->processes_end), "seconds", m->processes_seconds,
-		"warnings", warn, "files", fl);
+		"kernel_build_id", m->kernel_build_id, "warnings", warn,
+		"files", fl);
 	free(cmd);
 	if (!doc)
 		return -ENOMEM;

@@ -83,6 +83,10 @@ static const char usage_text[] =
 	"Symbols:\n"
 	"      --kallsyms FILE    kernel symbols: a copy of /proc/kallsyms from the\n"
 	"                         recorded host (may be zstd-compressed)\n"
+	"      --kallsyms-unchecked\n"
+	"                         use kernel symbols that fail the check against\n"
+	"                         the recording anyway, with a warning (default:\n"
+	"                         the verdict is UNKNOWN, exit status 2)\n"
 	"      --vmlinux FILE     kernel symbols from a vmlinux image\n"
 	"      --symfs DIR        look for user-space binaries under DIR only\n"
 	"      --buildid-dir DIR  perf's build-id cache (default: ~/.debug)\n"
@@ -98,8 +102,8 @@ static const char usage_text[] =
 	"Exit status:\n"
 	"  0   analysed, the severity below --fail-on (OK: nothing found)\n"
 	"  1   the severity is at or above --fail-on\n"
-	"  2   the input could not be analysed, or UNKNOWN (no kernel symbols, so\n"
-	"      nothing could be judged)\n"
+	"  2   the input could not be analysed, or UNKNOWN (no kernel symbols,\n"
+	"      or kernel symbols of another kernel, so nothing could be judged)\n"
 	"  64  wrong usage\n";
 
 enum {
@@ -119,6 +123,7 @@ enum {
 	OPT_SVG,
 	OPT_TIME,
 	OPT_OFF_CPU,
+	OPT_KALLSYMS_UNCHECKED,
 	OPT_ARCHIVE,
 	OPT_WEIGHT,
 	OPT_FOLDED_WITH,
@@ -141,6 +146,7 @@ static const struct option long_opts[] = {
 	{"svg", required_argument, NULL, OPT_SVG},
 	{"time", required_argument, NULL, OPT_TIME},
 	{"off-cpu", no_argument, NULL, OPT_OFF_CPU},
+	{"kallsyms-unchecked", no_argument, NULL, OPT_KALLSYMS_UNCHECKED},
 	{"archive", required_argument, NULL, OPT_ARCHIVE},
 	{"weight", required_argument, NULL, OPT_WEIGHT},
 	{"folded-with", required_argument, NULL, OPT_FOLDED_WITH},
@@ -287,6 +293,9 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			}
 			break;
 		}
+		case OPT_KALLSYMS_UNCHECKED:
+			o->symbols.kallsyms_unchecked = true;
+			break;
 		case OPT_ARCHIVE:
 			o->archive = optarg;
 			break;
@@ -522,13 +531,22 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 		    emit(o, a, d, NULL, OUT_VERDICT, "-"))
 			rc = CLI_EXIT_INPUT;
 	}
-	if (!d)
+	if (!d) {
+		/* --folded alone: stacks named by another kernel's symbols
+		 * are no clean result (the warning on stderr says why) */
+		const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+		if (rc == CLI_EXIT_OK && ks && ks->matches == 0 && !ks->unchecked)
+			rc = CLI_EXIT_INPUT;
 		return rc;
+	}
 	if (rc == CLI_EXIT_OK && (int)d->level >= o->fail_on &&
 	    d->level != SD_LEVEL_NONE)
 		rc = CLI_EXIT_FINDING;
 	/* nothing could be judged: not a clean bill of health */
 	if (rc == CLI_EXIT_OK && d->unknown)
+		rc = CLI_EXIT_INPUT;
+	/* kernel symbols of another kernel: nothing judged, whatever --fail-on */
+	if (d->kernel_symbols_wrong && rc != CLI_EXIT_INPUT)
 		rc = CLI_EXIT_INPUT;
 	sd_diagnosis_free(d);
 	return rc;

@@ -195,6 +195,27 @@ static bool has_cap(int cap)
 #define CAP_SYS_ADMIN_BIT 21
 #define CAP_PERFMON_BIT 38
 
+/*
+ * The running kernel's build-id (hex into buf), from /sys/kernel/notes, or
+ * NULL: with it the bundle's kallsyms is checked against the recording's
+ * kernel build-id when the bundle is analysed.
+ */
+static const char *host_kernel_build_id(char *buf)
+{
+	struct sd_build_id id;
+	char *notes;
+	size_t len;
+
+	if (sd_host_read_file("/sys/kernel/notes", 1 << 16, &notes, &len))
+		return NULL;
+	int err = sd_notes_build_id(notes, len, &id);
+	free(notes);
+	if (err)
+		return NULL;
+	sd_build_id_hex(&id, buf);
+	return buf;
+}
+
 /* Whether /proc/kallsyms shows this process real addresses. */
 static int kallsyms_visible(void)
 {
@@ -928,6 +949,8 @@ int cli_record(int argc, char **argv)
 
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
+	char kid[2 * SD_BUILD_ID_MAX + 1];
+	const char *kernel_id = host_kernel_build_id(kid);
 	const struct sd_bundle_meta meta = {
 		.tool_version = SWAPDIAG_VERSION,
 		.hostname = host,
@@ -942,6 +965,7 @@ int cli_record(int argc, char **argv)
 		.processes_end = r.phase == 2 ? r.forks_end : forks1,
 		.processes_seconds = r.phase == 2 ? r.t_end - r.t_start : wall,
 		.warnings = warnings,
+		.kernel_build_id = kernel_id,
 	};
 	int ofd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (ofd < 0) {
@@ -1052,8 +1076,15 @@ int cli_bundle_input(const char *input, const char *json,
 	signal(SIGHUP, bundle_on_signal);
 	/* SIGPIPE stays ignored (main): the temporary files go at exit */
 	*data = sd_bundle_perf_data(b);
-	if (!sym->kallsyms && !sym->vmlinux)
+	if (!sym->kallsyms && !sym->vmlinux && sd_bundle_kallsyms(b)) {
+		/* what travels with the recording: named and build-id checked */
+		static char name[4096];
+		snprintf(name, sizeof name, "%s:kallsyms", input);
 		sym->kallsyms = sd_bundle_kallsyms(b);
+		sym->kallsyms_source = SD_KSYM_BUNDLE;
+		sym->kallsyms_name = name;
+		sym->kallsyms_build_id = sd_bundle_kernel_build_id(b);
+	}
 	*host = sd_bundle_host(b);
 	return 0;
 }

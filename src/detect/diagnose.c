@@ -246,6 +246,41 @@ static const char record_line[] =
 	"perf record -a -g -e cpu-clock/freq=999/ -e sched:sched_switch -- "
 	"sleep 30";
 
+/*
+ * Kernel symbols that do not belong to the recorded kernel name every
+ * kernel frame wrongly: nothing found (or not found) with them holds, so
+ * the findings go and the verdict is UNKNOWN -- unless the user said
+ * --kallsyms-unchecked, which leaves a loud note instead.
+ */
+static int check_kernel_symbols(struct sd_analysis *a, struct sd_diagnosis *d)
+{
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+
+	if (!ks || ks->matches != 0)
+		return 0;
+	if (ks->unchecked) {
+		d->kernel_symbols_unchecked = true;
+		return add_note(d, "WARNING: the kernel symbols %s do not belong "
+				   "to the recorded kernel (%s); they were used "
+				   "anyway (--kallsyms-unchecked), so kernel "
+				   "frames and everything found from them may "
+				   "be wrong.",
+				ks->path ? ks->path : "", ks->evidence);
+	}
+	d->kernel_symbols_wrong = true;
+	for (size_t i = 0; i < d->nr_findings; i++)
+		finding_fini(&d->findings[i]);
+	d->nr_findings = 0;
+	return add_note(d, "The kernel symbols %s do not belong to the recorded "
+			   "kernel (%s), so no kernel frame can be named. Copy "
+			   "/proc/kallsyms (as root) from the recorded host "
+			   "while it runs the same boot and pass it with "
+			   "--kallsyms, or run 'perf archive' there and unpack "
+			   "it into ~/.debug. --kallsyms-unchecked uses these "
+			   "symbols anyway.",
+			ks->path ? ks->path : "", ks->evidence);
+}
+
 static int make_verdict(struct sd_diagnosis *d)
 {
 	char buf[512], lvl[16];
@@ -262,6 +297,15 @@ static int make_verdict(struct sd_diagnosis *d)
 	snprintf(lvl, sizeof lvl, "%s", sd_severity_name(d));
 	for (char *p = lvl; *p; p++)
 		*p = (char)(*p - ('a' <= *p && *p <= 'z' ? 'a' - 'A' : 0));
+	if (d->kernel_symbols_wrong) {
+		const char *e = d->kernel_symbols_evidence;
+		snprintf(buf, sizeof buf,
+			 "UNKNOWN: the kernel symbols do not belong to the "
+			 "recorded kernel (%.*s)",
+			 (int)strcspn(e ? e : "", ";"), e ? e : "");
+		d->verdict = strdup(buf);
+		return d->verdict ? 0 : -ENOMEM;
+	}
 	if (d->kernel_unnamed && !d->nr_findings) {
 		snprintf(buf, sizeof buf,
 			 "UNKNOWN: %.0f%% of kernel frames have no name (no "
@@ -295,6 +339,12 @@ static int make_verdict(struct sd_diagnosis *d)
 	} else if (d->switch_recorded) {
 		snprintf(buf + len, sizeof buf - len, "; no mmap_lock stalls");
 	}
+	/* said in the verdict itself: nothing under it may be true */
+	len = strlen(buf);
+	if (d->kernel_symbols_unchecked)
+		snprintf(buf + len, sizeof buf - len,
+			 " -- with kernel symbols of another kernel "
+			 "(--kallsyms-unchecked)");
 	d->verdict = strdup(buf);
 	return d->verdict ? 0 : -ENOMEM;
 }
@@ -515,7 +565,9 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				    (unsigned long long)a->stalls->dropped)))
 			goto fail;
 	}
-	if (d->kernel_unnamed &&
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	bool ks_wrong = ks && ks->matches == 0 && !ks->unchecked;
+	if (d->kernel_unnamed && !ks_wrong &&
 	    (err = add_note(d, "Kernel symbols are missing: copy /proc/kallsyms "
 			       "(as root) from the recorded host and pass it "
 			       "with --kallsyms, or run 'perf archive' there and "
@@ -541,6 +593,10 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 					   : "text input")))
 		goto fail;
 
+	if ((err = check_kernel_symbols(a, d)))
+		goto fail;
+	if (d->kernel_symbols_wrong)
+		d->kernel_symbols_evidence = sd_analysis_kernel_symbols(a)->evidence;
 	bool swap = false;
 	uint64_t swap_samples = 0;
 	for (size_t i = 0; i < d->nr_findings; i++) {
@@ -560,7 +616,8 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				     : SD_LEVEL_NONE;
 	if (d->swap_level > d->level)
 		d->level = d->swap_level;
-	d->unknown = d->kernel_unnamed && !d->nr_findings;
+	d->unknown = (d->kernel_unnamed && !d->nr_findings) ||
+		     d->kernel_symbols_wrong;
 	if (swap) {
 		const struct sd_era *re = era ? era : &sd_eras[sd_nr_eras - 2];
 		size_t n = 0;

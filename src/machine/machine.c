@@ -334,6 +334,9 @@ static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
 		/* f[17] exists only when the 17 bytes before it matched */
 		if (core && f[17] == '_' && m->sym && mm->pgoff)
 			sd_symbolizer_set_kernel_reloc(m->sym, f + 17, mm->pgoff);
+		if (core && m->sym)
+			sd_symbolizer_set_kernel_map(m->sym, mm->start, mm->len,
+						     mm->pgoff);
 		snprintf(name, sizeof name, "[kernel.kallsyms]");
 	} else if (f[0] == '/') {
 		/* a module: "/lib/modules/.../ext4.ko(.xz)" is "[ext4]" */

@@ -27,13 +27,7 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-/* input.kernel_symbols: where the kernel's names came from. */
-static json_t *kernel_symbols_json(const struct sd_analysis *a)
-{
-	return json_pack("{s:s}", "source",
-			 a->symbolizer ? sd_symbolizer_kernel_source(a->symbolizer)
-				       : "none");
-}
+static json_t *ksyms_json(const struct sd_analysis *a);
 
 /* perf report text: weights are the report's percentages (in
  * SD_TEXT_REPORT_SCALE units), not sample counts, which it does not give */
@@ -137,8 +131,31 @@ static json_t *input_json(const struct sd_analysis *a,
 		"lost_samples",
 		a->reader ? json_integer((json_int_t)st->lost_samples)
 			  : json_null(),
-		"events", events, "kernel_symbols", kernel_symbols_json(a),
+		"events", events, "kernel_symbols", ksyms_json(a),
 		"time_window", time_window_json(a));
+}
+
+/* input.kernel_symbols: where kernel symbols came from, and whether they
+ * belong to the recorded kernel (true, false, or null: could not tell). */
+static json_t *ksyms_json(const struct sd_analysis *a)
+{
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	char hex[2 * SD_BUILD_ID_MAX + 1];
+
+	if (!ks)
+		return json_null();
+	sd_build_id_hex(&ks->build_id, hex);
+	const char *path = ks->source == SD_KSYM_PERF_ARCHIVE &&
+				   a->archive_path && *a->archive_path
+			   ? a->archive_path : ks->path;
+	return json_pack("{s:s, s:o, s:o, s:o, s:s, s:b}", "source",
+			 sd_ksym_source_name(ks->source), "path",
+			 str_or_null(path), "build_id",
+			 ks->build_id.size ? json_string(hex) : json_null(),
+			 "matches",
+			 ks->matches < 0 ? json_null() : json_boolean(ks->matches),
+			 "evidence", ks->evidence, "unchecked",
+			 ks->unchecked && ks->matches == 0);
 }
 
 static json_t *kib_or_null(int64_t v)

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include <swapdiag/report.h>
+
+#include "report/ksyms.h"
 #include <swapdiag/textin.h>
 #include "report/window.h"
 
@@ -114,6 +116,31 @@ static void md_pids(FILE *out, size_t n, size_t total, const uint32_t *pids)
 	fputc(')', out);
 }
 
+/* **Kernel symbols:** where from, and whether they match the recording. */
+static void md_ksyms(FILE *out, const struct sd_analysis *a)
+{
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	const char *where;
+
+	if (!ks)
+		return;
+	where = sd_ksyms_where(ks);
+	fputs("**Kernel symbols:** ", out);
+	if (ks->source != SD_KSYM_NONE) {
+		md_code(out, ks->path ? ks->path : "?", false);
+		if (where) {
+			fputs(" (", out);
+			md_text(out, where);
+			fputc(')', out);
+		}
+		fputs(", ", out);
+	}
+	md_text(out, sd_ksyms_state(ks));
+	fputs(": ", out);
+	md_text(out, ks->evidence);
+	fputs("  \n", out);
+}
+
 static void md_input(FILE *out, const struct sd_analysis *a,
 		     const struct sd_diagnosis *d, const char *path)
 {
@@ -175,6 +202,7 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 				sd_analysis_weight_name(a, ev, SD_WEIGHT_PERIOD));
 	}
 	fputs("  \n", out);
+	md_ksyms(out, a);
 	char win[1024];
 	if (sd_window_describe(a, win, sizeof win)) {
 		fputs("**Time window:** ", out);

@@ -14,6 +14,8 @@
 #include <swapdiag/textin.h>
 #include "report/window.h"
 
+#include "report/ksyms.h"
+
 struct style {
 	const char *bold, *red, *yellow, *cyan, *dim, *off;
 };
@@ -313,18 +315,6 @@ static void print_host(FILE *out, const struct sd_host *h)
 	wrap(out, "host: ", text);
 }
 
-/* Kernel symbols from a perf archive: found by the recorded build-id. */
-static void print_archive(FILE *out, const struct sd_analysis *a)
-{
-	if (!a->symbolizer ||
-	    strcmp(sd_symbolizer_kernel_source(a->symbolizer), "perf-archive"))
-		return;
-	fprintf(out, "kernel symbols: perf archive%s%s%s, build-id verified\n",
-		a->archive_path && *a->archive_path ? " (" : "",
-		a->archive_path ? a->archive_path : "",
-		a->archive_path && *a->archive_path ? ")" : "");
-}
-
 /* Text input: its kind, and what its --header lines said, if anything. */
 static void print_text_input(FILE *out, const struct sd_analysis *a,
 			     const char *path)
@@ -362,6 +352,38 @@ static const char *shares_weight(const struct sd_analysis *a,
 		d->on_cpu_event ? sd_analysis_find_evsel(a, d->on_cpu_event)
 				: NULL;
 	return ev ? sd_analysis_weight_name(a, ev, SD_WEIGHT_PERIOD) : NULL;
+}
+
+/* "kernel symbols: FILE (verified: evidence)", wrapped. */
+static void print_ksyms(FILE *out, const struct sd_analysis *a)
+{
+	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	const char *where;
+	char text[1024];
+
+	if (!ks)
+		return;
+	if (ks->source == SD_KSYM_PERF_ARCHIVE && ks->matches > 0) {
+		/* found by the recorded build-id: verified by construction */
+		fprintf(out, "kernel symbols: perf archive%s%s%s, build-id "
+			"verified\n",
+			a->archive_path && *a->archive_path ? " (" : "",
+			a->archive_path ? a->archive_path : "",
+			a->archive_path && *a->archive_path ? ")" : "");
+		return;
+	}
+	where = sd_ksyms_where(ks);
+	const char *path = ks->source == SD_KSYM_PERF_ARCHIVE &&
+				   a->archive_path && *a->archive_path
+			   ? a->archive_path : ks->path;
+	if (ks->source == SD_KSYM_NONE)
+		snprintf(text, sizeof text, "none (%s)", ks->evidence);
+	else
+		snprintf(text, sizeof text, "%s%s%s%s (%s: %s)",
+			 path ? path : "", where ? " [" : "",
+			 where ? where : "", where ? "]" : "",
+			 sd_ksyms_state(ks), ks->evidence);
+	wrap(out, "kernel symbols: ", text);
 }
 
 int sd_report_text(FILE *out, const struct sd_analysis *a,
@@ -410,6 +432,7 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 			d->on_cpu_event ? d->on_cpu_event : "on-CPU",
 			shares_weight(a, d) ? "; shares weighted by " : "",
 			shares_weight(a, d) ? shares_weight(a, d) : "");
+	print_ksyms(out, a);
 	char win[1024];
 	if (sd_window_describe(a, win, sizeof win))
 		wrap(out, "", win);
@@ -420,7 +443,6 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		fprintf(out, "kernel era %s; swap lock: %s\n", d->era, d->lock);
 	if (a->host)
 		print_host(out, a->host);
-	print_archive(out, a);
 
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];

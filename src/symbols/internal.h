@@ -79,6 +79,11 @@ struct sd_symtab {
 	 */
 	bool has_text, has_stext;
 	uint64_t text_addr, stext_addr;
+	/* the same for the text's end and the init text (kcheck.c), and
+	 * how many "__pfx_" padding symbols were skipped (6.2+ kernels) */
+	bool has_etext, has_sinittext, has_einittext;
+	uint64_t etext_addr, sinittext_addr, einittext_addr;
+	uint64_t nr_pfx;
 	int64_t reloc; /* delta applied so far to core kernel symbols */
 
 	/*

@@ -174,7 +174,7 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 	}
 	name[name_len] = '\0';
 
-	if (!mod && ref_type(type)) {
+	if (!mod && ref_type(type) && name[0] == '_') {
 		struct sd_symtab *t = st->t;
 		if (!t->has_text && !strcmp(name, "_text")) {
 			t->has_text = true;
@@ -182,10 +182,22 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 		} else if (!t->has_stext && !strcmp(name, "_stext")) {
 			t->has_stext = true;
 			t->stext_addr = addr;
+		} else if (!t->has_etext && !strcmp(name, "_etext")) {
+			t->has_etext = true;
+			t->etext_addr = addr;
+		} else if (!t->has_sinittext && !strcmp(name, "_sinittext")) {
+			t->has_sinittext = true;
+			t->sinittext_addr = addr;
+		} else if (!t->has_einittext && !strcmp(name, "_einittext")) {
+			t->has_einittext = true;
+			t->einittext_addr = addr;
 		}
 	}
-	if (!kept_type(type) || name[0] == '$' ||
-	    !strncmp(name, "__pfx_", 6))
+	if (name[0] == '_' && !strncmp(name, "__pfx_", 6)) {
+		st->t->nr_pfx++;
+		return 0;
+	}
+	if (!kept_type(type) || name[0] == '$')
 		return 0;
 	st->kept++;
 	if (addr)

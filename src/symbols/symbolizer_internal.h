@@ -34,7 +34,6 @@ void sd_a2l_free(struct sd_a2l *t);
 
 struct sd_symbolizer {
 	char *kallsyms, *vmlinux, *symfs, *buildid_dir, *archive_dir;
-	const char *kernel_source; /* sd_symbolizer_kernel_source() */
 	char *host_kallsyms, *host_notes, *host_release;
 	bool no_host_kernel;
 	const struct sd_file_info *info;
@@ -47,6 +46,15 @@ struct sd_symbolizer {
 	bool have_reloc;
 	char *reloc_sym;
 	uint64_t reloc_addr;
+
+	/* kernel symbol checks (kcheck.c) */
+	enum sd_ksym_source kallsyms_source;
+	char *kallsyms_name;
+	struct sd_build_id kallsyms_id; /* size 0: not known */
+	bool unchecked;
+	bool have_kmap, verified;
+	uint64_t kmap_start, kmap_len, kmap_pgoff;
+	struct sd_kernel_symbols ks;
 
 	char **module_names; /* "[ext4]" by module index, made on demand */
 	size_t nmodule_names;
@@ -77,6 +85,18 @@ void sd_prefetch_stop(struct sd_symbolizer *s);
 /* The dso of a path and build-id, made if new (symbolizer.c). */
 struct sd_dso *sd_symbolizer_intern(struct sd_symbolizer *s, const char *path,
 				    const struct sd_build_id *id);
+
+/* kcheck.c: the build-id of an ELF file, read through a mapping; the
+ * evidence sentence; a build-id that came with the symbols (s->ks) against
+ * the recorded one (k), settling s->ks.matches. */
+int sd_file_build_id(const char *path, struct sd_build_id *out);
+void sd_ks_say(struct sd_symbolizer *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sd_ks_compare_ids(struct sd_symbolizer *s, const struct sd_dso *k,
+		       const char *whose);
+/* Settles s->ks.matches and evidence from the recording (kcheck.c). */
+void sd_kcheck_settle(struct sd_symbolizer *s, struct sd_symtab *t,
+		      const struct sd_kernel_evidence *ev);
 
 /* malloc'ed printf; NULL on failure. */
 char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -498,6 +498,18 @@ int sd_symtab_ref_addr(const struct sd_symtab *t, const char *name,
 		*addr = t->stext_addr;
 		return 0;
 	}
+	if (!strcmp(name, "_etext") && t->has_etext) {
+		*addr = t->etext_addr;
+		return 0;
+	}
+	if (!strcmp(name, "_sinittext") && t->has_sinittext) {
+		*addr = t->sinittext_addr;
+		return 0;
+	}
+	if (!strcmp(name, "_einittext") && t->has_einittext) {
+		*addr = t->einittext_addr;
+		return 0;
+	}
 	s = sd_symtab_find_name(t, name);
 	if (!s)
 		return -ENOENT;

@@ -354,6 +354,7 @@ static struct arc write_bundle(bool compress)
 		.processes_start = 1000,
 		.processes_end = 4000,
 		.processes_seconds = 3.0,
+		.kernel_build_id = "a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8",
 	};
 	const struct sd_bundle_entry files[] = {
 		{SD_BUNDLE_PERF_DATA, sizeof perf_data, "perf record output"},
@@ -442,6 +443,8 @@ static void round_trip(bool compress)
 	if (!b)
 		return;
 	CHECK_STR(sd_bundle_format(b), SD_BUNDLE_FORMAT);
+	CHECK_STR(sd_bundle_kernel_build_id(b),
+		  "a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8");
 	CHECK(file_is(sd_bundle_perf_data(b), perf_data, sizeof perf_data));
 	CHECK(file_is(sd_bundle_kallsyms(b), kallsyms, strlen(kallsyms)));
 	CHECK(!strncmp(sd_bundle_perf_data(b), tmpdir, strlen(tmpdir)));
