@@ -130,6 +130,12 @@ struct sd_finding {
 	double context_share;
 	double *timeline; /* share per second of the recording */
 	size_t nr_timeline;
+	/* swap findings: how much of the finding's own weight acquires a
+	 * spin lock below the swap-entry frame, and how much of it spins
+	 * (queued slow path; on ticket-lock kernels the acquire frame as the
+	 * innermost); lock_note says what that means for the remedies */
+	double lock_share, lock_contended_share;
+	char *lock_note;
 	/* swap_dup_fork: where the forkers fork, heaviest first */
 	struct sd_fork_site *fork_sites;
 	size_t nr_fork_sites;

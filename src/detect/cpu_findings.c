@@ -40,6 +40,7 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	uint32_t *ids = NULL;
 	size_t nids = 0, nst = sd_stacks_count(st);
 	uint64_t period = 0, ctx_samples = 0, ctx_period = 0;
+	uint64_t lock_period = 0, spin_period = 0;
 	int err = -ENOMEM;
 
 	ids = calloc(nst ? nst : 1, sizeof *ids);
@@ -60,6 +61,12 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 			ids[nids++] = (uint32_t)i;
 			f->samples += si.count;
 			period += si.period;
+			unsigned m = c->match[i];
+			if (m & SD_M_SPIN_LOCK)
+				lock_period += si.period;
+			if ((m & SD_M_SPIN_SLOW) ||
+			    (c->ticket && (m & SD_M_SPIN_LEAF)))
+				spin_period += si.period;
 		}
 	}
 	for (size_t i = 0; i < sd_stacks_nr_details(st); i++) {
@@ -89,6 +96,9 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	f->context_share = c->total_period ? (double)ctx_period / (double)c->total_period
 					   : 0;
 	f->level = cpu_share_level(f->share, f->samples);
+	f->lock_share = period ? (double)lock_period / (double)period : 0;
+	f->lock_contended_share = period ? (double)spin_period / (double)period
+					 : 0;
 	if ((err = make_procs(f, &t, c->a->machine, c->total_period)))
 		goto out;
 	err = make_paths(f, st, ids, nids);

@@ -13,7 +13,14 @@
  *     else info.  With a sampled sched_switch (durations unknown): 5 sleeps
  *     seen and more warning, else info.
  *   other D-state waits: info.
+ *
+ * The swap lock (swapdiag(1), THRESHOLDS): a swap finding whose samples
+ * spin on a spin lock below the swap-entry frame for >= 10 % of its weight
+ * is contended - finer locks, faster swap and fewer concurrent forkers
+ * help; below that the cost is the per-PTE work and only removing it
+ * helps (the kernel rows that promise less contention are dropped).
  */
+#define SPIN_CONTENDED 0.10
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -75,6 +82,7 @@ void finding_fini(struct sd_finding *f)
 	free(f->paths);
 	fork_sites_fini(f);
 	free(f->timeline);
+	free(f->lock_note);
 	for (size_t i = 0; i < f->nr_victims; i++)
 		free(f->victims[i].comm);
 	free(f->victims);
@@ -264,6 +272,47 @@ static int make_verdict(struct sd_diagnosis *d)
 	return d->verdict ? 0 : -ENOMEM;
 }
 
+/* What the swap finding's lock shares mean, one sentence or two. */
+static int lock_note(struct sd_finding *f, const struct sd_era *era)
+{
+	const char *lock = era ? era->lock : "the swap lock";
+	int n;
+
+	if (!f->samples)
+		return 0;
+	if (f->lock_contended_share >= SPIN_CONTENDED)
+		n = asprintf(&f->lock_note,
+			     "%.1f%% of this work takes a spin lock below the "
+			     "swap-entry frame and %.1f%% spins on it (%s): the "
+			     "lock is contended, so a kernel with finer swap "
+			     "locks, SSD or zram swap (per-cluster locks) or "
+			     "fewer processes forking at once shorten it; the "
+			     "per-PTE work and the mmap_lock hold stay.",
+			     f->lock_share * 100, f->lock_contended_share * 100,
+			     lock);
+	else
+		n = asprintf(&f->lock_note,
+			     "%.1f%% of this work takes a spin lock below the "
+			     "swap-entry frame and only %.1f%% spins on it: the "
+			     "cost is the per-PTE work itself, which a newer "
+			     "kernel, faster swap or fewer concurrent forkers "
+			     "do not remove; only not copying the swapped-out "
+			     "memory does.",
+			     f->lock_share * 100, f->lock_contended_share * 100);
+	if (n < 0) {
+		f->lock_note = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Remedies that promise less lock contention, pointless when the swap
+ * lock is not contended. */
+static bool contention_remedy(const char *id)
+{
+	return !strcmp(id, "kernel_3_9") || !strcmp(id, "kernel_4_11");
+}
+
 int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 {
 	struct sd_diagnosis *d = calloc(1, sizeof *d);
@@ -316,6 +365,12 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		}
 	}
 	sd_match_cache_fini(&mc);
+	/* ticket spin locks spin inside the acquire frame; a queued slow
+	 * path anywhere says this kernel has queued ones */
+	c.ticket = era && era->ticket_locks;
+	for (size_t i = 0; c.ticket && i < nst; i++)
+		if (c.match[i] & SD_M_ANY_SPIN_SLOW)
+			c.ticket = false;
 	d->kernel_named_share = kframes ? (double)knamed / (double)kframes : 1;
 	d->kernel_unnamed = kframes && d->kernel_named_share < 0.5;
 	/* seconds of the recording, from the on-CPU samples' buckets */
@@ -365,6 +420,8 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			f.why = whys[k];
 			f.context_name = contexts[k];
 			err = cpu_finding(&c, &f, want[k], ctx[k]);
+			if (!err)
+				err = lock_note(&f, era);
 			if (!err && f.level == SD_LEVEL_NONE) {
 				finding_fini(&f);
 				continue;
@@ -499,6 +556,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 
 	bool swap = false;
 	uint64_t swap_samples = 0;
+	double spin_share = 0; /* of all on-CPU weight */
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];
 		if (f->level > d->level)
@@ -508,6 +566,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
 			d->swap_share += f->share;
 			swap_samples += f->samples;
+			spin_share += f->share * f->lock_contended_share;
 		}
 	}
 	/* one pathology: fork and exec sides judged together */
@@ -525,8 +584,14 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		d->remedies = calloc(n, sizeof *d->remedies);
 		if (!d->remedies)
 			goto fail;
+		/* with the swap-entry work measured: the lock's contention
+		 * decides whether contention remedies are worth listing */
+		bool contended = d->swap_share <= 0 ||
+				 spin_share / d->swap_share >= SPIN_CONTENDED;
 		for (size_t i = 0; i < n; i++) {
 			const struct sd_remedy *r = sd_remedy_find(re->remedies[i]);
+			if (r && !contended && contention_remedy(r->id))
+				continue;
 			if (r)
 				d->remedies[d->nr_remedies++] = r;
 		}

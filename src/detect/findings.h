@@ -45,6 +45,7 @@ struct cpu_ctx {
 	uint64_t total_period, total_samples;
 	uint64_t first_bucket, nsec;
 	double *sec_total; /* period per second, all samples of ev */
+	bool ticket; /* spin locks spin inside the acquire frame */
 };
 
 /* One on-CPU finding: stacks whose flags include all of want. */

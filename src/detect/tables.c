@@ -188,6 +188,59 @@ static const struct sd_sig sd_fork_entries_v[] = {
 };
 SET(sd_fork_entries, "user-space fork entry points");
 
+/*
+ * Spin locks below a swap-entry frame (lock_share): the frames that
+ * acquire one.  On ticket-lock kernels (x86 before 4.2: 2.6.32's
+ * _spin_lock, later _raw_spin_lock) the spinning is inlined into these,
+ * so a sample whose innermost frame is one of them is spinning; on
+ * queued-spinlock kernels the fast path is one cmpxchg and spinning shows
+ * as a slow-path frame (sd_spin_slow).
+ */
+static const struct sd_sig sd_spin_acquire_v[] = {
+	{"_spin_lock", "2.6.32 and before (ticket lock spins inside)"},
+	{"_spin_lock_irq", "2.6.32 and before"},
+	{"_spin_lock_irqsave", "2.6.32 and before"},
+	{"_spin_lock_bh", "2.6.32 and before"},
+	{"_raw_spin_lock", "2.6.33+ (ticket lock spins inside before 4.2)"},
+	{"_raw_spin_lock_irq", "2.6.33+"},
+	{"_raw_spin_lock_irqsave", "2.6.33+"},
+	{"_raw_spin_lock_bh", "2.6.33+"},
+	{"do_raw_spin_lock", "CONFIG_DEBUG_SPINLOCK kernels"},
+};
+SET(sd_spin_acquire, "spin lock acquisition");
+
+/* Spinning on a contended queued spin lock (4.2+; paravirt guests take
+ * the __pv_ variant). */
+static const struct sd_sig sd_spin_slow_v[] = {
+	{"native_queued_spin_lock_slowpath", "4.2+"},
+	{"queued_spin_lock_slowpath", "4.2+ (arm64, ...)"},
+	{"__pv_queued_spin_lock_slowpath", "4.2+ paravirt guests (KVM, Xen)"},
+	{"pv_queued_spin_lock_slowpath", "4.2+ paravirt"},
+	{"__pv_queued_spin_lock", "4.2+ paravirt (hybrid)"},
+};
+SET(sd_spin_slow, "queued spin lock slow path");
+
+/* Interrupt entries: what is above them in a stack is the interrupt's
+ * work, not the interrupted code acquiring a lock. */
+static const struct sd_sig sd_irq_entry_v[] = {
+	{"asm_sysvec_apic_timer_interrupt", "5.8+ x86"},
+	{"asm_common_interrupt", "5.8+ x86"},
+	{"asm_sysvec_call_function_single", "5.8+ x86"},
+	{"asm_sysvec_call_function", "5.8+ x86"},
+	{"asm_sysvec_reschedule_ipi", "5.8+ x86"},
+	{"asm_sysvec_irq_work", "5.8+ x86"},
+	{"apic_timer_interrupt", "before 5.8 x86"},
+	{"smp_apic_timer_interrupt", "before 5.8 x86"},
+	{"common_interrupt", "x86"},
+	{"do_IRQ", "before 5.8 x86"},
+	{"reschedule_interrupt", "before 5.8 x86"},
+	{"call_function_single_interrupt", "before 5.8 x86"},
+	{"irq_work_interrupt", "before 5.8 x86"},
+	{"el1_interrupt", "arm64 5.x+"},
+	{"el1_irq", "arm64 before 5.x"},
+};
+SET(sd_irq_entry, "interrupt entry");
+
 bool sd_sig_has(const struct sd_sig_set *set, const char *func)
 {
 	for (size_t i = 0; i < set->n; i++)
@@ -258,22 +311,25 @@ static const char *const rem_6_14[] = {"posix_spawn", "mod_cgid",
 const struct sd_era sd_eras[] = {
 	{"<= 2.6.32 (RHEL 6)", 0, KV(2, 6, 255),
 	 "the single global swap_lock, in __swap_duplicate and swap_info_get",
-	 false, rem_2_6},
+	 false, rem_2_6, true},
 	{"3.0 - 3.8", KV(3, 0, 0), KV(3, 8, 255),
-	 "the single global swap_lock", false, rem_2_6},
+	 "the single global swap_lock", false, rem_2_6, true},
+	/* ticket locks until 4.2 (RHEL 7's 3.10); a 4.2 - 4.10 recording
+	 * shows queued slow-path frames, which turn the ticket rule off */
 	{"3.9 - 4.10 (RHEL 7)", KV(3, 9, 0), KV(4, 10, 255),
-	 "the swap device's lock (si->lock), one per device", false, rem_3_9},
+	 "the swap device's lock (si->lock), one per device", false, rem_3_9,
+	 true},
 	{"4.11 - 4.14", KV(4, 11, 0), KV(4, 14, 255),
 	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
-	 "rotational swap", false, rem_4_11},
+	 "rotational swap", false, rem_4_11, false},
 	{"4.15 - 4.18 (RHEL 8)", KV(4, 15, 0), KV(4, 18, 255),
 	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
-	 "rotational swap", true, rem_4_11},
+	 "rotational swap", true, rem_4_11, false},
 	{"4.19 - 6.13", KV(4, 19, 0), KV(6, 13, 255),
 	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
-	 "rotational swap", false, rem_4_11},
+	 "rotational swap", false, rem_4_11, false},
 	{"6.14 and later", KV(6, 14, 0), KV(255, 255, 255),
-	 "per-cluster locks (ci->lock) on every swap device", false, rem_6_14},
+	 "per-cluster locks (ci->lock) on every swap device", false, rem_6_14, false},
 };
 const size_t sd_nr_eras = sizeof sd_eras / sizeof *sd_eras;
 

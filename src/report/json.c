@@ -259,6 +259,12 @@ static json_t *finding_json(const struct sd_analysis *a,
 					      "share", tl));
 		if (f->kind == SD_FIND_SWAP_DUP_FORK)
 			json_object_set_new(o, "fork_sites", fork_sites_json(a, f));
+		json_object_set_new(o, "lock_share", json_real(f->lock_share));
+		json_object_set_new(o, "lock_contended_share",
+				    json_real(f->lock_contended_share));
+		json_object_set_new(o, "lock_note",
+				    f->lock_note ? json_string(f->lock_note)
+						 : json_null());
 		return o;
 	}
 	json_t *victims = json_array(), *holders = json_array();

@@ -252,6 +252,11 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 				"first:\n\n", f->paths[0].samples);
 		if (f->nr_paths)
 			md_path(out, &f->paths[0]);
+		if (f->lock_note) {
+			fputs("\nThe swap lock: ", out);
+			md_text(out, f->lock_note);
+			fputs("\n", out);
+		}
 		return;
 	}
 	fprintf(out, "%" PRIu64 " D-state sleeps", f->stalls);

@@ -402,6 +402,8 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		else
 			print_stall_finding(out, f, s);
 		wrap(out, "  why: ", f->why);
+		if (f->lock_note)
+			wrap(out, "  lock: ", f->lock_note);
 	}
 	if (d->nr_remedies) {
 		bool inferred = d->era_source && !strcmp(d->era_source, "frames");
