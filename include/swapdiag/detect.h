@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <swapdiag/analysis.h>
+#include <swapdiag/machine.h>
 
 enum sd_finding_kind {
 	SD_FIND_SWAP_DUP_FORK,   /* fork copies swap entries (swap_duplicate) */
@@ -66,6 +67,24 @@ struct sd_fork_site {
 	size_t nr_frames;
 	char *entry;    /* the fork entry called: "fork", "_Fork", ... */
 	uint64_t samples;
+};
+
+/* One executable forking in a swap_dup_fork finding (FORK/COMM/MMAP
+ * records): how often, and what each fork cost. */
+struct sd_forker {
+	char *exe;          /* from the process's MMAP of its binary */
+	char *comm;         /* the comm most of its forks were made under */
+	uint32_t *pids;     /* forking processes, at most SD_MAX_PIDS_LISTED */
+	size_t nr_pids, nr_pids_total;
+	uint64_t forks;     /* during the recording */
+	double forks_per_s; /* NAN when the duration is unknown */
+	uint64_t samples;   /* the finding's samples in its processes */
+	double cpu_ms;      /* their CPU time; NAN unless a clock event */
+	double cpu_ms_per_fork; /* cpu_ms / forks; NAN when unknown */
+	int64_t swap_kib;   /* largest VmSwap of its forking processes in
+			     * the bundle, -1 unknown */
+	struct sd_name_count *execs; /* what its children exec'd, most first */
+	size_t nr_execs;
 };
 
 struct sd_victim {
@@ -136,6 +155,9 @@ struct sd_finding {
 	 * innermost); lock_note says what that means for the remedies */
 	double lock_share, lock_contended_share;
 	char *lock_note;
+	/* swap_dup_fork: who forks, per executable, heaviest first */
+	struct sd_forker *forkers;
+	size_t nr_forkers;
 	/* swap_dup_fork: where the forkers fork, heaviest first */
 	struct sd_fork_site *fork_sites;
 	size_t nr_fork_sites;

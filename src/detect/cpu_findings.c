@@ -104,6 +104,8 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	err = make_paths(f, st, ids, nids);
 	if (!err && f->kind == SD_FIND_SWAP_DUP_FORK)
 		err = make_fork_sites(f, st, c->a->machine, ids, nids);
+	if (!err && f->kind == SD_FIND_SWAP_DUP_FORK)
+		err = make_forkers(f, &t, c);
 out:
 	free(t.v);
 	free(ids);

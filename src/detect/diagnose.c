@@ -81,6 +81,7 @@ void finding_fini(struct sd_finding *f)
 	}
 	free(f->paths);
 	fork_sites_fini(f);
+	forkers_fini(f);
 	free(f->timeline);
 	free(f->lock_note);
 	for (size_t i = 0; i < f->nr_victims; i++)
@@ -407,6 +408,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	const struct sd_reader_stats *rs = sd_analysis_stats(a);
 	if (rs->last_time > rs->first_time)
 		d->duration_s = (double)(rs->last_time - rs->first_time) / 1e9;
+	c.duration_s = d->duration_s;
 	d->on_cpu_event = c.ev ? c.ev->name : NULL;
 	d->on_cpu_samples = c.total_samples;
 

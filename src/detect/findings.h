@@ -46,7 +46,13 @@ struct cpu_ctx {
 	uint64_t first_bucket, nsec;
 	double *sec_total; /* period per second, all samples of ev */
 	bool ticket; /* spin locks spin inside the acquire frame */
+	double duration_s; /* of the recording, 0 unknown */
 };
+
+/* Who forks, per executable (forkers.c), and their release. */
+int make_forkers(struct sd_finding *f, const struct tallies *t,
+		 const struct cpu_ctx *c);
+void forkers_fini(struct sd_finding *f);
 
 /* One on-CPU finding: stacks whose flags include all of want. */
 int cpu_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,

@@ -205,6 +205,41 @@ static json_t *stall_locks(const struct sd_finding *f)
 			 (json_int_t)f->stalls_tied, "top", v);
 }
 
+/* swap_dup_fork: who forks, per executable (swapdiag-report(5)). */
+static json_t *forkers_json(const struct sd_finding *f)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < f->nr_forkers; i++) {
+		const struct sd_forker *k = &f->forkers[i];
+		json_t *pids = json_array(), *execs = json_array();
+		for (size_t j = 0; j < k->nr_pids; j++)
+			json_array_append_new(pids, json_integer(k->pids[j]));
+		for (size_t j = 0; j < k->nr_execs; j++)
+			json_array_append_new(
+				execs, json_pack("{s:s, s:I}", "exe",
+						 k->execs[j].name, "count",
+						 (json_int_t)k->execs[j].count));
+		json_array_append_new(
+			v, json_pack("{s:s, s:s, s:o, s:I, s:I, s:o, s:I, s:o, "
+				     "s:o, s:o, s:o}",
+				     "exe", k->exe, "comm", k->comm, "pids", pids,
+				     "nr_pids", (json_int_t)k->nr_pids_total,
+				     "forks", (json_int_t)k->forks,
+				     "forks_per_s", num_or_null(k->forks_per_s),
+				     "samples", (json_int_t)k->samples,
+				     "cpu_ms", num_or_null(k->cpu_ms),
+				     "cpu_ms_per_fork",
+				     num_or_null(k->cpu_ms_per_fork),
+				     "vmswap_kib",
+				     k->swap_kib >= 0
+					     ? json_integer((json_int_t)k->swap_kib)
+					     : json_null(),
+				     "execs", execs));
+	}
+	return v;
+}
+
 static json_t *finding_json(const struct sd_analysis *a,
 			    const struct sd_finding *f)
 {
@@ -257,8 +292,10 @@ static json_t *finding_json(const struct sd_analysis *a,
 		json_object_set_new(o, "timeline",
 				    json_pack("{s:f, s:o}", "bucket_s", 1.0,
 					      "share", tl));
-		if (f->kind == SD_FIND_SWAP_DUP_FORK)
+		if (f->kind == SD_FIND_SWAP_DUP_FORK) {
 			json_object_set_new(o, "fork_sites", fork_sites_json(a, f));
+			json_object_set_new(o, "forkers", forkers_json(f));
+		}
 		json_object_set_new(o, "lock_share", json_real(f->lock_share));
 		json_object_set_new(o, "lock_contended_share",
 				    json_real(f->lock_contended_share));

@@ -213,7 +213,186 @@ def case_locks():
     check("kernel_3_9" in ids, "rhel6-seed: finer-lock kernel remedy: %s" % ids)
 
 
-CASES = {"locks": case_locks}
+def task_truth(data, ksyms):
+    """Forks per executable and the swap_dup_fork weight per executable
+    of the sampled process, from one perf script pass with the task and
+    mmap records (the executable rule of tests/repro/services/facts.py:
+    the first executable file map after an exec COMM or a synthesized
+    one; a forked child runs its parent's executable)."""
+    import re
+    lines = perf_script(data, ksyms,
+                        "comm,pid,tid,time,event,period,ip,sym",
+                        ("--show-task-events", "--show-mmap-events"))
+    exe, pending, comm = {}, set(), {}
+    forks, pids = {}, {}
+    comms, execs, weight = {}, {}, {}
+    head, frames = None, []
+
+    def sample_done():
+        if head is None:
+            return
+        m = re.match(r"\s*(.*?)\s+(\d+)/(\d+)\s+[\d.]+:\s+(\d+)\s+(\S+):",
+                     head)
+        if not m or not m.group(5).startswith("cpu-clock"):
+            return
+        hit, _, _, _ = classify(list(reversed(frames)), FORK_COPY, SWAP_DUP)
+        if hit:
+            e = exe.get(int(m.group(2)), "?")
+            weight[e] = weight.get(e, 0) + int(m.group(4))
+
+    for line in lines + [""]:
+        if line and line[0] in " \t":
+            parts = line.split()
+            if head is not None and len(parts) >= 2:
+                frames.append(parts[1].split("+0x")[0])
+            continue
+        sample_done()
+        head, frames = None, []
+        if not line.strip():
+            continue
+        m = re.search(r"\s(\d+\.\d+): PERF_RECORD_(\w+)(.*)$", line)
+        if not m:
+            head = line
+            continue
+        t, kind, rest = float(m.group(1)), m.group(2), m.group(3)
+        if kind == "FORK":
+            f = re.match(r"\((\d+):(\d+)\):\((\d+):(\d+)\)", rest)
+            child, ctid = int(f.group(1)), int(f.group(2))
+            parent, ptid = int(f.group(3)), int(f.group(4))
+            comm[ctid] = comm.get(ptid, "?")
+            if child != ctid:
+                continue
+            exe[child] = exe.get(parent, "?")
+            if t > 0:
+                e = exe[child]
+                forks[e] = forks.get(e, 0) + 1
+                pids.setdefault(e, set()).add(parent)
+                c = comms.setdefault(e, {})
+                c[comm.get(ptid, "?")] = c.get(comm.get(ptid, "?"), 0) + 1
+        elif kind == "COMM":
+            c = re.match(r"( exec)?: (.*):(\d+)/(\d+)", rest)
+            comm[int(c.group(4))] = c.group(2)
+            if c.group(1) or t == 0:
+                pending.add(int(c.group(3)))
+        elif kind in ("MMAP", "MMAP2"):
+            mm = re.match(r" (\d+)/(\d+): \[.*\]: (\S+) (\S+)", rest)
+            if not mm:
+                continue
+            pid, prot, path = int(mm.group(1)), mm.group(3), mm.group(4)
+            if pid in pending and "x" in prot and path.startswith("/"):
+                old = exe.get(pid)
+                exe[pid] = path
+                pending.discard(pid)
+                if t > 0 and old:
+                    x = execs.setdefault(old, {})
+                    x[path] = x.get(path, 0) + 1
+    return forks, pids, comms, execs, weight
+
+
+def check_bundle_vmswap():
+    import io
+    import re
+    import tarfile
+    svc = os.path.join(TD, "services")
+    with open(os.path.join(svc, "apache-cgi.meta")) as f:
+        meta = f.read()
+    after = meta.split("after the push into swap:")[1].split("command:")[0]
+    rows = re.findall(r"pid (\d+) (\S+) VmRSS (\d+) kB VmSwap (\d+) kB", after)
+    tsv = "# pid\tcomm\tvmswap_kib\tvmrss_kib\n" + "".join(
+        "%s\t%s\t%s\t%s\n" % (p, c, s, r) for p, c, r, s in rows)
+    ks = subprocess.run(["zstd", "-qdc", SVC_KSYMS], check=True,
+                        stdout=subprocess.PIPE).stdout
+    with open(os.path.join(svc, "apache-cgi.data"), "rb") as f:
+        data = f.read()
+    tmp = tempfile.mkdtemp(prefix="insight.")
+    try:
+        path = os.path.join(tmp, "apache-cgi.swapdiag.tar")
+        with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as t:
+            for name, body in (("manifest.json",
+                                b'{"format": "swapdiag-bundle/1"}'),
+                               ("swapped-procs.tsv", tsv.encode()),
+                               ("kallsyms", ks), ("perf.data", data)):
+                ti = tarfile.TarInfo(name)
+                ti.size = len(body)
+                t.addfile(ti, io.BytesIO(body))
+        p = subprocess.run([SWAPDIAG, "--no-progress", path, "--json", "-"],
+                           capture_output=True, timeout=300)
+        doc = json.loads(p.stdout.decode())
+        validate(doc)
+        p = subprocess.run([SWAPDIAG, "--no-progress", "--no-color", path],
+                           capture_output=True, timeout=300)
+        out = p.stdout.decode()
+    finally:
+        shutil.rmtree(tmp)
+    fk = finding(doc, "swap_dup_fork")["forkers"]
+    swap = {int(p): int(s) for p, c, r, s in rows}
+    want = max(swap[p] for p in fk[0]["pids"] if p in swap)
+    check(fk[0]["vmswap_kib"] == want,
+          "bundle: apache2's VmSwap %s kB (the largest of its forking "
+          "processes: %d kB)" % (fk[0]["vmswap_kib"], want))
+    check("(%.0f MiB of its memory in swap)" % (want / 1024) in out,
+          "bundle text: VmSwap %.0f MiB on the forker line" % (want / 1024))
+
+
+def case_forkers():
+    for name in ("apache-cgi", "apache-cgid"):
+        data = os.path.join(TD, "services", name + ".data")
+        with open(os.path.join(TD, "services", name + ".facts.json")) as f:
+            facts = json.load(f)
+        doc = swapdiag_json(data, SVC_KSYMS)
+        forks, pids, comms, execs, weight = task_truth(data, SVC_KSYMS)
+        per_exe = facts["tasks"]["forks_per_exe"]
+        dup = finding(doc, "swap_dup_fork")
+        fk = dup["forkers"] if dup else []
+        want = sorted(e for e in weight if forks.get(e))
+        check(sorted(k["exe"] for k in fk) == want,
+              "%s: forkers %s (perf: %s)" % (name, [k["exe"] for k in fk],
+                                             want))
+        for k in fk:
+            e = k["exe"]
+            check(k["forks"] == forks.get(e) == per_exe[e]["forks"],
+                  "%s %s: %d forks (perf script: %s, facts: %d)"
+                  % (name, e, k["forks"], forks.get(e), per_exe[e]["forks"]))
+            check(k["nr_pids"] == len(pids[e]) == per_exe[e]["forking_pids"]
+                  and k["pids"] == sorted(pids[e])[:32],
+                  "%s %s: forking pids %s" % (name, e, k["pids"]))
+            top = max(comms[e].items(), key=lambda x: (x[1], x[0]))[0]
+            check(k["comm"] == top, "%s %s: comm %s (perf: %s)"
+                  % (name, e, k["comm"], top))
+            got = {x["exe"]: x["count"] for x in k["execs"]}
+            check(got == execs.get(e, {}) == per_exe[e]["execs_of_children"],
+                  "%s %s: children exec %s" % (name, e, got))
+            ms = weight[e] / 1e6
+            check(abs(k["cpu_ms"] - ms) < 1e-3,
+                  "%s %s: cpu_ms %.3f (perf: %.3f)" % (name, e, k["cpu_ms"], ms))
+            check(abs(k["cpu_ms_per_fork"] / (ms / forks[e]) - 1) < 1e-5,
+                  "%s %s: cpu_ms_per_fork %.3f (perf: %.3f)"
+                  % (name, e, k["cpu_ms_per_fork"], ms / forks[e]))
+            dur = doc["input"]["duration_s"]
+            check(dur and abs(k["forks_per_s"] - forks[e] / dur) < 1e-3,
+                  "%s %s: forks_per_s %.2f" % (name, e, k["forks_per_s"]))
+        # the text names the forker and its cost per fork
+        p = subprocess.run([SWAPDIAG, "--no-progress", "--no-color",
+                            "--kallsyms", SVC_KSYMS, data],
+                           capture_output=True, timeout=300)
+        out = p.stdout.decode()
+        k = fk[0] if fk else None
+        line = ("forker: apache2 forked %.0f/s (%d forks), each fork spent "
+                "%.1f ms copying swap entries" %
+                (k["forks_per_s"], k["forks"], k["cpu_ms_per_fork"])) if k else "?"
+        check(line in out, "%s text: %r" % (name, line))
+    # a bundle: each forker's VmSwap, from its swapped-procs.tsv (the
+    # recording's own .meta figures after the push into swap)
+    check_bundle_vmswap()
+    # mod_cgid: one forker, the daemon
+    doc = swapdiag_json(os.path.join(TD, "services", "apache-cgid.data"),
+                        SVC_KSYMS)
+    fk = finding(doc, "swap_dup_fork")["forkers"]
+    check(len(fk) == 1 and fk[0]["nr_pids"] == 1,
+          "apache-cgid: one forking process")
+
+
+CASES = {"locks": case_locks, "forkers": case_forkers}
 
 if __name__ == "__main__":
     if not shutil.which("perf"):
