@@ -25,6 +25,8 @@ enum sd_finding_kind {
 	SD_FIND_MMAP_LOCK_STALL, /* /proc readers asleep on a forking mm */
 	SD_FIND_EXEC_LOCK_STALL, /* mm_access waiting for an exec's teardown */
 	SD_FIND_OTHER_DSTATE,    /* other readers in the rwsem read slow path */
+	SD_FIND_FORK_COPY,       /* fork copies a large resident parent's page
+				  * tables, no swap entries (an on-CPU finding) */
 	SD_FIND_KINDS,
 };
 
@@ -183,6 +185,13 @@ struct sd_remedy {
 	const char *text;
 };
 
+/* What a remedy is for and why it was chosen (sd_diagnosis.fits). */
+struct sd_remedy_fit {
+	char **applies_to;     /* the executables (or comms) it is for */
+	size_t nr_applies_to;
+	char *because;         /* the facts it stands on, one sentence */
+};
+
 struct sd_diagnosis {
 	/* the highest finding's, or the swap-entry work's combined level
 	 * (swap_level) if that is higher */
@@ -213,6 +222,7 @@ struct sd_diagnosis {
 	struct sd_finding *findings;
 	size_t nr_findings;
 	const struct sd_remedy **remedies;
+	struct sd_remedy_fit *fits; /* parallel to remedies */
 	size_t nr_remedies;
 	/* notes: what could not be judged and how to record it */
 	char **notes;

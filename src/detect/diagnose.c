@@ -38,7 +38,7 @@
 
 static const char *const keys[SD_FIND_KINDS] = {
 	"swap_dup_fork", "swap_free_exec", "mmap_lock_stall",
-	"exec_lock_stall", "other_dstate",
+	"exec_lock_stall", "other_dstate", "fork_copy",
 };
 
 const char *sd_finding_key(enum sd_finding_kind k)
@@ -111,7 +111,7 @@ struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d)
 	for (size_t i = 0; i < d->nr_findings; i++)
 		finding_fini(&d->findings[i]);
 	free(d->findings);
-	free(d->remedies);
+	remedies_fini(d);
 	for (size_t i = 0; i < d->nr_notes; i++)
 		free(d->notes[i]);
 	free(d->notes);
@@ -305,13 +305,6 @@ static int lock_note(struct sd_finding *f, const struct sd_era *era)
 		return -ENOMEM;
 	}
 	return 0;
-}
-
-/* Remedies that promise less lock contention, pointless when the swap
- * lock is not contended. */
-static bool contention_remedy(const char *id)
-{
-	return !strcmp(id, "kernel_3_9") || !strcmp(id, "kernel_4_11");
 }
 
 int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
@@ -556,7 +549,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 					   : "text input")))
 		goto fail;
 
-	bool swap = false;
+	bool swap = false, fork_copy = false;
 	uint64_t swap_samples = 0;
 	double spin_share = 0; /* of all on-CPU weight */
 	for (size_t i = 0; i < d->nr_findings; i++) {
@@ -564,7 +557,9 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		if (f->level > d->level)
 			d->level = f->level;
 		swap |= f->kind <= SD_FIND_SWAP_FREE_EXEC ||
-			f->kind == SD_FIND_MMAP_LOCK_STALL;
+			f->kind == SD_FIND_MMAP_LOCK_STALL ||
+			f->kind == SD_FIND_FORK_COPY;
+		fork_copy |= f->kind == SD_FIND_FORK_COPY;
 		if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
 			d->swap_share += f->share;
 			swap_samples += f->samples;
@@ -579,24 +574,14 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		d->level = d->swap_level;
 	d->unknown = d->kernel_unnamed && !d->nr_findings;
 	if (swap) {
-		const struct sd_era *re = era ? era : &sd_eras[sd_nr_eras - 2];
-		size_t n = 0;
-		while (re->remedies[n])
-			n++;
-		d->remedies = calloc(n, sizeof *d->remedies);
-		if (!d->remedies)
-			goto fail;
 		/* with the swap-entry work measured: the lock's contention
 		 * decides whether contention remedies are worth listing */
 		bool contended = d->swap_share <= 0 ||
 				 spin_share / d->swap_share >= SPIN_CONTENDED;
-		for (size_t i = 0; i < n; i++) {
-			const struct sd_remedy *r = sd_remedy_find(re->remedies[i]);
-			if (r && !contended && contention_remedy(r->id))
-				continue;
-			if (r)
-				d->remedies[d->nr_remedies++] = r;
-		}
+		bool rows = d->swap_share > 0 || !fork_copy;
+		if ((err = choose_remedies(d, era, rows, contended)))
+			goto fail;
+		err = -ENOMEM;
 	}
 	if ((err = diagnose_damage(a, d)) || (err = make_verdict(d)))
 		goto fail;

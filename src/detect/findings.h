@@ -8,6 +8,8 @@
 
 #include <swapdiag/detect.h>
 
+struct sd_era;
+
 /* Per-(comm, pid) tallies. */
 struct tally {
 	uint32_t comm, pid;
@@ -48,6 +50,12 @@ struct cpu_ctx {
 	bool ticket; /* spin locks spin inside the acquire frame */
 	double duration_s; /* of the recording, 0 unknown */
 };
+
+/* The remedies fitted to the findings (remedies.c): swap says whether
+ * the swap rows apply, contended whether the lock-contention rows do. */
+int choose_remedies(struct sd_diagnosis *d, const struct sd_era *era,
+		    bool swap, bool contended);
+void remedies_fini(struct sd_diagnosis *d);
 
 /* Who forks, per executable (forkers.c), and their release. */
 int make_forkers(struct sd_finding *f, const struct tallies *t,

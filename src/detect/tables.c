@@ -256,9 +256,6 @@ const struct sd_remedy sd_remedies[] = {
 	 "neither the swap-entry work nor the mmap_lock hold happen. "
 	 "glibc 2.12 (RHEL 6) and 2.17 (RHEL 7) only do so with "
 	 "POSIX_SPAWN_USEVFORK; APR's apr_proc_create always fork()s."},
-	{"mod_cgid",
-	 "Apache httpd: use mod_cgid instead of mod_cgi, so a small daemon "
-	 "started early (with little memory, none in swap) forks the CGIs."},
 	{"madv_dontfork",
 	 "Mark large private regions MADV_DONTFORK: children do not inherit "
 	 "them, so their PTEs are never copied or released."},
@@ -293,17 +290,17 @@ const struct sd_remedy sd_remedies[] = {
 };
 const size_t sd_nr_remedies = sizeof sd_remedies / sizeof *sd_remedies;
 
-static const char *const rem_2_6[] = {"posix_spawn", "mod_cgid",
-	"madv_dontfork", "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
+static const char *const rem_2_6[] = {"posix_spawn", "madv_dontfork",
+	 "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
 	NULL};
-static const char *const rem_3_9[] = {"posix_spawn", "mod_cgid",
-	"madv_dontfork", "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
+static const char *const rem_3_9[] = {"posix_spawn", "madv_dontfork",
+	 "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
 	NULL};
-static const char *const rem_4_11[] = {"posix_spawn", "mod_cgid",
-	"madv_dontfork", "memcg_v2", "swapoff", "swappiness", "kernel_4_11",
+static const char *const rem_4_11[] = {"posix_spawn", "madv_dontfork",
+	 "memcg_v2", "swapoff", "swappiness", "kernel_4_11",
 	NULL};
-static const char *const rem_6_14[] = {"posix_spawn", "mod_cgid",
-	"madv_dontfork", "memcg_v2", "swapoff", "swappiness", "kernel_6_14",
+static const char *const rem_6_14[] = {"posix_spawn", "madv_dontfork",
+	 "memcg_v2", "swapoff", "swappiness", "kernel_6_14",
 	NULL};
 
 #define KV(a, b, c) ((a) * 65536 + (b) * 256 + (c))

@@ -358,11 +358,19 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 
 	for (size_t i = 0; i < d->nr_findings; i++)
 		json_array_append_new(findings, finding_json(a, &d->findings[i]));
-	for (size_t i = 0; i < d->nr_remedies; i++)
-		json_array_append_new(remedies,
-				      json_pack("{s:s, s:s}", "id",
-						d->remedies[i]->id, "text",
-						d->remedies[i]->text));
+	for (size_t i = 0; i < d->nr_remedies; i++) {
+		const struct sd_remedy_fit *fit = d->fits ? &d->fits[i] : NULL;
+		json_t *to = json_array();
+		for (size_t k = 0; fit && k < fit->nr_applies_to; k++)
+			json_array_append_new(to, json_string(fit->applies_to[k]));
+		json_array_append_new(
+			remedies,
+			json_pack("{s:s, s:s, s:o, s:o}", "id", d->remedies[i]->id,
+				  "text", d->remedies[i]->text, "applies_to", to,
+				  "because",
+				  fit && fit->because ? json_string(fit->because)
+						      : json_null()));
+	}
 	for (size_t i = 0; i < d->nr_notes; i++)
 		json_array_append_new(notes, json_string(d->notes[i]));
 	for (size_t i = 0; i < a->diags.n; i++) {

@@ -398,6 +398,12 @@ int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 		for (size_t i = 0; i < d->nr_remedies; i++) {
 			fputs("- ", out);
 			md_text(out, d->remedies[i]->text);
+			if (d->fits && d->fits[i].because &&
+			    strchr(d->fits[i].because, ';')) {
+				fputs(" Because ", out);
+				md_text(out, d->fits[i].because);
+				fputc('.', out);
+			}
 			fputc('\n', out);
 		}
 	}

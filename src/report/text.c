@@ -447,8 +447,13 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 			!d->era ? "" : inferred ? ", inferred from frame names)"
 						: ")",
 			s->off);
-		for (size_t i = 0; i < d->nr_remedies; i++)
+		for (size_t i = 0; i < d->nr_remedies; i++) {
 			wrap(out, "  - ", d->remedies[i]->text);
+			/* only the service rows: their facts */
+			if (d->fits && d->fits[i].because &&
+			    strchr(d->fits[i].because, ';'))
+				wrap(out, "    because ", d->fits[i].because);
+		}
 	}
 	/* text input: also what the text could not tell (the analysis' notes) */
 	size_t text_notes = 0;

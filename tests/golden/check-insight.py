@@ -392,7 +392,91 @@ def case_forkers():
           "apache-cgid: one forking process")
 
 
-CASES = {"locks": case_locks, "forkers": case_forkers}
+# Every service row of src/detect/services.c with the names it matches,
+# written out again: a row may only name a service a forker is.
+SERVICE_ROWS = {
+    "mod_cgid": "apache", "apache_small_launcher": "apache",
+    "redis_persistence": "redis", "postgres_pooler": "postgres",
+    "gunicorn_workers": "gunicorn", "uwsgi_workers": "uwsgi",
+    "unicorn_workers": "unicorn", "puma_workers": "puma",
+    "php_fpm_workers": "php-fpm", "python_start_method": "python",
+    "restart_small_daemon": "daemon",
+}
+SERVICE_NAMES = {
+    "apache": ("apache2", "httpd"), "redis": ("redis-",),
+    "postgres": ("postgres", "postmaster"), "gunicorn": ("gunicorn",),
+    "uwsgi": ("uwsgi",), "unicorn": ("unicorn",), "puma": ("puma",),
+    "php-fpm": ("php-fpm",), "python": ("python",),
+    "daemon": ("cron", "crond", "sshd", "atd", "zabbix", "telegraf"),
+}
+
+
+def rows_fit(doc, forker_names, name):
+    """Service rows only for services the forkers are."""
+    for r in doc["remedies"]:
+        svc = SERVICE_ROWS.get(r["id"])
+        if not svc:
+            continue
+        ok = r["applies_to"] and all(
+            a in forker_names and a.startswith(SERVICE_NAMES[svc])
+            for a in r["applies_to"])
+        check(ok, "%s: %s applies to %s, forkers %s"
+              % (name, r["id"], r["applies_to"], sorted(forker_names)))
+
+
+def case_remedies():
+    # mod_cgi: the workers fork (perf: 253 forks by 8 apache2 processes)
+    for name, want, not_want in (
+            ("apache-cgi", "mod_cgid", "apache_small_launcher"),
+            ("apache-cgid", "apache_small_launcher", "mod_cgid")):
+        data = os.path.join(TD, "services", name + ".data")
+        doc = swapdiag_json(data, SVC_KSYMS)
+        forks, pids, _, _, _ = task_truth(data, SVC_KSYMS)
+        procs = len(pids["/usr/sbin/apache2"])
+        ids = [r["id"] for r in doc["remedies"]]
+        check(want in ids and not_want not in ids,
+              "%s (%d forking apache2 processes by perf): %s, not %s: %s"
+              % (name, procs, want, not_want, ids))
+        r = next((r for r in doc["remedies"] if r["id"] == want), None)
+        check(r and r["applies_to"] == ["apache2"] and
+              ("%d forking process" % procs) in r["because"] and
+              ("%d forks" % forks["/usr/sbin/apache2"]) in r["because"],
+              "%s: %s for apache2 because %r" % (name, want,
+                                                  r and r["because"]))
+        names = {os.path.basename(k["exe"]) for f in doc["findings"]
+                 for k in f.get("forkers") or []}
+        rows_fit(doc, names, name)
+        p = subprocess.run([SWAPDIAG, "--no-progress", "--no-color",
+                            "--kallsyms", SVC_KSYMS, data],
+                           capture_output=True, timeout=300)
+        out = p.stdout.decode()
+        check("because apache2: %d forking process" % procs in out,
+              "%s text: the service row's because" % name)
+    # Redis: its own samples as perf script text (no task records: the
+    # finding's comm names the service); it forks on purpose, so neither
+    # posix_spawn nor MADV_DONTFORK, and nothing for Apache
+    lines = perf_script(os.path.join(TD, "services", "redis-bgsave.data"),
+                        SVC_KSYMS, "comm,pid,tid,cpu,time,period,event,ip,sym",
+                        ("--comms", "redis-server"))
+    dup = sum(1 for _, fr in samples(lines, "cpu-clock")
+              if classify(fr, FORK_COPY, SWAP_DUP)[0])
+    p = subprocess.run([SWAPDIAG, "--no-progress", "-", "--json", "-"],
+                       input="\n".join(lines).encode(), capture_output=True,
+                       timeout=300)
+    doc = json.loads(p.stdout.decode())
+    validate(doc)
+    f = finding(doc, "swap_dup_fork")
+    check(f and f["samples"] == dup, "redis text: swap_dup_fork %s samples "
+          "(perf: %d)" % (f and f["samples"], dup))
+    ids = [r["id"] for r in doc["remedies"]]
+    check("redis_persistence" in ids and "posix_spawn" not in ids and
+          "madv_dontfork" not in ids and "mod_cgid" not in ids and
+          "apache_small_launcher" not in ids, "redis: its own rows: %s" % ids)
+    rows_fit(doc, {"redis-server"}, "redis")
+
+
+CASES = {"locks": case_locks, "forkers": case_forkers,
+         "remedies": case_remedies}
 
 if __name__ == "__main__":
     if not shutil.which("perf"):
