@@ -37,6 +37,13 @@ enum sd_level {
 	SD_LEVEL_CRITICAL,
 };
 
+/* Is it an on-CPU finding (share, processes, paths, context, timeline)
+ * rather than a stall finding? */
+static inline bool sd_finding_on_cpu(enum sd_finding_kind k)
+{
+	return k <= SD_FIND_SWAP_FREE_EXEC || k == SD_FIND_FORK_COPY;
+}
+
 /* "info", "warning", "critical" ("none" for SD_LEVEL_NONE). */
 const char *sd_level_name(enum sd_level l);
 /* Parses a level name (also "never" = above every level); -EINVAL. */
@@ -192,6 +199,28 @@ struct sd_remedy_fit {
 	char *because;         /* the facts it stands on, one sentence */
 };
 
+/* What is hot, whatever the findings (hot.c). */
+struct sd_hot_proc {
+	char *comm;
+	char *exe;   /* NULL: not known */
+	uint64_t samples;
+	double share; /* of all on-CPU weight */
+};
+
+/* One kind of kernel work ("fork page-table copying", "reclaim and
+ * compaction", ...): the samples with any of its characteristic frames
+ * (inclusive: a sample counts in every kind it shows). */
+struct sd_hot_path {
+	const char *name;
+	char **frames;   /* its heaviest kernel path, root first, up to the
+			  * deepest characteristic frame */
+	size_t nr_frames;
+	uint64_t samples;
+	double share;
+};
+
+#define SD_MAX_HOT 8
+
 struct sd_diagnosis {
 	/* the highest finding's, or the swap-entry work's combined level
 	 * (swap_level) if that is higher */
@@ -223,6 +252,12 @@ struct sd_diagnosis {
 	size_t nr_findings;
 	const struct sd_remedy **remedies;
 	struct sd_remedy_fit *fits; /* parallel to remedies */
+	/* where the CPU went: top processes and kinds of kernel work,
+	 * heaviest first, at most SD_MAX_HOT each */
+	struct sd_hot_proc *hot_procs;
+	size_t nr_hot_procs;
+	struct sd_hot_path *hot_paths;
+	size_t nr_hot_paths;
 	size_t nr_remedies;
 	/* notes: what could not be judged and how to record it */
 	char **notes;

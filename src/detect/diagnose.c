@@ -112,6 +112,7 @@ struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d)
 		finding_fini(&d->findings[i]);
 	free(d->findings);
 	remedies_fini(d);
+	hot_fini(d);
 	for (size_t i = 0; i < d->nr_notes; i++)
 		free(d->notes[i]);
 	free(d->notes);
@@ -150,6 +151,8 @@ static const char *const titles[SD_FIND_KINDS] = {
 	"readers of /proc/PID (stat for top and ps, opening environ, mem, "
 	"maps) stalled on an exec's teardown (exec_update_lock)",
 	"other D-state waits in the rwsem read slow path",
+	"fork copies the page tables of a large resident parent (no swap "
+	"entries)",
 };
 
 static const char *const whys[SD_FIND_KINDS] = {
@@ -174,11 +177,17 @@ static const char *const whys[SD_FIND_KINDS] = {
 	"Tasks slept in the rwsem read slow path under a caller that is not a "
 	"known reader of another process's memory; their paths are listed so "
 	"they can be judged by hand.",
+	"fork() copies the parent's page tables (dup_mmap -> copy_page_range) "
+	"- one PTE per resident page - even when nothing is in swap: the cost "
+	"grows with the parent's resident memory times the fork rate, and "
+	"dup_mmap holds the parent's mmap_lock for write the whole time, so "
+	"ps, top and agents reading its /proc files still stall. Swap "
+	"remedies do not help here; not copying the big parent does.",
 };
 
 static const char *const contexts[SD_FIND_KINDS] = {
 	"all fork page-table copying", "all address-space teardown", NULL,
-	NULL, NULL,
+	NULL, NULL, "all fork page-table copying",
 };
 
 static int add_finding(struct sd_diagnosis *d, struct sd_finding *f)
@@ -225,12 +234,14 @@ static int make_verdict(struct sd_diagnosis *d)
 	char buf[512], lvl[16];
 	size_t len = 0;
 	double swap_share = d->swap_share;
-	const struct sd_finding *stall = NULL;
+	const struct sd_finding *stall = NULL, *copy = NULL;
 
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];
 		if (f->kind == SD_FIND_MMAP_LOCK_STALL)
 			stall = f;
+		if (f->kind == SD_FIND_FORK_COPY)
+			copy = f;
 	}
 	/* the severity in capitals: OK, INFO, WARNING, CRITICAL, UNKNOWN */
 	snprintf(lvl, sizeof lvl, "%s", sd_severity_name(d));
@@ -254,6 +265,11 @@ static int make_verdict(struct sd_diagnosis *d)
 	else
 		len += (size_t)snprintf(buf + len, sizeof buf - len,
 					"no fork/exec swap-entry work");
+	if (copy)
+		len += (size_t)snprintf(buf + len, sizeof buf - len,
+					"; fork page-table copying of a large "
+					"resident parent takes %.1f%% of CPU",
+					copy->share * 100);
 	if (stall && stall->stalls) {
 		if (stall->durations_known)
 			snprintf(buf + len, sizeof buf - len,
@@ -427,6 +443,31 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			}
 		}
 	}
+
+	/* fork page-table copying without swap entries: a finding of its own
+	 * only when the fork side has no swap-entry finding (then it is that
+	 * finding's context) */
+	bool dup_found = false;
+	for (size_t i = 0; i < d->nr_findings; i++)
+		dup_found |= d->findings[i].kind == SD_FIND_SWAP_DUP_FORK;
+	if (c.ev && !dup_found) {
+		struct sd_finding f = {.kind = SD_FIND_FORK_COPY};
+		f.title = titles[SD_FIND_FORK_COPY];
+		f.why = whys[SD_FIND_FORK_COPY];
+		f.context_name = contexts[SD_FIND_FORK_COPY];
+		c.exclude = SD_M_SWAP_DUP;
+		err = cpu_finding(&c, &f, SD_M_FORK_COPY, SD_M_FORK_COPY);
+		c.exclude = 0;
+		if (!err && f.level == SD_LEVEL_NONE) {
+			finding_fini(&f);
+		} else if (err || (err = add_finding(d, &f))) {
+			finding_fini(&f);
+			goto fail;
+		}
+	}
+
+	if ((err = make_hot(d, &c)))
+		goto fail;
 
 	const struct sd_evsel *sw = switch_evsel(a);
 	d->switch_recorded = sw != NULL;

@@ -49,7 +49,14 @@ struct cpu_ctx {
 	double *sec_total; /* period per second, all samples of ev */
 	bool ticket; /* spin locks spin inside the acquire frame */
 	double duration_s; /* of the recording, 0 unknown */
+	unsigned exclude;  /* cpu_finding: stacks with these flags do not
+			    * count (fork_copy: the swap-entry ones) */
 };
+enum sd_level fork_copy_level(double share, uint64_t samples);
+
+/* Where the CPU went (hot.c) into d->hot_*, and their release. */
+int make_hot(struct sd_diagnosis *d, const struct cpu_ctx *c);
+void hot_fini(struct sd_diagnosis *d);
 
 /* The remedies fitted to the findings (remedies.c): swap says whether
  * the swap rows apply, contended whether the lock-contention rows do. */

@@ -241,6 +241,108 @@ static const struct sd_sig sd_irq_entry_v[] = {
 };
 SET(sd_irq_entry, "interrupt entry");
 
+/* What else is hot (sd_hot_kinds): characteristic frames of kernel work
+ * that a fork/exec storm, a memory squeeze or lock trouble shows. */
+static const struct sd_sig sd_hot_fault_v[] = {
+	{"handle_mm_fault", "all"},
+	{"__handle_mm_fault", "all"},
+	{"do_swap_page", "all (swap-in)"},
+	{"swapin_readahead", "all"},
+	{"swap_read_folio", "6.x"},
+	{"swap_readpage", "before 6.x"},
+	{"do_anonymous_page", "all"},
+	{"do_wp_page", "all (copy-on-write after fork)"},
+	{"wp_page_copy", "5.x+"},
+	{"exc_page_fault", "5.8+ x86"},
+	{"do_page_fault", "before 5.8"},
+};
+SET(sd_hot_fault, "page faults and swap-in");
+
+static const struct sd_sig sd_hot_reclaim_v[] = {
+	{"shrink_node", "4.x+"},
+	{"shrink_lruvec", "5.x+"},
+	{"shrink_zone", "before 4.8"},
+	{"shrink_folio_list", "6.x"},
+	{"shrink_page_list", "before 6.x"},
+	{"try_to_free_pages", "all"},
+	{"try_to_free_mem_cgroup_pages", "all (memcg limit)"},
+	{"do_try_to_free_pages", "all"},
+	{"kswapd", "all"},
+	{"balance_pgdat", "all"},
+	{"compact_zone", "all"},
+	{"try_to_compact_pages", "all"},
+	{"kcompactd", "4.6+"},
+	{"swap_writepage", "all (swap-out)"},
+};
+SET(sd_hot_reclaim, "reclaim and compaction");
+
+static const struct sd_sig sd_hot_memcg_v[] = {
+	{"mem_cgroup_charge", "all"},
+	{"__mem_cgroup_charge", "5.x+"},
+	{"mem_cgroup_try_charge", "before 5.8"},
+	{"try_charge", "before 6.x"},
+	{"try_charge_memcg", "5.15+"},
+	{"charge_memcg", "5.15+"},
+	{"mem_cgroup_swapin_charge_folio", "6.x"},
+	{"__mem_cgroup_uncharge", "all"},
+	{"obj_cgroup_charge", "5.9+"},
+};
+SET(sd_hot_memcg, "memcg charging");
+
+static const struct sd_sig sd_hot_spin_v[] = {
+	{"_raw_spin_lock", "2.6.33+"},
+	{"_raw_spin_lock_irq", "2.6.33+"},
+	{"_raw_spin_lock_irqsave", "2.6.33+"},
+	{"_spin_lock", "2.6.32"},
+	{"_spin_lock_irq", "2.6.32"},
+	{"_spin_lock_irqsave", "2.6.32"},
+	{"native_queued_spin_lock_slowpath", "4.2+"},
+	{"__pv_queued_spin_lock_slowpath", "4.2+ paravirt"},
+	{"queued_spin_lock_slowpath", "4.2+"},
+};
+SET(sd_hot_spin, "spin locks");
+
+static const struct sd_sig sd_hot_idle_v[] = {
+	{"do_idle", "4.x+"},
+	{"cpu_idle", "before 4.x"},
+	{"cpu_startup_entry", "3.10+"},
+	{"default_idle", "all"},
+	{"cpuidle_enter", "4.x+"},
+	{"acpi_idle_enter", "all"},
+};
+SET(sd_hot_idle, "idle");
+
+static const struct sd_sig sd_hot_exec_v[] = {
+	{"do_execve", "all"},
+	{"do_execveat_common", "4.x+"},
+	{"load_elf_binary", "all"},
+	{"bprm_execve", "5.9+"},
+};
+SET(sd_hot_exec, "exec");
+
+static const struct sd_sig sd_hot_fork_v[] = {
+	{"copy_process", "all"},
+	{"kernel_clone", "5.10+"},
+	{"_do_fork", "4.2 - 5.9"},
+	{"do_fork", "before 4.2"},
+};
+SET(sd_hot_fork, "fork");
+
+/* Most specific first: a stack counts in every kind whose frame it has
+ * (inclusive shares). */
+const struct sd_hot_kind sd_hot_kinds[] = {
+	{"fork page-table copying", &sd_fork_copy},
+	{"exit/exec teardown", &sd_teardown},
+	{"page faults and swap-in", &sd_hot_fault},
+	{"reclaim and compaction", &sd_hot_reclaim},
+	{"memcg charging", &sd_hot_memcg},
+	{"spin locks", &sd_hot_spin},
+	{"fork (all of it)", &sd_hot_fork},
+	{"exec (all of it)", &sd_hot_exec},
+	{"idle", &sd_hot_idle},
+};
+const size_t sd_nr_hot_kinds = sizeof sd_hot_kinds / sizeof *sd_hot_kinds;
+
 bool sd_sig_has(const struct sd_sig_set *set, const char *func)
 {
 	for (size_t i = 0; i < set->n; i++)

@@ -37,6 +37,14 @@ extern const struct sd_sig_set sd_rwsem_read_slow, sd_mm_readers,
  * lock acquisition. */
 extern const struct sd_sig_set sd_spin_acquire, sd_spin_slow, sd_irq_entry;
 
+/* What is hot (hot.c): kinds of kernel work by characteristic frame. */
+struct sd_hot_kind {
+	const char *name;
+	const struct sd_sig_set *set;
+};
+extern const struct sd_hot_kind sd_hot_kinds[];
+extern const size_t sd_nr_hot_kinds;
+
 /* User space: the C library's fork entries (fork_sites.c). */
 extern const struct sd_sig_set sd_fork_entries;
 

@@ -205,6 +205,35 @@ static json_t *stall_locks(const struct sd_finding *f)
 			 (json_int_t)f->stalls_tied, "top", v);
 }
 
+/* Where the CPU went (swapdiag-report(5), hot). */
+static json_t *hot_json(const struct sd_diagnosis *d)
+{
+	json_t *procs = json_array(), *paths = json_array();
+
+	for (size_t i = 0; i < d->nr_hot_procs; i++) {
+		const struct sd_hot_proc *p = &d->hot_procs[i];
+		json_array_append_new(
+			procs, json_pack("{s:s, s:o, s:I, s:f}", "comm", p->comm,
+					 "exe", p->exe ? json_string(p->exe)
+						       : json_null(),
+					 "samples", (json_int_t)p->samples,
+					 "share", p->share));
+	}
+	for (size_t i = 0; i < d->nr_hot_paths; i++) {
+		const struct sd_hot_path *p = &d->hot_paths[i];
+		json_t *fr = json_array();
+		for (size_t k = 0; k < p->nr_frames; k++)
+			json_array_append_new(fr, json_string(p->frames[k]));
+		json_array_append_new(
+			paths, json_pack("{s:s, s:o, s:I, s:f}", "name", p->name,
+					 "frames", fr, "samples",
+					 (json_int_t)p->samples, "share",
+					 p->share));
+	}
+	return json_pack("{s:o, s:o}", "processes", procs, "kernel_paths",
+			 paths);
+}
+
 /* swap_dup_fork: who forks, per executable (swapdiag-report(5)). */
 static json_t *forkers_json(const struct sd_finding *f)
 {
@@ -278,7 +307,7 @@ static json_t *finding_json(const struct sd_analysis *a,
 	}
 	json_object_set_new(o, "processes", procs);
 	json_object_set_new(o, "paths", paths);
-	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+	if (sd_finding_on_cpu(f->kind)) {
 		json_t *tl = json_array();
 		for (size_t i = 0; i < f->nr_timeline; i++)
 			json_array_append_new(tl, json_real(f->timeline[i]));
@@ -292,10 +321,13 @@ static json_t *finding_json(const struct sd_analysis *a,
 		json_object_set_new(o, "timeline",
 				    json_pack("{s:f, s:o}", "bucket_s", 1.0,
 					      "share", tl));
-		if (f->kind == SD_FIND_SWAP_DUP_FORK) {
+		if (f->kind == SD_FIND_SWAP_DUP_FORK ||
+		    f->kind == SD_FIND_FORK_COPY) {
 			json_object_set_new(o, "fork_sites", fork_sites_json(a, f));
 			json_object_set_new(o, "forkers", forkers_json(f));
 		}
+		if (f->kind == SD_FIND_FORK_COPY)
+			return o;
 		json_object_set_new(o, "lock_share", json_real(f->lock_share));
 		json_object_set_new(o, "lock_contended_share",
 				    json_real(f->lock_contended_share));
@@ -403,6 +435,8 @@ int sd_report_json(FILE *out, const struct sd_analysis *a,
 			      : json_null(),
 		"findings", findings,
 		"remedies", remedies, "notes", notes, "warnings", warnings);
+	if (doc)
+		json_object_set_new(doc, "hot", hot_json(d));
 	if (!doc)
 		return -ENOMEM;
 	return dump(out, doc);

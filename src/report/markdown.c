@@ -183,7 +183,7 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 
 static void md_share_cell(FILE *out, const struct sd_finding *f, bool weights)
 {
-	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+	if (sd_finding_on_cpu(f->kind)) {
 		if (weights)
 			fprintf(out, "%.1f %%", f->share * 100);
 		else
@@ -201,7 +201,7 @@ static void md_share_cell(FILE *out, const struct sd_finding *f, bool weights)
 
 static void md_procs_cell(FILE *out, const struct sd_finding *f)
 {
-	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+	if (sd_finding_on_cpu(f->kind)) {
 		for (size_t i = 0; i < f->nr_procs && i < 4; i++) {
 			const struct sd_process *p = &f->procs[i];
 			fputs(i ? ", " : "", out);
@@ -225,7 +225,8 @@ static void md_procs_cell(FILE *out, const struct sd_finding *f)
 
 /* "apache2 forked 65/s, each fork spent 4.7 ms copying swap entries (1.1
  * GiB of its memory in swap)" into buf. */
-static void forker_line(const struct sd_forker *k, char *buf, size_t len)
+static void forker_line(const struct sd_forker *k, bool swap, char *buf,
+			size_t len)
 {
 	const char *base = strrchr(k->exe, '/');
 	int n;
@@ -241,8 +242,9 @@ static void forker_line(const struct sd_forker *k, char *buf, size_t len)
 		return;
 	if (!isnan(k->cpu_ms_per_fork))
 		n += snprintf(buf + n, len - (size_t)n,
-			      ", each fork spent %.1f ms copying swap entries",
-			      k->cpu_ms_per_fork);
+			      ", each fork spent %.1f ms copying %s",
+			      k->cpu_ms_per_fork,
+			      swap ? "swap entries" : "page tables");
 	if (n < 0 || (size_t)n >= len)
 		return;
 	if (k->swap_kib >= 1024 * 1024)
@@ -260,7 +262,7 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 	fputs(": ", out);
 	md_text(out, f->title);
 	fputs("\n\n", out);
-	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+	if (sd_finding_on_cpu(f->kind)) {
 		if (weights)
 			fprintf(out, "%.1f %% of on-CPU samples (perf report's "
 				"percentages)", f->share * 100);
@@ -284,7 +286,9 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 			md_path(out, &f->paths[0]);
 		for (size_t i = 0; i < f->nr_forkers && i < 3; i++) {
 			char line[256];
-			forker_line(&f->forkers[i], line, sizeof line);
+			forker_line(&f->forkers[i],
+				    f->kind == SD_FIND_SWAP_DUP_FORK, line,
+				    sizeof line);
 			fputs(i ? "- " : "\nWho forks:\n\n- ", out);
 			md_text(out, line);
 			fputs("\n", out);
@@ -384,6 +388,19 @@ int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 			md_finding(out, &d->findings[i], weights);
 	} else {
 		fputs("\nNo findings.\n", out);
+	}
+	if (d->swap_share <= 0 && (d->nr_hot_procs || d->nr_hot_paths)) {
+		fputs("\n### Where the CPU went (no swap-entry work)\n\n", out);
+		for (size_t i = 0; i < d->nr_hot_procs && i < 4; i++) {
+			fputs("- process ", out);
+			md_code(out, d->hot_procs[i].comm, false);
+			fprintf(out, ": %.1f %%\n", d->hot_procs[i].share * 100);
+		}
+		for (size_t i = 0; i < d->nr_hot_paths && i < 4; i++) {
+			fprintf(out, "- kernel: ");
+			md_text(out, d->hot_paths[i].name);
+			fprintf(out, ": %.1f %%\n", d->hot_paths[i].share * 100);
+		}
 	}
 	if (d->nr_remedies) {
 		fputs("\n### What to do", out);

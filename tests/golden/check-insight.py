@@ -475,8 +475,95 @@ def case_remedies():
     rows_fit(doc, {"redis-server"}, "redis")
 
 
+def case_hot():
+    """Recordings without swap entries: the fork_copy finding, its
+    remedies, and where the CPU went, against perf script's stacks."""
+    noswap_ks = os.path.join(TD, "kallsyms",
+                             "host-6.18.44-fc-v782.kallsyms.zst")
+    for name, data, ks in (
+            ("apache-swapoff", os.path.join(TD, "services",
+                                            "apache-swapoff.data"), SVC_KSYMS),
+            ("storm-noswap", os.path.join(TD, "storm-noswap.data"),
+             noswap_ks)):
+        doc = swapdiag_json(data, ks)
+        lines = perf_script(data, ks, "comm,pid,event,period,ip,sym")
+        total = copy = copy_n = swap = tear = tear_n = 0
+        comm_w = {}
+        for period, fr in samples(lines, "cpu-clock"):
+            total += period
+            if classify(fr, FORK_COPY, SWAP_DUP)[0] or \
+               classify(fr, TEARDOWN, SWAP_FREE)[0]:
+                swap += 1
+            if any(f in FORK_COPY for f in fr) and \
+               not classify(fr, FORK_COPY, SWAP_DUP)[0]:
+                copy += period
+                copy_n += 1
+            if any(f in TEARDOWN for f in fr):
+                tear += period
+                tear_n += 1
+        for line in lines:
+            if line and line[0] not in " \t" and "cpu-clock" in line:
+                toks = line.split()
+                k = next(i for i, t in enumerate(toks)
+                         if t.startswith("cpu-clock"))
+                comm = " ".join(toks[:k - 2])
+                comm_w[comm] = comm_w.get(comm, 0) + int(toks[k - 1])
+        check(swap == 0, "%s: perf shows no swap-entry frames" % name)
+        ids = [f["id"] for f in doc["findings"]]
+        check("swap_dup_fork" not in ids and "swap_free_exec" not in ids,
+              "%s: no swap-entry finding: %s" % (name, ids))
+        check(doc["verdict"].split(": ", 1)[1].startswith(
+            "no fork/exec swap-entry work; fork page-table copying"),
+              "%s verdict: %r" % (name, doc["verdict"]))
+        f = finding(doc, "fork_copy")
+        check(f and f["samples"] == copy_n and
+              abs(f["share"] - copy / total) < 1e-6,
+              "%s: fork_copy %s samples, share %.4f (perf: %d, %.4f)"
+              % (name, f and f["samples"], f["share"] if f else -1, copy_n,
+                 copy / total))
+        want = "critical" if copy / total >= 0.25 else \
+            "warning" if copy / total >= 0.10 else "info"
+        check(f and f["severity"] == want, "%s: fork_copy %s" % (name, want))
+        rem = [r["id"] for r in doc["remedies"]]
+        check(not set(rem) & {"memcg_v1", "memcg_v2", "swapoff",
+                              "swappiness", "kernel_3_9", "kernel_4_11",
+                              "kernel_6_14", "restart_small_daemon"} and
+              "posix_spawn" in rem, "%s: no swap remedies: %s" % (name, rem))
+        hot = doc["hot"]
+        paths = {p["name"]: p for p in hot["kernel_paths"]}
+        tp = paths.get("exit/exec teardown")
+        check(tp and tp["samples"] == tear_n and
+              abs(tp["share"] - tear / total) < 1e-6,
+              "%s: hot teardown %s (perf: %d samples)"
+              % (name, tp and tp["samples"], tear_n))
+        fp = paths.get("fork page-table copying")
+        check(fp and abs(fp["share"] - copy / total) < 1e-6 and
+              fp["frames"][-1] in FORK_COPY,
+              "%s: hot fork page-table copying %.4f" % (name, copy / total))
+        top = max(comm_w.items(), key=lambda x: x[1])
+        hp = hot["processes"][0]
+        check(hp["comm"] == top[0] and abs(hp["share"] - top[1] / total) < 1e-6,
+              "%s: hottest process %s %.4f (perf: %s %.4f)"
+              % (name, hp["comm"], hp["share"], top[0], top[1] / total))
+        p = subprocess.run([SWAPDIAG, "--no-progress", "--no-color",
+                            "--kallsyms", ks, data], capture_output=True,
+                           timeout=300)
+        out = p.stdout.decode()
+        check(out.split(": ", 1)[1].startswith("no fork/exec swap-entry work")
+              and "Where the CPU went (no swap-entry work):" in out and
+              "%s %.1f%%" % (top[0], 100 * top[1] / total) in out,
+              "%s text: no swap-entry work, then where the CPU went" % name)
+    # with swap entries: the fork side's copying stays the finding's
+    # context, no fork_copy
+    doc = swapdiag_json(os.path.join(TD, "services", "apache-cgi.data"),
+                        SVC_KSYMS)
+    check(finding(doc, "fork_copy") is None and
+          finding(doc, "swap_dup_fork") is not None,
+          "apache-cgi: swap_dup_fork, no fork_copy")
+
+
 CASES = {"locks": case_locks, "forkers": case_forkers,
-         "remedies": case_remedies}
+         "remedies": case_remedies, "hot": case_hot}
 
 if __name__ == "__main__":
     if not shutil.which("perf"):
