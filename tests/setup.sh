@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 
 # to build and run
 build_pkgs="meson ninja-build gcc pkg-config scdoc zstd python3 \
-libtraceevent-dev libelf-dev libdw-dev libjansson-dev libzstd-dev libiberty-dev"
+libtraceevent-dev libelf-dev libdw-dev libjansson-dev libzstd-dev libiberty-dev \
+libarchive-dev"
 # only for the tests: the JSON schema check, and headless chromium that
 # renders the --svg flame graph (tests/svg)
 test_pkgs="python3-jsonschema valgrind chromium fonts-dejavu-core"

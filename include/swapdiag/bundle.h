@@ -12,17 +12,23 @@
  *	sysctl-vm.txt		"vm.NAME = VALUE" for each /proc/sys/vm file
  *	swapped-procs.tsv	the processes with the most memory in swap
  *	kallsyms		/proc/kallsyms
+ *	dsos/...		with record --with-dsos: the sampled user
+ *				DSOs, perf archive names (DSO/ID/elf,
+ *				DSO/ID/debug; see below) under dsos/
  *	perf.data		perf record's output
  *
  * The manifest is always the first member (that is how a bundle is told
  * from other input), perf.data the last (a truncated copy then loses only
  * the recording's tail, which the perf.data reader handles).
  *
- * A bundle is untrusted input.  The reader never uses a member's name as
- * a path: it matches names against the list above and writes the two big
- * members to private temporary files (mkstemp), everything else to
- * memory under fixed caps.  Names with "..", absolute names, links and
- * devices, bad checksums and sizes past the data are refused.
+ * A bundle is untrusted input.  libarchive parses the tar layer (ustar,
+ * pax, GNU) and the zstd stream; the reader never uses a member's name
+ * as a path: it matches names against the list above and writes the two
+ * big members to private temporary files (mkstemp), the dsos/ members
+ * into a private directory by build-id, everything else to memory under
+ * fixed caps.  Names with "..", absolute names, links and devices, bad
+ * checksums and sizes past the data are refused; a zstd bundle's frame
+ * checksum is checked.
  *
  * Like the rest of libswapdiag, nothing here prints or exits; functions
  * return 0 or a negative errno / SD_E_* code.
@@ -136,6 +142,9 @@ struct sd_bundle *sd_bundle_free(struct sd_bundle *b);
 
 /* The extracted recording (a temporary file). */
 const char *sd_bundle_perf_data(const struct sd_bundle *b);
+/* The DSOs of record --with-dsos, as a perf archive, or NULL. */
+struct sd_perf_archive;
+const struct sd_perf_archive *sd_bundle_dsos(const struct sd_bundle *b);
 /* The extracted kallsyms copy, or NULL if the bundle has none. */
 const char *sd_bundle_kallsyms(const struct sd_bundle *b);
 const struct sd_host *sd_bundle_host(const struct sd_bundle *b);
@@ -156,6 +165,73 @@ int sd_host_parse(const char *swaps, size_t swaps_len, const char *meminfo,
 		  size_t sysctl_vm_len, const char *procs, size_t procs_len,
 		  struct sd_diags *diags, struct sd_host **out);
 struct sd_host *sd_host_free(struct sd_host *h);
+
+/* ---- perf archive tarballs ----------------------------------------------- */
+
+/*
+ * `perf archive` writes PERF_DATA.tar.bz2 (later perf versions .tar.xz or
+ * .tar.zst): the files of perf's build-id cache that the recording's
+ * samples hit, named as in the cache --
+ *
+ *	.build-id/xx/REST		symlink to ../../DSO/XXREST (skipped)
+ *	[kernel.kallsyms]/ID/kallsyms	the recorded kernel's kallsyms
+ *	[kernel.kallsyms]/ID		the same, in perf's older layout
+ *	DSO/ID/elf, DSO/ID/debug	a user DSO (DSO: its path without
+ *	[vdso]/ID/vdso			the leading "/"), its debug file
+ *
+ * (ID: the build-id in lower-case hex).  The reader streams the archive
+ * once and keeps only those members, under per-member and total caps, in
+ * a private temporary directory laid out as a build-id cache (the symbol
+ * stage reads files by path); nothing goes to ~/.debug.  Members are
+ * matched by their names' shape and never used as paths: the files are
+ * written under names made from the parsed build-id.
+ */
+#define SD_PERF_ARCHIVE_MAX_MEMBER (1ull << 30)
+#define SD_PERF_ARCHIVE_MAX_TOTAL (8ull << 30)
+#define SD_PERF_ARCHIVE_MAX_IDS 65536
+
+struct sd_perf_archive;
+struct sd_build_id; /* swapdiag/reader.h */
+
+/*
+ * Whether a file is a tar archive (plain, gzip, bzip2, xz or zstd) whose
+ * first regular members have perf archive names.  1, 0, or a negative
+ * error (only regular files are looked at).
+ */
+int sd_perf_archive_probe(const char *path);
+int sd_perf_archive_probe_mem(const void *buf, size_t len);
+
+/*
+ * Reads a perf archive into a temporary directory under o->tmpdir (as
+ * sd_bundle_open()).  Damage after some members were read is a warning in
+ * sd_perf_archive_diags() and keeps what was read; an archive with no
+ * member in perf archive form is an error (-SD_E_BAD_MAGIC).
+ */
+int sd_perf_archive_open(const char *path, const struct sd_bundle_opts *o,
+			 struct sd_diags *diags, struct sd_perf_archive **out);
+int sd_perf_archive_open_mem(const void *buf, size_t len,
+			     const struct sd_bundle_opts *o,
+			     struct sd_diags *diags,
+			     struct sd_perf_archive **out);
+/* Removes the temporary directory and everything in it. */
+struct sd_perf_archive *sd_perf_archive_free(struct sd_perf_archive *a);
+
+/* The directory, laid out as perf's build-id cache (for --buildid-dir-
+ * like lookups: struct sd_symbol_opts.archive_dir). */
+const char *sd_perf_archive_dir(const struct sd_perf_archive *a);
+/* The build-ids the archive holds files for; *kernel set for the
+ * kernel's ([kernel.kallsyms]). */
+size_t sd_perf_archive_nr_ids(const struct sd_perf_archive *a);
+const struct sd_build_id *sd_perf_archive_id(const struct sd_perf_archive *a,
+					     size_t i, bool *kernel);
+struct sd_diags *sd_perf_archive_diags(struct sd_perf_archive *a);
+/*
+ * The paths sd_perf_archive_free() removes, files first, then the
+ * directories deepest first, for a signal handler (unlink() or rmdir()
+ * each): up to max, returns how many.
+ */
+size_t sd_perf_archive_temp_files(const struct sd_perf_archive *a,
+				  const char **paths, size_t max);
 
 /* ---- writing --------------------------------------------------------- */
 
@@ -222,6 +298,35 @@ int sd_host_collect_sysctl(const char *dir, const char *prefix, char **out,
  */
 int sd_host_collect_procs(const char *proc_root, size_t top, char **out,
 			  size_t *len);
+/* One file for record --with-dsos: bundle member name, path here. */
+struct sd_bundle_dso {
+	char *member; /* "dsos/usr/lib/.../libc.so.6/ID/elf" */
+	char *path;
+	uint64_t size;
+};
+
+struct sd_bundle_dsos {
+	struct sd_bundle_dso *v;
+	size_t n;
+	size_t nr_dsos;        /* DSOs taken (a DSO may bring two files) */
+	uint64_t total;        /* bytes taken */
+	size_t over_cap;       /* DSOs left out for the cap ... */
+	uint64_t over_cap_bytes; /* ... and their bytes */
+	size_t missing;        /* not here, or here as another build */
+};
+
+struct sd_build_id_entry; /* swapdiag/reader.h */
+/*
+ * The files of the recording's user DSOs (its BUILD_ID entries), found
+ * under root ("" for /) with the recorded build-id: each DSO and its
+ * /usr/lib/debug/.build-id debug file, in the entries' order, while the
+ * total stays within cap bytes.
+ */
+int sd_bundle_pick_dsos(const struct sd_build_id_entry *e, size_t n,
+			uint64_t cap, const char *root,
+			struct sd_bundle_dsos *out);
+void sd_bundle_dsos_clear(struct sd_bundle_dsos *d);
+
 /* "processes" of /proc/stat (forks since boot), or a negative error. */
 int sd_host_forks_since_boot(const char *proc_stat, int64_t *out);
 

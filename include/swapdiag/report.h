@@ -16,9 +16,15 @@
 
 #define SD_REPORT_SCHEMA "swapdiag-report/1"
 
-/* Folded stacks of one event, "comm;root;...;leaf count" per line. */
+/* Options of the folded output; zeroes (or o NULL) mean the defaults. */
+struct sd_folded_opts {
+	enum sd_weight weight; /* default: period, as stackcollapse-perf.pl */
+	unsigned with;         /* SD_FOLD_* annotations (--folded-with) */
+};
+
+/* Folded stacks of one event, "comm;root;...;leaf weight" per line. */
 int sd_report_folded(FILE *out, struct sd_analysis *a,
-		     const struct sd_evsel *ev);
+		     const struct sd_evsel *ev, const struct sd_folded_opts *o);
 
 /* Options of the flame graph; zeroes (or o NULL) mean the defaults. */
 struct sd_svg_opts {
@@ -28,6 +34,8 @@ struct sd_svg_opts {
 	size_t max_frames; /* at most this many frames of their own (the
 			    * widest); default 20000 */
 	const char *title; /* default: the verdict */
+	enum sd_weight weight; /* frame widths; default: period, as the
+				* verdict's shares */
 };
 
 /*

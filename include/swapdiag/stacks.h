@@ -53,15 +53,58 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id);
 
 /*
- * Counts count samples (with period) under a stack that is already
- * symbolized, as text inputs give them (perf script output, folded stacks,
- * perf report call graphs): frames root first, kernel[i] true for a frame
- * that ran in the kernel.  comm is a machine comm id.
+ * What --folded-with asks of the folded output (stackcollapse-perf.pl's
+ * --pid --tid --kernel --jit --addrs; --all is KERNEL | JIT).  PID, TID
+ * and ADDRS change what is stored: give them to sd_stacks_set_fold()
+ * before the first sample.
  */
-int sd_stacks_add_named(struct sd_stacks *st, unsigned evsel, uint32_t comm,
-			uint32_t pid, uint64_t time, const char *const *frames,
-			const bool *kernel, size_t n, uint64_t count,
-			uint64_t period, uint32_t *id);
+#define SD_FOLD_PID    0x01u /* "comm-PID" ("comm-?" when not known) */
+#define SD_FOLD_TID    0x02u /* "comm-PID/TID" */
+#define SD_FOLD_KERNEL 0x04u /* "_[k]" after frames of kernel DSOs */
+#define SD_FOLD_JIT    0x08u /* "_[j]" after frames of /tmp/perf-PID.map */
+#define SD_FOLD_ADDRS  0x10u /* "[dso <addr>]" for frames without symbol */
+#define SD_FOLD_MASK (SD_FOLD_PID | SD_FOLD_TID | SD_FOLD_KERNEL | \
+		      SD_FOLD_JIT | SD_FOLD_ADDRS) /* every flag */
+
+/* Keeps what the flags need: every stack keyed by its pid/tid as well
+ * (PID, TID), raw addresses kept for unresolved frames (ADDRS). */
+void sd_stacks_set_fold(struct sd_stacks *st, unsigned with);
+unsigned sd_stacks_fold(const struct sd_stacks *st);
+
+/* Marks of a frame, from the DSO perf script prints beside it (see
+ * stacks/fold.c): what --folded-with kernel / jit annotate. */
+#define SD_FRAME_KDSO 0x01u /* "[...]" or ".../vmlinux", not "unknown" */
+#define SD_FRAME_JIT  0x02u /* "/tmp/perf-PID.map" */
+
+/* A pid the text does not give (printed "?" by --folded-with pid). */
+#define SD_STACK_NO_PID UINT32_MAX
+
+/*
+ * A stack that is already symbolized, as text inputs give them (perf
+ * script output, folded stacks, perf report call graphs): count samples
+ * with their period under frames root first, kernel[i] true for a frame
+ * that ran in the kernel, marks[i] (may be NULL) its SD_FRAME_* bits.
+ * comm is a machine comm id; pid counts the samples per process
+ * (details), key_pid/key_tid are the ids --folded-with prints
+ * (SD_STACK_NO_PID: not given).  folded_out: analysed, but not in the
+ * folded output (stackcollapse-perf.pl drops it).
+ */
+struct sd_named_stack {
+	unsigned evsel;
+	uint32_t comm;
+	uint32_t pid;
+	uint32_t key_pid, key_tid;
+	uint64_t time;
+	const char *const *frames;
+	const bool *kernel;
+	const uint8_t *marks;
+	size_t n;
+	uint64_t count, period;
+	bool folded_out;
+};
+
+int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
+			uint32_t *id);
 
 /*
  * Samples are also counted per (stack, pid, time bucket) so that findings
@@ -93,6 +136,7 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m);
 struct sd_frame {
 	uint32_t name; /* string id, see sd_stacks_str() */
 	bool kernel;
+	uint8_t marks; /* SD_FRAME_* */
 };
 
 /* A distinct stack after symbolization, frames root first. */
@@ -101,6 +145,7 @@ struct sd_stack_info {
 	uint32_t comm;         /* the machine's comm id */
 	uint64_t count;        /* samples */
 	uint64_t period;       /* sum of sample periods */
+	uint32_t pid, tid;     /* with SD_FOLD_PID / SD_FOLD_TID (else 0) */
 	const struct sd_frame *frames;
 	size_t nr_frames;
 	bool folded_out;       /* dropped by stackcollapse (see fold.c) */
@@ -110,19 +155,27 @@ int sd_stacks_get(const struct sd_stacks *st, size_t i,
 		  struct sd_stack_info *out);
 const char *sd_stacks_str(const struct sd_stacks *st, uint32_t id);
 
-/* One line of folded output: "comm;root;...;leaf" and its sample count. */
+/* One line of folded output: "comm;root;...;leaf", its sample count and
+ * the sum of its samples' periods. */
 struct sd_folded_line {
 	const char *stack;
 	uint64_t count;
+	uint64_t period;
 };
 
 /*
  * The folded lines for one event, merged and sorted as stackcollapse
- * prints them.  The array and strings belong to st until it is freed or
+ * prints them, annotated as with (SD_FOLD_*, of what sd_stacks_set_fold()
+ * kept) asks.  The array and strings belong to st until it is freed or
  * this is called again.
  */
 int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
-		     unsigned evsel, const struct sd_folded_line **lines,
-		     size_t *n);
+		     unsigned evsel, unsigned with,
+		     const struct sd_folded_line **lines, size_t *n);
+
+/* The name stackcollapse-perf.pl prints for a frame of a process whose
+ * folded comm is pname: Java's tidy rule drops the leading 'L' of a name
+ * with a '/' when pname starts with "java". */
+const char *sd_fold_java_name(const char *pname, const char *name);
 
 #endif

@@ -131,6 +131,12 @@ struct sd_symbol_opts {
 	const char *vmlinux;     /* --vmlinux */
 	const char *symfs;       /* --symfs: root for every user DSO path */
 	const char *buildid_dir; /* perf's build-id cache, default ~/.debug */
+	/*
+	 * A perf archive's files, laid out as a build-id cache
+	 * (sd_perf_archive_dir()): looked in before buildid_dir for the
+	 * kernel and every user DSO, always by the recorded build-id.
+	 */
+	const char *archive_dir;
 	bool no_host_kernel;     /* never use /proc/kallsyms */
 	/*
 	 * Load the symbol tables of the user DSOs the recording names in its
@@ -181,6 +187,14 @@ struct sd_dso *sd_symbolizer_kernel(struct sd_symbolizer *s);
  */
 void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,
 				    uint64_t addr);
+
+/*
+ * Where the kernel's symbols came from, once loaded: "kallsyms"
+ * (--kallsyms), "perf-archive", "build-id-cache", "running-kernel",
+ * "vmlinux", or "none" (also before anything was loaded).  The names of
+ * swapdiag-report(5)'s input.kernel_symbols.source.
+ */
+const char *sd_symbolizer_kernel_source(const struct sd_symbolizer *s);
 
 /* perf's name for the DSO: the path, "[kernel.kallsyms]", "[vdso]", ... */
 const char *sd_dso_name(const struct sd_dso *d);

@@ -74,8 +74,18 @@ struct sd_text_sample {
 	uint32_t cpu;       /* perf script's [cpu] column */
 	uint64_t count;     /* samples it stands for: 1, the folded count, or
 			     * a perf report weight */
+	uint64_t weight;    /* what stackcollapse-perf.pl adds up for it:
+			     * perf script: the period its header regex
+			     * finds, else 1 (sd_text_script_period());
+			     * otherwise count */
+	bool pid_given;     /* "pid/tid" was printed, not only one id */
+	bool filterable;    /* perf script: the header ends in "event:", so
+			     * stackcollapse-perf.pl's event filter sees it */
+	bool folded_out;    /* stackcollapse-perf.pl drops it (a perf script
+			     * sample cut off by the end of the text) */
 	const char *const *frames; /* root first, names as folded */
 	const bool *kernel;        /* per frame */
+	const uint8_t *marks;      /* per frame, SD_FRAME_* (may be NULL) */
 	size_t nr_frames;
 	/* a sched:sched_switch payload (perf script) */
 	bool has_switch;
@@ -99,6 +109,9 @@ struct sd_text_ops {
 	 * ..., freq = 1, ..."), ...); may be NULL. */
 	int (*header)(void *arg, const char *key, const char *value);
 	void *arg;
+	/* SD_FOLD_ADDRS: unresolved perf script frames are named with
+	 * their address, as stackcollapse-perf.pl --addrs names them */
+	unsigned fold_with;
 };
 
 /* What a parser saw. */
@@ -157,6 +170,17 @@ int sd_text_parse(enum sd_text_kind kind, const void *buf, size_t len,
  */
 void sd_text_mark_kernel(const char *const *frames, bool *kernel, size_t n,
 			 int leaf);
+
+/*
+ * The period stackcollapse-perf.pl takes from a perf script sample header
+ * line s[0..n), with its regex :\s*(\d+)*\s+(\S+):\s*$ : true and *event
+ * (the name, without its ':') when the line ends in "event:" (then the
+ * event can be filtered), false when it does not (a tracepoint payload
+ * follows; weight 1, never filtered).  *weight: the digits before the
+ * event, or 1 when there are none or they are "0".
+ */
+bool sd_text_script_period(const char *s, size_t n, uint64_t *weight,
+			   const char **event, size_t *event_n);
 
 /* Is a perf script DSO the kernel or a module ("[kernel.kallsyms]",
  * "[ext4]", ".../vmlinux", "*.ko")? */

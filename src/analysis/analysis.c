@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <swapdiag/analysis.h>
+#include <swapdiag/bundle.h>
 #include <swapdiag/tracepoint.h>
 
 #include "detect/stalls.h"
@@ -257,6 +259,91 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 	return NULL;
 }
 
+/*
+ * Whether the perf archive is of this recording: it must hold a file for
+ * one of the build-ids the recording lists (its files are looked up by
+ * build-id only, so a foreign one could never name a frame -- this is
+ * for the message).  1 of it, 0 foreign, -1 not known yet (no build-ids:
+ * pipe mode before its HEADER_BUILD_ID records).
+ */
+static int archive_match(const struct sd_file_info *in,
+			 const struct sd_perf_archive *pa, char *rec_kernel,
+			 char *arc_kernel)
+{
+	int match = 0;
+
+	rec_kernel[0] = arc_kernel[0] = 0;
+	for (size_t k = 0; k < sd_perf_archive_nr_ids(pa); k++) {
+		bool kernel;
+		const struct sd_build_id *id = sd_perf_archive_id(pa, k, &kernel);
+		if (kernel && !arc_kernel[0])
+			sd_build_id_hex(id, arc_kernel);
+	}
+	if (!in->nr_build_ids)
+		return -1;
+	for (size_t i = 0; i < in->nr_build_ids; i++) {
+		const struct sd_build_id_entry *e = &in->build_ids[i];
+		if (e->filename && !strcmp(e->filename, "[kernel.kallsyms]") &&
+		    !rec_kernel[0])
+			sd_build_id_hex(&e->id, rec_kernel);
+		for (size_t k = 0; k < sd_perf_archive_nr_ids(pa); k++) {
+			const struct sd_build_id *id =
+				sd_perf_archive_id(pa, k, NULL);
+			if (id->size == e->id.size &&
+			    !memcmp(id->data, e->id.data, id->size))
+				match = 1;
+		}
+	}
+	return match;
+}
+
+/*
+ * Decides whether the archive is used: *used false for one of another
+ * recording (a warning; an error when the user named it).  With the
+ * recording's build-ids not known yet, it is used for now and checked
+ * again after the records.
+ */
+static int archive_check(struct sd_analysis *a, const struct sd_analysis_opts *o,
+			 struct sd_diags *diags, bool *used)
+{
+	char rk[2 * SD_BUILD_ID_MAX + 1], ak[2 * SD_BUILD_ID_MAX + 1];
+	const char *name = o->archive_path ? o->archive_path : "the perf archive";
+	int m = archive_match(sd_reader_info(a->reader), o->archive, rk, ak);
+
+	*used = m != 0;
+	if (m == 1)
+		a->archive_path = o->archive_path ? o->archive_path : "";
+	/* after the records (diags NULL): pipe data of perf 6.1 names no
+	 * kernel build-id, so the archive's kallsyms cannot be checked */
+	if (m != 0 && !diags && ak[0] && !rk[0])
+		sd_diags_add(&a->diags, SD_NOTE, SD_E_BUILD_ID_MISMATCH,
+			     UINT64_MAX,
+			     "%s has the kallsyms of kernel build-id %s, but the "
+			     "recording does not say its kernel's build-id (pipe "
+			     "mode), so it is not used for kernel frames; if it "
+			     "is the recorded kernel, extract it and pass it with "
+			     "--kallsyms",
+			     name, ak);
+	if (m != 0)
+		return 0;
+	bool fatal = o->archive_named && diags;
+	char ids[200] = "";
+	if (ak[0] && rk[0])
+		snprintf(ids, sizeof ids, " (its kernel build-id is %s, this "
+			 "recording's %s)", ak, rk);
+	else if (rk[0])
+		snprintf(ids, sizeof ids, " (this recording's kernel build-id "
+			 "is %s)", rk);
+	sd_diags_add(fatal ? diags : &a->diags, fatal ? SD_ERROR : SD_WARNING,
+		     SD_E_BUILD_ID_MISMATCH, UINT64_MAX,
+		     "%s is a perf archive of another recording: it holds no "
+		     "file for any build-id this recording lists%s; %s (run "
+		     "'perf archive' on this recording's perf.data where it "
+		     "was recorded)",
+		     name, ids, fatal ? "refused" : "not used");
+	return fatal ? -SD_E_BUILD_ID_MISMATCH : 0;
+}
+
 static int run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 {
 	const struct sd_record *rec;
@@ -372,8 +459,17 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		*out = a;
 		return 0;
 	}
+	bool archive_used = false;
+	if (o->archive) {
+		err = archive_check(a, o, diags, &archive_used);
+		if (err)
+			goto fail;
+	}
 	if (!o->no_symbols) {
-		err = sd_symbolizer_new(&o->symbols, sd_reader_info(a->reader),
+		struct sd_symbol_opts so = o->symbols;
+		if (archive_used)
+			so.archive_dir = sd_perf_archive_dir(o->archive);
+		err = sd_symbolizer_new(&so, sd_reader_info(a->reader),
 					&a->symbolizer);
 		if (err)
 			goto fail;
@@ -381,6 +477,7 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	if ((err = sd_machine_new(a->symbolizer, &a->machine)) ||
 	    (err = sd_stacks_new(&a->stacks)))
 		goto fail;
+	sd_stacks_set_fold(a->stacks, o->fold_with);
 	a->stalls = calloc(1, sizeof *a->stalls);
 	if (!a->stalls) {
 		err = -ENOMEM;
@@ -392,6 +489,9 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 	if (err == -ENOMEM)
 		goto fail;
 	a->read_error = err;
+	/* pipe mode: the build-ids came with the records */
+	if (archive_used)
+		archive_check(a, o, NULL, &archive_used);
 	err = sd_stacks_symbolize(a->stacks, a->machine);
 	if (err)
 		goto fail;
@@ -441,6 +541,9 @@ const struct sd_evsel *sd_analysis_default_evsel(const struct sd_analysis *a)
 {
 	size_t n = sd_analysis_nr_evsels(a);
 
+	if (!a->reader && a->text_first_evsel)
+		return a->text_first_evsel;
+
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
 		if (ev->type == SD_TYPE_TRACEPOINT)
@@ -466,4 +569,73 @@ const struct sd_evsel *sd_analysis_find_evsel(const struct sd_analysis *a,
 			partial = ev;
 	}
 	return partial;
+}
+
+/* Does the weight of ev's samples come from their periods? */
+static bool weighs_period(const struct sd_analysis *a,
+			  const struct sd_evsel *ev, enum sd_weight w)
+{
+	if (w != SD_WEIGHT_PERIOD)
+		return false;
+	if (!a->reader) /* the text's own weights, as the script sees them */
+		return a->text_periods;
+	return ev->type != SD_TYPE_TRACEPOINT;
+}
+
+uint64_t sd_analysis_weight(const struct sd_analysis *a,
+			    const struct sd_evsel *ev, enum sd_weight w,
+			    uint64_t count, uint64_t period)
+{
+	if (!a->reader)
+		return w == SD_WEIGHT_PERIOD ? period : count;
+	return weighs_period(a, ev, w) ? period : count;
+}
+
+/* cpu-clock and task-clock count nanoseconds */
+static bool clock_event(const struct sd_analysis *a, const struct sd_evsel *ev)
+{
+	if (a->reader)
+		return ev->type == SD_TYPE_SOFTWARE && ev->config <= 1;
+	return !strncmp(ev->name, "cpu-clock", 9) ||
+	       !strncmp(ev->name, "task-clock", 10);
+}
+
+const char *sd_analysis_weight_unit(const struct sd_analysis *a,
+				    const struct sd_evsel *ev,
+				    enum sd_weight w)
+{
+	if (!a->reader && a->input_kind &&
+	    !strcmp(a->input_kind, "perf-report"))
+		return "weight";
+	if (!weighs_period(a, ev, w))
+		return "samples";
+	return clock_event(a, ev) ? "ns" : "events";
+}
+
+const char *sd_analysis_weight_name(const struct sd_analysis *a,
+				    const struct sd_evsel *ev,
+				    enum sd_weight w)
+{
+	const char *u = sd_analysis_weight_unit(a, ev, w);
+
+	if (!strcmp(u, "ns"))
+		return "period (ns)";
+	if (!strcmp(u, "events"))
+		return "period (events)";
+	if (!strcmp(u, "weight"))
+		return "perf report weight";
+	return "samples";
+}
+
+uint64_t sd_analysis_other_samples(const struct sd_analysis *a,
+				   const struct sd_evsel *ev)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
+		const struct sd_evsel *o = sd_analysis_evsel(a, i);
+		if (o != ev && !(o->type == SD_TYPE_SOFTWARE && o->config == 9))
+			n += o->nr_samples;
+	}
+	return n;
 }

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Bundle internals: ustar blocks, and byte streams through zstd. */
+/*
+ * Bundle internals: the libarchive glue shared by the bundle reader and
+ * writer and the perf archive reader.  libarchive parses and writes the
+ * tar layer (ustar, pax, GNU) and runs the compressors through their
+ * libraries (never external programs); what is checked on top of it --
+ * names, member kinds, sizes against caps -- is here.
+ */
 #ifndef SD_BUNDLE_INTERNAL_H
 #define SD_BUNDLE_INTERNAL_H
 
@@ -10,100 +16,88 @@
 
 #include <swapdiag/bundle.h>
 
-#define SD_TAR_BLOCK 512
-#define SD_TAR_NAME_MAX 255 /* prefix "/" name */
+struct archive;
+struct archive_entry;
 
-/* ---- ustar ------------------------------------------------------------ */
+#define SD_TAR_NAME_MAX 255
 
-enum sd_tar_kind {
-	SD_TAR_FILE,  /* '0' or NUL (old regular file), '7' contiguous */
-	SD_TAR_SKIP,  /* 'x'/'g' pax headers, '5' directories: data skipped */
-	SD_TAR_OTHER, /* links, devices, fifos, GNU long names: refused */
-};
-
-struct sd_tar_member {
-	char name[SD_TAR_NAME_MAX + 1]; /* "./" stripped */
-	uint64_t size;
-	uint64_t mtime;
-	char typeflag;
-	enum sd_tar_kind kind;
+/* Decompressors a reader accepts (all through libraries). */
+enum {
+	SD_LARC_ZSTD = 1 << 0,
+	SD_LARC_BZIP2 = 1 << 1,
+	SD_LARC_XZ = 1 << 2,  /* and lzma */
+	SD_LARC_GZIP = 1 << 3,
+	SD_LARC_ALL = 0xf,
 };
 
 /*
- * A ustar header for a regular file (mode 0600, uid/gid 0).  name must
- * pass sd_tar_name_ok() and be shorter than 100 bytes; sizes from 8 GiB
- * on are written in base-256 (the GNU/star extension every tar reads).
+ * A tar reader for untrusted input: the tar formats only, the filters
+ * asked for, opened on fd (stays the caller's) or on a buffer.  NULL on
+ * failure to allocate; a failure to open is left for the first
+ * archive_read_next_header() to report.
  */
-int sd_tar_header_encode(uint8_t blk[SD_TAR_BLOCK], const char *name,
-			 uint64_t size, uint64_t mtime);
+struct archive *sd_larc_read_fd(int fd, unsigned filters);
+struct archive *sd_larc_read_mem(const void *buf, size_t len,
+				 unsigned filters);
 
 /*
- * Decodes a header block.  Returns 1 for a member, 0 for an all-zero
- * block (end of archive), or -EBADMSG with the reason in why (bad
- * checksum, not ustar, a number that is not one, a name refused by
- * sd_tar_name_ok()).
+ * What went wrong in a, as an error code: -SD_E_TRUNCATED (the data
+ * ended early), -SD_E_ZSTD (the compressed stream is damaged: zstd,
+ * bzip2, xz or gzip), a negative errno from the system (-EIO, -ENOMEM),
+ * else -EBADMSG (a damaged tar structure).
  */
-int sd_tar_header_decode(const uint8_t blk[SD_TAR_BLOCK],
-			 struct sd_tar_member *m, const char **why);
+int sd_larc_error(struct archive *a);
+/* libarchive's own words for it ("Truncated tar archive"). */
+const char *sd_larc_why(struct archive *a);
+/* Decompressed bytes of the archive consumed so far. */
+uint64_t sd_larc_offset(struct archive *a);
 
 /*
  * A member name that stays inside the archive: not empty, relative, no
- * ".." component, no control characters, at most SD_TAR_NAME_MAX bytes.
+ * ".." component, no control characters or backslashes, at most
+ * SD_TAR_NAME_MAX bytes.
  */
 bool sd_tar_name_ok(const char *name);
 
-/* Bytes of padding after a member of this size. */
-static inline uint64_t sd_tar_padding(uint64_t size)
-{
-	return (SD_TAR_BLOCK - size % SD_TAR_BLOCK) % SD_TAR_BLOCK;
-}
+/* The entry's name with leading "./" dropped. */
+const char *sd_larc_name(struct archive_entry *e);
 
-/* ---- input: file or memory, plain or zstd ------------------------------ */
-
-struct sd_bin {
-	int fd;                 /* -1 for memory */
-	const uint8_t *mem;
-	size_t mem_len, mem_pos;
-	uint64_t raw_off;       /* compressed bytes consumed */
-	bool zstd;
-	void *dctx;
-	uint8_t *ibuf;          /* compressed input window (files) */
-	const uint8_t *in;      /* current input: ibuf or mem */
-	size_t in_len, in_pos;
-	bool raw_eof;
-	uint8_t *obuf;          /* decompressed window */
-	size_t out_len, out_pos;
-	size_t zret;            /* last ZSTD_decompressStream() hint */
-	uint64_t off;           /* decompressed bytes delivered */
-	bool zstd_incomplete;   /* input ended inside a frame */
-};
-
-/* Starts reading; detects zstd by its magic. */
-int sd_bin_open_fd(struct sd_bin *s, int fd);
-int sd_bin_open_mem(struct sd_bin *s, const void *buf, size_t len);
-void sd_bin_close(struct sd_bin *s);
 /*
- * Reads up to n bytes: fewer only at the end of the input.  Returns the
- * count, or a negative error (-SD_E_ZSTD, -SD_E_NO_ZSTD, -EIO...).
+ * A bundle's DSO members (perf archive names under "dsos/") go through
+ * the perf archive reader's checks into a directory of their own:
+ * sd_pa_new() makes it (NULL and *err on failure, the reason in why);
+ * sd_pa_member() takes the current member of in under its name without
+ * "dsos/": 1 kept, 0 not a DSO file name (skipped), or an error.
  */
-ssize_t sd_bin_read(struct sd_bin *s, void *buf, size_t n);
+struct sd_perf_archive *sd_pa_new(const char *tmpdir, struct sd_diags *why,
+				  int *err);
+int sd_pa_member(struct sd_perf_archive *pa, struct archive *in,
+		 const char *name, uint64_t size, const char *tmpdir,
+		 struct sd_diags *why);
 
-/* ---- output ------------------------------------------------------------ */
-
-struct sd_bout {
-	int fd;
-	bool zstd;
-	void *cctx;
-	uint8_t *obuf;
-	size_t ocap;
-	uint64_t written; /* uncompressed bytes accepted */
+/*
+ * The input a tar reader was opened on, again (a file from its start, or
+ * the buffer), for passes through the decompressor alone (libarchive's
+ * raw format): where its tar view cannot tell or give enough.
+ */
+struct sd_larc_src {
+	int fd;          /* -1: mem */
+	const void *mem;
+	size_t len;
 };
-
-int sd_bout_init(struct sd_bout *o, int fd, bool compress);
-int sd_bout_write(struct sd_bout *o, const void *p, size_t n);
-/* Ends the zstd frame; the fd is not closed. */
-int sd_bout_finish(struct sd_bout *o);
-void sd_bout_fini(struct sd_bout *o);
+/* Decompressed bytes at the start, up to max (1024): a cut first header
+ * or no tar at all. */
+size_t sd_larc_head_len(const struct sd_larc_src *src, size_t max);
+/*
+ * Appends decompressed bytes [off, off + max) to fd, as many as there are
+ * before the end or damage (*got): libarchive (3.6) hands out nothing of
+ * a member the archive ends inside.
+ */
+int sd_larc_raw_copy(const struct sd_larc_src *src, uint64_t off,
+		     uint64_t max, int fd, uint64_t *got);
+/* Decompresses it all: 0, or the error (sd_larc_error()), its words in
+ * why. */
+int sd_larc_raw_check(const struct sd_larc_src *src, char *why, size_t len);
 
 /* write(2) until done, through EINTR. */
 int sd_write_all(int fd, const void *p, size_t n);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reading a bundle, which is untrusted: members are matched by name
- * against a fixed list and never used as paths; the two big ones are
- * streamed into mkstemp files, the rest into memory under a cap; every
- * size is checked against its cap and against the data that is there.
- * Offsets in messages are bytes of the (decompressed) archive.
+ * Reading a bundle, which is untrusted: libarchive parses the tar layer
+ * and decompresses; members are matched by name against a fixed list and
+ * never used as paths; the two big ones are streamed into mkstemp files,
+ * the rest into memory under a cap; every size is checked against its cap
+ * and against the data that is there.  Offsets in messages are bytes of
+ * the (decompressed) archive.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <jansson.h>
 
 #include "bundle/internal.h"
@@ -41,6 +44,7 @@ static const char *const member_names[M_COUNT] = {
 
 struct sd_bundle {
 	char *perf_path, *ksyms_path;
+	struct sd_perf_archive *dsos; /* "dsos/..." members, or NULL */
 	char *format;
 	struct sd_host *host;
 	struct sd_diags diags;
@@ -52,7 +56,11 @@ struct sd_bundle {
 
 struct ctx {
 	struct sd_bundle *b;
-	struct sd_bin in;
+	struct archive *in;
+	/* the input again, to tell a cut first header from a foreign file */
+	int fd;
+	const void *mem;
+	size_t mem_len;
 	const char *tmpdir;
 	struct sd_diags *why; /* fatal reasons */
 };
@@ -82,34 +90,29 @@ static const char *tmpdir_of(const struct sd_bundle_opts *o)
 	return t && *t ? t : "/tmp";
 }
 
-/* Reads exactly n bytes; -SD_E_TRUNCATED if the archive ends first. */
-static int read_exact(struct ctx *c, void *buf, size_t n)
+/*
+ * Reads up to n bytes of the current member: fewer only at its end.
+ * Returns the count or the error (sd_larc_error()).
+ */
+static ssize_t member_read(struct ctx *c, void *buf, size_t n)
 {
-	ssize_t r = sd_bin_read(&c->in, buf, n);
+	size_t got = 0;
 
-	if (r < 0)
-		return (int)r;
-	return (size_t)r == n ? 0 : -SD_E_TRUNCATED;
-}
-
-/* Skips n bytes; returns how many were there. */
-static int skip(struct ctx *c, uint64_t n, uint64_t *done)
-{
-	uint8_t buf[16384];
-
-	*done = 0;
-	while (*done < n) {
-		size_t want = n - *done < sizeof buf ? (size_t)(n - *done)
-						      : sizeof buf;
-		ssize_t r = sd_bin_read(&c->in, buf, want);
+	while (got < n) {
+		la_ssize_t r = archive_read_data(c->in, (char *)buf + got,
+						 n - got);
 		if (r < 0)
-			return (int)r;
-		*done += (uint64_t)r;
-		if ((size_t)r < want)
-			return -SD_E_TRUNCATED;
+			return sd_larc_error(c->in);
+		if (r == 0)
+			break;
+		got += (size_t)r;
 	}
-	return 0;
+	return (ssize_t)got;
 }
+
+/* below, with the raw reader */
+static int raw_tail(struct ctx *c, uint64_t off, uint64_t max, int fd,
+		    uint64_t *got);
 
 static int make_temp(struct ctx *c, const char *what, char **path)
 {
@@ -136,8 +139,8 @@ static int make_temp(struct ctx *c, const char *what, char **path)
  * Streams a member into a new temporary file.  A member cut short keeps
  * what was there and returns -SD_E_TRUNCATED (with *got set).
  */
-static int extract(struct ctx *c, const struct sd_tar_member *m,
-		   const char *what, char **path, uint64_t *got)
+static int extract(struct ctx *c, uint64_t size, const char *what,
+		   char **path, uint64_t *got)
 {
 	struct statvfs vfs;
 	uint8_t *buf;
@@ -146,11 +149,11 @@ static int extract(struct ctx *c, const struct sd_tar_member *m,
 	*got = 0;
 	/* a hostile size field must not fill the disk before it fails */
 	if (!statvfs(c->tmpdir, &vfs) && vfs.f_frsize &&
-	    m->size / vfs.f_frsize >= (uint64_t)vfs.f_bavail)
-		return fail(c, -ENOSPC, c->in.off,
+	    size / vfs.f_frsize >= (uint64_t)vfs.f_bavail)
+		return fail(c, -ENOSPC, sd_larc_offset(c->in),
 			    "the bundle's %s needs %llu bytes, more than %s has "
 			    "free (set TMPDIR to a larger directory)",
-			    what, (unsigned long long)m->size, c->tmpdir);
+			    what, (unsigned long long)size, c->tmpdir);
 	fd = make_temp(c, what, path);
 	if (fd < 0)
 		return fd;
@@ -159,10 +162,11 @@ static int extract(struct ctx *c, const struct sd_tar_member *m,
 		close(fd);
 		return -ENOMEM;
 	}
-	while (*got < m->size) {
-		uint64_t left = m->size - *got;
+	uint64_t data_off = sd_larc_offset(c->in);
+	while (*got < size) {
+		uint64_t left = size - *got;
 		size_t want = left < COPY_CHUNK ? (size_t)left : COPY_CHUNK;
-		ssize_t r = sd_bin_read(&c->in, buf, want);
+		ssize_t r = member_read(c, buf, want);
 		if (r < 0) {
 			err = (int)r;
 			break;
@@ -180,6 +184,13 @@ static int extract(struct ctx *c, const struct sd_tar_member *m,
 		}
 	}
 	free(buf);
+	if (err == -SD_E_TRUNCATED) {
+		uint64_t more = 0;
+		int terr = raw_tail(c, data_off + *got, size - *got, fd, &more);
+		*got += more;
+		if (terr)
+			err = terr;
+	}
 	if (close(fd) && !err)
 		err = -errno;
 	return err;
@@ -193,91 +204,94 @@ static enum member member_of(const char *name)
 	return M_COUNT;
 }
 
-static int read_member(struct ctx *c, const struct sd_tar_member *m,
-		       uint64_t hdr_off)
+/* Returns 0 to go on, 1 to stop reading (a usable end), or an error. */
+static int read_member(struct ctx *c, struct archive_entry *e,
+		       const char *name, uint64_t hdr_off)
 {
 	struct sd_bundle *b = c->b;
-	enum member k = member_of(m->name);
-	uint64_t got = 0;
-	int err;
+	enum member k = member_of(name);
+	uint64_t got = 0, size = (uint64_t)archive_entry_size(e);
+	mode_t type = archive_entry_filetype(e);
+	int err = 0;
 
-	if (m->kind == SD_TAR_OTHER)
+	if ((type != AE_IFREG && type != AE_IFDIR) ||
+	    archive_entry_hardlink(e) || archive_entry_symlink(e))
 		return fail(c, -EBADMSG, hdr_off,
-			    "member '%s' is a link or special file (type '%c'); "
-			    "a bundle holds regular files only",
-			    m->name, m->typeflag >= 0x20 ? m->typeflag : '?');
-	if (m->kind == SD_TAR_SKIP || k == M_COUNT) {
-		/* pax headers, directories, members of a later version */
-		err = skip(c, m->size, &got);
-		goto done;
+			    "member '%s' is a link or special file; a bundle "
+			    "holds regular files only",
+			    name);
+	if (type == AE_IFREG && k == M_COUNT && !strncmp(name, "dsos/", 5)) {
+		/* swapdiag record --with-dsos: perf archive names */
+		if (!b->dsos && !(b->dsos = sd_pa_new(c->tmpdir, c->why, &err)))
+			return err;
+		err = sd_pa_member(b->dsos, c->in, name + 5, size, c->tmpdir,
+				   c->why);
+		if (err == -SD_E_TRUNCATED || err == -SD_E_ZSTD)
+			return fail(c, err, sd_larc_offset(c->in),
+				    "the bundle is %s inside member '%s'",
+				    err == -SD_E_TRUNCATED ? "truncated"
+							   : "damaged",
+				    name);
+		return err < 0 ? err : 0;
 	}
+	if (type == AE_IFDIR || k == M_COUNT)
+		return 0; /* directories, members of a later version:
+			   * libarchive skips their data */
+	if (!archive_entry_size_is_set(e))
+		return fail(c, -EBADMSG, hdr_off,
+			    "member '%s' has no size", name);
 	if (b->seen[k])
 		return fail(c, -EBADMSG, hdr_off, "member '%s' appears twice",
-			    m->name);
+			    name);
 	b->seen[k] = true;
 	if (k == M_PERF_DATA || k == M_KALLSYMS) {
 		uint64_t cap = k == M_PERF_DATA ? SD_BUNDLE_MAX_PERF_DATA
 						: SD_BUNDLE_MAX_KALLSYMS;
-		if (m->size > cap)
+		if (size > cap)
 			return fail(c, -SD_E_LIMIT, hdr_off,
 				    "member '%s' claims %llu bytes, over the "
 				    "limit of %llu",
-				    m->name, (unsigned long long)m->size,
+				    name, (unsigned long long)size,
 				    (unsigned long long)cap);
-		err = extract(c, m, m->name,
+		err = extract(c, size, name,
 			      k == M_PERF_DATA ? &b->perf_path : &b->ksyms_path,
 			      &got);
 		if (err == -SD_E_TRUNCATED && k == M_PERF_DATA && got) {
 			/* the perf.data reader makes the most of the rest */
 			sd_diags_add(&b->diags, SD_WARNING, SD_E_TRUNCATED,
-				     c->in.off,
+				     sd_larc_offset(c->in),
 				     "the bundle is truncated: its perf.data "
 				     "has %llu of %llu bytes",
 				     (unsigned long long)got,
-				     (unsigned long long)m->size);
+				     (unsigned long long)size);
 			return 1; /* stop reading */
 		}
-		goto done;
-	}
-	if (m->size > SD_BUNDLE_MAX_SMALL)
+	} else if (size > SD_BUNDLE_MAX_SMALL) {
 		return fail(c, -SD_E_LIMIT, hdr_off,
 			    "member '%s' claims %llu bytes, over the limit of "
 			    "%u",
-			    m->name, (unsigned long long)m->size,
+			    name, (unsigned long long)size,
 			    SD_BUNDLE_MAX_SMALL);
-	b->text[k] = malloc((size_t)m->size + 1);
-	if (!b->text[k])
-		return -ENOMEM;
-	err = read_exact(c, b->text[k], (size_t)m->size);
-	b->text[k][err ? 0 : m->size] = 0;
-	b->text_len[k] = err ? 0 : (size_t)m->size;
-done:
+	} else {
+		b->text[k] = malloc((size_t)size + 1);
+		if (!b->text[k])
+			return -ENOMEM;
+		ssize_t r = member_read(c, b->text[k], (size_t)size);
+		err = r < 0 ? (int)r : (size_t)r < size ? -SD_E_TRUNCATED : 0;
+		b->text[k][err ? 0 : size] = 0;
+		b->text_len[k] = err ? 0 : (size_t)size;
+	}
 	if (err == -SD_E_TRUNCATED)
-		return fail(c, err, c->in.off,
+		return fail(c, err, sd_larc_offset(c->in),
 			    "the bundle is truncated inside member '%s' "
 			    "(%llu bytes claimed)",
-			    m->name, (unsigned long long)m->size);
+			    name, (unsigned long long)size);
 	if (err == -SD_E_ZSTD)
-		return fail(c, err, c->in.off,
+		return fail(c, err, sd_larc_offset(c->in),
 			    "the bundle's compressed data is damaged inside "
-			    "member '%s'",
-			    m->name);
-	if (err)
-		return err;
-	uint64_t padn = sd_tar_padding(m->size);
-	err = skip(c, padn, &got);
-	if (err == -SD_E_TRUNCATED && k == M_PERF_DATA) {
-		/* the data is whole, only padding is missing */
-		sd_diags_add(&b->diags, SD_NOTE, SD_E_TRUNCATED, c->in.off,
-			     "the bundle ends after its perf.data, without "
-			     "the end-of-archive marker");
-		return 1;
-	}
-	if (err)
-		return fail(c, err, c->in.off,
-			    "the bundle ends inside the padding after '%s'",
-			    m->name);
-	return 0;
+			    "member '%s' (%s)",
+			    name, sd_larc_why(c->in));
+	return err;
 }
 
 /* The manifest: checks the format, takes what the host context needs. */
@@ -350,63 +364,154 @@ static char *first_line(const char *t, size_t n)
 	return s;
 }
 
+/* The input again for sd_larc_raw_*(). */
+static struct sd_larc_src src_of(const struct ctx *c)
+{
+	return (struct sd_larc_src){c->fd, c->mem, c->mem_len};
+}
+
+static size_t head_len(struct ctx *c, size_t max)
+{
+	struct sd_larc_src src = src_of(c);
+
+	return sd_larc_head_len(&src, max);
+}
+
+static int raw_tail(struct ctx *c, uint64_t off, uint64_t max, int fd,
+		    uint64_t *got)
+{
+	struct sd_larc_src src = src_of(c);
+
+	return sd_larc_raw_copy(&src, off, max, fd, got);
+}
+
+/*
+ * libarchive stops reading at the tar end marker, before the zstd frame's
+ * checksum: one more pass through the decompressor alone checks it, so
+ * that damage inside a member is found (a cut stream was reported as
+ * truncated already, or is now).
+ */
+static int check_frame(struct ctx *c)
+{
+	struct sd_larc_src src = src_of(c);
+	char why[256] = "";
+	int err = sd_larc_raw_check(&src, why, sizeof why);
+
+	if (err == -SD_E_TRUNCATED && !c->b->diags.n)
+		sd_diags_add(&c->b->diags, SD_WARNING, SD_E_TRUNCATED,
+			     UINT64_MAX,
+			     "the bundle's compressed stream ends early");
+	else if (err == -SD_E_ZSTD)
+		return fail(c, err, UINT64_MAX,
+			    "the bundle's compressed data is damaged (%s)", why);
+	return err == -SD_E_TRUNCATED ? 0 : err;
+}
+
 static int read_all(struct ctx *c)
 {
 	struct sd_bundle *b = c->b;
-	uint8_t blk[SD_TAR_BLOCK];
-	struct sd_tar_member m;
 	size_t members = 0;
 	int err;
 
 	for (;;) {
-		uint64_t hdr_off = c->in.off;
-		ssize_t r = sd_bin_read(&c->in, blk, sizeof blk);
-		const char *why = NULL;
+		struct archive_entry *e;
+		uint64_t off = sd_larc_offset(c->in);
+		int r = archive_read_next_header(c->in, &e);
 
-		if (r < 0)
-			return fail(c, (int)r, hdr_off,
-				    (int)r == -SD_E_ZSTD
-					    ? "the bundle's compressed data is "
-					      "damaged"
-					    : "cannot read the bundle");
-		if ((size_t)r < sizeof blk && b->seen[M_PERF_DATA]) {
-			/* perf.data is whole: what follows is optional */
-			sd_diags_add(&b->diags, SD_NOTE, SD_E_TRUNCATED,
-				     hdr_off,
-				     "the bundle has no end-of-archive marker");
+		if (r == ARCHIVE_EOF) {
+			/* libarchive takes the end of the data for the end of
+			 * the archive; its zero blocks are what say so */
+			if (sd_larc_offset(c->in) == off && members) {
+				if (!b->seen[M_PERF_DATA])
+					return fail(c, -SD_E_TRUNCATED, off,
+						    "the bundle ends before its "
+						    "perf.data");
+				sd_diags_add(&b->diags, SD_NOTE, SD_E_TRUNCATED,
+					     off,
+					     "the bundle has no end-of-archive "
+					     "marker");
+			}
 			break;
 		}
-		if ((size_t)r < sizeof blk)
-			return fail(c, -SD_E_TRUNCATED, hdr_off,
-				    "the bundle ends inside a member header");
-		int k = sd_tar_header_decode(blk, &m, &why);
-		if (k < 0)
-			return fail(c, k, hdr_off, "%s: %s",
+		if (r < ARCHIVE_WARN) {
+			err = sd_larc_error(c->in);
+			if (err == -ENOMEM || err == -EIO)
+				return fail(c, err, off, "cannot read the bundle: %s",
+					    sd_larc_why(c->in));
+			if (b->seen[M_PERF_DATA] && err == -SD_E_TRUNCATED) {
+				/* perf.data is whole: what follows is optional */
+				sd_diags_add(&b->diags, SD_NOTE, SD_E_TRUNCATED,
+					     off,
+					     "the bundle has no end-of-archive "
+					     "marker");
+				break;
+			}
+			if (err == -SD_E_ZSTD)
+				return fail(c, err, off,
+					    "the bundle's compressed data is "
+					    "damaged (%s)",
+					    sd_larc_why(c->in));
+			if (!members) {
+				size_t n = head_len(c, 512);
+				if (n > 0 && n < 512)
+					return fail(c, -SD_E_TRUNCATED, off,
+						    "the bundle ends inside a "
+						    "member header");
+			}
+			if (err == -SD_E_TRUNCATED)
+				return fail(c, err, off,
+					    "the bundle ends inside a member "
+					    "header");
+			return fail(c, members ? err : -SD_E_BAD_MAGIC, off,
+				    "%s: %s",
 				    members ? "damaged member header"
 					    : "not a swapdiag bundle",
-				    why);
-		if (k == 0)
-			break; /* end of archive (the second zero block is
-				* not needed) */
-		if (!members && strcmp(m.name, SD_BUNDLE_MANIFEST))
+				    sd_larc_why(c->in));
+		}
+		uint64_t hdr_off = (uint64_t)archive_read_header_position(c->in);
+		const char *name = sd_larc_name(e);
+		if (!sd_tar_name_ok(name))
+			return fail(c, -EBADMSG, hdr_off,
+				    "%s: member name is empty, absolute, leaves "
+				    "the archive (\"..\") or has control "
+				    "characters",
+				    members ? "damaged member header"
+					    : "not a swapdiag bundle");
+		if (!members && strcmp(name, SD_BUNDLE_MANIFEST))
 			return fail(c, -SD_E_BAD_MAGIC, hdr_off,
 				    "a tar archive whose first member is not "
 				    "manifest.json: not a swapdiag bundle");
 		members++;
-		err = read_member(c, &m, hdr_off);
+		err = read_member(c, e, name, hdr_off);
 		if (err < 0)
 			return err;
 		if (err == 1)
 			break;
+		/* past the padding: at the end, off then says whether the
+		 * zero blocks were there */
+		if (archive_read_data_skip(c->in) < ARCHIVE_WARN) {
+			err = sd_larc_error(c->in);
+			if (err == -SD_E_TRUNCATED && b->seen[M_PERF_DATA]) {
+				sd_diags_add(&b->diags, SD_NOTE, SD_E_TRUNCATED,
+					     sd_larc_offset(c->in),
+					     "the bundle ends after its perf.data, "
+					     "without the end-of-archive marker");
+				break;
+			}
+			return fail(c, err, sd_larc_offset(c->in),
+				    "the bundle ends inside the padding after "
+				    "'%s'",
+				    name);
+		}
 		if (members == 1 && (err = read_manifest(c)))
 			return err;
 	}
-	if (c->in.zstd_incomplete && !b->diags.n)
-		sd_diags_add(&b->diags, SD_WARNING, SD_E_TRUNCATED, c->in.off,
-			     "the bundle's compressed stream ends early");
 	if (!b->seen[M_PERF_DATA])
 		return fail(c, -EBADMSG, UINT64_MAX,
 			    "the bundle has no perf.data");
+	if (archive_filter_code(c->in, 0) == ARCHIVE_FILTER_ZSTD &&
+	    (err = check_frame(c)))
+		return err;
 	if (b->text[M_UNAME])
 		b->host->uname = first_line(b->text[M_UNAME], b->text_len[M_UNAME]);
 	return 0;
@@ -428,6 +533,7 @@ struct sd_bundle *sd_bundle_free(struct sd_bundle *b)
 		unlink(b->perf_path);
 	if (b->ksyms_path)
 		unlink(b->ksyms_path);
+	sd_perf_archive_free(b->dsos);
 	free(b->perf_path);
 	free(b->ksyms_path);
 	free(b->format);
@@ -469,7 +575,8 @@ static int open_common(struct ctx *c, struct sd_bundle **out)
 		sd_host_free(m);
 		b->host = h;
 	}
-	sd_bin_close(&c->in);
+	archive_read_free(c->in);
+	c->in = NULL;
 	drop_texts(b);
 	if (err) {
 		sd_bundle_free(b);
@@ -487,16 +594,13 @@ int sd_bundle_open(const char *path, const struct sd_bundle_opts *o,
 
 	if (fd < 0)
 		return -errno;
+	c.fd = fd;
 	c.b = calloc(1, sizeof *c.b);
-	if (!c.b) {
+	c.in = c.b ? sd_larc_read_fd(fd, SD_LARC_ZSTD) : NULL;
+	if (!c.in) {
+		free(c.b);
 		close(fd);
 		return -ENOMEM;
-	}
-	err = sd_bin_open_fd(&c.in, fd);
-	if (err) {
-		close(fd);
-		free(c.b);
-		return err;
 	}
 	err = open_common(&c, out);
 	close(fd);
@@ -507,63 +611,46 @@ int sd_bundle_open_mem(const void *buf, size_t len,
 		       const struct sd_bundle_opts *o, struct sd_diags *diags,
 		       struct sd_bundle **out)
 {
-	struct ctx c = {.tmpdir = tmpdir_of(o), .why = diags};
-	int err;
+	struct ctx c = {.tmpdir = tmpdir_of(o), .why = diags, .fd = -1,
+			.mem = buf, .mem_len = len};
 
 	c.b = calloc(1, sizeof *c.b);
-	if (!c.b)
-		return -ENOMEM;
-	err = sd_bin_open_mem(&c.in, buf, len);
-	if (err) {
+	c.in = c.b ? sd_larc_read_mem(buf, len, SD_LARC_ZSTD) : NULL;
+	if (!c.in) {
 		free(c.b);
-		return err;
+		return -ENOMEM;
 	}
 	return open_common(&c, out);
 }
 
-static int probe(struct sd_bin *in)
+/* 1 if the archive's first member is the manifest. */
+static int probe(struct archive *a)
 {
-	uint8_t blk[SD_TAR_BLOCK];
-	struct sd_tar_member m;
-	const char *why;
-	ssize_t r = sd_bin_read(in, blk, sizeof blk);
+	struct archive_entry *e;
+	int r;
 
-	if (r == -SD_E_ZSTD)
-		return 0; /* zstd magic, then garbage: not ours */
-	if (r < 0)
-		return (int)r;
-	if ((size_t)r < sizeof blk)
-		return 0;
-	return sd_tar_header_decode(blk, &m, &why) == 1 &&
-	       !strcmp(m.name, SD_BUNDLE_MANIFEST);
+	if (!a)
+		return -ENOMEM;
+	r = archive_read_next_header(a, &e);
+	r = r >= ARCHIVE_WARN && !strcmp(sd_larc_name(e), SD_BUNDLE_MANIFEST);
+	archive_read_free(a);
+	return r;
 }
 
 int sd_bundle_probe_mem(const void *head, size_t len)
 {
-	struct sd_bin in;
-	int err = sd_bin_open_mem(&in, head, len);
-
-	if (err)
-		return err;
-	err = probe(&in);
-	sd_bin_close(&in);
-	return err;
+	return probe(sd_larc_read_mem(head, len, SD_LARC_ZSTD));
 }
 
 int sd_bundle_probe(const char *path)
 {
-	struct sd_bin in;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd < 0)
 		return -errno;
 	/* through the stream: a zstd block can be 128 KiB before the first
 	 * header comes out of it */
-	err = sd_bin_open_fd(&in, fd);
-	if (!err) {
-		err = probe(&in);
-		sd_bin_close(&in);
-	}
+	err = probe(sd_larc_read_fd(fd, SD_LARC_ZSTD));
 	close(fd);
 	return err;
 }
@@ -576,6 +663,11 @@ const char *sd_bundle_perf_data(const struct sd_bundle *b)
 const char *sd_bundle_kallsyms(const struct sd_bundle *b)
 {
 	return b->ksyms_path;
+}
+
+const struct sd_perf_archive *sd_bundle_dsos(const struct sd_bundle *b)
+{
+	return b->dsos;
 }
 
 const struct sd_host *sd_bundle_host(const struct sd_bundle *b)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Writing a bundle: ustar members through one zstd frame, and the
- * manifest that comes first in it.
+ * Writing a bundle: libarchive writes the ustar members (pax only past
+ * ustar's limits) into one zstd frame with a checksum, and the manifest
+ * comes first in it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,38 +11,151 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <jansson.h>
 
+#include "config.h"
 #include "bundle/internal.h"
+
+#if HAVE_ZSTD
+#include <zstd.h>
+#endif
 
 #define COPY_CHUNK (1u << 20)
 
 struct sd_bundle_writer {
-	struct sd_bout out;
+	struct archive *a;
+	int fd;
+	int io_err; /* what the output said, for write_error() */
+#if HAVE_ZSTD
+	ZSTD_CCtx *cctx;
+	uint8_t *obuf;
+	size_t ocap;
+#endif
 	size_t members;
 	bool failed, finished;
+	bool discard; /* freeing an unfinished writer: output dropped */
 };
+
+static int write_error(struct sd_bundle_writer *w)
+{
+	int e = archive_errno(w->a);
+
+	w->failed = true;
+	if (w->io_err)
+		return w->io_err;
+	/* libarchive's own codes are EILSEQ, EINVAL and -1 */
+	return e > 0 && e != EILSEQ && e != EINVAL ? -e : -EIO;
+}
+
+#if HAVE_ZSTD
+/*
+ * zstd is run here rather than by libarchive's filter, which writes no
+ * frame checksum: with one, damage inside a bundle is found by the
+ * decompressor (libarchive's reader checks it) instead of going unnoticed.
+ */
+static int zpush(struct sd_bundle_writer *w, const void *p, size_t n,
+		 ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = {p, n, 0};
+	int err;
+
+	for (;;) {
+		ZSTD_outBuffer out = {w->obuf, w->ocap, 0};
+		size_t left = ZSTD_compressStream2(w->cctx, &out, &in, mode);
+		if (ZSTD_isError(left))
+			return -SD_E_ZSTD;
+		if (out.pos && (err = sd_write_all(w->fd, w->obuf, out.pos)))
+			return err;
+		if (mode == ZSTD_e_continue ? in.pos == in.size : left == 0)
+			return 0;
+	}
+}
+#endif
+
+/* libarchive's output: the tar stream, compressed here or written. */
+static la_ssize_t out_cb(struct archive *a, void *arg, const void *p,
+			 size_t n)
+{
+	struct sd_bundle_writer *w = arg;
+	int err;
+
+	if (w->discard)
+		return (la_ssize_t)n;
+#if HAVE_ZSTD
+	if (w->cctx)
+		err = zpush(w, p, n, ZSTD_e_continue);
+	else
+#endif
+		err = sd_write_all(w->fd, p, n);
+	if (err) {
+		w->io_err = err;
+		archive_set_error(a, err == -SD_E_ZSTD ? EIO : -err,
+				  "cannot write the bundle");
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
 
 int sd_bundle_writer_new(int fd, bool compress, struct sd_bundle_writer **out)
 {
 	struct sd_bundle_writer *w = calloc(1, sizeof *w);
-	int err;
+	int err = -ENOMEM;
 
-	if (!w)
-		return -ENOMEM;
-	if ((err = sd_bout_init(&w->out, fd, compress))) {
-		free(w);
-		return err;
+	if (!w || !(w->a = archive_write_new()))
+		goto fail;
+	w->fd = fd;
+	if (compress) {
+#if HAVE_ZSTD
+		w->cctx = ZSTD_createCCtx();
+		w->ocap = ZSTD_CStreamOutSize();
+		w->obuf = malloc(w->ocap);
+		if (!w->cctx || !w->obuf)
+			goto fail;
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, 3);
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+#else
+		err = -SD_E_NO_ZSTD;
+		goto fail;
+#endif
+	}
+	/* ustar for everything a bundle holds, a pax header only for what
+	 * ustar cannot say (a member of 8 GiB or more) */
+	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK)
+		goto fail;
+	/* no padding of the last block to 10 KiB: the output ends with the
+	 * end-of-archive blocks */
+	archive_write_set_bytes_in_last_block(w->a, 1);
+	if (archive_write_open2(w->a, w, NULL, out_cb, NULL, NULL) !=
+	    ARCHIVE_OK) {
+		err = write_error(w);
+		goto fail;
 	}
 	*out = w;
 	return 0;
+fail:
+	if (w) {
+		w->finished = true;
+		sd_bundle_writer_free(w);
+	}
+	return err;
 }
 
 struct sd_bundle_writer *sd_bundle_writer_free(struct sd_bundle_writer *w)
 {
 	if (!w)
 		return NULL;
-	sd_bout_fini(&w->out);
+	/* an unfinished archive gets no end-of-archive marker: closing
+	 * (which frees libarchive's output buffer) writes into nothing */
+	if (w->a) {
+		w->discard = !w->finished;
+		archive_write_free(w->a);
+	}
+#if HAVE_ZSTD
+	ZSTD_freeCCtx(w->cctx);
+	free(w->obuf);
+#endif
 	free(w);
 	return NULL;
 }
@@ -49,25 +163,43 @@ struct sd_bundle_writer *sd_bundle_writer_free(struct sd_bundle_writer *w)
 static int header(struct sd_bundle_writer *w, const char *name, uint64_t size,
 		  uint64_t mtime)
 {
-	uint8_t blk[SD_TAR_BLOCK];
-	int err;
+	struct archive_entry *e;
+	int r;
 
 	if (w->failed || w->finished)
 		return -EINVAL;
 	if (!w->members && strcmp(name, SD_BUNDLE_MANIFEST))
 		return -EINVAL; /* the manifest identifies a bundle */
-	if ((err = sd_tar_header_encode(blk, name, size, mtime)))
-		return err;
+	if (!sd_tar_name_ok(name))
+		return -EINVAL;
+	e = archive_entry_new();
+	if (!e)
+		return -ENOMEM;
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0600);
+	archive_entry_set_size(e, (la_int64_t)size);
+	archive_entry_set_mtime(e, (time_t)mtime, 0);
+	archive_entry_set_uname(e, "root");
+	archive_entry_set_gname(e, "root");
+	r = archive_write_header(w->a, e);
+	archive_entry_free(e);
+	if (r != ARCHIVE_OK)
+		return write_error(w);
 	w->members++;
-	return sd_bout_write(&w->out, blk, sizeof blk);
+	return 0;
 }
 
-static int pad(struct sd_bundle_writer *w, uint64_t size)
+static int data(struct sd_bundle_writer *w, const void *p, size_t n)
 {
-	static const uint8_t zero[SD_TAR_BLOCK];
-	uint64_t n = sd_tar_padding(size);
-
-	return n ? sd_bout_write(&w->out, zero, (size_t)n) : 0;
+	while (n) {
+		la_ssize_t r = archive_write_data(w->a, p, n);
+		if (r <= 0)
+			return write_error(w);
+		p = (const uint8_t *)p + r;
+		n -= (size_t)r;
+	}
+	return 0;
 }
 
 int sd_bundle_writer_add(struct sd_bundle_writer *w, const char *name,
@@ -76,8 +208,7 @@ int sd_bundle_writer_add(struct sd_bundle_writer *w, const char *name,
 	int err;
 
 	if ((err = header(w, name, len, mtime)) ||
-	    (len && (err = sd_bout_write(&w->out, buf, len))) ||
-	    (err = pad(w, len)))
+	    (len && (err = data(w, buf, len))))
 		w->failed = true;
 	return err;
 }
@@ -114,14 +245,12 @@ int sd_bundle_writer_add_fd(struct sd_bundle_writer *w, const char *name,
 			err = r < 0 ? -errno : -EIO; /* shrank meanwhile */
 			break;
 		}
-		if ((err = sd_bout_write(&w->out, buf, (size_t)r)))
+		if ((err = data(w, buf, (size_t)r)))
 			break;
 		left -= (uint64_t)r;
 		pos += r;
 	}
 	free(buf);
-	if (!err)
-		err = pad(w, (uint64_t)st.st_size);
 	if (err)
 		w->failed = true;
 	return err;
@@ -129,16 +258,18 @@ int sd_bundle_writer_add_fd(struct sd_bundle_writer *w, const char *name,
 
 int sd_bundle_writer_finish(struct sd_bundle_writer *w)
 {
-	static const uint8_t zero[2 * SD_TAR_BLOCK];
-	int err;
-
 	if (w->failed || w->finished)
 		return -EINVAL;
-	if ((err = sd_bout_write(&w->out, zero, sizeof zero)) ||
-	    (err = sd_bout_finish(&w->out))) {
+	/* the end-of-archive blocks, the end of the zstd frame */
+	if (archive_write_close(w->a) != ARCHIVE_OK)
+		return write_error(w);
+#if HAVE_ZSTD
+	int err;
+	if (w->cctx && (err = zpush(w, NULL, 0, ZSTD_e_end))) {
 		w->failed = true;
 		return err;
 	}
+#endif
 	w->finished = true;
 	return 0;
 }

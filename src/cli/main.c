@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
 
+#include "cli/archive.h"
 #include "cli/cli.h"
 #include "cli/record.h"
 
@@ -45,6 +47,13 @@ static const char usage_text[] =
 	"                         matched highlighted; open it in a browser\n"
 	"      --event NAME       the event for --folded and --svg (default: the first\n"
 	"                         sampling event that is not a tracepoint or dummy)\n"
+	"      --weight W         what --folded and --svg weigh a stack by: period\n"
+	"                         (default: each sample's period, as perf script |\n"
+	"                         stackcollapse-perf.pl and the verdict's shares;\n"
+	"                         1 a sample for tracepoints) or samples (counts)\n"
+	"      --folded-with LIST stackcollapse-perf.pl's annotations in --folded,\n"
+	"                         LIST of pid, tid, kernel, jit, all, addrs,\n"
+	"                         comma-separated (its --pid --tid ... options)\n"
 	"      --headers          print what the file says about itself and exit\n"
 	"      --fail-on LEVEL    exit 1 when the severity (the verdict's first\n"
 	"                         word) is at or above LEVEL: info, warning\n"
@@ -64,6 +73,11 @@ static const char usage_text[] =
 	"      --vmlinux FILE     kernel symbols from a vmlinux image\n"
 	"      --symfs DIR        look for user-space binaries under DIR only\n"
 	"      --buildid-dir DIR  perf's build-id cache (default: ~/.debug)\n"
+	"      --archive FILE     a 'perf archive' tarball of the recording (its\n"
+	"                         kallsyms and DSOs, by build-id; read in place,\n"
+	"                         nothing unpacked into ~/.debug).  Without it,\n"
+	"                         FILE.tar.bz2 (.tar.xz, .tar.zst, .tar.gz) beside\n"
+	"                         the recording is read\n"
 	"\n"
 	"  -h, --help             this help\n"
 	"  -V, --version          the version\n"
@@ -90,6 +104,9 @@ enum {
 	OPT_NO_COLOR,
 	OPT_FORMAT,
 	OPT_SVG,
+	OPT_ARCHIVE,
+	OPT_WEIGHT,
+	OPT_FOLDED_WITH,
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +124,9 @@ static const struct option long_opts[] = {
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"svg", required_argument, NULL, OPT_SVG},
+	{"archive", required_argument, NULL, OPT_ARCHIVE},
+	{"weight", required_argument, NULL, OPT_WEIGHT},
+	{"folded-with", required_argument, NULL, OPT_FOLDED_WITH},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
@@ -121,13 +141,53 @@ struct cli_opts {
 	const char *svg;
 	const char *event;
 	const char *json;
+	const char *archive; /* --archive */
 	int fail_on;
 	bool no_color;
 	bool markdown; /* --format markdown */
 	bool headers;
 	int progress; /* -1: if stderr is a terminal */
 	struct sd_symbol_opts symbols;
+	struct sd_folded_opts fold; /* --weight, --folded-with */
 };
+
+/* --folded-with LIST: stackcollapse-perf.pl's option names */
+static int parse_folded_with(const char *list, unsigned *with)
+{
+	static const struct {
+		const char *name;
+		unsigned flags;
+	} names[] = {
+		{"pid", SD_FOLD_PID},
+		{"tid", SD_FOLD_TID},
+		{"kernel", SD_FOLD_KERNEL},
+		{"jit", SD_FOLD_JIT},
+		{"all", SD_FOLD_KERNEL | SD_FOLD_JIT},
+		{"addrs", SD_FOLD_ADDRS},
+	};
+	const char *p = list;
+
+	*with = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		size_t i;
+		for (i = 0; i < sizeof names / sizeof *names; i++)
+			if (strlen(names[i].name) == n &&
+			    !strncmp(p, names[i].name, n))
+				break;
+		if (i == sizeof names / sizeof *names) {
+			cli_usage_error("--folded-with takes a comma-separated "
+					"list of pid, tid, kernel, jit, all and "
+					"addrs; '%.*s' is none of them",
+					(int)n, p);
+			return -1;
+		}
+		*with |= names[i].flags;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
 
 static int parse_args(int argc, char **argv, struct cli_opts *o)
 {
@@ -193,6 +253,24 @@ static int parse_args(int argc, char **argv, struct cli_opts *o)
 			break;
 		case OPT_SVG:
 			o->svg = optarg;
+			break;
+		case OPT_ARCHIVE:
+			o->archive = optarg;
+			break;
+		case OPT_WEIGHT:
+			if (!strcmp(optarg, "period")) {
+				o->fold.weight = SD_WEIGHT_PERIOD;
+			} else if (!strcmp(optarg, "samples")) {
+				o->fold.weight = SD_WEIGHT_SAMPLES;
+			} else {
+				cli_usage_error("--weight takes period or samples, "
+						"not '%s'", optarg);
+				return -1;
+			}
+			break;
+		case OPT_FOLDED_WITH:
+			if (parse_folded_with(optarg, &o->fold.with))
+				return -1;
 			break;
 		case 'q':
 			cli_quiet = true;
@@ -308,14 +386,16 @@ static int emit(const struct cli_opts *o, struct sd_analysis *a,
 		return -1;
 	switch (what) {
 	case OUT_FOLDED:
-		err = sd_report_folded(out, a, ev);
+		err = sd_report_folded(out, a, ev, &o->fold);
 		break;
 	case OUT_JSON:
 		err = sd_report_json(out, a, d, o->input);
 		break;
-	case OUT_SVG:
-		err = sd_report_svg(out, a, ev, d, o->input, NULL);
+	case OUT_SVG: {
+		struct sd_svg_opts so = {.weight = o->fold.weight};
+		err = sd_report_svg(out, a, ev, d, o->input, &so);
 		break;
+	}
 	default: {
 		bool color = !o->no_color && isatty(STDOUT_FILENO) &&
 			     !getenv("NO_COLOR");
@@ -351,6 +431,13 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 		ev = pick_event(o, a);
 		if (!ev)
 			return CLI_EXIT_INPUT;
+		/* as stackcollapse-perf.pl's "Filtering for events of type" */
+		uint64_t other = sd_analysis_other_samples(a, ev);
+		if (o->folded && other && !cli_quiet)
+			fprintf(stderr, "swapdiag: warning: %s: --folded writes the "
+				"stacks of %s only; %" PRIu64 " samples of other "
+				"events are left out (choose one with --event)\n",
+				o->input, ev->name, other);
 	}
 	/* --folded alone is a conversion: no verdict, no grading */
 	bool conversion = o->folded && !o->json && !o->svg;
@@ -416,16 +503,29 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	const struct sd_host *host = NULL;
 	o.data = o.input;
+	const char *user_kallsyms = o.symbols.kallsyms;
 	rc = cli_bundle_input(o.input, o.json, &o.symbols, &o.data, &host);
 	if (rc)
 		return rc;
 	if (o.headers)
 		return run_headers(&o);
+	struct cli_archive arc;
+	rc = cli_archive_input(o.input, o.data, host != NULL, o.archive, o.json,
+			       &arc);
+	if (rc)
+		return rc;
+	/* what the user names comes first: --archive over a bundle's kallsyms */
+	if (arc.named)
+		o.symbols.kallsyms = user_kallsyms;
 
 	struct sd_analysis_opts ao = {
 		.path = o.data,
 		.symbols = o.symbols,
 		.host = host,
+		.archive = arc.archive,
+		.archive_path = arc.path,
+		.archive_named = arc.named,
+		.fold_with = o.fold.with,
 	};
 	if (o.progress == 1 || (o.progress == -1 && isatty(STDERR_FILENO))) {
 		ao.progress = cli_progress;

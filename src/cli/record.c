@@ -39,7 +39,7 @@
 #define KILL_AFTER_SECONDS 30
 
 static const char record_usage[] =
-	"Usage: swapdiag record [-d SECONDS] [-o BUNDLE] [-- COMMAND...]\n"
+	"Usage: swapdiag record [-d SECONDS] [-o BUNDLE] [--with-dsos] [-- COMMAND...]\n"
 	"\n"
 	"Records this host with perf (as root) for SECONDS, or while COMMAND\n"
 	"runs, and writes one bundle file with what swapdiag needs to analyse\n"
@@ -53,6 +53,10 @@ static const char record_usage[] =
 	"                          swapdiag-HOST-YYYYmmdd-HHMMSS" SD_BUNDLE_SUFFIX_ZST
 	")\n"
 	"      --perf PATH         the perf to run (default: perf in PATH)\n"
+	"      --with-dsos         add the sampled user DSOs (and their debug\n"
+	"                          files), by build-id in perf archive layout, so\n"
+	"                          that user frames are named on any machine\n"
+	"      --dso-cap MIB       at most this much of them (default 256)\n"
 	"  -q, --quiet             only errors on standard error\n"
 	"  -h, --help              this help\n"
 	"\n"
@@ -380,29 +384,45 @@ struct member {
 };
 
 static int write_bundle(int fd, struct member *m, size_t n,
+			const struct sd_bundle_dsos *dsos,
 			const struct sd_bundle_meta *meta)
 {
-	struct sd_bundle_entry files[16];
+	size_t nd = dsos ? dsos->n : 0;
+	struct sd_bundle_entry *files = calloc(n + nd + 1, sizeof *files);
 	struct sd_bundle_writer *w = NULL;
 	char *manifest = NULL;
 	size_t mlen;
 	uint64_t mtime = (uint64_t)meta->created;
 	int err;
 
-	for (size_t i = 0; i < n; i++)
-		files[i] = (struct sd_bundle_entry){m[i].name, m[i].size,
-						    m[i].content};
-	err = sd_bundle_manifest(meta, files, n, &manifest, &mlen);
+	if (!files)
+		return -ENOMEM;
+	/* the DSOs before perf.data, which stays last */
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (i == n - 1)
+			for (size_t j = 0; j < nd; j++)
+				files[k++] = (struct sd_bundle_entry){
+					dsos->v[j].member, dsos->v[j].size,
+					"sampled DSO, by build-id"};
+		files[k++] = (struct sd_bundle_entry){m[i].name, m[i].size,
+						      m[i].content};
+	}
+	err = sd_bundle_manifest(meta, files, n + nd, &manifest, &mlen);
+	free(files);
 	if (!err)
 		err = sd_bundle_writer_new(fd, HAVE_ZSTD, &w);
 	if (!err)
 		err = sd_bundle_writer_add(w, SD_BUNDLE_MANIFEST, manifest, mlen,
 					   mtime);
-	for (size_t i = 0; i < n && !err; i++)
-		err = m[i].fd >= 0
+	for (size_t i = 0; i < n && !err; i++) {
+		if (i == n - 1 && nd)
+			err = cli_record_add_dsos(w, dsos, mtime);
+		if (!err)
+			err = m[i].fd >= 0
 			      ? sd_bundle_writer_add_fd(w, m[i].name, m[i].fd, mtime)
 			      : sd_bundle_writer_add(w, m[i].name, m[i].buf,
 						     m[i].len, mtime);
+	}
 	if (!err)
 		err = sd_bundle_writer_finish(w);
 	sd_bundle_writer_free(w);
@@ -478,6 +498,8 @@ struct record_opts {
 	const char *output;
 	const char *perf;
 	char **command;
+	bool with_dsos;
+	uint64_t dso_cap; /* bytes */
 };
 
 static int parse_record_args(int argc, char **argv, struct record_opts *o)
@@ -488,12 +510,15 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 		{"perf", required_argument, NULL, 'P'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
+		{"with-dsos", no_argument, NULL, 'D'},
+		{"dso-cap", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(o, 0, sizeof *o);
 	o->seconds = DEFAULT_SECONDS;
+	o->dso_cap = CLI_DSO_CAP_DEFAULT;
 	optind = 1;
 	opterr = 0;
 	/* '+': the first word that is no option starts COMMAND */
@@ -516,6 +541,16 @@ static int parse_record_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case 'P':
 			o->perf = optarg;
+			break;
+		case 'D':
+			o->with_dsos = true;
+			break;
+		case 'C':
+			if (cli_parse_mib(optarg, &o->dso_cap)) {
+				usage_error("--dso-cap takes MiB, 1 to 65536, "
+					    "not '%s'", optarg);
+				return -1;
+			}
 			break;
 		case 'q':
 			cli_quiet = true;
@@ -640,6 +675,7 @@ int cli_record(int argc, char **argv)
 	int rc = CLI_EXIT_INPUT, err;
 	struct member m[8];
 	size_t nm = 0;
+	struct sd_bundle_dsos dsos = {0};
 	struct tracefs_mount tfs = {0};
 
 	memset(m, 0, sizeof m);
@@ -885,6 +921,10 @@ int cli_record(int argc, char **argv)
 	for (size_t i = 0; i < nm; i++)
 		if (m[i].fd < 0)
 			m[i].size = m[i].len;
+	if (o.with_dsos && (err = cli_record_dsos(perf_data, o.dso_cap, &dsos))) {
+		cli_error("cannot collect the sampled DSOs: %s", sd_strerror(err));
+		goto out;
+	}
 
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
@@ -908,7 +948,7 @@ int cli_record(int argc, char **argv)
 		cli_error("cannot write '%s': %s", partial, strerror(errno));
 		goto out;
 	}
-	err = write_bundle(ofd, m, nm, &meta);
+	err = write_bundle(ofd, m, nm, &dsos, &meta);
 	if (!err && fsync(ofd))
 		err = -errno;
 	if (close(ofd) && !err)
@@ -926,6 +966,7 @@ int cli_record(int argc, char **argv)
 		     output, (double)st.st_size / (1 << 20), output);
 	rc = CLI_EXIT_OK;
 out:
+	sd_bundle_dsos_clear(&dsos);
 	unmount_tracefs(&tfs);
 	for (size_t i = 0; i < nm; i++) {
 		free(m[i].buf);
@@ -1015,4 +1056,9 @@ int cli_bundle_input(const char *input, const char *json,
 		sym->kallsyms = sd_bundle_kallsyms(b);
 	*host = sd_bundle_host(b);
 	return 0;
+}
+
+const struct sd_perf_archive *cli_bundle_dsos(void)
+{
+	return input_bundle ? sd_bundle_dsos(input_bundle) : NULL;
 }

@@ -20,6 +20,24 @@ int cli_record(int argc, char **argv);
 int cli_bundle_input(const char *input, const char *json,
 		     struct sd_symbol_opts *sym, const char **data,
 		     const struct sd_host **host);
+/* The bundle's --with-dsos files (a perf archive), or NULL. */
+const struct sd_perf_archive *cli_bundle_dsos(void);
+
+/* ---- record --with-dsos (record_dsos.c) ---- */
+#define CLI_DSO_CAP_DEFAULT (256ull << 20)
+struct sd_bundle_dsos;
+struct sd_bundle_writer;
+/* MiB (1 to 65536) into bytes; -1 if it is not that. */
+int cli_parse_mib(const char *s, uint64_t *bytes);
+/*
+ * Picks the files of perf_data's sampled user DSOs within cap bytes and
+ * says what was taken and what was left out.  0 or an error.
+ */
+int cli_record_dsos(const char *perf_data, uint64_t cap,
+		    struct sd_bundle_dsos *out);
+/* Writes them into the bundle. */
+int cli_record_add_dsos(struct sd_bundle_writer *w,
+			const struct sd_bundle_dsos *d, uint64_t mtime);
 
 /*
  * tracefs for the recording (tracefs.c).  tracefs_prepare mounts it if no

@@ -569,7 +569,8 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	    (err = add_note(d, "Kernel symbols are missing: copy /proc/kallsyms "
 			       "(as root) from the recorded host and pass it "
 			       "with --kallsyms, or run 'perf archive' there and "
-			       "unpack it into ~/.debug.")))
+			       "put its PERF_DATA.tar.bz2 beside the recording "
+			       "(or pass it with --archive).")))
 		goto fail;
 	if (!era && (err = add_note(d, "The kernel release of the recording is "
 				       "unknown (%s) and its frame names do not "

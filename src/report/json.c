@@ -25,6 +25,14 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* input.kernel_symbols: where the kernel's names came from. */
+static json_t *kernel_symbols_json(const struct sd_analysis *a)
+{
+	return json_pack("{s:s}", "source",
+			 a->symbolizer ? sd_symbolizer_kernel_source(a->symbolizer)
+				       : "none");
+}
+
 /* perf report text: weights are the report's percentages (in
  * SD_TEXT_REPORT_SCALE units), not sample counts, which it does not give */
 static bool percent_weights(const struct sd_analysis *a)
@@ -66,7 +74,7 @@ static json_t *input_json(const struct sd_analysis *a,
 	 * times, a pipe's size, lost counts text does not carry */
 	return json_pack(
 		"{s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
-		"s:o, s:o, s:o, s:o, s:o}",
+		"s:o, s:o, s:o, s:o, s:o, s:o}",
 		"path", path, "size_bytes",
 		in->file_size || (!in->pipe && a->reader)
 			? json_integer((json_int_t)in->file_size)
@@ -102,7 +110,7 @@ static json_t *input_json(const struct sd_analysis *a,
 		"lost_samples",
 		a->reader ? json_integer((json_int_t)st->lost_samples)
 			  : json_null(),
-		"events", events);
+		"events", events, "kernel_symbols", kernel_symbols_json(a));
 }
 
 static json_t *kib_or_null(int64_t v)

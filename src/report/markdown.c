@@ -165,6 +165,13 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 			fputc(' ', out);
 		}
 		fputs("samples", out);
+		/* as the text verdict and the flame graph say it */
+		const struct sd_evsel *ev =
+			d->on_cpu_event ? sd_analysis_find_evsel(a, d->on_cpu_event)
+					: NULL;
+		if (ev)
+			fprintf(out, "; shares weighted by %s",
+				sd_analysis_weight_name(a, ev, SD_WEIGHT_PERIOD));
 	}
 	fputs("  \n", out);
 	if (d->era) {

@@ -2,7 +2,8 @@
 /*
  * The flame graph (--svg): one event's folded stacks, laid out as
  * flamegraph.pl lays them out (the root at the bottom, callees above their
- * caller, left to right by name, width proportional to samples), in one
+ * caller, left to right by name, width proportional to the weight: the
+ * samples' period by default, as the verdict's shares), in one
  * SVG file that carries its own style and script (svg.css, svg.js): name,
  * samples and share on hover, click to zoom, search.
  *
@@ -123,19 +124,20 @@ static int tree_walk(struct tree *t, uint32_t *at, const char *s, bool add)
 	}
 }
 
-static int tree_add_line(struct tree *t, const struct sd_folded_line *l)
+static int tree_add_line(struct tree *t, const struct sd_folded_line *l,
+			 uint64_t weight)
 {
 	const char *s = l->stack;
 	uint32_t at = 0;
 
-	t->v[0].n += l->count;
+	t->v[0].n += weight;
 	for (;;) {
 		const char *e = strchr(s, ';');
 		size_t len = e ? (size_t)(e - s) : strlen(s);
 		int err = tree_child(t, at, s, len, true, &at);
 		if (err)
 			return err;
-		t->v[at].n += l->count;
+		t->v[at].n += weight;
 		if (!e)
 			return 0;
 		s = e + 1;
@@ -260,7 +262,8 @@ static int tree_mark(struct tree *t, const struct sd_analysis *a,
 					pat[f] = rules[r].pat;
 		}
 		for (size_t f = 0; f < si.nr_frames && at != NONE; f++) {
-			const char *nm = sd_stacks_str(st, si.frames[f].name);
+			const char *nm = sd_fold_java_name(
+				pname, sd_stacks_str(st, si.frames[f].name));
 			if (tree_walk(t, &at, nm, false) || at == NONE)
 				break;
 			struct node *nd = &t->v[at];
@@ -425,7 +428,8 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 	size_t nl, nframes = 0;
 	int err;
 
-	err = sd_stacks_folded(a->stacks, a->machine, ev->index, &lines, &nl);
+	enum sd_weight w = o ? o->weight : SD_WEIGHT_PERIOD;
+	err = sd_stacks_folded(a->stacks, a->machine, ev->index, 0, &lines, &nl);
 	if (err)
 		return err;
 	t.cap = nl + 64;
@@ -436,7 +440,9 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 			       .child = NONE, .next = NONE};
 	t.n = 1;
 	for (size_t i = 0; i < nl && !err; i++)
-		err = tree_add_line(&t, &lines[i]);
+		err = tree_add_line(&t, &lines[i],
+				    sd_analysis_weight(a, ev, w, lines[i].count,
+						       lines[i].period));
 	if (!err)
 		err = tree_mark(&t, a, ev, d);
 	if (!err)
@@ -448,6 +454,8 @@ int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 		.max_frames = o && o->max_frames ? o->max_frames : 20000,
 		.title = o ? o->title : NULL,
 		.total = t.v[0].n,
+		.unit = sd_analysis_weight_unit(a, ev, w),
+		.weight_name = sd_analysis_weight_name(a, ev, w),
 		.a = a, .ev = ev, .d = d, .path = path,
 	};
 	if (!err) {

@@ -24,7 +24,7 @@ enum {
 	SD_SVG_PAT_SWAP_FREE,    /* free_swap_and_cache and below */
 };
 
-/* One drawn frame; x and n in samples. */
+/* One drawn frame; x and n in the page's weight unit. */
 struct sd_svg_frame {
 	const char *name; /* not NUL-terminated */
 	size_t len;
@@ -42,7 +42,9 @@ struct sd_svg_page {
 	double min_width;
 	size_t max_frames;
 	const char *title;
-	uint64_t total;       /* samples */
+	uint64_t total;       /* weight (in unit) */
+	const char *unit;     /* "ns", "events", "samples" (frame titles) */
+	const char *weight_name; /* "period (ns)", ... (the subtitle) */
 	uint64_t min_samples; /* narrower frames are not drawn on their own */
 	size_t hidden;        /* frames not drawn on their own */
 	const struct sd_analysis *a;

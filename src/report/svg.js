@@ -11,7 +11,7 @@
 	var svg = document.documentElement;
 	var NS = "http://www.w3.org/2000/svg";
 	var frames = [], byG = new Map();
-	var W, PAD, FH, BASE, TOTAL, CW = 7.2;
+	var W, PAD, FH, BASE, TOTAL, UNIT = "samples", CW = 7.2;
 	var root = null, zoomed = null, term = null;
 	var details, matched, unzoomBtn, searchBtn;
 
@@ -150,7 +150,7 @@
 		say(searchBtn.lastChild, "Reset Search");
 		matched.classList.remove("hide");
 		say(matched, "Matched: " + pct(count, z.n) + " (" + num(count) +
-		    " of " + num(z.n) + " samples)");
+		    " of " + num(z.n) + " " + UNIT + ")");
 		remember();
 	}
 
@@ -205,7 +205,7 @@
 			say(details, " ");
 			return;
 		}
-		var s = f.name + " (" + num(f.n) + " samples, " + pct(f.n, TOTAL);
+		var s = f.name + " (" + num(f.n) + " " + UNIT + ", " + pct(f.n, TOTAL);
 		if (zoomed !== root)
 			s += "; " + pct(f.n, zoomed.n) + " of the zoomed frame";
 		say(details, s + ")");
@@ -222,6 +222,7 @@
 		FH = +box.getAttribute("data-fh");
 		BASE = +box.getAttribute("data-base");
 		TOTAL = +box.getAttribute("data-total");
+		UNIT = box.getAttribute("data-unit") || "samples";
 		var gs = box.children;
 		for (var i = 0; i < gs.length; i++) {
 			var g = gs[i], r = g.querySelector("rect");

@@ -198,7 +198,7 @@ static void box(FILE *out, const struct sd_svg_page *pg, const struct geom *g,
 		xml_text(out, f->name, f->len, SIZE_MAX);
 		fputs("\n", out);
 	}
-	fprintf(out, "%s samples, %.2f%%", grouped(n, b1), pct);
+	fprintf(out, "%s %s, %.2f%%", grouped(n, b1), pg->unit, pct);
 	if (merged) {
 		fputs("\neach narrower than the minimum width", out);
 	} else if (f->depth) {
@@ -330,7 +330,9 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 
 	fprintf(out, "<text id=\"subtitle\" x=\"%u\" y=\"42\">", pg->width / 2);
 	xml_str(out, pg->ev->name);
-	fprintf(out, " \xc2\xb7 %s samples", grouped(pg->total, b1));
+	/* the weighting, as the verdict's shares are: say which */
+	fprintf(out, ", weighted by %s \xc2\xb7 %s %s", pg->weight_name,
+		grouped(pg->total, b1), pg->unit);
 	if (pg->path) {
 		fputs(" \xc2\xb7 ", out);
 		xml_str(out, pg->path);
@@ -348,9 +350,10 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 		}
 	}
 	if (pg->hidden)
-		fprintf(out, " \xc2\xb7 %s frames of fewer than %s samples "
+		fprintf(out, " \xc2\xb7 %s frames of fewer than %s %s "
 			     "drawn merged",
-			grouped(pg->hidden, b1), grouped(pg->min_samples, b2));
+			grouped(pg->hidden, b1), grouped(pg->min_samples, b2),
+			pg->unit);
 	fputs("</text>\n", out);
 }
 
@@ -401,9 +404,10 @@ int sd_svg_write(FILE *out, const struct sd_svg_page *pg,
 		fprintf(out, "<text x=\"%u\" y=\"%u\" text-anchor=\"middle\">"
 			     "No samples of this event.</text>\n",
 			pg->width / 2, TOP + 20);
-	fprintf(out, "<g id=\"frames\" data-total=\"%" PRIu64 "\" data-pad=\"%d\" "
+	fprintf(out, "<g id=\"frames\" data-unit=\"%s\" data-total=\"%" PRIu64
+		     "\" data-pad=\"%d\" "
 		     "data-width=\"%u\" data-fh=\"%d\" data-base=\"%.0f\">\n",
-		pg->total, SD_SVG_XPAD, pg->width - 2 * SD_SVG_XPAD, FRAME_H,
+		pg->unit, pg->total, SD_SVG_XPAD, pg->width - 2 * SD_SVG_XPAD, FRAME_H,
 		g.base);
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_svg_frame *f = &frames[i];

@@ -351,6 +351,18 @@ static void print_host(FILE *out, const struct sd_host *h)
 	wrap(out, "host: ", text);
 }
 
+/* Kernel symbols from a perf archive: found by the recorded build-id. */
+static void print_archive(FILE *out, const struct sd_analysis *a)
+{
+	if (!a->symbolizer ||
+	    strcmp(sd_symbolizer_kernel_source(a->symbolizer), "perf-archive"))
+		return;
+	fprintf(out, "kernel symbols: perf archive%s%s%s, build-id verified\n",
+		a->archive_path && *a->archive_path ? " (" : "",
+		a->archive_path ? a->archive_path : "",
+		a->archive_path && *a->archive_path ? ")" : "");
+}
+
 /* Text input: its kind, and what its --header lines said, if anything. */
 static void print_text_input(FILE *out, const struct sd_analysis *a,
 			     const char *path)
@@ -377,6 +389,17 @@ static void print_text_input(FILE *out, const struct sd_analysis *a,
 	}
 	if (in->perf_version)
 		fprintf(out, ", perf %s", in->perf_version);
+}
+
+/* What the verdict's shares weigh, as the flame graph says it: "period
+ * (ns)"; NULL when the on-CPU event is not known. */
+static const char *shares_weight(const struct sd_analysis *a,
+				 const struct sd_diagnosis *d)
+{
+	const struct sd_evsel *ev =
+		d->on_cpu_event ? sd_analysis_find_evsel(a, d->on_cpu_event)
+				: NULL;
+	return ev ? sd_analysis_weight_name(a, ev, SD_WEIGHT_PERIOD) : NULL;
 }
 
 int sd_report_text(FILE *out, const struct sd_analysis *a,
@@ -421,8 +444,10 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 	else if (!a->reader && a->input_kind && !strcmp(a->input_kind, "folded"))
 		fprintf(out, ", %" PRIu64 " samples\n", d->on_cpu_samples);
 	else
-		fprintf(out, ", %" PRIu64 " %s samples\n", d->on_cpu_samples,
-			d->on_cpu_event ? d->on_cpu_event : "on-CPU");
+		fprintf(out, ", %" PRIu64 " %s samples%s%s\n", d->on_cpu_samples,
+			d->on_cpu_event ? d->on_cpu_event : "on-CPU",
+			shares_weight(a, d) ? "; shares weighted by " : "",
+			shares_weight(a, d) ? shares_weight(a, d) : "");
 	if (d->era && d->era_source && !strcmp(d->era_source, "frames"))
 		fprintf(out, "kernel era %s (inferred from frame names: %s); "
 			"swap lock: %s\n", d->era, d->era_evidence, d->lock);
@@ -430,6 +455,7 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		fprintf(out, "kernel era %s; swap lock: %s\n", d->era, d->lock);
 	if (a->host)
 		print_host(out, a->host);
+	print_archive(out, a);
 
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];

@@ -13,17 +13,27 @@
  *            a rawfunc starting with '(' gives no frame
  *            rawfunc is split at "->"; for each part:
  *              "[unknown]" becomes "[" basename(mod) "]" unless mod is
- *              "[unknown]" itself
+ *              "[unknown]" itself ("[unknown]"); with --addrs
+ *              "[" basename(mod) " <" pc ">]"
  *              ';' becomes ':'
  *              unless it looks like Go's "pkg.(*T).M", everything from the
  *              first '(' that does not open "(anonymous namespace)" is cut
  *              quotes (" and ') are removed
  *              parts after the first get "_[i]"
+ *              with --kernel, the first part gets "_[k]" when mod matches
+ *              (^\[|vmlinux$) and not "unknown"; else with --jit "_[j]"
+ *              when mod matches /tmp/perf-\d+\.map (sd_fold_dso_marks)
+ *              when the comm starts with "java", a leading 'L' is cut
+ *              from a part holding a '/' (sd_fold_java_name)
+ *   weight:  :\s*(\d+)*\s+(\S+):\s*$ on the header: $1 the period, $2
+ *            the event; no match, an empty or a zero period: 1
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <swapdiag/stacks.h>
 
 #include "stacks/fold.h"
 
@@ -99,7 +109,8 @@ static bool go_style(const char *f)
 	return false;
 }
 
-static char *tidy(const char *part, size_t len, const char *mod, bool inl)
+static char *tidy(const char *part, size_t len, const char *mod,
+		  const char *pc, bool inl)
 {
 	char *f;
 
@@ -112,14 +123,20 @@ static char *tidy(const char *part, size_t len, const char *mod, bool inl)
 		} else {
 			m = "unknown";
 		}
-		size_t ml = strlen(m);
-		f = malloc(ml + 3 + 4);
+		size_t ml = strlen(m), pl = pc ? strlen(pc) + 3 : 0;
+		f = malloc(ml + pl + 3 + 4);
 		if (!f)
 			return NULL;
 		f[0] = '[';
 		memcpy(f + 1, m, ml);
-		f[ml + 1] = ']';
-		f[ml + 2] = '\0';
+		if (pc) {
+			f[ml + 1] = ' ';
+			f[ml + 2] = '<';
+			memcpy(f + ml + 3, pc, pl - 3);
+			f[ml + pl] = '>';
+		}
+		f[ml + pl + 1] = ']';
+		f[ml + pl + 2] = '\0';
 	} else {
 		f = malloc(len + 1 + 4);
 		if (!f)
@@ -148,7 +165,8 @@ static char *tidy(const char *part, size_t len, const char *mod, bool inl)
 	return f;
 }
 
-int sd_fold_frame(const char *sym, const char *dso, char **out, int max)
+int sd_fold_frame(const char *sym, const char *dso, const char *pc, char **out,
+		  int max)
 {
 	char buf[1024];
 	const char *s = sym ? sym : "[unknown]";
@@ -171,8 +189,12 @@ int sd_fold_frame(const char *sym, const char *dso, char **out, int max)
 	char *func = buf;
 	while (func < split && isspace((unsigned char)*func))
 		func++;
-	if (func == split)
-		return 0;
+	/* (.+) needs a character: \s* gives one back ("  (dso)" is " ") */
+	if (func == split) {
+		if (split == buf)
+			return 0;
+		func = split - 1;
+	}
 	*last_close = '\0';
 	const char *mod = split + 2;
 	size_t flen = (size_t)(split - func);
@@ -191,7 +213,7 @@ int sd_fold_frame(const char *sym, const char *dso, char **out, int max)
 	size_t start = 0;
 	for (size_t i = 0; i <= flen && k < max; i++) {
 		if (i == flen || (i + 1 < flen && func[i] == '-' && func[i + 1] == '>')) {
-			char *f = tidy(func + start, i - start, mod, k > 0);
+			char *f = tidy(func + start, i - start, mod, pc, k > 0);
 			if (!f) {
 				while (k > 0)
 					free(out[--k]);
@@ -203,4 +225,32 @@ int sd_fold_frame(const char *sym, const char *dso, char **out, int max)
 		}
 	}
 	return k;
+}
+
+unsigned sd_fold_dso_marks(const char *mod)
+{
+	unsigned m = 0;
+	size_t n = strlen(mod);
+
+	if ((mod[0] == '[' || (n >= 7 && !strcmp(mod + n - 7, "vmlinux"))) &&
+	    !strstr(mod, "unknown"))
+		m |= SD_FRAME_KDSO;
+	/* m:/tmp/perf-\d+\.map: anywhere in the name */
+	for (const char *p = mod; (p = strstr(p, "/tmp/perf-")); p++) {
+		const char *d = p + 10;
+		while (isdigit((unsigned char)*d))
+			d++;
+		if (d > p + 10 && !strncmp(d, ".map", 4)) {
+			m |= SD_FRAME_JIT;
+			break;
+		}
+	}
+	return m;
+}
+
+const char *sd_fold_java_name(const char *pname, const char *name)
+{
+	if (name[0] == 'L' && !strncmp(pname, "java", 4) && strchr(name, '/'))
+		return name + 1;
+	return name;
 }

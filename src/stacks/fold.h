@@ -17,12 +17,18 @@
 bool sd_fold_comm(const char *comm, int pid, int tid, char *out, size_t cap);
 
 /*
- * The folded names for one printed frame "SYM (DSO)"; sym NULL prints as
- * "[unknown]", dso NULL as "[unknown]".  A name containing "->" yields
+ * The folded names for one printed frame "PC SYM (DSO)"; sym NULL prints as
+ * "[unknown]", dso NULL as "[unknown]"; pc (the address as perf script
+ * prints it) non-NULL names an unknown symbol "[dso <pc>]" (--addrs).  A name containing "->" yields
  * several frames, the later ones suffixed "_[i]"; a name starting with '('
  * yields none.  Writes up to max malloc'ed strings to out; returns the
  * count or -1 on allocation failure.
  */
-int sd_fold_frame(const char *sym, const char *dso, char **out, int max);
+int sd_fold_frame(const char *sym, const char *dso, const char *pc, char **out,
+		  int max);
+
+/* SD_FRAME_KDSO / SD_FRAME_JIT for a frame printed with DSO mod (give
+ * "[unknown]" for none). */
+unsigned sd_fold_dso_marks(const char *mod);
 
 #endif

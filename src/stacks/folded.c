@@ -5,6 +5,7 @@
  * the result is sorted as stackcollapse-perf.pl sorts its keys.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,18 +83,24 @@ struct seq_memo {
 	struct seq_slot {
 		uint32_t comm, off, n;
 		uint32_t line; /* index + 1; 0: empty */
+		uint32_t pid, tid; /* with SD_FOLD_PID / SD_FOLD_TID */
 	} *v;
 	size_t nslots, n;
 };
 
-static size_t seq_home(uint32_t comm, uint32_t off, uint32_t n, size_t mask)
+static size_t seq_home(uint32_t comm, uint32_t off, uint32_t n, uint32_t pid,
+		       uint32_t tid, size_t mask)
 {
-	return sd_mix64((uint64_t)comm << 32 ^ off ^ (uint64_t)n << 20) & mask;
+	return sd_mix64((uint64_t)comm << 32 ^ off ^ (uint64_t)n << 20 ^
+			sd_mix64((uint64_t)pid << 32 | tid)) &
+	       mask;
 }
 
-/* The slot of (comm, off, n): its line, or the empty slot to fill. */
+/* The slot of (comm, off, n, pid, tid): its line, or the empty slot to
+ * fill. */
 static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t comm,
-				 uint32_t off, uint32_t n)
+				 uint32_t off, uint32_t n, uint32_t pid,
+				 uint32_t tid)
 {
 	if ((sm->n + 1) * 2 > sm->nslots) {
 		size_t ns = sm->nslots ? sm->nslots * 2 : 4096;
@@ -104,7 +111,8 @@ static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t comm,
 			const struct seq_slot *o = &sm->v[i];
 			if (!o->line)
 				continue;
-			size_t j = seq_home(o->comm, o->off, o->n, ns - 1);
+			size_t j = seq_home(o->comm, o->off, o->n, o->pid,
+					    o->tid, ns - 1);
 			while (v[j].line)
 				j = (j + 1) & (ns - 1);
 			v[j] = *o;
@@ -113,21 +121,61 @@ static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t comm,
 		sm->v = v;
 		sm->nslots = ns;
 	}
-	size_t j = seq_home(comm, off, n, sm->nslots - 1);
+	size_t j = seq_home(comm, off, n, pid, tid, sm->nslots - 1);
 	for (; sm->v[j].line; j = (j + 1) & (sm->nslots - 1)) {
 		struct seq_slot *x = &sm->v[j];
-		if (x->comm == comm && x->off == off && x->n == n)
+		if (x->comm == comm && x->off == off && x->n == n &&
+		    x->pid == pid && x->tid == tid)
 			return x;
 	}
 	sm->v[j].comm = comm;
 	sm->v[j].off = off;
 	sm->v[j].n = n;
+	sm->v[j].pid = pid;
+	sm->v[j].tid = tid;
 	return &sm->v[j];
 }
 
+/* "-PID" or "-PID/TID" after the comm (SD_STACK_NO_PID prints "?", as
+ * the script does when perf script printed no pid). */
+static void comm_suffix(char *out, size_t cap, unsigned with, uint32_t pid,
+			uint32_t tid)
+{
+	char p[16];
+
+	/* the script's "if (not $tid) { $tid = $pid; $pid = "?" }": a tid
+	 * of 0 (swapper's 0/0) is false in Perl */
+	if (pid != SD_STACK_NO_PID && tid == 0) {
+		tid = pid;
+		pid = SD_STACK_NO_PID;
+	}
+	if (pid == SD_STACK_NO_PID)
+		strcpy(p, "?");
+	else
+		snprintf(p, sizeof p, "%u", pid);
+	if (with & SD_FOLD_TID)
+		snprintf(out, cap, "-%s/%u", p, tid);
+	else if (with & SD_FOLD_PID)
+		snprintf(out, cap, "-%s", p);
+	else
+		out[0] = '\0';
+}
+
+/* What --folded-with kernel / jit append to a frame's name. */
+static const char *frame_suffix(unsigned with, const struct sd_frame *f,
+				const char *name)
+{
+	if ((with & SD_FOLD_KERNEL) && (f->marks & SD_FRAME_KDSO))
+		return "_[k]";
+	if ((with & SD_FOLD_JIT) && (f->marks & SD_FRAME_JIT) &&
+	    !strstr(name, "_[j]"))
+		return "_[j]";
+	return "";
+}
+
 int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
-		     unsigned evsel, const struct sd_folded_line **lines,
-		     size_t *nout)
+		     unsigned evsel, unsigned with,
+		     const struct sd_folded_line **lines, size_t *nout)
 {
 	size_t cap = 0, nslots = 1024;
 	uint32_t *slots = calloc(nslots, sizeof *slots);
@@ -138,6 +186,9 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 	struct seq_memo sm = {0};
 	int err = 0;
 
+	/* only what was kept for them */
+	with &= st->fold | SD_FOLD_KERNEL | SD_FOLD_JIT;
+	bool threads = with & (SD_FOLD_PID | SD_FOLD_TID);
 	sd_stacks_free_lines(st);
 	if (!slots)
 		return -ENOMEM;
@@ -148,15 +199,18 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		if (si.evsel != evsel || si.folded_out)
 			continue;
 		uint32_t off = si.frames ? (uint32_t)(si.frames - st->frames) : 0;
+		uint32_t pid = threads ? si.pid : 0, tid = threads ? si.tid : 0;
 		struct seq_slot *seq = seq_find(&sm, si.comm, off,
-						(uint32_t)si.nr_frames);
+						(uint32_t)si.nr_frames, pid, tid);
 		if (!seq) {
 			err = -ENOMEM;
 			break;
 		}
 		if (seq->line) {
-			if (seq->line != UINT32_MAX)
+			if (seq->line != UINT32_MAX) {
 				st->lines[seq->line - 1].count += si.count;
+				st->lines[seq->line - 1].period += si.period;
+			}
 			continue;
 		}
 		seq->line = UINT32_MAX; /* dropped, unless a line is made below */
@@ -168,9 +222,15 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		}
 		if (!ok)
 			continue;
-		size_t len = strlen(pname);
-		for (size_t f = 0; f < si.nr_frames; f++)
-			len += 1 + strlen(sd_stacks_str(st, si.frames[f].name));
+		char sfx[48];
+		comm_suffix(sfx, sizeof sfx, with, pid, tid);
+		size_t len = strlen(pname) + strlen(sfx);
+		for (size_t f = 0; f < si.nr_frames; f++) {
+			const char *nm = sd_fold_java_name(
+				pname, sd_stacks_str(st, si.frames[f].name));
+			len += 1 + strlen(nm) +
+			       strlen(frame_suffix(with, &si.frames[f], nm));
+		}
 		/* the line is written at the end of the text; it stays
 		 * there only if it is a new one */
 		if (tlen + len + 1 > st->line_text_cap) {
@@ -188,12 +248,15 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		}
 		char *buf = st->line_text + tlen;
 		char *w = buf + strlen(strcpy(buf, pname));
+		w += strlen(strcpy(w, sfx));
 		for (size_t f = 0; f < si.nr_frames; f++) {
-			const char *nm = sd_stacks_str(st, si.frames[f].name);
+			const char *nm = sd_fold_java_name(
+				pname, sd_stacks_str(st, si.frames[f].name));
 			*w++ = ';';
 			size_t l = strlen(nm);
 			memcpy(w, nm, l);
 			w += l;
+			w += strlen(strcpy(w, frame_suffix(with, &si.frames[f], nm)));
 		}
 		*w = '\0';
 		uint64_t h = sd_hash_bytes(buf, len, 0);
@@ -223,6 +286,7 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		}
 		if (slots[j]) {
 			st->lines[slots[j] - 1].count += si.count;
+			st->lines[slots[j] - 1].period += si.period;
 			seq->line = slots[j];
 			continue;
 		}
@@ -246,7 +310,8 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		offs[st->nlines] = tlen;
 		tlen += len + 1;
 		/* the text may still move: pointed at below */
-		st->lines[st->nlines] = (struct sd_folded_line){NULL, si.count};
+		st->lines[st->nlines] =
+			(struct sd_folded_line){NULL, si.count, si.period};
 		hashes[st->nlines] = h;
 		slots[j] = (uint32_t)++st->nlines;
 		seq->line = slots[j];

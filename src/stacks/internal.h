@@ -39,7 +39,9 @@ struct entry {
 struct fcache_ent {
 	const void *dso; /* sd_dso, or map name when there is no dso */
 	uint64_t addr;
+	uint64_t ip; /* the raw address, with SD_FOLD_ADDRS; else 0 */
 	uint32_t first, n; /* into names[] */
+	uint8_t marks; /* SD_FRAME_* of the first name */
 	bool used;
 };
 
@@ -49,6 +51,7 @@ struct fseq_slot {
 };
 
 struct sd_stacks {
+	unsigned fold; /* SD_FOLD_* given to sd_stacks_set_fold() */
 	uint8_t *keys; /* encoded keys, back to back */
 	size_t nkeys, capkeys; /* bytes */
 	size_t lcache_slots;   /* of sd_stacks_symbolize()'s cache */
@@ -96,5 +99,13 @@ struct sd_stacks {
 };
 
 void sd_stacks_free_lines(struct sd_stacks *st);
+
+/*
+ * Room for need elements of elem bytes in the vmem block p of *cap
+ * elements (doubling, from first): the block, or NULL with p untouched.
+ * *pf (util/prefault.h), if given, is cut back to the used elements.
+ */
+void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
+		     size_t elem, size_t first, size_t *pf);
 
 #endif

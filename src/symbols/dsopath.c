@@ -5,6 +5,9 @@
  * Candidates, in order (each refused unless its build-id equals the
  * recorded one, when there is a recorded one):
  *
+ *   first, with a perf archive (ARCHIVE: its files as a build-id cache),
+ *   the recorded build-id's ARCHIVE/.build-id/xx/REST/elf and .../debug
+ *   (.../vdso for the vdso), then
  *   with --symfs ROOT (only ever under ROOT, never the host's own files):
  *     ROOT/PATH
  *     ROOT/usr/lib/debug/.build-id/xx/REST.debug
@@ -34,7 +37,7 @@
 #include "symbols/internal.h"
 #include "symbols/symbolizer_internal.h"
 
-#define MAX_CANDS 12
+#define MAX_CANDS 16
 
 struct search {
 	struct sd_dso *d;
@@ -137,6 +140,15 @@ static void build_candidates(struct search *se)
 		free(bin);
 	}
 	sd_build_id_hex(&id, hex);
+	/* a perf archive holds files by the recorded build-id only */
+	if (d->id.size && s->archive_dir && (is_vdso(p) || !not_a_file(p))) {
+		add(se, sd_asprintf("%s/.build-id/%.2s/%s/elf", s->archive_dir,
+				    hex, hex + 2));
+		add(se, sd_asprintf("%s/.build-id/%.2s/%s/debug", s->archive_dir,
+				    hex, hex + 2));
+		add(se, sd_asprintf("%s/.build-id/%.2s/%s/vdso", s->archive_dir,
+				    hex, hex + 2));
+	}
 	if (is_vdso(p)) {
 		if (!d->id.size || !s->buildid_dir)
 			return;

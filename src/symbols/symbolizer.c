@@ -5,7 +5,8 @@
  * is allowed and present:
  *
  *   1. opts.kallsyms, always and only, when given;
- *   2. perf's build-id cache for the recorded kernel build-id:
+ *   2. a perf archive's files (opts.archive_dir), then perf's build-id
+ *      cache, for the recorded kernel build-id:
  *      <dir>/[kernel.kallsyms]/<id>/kallsyms (or the old <dir>/
  *      [kernel.kallsyms]/<id> file), <dir>/.build-id/xx/rest/kallsyms,
  *      then a vmlinux cached as <dir>/.build-id/xx/rest/elf;
@@ -91,6 +92,7 @@ struct sd_symbolizer *sd_symbolizer_free(struct sd_symbolizer *s)
 	free(s->vmlinux);
 	free(s->symfs);
 	free(s->buildid_dir);
+	free(s->archive_dir);
 	free(s->host_kallsyms);
 	free(s->host_notes);
 	free(s->host_release);
@@ -126,6 +128,8 @@ int sd_symbolizer_new(const struct sd_symbol_opts *opts,
 		s->buildid_dir = sd_asprintf("%s/.debug", getenv("HOME"));
 		fail |= !s->buildid_dir;
 	}
+	s->archive_dir = dup_opt(opts->archive_dir, &fail);
+	s->kernel_source = "none";
 	s->host_kallsyms = dup_opt(opts->host_kallsyms ? opts->host_kallsyms
 						       : "/proc/kallsyms", &fail);
 	s->host_notes = dup_opt(opts->host_notes ? opts->host_notes
@@ -395,22 +399,19 @@ static bool try_vmlinux(struct sd_dso *k, const char *path, bool must)
 	return true;
 }
 
-static bool try_buildid_cache(struct sd_dso *k)
+static bool try_buildid_cache(struct sd_dso *k, const char *dir)
 {
-	struct sd_symbolizer *s = k->s;
 	char hex[2 * SD_BUILD_ID_MAX + 1];
 	char *p[4];
 	bool ok = false;
 
-	if (!k->id.size || !s->buildid_dir)
+	if (!k->id.size || !dir)
 		return false;
 	sd_build_id_hex(&k->id, hex);
-	p[0] = sd_asprintf("%s/" KERNEL_NAME "/%s/kallsyms", s->buildid_dir, hex);
-	p[1] = sd_asprintf("%s/" KERNEL_NAME "/%s", s->buildid_dir, hex);
-	p[2] = sd_asprintf("%s/.build-id/%.2s/%s/kallsyms", s->buildid_dir,
-			   hex, hex + 2);
-	p[3] = sd_asprintf("%s/.build-id/%.2s/%s/elf", s->buildid_dir, hex,
-			   hex + 2);
+	p[0] = sd_asprintf("%s/" KERNEL_NAME "/%s/kallsyms", dir, hex);
+	p[1] = sd_asprintf("%s/" KERNEL_NAME "/%s", dir, hex);
+	p[2] = sd_asprintf("%s/.build-id/%.2s/%s/kallsyms", dir, hex, hex + 2);
+	p[3] = sd_asprintf("%s/.build-id/%.2s/%s/elf", dir, hex, hex + 2);
 	for (int i = 0; i < 3 && !ok; i++)
 		ok = p[i] && try_kallsyms(k, p[i], false);
 	if (!ok && p[3])
@@ -434,13 +435,19 @@ static void load_kernel(struct sd_dso *k)
 				     "cannot use kallsyms '%s' (see above): "
 				     "kernel frames will show as "
 				     "[kernel.kallsyms]", s->kallsyms);
+		if (ok)
+			s->kernel_source = "kallsyms";
 		goto out;
 	}
-	ok = try_buildid_cache(k);
-	if (!ok && !s->no_host_kernel && recorded_kernel_is_running(s, k))
-		ok = try_kallsyms(k, s->host_kallsyms, true);
-	if (!ok && s->vmlinux)
-		ok = try_vmlinux(k, s->vmlinux, true);
+	if ((ok = try_buildid_cache(k, s->archive_dir)))
+		s->kernel_source = "perf-archive";
+	else if ((ok = try_buildid_cache(k, s->buildid_dir)))
+		s->kernel_source = "build-id-cache";
+	else if (!s->no_host_kernel && recorded_kernel_is_running(s, k) &&
+		 (ok = try_kallsyms(k, s->host_kallsyms, true)))
+		s->kernel_source = "running-kernel";
+	else if (s->vmlinux && (ok = try_vmlinux(k, s->vmlinux, true)))
+		s->kernel_source = "vmlinux";
 	if (!ok) {
 		sd_build_id_hex(&k->id, hex);
 		sd_diags_add(&s->diags, SD_WARNING, ENOENT, UINT64_MAX,
@@ -448,7 +455,8 @@ static void load_kernel(struct sd_dso *k)
 			     "frames will show as [kernel.kallsyms]; copy "
 			     "/proc/kallsyms as root on the recorded host and "
 			     "pass it with --kallsyms, or run 'perf archive' "
-			     "there and unpack it into ~/.debug",
+			     "there and put its PERF_DATA.tar.bz2 beside the "
+			     "recording (or pass it with --archive)",
 			     k->id.size ? " (build-id " : "", hex,
 			     k->id.size ? ")" : "");
 	}
@@ -475,6 +483,11 @@ void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,
 	k = s->kernel;
 	if (k && k->tried)
 		apply_reloc(s, k);
+}
+
+const char *sd_symbolizer_kernel_source(const struct sd_symbolizer *s)
+{
+	return s->kernel_source;
 }
 
 /* ---- lookups -------------------------------------------------------- */

@@ -33,7 +33,8 @@ struct sd_a2l;
 void sd_a2l_free(struct sd_a2l *t);
 
 struct sd_symbolizer {
-	char *kallsyms, *vmlinux, *symfs, *buildid_dir;
+	char *kallsyms, *vmlinux, *symfs, *buildid_dir, *archive_dir;
+	const char *kernel_source; /* sd_symbolizer_kernel_source() */
 	char *host_kallsyms, *host_notes, *host_release;
 	bool no_host_kernel;
 	const struct sd_file_info *info;

@@ -463,14 +463,32 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 					       s->comm[0] ? s->comm : "[unknown]");
 	if (!comm)
 		return -ENOMEM;
-	uint64_t period = s->count;
-	if (s->has_period && s->count == 1)
-		period = s->period;
-	err = sd_stacks_add_named(a->stacks, ev->index, comm, s->pid,
-				  s->has_time ? s->time : 0, s->frames, s->kernel,
-				  s->nr_frames, s->count, period, &stack);
+	/* weighted as stackcollapse-perf.pl weighs it (the period its
+	 * regex finds in a perf script header, else 1), so that the verdict
+	 * and the folded output agree */
+	uint64_t period = s->weight;
+	struct sd_named_stack ns = {
+		.evsel = ev->index,
+		.comm = comm,
+		.pid = s->pid,
+		.key_pid = s->pid_given ? s->pid : SD_STACK_NO_PID,
+		.key_tid = s->tid,
+		.time = s->has_time ? s->time : 0,
+		.frames = s->frames,
+		.kernel = s->kernel,
+		.marks = s->marks,
+		.n = s->nr_frames,
+		.count = s->count,
+		.period = period,
+		.folded_out = s->folded_out,
+	};
+	err = sd_stacks_add_named(a->stacks, &ns, &stack);
 	if (err)
 		return err;
+	if (s->filterable && !a->text_first_evsel)
+		a->text_first_evsel = ev;
+	if (s->has_period && f->kind == SD_TEXT_PERF_SCRIPT)
+		a->text_periods = true;
 	ev->nr_samples += s->count;
 	ev->total_period += period;
 	a->samples += s->count;
@@ -527,7 +545,7 @@ static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
 {
 	enum sd_text_kind kind = sd_text_detect(in->buf, in->len);
 	struct feed f = {.a = a, .o = o, .in = in, .kind = kind};
-	struct sd_text_ops ops = {on_sample, on_header, &f};
+	struct sd_text_ops ops = {on_sample, on_header, &f, o->fold_with};
 	struct sd_text_result res;
 	int err;
 
@@ -542,6 +560,7 @@ static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
 	if ((err = sd_machine_new(NULL, &a->machine)) ||
 	    (err = sd_stacks_new(&a->stacks)))
 		return err;
+	sd_stacks_set_fold(a->stacks, o->fold_with);
 	a->stalls = calloc(1, sizeof *a->stalls);
 	if (!a->stalls)
 		return -ENOMEM;

@@ -412,7 +412,7 @@ static int add_frame(struct rp *p, const char *s, size_t n)
 	if (!n)
 		return 0;
 	copy_str(buf, sizeof buf, s, n);
-	int k = sd_fold_frame(buf, "[unknown]", parts, 8);
+	int k = sd_fold_frame(buf, "[unknown]", NULL, parts, 8);
 	if (k < 0)
 		return -ENOMEM;
 	int err = 0;
@@ -560,7 +560,7 @@ static void vote(const struct rp *p, const struct rentry *e, int *caller,
 	bool first_sym = false, first_other = false;
 	char sym[512];
 	char *parts[8];
-	int k = e->sym[0] ? sd_fold_frame(e->sym, "[unknown]", parts, 8) : 0;
+	int k = e->sym[0] ? sd_fold_frame(e->sym, "[unknown]", NULL, parts, 8) : 0;
 
 	if (k <= 0)
 		return;
@@ -618,7 +618,7 @@ static int emit_stack(struct rp *p, const struct rentry *e, size_t node,
 		}
 	if (e->sym[0]) {
 		char *parts[8];
-		int k = sd_fold_frame(e->sym, "[unknown]", parts, 8);
+		int k = sd_fold_frame(e->sym, "[unknown]", NULL, parts, 8);
 		if (k < 0)
 			return -ENOMEM;
 		bool have = k > 0 && out->n &&
@@ -643,6 +643,7 @@ static int emit_stack(struct rp *p, const struct rentry *e, size_t node,
 		.pid = e->pid,
 		.tid = e->pid,
 		.count = weight,
+		.weight = weight,
 		.frames = frames,
 		.kernel = out->kern,
 		.nr_frames = out->n,
@@ -727,6 +728,7 @@ static int emit_all(struct rp *p)
 				.pid = SD_TEXT_NO_PID,
 				.tid = SD_TEXT_NO_PID,
 				.count = w,
+				.weight = w,
 				.frames = rest,
 				.kernel = user,
 				.nr_frames = 1,

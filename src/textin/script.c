@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <swapdiag/stacks.h>
+
 #include "stacks/fold.h"
 #include "textin/internal.h"
 
@@ -117,6 +119,7 @@ struct header {
 	const char *comm;
 	size_t comm_n;
 	uint32_t pid, tid;
+	bool pid_given;
 	bool has_time, has_period, has_cpu;
 	uint64_t time, period;
 	uint32_t cpu;
@@ -137,6 +140,7 @@ static bool parse_header(const char *s, size_t n, struct header *h)
 		memset(h, 0, sizeof *h);
 		if (!pid_token(&t[k], &h->pid, &h->tid, &both))
 			continue;
+		h->pid_given = both;
 		size_t j = k + 1;
 		if (j < nt && cpu_token(&t[j])) {
 			uint64_t c;
@@ -187,11 +191,19 @@ static bool parse_header(const char *s, size_t n, struct header *h)
 struct frame {
 	uint64_t addr;
 	bool has_addr;
+	const char *pc; /* the address as printed */
+	size_t pc_n;
 	const char *sym;
 	size_t sym_n;
 	const char *dso; /* NULL: not printed */
 	size_t dso_n;
 };
+
+static bool is_word(char c)
+{
+	return sd_tis_hex(c) || c == '_' || (c >= 'g' && c <= 'z') ||
+	       (c >= 'G' && c <= 'Z');
+}
 
 static bool parse_frame(const char *s, size_t n, struct frame *f)
 {
@@ -201,44 +213,66 @@ static bool parse_frame(const char *s, size_t n, struct frame *f)
 	while (i < n && sd_tis_space(s[i]))
 		i++;
 	size_t a0 = i;
-	while (i < n && (sd_tis_hex(s[i]) || s[i] == '_' ||
-			 (s[i] >= 'g' && s[i] <= 'z') || (s[i] >= 'G' && s[i] <= 'Z')))
+	while (i < n && is_word(s[i]))
 		i++;
 	if (i == a0)
 		return false;
-	f->has_addr = sd_tparse_hex(s + a0, i - a0, &f->addr);
-	if (!f->has_addr)
-		return false;
+	size_t p = i; /* end of (\w+) */
 	while (i < n && sd_tis_space(s[i]))
 		i++;
-	const char *r = s + i;
-	size_t rn = n - i;
-	while (rn && sd_tis_space(r[rn - 1]))
+	size_t q = i; /* end of \s* */
+	size_t rn = n;
+	while (rn > q && sd_tis_space(s[rn - 1]))
 		rn--;
-	if (!rn) {
+	if (rn == q) {
+		if (!sd_tparse_hex(s + a0, p - a0, &f->addr))
+			return false;
+		f->has_addr = true;
+		f->pc = s + a0;
+		f->pc_n = p - a0;
 		f->sym = "[unknown]";
 		f->sym_n = 9;
 		return true;
 	}
-	const char *close = NULL;
-	for (size_t k = rn; k-- > 0;)
-		if (r[k] == ')') {
-			close = r + k;
+	/* (.+) \((.*)\): the last " (" with a ')' after it, searched from
+	 * the end of (\w+) on */
+	size_t close = n, split = n;
+	for (size_t k = n; k-- > p;)
+		if (s[k] == ')') {
+			close = k;
 			break;
 		}
-	const char *split = NULL;
-	for (size_t k = 1; close && r + k + 1 < close; k++)
-		if (r[k] == ' ' && r[k + 1] == '(')
-			split = r + k;
-	if (!split) {
-		f->sym = r;
-		f->sym_n = rn;
-		return true;
+	for (size_t k = close; close < n && k-- > p;)
+		if (s[k] == ' ' && k + 2 <= close && s[k + 1] == '(') {
+			split = k;
+			break;
+		}
+	size_t sym0 = q;
+	if (split == n) {
+		/* no " (dso)" (-F ip,sym): the rest is the symbol */
+		split = rn;
+		close = n;
+	} else if (split < q + 1) {
+		/* (.+) needs a character: \s* gives one back, or \w+ does
+		 * ("7f..  (dso)" is the symbol " ") */
+		if (split >= p + 1)
+			sym0 = split - 1;
+		else if (p - a0 >= 2)
+			sym0 = --p;
+		else
+			return false;
 	}
-	f->sym = r;
-	f->sym_n = (size_t)(split - r);
-	f->dso = split + 2;
-	f->dso_n = (size_t)(close - f->dso);
+	if (!sd_tparse_hex(s + a0, p - a0, &f->addr))
+		return false;
+	f->has_addr = true;
+	f->pc = s + a0;
+	f->pc_n = p - a0;
+	f->sym = s + sym0;
+	f->sym_n = split - sym0;
+	if (close < n) {
+		f->dso = s + split + 2;
+		f->dso_n = close - split - 2;
+	}
 	return true;
 }
 
@@ -427,10 +461,16 @@ struct sample {
 	bool is_switch;
 	struct lock_payload lock;
 	uint64_t line, offset;
+	uint64_t weight;  /* sd_text_script_period() of the header */
+	bool filterable;  /* ... and whether it found an event */
+	bool frame_lines; /* frames on lines of their own */
 	/* frames as read, leaf first; syms.kern: a kernel-half address,
-	 * dsos.kern: no "(dso)" was printed */
-	struct sd_tnames syms, dsos;
+	 * dsos.kern: no "(dso)" was printed; pcs: the addresses printed */
+	struct sd_tnames syms, dsos, pcs;
 	struct sd_tnames out; /* folded names, root first */
+	uint8_t *marks;       /* SD_FRAME_* of out's names */
+	size_t marks_cap;
+	unsigned fold_with;
 };
 
 static int push_frame(struct sample *sm, const struct frame *f)
@@ -444,15 +484,33 @@ static int push_frame(struct sample *sm, const struct frame *f)
 	if (!err)
 		err = sd_tnames_push(&sm->dsos, f->dso ? f->dso : "",
 				     f->dso ? f->dso_n : 0, !f->dso);
+	if (!err)
+		err = sd_tnames_push(&sm->pcs, f->pc, f->pc_n, false);
 	if (err)
 		return err;
-	if (sm->dsos.n != sm->syms.n)
+	if (sm->dsos.n != sm->syms.n || sm->pcs.n != sm->syms.n)
 		return -ENOMEM;
 	return 0;
 }
 
+/* Room for the marks of n names. */
+static int marks_room(struct sample *sm, size_t n)
+{
+	if (n <= sm->marks_cap)
+		return 0;
+	size_t cap = sm->marks_cap ? sm->marks_cap * 2 : 64;
+	while (cap < n)
+		cap *= 2;
+	uint8_t *m = realloc(sm->marks, cap);
+	if (!m)
+		return -ENOMEM;
+	sm->marks = m;
+	sm->marks_cap = cap;
+	return 0;
+}
+
 static int emit(struct sample *sm, const struct sd_text_ops *ops,
-		struct sd_text_result *res, struct sd_diags *diags)
+		struct sd_text_result *res, struct sd_diags *diags, bool cut)
 {
 	size_t nf = sm->syms.n;
 	bool any_dso = false, any_kaddr = false;
@@ -472,13 +530,21 @@ static int emit(struct sample *sm, const struct sd_text_ops *ops,
 		if (dso && strcmp(dso, "[unknown]"))
 			kern = sd_text_dso_is_kernel(dso);
 		char *parts[8];
-		int k = sd_fold_frame(sym, dso ? dso : "[unknown]", parts, 8);
+		const char *mod = dso ? dso : "[unknown]";
+		const char *pc = sm->fold_with & SD_FOLD_ADDRS
+					 ? sd_tnames_get(&sm->pcs, i)
+					 : NULL;
+		int k = sd_fold_frame(sym, mod, pc, parts, 8);
 		if (k < 0)
 			return -ENOMEM;
 		for (int q = 0; q < k; q++) {
+			size_t at = sm->out.n;
 			if (!err)
 				err = sd_tnames_push(&sm->out, parts[q], strlen(parts[q]),
 						     kern);
+			if (!err && sm->out.n > at &&
+			    !(err = marks_room(sm, sm->out.n)))
+				sm->marks[at] = q ? 0 : (uint8_t)sd_fold_dso_marks(mod);
 			free(parts[q]);
 		}
 		if (err)
@@ -507,8 +573,13 @@ static int emit(struct sample *sm, const struct sd_text_ops *ops,
 		.has_cpu = sm->h.has_cpu,
 		.cpu = sm->h.cpu,
 		.count = 1,
+		.weight = sm->weight,
+		.pid_given = sm->h.pid_given,
+		.filterable = sm->filterable,
+		.folded_out = cut,
 		.frames = frames,
 		.kernel = sm->out.kern,
+		.marks = sm->out.n ? sm->marks : NULL,
 		.nr_frames = sm->out.n,
 		.has_switch = sm->is_switch && sm->sw.ok,
 		.prev_comm = sm->sw.prev_comm,
@@ -535,6 +606,12 @@ static int emit(struct sample *sm, const struct sd_text_ops *ops,
 				     (unsigned long long)sm->line);
 		}
 	}
+	if (cut && diags)
+		sd_diags_add(diags, SD_WARNING, SD_E_TRUNCATED, UINT64_MAX,
+			     "line %llu: the last sample has no blank line after "
+			     "it: it is analysed, but not in the folded stacks, "
+			     "as stackcollapse-perf.pl drops it too",
+			     (unsigned long long)sm->line);
 	res->samples++;
 	return ops->sample(ops->arg, &s);
 }
@@ -546,8 +623,14 @@ static int start(struct sample *sm, const struct header *h,
 	sm->h = *h;
 	sm->line = ln->no;
 	sm->offset = ln->off;
+	sm->frame_lines = false;
 	sd_tnames_reset(&sm->syms);
 	sd_tnames_reset(&sm->dsos);
+	sd_tnames_reset(&sm->pcs);
+	const char *ev;
+	size_t evn;
+	sm->filterable = sd_text_script_period(ln->s, ln->n, &sm->weight, &ev,
+					       &evn);
 	copy_str(sm->comm, sizeof sm->comm, h->comm, h->comm_n);
 	copy_str(sm->event, sizeof sm->event, h->event ? h->event : "",
 		 h->event ? h->event_n : 0);
@@ -561,8 +644,10 @@ static int start(struct sample *sm, const struct header *h,
 		parse_lock(h->rest, h->rest_n, lk, &sm->lock);
 	else
 		memset(&sm->lock, 0, sizeof sm->lock);
+	/* a lock event's payload ends in "(flags=...)", which the frame
+	 * pattern would take for "sym (dso)" */
 	struct frame f;
-	if (h->rest_n && inline_frame(h->rest, h->rest_n, &f))
+	if (h->rest_n && !lk && inline_frame(h->rest, h->rest_n, &f))
 		return push_frame(sm, &f);
 	return 0;
 }
@@ -583,6 +668,7 @@ int sd_text_parse_perf_script(const void *buf, size_t len,
 	res->kind = SD_TEXT_PERF_SCRIPT;
 	if (!sm)
 		return -ENOMEM;
+	sm->fold_with = ops->fold_with;
 	sd_tlines_init(&it, buf, len);
 	while (!err && sd_tlines_next(&it, &ln)) {
 		struct header h;
@@ -593,7 +679,7 @@ int sd_text_parse_perf_script(const void *buf, size_t len,
 			i++;
 		if (i == ln.n) {
 			if (sm->open)
-				err = emit(sm, ops, res, diags);
+				err = emit(sm, ops, res, diags, false);
 			continue;
 		}
 		if (ln.s[0] == '#') {
@@ -605,12 +691,13 @@ int sd_text_parse_perf_script(const void *buf, size_t len,
 		 * address */
 		if (parse_header(ln.s, ln.n, &h)) {
 			if (sm->open)
-				err = emit(sm, ops, res, diags);
+				err = emit(sm, ops, res, diags, false);
 			if (!err)
 				err = start(sm, &h, &ln);
 			continue;
 		}
 		if (sm->open && parse_frame(ln.s, ln.n, &f)) {
+			sm->frame_lines = true;
 			err = push_frame(sm, &f);
 			continue;
 		}
@@ -621,11 +708,56 @@ int sd_text_parse_perf_script(const void *buf, size_t len,
 					   : "not a perf script sample header "
 					     "(comm pid [cpu] time: event:)");
 	}
+	/* stackcollapse-perf.pl folds a sample at its blank line: one that
+	 * the text's end cuts off is not in its output (one-line samples
+	 * without call chains are split into lines first, see
+	 * tests/golden/make-golden.sh) */
 	if (!err && sm->open)
-		err = emit(sm, ops, res, diags);
+		err = emit(sm, ops, res, diags, sm->frame_lines);
 	sd_tnames_fini(&sm->syms);
 	sd_tnames_fini(&sm->dsos);
+	sd_tnames_fini(&sm->pcs);
 	sd_tnames_fini(&sm->out);
+	free(sm->marks);
 	free(sm);
 	return err;
+}
+
+bool sd_text_script_period(const char *s, size_t n, uint64_t *weight,
+			   const char **event, size_t *event_n)
+{
+	*weight = 1;
+	*event = NULL;
+	*event_n = 0;
+	/* :\s*(\d+)*\s+(\S+):\s*$ -- from the end: "event:" as the last
+	 * token, blanks, maybe digits, blanks, ':' */
+	while (n && (sd_tis_space(s[n - 1]) || s[n - 1] == '\n'))
+		n--;
+	if (n < 2 || s[n - 1] != ':')
+		return false;
+	size_t t = n - 1;
+	while (t && !sd_tis_space(s[t - 1]) && s[t - 1] != '\n')
+		t--;
+	if (t == n - 1 || !t)
+		return false; /* (\S+) empty, or no blank before it */
+	size_t w = t;
+	while (w && (sd_tis_space(s[w - 1]) || s[w - 1] == '\n'))
+		w--;
+	size_t d = w;
+	while (d && sd_tis_digit(s[d - 1]))
+		d--;
+	size_t c = d;
+	if (d < w)
+		while (c && (sd_tis_space(s[c - 1]) || s[c - 1] == '\n'))
+			c--;
+	if (!c || s[c - 1] != ':')
+		return false;
+	uint64_t v;
+	/* Perl: a period of "0" is false, so 1; "00" is true, so 0 */
+	if (d < w && !(w - d == 1 && s[d] == '0') &&
+	    sd_tparse_u64(s + d, w - d, &v))
+		*weight = v;
+	*event = s + t;
+	*event_n = n - 1 - t;
+	return true;
 }

@@ -107,7 +107,9 @@ def main():
         symfs = os.path.join(tmp, "symfs")
         os.makedirs(symfs)
         unpack(os.path.join(ddir, "symfs"), symfs)
-        cmd = [swapdiag, "--no-progress", "--folded", "-", "--kallsyms", ksyms,
+        # the goldens count samples (perf script -F without period)
+        cmd = [swapdiag, "--no-progress", "--folded", "-", "--weight", "samples",
+               "--kallsyms", ksyms,
                "--symfs", symfs, "--buildid-dir", os.path.join(tmp, "none"),
                "-" if stdin else data]
         with open(data if stdin else os.devnull, "rb") as f:

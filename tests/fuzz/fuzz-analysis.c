@@ -8,6 +8,7 @@
 #include <swapdiag/analysis.h>
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
+#include <swapdiag/stacks.h>
 
 #include "fuzz.h"
 
@@ -19,7 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.buf = size ? (const void *)data : "", /* NULL means "open path" */
 		.len = size,
 		.no_symbols = true,
+		/* every --folded-with on half the inputs */
+		.fold_with = size & 1 ? SD_FOLD_MASK : 0,
 	};
+	struct sd_folded_opts fo = {.with = o.fold_with};
 	struct sd_analysis *a;
 	struct sd_diagnosis *d;
 	struct sd_diags why;
@@ -35,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sd_diags_clear(&why);
 	/* text inputs (perf script, folded, perf report) have no reader */
 	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++)
-		sd_report_folded(null, a, sd_analysis_evsel(a, i));
+		sd_report_folded(null, a, sd_analysis_evsel(a, i), &fo);
 	if (a->reader)
 		sd_report_headers(null, a->reader, o.path);
 	if (sd_diagnose(a, &d) == 0) {

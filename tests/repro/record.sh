@@ -147,10 +147,24 @@ golden=$top/tests/golden/make-golden.sh
 for n in $all; do
 	[ -f "$td/$n.data" ] || continue
 	sh "$golden" "$td/$n.data" "$ks" "$td/symfs" >"$td/$n.folded" 2>/dev/null
+	WEIGHT=period sh "$golden" "$td/$n.data" "$ks" "$td/symfs" \
+		>"$td/$n.period.folded" 2>/dev/null
 	if perf report -f --header-only -i "$td/$n.data" 2>/dev/null |
 		grep -q '^# event : name = sched:sched_switch,'; then
 		sh "$golden" "$td/$n.data" "$ks" "$td/symfs" sched:sched_switch \
 			>"$td/$n.sched_switch.folded" 2>/dev/null
+	fi
+done
+# the goldens of --folded-with (stackcollapse-perf.pl --pid, --tid, ...)
+for opt in pid tid kernel jit all addrs; do
+	if [ -f "$td/swapstorm-sampled.data" ]; then
+		FOLD=$opt sh "$golden" "$td/swapstorm-sampled.data" "$ks" "$td/symfs" \
+			sched:sched_switch \
+			>"$td/swapstorm-sampled.sched_switch.$opt.folded" 2>/dev/null
+	fi
+	if [ -f "$td/nocallchain.data" ]; then
+		FOLD=$opt WEIGHT=period sh "$golden" "$td/nocallchain.data" "$ks" \
+			"$td/symfs" >"$td/nocallchain.period.$opt.folded" 2>/dev/null
 	fi
 done
 if [ -f "$td/swapstorm.data" ]; then

@@ -172,12 +172,13 @@ def main():
         elif f.merged or "__swap_duplicate" not in f.name:
             check("hit" not in cls, "%r is not a match" % f)
     check(hits > 0, "__swap_duplicate frames in the zoomed frame")
-    m = re.match(r"Matched: ([\d.]+)% \(([\d,]+) of ([\d,]+) samples\)",
+    # in the page's weight: ns of cpu-clock period by default
+    m = re.match(r"Matched: ([\d.]+)% \(([\d,]+) of ([\d,]+) ns\)",
                  by_id["matched"].text or "")
     check(m and int(m.group(2).replace(",", "")) == hit_n and
           int(m.group(3).replace(",", "")) == comm.n and
           abs(float(m.group(1)) - 100.0 * hit_n / comm.n) < 0.006,
-          "the matched share is %d of %d samples: %s" % (hit_n, comm.n,
+          "the matched share is %d of %d ns: %s" % (hit_n, comm.n,
                                                         by_id["matched"].text))
     check("hide" not in by_id["unzoom"].get("class"), "Reset Zoom is offered")
     check(by_id["search"].itertext() and "Reset Search" in "".join(by_id["search"].itertext()),

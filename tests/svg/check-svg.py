@@ -14,6 +14,12 @@ that the SVG
     caller;
   - carries the verdict in its <title> and heading;
   - colours the frames of the stacks a finding matched (and only those).
+The cases that count samples run with --weight samples; adaptive (a
+hardware event with adaptive periods, testdata/synthetic/adaptive-cycles)
+runs with the default, period weights, and checks that the verdict's
+shares, the folded output (= perf's own folding, WEIGHT=period
+make-golden.sh) and the SVG's widths agree -- where counting samples would
+give less than half the share.
 svgnames (made by make_svgnames.py) also checks that names with < > & " '
 a control character and bytes that are not UTF-8 come out escaped.
 """
@@ -40,12 +46,13 @@ def check(cond, msg):
     return cond
 
 
-def run(swapdiag, args, work, name):
+def run(swapdiag, args, work, name, weight="samples"):
     svg = os.path.join(work, name + ".svg")
     folded = os.path.join(work, name + ".folded")
     js = os.path.join(work, name + ".json")
     cmd = [swapdiag, "-q", "--no-progress", "--buildid-dir", "/nonexistent",
-           "--svg", svg, "--folded", folded, "--json", js] + args
+           "--svg", svg, "--folded", folded, "--json", js] + \
+        (["--weight", weight] if weight else []) + args
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=dict(os.environ, LC_ALL="C"))
     if p.returncode not in (0, 1):
@@ -68,7 +75,7 @@ def self_contained(raw):
     check(text.count("<style") == 1, "one inline style")
 
 
-def structure(fg, folded):
+def structure(fg, folded, unit="samples"):
     sums, self_ = svgfile.prefix_sums(folded)
     total = sum(folded.values())
     px = fg.drawable / total if total else 0
@@ -76,7 +83,7 @@ def structure(fg, folded):
     root = [f for f in fg.frames if f.depth == 0]
     check(len(root) == 1 and root[0].name == "all" and root[0].n == total,
           "one root frame 'all' with every folded sample: %r" % root)
-    check("{:,} samples".format(total) in fg.subtitle,
+    check("{:,} {}".format(total, unit) in fg.subtitle,
           "the subtitle shows the total: %s" % fg.subtitle)
     drawn = {}
     for f in fg.frames:
@@ -285,14 +292,61 @@ def case_svgnames(sd, td, work):
     check(all(f.cls == {"comm"} for f in fg.frames if f.depth == 1), "processes")
     check(len(drawn) > 10, "frames are drawn")
     # standard output: only the SVG
-    p = subprocess.run([sd, "-q", "--no-progress", "--kallsyms",
+    p = subprocess.run([sd, "-q", "--no-progress", "--weight", "samples", "--kallsyms",
                         os.path.join(work, "svgnames.kallsyms"), "--svg", "-",
                         os.path.join(work, "svgnames.data")], stdout=subprocess.PIPE)
     check(p.stdout == fg.raw, "--svg - writes the same SVG to standard output")
     check(p.returncode == 1, "a finding: exit status 1, not %d" % p.returncode)
 
 
+def folded_share(folded, frame):
+    """Share of the folded weight in stacks through frame."""
+    total = sum(folded.values())
+    return sum(n for k, n in folded.items() if frame in k) / total
+
+
+def case_adaptive(sd, td, work):
+    syn = os.path.join(td, "synthetic")
+    args = ["--kallsyms", os.path.join(syn, "adaptive-cycles.kallsyms"),
+            "--symfs", "/nonexistent-symfs", os.path.join(syn, "adaptive-cycles.data")]
+    svg, folded, report = run(sd, args, work, "adaptive", weight=None)
+    fg = svgfile.FlameGraph(svg)
+    self_contained(fg.raw)
+    fold = svgfile.read_folded(folded)
+    structure(fg, fold, unit="events")
+    verdict(fg, report)
+    check("cycles, weighted by period (events)" in fg.subtitle,
+          "the subtitle says how frames are weighed: %s" % fg.subtitle)
+    # the folded output is perf's own period-weighted folding
+    perf = svgfile.read_folded(os.path.join(syn, "adaptive-cycles.period.folded"))
+    check(fold == perf, "--folded equals perf script | stackcollapse-perf.pl")
+    counts = svgfile.read_folded(os.path.join(syn, "adaptive-cycles.folded"))
+    share = {f["id"]: f["share"] for f in report["findings"]}
+    total = fg.total
+    for fid, frame in (("swap_dup_fork", "swap_duplicate"),
+                       ("swap_free_exec", "free_swap_and_cache")):
+        v, fo = share.get(fid, 0), folded_share(perf, frame)
+        red = sum(f.n for f in top_of(fg, {"swap"}) if f.name == frame) / total
+        # the JSON report rounds shares to 6 digits
+        check(abs(v - fo) < 1e-6, "%s: the verdict's share %.6f is the folded share %.6f"
+              % (fid, v, fo))
+        check(abs(red - fo) < 1e-9, "%s: the red frames' width %.6f is the folded share %.6f"
+              % (fid, red, fo))
+        by_count = folded_share(counts, frame)
+        check(v > 2 * by_count, "%s: weighing by period (%.3f) is more than twice counting "
+              "samples (%.3f)" % (fid, v, by_count))
+    # --weight samples: the SVG counts, and says so
+    svg2, folded2, _ = run(sd, args, work, "adaptive-samples")
+    fg2 = svgfile.FlameGraph(svg2)
+    fold2 = svgfile.read_folded(folded2)
+    check(fold2 == counts, "--weight samples --folded equals the sample-count golden")
+    structure(fg2, fold2)
+    check("cycles, weighted by samples" in fg2.subtitle, fg2.subtitle)
+    check(fg2.total == sum(counts.values()), "the SVG counts samples")
+
+
 CASES = {
+    "adaptive": case_adaptive,
     "swapstorm": case_swapstorm,
     "sched": case_sched,
     "noswap": case_noswap,

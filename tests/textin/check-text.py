@@ -412,7 +412,9 @@ def case_folded():
     bin_doc = binary_doc()
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "swapstorm.folded")
-        rc, o, err = run(*BINARY, "--folded", out, os.path.join(TD, "swapstorm.data"))
+        # folded text is read as counts: write counts
+        rc, o, err = run(*BINARY, "--folded", out, "--weight", "samples",
+                         os.path.join(TD, "swapstorm.data"))
         check(rc == 0, "swapdiag --folded wrote it")
         rc, doc, err = report(out)
     keep = ("id", "severity", "samples", "share", "paths", "context")

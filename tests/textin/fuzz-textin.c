@@ -11,6 +11,7 @@
 #include <swapdiag/analysis.h>
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
+#include <swapdiag/stacks.h>
 #include <swapdiag/textin.h>
 
 #include "fuzz.h"
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
 	size_t frames = 0;
-	struct sd_text_ops ops = {sink, header, &frames};
+	struct sd_text_ops ops = {sink, header, &frames, SD_FOLD_ADDRS};
 	struct sd_diags d;
 
 	if (!null && !(null = fopen("/dev/null", "w")))
@@ -49,7 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.buf = size ? (const void *)data : "",
 		.len = size,
 		.no_symbols = true,
+		/* every --folded-with on half the inputs */
+		.fold_with = size & 1 ? SD_FOLD_MASK : 0,
 	};
+	struct sd_folded_opts fo = {.weight = SD_WEIGHT_PERIOD,
+				    .with = o.fold_with};
 	struct sd_analysis *a;
 	struct sd_diagnosis *dg;
 	if (sd_analysis_run(&o, &d, &a)) {
@@ -58,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sd_diags_clear(&d);
 	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++)
-		sd_report_folded(null, a, sd_analysis_evsel(a, i));
+		sd_report_folded(null, a, sd_analysis_evsel(a, i), &fo);
 	if (sd_diagnose(a, &dg) == 0) {
 		sd_report_json(null, a, dg, o.path);
 		sd_report_text(null, a, dg, o.path, true);

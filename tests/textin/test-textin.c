@@ -22,7 +22,8 @@ struct one {
 	char event[64], comm[64], prev_state[16], prev_comm[64];
 		uint32_t pid, tid, prev_pid, next_pid;
 		bool has_time, has_period, has_switch, has_lock, lock_begin;
-		uint64_t time, period, count, line, lock_addr;
+		bool pid_given, filterable, folded_out;
+		uint64_t time, period, count, line, weight, lock_addr;
 		unsigned lock_flags;
 	char stack[1024]; /* "a;b;c", kernel frames marked "!" */
 };
@@ -48,6 +49,10 @@ static int keep(void *arg, const struct sd_text_sample *s)
 	d->has_period = s->has_period;
 	d->period = s->period;
 	d->count = s->count;
+	d->weight = s->weight;
+	d->pid_given = s->pid_given;
+	d->filterable = s->filterable;
+	d->folded_out = s->folded_out;
 	d->line = s->line;
 	d->has_lock = s->has_lock;
 	d->lock_begin = s->lock_begin;
@@ -81,7 +86,7 @@ static struct got *run(enum sd_text_kind kind, const char *text,
 		       struct sd_diags *d, struct sd_text_result *res)
 {
 	static struct got g;
-	struct sd_text_ops ops = {keep, header, &g};
+	struct sd_text_ops ops = {keep, header, &g, 0};
 	memset(&g, 0, sizeof g);
 	CHECK(sd_text_parse(kind, text, strlen(text), &ops, d, res) == 0);
 	return &g;
@@ -98,6 +103,84 @@ static bool diag_has(const struct sd_diags *d, const char *a, const char *b)
 }
 
 /* ---- perf script ------------------------------------------------------ */
+
+/* The period stackcollapse-perf.pl's :\s*(\d+)*\s+(\S+):\s*$ finds. */
+TEST(script_period_regex)
+{
+	static const struct {
+		const char *line;
+		bool filterable;
+		uint64_t weight;
+		const char *event;
+	} c[] = {
+		{"java 12688 [002] 6544038.708352: 235 cpu-clock:", true, 235, "cpu-clock"},
+		{"dd 29776 666709.771979:   10101010 cpu-clock: ", true, 10101010, "cpu-clock"},
+		{"a 1/2 [000] 1.5:  cycles:u: ", true, 1, "cycles:u"},
+		/* "0" is false in Perl: 1; "00" is true: 0 */
+		{"a 1 [000] 1.5: 0 cycles:", true, 1, "cycles"},
+		{"a 1 [000] 1.5: 00 cycles:", true, 0, "cycles"},
+		/* no ':' before the period: no match, 1 */
+		{"java 19983 cycles:", false, 1, NULL},
+		/* a payload after the event: never filtered, 1 */
+		{"perf 12 [000] 1.5: 1 sched:sched_switch: prev_comm=perf prev_pid=12 "
+		 "prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 "
+		 "next_prio=120", false, 1, NULL},
+		/* digits glued to something else before them */
+		{"a 1 [000] x5 cycles:", false, 1, NULL},
+		{"a 1 [000] 1.5:cycles:", false, 1, NULL},
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		uint64_t w = 7;
+		const char *ev = NULL;
+		size_t evn = 0;
+		bool f = sd_text_script_period(c[i].line, strlen(c[i].line), &w,
+					       &ev, &evn);
+		CHECK(f == c[i].filterable);
+		CHECK_U64(w, c[i].weight);
+		if (c[i].event)
+			CHECK(ev && evn == strlen(c[i].event) &&
+			      !memcmp(ev, c[i].event, evn));
+		else
+			CHECK(!ev);
+	}
+}
+
+/* Weights, ids and the last sample as the script sees them. */
+TEST(script_weights_as_stackcollapse)
+{
+	const char *t =
+		"app 2/3 [000] 1.000001: 235 cycles: \n"
+		"\t7f00 f+0x1 (/lib/x.so)\n"
+		"\n"
+		"app 4 [000] 1.000002: 0 cycles: \n"
+		"\t7f00 f (/lib/x.so)\n"
+		"\n"
+		"app 4 [000] 1.000003: 1 sched:sched_switch: prev_comm=app prev_pid=4 "
+		"prev_prio=120 prev_state=D ==> next_comm=b next_pid=0 next_prio=120\n"
+		"\tffffffff81000000 schedule ([kernel.kallsyms])\n"
+		"\n"
+		"app 4 [000] 1.000004: 9 cycles: \n"
+		"\t7f1e2215d0c0  (/lib/libc-2.15.so)\n"
+		"\t7f00 g (/lib/x.so)\n";
+	struct sd_diags d;
+	sd_diags_init(&d);
+	struct got *g = run(SD_TEXT_PERF_SCRIPT, t, &d, NULL);
+	CHECK_U64(g->n, 4);
+	CHECK_U64(g->s[0].weight, 235);
+	CHECK(g->s[0].pid_given && g->s[0].filterable && !g->s[0].folded_out);
+	CHECK_U64(g->s[1].weight, 1); /* a period of 0 */
+	CHECK(!g->s[1].pid_given);
+	CHECK_U64(g->s[2].weight, 1); /* the payload hides the period */
+	CHECK(!g->s[2].filterable);
+	CHECK(g->s[2].has_switch);
+	/* cut off by the end of the text: analysed, not folded; an empty
+	 * symbol is the frame " " (the script's (.+) takes a blank) */
+	CHECK_U64(g->s[3].weight, 9);
+	CHECK(g->s[3].folded_out);
+	CHECK_STR(g->s[3].stack, "g; ");
+	CHECK(diag_has(&d, "line 10:", "no blank line after it"));
+	sd_diags_clear(&d);
+}
 
 TEST(script_default_fields)
 {
@@ -478,7 +561,7 @@ TEST(report_refused_and_malformed)
 			 "    90.00%     0.00%  a        a              [.] main\n";
 	struct sd_diags d;
 	struct got g;
-	struct sd_text_ops ops = {keep, NULL, &g};
+	struct sd_text_ops ops = {keep, NULL, &g, 0};
 	memset(&g, 0, sizeof g);
 	sd_diags_init(&d);
 	CHECK(sd_text_parse_perf_report(ch, strlen(ch), &ops, &d, NULL) < 0);
@@ -603,7 +686,7 @@ TEST(prefixes_and_flips)
 				if (flip && cut < n)
 					b[cut] = flip == 1 ? '\0' : (char)0xff;
 				size_t acc = 0;
-				struct sd_text_ops ops = {count_only, NULL, &acc};
+				struct sd_text_ops ops = {count_only, NULL, &acc, 0};
 				struct sd_diags d;
 				sd_diags_init(&d);
 				for (int kind = 1; kind <= 3; kind++)
@@ -620,6 +703,8 @@ TEST(prefixes_and_flips)
 
 int main(void)
 {
+	RUN(script_period_regex);
+	RUN(script_weights_as_stackcollapse);
 	RUN(script_default_fields);
 	RUN(script_pid_tid_ns_and_sched_switch);
 	RUN(script_lock_contention);

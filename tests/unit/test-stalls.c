@@ -23,8 +23,17 @@ static unsigned flags_of(const char *const *frames, size_t n)
 	for (size_t i = 0; i < n; i++)
 		kernel[i] = true;
 	/* named stacks need no machine to be symbolized */
-	if (sd_stacks_new(&st) ||
-	    sd_stacks_add_named(st, 0, 0, 1, 0, frames, kernel, n, 1, 1, &id) ||
+	struct sd_named_stack ns = {
+		.pid = 1,
+		.key_pid = SD_STACK_NO_PID,
+		.key_tid = SD_STACK_NO_PID,
+		.frames = frames,
+		.kernel = kernel,
+		.n = n,
+		.count = 1,
+		.period = 1,
+	};
+	if (sd_stacks_new(&st) || sd_stacks_add_named(st, &ns, &id) ||
 	    sd_stacks_symbolize(st, NULL)) {
 		sd_stacks_free(st);
 		return m;

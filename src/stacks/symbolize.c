@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Symbolizing the interned stacks (stacks.c), once per distinct stack:
+ * each frame's folded names, computed once per (DSO, address) and cached
+ * per (address space, cpumode, address); the frame sequences stored once.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/stacks.h>
+
+#include "stacks/fold.h"
+#include "util/hash.h"
+#include "util/vmem.h"
+#include "util/prefault.h"
+
+#include "stacks/internal.h"
+#include "stacks/key.h"
+
+static int push_name(struct sd_stacks *st, uint32_t name)
+{
+	if (st->nnames == st->capnames) {
+		uint32_t *v = sd_stacks_grow(st->names, &st->capnames, st->nnames + 1,
+				   st->nnames, sizeof *v, 4096, NULL);
+		if (!v)
+			return -ENOMEM;
+		st->names = v;
+	}
+	st->names[st->nnames++] = name;
+	return 0;
+}
+
+static int fc_grow(struct sd_stacks *st)
+{
+	size_t ns = st->fcslots ? st->fcslots * 2 : 256;
+	struct fcache_ent *v = sd_vmem_zalloc(ns * sizeof *v);
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->fcslots; i++) {
+		if (!st->fc[i].used)
+			continue;
+		size_t j = sd_mix64(st->fc[i].addr ^ (uintptr_t)st->fc[i].dso ^
+				    st->fc[i].ip) &
+			   (ns - 1);
+		while (v[j].used)
+			j = (j + 1) & (ns - 1);
+		v[j] = st->fc[i];
+	}
+	sd_vmem_free(st->fc, st->fcslots * sizeof *st->fc);
+	st->fc = v;
+	st->fcslots = ns;
+	return 0;
+}
+
+/*
+ * The folded names of one location, computed once per (dso, address), and
+ * the SD_FRAME_* marks of the first.  With SD_FOLD_ADDRS an unresolved
+ * frame's name holds the address perf script prints: loc->addr, or ip (the
+ * sampled address) where there is no map, which is then part of the key.
+ */
+static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
+		       uint64_t ip, bool chain, uint32_t *first, uint32_t *n,
+		       uint8_t *marks)
+{
+	const void *key = loc->dso ? (const void *)loc->dso
+				   : (const void *)loc->map_name;
+	bool addrs = st->fold & SD_FOLD_ADDRS;
+	bool mapped = loc->dso || loc->map_name;
+	/* the address perf script (6.1) prints: for a call-chain entry with a
+	 * map, the map's (map_ip: relative to the file of a DSO, the address
+	 * itself for the kernel and anonymous maps); else the sampled one,
+	 * which then needs a key of its own */
+	bool map_ip = chain && mapped;
+	uint64_t pcv = map_ip ? loc->addr : ip;
+
+	/* an unwound frame may be named otherwise (user addresses never
+	 * have bit 63) */
+	uint64_t caddr = loc->addr ^ (uint64_t)loc->unwound << 63;
+
+	if (!addrs || map_ip)
+		ip = 0;
+	if ((st->fcn + 1) * 2 > st->fcslots && fc_grow(st))
+		return -ENOMEM;
+	size_t j = sd_mix64(caddr ^ (uintptr_t)key ^ ip) & (st->fcslots - 1);
+	for (; st->fc[j].used; j = (j + 1) & (st->fcslots - 1)) {
+		if (st->fc[j].dso == key && st->fc[j].addr == caddr &&
+		    st->fc[j].ip == ip) {
+			*first = st->fc[j].first;
+			*n = st->fc[j].n;
+			*marks = st->fc[j].marks;
+			return 0;
+		}
+	}
+	const char *sym = NULL, *dso = loc->map_name;
+	if (loc->dso) {
+		const char *holder = NULL;
+		const struct sd_symbol *s = sd_dso_lookup(loc->dso, loc->addr,
+							  &holder);
+		if (s)
+			sym = s->name;
+		/* perf names an unwound frame that has a symbol the way
+		 * addr2line does (its inline lookup) */
+		if (s && loc->unwound) {
+			const char *a2l = sd_dso_a2l_name(loc->dso, loc->addr);
+			if (a2l)
+				sym = a2l;
+		}
+		if (holder)
+			dso = holder;
+		else if (!dso)
+			dso = sd_dso_name(loc->dso);
+	}
+	char pc[24];
+	if (addrs)
+		snprintf(pc, sizeof pc, "%" PRIx64, pcv);
+	char *parts[8];
+	int k = sd_fold_frame(sym, dso, addrs ? pc : NULL, parts, 8);
+	if (k < 0)
+		return -ENOMEM;
+	uint32_t f = (uint32_t)st->nnames;
+	for (int i = 0; i < k; i++) {
+		uint32_t id = sd_strpool_intern(&st->strs, parts[i],
+						strlen(parts[i]));
+		free(parts[i]);
+		if (!id || push_name(st, id)) {
+			while (++i < k)
+				free(parts[i]);
+			return -ENOMEM;
+		}
+	}
+	*marks = (uint8_t)sd_fold_dso_marks(dso ? dso : "[unknown]");
+	st->fc[j] = (struct fcache_ent){key, caddr, ip, f, (uint32_t)k,
+					*marks, true};
+	st->fcn++;
+	*first = f;
+	*n = (uint32_t)k;
+	return 0;
+}
+
+/*
+ * Where each (address space, cpumode, address) of the call chains lands,
+ * as folded names: distinct stacks of one process share most of their
+ * frames, and sd_machine_locate() (map search, up the chain of forked
+ * address spaces) plus the (dso, address) lookup cost ~300 instructions a
+ * frame.  A direct-mapped cache of fixed size (1.5 MB, so it stays in
+ * the CPU caches and adds nothing that grows): a collision just replaces
+ * the entry.  Lives for one sd_stacks_symbolize() call.
+ */
+#define LCACHE_SLOTS 65536
+
+struct lcache_ent {
+	uint64_t mmv; /* mm << 32 | version; 0 for kernel cpumodes */
+	uint64_t ip;
+	uint32_t first; /* into names[] */
+	uint8_t n;      /* names: at most 8 */
+	uint8_t cpumode;
+	uint8_t marks;  /* SD_FRAME_* of the first name */
+	bool kernel;
+	bool used;
+};
+
+/* The folded names of ip in address space mm (version ver). */
+static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
+			struct sd_machine *m, uint32_t mm, uint32_t ver,
+			unsigned cpumode, uint64_t ip, bool chain,
+			uint32_t *first, uint32_t *n, bool *kernel,
+			uint8_t *marks)
+{
+	bool kmode = cpumode == SD_MISC_KERNEL ||
+		     cpumode == SD_MISC_GUEST_KERNEL;
+	uint64_t mmv = kmode ? 0 : (uint64_t)mm << 32 | ver;
+	struct lcache_ent *e = NULL;
+	/* --folded-with addrs names an address by whether it is a call-chain
+	 * entry too (frame_names) */
+	unsigned ckey = cpumode | (chain && (st->fold & SD_FOLD_ADDRS) ? 0x80 : 0);
+
+	if (c) {
+		e = &c[sd_mix64(ip ^ sd_mix64(mmv ^ (uint64_t)cpumode << 56)) &
+		       (st->lcache_slots - 1)];
+		if (e->used && e->ip == ip && e->mmv == mmv &&
+		    e->cpumode == ckey) {
+			*first = e->first;
+			*n = e->n;
+			*kernel = e->kernel;
+			*marks = e->marks;
+			return 0;
+		}
+	}
+	struct sd_location loc;
+	sd_machine_locate(m, mm, ver, cpumode, ip, &loc);
+	loc.unwound = false;
+	int err = frame_names(st, &loc, ip, chain, first, n, marks);
+	if (err)
+		return err;
+	*kernel = loc.kernel;
+	if (e)
+		*e = (struct lcache_ent){mmv, ip, *first, (uint8_t)*n,
+					 (uint8_t)ckey, *marks, loc.kernel,
+					 true};
+	return 0;
+}
+
+static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel,
+		      uint8_t marks)
+{
+	if (st->nframes == st->capframes) {
+		struct sd_frame *v = sd_stacks_grow(st->frames, &st->capframes,
+					  st->nframes + 1, st->nframes,
+					  sizeof *v, 4096, &st->frames_pf);
+		if (!v)
+			return -ENOMEM;
+		st->frames = v;
+	}
+	sd_prefault(st->frames, st->capframes * sizeof *st->frames,
+		    &st->frames_pf, (st->nframes + 1) * sizeof *st->frames);
+	st->frames[st->nframes++] = (struct sd_frame){name, kernel, marks};
+	return 0;
+}
+
+static uint64_t fseq_hash(const struct sd_frame *f, size_t n)
+{
+	uint64_t h = n * 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (uint64_t)f[i].marks << 33 | (uint64_t)f[i].kernel << 32 |
+		     f[i].name;
+		h *= 0x9fb21c651e98df25ull;
+		h ^= h >> 29;
+	}
+	return sd_mix64(h);
+}
+
+static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
+		       size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].name != b[i].name || a[i].kernel != b[i].kernel ||
+		    a[i].marks != b[i].marks)
+			return false;
+	return true;
+}
+
+static int fseq_grow(struct sd_stacks *st)
+{
+	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : 16384, pf = 0;
+	struct fseq_slot *v = sd_vmem_zalloc(ns * sizeof *v);
+
+	if (!v)
+		return -ENOMEM;
+	sd_prefault(v, ns * sizeof *v, &pf, ns * sizeof *v);
+	for (size_t i = 0; i < st->fseq_slots; i++) {
+		if (!st->fseq[i].entry)
+			continue;
+		size_t j = st->fseq[i].hash & (ns - 1);
+		while (v[j].entry)
+			j = (j + 1) & (ns - 1);
+		v[j] = st->fseq[i];
+	}
+	sd_vmem_free(st->fseq, st->fseq_slots * sizeof *st->fseq);
+	st->fseq = v;
+	st->fseq_slots = ns;
+	return 0;
+}
+
+/*
+ * Raw stacks that differ only in what symbolization folds away (another
+ * process's addresses for the same functions, another offset in one
+ * function) get the same frames: e's frames, just pushed at the end of
+ * frames[], are dropped again when an earlier entry has the same sequence,
+ * and e points at that one.  A busy recording has 4x fewer distinct
+ * sequences than raw stacks; the folded output and the matcher then do
+ * their work once per sequence (sd_stacks_folded).
+ */
+static int share_frames(struct sd_stacks *st, struct entry *e)
+{
+	/* nothing to share; and with no frame pushed yet, frames is NULL */
+	if (!e->nframes)
+		return 0;
+
+	const struct sd_frame *f = st->frames + e->frames;
+	uint64_t h = fseq_hash(f, e->nframes);
+
+	if ((st->nfseq + 1) * 2 > st->fseq_slots && fseq_grow(st))
+		return 0; /* no memory to share: keep the copy */
+	size_t j = h & (st->fseq_slots - 1);
+	for (; st->fseq[j].entry; j = (j + 1) & (st->fseq_slots - 1)) {
+		const struct entry *o = &st->v[st->fseq[j].entry - 1];
+		if (st->fseq[j].hash == h && o->nframes == e->nframes &&
+		    fseq_equal(st->frames + o->frames, f, e->nframes)) {
+			st->nframes = e->frames; /* drop the copy */
+			e->frames = o->frames;
+			return 0;
+		}
+	}
+	st->fseq[j] = (struct fseq_slot){h, (uint32_t)(e - st->v) + 1};
+	st->nfseq++;
+	return 0;
+}
+
+/*
+ * thread__resolve_callchain for one stack: markers switch the cpumode
+ * (user until the first one), an unknown marker empties the chain, at most
+ * MAX_STACK real entries; then leaf-first becomes root-first.
+ */
+static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
+			 struct lcache_ent *c, struct entry *e)
+{
+	uint64_t *k = st->scratch;
+	size_t nw = sd_key_decode(st->keys + e->key, e->klen, k,
+			       sizeof st->scratch / sizeof *k);
+	if (nw < KEY_HDR)
+		return 0; /* cannot happen: every key has its header */
+	unsigned flags = (unsigned)(k[0] >> 32) & 0xff;
+	unsigned cpumode = (unsigned)(k[0] >> 40) & 0xff;
+	uint32_t mm = (uint32_t)(k[1] >> 32), ver = (uint32_t)k[1];
+	size_t nr = k[3] < nw - KEY_HDR ? k[3] : nw - KEY_HDR;
+	const uint64_t *ips = k + KEY_HDR;
+	size_t start = st->nframes, entries = 0;
+
+	if (flags & F_NAMED) {
+		for (size_t i = 0; i < nr; i++) {
+			int err = push_frame(st, (uint32_t)ips[i],
+					     (ips[i] >> 32) & 1,
+					     (uint8_t)(ips[i] >> 33 & 3));
+			if (err)
+				return err;
+		}
+		e->frames = (uint32_t)start;
+		e->nframes = (uint32_t)nr;
+		return 0;
+	}
+	if (flags & F_CHAIN)
+		cpumode = SD_MISC_USER;
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t ip = ips[i];
+		if ((flags & F_CHAIN) && ip >= SD_CONTEXT_MAX) {
+			switch (ip) {
+			case SD_CONTEXT_HV:
+				cpumode = SD_MISC_HYPERVISOR;
+				break;
+			case SD_CONTEXT_KERNEL:
+				cpumode = SD_MISC_KERNEL;
+				break;
+			case SD_CONTEXT_USER:
+				cpumode = SD_MISC_USER;
+				break;
+			case SD_CONTEXT_GUEST_KERNEL:
+				cpumode = SD_MISC_GUEST_KERNEL;
+				break;
+			case SD_CONTEXT_GUEST_USER:
+				cpumode = SD_MISC_GUEST_USER;
+				break;
+			case SD_CONTEXT_GUEST:
+				break;
+			case SD_CONTEXT_USER_UNWOUND:
+				/* perf unwinds with a max-stack of its own */
+				cpumode = SD_MISC_USER;
+				entries = 0;
+				break;
+			default:
+				st->nframes = start; /* perf resets the cursor */
+				goto done;
+			}
+			continue;
+		}
+		if (entries++ >= MAX_STACK)
+			continue; /* the unwound frames may follow */
+		uint32_t first, n;
+		bool kernel;
+		uint8_t marks;
+		int err;
+		if (flags & F_LOC) {
+			/* resolved when sampled */
+			uint32_t li = (uint32_t)(ip & LOC_MASK);
+			if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
+				continue; /* cannot happen: interned above */
+			err = frame_names(st, &st->locs[li], 0, true, &first,
+					  &n, &marks);
+			kernel = st->locs[li].kernel;
+		} else {
+			err = locate_names(st, c, m, mm, ver, cpumode, ip,
+					   flags & F_CHAIN, &first, &n, &kernel,
+					   &marks);
+		}
+		if (err)
+			return err;
+		/* pushed last part first: the final reversal restores
+		 * stackcollapse's order for "a->b" (a, then b_[i]) */
+		for (uint32_t q = n; q-- > 0;) {
+			/* "a->b": b_[i] is inlined, never annotated (the
+			 * script's elsif) */
+			err = push_frame(st, st->names[first + q], kernel,
+					 q ? 0 : marks);
+			if (err)
+				return err;
+		}
+	}
+done:;
+	/* leaf first -> root first; "a->b" parts keep their order */
+	size_t lo = start, hi = st->nframes;
+	for (size_t a = lo, b = hi; a + 1 < b; a++, b--) {
+		struct sd_frame t = st->frames[a];
+		st->frames[a] = st->frames[b - 1];
+		st->frames[b - 1] = t;
+	}
+	e->frames = (uint32_t)start;
+	e->nframes = (uint32_t)(st->nframes - start);
+	return share_frames(st, e);
+}
+
+int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
+{
+	/*
+	 * Without memory for the cache, every frame is located anew.  No
+	 * more slots than bytes of stored keys (the frames and headers of
+	 * the distinct stacks): a small input must not calloc 1.5 MB, which
+	 * under ASan or valgrind is an mmap of its own; a large one gets
+	 * them all.
+	 */
+	size_t slots = 1024;
+	while (slots < LCACHE_SLOTS && slots < st->nkeys)
+		slots *= 2;
+	struct lcache_ent *c = sd_vmem_zalloc(slots * sizeof *c);
+	int err = 0;
+
+	st->lcache_slots = slots;
+
+	for (size_t i = 0; i < st->n && !err; i++)
+		err = symbolize_one(st, m, c, &st->v[i]);
+	sd_vmem_free(c, slots * sizeof *c);
+	sd_vmem_free(st->fseq, st->fseq_slots * sizeof *st->fseq);
+	st->fseq = NULL;
+	st->nfseq = st->fseq_slots = 0;
+	return err;
+}
