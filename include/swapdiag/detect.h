@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <swapdiag/analysis.h>
+#include <swapdiag/machine.h>
 
 enum sd_finding_kind {
 	SD_FIND_SWAP_DUP_FORK,   /* fork copies swap entries (swap_duplicate) */
@@ -24,6 +25,8 @@ enum sd_finding_kind {
 	SD_FIND_MMAP_LOCK_STALL, /* /proc readers asleep on a forking mm */
 	SD_FIND_EXEC_LOCK_STALL, /* mm_access waiting for an exec's teardown */
 	SD_FIND_OTHER_DSTATE,    /* other readers in the rwsem read slow path */
+	SD_FIND_FORK_COPY,       /* fork copies a large resident parent's page
+				  * tables, no swap entries (an on-CPU finding) */
 	SD_FIND_KINDS,
 };
 
@@ -33,6 +36,13 @@ enum sd_level {
 	SD_LEVEL_WARNING,
 	SD_LEVEL_CRITICAL,
 };
+
+/* Is it an on-CPU finding (share, processes, paths, context, timeline)
+ * rather than a stall finding? */
+static inline bool sd_finding_on_cpu(enum sd_finding_kind k)
+{
+	return k <= SD_FIND_SWAP_FREE_EXEC || k == SD_FIND_FORK_COPY;
+}
 
 /* "info", "warning", "critical" ("none" for SD_LEVEL_NONE). */
 const char *sd_level_name(enum sd_level l);
@@ -66,6 +76,24 @@ struct sd_fork_site {
 	size_t nr_frames;
 	char *entry;    /* the fork entry called: "fork", "_Fork", ... */
 	uint64_t samples;
+};
+
+/* One executable forking in a swap_dup_fork finding (FORK/COMM/MMAP
+ * records): how often, and what each fork cost. */
+struct sd_forker {
+	char *exe;          /* from the process's MMAP of its binary */
+	char *comm;         /* the comm most of its forks were made under */
+	uint32_t *pids;     /* forking processes, at most SD_MAX_PIDS_LISTED */
+	size_t nr_pids, nr_pids_total;
+	uint64_t forks;     /* during the recording */
+	double forks_per_s; /* NAN when the duration is unknown */
+	uint64_t samples;   /* the finding's samples in its processes */
+	double cpu_ms;      /* their CPU time; NAN unless a clock event */
+	double cpu_ms_per_fork; /* cpu_ms / forks; NAN when unknown */
+	int64_t swap_kib;   /* largest VmSwap of its forking processes in
+			     * the bundle, -1 unknown */
+	struct sd_name_count *execs; /* what its children exec'd, most first */
+	size_t nr_execs;
 };
 
 struct sd_victim {
@@ -135,6 +163,15 @@ struct sd_finding {
 	/* the time base: timeline[0] is the second that starts here (ns of
 	 * the recording's clock, a whole second; 0: no sample times) */
 	uint64_t timeline_start;
+	/* swap findings: how much of the finding's own weight acquires a
+	 * spin lock below the swap-entry frame, and how much of it spins
+	 * (queued slow path; on ticket-lock kernels the acquire frame as the
+	 * innermost); lock_note says what that means for the remedies */
+	double lock_share, lock_contended_share;
+	char *lock_note;
+	/* swap_dup_fork: who forks, per executable, heaviest first */
+	struct sd_forker *forkers;
+	size_t nr_forkers;
 	/* swap_dup_fork: where the forkers fork, heaviest first */
 	struct sd_fork_site *fork_sites;
 	size_t nr_fork_sites;
@@ -159,6 +196,35 @@ struct sd_remedy {
 	const char *id;
 	const char *text;
 };
+
+/* What a remedy is for and why it was chosen (sd_diagnosis.fits). */
+struct sd_remedy_fit {
+	char **applies_to;     /* the executables (or comms) it is for */
+	size_t nr_applies_to;
+	char *because;         /* the facts it stands on, one sentence */
+};
+
+/* What is hot, whatever the findings (hot.c). */
+struct sd_hot_proc {
+	char *comm;
+	char *exe;   /* NULL: not known */
+	uint64_t samples;
+	double share; /* of all on-CPU weight */
+};
+
+/* One kind of kernel work ("fork page-table copying", "reclaim and
+ * compaction", ...): the samples with any of its characteristic frames
+ * (inclusive: a sample counts in every kind it shows). */
+struct sd_hot_path {
+	const char *name;
+	char **frames;   /* its heaviest kernel path, root first, up to the
+			  * deepest characteristic frame */
+	size_t nr_frames;
+	uint64_t samples;
+	double share;
+};
+
+#define SD_MAX_HOT 8
 
 struct sd_diagnosis {
 	/* the highest finding's, or the swap-entry work's combined level
@@ -190,6 +256,13 @@ struct sd_diagnosis {
 	struct sd_finding *findings;
 	size_t nr_findings;
 	const struct sd_remedy **remedies;
+	struct sd_remedy_fit *fits; /* parallel to remedies */
+	/* where the CPU went: top processes and kinds of kernel work,
+	 * heaviest first, at most SD_MAX_HOT each */
+	struct sd_hot_proc *hot_procs;
+	size_t nr_hot_procs;
+	struct sd_hot_path *hot_paths;
+	size_t nr_hot_paths;
 	size_t nr_remedies;
 	/* notes: what could not be judged and how to record it */
 	char **notes;
@@ -207,7 +280,7 @@ struct sd_diagnosis {
 	 * forking comm, most first (comms belong to the analysis) */
 	bool forks_known; /* perf.data input: FORK records were read */
 	uint64_t forks;
-	struct sd_forker {
+	struct sd_fork_count {
 		const char *comm;
 		uint64_t forks;
 		size_t nr_pids; /* forking processes of that comm */

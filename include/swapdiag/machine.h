@@ -68,6 +68,38 @@ const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm);
 void sd_machine_locate(struct sd_machine *m, uint32_t mm, uint32_t mm_ver,
 		       unsigned cpumode, uint64_t ip, struct sd_location *out);
 
+/* A name and how often it was seen. */
+struct sd_name_count {
+	const char *name;
+	uint64_t count;
+};
+
+/*
+ * Forks of one executable during the recording (FORK records after the
+ * start; threads are not forks): the executable is the file of a
+ * process's first executable MMAP after its exec (comms can be
+ * rewritten); a child runs its parent's executable until it execs.
+ */
+struct sd_exe_forks {
+	const char *exe;       /* NULL: not known (no exec/MMAP seen) */
+	uint64_t forks;
+	const uint32_t *pids;  /* the forking processes, ascending */
+	size_t nr_pids;
+	struct sd_name_count *comms; /* the forking threads' comms */
+	size_t nr_comms;
+	struct sd_name_count *execs; /* what its children exec'd */
+	size_t nr_execs;
+};
+
+/* How many executables forked or exec'd children. */
+size_t sd_machine_nr_exes(const struct sd_machine *m);
+/* Executable i (< sd_machine_nr_exes); out->comms and out->execs are
+ * allocated for the caller to free().  0 or -ENOMEM. */
+int sd_machine_exe_forks(const struct sd_machine *m, size_t i,
+			 struct sd_exe_forks *out);
+/* The executable process pid runs at the end of the input, or NULL. */
+const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid);
+
 /* True if ip lies in the kernel's half of the address space. */
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip);
 

@@ -36,7 +36,8 @@ static const struct sd_finding *find(const struct sd_diagnosis *d,
 
 static bool is_rate(enum sd_finding_kind k)
 {
-	return k >= SD_FIND_MMAP_LOCK_STALL;
+	return k == SD_FIND_MMAP_LOCK_STALL || k == SD_FIND_EXEC_LOCK_STALL ||
+	       k == SD_FIND_OTHER_DSTATE;
 }
 
 /* Variance of a share p measured from n samples, p at least 1/n. */

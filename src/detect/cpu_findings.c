@@ -32,6 +32,23 @@ enum sd_level cpu_share_level(double share, uint64_t samples)
 	return SD_LEVEL_NONE;
 }
 
+/*
+ * fork_copy (fork page-table copying without swap entries, a large
+ * resident parent): ordinary forks cost a few per cent of a forking
+ * server, so >= 25 % critical, >= 10 % warning, >= 5 % (and at least 3
+ * samples) info.
+ */
+enum sd_level fork_copy_level(double share, uint64_t samples)
+{
+	if (share >= 0.25)
+		return SD_LEVEL_CRITICAL;
+	if (share >= 0.10)
+		return SD_LEVEL_WARNING;
+	if (share >= 0.05 && samples >= INFO_MIN_SAMPLES)
+		return SD_LEVEL_INFO;
+	return SD_LEVEL_NONE;
+}
+
 int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 		       unsigned want, unsigned context)
 {
@@ -40,6 +57,7 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	uint32_t *ids = NULL;
 	size_t nids = 0, nst = sd_stacks_count(st);
 	uint64_t period = 0, ctx_samples = 0, ctx_period = 0;
+	uint64_t lock_period = 0, spin_period = 0;
 	int err = -ENOMEM;
 
 	ids = calloc(nst ? nst : 1, sizeof *ids);
@@ -57,15 +75,22 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 			ctx_samples += si.count;
 			ctx_period += si.period;
 		}
-		if ((c->match[i] & want) == want) {
+		if ((c->match[i] & want) == want && !(c->match[i] & c->exclude)) {
 			ids[nids++] = (uint32_t)i;
 			f->samples += si.count;
 			period += si.period;
+			unsigned m = c->match[i];
+			if (m & SD_M_SPIN_LOCK)
+				lock_period += si.period;
+			if ((m & SD_M_SPIN_SLOW) ||
+			    (c->ticket && (m & SD_M_SPIN_LEAF)))
+				spin_period += si.period;
 		}
 	}
 	for (size_t i = 0; i < sd_stacks_nr_details(st); i++) {
 		const struct sd_stack_detail *d = sd_stacks_detail(st, i);
-		if ((c->match[d->stack] & want) != want)
+		if ((c->match[d->stack] & want) != want ||
+		    (c->match[d->stack] & c->exclude))
 			continue;
 		struct sd_stack_info si;
 		sd_stacks_get(st, d->stack, &si);
@@ -91,12 +116,21 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	f->context_period = ctx_period;
 	f->context_share = c->total_period ? (double)ctx_period / (double)c->total_period
 					   : 0;
-	f->level = cpu_share_level(f->share, f->samples);
+	f->level = f->kind == SD_FIND_FORK_COPY
+			   ? fork_copy_level(f->share, f->samples)
+			   : cpu_share_level(f->share, f->samples);
+	f->lock_share = period ? (double)lock_period / (double)period : 0;
+	f->lock_contended_share = period ? (double)spin_period / (double)period
+					 : 0;
 	if ((err = make_procs(f, &t, c->a->machine, c->total_period)))
 		goto out;
 	err = make_paths(f, st, ids, nids);
-	if (!err && f->kind == SD_FIND_SWAP_DUP_FORK)
+	bool forking = f->kind == SD_FIND_SWAP_DUP_FORK ||
+		       f->kind == SD_FIND_FORK_COPY;
+	if (!err && forking)
 		err = make_fork_sites(f, st, c->a->machine, ids, nids);
+	if (!err && forking)
+		err = make_forkers(f, &t, c);
 out:
 	free(t.v);
 	free(ids);

@@ -13,7 +13,14 @@
  *     else info.  With a sampled sched_switch (durations unknown): 5 sleeps
  *     seen and more warning, else info.
  *   other D-state waits: info.
+ *
+ * The swap lock (swapdiag(1), THRESHOLDS): a swap finding whose samples
+ * spin on a spin lock below the swap-entry frame for >= 10 % of its weight
+ * is contended - finer locks, faster swap and fewer concurrent forkers
+ * help; below that the cost is the per-PTE work and only removing it
+ * helps (the kernel rows that promise less contention are dropped).
  */
+#define SPIN_CONTENDED 0.10
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -31,7 +38,7 @@
 
 static const char *const keys[SD_FIND_KINDS] = {
 	"swap_dup_fork", "swap_free_exec", "mmap_lock_stall",
-	"exec_lock_stall", "other_dstate",
+	"exec_lock_stall", "other_dstate", "fork_copy",
 };
 
 const char *sd_finding_key(enum sd_finding_kind k)
@@ -74,7 +81,9 @@ void finding_fini(struct sd_finding *f)
 	}
 	free(f->paths);
 	fork_sites_fini(f);
+	forkers_fini(f);
 	free(f->timeline);
+	free(f->lock_note);
 	for (size_t i = 0; i < f->nr_victims; i++)
 		free(f->victims[i].comm);
 	free(f->victims);
@@ -95,7 +104,7 @@ const char *sd_severity_name(const struct sd_diagnosis *d)
 
 static int forker_cmp(const void *pa, const void *pb)
 {
-	const struct sd_forker *x = pa, *y = pb;
+	const struct sd_fork_count *x = pa, *y = pb;
 	if (x->forks != y->forks)
 		return x->forks > y->forks ? -1 : 1;
 	return strcmp(x->comm, y->comm);
@@ -119,7 +128,7 @@ static int forkers_of(const struct sd_analysis *a, struct sd_diagnosis *d)
 		while (k < d->nr_forkers && strcmp(d->forkers[k].comm, c))
 			k++;
 		if (k == d->nr_forkers)
-			d->forkers[d->nr_forkers++] = (struct sd_forker){c, 0, 0};
+			d->forkers[d->nr_forkers++] = (struct sd_fork_count){c, 0, 0};
 		d->forkers[k].forks += a->forkers[i].forks;
 		d->forkers[k].nr_pids++;
 	}
@@ -137,7 +146,8 @@ struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d)
 	for (size_t i = 0; i < d->nr_findings; i++)
 		finding_fini(&d->findings[i]);
 	free(d->findings);
-	free(d->remedies);
+	remedies_fini(d);
+	hot_fini(d);
 	for (size_t i = 0; i < d->nr_notes; i++)
 		free(d->notes[i]);
 	free(d->notes);
@@ -176,6 +186,8 @@ static const char *const titles[SD_FIND_KINDS] = {
 	"readers of /proc/PID (stat for top and ps, opening environ, mem, "
 	"maps) stalled on an exec's teardown (exec_update_lock)",
 	"other D-state waits in the rwsem read slow path",
+	"fork copies the page tables of a large resident parent (no swap "
+	"entries)",
 };
 
 static const char *const whys[SD_FIND_KINDS] = {
@@ -200,11 +212,17 @@ static const char *const whys[SD_FIND_KINDS] = {
 	"Tasks slept in the rwsem read slow path under a caller that is not a "
 	"known reader of another process's memory; their paths are listed so "
 	"they can be judged by hand.",
+	"fork() copies the parent's page tables (dup_mmap -> copy_page_range) "
+	"- one PTE per resident page - even when nothing is in swap: the cost "
+	"grows with the parent's resident memory times the fork rate, and "
+	"dup_mmap holds the parent's mmap_lock for write the whole time, so "
+	"ps, top and agents reading its /proc files still stall. Swap "
+	"remedies do not help here; not copying the big parent does.",
 };
 
 static const char *const contexts[SD_FIND_KINDS] = {
 	"all fork page-table copying", "all address-space teardown", NULL,
-	NULL, NULL,
+	NULL, NULL, "all fork page-table copying",
 };
 
 static int add_finding(struct sd_diagnosis *d, struct sd_finding *f)
@@ -286,12 +304,14 @@ static int make_verdict(struct sd_diagnosis *d)
 	char buf[512], lvl[16];
 	size_t len = 0;
 	double swap_share = d->swap_share;
-	const struct sd_finding *stall = NULL;
+	const struct sd_finding *stall = NULL, *copy = NULL;
 
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];
 		if (f->kind == SD_FIND_MMAP_LOCK_STALL)
 			stall = f;
+		if (f->kind == SD_FIND_FORK_COPY)
+			copy = f;
 	}
 	/* the severity in capitals: OK, INFO, WARNING, CRITICAL, UNKNOWN */
 	snprintf(lvl, sizeof lvl, "%s", sd_severity_name(d));
@@ -324,6 +344,11 @@ static int make_verdict(struct sd_diagnosis *d)
 	else
 		len += (size_t)snprintf(buf + len, sizeof buf - len,
 					"no fork/exec swap-entry work");
+	if (copy)
+		len += (size_t)snprintf(buf + len, sizeof buf - len,
+					"; fork page-table copying of a large "
+					"resident parent takes %.1f%% of CPU",
+					copy->share * 100);
 	if (stall && stall->stalls) {
 		if (stall->durations_known)
 			snprintf(buf + len, sizeof buf - len,
@@ -347,6 +372,40 @@ static int make_verdict(struct sd_diagnosis *d)
 			 "(--kallsyms-unchecked)");
 	d->verdict = strdup(buf);
 	return d->verdict ? 0 : -ENOMEM;
+}
+
+/* What the swap finding's lock shares mean, one sentence or two. */
+static int lock_note(struct sd_finding *f, const struct sd_era *era)
+{
+	const char *lock = era ? era->lock : "the swap lock";
+	int n;
+
+	if (!f->samples)
+		return 0;
+	if (f->lock_contended_share >= SPIN_CONTENDED)
+		n = asprintf(&f->lock_note,
+			     "%.1f%% of this work takes a spin lock below the "
+			     "swap-entry frame and %.1f%% spins on it (%s): the "
+			     "lock is contended, so a kernel with finer swap "
+			     "locks, SSD or zram swap (per-cluster locks) or "
+			     "fewer processes forking at once shorten it; the "
+			     "per-PTE work and the mmap_lock hold stay.",
+			     f->lock_share * 100, f->lock_contended_share * 100,
+			     lock);
+	else
+		n = asprintf(&f->lock_note,
+			     "%.1f%% of this work takes a spin lock below the "
+			     "swap-entry frame and only %.1f%% spins on it: the "
+			     "cost is the per-PTE work itself, which a newer "
+			     "kernel, faster swap or fewer concurrent forkers "
+			     "do not remove; only not copying the swapped-out "
+			     "memory does.",
+			     f->lock_share * 100, f->lock_contended_share * 100);
+	if (n < 0) {
+		f->lock_note = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
@@ -401,6 +460,12 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		}
 	}
 	sd_match_cache_fini(&mc);
+	/* ticket spin locks spin inside the acquire frame; a queued slow
+	 * path anywhere says this kernel has queued ones */
+	c.ticket = era && era->ticket_locks;
+	for (size_t i = 0; c.ticket && i < nst; i++)
+		if (c.match[i] & SD_M_ANY_SPIN_SLOW)
+			c.ticket = false;
 	d->kernel_named_share = kframes ? (double)knamed / (double)kframes : 1;
 	d->kernel_unnamed = kframes && d->kernel_named_share < 0.5;
 	/* seconds of the recording, from the on-CPU samples' buckets */
@@ -441,6 +506,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	if (a->time.n)
 		d->duration_s = a->last_time > a->first_time
 			? (double)(a->last_time - a->first_time) / 1e9 : 0;
+	c.duration_s = d->duration_s;
 	d->on_cpu_event = c.ev ? c.ev->name : NULL;
 	d->on_cpu_samples = c.total_samples;
 	d->period_ns = c.ev && c.ev->type == SD_TYPE_SOFTWARE &&
@@ -458,6 +524,8 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			f.why = whys[k];
 			f.context_name = contexts[k];
 			err = cpu_finding(&c, &f, want[k], ctx[k]);
+			if (!err)
+				err = lock_note(&f, era);
 			if (!err && f.level == SD_LEVEL_NONE) {
 				finding_fini(&f);
 				continue;
@@ -468,6 +536,31 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			}
 		}
 	}
+
+	/* fork page-table copying without swap entries: a finding of its own
+	 * only when the fork side has no swap-entry finding (then it is that
+	 * finding's context) */
+	bool dup_found = false;
+	for (size_t i = 0; i < d->nr_findings; i++)
+		dup_found |= d->findings[i].kind == SD_FIND_SWAP_DUP_FORK;
+	if (c.ev && !dup_found) {
+		struct sd_finding f = {.kind = SD_FIND_FORK_COPY};
+		f.title = titles[SD_FIND_FORK_COPY];
+		f.why = whys[SD_FIND_FORK_COPY];
+		f.context_name = contexts[SD_FIND_FORK_COPY];
+		c.exclude = SD_M_SWAP_DUP;
+		err = cpu_finding(&c, &f, SD_M_FORK_COPY, SD_M_FORK_COPY);
+		c.exclude = 0;
+		if (!err && f.level == SD_LEVEL_NONE) {
+			finding_fini(&f);
+		} else if (err || (err = add_finding(d, &f))) {
+			finding_fini(&f);
+			goto fail;
+		}
+	}
+
+	if ((err = make_hot(d, &c)))
+		goto fail;
 
 	const struct sd_evsel *sw = switch_evsel(a);
 	d->switch_recorded = sw != NULL;
@@ -597,17 +690,21 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		goto fail;
 	if (d->kernel_symbols_wrong)
 		d->kernel_symbols_evidence = sd_analysis_kernel_symbols(a)->evidence;
-	bool swap = false;
+	bool swap = false, fork_copy = false;
 	uint64_t swap_samples = 0;
+	double spin_share = 0; /* of all on-CPU weight */
 	for (size_t i = 0; i < d->nr_findings; i++) {
 		const struct sd_finding *f = &d->findings[i];
 		if (f->level > d->level)
 			d->level = f->level;
 		swap |= f->kind <= SD_FIND_SWAP_FREE_EXEC ||
-			f->kind == SD_FIND_MMAP_LOCK_STALL;
+			f->kind == SD_FIND_MMAP_LOCK_STALL ||
+			f->kind == SD_FIND_FORK_COPY;
+		fork_copy |= f->kind == SD_FIND_FORK_COPY;
 		if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
 			d->swap_share += f->share;
 			swap_samples += f->samples;
+			spin_share += f->share * f->lock_contended_share;
 		}
 	}
 	/* one pathology: fork and exec sides judged together */
@@ -619,18 +716,14 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	d->unknown = (d->kernel_unnamed && !d->nr_findings) ||
 		     d->kernel_symbols_wrong;
 	if (swap) {
-		const struct sd_era *re = era ? era : &sd_eras[sd_nr_eras - 2];
-		size_t n = 0;
-		while (re->remedies[n])
-			n++;
-		d->remedies = calloc(n, sizeof *d->remedies);
-		if (!d->remedies)
+		/* with the swap-entry work measured: the lock's contention
+		 * decides whether contention remedies are worth listing */
+		bool contended = d->swap_share <= 0 ||
+				 spin_share / d->swap_share >= SPIN_CONTENDED;
+		bool rows = d->swap_share > 0 || !fork_copy;
+		if ((err = choose_remedies(d, era, rows, contended)))
 			goto fail;
-		for (size_t i = 0; i < n; i++) {
-			const struct sd_remedy *r = sd_remedy_find(re->remedies[i]);
-			if (r)
-				d->remedies[d->nr_remedies++] = r;
-		}
+		err = -ENOMEM;
 	}
 	if ((err = diagnose_damage(a, d)) || (err = make_verdict(d)))
 		goto fail;

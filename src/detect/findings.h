@@ -8,6 +8,8 @@
 
 #include <swapdiag/detect.h>
 
+struct sd_era;
+
 /* Per-(comm, pid) tallies. */
 struct tally {
 	uint32_t comm, pid;
@@ -45,7 +47,27 @@ struct cpu_ctx {
 	uint64_t total_period, total_samples;
 	uint64_t first_bucket, nsec;
 	double *sec_total; /* period per second, all samples of ev */
+	bool ticket; /* spin locks spin inside the acquire frame */
+	double duration_s; /* of the recording, 0 unknown */
+	unsigned exclude;  /* cpu_finding: stacks with these flags do not
+			    * count (fork_copy: the swap-entry ones) */
 };
+enum sd_level fork_copy_level(double share, uint64_t samples);
+
+/* Where the CPU went (hot.c) into d->hot_*, and their release. */
+int make_hot(struct sd_diagnosis *d, const struct cpu_ctx *c);
+void hot_fini(struct sd_diagnosis *d);
+
+/* The remedies fitted to the findings (remedies.c): swap says whether
+ * the swap rows apply, contended whether the lock-contention rows do. */
+int choose_remedies(struct sd_diagnosis *d, const struct sd_era *era,
+		    bool swap, bool contended);
+void remedies_fini(struct sd_diagnosis *d);
+
+/* Who forks, per executable (forkers.c), and their release. */
+int make_forkers(struct sd_finding *f, const struct tallies *t,
+		 const struct cpu_ctx *c);
+void forkers_fini(struct sd_finding *f);
 
 /* One on-CPU finding: stacks whose flags include all of want. */
 int cpu_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,

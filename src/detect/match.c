@@ -8,6 +8,7 @@
  * exec lock, environ_read -> __access_remote_vm on the mmap_lock).  Names
  * are compared whole.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,9 @@ enum {
 	IN_MUTEX_SLOW = 1 << 8,
 	IN_EXEC_REPLACE = 1 << 9,
 	IN_EXEC_MUTEX_READERS = 1 << 10,
+	IN_SPIN_ACQUIRE = 1 << 11,
+	IN_SPIN_SLOW = 1 << 12,
+	IN_IRQ_ENTRY = 1 << 13,
 };
 
 static unsigned name_bits(const char *f)
@@ -42,7 +46,10 @@ static unsigned name_bits(const char *f)
 	       (sd_sig_has(&sd_mutex_slow, f) ? IN_MUTEX_SLOW : 0) |
 	       (sd_sig_has(&sd_exec_replace, f) ? IN_EXEC_REPLACE : 0) |
 	       (sd_sig_has(&sd_exec_mutex_readers, f) ? IN_EXEC_MUTEX_READERS
-						      : 0);
+						      : 0) |
+	       (sd_sig_has(&sd_spin_acquire, f) ? IN_SPIN_ACQUIRE : 0) |
+	       (sd_sig_has(&sd_spin_slow, f) ? IN_SPIN_SLOW : 0) |
+	       (sd_sig_has(&sd_irq_entry, f) ? IN_IRQ_ENTRY : 0);
 }
 
 static unsigned frame_bits(const struct sd_stacks *st, uint32_t name,
@@ -80,11 +87,27 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 	unsigned m = 0;
 	enum { NONE, MM, EXEC } reader = NONE; /* the innermost so far */
 	bool mutex_reader = false; /* ... is an exec lock if it was a mutex */
+	bool irq = false; /* an interrupt entry below the swap frame */
+	size_t lock_at = SIZE_MAX; /* the counted acquire frame */
 
 	for (size_t i = 0; i < si->nr_frames; i++) {
 		if (!si->frames[i].kernel)
 			continue;
 		unsigned b = frame_bits(st, si->frames[i].name, cache);
+		if (b & IN_SPIN_SLOW)
+			m |= SD_M_ANY_SPIN_SLOW;
+		/* a spin lock taken below the swap-entry frame, before any
+		 * interrupt entry: the swap lock (lock_share) */
+		if ((m & (SD_M_SWAP_DUP | SD_M_SWAP_FREE)) && !irq) {
+			if (b & IN_IRQ_ENTRY)
+				irq = true;
+			else if (b & IN_SPIN_SLOW)
+				m |= SD_M_SPIN_LOCK | SD_M_SPIN_SLOW;
+			else if (b & IN_SPIN_ACQUIRE) {
+				m |= SD_M_SPIN_LOCK;
+				lock_at = i;
+			}
+		}
 		if (b & IN_FORK_COPY)
 			m |= SD_M_FORK_COPY;
 		else if ((m & SD_M_FORK_COPY) && (b & IN_SWAP_DUP))
@@ -113,5 +136,10 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 			m |= SD_M_EXEC_LOCK;
 		}
 	}
+	/* the innermost frame is the acquire frame itself: spinning there
+	 * on ticket-lock kernels (the caller decides by era) */
+	if ((m & SD_M_SPIN_LOCK) && !(m & SD_M_SPIN_SLOW) &&
+	    lock_at == si->nr_frames - 1)
+		m |= SD_M_SPIN_LEAF;
 	return m;
 }

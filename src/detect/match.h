@@ -19,6 +19,13 @@ enum {
 				   * (5.10+) or mutex slow path (before) */
 	SD_M_EXEC_REPLACE = 1 << 7, /* exec replacing the address space
 				     * (holds the exec lock) */
+	SD_M_SPIN_LOCK = 1 << 8,  /* a spin lock acquired below the swap
+				   * frame (not inside an interrupt) */
+	SD_M_SPIN_SLOW = 1 << 9,  /* ... spinning in the queued slow path */
+	SD_M_SPIN_LEAF = 1 << 10, /* ... the acquire frame is the innermost
+				   * (spinning on ticket-lock kernels) */
+	SD_M_ANY_SPIN_SLOW = 1 << 11, /* a queued slow-path frame anywhere:
+				       * the kernel has queued spin locks */
 };
 
 /*

@@ -188,6 +188,161 @@ static const struct sd_sig sd_fork_entries_v[] = {
 };
 SET(sd_fork_entries, "user-space fork entry points");
 
+/*
+ * Spin locks below a swap-entry frame (lock_share): the frames that
+ * acquire one.  On ticket-lock kernels (x86 before 4.2: 2.6.32's
+ * _spin_lock, later _raw_spin_lock) the spinning is inlined into these,
+ * so a sample whose innermost frame is one of them is spinning; on
+ * queued-spinlock kernels the fast path is one cmpxchg and spinning shows
+ * as a slow-path frame (sd_spin_slow).
+ */
+static const struct sd_sig sd_spin_acquire_v[] = {
+	{"_spin_lock", "2.6.32 and before (ticket lock spins inside)"},
+	{"_spin_lock_irq", "2.6.32 and before"},
+	{"_spin_lock_irqsave", "2.6.32 and before"},
+	{"_spin_lock_bh", "2.6.32 and before"},
+	{"_raw_spin_lock", "2.6.33+ (ticket lock spins inside before 4.2)"},
+	{"_raw_spin_lock_irq", "2.6.33+"},
+	{"_raw_spin_lock_irqsave", "2.6.33+"},
+	{"_raw_spin_lock_bh", "2.6.33+"},
+	{"do_raw_spin_lock", "CONFIG_DEBUG_SPINLOCK kernels"},
+};
+SET(sd_spin_acquire, "spin lock acquisition");
+
+/* Spinning on a contended queued spin lock (4.2+; paravirt guests take
+ * the __pv_ variant). */
+static const struct sd_sig sd_spin_slow_v[] = {
+	{"native_queued_spin_lock_slowpath", "4.2+"},
+	{"queued_spin_lock_slowpath", "4.2+ (arm64, ...)"},
+	{"__pv_queued_spin_lock_slowpath", "4.2+ paravirt guests (KVM, Xen)"},
+	{"pv_queued_spin_lock_slowpath", "4.2+ paravirt"},
+	{"__pv_queued_spin_lock", "4.2+ paravirt (hybrid)"},
+};
+SET(sd_spin_slow, "queued spin lock slow path");
+
+/* Interrupt entries: what is above them in a stack is the interrupt's
+ * work, not the interrupted code acquiring a lock. */
+static const struct sd_sig sd_irq_entry_v[] = {
+	{"asm_sysvec_apic_timer_interrupt", "5.8+ x86"},
+	{"asm_common_interrupt", "5.8+ x86"},
+	{"asm_sysvec_call_function_single", "5.8+ x86"},
+	{"asm_sysvec_call_function", "5.8+ x86"},
+	{"asm_sysvec_reschedule_ipi", "5.8+ x86"},
+	{"asm_sysvec_irq_work", "5.8+ x86"},
+	{"apic_timer_interrupt", "before 5.8 x86"},
+	{"smp_apic_timer_interrupt", "before 5.8 x86"},
+	{"common_interrupt", "x86"},
+	{"do_IRQ", "before 5.8 x86"},
+	{"reschedule_interrupt", "before 5.8 x86"},
+	{"call_function_single_interrupt", "before 5.8 x86"},
+	{"irq_work_interrupt", "before 5.8 x86"},
+	{"el1_interrupt", "arm64 5.x+"},
+	{"el1_irq", "arm64 before 5.x"},
+};
+SET(sd_irq_entry, "interrupt entry");
+
+/* What else is hot (sd_hot_kinds): characteristic frames of kernel work
+ * that a fork/exec storm, a memory squeeze or lock trouble shows. */
+static const struct sd_sig sd_hot_fault_v[] = {
+	{"handle_mm_fault", "all"},
+	{"__handle_mm_fault", "all"},
+	{"do_swap_page", "all (swap-in)"},
+	{"swapin_readahead", "all"},
+	{"swap_read_folio", "6.x"},
+	{"swap_readpage", "before 6.x"},
+	{"do_anonymous_page", "all"},
+	{"do_wp_page", "all (copy-on-write after fork)"},
+	{"wp_page_copy", "5.x+"},
+	{"exc_page_fault", "5.8+ x86"},
+	{"do_page_fault", "before 5.8"},
+};
+SET(sd_hot_fault, "page faults and swap-in");
+
+static const struct sd_sig sd_hot_reclaim_v[] = {
+	{"shrink_node", "4.x+"},
+	{"shrink_lruvec", "5.x+"},
+	{"shrink_zone", "before 4.8"},
+	{"shrink_folio_list", "6.x"},
+	{"shrink_page_list", "before 6.x"},
+	{"try_to_free_pages", "all"},
+	{"try_to_free_mem_cgroup_pages", "all (memcg limit)"},
+	{"do_try_to_free_pages", "all"},
+	{"kswapd", "all"},
+	{"balance_pgdat", "all"},
+	{"compact_zone", "all"},
+	{"try_to_compact_pages", "all"},
+	{"kcompactd", "4.6+"},
+	{"swap_writepage", "all (swap-out)"},
+};
+SET(sd_hot_reclaim, "reclaim and compaction");
+
+static const struct sd_sig sd_hot_memcg_v[] = {
+	{"mem_cgroup_charge", "all"},
+	{"__mem_cgroup_charge", "5.x+"},
+	{"mem_cgroup_try_charge", "before 5.8"},
+	{"try_charge", "before 6.x"},
+	{"try_charge_memcg", "5.15+"},
+	{"charge_memcg", "5.15+"},
+	{"mem_cgroup_swapin_charge_folio", "6.x"},
+	{"__mem_cgroup_uncharge", "all"},
+	{"obj_cgroup_charge", "5.9+"},
+};
+SET(sd_hot_memcg, "memcg charging");
+
+static const struct sd_sig sd_hot_spin_v[] = {
+	{"_raw_spin_lock", "2.6.33+"},
+	{"_raw_spin_lock_irq", "2.6.33+"},
+	{"_raw_spin_lock_irqsave", "2.6.33+"},
+	{"_spin_lock", "2.6.32"},
+	{"_spin_lock_irq", "2.6.32"},
+	{"_spin_lock_irqsave", "2.6.32"},
+	{"native_queued_spin_lock_slowpath", "4.2+"},
+	{"__pv_queued_spin_lock_slowpath", "4.2+ paravirt"},
+	{"queued_spin_lock_slowpath", "4.2+"},
+};
+SET(sd_hot_spin, "spin locks");
+
+static const struct sd_sig sd_hot_idle_v[] = {
+	{"do_idle", "4.x+"},
+	{"cpu_idle", "before 4.x"},
+	{"cpu_startup_entry", "3.10+"},
+	{"default_idle", "all"},
+	{"cpuidle_enter", "4.x+"},
+	{"acpi_idle_enter", "all"},
+};
+SET(sd_hot_idle, "idle");
+
+static const struct sd_sig sd_hot_exec_v[] = {
+	{"do_execve", "all"},
+	{"do_execveat_common", "4.x+"},
+	{"load_elf_binary", "all"},
+	{"bprm_execve", "5.9+"},
+};
+SET(sd_hot_exec, "exec");
+
+static const struct sd_sig sd_hot_fork_v[] = {
+	{"copy_process", "all"},
+	{"kernel_clone", "5.10+"},
+	{"_do_fork", "4.2 - 5.9"},
+	{"do_fork", "before 4.2"},
+};
+SET(sd_hot_fork, "fork");
+
+/* Most specific first: a stack counts in every kind whose frame it has
+ * (inclusive shares). */
+const struct sd_hot_kind sd_hot_kinds[] = {
+	{"fork page-table copying", &sd_fork_copy},
+	{"exit/exec teardown", &sd_teardown},
+	{"page faults and swap-in", &sd_hot_fault},
+	{"reclaim and compaction", &sd_hot_reclaim},
+	{"memcg charging", &sd_hot_memcg},
+	{"spin locks", &sd_hot_spin},
+	{"fork (all of it)", &sd_hot_fork},
+	{"exec (all of it)", &sd_hot_exec},
+	{"idle", &sd_hot_idle},
+};
+const size_t sd_nr_hot_kinds = sizeof sd_hot_kinds / sizeof *sd_hot_kinds;
+
 bool sd_sig_has(const struct sd_sig_set *set, const char *func)
 {
 	for (size_t i = 0; i < set->n; i++)
@@ -203,9 +358,6 @@ const struct sd_remedy sd_remedies[] = {
 	 "neither the swap-entry work nor the mmap_lock hold happen. "
 	 "glibc 2.12 (RHEL 6) and 2.17 (RHEL 7) only do so with "
 	 "POSIX_SPAWN_USEVFORK; APR's apr_proc_create always fork()s."},
-	{"mod_cgid",
-	 "Apache httpd: use mod_cgid instead of mod_cgi, so a small daemon "
-	 "started early (with little memory, none in swap) forks the CGIs."},
 	{"madv_dontfork",
 	 "Mark large private regions MADV_DONTFORK: children do not inherit "
 	 "them, so their PTEs are never copied or released."},
@@ -240,17 +392,17 @@ const struct sd_remedy sd_remedies[] = {
 };
 const size_t sd_nr_remedies = sizeof sd_remedies / sizeof *sd_remedies;
 
-static const char *const rem_2_6[] = {"posix_spawn", "mod_cgid",
-	"madv_dontfork", "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
+static const char *const rem_2_6[] = {"posix_spawn", "madv_dontfork",
+	 "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
 	NULL};
-static const char *const rem_3_9[] = {"posix_spawn", "mod_cgid",
-	"madv_dontfork", "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
+static const char *const rem_3_9[] = {"posix_spawn", "madv_dontfork",
+	 "memcg_v1", "swapoff", "swappiness", "kernel_3_9",
 	NULL};
-static const char *const rem_4_11[] = {"posix_spawn", "mod_cgid",
-	"madv_dontfork", "memcg_v2", "swapoff", "swappiness", "kernel_4_11",
+static const char *const rem_4_11[] = {"posix_spawn", "madv_dontfork",
+	 "memcg_v2", "swapoff", "swappiness", "kernel_4_11",
 	NULL};
-static const char *const rem_6_14[] = {"posix_spawn", "mod_cgid",
-	"madv_dontfork", "memcg_v2", "swapoff", "swappiness", "kernel_6_14",
+static const char *const rem_6_14[] = {"posix_spawn", "madv_dontfork",
+	 "memcg_v2", "swapoff", "swappiness", "kernel_6_14",
 	NULL};
 
 #define KV(a, b, c) ((a) * 65536 + (b) * 256 + (c))
@@ -258,22 +410,25 @@ static const char *const rem_6_14[] = {"posix_spawn", "mod_cgid",
 const struct sd_era sd_eras[] = {
 	{"<= 2.6.32 (RHEL 6)", 0, KV(2, 6, 255),
 	 "the single global swap_lock, in __swap_duplicate and swap_info_get",
-	 false, rem_2_6},
+	 false, rem_2_6, true},
 	{"3.0 - 3.8", KV(3, 0, 0), KV(3, 8, 255),
-	 "the single global swap_lock", false, rem_2_6},
+	 "the single global swap_lock", false, rem_2_6, true},
+	/* ticket locks until 4.2 (RHEL 7's 3.10); a 4.2 - 4.10 recording
+	 * shows queued slow-path frames, which turn the ticket rule off */
 	{"3.9 - 4.10 (RHEL 7)", KV(3, 9, 0), KV(4, 10, 255),
-	 "the swap device's lock (si->lock), one per device", false, rem_3_9},
+	 "the swap device's lock (si->lock), one per device", false, rem_3_9,
+	 true},
 	{"4.11 - 4.14", KV(4, 11, 0), KV(4, 14, 255),
 	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
-	 "rotational swap", false, rem_4_11},
+	 "rotational swap", false, rem_4_11, false},
 	{"4.15 - 4.18 (RHEL 8)", KV(4, 15, 0), KV(4, 18, 255),
 	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
-	 "rotational swap", true, rem_4_11},
+	 "rotational swap", true, rem_4_11, false},
 	{"4.19 - 6.13", KV(4, 19, 0), KV(6, 13, 255),
 	 "per-cluster locks on SSD/zram swap, the device lock (si->lock) on "
-	 "rotational swap", false, rem_4_11},
+	 "rotational swap", false, rem_4_11, false},
 	{"6.14 and later", KV(6, 14, 0), KV(255, 255, 255),
-	 "per-cluster locks (ci->lock) on every swap device", false, rem_6_14},
+	 "per-cluster locks (ci->lock) on every swap device", false, rem_6_14, false},
 };
 const size_t sd_nr_eras = sizeof sd_eras / sizeof *sd_eras;
 

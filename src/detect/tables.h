@@ -32,6 +32,19 @@ extern const struct sd_sig_set sd_rwsem_read_slow, sd_mm_readers,
 	sd_exec_lock_readers, sd_exec_mutex_readers, sd_mutex_slow,
 	sd_exec_replace;
 
+/* Spin locks: acquiring one, spinning in the queued slow path, and the
+ * interrupt entries that end "the innermost frames" of an interrupted
+ * lock acquisition. */
+extern const struct sd_sig_set sd_spin_acquire, sd_spin_slow, sd_irq_entry;
+
+/* What is hot (hot.c): kinds of kernel work by characteristic frame. */
+struct sd_hot_kind {
+	const char *name;
+	const struct sd_sig_set *set;
+};
+extern const struct sd_hot_kind sd_hot_kinds[];
+extern const size_t sd_nr_hot_kinds;
+
 /* User space: the C library's fork entries (fork_sites.c). */
 extern const struct sd_sig_set sd_fork_entries;
 
@@ -44,6 +57,8 @@ struct sd_era {
 	const char *lock;     /* the lock taken per swapped PTE */
 	bool d_state_is_4;    /* sched_switch prev_state reads 4 for D */
 	const char *const *remedies; /* ids into sd_remedies, NULL-ended */
+	bool ticket_locks;    /* spin locks spin inside the acquire frame
+			       * (x86 ticket locks, before 4.2) */
 };
 
 extern const struct sd_era sd_eras[];

@@ -11,6 +11,8 @@
 
 #include <swapdiag/machine.h>
 
+#include "machine/forks.h"
+
 #include "util/hash.h"
 
 #define NO_PID UINT32_MAX /* perf's pid -1 */
@@ -66,6 +68,7 @@ struct sd_machine {
 	struct sd_dso *kernel;
 	uint32_t swapper;
 	uint32_t last_tid, last_idx; /* lookup cache */
+	struct sd_forks *forks;      /* forks per executable (forks.c) */
 };
 
 int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out)
@@ -83,6 +86,12 @@ int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out)
 	}
 	m->mmcap = 16;
 	m->nmms = 1;
+	m->forks = forks_new();
+	if (!m->forks) {
+		free(m->mms);
+		free(m);
+		return -ENOMEM;
+	}
 	m->kernel_start = 1ull << 63;
 	m->kernel = sym ? sd_symbolizer_kernel(sym) : NULL;
 	m->last_idx = UINT32_MAX;
@@ -108,6 +117,7 @@ struct sd_machine *sd_machine_free(struct sd_machine *m)
 	free(m->threads);
 	free(m->tslots);
 	sd_strpool_fini(&m->comms);
+	forks_free(m->forks);
 	free(m);
 	return NULL;
 }
@@ -289,6 +299,9 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f)
 	}
 	uint32_t pcomm = parent->comm;
 	bool pset = parent->comm_set;
+	int err = forks_fork(m->forks, f, pcomm);
+	if (err)
+		return err;
 	uint32_t pmm = parent->mm;
 	uint32_t ppid = parent->pid;
 
@@ -417,7 +430,7 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 	switch (rec->type) {
 	case SD_REC_COMM:
 		t = thread_findnew(m, rec->comm.pid, rec->comm.tid);
-		if (!t)
+		if (!t || forks_comm(m->forks, rec))
 			return -ENOMEM;
 		return set_comm(m, t, rec->comm.comm);
 	case SD_REC_FORK:
@@ -429,10 +442,50 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 		return 0;
 	case SD_REC_MMAP:
 	case SD_REC_MMAP2:
+		if ((rec->misc & SD_MISC_CPUMODE_MASK) == SD_MISC_USER &&
+		    forks_mmap(m->forks, rec))
+			return -ENOMEM;
 		return process_mmap(m, rec);
 	default:
 		return 0;
 	}
+}
+
+size_t sd_machine_nr_exes(const struct sd_machine *m)
+{
+	return forks_nr_exes(m->forks);
+}
+
+int sd_machine_exe_forks(const struct sd_machine *m, size_t i,
+			 struct sd_exe_forks *out)
+{
+	struct sd_exe_forks e;
+
+	forks_exe(m->forks, i, &e);
+	e.comms = calloc(e.nr_comms ? e.nr_comms : 1, sizeof *e.comms);
+	e.execs = calloc(e.nr_execs ? e.nr_execs : 1, sizeof *e.execs);
+	if (!e.comms || !e.execs) {
+		free(e.comms);
+		free(e.execs);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < e.nr_comms; k++) {
+		uint32_t id;
+		forks_counter(m->forks, i, false, k, &id, &e.comms[k].count);
+		e.comms[k].name = sd_machine_comm_str(m, id);
+	}
+	for (size_t k = 0; k < e.nr_execs; k++) {
+		uint32_t id;
+		forks_counter(m->forks, i, true, k, &id, &e.execs[k].count);
+		e.execs[k].name = forks_exe_str(m->forks, id);
+	}
+	*out = e;
+	return 0;
+}
+
+const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid)
+{
+	return forks_pid_exe(m->forks, pid);
 }
 
 /* An mm that has no maps of its own is its parent's view. */

@@ -258,6 +258,70 @@ static json_t *stall_locks(const struct sd_finding *f)
 			 (json_int_t)f->stalls_tied, "top", v);
 }
 
+/* Where the CPU went (swapdiag-report(5), hot). */
+static json_t *hot_json(const struct sd_diagnosis *d)
+{
+	json_t *procs = json_array(), *paths = json_array();
+
+	for (size_t i = 0; i < d->nr_hot_procs; i++) {
+		const struct sd_hot_proc *p = &d->hot_procs[i];
+		json_array_append_new(
+			procs, json_pack("{s:s, s:o, s:I, s:f}", "comm", p->comm,
+					 "exe", p->exe ? json_string(p->exe)
+						       : json_null(),
+					 "samples", (json_int_t)p->samples,
+					 "share", p->share));
+	}
+	for (size_t i = 0; i < d->nr_hot_paths; i++) {
+		const struct sd_hot_path *p = &d->hot_paths[i];
+		json_t *fr = json_array();
+		for (size_t k = 0; k < p->nr_frames; k++)
+			json_array_append_new(fr, json_string(p->frames[k]));
+		json_array_append_new(
+			paths, json_pack("{s:s, s:o, s:I, s:f}", "name", p->name,
+					 "frames", fr, "samples",
+					 (json_int_t)p->samples, "share",
+					 p->share));
+	}
+	return json_pack("{s:o, s:o}", "processes", procs, "kernel_paths",
+			 paths);
+}
+
+/* swap_dup_fork: who forks, per executable (swapdiag-report(5)). */
+static json_t *forkers_json(const struct sd_finding *f)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < f->nr_forkers; i++) {
+		const struct sd_forker *k = &f->forkers[i];
+		json_t *pids = json_array(), *execs = json_array();
+		for (size_t j = 0; j < k->nr_pids; j++)
+			json_array_append_new(pids, json_integer(k->pids[j]));
+		for (size_t j = 0; j < k->nr_execs; j++)
+			json_array_append_new(
+				execs, json_pack("{s:s, s:I}", "exe",
+						 k->execs[j].name, "count",
+						 (json_int_t)k->execs[j].count));
+		json_array_append_new(
+			v, json_pack("{s:s, s:s, s:o, s:I, s:I, s:o, s:I, s:o, "
+				     "s:o, s:o, s:o}",
+				     "exe", k->exe, "comm", k->comm, "pids", pids,
+				     "nr_pids", (json_int_t)k->nr_pids_total,
+				     "forks", (json_int_t)k->forks,
+				     "forks_per_s", num_or_null(k->forks_per_s),
+				     "samples", (json_int_t)k->samples,
+				     "cpu_ms", num_or_null(k->cpu_ms),
+				     "cpu_ms_per_fork",
+				     num_or_null(k->cpu_ms_per_fork),
+				     "vmswap_kib",
+				     k->swap_kib >= 0
+					     ? json_integer((json_int_t)k->swap_kib)
+					     : json_null(),
+				     "execs", execs));
+	}
+	return v;
+}
+
 static json_t *finding_json(const struct sd_analysis *a,
 			    const struct sd_finding *f)
 {
@@ -296,7 +360,7 @@ static json_t *finding_json(const struct sd_analysis *a,
 	}
 	json_object_set_new(o, "processes", procs);
 	json_object_set_new(o, "paths", paths);
-	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+	if (sd_finding_on_cpu(f->kind)) {
 		json_t *tl = json_array();
 		for (size_t i = 0; i < f->nr_timeline; i++)
 			json_array_append_new(tl, json_real(f->timeline[i]));
@@ -313,8 +377,19 @@ static json_t *finding_json(const struct sd_analysis *a,
 					      ? json_real((double)f->timeline_start / 1e9)
 					      : json_null(),
 					      "share", tl));
-		if (f->kind == SD_FIND_SWAP_DUP_FORK)
+		if (f->kind == SD_FIND_SWAP_DUP_FORK ||
+		    f->kind == SD_FIND_FORK_COPY) {
 			json_object_set_new(o, "fork_sites", fork_sites_json(a, f));
+			json_object_set_new(o, "forkers", forkers_json(f));
+		}
+		if (f->kind == SD_FIND_FORK_COPY)
+			return o;
+		json_object_set_new(o, "lock_share", json_real(f->lock_share));
+		json_object_set_new(o, "lock_contended_share",
+				    json_real(f->lock_contended_share));
+		json_object_set_new(o, "lock_note",
+				    f->lock_note ? json_string(f->lock_note)
+						 : json_null());
 		return o;
 	}
 	json_t *victims = json_array(), *holders = json_array();
@@ -371,11 +446,19 @@ json_t *sd_report_json_doc(const struct sd_analysis *a,
 
 	for (size_t i = 0; i < d->nr_findings; i++)
 		json_array_append_new(findings, finding_json(a, &d->findings[i]));
-	for (size_t i = 0; i < d->nr_remedies; i++)
-		json_array_append_new(remedies,
-				      json_pack("{s:s, s:s}", "id",
-						d->remedies[i]->id, "text",
-						d->remedies[i]->text));
+	for (size_t i = 0; i < d->nr_remedies; i++) {
+		const struct sd_remedy_fit *fit = d->fits ? &d->fits[i] : NULL;
+		json_t *to = json_array();
+		for (size_t k = 0; fit && k < fit->nr_applies_to; k++)
+			json_array_append_new(to, json_string(fit->applies_to[k]));
+		json_array_append_new(
+			remedies,
+			json_pack("{s:s, s:s, s:o, s:o}", "id", d->remedies[i]->id,
+				  "text", d->remedies[i]->text, "applies_to", to,
+				  "because",
+				  fit && fit->because ? json_string(fit->because)
+						      : json_null()));
+	}
 	for (size_t i = 0; i < d->nr_notes; i++)
 		json_array_append_new(notes, json_string(d->notes[i]));
 	for (size_t i = 0; i < a->diags.n; i++) {
@@ -408,6 +491,8 @@ json_t *sd_report_json_doc(const struct sd_analysis *a,
 			      : json_null(),
 		"findings", findings,
 		"remedies", remedies, "notes", notes, "warnings", warnings);
+	if (doc)
+		json_object_set_new(doc, "hot", hot_json(d));
 	return doc;
 }
 

@@ -225,7 +225,7 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 
 static void md_share_cell(FILE *out, const struct sd_finding *f, bool weights)
 {
-	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+	if (sd_finding_on_cpu(f->kind)) {
 		if (weights)
 			fprintf(out, "%.1f %%", f->share * 100);
 		else
@@ -243,7 +243,7 @@ static void md_share_cell(FILE *out, const struct sd_finding *f, bool weights)
 
 static void md_procs_cell(FILE *out, const struct sd_finding *f)
 {
-	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+	if (sd_finding_on_cpu(f->kind)) {
 		for (size_t i = 0; i < f->nr_procs && i < 4; i++) {
 			const struct sd_process *p = &f->procs[i];
 			fputs(i ? ", " : "", out);
@@ -265,6 +265,38 @@ static void md_procs_cell(FILE *out, const struct sd_finding *f)
 		fprintf(out, ", +%zu more", f->nr_victims - 4);
 }
 
+/* "apache2 forked 65/s, each fork spent 4.7 ms copying swap entries (1.1
+ * GiB of its memory in swap)" into buf. */
+static void forker_line(const struct sd_forker *k, bool swap, char *buf,
+			size_t len)
+{
+	const char *base = strrchr(k->exe, '/');
+	int n;
+
+	base = base ? base + 1 : k->exe;
+	if (!isnan(k->forks_per_s))
+		n = snprintf(buf, len, "%s forked %.0f/s (%" PRIu64 " forks)",
+			     base, k->forks_per_s, k->forks);
+	else
+		n = snprintf(buf, len, "%s forked %" PRIu64 " times", base,
+			     k->forks);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (!isnan(k->cpu_ms_per_fork))
+		n += snprintf(buf + n, len - (size_t)n,
+			      ", each fork spent %.1f ms copying %s",
+			      k->cpu_ms_per_fork,
+			      swap ? "swap entries" : "page tables");
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (k->swap_kib >= 1024 * 1024)
+		snprintf(buf + n, len - (size_t)n, " (%.1f GiB of its memory "
+			 "in swap)", (double)k->swap_kib / (1024.0 * 1024.0));
+	else if (k->swap_kib >= 0)
+		snprintf(buf + n, len - (size_t)n, " (%.0f MiB of its memory "
+			 "in swap)", (double)k->swap_kib / 1024.0);
+}
+
 static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 {
 	fputs("\n### ", out);
@@ -272,7 +304,7 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 	fputs(": ", out);
 	md_text(out, f->title);
 	fputs("\n\n", out);
-	if (f->kind <= SD_FIND_SWAP_FREE_EXEC) {
+	if (sd_finding_on_cpu(f->kind)) {
 		if (weights)
 			fprintf(out, "%.1f %% of on-CPU samples (perf report's "
 				"percentages)", f->share * 100);
@@ -294,6 +326,20 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 				"first:\n\n", f->paths[0].samples);
 		if (f->nr_paths)
 			md_path(out, &f->paths[0]);
+		for (size_t i = 0; i < f->nr_forkers && i < 3; i++) {
+			char line[256];
+			forker_line(&f->forkers[i],
+				    f->kind == SD_FIND_SWAP_DUP_FORK, line,
+				    sizeof line);
+			fputs(i ? "- " : "\nWho forks:\n\n- ", out);
+			md_text(out, line);
+			fputs("\n", out);
+		}
+		if (f->lock_note) {
+			fputs("\nThe swap lock: ", out);
+			md_text(out, f->lock_note);
+			fputs("\n", out);
+		}
 		return;
 	}
 	fprintf(out, "%" PRIu64 " D-state sleeps", f->stalls);
@@ -385,6 +431,19 @@ int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 	} else {
 		fputs("\nNo findings.\n", out);
 	}
+	if (d->swap_share <= 0 && (d->nr_hot_procs || d->nr_hot_paths)) {
+		fputs("\n### Where the CPU went (no swap-entry work)\n\n", out);
+		for (size_t i = 0; i < d->nr_hot_procs && i < 4; i++) {
+			fputs("- process ", out);
+			md_code(out, d->hot_procs[i].comm, false);
+			fprintf(out, ": %.1f %%\n", d->hot_procs[i].share * 100);
+		}
+		for (size_t i = 0; i < d->nr_hot_paths && i < 4; i++) {
+			fprintf(out, "- kernel: ");
+			md_text(out, d->hot_paths[i].name);
+			fprintf(out, ": %.1f %%\n", d->hot_paths[i].share * 100);
+		}
+	}
 	if (d->nr_remedies) {
 		fputs("\n### What to do", out);
 		if (d->era) {
@@ -398,6 +457,12 @@ int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 		for (size_t i = 0; i < d->nr_remedies; i++) {
 			fputs("- ", out);
 			md_text(out, d->remedies[i]->text);
+			if (d->fits && d->fits[i].because &&
+			    strchr(d->fits[i].because, ';')) {
+				fputs(" Because ", out);
+				md_text(out, d->fits[i].because);
+				fputc('.', out);
+			}
 			fputc('\n', out);
 		}
 	}

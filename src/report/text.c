@@ -95,6 +95,38 @@ static void print_fork_sites(FILE *out, const struct sd_finding *f, bool pct,
 	fprintf(out, "%s\n", s->off);
 }
 
+/* "apache2 forked 65/s, each fork spent 4.7 ms copying swap entries (1.1
+ * GiB of its memory in swap)" into buf. */
+static void forker_line(const struct sd_forker *k, bool swap, char *buf,
+			size_t len)
+{
+	const char *base = strrchr(k->exe, '/');
+	int n;
+
+	base = base ? base + 1 : k->exe;
+	if (!isnan(k->forks_per_s))
+		n = snprintf(buf, len, "%s forked %.0f/s (%" PRIu64 " forks)",
+			     base, k->forks_per_s, k->forks);
+	else
+		n = snprintf(buf, len, "%s forked %" PRIu64 " times", base,
+			     k->forks);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (!isnan(k->cpu_ms_per_fork))
+		n += snprintf(buf + n, len - (size_t)n,
+			      ", each fork spent %.1f ms copying %s",
+			      k->cpu_ms_per_fork,
+			      swap ? "swap entries" : "page tables");
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (k->swap_kib >= 1024 * 1024)
+		snprintf(buf + n, len - (size_t)n, " (%.1f GiB of its memory "
+			 "in swap)", (double)k->swap_kib / (1024.0 * 1024.0));
+	else if (k->swap_kib >= 0)
+		snprintf(buf + n, len - (size_t)n, " (%.0f MiB of its memory "
+			 "in swap)", (double)k->swap_kib / 1024.0);
+}
+
 static void print_procs(FILE *out, const struct sd_finding *f)
 {
 	fprintf(out, "  processes:");
@@ -159,6 +191,13 @@ static void print_cpu_finding(FILE *out, const struct sd_analysis *a,
 		fprintf(out, "%s\n", s->off);
 	}
 	print_fork_sites(out, f, pct, s);
+	for (size_t i = 0; i < f->nr_forkers && i < 3; i++) {
+		char line[256];
+		forker_line(&f->forkers[i],
+				    f->kind == SD_FIND_SWAP_DUP_FORK, line,
+				    sizeof line);
+		fprintf(out, "  forker: %s\n", line);
+	}
 	if (f->nr_timeline > 1) {
 		fprintf(out, "  per second: ");
 		sparkline(out, f->timeline, f->nr_timeline);
@@ -449,11 +488,33 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		fprintf(out, "\n%s[%s]%s %s%s%s: %s\n", level_color(s, f->level),
 			sd_level_name(f->level), s->off, s->bold,
 			sd_finding_key(f->kind), s->off, f->title);
-		if (f->kind <= SD_FIND_SWAP_FREE_EXEC)
+		if (sd_finding_on_cpu(f->kind))
 			print_cpu_finding(out, a, f, s);
 		else
 			print_stall_finding(out, f, s);
 		wrap(out, "  why: ", f->why);
+		if (f->lock_note)
+			wrap(out, "  lock: ", f->lock_note);
+	}
+	/* not swap: where the CPU went instead (JSON hot has all of it) */
+	if (d->swap_share <= 0 && (d->nr_hot_procs || d->nr_hot_paths)) {
+		fprintf(out, "\n%sWhere the CPU went%s (no swap-entry work):\n",
+			s->bold, s->off);
+		fprintf(out, "  processes:");
+		for (size_t i = 0; i < d->nr_hot_procs && i < 4; i++)
+			fprintf(out, "%s %s %.1f%%", i ? "," : "",
+				d->hot_procs[i].comm, d->hot_procs[i].share * 100);
+		fputc('\n', out);
+		for (size_t i = 0; i < d->nr_hot_paths && i < 4; i++) {
+			const struct sd_hot_path *p = &d->hot_paths[i];
+			fprintf(out, "  %5.1f%% %s: %s", p->share * 100, p->name,
+				s->dim);
+			size_t from = p->nr_frames > 3 ? p->nr_frames - 3 : 0;
+			for (size_t k = from; k < p->nr_frames; k++)
+				fprintf(out, "%s%s", k > from ? " > " : "",
+					p->frames[k]);
+			fprintf(out, "%s\n", s->off);
+		}
 	}
 	if (d->nr_remedies) {
 		bool inferred = d->era_source && !strcmp(d->era_source, "frames");
@@ -462,8 +523,13 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 			!d->era ? "" : inferred ? ", inferred from frame names)"
 						: ")",
 			s->off);
-		for (size_t i = 0; i < d->nr_remedies; i++)
+		for (size_t i = 0; i < d->nr_remedies; i++) {
 			wrap(out, "  - ", d->remedies[i]->text);
+			/* only the service rows: their facts */
+			if (d->fits && d->fits[i].because &&
+			    strchr(d->fits[i].because, ';'))
+				wrap(out, "    because ", d->fits[i].because);
+		}
 	}
 	/* text input: also what the text could not tell (the analysis' notes) */
 	size_t text_notes = 0;

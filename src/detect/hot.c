@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where the CPU went, whatever the findings: the heaviest processes (by
+ * comm, with the executable of one of its processes) and the kinds of
+ * kernel work by their characteristic frames (tables.c, sd_hot_kinds),
+ * inclusive: a sample counts in every kind it shows.  Once per distinct
+ * stack, never per sample.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/detect.h>
+
+#include "detect/findings.h"
+#include "detect/tables.h"
+
+struct comm_acc {
+	uint64_t samples, period;
+	uint32_t pid;
+	bool has_pid;
+};
+
+struct kind_acc {
+	uint64_t samples, period;
+	uint64_t best_period; /* the heaviest stack's */
+	uint32_t best;        /* its stack id */
+	size_t best_depth;    /* frames of it to keep */
+};
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct sd_hot_proc *x = a, *y = b;
+	if (x->share != y->share)
+		return x->share < y->share ? 1 : -1;
+	return strcmp(x->comm, y->comm);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct sd_hot_path *x = a, *y = b;
+	if (x->share != y->share)
+		return x->share < y->share ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+void hot_fini(struct sd_diagnosis *d)
+{
+	for (size_t i = 0; i < d->nr_hot_procs; i++) {
+		free(d->hot_procs[i].comm);
+		free(d->hot_procs[i].exe);
+	}
+	free(d->hot_procs);
+	for (size_t i = 0; i < d->nr_hot_paths; i++) {
+		for (size_t k = 0; k < d->hot_paths[i].nr_frames; k++)
+			free(d->hot_paths[i].frames[k]);
+		free(d->hot_paths[i].frames);
+	}
+	free(d->hot_paths);
+}
+
+static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
+{
+	const struct sd_stacks *st = c->a->stacks;
+	size_t nst = sd_stacks_count(st), nk = sd_nr_hot_kinds;
+	struct kind_acc *k = calloc(nk, sizeof *k);
+
+	if (!k)
+		return -ENOMEM;
+	for (size_t i = 0; i < nst; i++) {
+		struct sd_stack_info si;
+		sd_stacks_get(st, i, &si);
+		if (si.evsel != c->ev->index)
+			continue;
+		for (size_t j = 0; j < nk; j++) {
+			size_t deepest = 0;
+			for (size_t f = 0; f < si.nr_frames; f++)
+				if (si.frames[f].kernel &&
+				    sd_sig_has(sd_hot_kinds[j].set,
+					       sd_stacks_str(st, si.frames[f].name)))
+					deepest = f + 1;
+			if (!deepest)
+				continue;
+			k[j].samples += si.count;
+			k[j].period += si.period;
+			if (si.period > k[j].best_period) {
+				k[j].best_period = si.period;
+				k[j].best = (uint32_t)i;
+				k[j].best_depth = deepest;
+			}
+		}
+	}
+	d->hot_paths = calloc(nk, sizeof *d->hot_paths);
+	if (!d->hot_paths) {
+		free(k);
+		return -ENOMEM;
+	}
+	for (size_t j = 0; j < nk; j++) {
+		if (!k[j].samples)
+			continue;
+		struct sd_hot_path *p = &d->hot_paths[d->nr_hot_paths++];
+		struct sd_stack_info si;
+		size_t n;
+		p->name = sd_hot_kinds[j].name;
+		p->samples = k[j].samples;
+		p->share = c->total_period ? (double)k[j].period /
+						     (double)c->total_period
+					   : 0;
+		sd_stacks_get(st, k[j].best, &si);
+		const struct sd_frame *kf = kernel_part(&si, &n);
+		size_t skip = (size_t)(kf - si.frames);
+		size_t keep = k[j].best_depth - skip;
+		p->frames = calloc(keep ? keep : 1, sizeof *p->frames);
+		if (!p->frames) {
+			free(k);
+			return -ENOMEM;
+		}
+		for (size_t f = 0; f < keep; f++) {
+			p->frames[f] = strdup(sd_stacks_str(st, kf[f].name));
+			if (!p->frames[f]) {
+				free(k);
+				return -ENOMEM;
+			}
+			p->nr_frames = f + 1;
+		}
+	}
+	free(k);
+	qsort(d->hot_paths, d->nr_hot_paths, sizeof *d->hot_paths, cmp_path);
+	if (d->nr_hot_paths > SD_MAX_HOT) {
+		for (size_t i = SD_MAX_HOT; i < d->nr_hot_paths; i++) {
+			for (size_t f = 0; f < d->hot_paths[i].nr_frames; f++)
+				free(d->hot_paths[i].frames[f]);
+			free(d->hot_paths[i].frames);
+		}
+		d->nr_hot_paths = SD_MAX_HOT;
+	}
+	return 0;
+}
+
+static int hot_procs(struct sd_diagnosis *d, const struct cpu_ctx *c)
+{
+	const struct sd_stacks *st = c->a->stacks;
+	size_t nst = sd_stacks_count(st), ncomm = 0;
+	struct comm_acc *acc = NULL;
+
+	for (size_t i = 0; i < nst; i++) {
+		struct sd_stack_info si;
+		sd_stacks_get(st, i, &si);
+		if (si.evsel != c->ev->index)
+			continue;
+		if (si.comm >= ncomm) {
+			size_t n = ncomm ? ncomm : 64;
+			while (n <= si.comm)
+				n *= 2;
+			struct comm_acc *v = realloc(acc, n * sizeof *v);
+			if (!v) {
+				free(acc);
+				return -ENOMEM;
+			}
+			memset(v + ncomm, 0, (n - ncomm) * sizeof *v);
+			acc = v;
+			ncomm = n;
+		}
+		acc[si.comm].samples += si.count;
+		acc[si.comm].period += si.period;
+	}
+	/* a pid per comm, for its executable */
+	for (size_t i = 0; acc && i < sd_stacks_nr_details(st); i++) {
+		const struct sd_stack_detail *dt = sd_stacks_detail(st, i);
+		struct sd_stack_info si;
+		sd_stacks_get(st, dt->stack, &si);
+		if (si.comm < ncomm && !acc[si.comm].has_pid &&
+		    dt->pid != UINT32_MAX) {
+			acc[si.comm].pid = dt->pid;
+			acc[si.comm].has_pid = true;
+		}
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < ncomm; i++)
+		n += acc[i].samples > 0;
+	d->hot_procs = calloc(n ? n : 1, sizeof *d->hot_procs);
+	if (!d->hot_procs) {
+		free(acc);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ncomm; i++) {
+		if (!acc[i].samples)
+			continue;
+		struct sd_hot_proc *p = &d->hot_procs[d->nr_hot_procs++];
+		const char *exe = acc[i].has_pid && c->a->machine
+					  ? sd_machine_pid_exe(c->a->machine,
+							       acc[i].pid)
+					  : NULL;
+		p->comm = strdup(sd_machine_comm_str(c->a->machine, (uint32_t)i));
+		p->exe = exe ? strdup(exe) : NULL;
+		p->samples = acc[i].samples;
+		p->share = c->total_period ? (double)acc[i].period /
+						     (double)c->total_period
+					   : 0;
+		if (!p->comm || (exe && !p->exe)) {
+			free(acc);
+			return -ENOMEM;
+		}
+	}
+	free(acc);
+	qsort(d->hot_procs, d->nr_hot_procs, sizeof *d->hot_procs, cmp_proc);
+	while (d->nr_hot_procs > SD_MAX_HOT) {
+		struct sd_hot_proc *p = &d->hot_procs[--d->nr_hot_procs];
+		free(p->comm);
+		free(p->exe);
+	}
+	return 0;
+}
+
+int make_hot(struct sd_diagnosis *d, const struct cpu_ctx *c)
+{
+	int err;
+
+	if (!c->ev)
+		return 0;
+	if ((err = hot_procs(d, c)))
+		return err;
+	return hot_paths(d, c);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Forks per executable, kept by the machine (forks.c). */
+#ifndef SD_MACHINE_FORKS_H
+#define SD_MACHINE_FORKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <swapdiag/machine.h>
+#include <swapdiag/reader.h>
+
+#include "util/hash.h"
+
+struct sd_forks;
+
+struct sd_forks *forks_new(void);
+void forks_free(struct sd_forks *f);
+/* A FORK record; parent_comm: the parent thread's comm id at the fork. */
+int forks_fork(struct sd_forks *f, const struct sd_task *task,
+	       uint32_t parent_comm);
+int forks_comm(struct sd_forks *f, const struct sd_record *rec);
+int forks_mmap(struct sd_forks *f, const struct sd_record *rec);
+const char *forks_pid_exe(const struct sd_forks *f, uint32_t pid);
+size_t forks_nr_exes(const struct sd_forks *f);
+/* Fills exe, forks, pids; nr_comms and nr_execs give the counter sizes
+ * (comms and execs are left for the caller). */
+void forks_exe(const struct sd_forks *f, size_t i, struct sd_exe_forks *out);
+/* Counter k of executable i: a comm id (execs false) or an exe id. */
+void forks_counter(const struct sd_forks *f, size_t i, bool execs, size_t k,
+		   uint32_t *id, uint64_t *n);
+const char *forks_exe_str(const struct sd_forks *f, uint32_t id);
+
+#endif
