@@ -35,6 +35,7 @@ struct sd_svg_frame {
 	/* callees narrower than the minimum, drawn as one box at narrow_x */
 	uint64_t narrow_x, narrow_n;
 	uint32_t narrow_count;
+	size_t parent;    /* index of the caller in the frames; 0 for "all" */
 };
 
 struct sd_svg_page {
