@@ -430,11 +430,19 @@ static int drawn_frames(const struct tree *t, uint64_t min,
 	v = calloc(n ? n : 1, sizeof *v);
 	if (!v)
 		return -ENOMEM;
+	/* t->v index -> frames index; callers come first and are never
+	 * narrower than their callees, so the caller is already mapped */
+	uint32_t *at = calloc(t->n ? t->n : 1, sizeof *at);
+	if (!at) {
+		free(v);
+		return -ENOMEM;
+	}
 	n = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct node *nd = &t->v[i];
 		if (nd->n < min)
 			continue;
+		at[i] = (uint32_t)n;
 		struct sd_svg_frame *f = &v[n++];
 		*f = (struct sd_svg_frame){
 			.name = nd->name, .len = nd->len, .depth = nd->depth,
@@ -442,6 +450,7 @@ static int drawn_frames(const struct tree *t, uint64_t min,
 			.kernel = nd->where == W_KERNEL,
 			.user = (nd->where & W_USER) != 0,
 			.narrow_x = nd->x, .before_n = nd->nb,
+			.parent = nd->depth ? at[nd->parent] : 0,
 		};
 		for (uint32_t c = nd->child; c != NONE; c = t->v[c].next) {
 			if (t->v[c].n >= min) {
@@ -452,6 +461,7 @@ static int drawn_frames(const struct tree *t, uint64_t min,
 			}
 		}
 	}
+	free(at);
 	*out = v;
 	*nout = n;
 	return 0;

@@ -36,6 +36,7 @@ struct sd_svg_frame {
 	uint64_t narrow_x, narrow_n;
 	uint32_t narrow_count;
 	uint64_t before_n; /* differential graph: this frame's width before */
+	size_t parent;    /* index of the caller in the frames; 0 for "all" */
 };
 
 struct sd_svg_page {

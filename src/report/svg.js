@@ -287,5 +287,18 @@
 		zoom(z);
 	}
 
+	/* Opened on its own, the page is scaled to the window, so the whole
+	 * graph (and its red frames at the bottom) is on the first screen. */
+	function fit() {
+		var svg = document.documentElement;
+		if (svg.localName !== "svg" || !window.innerHeight)
+			return;
+		svg.setAttribute("preserveAspectRatio", "xMidYMin meet");
+		svg.setAttribute("width", window.innerWidth);
+		svg.setAttribute("height", window.innerHeight);
+	}
+
+	window.addEventListener("load", fit);
+	window.addEventListener("resize", fit);
 	window.addEventListener("load", setup);
 })();

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/svg.h"
@@ -202,11 +203,27 @@ struct geom {
 	double base; /* y of the depth-0 frame */
 };
 
+/*
+ * Runs of nested unresolved user frames ("[unknown]", "[bash]": an
+ * unwinder that lost its way) that hold the same samples are drawn as one
+ * box, "[unknown] xK".  Only the drawing changes; every frame keeps its
+ * samples, and the box's tooltip names the whole run.
+ */
+struct run {
+	size_t top;   /* the frame drawn for this one */
+	size_t next;  /* the next frame of the run it heads, or SIZE_MAX */
+	uint32_t row; /* where it is drawn */
+	uint32_t k;   /* frames in the run it heads */
+	bool mixed;   /* the run has more than one name */
+};
+
 /* A frame: its box, tooltip and (when it fits) label. */
 static void box(FILE *out, const struct sd_svg_page *pg, const struct geom *g,
 		const struct sd_svg_frame *f, uint32_t depth, uint64_t x,
-		uint64_t n, uint32_t merged)
+		uint64_t n, uint32_t merged, const struct run *rn,
+		const struct sd_svg_frame *all)
 {
+	uint32_t k = rn && !merged ? rn[f - all].k : 1;
 	char b1[32];
 	double w = (double)n * g->px, y = g->base - depth * FRAME_H;
 	double pct = pg->total ? 100.0 * (double)n / (double)pg->total : 0;
@@ -217,13 +234,24 @@ static void box(FILE *out, const struct sd_svg_page *pg, const struct geom *g,
 		fputs("merged", out);
 	else
 		frame_class(out, pg, f);
-	fprintf(out, "\" data-s=\"%" PRIu64 "\" data-n=\"%" PRIu64 "\"><title>",
-		x, n);
+	fprintf(out, "\" data-s=\"%" PRIu64 "\" data-n=\"%" PRIu64 "\"", x, n);
+	if (k > 1)
+		fprintf(out, " data-k=\"%" PRIu32 "\"", k);
+	fputs("><title>", out);
 	if (merged) {
 		fprintf(out, "%" PRIu32 " narrow frames (merged)\n", merged);
 	} else {
 		xml_text(out, f->name, f->len, SIZE_MAX);
 		fputs("\n", out);
+		if (k > 1) {
+			fprintf(out, "%" PRIu32 " nested unresolved user frames "
+				     "of the same samples, drawn as one:\n", k);
+			for (size_t i = (size_t)(f - all); i != SIZE_MAX;
+			     i = rn[i].next) {
+				xml_text(out, all[i].name, all[i].len, SIZE_MAX);
+				fputs(rn[i].next == SIZE_MAX ? "\n" : ";", out);
+			}
+		}
 	}
 	fprintf(out, "%s %s, %.2f%%", grouped(n, b1), pg->unit, pct);
 	if (merged) {
@@ -247,6 +275,16 @@ static void box(FILE *out, const struct sd_svg_page *pg, const struct geom *g,
 	char lbl[48];
 	const char *name = f->name;
 	size_t len = f->len;
+	if (k > 1 && rn[f - all].mixed) {
+		int ln = snprintf(lbl, sizeof lbl, "unresolved x%" PRIu32, k);
+		name = lbl;
+		len = ln > 0 ? (size_t)ln : 0;
+	} else if (k > 1) {
+		int ln = snprintf(lbl, sizeof lbl, "%.*s x%" PRIu32,
+				  (int)(len < 32 ? len : 32), name, k);
+		name = lbl;
+		len = ln > 0 ? (size_t)ln : 0;
+	}
 	if (merged) {
 		int ln = snprintf(lbl, sizeof lbl, "%" PRIu32 " narrow frames (merged)",
 				  merged);
@@ -412,16 +450,46 @@ static void heading(FILE *out, const struct sd_svg_page *pg)
 	fputs("</text>\n", out);
 }
 
+static bool unresolved(const struct sd_svg_frame *f)
+{
+	return f->depth > 1 && f->user && !f->kernel && f->len >= 2 &&
+	       f->name[0] == '[' && f->name[f->len - 1] == ']';
+}
+
+static void collapse(const struct sd_svg_frame *fr, size_t n, struct run *rn)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sd_svg_frame *f = &fr[i];
+		size_t p = f->parent, t = i ? rn[p].top : 0;
+		rn[i] = (struct run){.top = i, .next = SIZE_MAX, .k = 1,
+				     .row = i ? rn[p].row + 1 : 0};
+		if (i && unresolved(f) && unresolved(&fr[p]) &&
+		    fr[t].x == f->x && fr[t].n == f->n) {
+			rn[i].top = t;
+			rn[i].row = rn[p].row;
+			rn[p].next = i;
+			rn[t].k++;
+			if (f->len != fr[t].len ||
+			    memcmp(f->name, fr[t].name, f->len))
+				rn[t].mixed = true;
+		}
+	}
+}
+
 int sd_svg_write(FILE *out, const struct sd_svg_page *pg,
 		 const struct sd_svg_frame *frames, size_t n)
 {
 	uint32_t depth = 0;
 	unsigned pats = 0;
 	struct geom g = {0};
+	struct run *rn = malloc((n ? n : 1) * sizeof *rn);
 
+	if (!rn)
+		return -ENOMEM;
+	collapse(frames, n, rn);
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_svg_frame *f = &frames[i];
-		uint32_t d = f->depth + (f->narrow_n >= pg->min_samples);
+		uint32_t d = rn[i].row + (f->narrow_n >= pg->min_samples);
 		if (d > depth)
 			depth = d;
 		pats |= 1u << f->pat;
@@ -466,11 +534,14 @@ int sd_svg_write(FILE *out, const struct sd_svg_page *pg,
 		g.base);
 	for (size_t i = 0; i < n; i++) {
 		const struct sd_svg_frame *f = &frames[i];
-		box(out, pg, &g, f, f->depth, f->x, f->n, 0);
+		if (rn[i].top == i)
+			box(out, pg, &g, f, rn[i].row, f->x, f->n, 0, rn,
+			    frames);
 		if (f->narrow_count && f->narrow_n >= pg->min_samples)
-			box(out, pg, &g, f, f->depth + 1, f->narrow_x,
-			    f->narrow_n, f->narrow_count);
+			box(out, pg, &g, f, rn[i].row + 1, f->narrow_x,
+			    f->narrow_n, f->narrow_count, NULL, frames);
 	}
+	free(rn);
 	fprintf(out, "</g>\n<script type=\"text/ecmascript\"><![CDATA[\n%s]]>"
 		     "</script>\n</svg>\n",
 		sd_svg_js);

@@ -190,6 +190,26 @@ def main():
           "the widest callee is labelled in full after zooming: %r"
           % (t.text if t is not None else None))
 
+    # 4. the first screen of a 1280x800 window: the page is scaled to it,
+    # so the whole graph and its red frames are on it without scrolling
+    first = os.path.join(work, "flame-1280x800.png")
+    if os.path.exists(first):
+        os.unlink(first)
+    chromium(binary, url, "--window-size=1280,800", "--screenshot=" + first)
+    img3 = png.read(first)
+    red3 = sum(1 for p in img3.pixels() if p == RED)
+    check(red3 > 300, "swap-entry red on the first 1280x800 screen: %d px" % red3)
+    base_y = fg.base * min(1280 / fg.width, 800 / fg.height)
+    row = [img3.pixel(x, int(base_y) + 4) for x in range(0, img3.width, 8)]
+    check(sum(p != BACKGROUND for p in row) > len(row) // 2,
+          "the root frame 'all' is on the first screen (y %d)" % base_y)
+    dom = chromium(binary, url, "--window-size=1280,800", "--dump-dom")
+    r = ET.fromstring(dom)
+    # (headless --dump-dom's viewport is a little shorter than the window)
+    check(r.get("width") == "1280" and 0 < int(r.get("height", "0")) <= 800 and
+          r.get("preserveAspectRatio", "").endswith("meet"),
+          "the page is fitted to the window: %s x %s" % (r.get("width"), r.get("height")))
+
     if FAILS:
         print("%d check(s) failed; see %s" % (len(FAILS), work))
         sys.exit(1)

@@ -92,6 +92,16 @@ def structure(fg, folded, unit="samples"):
         check(f.n * px >= MIN_WIDTH - 1e-9, "%r is not narrower than the minimum" % f)
         if f.merged:
             continue
+        check(len(f.chain) == f.k and f.chain[0] == f.name,
+              "%r names the %d frames it stands for: %r" % (f, f.k, f.chain))
+        for j in range(1, f.k):
+            # the frames of a collapsed run hold the samples of the box
+            inner = f.path[:len(f.path) - f.k + j]
+            check(sums.get(inner) == f.n and inner not in drawn,
+                  "%r: %r has its samples (%s)" % (f, inner, sums.get(inner)))
+            check(inner[-1].startswith("[") and inner[-1].endswith("]"),
+                  "%r collapses only unresolved frames: %r" % (f, inner[-1]))
+            drawn[inner] = f
         check(f.path in sums, "%r is a path of the folded stacks: %r" % (f, f.path))
         check(sums.get(f.path) == f.n, "%r has the samples of its folded lines (%s)"
               % (f, sums.get(f.path)))
@@ -178,6 +188,23 @@ def case_swapstorm(sd, td, work):
     check("swap_dup_fork" in fg.named("__swap_duplicate")[0].title,
           "the tooltip names the finding")
     check(any("user space" in f.title for f in fg.frames), "user frames are marked")
+    # runs of unresolved user frames (bash's FP chain of [unknown]/[bash]
+    # frames, 60 deep in the folded stacks) are drawn as one box each, so the
+    # graph fits a 1280x800 window unscaled and its red frames are on it
+    runs = [f for f in fg.frames if f.k > 1]
+    check(max([f.k for f in runs] or [0]) >= 7,
+          "a long unresolved run is drawn as one box: %r" % [f.k for f in runs])
+    for f in runs:
+        check(not f.label or f.label.endswith("..") or f.label.endswith(" x%d" % f.k),
+              "%r is labelled with its count: %r" % (f, f.label))
+    deepest = max(len(k) for k in svgfile.prefix_sums(svgfile.read_folded(folded))[0])
+    rows = max(f.depth for f in fg.frames) + 1
+    check(rows < deepest - 20,
+          "collapsing shortens the graph: %d rows for stacks %d deep" % (rows, deepest))
+    check(fg.height <= 800, "the graph fits a window 800 px high: %d" % fg.height)
+    red = [f for f in fg.frames if "swap" in f.cls]
+    check(red and all(0 <= f.y and f.y + fg.fh <= 800 for f in red),
+          "the red frames are inside the first 800 px: %r" % red[:3])
     check(any(c.startswith("u") for f in fg.frames for c in f.cls), "user palette used")
     check(any(c.startswith("k") for f in fg.frames for c in f.cls), "kernel palette used")
     legend = fg.by_id["legend"]

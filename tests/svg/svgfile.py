@@ -30,6 +30,15 @@ class Frame:
         t = g.find(SVG + "text")
         self.label = t.text if t is not None else None
         self.merged = "merged" in self.cls
+        # a run of k nested unresolved user frames drawn as one box: the
+        # tooltip names them, callers first, separated by ';'
+        self.k = int(g.get("data-k", "1"))
+        self.chain = (self.name,)
+        if self.k > 1:
+            lines = self.title.split("\n")
+            at = [i for i, ln in enumerate(lines) if ln.endswith("drawn as one:")]
+            assert at, "collapsed frame %r does not name its run" % self.title
+            self.chain = tuple(lines[at[0] + 1].split(";"))
         self.parent = None
         self.path = None
 
@@ -83,7 +92,7 @@ class FlameGraph:
             f.parent = p
         for f in sorted(self.frames, key=lambda f: f.depth):
             if f.parent and not f.merged:
-                f.path = f.parent.path + (f.name,)
+                f.path = f.parent.path + f.chain
 
     def named(self, name):
         return [f for f in self.frames if f.name == name and not f.merged]
