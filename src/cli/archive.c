@@ -154,7 +154,19 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 		return 0;
 	}
 	sd_diags_init(&why);
+	/* a signal while the archive is unpacked into its temporary
+	 * directory waits until watch() can remove that directory */
+	sigset_t block, was;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &block, &was);
 	err = sd_perf_archive_open(path, NULL, &why, &input_archive);
+	if (!err)
+		watch(input_archive, true);
+	sigprocmask(SIG_SETMASK, &was, NULL);
 	if (err) {
 		if (named)
 			cli_print_diags(path, &why);
@@ -178,7 +190,6 @@ int cli_archive_input(const char *input, const char *data, bool bundle,
 	}
 	sd_diags_clear(&why);
 	cli_print_diags(path, sd_perf_archive_diags(input_archive));
-	watch(input_archive, true);
 	out->archive = input_archive;
 	out->path = beside ? beside : named; /* beside lives to exit */
 	out->named = named != NULL;
