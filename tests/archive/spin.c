@@ -34,9 +34,27 @@ __attribute__((noinline)) long spin_outer(long n)
 	return s;
 }
 
+/* a tenth of a second or more inside libc, so that the recording always
+ * samples it (the --dso-cap test needs two sampled DSOs) */
+__attribute__((noinline)) static long libc_work(void)
+{
+	size_t n = 4u << 20;
+	char *big = malloc(n);
+	long s = 0;
+
+	if (!big)
+		return 0;
+	for (int k = 0; k < 400; k++) {
+		memset(big, k, n);
+		s += ((volatile char *)big)[k];
+	}
+	free(big);
+	return s;
+}
+
 int main(void)
 {
-	long s = 0;
+	long s = libc_work();
 
 	for (int i = 0; i < 60; i++) {
 		s += spin_outer(300000);
