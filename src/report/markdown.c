@@ -18,6 +18,7 @@
 
 #include "report/ksyms.h"
 #include <swapdiag/textin.h>
+#include "report/forker.h"
 #include "report/window.h"
 
 static bool alnum(char c)
@@ -265,38 +266,6 @@ static void md_procs_cell(FILE *out, const struct sd_finding *f)
 		fprintf(out, ", +%zu more", f->nr_victims - 4);
 }
 
-/* "apache2 forked 65/s, each fork spent 4.7 ms copying swap entries (1.1
- * GiB of its memory in swap)" into buf. */
-static void forker_line(const struct sd_forker *k, bool swap, char *buf,
-			size_t len)
-{
-	const char *base = strrchr(k->exe, '/');
-	int n;
-
-	base = base ? base + 1 : k->exe;
-	if (!isnan(k->forks_per_s))
-		n = snprintf(buf, len, "%s forked %.0f/s (%" PRIu64 " forks)",
-			     base, k->forks_per_s, k->forks);
-	else
-		n = snprintf(buf, len, "%s forked %" PRIu64 " times", base,
-			     k->forks);
-	if (n < 0 || (size_t)n >= len)
-		return;
-	if (!isnan(k->cpu_ms_per_fork))
-		n += snprintf(buf + n, len - (size_t)n,
-			      ", each fork spent %.1f ms copying %s",
-			      k->cpu_ms_per_fork,
-			      swap ? "swap entries" : "page tables");
-	if (n < 0 || (size_t)n >= len)
-		return;
-	if (k->swap_kib >= 1024 * 1024)
-		snprintf(buf + n, len - (size_t)n, " (%.1f GiB of its memory "
-			 "in swap)", (double)k->swap_kib / (1024.0 * 1024.0));
-	else if (k->swap_kib >= 0)
-		snprintf(buf + n, len - (size_t)n, " (%.0f MiB of its memory "
-			 "in swap)", (double)k->swap_kib / 1024.0);
-}
-
 static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 {
 	fputs("\n### ", out);
@@ -328,9 +297,9 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 			md_path(out, &f->paths[0]);
 		for (size_t i = 0; i < f->nr_forkers && i < 3; i++) {
 			char line[256];
-			forker_line(&f->forkers[i],
-				    f->kind == SD_FIND_SWAP_DUP_FORK, line,
-				    sizeof line);
+			sd_report_forker_line(&f->forkers[i],
+					      f->kind == SD_FIND_SWAP_DUP_FORK,
+					      line, sizeof line);
 			fputs(i ? "- " : "\nWho forks:\n\n- ", out);
 			md_text(out, line);
 			fputs("\n", out);
