@@ -15,6 +15,7 @@
 #define SWAPDIAG_ERROR_H
 
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 /* name, message */
@@ -91,6 +92,10 @@ void sd_diags_clear(struct sd_diags *d);
 void sd_diags_add(struct sd_diags *d, enum sd_severity sev, int code,
 		  uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* sd_diags_add() with a va_list, for wrappers that add their context. */
+void sd_diags_vadd(struct sd_diags *d, enum sd_severity sev, int code,
+		   uint64_t offset, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 /* Moves every entry of src to the end of dst. */
 void sd_diags_move(struct sd_diags *dst, struct sd_diags *src);
 

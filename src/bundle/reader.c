@@ -71,16 +71,11 @@ static int fail(struct ctx *c, int err, uint64_t off, const char *fmt, ...)
 static int fail(struct ctx *c, int err, uint64_t off, const char *fmt, ...)
 {
 	va_list ap;
-	char *text = NULL;
 
 	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
-	va_end(ap);
 	if (c->why)
-		sd_diags_add(c->why, SD_ERROR, err, off, "%s",
-			     text ? text : sd_strerror(err));
-	free(text);
+		sd_diags_vadd(c->why, SD_ERROR, err, off, fmt, ap);
+	va_end(ap);
 	return err;
 }
 

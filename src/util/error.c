@@ -38,9 +38,18 @@ void sd_diags_clear(struct sd_diags *d)
 void sd_diags_add(struct sd_diags *d, enum sd_severity sev, int code,
 		  uint64_t offset, const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	sd_diags_vadd(d, sev, code, offset, fmt, ap);
+	va_end(ap);
+}
+
+void sd_diags_vadd(struct sd_diags *d, enum sd_severity sev, int code,
+		   uint64_t offset, const char *fmt, va_list ap)
+{
 	size_t same = 0, binaries = 0;
 	struct sd_diag *last = NULL;
-	va_list ap;
 	char *text = NULL;
 
 	if (code < 0)
@@ -76,10 +85,8 @@ void sd_diags_add(struct sd_diags *d, enum sd_severity sev, int code,
 		d->v = v;
 		d->cap = cap;
 	}
-	va_start(ap, fmt);
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
-	va_end(ap);
 	d->v[d->n++] = (struct sd_diag){sev, code, offset, 0, text};
 }
 
