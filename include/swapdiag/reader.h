@@ -115,6 +115,10 @@ struct sd_file_info {
 	size_t tracing_data_size;
 };
 
+/* Frees what an sd_file_info owns (its strings, build-ids and tracing
+ * data) and zeroes it; for the owners of one, such as the text inputs. */
+void sd_file_info_fini(struct sd_file_info *in);
+
 /* The ids every record may carry: a sample's own, or a sample_id_all trailer. */
 struct sd_sample_id {
 	uint32_t pid, tid;

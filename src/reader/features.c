@@ -283,3 +283,18 @@ int sd_parse_feature(struct sd_reader *r, unsigned feat, struct sd_cursor *c,
 			     feat);
 	return err;
 }
+
+void sd_file_info_fini(struct sd_file_info *in)
+{
+	free(in->hostname);
+	free(in->os_release);
+	free(in->perf_version);
+	free(in->arch);
+	free(in->cpu_desc);
+	free(in->cmdline);
+	for (size_t i = 0; i < in->nr_build_ids; i++)
+		free(in->build_ids[i].filename);
+	free(in->build_ids);
+	free(in->tracing_data);
+	memset(in, 0, sizeof *in);
+}

@@ -15,20 +15,6 @@
 /* A record whose type is this large is not a record but trailing bytes. */
 #define SD_TYPE_SANE 0x10000u
 
-static void info_free(struct sd_file_info *in)
-{
-	free(in->hostname);
-	free(in->os_release);
-	free(in->perf_version);
-	free(in->arch);
-	free(in->cpu_desc);
-	free(in->cmdline);
-	for (size_t i = 0; i < in->nr_build_ids; i++)
-		free(in->build_ids[i].filename);
-	free(in->build_ids);
-	free(in->tracing_data);
-}
-
 struct sd_reader *sd_reader_free(struct sd_reader *r)
 {
 	if (!r)
@@ -37,7 +23,7 @@ struct sd_reader *sd_reader_free(struct sd_reader *r)
 		sd_evsel_free(r->evsels[i]);
 	free(r->evsels);
 	sd_id_map_fini(&r->ids);
-	info_free(&r->info);
+	sd_file_info_fini(&r->info);
 	sd_diags_clear(&r->diags);
 	sd_source_fini(&r->src);
 	sd_zstd_free(r->z);
