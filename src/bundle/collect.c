@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "bundle/internal.h"
+#include "util/file.h"
+#include "util/str.h"
 
 #define SYSCTL_VALUE_MAX 4096
 #define STATUS_MAX (64u << 10)
@@ -51,17 +53,16 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 static void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = sd_vasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0) {
+	if (!s) {
 		b->err = -ENOMEM;
 		return;
 	}
-	buf_add(b, s, (size_t)n);
+	buf_add(b, s, strlen(s));
 	free(s);
 }
 
@@ -78,39 +79,9 @@ static int buf_finish(struct buf *b, char **out, size_t *len)
 	return 0;
 }
 
-static int read_fd(int fd, size_t max, char **out, size_t *len)
-{
-	struct buf b = {0};
-	char chunk[16384];
-
-	for (;;) {
-		ssize_t r = read(fd, chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(b.p);
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		if (b.n + (size_t)r > max) {
-			free(b.p);
-			return -EFBIG;
-		}
-		buf_add(&b, chunk, (size_t)r);
-	}
-	return buf_finish(&b, out, len);
-}
-
 int sd_host_read_file(const char *path, size_t max, char **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err;
-
-	if (fd < 0)
-		return -errno;
-	err = read_fd(fd, max, out, len);
-	close(fd);
-	return err;
+	return sd_read_file(path, max, out, len);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -159,7 +130,7 @@ int sd_host_collect_sysctl(const char *dir, const char *prefix, char **out,
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-		    read_fd(fd, SYSCTL_VALUE_MAX, &v, &vl)) {
+		    sd_read_fd(fd, SYSCTL_VALUE_MAX, &v, &vl)) {
 			close(fd);
 			continue;
 		}
@@ -256,7 +227,7 @@ int sd_host_collect_procs(const char *proc_root, size_t top, char **out,
 		int fd = openat(dirfd(d), path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue; /* gone meanwhile */
-		int err = read_fd(fd, STATUS_MAX, &text, &tl);
+		int err = sd_read_fd(fd, STATUS_MAX, &text, &tl);
 		close(fd);
 		if (err)
 			continue;

@@ -22,6 +22,7 @@
 #include <swapdiag/symbols.h>
 
 #include "bundle/internal.h"
+#include "util/str.h"
 
 /* The size of root/path if it is a regular ELF file with build-id id. */
 static int file_with_id(const char *root, const char *path,
@@ -33,10 +34,8 @@ static int file_with_id(const char *root, const char *path,
 	void *map;
 	int fd, ok;
 
-	if (asprintf(full, "%s%s", root, path) < 0) {
-		*full = NULL;
+	if (!(*full = sd_asprintf("%s%s", root, path)))
 		return -ENOMEM;
-	}
 	fd = open(*full, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || !st.st_size) {
 		if (fd >= 0)
@@ -114,9 +113,7 @@ int sd_bundle_pick_dsos(const struct sd_build_id_entry *e, size_t n,
 			free(dbg);
 			continue;
 		}
-		char *m = NULL;
-		if (asprintf(&m, "dsos/%s/%s/elf", p + 1, hex) < 0)
-			m = NULL;
+		char *m = sd_asprintf("dsos/%s/%s/elf", p + 1, hex);
 		if (!sd_tar_name_ok(m ? m : "/") ||
 		    (err = push(&out->v, &out->n, m, elf, esize))) {
 			free(dbg);
@@ -131,8 +128,7 @@ int sd_bundle_pick_dsos(const struct sd_build_id_entry *e, size_t n,
 		out->total += esize;
 		out->nr_dsos++;
 		if (dbg) {
-			if (asprintf(&m, "dsos/%s/%s/debug", p + 1, hex) < 0)
-				m = NULL;
+			m = sd_asprintf("dsos/%s/%s/debug", p + 1, hex);
 			if ((err = push(&out->v, &out->n, m, dbg, dsize)))
 				return err;
 			out->total += dsize;

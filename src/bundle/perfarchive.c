@@ -27,6 +27,7 @@
 #include <swapdiag/reader.h>
 
 #include "bundle/internal.h"
+#include "util/str.h"
 
 #define COPY_CHUNK (1u << 20)
 #define KERNEL_DIR "[kernel.kallsyms]"
@@ -181,7 +182,7 @@ static int make_dir(struct sd_perf_archive *pa, const char *rel)
 {
 	char *p = NULL;
 
-	if (asprintf(&p, "%s/%s", pa->dir, rel) < 0)
+	if (!(p = sd_asprintf("%s/%s", pa->dir, rel)))
 		return -ENOMEM;
 	if (mkdir(p, 0700)) {
 		int err = errno == EEXIST ? 0 : -errno;
@@ -251,7 +252,7 @@ static int keep(struct pctx *c, const char *name, const struct sd_build_id *id,
 	}
 	if ((err = make_dir(pa, rel)))
 		return err;
-	if (asprintf(&path, "%s/%s/%s", pa->dir, rel, kind_names[kind]) < 0)
+	if (!(path = sd_asprintf("%s/%s/%s", pa->dir, rel, kind_names[kind])))
 		return -ENOMEM;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -316,8 +317,7 @@ struct sd_perf_archive *sd_pa_new(const char *tmpdir, struct sd_diags *why,
 		return NULL;
 	sd_diags_init(&pa->diags);
 	c.pa = pa;
-	if (asprintf(&pa->dir, "%s/swapdiag-bundle-dsos.XXXXXX", tmpdir) < 0) {
-		pa->dir = NULL;
+	if (!(pa->dir = sd_asprintf("%s/swapdiag-bundle-dsos.XXXXXX", tmpdir))) {
 		free(pa);
 		return NULL;
 	}
@@ -452,8 +452,8 @@ static int open_common(struct pctx *c, struct sd_perf_archive **out)
 	int err;
 
 	sd_diags_init(&pa->diags);
-	if (asprintf(&pa->dir, "%s/swapdiag-perf-archive.XXXXXX", c->tmpdir) < 0) {
-		pa->dir = NULL;
+	pa->dir = sd_asprintf("%s/swapdiag-perf-archive.XXXXXX", c->tmpdir);
+	if (!pa->dir) {
 		err = -ENOMEM;
 	} else if (!mkdtemp(pa->dir)) {
 		err = -errno;

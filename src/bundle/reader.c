@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "bundle/internal.h"
+#include "util/str.h"
 
 #define COPY_CHUNK (1u << 20)
 
@@ -115,7 +116,7 @@ static int make_temp(struct ctx *c, const char *what, char **path)
 	char *p = NULL;
 	int fd;
 
-	if (asprintf(&p, "%s/swapdiag-bundle-%s.XXXXXX", c->tmpdir, what) < 0)
+	if (!(p = sd_asprintf("%s/swapdiag-bundle-%s.XXXXXX", c->tmpdir, what)))
 		return -ENOMEM;
 	fd = mkostemp(p, O_CLOEXEC);
 	if (fd < 0) {

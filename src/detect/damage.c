@@ -18,6 +18,7 @@
 #include <swapdiag/detect.h>
 
 #include "detect/findings.h"
+#include "util/str.h"
 
 /* The first problem the input itself has (not a missing symbol file): a
  * warning or error at a byte offset. */
@@ -45,7 +46,6 @@ int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d)
 	size_t n;
 	const struct sd_diag *g = first_damage(&a->diags, &n);
 	char *s = NULL;
-	int k = 0;
 
 	d->damage_offset = UINT64_MAX;
 	if (a->reader && st->truncated && !in->pipe && in->data_size &&
@@ -54,54 +54,55 @@ int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d)
 					? in->file_size - in->data_offset
 					: 0;
 		d->damage_offset = in->file_size;
-		k = asprintf(&s,
-			     "the file is cut at byte %llu: %.0f%% of its sample "
-			     "data was read (%llu of %llu bytes, up to the last "
-			     "whole record at byte %llu); the rest of the "
-			     "samples and the feature sections stored after "
-			     "them (kernel release, host, CPU count, event "
-			     "names, build-ids) are lost",
-			     (unsigned long long)in->file_size,
-			     100.0 * (double)have / (double)in->data_size,
-			     (unsigned long long)have,
-			     (unsigned long long)in->data_size,
-			     (unsigned long long)st->truncated_at);
+		s = sd_asprintf(
+			"the file is cut at byte %llu: %.0f%% of its sample "
+			"data was read (%llu of %llu bytes, up to the last "
+			"whole record at byte %llu); the rest of the "
+			"samples and the feature sections stored after "
+			"them (kernel release, host, CPU count, event "
+			"names, build-ids) are lost",
+			(unsigned long long)in->file_size,
+			100.0 * (double)have / (double)in->data_size,
+			(unsigned long long)have,
+			(unsigned long long)in->data_size,
+			(unsigned long long)st->truncated_at);
 	} else if (a->reader && st->truncated && !in->pipe) {
 		d->damage_offset = in->file_size;
-		k = asprintf(&s,
-			     "the file is cut at byte %llu, after its samples: "
-			     "header facts in the feature sections past the cut "
-			     "are lost",
-			     (unsigned long long)in->file_size);
+		s = sd_asprintf(
+			"the file is cut at byte %llu, after its samples: "
+			"header facts in the feature sections past the cut "
+			"are lost",
+			(unsigned long long)in->file_size);
 	} else if (a->reader && st->truncated) {
 		d->damage_offset = st->truncated_at;
-		k = asprintf(&s,
-			     "the stream ends inside a record at byte %llu: "
-			     "whatever the recording held after it is lost",
-			     (unsigned long long)st->truncated_at);
+		s = sd_asprintf(
+			"the stream ends inside a record at byte %llu: "
+			"whatever the recording held after it is lost",
+			(unsigned long long)st->truncated_at);
 	} else if (st->bad_records && g) {
 		d->damage_offset = g->offset;
-		k = asprintf(&s,
-			     "%llu damaged %s skipped (the first at byte "
-			     "%llu: %s); everything else was read",
-			     (unsigned long long)st->bad_records,
-			     !a->reader ? (st->bad_records > 1 ? "lines were"
-							       : "line was")
-			     : st->bad_records > 1 ? "records were"
-						   : "record was",
-			     (unsigned long long)g->offset,
-			     g->text ? g->text : sd_strerror(g->code));
+		s = sd_asprintf(
+			"%llu damaged %s skipped (the first at byte "
+			"%llu: %s); everything else was read",
+			(unsigned long long)st->bad_records,
+			!a->reader ? (st->bad_records > 1 ? "lines were"
+							  : "line was")
+			: st->bad_records > 1 ? "records were"
+					      : "record was",
+			(unsigned long long)g->offset,
+			g->text ? g->text : sd_strerror(g->code));
 	} else if (g) {
 		d->damage_offset = g->offset;
-		k = asprintf(&s, "%s at byte %llu: %s%s",
-			     n > 1 ? "damage, first" : "damage",
-			     (unsigned long long)g->offset,
-			     g->text ? g->text : sd_strerror(g->code),
-			     n > 1 ? " (more on standard error)" : "");
+		s = sd_asprintf(
+			"%s at byte %llu: %s%s",
+			n > 1 ? "damage, first" : "damage",
+			(unsigned long long)g->offset,
+			g->text ? g->text : sd_strerror(g->code),
+			n > 1 ? " (more on standard error)" : "");
 	} else {
 		return 0;
 	}
-	if (k < 0)
+	if (!s)
 		return -ENOMEM;
 	d->damage = s;
 	return 0;

@@ -34,6 +34,7 @@
 #include "detect/match.h"
 #include "detect/stalls.h"
 #include "detect/tables.h"
+#include "util/str.h"
 
 
 static const char *const keys[SD_FIND_KINDS] = {
@@ -168,9 +169,9 @@ static int add_note(struct sd_diagnosis *d, const char *fmt, ...)
 		return -ENOMEM;
 	d->notes = v;
 	va_start(ap, fmt);
-	int n = vasprintf(&s, fmt, ap);
+	s = sd_vasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (!s)
 		return -ENOMEM;
 	d->notes[d->nr_notes++] = s;
 	return 0;

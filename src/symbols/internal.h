@@ -119,9 +119,8 @@ int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before);
 /* Demangles a C++ (or other) name as perf 6.1 shows it; NULL if not. */
 char *sd_demangle(const char *name);
 
-/* Reads all of a file into a malloc'ed buffer (NUL-terminated). */
-int sd_read_file(const char *path, size_t max, char **out, size_t *len);
-/* Same into a bigbuf (one byte more than *len is ready, for a NUL). */
+/* A whole file read into a bigbuf (one byte more than *len is ready, for
+ * a NUL): util/file.h's sd_read_file() for kallsyms-sized files. */
 int sd_read_file_big(const char *path, size_t max, struct sd_bigbuf *out,
 		     size_t *len);
 

@@ -38,20 +38,9 @@
 #include "symbols/elf_internal.h"
 #include "symbols/internal.h"
 #include "symbols/symbolizer_internal.h"
+#include "util/file.h"
 
 #define KERNEL_NAME "[kernel.kallsyms]"
-
-char *sd_asprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 bool sd_is_regular_file(const char *path)
 {

@@ -8,6 +8,8 @@
 
 #include <swapdiag/symbols.h>
 
+#include "util/str.h"
+
 struct sd_dso {
 	struct sd_symbolizer *s;
 	struct sd_dso *hnext;
@@ -98,8 +100,6 @@ void sd_ks_compare_ids(struct sd_symbolizer *s, const struct sd_dso *k,
 void sd_kcheck_settle(struct sd_symbolizer *s, struct sd_symtab *t,
 		      const struct sd_kernel_evidence *ev);
 
-/* malloc'ed printf; NULL on failure. */
-char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool sd_is_regular_file(const char *path);
 
 #endif

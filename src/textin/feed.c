@@ -24,6 +24,7 @@
 #include "detect/tables.h"
 #include "textin/feed.h"
 #include "textin/internal.h"
+#include "util/file.h"
 
 #define SD_TEXT_RELEASE (64u << 20)
 #define SD_TEXT_PROGRESS 65536 /* samples */
@@ -68,37 +69,12 @@ static void input_free(struct input *in)
 
 static int read_all(int fd, struct input *in)
 {
-	size_t cap = 1 << 16, len = 0;
-	char *b = malloc(cap);
+	size_t len;
+	char *b;
+	int err = sd_read_fd(fd, SIZE_MAX, &b, &len);
 
-	if (!b)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			if (cap > SIZE_MAX / 2) {
-				free(b);
-				return -EFBIG;
-			}
-			char *nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				return -ENOMEM;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		ssize_t k = read(fd, b + len, cap - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			int err = -errno;
-			free(b);
-			return err;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
+	if (err)
+		return err;
 	in->owned = b;
 	in->buf = b;
 	in->len = len;
@@ -688,11 +664,5 @@ void sd_text_analysis_fini(struct sd_analysis *a)
 	free(a->text_evsels);
 	a->text_evsels = NULL;
 	a->text_nr_evsels = 0;
-	free(in->hostname);
-	free(in->os_release);
-	free(in->perf_version);
-	free(in->arch);
-	free(in->cpu_desc);
-	free(in->cmdline);
-	memset(in, 0, sizeof *in);
+	sd_file_info_fini(in);
 }

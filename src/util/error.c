@@ -7,6 +7,8 @@
 
 #include <swapdiag/error.h>
 
+#include "util/str.h"
+
 static const char *const sd_messages[] = {
 #define _SD_E(name, msg) [SD_E_##name - SD_E_BASE] = msg,
 	SD_ERRORS
@@ -85,8 +87,7 @@ void sd_diags_vadd(struct sd_diags *d, enum sd_severity sev, int code,
 		d->v = v;
 		d->cap = cap;
 	}
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
+	text = sd_vasprintf(fmt, ap);
 	d->v[d->n++] = (struct sd_diag){sev, code, offset, 0, text};
 }
 
