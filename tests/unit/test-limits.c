@@ -3,8 +3,9 @@
  * The reader's caps on counts and lengths read from a file: each one, hit,
  * gives a diagnostic (SD_E_LIMIT) and keeps what fits, and the file is
  * still read.  And counts that are not capped grow in linear time: these
- * tests time out (30 s, ASan) when an array grows one element at a time.  Inputs are little-endian perf.data files built here field
- * by field; the caps are those of src/reader/internal.h.
+ * tests time out (30 s, ASan) when an array grows one element at a time.
+ * Inputs are perf.data files built with pdbuild.h, each in both byte
+ * orders; the caps are those of src/reader/internal.h.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,124 +14,80 @@
 
 #include <swapdiag/reader.h>
 
+#include "pdbuild.h"
 #include "reader/internal.h"
 #include "test.h"
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void put_bytes(struct buf *b, const void *src, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		if (!b->p)
-			abort();
-		b->cap = cap;
-	}
-	if (src)
-		memcpy(b->p + b->len, src, n);
-	else
-		memset(b->p + b->len, 0, n);
-	b->len += n;
-}
-
-static void put_u64(struct buf *b, uint64_t v)
-{
-	put_bytes(b, &v, 8); /* the tests run little-endian */
-}
-
-static void put_u32(struct buf *b, uint32_t v)
-{
-	put_bytes(b, &v, 4);
-}
 
 #define SAMPLE_TYPE (SD_SAMPLE_IP | SD_SAMPLE_TID | SD_SAMPLE_CALLCHAIN)
 
 /*
  * A file: header; nattrs attrs (64 bytes, cpu-clock, SAMPLE_TYPE), the
- * first with nids ids; the data (records, as given); the features of the
- * bitmap with the given sections, in bit order.
+ * first with nids ids (1000, 1001, ...); the records data() writes; the
+ * feature sections given.
  */
 struct file {
 	size_t nattrs, nids;
 	uint64_t sample_type, flags; /* 0: SAMPLE_TYPE, none */
-	const struct buf *data;
-	unsigned nfeat;
-	unsigned feat[4];
-	const struct buf *sec[4];
+	void (*data)(struct pd_buf *b, const void *arg);
+	const void *arg;
+	size_t nfeat;
+	struct pd_feature feat[4];
 };
 
-static void build(struct buf *b, const struct file *f)
+static void build(struct pd_buf *b, const struct file *f)
 {
-	size_t attrs = 104, asz = 64 + 16;
-	size_t ids = attrs + f->nattrs * asz;
-	size_t data = ids + 8 * f->nids;
-	uint64_t bits[4] = {0};
+	struct pd_event *ev = calloc(f->nattrs, sizeof *ev);
+	uint64_t *ids = calloc(f->nids + 1, sizeof *ids);
 
-	memset(b, 0, sizeof *b);
-	put_bytes(b, "PERFILE2", 8);
-	put_u64(b, 104);
-	put_u64(b, asz);
-	put_u64(b, attrs);
-	put_u64(b, f->nattrs * asz);
-	put_u64(b, data);
-	put_u64(b, f->data ? f->data->len : 0);
-	put_u64(b, 0); /* event_types */
-	put_u64(b, 0);
-	for (unsigned i = 0; i < f->nfeat; i++)
-		bits[f->feat[i] / 64] |= 1ull << (f->feat[i] % 64);
-	for (int i = 0; i < 4; i++)
-		put_u64(b, bits[i]);
-	for (size_t i = 0; i < f->nattrs; i++) {
-		put_u32(b, SD_TYPE_SOFTWARE); /* type */
-		put_u32(b, 64);               /* size */
-		put_u64(b, 0);                /* config: cpu-clock */
-		put_u64(b, 1);                /* sample_period */
-		put_u64(b, f->sample_type ? f->sample_type : SAMPLE_TYPE);
-		put_u64(b, 0);                /* read_format */
-		put_u64(b, f->flags);         /* flags */
-		put_bytes(b, NULL, 16);       /* wakeup, bp_type, config1 */
-		put_u64(b, i ? 0 : ids);      /* ids.offset */
-		put_u64(b, i ? 0 : 8 * f->nids); /* ids.size */
-	}
+	if (!ev || !ids)
+		abort();
 	for (size_t i = 0; i < f->nids; i++)
-		put_u64(b, 1000 + i);
-	if (f->data)
-		put_bytes(b, f->data->p, f->data->len);
-	size_t table = b->len, at = table + 16 * f->nfeat;
-	for (unsigned i = 0; i < f->nfeat; i++) {
-		put_u64(b, at);
-		put_u64(b, f->sec[i]->len);
-		at += f->sec[i]->len;
-	}
-	for (unsigned i = 0; i < f->nfeat; i++)
-		put_bytes(b, f->sec[i]->p, f->sec[i]->len);
+		ids[i] = 1000 + i;
+	for (size_t i = 0; i < f->nattrs; i++)
+		ev[i].attr = (struct pd_attr){
+			.type = SD_TYPE_SOFTWARE,
+			.config = 0, /* cpu-clock */
+			.period = 1,
+			.sample_type = f->sample_type ? f->sample_type
+						      : SAMPLE_TYPE,
+			.flags = f->flags,
+		};
+	ev[0].ids = ids;
+	ev[0].nr_ids = f->nids;
+	size_t data = pd_file_begin(b, ev, f->nattrs);
+	f->data(b, f->arg);
+	pd_file_end_features(b, data, f->feat, f->nfeat);
+	free(ids);
+	free(ev);
 }
 
-/* A SAMPLE of SAMPLE_TYPE with an nr-entry call chain. */
-static void put_sample(struct buf *b, uint64_t nr)
+/* A kernel SAMPLE of SAMPLE_TYPE with an nr-entry call chain. */
+static void put_sample(struct pd_buf *b, uint64_t nr)
 {
-	size_t size = 8 + 8 + 8 + 8 + 8 * nr;
+	uint64_t *ips = malloc(nr * sizeof *ips);
 
-	put_u32(b, SD_REC_SAMPLE);
-	put_bytes(b, "\x01\x00", 2); /* misc: kernel */
-	uint16_t sz = (uint16_t)size;
-	put_bytes(b, &sz, 2);
-	put_u64(b, 0xffffffff81000000ull); /* ip */
-	put_u32(b, 42);                    /* pid */
-	put_u32(b, 42);                    /* tid */
-	put_u64(b, nr);
-	put_u64(b, SD_CONTEXT_KERNEL);
+	if (!ips)
+		abort();
+	ips[0] = SD_CONTEXT_KERNEL;
 	for (uint64_t i = 1; i < nr; i++)
-		put_u64(b, 0xffffffff81000000ull + i);
+		ips[i] = 0xffffffff81000000ull + i;
+	pd_sample(b, SAMPLE_TYPE,
+		  &(struct pd_sample){.misc = SD_MISC_KERNEL,
+				      .ip = 0xffffffff81000000ull,
+				      .id = {.pid = 42, .tid = 42},
+				      .ips = ips,
+				      .nr_ips = nr});
+	free(ips);
 }
 
-static struct sd_reader *open_buf(const struct buf *b)
+/* The data of most files here: one sample with a 3-entry chain. */
+static void one_sample(struct pd_buf *b, const void *arg)
+{
+	(void)arg;
+	put_sample(b, 3);
+}
+
+static struct sd_reader *open_buf(const struct pd_buf *b)
 {
 	struct sd_reader *r = NULL;
 	struct sd_diags why;
@@ -170,14 +127,13 @@ static size_t read_all(struct sd_reader *r, uint64_t *max_nr_ips)
 	return n;
 }
 
-TEST(too_many_attrs)
+static void check_too_many_attrs(bool be)
 {
-	struct buf data = {0}, b;
+	struct pd_buf b = {.be = be};
 	uint64_t max;
 
-	put_sample(&data, 3);
 	build(&b, &(struct file){.nattrs = SD_MAX_EVSELS + 1, .nids = 0,
-				 .data = &data});
+				 .data = one_sample});
 	struct sd_reader *r = open_buf(&b);
 	if (r) {
 		CHECK_U64(sd_reader_nr_evsels(r), SD_MAX_EVSELS);
@@ -185,18 +141,22 @@ TEST(too_many_attrs)
 		CHECK_U64(read_all(r, &max), 1);
 	}
 	sd_reader_free(r);
-	free(b.p);
-	free(data.p);
+	pd_buf_free(&b);
 }
 
-TEST(too_many_ids)
+TEST(too_many_attrs)
 {
-	struct buf data = {0}, b;
+	check_too_many_attrs(false);
+	check_too_many_attrs(true);
+}
+
+static void check_too_many_ids(bool be)
+{
+	struct pd_buf b = {.be = be};
 	uint64_t max;
 
-	put_sample(&data, 3);
 	build(&b, &(struct file){.nattrs = 2, .nids = SD_MAX_IDS + 1,
-				 .data = &data});
+				 .data = one_sample});
 	struct sd_reader *r = open_buf(&b); /* was: refused, no message */
 	if (r) {
 		CHECK_U64(sd_reader_evsel(r, 0)->nr_ids, SD_MAX_IDS);
@@ -204,18 +164,28 @@ TEST(too_many_ids)
 		CHECK_U64(read_all(r, &max), 1);
 	}
 	sd_reader_free(r);
-	free(b.p);
-	free(data.p);
+	pd_buf_free(&b);
 }
 
-TEST(callchain_too_deep)
+TEST(too_many_ids)
 {
-	struct buf data = {0}, b;
+	check_too_many_ids(false);
+	check_too_many_ids(true);
+}
+
+static void deep_then_short(struct pd_buf *b, const void *arg)
+{
+	(void)arg;
+	put_sample(b, 5000);
+	put_sample(b, 7); /* read right after the long one */
+}
+
+static void check_callchain_too_deep(bool be)
+{
+	struct pd_buf b = {.be = be};
 	uint64_t max;
 
-	put_sample(&data, 5000);
-	put_sample(&data, 7); /* read right after the long one */
-	build(&b, &(struct file){.nattrs = 1, .data = &data});
+	build(&b, &(struct file){.nattrs = 1, .data = deep_then_short});
 	struct sd_reader *r = open_buf(&b);
 	if (r) {
 		CHECK_U64(read_all(r, &max), 2);
@@ -227,36 +197,42 @@ TEST(callchain_too_deep)
 		CHECK_U64(sd_reader_stats(r)->bad_records, 0);
 	}
 	sd_reader_free(r);
-	free(b.p);
-	free(data.p);
+	pd_buf_free(&b);
 }
 
-static void put_perf_string(struct buf *b, const char *s, size_t n)
+TEST(callchain_too_deep)
+{
+	check_callchain_too_deep(false);
+	check_callchain_too_deep(true);
+}
+
+/* perf's header string of the first n bytes of s */
+static void put_perf_string(struct pd_buf *b, const char *s, size_t n)
 {
 	size_t padded = (n + 1 + 63) / 64 * 64;
 
-	put_u32(b, (uint32_t)padded);
-	put_bytes(b, s, n);
-	put_bytes(b, NULL, padded - n);
+	pd_put32(b, (uint32_t)padded);
+	pd_put_bytes(b, s, n);
+	pd_put_fill(b, 0, padded - n);
 }
 
-TEST(long_strings)
+static void check_long_strings(bool be)
 {
-	struct buf data = {0}, host = {0}, cmd = {0}, b;
+	struct pd_buf host = {.be = be}, cmd = {.be = be}, b = {.be = be};
 	uint64_t max;
 	size_t n = 5000;
 	char *s = malloc(n);
 
 	memset(s, 'h', n);
 	put_perf_string(&host, s, n);
-	put_u32(&cmd, 20); /* argc: 20 x 4000 bytes, more than 64 KiB */
+	pd_put32(&cmd, 20); /* argc: 20 x 4000 bytes, more than 64 KiB */
 	memset(s, 'c', n);
 	for (int i = 0; i < 20; i++)
 		put_perf_string(&cmd, s, 4000);
-	put_sample(&data, 3);
-	build(&b, &(struct file){.nattrs = 1, .data = &data, .nfeat = 2,
-				 .feat = {SD_FEAT_HOSTNAME, SD_FEAT_CMDLINE},
-				 .sec = {&host, &cmd}});
+	build(&b, &(struct file){
+			  .nattrs = 1, .data = one_sample, .nfeat = 2,
+			  .feat = {{SD_FEAT_HOSTNAME, host.p, host.len},
+				   {SD_FEAT_CMDLINE, cmd.p, cmd.len}}});
 	struct sd_reader *r = open_buf(&b);
 	if (r) {
 		const struct sd_file_info *in = sd_reader_info(r);
@@ -272,28 +248,31 @@ TEST(long_strings)
 	}
 	sd_reader_free(r);
 	free(s);
-	free(b.p);
-	free(host.p);
-	free(cmd.p);
-	free(data.p);
+	pd_buf_free(&b);
+	pd_buf_free(&host);
+	pd_buf_free(&cmd);
 }
 
-TEST(too_many_build_ids)
+TEST(long_strings)
 {
-	struct buf data = {0}, ids = {0}, b;
+	check_long_strings(false);
+	check_long_strings(true);
+}
+
+static void check_too_many_build_ids(bool be)
+{
+	struct pd_buf ids = {.be = be}, b = {.be = be};
 	uint64_t max;
 
 	for (unsigned i = 0; i < SD_MAX_BUILD_IDS + 10; i++) {
-		put_u32(&ids, 0);           /* type */
-		put_bytes(&ids, "\x01\x00", 2); /* misc: kernel */
-		put_bytes(&ids, "\x28\x00", 2); /* size 40 */
-		put_u32(&ids, (uint32_t)-1); /* pid */
-		put_bytes(&ids, NULL, 24);   /* build-id, size, pad */
-		put_bytes(&ids, "/x\0", 4);  /* filename */
+		size_t at = pd_rec_begin(&ids, 0, SD_MISC_KERNEL); /* header */
+		pd_put32(&ids, (uint32_t)-1);  /* pid */
+		pd_put_fill(&ids, 0, 24);      /* build-id, size, pad */
+		pd_put_bytes(&ids, "/x\0", 4); /* filename */
+		pd_rec_end(&ids, at);          /* size 40 */
 	}
-	put_sample(&data, 3);
-	build(&b, &(struct file){.nattrs = 1, .data = &data, .nfeat = 1,
-				 .feat = {SD_FEAT_BUILD_ID}, .sec = {&ids}});
+	build(&b, &(struct file){.nattrs = 1, .data = one_sample, .nfeat = 1,
+				 .feat = {{SD_FEAT_BUILD_ID, ids.p, ids.len}}});
 	struct sd_reader *r = open_buf(&b);
 	if (r) {
 		CHECK_U64(sd_reader_info(r)->nr_build_ids, SD_MAX_BUILD_IDS);
@@ -301,26 +280,39 @@ TEST(too_many_build_ids)
 		CHECK_U64(read_all(r, &max), 1);
 	}
 	sd_reader_free(r);
-	free(b.p);
-	free(ids.p);
-	free(data.p);
+	pd_buf_free(&b);
+	pd_buf_free(&ids);
 }
 
-/* Records with time (sample_type IP|TID|TIME): SAMPLE, FINISHED_ROUND. */
-static void put_timed_sample(struct buf *b, uint64_t time)
+TEST(too_many_build_ids)
 {
-	put_u32(b, SD_REC_SAMPLE);
-	put_bytes(b, "\x01\x00\x20\x00", 4); /* misc kernel, size 32 */
-	put_u64(b, 0xffffffff81000000ull);
-	put_u32(b, 42);
-	put_u32(b, 42);
-	put_u64(b, time);
+	check_too_many_build_ids(false);
+	check_too_many_build_ids(true);
 }
 
-static void put_round(struct buf *b)
+#define TIMED_TYPE (SD_SAMPLE_IP | SD_SAMPLE_TID | SD_SAMPLE_TIME)
+
+/* A SAMPLE of TIMED_TYPE. */
+static void put_timed_sample(struct pd_buf *b, uint64_t time)
 {
-	put_u32(b, SD_REC_FINISHED_ROUND);
-	put_bytes(b, "\x00\x00\x08\x00", 4);
+	pd_sample(b, TIMED_TYPE,
+		  &(struct pd_sample){.misc = SD_MISC_KERNEL,
+				      .ip = 0xffffffff81000000ull,
+				      .id = {.pid = 42, .tid = 42,
+					     .time = time}});
+}
+
+/* One sample stamped far in the future, then 200 000 FINISHED_ROUNDs
+ * with a sample before every thousandth. */
+static void held_then_rounds(struct pd_buf *b, const void *arg)
+{
+	(void)arg;
+	put_timed_sample(b, 1ull << 62);
+	for (int i = 0; i < 200000; i++) {
+		if (i % 1000 == 0)
+			put_timed_sample(b, 1000 + (uint64_t)i);
+		pd_finished_round(b);
+	}
 }
 
 /*
@@ -328,45 +320,41 @@ static void put_round(struct buf *b)
  * every round after it: 200 000 FINISHED_ROUNDs used to grow the round
  * array one by one (quadratic); all samples still come out.
  */
-TEST(many_rounds_behind_a_held_record)
+static void check_many_rounds(bool be)
 {
-	struct buf data = {0}, b;
+	struct pd_buf b = {.be = be};
 	uint64_t max;
 
-	put_timed_sample(&data, 1ull << 62);
-	for (int i = 0; i < 200000; i++) {
-		if (i % 1000 == 0)
-			put_timed_sample(&data, 1000 + (uint64_t)i);
-		put_round(&data);
-	}
-	build(&b, &(struct file){
-			  .nattrs = 1, .data = &data,
-			  .sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
-					 SD_SAMPLE_TIME,
-			  .flags = SD_ATTR_SAMPLE_ID_ALL});
+	build(&b, &(struct file){.nattrs = 1, .data = held_then_rounds,
+				 .sample_type = TIMED_TYPE,
+				 .flags = SD_ATTR_SAMPLE_ID_ALL});
 	struct sd_reader *r = open_buf(&b);
 	if (r)
 		CHECK_U64(read_all(r, &max), 201);
 	sd_reader_free(r);
-	free(b.p);
-	free(data.p);
+	pd_buf_free(&b);
+}
+
+TEST(many_rounds_behind_a_held_record)
+{
+	check_many_rounds(false);
+	check_many_rounds(true);
 }
 
 /* 65 536 one-byte arguments: the command line buffer doubles, and is cut
  * at 64 KiB. */
-TEST(many_short_arguments)
+static void check_many_short_arguments(bool be)
 {
-	struct buf data = {0}, cmd = {0}, b;
+	struct pd_buf cmd = {.be = be}, b = {.be = be};
 	uint64_t max;
 
-	put_u32(&cmd, 65536);
+	pd_put32(&cmd, 65536); /* argc */
 	for (int i = 0; i < 65536; i++) {
-		put_u32(&cmd, 4);
-		put_bytes(&cmd, "x\0\0", 4);
+		pd_put32(&cmd, 4);             /* len */
+		pd_put_bytes(&cmd, "x\0\0", 4); /* str */
 	}
-	put_sample(&data, 3);
-	build(&b, &(struct file){.nattrs = 1, .data = &data, .nfeat = 1,
-				 .feat = {SD_FEAT_CMDLINE}, .sec = {&cmd}});
+	build(&b, &(struct file){.nattrs = 1, .data = one_sample, .nfeat = 1,
+				 .feat = {{SD_FEAT_CMDLINE, cmd.p, cmd.len}}});
 	struct sd_reader *r = open_buf(&b);
 	if (r) {
 		const char *cl = sd_reader_info(r)->cmdline;
@@ -375,9 +363,14 @@ TEST(many_short_arguments)
 		CHECK_U64(read_all(r, &max), 1);
 	}
 	sd_reader_free(r);
-	free(b.p);
-	free(cmd.p);
-	free(data.p);
+	pd_buf_free(&b);
+	pd_buf_free(&cmd);
+}
+
+TEST(many_short_arguments)
+{
+	check_many_short_arguments(false);
+	check_many_short_arguments(true);
 }
 
 int main(void)

@@ -5,9 +5,9 @@
  * every sample field perf 6.1 parses, several events, perf's time
  * ordering, damage of every kind, and zstd-compressed records.
  *
- * A test writes one field per line with a comment naming it, through a
- * small buffer that emits u16/u32/u64 in the byte order chosen for the
- * file.  One file is spelled out as a literal byte array (be_literal) so
+ * A test writes one field per line with a comment naming it, through
+ * pdbuild.h's buffer that emits u16/u32/u64 in the byte order chosen for
+ * the file.  One file is spelled out as a literal byte array (be_literal) so
  * the helpers themselves are checked against the format.
  */
 #include <errno.h>
@@ -22,303 +22,8 @@
 
 #include <swapdiag/reader.h>
 
+#include "pdbuild.h"
 #include "test.h"
-
-#define PERF_MAGIC 0x32454c4946524550ull /* "PERFILE2" read as a u64 */
-
-/* ------------------------------------------------------------------ */
-/* A growable buffer that writes integers in the file's byte order.    */
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-	bool be; /* big-endian file */
-};
-
-static void put_bytes(struct buf *b, const void *src, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		if (!b->p)
-			abort();
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void put8(struct buf *b, uint8_t v)
-{
-	put_bytes(b, &v, 1);
-}
-
-static void put_uint(struct buf *b, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		put8(b, (uint8_t)(v >> (b->be ? 8 * (n - 1 - i) : 8 * i)));
-}
-
-static void put16(struct buf *b, uint16_t v)
-{
-	put_uint(b, v, 2);
-}
-
-static void put32(struct buf *b, uint32_t v)
-{
-	put_uint(b, v, 4);
-}
-
-static void put64(struct buf *b, uint64_t v)
-{
-	put_uint(b, v, 8);
-}
-
-static void put_fill(struct buf *b, uint8_t byte, size_t n)
-{
-	while (n--)
-		put8(b, byte);
-}
-
-/* s, NUL-padded to n bytes */
-static void put_str(struct buf *b, const char *s, size_t n)
-{
-	size_t k = strlen(s);
-
-	put_bytes(b, s, k < n ? k : n);
-	if (k < n)
-		put_fill(b, 0, n - k);
-}
-
-static void patch_uint(struct buf *b, size_t at, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		b->p[at + i] =
-			(uint8_t)(v >> (b->be ? 8 * (n - 1 - i) : 8 * i));
-}
-
-static void buf_free(struct buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
-
-/*
- * The attr bitfield word: little-endian, a plain u64; big-endian, bit k
- * of the host word is bit (7 - k % 8) of byte k / 8 (the compiler fills
- * bitfields from the most significant bit on big-endian machines).
- */
-static void put_flags(struct buf *b, uint64_t flags)
-{
-	for (unsigned byte = 0; byte < 8; byte++) {
-		uint8_t v = 0;
-		for (unsigned bit = 0; bit < 8; bit++)
-			if (flags >> (8 * byte + bit) & 1)
-				v |= (uint8_t)(b->be ? 0x80 >> bit : 1 << bit);
-		put8(b, v);
-	}
-}
-
-/* perf's header string: u32 len; char str[len], NUL-padded to 64. */
-static void put_perf_string(struct buf *b, const char *s)
-{
-	uint32_t len = (uint32_t)((strlen(s) + 1 + 63) / 64 * 64);
-
-	put32(b, len);
-	put_str(b, s, len);
-}
-
-/* struct perf_event_header; size is filled in by rec_end(). */
-static size_t rec_begin(struct buf *b, uint32_t type, uint16_t misc)
-{
-	size_t at = b->len;
-
-	put32(b, type); /* type */
-	put16(b, misc); /* misc */
-	put16(b, 0);    /* size */
-	return at;
-}
-
-static void rec_end(struct buf *b, size_t at)
-{
-	patch_uint(b, at + 6, b->len - at, 2);
-}
-
-/* ------------------------------------------------------------------ */
-/* perf_event_attr, the file header and the attrs section.             */
-
-struct attr {
-	uint32_t bytes;  /* laid out (64 if 0); attr.size says the same ... */
-	bool size_zero;  /* ... unless this is set: attr.size = 0 */
-	uint32_t type;
-	uint64_t config;
-	uint64_t period;
-	uint64_t sample_type;
-	uint64_t read_format;
-	uint64_t flags;
-	uint64_t branch_sample_type;
-	uint64_t regs_user;
-	uint32_t stack_user;
-	int32_t clockid;
-	uint64_t regs_intr;
-};
-
-struct event {
-	struct attr attr;
-	const uint64_t *ids;
-	size_t nr_ids;
-};
-
-static void put_attr(struct buf *b, const struct attr *a)
-{
-	uint32_t n = a->bytes ? a->bytes : 64;
-	size_t at = b->len;
-
-	put32(b, a->type);                  /*   0 type */
-	put32(b, a->size_zero ? 0 : n);     /*   4 size */
-	put64(b, a->config);                /*   8 config */
-	put64(b, a->period);                /*  16 sample_period / freq */
-	put64(b, a->sample_type);           /*  24 sample_type */
-	put64(b, a->read_format);           /*  32 read_format */
-	put_flags(b, a->flags);             /*  40 disabled ... bitfield */
-	put32(b, 0);                        /*  48 wakeup_events */
-	put32(b, 0);                        /*  52 bp_type */
-	put64(b, 0);                        /*  56 config1 */
-	if (n >= 72)
-		put64(b, 0);                /*  64 config2 */
-	if (n >= 80)
-		put64(b, a->branch_sample_type); /* 72 branch_sample_type */
-	if (n >= 96) {
-		put64(b, a->regs_user);     /*  80 sample_regs_user */
-		put32(b, a->stack_user);    /*  88 sample_stack_user */
-		put32(b, (uint32_t)a->clockid); /* 92 clockid */
-	}
-	if (n >= 104)
-		put64(b, a->regs_intr);     /*  96 sample_regs_intr */
-	if (n >= 112) {
-		put32(b, 0);                /* 104 aux_watermark */
-		put16(b, 127);              /* 108 sample_max_stack */
-		put16(b, 0);                /* 110 reserved */
-	}
-	if (n >= 120) {
-		put32(b, 0);                /* 112 aux_sample_size */
-		put32(b, 0);                /* 116 reserved */
-	}
-	if (n >= 128)
-		put64(b, 0);                /* 120 sig_data */
-	if (n >= 136)
-		put64(b, 0);                /* 128 config3 */
-	put_fill(b, 0xee, n - (b->len - at)); /* a newer perf's fields */
-}
-
-/*
- * Header, ids and attrs of a file; returns the data offset.  Every entry
- * has the size of the first event's attr.
- *
- *	0    struct perf_file_header (104 bytes)
- *	104  u64 ids of every event, event after event
- *	     struct perf_file_attr entries
- *	     data ... (the caller appends records, then calls file_end())
- */
-static size_t file_begin(struct buf *b, const struct event *ev, size_t n)
-{
-	uint32_t bytes = ev[0].attr.bytes ? ev[0].attr.bytes : 64;
-	size_t nids = 0, ids_at = 104;
-
-	for (size_t i = 0; i < n; i++)
-		nids += ev[i].nr_ids;
-	size_t attrs_at = ids_at + 8 * nids;
-	size_t data_at = attrs_at + n * (bytes + 16);
-
-	put64(b, PERF_MAGIC);          /* magic */
-	put64(b, 104);                 /* size of this header */
-	put64(b, bytes + 16);          /* attr_size: attr + ids section */
-	put64(b, attrs_at);            /* attrs.offset */
-	put64(b, n * (bytes + 16));    /* attrs.size */
-	put64(b, data_at);             /* data.offset */
-	put64(b, 0);                   /* data.size (file_end) */
-	put64(b, 0);                   /* event_types.offset */
-	put64(b, 0);                   /* event_types.size */
-	for (int i = 0; i < 4; i++)
-		put64(b, 0);           /* adds_features[i] (file_end) */
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < ev[i].nr_ids; k++)
-			put64(b, ev[i].ids[k]); /* ids */
-	for (size_t i = 0; i < n; i++) {
-		struct attr a = ev[i].attr;
-		a.bytes = bytes;
-		put_attr(b, &a);                 /* attr */
-		put64(b, ev[i].nr_ids ? ids_at : 0); /* ids.offset */
-		put64(b, 8 * ev[i].nr_ids);      /* ids.size */
-		ids_at += 8 * ev[i].nr_ids;
-	}
-	return data_at;
-}
-
-/* Sets data.size and appends HOSTNAME and OSRELEASE when given. */
-static void file_end(struct buf *b, size_t data_at, const char *host,
-		     const char *release)
-{
-	uint64_t bits = 0;
-	size_t table;
-
-	patch_uint(b, 48, b->len - data_at, 8); /* data.size */
-	if (host)
-		bits |= 1u << SD_FEAT_HOSTNAME;
-	if (release)
-		bits |= 1u << SD_FEAT_OSRELEASE;
-	if (!bits)
-		return;
-	patch_uint(b, 72, bits, 8); /* adds_features[0] */
-	table = b->len;
-	put_fill(b, 0, 16 * (size_t)__builtin_popcountll(bits));
-	const char *s[2] = {host, release};
-	for (int i = 0, k = 0; i < 2; i++) {
-		if (!s[i])
-			continue;
-		size_t at = b->len;
-		put_perf_string(b, s[i]);
-		patch_uint(b, table + 16 * k, at, 8);          /* offset */
-		patch_uint(b, table + 16 * k + 8, b->len - at, 8); /* size */
-		k++;
-	}
-}
-
-/* Pipe mode: struct { u64 magic; u64 size = 16; }. */
-static void pipe_begin(struct buf *b)
-{
-	put64(b, PERF_MAGIC); /* magic */
-	put64(b, 16);         /* size */
-}
-
-/* HEADER_ATTR: perf_event_attr; u64 ids[]. */
-static void pipe_attr(struct buf *b, const struct event *ev)
-{
-	size_t at = rec_begin(b, SD_REC_HEADER_ATTR, 0);
-
-	put_attr(b, &ev->attr);
-	for (size_t k = 0; k < ev->nr_ids; k++)
-		put64(b, ev->ids[k]); /* ids */
-	rec_end(b, at);
-}
-
-/* HEADER_FEATURE: u64 feat_id; the feature's data. */
-static void pipe_feature_string(struct buf *b, unsigned feat, const char *s)
-{
-	size_t at = rec_begin(b, SD_REC_HEADER_FEATURE, 0);
-
-	put64(b, feat);        /* feat_id */
-	put_perf_string(b, s); /* u32 len; char str[len] */
-	rec_end(b, at);
-}
-
-static void finished_round(struct buf *b)
-{
-	rec_end(b, rec_begin(b, SD_REC_FINISHED_ROUND, 0));
-}
 
 /* ------------------------------------------------------------------ */
 /* Reading: open, collect copies of what comes out, find diagnostics.  */
@@ -377,7 +82,7 @@ static void print_diags(const char *what, const struct sd_diags *d)
 			d->v[i].text ? d->v[i].text : "");
 }
 
-static struct sd_reader *open_buf(const struct buf *b, unsigned flags)
+static struct sd_reader *open_buf(const struct pd_buf *b, unsigned flags)
 {
 	struct sd_reader *r = NULL;
 	struct sd_diags why;
@@ -511,7 +216,7 @@ TEST(be_literal)
 static void check_file_header(bool be)
 {
 	static const uint64_t ids[] = {7};
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.bytes = 112,
 			.type = SD_TYPE_SOFTWARE,
@@ -524,16 +229,16 @@ static void check_file_header(bool be)
 		.ids = ids,
 		.nr_ids = 1,
 	};
-	struct buf b = {.be = be};
-	size_t data = file_begin(&b, &ev, 1);
-	size_t at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(&b, 0x401000); /* ip */
-	put32(&b, 42);       /* pid */
-	put32(&b, 43);       /* tid */
-	put64(&b, 1000);     /* time */
-	put64(&b, 250);      /* period */
-	rec_end(&b, at);
-	file_end(&b, data, "buildhost", "6.1.0-test");
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, &ev, 1);
+	size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(&b, 0x401000); /* ip */
+	pd_put32(&b, 42);       /* pid */
+	pd_put32(&b, 43);       /* tid */
+	pd_put64(&b, 1000);     /* time */
+	pd_put64(&b, 250);      /* period */
+	pd_rec_end(&b, at);
+	pd_file_end(&b, data, "buildhost", "6.1.0-test");
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -576,7 +281,7 @@ static void check_file_header(bool be)
 	CHECK_NO_DIAGS(r);
 	sd_reader_free(r);
 out:
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 TEST(file_header)
@@ -593,7 +298,7 @@ TEST(file_header)
 static void check_attr_size(bool be, uint32_t size)
 {
 	static const uint64_t ids[] = {0x100, 0x101};
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.bytes = size,
 			.type = SD_TYPE_HARDWARE,
@@ -613,19 +318,19 @@ static void check_attr_size(bool be, uint32_t size)
 		.ids = ids,
 		.nr_ids = 2,
 	};
-	struct buf b = {.be = be};
-	size_t data = file_begin(&b, &ev, 1);
-	size_t at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
-	put64(&b, 0xffffffff81000010ull); /* ip */
-	put32(&b, 1);                     /* pid */
-	put32(&b, 2);                     /* tid */
-	put64(&b, 5000);                  /* time */
-	put64(&b, 0x101);                 /* id */
-	put32(&b, 6);                     /* cpu */
-	put32(&b, 0);                     /* reserved */
-	put64(&b, 100003);                /* period */
-	rec_end(&b, at);
-	file_end(&b, data, NULL, NULL);
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, &ev, 1);
+	size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
+	pd_put64(&b, 0xffffffff81000010ull); /* ip */
+	pd_put32(&b, 1);                     /* pid */
+	pd_put32(&b, 2);                     /* tid */
+	pd_put64(&b, 5000);                  /* time */
+	pd_put64(&b, 0x101);                 /* id */
+	pd_put32(&b, 6);                     /* cpu */
+	pd_put32(&b, 0);                     /* reserved */
+	pd_put64(&b, 100003);                /* period */
+	pd_rec_end(&b, at);
+	pd_file_end(&b, data, NULL, NULL);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -658,7 +363,7 @@ static void check_attr_size(bool be, uint32_t size)
 	CHECK_NO_DIAGS(r);
 	sd_reader_free(r);
 out:
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 TEST(attr_sizes)
@@ -676,7 +381,7 @@ TEST(attr_sizes)
 TEST(attr_size_zero)
 {
 	for (int be = 0; be < 2; be++) {
-		struct event ev = {
+		struct pd_event ev = {
 			.attr = {
 				.bytes = 64,
 				.size_zero = true,
@@ -685,12 +390,12 @@ TEST(attr_size_zero)
 				.sample_type = SD_SAMPLE_IP,
 			},
 		};
-		struct buf b = {.be = be};
-		size_t data = file_begin(&b, &ev, 1);
-		size_t at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-		put64(&b, 0x1234); /* ip */
-		rec_end(&b, at);
-		file_end(&b, data, NULL, NULL);
+		struct pd_buf b = {.be = be};
+		size_t data = pd_file_begin(&b, &ev, 1);
+		size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+		pd_put64(&b, 0x1234); /* ip */
+		pd_rec_end(&b, at);
+		pd_file_end(&b, data, NULL, NULL);
 
 		struct sd_reader *r = open_buf(&b, 0);
 		CHECK(r != NULL);
@@ -704,7 +409,7 @@ TEST(attr_size_zero)
 			CHECK_NO_DIAGS(r);
 		}
 		sd_reader_free(r);
-		buf_free(&b);
+		pd_buf_free(&b);
 	}
 }
 
@@ -720,16 +425,16 @@ TEST(attr_bitfield)
 
 	for (int be = 0; be < 2; be++) {
 		for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
-			struct event ev = {
+			struct pd_event ev = {
 				.attr = {
 					.bytes = 64,
 					.sample_type = SD_SAMPLE_IP,
 					.flags = words[i],
 				},
 			};
-			struct buf b = {.be = be};
-			size_t data = file_begin(&b, &ev, 1);
-			file_end(&b, data, NULL, NULL);
+			struct pd_buf b = {.be = be};
+			size_t data = pd_file_begin(&b, &ev, 1);
+			pd_file_end(&b, data, NULL, NULL);
 			struct sd_reader *r = open_buf(&b, 0);
 			CHECK(r != NULL);
 			if (r) {
@@ -740,7 +445,7 @@ TEST(attr_bitfield)
 				      !!(words[i] & SD_ATTR_SAMPLE_ID_ALL));
 			}
 			sd_reader_free(r);
-			buf_free(&b);
+			pd_buf_free(&b);
 		}
 	}
 }
@@ -769,7 +474,7 @@ TEST(attr_bitfield)
 static void check_every_field(bool be)
 {
 	static const uint64_t ids[] = {31};
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.bytes = 128,
 			.type = SD_TYPE_RAW,
@@ -789,97 +494,97 @@ static void check_every_field(bool be)
 		.nr_ids = 1,
 	};
 	static const uint8_t stack[16] = "user stack bytes";
-	struct buf b = {.be = be};
-	size_t data = file_begin(&b, &ev, 1);
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, &ev, 1);
 
-	size_t first = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(&b, 31);          /* IDENTIFIER */
-	put64(&b, 0x400500);    /* IP */
-	put32(&b, 500);         /* TID: pid */
-	put32(&b, 501);         /*      tid */
-	put64(&b, 111);         /* TIME */
-	put64(&b, 0);           /* ADDR */
-	put64(&b, 31);          /* ID */
-	put64(&b, 31);          /* STREAM_ID */
-	put32(&b, 1);           /* CPU: cpu */
-	put32(&b, 0);           /*      reserved */
-	put64(&b, 1);           /* PERIOD */
-	put64(&b, 5);           /* READ: value */
-	put64(&b, 10);          /*       time_enabled */
-	put64(&b, 9);           /*       time_running */
-	put64(&b, 31);          /*       id */
-	put64(&b, 0);           /*       lost */
-	put64(&b, 0);           /* CALLCHAIN: nr */
-	put32(&b, 4);           /* RAW: size */
-	put_bytes(&b, "abcd", 4); /*    data */
-	put64(&b, 0);           /* BRANCH_STACK: nr */
-	put64(&b, 0);           /*               hw_idx */
-	put64(&b, 0);           /* REGS_USER: abi (none) */
-	put64(&b, 0);           /* STACK_USER: size (none) */
-	put64(&b, 7);           /* WEIGHT */
-	put64(&b, 0x1);         /* DATA_SRC */
-	put64(&b, 0);           /* TRANSACTION */
-	put64(&b, 0);           /* REGS_INTR: abi (none) */
-	put64(&b, 0);           /* PHYS_ADDR */
-	put64(&b, 1);           /* CGROUP */
-	put64(&b, 4096);        /* DATA_PAGE_SIZE */
-	put64(&b, 4096);        /* CODE_PAGE_SIZE */
-	put64(&b, 0);           /* AUX: size */
-	rec_end(&b, first);
+	size_t first = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(&b, 31);            /* IDENTIFIER */
+	pd_put64(&b, 0x400500);      /* IP */
+	pd_put32(&b, 500);           /* TID: pid */
+	pd_put32(&b, 501);           /*      tid */
+	pd_put64(&b, 111);           /* TIME */
+	pd_put64(&b, 0);             /* ADDR */
+	pd_put64(&b, 31);            /* ID */
+	pd_put64(&b, 31);            /* STREAM_ID */
+	pd_put32(&b, 1);             /* CPU: cpu */
+	pd_put32(&b, 0);             /*      reserved */
+	pd_put64(&b, 1);             /* PERIOD */
+	pd_put64(&b, 5);             /* READ: value */
+	pd_put64(&b, 10);            /*       time_enabled */
+	pd_put64(&b, 9);             /*       time_running */
+	pd_put64(&b, 31);            /*       id */
+	pd_put64(&b, 0);             /*       lost */
+	pd_put64(&b, 0);             /* CALLCHAIN: nr */
+	pd_put32(&b, 4);             /* RAW: size */
+	pd_put_bytes(&b, "abcd", 4); /*    data */
+	pd_put64(&b, 0);             /* BRANCH_STACK: nr */
+	pd_put64(&b, 0);             /*               hw_idx */
+	pd_put64(&b, 0);             /* REGS_USER: abi (none) */
+	pd_put64(&b, 0);             /* STACK_USER: size (none) */
+	pd_put64(&b, 7);             /* WEIGHT */
+	pd_put64(&b, 0x1);           /* DATA_SRC */
+	pd_put64(&b, 0);             /* TRANSACTION */
+	pd_put64(&b, 0);             /* REGS_INTR: abi (none) */
+	pd_put64(&b, 0);             /* PHYS_ADDR */
+	pd_put64(&b, 1);             /* CGROUP */
+	pd_put64(&b, 4096);          /* DATA_PAGE_SIZE */
+	pd_put64(&b, 4096);          /* CODE_PAGE_SIZE */
+	pd_put64(&b, 0);             /* AUX: size */
+	pd_rec_end(&b, first);
 
-	size_t second = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
-	put64(&b, 31);                    /* IDENTIFIER */
-	put64(&b, 0xffffffff81001234ull); /* IP */
-	put32(&b, 1000);                  /* TID: pid */
-	put32(&b, 1001);                  /*      tid */
-	put64(&b, 123456789);             /* TIME */
-	put64(&b, 0xdead0000);            /* ADDR */
-	put64(&b, 31);                    /* ID */
-	put64(&b, 32);                    /* STREAM_ID */
-	put32(&b, 3);                     /* CPU: cpu */
-	put32(&b, 0);                     /*      reserved */
-	put64(&b, 4000);                  /* PERIOD */
-	put64(&b, 77);                    /* READ: value */
-	put64(&b, 1000);                  /*       time_enabled */
-	put64(&b, 900);                   /*       time_running */
-	put64(&b, 31);                    /*       id */
-	put64(&b, 2);                     /*       lost */
-	put64(&b, 4);                     /* CALLCHAIN: nr */
-	put64(&b, SD_CONTEXT_KERNEL);     /*   ips[0] */
-	put64(&b, 0xffffffff81001234ull); /*   ips[1] */
-	put64(&b, SD_CONTEXT_USER);       /*   ips[2] */
-	put64(&b, 0x401000);              /*   ips[3] */
-	put32(&b, 12);                    /* RAW: size (4 + 12 is 8-aligned) */
-	put_bytes(&b, "raw-payload!", 12); /*   data */
-	put64(&b, 2);                     /* BRANCH_STACK: nr */
-	put64(&b, 1);                     /*   hw_idx */
-	put64(&b, 0x401000);              /*   [0] from */
-	put64(&b, 0x402000);              /*       to */
-	put64(&b, 0x1);                   /*       flags */
-	put64(&b, 0x402010);              /*   [1] from */
-	put64(&b, 0x403000);              /*       to */
-	put64(&b, 0x2);                   /*       flags */
-	put64(&b, 2);                     /* REGS_USER: abi (64-bit) */
-	put64(&b, 0x11);                  /*   regs[0] */
-	put64(&b, 0x22);                  /*   regs[1] */
-	put64(&b, 0x33);                  /*   regs[2] (popcount 0x7) */
-	put64(&b, 16);                    /* STACK_USER: size */
-	put_bytes(&b, stack, 16);         /*   data */
-	put64(&b, 12);                    /*   dyn_size */
-	put64(&b, 250);                   /* WEIGHT */
-	put64(&b, 0x68100142);            /* DATA_SRC */
-	put64(&b, 0x6);                   /* TRANSACTION */
-	put64(&b, 2);                     /* REGS_INTR: abi */
-	put64(&b, 0x44);                  /*   regs[0] */
-	put64(&b, 0x55);                  /*   regs[1] (popcount 0x5) */
-	put64(&b, 0x12345000);            /* PHYS_ADDR */
-	put64(&b, 0xc0);                  /* CGROUP */
-	put64(&b, 65536);                 /* DATA_PAGE_SIZE */
-	put64(&b, 2097152);               /* CODE_PAGE_SIZE */
-	put64(&b, 8);                     /* AUX: size */
-	put_bytes(&b, "auxdata!", 8);     /*   data */
-	rec_end(&b, second);
-	file_end(&b, data, NULL, NULL);
+	size_t second = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
+	pd_put64(&b, 31);                     /* IDENTIFIER */
+	pd_put64(&b, 0xffffffff81001234ull);  /* IP */
+	pd_put32(&b, 1000);                   /* TID: pid */
+	pd_put32(&b, 1001);                   /*      tid */
+	pd_put64(&b, 123456789);              /* TIME */
+	pd_put64(&b, 0xdead0000);             /* ADDR */
+	pd_put64(&b, 31);                     /* ID */
+	pd_put64(&b, 32);                     /* STREAM_ID */
+	pd_put32(&b, 3);                      /* CPU: cpu */
+	pd_put32(&b, 0);                      /*      reserved */
+	pd_put64(&b, 4000);                   /* PERIOD */
+	pd_put64(&b, 77);                     /* READ: value */
+	pd_put64(&b, 1000);                   /*       time_enabled */
+	pd_put64(&b, 900);                    /*       time_running */
+	pd_put64(&b, 31);                     /*       id */
+	pd_put64(&b, 2);                      /*       lost */
+	pd_put64(&b, 4);                      /* CALLCHAIN: nr */
+	pd_put64(&b, SD_CONTEXT_KERNEL);      /*   ips[0] */
+	pd_put64(&b, 0xffffffff81001234ull);  /*   ips[1] */
+	pd_put64(&b, SD_CONTEXT_USER);        /*   ips[2] */
+	pd_put64(&b, 0x401000);               /*   ips[3] */
+	pd_put32(&b, 12);                     /* RAW: size (4 + 12: aligned) */
+	pd_put_bytes(&b, "raw-payload!", 12); /*   data */
+	pd_put64(&b, 2);                      /* BRANCH_STACK: nr */
+	pd_put64(&b, 1);                      /*   hw_idx */
+	pd_put64(&b, 0x401000);               /*   [0] from */
+	pd_put64(&b, 0x402000);               /*       to */
+	pd_put64(&b, 0x1);                    /*       flags */
+	pd_put64(&b, 0x402010);               /*   [1] from */
+	pd_put64(&b, 0x403000);               /*       to */
+	pd_put64(&b, 0x2);                    /*       flags */
+	pd_put64(&b, 2);                      /* REGS_USER: abi (64-bit) */
+	pd_put64(&b, 0x11);                   /*   regs[0] */
+	pd_put64(&b, 0x22);                   /*   regs[1] */
+	pd_put64(&b, 0x33);                   /*   regs[2] (popcount 0x7) */
+	pd_put64(&b, 16);                     /* STACK_USER: size */
+	pd_put_bytes(&b, stack, 16);          /*   data */
+	pd_put64(&b, 12);                     /*   dyn_size */
+	pd_put64(&b, 250);                    /* WEIGHT */
+	pd_put64(&b, 0x68100142);             /* DATA_SRC */
+	pd_put64(&b, 0x6);                    /* TRANSACTION */
+	pd_put64(&b, 2);                      /* REGS_INTR: abi */
+	pd_put64(&b, 0x44);                   /*   regs[0] */
+	pd_put64(&b, 0x55);                   /*   regs[1] (popcount 0x5) */
+	pd_put64(&b, 0x12345000);             /* PHYS_ADDR */
+	pd_put64(&b, 0xc0);                   /* CGROUP */
+	pd_put64(&b, 65536);                  /* DATA_PAGE_SIZE */
+	pd_put64(&b, 2097152);                /* CODE_PAGE_SIZE */
+	pd_put64(&b, 8);                      /* AUX: size */
+	pd_put_bytes(&b, "auxdata!", 8);      /*   data */
+	pd_rec_end(&b, second);
+	pd_file_end(&b, data, NULL, NULL);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -942,7 +647,7 @@ static void check_every_field(bool be)
 	CHECK_NO_DIAGS(r);
 	sd_reader_free(r);
 out:
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 TEST(every_sample_field)
@@ -957,7 +662,7 @@ TEST(every_sample_field)
  */
 static void check_group_read(bool be)
 {
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.bytes = 112,
 			.period = 10000,
@@ -972,51 +677,51 @@ static void check_group_read(bool be)
 			.branch_sample_type = 1, /* user, no HW_INDEX */
 		},
 	};
-	struct buf b = {.be = be};
-	size_t data = file_begin(&b, &ev, 1);
-	size_t at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(&b, 0x400100);    /* IP */
-	put32(&b, 7);           /* TID: pid */
-	put32(&b, 8);           /*      tid */
-	put64(&b, 2);           /* READ: nr */
-	put64(&b, 100);         /*   time_enabled */
-	put64(&b, 90);          /*   time_running */
-	put64(&b, 1111);        /*   [0] value */
-	put64(&b, 41);          /*       id */
-	put64(&b, 0);           /*       lost */
-	put64(&b, 2222);        /*   [1] value */
-	put64(&b, 42);          /*       id */
-	put64(&b, 1);           /*       lost */
-	put64(&b, 2);           /* CALLCHAIN: nr */
-	put64(&b, SD_CONTEXT_USER); /* ips[0] */
-	put64(&b, 0x400100);    /*   ips[1] */
-	put64(&b, 1);           /* BRANCH_STACK: nr (no hw_idx) */
-	put64(&b, 0x400000);    /*   [0] from */
-	put64(&b, 0x400100);    /*       to */
-	put64(&b, 0);           /*       flags */
-	put64(&b, 99);          /* WEIGHT */
-	rec_end(&b, at);
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, &ev, 1);
+	size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(&b, 0x400100);        /* IP */
+	pd_put32(&b, 7);               /* TID: pid */
+	pd_put32(&b, 8);               /*      tid */
+	pd_put64(&b, 2);               /* READ: nr */
+	pd_put64(&b, 100);             /*   time_enabled */
+	pd_put64(&b, 90);              /*   time_running */
+	pd_put64(&b, 1111);            /*   [0] value */
+	pd_put64(&b, 41);              /*       id */
+	pd_put64(&b, 0);               /*       lost */
+	pd_put64(&b, 2222);            /*   [1] value */
+	pd_put64(&b, 42);              /*       id */
+	pd_put64(&b, 1);               /*       lost */
+	pd_put64(&b, 2);               /* CALLCHAIN: nr */
+	pd_put64(&b, SD_CONTEXT_USER); /* ips[0] */
+	pd_put64(&b, 0x400100);        /*   ips[1] */
+	pd_put64(&b, 1);               /* BRANCH_STACK: nr (no hw_idx) */
+	pd_put64(&b, 0x400000);        /*   [0] from */
+	pd_put64(&b, 0x400100);        /*       to */
+	pd_put64(&b, 0);               /*       flags */
+	pd_put64(&b, 99);              /* WEIGHT */
+	pd_rec_end(&b, at);
 
 	/* the same event, a plain group read: nr, then values only */
-	struct event ev2 = ev;
+	struct pd_event ev2 = ev;
 	ev2.attr.read_format = SD_FORMAT_GROUP;
-	struct buf b2 = {.be = be};
-	size_t data2 = file_begin(&b2, &ev2, 1);
-	at = rec_begin(&b2, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(&b2, 0x400200);   /* IP */
-	put32(&b2, 7);          /* TID: pid */
-	put32(&b2, 9);          /*      tid */
-	put64(&b2, 3);          /* READ: nr */
-	put64(&b2, 1);          /*   [0] value */
-	put64(&b2, 2);          /*   [1] value */
-	put64(&b2, 3);          /*   [2] value */
-	put64(&b2, 1);          /* CALLCHAIN: nr */
-	put64(&b2, 0x400200);   /*   ips[0] */
-	put64(&b2, 0);          /* BRANCH_STACK: nr */
-	put64(&b2, 55);         /* WEIGHT */
-	rec_end(&b2, at);
-	file_end(&b, data, NULL, NULL);
-	file_end(&b2, data2, NULL, NULL);
+	struct pd_buf b2 = {.be = be};
+	size_t data2 = pd_file_begin(&b2, &ev2, 1);
+	at = pd_rec_begin(&b2, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(&b2, 0x400200); /* IP */
+	pd_put32(&b2, 7);        /* TID: pid */
+	pd_put32(&b2, 9);        /*      tid */
+	pd_put64(&b2, 3);        /* READ: nr */
+	pd_put64(&b2, 1);        /*   [0] value */
+	pd_put64(&b2, 2);        /*   [1] value */
+	pd_put64(&b2, 3);        /*   [2] value */
+	pd_put64(&b2, 1);        /* CALLCHAIN: nr */
+	pd_put64(&b2, 0x400200); /*   ips[0] */
+	pd_put64(&b2, 0);        /* BRANCH_STACK: nr */
+	pd_put64(&b2, 55);       /* WEIGHT */
+	pd_rec_end(&b2, at);
+	pd_file_end(&b, data, NULL, NULL);
+	pd_file_end(&b2, data2, NULL, NULL);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -1045,8 +750,8 @@ static void check_group_read(bool be)
 		CHECK_NO_DIAGS(r);
 	}
 	sd_reader_free(r);
-	buf_free(&b);
-	buf_free(&b2);
+	pd_buf_free(&b);
+	pd_buf_free(&b2);
 }
 
 TEST(group_read_and_branches)
@@ -1058,27 +763,27 @@ TEST(group_read_and_branches)
 /* A sample shorter than its layout is skipped with a warning. */
 TEST(sample_too_short)
 {
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
 				       SD_SAMPLE_TIME | SD_SAMPLE_PERIOD,
 		},
 	};
-	struct buf b = {0};
-	size_t data = file_begin(&b, &ev, 1);
-	size_t bad = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(&b, 0x1000); /* ip */
-	put32(&b, 1);      /* pid */
-	put32(&b, 1);      /* tid; time and period missing */
-	rec_end(&b, bad);
-	size_t good = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(&b, 0x2000); /* ip */
-	put32(&b, 2);      /* pid */
-	put32(&b, 2);      /* tid */
-	put64(&b, 20);     /* time */
-	put64(&b, 3);      /* period */
-	rec_end(&b, good);
-	file_end(&b, data, NULL, NULL);
+	struct pd_buf b = {0};
+	size_t data = pd_file_begin(&b, &ev, 1);
+	size_t bad = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(&b, 0x1000); /* ip */
+	pd_put32(&b, 1);      /* pid */
+	pd_put32(&b, 1);      /* tid; time and period missing */
+	pd_rec_end(&b, bad);
+	size_t good = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(&b, 0x2000); /* ip */
+	pd_put32(&b, 2);      /* pid */
+	pd_put32(&b, 2);      /* tid */
+	pd_put64(&b, 20);     /* time */
+	pd_put64(&b, 3);      /* period */
+	pd_rec_end(&b, good);
+	pd_file_end(&b, data, NULL, NULL);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -1092,7 +797,7 @@ TEST(sample_too_short)
 		CHECK_U64(sd_reader_evsel(r, 0)->nr_samples, 1);
 	}
 	sd_reader_free(r);
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1106,7 +811,7 @@ TEST(sample_too_short)
 static void check_by_identifier(bool be)
 {
 	static const uint64_t ids0[] = {11, 12}, ids1[] = {21};
-	struct event ev[2] = {
+	struct pd_event ev[2] = {
 		{
 			.attr = {
 				.bytes = 120,
@@ -1138,54 +843,54 @@ static void check_by_identifier(bool be)
 			.nr_ids = 1,
 		},
 	};
-	struct buf b = {.be = be};
-	size_t data = file_begin(&b, ev, 2);
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, ev, 2);
 
-	size_t at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
-	put64(&b, 12);                   /* IDENTIFIER: event 0 */
-	put64(&b, 0xffffffff81000100ull); /* IP */
-	put32(&b, 10);                   /* pid */
-	put32(&b, 10);                   /* tid */
-	put64(&b, 100);                  /* TIME */
-	put64(&b, 700);                  /* PERIOD */
-	put64(&b, 2);                    /* CALLCHAIN: nr */
-	put64(&b, SD_CONTEXT_KERNEL);    /*   ips[0] */
-	put64(&b, 0xffffffff81000100ull); /*  ips[1] */
-	rec_end(&b, at);
+	size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
+	pd_put64(&b, 12);                    /* IDENTIFIER: event 0 */
+	pd_put64(&b, 0xffffffff81000100ull); /* IP */
+	pd_put32(&b, 10);                    /* pid */
+	pd_put32(&b, 10);                    /* tid */
+	pd_put64(&b, 100);                   /* TIME */
+	pd_put64(&b, 700);                   /* PERIOD */
+	pd_put64(&b, 2);                     /* CALLCHAIN: nr */
+	pd_put64(&b, SD_CONTEXT_KERNEL);     /*   ips[0] */
+	pd_put64(&b, 0xffffffff81000100ull); /*  ips[1] */
+	pd_rec_end(&b, at);
 
-	at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
-	put64(&b, 21);                   /* IDENTIFIER: event 1 */
-	put64(&b, 0xffffffff81000200ull); /* IP */
-	put32(&b, 20);                   /* pid */
-	put32(&b, 21);                   /* tid */
-	put64(&b, 200);                  /* TIME */
-	put32(&b, 2);                    /* CPU */
-	put32(&b, 0);                    /* reserved */
-	put64(&b, 1);                    /* PERIOD */
-	put32(&b, 4);                    /* RAW: size */
-	put_bytes(&b, "\x01\x02\x03\x04", 4); /* data */
-	rec_end(&b, at);
+	at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
+	pd_put64(&b, 21);                        /* IDENTIFIER: event 1 */
+	pd_put64(&b, 0xffffffff81000200ull);     /* IP */
+	pd_put32(&b, 20);                        /* pid */
+	pd_put32(&b, 21);                        /* tid */
+	pd_put64(&b, 200);                       /* TIME */
+	pd_put32(&b, 2);                         /* CPU */
+	pd_put32(&b, 0);                         /* reserved */
+	pd_put64(&b, 1);                         /* PERIOD */
+	pd_put32(&b, 4);                         /* RAW: size */
+	pd_put_bytes(&b, "\x01\x02\x03\x04", 4); /* data */
+	pd_rec_end(&b, at);
 
-	size_t unknown = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
-	put64(&b, 99);                   /* IDENTIFIER: no such id */
-	put64(&b, 0xffffffff81000300ull); /* IP */
-	put32(&b, 30);                   /* pid */
-	put32(&b, 30);                   /* tid */
-	put64(&b, 300);                  /* TIME */
-	put64(&b, 0);                    /* whatever follows */
-	rec_end(&b, unknown);
+	size_t unknown = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_KERNEL);
+	pd_put64(&b, 99);                    /* IDENTIFIER: no such id */
+	pd_put64(&b, 0xffffffff81000300ull); /* IP */
+	pd_put32(&b, 30);                    /* pid */
+	pd_put32(&b, 30);                    /* tid */
+	pd_put64(&b, 300);                   /* TIME */
+	pd_put64(&b, 0);                     /* whatever follows */
+	pd_rec_end(&b, unknown);
 
-	at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(&b, 11);                   /* IDENTIFIER: event 0 */
-	put64(&b, 0x401000);             /* IP */
-	put32(&b, 40);                   /* pid */
-	put32(&b, 41);                   /* tid */
-	put64(&b, 400);                  /* TIME */
-	put64(&b, 800);                  /* PERIOD */
-	put64(&b, 1);                    /* CALLCHAIN: nr */
-	put64(&b, 0x401000);             /*   ips[0] */
-	rec_end(&b, at);
-	file_end(&b, data, NULL, NULL);
+	at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(&b, 11);       /* IDENTIFIER: event 0 */
+	pd_put64(&b, 0x401000); /* IP */
+	pd_put32(&b, 40);       /* pid */
+	pd_put32(&b, 41);       /* tid */
+	pd_put64(&b, 400);      /* TIME */
+	pd_put64(&b, 800);      /* PERIOD */
+	pd_put64(&b, 1);        /* CALLCHAIN: nr */
+	pd_put64(&b, 0x401000); /*   ips[0] */
+	pd_rec_end(&b, at);
+	pd_file_end(&b, data, NULL, NULL);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -1217,7 +922,7 @@ static void check_by_identifier(bool be)
 	CHECK_NO_DIAGS(r);
 	sd_reader_free(r);
 out:
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 TEST(events_by_identifier)
@@ -1236,7 +941,7 @@ static void check_by_id(bool be)
 	static const uint64_t ids0[] = {1, 2}, ids1[] = {3, 4};
 	const uint64_t st = SD_SAMPLE_IP | SD_SAMPLE_TID | SD_SAMPLE_TIME |
 			    SD_SAMPLE_ID | SD_SAMPLE_CPU | SD_SAMPLE_PERIOD;
-	struct event ev[2] = {
+	struct pd_event ev[2] = {
 		{
 			.attr = {.bytes = 96, .type = SD_TYPE_SOFTWARE,
 				 .config = 0, .sample_type = st,
@@ -1253,34 +958,34 @@ static void check_by_id(bool be)
 		},
 	};
 	static const uint64_t sample_ids[] = {2, 3, 77, 4, 1};
-	struct buf b = {.be = be};
-	size_t data = file_begin(&b, ev, 2);
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, ev, 2);
 
 	for (size_t i = 0; i < 5; i++) {
-		size_t at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-		put64(&b, 0x1000 + i);    /* IP */
-		put32(&b, 100);           /* pid */
-		put32(&b, 100 + (uint32_t)i); /* tid */
-		put64(&b, 1000 * (i + 1)); /* TIME */
-		put64(&b, sample_ids[i]); /* ID */
-		put32(&b, (uint32_t)i);   /* CPU */
-		put32(&b, 0);             /* reserved */
-		put64(&b, 10 * (i + 1));  /* PERIOD */
-		rec_end(&b, at);
+		size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+		pd_put64(&b, 0x1000 + i);        /* IP */
+		pd_put32(&b, 100);               /* pid */
+		pd_put32(&b, 100 + (uint32_t)i); /* tid */
+		pd_put64(&b, 1000 * (i + 1));    /* TIME */
+		pd_put64(&b, sample_ids[i]);     /* ID */
+		pd_put32(&b, (uint32_t)i);       /* CPU */
+		pd_put32(&b, 0);                 /* reserved */
+		pd_put64(&b, 10 * (i + 1));      /* PERIOD */
+		pd_rec_end(&b, at);
 	}
 	/* a COMM whose trailer says event 1 */
-	size_t comm = rec_begin(&b, SD_REC_COMM, 0);
-	put32(&b, 100);          /* pid */
-	put32(&b, 100);          /* tid */
-	put_str(&b, "worker", 8); /* comm */
-	put32(&b, 100);          /* trailer: pid */
-	put32(&b, 100);          /*          tid */
-	put64(&b, 6000);         /*          time */
-	put64(&b, 3);            /*          id */
-	put32(&b, 5);            /*          cpu */
-	put32(&b, 0);            /*          reserved */
-	rec_end(&b, comm);
-	file_end(&b, data, NULL, NULL);
+	size_t comm = pd_rec_begin(&b, SD_REC_COMM, 0);
+	pd_put32(&b, 100);           /* pid */
+	pd_put32(&b, 100);           /* tid */
+	pd_put_str(&b, "worker", 8); /* comm */
+	pd_put32(&b, 100);           /* trailer: pid */
+	pd_put32(&b, 100);           /*          tid */
+	pd_put64(&b, 6000);          /*          time */
+	pd_put64(&b, 3);             /*          id */
+	pd_put32(&b, 5);             /*          cpu */
+	pd_put32(&b, 0);             /*          reserved */
+	pd_rec_end(&b, comm);
+	pd_file_end(&b, data, NULL, NULL);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -1313,7 +1018,7 @@ static void check_by_id(bool be)
 	CHECK_NO_DIAGS(r);
 	sd_reader_free(r);
 out:
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 TEST(events_by_id)
@@ -1326,15 +1031,15 @@ TEST(events_by_id)
  * sample_id_all trailers on COMM, MMAP2, FORK and EXIT with IDENTIFIER:
  * { pid, tid } { time } { cpu, res } { identifier }.
  */
-static void put_trailer(struct buf *b, uint32_t pid, uint32_t tid,
+static void put_trailer(struct pd_buf *b, uint32_t pid, uint32_t tid,
 			uint64_t time, uint32_t cpu, uint64_t id)
 {
-	put32(b, pid);  /* trailer: pid */
-	put32(b, tid);  /*          tid */
-	put64(b, time); /*          time */
-	put32(b, cpu);  /*          cpu */
-	put32(b, 0);    /*          reserved */
-	put64(b, id);   /*          identifier */
+	pd_put32(b, pid);  /* trailer: pid */
+	pd_put32(b, tid);  /*          tid */
+	pd_put64(b, time); /*          time */
+	pd_put32(b, cpu);  /*          cpu */
+	pd_put32(b, 0);    /*          reserved */
+	pd_put64(b, id);   /*          identifier */
 }
 
 static void check_trailers(bool be)
@@ -1342,7 +1047,7 @@ static void check_trailers(bool be)
 	static const uint64_t ids0[] = {50}, ids1[] = {60};
 	const uint64_t st = SD_SAMPLE_IDENTIFIER | SD_SAMPLE_IP |
 			    SD_SAMPLE_TID | SD_SAMPLE_TIME | SD_SAMPLE_CPU;
-	struct event ev[2] = {
+	struct pd_event ev[2] = {
 		{.attr = {.bytes = 136, .sample_type = st,
 			  .flags = SD_ATTR_SAMPLE_ID_ALL},
 		 .ids = ids0, .nr_ids = 1},
@@ -1350,50 +1055,50 @@ static void check_trailers(bool be)
 			  .sample_type = st, .flags = SD_ATTR_SAMPLE_ID_ALL},
 		 .ids = ids1, .nr_ids = 1},
 	};
-	struct buf b = {.be = be};
-	size_t data = file_begin(&b, ev, 2);
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, ev, 2);
 
-	size_t at = rec_begin(&b, SD_REC_COMM, SD_MISC_COMM_EXEC);
-	put32(&b, 300);           /* pid */
-	put32(&b, 301);           /* tid */
-	put_str(&b, "httpd", 8);  /* comm */
+	size_t at = pd_rec_begin(&b, SD_REC_COMM, SD_MISC_COMM_EXEC);
+	pd_put32(&b, 300);          /* pid */
+	pd_put32(&b, 301);          /* tid */
+	pd_put_str(&b, "httpd", 8); /* comm */
 	put_trailer(&b, 300, 301, 1000, 1, 60);
-	rec_end(&b, at);
+	pd_rec_end(&b, at);
 
-	at = rec_begin(&b, SD_REC_MMAP2, SD_MISC_USER);
-	put32(&b, 300);           /* pid */
-	put32(&b, 301);           /* tid */
-	put64(&b, 0x7f0000000000ull); /* start */
-	put64(&b, 0x21000);       /* len */
-	put64(&b, 0x1000);        /* pgoff */
-	put32(&b, 8);             /* maj */
-	put32(&b, 1);             /* min */
-	put64(&b, 123456);        /* ino */
-	put64(&b, 0);             /* ino_generation */
-	put32(&b, 5);             /* prot: r-x */
-	put32(&b, 2);             /* flags: private */
-	put_str(&b, "/usr/lib/libc.so.6", 24); /* filename */
+	at = pd_rec_begin(&b, SD_REC_MMAP2, SD_MISC_USER);
+	pd_put32(&b, 300);                        /* pid */
+	pd_put32(&b, 301);                        /* tid */
+	pd_put64(&b, 0x7f0000000000ull);          /* start */
+	pd_put64(&b, 0x21000);                    /* len */
+	pd_put64(&b, 0x1000);                     /* pgoff */
+	pd_put32(&b, 8);                          /* maj */
+	pd_put32(&b, 1);                          /* min */
+	pd_put64(&b, 123456);                     /* ino */
+	pd_put64(&b, 0);                          /* ino_generation */
+	pd_put32(&b, 5);                          /* prot: r-x */
+	pd_put32(&b, 2);                          /* flags: private */
+	pd_put_str(&b, "/usr/lib/libc.so.6", 24); /* filename */
 	put_trailer(&b, 300, 301, 2000, 2, 50);
-	rec_end(&b, at);
+	pd_rec_end(&b, at);
 
-	at = rec_begin(&b, SD_REC_FORK, 0);
-	put32(&b, 400);           /* pid */
-	put32(&b, 300);           /* ppid */
-	put32(&b, 400);           /* tid */
-	put32(&b, 301);           /* ptid */
-	put64(&b, 3000);          /* time */
+	at = pd_rec_begin(&b, SD_REC_FORK, 0);
+	pd_put32(&b, 400);  /* pid */
+	pd_put32(&b, 300);  /* ppid */
+	pd_put32(&b, 400);  /* tid */
+	pd_put32(&b, 301);  /* ptid */
+	pd_put64(&b, 3000); /* time */
 	put_trailer(&b, 400, 400, 3000, 3, 50);
-	rec_end(&b, at);
+	pd_rec_end(&b, at);
 
-	at = rec_begin(&b, SD_REC_EXIT, 0);
-	put32(&b, 400);           /* pid */
-	put32(&b, 300);           /* ppid */
-	put32(&b, 400);           /* tid */
-	put32(&b, 301);           /* ptid */
-	put64(&b, 4000);          /* time */
+	at = pd_rec_begin(&b, SD_REC_EXIT, 0);
+	pd_put32(&b, 400);  /* pid */
+	pd_put32(&b, 300);  /* ppid */
+	pd_put32(&b, 400);  /* tid */
+	pd_put32(&b, 301);  /* ptid */
+	pd_put64(&b, 4000); /* time */
 	put_trailer(&b, 400, 400, 4000, 0, 60);
-	rec_end(&b, at);
-	file_end(&b, data, NULL, NULL);
+	pd_rec_end(&b, at);
+	pd_file_end(&b, data, NULL, NULL);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -1436,7 +1141,7 @@ static void check_trailers(bool be)
 	CHECK_NO_DIAGS(r);
 	sd_reader_free(r);
 out:
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 TEST(sample_id_all_trailers)
@@ -1450,7 +1155,7 @@ TEST(sample_id_all_trailers)
 
 static void check_records(bool be)
 {
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.bytes = 104,
 			.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
@@ -1459,118 +1164,118 @@ static void check_records(bool be)
 	};
 	static const uint8_t bid[20] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5,
 					6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-	struct buf b = {.be = be};
-	size_t data = file_begin(&b, &ev, 1);
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, &ev, 1);
 	size_t off[16], n = 0, at;
 
-	off[n++] = at = rec_begin(&b, SD_REC_COMM, SD_MISC_COMM_EXEC);
-	put32(&b, 10);              /* pid */
-	put32(&b, 10);              /* tid */
-	put_str(&b, "bash", 8);     /* comm */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_COMM, SD_MISC_COMM_EXEC);
+	pd_put32(&b, 10);          /* pid */
+	pd_put32(&b, 10);          /* tid */
+	pd_put_str(&b, "bash", 8); /* comm */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_COMM, 0);
-	put32(&b, 10);              /* pid */
-	put32(&b, 11);              /* tid */
-	put_str(&b, "worker-thread", 16); /* comm */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_COMM, 0);
+	pd_put32(&b, 10);                    /* pid */
+	pd_put32(&b, 11);                    /* tid */
+	pd_put_str(&b, "worker-thread", 16); /* comm */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_FORK, 0);
-	put32(&b, 12);              /* pid */
-	put32(&b, 10);              /* ppid */
-	put32(&b, 12);              /* tid */
-	put32(&b, 11);              /* ptid */
-	put64(&b, 777);             /* time */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_FORK, 0);
+	pd_put32(&b, 12);  /* pid */
+	pd_put32(&b, 10);  /* ppid */
+	pd_put32(&b, 12);  /* tid */
+	pd_put32(&b, 11);  /* ptid */
+	pd_put64(&b, 777); /* time */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_MMAP, SD_MISC_USER);
-	put32(&b, 12);              /* pid */
-	put32(&b, 12);              /* tid */
-	put64(&b, 0x400000);        /* start */
-	put64(&b, 0x1000);          /* len */
-	put64(&b, 0);               /* pgoff */
-	put_str(&b, "/bin/true", 16); /* filename */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_MMAP, SD_MISC_USER);
+	pd_put32(&b, 12);                /* pid */
+	pd_put32(&b, 12);                /* tid */
+	pd_put64(&b, 0x400000);          /* start */
+	pd_put64(&b, 0x1000);            /* len */
+	pd_put64(&b, 0);                 /* pgoff */
+	pd_put_str(&b, "/bin/true", 16); /* filename */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_MMAP2,
-				  SD_MISC_USER | SD_MISC_MMAP_BUILD_ID);
-	put32(&b, 12);              /* pid */
-	put32(&b, 12);              /* tid */
-	put64(&b, 0x7f1000000000ull); /* start */
-	put64(&b, 0x2000);          /* len */
-	put64(&b, 0x3000);          /* pgoff */
-	put8(&b, 20);               /* build_id_size */
-	put8(&b, 0);                /* reserved */
-	put16(&b, 0);               /* reserved */
-	put_bytes(&b, bid, 20);     /* build_id */
-	put32(&b, 7);               /* prot */
-	put32(&b, 1);               /* flags */
-	put_str(&b, "/lib/ld.so", 16); /* filename */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_MMAP2,
+				     SD_MISC_USER | SD_MISC_MMAP_BUILD_ID);
+	pd_put32(&b, 12);                 /* pid */
+	pd_put32(&b, 12);                 /* tid */
+	pd_put64(&b, 0x7f1000000000ull);  /* start */
+	pd_put64(&b, 0x2000);             /* len */
+	pd_put64(&b, 0x3000);             /* pgoff */
+	pd_put8(&b, 20);                  /* build_id_size */
+	pd_put8(&b, 0);                   /* reserved */
+	pd_put16(&b, 0);                  /* reserved */
+	pd_put_bytes(&b, bid, 20);        /* build_id */
+	pd_put32(&b, 7);                  /* prot */
+	pd_put32(&b, 1);                  /* flags */
+	pd_put_str(&b, "/lib/ld.so", 16); /* filename */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_MMAP2, SD_MISC_USER);
-	put32(&b, 12);              /* pid */
-	put32(&b, 12);              /* tid */
-	put64(&b, 0x7f2000000000ull); /* start */
-	put64(&b, 0x4000);          /* len */
-	put64(&b, 0);               /* pgoff */
-	put32(&b, 253);             /* maj */
-	put32(&b, 0);               /* min */
-	put64(&b, 42);              /* ino */
-	put64(&b, 1);               /* ino_generation */
-	put32(&b, 3);               /* prot */
-	put32(&b, 2);               /* flags */
-	put_str(&b, "[heap]", 8);   /* filename */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_MMAP2, SD_MISC_USER);
+	pd_put32(&b, 12);                /* pid */
+	pd_put32(&b, 12);                /* tid */
+	pd_put64(&b, 0x7f2000000000ull); /* start */
+	pd_put64(&b, 0x4000);            /* len */
+	pd_put64(&b, 0);                 /* pgoff */
+	pd_put32(&b, 253);               /* maj */
+	pd_put32(&b, 0);                 /* min */
+	pd_put64(&b, 42);                /* ino */
+	pd_put64(&b, 1);                 /* ino_generation */
+	pd_put32(&b, 3);                 /* prot */
+	pd_put32(&b, 2);                 /* flags */
+	pd_put_str(&b, "[heap]", 8);     /* filename */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_LOST, 0);
-	put64(&b, 0);               /* id */
-	put64(&b, 5);               /* lost */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_LOST, 0);
+	pd_put64(&b, 0); /* id */
+	pd_put64(&b, 5); /* lost */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_LOST, 0);
-	put64(&b, 0);               /* id */
-	put64(&b, 7);               /* lost */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_LOST, 0);
+	pd_put64(&b, 0); /* id */
+	pd_put64(&b, 7); /* lost */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_LOST_SAMPLES, 0);
-	put64(&b, 3);               /* lost */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_LOST_SAMPLES, 0);
+	pd_put64(&b, 3);               /* lost */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_THROTTLE, 0);
-	put64(&b, 888);             /* time */
-	put64(&b, 0);               /* id */
-	put64(&b, 0);               /* stream_id */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_THROTTLE, 0);
+	pd_put64(&b, 888); /* time */
+	pd_put64(&b, 0);   /* id */
+	pd_put64(&b, 0);   /* stream_id */
+	pd_rec_end(&b, at);
 
 	/* not delivered: a newer kernel's, a newer perf's, a bogus type */
-	at = rec_begin(&b, 50, 0);
-	put_fill(&b, 0x5a, 20);     /* unknown body */
-	rec_end(&b, at);
-	at = rec_begin(&b, 100, 0);
-	put_fill(&b, 0xa5, 12);     /* unknown body */
-	rec_end(&b, at);
-	at = rec_begin(&b, 200, 0);
-	put_fill(&b, 0x33, 8);      /* unknown body */
-	rec_end(&b, at);
-	finished_round(&b);
+	at = pd_rec_begin(&b, 50, 0);
+	pd_put_fill(&b, 0x5a, 20);     /* unknown body */
+	pd_rec_end(&b, at);
+	at = pd_rec_begin(&b, 100, 0);
+	pd_put_fill(&b, 0xa5, 12);     /* unknown body */
+	pd_rec_end(&b, at);
+	at = pd_rec_begin(&b, 200, 0);
+	pd_put_fill(&b, 0x33, 8);      /* unknown body */
+	pd_rec_end(&b, at);
+	pd_finished_round(&b);
 
-	off[n++] = at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(&b, 0x400010);        /* ip */
-	put32(&b, 12);              /* pid */
-	put32(&b, 12);              /* tid */
-	put64(&b, 999);             /* time */
-	put64(&b, 1);               /* period */
-	rec_end(&b, at);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(&b, 0x400010); /* ip */
+	pd_put32(&b, 12);       /* pid */
+	pd_put32(&b, 12);       /* tid */
+	pd_put64(&b, 999);      /* time */
+	pd_put64(&b, 1);        /* period */
+	pd_rec_end(&b, at);
 
-	off[n++] = at = rec_begin(&b, SD_REC_EXIT, 0);
-	put32(&b, 12);              /* pid */
-	put32(&b, 10);              /* ppid */
-	put32(&b, 12);              /* tid */
-	put32(&b, 12);              /* ptid */
-	put64(&b, 1000);            /* time */
-	rec_end(&b, at);
-	file_end(&b, data, NULL, NULL);
+	off[n++] = at = pd_rec_begin(&b, SD_REC_EXIT, 0);
+	pd_put32(&b, 12);   /* pid */
+	pd_put32(&b, 10);   /* ppid */
+	pd_put32(&b, 12);   /* tid */
+	pd_put32(&b, 12);   /* ptid */
+	pd_put64(&b, 1000); /* time */
+	pd_rec_end(&b, at);
+	pd_file_end(&b, data, NULL, NULL);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -1635,7 +1340,7 @@ static void check_records(bool be)
 	CHECK_NO_DIAGS(r);
 	sd_reader_free(r);
 out:
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 TEST(records)
@@ -1652,47 +1357,47 @@ TEST(records)
  * record does.  Samples carry their time as ip; pid tells equal times
  * apart.  COMMs with time 0 (synthesized) mark where they were read.
  */
-static void put_ts_sample(struct buf *b, uint64_t t, uint32_t pid,
+static void put_ts_sample(struct pd_buf *b, uint64_t t, uint32_t pid,
 			  uint32_t cpu)
 {
-	size_t at = rec_begin(b, SD_REC_SAMPLE, SD_MISC_USER);
+	size_t at = pd_rec_begin(b, SD_REC_SAMPLE, SD_MISC_USER);
 
-	put64(b, t);   /* IP: the time, to identify it */
-	put32(b, pid); /* pid */
-	put32(b, pid); /* tid */
-	put64(b, t);   /* TIME */
-	put32(b, cpu); /* CPU */
-	put32(b, 0);   /* reserved */
-	rec_end(b, at);
+	pd_put64(b, t);   /* IP: the time, to identify it */
+	pd_put32(b, pid); /* pid */
+	pd_put32(b, pid); /* tid */
+	pd_put64(b, t);   /* TIME */
+	pd_put32(b, cpu); /* CPU */
+	pd_put32(b, 0);   /* reserved */
+	pd_rec_end(b, at);
 }
 
-static void put_zero_comm(struct buf *b, bool id_all, const char *name)
+static void put_zero_comm(struct pd_buf *b, bool id_all, const char *name)
 {
-	size_t at = rec_begin(b, SD_REC_COMM, 0);
+	size_t at = pd_rec_begin(b, SD_REC_COMM, 0);
 
-	put32(b, 1);         /* pid */
-	put32(b, 1);         /* tid */
-	put_str(b, name, 8); /* comm */
+	pd_put32(b, 1);         /* pid */
+	pd_put32(b, 1);         /* tid */
+	pd_put_str(b, name, 8); /* comm */
 	if (id_all) {
-		put32(b, 1); /* trailer: pid */
-		put32(b, 1); /*          tid */
-		put64(b, 0); /*          time: none */
-		put32(b, 0); /*          cpu */
-		put32(b, 0); /*          reserved */
+		pd_put32(b, 1); /* trailer: pid */
+		pd_put32(b, 1); /*          tid */
+		pd_put64(b, 0); /*          time: none */
+		pd_put32(b, 0); /*          cpu */
+		pd_put32(b, 0); /*          reserved */
 	}
-	rec_end(b, at);
+	pd_rec_end(b, at);
 }
 
-static void make_rounds(struct buf *b, bool id_all)
+static void make_rounds(struct pd_buf *b, bool id_all)
 {
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
 				       SD_SAMPLE_TIME | SD_SAMPLE_CPU,
 			.flags = id_all ? SD_ATTR_SAMPLE_ID_ALL : 0,
 		},
 	};
-	size_t data = file_begin(b, &ev, 1);
+	size_t data = pd_file_begin(b, &ev, 1);
 
 	/* round 1 */
 	put_ts_sample(b, 10, 1, 0);  /* cpu 0 */
@@ -1701,21 +1406,21 @@ static void make_rounds(struct buf *b, bool id_all)
 	put_ts_sample(b, 20, 1, 1);  /* cpu 1 */
 	put_ts_sample(b, 30, 200, 1);
 	put_ts_sample(b, 40, 1, 1);
-	finished_round(b);
+	pd_finished_round(b);
 	/* round 2 */
 	put_zero_comm(b, id_all, "zero1");
 	put_ts_sample(b, 60, 1, 0);
 	put_ts_sample(b, 70, 1, 0);
 	put_ts_sample(b, 45, 1, 1);
 	put_ts_sample(b, 55, 1, 1);
-	finished_round(b);
+	pd_finished_round(b);
 	/* round 3 */
 	put_zero_comm(b, id_all, "zero2");
 	put_ts_sample(b, 80, 1, 0);
 	put_ts_sample(b, 48, 1, 1); /* older than the last flush (50) */
 	put_ts_sample(b, 65, 1, 1);
-	finished_round(b);
-	file_end(b, data, NULL, NULL);
+	pd_finished_round(b);
+	pd_file_end(b, data, NULL, NULL);
 }
 
 /* got[] as a list of times (ip), 0 for a COMM */
@@ -1750,7 +1455,7 @@ TEST(time_order)
 		80,                             /* the end */
 	};
 	for (int be = 0; be < 2; be++) {
-		struct buf b = {.be = be};
+		struct pd_buf b = {.be = be};
 		make_rounds(&b, true);
 		struct sd_reader *r = open_buf(&b, 0);
 		CHECK(r != NULL);
@@ -1766,7 +1471,7 @@ TEST(time_order)
 			CHECK_NO_DIAGS(r);
 		}
 		sd_reader_free(r);
-		buf_free(&b);
+		pd_buf_free(&b);
 	}
 }
 
@@ -1776,7 +1481,7 @@ TEST(file_order)
 	static const uint64_t want[] = {
 		10, 30, 50, 20, 30, 40, 0, 60, 70, 45, 55, 0, 80, 48, 65,
 	};
-	struct buf b = {0};
+	struct pd_buf b = {0};
 
 	make_rounds(&b, false);
 	struct sd_reader *r = open_buf(&b, 0);
@@ -1787,9 +1492,9 @@ TEST(file_order)
 		CHECK_U64(sd_reader_stats(r)->out_of_order, 0);
 	}
 	sd_reader_free(r);
-	buf_free(&b);
+	pd_buf_free(&b);
 
-	b = (struct buf){0};
+	b = (struct pd_buf){0};
 	make_rounds(&b, true);
 	r = open_buf(&b, SD_READER_UNORDERED);
 	CHECK(r != NULL);
@@ -1798,7 +1503,7 @@ TEST(file_order)
 		check_order(want, sizeof want / sizeof *want, "unordered");
 	}
 	sd_reader_free(r);
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1816,10 +1521,10 @@ static const uint8_t tracing_payload[24] = {
  * size, so everything after sits 4 bytes off 8-alignment), event names,
  * then samples.  Returns the offset of the first sample.
  */
-static size_t make_pipe(struct buf *b)
+static size_t make_pipe(struct pd_buf *b)
 {
 	static const uint64_t ids0[] = {5, 6}, ids1[] = {7};
-	struct event ev0 = {
+	struct pd_event ev0 = {
 		.attr = {
 			.bytes = 120,
 			.type = SD_TYPE_HARDWARE,
@@ -1832,72 +1537,72 @@ static size_t make_pipe(struct buf *b)
 		.ids = ids0,
 		.nr_ids = 2,
 	};
-	struct event ev1 = ev0;
+	struct pd_event ev1 = ev0;
 	ev1.attr.type = SD_TYPE_SOFTWARE;
 	ev1.attr.config = 9; /* dummy */
 	ev1.ids = ids1;
 	ev1.nr_ids = 1;
 	size_t at, first;
 
-	pipe_begin(b);
-	pipe_attr(b, &ev0);
-	pipe_attr(b, &ev1);
-	pipe_feature_string(b, SD_FEAT_HOSTNAME, "pipehost");
-	pipe_feature_string(b, SD_FEAT_OSRELEASE, "6.1.0-pipe");
-	at = rec_begin(b, SD_REC_HEADER_FEATURE, 0);
-	put64(b, SD_FEAT_CLOCK_DATA);   /* feat_id */
-	put32(b, 1);                    /* version */
-	put32(b, 1);                    /* clockid: CLOCK_MONOTONIC */
-	put64(b, 1764000000123456789ull); /* tod_ns */
-	put64(b, 640000000000ull);      /* clockid_ns */
-	rec_end(b, at);
+	pd_pipe_begin(b);
+	pd_pipe_attr(b, &ev0);
+	pd_pipe_attr(b, &ev1);
+	pd_pipe_feature_string(b, SD_FEAT_HOSTNAME, "pipehost");
+	pd_pipe_feature_string(b, SD_FEAT_OSRELEASE, "6.1.0-pipe");
+	at = pd_rec_begin(b, SD_REC_HEADER_FEATURE, 0);
+	pd_put64(b, SD_FEAT_CLOCK_DATA);     /* feat_id */
+	pd_put32(b, 1);                      /* version */
+	pd_put32(b, 1);                      /* clockid: CLOCK_MONOTONIC */
+	pd_put64(b, 1764000000123456789ull); /* tod_ns */
+	pd_put64(b, 640000000000ull);        /* clockid_ns */
+	pd_rec_end(b, at);
 
-	at = rec_begin(b, SD_REC_HEADER_TRACING_DATA, 0);
-	put32(b, sizeof tracing_payload);  /* size of what follows */
-	rec_end(b, at);                    /* header.size = 12 */
-	put_bytes(b, tracing_payload, sizeof tracing_payload);
+	at = pd_rec_begin(b, SD_REC_HEADER_TRACING_DATA, 0);
+	pd_put32(b, sizeof tracing_payload); /* size of what follows */
+	pd_rec_end(b, at);                   /* header.size = 12 */
+	pd_put_bytes(b, tracing_payload, sizeof tracing_payload);
 
-	at = rec_begin(b, SD_REC_EVENT_UPDATE, 0);
-	put64(b, 2);                    /* type: PERF_EVENT_UPDATE__NAME */
-	put64(b, 6);                    /* id */
-	put_str(b, "cycles:P", 16);     /* name */
-	rec_end(b, at);
-	at = rec_begin(b, SD_REC_EVENT_UPDATE, 0);
-	put64(b, 1);                    /* type: PERF_EVENT_UPDATE__SCALE */
-	put64(b, 7);                    /* id */
-	put64(b, 0x3ff0000000000000ull); /* scale: 1.0 */
-	rec_end(b, at);
+	at = pd_rec_begin(b, SD_REC_EVENT_UPDATE, 0);
+	pd_put64(b, 2);                /* type: PERF_EVENT_UPDATE__NAME */
+	pd_put64(b, 6);                /* id */
+	pd_put_str(b, "cycles:P", 16); /* name */
+	pd_rec_end(b, at);
+	at = pd_rec_begin(b, SD_REC_EVENT_UPDATE, 0);
+	pd_put64(b, 1);                     /* type: PERF_EVENT_UPDATE__SCALE */
+	pd_put64(b, 7);                     /* id */
+	pd_put64(b, 0x3ff0000000000000ull); /* scale: 1.0 */
+	pd_rec_end(b, at);
 
-	first = at = rec_begin(b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(b, 0x400000);             /* IP */
-	put32(b, 9);                    /* pid */
-	put32(b, 9);                    /* tid */
-	put64(b, 100);                  /* TIME */
-	put64(b, 5);                    /* ID: event 0 */
-	put64(b, 1);                    /* PERIOD */
-	put64(b, 0);                    /* CALLCHAIN: nr (empty) */
-	rec_end(b, at);
-	at = rec_begin(b, SD_REC_SAMPLE, SD_MISC_USER);
-	put64(b, 0x400001);             /* IP */
-	put32(b, 9);                    /* pid */
-	put32(b, 9);                    /* tid */
-	put64(b, 200);                  /* TIME */
-	put64(b, 7);                    /* ID: event 1 */
-	put64(b, 2);                    /* PERIOD */
-	put64(b, 0);                    /* CALLCHAIN: nr (empty) */
-	rec_end(b, at);
-	at = rec_begin(b, SD_REC_SAMPLE, SD_MISC_KERNEL);
-	put64(b, 0xffffffff81000000ull); /* IP */
-	put32(b, 9);                    /* pid */
-	put32(b, 9);                    /* tid */
-	put64(b, 300);                  /* TIME */
-	put64(b, 6);                    /* ID: event 0 */
-	put64(b, 3);                    /* PERIOD */
-	put64(b, 2);                    /* CALLCHAIN: nr */
-	put64(b, SD_CONTEXT_KERNEL);    /*   ips[0] */
-	put64(b, 0xffffffff81000000ull); /*  ips[1] */
-	rec_end(b, at);
-	finished_round(b);
+	first = at = pd_rec_begin(b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(b, 0x400000); /* IP */
+	pd_put32(b, 9);        /* pid */
+	pd_put32(b, 9);        /* tid */
+	pd_put64(b, 100);      /* TIME */
+	pd_put64(b, 5);        /* ID: event 0 */
+	pd_put64(b, 1);        /* PERIOD */
+	pd_put64(b, 0);        /* CALLCHAIN: nr (empty) */
+	pd_rec_end(b, at);
+	at = pd_rec_begin(b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put64(b, 0x400001); /* IP */
+	pd_put32(b, 9);        /* pid */
+	pd_put32(b, 9);        /* tid */
+	pd_put64(b, 200);      /* TIME */
+	pd_put64(b, 7);        /* ID: event 1 */
+	pd_put64(b, 2);        /* PERIOD */
+	pd_put64(b, 0);        /* CALLCHAIN: nr (empty) */
+	pd_rec_end(b, at);
+	at = pd_rec_begin(b, SD_REC_SAMPLE, SD_MISC_KERNEL);
+	pd_put64(b, 0xffffffff81000000ull); /* IP */
+	pd_put32(b, 9);                     /* pid */
+	pd_put32(b, 9);                     /* tid */
+	pd_put64(b, 300);                   /* TIME */
+	pd_put64(b, 6);                     /* ID: event 0 */
+	pd_put64(b, 3);                     /* PERIOD */
+	pd_put64(b, 2);                     /* CALLCHAIN: nr */
+	pd_put64(b, SD_CONTEXT_KERNEL);     /*   ips[0] */
+	pd_put64(b, 0xffffffff81000000ull); /*  ips[1] */
+	pd_rec_end(b, at);
+	pd_finished_round(b);
 	return first;
 }
 
@@ -1950,14 +1655,14 @@ static void check_pipe_result(struct sd_reader *r, bool be, size_t first)
 TEST(pipe_mode)
 {
 	for (int be = 0; be < 2; be++) {
-		struct buf b = {.be = be};
+		struct pd_buf b = {.be = be};
 		size_t first = make_pipe(&b);
 		struct sd_reader *r = open_buf(&b, 0);
 		CHECK(r != NULL);
 		if (r)
 			check_pipe_result(r, be, first);
 		sd_reader_free(r);
-		buf_free(&b);
+		pd_buf_free(&b);
 	}
 }
 
@@ -1965,11 +1670,11 @@ TEST(pipe_mode)
 TEST(pipe_mode_fd)
 {
 	for (int be = 0; be < 2; be++) {
-		struct buf b = {.be = be};
+		struct pd_buf b = {.be = be};
 		size_t first = make_pipe(&b);
 		int fds[2];
 		if (pipe(fds)) {
-			buf_free(&b);
+			pd_buf_free(&b);
 			SKIP("no pipe");
 		}
 		/* small enough for the pipe buffer: write it all first */
@@ -1982,7 +1687,7 @@ TEST(pipe_mode_fd)
 			check_pipe_result(r, be, first);
 		}
 		sd_reader_free(r);
-		buf_free(&b);
+		pd_buf_free(&b);
 	}
 }
 
@@ -1992,7 +1697,7 @@ TEST(pipe_mode_fd)
  */
 TEST(pipe_trailing_text)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t first = make_pipe(&b);
 	size_t text = b.len;
 	char line[101];
@@ -2000,7 +1705,7 @@ TEST(pipe_trailing_text)
 	memset(line, 0, sizeof line);
 	snprintf(line, sizeof line, "%-99s\n",
 		 "[ perf record: Woken up 1 times to write data ]");
-	put_bytes(&b, line, 100);
+	pd_put_bytes(&b, line, 100);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -2040,19 +1745,19 @@ TEST(pipe_trailing_text)
 		}
 		sd_reader_free(r);
 	}
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 /* A record of size 0 in a pipe stream stops reading there. */
 TEST(pipe_zero_size_record)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t first = make_pipe(&b);
-	size_t bad = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put_fill(&b, 0, 40); /* size stays 0 */
-	size_t at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-	put_fill(&b, 0, 40); /* never reached */
-	rec_end(&b, at);
+	size_t bad = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put_fill(&b, 0, 40); /* size stays 0 */
+	size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+	pd_put_fill(&b, 0, 40); /* never reached */
+	pd_rec_end(&b, at);
 
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
@@ -2064,7 +1769,7 @@ TEST(pipe_zero_size_record)
 		CHECK_U64(sd_reader_stats(r)->bad_records, 1);
 	}
 	sd_reader_free(r);
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2074,40 +1779,41 @@ TEST(pipe_zero_size_record)
  * A small file of three samples without sample_id_all (file order);
  * off[] gets each record's offset, ends[] each record's end.
  */
-static size_t make_three(struct buf *b, size_t off[3], size_t ends[3])
+static size_t make_three(struct pd_buf *b, size_t off[3], size_t ends[3])
 {
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
 				       SD_SAMPLE_CALLCHAIN,
 		},
 	};
-	size_t data = file_begin(b, &ev, 1);
+	size_t data = pd_file_begin(b, &ev, 1);
 
 	for (int i = 0; i < 3; i++) {
-		off[i] = rec_begin(b, SD_REC_SAMPLE, SD_MISC_KERNEL);
-		put64(b, 0xffffffff81000000ull + (uint64_t)i); /* IP */
-		put32(b, 1);                     /* pid */
-		put32(b, 1);                     /* tid */
-		put64(b, 3);                     /* CALLCHAIN: nr */
-		put64(b, SD_CONTEXT_KERNEL);     /*   ips[0] */
-		put64(b, 0xffffffff81000000ull + (uint64_t)i); /* ips[1] */
-		put64(b, 0xffffffff81100000ull); /*   ips[2] */
-		rec_end(b, off[i]);
+		off[i] = pd_rec_begin(b, SD_REC_SAMPLE, SD_MISC_KERNEL);
+		uint64_t ip = 0xffffffff81000000ull + (uint64_t)i;
+		pd_put64(b, ip);                    /* IP */
+		pd_put32(b, 1);                     /* pid */
+		pd_put32(b, 1);                     /* tid */
+		pd_put64(b, 3);                     /* CALLCHAIN: nr */
+		pd_put64(b, SD_CONTEXT_KERNEL);     /*   ips[0] */
+		pd_put64(b, ip);                    /*   ips[1] */
+		pd_put64(b, 0xffffffff81100000ull); /*   ips[2] */
+		pd_rec_end(b, off[i]);
 		ends[i] = b->len;
 	}
-	file_end(b, data, NULL, NULL);
+	pd_file_end(b, data, NULL, NULL);
 	return data;
 }
 
 /* The data size in the header is 0 (perf record killed): read to EOF. */
 TEST(data_size_zero)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t off[3], ends[3];
 
 	make_three(&b, off, ends);
-	patch_uint(&b, 48, 0, 8); /* data.size */
+	pd_patch_uint(&b, 48, 0, 8); /* data.size */
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
 	if (r) {
@@ -2121,10 +1827,10 @@ TEST(data_size_zero)
 		CHECK_U64(got[2].ips[1], 0xffffffff81000002ull);
 	}
 	sd_reader_free(r);
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
-static int open_fails(const struct buf *b, size_t len, int *code,
+static int open_fails(const struct pd_buf *b, size_t len, int *code,
 		      uint64_t *offset)
 {
 	struct sd_reader *r = NULL;
@@ -2143,7 +1849,7 @@ static int open_fails(const struct buf *b, size_t len, int *code,
 /* Cut inside the header or the attrs: open fails, saying where. */
 TEST(cut_in_header_and_attrs)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t off[3], ends[3];
 	size_t data = make_three(&b, off, ends);
 	size_t attrs = data - 80; /* one 64-byte attr + ids section */
@@ -2161,19 +1867,19 @@ TEST(cut_in_header_and_attrs)
 	CHECK_U64(at, attrs);
 
 	/* not perf.data at all */
-	struct buf junk = {0};
-	put_str(&junk, "#!/bin/sh\necho not a perf.data file\n", 64);
+	struct pd_buf junk = {0};
+	pd_put_str(&junk, "#!/bin/sh\necho not a perf.data file\n", 64);
 	CHECK_U64(open_fails(&junk, junk.len, &code, &at), -SD_E_BAD_MAGIC);
 	CHECK_U64(code, SD_E_BAD_MAGIC);
 	CHECK_U64(at, 0);
-	buf_free(&junk);
-	buf_free(&b);
+	pd_buf_free(&junk);
+	pd_buf_free(&b);
 }
 
 /* Cut inside the third record's header, and inside the third record. */
 TEST(cut_in_records)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t off[3], ends[3];
 
 	make_three(&b, off, ends);
@@ -2198,17 +1904,17 @@ TEST(cut_in_records)
 		CHECK_U64(sd_reader_stats(r)->truncated_at, off[2]);
 		sd_reader_free(r);
 	}
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 /* A call chain claiming more frames than its record holds. */
 TEST(callchain_past_record)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t off[3], ends[3];
 
 	make_three(&b, off, ends);
-	patch_uint(&b, off[1] + 8 + 16, 1000, 8); /* CALLCHAIN: nr */
+	pd_patch_uint(&b, off[1] + 8 + 16, 1000, 8); /* CALLCHAIN: nr */
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
 	if (r) {
@@ -2222,17 +1928,17 @@ TEST(callchain_past_record)
 		CHECK_U64(sd_reader_evsel(r, 0)->nr_samples, 2);
 	}
 	sd_reader_free(r);
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 /* A record of size 4 (< its own header): nothing after it is read. */
 TEST(record_size_below_header)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t off[3], ends[3];
 
 	make_three(&b, off, ends);
-	patch_uint(&b, off[1] + 6, 4, 2); /* size */
+	pd_patch_uint(&b, off[1] + 6, 4, 2); /* size */
 	struct sd_reader *r = open_buf(&b, 0);
 	CHECK(r != NULL);
 	if (r) {
@@ -2243,14 +1949,14 @@ TEST(record_size_below_header)
 		CHECK_U64(sd_reader_stats(r)->bad_records, 1);
 	}
 	sd_reader_free(r);
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 /*
  * Every prefix of a file and of a pipe stream: no crash, no error
  * return, and exactly the records that end inside the prefix come out.
  */
-static void check_every_cut(const struct buf *b, size_t data,
+static void check_every_cut(const struct pd_buf *b, size_t data,
 			    const size_t *ends, size_t n, bool pipe_mode)
 {
 	size_t bad = 0;
@@ -2289,16 +1995,16 @@ static void check_every_cut(const struct buf *b, size_t data,
 
 TEST(every_cut)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t off[3], ends[3];
 	size_t data = make_three(&b, off, ends);
 
 	check_every_cut(&b, data, ends, 3, false);
-	buf_free(&b);
+	pd_buf_free(&b);
 
 	/* pipe mode: the records that matter are the three samples */
 	for (int be = 0; be < 2; be++) {
-		b = (struct buf){.be = be};
+		b = (struct pd_buf){.be = be};
 		size_t first = make_pipe(&b);
 		size_t pends[3];
 		size_t at = first;
@@ -2309,7 +2015,7 @@ TEST(every_cut)
 			pends[i] = at;
 		}
 		check_every_cut(&b, first, pends, 3, true);
-		buf_free(&b);
+		pd_buf_free(&b);
 	}
 }
 
@@ -2321,22 +2027,22 @@ TEST(every_cut)
  * The records to compress, in the file's byte order: a COMM and three
  * samples.  *split is set to the middle of the second sample.
  */
-static void make_inner(struct buf *in, size_t *split)
+static void make_inner(struct pd_buf *in, size_t *split)
 {
-	size_t at = rec_begin(in, SD_REC_COMM, 0);
-	put32(in, 5);              /* pid */
-	put32(in, 5);              /* tid */
-	put_str(in, "zproc", 8);   /* comm */
-	rec_end(in, at);
+	size_t at = pd_rec_begin(in, SD_REC_COMM, 0);
+	pd_put32(in, 5);            /* pid */
+	pd_put32(in, 5);            /* tid */
+	pd_put_str(in, "zproc", 8); /* comm */
+	pd_rec_end(in, at);
 	for (int i = 0; i < 3; i++) {
-		at = rec_begin(in, SD_REC_SAMPLE, SD_MISC_USER);
-		put64(in, 0x500000 + (uint64_t)i); /* IP */
-		put32(in, 5);                      /* pid */
-		put32(in, 5);                      /* tid */
-		put64(in, 2);                      /* CALLCHAIN: nr */
-		put64(in, SD_CONTEXT_USER);        /*   ips[0] */
-		put64(in, 0x500000 + (uint64_t)i); /*   ips[1] */
-		rec_end(in, at);
+		at = pd_rec_begin(in, SD_REC_SAMPLE, SD_MISC_USER);
+		pd_put64(in, 0x500000 + (uint64_t)i); /* IP */
+		pd_put32(in, 5);                      /* pid */
+		pd_put32(in, 5);                      /* tid */
+		pd_put64(in, 2);                      /* CALLCHAIN: nr */
+		pd_put64(in, SD_CONTEXT_USER);        /*   ips[0] */
+		pd_put64(in, 0x500000 + (uint64_t)i); /*   ips[1] */
+		pd_rec_end(in, at);
 		if (i == 1)
 			*split = at + 20;
 	}
@@ -2361,16 +2067,16 @@ static size_t compress_piece(ZSTD_CStream *cs, const uint8_t *p, size_t n,
  * COMPRESSED (81): header; data.  COMPRESSED2 (83): header; u64
  * data_size; data; padding to 8 bytes.  Returns the two records' offsets.
  */
-static void make_compressed(struct buf *b, bool v2, size_t zoff[2],
+static void make_compressed(struct pd_buf *b, bool v2, size_t zoff[2],
 			    size_t *after)
 {
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
 				       SD_SAMPLE_CALLCHAIN,
 		},
 	};
-	struct buf in = {.be = b->be};
+	struct pd_buf in = {.be = b->be};
 	size_t split = 0;
 	uint8_t piece[2][1024];
 	size_t n[2];
@@ -2382,37 +2088,37 @@ static void make_compressed(struct buf *b, bool v2, size_t zoff[2],
 	n[1] = compress_piece(cs, in.p + split, in.len - split, piece[1],
 			      sizeof piece[1]);
 	ZSTD_freeCStream(cs);
-	buf_free(&in);
+	pd_buf_free(&in);
 
-	size_t data = file_begin(b, &ev, 1);
-	size_t at = rec_begin(b, SD_REC_COMM, 0);
-	put32(b, 4);                 /* pid */
-	put32(b, 4);                 /* tid */
-	put_str(b, "plain", 8);      /* comm */
-	rec_end(b, at);
+	size_t data = pd_file_begin(b, &ev, 1);
+	size_t at = pd_rec_begin(b, SD_REC_COMM, 0);
+	pd_put32(b, 4);            /* pid */
+	pd_put32(b, 4);            /* tid */
+	pd_put_str(b, "plain", 8); /* comm */
+	pd_rec_end(b, at);
 	for (int k = 0; k < 2; k++) {
-		zoff[k] = rec_begin(b, v2 ? SD_REC_COMPRESSED2
+		zoff[k] = pd_rec_begin(b, v2 ? SD_REC_COMPRESSED2
 					  : SD_REC_COMPRESSED, 0);
 		if (v2)
-			put64(b, n[k]);        /* data_size */
-		put_bytes(b, piece[k], n[k]);  /* zstd data */
+			pd_put64(b, n[k]);       /* data_size */
+		pd_put_bytes(b, piece[k], n[k]); /* zstd data */
 		if (v2)
-			put_fill(b, 0xaa, (8 - n[k] % 8) % 8); /* padding */
-		rec_end(b, zoff[k]);
+			pd_put_fill(b, 0xaa, (8 - n[k] % 8) % 8); /* padding */
+		pd_rec_end(b, zoff[k]);
 	}
-	*after = rec_begin(b, SD_REC_EXIT, 0);
-	put32(b, 5);                 /* pid */
-	put32(b, 4);                 /* ppid */
-	put32(b, 5);                 /* tid */
-	put32(b, 4);                 /* ptid */
-	put64(b, 0);                 /* time */
-	rec_end(b, *after);
-	file_end(b, data, NULL, NULL);
+	*after = pd_rec_begin(b, SD_REC_EXIT, 0);
+	pd_put32(b, 5); /* pid */
+	pd_put32(b, 4); /* ppid */
+	pd_put32(b, 5); /* tid */
+	pd_put32(b, 4); /* ptid */
+	pd_put64(b, 0); /* time */
+	pd_rec_end(b, *after);
+	pd_file_end(b, data, NULL, NULL);
 }
 
 static void check_compressed(bool be, bool v2)
 {
-	struct buf b = {.be = be};
+	struct pd_buf b = {.be = be};
 	size_t zoff[2], after;
 
 	make_compressed(&b, v2, zoff, &after);
@@ -2449,7 +2155,7 @@ static void check_compressed(bool be, bool v2)
 	CHECK_NO_DIAGS(r);
 	sd_reader_free(r);
 out:
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 TEST(zstd_compressed)
@@ -2467,7 +2173,7 @@ TEST(zstd_compressed2)
 /* Corrupt zstd data: an error at the compressed record, no crash. */
 TEST(zstd_damaged)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	size_t zoff[2], after;
 
 	make_compressed(&b, false, zoff, &after);
@@ -2482,7 +2188,7 @@ TEST(zstd_damaged)
 		CHECK(has_diag_at(sd_reader_diags(r), SD_E_ZSTD, zoff[0]));
 	}
 	sd_reader_free(r);
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 #else
 TEST(zstd_compressed)
@@ -2504,36 +2210,36 @@ TEST(zstd_damaged)
 
 TEST(large_file_by_path)
 {
-	struct event ev = {
+	struct pd_event ev = {
 		.attr = {
 			.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
 				       SD_SAMPLE_TIME | SD_SAMPLE_CALLCHAIN,
 			.flags = SD_ATTR_SAMPLE_ID_ALL,
 		},
 	};
-	struct buf b = {0};
-	size_t data = file_begin(&b, &ev, 1);
+	struct pd_buf b = {0};
+	size_t data = pd_file_begin(&b, &ev, 1);
 	const unsigned n = 30000;
 
 	for (unsigned i = 0; i < n; i++) {
-		size_t at = rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-		put64(&b, 0x400000 + i);     /* IP */
-		put32(&b, 1);                /* pid */
-		put32(&b, 1);                /* tid */
-		put64(&b, 1000 + i);         /* TIME */
-		put64(&b, 1 + i % 3);        /* CALLCHAIN: nr */
+		size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+		pd_put64(&b, 0x400000 + i); /* IP */
+		pd_put32(&b, 1);            /* pid */
+		pd_put32(&b, 1);            /* tid */
+		pd_put64(&b, 1000 + i);     /* TIME */
+		pd_put64(&b, 1 + i % 3);    /* CALLCHAIN: nr */
 		for (unsigned k = 0; k <= i % 3; k++)
-			put64(&b, 0x400000 + i + k); /* ips[k] */
-		rec_end(&b, at);
+			pd_put64(&b, 0x400000 + i + k); /* ips[k] */
+		pd_rec_end(&b, at);
 		if (i % 1000 == 999)
-			finished_round(&b);
+			pd_finished_round(&b);
 	}
-	file_end(&b, data, "bighost", NULL);
+	pd_file_end(&b, data, "bighost", NULL);
 
 	char path[] = "/tmp/swapdiag-test-XXXXXX";
 	int fd = mkstemp(path);
 	if (fd < 0) {
-		buf_free(&b);
+		pd_buf_free(&b);
 		SKIP("no temporary file");
 	}
 	CHECK_U64(write(fd, b.p, b.len), b.len);
@@ -2566,7 +2272,7 @@ TEST(large_file_by_path)
 	}
 	sd_reader_free(r);
 	unlink(path);
-	buf_free(&b);
+	pd_buf_free(&b);
 }
 
 int main(void)

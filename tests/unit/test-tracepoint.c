@@ -12,6 +12,7 @@
 #include <swapdiag/reader.h>
 #include <swapdiag/tracepoint.h>
 
+#include "pdbuild.h"
 #include "test.h"
 
 static const char *testdata = "testdata";
@@ -511,63 +512,38 @@ TEST(big_endian_rewrite)
 
 /* ---- hand-built tracing data -------------------------------------------- */
 
-struct buf {
-	uint8_t *p;
-	size_t n, cap;
-	bool big;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
+static void put_str0(struct pd_buf *b, const char *s)
 {
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2;
-		b->p = realloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
+	pd_put_bytes(b, s, strlen(s) + 1);
 }
 
-static void put_num(struct buf *b, uint64_t v, size_t n)
+static void put_format(struct pd_buf *b, const char *text)
 {
-	uint8_t x[8];
-
-	for (size_t i = 0; i < n; i++)
-		x[b->big ? n - 1 - i : i] = (uint8_t)(v >> (8 * i));
-	put(b, x, n);
-}
-
-static void put_str0(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s) + 1);
-}
-
-static void put_format(struct buf *b, const char *text)
-{
-	put_num(b, strlen(text), 8);
-	put(b, text, strlen(text));
+	pd_put_uint(b, strlen(text), 8);
+	pd_put_bytes(b, text, strlen(text));
 }
 
 /* The start of a tracing data blob, up to and including nr_ftrace = 0. */
-static void put_head(struct buf *b, const char *version, uint8_t long_size)
+static void put_head(struct pd_buf *b, const char *version, uint8_t long_size)
 {
-	put(b, "\027\010\104tracing", 10); /* magic */
-	put_str0(b, version);              /* version */
-	put_num(b, b->big, 1);             /* big endian? */
-	put_num(b, long_size, 1);          /* sizeof(long) */
-	put_num(b, 4096, 4);               /* page size */
-	put(b, "header_page", 12);         /* tag */
-	put_num(b, 0, 8);                  /* header_page: none */
-	put(b, "header_event", 13);        /* tag */
-	put_num(b, 0, 8);                  /* header_event: none */
-	put_num(b, 0, 4);                  /* nr_ftrace */
+	pd_put_bytes(b, "\027\010\104tracing", 10); /* magic */
+	put_str0(b, version);                       /* version */
+	pd_put_uint(b, b->be, 1);                   /* big endian? */
+	pd_put_uint(b, long_size, 1);               /* sizeof(long) */
+	pd_put_uint(b, 4096, 4);                    /* page size */
+	pd_put_bytes(b, "header_page", 12);         /* tag */
+	pd_put_uint(b, 0, 8);                       /* header_page: none */
+	pd_put_bytes(b, "header_event", 13);        /* tag */
+	pd_put_uint(b, 0, 8);                       /* header_event: none */
+	pd_put_uint(b, 0, 4);                       /* nr_ftrace */
 }
 
-static void put_tail(struct buf *b, bool cmdlines)
+static void put_tail(struct pd_buf *b, bool cmdlines)
 {
-	put_num(b, 0, 4); /* kallsyms */
-	put_num(b, 0, 4); /* printk formats */
+	pd_put_uint(b, 0, 4); /* kallsyms */
+	pd_put_uint(b, 0, 4); /* printk formats */
 	if (cmdlines)
-		put_num(b, 0, 8); /* saved cmdlines */
+		pd_put_uint(b, 0, 8); /* saved cmdlines */
 }
 
 /* sched_switch of a 32-bit big-endian 3.x kernel (common_lock_depth). */
@@ -599,7 +575,7 @@ static const char old_switch_format[] =
 
 TEST(old_kernel_32bit_big_endian)
 {
-	struct buf b = {.big = true};
+	struct pd_buf b = {.be = true};
 	struct sd_tracepoints *tp = NULL;
 	struct sd_sched_switch_fmt fmt;
 	struct sd_sched_switch sw;
@@ -624,18 +600,18 @@ TEST(old_kernel_32bit_big_endian)
 	uint8_t raw2[64];
 
 	put_head(&b, "0.5", 4);
-	put_num(&b, 1, 4);                    /* nr_systems */
-	put_str0(&b, "sched");                /* system */
-	put_num(&b, 1, 4);                    /* nr_events */
-	put_format(&b, old_switch_format);    /* u64 size + text */
-	put_tail(&b, false);                  /* 0.5: no saved cmdlines */
+	pd_put_uint(&b, 1, 4);             /* nr_systems */
+	put_str0(&b, "sched");             /* system */
+	pd_put_uint(&b, 1, 4);             /* nr_events */
+	put_format(&b, old_switch_format); /* u64 size + text */
+	put_tail(&b, false);               /* 0.5: no saved cmdlines */
 
 	sd_diags_init(&d);
-	CHECK_U64(sd_tracepoints_new(b.p, b.n, SD_ORDER_BIG, &d, &tp), 0);
+	CHECK_U64(sd_tracepoints_new(b.p, b.len, SD_ORDER_BIG, &d, &tp), 0);
 	CHECK_U64(d.n, 0);
 	sd_diags_clear(&d);
 	if (!tp) {
-		free(b.p);
+		pd_buf_free(&b);
 		return;
 	}
 	CHECK_U64(sd_tracepoints_long_size(tp), 4);
@@ -657,7 +633,7 @@ TEST(old_kernel_32bit_big_endian)
 	CHECK_U64(sw.prev_state, UINT64_MAX);
 
 	sd_tracepoints_free(tp);
-	free(b.p);
+	pd_buf_free(&b);
 }
 
 static const char dyn_format[] =
@@ -743,7 +719,7 @@ static const char *find_diag(const struct sd_diags *d, const char *needle)
 /* Formats tep rejects or chokes on, fields a hostile format places anywhere. */
 TEST(hostile_formats)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	struct sd_tracepoints *tp = NULL;
 	const struct sd_tp_event *ev;
 	struct sd_tp_field fn, rel, small, mid, big, f;
@@ -772,9 +748,9 @@ TEST(hostile_formats)
 	};
 
 	put_head(&b, "0.6", 8);
-	put_num(&b, 1, 4);            /* nr_systems */
-	put_str0(&b, "test");         /* system */
-	put_num(&b, 9, 4);            /* nr_events */
+	pd_put_uint(&b, 1, 4); /* nr_systems */
+	put_str0(&b, "test");  /* system */
+	pd_put_uint(&b, 9, 4); /* nr_events */
 	put_format(&b, spaced_format);
 	put_format(&b, nofmt_format);
 	put_format(&b, broken_format);
@@ -787,7 +763,7 @@ TEST(hostile_formats)
 	put_tail(&b, true);
 
 	sd_diags_init(&d);
-	CHECK_U64(sd_tracepoints_new(b.p, b.n, SD_ORDER_LITTLE, &d, &tp), 0);
+	CHECK_U64(sd_tracepoints_new(b.p, b.len, SD_ORDER_LITTLE, &d, &tp), 0);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "  diag: %s\n", d.v[i].text);
 	CHECK(find_diag(&d, "test:broken") != NULL);
@@ -795,7 +771,7 @@ TEST(hostile_formats)
 	CHECK(find_diag(&d, "test:nofmt (ID 708) skipped") != NULL);
 	CHECK_U64(d.n, 3);
 	sd_diags_clear(&d);
-	free(b.p);
+	pd_buf_free(&b);
 	if (!tp)
 		return;
 
@@ -1025,7 +1001,7 @@ TEST(random_fields)
 
 TEST(bad_headers)
 {
-	struct buf b = {0};
+	struct pd_buf b = {0};
 	struct sd_tracepoints *tp = NULL;
 	struct sd_diags d;
 
@@ -1036,45 +1012,45 @@ TEST(bad_headers)
 				     14, SD_ORDER_LITTLE, &d, &tp),
 		  -SD_E_BAD_SECTION);
 	put_head(&b, "0.6", 3); /* sizeof(long) = 3 */
-	put_num(&b, 0, 4);
+	pd_put_uint(&b, 0, 4);
 	put_tail(&b, true);
-	CHECK_U64(sd_tracepoints_new(b.p, b.n, SD_ORDER_LITTLE, &d, &tp),
+	CHECK_U64(sd_tracepoints_new(b.p, b.len, SD_ORDER_LITTLE, &d, &tp),
 		  -SD_E_BAD_SECTION);
 	CHECK(tp == NULL);
-	b.n = 0;
+	b.len = 0;
 
 	/* a count far beyond the data: truncated, not a huge loop */
 	put_head(&b, "0.6", 8);
-	put_num(&b, 0xffffffffu, 4); /* nr_systems */
+	pd_put_uint(&b, 0xffffffffu, 4); /* nr_systems */
 	put_str0(&b, "sched");
-	put_num(&b, 0xffffffffu, 4); /* nr_events */
-	put_num(&b, UINT64_MAX, 8);  /* size */
-	CHECK_U64(sd_tracepoints_new(b.p, b.n, SD_ORDER_LITTLE, &d, &tp),
+	pd_put_uint(&b, 0xffffffffu, 4); /* nr_events */
+	pd_put_uint(&b, UINT64_MAX, 8);  /* size */
+	CHECK_U64(sd_tracepoints_new(b.p, b.len, SD_ORDER_LITTLE, &d, &tp),
 		  -SD_E_TRUNCATED);
-	b.n = 0;
+	b.len = 0;
 
 	/* more formats than the cap, each tiny */
 	put_head(&b, "0.6", 8);
-	put_num(&b, 1, 4);          /* nr_systems */
+	pd_put_uint(&b, 1, 4);          /* nr_systems */
 	put_str0(&b, "x");
-	put_num(&b, 9000, 4);       /* nr_events */
+	pd_put_uint(&b, 9000, 4);       /* nr_events */
 	for (int i = 0; i < 9000; i++)
-		put_num(&b, 0, 8);  /* empty formats */
+		pd_put_uint(&b, 0, 8);  /* empty formats */
 	put_tail(&b, true);
-	CHECK_U64(sd_tracepoints_new(b.p, b.n, SD_ORDER_LITTLE, &d, &tp),
+	CHECK_U64(sd_tracepoints_new(b.p, b.len, SD_ORDER_LITTLE, &d, &tp),
 		  -SD_E_LIMIT);
 	/* trailing padding (pipe mode) is fine */
-	b.n = 0;
+	b.len = 0;
 	put_head(&b, "0.6", 8);
-	put_num(&b, 0, 4);
+	pd_put_uint(&b, 0, 4);
 	put_tail(&b, true);
-	put_num(&b, 0, 7);
-	CHECK_U64(sd_tracepoints_new(b.p, b.n, SD_ORDER_LITTLE, &d, &tp), 0);
+	pd_put_uint(&b, 0, 7);
+	CHECK_U64(sd_tracepoints_new(b.p, b.len, SD_ORDER_LITTLE, &d, &tp), 0);
 	CHECK_U64(sd_tracepoints_nr_events(tp), 0);
 	tp = sd_tracepoints_free(tp);
 	CHECK(sd_tracepoints_free(NULL) == NULL);
 	sd_diags_clear(&d);
-	free(b.p);
+	pd_buf_free(&b);
 }
 
 int main(int argc, char **argv)
