@@ -312,5 +312,8 @@ const char *sd_severity_name(const struct sd_diagnosis *d);
 /* Runs the detectors over a finished analysis. */
 int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out);
 struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d);
+/* The diagnosis's finding of kind k, or NULL (also for d NULL). */
+const struct sd_finding *sd_diagnosis_finding(const struct sd_diagnosis *d,
+					      enum sd_finding_kind k);
 
 #endif

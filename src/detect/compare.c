@@ -25,10 +25,10 @@ const char *sd_diff_outcome_name(enum sd_diff_outcome o)
 	}
 }
 
-static const struct sd_finding *find(const struct sd_diagnosis *d,
-				     enum sd_finding_kind k)
+const struct sd_finding *sd_diagnosis_finding(const struct sd_diagnosis *d,
+					      enum sd_finding_kind k)
 {
-	for (size_t i = 0; i < d->nr_findings; i++)
+	for (size_t i = 0; d && i < d->nr_findings; i++)
 		if (d->findings[i].kind == k)
 			return &d->findings[i];
 	return NULL;
@@ -114,8 +114,9 @@ int sd_diff_compare(const struct sd_diagnosis *b,
 	d->duration_before = b->duration_s;
 	d->duration_after = a->duration_s;
 	for (int k = 0; k < SD_FIND_KINDS && !err; k++) {
-		const struct sd_finding *fb = find(b, (enum sd_finding_kind)k);
-		const struct sd_finding *fa = find(a, (enum sd_finding_kind)k);
+		enum sd_finding_kind kind = (enum sd_finding_kind)k;
+		const struct sd_finding *fb = sd_diagnosis_finding(b, kind);
+		const struct sd_finding *fa = sd_diagnosis_finding(a, kind);
 		if (!fb && !fa)
 			continue;
 		struct sd_change *c = &d->changes[d->nr_changes++];

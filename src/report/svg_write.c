@@ -106,15 +106,6 @@ static size_t utf8_chars(const char *s, size_t len)
 	return n;
 }
 
-static const struct sd_finding *finding(const struct sd_diagnosis *d,
-					enum sd_finding_kind k)
-{
-	for (size_t i = 0; d && i < d->nr_findings; i++)
-		if (d->findings[i].kind == k)
-			return &d->findings[i];
-	return NULL;
-}
-
 static const char *const pat_class[] = {
 	[SD_SVG_PAT_FORK_CTX] = "swapctx", [SD_SVG_PAT_TEARDOWN_CTX] = "swapctx",
 	[SD_SVG_PAT_WAIT] = "wait", [SD_SVG_PAT_SWAP_DUP] = "swap",
@@ -141,15 +132,16 @@ static void frame_kind(FILE *out, const struct sd_svg_page *pg,
 		      out);
 		return;
 	case SD_SVG_PAT_SWAP_DUP:
-		fd = finding(pg->d, SD_FIND_SWAP_DUP_FORK);
+		fd = sd_diagnosis_finding(pg->d, SD_FIND_SWAP_DUP_FORK);
 		break;
 	case SD_SVG_PAT_SWAP_FREE:
-		fd = finding(pg->d, SD_FIND_SWAP_FREE_EXEC);
+		fd = sd_diagnosis_finding(pg->d, SD_FIND_SWAP_FREE_EXEC);
 		break;
 	case SD_SVG_PAT_WAIT:
-		fd = finding(pg->d, SD_FIND_MMAP_LOCK_STALL);
+		fd = sd_diagnosis_finding(pg->d, SD_FIND_MMAP_LOCK_STALL);
 		if (!fd)
-			fd = finding(pg->d, SD_FIND_EXEC_LOCK_STALL);
+			fd = sd_diagnosis_finding(pg->d,
+						  SD_FIND_EXEC_LOCK_STALL);
 		break;
 	}
 	if (fd) {

@@ -186,15 +186,6 @@ static void analyse(const struct pd_buf *b, const char *kallsyms,
 	sd_analysis_free(a);
 }
 
-static const struct sd_finding *finding(const struct sd_diagnosis *d,
-					enum sd_finding_kind k)
-{
-	for (size_t i = 0; d && i < d->nr_findings; i++)
-		if (d->findings[i].kind == k)
-			return &d->findings[i];
-	return NULL;
-}
-
 /* The JSON report's byte order; the value is cut out of the report. */
 static const char *cut_order(char *json)
 {
@@ -232,8 +223,10 @@ TEST(big_endian_same_analysis)
 
 	/* the little-endian analysis against the recording as built */
 	CHECK_U64(ls, 10);
-	const struct sd_finding *fork = finding(ld, SD_FIND_SWAP_DUP_FORK);
-	const struct sd_finding *exec = finding(ld, SD_FIND_SWAP_FREE_EXEC);
+	const struct sd_finding *fork =
+		sd_diagnosis_finding(ld, SD_FIND_SWAP_DUP_FORK);
+	const struct sd_finding *exec =
+		sd_diagnosis_finding(ld, SD_FIND_SWAP_FREE_EXEC);
 	CHECK(fork && fork->samples == 5 && fork->nr_procs == 1 &&
 	      !strcmp(fork->procs[0].comm, "httpd"));
 	CHECK(exec && exec->samples == 3 && exec->nr_procs == 1 &&
