@@ -5,7 +5,8 @@
  * mode[8], uid[8], gid[8], size[12] (octal, or base-256 when byte 0 has
  * 0x80), mtime[12], chksum[8] (octal sum, the field counted as spaces),
  * typeflag, linkname[100], magic "ustar\0", version "00", uname[32],
- * gname[32], devmajor[8], devminor[8], prefix[155].
+ * gname[32], devmajor[8], devminor[8], prefix[155].  Archives are built
+ * member by member into a struct arc.
  */
 #ifndef SD_TEST_TARBLOCK_H
 #define SD_TEST_TARBLOCK_H
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TAR_BLOCK 512
@@ -72,6 +74,67 @@ static inline int tar_header(uint8_t blk[TAR_BLOCK], const char *name,
 	memcpy(blk + 297, "root", 4);
 	tar_checksum(blk);
 	return 0;
+}
+
+/* ---- archives built by hand --------------------------------------------- */
+
+struct arc {
+	uint8_t *p;
+	size_t n;
+};
+
+static inline void arc_raw(struct arc *a, const void *p, size_t n)
+{
+	a->p = realloc(a->p, a->n + n);
+	if (!a->p)
+		abort();
+	memcpy(a->p + a->n, p, n);
+	a->n += n;
+}
+
+/*
+ * A member of type t ('0' file, '1' hard link, '2' symlink, '5'
+ * directory, ...) whose header says size but whose data is data[len];
+ * link (or NULL) is the linkname.  The name is cut at 100 bytes.
+ */
+static inline void arc_entry(struct arc *a, const char *name, char t,
+			     const char *link, uint64_t size, const void *data,
+			     size_t len)
+{
+	static const uint8_t zero[TAR_BLOCK];
+	uint8_t blk[TAR_BLOCK];
+
+	if (tar_header(blk, "x", size, 0))
+		abort();
+	memset(blk, 0, 100);
+	memcpy(blk, name, strlen(name) < 100 ? strlen(name) : 100);
+	blk[156] = (uint8_t)t;
+	if (link)
+		memcpy(blk + 157, link, strlen(link) < 100 ? strlen(link) : 100);
+	tar_checksum(blk);
+	arc_raw(a, blk, sizeof blk);
+	arc_raw(a, data, len);
+	arc_raw(a, zero, tar_padding(len));
+}
+
+/* A regular file whose header says size but whose data is data[len]. */
+static inline void arc_member(struct arc *a, const char *name, uint64_t size,
+			      const void *data, size_t len)
+{
+	arc_entry(a, name, '0', NULL, size, data, len);
+}
+
+static inline void arc_file(struct arc *a, const char *name, const char *text)
+{
+	arc_member(a, name, strlen(text), text, strlen(text));
+}
+
+/* The end-of-archive marker: two zero blocks. */
+static inline void arc_end(struct arc *a)
+{
+	static const uint8_t zero[2 * TAR_BLOCK];
+
+	arc_raw(a, zero, sizeof zero);
 }
 
 #endif

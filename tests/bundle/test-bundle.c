@@ -18,75 +18,12 @@
 
 #include "config.h"
 #include "test.h"
+#include "tfiles.h"
 #include <swapdiag/bundle.h>
 
 #include "tarblock.h"
 
-static char tmpdir[] = "/tmp/sd-test-bundle.XXXXXX";
-static const struct sd_bundle_opts opts = {.tmpdir = tmpdir};
-
-/* Files left in the temporary directory. */
-static int tmp_files(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* ---- archives built by hand ------------------------------------------- */
-
-struct arc {
-	uint8_t *p;
-	size_t n;
-};
-
-static void arc_raw(struct arc *a, const void *p, size_t n)
-{
-	a->p = realloc(a->p, a->n + n);
-	memcpy(a->p + a->n, p, n);
-	a->n += n;
-}
-
-static void fix_checksum(uint8_t *blk)
-{
-	tar_checksum(blk);
-}
-
-/* A member whose header says size but whose data is data[len]. */
-static void arc_member(struct arc *a, const char *name, uint64_t size,
-		       const void *data, size_t len)
-{
-	uint8_t blk[512];
-	static const uint8_t zero[512];
-
-	if (tar_header(blk, "placeholder", size, 0))
-		abort();
-	memset(blk, 0, 100);
-	memcpy(blk, name, strlen(name) < 100 ? strlen(name) : 100);
-	fix_checksum(blk);
-	arc_raw(a, blk, sizeof blk);
-	arc_raw(a, data, len);
-	arc_raw(a, zero, tar_padding(len));
-}
-
-static void arc_file(struct arc *a, const char *name, const char *text)
-{
-	arc_member(a, name, strlen(text), text, strlen(text));
-}
-
-static void arc_end(struct arc *a)
-{
-	static const uint8_t zero[1024];
-	arc_raw(a, zero, sizeof zero);
-}
+static const struct sd_bundle_opts opts = {.tmpdir = tf_dir};
 
 static const char manifest[] =
 	"{\"format\": \"swapdiag-bundle/1\", \"created\": "
@@ -215,25 +152,25 @@ static void dmg_checksum(uint8_t *blk)
 static void dmg_size_text(uint8_t *blk)
 {
 	memcpy(blk + 124, "12x45678901", 11);
-	fix_checksum(blk);
+	tar_checksum(blk);
 }
 
 static void dmg_size_negative(uint8_t *blk)
 {
 	memset(blk + 124, 0xff, 12);
-	fix_checksum(blk);
+	tar_checksum(blk);
 }
 
 static void dmg_magic(uint8_t *blk)
 {
 	memcpy(blk + 257, "ustaR", 5);
-	fix_checksum(blk);
+	tar_checksum(blk);
 }
 
 static void dmg_prefix_up(uint8_t *blk)
 {
 	memcpy(blk + 345, "..", 2);
-	fix_checksum(blk);
+	tar_checksum(blk);
 }
 
 TEST(writer_output_is_ustar)
@@ -266,7 +203,7 @@ TEST(writer_output_is_ustar)
 	CHECK(strtoul((const char *)blk + 100, NULL, 8) == 0600);
 	uint8_t copy[512];
 	memcpy(copy, blk, 512);
-	fix_checksum(copy);
+	tar_checksum(copy);
 	CHECK(!memcmp(copy + 148, blk + 148, 6)); /* checksum as ustar's */
 	free(man);
 	fclose(f);
@@ -318,7 +255,7 @@ TEST(header_refuses)
 	static const uint8_t zero[512];
 	tar_header(blk, SD_BUNDLE_PERF_DATA, sizeof perf_data, 0);
 	memcpy(blk + 345, "dir", 3); /* dir/perf.data: not a bundle member */
-	fix_checksum(blk);
+	tar_checksum(blk);
 	arc_raw(&a, blk, sizeof blk);
 	arc_raw(&a, perf_data, sizeof perf_data);
 	arc_raw(&a, zero, tar_padding(sizeof perf_data));
@@ -331,7 +268,7 @@ TEST(header_refuses)
 			      sizeof perf_data));
 	sd_bundle_free(b);
 	free(a.p);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 /* ---- round trip ---------------------------------------------------------- */
@@ -447,7 +384,7 @@ static void round_trip(bool compress)
 		  "a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8");
 	CHECK(file_is(sd_bundle_perf_data(b), perf_data, sizeof perf_data));
 	CHECK(file_is(sd_bundle_kallsyms(b), kallsyms, strlen(kallsyms)));
-	CHECK(!strncmp(sd_bundle_perf_data(b), tmpdir, strlen(tmpdir)));
+	CHECK(!strncmp(sd_bundle_perf_data(b), tf_dir, strlen(tf_dir)));
 	const struct sd_host *h = sd_bundle_host(b);
 	check_host(h);
 	CHECK_STR(h->uname, "Linux vm");
@@ -458,14 +395,14 @@ static void round_trip(bool compress)
 	CHECK_U64(sd_bundle_temp_files(b, tmp, 4), 2);
 	snprintf(perf_path, sizeof perf_path, "%s", sd_bundle_perf_data(b));
 	snprintf(ksyms_path, sizeof ksyms_path, "%s", sd_bundle_kallsyms(b));
-	CHECK(tmp_files() == 2);
+	CHECK(tf_entries() == 2);
 	sd_bundle_free(b);
 	CHECK(access(perf_path, F_OK) && access(ksyms_path, F_OK));
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 
 	/* the same through a file */
 	char path[300];
-	snprintf(path, sizeof path, "%s.bundle", tmpdir);
+	snprintf(path, sizeof path, "%s.bundle", tf_dir);
 	FILE *f = fopen(path, "wb");
 	CHECK(f && fwrite(a.p, 1, a.n, f) == a.n);
 	fclose(f);
@@ -475,7 +412,7 @@ static void round_trip(bool compress)
 		check_host(sd_bundle_host(b));
 	sd_bundle_free(b);
 	unlink(path);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 
 	/* cut anywhere: an error with a reason, or a usable bundle that
 	 * says it was cut; never a crash, never a file left behind */
@@ -490,7 +427,7 @@ static void round_trip(bool compress)
 			CHECK(sd_bundle_perf_data(t) != NULL);
 		}
 		sd_bundle_free(t);
-		CHECK(tmp_files() == 0);
+		CHECK(tf_entries() == 0);
 	}
 	free(a.p);
 }
@@ -524,7 +461,7 @@ TEST(probe)
 	CHECK(sd_bundle_probe_mem(a.p, a.n) == 0);
 	CHECK(open_buf(a.p, a.n, NULL) == -SD_E_BAD_MAGIC);
 	free(a.p);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 /* ---- hostile archives ---------------------------------------------------- */
@@ -564,7 +501,7 @@ TEST(truncated)
 	arc_end(&a);
 	CHECK(open_buf(a.p, a.n, NULL) == -EBADMSG);
 	free(a.p);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 TEST(names_that_leave)
@@ -583,10 +520,10 @@ TEST(names_that_leave)
 		CHECK(open_buf(a.p, a.n, NULL) == -EBADMSG);
 		free(a.p);
 	}
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 	/* nothing appeared beside the temporary directory either */
 	char beside[300];
-	snprintf(beside, sizeof beside, "%s/../perf.data", tmpdir);
+	snprintf(beside, sizeof beside, "%s/../perf.data", tf_dir);
 	struct stat st;
 	CHECK(stat(beside, &st) != 0 ||
 	      st.st_mtime < time(NULL) - 60); /* not made by this test */
@@ -603,7 +540,7 @@ TEST(links_and_specials)
 		tar_header(blk, SD_BUNDLE_KALLSYMS, 0, 0);
 		blk[156] = (uint8_t)types[i];
 		memcpy(blk + 157, "/etc/shadow", 11);
-		fix_checksum(blk);
+		tar_checksum(blk);
 		arc_raw(&a, blk, sizeof blk);
 		arc_member(&a, SD_BUNDLE_PERF_DATA, sizeof perf_data, perf_data,
 			   sizeof perf_data);
@@ -614,7 +551,7 @@ TEST(links_and_specials)
 		CHECK(err == -EBADMSG || (types[i] == 'K' && err == 0));
 		free(a.p);
 	}
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 TEST(huge_sizes)
@@ -663,7 +600,7 @@ TEST(huge_sizes)
 	}
 	sd_bundle_free(b);
 	free(a.p);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 TEST(manifests)
@@ -708,7 +645,7 @@ TEST(manifests)
 	}
 	sd_bundle_free(b);
 	free(a.p);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 TEST(duplicates_and_unknown)
@@ -735,7 +672,7 @@ TEST(duplicates_and_unknown)
 	arc_end(&a);
 	CHECK(open_buf(a.p, a.n, NULL) == -EBADMSG);
 	free(a.p);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 TEST(random_damage)
@@ -765,7 +702,7 @@ TEST(random_damage)
 		free(a.p);
 	}
 	free(good.p);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 #if HAVE_ZSTD
@@ -788,7 +725,7 @@ TEST(zstd_damage)
 		free(a.p);
 	}
 	free(good.p);
-	CHECK(tmp_files() == 0);
+	CHECK(tf_entries() == 0);
 }
 #endif
 
@@ -857,10 +794,8 @@ TEST(collect)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (!tf_make("/tmp/sd-test-bundle."))
 		return 99;
-	}
 	RUN(writer_output_is_ustar);
 	RUN(header_refuses);
 	RUN(round_trip_plain);
@@ -878,6 +813,6 @@ int main(void)
 #endif
 	RUN(host_text);
 	RUN(collect);
-	rmdir(tmpdir);
+	rmdir(tf_dir);
 	return test_exit();
 }

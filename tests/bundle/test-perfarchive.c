@@ -22,64 +22,21 @@
 #include <swapdiag/symbols.h>
 
 #include "test.h"
+#include "tfiles.h"
 #include "tarblock.h"
 
-static char tmpdir[] = "/tmp/sd-test-perfarchive.XXXXXX";
-static const struct sd_bundle_opts opts = {.tmpdir = tmpdir};
+static const struct sd_bundle_opts opts = {.tmpdir = tf_dir};
 
 #define KID "2c01231b362e579555ce2ffdc8c7e2b7d9d1ece4"
 #define UID "867d7c82ba726a46eefa474672605f3b01f92967"
 
-static int tmp_entries(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-struct arc {
-	uint8_t *p;
-	size_t n;
-};
-
-static void raw(struct arc *a, const void *p, size_t n)
-{
-	a->p = realloc(a->p, a->n + n);
-	memcpy(a->p + a->n, p, n);
-	a->n += n;
-}
-
-/* A member of type t ('0' file, '2' symlink, '5' directory, ...). */
+/* A member of type t with data (a file) or a link target. */
 static void member(struct arc *a, const char *name, char t, const char *data)
 {
-	static const uint8_t zero[512];
-	uint8_t blk[512];
 	size_t len = t == '0' ? strlen(data) : 0;
 
-	tar_header(blk, "x", len, 0);
-	memset(blk, 0, 100);
-	memcpy(blk, name, strlen(name) < 100 ? strlen(name) : 100);
-	blk[156] = (uint8_t)t;
-	if (t == '2' || t == '1')
-		memcpy(blk + 157, data, strlen(data));
-	tar_checksum(blk);
-	raw(a, blk, sizeof blk);
-	raw(a, data, len);
-	raw(a, zero, tar_padding(len));
-}
-
-static void end(struct arc *a)
-{
-	static const uint8_t zero[1024];
-	raw(a, zero, sizeof zero);
+	arc_entry(a, name, t, t == '1' || t == '2' ? data : NULL, len, data,
+		  len);
 }
 
 static const char ksyms[] = "ffffffff81000000 T _text\n"
@@ -141,13 +98,13 @@ TEST(perf_layout)
 	char p[512];
 
 	perf_layout(&a);
-	end(&a);
+	arc_end(&a);
 	CHECK(sd_perf_archive_probe_mem(a.p, a.n) == 1);
 	CHECK(!open_buf(&a, &pa));
 	if (!pa)
 		return;
 	const char *d = sd_perf_archive_dir(pa);
-	CHECK(!strncmp(d, tmpdir, strlen(tmpdir)));
+	CHECK(!strncmp(d, tf_dir, strlen(tf_dir)));
 	snprintf(p, sizeof p, "%s/[kernel.kallsyms]/%s/kallsyms", d, KID);
 	CHECK(file_is(p, ksyms));
 	snprintf(p, sizeof p, "%s/.build-id/86/%s/elf", d, UID + 2);
@@ -170,7 +127,7 @@ TEST(perf_layout)
 	CHECK_U64(n, 2 + 5 + 1); /* 2 files, 5 directories, the top */
 	CHECK(!strcmp(paths[n - 1], d));
 	sd_perf_archive_free(pa);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_entries() == 0);
 	free(a.p);
 }
 
@@ -185,7 +142,7 @@ TEST(old_layout_and_dereferenced)
 	member(&a, "[kernel.kallsyms]/" KID, '0', ksyms);
 	member(&a, ".build-id/86/7d7c82ba726a46eefa474672605f3b01f92967/elf",
 	       '0', elf);
-	end(&a);
+	arc_end(&a);
 	CHECK(!open_buf(&a, &pa));
 	if (pa) {
 		snprintf(p, sizeof p, "%s/[kernel.kallsyms]/%s/kallsyms",
@@ -197,7 +154,7 @@ TEST(old_layout_and_dereferenced)
 	}
 	sd_perf_archive_free(pa);
 	free(a.p);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 TEST(names_refused_or_skipped)
@@ -216,10 +173,10 @@ TEST(names_refused_or_skipped)
 	for (size_t i = 0; i < sizeof skipped / sizeof *skipped; i++) {
 		struct arc a = {0};
 		member(&a, skipped[i], '0', elf);
-		end(&a);
+		arc_end(&a);
 		/* nothing kept: not a perf archive */
 		CHECK(open_buf(&a, NULL) == -SD_E_BAD_MAGIC);
-		CHECK(tmp_entries() == 0);
+		CHECK(tf_entries() == 0);
 		free(a.p);
 	}
 	/* links, hard links and devices under cache names: skipped too */
@@ -228,7 +185,7 @@ TEST(names_refused_or_skipped)
 		struct arc a = {0};
 		member(&a, "[kernel.kallsyms]/" KID "/kallsyms", types[i],
 		       "/etc/shadow");
-		end(&a);
+		arc_end(&a);
 		CHECK(open_buf(&a, NULL) == -SD_E_BAD_MAGIC);
 		free(a.p);
 	}
@@ -237,7 +194,7 @@ TEST(names_refused_or_skipped)
 	struct arc a = {.p = (uint8_t *)strdup("PERFILE2 and more"), .n = 17};
 	CHECK(open_buf(&a, NULL) < 0);
 	free(a.p);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 TEST(caps)
@@ -251,12 +208,12 @@ TEST(caps)
 	memcpy(blk, "[kernel.kallsyms]/" KID "/kallsyms",
 	       strlen("[kernel.kallsyms]/" KID "/kallsyms"));
 	tar_checksum(blk);
-	raw(&a, blk, sizeof blk);
-	raw(&a, ksyms, strlen(ksyms));
-	end(&a);
+	arc_raw(&a, blk, sizeof blk);
+	arc_raw(&a, ksyms, strlen(ksyms));
+	arc_end(&a);
 	CHECK(open_buf(&a, NULL) == -SD_E_LIMIT);
 	free(a.p);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 TEST(cut_and_damaged)
@@ -264,7 +221,7 @@ TEST(cut_and_damaged)
 	struct arc good = {0};
 
 	perf_layout(&good);
-	end(&good);
+	arc_end(&good);
 	/* cut anywhere: an error with a reason, or the files before the
 	 * cut; never a crash, never a file left behind */
 	for (size_t n = 0; n < good.n; n += 97) {
@@ -280,7 +237,7 @@ TEST(cut_and_damaged)
 			CHECK(access(p, F_OK) || file_is(p, elf));
 		}
 		sd_perf_archive_free(pa);
-		CHECK(tmp_entries() == 0);
+		CHECK(tf_entries() == 0);
 	}
 	/* the kallsyms cut: a warning, and the archive has nothing */
 	size_t at = 3 * 512 + 10; /* inside the kallsyms data */
@@ -303,7 +260,7 @@ TEST(cut_and_damaged)
 		free(d.p);
 	}
 	free(good.p);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 /* A bundle with record --with-dsos members. */
@@ -321,7 +278,7 @@ TEST(bundle_dsos)
 	member(&a, "dsos/usr/lib/x86_64-linux-gnu/libc.so.6/" UID "/probes",
 	       '0', "");
 	member(&a, SD_BUNDLE_PERF_DATA, '0', (const char *)perf);
-	end(&a);
+	arc_end(&a);
 	sd_diags_init(&why);
 	CHECK(!sd_bundle_open_mem(a.p, a.n, &opts, &why, &b));
 	sd_diags_clear(&why);
@@ -335,7 +292,7 @@ TEST(bundle_dsos)
 		CHECK_U64(sd_perf_archive_nr_ids(pa), 1);
 	}
 	sd_bundle_free(b);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_entries() == 0);
 	free(a.p);
 	/* a kernel file under dsos/ is not taken (kallsyms has its member) */
 	a = (struct arc){0};
@@ -343,13 +300,13 @@ TEST(bundle_dsos)
 	       "{\"format\": \"swapdiag-bundle/1\"}");
 	member(&a, "dsos/[kernel.kallsyms]/" KID "/kallsyms", '0', ksyms);
 	member(&a, SD_BUNDLE_PERF_DATA, '0', (const char *)perf);
-	end(&a);
+	arc_end(&a);
 	b = NULL;
 	CHECK(!sd_bundle_open_mem(a.p, a.n, &opts, NULL, &b));
 	if (b && sd_bundle_dsos(b))
 		CHECK_U64(sd_perf_archive_nr_ids(sd_bundle_dsos(b)), 0);
 	sd_bundle_free(b);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_entries() == 0);
 	free(a.p);
 }
 
@@ -369,7 +326,7 @@ TEST(pick_dsos_round_trip)
 	struct sd_build_id id = {0};
 	if (!n || n == sizeof exe || sd_elf_build_id(exe, n, &id) || !id.size)
 		SKIP("this test program has no build-id");
-	snprintf(root, sizeof root, "%s/root", tmpdir);
+	snprintf(root, sizeof root, "%s/root", tf_dir);
 	snprintf(path, sizeof path, "%s/usr", root);
 	CHECK(!mkdir(root, 0700) && !mkdir(path, 0700));
 	snprintf(path, sizeof path, "%s/usr/spin", root);
@@ -445,15 +402,13 @@ TEST(pick_dsos_round_trip)
 	snprintf(path, sizeof path, "%s/usr", root);
 	rmdir(path);
 	rmdir(root);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_entries() == 0);
 }
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (!tf_make("/tmp/sd-test-perfarchive."))
 		return 99;
-	}
 	RUN(perf_layout);
 	RUN(old_layout_and_dereferenced);
 	RUN(names_refused_or_skipped);
@@ -461,6 +416,6 @@ int main(void)
 	RUN(cut_and_damaged);
 	RUN(bundle_dsos);
 	RUN(pick_dsos_round_trip);
-	rmdir(tmpdir);
+	rmdir(tf_dir);
 	return test_exit();
 }

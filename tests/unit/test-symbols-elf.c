@@ -13,27 +13,7 @@
 
 #include "symbols/demangle-config.h"
 #include "test.h"
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
+#include "tfiles.h"
 
 /* nm's value of a defined symbol, or 0. */
 static uint64_t nm_addr(const char *path, const char *name)
@@ -185,7 +165,7 @@ TEST(build_id)
 
 	if (!so)
 		SKIP("SD_SYMFIX_SO not set");
-	buf = slurp(so, &len);
+	buf = tf_slurp(so, &len);
 	CHECK(buf != NULL);
 	if (!buf)
 		return;
@@ -274,7 +254,7 @@ TEST(hostile_images)
 
 	if (!so)
 		SKIP("SD_SYMFIX_SO not set");
-	buf = slurp(so, &len);
+	buf = tf_slurp(so, &len);
 	if (!buf)
 		return;
 	copy = malloc(len);

@@ -17,130 +17,14 @@
 #include <swapdiag/symbols.h>
 
 #include "test.h"
+#include "tfiles.h"
+#include "ksymfix.h"
 
 static bool sd_build_id_equal_for_tests(const struct sd_build_id *a,
 					const struct sd_build_id *b)
 {
 	return a->size == b->size && !memcmp(a->data, b->data, a->size);
 }
-
-static char tmp[256];
-
-static void mkdirs(const char *path)
-{
-	char buf[1024];
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	}
-	mkdir(buf, 0755);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	char dir[1024];
-	FILE *f;
-
-	snprintf(dir, sizeof dir, "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	f = fopen(path, "wb");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fwrite(data, 1, len, f);
-	fclose(f);
-}
-
-static char *tpath(const char *rel)
-{
-	static char bufs[8][1024];
-	static int k;
-	char *b = bufs[k++ % 8];
-
-	snprintf(b, 1024, "%s/%s", tmp, rel);
-	return b;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-/* A /sys/kernel/notes blob holding one GNU build-id note. */
-static void write_notes(const char *path, const struct sd_build_id *id)
-{
-	uint8_t blob[64] = {0};
-	uint32_t namesz = 4, descsz = id->size, type = 3;
-
-	memcpy(blob, &namesz, 4);
-	memcpy(blob + 4, &descsz, 4);
-	memcpy(blob + 8, &type, 4);
-	memcpy(blob + 12, "GNU", 4);
-	memcpy(blob + 16, id->data, id->size);
-	write_file(path, blob, 16 + ((id->size + 3u) & ~3u));
-}
-
-static struct sd_build_id kid(uint8_t seed)
-{
-	struct sd_build_id id = {.size = 20};
-
-	for (int i = 0; i < 20; i++)
-		id.data[i] = (uint8_t)(seed + i * 7);
-	return id;
-}
-
-static struct sd_build_id_entry kernel_entry;
-static struct sd_file_info info_with(const struct sd_build_id *kernel,
-				     const char *release)
-{
-	struct sd_file_info fi;
-
-	memset(&fi, 0, sizeof fi);
-	fi.os_release = (char *)release;
-	if (kernel) {
-		kernel_entry.pid = -1;
-		kernel_entry.cpumode = SD_MISC_KERNEL;
-		kernel_entry.id = *kernel;
-		kernel_entry.filename = (char *)"[kernel.kallsyms]";
-		fi.build_ids = &kernel_entry;
-		fi.nr_build_ids = 1;
-	}
-	return fi;
-}
-
-static struct sd_symbol_opts host_opts(void)
-{
-	struct sd_symbol_opts o = {0};
-
-	o.buildid_dir = tpath("nocache");
-	o.host_kallsyms = tpath("host/kallsyms");
-	o.host_notes = tpath("host/notes");
-	o.host_release = "6.1.0-host";
-	return o;
-}
-
 
 /* A kernel text 0x1000 bytes long, with entry points and a few functions. */
 static const char kallsyms_k[] =
@@ -225,14 +109,14 @@ TEST(running_kernel_build_ids)
 	const struct sd_kernel_symbols *ks;
 	char hex[41];
 
-	write_file(tpath("host/kallsyms"), kallsyms_k, strlen(kallsyms_k));
-	write_notes(tpath("host/notes"), &rec);
+	tf_write_file(tf_path("host/kallsyms"), kallsyms_k, strlen(kallsyms_k));
+	write_notes(tf_path("host/notes"), &rec);
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	ks = status(s);
 	CHECK_U64(ks->source, SD_KSYM_RUNNING_KERNEL);
 	CHECK_U64(ks->matches, 1);
 	CHECK(ks->loaded);
-	CHECK_STR(ks->path, tpath("host/kallsyms"));
+	CHECK_STR(ks->path, tf_path("host/kallsyms"));
 	sd_build_id_hex(&rec, hex);
 	CHECK(has(ks->evidence, hex));
 	CHECK(sd_build_id_equal_for_tests(&ks->build_id, &rec));
@@ -246,7 +130,7 @@ TEST(running_kernel_build_ids)
 	CHECK_U64(ks->matches, 1);
 	CHECK(has(ks->evidence, "running kernel's build-id"));
 	sd_symbolizer_free(s);
-	write_notes(tpath("host/notes"), &other);
+	write_notes(tf_path("host/notes"), &other);
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	ks = status(s);
 	CHECK_U64(ks->matches, 0);
@@ -255,7 +139,7 @@ TEST(running_kernel_build_ids)
 	o.kallsyms = NULL;
 
 	/* another build running here (same release): never its kallsyms */
-	write_notes(tpath("host/notes"), &other);
+	write_notes(tf_path("host/notes"), &other);
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	ks = status(s);
 	CHECK_U64(ks->source, SD_KSYM_NONE);
@@ -276,8 +160,8 @@ TEST(bundle_build_ids)
 	const struct sd_kernel_symbols *ks;
 	char hex[41];
 
-	write_file(tpath("bundle/kallsyms"), kallsyms_k, strlen(kallsyms_k));
-	o.kallsyms = tpath("bundle/kallsyms");
+	tf_write_file(tf_path("bundle/kallsyms"), kallsyms_k, strlen(kallsyms_k));
+	o.kallsyms = tf_path("bundle/kallsyms");
 	o.kallsyms_source = SD_KSYM_BUNDLE;
 	o.kallsyms_name = "host.swapdiag.tar.zst:kallsyms";
 	sd_build_id_hex(&rec, hex);
@@ -316,7 +200,7 @@ TEST(vmlinux_build_ids)
 
 	if (!so || !*so)
 		SKIP("SD_SYMFIX_SO not set");
-	buf = slurp(so, &len);
+	buf = tf_slurp(so, &len);
 	if (!buf || sd_elf_build_id(buf, len, &id) < 0) {
 		free(buf);
 		SKIP("fixture without build-id");
@@ -338,8 +222,8 @@ TEST(vmlinux_build_ids)
 	/* another kernel's vmlinux: reported, not used, not replaced by the
 	 * running kernel even though that one matches */
 	struct sd_file_info fb = info_with(&bad, "6.1.0-rec");
-	write_file(tpath("host/kallsyms"), kallsyms_k, strlen(kallsyms_k));
-	write_notes(tpath("host/notes"), &bad);
+	tf_write_file(tf_path("host/kallsyms"), kallsyms_k, strlen(kallsyms_k));
+	write_notes(tf_path("host/notes"), &bad);
 	CHECK(sd_symbolizer_new(&o, &fb, &s) == 0);
 	ks = status(s);
 	CHECK_U64(ks->source, SD_KSYM_VMLINUX);
@@ -358,12 +242,12 @@ TEST(vmlinux_build_ids)
 		struct sd_symbol_opts c = host_opts();
 		char hex[41], rel[300];
 		size_t n;
-		char *img = slurp(so, &n);
-		c.buildid_dir = tpath("cache3");
+		char *img = tf_slurp(so, &n);
+		c.buildid_dir = tf_path("cache3");
 		sd_build_id_hex(&id, hex);
 		snprintf(rel, sizeof rel, "cache3/.build-id/%.2s/%s/elf", hex,
 			 hex + 2);
-		write_file(tpath(rel), img, n);
+		tf_write_file(tf_path(rel), img, n);
 		/* info_with() keeps one kernel entry: make it id's again */
 		struct sd_file_info fc = info_with(&id, "6.1.0-rec");
 		CHECK(sd_symbolizer_new(&c, &fc, &s) == 0);
@@ -374,9 +258,9 @@ TEST(vmlinux_build_ids)
 		sd_build_id_hex(&bad, hex);
 		snprintf(rel, sizeof rel, "cache3/.build-id/%.2s/%s/elf", hex,
 			 hex + 2);
-		write_file(tpath(rel), img, n);
+		tf_write_file(tf_path(rel), img, n);
 		free(img);
-		write_notes(tpath("host/notes"), &id); /* not the running one */
+		write_notes(tf_path("host/notes"), &id); /* not the running one */
 		fc = info_with(&bad, "6.1.0-rec");
 		CHECK(sd_symbolizer_new(&c, &fc, &s) == 0);
 		ks = status(s);
@@ -406,13 +290,13 @@ TEST(buildid_cache_source)
 	char hex[41], rel[256];
 
 	sd_build_id_hex(&rec, hex);
-	o.buildid_dir = tpath("cache2");
+	o.buildid_dir = tf_path("cache2");
 	snprintf(rel, sizeof rel, "cache2/[kernel.kallsyms]/%s/kallsyms", hex);
-	write_file(tpath(rel), kallsyms_k, strlen(kallsyms_k));
+	tf_write_file(tf_path(rel), kallsyms_k, strlen(kallsyms_k));
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	ks = status(s);
 	CHECK_U64(ks->source, SD_KSYM_BUILDID_CACHE);
-	CHECK_STR(ks->path, tpath(rel));
+	CHECK_STR(ks->path, tf_path(rel));
 	CHECK_U64(ks->matches, 1);
 	CHECK(has(ks->evidence, hex));
 	sd_symbolizer_free(s);
@@ -437,8 +321,8 @@ check_kallsyms(const char *release, const char *arch, uint64_t map_len,
 
 	fi = info_with(NULL, release);
 	fi.arch = (char *)arch;
-	write_file(tpath("k/kallsyms"), kallsyms_k, strlen(kallsyms_k));
-	o.kallsyms = tpath("k/kallsyms");
+	tf_write_file(tf_path("k/kallsyms"), kallsyms_k, strlen(kallsyms_k));
+	o.kallsyms = tf_path("k/kallsyms");
 	CHECK(sd_symbolizer_new(&o, &fi, sp) == 0);
 	if (!*sp)
 		return NULL;
@@ -481,7 +365,7 @@ TEST(kallsyms_against_recording)
 		for (int i = 0; i < 40; i++)
 			moved[i] = in[i] + 0x19000000;
 		fi.arch = (char *)"x86_64";
-		o.kallsyms = tpath("k/kallsyms");
+		o.kallsyms = tf_path("k/kallsyms");
 		CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 		sd_symbolizer_set_kernel_reloc(s, "_text", 0xffffffff9a000000);
 		sd_symbolizer_set_kernel_map(s, 0xffffffff9a000000, 0xf80,
@@ -548,7 +432,7 @@ TEST(kallsyms_against_recording)
 	/* --kallsyms-unchecked keeps the verdict (matches 0), marks it */
 	struct sd_symbol_opts o = host_opts();
 	struct sd_file_info fi = info_with(NULL, "2.6.32-642.el6.x86_64");
-	o.kallsyms = tpath("k/kallsyms");
+	o.kallsyms = tf_path("k/kallsyms");
 	o.kallsyms_unchecked = true;
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	status(s);
@@ -565,7 +449,7 @@ TEST(no_kernel_frames)
 	struct sd_file_info fi = info_with(NULL, "6.1.0-rec");
 	struct sd_symbolizer *s = NULL;
 
-	o.kallsyms = tpath("nonexistent/kallsyms");
+	o.kallsyms = tf_path("nonexistent/kallsyms");
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	const struct sd_kernel_symbols *ks = sd_symbolizer_kernel_symbols(s);
 	CHECK_U64(ks->source, SD_KSYM_KALLSYMS);
@@ -577,11 +461,8 @@ TEST(no_kernel_frames)
 
 int main(void)
 {
-	snprintf(tmp, sizeof tmp, "/tmp/sd-kchecktest-XXXXXX");
-	if (!mkdtemp(tmp)) {
-		perror("mkdtemp");
+	if (!tf_make("/tmp/sd-kchecktest-"))
 		return 1;
-	}
 	RUN(helpers);
 	RUN(running_kernel_build_ids);
 	RUN(bundle_build_ids);
@@ -589,9 +470,6 @@ int main(void)
 	RUN(buildid_cache_source);
 	RUN(kallsyms_against_recording);
 	RUN(no_kernel_frames);
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmp);
+	tf_remove();
 	return test_exit();
 }

@@ -15,95 +15,8 @@
 #include <swapdiag/symbols.h>
 
 #include "test.h"
-
-static char tmp[256];
-
-static void mkdirs(const char *path)
-{
-	char buf[1024];
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	}
-	mkdir(buf, 0755);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	char dir[1024];
-	FILE *f;
-
-	snprintf(dir, sizeof dir, "%s", path);
-	*strrchr(dir, '/') = '\0';
-	mkdirs(dir);
-	f = fopen(path, "wb");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fwrite(data, 1, len, f);
-	fclose(f);
-}
-
-static char *tpath(const char *rel)
-{
-	static char bufs[8][1024];
-	static int k;
-	char *b = bufs[k++ % 8];
-
-	snprintf(b, 1024, "%s/%s", tmp, rel);
-	return b;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n);
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static void copy_file(const char *src, const char *dst)
-{
-	size_t len;
-	char *buf = slurp(src, &len);
-
-	CHECK(buf != NULL);
-	if (buf)
-		write_file(dst, buf, len);
-	free(buf);
-}
-
-/* A /sys/kernel/notes blob holding one GNU build-id note. */
-static void write_notes(const char *path, const struct sd_build_id *id)
-{
-	uint8_t blob[64] = {0};
-	uint32_t namesz = 4, descsz = id->size, type = 3;
-
-	memcpy(blob, &namesz, 4);
-	memcpy(blob + 4, &descsz, 4);
-	memcpy(blob + 8, &type, 4);
-	memcpy(blob + 12, "GNU", 4);
-	memcpy(blob + 16, id->data, id->size);
-	write_file(path, blob, 16 + ((id->size + 3u) & ~3u));
-}
+#include "tfiles.h"
+#include "ksymfix.h"
 
 static const char kallsyms_a[] = "ffffffff81000000 T _text\n"
 				 "ffffffff81000100 T kfunc_a\n"
@@ -111,34 +24,6 @@ static const char kallsyms_a[] = "ffffffff81000000 T _text\n"
 				 "ffffffffc0001000 t modfunc\t[ext4]\n";
 static const char kallsyms_host[] = "ffffffff81000000 T _text\n"
 				    "ffffffff81000100 T host_func\n";
-
-static struct sd_build_id kid(uint8_t seed)
-{
-	struct sd_build_id id = {.size = 20};
-
-	for (int i = 0; i < 20; i++)
-		id.data[i] = (uint8_t)(seed + i * 7);
-	return id;
-}
-
-static struct sd_build_id_entry kernel_entry;
-static struct sd_file_info info_with(const struct sd_build_id *kernel,
-				     const char *release)
-{
-	struct sd_file_info fi;
-
-	memset(&fi, 0, sizeof fi);
-	fi.os_release = (char *)release;
-	if (kernel) {
-		kernel_entry.pid = -1;
-		kernel_entry.cpumode = SD_MISC_KERNEL;
-		kernel_entry.id = *kernel;
-		kernel_entry.filename = (char *)"[kernel.kallsyms]";
-		fi.build_ids = &kernel_entry;
-		fi.nr_build_ids = 1;
-	}
-	return fi;
-}
 
 static const char *kname(struct sd_symbolizer *s, uint64_t addr,
 			 const char **dso)
@@ -149,17 +34,6 @@ static const char *kname(struct sd_symbolizer *s, uint64_t addr,
 	return sym ? sym->name : "(none)";
 }
 
-static struct sd_symbol_opts host_opts(void)
-{
-	struct sd_symbol_opts o = {0};
-
-	o.buildid_dir = tpath("nocache");
-	o.host_kallsyms = tpath("host/kallsyms");
-	o.host_notes = tpath("host/notes");
-	o.host_release = "6.1.0-host";
-	return o;
-}
-
 TEST(kallsyms_option_and_reloc)
 {
 	struct sd_symbol_opts o = host_opts();
@@ -167,8 +41,8 @@ TEST(kallsyms_option_and_reloc)
 	struct sd_symbolizer *s = NULL;
 	const char *dso = NULL;
 
-	write_file(tpath("copy/kallsyms"), kallsyms_a, strlen(kallsyms_a));
-	o.kallsyms = tpath("copy/kallsyms");
+	tf_write_file(tf_path("copy/kallsyms"), kallsyms_a, strlen(kallsyms_a));
+	o.kallsyms = tf_path("copy/kallsyms");
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	if (!s)
 		return;
@@ -201,8 +75,8 @@ TEST(foreign_recording_never_uses_host)
 	struct sd_file_info fi = info_with(&rec, "6.1.0-host");
 	struct sd_symbolizer *s = NULL;
 
-	write_file(tpath("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
-	write_notes(tpath("host/notes"), &host);
+	tf_write_file(tf_path("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
+	write_notes(tf_path("host/notes"), &host);
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	if (!s)
 		return;
@@ -224,8 +98,8 @@ TEST(running_kernel_by_build_id)
 	struct sd_file_info fi = info_with(&rec, "something-else");
 	struct sd_symbolizer *s = NULL;
 
-	write_file(tpath("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
-	write_notes(tpath("host/notes"), &rec);
+	tf_write_file(tf_path("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
+	write_notes(tf_path("host/notes"), &rec);
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "host_func");
 	sd_symbolizer_free(s);
@@ -244,7 +118,7 @@ TEST(running_kernel_by_release)
 	struct sd_file_info unknown = info_with(NULL, NULL);
 	struct sd_symbolizer *s = NULL;
 
-	write_file(tpath("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
+	tf_write_file(tf_path("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
 	CHECK(sd_symbolizer_new(&o, &same, &s) == 0);
 	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "host_func");
 	sd_symbolizer_free(s);
@@ -268,12 +142,12 @@ TEST(kernel_from_buildid_cache)
 	char hex[41], rel[256];
 
 	sd_build_id_hex(&rec, hex);
-	o.buildid_dir = tpath("cache1");
+	o.buildid_dir = tf_path("cache1");
 	snprintf(rel, sizeof rel, "cache1/[kernel.kallsyms]/%s/kallsyms", hex);
-	write_file(tpath(rel), kallsyms_a, strlen(kallsyms_a));
+	tf_write_file(tf_path(rel), kallsyms_a, strlen(kallsyms_a));
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "kfunc_a");
-	CHECK_STR(sd_dso_symsrc(sd_symbolizer_kernel(s)), tpath(rel));
+	CHECK_STR(sd_dso_symsrc(sd_symbolizer_kernel(s)), tf_path(rel));
 	sd_symbolizer_free(s);
 }
 
@@ -284,9 +158,9 @@ TEST(unusable_kallsyms_option)
 	struct sd_symbolizer *s = NULL;
 	const char zero[] = "0000000000000000 T _text\n0000000000000000 T f\n";
 
-	write_file(tpath("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
-	write_file(tpath("zero/kallsyms"), zero, strlen(zero));
-	o.kallsyms = tpath("zero/kallsyms");
+	tf_write_file(tf_path("host/kallsyms"), kallsyms_host, strlen(kallsyms_host));
+	tf_write_file(tf_path("zero/kallsyms"), zero, strlen(zero));
+	o.kallsyms = tf_path("zero/kallsyms");
 	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
 	/* Given explicitly: it and only it, even though the host matches. */
 	CHECK_STR(kname(s, 0xffffffff81000104, NULL), "(none)");
@@ -310,7 +184,7 @@ TEST(user_dso_search)
 
 	if (!so || !*so)
 		SKIP("SD_SYMFIX_SO not set");
-	buf = slurp(so, &len);
+	buf = tf_slurp(so, &len);
 	if (!buf || sd_elf_build_id(buf, len, &id) < 0) {
 		free(buf);
 		SKIP("fixture without build-id");
@@ -320,12 +194,12 @@ TEST(user_dso_search)
 	bad.data[0] ^= 0xff;
 
 	/* --symfs: only under it. */
-	copy_file(so, tpath("symfs/usr/lib/libsdfix.so"));
-	o.symfs = tpath("symfs");
+	tf_copy_file(so, tf_path("symfs/usr/lib/libsdfix.so"));
+	o.symfs = tf_path("symfs");
 	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
 	d = sd_symbolizer_dso(s, "/usr/lib/libsdfix.so", &id);
 	CHECK(d && sd_symbolizer_dso(s, "/usr/lib/libsdfix.so", &id) == d);
-	CHECK_STR(sd_dso_symsrc(d), tpath("symfs/usr/lib/libsdfix.so"));
+	CHECK_STR(sd_dso_symsrc(d), tf_path("symfs/usr/lib/libsdfix.so"));
 	CHECK_STR(sd_dso_name(d), "/usr/lib/libsdfix.so");
 	CHECK(!sd_dso_is_kernel(d));
 	const char *dn = NULL;
@@ -351,18 +225,18 @@ TEST(user_dso_search)
 
 	/* perf's build-id cache, then the recorded path itself. */
 	o.symfs = NULL;
-	o.buildid_dir = tpath("cache2");
+	o.buildid_dir = tf_path("cache2");
 	sd_build_id_hex(&id, hex);
 	snprintf(rel, sizeof rel, "cache2/.build-id/%.2s/%s/elf", hex, hex + 2);
-	copy_file(so, tpath(rel));
+	tf_copy_file(so, tf_path(rel));
 	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
 	d = sd_symbolizer_dso(s, "/gone/libsdfix.so", &id);
-	CHECK_STR(sd_dso_symsrc(d), tpath(rel));
+	CHECK_STR(sd_dso_symsrc(d), tf_path(rel));
 	/* No recorded build-id: the file's own names the cache entry first
 	 * (perf's dso__load() reads it the same way). */
 	d = sd_symbolizer_dso(s, so, NULL);
-	CHECK_STR(sd_dso_symsrc(d), tpath(rel));
-	o.buildid_dir = tpath("nocache");
+	CHECK_STR(sd_dso_symsrc(d), tf_path(rel));
+	o.buildid_dir = tf_path("nocache");
 	sd_symbolizer_free(s);
 	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
 	d = sd_symbolizer_dso(s, so, NULL);
@@ -396,17 +270,17 @@ TEST(debuglink)
 
 	if (!so || !*so)
 		SKIP("SD_SYMFIX_SO not set");
-	mkdirs(tpath("dl/.debug"));
+	tf_mkdirs(tf_path("dl/.debug"));
 	snprintf(cmd, sizeof cmd,
 		 "cd '%s' && objcopy --only-keep-debug '%s' .debug/libsdfix.debug "
 		 "&& objcopy --strip-all --add-gnu-debuglink=.debug/libsdfix.debug "
 		 "'%s' libsdfix.so 2>/dev/null",
-		 tpath("dl"), so, so);
+		 tf_path("dl"), so, so);
 	if (system(cmd) != 0)
 		SKIP("objcopy failed or missing");
 	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
-	struct sd_dso *d = sd_symbolizer_dso(s, tpath("dl/libsdfix.so"), NULL);
-	CHECK_STR(sd_dso_symsrc(d), tpath("dl/.debug/libsdfix.debug"));
+	struct sd_dso *d = sd_symbolizer_dso(s, tf_path("dl/libsdfix.so"), NULL);
+	CHECK_STR(sd_dso_symsrc(d), tf_path("dl/.debug/libsdfix.debug"));
 	/* The local function is only in the debug file's .symtab; the PLT
 	 * comes from the stripped runtime file. */
 	bool local = false, plt = false;
@@ -454,11 +328,8 @@ TEST(names_that_are_not_files)
 
 int main(void)
 {
-	snprintf(tmp, sizeof tmp, "/tmp/sd-symtest-XXXXXX");
-	if (!mkdtemp(tmp)) {
-		perror("mkdtemp");
+	if (!tf_make("/tmp/sd-symtest-"))
 		return 1;
-	}
 	RUN(kallsyms_option_and_reloc);
 	RUN(foreign_recording_never_uses_host);
 	RUN(running_kernel_by_build_id);
@@ -468,9 +339,6 @@ int main(void)
 	RUN(user_dso_search);
 	RUN(debuglink);
 	RUN(names_that_are_not_files);
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmp);
+	tf_remove();
 	return test_exit();
 }
