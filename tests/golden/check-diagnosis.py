@@ -17,26 +17,15 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the matching rule and perf's facts, written out apart from swapdiag
+import perftruth  # noqa: E402
+
 SWAPDIAG, TD, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
 ROOT = os.path.dirname(os.path.abspath(TD))
 KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v782.kallsyms.zst")
 COMMON = ["--no-progress", "--buildid-dir", "/nonexistent-buildid-cache",
           "--kallsyms", KSYMS, "--symfs", os.path.join(TD, "symfs")]
-
-FORK_COPY = {"dup_mm", "dup_mmap", "copy_page_range", "copy_p4d_range",
-             "copy_pud_range", "copy_pmd_range", "copy_pte_range",
-             "copy_one_pte", "copy_nonpresent_pte"}
-SWAP_DUP = {"swap_duplicate", "__swap_duplicate", "swap_duplicate_nr",
-            "swap_dup_entry_direct"}
-TEARDOWN = {"exit_mmap", "unmap_vmas", "unmap_single_vma", "unmap_page_range",
-            "zap_p4d_range", "zap_pud_range", "zap_pmd_range", "zap_pte_range",
-            "zap_nonpresent_ptes"}
-SWAP_FREE = {"free_swap_and_cache", "free_swap_and_cache_nr", "swap_info_get",
-             "_swap_info_get", "swap_entry_free", "__swap_entry_free",
-             "__swap_entry_free_locked", "__swap_entries_free",
-             "swap_entries_put_map", "swap_entries_put_map_nr",
-             "swap_pte_batch", "free_swap_slot", "swapcache_free_entries",
-             "swap_put_entries_direct"}
 
 failures = []
 
@@ -71,25 +60,7 @@ def validate(doc):
 
 def folded_counts(name):
     """Samples per pattern in perf's own folded output."""
-    dup = free = 0
-    with open(os.path.join(TD, name)) as f:
-        for line in f:
-            stack, n = line.rsplit(" ", 1)
-            frames = stack.split(";")[1:]
-            seen_f = seen_t = False
-            is_dup = is_free = False
-            for fr in frames:
-                if fr in FORK_COPY:
-                    seen_f = True
-                elif seen_f and fr in SWAP_DUP:
-                    is_dup = True
-                if fr in TEARDOWN:
-                    seen_t = True
-                elif seen_t and fr in SWAP_FREE:
-                    is_free = True
-            dup += int(n) if is_dup else 0
-            free += int(n) if is_free else 0
-    return dup, free
+    return perftruth.folded_counts(os.path.join(TD, name))[:2]
 
 
 def finding(doc, fid):
@@ -100,46 +71,10 @@ def finding(doc, fid):
 
 
 
-# The reader frame nearest the rwsem read slow path names the lock
-# (KERNEL.md, "Other D-state readers"; src/detect/tables.c per era).
-MM_READERS = {"__access_remote_vm", "access_remote_vm", "access_process_vm",
-              "proc_pid_cmdline", "proc_pid_cmdline_read", "get_mm_cmdline",
-              "get_cmdline", "environ_read", "mem_rw", "m_start",
-              "proc_get_vma", "show_smaps_rollup", "pagemap_read",
-              "proc_map_files_readdir", "proc_map_files_lookup", "mm_for_maps"}
-EXEC_READERS = {"mm_access", "do_task_stat", "proc_pid_wchan",
-                "proc_ns_get_link", "proc_ns_readlink", "lock_trace",
-                "do_io_accounting"}
-
-
-def stall_kind(frames):
-    """frames root first, down to the slow path."""
-    reader = None
-    for fr in frames:
-        if fr in EXEC_READERS:
-            reader = "exec_lock_stall"
-        elif fr in MM_READERS:
-            reader = "mmap_lock_stall"
-        if fr == "rwsem_down_read_slowpath":
-            return reader or "other_dstate"
-    return None
-
-
 def stall_facts():
     """mmap_lock / exec lock / other rwsem sleeps from perf script, via
     stalls.txt."""
-    facts = {"mmap_lock_stall": [], "other_dstate": [], "exec_lock_stall": []}
-    with open(os.path.join(TD, "swapstorm.stalls.txt")) as f:
-        for line in f:
-            if line.startswith("#"):
-                continue
-            cols = line.rstrip("\n").split("\t")
-            comm, pidtid, cpu, t_out, t_in, us, rwsem, path = cols[:8]
-            if rwsem != "yes":
-                continue
-            kind = stall_kind(path.split(";"))
-            facts[kind].append(None if us == "-" else float(us) / 1000.0)
-    return facts
+    return perftruth.stall_facts(os.path.join(TD, "swapstorm.stalls.txt"))
 
 
 def case_swapstorm():

@@ -18,34 +18,14 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The matching rule (DESIGN.md, KERNEL.md), written out again.
+from perftruth import (ACQUIRE, FORK_COPY, SLOW, SWAP_DUP,  # noqa: E402
+                       SWAP_FREE, TEARDOWN, kallsyms_for_perf)
+
 SWAPDIAG, TD, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
 SVC_KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v1045.kallsyms.zst")
 SEED_KSYMS = os.path.join(TD, "synthetic", "rhel6-seed.kallsyms")
-
-# The matching rule (DESIGN.md, KERNEL.md), written out again.
-FORK_COPY = {"dup_mm", "dup_mmap", "copy_page_range", "copy_p4d_range",
-             "copy_pud_range", "copy_pmd_range", "copy_pte_range",
-             "copy_one_pte", "copy_nonpresent_pte"}
-SWAP_DUP = {"swap_duplicate", "__swap_duplicate", "swap_duplicate_nr",
-            "swap_dup_entry_direct"}
-TEARDOWN = {"exit_mmap", "unmap_vmas", "unmap_single_vma", "unmap_page_range",
-            "zap_p4d_range", "zap_pud_range", "zap_pmd_range", "zap_pte_range",
-            "zap_nonpresent_ptes"}
-SWAP_FREE = {"free_swap_and_cache", "free_swap_and_cache_nr", "swap_info_get",
-             "_swap_info_get", "swap_entry_free", "__swap_entry_free",
-             "__swap_entry_free_locked", "__swap_entries_free",
-             "swap_entries_put_map", "swap_entries_put_map_nr",
-             "swap_pte_batch", "free_swap_slot", "swapcache_free_entries",
-             "swap_put_entries_direct"}
-# A spin lock acquired below the swap frame; spinning = the queued slow
-# path (or, with ticket locks, the acquire frame being the innermost);
-# an interrupt entry ends the interrupted code's frames.
-ACQUIRE = {"_spin_lock", "_spin_lock_irq", "_spin_lock_irqsave",
-           "_spin_lock_bh", "_raw_spin_lock", "_raw_spin_lock_irq",
-           "_raw_spin_lock_irqsave", "_raw_spin_lock_bh", "do_raw_spin_lock"}
-SLOW = {"native_queued_spin_lock_slowpath", "queued_spin_lock_slowpath",
-        "__pv_queued_spin_lock_slowpath", "pv_queued_spin_lock_slowpath",
-        "__pv_queued_spin_lock"}
 
 failures = []
 
@@ -84,16 +64,7 @@ def swapdiag_json(data, ksyms, *args):
 def perf_script(data, ksyms, fields, extra=()):
     tmp = tempfile.mkdtemp(prefix="insight.")
     try:
-        ks = os.path.join(tmp, "kallsyms")
-        if ksyms.endswith(".zst"):
-            raw = subprocess.run(["zstd", "-qdc", ksyms], check=True,
-                                 stdout=subprocess.PIPE).stdout
-        else:
-            with open(ksyms, "rb") as f:
-                raw = f.read()
-        with open(ks, "wb") as f:
-            f.writelines(l + b"\n" for l in raw.splitlines()
-                         if b" __pfx_" not in l)
+        ks = kallsyms_for_perf(ksyms, os.path.join(tmp, "kallsyms"))
         out = subprocess.run(["perf", "--buildid-dir", tmp, "script", "-f",
                               "-i", data, "--kallsyms", ks, "--symfs", tmp,
                               "-F", fields, *extra], check=True,

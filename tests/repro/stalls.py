@@ -27,6 +27,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from perftruth import kallsyms_for_perf, ns  # noqa: E402
+
 HEAD = re.compile(
     r"^(?P<comm>.+?)\s+(?P<pid>-?\d+)/(?P<tid>-?\d+)\s+\[(?P<cpu>\d+)\]\s+"
     r"(?P<time>\d+\.\d+):\s+(?P<event>\S+):\s*(?P<trace>.*)$")
@@ -49,15 +52,7 @@ def is_syscall_frame(sym):
 
 def run_perf(data, kallsyms, symfs):
     tmp = tempfile.mkdtemp(prefix="stalls.")
-    ks = os.path.join(tmp, "kallsyms")
-    if kallsyms.endswith(".zst"):
-        raw = subprocess.run(["zstd", "-qdc", kallsyms], check=True,
-                             stdout=subprocess.PIPE).stdout
-    else:
-        with open(kallsyms, "rb") as f:
-            raw = f.read()
-    with open(ks, "wb") as f:
-        f.writelines(l + b"\n" for l in raw.splitlines() if b" __pfx_" not in l)
+    ks = kallsyms_for_perf(kallsyms, os.path.join(tmp, "kallsyms"))
     bid = os.path.join(tmp, "buildid")
     os.mkdir(bid)
     cmd = ["perf", "--buildid-dir", bid, "script", "-f", "--ns", "-i", data,
@@ -146,10 +141,6 @@ def main(argv):
                    "path": kernel_path(frames)}
             pending[tid] = row
             rows.append(row)
-
-    def ns(t):
-        a, b = t.split(".")
-        return int(a) * 10**9 + int(b.ljust(9, "0")[:9])
 
     print("# D-state sleeps (sched_switch prev_state=D) and their switch-in, by perf script --ns")
     print(f"# sched_switch records: {nswitch}, first {first}, last {last}")

@@ -27,9 +27,11 @@ import sys
 import tempfile
 
 SWAPDIAG, TD = sys.argv[1], sys.argv[2]
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "repro"))
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TESTS, "repro"))
+sys.path.insert(0, TESTS)
 import stalls  # noqa: E402  (tests/repro/stalls.py: perf script parsing)
+import perftruth  # noqa: E402  (tests/perftruth.py: stalls.txt, times)
 
 KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v782.kallsyms.zst")
 SYMFS = os.path.join(TD, "symfs")
@@ -68,14 +70,7 @@ folded = lines_of(p.stdout.decode())
 note = p.stderr.decode()
 
 # truth 1: stalls.txt
-rows = []
-with open(os.path.join(TD, "swapstorm.stalls.txt")) as f:
-    for line in f:
-        if line.startswith("#"):
-            continue
-        c = line.rstrip("\n").split("\t")
-        rows.append({"blocked": None if c[5] == "-" else float(c[5]),
-                     "rwsem": c[6] == "yes", "path": c[7]})
+rows = perftruth.stalls_rows(os.path.join(TD, "swapstorm.stalls.txt"))
 for name, want_rows, match in (
         ("rwsem_down_read_slowpath",
          [r for r in rows if r["rwsem"] and "down_read" in r["path"]],
@@ -85,12 +80,13 @@ for name, want_rows, match in (
                          "__wait_for_common"],
          lambda s: "kernel_clone;wait_for_completion_state;"
                    "__wait_for_common" in s)):
-    want = sum(r["blocked"] for r in want_rows if r["blocked"] is not None)
+    want = sum(r["blocked_us"] for r in want_rows
+               if r["blocked_us"] is not None)
     mine = [n for s, n in folded if match(s)]
     check(len(mine) > 0 and abs(sum(mine) - want) <= len(mine) / 2 + 0.001,
           "%s: %d us in %d lines (stalls.txt: %.3f us from %d D sleeps)" %
           (name, sum(mine), len(mine), want,
-           len([r for r in want_rows if r["blocked"] is not None])))
+           len([r for r in want_rows if r["blocked_us"] is not None])))
 
 # truth 2: perf script's pairs of every switch-out
 if shutil.which("perf"):
@@ -98,8 +94,7 @@ if shutil.which("perf"):
     pending, paired, lost, total = {}, 0, 0, 0
     for m, frames in stalls.records(lines):
         tid = int(m.group("tid"))
-        a, b = m.group("time").split(".")
-        t = int(a) * 10**9 + int(b.ljust(9, "0")[:9])
+        t = perftruth.ns(m.group("time"))
         if tid in pending and tid != 0:
             if pending[tid] < t:
                 pending.pop(tid)

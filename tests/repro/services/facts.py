@@ -44,7 +44,11 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 import stalls as S  # noqa: E402  (tests/repro/stalls.py: perf script parsing)
+# the rules that classify a stack (tests/perftruth.py)
+from perftruth import (EXEC_REPLACE, FORK_COPY, SWAP_DUP,  # noqa: E402
+                       SWAP_FREE, TEARDOWN, has_below, ns, stall_kind)
 
 NAMES = ["apache-cgi", "apache-cgid", "apache-swapoff", "redis-bgsave"]
 PURPOSE = {
@@ -63,36 +67,8 @@ PURPOSE = {
                     "children, the RDB file in /dev/shm) and the ps/top loop",
 }
 
-FORK_COPY = {"dup_mm", "dup_mmap", "copy_page_range", "copy_p4d_range",
-             "copy_pud_range", "copy_pmd_range", "copy_pte_range",
-             "copy_one_pte", "copy_nonpresent_pte"}
-SWAP_DUP = {"swap_duplicate", "__swap_duplicate", "swap_duplicate_nr",
-            "swap_dup_entry_direct"}
-TEARDOWN = {"exit_mmap", "unmap_vmas", "unmap_single_vma", "unmap_page_range",
-            "zap_p4d_range", "zap_pud_range", "zap_pmd_range", "zap_pte_range",
-            "zap_nonpresent_ptes"}
-SWAP_FREE = {"free_swap_and_cache", "free_swap_and_cache_nr", "swap_info_get",
-             "_swap_info_get", "swap_entry_free", "__swap_entry_free",
-             "__swap_entry_free_locked", "__swap_entries_free",
-             "swap_entries_put_map", "swap_entries_put_map_nr",
-             "swap_pte_batch", "free_swap_slot", "swapcache_free_entries",
-             "swap_put_entries_direct"}
-MM_READERS = {"__access_remote_vm", "access_remote_vm", "access_process_vm",
-              "proc_pid_cmdline", "proc_pid_cmdline_read", "get_mm_cmdline",
-              "get_cmdline", "environ_read", "mem_rw", "m_start",
-              "proc_get_vma", "show_smaps_rollup", "pagemap_read",
-              "proc_map_files_readdir", "proc_map_files_lookup", "mm_for_maps"}
-EXEC_READERS = {"mm_access", "do_task_stat", "proc_pid_wchan",
-                "proc_ns_get_link", "proc_ns_readlink", "lock_trace",
-                "do_io_accounting"}
-EXEC_REPLACE = {"begin_new_exec", "flush_old_exec", "exec_mmap"}
 RELEASE_NS = 2_000_000
 ON_CPU = "cpu-clock/freq=999/"
-
-
-def ns(t):
-    a, b = t.split(".")
-    return int(a) * 10**9 + int(b.ljust(9, "0")[:9])
 
 
 def run(cmd):
@@ -101,25 +77,7 @@ def run(cmd):
 
 
 def lock_kind(frames_root_first):
-    reader = None
-    for fr in frames_root_first:
-        if fr in EXEC_READERS:
-            reader = "exec_lock_stall"
-        elif fr in MM_READERS:
-            reader = "mmap_lock_stall"
-        if fr == "rwsem_down_read_slowpath":
-            return reader or "other_dstate"
-    return "-"
-
-
-def has_below(frames_root_first, ctx, pat):
-    seen = False
-    for fr in frames_root_first:
-        if fr in ctx:
-            seen = True
-        elif seen and fr in pat:
-            return True
-    return False
+    return stall_kind(frames_root_first) or "-"
 
 
 def own_lock_write(frames_leaf_first, owners):
