@@ -102,4 +102,16 @@ int sd_larc_raw_check(const struct sd_larc_src *src, char *why, size_t len);
 /* write(2) until done, through EINTR. */
 int sd_write_all(int fd, const void *p, size_t n);
 
+/* Where a reader's temporary files go: o->tmpdir, else $TMPDIR, else
+ * /tmp. */
+const char *sd_bundle_tmpdir(const struct sd_bundle_opts *o);
+
+/*
+ * probe() on a tar reader of path (sd_larc_read_fd() with filters, NULL
+ * without memory), path opened for the call; probe frees the reader.
+ * Returns what probe does, or -errno when path cannot be opened.
+ */
+int sd_larc_probe_path(const char *path, unsigned filters,
+		       int (*probe)(struct archive *a));
+
 #endif

@@ -9,6 +9,7 @@
  * decompression failed") -- checked against 3.6 by tests/bundle.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,25 @@
 
 #define READ_BLOCK (64u << 10)
 #define COPY_CHUNK (1u << 20)
+
+const char *sd_bundle_tmpdir(const struct sd_bundle_opts *o)
+{
+	const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
+int sd_larc_probe_path(const char *path, unsigned filters,
+		       int (*probe)(struct archive *a))
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	err = probe(sd_larc_read_fd(fd, filters));
+	close(fd);
+	return err;
+}
 
 int sd_write_all(int fd, const void *p, size_t n)
 {

@@ -317,7 +317,8 @@ struct sd_perf_archive *sd_pa_new(const char *tmpdir, struct sd_diags *why,
 		return NULL;
 	sd_diags_init(&pa->diags);
 	c.pa = pa;
-	if (!(pa->dir = sd_asprintf("%s/swapdiag-bundle-dsos.XXXXXX", tmpdir))) {
+	pa->dir = sd_asprintf("%s/swapdiag-bundle-dsos.XXXXXX", tmpdir);
+	if (!pa->dir) {
 		free(pa);
 		return NULL;
 	}
@@ -475,17 +476,10 @@ static int open_common(struct pctx *c, struct sd_perf_archive **out)
 	return 0;
 }
 
-static const char *tmpdir_of(const struct sd_bundle_opts *o)
-{
-	const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
-
-	return t && *t ? t : "/tmp";
-}
-
 int sd_perf_archive_open(const char *path, const struct sd_bundle_opts *o,
 			 struct sd_diags *diags, struct sd_perf_archive **out)
 {
-	struct pctx c = {.tmpdir = tmpdir_of(o), .why = diags};
+	struct pctx c = {.tmpdir = sd_bundle_tmpdir(o), .why = diags};
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd < 0)
@@ -507,7 +501,7 @@ int sd_perf_archive_open_mem(const void *buf, size_t len,
 			     struct sd_diags *diags,
 			     struct sd_perf_archive **out)
 {
-	struct pctx c = {.tmpdir = tmpdir_of(o), .why = diags};
+	struct pctx c = {.tmpdir = sd_bundle_tmpdir(o), .why = diags};
 
 	c.pa = calloc(1, sizeof *c.pa);
 	c.in = c.pa ? sd_larc_read_mem(buf, len, SD_LARC_ALL) : NULL;
@@ -544,16 +538,10 @@ static int probe(struct archive *a)
 int sd_perf_archive_probe(const char *path)
 {
 	struct stat st;
-	int fd, err;
 
 	if (stat(path, &st) || !S_ISREG(st.st_mode))
 		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	err = probe(sd_larc_read_fd(fd, SD_LARC_ALL));
-	close(fd);
-	return err;
+	return sd_larc_probe_path(path, SD_LARC_ALL, probe);
 }
 
 int sd_perf_archive_probe_mem(const void *buf, size_t len)

@@ -35,13 +35,6 @@ int sd_br_fail(struct sd_br_ctx *c, int err, uint64_t off, const char *fmt,
 	return err;
 }
 
-static const char *tmpdir_of(const struct sd_bundle_opts *o)
-{
-	const char *t = o && o->tmpdir ? o->tmpdir : getenv("TMPDIR");
-
-	return t && *t ? t : "/tmp";
-}
-
 static size_t head_len(struct sd_br_ctx *c, size_t max)
 {
 	struct sd_larc_src src = sd_br_src(c);
@@ -266,7 +259,7 @@ static int open_common(struct sd_br_ctx *c, struct sd_bundle **out)
 int sd_bundle_open(const char *path, const struct sd_bundle_opts *o,
 		   struct sd_diags *diags, struct sd_bundle **out)
 {
-	struct sd_br_ctx c = {.tmpdir = tmpdir_of(o), .why = diags};
+	struct sd_br_ctx c = {.tmpdir = sd_bundle_tmpdir(o), .why = diags};
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
 	if (fd < 0)
@@ -288,8 +281,8 @@ int sd_bundle_open_mem(const void *buf, size_t len,
 		       const struct sd_bundle_opts *o, struct sd_diags *diags,
 		       struct sd_bundle **out)
 {
-	struct sd_br_ctx c = {.tmpdir = tmpdir_of(o), .why = diags, .fd = -1,
-			.mem = buf, .mem_len = len};
+	struct sd_br_ctx c = {.tmpdir = sd_bundle_tmpdir(o), .why = diags,
+			      .fd = -1, .mem = buf, .mem_len = len};
 
 	c.b = calloc(1, sizeof *c.b);
 	c.in = c.b ? sd_larc_read_mem(buf, len, SD_LARC_ZSTD) : NULL;
@@ -321,15 +314,9 @@ int sd_bundle_probe_mem(const void *head, size_t len)
 
 int sd_bundle_probe(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
-
-	if (fd < 0)
-		return -errno;
 	/* through the stream: a zstd block can be 128 KiB before the first
 	 * header comes out of it */
-	err = probe(sd_larc_read_fd(fd, SD_LARC_ZSTD));
-	close(fd);
-	return err;
+	return sd_larc_probe_path(path, SD_LARC_ZSTD, probe);
 }
 
 const char *sd_bundle_perf_data(const struct sd_bundle *b)
