@@ -103,17 +103,20 @@ static int open_buf(const void *p, size_t n, struct sd_bundle **out)
 	return err;
 }
 
-static bool file_is(const char *path, const void *want, size_t n)
+/* Opens a bundle of the manifest, a member called name and perf.data. */
+static int open_with_member(const char *name)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t buf[4096];
-	size_t got;
+	struct arc a = {0};
+	int err;
 
-	if (!f)
-		return false;
-	got = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	return got == n && !memcmp(buf, want, n);
+	arc_file(&a, SD_BUNDLE_MANIFEST, manifest);
+	arc_member(&a, name, sizeof perf_data, perf_data, sizeof perf_data);
+	arc_member(&a, SD_BUNDLE_PERF_DATA, sizeof perf_data, perf_data,
+		   sizeof perf_data);
+	arc_end(&a);
+	err = open_buf(a.p, a.n, NULL);
+	free(a.p);
+	return err;
 }
 
 /* ---- ustar blocks ------------------------------------------------------ */
@@ -227,26 +230,17 @@ TEST(header_refuses)
 	 * v7 tar header, whose data is intact */
 	struct sd_bundle *t = NULL;
 	int err = open_damaged_header_b(dmg_size_text, &t);
-	CHECK(err < 0 || (t && file_is(sd_bundle_perf_data(t), perf_data, 10)));
+	CHECK(err < 0 || (t && tf_file_is(sd_bundle_perf_data(t), perf_data, 10)));
 	sd_bundle_free(t);
 	t = NULL;
 	CHECK(open_damaged_header_b(dmg_magic, &t) == 0);
-	CHECK(t && file_is(sd_bundle_perf_data(t), perf_data, sizeof perf_data));
+	CHECK(t && tf_file_is(sd_bundle_perf_data(t), perf_data, sizeof perf_data));
 	sd_bundle_free(t);
 	/* names */
 	static const char *const bad[] = {"..", "../perf.data", "a/../../b",
 		"/abs", "a/..", "tab\there", "back\\slash"};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct arc a = {0};
-		arc_file(&a, SD_BUNDLE_MANIFEST, manifest);
-		arc_member(&a, bad[i], sizeof perf_data, perf_data,
-			   sizeof perf_data);
-		arc_member(&a, SD_BUNDLE_PERF_DATA, sizeof perf_data, perf_data,
-			   sizeof perf_data);
-		arc_end(&a);
-		CHECK(open_buf(a.p, a.n, NULL) == -EBADMSG);
-		free(a.p);
-	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CHECK(open_with_member(bad[i]) == -EBADMSG);
 	/* "./" is dropped, and a ustar prefix joins the name */
 	struct arc a = {0};
 	struct sd_bundle *b = NULL;
@@ -264,8 +258,8 @@ TEST(header_refuses)
 	arc_end(&a);
 	CHECK(!open_buf(a.p, a.n, &b));
 	if (b)
-		CHECK(file_is(sd_bundle_perf_data(b), perf_data,
-			      sizeof perf_data));
+		CHECK(tf_file_is(sd_bundle_perf_data(b), perf_data,
+				 sizeof perf_data));
 	sd_bundle_free(b);
 	free(a.p);
 	CHECK(tf_entries() == 0);
@@ -382,8 +376,8 @@ static void round_trip(bool compress)
 	CHECK_STR(sd_bundle_format(b), SD_BUNDLE_FORMAT);
 	CHECK_STR(sd_bundle_kernel_build_id(b),
 		  "a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8");
-	CHECK(file_is(sd_bundle_perf_data(b), perf_data, sizeof perf_data));
-	CHECK(file_is(sd_bundle_kallsyms(b), kallsyms, strlen(kallsyms)));
+	CHECK(tf_file_is(sd_bundle_perf_data(b), perf_data, sizeof perf_data));
+	CHECK(tf_file_is(sd_bundle_kallsyms(b), kallsyms, strlen(kallsyms)));
 	CHECK(!strncmp(sd_bundle_perf_data(b), tf_dir, strlen(tf_dir)));
 	const struct sd_host *h = sd_bundle_host(b);
 	check_host(h);
@@ -482,7 +476,7 @@ TEST(truncated)
 	size_t perf_end = a.n - 1024 - 512; /* data + padding in one block */
 	CHECK(!open_buf(a.p, perf_end + 10, &b));
 	if (b) {
-		CHECK(file_is(sd_bundle_perf_data(b), perf_data, 10));
+		CHECK(tf_file_is(sd_bundle_perf_data(b), perf_data, 10));
 		CHECK(sd_bundle_diags(b)->n == 1);
 		CHECK(sd_bundle_diags(b)->v[0].code == SD_E_TRUNCATED);
 	}
@@ -509,17 +503,8 @@ TEST(names_that_leave)
 	static const char *const names[] = {"../perf.data", "/tmp/perf.data",
 		"x/../../perf.data", "..", "../../../../etc/cron.d/x"};
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		struct arc a = {0};
-		arc_file(&a, SD_BUNDLE_MANIFEST, manifest);
-		arc_member(&a, names[i], sizeof perf_data, perf_data,
-			   sizeof perf_data);
-		arc_member(&a, SD_BUNDLE_PERF_DATA, sizeof perf_data, perf_data,
-			   sizeof perf_data);
-		arc_end(&a);
-		CHECK(open_buf(a.p, a.n, NULL) == -EBADMSG);
-		free(a.p);
-	}
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		CHECK(open_with_member(names[i]) == -EBADMSG);
 	CHECK(tf_entries() == 0);
 	/* nothing appeared beside the temporary directory either */
 	char beside[300];

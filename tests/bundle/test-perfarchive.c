@@ -59,15 +59,7 @@ static void perf_layout(struct arc *a)
 
 static bool file_is(const char *path, const char *want)
 {
-	FILE *f = fopen(path, "rb");
-	char buf[4096];
-	size_t got;
-
-	if (!f)
-		return false;
-	got = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	return got == strlen(want) && !memcmp(buf, want, got);
+	return tf_file_is(path, want, strlen(want));
 }
 
 static int open_buf(struct arc *a, struct sd_perf_archive **out)

@@ -130,6 +130,17 @@ static inline char *tf_slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/* Whether path holds exactly want[n]. */
+static inline bool tf_file_is(const char *path, const void *want, size_t n)
+{
+	size_t len;
+	char *buf = tf_slurp(path, &len);
+	bool same = buf && len == n && !memcmp(buf, want, n);
+
+	free(buf);
+	return same;
+}
+
 static inline void tf_copy_file(const char *src, const char *dst)
 {
 	size_t len;
