@@ -48,6 +48,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from perftruth import kallsyms_for_perf  # noqa: E402
+
 HOST_KSYMS = "kallsyms/host-6.18.44-fc-v782.kallsyms.zst"
 NO_CACHE = ["--buildid-dir", "/nonexistent-buildid-cache"]
 bad = 0
@@ -251,11 +254,7 @@ def case_era_table(td, tmp):
 def perf_script(td, tmp, name, header):
     ks = os.path.join(tmp, "kallsyms")
     if not os.path.exists(ks):
-        raw = subprocess.run(["zstd", "-qdc", os.path.join(td, HOST_KSYMS)],
-                             capture_output=True, check=True).stdout
-        with open(ks, "wb") as f:
-            f.write(b"\n".join(l for l in raw.split(b"\n")
-                               if b" __pfx_" not in l))
+        kallsyms_for_perf(os.path.join(td, HOST_KSYMS), ks)
     empty = os.path.join(tmp, "empty-buildid")
     os.makedirs(empty, exist_ok=True)
     out = os.path.join(tmp, "%s%s.script" % (name, ".header" if header else ""))
