@@ -19,7 +19,12 @@ enum cli_exit {
 extern bool cli_quiet;
 extern bool cli_verbose; /* -v: every message, one per binary */
 
+/* "swapdiag: error: ...", always. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "swapdiag: warning: ...", unless -q. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "swapdiag: ...", unless -q. */
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 /* "swapdiag: error: cannot read 'x.data': <why>" plus what to do. */

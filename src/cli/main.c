@@ -19,9 +19,9 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
 
-#include "cli/archive.h"
 #include "cli/cli.h"
 #include "cli/diff.h"
+#include "cli/input.h"
 #include "cli/record.h"
 
 static const char usage_text[] =
@@ -585,17 +585,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &o))
 		return CLI_EXIT_USAGE;
-	const struct sd_host *host = NULL;
-	o.data = o.input;
+	struct sd_bundle_input *in;
 	const char *user_kallsyms = o.symbols.kallsyms;
-	rc = cli_bundle_input(o.input, o.json, &o.symbols, &o.data, &host);
+	rc = cli_input_open(o.input, o.json, &o.symbols, &in);
 	if (rc)
 		return rc;
+	o.data = sd_bundle_input_data(in);
+	const struct sd_host *host = sd_bundle_input_host(in);
 	if (o.headers)
 		return run_headers(&o);
 	struct cli_archive arc;
-	rc = cli_archive_input(o.input, o.data, host != NULL, o.archive, o.json,
-			       &arc);
+	rc = cli_input_archive(in, o.archive, o.json, &arc);
 	if (rc)
 		return rc;
 	/* what the user names comes first: --archive over a bundle's kallsyms */

@@ -28,6 +28,31 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("warning", fmt, ap);
+	va_end(ap);
+}
+
+void cli_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_quiet)
+		return;
+	va_start(ap, fmt);
+	cli_progress_done();
+	fputs("swapdiag: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 void cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;

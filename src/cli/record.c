@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * swapdiag record: runs perf on the sick host and bundles its output with
- * the host context (src/bundle/ makes and reads the archive); and the
- * glue that lets the analysis take such a bundle as its input.  Only this
- * file runs processes.
+ * the host context (src/bundle/ makes the archive).  Only this file runs
+ * processes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1005,91 +1004,4 @@ out:
 	free(output);
 	free(perf);
 	return rc;
-}
-
-/* ---- bundles as input ------------------------------------------------------ */
-
-static struct sd_bundle *input_bundle;
-/* copies for the signal handler, which may not touch the heap */
-static char temp_paths[2][PATH_MAX];
-
-static void bundle_cleanup(void)
-{
-	input_bundle = sd_bundle_free(input_bundle);
-}
-
-static void bundle_on_signal(int sig)
-{
-	for (int i = 0; i < 2; i++)
-		if (temp_paths[i][0])
-			unlink(temp_paths[i]);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-int cli_bundle_input(const char *input, const char *json,
-		     struct sd_symbol_opts *sym, const char **data,
-		     const struct sd_host **host)
-{
-	struct sd_diags why;
-	struct sd_bundle *b = NULL;
-	int err;
-
-	struct stat st;
-
-	/* only regular files: probing a pipe would eat what perf sends */
-	if (!strcmp(input, "-") || stat(input, &st) || !S_ISREG(st.st_mode) ||
-	    sd_bundle_probe(input) != 1)
-		return 0; /* the perf.data reader says what it is not */
-	sd_diags_init(&why);
-	err = sd_bundle_open(input, NULL, &why, &b);
-	if (err) {
-		cli_print_diags(input, &why);
-		const char *what = err == -SD_E_TRUNCATED ? "it is truncated"
-				   : err == -SD_E_ZSTD ? "its compressed data is damaged"
-				   : err == -EBADMSG || err == -SD_E_BAD_MAGIC ||
-						   err == -SD_E_LIMIT
-					   ? "it is damaged (see above)"
-					   : sd_strerror(err);
-		cli_error("cannot read the swapdiag bundle '%s': %s", input,
-			  what);
-		if (json) {
-			FILE *out = cli_open_output(json);
-			if (out) {
-				sd_report_json_error(out, input, err, &why);
-				cli_close_output(out, json);
-			}
-		}
-		sd_diags_clear(&why);
-		return CLI_EXIT_INPUT;
-	}
-	sd_diags_clear(&why);
-	cli_print_diags(input, sd_bundle_diags(b));
-	input_bundle = b;
-	const char *paths[2];
-	size_t n = sd_bundle_temp_files(b, paths, 2);
-	for (size_t i = 0; i < n; i++)
-		snprintf(temp_paths[i], sizeof temp_paths[i], "%s", paths[i]);
-	atexit(bundle_cleanup);
-	signal(SIGINT, bundle_on_signal);
-	signal(SIGTERM, bundle_on_signal);
-	signal(SIGHUP, bundle_on_signal);
-	/* SIGPIPE stays ignored (main): the temporary files go at exit */
-	*data = sd_bundle_perf_data(b);
-	if (!sym->kallsyms && !sym->vmlinux && sd_bundle_kallsyms(b)) {
-		/* what travels with the recording: named and build-id checked */
-		static char name[4096];
-		snprintf(name, sizeof name, "%s:kallsyms", input);
-		sym->kallsyms = sd_bundle_kallsyms(b);
-		sym->kallsyms_source = SD_KSYM_BUNDLE;
-		sym->kallsyms_name = name;
-		sym->kallsyms_build_id = sd_bundle_kernel_build_id(b);
-	}
-	*host = sd_bundle_host(b);
-	return 0;
-}
-
-const struct sd_perf_archive *cli_bundle_dsos(void)
-{
-	return input_bundle ? sd_bundle_dsos(input_bundle) : NULL;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* swapdiag record, and bundles as input of the analysis. */
+/* swapdiag record. */
 #ifndef SD_CLI_RECORD_H
 #define SD_CLI_RECORD_H
 
@@ -8,20 +8,6 @@
 
 /* "swapdiag record ..." (argv[0] is "record"); returns the exit status. */
 int cli_record(int argc, char **argv);
-
-/*
- * If input is a bundle, extracts it: *data becomes its perf.data (a
- * temporary file removed at exit, or on SIGINT/SIGTERM/SIGHUP), sym's
- * kallsyms its kallsyms unless --kallsyms or --vmlinux was given, and
- * *host its host context.  Otherwise changes nothing.  Prints its own
- * messages (and the JSON error document to json, if given); returns 0
- * or the exit status to leave with.
- */
-int cli_bundle_input(const char *input, const char *json,
-		     struct sd_symbol_opts *sym, const char **data,
-		     const struct sd_host **host);
-/* The bundle's --with-dsos files (a perf archive), or NULL. */
-const struct sd_perf_archive *cli_bundle_dsos(void);
 
 /* ---- record --with-dsos (record_dsos.c) ---- */
 #define CLI_DSO_CAP_DEFAULT (256ull << 20)
