@@ -71,10 +71,11 @@ static int watch(struct sd_bundle_input *in)
 		atexit(free_inputs);
 		for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
 			struct sigaction sa, old;
-			/* an ignored signal (SIGPIPE in the analysis, SIGHUP
-			 * under nohup) stays ignored: it never ends us */
-			if (sigaction(watched[i], NULL, &old) ||
-			    old.sa_handler == SIG_IGN)
+			/* an ignored SIGPIPE (the analysis ignores it: a
+			 * reader gone is EPIPE on that stream) stays ignored */
+			if (watched[i] == SIGPIPE &&
+			    (sigaction(watched[i], NULL, &old) ||
+			     old.sa_handler == SIG_IGN))
 				continue;
 			memset(&sa, 0, sizeof sa);
 			sa.sa_handler = on_signal;
