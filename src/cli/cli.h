@@ -17,6 +17,9 @@ enum cli_exit {
 };
 
 extern bool cli_quiet;
+/* The subcommand running ("record", "diff"), or NULL: usage errors
+ * point at its --help. */
+extern const char *cli_command;
 extern bool cli_verbose; /* -v: every message, one per binary */
 
 /* "swapdiag: error: ...", always. */
@@ -25,6 +28,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "swapdiag: ...", unless -q. */
 void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_error() and "Try 'swapdiag [COMMAND] --help' ...". */
 void cli_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 /* "swapdiag: error: cannot read 'x.data': <why>" plus what to do. */

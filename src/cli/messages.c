@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 
 bool cli_quiet;
+const char *cli_command;
 static bool progress_shown;
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
@@ -59,7 +60,8 @@ void cli_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("error", fmt, ap);
 	va_end(ap);
-	fputs("Try 'swapdiag --help' for more information.\n", stderr);
+	fprintf(stderr, "Try 'swapdiag%s%s --help' for more information.\n",
+		cli_command ? " " : "", cli_command ? cli_command : "");
 }
 
 void cli_error_input(const char *path, int err)
