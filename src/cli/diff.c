@@ -183,6 +183,7 @@ int cli_diff(int argc, char **argv)
 	struct sd_symbol_opts sym = {.prefetch = true};
 	struct sd_time_filter tf;
 
+	cli_command = "diff";
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":qvh", diff_opts, NULL)) != -1) {

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <swapdiag/bundle.h>
-#include <swapdiag/report.h>
 
 #include "cli/cli.h"
 #include "cli/input.h"
@@ -88,18 +87,6 @@ static int watch(struct sd_bundle_input *in)
 	return 0;
 }
 
-static void json_fail(const char *json, const char *input, int err,
-		      const struct sd_diags *why)
-{
-	if (!json)
-		return;
-	FILE *out = cli_open_output(json);
-	if (out) {
-		sd_report_json_error(out, input, err, why);
-		cli_close_output(out, json);
-	}
-}
-
 static bool is_file(const char *p)
 {
 	struct stat st;
@@ -129,7 +116,7 @@ int cli_input_open(const char *input, const char *json,
 		cli_print_diags(input, &why);
 		sd_diags_clear(&why);
 		cli_error_input(input, err);
-		json_fail(json, input, err, NULL);
+		cli_json_error(json, input, err, NULL);
 		return CLI_EXIT_INPUT;
 	}
 	if (err) {
@@ -142,7 +129,7 @@ int cli_input_open(const char *input, const char *json,
 					   : sd_strerror(err);
 		cli_error("cannot read the swapdiag bundle '%s': %s", input,
 			  what);
-		json_fail(json, input, err, &why);
+		cli_json_error(json, input, err, &why);
 		sd_diags_clear(&why);
 		return CLI_EXIT_INPUT;
 	}
@@ -197,7 +184,7 @@ int cli_input_archive(struct sd_bundle_input *in, const char *named,
 				  "perf.data it was made for, with --archive '%s' "
 				  "unless it lies beside it as PERF_DATA.tar.bz2",
 				  input, input);
-		json_fail(json, input, -SD_E_BAD_MAGIC, NULL);
+		cli_json_error(json, input, -SD_E_BAD_MAGIC, NULL);
 		return CLI_EXIT_INPUT;
 	}
 	sd_diags_init(&why);
@@ -212,7 +199,7 @@ int cli_input_archive(struct sd_bundle_input *in, const char *named,
 			cli_print_diags(path ? path : named, &why);
 			cli_error("cannot read the perf archive '%s': %s", named,
 				  sd_strerror(err));
-			json_fail(json, input, err, &why);
+			cli_json_error(json, input, err, &why);
 			sd_diags_clear(&why);
 			return CLI_EXIT_INPUT;
 		}

@@ -201,7 +201,7 @@ int record_collect_host(struct record_bundle *b)
 	mp = add(b, SD_BUNDLE_KALLSYMS, "/proc/kallsyms");
 	if ((err = sd_host_read_file("/proc/kallsyms", KALLSYMS_MAX, &mp->buf,
 				     &mp->len))) {
-		cli_error("cannot copy /proc/kallsyms: %s", strerror(-err));
+		cli_error("cannot copy /proc/kallsyms: %s", sd_strerror(err));
 		return -1;
 	}
 	b->n++;

@@ -138,8 +138,7 @@ int record_run_perf(const struct record_perf_cmd *c, struct recording *r)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		execv(argv[0], argv);
-		fprintf(stderr, "swapdiag: error: cannot run %s: %s\n", argv[0],
-			strerror(errno));
+		cli_error("cannot run %s: %s", argv[0], strerror(errno));
 		_exit(127);
 	}
 	for (;;) {
