@@ -64,9 +64,12 @@ static void on_signal(int sig)
  * signals blocked.  -1 when there is no room (the caller frees it). */
 static int watch(struct sd_bundle_input *in)
 {
+	static bool installed;
+
 	if (nr_inputs == MAX_INPUTS)
 		return -1;
-	if (nr_inputs == 0) {
+	if (!installed) {
+		installed = true;
 		atexit(free_inputs);
 		for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
 			struct sigaction sa, old;
@@ -78,7 +81,11 @@ static int watch(struct sd_bundle_input *in)
 				continue;
 			memset(&sa, 0, sizeof sa);
 			sa.sa_handler = on_signal;
+			/* one handler at a time: the others wait, then find
+			 * the files gone */
 			sigemptyset(&sa.sa_mask);
+			for (size_t k = 0; k < sizeof watched / sizeof *watched; k++)
+				sigaddset(&sa.sa_mask, watched[k]);
 			sigaction(watched[i], &sa, NULL);
 		}
 	}

@@ -17,7 +17,7 @@ int cli_record(int argc, char **argv);
  * (record_args.c), the checks before anything runs and the tracepoints
  * to record (record_preflight.c), perf run and watched (record_run.c),
  * the host context and the bundle written (record_bundle.c).  Each says
- * what went wrong itself (cli.h) and returns -1 or an exit status then.
+ * what went wrong itself (msg.h) and returns -1 or an exit status then.
  */
 #define RECORD_CPU_FREQ 999 /* cpu-clock samples per second on each CPU */
 #define RECORD_TOP_PROCS 20 /* processes listed by memory in swap */
