@@ -71,8 +71,8 @@ int record_parse_args(int argc, char **argv, struct record_opts *o)
 			if (end == optarg || *end || !(o->seconds > 0) ||
 			    o->seconds > MAX_SECONDS) {
 				cli_usage_error("-d takes seconds, more than 0 "
-					    "and at most %.0f, not '%s'",
-					    MAX_SECONDS, optarg);
+						"and at most %.0f, not '%s'",
+						MAX_SECONDS, optarg);
 				return -1;
 			}
 			o->seconds_given = true;
@@ -88,8 +88,8 @@ int record_parse_args(int argc, char **argv, struct record_opts *o)
 			break;
 		case 'C':
 			if (cli_parse_mib(optarg, &o->dso_cap)) {
-				cli_usage_error("--dso-cap takes MiB, 1 to 65536, "
-					    "not '%s'", optarg);
+				cli_usage_error("--dso-cap takes MiB, 1 to "
+						"65536, not '%s'", optarg);
 				return -1;
 			}
 			break;
@@ -101,17 +101,16 @@ int record_parse_args(int argc, char **argv, struct record_opts *o)
 			exit(CLI_EXIT_OK);
 		case ':':
 			cli_usage_error("option '%s' needs an argument",
-				    argv[optind - 1]);
+					argv[optind - 1]);
 			return -1;
 		default:
 			if (optopt)
 				cli_usage_error("unknown option '-%c' of "
-					    "'swapdiag record'",
-					    optopt);
+						"'swapdiag record'", optopt);
 			else
 				cli_usage_error("unknown option '%s' of "
-					    "'swapdiag record'",
-					    argv[optind - 1]);
+						"'swapdiag record'",
+						argv[optind - 1]);
 			return -1;
 		}
 	}
