@@ -3,7 +3,8 @@
 # analysis, not after swapdiag diff of two bundles (both extracted at
 # once), and not when SIGTERM, SIGINT or SIGHUP ends swapdiag while the
 # bundle's perf.data and kallsyms are out (diff BUNDLE -, waiting for
-# the second side on a fifo).  The bundle is assembled here from a
+# the second side on a fifo); and SIGPIPE is no signal to it even with a
+# perf archive's files out.  The bundle is assembled here from a
 # committed recording and its kallsyms (tests/ksym/check-ksym.py does
 # the same), a plain ustar with the manifest first.
 #
@@ -72,5 +73,19 @@ for sig in TERM INT HUP; do
 	left "SIG$sig"
 done
 ok "SIGTERM, SIGINT, SIGHUP: the bundle's temporary files removed"
+
+# 4. a reader of standard output that goes away is no signal to swapdiag
+# (swapdiag(1), DESCRIPTION) with a perf archive beside the recording too:
+# the JSON file is whole, the exit status is the verdict's, not SIGPIPE's
+cp "$td/synthetic/control-free-pages.data" "$tmp/c.data"
+cp "$td/archive/control-free-pages.data.tar.bz2" "$tmp/c.data.tar.bz2"
+"$sd" --no-progress --json "$tmp/c.json" --svg - "$tmp/c.data" 2>"$tmp/pipe.err" |
+	head -c 10 >/dev/null
+rc=${PIPESTATUS[0]}
+[ $rc -le 2 ] || fail "--svg - | head with a perf archive beside: exit $rc"
+python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$tmp/c.json" ||
+	fail "--svg - | head with a perf archive beside: the JSON report is not whole"
+left "a reader gone"
+ok "a reader gone, a perf archive beside: exit $rc, the JSON whole, nothing left"
 
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
