@@ -15,6 +15,8 @@
 
 #include <swapdiag/bundle.h>
 
+#include "util/str.h"
+
 struct sd_bundle_input {
 	char *path;
 	struct sd_bundle *bundle;
@@ -88,10 +90,9 @@ int sd_bundle_input_open(const char *path, const struct sd_bundle_opts *o,
 	/* only regular files: probing a pipe would eat what perf sends */
 	if (is_regular(path) && sd_bundle_probe(path) == 1) {
 		err = sd_bundle_open(path, o, diags, &in->bundle);
-		if (!err && asprintf(&in->kallsyms_name, "%s:kallsyms", path) < 0) {
-			in->kallsyms_name = NULL;
+		if (!err && !(in->kallsyms_name =
+					      sd_asprintf("%s:kallsyms", path)))
 			err = -ENOMEM;
-		}
 		if (!err)
 			err = list_temps(in);
 	}
@@ -124,8 +125,8 @@ static char *archive_beside(const char *path)
 {
 	for (size_t i = 0; i < sizeof archive_suffixes / sizeof *archive_suffixes;
 	     i++) {
-		char *p = NULL;
-		if (asprintf(&p, "%s%s", path, archive_suffixes[i]) < 0)
+		char *p = sd_asprintf("%s%s", path, archive_suffixes[i]);
+		if (!p)
 			return NULL;
 		if (is_regular(p))
 			return p;

@@ -8,7 +8,6 @@
  * perf.data reader), and the perf archive named or found beside a
  * recording.  The facts checked are those of the archives built here.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <swapdiag/reader.h>
 
 #include "test.h"
+#include "tfiles.h"
 #include "tarblock.h"
 
 static char work[] = "/tmp/sd-test-input.XXXXXX";
@@ -28,60 +28,6 @@ static struct sd_bundle_opts opts = {.tmpdir = tmpdir};
 
 #define KID "a3e4cd60a8ec14f02aa41b41d5b5846d3d9f1dd8"
 #define UID "867d7c82ba726a46eefa474672605f3b01f92967"
-
-/* Entries left in tmpdir, subdirectories counted once. */
-static int tmp_entries(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-struct arc {
-	uint8_t *p;
-	size_t n;
-};
-
-static void raw(struct arc *a, const void *p, size_t n)
-{
-	a->p = realloc(a->p, a->n + n);
-	memcpy(a->p + a->n, p, n);
-	a->n += n;
-}
-
-/* A regular member (ustar, see tarblock.h). */
-static void member(struct arc *a, const char *name, const void *data,
-		   size_t len)
-{
-	static const uint8_t zero[TAR_BLOCK];
-	uint8_t blk[TAR_BLOCK];
-
-	if (tar_header(blk, name, len, 0))
-		abort();
-	tar_checksum(blk);
-	raw(a, blk, sizeof blk);
-	raw(a, data, len);
-	raw(a, zero, tar_padding(len));
-}
-
-static void text(struct arc *a, const char *name, const char *t)
-{
-	member(a, name, t, strlen(t));
-}
-
-static void end(struct arc *a)
-{
-	static const uint8_t zero[2 * TAR_BLOCK];
-	raw(a, zero, sizeof zero);
-}
 
 static const char manifest[] =
 	"{\"format\": \"swapdiag-bundle/1\", \"created\": "
@@ -104,21 +50,23 @@ static const uint8_t perf_data[] = {
 /* A bundle as swapdiag record --with-dsos writes it, perf.data last. */
 static void good_bundle(struct arc *a)
 {
-	text(a, SD_BUNDLE_MANIFEST, manifest);
-	text(a, SD_BUNDLE_UNAME, "Linux vm 6.18.44 #1 SMP x86_64 GNU/Linux\n");
-	text(a, SD_BUNDLE_SYSCTL_VM, sysctl);
-	text(a, SD_BUNDLE_PROCS, procs);
-	text(a, SD_BUNDLE_KALLSYMS, kallsyms);
-	text(a, "dsos/usr/lib/x86_64-linux-gnu/libc.so.6/" UID "/elf", elf);
-	member(a, SD_BUNDLE_PERF_DATA, perf_data, sizeof perf_data);
+	arc_file(a, SD_BUNDLE_MANIFEST, manifest);
+	arc_file(a, SD_BUNDLE_UNAME,
+		 "Linux vm 6.18.44 #1 SMP x86_64 GNU/Linux\n");
+	arc_file(a, SD_BUNDLE_SYSCTL_VM, sysctl);
+	arc_file(a, SD_BUNDLE_PROCS, procs);
+	arc_file(a, SD_BUNDLE_KALLSYMS, kallsyms);
+	arc_file(a, "dsos/usr/lib/x86_64-linux-gnu/libc.so.6/" UID "/elf", elf);
+	arc_member(a, SD_BUNDLE_PERF_DATA, sizeof perf_data, perf_data,
+		   sizeof perf_data);
 }
 
 /* perf archive's layout: the kernel's kallsyms and a DSO by build-id. */
 static void perf_archive(struct arc *a)
 {
-	text(a, "[kernel.kallsyms]/" KID "/kallsyms", kallsyms);
-	text(a, "usr/lib/x86_64-linux-gnu/libc.so.6/" UID "/elf", elf);
-	end(a);
+	arc_file(a, "[kernel.kallsyms]/" KID "/kallsyms", kallsyms);
+	arc_file(a, "usr/lib/x86_64-linux-gnu/libc.so.6/" UID "/elf", elf);
+	arc_end(a);
 }
 
 /* Writes n bytes of p to work/name; the path in out. */
@@ -130,19 +78,6 @@ static void put(const char *name, const void *p, size_t n, char *out,
 	CHECK(f && fwrite(p, 1, n, f) == n);
 	if (f)
 		fclose(f);
-}
-
-static bool file_is(const char *path, const void *want, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t buf[4096];
-	size_t got;
-
-	if (!f)
-		return false;
-	got = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	return got == n && !memcmp(buf, want, n);
 }
 
 static int open_input(const char *path, struct sd_bundle_input **in,
@@ -167,7 +102,7 @@ TEST(good_bundle)
 	size_t nr_why;
 
 	good_bundle(&a);
-	end(&a);
+	arc_end(&a);
 	put("good.swapdiag.tar", a.p, a.n, path, sizeof path);
 	free(a.p);
 	/* a perf archive beside a bundle is not the bundle's: not read */
@@ -187,12 +122,12 @@ TEST(good_bundle)
 	const char *d = sd_bundle_input_data(in);
 	CHECK(strcmp(d, path) != 0);
 	CHECK(!strncmp(d, tmpdir, strlen(tmpdir)));
-	CHECK(file_is(d, perf_data, sizeof perf_data));
+	CHECK(tf_file_is(d, perf_data, sizeof perf_data));
 	snprintf(data, sizeof data, "%s", d);
 	/* kallsyms, named after the bundle, with the manifest's build-id */
 	const char *kname = NULL, *kid = NULL;
 	const char *k = sd_bundle_input_kallsyms(in, &kname, &kid);
-	CHECK(k && file_is(k, kallsyms, strlen(kallsyms)));
+	CHECK(k && tf_file_is(k, kallsyms, strlen(kallsyms)));
 	snprintf(name, sizeof name, "%s:kallsyms", path);
 	CHECK_STR(kname, name);
 	CHECK_STR(kid, KID);
@@ -216,19 +151,19 @@ TEST(good_bundle)
 	CHECK(!sd_bundle_input_archive_named(in));
 	CHECK(sd_bundle_input_add_archive(in, NULL, &opts, NULL) == -EINVAL);
 	/* perf.data, kallsyms and the dsos directory */
-	CHECK(tmp_entries() == 3);
+	CHECK(tf_dir_entries(tmpdir) == 3);
 	/* the signal-safe cleanup leaves nothing, and free still works */
 	sd_bundle_input_remove_temps(in);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 	CHECK(access(data, F_OK) && errno == ENOENT);
 	CHECK(sd_bundle_input_free(in) == NULL);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 
 	/* free alone removes everything too */
 	CHECK(open_input(path, &in, &nr_why) == 0);
-	CHECK(tmp_entries() == 3);
+	CHECK(tf_dir_entries(tmpdir) == 3);
 	sd_bundle_input_free(in);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 	unlink(path);
 	snprintf(name, sizeof name, "%s.tar.bz2", path);
 	unlink(name);
@@ -243,7 +178,7 @@ TEST(truncated_bundle)
 
 	good_bundle(&a);
 	whole = a.n;
-	end(&a);
+	arc_end(&a);
 	/* cut inside the kallsyms member, before perf.data: an error with
 	 * its reasons, nothing extracted, no object */
 	size_t ksyms_at = 4 * (TAR_BLOCK * 2); /* four one-block texts before */
@@ -252,7 +187,7 @@ TEST(truncated_bundle)
 	CHECK(open_input(path, &in, &nr_why) == -SD_E_TRUNCATED);
 	CHECK(nr_why > 0);
 	CHECK(in == NULL);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 	/* cut inside perf.data: its first 10 bytes are the recording, with
 	 * a warning that says it was cut */
 	size_t perf_at = whole - 2 * TAR_BLOCK; /* its header, data block */
@@ -263,11 +198,11 @@ TEST(truncated_bundle)
 	if (in) {
 		struct sd_diags *w = sd_bundle_input_diags(in);
 		CHECK(w && w->n == 1 && w->v[0].code == SD_E_TRUNCATED);
-		CHECK(file_is(sd_bundle_input_data(in), perf_data, 10));
+		CHECK(tf_file_is(sd_bundle_input_data(in), perf_data, 10));
 		CHECK(sd_bundle_input_host(in) != NULL);
 	}
 	sd_bundle_input_free(in);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 	unlink(path);
 	free(a.p);
 }
@@ -281,8 +216,8 @@ TEST(foreign_tar)
 
 	/* a tar whose first member is no manifest: not a bundle, so left
 	 * as it is for the perf.data reader to say what it is */
-	text(&a, "README", "hello\n");
-	end(&a);
+	arc_file(&a, "README", "hello\n");
+	arc_end(&a);
 	put("foreign.tar", a.p, a.n, path, sizeof path);
 	CHECK(open_input(path, &in, &nr_why) == 0);
 	CHECK_U64(nr_why, 0);
@@ -298,7 +233,7 @@ TEST(foreign_tar)
 		CHECK(sd_bundle_input_archive_path(in) == NULL);
 	}
 	sd_bundle_input_free(in);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 
 	/* the same tar named as the perf archive: refused, input usable */
 	put("rec.data", perf_data, sizeof perf_data, rec, sizeof rec);
@@ -316,7 +251,7 @@ TEST(foreign_tar)
 		CHECK_STR(sd_bundle_input_data(in), rec);
 	}
 	sd_bundle_input_free(in);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 
 	/* ... and found beside the recording: the same error, its path */
 	snprintf(beside, sizeof beside, "%s.tar.bz2", rec);
@@ -329,7 +264,7 @@ TEST(foreign_tar)
 		CHECK_STR(sd_bundle_input_archive_path(in), beside);
 	}
 	sd_bundle_input_free(in);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 
 	/* a real perf archive beside it (.tar.xz by name, a plain tar
 	 * inside: read by content): its two build-ids, removed with it */
@@ -348,12 +283,12 @@ TEST(foreign_tar)
 		CHECK(pa && sd_perf_archive_nr_ids(pa) == 2);
 		CHECK_STR(sd_bundle_input_archive_path(in), beside);
 		CHECK(!sd_bundle_input_archive_named(in));
-		CHECK(tmp_entries() == 1);
+		CHECK(tf_dir_entries(tmpdir) == 1);
 		sd_bundle_input_remove_temps(in);
-		CHECK(tmp_entries() == 0);
+		CHECK(tf_dir_entries(tmpdir) == 0);
 	}
 	sd_bundle_input_free(in);
-	CHECK(tmp_entries() == 0);
+	CHECK(tf_dir_entries(tmpdir) == 0);
 
 	/* standard input is never probed (a pipe would lose its data) */
 	CHECK(open_input("-", &in, &nr_why) == 0);

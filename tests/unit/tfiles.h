@@ -44,11 +44,11 @@ static inline void tf_remove(void)
 		fprintf(stderr, "could not remove %s\n", tf_dir);
 }
 
-/* Entries in the directory (not . and ..), or -1 if it cannot be read:
- * what a test left there. */
-static inline int tf_entries(void)
+/* Entries in dir (not . and ..), or -1 if it cannot be read: what a
+ * test left there. */
+static inline int tf_dir_entries(const char *dir)
 {
-	DIR *d = opendir(tf_dir);
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	int n = 0;
 
@@ -59,6 +59,12 @@ static inline int tf_entries(void)
 			n++;
 	closedir(d);
 	return n;
+}
+
+/* Entries left in the test's directory. */
+static inline int tf_entries(void)
+{
+	return tf_dir_entries(tf_dir);
 }
 
 /* tf_dir/rel, in one of 8 rotating buffers. */
