@@ -5,7 +5,8 @@
 
 #include "pdbuild.h"
 
-void pd_put_bytes(struct pd_buf *b, const void *src, size_t n)
+/* n more bytes at the end, uninitialised */
+static uint8_t *grow(struct pd_buf *b, size_t n)
 {
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
@@ -16,8 +17,14 @@ void pd_put_bytes(struct pd_buf *b, const void *src, size_t n)
 			abort();
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, src, n);
 	b->len += n;
+	return b->p + b->len - n;
+}
+
+void pd_put_bytes(struct pd_buf *b, const void *src, size_t n)
+{
+	if (n)
+		memcpy(grow(b, n), src, n);
 }
 
 void pd_put8(struct pd_buf *b, uint8_t v)
@@ -27,8 +34,10 @@ void pd_put8(struct pd_buf *b, uint8_t v)
 
 void pd_put_uint(struct pd_buf *b, uint64_t v, unsigned n)
 {
+	uint8_t *p = grow(b, n);
+
 	for (unsigned i = 0; i < n; i++)
-		pd_put8(b, (uint8_t)(v >> (b->be ? 8 * (n - 1 - i) : 8 * i)));
+		p[i] = (uint8_t)(v >> (b->be ? 8 * (n - 1 - i) : 8 * i));
 }
 
 void pd_put16(struct pd_buf *b, uint16_t v)
@@ -48,8 +57,8 @@ void pd_put64(struct pd_buf *b, uint64_t v)
 
 void pd_put_fill(struct pd_buf *b, uint8_t byte, size_t n)
 {
-	while (n--)
-		pd_put8(b, byte);
+	if (n)
+		memset(grow(b, n), byte, n);
 }
 
 void pd_put_str(struct pd_buf *b, const char *s, size_t n)
