@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stacks/fold.h"
+#include <swapdiag/stacks.h>
 #include "textin/internal.h"
 
 #define UNSET_COL (-2)

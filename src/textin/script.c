@@ -23,7 +23,7 @@
 
 #include <swapdiag/stacks.h>
 
-#include "stacks/fold.h"
+#include <swapdiag/stacks.h>
 #include "textin/internal.h"
 
 struct tok {
