@@ -8,7 +8,7 @@
 
 #include <swapdiag/analysis.h>
 
-#include "detect/stalls.h"
+#include <swapdiag/stalls.h>
 
 static bool is_switch_evsel(const struct sd_evsel *ev)
 {
@@ -26,7 +26,8 @@ int sd_analysis_off_cpu(struct sd_analysis *a, const struct sd_evsel *ev,
 	if (!a->reader) {
 		snprintf(why, n, "--off-cpu needs the sched_switch records of a "
 			 "perf.data recording (their times and next_pid); "
-			 "this input is %s text", a->input_kind);
+			 "this input is %s text",
+			 sd_input_kind_name(a->input_kind));
 		return -SD_E_UNKNOWN_EVENT;
 	}
 	if (!is_switch_evsel(ev)) {
