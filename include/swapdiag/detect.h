@@ -350,7 +350,6 @@ struct sd_detect_input {
 	struct sd_machine *machine;
 	struct sd_stalls *stalls;            /* D-state sleeps, may be NULL */
 	const struct sd_host *host;          /* the recorded host, may be NULL */
-	uint64_t samples;
 	/* forks inside the recording (and its --time windows) */
 	uint64_t forks;
 	const struct sd_forker_count *forkers;

@@ -155,7 +155,6 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		.machine = a->machine,
 		.stalls = a->stalls,
 		.host = a->host,
-		.samples = a->samples,
 		.forks = a->forks,
 		.forkers = a->forkers,
 		.nr_forkers = a->nr_forkers,
