@@ -7,9 +7,13 @@
  *   records.c   perf.data: the reader's records -> machine, and each
  *               sample's chain and tracepoint payload -> sd_drive()
  *   text.c      text: a textin parser's stacks and header facts ->
- *               sd_drive() (textevents.c: the events the text names)
+ *               sd_drive()
  *   drive.c     sd_drive(): a sample's stack into the stacks stage, its
  *               switch/lock/run event into the stall tracker (detect)
+ *   archive.c   whether a perf archive beside it is of this recording
+ *   query.c     what a finished analysis answers; sd_diagnose()
+ *   offcpu.c, timewin.c, kverify.c  --off-cpu, --time, the kernel
+ *               symbol check
  */
 #ifndef SD_ANALYSIS_INTERNAL_H
 #define SD_ANALYSIS_INTERNAL_H
@@ -17,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <swapdiag/analysis.h>
 
@@ -47,6 +52,15 @@ struct sd_drive_sample {
 	uint64_t lock;
 	unsigned lock_flags;
 };
+
+/* Is ev the tracepoint name ("sched_switch" for "sched:sched_switch")? */
+static inline bool sd_is_tp_evsel(const struct sd_evsel *ev, const char *name)
+{
+	if (ev->type != SD_TYPE_TRACEPOINT || !ev->name)
+		return false;
+	const char *c = strrchr(ev->name, ':');
+	return !strcmp(c ? c + 1 : ev->name, name);
+}
 
 /* The driver: the sample's stack id in *stack (may be NULL). */
 int sd_drive(struct sd_analysis *a, const struct sd_drive_sample *s,

@@ -31,19 +31,6 @@ struct switch_state {
 	uint64_t bad;
 };
 
-static bool is_tp_evsel(const struct sd_evsel *ev, const char *name)
-{
-	if (ev->type != SD_TYPE_TRACEPOINT || !ev->name)
-		return false;
-	const char *c = strrchr(ev->name, ':');
-	return !strcmp(c ? c + 1 : ev->name, name);
-}
-
-static bool is_switch_evsel(const struct sd_evsel *ev)
-{
-	return is_tp_evsel(ev, "sched_switch");
-}
-
 /* lock:contention_begin / contention_end (5.19+): the contended lock's
  * address per task, for the stall tracker.  Fields from the file's own
  * format: lock_addr (void *), flags (unsigned int, begin only). */
@@ -344,12 +331,12 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			.timed = s.time != 0,
 			.count = 1,
 		};
-		if (is_switch_evsel(ev)) {
+		if (sd_is_tp_evsel(ev, "sched_switch")) {
 			d.timed = false;
 			read_switch(a, &sw, rec, &d);
-		} else if (s.time && is_tp_evsel(ev, "contention_begin")) {
+		} else if (s.time && sd_is_tp_evsel(ev, "contention_begin")) {
 			read_lock(a, &sw, &ls, rec, &d, 0);
-		} else if (s.time && is_tp_evsel(ev, "contention_end")) {
+		} else if (s.time && sd_is_tp_evsel(ev, "contention_end")) {
 			read_lock(a, &sw, &ls, rec, &d, 1);
 		}
 		if ((err = sd_drive(a, &d, NULL)))
