@@ -23,6 +23,7 @@
 
 struct sd_host; /* swapdiag/bundle.h */
 struct sd_perf_archive; /* swapdiag/bundle.h */
+struct sd_bundle_input; /* swapdiag/bundle.h */
 
 struct sd_analysis_opts {
 	const char *path;       /* file, or "-" for stdin ... */
@@ -135,6 +136,9 @@ struct sd_analysis {
 	size_t nr_kernel_ips;
 	/* the perf archive that was used (else NULL), for reports */
 	const char *archive_path;
+	/* a bundle given as the input: opened here, its temporary files
+	 * removed by sd_analysis_free() (else NULL) */
+	struct sd_bundle_input *bundle;
 };
 
 /*
@@ -155,8 +159,15 @@ enum sd_input_kind sd_input_sniff(const void *head, size_t len);
  * looked at without consuming it) and runs the pipeline to the end on it:
  * perf.data through the reader, text through its parser (textin), both
  * into the same driver -> machine -> stacks -> stall tracker.  A bundle
- * is refused here (-SD_E_BAD_MAGIC with a message): the swapdiag tool
- * unpacks it first (swapdiag/bundle.h) and passes its perf.data.  On failure to open or
+ * file (from 'swapdiag record') is opened with sd_bundle_input_open() and
+ * its perf.data analysed with what travels with it -- its kallsyms unless
+ * opts name kallsyms or a vmlinux, its host context unless opts.host, its
+ * --with-dsos files unless opts.archive; its temporary files go with
+ * sd_analysis_free().  The library installs no signal handler: a caller
+ * that may die of a signal opens the bundle itself, as the swapdiag tool
+ * does, and passes its perf.data.  A bundle in a buffer or on standard
+ * input, and any other archive, is refused (-SD_E_BAD_MAGIC, why in
+ * diags).  On failure to open or
  * understand the input at all, returns a negative error and, if diags is
  * non-NULL, the reasons in it.  Damage after a good start is no failure:
  * it is in the result's diags and read_error.

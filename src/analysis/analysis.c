@@ -39,6 +39,7 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 	sd_text_source_fini(a);
 	free(a->kernel_ips);
 	sd_diags_clear(&a->diags);
+	sd_bundle_input_free(a->bundle);
 	free(a);
 	return NULL;
 }
@@ -240,17 +241,77 @@ static int refuse(const struct sd_input_data *in, struct sd_diags *diags)
 		return -SD_E_BAD_MAGIC;
 	if (in->kind == SD_INPUT_BUNDLE)
 		sd_diags_add(diags, SD_ERROR, SD_E_BAD_MAGIC, 0,
-			     "zstd-compressed data or a tar archive: the "
-			     "swapdiag tool opens a bundle from 'swapdiag "
-			     "record' given as a file (not on standard input); "
-			     "decompress anything else first (zstd -d), and "
-			     "give a 'perf archive' tarball with --archive");
+			     "zstd-compressed data or a tar archive, but no "
+			     "bundle from 'swapdiag record' given as a file (a "
+			     "bundle is read from a file, not from standard "
+			     "input): decompress anything else first (zstd -d), "
+			     "and give a 'perf archive' tarball with --archive");
 	else
 		sd_diags_add(diags, SD_ERROR, SD_E_BAD_MAGIC, 0,
 			     "neither perf.data (it does not start with "
 			     "PERFILE2) nor perf script output, folded stacks "
 			     "or perf report text");
 	return -SD_E_BAD_MAGIC;
+}
+
+/*
+ * A bundle from 'swapdiag record' (a file): its perf.data, with the
+ * kallsyms, host context and DSOs that travel with it where the caller
+ * named none (what the user names comes first).
+ */
+static int run_bundle(struct sd_analysis *a, const struct sd_analysis_opts *o,
+		      const struct sd_input_data *in, struct sd_diags *diags)
+{
+	struct sd_diags why;
+	int err;
+
+	if (o->buf || !strcmp(o->path, "-"))
+		return refuse(in, diags);
+	sd_diags_init(&why);
+	err = sd_bundle_input_open(o->path, NULL, &why, &a->bundle);
+	if (err && diags)
+		sd_diags_move(diags, &why);
+	sd_diags_clear(&why);
+	if (err)
+		return err;
+	if (!sd_bundle_input_bundle(a->bundle))
+		return refuse(in, diags); /* another archive */
+	if (sd_bundle_input_diags(a->bundle))
+		sd_diags_move(&a->diags, sd_bundle_input_diags(a->bundle));
+	struct sd_analysis_opts bo = *o;
+	bo.path = sd_bundle_input_data(a->bundle);
+	const char *name, *build_id;
+	const char *ks = sd_bundle_input_kallsyms(a->bundle, &name, &build_id);
+	if (ks && !o->symbols.kallsyms && !o->symbols.vmlinux) {
+		bo.symbols.kallsyms = ks;
+		bo.symbols.kallsyms_source = SD_KSYM_BUNDLE;
+		bo.symbols.kallsyms_name = name;
+		bo.symbols.kallsyms_build_id = build_id;
+	}
+	if (!bo.host)
+		a->host = bo.host = sd_bundle_input_host(a->bundle);
+	if (!bo.archive) {
+		/* a bundle's own --with-dsos files (never one beside it) */
+		sd_diags_init(&why);
+		if (!sd_bundle_input_add_archive(a->bundle, NULL, NULL, &why) &&
+		    sd_bundle_input_archive(a->bundle)) {
+			bo.archive = sd_bundle_input_archive(a->bundle);
+			bo.archive_path = sd_bundle_input_archive_path(a->bundle);
+			bo.archive_named = false;
+		}
+		sd_diags_move(&a->diags, &why);
+		sd_diags_clear(&why);
+	}
+	struct sd_input_data data;
+	if ((err = sd_input_open(&bo, &data)))
+		return err;
+	a->input_kind = data.kind;
+	if (sd_input_is_perf_data(data.kind))
+		err = run_perf_data(a, &bo, &data, diags);
+	else
+		err = refuse(&data, diags);
+	sd_input_close(&data);
+	return err;
 }
 
 int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
@@ -275,6 +336,8 @@ int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		err = run_perf_data(a, o, &in, diags);
 	else if (sd_input_is_text(in.kind))
 		err = run_text(a, o, &in, diags);
+	else if (in.kind == SD_INPUT_BUNDLE)
+		err = run_bundle(a, o, &in, diags);
 	else
 		err = refuse(&in, diags);
 	sd_input_close(&in);

@@ -5,14 +5,20 @@
  * "PERFILE2" and its header size, 104 for a file and 16 for a pipe, in
  * the file's byte order; zstd's frame magic 0xFD2FB528; "ustar" at byte
  * 257 of a tar header), and no retry as another kind: damaged perf.data is
- * the reader's error, text too short for a perf.data header is text.
+ * the reader's error, text too short for a perf.data header is text; a
+ * bundle file is analysed as its perf.data with its kallsyms, exactly as
+ * that perf.data with those kallsyms named.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <swapdiag/analysis.h>
+#include <swapdiag/bundle.h>
 
 #include "test.h"
 
@@ -229,6 +235,119 @@ TEST(text_on_a_pipe)
 	sd_diags_clear(&why);
 }
 
+/* Entries in dir (0 empty, -1 cannot be read). */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int add_file(struct sd_bundle_writer *w, const char *name,
+		    const char *rel)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", testdata, rel);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	int err = sd_bundle_writer_add_fd(w, name, fd, 0);
+	close(fd);
+	return err;
+}
+
+/* The analysis of path (no build-id cache, no running kernel). */
+static int analyse(const char *path, const char *kallsyms,
+		   struct sd_analysis **a)
+{
+	struct sd_analysis_opts o = {.path = path};
+	o.symbols.kallsyms = kallsyms;
+	o.symbols.buildid_dir = "/nonexistent";
+	return sd_analysis_run(&o, NULL, a);
+}
+
+TEST(a_bundle_file_is_its_perf_data_with_its_kallsyms)
+{
+	static const char manifest[] =
+		"{\"format\": \"" SD_BUNDLE_FORMAT "\", \"created\": "
+		"\"2025-01-02T03:04:05Z\", \"record_command\": "
+		"\"perf record -a -g\", \"duration_s\": 1.0}";
+	char dir[] = "/tmp/sd-test-sniff.XXXXXX", tmp[64], path[96];
+	struct sd_bundle_writer *w = NULL;
+	struct sd_analysis *a = NULL, *b = NULL;
+
+	if (!testdata)
+		SKIP("no testdata directory given");
+	if (!mkdtemp(dir))
+		SKIP("no temporary directory");
+	snprintf(tmp, sizeof tmp, "%s/tmp", dir);
+	snprintf(path, sizeof path, "%s/k" SD_BUNDLE_SUFFIX_TAR, dir);
+	CHECK(!mkdir(tmp, 0700));
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	CHECK_U64(sd_bundle_writer_new(fd, false, &w), 0);
+	CHECK_U64(sd_bundle_writer_add(w, SD_BUNDLE_MANIFEST, manifest,
+				       sizeof manifest - 1, 0), 0);
+	CHECK_U64(add_file(w, SD_BUNDLE_KALLSYMS,
+			   "synthetic/kitchen-sink.kallsyms"), 0);
+	CHECK_U64(add_file(w, SD_BUNDLE_PERF_DATA,
+			   "synthetic/kitchen-sink.data"), 0);
+	CHECK_U64(sd_bundle_writer_finish(w), 0);
+	sd_bundle_writer_free(w);
+	close(fd);
+
+	/* the bundle, and its perf.data with its kallsyms named */
+	setenv("TMPDIR", tmp, 1);
+	int err = analyse(path, NULL, &a);
+	CHECK_U64(err, 0);
+	char ks[4096];
+	snprintf(ks, sizeof ks, "%s/synthetic/kitchen-sink.kallsyms", testdata);
+	snprintf(path, sizeof path, "%s/synthetic/kitchen-sink.data", testdata);
+	CHECK_U64(analyse(path, ks, &b), 0);
+	if (!err && a && b) {
+		CHECK(a->bundle != NULL);
+		CHECK_U64(a->input_kind, SD_INPUT_PERF_FILE);
+		CHECK_U64(sd_analysis_kernel_symbols(a)->source, SD_KSYM_BUNDLE);
+		CHECK(b->samples > 0);
+		CHECK_U64(a->samples, b->samples);
+		CHECK_U64(sd_stacks_count(a->stacks), sd_stacks_count(b->stacks));
+		CHECK(entries(tmp) > 0); /* extracted while it is analysed */
+	}
+	sd_analysis_free(a);
+	sd_analysis_free(b);
+	CHECK_U64(entries(tmp), 0); /* and gone with the analysis */
+	unsetenv("TMPDIR");
+	snprintf(path, sizeof path, "%s/k" SD_BUNDLE_SUFFIX_TAR, dir);
+	unlink(path);
+	rmdir(tmp);
+	rmdir(dir);
+}
+
+TEST(a_compressed_file_that_is_no_bundle_is_refused)
+{
+	char path[4096];
+	struct sd_diags why;
+	struct sd_analysis *a = NULL;
+
+	if (!testdata)
+		SKIP("no testdata directory given");
+	snprintf(path, sizeof path, "%s/text/apache-cgi.script.zst", testdata);
+	sd_diags_init(&why);
+	struct sd_analysis_opts o = {.path = path, .no_symbols = true};
+	CHECK_U64(sd_analysis_run(&o, &why, &a), (uint64_t)-SD_E_BAD_MAGIC);
+	CHECK(diags_say(&why, "but no bundle"));
+	CHECK(a == NULL);
+	sd_diags_clear(&why);
+}
+
 int main(int argc, char **argv)
 {
 	testdata = argc > 1 ? argv[1] : NULL;
@@ -241,5 +360,7 @@ int main(int argc, char **argv)
 	RUN(short_text_stays_text);
 	RUN(unknown_and_bundle_inputs_are_refused_with_why);
 	RUN(text_on_a_pipe);
+	RUN(a_bundle_file_is_its_perf_data_with_its_kallsyms);
+	RUN(a_compressed_file_that_is_no_bundle_is_refused);
 	return test_exit();
 }
