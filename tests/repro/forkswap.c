@@ -15,12 +15,27 @@
  * With -n (control) the memory is touched but not paged out: the same storm
  * with nothing in swap.
  *
+ * With -s the workers start the program with posix_spawn() instead of
+ * fork()+execve(): glibc (2.24 and later) starts the child with
+ * clone(CLONE_VM|CLONE_VFORK), so the worker's page tables -- and its
+ * swapped-out PTEs -- are neither copied (no dup_mmap/copy_page_range, no
+ * swap_duplicate) nor torn down again at the child's exec (the shared mm
+ * only loses a reference).  Everything else stays the same: the twin of the
+ * fork storm, the remedy for a fork+exec pattern.
+ *
+ * With -r N each worker starts at most N children per second (a fixed
+ * schedule; a worker that falls behind does not burst to catch up), so the
+ * fork and the posix_spawn storm can run at the same rate.  0 (default):
+ * as fast as it can.
+ *
  * Build: cc -O2 -fno-omit-frame-pointer -o forkswap forkswap.c
- * Usage: forkswap [-m MiB] [-w workers] [-t seconds] [-x program] [-p pidfile] [-n]
+ * Usage: forkswap [-m MiB] [-w workers] [-t seconds] [-x program] [-p pidfile]
+ *                 [-r per-second] [-n] [-s]
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,19 +134,66 @@ static __attribute__((noinline)) int spawn_one(const char *prog)
 	return 0;
 }
 
+/*
+ * One posix_spawn+wait (-s): no copy of this process's page tables.
+ * Returns 0, -1 if the spawn failed for want of resources (try again), or
+ * exits the worker if PROG cannot be run at all.
+ */
+static __attribute__((noinline)) int posix_spawn_one(const char *prog)
+{
+	char *argv[] = { (char *)prog, NULL };
+	pid_t pid;
+	int err = posix_spawn(&pid, prog, NULL, NULL, argv, environ);
+
+	if (err == EAGAIN || err == ENOMEM)
+		return -1;
+	if (err) {
+		fprintf(stderr, "forkswap: posix_spawn %s: %s\n", prog, strerror(err));
+		_exit(1);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/* Sleep until t (CLOCK_MONOTONIC seconds), or until a signal. */
+static void sleep_until(double t)
+{
+	struct timespec ts = { .tv_sec = (time_t)t };
+
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_nsec = 999999999L;
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
 static __attribute__((noinline)) void worker_loop(const char *prog,
-						  double deadline)
+						  double deadline,
+						  int use_spawn, double rate)
 {
 	unsigned long n = 0;
+	double next = now();
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	while (!stop && now() < deadline) {
-		if (spawn_one(prog) < 0)
+		if (rate > 0) {
+			double t = now();
+
+			if (next > t)
+				sleep_until(next < deadline ? next : deadline);
+			else if (t - next > 1 / rate)
+				next = t;	/* behind: no burst */
+			next += 1 / rate;
+			if (stop || now() >= deadline)
+				break;
+		}
+		if ((use_spawn ? posix_spawn_one(prog) : spawn_one(prog)) < 0)
 			usleep(1000);
 		else
 			n++;
 	}
-	printf("forkswap: worker %d: %lu fork+exec\n", (int)getpid(), n);
+	printf("forkswap: worker %d: %lu %s\n", (int)getpid(), n,
+	       use_spawn ? "posix_spawn" : "fork+exec");
 	fflush(stdout);
 	_exit(0);
 }
@@ -139,25 +201,29 @@ static __attribute__((noinline)) void worker_loop(const char *prog,
 int main(int argc, char **argv)
 {
 	long mib = 256, workers = 2;
-	double seconds = 10;
+	double seconds = 10, rate = 0;
 	const char *prog = "/bin/true", *pidfile = NULL;
-	int control = 0, c;
+	int control = 0, use_spawn = 0, c;
 
-	while ((c = getopt(argc, argv, "m:w:t:x:p:n")) != -1) {
+	while ((c = getopt(argc, argv, "m:w:t:x:p:r:ns")) != -1) {
 		switch (c) {
 		case 'm': mib = atol(optarg); break;
 		case 'w': workers = atol(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'x': prog = optarg; break;
 		case 'p': pidfile = optarg; break;
+		case 'r': rate = atof(optarg); break;
 		case 'n': control = 1; break;
+		case 's': use_spawn = 1; break;
 		default:
 			fprintf(stderr, "usage: %s [-m MiB] [-w workers] [-t seconds] "
-				"[-x program] [-p pidfile] [-n]\n", argv[0]);
+				"[-x program] [-p pidfile] [-r per-second] [-n] [-s]\n",
+				argv[0]);
 			return 2;
 		}
 	}
-	if (mib < 0 || workers < 1 || workers > 256 || seconds <= 0) {
+	if (mib < 0 || workers < 1 || workers > 256 || seconds <= 0 ||
+	    rate < 0) {
 		fprintf(stderr, "forkswap: bad arguments\n");
 		return 2;
 	}
@@ -174,6 +240,15 @@ int main(int argc, char **argv)
 	printf("forkswap: pid %d, %ld MiB private anonymous, %s, VmSwap: %ld kB\n",
 	       (int)getpid(), mib, control ? "control (not paged out)" : "paged out",
 	       vm_swap_kb());
+	if (use_spawn || rate > 0) {
+		char per[64] = "as fast as they can";
+
+		if (rate > 0)
+			snprintf(per, sizeof per, "at most %g per second each", rate);
+		printf("forkswap: workers start %s with %s, %s\n", prog,
+		       use_spawn ? "posix_spawn (clone CLONE_VM|CLONE_VFORK)"
+				 : "fork+execve", per);
+	}
 	fflush(stdout);
 
 	double deadline = now() + seconds;
@@ -187,7 +262,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (pids[i] == 0)
-			worker_loop(prog, deadline);
+			worker_loop(prog, deadline, use_spawn, rate);
 		if (pf)
 			fprintf(pf, "%d\n", (int)pids[i]);
 	}

@@ -12,7 +12,10 @@
 #
 # Environment: MIB (256) memory of the parent, WORKERS (2) forking workers,
 #   PROG (/bin/true) the program exec'd, PSLOOP (1) run the ps/environ readers,
-#   REPRO_DIR (/tmp/swapdiag-repro) where the binary is built and run from.
+#   REPRO_DIR (/tmp/swapdiag-repro) where the binary is built and run from,
+#   START (fork) how the workers start PROG: fork (fork+execve) or spawn
+#   (posix_spawn: clone(CLONE_VM|CLONE_VFORK), no page-table copy), RATE (0)
+#   at most that many starts per second per worker (0: as fast as it can).
 #
 # If no swap is enabled, a 1 GiB swap file SWAPFILE (/var/tmp/swapdiag.swap)
 # is created and enabled for the run, then switched off and removed when the
@@ -27,6 +30,8 @@ MIB=${MIB:-256}
 WORKERS=${WORKERS:-2}
 PROG=${PROG:-/bin/true}
 PSLOOP=${PSLOOP:-1}
+START=${START:-fork}
+RATE=${RATE:-0}
 REPRO_DIR=${REPRO_DIR:-/tmp/swapdiag-repro}
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -40,6 +45,14 @@ case $secs in
 ''|*[!0-9.]*) echo "run.sh: SECONDS must be a number" >&2; exit 64 ;;
 esac
 if [ "$(printf '%.0f' "$secs")" -gt 120 ]; then secs=120; fi
+case $START in
+fork) sflag= ;;
+spawn) sflag=-s ;;
+*) echo "run.sh: START must be fork or spawn" >&2; exit 64 ;;
+esac
+case $RATE in
+''|*[!0-9.]*) echo "run.sh: RATE must be a number" >&2; exit 64 ;;
+esac
 build() {
 	mkdir -p "$REPRO_DIR"
 	bin=$REPRO_DIR/forkswap
@@ -114,7 +127,7 @@ trap 'exit 130' INT TERM
 
 # The storm runs for $secs after the page-out; timeout(1) is the hard bound.
 timeout -s KILL $(( ${secs%.*} + 60 )) "$bin" -m "$MIB" -w "$WORKERS" \
-	-t "$secs" -x "$PROG" -p "$pidfile" $nflag &
+	-t "$secs" -x "$PROG" -p "$pidfile" -r "$RATE" $nflag $sflag &
 fs_pid=$!
 
 # Wait until the workers are forked (the page-out comes first).

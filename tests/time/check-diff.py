@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """swapdiag diff against the two single reports and perf's own folding.
 
-usage: check-diff.py SWAPDIAG ROOT
+usage: check-diff.py SWAPDIAG ROOT [all|base|spawn]
 
 Pairs: swapstorm.data (256 MiB of the forking parent in swap) before,
 storm-noswap.data (the same storm, nothing in swap) after -- the swap
 finding disappears; a recording against itself -- UNCHANGED; the pair
-reversed -- WORSE, and the regression gate.  Checked field by field:
+reversed -- WORSE, and the regression gate; the real services (Apache
+mod_cgi -> mod_cgid, swapoff); the posix_spawn reproducer against its fork
+twin (testdata/spawn) both ways -- IMPROVED, and WORSE with the exit codes
+of every --fail-on level.  Checked field by field:
  - before/after are the complete swapdiag --json reports of each input;
  - every finding of either report has exactly one change, the other side
    null when absent; shares and samples are the single reports'; the swap
@@ -31,6 +34,8 @@ import sys
 import tempfile
 
 SWAPDIAG, ROOT = sys.argv[1], sys.argv[2]
+# PART: all (default), spawn (only the posix_spawn pair), base (all but it)
+PART = sys.argv[3] if len(sys.argv) > 3 else "all"
 TD = os.path.join(ROOT, "testdata")
 KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v782.kallsyms.zst")
 SYMFS = os.path.join(TD, "symfs")
@@ -198,6 +203,213 @@ def perf_forkers(path):
                 m.group(4) == m.group(5)):
             c[m.group(1)] += 1
     return dict(c), "perf script --show-task-events"
+
+
+# posix_spawn against its fork twin (testdata/spawn, tests/repro/spawn): the
+# same storm (256 MiB of the workers' parent in swap, the same rate, the
+# same child) once with fork+execve, once with posix_spawn, whose
+# clone(CLONE_VM|CLONE_VFORK) neither copies the page tables nor tears a
+# copy down at the exec.  Every number of the changes is checked against
+# the single reports (check_pair) and against perf: the rules of
+# tests/repro/services/facts.py run on the recordings when perf is
+# installed (and must give the committed NAME.facts.json), the committed
+# files otherwise.
+SP = os.path.join(TD, "spawn")
+SPSYM = ["--kallsyms", os.path.join(TD, "kallsyms",
+                                    "host-6.18.44-fc-v1045.kallsyms.zst"),
+         "--symfs", os.path.join(SP, "symfs"), "--buildid-dir", NOCACHE]
+LEVELS = ["info", "warning", "critical"]
+
+
+def spawn_truth():
+    import importlib.util
+    committed = {}
+    for n in ("fork", "spawn"):
+        with open(os.path.join(SP, n + ".facts.json")) as f:
+            committed[n] = json.load(f)
+    if not shutil.which("perf"):
+        print("skip perf on testdata/spawn: perf not installed, using "
+              "testdata/spawn/*.facts.json (made by perf)")
+        return committed
+    spec = importlib.util.spec_from_file_location(
+        "spawn_facts", os.path.join(ROOT, "tests", "repro", "spawn", "facts.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    live = {}
+    for n in ("fork", "spawn"):
+        live[n] = json.loads(json.dumps(mod.facts(
+            os.path.join(SP, n + ".data"), SPSYM[1])))
+        check(live[n] == committed[n],
+              "spawn/%s.data: perf now gives the committed facts" % n)
+    return live
+
+
+def check_spawn_side(name, side, c, truth, rep):
+    """One side of one change against perf's account of that recording."""
+    f = c[side]
+    n_on = on_cpu_samples(rep)
+    dur = rep["input"]["duration_s"]
+    sm, st = truth["samples"], truth["stalls"]
+    cpu = {"swap_dup_fork": sm["swap_dup"], "swap_free_exec": sm["swap_free"],
+           "fork_copy": sm["fork_copy_noswap"]}
+    what = "%s %s %s" % (name, c["id"], side)
+    if c["id"] in cpu:
+        want = cpu[c["id"]]
+        if f is None:
+            # no finding: below the documented info threshold
+            floor = 0.05 if c["id"] == "fork_copy" else 0.005
+            check(want < 3 or want / n_on < floor,
+                  "%s: no finding, perf: %d samples of %d" % (what, want, n_on))
+            return
+        check(f["samples"] == want,
+              "%s: %d samples (perf: %d)" % (what, f["samples"], want))
+        # period-weighted share against perf's sample count: cpu-clock at
+        # 999 Hz has near-equal periods
+        check(abs(f["share"] - want / n_on) < 0.02 * want / n_on + 0.0002,
+              "%s: share %.4f (perf: %d of %d samples = %.4f)" %
+              (what, f["share"], want, n_on, want / n_on))
+        forks = {x["comm"]: {"forks": x["forks"], "pids": x["pids"]}
+                 for x in f["forkers"]}
+        check(f["forks"] == truth["forks"] and forks == truth["forkers"],
+              "%s: %d forks, forkers = perf's FORK records (%d)" %
+              (what, f["forks"], truth["forks"]))
+        check(abs(f["forks_per_s"] - truth["forks"] / dur) < 1e-3 and
+              abs(f["ms_per_fork"] - want * 1.001001 / truth["forks"]) <
+              0.02 * f["ms_per_fork"] + 1e-6,
+              "%s: %.1f forks/s, %.3f ms per fork (%d samples of 1.001 ms / "
+              "%d forks)" % (what, f["forks_per_s"], f["ms_per_fork"], want,
+                             truth["forks"]))
+    else:
+        t = st[c["id"]]
+        k = f["stalls"] if f else 0
+        check(k == t["sleeps"] and (f is None or (
+            abs(f["blocked_ms_total"] - t["blocked_ms"]) < 0.001 and
+            abs(f["blocked_ms_max"] - t["max_ms"]) < 0.001 and
+            abs(f["stalls_per_s"] - k / dur) < 1e-3)),
+              "%s: %d stalls, %s ms, longest %s (perf: %d, %.3f, %s)" %
+              (what, k, f and f["blocked_ms_total"], f and f["blocked_ms_max"],
+               t["sleeps"], t["blocked_ms"], t["max_ms"]))
+
+
+def fail_on_rc(d, level):
+    """The documented gate: 1 if a significant increase whose severity in
+    AFTER is at or above LEVEL, else 0."""
+    if level == "never":
+        return 0
+    for c in d["changes"]:
+        sev = (c["after"] or {}).get("severity", "none")
+        if (c["significant"] and c["direction"] == "more" and
+                sev in LEVELS and LEVELS.index(sev) >= LEVELS.index(level)):
+            return 1
+    return 0
+
+
+if PART == "base":
+    pass
+elif os.path.isdir(SP):
+    FORK, SPAWN = os.path.join(SP, "fork.data"), os.path.join(SP, "spawn.data")
+    truth = spawn_truth()
+    for name, b, a, tb, ta, verdict in (
+            ("fork -> posix_spawn", FORK, SPAWN, "fork", "spawn", "IMPROVED"),
+            ("posix_spawn -> fork", SPAWN, FORK, "spawn", "fork", "WORSE")):
+        rc, d = check_pair(name, b, a, verdict, sym=SPSYM)
+        for c in d["changes"]:
+            for side, t in (("before", tb), ("after", ta)):
+                check_spawn_side(name, side, c, truth[t], d[side])
+            if c["compared"] == "stalls_per_s" and c["measured"]:
+                kb = max((c["before"] or {}).get("stalls", 0), 1)
+                ka = max((c["after"] or {}).get("stalls", 0), 1)
+                Tb = d["before"]["input"]["duration_s"]
+                Ta = d["after"]["input"]["duration_s"]
+                rb = (c["before"] or {}).get("stalls", 0) / Tb
+                ra = (c["after"] or {}).get("stalls", 0) / Ta
+                m = 3 * math.sqrt(kb / Tb ** 2 + ka / Ta ** 2)
+                check(abs(c["delta_stalls_per_s"] - (ra - rb)) < 1e-3 and
+                      abs(c["margin"] - m) < 1e-3 and
+                      c["significant"] == (abs(ra - rb) > m),
+                      "%s %s: %.2f/s -> %.2f/s, margin %.2f/s (recomputed: "
+                      "%.2f)" % (name, c["id"], rb, ra, c["margin"], m))
+        ch = {c["id"]: c for c in d["changes"]}
+        fk, sp = truth["fork"]["samples"], truth["spawn"]["samples"]
+        nf = on_cpu_samples(d["before" if tb == "fork" else "after"])
+        ns_ = on_cpu_samples(d["after" if tb == "fork" else "before"])
+        # perf's own account: the fork side copies page tables and swap
+        # entries, the spawn side (almost) none -- beyond the noise margin
+        for key in ("fork_copy", "swap_dup"):
+            pf, ps = fk[key] / nf, sp[key] / ns_
+            m = 3 * math.sqrt(var_share(pf, nf) + var_share(ps, ns_))
+            check(pf - ps > m, "%s: perf: samples under %s %d of %d (fork) "
+                  "-> %d of %d (posix_spawn), down beyond the margin %.4f" %
+                  (name, key, fk[key], nf, sp[key], ns_, m))
+        # posix_spawn did not fall back to a copying fork: no forkswap sample
+        # under a page-table copy frame (the few left are other shells')
+        check(truth["fork"]["fork_copy_by_comm"].get("forkswap", 0) > 0 and
+              truth["spawn"]["fork_copy_by_comm"].get("forkswap", 0) == 0,
+              "%s: perf: forkswap samples under a fork page-table copy frame "
+              "%d (fork) -> %d (posix_spawn)" % (
+                  name, truth["fork"]["fork_copy_by_comm"].get("forkswap", 0),
+                  truth["spawn"]["fork_copy_by_comm"].get("forkswap", 0)))
+        dup = ch["swap_dup_fork"]
+        fside = "before" if tb == "fork" else "after"
+        check(dup["significant"] and dup[fside] is not None and
+              dup[fside]["severity"] in LEVELS and
+              (dup["after" if fside == "before" else "before"] or
+               {"samples": 0})["samples"] == sp["swap_dup"],
+              "%s: swap_dup_fork significant, only on the fork side" % name)
+        check((dup["disappeared"] if fside == "before" else dup["appeared"])
+              == ["forkswap"], "%s: forkswap %s swap_dup_fork" %
+              (name, "disappeared from" if fside == "before" else
+               "appeared in"))
+        # warning, the default, is check_pair's rc; IMPROVED at info, the
+        # strictest level, is enough for the forward pair
+        for lvl in (["info", "critical", "never"] if verdict == "WORSE"
+                    else ["info"]):
+            r, _ = diff(b, a, "--fail-on", lvl, sym=SPSYM)
+            want = fail_on_rc(d, lvl)
+            check(r == want, "%s: exit %d with --fail-on %s (%d)" %
+                  (name, r, lvl, want))
+        check(rc == fail_on_rc(d, "warning") == (1 if verdict == "WORSE"
+                                                 else 0),
+              "%s: exit %d by default (--fail-on warning)" % (name, rc))
+        # text and markdown: the outcome line names the significant changes
+        want = verdict
+        sig = [c for c in d["changes"] if c["significant"]]
+        for i, c in enumerate(sig):
+            unit = (lambda v: "%.2f/s" % v) if c["compared"] == \
+                "stalls_per_s" else (lambda v: "%.2f%%" % (100 * v))
+            key = "stalls_per_s" if c["compared"] == "stalls_per_s" else \
+                "share"
+            vb = c["before"][key] if c["before"] else 0.0
+            va = c["after"][key] if c["after"] else 0.0
+            word = ("new" if c["before"] is None else "gone" if
+                    c["after"] is None else
+                    {"less": "less", "more": "more"}[c["direction"]])
+            want += "%s %s %s -> %s (%s)" % (":" if i == 0 else ";", c["id"],
+                                            unit(vb), unit(va), word)
+        p = subprocess.run([SWAPDIAG, "diff", "-q"] + SPSYM + [b, a],
+                           stdout=subprocess.PIPE)
+        first = p.stdout.decode().splitlines()[0]
+        check(first == want, "%s: text first line %r (from the JSON: %r)" %
+              (name, first, want))
+        if verdict == "WORSE":
+            continue    # the markdown of the forward pair only
+        p = subprocess.run([SWAPDIAG, "diff", "-q", "--format", "markdown"] +
+                           SPSYM + [b, a], stdout=subprocess.PIPE)
+        md = p.stdout.decode().splitlines()
+        check(md and md[0] == "### swapdiag diff: " + want,
+              "%s: markdown heading %r" % (name, md[0] if md else None))
+        row = [l for l in md if l.startswith("| `swap_dup_fork`")]
+        db, da = (dup["before"] or {"samples": 0}), (dup["after"] or
+                                                   {"samples": 0})
+        check(row and "| %d \u2192 %d |" % (db["samples"], da["samples"]) in
+              row[0], "%s: markdown swap_dup_fork row %r" %
+              (name, row[0] if row else None))
+else:
+    print("skip posix_spawn pair: no testdata/spawn")
+if PART == "spawn":
+    shutil.rmtree(NOCACHE, ignore_errors=True)
+    print("%d failure(s)" % failures)
+    sys.exit(1 if failures else 0)
 
 
 # the real pair: swap gone -- and the fork page-table copying of the
