@@ -33,6 +33,8 @@
  *     (thread__find_map()'s vsyscall fallback).
  * swapdiag's own rule on top: a sample remembers (mm, version), and is
  * resolved later against the maps as they were at that moment.
+ * R1-R8 are also checked against perf 6.1 itself, on a perf.data written
+ * for it, by tests/machine/check-machine.py.
  */
 #include <string.h>
 
