@@ -14,6 +14,10 @@
  *    (try_to_unmap_one), the copy without a swap frame below it, the same
  *    names in user-space frames, a name that only starts like one
  *    (swap_duplicate_foo), the swap frame above the copy;
+ *  - swap_free_exec counts a sample with an address-space teardown frame
+ *    (exit_mmap, unmap_vmas, zap_pte_range, ...) and a swap-entry release
+ *    frame below it (free_swap_and_cache, ...); free_pages_and_swap_cache
+ *    and release_pages run on every exit and are not swap-entry work;
  *  - an mmap_lock stall is a sched_switch out in D state whose stack has
  *    the rwsem read slow path under a reader of another process's mm
  *    (environ_read / __access_remote_vm); it lasts until the next switch
@@ -134,6 +138,20 @@ static const char *const rmdir_writer[] = {
 };
 static const char *const idle[] = {
 	"__schedule", "schedule_idle", "do_idle", "cpu_startup_entry",
+};
+
+static const char *const exec_release[] = {
+	"free_swap_and_cache", "zap_pte_range", "unmap_page_range",
+	"unmap_vmas", "exit_mmap", "mmput", "begin_new_exec",
+	"load_elf_binary", "bprm_execve", "do_execveat_common",
+	"__x64_sys_execve", "do_syscall_64", "entry_SYSCALL_64",
+	"execve@/usr/lib/libc.so.6",
+};
+static const char *const exit_pages[] = {
+	"release_pages", "free_pages_and_swap_cache", "tlb_flush_mmu",
+	"zap_pte_range", "unmap_page_range", "unmap_vmas", "exit_mmap",
+	"mmput", "do_exit", "do_group_exit", "__x64_sys_exit_group",
+	"do_syscall_64", "entry_SYSCALL_64",
 };
 
 struct run {
@@ -276,6 +294,39 @@ TEST(near_misses_alone_find_nothing)
 	run_free(&x, &r);
 }
 
+TEST(exec_side_release)
+{
+	struct text x;
+	struct run r;
+
+	text_init(&x);
+	on_cpu(&x, "sh", 400, 12, exec_release, N(exec_release)); /* match */
+	on_cpu(&x, "sh", 401, 20, exit_pages, N(exit_pages)); /* near miss */
+	on_cpu(&x, "bash", 220, 48, user_only, N(user_only));
+	if (!run(&x, &r)) {
+		run_free(&x, &r);
+		return;
+	}
+	CHECK_U64(r.d->on_cpu_samples, 80);
+	const struct sd_finding *f = find(r.d, SD_FIND_SWAP_FREE_EXEC);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_U64(f->samples, 12);
+		CHECK_NEAR(f->share, 12.0 / 80);
+		CHECK_U64(f->nr_procs, 1);
+		if (f->nr_procs) {
+			CHECK_STR(f->procs[0].comm, "sh");
+			CHECK_U64(f->procs[0].samples, 12);
+			CHECK_U64(f->procs[0].nr_pids, 1);
+			CHECK_U64(f->procs[0].pids[0], 400);
+		}
+	}
+	CHECK(find(r.d, SD_FIND_SWAP_DUP_FORK) == NULL);
+	/* the swap-entry work as one pathology: the exec side alone */
+	CHECK_NEAR(r.d->swap_share, 12.0 / 80);
+	run_free(&x, &r);
+}
+
 TEST(stalls_and_their_durations)
 {
 	struct text x;
@@ -347,6 +398,7 @@ int main(void)
 {
 	RUN(fork_swap_work_and_near_misses);
 	RUN(near_misses_alone_find_nothing);
+	RUN(exec_side_release);
 	RUN(stalls_and_their_durations);
 	return test_exit();
 }
