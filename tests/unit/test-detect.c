@@ -23,7 +23,9 @@
  *    (environ_read / __access_remote_vm); it lasts until the next switch
  *    that names the task as next_pid; a sleep with no such switch is
  *    counted as a stall without a duration ("unfinished"); a sleep in S
- *    state, or in the write slow path, is not one.
+ *    state, or in the write slow path, is not one; a reader asleep in
+ *    mm_access (opening /proc/PID/environ) waits for the exec lock: an
+ *    exec_lock stall, not an mmap_lock one.
  */
 #include <math.h>
 #include <stdio.h>
@@ -131,6 +133,14 @@ static const char *const environ_reader[] = {
 	"__schedule", "schedule", "rwsem_down_read_slowpath",
 	"down_read_killable", "__access_remote_vm", "environ_read", "vfs_read",
 	"ksys_read", "do_syscall_64", "entry_SYSCALL_64",
+};
+/* opening /proc/PID/environ: mm_access takes the target's exec lock */
+static const char *const exec_lock_reader[] = {
+	"__schedule", "schedule", "rwsem_down_read_slowpath",
+	"down_read_killable", "mm_access", "proc_mem_open", "__mem_open",
+	"environ_open", "do_dentry_open", "path_openat", "do_filp_open",
+	"do_sys_openat2", "__x64_sys_openat", "do_syscall_64",
+	"entry_SYSCALL_64",
 };
 static const char *const rmdir_writer[] = {
 	"__schedule", "schedule", "rwsem_down_write_slowpath", "down_write",
@@ -346,6 +356,10 @@ TEST(stalls_and_their_durations)
 	   N(environ_reader));
 	sw(&x, "rmdir", 304, 10.122, "D", "swapper/1", 0, rmdir_writer,
 	   N(rmdir_writer));
+	/* a reader waiting for an exec's teardown: 10 ms */
+	sw(&x, "pidstat", 305, 10.123, "D", "swapper/1", 0, exec_lock_reader,
+	   N(exec_lock_reader));
+	sw(&x, "swapper/1", 0, 10.133, "R", "pidstat", 305, idle, N(idle));
 	/* switched in: top after 25 ms, ps after 40 ms; pgrep never */
 	sw(&x, "swapper/1", 0, 10.125, "R", "top", 300, idle, N(idle));
 	sw(&x, "swapper/1", 0, 10.150, "R", "ps", 301, idle, N(idle));
@@ -385,6 +399,17 @@ TEST(stalls_and_their_durations)
 			}
 		}
 		CHECK_U64(seen, 7);
+	}
+	/* the exec-lock reader is its own finding, not an mmap_lock one */
+	const struct sd_finding *e = find(r.d, SD_FIND_EXEC_LOCK_STALL);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_U64(e->stalls, 1);
+		CHECK_U64(e->stalls_unfinished, 0);
+		CHECK_NEAR(e->blocked_ms_total, 10.0);
+		CHECK_U64(e->nr_victims, 1);
+		if (e->nr_victims)
+			CHECK_U64(e->victims[0].pid, 305);
 	}
 	/* the write-side sleep is nobody's stall here */
 	const struct sd_finding *o = find(r.d, SD_FIND_OTHER_DSTATE);
