@@ -29,6 +29,10 @@ the DSO]", or "[unknown]" with no map).  The test requires that
   - swapdiag --folded prints exactly those lines, each of weight 1000
     (the period).
 
+(On this file, `perf script | stackcollapse-perf.pl` at FlameGraph 41fee1f
+prints the same folded lines as swapdiag --folded, checked by hand; the
+script is not part of this tree, so the test compares with perf script.)
+
 Usage: check-machine.py SWAPDIAG
 """
 import os
@@ -144,7 +148,9 @@ def write(path, kpath):
     ks.marker("_etext")
     with open(kpath, "w") as f:
         f.write(ks.text())
-    st = pd.S_IP | pd.S_TID | pd.S_TIME | pd.S_CPU | pd.S_PERIOD
+    # call chains, so that perf script prints each sample as a header line
+    # and frame lines, the layout stackcollapse-perf.pl folds
+    st = pd.S_IP | pd.S_TID | pd.S_TIME | pd.S_CPU | pd.S_PERIOD | pd.S_CALLCHAIN
     ev = pd.Event(pd.Attr(size=pd.PERF_ATTR_SIZE_VER7, type=pd.PERF_TYPE_SOFTWARE,
                           config=pd.PERF_COUNT_SW_CPU_CLOCK, sample_period=1000,
                           sample_type=st, disabled=1, inherit=1, mmap=1, comm=1,
@@ -165,8 +171,10 @@ def write(path, kpath):
                 getattr(w, s[0])(pid, ppid, tid, ptid, time=t)
             else:
                 _, fn, pid, tid, t = s
-                w.sample(ev, misc=pd.PERF_RECORD_MISC_KERNEL, ip=ks.addr(fn),
-                         pid=pid, tid=tid, time=t, cpu=0, period=1000)
+                ip = ks.addr(fn)
+                w.sample(ev, misc=pd.PERF_RECORD_MISC_KERNEL, ip=ip,
+                         pid=pid, tid=tid, time=t, cpu=0, period=1000,
+                         callchain=pd.callchain(kernel=[ip]))
         for s in MAPS_SCRIPT:
             if s[0] == "comm":
                 w.comm(s[1], s[2], s[3], exec_=s[4], time=s[5])
@@ -182,7 +190,8 @@ def write(path, kpath):
             w.fork(pid, pid, tid, pid, time=t) if tid != pid else None
             w.comm(pid, tid, comm, time=t)
             w.sample(ev, misc=pd.PERF_RECORD_MISC_USER, ip=ip, pid=pid,
-                     tid=tid, time=t, cpu=0, period=1000)
+                     tid=tid, time=t, cpu=0, period=1000,
+                     callchain=pd.callchain(user=[ip]))
         w.finished_round()
         w.close()
 
@@ -198,20 +207,24 @@ def perf_comms(path, kpath):
     if r.returncode:
         sys.exit("perf script failed: %s" % r.stderr)
     got = {}
+    comm = None
     for line in r.stdout.splitlines():
-        # -F comm,tid,ip,sym,dso: "    comm   TID  ADDR SYM (DSO)", comm
-        # right-aligned; SYM is "[unknown]" where perf has none
-        parts = line.split()
-        if len(parts) < 5:
+        # -F comm,tid,ip,sym,dso with call chains: "comm TID" on the
+        # sample's line, then "\tADDR SYM (DSO)" per frame (one here); SYM
+        # is "[unknown]" where perf has none
+        if not line.strip():
             continue
-        sym, dso = parts[-2], parts[-1].strip("()")
-        comm = " ".join(parts[:-4])
+        if not line.startswith("\t") and not line.startswith(" " * 8):
+            comm = line.rsplit(None, 1)[0].strip()
+            continue
+        parts = line.split()
+        sym, dso = parts[1], parts[-1].strip("()")
         if sym == "[unknown]":
             # stackcollapse-perf.pl's name for it
             sym = "[unknown]" if dso == "[unknown]" else "[%s]" % os.path.basename(dso)
             got[comm] = sym
         else:
-            got[sym] = comm
+            got[sym.split("+")[0]] = comm
     return got
 
 
