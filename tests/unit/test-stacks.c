@@ -21,7 +21,10 @@
  *     at FlameGraph 41fee1f on that header prints "x_;copy_page_range").
  *  F5 --folded-with kernel: "_[k]" after every frame whose DSO starts
  *     with '[' (not "[unknown]") or ends in vmlinux; pid: "comm-PID".
- *  F6 a sample without a call chain is "comm;symbol-of-IP".
+ *  F6 a sample without a call chain is "comm;symbol-of-IP" (FOLDED.md's
+ *     rule.  Note: on a recording made without call chains, perf script
+ *     prints each sample on one line and stackcollapse-perf.pl at 41fee1f
+ *     folds none of them; swapdiag keeps them, as FOLDED.md says.)
  */
 #include <stdlib.h>
 #include <string.h>
