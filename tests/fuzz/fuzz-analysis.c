@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bytes -> the whole pipeline in memory, without symbols
- * (sd_analysis_run) -> sd_diagnose -> every report, to /dev/null.
+ * (sd_analysis_run) -> sd_diagnose -> every report, to /dev/null: JSON,
+ * text (plain and colour), Markdown, folded and the SVG flame graph of
+ * every event (with the diagnosis, so its marks colour frames; and
+ * without one), headers, and the JSON error document when refused.
  */
 #include <stdio.h>
 
@@ -46,8 +49,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sd_report_json(null, a, d, o.path);
 		sd_report_text(null, a, d, o.path, false);
 		sd_report_text(null, a, d, o.path, true);
+		sd_report_markdown(null, a, d, o.path);
+		/* narrow frames on half the inputs: the "narrow frames" boxes */
+		struct sd_svg_opts so = {
+			.width = size & 2 ? 300 : 0,
+			.weight = size & 4 ? SD_WEIGHT_SAMPLES : SD_WEIGHT_PERIOD,
+		};
+		for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++)
+			sd_report_svg(null, a, sd_analysis_evsel(a, i), d,
+				      o.path, &so);
 		sd_diagnosis_free(d);
 	}
+	/* a flame graph without a diagnosis: the title from the path */
+	if (sd_analysis_nr_evsels(a))
+		sd_report_svg(null, a, sd_analysis_default_evsel(a), NULL,
+			      o.path, NULL);
 	sd_analysis_free(a);
 	return 0;
 }

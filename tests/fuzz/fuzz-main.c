@@ -32,7 +32,7 @@ static int read_whole(const char *path, uint8_t **out, size_t *len)
 	size_t n = 0, cap = 0;
 
 	if (!f)
-		return -errno;
+		return errno ? -errno : -EIO;
 	for (;;) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 65536;
@@ -62,8 +62,10 @@ static int read_whole(const char *path, uint8_t **out, size_t *len)
 
 static int run_file(const char *path, unsigned long *count)
 {
-	uint8_t *buf;
-	size_t len;
+	/* set on success only: gcc cannot see that read_whole() fails with
+	 * a negative value whenever it leaves them alone */
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int err = read_whole(path, &buf, &len);
 
 	if (err) {

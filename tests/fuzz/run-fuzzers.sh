@@ -49,7 +49,11 @@ if $merge; then
 fi
 runs=$1
 shift
+mkdir -p "$src/corpus/$h"
 seeds="$src/corpus/$h"
+# fuzz-textin (built from tests/textin/fuzz-textin.c) starts from the text
+# parsers' fixtures
+[ "$h" = fuzz-textin ] && seeds="$seeds $src/../textin/corpus"
 [ -d "$work/seeds/$h" ] && seeds="$seeds $work/seeds/$h"
 log=$work/$h/fuzz-$(date +%Y%m%d-%H%M%S).log
 echo "$h: $runs runs, log $log"

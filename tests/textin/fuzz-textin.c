@@ -2,7 +2,8 @@
 /*
  * bytes -> detection and the three text parsers, then the whole pipeline
  * on the same bytes (sd_analysis_run, which reads text where perf.data is
- * not) -> sd_diagnose -> every report, to /dev/null.  Replayed over
+ * not) -> sd_diagnose -> every report (JSON, text, Markdown, folded and
+ * the SVG flame graph of every event), to /dev/null.  Replayed over
  * tests/textin/corpus and testdata/text in every build (suite fuzz); with
  * libFuzzer like the harnesses in tests/fuzz.
  */
@@ -68,6 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sd_report_json(null, a, dg, o.path);
 		sd_report_text(null, a, dg, o.path, true);
 		sd_report_markdown(null, a, dg, o.path);
+		/* the flame graph colours the frames the findings matched */
+		for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++)
+			sd_report_svg(null, a, sd_analysis_evsel(a, i), dg,
+				      o.path, NULL);
 		sd_diagnosis_free(dg);
 	}
 	sd_analysis_free(a);

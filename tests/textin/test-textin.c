@@ -663,17 +663,41 @@ TEST(kernel_rules)
 }
 
 /* No crash and no stray samples on every prefix of the inputs above, and
- * on them with bytes flipped (a cheap stand-in for the fuzzer). */
+ * on them with bytes flipped (a cheap stand-in for the fuzzer): every
+ * parse succeeds (bad lines are diagnostics, not errors), says how many
+ * stacks it passed on, passes on no more stacks than the text has lines
+ * (a folded line or a perf script header is one stack at most), and every
+ * frame it passes is a string no longer than the input. */
+struct seen {
+	size_t len;      /* of the input */
+	uint64_t stacks; /* callbacks */
+	uint64_t bad;    /* NULL frames, frames longer than the input */
+};
+
 static int count_only(void *arg, const struct sd_text_sample *s)
 {
-	(*(size_t *)arg) += s->nr_frames + 1;
+	struct seen *z = arg;
+
+	z->stacks++;
+	if (s->nr_frames > SD_TEXT_MAX_FRAMES || !s->comm || !s->event)
+		z->bad++;
 	for (size_t i = 0; i < s->nr_frames; i++)
-		(*(size_t *)arg) += strlen(s->frames[i]) > 0;
+		if (!s->frames[i] || strlen(s->frames[i]) > z->len)
+			z->bad++;
 	return 0;
+}
+
+static uint64_t nr_lines(const char *b, size_t n)
+{
+	uint64_t l = n > 0;
+	for (size_t i = 0; i + 1 < n; i++)
+		l += b[i] == '\n';
+	return l;
 }
 
 TEST(prefixes_and_flips)
 {
+	uint64_t runs = 0, failures = 0;
 	const char *inputs[] = {seed_like, "a;b;c 3\nd;e 1\n",
 		"bash  100 [000]   1.000001:    1 cpu-clock: \n"
 		"\tffffffff81000130 f ([kernel.kallsyms])\n\n"};
@@ -685,20 +709,42 @@ TEST(prefixes_and_flips)
 				memcpy(b, inputs[k], n);
 				if (flip && cut < n)
 					b[cut] = flip == 1 ? '\0' : (char)0xff;
-				size_t acc = 0;
-				struct sd_text_ops ops = {count_only, NULL, &acc, 0};
-				struct sd_diags d;
-				sd_diags_init(&d);
-				for (int kind = 1; kind <= 3; kind++)
-					sd_text_parse((enum sd_text_kind)kind, b,
-						      flip ? n : cut, &ops, &d, NULL);
-				(void)sd_text_detect(b, flip ? n : cut);
-				sd_diags_clear(&d);
+				size_t len = flip ? n : cut;
+				for (int kind = 1; kind <= 3; kind++) {
+					struct seen z = {.len = len};
+					struct sd_text_ops ops = {count_only, NULL,
+								  &z, 0};
+					struct sd_text_result res;
+					struct sd_diags d;
+					sd_diags_init(&d);
+					int rc = sd_text_parse(
+						(enum sd_text_kind)kind, b, len,
+						&ops, &d, &res);
+					sd_diags_clear(&d);
+					if (rc || z.bad || z.stacks != res.samples ||
+					    (kind != SD_TEXT_PERF_REPORT &&
+					     z.stacks > nr_lines(b, len))) {
+						fprintf(stderr,
+							"input %zu cut %zu flip %d "
+							"kind %d: rc %d, %" PRIu64
+							" stacks (%" PRIu64
+							" said), %" PRIu64 " bad\n",
+							k, cut, flip, kind, rc,
+							z.stacks, res.samples, z.bad);
+						failures++;
+					}
+					runs++;
+				}
+				enum sd_text_kind kd = sd_text_detect(b, len);
+				if (kd > SD_TEXT_PERF_REPORT)
+					failures++;
 			}
 		}
 		free(b);
 	}
-	CHECK(1);
+	CHECK_U64(failures, 0);
+	/* every input, cut and flip was parsed by all three parsers */
+	CHECK(runs > 3 * 3 * strlen(seed_like));
 }
 
 int main(void)

@@ -314,7 +314,8 @@ TEST(zstd_input)
 	CHECK(sd_symtab_from_kallsyms(z, zn / 2, &d, &t) < 0);
 	z[zn / 2] ^= 0x55;
 	int err = sd_symtab_from_kallsyms(z, zn, &d, &t);
-	CHECK(err < 0 || t);
+	/* a table exactly when it succeeded */
+	CHECK(err < 0 ? t == NULL : t != NULL);
 	sd_symtab_free(t);
 	unlink(path);
 	free(z);
@@ -378,8 +379,9 @@ TEST(missing_file)
 	sd_diags_clear(&d);
 }
 
-/* The running kernel's kallsyms, when readable: timing and sanity. */
-TEST(host_kallsyms_speed)
+/* The running kernel's kallsyms, when readable: it parses, and its _text
+ * is found (the time it took is printed, not checked). */
+TEST(host_kallsyms)
 {
 	struct sd_symtab *t = NULL;
 	struct timespec a, b;
@@ -400,6 +402,9 @@ TEST(host_kallsyms_speed)
 		len += r;
 	}
 	fclose(f);
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += buf[i] == '\n';
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	int err = sd_symtab_from_kallsyms(buf, len, NULL, &t);
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -408,10 +413,13 @@ TEST(host_kallsyms_speed)
 		SKIP("/proc/kallsyms is all zero (not root)");
 	CHECK(err == 0);
 	double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
+	/* the time is information, not a check: speed is measured by the
+	 * benchmarks (BENCHMARKS.md), a timed test only fails on a loaded
+	 * machine or in a sanitizer build */
 	fprintf(stderr, "parsed %zu bytes of /proc/kallsyms into %zu symbols "
 			"in %.1f ms\n", len, sd_symtab_size(t), ms);
-	/* Generous: sanitizer builds are several times slower. */
-	CHECK(ms < 500);
+	/* at least one symbol, at most one a line */
+	CHECK(t && sd_symtab_size(t) > 0 && sd_symtab_size(t) <= lines);
 	uint64_t text;
 	if (t && sd_symtab_ref_addr(t, "_text", &text) == 0)
 		CHECK(sd_symtab_lookup(t, text) != NULL);
@@ -433,6 +441,6 @@ int main(void)
 #endif
 	RUN(garbage);
 	RUN(missing_file);
-	RUN(host_kallsyms_speed);
+	RUN(host_kallsyms);
 	return test_exit();
 }

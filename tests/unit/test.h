@@ -2,18 +2,27 @@
 /*
  * A minimal unit-test harness: TEST(name) defines a case, CHECK* record
  * failures with file:line and go on, main() runs every case listed with
- * RUN().  Exit status 0 only if every check held; 77 (skip) if a case
- * called SKIP() and nothing failed.
+ * RUN() and returns test_exit().  Exit status 0 only if every check held;
+ * 77 (skip) if a case called SKIP() and nothing failed.
+ *
+ * A test that asserts nothing cannot fail, so it fails: a case that ran no
+ * CHECK and did not SKIP() is a failure ("made no checks"), and so is a
+ * program that ends -- through test_exit(), exit() or a return from main
+ * -- without having run any CHECK or SKIP (a destructor sees that and
+ * turns the exit status into 1 with a message).
  */
 #ifndef SD_TEST_H
 #define SD_TEST_H
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int t_failed, t_checks, t_skipped;
+static bool t_exit_decided; /* test_exit() gave the status */
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \
@@ -60,20 +69,43 @@ static int t_failed, t_checks, t_skipped;
 #define TEST(name) static void test_##name(void)
 #define RUN(name)                                                              \
 	do {                                                                   \
-		int _before = t_failed;                                        \
+		int _before = t_failed, _checks = t_checks;                    \
+		int _skips = t_skipped;                                        \
 		test_##name();                                                 \
+		if (t_checks == _checks && t_skipped == _skips) {              \
+			t_failed++;                                            \
+			fprintf(stderr, "%s: made no checks: a test that "     \
+				"asserts nothing cannot fail\n", #name);      \
+		}                                                              \
 		fprintf(stderr, "%s %s\n", t_failed == _before ? "ok  " : "FAIL", \
 			#name);                                                \
 	} while (0)
 
 static inline int test_exit(void)
 {
+	t_exit_decided = true;
 	fprintf(stderr, "%d checks, %d failed\n", t_checks, t_failed);
 	if (t_failed)
 		return 1;
+	if (!t_checks && !t_skipped) {
+		fprintf(stderr, "FAIL: no checks were made: a test program "
+				"that asserts nothing cannot fail\n");
+		return 1;
+	}
 	if (t_skipped && !t_checks)
 		return 77;
 	return 0;
+}
+
+/* At exit: a program that never reached test_exit() and made no check. */
+__attribute__((destructor)) static void test_at_exit(void)
+{
+	if (t_exit_decided || t_checks || t_skipped)
+		return;
+	fprintf(stderr, "FAIL: the test program ended without making any "
+			"check (no CHECK ran, nothing was skipped)\n");
+	fflush(stderr);
+	_exit(1);
 }
 
 #endif

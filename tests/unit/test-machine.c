@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine: threads, comms and maps from hand-built COMM, FORK, EXIT and
+ * MMAP records, through the public API (swapdiag/machine.h), against the
+ * rules of perf 6.1's tools/perf/util/machine.c, thread.c and maps.c:
+ *
+ *  R1 perf_session__register_idle_thread(): tid 0 is "swapper".
+ *  R2 thread__new(): a thread nothing named yet is ":TID".
+ *  R3 machine__process_comm_event() -> thread__set_comm(): a COMM names
+ *     the thread from then on (exec or prctl alike); samples are given the
+ *     comm current when they are processed, so a COMM and a sample of the
+ *     same time go in record order (ordered_events keeps equal times in
+ *     file order; the reader's side of that is in test-reader.c).
+ *  R4 machine__process_fork_event() -> thread__fork(): the child takes
+ *     its parent's comm if the parent's was set (else keeps ":TID"); a
+ *     new process (pid != parent's pid) gets a copy of the parent's maps
+ *     at the fork (maps__clone), a new thread shares its process's maps.
+ *  R5 machine__process_fork_event(): a thread already known under the
+ *     child's tid is removed first (tid reuse), so the new one starts
+ *     fresh from its parent.
+ *  R6 machine__process_exit_event() in perf 6.1 only drops its reference
+ *     (the thread stays, with its comm, until a FORK reuses the tid).
+ *  R7 maps__fixup_overlappings(): a new map replaces the part of older
+ *     maps it overlaps; what is left of an old map keeps its file offsets
+ *     (the split halves get pgoff moved by what was cut), so an address
+ *     there maps to the same file offset as before.
+ *  R8 map__new(): an executable anonymous map (//anon, [stack], [heap],
+ *     /SYSV...) is a JIT map named "/tmp/perf-PID.map", its addresses
+ *     taken as they are.
+ *  R9 kernel maps: "[kernel.kallsyms]_text" and modules
+ *     ("/lib/modules/.../ext4.ko" is "[ext4]"); a user-mode address in
+ *     the kernel's half falls back to the kernel maps
+ *     (thread__find_map()'s vsyscall fallback).
+ * swapdiag's own rule on top: a sample remembers (mm, version), and is
+ * resolved later against the maps as they were at that moment.
+ * R1-R8 are also checked against perf 6.1 itself, on a perf.data written
+ * for it, by tests/machine/check-machine.py.
+ */
+#include <string.h>
+
+#include <swapdiag/machine.h>
+#include <swapdiag/symbols.h>
+
+#include "test.h"
+
+struct world {
+	struct sd_symbolizer *sym;
+	struct sd_machine *m;
+	struct sd_file_info info;
+};
+
+static void world_init(struct world *w)
+{
+	/* DSO handles by name only: nothing is looked up, no host kernel */
+	struct sd_symbol_opts o = {
+		.no_host_kernel = true,
+		.symfs = "/nonexistent-symfs",
+		.buildid_dir = "/nonexistent-buildid",
+		.host_kallsyms = "/nonexistent-kallsyms",
+		.host_notes = "/nonexistent-notes",
+		.host_release = "0.0.0-test",
+	};
+	memset(w, 0, sizeof *w);
+	CHECK(sd_symbolizer_new(&o, &w->info, &w->sym) == 0);
+	CHECK(sd_machine_new(w->sym, &w->m) == 0);
+}
+
+static void world_fini(struct world *w)
+{
+	sd_machine_free(w->m);
+	sd_symbolizer_free(w->sym);
+}
+
+static void comm(struct world *w, uint32_t pid, uint32_t tid, const char *c,
+		 bool exec, uint64_t time)
+{
+	struct sd_record r = {.type = SD_REC_COMM};
+	r.misc = exec ? SD_MISC_COMM_EXEC : 0;
+	r.comm = (struct sd_comm){pid, tid, exec, c};
+	r.id.has_time = true;
+	r.id.time = time;
+	CHECK(sd_machine_process(w->m, &r) == 0);
+}
+
+static void task(struct world *w, uint32_t type, uint32_t pid, uint32_t ppid,
+		 uint32_t tid, uint32_t ptid, uint64_t time)
+{
+	struct sd_record r = {.type = type};
+	r.task = (struct sd_task){pid, ppid, tid, ptid, time};
+	r.id.has_time = true;
+	r.id.time = time;
+	CHECK(sd_machine_process(w->m, &r) == 0);
+}
+
+static void fork_(struct world *w, uint32_t pid, uint32_t ppid, uint32_t tid,
+		  uint32_t ptid, uint64_t time)
+{
+	task(w, SD_REC_FORK, pid, ppid, tid, ptid, time);
+}
+
+static void mmap2(struct world *w, uint32_t pid, uint64_t start, uint64_t len,
+		  uint64_t pgoff, uint32_t prot, const char *file, uint64_t time)
+{
+	struct sd_record r = {.type = SD_REC_MMAP2, .misc = SD_MISC_USER};
+	r.mmap = (struct sd_mmap){.pid = pid, .tid = pid, .start = start,
+				  .len = len, .pgoff = pgoff, .prot = prot,
+				  .filename = file};
+	r.id.has_time = true;
+	r.id.time = time;
+	CHECK(sd_machine_process(w->m, &r) == 0);
+}
+
+static void kmmap(struct world *w, uint64_t start, uint64_t len,
+		  uint64_t pgoff, const char *file)
+{
+	struct sd_record r = {.type = SD_REC_MMAP, .misc = SD_MISC_KERNEL};
+	r.mmap = (struct sd_mmap){.pid = UINT32_MAX, .tid = 0, .start = start,
+				  .len = len, .pgoff = pgoff, .filename = file};
+	CHECK(sd_machine_process(w->m, &r) == 0);
+}
+
+/* The comm a sample of (pid, tid) gets now. */
+static const char *comm_of(struct world *w, uint32_t pid, uint32_t tid)
+{
+	struct sd_thread_view v;
+	if (sd_machine_thread(w->m, pid, tid, &v))
+		return NULL;
+	return sd_machine_comm_str(w->m, v.comm);
+}
+
+static struct sd_thread_view view_of(struct world *w, uint32_t pid,
+				     uint32_t tid)
+{
+	struct sd_thread_view v = {0};
+	CHECK(sd_machine_thread(w->m, pid, tid, &v) == 0);
+	return v;
+}
+
+/* Where a user-mode address of a sample with view v lands: the map's DSO
+ * name ("" when no map) and the address looked up in it. */
+static const char *where(struct world *w, struct sd_thread_view v,
+			 unsigned cpumode, uint64_t ip, uint64_t *addr)
+{
+	struct sd_location l;
+	sd_machine_locate(w->m, v.mm, v.mm_ver, cpumode, ip, &l);
+	*addr = l.addr;
+	if (!l.dso)
+		return l.map_name ? l.map_name : "";
+	return l.map_name ? l.map_name : sd_dso_name(l.dso);
+}
+
+#define PROT_RX 5 /* PROT_READ | PROT_EXEC */
+
+TEST(idle_and_unknown_threads)
+{
+	struct world w;
+	world_init(&w);
+	/* R1 */
+	CHECK_STR(comm_of(&w, 0, 0), "swapper");
+	/* R2: pid 4242 never named */
+	CHECK_STR(comm_of(&w, 4242, 4242), ":4242");
+	/* a thread of an unnamed process: its own tid */
+	CHECK_STR(comm_of(&w, 4242, 4243), ":4243");
+	/* interned comms are the same id for the same string */
+	CHECK_U64(sd_machine_intern_comm(w.m, "swapper"),
+		  view_of(&w, 0, 0).comm);
+	world_fini(&w);
+}
+
+TEST(comm_replaces)
+{
+	struct world w;
+	world_init(&w);
+	comm(&w, 100, 100, "bash", false, 0);
+	CHECK_STR(comm_of(&w, 100, 100), "bash");
+	/* R3: a sample processed before the exec's COMM has the old comm,
+	 * one after it the new one, whatever their times */
+	struct sd_thread_view before = view_of(&w, 100, 100);
+	comm(&w, 100, 100, "make", true, 5000);
+	struct sd_thread_view after = view_of(&w, 100, 100);
+	CHECK_STR(sd_machine_comm_str(w.m, before.comm), "bash");
+	CHECK_STR(sd_machine_comm_str(w.m, after.comm), "make");
+	/* prctl(PR_SET_NAME) renames too (not an exec) */
+	comm(&w, 100, 100, "make-worker", false, 6000);
+	CHECK_STR(comm_of(&w, 100, 100), "make-worker");
+	/* a COMM names one thread: the process's other threads keep theirs */
+	comm(&w, 100, 101, "bash-thread", false, 6000);
+	comm(&w, 100, 100, "make2", false, 7000);
+	CHECK_STR(comm_of(&w, 100, 101), "bash-thread");
+	world_fini(&w);
+}
+
+TEST(fork_inherits_comm)
+{
+	struct world w;
+	world_init(&w);
+	comm(&w, 200, 200, "httpd", false, 0);
+	/* R4: a child is its parent's name until it execs */
+	fork_(&w, 300, 200, 300, 200, 1000);
+	CHECK_STR(comm_of(&w, 300, 300), "httpd");
+	comm(&w, 300, 300, "php-cgi", true, 1100);
+	CHECK_STR(comm_of(&w, 300, 300), "php-cgi");
+	CHECK_STR(comm_of(&w, 200, 200), "httpd");
+	/* a new thread of the child: the comm of the thread that made it */
+	fork_(&w, 300, 300, 301, 300, 1200);
+	CHECK_STR(comm_of(&w, 300, 301), "php-cgi");
+	/* a parent nothing named: the child keeps its own ":TID" */
+	fork_(&w, 500, 400, 500, 400, 1300);
+	CHECK_STR(comm_of(&w, 500, 500), ":500");
+	world_fini(&w);
+}
+
+TEST(tid_reuse)
+{
+	struct world w;
+	world_init(&w);
+	uint64_t a;
+	comm(&w, 10, 10, "init", false, 0);
+	comm(&w, 20, 20, "cron", false, 0);
+	mmap2(&w, 20, 0x400000, 0x1000, 0, PROT_RX, "/usr/sbin/cron", 0);
+	fork_(&w, 30, 10, 30, 10, 100);
+	comm(&w, 30, 30, "oldjob", true, 110);
+	mmap2(&w, 30, 0x500000, 0x1000, 0, PROT_RX, "/usr/bin/oldjob", 111);
+	task(&w, SD_REC_EXIT, 30, 10, 30, 10, 200);
+	/* R6: perf 6.1 keeps an exited thread: a late sample still names it */
+	CHECK_STR(comm_of(&w, 30, 30), "oldjob");
+	CHECK_STR(where(&w, view_of(&w, 30, 30), SD_MISC_USER, 0x500010, &a),
+		  "/usr/bin/oldjob");
+	/* R5: the tid comes back from another parent: a fresh thread with
+	 * that parent's comm, not the old one's ... */
+	fork_(&w, 30, 20, 30, 20, 300);
+	CHECK_STR(comm_of(&w, 30, 30), "cron");
+	/* ... and that parent's maps, none of the old process's */
+	CHECK_STR(where(&w, view_of(&w, 30, 30), SD_MISC_USER, 0x400010, &a),
+		  "/usr/sbin/cron");
+	CHECK_STR(where(&w, view_of(&w, 30, 30), SD_MISC_USER, 0x500010, &a),
+		  "");
+	world_fini(&w);
+}
+
+TEST(fork_copies_maps_threads_share_them)
+{
+	struct world w;
+	world_init(&w);
+	uint64_t a;
+	comm(&w, 1000, 1000, "parent", false, 0);
+	mmap2(&w, 1000, 0x400000, 0x10000, 0, PROT_RX, "/usr/bin/parent", 0);
+	/* a thread of the parent, made before the next map */
+	fork_(&w, 1000, 1000, 1001, 1000, 50);
+	/* R4: a new process: the parent's maps as they are at the fork */
+	fork_(&w, 2000, 1000, 2000, 1000, 100);
+	/* after the fork the parent maps a library; the child does not see it */
+	mmap2(&w, 1000, 0x7f0000000000, 0x20000, 0, PROT_RX,
+	      "/usr/lib/libfoo.so", 200);
+	/* the child maps its own; the parent does not see that */
+	mmap2(&w, 2000, 0x7f1000000000, 0x1000, 0, PROT_RX,
+	      "/usr/lib/libchild.so", 210);
+	struct sd_thread_view p = view_of(&w, 1000, 1000);
+	struct sd_thread_view c = view_of(&w, 2000, 2000);
+	struct sd_thread_view t = view_of(&w, 1000, 1001);
+
+	CHECK_STR(where(&w, c, SD_MISC_USER, 0x400100, &a), "/usr/bin/parent");
+	CHECK_U64(a, 0x100);
+	CHECK_STR(where(&w, c, SD_MISC_USER, 0x7f0000000100, &a), "");
+	CHECK_STR(where(&w, c, SD_MISC_USER, 0x7f1000000100, &a),
+		  "/usr/lib/libchild.so");
+	CHECK_STR(where(&w, p, SD_MISC_USER, 0x7f0000000100, &a),
+		  "/usr/lib/libfoo.so");
+	CHECK_U64(a, 0x100);
+	CHECK_STR(where(&w, p, SD_MISC_USER, 0x7f1000000100, &a), "");
+	/* the thread shares its process's maps, also those mapped after it
+	 * was made */
+	CHECK_STR(where(&w, t, SD_MISC_USER, 0x7f0000000100, &a),
+		  "/usr/lib/libfoo.so");
+	CHECK_U64(t.mm, p.mm);
+	/* nothing mapped there at all */
+	CHECK_STR(where(&w, p, SD_MISC_USER, 0x1000, &a), "");
+	world_fini(&w);
+}
+
+TEST(overlapping_maps_split)
+{
+	struct world w;
+	world_init(&w);
+	uint64_t a;
+	comm(&w, 7, 7, "app", false, 0);
+	/* libold: [0x10000, 0x20000) at file offset 0x3000 */
+	mmap2(&w, 7, 0x10000, 0x10000, 0x3000, PROT_RX, "/lib/libold.so", 10);
+	struct sd_thread_view v1 = view_of(&w, 7, 7);
+	/* libnew over its middle: [0x14000, 0x18000) at file offset 0 */
+	mmap2(&w, 7, 0x14000, 0x4000, 0, PROT_RX, "/lib/libnew.so", 20);
+	struct sd_thread_view v2 = view_of(&w, 7, 7);
+
+	/* R7: the overlap is the new map's ... */
+	CHECK_STR(where(&w, v2, SD_MISC_USER, 0x14000, &a), "/lib/libnew.so");
+	CHECK_U64(a, 0);
+	CHECK_STR(where(&w, v2, SD_MISC_USER, 0x17fff, &a), "/lib/libnew.so");
+	CHECK_U64(a, 0x3fff);
+	/* ... and both sides left over are the old one's, with the file
+	 * offsets they always had: ip - 0x10000 + 0x3000 */
+	CHECK_STR(where(&w, v2, SD_MISC_USER, 0x13fff, &a), "/lib/libold.so");
+	CHECK_U64(a, 0x13fff - 0x10000 + 0x3000);
+	CHECK_STR(where(&w, v2, SD_MISC_USER, 0x18000, &a), "/lib/libold.so");
+	CHECK_U64(a, 0x18000 - 0x10000 + 0x3000);
+	CHECK_STR(where(&w, v2, SD_MISC_USER, 0x1ffff, &a), "/lib/libold.so");
+	CHECK_STR(where(&w, v2, SD_MISC_USER, 0x20000, &a), "");
+	/* a sample taken before the new map resolves against the old maps,
+	 * even when resolved after it */
+	CHECK_STR(where(&w, v1, SD_MISC_USER, 0x15000, &a), "/lib/libold.so");
+	CHECK_U64(a, 0x15000 - 0x10000 + 0x3000);
+	/* a map that covers the old one whole replaces it */
+	mmap2(&w, 7, 0x0f000, 0x20000, 0x1000, PROT_RX, "/lib/libbig.so", 30);
+	struct sd_thread_view v3 = view_of(&w, 7, 7);
+	CHECK_STR(where(&w, v3, SD_MISC_USER, 0x15000, &a), "/lib/libbig.so");
+	CHECK_U64(a, 0x15000 - 0x0f000 + 0x1000);
+	CHECK_STR(where(&w, v3, SD_MISC_USER, 0x11000, &a), "/lib/libbig.so");
+	world_fini(&w);
+}
+
+TEST(jit_and_anonymous_maps)
+{
+	struct world w;
+	world_init(&w);
+	uint64_t a;
+	comm(&w, 99, 99, "java", false, 0);
+	/* R8: executable anonymous memory is the JIT map, address as is */
+	mmap2(&w, 99, 0x7000000, 0x100000, 0, PROT_RX, "//anon", 10);
+	struct sd_thread_view v = view_of(&w, 99, 99);
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x7000123, &a),
+		  "/tmp/perf-99.map");
+	CHECK_U64(a, 0x7000123);
+	/* not executable: a data map, but one that still holds the address
+	 * as is (perf: identity map_ip for anonymous memory) */
+	mmap2(&w, 99, 0x9000000, 0x1000, 0, 3 /* RW */, "[heap]", 20);
+	v = view_of(&w, 99, 99);
+	where(&w, v, SD_MISC_USER, 0x9000010, &a);
+	CHECK_U64(a, 0x9000010);
+	world_fini(&w);
+}
+
+TEST(kernel_maps)
+{
+	struct world w;
+	world_init(&w);
+	uint64_t a;
+	/* R9 */
+	kmmap(&w, 0xffffffff81000000ull, 0x1000000, 0xffffffff81000000ull,
+	      "[kernel.kallsyms]_text");
+	kmmap(&w, 0xffffffffc0000000ull, 0x10000, 0,
+	      "/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko");
+	kmmap(&w, 0xffffffffc0100000ull, 0x10000, 0,
+	      "/lib/modules/6.1.0/kernel/net/nf-conntrack.ko.xz");
+	comm(&w, 5, 5, "kworker", false, 0);
+	struct sd_thread_view v = view_of(&w, 5, 5);
+	CHECK_STR(where(&w, v, SD_MISC_KERNEL, 0xffffffff81001234ull, &a),
+		  "[kernel.kallsyms]");
+	CHECK_U64(a, 0xffffffff81001234ull); /* kernel addresses as they are */
+	CHECK_STR(where(&w, v, SD_MISC_KERNEL, 0xffffffffc0000010ull, &a),
+		  "[ext4]");
+	/* dashes of a module's file name are underscores in its name */
+	CHECK_STR(where(&w, v, SD_MISC_KERNEL, 0xffffffffc0100010ull, &a),
+		  "[nf_conntrack]");
+	/* a user-mode sample in the kernel's half: the kernel maps */
+	CHECK(sd_machine_kernel_ip(w.m, 0xffffffff81001234ull));
+	CHECK(!sd_machine_kernel_ip(w.m, 0x400000));
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0xffffffff81001234ull, &a),
+		  "[kernel.kallsyms]");
+	world_fini(&w);
+}
+
+TEST(forks_per_executable)
+{
+	struct world w;
+	world_init(&w);
+	/* synthesized at the start (time 0): names, not forks */
+	comm(&w, 50, 50, "httpd", false, 0);
+	mmap2(&w, 50, 0x400000, 0x1000, 0, PROT_RX, "/usr/sbin/httpd", 0);
+	fork_(&w, 51, 50, 51, 50, 0);
+	/* the recording: three forks by httpd, one of them renamed by
+	 * prctl first (the executable stays), and a thread (not a fork) */
+	fork_(&w, 60, 50, 60, 50, 100);
+	fork_(&w, 61, 50, 61, 50, 110);
+	comm(&w, 50, 50, "/usr/sbin/apach", false, 115);
+	fork_(&w, 62, 50, 62, 50, 120);
+	fork_(&w, 50, 50, 52, 50, 130);
+	/* child 60 execs php-cgi: what httpd's children exec */
+	comm(&w, 60, 60, "php-cgi", true, 140);
+	mmap2(&w, 60, 0x400000, 0x1000, 0, PROT_RX, "/usr/bin/php-cgi", 141);
+	/* a data map after the exec does not name the executable */
+	CHECK_STR(sd_machine_pid_exe(w.m, 60), "/usr/bin/php-cgi");
+	CHECK_STR(sd_machine_pid_exe(w.m, 61), "/usr/sbin/httpd");
+	CHECK_STR(sd_machine_pid_exe(w.m, 50), "/usr/sbin/httpd");
+
+	size_t found = 0;
+	for (size_t i = 0; i < sd_machine_nr_exes(w.m); i++) {
+		struct sd_exe_forks e;
+		CHECK(sd_machine_exe_forks(w.m, i, &e) == 0);
+		if (e.exe && !strcmp(e.exe, "/usr/sbin/httpd")) {
+			found++;
+			CHECK_U64(e.forks, 3);
+			CHECK_U64(e.nr_pids, 1);
+			CHECK_U64(e.nr_pids ? e.pids[0] : 0, 50);
+			/* two forks as "httpd", one as the renamed comm */
+			uint64_t httpd = 0, apach = 0;
+			for (size_t k = 0; k < e.nr_comms; k++) {
+				if (!strcmp(e.comms[k].name, "httpd"))
+					httpd = e.comms[k].count;
+				if (!strcmp(e.comms[k].name, "/usr/sbin/apach"))
+					apach = e.comms[k].count;
+			}
+			CHECK_U64(httpd, 2);
+			CHECK_U64(apach, 1);
+			CHECK_U64(e.nr_execs, 1);
+			CHECK_STR(e.nr_execs ? e.execs[0].name : NULL,
+				  "/usr/bin/php-cgi");
+			CHECK_U64(e.nr_execs ? e.execs[0].count : 0, 1);
+		}
+		free(e.comms);
+		free(e.execs);
+	}
+	CHECK_U64(found, 1);
+	world_fini(&w);
+}
+
+int main(void)
+{
+	RUN(idle_and_unknown_threads);
+	RUN(comm_replaces);
+	RUN(fork_inherits_comm);
+	RUN(tid_reuse);
+	RUN(fork_copies_maps_threads_share_them);
+	RUN(overlapping_maps_split);
+	RUN(jit_and_anonymous_maps);
+	RUN(kernel_maps);
+	RUN(forks_per_executable);
+	return test_exit();
+}

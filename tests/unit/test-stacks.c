@@ -1,0 +1,466 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stacks: interning, folding and weights through the public API
+ * (swapdiag/stacks.h), on raw call chains resolved through a machine with
+ * a small kallsyms written here, and on named stacks as text inputs give
+ * them.  The truth is what `perf script | stackcollapse-perf.pl` prints
+ * (/work/shared/FOLDED.md, the rules restated in src/stacks/fold.c):
+ *
+ *  F1 one line per distinct (comm, frames): "comm;root;...;leaf", frames
+ *     from the call chain reversed: user frames outermost first, then
+ *     kernel frames down to the sampled IP; PERF_CONTEXT_* markers are
+ *     not frames.  Which thread or process it was does not matter
+ *     (unless --folded-with pid/tid).
+ *  F2 the weight of a line: the sum of its samples' periods (the count
+ *     is kept beside it).
+ *  F3 a frame perf cannot name: "[basename of its DSO]" in a known DSO,
+ *     "[[kernel.kallsyms]]" in the kernel map, "[unknown]" with no DSO.
+ *  F4 comm: spaces become '_'.  A one-character comm comes out with a
+ *     '_' after it: the header regex ^(\S.+?)\s+(\d+)... takes one space
+ *     of perf script's "x     400 [000] ..." into it (stackcollapse-perf.pl
+ *     at FlameGraph 41fee1f on that header prints "x_;copy_page_range").
+ *  F5 --folded-with kernel: "_[k]" after every frame whose DSO starts
+ *     with '[' (not "[unknown]") or ends in vmlinux; pid: "comm-PID".
+ *  F6 a sample without a call chain is "comm;symbol-of-IP" (FOLDED.md's
+ *     rule.  Note: on a recording made without call chains, perf script
+ *     prints each sample on one line and stackcollapse-perf.pl at 41fee1f
+ *     folds none of them; swapdiag keeps them, as FOLDED.md says.)
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <swapdiag/machine.h>
+#include <swapdiag/stacks.h>
+#include <swapdiag/symbols.h>
+
+#include "test.h"
+
+#define KBASE 0xffffffff81000000ull
+/* each function is 0x100 bytes from KBASE + its offset */
+static const char kallsyms[] =
+	"ffffffff81000000 T _text\n"
+	"ffffffff81000100 T entry_SYSCALL_64\n"
+	"ffffffff81000200 T do_syscall_64\n"
+	"ffffffff81000300 T __x64_sys_clone\n"
+	"ffffffff81000400 T copy_page_range\n"
+	"ffffffff81000500 T swap_duplicate\n"
+	"ffffffff81000600 T _raw_spin_lock\n"
+	"ffffffff81000700 T _etext\n";
+#define K(off) (KBASE + (off))
+#define ENTRY K(0x110)
+#define DOSYS K(0x220)
+#define CLONE K(0x330)
+#define COPY K(0x440)
+#define SWAPDUP K(0x550)
+#define LOCK K(0x660)
+/* past the end perf gives the last symbol (_etext: roundup(start, 4096) +
+ * 4096, symbols__fixup_end()), still in the kernel map: no symbol */
+#define KNONAME (KBASE + 0x3000)
+
+struct world {
+	char path[64];
+	struct sd_file_info info;
+	struct sd_symbolizer *sym;
+	struct sd_machine *m;
+	struct sd_stacks *st;
+};
+
+static void record(struct world *w, struct sd_record *r)
+{
+	CHECK(sd_machine_process(w->m, r) == 0);
+}
+
+static bool world_init(struct world *w, unsigned fold)
+{
+	memset(w, 0, sizeof *w);
+	strcpy(w->path, "/tmp/sd-test-stacks-XXXXXX");
+	int fd = mkstemp(w->path);
+	if (fd < 0)
+		return false;
+	bool ok = write(fd, kallsyms, sizeof kallsyms - 1) ==
+		  (ssize_t)(sizeof kallsyms - 1);
+	close(fd);
+	struct sd_symbol_opts o = {
+		.kallsyms = w->path,
+		.kallsyms_unchecked = true,
+		.no_host_kernel = true,
+		.symfs = "/nonexistent-symfs",
+		.buildid_dir = "/nonexistent-buildid",
+		.host_kallsyms = "/nonexistent-kallsyms",
+		.host_notes = "/nonexistent-notes",
+		.host_release = "0.0.0-test",
+	};
+	CHECK(ok);
+	CHECK(sd_symbolizer_new(&o, &w->info, &w->sym) == 0);
+	CHECK(sd_machine_new(w->sym, &w->m) == 0);
+	CHECK(sd_stacks_new(&w->st) == 0);
+	if (!w->sym || !w->m || !w->st)
+		return false;
+	sd_stacks_set_fold(w->st, fold);
+
+	struct sd_record r = {.type = SD_REC_MMAP, .misc = SD_MISC_KERNEL};
+	r.mmap = (struct sd_mmap){.pid = UINT32_MAX, .start = KBASE,
+				  .len = 0x1000, .pgoff = KBASE,
+				  .filename = "[kernel.kallsyms]_text"};
+	record(w, &r);
+	/* two processes of /usr/bin/app, mapped at the same address; one
+	 * "my app", one "app"; and a one-character comm */
+	const struct {
+		uint32_t pid;
+		const char *comm;
+	} procs[] = {{100, "app"}, {200, "app"}, {300, "my app"}, {400, "x"}};
+	for (size_t i = 0; i < 4; i++) {
+		struct sd_record c = {.type = SD_REC_COMM};
+		c.comm = (struct sd_comm){procs[i].pid, procs[i].pid, true,
+					  procs[i].comm};
+		record(w, &c);
+		struct sd_record m = {.type = SD_REC_MMAP2,
+				      .misc = SD_MISC_USER};
+		m.mmap = (struct sd_mmap){.pid = procs[i].pid,
+					  .tid = procs[i].pid,
+					  .start = 0x400000, .len = 0x10000,
+					  .prot = 5, .filename = "/usr/bin/app"};
+		record(w, &m);
+	}
+	/* a second thread of process 100, named by its FORK */
+	struct sd_record f = {.type = SD_REC_FORK};
+	f.task = (struct sd_task){100, 100, 101, 100, 1};
+	record(w, &f);
+	return true;
+}
+
+static void world_fini(struct world *w)
+{
+	sd_stacks_free(w->st);
+	sd_machine_free(w->m);
+	sd_symbolizer_free(w->sym);
+	unlink(w->path);
+}
+
+/* One sample of (pid, tid) with a call chain (markers included). */
+static uint32_t sample(struct world *w, uint32_t pid, uint32_t tid,
+		       const uint64_t *ips, size_t n, uint64_t period,
+		       uint64_t time)
+{
+	struct sd_stack_sample s = {
+		.cpumode = SD_MISC_KERNEL,
+		.ip = n > 1 ? ips[1] : 0,
+		.ips = ips,
+		.nr_ips = n,
+		.has_callchain = true,
+		.period = period,
+		.pid = pid,
+		.tid = tid,
+		.time = time,
+		.machine = w->m,
+	};
+	uint32_t id = UINT32_MAX;
+	CHECK(sd_machine_thread(w->m, pid, tid, &s.view) == 0);
+	CHECK(sd_stacks_add(w->st, &s, &id) == 0);
+	return id;
+}
+
+/* The folded lines of event 0, as "line weight" joined by '\n'. */
+static char *folded(struct world *w, unsigned with)
+{
+	const struct sd_folded_line *l;
+	size_t n;
+	static char out[4096];
+	size_t at = 0;
+
+	out[0] = '\0';
+	if (sd_stacks_folded(w->st, w->m, 0, with, &l, &n))
+		return out;
+	for (size_t i = 0; i < n && at < sizeof out; i++)
+		at += (size_t)snprintf(out + at, sizeof out - at,
+				       "%s %llu/%llu\n", l[i].stack,
+				       (unsigned long long)l[i].count,
+				       (unsigned long long)l[i].period);
+	return out;
+}
+
+/* Is line (with its "count/period") one of the folded lines? */
+static bool has_line(const char *all, const char *line)
+{
+	size_t n = strlen(line);
+	for (const char *p = all; (p = strstr(p, line)); p++)
+		if ((p == all || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static size_t nr_lines(const char *all)
+{
+	size_t n = 0;
+	for (; *all; all++)
+		n += *all == '\n';
+	return n;
+}
+
+/* fork -> page-table copy -> swap_duplicate, under app's main, and a
+ * frame in no map at all */
+static const uint64_t fork_chain[] = {
+	SD_CONTEXT_KERNEL, SWAPDUP, COPY, CLONE, DOSYS, ENTRY,
+	SD_CONTEXT_USER, 0x401000, 0x1234,
+};
+#define NFORK (sizeof fork_chain / sizeof *fork_chain)
+
+TEST(raw_chains_fold_as_stackcollapse)
+{
+	struct world w;
+	if (!world_init(&w, 0))
+		SKIP("no temporary file");
+
+	/* the same chain in two threads of one process and in another
+	 * process of the same program and comm */
+	uint32_t a = sample(&w, 100, 100, fork_chain, NFORK, 100, 1);
+	uint32_t b = sample(&w, 100, 101, fork_chain, NFORK, 300, 2);
+	uint32_t c = sample(&w, 200, 200, fork_chain, NFORK, 50, 3);
+	/* interning: one stack for what means the same code */
+	CHECK_U64(a, b);
+	CHECK_U64(a, c);
+	/* another comm: another stack */
+	uint32_t d = sample(&w, 300, 300, fork_chain, NFORK, 7, 4);
+	CHECK(d != a);
+	/* F4: one-character comm */
+	uint32_t e = sample(&w, 400, 400, fork_chain, NFORK, 1000, 5);
+	CHECK(e != a && e != d);
+	/* a chain into the spin lock, and one whose leaf has no symbol */
+	const uint64_t lock[] = {SD_CONTEXT_KERNEL, LOCK, SWAPDUP, COPY,
+				 CLONE, DOSYS, ENTRY, SD_CONTEXT_USER,
+				 0x401000, 0x1234};
+	uint32_t f = sample(&w, 100, 100, lock, 10, 11, 6);
+	const uint64_t noname[] = {SD_CONTEXT_KERNEL, KNONAME, DOSYS, ENTRY,
+				   SD_CONTEXT_USER, 0x402000};
+	uint32_t g = sample(&w, 200, 200, noname, 6, 13, 7);
+	CHECK(f != a && g != a && f != g);
+	CHECK_U64(sd_stacks_count(w.st), 5);
+
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	struct sd_stack_info si;
+	CHECK(sd_stacks_get(w.st, a, &si) == 0);
+	CHECK_U64(si.count, 3);
+	CHECK_U64(si.period, 450);
+	CHECK_STR(sd_machine_comm_str(w.m, si.comm), "app");
+	/* frames root first: user outermost first, then the kernel */
+	const char *want[] = {"[unknown]", "[app]", "entry_SYSCALL_64",
+			      "do_syscall_64", "__x64_sys_clone",
+			      "copy_page_range", "swap_duplicate"};
+	CHECK_U64(si.nr_frames, 7);
+	for (size_t i = 0; i < 7 && i < si.nr_frames; i++) {
+		CHECK_STR(sd_stacks_str(w.st, si.frames[i].name), want[i]);
+		CHECK(si.frames[i].kernel == (i >= 2));
+	}
+	CHECK(sd_stacks_get(w.st, e, &si) == 0);
+	CHECK_U64(si.count, 1);
+	CHECK_U64(si.period, 1000);
+
+	/* F1, F2, F3, F4 */
+	const char *all = folded(&w, 0);
+	CHECK(has_line(all, "app;[unknown];[app];entry_SYSCALL_64;"
+			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
+			    "swap_duplicate 3/450"));
+	CHECK(has_line(all, "my_app;[unknown];[app];entry_SYSCALL_64;"
+			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
+			    "swap_duplicate 1/7"));
+	CHECK(has_line(all, "app;[unknown];[app];entry_SYSCALL_64;"
+			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
+			    "swap_duplicate;_raw_spin_lock 1/11"));
+	CHECK(has_line(all, "app;[app];entry_SYSCALL_64;do_syscall_64;"
+			    "[[kernel.kallsyms]] 1/13"));
+	CHECK(has_line(all, "x_;[unknown];[app];entry_SYSCALL_64;"
+			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
+			    "swap_duplicate 1/1000"));
+	CHECK_U64(nr_lines(all), 5);
+	if (nr_lines(all) != 5)
+		fprintf(stderr, "folded:\n%s", all);
+
+	/* F5: kernel frames marked; "[unknown]" is not a kernel DSO */
+	all = folded(&w, SD_FOLD_KERNEL);
+	CHECK(has_line(all, "app;[app];entry_SYSCALL_64_[k];"
+			    "do_syscall_64_[k];[[kernel.kallsyms]]_[k] 1/13"));
+	world_fini(&w);
+}
+
+TEST(pid_keeps_processes_apart)
+{
+	struct world w;
+	if (!world_init(&w, SD_FOLD_PID))
+		SKIP("no temporary file");
+	uint32_t a = sample(&w, 100, 100, fork_chain, NFORK, 100, 1);
+	uint32_t b = sample(&w, 100, 101, fork_chain, NFORK, 300, 2);
+	uint32_t c = sample(&w, 200, 200, fork_chain, NFORK, 50, 3);
+	CHECK(a != c); /* kept per process now */
+	(void)b;
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	const char *all = folded(&w, SD_FOLD_PID);
+	CHECK(has_line(all, "app-100;[unknown];[app];entry_SYSCALL_64;"
+			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
+			    "swap_duplicate 2/400"));
+	CHECK(has_line(all, "app-200;[unknown];[app];entry_SYSCALL_64;"
+			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
+			    "swap_duplicate 1/50"));
+	CHECK_U64(nr_lines(all), 2);
+	world_fini(&w);
+}
+
+TEST(no_callchain_and_details)
+{
+	struct world w;
+	if (!world_init(&w, 0))
+		SKIP("no temporary file");
+	/* F6: the IP alone */
+	struct sd_stack_sample s = {
+		.cpumode = SD_MISC_KERNEL,
+		.ip = COPY,
+		.period = 5,
+		.pid = 100,
+		.tid = 100,
+		.machine = w.m,
+	};
+	uint32_t id[3];
+	CHECK(sd_machine_thread(w.m, 100, 100, &s.view) == 0);
+	/* three samples: two in the first 100 ms bucket, one in the next */
+	s.time = 10 * 1000000ull;
+	CHECK(sd_stacks_add(w.st, &s, &id[0]) == 0);
+	s.time = 99 * 1000000ull;
+	CHECK(sd_stacks_add(w.st, &s, &id[1]) == 0);
+	s.time = 150 * 1000000ull;
+	CHECK(sd_stacks_add(w.st, &s, &id[2]) == 0);
+	CHECK_U64(id[0], id[1]);
+	CHECK_U64(id[0], id[2]);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	CHECK(has_line(folded(&w, 0), "app;copy_page_range 3/15"));
+
+	uint64_t b0 = 0, b1 = 0, other = 0;
+	for (size_t i = 0; i < sd_stacks_nr_details(w.st); i++) {
+		const struct sd_stack_detail *dt = sd_stacks_detail(w.st, i);
+		if (dt->stack == id[0] && dt->pid == 100 && dt->bucket == 0)
+			b0 += dt->count;
+		else if (dt->stack == id[0] && dt->pid == 100 && dt->bucket == 1)
+			b1 += dt->count;
+		else
+			other++;
+	}
+	CHECK_U64(b0, 2);
+	CHECK_U64(b1, 1);
+	CHECK_U64(other, 0);
+	world_fini(&w);
+}
+
+/* Named stacks, as the text inputs give them. */
+static uint32_t named(struct sd_stacks *st, uint32_t comm,
+		      const char *const *frames, const bool *kernel,
+		      const uint8_t *marks, size_t n, uint64_t count,
+		      uint64_t period)
+{
+	struct sd_named_stack ns = {
+		.comm = comm,
+		.pid = 1,
+		.key_pid = SD_STACK_NO_PID,
+		.key_tid = SD_STACK_NO_PID,
+		.frames = frames,
+		.kernel = kernel,
+		.marks = marks,
+		.n = n,
+		.count = count,
+		.period = period,
+	};
+	uint32_t id = UINT32_MAX;
+	CHECK(sd_stacks_add_named(st, &ns, &id) == 0);
+	return id;
+}
+
+TEST(named_stacks_and_weights)
+{
+	struct sd_machine *m = NULL;
+	struct sd_stacks *st = NULL;
+	CHECK(sd_machine_new(NULL, &m) == 0);
+	CHECK(sd_stacks_new(&st) == 0);
+	if (!m || !st) {
+		sd_stacks_free(st);
+		sd_machine_free(m);
+		return;
+	}
+	uint32_t bash = sd_machine_intern_comm(m, "bash");
+	uint32_t make = sd_machine_intern_comm(m, "make");
+	const char *f1[] = {"main", "fork", "copy_page_range"};
+	const bool k1[] = {false, false, true};
+	const uint8_t m1[] = {0, 0, SD_FRAME_KDSO};
+	const char *f2[] = {"main", "read"};
+	const bool k2[] = {false, false};
+
+	uint32_t a = named(st, bash, f1, k1, m1, 3, 2, 20);
+	uint32_t b = named(st, bash, f1, k1, m1, 3, 1, 10);
+	uint32_t c = named(st, make, f1, k1, m1, 3, 4, 40);
+	uint32_t d = named(st, bash, f2, k2, NULL, 2, 5, 50);
+	CHECK_U64(a, b);
+	CHECK(a != c && a != d && c != d);
+	CHECK_U64(sd_stacks_count(st), 3);
+	CHECK(sd_stacks_symbolize(st, NULL) == 0);
+
+	const struct sd_folded_line *l;
+	size_t n;
+	uint64_t got[3] = {0};
+	CHECK(sd_stacks_folded(st, m, 0, SD_FOLD_KERNEL, &l, &n) == 0);
+	CHECK_U64(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(l[i].stack, "bash;main;fork;copy_page_range_[k]"))
+			got[0] = l[i].count * 1000 + l[i].period;
+		else if (!strcmp(l[i].stack,
+				 "make;main;fork;copy_page_range_[k]"))
+			got[1] = l[i].count * 1000 + l[i].period;
+		else if (!strcmp(l[i].stack, "bash;main;read"))
+			got[2] = l[i].count * 1000 + l[i].period;
+		else
+			fprintf(stderr, "unexpected line %s\n", l[i].stack);
+	}
+	CHECK_U64(got[0], 3 * 1000 + 30);
+	CHECK_U64(got[1], 4 * 1000 + 40);
+	CHECK_U64(got[2], 5 * 1000 + 50);
+
+	/* weights per stack id replace the counts; weight 0 leaves a
+	 * stack out (--off-cpu: time off CPU) */
+	uint64_t w[3] = {0};
+	w[a] = 0;
+	w[c] = 777;
+	w[d] = 9;
+	sd_stacks_set_weights(st, w, 3);
+	CHECK(sd_stacks_folded(st, m, 0, 0, &l, &n) == 0);
+	CHECK_U64(n, 2);
+	uint64_t make_w = 0, read_w = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(l[i].stack, "make;main;fork;copy_page_range"))
+			make_w = l[i].count;
+		if (!strcmp(l[i].stack, "bash;main;read"))
+			read_w = l[i].count;
+	}
+	CHECK_U64(make_w, 777);
+	CHECK_U64(read_w, 9);
+	sd_stacks_set_weights(st, NULL, 0);
+	CHECK(sd_stacks_folded(st, m, 0, 0, &l, &n) == 0);
+	CHECK_U64(n, 3);
+	sd_stacks_free(st);
+	sd_machine_free(m);
+}
+
+TEST(java_names)
+{
+	/* stackcollapse-perf.pl's tidy_java: only for comms "java..." */
+	CHECK_STR(sd_fold_java_name("java", "Ljava/io/PrintStream;::print"),
+		  "java/io/PrintStream;::print");
+	CHECK_STR(sd_fold_java_name("bash", "Ljava/io/PrintStream;::print"),
+		  "Ljava/io/PrintStream;::print");
+	CHECK_STR(sd_fold_java_name("java", "Lfoo"), "Lfoo"); /* no '/' */
+}
+
+int main(void)
+{
+	RUN(raw_chains_fold_as_stackcollapse);
+	RUN(pid_keeps_processes_apart);
+	RUN(no_callchain_and_details);
+	RUN(named_stacks_and_weights);
+	RUN(java_names);
+	return test_exit();
+}
