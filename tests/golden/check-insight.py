@@ -18,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import schemacheck  # noqa: E402  (tests/schemacheck.py)
+
 SWAPDIAG, TD, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
 SVC_KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v1045.kallsyms.zst")
 SEED_KSYMS = os.path.join(TD, "synthetic", "rhel6-seed.kallsyms")
@@ -57,18 +60,9 @@ def check(cond, what):
 
 
 def validate(doc):
-    try:
-        import jsonschema
-    except ImportError:
-        return
-    root = os.path.dirname(os.path.abspath(TD))
-    with open(os.path.join(root, "man", "swapdiag-report.schema.json")) as f:
-        schema = json.load(f)
-    try:
-        jsonschema.validate(doc, schema)
-    except jsonschema.ValidationError as e:
-        check(False, "JSON report matches the schema: %s at %s" %
-              (e.message, list(e.absolute_path)))
+    errs = schemacheck.report_errors(doc)
+    check(not errs, "JSON report matches the schema%s" %
+          (": " + errs[0] if errs else ""))
 
 
 def swapdiag_json(data, ksyms, *args):
