@@ -579,6 +579,7 @@ def case_services():
 CASES = {"services": case_services, "swapstorm": case_swapstorm, "seed": case_seed, "nosyms": case_nosyms,
          "control": case_control, "sampled": case_sampled,
          "noswap": case_noswap, "text": case_text, "errors": case_errors}
-CASES[CASE]()
-print("%d failed" % len(failures))
-sys.exit(1 if failures else 0)
+if __name__ == "__main__":
+    CASES[CASE]()
+    print("%d failed" % len(failures))
+    sys.exit(1 if failures else 0)
