@@ -44,7 +44,11 @@ SWAP_FREE = {"free_swap_and_cache", "free_swap_and_cache_nr", "swap_info_get",
 failures = []
 
 
+checks_made = []
+
+
 def check(cond, what):
+    checks_made.append(what)
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         failures.append(what)
@@ -581,5 +585,7 @@ CASES = {"services": case_services, "swapstorm": case_swapstorm, "seed": case_se
          "noswap": case_noswap, "text": case_text, "errors": case_errors}
 if __name__ == "__main__":
     CASES[CASE]()
+    if not checks_made:
+        failures.append("case %s made no checks" % CASE)
     print("%d failed" % len(failures))
     sys.exit(1 if failures else 0)

@@ -51,10 +51,12 @@ import tempfile
 HOST_KSYMS = "kallsyms/host-6.18.44-fc-v782.kallsyms.zst"
 NO_CACHE = ["--buildid-dir", "/nonexistent-buildid-cache"]
 bad = 0
+made = 0
 
 
 def check(cond, what):
-    global bad
+    global bad, made
+    made += 1
     print(("ok: " if cond else "FAIL: ") + what)
     if not cond:
         bad += 1
@@ -456,6 +458,9 @@ def main(argv):
              "cut": case_cut, "epipe": case_epipe, "symbols": case_symbols}
     with tempfile.TemporaryDirectory(prefix="swapdiag-honesty-") as tmp:
         cases[case](td, tmp)
+    if not made:
+        print("FAIL: case %s made no checks" % case)
+        return 1
     return 1 if bad else 0
 
 

@@ -53,7 +53,11 @@ SLOW = {"native_queued_spin_lock_slowpath", "queued_spin_lock_slowpath",
 failures = []
 
 
+checks_made = []
+
+
 def check(cond, what):
+    checks_made.append(what)
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         failures.append(what)
@@ -567,6 +571,8 @@ if __name__ == "__main__":
         print("skipped: no testdata/services")
         sys.exit(77)
     CASES[CASE]()
+    if not checks_made:
+        failures.append("case %s made no checks" % CASE)
     if failures:
         print("%d check(s) failed" % len(failures))
         sys.exit(1)

@@ -121,9 +121,9 @@ NOT_CHECKED = {
     "findings[].locks.*":
         "needs lock:contention records; none here (checked: null); "
         "check-diagnosis.py services",
-    "input.kernel_symbols (evidence: map length, chain count)":
-        "a judgement of the kallsyms, tests/ksym (the 'N kernel call "
-        "chains' of the evidence and text header line)",
+    "input.kernel_symbols.evidence (map length, share at entry points)":
+        "a judgement of the kallsyms against the recording, tests/ksym "
+        "(its chain count is checked)",
     "numbers in remedy and note prose (glibc 2.24, RHEL 6, sleep 30, "
     "kernel era bounds)": "fixed text of the tables, not measurements",
     "hot.kernel_paths[].frames, findings[].paths order among equal counts":
@@ -276,14 +276,19 @@ class Truth:
                            fields=S.FIELDS + ",period,dso")
         self.samples = []       # on-CPU: (comm, pid, time, period, kframes)
         self.switch_frames = {}  # (tid, time ns) -> kernel frames root first
+        self.kernel_chains = 0   # samples of any event with kernel frames
         tmin = tmax = None
         for m, frames in S.records(lines, dso=True):
             t = F.ns(m.group("time"))
             tmin = t if tmin is None else min(tmin, t)
             tmax = t if tmax is None else max(tmax, t)
             # kernel frames: addresses in the upper half (every kernel
-            # swapdiag knows maps its text there)
-            kf = [f[0] for f in reversed(frames) if f[1] >= 1 << 63]
+            # swapdiag knows maps its text there) that perf places in the
+            # kernel (a user chain's garbage frame pointer may point up
+            # there too: perf's DSO for it is [unknown])
+            kf = [f[0] for f in reversed(frames)
+                  if f[1] >= 1 << 63 and f[2] != "[unknown]"]
+            self.kernel_chains += bool(kf)
             ev = m.group("event")
             if ev == self.on_cpu:
                 self.samples.append((m.group("comm").strip(),
@@ -610,6 +615,12 @@ def check_input(label, inp, truth, data):
            for e in inp["events"]]
     check(got == want, "%s input.events %s (perf report --stats and header: "
           "%s)" % (label, got, want))
+    m = re.search(r"of (\d+) kernel call chains",
+                  inp["kernel_symbols"]["evidence"])
+    check(m is None or int(m.group(1)) == truth.kernel_chains,
+          "%s kernel_symbols.evidence: %s kernel call chains (perf script: "
+          "%d samples with kernel frames)" %
+          (label, m and m.group(1), truth.kernel_chains))
     check(inp["truncated"] is False and inp["truncated_at"] is None and
           inp["damage"] is None and inp["time_window"] is None,
           "%s whole input: not truncated, no damage, no time window" % label)
@@ -677,6 +688,11 @@ def check_text(label, text, doc, truth):
           (label, m and m.groups(), [hd.get(k) for k in (
               "hostname", "os_release", "arch", "nr_cpus", "perf_version")]))
     check_verdict(label, lines[0], doc, truth)
+    m = re.search(r"of (\d+) kernel call chains", re.sub(r"\s+", " ", text))
+    check(m is None or int(m.group(1)) == truth.kernel_chains,
+          "%s kernel symbols: %s kernel call chains (perf script: %d samples "
+          "with kernel frames)" % (label, m and m.group(1),
+                                   truth.kernel_chains))
     check_text_body(label, text, lines, doc, truth)
 
 
@@ -694,6 +710,13 @@ def check_verdict(label, line, doc, truth):
         w = share(truth.pattern("fork_copy")[0], truth.total)
         check(printed(m.group(1), 100 * w), "%s verdict: fork_copy %s%% "
               "(perf: %.3f%%)" % (label, m.group(1), 100 * w))
+    m = re.search(r"stalled on mmap_lock \((\d+) sleeps seen in a sampled",
+                  line)
+    if m:
+        rows = [r for r in truth.rows if r["kind"] == "mmap_lock_stall"]
+        check(int(m.group(1)) == len(rows) and not truth.switch_every,
+              "%s verdict: %s mmap_lock sleeps, sampled (perf script: %d)" %
+              (label, m.group(1), len(rows)))
     m = re.search(r"stalled on mmap_lock (\d+) times \(longest ([\d.]+) ms\)",
                   line)
     if m:
@@ -764,7 +787,7 @@ def check_proc_list(lab, procs, mine, truth):
     for s in mine:
         by[s[0]].append(s)
     for mm in re.finditer(r"`?([^`,]+?)`? " + PCT +
-                          r"(?: \(pids ([\d ]+)(?: \+(\d+))?\))?", procs):
+                          r"(?: \(pids? ([\d ]+)(?: \+(\d+))?\))?", procs):
         comm, pct, pids, more = mm.groups()
         ss = by.get(comm.strip(), [])
         allp = sorted({s[1] for s in ss})

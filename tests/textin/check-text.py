@@ -62,7 +62,11 @@ SWAP_FREE = {"free_swap_and_cache", "free_swap_and_cache_nr", "swap_info_get",
 failures = []
 
 
+checks_made = []
+
+
 def check(cond, what):
+    checks_made.append(what)
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         failures.append(what)
@@ -534,6 +538,8 @@ CASES = {
     "errors": case_errors,
 }
 CASES[CASE]()
+if not checks_made:
+    failures.append("case %s made no checks" % CASE)
 if failures:
     print("%d check(s) failed" % len(failures))
     sys.exit(1)
