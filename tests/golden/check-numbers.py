@@ -253,6 +253,9 @@ def header(data):
                      line)
         if m:
             h[m.group(1).replace(" ", "_")] = m.group(2)
+        m = re.match(r"# cmdline : (.*?)\s*$", line)
+        if m:
+            h["cmdline"] = m.group(1)
         m = re.match(r"# event : name = ([^,]*),", line)
         if m:
             rate = int(re.search(r"\{ sample_period, sample_freq \} = (\d+)",
@@ -596,6 +599,8 @@ def check_input(label, inp, truth, data):
                                                      "hostname")],
                            [hd.get(k) for k in ("os_release", "perf_version",
                                                 "arch", "hostname")]))
+    check(inp["cmdline"] == hd.get("cmdline"), "%s input.cmdline (perf "
+          "header: %s)" % (label, hd.get("cmdline")))
     check(inp["nr_cpus"] == truth.header["nr_cpus"],
           "%s input.nr_cpus %s (perf header: %d)" %
           (label, inp["nr_cpus"], truth.header["nr_cpus"]))
@@ -693,6 +698,14 @@ def check_text(label, text, doc, truth):
           "%s kernel symbols: %s kernel call chains (perf script: %d samples "
           "with kernel frames)" % (label, m and m.group(1),
                                    truth.kernel_chains))
+    for mm in re.finditer(r"(\S+) was sampled \((freq|period) (\d+)\)",
+                          re.sub(r"\s+", " ", text)):
+        ev = next((e for e in truth.header["events"]
+                   if e["name"] == mm.group(1)), None)
+        check(ev is not None and ev["sampling"] == mm.group(2) and
+              ev["rate"] == int(mm.group(3)),
+              "%s note: %s sampled (%s %s) (perf header: %s)" %
+              (label, mm.group(1), mm.group(2), mm.group(3), ev))
     check_text_body(label, text, lines, doc, truth)
 
 
