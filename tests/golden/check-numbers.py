@@ -162,9 +162,9 @@ def printed(text, want):
     return abs(float(text) - want) <= 0.5 * 10 ** -d + 1e-9
 
 
-# ---- the rules (names as the tables of tests/golden/check-diagnosis.py) --
-FORK_COPY, SWAP_DUP = DIAG.FORK_COPY, DIAG.SWAP_DUP
-TEARDOWN, SWAP_FREE = DIAG.TEARDOWN, DIAG.SWAP_FREE
+# ---- the rules (the frame sets of tests/repro/services/facts.py) ---------
+FORK_COPY, SWAP_DUP = F.FORK_COPY, F.SWAP_DUP
+TEARDOWN, SWAP_FREE = F.TEARDOWN, F.SWAP_FREE
 
 # hot.kernel_paths: the kinds of kernel work swapdiag-report(5) names, by
 # their characteristic frames (the table in src/detect/tables.c, written out
@@ -227,20 +227,6 @@ STALL_IDS = ("mmap_lock_stall", "exec_lock_stall", "other_dstate")
 
 # ---- truth from perf -----------------------------------------------------
 
-def kallsyms_file(ks, tmp):
-    """perf wants a plain file without __pfx_ lines (FOLDED.md)."""
-    out = os.path.join(tmp, "kallsyms")
-    if ks.endswith(".zst"):
-        raw = subprocess.run(["zstd", "-qdc", ks], check=True,
-                             stdout=subprocess.PIPE).stdout
-    else:
-        with open(ks, "rb") as f:
-            raw = f.read()
-    with open(out, "wb") as f:
-        f.writelines(l + b"\n" for l in raw.splitlines() if b" __pfx_" not in l)
-    return out
-
-
 def header(data):
     """perf report --header-only: CPUs, OS release, each event's sampling."""
     out = F.run(["perf", "report", "-f", "--header-only", "-i", data])
@@ -269,13 +255,13 @@ def header(data):
 class Truth:
     """What perf says about one recording."""
 
-    def __init__(self, data, ks, symfs, tmp):
+    def __init__(self, data, ks, symfs):
         self.data = data
         self.header = header(data)
         self.stats = F.stats(data)
         self.on_cpu = self.header["events"][0]["name"]
-        ksf = kallsyms_file(ks, tmp)
-        lines = S.run_perf(data, ksf, symfs,
+        # stalls.py gives perf the kallsyms without __pfx_ lines (FOLDED.md)
+        lines = S.run_perf(data, ks, symfs,
                            fields=S.FIELDS + ",period,dso")
         self.samples = []       # on-CPU: (comm, pid, time, period, kframes)
         self.switch_frames = {}  # (tid, time ns) -> kernel frames root first
@@ -303,7 +289,7 @@ class Truth:
         self.total = sum(s[3] for s in self.samples)
         # sleeps (facts.py's rule), in the service rows' form that
         # check-diagnosis.py's holder rule reads
-        _, rows, acts, owners = F.samples(data, ksf, self.on_cpu, symfs)
+        _, rows, acts, owners = F.samples(data, ks, self.on_cpu, symfs)
         self.owners = owners
         self.rows = []
         for r in rows:
@@ -1013,12 +999,10 @@ def swapdiag_json(args):
 
 
 def case_recording(c):
-    import tempfile
     data = os.path.join(TD, c["data"])
     symfs = c["symfs"] if c["symfs"].startswith("/") else \
         os.path.join(TD, c["symfs"])
-    with tempfile.TemporaryDirectory(prefix="numbers.") as tmp:
-        truth = Truth(data, c["ks"], symfs, tmp)
+    truth = Truth(data, c["ks"], symfs)
     rc, doc = swapdiag_json(["--kallsyms", c["ks"], "--symfs", symfs,
                              c["data"]])
     check(rc == (1 if doc["severity"] in ("warning", "critical") else 0),
