@@ -40,7 +40,8 @@ SWAPDIAG_DAMAGE_EVERY=N in the environment runs every Nth copy only
 (the valgrind test setup does).  Interesting offsets are derived from each file's own layout, never
 hard-coded.  Needs only Python 3's standard library; with
 python3-jsonschema installed the JSON reports are also checked against
-man/swapdiag-report.schema.json.
+man/swapdiag-report.schema.json (under CI=true it must be installed:
+tests/schemacheck.py).
 """
 import json
 import os
@@ -53,6 +54,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import perflayout  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import schemacheck  # noqa: E402  (tests/schemacheck.py)
 
 MSG = re.compile(r"^swapdiag: (warning|error): (.*?): byte (\d+): ", re.M)
 ON_CPU = ("swap_dup_fork", "swap_free_exec")
@@ -260,13 +263,8 @@ class Runner:
         self.keep = keep
         self.failures = []
         self.schema = None
-        try:
-            import jsonschema  # noqa: F401
-            with open(os.path.join(os.path.dirname(os.path.abspath(td)),
-                                   "man", "swapdiag-report.schema.json")) as f:
-                self.schema = json.load(f)
-        except (ImportError, OSError):
-            pass
+        if schemacheck.optional():
+            self.schema = schemacheck.load()
 
     def run(self, args, path, stdin_data):
         try:

@@ -20,6 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # the matching rule and perf's facts, written out apart from swapdiag
 import perftruth  # noqa: E402
+import schemacheck  # noqa: E402  (tests/schemacheck.py)
 
 SWAPDIAG, TD, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
 ROOT = os.path.dirname(os.path.abspath(TD))
@@ -30,7 +31,11 @@ COMMON = ["--no-progress", "--buildid-dir", "/nonexistent-buildid-cache",
 failures = []
 
 
+checks_made = []
+
+
 def check(cond, what):
+    checks_made.append(what)
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         failures.append(what)
@@ -43,19 +48,9 @@ def run(*args, stdin=None):
 
 
 def validate(doc):
-    try:
-        import jsonschema
-    except ImportError:
-        print("skipped: python3-jsonschema is not installed")
-        sys.exit(77)
-    with open(os.path.join(ROOT, "man", "swapdiag-report.schema.json")) as f:
-        schema = json.load(f)
-    try:
-        jsonschema.validate(doc, schema)
-        check(True, "JSON report matches the schema")
-    except jsonschema.ValidationError as e:
-        check(False, "JSON report matches the schema: %s at %s" %
-              (e.message, list(e.absolute_path)))
+    errs = schemacheck.report_errors(doc)
+    check(not errs, "JSON report matches the schema%s" %
+          (": " + errs[0] if errs else ""))
 
 
 def folded_counts(name):
@@ -158,6 +153,7 @@ def case_noswap():
 
 def case_text():
     rc, out, err = run(os.path.join(TD, "swapstorm.data"))
+    check(rc == 1, "exit status 1 (findings at warning), got %d" % rc)
     first = out.split("\n", 1)[0]
     check(first.startswith("WARNING: fork/exec swap-entry work takes"),
           "the verdict is the first line: %r" % first)
@@ -184,8 +180,15 @@ def case_errors():
     check(rc == 0, "--fail-on critical with warnings only: exit 0, got %d" % rc)
     rc, out, err = run("--fail-on", "never", os.path.join(TD, "swapstorm.data"))
     check(rc == 0, "--fail-on never: exit 0, got %d" % rc)
+    # storm-noswap's one finding is fork_copy at warning (17.6 % of CPU,
+    # case_noswap): at or above info, so --fail-on info exits 1 -- and 0
+    # with --fail-on critical, which it is not
     rc, out, err = run("--fail-on", "info", os.path.join(TD, "storm-noswap.data"))
-    check(rc in (0, 1), "--fail-on info runs, got %d" % rc)
+    check(rc == 1, "--fail-on info, a warning finding: exit 1, got %d" % rc)
+    rc, out, err = run("--fail-on", "critical", os.path.join(TD, "storm-noswap.data"))
+    check(rc == 0, "--fail-on critical, a warning finding: exit 0, got %d" % rc)
+    rc, out, err = run("--fail-on", "warning", os.path.join(TD, "storm-noswap.data"))
+    check(rc == 1, "--fail-on warning, a warning finding: exit 1, got %d" % rc)
     rc, out, err = run("--bogus", os.path.join(TD, "swapstorm.data"))
     check(rc == 64 and "--help" in err, "unknown option: exit 64 with a hint")
 
@@ -277,6 +280,18 @@ def case_nosyms():
 # ---- real services (testdata/services, tests/repro/services) -------------
 SERVICES = ("apache-cgi", "apache-cgid", "apache-swapoff", "redis-bgsave")
 SVC_KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v1045.kallsyms.zst")
+# the exit status each service recording must give, and why (facts in
+# testdata/README.md, "Real services")
+SERVICE_EXIT = {
+    "apache-cgi": (1, "mmap_lock and exec-lock stalls of ps/top, swap-entry "
+                      "work of the forking workers"),
+    "apache-cgid": (1, "the same, all forks by the cgid daemon"),
+    "apache-swapoff": (1, "no swap entries, but fork page-table copying of "
+                          "the resident parent and the mmap_lock stalls stay"),
+    "redis-bgsave": (0, "4 BGSAVE forks in 5 s: 9 of 10005 samples of "
+                        "swap-entry work, under the info threshold, and no "
+                        "rwsem reader sleep (facts.json): no finding"),
+}
 
 
 def service_rows(name):
@@ -363,6 +378,13 @@ def case_service(name):
                        capture_output=True, timeout=120)
     doc = json.loads(p.stdout)
     validate(doc)
+    # swapdiag(1), EXIT STATUS: 1 with a finding at warning or above, else
+    # 0 (SERVICE_EXIT says which, and why)
+    want_rc, why = SERVICE_EXIT[name]
+    check(p.returncode == want_rc and
+          (doc["severity"] in ("warning", "critical")) == (want_rc == 1),
+          "%s: exit %d, severity %s (want %d: %s)" %
+          (name, p.returncode, doc["severity"], want_rc, why))
     on_cpu = facts["stats"]["cpu-clock/freq=999/"]
     evs = {e["name"]: e["samples"] for e in doc["input"]["events"]}
     for ev in ("cpu-clock/freq=999/", "sched:sched_switch",
@@ -494,6 +516,9 @@ def case_services():
 CASES = {"services": case_services, "swapstorm": case_swapstorm, "seed": case_seed, "nosyms": case_nosyms,
          "control": case_control, "sampled": case_sampled,
          "noswap": case_noswap, "text": case_text, "errors": case_errors}
-CASES[CASE]()
-print("%d failed" % len(failures))
-sys.exit(1 if failures else 0)
+if __name__ == "__main__":
+    CASES[CASE]()
+    if not checks_made:
+        failures.append("case %s made no checks" % CASE)
+    print("%d failed" % len(failures))
+    sys.exit(1 if failures else 0)

@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The matching rule (DESIGN.md, KERNEL.md), written out again.
 from perftruth import (ACQUIRE, FORK_COPY, SLOW, SWAP_DUP,  # noqa: E402
                        SWAP_FREE, TEARDOWN, kallsyms_for_perf)
+import schemacheck  # noqa: E402  (tests/schemacheck.py)
 
 SWAPDIAG, TD, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
 SVC_KSYMS = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v1045.kallsyms.zst")
@@ -30,25 +31,20 @@ SEED_KSYMS = os.path.join(TD, "synthetic", "rhel6-seed.kallsyms")
 failures = []
 
 
+checks_made = []
+
+
 def check(cond, what):
+    checks_made.append(what)
     print(("ok   " if cond else "FAIL ") + what)
     if not cond:
         failures.append(what)
 
 
 def validate(doc):
-    try:
-        import jsonschema
-    except ImportError:
-        return
-    root = os.path.dirname(os.path.abspath(TD))
-    with open(os.path.join(root, "man", "swapdiag-report.schema.json")) as f:
-        schema = json.load(f)
-    try:
-        jsonschema.validate(doc, schema)
-    except jsonschema.ValidationError as e:
-        check(False, "JSON report matches the schema: %s at %s" %
-              (e.message, list(e.absolute_path)))
+    errs = schemacheck.report_errors(doc)
+    check(not errs, "JSON report matches the schema%s" %
+          (": " + errs[0] if errs else ""))
 
 
 def swapdiag_json(data, ksyms, *args):
@@ -544,6 +540,8 @@ if __name__ == "__main__":
         print("skipped: no testdata/services")
         sys.exit(77)
     CASES[CASE]()
+    if not checks_made:
+        failures.append("case %s made no checks" % CASE)
     if failures:
         print("%d check(s) failed" % len(failures))
         sys.exit(1)

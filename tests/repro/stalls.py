@@ -32,12 +32,16 @@ from perftruth import kallsyms_for_perf, ns  # noqa: E402
 
 HEAD = re.compile(
     r"^(?P<comm>.+?)\s+(?P<pid>-?\d+)/(?P<tid>-?\d+)\s+\[(?P<cpu>\d+)\]\s+"
-    r"(?P<time>\d+\.\d+):\s+(?P<event>\S+):\s*(?P<trace>.*)$")
+    r"(?P<time>\d+\.\d+):\s+(?:(?P<period>\d+)\s+)?(?P<event>\S+):\s*"
+    r"(?P<trace>.*)$")
 SWITCH = re.compile(
     r"prev_comm=(?P<pcomm>.*) prev_pid=(?P<ppid>-?\d+) prev_prio=-?\d+ "
     r"prev_state=(?P<state>\S+) ==> next_comm=(?P<ncomm>.*) "
     r"next_pid=(?P<npid>-?\d+) next_prio=-?\d+")
 FRAME = re.compile(r"^\s+(?P<ip>[0-9a-f]+)\s+(?P<sym>.*?)\s*$")
+# with -F ...,dso the frame line ends in "(DSO)"
+FRAME_DSO = re.compile(r"^\s+(?P<ip>[0-9a-f]+)\s+(?P<sym>.*?)\s+\((?P<dso>[^()]*)\)\s*$")
+FIELDS = "comm,pid,tid,cpu,time,event,trace,ip,sym"
 
 SCHED_FRAMES = {"__schedule", "schedule", "schedule_preempt_disabled",
                 "schedule_timeout", "io_schedule", "schedule_idle"}
@@ -50,22 +54,25 @@ def is_syscall_frame(sym):
             or sym.startswith("__x64_sys_") or sym.startswith("__do_sys_"))
 
 
-def run_perf(data, kallsyms, symfs):
+def run_perf(data, kallsyms, symfs, fields=FIELDS):
+    """perf script --ns of DATA with FIELDS (the default ones, or e.g.
+    FIELDS plus period and dso: HEAD and records() read both)."""
     tmp = tempfile.mkdtemp(prefix="stalls.")
     ks = kallsyms_for_perf(kallsyms, os.path.join(tmp, "kallsyms"))
     bid = os.path.join(tmp, "buildid")
     os.mkdir(bid)
     cmd = ["perf", "--buildid-dir", bid, "script", "-f", "--ns", "-i", data,
            "--kallsyms", ks, "--symfs", symfs or tmp,
-           "-F", "comm,pid,tid,cpu,time,event,trace,ip,sym"]
+           "-F", fields]
     out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL).stdout
     subprocess.run(["rm", "-rf", tmp])
     return out.decode("utf-8", "replace").splitlines()
 
 
-def records(lines):
-    """Yield (header match, [frames leaf first]) per sample."""
+def records(lines, dso=False):
+    """Yield (header match, [frames leaf first]) per sample; with dso (the
+    output of -F ...,dso) each frame is a (sym, address, dso) triple."""
     cur, frames = None, []
     for line in lines:
         m = HEAD.match(line)
@@ -74,9 +81,10 @@ def records(lines):
                 yield cur, frames
             cur, frames = m, []
             continue
-        f = FRAME.match(line)
+        f = (FRAME_DSO if dso else FRAME).match(line)
         if f and cur:
-            frames.append(f.group("sym"))
+            frames.append((f.group("sym"), int(f.group("ip"), 16),
+                           f.group("dso")) if dso else f.group("sym"))
         elif not line.strip() and cur:
             yield cur, frames
             cur, frames = None, []

@@ -33,6 +33,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import schemacheck  # noqa: E402  (tests/schemacheck.py)
+
 SWAPDIAG, ROOT = sys.argv[1], sys.argv[2]
 # PART: all (default), spawn (only the posix_spawn pair), base (all but it)
 PART = sys.argv[3] if len(sys.argv) > 3 else "all"
@@ -68,18 +71,7 @@ def diff(before, after, *extra, sym=None):
 
 
 def validator():
-    try:
-        import jsonschema
-        from referencing import Registry, Resource
-    except ImportError:
-        return None
-    with open(os.path.join(ROOT, "man", "swapdiag-report.schema.json")) as f:
-        rep = json.load(f)
-    with open(os.path.join(ROOT, "man", "swapdiag-diff.schema.json")) as f:
-        dif = json.load(f)
-    reg = Registry().with_resource("swapdiag-report/1",
-                                   Resource.from_contents(rep))
-    return jsonschema.Draft202012Validator(dif, registry=reg)
+    return schemacheck.diff_validator()
 
 
 def on_cpu_samples(rep):
@@ -114,14 +106,10 @@ def check_pair(name, before, after, want_verdict, sym=None):
     sb, sa = single(before, sym), single(after, sym)
     check(d is not None and d["schema"] == "swapdiag-diff/1",
           "%s: schema swapdiag-diff/1" % name)
-    v = validator()
-    if v is not None:
-        errs = list(v.iter_errors(d))
-        check(not errs, "%s: JSON matches man/swapdiag-diff.schema.json%s" %
-              (name, "" if not errs else ": %s at %s" %
-               (errs[0].message[:150], list(errs[0].absolute_path))))
-    else:
-        print("skip schema: python3-jsonschema/referencing not installed")
+    errs = list(validator().iter_errors(d))
+    check(not errs, "%s: JSON matches man/swapdiag-diff.schema.json%s" %
+          (name, "" if not errs else ": %s at %s" %
+           (errs[0].message[:150], list(errs[0].absolute_path))))
     check(d["before"] == sb, "%s: before = swapdiag --json %s" %
           (name, os.path.basename(before)))
     check(d["after"] == sa, "%s: after = swapdiag --json %s" %

@@ -103,8 +103,10 @@ def stats(data):
     return counts
 
 
-def task_events(data):
-    """Forks per executable, from FORK/COMM/MMAP records in time order."""
+def task_events(data, raw=False):
+    """Forks per executable, from FORK/COMM/MMAP records in time order.
+    With raw, also "forking_pids_of" (executable -> set of forking pids)
+    and "exe_at_end" (pid -> the executable it runs at the end)."""
     out = run(["perf", "script", "-f", "-i", data, "--show-task-events",
                "--show-mmap-events", "-F", "comm,pid,tid,time"])
     exe, pending, comm = {}, set(), {}
@@ -152,7 +154,9 @@ def task_events(data):
                     execs[old][path] += 1
         elif kind == "EXIT" and t > 0:
             nexit += 1
+    extra = {"forking_pids_of": dict(forkers), "exe_at_end": exe} if raw else {}
     return {
+        **extra,
         "fork_records": nfork, "exit_records": nexit, "exec_comm_records": ncomm_exec,
         "forks_per_exe": {e: {"forks": n, "forking_pids": len(forkers[e]),
                               "comms": dict(fork_comms[e]),
@@ -161,8 +165,10 @@ def task_events(data):
     }
 
 
-def samples(data, ks):
-    lines = S.run_perf(data, ks, None)
+def samples(data, ks, on_cpu_event=ON_CPU, symfs=None):
+    """Counts, D-state sleeps, holding activity and lock owners; the on-CPU
+    event is ON_CPU unless named."""
+    lines = S.run_perf(data, ks, symfs)
     on_cpu = dup = free = fork_copy = teardown = 0
     acts = {"mmap_lock_stall": [], "exec_lock_stall": []}  # (t, pid)
     owners = {}             # lock address -> (pid, kind)
@@ -175,7 +181,7 @@ def samples(data, ks):
         if tid in pending and tid != 0:
             r = pending.pop(tid)
             r["seen"] = t
-        if ev == ON_CPU:
+        if ev == on_cpu_event:
             on_cpu += 1
             if has_below(root, FORK_COPY, SWAP_DUP):
                 dup += 1
