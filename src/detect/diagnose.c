@@ -31,6 +31,7 @@
 #include <swapdiag/detect.h>
 
 #include "detect/findings.h"
+#include "detect/marks.h"
 #include "detect/match.h"
 #include "detect/stalls.h"
 #include "detect/tables.h"
@@ -152,6 +153,7 @@ struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d)
 		free(d->notes[i]);
 	free(d->notes);
 	free(d->verdict);
+	free(d->marks);
 	free(d);
 	return NULL;
 }
@@ -725,7 +727,8 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			goto fail;
 		err = -ENOMEM;
 	}
-	if ((err = diagnose_damage(a, d)) || (err = make_verdict(d)))
+	if ((err = diagnose_marks(a, d, c.match)) ||
+	    (err = diagnose_damage(a, d)) || (err = make_verdict(d)))
 		goto fail;
 	free(c.match);
 	free(c.sec_total);

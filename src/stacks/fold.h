@@ -9,12 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/*
- * The process-name column for a sample of comm with pid/tid, or false if
- * stackcollapse drops the sample (its header regex does not match: a
- * one-character comm, a pid or tid of -1).  Spaces become '_'.
- */
-bool sd_fold_comm(const char *comm, int pid, int tid, char *out, size_t cap);
+/* sd_fold_comm(), the process-name column: swapdiag/stacks.h */
+#include <swapdiag/stacks.h>
 
 /*
  * The folded names for one printed frame "PC SYM (DSO)"; sym NULL prints as
