@@ -10,6 +10,7 @@
  */
 #include <stdbool.h>
 
+#include <swapdiag/analysis.h>
 #include <swapdiag/detect.h>
 #include <swapdiag/stacks.h>
 
@@ -227,9 +228,78 @@ TEST(only_reported_findings_mark)
 	sd_stacks_free(b.st);
 }
 
+/* The stack of a with these frames (root first), or UINT32_MAX. */
+static uint32_t find_stack(const struct sd_analysis *a,
+			   const char *const *frames, size_t n)
+{
+	for (size_t i = 0; i < sd_stacks_count(a->stacks); i++) {
+		struct sd_stack_info si;
+		if (sd_stacks_get(a->stacks, i, &si) || si.nr_frames != n)
+			continue;
+		size_t f = 0;
+		while (f < n && !strcmp(sd_stacks_str(a->stacks,
+						      si.frames[f].name),
+					frames[f]))
+			f++;
+		if (f == n)
+			return (uint32_t)i;
+	}
+	return UINT32_MAX;
+}
+
+TEST(diagnose_hands_marks)
+{
+	/* folded stacks: 30 of 100 samples copy swap entries in fork (a
+	 * critical swap_dup_fork); reclaim's swap_duplicate is no fork */
+	static const char text[] =
+		"httpd;__libc_fork;entry_SYSCALL_64;do_syscall_64;"
+		"__do_sys_clone;kernel_clone;copy_process;copy_page_range;"
+		"swap_duplicate;__swap_duplicate;_raw_spin_lock 30\n"
+		"httpd;main;compute 60\n"
+		"kswapd0;kswapd;shrink_folio_list;try_to_unmap;swap_duplicate 10\n";
+	static const char *const fork[] = {
+		"__libc_fork", "entry_SYSCALL_64", "do_syscall_64",
+		"__do_sys_clone", "kernel_clone", "copy_process",
+		"copy_page_range", "swap_duplicate", "__swap_duplicate",
+		"_raw_spin_lock"};
+	static const char *const reclaim[] = {
+		"kswapd", "shrink_folio_list", "try_to_unmap", "swap_duplicate"};
+	struct sd_analysis_opts o = {
+		.path = "hand.folded", .buf = text, .len = sizeof text - 1,
+	};
+	struct sd_analysis *a = NULL;
+	struct sd_diagnosis *d = NULL;
+
+	CHECK(sd_analysis_run(&o, NULL, &a) == 0);
+	if (!a)
+		return;
+	CHECK(sd_diagnose(a, &d) == 0);
+	if (!d) {
+		sd_analysis_free(a);
+		return;
+	}
+	CHECK_U64(d->nr_findings, 1);
+	CHECK(d->nr_findings && d->findings[0].kind == SD_FIND_SWAP_DUP_FORK);
+	uint32_t fs = find_stack(a, fork, sizeof fork / sizeof *fork);
+	uint32_t rs = find_stack(a, reclaim, sizeof reclaim / sizeof *reclaim);
+	CHECK(fs != UINT32_MAX);
+	CHECK(rs != UINT32_MAX);
+	/* copy_page_range (6) starts the context, swap_duplicate (7) the
+	 * pattern */
+	CHECK_U64(d->nr_marks, 1);
+	if (d->nr_marks == 1)
+		check_mark(&d->marks[0], fs, SD_FIND_SWAP_DUP_FORK, 6, 7);
+	size_t n;
+	CHECK(sd_diagnosis_marks(d, rs, &n) == NULL);
+	CHECK_U64(n, 0);
+	sd_diagnosis_free(d);
+	sd_analysis_free(a);
+}
+
 int main(void)
 {
 	RUN(marks_field_by_field);
 	RUN(only_reported_findings_mark);
+	RUN(diagnose_hands_marks);
 	return test_exit();
 }
