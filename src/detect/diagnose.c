@@ -37,10 +37,10 @@ static int forker_cmp(const void *pa, const void *pb)
 }
 
 /* The analysis's fork counts, with names, most forks first. */
-static int forkers_of(const struct sd_analysis *a, struct sd_diagnosis *d)
+static int forkers_of(const struct sd_detect_input *a, struct sd_diagnosis *d)
 {
 	d->forks = a->forks;
-	d->forks_known = a->reader != NULL;
+	d->forks_known = sd_input_is_perf_data(a->kind);
 	if (!a->nr_forkers || !a->machine)
 		return 0;
 	d->forkers = calloc(a->nr_forkers, sizeof *d->forkers);
@@ -71,7 +71,7 @@ static int forkers_of(const struct sd_analysis *a, struct sd_diagnosis *d)
 static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		    const struct sd_era *era)
 {
-	const struct sd_analysis *a = c->a;
+	const struct sd_detect_input *a = c->a;
 	size_t nst = sd_stacks_count(a->stacks);
 
 	uint64_t kframes = 0, knamed = 0;
@@ -133,11 +133,11 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 				c->sec_total[s] += (double)dt->period;
 		}
 	}
-	const struct sd_reader_stats *rs = sd_analysis_stats(a);
+	const struct sd_reader_stats *rs = a->stats;
 	if (rs->last_time > rs->first_time)
 		d->duration_s = (double)(rs->last_time - rs->first_time) / 1e9;
 	/* --time: the span of the samples analysed */
-	if (a->time.n)
+	if (a->time_window)
 		d->duration_s = a->last_time > a->first_time
 			? (double)(a->last_time - a->first_time) / 1e9 : 0;
 	c->duration_s = d->duration_s;
@@ -199,13 +199,14 @@ static int cpu_findings(struct cpu_ctx *c, struct sd_diagnosis *d,
 }
 
 /* Notes on what the kernel symbols and the kernel release leave open. */
-static int kernel_notes(struct sd_analysis *a, struct sd_diagnosis *d,
+static int kernel_notes(const struct sd_detect_input *a, struct sd_diagnosis *d,
 			const struct sd_era *era)
 {
-	const struct sd_file_info *in = sd_analysis_info(a);
+	const struct sd_file_info *in = a->info;
+	bool perf = sd_input_is_perf_data(a->kind);
 	int err;
 
-	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	const struct sd_kernel_symbols *ks = a->kernel_symbols;
 	bool ks_wrong = ks && ks->matches == 0 && !ks->unchecked;
 	if (d->kernel_unnamed && !ks_wrong &&
 	    (err = add_note(d, "Kernel symbols are missing: copy /proc/kallsyms "
@@ -219,7 +220,7 @@ static int kernel_notes(struct sd_analysis *a, struct sd_diagnosis *d,
 				       "tell the era; remedies are given for "
 				       "current kernels.",
 				    in->os_release ? in->os_release
-				    : a->reader    ? "no OSRELEASE feature"
+				    : perf ? "no OSRELEASE feature"
 						   : "text input")))
 		return err;
 	if (era && !strcmp(d->era_source, "frames") &&
@@ -229,7 +230,7 @@ static int kernel_notes(struct sd_analysis *a, struct sd_diagnosis *d,
 			       "that era.",
 			    era->name, d->era_evidence,
 			    in->os_release ? in->os_release
-			    : a->reader    ? "no OSRELEASE feature"
+			    : perf ? "no OSRELEASE feature"
 					   : "text input")))
 		return err;
 	return 0;
@@ -275,18 +276,18 @@ static int judge(struct sd_diagnosis *d, const struct sd_era *era)
 	return 0;
 }
 
-int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
+int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 {
 	struct sd_diagnosis *d = calloc(1, sizeof *d);
 	struct cpu_ctx c = {.a = a};
-	const struct sd_file_info *in = sd_analysis_info(a);
+	const struct sd_file_info *in = a->info;
 	const struct sd_era *era = sd_era_of(in->os_release);
 	size_t nst = sd_stacks_count(a->stacks);
 	int err = -ENOMEM;
 
 	if (!d)
 		return -ENOMEM;
-	c.ev = sd_analysis_default_evsel(a);
+	c.ev = a->on_cpu_event;
 	c.match = calloc(nst ? nst : 1, sizeof *c.match);
 	if (!c.match)
 		goto fail;
@@ -312,7 +313,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 	    (err = check_kernel_symbols(a, d)))
 		goto fail;
 	if (d->kernel_symbols_wrong)
-		d->kernel_symbols_evidence = sd_analysis_kernel_symbols(a)->evidence;
+		d->kernel_symbols_evidence = a->kernel_symbols->evidence;
 	if ((err = judge(d, era)) || (err = diagnose_marks(a, d, c.match)) ||
 	    (err = diagnose_damage(a, d)) || (err = make_verdict(d)))
 		goto fail;

@@ -41,7 +41,7 @@ const struct sd_frame *kernel_part(const struct sd_stack_info *si, size_t *n);
 /* What the finding builders share: the on-CPU event, every stack's
  * SD_M_* match flags, totals, and the per-second totals. */
 struct cpu_ctx {
-	struct sd_analysis *a;
+	const struct sd_detect_input *a;
 	const struct sd_evsel *ev;
 	unsigned *match; /* per stack */
 	uint64_t total_period, total_samples;
@@ -107,16 +107,19 @@ void finding_words(struct sd_finding *f);
 /* The stall findings from sched_switch into d, or a note on why stalls
  * cannot be judged (stall_findings.c). */
 int diagnose_stalls(struct cpu_ctx *c, struct sd_diagnosis *d);
+/* The sched_switch event of the input (its first), or NULL. */
+const struct sd_evsel *switch_evsel(const struct sd_detect_input *a);
 
 /* In words (verdict.c): no findings and a note when the kernel symbols
  * do not belong to the recorded kernel; the verdict line; what a swap
  * finding's lock shares mean in the era (f->lock_note). */
-int check_kernel_symbols(struct sd_analysis *a, struct sd_diagnosis *d);
+int check_kernel_symbols(const struct sd_detect_input *a,
+			 struct sd_diagnosis *d);
 int make_verdict(struct sd_diagnosis *d);
 int make_lock_note(struct sd_finding *f, const struct sd_era *era);
 
 /* d->damage and d->damage_offset from the analysis (damage.c). */
-int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d);
+int diagnose_damage(const struct sd_detect_input *a, struct sd_diagnosis *d);
 
 struct sd_era;
 /*

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/findings.h"
 #include "detect/marks.h"
 #include "detect/match.h"
 
@@ -110,11 +111,11 @@ int make_marks(const struct sd_stacks *st, const unsigned *match,
 	return 0;
 }
 
-int diagnose_marks(const struct sd_analysis *a, struct sd_diagnosis *d,
+int diagnose_marks(const struct sd_detect_input *a, struct sd_diagnosis *d,
 		   const unsigned *match)
 {
 	struct marks_scope sc = {0};
-	size_t nev = sd_analysis_nr_evsels(a);
+	size_t nev = a->nr_evsels;
 	int err;
 
 	for (size_t i = 0; i < d->nr_findings; i++)
@@ -122,7 +123,7 @@ int diagnose_marks(const struct sd_analysis *a, struct sd_diagnosis *d,
 	/* the reports pick events by name: every event of the on-CPU
 	 * event's name draws its marks */
 	for (size_t i = 0; i < nev; i++) {
-		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+		const struct sd_evsel *ev = a->evsels[i];
 		if (ev && ev->index >= sc.nr_evsels)
 			sc.nr_evsels = ev->index + 1;
 	}
@@ -130,13 +131,14 @@ int diagnose_marks(const struct sd_analysis *a, struct sd_diagnosis *d,
 	if (!on_cpu)
 		return -ENOMEM;
 	for (size_t i = 0; i < nev && d->on_cpu_event; i++) {
-		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+		const struct sd_evsel *ev = a->evsels[i];
 		if (ev && ev->name && !strcmp(ev->name, d->on_cpu_event))
 			on_cpu[ev->index] = true;
 	}
 	sc.on_cpu = on_cpu;
-	sc.has_switch = a->switch_evsel != NULL;
-	sc.switch_evsel = a->switch_evsel ? a->switch_evsel->index : 0;
+	const struct sd_evsel *sw = switch_evsel(a);
+	sc.has_switch = sw != NULL;
+	sc.switch_evsel = sw ? sw->index : 0;
 	err = make_marks(a->stacks, match, &sc, &d->marks, &d->nr_marks);
 	free(on_cpu);
 	return err;

@@ -30,7 +30,7 @@ int make_marks(const struct sd_stacks *st, const unsigned *match,
 
 /* d->marks of the findings d reports, on the stacks of a (match: as
  * above). */
-int diagnose_marks(const struct sd_analysis *a, struct sd_diagnosis *d,
+int diagnose_marks(const struct sd_detect_input *a, struct sd_diagnosis *d,
 		   const unsigned *match);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "detect/findings.h"
 #include "detect/match.h"
-#include "detect/stalls.h"
+#include <swapdiag/stalls.h>
 
 /* ---- stall findings -------------------------------------------------- */
 
@@ -131,10 +131,10 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 
 /* ---- the stall findings of a diagnosis ------------------------------- */
 
-static const struct sd_evsel *switch_evsel(const struct sd_analysis *a)
+const struct sd_evsel *switch_evsel(const struct sd_detect_input *a)
 {
-	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
-		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+	for (size_t i = 0; i < a->nr_evsels; i++) {
+		const struct sd_evsel *ev = a->evsels[i];
 		if (ev->type == SD_TYPE_TRACEPOINT && ev->name &&
 		    strstr(ev->name, "sched_switch"))
 			return ev;
@@ -144,10 +144,11 @@ static const struct sd_evsel *switch_evsel(const struct sd_analysis *a)
 
 /* A tracepoint the file names only by number (its name and format were
  * in the lost feature sections) that has samples, or NULL. */
-static const struct sd_evsel *unnamed_tracepoint(const struct sd_analysis *a)
+static const struct sd_evsel *
+unnamed_tracepoint(const struct sd_detect_input *a)
 {
-	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
-		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+	for (size_t i = 0; i < a->nr_evsels; i++) {
+		const struct sd_evsel *ev = a->evsels[i];
 		if (ev->type == SD_TYPE_TRACEPOINT && ev->nr_samples &&
 		    ev->name && !strncmp(ev->name, "tracepoint-", 11))
 			return ev;
@@ -166,7 +167,8 @@ static const char record_line[] =
  */
 int diagnose_stalls(struct cpu_ctx *c, struct sd_diagnosis *d)
 {
-	const struct sd_analysis *a = c->a;
+	const struct sd_detect_input *a = c->a;
+	bool perf = sd_input_is_perf_data(a->kind);
 	int err = 0;
 
 	const struct sd_evsel *sw = switch_evsel(a);
@@ -185,12 +187,12 @@ int diagnose_stalls(struct cpu_ctx *c, struct sd_diagnosis *d)
 					  "without them.",
 				       (unsigned long long)tp->nr_samples,
 				       tp->name);
-		else if (a->reader)
+		else if (perf)
 			err = add_note(d, "Stalls cannot be judged: the "
 					  "recording has no sched:sched_switch "
 					  "events. Record them with: %s",
 				       record_line);
-		else if (!strcmp(a->input_kind, "perf-script"))
+		else if (a->kind == SD_INPUT_PERF_SCRIPT)
 			err = add_note(d, "Stalls cannot be judged: this perf "
 					  "script text has no sched:sched_switch "
 					  "samples. Record them with: %s",
@@ -199,7 +201,7 @@ int diagnose_stalls(struct cpu_ctx *c, struct sd_diagnosis *d)
 			err = add_note(d, "Stalls cannot be judged: %s cannot "
 					  "carry sched:sched_switch records. "
 					  "Record them with: %s",
-				       !strcmp(a->input_kind, "folded")
+				       a->kind == SD_INPUT_FOLDED
 					       ? "folded stacks"
 					       : "perf report text",
 				       record_line);
@@ -214,7 +216,7 @@ int diagnose_stalls(struct cpu_ctx *c, struct sd_diagnosis *d)
 		/* text that does not show its sampling (period 0, no freq):
 		 * the text input's own note says so, and why */
 		if (d->switch_sampled && !sw->freq && !sw->period_or_freq)
-			err = a->reader ? add_note(d, "Whether sched:sched_switch "
+			err = perf ? add_note(d, "Whether sched:sched_switch "
 						      "was recorded at every "
 						      "switch is not known, so "
 						      "stall durations are "

@@ -20,9 +20,10 @@
  * the findings go and the verdict is UNKNOWN -- unless the user said
  * --kallsyms-unchecked, which leaves a loud note instead.
  */
-int check_kernel_symbols(struct sd_analysis *a, struct sd_diagnosis *d)
+int check_kernel_symbols(const struct sd_detect_input *a,
+			 struct sd_diagnosis *d)
 {
-	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	const struct sd_kernel_symbols *ks = a->kernel_symbols;
 
 	if (!ks || ks->matches != 0)
 		return 0;

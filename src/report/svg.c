@@ -19,6 +19,7 @@
 #include <swapdiag/report.h>
 
 #include "report/svg.h"
+#include <swapdiag/stacks.h>
 #include "util/hash.h"
 
 #define NONE UINT32_MAX
