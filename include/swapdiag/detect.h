@@ -231,6 +231,22 @@ struct sd_hot_path {
 	double share;
 };
 
+/*
+ * Which frames of a stack a finding's pattern covers, so that a report
+ * colours frames without matching anything itself.  Frame indexes are the
+ * stack's (sd_stacks_get(), root first): frames [context, match) are the
+ * finding's context around its pattern (the fork page-table copy above
+ * swap_duplicate, the address-space teardown above free_swap_and_cache;
+ * none for stall findings, context == match), frames [match, nr_frames)
+ * the pattern's first frame and everything it called.
+ */
+struct sd_frame_mark {
+	uint32_t stack;               /* stack id (sd_stacks_get()) */
+	enum sd_finding_kind finding; /* the reported finding that matched */
+	uint32_t context;             /* first frame of the context */
+	uint32_t match;               /* first frame of the pattern */
+};
+
 #define SD_MAX_HOT 8
 
 struct sd_diagnosis {
@@ -301,6 +317,16 @@ struct sd_diagnosis {
 	/* ... but --kallsyms-unchecked: analysed anyway, the verdict and a
 	 * note say so */
 	bool kernel_symbols_unchecked;
+	/*
+	 * Per-frame marks of the reported findings' patterns, by stack id
+	 * ascending (one per stack and finding that matched it; a stack no
+	 * finding matched has none): swap_dup_fork and swap_free_exec on the
+	 * stacks of the on-CPU event (and of events of the same name),
+	 * mmap_lock_stall and exec_lock_stall (rwsem read slow path) on
+	 * sched_switch's.  sd_diagnosis_marks() finds a stack's.
+	 */
+	struct sd_frame_mark *marks;
+	size_t nr_marks;
 };
 
 #define SD_MAX_PIDS_LISTED 32
@@ -366,6 +392,11 @@ struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d);
 /* The diagnosis's finding of kind k, or NULL (also for d NULL). */
 const struct sd_finding *sd_diagnosis_finding(const struct sd_diagnosis *d,
 					      enum sd_finding_kind k);
+
+/* The marks of one stack (d->marks), *n of them; NULL and 0 when it has
+ * none (or d is NULL). */
+const struct sd_frame_mark *sd_diagnosis_marks(const struct sd_diagnosis *d,
+					       uint32_t stack, size_t *n);
 
 /* ---- kernel knowledge the driver and the text parsers ask for ------- */
 

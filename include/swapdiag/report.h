@@ -51,8 +51,9 @@ struct sd_svg_opts {
  * An interactive flame graph of one event's folded stacks (the lines
  * sd_report_folded() prints): one SVG with its style and script inline,
  * nothing loaded from elsewhere.  d (may be NULL) gives the title, and the
- * frames of the stacks its findings matched are coloured (swap-entry work
- * on the on-CPU event, mmap_lock waits on sched_switch).
+ * frames its findings matched are coloured from its per-frame marks
+ * (sd_diagnosis.marks: swap-entry work on the on-CPU event, mmap_lock and
+ * exec lock waits on sched_switch).
  */
 int sd_report_svg(FILE *out, struct sd_analysis *a, const struct sd_evsel *ev,
 		  const struct sd_diagnosis *d, const char *path,

@@ -181,6 +181,13 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		     unsigned evsel, unsigned with,
 		     const struct sd_folded_line **lines, size_t *n);
 
+/*
+ * The process-name column for a sample of comm with pid/tid, or false if
+ * stackcollapse drops the sample (its header regex does not match: a
+ * one-character comm, a pid or tid of -1).  Spaces become '_'.
+ */
+bool sd_fold_comm(const char *comm, int pid, int tid, char *out, size_t cap);
+
 /* The name stackcollapse-perf.pl prints for a frame of a process whose
  * folded comm is pname: Java's tidy rule drops the leading 'L' of a name
  * with a '/' when pname starts with "java". */

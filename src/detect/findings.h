@@ -87,6 +87,37 @@ void finding_fini(struct sd_finding *f);
  * many samples it stands on. */
 enum sd_level cpu_share_level(double share, uint64_t samples);
 
+/*
+ * The swap lock (swapdiag(1), THRESHOLDS): a swap finding whose samples
+ * spin on a spin lock below the swap-entry frame for >= 10 % of its weight
+ * is contended - finer locks, faster swap and fewer concurrent forkers
+ * help; below that the cost is the per-PTE work and only removing it
+ * helps (the kernel rows that promise less contention are dropped).
+ */
+#define SPIN_CONTENDED 0.10
+
+/* The diagnosis as a value (diagnosis.c): a note (printf format) and a
+ * finding added to d (0 or -ENOMEM), and f's title, why and context name
+ * for its kind. */
+int add_note(struct sd_diagnosis *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int add_finding(struct sd_diagnosis *d, struct sd_finding *f);
+void finding_words(struct sd_finding *f);
+
+/* The stall findings from sched_switch into d, or a note on why stalls
+ * cannot be judged (stall_findings.c). */
+int diagnose_stalls(struct cpu_ctx *c, struct sd_diagnosis *d);
+/* The sched_switch event of the input (its first), or NULL. */
+const struct sd_evsel *switch_evsel(const struct sd_detect_input *a);
+
+/* In words (verdict.c): no findings and a note when the kernel symbols
+ * do not belong to the recorded kernel; the verdict line; what a swap
+ * finding's lock shares mean in the era (f->lock_note). */
+int check_kernel_symbols(const struct sd_detect_input *a,
+			 struct sd_diagnosis *d);
+int make_verdict(struct sd_diagnosis *d);
+int make_lock_note(struct sd_finding *f, const struct sd_era *era);
+
 /* d->damage and d->damage_offset from the analysis (damage.c). */
 int diagnose_damage(const struct sd_detect_input *a, struct sd_diagnosis *d);
 

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <string.h>
 
 #include <swapdiag/report.h>
@@ -19,6 +18,7 @@
 #include "report/ksyms.h"
 #include <swapdiag/textin.h>
 #include "report/forker.h"
+#include "report/stall.h"
 #include "report/window.h"
 
 static bool alnum(char c)
@@ -102,19 +102,10 @@ static void md_path(FILE *out, const struct sd_path *p)
 
 static void md_pids(FILE *out, size_t n, size_t total, const uint32_t *pids)
 {
-	/* pid -1 is not known (text input, a task being torn down) */
-	if (n && pids[n - 1] == UINT32_MAX) {
-		n--;
-		total--;
-	}
-	if (!total)
-		return;
-	fprintf(out, " (pid%s", total > 1 ? "s" : "");
-	for (size_t k = 0; k < n && k < 4; k++)
-		fprintf(out, " %u", pids[k]);
-	if (total > 4)
-		fprintf(out, " +%zu", total - 4);
-	fputc(')', out);
+	char buf[96];
+
+	sd_report_pids(pids, n, total, buf, sizeof buf);
+	fputs(buf, out);
 }
 
 /* **Kernel symbols:** where from, and whether they match the recording. */
@@ -304,30 +295,16 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 		}
 		return;
 	}
-	fprintf(out, "%" PRIu64 " D-state sleeps", f->stalls);
-	if (f->durations_known) {
-		fprintf(out, ", blocked %.1f ms in total, longest %.1f ms",
-			f->blocked_ms_total, f->blocked_ms_max);
-		if (f->stalls_unfinished)
-			fprintf(out, " (%" PRIu64 " without a recorded wake-up)",
-				f->stalls_unfinished);
-	} else {
-		fputs(" seen (durations unknown: sampled sched_switch)", out);
-	}
-	fputs(".\n", out);
+	char line[256];
+	sd_report_stall_line(f, line, sizeof line);
+	fprintf(out, "%s.\n", line);
 	if (f->nr_victims) {
 		fputs("\nWaiting:\n\n", out);
 		for (size_t i = 0; i < f->nr_victims && i < 8; i++) {
-			const struct sd_victim *v = &f->victims[i];
+			sd_report_victim_line(&f->victims[i], line, sizeof line);
 			fputs("- ", out);
-			md_code(out, v->comm, false);
-			fprintf(out, " (pid %u) %" PRIu64 " sleep%s", v->pid,
-				v->stalls, v->stalls == 1 ? "" : "s");
-			if (!isnan(v->blocked_ms))
-				fprintf(out, ", %.*f ms in all, longest %.*f ms",
-					v->blocked_ms < 1 ? 2 : 1, v->blocked_ms,
-					v->max_ms < 1 ? 2 : 1, v->max_ms);
-			fputs("\n", out);
+			md_code(out, f->victims[i].comm, false);
+			fprintf(out, " %s\n", line);
 		}
 		if (f->nr_victims > 8)
 			fprintf(out, "- +%zu more\n", f->nr_victims - 8);
@@ -341,9 +318,8 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 		for (size_t i = 0; i < f->nr_holders && i < 4; i++) {
 			fputs(i ? ", " : " ", out);
 			md_code(out, f->holders[i].comm, false);
-			fprintf(out, " (pid %u, %" PRIu64 " sleep%s)",
-				f->holders[i].pid, f->holders[i].stalls,
-				f->holders[i].stalls == 1 ? "" : "s");
+			sd_report_holder_line(&f->holders[i], line, sizeof line);
+			fprintf(out, " %s", line);
 		}
 		if (f->nr_holders > 4)
 			fprintf(out, ", +%zu more", f->nr_holders - 4);

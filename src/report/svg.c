@@ -8,10 +8,9 @@
  * samples and share on hover, click to zoom, search.
  *
  * The tree is built from sd_stacks_folded()'s lines, so it holds exactly
- * what --folded prints.  The frames of stacks that a finding matched are
- * coloured from what the matcher (src/detect/match.c) says about each
- * prefix of the stack; which stacks count is the diagnosis's business:
- * a pattern is coloured only when the diagnosis reports its finding.
+ * what --folded prints.  The frames a reported finding matched are
+ * coloured from the diagnosis's per-frame marks (sd_diagnosis.marks):
+ * what matched is detect's business, this file only draws it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,7 +18,6 @@
 
 #include <swapdiag/report.h>
 
-#include "detect/match.h"
 #include "report/svg.h"
 #include <swapdiag/stacks.h>
 #include "util/hash.h"
@@ -145,82 +143,23 @@ static int tree_add_line(struct tree *t, const struct sd_folded_line *l,
 	}
 }
 
-/* ---- which frames a finding's pattern covers ----------------------- */
+/* ---- the frames the findings matched -------------------------------- */
 
-struct rule {
-	unsigned want, ctx; /* SD_M_* of the whole pattern, of its context */
-	uint8_t pat, ctx_pat;
+/* How each finding's marks are drawn: its context, its pattern. */
+static const uint8_t pat_of[SD_FIND_KINDS][2] = {
+	[SD_FIND_SWAP_DUP_FORK] = {SD_SVG_PAT_FORK_CTX, SD_SVG_PAT_SWAP_DUP},
+	[SD_FIND_SWAP_FREE_EXEC] = {SD_SVG_PAT_TEARDOWN_CTX,
+				    SD_SVG_PAT_SWAP_FREE},
+	[SD_FIND_MMAP_LOCK_STALL] = {SD_SVG_PAT_NONE, SD_SVG_PAT_WAIT},
+	[SD_FIND_EXEC_LOCK_STALL] = {SD_SVG_PAT_NONE, SD_SVG_PAT_WAIT},
 };
 
-static unsigned prefix_match(const struct sd_stacks *st,
-			     const struct sd_stack_info *si, size_t k,
-			     struct sd_match_cache *mc)
-{
-	struct sd_stack_info p = *si;
-	p.nr_frames = k;
-	return sd_match_stack(st, &p, mc);
-}
-
-/* The first frame whose prefix has all of flags (they only accumulate
- * from root to leaf); si->nr_frames if none. */
-static size_t first_frame(const struct sd_stacks *st,
-			  const struct sd_stack_info *si, unsigned flags,
-			  struct sd_match_cache *mc)
-{
-	size_t lo = 1, hi = si->nr_frames;
-
-	if (!flags || (prefix_match(st, si, hi, mc) & flags) != flags)
-		return si->nr_frames;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if ((prefix_match(st, si, mid, mc) & flags) == flags)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo - 1;
-}
-
-static bool has_finding(const struct sd_diagnosis *d, enum sd_finding_kind k)
-{
-	for (size_t i = 0; d && i < d->nr_findings; i++)
-		if (d->findings[i].kind == k)
-			return true;
-	return false;
-}
-
-static size_t pick_rules(const struct sd_analysis *a,
-			 const struct sd_evsel *ev,
-			 const struct sd_diagnosis *d, struct rule *r)
-{
-	size_t n = 0;
-	bool on_cpu = d && d->on_cpu_event && !strcmp(d->on_cpu_event, ev->name);
-
-	if (on_cpu && has_finding(d, SD_FIND_SWAP_DUP_FORK))
-		r[n++] = (struct rule){SD_M_FORK_COPY | SD_M_SWAP_DUP,
-				       SD_M_FORK_COPY, SD_SVG_PAT_SWAP_DUP,
-				       SD_SVG_PAT_FORK_CTX};
-	if (on_cpu && has_finding(d, SD_FIND_SWAP_FREE_EXEC))
-		r[n++] = (struct rule){SD_M_TEARDOWN | SD_M_SWAP_FREE,
-				       SD_M_TEARDOWN, SD_SVG_PAT_SWAP_FREE,
-				       SD_SVG_PAT_TEARDOWN_CTX};
-	if (ev == a->switch_evsel && has_finding(d, SD_FIND_MMAP_LOCK_STALL))
-		r[n++] = (struct rule){SD_M_RWSEM_READ | SD_M_MM_READER, 0,
-				       SD_SVG_PAT_WAIT, 0};
-	if (ev == a->switch_evsel && has_finding(d, SD_FIND_EXEC_LOCK_STALL))
-		r[n++] = (struct rule){SD_M_RWSEM_READ | SD_M_EXEC_LOCK, 0,
-				       SD_SVG_PAT_WAIT, 0};
-	return n;
-}
-
-/* Marks each frame's kernel/user side and pattern, stack by stack. */
+/* Each frame's kernel/user side, and the strongest pattern the
+ * diagnosis's marks (sd_diagnosis.marks) give it, stack by stack. */
 static int tree_mark(struct tree *t, const struct sd_analysis *a,
 		     const struct sd_evsel *ev, const struct sd_diagnosis *d)
 {
 	const struct sd_stacks *st = a->stacks;
-	struct rule rules[4];
-	size_t nrules = pick_rules(a, ev, d, rules);
-	struct sd_match_cache mc = {0};
 	uint8_t *pat = NULL;
 	size_t cap = 0;
 	int err = 0;
@@ -249,18 +188,20 @@ static int tree_mark(struct tree *t, const struct sd_analysis *a,
 		}
 		if (si.nr_frames)
 			memset(pat, 0, si.nr_frames);
-		unsigned m = nrules ? sd_match_stack(st, &si, &mc) : 0;
-		for (size_t r = 0; r < nrules; r++) {
-			if ((m & rules[r].want) != rules[r].want)
+		size_t nmarks;
+		const struct sd_frame_mark *mk =
+			sd_diagnosis_marks(d, (uint32_t)i, &nmarks);
+		for (size_t k = 0; k < nmarks; k++) {
+			if (mk[k].finding >= SD_FIND_KINDS)
 				continue;
-			size_t from = first_frame(st, &si, rules[r].want, &mc);
-			size_t ctx = first_frame(st, &si, rules[r].ctx, &mc);
-			for (size_t f = ctx; f < from; f++)
-				if (pat[f] < rules[r].ctx_pat)
-					pat[f] = rules[r].ctx_pat;
-			for (size_t f = from; f < si.nr_frames; f++)
-				if (pat[f] < rules[r].pat)
-					pat[f] = rules[r].pat;
+			const uint8_t *p = pat_of[mk[k].finding];
+			for (size_t f = mk[k].context;
+			     f < mk[k].match && f < si.nr_frames; f++)
+				if (pat[f] < p[0])
+					pat[f] = p[0];
+			for (size_t f = mk[k].match; f < si.nr_frames; f++)
+				if (pat[f] < p[1])
+					pat[f] = p[1];
 		}
 		for (size_t f = 0; f < si.nr_frames && at != NONE; f++) {
 			const char *nm = sd_fold_java_name(
@@ -274,7 +215,6 @@ static int tree_mark(struct tree *t, const struct sd_analysis *a,
 		}
 	}
 	free(pat);
-	sd_match_cache_fini(&mc);
 	return err;
 }
 

@@ -6,13 +6,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <string.h>
 
 #include <swapdiag/bundle.h>
 #include <swapdiag/report.h>
 #include <swapdiag/textin.h>
 #include "report/forker.h"
+#include "report/stall.h"
 #include "report/window.h"
 
 #include "report/ksyms.h"
@@ -101,22 +101,11 @@ static void print_procs(FILE *out, const struct sd_finding *f)
 	fprintf(out, "  processes:");
 	for (size_t i = 0; i < f->nr_procs && i < 4; i++) {
 		const struct sd_process *p = &f->procs[i];
-		/* pid -1 is not known (text input, a task being torn down) */
-		size_t known = p->nr_pids, total = p->nr_pids_total;
-		if (known && p->pids[known - 1] == UINT32_MAX) {
-			known--;
-			total--;
-		}
-		fprintf(out, "%s %s %.1f%%", i ? "," : "", p->comm,
-			p->share * 100);
-		if (!total)
-			continue;
-		fprintf(out, " (pid%s", total > 1 ? "s" : "");
-		for (size_t k = 0; k < known && k < 4; k++)
-			fprintf(out, " %u", p->pids[k]);
-		if (total > 4)
-			fprintf(out, " +%zu", total - 4);
-		fprintf(out, ")");
+		char pids[96];
+		sd_report_pids(p->pids, p->nr_pids, p->nr_pids_total, pids,
+			       sizeof pids);
+		fprintf(out, "%s %s %.1f%%%s", i ? "," : "", p->comm,
+			p->share * 100, pids);
 	}
 	if (f->nr_procs > 4)
 		fprintf(out, ", +%zu more", f->nr_procs - 4);
@@ -181,15 +170,10 @@ static void print_cpu_finding(FILE *out, const struct sd_analysis *a,
 static void print_victims(FILE *out, const struct sd_finding *f)
 {
 	for (size_t i = 0; i < f->nr_victims && i < 5; i++) {
-		const struct sd_victim *v = &f->victims[i];
-		fprintf(out, "  %-8s %s (pid %u) %" PRIu64 " sleep%s",
-			i ? "" : "victims:", v->comm, v->pid, v->stalls,
-			v->stalls == 1 ? "" : "s");
-		if (!isnan(v->blocked_ms))
-			fprintf(out, ", %.*f ms in all, longest %.*f ms",
-				v->blocked_ms < 1 ? 2 : 1, v->blocked_ms,
-				v->max_ms < 1 ? 2 : 1, v->max_ms);
-		fprintf(out, "\n");
+		char line[160];
+		sd_report_victim_line(&f->victims[i], line, sizeof line);
+		fprintf(out, "  %-8s %s %s\n", i ? "" : "victims:",
+			f->victims[i].comm, line);
 	}
 	if (f->nr_victims > 5)
 		fprintf(out, "%11s+%zu more\n", "", f->nr_victims - 5);
@@ -209,11 +193,11 @@ static void print_holders(FILE *out, const struct sd_finding *f)
 				      ? "holding it in exec (replacing its "
 					"address space)"
 				      : "holding it while copying page tables");
-	for (size_t i = 0; i < f->nr_holders && i < 4; i++)
-		fprintf(out, "%s %s (pid %u, %" PRIu64 " sleep%s)", i ? "," : "",
-			f->holders[i].comm, f->holders[i].pid,
-			f->holders[i].stalls,
-			f->holders[i].stalls == 1 ? "" : "s");
+	for (size_t i = 0; i < f->nr_holders && i < 4; i++) {
+		char line[96];
+		sd_report_holder_line(&f->holders[i], line, sizeof line);
+		fprintf(out, "%s %s %s", i ? "," : "", f->holders[i].comm, line);
+	}
 	if (f->nr_holders > 4)
 		fprintf(out, ", +%zu more", f->nr_holders - 4);
 	fprintf(out, "\n");
@@ -222,17 +206,10 @@ static void print_holders(FILE *out, const struct sd_finding *f)
 static void print_stall_finding(FILE *out, const struct sd_finding *f,
 				const struct style *s)
 {
-	fprintf(out, "  %" PRIu64 " D-state sleeps", f->stalls);
-	if (f->durations_known) {
-		fprintf(out, ", blocked %.1f ms in total, longest %.1f ms",
-			f->blocked_ms_total, f->blocked_ms_max);
-		if (f->stalls_unfinished)
-			fprintf(out, " (%" PRIu64 " without a recorded wake-up)",
-				f->stalls_unfinished);
-	} else {
-		fprintf(out, " seen (durations unknown: sampled sched_switch)");
-	}
-	fprintf(out, "\n");
+	char line[256];
+
+	sd_report_stall_line(f, line, sizeof line);
+	fprintf(out, "  %s\n", line);
 	print_victims(out, f);
 	print_holders(out, f);
 	for (size_t i = 0; i < f->nr_paths && i < 3; i++) {

@@ -40,11 +40,8 @@ GENERATED = {"config.h", "demangle-config.h"}
 
 # Known breaks waiting for their fix, one line each, so that removing one
 # is one line: (including file, included header, why it is still here).
-ALLOWED = [
-    # issue 14, helper 'marks': detect hands the report per-frame marks;
-    # until that lands, the flame graph re-runs detect's matcher
-    ("src/report/svg.c", "detect/match.h", "issue 14 (marks)"),
-]
+# Known edges tolerated while they are being removed: (file, header, why).
+ALLOWED = []
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 

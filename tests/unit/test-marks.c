@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * detect: the per-frame marks the reports draw (detect/marks.c), on
+ * hand-built stacks whose matching frames are known from the signature
+ * tables (src/detect/tables.c): copy_page_range is a fork page-table copy
+ * frame and swap_duplicate a swap-entry one below it; exit_mmap a
+ * teardown frame and free_swap_and_cache_nr a swap-entry release below
+ * it; rwsem_down_read_slowpath the read slow path, under environ_read ->
+ * __access_remote_vm (the mmap_lock) or do_task_stat (the exec lock).
+ */
+#include <stdbool.h>
+
+#include <swapdiag/analysis.h>
+#include <swapdiag/detect.h>
+#include <swapdiag/stacks.h>
+
+#include "detect/marks.h"
+#include "detect/match.h"
+#include "test.h"
+
+enum { EV_CPU, EV_SWITCH, EV_OTHER, NR_EV };
+
+struct built {
+	struct sd_stacks *st;
+	uint32_t id[16];
+	size_t n;
+};
+
+/* Adds one stack on event ev: the first nuser frames ran in user space,
+ * the rest in the kernel. */
+static void add(struct built *b, unsigned ev, size_t nuser,
+		const char *const *frames, size_t n)
+{
+	bool kernel[32];
+
+	for (size_t i = 0; i < n; i++)
+		kernel[i] = i >= nuser;
+	struct sd_named_stack ns = {
+		.evsel = ev,
+		.pid = 1,
+		.key_pid = SD_STACK_NO_PID,
+		.key_tid = SD_STACK_NO_PID,
+		.frames = frames,
+		.kernel = kernel,
+		.n = n,
+		.count = 1,
+		.period = 1,
+	};
+	CHECK(sd_stacks_add_named(b->st, &ns, &b->id[b->n]) == 0);
+	b->n++;
+}
+
+#define ADD(b, ev, nuser, ...)                                                 \
+	add(b, ev, nuser, (const char *const[]){__VA_ARGS__},                  \
+	    sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
+
+/* The stacks below, by the order they are added. */
+enum {
+	S_FORK,       /* fork copying swap entries: swap_dup_fork */
+	S_EXIT,       /* exit dropping them: swap_free_exec */
+	S_COPY,       /* fork copying page tables, no swap entry: none */
+	S_RECLAIM,    /* swap_duplicate outside any fork copy: none */
+	S_ENVIRON,    /* reader asleep on the mmap_lock: mmap_lock_stall */
+	S_STAT,       /* reader asleep on the exec lock: exec_lock_stall */
+	S_FORK_OTHER, /* S_FORK's frames on a third event: none */
+	S_READER_CPU, /* S_ENVIRON's frames on the on-CPU event: none */
+	NR_STACKS,
+};
+
+static void build(struct built *b)
+{
+	b->n = 0;
+	CHECK(sd_stacks_new(&b->st) == 0);
+	/* 0 fork, 1 entry_SYSCALL_64, ..., 5 copy_page_range,
+	 * 6 swap_duplicate, 7 __swap_duplicate, 8 _raw_spin_lock */
+	ADD(b, EV_CPU, 1, "__libc_fork", "entry_SYSCALL_64", "__do_sys_clone",
+	    "kernel_clone", "copy_process", "copy_page_range",
+	    "swap_duplicate", "__swap_duplicate", "_raw_spin_lock");
+	/* 0 _exit, 1 do_exit, 2 mmput, 3 exit_mmap, 4 unmap_vmas,
+	 * 5 zap_pte_range, 6 free_swap_and_cache_nr, 7 swap_entries_put_map */
+	ADD(b, EV_CPU, 1, "_exit", "do_exit", "mmput", "exit_mmap",
+	    "unmap_vmas", "zap_pte_range", "free_swap_and_cache_nr",
+	    "swap_entries_put_map");
+	ADD(b, EV_CPU, 1, "__libc_fork", "kernel_clone", "copy_process",
+	    "copy_page_range", "copy_pte_range");
+	ADD(b, EV_CPU, 0, "kswapd", "shrink_folio_list", "try_to_unmap",
+	    "swap_duplicate", "__swap_duplicate");
+	/* 0 read, 1 ksys_read, 2 vfs_read, 3 environ_read,
+	 * 4 __access_remote_vm, 5 down_read_killable,
+	 * 6 rwsem_down_read_slowpath, 7 schedule */
+	ADD(b, EV_SWITCH, 1, "read", "ksys_read", "vfs_read", "environ_read",
+	    "__access_remote_vm", "down_read_killable",
+	    "rwsem_down_read_slowpath", "schedule");
+	/* 0 ksys_read, 1 seq_read_iter, 2 proc_single_show, 3 do_task_stat,
+	 * 4 down_read_killable, 5 rwsem_down_read_slowpath, 6 schedule */
+	ADD(b, EV_SWITCH, 0, "ksys_read", "seq_read_iter", "proc_single_show",
+	    "do_task_stat", "down_read_killable", "rwsem_down_read_slowpath",
+	    "schedule");
+	ADD(b, EV_OTHER, 1, "__libc_fork", "entry_SYSCALL_64", "__do_sys_clone",
+	    "kernel_clone", "copy_process", "copy_page_range",
+	    "swap_duplicate", "__swap_duplicate", "_raw_spin_lock");
+	ADD(b, EV_CPU, 1, "read", "ksys_read", "vfs_read", "environ_read",
+	    "__access_remote_vm", "down_read_killable",
+	    "rwsem_down_read_slowpath", "schedule");
+	CHECK(sd_stacks_symbolize(b->st, NULL) == 0);
+	CHECK_U64(b->n, NR_STACKS);
+	CHECK_U64(sd_stacks_count(b->st), NR_STACKS);
+}
+
+static const bool on_cpu[NR_EV] = {[EV_CPU] = true};
+
+static struct marks_scope scope(unsigned found)
+{
+	return (struct marks_scope){
+		.found = found, .on_cpu = on_cpu, .nr_evsels = NR_EV,
+		.has_switch = true, .switch_evsel = EV_SWITCH,
+	};
+}
+
+#define ALL_FOUND                                                              \
+	(1u << SD_FIND_SWAP_DUP_FORK | 1u << SD_FIND_SWAP_FREE_EXEC |         \
+	 1u << SD_FIND_MMAP_LOCK_STALL | 1u << SD_FIND_EXEC_LOCK_STALL |      \
+	 1u << SD_FIND_FORK_COPY | 1u << SD_FIND_OTHER_DSTATE)
+
+static void check_mark(const struct sd_frame_mark *m, uint32_t stack,
+		       enum sd_finding_kind kind, uint32_t context,
+		       uint32_t match)
+{
+	CHECK_U64(m->stack, stack);
+	CHECK_U64(m->finding, kind);
+	CHECK_U64(m->context, context);
+	CHECK_U64(m->match, match);
+}
+
+TEST(marks_field_by_field)
+{
+	struct built b;
+	struct sd_frame_mark *v = NULL;
+	size_t n = 0;
+
+	build(&b);
+	struct marks_scope sc = scope(ALL_FOUND);
+	CHECK(make_marks(b.st, NULL, &sc, &v, &n) == 0);
+	/* one mark each for S_FORK, S_EXIT, S_ENVIRON, S_STAT, in stack
+	 * order; none for the others */
+	CHECK_U64(n, 4);
+	if (n == 4) {
+		check_mark(&v[0], b.id[S_FORK], SD_FIND_SWAP_DUP_FORK, 5, 6);
+		check_mark(&v[1], b.id[S_EXIT], SD_FIND_SWAP_FREE_EXEC, 3, 6);
+		check_mark(&v[2], b.id[S_ENVIRON], SD_FIND_MMAP_LOCK_STALL, 6, 6);
+		check_mark(&v[3], b.id[S_STAT], SD_FIND_EXEC_LOCK_STALL, 5, 5);
+	}
+	for (size_t i = 0; i < n; i++) {
+		CHECK(v[i].stack != b.id[S_COPY]);
+		CHECK(v[i].stack != b.id[S_RECLAIM]);
+		CHECK(v[i].stack != b.id[S_FORK_OTHER]);
+		CHECK(v[i].stack != b.id[S_READER_CPU]);
+	}
+
+	/* the stacks' match flags given (as sd_diagnose does): the same */
+	unsigned match[NR_STACKS];
+	struct sd_match_cache mc = {0};
+	for (size_t i = 0; i < NR_STACKS; i++) {
+		struct sd_stack_info si;
+		CHECK(sd_stacks_get(b.st, i, &si) == 0);
+		match[i] = sd_match_stack(b.st, &si, &mc);
+	}
+	sd_match_cache_fini(&mc);
+	struct sd_frame_mark *w = NULL;
+	size_t nw = 0;
+	CHECK(make_marks(b.st, match, &sc, &w, &nw) == 0);
+	CHECK_U64(nw, n);
+	for (size_t i = 0; i < n && i < nw; i++)
+		check_mark(&w[i], v[i].stack, v[i].finding, v[i].context,
+			   v[i].match);
+
+	/* a diagnosis holding them: each stack's own, none for the rest */
+	struct sd_diagnosis d = {.marks = v, .nr_marks = n};
+	size_t k;
+	const struct sd_frame_mark *m =
+		sd_diagnosis_marks(&d, b.id[S_EXIT], &k);
+	CHECK_U64(k, 1);
+	CHECK(m == &v[1]);
+	m = sd_diagnosis_marks(&d, b.id[S_RECLAIM], &k);
+	CHECK_U64(k, 0);
+	CHECK(m == NULL);
+	m = sd_diagnosis_marks(NULL, b.id[S_FORK], &k);
+	CHECK_U64(k, 0);
+	CHECK(m == NULL);
+	free(w);
+	free(v);
+	sd_stacks_free(b.st);
+}
+
+TEST(only_reported_findings_mark)
+{
+	struct built b;
+	struct sd_frame_mark *v = NULL;
+	size_t n = 99;
+
+	build(&b);
+	/* only the exec side reported: the fork stack gets no mark */
+	struct marks_scope sc = scope(1u << SD_FIND_SWAP_FREE_EXEC);
+	CHECK(make_marks(b.st, NULL, &sc, &v, &n) == 0);
+	CHECK_U64(n, 1);
+	if (n == 1)
+		check_mark(&v[0], b.id[S_EXIT], SD_FIND_SWAP_FREE_EXEC, 3, 6);
+	free(v);
+
+	/* no finding: no marks at all */
+	sc = scope(0);
+	v = NULL;
+	n = 99;
+	CHECK(make_marks(b.st, NULL, &sc, &v, &n) == 0);
+	CHECK_U64(n, 0);
+	CHECK(v == NULL);
+
+	/* no sched_switch: the readers' stacks get no mark */
+	sc = scope(ALL_FOUND);
+	sc.has_switch = false;
+	CHECK(make_marks(b.st, NULL, &sc, &v, &n) == 0);
+	CHECK_U64(n, 2);
+	if (n == 2) {
+		check_mark(&v[0], b.id[S_FORK], SD_FIND_SWAP_DUP_FORK, 5, 6);
+		check_mark(&v[1], b.id[S_EXIT], SD_FIND_SWAP_FREE_EXEC, 3, 6);
+	}
+	free(v);
+	sd_stacks_free(b.st);
+}
+
+/* The stack of a with these frames (root first), or UINT32_MAX. */
+static uint32_t find_stack(const struct sd_analysis *a,
+			   const char *const *frames, size_t n)
+{
+	for (size_t i = 0; i < sd_stacks_count(a->stacks); i++) {
+		struct sd_stack_info si;
+		if (sd_stacks_get(a->stacks, i, &si) || si.nr_frames != n)
+			continue;
+		size_t f = 0;
+		while (f < n && !strcmp(sd_stacks_str(a->stacks,
+						      si.frames[f].name),
+					frames[f]))
+			f++;
+		if (f == n)
+			return (uint32_t)i;
+	}
+	return UINT32_MAX;
+}
+
+TEST(diagnose_hands_marks)
+{
+	/* folded stacks: 30 of 100 samples copy swap entries in fork (a
+	 * critical swap_dup_fork); reclaim's swap_duplicate is no fork */
+	static const char text[] =
+		"httpd;__libc_fork;entry_SYSCALL_64;do_syscall_64;"
+		"__do_sys_clone;kernel_clone;copy_process;copy_page_range;"
+		"swap_duplicate;__swap_duplicate;_raw_spin_lock 30\n"
+		"httpd;main;compute 60\n"
+		"kswapd0;kswapd;shrink_folio_list;try_to_unmap;swap_duplicate 10\n";
+	static const char *const fork[] = {
+		"__libc_fork", "entry_SYSCALL_64", "do_syscall_64",
+		"__do_sys_clone", "kernel_clone", "copy_process",
+		"copy_page_range", "swap_duplicate", "__swap_duplicate",
+		"_raw_spin_lock"};
+	static const char *const reclaim[] = {
+		"kswapd", "shrink_folio_list", "try_to_unmap", "swap_duplicate"};
+	struct sd_analysis_opts o = {
+		.path = "hand.folded", .buf = text, .len = sizeof text - 1,
+	};
+	struct sd_analysis *a = NULL;
+	struct sd_diagnosis *d = NULL;
+
+	CHECK(sd_analysis_run(&o, NULL, &a) == 0);
+	if (!a)
+		return;
+	CHECK(sd_diagnose(a, &d) == 0);
+	if (!d) {
+		sd_analysis_free(a);
+		return;
+	}
+	CHECK_U64(d->nr_findings, 1);
+	CHECK(d->nr_findings && d->findings[0].kind == SD_FIND_SWAP_DUP_FORK);
+	uint32_t fs = find_stack(a, fork, sizeof fork / sizeof *fork);
+	uint32_t rs = find_stack(a, reclaim, sizeof reclaim / sizeof *reclaim);
+	CHECK(fs != UINT32_MAX);
+	CHECK(rs != UINT32_MAX);
+	/* copy_page_range (6) starts the context, swap_duplicate (7) the
+	 * pattern */
+	CHECK_U64(d->nr_marks, 1);
+	if (d->nr_marks == 1)
+		check_mark(&d->marks[0], fs, SD_FIND_SWAP_DUP_FORK, 6, 7);
+	size_t n;
+	CHECK(sd_diagnosis_marks(d, rs, &n) == NULL);
+	CHECK_U64(n, 0);
+	sd_diagnosis_free(d);
+	sd_analysis_free(a);
+}
+
+int main(void)
+{
+	RUN(marks_field_by_field);
+	RUN(only_reported_findings_mark);
+	RUN(diagnose_hands_marks);
+	return test_exit();
+}
