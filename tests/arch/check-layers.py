@@ -180,7 +180,7 @@ CLEAN = {
     "src/detect/tables.h": "#include <swapdiag/detect.h>\n",
     "src/detect/match.c": '#include "detect/tables.h"\n#include <stdio.h>\n',
     "src/analysis/analysis.c": "#include <swapdiag/analysis.h>\n#include \"config.h\"\n",
-    "src/report/svg.c": '#include <swapdiag/analysis.h>\n#include "detect/match.h"\n',
+    "src/report/svg.c": '#include <swapdiag/analysis.h>\n',
 }
 
 BROKEN = {
@@ -222,17 +222,24 @@ def self_test():
             bad += 1
         else:
             print("ok   clean tree passes")
-        # the allow-list is what lets svg.c through: without it, it fails
+        # an allow-list entry lets exactly its edge through, and only it
+        leak = os.path.join(tmp, "allowed")
+        write_tree(leak, {**CLEAN, "src/report/svg.c":
+                          '#include <swapdiag/analysis.h>\n'
+                          '#include "detect/match.h"\n'})
         saved = ALLOWED[:]
-        ALLOWED.clear()
-        errs = check(clean)
-        ALLOWED.extend(saved)
-        if not any("svg.c: includes detect/match.h" in e for e in errs):
-            print("FAIL without the allow-list, svg.c -> detect/match.h "
-                  "passes:", errs)
+        ALLOWED.append(("src/report/svg.c", "detect/match.h", "self-test"))
+        with_entry = check(leak)
+        ALLOWED[:] = saved
+        without = check(leak)
+        if with_entry or not any("svg.c: includes detect/match.h" in e
+                                 for e in without):
+            print("FAIL the allow-list does not decide svg.c -> "
+                  "detect/match.h:", with_entry, without)
             bad += 1
         else:
-            print("ok   the allow-list entry is needed")
+            print("ok   an allow-list entry lets its edge through, "
+                  "and without it the edge fails")
         for name, (change, want) in BROKEN.items():
             root = os.path.join(tmp, name)
             write_tree(root, {**CLEAN, **change})
