@@ -67,12 +67,26 @@ static int rawtab_grow(struct sd_stacks *st)
 	return 0;
 }
 
+/* One multiply and one rotate a word, mixed once at the end: the chain is
+ * hashed on every sample, so this is the cheapest hash that still spreads
+ * close addresses (differences in low bits reach the high bits through the
+ * multiply, the rotate brings them back down for the next word). */
+static inline uint64_t step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9fb21c651e98df25ull;
+	return h << 31 | h >> 33;
+}
+
 uint64_t sd_rawtab_hash(const uint64_t hdr[RAW_HDR], const uint64_t *ips,
 			size_t nr)
 {
-	uint64_t h = sd_hash_u64s(hdr, RAW_HDR, nr);
+	uint64_t h = nr * 0x9e3779b97f4a7c15ull;
 
-	return sd_hash_u64s(ips, nr, h);
+	for (size_t i = 0; i < RAW_HDR; i++)
+		h = step(h, hdr[i]);
+	for (size_t i = 0; i < nr; i++)
+		h = step(h, ips[i]);
+	return sd_mix64(h);
 }
 
 bool sd_rawtab_find(const struct sd_stacks *st, uint64_t h,
