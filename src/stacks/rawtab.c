@@ -20,13 +20,15 @@
  * A kernel map added after the first sample (sd_machine_kernel_gen()
  * moves) empties the table.  The arena is capped (RAW_MAX_WORDS): past it
  * new chains are not stored and take the long way, so memory stays
- * bounded on recordings where chains rarely repeat.
+ * bounded on recordings where chains rarely repeat.  Plain malloc, not
+ * util/vmem.h: the table is small where it is skipped, and a 2 MiB huge
+ * page for each of its two blocks would cost 4 MB of resident memory.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stacks/internal.h"
-#include "util/vmem.h"
 
 #define RAW_MAX_WORDS (4u << 20) /* 32 MB of chains */
 
@@ -38,8 +40,8 @@ struct raw_slot {
 
 void sd_rawtab_free(struct sd_stacks *st)
 {
-	sd_vmem_free(st->raw, st->capraw * sizeof *st->raw);
-	sd_vmem_free(st->rslots, st->nrslots * sizeof *st->rslots);
+	free(st->raw);
+	free(st->rslots);
 	st->raw = NULL;
 	st->rslots = NULL;
 	st->capraw = st->nraw = st->nrslots = st->nrent = 0;
@@ -48,7 +50,7 @@ void sd_rawtab_free(struct sd_stacks *st)
 static int rawtab_grow(struct sd_stacks *st)
 {
 	size_t ns = st->nrslots ? st->nrslots * 2 : 4096;
-	struct raw_slot *s = sd_vmem_zalloc(ns * sizeof *s);
+	struct raw_slot *s = calloc(ns, sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
@@ -61,7 +63,7 @@ static int rawtab_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = *o;
 	}
-	sd_vmem_free(st->rslots, st->nrslots * sizeof *st->rslots);
+	free(st->rslots);
 	st->rslots = s;
 	st->nrslots = ns;
 	return 0;
@@ -120,12 +122,14 @@ int sd_rawtab_add(struct sd_stacks *st, uint64_t h, const uint64_t hdr[RAW_HDR],
 	if ((st->nrent + 1) * 2 > st->nrslots && rawtab_grow(st))
 		return -ENOMEM;
 	if (st->nraw + need > st->capraw) {
-		uint64_t *v = sd_stacks_grow(st->raw, &st->capraw,
-					     st->nraw + need, st->nraw,
-					     sizeof *v, 16384, NULL);
+		size_t cap = st->capraw ? st->capraw : 16384;
+		while (cap < st->nraw + need)
+			cap *= 2;
+		uint64_t *v = realloc(st->raw, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		st->raw = v;
+		st->capraw = cap;
 	}
 	uint64_t *k = st->raw + st->nraw;
 	k[0] = nr;
