@@ -18,9 +18,10 @@
  *	                          SD_FOLD_PID / SD_FOLD_TID), else 0
  *	[3..] the chain (markers included), or the sample's ip
  * A kernel map added after the first sample (sd_machine_kernel_gen()
- * moves) empties the table.  The arena is capped (RAW_MAX_WORDS): past it
- * new chains are not stored and take the long way, so memory stays
- * bounded on recordings where chains rarely repeat.  Plain malloc, not
+ * moves) empties the table.  The table is capped (RAW_MAX_WORDS,
+ * RAW_MAX_ENTRIES: 6 MB): past it new chains are not stored and take the
+ * long way, so memory stays bounded on recordings where chains rarely
+ * repeat (the chains that repeat most are mostly seen early).  Plain malloc, not
  * util/vmem.h: the table is small where it is skipped, and a 2 MiB huge
  * page for each of its two blocks would cost 4 MB of resident memory.
  */
@@ -30,7 +31,8 @@
 
 #include "stacks/internal.h"
 
-#define RAW_MAX_WORDS (4u << 20) /* 32 MB of chains */
+#define RAW_MAX_WORDS (1u << 19) /* 4 MB of chains */
+#define RAW_MAX_ENTRIES (1u << 16) /* 2 MB of slots */
 
 struct raw_slot {
 	uint64_t hash;
@@ -117,7 +119,7 @@ int sd_rawtab_add(struct sd_stacks *st, uint64_t h, const uint64_t hdr[RAW_HDR],
 {
 	size_t need = 1 + RAW_HDR + nr;
 
-	if (st->nraw + need > RAW_MAX_WORDS)
+	if (st->nraw + need > RAW_MAX_WORDS || st->nrent >= RAW_MAX_ENTRIES)
 		return 0; /* full: this chain takes the long way each time */
 	if ((st->nrent + 1) * 2 > st->nrslots && rawtab_grow(st))
 		return -ENOMEM;
