@@ -240,6 +240,90 @@ struct sd_diags *sd_perf_archive_diags(struct sd_perf_archive *a);
 size_t sd_perf_archive_temp_files(const struct sd_perf_archive *a,
 				  const char **paths, size_t max);
 
+/* ---- what travels with a recording, as an analysis input ---------------- */
+
+/*
+ * The files an analysis reads besides the recording, resolved in one
+ * place for the tool, the tests and the fuzzers: a swapdiag bundle given
+ * as the input is extracted (its perf.data, kallsyms, host context and
+ * record --with-dsos files), and a perf archive is opened -- the one the
+ * user names, else PATH.tar.bz2 (.tar.xz, .tar.zst, .tar.gz) beside a
+ * recording that is a regular file.
+ *
+ * Temporary files: sd_bundle_input_free() removes every one the object
+ * made.  For a process that may die of a signal, the library installs no
+ * handler: the caller's handler calls sd_bundle_input_remove_temps(),
+ * which is async-signal-safe, and the caller blocks those signals while
+ * sd_bundle_input_open() or sd_bundle_input_add_archive() runs (they
+ * make the files and update the list the handler reads).
+ */
+struct sd_bundle_input;
+
+/*
+ * Opens the input path.  A bundle (a regular file that sd_bundle_probe()
+ * recognises; "-" and other non-regular files are never probed, so a pipe
+ * keeps its data) is extracted under o->tmpdir; anything else is left as
+ * it is, for the perf.data reader and textin to say what it is.  Returns
+ * 0 and *out, or a negative error with the reasons in diags: a bundle
+ * that cannot be read (-SD_E_TRUNCATED, -SD_E_ZSTD, -EBADMSG, ...).
+ * Problems that leave the bundle usable are in sd_bundle_input_diags().
+ */
+int sd_bundle_input_open(const char *path, const struct sd_bundle_opts *o,
+			 struct sd_diags *diags, struct sd_bundle_input **out);
+/* Removes every temporary file and directory; takes NULL, returns NULL. */
+struct sd_bundle_input *sd_bundle_input_free(struct sd_bundle_input *in);
+
+/*
+ * The perf archive of the recording: named (the user's --archive) if
+ * non-NULL, else one beside the input (never for a bundle or "-"), else a
+ * bundle's own --with-dsos files.  0 with an archive or without one
+ * (none beside); a negative error when the named or found archive cannot
+ * be read, with the reasons in diags -- the input then has no archive
+ * and stays usable (sd_bundle_input_archive_path() says which one
+ * failed).  Call at most once.
+ */
+int sd_bundle_input_add_archive(struct sd_bundle_input *in, const char *named,
+				const struct sd_bundle_opts *o,
+				struct sd_diags *diags);
+
+/* The input as given to sd_bundle_input_open(). */
+const char *sd_bundle_input_path(const struct sd_bundle_input *in);
+/* The recording to read: a bundle's extracted perf.data, else the path. */
+const char *sd_bundle_input_data(const struct sd_bundle_input *in);
+/* The bundle, or NULL when the input is none. */
+const struct sd_bundle *sd_bundle_input_bundle(const struct sd_bundle_input *in);
+/* A bundle's host context, or NULL. */
+const struct sd_host *sd_bundle_input_host(const struct sd_bundle_input *in);
+/*
+ * A bundle's kallsyms (a temporary file), the name reports give it
+ * ("PATH:kallsyms") and the build-id of the kernel it was copied from
+ * (or NULL): NULL when the input is no bundle or the bundle has none.
+ */
+const char *sd_bundle_input_kallsyms(const struct sd_bundle_input *in,
+				     const char **name, const char **build_id);
+/* Warnings about a bundle that was read (a truncated perf.data, ...);
+ * NULL when the input is no bundle. */
+struct sd_diags *sd_bundle_input_diags(struct sd_bundle_input *in);
+
+/* The perf archive sd_bundle_input_add_archive() opened, or NULL. */
+const struct sd_perf_archive *
+sd_bundle_input_archive(const struct sd_bundle_input *in);
+/* Where it is (the bundle's path for a bundle's own), or the archive
+ * that failed; NULL when none was tried. */
+const char *sd_bundle_input_archive_path(const struct sd_bundle_input *in);
+/* Whether it is the one the user named. */
+bool sd_bundle_input_archive_named(const struct sd_bundle_input *in);
+/* Diagnostics of the opened archive (damage after what was read). */
+struct sd_diags *sd_bundle_input_archive_diags(struct sd_bundle_input *in);
+
+/*
+ * Removes the temporary files and directories made so far (files first,
+ * directories deepest first) with unlink() and rmdir() only: safe in a
+ * signal handler.  The object stays valid for sd_bundle_input_free(),
+ * which then finds nothing left to remove.
+ */
+void sd_bundle_input_remove_temps(const struct sd_bundle_input *in);
+
 /* ---- writing --------------------------------------------------------- */
 
 struct sd_bundle_writer;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Messages, exit codes and output files of the swapdiag tool. */
+/* Exit codes and output files of the swapdiag tool; its messages (msg.h). */
 #ifndef SD_CLI_H
 #define SD_CLI_H
 
@@ -9,6 +9,8 @@
 
 #include <swapdiag/error.h>
 
+#include "cli/msg.h"
+
 enum cli_exit {
 	CLI_EXIT_OK = 0,      /* analysed, nothing at or above --fail-on */
 	CLI_EXIT_FINDING = 1, /* a finding at or above --fail-on */
@@ -16,26 +18,12 @@ enum cli_exit {
 	CLI_EXIT_USAGE = 64,  /* wrong usage (EX_USAGE) */
 };
 
-extern bool cli_quiet;
-extern bool cli_verbose; /* -v: every message, one per binary */
-
-void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void cli_usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-/* "swapdiag: error: cannot read 'x.data': <why>" plus what to do. */
-void cli_error_input(const char *path, int err);
-/* Every diagnostic, as "swapdiag: warning: FILE: byte N: text"; the
- * user binaries without symbols in one line unless -v. */
-void cli_print_diags(const char *path, const struct sd_diags *d);
-/* The same, warnings and errors only (the notes are in the report). */
-void cli_print_problems(const char *path, const struct sd_diags *d);
-
-void cli_progress(void *arg, uint64_t done, uint64_t total);
-void cli_progress_done(void);
-
 /* "-" is standard output. */
 FILE *cli_open_output(const char *path);
 int cli_close_output(FILE *f, const char *path);
+/* The JSON error document (sd_report_json_error()) to json, if given. */
+void cli_json_error(const char *json, const char *input, int err,
+		    const struct sd_diags *why);
 /* Whether standard output's reader has gone (EPIPE: `| head -1`), after
  * a write to it failed. */
 bool cli_stdout_gone(void);

@@ -19,7 +19,7 @@
 
 #include "cli/cli.h"
 #include "cli/diff.h"
-#include "cli/record.h"
+#include "cli/input.h"
 
 static const char diff_usage[] =
 	"Usage: swapdiag diff [OPTIONS] BEFORE AFTER\n"
@@ -105,11 +105,12 @@ struct side {
 static int analyse(struct side *s, const struct sd_time_filter *time)
 {
 	struct sd_diags why;
-	s->data = s->input;
-	int rc = cli_bundle_input(s->input, NULL, &s->symbols, &s->data,
-				  &s->host);
+	struct sd_bundle_input *in;
+	int rc = cli_input_open(s->input, NULL, &s->symbols, &in);
 	if (rc)
 		return rc;
+	s->data = sd_bundle_input_data(in);
+	s->host = sd_bundle_input_host(in);
 	struct sd_analysis_opts ao = {
 		.path = s->data,
 		.symbols = s->symbols,
@@ -182,6 +183,7 @@ int cli_diff(int argc, char **argv)
 	struct sd_symbol_opts sym = {.prefetch = true};
 	struct sd_time_filter tf;
 
+	cli_command = "diff";
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":qvh", diff_opts, NULL)) != -1) {

@@ -19,9 +19,9 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
 
-#include "cli/archive.h"
 #include "cli/cli.h"
 #include "cli/diff.h"
+#include "cli/input.h"
 #include "cli/record.h"
 
 static const char usage_text[] =
@@ -481,11 +481,11 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 			return CLI_EXIT_INPUT;
 		/* as stackcollapse-perf.pl's "Filtering for events of type" */
 		uint64_t other = sd_analysis_other_samples(a, ev);
-		if (o->folded && other && !cli_quiet)
-			fprintf(stderr, "swapdiag: warning: %s: --folded writes the "
-				"stacks of %s only; %" PRIu64 " samples of other "
-				"events are left out (choose one with --event)\n",
-				o->input, ev->name, other);
+		if (o->folded && other)
+			cli_warn("%s: --folded writes the stacks of %s only; "
+				 "%" PRIu64 " samples of other events are left "
+				 "out (choose one with --event)",
+				 o->input, ev->name, other);
 	}
 	if (o->off_cpu) {
 		char why[512];
@@ -495,20 +495,18 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 			return CLI_EXIT_INPUT;
 		}
 		const struct sd_offcpu *oc = &a->offcpu;
-		if (!cli_quiet && (oc->no_switch_in || oc->still_off ||
-				   oc->dropped))
-			fprintf(stderr,
-				"swapdiag: note: %s: --off-cpu: %llu of %llu "
-				"switch-outs timed to their switch-in; %llu "
-				"without a recorded switch-in (the task ran "
-				"again first) and %llu not switched in before "
-				"the end are not counted%s\n",
-				o->input, (unsigned long long)oc->paired,
-				(unsigned long long)oc->switch_outs,
-				(unsigned long long)oc->no_switch_in,
-				(unsigned long long)oc->still_off,
-				oc->dropped ? " (and some beyond the tracker's "
-					      "limit)" : "");
+		if (oc->no_switch_in || oc->still_off || oc->dropped)
+			cli_note("%s: --off-cpu: %llu of %llu switch-outs timed "
+				 "to their switch-in; %llu without a recorded "
+				 "switch-in (the task ran again first) and %llu "
+				 "not switched in before the end are not "
+				 "counted%s",
+				 o->input, (unsigned long long)oc->paired,
+				 (unsigned long long)oc->switch_outs,
+				 (unsigned long long)oc->no_switch_in,
+				 (unsigned long long)oc->still_off,
+				 oc->dropped ? " (and some beyond the tracker's "
+					       "limit)" : "");
 	}
 	/* --folded alone is a conversion: no verdict, no grading */
 	bool conversion = o->folded && !o->json && !o->svg;
@@ -552,20 +550,6 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 	return rc;
 }
 
-static void json_error(const struct cli_opts *o, int err,
-		       const struct sd_diags *why)
-{
-	FILE *out;
-
-	if (!o->json)
-		return;
-	out = cli_open_output(o->json);
-	if (!out)
-		return;
-	sd_report_json_error(out, o->input, err, why);
-	cli_close_output(out, o->json);
-}
-
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -585,17 +569,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (parse_args(argc, argv, &o))
 		return CLI_EXIT_USAGE;
-	const struct sd_host *host = NULL;
-	o.data = o.input;
+	struct sd_bundle_input *in;
 	const char *user_kallsyms = o.symbols.kallsyms;
-	rc = cli_bundle_input(o.input, o.json, &o.symbols, &o.data, &host);
+	rc = cli_input_open(o.input, o.json, &o.symbols, &in);
 	if (rc)
 		return rc;
+	o.data = sd_bundle_input_data(in);
+	const struct sd_host *host = sd_bundle_input_host(in);
 	if (o.headers)
 		return run_headers(&o);
 	struct cli_archive arc;
-	rc = cli_archive_input(o.input, o.data, host != NULL, o.archive, o.json,
-			       &arc);
+	rc = cli_input_archive(in, o.archive, o.json, &arc);
 	if (rc)
 		return rc;
 	/* what the user names comes first: --archive over a bundle's kallsyms */
@@ -634,7 +618,7 @@ int main(int argc, char **argv)
 	if (err) {
 		cli_print_diags(o.input, &why);
 		cli_error_input(o.input, err);
-		json_error(&o, err, &why);
+		cli_json_error(o.json, o.input, err, &why);
 		sd_diags_clear(&why);
 		free(stdin_buf);
 		return CLI_EXIT_INPUT;

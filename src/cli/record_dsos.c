@@ -53,21 +53,19 @@ int cli_record_dsos(const char *perf_data, uint64_t cap,
 	sd_reader_free(r);
 	if (err)
 		return err;
-	if (!cli_quiet) {
-		fprintf(stderr,
-			"swapdiag: adding %zu sampled DSOs by build-id "
-			"(%.1f MiB, cap %.0f MiB)",
-			out->nr_dsos, mib(out->total), mib(cap));
-		if (out->over_cap)
-			fprintf(stderr, "; left out %zu over the cap (%.1f MiB: "
-					"raise --dso-cap)",
-				out->over_cap, mib(out->over_cap_bytes));
-		if (out->missing)
-			fprintf(stderr, "; %zu not found here with the recorded "
-					"build-id (replaced or deleted since)",
-				out->missing);
-		fputc('\n', stderr);
-	}
+	char over[128] = "", missing[128] = "";
+	if (out->over_cap)
+		snprintf(over, sizeof over, "; left out %zu over the cap "
+					    "(%.1f MiB: raise --dso-cap)",
+			 out->over_cap, mib(out->over_cap_bytes));
+	if (out->missing)
+		snprintf(missing, sizeof missing, "; %zu not found here with "
+						  "the recorded build-id "
+						  "(replaced or deleted since)",
+			 out->missing);
+	cli_info("adding %zu sampled DSOs by build-id (%.1f MiB, cap %.0f "
+		 "MiB)%s%s",
+		 out->nr_dsos, mib(out->total), mib(cap), over, missing);
 	return 0;
 }
 

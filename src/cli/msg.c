@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The tool's one voice on standard error (msg.h): every message starts
+ * with the program name and its kind, clears the progress line first,
+ * and honours -q; libswapdiag's diagnostics are printed here too.
+ */
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 
 bool cli_quiet;
+const char *cli_command;
 static bool progress_shown;
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
@@ -28,13 +33,50 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("warning", fmt, ap);
+	va_end(ap);
+}
+
+void cli_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("note", fmt, ap);
+	va_end(ap);
+}
+
+void cli_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_quiet)
+		return;
+	va_start(ap, fmt);
+	cli_progress_done();
+	fputs("swapdiag: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 void cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	vmsg("error", fmt, ap);
 	va_end(ap);
-	fputs("Try 'swapdiag --help' for more information.\n", stderr);
+	fprintf(stderr, "Try 'swapdiag%s%s --help' for more information.\n",
+		cli_command ? " " : "", cli_command ? cli_command : "");
 }
 
 void cli_error_input(const char *path, int err)
@@ -154,74 +196,4 @@ void cli_progress_done(void)
 	if (progress_shown)
 		fputs("\r\033[K", stderr);
 	progress_shown = false;
-}
-
-FILE *cli_open_output(const char *path)
-{
-	if (!strcmp(path, "-"))
-		return stdout;
-	FILE *f = fopen(path, "w");
-	if (!f)
-		cli_error("cannot write '%s': %s", path, strerror(errno));
-	return f;
-}
-
-bool cli_stdout_gone(void)
-{
-	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
-
-	if (errno == EPIPE)
-		return true;
-	/* a pipe whose reader has gone polls as an error */
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
-}
-
-int cli_close_output(FILE *f, const char *path)
-{
-	int bad = ferror(f);
-
-	if (f == stdout)
-		bad |= fflush(f);
-	else
-		bad |= fclose(f);
-	if (bad) {
-		cli_error("writing '%s' failed: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int cli_slurp_stdin(void **buf, size_t *len)
-{
-	size_t cap = 1 << 20, n = 0;
-	char *b = malloc(cap);
-
-	while (b) {
-		size_t got = fread(b + n, 1, cap - n, stdin);
-		n += got;
-		if (got == 0)
-			break;
-		if (n == cap) {
-			char *nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				b = NULL;
-				break;
-			}
-			b = nb;
-			cap *= 2;
-		}
-	}
-	if (!b) {
-		cli_error("standard input: out of memory reading it whole");
-		return -1;
-	}
-	if (ferror(stdin)) {
-		cli_error("standard input: read error");
-		free(b);
-		return -1;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
 }
