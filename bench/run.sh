@@ -114,7 +114,7 @@ table() {
 				--title "floor: $f.data" "floor=taskset -c $CPU $OUT/floor $OUT/$f.data >/dev/null"
 		done
 		for f in synth3m synth7m; do
-			if "$SWAPDIAG" --no-progress --kallsyms "$OUT/$f.kallsyms" --folded - "$OUT/$f.data" 2>/dev/null |
+			if "$SWAPDIAG" --no-progress --kallsyms "$OUT/$f.kallsyms" --weight samples --folded - "$OUT/$f.data" 2>/dev/null |
 				cmp -s - "$OUT/$f.expected.folded"; then
 				echo "$f: swapdiag's --folded equals the stacks perf must give ($f.expected.folded)."
 			else

@@ -8,8 +8,8 @@ Writes FILE, FILE's .kallsyms sibling and .expected.folded (the folded
 stacks perf must give, as tests/fixtures/perfdata.py's bench writer
 counts them).  The writer is tests/fixtures/perfdata.py's (write_bench);
 this script gives it a leaner profile than its own (bench_model): the
-same fork/exec/fault/idle storm with shorter chains (14 words a sample on
-average, 150 bytes a record), so 3 M samples make ~450 MB as in the issue.
+same fork/exec/fault/idle storm with shorter chains (15 words a sample on
+average, 160 bytes a record), so 3 M samples make ~450 MB as in the issue.
 --samples 7M makes the ~1 GB file of the linearity row.
 """
 import argparse
@@ -25,12 +25,17 @@ full_model = perfdata.bench_model
 
 
 def lean_model():
-    """bench_model's storm with each kernel chain cut to its 7 innermost
-    frames and user chains to 2 frames."""
+    """bench_model's storm with each kernel chain cut to 8 frames -- its 6
+    innermost (the swap frames and their context, copy_page_range or
+    unmap_vmas, so the pathology is still found) and its 2 outermost (it
+    still starts at an entry point, syscall, exception or idle, so the
+    kernel symbols check out) -- and user chains to 2 frames."""
     ks, kaddr, dsos, procs, stacks = full_model()
     lean = []
     for weight, comm, pid, kern, user, _ in stacks:
-        kern, user = kern[:7], user[:2]
+        if len(kern) > 8:
+            kern = kern[:6] + kern[-2:]
+        user = user[:2]
         names = ["[%s]" % os.path.basename(dsos[d][0]) for d, _ in reversed(user)]
         folded = ";".join([comm] + names + list(reversed(kern)))
         lean.append((weight, comm, pid, kern, user, folded))
