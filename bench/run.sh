@@ -21,7 +21,8 @@
 #            $OUT/instr.md
 #   (none)   build record synth table instr
 #
-# Environment: RUNS (5) runs of each command, BIG_RUNS (3) on the 3 M and
+# Environment: ROWS the table's rows (kstorm kstorm-pipe kstorm-z dso
+#   synth3m synth3m-pipe synth7m floor: all); RUNS (5) runs of each command, BIG_RUNS (3) on the 3 M and
 #   1 GB files; CPU (0) the core both are pinned to; PERF_BIG (1) also run
 #   perf report on the big synthetic files; SWAPDIAG a binary to use
 #   instead of building; BASELINE an older swapdiag, one more row.
@@ -57,6 +58,10 @@ synth() {
 	f=$OUT/synth3m.pipe.data
 	[ -f "$f" ] || python3 "$here/synth.py" --samples 3M --pipe -o "$f"
 }
+
+# ROWS: the rows of the table to run (default all)
+ROWS=${ROWS:-kstorm kstorm-pipe kstorm-z dso synth3m synth3m-pipe synth7m floor}
+want() { case " $ROWS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 samples() { "$SWAPDIAG" --headers "$1" 2>/dev/null | awk '{ for (i = 2; i <= NF; i++) if ($i == "samples") n += $(i - 1) } END { print n + 0 }'; }
 mb() { echo $(( $(stat -c %s "$1") / 1000000 )); }
@@ -94,33 +99,35 @@ table() {
 		echo
 		k=$OUT/kstorm.kallsyms
 		f=$OUT/kstorm.data
-		row "kernel-stack storm, file ($(mb "$f") MB, $(samples "$f") samples)" "$RUNS" "$f" "$k"
+		want kstorm && row "kernel-stack storm, file ($(mb "$f") MB, $(samples "$f") samples)" "$RUNS" "$f" "$k"
 		f=$OUT/kstorm.pipe.data
-		row "kernel-stack storm, pipe mode on stdin ($(mb "$f") MB, $(samples "$f") samples)" "$RUNS" "$f" "$k" 1
+		want kstorm-pipe && row "kernel-stack storm, pipe mode on stdin ($(mb "$f") MB, $(samples "$f") samples)" "$RUNS" "$f" "$k" 1
 		f=$OUT/kstorm-z.data
-		row "kernel-stack storm, perf record -z ($(mb "$f") MB, $(samples "$f") samples)" "$RUNS" "$f" "$k"
+		want kstorm-z && row "kernel-stack storm, perf record -z ($(mb "$f") MB, $(samples "$f") samples)" "$RUNS" "$f" "$k"
 		f=$OUT/dso.data
-		row "user-DSO-heavy ($(mb "$f") MB, $(samples "$f") samples)" "$RUNS" "$f" "$OUT/dso.kallsyms"
+		want dso && row "user-DSO-heavy ($(mb "$f") MB, $(samples "$f") samples)" "$RUNS" "$f" "$OUT/dso.kallsyms"
 		f=$OUT/synth3m.data
-		row "synthetic 3 M samples ($(mb "$f") MB)" "$BIG_RUNS" "$f" "$OUT/synth3m.kallsyms"
+		want synth3m && row "synthetic 3 M samples ($(mb "$f") MB)" "$BIG_RUNS" "$f" "$OUT/synth3m.kallsyms"
 		f=$OUT/synth3m.pipe.data
-		row "synthetic 3 M samples, pipe mode on stdin ($(mb "$f") MB)" "$BIG_RUNS" "$f" "$OUT/synth3m.kallsyms" 1
+		want synth3m-pipe && row "synthetic 3 M samples, pipe mode on stdin ($(mb "$f") MB)" "$BIG_RUNS" "$f" "$OUT/synth3m.kallsyms" 1
 		f=$OUT/synth7m.data
-		row "synthetic 7 M samples ($(mb "$f") MB, linearity)" "$BIG_RUNS" "$f" "$OUT/synth7m.kallsyms"
-		echo "The floor (bench/floor.c: read every record, hash every call chain), taskset -c $CPU:"
-		echo
-		for f in kstorm kstorm-z dso synth3m synth7m; do
-			python3 "$here/compare.py" --runs "$RUNS" --json "$OUT/results.jsonl" \
-				--title "floor: $f.data" "floor=taskset -c $CPU $OUT/floor $OUT/$f.data >/dev/null"
-		done
-		for f in synth3m synth7m; do
-			if "$SWAPDIAG" --no-progress --kallsyms "$OUT/$f.kallsyms" --weight samples --folded - "$OUT/$f.data" 2>/dev/null |
-				cmp -s - "$OUT/$f.expected.folded"; then
-				echo "$f: swapdiag's --folded equals the stacks perf must give ($f.expected.folded)."
-			else
-				echo "**$f: swapdiag's --folded differs from $f.expected.folded.**"
-			fi
-		done
+		want synth7m && row "synthetic 7 M samples ($(mb "$f") MB, linearity)" "$BIG_RUNS" "$f" "$OUT/synth7m.kallsyms"
+		if want floor; then
+			echo "The floor (bench/floor.c: read every record, hash every call chain), taskset -c $CPU:"
+			echo
+			for f in kstorm kstorm-z dso synth3m synth7m; do
+				python3 "$here/compare.py" --runs "$RUNS" --json "$OUT/results.jsonl" \
+					--title "floor: $f.data" "floor=taskset -c $CPU $OUT/floor $OUT/$f.data >/dev/null"
+			done
+			for f in synth3m synth7m; do
+				if "$SWAPDIAG" --no-progress --kallsyms "$OUT/$f.kallsyms" --weight samples --folded - "$OUT/$f.data" 2>/dev/null |
+					cmp -s - "$OUT/$f.expected.folded"; then
+					echo "$f: swapdiag's --folded equals the stacks perf must give ($f.expected.folded)."
+				else
+					echo "**$f: swapdiag's --folded differs from $f.expected.folded.**"
+				fi
+			done
+		fi
 	} | tee "$OUT/results.md"
 }
 
