@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <swapdiag/detect.h>
 #include <swapdiag/error.h>
+#include <swapdiag/input.h>
 #include <swapdiag/machine.h>
 #include <swapdiag/reader.h>
 #include <swapdiag/stacks.h>
@@ -21,6 +23,7 @@
 
 struct sd_host; /* swapdiag/bundle.h */
 struct sd_perf_archive; /* swapdiag/bundle.h */
+struct sd_bundle_input; /* swapdiag/bundle.h */
 
 struct sd_analysis_opts {
 	const char *path;       /* file, or "-" for stdin ... */
@@ -79,20 +82,15 @@ struct sd_offcpu {
 
 struct sd_stalls;
 
-/* New processes (FORK records with pid != ppid, not perf's synthesized
- * ones at time 0), by the forking process (comm and pid). */
-struct sd_forker_count {
-	uint32_t comm; /* the machine's comm id */
-	uint32_t pid;
-	uint64_t forks;
-};
 
 struct sd_analysis {
 	/* perf.data input: the reader; text input: NULL, and what the text
 	 * said is in the text_* members instead */
 	struct sd_reader *reader;
-	const char *input_kind; /* "perf.data", "perf-script", "folded",
-				 * "perf-report" (sd_text_kind_name()) */
+	/* what sd_input_sniff() found: SD_INPUT_PERF_FILE or _PIPE with
+	 * the reader, a text kind without (sd_input_kind_name() gives the
+	 * JSON input.mode string) */
+	enum sd_input_kind input_kind;
 	struct sd_file_info text_info;
 	struct sd_reader_stats text_stats;
 	struct sd_evsel **text_evsels;
@@ -138,10 +136,38 @@ struct sd_analysis {
 	size_t nr_kernel_ips;
 	/* the perf archive that was used (else NULL), for reports */
 	const char *archive_path;
+	/* a bundle given as the input: opened here, its temporary files
+	 * removed by sd_analysis_free() (else NULL) */
+	struct sd_bundle_input *bundle;
 };
 
 /*
- * Opens the input and runs the pipeline to the end.  On failure to open or
+ * What kind of input starts with head[0..len): perf.data in file or pipe
+ * mode (either byte order; a prefix of its magic counts, so that a cut
+ * file is still perf.data), a tar or zstd archive (a bundle), or one of
+ * the text kinds (swapdiag/textin.h, sd_text_detect()); SD_INPUT_UNKNOWN
+ * for anything else.  Give it SD_INPUT_SNIFF_BYTES or the whole input:
+ * the text rules judge the first 64 KiB and need to know whether more
+ * follows.  sd_analysis_run() sniffs every input with it, once, and
+ * dispatches on the kind.
+ */
+#define SD_INPUT_SNIFF_BYTES (64 * 1024 + 1)
+enum sd_input_kind sd_input_sniff(const void *head, size_t len);
+
+/*
+ * Opens the input, sniffs its kind (sd_input_sniff(); a file or stream is
+ * looked at without consuming it) and runs the pipeline to the end on it:
+ * perf.data through the reader, text through its parser (textin), both
+ * into the same driver -> machine -> stacks -> stall tracker.  A bundle
+ * file (from 'swapdiag record') is opened with sd_bundle_input_open() and
+ * its perf.data analysed with what travels with it -- its kallsyms unless
+ * opts name kallsyms or a vmlinux, its host context unless opts.host, its
+ * --with-dsos files unless opts.archive; its temporary files go with
+ * sd_analysis_free().  The library installs no signal handler: a caller
+ * that may die of a signal opens the bundle itself, as the swapdiag tool
+ * does, and passes its perf.data.  A bundle in a buffer or on standard
+ * input, and any other archive, is refused (-SD_E_BAD_MAGIC, why in
+ * diags).  On failure to open or
  * understand the input at all, returns a negative error and, if diags is
  * non-NULL, the reasons in it.  Damage after a good start is no failure:
  * it is in the result's diags and read_error.
@@ -149,6 +175,9 @@ struct sd_analysis {
 int sd_analysis_run(const struct sd_analysis_opts *o, struct sd_diags *diags,
 		    struct sd_analysis **out);
 struct sd_analysis *sd_analysis_free(struct sd_analysis *a);
+
+/* Runs the detectors (swapdiag/detect.h) over a finished analysis. */
+int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out);
 
 /* What the input says about itself, whatever its kind. */
 const struct sd_file_info *sd_analysis_info(const struct sd_analysis *a);

@@ -5,6 +5,9 @@
  * mmap_lock (or exec_update_lock) stalls; with the numbers behind each
  * finding and the remedies that fit the recorded kernel.
  *
+ * The input is the pipeline's product (struct sd_detect_input below); the
+ * analysis stage drives the pipeline and calls sd_detect().
+ *
  * Kernel knowledge (function names per era, lock kinds, prev_state
  * encodings, remedies) is data in src/detect/tables.c; a new kernel is a
  * new table row.  Nothing here prints.
@@ -16,8 +19,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <swapdiag/analysis.h>
+#include <swapdiag/error.h>
+#include <swapdiag/input.h>
 #include <swapdiag/machine.h>
+#include <swapdiag/reader.h>
+#include <swapdiag/stacks.h>
+#include <swapdiag/symbols.h>
 
 enum sd_finding_kind {
 	SD_FIND_SWAP_DUP_FORK,   /* fork copies swap entries (swap_duplicate) */
@@ -309,8 +316,70 @@ struct sd_diagnosis {
  */
 const char *sd_severity_name(const struct sd_diagnosis *d);
 
-/* Runs the detectors over a finished analysis. */
-int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out);
+/* New processes (FORK records with pid != ppid, not perf's synthesized
+ * ones at time 0), by the forking process (comm and pid). */
+struct sd_forker_count {
+	uint32_t comm; /* the machine's comm id */
+	uint32_t pid;
+	uint64_t forks;
+};
+
+struct sd_stalls; /* swapdiag/stalls.h */
+struct sd_host;   /* swapdiag/bundle.h */
+
+/*
+ * What the detectors judge: the product of one pipeline run (reader or
+ * text parser -> machine -> stacks, the stall tracker fed on the way), as
+ * the analysis stage hands it over (sd_diagnose() in swapdiag/analysis.h
+ * fills it from a finished struct sd_analysis).  Nothing is owned; it all
+ * must outlive the diagnosis, which points into the machine's comms and
+ * the events' names.
+ */
+struct sd_detect_input {
+	enum sd_input_kind kind;
+	const struct sd_file_info *info;     /* what the input says about itself */
+	const struct sd_reader_stats *stats; /* what reading it met */
+	const struct sd_evsel *const *evsels;
+	size_t nr_evsels;
+	const struct sd_evsel *on_cpu_event; /* the event findings weigh */
+	/* where the kernel symbols came from, and whether they belong to the
+	 * recorded kernel (NULL: not checked) */
+	const struct sd_kernel_symbols *kernel_symbols;
+	const struct sd_diags *diags;        /* everything met on the way */
+	struct sd_stacks *stacks;            /* symbolised */
+	struct sd_machine *machine;
+	struct sd_stalls *stalls;            /* D-state sleeps, may be NULL */
+	const struct sd_host *host;          /* the recorded host, may be NULL */
+	/* forks inside the recording (and its --time windows) */
+	uint64_t forks;
+	const struct sd_forker_count *forkers;
+	size_t nr_forkers;
+	/* --time windows applied: the duration is that of the samples kept,
+	 * first_time .. last_time (ns) */
+	bool time_window;
+	uint64_t first_time, last_time;
+};
+
+/* Runs the detectors.  0, or a negative error (-ENOMEM). */
+int sd_detect(const struct sd_detect_input *in, struct sd_diagnosis **out);
 struct sd_diagnosis *sd_diagnosis_free(struct sd_diagnosis *d);
+
+/* ---- kernel knowledge the driver and the text parsers ask for ------- */
+
+struct sd_era; /* a kernel era: swap lock, remedies (src/detect/tables.c) */
+
+/* The era of an os release string ("4.18.0-348.el8.x86_64"); NULL if
+ * the release cannot be parsed. */
+const struct sd_era *sd_era_of(const char *os_release);
+
+/* Is a sched_switch prev_state a D (uninterruptible) sleep in this era
+ * (NULL: a current kernel's encoding)? */
+bool sd_prev_state_is_d(const struct sd_era *era, unsigned long long state);
+
+/* Is func one of the kernel functions the detectors match (fork's
+ * page-table copy, swap-entry dup and release, exec's teardown, the
+ * rwsem and mutex slow paths and their readers)?  Text input uses it to
+ * tell kernel frames from user ones when the text does not say. */
+bool sd_kernel_func_known(const char *func);
 
 #endif

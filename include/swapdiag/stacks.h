@@ -186,4 +186,30 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
  * with a '/' when pname starts with "java". */
 const char *sd_fold_java_name(const char *pname, const char *name);
 
+/*
+ * How `perf script -F comm,pid,tid,...,ip,sym,dso | stackcollapse-perf.pl`
+ * names things, reproduced rule for rule (FOLDED.md): used by the stacks
+ * themselves, by the text parsers (src/textin) and the flame graph.
+ *
+ * The process-name column for a sample of comm with pid/tid, or false if
+ * stackcollapse drops the sample (its header regex does not match: a
+ * one-character comm, a pid or tid of -1).  Spaces become '_'.
+ */
+bool sd_fold_comm(const char *comm, int pid, int tid, char *out, size_t cap);
+
+/*
+ * The folded names for one printed frame "PC SYM (DSO)"; sym NULL prints as
+ * "[unknown]", dso NULL as "[unknown]"; pc (the address as perf script
+ * prints it) non-NULL names an unknown symbol "[dso <pc>]" (--addrs).
+ * A name containing "->" yields several frames, the later ones suffixed "_[i]"; a name starting with '('
+ * yields none.  Writes up to max malloc'ed strings to out; returns the
+ * count or -1 on allocation failure.
+ */
+int sd_fold_frame(const char *sym, const char *dso, const char *pc, char **out,
+		  int max);
+
+/* SD_FRAME_KDSO / SD_FRAME_JIT for a frame printed with DSO mod (give
+ * "[unknown]" for none). */
+unsigned sd_fold_dso_marks(const char *mod);
+
 #endif

@@ -22,8 +22,8 @@
  * and call back once per stack with its frames root first, each marked
  * kernel or user (see sd_text_mark_kernel()).  A line they cannot read is a
  * diagnostic naming its line number ("line 12: ..."), and parsing goes on.
- * sd_analysis_run() uses them when the reader says the input is not
- * perf.data.
+ * sd_analysis_run() runs them, through the same pipeline driver as
+ * perf.data, on input sd_input_sniff() finds to be text.
  */
 #ifndef SWAPDIAG_TEXTIN_H
 #define SWAPDIAG_TEXTIN_H
@@ -181,6 +181,10 @@ void sd_text_mark_kernel(const char *const *frames, bool *kernel, size_t n,
  */
 bool sd_text_script_period(const char *s, size_t n, uint64_t *weight,
 			   const char **event, size_t *event_n);
+
+/* An unsigned decimal number s[0..n), all digits and no overflow, as
+ * perf prints counts, rates and header values: true and *v. */
+bool sd_text_u64(const char *s, size_t n, uint64_t *v);
 
 /* Is a perf script DSO the kernel or a module ("[kernel.kallsyms]",
  * "[ext4]", ".../vmlinux", "*.ko")? */

@@ -7,16 +7,9 @@
 #include <string.h>
 
 #include <swapdiag/analysis.h>
+#include <swapdiag/stalls.h>
 
-#include "detect/stalls.h"
-
-static bool is_switch_evsel(const struct sd_evsel *ev)
-{
-	if (ev->type != SD_TYPE_TRACEPOINT || !ev->name)
-		return false;
-	const char *c = strrchr(ev->name, ':');
-	return !strcmp(c ? c + 1 : ev->name, "sched_switch");
-}
+#include "analysis/internal.h"
 
 int sd_analysis_off_cpu(struct sd_analysis *a, const struct sd_evsel *ev,
 			char *why, size_t n)
@@ -26,10 +19,11 @@ int sd_analysis_off_cpu(struct sd_analysis *a, const struct sd_evsel *ev,
 	if (!a->reader) {
 		snprintf(why, n, "--off-cpu needs the sched_switch records of a "
 			 "perf.data recording (their times and next_pid); "
-			 "this input is %s text", a->input_kind);
+			 "this input is %s text",
+			 sd_input_kind_name(a->input_kind));
 		return -SD_E_UNKNOWN_EVENT;
 	}
-	if (!is_switch_evsel(ev)) {
+	if (!sd_is_tp_evsel(ev, "sched_switch")) {
 		snprintf(why, n, "--off-cpu weighs sched:sched_switch stacks, "
 			 "not '%s': add --event sched:sched_switch (record it "
 			 "with -e sched:sched_switch)", ev->name);

@@ -9,7 +9,7 @@
 
 #include "detect/findings.h"
 #include "detect/match.h"
-#include "detect/stalls.h"
+#include <swapdiag/stalls.h>
 
 /* ---- per-(comm, pid) tallies ------------------------------------------ */
 

@@ -9,7 +9,7 @@
 
 #include "detect/findings.h"
 #include "detect/match.h"
-#include "detect/stalls.h"
+#include <swapdiag/stalls.h>
 #include "detect/tables.h"
 
 /* Levels: see swapdiag(1), THRESHOLDS. */

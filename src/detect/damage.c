@@ -38,17 +38,18 @@ static const struct sd_diag *first_damage(const struct sd_diags *g,
 	return first;
 }
 
-int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d)
+int diagnose_damage(const struct sd_detect_input *a, struct sd_diagnosis *d)
 {
-	const struct sd_file_info *in = sd_analysis_info(a);
-	const struct sd_reader_stats *st = sd_analysis_stats(a);
+	const struct sd_file_info *in = a->info;
+	const struct sd_reader_stats *st = a->stats;
 	size_t n;
-	const struct sd_diag *g = first_damage(&a->diags, &n);
+	const struct sd_diag *g = first_damage(a->diags, &n);
+	bool perf = sd_input_is_perf_data(a->kind);
 	char *s = NULL;
 	int k = 0;
 
 	d->damage_offset = UINT64_MAX;
-	if (a->reader && st->truncated && !in->pipe && in->data_size &&
+	if (perf && st->truncated && !in->pipe && in->data_size &&
 	    in->file_size < in->data_offset + in->data_size) {
 		uint64_t have = in->file_size > in->data_offset
 					? in->file_size - in->data_offset
@@ -66,14 +67,14 @@ int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d)
 			     (unsigned long long)have,
 			     (unsigned long long)in->data_size,
 			     (unsigned long long)st->truncated_at);
-	} else if (a->reader && st->truncated && !in->pipe) {
+	} else if (perf && st->truncated && !in->pipe) {
 		d->damage_offset = in->file_size;
 		k = asprintf(&s,
 			     "the file is cut at byte %llu, after its samples: "
 			     "header facts in the feature sections past the cut "
 			     "are lost",
 			     (unsigned long long)in->file_size);
-	} else if (a->reader && st->truncated) {
+	} else if (perf && st->truncated) {
 		d->damage_offset = st->truncated_at;
 		k = asprintf(&s,
 			     "the stream ends inside a record at byte %llu: "
@@ -85,8 +86,8 @@ int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d)
 			     "%llu damaged %s skipped (the first at byte "
 			     "%llu: %s); everything else was read",
 			     (unsigned long long)st->bad_records,
-			     !a->reader ? (st->bad_records > 1 ? "lines were"
-							       : "line was")
+			     !perf ? (st->bad_records > 1 ? "lines were"
+						  : "line was")
 			     : st->bad_records > 1 ? "records were"
 						   : "record was",
 			     (unsigned long long)g->offset,

@@ -32,7 +32,7 @@
 
 #include "detect/findings.h"
 #include "detect/match.h"
-#include "detect/stalls.h"
+#include <swapdiag/stalls.h>
 #include "detect/tables.h"
 
 
@@ -111,10 +111,10 @@ static int forker_cmp(const void *pa, const void *pb)
 }
 
 /* The analysis's fork counts, with names, most forks first. */
-static int forkers_of(const struct sd_analysis *a, struct sd_diagnosis *d)
+static int forkers_of(const struct sd_detect_input *a, struct sd_diagnosis *d)
 {
 	d->forks = a->forks;
-	d->forks_known = a->reader != NULL;
+	d->forks_known = sd_input_is_perf_data(a->kind);
 	if (!a->nr_forkers || !a->machine)
 		return 0;
 	d->forkers = calloc(a->nr_forkers, sizeof *d->forkers);
@@ -236,10 +236,10 @@ static int add_finding(struct sd_diagnosis *d, struct sd_finding *f)
 	return 0;
 }
 
-static const struct sd_evsel *switch_evsel(const struct sd_analysis *a)
+static const struct sd_evsel *switch_evsel(const struct sd_detect_input *a)
 {
-	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
-		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+	for (size_t i = 0; i < a->nr_evsels; i++) {
+		const struct sd_evsel *ev = a->evsels[i];
 		if (ev->type == SD_TYPE_TRACEPOINT && ev->name &&
 		    strstr(ev->name, "sched_switch"))
 			return ev;
@@ -249,10 +249,11 @@ static const struct sd_evsel *switch_evsel(const struct sd_analysis *a)
 
 /* A tracepoint the file names only by number (its name and format were
  * in the lost feature sections) that has samples, or NULL. */
-static const struct sd_evsel *unnamed_tracepoint(const struct sd_analysis *a)
+static const struct sd_evsel *
+unnamed_tracepoint(const struct sd_detect_input *a)
 {
-	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
-		const struct sd_evsel *ev = sd_analysis_evsel(a, i);
+	for (size_t i = 0; i < a->nr_evsels; i++) {
+		const struct sd_evsel *ev = a->evsels[i];
 		if (ev->type == SD_TYPE_TRACEPOINT && ev->nr_samples &&
 		    ev->name && !strncmp(ev->name, "tracepoint-", 11))
 			return ev;
@@ -270,9 +271,10 @@ static const char record_line[] =
  * the findings go and the verdict is UNKNOWN -- unless the user said
  * --kallsyms-unchecked, which leaves a loud note instead.
  */
-static int check_kernel_symbols(struct sd_analysis *a, struct sd_diagnosis *d)
+static int check_kernel_symbols(const struct sd_detect_input *a,
+				struct sd_diagnosis *d)
 {
-	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	const struct sd_kernel_symbols *ks = a->kernel_symbols;
 
 	if (!ks || ks->matches != 0)
 		return 0;
@@ -408,18 +410,19 @@ static int lock_note(struct sd_finding *f, const struct sd_era *era)
 	return 0;
 }
 
-int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
+int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 {
 	struct sd_diagnosis *d = calloc(1, sizeof *d);
 	struct cpu_ctx c = {.a = a};
-	const struct sd_file_info *in = sd_analysis_info(a);
+	const struct sd_file_info *in = a->info;
 	const struct sd_era *era = sd_era_of(in->os_release);
 	size_t nst = sd_stacks_count(a->stacks);
+	bool perf = sd_input_is_perf_data(a->kind);
 	int err = -ENOMEM;
 
 	if (!d)
 		return -ENOMEM;
-	c.ev = sd_analysis_default_evsel(a);
+	c.ev = a->on_cpu_event;
 	c.match = calloc(nst ? nst : 1, sizeof *c.match);
 	if (!c.match)
 		goto fail;
@@ -499,11 +502,11 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				c.sec_total[s] += (double)dt->period;
 		}
 	}
-	const struct sd_reader_stats *rs = sd_analysis_stats(a);
+	const struct sd_reader_stats *rs = a->stats;
 	if (rs->last_time > rs->first_time)
 		d->duration_s = (double)(rs->last_time - rs->first_time) / 1e9;
 	/* --time: the span of the samples analysed */
-	if (a->time.n)
+	if (a->time_window)
 		d->duration_s = a->last_time > a->first_time
 			? (double)(a->last_time - a->first_time) / 1e9 : 0;
 	c.duration_s = d->duration_s;
@@ -578,12 +581,12 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 					  "without them.",
 				       (unsigned long long)tp->nr_samples,
 				       tp->name);
-		else if (a->reader)
+		else if (perf)
 			err = add_note(d, "Stalls cannot be judged: the "
 					  "recording has no sched:sched_switch "
 					  "events. Record them with: %s",
 				       record_line);
-		else if (!strcmp(a->input_kind, "perf-script"))
+		else if (a->kind == SD_INPUT_PERF_SCRIPT)
 			err = add_note(d, "Stalls cannot be judged: this perf "
 					  "script text has no sched:sched_switch "
 					  "samples. Record them with: %s",
@@ -592,7 +595,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			err = add_note(d, "Stalls cannot be judged: %s cannot "
 					  "carry sched:sched_switch records. "
 					  "Record them with: %s",
-				       !strcmp(a->input_kind, "folded")
+				       a->kind == SD_INPUT_FOLDED
 					       ? "folded stacks"
 					       : "perf report text",
 				       record_line);
@@ -607,7 +610,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		/* text that does not show its sampling (period 0, no freq):
 		 * the text input's own note says so, and why */
 		if (d->switch_sampled && !sw->freq && !sw->period_or_freq)
-			err = a->reader ? add_note(d, "Whether sched:sched_switch "
+			err = perf ? add_note(d, "Whether sched:sched_switch "
 						      "was recorded at every "
 						      "switch is not known, so "
 						      "stall durations are "
@@ -658,7 +661,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				    (unsigned long long)a->stalls->dropped)))
 			goto fail;
 	}
-	const struct sd_kernel_symbols *ks = sd_analysis_kernel_symbols(a);
+	const struct sd_kernel_symbols *ks = a->kernel_symbols;
 	bool ks_wrong = ks && ks->matches == 0 && !ks->unchecked;
 	if (d->kernel_unnamed && !ks_wrong &&
 	    (err = add_note(d, "Kernel symbols are missing: copy /proc/kallsyms "
@@ -672,7 +675,7 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 				       "tell the era; remedies are given for "
 				       "current kernels.",
 				    in->os_release ? in->os_release
-				    : a->reader    ? "no OSRELEASE feature"
+				    : perf ? "no OSRELEASE feature"
 						   : "text input")))
 		goto fail;
 	if (era && !strcmp(d->era_source, "frames") &&
@@ -682,14 +685,14 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 			       "that era.",
 			    era->name, d->era_evidence,
 			    in->os_release ? in->os_release
-			    : a->reader    ? "no OSRELEASE feature"
+			    : perf ? "no OSRELEASE feature"
 					   : "text input")))
 		goto fail;
 
 	if ((err = check_kernel_symbols(a, d)))
 		goto fail;
 	if (d->kernel_symbols_wrong)
-		d->kernel_symbols_evidence = sd_analysis_kernel_symbols(a)->evidence;
+		d->kernel_symbols_evidence = a->kernel_symbols->evidence;
 	bool swap = false, fork_copy = false;
 	uint64_t swap_samples = 0;
 	double spin_share = 0; /* of all on-CPU weight */

@@ -41,7 +41,7 @@ const struct sd_frame *kernel_part(const struct sd_stack_info *si, size_t *n);
 /* What the finding builders share: the on-CPU event, every stack's
  * SD_M_* match flags, totals, and the per-second totals. */
 struct cpu_ctx {
-	struct sd_analysis *a;
+	const struct sd_detect_input *a;
 	const struct sd_evsel *ev;
 	unsigned *match; /* per stack */
 	uint64_t total_period, total_samples;
@@ -88,7 +88,7 @@ void finding_fini(struct sd_finding *f);
 enum sd_level cpu_share_level(double share, uint64_t samples);
 
 /* d->damage and d->damage_offset from the analysis (damage.c). */
-int diagnose_damage(const struct sd_analysis *a, struct sd_diagnosis *d);
+int diagnose_damage(const struct sd_detect_input *a, struct sd_diagnosis *d);
 
 struct sd_era;
 /*

@@ -26,7 +26,7 @@
 
 #include "detect/findings.h"
 #include "detect/match.h"
-#include "detect/stalls.h"
+#include <swapdiag/stalls.h>
 #include "detect/tables.h"
 
 const char *sd_tie_name(enum sd_tie t)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/stalls.h"
+#include <swapdiag/stalls.h>
 #include "util/hash.h"
 
 static void map_fini(struct sd_tidmap *m)

@@ -525,3 +525,17 @@ const struct sd_era_marker sd_era_markers[] = {
 };
 const size_t sd_nr_era_markers =
 	sizeof sd_era_markers / sizeof *sd_era_markers;
+
+bool sd_kernel_func_known(const char *func)
+{
+	static const struct sd_sig_set *const sets[] = {
+		&sd_fork_copy, &sd_swap_dup, &sd_teardown, &sd_swap_free,
+		&sd_rwsem_read_slow, &sd_mm_readers, &sd_exec_lock_readers,
+		&sd_exec_mutex_readers, &sd_mutex_slow, &sd_exec_replace,
+	};
+
+	for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+		if (sd_sig_has(sets[i], func))
+			return true;
+	return false;
+}

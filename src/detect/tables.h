@@ -74,12 +74,7 @@ struct sd_era_marker {
 extern const struct sd_era_marker sd_era_markers[];
 extern const size_t sd_nr_era_markers;
 
-/* The era of an os release string ("4.18.0-348.el8.x86_64"); NULL if
- * the release cannot be parsed. */
-const struct sd_era *sd_era_of(const char *os_release);
 const struct sd_remedy *sd_remedy_find(const char *id);
 
-/* Is a sched_switch prev_state a D (uninterruptible) sleep in this era? */
-bool sd_prev_state_is_d(const struct sd_era *era, unsigned long long state);
 
 #endif

@@ -33,8 +33,7 @@ static json_t *ksyms_json(const struct sd_analysis *a);
  * SD_TEXT_REPORT_SCALE units), not sample counts, which it does not give */
 static bool percent_weights(const struct sd_analysis *a)
 {
-	return !a->reader && a->input_kind &&
-	       !strcmp(a->input_kind, "perf-report");
+	return a->input_kind == SD_INPUT_PERF_REPORT;
 }
 
 static json_t *count_or_null(const struct sd_analysis *a, uint64_t n)
@@ -101,9 +100,9 @@ static json_t *input_json(const struct sd_analysis *a,
 			? json_integer((json_int_t)in->file_size)
 			: json_null(),
 		/* text input: its kind ("perf-script", ...), no byte order */
-		"mode", !a->reader && a->input_kind ? a->input_kind
-			: in->pipe		  ? "pipe"
-						  : "file",
+		"mode", !a->reader ? sd_input_kind_name(a->input_kind)
+			: in->pipe ? "pipe"
+				   : "file",
 		"byte_order",
 		!a->reader ? json_null()
 			   : json_string(in->order == SD_ORDER_BIG ? "big" : "little"),

@@ -146,18 +146,11 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 		     const struct sd_diagnosis *d, const char *path)
 {
 	const struct sd_file_info *in = sd_analysis_info(a);
-	const char *k = a->reader ? "perf.data"
-			: a->input_kind ? a->input_kind
-					: "text";
-	bool report = !a->reader && !strcmp(k, "perf-report");
+	bool report = a->input_kind == SD_INPUT_PERF_REPORT;
 
 	fputs("**Input:** ", out);
 	md_code(out, path, false);
-	fprintf(out, " (%s)",
-		!strcmp(k, "perf-script")   ? "perf script text"
-		: !strcmp(k, "perf-report") ? "perf report text"
-		: !strcmp(k, "folded")	    ? "folded stacks"
-					    : k);
+	fprintf(out, " (%s)", sd_input_kind_title(a->input_kind));
 	if (in->hostname) {
 		fputs(", host ", out);
 		md_code(out, in->hostname, false);
@@ -189,7 +182,7 @@ static void md_input(FILE *out, const struct sd_analysis *a,
 		fputs(", shares are the report's own percentages", out);
 	} else {
 		fprintf(out, ", %" PRIu64 " ", d->on_cpu_samples);
-		if (d->on_cpu_event && !(!a->reader && !strcmp(k, "folded"))) {
+		if (d->on_cpu_event && a->input_kind != SD_INPUT_FOLDED) {
 			md_code(out, d->on_cpu_event, false);
 			fputc(' ', out);
 		}
@@ -365,8 +358,7 @@ static void md_finding(FILE *out, const struct sd_finding *f, bool weights)
 int sd_report_markdown(FILE *out, const struct sd_analysis *a,
 		       const struct sd_diagnosis *d, const char *path)
 {
-	bool weights = !a->reader && a->input_kind &&
-		       !strcmp(a->input_kind, "perf-report");
+	bool weights = a->input_kind == SD_INPUT_PERF_REPORT;
 
 	fputs("## ", out);
 	md_text(out, d->verdict);

@@ -21,7 +21,7 @@
 
 #include "detect/match.h"
 #include "report/svg.h"
-#include "stacks/fold.h"
+#include <swapdiag/stacks.h>
 #include "util/hash.h"
 
 #define NONE UINT32_MAX

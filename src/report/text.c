@@ -127,8 +127,7 @@ static void print_procs(FILE *out, const struct sd_finding *f)
  * sample counts (it gives none) */
 static bool percent_weights(const struct sd_analysis *a)
 {
-	return !a->reader && a->input_kind &&
-	       !strcmp(a->input_kind, "perf-report");
+	return a->input_kind == SD_INPUT_PERF_REPORT;
 }
 
 static void print_cpu_finding(FILE *out, const struct sd_analysis *a,
@@ -328,13 +327,8 @@ static void print_text_input(FILE *out, const struct sd_analysis *a,
 			     const char *path)
 {
 	const struct sd_file_info *in = sd_analysis_info(a);
-	const char *k = a->input_kind ? a->input_kind : "";
 
-	fprintf(out, "\n%s: %s", path,
-		!strcmp(k, "perf-script")   ? "perf script text"
-		: !strcmp(k, "perf-report") ? "perf report text"
-		: !strcmp(k, "folded")	    ? "folded stacks"
-					    : k);
+	fprintf(out, "\n%s: %s", path, sd_input_kind_title(a->input_kind));
 	if (in->hostname)
 		fprintf(out, ", host %s", in->hostname);
 	if (in->os_release)
@@ -427,13 +421,13 @@ int sd_report_text(FILE *out, const struct sd_analysis *a,
 		print_text_input(out, a, path);
 	if (d->duration_s > 0)
 		fprintf(out, ", %.1f s", d->duration_s);
-	if (!a->reader && a->input_kind && !strcmp(a->input_kind, "perf-report"))
+	if (a->input_kind == SD_INPUT_PERF_REPORT)
 		fprintf(out, ", %s%sshares are the report's own percentages\n",
 			d->on_cpu_event && strcmp(d->on_cpu_event, "perf-report")
 				? d->on_cpu_event : "",
 			d->on_cpu_event && strcmp(d->on_cpu_event, "perf-report")
 				? ": " : "");
-	else if (!a->reader && a->input_kind && !strcmp(a->input_kind, "folded"))
+	else if (a->input_kind == SD_INPUT_FOLDED)
 		fprintf(out, ", %" PRIu64 " samples\n", d->on_cpu_samples);
 	else
 		fprintf(out, ", %" PRIu64 " %s samples%s%s\n", d->on_cpu_samples,

@@ -35,7 +35,7 @@
 
 #include <swapdiag/stacks.h>
 
-#include "stacks/fold.h"
+#include <swapdiag/stacks.h>
 
 /* Does whitespace, digits, slashes, digits, whitespace match at s? */
 static bool pid_tail_matches(const char *s)

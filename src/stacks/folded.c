@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stacks/fold.h"
+#include <swapdiag/stacks.h>
 #include "stacks/internal.h"
 #include "util/vmem.h"
 

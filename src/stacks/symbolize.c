@@ -12,7 +12,7 @@
 
 #include <swapdiag/stacks.h>
 
-#include "stacks/fold.h"
+#include <swapdiag/stacks.h>
 #include "util/hash.h"
 #include "util/vmem.h"
 #include "util/prefault.h"

@@ -92,6 +92,11 @@ int sd_tnames_ptrs(struct sd_tnames *t, const char *const **out)
 	return 0;
 }
 
+bool sd_text_u64(const char *s, size_t n, uint64_t *v)
+{
+	return sd_tparse_u64(s, n, v);
+}
+
 bool sd_tparse_u64(const char *s, size_t n, uint64_t *v)
 {
 	uint64_t x = 0;

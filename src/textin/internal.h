@@ -84,6 +84,16 @@ bool sd_tparse_hex(const char *s, size_t n, uint64_t *v);
 /* "12.345" (or "12") percent or seconds, as a double; false if not that. */
 bool sd_tparse_decimal(const char *s, size_t n, double *v);
 
+/* s[0..n) into dst[cap], cut to fit, NULs as '?'. */
+static inline void sd_tcopy(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	for (size_t i = 0; i < n; i++)
+		dst[i] = s[i] ? s[i] : '?';
+	dst[n] = '\0';
+}
+
 /* "# key : value" of perf's --header; calls ops->header. */
 int sd_theader_line(const char *s, size_t n, const struct sd_text_ops *ops);
 

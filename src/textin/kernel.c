@@ -10,7 +10,8 @@
  */
 #include <string.h>
 
-#include "detect/tables.h"
+#include <swapdiag/detect.h>
+
 #include "textin/internal.h"
 
 static const char *const entry_exact[] = {
@@ -87,18 +88,6 @@ static bool is_unresolved_user(const char *name)
 	return false;
 }
 
-static bool detector_kernel_function(const char *name)
-{
-	return sd_sig_has(&sd_fork_copy, name) || sd_sig_has(&sd_swap_dup, name) ||
-	       sd_sig_has(&sd_teardown, name) || sd_sig_has(&sd_swap_free, name) ||
-	       sd_sig_has(&sd_rwsem_read_slow, name) ||
-	       sd_sig_has(&sd_mm_readers, name) ||
-	       sd_sig_has(&sd_exec_lock_readers, name) ||
-	       sd_sig_has(&sd_exec_mutex_readers, name) ||
-	       sd_sig_has(&sd_mutex_slow, name) ||
-	       sd_sig_has(&sd_exec_replace, name);
-}
-
 void sd_text_mark_kernel(const char *const *frames, bool *kernel, size_t n,
 			 int leaf)
 {
@@ -118,7 +107,7 @@ void sd_text_mark_kernel(const char *const *frames, bool *kernel, size_t n,
 				from = n - 1; /* the leaf is kernel in any case */
 		} else if (from == n) {
 			for (size_t i = 0; i < n; i++)
-				if (detector_kernel_function(frames[i])) {
+				if (sd_kernel_func_known(frames[i])) {
 					from = i;
 					break;
 				}

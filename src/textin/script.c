@@ -23,8 +23,7 @@
 
 #include <swapdiag/stacks.h>
 
-#include "stacks/fold.h"
-#include "textin/internal.h"
+#include "textin/script.h"
 
 struct tok {
 	const char *s;
@@ -296,145 +295,6 @@ static bool srcline(const char *s, size_t n)
 	return sd_tparse_u64(colon + 1, (size_t)(s + n - colon - 1), &v);
 }
 
-struct sw_payload {
-	bool ok;
-	char prev_comm[64], next_comm[64], prev_state[16];
-	uint32_t prev_pid, next_pid;
-};
-
-/* value of "key=" up to the next " key2=" (comms may hold spaces) */
-static bool field(const char *s, size_t n, const char *key, const char *next,
-		  const char **v, size_t *vn)
-{
-	size_t kl = strlen(key);
-	for (size_t i = 0; i + kl <= n; i++) {
-		if (memcmp(s + i, key, kl) || (i && s[i - 1] != ' '))
-			continue;
-		const char *b = s + i + kl, *e = s + n;
-		if (next) {
-			size_t nl = strlen(next);
-			for (const char *p = b; p + 1 + nl <= s + n; p++)
-				if (*p == ' ' && !memcmp(p + 1, next, nl)) {
-					e = p;
-					break;
-				}
-		} else {
-			e = b;
-			while (e < s + n && !sd_tis_space(*e))
-				e++;
-		}
-		*v = b;
-		*vn = (size_t)(e - b);
-		return true;
-	}
-	return false;
-}
-
-static void copy_str(char *dst, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap)
-		n = cap - 1;
-	for (size_t i = 0; i < n; i++)
-		dst[i] = s[i] ? s[i] : '?';
-	dst[n] = '\0';
-}
-
-/*
- * sched_switch: "prev_comm=X prev_pid=N prev_prio=P prev_state=S ==>
- * next_comm=Y next_pid=M next_prio=Q" (every kernel since 2.6.32 prints
- * this layout; prev_state as letters, "D|K", "R+", or a number).
- */
-static void parse_switch(const char *s, size_t n, struct sw_payload *p)
-{
-	const char *v;
-	size_t vn;
-	uint64_t x;
-
-	memset(p, 0, sizeof *p);
-	if (!field(s, n, "prev_comm=", "prev_pid=", &v, &vn))
-		return;
-	copy_str(p->prev_comm, sizeof p->prev_comm, v, vn);
-	if (!field(s, n, "prev_pid=", NULL, &v, &vn) || !sd_tparse_u64(v, vn, &x) ||
-	    x >= UINT32_MAX)
-		return;
-	p->prev_pid = (uint32_t)x;
-	if (!field(s, n, "prev_state=", NULL, &v, &vn) || !vn)
-		return;
-	copy_str(p->prev_state, sizeof p->prev_state, v, vn);
-	if (!field(s, n, "next_comm=", "next_pid=", &v, &vn))
-		return;
-	copy_str(p->next_comm, sizeof p->next_comm, v, vn);
-	if (!field(s, n, "next_pid=", NULL, &v, &vn) || !sd_tparse_u64(v, vn, &x) ||
-	    x >= UINT32_MAX)
-		return;
-	p->next_pid = (uint32_t)x;
-	p->ok = true;
-}
-
-static bool is_switch_event(const char *e, size_t n)
-{
-	static const char k[] = "sched_switch";
-	return n >= sizeof k - 1 && !memcmp(e + n - (sizeof k - 1), k, sizeof k - 1) &&
-	       (n == sizeof k - 1 || e[n - sizeof k] == ':');
-}
-
-/*
- * lock:contention_begin: "0xffff888109ba83e0 (flags=READ|WRITE)";
- * lock:contention_end: "0xffff888109ba83e0 (ret=0)" (5.19+, printed by
- * __print_flags with the LCB_F_* names).  kind: 1 begin, 2 end.
- */
-struct lock_payload {
-	int kind;
-	bool ok;
-	uint64_t addr;
-	unsigned flags;
-};
-
-static int lock_event(const char *e, size_t n)
-{
-	static const char *const k[2] = {"contention_begin", "contention_end"};
-	for (int i = 0; i < 2; i++) {
-		size_t kl = strlen(k[i]);
-		if (n >= kl && !memcmp(e + n - kl, k[i], kl) &&
-		    (n == kl || e[n - kl - 1] == ':'))
-			return i + 1;
-	}
-	return 0;
-}
-
-static void parse_lock(const char *s, size_t n, int kind,
-		       struct lock_payload *p)
-{
-	static const char *const names[] = {"SPIN", "READ", "WRITE", "RT",
-					    "PERCPU", "MUTEX"};
-	size_t i = 0, b;
-
-	memset(p, 0, sizeof *p);
-	p->kind = kind;
-	while (i < n && sd_tis_space(s[i]))
-		i++;
-	b = i;
-	while (i < n && !sd_tis_space(s[i]))
-		i++;
-	if (!sd_tparse_hex(s + b, i - b, &p->addr))
-		return;
-	p->ok = true;
-	const char *v;
-	size_t vn;
-	if (kind != 1 || !field(s, n, "(flags=", NULL, &v, &vn))
-		return;
-	for (size_t k = 0; k < vn;) {
-		size_t e = k;
-		while (e < vn && v[e] != '|' && v[e] != ')')
-			e++;
-		for (unsigned f = 0; f < sizeof names / sizeof *names; f++)
-			if (e - k == strlen(names[f]) &&
-			    !memcmp(v + k, names[f], e - k))
-				p->flags |= 1u << f;
-		k = e + 1;
-	}
-}
-
 /* The frame after the event on a one-line sample: "... ip sym (dso)". */
 static bool inline_frame(const char *s, size_t n, struct frame *f)
 {
@@ -631,17 +491,17 @@ static int start(struct sample *sm, const struct header *h,
 	size_t evn;
 	sm->filterable = sd_text_script_period(ln->s, ln->n, &sm->weight, &ev,
 					       &evn);
-	copy_str(sm->comm, sizeof sm->comm, h->comm, h->comm_n);
-	copy_str(sm->event, sizeof sm->event, h->event ? h->event : "",
+	sd_tcopy(sm->comm, sizeof sm->comm, h->comm, h->comm_n);
+	sd_tcopy(sm->event, sizeof sm->event, h->event ? h->event : "",
 		 h->event ? h->event_n : 0);
-	sm->is_switch = h->event && is_switch_event(h->event, h->event_n);
+	sm->is_switch = h->event && sd_tscript_is_switch(h->event, h->event_n);
 	if (sm->is_switch)
-		parse_switch(h->rest, h->rest_n, &sm->sw);
+		sd_tscript_switch(h->rest, h->rest_n, &sm->sw);
 	else
 		memset(&sm->sw, 0, sizeof sm->sw);
-	int lk = h->event ? lock_event(h->event, h->event_n) : 0;
+	int lk = h->event ? sd_tscript_lock_event(h->event, h->event_n) : 0;
 	if (lk)
-		parse_lock(h->rest, h->rest_n, lk, &sm->lock);
+		sd_tscript_lock(h->rest, h->rest_n, lk, &sm->lock);
 	else
 		memset(&sm->lock, 0, sizeof sm->lock);
 	/* a lock event's payload ends in "(flags=...)", which the frame

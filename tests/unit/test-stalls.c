@@ -9,7 +9,7 @@
 #include <swapdiag/stacks.h>
 
 #include "detect/match.h"
-#include "detect/stalls.h"
+#include <swapdiag/stalls.h>
 #include "test.h"
 
 /* The match flags of one kernel stack, frames root first. */

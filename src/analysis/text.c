@@ -1,48 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Text input as an analysis: the parsers' stacks go to sd_stacks as named
- * stacks, comms to the machine, sched_switch payloads to the stall
- * tracker in the order perf script printed them (time order), and what the
- * text says about itself to text_info/text_stats/text_evsels, so that the
- * diagnosis and every report work as for perf.data.
- *
- * A file is mapped and read once from start to end; pages already parsed
- * are dropped every SD_TEXT_RELEASE bytes, so a big perf script file does
- * not stay resident.  Standard input is read into memory.
+ * Text as a source of the pipeline: a textin parser's stacks go to the
+ * driver (drive.c) as named stacks with their comm, thread, time and
+ * sched_switch or lock payload, in the order the text gives them (perf
+ * script prints in time order); what the text says about itself (perf's
+ * --header lines, its events and how they were sampled) goes to
+ * text_info, text_stats and text_evsels, so that the diagnosis and every
+ * report work as for perf.data.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include <swapdiag/detect.h>
 #include <swapdiag/textin.h>
 
-#include "detect/stalls.h"
-#include "detect/tables.h"
-#include "textin/feed.h"
-#include "textin/internal.h"
+#include "analysis/internal.h"
 
-#define SD_TEXT_RELEASE (64u << 20)
 #define SD_TEXT_PROGRESS 65536 /* samples */
 #define SD_TEXT_MAX_EVENTS 64
-
-struct input {
-	const char *buf;
-	size_t len;
-	void *map;    /* mmap()ed, or NULL */
-	char *owned;  /* malloc()ed, or NULL */
-	bool pipe;
-	size_t released;
-};
 
 struct feed {
 	struct sd_analysis *a;
 	const struct sd_analysis_opts *o;
-	struct input *in;
-	enum sd_text_kind kind;
+	struct sd_input_data *in;
+	enum sd_input_kind kind;
 	const struct sd_era *era;
 	bool have_time;
 	uint64_t first_time, last_time;
@@ -57,102 +39,6 @@ struct feed {
 	uint64_t chained, unchained; /* a switch's prev_pid is the last one's
 				      * next_pid on that CPU, or not */
 };
-
-static void input_free(struct input *in)
-{
-	if (in->map)
-		munmap(in->map, in->len);
-	free(in->owned);
-	memset(in, 0, sizeof *in);
-}
-
-static int read_all(int fd, struct input *in)
-{
-	size_t cap = 1 << 16, len = 0;
-	char *b = malloc(cap);
-
-	if (!b)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			if (cap > SIZE_MAX / 2) {
-				free(b);
-				return -EFBIG;
-			}
-			char *nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				return -ENOMEM;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		ssize_t k = read(fd, b + len, cap - len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			int err = -errno;
-			free(b);
-			return err;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	in->owned = b;
-	in->buf = b;
-	in->len = len;
-	return 0;
-}
-
-static int load_path(const char *path, struct input *in)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-	} else if (S_ISREG(st.st_mode) && st.st_size > 0) {
-		if ((uint64_t)st.st_size > SIZE_MAX) {
-			err = -EFBIG;
-		} else {
-			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ,
-				       MAP_PRIVATE, fd, 0);
-			if (m == MAP_FAILED) {
-				err = -errno;
-			} else {
-				madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-				in->map = m;
-				in->buf = m;
-				in->len = (size_t)st.st_size;
-			}
-		}
-	} else if (!S_ISREG(st.st_mode)) {
-		in->pipe = true;
-		err = read_all(fd, in);
-	}
-	close(fd);
-	return err;
-}
-
-/* Parsed pages of a mapping are not needed again. */
-static void release_parsed(struct input *in, uint64_t offset)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-
-	if (!in->map || pg <= 0 || offset < in->released + SD_TEXT_RELEASE ||
-	    offset > in->len)
-		return;
-	size_t upto = (size_t)offset & ~((size_t)pg - 1);
-	if (upto > in->released) {
-		madvise((char *)in->map + in->released, upto - in->released,
-			MADV_DONTNEED);
-		in->released = upto;
-	}
-}
 
 /* ---- events ---------------------------------------------------------- */
 
@@ -178,9 +64,9 @@ static struct sd_evsel *evsel_get(struct feed *f, const char *name)
 	struct sd_analysis *a = f->a;
 
 	if (!name[0])
-		name = f->kind == SD_TEXT_FOLDED	 ? "folded"
-		       : f->kind == SD_TEXT_PERF_REPORT ? "perf-report"
-							: "unnamed";
+		name = f->kind == SD_INPUT_FOLDED	  ? "folded"
+		       : f->kind == SD_INPUT_PERF_REPORT ? "perf-report"
+							 : "unnamed";
 	for (size_t i = 0; i < a->text_nr_evsels; i++)
 		if (!strcmp(a->text_evsels[i]->name, name))
 			return a->text_evsels[i];
@@ -219,7 +105,7 @@ static struct sd_evsel *evsel_get(struct feed *f, const char *name)
 		bool freq = r[0] == 'f';
 		uint64_t rate;
 		r = strchr(r, '=') + 1;
-		if (sd_tparse_u64(r, strspn(r, "0123456789"), &rate)) {
+		if (sd_text_u64(r, strspn(r, "0123456789"), &rate)) {
 			ev->freq = freq;
 			ev->period_or_freq = rate;
 		}
@@ -264,7 +150,7 @@ static int header_event(struct feed *f, const char *v)
 		r += strlen("sample_period = ");
 	else if ((r = strstr(v, "sample_freq = ")))
 		r += strlen("sample_freq = ");
-	if (!r || !sd_tparse_u64(r, strspn(r, "0123456789"), &rate))
+	if (!r || !sd_text_u64(r, strspn(r, "0123456789"), &rate))
 		return 0;
 	struct sd_evsel *ev = evsel_get(f, name);
 	if (!ev)
@@ -344,7 +230,7 @@ static bool switch_from_cmdline(const char *cmd, struct sd_evsel *ev)
 			arg = strpbrk(a, " =") + 1;
 		}
 		if (arg)
-			sd_tparse_u64(arg, strspn(arg, "0123456789"), &v);
+			sd_text_u64(arg, strspn(arg, "0123456789"), &v);
 	}
 	if (freq) {
 		ev->freq = true;
@@ -431,10 +317,10 @@ static int on_header(void *arg, const char *key, const char *value)
 	if (!strcmp(key, "event"))
 		return header_event(f, value);
 	if (!strcmp(key, "nrcpus online") &&
-	    sd_tparse_u64(value, strlen(value), &n) && n < UINT32_MAX)
+	    sd_text_u64(value, strlen(value), &n) && n < UINT32_MAX)
 		in->nr_cpus_online = (uint32_t)n;
 	if (!strcmp(key, "nrcpus avail") &&
-	    sd_tparse_u64(value, strlen(value), &n) && n < UINT32_MAX)
+	    sd_text_u64(value, strlen(value), &n) && n < UINT32_MAX)
 		in->nr_cpus_avail = (uint32_t)n;
 	return 0;
 }
@@ -443,7 +329,7 @@ static bool state_is_d(const struct feed *f, const char *st)
 {
 	uint64_t v;
 
-	if (sd_tparse_u64(st, strlen(st), &v))
+	if (sd_text_u64(st, strlen(st), &v))
 		return sd_prev_state_is_d(f->era, v);
 	/* letters as perf prints them: "D", "D|K" (killable), not "R+" */
 	return strchr(st, 'D') != NULL;
@@ -454,7 +340,6 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 	struct feed *f = arg;
 	struct sd_analysis *a = f->a;
 	struct sd_evsel *ev = evsel_get(f, s->event);
-	uint32_t stack;
 	int err;
 
 	if (!ev)
@@ -482,25 +367,20 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 		.period = period,
 		.folded_out = s->folded_out,
 	};
-	err = sd_stacks_add_named(a->stacks, &ns, &stack);
-	if (err)
-		return err;
-	if (s->filterable && !a->text_first_evsel)
-		a->text_first_evsel = ev;
-	if (s->has_period && f->kind == SD_TEXT_PERF_SCRIPT)
-		a->text_periods = true;
-	ev->nr_samples += s->count;
-	ev->total_period += period;
-	a->samples += s->count;
-	a->records++;
-	a->text_stats.records[SD_REC_SAMPLE]++;
-	if (s->has_time) {
-		if (!f->have_time || s->time < f->first_time)
-			f->first_time = s->time;
-		if (!f->have_time || s->time > f->last_time)
-			f->last_time = s->time;
-		f->have_time = true;
-	}
+	struct sd_drive_sample d = {
+		.ev = ev,
+		.named = &ns,
+		.pid = s->pid,
+		.tid = s->tid,
+		.comm = comm,
+		.time = s->time,
+		.timed = s->has_time && s->tid != SD_TEXT_NO_PID,
+		.count = s->count,
+		.has_lock = s->has_lock,
+		.lock_begin = s->lock_begin,
+		.lock = s->lock_addr,
+		.lock_flags = s->lock_flags,
+	};
 	if (ev->type == SD_TYPE_TRACEPOINT && strstr(ev->name, "sched_switch")) {
 		/* a period other than 1 means a frequency-sampled tracepoint */
 		if (s->has_period && s->period != 1)
@@ -510,27 +390,34 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 		if (s->has_switch && s->has_cpu &&
 		    (err = follow_chain(f, s->cpu, s->prev_pid, s->next_pid)))
 			return err;
-		a->switch_evsel = ev;
-		if (s->has_switch && s->has_time) {
-			uint32_t pid = s->pid != SD_TEXT_NO_PID ? s->pid : s->prev_pid;
-			err = sd_stalls_switch(a->stalls, s->time, pid, s->prev_pid,
-					       state_is_d(f, s->prev_state),
-					       s->next_pid, stack, comm);
-			if (err)
-				return err;
-		}
-	} else if (s->has_time && s->tid != SD_TEXT_NO_PID) {
-		err = sd_stalls_seen(a->stalls, s->pid, s->tid, stack,
-				     s->time);
-		if (!err && s->has_lock)
-			err = sd_stalls_contention(a->stalls, s->time, s->pid,
-						   s->tid, stack, s->lock_addr,
-						   s->lock_flags, s->lock_begin);
-		if (err)
-			return err;
+		/* the sample runs in the outgoing task: prev's pid/tid */
+		d.is_switch = true;
+		d.has_switch = s->has_switch;
+		d.timed = s->has_time;
+		d.pid = s->pid != SD_TEXT_NO_PID ? s->pid : s->prev_pid;
+		d.tid = s->prev_pid;
+		d.prev_d = s->has_switch && state_is_d(f, s->prev_state);
+		d.next_tid = s->next_pid;
 	}
-	if (f->kind != SD_TEXT_PERF_REPORT)
-		release_parsed(f->in, s->offset);
+	if ((err = sd_drive(a, &d, NULL)))
+		return err;
+	if (s->filterable && !a->text_first_evsel)
+		a->text_first_evsel = ev;
+	if (s->has_period && f->kind == SD_INPUT_PERF_SCRIPT)
+		a->text_periods = true;
+	ev->nr_samples += s->count;
+	ev->total_period += period;
+	a->records++;
+	a->text_stats.records[SD_REC_SAMPLE]++;
+	if (s->has_time) {
+		if (!f->have_time || s->time < f->first_time)
+			f->first_time = s->time;
+		if (!f->have_time || s->time > f->last_time)
+			f->last_time = s->time;
+		f->have_time = true;
+	}
+	if (f->kind != SD_INPUT_PERF_REPORT)
+		sd_input_release(f->in, s->offset);
 	if (f->o->progress && a->samples >= f->next_progress) {
 		f->next_progress = a->samples + SD_TEXT_PROGRESS;
 		f->o->progress(f->o->progress_arg, s->offset, f->in->len);
@@ -540,38 +427,37 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 
 /* ---- the run --------------------------------------------------------- */
 
-static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
-		   struct input *in, struct sd_diags *why)
+static enum sd_text_kind text_kind(enum sd_input_kind k)
 {
-	enum sd_text_kind kind = sd_text_detect(in->buf, in->len);
-	struct feed f = {.a = a, .o = o, .in = in, .kind = kind};
+	switch (k) {
+	case SD_INPUT_PERF_SCRIPT:
+		return SD_TEXT_PERF_SCRIPT;
+	case SD_INPUT_FOLDED:
+		return SD_TEXT_FOLDED;
+	case SD_INPUT_PERF_REPORT:
+		return SD_TEXT_PERF_REPORT;
+	default:
+		return SD_TEXT_UNKNOWN;
+	}
+}
+
+int sd_run_text(struct sd_analysis *a, const struct sd_analysis_opts *o,
+		struct sd_input_data *in, struct sd_diags *why)
+{
+	const char *name = sd_input_kind_name(in->kind);
+	struct feed f = {.a = a, .o = o, .in = in, .kind = in->kind};
 	struct sd_text_ops ops = {on_sample, on_header, &f, o->fold_with};
 	struct sd_text_result res;
 	int err;
 
-	if (kind == SD_TEXT_UNKNOWN) {
-		if (why)
-			sd_diags_add(why, SD_ERROR, SD_E_BAD_MAGIC, UINT64_MAX,
-				     "not perf script output, folded stacks or "
-				     "perf report text either");
-		return -SD_E_BAD_MAGIC;
-	}
-	a->input_kind = sd_text_kind_name(kind);
-	if ((err = sd_machine_new(NULL, &a->machine)) ||
-	    (err = sd_stacks_new(&a->stacks)))
-		return err;
-	sd_stacks_set_fold(a->stacks, o->fold_with);
-	a->stalls = calloc(1, sizeof *a->stalls);
-	if (!a->stalls)
-		return -ENOMEM;
-	sd_stalls_init(a->stalls);
 	a->text_info.pipe = in->pipe;
 	a->text_info.file_size = in->len;
 	if (o->symbols.kallsyms || o->symbols.vmlinux || o->symbols.symfs)
 		sd_diags_add(&a->diags, SD_NOTE, 0, UINT64_MAX,
 			     "%s text names its frames itself: the symbol "
-			     "options are not used.", a->input_kind);
-	err = sd_text_parse(kind, in->buf, in->len, &ops, &a->diags, &res);
+			     "options are not used.", name);
+	err = sd_text_parse(text_kind(in->kind), in->buf, in->len, &ops,
+			    &a->diags, &res);
 	settle_switch(&f);
 	free(f.chain);
 	if (err) {
@@ -588,10 +474,10 @@ static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
 		sd_diags_move(why, &a->diags);
 		sd_diags_add(why, SD_ERROR, SD_E_BAD_RECORD, UINT64_MAX,
 			     "%s text, but not one sample could be read from it",
-			     a->input_kind);
+			     name);
 		return -SD_E_BAD_RECORD;
 	}
-	if (kind == SD_TEXT_FOLDED)
+	if (in->kind == SD_INPUT_FOLDED)
 		sd_diags_add(&a->diags, SD_NOTE, 0, UINT64_MAX,
 			     "folded stacks: counts only; there are no pids and "
 			     "no timeline (nor sched_switch records: see the "
@@ -610,74 +496,7 @@ static int analyse(struct sd_analysis *a, const struct sd_analysis_opts *o,
 	return sd_stacks_symbolize(a->stacks, a->machine);
 }
 
-int sd_text_analysis(struct sd_analysis *a, const struct sd_analysis_opts *o,
-		     struct sd_diags *why)
-{
-	struct input in = {0};
-	int err;
-
-	if (o->buf) {
-		in.buf = o->buf;
-		in.len = o->len;
-	} else if ((err = load_path(o->path, &in))) {
-		return err;
-	}
-	err = analyse(a, o, &in, why);
-	input_free(&in);
-	return err;
-}
-
-static bool perf_magic(const unsigned char *b, size_t n)
-{
-	/* "PERFILE2" or "2ELIFREP" (the other byte order), or a prefix */
-	static const char m1[] = "PERFILE2", m2[] = "2ELIFREP";
-	return n && (!memcmp(b, m1, n < 8 ? n : 8) || !memcmp(b, m2, n < 8 ? n : 8));
-}
-
-int sd_text_analysis_stdin(struct sd_analysis *a,
-			   const struct sd_analysis_opts *o,
-			   struct sd_diags *why)
-{
-	struct stat st;
-	unsigned char head[8];
-	size_t n = 0;
-	struct input in = {0};
-	int err;
-
-	if (fstat(STDIN_FILENO, &st))
-		return 1;
-	if (S_ISREG(st.st_mode)) {
-		off_t pos = lseek(STDIN_FILENO, 0, SEEK_CUR);
-		if (pos < 0)
-			return 1;
-		ssize_t k = pread(STDIN_FILENO, head, sizeof head, pos);
-		if (k <= 0 || perf_magic(head, (size_t)k))
-			return 1;
-	} else if (S_ISFIFO(st.st_mode)) {
-		/* look without consuming: copy the pipe's first bytes */
-		int p[2];
-		if (pipe2(p, O_CLOEXEC))
-			return 1;
-		ssize_t k = tee(STDIN_FILENO, p[1], sizeof head, 0);
-		if (k > 0)
-			n = (size_t)read(p[0], head, (size_t)k);
-		close(p[0]);
-		close(p[1]);
-		/* nothing (EOF) or a perf.data stream: the reader's case */
-		if (k <= 0 || !n || perf_magic(head, n))
-			return 1;
-		in.pipe = true;
-	} else {
-		return 1;
-	}
-	if ((err = read_all(STDIN_FILENO, &in)))
-		return err;
-	err = analyse(a, o, &in, why);
-	input_free(&in);
-	return err;
-}
-
-void sd_text_analysis_fini(struct sd_analysis *a)
+void sd_text_source_fini(struct sd_analysis *a)
 {
 	struct sd_file_info *in = &a->text_info;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The stall tracker: D-state sleeps from sched:sched_switch samples, fed
+ * The stall tracker (detect stage): D-state sleeps from sched:sched_switch samples, fed
  * in time order by the analysis driver.  A sleep starts when a task
  * switches out in D state (the sample's call chain is the sleeping task's)
  * and ends at the next switch that names it as next_pid.  If the task is
@@ -15,8 +15,8 @@
  * time) is logged too, so that the findings can name who ran - and held
  * the lock - during the sleeps.
  */
-#ifndef SD_DETECT_STALLS_H
-#define SD_DETECT_STALLS_H
+#ifndef SWAPDIAG_STALLS_H
+#define SWAPDIAG_STALLS_H
 
 #include <stdbool.h>
 #include <stddef.h>

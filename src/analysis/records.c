@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * perf.data as a source of the pipeline: the reader's records in file
+ * order (time order where the reader sorts them).  Non-sample records go
+ * to the machine (threads, comms, maps); each sample gets its thread, its
+ * whole call chain (DWARF-unwound user frames added) and, for the
+ * tracepoints the stall tracker needs, its decoded payload, and goes to
+ * the driver (drive.c) like a text sample.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/detect.h>
+#include <swapdiag/tracepoint.h>
+
+#include "analysis/internal.h"
+#include "analysis/kverify.h"
+
+#define PROGRESS_EVERY 65536 /* records */
+#define MAX_CHAIN 4096 /* recorded frames the stacks stage keys on */
+
+/* sched_switch decoding: set up on the first sched_switch sample, since in
+ * pipe mode the tracing data arrives as a record. */
+struct switch_state {
+	bool tried;
+	bool ok;
+	struct sd_tracepoints *tp;
+	struct sd_sched_switch_fmt fmt;
+	const struct sd_era *era;
+	uint64_t bad;
+};
+
+/* lock:contention_begin / contention_end (5.19+): the contended lock's
+ * address per task, for the stall tracker.  Fields from the file's own
+ * format: lock_addr (void *), flags (unsigned int, begin only). */
+struct lock_state {
+	bool tried[2], ok[2];
+	struct sd_tp_field addr[2], flags;
+	uint64_t bad;
+};
+
+static void lock_setup(struct sd_analysis *a, struct switch_state *sw,
+		       struct lock_state *ls, const struct sd_evsel *ev,
+		       int end)
+{
+	const struct sd_file_info *in = sd_reader_info(a->reader);
+	const struct sd_tp_event *tpev;
+
+	ls->tried[end] = true;
+	if (!sw->tp && in->tracing_data &&
+	    sd_tracepoints_new(in->tracing_data, in->tracing_data_size,
+			       in->order, &a->diags, &sw->tp))
+		sw->tp = NULL;
+	if (!sw->tp || sd_tp_find_id(sw->tp, ev->config, &tpev) ||
+	    sd_tp_field_get(tpev, "lock_addr", &ls->addr[end]) ||
+	    (!end && sd_tp_field_get(tpev, "flags", &ls->flags))) {
+		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
+			     "%s samples whose format cannot be read: sleeps "
+			     "are not grouped by lock",
+			     ev->name);
+		return;
+	}
+	ls->ok[end] = true;
+}
+
+/* A lock:contention_begin (end 0) or _end (1) sample's payload into d. */
+static void read_lock(struct sd_analysis *a, struct switch_state *sw,
+		      struct lock_state *ls, const struct sd_record *rec,
+		      struct sd_drive_sample *d, int end)
+{
+	uint64_t addr, flags = 0;
+
+	if (!ls->tried[end])
+		lock_setup(a, sw, ls, rec->evsel, end);
+	if (!ls->ok[end] || !rec->id.has_time || !rec->id.has_tid)
+		return;
+	if (sd_tp_read_u64(&ls->addr[end], rec->sample.raw,
+			   rec->sample.raw_size, &addr) ||
+	    (!end && sd_tp_read_u64(&ls->flags, rec->sample.raw,
+				    rec->sample.raw_size, &flags))) {
+		if (!ls->bad++)
+			sd_diags_add(&a->diags, SD_WARNING, SD_E_BAD_RECORD,
+				     rec->offset,
+				     "a lock contention payload does not "
+				     "match its format; such samples are "
+				     "skipped");
+		return;
+	}
+	d->has_lock = true;
+	d->lock_begin = !end;
+	d->lock = addr;
+	d->lock_flags = (unsigned)flags;
+}
+
+static void switch_setup(struct sd_analysis *a, struct switch_state *sw,
+			 const struct sd_evsel *ev)
+{
+	const struct sd_file_info *in = sd_reader_info(a->reader);
+	int err;
+
+	sw->tried = true;
+	sw->era = sd_era_of(in->os_release);
+	if (!in->tracing_data) {
+		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
+			     "sched_switch samples but no tracing data (event "
+			     "formats) in the file: D-state sleeps cannot be "
+			     "decoded");
+		return;
+	}
+	err = sw->tp ? 0 : sd_tracepoints_new(in->tracing_data,
+					      in->tracing_data_size, in->order,
+					      &a->diags, &sw->tp);
+	if (!err)
+		err = sd_tp_sched_switch_fmt(sw->tp, ev->config, &sw->fmt);
+	if (err) {
+		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
+			     "the sched_switch format in the file cannot be "
+			     "used (%s): D-state sleeps are not analysed",
+			     sd_strerror(err));
+		return;
+	}
+	sw->ok = true;
+}
+
+/* A sched_switch sample's payload into d: the sample runs in the
+ * outgoing task, so its pid/tid are prev's. */
+static void read_switch(struct sd_analysis *a, struct switch_state *sw,
+			const struct sd_record *rec, struct sd_drive_sample *d)
+{
+	struct sd_sched_switch ss;
+
+	d->is_switch = true;
+	if (!sw->tried)
+		switch_setup(a, sw, rec->evsel);
+	if (!sw->ok || !rec->id.has_time)
+		return;
+	if (sd_tp_sched_switch(&sw->fmt, rec->sample.raw, rec->sample.raw_size,
+			       &ss)) {
+		if (!sw->bad++)
+			sd_diags_add(&a->diags, SD_WARNING, SD_E_BAD_RECORD,
+				     rec->offset,
+				     "a sched_switch payload does not match "
+				     "its format; such samples are skipped");
+		return;
+	}
+	d->has_switch = true;
+	d->timed = true;
+	d->pid = rec->id.has_tid ? rec->id.pid : (uint32_t)ss.prev_pid;
+	d->tid = (uint32_t)ss.prev_pid;
+	d->prev_d = sd_prev_state_is_d(sw->era, ss.prev_state);
+	d->next_tid = (uint32_t)ss.next_pid;
+	d->time = rec->id.time;
+}
+
+/* The perf context marker that makes the frames after it run in cpumode. */
+static uint64_t cpumode_marker(unsigned cpumode)
+{
+	switch (cpumode) {
+	case SD_MISC_KERNEL:
+		return SD_CONTEXT_KERNEL;
+	case SD_MISC_HYPERVISOR:
+		return SD_CONTEXT_HV;
+	case SD_MISC_GUEST_KERNEL:
+		return SD_CONTEXT_GUEST_KERNEL;
+	case SD_MISC_GUEST_USER:
+		return SD_CONTEXT_GUEST_USER;
+	default:
+		return SD_CONTEXT_USER;
+	}
+}
+
+/*
+ * The call chain a sample folds to, as perf script shows it: the recorded
+ * chain (with --call-graph dwarf only the kernel part), then the user
+ * frames unwound from the sample's registers and stack copy; a sample
+ * left without any frame keeps its sampled IP.  s->ips is replaced only
+ * when something is added, so frame-pointer samples cost two tests.
+ */
+static int complete_chain(struct sd_analysis *a, const struct sd_record *rec,
+			  struct sd_stack_sample *s)
+{
+	const struct sd_sample *smp = &rec->sample;
+	/* perf unwinds only what it would print as a call chain */
+	bool dwarf = s->has_callchain && sd_unwind_possible(smp);
+	size_t nk = s->has_callchain ? s->nr_ips : 0;
+
+	if (!dwarf && nk >= 2)
+		return 0;
+	if (!dwarf && nk == 1 && s->ips[0] < SD_CONTEXT_MAX)
+		return 0;
+	if (!dwarf && !s->has_callchain)
+		return 0;
+	if (!a->chain) {
+		a->chain = malloc((MAX_CHAIN + SD_UNWIND_MAX + 2) *
+				  sizeof *a->chain);
+		if (!a->chain)
+			return -ENOMEM;
+	}
+	if (nk > MAX_CHAIN)
+		nk = MAX_CHAIN;
+	memcpy(a->chain, s->ips, nk * sizeof *a->chain);
+	if (dwarf) {
+		size_t n = 0;
+		int err = 0;
+		if (!a->unwinder)
+			err = sd_unwinder_new(a->machine, sd_reader_info(a->reader),
+					      &a->unwinder);
+		if (!err)
+			err = sd_unwind(a->unwinder, &s->view, s->pid, s->tid,
+					smp, a->chain + nk + 1, SD_UNWIND_MAX, &n);
+		if (err)
+			return err;
+		/* perf's "0 - 1" frame (an outermost return address of 0)
+		 * would read as a context marker: any unmapped address
+		 * folds to the same [unknown] */
+		for (size_t i = 0; i < n; i++)
+			if (a->chain[nk + 1 + i] >= SD_CONTEXT_MAX)
+				a->chain[nk + 1 + i] = 0;
+		if (n) {
+			a->chain[nk] = SD_CONTEXT_USER_UNWOUND;
+			nk += 1 + n;
+		}
+	}
+	bool frames = false;
+	for (size_t i = 0; i < nk && !frames; i++)
+		frames = a->chain[i] < SD_CONTEXT_MAX;
+	if (!frames) {
+		a->chain[0] = cpumode_marker(s->cpumode);
+		a->chain[1] = s->ip;
+		nk = 2;
+	}
+	s->ips = a->chain;
+	s->nr_ips = nk;
+	s->has_callchain = true;
+	return 0;
+}
+
+/* A new process (not a thread, not one perf synthesized at time 0),
+ * counted under its parent's comm before the record creates it. */
+static int count_fork(struct sd_analysis *a, const struct sd_record *rec)
+{
+	const struct sd_task *t = &rec->task;
+	struct sd_thread_view v;
+
+	if (t->pid == t->ppid || t->pid != t->tid || !t->time)
+		return 0;
+	if (a->time.n && !sd_time_keep(&a->time, t->time))
+		return 0;
+	if (sd_machine_thread(a->machine, t->ppid, t->ptid, &v))
+		return 0;
+	a->forks++;
+	for (size_t i = 0; i < a->nr_forkers; i++) {
+		if (a->forkers[i].comm == v.comm &&
+		    a->forkers[i].pid == t->ppid) {
+			a->forkers[i].forks++;
+			return 0;
+		}
+	}
+	struct sd_forker_count *n =
+		realloc(a->forkers, (a->nr_forkers + 1) * sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	a->forkers = n;
+	a->forkers[a->nr_forkers++] =
+		(struct sd_forker_count){v.comm, t->ppid, 1};
+	return 0;
+}
+
+int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
+{
+	const struct sd_record *rec;
+	struct switch_state sw = {0};
+	struct lock_state ls = {0};
+	int rc, err = 0;
+
+	while ((rc = sd_reader_next(a->reader, &rec)) > 0) {
+		a->records++;
+		if (o->progress && a->records % PROGRESS_EVERY == 0) {
+			uint64_t done, total;
+			sd_reader_progress(a->reader, &done, &total);
+			o->progress(o->progress_arg, done, total);
+		}
+		if (rec->type == SD_REC_FORK) {
+			err = count_fork(a, rec);
+			if (err)
+				return err;
+		}
+		if (rec->type != SD_REC_SAMPLE) {
+			err = sd_machine_process(a->machine, rec);
+			if (err == -ENOMEM)
+				return err;
+			continue;
+		}
+		uint64_t t = rec->id.has_time ? rec->id.time : 0;
+		if (a->time.n && !sd_time_keep(&a->time, t)) {
+			a->time_skipped++;
+			continue;
+		}
+		if (t && (!a->first_time || t < a->first_time))
+			a->first_time = t;
+		if (t > a->last_time)
+			a->last_time = t;
+		const struct sd_evsel *ev = rec->evsel;
+		sd_kverify_sample(a, rec);
+		struct sd_stack_sample s = {
+			.evsel = ev->index,
+			.cpumode = rec->misc & SD_MISC_CPUMODE_MASK,
+			.ip = rec->sample.ip,
+			.ips = rec->sample.ips,
+			.nr_ips = rec->sample.nr_ips,
+			.has_callchain = ev->sample_type & SD_SAMPLE_CALLCHAIN,
+			.period = rec->sample.period,
+			.pid = rec->id.has_tid ? rec->id.pid : UINT32_MAX,
+			.tid = rec->id.has_tid ? rec->id.tid : UINT32_MAX,
+			.time = rec->id.has_time ? rec->id.time : 0,
+			.machine = a->machine,
+		};
+		err = sd_machine_thread(a->machine, s.pid, s.tid, &s.view);
+		if (!err)
+			err = complete_chain(a, rec, &s);
+		if (err)
+			break;
+		struct sd_drive_sample d = {
+			.ev = ev,
+			.raw = &s,
+			.pid = s.pid,
+			.tid = s.tid,
+			.comm = s.view.comm,
+			.time = s.time,
+			.timed = s.time != 0,
+			.count = 1,
+		};
+		if (sd_is_tp_evsel(ev, "sched_switch")) {
+			d.timed = false;
+			read_switch(a, &sw, rec, &d);
+		} else if (s.time && sd_is_tp_evsel(ev, "contention_begin")) {
+			read_lock(a, &sw, &ls, rec, &d, 0);
+		} else if (s.time && sd_is_tp_evsel(ev, "contention_end")) {
+			read_lock(a, &sw, &ls, rec, &d, 1);
+		}
+		if ((err = sd_drive(a, &d, NULL)))
+			break;
+	}
+	sd_tracepoints_free(sw.tp);
+	if (err)
+		return err;
+	if (o->progress) {
+		uint64_t done, total;
+		sd_reader_progress(a->reader, &done, &total);
+		o->progress(o->progress_arg, total ? total : done, total);
+	}
+	return rc;
+}
+

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the perf script parser: the tracepoint payloads it reads
+ * (script_payload.c) for the sample assembly (script.c). */
+#ifndef SD_TEXTIN_SCRIPT_H
+#define SD_TEXTIN_SCRIPT_H
+
+#include "textin/internal.h"
+
+struct sw_payload {
+	bool ok;
+	char prev_comm[64], next_comm[64], prev_state[16];
+	uint32_t prev_pid, next_pid;
+};
+
+/*
+ * sched_switch: "prev_comm=X prev_pid=N prev_prio=P prev_state=S ==>
+ * next_comm=Y next_pid=M next_prio=Q" (every kernel since 2.6.32 prints
+ * this layout; prev_state as letters, "D|K", "R+", or a number): into p,
+ * p->ok when all of it was read.
+ */
+void sd_tscript_switch(const char *s, size_t n, struct sw_payload *p);
+/* Is the event e[0..n) sched_switch ("sched:sched_switch")? */
+bool sd_tscript_is_switch(const char *e, size_t n);
+
+/*
+ * lock:contention_begin: "0xffff888109ba83e0 (flags=READ|WRITE)";
+ * lock:contention_end: "0xffff888109ba83e0 (ret=0)" (5.19+, printed by
+ * __print_flags with the LCB_F_* names).  kind: 1 begin, 2 end.
+ */
+struct lock_payload {
+	int kind;
+	bool ok;
+	uint64_t addr;
+	unsigned flags;
+};
+
+/* 1 for contention_begin, 2 for contention_end, else 0. */
+int sd_tscript_lock_event(const char *e, size_t n);
+/* The payload s[0..n) of a lock event of that kind into p. */
+void sd_tscript_lock(const char *s, size_t n, int kind,
+		     struct lock_payload *p);
+
+#endif
