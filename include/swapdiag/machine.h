@@ -103,4 +103,8 @@ const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid);
 /* True if ip lies in the kernel's half of the address space. */
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip);
 
+/* Moves whenever the kernel's maps change (a kernel or module MMAP): what
+ * sd_machine_locate() gives for a kernel address holds while it stays. */
+uint64_t sd_machine_kernel_gen(const struct sd_machine *m);
+
 #endif

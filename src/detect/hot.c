@@ -59,11 +59,48 @@ void hot_fini(struct sd_diagnosis *d)
 	free(d->hot_paths);
 }
 
+/* The hot kinds a frame name is in, a bit each, looked up once per name
+ * (string id) in *memo (grown as ids come; bit 63: looked up). */
+struct kinds_memo {
+	uint64_t *v;
+	size_t n;
+};
+
+#define KINDS_KNOWN (1ull << 63)
+
+static uint64_t name_kinds(const struct sd_stacks *st, uint32_t name,
+			   struct kinds_memo *m)
+{
+	if (name >= m->n) {
+		size_t n = m->n ? m->n : 1024;
+		while (n <= name)
+			n *= 2;
+		uint64_t *v = realloc(m->v, n * sizeof *v);
+		if (v) { /* else looked up each time */
+			memset(v + m->n, 0, (n - m->n) * sizeof *v);
+			m->v = v;
+			m->n = n;
+		}
+	}
+	uint64_t *b = name < m->n ? &m->v[name] : NULL;
+	if (b && *b)
+		return *b;
+	uint64_t bits = KINDS_KNOWN;
+	const char *f = sd_stacks_str(st, name);
+	for (size_t j = 0; j < sd_nr_hot_kinds && j < 63; j++)
+		if (sd_sig_has(sd_hot_kinds[j].set, f))
+			bits |= 1ull << j;
+	if (b)
+		*b = bits;
+	return bits;
+}
+
 static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 {
 	const struct sd_stacks *st = c->a->stacks;
 	size_t nst = sd_stacks_count(st), nk = sd_nr_hot_kinds;
 	struct kind_acc *k = calloc(nk, sizeof *k);
+	struct kinds_memo memo = {0};
 
 	if (!k)
 		return -ENOMEM;
@@ -76,8 +113,11 @@ static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 			size_t deepest = 0;
 			for (size_t f = 0; f < si.nr_frames; f++)
 				if (si.frames[f].kernel &&
-				    sd_sig_has(sd_hot_kinds[j].set,
-					       sd_stacks_str(st, si.frames[f].name)))
+				    (j < 63 ? name_kinds(st, si.frames[f].name,
+							 &memo) >> j & 1
+					    : sd_sig_has(sd_hot_kinds[j].set,
+							 sd_stacks_str(st,
+							 si.frames[f].name))))
 					deepest = f + 1;
 			if (!deepest)
 				continue;
@@ -90,6 +130,7 @@ static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 			}
 		}
 	}
+	free(memo.v);
 	d->hot_paths = calloc(nk, sizeof *d->hot_paths);
 	if (!d->hot_paths) {
 		free(k);

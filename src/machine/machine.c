@@ -614,6 +614,11 @@ bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip)
 	return ip >= m->kernel_start;
 }
 
+uint64_t sd_machine_kernel_gen(const struct sd_machine *m)
+{
+	return m->nkmaps;
+}
+
 static void locate_kernel(struct sd_machine *m, uint64_t ip,
 			  struct sd_location *out)
 {

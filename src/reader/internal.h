@@ -208,6 +208,14 @@ int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 
 /* zstd.c */
 int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n);
+
+/* walk.c: the next raw record (decompressed data first); 1 with it, 0 at
+ * the end of the input. */
+int sd_next_raw(struct sd_reader *r, const uint8_t **rec, size_t *len,
+		uint64_t *off, bool *compressed);
+/* userrec.c: absorbs a record of type >= SD_REC_HEADER_ATTR. */
+void sd_user_record(struct sd_reader *r, uint32_t type, const uint8_t *p,
+		    size_t len, uint64_t off);
 void sd_zstd_free(struct sd_zstate *z);
 
 /* ordered.c */

@@ -98,11 +98,32 @@ struct sd_stacks {
 	struct fseq_slot *fseq;
 	size_t nfseq, fseq_slots;
 
+	/* the raw-chain table (rawtab.c): raw chain -> stack id */
+	uint64_t *raw;          /* keys, back to back */
+	size_t nraw, capraw;    /* words */
+	struct raw_slot *rslots;
+	size_t nrslots, nrent;
+	uint64_t kgen;          /* sd_machine_kernel_gen() it was made under */
+	uint32_t rt_tries, rt_hits, rt_skip; /* its hit rate (stacks.c) */
 	/* bytes of keys, v, det and frames known resident (util/prefault.h) */
 	size_t keys_pf, v_pf, det_pf, frames_pf;
 };
 
 void sd_stacks_free_lines(struct sd_stacks *st);
+
+/* The raw-chain table (rawtab.c): RAW_HDR header words, then the chain. */
+#define RAW_HDR 3
+uint64_t sd_rawtab_hash(const uint64_t hdr[RAW_HDR], const uint64_t *ips,
+			size_t nr);
+/* The stack of this raw chain, if stored. */
+bool sd_rawtab_find(const struct sd_stacks *st, uint64_t h,
+		    const uint64_t hdr[RAW_HDR], const uint64_t *ips, size_t nr,
+		    uint32_t *id);
+/* Stores it (not when the table is full); 0 or -ENOMEM. */
+int sd_rawtab_add(struct sd_stacks *st, uint64_t h, const uint64_t hdr[RAW_HDR],
+		  const uint64_t *ips, size_t nr, uint32_t id);
+void sd_rawtab_clear(struct sd_stacks *st);
+void sd_rawtab_free(struct sd_stacks *st);
 
 /*
  * Room for need elements of elem bytes in the vmem block p of *cap

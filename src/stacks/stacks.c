@@ -56,6 +56,7 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	sd_vmem_free(st->locs, st->caplocs * sizeof *st->locs);
 	sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
 	rcache_free(st);
+	sd_rawtab_free(st);
 	sd_stacks_free_lines(st);
 	sd_vmem_free(st->keys, st->capkeys);
 	sd_vmem_free(st->det, st->capdet * sizeof *st->det);
@@ -259,12 +260,92 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 	return err;
 }
 
+/*
+ * What decides a sample's stack key, as stacks_intern() stores it: hdr
+ * gets the raw-chain table's header words (rawtab.c), *ips and *nr the
+ * chain (or the ip alone).  Returns the key's flags.
+ */
+static unsigned sample_key(const struct sd_stacks *st,
+			   const struct sd_stack_sample *s, uint64_t hdr[RAW_HDR],
+			   const uint64_t **ips, size_t *nr, bool *kern)
+{
+	unsigned flags = s->has_callchain ? F_CHAIN : 0;
+
+	*nr = s->has_callchain ? s->nr_ips : 1;
+	*ips = s->has_callchain ? s->ips : &s->ip;
+	if (*nr > 4096)
+		*nr = 4096; /* never more than perf would print anyway */
+	if (s->has_callchain)
+		*kern = kernel_only(*ips, *nr);
+	else
+		*kern = s->cpumode == SD_MISC_KERNEL;
+	if (s->pid == UINT32_MAX || s->tid == UINT32_MAX)
+		flags |= F_DROP;
+	/* --folded-with addrs names unresolved frames by their raw address,
+	 * which a location no longer has */
+	if (s->machine && !(st->fold & SD_FOLD_ADDRS))
+		flags |= F_LOC;
+	hdr[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
+		 (uint64_t)(s->cpumode & 0xff) << 40 | (uint64_t)flags << 32 |
+		 s->view.comm;
+	hdr[1] = *kern ? 0 : (uint64_t)s->view.mm << 32 | s->view.mm_ver;
+	hdr[2] = flags & F_DROP || st->fold & (SD_FOLD_PID | SD_FOLD_TID)
+			 ? (uint64_t)s->pid << 32 | s->tid
+			 : 0;
+	return flags;
+}
+
+/*
+ * The per-sample path: one hash of the raw chain, one probe in the
+ * raw-chain table; only a chain not seen before (in this address space
+ * version) is resolved and interned.  Where fewer than a quarter of a
+ * window of RAW_WINDOW samples hit (chains that differ in their leaf
+ * address, many short-lived processes), the next RAW_SKIP samples go the
+ * long way without hashing, then the table is tried again.
+ */
+#define RAW_WINDOW 4096
+#define RAW_SKIP (15 * RAW_WINDOW)
+
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
 {
+	uint64_t hdr[RAW_HDR];
+	const uint64_t *ips;
+	size_t nr;
+	bool kern;
 	uint32_t sid;
-	int err = stacks_intern(st, s, &sid);
+	int err = 0;
 
+	sample_key(st, s, hdr, &ips, &nr, &kern);
+	if (s->machine) {
+		uint64_t g = sd_machine_kernel_gen(s->machine);
+		if (g != st->kgen) {
+			sd_rawtab_clear(st);
+			st->kgen = g;
+		}
+	}
+	if (st->rt_skip) {
+		/* chains rarely repeat here: the long way, no table */
+		st->rt_skip--;
+		err = stacks_intern(st, s, &sid);
+	} else {
+		uint64_t h = sd_rawtab_hash(hdr, ips, nr);
+		if (sd_rawtab_find(st, h, hdr, ips, nr, &sid)) {
+			struct entry *e = &st->v[sid];
+			e->count++;
+			e->period += s->period;
+			st->rt_hits++;
+		} else {
+			err = stacks_intern(st, s, &sid);
+			if (!err)
+				err = sd_rawtab_add(st, h, hdr, ips, nr, sid);
+		}
+		if (++st->rt_tries == RAW_WINDOW) {
+			if (st->rt_hits * 4 < st->rt_tries)
+				st->rt_skip = RAW_SKIP;
+			st->rt_tries = st->rt_hits = 0;
+		}
+	}
 	if (!err)
 		err = detail_add(st, sid, s->pid, s->time, 1, s->period);
 	if (!err && id)
@@ -487,31 +568,15 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 uint32_t *id)
 {
 	uint64_t *k = st->scratch;
-	size_t nr = s->has_callchain ? s->nr_ips : 1;
-	const uint64_t *ips = s->has_callchain ? s->ips : &s->ip;
+	uint64_t hdr[RAW_HDR];
+	const uint64_t *ips;
+	size_t nr;
 	bool kern;
-	unsigned flags = s->has_callchain ? F_CHAIN : 0;
+	unsigned flags = sample_key(st, s, hdr, &ips, &nr, &kern);
 
-	if (nr > 4096)
-		nr = 4096; /* never more than perf would print anyway */
-	if (s->has_callchain)
-		kern = kernel_only(ips, nr);
-	else
-		kern = s->cpumode == SD_MISC_KERNEL;
-	if (s->pid == UINT32_MAX || s->tid == UINT32_MAX)
-		flags |= F_DROP;
-	/* --folded-with addrs names unresolved frames by their raw address,
-	 * which a location no longer has */
-	if (s->machine && !(st->fold & SD_FOLD_ADDRS))
-		flags |= F_LOC;
-	k[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
-	       (uint64_t)(s->cpumode & 0xff) << 40 | (uint64_t)flags << 32 |
-	       s->view.comm;
-	k[1] = kern || (flags & F_LOC) ? 0
-				       : (uint64_t)s->view.mm << 32 | s->view.mm_ver;
-	k[2] = flags & F_DROP || st->fold & (SD_FOLD_PID | SD_FOLD_TID)
-		       ? (uint64_t)s->pid << 32 | s->tid
-		       : 0;
+	k[0] = hdr[0];
+	k[1] = kern || (flags & F_LOC) ? 0 : hdr[1];
+	k[2] = hdr[2];
 	k[3] = nr;
 	memcpy(k + KEY_HDR, ips, nr * sizeof *ips);
 	if (flags & F_LOC) {
