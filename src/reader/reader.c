@@ -13,7 +13,6 @@
 
 #include "reader/internal.h"
 
-
 struct sd_reader *sd_reader_free(struct sd_reader *r)
 {
 	if (!r)
