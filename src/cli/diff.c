@@ -5,6 +5,7 @@
  * (swapdiag/diffreport.h); this file only reads options and picks the
  * exit status.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,8 +302,12 @@ int cli_diff(int argc, char **argv)
 		if (json) {
 			FILE *out = cli_open_output(json);
 			int err = out ? sd_report_diff_json(out, df, &b, &a) : -1;
+			/* closing names a failed write; else say the report's */
 			if (out && cli_close_output(out, json))
 				err = -1;
+			else if (out && err)
+				cli_error("writing the JSON comparison to '%s' "
+					  "failed: %s", json, sd_strerror(err));
 			if (err)
 				rc = CLI_EXIT_INPUT;
 		}
@@ -312,8 +317,12 @@ int cli_diff(int argc, char **argv)
 			int err = markdown
 					  ? sd_report_diff_markdown(stdout, df, &b, &a)
 					  : sd_report_diff_text(stdout, df, &b, &a);
-			if ((err || fflush(stdout)) && !cli_stdout_gone())
+			if ((err || fflush(stdout)) && !cli_stdout_gone()) {
+				cli_error("writing the comparison to standard "
+					  "output failed: %s",
+					  err ? sd_strerror(err) : strerror(errno));
 				rc = CLI_EXIT_INPUT;
+			}
 		}
 		if (!rc && df->outcome == SD_DIFF_UNKNOWN)
 			rc = CLI_EXIT_INPUT;
