@@ -431,19 +431,26 @@ def main(argv):
                 facts["_host"] = l[len("host: "):]
     sec = section(td, facts)
     if len(argv) == 4:
-        with open(argv[3]) as fh:
-            text = fh.read()
-        b = text.find("<!-- BEGIN tests/repro/services")
-        e = text.find("<!-- END tests/repro/services -->")
-        if b >= 0 and e > b:
-            text = text[:b] + sec + text[e + len("<!-- END tests/repro/services -->\n"):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + sec
-        with open(argv[3], "w") as fh:
-            fh.write(text)
+        replace_section(argv[3], "tests/repro/services", sec)
     else:
         sys.stdout.write(sec)
     return 0
+
+
+def replace_section(path, tag, sec):
+    """Put SEC, which begins '<!-- BEGIN TAG' and ends '<!-- END TAG -->',
+    in place of that section of the file PATH, or at its end."""
+    with open(path) as fh:
+        text = fh.read()
+    end = "<!-- END %s -->" % tag
+    b = text.find("<!-- BEGIN %s " % tag)
+    e = text.find(end)
+    if b >= 0 and e > b:
+        text = text[:b] + sec + text[e + len(end) + 1:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + sec
+    with open(path, "w") as fh:
+        fh.write(text)
 
 
 if __name__ == "__main__":

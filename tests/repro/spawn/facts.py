@@ -218,16 +218,7 @@ def main(argv):
         all_facts[n] = f
     sec = section(td, ks, all_facts)
     if len(argv) == 4:
-        with open(argv[3]) as fh:
-            text = fh.read()
-        b = text.find("<!-- BEGIN tests/repro/spawn ")
-        e = text.find("<!-- END tests/repro/spawn -->")
-        if b >= 0 and e > b:
-            text = text[:b] + sec + text[e + len("<!-- END tests/repro/spawn -->\n"):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + sec
-        with open(argv[3], "w") as fh:
-            fh.write(text)
+        F.replace_section(argv[3], "tests/repro/spawn", sec)
     else:
         sys.stdout.write(sec)
     return 0
