@@ -87,6 +87,20 @@ static void evx_layout(struct sd_evx *x)
 	SLOT(SD_SAMPLE_PERIOD, s_period);
 #undef SLOT
 	x->s_end = at;
+	const uint16_t off[SD_NFX] = {
+		[SD_FX_ID] = x->s_id, [SD_FX_IP] = x->s_ip,
+		[SD_FX_TID] = x->s_tid, [SD_FX_TIME] = x->s_time,
+		[SD_FX_ADDR] = x->s_addr, [SD_FX_STREAM] = x->s_stream,
+		[SD_FX_CPU] = x->s_cpu, [SD_FX_PERIOD] = x->s_period,
+	};
+	for (int i = 0; i < SD_NFX; i++) {
+		x->fx_off[i] = off[i];
+		x->fx_mask[i] = off[i] ? UINT64_MAX : 0;
+	}
+	x->fx_has[0] = x->s_tid != 0;
+	x->fx_has[1] = x->s_time != 0;
+	x->fx_has[2] = x->s_id != 0;
+	x->fx_has[3] = x->s_cpu != 0;
 
 	if (!x->ev.sample_id_all)
 		return;

@@ -147,6 +147,11 @@ struct sd_queue {
 	uint64_t last_flush;     /* time of the last entry delivered */
 	uint64_t bytes;          /* of the records queued */
 	struct sd_block *held;   /* the block of the entry popped last */
+	/* a push may just append to the last run while tail < fast_end
+	 * (0: it may not) and its time >= last_time, the time of the
+	 * entry pushed last */
+	uint64_t fast_end;
+	uint64_t last_time;
 };
 
 struct sd_zstate;
@@ -168,10 +173,18 @@ struct sd_id_map {
  * size) have fixed places; offsets count from the record's start, 0
  * means absent.
  */
+enum { SD_FX_ID, SD_FX_IP, SD_FX_TID, SD_FX_TIME, SD_FX_ADDR, SD_FX_STREAM,
+       SD_FX_CPU, SD_FX_PERIOD, SD_NFX };
 struct sd_evx {
 	struct sd_evsel ev;
 	uint16_t s_ip, s_tid, s_time, s_addr, s_id, s_stream, s_cpu, s_period;
 	uint16_t s_end;   /* where the fixed fields end */
+	/* the same, for reading without a test: a field's u64 at fx_off
+	 * (0, the record header, when absent) and fx_mask (0 then) */
+	uint16_t fx_off[SD_NFX];
+	uint64_t fx_mask[SD_NFX];
+	/* sd_sample_id's has_tid, has_time, has_id, has_cpu */
+	bool fx_has[4];
 	uint16_t t_size;  /* sample_id_all trailer bytes; 0 without one */
 	uint16_t t_time;  /* its TIME, counted back from the record's end */
 };
@@ -303,10 +316,17 @@ struct sd_evsel *sd_record_evsel_slow(struct sd_reader *r,
 				      uint32_t type);
 static inline struct sd_evsel *sd_record_evsel(struct sd_reader *r,
 					       const uint8_t *rec, size_t len,
-					       uint32_t type)
+					       uint32_t type, bool sw)
 {
 	if (r->nr_evsels == 1)
 		return r->evsels[0];
+	/* a sample with the id of the record before (one CPU's buffer) */
+	if (type == SD_REC_SAMPLE && r->id_pos >= 0 &&
+	    (size_t)r->id_pos < (len - 8) / 8 && r->ids.last_val) {
+		uint64_t id = sd_load64(rec + 8 + 8 * (size_t)r->id_pos, sw);
+		if (id == r->ids.last_key)
+			return r->evsels[r->ids.last_val - 1];
+	}
 	return sd_record_evsel_slow(r, rec, len, type);
 }
 /* A kernel record's time by its event: 0 or UINT64_MAX when it has none
@@ -383,13 +403,12 @@ int sd_queue_push_slow(struct sd_queue *q, const struct sd_qent *e);
 static inline int sd_queue_push(struct sd_queue *q, const struct sd_qent *e)
 {
 	/* the common case: room, and in order after the last run */
-	if (q->tail - q->head < q->cap && q->nruns &&
-	    q->runs[q->nruns - 1].end == q->tail &&
-	    e->time >= q->v[(q->tail - 1) & (q->cap - 1)].time) {
+	if (q->tail < q->fast_end && e->time >= q->last_time) {
 		q->v[q->tail & (q->cap - 1)] = *e;
 		q->tail++;
 		q->runs[q->nruns - 1].end++;
 		sd_block_ref(e->blk);
+		q->last_time = e->time;
 		if (e->time > q->max_time)
 			q->max_time = e->time;
 		q->bytes += e->len;
@@ -406,21 +425,37 @@ void sd_queue_half(struct sd_queue *q);
 const struct sd_qent *sd_queue_pop_slow(struct sd_queue *q);
 /* The next entry of the flush under way, or NULL when it is done.  The
  * entry and its record stay valid until the next call. */
-static inline const struct sd_qent *sd_queue_pop(struct sd_queue *q)
+static inline __attribute__((always_inline)) const struct sd_qent *
+sd_queue_pop(struct sd_queue *q)
 {
 	struct sd_block *b = q->held;
 
-	/* the common case: one run left to take from (one CPU, or a round
-	 * in order), the block of the last entry still held by others */
-	if (q->flushing && q->nheap == 1 && (!b || b->refs > 1)) {
-		struct sd_qrun *rn = &q->runs[q->heap[0].run];
+	/*
+	 * The common cases: one or two runs left to take from (one or two
+	 * CPUs, or a round in order), the block of the last entry still
+	 * held by others.  The heap of two is one compare.
+	 */
+	if (q->flushing && q->nheap - 1 < 2 && (!b || b->refs > 1)) {
+		struct sd_qhead *h = q->heap;
+		struct sd_qrun *rn = &q->runs[h[0].run];
 		const struct sd_qent *e = &q->v[rn->cur & (q->cap - 1)];
+		uint64_t t;
 		if (b)
 			b->refs--;
 		rn->cur++;
-		if (rn->cur == rn->end ||
-		    q->v[rn->cur & (q->cap - 1)].time > q->limit)
-			q->nheap = 0;
+		if (rn->cur != rn->end &&
+		    (t = q->v[rn->cur & (q->cap - 1)].time) <= q->limit) {
+			h[0].time = t;
+			if (q->nheap == 2 &&
+			    (h[1].time < t || (h[1].time == t &&
+					       h[1].run < h[0].run))) {
+				struct sd_qhead x = h[0];
+				h[0] = h[1];
+				h[1] = x;
+			}
+		} else {
+			h[0] = h[--q->nheap];
+		}
 		q->held = e->blk;
 		q->bytes -= e->len;
 		q->last_flush = e->time;

@@ -49,6 +49,14 @@
 
 #include "reader/internal.h"
 
+/* parse_sample() copies these as laid out in a sample */
+_Static_assert(offsetof(struct sd_sample_id, tid) ==
+		       offsetof(struct sd_sample_id, pid) + 4,
+	       "pid, tid adjacent");
+_Static_assert(offsetof(struct sd_sample_id, has_cpu) ==
+		       offsetof(struct sd_sample_id, has_tid) + 3,
+	       "has_tid .. has_cpu adjacent");
+
 /*
  * A SAMPLE, in place: the fixed fields at the places attr.c worked out,
  * the call chain borrowed where it lies (copied only when it needs byte
@@ -69,23 +77,40 @@ parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 
 	if (off > len)
 		return -SD_E_TRUNCATED;
+	if (!sw) {
+		/* the file's order is the host's: each field one load and
+		 * a mask, TID's pid and tid and CPU's cpu copied as laid out */
+#define FX(f) (sd_load64(data + x->fx_off[f], false) & x->fx_mask[f])
+		uint64_t tid = FX(SD_FX_TID), cpu = FX(SD_FX_CPU);
+		id->id = FX(SD_FX_ID);
+		memcpy(&id->pid, &tid, 8);
+		id->time = FX(SD_FX_TIME);
+		id->stream_id = FX(SD_FX_STREAM);
+		memcpy(&id->cpu, &cpu, 4);
+		memcpy(&id->has_tid, x->fx_has, 4);
+		s->ip = FX(SD_FX_IP);
+		s->addr = FX(SD_FX_ADDR);
+		s->period = FX(SD_FX_PERIOD) | !x->s_period;
+#undef FX
+	} else {
 #define LD64(at) ((at) ? sd_load64(data + (at), sw) : 0)
 #define LD32(at) ((at) ? sd_load32(data + (at), sw) : 0)
-	id->id = LD64(x->s_id);
-	id->has_id = x->s_id != 0;
-	id->pid = LD32(x->s_tid);
-	id->tid = x->s_tid ? sd_load32(data + x->s_tid + 4, sw) : 0;
-	id->has_tid = x->s_tid != 0;
-	id->time = LD64(x->s_time);
-	id->has_time = x->s_time != 0;
-	id->stream_id = LD64(x->s_stream);
-	id->cpu = LD32(x->s_cpu);
-	id->has_cpu = x->s_cpu != 0;
-	s->ip = LD64(x->s_ip);
-	s->addr = LD64(x->s_addr);
-	s->period = x->s_period ? sd_load64(data + x->s_period, sw) : 1;
+		id->id = LD64(x->s_id);
+		id->has_id = x->s_id != 0;
+		id->pid = LD32(x->s_tid);
+		id->tid = x->s_tid ? sd_load32(data + x->s_tid + 4, sw) : 0;
+		id->has_tid = x->s_tid != 0;
+		id->time = LD64(x->s_time);
+		id->has_time = x->s_time != 0;
+		id->stream_id = LD64(x->s_stream);
+		id->cpu = LD32(x->s_cpu);
+		id->has_cpu = x->s_cpu != 0;
+		s->ip = LD64(x->s_ip);
+		s->addr = LD64(x->s_addr);
+		s->period = x->s_period ? sd_load64(data + x->s_period, sw) : 1;
 #undef LD64
 #undef LD32
+	}
 	if ((t & SD_SAMPLE_READ) && (err = sd_skip_read(ev, data, len, sw, &off)))
 		return err;
 	s->nr_ips = 0;
@@ -311,7 +336,7 @@ next_record(struct sd_reader *r, const struct sd_record **out, bool sw)
 		if (type >= SD_REC_KERNEL_MAX)
 			continue; /* a kernel record of a newer kernel */
 		/* the event once, for the time and for the parse */
-		struct sd_evsel *ev = sd_record_evsel(r, raw.p, raw.len, type);
+		struct sd_evsel *ev = sd_record_evsel(r, raw.p, raw.len, type, sw);
 		if (r->ordered && ev) {
 			uint64_t t = sd_record_time(ev, raw.p, raw.len, type, sw);
 			if (t - 1 < UINT64_MAX - 1) { /* not 0 nor UINT64_MAX */

@@ -56,6 +56,14 @@ static void sift_down(struct sd_queue *q, size_t i)
 	h[i] = x;
 }
 
+/* Where pushes may just append: while the last run ends at the tail and
+ * the ring has room. */
+static void set_fast_end(struct sd_queue *q)
+{
+	q->fast_end = q->nruns && q->runs[q->nruns - 1].end == q->tail ?
+			      q->head + q->cap : 0;
+}
+
 /*
  * Starts delivering everything with time <= limit: the runs whose head
  * (their oldest entry) is that old go into the heap; the others have
@@ -97,6 +105,7 @@ static void flush_end(struct sd_queue *q)
 	q->head = k ? q->runs[0].cur : q->tail;
 	q->nheap = 0;
 	q->flushing = false;
+	set_fast_end(q);
 }
 
 /* The head of the heap's first run, which then moves on. */
@@ -199,6 +208,7 @@ static int relayout(struct sd_queue *q, size_t cap, bool merge)
 	q->nruns = k;
 	q->head = 0;
 	q->tail = o;
+	set_fast_end(q);
 	return 0;
 }
 
@@ -232,9 +242,11 @@ int sd_queue_push_slow(struct sd_queue *q, const struct sd_qent *e)
 	*AT(q, q->tail) = *e;
 	q->tail++;
 	sd_block_ref(e->blk);
+	q->last_time = e->time;
 	if (e->time > q->max_time)
 		q->max_time = e->time;
 	q->bytes += e->len;
+	set_fast_end(q);
 	return 0;
 }
 
