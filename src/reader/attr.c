@@ -254,8 +254,8 @@ static int id_map_put(struct sd_id_map *m, uint64_t key, uint32_t val)
 		m->vals = v;
 		m->nslots = ns;
 	}
-	m->last_key = 0;
-	m->last_val = 0;
+	memset(m->last_key, 0, sizeof m->last_key);
+	memset(m->last_val, 0, sizeof m->last_val);
 	size_t j = sd_mix64(key) & (m->nslots - 1);
 	while (m->vals[j] && m->keys[j] != key)
 		j = (j + 1) & (m->nslots - 1);

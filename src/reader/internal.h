@@ -160,10 +160,11 @@ struct sd_id_map {
 	uint64_t *keys;
 	uint32_t *vals; /* evsel index + 1; 0 = empty */
 	size_t nslots, n;
-	/* the id looked up last and its value (0: none): a CPU's buffer
-	 * is one id for a whole stretch of records */
-	uint64_t last_key;
-	uint32_t last_val;
+	/* the id looked up last and its value (0: none), for samples [0]
+	 * and for other records' trailers [1] (tracking records are often
+	 * of another event): a CPU's buffer is one id for a whole stretch */
+	uint64_t last_key[2];
+	uint32_t last_val[2];
 };
 
 /*
@@ -322,10 +323,10 @@ static inline struct sd_evsel *sd_record_evsel(struct sd_reader *r,
 		return r->evsels[0];
 	/* a sample with the id of the record before (one CPU's buffer) */
 	if (type == SD_REC_SAMPLE && r->id_pos >= 0 &&
-	    (size_t)r->id_pos < (len - 8) / 8 && r->ids.last_val) {
+	    (size_t)r->id_pos < (len - 8) / 8 && r->ids.last_val[0]) {
 		uint64_t id = sd_load64(rec + 8 + 8 * (size_t)r->id_pos, sw);
-		if (id == r->ids.last_key)
-			return r->evsels[r->ids.last_val - 1];
+		if (id == r->ids.last_key[0])
+			return r->evsels[r->ids.last_val[0] - 1];
 	}
 	return sd_record_evsel_slow(r, rec, len, type);
 }

@@ -253,7 +253,8 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	 * Its time is dropped.
 	 */
 	uint64_t t = rec->id.time;
-	if (rec->id.has_time && (t < r->time_lo || t > r->time_hi)) {
+	/* one compare: t - lo wraps past hi - lo when t < lo */
+	if (t - r->time_lo > r->time_hi - r->time_lo && rec->id.has_time) {
 		bad_time(r, rec);
 		t = 0;
 	}
@@ -341,15 +342,38 @@ next_record(struct sd_reader *r, const struct sd_record **out, bool sw)
 			uint64_t t = sd_record_time(ev, raw.p, raw.len, type, sw);
 			if (t - 1 < UINT64_MAX - 1) { /* not 0 nor UINT64_MAX */
 				/* perf's ordered_events__queue */
-				struct sd_qent e = {t, raw.p, raw.blk, ev,
-						    raw.off, (uint32_t)raw.len,
-						    raw.compressed};
-				if (t < r->q.last_flush)
+				struct sd_queue *q = &r->q;
+				if (t < q->last_flush)
 					r->stats.out_of_order++;
-				int err = sd_queue_push(&r->q, &e);
-				if (err)
-					return err;
-				if (r->q.bytes > SD_MAX_QUEUE_BYTES)
+				if (q->tail < q->fast_end && t >= q->last_time) {
+					/* sd_queue_push()'s common case,
+					 * written in place */
+					struct sd_qent *e =
+						&q->v[q->tail & (q->cap - 1)];
+					e->time = t;
+					e->data = raw.p;
+					e->blk = raw.blk;
+					e->ev = ev;
+					e->offset = raw.off;
+					e->len = (uint32_t)raw.len;
+					e->compressed = raw.compressed;
+					q->tail++;
+					q->runs[q->nruns - 1].end++;
+					sd_block_ref(raw.blk);
+					q->last_time = t;
+					if (t > q->max_time)
+						q->max_time = t;
+					q->bytes += raw.len;
+				} else {
+					struct sd_qent e = {t, raw.p, raw.blk,
+							    ev, raw.off,
+							    (uint32_t)raw.len,
+							    raw.compressed};
+					int err = sd_queue_push_slow(q, &e);
+					if (err)
+						return err;
+				}
+				if (q->bytes > SD_MAX_QUEUE_BYTES)
 					queue_over(r, raw.off);
 				continue;
 			}

@@ -8,7 +8,7 @@
  * at each FINISHED_ROUND everything up to the newest timestamp seen by the
  * previous round is delivered in time order (stable for equal times), and
  * the rest waits.  Records without a timestamp (0 or none) pass through at
- * once (reader.c).  Memory is two rounds of records; without FINISHED_ROUND
+ * once (next.c).  Memory is two rounds of records; without FINISHED_ROUND
  * records the queue is capped at SD_MAX_QUEUE_BYTES, then the older half
  * goes out (perf's OE_FLUSH__HALF).
  *
@@ -17,10 +17,11 @@
  * which is a few runs already in time order: each CPU's part of a round
  * is one, because a ring buffer is written in time order.  A push starts a
  * new run only when its time is older than the entry before it.  A flush
- * takes the smallest head of the runs from a binary heap keyed by (time,
- * run): runs are in push order, so equal times come out in push order, as
- * a stable sort would give them.  One run (one CPU, or a round already in
- * order) needs no heap at all.  The entries are a ring (struct sd_queue):
+ * takes the smallest head of the runs that have anything to deliver (a
+ * run's head is its oldest entry) from a binary heap keyed by (time, run):
+ * runs are in push order, so equal times come out in push order, as a
+ * stable sort would give them.  One or two such runs (one or two CPUs)
+ * are taken inline (sd_queue_pop() in internal.h).  The entries are a ring (struct sd_queue):
  * what a flush leaves stays where it is, and the space before it is taken
  * again by later pushes; only a full ring is rewritten.
  */

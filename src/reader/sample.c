@@ -17,20 +17,21 @@
 #include "reader/internal.h"
 #include "util/hash.h"
 
-/* The event of a nonzero id; the id of the record before is tried first. */
-static struct sd_evsel *id_find(struct sd_reader *r, uint64_t id)
+/* The event of a nonzero id; the id looked up last for the same kind of
+ * record (c: 0 samples, 1 trailers) is tried first. */
+static struct sd_evsel *id_find(struct sd_reader *r, uint64_t id, int c)
 {
 	struct sd_id_map *m = &r->ids;
 
-	if (m->last_val && m->last_key == id)
-		return r->evsels[m->last_val - 1];
+	if (m->last_val[c] && m->last_key[c] == id)
+		return r->evsels[m->last_val[c] - 1];
 	if (!m->nslots)
 		return NULL;
 	size_t j = sd_mix64(id) & (m->nslots - 1);
 	while (m->vals[j]) {
 		if (m->keys[j] == id) {
-			m->last_key = id;
-			m->last_val = m->vals[j];
+			m->last_key[c] = id;
+			m->last_val[c] = m->vals[j];
 			return r->evsels[m->vals[j] - 1];
 		}
 		j = (j + 1) & (m->nslots - 1);
@@ -64,7 +65,7 @@ struct sd_evsel *sd_record_evsel_slow(struct sd_reader *r,
 	}
 	if (!id)
 		return r->evsels[0]; /* synthesized records carry id 0 */
-	struct sd_evsel *ev = id_find(r, id);
+	struct sd_evsel *ev = id_find(r, id, type != SD_REC_SAMPLE);
 	if (!ev && !r->evsels[0]->sample_id_all)
 		return r->evsels[0];
 	return ev;
@@ -80,9 +81,7 @@ static int parse_trailer(const struct sd_evsel *ev, struct sd_cursor *body,
 	memset(id, 0, sizeof *id);
 	if (!ev->sample_id_all)
 		return 0;
-	n += !!(t & SD_SAMPLE_TID) + !!(t & SD_SAMPLE_TIME) +
-	     !!(t & SD_SAMPLE_ID) + !!(t & SD_SAMPLE_STREAM_ID) +
-	     !!(t & SD_SAMPLE_CPU) + !!(t & SD_SAMPLE_IDENTIFIER);
+	n = sd_evx(ev)->t_size / 8; /* 8 bytes a field, attr.c */
 	if (n * 8 > body->len)
 		return -SD_E_BAD_RECORD;
 	const uint8_t *p = body->base + body->len - n * 8;
