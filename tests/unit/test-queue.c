@@ -9,6 +9,9 @@
  */
 #include "test.h"
 
+#include <sys/wait.h>
+
+#include "pdbuild.h"
 #include "reader/internal.h"
 
 /* xorshift64*: the same sequence on every run */
@@ -284,6 +287,181 @@ TEST(blocks_live_while_queued)
 	npend = cappend = 0;
 }
 
+/*
+ * The reader over a recording of several MiB read from a file (256 KiB
+ * blocks that queued records keep) and from a pipe (64 KiB blocks) gives
+ * the same records in the same order as over the same bytes in memory
+ * (no blocks at all): records cut by block ends, blocks kept while their
+ * records wait, recycled after.  Two events, two CPUs' buffers per round,
+ * samples of 1 to 40 frames, COMMs timed by their trailer or untimed.
+ */
+#define ST (SD_SAMPLE_IP | SD_SAMPLE_TID | SD_SAMPLE_TIME | SD_SAMPLE_ID | \
+	    SD_SAMPLE_CPU | SD_SAMPLE_PERIOD | SD_SAMPLE_CALLCHAIN)
+
+static void build(struct pd_buf *b, bool pipe)
+{
+	static const uint64_t ids0[] = {11, 12}, ids1[] = {21, 22};
+	struct pd_event ev[2] = {
+		{.attr = {.sample_type = ST, .flags = SD_ATTR_SAMPLE_ID_ALL,
+			  .period = 1},
+		 .ids = ids0, .nr_ids = 2},
+		{.attr = {.type = SD_TYPE_SOFTWARE, .config = 9,
+			  .sample_type = ST, .flags = SD_ATTR_SAMPLE_ID_ALL,
+			  .period = 1},
+		 .ids = ids1, .nr_ids = 2},
+	};
+	uint64_t ips[40], t = 1000;
+	size_t data = 0;
+
+	if (pipe) {
+		pd_pipe_begin(b);
+		pd_pipe_attr(b, &ev[0]);
+		pd_pipe_attr(b, &ev[1]);
+	} else {
+		data = pd_file_begin(b, ev, 2);
+	}
+	for (unsigned round = 0; round < 400; round++) {
+		uint64_t start = t;
+		for (uint32_t cpu = 0; cpu < 2; cpu++) {
+			uint64_t ct = start + cpu;
+			for (unsigned i = 0; i < 60; i++) {
+				ct += 1 + rnd() % 3;
+				size_t n = 1 + rnd() % 40;
+				for (size_t k = 0; k < n; k++)
+					ips[k] = ct * 100 + k;
+				struct pd_sample s = {
+					.misc = SD_MISC_KERNEL, .ip = ct,
+					.id = {.pid = 7, .tid = 7, .time = ct,
+					       .id = 11 + cpu, .cpu = cpu},
+					.period = 1, .ips = ips, .nr_ips = n,
+				};
+				pd_sample(b, ST, &s);
+				if (i % 17 == 0) {
+					struct pd_ids id = {
+						.pid = 7, .tid = 7,
+						.time = i % 34 ? ct : 0,
+						.id = 21 + cpu, .cpu = cpu};
+					pd_comm(b, ST, &id, "worker", false);
+				}
+				if (ct > t)
+					t = ct;
+			}
+		}
+		pd_finished_round(b);
+	}
+	if (!pipe)
+		pd_file_end(b, data, NULL, NULL);
+}
+
+/* What a record was, to compare two reads. */
+struct seen {
+	uint32_t type;
+	uint64_t time, ip, nr, first, last;
+	const void *ev; /* compared by index */
+	unsigned evi;
+};
+
+static size_t read_records(struct sd_reader *r, struct seen *out, size_t max)
+{
+	const struct sd_record *rec;
+	size_t n = 0;
+
+	while (n < max && sd_reader_next(r, &rec) > 0) {
+		struct seen x = {.type = rec->type, .time = rec->id.time};
+		x.evi = rec->evsel ? rec->evsel->index : 99;
+		if (rec->type == SD_REC_SAMPLE) {
+			x.ip = rec->sample.ip;
+			x.nr = rec->sample.nr_ips;
+			x.first = rec->sample.ips[0];
+			x.last = rec->sample.ips[x.nr - 1];
+		} else if (rec->type == SD_REC_COMM) {
+			x.ip = strlen(rec->comm.comm);
+		}
+		out[n++] = x;
+	}
+	return n;
+}
+
+static int same_records(const struct seen *a, size_t na, const struct seen *b,
+			size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].type != b[i].type || a[i].time != b[i].time ||
+		    a[i].ip != b[i].ip || a[i].nr != b[i].nr ||
+		    a[i].first != b[i].first || a[i].last != b[i].last ||
+		    a[i].evi != b[i].evi)
+			return 0;
+	return 1;
+}
+
+TEST(blocks_in_files_and_pipes)
+{
+	enum { MAX = 80000 };
+	struct seen *want = calloc(MAX, sizeof *want);
+	struct seen *got = calloc(MAX, sizeof *got);
+	char path[] = "/tmp/sd-test-queue-XXXXXX";
+
+	for (int pipe_mode = 0; pipe_mode < 2; pipe_mode++) {
+		struct pd_buf b = {0};
+		struct sd_reader *r = NULL;
+		build(&b, pipe_mode);
+		CHECK(b.len > (4u << 20)); /* many blocks */
+		CHECK(sd_reader_open_mem(b.p, b.len, "mem", 0, NULL, &r) == 0);
+		size_t nw = r ? read_records(r, want, MAX) : 0;
+		CHECK(nw > 40000);
+		sd_reader_free(r);
+		r = NULL;
+
+		int fd;
+		if (!pipe_mode) {
+			fd = mkstemp(path);
+			CHECK(fd >= 0);
+			CHECK(write(fd, b.p, b.len) == (ssize_t)b.len);
+			unlink(path);
+		} else {
+			int pfd[2];
+			CHECK(pipe(pfd) == 0);
+			pid_t pid = fork();
+			if (pid == 0) {
+				close(pfd[0]);
+				size_t off = 0;
+				while (off < b.len) {
+					ssize_t k = write(pfd[1], b.p + off,
+							  b.len - off);
+					if (k <= 0)
+						_exit(1);
+					off += (size_t)k;
+				}
+				_exit(0);
+			}
+			close(pfd[1]);
+			fd = pfd[0];
+		}
+		CHECK(sd_reader_open_fd(fd, "fd", 0, NULL, &r) == 0);
+		size_t ng = r ? read_records(r, got, MAX) : 0;
+		CHECK(same_records(want, nw, got, ng));
+		if (r) {
+			/* after the end everything the reader read into is
+			 * gone */
+			CHECK(r->src.blk == NULL);
+			CHECK_U64(r->src.pool.nblocks, 0);
+			CHECK_U64(r->q.cap, 0);
+			CHECK_U64(sd_reader_stats(r)->bytes_consumed, b.len);
+		}
+		sd_reader_free(r);
+		if (pipe_mode) {
+			int st = 1;
+			wait(&st);
+			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		}
+		pd_buf_free(&b);
+	}
+	free(want);
+	free(got);
+}
+
 int main(void)
 {
 	RUN(one_buffer);
@@ -294,5 +472,6 @@ int main(void)
 	RUN(held_back_record);
 	RUN(half);
 	RUN(blocks_live_while_queued);
+	RUN(blocks_in_files_and_pipes);
 	return test_exit();
 }
