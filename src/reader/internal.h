@@ -426,17 +426,19 @@ void sd_queue_half(struct sd_queue *q);
 const struct sd_qent *sd_queue_pop_slow(struct sd_queue *q);
 /* The next entry of the flush under way, or NULL when it is done.  The
  * entry and its record stay valid until the next call. */
+/* Restores the flush heap's order after its first entry changed. */
+void sd_queue_sift(struct sd_queue *q);
 static inline __attribute__((always_inline)) const struct sd_qent *
 sd_queue_pop(struct sd_queue *q)
 {
 	struct sd_block *b = q->held;
 
 	/*
-	 * The common cases: one or two runs left to take from (one or two
-	 * CPUs, or a round in order), the block of the last entry still
-	 * held by others.  The heap of two is one compare.
+	 * The common case: an entry to take, and the block of the last
+	 * entry still held by others.  Two runs (two CPUs) are one compare
+	 * of their cached head times; one run none.
 	 */
-	if (q->flushing && q->nheap - 1 < 2 && (!b || b->refs > 1)) {
+	if (q->flushing && q->nheap && (!b || b->refs > 1)) {
 		struct sd_qhead *h = q->heap;
 		struct sd_qrun *rn = &q->runs[h[0].run];
 		const struct sd_qent *e = &q->v[rn->cur & (q->cap - 1)];
@@ -447,15 +449,20 @@ sd_queue_pop(struct sd_queue *q)
 		if (rn->cur != rn->end &&
 		    (t = q->v[rn->cur & (q->cap - 1)].time) <= q->limit) {
 			h[0].time = t;
-			if (q->nheap == 2 &&
-			    (h[1].time < t || (h[1].time == t &&
-					       h[1].run < h[0].run))) {
-				struct sd_qhead x = h[0];
-				h[0] = h[1];
-				h[1] = x;
+			if (q->nheap == 2) {
+				if (h[1].time < t || (h[1].time == t &&
+						      h[1].run < h[0].run)) {
+					struct sd_qhead x = h[0];
+					h[0] = h[1];
+					h[1] = x;
+				}
+			} else if (q->nheap > 2) {
+				sd_queue_sift(q);
 			}
 		} else {
 			h[0] = h[--q->nheap];
+			if (q->nheap > 1)
+				sd_queue_sift(q);
 		}
 		q->held = e->blk;
 		q->bytes -= e->len;

@@ -57,6 +57,11 @@ static void sift_down(struct sd_queue *q, size_t i)
 	h[i] = x;
 }
 
+void sd_queue_sift(struct sd_queue *q)
+{
+	sift_down(q, 0);
+}
+
 /* Where pushes may just append: while the last run ends at the tail and
  * the ring has room. */
 static void set_fast_end(struct sd_queue *q)
