@@ -137,6 +137,9 @@ struct sd_analysis {
 	size_t nr_forkers;
 	struct sd_fork_note *fork_notes;
 	size_t nr_fork_notes, fork_notes_cap;
+	/* perf script text with FORK lines (--show-task-events): its forks
+	 * are known, as a perf.data file's */
+	bool text_forks;
 	/* sampled kernel IPs kept for the kernel symbol check (kverify.c) */
 	uint64_t *kernel_ips;
 	size_t nr_kernel_ips;

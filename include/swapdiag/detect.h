@@ -302,7 +302,8 @@ struct sd_diagnosis {
 	/* new processes between the first and the last sample (and inside
 	 * the --time windows), by the forking comm, most first (comms belong
 	 * to the analysis) */
-	bool forks_known; /* perf.data input: FORK records were read */
+	bool forks_known; /* FORK records were read (perf.data, perf
+			   * script text with --show-task-events) */
 	uint64_t forks;
 	struct sd_fork_count {
 		const char *comm;
@@ -381,7 +382,9 @@ struct sd_detect_input {
 	const struct sd_host *host;          /* the recorded host, may be NULL */
 	/* new processes between the first and the last sample analysed
 	 * (and inside the --time windows); forkers sorted by comm id, pid,
-	 * executable (one entry per such triple) */
+	 * executable (one entry per such triple); forks_known: the input
+	 * has FORK records (perf.data, perf script --show-task-events) */
+	bool forks_known;
 	uint64_t forks;
 	const struct sd_forker_count *forkers;
 	size_t nr_forkers;

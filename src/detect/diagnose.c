@@ -40,7 +40,7 @@ static int forker_cmp(const void *pa, const void *pb)
 static int forkers_of(const struct sd_detect_input *a, struct sd_diagnosis *d)
 {
 	d->forks = a->forks;
-	d->forks_known = sd_input_is_perf_data(a->kind);
+	d->forks_known = a->forks_known;
 	if (!a->nr_forkers || !a->machine)
 		return 0;
 	d->forkers = calloc(a->nr_forkers, sizeof *d->forkers);

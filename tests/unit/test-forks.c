@@ -270,11 +270,86 @@ TEST(forks_in_a_time_window)
 	pd_buf_free(&b);
 }
 
+/*
+ * The same rule on perf script text with --show-task-events (perf 6.1's
+ * layout): what perf synthesized (time 0), a fork before the first sample
+ * (10 s), one of a parent perf had no comm for -- perf prints the child's
+ * comm, here its placeholder ":3002", so the forker is ":700", the
+ * parent's placeholder, as the perf.data path names it (perf's
+ * thread__new() names a thread ":TID") --, a named one, a thread, one
+ * after the last sample (12 s).  Forks: ":700" 1, httpd 1, in 2 s.
+ */
+static const char script_text[] =
+	"httpd     0 [000]     0.000000000: PERF_RECORD_FORK(1877:1877):(1:1)\n"
+	"httpd     0 [000]     0.000000000: PERF_RECORD_COMM: httpd:1877/1877\n"
+	"httpd  1877 [000]     5.000000000: PERF_RECORD_FORK(3001:3001):(1877:1877)\n"
+	"httpd  1877 [000]    10.000000000:    1000000 cpu-clock: "
+	" ffffffff8117e000 copy_page_range ([kernel.kallsyms])\n"
+	":3002   700 [001]    11.000000000: PERF_RECORD_FORK(3002:3002):(700:700)\n"
+	"httpd  1877 [000]    11.500000000: PERF_RECORD_FORK(3003:3003):(1877:1877)\n"
+	"httpd  1877 [000]    11.600000000: PERF_RECORD_FORK(1877:1900):(1877:1877)\n"
+	"httpd  1877 [000]    12.000000000:    1000000 cpu-clock: "
+	" ffffffff8117e000 copy_page_range ([kernel.kallsyms])\n"
+	"httpd  1877 [000]    13.000000000: PERF_RECORD_FORK(3004:3004):(1877:1877)\n";
+
+static struct sd_analysis *analyse_text(const char *text)
+{
+	struct sd_analysis_opts opts = {
+		.path = "forks.script",
+		.buf = text,
+		.len = strlen(text),
+		.symbols = {.no_host_kernel = true,
+			    .buildid_dir = "/nonexistent"},
+	};
+	struct sd_analysis *a = NULL;
+
+	CHECK_U64(sd_analysis_run(&opts, NULL, &a), 0);
+	return a;
+}
+
+TEST(forks_of_perf_script_text)
+{
+	struct sd_diagnosis *d = NULL;
+	size_t pids = 0;
+	struct sd_analysis *a = analyse_text(script_text);
+
+	if (!a)
+		return;
+	CHECK_U64(a->input_kind, SD_INPUT_PERF_SCRIPT);
+	CHECK_U64(a->samples, 2);
+	CHECK_U64(sd_analysis_nr_evsels(a), 1); /* no event of the records */
+	CHECK_U64(sd_diagnose(a, &d), 0);
+	CHECK(d && d->forks_known);
+	CHECK(d && near(d->duration_s, 2.0));
+	CHECK_U64(d ? d->forks : 0, 2);
+	CHECK_U64(comm_forks(d, ":700", &pids), 1);
+	CHECK_U64(pids, 1);
+	CHECK_U64(comm_forks(d, "httpd", &pids), 1);
+	CHECK_U64(comm_forks(d, ":3002", &pids), 0);
+	sd_diagnosis_free(d);
+	sd_analysis_free(a);
+
+	/* without task events the text says nothing about forks */
+	const char *plain = strstr(script_text, "httpd  1877 [000]    10.");
+	char *no_tasks = strndup(plain, (size_t)(strstr(plain, ":3002") - plain));
+	a = no_tasks ? analyse_text(no_tasks) : NULL;
+	d = NULL;
+	if (a) {
+		CHECK_U64(a->samples, 1);
+		CHECK_U64(sd_diagnose(a, &d), 0);
+		CHECK(d && !d->forks_known && !d->forks);
+	}
+	sd_diagnosis_free(d);
+	sd_analysis_free(a);
+	free(no_tasks);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
 		testdata = argv[1];
 	RUN(forks_between_first_and_last_sample);
 	RUN(forks_in_a_time_window);
+	RUN(forks_of_perf_script_text);
 	return test_exit();
 }
