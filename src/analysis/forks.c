@@ -65,7 +65,8 @@ int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last)
 	for (size_t i = 0; i < a->nr_fork_notes; i++)
 		if (!last || (v[i].time >= first && v[i].time <= last))
 			v[n++] = v[i];
-	qsort(v, n, sizeof *v, note_cmp);
+	if (n) /* v is NULL without notes */
+		qsort(v, n, sizeof *v, note_cmp);
 	size_t groups = 0;
 	for (size_t i = 0; i < n; i++)
 		groups += !i || note_cmp(&v[i - 1], &v[i]);
