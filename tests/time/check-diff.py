@@ -398,6 +398,35 @@ elif os.path.isdir(SP):
         check(row and "| %d \u2192 %d |" % (db["samples"], da["samples"]) in
               row[0], "%s: markdown swap_dup_fork row %r" %
               (name, row[0] if row else None))
+    # --time: the forks inside the window and between its first and last
+    # sample, per second of that span -- perf's FORK records and sample
+    # times (perf script -F time) against a window of fork.data
+    if shutil.which("perf"):
+        win = (11481000000000, 11481800000000)
+        out = subprocess.run(["perf", "script", "-f", "--ns", "-F", "time",
+                              "-i", FORK], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL).stdout.decode()
+        ts = [P.ns(x.rstrip(":")) for x in out.split() if x.endswith(":")]
+        ts = [t for t in ts if win[0] <= t <= win[1]]
+        span = (min(ts), max(ts))
+        out = subprocess.run(["perf", "script", "-f", "--ns", "-i", FORK,
+                              "--show-task-events"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL).stdout.decode()
+        n = 0
+        for line in out.splitlines():
+            m = FORK_RE.search(line)
+            n += bool(m and float(m.group(3)) > 0 and
+                      m.group(4) != m.group(6) and m.group(4) == m.group(5)
+                      and P.in_span(P.ns(m.group(3)), span))
+        rc, d = diff(FORK, FORK, "--time", "11481.0,11481.8", sym=SPSYM)
+        c = next(c for c in d["changes"] if c["id"] == "swap_dup_fork")
+        rate = n / ((span[1] - span[0]) / 1e9)
+        check(c["before"]["forks"] == n and
+              abs(c["before"]["forks_per_s"] - rate) < 1e-3,
+              "fork.data --time 11481.0,11481.8: %d forks, %.3f/s (perf: %d "
+              "FORK records between the window's first and last sample, "
+              "%.3f/s)" % (c["before"]["forks"], c["before"]["forks_per_s"],
+                           n, rate))
 else:
     print("skip posix_spawn pair: no testdata/spawn")
 if PART == "spawn":
