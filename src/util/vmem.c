@@ -19,7 +19,8 @@
 
 #define HUGE ((size_t)2 << 20)
 
-void *sd_vmem_map_huge(size_t len)
+/* len bytes of anonymous address space, 2 MiB-aligned; NULL on failure */
+static void *map_aligned(size_t len)
 {
 	if (len > SIZE_MAX - HUGE)
 		return NULL;
@@ -33,15 +34,37 @@ void *sd_vmem_map_huge(size_t len)
 		munmap(raw, (size_t)(base - raw));
 	if (raw + HUGE > base)
 		munmap(base + len, (size_t)(raw + HUGE - base));
-#ifdef MADV_HUGEPAGE
-	(void)madvise(base, len, MADV_HUGEPAGE);
-#endif
 	return base;
 }
 
+static void advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, len, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
+void *sd_vmem_map_huge(size_t len)
+{
+	void *p = map_aligned(len);
+
+	if (p)
+		advise_huge(p, len);
+	return p;
+}
+
 #ifndef SD_VMEM_HEAP_ONLY
-/* the mapping starts with its reserved size; the block follows */
+/* the mapping starts with its reserved size and whether it is advised for
+ * huge pages; the block follows */
 #define HDR ((size_t)64)
+
+struct hdr {
+	size_t res;
+	size_t huge;
+};
 
 static bool mapped(size_t bytes)
 {
@@ -59,14 +82,27 @@ static size_t reservation(size_t bytes)
 	return (r + HUGE - 1) & ~(HUGE - 1);
 }
 
+/* Huge pages once the block holds SD_VMEM_HUGE bytes: below that a 2 MiB
+ * page would make memory resident that the block never uses. */
+static void maybe_huge(char *base, size_t bytes)
+{
+	struct hdr *h = (struct hdr *)(void *)base;
+
+	if (h->huge || bytes < SD_VMEM_HUGE)
+		return;
+	advise_huge(base, h->res);
+	h->huge = 1;
+}
+
 static void *map(size_t bytes)
 {
 	size_t res = reservation(bytes);
-	char *base = res ? sd_vmem_map_huge(res) : NULL;
+	char *base = res ? map_aligned(res) : NULL;
 
 	if (!base)
 		return NULL;
-	*(size_t *)(void *)base = res;
+	*(struct hdr *)(void *)base = (struct hdr){res, 0};
+	maybe_huge(base, bytes);
 	return base + HDR;
 }
 
@@ -100,19 +136,22 @@ void *sd_vmem_resize(void *p, size_t old_bytes, size_t new_bytes)
 		return q;
 	}
 	char *base = base_of(p);
-	size_t res = *(size_t *)(void *)base;
-	if (new_bytes + HDR <= res)
-		return p; /* inside the reservation */
+	struct hdr *h = (struct hdr *)(void *)base;
+	if (new_bytes + HDR <= h->res) {
+		maybe_huge(base, new_bytes); /* inside the reservation */
+		return p;
+	}
 	size_t nres = reservation(new_bytes);
 	if (!nres)
 		return NULL;
-	char *nb = mremap(base, res, nres, MREMAP_MAYMOVE);
+	char *nb = mremap(base, h->res, nres, MREMAP_MAYMOVE);
 	if (nb == MAP_FAILED)
 		return NULL;
-#ifdef MADV_HUGEPAGE
-	(void)madvise(nb, nres, MADV_HUGEPAGE);
-#endif
-	*(size_t *)(void *)nb = nres;
+	h = (struct hdr *)(void *)nb;
+	h->res = nres;
+	if (h->huge) /* the advice covers the old length only */
+		advise_huge(nb, nres);
+	maybe_huge(nb, new_bytes);
 	return nb + HDR;
 }
 
@@ -127,7 +166,7 @@ void sd_vmem_free(void *p, size_t bytes)
 		return;
 	if (mapped(bytes)) {
 		char *base = base_of(p);
-		munmap(base, *(size_t *)(void *)base);
+		munmap(base, ((struct hdr *)(void *)base)->res);
 	} else {
 		free(p);
 	}

@@ -6,7 +6,9 @@
  * Small blocks come from malloc.  A block of SD_VMEM_MIN bytes or more
  * gets an anonymous mapping of its own, reserved well beyond its size
  * (address space only: a page costs memory when first written), aligned
- * to 2 MiB and advised for transparent huge pages (MADV_HUGEPAGE):
+ * to 2 MiB and, once it holds SD_VMEM_HUGE bytes, advised for
+ * transparent huge pages (MADV_HUGEPAGE; a smaller block stays on 4 KiB
+ * pages, or a 2 MiB page would make memory resident it never uses):
  *   - it grows in place, or by mremap() once past its reservation: never
  *     by copying, so the pages already written are not faulted in again
  *     at a new address, as realloc() within the heap does on every
@@ -27,6 +29,7 @@
 #include <stddef.h>
 
 #define SD_VMEM_MIN ((size_t)256 << 10)
+#define SD_VMEM_HUGE ((size_t)4 << 20)
 
 /* Like realloc(p, new_bytes) of a block of old_bytes (p NULL and 0 for a
  * new one); the bytes past old_bytes are undefined.  NULL on failure, p

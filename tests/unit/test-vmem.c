@@ -1,7 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* util/vmem: blocks keep their bytes across every kind of growth. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "test.h"
 #include "util/vmem.h"
+
+/* as util/vmem.c: built with ASan, every block comes from malloc */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_VMEM_HEAP_ONLY 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_VMEM_HEAP_ONLY 1
+#endif
 
 static void fill(unsigned char *p, size_t from, size_t to)
 {
@@ -86,10 +100,69 @@ TEST(zalloc_is_zero)
 	sd_vmem_free(NULL, (size_t)1 << 30);
 }
 
+/* Whether the mapping holding p is advised for huge pages ("hg" among
+ * its VmFlags in /proc/self/smaps): 1, 0, or -1 when it cannot be told. */
+static int advised_huge(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0, r = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			r = strstr(line, " hg") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* A mapped block below SD_VMEM_HUGE stays on small pages (a 2 MiB page
+ * would make memory resident it never uses); grown past it, the whole
+ * mapping is advised for huge pages. */
+TEST(huge_pages_only_for_big_blocks)
+{
+	size_t small = SD_VMEM_MIN * 2, big = SD_VMEM_HUGE * 2;
+	unsigned char *p = sd_vmem_zalloc(small);
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	fill(p, 0, small);
+	int before = advised_huge(p);
+	unsigned char *q = sd_vmem_resize(p, small, big);
+	CHECK(q != NULL);
+	if (!q) {
+		sd_vmem_free(p, small);
+		return;
+	}
+	fill(q, 0, big);
+	int after = advised_huge(q);
+#if defined(TEST_VMEM_HEAP_ONLY)
+	(void)before;
+	(void)after;
+	CHECK(same(q, big)); /* heap only under ASan: nothing to advise */
+#else
+	CHECK(before == 0);
+	CHECK(after == 1);
+#endif
+	sd_vmem_free(q, big);
+}
+
 int main(void)
 {
 	RUN(grows_keeping_bytes);
 	RUN(shrinks_keeping_prefix);
 	RUN(zalloc_is_zero);
+	RUN(huge_pages_only_for_big_blocks);
 	return test_exit();
 }
