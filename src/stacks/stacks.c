@@ -25,6 +25,7 @@
 
 #include "stacks/internal.h"
 #include "stacks/key.h"
+#include "stacks/rawtab.h"
 
 int sd_stacks_new(struct sd_stacks **out)
 {
@@ -56,7 +57,7 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	sd_vmem_free(st->locs, st->caplocs * sizeof *st->locs);
 	sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
 	rcache_free(st);
-	sd_rawtab_free(st);
+	sd_rawtab_free(&st->rt);
 	sd_stacks_free_lines(st);
 	sd_vmem_free(st->keys, st->capkeys);
 	sd_vmem_free(st->det, st->capdet * sizeof *st->det);
@@ -128,17 +129,6 @@ static int grow_slots(struct sd_stacks *st)
 	return 0;
 }
 
-/* Is every frame of the chain in the kernel (no user part)? */
-static bool kernel_only(const uint64_t *ips, size_t n)
-{
-	if (!n || ips[0] != SD_CONTEXT_KERNEL)
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (ips[i] >= SD_CONTEXT_MAX)
-			return false;
-	return true;
-}
-
 static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 {
 	return sd_mix64(((uint64_t)stack << 32 | pid) ^ bucket * 0x9e3779b97f4a7c15ull);
@@ -165,22 +155,26 @@ static int detail_grow(struct sd_stacks *st)
 	return 0;
 }
 
-static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
-		      uint64_t time, uint64_t count, uint64_t period)
+/*
+ * Where the sample of a (stack, pid) went last: most samples go to the
+ * same detail as the last one of their stack and process, until the time
+ * bucket moves on.  Direct-mapped, DCACHE_BITS bits of a multiplicative
+ * hash; a collision only sends a sample the long way.
+ */
+static inline struct dcache_ent *dcache_of(struct sd_stacks *st,
+					   uint32_t stack, uint32_t pid)
 {
-	uint64_t bucket = time / SD_BUCKET_NS;
-	struct entry *e = &st->v[stack];
+	uint32_t h = stack * 0x9e3779b1u + pid * 0x85ebca6bu;
 
-	/* a stack's samples mostly come from one process in one bucket:
-	 * try the detail its last sample went to before hashing */
-	if (e->last_det) {
-		struct sd_stack_detail *d = &st->det[e->last_det - 1];
-		if (d->pid == pid && d->bucket == bucket) {
-			d->count += count;
-			d->period += period;
-			return 0;
-		}
-	}
+	return &st->dcache[h >> (32 - DCACHE_BITS)];
+}
+
+/* The detail (stack, pid, bucket), found in or added to the table. */
+static int detail_find(struct sd_stacks *st, uint32_t stack, uint32_t pid,
+		       uint64_t bucket, uint64_t count, uint64_t period)
+{
+	struct dcache_ent *c = dcache_of(st, stack, pid);
+
 	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
 		return -ENOMEM;
 	size_t j = detail_hash(stack, pid, bucket) & (st->ndslots - 1);
@@ -189,7 +183,7 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		if (d->stack == stack && d->pid == pid && d->bucket == bucket) {
 			d->count += count;
 			d->period += period;
-			e->last_det = st->dslots[j];
+			*c = (struct dcache_ent){stack, pid, st->dslots[j]};
 			return 0;
 		}
 	}
@@ -206,8 +200,26 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 	st->det[st->ndet] =
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
-	e->last_det = st->dslots[j];
+	*c = (struct dcache_ent){stack, pid, st->dslots[j]};
 	return 0;
+}
+
+static inline int detail_add(struct sd_stacks *st, uint32_t stack,
+			     uint32_t pid, uint64_t time, uint64_t count,
+			     uint64_t period)
+{
+	uint64_t bucket = time / SD_BUCKET_NS;
+	const struct dcache_ent *c = dcache_of(st, stack, pid);
+
+	if (c->det && c->stack == stack && c->pid == pid) {
+		struct sd_stack_detail *d = &st->det[c->det - 1];
+		if (d->bucket == bucket) {
+			d->count += count;
+			d->period += period;
+			return 0;
+		}
+	}
+	return detail_find(st, stack, pid, bucket, count, period);
 }
 
 size_t sd_stacks_nr_details(const struct sd_stacks *st)
@@ -221,8 +233,6 @@ const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
 	return i < st->ndet ? &st->det[i] : NULL;
 }
 
-static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 uint32_t *id);
 static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
 		      uint64_t count, uint64_t period, uint32_t *id);
 
@@ -260,40 +270,68 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 	return err;
 }
 
+/* Is every frame of the chain in the kernel (no user part)? */
+static bool kernel_only(const uint64_t *ips, size_t n)
+{
+	if (!n || ips[0] != SD_CONTEXT_KERNEL)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (ips[i] >= SD_CONTEXT_MAX)
+			return false;
+	return true;
+}
+
 /*
- * What decides a sample's stack key, as stacks_intern() stores it: hdr
- * gets the raw-chain table's header words (rawtab.c), *ips and *nr the
- * chain (or the ip alone).  Returns the key's flags.
+ * What decides a sample's stack key, as stacks_intern() stores it: the
+ * raw-chain table's key (rawtab.h) and its hash, the address space and
+ * the key's flags.  Whether the chain is kernel-only (then the address
+ * space is not part of the key) is only asked when the table does not
+ * know the chain.
  */
-static unsigned sample_key(const struct sd_stacks *st,
-			   const struct sd_stack_sample *s, uint64_t hdr[RAW_HDR],
-			   const uint64_t **ips, size_t *nr, bool *kern)
+struct sample_key {
+	struct raw_key rk;
+	uint64_t mmv; /* mm << 32 | mm_ver */
+	unsigned flags;
+};
+
+static void sample_key(const struct sd_stacks *st,
+		       const struct sd_stack_sample *s, struct sample_key *k)
 {
 	unsigned flags = s->has_callchain ? F_CHAIN : 0;
+	size_t nr = s->has_callchain ? s->nr_ips : 1;
 
-	*nr = s->has_callchain ? s->nr_ips : 1;
-	*ips = s->has_callchain ? s->ips : &s->ip;
-	if (*nr > 4096)
-		*nr = 4096; /* never more than perf would print anyway */
-	if (s->has_callchain)
-		*kern = kernel_only(*ips, *nr);
-	else
-		*kern = s->cpumode == SD_MISC_KERNEL;
+	if (nr > 4096)
+		nr = 4096; /* never more than perf would print anyway */
 	if (s->pid == UINT32_MAX || s->tid == UINT32_MAX)
 		flags |= F_DROP;
 	/* --folded-with addrs names unresolved frames by their raw address,
 	 * which a location no longer has */
 	if (s->machine && !(st->fold & SD_FOLD_ADDRS))
 		flags |= F_LOC;
-	hdr[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
-		 (uint64_t)(s->cpumode & 0xff) << 40 | (uint64_t)flags << 32 |
-		 s->view.comm;
-	hdr[1] = *kern ? 0 : (uint64_t)s->view.mm << 32 | s->view.mm_ver;
-	hdr[2] = flags & F_DROP || st->fold & (SD_FOLD_PID | SD_FOLD_TID)
-			 ? (uint64_t)s->pid << 32 | s->tid
-			 : 0;
-	return flags;
+	k->rk.hdr[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
+		       (uint64_t)(s->cpumode & 0xff) << 40 |
+		       (uint64_t)flags << 32 | s->view.comm;
+	k->rk.hdr[1] = flags & F_DROP || st->fold & (SD_FOLD_PID | SD_FOLD_TID)
+			       ? (uint64_t)s->pid << 32 | s->tid
+			       : 0;
+	k->rk.ips = s->has_callchain ? s->ips : &s->ip;
+	k->rk.nr = nr;
+	k->mmv = (uint64_t)s->view.mm << 32 | s->view.mm_ver;
+	k->flags = flags;
+	sd_rawtab_hash(&k->rk);
 }
+
+/* Whether the sample's frames are all in the kernel: its stack key then
+ * has no address space. */
+static bool sample_kernel_only(const struct sd_stack_sample *s,
+			       const struct sample_key *k)
+{
+	return s->has_callchain ? kernel_only(k->rk.ips, k->rk.nr)
+				: s->cpumode == SD_MISC_KERNEL;
+}
+
+static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
+			 const struct sample_key *sk, bool kern, uint32_t *id);
 
 /*
  * The per-sample path: one hash of the raw chain, one probe in the
@@ -301,44 +339,58 @@ static unsigned sample_key(const struct sd_stacks *st,
  * version) is resolved and interned.  Where fewer than a quarter of a
  * window of RAW_WINDOW samples hit (chains that differ in their leaf
  * address, many short-lived processes), the next RAW_SKIP samples go the
- * long way without hashing, then the table is tried again.
+ * long way without the table, then the table is tried again.
  */
 #define RAW_WINDOW 4096
 #define RAW_SKIP (15 * RAW_WINDOW)
 
+/* The long way, and what it found stored in the table. */
+static int add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
+		   const struct sample_key *k, int found, uint32_t chain,
+		   uint32_t *sid)
+{
+	bool kern = found == RAW_NEW_SPACE ? false : sample_kernel_only(s, k);
+	int err = stacks_intern(st, s, k, kern, sid);
+
+	if (err || st->rt_skip)
+		return err;
+	if (found == RAW_MISS) {
+		err = sd_rawtab_add(&st->rt, &k->rk, kern, *sid, &chain);
+		if (err || kern)
+			return err < 0 ? err : 0;
+	}
+	err = sd_rawtab_add_space(&st->rt, chain, k->mmv, *sid);
+	return err < 0 ? err : 0;
+}
+
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
 {
-	uint64_t hdr[RAW_HDR];
-	const uint64_t *ips;
-	size_t nr;
-	bool kern;
-	uint32_t sid;
+	struct sample_key k;
+	uint32_t sid, chain = 0;
 	int err = 0;
 
-	sample_key(st, s, hdr, &ips, &nr, &kern);
+	sample_key(st, s, &k);
 	if (s->machine) {
 		uint64_t g = sd_machine_kernel_gen(s->machine);
 		if (g != st->kgen) {
-			sd_rawtab_clear(st);
+			sd_rawtab_clear(&st->rt);
 			st->kgen = g;
 		}
 	}
 	if (st->rt_skip) {
 		/* chains rarely repeat here: the long way, no table */
 		st->rt_skip--;
-		err = stacks_intern(st, s, &sid);
+		err = add_new(st, s, &k, RAW_MISS, 0, &sid);
 	} else {
-		uint64_t h = sd_rawtab_hash(hdr, ips, nr);
-		if (sd_rawtab_find(st, h, hdr, ips, nr, &sid)) {
+		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &sid, &chain);
+		if (found == RAW_HIT) {
 			struct entry *e = &st->v[sid];
 			e->count++;
 			e->period += s->period;
 			st->rt_hits++;
 		} else {
-			err = stacks_intern(st, s, &sid);
-			if (!err)
-				err = sd_rawtab_add(st, h, hdr, ips, nr, sid);
+			err = add_new(st, s, &k, found, chain, &sid);
 		}
 		if (++st->rt_tries == RAW_WINDOW) {
 			if (st->rt_hits * 4 < st->rt_tries)
@@ -565,21 +617,17 @@ static int resolve_chain(struct sd_stacks *st, const struct sd_stack_sample *s,
 }
 
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 uint32_t *id)
+			 const struct sample_key *sk, bool kern, uint32_t *id)
 {
 	uint64_t *k = st->scratch;
-	uint64_t hdr[RAW_HDR];
-	const uint64_t *ips;
-	size_t nr;
-	bool kern;
-	unsigned flags = sample_key(st, s, hdr, &ips, &nr, &kern);
+	size_t nr = sk->rk.nr;
 
-	k[0] = hdr[0];
-	k[1] = kern || (flags & F_LOC) ? 0 : hdr[1];
-	k[2] = hdr[2];
+	k[0] = sk->rk.hdr[0];
+	k[1] = kern || (sk->flags & F_LOC) ? 0 : sk->mmv;
+	k[2] = sk->rk.hdr[1];
 	k[3] = nr;
-	memcpy(k + KEY_HDR, ips, nr * sizeof *ips);
-	if (flags & F_LOC) {
+	memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
+	if (sk->flags & F_LOC) {
 		int err = resolve_chain(st, s, k + KEY_HDR, nr);
 		if (err)
 			return err;

@@ -349,6 +349,78 @@ TEST(no_callchain_and_details)
 	world_fini(&w);
 }
 
+/*
+ * A fork storm: the same chains in many processes of one program (each its
+ * own address space) are one stack each; a kernel-only chain is one stack
+ * in every process; samples of (stack, pid) interleaved across processes
+ * and 100 ms buckets, and a bucket come back to, are each counted under
+ * their own (stack, pid, bucket) -- counted here by hand.
+ */
+TEST(storm_shares_stacks_details_exact)
+{
+	struct world w;
+	if (!world_init(&w, 0))
+		SKIP("no temporary file");
+	static const uint64_t konly[] = {SD_CONTEXT_KERNEL, SWAPDUP, COPY,
+					 CLONE, DOSYS, ENTRY};
+	/* processes 100 and 200 run app at the same address */
+	const uint32_t pids[] = {100, 200, 100, 100, 200, 100};
+	const uint64_t ms[] = {10, 20, 150, 160, 30, 40}; /* buckets 0 0 1 1 0 0 */
+	uint32_t u[6], k[6];
+	for (size_t i = 0; i < 6; i++) {
+		u[i] = sample(&w, pids[i], pids[i], fork_chain, NFORK, 1 + i,
+			      ms[i] * 1000000ull);
+		k[i] = sample(&w, pids[i], pids[i], konly, 6, 10,
+			      ms[i] * 1000000ull);
+	}
+	size_t same_u = 0, same_k = 0;
+	for (size_t i = 1; i < 6; i++) {
+		same_u += u[i] == u[0];
+		same_k += k[i] == k[0];
+	}
+	CHECK_U64(same_u, 5);
+	CHECK_U64(same_k, 5);
+	CHECK(u[0] != k[0]);
+	CHECK_U64(sd_stacks_count(w.st), 2);
+
+	/* (stack, pid, bucket) -> count, by hand from the table above */
+	struct {
+		uint32_t pid;
+		uint64_t bucket, count, period;
+	} want[] = {{100, 0, 2, 1 + 6}, {200, 0, 2, 2 + 5}, {100, 1, 2, 3 + 4}};
+	size_t nd = sd_stacks_nr_details(w.st), found = 0, stray = 0;
+	for (size_t i = 0; i < nd; i++) {
+		const struct sd_stack_detail *d = sd_stacks_detail(w.st, i);
+		size_t q = 0;
+		while (q < 3 && !(d->pid == want[q].pid &&
+				  d->bucket == want[q].bucket))
+			q++;
+		if (q == 3) {
+			stray++;
+			continue;
+		}
+		found++;
+		CHECK_U64(d->count, want[q].count);
+		if (d->stack == u[0])
+			CHECK_U64(d->period, want[q].period);
+		else
+			CHECK_U64(d->period, 10 * want[q].count);
+	}
+	/* three (pid, bucket) pairs for each of the two stacks */
+	CHECK_U64(nd, 6);
+	CHECK_U64(found, 6);
+	CHECK_U64(stray, 0);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	const char *all = folded(&w, 0);
+	CHECK(has_line(all, "app;[unknown];[app];entry_SYSCALL_64;"
+			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
+			    "swap_duplicate 6/21"));
+	CHECK(has_line(all, "app;entry_SYSCALL_64;do_syscall_64;"
+			    "__x64_sys_clone;copy_page_range;swap_duplicate 6/60"));
+	CHECK_U64(nr_lines(all), 2);
+	world_fini(&w);
+}
+
 /* Named stacks, as the text inputs give them. */
 static uint32_t named(struct sd_stacks *st, uint32_t comm,
 		      const char *const *frames, const bool *kernel,
@@ -460,6 +532,7 @@ int main(void)
 	RUN(raw_chains_fold_as_stackcollapse);
 	RUN(pid_keeps_processes_apart);
 	RUN(no_callchain_and_details);
+	RUN(storm_shares_stacks_details_exact);
 	RUN(named_stacks_and_weights);
 	RUN(java_names);
 	return test_exit();
