@@ -117,6 +117,17 @@ struct sd_stacks {
 void sd_stacks_free_lines(struct sd_stacks *st);
 
 /*
+ * The encoded F_LOC key (key.h) of a sample, in st->kbuf (*klen bytes):
+ * k[0 .. KEY_HDR) its header words, ips/nr its chain, each frame resolved
+ * to its location (resolve.c).  k has room for the whole key.
+ */
+int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
+		      uint64_t *k, const uint64_t *ips, size_t nr,
+		      size_t *klen);
+/* Frees the resolution caches (they come back when needed). */
+void sd_stacks_resolve_free(struct sd_stacks *st);
+
+/*
  * Room for need elements of elem bytes in the vmem block p of *cap
  * elements (doubling, from first): the block, or NULL with p untouched.
  * *pf (util/prefault.h), if given, is cut back to the used elements.

@@ -48,15 +48,12 @@ void sd_stacks_free_lines(struct sd_stacks *st)
 	st->nlines = 0;
 }
 
-static void rcache_free(struct sd_stacks *st);
-
 struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 {
 	if (!st)
 		return NULL;
 	sd_vmem_free(st->locs, st->caplocs * sizeof *st->locs);
-	sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
-	rcache_free(st);
+	sd_stacks_resolve_free(st);
 	sd_rawtab_free(&st->rt);
 	sd_stacks_free_lines(st);
 	sd_vmem_free(st->keys, st->capkeys);
@@ -405,242 +402,45 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 	return err;
 }
 
-/* The id of a location, each distinct (dso, map name, address, kernel)
- * stored once. */
-static uint64_t loc_hash(const struct sd_location *l)
-{
-	return sd_mix64(l->addr ^
-			sd_mix64((uintptr_t)l->dso ^ (uintptr_t)l->map_name) ^
-			l->kernel ^ (uint64_t)l->unwound << 1);
-}
-
-static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
-		      uint32_t *id)
-{
-	uint64_t h = loc_hash(loc);
-
-	if ((st->nlocs + 1) * 2 > st->nlslots) {
-		size_t ns = st->nlslots ? st->nlslots * 2 : 4096;
-		uint32_t *v = sd_vmem_zalloc(ns * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		for (size_t i = 0; i < st->nlocs; i++) {
-			size_t q = loc_hash(&st->locs[i]) & (ns - 1);
-			while (v[q])
-				q = (q + 1) & (ns - 1);
-			v[q] = (uint32_t)i + 1;
-		}
-		sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
-		st->lslots = v;
-		st->nlslots = ns;
-	}
-	size_t q = h & (st->nlslots - 1);
-	for (; st->lslots[q]; q = (q + 1) & (st->nlslots - 1)) {
-		const struct sd_location *l = &st->locs[st->lslots[q] - 1];
-		if (l->addr == loc->addr && l->dso == loc->dso &&
-		    l->map_name == loc->map_name && l->kernel == loc->kernel &&
-		    l->unwound == loc->unwound) {
-			*id = st->lslots[q] - 1;
-			return 0;
-		}
-	}
-	if (st->nlocs == st->caplocs) {
-		struct sd_location *v = sd_stacks_grow(st->locs, &st->caplocs,
-					     st->nlocs + 1, st->nlocs,
-					     sizeof *v, 4096, NULL);
-		if (!v)
-			return -ENOMEM;
-		st->locs = v;
-	}
-	st->locs[st->nlocs] = *loc;
-	st->lslots[q] = (uint32_t)++st->nlocs;
-	*id = (uint32_t)st->nlocs - 1;
-	return 0;
-}
-
-/*
- * Where a frame lands now, as LOC_TAG | location id.  A
- * direct-mapped cache of fixed size in front of the map search: the same
- * few user addresses come back sample after sample.
- */
-#define RCACHE_SLOTS 16384
-
-struct rcache_ent {
-	uint64_t mmv, ip;
-	uint32_t id;
-	uint8_t cpumode;
-	bool used;
-};
-
-static void rcache_free(struct sd_stacks *st)
-{
-	sd_vmem_free(st->rc, st->rc_slots * sizeof *st->rc);
-}
-
-/* With SD_MISC_USER in a frame view's cpumode: the frame was unwound. */
-#define CPUMODE_UNWOUND 0x80u
-
-static bool kernel_cpumode(unsigned cpumode)
-{
-	return cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL;
-}
-
-/* Where a frame's cache key starts: the address space, unless the
- * cpumode is a kernel one, and the cpumode. */
-struct frame_view {
-	uint64_t mmv;  /* mm << 32 | version; 0 for kernel cpumodes */
-	uint64_t hash; /* of mmv and cpumode, mixed into each frame's */
-	unsigned cpumode;
-};
-
-static struct frame_view frame_view(const struct sd_stack_sample *s,
-				    unsigned cpumode)
-{
-	struct frame_view v;
-
-	v.mmv = kernel_cpumode(cpumode)
-			? 0
-			: (uint64_t)s->view.mm << 32 | s->view.mm_ver;
-	v.hash = sd_mix64(v.mmv ^ (uint64_t)cpumode << 56);
-	v.cpumode = cpumode;
-	return v;
-}
-
-static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
-			 uint32_t mm, uint32_t ver, const struct frame_view *fv,
-			 uint64_t ip, uint64_t *word)
-{
-	uint64_t mmv = fv->mmv;
-	unsigned cpumode = fv->cpumode;
-	struct rcache_ent *e = NULL;
-	struct sd_location loc;
-	uint32_t id;
-
-	/*
-	 * The cache starts at 1024 slots and doubles (emptied: it is only a
-	 * cache) each time it has missed twice as often as it has slots, up
-	 * to RCACHE_SLOTS: a small input never callocs 384 KB, which under
-	 * ASan or valgrind is an mmap of its own.
-	 */
-	if (!st->rc || (st->rc_slots < RCACHE_SLOTS &&
-			st->rc_misses > 2 * st->rc_slots)) {
-		size_t ns = st->rc ? st->rc_slots * 2 : 1024;
-		struct rcache_ent *v = sd_vmem_zalloc(ns * sizeof *v);
-		if (v) {
-			sd_vmem_free(st->rc, st->rc_slots * sizeof *st->rc);
-			st->rc = v;
-			st->rc_slots = ns;
-			st->rc_misses = 0;
-		}
-	}
-	if (st->rc) {
-		st->rc_misses++; /* undone on a hit */
-		e = &st->rc[sd_mix64(ip ^ fv->hash) & (st->rc_slots - 1)];
-		if (e->used && e->ip == ip && e->mmv == mmv &&
-		    e->cpumode == cpumode) {
-			st->rc_misses--;
-			*word = LOC_TAG | e->id;
-			return 0;
-		}
-	}
-	sd_machine_locate(m, mm, ver, cpumode & ~CPUMODE_UNWOUND, ip, &loc);
-	loc.unwound = cpumode & CPUMODE_UNWOUND;
-	/* every address inside one function folds to the same name: key on
-	 * the function, so chains that differ only in return offsets are one
-	 * stack (the table is loaded now instead of at the end, once) */
-	if (loc.dso) {
-		const struct sd_symbol *sym = sd_dso_lookup(loc.dso, loc.addr,
-							    NULL);
-		if (sym)
-			loc.addr = sym->start;
-	}
-	int err = loc_intern(st, &loc, &id);
-	if (err)
-		return err;
-	if (e)
-		*e = (struct rcache_ent){mmv, ip, id, (uint8_t)cpumode, true};
-	*word = LOC_TAG | id;
-	return 0;
-}
-
-/* The cpumode a call-chain marker switches to; -1 for no marker, -2 for
- * an invalid one (perf then drops the chain). */
-static int marker_cpumode(uint64_t ip, unsigned cur)
-{
-	if (ip < SD_CONTEXT_MAX)
-		return -1;
-	switch (ip) {
-	case SD_CONTEXT_HV:
-		return SD_MISC_HYPERVISOR;
-	case SD_CONTEXT_KERNEL:
-		return SD_MISC_KERNEL;
-	case SD_CONTEXT_USER:
-		return SD_MISC_USER;
-	case SD_CONTEXT_GUEST_KERNEL:
-		return SD_MISC_GUEST_KERNEL;
-	case SD_CONTEXT_GUEST_USER:
-		return SD_MISC_GUEST_USER;
-	case SD_CONTEXT_GUEST:
-		return (int)cur;
-	case SD_CONTEXT_USER_UNWOUND:
-		return SD_MISC_USER | CPUMODE_UNWOUND;
-	default:
-		return -2;
-	}
-}
-
-/* Replaces every frame of k[KEY_HDR ..] by its location's id. */
-static int resolve_chain(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 uint64_t *ips, size_t nr)
-{
-	bool chain = s->has_callchain;
-	struct frame_view fv =
-		frame_view(s, chain ? SD_MISC_USER : s->cpumode);
-
-	for (size_t i = 0; i < nr; i++) {
-		if (chain) {
-			int c = marker_cpumode(ips[i], fv.cpumode);
-			if (c == -2)
-				return 0; /* the rest is never looked at */
-			if (c >= 0) {
-				if ((unsigned)c != fv.cpumode)
-					fv = frame_view(s, (unsigned)c);
-				continue;
-			}
-		}
-		int err = resolve_frame(st, s->machine, s->view.mm,
-					s->view.mm_ver, &fv, ips[i], &ips[i]);
-		if (err)
-			return err;
-	}
-	return 0;
-}
+static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			  uint64_t count, uint64_t period, uint32_t *id);
 
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 const struct sample_key *sk, bool kern, uint32_t *id)
 {
 	uint64_t *k = st->scratch;
-	size_t nr = sk->rk.nr;
+	size_t nr = sk->rk.nr, klen;
 
 	k[0] = sk->rk.hdr[0];
 	k[1] = kern || (sk->flags & F_LOC) ? 0 : sk->mmv;
 	k[2] = sk->rk.hdr[1];
 	k[3] = nr;
-	memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
 	if (sk->flags & F_LOC) {
-		int err = resolve_chain(st, s, k + KEY_HDR, nr);
+		int err = sd_stacks_loc_key(st, s, k, sk->rk.ips, nr, &klen);
 		if (err)
 			return err;
+	} else {
+		memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
+		klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
 	}
-	return intern_key(st, k, KEY_HDR + nr, 1, s->period, id);
+	return intern_encoded(st, klen, k[0], 1, s->period, id);
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *words,
 		      size_t nwords, uint64_t count, uint64_t period,
 		      uint32_t *id)
 {
-	const uint8_t *k = st->kbuf;
 	size_t klen = sd_key_encode(words, nwords, st->kbuf);
+
+	return intern_encoded(st, klen, words[0], count, period, id);
+}
+
+/* Interns the klen bytes of st->kbuf, an encoded key whose first word is
+ * hdr. */
+static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			  uint64_t count, uint64_t period, uint32_t *id)
+{
+	const uint8_t *k = st->kbuf;
 	uint64_t h = sd_hash_bytes(k, klen, 0);
 
 	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
@@ -679,7 +479,7 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 	st->v[st->n] = (struct entry){.key = st->nkeys,
 				      .klen = (uint32_t)klen,
 				      .hash = h,
-				      .hdr = words[0],
+				      .hdr = hdr,
 				      .count = count,
 				      .period = period};
 	st->nkeys += klen;

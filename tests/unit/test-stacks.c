@@ -421,6 +421,36 @@ TEST(storm_shares_stacks_details_exact)
 	world_fini(&w);
 }
 
+/*
+ * A chain with an invalid context marker: perf stops reading it there, and
+ * the stack key keeps what follows raw (key.c), so two chains that differ
+ * only after it are two stacks, while the same chain in two processes of
+ * the same program is one (its frames before the marker resolve alike).
+ */
+TEST(invalid_marker_keeps_raw_tail)
+{
+	struct world w;
+	if (!world_init(&w, 0))
+		SKIP("no temporary file");
+	const uint64_t bad1[] = {SD_CONTEXT_KERNEL, COPY, CLONE,
+				 0xfffffffffffff100ull, DOSYS};
+	const uint64_t bad2[] = {SD_CONTEXT_KERNEL, COPY, CLONE,
+				 0xfffffffffffff100ull, ENTRY};
+	uint32_t a = sample(&w, 100, 100, bad1, 5, 1, 1);
+	uint32_t b = sample(&w, 200, 200, bad1, 5, 1, 2);
+	uint32_t c = sample(&w, 100, 100, bad2, 5, 1, 3);
+	/* the kernel addresses differ from COPY/CLONE by an offset inside
+	 * the same functions: the same stack as a */
+	const uint64_t bad3[] = {SD_CONTEXT_KERNEL, COPY + 8, CLONE + 4,
+				 0xfffffffffffff100ull, DOSYS};
+	uint32_t d = sample(&w, 100, 100, bad3, 5, 1, 4);
+	CHECK_U64(a, b);
+	CHECK(a != c);
+	CHECK_U64(a, d);
+	CHECK_U64(sd_stacks_count(w.st), 2);
+	world_fini(&w);
+}
+
 /* Named stacks, as the text inputs give them. */
 static uint32_t named(struct sd_stacks *st, uint32_t comm,
 		      const char *const *frames, const bool *kernel,
@@ -533,6 +563,7 @@ int main(void)
 	RUN(pid_keeps_processes_apart);
 	RUN(no_callchain_and_details);
 	RUN(storm_shares_stacks_details_exact);
+	RUN(invalid_marker_keeps_raw_tail);
 	RUN(named_stacks_and_weights);
 	RUN(java_names);
 	return test_exit();
