@@ -124,13 +124,16 @@ void sd_stacks_free_lines(struct sd_stacks *st);
 int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      uint64_t *k, const uint64_t *ips, size_t nr,
 		      size_t *klen);
+/* The sample loop has ended: frees what only it uses (stacks.c). */
+void sd_stacks_samples_done(struct sd_stacks *st);
 /* Frees the resolution caches (they come back when needed). */
 void sd_stacks_resolve_free(struct sd_stacks *st);
 
 /*
- * Room for need elements of elem bytes in the vmem block p of *cap
- * elements (doubling, from first): the block, or NULL with p untouched.
- * *pf (util/prefault.h), if given, is cut back to the used elements.
+ * Room for need elements of elem bytes in the malloc'd block p of *cap
+ * elements (doubling, from first): the block (free() it), or NULL with p
+ * untouched.  *pf (util/prefault.h), if given, is cut back to the used
+ * elements.
  */
 void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
 		     size_t elem, size_t first, size_t *pf);

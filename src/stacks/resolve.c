@@ -35,6 +35,8 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 
 	if ((st->nlocs + 1) * 2 > st->nlslots) {
 		size_t ns = st->nlslots ? st->nlslots * 2 : 4096;
+		while ((st->nlocs + 1) * 2 > ns)
+			ns *= 2;
 		uint32_t *v = calloc(ns, sizeof *v);
 		if (!v)
 			return -ENOMEM;

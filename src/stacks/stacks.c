@@ -52,21 +52,38 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 {
 	if (!st)
 		return NULL;
-	sd_vmem_free(st->locs, st->caplocs * sizeof *st->locs);
-	sd_stacks_resolve_free(st);
-	sd_rawtab_free(&st->rt);
+	sd_stacks_samples_done(st);
+	free(st->locs);
 	sd_stacks_free_lines(st);
-	sd_vmem_free(st->keys, st->capkeys);
-	sd_vmem_free(st->det, st->capdet * sizeof *st->det);
-	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
-	sd_vmem_free(st->v, st->cap * sizeof *st->v);
-	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
-	sd_vmem_free(st->frames, st->capframes * sizeof *st->frames);
+	free(st->keys);
+	free(st->det);
+	free(st->v);
+	free(st->frames);
 	sd_vmem_free(st->fc, st->fcslots * sizeof *st->fc);
-	sd_vmem_free(st->names, st->capnames * sizeof *st->names);
+	free(st->names);
 	sd_strpool_fini(&st->strs);
 	free(st);
 	return NULL;
+}
+
+/*
+ * What only the sample loop uses goes when it ends (sd_stacks_symbolize()
+ * calls this): the raw-chain table, the frame cache and the hash slots of
+ * the stack, location and detail tables.  Each comes back, rebuilt from
+ * what it indexes, if samples are added after all.
+ */
+void sd_stacks_samples_done(struct sd_stacks *st)
+{
+	sd_rawtab_free(&st->rt);
+	st->rt_tries = st->rt_hits = st->rt_skip = 0;
+	sd_stacks_resolve_free(st);
+	free(st->slots);
+	st->slots = NULL;
+	st->nslots = 0;
+	free(st->dslots);
+	st->dslots = NULL;
+	st->ndslots = 0;
+	memset(st->dcache, 0, sizeof st->dcache);
 }
 
 void sd_stacks_set_fold(struct sd_stacks *st, unsigned with)
@@ -85,10 +102,14 @@ size_t sd_stacks_count(const struct sd_stacks *st)
 }
 
 /*
- * Room for need elements of elem bytes in the vmem block p of *cap
+ * Room for need elements of elem bytes in the malloc'd block p of *cap
  * elements (doubling, from first): the block, or NULL with p untouched.
  * *pf (util/prefault.h), if given, is cut back to the used elements,
- * the only ones sure to have moved along.
+ * the only ones sure to have moved along.  Plain realloc, not
+ * util/vmem.h: these arrays are a few MB at most on the recordings this
+ * is for, and a huge page for each would round every one of them up to
+ * 2 MiB of resident memory (big blocks are mmap'd by malloc and grow by
+ * mremap, without a copy).
  */
 void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
 		     size_t elem, size_t first, size_t *pf)
@@ -97,7 +118,9 @@ void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
 
 	while (c < need)
 		c *= 2;
-	void *v = sd_vmem_resize(p, *cap * elem, c * elem);
+	if (c > SIZE_MAX / elem)
+		return NULL;
+	void *v = realloc(p, c * elem);
 	if (!v)
 		return NULL;
 	*cap = c;
@@ -106,21 +129,31 @@ void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
 	return v;
 }
 
+/* Slots for an open-addressing table of n entries and one more, at most
+ * half full: at least double what there is (4096 from nothing). */
+static size_t table_slots(size_t have, size_t n)
+{
+	size_t ns = have ? have * 2 : 4096;
+
+	while ((n + 1) * 2 > ns)
+		ns *= 2;
+	return ns;
+}
+
 static int grow_slots(struct sd_stacks *st)
 {
-	size_t ns = st->nslots ? st->nslots * 2 : 4096, pf = 0;
-	uint32_t *s = sd_vmem_zalloc(ns * sizeof *s);
+	size_t ns = table_slots(st->nslots, st->n);
+	uint32_t *s = calloc(ns, sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
-	sd_prefault(s, ns * sizeof *s, &pf, ns * sizeof *s);
 	for (size_t i = 0; i < st->n; i++) {
 		size_t j = st->v[i].hash & (ns - 1);
 		while (s[j])
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
+	free(st->slots);
 	st->slots = s;
 	st->nslots = ns;
 	return 0;
@@ -133,12 +166,11 @@ static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 
 static int detail_grow(struct sd_stacks *st)
 {
-	size_t ns = st->ndslots ? st->ndslots * 2 : 4096, pf = 0;
-	uint32_t *s = sd_vmem_zalloc(ns * sizeof *s);
+	size_t ns = table_slots(st->ndslots, st->ndet);
+	uint32_t *s = calloc(ns, sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
-	sd_prefault(s, ns * sizeof *s, &pf, ns * sizeof *s);
 	for (size_t i = 0; i < st->ndet; i++) {
 		const struct sd_stack_detail *d = &st->det[i];
 		size_t j = detail_hash(d->stack, d->pid, d->bucket) & (ns - 1);
@@ -146,7 +178,7 @@ static int detail_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
+	free(st->dslots);
 	st->dslots = s;
 	st->ndslots = ns;
 	return 0;
