@@ -451,6 +451,42 @@ TEST(invalid_marker_keeps_raw_tail)
 	world_fini(&w);
 }
 
+/*
+ * sd_stacks_symbolize() frees what only the sample loop uses (the
+ * raw-chain table, the frame cache, the tables' hash slots); samples added
+ * after it must still land on the stacks and details they belong to:
+ * 5000 stacks (one per pid, with --folded-with pid), each sampled again
+ * after symbolizing, keep their ids, and each detail counts two.
+ */
+TEST(samples_after_symbolize_find_their_stacks)
+{
+	struct world w;
+	if (!world_init(&w, SD_FOLD_PID))
+		SKIP("no temporary file");
+	enum { N = 5000 };
+	static uint32_t ids[N];
+	for (uint32_t i = 0; i < N; i++)
+		ids[i] = sample(&w, 1000 + i, 1000 + i, fork_chain, NFORK, 1,
+				5);
+	CHECK_U64(sd_stacks_count(w.st), N);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	size_t moved = 0;
+	for (uint32_t i = 0; i < N; i++)
+		moved += sample(&w, 1000 + i, 1000 + i, fork_chain, NFORK, 1,
+				6) != ids[i];
+	CHECK_U64(moved, 0);
+	CHECK_U64(sd_stacks_count(w.st), N);
+	CHECK_U64(sd_stacks_nr_details(w.st), N);
+	size_t not2 = 0;
+	for (size_t i = 0; i < sd_stacks_nr_details(w.st); i++)
+		not2 += sd_stacks_detail(w.st, i)->count != 2;
+	CHECK_U64(not2, 0);
+	/* and a chain not seen before is a new stack */
+	const uint64_t other[] = {SD_CONTEXT_KERNEL, LOCK, SWAPDUP};
+	CHECK_U64(sample(&w, 1000, 1000, other, 3, 1, 7), N);
+	world_fini(&w);
+}
+
 /* Named stacks, as the text inputs give them. */
 static uint32_t named(struct sd_stacks *st, uint32_t comm,
 		      const char *const *frames, const bool *kernel,
@@ -564,6 +600,7 @@ int main(void)
 	RUN(no_callchain_and_details);
 	RUN(storm_shares_stacks_details_exact);
 	RUN(invalid_marker_keeps_raw_tail);
+	RUN(samples_after_symbolize_find_their_stacks);
 	RUN(named_stacks_and_weights);
 	RUN(java_names);
 	return test_exit();
