@@ -17,9 +17,9 @@
 
 #include "stacks/rawtab.h"
 
-#define RAW_MAX_WORDS (1u << 19)  /* 4 MB of chains */
-#define RAW_MAX_CHAINS (1u << 16) /* 2 MB of slots */
-#define RAW_MAX_SPACES (1u << 16) /* 2 MB of slots */
+#define RAW_MAX_WORDS (1u << 18)  /* 2 MB of chains */
+#define RAW_MAX_CHAINS (1u << 15) /* 1 MB of slots */
+#define RAW_MAX_SPACES (1u << 15) /* 1 MB of slots */
 
 void sd_rawtab_free(struct sd_rawtab *t)
 {

@@ -79,10 +79,10 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
  * size in front of the map search, because the same addresses come back
  * chain after chain.  It starts at 1024 slots and doubles (keeping what
  * it holds) each time it has missed as often as it has slots, up to
- * RCACHE_SLOTS (1.5 MB), checked once a chain: a small input never
+ * RCACHE_SLOTS (768 kB), checked once a chain: a small input never
  * callocs the whole of it.
  */
-#define RCACHE_SLOTS 65536
+#define RCACHE_SLOTS 32768
 
 struct rcache_ent {
 	uint64_t mmv, ip;
