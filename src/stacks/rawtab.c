@@ -53,7 +53,7 @@ static int grow_chains(struct sd_rawtab *t)
 
 static size_t space_hash(uint64_t mmv, uint32_t chain)
 {
-	return sd_mix64(mmv * 0x9e3779b97f4a7c15ull + chain);
+	return sd_rawtab_space_hash(mmv, chain);
 }
 
 static int grow_spaces(struct sd_rawtab *t)

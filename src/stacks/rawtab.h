@@ -78,7 +78,9 @@ static inline uint64_t sd_rawtab_step(uint64_t h, uint64_t w)
 }
 
 /* Fills k->hash from the rest of k: two words a round in two lanes, half
- * the loop's overhead. */
+ * the loop's overhead.  No final mix: the last step's rotate already
+ * brings the product's well-mixed high half down to the bits the table
+ * indexes with. */
 static inline void sd_rawtab_hash(struct raw_key *k)
 {
 	const uint64_t *ips = k->ips;
@@ -91,7 +93,13 @@ static inline void sd_rawtab_hash(struct raw_key *k)
 	}
 	if (i < nr)
 		a = sd_rawtab_step(a, ips[i]);
-	k->hash = sd_mix64(sd_rawtab_step(a, b));
+	k->hash = sd_rawtab_step(a ^ (b << 17 | b >> 47), b);
+}
+
+/* The second level's hash of (address space, chain number). */
+static inline uint64_t sd_rawtab_space_hash(uint64_t mmv, uint32_t chain)
+{
+	return sd_rawtab_step(mmv * 0x9e3779b97f4a7c15ull, chain);
 }
 
 enum { RAW_MISS, RAW_NEW_SPACE, RAW_HIT };
@@ -128,7 +136,7 @@ static inline int sd_rawtab_find(const struct sd_rawtab *t,
 	if (!t->nsslots)
 		return RAW_NEW_SPACE;
 	mask = t->nsslots - 1;
-	for (j = sd_mix64(mmv * 0x9e3779b97f4a7c15ull + s->id) & mask;
+	for (j = sd_rawtab_space_hash(mmv, s->id) & mask;
 	     t->sslots[j].chain; j = (j + 1) & mask) {
 		const struct raw_space_slot *p = &t->sslots[j];
 		if (p->chain == s->id + 1 && p->mmv == mmv) {
