@@ -2,15 +2,24 @@
 /*
  * Interning raw stacks (symbolize.c names each distinct one once).
  *
- * A raw stack's key is a run of u64 words in one arena:
+ * A raw stack's key is a run of u64 words, stored encoded (key.c):
  *	[0] evsel << 48 | cpumode << 40 | flags << 32 | comm
- *	[1] mm << 32 | mm_ver	  0 when every frame is in the kernel
+ *	[1] mm << 32 | mm_ver	  0 when every frame is in the kernel, and
+ *				  for F_LOC keys (frames already resolved)
  *	[2] pid << 32 | tid	  only for samples stackcollapse drops, or
  *				  for all with SD_FOLD_PID / SD_FOLD_TID
  *	[3] nr
- *	[4..] ips (the call chain with its markers, or just the ip)
+ *	[4..] ips (the call chain with its markers, or just the ip); with
+ *	      F_LOC each frame is its location (resolve.c)
  * so equal samples share one entry; only what decides the folded line or
  * the symbols is in the key.
+ *
+ * A sample: its raw chain hashed once and looked up in the raw-chain
+ * table (rawtab.h) -- a hit is the stack id; then its entry's count and
+ * its (stack, pid, 100 ms bucket) detail, found through a (stack, pid)
+ * cache.  Only a chain the table does not know (in that address space)
+ * is resolved, encoded and interned.  The tables only the loop needs are
+ * freed when it ends (sd_stacks_samples_done()).
  */
 #include <errno.h>
 #include <stdlib.h>
