@@ -10,6 +10,7 @@
 #include <swapdiag/stacks.h>
 
 #include "util/hash.h"
+#include "stacks/rawtab.h"
 
 #define MAX_STACK 127 /* perf script's default --max-stack */
 #define KEY_HDR 4
@@ -28,7 +29,6 @@
 struct entry {
 	size_t key;    /* byte offset in keys (the encoded key, see stacks.c) */
 	uint32_t klen; /* bytes */
-	uint32_t last_det; /* detail this stack's last sample went to, + 1 */
 	uint64_t hash;
 	uint64_t hdr; /* key word 0: evsel, cpumode, flags, comm */
 	uint64_t count, period;
@@ -43,6 +43,13 @@ struct fcache_ent {
 	uint32_t first, n; /* into names[] */
 	uint8_t marks; /* SD_FRAME_* of the first name */
 	bool used;
+};
+
+/* (stack, pid) -> the detail its last sample went to (stacks.c) */
+#define DCACHE_BITS 10
+struct dcache_ent {
+	uint32_t stack, pid;
+	uint32_t det; /* index + 1; 0: empty */
 };
 
 struct fseq_slot {
@@ -85,6 +92,7 @@ struct sd_stacks {
 
 	struct sd_stack_detail *det;
 	size_t ndet, capdet;
+	struct dcache_ent dcache[1u << DCACHE_BITS];
 	uint32_t *dslots;
 	size_t ndslots;
 
@@ -98,11 +106,8 @@ struct sd_stacks {
 	struct fseq_slot *fseq;
 	size_t nfseq, fseq_slots;
 
-	/* the raw-chain table (rawtab.c): raw chain -> stack id */
-	uint64_t *raw;          /* keys, back to back */
-	size_t nraw, capraw;    /* words */
-	struct raw_slot *rslots;
-	size_t nrslots, nrent;
+	/* the raw-chain table (rawtab.h): raw chain -> stack id */
+	struct sd_rawtab rt;
 	uint64_t kgen;          /* sd_machine_kernel_gen() it was made under */
 	uint32_t rt_tries, rt_hits, rt_skip; /* its hit rate (stacks.c) */
 	/* bytes of keys, v, det and frames known resident (util/prefault.h) */
@@ -111,24 +116,24 @@ struct sd_stacks {
 
 void sd_stacks_free_lines(struct sd_stacks *st);
 
-/* The raw-chain table (rawtab.c): RAW_HDR header words, then the chain. */
-#define RAW_HDR 3
-uint64_t sd_rawtab_hash(const uint64_t hdr[RAW_HDR], const uint64_t *ips,
-			size_t nr);
-/* The stack of this raw chain, if stored. */
-bool sd_rawtab_find(const struct sd_stacks *st, uint64_t h,
-		    const uint64_t hdr[RAW_HDR], const uint64_t *ips, size_t nr,
-		    uint32_t *id);
-/* Stores it (not when the table is full); 0 or -ENOMEM. */
-int sd_rawtab_add(struct sd_stacks *st, uint64_t h, const uint64_t hdr[RAW_HDR],
-		  const uint64_t *ips, size_t nr, uint32_t id);
-void sd_rawtab_clear(struct sd_stacks *st);
-void sd_rawtab_free(struct sd_stacks *st);
+/*
+ * The encoded F_LOC key (key.h) of a sample, in st->kbuf (*klen bytes):
+ * k[0 .. KEY_HDR) its header words, ips/nr its chain, each frame resolved
+ * to its location (resolve.c).  k has room for the whole key.
+ */
+int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
+		      uint64_t *k, const uint64_t *ips, size_t nr,
+		      size_t *klen);
+/* The sample loop has ended: frees what only it uses (stacks.c). */
+void sd_stacks_samples_done(struct sd_stacks *st);
+/* Frees the resolution caches (they come back when needed). */
+void sd_stacks_resolve_free(struct sd_stacks *st);
 
 /*
- * Room for need elements of elem bytes in the vmem block p of *cap
- * elements (doubling, from first): the block, or NULL with p untouched.
- * *pf (util/prefault.h), if given, is cut back to the used elements.
+ * Room for need elements of elem bytes in the malloc'd block p of *cap
+ * elements (doubling, from first): the block (free() it), or NULL with p
+ * untouched.  *pf (util/prefault.h), if given, is cut back to the used
+ * elements.
  */
 void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
 		     size_t elem, size_t first, size_t *pf);

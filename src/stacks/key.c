@@ -32,6 +32,10 @@ static size_t varint_put(uint8_t *out, uint64_t prev, uint64_t w)
 	uint64_t z = d << 1 ^ (uint64_t)((int64_t)d >> 63);
 	size_t o = 0;
 
+	if (z < 0x80) {
+		out[0] = (uint8_t)z;
+		return 1;
+	}
 	while (z >= 0x80) {
 		out[o++] = (uint8_t)(z | 0x80);
 		z >>= 7;
@@ -78,6 +82,19 @@ size_t sd_key_encode(const uint64_t *k, size_t n, uint8_t *out)
 	}
 	out[0] = KEY_VARINT;
 	for (; i < n; i++) {
+		o += varint_put(out + o, prev, k[i]);
+		prev = k[i];
+	}
+	return o;
+}
+
+size_t sd_key_encode_packed_hdr(const uint64_t *k, uint8_t *out)
+{
+	uint64_t prev = 0;
+	size_t o = 1;
+
+	out[0] = KEY_PACKED;
+	for (size_t i = 0; i < KEY_HDR; i++) {
 		o += varint_put(out + o, prev, k[i]);
 		prev = k[i];
 	}

@@ -14,6 +14,9 @@
 /* Writes the n words of k to out (at most 1 + 10 * n bytes); returns the
  * bytes written. */
 size_t sd_key_encode(const uint64_t *k, size_t n, uint8_t *out);
+/* Writes the packed form's first byte and the KEY_HDR header words of k
+ * (whose frames are then 4 bytes each, see key.c); returns the bytes. */
+size_t sd_key_encode_packed_hdr(const uint64_t *k, uint8_t *out);
 /* Decodes len bytes into at most max words of k; returns the words. */
 size_t sd_key_decode(const uint8_t *p, size_t len, uint64_t *k, size_t max);
 

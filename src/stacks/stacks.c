@@ -2,15 +2,24 @@
 /*
  * Interning raw stacks (symbolize.c names each distinct one once).
  *
- * A raw stack's key is a run of u64 words in one arena:
+ * A raw stack's key is a run of u64 words, stored encoded (key.c):
  *	[0] evsel << 48 | cpumode << 40 | flags << 32 | comm
- *	[1] mm << 32 | mm_ver	  0 when every frame is in the kernel
+ *	[1] mm << 32 | mm_ver	  0 when every frame is in the kernel, and
+ *				  for F_LOC keys (frames already resolved)
  *	[2] pid << 32 | tid	  only for samples stackcollapse drops, or
  *				  for all with SD_FOLD_PID / SD_FOLD_TID
  *	[3] nr
- *	[4..] ips (the call chain with its markers, or just the ip)
+ *	[4..] ips (the call chain with its markers, or just the ip); with
+ *	      F_LOC each frame is its location (resolve.c)
  * so equal samples share one entry; only what decides the folded line or
  * the symbols is in the key.
+ *
+ * A sample: its raw chain hashed once and looked up in the raw-chain
+ * table (rawtab.h) -- a hit is the stack id; then its entry's count and
+ * its (stack, pid, 100 ms bucket) detail, found through a (stack, pid)
+ * cache.  Only a chain the table does not know (in that address space)
+ * is resolved, encoded and interned.  The tables only the loop needs are
+ * freed when it ends (sd_stacks_samples_done()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +34,7 @@
 
 #include "stacks/internal.h"
 #include "stacks/key.h"
+#include "stacks/rawtab.h"
 
 int sd_stacks_new(struct sd_stacks **out)
 {
@@ -47,28 +57,42 @@ void sd_stacks_free_lines(struct sd_stacks *st)
 	st->nlines = 0;
 }
 
-static void rcache_free(struct sd_stacks *st);
-
 struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 {
 	if (!st)
 		return NULL;
-	sd_vmem_free(st->locs, st->caplocs * sizeof *st->locs);
-	sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
-	rcache_free(st);
-	sd_rawtab_free(st);
+	sd_stacks_samples_done(st);
+	free(st->locs);
 	sd_stacks_free_lines(st);
-	sd_vmem_free(st->keys, st->capkeys);
-	sd_vmem_free(st->det, st->capdet * sizeof *st->det);
-	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
-	sd_vmem_free(st->v, st->cap * sizeof *st->v);
-	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
-	sd_vmem_free(st->frames, st->capframes * sizeof *st->frames);
+	free(st->keys);
+	free(st->det);
+	free(st->v);
+	free(st->frames);
 	sd_vmem_free(st->fc, st->fcslots * sizeof *st->fc);
-	sd_vmem_free(st->names, st->capnames * sizeof *st->names);
+	free(st->names);
 	sd_strpool_fini(&st->strs);
 	free(st);
 	return NULL;
+}
+
+/*
+ * What only the sample loop uses goes when it ends (sd_stacks_symbolize()
+ * calls this): the raw-chain table, the frame cache and the hash slots of
+ * the stack, location and detail tables.  Each comes back, rebuilt from
+ * what it indexes, if samples are added after all.
+ */
+void sd_stacks_samples_done(struct sd_stacks *st)
+{
+	sd_rawtab_free(&st->rt);
+	st->rt_tries = st->rt_hits = st->rt_skip = 0;
+	sd_stacks_resolve_free(st);
+	free(st->slots);
+	st->slots = NULL;
+	st->nslots = 0;
+	free(st->dslots);
+	st->dslots = NULL;
+	st->ndslots = 0;
+	memset(st->dcache, 0, sizeof st->dcache);
 }
 
 void sd_stacks_set_fold(struct sd_stacks *st, unsigned with)
@@ -87,10 +111,14 @@ size_t sd_stacks_count(const struct sd_stacks *st)
 }
 
 /*
- * Room for need elements of elem bytes in the vmem block p of *cap
+ * Room for need elements of elem bytes in the malloc'd block p of *cap
  * elements (doubling, from first): the block, or NULL with p untouched.
  * *pf (util/prefault.h), if given, is cut back to the used elements,
- * the only ones sure to have moved along.
+ * the only ones sure to have moved along.  Plain realloc, not
+ * util/vmem.h: these arrays are a few MB at most on the recordings this
+ * is for, and a huge page for each would round every one of them up to
+ * 2 MiB of resident memory (big blocks are mmap'd by malloc and grow by
+ * mremap, without a copy).
  */
 void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
 		     size_t elem, size_t first, size_t *pf)
@@ -99,7 +127,9 @@ void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
 
 	while (c < need)
 		c *= 2;
-	void *v = sd_vmem_resize(p, *cap * elem, c * elem);
+	if (c > SIZE_MAX / elem)
+		return NULL;
+	void *v = realloc(p, c * elem);
 	if (!v)
 		return NULL;
 	*cap = c;
@@ -108,35 +138,34 @@ void *sd_stacks_grow(void *p, size_t *cap, size_t need, size_t used,
 	return v;
 }
 
+/* Slots for an open-addressing table of n entries and one more, at most
+ * half full: at least double what there is (4096 from nothing). */
+static size_t table_slots(size_t have, size_t n)
+{
+	size_t ns = have ? have * 2 : 4096;
+
+	while ((n + 1) * 2 > ns)
+		ns *= 2;
+	return ns;
+}
+
 static int grow_slots(struct sd_stacks *st)
 {
-	size_t ns = st->nslots ? st->nslots * 2 : 4096, pf = 0;
-	uint32_t *s = sd_vmem_zalloc(ns * sizeof *s);
+	size_t ns = table_slots(st->nslots, st->n);
+	uint32_t *s = calloc(ns, sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
-	sd_prefault(s, ns * sizeof *s, &pf, ns * sizeof *s);
 	for (size_t i = 0; i < st->n; i++) {
 		size_t j = st->v[i].hash & (ns - 1);
 		while (s[j])
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
+	free(st->slots);
 	st->slots = s;
 	st->nslots = ns;
 	return 0;
-}
-
-/* Is every frame of the chain in the kernel (no user part)? */
-static bool kernel_only(const uint64_t *ips, size_t n)
-{
-	if (!n || ips[0] != SD_CONTEXT_KERNEL)
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (ips[i] >= SD_CONTEXT_MAX)
-			return false;
-	return true;
 }
 
 static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
@@ -146,12 +175,11 @@ static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 
 static int detail_grow(struct sd_stacks *st)
 {
-	size_t ns = st->ndslots ? st->ndslots * 2 : 4096, pf = 0;
-	uint32_t *s = sd_vmem_zalloc(ns * sizeof *s);
+	size_t ns = table_slots(st->ndslots, st->ndet);
+	uint32_t *s = calloc(ns, sizeof *s);
 
 	if (!s)
 		return -ENOMEM;
-	sd_prefault(s, ns * sizeof *s, &pf, ns * sizeof *s);
 	for (size_t i = 0; i < st->ndet; i++) {
 		const struct sd_stack_detail *d = &st->det[i];
 		size_t j = detail_hash(d->stack, d->pid, d->bucket) & (ns - 1);
@@ -159,28 +187,32 @@ static int detail_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
+	free(st->dslots);
 	st->dslots = s;
 	st->ndslots = ns;
 	return 0;
 }
 
-static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
-		      uint64_t time, uint64_t count, uint64_t period)
+/*
+ * Where the sample of a (stack, pid) went last: most samples go to the
+ * same detail as the last one of their stack and process, until the time
+ * bucket moves on.  Direct-mapped, DCACHE_BITS bits of a multiplicative
+ * hash; a collision only sends a sample the long way.
+ */
+static inline struct dcache_ent *dcache_of(struct sd_stacks *st,
+					   uint32_t stack, uint32_t pid)
 {
-	uint64_t bucket = time / SD_BUCKET_NS;
-	struct entry *e = &st->v[stack];
+	uint32_t h = stack * 0x9e3779b1u + pid * 0x85ebca6bu;
 
-	/* a stack's samples mostly come from one process in one bucket:
-	 * try the detail its last sample went to before hashing */
-	if (e->last_det) {
-		struct sd_stack_detail *d = &st->det[e->last_det - 1];
-		if (d->pid == pid && d->bucket == bucket) {
-			d->count += count;
-			d->period += period;
-			return 0;
-		}
-	}
+	return &st->dcache[h >> (32 - DCACHE_BITS)];
+}
+
+/* The detail (stack, pid, bucket), found in or added to the table. */
+static int detail_find(struct sd_stacks *st, uint32_t stack, uint32_t pid,
+		       uint64_t bucket, uint64_t count, uint64_t period)
+{
+	struct dcache_ent *c = dcache_of(st, stack, pid);
+
 	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
 		return -ENOMEM;
 	size_t j = detail_hash(stack, pid, bucket) & (st->ndslots - 1);
@@ -189,7 +221,7 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		if (d->stack == stack && d->pid == pid && d->bucket == bucket) {
 			d->count += count;
 			d->period += period;
-			e->last_det = st->dslots[j];
+			*c = (struct dcache_ent){stack, pid, st->dslots[j]};
 			return 0;
 		}
 	}
@@ -206,8 +238,26 @@ static int detail_add(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 	st->det[st->ndet] =
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
-	e->last_det = st->dslots[j];
+	*c = (struct dcache_ent){stack, pid, st->dslots[j]};
 	return 0;
+}
+
+static inline int detail_add(struct sd_stacks *st, uint32_t stack,
+			     uint32_t pid, uint64_t time, uint64_t count,
+			     uint64_t period)
+{
+	uint64_t bucket = time / SD_BUCKET_NS;
+	const struct dcache_ent *c = dcache_of(st, stack, pid);
+
+	if (c->det && c->stack == stack && c->pid == pid) {
+		struct sd_stack_detail *d = &st->det[c->det - 1];
+		if (d->bucket == bucket) {
+			d->count += count;
+			d->period += period;
+			return 0;
+		}
+	}
+	return detail_find(st, stack, pid, bucket, count, period);
 }
 
 size_t sd_stacks_nr_details(const struct sd_stacks *st)
@@ -221,8 +271,6 @@ const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
 	return i < st->ndet ? &st->det[i] : NULL;
 }
 
-static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 uint32_t *id);
 static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
 		      uint64_t count, uint64_t period, uint32_t *id);
 
@@ -260,40 +308,68 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 	return err;
 }
 
+/* Is every frame of the chain in the kernel (no user part)? */
+static bool kernel_only(const uint64_t *ips, size_t n)
+{
+	if (!n || ips[0] != SD_CONTEXT_KERNEL)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (ips[i] >= SD_CONTEXT_MAX)
+			return false;
+	return true;
+}
+
 /*
- * What decides a sample's stack key, as stacks_intern() stores it: hdr
- * gets the raw-chain table's header words (rawtab.c), *ips and *nr the
- * chain (or the ip alone).  Returns the key's flags.
+ * What decides a sample's stack key, as stacks_intern() stores it: the
+ * raw-chain table's key (rawtab.h) and its hash, the address space and
+ * the key's flags.  Whether the chain is kernel-only (then the address
+ * space is not part of the key) is only asked when the table does not
+ * know the chain.
  */
-static unsigned sample_key(const struct sd_stacks *st,
-			   const struct sd_stack_sample *s, uint64_t hdr[RAW_HDR],
-			   const uint64_t **ips, size_t *nr, bool *kern)
+struct sample_key {
+	struct raw_key rk;
+	uint64_t mmv; /* mm << 32 | mm_ver */
+	unsigned flags;
+};
+
+static void sample_key(const struct sd_stacks *st,
+		       const struct sd_stack_sample *s, struct sample_key *k)
 {
 	unsigned flags = s->has_callchain ? F_CHAIN : 0;
+	size_t nr = s->has_callchain ? s->nr_ips : 1;
 
-	*nr = s->has_callchain ? s->nr_ips : 1;
-	*ips = s->has_callchain ? s->ips : &s->ip;
-	if (*nr > 4096)
-		*nr = 4096; /* never more than perf would print anyway */
-	if (s->has_callchain)
-		*kern = kernel_only(*ips, *nr);
-	else
-		*kern = s->cpumode == SD_MISC_KERNEL;
+	if (nr > 4096)
+		nr = 4096; /* never more than perf would print anyway */
 	if (s->pid == UINT32_MAX || s->tid == UINT32_MAX)
 		flags |= F_DROP;
 	/* --folded-with addrs names unresolved frames by their raw address,
 	 * which a location no longer has */
 	if (s->machine && !(st->fold & SD_FOLD_ADDRS))
 		flags |= F_LOC;
-	hdr[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
-		 (uint64_t)(s->cpumode & 0xff) << 40 | (uint64_t)flags << 32 |
-		 s->view.comm;
-	hdr[1] = *kern ? 0 : (uint64_t)s->view.mm << 32 | s->view.mm_ver;
-	hdr[2] = flags & F_DROP || st->fold & (SD_FOLD_PID | SD_FOLD_TID)
-			 ? (uint64_t)s->pid << 32 | s->tid
-			 : 0;
-	return flags;
+	k->rk.hdr[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
+		       (uint64_t)(s->cpumode & 0xff) << 40 |
+		       (uint64_t)flags << 32 | s->view.comm;
+	k->rk.hdr[1] = flags & F_DROP || st->fold & (SD_FOLD_PID | SD_FOLD_TID)
+			       ? (uint64_t)s->pid << 32 | s->tid
+			       : 0;
+	k->rk.ips = s->has_callchain ? s->ips : &s->ip;
+	k->rk.nr = nr;
+	k->mmv = (uint64_t)s->view.mm << 32 | s->view.mm_ver;
+	k->flags = flags;
+	sd_rawtab_hash(&k->rk);
 }
+
+/* Whether the sample's frames are all in the kernel: its stack key then
+ * has no address space. */
+static bool sample_kernel_only(const struct sd_stack_sample *s,
+			       const struct sample_key *k)
+{
+	return s->has_callchain ? kernel_only(k->rk.ips, k->rk.nr)
+				: s->cpumode == SD_MISC_KERNEL;
+}
+
+static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
+			 const struct sample_key *sk, bool kern, uint32_t *id);
 
 /*
  * The per-sample path: one hash of the raw chain, one probe in the
@@ -301,44 +377,58 @@ static unsigned sample_key(const struct sd_stacks *st,
  * version) is resolved and interned.  Where fewer than a quarter of a
  * window of RAW_WINDOW samples hit (chains that differ in their leaf
  * address, many short-lived processes), the next RAW_SKIP samples go the
- * long way without hashing, then the table is tried again.
+ * long way without the table, then the table is tried again.
  */
 #define RAW_WINDOW 4096
 #define RAW_SKIP (15 * RAW_WINDOW)
 
+/* The long way, and what it found stored in the table. */
+static int add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
+		   const struct sample_key *k, int found, uint32_t chain,
+		   uint32_t *sid)
+{
+	bool kern = found == RAW_NEW_SPACE ? false : sample_kernel_only(s, k);
+	int err = stacks_intern(st, s, k, kern, sid);
+
+	if (err || st->rt_skip)
+		return err;
+	if (found == RAW_MISS) {
+		err = sd_rawtab_add(&st->rt, &k->rk, kern, *sid, &chain);
+		if (err || kern)
+			return err < 0 ? err : 0;
+	}
+	err = sd_rawtab_add_space(&st->rt, chain, k->mmv, *sid);
+	return err < 0 ? err : 0;
+}
+
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
 {
-	uint64_t hdr[RAW_HDR];
-	const uint64_t *ips;
-	size_t nr;
-	bool kern;
-	uint32_t sid;
+	struct sample_key k;
+	uint32_t sid, chain = 0;
 	int err = 0;
 
-	sample_key(st, s, hdr, &ips, &nr, &kern);
+	sample_key(st, s, &k);
 	if (s->machine) {
 		uint64_t g = sd_machine_kernel_gen(s->machine);
 		if (g != st->kgen) {
-			sd_rawtab_clear(st);
+			sd_rawtab_clear(&st->rt);
 			st->kgen = g;
 		}
 	}
 	if (st->rt_skip) {
 		/* chains rarely repeat here: the long way, no table */
 		st->rt_skip--;
-		err = stacks_intern(st, s, &sid);
+		err = add_new(st, s, &k, RAW_MISS, 0, &sid);
 	} else {
-		uint64_t h = sd_rawtab_hash(hdr, ips, nr);
-		if (sd_rawtab_find(st, h, hdr, ips, nr, &sid)) {
+		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &sid, &chain);
+		if (found == RAW_HIT) {
 			struct entry *e = &st->v[sid];
 			e->count++;
 			e->period += s->period;
 			st->rt_hits++;
 		} else {
-			err = stacks_intern(st, s, &sid);
-			if (!err)
-				err = sd_rawtab_add(st, h, hdr, ips, nr, sid);
+			err = add_new(st, s, &k, found, chain, &sid);
 		}
 		if (++st->rt_tries == RAW_WINDOW) {
 			if (st->rt_hits * 4 < st->rt_tries)
@@ -353,246 +443,45 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 	return err;
 }
 
-/* The id of a location, each distinct (dso, map name, address, kernel)
- * stored once. */
-static uint64_t loc_hash(const struct sd_location *l)
-{
-	return sd_mix64(l->addr ^
-			sd_mix64((uintptr_t)l->dso ^ (uintptr_t)l->map_name) ^
-			l->kernel ^ (uint64_t)l->unwound << 1);
-}
-
-static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
-		      uint32_t *id)
-{
-	uint64_t h = loc_hash(loc);
-
-	if ((st->nlocs + 1) * 2 > st->nlslots) {
-		size_t ns = st->nlslots ? st->nlslots * 2 : 4096;
-		uint32_t *v = sd_vmem_zalloc(ns * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		for (size_t i = 0; i < st->nlocs; i++) {
-			size_t q = loc_hash(&st->locs[i]) & (ns - 1);
-			while (v[q])
-				q = (q + 1) & (ns - 1);
-			v[q] = (uint32_t)i + 1;
-		}
-		sd_vmem_free(st->lslots, st->nlslots * sizeof *st->lslots);
-		st->lslots = v;
-		st->nlslots = ns;
-	}
-	size_t q = h & (st->nlslots - 1);
-	for (; st->lslots[q]; q = (q + 1) & (st->nlslots - 1)) {
-		const struct sd_location *l = &st->locs[st->lslots[q] - 1];
-		if (l->addr == loc->addr && l->dso == loc->dso &&
-		    l->map_name == loc->map_name && l->kernel == loc->kernel &&
-		    l->unwound == loc->unwound) {
-			*id = st->lslots[q] - 1;
-			return 0;
-		}
-	}
-	if (st->nlocs == st->caplocs) {
-		struct sd_location *v = sd_stacks_grow(st->locs, &st->caplocs,
-					     st->nlocs + 1, st->nlocs,
-					     sizeof *v, 4096, NULL);
-		if (!v)
-			return -ENOMEM;
-		st->locs = v;
-	}
-	st->locs[st->nlocs] = *loc;
-	st->lslots[q] = (uint32_t)++st->nlocs;
-	*id = (uint32_t)st->nlocs - 1;
-	return 0;
-}
-
-/*
- * Where a frame lands now, as LOC_TAG | location id.  A
- * direct-mapped cache of fixed size in front of the map search: the same
- * few user addresses come back sample after sample.
- */
-#define RCACHE_SLOTS 16384
-
-struct rcache_ent {
-	uint64_t mmv, ip;
-	uint32_t id;
-	uint8_t cpumode;
-	bool used;
-};
-
-static void rcache_free(struct sd_stacks *st)
-{
-	sd_vmem_free(st->rc, st->rc_slots * sizeof *st->rc);
-}
-
-/* With SD_MISC_USER in a frame view's cpumode: the frame was unwound. */
-#define CPUMODE_UNWOUND 0x80u
-
-static bool kernel_cpumode(unsigned cpumode)
-{
-	return cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL;
-}
-
-/* Where a frame's cache key starts: the address space, unless the
- * cpumode is a kernel one, and the cpumode. */
-struct frame_view {
-	uint64_t mmv;  /* mm << 32 | version; 0 for kernel cpumodes */
-	uint64_t hash; /* of mmv and cpumode, mixed into each frame's */
-	unsigned cpumode;
-};
-
-static struct frame_view frame_view(const struct sd_stack_sample *s,
-				    unsigned cpumode)
-{
-	struct frame_view v;
-
-	v.mmv = kernel_cpumode(cpumode)
-			? 0
-			: (uint64_t)s->view.mm << 32 | s->view.mm_ver;
-	v.hash = sd_mix64(v.mmv ^ (uint64_t)cpumode << 56);
-	v.cpumode = cpumode;
-	return v;
-}
-
-static int resolve_frame(struct sd_stacks *st, struct sd_machine *m,
-			 uint32_t mm, uint32_t ver, const struct frame_view *fv,
-			 uint64_t ip, uint64_t *word)
-{
-	uint64_t mmv = fv->mmv;
-	unsigned cpumode = fv->cpumode;
-	struct rcache_ent *e = NULL;
-	struct sd_location loc;
-	uint32_t id;
-
-	/*
-	 * The cache starts at 1024 slots and doubles (emptied: it is only a
-	 * cache) each time it has missed twice as often as it has slots, up
-	 * to RCACHE_SLOTS: a small input never callocs 384 KB, which under
-	 * ASan or valgrind is an mmap of its own.
-	 */
-	if (!st->rc || (st->rc_slots < RCACHE_SLOTS &&
-			st->rc_misses > 2 * st->rc_slots)) {
-		size_t ns = st->rc ? st->rc_slots * 2 : 1024;
-		struct rcache_ent *v = sd_vmem_zalloc(ns * sizeof *v);
-		if (v) {
-			sd_vmem_free(st->rc, st->rc_slots * sizeof *st->rc);
-			st->rc = v;
-			st->rc_slots = ns;
-			st->rc_misses = 0;
-		}
-	}
-	if (st->rc) {
-		st->rc_misses++; /* undone on a hit */
-		e = &st->rc[sd_mix64(ip ^ fv->hash) & (st->rc_slots - 1)];
-		if (e->used && e->ip == ip && e->mmv == mmv &&
-		    e->cpumode == cpumode) {
-			st->rc_misses--;
-			*word = LOC_TAG | e->id;
-			return 0;
-		}
-	}
-	sd_machine_locate(m, mm, ver, cpumode & ~CPUMODE_UNWOUND, ip, &loc);
-	loc.unwound = cpumode & CPUMODE_UNWOUND;
-	/* every address inside one function folds to the same name: key on
-	 * the function, so chains that differ only in return offsets are one
-	 * stack (the table is loaded now instead of at the end, once) */
-	if (loc.dso) {
-		const struct sd_symbol *sym = sd_dso_lookup(loc.dso, loc.addr,
-							    NULL);
-		if (sym)
-			loc.addr = sym->start;
-	}
-	int err = loc_intern(st, &loc, &id);
-	if (err)
-		return err;
-	if (e)
-		*e = (struct rcache_ent){mmv, ip, id, (uint8_t)cpumode, true};
-	*word = LOC_TAG | id;
-	return 0;
-}
-
-/* The cpumode a call-chain marker switches to; -1 for no marker, -2 for
- * an invalid one (perf then drops the chain). */
-static int marker_cpumode(uint64_t ip, unsigned cur)
-{
-	if (ip < SD_CONTEXT_MAX)
-		return -1;
-	switch (ip) {
-	case SD_CONTEXT_HV:
-		return SD_MISC_HYPERVISOR;
-	case SD_CONTEXT_KERNEL:
-		return SD_MISC_KERNEL;
-	case SD_CONTEXT_USER:
-		return SD_MISC_USER;
-	case SD_CONTEXT_GUEST_KERNEL:
-		return SD_MISC_GUEST_KERNEL;
-	case SD_CONTEXT_GUEST_USER:
-		return SD_MISC_GUEST_USER;
-	case SD_CONTEXT_GUEST:
-		return (int)cur;
-	case SD_CONTEXT_USER_UNWOUND:
-		return SD_MISC_USER | CPUMODE_UNWOUND;
-	default:
-		return -2;
-	}
-}
-
-/* Replaces every frame of k[KEY_HDR ..] by its location's id. */
-static int resolve_chain(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 uint64_t *ips, size_t nr)
-{
-	bool chain = s->has_callchain;
-	struct frame_view fv =
-		frame_view(s, chain ? SD_MISC_USER : s->cpumode);
-
-	for (size_t i = 0; i < nr; i++) {
-		if (chain) {
-			int c = marker_cpumode(ips[i], fv.cpumode);
-			if (c == -2)
-				return 0; /* the rest is never looked at */
-			if (c >= 0) {
-				if ((unsigned)c != fv.cpumode)
-					fv = frame_view(s, (unsigned)c);
-				continue;
-			}
-		}
-		int err = resolve_frame(st, s->machine, s->view.mm,
-					s->view.mm_ver, &fv, ips[i], &ips[i]);
-		if (err)
-			return err;
-	}
-	return 0;
-}
+static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			  uint64_t count, uint64_t period, uint32_t *id);
 
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 uint32_t *id)
+			 const struct sample_key *sk, bool kern, uint32_t *id)
 {
 	uint64_t *k = st->scratch;
-	uint64_t hdr[RAW_HDR];
-	const uint64_t *ips;
-	size_t nr;
-	bool kern;
-	unsigned flags = sample_key(st, s, hdr, &ips, &nr, &kern);
+	size_t nr = sk->rk.nr, klen;
 
-	k[0] = hdr[0];
-	k[1] = kern || (flags & F_LOC) ? 0 : hdr[1];
-	k[2] = hdr[2];
+	k[0] = sk->rk.hdr[0];
+	k[1] = kern || (sk->flags & F_LOC) ? 0 : sk->mmv;
+	k[2] = sk->rk.hdr[1];
 	k[3] = nr;
-	memcpy(k + KEY_HDR, ips, nr * sizeof *ips);
-	if (flags & F_LOC) {
-		int err = resolve_chain(st, s, k + KEY_HDR, nr);
+	if (sk->flags & F_LOC) {
+		int err = sd_stacks_loc_key(st, s, k, sk->rk.ips, nr, &klen);
 		if (err)
 			return err;
+	} else {
+		memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
+		klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
 	}
-	return intern_key(st, k, KEY_HDR + nr, 1, s->period, id);
+	return intern_encoded(st, klen, k[0], 1, s->period, id);
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *words,
 		      size_t nwords, uint64_t count, uint64_t period,
 		      uint32_t *id)
 {
-	const uint8_t *k = st->kbuf;
 	size_t klen = sd_key_encode(words, nwords, st->kbuf);
+
+	return intern_encoded(st, klen, words[0], count, period, id);
+}
+
+/* Interns the klen bytes of st->kbuf, an encoded key whose first word is
+ * hdr. */
+static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			  uint64_t count, uint64_t period, uint32_t *id)
+{
+	const uint8_t *k = st->kbuf;
 	uint64_t h = sd_hash_bytes(k, klen, 0);
 
 	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
@@ -631,7 +520,7 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 	st->v[st->n] = (struct entry){.key = st->nkeys,
 				      .klen = (uint32_t)klen,
 				      .hash = h,
-				      .hdr = words[0],
+				      .hdr = hdr,
 				      .count = count,
 				      .period = period};
 	st->nkeys += klen;

@@ -421,6 +421,7 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	 * under ASan or valgrind is an mmap of its own; a large one gets
 	 * them all.
 	 */
+	sd_stacks_samples_done(st);
 	size_t slots = 1024;
 	while (slots < LCACHE_SLOTS && slots < st->nkeys)
 		slots *= 2;

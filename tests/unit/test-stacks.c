@@ -349,6 +349,144 @@ TEST(no_callchain_and_details)
 	world_fini(&w);
 }
 
+/*
+ * A fork storm: the same chains in many processes of one program (each its
+ * own address space) are one stack each; a kernel-only chain is one stack
+ * in every process; samples of (stack, pid) interleaved across processes
+ * and 100 ms buckets, and a bucket come back to, are each counted under
+ * their own (stack, pid, bucket) -- counted here by hand.
+ */
+TEST(storm_shares_stacks_details_exact)
+{
+	struct world w;
+	if (!world_init(&w, 0))
+		SKIP("no temporary file");
+	static const uint64_t konly[] = {SD_CONTEXT_KERNEL, SWAPDUP, COPY,
+					 CLONE, DOSYS, ENTRY};
+	/* processes 100 and 200 run app at the same address */
+	const uint32_t pids[] = {100, 200, 100, 100, 200, 100};
+	const uint64_t ms[] = {10, 20, 150, 160, 30, 40}; /* buckets 0 0 1 1 0 0 */
+	uint32_t u[6], k[6];
+	for (size_t i = 0; i < 6; i++) {
+		u[i] = sample(&w, pids[i], pids[i], fork_chain, NFORK, 1 + i,
+			      ms[i] * 1000000ull);
+		k[i] = sample(&w, pids[i], pids[i], konly, 6, 10,
+			      ms[i] * 1000000ull);
+	}
+	size_t same_u = 0, same_k = 0;
+	for (size_t i = 1; i < 6; i++) {
+		same_u += u[i] == u[0];
+		same_k += k[i] == k[0];
+	}
+	CHECK_U64(same_u, 5);
+	CHECK_U64(same_k, 5);
+	CHECK(u[0] != k[0]);
+	CHECK_U64(sd_stacks_count(w.st), 2);
+
+	/* (stack, pid, bucket) -> count, by hand from the table above */
+	struct {
+		uint32_t pid;
+		uint64_t bucket, count, period;
+	} want[] = {{100, 0, 2, 1 + 6}, {200, 0, 2, 2 + 5}, {100, 1, 2, 3 + 4}};
+	size_t nd = sd_stacks_nr_details(w.st), found = 0, stray = 0;
+	for (size_t i = 0; i < nd; i++) {
+		const struct sd_stack_detail *d = sd_stacks_detail(w.st, i);
+		size_t q = 0;
+		while (q < 3 && !(d->pid == want[q].pid &&
+				  d->bucket == want[q].bucket))
+			q++;
+		if (q == 3) {
+			stray++;
+			continue;
+		}
+		found++;
+		CHECK_U64(d->count, want[q].count);
+		if (d->stack == u[0])
+			CHECK_U64(d->period, want[q].period);
+		else
+			CHECK_U64(d->period, 10 * want[q].count);
+	}
+	/* three (pid, bucket) pairs for each of the two stacks */
+	CHECK_U64(nd, 6);
+	CHECK_U64(found, 6);
+	CHECK_U64(stray, 0);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	const char *all = folded(&w, 0);
+	CHECK(has_line(all, "app;[unknown];[app];entry_SYSCALL_64;"
+			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
+			    "swap_duplicate 6/21"));
+	CHECK(has_line(all, "app;entry_SYSCALL_64;do_syscall_64;"
+			    "__x64_sys_clone;copy_page_range;swap_duplicate 6/60"));
+	CHECK_U64(nr_lines(all), 2);
+	world_fini(&w);
+}
+
+/*
+ * A chain with an invalid context marker: perf stops reading it there, and
+ * the stack key keeps what follows raw (key.c), so two chains that differ
+ * only after it are two stacks, while the same chain in two processes of
+ * the same program is one (its frames before the marker resolve alike).
+ */
+TEST(invalid_marker_keeps_raw_tail)
+{
+	struct world w;
+	if (!world_init(&w, 0))
+		SKIP("no temporary file");
+	const uint64_t bad1[] = {SD_CONTEXT_KERNEL, COPY, CLONE,
+				 0xfffffffffffff100ull, DOSYS};
+	const uint64_t bad2[] = {SD_CONTEXT_KERNEL, COPY, CLONE,
+				 0xfffffffffffff100ull, ENTRY};
+	uint32_t a = sample(&w, 100, 100, bad1, 5, 1, 1);
+	uint32_t b = sample(&w, 200, 200, bad1, 5, 1, 2);
+	uint32_t c = sample(&w, 100, 100, bad2, 5, 1, 3);
+	/* the kernel addresses differ from COPY/CLONE by an offset inside
+	 * the same functions: the same stack as a */
+	const uint64_t bad3[] = {SD_CONTEXT_KERNEL, COPY + 8, CLONE + 4,
+				 0xfffffffffffff100ull, DOSYS};
+	uint32_t d = sample(&w, 100, 100, bad3, 5, 1, 4);
+	CHECK_U64(a, b);
+	CHECK(a != c);
+	CHECK_U64(a, d);
+	CHECK_U64(sd_stacks_count(w.st), 2);
+	world_fini(&w);
+}
+
+/*
+ * sd_stacks_symbolize() frees what only the sample loop uses (the
+ * raw-chain table, the frame cache, the tables' hash slots); samples added
+ * after it must still land on the stacks and details they belong to:
+ * 5000 stacks (one per pid, with --folded-with pid), each sampled again
+ * after symbolizing, keep their ids, and each detail counts two.
+ */
+TEST(samples_after_symbolize_find_their_stacks)
+{
+	struct world w;
+	if (!world_init(&w, SD_FOLD_PID))
+		SKIP("no temporary file");
+	enum { N = 5000 };
+	static uint32_t ids[N];
+	for (uint32_t i = 0; i < N; i++)
+		ids[i] = sample(&w, 1000 + i, 1000 + i, fork_chain, NFORK, 1,
+				5);
+	CHECK_U64(sd_stacks_count(w.st), N);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	size_t moved = 0;
+	for (uint32_t i = 0; i < N; i++)
+		moved += sample(&w, 1000 + i, 1000 + i, fork_chain, NFORK, 1,
+				6) != ids[i];
+	CHECK_U64(moved, 0);
+	CHECK_U64(sd_stacks_count(w.st), N);
+	CHECK_U64(sd_stacks_nr_details(w.st), N);
+	size_t not2 = 0;
+	for (size_t i = 0; i < sd_stacks_nr_details(w.st); i++)
+		not2 += sd_stacks_detail(w.st, i)->count != 2;
+	CHECK_U64(not2, 0);
+	/* and a chain not seen before is a new stack */
+	const uint64_t other[] = {SD_CONTEXT_KERNEL, LOCK, SWAPDUP};
+	CHECK_U64(sample(&w, 1000, 1000, other, 3, 1, 7), N);
+	world_fini(&w);
+}
+
 /* Named stacks, as the text inputs give them. */
 static uint32_t named(struct sd_stacks *st, uint32_t comm,
 		      const char *const *frames, const bool *kernel,
@@ -460,6 +598,9 @@ int main(void)
 	RUN(raw_chains_fold_as_stackcollapse);
 	RUN(pid_keeps_processes_apart);
 	RUN(no_callchain_and_details);
+	RUN(storm_shares_stacks_details_exact);
+	RUN(invalid_marker_keeps_raw_tail);
+	RUN(samples_after_symbolize_find_their_stacks);
 	RUN(named_stacks_and_weights);
 	RUN(java_names);
 	return test_exit();

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The raw-chain table (src/stacks/rawtab.h), on its own: what it must
+ * answer follows from its contract, stated here.
+ *
+ *  R1 a chain stored as kernel-only is the same stack in every address
+ *     space: found with its id whatever mmv is asked;
+ *  R2 a chain with a user part is known per address space: in another
+ *     one it is "new space" (its chain number given), until that space
+ *     is stored for it;
+ *  R3 a key that differs in any word (header, length, one frame) is
+ *     another chain;
+ *  R4 many chains (the table grows): every one still found with its id;
+ *  R5 cleared: nothing found.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/perf_abi.h>
+
+#include "stacks/rawtab.h"
+#include "test.h"
+
+static struct raw_key key(uint64_t hdr0, uint64_t hdr1, const uint64_t *ips,
+			  size_t nr)
+{
+	struct raw_key k = {{hdr0, hdr1}, ips, nr, 0};
+	sd_rawtab_hash(&k);
+	return k;
+}
+
+static const uint64_t kchain[] = {SD_CONTEXT_KERNEL, 0xffffffff81000440ull,
+				  0xffffffff81000330ull};
+static const uint64_t uchain[] = {SD_CONTEXT_KERNEL, 0xffffffff81000440ull,
+				  SD_CONTEXT_USER, 0x401000, 0x402000};
+
+TEST(kernel_chains_ignore_the_address_space)
+{
+	struct sd_rawtab t = {0};
+	struct raw_key k = key(1, 0, kchain, 3);
+	uint32_t id = 0, chain = 0;
+
+	CHECK_U64(sd_rawtab_find(&t, &k, 7, &id, &chain), RAW_MISS);
+	CHECK(sd_rawtab_add(&t, &k, true, 42, &chain) == 0);
+	id = 0;
+	CHECK_U64(sd_rawtab_find(&t, &k, 7, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 42);
+	id = 0;
+	CHECK_U64(sd_rawtab_find(&t, &k, 0x900000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 42);
+	sd_rawtab_free(&t);
+}
+
+TEST(user_chains_per_address_space)
+{
+	struct sd_rawtab t = {0};
+	struct raw_key k = key(1, 0, uchain, 5);
+	uint32_t id = 0, chain = 99, c2 = 99;
+
+	CHECK(sd_rawtab_add(&t, &k, false, 0, &chain) == 0);
+	CHECK(sd_rawtab_add_space(&t, chain, 0x100000001ull, 5) == 0);
+	CHECK_U64(sd_rawtab_find(&t, &k, 0x100000001ull, &id, &c2), RAW_HIT);
+	CHECK_U64(id, 5);
+	/* another address space, and another version of the same one */
+	c2 = 99;
+	CHECK_U64(sd_rawtab_find(&t, &k, 0x200000001ull, &id, &c2),
+		  RAW_NEW_SPACE);
+	CHECK_U64(c2, chain);
+	CHECK_U64(sd_rawtab_find(&t, &k, 0x100000002ull, &id, &c2),
+		  RAW_NEW_SPACE);
+	CHECK(sd_rawtab_add_space(&t, chain, 0x200000001ull, 6) == 0);
+	CHECK_U64(sd_rawtab_find(&t, &k, 0x200000001ull, &id, &c2), RAW_HIT);
+	CHECK_U64(id, 6);
+	CHECK_U64(sd_rawtab_find(&t, &k, 0x100000001ull, &id, &c2), RAW_HIT);
+	CHECK_U64(id, 5);
+	sd_rawtab_free(&t);
+}
+
+TEST(any_word_makes_another_chain)
+{
+	struct sd_rawtab t = {0};
+	struct raw_key k = key(1, 0, kchain, 3);
+	uint32_t id, chain;
+
+	CHECK(sd_rawtab_add(&t, &k, true, 1, &chain) == 0);
+	uint64_t other[3];
+	for (size_t i = 0; i < 3; i++) {
+		memcpy(other, kchain, sizeof other);
+		other[i] ^= 0x10;
+		struct raw_key o = key(1, 0, other, 3);
+		CHECK_U64(sd_rawtab_find(&t, &o, 0, &id, &chain), RAW_MISS);
+	}
+	struct raw_key h0 = key(2, 0, kchain, 3), h1 = key(1, 3, kchain, 3),
+		       shorter = key(1, 0, kchain, 2);
+	CHECK_U64(sd_rawtab_find(&t, &h0, 0, &id, &chain), RAW_MISS);
+	CHECK_U64(sd_rawtab_find(&t, &h1, 0, &id, &chain), RAW_MISS);
+	CHECK_U64(sd_rawtab_find(&t, &shorter, 0, &id, &chain), RAW_MISS);
+	/* the same words, hashed again: found */
+	struct raw_key same = key(1, 0, kchain, 3);
+	CHECK_U64(sd_rawtab_find(&t, &same, 0, &id, &chain), RAW_HIT);
+	sd_rawtab_free(&t);
+}
+
+TEST(many_chains_and_clear)
+{
+	struct sd_rawtab t = {0};
+	enum { N = 20000 };
+	static uint64_t ch[N][4];
+	uint32_t id, chain;
+	size_t bad = 0;
+
+	for (uint32_t i = 0; i < N; i++) {
+		bool kern = i % 2;
+		ch[i][0] = SD_CONTEXT_KERNEL;
+		ch[i][1] = 0xffffffff81000000ull + i;
+		ch[i][2] = kern ? 0xffffffff81000100ull : SD_CONTEXT_USER;
+		ch[i][3] = 0x400000 + i % 7;
+		struct raw_key k = key(3, 0, ch[i], 4);
+		CHECK(sd_rawtab_add(&t, &k, kern, i, &chain) == 0);
+		if (!kern)
+			CHECK(sd_rawtab_add_space(&t, chain, i % 3, i + N) == 0);
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		struct raw_key k = key(3, 0, ch[i], 4);
+		id = UINT32_MAX;
+		int r = sd_rawtab_find(&t, &k, i % 3, &id, &chain);
+		if (r != RAW_HIT || id != (i % 2 ? i : i + N))
+			bad++;
+	}
+	CHECK_U64(bad, 0);
+	sd_rawtab_clear(&t);
+	struct raw_key k = key(3, 0, ch[1], 4);
+	CHECK_U64(sd_rawtab_find(&t, &k, 0, &id, &chain), RAW_MISS);
+	/* usable again after the clear */
+	CHECK(sd_rawtab_add(&t, &k, true, 8, &chain) == 0);
+	CHECK_U64(sd_rawtab_find(&t, &k, 0, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 8);
+	sd_rawtab_free(&t);
+}
+
+int main(void)
+{
+	RUN(kernel_chains_ignore_the_address_space);
+	RUN(user_chains_per_address_space);
+	RUN(any_word_makes_another_chain);
+	RUN(many_chains_and_clear);
+	return test_exit();
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stacks stage's key encoding (src/stacks/key.c): a key of
+ * sample-time resolved frames (F_LOC) written directly in its packed form
+ * -- sd_key_encode_packed_hdr() and then four bytes a frame, as
+ * stacks/resolve.c writes it -- must be byte for byte what
+ * sd_key_encode() makes of the same words (equal keys must encode
+ * equally: interning compares bytes), and decode back to those words.
+ * The packed frame word, stated in key.c: a location id as is, a context
+ * marker as 0x80000000 | -marker.
+ */
+#include <string.h>
+
+#include <swapdiag/perf_abi.h>
+
+#include "stacks/internal.h"
+#include "stacks/key.h"
+#include "test.h"
+
+static size_t packed(const uint64_t *k, size_t n, uint8_t *out)
+{
+	size_t o = sd_key_encode_packed_hdr(k, out);
+	for (size_t i = KEY_HDR; i < n; i++, o += 4) {
+		uint32_t v = k[i] >= SD_CONTEXT_MAX
+				     ? 0x80000000u | (uint32_t)(0 - k[i])
+				     : (uint32_t)(k[i] & LOC_MASK);
+		memcpy(out + o, &v, 4);
+	}
+	return o;
+}
+
+TEST(packed_equals_general_encoding)
+{
+	/* header words of every size: small, large, zero, all ones */
+	const uint64_t hdrs[][KEY_HDR] = {
+		{(uint64_t)F_LOC << 32, 0, 0, 3},
+		{(uint64_t)0x12 << 48 | (uint64_t)3 << 40 |
+			 (uint64_t)(F_LOC | F_CHAIN) << 32 | 77,
+		 0, (uint64_t)4242 << 32 | 4243, 5},
+		{(uint64_t)(F_LOC | F_DROP) << 32 | 0xffffffffu, 0,
+		 UINT64_MAX, 4096},
+	};
+	for (size_t h = 0; h < 3; h++) {
+		uint64_t k[KEY_HDR + 6];
+		memcpy(k, hdrs[h], sizeof hdrs[h]);
+		k[KEY_HDR + 0] = SD_CONTEXT_KERNEL;
+		k[KEY_HDR + 1] = LOC_TAG | 0;
+		k[KEY_HDR + 2] = LOC_TAG | 123456;
+		k[KEY_HDR + 3] = SD_CONTEXT_USER;
+		k[KEY_HDR + 4] = LOC_TAG | 0x7fffffffu;
+		k[KEY_HDR + 5] = SD_CONTEXT_USER_UNWOUND;
+		uint8_t a[256], b[256];
+		size_t la = sd_key_encode(k, KEY_HDR + 6, a);
+		size_t lb = packed(k, KEY_HDR + 6, b);
+		CHECK_U64(la, lb);
+		CHECK(la == lb && !memcmp(a, b, la));
+		uint64_t back[KEY_HDR + 8];
+		CHECK_U64(sd_key_decode(b, lb, back, KEY_HDR + 8), KEY_HDR + 6);
+		CHECK(!memcmp(back, k, sizeof k));
+	}
+}
+
+TEST(raw_tail_is_not_packed)
+{
+	/* a raw address after the frames (a chain cut at an invalid
+	 * marker): the general form, and it decodes back */
+	uint64_t k[KEY_HDR + 3] = {(uint64_t)F_LOC << 32, 0, 0, 3,
+				   LOC_TAG | 5, 0xfffffffffffff100ull,
+				   0xffffffff81000440ull};
+	uint8_t a[128];
+	size_t la = sd_key_encode(k, KEY_HDR + 3, a);
+	uint8_t b[128];
+	size_t lb = sd_key_encode_packed_hdr(k, b);
+	CHECK(a[0] != b[0]); /* another form */
+	CHECK(lb < la);
+	uint64_t back[KEY_HDR + 3];
+	CHECK_U64(sd_key_decode(a, la, back, KEY_HDR + 3), KEY_HDR + 3);
+	CHECK(!memcmp(back, k, sizeof k));
+}
+
+int main(void)
+{
+	RUN(packed_equals_general_encoding);
+	RUN(raw_tail_is_not_packed);
+	return test_exit();
+}
