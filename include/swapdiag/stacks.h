@@ -122,6 +122,10 @@ struct sd_stack_detail {
 size_t sd_stacks_nr_details(const struct sd_stacks *st);
 const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
 					       size_t i);
+/* All of them at once (*n of them, in the order they were made), for
+ * the passes over every detail after the loop. */
+const struct sd_stack_detail *sd_stacks_details(const struct sd_stacks *st,
+						size_t *n);
 
 /* Number of distinct raw stacks. */
 size_t sd_stacks_count(const struct sd_stacks *st);
@@ -154,6 +158,13 @@ struct sd_stack_info {
 int sd_stacks_get(const struct sd_stacks *st, size_t i,
 		  struct sd_stack_info *out);
 const char *sd_stacks_str(const struct sd_stacks *st, uint32_t id);
+/*
+ * String ids run from 1 to sd_stacks_nr_strs(); sd_stacks_str_find() is
+ * the id of a name if some frame (or comm part) has it, else 0: tables of
+ * names are looked up once as ids, and frames then compared as integers.
+ */
+size_t sd_stacks_nr_strs(const struct sd_stacks *st);
+uint32_t sd_stacks_str_find(const struct sd_stacks *st, const char *name);
 
 /*
  * Folded lines (below) weigh each stack by weights[stack id] instead of

@@ -437,3 +437,20 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	st->nfseq = st->fseq_slots = 0;
 	return err;
 }
+
+size_t sd_stacks_nr_strs(const struct sd_stacks *st)
+{
+	return st->strs.n;
+}
+
+uint32_t sd_stacks_str_find(const struct sd_stacks *st, const char *name)
+{
+	return sd_strpool_find(&st->strs, name, strlen(name));
+}
+
+const struct sd_stack_detail *sd_stacks_details(const struct sd_stacks *st,
+						size_t *n)
+{
+	*n = st->ndet;
+	return st->det;
+}
