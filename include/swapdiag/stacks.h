@@ -193,6 +193,25 @@ int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		     const struct sd_folded_line **lines, size_t *n);
 
 /*
+ * The same lines, with their text made only when asked for, line by line
+ * (the folded output writes it straight into its buffer, no copy of the
+ * whole output in memory).  st must not change while fo lives.
+ */
+struct sd_folded;
+
+int sd_folded_new(const struct sd_stacks *st, const struct sd_machine *m,
+		  unsigned evsel, unsigned with, struct sd_folded **out);
+struct sd_folded *sd_folded_free(struct sd_folded *fo);
+size_t sd_folded_count(const struct sd_folded *fo);
+/*
+ * Line i (in order): its count and period, and its text
+ * ("comm;root;...;leaf") written to buf with a NUL when it fits in cap
+ * bytes.  Returns the text's length (without the NUL) either way.
+ */
+size_t sd_folded_line(const struct sd_folded *fo, size_t i, char *buf,
+		      size_t cap, uint64_t *count, uint64_t *period);
+
+/*
  * The process-name column for a sample of comm with pid/tid, or false if
  * stackcollapse drops the sample (its header regex does not match: a
  * one-character comm, a pid or tid of -1).  Spaces become '_'.
