@@ -204,22 +204,44 @@ static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 	return 0;
 }
 
-static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel,
-		      uint8_t marks)
+/* Room in frames[] for more frames, populated ahead (util/prefault.h). */
+static int frames_room(struct sd_stacks *st, size_t more)
 {
-	if (st->nframes == st->capframes) {
+	if (st->nframes + more > st->capframes) {
 		struct sd_frame *v = sd_stacks_grow(st->frames, &st->capframes,
-					  st->nframes + 1, st->nframes,
+					  st->nframes + more, st->nframes,
 					  sizeof *v, 4096, &st->frames_pf);
 		if (!v)
 			return -ENOMEM;
 		st->frames = v;
 	}
 	sd_prefault(st->frames, st->capframes * sizeof *st->frames,
-		    &st->frames_pf, (st->nframes + 1) * sizeof *st->frames);
-	st->frames[st->nframes++] = (struct sd_frame){name, kernel, marks};
+		    &st->frames_pf, (st->nframes + more) * sizeof *st->frames);
 	return 0;
 }
+
+/* The n names of one location (names[first..]), pushed last part first:
+ * the final reversal restores stackcollapse's order for "a->b" (a, then
+ * b_[i]); b_[i] is inlined, never annotated (the script's elsif). */
+static inline int push_names(struct sd_stacks *st, uint32_t first, uint32_t n,
+			     bool kernel, uint8_t marks)
+{
+	if (st->nframes + n > st->capframes && frames_room(st, n))
+		return -ENOMEM;
+	for (uint32_t q = n; q-- > 0;)
+		st->frames[st->nframes++] = (struct sd_frame){
+			st->names[first + q], kernel, q ? 0 : marks};
+	return 0;
+}
+
+/* A location's folded names (frame_names), by loc id, for the stacks
+ * resolved at sample time: each distinct location's are looked up once,
+ * then every frame of it is an array index. */
+struct locname {
+	uint32_t first;
+	uint8_t n, marks;
+	bool made;
+};
 
 static uint64_t fseq_hash(const struct sd_frame *f, size_t n)
 {
@@ -307,7 +329,8 @@ static int share_frames(struct sd_stacks *st, struct entry *e)
  * MAX_STACK real entries; then leaf-first becomes root-first.
  */
 static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
-			 struct lcache_ent *c, struct entry *e)
+			 struct lcache_ent *c, struct locname *lm,
+			 struct entry *e)
 {
 	uint64_t *k = st->scratch;
 	size_t nw = sd_key_decode(st->keys + e->key, e->klen, k,
@@ -321,14 +344,13 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 	const uint64_t *ips = k + KEY_HDR;
 	size_t start = st->nframes, entries = 0;
 
+	if (frames_room(st, nr))
+		return -ENOMEM;
 	if (flags & F_NAMED) {
-		for (size_t i = 0; i < nr; i++) {
-			int err = push_frame(st, (uint32_t)ips[i],
-					     (ips[i] >> 32) & 1,
-					     (uint8_t)(ips[i] >> 33 & 3));
-			if (err)
-				return err;
-		}
+		for (size_t i = 0; i < nr; i++)
+			st->frames[st->nframes++] = (struct sd_frame){
+				(uint32_t)ips[i], (ips[i] >> 32) & 1,
+				(uint8_t)(ips[i] >> 33 & 3)};
 		e->frames = (uint32_t)start;
 		e->nframes = (uint32_t)nr;
 		return 0;
@@ -378,26 +400,26 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			uint32_t li = (uint32_t)(ip & LOC_MASK);
 			if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
 				continue; /* cannot happen: interned above */
-			err = frame_names(st, &st->locs[li], 0, true, &first,
-					  &n, &marks);
+			struct locname *ln = lm ? &lm[li] : NULL;
+			if (!ln || !ln->made) {
+				err = frame_names(st, &st->locs[li], 0, true,
+						  &first, &n, &marks);
+				if (!err && ln)
+					*ln = (struct locname){first, (uint8_t)n,
+							       marks, true};
+			} else {
+				first = ln->first;
+				n = ln->n;
+				marks = ln->marks;
+			}
 			kernel = st->locs[li].kernel;
 		} else {
 			err = locate_names(st, c, m, mm, ver, cpumode, ip,
 					   flags & F_CHAIN, &first, &n, &kernel,
 					   &marks);
 		}
-		if (err)
+		if (err || (err = push_names(st, first, n, kernel, marks)))
 			return err;
-		/* pushed last part first: the final reversal restores
-		 * stackcollapse's order for "a->b" (a, then b_[i]) */
-		for (uint32_t q = n; q-- > 0;) {
-			/* "a->b": b_[i] is inlined, never annotated (the
-			 * script's elsif) */
-			err = push_frame(st, st->names[first + q], kernel,
-					 q ? 0 : marks);
-			if (err)
-				return err;
-		}
 	}
 done:;
 	/* leaf first -> root first; "a->b" parts keep their order */
@@ -425,12 +447,14 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	while (slots < LCACHE_SLOTS && slots < st->nkeys)
 		slots *= 2;
 	struct lcache_ent *c = sd_vmem_zalloc(slots * sizeof *c);
+	struct locname *lm = st->nlocs ? calloc(st->nlocs, sizeof *lm) : NULL;
 	int err = 0;
 
 	st->lcache_slots = slots;
 
 	for (size_t i = 0; i < st->n && !err; i++)
-		err = symbolize_one(st, m, c, &st->v[i]);
+		err = symbolize_one(st, m, c, lm, &st->v[i]);
+	free(lm);
 	sd_vmem_free(c, slots * sizeof *c);
 	sd_vmem_free(st->fseq, st->fseq_slots * sizeof *st->fseq);
 	st->fseq = NULL;
