@@ -36,7 +36,9 @@ static int push_name(struct sd_stacks *st, uint32_t name)
 static int fc_grow(struct sd_stacks *st)
 {
 	size_t ns = st->fcslots ? st->fcslots * 2 : 256;
-	struct fcache_ent *v = sd_vmem_zalloc(ns * sizeof *v);
+	/* plain heap memory: a few hundred kB, which as a huge-page block
+	 * (util/vmem.h) would cost 2 MB; freed with the call */
+	struct fcache_ent *v = calloc(ns, sizeof *v);
 
 	if (!v)
 		return -ENOMEM;
@@ -50,7 +52,7 @@ static int fc_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		v[j] = st->fc[i];
 	}
-	sd_vmem_free(st->fc, st->fcslots * sizeof *st->fc);
+	free(st->fc);
 	st->fc = v;
 	st->fcslots = ns;
 	return 0;
@@ -268,12 +270,11 @@ static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
 
 static int fseq_grow(struct sd_stacks *st)
 {
-	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : 16384, pf = 0;
-	struct fseq_slot *v = sd_vmem_zalloc(ns * sizeof *v);
+	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : 16384;
+	struct fseq_slot *v = calloc(ns, sizeof *v); /* as fc_grow's */
 
 	if (!v)
 		return -ENOMEM;
-	sd_prefault(v, ns * sizeof *v, &pf, ns * sizeof *v);
 	for (size_t i = 0; i < st->fseq_slots; i++) {
 		if (!st->fseq[i].entry)
 			continue;
@@ -329,8 +330,8 @@ static int share_frames(struct sd_stacks *st, struct entry *e)
  * MAX_STACK real entries; then leaf-first becomes root-first.
  */
 static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
-			 struct lcache_ent *c, struct locname *lm,
-			 struct entry *e)
+			 struct lcache_ent **c, bool *c_tried,
+			 struct locname *lm, struct entry *e)
 {
 	uint64_t *k = st->scratch;
 	size_t nw = sd_key_decode(st->keys + e->key, e->klen, k,
@@ -414,7 +415,13 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			}
 			kernel = st->locs[li].kernel;
 		} else {
-			err = locate_names(st, c, m, mm, ver, cpumode, ip,
+			/* made on first use: stacks resolved at sample time
+			 * never need it */
+			if (!*c_tried) {
+				*c = sd_vmem_zalloc(st->lcache_slots * sizeof **c);
+				*c_tried = true;
+			}
+			err = locate_names(st, *c, m, mm, ver, cpumode, ip,
 					   flags & F_CHAIN, &first, &n, &kernel,
 					   &marks);
 		}
@@ -446,19 +453,28 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	size_t slots = 1024;
 	while (slots < LCACHE_SLOTS && slots < st->nkeys)
 		slots *= 2;
-	struct lcache_ent *c = sd_vmem_zalloc(slots * sizeof *c);
+	struct lcache_ent *c = NULL;
+	bool c_tried = false;
 	struct locname *lm = st->nlocs ? calloc(st->nlocs, sizeof *lm) : NULL;
 	int err = 0;
 
 	st->lcache_slots = slots;
 
 	for (size_t i = 0; i < st->n && !err; i++)
-		err = symbolize_one(st, m, c, lm, &st->v[i]);
+		err = symbolize_one(st, m, &c, &c_tried, lm, &st->v[i]);
 	free(lm);
 	sd_vmem_free(c, slots * sizeof *c);
-	sd_vmem_free(st->fseq, st->fseq_slots * sizeof *st->fseq);
+	free(st->fseq);
 	st->fseq = NULL;
 	st->nfseq = st->fseq_slots = 0;
+	/* the (dso, address) names are only for this call: the frames hold
+	 * their string ids */
+	free(st->fc);
+	st->fc = NULL;
+	st->fcslots = st->fcn = 0;
+	sd_vmem_free(st->names, st->capnames * sizeof *st->names);
+	st->names = NULL;
+	st->nnames = st->capnames = 0;
 	return err;
 }
 
