@@ -76,6 +76,11 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 
 	uint64_t kframes = 0, knamed = 0;
 	struct sd_match_cache mc = {0};
+	/* by string id: 0 not looked at, 1 a name, 2 "[dso]" */
+	size_t nnamed = sd_stacks_nr_strs(a->stacks) + 1;
+	uint8_t *named_by_id = calloc(nnamed, 1);
+	if (!named_by_id)
+		nnamed = 0;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
 		sd_stacks_get(a->stacks, i, &si);
@@ -88,13 +93,25 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		}
 		/* unresolved frames fold as "[dso]" */
 		for (size_t f = 0; f < si.nr_frames; f++) {
+			uint32_t name = si.frames[f].name;
 			if (!si.frames[f].kernel)
 				continue;
 			kframes += si.count;
-			if (sd_stacks_str(a->stacks, si.frames[f].name)[0] != '[')
+			bool named;
+			if (name < nnamed) {
+				if (!named_by_id[name])
+					named_by_id[name] =
+						sd_stacks_str(a->stacks, name)[0] != '['
+							? 1 : 2;
+				named = named_by_id[name] == 1;
+			} else {
+				named = sd_stacks_str(a->stacks, name)[0] != '[';
+			}
+			if (named)
 				knamed += si.count;
 		}
 	}
+	free(named_by_id);
 	sd_match_cache_fini(&mc);
 	/* ticket spin locks spin inside the acquire frame; a queued slow
 	 * path anywhere says this kernel has queued ones */

@@ -96,6 +96,8 @@ static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 	struct kind_acc *k = calloc(nk, sizeof *k);
 	size_t *deepest = calloc(nk, sizeof *deepest);
 	uint64_t *kinds = kinds_by_id(st, &nkinds);
+	/* names past the table (none) are in no kind */
+	bool fast = kinds && nk <= 64;
 
 	if (!k || !deepest) {
 		free(k);
@@ -109,21 +111,27 @@ static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 			continue;
 		sd_stacks_get(st, i, &si);
 		/* the deepest frame of each kind, in one pass over the frames */
-		for (size_t f = 0; f < si.nr_frames; f++) {
-			if (!si.frames[f].kernel)
-				continue;
-			uint32_t name = si.frames[f].name;
-			if (kinds && nk <= 64 && name < nkinds) {
+		uint64_t seen = 0;
+		if (fast) {
+			for (size_t f = 0; f < si.nr_frames; f++) {
+				uint32_t name = si.frames[f].name;
+				if (!si.frames[f].kernel || name >= nkinds)
+					continue;
 				uint64_t b = kinds[name];
+				seen |= b;
 				for (; b; b &= b - 1)
 					deepest[__builtin_ctzll(b)] = f + 1;
-				continue;
 			}
-			for (size_t j = 0; j < nk; j++)
-				if (in_kind(st, kinds, nkinds, name, j))
-					deepest[j] = f + 1;
+		} else {
+			for (size_t f = 0; f < si.nr_frames; f++)
+				for (size_t j = 0; si.frames[f].kernel && j < nk; j++)
+					if (in_kind(st, kinds, nkinds,
+						    si.frames[f].name, j)) {
+						deepest[j] = f + 1;
+						seen |= 1;
+					}
 		}
-		for (size_t j = 0; j < nk; j++) {
+		for (size_t j = 0; seen && j < nk; j++) {
 			if (!deepest[j])
 				continue;
 			k[j].samples += si.count;
