@@ -356,9 +356,10 @@ static long stack_line(struct sd_folded *fo, struct line_table *lt,
 	uint32_t *tk = fo->ctoks + fo->nctoks;
 	size_t len = fo->tlen[c] + si->nr_frames;
 	tk[0] = (uint32_t)c;
+	bool plain = !java && !fo->kmask && !fo->jmask;
 	for (size_t f = 0; f < si->nr_frames; f++) {
 		const struct sd_frame *fr = &si->frames[f];
-		unsigned v = variant(fo, java, fr);
+		unsigned v = plain ? 0 : variant(fo, java, fr);
 		c = use_tok(fo, v || !fr->name ? variant_tok(fo, v, fr)
 					       : fr->name);
 		if (c < 0)
@@ -447,6 +448,15 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 	uint32_t *by_comm = NULL;
 	size_t nby = 0;
 	int err = 0;
+
+	/* at most a line per stack, and usually a token per frame of each
+	 * distinct frame sequence plus the comm parts (--folded-with pid
+	 * can take more): no regrowing, and untouched memory costs nothing */
+	if (ctoks_room(fo, st->nframes + st->n) < 0)
+		return -ENOMEM;
+	if (!(fo->lines = malloc((st->n ? st->n : 1) * sizeof *fo->lines)))
+		return -ENOMEM;
+	fo->cap = st->n ? st->n : 1;
 
 	for (size_t i = 0; i < st->n && !err; i++) {
 		struct sd_stack_info si;

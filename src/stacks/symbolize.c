@@ -242,7 +242,7 @@ static inline int push_names(struct sd_stacks *st, uint32_t first, uint32_t n,
 struct locname {
 	uint32_t first;
 	uint8_t n, marks;
-	bool made;
+	bool made, kernel;
 };
 
 static uint64_t fseq_hash(const struct sd_frame *f, size_t n)
@@ -402,18 +402,27 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
 				continue; /* cannot happen: interned above */
 			struct locname *ln = lm ? &lm[li] : NULL;
+			if (ln && ln->made && ln->n == 1 &&
+			    st->nframes < st->capframes) {
+				/* the usual frame: one name, seen before */
+				st->frames[st->nframes++] = (struct sd_frame){
+					st->names[ln->first], ln->kernel,
+					ln->marks};
+				continue;
+			}
+			kernel = st->locs[li].kernel;
 			if (!ln || !ln->made) {
 				err = frame_names(st, &st->locs[li], 0, true,
 						  &first, &n, &marks);
 				if (!err && ln)
 					*ln = (struct locname){first, (uint8_t)n,
-							       marks, true};
+							       marks, true,
+							       kernel};
 			} else {
 				first = ln->first;
 				n = ln->n;
 				marks = ln->marks;
 			}
-			kernel = st->locs[li].kernel;
 		} else {
 			/* made on first use: stacks resolved at sample time
 			 * never need it */
