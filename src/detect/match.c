@@ -104,11 +104,15 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 
 	if (cache && !cache_make(st, cache))
 		cache = NULL;
+	const unsigned short *bits = cache ? cache->bits : NULL;
+	size_t nbits = cache ? cache->n : 0;
 
 	for (size_t i = 0; i < si->nr_frames; i++) {
 		if (!si->frames[i].kernel)
 			continue;
-		unsigned b = frame_bits(st, si->frames[i].name, cache);
+		uint32_t name = si->frames[i].name;
+		unsigned b = name < nbits ? bits[name]
+					  : frame_bits(st, name, cache);
 		if (!(b & ~IN_KNOWN))
 			continue; /* in no table: changes nothing */
 		if (b & IN_SPIN_SLOW)
