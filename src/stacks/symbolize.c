@@ -242,7 +242,8 @@ static inline int push_names(struct sd_stacks *st, uint32_t first, uint32_t n,
 struct locname {
 	uint32_t first;
 	uint8_t n, marks;
-	bool made, kernel;
+	bool made;
+	struct sd_frame one; /* n == 1: the frame pushed */
 };
 
 static uint64_t fseq_hash(const struct sd_frame *f, size_t n)
@@ -325,6 +326,87 @@ static int share_frames(struct sd_stacks *st, struct entry *e)
 }
 
 /*
+ * One entry of a chain (see symbolize_one): a context marker switches
+ * the cpumode, a frame pushes its names.  0, 1 for a marker perf does
+ * not know (the chain is emptied), or -ENOMEM.
+ */
+static int one_frame(struct sd_stacks *st, struct sd_machine *m,
+		     struct lcache_ent **c, bool *c_tried, struct locname *lm,
+		     unsigned flags, unsigned *cpumode, size_t *entries,
+		     uint32_t mm, uint32_t ver, uint64_t ip)
+{
+	if ((flags & F_CHAIN) && ip >= SD_CONTEXT_MAX) {
+		switch (ip) {
+		case SD_CONTEXT_HV:
+			*cpumode = SD_MISC_HYPERVISOR;
+			break;
+		case SD_CONTEXT_KERNEL:
+			*cpumode = SD_MISC_KERNEL;
+			break;
+		case SD_CONTEXT_USER:
+			*cpumode = SD_MISC_USER;
+			break;
+		case SD_CONTEXT_GUEST_KERNEL:
+			*cpumode = SD_MISC_GUEST_KERNEL;
+			break;
+		case SD_CONTEXT_GUEST_USER:
+			*cpumode = SD_MISC_GUEST_USER;
+			break;
+		case SD_CONTEXT_GUEST:
+			break;
+		case SD_CONTEXT_USER_UNWOUND:
+			/* perf unwinds with a max-stack of its own */
+			*cpumode = SD_MISC_USER;
+			*entries = 0;
+			break;
+		default:
+			return 1;
+		}
+		return 0;
+	}
+	if ((*entries)++ >= MAX_STACK)
+		return 0; /* the unwound frames may follow */
+	uint32_t first, n;
+	bool kernel;
+	uint8_t marks;
+	int err = 0;
+	if (flags & F_LOC) {
+		/* resolved when sampled */
+		uint32_t li = (uint32_t)(ip & LOC_MASK);
+		if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
+			return 0; /* cannot happen: interned above */
+		struct locname *ln = lm ? &lm[li] : NULL;
+		kernel = st->locs[li].kernel;
+		if (!ln || !ln->made) {
+			err = frame_names(st, &st->locs[li], 0, true, &first,
+					  &n, &marks);
+			if (!err && ln)
+				*ln = (struct locname){
+					first, (uint8_t)n, marks, true,
+					{n ? st->names[first] : 0, kernel,
+					 marks}};
+		} else {
+			first = ln->first;
+			n = ln->n;
+			marks = ln->marks;
+		}
+	} else {
+		/* made on first use: stacks resolved at sample time never
+		 * need it */
+		if (!*c_tried) {
+			*c = sd_vmem_zalloc(st->lcache_slots * sizeof **c);
+			*c_tried = true;
+		}
+		err = locate_names(st, *c, m, mm, ver,
+				   *cpumode, ip, flags & F_CHAIN, &first, &n,
+				   &kernel, &marks);
+	}
+	if (err)
+		return err;
+	return push_names(st, first, n, kernel, marks);
+}
+
+/*
  * thread__resolve_callchain for one stack: markers switch the cpumode
  * (user until the first one), an unknown marker empties the chain, at most
  * MAX_STACK real entries; then leaf-first becomes root-first.
@@ -358,86 +440,39 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 	}
 	if (flags & F_CHAIN)
 		cpumode = SD_MISC_USER;
+	/*
+	 * A frame resolved at sample time whose location was named before
+	 * with one name (nearly all of them) is one store, kept in locals;
+	 * anything else goes through one_frame() with st up to date.
+	 */
+	bool floc = (flags & F_LOC) && lm;
+	struct sd_frame *fr = st->frames;
+	size_t nf = st->nframes, cap = st->capframes, nlocs = st->nlocs;
 	for (size_t i = 0; i < nr; i++) {
 		uint64_t ip = ips[i];
-		if ((flags & F_CHAIN) && ip >= SD_CONTEXT_MAX) {
-			switch (ip) {
-			case SD_CONTEXT_HV:
-				cpumode = SD_MISC_HYPERVISOR;
-				break;
-			case SD_CONTEXT_KERNEL:
-				cpumode = SD_MISC_KERNEL;
-				break;
-			case SD_CONTEXT_USER:
-				cpumode = SD_MISC_USER;
-				break;
-			case SD_CONTEXT_GUEST_KERNEL:
-				cpumode = SD_MISC_GUEST_KERNEL;
-				break;
-			case SD_CONTEXT_GUEST_USER:
-				cpumode = SD_MISC_GUEST_USER;
-				break;
-			case SD_CONTEXT_GUEST:
-				break;
-			case SD_CONTEXT_USER_UNWOUND:
-				/* perf unwinds with a max-stack of its own */
-				cpumode = SD_MISC_USER;
-				entries = 0;
-				break;
-			default:
-				st->nframes = start; /* perf resets the cursor */
-				goto done;
-			}
-			continue;
-		}
-		if (entries++ >= MAX_STACK)
-			continue; /* the unwound frames may follow */
-		uint32_t first, n;
-		bool kernel;
-		uint8_t marks;
-		int err;
-		if (flags & F_LOC) {
-			/* resolved when sampled */
-			uint32_t li = (uint32_t)(ip & LOC_MASK);
-			if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
-				continue; /* cannot happen: interned above */
-			struct locname *ln = lm ? &lm[li] : NULL;
-			if (ln && ln->made && ln->n == 1 &&
-			    st->nframes < st->capframes) {
-				/* the usual frame: one name, seen before */
-				st->frames[st->nframes++] = (struct sd_frame){
-					st->names[ln->first], ln->kernel,
-					ln->marks};
+		if (floc && (ip & ~LOC_MASK) == LOC_TAG &&
+		    (ip & LOC_MASK) < nlocs && entries < MAX_STACK && nf < cap) {
+			const struct locname *ln = &lm[ip & LOC_MASK];
+			if (ln->made && ln->n == 1) {
+				entries++;
+				fr[nf++] = ln->one;
 				continue;
 			}
-			kernel = st->locs[li].kernel;
-			if (!ln || !ln->made) {
-				err = frame_names(st, &st->locs[li], 0, true,
-						  &first, &n, &marks);
-				if (!err && ln)
-					*ln = (struct locname){first, (uint8_t)n,
-							       marks, true,
-							       kernel};
-			} else {
-				first = ln->first;
-				n = ln->n;
-				marks = ln->marks;
-			}
-		} else {
-			/* made on first use: stacks resolved at sample time
-			 * never need it */
-			if (!*c_tried) {
-				*c = sd_vmem_zalloc(st->lcache_slots * sizeof **c);
-				*c_tried = true;
-			}
-			err = locate_names(st, *c, m, mm, ver, cpumode, ip,
-					   flags & F_CHAIN, &first, &n, &kernel,
-					   &marks);
 		}
-		if (err || (err = push_names(st, first, n, kernel, marks)))
-			return err;
+		st->nframes = nf;
+		int r = one_frame(st, m, c, c_tried, lm, flags, &cpumode,
+				  &entries, mm, ver, ip);
+		fr = st->frames;
+		nf = st->nframes;
+		cap = st->capframes;
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			nf = start; /* perf resets the cursor */
+			break;
+		}
 	}
-done:;
+	st->nframes = nf;
 	/* leaf first -> root first; "a->b" parts keep their order */
 	size_t lo = start, hi = st->nframes;
 	for (size_t a = lo, b = hi; a + 1 < b; a++, b--) {
