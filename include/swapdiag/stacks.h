@@ -122,6 +122,10 @@ struct sd_stack_detail {
 size_t sd_stacks_nr_details(const struct sd_stacks *st);
 const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
 					       size_t i);
+/* All of them at once (*n of them, in the order they were made), for
+ * the passes over every detail after the loop. */
+const struct sd_stack_detail *sd_stacks_details(const struct sd_stacks *st,
+						size_t *n);
 
 /* Number of distinct raw stacks. */
 size_t sd_stacks_count(const struct sd_stacks *st);
@@ -154,6 +158,13 @@ struct sd_stack_info {
 int sd_stacks_get(const struct sd_stacks *st, size_t i,
 		  struct sd_stack_info *out);
 const char *sd_stacks_str(const struct sd_stacks *st, uint32_t id);
+/*
+ * String ids run from 1 to sd_stacks_nr_strs(); sd_stacks_str_find() is
+ * the id of a name if some frame (or comm part) has it, else 0: tables of
+ * names are looked up once as ids, and frames then compared as integers.
+ */
+size_t sd_stacks_nr_strs(const struct sd_stacks *st);
+uint32_t sd_stacks_str_find(const struct sd_stacks *st, const char *name);
 
 /*
  * Folded lines (below) weigh each stack by weights[stack id] instead of
@@ -180,6 +191,25 @@ struct sd_folded_line {
 int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,
 		     unsigned evsel, unsigned with,
 		     const struct sd_folded_line **lines, size_t *n);
+
+/*
+ * The same lines, with their text made only when asked for, line by line
+ * (the folded output writes it straight into its buffer, no copy of the
+ * whole output in memory).  st must not change while fo lives.
+ */
+struct sd_folded;
+
+int sd_folded_new(const struct sd_stacks *st, const struct sd_machine *m,
+		  unsigned evsel, unsigned with, struct sd_folded **out);
+struct sd_folded *sd_folded_free(struct sd_folded *fo);
+size_t sd_folded_count(const struct sd_folded *fo);
+/*
+ * Line i (in order): its count and period, and its text
+ * ("comm;root;...;leaf") written to buf with a NUL when it fits in cap
+ * bytes.  Returns the text's length (without the NUL) either way.
+ */
+size_t sd_folded_line(const struct sd_folded *fo, size_t i, char *buf,
+		      size_t cap, uint64_t *count, uint64_t *period);
 
 /*
  * The process-name column for a sample of comm with pid/tid, or false if

@@ -14,11 +14,8 @@
 
 #include "analysis/kverify.h"
 
-void sd_kverify_sample(struct sd_analysis *a, const struct sd_record *rec)
+void sd_kverify_keep(struct sd_analysis *a, uint64_t ip)
 {
-	if ((rec->misc & SD_MISC_CPUMODE_MASK) != SD_MISC_KERNEL ||
-	    a->nr_kernel_ips >= SD_KVERIFY_MAX_IPS)
-		return;
 	if (!a->kernel_ips) {
 		a->kernel_ips = malloc(SD_KVERIFY_MAX_IPS * sizeof *a->kernel_ips);
 		if (!a->kernel_ips) {
@@ -26,7 +23,7 @@ void sd_kverify_sample(struct sd_analysis *a, const struct sd_record *rec)
 			return;
 		}
 	}
-	a->kernel_ips[a->nr_kernel_ips++] = rec->sample.ip;
+	a->kernel_ips[a->nr_kernel_ips++] = ip;
 }
 
 #define ODD_SLOTS 32
@@ -42,7 +39,10 @@ void sd_kverify_finish(struct sd_analysis *a)
 
 	if (!a->symbolizer || !a->reader)
 		return;
-	for (size_t i = 0; i < sd_stacks_count(a->stacks); i++) {
+	/* by string id: 0 not looked at, 1 an entry point, 2 not one */
+	size_t nids = sd_stacks_nr_strs(a->stacks) + 1;
+	uint8_t *entry = calloc(nids, 1);
+	for (size_t i = 0, nst = sd_stacks_count(a->stacks); i < nst; i++) {
 		struct sd_stack_info si;
 		if (sd_stacks_get(a->stacks, i, &si))
 			continue;
@@ -57,7 +57,17 @@ void sd_kverify_finish(struct sd_analysis *a)
 			continue;
 		uint32_t name = si.frames[f].name;
 		ev.chains += si.count;
-		if (sd_kernel_entry_point(sd_stacks_str(a->stacks, name))) {
+		bool at_entry;
+		if (entry && name < nids) {
+			if (!entry[name])
+				entry[name] = sd_kernel_entry_point(
+						sd_stacks_str(a->stacks, name)) ? 1 : 2;
+			at_entry = entry[name] == 1;
+		} else {
+			at_entry = sd_kernel_entry_point(sd_stacks_str(a->stacks,
+								       name));
+		}
+		if (at_entry) {
 			ev.chains_at_entry += si.count;
 			continue;
 		}
@@ -69,6 +79,7 @@ void sd_kverify_finish(struct sd_analysis *a)
 		if (k < nodd)
 			odd[k].n += si.count;
 	}
+	free(entry);
 	uint64_t best = 0;
 	for (size_t k = 0; k < nodd; k++)
 		if (odd[k].n > best) {

@@ -11,14 +11,39 @@
 #include "detect/match.h"
 #include <swapdiag/stalls.h>
 
+#include "util/hash.h"
+
 /* ---- per-(comm, pid) tallies ------------------------------------------ */
 
 
+static size_t tally_home(uint32_t comm, uint32_t pid, size_t mask)
+{
+	return sd_mix64((uint64_t)comm << 32 | pid) & mask;
+}
+
 struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
 {
-	for (size_t i = t->n; i-- > 0;)
-		if (t->v[i].comm == comm && t->v[i].pid == pid)
-			return &t->v[i];
+	if ((t->n + 1) * 2 > t->nslots) {
+		size_t ns = t->nslots ? t->nslots * 2 : 64;
+		uint32_t *s = calloc(ns, sizeof *s);
+		if (!s)
+			return NULL;
+		for (size_t i = 0; i < t->n; i++) {
+			size_t j = tally_home(t->v[i].comm, t->v[i].pid, ns - 1);
+			while (s[j])
+				j = (j + 1) & (ns - 1);
+			s[j] = (uint32_t)i + 1;
+		}
+		free(t->slots);
+		t->slots = s;
+		t->nslots = ns;
+	}
+	size_t j = tally_home(comm, pid, t->nslots - 1);
+	for (; t->slots[j]; j = (j + 1) & (t->nslots - 1)) {
+		struct tally *x = &t->v[t->slots[j] - 1];
+		if (x->comm == comm && x->pid == pid)
+			return x;
+	}
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
 		struct tally *v = realloc(t->v, cap * sizeof *v);
@@ -28,7 +53,15 @@ struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
 		t->cap = cap;
 	}
 	t->v[t->n] = (struct tally){comm, pid, 0, 0, 0, 0, 0};
-	return &t->v[t->n++];
+	t->slots[j] = (uint32_t)++t->n;
+	return &t->v[t->n - 1];
+}
+
+void tallies_fini(struct tallies *t)
+{
+	free(t->v);
+	free(t->slots);
+	memset(t, 0, sizeof *t);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -50,19 +83,51 @@ int make_procs(struct sd_finding *f, struct tallies *t,
 		      const struct sd_machine *m, uint64_t total_period)
 {
 	struct sd_process *p = calloc(t->n ? t->n : 1, sizeof *p);
-	size_t np = 0;
+	bool *multi = calloc(t->n ? t->n : 1, sizeof *multi); /* more than
+							     * one comm id */
+	uint32_t *group = NULL; /* by comm id: its process + 1 */
+	size_t np = 0, ngroup = 0;
 
-	if (!p)
+	if (!p || !multi) {
+		free(p);
+		free(multi);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < t->n; i++) {
-		const char *comm = sd_machine_comm_str(m, t->v[i].comm);
-		size_t k;
-		for (k = 0; k < np && strcmp(p[k].comm, comm); k++)
-			;
+		uint32_t cid = t->v[i].comm;
+		if (cid >= ngroup) {
+			size_t n = ngroup ? ngroup : 256;
+			while (n <= cid)
+				n *= 2;
+			uint32_t *g = realloc(group, n * sizeof *g);
+			if (!g) {
+				free(group);
+				free(multi);
+				f->procs = p;
+				f->nr_procs = np;
+				return -ENOMEM;
+			}
+			memset(g + ngroup, 0, (n - ngroup) * sizeof *g);
+			group = g;
+			ngroup = n;
+		}
+		size_t k = group[cid] ? group[cid] - 1 : np;
+		const char *comm = sd_machine_comm_str(m, cid);
+		/* ids of one name (none, "") share it */
+		if (k == np) {
+			for (k = 0; k < np && strcmp(p[k].comm, comm); k++)
+				;
+			/* a second id of the name: its pids may repeat */
+			if (k < np)
+				multi[k] = true;
+		}
+		group[cid] = (uint32_t)k + 1;
 		if (k == np) {
 			p[np].comm = strdup(comm);
 			p[np].pids = calloc(SD_MAX_PIDS_LISTED, sizeof *p[np].pids);
 			if (!p[np].comm || !p[np].pids) {
+				free(group);
+				free(multi);
 				f->procs = p;
 				f->nr_procs = np + 1;
 				return -ENOMEM;
@@ -74,7 +139,9 @@ int make_procs(struct sd_finding *f, struct tallies *t,
 		q->share += total_period ? (double)t->v[i].period / (double)total_period
 					 : 0;
 		bool have = false;
-		for (size_t j = 0; j < q->nr_pids; j++)
+		/* one comm id's tallies have distinct pids */
+		for (size_t j = 0; multi[k] && j < q->nr_pids;
+		     j++)
 			have |= q->pids[j] == t->v[i].pid;
 		if (!have) {
 			q->nr_pids_total++;
@@ -82,6 +149,8 @@ int make_procs(struct sd_finding *f, struct tallies *t,
 				q->pids[q->nr_pids++] = t->v[i].pid;
 		}
 	}
+	free(group);
+	free(multi);
 	for (size_t k = 0; k < np; k++)
 		qsort(p[k].pids, p[k].nr_pids, sizeof *p[k].pids, cmp_u32);
 	qsort(p, np, sizeof *p, cmp_proc);

@@ -55,31 +55,37 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	const struct sd_stacks *st = c->a->stacks;
 	struct tallies t = {0};
 	uint32_t *ids = NULL;
+	bool *sel = NULL; /* per stack: in the finding */
 	size_t nids = 0, nst = sd_stacks_count(st);
 	uint64_t period = 0, ctx_samples = 0, ctx_period = 0;
 	uint64_t lock_period = 0, spin_period = 0;
 	int err = -ENOMEM;
 
 	ids = calloc(nst ? nst : 1, sizeof *ids);
+	sel = calloc(nst ? nst : 1, sizeof *sel);
 	f->timeline = calloc(c->nsec ? c->nsec : 1, sizeof *f->timeline);
-	if (!ids || !f->timeline)
+	if (!ids || !sel || !f->timeline)
 		goto out;
 	f->nr_timeline = c->nsec;
 	f->timeline_start = c->nsec ? c->first_bucket / 10 * 1000000000ull : 0;
 	for (size_t i = 0; i < nst; i++) {
+		if (!c->on_cpu[i])
+			continue;
+		unsigned m = c->match[i];
+		bool ctx = m & context;
+		sel[i] = (m & want) == want && !(m & c->exclude);
+		if (!ctx && !sel[i])
+			continue;
 		struct sd_stack_info si;
 		sd_stacks_get(st, i, &si);
-		if (si.evsel != c->ev->index)
-			continue;
-		if (c->match[i] & context) {
+		if (ctx) {
 			ctx_samples += si.count;
 			ctx_period += si.period;
 		}
-		if ((c->match[i] & want) == want && !(c->match[i] & c->exclude)) {
+		if (sel[i]) {
 			ids[nids++] = (uint32_t)i;
 			f->samples += si.count;
 			period += si.period;
-			unsigned m = c->match[i];
 			if (m & SD_M_SPIN_LOCK)
 				lock_period += si.period;
 			if ((m & SD_M_SPIN_SLOW) ||
@@ -87,22 +93,21 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 				spin_period += si.period;
 		}
 	}
-	for (size_t i = 0; i < sd_stacks_nr_details(st); i++) {
-		const struct sd_stack_detail *d = sd_stacks_detail(st, i);
-		if ((c->match[d->stack] & want) != want ||
-		    (c->match[d->stack] & c->exclude))
+	/* per process and per second: the selected stacks' details */
+	uint64_t b0 = c->first_bucket / 10;
+	size_t nd;
+	const struct sd_stack_detail *det = sd_stacks_details(st, &nd);
+	for (size_t i = 0; nids && i < nd; i++) {
+		const struct sd_stack_detail *d = &det[i];
+		if (!sel[d->stack])
 			continue;
-		struct sd_stack_info si;
-		sd_stacks_get(st, d->stack, &si);
-		if (si.evsel != c->ev->index)
-			continue;
-		struct tally *ty = tally_get(&t, si.comm, d->pid);
+		struct tally *ty = tally_get(&t, c->comm[d->stack], d->pid);
 		if (!ty)
 			goto out;
 		ty->samples += d->count;
 		ty->period += d->period;
 		if (d->bucket && c->nsec) {
-			uint64_t s = d->bucket / 10 - c->first_bucket / 10;
+			uint64_t s = d->bucket / 10 - b0;
 			if (s < c->nsec)
 				f->timeline[s] += (double)d->period;
 		}
@@ -132,7 +137,8 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	if (!err && forking)
 		err = make_forkers(f, &t, c);
 out:
-	free(t.v);
+	tallies_fini(&t);
 	free(ids);
+	free(sel);
 	return err;
 }

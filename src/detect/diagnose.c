@@ -78,23 +78,42 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 
 	uint64_t kframes = 0, knamed = 0;
 	struct sd_match_cache mc = {0};
+	/* by string id: 0 not looked at, 1 a name, 2 "[dso]" */
+	size_t nnamed = sd_stacks_nr_strs(a->stacks) + 1;
+	uint8_t *named_by_id = calloc(nnamed, 1);
+	if (!named_by_id)
+		nnamed = 0;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
 		sd_stacks_get(a->stacks, i, &si);
 		c->match[i] = sd_match_stack(a->stacks, &si, &mc);
+		c->comm[i] = si.comm;
 		if (c->ev && si.evsel == c->ev->index) {
+			c->on_cpu[i] = 1;
 			c->total_period += si.period;
 			c->total_samples += si.count;
 		}
 		/* unresolved frames fold as "[dso]" */
 		for (size_t f = 0; f < si.nr_frames; f++) {
+			uint32_t name = si.frames[f].name;
 			if (!si.frames[f].kernel)
 				continue;
 			kframes += si.count;
-			if (sd_stacks_str(a->stacks, si.frames[f].name)[0] != '[')
+			bool named;
+			if (name < nnamed) {
+				if (!named_by_id[name])
+					named_by_id[name] =
+						sd_stacks_str(a->stacks, name)[0] != '['
+							? 1 : 2;
+				named = named_by_id[name] == 1;
+			} else {
+				named = sd_stacks_str(a->stacks, name)[0] != '[';
+			}
+			if (named)
 				knamed += si.count;
 		}
 	}
+	free(named_by_id);
 	sd_match_cache_fini(&mc);
 	/* ticket spin locks spin inside the acquire frame; a queued slow
 	 * path anywhere says this kernel has queued ones */
@@ -106,8 +125,10 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 	d->kernel_unnamed = kframes && d->kernel_named_share < 0.5;
 	/* seconds of the recording, from the on-CPU samples' buckets */
 	uint64_t bmin = UINT64_MAX, bmax = 0;
-	for (size_t i = 0; i < sd_stacks_nr_details(a->stacks); i++) {
-		const struct sd_stack_detail *dt = sd_stacks_detail(a->stacks, i);
+	size_t nd;
+	const struct sd_stack_detail *det = sd_stacks_details(a->stacks, &nd);
+	for (size_t i = 0; i < nd; i++) {
+		const struct sd_stack_detail *dt = &det[i];
 		if (!dt->bucket)
 			continue;
 		if (dt->bucket < bmin)
@@ -123,12 +144,9 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		c->sec_total = calloc(c->nsec, sizeof *c->sec_total);
 		if (!c->sec_total)
 			return -ENOMEM;
-		for (size_t i = 0; i < sd_stacks_nr_details(a->stacks); i++) {
-			const struct sd_stack_detail *dt =
-				sd_stacks_detail(a->stacks, i);
-			struct sd_stack_info si;
-			sd_stacks_get(a->stacks, dt->stack, &si);
-			if (!dt->bucket || !c->ev || si.evsel != c->ev->index)
+		for (size_t i = 0; c->ev && i < nd; i++) {
+			const struct sd_stack_detail *dt = &det[i];
+			if (!dt->bucket || !c->on_cpu[dt->stack])
 				continue;
 			uint64_t s = dt->bucket / 10 - bmin / 10;
 			if (s < c->nsec)
@@ -291,7 +309,9 @@ int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 		return -ENOMEM;
 	c.ev = a->on_cpu_event;
 	c.match = calloc(nst ? nst : 1, sizeof *c.match);
-	if (!c.match)
+	c.on_cpu = calloc(nst ? nst : 1, sizeof *c.on_cpu);
+	c.comm = calloc(nst ? nst : 1, sizeof *c.comm);
+	if (!c.match || !c.on_cpu || !c.comm)
 		goto fail;
 	if (era) {
 		d->era_source = "recording";
@@ -320,11 +340,15 @@ int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 	    (err = diagnose_damage(a, d)) || (err = make_verdict(d)))
 		goto fail;
 	free(c.match);
+	free(c.on_cpu);
+	free(c.comm);
 	free(c.sec_total);
 	*out = d;
 	return 0;
 fail:
 	free(c.match);
+	free(c.on_cpu);
+	free(c.comm);
 	free(c.sec_total);
 	sd_diagnosis_free(d);
 	return err ? err : -ENOMEM;

@@ -18,12 +18,17 @@ struct tally {
 	double ms, max_ms;
 };
 
+/* In order of first use, found by (comm, pid) through slots (open
+ * addressing, index + 1). */
 struct tallies {
 	struct tally *v;
 	size_t n, cap;
+	uint32_t *slots;
+	size_t nslots;
 };
 
 struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid);
+void tallies_fini(struct tallies *t);
 /* Groups tallies by comm into f->procs, heaviest first. */
 int make_procs(struct sd_finding *f, struct tallies *t,
 	       const struct sd_machine *m, uint64_t total_period);
@@ -44,6 +49,8 @@ struct cpu_ctx {
 	const struct sd_detect_input *a;
 	const struct sd_evsel *ev;
 	unsigned *match; /* per stack */
+	uint8_t *on_cpu; /* per stack: a stack of ev */
+	uint32_t *comm;  /* per stack: its comm id */
 	uint64_t total_period, total_samples;
 	uint64_t first_bucket, nsec;
 	double *sec_total; /* period per second, all samples of ev */

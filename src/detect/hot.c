@@ -59,78 +59,93 @@ void hot_fini(struct sd_diagnosis *d)
 	free(d->hot_paths);
 }
 
-/* The hot kinds a frame name is in, a bit each, looked up once per name
- * (string id) in *memo (grown as ids come; bit 63: looked up). */
-struct kinds_memo {
-	uint64_t *v;
-	size_t n;
-};
-
-#define KINDS_KNOWN (1ull << 63)
-
-static uint64_t name_kinds(const struct sd_stacks *st, uint32_t name,
-			   struct kinds_memo *m)
+/*
+ * The hot kinds each frame name is in, a bit each, by string id: every
+ * kind's signature names looked up once as ids (sd_stacks_str_find), so
+ * a frame is an array index.  NULL without memory (then names are
+ * compared as strings).
+ */
+static uint64_t *kinds_by_id(const struct sd_stacks *st, size_t *n)
 {
-	if (name >= m->n) {
-		size_t n = m->n ? m->n : 1024;
-		while (n <= name)
-			n *= 2;
-		uint64_t *v = realloc(m->v, n * sizeof *v);
-		if (v) { /* else looked up each time */
-			memset(v + m->n, 0, (n - m->n) * sizeof *v);
-			m->v = v;
-			m->n = n;
+	size_t nk = sd_nr_hot_kinds < 64 ? sd_nr_hot_kinds : 64;
+
+	*n = sd_stacks_nr_strs(st) + 1;
+	uint64_t *v = calloc(*n, sizeof *v);
+	for (size_t j = 0; v && j < nk; j++)
+		for (size_t i = 0; i < sd_hot_kinds[j].set->n; i++) {
+			uint32_t id = sd_stacks_str_find(st,
+					sd_hot_kinds[j].set->v[i].func);
+			if (id && id < *n)
+				v[id] |= 1ull << j;
 		}
-	}
-	uint64_t *b = name < m->n ? &m->v[name] : NULL;
-	if (b && *b)
-		return *b;
-	uint64_t bits = KINDS_KNOWN;
-	const char *f = sd_stacks_str(st, name);
-	for (size_t j = 0; j < sd_nr_hot_kinds && j < 63; j++)
-		if (sd_sig_has(sd_hot_kinds[j].set, f))
-			bits |= 1ull << j;
-	if (b)
-		*b = bits;
-	return bits;
+	return v;
+}
+
+static bool in_kind(const struct sd_stacks *st, const uint64_t *kinds,
+		    size_t nkinds, uint32_t name, size_t j)
+{
+	if (kinds && name < nkinds && j < 64)
+		return kinds[name] >> j & 1;
+	return sd_sig_has(sd_hot_kinds[j].set, sd_stacks_str(st, name));
 }
 
 static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 {
 	const struct sd_stacks *st = c->a->stacks;
-	size_t nst = sd_stacks_count(st), nk = sd_nr_hot_kinds;
+	size_t nst = sd_stacks_count(st), nk = sd_nr_hot_kinds, nkinds;
 	struct kind_acc *k = calloc(nk, sizeof *k);
-	struct kinds_memo memo = {0};
+	size_t *deepest = calloc(nk, sizeof *deepest);
+	uint64_t *kinds = kinds_by_id(st, &nkinds);
+	/* names past the table (none) are in no kind */
+	bool fast = kinds && nk <= 64;
 
-	if (!k)
+	if (!k || !deepest) {
+		free(k);
+		free(deepest);
+		free(kinds);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
-		sd_stacks_get(st, i, &si);
-		if (si.evsel != c->ev->index)
+		if (!c->on_cpu[i])
 			continue;
-		for (size_t j = 0; j < nk; j++) {
-			size_t deepest = 0;
+		sd_stacks_get(st, i, &si);
+		/* the deepest frame of each kind, in one pass over the frames */
+		uint64_t seen = 0;
+		if (fast) {
+			for (size_t f = 0; f < si.nr_frames; f++) {
+				uint32_t name = si.frames[f].name;
+				if (!si.frames[f].kernel || name >= nkinds)
+					continue;
+				uint64_t b = kinds[name];
+				seen |= b;
+				for (; b; b &= b - 1)
+					deepest[__builtin_ctzll(b)] = f + 1;
+			}
+		} else {
 			for (size_t f = 0; f < si.nr_frames; f++)
-				if (si.frames[f].kernel &&
-				    (j < 63 ? name_kinds(st, si.frames[f].name,
-							 &memo) >> j & 1
-					    : sd_sig_has(sd_hot_kinds[j].set,
-							 sd_stacks_str(st,
-							 si.frames[f].name))))
-					deepest = f + 1;
-			if (!deepest)
+				for (size_t j = 0; si.frames[f].kernel && j < nk; j++)
+					if (in_kind(st, kinds, nkinds,
+						    si.frames[f].name, j)) {
+						deepest[j] = f + 1;
+						seen |= 1;
+					}
+		}
+		for (size_t j = 0; seen && j < nk; j++) {
+			if (!deepest[j])
 				continue;
 			k[j].samples += si.count;
 			k[j].period += si.period;
 			if (si.period > k[j].best_period) {
 				k[j].best_period = si.period;
 				k[j].best = (uint32_t)i;
-				k[j].best_depth = deepest;
+				k[j].best_depth = deepest[j];
 			}
+			deepest[j] = 0;
 		}
 	}
-	free(memo.v);
+	free(kinds);
+	free(deepest);
 	d->hot_paths = calloc(nk, sizeof *d->hot_paths);
 	if (!d->hot_paths) {
 		free(k);
@@ -186,9 +201,9 @@ static int hot_procs(struct sd_diagnosis *d, const struct cpu_ctx *c)
 
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
-		sd_stacks_get(st, i, &si);
-		if (si.evsel != c->ev->index)
+		if (!c->on_cpu[i])
 			continue;
+		sd_stacks_get(st, i, &si);
 		if (si.comm >= ncomm) {
 			size_t n = ncomm ? ncomm : 64;
 			while (n <= si.comm)
@@ -205,15 +220,21 @@ static int hot_procs(struct sd_diagnosis *d, const struct cpu_ctx *c)
 		acc[si.comm].samples += si.count;
 		acc[si.comm].period += si.period;
 	}
-	/* a pid per comm, for its executable */
-	for (size_t i = 0; acc && i < sd_stacks_nr_details(st); i++) {
-		const struct sd_stack_detail *dt = sd_stacks_detail(st, i);
-		struct sd_stack_info si;
-		sd_stacks_get(st, dt->stack, &si);
-		if (si.comm < ncomm && !acc[si.comm].has_pid &&
+	/* a pid per comm, for its executable: its first detail's, until
+	 * every comm with samples has one */
+	size_t want = 0;
+	for (size_t i = 0; i < ncomm; i++)
+		want += acc[i].samples > 0;
+	size_t nd;
+	const struct sd_stack_detail *det = sd_stacks_details(st, &nd);
+	for (size_t i = 0; want && i < nd; i++) {
+		const struct sd_stack_detail *dt = &det[i];
+		uint32_t comm = c->comm[dt->stack];
+		if (comm < ncomm && !acc[comm].has_pid &&
 		    dt->pid != UINT32_MAX) {
-			acc[si.comm].pid = dt->pid;
-			acc[si.comm].has_pid = true;
+			acc[comm].pid = dt->pid;
+			acc[comm].has_pid = true;
+			want -= acc[comm].samples > 0;
 		}
 	}
 	size_t n = 0;

@@ -69,8 +69,15 @@ int make_marks(const struct sd_stacks *st, const unsigned *match,
 	struct sd_frame_mark *v = NULL;
 	size_t n = 0, cap = 0;
 
-	for (size_t i = 0; sc->found && i < sd_stacks_count(st); i++) {
+	/* the flags a stack needs for any rule of a finding found */
+	unsigned any = 0;
+	for (size_t r = 0; r < sizeof rules / sizeof *rules; r++)
+		if (sc->found & 1u << rules[r].kind)
+			any |= rules[r].want;
+	for (size_t i = 0, nst = sd_stacks_count(st); any && i < nst; i++) {
 		struct sd_stack_info si;
+		if (match && !(match[i] & any))
+			continue;
 		if (sd_stacks_get(st, i, &si) || !si.nr_frames)
 			continue;
 		bool on_cpu = si.evsel < sc->nr_evsels && sc->on_cpu[si.evsel];

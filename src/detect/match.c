@@ -33,44 +33,55 @@ enum {
 	IN_IRQ_ENTRY = 1 << 13,
 };
 
+/* The sets, in the order of the IN_* bits from IN_FORK_COPY on. */
+static const struct sd_sig_set *const in_sets[] = {
+	&sd_fork_copy, &sd_swap_dup, &sd_teardown, &sd_swap_free,
+	&sd_exec_lock_readers, &sd_mm_readers, &sd_rwsem_read_slow,
+	&sd_mutex_slow, &sd_exec_replace, &sd_exec_mutex_readers,
+	&sd_spin_acquire, &sd_spin_slow, &sd_irq_entry,
+};
+
 static unsigned name_bits(const char *f)
 {
-	return IN_KNOWN |
-	       (sd_sig_has(&sd_fork_copy, f) ? IN_FORK_COPY : 0) |
-	       (sd_sig_has(&sd_swap_dup, f) ? IN_SWAP_DUP : 0) |
-	       (sd_sig_has(&sd_teardown, f) ? IN_TEARDOWN : 0) |
-	       (sd_sig_has(&sd_swap_free, f) ? IN_SWAP_FREE : 0) |
-	       (sd_sig_has(&sd_exec_lock_readers, f) ? IN_EXEC_LOCK_READERS : 0) |
-	       (sd_sig_has(&sd_mm_readers, f) ? IN_MM_READERS : 0) |
-	       (sd_sig_has(&sd_rwsem_read_slow, f) ? IN_RWSEM_READ_SLOW : 0) |
-	       (sd_sig_has(&sd_mutex_slow, f) ? IN_MUTEX_SLOW : 0) |
-	       (sd_sig_has(&sd_exec_replace, f) ? IN_EXEC_REPLACE : 0) |
-	       (sd_sig_has(&sd_exec_mutex_readers, f) ? IN_EXEC_MUTEX_READERS
-						      : 0) |
-	       (sd_sig_has(&sd_spin_acquire, f) ? IN_SPIN_ACQUIRE : 0) |
-	       (sd_sig_has(&sd_spin_slow, f) ? IN_SPIN_SLOW : 0) |
-	       (sd_sig_has(&sd_irq_entry, f) ? IN_IRQ_ENTRY : 0);
+	unsigned b = IN_KNOWN;
+
+	for (size_t k = 0; k < sizeof in_sets / sizeof *in_sets; k++)
+		if (sd_sig_has(in_sets[k], f))
+			b |= IN_FORK_COPY << k;
+	return b;
+}
+
+/*
+ * The bits of every string id of st, made once: each signature name is
+ * looked up in the stacks' string pool (a hundred lookups), the other
+ * names have none.  False without memory.
+ */
+static bool cache_make(const struct sd_stacks *st, struct sd_match_cache *c)
+{
+	size_t n = sd_stacks_nr_strs(st) + 1;
+
+	if (c->bits)
+		return true;
+	if (c->failed || !(c->bits = calloc(n, sizeof *c->bits))) {
+		c->failed = true;
+		return false;
+	}
+	c->n = n;
+	for (size_t k = 0; k < sizeof in_sets / sizeof *in_sets; k++)
+		for (size_t i = 0; i < in_sets[k]->n; i++) {
+			uint32_t id = sd_stacks_str_find(st, in_sets[k]->v[i].func);
+			if (id && id < n)
+				c->bits[id] |= (unsigned short)(IN_FORK_COPY << k);
+		}
+	return true;
 }
 
 static unsigned frame_bits(const struct sd_stacks *st, uint32_t name,
 			   struct sd_match_cache *c)
 {
-	if (c && name >= c->n) {
-		size_t n = c->n ? c->n : 1024;
-		while (n <= name)
-			n *= 2;
-		unsigned short *b = realloc(c->bits, n * sizeof *b);
-		if (b) {
-			memset(b + c->n, 0, (n - c->n) * sizeof *b);
-			c->bits = b;
-			c->n = n;
-		}
-	}
-	if (!c || name >= c->n)
-		return name_bits(sd_stacks_str(st, name));
-	if (!c->bits[name])
-		c->bits[name] = (unsigned short)name_bits(sd_stacks_str(st, name));
-	return c->bits[name];
+	if (c && name < c->n)
+		return c->bits[name];
+	return name_bits(sd_stacks_str(st, name));
 }
 
 void sd_match_cache_fini(struct sd_match_cache *c)
@@ -78,6 +89,7 @@ void sd_match_cache_fini(struct sd_match_cache *c)
 	free(c->bits);
 	c->bits = NULL;
 	c->n = 0;
+	c->failed = false;
 }
 
 unsigned sd_match_stack(const struct sd_stacks *st,
@@ -90,10 +102,19 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 	bool irq = false; /* an interrupt entry below the swap frame */
 	size_t lock_at = SIZE_MAX; /* the counted acquire frame */
 
+	if (cache && !cache_make(st, cache))
+		cache = NULL;
+	const unsigned short *bits = cache ? cache->bits : NULL;
+	size_t nbits = cache ? cache->n : 0;
+
 	for (size_t i = 0; i < si->nr_frames; i++) {
 		if (!si->frames[i].kernel)
 			continue;
-		unsigned b = frame_bits(st, si->frames[i].name, cache);
+		uint32_t name = si->frames[i].name;
+		unsigned b = name < nbits ? bits[name]
+					  : frame_bits(st, name, cache);
+		if (!(b & ~IN_KNOWN))
+			continue; /* in no table: changes nothing */
 		if (b & IN_SPIN_SLOW)
 			m |= SD_M_ANY_SPIN_SLOW;
 		/* a spin lock taken below the swap-entry frame, before any

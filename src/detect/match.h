@@ -29,13 +29,15 @@ enum {
 };
 
 /*
- * What the signature tables say about each frame name, by string id, so
- * that each distinct name is looked up in the tables once rather than once
- * per stack it appears in.  Zero-initialise; free with sd_match_cache_fini.
+ * What the signature tables say about each frame name, by string id: made
+ * on first use from the signature names' ids (sd_stacks_str_find), so a
+ * frame is classified by an array index, never a string compare.
+ * Zero-initialise; free with sd_match_cache_fini.
  */
 struct sd_match_cache {
-	unsigned short *bits; /* by string id: 0 = not looked up yet */
+	unsigned short *bits; /* by string id */
 	size_t n;
+	bool failed; /* no memory: names are compared as strings */
 };
 
 void sd_match_cache_fini(struct sd_match_cache *c);

@@ -66,7 +66,7 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 		struct tally *ty = tally_get(&t, s->comm, s->pid);
 		if (!ty) {
 			free(mine);
-			free(t.v);
+			tallies_fini(&t);
 			return -ENOMEM;
 		}
 		ty->samples++;
@@ -125,7 +125,7 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 	}
 	f->level = stall_level(f);
 	free(mine);
-	free(t.v);
+	tallies_fini(&t);
 	return err;
 }
 

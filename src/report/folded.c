@@ -1,31 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdlib.h>
 
 #include <swapdiag/report.h>
+
+#include "report/out.h"
 
 int sd_report_folded(FILE *out, struct sd_analysis *a,
 		     const struct sd_evsel *ev, const struct sd_folded_opts *o)
 {
-	const struct sd_folded_line *lines;
-	size_t n;
+	struct sd_folded *fo;
 	enum sd_weight w = o ? o->weight : SD_WEIGHT_PERIOD;
-	int err = sd_stacks_folded(a->stacks, a->machine, ev->index,
-				   o ? o->with : 0, &lines, &n);
+	int err = sd_folded_new(a->stacks, a->machine, ev->index,
+				o ? o->with : 0, &fo);
+	char buf[1 << 16];
+	struct sd_out wr;
 
 	if (err)
 		return err;
-	for (size_t i = 0; i < n; i++) {
-		unsigned long long c;
+	sd_out_init(&wr, out, buf, sizeof buf);
+	for (size_t i = 0, n = sd_folded_count(fo); i < n && !err; i++) {
+		uint64_t count, period, c;
+		/* the text goes straight into the buffer, counted once the
+		 * line is kept */
+		size_t room = wr.cap - wr.len;
+		size_t len = sd_folded_line(fo, i, wr.buf + wr.len, room, &count,
+					    &period);
 		/* --off-cpu: ns summed per line, written in microseconds */
 		if (a->off_cpu_weights) {
-			c = (lines[i].count + 500) / 1000;
+			c = (count + 500) / 1000;
 			if (!c)
 				continue;
 		} else {
-			c = sd_analysis_weight(a, ev, w, lines[i].count,
-					       lines[i].period);
+			c = sd_analysis_weight(a, ev, w, count, period);
 		}
-		fprintf(out, "%s %llu\n", lines[i].stack, c);
+		if (len < room) {
+			wr.len += len;
+		} else if (len < wr.cap) {
+			sd_out_flush(&wr);
+			wr.len = sd_folded_line(fo, i, wr.buf, wr.cap, &count,
+						&period);
+		} else {
+			char *big = malloc(len + 1);
+			if (!big) {
+				err = -ENOMEM;
+				break;
+			}
+			sd_folded_line(fo, i, big, len + 1, &count, &period);
+			sd_out_bytes(&wr, big, len);
+			free(big);
+		}
+		sd_out_bytes(&wr, " ", 1);
+		sd_out_u64(&wr, c);
+		sd_out_bytes(&wr, "\n", 1);
 	}
+	sd_out_flush(&wr);
+	sd_folded_free(fo);
+	if (err)
+		return err;
 	return ferror(out) ? -EIO : 0;
 }

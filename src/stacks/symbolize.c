@@ -36,7 +36,9 @@ static int push_name(struct sd_stacks *st, uint32_t name)
 static int fc_grow(struct sd_stacks *st)
 {
 	size_t ns = st->fcslots ? st->fcslots * 2 : 256;
-	struct fcache_ent *v = sd_vmem_zalloc(ns * sizeof *v);
+	/* plain heap memory: a few hundred kB, which as a huge-page block
+	 * (util/vmem.h) would cost 2 MB; freed with the call */
+	struct fcache_ent *v = calloc(ns, sizeof *v);
 
 	if (!v)
 		return -ENOMEM;
@@ -50,7 +52,7 @@ static int fc_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		v[j] = st->fc[i];
 	}
-	sd_vmem_free(st->fc, st->fcslots * sizeof *st->fc);
+	free(st->fc);
 	st->fc = v;
 	st->fcslots = ns;
 	return 0;
@@ -204,22 +206,45 @@ static int locate_names(struct sd_stacks *st, struct lcache_ent *c,
 	return 0;
 }
 
-static int push_frame(struct sd_stacks *st, uint32_t name, bool kernel,
-		      uint8_t marks)
+/* Room in frames[] for more frames, populated ahead (util/prefault.h). */
+static int frames_room(struct sd_stacks *st, size_t more)
 {
-	if (st->nframes == st->capframes) {
+	if (st->nframes + more > st->capframes) {
 		struct sd_frame *v = sd_stacks_grow(st->frames, &st->capframes,
-					  st->nframes + 1, st->nframes,
+					  st->nframes + more, st->nframes,
 					  sizeof *v, 4096, &st->frames_pf);
 		if (!v)
 			return -ENOMEM;
 		st->frames = v;
 	}
 	sd_prefault(st->frames, st->capframes * sizeof *st->frames,
-		    &st->frames_pf, (st->nframes + 1) * sizeof *st->frames);
-	st->frames[st->nframes++] = (struct sd_frame){name, kernel, marks};
+		    &st->frames_pf, (st->nframes + more) * sizeof *st->frames);
 	return 0;
 }
+
+/* The n names of one location (names[first..]), pushed last part first:
+ * the final reversal restores stackcollapse's order for "a->b" (a, then
+ * b_[i]); b_[i] is inlined, never annotated (the script's elsif). */
+static inline int push_names(struct sd_stacks *st, uint32_t first, uint32_t n,
+			     bool kernel, uint8_t marks)
+{
+	if (st->nframes + n > st->capframes && frames_room(st, n))
+		return -ENOMEM;
+	for (uint32_t q = n; q-- > 0;)
+		st->frames[st->nframes++] = (struct sd_frame){
+			st->names[first + q], kernel, q ? 0 : marks};
+	return 0;
+}
+
+/* A location's folded names (frame_names), by loc id, for the stacks
+ * resolved at sample time: each distinct location's are looked up once,
+ * then every frame of it is an array index. */
+struct locname {
+	uint32_t first;
+	uint8_t n, marks;
+	bool made;
+	struct sd_frame one; /* n == 1: the frame pushed */
+};
 
 static uint64_t fseq_hash(const struct sd_frame *f, size_t n)
 {
@@ -246,12 +271,11 @@ static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
 
 static int fseq_grow(struct sd_stacks *st)
 {
-	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : 16384, pf = 0;
-	struct fseq_slot *v = sd_vmem_zalloc(ns * sizeof *v);
+	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : 16384;
+	struct fseq_slot *v = calloc(ns, sizeof *v); /* as fc_grow's */
 
 	if (!v)
 		return -ENOMEM;
-	sd_prefault(v, ns * sizeof *v, &pf, ns * sizeof *v);
 	for (size_t i = 0; i < st->fseq_slots; i++) {
 		if (!st->fseq[i].entry)
 			continue;
@@ -302,12 +326,94 @@ static int share_frames(struct sd_stacks *st, struct entry *e)
 }
 
 /*
+ * One entry of a chain (see symbolize_one): a context marker switches
+ * the cpumode, a frame pushes its names.  0, 1 for a marker perf does
+ * not know (the chain is emptied), or -ENOMEM.
+ */
+static int one_frame(struct sd_stacks *st, struct sd_machine *m,
+		     struct lcache_ent **c, bool *c_tried, struct locname *lm,
+		     unsigned flags, unsigned *cpumode, size_t *entries,
+		     uint32_t mm, uint32_t ver, uint64_t ip)
+{
+	if ((flags & F_CHAIN) && ip >= SD_CONTEXT_MAX) {
+		switch (ip) {
+		case SD_CONTEXT_HV:
+			*cpumode = SD_MISC_HYPERVISOR;
+			break;
+		case SD_CONTEXT_KERNEL:
+			*cpumode = SD_MISC_KERNEL;
+			break;
+		case SD_CONTEXT_USER:
+			*cpumode = SD_MISC_USER;
+			break;
+		case SD_CONTEXT_GUEST_KERNEL:
+			*cpumode = SD_MISC_GUEST_KERNEL;
+			break;
+		case SD_CONTEXT_GUEST_USER:
+			*cpumode = SD_MISC_GUEST_USER;
+			break;
+		case SD_CONTEXT_GUEST:
+			break;
+		case SD_CONTEXT_USER_UNWOUND:
+			/* perf unwinds with a max-stack of its own */
+			*cpumode = SD_MISC_USER;
+			*entries = 0;
+			break;
+		default:
+			return 1;
+		}
+		return 0;
+	}
+	if ((*entries)++ >= MAX_STACK)
+		return 0; /* the unwound frames may follow */
+	uint32_t first, n;
+	bool kernel;
+	uint8_t marks;
+	int err = 0;
+	if (flags & F_LOC) {
+		/* resolved when sampled */
+		uint32_t li = (uint32_t)(ip & LOC_MASK);
+		if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
+			return 0; /* cannot happen: interned above */
+		struct locname *ln = lm ? &lm[li] : NULL;
+		kernel = st->locs[li].kernel;
+		if (!ln || !ln->made) {
+			err = frame_names(st, &st->locs[li], 0, true, &first,
+					  &n, &marks);
+			if (!err && ln)
+				*ln = (struct locname){
+					first, (uint8_t)n, marks, true,
+					{n ? st->names[first] : 0, kernel,
+					 marks}};
+		} else {
+			first = ln->first;
+			n = ln->n;
+			marks = ln->marks;
+		}
+	} else {
+		/* made on first use: stacks resolved at sample time never
+		 * need it */
+		if (!*c_tried) {
+			*c = sd_vmem_zalloc(st->lcache_slots * sizeof **c);
+			*c_tried = true;
+		}
+		err = locate_names(st, *c, m, mm, ver,
+				   *cpumode, ip, flags & F_CHAIN, &first, &n,
+				   &kernel, &marks);
+	}
+	if (err)
+		return err;
+	return push_names(st, first, n, kernel, marks);
+}
+
+/*
  * thread__resolve_callchain for one stack: markers switch the cpumode
  * (user until the first one), an unknown marker empties the chain, at most
  * MAX_STACK real entries; then leaf-first becomes root-first.
  */
 static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
-			 struct lcache_ent *c, struct entry *e)
+			 struct lcache_ent **c, bool *c_tried,
+			 struct locname *lm, struct entry *e)
 {
 	uint64_t *k = st->scratch;
 	size_t nw = sd_key_decode(st->keys + e->key, e->klen, k,
@@ -321,85 +427,52 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 	const uint64_t *ips = k + KEY_HDR;
 	size_t start = st->nframes, entries = 0;
 
+	if (frames_room(st, nr))
+		return -ENOMEM;
 	if (flags & F_NAMED) {
-		for (size_t i = 0; i < nr; i++) {
-			int err = push_frame(st, (uint32_t)ips[i],
-					     (ips[i] >> 32) & 1,
-					     (uint8_t)(ips[i] >> 33 & 3));
-			if (err)
-				return err;
-		}
+		for (size_t i = 0; i < nr; i++)
+			st->frames[st->nframes++] = (struct sd_frame){
+				(uint32_t)ips[i], (ips[i] >> 32) & 1,
+				(uint8_t)(ips[i] >> 33 & 3)};
 		e->frames = (uint32_t)start;
 		e->nframes = (uint32_t)nr;
 		return 0;
 	}
 	if (flags & F_CHAIN)
 		cpumode = SD_MISC_USER;
+	/*
+	 * A frame resolved at sample time whose location was named before
+	 * with one name (nearly all of them) is one store, kept in locals;
+	 * anything else goes through one_frame() with st up to date.
+	 */
+	bool floc = (flags & F_LOC) && lm;
+	struct sd_frame *fr = st->frames;
+	size_t nf = st->nframes, cap = st->capframes, nlocs = st->nlocs;
 	for (size_t i = 0; i < nr; i++) {
 		uint64_t ip = ips[i];
-		if ((flags & F_CHAIN) && ip >= SD_CONTEXT_MAX) {
-			switch (ip) {
-			case SD_CONTEXT_HV:
-				cpumode = SD_MISC_HYPERVISOR;
-				break;
-			case SD_CONTEXT_KERNEL:
-				cpumode = SD_MISC_KERNEL;
-				break;
-			case SD_CONTEXT_USER:
-				cpumode = SD_MISC_USER;
-				break;
-			case SD_CONTEXT_GUEST_KERNEL:
-				cpumode = SD_MISC_GUEST_KERNEL;
-				break;
-			case SD_CONTEXT_GUEST_USER:
-				cpumode = SD_MISC_GUEST_USER;
-				break;
-			case SD_CONTEXT_GUEST:
-				break;
-			case SD_CONTEXT_USER_UNWOUND:
-				/* perf unwinds with a max-stack of its own */
-				cpumode = SD_MISC_USER;
-				entries = 0;
-				break;
-			default:
-				st->nframes = start; /* perf resets the cursor */
-				goto done;
+		if (floc && (ip & ~LOC_MASK) == LOC_TAG &&
+		    (ip & LOC_MASK) < nlocs && entries < MAX_STACK && nf < cap) {
+			const struct locname *ln = &lm[ip & LOC_MASK];
+			if (ln->made && ln->n == 1) {
+				entries++;
+				fr[nf++] = ln->one;
+				continue;
 			}
-			continue;
 		}
-		if (entries++ >= MAX_STACK)
-			continue; /* the unwound frames may follow */
-		uint32_t first, n;
-		bool kernel;
-		uint8_t marks;
-		int err;
-		if (flags & F_LOC) {
-			/* resolved when sampled */
-			uint32_t li = (uint32_t)(ip & LOC_MASK);
-			if ((ip & ~LOC_MASK) != LOC_TAG || li >= st->nlocs)
-				continue; /* cannot happen: interned above */
-			err = frame_names(st, &st->locs[li], 0, true, &first,
-					  &n, &marks);
-			kernel = st->locs[li].kernel;
-		} else {
-			err = locate_names(st, c, m, mm, ver, cpumode, ip,
-					   flags & F_CHAIN, &first, &n, &kernel,
-					   &marks);
-		}
-		if (err)
-			return err;
-		/* pushed last part first: the final reversal restores
-		 * stackcollapse's order for "a->b" (a, then b_[i]) */
-		for (uint32_t q = n; q-- > 0;) {
-			/* "a->b": b_[i] is inlined, never annotated (the
-			 * script's elsif) */
-			err = push_frame(st, st->names[first + q], kernel,
-					 q ? 0 : marks);
-			if (err)
-				return err;
+		st->nframes = nf;
+		int r = one_frame(st, m, c, c_tried, lm, flags, &cpumode,
+				  &entries, mm, ver, ip);
+		fr = st->frames;
+		nf = st->nframes;
+		cap = st->capframes;
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			nf = start; /* perf resets the cursor */
+			break;
 		}
 	}
-done:;
+	st->nframes = nf;
 	/* leaf first -> root first; "a->b" parts keep their order */
 	size_t lo = start, hi = st->nframes;
 	for (size_t a = lo, b = hi; a + 1 < b; a++, b--) {
@@ -425,16 +498,44 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	size_t slots = 1024;
 	while (slots < LCACHE_SLOTS && slots < st->nkeys)
 		slots *= 2;
-	struct lcache_ent *c = sd_vmem_zalloc(slots * sizeof *c);
+	struct lcache_ent *c = NULL;
+	bool c_tried = false;
+	struct locname *lm = st->nlocs ? calloc(st->nlocs, sizeof *lm) : NULL;
 	int err = 0;
 
 	st->lcache_slots = slots;
 
 	for (size_t i = 0; i < st->n && !err; i++)
-		err = symbolize_one(st, m, c, &st->v[i]);
+		err = symbolize_one(st, m, &c, &c_tried, lm, &st->v[i]);
+	free(lm);
 	sd_vmem_free(c, slots * sizeof *c);
-	sd_vmem_free(st->fseq, st->fseq_slots * sizeof *st->fseq);
+	free(st->fseq);
 	st->fseq = NULL;
 	st->nfseq = st->fseq_slots = 0;
+	/* the (dso, address) names are only for this call: the frames hold
+	 * their string ids */
+	free(st->fc);
+	st->fc = NULL;
+	st->fcslots = st->fcn = 0;
+	sd_vmem_free(st->names, st->capnames * sizeof *st->names);
+	st->names = NULL;
+	st->nnames = st->capnames = 0;
 	return err;
+}
+
+size_t sd_stacks_nr_strs(const struct sd_stacks *st)
+{
+	return st->strs.n;
+}
+
+uint32_t sd_stacks_str_find(const struct sd_stacks *st, const char *name)
+{
+	return sd_strpool_find(&st->strs, name, strlen(name));
+}
+
+const struct sd_stack_detail *sd_stacks_details(const struct sd_stacks *st,
+						size_t *n)
+{
+	*n = st->ndet;
+	return st->det;
 }

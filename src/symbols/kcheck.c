@@ -246,20 +246,65 @@ static void check_map(struct sd_symbolizer *s, struct sd_symtab *t,
 	}
 }
 
+#define NR_MARKS (sizeof release_marks / sizeof *release_marks)
+
+/*
+ * Which of the names need[] asks about the table has, in one pass over its
+ * symbols (a name lookup is a pass of its own).  A symbol whose name is
+ * still as stored in the file (demangled on first lookup) is left to
+ * table_has().
+ */
+static void names_present(const struct sd_symtab *t, const bool *need,
+			  bool *have)
+{
+	size_t idx[NR_MARKS], k = 0, want;
+	bool lazy = false;
+
+	for (size_t m = 0; m < NR_MARKS; m++) {
+		have[m] = false;
+		if (need[m] && !release_marks[m].prefix)
+			idx[k++] = m;
+	}
+	want = k;
+	for (size_t i = 0; want && i < t->n; i++) {
+		const struct sd_symbol *sym = &t->syms[i];
+		if (sym->lazy) {
+			lazy = true;
+			continue;
+		}
+		for (size_t j = 0; j < k; j++) {
+			size_t m = idx[j];
+			if (sym->name[0] == release_marks[m].name[0] &&
+			    sym->name[1] == release_marks[m].name[1] && !have[m] &&
+			    !strcmp(sym->name, release_marks[m].name)) {
+				have[m] = true;
+				want--;
+			}
+		}
+	}
+	for (size_t m = 0; m < NR_MARKS; m++)
+		if (need[m] && !have[m] && (lazy || release_marks[m].prefix))
+			have[m] = table_has(t, release_marks[m].name,
+					    release_marks[m].prefix);
+}
+
 static void check_release(struct sd_symbolizer *s, struct sd_symtab *t,
 			  struct vote *out)
 {
 	const char *rel = s->info ? s->info->os_release : NULL;
 	unsigned code = release_code(rel);
+	bool need[NR_MARKS], have[NR_MARKS];
 
 	if (!code)
 		return;
-	for (size_t i = 0; i < sizeof release_marks / sizeof *release_marks;
-	     i++) {
+	/* the names that would contradict the release */
+	for (size_t i = 0; i < NR_MARKS; i++) {
 		unsigned mn = release_marks[i].min, mx = release_marks[i].max;
-		if ((!mn || code >= mn) && (!mx || code <= mx))
-			continue;
-		if (!table_has(t, release_marks[i].name, release_marks[i].prefix))
+		need[i] = !((!mn || code >= mn) && (!mx || code <= mx));
+	}
+	names_present(t, need, have);
+	for (size_t i = 0; i < NR_MARKS; i++) {
+		if (!need[i] || !have[i])
 			continue;
 		out->v = -1;
 		snprintf(out->text, sizeof out->text,

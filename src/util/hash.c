@@ -115,3 +115,18 @@ uint32_t sd_strpool_intern(struct sd_strpool *p, const char *s, size_t len)
 	p->slots[i] = id;
 	return id;
 }
+
+uint32_t sd_strpool_find(const struct sd_strpool *p, const char *s, size_t len)
+{
+	if (!p->nslots)
+		return 0;
+	uint64_t h = sd_hash_bytes(s, len, 0);
+	for (size_t i = h & (p->nslots - 1); p->slots[i];
+	     i = (i + 1) & (p->nslots - 1)) {
+		uint32_t id = p->slots[i];
+		if (p->hashes[id] == h && !strncmp(p->strs[id], s, len) &&
+		    p->strs[id][len] == '\0')
+			return id;
+	}
+	return 0;
+}

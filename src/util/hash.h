@@ -51,6 +51,8 @@ void sd_strpool_init(struct sd_strpool *p);
 void sd_strpool_fini(struct sd_strpool *p);
 /* The id of s (added if new), or 0 on allocation failure. */
 uint32_t sd_strpool_intern(struct sd_strpool *p, const char *s, size_t len);
+/* The id of s if interned, else 0 (nothing is added). */
+uint32_t sd_strpool_find(const struct sd_strpool *p, const char *s, size_t len);
 static inline const char *sd_strpool_get(const struct sd_strpool *p,
 					 uint32_t id)
 {

@@ -419,11 +419,63 @@ TEST(stalls_and_their_durations)
 	run_free(&x, &r);
 }
 
+
+/*
+ * Many processes (a fork storm's short-lived children): the finding's
+ * per-process tallies keep every (comm, pid) apart however many there are
+ * (their table grows many times over here), group them by comm, count
+ * every pid and list the first SD_MAX_PIDS_LISTED seen, sorted.
+ * httpd: 300 pids with 2 samples each, in descending pid order, then
+ * every third of them once more; cgi: 40 pids with 1 sample each.
+ */
+TEST(many_processes_tallied)
+{
+	struct text x;
+	struct run r;
+
+	text_init(&x);
+	for (int i = 0; i < 300; i++)
+		on_cpu(&x, "httpd", 5000 - i, 2, fork_swap, N(fork_swap));
+	for (int i = 0; i < 40; i++)
+		on_cpu(&x, "cgi", 9000 + i, 1, fork_swap, N(fork_swap));
+	/* the same httpd pids again: no new processes */
+	for (int i = 0; i < 300; i += 3)
+		on_cpu(&x, "httpd", 5000 - i, 1, fork_swap, N(fork_swap));
+	if (!run(&x, &r)) {
+		run_free(&x, &r);
+		return;
+	}
+	const struct sd_finding *f = find(r.d, SD_FIND_SWAP_DUP_FORK);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_U64(f->samples, 600 + 40 + 100);
+		CHECK_U64(f->nr_procs, 2);
+	}
+	if (f && f->nr_procs == 2) {
+		/* heaviest first */
+		CHECK_STR(f->procs[0].comm, "httpd");
+		CHECK_U64(f->procs[0].samples, 700);
+		CHECK_U64(f->procs[0].nr_pids_total, 300);
+		CHECK_U64(f->procs[0].nr_pids, SD_MAX_PIDS_LISTED);
+		/* the first 32 seen: 5000 down to 4969, sorted */
+		for (size_t k = 0; k < f->procs[0].nr_pids; k++)
+			CHECK_U64(f->procs[0].pids[k],
+				  5000 - SD_MAX_PIDS_LISTED + 1 + k);
+		CHECK_STR(f->procs[1].comm, "cgi");
+		CHECK_U64(f->procs[1].samples, 40);
+		CHECK_U64(f->procs[1].nr_pids_total, 40);
+		CHECK_U64(f->procs[1].nr_pids, SD_MAX_PIDS_LISTED);
+		CHECK_U64(f->procs[1].pids[0], 9000);
+	}
+	run_free(&x, &r);
+}
+
 int main(void)
 {
 	RUN(fork_swap_work_and_near_misses);
 	RUN(near_misses_alone_find_nothing);
 	RUN(exec_side_release);
 	RUN(stalls_and_their_durations);
+	RUN(many_processes_tallied);
 	return test_exit();
 }

@@ -23,6 +23,7 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
 
+#include "report/out.h"
 #include "test.h"
 
 /* 7 + 3 + 2 samples in three folded lines */
@@ -474,8 +475,48 @@ TEST(stall_finding)
 	sd_analysis_free(a);
 }
 
+
+/*
+ * The reports' buffered writer (report/out.h): what goes in comes out in
+ * order, through a buffer smaller than some of the pieces (then written
+ * past the buffer), numbers in decimal from 0 to UINT64_MAX.
+ */
+TEST(buffered_writer)
+{
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&p, &n);
+	char buf[8];
+	struct sd_out o;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	sd_out_init(&o, f, buf, sizeof buf);
+	sd_out_bytes(&o, "ab", 2);
+	sd_out_u64(&o, 0);
+	sd_out_bytes(&o, ";", 1);
+	sd_out_u64(&o, 18446744073709551615ull); /* 20 digits > the buffer */
+	sd_out_bytes(&o, " a longer piece than eight bytes ", 33);
+	char *w = sd_out_room(&o, 3);
+	CHECK(w != NULL);
+	if (w) {
+		memcpy(w, "xyz", 3);
+		o.len += 3;
+	}
+	CHECK(sd_out_room(&o, 9) == NULL); /* more than the buffer holds */
+	sd_out_u64(&o, 1234567);
+	sd_out_bytes(&o, "\n", 1);
+	sd_out_flush(&o);
+	fclose(f);
+	CHECK_STR(p, "ab0;18446744073709551615 a longer piece than eight "
+		     "bytes xyz1234567\n");
+	free(p);
+}
+
 int main(void)
 {
+	RUN(buffered_writer);
 	RUN(top_level_and_input);
 	RUN(on_cpu_finding);
 	RUN(stall_finding);

@@ -593,6 +593,136 @@ TEST(java_names)
 	CHECK_STR(sd_fold_java_name("java", "Lfoo"), "Lfoo"); /* no '/' */
 }
 
+
+/*
+ * The folded lines come out in byte order of their whole text (Perl's
+ * sort) and merged by text, whatever the names: names that are prefixes
+ * of others followed by bytes below and above ';' ("a", "a.b", "a_b",
+ * "a-"), Java's names that lose their 'L' and then equal another name,
+ * "_[k]" suffixes, and names holding ';' (two frames "a", "b" and one
+ * frame "a;b" fold to the same text).  The expected lines are made here
+ * with plain string operations and qsort/strcmp.
+ */
+static const char *const vocab[] = {
+	"a", "a.b", "a_b", "a-", "a.b.c", "ab", "b", "Lfoo/Bar", "foo/Bar",
+	"foo", "foo.cold", "[unknown]", "z", "Z", "a b", "__x", "_x",
+};
+static const char *const comms[] = {"bash", "java", "javac", "sh", "bb"};
+
+struct exp_line {
+	char text[512];
+	uint64_t count;
+};
+
+static int exp_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct exp_line *)a)->text,
+		      ((const struct exp_line *)b)->text);
+}
+
+static void folded_order_case(bool semicolons, unsigned with)
+{
+	struct sd_machine *m = NULL;
+	struct sd_stacks *st = NULL;
+	CHECK(sd_machine_new(NULL, &m) == 0);
+	CHECK(sd_stacks_new(&st) == 0);
+	if (!m || !st) {
+		sd_stacks_free(st);
+		sd_machine_free(m);
+		return;
+	}
+	enum { NST = 400 };
+	static struct exp_line exp[NST];
+	size_t nexp = 0;
+	uint32_t seed = semicolons ? 7 : 3;
+	for (size_t i = 0; i < NST; i++) {
+		const char *fr[6];
+		bool kern[6];
+		uint8_t marks[6];
+		size_t n = 0;
+		seed = seed * 1103515245u + 12345u;
+		const char *comm = comms[(seed >> 16) % 5];
+		seed = seed * 1103515245u + 12345u;
+		size_t nf = 1 + (seed >> 16) % 5;
+		for (size_t f = 0; f < nf; f++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t v = (seed >> 16) % (sizeof vocab / sizeof *vocab + 2);
+			kern[n] = (seed >> 8) & 1;
+			marks[n] = kern[n] ? SD_FRAME_KDSO : 0;
+			if (v < sizeof vocab / sizeof *vocab)
+				fr[n++] = vocab[v];
+			else if (semicolons)
+				fr[n++] = v % 2 ? "a;b" : "b;a.b";
+			else
+				fr[n++] = "b";
+		}
+		named(st, sd_machine_intern_comm(m, comm), fr, kern, marks, n,
+		      1 + i % 3, 0);
+		/* what stackcollapse-perf.pl prints for it */
+		char t[512];
+		size_t o = (size_t)snprintf(t, sizeof t, "%s", comm);
+		for (size_t f = 0; f < n; f++) {
+			const char *nm = fr[f];
+			if (!strncmp(comm, "java", 4) && nm[0] == 'L' &&
+			    strchr(nm, '/'))
+				nm++;
+			o += (size_t)snprintf(t + o, sizeof t - o, ";%s%s", nm,
+					      (with & SD_FOLD_KERNEL) && kern[f]
+						      ? "_[k]" : "");
+		}
+		size_t k = 0;
+		while (k < nexp && strcmp(exp[k].text, t))
+			k++;
+		if (k == nexp) {
+			memcpy(exp[nexp].text, t, sizeof t);
+			exp[nexp++].count = 0;
+		}
+		exp[k].count += 1 + i % 3;
+	}
+	qsort(exp, nexp, sizeof *exp, exp_cmp);
+	CHECK(sd_stacks_symbolize(st, NULL) == 0);
+
+	const struct sd_folded_line *l;
+	size_t nl = 0;
+	CHECK(sd_stacks_folded(st, m, 0, with, &l, &nl) == 0);
+	CHECK_U64(nl, nexp);
+	for (size_t i = 0; i < nl && i < nexp; i++) {
+		CHECK_STR(l[i].stack, exp[i].text);
+		CHECK_U64(l[i].count, exp[i].count);
+	}
+	/* the same lines one by one, the text only where it fits */
+	struct sd_folded *fo = NULL;
+	CHECK(sd_folded_new(st, m, 0, with, &fo) == 0);
+	if (fo) {
+		CHECK_U64(sd_folded_count(fo), nexp);
+		for (size_t i = 0; i < sd_folded_count(fo) && i < nexp; i++) {
+			char buf[512] = "untouched";
+			uint64_t c, p;
+			size_t len = strlen(exp[i].text);
+			CHECK_U64(sd_folded_line(fo, i, buf, len, &c, &p), len);
+			CHECK_STR(buf, "untouched");
+			CHECK_U64(sd_folded_line(fo, i, buf, len + 1, &c, &p), len);
+			CHECK_STR(buf, exp[i].text);
+			CHECK_U64(c, exp[i].count);
+		}
+		sd_folded_free(fo);
+	}
+	sd_stacks_free(st);
+	sd_machine_free(m);
+}
+
+TEST(folded_order_is_byte_order)
+{
+	folded_order_case(false, 0);
+	folded_order_case(false, SD_FOLD_KERNEL);
+}
+
+TEST(folded_names_with_semicolons)
+{
+	folded_order_case(true, 0);
+	folded_order_case(true, SD_FOLD_KERNEL);
+}
+
 int main(void)
 {
 	RUN(raw_chains_fold_as_stackcollapse);
@@ -603,5 +733,7 @@ int main(void)
 	RUN(samples_after_symbolize_find_their_stacks);
 	RUN(named_stacks_and_weights);
 	RUN(java_names);
+	RUN(folded_order_is_byte_order);
+	RUN(folded_names_with_semicolons);
 	return test_exit();
 }

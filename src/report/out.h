@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A buffered writer of the reports' own: bytes and decimal numbers
+ * appended to a buffer the caller gives, written to the FILE in large
+ * blocks -- no printf format to parse per field.
+ */
+#ifndef SD_REPORT_OUT_H
+#define SD_REPORT_OUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+struct sd_out {
+	FILE *f;
+	char *buf;
+	size_t len, cap;
+};
+
+static inline void sd_out_init(struct sd_out *o, FILE *f, char *buf,
+			       size_t cap)
+{
+	*o = (struct sd_out){f, buf, 0, cap};
+}
+
+/* Writes what is buffered. */
+static inline void sd_out_flush(struct sd_out *o)
+{
+	if (o->len)
+		fwrite(o->buf, 1, o->len, o->f);
+	o->len = 0;
+}
+
+/* Room for n bytes at the end of the buffer (flushing it if need be);
+ * NULL when n is more than the buffer holds. */
+static inline char *sd_out_room(struct sd_out *o, size_t n)
+{
+	if (o->cap - o->len < n)
+		sd_out_flush(o);
+	return n <= o->cap ? o->buf + o->len : NULL;
+}
+
+static inline void sd_out_bytes(struct sd_out *o, const void *p, size_t n)
+{
+	char *w = sd_out_room(o, n);
+	if (!w) {
+		fwrite(p, 1, n, o->f);
+		return;
+	}
+	memcpy(w, p, n);
+	o->len += n;
+}
+
+/* v in decimal. */
+static inline void sd_out_u64(struct sd_out *o, uint64_t v)
+{
+	char t[20], *e = t + sizeof t, *p = e;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	sd_out_bytes(o, p, (size_t)(e - p));
+}
+
+#endif
