@@ -68,7 +68,7 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	free(st->det);
 	free(st->v);
 	free(st->frames);
-	sd_vmem_free(st->fc, st->fcslots * sizeof *st->fc);
+	free(st->fc);
 	free(st->names);
 	sd_strpool_fini(&st->strs);
 	free(st);

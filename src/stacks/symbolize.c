@@ -284,7 +284,7 @@ static int fseq_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		v[j] = st->fseq[i];
 	}
-	sd_vmem_free(st->fseq, st->fseq_slots * sizeof *st->fseq);
+	free(st->fseq);
 	st->fseq = v;
 	st->fseq_slots = ns;
 	return 0;
@@ -517,7 +517,7 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	free(st->fc);
 	st->fc = NULL;
 	st->fcslots = st->fcn = 0;
-	sd_vmem_free(st->names, st->capnames * sizeof *st->names);
+	free(st->names); /* grown by sd_stacks_grow(): heap */
 	st->names = NULL;
 	st->nnames = st->capnames = 0;
 	return err;
