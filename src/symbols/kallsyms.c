@@ -14,7 +14,10 @@
  *   symtab.c.
  *
  * One pass over one buffer: names are cut in place (the buffer is owned by
- * the table), no allocation per line.
+ * the table), no allocation per line.  The common line (16 hex digits, a
+ * core kernel symbol) takes a short path: the digits without a branch
+ * each, one memchr() for its end, and tabs (modules) found by one
+ * memchr() over the text up to the next tab, not one per line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,6 +114,40 @@ static int module_id(struct parse_state *st, const char *m, size_t len,
 	return 0;
 }
 
+/* The reference symbols' addresses (see struct sd_symtab), first line
+ * only; name is name_len bytes. */
+static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
+		     uint64_t addr)
+{
+	switch (name_len) {
+	case 5:
+		if (!t->has_text && !memcmp(name, "_text", 5)) {
+			t->has_text = true;
+			t->text_addr = addr;
+		}
+		break;
+	case 6:
+		if (!t->has_stext && !memcmp(name, "_stext", 6)) {
+			t->has_stext = true;
+			t->stext_addr = addr;
+		} else if (!t->has_etext && !memcmp(name, "_etext", 6)) {
+			t->has_etext = true;
+			t->etext_addr = addr;
+		}
+		break;
+	case 10:
+		if (!t->has_sinittext && !memcmp(name, "_sinittext", 10)) {
+			t->has_sinittext = true;
+			t->sinittext_addr = addr;
+		} else if (!t->has_einittext &&
+			   !memcmp(name, "_einittext", 10)) {
+			t->has_einittext = true;
+			t->einittext_addr = addr;
+		}
+		break;
+	}
+}
+
 /*
  * One line starting at p, at byte offset off, ending before '\n' or end;
  * p is writable.  Returns the line's length (without '\n') in *llen.
@@ -174,25 +211,8 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 	}
 	name[name_len] = '\0';
 
-	if (!mod && ref_type(type) && name[0] == '_') {
-		struct sd_symtab *t = st->t;
-		if (!t->has_text && !strcmp(name, "_text")) {
-			t->has_text = true;
-			t->text_addr = addr;
-		} else if (!t->has_stext && !strcmp(name, "_stext")) {
-			t->has_stext = true;
-			t->stext_addr = addr;
-		} else if (!t->has_etext && !strcmp(name, "_etext")) {
-			t->has_etext = true;
-			t->etext_addr = addr;
-		} else if (!t->has_sinittext && !strcmp(name, "_sinittext")) {
-			t->has_sinittext = true;
-			t->sinittext_addr = addr;
-		} else if (!t->has_einittext && !strcmp(name, "_einittext")) {
-			t->has_einittext = true;
-			t->einittext_addr = addr;
-		}
-	}
+	if (!mod && ref_type(type) && name[0] == '_')
+		note_ref(st->t, name, name_len, addr);
 	if (name[0] == '_' && !strncmp(name, "__pfx_", 6)) {
 		st->t->nr_pfx++;
 		return 0;
@@ -203,6 +223,93 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 	if (addr)
 		st->nonzero++;
 	return sd_symtab_add(st->t, addr, addr, name, type_binding(type), mod);
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * Eight hex digits at p (any case) as a number, eight bytes at a time:
+ * false if any of them is not a hex digit.  Per byte c: a digit is
+ * 0x30..0x39, a letter (c | 0x20) 0x61..0x66 -- range tests on all eight
+ * bytes at once (bytes below 0x80 never carry into their neighbours);
+ * its value is (c & 15), plus 9 for a letter (bit 6 set).  Then the
+ * nibbles are packed, the first byte the most significant.
+ */
+static inline __attribute__((always_inline)) bool hex8(const char *p,
+						       uint32_t *out)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t v, l;
+
+	memcpy(&v, p, 8);
+	l = v | ones * 0x20;
+	uint64_t dig = (v + ones * 0x50) & ~(v + ones * 0x46);
+	uint64_t let = (l + ones * 0x1f) & ~(l + ones * 0x19);
+	if ((v & high) || ((dig | let) & high) != high)
+		return false;
+	uint64_t d = (v & ones * 15) + ((v >> 6) & ones) * 9;
+	d = ((d << 4) | (d >> 8)) & 0x00ff00ff00ff00ffull;
+	d = ((d << 8) | (d >> 16)) & 0x0000ffff0000ffffull;
+	*out = (uint32_t)((d & 0xffff) << 16 | (d >> 32));
+	return true;
+}
+#else
+static inline __attribute__((always_inline)) bool hex8(const char *p,
+						       uint32_t *out)
+{
+	uint32_t v = 0;
+	unsigned bad = 0;
+
+	for (int i = 0; i < 8; i++) {
+		unsigned h = hexval[(uint8_t)p[i]];
+		bad |= h;
+		v = v << 4 | (h & 15);
+	}
+	*out = v;
+	return !(bad & 0xf0);
+}
+#endif
+
+/*
+ * The common line, "%016llx T name\n" of a core kernel symbol, without
+ * branches per digit: 1 if it was that and is done (*llen set), 0 if
+ * parse_line must read it (another digit count, a module, anything odd).
+ * next_tab is the first tab at or after p, or end.
+ */
+static int fast_line(struct parse_state *st, char *p, const char *end,
+		     const char *next_tab, size_t *llen, int *err)
+{
+	uint32_t hi, lo;
+
+	if (end - p < 20 || p[16] != ' ' || p[17] == '\n' || p[18] != ' ' ||
+	    !hex8(p, &hi) || !hex8(p + 8, &lo))
+		return 0;
+	uint64_t addr = (uint64_t)hi << 32 | lo;
+	char *name = p + 19;
+	char *nl = memchr(name, '\n', (size_t)(end - name));
+	if (!nl)
+		nl = (char *)end;
+	size_t name_len = (size_t)(nl - name);
+	if (next_tab < nl || !name_len || name_len > SD_KSYM_NAME_LEN)
+		return 0;
+	char type = p[17];
+	*llen = (size_t)(nl - p);
+	*nl = '\0';
+	if (name[0] == '_') {
+		if (name[1] != '_') {
+			if (ref_type(type))
+				note_ref(st->t, name, name_len, addr);
+		} else if (name_len >= 6 && !memcmp(name, "__pfx_", 6)) {
+			st->t->nr_pfx++;
+			return 1;
+		}
+	}
+	if (!kept_type(type) || name[0] == '$')
+		return 1;
+	st->kept++;
+	if (addr)
+		st->nonzero++;
+	*err = sd_symtab_add(st->t, addr, addr, name, type_binding(type), 0);
+	return 1;
 }
 
 /* Parses buf[0..len) (the table takes buf over, even on error). */
@@ -236,10 +343,20 @@ static int parse_owned(struct sd_bigbuf *buf, size_t len,
 	}
 	char *text = t->text.p;
 	st.t = t;
+	const char *next_tab = text;
 	while (off < len) {
 		size_t llen;
 
-		err = parse_line(&st, text + off, text + len, off, &llen);
+		if (next_tab < text + off) {
+			next_tab = memchr(text + off, '\t', len - off);
+			if (!next_tab)
+				next_tab = text + len;
+		}
+		err = 0;
+		if (!fast_line(&st, text + off, text + len, next_tab, &llen,
+			       &err))
+			err = parse_line(&st, text + off, text + len, off,
+					 &llen);
 		if (err) {
 			if (err == -SD_E_LIMIT && diags)
 				sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,

@@ -120,8 +120,9 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 {
 	if (t->syms_big.p) {
 		if (t->n == t->cap ||
-		    sd_bigbuf_ensure(&t->syms_big,
-				     (t->n + 1) * sizeof *t->syms) < 0)
+		    ((t->n + 1) * sizeof *t->syms > t->syms_big.populated &&
+		     sd_bigbuf_ensure(&t->syms_big,
+				      (t->n + 1) * sizeof *t->syms) < 0))
 			return -SD_E_LIMIT;
 	} else if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
