@@ -67,7 +67,8 @@ struct sd_machine {
 	uint64_t kernel_start;
 	struct sd_dso *kernel;
 	uint32_t swapper;
-	uint32_t last_tid, last_idx; /* lookup cache */
+	/* the last two threads found: samples of two CPUs interleave */
+	uint32_t last_tid[2], last_idx[2];
 	struct sd_forks *forks;      /* forks per executable (forks.c) */
 };
 
@@ -94,7 +95,7 @@ int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out)
 	}
 	m->kernel_start = 1ull << 63;
 	m->kernel = sym ? sd_symbolizer_kernel(sym) : NULL;
-	m->last_idx = UINT32_MAX;
+	m->last_idx[0] = m->last_idx[1] = UINT32_MAX;
 	/* perf_session__register_idle_thread: pid 0 is "swapper" */
 	m->swapper = sd_strpool_intern(&m->comms, "swapper", 7);
 	*out = m;
@@ -171,16 +172,26 @@ static int tslot_grow(struct sd_machine *m)
 
 static struct thread *thread_find(struct sd_machine *m, uint32_t tid)
 {
-	if (m->last_idx != UINT32_MAX && m->last_tid == tid)
-		return &m->threads[m->last_idx];
+	if (m->last_tid[0] == tid && m->last_idx[0] != UINT32_MAX)
+		return &m->threads[m->last_idx[0]];
+	if (m->last_tid[1] == tid && m->last_idx[1] != UINT32_MAX) {
+		uint32_t i = m->last_idx[1];
+		m->last_tid[1] = m->last_tid[0];
+		m->last_idx[1] = m->last_idx[0];
+		m->last_tid[0] = tid;
+		m->last_idx[0] = i;
+		return &m->threads[i];
+	}
 	if (!m->ntslots)
 		return NULL;
 	for (size_t j = sd_mix64(tid) & (m->ntslots - 1); m->tslots[j];
 	     j = (j + 1) & (m->ntslots - 1)) {
 		struct thread *t = &m->threads[m->tslots[j] - 1];
 		if (t->tid == tid) {
-			m->last_tid = tid;
-			m->last_idx = m->tslots[j] - 1;
+			m->last_tid[1] = m->last_tid[0];
+			m->last_idx[1] = m->last_idx[0];
+			m->last_tid[0] = tid;
+			m->last_idx[0] = m->tslots[j] - 1;
 			return t;
 		}
 	}
@@ -234,11 +245,19 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 	if (tid == 0) {
 		t->comm = m->swapper;
 	} else {
-		int n = snprintf(name, sizeof name, ":%d", (int)tid);
-		t->comm = sd_strpool_intern(&m->comms, name, (size_t)n);
+		/* ":%d" of (int)tid */
+		char *e = name + sizeof name, *q = e;
+		uint32_t v = (int32_t)tid < 0 ? -tid : tid;
+		do
+			*--q = (char)('0' + v % 10);
+		while (v /= 10);
+		if ((int32_t)tid < 0)
+			*--q = '-';
+		*--q = ':';
+		t->comm = sd_strpool_intern(&m->comms, q, (size_t)(e - q));
 	}
 	t->mm = 0;
-	m->last_idx = UINT32_MAX;
+	m->last_idx[0] = m->last_idx[1] = UINT32_MAX;
 	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(m, 0)
 						   : leader_mm(m, pid);
 	m->threads[idx].mm = mm;

@@ -422,6 +422,52 @@ TEST(forks_per_executable)
 	world_fini(&w);
 }
 
+/*
+ * R2's ":TID" is printf's "%d" of the tid as perf's pid_t (negative above
+ * INT_MAX); lookups that alternate between threads (machine.c keeps the
+ * last two found), among thousands of threads (the table grows under
+ * them), and a tid reused by a FORK while it is one of the last two,
+ * each give that thread's comm as it is now.
+ */
+TEST(thread_names_and_lookups)
+{
+	struct world w;
+	char name[32];
+	world_init(&w);
+	CHECK_STR(comm_of(&w, 7, 7), ":7");
+	CHECK_STR(comm_of(&w, 1234567890, 1234567890), ":1234567890");
+	CHECK_STR(comm_of(&w, 2147483647, 2147483647), ":2147483647");
+	CHECK_STR(comm_of(&w, 2147483648u, 2147483648u), ":-2147483648");
+	CHECK_STR(comm_of(&w, 4294967294u, 4294967294u), ":-2");
+	CHECK_STR(comm_of(&w, UINT32_MAX, 4294967293u), ":-3");
+	comm(&w, 1000, 1000, "alpha", false, 0);
+	comm(&w, 2000, 2000, "beta", false, 0);
+	for (int i = 0; i < 4; i++) {
+		CHECK_STR(comm_of(&w, 1000, 1000), "alpha");
+		CHECK_STR(comm_of(&w, 2000, 2000), "beta");
+		CHECK_STR(comm_of(&w, 0, 0), "swapper");
+	}
+	for (uint32_t t = 10000; t < 15000; t++) {
+		snprintf(name, sizeof name, "t%u", t);
+		comm(&w, t, t, name, false, t);
+		CHECK_STR(comm_of(&w, 1000, 1000), "alpha");
+	}
+	for (uint32_t t = 10000; t < 15000; t += 499) {
+		snprintf(name, sizeof name, "t%u", t);
+		CHECK_STR(comm_of(&w, t, t), name);
+		CHECK_STR(comm_of(&w, 2000, 2000), "beta");
+	}
+	/* 2000 and 1000 are the last two; tid 2000 reborn as 1000's child */
+	CHECK_STR(comm_of(&w, 1000, 1000), "alpha");
+	fork_(&w, 2000, 1000, 2000, 1000, 20000);
+	CHECK_STR(comm_of(&w, 2000, 2000), "alpha");
+	CHECK_STR(comm_of(&w, 1000, 1000), "alpha");
+	comm(&w, 2000, 2000, "gamma", true, 20001);
+	CHECK_STR(comm_of(&w, 2000, 2000), "gamma");
+	CHECK_STR(comm_of(&w, 14970, 14970), "t14970");
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(idle_and_unknown_threads);
@@ -433,5 +479,6 @@ int main(void)
 	RUN(jit_and_anonymous_maps);
 	RUN(kernel_maps);
 	RUN(forks_per_executable);
+	RUN(thread_names_and_lookups);
 	return test_exit();
 }
