@@ -421,7 +421,8 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
 	}
 	struct mm *mm = &m->mms[t->mm];
 	if (mm->n == mm->cap) {
-		size_t cap = mm->cap ? mm->cap * 2 : 16;
+		/* a fork storm has thousands of small address spaces */
+		size_t cap = mm->cap ? mm->cap * 2 : 4;
 		struct map *v = realloc(mm->maps, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;

@@ -80,10 +80,14 @@ struct parse_state {
 	struct sd_symtab *t;
 	uint64_t malformed, first_malformed;
 	uint64_t kept, nonzero, skipped_modules;
-	/* The module of the previous module line, to skip re-interning. */
+	/* The module of the previous module line, to skip re-interning (its
+	 * name as interned: the text it came from may be overwritten). */
 	const char *last_mod;
 	size_t last_mod_len;
 	uint16_t last_mod_id;
+	/* Kept names are moved down to here, the text is cut after the
+	 * last one: never past the line being read. */
+	char *w;
 };
 
 static void malformed(struct parse_state *st, size_t off)
@@ -107,7 +111,7 @@ static int module_id(struct parse_state *st, const char *m, size_t len,
 		return -ENOMEM;
 	if (v > SD_KALLSYMS_MAX_MODULES)
 		return -SD_E_LIMIT;
-	st->last_mod = m;
+	st->last_mod = sd_strpool_get(&st->t->modules, v);
 	st->last_mod_len = len;
 	st->last_mod_id = (uint16_t)v;
 	*id = (uint16_t)v;
@@ -146,6 +150,21 @@ static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
 		}
 		break;
 	}
+}
+
+/* A kept symbol, its name moved down to st->w and cut there. */
+static int add_kept(struct parse_state *st, uint64_t addr, const char *name,
+		    size_t name_len, char type, uint16_t mod)
+{
+	char *dst = st->w;
+
+	memmove(dst, name, name_len);
+	dst[name_len] = '\0';
+	st->w += name_len + 1;
+	st->kept++;
+	if (addr)
+		st->nonzero++;
+	return sd_symtab_add(st->t, addr, addr, dst, type_binding(type), mod);
 }
 
 /*
@@ -219,10 +238,7 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 	}
 	if (!kept_type(type) || name[0] == '$')
 		return 0;
-	st->kept++;
-	if (addr)
-		st->nonzero++;
-	return sd_symtab_add(st->t, addr, addr, name, type_binding(type), mod);
+	return add_kept(st, addr, name, name_len, type, mod);
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -293,7 +309,6 @@ static int fast_line(struct parse_state *st, char *p, const char *end,
 		return 0;
 	char type = p[17];
 	*llen = (size_t)(nl - p);
-	*nl = '\0';
 	if (name[0] == '_') {
 		if (name[1] != '_') {
 			if (ref_type(type))
@@ -305,10 +320,7 @@ static int fast_line(struct parse_state *st, char *p, const char *end,
 	}
 	if (!kept_type(type) || name[0] == '$')
 		return 1;
-	st->kept++;
-	if (addr)
-		st->nonzero++;
-	*err = sd_symtab_add(st->t, addr, addr, name, type_binding(type), 0);
+	*err = add_kept(st, addr, name, name_len, type, 0);
 	return 1;
 }
 
@@ -343,6 +355,7 @@ static int parse_owned(struct sd_bigbuf *buf, size_t len,
 	}
 	char *text = t->text.p;
 	st.t = t;
+	st.w = text;
 	const char *next_tab = text;
 	while (off < len) {
 		size_t llen;
@@ -400,6 +413,8 @@ static int parse_owned(struct sd_bigbuf *buf, size_t len,
 		sd_symtab_free(t);
 		return -SD_E_BAD_SYMFILE;
 	}
+	/* only the kept names stay: a third of the text or less */
+	sd_bigbuf_shrink(&t->text, (size_t)(st.w - text));
 	sd_symtab_finish(t);
 	*out = t;
 	return 0;

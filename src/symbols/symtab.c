@@ -49,7 +49,7 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 	if (t->syms_big.p)
 		sd_bigbuf_free(&t->syms_big);
 	else
-		sd_vmem_free(t->syms, t->cap * sizeof *t->syms);
+		free(t->syms);
 	free(t);
 	return NULL;
 }
@@ -84,7 +84,10 @@ int sd_symtab_reserve(struct sd_symtab *t, size_t n)
 		return 0;
 	if (n > SD_SYMTAB_MAX_SYMS)
 		n = SD_SYMTAB_MAX_SYMS;
-	v = sd_vmem_resize(NULL, 0, n * sizeof *v);
+	/* malloc, not sd_vmem: a table reserved for every symbol of the
+	 * file keeps only some, and a huge page would make the unused rest
+	 * resident */
+	v = malloc(n * sizeof *v);
 	if (!v)
 		return -ENOMEM;
 	t->syms = v;
@@ -132,7 +135,7 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 			return -SD_E_LIMIT;
 		if (cap > SD_SYMTAB_MAX_SYMS)
 			cap = SD_SYMTAB_MAX_SYMS;
-		v = sd_vmem_resize(t->syms, t->cap * sizeof *v, cap * sizeof *v);
+		v = realloc(t->syms, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		t->syms = v;
