@@ -17,6 +17,7 @@
 
 #define NO_PID UINT32_MAX /* perf's pid -1 */
 #define MAX_MM_DEPTH 256  /* fork generations followed when resolving */
+#define MM_SCAN 8         /* maps searched one by one, not indexed */
 
 struct map {
 	uint64_t start, end, pgoff;
@@ -607,7 +608,16 @@ static const struct map *mm_find(struct mm *x, uint32_t ver, uint64_t ip)
 {
 	const struct map *best = NULL;
 
-	if (!x->n || mm_index(x))
+	if (x->n <= MM_SCAN) {
+		/* a few maps (a forked child's after exec): no index */
+		for (size_t i = 0; i < x->n; i++) {
+			const struct map *mp = &x->maps[i];
+			if (mp->seq <= ver && ip >= mp->start && ip < mp->end)
+				best = mp;
+		}
+		return best;
+	}
+	if (mm_index(x))
 		return NULL;
 	/* last index with start <= ip */
 	size_t lo = 0, hi = x->n;

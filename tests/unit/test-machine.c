@@ -36,6 +36,7 @@
  * R1-R8 are also checked against perf 6.1 itself, on a perf.data written
  * for it, by tests/machine/check-machine.py.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <swapdiag/machine.h>
@@ -468,6 +469,49 @@ TEST(thread_names_and_lookups)
 	world_fini(&w);
 }
 
+/*
+ * The newest map covering an address wins (R7), whether the address
+ * space has a few maps (machine.c scans them) or many (it indexes them):
+ * 20 maps of 3 pages, each one page above the last, queried with the
+ * view taken after 6 of them and after all 20.
+ */
+TEST(few_and_many_maps)
+{
+	struct world w;
+	char file[32], want[32];
+	uint64_t a;
+	struct sd_thread_view six = {0};
+	world_init(&w);
+	comm(&w, 50, 50, "maps", false, 0);
+	for (unsigned k = 0; k < 20; k++) {
+		snprintf(file, sizeof file, "/f/%u", k);
+		mmap2(&w, 50, 0x10000 + k * 0x1000, 0x3000, 0, PROT_RX, file,
+		      k);
+		if (k == 5)
+			six = view_of(&w, 50, 50);
+	}
+	struct sd_thread_view all = view_of(&w, 50, 50);
+	for (unsigned j = 0; j < 24; j++) {
+		uint64_t ip = 0x10000 + j * 0x1000 + 0x10;
+		/* maps j-2..j cover page j: the newest is j (at most 19) */
+		unsigned k = j < 20 ? j : 19;
+		if (j < 22)
+			snprintf(want, sizeof want, "/f/%u", k);
+		else
+			want[0] = '\0';
+		CHECK_STR(where(&w, all, SD_MISC_USER, ip, &a), want);
+		/* with maps 0..5 only */
+		k = j < 6 ? j : 5;
+		if (j < 8)
+			snprintf(want, sizeof want, "/f/%u", k);
+		else
+			want[0] = '\0';
+		CHECK_STR(where(&w, six, SD_MISC_USER, ip, &a), want);
+	}
+	CHECK_STR(where(&w, all, SD_MISC_USER, 0xfff0, &a), "");
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(idle_and_unknown_threads);
@@ -480,5 +524,6 @@ int main(void)
 	RUN(kernel_maps);
 	RUN(forks_per_executable);
 	RUN(thread_names_and_lookups);
+	RUN(few_and_many_maps);
 	return test_exit();
 }
