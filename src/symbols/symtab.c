@@ -335,6 +335,14 @@ static void fixup_duplicate(struct sd_symtab *t)
 	size_t out = 0;
 
 	for (size_t i = 0; i < t->n;) {
+		if (i + 1 == t->n || t->syms[i + 1].start != t->syms[i].start) {
+			/* no alias: kept as it is, moved only after a merge */
+			if (out != i)
+				t->syms[out] = t->syms[i];
+			out++;
+			i++;
+			continue;
+		}
 		struct sd_symbol best = t->syms[i];
 		size_t j = i + 1;
 

@@ -208,11 +208,19 @@ TEST(sixteen_digit_lines)
 				    "0123456789abcd\xe6" "f T high_byte\n"
 				    "0123456789abcdef \n T newline_type\n"
 				    "0123456789abcdff T\tbad_tab\n"
-				    "fedcba9876543300 T _etext\n",
+				    "fedcba9876543300 T _etext\n"
+				    "fedcba9876543400 T "
+				    "a_name_of_forty_one_characters_123456789\n"
+				    "fedcba9876543500 T "
+				    "thirty_one_characters_123456789\n",
 				    &d);
 	if (!t)
 		return;
-	CHECK_U64(sd_symtab_size(t), 5);
+	CHECK_U64(sd_symtab_size(t), 7);
+	CHECK_STR(name_at(t, 0xfedcba9876543400ull),
+		  "a_name_of_forty_one_characters_123456789");
+	CHECK_STR(name_at(t, 0xfedcba9876543500ull),
+		  "thirty_one_characters_123456789");
 	const struct sd_symbol *s = sd_symtab_lookup(t, 0x0123456789abcdefull);
 	CHECK(s && s->start == 0x0123456789abcdefull &&
 	      !strcmp(s->name, "lower_digits"));
