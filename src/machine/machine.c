@@ -343,16 +343,28 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f)
 	return 0;
 }
 
+/* (the names start with '/' or '[': other paths are not compared) */
 static bool is_anon(const char *f)
 {
-	return !strcmp(f, "//anon") || !strncmp(f, "/dev/zero", 9) ||
-	       !strncmp(f, "/anon_hugepage", 14);
+	if (f[0] != '/')
+		return false;
+	switch (f[1]) {
+	case '/':
+		return !strcmp(f, "//anon");
+	case 'd':
+		return !strncmp(f, "/dev/zero", 9);
+	case 'a':
+		return !strncmp(f, "/anon_hugepage", 14);
+	default:
+		return false;
+	}
 }
 
 static bool is_no_dso(const char *f)
 {
-	return !strncmp(f, "[stack", 6) || !strncmp(f, "/SYSV", 5) ||
-	       !strcmp(f, "[heap]");
+	return (f[0] == '[' &&
+		(!strncmp(f, "[stack", 6) || !strcmp(f, "[heap]"))) ||
+	       (f[0] == '/' && f[1] == 'S' && !strncmp(f, "/SYSV", 5));
 }
 
 static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)

@@ -267,7 +267,7 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 {
 	if (!path)
 		return NULL;
-	if (!strncmp(path, KERNEL_NAME, strlen(KERNEL_NAME)))
+	if (path[0] == '[' && !strncmp(path, KERNEL_NAME, strlen(KERNEL_NAME)))
 		return sd_symbolizer_kernel(s);
 	if (build_id && build_id->size)
 		return intern(s, path, build_id, false);
