@@ -540,7 +540,15 @@ static void canonical_mm(const struct sd_machine *m, uint32_t *mm,
 int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 		      struct sd_thread_view *out)
 {
-	struct thread *t = thread_findnew(m, pid, tid);
+	/* one of the last two threads, its pid known or not learnt now:
+	 * what thread_findnew() would return, without a call */
+	uint32_t i = m->last_tid[0] == tid   ? m->last_idx[0]
+		     : m->last_tid[1] == tid ? m->last_idx[1]
+					     : UINT32_MAX;
+	struct thread *t = i != UINT32_MAX ? &m->threads[i] : NULL;
+
+	if (!t || (t->pid == NO_PID && pid != NO_PID))
+		t = thread_findnew(m, pid, tid);
 
 	if (!t)
 		return -ENOMEM;
