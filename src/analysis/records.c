@@ -154,17 +154,18 @@ static void read_switch(struct sd_analysis *a, struct switch_state *sw,
 }
 
 /* What the driver does with an event's samples, decided once per event
- * (and again if its name changes: pipe mode's EVENT_UPDATE), not by
- * comparing names per sample. */
+ * (and again after an EVENT_UPDATE record, which may rename events in
+ * pipe mode), not by comparing names per sample. */
 enum ev_kind { EVK_OTHER, EVK_SWITCH, EVK_LOCK_BEGIN, EVK_LOCK_END };
 
 struct ev_kinds {
 	struct ev_kind_ent {
 		const struct sd_evsel *ev;
-		const char *name;
 		uint8_t kind;
 	} *v;
 	size_t n;
+	const uint64_t *updates; /* the reader's count of EVENT_UPDATEs */
+	uint64_t seen_updates;   /* ... when v was filled */
 };
 
 static int ev_kind_slow(struct ev_kinds *k, const struct sd_evsel *ev,
@@ -186,7 +187,11 @@ static int ev_kind_slow(struct ev_kinds *k, const struct sd_evsel *ev,
 		kind = EVK_LOCK_BEGIN;
 	else if (sd_is_tp_evsel(ev, "contention_end"))
 		kind = EVK_LOCK_END;
-	k->v[ev->index] = (struct ev_kind_ent){ev, ev->name, (uint8_t)kind};
+	if (*k->updates != k->seen_updates) {
+		memset(k->v, 0, k->n * sizeof *k->v);
+		k->seen_updates = *k->updates;
+	}
+	k->v[ev->index] = (struct ev_kind_ent){ev, (uint8_t)kind};
 	*out = kind;
 	return 0;
 }
@@ -195,7 +200,7 @@ static inline int ev_kind(struct ev_kinds *k, const struct sd_evsel *ev,
 			  enum ev_kind *out)
 {
 	if (ev->index < k->n && k->v[ev->index].ev == ev &&
-	    k->v[ev->index].name == ev->name) {
+	    *k->updates == k->seen_updates) {
 		*out = (enum ev_kind)k->v[ev->index].kind;
 		return 0;
 	}
@@ -321,7 +326,10 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	const struct sd_record *rec;
 	struct switch_state sw = {0};
 	struct lock_state ls = {0};
-	struct ev_kinds kinds = {0};
+	struct ev_kinds kinds = {
+		.updates =
+			&sd_reader_stats(a->reader)->records[SD_REC_EVENT_UPDATE],
+	};
 	enum ev_kind kind;
 	int rc, err = 0;
 

@@ -271,8 +271,12 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 		return sd_symbolizer_kernel(s);
 	if (build_id && build_id->size)
 		return intern(s, path, build_id, false);
-	/* the answer for a path alone never changes (the recorded ids are
-	 * fixed, a dso is never dropped) */
+	/* the answer for a path alone changes only with the recorded ids
+	 * (a dso is never dropped) */
+	if (s->info && s->info->nr_build_ids != s->memo_nr_build_ids) {
+		memset(s->memo, 0, sizeof s->memo);
+		s->memo_nr_build_ids = s->info->nr_build_ids;
+	}
 	uint64_t h = sd_hash_bytes(path, strlen(path), 0x3b);
 	struct dso_memo *e = &s->memo[h % (sizeof s->memo / sizeof *s->memo)];
 	if (e->dso && e->hash == h && !strcmp(e->dso->path, path))

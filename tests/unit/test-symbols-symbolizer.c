@@ -370,6 +370,15 @@ TEST(dso_by_path_memo)
 	struct sd_dso *d = sd_symbolizer_dso(s, "/usr/lib/p18.so", &other);
 	CHECK(d && d != first[18]);
 	CHECK(sd_symbolizer_dso(s, "/usr/lib/p18.so", NULL) == first[18]);
+	/* pipe mode: a build-id for p18 arrives after its first MMAP; the
+	 * next MMAP of it names the dso with that build-id */
+	struct sd_build_id_entry two[2] = {
+		e, {.cpumode = SD_MISC_USER, .id = other,
+		    .filename = "/usr/lib/p18.so"}};
+	fi.build_ids = two;
+	fi.nr_build_ids = 2;
+	CHECK(sd_symbolizer_dso(s, "/usr/lib/p18.so", NULL) == d);
+	CHECK(sd_symbolizer_dso(s, "/usr/lib/p17.so", NULL) == first[17]);
 	sd_symbolizer_free(s);
 }
 
