@@ -32,6 +32,10 @@ struct mm {
 	size_t n, cap;
 	uint32_t seq;           /* version: number of maps added */
 	uint32_t parent;        /* mm this one was forked from, 0: none */
+	uint64_t lo, hi;        /* no map (of any version) outside [lo, hi) */
+	/* nor any map of the ancestors this one sees (their maps up to
+	 * parent_ver, fixed at the fork): hi 0 if none */
+	uint64_t anc_lo, anc_hi;
 	uint32_t parent_ver;
 	/* lookup index, built on first lookup after a change */
 	uint32_t *by_start;     /* indexes into maps, sorted by start */
@@ -134,6 +138,27 @@ const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm)
 	return sd_strpool_get(&m->comms, comm);
 }
 
+/* mm is forked from parent, seeing its maps as they are now. */
+static void mm_link(struct sd_machine *m, uint32_t mm, uint32_t parent)
+{
+	struct mm *x = &m->mms[mm];
+	const struct mm *p = &m->mms[parent];
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	x->parent = parent;
+	x->parent_ver = p->seq;
+	if (p->hi) {
+		lo = p->lo;
+		hi = p->hi;
+	}
+	if (p->anc_hi) {
+		lo = p->anc_lo < lo ? p->anc_lo : lo;
+		hi = p->anc_hi > hi ? p->anc_hi : hi;
+	}
+	x->anc_lo = hi ? lo : 0;
+	x->anc_hi = hi;
+}
+
 static uint32_t mm_new(struct sd_machine *m, uint32_t parent)
 {
 	if (m->nmms == m->mmcap) {
@@ -145,10 +170,8 @@ static uint32_t mm_new(struct sd_machine *m, uint32_t parent)
 	}
 	struct mm *mm = &m->mms[m->nmms];
 	memset(mm, 0, sizeof *mm);
-	if (parent) {
-		mm->parent = parent;
-		mm->parent_ver = m->mms[parent].seq;
-	}
+	if (parent)
+		mm_link(m, (uint32_t)m->nmms, parent);
 	return (uint32_t)m->nmms++;
 }
 
@@ -336,8 +359,7 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f)
 		/* new process: copy-on-write view of the parent's maps */
 		uint32_t mm = t->mm;
 		if (mm && m->mms[mm].n == 0 && !m->mms[mm].parent) {
-			m->mms[mm].parent = pmm;
-			m->mms[mm].parent_ver = m->mms[pmm].seq;
+			mm_link(m, mm, pmm);
 		}
 	}
 	return 0;
@@ -448,6 +470,10 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
 						   : mp->start + mp->len;
 	map->pgoff = mp->pgoff;
 	map->seq = ++mm->seq;
+	if (mm->n == 1 || map->start < mm->lo)
+		mm->lo = map->start;
+	if (map->end > mm->hi)
+		mm->hi = map->end;
 	map->identity = anon || nodso;
 	map->dso = m->sym ? sd_symbolizer_dso(m->sym, f,
 					      mp->build_id.size ? &mp->build_id
@@ -628,6 +654,10 @@ static const struct map *mm_find(struct mm *x, uint32_t ver, uint64_t ip)
 {
 	const struct map *best = NULL;
 
+	/* an address no map ever held (often one of the unwound frames no
+	 * map has, looked up in every ancestor) */
+	if (ip < x->lo || ip >= x->hi)
+		return NULL;
 	if (x->n <= MM_SCAN) {
 		/* a few maps (a forked child's after exec): no index */
 		for (size_t i = 0; i < x->n; i++) {
@@ -715,6 +745,8 @@ void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
 			out->addr = mp->identity ? ip : ip - mp->start + mp->pgoff;
 			return;
 		}
+		if (ip < x->anc_lo || ip >= x->anc_hi)
+			break; /* no ancestor's map holds it */
 		ver = x->parent_ver;
 		mmid = x->parent;
 	}

@@ -512,6 +512,46 @@ TEST(few_and_many_maps)
 	world_fini(&w);
 }
 
+/*
+ * R4 over three generations, with machine.c's shortcut (the bounds of
+ * what the ancestors' maps cover, fixed at each fork): a child finds its
+ * own maps, its parent's, its grandparent's; not a map its grandparent
+ * made after the forks, and nothing outside every map.
+ */
+TEST(ancestors_maps)
+{
+	struct world w;
+	uint64_t a;
+	world_init(&w);
+	comm(&w, 60, 60, "grand", false, 0);
+	mmap2(&w, 60, 0x1000000, 0x10000, 0, PROT_RX, "/g", 1);
+	fork_(&w, 61, 60, 61, 60, 2);
+	mmap2(&w, 61, 0x2000000, 0x10000, 0, PROT_RX, "/p", 3);
+	fork_(&w, 62, 61, 62, 61, 4);
+	mmap2(&w, 62, 0x3000000, 0x10000, 0, PROT_RX, "/c", 5);
+	mmap2(&w, 60, 0x5000000, 0x10000, 0, PROT_RX, "/late", 6);
+	struct sd_thread_view v = view_of(&w, 62, 62);
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x3000010, &a), "/c");
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x2000010, &a), "/p");
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x1000010, &a), "/g");
+	CHECK_U64(a, 0x10);
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x5000010, &a), "");
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x9000000, &a), "");
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x500, &a), "");
+	/* the grandparent itself sees its late map */
+	CHECK_STR(where(&w, view_of(&w, 60, 60), SD_MISC_USER, 0x5000010, &a),
+		  "/late");
+	/* a child forked from the parent before it mapped anything of its
+	 * own: the grandparent's map through an empty parent */
+	fork_(&w, 70, 60, 70, 60, 7);
+	fork_(&w, 71, 70, 71, 70, 8);
+	CHECK_STR(where(&w, view_of(&w, 71, 71), SD_MISC_USER, 0x1000020, &a),
+		  "/g");
+	CHECK_STR(where(&w, view_of(&w, 71, 71), SD_MISC_USER, 0x5000020, &a),
+		  "/late");
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(idle_and_unknown_threads);
@@ -525,5 +565,6 @@ int main(void)
 	RUN(forks_per_executable);
 	RUN(thread_names_and_lookups);
 	RUN(few_and_many_maps);
+	RUN(ancestors_maps);
 	return test_exit();
 }
