@@ -659,13 +659,15 @@ static const struct map *mm_find(struct mm *x, uint32_t ver, uint64_t ip)
 	if (ip < x->lo || ip >= x->hi)
 		return NULL;
 	if (x->n <= MM_SCAN) {
-		/* a few maps (a forked child's after exec): no index */
-		for (size_t i = 0; i < x->n; i++) {
+		/* a few maps (a forked child's after exec): no index; maps[i]
+		 * has seq i + 1, so the newest covering one of seq <= ver is
+		 * the first found from maps[ver - 1] down */
+		for (size_t i = ver < x->n ? ver : x->n; i-- > 0;) {
 			const struct map *mp = &x->maps[i];
-			if (mp->seq <= ver && ip >= mp->start && ip < mp->end)
-				best = mp;
+			if (ip >= mp->start && ip < mp->end)
+				return mp;
 		}
-		return best;
+		return NULL;
 	}
 	if (mm_index(x))
 		return NULL;
