@@ -93,6 +93,26 @@ def ns(t):
     return int(a) * 10**9 + int(b.ljust(9, "0")[:9])
 
 
+def sample_span(data):
+    """The first and the last sample time (ns) of the perf.data DATA, over
+    every event's samples (perf script -F time --ns), or None when no
+    sample has a time.  The forks a rate counts are the FORK records in
+    it: perf record -a follows tasks while it synthesizes the running
+    ones, so a file holds FORK records from before its first sample."""
+    out = subprocess.run(["perf", "script", "-f", "--ns", "-F", "time",
+                          "-i", data], check=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL).stdout.decode()
+    times = [ns(x.strip().rstrip(":")) for x in out.split()
+             if x.rstrip(":").replace(".", "", 1).isdigit()]
+    times = [t for t in times if t]
+    return (min(times), max(times)) if times else None
+
+
+def in_span(t, span):
+    """Is a record at t (ns) between the first and the last sample?"""
+    return span is None or span[0] <= t <= span[1]
+
+
 def folded_counts(path):
     """(swap-dup, swap-free, all) samples of a folded file (stackcollapse
     format, the comm first), by the rule above."""

@@ -24,6 +24,7 @@
 struct sd_host; /* swapdiag/bundle.h */
 struct sd_perf_archive; /* swapdiag/bundle.h */
 struct sd_bundle_input; /* swapdiag/bundle.h */
+struct sd_fork_note;    /* a FORK record noted while reading */
 
 struct sd_analysis_opts {
 	const char *path;       /* file, or "-" for stdin ... */
@@ -127,10 +128,18 @@ struct sd_analysis {
 	struct sd_stalls *offcpu_track;
 	struct sd_offcpu offcpu;
 	bool off_cpu_weights; /* folded lines weigh ns off CPU */
-	/* forks inside the recording (and --time windows) */
+	/* new processes between the first and the last sample analysed
+	 * (and inside the --time windows), by forker, sorted by comm id,
+	 * pid and executable; the FORK records are noted while reading
+	 * (fork_notes) and counted once the samples' span is known */
 	uint64_t forks;
 	struct sd_forker_count *forkers;
 	size_t nr_forkers;
+	struct sd_fork_note *fork_notes;
+	size_t nr_fork_notes, fork_notes_cap;
+	/* perf script text with FORK lines (--show-task-events): its forks
+	 * are known, as a perf.data file's */
+	bool text_forks;
 	/* sampled kernel IPs kept for the kernel symbol check (kverify.c) */
 	uint64_t *kernel_ips;
 	size_t nr_kernel_ips;

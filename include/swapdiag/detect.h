@@ -92,7 +92,7 @@ struct sd_forker {
 	char *comm;         /* the comm most of its forks were made under */
 	uint32_t *pids;     /* forking processes, at most SD_MAX_PIDS_LISTED */
 	size_t nr_pids, nr_pids_total;
-	uint64_t forks;     /* during the recording */
+	uint64_t forks;     /* between the first and the last sample */
 	double forks_per_s; /* NAN when the duration is unknown */
 	uint64_t samples;   /* the finding's samples in its processes */
 	double cpu_ms;      /* their CPU time; NAN unless a clock event */
@@ -299,9 +299,11 @@ struct sd_diagnosis {
 	/* the on-CPU event is a clock (cpu-clock, task-clock): its sample
 	 * periods are nanoseconds of CPU time */
 	bool period_ns;
-	/* new processes in the recording (or its --time windows), by the
-	 * forking comm, most first (comms belong to the analysis) */
-	bool forks_known; /* perf.data input: FORK records were read */
+	/* new processes between the first and the last sample (and inside
+	 * the --time windows), by the forking comm, most first (comms belong
+	 * to the analysis) */
+	bool forks_known; /* FORK records were read (perf.data, perf
+			   * script text with --show-task-events) */
 	uint64_t forks;
 	struct sd_fork_count {
 		const char *comm;
@@ -343,10 +345,12 @@ struct sd_diagnosis {
 const char *sd_severity_name(const struct sd_diagnosis *d);
 
 /* New processes (FORK records with pid != ppid, not perf's synthesized
- * ones at time 0), by the forking process (comm and pid). */
+ * ones at time 0, between the first and the last sample), by the forking
+ * process (comm, pid, and the executable it ran at the fork). */
 struct sd_forker_count {
-	uint32_t comm; /* the machine's comm id */
+	uint32_t comm;   /* the machine's comm id */
 	uint32_t pid;
+	const char *exe; /* the machine's string; NULL: not known */
 	uint64_t forks;
 };
 
@@ -376,7 +380,11 @@ struct sd_detect_input {
 	struct sd_machine *machine;
 	struct sd_stalls *stalls;            /* D-state sleeps, may be NULL */
 	const struct sd_host *host;          /* the recorded host, may be NULL */
-	/* forks inside the recording (and its --time windows) */
+	/* new processes between the first and the last sample analysed
+	 * (and inside the --time windows); forkers sorted by comm id, pid,
+	 * executable (one entry per such triple); forks_known: the input
+	 * has FORK records (perf.data, perf script --show-task-events) */
+	bool forks_known;
 	uint64_t forks;
 	const struct sd_forker_count *forkers;
 	size_t nr_forkers;

@@ -100,6 +100,23 @@ struct sd_text_sample {
 	uint64_t offset; /* byte offset of that line */
 };
 
+/*
+ * A PERF_RECORD_FORK line of perf script --show-task-events:
+ *
+ *	comm  pid  [cpu]  secs.frac:  PERF_RECORD_FORK(pid:tid):(ppid:ptid)
+ *
+ * comm is the new task's as perf knows it after the fork: its parent's,
+ * or perf's placeholder ":TID" (the child's tid) when the parent has no
+ * comm yet.  perf's synthesized tasks have time 0.
+ */
+struct sd_text_fork {
+	const char *comm; /* "" not printed */
+	bool has_time;
+	uint64_t time;    /* ns */
+	uint32_t pid, tid, ppid, ptid;
+	uint64_t line;
+};
+
 struct sd_text_ops {
 	/* Each stack; a negative return stops the parser with that error. */
 	int (*sample)(void *arg, const struct sd_text_sample *s);
@@ -112,6 +129,11 @@ struct sd_text_ops {
 	/* SD_FOLD_ADDRS: unresolved perf script frames are named with
 	 * their address, as stackcollapse-perf.pl --addrs names them */
 	unsigned fold_with;
+	/* perf script: each FORK line; may be NULL.  The other side-band
+	 * lines (--show-task-events, --show-mmap-events, ...: "PERF_RECORD_
+	 * COMM", "_EXIT", "_MMAP2", ...) are records, not samples: counted in
+	 * sd_text_result.records and otherwise skipped. */
+	int (*fork)(void *arg, const struct sd_text_fork *f);
 };
 
 /* What a parser saw. */
@@ -119,6 +141,7 @@ struct sd_text_result {
 	enum sd_text_kind kind;
 	uint64_t lines;
 	uint64_t samples;     /* stacks passed to ops->sample */
+	uint64_t records;     /* perf script side-band lines (PERF_RECORD_*) */
 	uint64_t bad_lines;   /* lines skipped with a diagnostic */
 	/* perf report */
 	bool report_relative;  /* fractal: percentages of the parent */

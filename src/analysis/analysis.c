@@ -33,6 +33,7 @@ struct sd_analysis *sd_analysis_free(struct sd_analysis *a)
 	}
 	free(a->offcpu.ns);
 	free(a->forkers);
+	free(a->fork_notes);
 	sd_machine_free(a->machine);
 	sd_symbolizer_free(a->symbolizer);
 	sd_reader_free(a->reader);

@@ -12,6 +12,7 @@
  *               switch/lock/run event into the stall tracker (detect)
  *   archive.c   whether a perf archive beside it is of this recording
  *   query.c     what a finished analysis answers; sd_diagnose()
+ *   forks.c     new processes, counted over the samples' span
  *   offcpu.c, timewin.c, kverify.c  --off-cpu, --time, the kernel
  *               symbol check
  */
@@ -106,6 +107,22 @@ int sd_run_text(struct sd_analysis *a, const struct sd_analysis_opts *o,
 		struct sd_input_data *in, struct sd_diags *why);
 /* Frees what the text source put into a (text_evsels, text_info). */
 void sd_text_source_fini(struct sd_analysis *a);
+
+/* ---- forks over the samples' span (forks.c) ------------------------- */
+
+/*
+ * A new process: its time (ns), its parent's pid, comm (the machine's
+ * id) and executable at the fork (the machine's string, NULL: not
+ * known).  Kept until the source's last sample is known.  0 or -ENOMEM.
+ */
+int sd_fork_note(struct sd_analysis *a, uint64_t time, uint32_t ppid,
+		 uint32_t comm, const char *exe);
+/*
+ * Counts the noted forks with first <= time <= last (the first and last
+ * sample analysed; every one when last is 0: no sample had a time) into
+ * a->forks and a->forkers, and drops the notes.  0 or -ENOMEM.
+ */
+int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last);
 
 /* ---- the perf archive beside a recording (archive.c) ----------------- */
 

@@ -155,6 +155,8 @@ int sd_diagnose(struct sd_analysis *a, struct sd_diagnosis **out)
 		.machine = a->machine,
 		.stalls = a->stalls,
 		.host = a->host,
+		.forks_known = sd_input_is_perf_data(a->input_kind) ||
+			       a->text_forks,
 		.forks = a->forks,
 		.forkers = a->forkers,
 		.nr_forkers = a->nr_forkers,

@@ -291,7 +291,8 @@ static int complete_chain(struct sd_analysis *a, const struct sd_record *rec,
 }
 
 /* A new process (not a thread, not one perf synthesized at time 0),
- * counted under its parent's comm before the record creates it. */
+ * noted under its parent's comm and executable before the record creates
+ * it; counted after the last sample, over the samples' span (forks.c). */
 static int count_fork(struct sd_analysis *a, const struct sd_record *rec)
 {
 	const struct sd_task *t = &rec->task;
@@ -302,23 +303,9 @@ static int count_fork(struct sd_analysis *a, const struct sd_record *rec)
 	if (a->time.n && !sd_time_keep(&a->time, t->time))
 		return 0;
 	if (sd_machine_thread(a->machine, t->ppid, t->ptid, &v))
-		return 0;
-	a->forks++;
-	for (size_t i = 0; i < a->nr_forkers; i++) {
-		if (a->forkers[i].comm == v.comm &&
-		    a->forkers[i].pid == t->ppid) {
-			a->forkers[i].forks++;
-			return 0;
-		}
-	}
-	struct sd_forker_count *n =
-		realloc(a->forkers, (a->nr_forkers + 1) * sizeof *n);
-	if (!n)
 		return -ENOMEM;
-	a->forkers = n;
-	a->forkers[a->nr_forkers++] =
-		(struct sd_forker_count){v.comm, t->ppid, 1};
-	return 0;
+	return sd_fork_note(a, t->time, t->ppid, v.comm,
+			    sd_machine_pid_exe(a->machine, t->ppid));
 }
 
 int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
@@ -407,6 +394,8 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	}
 	sd_tracepoints_free(sw.tp);
 	free(kinds.v);
+	if (!err)
+		err = sd_forks_count(a, a->first_time, a->last_time);
 	if (err)
 		return err;
 	if (o->progress) {

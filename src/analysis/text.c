@@ -9,6 +9,7 @@
  * report work as for perf.data.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -425,6 +426,34 @@ static int on_sample(void *arg, const struct sd_text_sample *s)
 	return 0;
 }
 
+/*
+ * A FORK line (perf script --show-task-events): a new process, taken as
+ * records.c takes a FORK record, under its parent's comm.  perf prints
+ * the child's comm, which is the parent's -- or, for a parent perf had no
+ * comm for, the child's placeholder ":TID"; that parent is ":PTID", as
+ * the machine names a thread without a comm.
+ */
+static int on_fork(void *arg, const struct sd_text_fork *t)
+{
+	struct feed *f = arg;
+	struct sd_analysis *a = f->a;
+	const char *comm = t->comm[0] ? t->comm : "[unknown]";
+	char name[16];
+
+	a->text_forks = true;
+	if (t->pid == t->ppid || t->pid != t->tid || !t->has_time || !t->time)
+		return 0;
+	snprintf(name, sizeof name, ":%u", (unsigned)t->tid);
+	if (!strcmp(comm, name)) {
+		snprintf(name, sizeof name, ":%u", (unsigned)t->ptid);
+		comm = name;
+	}
+	uint32_t id = sd_machine_intern_comm(a->machine, comm);
+	if (!id)
+		return -ENOMEM;
+	return sd_fork_note(a, t->time, t->ppid, id, NULL);
+}
+
 /* ---- the run --------------------------------------------------------- */
 
 static enum sd_text_kind text_kind(enum sd_input_kind k)
@@ -446,7 +475,8 @@ int sd_run_text(struct sd_analysis *a, const struct sd_analysis_opts *o,
 {
 	const char *name = sd_input_kind_name(in->kind);
 	struct feed f = {.a = a, .o = o, .in = in, .kind = in->kind};
-	struct sd_text_ops ops = {on_sample, on_header, &f, o->fold_with};
+	struct sd_text_ops ops = {on_sample, on_header, &f, o->fold_with,
+				  on_fork};
 	struct sd_text_result res;
 	int err;
 
@@ -460,6 +490,9 @@ int sd_run_text(struct sd_analysis *a, const struct sd_analysis_opts *o,
 			    &a->diags, &res);
 	settle_switch(&f);
 	free(f.chain);
+	if (!err)
+		err = sd_forks_count(a, f.have_time ? f.first_time : 0,
+				     f.have_time ? f.last_time : 0);
 	if (err) {
 		if (why)
 			sd_diags_move(why, &a->diags);

@@ -40,23 +40,25 @@ static int forker_cmp(const void *pa, const void *pb)
 static int forkers_of(const struct sd_detect_input *a, struct sd_diagnosis *d)
 {
 	d->forks = a->forks;
-	d->forks_known = sd_input_is_perf_data(a->kind);
+	d->forks_known = a->forks_known;
 	if (!a->nr_forkers || !a->machine)
 		return 0;
 	d->forkers = calloc(a->nr_forkers, sizeof *d->forkers);
 	if (!d->forkers)
 		return -ENOMEM;
-	/* per comm: its forks, and how many processes of it forked */
+	/* per comm: its forks, and how many processes of it forked (the
+	 * entries are sorted by comm and pid, one per executable) */
 	for (size_t i = 0; i < a->nr_forkers; i++) {
-		const char *c = sd_machine_comm_str(a->machine,
-						    a->forkers[i].comm);
+		const struct sd_forker_count *x = &a->forkers[i];
+		const char *c = sd_machine_comm_str(a->machine, x->comm);
 		size_t k = 0;
 		while (k < d->nr_forkers && strcmp(d->forkers[k].comm, c))
 			k++;
 		if (k == d->nr_forkers)
 			d->forkers[d->nr_forkers++] = (struct sd_fork_count){c, 0, 0};
-		d->forkers[k].forks += a->forkers[i].forks;
-		d->forkers[k].nr_pids++;
+		d->forkers[k].forks += x->forks;
+		if (!i || x[-1].comm != x->comm || x[-1].pid != x->pid)
+			d->forkers[k].nr_pids++;
 	}
 	qsort(d->forkers, d->nr_forkers, sizeof *d->forkers, forker_cmp);
 	return 0;

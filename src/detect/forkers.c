@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Who forks (swap_dup_fork): the finding's samples per executable of their
- * process, joined with the machine's forks per executable (counted per
- * FORK record while reading, never per sample).  cpu_ms_per_fork is the
- * finding's CPU time in that executable's processes over its forks.
+ * process, joined with the forks per executable between the first and the
+ * last sample (the analysis' counts, the executable the parent ran at the
+ * fork; the machine gives what the children exec'd).  forks_per_s is over
+ * that span, the report's duration; cpu_ms_per_fork is the finding's CPU
+ * time in that executable's processes over those forks.
  */
 #include <errno.h>
 #include <math.h>
@@ -104,6 +106,62 @@ static int fill(struct sd_forker *k, const struct sd_exe_forks *e,
 	return 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The forks of e->exe in the analysis' span into e: forks, the forking
+ * pids ascending (in *pids, the caller's to free) and the comms they were
+ * made under (e->comms replaced; the caller frees it as before).
+ */
+static int span_forks(const struct sd_detect_input *in, struct sd_exe_forks *e,
+		      uint32_t **pids)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < in->nr_forkers; i++)
+		n += in->forkers[i].exe && !strcmp(in->forkers[i].exe, e->exe);
+	uint32_t *p = calloc(n ? n : 1, sizeof *p);
+	struct sd_name_count *cm = calloc(n ? n : 1, sizeof *cm);
+	if (!p || !cm) {
+		free(p);
+		free(cm);
+		return -ENOMEM;
+	}
+	size_t np = 0, nc = 0;
+	uint64_t forks = 0;
+	for (size_t i = 0; i < in->nr_forkers; i++) {
+		const struct sd_forker_count *x = &in->forkers[i];
+		if (!x->exe || strcmp(x->exe, e->exe))
+			continue;
+		const char *name = sd_machine_comm_str(in->machine, x->comm);
+		size_t k = 0;
+		while (k < nc && strcmp(cm[k].name, name))
+			k++;
+		if (k == nc)
+			cm[nc++] = (struct sd_name_count){name, 0};
+		cm[k].count += x->forks;
+		forks += x->forks;
+		p[np++] = x->pid;
+	}
+	qsort(p, np, sizeof *p, cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < np; i++)
+		if (!u || p[u - 1] != p[i])
+			p[u++] = p[i];
+	free(e->comms);
+	e->comms = cm;
+	e->nr_comms = nc;
+	e->forks = forks;
+	e->pids = p;
+	e->nr_pids = u;
+	*pids = p;
+	return 0;
+}
+
 int make_forkers(struct sd_finding *f, const struct tallies *t,
 		 const struct cpu_ctx *c)
 {
@@ -112,13 +170,17 @@ int make_forkers(struct sd_finding *f, const struct tallies *t,
 	uint64_t *samples = calloc(ne ? ne : 1, sizeof *samples);
 	uint64_t *period = calloc(ne ? ne : 1, sizeof *period);
 	struct sd_exe_forks *e = calloc(ne ? ne : 1, sizeof *e);
+	uint32_t **pids = calloc(ne ? ne : 1, sizeof *pids);
 	int err = -ENOMEM;
 
-	if (!samples || !period || !e)
+	if (!samples || !period || !e || !pids)
 		goto out;
-	for (size_t i = 0; i < ne; i++)
+	for (size_t i = 0; i < ne; i++) {
 		if ((err = sd_machine_exe_forks(m, i, &e[i])))
 			goto out;
+		if (e[i].exe && (err = span_forks(c->a, &e[i], &pids[i])))
+			goto out;
+	}
 	err = -ENOMEM;
 	/* the finding's weight per executable of the sampled process */
 	for (size_t i = 0; i < t->n; i++) {
@@ -146,8 +208,10 @@ out:
 	for (size_t i = 0; e && i < ne; i++) {
 		free(e[i].comms);
 		free(e[i].execs);
+		free(pids ? pids[i] : NULL);
 	}
 	free(e);
+	free(pids);
 	free(samples);
 	free(period);
 	return err;

@@ -8,7 +8,9 @@
  *                 event" line, or the first content line is an entry
  *                 ("  29.39%  comm ...");
  *   perf script   the first content line is a sample header (comm, pid,
- *                 then a time or an event), as script.c reads it;
+ *                 then a time or an event), or such a header's fields
+ *                 before a side-band record (PERF_RECORD_FORK..., from
+ *                 --show-task-events), as script.c reads it;
  *   folded        nine in ten content lines end in " <count>" and start
  *                 with a name, at least one has a ';'.
  *
@@ -151,7 +153,7 @@ static bool script_header(const char *s, size_t n)
 	if (sd_tis_space(s[0]) && !memchr(s, ':', n))
 		return false;
 	return !sd_text_parse_perf_script(s, n, &ops, NULL, &res) &&
-	       seen == 1 && !res.bad_lines;
+	       seen + res.records == 1 && !res.bad_lines;
 }
 
 int sd_text_parse(enum sd_text_kind kind, const void *buf, size_t len,

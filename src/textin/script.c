@@ -15,7 +15,8 @@
  * follows, so that folded lines and frame lines never pass for one.
  * Frames are named exactly as stackcollapse-perf.pl names them
  * (stacks/fold.c), so a perf script file folds to what perf's own
- * pipeline gives.
+ * pipeline gives.  Side-band record lines (--show-task-events, ...) are
+ * not samples: FORK lines go to ops->fork, the rest are counted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -512,6 +513,25 @@ static int start(struct sample *sm, const struct header *h,
 	return 0;
 }
 
+/* A side-band record line, h its header's fields: a FORK goes to
+ * ops->fork with the header's comm and time. */
+static int record_line(const struct sd_tline *ln, size_t at,
+		       const struct header *h, const struct sd_text_ops *ops,
+		       struct sd_text_result *res)
+{
+	struct sd_text_fork f = {.line = ln->no};
+	char comm[64];
+
+	res->records++;
+	if (!ops->fork || !sd_tscript_fork(ln->s + at, ln->n - at, &f))
+		return 0;
+	sd_tcopy(comm, sizeof comm, h->comm, h->comm_n);
+	f.comm = comm;
+	f.has_time = h->has_time;
+	f.time = h->time;
+	return ops->fork(ops->arg, &f);
+}
+
 int sd_text_parse_perf_script(const void *buf, size_t len,
 			      const struct sd_text_ops *ops,
 			      struct sd_diags *diags, struct sd_text_result *res)
@@ -544,6 +564,16 @@ int sd_text_parse_perf_script(const void *buf, size_t len,
 		}
 		if (ln.s[0] == '#') {
 			err = sd_theader_line(ln.s, ln.n, ops);
+			continue;
+		}
+		/* a side-band record (a task event, a map) after a header's
+		 * fields: not a sample */
+		size_t at = sd_tscript_record_at(ln.s, ln.n);
+		if (at < ln.n && parse_header(ln.s, at, &h)) {
+			if (sm->open)
+				err = emit(sm, ops, res, diags, false);
+			if (!err)
+				err = record_line(&ln, at, &h, ops, res);
 			continue;
 		}
 		/* a header first: frame lines never have a pid followed by

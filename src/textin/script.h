@@ -40,4 +40,19 @@ int sd_tscript_lock_event(const char *e, size_t n);
 void sd_tscript_lock(const char *s, size_t n, int kind,
 		     struct lock_payload *p);
 
+/*
+ * A side-band record line (--show-task-events, --show-mmap-events,
+ * --show-switch-events, ...): the header's fields, then the record,
+ *
+ *	comm  pid  [cpu]  secs.frac:  PERF_RECORD_<KIND><its fields>
+ *
+ * The offset of "PERF_RECORD_" in s[0..n) (at the start or after a
+ * space), or n for a line that is none; the parser takes it for a record
+ * when what comes before it reads as a header.
+ */
+size_t sd_tscript_record_at(const char *s, size_t n);
+/* "PERF_RECORD_FORK(pid:tid):(ppid:ptid)" at s[0..n): the four ids into
+ * f; false for another record or one that does not read. */
+bool sd_tscript_fork(const char *s, size_t n, struct sd_text_fork *f);
+
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* perf script tracepoint payloads the stall tracker needs: sched_switch
- * and lock contention (see script.h for their layouts). */
+ * and lock contention, and the side-band record lines (see script.h for
+ * their layouts). */
 #include <string.h>
 
 #include "textin/script.h"
@@ -112,3 +113,51 @@ void sd_tscript_lock(const char *s, size_t n, int kind,
 	}
 }
 
+
+size_t sd_tscript_record_at(const char *s, size_t n)
+{
+	static const char k[] = "PERF_RECORD_";
+	const char *p = s;
+
+	while ((p = memmem(p, n - (size_t)(p - s), k, sizeof k - 1))) {
+		if (p == s || sd_tis_space(p[-1]))
+			return (size_t)(p - s);
+		p++;
+	}
+	return n;
+}
+
+/* An unsigned decimal at s[*i..n) up to its end, below UINT32_MAX. */
+static bool id_at(const char *s, size_t n, size_t *i, uint32_t *v)
+{
+	size_t b = *i;
+	uint64_t x;
+
+	while (*i < n && s[*i] >= '0' && s[*i] <= '9')
+		(*i)++;
+	if (!sd_tparse_u64(s + b, *i - b, &x) || x >= UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+static bool char_at(const char *s, size_t n, size_t *i, char c)
+{
+	if (*i >= n || s[*i] != c)
+		return false;
+	(*i)++;
+	return true;
+}
+
+bool sd_tscript_fork(const char *s, size_t n, struct sd_text_fork *f)
+{
+	static const char k[] = "PERF_RECORD_FORK(";
+	size_t i = sizeof k - 1;
+
+	return n >= i && !memcmp(s, k, i) && id_at(s, n, &i, &f->pid) &&
+	       char_at(s, n, &i, ':') && id_at(s, n, &i, &f->tid) &&
+	       char_at(s, n, &i, ')') && char_at(s, n, &i, ':') &&
+	       char_at(s, n, &i, '(') && id_at(s, n, &i, &f->ppid) &&
+	       char_at(s, n, &i, ':') && id_at(s, n, &i, &f->ptid) &&
+	       char_at(s, n, &i, ')');
+}

@@ -21,7 +21,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The matching rule (DESIGN.md, KERNEL.md), written out again.
 from perftruth import (ACQUIRE, FORK_COPY, SLOW, SWAP_DUP,  # noqa: E402
-                       SWAP_FREE, TEARDOWN, kallsyms_for_perf)
+                       SWAP_FREE, TEARDOWN, in_span, kallsyms_for_perf, ns,
+                       sample_span)
 import schemacheck  # noqa: E402  (tests/schemacheck.py)
 
 SWAPDIAG, TD, CASE = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -181,15 +182,18 @@ def case_locks():
 
 
 def task_truth(data, ksyms):
-    """Forks per executable and the swap_dup_fork weight per executable
-    of the sampled process, from one perf script pass with the task and
-    mmap records (the executable rule of tests/repro/services/facts.py:
-    the first executable file map after an exec COMM or a synthesized
-    one; a forked child runs its parent's executable)."""
+    """Forks per executable between the first and the last sample (the
+    span the rates divide by: perftruth.sample_span) and the swap_dup_fork
+    weight per executable of the sampled process, from one perf script
+    pass with the task and mmap records (the executable rule of
+    tests/repro/services/facts.py: the first executable file map after an
+    exec COMM or a synthesized one; a forked child runs its parent's
+    executable; the children's execs over the whole file)."""
     import re
+    span = sample_span(data)
     lines = perf_script(data, ksyms,
                         "comm,pid,tid,time,event,period,ip,sym",
-                        ("--show-task-events", "--show-mmap-events"))
+                        ("--ns", "--show-task-events", "--show-mmap-events"))
     exe, pending, comm = {}, set(), {}
     forks, pids = {}, {}
     comms, execs, weight = {}, {}, {}
@@ -221,7 +225,7 @@ def task_truth(data, ksyms):
         if not m:
             head = line
             continue
-        t, kind, rest = float(m.group(1)), m.group(2), m.group(3)
+        t, kind, rest = ns(m.group(1)), m.group(2), m.group(3)
         if kind == "FORK":
             f = re.match(r"\((\d+):(\d+)\):\((\d+):(\d+)\)", rest)
             child, ctid = int(f.group(1)), int(f.group(2))
@@ -230,7 +234,7 @@ def task_truth(data, ksyms):
             if child != ctid:
                 continue
             exe[child] = exe.get(parent, "?")
-            if t > 0:
+            if t > 0 and in_span(t, span):
                 e = exe[child]
                 forks[e] = forks.get(e, 0) + 1
                 pids.setdefault(e, set()).add(parent)

@@ -21,7 +21,8 @@ Truth, never taken from swapdiag:
   perf.data    perf script --ns (comm, pid, tid, cpu, time, period, event,
                call chain with addresses; the recording's kallsyms, its
                __pfx_ lines dropped as for every golden), perf script
-               --show-task-events --show-mmap-events (forks per executable),
+               --show-task-events --show-mmap-events (forks per executable
+               between the first and the last sample),
                perf report --stats (samples per event, LOST records) and
                perf report --header-only (CPUs, each event's sampling);
                parsed by tests/repro/stalls.py and
@@ -306,7 +307,10 @@ class Truth:
                 "out": "%d.%09d" % divmod(r["out"], 10**9), "out_ns": r["out"],
                 "ms": (r["in"] - r["out"]) / 1e6 if r["in"] else None,
                 "lock": r["lock"], "kind": r["kind"], "acts": parsed})
-        self.tasks = F.task_events(data, raw=True)
+        # forks between the first and the last sample: the span the
+        # duration and every rate are over (facts.py, perftruth.in_span)
+        self.tasks = F.task_events(data, raw=True,
+                                   span=(tmin, tmax) if tmin else None)
         # sched_switch recorded at every switch (period 1), or sampled
         self.switch_every = any(
             e["name"] == "sched:sched_switch" and e["sampling"] == "period"

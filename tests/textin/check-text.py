@@ -16,6 +16,10 @@ usage: check-text.py SWAPDIAG TESTDATA CASE
   script-services perf script of testdata/services/apache-cgi.data, with
                   lock:contention events: stall findings, lock objects and
                   holders as the binary file gives them
+  script-task-events
+                  perf script --show-task-events of testdata/spawn/fork.data
+                  (made by perf): records are not samples; forks, forkers
+                  and rates as perf's FORK records and the binary file give
   folded          folded stacks: perf's, and swapdiag --folded's round trip
   stdin           text on standard input, a file and a pipe
   corpus          FlameGraph's perf script files (../shared/corpus), if present
@@ -458,7 +462,77 @@ def case_script_services():
               (fid, f["locks"] and f["locks"]["objects"], want))
 
 
+def case_script_task_events():
+    """perf script --show-task-events of testdata/spawn/fork.data (made
+    here by perf; skipped without it): the side-band lines are records,
+    not samples -- the events, their samples and the duration are the
+    binary file's -- and the FORK lines give the forks between the first
+    and the last sample, by forking comm, as perf's own FORK records do
+    (tests/repro/spawn/facts.py's rule: a parent perf had no comm for is
+    ":PTID"), and as the binary file gives them."""
+    if not shutil.which("perf"):
+        skip("perf is not installed (it makes the text)")
+    sys.path.insert(0, os.path.join(ROOT, "tests", "repro", "spawn"))
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "spawn_facts", os.path.join(ROOT, "tests", "repro", "spawn", "facts.py"))
+    facts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(facts)
+    from perftruth import kallsyms_for_perf, sample_span
+    data = os.path.join(TD, "spawn", "fork.data")
+    ks = os.path.join(TD, "kallsyms", "host-6.18.44-fc-v1045.kallsyms.zst")
+    span = sample_span(data)
+    truth, in_file, _ = facts.forkers(data, span)
+    with tempfile.TemporaryDirectory() as tmp:
+        kp = kallsyms_for_perf(ks, os.path.join(tmp, "kallsyms"))
+        script = os.path.join(tmp, "fork.script")
+        with open(script, "w") as f:
+            subprocess.run(["perf", "--buildid-dir", tmp, "script", "-f",
+                            "--ns", "-i", data, "--kallsyms", kp,
+                            "--show-task-events"], stdout=f,
+                           stderr=subprocess.DEVNULL, check=True)
+        with open(script) as f:
+            nrec = sum("PERF_RECORD_" in l for l in f)
+        rc, doc, err = report(script)
+        p = subprocess.run([SWAPDIAG, "diff", "-q", "--json", "-",
+                            "--buildid-dir", "/nonexistent-buildid-cache",
+                            "--kallsyms", ks, data, script],
+                           capture_output=True, timeout=300)
+        d = json.loads(p.stdout.decode())
+    bdoc = d["before"]
+    check(nrec > 800, "the text has %d side-band lines" % nrec)
+    check(doc["input"]["mode"] == "perf-script", "input.mode perf-script")
+    # the binary file's events with samples (its dummy event has none)
+    ev = {e["name"]: e["samples"] for e in doc["input"]["events"]}
+    bev = {e["name"]: e["samples"] for e in bdoc["input"]["events"]
+           if e["samples"]}
+    check(ev == bev, "events and samples as the binary file gives them: "
+          "%s (binary: %s)" % (ev, bev))
+    check(close(doc["input"]["duration_s"], (span[1] - span[0]) / 1e9, 1e-5),
+          "duration %s s (perf: first to last sample %.6f s)" %
+          (doc["input"]["duration_s"], (span[1] - span[0]) / 1e9))
+    bad = [w["message"] for w in doc["warnings"] if "line " in w["message"]]
+    check(not bad, "no line is a bad one: %s" % bad[:2])
+    c = next(c for c in d["changes"] if c["id"] == "swap_dup_fork")
+    n = sum(v["forks"] for v in truth.values())
+    for side in ("before", "after"):
+        x = c[side]
+        got = {k["comm"]: {"forks": k["forks"], "pids": k["pids"]}
+               for k in x["forkers"]}
+        check(x["forks"] == n and got == truth,
+              "%s (%s): %d forks between the first and the last sample, "
+              "forkers = perf's (%d of the file's %d)" %
+              (side, "binary" if side == "before" else "text", x["forks"], n,
+               in_file))
+        check(close(x["forks_per_s"], n / ((span[1] - span[0]) / 1e9), 1e-3),
+              "%s: %.3f forks/s (perf: %.3f)" %
+              (side, x["forks_per_s"], n / ((span[1] - span[0]) / 1e9)))
+    check(c["before"]["ms_per_fork"] == c["after"]["ms_per_fork"],
+          "ms per fork as the binary file gives it")
+
+
 CASES = {
+    "script-task-events": case_script_task_events,
     "script-services": case_script_services,
     "seed": case_seed, "seed-ticket": case_seed_ticket,
     "report-layouts": case_report_layouts,

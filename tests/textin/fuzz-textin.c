@@ -8,6 +8,7 @@
  * libFuzzer like the harnesses in tests/fuzz.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <swapdiag/analysis.h>
 #include <swapdiag/detect.h>
@@ -31,11 +32,19 @@ static int header(void *arg, const char *k, const char *v)
 	return k[0] && v ? 0 : 0;
 }
 
+/* a FORK line: its comm must be a whole string */
+static int fork_line(void *arg, const struct sd_text_fork *f)
+{
+	*(size_t *)arg += strlen(f->comm) + (f->pid != f->tid);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static FILE *null;
 	size_t frames = 0;
-	struct sd_text_ops ops = {sink, header, &frames, SD_FOLD_ADDRS};
+	struct sd_text_ops ops = {sink, header, &frames, SD_FOLD_ADDRS,
+				  fork_line};
 	struct sd_diags d;
 
 	if (!null && !(null = fopen("/dev/null", "w")))

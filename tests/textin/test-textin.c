@@ -32,7 +32,22 @@ struct got {
 	size_t n;
 	struct one s[MAXS];
 	char headers[512];
+	size_t nf;
+	struct sd_text_fork f[MAXS];
+	char fork_comm[MAXS][64];
 };
+
+static int keep_fork(void *arg, const struct sd_text_fork *f)
+{
+	struct got *g = arg;
+	if (g->nf == MAXS)
+		return 0;
+	g->f[g->nf] = *f;
+	snprintf(g->fork_comm[g->nf], sizeof g->fork_comm[0], "%s", f->comm);
+	g->f[g->nf].comm = g->fork_comm[g->nf];
+	g->nf++;
+	return 0;
+}
 
 static int keep(void *arg, const struct sd_text_sample *s)
 {
@@ -86,7 +101,7 @@ static struct got *run(enum sd_text_kind kind, const char *text,
 		       struct sd_diags *d, struct sd_text_result *res)
 {
 	static struct got g;
-	struct sd_text_ops ops = {keep, header, &g, 0};
+	struct sd_text_ops ops = {keep, header, &g, 0, keep_fork};
 	memset(&g, 0, sizeof g);
 	CHECK(sd_text_parse(kind, text, strlen(text), &ops, d, res) == 0);
 	return &g;
@@ -213,6 +228,55 @@ TEST(script_default_fields)
 	CHECK_STR(g->s[0].stack,
 		  "[perf];__execve;!entry_SYSCALL_64_after_hwframe;"
 		  "!begin_new_exec;!pvm_irq_enable");
+	sd_diags_clear(&d);
+}
+
+TEST(script_task_events)
+{
+	/* perf 6.1 script --ns --show-task-events --show-mmap-events, lines
+	 * as testdata/spawn/fork.data gives them: what perf synthesized at
+	 * the start (time 0, the pid column 0), a thread, a parent perf had
+	 * no comm for (the child's placeholder ":18756" is printed), a
+	 * sample without a call chain between the records, an EXIT */
+	const char *t =
+		"forkswap     0 [000]     0.000000000: PERF_RECORD_FORK(18561:18561):(18250:18250)\n"
+		"forkswap     0 [000]     0.000000000: PERF_RECORD_COMM: forkswap:18561/18561\n"
+		"forkswap     0 [000]     0.000000000: PERF_RECORD_MMAP2 18561/18561: "
+		"[0x563d8c68d000(0x1000) @ 0x1000 fe:00 10955911 0]: r-xp /tmp/swapdiag-spawn/forkswap\n"
+		"perf 18631 [000] 11479.066960883: PERF_RECORD_FORK(18631:18752):(18631:18631)\n"
+		"forkswap 18567 [000] 11479.070094645: PERF_RECORD_FORK(18753:18753):(18567:18567)\n"
+		":18756 18706 [001] 11479.141083432: PERF_RECORD_FORK(18756:18756):(18706:18706)\n"
+		"forkswap 18561 [000] 11481.691870611:    1001001 cpu-clock/freq=999/:  ffffffff8225fd19 pvm_irq_enable+0x19 ([kernel.kallsyms])\n"
+		"cat 18750 [001] 11479.080828258: PERF_RECORD_COMM exec: cat:18750/18750\n"
+		"cat 18750 [001] 11479.082144599: PERF_RECORD_EXIT(18750:18750):(18581:18581)\n"
+		"bash 18805 [000] 11482.430739363: PERF_RECORD_FORK(18806:18806):(18805:18805\n";
+	struct sd_diags d;
+	struct sd_text_result r;
+	sd_diags_init(&d);
+	struct got *g = run(SD_TEXT_PERF_SCRIPT, t, &d, &r);
+	/* one sample; nine records, none a bad line or a sample */
+	CHECK_U64(g->n, 1);
+	CHECK_STR(g->s[0].event, "cpu-clock/freq=999/");
+	CHECK_U64(g->s[0].time, 11481691870611ull);
+	CHECK_U64(r.samples, 1);
+	CHECK_U64(r.records, 9);
+	CHECK_U64(r.bad_lines, 0);
+	/* the FORK lines that read, with the header's comm and time; the
+	 * last one's record is cut ("(18805:18805" without ')') */
+	CHECK_U64(g->nf, 4);
+	CHECK_STR(g->f[0].comm, "forkswap");
+	CHECK(g->f[0].has_time && g->f[0].time == 0);
+	CHECK(g->f[0].pid == 18561 && g->f[0].tid == 18561 &&
+	      g->f[0].ppid == 18250 && g->f[0].ptid == 18250);
+	CHECK_U64(g->f[0].line, 1);
+	CHECK(g->f[1].pid == 18631 && g->f[1].tid == 18752); /* a thread */
+	CHECK_STR(g->f[2].comm, "forkswap");
+	CHECK_U64(g->f[2].time, 11479070094645ull);
+	CHECK(g->f[2].pid == 18753 && g->f[2].ppid == 18567);
+	CHECK_STR(g->f[3].comm, ":18756");
+	CHECK(g->f[3].pid == 18756 && g->f[3].ppid == 18706 &&
+	      g->f[3].ptid == 18706);
+	CHECK_U64(g->f[3].line, 6);
 	sd_diags_clear(&d);
 }
 
@@ -561,7 +625,7 @@ TEST(report_refused_and_malformed)
 			 "    90.00%     0.00%  a        a              [.] main\n";
 	struct sd_diags d;
 	struct got g;
-	struct sd_text_ops ops = {keep, NULL, &g, 0};
+	struct sd_text_ops ops = {keep, NULL, &g, 0, NULL};
 	memset(&g, 0, sizeof g);
 	sd_diags_init(&d);
 	CHECK(sd_text_parse_perf_report(ch, strlen(ch), &ops, &d, NULL) < 0);
@@ -713,7 +777,7 @@ TEST(prefixes_and_flips)
 				for (int kind = 1; kind <= 3; kind++) {
 					struct seen z = {.len = len};
 					struct sd_text_ops ops = {count_only, NULL,
-								  &z, 0};
+								  &z, 0, NULL};
 					struct sd_text_result res;
 					struct sd_diags d;
 					sd_diags_init(&d);
@@ -752,6 +816,7 @@ int main(void)
 	RUN(script_period_regex);
 	RUN(script_weights_as_stackcollapse);
 	RUN(script_default_fields);
+	RUN(script_task_events);
 	RUN(script_pid_tid_ns_and_sched_switch);
 	RUN(script_lock_contention);
 	RUN(script_no_callchain_and_variants);

@@ -35,6 +35,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import schemacheck  # noqa: E402  (tests/schemacheck.py)
+import perftruth as P  # noqa: E402  (tests/perftruth.py)
 
 SWAPDIAG, ROOT = sys.argv[1], sys.argv[2]
 # PART: all (default), spawn (only the posix_spawn pair), base (all but it)
@@ -171,9 +172,11 @@ def check_pair(name, before, after, want_verdict, sym=None):
 
 # new processes by forking comm, from perf script --show-task-events (FORK
 # records with pid != ppid and pid == tid, time > 0: not the synthesized
-# ones); the counts perf 6.1.187 gave are used without perf
-FORK_FACTS = {"swapstorm.data": {"forkswap": 215, "run.sh": 73, "bash": 13},
-              "storm-noswap.data": {"forkswap": 169, "run.sh": 83}}
+# ones) between the first and the last sample (perftruth.sample_span: the
+# span the rates divide by); the counts perf 6.1.187 gave are used without
+# perf
+FORK_FACTS = {"swapstorm.data": {"forkswap": 206, "run.sh": 71, "bash": 13},
+              "storm-noswap.data": {"forkswap": 163, "run.sh": 79}}
 FORK_RE = re.compile(r"^\s*(.+?)\s+(-?\d+)\s+\[\d+\]\s+([\d.]+):\s+"
                      r"PERF_RECORD_FORK\((\d+):(\d+)\):\((\d+):(\d+)\)")
 
@@ -181,16 +184,19 @@ FORK_RE = re.compile(r"^\s*(.+?)\s+(-?\d+)\s+\[\d+\]\s+([\d.]+):\s+"
 def perf_forkers(path):
     if not shutil.which("perf"):
         return FORK_FACTS[os.path.basename(path)], "recorded perf fact"
-    out = subprocess.run(["perf", "script", "-f", "-i", path,
+    span = P.sample_span(path)
+    out = subprocess.run(["perf", "script", "-f", "--ns", "-i", path,
                           "--show-task-events"], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL).stdout.decode()
     c = collections.Counter()
     for line in out.splitlines():
         m = FORK_RE.search(line)
         if (m and float(m.group(3)) > 0 and m.group(4) != m.group(6) and
-                m.group(4) == m.group(5)):
+                m.group(4) == m.group(5) and
+                P.in_span(P.ns(m.group(3)), span)):
             c[m.group(1)] += 1
-    return dict(c), "perf script --show-task-events"
+    return dict(c), "perf script --show-task-events, between the first " \
+        "and the last sample"
 
 
 # posix_spawn against its fork twin (testdata/spawn, tests/repro/spawn): the
@@ -392,6 +398,35 @@ elif os.path.isdir(SP):
         check(row and "| %d \u2192 %d |" % (db["samples"], da["samples"]) in
               row[0], "%s: markdown swap_dup_fork row %r" %
               (name, row[0] if row else None))
+    # --time: the forks inside the window and between its first and last
+    # sample, per second of that span -- perf's FORK records and sample
+    # times (perf script -F time) against a window of fork.data
+    if shutil.which("perf"):
+        win = (11481000000000, 11481800000000)
+        out = subprocess.run(["perf", "script", "-f", "--ns", "-F", "time",
+                              "-i", FORK], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL).stdout.decode()
+        ts = [P.ns(x.rstrip(":")) for x in out.split() if x.endswith(":")]
+        ts = [t for t in ts if win[0] <= t <= win[1]]
+        span = (min(ts), max(ts))
+        out = subprocess.run(["perf", "script", "-f", "--ns", "-i", FORK,
+                              "--show-task-events"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL).stdout.decode()
+        n = 0
+        for line in out.splitlines():
+            m = FORK_RE.search(line)
+            n += bool(m and float(m.group(3)) > 0 and
+                      m.group(4) != m.group(6) and m.group(4) == m.group(5)
+                      and P.in_span(P.ns(m.group(3)), span))
+        rc, d = diff(FORK, FORK, "--time", "11481.0,11481.8", sym=SPSYM)
+        c = next(c for c in d["changes"] if c["id"] == "swap_dup_fork")
+        rate = n / ((span[1] - span[0]) / 1e9)
+        check(c["before"]["forks"] == n and
+              abs(c["before"]["forks_per_s"] - rate) < 1e-3,
+              "fork.data --time 11481.0,11481.8: %d forks, %.3f/s (perf: %d "
+              "FORK records between the window's first and last sample, "
+              "%.3f/s)" % (c["before"]["forks"], c["before"]["forks_per_s"],
+                           n, rate))
 else:
     print("skip posix_spawn pair: no testdata/spawn")
 if PART == "spawn":

@@ -46,6 +46,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 import stalls as S  # noqa: E402  (tests/repro/stalls.py: perf script parsing)
+import perftruth as P  # noqa: E402  (tests/perftruth.py)
 # the rules that classify a stack (tests/perftruth.py)
 from perftruth import (EXEC_REPLACE, FORK_COPY, SWAP_DUP,  # noqa: E402
                        SWAP_FREE, TEARDOWN, has_below, ns, stall_kind)
@@ -103,11 +104,15 @@ def stats(data):
     return counts
 
 
-def task_events(data, raw=False):
-    """Forks per executable, from FORK/COMM/MMAP records in time order.
-    With raw, also "forking_pids_of" (executable -> set of forking pids)
-    and "exe_at_end" (pid -> the executable it runs at the end)."""
-    out = run(["perf", "script", "-f", "-i", data, "--show-task-events",
+def task_events(data, raw=False, span=None):
+    """Forks per executable, from FORK/COMM/MMAP records in time order: the
+    forks between the first and the last sample (span, ns; by default
+    perftruth.sample_span), under the executable the parent ran; what the
+    children exec'd and the record counts over the whole file.  With raw,
+    also "forking_pids_of" (executable -> set of pids that forked in the
+    span) and "exe_at_end" (pid -> the executable it runs at the end)."""
+    span = span or P.sample_span(data)
+    out = run(["perf", "script", "-f", "--ns", "-i", data, "--show-task-events",
                "--show-mmap-events", "-F", "comm,pid,tid,time"])
     exe, pending, comm = {}, set(), {}
     forks = collections.Counter()
@@ -119,7 +124,7 @@ def task_events(data, raw=False):
         m = re.search(r"\s(\d+\.\d+): PERF_RECORD_(\w+)(.*)$", line)
         if not m:
             continue
-        t, kind, rest = float(m.group(1)), m.group(2), m.group(3)
+        t, kind, rest = ns(m.group(1)), m.group(2), m.group(3)
         if kind == "FORK":
             f = re.match(r"\((\d+):(\d+)\):\((\d+):(\d+)\)", rest)
             child, ctid = int(f.group(1)), int(f.group(2))
@@ -130,6 +135,7 @@ def task_events(data, raw=False):
             exe[child] = exe.get(parent, "?")
             if t > 0:               # recorded, not synthesized at start
                 nfork += 1
+            if t > 0 and P.in_span(t, span):
                 forks[exe[child]] += 1
                 fork_comms[exe[child]][comm.get(ptid, "?")] += 1
                 forkers[exe[child]].add(parent)
@@ -321,7 +327,11 @@ def section(td, facts):
            "- **Shared machine**: the recordings are system-wide (`-a`) on a "
            "2-CPU guest that other engineers used at the same time; their "
            "compilers, tests and shells are in the files too (record.sh waits "
-           "until no `forkswap` or other `perf` runs). Counts below are whole-file.",
+           "until no `forkswap` or other `perf` runs). Counts below are whole-file, "
+           "except the forks per executable: those are between the first and "
+           "the last sample (the span swapdiag's rates divide by; perf records "
+           "forks before its first sample while it starts), their children's "
+           "execs again whole-file.",
            "- **Truth files**: `NAME.stalls.txt` (every D sleep with its "
            "switch-in, the contended lock's address, the lock its reader path "
            "names, and the holding activity in and after it) and `NAME.facts.json` "
@@ -363,7 +373,8 @@ def section(td, facts):
         cmd = next((l[len("command: "):] for l in f["meta"]["lines"]
                     if l.startswith("command: ")), "?")
         facts_txt = ("%s; records: FORK %d, EXIT %d, COMM exec %d (perf script "
-                     "--show-task-events, after the start); forks per executable: %s; "
+                     "--show-task-events, after the start); forks per executable (between "
+                     "the first and the last sample): %s; "
                      "cpu-clock samples under a fork page-table copy frame %d, of them "
                      "with swap_duplicate below %d; under a teardown frame %d, of them "
                      "with a swap-entry release frame below %d; lock:contention "

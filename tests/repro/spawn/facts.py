@@ -8,7 +8,8 @@ writes NAME.facts.json: samples per event (perf report --stats), samples
 under a fork page-table copy frame and with a swap_duplicate frame below it,
 under a teardown frame and with a swap-entry release frame below it, the
 D-state sleeps per lock kind (count, blocked ms, longest), new processes
-(FORK records) per forking comm with their forking pids, and the first and
+(FORK records) between the first and the last sample per forking comm with
+their forking pids (and how many the whole file holds), and the first and
 last sample time -- and, with README, replaces its section between
 <!-- BEGIN tests/repro/spawn --> and <!-- END tests/repro/spawn -->.
 
@@ -48,24 +49,31 @@ def _load(name, path):
 F = _load("services_facts", os.path.join(os.path.dirname(HERE), "services",
                                           "facts.py"))
 S = F.S   # tests/repro/stalls.py
+P = F.P   # tests/perftruth.py
 
 FORK_RE = re.compile(r"^\s*(.+?)\s+(-?\d+)\s+\[\d+\]\s+([\d.]+):\s+"
                      r"PERF_RECORD_FORK\((\d+):(\d+)\):\((\d+):(\d+)\)")
 
 
-def forkers(data):
-    """New processes per forking comm: FORK records after the start with
-    pid == tid (a process) and pid != ppid; {comm: {forks, pids}}, and
-    their times (ns) per comm."""
+def forkers(data, span):
+    """New processes per forking comm: FORK records with pid == tid (a
+    process) and pid != ppid, between the first and the last sample (span,
+    ns: what a rate over the samples' span counts; perftruth.in_span);
+    {comm: {forks, pids}}, and how many there are after the start in the
+    whole file and the time of the first."""
     out = F.run(["perf", "script", "-f", "--ns", "-i", data,
                  "--show-task-events"])
     forks, pids = collections.Counter(), collections.defaultdict(set)
-    times = collections.defaultdict(list)
+    in_file, first = 0, None
     for line in out.splitlines():
         m = FORK_RE.search(line)
         if (m and float(m.group(3)) > 0 and m.group(4) != m.group(6) and
                 m.group(4) == m.group(5)):
-            comm = m.group(1)
+            comm, t = m.group(1), F.ns(m.group(3))
+            in_file += 1
+            first = t if first is None else min(first, t)
+            if not P.in_span(t, span):
+                continue
             if re.fullmatch(r":\d+", comm):
                 # a parent perf never saw named (it started while perf
                 # synthesized the running tasks): perf prints the child's
@@ -74,9 +82,8 @@ def forkers(data):
                 comm = ":" + m.group(7)
             forks[comm] += 1
             pids[comm].add(int(m.group(6)))
-            times[comm].append(F.ns(m.group(3)))
     return ({c: {"forks": n, "pids": len(pids[c])} for c, n in forks.items()},
-            times)
+            in_file, first)
 
 
 def facts(data, ks):
@@ -87,19 +94,18 @@ def facts(data, ks):
         if m.group("event") == F.ON_CPU and any(x in F.FORK_COPY for x in frames):
             by_comm[m.group("comm")] += 1
     first, last = min(times), max(times)
-    fk, ftimes = forkers(data)
-    sm["fork_copy_noswap"] = sm["fork_copy"] - sm["swap_dup"]
     # perf record -a tracks tasks (its dummy event) while it synthesizes the
     # existing ones, before the samples start: on a loaded machine seconds
-    # of FORK records come before the first sample
-    window = {c: sum(first <= t <= last for t in ts) for c, ts in ftimes.items()}
+    # of FORK records come before the first sample; the forks a rate over
+    # the samples' span counts are those between the first and the last
+    fk, in_file, first_fork = forkers(data, (first, last))
+    sm["fork_copy_noswap"] = sm["fork_copy"] - sm["swap_dup"]
     return {"bytes": os.path.getsize(data), "stats": F.stats(data),
             "samples": sm, "stalls": F.stall_summary(rows),
             "fork_copy_by_comm": dict(by_comm),
             "forks": sum(v["forks"] for v in fk.values()), "forkers": fk,
-            "first_sample_ns": first, "last_sample_ns": last,
-            "first_fork_ns": min((min(t) for t in ftimes.values()), default=None),
-            "forks_between_samples": {c: n for c, n in window.items() if n}}
+            "forks_in_file": in_file, "first_fork_ns": first_fork,
+            "first_sample_ns": first, "last_sample_ns": last}
 
 
 def section(td, ks, all_facts):
@@ -129,10 +135,10 @@ def section(td, ks, all_facts):
            "- **FORK records before the first sample**: `perf record -a` tracks "
            "tasks (its dummy event) while it synthesizes the existing ones; on "
            "the loaded machine that took a second or more, so the files hold "
-           "forks from before the first sample. swapdiag's forks/s and ms per "
-           "fork count every FORK record of the file (swapdiag(1), DIFF) and "
-           "divide by the samples' span: compare the rates between the first "
-           "and the last sample below.",
+           "forks from before the first sample. The forks below (and "
+           "swapdiag's forks, forks/s and ms per fork: swapdiag(1), DIFF) are "
+           "those between the first and the last sample, the span the rates "
+           "divide by.",
            "- **Truth**: `spawn/NAME.facts.json`, from perf script and perf report "
            "--stats with the rules of `tests/repro/services/facts.py`; "
            "`tests/time/check-diff.py` recomputes them with perf when it is "
@@ -165,17 +171,18 @@ def section(td, ks, all_facts):
         byc = ", ".join("`%s` %d" % kv for kv in sorted(
             f["fork_copy_by_comm"].items(), key=lambda kv: -kv[1]))
         span = (f["last_sample_ns"] - f["first_sample_ns"]) / 1e9
-        win = f["forks_between_samples"].get("forkswap", 0)
+        win = f["forkers"].get("forkswap", {}).get("forks", 0)
         txt = ("%s; samples under a fork page-table copy frame %d (%s), of them "
                "with swap_duplicate below %d; under a teardown frame %d, of them with a "
-               "swap-entry release frame below %d; new processes %d (%s), the "
-               "first %.2f s before the first sample; between the first and the "
-               "last sample (%.3f s) `forkswap` started %d (%.1f/s); D "
-               "switch-outs %d: %s; %s" % (
+               "swap-entry release frame below %d; new processes between the "
+               "first and the last sample (%.3f s) %d, %.1f/s (%s), `forkswap` "
+               "%d, %.1f/s; in the whole file %d, the first %.2f s before the "
+               "first sample; D switch-outs %d: %s; %s" % (
                    ev, sm["fork_copy"], byc or "none", sm["swap_dup"], sm["teardown"],
-                   sm["swap_free"], f["forks"], fk,
-                   (f["first_sample_ns"] - f["first_fork_ns"]) / 1e9, span, win,
-                   win / span, st["d_switch_outs"], stall, storm))
+                   sm["swap_free"], span, f["forks"], f["forks"] / span, fk, win,
+                   win / span, f["forks_in_file"],
+                   (f["first_sample_ns"] - f["first_fork_ns"]) / 1e9,
+                   st["d_switch_outs"], stall, storm))
         out.append("| `spawn/%s.data` | %d | %s | `%s` | %s |" % (
             n, f["bytes"], PURPOSE[n], cmd, txt.replace("|", "\\|")))
     out += ["", "What they show:", "",

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * New processes over the samples' span.  A rate is forks per second of
+ * the span the samples cover (first .. last sample, the report's
+ * duration), so only the forks inside it count: perf record -a tracks
+ * tasks while it synthesizes the running ones, and on a busy machine
+ * seconds of FORK records come before the first sample (and a few after
+ * the last).  The records arrive before the span is known, so each is
+ * noted (time, parent, comm, executable) and counted after the last
+ * sample; --time windows were applied when it was noted.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/internal.h"
+
+struct sd_fork_note {
+	uint64_t time;
+	uint32_t comm;
+	uint32_t pid;
+	const char *exe;
+};
+
+int sd_fork_note(struct sd_analysis *a, uint64_t time, uint32_t ppid,
+		 uint32_t comm, const char *exe)
+{
+	if (a->nr_fork_notes == a->fork_notes_cap) {
+		size_t cap = a->fork_notes_cap ? a->fork_notes_cap * 2 : 256;
+		struct sd_fork_note *v =
+			realloc(a->fork_notes, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		a->fork_notes = v;
+		a->fork_notes_cap = cap;
+	}
+	a->fork_notes[a->nr_fork_notes++] =
+		(struct sd_fork_note){time, comm, ppid, exe};
+	return 0;
+}
+
+/* NULL (not known) before any executable; then by the string */
+static int exe_cmp(const char *x, const char *y)
+{
+	if (!x || !y)
+		return (x != NULL) - (y != NULL);
+	return strcmp(x, y);
+}
+
+static int note_cmp(const void *pa, const void *pb)
+{
+	const struct sd_fork_note *x = pa, *y = pb;
+	if (x->comm != y->comm)
+		return x->comm < y->comm ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return exe_cmp(x->exe, y->exe);
+}
+
+int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last)
+{
+	struct sd_fork_note *v = a->fork_notes;
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nr_fork_notes; i++)
+		if (!last || (v[i].time >= first && v[i].time <= last))
+			v[n++] = v[i];
+	if (n) /* v is NULL without notes */
+		qsort(v, n, sizeof *v, note_cmp);
+	size_t groups = 0;
+	for (size_t i = 0; i < n; i++)
+		groups += !i || note_cmp(&v[i - 1], &v[i]);
+	struct sd_forker_count *f = calloc(groups ? groups : 1, sizeof *f);
+	if (!f)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!i || note_cmp(&v[i - 1], &v[i]))
+			f[k++] = (struct sd_forker_count){v[i].comm, v[i].pid,
+							  v[i].exe, 0};
+		f[k - 1].forks++;
+	}
+	free(a->forkers);
+	a->forkers = f;
+	a->nr_forkers = groups;
+	a->forks = n;
+	free(a->fork_notes);
+	a->fork_notes = NULL;
+	a->nr_fork_notes = a->fork_notes_cap = 0;
+	return 0;
+}
