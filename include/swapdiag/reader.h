@@ -4,13 +4,17 @@
  *
  * Reads file mode ("PERFILE2", either byte order) and pipe mode (the same
  * magic with a 16-byte header, then everything as records).  The data
- * section is read in bounded windows, never mapped whole, so resident memory
- * does not grow with the file.  Compressed records (PERF_RECORD_COMPRESSED
- * and COMPRESSED2, one zstd stream across records) are expanded on the fly.
+ * section is read in bounded blocks, never mapped whole, so resident memory
+ * does not grow with the file: it is the blocks that records waiting for
+ * their time lie in (about two FINISHED_ROUND rounds), and they are freed
+ * when the input is done.  Compressed records (PERF_RECORD_COMPRESSED and
+ * COMPRESSED2, one zstd stream across records) are expanded on the fly.
  *
  * Records come out in the order perf itself delivers them: when every event
  * has sample_id_all, by time, one FINISHED_ROUND window behind (perf's
- * ordered_events); otherwise in file order, as perf does.
+ * ordered_events: stable for equal times, records without a time at once);
+ * otherwise in file order, as perf does.  Records are not copied for that:
+ * a record stays in the block it was read into until it is delivered.
  *
  * The reader never prints.  Damage it can step over (a bad record, a
  * truncated tail, trailing garbage) lands in its diagnostics with the byte

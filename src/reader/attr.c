@@ -57,6 +57,63 @@ static uint64_t attr_flags(const uint8_t *p, bool swap)
 	return v;
 }
 
+/*
+ * Where a SAMPLE's fixed fields lie (sample.c's layout: IDENTIFIER, IP,
+ * TID, TIME, ADDR, ID, STREAM_ID, CPU, PERIOD each one u64, before the
+ * first field of variable size), and the TIME of the sample_id_all
+ * trailer: { pid, tid } { time } { id } { stream_id } { cpu }
+ * { identifier }, counted back from the end of the record.
+ */
+static void evx_layout(struct sd_evx *x)
+{
+	uint64_t t = x->ev.sample_type;
+	uint16_t at = 8; /* after the record header */
+
+#define SLOT(bit, field)                                                       \
+	do {                                                                   \
+		if (t & (bit)) {                                               \
+			x->field = at;                                         \
+			at += 8;                                               \
+		}                                                              \
+	} while (0)
+	SLOT(SD_SAMPLE_IDENTIFIER, s_id);
+	SLOT(SD_SAMPLE_IP, s_ip);
+	SLOT(SD_SAMPLE_TID, s_tid);
+	SLOT(SD_SAMPLE_TIME, s_time);
+	SLOT(SD_SAMPLE_ADDR, s_addr);
+	SLOT(SD_SAMPLE_ID, s_id); /* the later one is what the parse keeps */
+	SLOT(SD_SAMPLE_STREAM_ID, s_stream);
+	SLOT(SD_SAMPLE_CPU, s_cpu);
+	SLOT(SD_SAMPLE_PERIOD, s_period);
+#undef SLOT
+	x->s_end = at;
+	const uint16_t off[SD_NFX] = {
+		[SD_FX_ID] = x->s_id, [SD_FX_IP] = x->s_ip,
+		[SD_FX_TID] = x->s_tid, [SD_FX_TIME] = x->s_time,
+		[SD_FX_ADDR] = x->s_addr, [SD_FX_STREAM] = x->s_stream,
+		[SD_FX_CPU] = x->s_cpu, [SD_FX_PERIOD] = x->s_period,
+	};
+	for (int i = 0; i < SD_NFX; i++) {
+		x->fx_off[i] = off[i];
+		x->fx_mask[i] = off[i] ? UINT64_MAX : 0;
+	}
+	x->fx_has[0] = x->s_tid != 0;
+	x->fx_has[1] = x->s_time != 0;
+	x->fx_has[2] = x->s_id != 0;
+	x->fx_has[3] = x->s_cpu != 0;
+
+	if (!x->ev.sample_id_all)
+		return;
+	uint16_t after_time = 8 * (!!(t & SD_SAMPLE_ID) +
+				   !!(t & SD_SAMPLE_STREAM_ID) +
+				   !!(t & SD_SAMPLE_CPU) +
+				   !!(t & SD_SAMPLE_IDENTIFIER));
+	x->t_size = after_time + 8 * (!!(t & SD_SAMPLE_TID) +
+				      !!(t & SD_SAMPLE_TIME));
+	if (t & SD_SAMPLE_TIME)
+		x->t_time = after_time + 8;
+}
+
 int sd_parse_attr(struct sd_reader *r, struct sd_cursor *c, uint32_t size,
 		  uint64_t offset, struct sd_evsel **out)
 {
@@ -77,9 +134,10 @@ int sd_parse_attr(struct sd_reader *r, struct sd_cursor *c, uint32_t size,
 	/* A larger attr from a newer perf: keep what we know, skip the tail. */
 	memcpy(a, p, size < sizeof a ? size : sizeof a);
 
-	ev = calloc(1, sizeof *ev);
-	if (!ev)
+	struct sd_evx *x = calloc(1, sizeof *x);
+	if (!x)
 		return -ENOMEM;
+	ev = &x->ev;
 	ev->type = sd_load32(a + 0, sw);
 	written = sd_load32(a + 4, sw);
 	ev->attr_size = written ? written : 64;
@@ -99,6 +157,7 @@ int sd_parse_attr(struct sd_reader *r, struct sd_cursor *c, uint32_t size,
 	}
 	if (size >= 104)
 		ev->sample_regs_intr = sd_load64(a + 96, sw);
+	evx_layout(x);
 	*out = ev;
 	return 0;
 }
@@ -195,6 +254,8 @@ static int id_map_put(struct sd_id_map *m, uint64_t key, uint32_t val)
 		m->vals = v;
 		m->nslots = ns;
 	}
+	memset(m->last_key, 0, sizeof m->last_key);
+	memset(m->last_val, 0, sizeof m->last_val);
 	size_t j = sd_mix64(key) & (m->nslots - 1);
 	while (m->vals[j] && m->keys[j] != key)
 		j = (j + 1) & (m->nslots - 1);

@@ -24,9 +24,51 @@
 #define SD_MAX_DECOMP_RECORD (1u << 20) /* pending partial record */
 
 /*
+ * A block: a buffer records are read (source.c) or decompressed (zstd.c)
+ * into.  Records waiting in the time-ordering queue are not copied: each
+ * holds a reference to the block it lies in, and a block whose writer has
+ * moved on (busy false) goes back to its pool when the last of them has
+ * been delivered.  A block with references is never moved or reused, so
+ * its writer starts a new one rather than compact it.
+ */
+struct sd_bpool;
+struct sd_block {
+	struct sd_bpool *pool;
+	struct sd_block *next; /* in the pool's free list */
+	size_t cap;            /* bytes at data */
+	uint32_t refs;         /* queued records that lie in it */
+	bool busy;             /* its writer may still append to it */
+	uint8_t *data;         /* follows the header, 8-aligned */
+};
+
+/* Blocks of std_cap bytes are kept for reuse (their pages are resident),
+ * at most max_free of them; other sizes are freed when done. */
+struct sd_bpool {
+	struct sd_block *free;
+	size_t nfree, max_free;
+	size_t std_cap;
+	size_t nblocks; /* allocated now, free ones included */
+};
+
+/* block.c */
+/* A busy block of at least cap bytes (std_cap if cap is smaller), or NULL. */
+struct sd_block *sd_block_get(struct sd_bpool *p, size_t cap);
+/* Its writer is done with it: recycled now, or when its last reference goes. */
+void sd_block_done(struct sd_block *b);
+static inline void sd_block_ref(struct sd_block *b)
+{
+	if (b)
+		b->refs++;
+}
+void sd_block_unref(struct sd_block *b);
+/* Frees the free list; blocks still busy or referenced are the caller's. */
+void sd_bpool_fini(struct sd_bpool *p);
+
+/*
  * The byte source: the data section of a file (read in windows with
  * pread), a pipe (read), or a caller's buffer (no copy).  buf[pos, end) are
- * bytes not consumed yet; base_off is the input offset of buf[0].
+ * bytes not consumed yet; base_off is the input offset of buf[0].  buf is
+ * blk's data (NULL blk: the caller's buffer).
  */
 struct sd_source {
 	int fd;
@@ -37,59 +79,79 @@ struct sd_source {
 	uint8_t *buf;
 	size_t cap;
 	size_t pos, end;
+	struct sd_block *blk;
+	struct sd_bpool pool;
 	uint64_t base_off;  /* input offset of buf[0] */
 	uint64_t limit;     /* input offset where the data ends (UINT64_MAX: EOF) */
 	uint64_t read_off;  /* next input offset to read from (file mode) */
 	uint64_t total;     /* input size if known */
 };
 
-/* One queued record copy for time ordering. */
-struct sd_qent {
-	uint64_t time;
-	uint64_t seq;
-	uint8_t *data;
-	uint64_t offset;
-	uint32_t len;
-	uint32_t round;
+/* One raw record as the walk found it. */
+struct sd_raw {
+	const uint8_t *p;
+	size_t len;
+	uint64_t off;        /* of the record, or of the compressed one */
+	struct sd_block *blk; /* the block p lies in (NULL: caller's buffer) */
 	bool compressed;
 };
 
-struct sd_qchunk {
-	uint8_t *p;
-	size_t size;
+/*
+ * One record waiting for its time (48 bytes): where it lies, not a copy.
+ * Its event is looked up once, when it is queued.
+ */
+struct sd_qent {
+	uint64_t time;
+	const uint8_t *data;
+	struct sd_block *blk;
+	struct sd_evsel *ev;
+	uint64_t offset;
+	uint32_t len;
+	bool compressed;
 };
 
-struct sd_qround {
-	struct sd_qchunk *chunks;
-	size_t nchunks;
-	size_t size; /* of the last chunk */
-	size_t used; /* in the last chunk */
-	uint64_t live;
-	bool closed;
+/* A run: queued entries at positions [cur, end), already in time order. */
+struct sd_qrun {
+	uint64_t cur, end;
 };
 
+/* A run in a flush's heap, by the time of its head (then by run: the
+ * run pushed first goes first). */
+struct sd_qhead {
+	uint64_t time;
+	size_t run;
+};
+
+/*
+ * The time-ordering queue (ordered.c).  Entries stay where they were
+ * pushed, in push order, in a ring: position p is v[p & (cap - 1)],
+ * positions only grow.  A new run starts wherever a time is older than
+ * the one before it (one run per CPU buffer per round, as perf record
+ * writes them).  A flush merges the heads of the runs that have anything
+ * to deliver with a heap, so nothing is sorted or moved.  Only a full
+ * ring is rewritten: its live entries to the front of one of the same
+ * size, or of twice the size when they fill more than half of it.
+ */
 struct sd_queue {
 	struct sd_qent *v;
-	size_t n, cap;
-	size_t head;             /* entries before head were delivered */
-	uint64_t seq;
+	size_t cap;              /* a power of two, or 0 */
+	uint64_t head, tail;     /* live entries lie in [head, tail) */
+	struct sd_qrun *runs;
+	size_t nruns, runs_cap;
+	struct sd_qhead *heap;   /* runs with a head <= limit, in a flush */
+	size_t nheap, heap_cap;
+	bool flushing;           /* delivering entries with time <= limit */
+	uint64_t limit;
 	uint64_t next_flush;     /* deliver up to this time at the next round */
 	uint64_t max_time;
-	uint64_t last_flush;
-	uint64_t bytes;
-	struct sd_qround *rounds; /* ring indexed by round id */
-	size_t nrounds_alloc;
-	size_t rounds_cap;
-	uint32_t round_base;      /* id of rounds[0] */
-	uint32_t cur_round;
-	bool flushing;            /* delivering from v[head..flush_end) */
-	size_t flush_end;
-	/* chunks of delivered rounds, kept for the next ones: their pages
-	 * are already resident (a fresh MiB costs 256 page faults) */
-	struct sd_qchunk spare[8];
-	size_t nspare;
-	struct sd_qent *tmp; /* sort_entries()'s buffer, tmpcap entries */
-	size_t tmpcap;
+	uint64_t last_flush;     /* time of the last entry delivered */
+	uint64_t bytes;          /* of the records queued */
+	struct sd_block *held;   /* the block of the entry popped last */
+	/* a push may just append to the last run while tail < fast_end
+	 * (0: it may not) and its time >= last_time, the time of the
+	 * entry pushed last */
+	uint64_t fast_end;
+	uint64_t last_time;
 };
 
 struct sd_zstate;
@@ -98,7 +160,40 @@ struct sd_id_map {
 	uint64_t *keys;
 	uint32_t *vals; /* evsel index + 1; 0 = empty */
 	size_t nslots, n;
+	/* the id looked up last and its value (0: none), for samples [0]
+	 * and for other records' trailers [1] (tracking records are often
+	 * of another event): a CPU's buffer is one id for a whole stretch */
+	uint64_t last_key[2];
+	uint32_t last_val[2];
 };
+
+/*
+ * An event as the reader keeps it: the public part first, then where its
+ * fields lie, worked out once from sample_type (attr.c).  A SAMPLE's
+ * fields up to PERIOD (everything before READ, the first of variable
+ * size) have fixed places; offsets count from the record's start, 0
+ * means absent.
+ */
+enum { SD_FX_ID, SD_FX_IP, SD_FX_TID, SD_FX_TIME, SD_FX_ADDR, SD_FX_STREAM,
+       SD_FX_CPU, SD_FX_PERIOD, SD_NFX };
+struct sd_evx {
+	struct sd_evsel ev;
+	uint16_t s_ip, s_tid, s_time, s_addr, s_id, s_stream, s_cpu, s_period;
+	uint16_t s_end;   /* where the fixed fields end */
+	/* the same, for reading without a test: a field's u64 at fx_off
+	 * (0, the record header, when absent) and fx_mask (0 then) */
+	uint16_t fx_off[SD_NFX];
+	uint64_t fx_mask[SD_NFX];
+	/* sd_sample_id's has_tid, has_time, has_id, has_cpu */
+	bool fx_has[4];
+	uint16_t t_size;  /* sample_id_all trailer bytes; 0 without one */
+	uint16_t t_time;  /* its TIME, counted back from the record's end */
+};
+
+static inline struct sd_evx *sd_evx(const struct sd_evsel *ev)
+{
+	return (struct sd_evx *)(void *)ev;
+}
 
 struct sd_reader {
 	char *name;
@@ -115,10 +210,17 @@ struct sd_reader {
 	uint16_t id_hdr_size; /* size of the sample_id_all trailer */
 	struct sd_diags diags;
 	struct sd_reader_stats stats;
+	/* SAMPLE_TIME's first and last sample time when it has both (else
+	 * 0 and UINT64_MAX): a sample outside has a damaged time */
+	uint64_t time_lo, time_hi;
+	/* the sample fields after CALLCHAIN in rec may be nonzero */
+	bool tail_dirty;
 
 	struct sd_source src;
 	struct sd_zstate *z;
-	/* decompressed records waiting to be taken */
+	/* decompressed records waiting to be taken: dbuf is dblk's data */
+	struct sd_block *dblk;
+	struct sd_bpool zpool;
 	uint8_t *dbuf;
 	size_t dcap, dpos, dend;
 	uint64_t doff; /* offset of the compressed record feeding dbuf */
@@ -198,33 +300,180 @@ struct sd_evsel *sd_id_lookup(const struct sd_reader *r, uint64_t id);
 void sd_id_map_fini(struct sd_id_map *m);
 void sd_evsel_make_name(struct sd_evsel *ev);
 
+/* The sample_type bits the reader knows the layout of. */
+#define SD_SAMPLE_KNOWN ((SD_SAMPLE_WEIGHT_STRUCT << 1) - 1)
+/* The sample_type bits of the fields after CALLCHAIN. */
+#define SD_SAMPLE_AFTER_CALLCHAIN                                              \
+	(SD_SAMPLE_RAW | SD_SAMPLE_BRANCH_STACK | SD_SAMPLE_REGS_USER |         \
+	 SD_SAMPLE_STACK_USER | SD_SAMPLE_WEIGHT | SD_SAMPLE_WEIGHT_STRUCT |   \
+	 SD_SAMPLE_DATA_SRC | SD_SAMPLE_TRANSACTION | SD_SAMPLE_REGS_INTR |    \
+	 SD_SAMPLE_PHYS_ADDR | SD_SAMPLE_CGROUP | SD_SAMPLE_DATA_PAGE_SIZE |   \
+	 SD_SAMPLE_CODE_PAGE_SIZE | SD_SAMPLE_AUX)
+
 /* sample.c */
-struct sd_evsel *sd_record_evsel(struct sd_reader *r, const uint8_t *rec,
-				 size_t len, uint32_t type);
-int sd_record_time(struct sd_reader *r, const uint8_t *rec, size_t len,
-		   uint64_t *time);
+/* The event a kernel record belongs to (perf's evlist__event2evsel). */
+struct sd_evsel *sd_record_evsel_slow(struct sd_reader *r,
+				      const uint8_t *rec, size_t len,
+				      uint32_t type);
+static inline struct sd_evsel *sd_record_evsel(struct sd_reader *r,
+					       const uint8_t *rec, size_t len,
+					       uint32_t type, bool sw)
+{
+	if (r->nr_evsels == 1)
+		return r->evsels[0];
+	/* a sample with the id of the record before (one CPU's buffer) */
+	if (type == SD_REC_SAMPLE && r->id_pos >= 0 &&
+	    (size_t)r->id_pos < (len - 8) / 8 && r->ids.last_val[0]) {
+		uint64_t id = sd_load64(rec + 8 + 8 * (size_t)r->id_pos, sw);
+		if (id == r->ids.last_key[0])
+			return r->evsels[r->ids.last_val[0] - 1];
+	}
+	return sd_record_evsel_slow(r, rec, len, type);
+}
+/* A kernel record's time by its event: 0 or UINT64_MAX when it has none
+ * (a SAMPLE's TIME, or the TIME of a sample_id_all trailer).  sw is
+ * r->swap. */
+static inline uint64_t sd_record_time(const struct sd_evsel *ev,
+				      const uint8_t *rec, size_t len,
+				      uint32_t type, bool sw)
+{
+	const struct sd_evx *x = sd_evx(ev);
+
+	if (type == SD_REC_SAMPLE) {
+		if (!x->s_time || x->s_time + 8u > len)
+			return UINT64_MAX;
+		return sd_load64(rec + x->s_time, sw);
+	}
+	if (!x->t_time || x->t_size > len - 8)
+		return UINT64_MAX;
+	return sd_load64(rec + len - x->t_time, sw);
+}
+/* A kernel record other than a SAMPLE into out (every field set). */
 int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
-		    uint64_t offset, bool compressed, struct sd_record *out);
+		    uint64_t offset, bool compressed, struct sd_evsel *ev,
+		    struct sd_record *out);
+/* For next.c's SAMPLE parse: READ skipped (the fields before it end at
+ * *off); n call-chain words at c, in host order (copied only when they
+ * must be: swapped or unaligned); the fields after CALLCHAIN. */
+int sd_skip_read(const struct sd_evsel *ev, const uint8_t *data,
+		 size_t len, bool swap, size_t *off);
+const uint64_t *sd_borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
+			       uint64_t n);
+int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
+			 struct sd_cursor *c, struct sd_sample *s);
 
 /* zstd.c */
 int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n);
 
 /* walk.c: the next raw record (decompressed data first); 1 with it, 0 at
- * the end of the input. */
-int sd_next_raw(struct sd_reader *r, const uint8_t **rec, size_t *len,
-		uint64_t *off, bool *compressed);
+ * the end of the input.  sd_next_raw() takes whole kernel records that
+ * are already in the buffer itself and leaves the rest to the walk; sw
+ * is r->swap. */
+int sd_next_raw_slow(struct sd_reader *r, struct sd_raw *raw);
+static inline int sd_next_raw(struct sd_reader *r, struct sd_raw *raw,
+			      bool sw)
+{
+	struct sd_source *s = &r->src;
+
+	if (r->dend == r->dpos && s->end - s->pos >= 8) {
+		const uint8_t *p = s->buf + s->pos;
+		uint32_t type = sd_load32(p, sw);
+		uint16_t size = sd_load16(p + 6, sw);
+		if (type - 1 < SD_REC_HEADER_ATTR - 1 && size >= 8 &&
+		    size <= s->end - s->pos) {
+			raw->p = p;
+			raw->len = size;
+			raw->off = s->base_off + s->pos;
+			raw->blk = s->blk;
+			raw->compressed = false;
+			s->pos += size;
+			r->stats.bytes_consumed = raw->off + size;
+			return 1;
+		}
+	}
+	return sd_next_raw_slow(r, raw);
+}
 /* userrec.c: absorbs a record of type >= SD_REC_HEADER_ATTR. */
 void sd_user_record(struct sd_reader *r, uint32_t type, const uint8_t *p,
 		    size_t len, uint64_t off);
 void sd_zstd_free(struct sd_zstate *z);
 
-/* ordered.c */
-int sd_queue_push(struct sd_reader *r, const uint8_t *data, uint32_t len,
-		  uint64_t time, uint64_t offset, bool compressed);
-void sd_queue_round(struct sd_reader *r);
-void sd_queue_final(struct sd_reader *r);
-/* The next record ready for delivery, or NULL. */
-const struct sd_qent *sd_queue_pop(struct sd_reader *r);
+/* ordered.c: the queue alone (unit-tested on its own) */
+int sd_queue_push_slow(struct sd_queue *q, const struct sd_qent *e);
+/* Queues *e (a reference to e->blk is taken); not while flushing. */
+static inline int sd_queue_push(struct sd_queue *q, const struct sd_qent *e)
+{
+	/* the common case: room, and in order after the last run */
+	if (q->tail < q->fast_end && e->time >= q->last_time) {
+		q->v[q->tail & (q->cap - 1)] = *e;
+		q->tail++;
+		q->runs[q->nruns - 1].end++;
+		sd_block_ref(e->blk);
+		q->last_time = e->time;
+		if (e->time > q->max_time)
+			q->max_time = e->time;
+		q->bytes += e->len;
+		return 0;
+	}
+	return sd_queue_push_slow(q, e);
+}
+/* FINISHED_ROUND: deliver what the round before this one made safe. */
+void sd_queue_round(struct sd_queue *q);
+/* The end of the input: deliver everything. */
+void sd_queue_final(struct sd_queue *q);
+/* Too much queued without a round: deliver the older half. */
+void sd_queue_half(struct sd_queue *q);
+const struct sd_qent *sd_queue_pop_slow(struct sd_queue *q);
+/* The next entry of the flush under way, or NULL when it is done.  The
+ * entry and its record stay valid until the next call. */
+/* Restores the flush heap's order after its first entry changed. */
+void sd_queue_sift(struct sd_queue *q);
+static inline __attribute__((always_inline)) const struct sd_qent *
+sd_queue_pop(struct sd_queue *q)
+{
+	struct sd_block *b = q->held;
+
+	/*
+	 * The common case: an entry to take, and the block of the last
+	 * entry still held by others.  Two runs (two CPUs) are one compare
+	 * of their cached head times; one run none.
+	 */
+	if (q->flushing && q->nheap && (!b || b->refs > 1)) {
+		struct sd_qhead *h = q->heap;
+		struct sd_qrun *rn = &q->runs[h[0].run];
+		const struct sd_qent *e = &q->v[rn->cur & (q->cap - 1)];
+		uint64_t t;
+		if (b)
+			b->refs--;
+		rn->cur++;
+		if (rn->cur != rn->end &&
+		    (t = q->v[rn->cur & (q->cap - 1)].time) <= q->limit) {
+			h[0].time = t;
+			if (q->nheap == 2) {
+				if (h[1].time < t || (h[1].time == t &&
+						      h[1].run < h[0].run)) {
+					struct sd_qhead x = h[0];
+					h[0] = h[1];
+					h[1] = x;
+				}
+			} else if (q->nheap > 2) {
+				sd_queue_sift(q);
+			}
+		} else {
+			h[0] = h[--q->nheap];
+			if (q->nheap > 1)
+				sd_queue_sift(q);
+		}
+		q->held = e->blk;
+		q->bytes -= e->len;
+		q->last_flush = e->time;
+		return e;
+	}
+	return sd_queue_pop_slow(q);
+}
+/* Entries queued (holes left by flushes not counted). */
+size_t sd_queue_len(const struct sd_queue *q);
+/* Drops every entry (and its block reference). */
 void sd_queue_fini(struct sd_queue *q);
 
 #endif

@@ -8,11 +8,22 @@
  * at each FINISHED_ROUND everything up to the newest timestamp seen by the
  * previous round is delivered in time order (stable for equal times), and
  * the rest waits.  Records without a timestamp (0 or none) pass through at
- * once.  Memory is two rounds of records; without FINISHED_ROUND records
- * the queue is capped at SD_MAX_QUEUE_BYTES, then the older half goes out.
+ * once (next.c).  Memory is two rounds of records; without FINISHED_ROUND
+ * records the queue is capped at SD_MAX_QUEUE_BYTES, then the older half
+ * goes out (perf's OE_FLUSH__HALF).
  *
- * Queued records are copied into per-round chunks; a round's chunks are
- * freed when its last record has been delivered.
+ * Nothing is copied or sorted.  An entry says where its record lies (its
+ * block stays while it is queued, block.c).  Entries stay in push order,
+ * which is a few runs already in time order: each CPU's part of a round
+ * is one, because a ring buffer is written in time order.  A push starts a
+ * new run only when its time is older than the entry before it.  A flush
+ * takes the smallest head of the runs that have anything to deliver (a
+ * run's head is its oldest entry) from a binary heap keyed by (time, run):
+ * runs are in push order, so equal times come out in push order, as a
+ * stable sort would give them.  One or two such runs (one or two CPUs)
+ * are taken inline (sd_queue_pop() in internal.h).  The entries are a ring (struct sd_queue):
+ * what a flush leaves stays where it is, and the space before it is taken
+ * again by later pushes; only a full ring is rewritten.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,309 +31,264 @@
 
 #include "reader/internal.h"
 
-/* A round's records go into chunks that double from FIRST_CHUNK to CHUNK:
- * a small input never allocates a MiB (under ASan or valgrind every large
- * allocation is an mmap of its own), a large one soon uses big chunks. */
-#define FIRST_CHUNK (1u << 14)
-#define CHUNK (1u << 20)
+#define AT(q, pos) (&(q)->v[(pos) & ((q)->cap - 1)])
 
-static struct sd_qround *round_get(struct sd_queue *q, uint32_t id)
+static inline bool head_before(struct sd_qhead a, struct sd_qhead b)
 {
-	if (id < q->round_base || id - q->round_base >= q->nrounds_alloc)
-		return NULL;
-	return &q->rounds[id - q->round_base];
+	return a.time < b.time || (a.time == b.time && a.run < b.run);
 }
 
-/* Keeps a delivered round's chunk for reuse (the smallest kept one
- * makes room if there is none), or frees it. */
-static void chunk_release(struct sd_queue *q, struct sd_qchunk c)
+static void sift_down(struct sd_queue *q, size_t i)
 {
-	size_t max = sizeof q->spare / sizeof q->spare[0], small = 0;
+	size_t n = q->nheap;
+	struct sd_qhead *h = q->heap, x = h[i];
 
-	if (q->nspare < max) {
-		q->spare[q->nspare++] = c;
-		return;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && head_before(h[c + 1], h[c]))
+			c++;
+		if (!head_before(h[c], x))
+			break;
+		h[i] = h[c];
+		i = c;
 	}
-	for (size_t i = 1; i < max; i++)
-		if (q->spare[i].size < q->spare[small].size)
-			small = i;
-	if (q->spare[small].size < c.size) {
-		struct sd_qchunk t = q->spare[small];
-		q->spare[small] = c;
-		c = t;
-	}
-	free(c.p);
+	h[i] = x;
 }
 
-/* A chunk of at least sz bytes: the largest kept one if it is big
- * enough, else a new one. */
-static struct sd_qchunk chunk_get(struct sd_queue *q, size_t sz)
+void sd_queue_sift(struct sd_queue *q)
 {
-	size_t big = 0;
-
-	for (size_t i = 1; i < q->nspare; i++)
-		if (q->spare[i].size > q->spare[big].size)
-			big = i;
-	if (q->nspare && q->spare[big].size >= sz) {
-		struct sd_qchunk c = q->spare[big];
-		q->spare[big] = q->spare[--q->nspare];
-		return c;
-	}
-	return (struct sd_qchunk){malloc(sz), sz};
+	sift_down(q, 0);
 }
 
-static void rounds_trim(struct sd_queue *q)
+/* Where pushes may just append: while the last run ends at the tail and
+ * the ring has room. */
+static void set_fast_end(struct sd_queue *q)
 {
-	size_t k = 0;
-
-	while (k < q->nrounds_alloc && q->rounds[k].closed &&
-	       q->rounds[k].live == 0) {
-		for (size_t i = 0; i < q->rounds[k].nchunks; i++)
-			chunk_release(q, q->rounds[k].chunks[i]);
-		free(q->rounds[k].chunks);
-		k++;
-	}
-	if (!k)
-		return;
-	memmove(q->rounds, q->rounds + k,
-		(q->nrounds_alloc - k) * sizeof *q->rounds);
-	q->nrounds_alloc -= k;
-	q->round_base += (uint32_t)k;
-}
-
-static uint8_t *round_alloc(struct sd_queue *q, uint32_t len)
-{
-	struct sd_qround *rd;
-	size_t need = (len + 7u) & ~7u;
-
-	if (q->nrounds_alloc == 0)
-		q->round_base = q->cur_round; /* skip empty rounds */
-	while (q->cur_round - q->round_base >= q->nrounds_alloc) {
-		/* doubling: a record held back (a timestamp far ahead) keeps
-		 * every round after it, one per FINISHED_ROUND */
-		if (q->nrounds_alloc == q->rounds_cap) {
-			size_t cap = q->rounds_cap ? q->rounds_cap * 2 : 4;
-			struct sd_qround *v =
-				realloc(q->rounds, cap * sizeof *v);
-			if (!v)
-				return NULL;
-			q->rounds = v;
-			q->rounds_cap = cap;
-		}
-		memset(&q->rounds[q->nrounds_alloc], 0, sizeof *q->rounds);
-		q->rounds[q->nrounds_alloc].closed =
-			q->round_base + q->nrounds_alloc < q->cur_round;
-		q->nrounds_alloc++;
-	}
-	rd = round_get(q, q->cur_round);
-	if (!rd->nchunks || rd->used + need > rd->size) {
-		size_t sz = rd->nchunks ? rd->size * 2 : FIRST_CHUNK;
-		if (sz > CHUNK)
-			sz = CHUNK;
-		if (sz < need)
-			sz = need;
-		struct sd_qchunk *cv = realloc(rd->chunks,
-					       (rd->nchunks + 1) * sizeof *cv);
-		if (!cv)
-			return NULL;
-		rd->chunks = cv;
-		cv[rd->nchunks] = chunk_get(q, sz);
-		if (!cv[rd->nchunks].p)
-			return NULL;
-		rd->size = cv[rd->nchunks].size;
-		rd->nchunks++;
-		rd->used = 0;
-	}
-	uint8_t *p = rd->chunks[rd->nchunks - 1].p + rd->used;
-	rd->used += need;
-	rd->live++;
-	return p;
-}
-
-static int qent_cmp(const struct sd_qent *a, const struct sd_qent *b)
-{
-	if (a->time != b->time)
-		return a->time < b->time ? -1 : 1;
-	return a->seq < b->seq ? -1 : (a->seq > b->seq);
+	q->fast_end = q->nruns && q->runs[q->nruns - 1].end == q->tail ?
+			      q->head + q->cap : 0;
 }
 
 /*
- * Sorts v[0, n) by (time, seq).  Ring buffers are written in time order,
- * so the array is a few long sorted runs: a natural merge sort does
- * O(n log runs) work and nothing when it is already sorted.
+ * Starts delivering everything with time <= limit: the runs whose head
+ * (their oldest entry) is that old go into the heap; the others have
+ * nothing for this flush.
  */
-static int sort_entries(struct sd_queue *q, struct sd_qent *v, size_t n)
+static void flush_upto(struct sd_queue *q, uint64_t limit)
 {
-	size_t i;
-
-	for (i = 1; i < n && qent_cmp(&v[i - 1], &v[i]) <= 0; i++)
-		;
-	if (i >= n)
-		return 0;
-	/* one buffer for every round: resident after the first */
-	if (q->tmpcap < n) {
-		struct sd_qent *t = realloc(q->tmp, n * sizeof *t);
-		if (!t)
-			return -ENOMEM;
-		q->tmp = t;
-		q->tmpcap = n;
+	q->limit = limit;
+	q->nheap = 0;
+	/* heap_cap >= runs_cap, kept so by push */
+	for (size_t i = 0; i < q->nruns; i++) {
+		struct sd_qrun *rn = &q->runs[i];
+		uint64_t t;
+		if (rn->cur != rn->end && (t = AT(q, rn->cur)->time) <= limit)
+			q->heap[q->nheap++] = (struct sd_qhead){t, i};
 	}
-	struct sd_qent *tmp = q->tmp;
-	struct sd_qent *src = v, *dst = tmp;
-	for (;;) {
-		size_t runs = 0, lo = 0;
-		while (lo < n) {
-			size_t mid = lo + 1;
-			while (mid < n && qent_cmp(&src[mid - 1], &src[mid]) <= 0)
-				mid++;
-			size_t hi = mid;
-			if (hi < n) {
-				hi++;
-				while (hi < n && qent_cmp(&src[hi - 1], &src[hi]) <= 0)
-					hi++;
-			}
-			size_t a = lo, b = mid, o = lo;
-			while (a < mid && b < hi)
-				dst[o++] = qent_cmp(&src[b], &src[a]) < 0 ?
-						   src[b++] : src[a++];
-			while (a < mid)
-				dst[o++] = src[a++];
-			while (b < hi)
-				dst[o++] = src[b++];
-			runs++;
-			lo = hi;
-		}
-		struct sd_qent *t = src;
-		src = dst;
-		dst = t;
-		if (runs <= 1)
-			break;
-	}
-	if (src != v)
-		memcpy(v, src, n * sizeof *v);
-	return 0;
+	for (size_t i = q->nheap / 2; i-- > 0;)
+		sift_down(q, i);
+	q->flushing = q->nheap > 0;
 }
 
-/* Makes v[head, flush_end) the records with time <= limit, in order. */
-static void flush_upto(struct sd_reader *r, uint64_t limit)
+/* The flush is over: runs it emptied go, and the space before the first
+ * live entry is free again. */
+static void flush_end(struct sd_queue *q)
 {
-	struct sd_queue *q = &r->q;
-	size_t n = q->n - q->head, k;
+	size_t k = 0;
 
-	/* nothing queued yet: q->v may still be NULL, and NULL + 0 is
-	 * undefined behaviour */
-	if (n && sort_entries(q, q->v + q->head, n)) {
-		/* out of memory: deliver in arrival order rather than lose */
-		limit = UINT64_MAX;
+	for (size_t i = 0; i < q->nruns; i++) {
+		struct sd_qrun rn = q->runs[i];
+		if (rn.cur == rn.end)
+			continue;
+		if (k && q->runs[k - 1].end == rn.cur &&
+		    AT(q, rn.cur - 1)->time <= AT(q, rn.cur)->time)
+			q->runs[k - 1].end = rn.end; /* one run with the last */
+		else
+			q->runs[k++] = rn;
 	}
-	for (k = q->head; k < q->n && q->v[k].time <= limit; k++)
-		;
-	q->flush_end = k;
-	q->flushing = k > q->head;
-	if (k > q->head)
-		q->last_flush = q->v[k - 1].time;
+	q->nruns = k;
+	q->head = k ? q->runs[0].cur : q->tail;
+	q->nheap = 0;
+	q->flushing = false;
+	set_fast_end(q);
 }
 
-int sd_queue_push(struct sd_reader *r, const uint8_t *data, uint32_t len,
-		  uint64_t time, uint64_t offset, bool compressed)
+/* The head of the heap's first run, which then moves on. */
+static const struct sd_qent *take(struct sd_queue *q)
 {
-	struct sd_queue *q = &r->q;
-	struct sd_qent *e;
-	uint8_t *copy;
+	struct sd_qrun *rn = &q->runs[q->heap[0].run];
+	const struct sd_qent *e = AT(q, rn->cur);
+	uint64_t t;
 
-	if (q->n == q->cap) {
-		/* compact delivered entries away before growing */
-		if (q->head && !q->flushing) {
-			memmove(q->v, q->v + q->head,
-				(q->n - q->head) * sizeof *q->v);
-			q->n -= q->head;
-			q->head = 0;
-		}
-		if (q->n == q->cap) {
-			size_t cap = q->cap ? q->cap * 2 : 256;
-			e = realloc(q->v, cap * sizeof *e);
-			if (!e)
-				return -ENOMEM;
-			q->v = e;
-			q->cap = cap;
-		}
+	rn->cur++;
+	if (rn->cur != rn->end && (t = AT(q, rn->cur)->time) <= q->limit)
+		q->heap[0].time = t;
+	else
+		q->heap[0] = q->heap[--q->nheap];
+	if (q->nheap > 1)
+		sift_down(q, 0);
+	return e;
+}
+
+const struct sd_qent *sd_queue_pop_slow(struct sd_queue *q)
+{
+	if (q->held) {
+		sd_block_unref(q->held);
+		q->held = NULL;
 	}
-	copy = round_alloc(q, len);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, data, len);
-	if (time < q->last_flush)
-		r->stats.out_of_order++;
-	e = &q->v[q->n++];
-	*e = (struct sd_qent){time, q->seq++, copy, offset, len, q->cur_round,
-			      compressed};
-	if (time > q->max_time)
-		q->max_time = time;
-	q->bytes += len;
-	if (q->bytes > SD_MAX_QUEUE_BYTES && !q->flushing) {
-		/* perf's OE_FLUSH__HALF: deliver the older half now */
-		sd_diags_add(&r->diags, SD_NOTE, SD_E_LIMIT, offset,
-			     "more than %u MiB of records between two "
-			     "FINISHED_ROUND marks; ordering them in parts",
-			     SD_MAX_QUEUE_BYTES >> 20);
-		sort_entries(q, q->v + q->head, q->n - q->head);
-		size_t mid = q->head + (q->n - q->head) / 2;
-		flush_upto(r, q->v[mid].time);
-	}
-	return 0;
-}
-
-void sd_queue_round(struct sd_reader *r)
-{
-	struct sd_queue *q = &r->q;
-	struct sd_qround *rd = round_get(q, q->cur_round);
-
-	if (rd)
-		rd->closed = true;
-	q->cur_round++;
-	flush_upto(r, q->next_flush);
-	q->next_flush = q->max_time;
-	rounds_trim(q);
-}
-
-void sd_queue_final(struct sd_reader *r)
-{
-	struct sd_qround *rd = round_get(&r->q, r->q.cur_round);
-
-	if (rd)
-		rd->closed = true;
-	r->q.cur_round++;
-	flush_upto(r, UINT64_MAX);
-}
-
-const struct sd_qent *sd_queue_pop(struct sd_reader *r)
-{
-	struct sd_queue *q = &r->q;
-
-	if (!q->flushing || q->head >= q->flush_end) {
-		q->flushing = false;
-		rounds_trim(q);
+	if (!q->flushing)
+		return NULL;
+	if (!q->nheap) {
+		flush_end(q);
 		return NULL;
 	}
-	struct sd_qent *e = &q->v[q->head++];
-	struct sd_qround *rd = round_get(q, e->round);
-	if (rd && rd->live)
-		rd->live--;
+	const struct sd_qent *e = take(q);
+	q->held = e->blk;
 	q->bytes -= e->len;
+	q->last_flush = e->time;
 	return e;
+}
+
+static int grow(void **v, size_t *cap, size_t elem)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *p = realloc(*v, c * elem);
+
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+size_t sd_queue_len(const struct sd_queue *q)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < q->nruns; i++)
+		n += (size_t)(q->runs[i].end - q->runs[i].cur);
+	return n;
+}
+
+/*
+ * Rewrites the ring into a new one of cap entries: the live entries from
+ * position 0 on, run after run, runs in order together joined; with
+ * merge, all of them as one run in time order (the heap's order).
+ */
+static int relayout(struct sd_queue *q, size_t cap, bool merge)
+{
+	struct sd_qent *w = malloc(cap * sizeof *w);
+	uint64_t o = 0;
+	size_t k = 0;
+
+	if (!w)
+		return -ENOMEM;
+	if (merge && q->nruns > 1) {
+		flush_upto(q, UINT64_MAX);
+		while (q->nheap)
+			w[o++] = *take(q);
+		q->flushing = false;
+		q->runs[0].cur = 0;
+		q->runs[0].end = o;
+		k = 1;
+	} else {
+		for (size_t i = 0; i < q->nruns; i++) {
+			struct sd_qrun rn = q->runs[i];
+			if (rn.cur == rn.end)
+				continue;
+			bool join = k && w[o - 1].time <= AT(q, rn.cur)->time;
+			if (!join)
+				q->runs[k].cur = o;
+			for (uint64_t p = rn.cur; p < rn.end; p++)
+				w[o++] = *AT(q, p);
+			if (join)
+				q->runs[k - 1].end = o;
+			else
+				q->runs[k++].end = o;
+		}
+	}
+	free(q->v);
+	q->v = w;
+	q->cap = cap;
+	q->nruns = k;
+	q->head = 0;
+	q->tail = o;
+	set_fast_end(q);
+	return 0;
+}
+
+int sd_queue_push_slow(struct sd_queue *q, const struct sd_qent *e)
+{
+	if (q->tail - q->head == q->cap) {
+		/* full: the same size if at most half of it is live (the rest
+		 * is space a held-back entry keeps from reuse), else twice */
+		size_t live = sd_queue_len(q), cap = q->cap ? q->cap : 256;
+		if (q->cap && live > q->cap / 2)
+			cap = q->cap * 2;
+		if (cap < q->cap || relayout(q, cap, false))
+			return -ENOMEM;
+	}
+	struct sd_qrun *last = q->nruns ? &q->runs[q->nruns - 1] : NULL;
+	if (last && last->end == q->tail &&
+	    e->time >= AT(q, q->tail - 1)->time) {
+		last->end++;
+	} else {
+		if (q->nruns == q->runs_cap &&
+		    grow((void **)&q->runs, &q->runs_cap, sizeof *q->runs))
+			return -ENOMEM;
+		/* the heap holds up to one index per run */
+		if (q->heap_cap < q->runs_cap &&
+		    grow((void **)&q->heap, &q->heap_cap, sizeof *q->heap))
+			return -ENOMEM;
+		q->runs[q->nruns].cur = q->tail;
+		q->runs[q->nruns].end = q->tail + 1;
+		q->nruns++;
+	}
+	*AT(q, q->tail) = *e;
+	q->tail++;
+	sd_block_ref(e->blk);
+	q->last_time = e->time;
+	if (e->time > q->max_time)
+		q->max_time = e->time;
+	q->bytes += e->len;
+	set_fast_end(q);
+	return 0;
+}
+
+void sd_queue_round(struct sd_queue *q)
+{
+	flush_upto(q, q->next_flush);
+	q->next_flush = q->max_time;
+}
+
+void sd_queue_final(struct sd_queue *q)
+{
+	flush_upto(q, UINT64_MAX);
+}
+
+void sd_queue_half(struct sd_queue *q)
+{
+	if (q->flushing || q->tail == q->head)
+		return;
+	/* one run in time order, to tell where the older half ends */
+	if (relayout(q, q->cap, true)) {
+		/* no memory for that: deliver it all, in order */
+		flush_upto(q, UINT64_MAX);
+		return;
+	}
+	flush_upto(q, AT(q, q->tail / 2)->time);
 }
 
 void sd_queue_fini(struct sd_queue *q)
 {
-	for (size_t k = 0; k < q->nrounds_alloc; k++) {
-		for (size_t i = 0; i < q->rounds[k].nchunks; i++)
-			free(q->rounds[k].chunks[i].p);
-		free(q->rounds[k].chunks);
-	}
-	for (size_t i = 0; i < q->nspare; i++)
-		free(q->spare[i].p);
-	free(q->rounds);
+	if (q->held)
+		sd_block_unref(q->held);
+	for (size_t i = 0; i < q->nruns; i++)
+		for (uint64_t p = q->runs[i].cur; p < q->runs[i].end; p++)
+			sd_block_unref(AT(q, p)->blk);
 	free(q->v);
-	free(q->tmp);
+	free(q->runs);
+	free(q->heap);
 	memset(q, 0, sizeof *q);
 }

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The reader's record loop: raw records from the walk (walk.c),
- * records about the recording absorbed (userrec.c), kernel records
- * parsed and handed out in perf's delivery order; opening and freeing a
- * reader and what it tells about the input.
+ * Opening and freeing a reader and what it tells about the input; the
+ * record loop itself is next.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,10 +21,13 @@ struct sd_reader *sd_reader_free(struct sd_reader *r)
 	sd_id_map_fini(&r->ids);
 	sd_file_info_fini(&r->info);
 	sd_diags_clear(&r->diags);
+	/* the queue first: its entries hold blocks of the source and of
+	 * the decompressor */
+	sd_queue_fini(&r->q);
 	sd_source_fini(&r->src);
 	sd_zstd_free(r->z);
-	free(r->dbuf);
-	sd_queue_fini(&r->q);
+	sd_block_done(r->dblk);
+	sd_bpool_fini(&r->zpool);
 	free(r->ips_scratch);
 	free(r->str_scratch);
 	free(r->raw_scratch);
@@ -90,6 +91,7 @@ static int reader_new(const char *name, unsigned flags, struct sd_reader **out)
 	}
 	r->flags = flags;
 	r->id_pos = r->is_pos = -1;
+	r->time_hi = UINT64_MAX;
 	sd_diags_init(&r->diags);
 	*out = r;
 	return 0;
@@ -153,119 +155,6 @@ int sd_reader_open_mem(const void *buf, size_t len, const char *name,
 		return err;
 	sd_source_init_mem(&r->src, buf, len);
 	return reader_open_finish(r, why, out);
-}
-
-static int deliver(struct sd_reader *r, const uint8_t *p, size_t len,
-		   uint64_t off, bool compressed, const struct sd_record **out)
-{
-	struct sd_record *rec = &r->rec;
-	int err = sd_parse_record(r, p, len, off, compressed, rec);
-
-	if (err == -ENOMEM)
-		return err;
-	if (err) {
-		if (err != -SD_E_UNKNOWN_EVENT) {
-			r->stats.bad_records++;
-			sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD, off,
-				     "damaged %s record (type %u, %zu bytes) "
-				     "skipped",
-				     compressed ? "compressed" : "", rec->type,
-				     len);
-		}
-		return 0;
-	}
-	if (rec->type == SD_REC_SAMPLE) {
-		struct sd_evsel *ev = (struct sd_evsel *)rec->evsel;
-		const struct sd_file_info *in = &r->info;
-		ev->nr_samples++;
-		ev->total_period += rec->sample.period;
-		/*
-		 * perf stores the first and last sample time (SAMPLE_TIME,
-		 * when it computed them): a sample outside has a damaged
-		 * time, which would stretch the recording (one flipped byte
-		 * made 1.5 s into 17593 s).  Its time is dropped.
-		 */
-		if (rec->id.has_time && in->has_sample_time &&
-		    in->sample_time_first && in->sample_time_first <=
-						    in->sample_time_last &&
-		    (rec->id.time < in->sample_time_first ||
-		     rec->id.time > in->sample_time_last)) {
-			sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD,
-				     off,
-				     "a sample's time (%llu ns) is outside the "
-				     "recording's first and last sample times; "
-				     "its time is ignored",
-				     (unsigned long long)rec->id.time);
-			rec->id.has_time = false;
-			rec->id.time = 0;
-		}
-		if (rec->id.has_time && rec->id.time) {
-			if (!r->stats.first_time || rec->id.time < r->stats.first_time)
-				r->stats.first_time = rec->id.time;
-			if (rec->id.time > r->stats.last_time)
-				r->stats.last_time = rec->id.time;
-		}
-	} else if (rec->type == SD_REC_LOST) {
-		r->stats.lost_events += rec->lost.lost;
-	} else if (rec->type == SD_REC_LOST_SAMPLES) {
-		r->stats.lost_samples += rec->lost.lost;
-	}
-	*out = rec;
-	return 1;
-}
-
-int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
-{
-	for (;;) {
-		if (r->ordered) {
-			const struct sd_qent *e = sd_queue_pop(r);
-			if (e) {
-				int rc = deliver(r, e->data, e->len, e->offset,
-						 e->compressed, out);
-				if (rc)
-					return rc;
-				continue;
-			}
-		}
-		if (r->at_end)
-			return 0;
-
-		const uint8_t *p;
-		size_t len;
-		uint64_t off;
-		bool compressed;
-		if (!sd_next_raw(r, &p, &len, &off, &compressed)) {
-			if (r->ordered)
-				sd_queue_final(r);
-			r->at_end = true;
-			continue;
-		}
-		uint32_t type = sd_load32(p, r->swap);
-		if (type < SD_REC_TYPE_MAX)
-			r->stats.records[type]++;
-		else
-			r->stats.unknown_records++;
-		if (type >= SD_REC_HEADER_ATTR) {
-			sd_user_record(r, type, p, len, off);
-			continue;
-		}
-		if (type >= SD_REC_KERNEL_MAX)
-			continue; /* a kernel record of a newer kernel */
-		if (r->ordered) {
-			uint64_t t;
-			sd_record_time(r, p, len, &t);
-			if (t != 0 && t != UINT64_MAX) {
-				int err = sd_queue_push(r, p, (uint32_t)len, t,
-							off, compressed);
-				if (err)
-					return err;
-				continue;
-			}
-		}
-		int rc = deliver(r, p, len, off, compressed, out);
-		if (rc)
-			return rc;
-	}
 }
 
 const char *sd_reader_name(const struct sd_reader *r)

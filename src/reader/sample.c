@@ -1,65 +1,57 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Records and samples.
+ * Records other than samples, the event a record belongs to, and the
+ * parts of a SAMPLE off the hot path (next.c parses the rest).
  *
  *	struct perf_event_header { u32 type; u16 misc; u16 size; };
- *
- * A SAMPLE's body is laid out by its event's sample_type, in this order
- * (tools/perf/util/evsel.c evsel__parse_sample, which differs from the
- * uapi comment in where IDENTIFIER goes):
- *
- *	{ u64 id;	   } IDENTIFIER
- *	{ u64 ip;	   } IP
- *	{ u32 pid, tid;	   } TID
- *	{ u64 time;	   } TIME
- *	{ u64 addr;	   } ADDR
- *	{ u64 id;	   } ID
- *	{ u64 stream_id;   } STREAM_ID
- *	{ u32 cpu, res;	   } CPU
- *	{ u64 period;	   } PERIOD
- *	{ read_format	   } READ  (group: u64 nr; [enabled]; [running];
- *				    nr x {value; [id]; [lost]}
- *				    else: value; [enabled]; [running]; [id];
- *				    [lost])
- *	{ u64 nr; u64 ips[nr]; }		CALLCHAIN
- *	{ u32 size; char data[size]; }		RAW
- *	{ u64 nr; [u64 hw_idx]; {u64 from, to, flags} x nr } BRANCH_STACK
- *	{ u64 abi; u64 regs[popcount(mask)] if abi } REGS_USER
- *	{ u64 size; char data[size]; u64 dyn_size if size } STACK_USER
- *	{ u64 weight;	   } WEIGHT or WEIGHT_STRUCT
- *	{ u64 data_src;	   } DATA_SRC
- *	{ u64 transaction; } TRANSACTION
- *	{ u64 abi; u64 regs[popcount(mask)] if abi } REGS_INTR
- *	{ u64 phys_addr;   } PHYS_ADDR
- *	{ u64 cgroup;	   } CGROUP
- *	{ u64 data_page_size; } DATA_PAGE_SIZE
- *	{ u64 code_page_size; } CODE_PAGE_SIZE
- *	{ u64 size; char data[size]; }		AUX
  *
  * Other kernel records end with a sample_id_all trailer when the event
  * has sample_id_all: { pid, tid } { time } { id } { stream_id } { cpu }
  * { identifier }, each present by the same sample_type bits.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reader/internal.h"
+#include "util/hash.h"
 
-/* The sample_type bits parse_sample() knows the layout of. */
-#define SD_SAMPLE_KNOWN ((SD_SAMPLE_WEIGHT_STRUCT << 1) - 1)
+/* The event of a nonzero id; the id looked up last for the same kind of
+ * record (c: 0 samples, 1 trailers) is tried first. */
+static struct sd_evsel *id_find(struct sd_reader *r, uint64_t id, int c)
+{
+	struct sd_id_map *m = &r->ids;
 
-/* The event a record belongs to (perf's evlist__event2evsel). */
-struct sd_evsel *sd_record_evsel(struct sd_reader *r, const uint8_t *rec,
-				 size_t len, uint32_t type)
+	if (m->last_val[c] && m->last_key[c] == id)
+		return r->evsels[m->last_val[c] - 1];
+	if (!m->nslots)
+		return NULL;
+	size_t j = sd_mix64(id) & (m->nslots - 1);
+	while (m->vals[j]) {
+		if (m->keys[j] == id) {
+			m->last_key[c] = id;
+			m->last_val[c] = m->vals[j];
+			return r->evsels[m->vals[j] - 1];
+		}
+		j = (j + 1) & (m->nslots - 1);
+	}
+	return NULL;
+}
+
+/* The event a record belongs to (perf's evlist__event2evsel); one event
+ * is taken by sd_record_evsel() in internal.h. */
+struct sd_evsel *sd_record_evsel_slow(struct sd_reader *r,
+				      const uint8_t *rec, size_t len,
+				      uint32_t type)
 {
 	size_t n = (len - 8) / 8;
 	uint64_t id;
 
-	if (!r->nr_evsels)
-		return NULL;
 	if (r->nr_evsels == 1)
 		return r->evsels[0];
+	if (!r->nr_evsels)
+		return NULL;
 	if (type != SD_REC_SAMPLE && !r->evsels[0]->sample_id_all)
 		return r->evsels[0];
 	if (type == SD_REC_SAMPLE) {
@@ -73,7 +65,7 @@ struct sd_evsel *sd_record_evsel(struct sd_reader *r, const uint8_t *rec,
 	}
 	if (!id)
 		return r->evsels[0]; /* synthesized records carry id 0 */
-	struct sd_evsel *ev = sd_id_lookup(r, id);
+	struct sd_evsel *ev = id_find(r, id, type != SD_REC_SAMPLE);
 	if (!ev && !r->evsels[0]->sample_id_all)
 		return r->evsels[0];
 	return ev;
@@ -89,9 +81,7 @@ static int parse_trailer(const struct sd_evsel *ev, struct sd_cursor *body,
 	memset(id, 0, sizeof *id);
 	if (!ev->sample_id_all)
 		return 0;
-	n += !!(t & SD_SAMPLE_TID) + !!(t & SD_SAMPLE_TIME) +
-	     !!(t & SD_SAMPLE_ID) + !!(t & SD_SAMPLE_STREAM_ID) +
-	     !!(t & SD_SAMPLE_CPU) + !!(t & SD_SAMPLE_IDENTIFIER);
+	n = sd_evx(ev)->t_size / 8; /* 8 bytes a field, attr.c */
 	if (n * 8 > body->len)
 		return -SD_E_BAD_RECORD;
 	const uint8_t *p = body->base + body->len - n * 8;
@@ -130,40 +120,8 @@ static int parse_trailer(const struct sd_evsel *ev, struct sd_cursor *body,
 	return 0;
 }
 
-int sd_record_time(struct sd_reader *r, const uint8_t *rec, size_t len,
-		   uint64_t *time)
-{
-	uint32_t type = sd_load32(rec, r->swap);
-	struct sd_evsel *ev;
-
-	*time = UINT64_MAX;
-	if (type >= SD_REC_KERNEL_MAX || type == 0)
-		return 0;
-	ev = sd_record_evsel(r, rec, len, type);
-	if (!ev)
-		return 0;
-	if (type == SD_REC_SAMPLE) {
-		uint64_t t = ev->sample_type;
-		size_t at = 8;
-		if (!(t & SD_SAMPLE_TIME))
-			return 0;
-		at += 8 * (!!(t & SD_SAMPLE_IDENTIFIER) + !!(t & SD_SAMPLE_IP) +
-			   !!(t & SD_SAMPLE_TID));
-		if (at + 8 <= len)
-			*time = sd_load64(rec + at, r->swap);
-		return 0;
-	}
-	if (!ev->sample_id_all || !(ev->sample_type & SD_SAMPLE_TIME))
-		return 0;
-	struct sd_cursor body = sd_cursor_make(rec + 8, len - 8, r->swap);
-	struct sd_sample_id id;
-	if (parse_trailer(ev, &body, r->swap, &id) == 0 && id.has_time)
-		*time = id.time;
-	return 0;
-}
-
-static const uint64_t *borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
-				   uint64_t n)
+const uint64_t *sd_borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
+			       uint64_t n)
 {
 	static const uint64_t none[1];
 	const uint8_t *p = c->base + c->off;
@@ -199,98 +157,50 @@ static int skip_regs(struct sd_cursor *c, uint64_t mask)
 	return 0;
 }
 
-static int parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
-			struct sd_cursor *c, struct sd_record *rec)
+/* READ's size (the fixed fields end at off): 0, or -SD_E_* */
+int sd_skip_read(const struct sd_evsel *ev, const uint8_t *data,
+		     size_t len, bool swap, size_t *off)
 {
-	struct sd_sample *s = &rec->sample;
-	struct sd_sample_id *id = &rec->id;
-	uint64_t t = ev->sample_type, v;
-	uint32_t a, b;
-	int err = 0;
+	struct sd_cursor cur = sd_cursor_make(data, len, swap), *c = &cur;
+	uint64_t rf = ev->read_format;
+	size_t per = 1 + !!(rf & SD_FORMAT_ID) + !!(rf & SD_FORMAT_LOST);
+	int err;
+
+	cur.off = *off;
+	if (rf & SD_FORMAT_GROUP) {
+		uint64_t nr;
+		if ((err = sd_cur_u64(c, &nr)))
+			return err;
+		if ((err = sd_cur_skip(
+			     c, 8 * (!!(rf & SD_FORMAT_TOTAL_TIME_ENABLED) +
+				     !!(rf & SD_FORMAT_TOTAL_TIME_RUNNING)))))
+			return err;
+		if (nr > sd_cur_left(c) / (8 * per))
+			return -SD_E_BAD_RECORD;
+		c->off += nr * 8 * per;
+	} else {
+		size_t n = per + !!(rf & SD_FORMAT_TOTAL_TIME_ENABLED) +
+			   !!(rf & SD_FORMAT_TOTAL_TIME_RUNNING);
+		if ((err = sd_cur_skip(c, 8 * n)))
+			return err;
+	}
+	*off = cur.off;
+	return 0;
+}
 
 #define U64(dst)                                                               \
 	do {                                                                   \
 		if ((err = sd_cur_u64(c, &(dst))))                             \
 			return err;                                            \
 	} while (0)
-#define U32PAIR(x, y)                                                          \
-	do {                                                                   \
-		if ((err = sd_cur_u32(c, &(x))) || (err = sd_cur_u32(c, &(y)))) \
-			return err;                                            \
-	} while (0)
 
-	memset(s, 0, sizeof *s);
-	memset(id, 0, sizeof *id);
-	s->period = 1;
-	if (t & SD_SAMPLE_IDENTIFIER) {
-		U64(id->id);
-		id->has_id = true;
-	}
-	if (t & SD_SAMPLE_IP)
-		U64(s->ip);
-	if (t & SD_SAMPLE_TID) {
-		U32PAIR(id->pid, id->tid);
-		id->has_tid = true;
-	}
-	if (t & SD_SAMPLE_TIME) {
-		U64(id->time);
-		id->has_time = true;
-	}
-	if (t & SD_SAMPLE_ADDR)
-		U64(s->addr);
-	if (t & SD_SAMPLE_ID) {
-		U64(id->id);
-		id->has_id = true;
-	}
-	if (t & SD_SAMPLE_STREAM_ID)
-		U64(id->stream_id);
-	if (t & SD_SAMPLE_CPU) {
-		U32PAIR(a, b);
-		id->cpu = a;
-		id->has_cpu = true;
-	}
-	if (t & SD_SAMPLE_PERIOD)
-		U64(s->period);
-	if (t & SD_SAMPLE_READ) {
-		uint64_t rf = ev->read_format;
-		size_t per = 1 + !!(rf & SD_FORMAT_ID) + !!(rf & SD_FORMAT_LOST);
-		if (rf & SD_FORMAT_GROUP) {
-			uint64_t nr;
-			U64(nr);
-			if ((err = sd_cur_skip(
-				     c, 8 * (!!(rf & SD_FORMAT_TOTAL_TIME_ENABLED) +
-					     !!(rf & SD_FORMAT_TOTAL_TIME_RUNNING)))))
-				return err;
-			if (nr > sd_cur_left(c) / (8 * per))
-				return -SD_E_BAD_RECORD;
-			c->off += nr * 8 * per;
-		} else {
-			size_t n = per + !!(rf & SD_FORMAT_TOTAL_TIME_ENABLED) +
-				   !!(rf & SD_FORMAT_TOTAL_TIME_RUNNING);
-			if ((err = sd_cur_skip(c, 8 * n)))
-				return err;
-		}
-	}
-	if (t & SD_SAMPLE_CALLCHAIN) {
-		uint64_t nr;
-		U64(nr);
-		if (nr > sd_cur_left(c) / 8)
-			return -SD_E_BAD_RECORD;
-		s->nr_ips = nr;
-		if (nr > SD_MAX_CALLCHAIN) {
-			/* the kernel's own limit is 127 unless raised
-			 * (kernel.perf_event_max_stack); perf shows 127 */
-			sd_diags_add(&r->diags, SD_NOTE, SD_E_LIMIT, rec->offset,
-				     "a call chain of %llu entries; the first "
-				     "%u are used",
-				     (unsigned long long)nr, SD_MAX_CALLCHAIN);
-			s->nr_ips = SD_MAX_CALLCHAIN;
-		}
-		s->ips = borrow_u64s(r, c, s->nr_ips);
-		c->off += (nr - s->nr_ips) * 8;
-		if (!s->ips)
-			return -ENOMEM;
-	}
+/* A SAMPLE's fields after CALLCHAIN. */
+int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
+			     struct sd_cursor *c, struct sd_sample *s)
+{
+	uint64_t t = ev->sample_type, v;
+	int err = 0;
+
 	if (t & SD_SAMPLE_RAW) {
 		uint32_t size;
 		const uint8_t *p;
@@ -363,23 +273,9 @@ static int parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 			return -SD_E_BAD_RECORD;
 		c->off += size;
 	}
-	/*
-	 * The kernel sizes a sample to its fields.  With every field known,
-	 * 8 bytes or more beyond them mean a damaged size, which also made
-	 * the records after this one part of it: say so, the fields read are
-	 * still good.
-	 */
-	if (!(t & ~SD_SAMPLE_KNOWN) && sd_cur_left(c) >= 8)
-		sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD,
-			     rec->offset,
-			     "a sample of %u bytes has %zu bytes beyond its "
-			     "fields: its size is damaged, and records that "
-			     "followed it were skipped with it",
-			     rec->size, sd_cur_left(c));
-#undef U64
-#undef U32PAIR
 	return 0;
 }
+#undef U64
 
 /* A NUL-terminated string that ends inside [p, p + n), or NULL. */
 static const char *record_string(struct sd_reader *r, const uint8_t *p,
@@ -415,10 +311,10 @@ static const char *record_string(struct sd_reader *r, const uint8_t *p,
  * each followed by the sample_id_all trailer.
  */
 int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
-		    uint64_t offset, bool compressed, struct sd_record *out)
+		    uint64_t offset, bool compressed, struct sd_evsel *ev,
+		    struct sd_record *out)
 {
 	struct sd_cursor c;
-	struct sd_evsel *ev;
 	uint32_t type = sd_load32(data, r->swap);
 	int err = 0;
 
@@ -433,16 +329,8 @@ int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	if (type == 0 || type >= SD_REC_KERNEL_MAX)
 		return 0;
 
-	ev = sd_record_evsel(r, data, len, type);
 	out->evsel = ev;
 	c = sd_cursor_make(data + 8, len - 8, r->swap);
-	if (type == SD_REC_SAMPLE) {
-		if (!ev) {
-			r->stats.unknown_id_samples++;
-			return -SD_E_UNKNOWN_EVENT;
-		}
-		return parse_sample(r, ev, &c, out);
-	}
 	if (ev && (err = parse_trailer(ev, &c, r->swap, &out->id)))
 		return err;
 

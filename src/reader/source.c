@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The byte source under the reader.  A file is read with pread() in
- * windows of SD_WINDOW bytes, a pipe with read(); either way resident
- * memory stays at the window size however large the input is.  A caller's
- * buffer is used in place.
+ * windows of SD_WINDOW bytes, a pipe with read(), into blocks (block.c);
+ * a caller's buffer is used in place.  Records waiting for their time in
+ * the ordering queue stay in their block and keep it: the source then
+ * reads on into a new block instead of moving the unread tail to the
+ * front of the old one.  Resident memory is the blocks of the records
+ * still queued (about two FINISHED_ROUND rounds) plus the current one,
+ * however large the input is.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +18,10 @@
 
 #include "reader/internal.h"
 
-#define SD_WINDOW (1u << 20)
+#define SD_WINDOW (256u << 10)
 #define SD_PIPE_WINDOW (64u << 10)
+/* free blocks kept for reuse */
+#define SD_FREE_BLOCKS 2
 
 int sd_source_init_fd(struct sd_source *s, int fd, bool own)
 {
@@ -35,18 +41,22 @@ int sd_source_init_fd(struct sd_source *s, int fd, bool own)
 	/*
 	 * A file smaller than a window gets a buffer of its size, a pipe one
 	 * of 64 KiB (Linux's default pipe buffer: a read() returns no more);
-	 * the buffer grows when a record needs more.  Under ASan or valgrind
-	 * each 1 MiB buffer was an mmap of its own, for every small input.
+	 * a block grows when a record needs more.  Under ASan or valgrind
+	 * each large buffer was an mmap of its own, for every small input.
 	 */
-	s->cap = SD_WINDOW;
+	size_t cap = SD_WINDOW;
 	if (!s->seekable)
-		s->cap = SD_PIPE_WINDOW;
+		cap = SD_PIPE_WINDOW;
 	else if (s->total < SD_WINDOW)
-		s->cap = s->total > SD_PIPE_WINDOW ? (size_t)s->total
-						    : SD_PIPE_WINDOW;
-	s->buf = malloc(s->cap);
-	if (!s->buf)
+		cap = s->total > SD_PIPE_WINDOW ? (size_t)s->total
+						: SD_PIPE_WINDOW;
+	s->pool.std_cap = cap;
+	s->pool.max_free = SD_FREE_BLOCKS;
+	s->blk = sd_block_get(&s->pool, cap);
+	if (!s->blk)
 		return -ENOMEM;
+	s->buf = s->blk->data;
+	s->cap = s->blk->cap;
 	return 0;
 }
 
@@ -65,8 +75,8 @@ void sd_source_init_mem(struct sd_source *s, const void *buf, size_t len)
 
 void sd_source_fini(struct sd_source *s)
 {
-	if (!s->is_mem)
-		free(s->buf);
+	sd_block_done(s->blk);
+	sd_bpool_fini(&s->pool);
 	if (s->own_fd && s->fd >= 0)
 		close(s->fd);
 	memset(s, 0, sizeof *s);
@@ -125,25 +135,50 @@ int sd_source_seek(struct sd_source *s, uint64_t off, uint64_t limit)
 	return 0;
 }
 
-static int source_fill(struct sd_source *s, size_t n)
+/*
+ * Makes room for n bytes from pos: the unread tail moves to the front of
+ * the block, or, when queued records keep the block (or a record needs a
+ * larger one), to the front of a new block.  A block with queued records
+ * that still has room for the record is read on into instead.
+ */
+static int source_room(struct sd_source *s, size_t n)
 {
-	if (s->pos > 0) {
-		memmove(s->buf, s->buf + s->pos, s->end - s->pos);
-		s->end -= s->pos;
-		s->base_off += s->pos;
-		s->pos = 0;
-	}
-	if (n > s->cap) {
-		size_t cap = s->cap;
+	size_t tail = s->end - s->pos;
+	bool pinned = s->blk->refs > 0;
+
+	if (pinned && s->pos + n <= s->cap &&
+	    s->cap - s->end >= s->pool.std_cap / 4)
+		return 0;
+	if (!pinned && n <= s->cap &&
+	    (s->cap == s->pool.std_cap || n > s->pool.std_cap)) {
+		if (s->pos > 0)
+			memmove(s->buf, s->buf + s->pos, tail);
+	} else {
+		size_t cap = s->pool.std_cap;
 		while (cap < n)
 			cap *= 2;
-		uint8_t *b = realloc(s->buf, cap);
+		struct sd_block *b = sd_block_get(&s->pool, cap);
 		if (!b)
 			return -ENOMEM;
-		s->buf = b;
-		s->cap = cap;
+		memcpy(b->data, s->buf + s->pos, tail);
+		sd_block_done(s->blk);
+		s->blk = b;
+		s->buf = b->data;
+		s->cap = b->cap;
 	}
-	while (s->end < n && !s->eof) {
+	s->base_off += s->pos;
+	s->end = tail;
+	s->pos = 0;
+	return 0;
+}
+
+static int source_fill(struct sd_source *s, size_t n)
+{
+	int err = source_room(s, n);
+
+	if (err)
+		return err;
+	while (s->end - s->pos < n && !s->eof) {
 		size_t room = s->cap - s->end;
 		ssize_t k;
 
@@ -173,7 +208,7 @@ static int source_fill(struct sd_source *s, size_t n)
 		s->end += (size_t)k;
 		s->read_off += (uint64_t)k;
 	}
-	return s->end >= n ? 0 : -SD_E_TRUNCATED;
+	return s->end - s->pos >= n ? 0 : -SD_E_TRUNCATED;
 }
 
 int sd_source_want(struct sd_source *s, size_t n)

@@ -137,7 +137,7 @@ void sd_user_record(struct sd_reader *r, uint32_t type, const uint8_t *p,
 		break;
 	case SD_REC_FINISHED_ROUND:
 		if (r->ordered)
-			sd_queue_round(r);
+			sd_queue_round(&r->q);
 		break;
 	default:
 		break;

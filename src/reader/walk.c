@@ -74,10 +74,11 @@ static bool good_header_after(struct sd_reader *r, size_t size)
 
 /*
  * The next raw record, from the decompressed stream first, then from the
- * source.  Returns 1 with the record, 0 at the end of the input.
+ * source.  Returns 1 with the record, 0 at the end of the input.  (The
+ * common case, a whole kernel record in the source's buffer, is taken by
+ * sd_next_raw() in internal.h before this is called.)
  */
-int sd_next_raw(struct sd_reader *r, const uint8_t **rec, size_t *len,
-		uint64_t *off, bool *compressed)
+int sd_next_raw_slow(struct sd_reader *r, struct sd_raw *raw)
 {
 	for (;;) {
 		size_t dav = r->dend - r->dpos;
@@ -97,10 +98,11 @@ int sd_next_raw(struct sd_reader *r, const uint8_t **rec, size_t *len,
 			}
 			if (size <= dav) {
 				r->dpos += size;
-				*rec = p;
-				*len = size;
-				*off = r->doff;
-				*compressed = true;
+				raw->p = p;
+				raw->len = size;
+				raw->off = r->doff;
+				raw->blk = r->dblk;
+				raw->compressed = true;
 				return 1;
 			}
 		}
@@ -227,10 +229,11 @@ int sd_next_raw(struct sd_reader *r, const uint8_t **rec, size_t *len,
 			continue;
 		}
 		default:
-			*rec = p;
-			*len = size;
-			*off = at;
-			*compressed = false;
+			raw->p = p;
+			raw->len = size;
+			raw->off = at;
+			raw->blk = s->blk;
+			raw->compressed = false;
 			return 1;
 		}
 	}

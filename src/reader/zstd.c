@@ -4,7 +4,9 @@
  * through one zstd stream, flushed (never ended) after each batch; each
  * compressed record carries the next piece of that stream.  A record may
  * start in one piece and end in the next, so the undecoded tail stays in
- * r->dbuf until more arrives (perf's decomp_last_rem).
+ * r->dbuf until more arrives (perf's decomp_last_rem).  dbuf is a block
+ * (block.c): while queued records lie in it, new output goes after them or
+ * into a new block, never over them.
  *
  *	COMPRESSED  (81): struct perf_event_header; char data[];
  *	COMPRESSED2 (83): struct perf_event_header; u64 data_size;
@@ -32,6 +34,36 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Moves what is not taken yet, dbuf[dpos, dend), to the front of a new
+ * block of at least cap bytes; the old block goes when its queued records
+ * have been delivered.
+ */
+static int dbuf_move(struct sd_reader *r, size_t cap)
+{
+	size_t part = r->dend - r->dpos;
+	struct sd_block *b;
+
+	if (!r->zpool.std_cap) {
+		r->zpool.std_cap = 4 * ZSTD_DStreamOutSize();
+		r->zpool.max_free = 2;
+	}
+	while (cap < part + ZSTD_DStreamOutSize())
+		cap = cap ? cap * 2 : r->zpool.std_cap;
+	b = sd_block_get(&r->zpool, cap);
+	if (!b)
+		return -ENOMEM;
+	if (part)
+		memcpy(b->data, r->dbuf + r->dpos, part);
+	sd_block_done(r->dblk);
+	r->dblk = b;
+	r->dbuf = b->data;
+	r->dcap = b->cap;
+	r->dpos = 0;
+	r->dend = part;
+	return 0;
+}
+
 int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n)
 {
 	uint64_t t0 = now_ns();
@@ -46,28 +78,27 @@ int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n)
 		ZSTD_initDStream(r->z->ds);
 	}
 	/* keep the partial record, drop what was consumed */
-	if (r->dpos) {
-		memmove(r->dbuf, r->dbuf + r->dpos, r->dend - r->dpos);
-		r->dend -= r->dpos;
-		r->dpos = 0;
-	}
-	if (r->dend > SD_MAX_DECOMP_RECORD) {
+	size_t part = r->dend - r->dpos;
+	if (part > SD_MAX_DECOMP_RECORD) {
 		sd_diags_add(&r->diags, SD_ERROR, SD_E_ZSTD, r->doff,
 			     "compressed records do not decode into whole "
 			     "records; the rest of the stream is skipped");
 		return -SD_E_ZSTD;
 	}
-	size_t before = r->dend;
+	size_t want = ZSTD_DStreamOutSize();
+	if (!r->dblk || (r->dblk->refs && r->dcap - r->dend < want)) {
+		if (dbuf_move(r, 0))
+			return -ENOMEM;
+	} else if (!r->dblk->refs && r->dpos) {
+		memmove(r->dbuf, r->dbuf + r->dpos, part);
+		r->dend = part;
+		r->dpos = 0;
+	}
+	size_t produced = 0;
 	ZSTD_inBuffer in = {p, n, 0};
 	while (in.pos < in.size) {
-		if (r->dcap - r->dend < ZSTD_DStreamOutSize()) {
-			size_t cap = r->dcap ? r->dcap * 2 : 4 * ZSTD_DStreamOutSize();
-			uint8_t *b = realloc(r->dbuf, cap);
-			if (!b)
-				return -ENOMEM;
-			r->dbuf = b;
-			r->dcap = cap;
-		}
+		if (r->dcap - r->dend < want && dbuf_move(r, 0))
+			return -ENOMEM;
 		ZSTD_outBuffer out = {r->dbuf, r->dcap, r->dend};
 		size_t rc = ZSTD_decompressStream(r->z->ds, &out, &in);
 		if (ZSTD_isError(rc)) {
@@ -75,19 +106,20 @@ int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n)
 				     "zstd: %s", ZSTD_getErrorName(rc));
 			return -SD_E_ZSTD;
 		}
+		produced += out.pos - r->dend;
 		r->dend = out.pos;
 		if (out.pos < out.size && in.pos == in.size)
 			break;
 		/* a chunk is at most perf's mmap size when expanded; a
 		 * decompression bomb stops here */
-		if (r->dend > (256u << 20)) {
+		if (r->dend - r->dpos > (256u << 20)) {
 			sd_diags_add(&r->diags, SD_ERROR, SD_E_LIMIT, r->doff,
 				     "one compressed record expands past 256 MiB");
 			return -SD_E_LIMIT;
 		}
 	}
 	r->stats.compressed_bytes += n;
-	r->stats.decompressed_bytes += r->dend - before;
+	r->stats.decompressed_bytes += produced;
 	r->stats.decompress_ns += now_ns() - t0;
 	return 0;
 }

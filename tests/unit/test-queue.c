@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reader's time-ordering queue (src/reader/ordered.c) and the blocks
+ * queued records lie in (block.c), on their own: every flush is checked
+ * against a plain model of perf's ordered_events -- at a FINISHED_ROUND,
+ * everything queued with a time up to the newest time of the round before
+ * goes out, sorted by time, equal times in push order; at the end,
+ * everything.  The model sorts with qsort on (time, push number).
+ */
+#include "test.h"
+
+#include <sys/wait.h>
+
+#include "pdbuild.h"
+#include "reader/internal.h"
+
+/* xorshift64*: the same sequence on every run */
+static uint64_t rng = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 2685821657736338717ull;
+}
+
+struct item {
+	uint64_t time;
+	uint64_t seq;
+};
+
+/* the model: what is queued, and what came out so far */
+static struct item *pend;
+static size_t npend, cappend;
+static uint64_t m_next_flush, m_max_time, m_last;
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static void model_push(uint64_t t, uint64_t seq)
+{
+	if (npend == cappend) {
+		cappend = cappend ? cappend * 2 : 1024;
+		pend = realloc(pend, cappend * sizeof *pend);
+	}
+	pend[npend++] = (struct item){t, seq};
+	if (t > m_max_time)
+		m_max_time = t;
+}
+
+/* Pops the queue's flush and checks it against the model's flush to
+ * limit; 1 if they agree. */
+static int check_flush(struct sd_queue *q, uint64_t limit)
+{
+	const struct sd_qent *e;
+	size_t k = 0, n;
+	int ok = 1;
+
+	qsort(pend, npend, sizeof *pend, item_cmp);
+	for (n = 0; n < npend && pend[n].time <= limit; n++)
+		;
+	while ((e = sd_queue_pop(q))) {
+		/* the entry's offset field carries the push number */
+		if (k >= n || e->time != pend[k].time ||
+		    e->offset != pend[k].seq)
+			ok = 0;
+		k++;
+	}
+	if (k != n)
+		ok = 0;
+	if (n)
+		m_last = pend[n - 1].time;
+	memmove(pend, pend + n, (npend - n) * sizeof *pend);
+	npend -= n;
+	if (q->last_flush != m_last)
+		ok = 0;
+	return ok;
+}
+
+static void queue_item(struct sd_queue *q, uint64_t t, uint64_t seq,
+		       struct sd_block *b)
+{
+	struct sd_qent e = {.time = t, .offset = seq, .len = 8, .blk = b};
+
+	CHECK(sd_queue_push(q, &e) == 0);
+	model_push(t, seq);
+}
+
+/*
+ * ncpu buffers written in turn, per buffer records in time order
+ * (ring buffers are), rounds of per records per buffer; jitter makes
+ * times equal or out of order across buffers; late puts an old time
+ * into a buffer now and then (a record perf would call out of order).
+ */
+static void run_rounds(unsigned ncpu, unsigned rounds, unsigned per,
+		       uint64_t jitter, unsigned late)
+{
+	struct sd_queue q = {0};
+	uint64_t seq = 0, now = 1000;
+	int ok = 1;
+
+	npend = 0;
+	m_next_flush = m_max_time = m_last = 0;
+	for (unsigned r = 0; r < rounds; r++) {
+		uint64_t start = now;
+		for (unsigned c = 0; c < ncpu; c++) {
+			uint64_t t = start + (jitter ? rnd() % jitter : 0);
+			for (unsigned i = 0; i < per; i++) {
+				t += 1 + (jitter ? rnd() % jitter : 0);
+				uint64_t tt = t;
+				if (late && rnd() % late == 0)
+					tt = t > 500 ? t - 500 : 1;
+				queue_item(&q, tt, seq++, NULL);
+				if (t > now)
+					now = t;
+			}
+		}
+		/* FINISHED_ROUND */
+		sd_queue_round(&q);
+		ok &= check_flush(&q, m_next_flush);
+		m_next_flush = m_max_time;
+	}
+	sd_queue_final(&q);
+	ok &= check_flush(&q, UINT64_MAX);
+	CHECK(ok);
+	CHECK_U64(npend, 0);
+	CHECK_U64(sd_queue_len(&q), 0);
+	CHECK_U64(q.bytes, 0);
+	sd_queue_fini(&q);
+}
+
+TEST(one_buffer)
+{
+	run_rounds(1, 50, 300, 0, 0);
+}
+
+TEST(two_buffers)
+{
+	run_rounds(2, 80, 200, 3, 0);
+}
+
+TEST(many_buffers_equal_times)
+{
+	/* jitter 1: times repeat across and within buffers */
+	run_rounds(64, 20, 20, 1, 0);
+}
+
+TEST(out_of_order_records)
+{
+	run_rounds(4, 60, 100, 5, 7);
+}
+
+/* Random times, rounds of random length: anything goes. */
+TEST(random_times)
+{
+	struct sd_queue q = {0};
+	uint64_t seq = 0;
+	int ok = 1;
+
+	npend = 0;
+	m_next_flush = m_max_time = m_last = 0;
+	for (unsigned r = 0; r < 300; r++) {
+		unsigned n = (unsigned)(rnd() % 200);
+		for (unsigned i = 0; i < n; i++)
+			queue_item(&q, 1 + rnd() % 100000, seq++, NULL);
+		sd_queue_round(&q);
+		ok &= check_flush(&q, m_next_flush);
+		m_next_flush = m_max_time;
+	}
+	sd_queue_final(&q);
+	ok &= check_flush(&q, UINT64_MAX);
+	CHECK(ok);
+	sd_queue_fini(&q);
+}
+
+/*
+ * One record far in the future stays queued through every round; the
+ * ring is rewritten around it (the space before it taken again) rather
+ * than grown without end.
+ */
+TEST(held_back_record)
+{
+	struct sd_queue q = {0};
+	uint64_t seq = 0, t = 10;
+	int ok = 1;
+
+	npend = 0;
+	m_next_flush = m_max_time = m_last = 0;
+	queue_item(&q, UINT64_MAX - 1, seq++, NULL);
+	/* the model's flush limit is the newest time of the round before;
+	 * the future record makes that everything: flush by hand */
+	for (unsigned r = 0; r < 400; r++) {
+		for (unsigned i = 0; i < 100; i++)
+			queue_item(&q, t++, seq++, NULL);
+		q.next_flush = t - 1; /* what a round of sane times gives */
+		sd_queue_round(&q);
+		ok &= check_flush(&q, t - 1);
+	}
+	CHECK(ok);
+	CHECK_U64(sd_queue_len(&q), 1);
+	/* 400 x 100 pushed, at most ~2 rounds live: the ring stays small */
+	CHECK(q.cap <= 1024);
+	sd_queue_final(&q);
+	CHECK(check_flush(&q, UINT64_MAX));
+	sd_queue_fini(&q);
+}
+
+/* Without rounds, sd_queue_half() delivers the older half in order. */
+TEST(half)
+{
+	struct sd_queue q = {0};
+	int ok = 1;
+
+	npend = 0;
+	m_next_flush = m_max_time = m_last = 0;
+	for (uint64_t i = 0; i < 1000; i++)
+		queue_item(&q, 1 + rnd() % 5000, i, NULL);
+	sd_queue_half(&q);
+	/* the limit is the time of the middle entry in time order */
+	qsort(pend, npend, sizeof *pend, item_cmp);
+	uint64_t mid = pend[npend / 2].time;
+	ok &= check_flush(&q, mid);
+	CHECK(ok);
+	CHECK(npend < 500 + 1 && npend > 0);
+	sd_queue_final(&q);
+	CHECK(check_flush(&q, UINT64_MAX));
+	sd_queue_fini(&q);
+}
+
+/*
+ * Blocks: an entry keeps its block; the block of the entry popped last
+ * stays until the next pop; a block whose writer is done and whose last
+ * entry is gone goes back to the pool (kept for reuse up to max_free,
+ * else freed).
+ */
+TEST(blocks_live_while_queued)
+{
+	struct sd_bpool pool = {.std_cap = 4096, .max_free = 1};
+	struct sd_queue q = {0};
+	struct sd_block *a = sd_block_get(&pool, 100);
+	struct sd_block *b = sd_block_get(&pool, 100);
+	uint64_t seq = 0;
+
+	npend = 0;
+	m_next_flush = m_max_time = m_last = 0;
+	CHECK(a && b && a->cap == 4096);
+	CHECK_U64(pool.nblocks, 2);
+	queue_item(&q, 10, seq++, a);
+	queue_item(&q, 30, seq++, a);
+	queue_item(&q, 20, seq++, b);
+	CHECK_U64(a->refs, 2);
+	CHECK_U64(b->refs, 1);
+	sd_block_done(a); /* the writer moves on: a stays for its entries */
+	sd_block_done(b);
+	CHECK_U64(pool.nblocks, 2);
+	CHECK_U64(pool.nfree, 0);
+
+	sd_queue_final(&q);
+	const struct sd_qent *e = sd_queue_pop(&q); /* 10, in a */
+	CHECK(e && e->time == 10 && e->blk == a);
+	e = sd_queue_pop(&q); /* 20, in b */
+	CHECK(e && e->time == 20 && e->blk == b);
+	CHECK_U64(a->refs, 1); /* 30 still queued */
+	e = sd_queue_pop(&q); /* 30: b's last entry was the one before */
+	CHECK(e && e->time == 30 && e->blk == a);
+	CHECK_U64(pool.nfree, 1); /* b back in the pool */
+	CHECK(sd_queue_pop(&q) == NULL);
+	/* a too now; the pool keeps one, so it is freed */
+	CHECK_U64(pool.nblocks, 1);
+	CHECK_U64(pool.nfree, 1);
+	/* a reused block comes from the free list */
+	struct sd_block *c = sd_block_get(&pool, 10);
+	CHECK(c == b);
+	CHECK_U64(pool.nfree, 0);
+	sd_block_done(c);
+	sd_queue_fini(&q);
+	sd_bpool_fini(&pool);
+	CHECK_U64(pool.nblocks, 0);
+	free(pend);
+	pend = NULL;
+	npend = cappend = 0;
+}
+
+/*
+ * The reader over a recording of several MiB read from a file (256 KiB
+ * blocks that queued records keep) and from a pipe (64 KiB blocks) gives
+ * the same records in the same order as over the same bytes in memory
+ * (no blocks at all): records cut by block ends, blocks kept while their
+ * records wait, recycled after.  Two events, two CPUs' buffers per round,
+ * samples of 1 to 40 frames, COMMs timed by their trailer or untimed.
+ */
+#define ST (SD_SAMPLE_IP | SD_SAMPLE_TID | SD_SAMPLE_TIME | SD_SAMPLE_ID | \
+	    SD_SAMPLE_CPU | SD_SAMPLE_PERIOD | SD_SAMPLE_CALLCHAIN)
+
+static void build(struct pd_buf *b, bool pipe)
+{
+	static const uint64_t ids0[] = {11, 12}, ids1[] = {21, 22};
+	struct pd_event ev[2] = {
+		{.attr = {.sample_type = ST, .flags = SD_ATTR_SAMPLE_ID_ALL,
+			  .period = 1},
+		 .ids = ids0, .nr_ids = 2},
+		{.attr = {.type = SD_TYPE_SOFTWARE, .config = 9,
+			  .sample_type = ST, .flags = SD_ATTR_SAMPLE_ID_ALL,
+			  .period = 1},
+		 .ids = ids1, .nr_ids = 2},
+	};
+	uint64_t ips[40], t = 1000;
+	size_t data = 0;
+
+	if (pipe) {
+		pd_pipe_begin(b);
+		pd_pipe_attr(b, &ev[0]);
+		pd_pipe_attr(b, &ev[1]);
+	} else {
+		data = pd_file_begin(b, ev, 2);
+	}
+	for (unsigned round = 0; round < 400; round++) {
+		uint64_t start = t;
+		for (uint32_t cpu = 0; cpu < 2; cpu++) {
+			uint64_t ct = start + cpu;
+			for (unsigned i = 0; i < 60; i++) {
+				ct += 1 + rnd() % 3;
+				size_t n = 1 + rnd() % 40;
+				for (size_t k = 0; k < n; k++)
+					ips[k] = ct * 100 + k;
+				struct pd_sample s = {
+					.misc = SD_MISC_KERNEL, .ip = ct,
+					.id = {.pid = 7, .tid = 7, .time = ct,
+					       .id = 11 + cpu, .cpu = cpu},
+					.period = 1, .ips = ips, .nr_ips = n,
+				};
+				pd_sample(b, ST, &s);
+				if (i % 17 == 0) {
+					struct pd_ids id = {
+						.pid = 7, .tid = 7,
+						.time = i % 34 ? ct : 0,
+						.id = 21 + cpu, .cpu = cpu};
+					pd_comm(b, ST, &id, "worker", false);
+				}
+				if (ct > t)
+					t = ct;
+			}
+		}
+		pd_finished_round(b);
+	}
+	if (!pipe)
+		pd_file_end(b, data, NULL, NULL);
+}
+
+/* What a record was, to compare two reads. */
+struct seen {
+	uint32_t type;
+	uint64_t time, ip, nr, first, last;
+	const void *ev; /* compared by index */
+	unsigned evi;
+};
+
+static size_t read_records(struct sd_reader *r, struct seen *out, size_t max)
+{
+	const struct sd_record *rec;
+	size_t n = 0;
+
+	while (n < max && sd_reader_next(r, &rec) > 0) {
+		struct seen x = {.type = rec->type, .time = rec->id.time};
+		x.evi = rec->evsel ? rec->evsel->index : 99;
+		if (rec->type == SD_REC_SAMPLE) {
+			x.ip = rec->sample.ip;
+			x.nr = rec->sample.nr_ips;
+			x.first = rec->sample.ips[0];
+			x.last = rec->sample.ips[x.nr - 1];
+		} else if (rec->type == SD_REC_COMM) {
+			x.ip = strlen(rec->comm.comm);
+		}
+		out[n++] = x;
+	}
+	return n;
+}
+
+static int same_records(const struct seen *a, size_t na, const struct seen *b,
+			size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].type != b[i].type || a[i].time != b[i].time ||
+		    a[i].ip != b[i].ip || a[i].nr != b[i].nr ||
+		    a[i].first != b[i].first || a[i].last != b[i].last ||
+		    a[i].evi != b[i].evi)
+			return 0;
+	return 1;
+}
+
+TEST(blocks_in_files_and_pipes)
+{
+	enum { MAX = 80000 };
+	struct seen *want = calloc(MAX, sizeof *want);
+	struct seen *got = calloc(MAX, sizeof *got);
+	char path[] = "/tmp/sd-test-queue-XXXXXX";
+
+	for (int pipe_mode = 0; pipe_mode < 2; pipe_mode++) {
+		struct pd_buf b = {0};
+		struct sd_reader *r = NULL;
+		build(&b, pipe_mode);
+		CHECK(b.len > (4u << 20)); /* many blocks */
+		CHECK(sd_reader_open_mem(b.p, b.len, "mem", 0, NULL, &r) == 0);
+		size_t nw = r ? read_records(r, want, MAX) : 0;
+		CHECK(nw > 40000);
+		sd_reader_free(r);
+		r = NULL;
+
+		int fd;
+		if (!pipe_mode) {
+			fd = mkstemp(path);
+			CHECK(fd >= 0);
+			CHECK(write(fd, b.p, b.len) == (ssize_t)b.len);
+			unlink(path);
+		} else {
+			int pfd[2];
+			CHECK(pipe(pfd) == 0);
+			pid_t pid = fork();
+			if (pid == 0) {
+				close(pfd[0]);
+				size_t off = 0;
+				while (off < b.len) {
+					ssize_t k = write(pfd[1], b.p + off,
+							  b.len - off);
+					if (k <= 0)
+						_exit(1);
+					off += (size_t)k;
+				}
+				_exit(0);
+			}
+			close(pfd[1]);
+			fd = pfd[0];
+		}
+		CHECK(sd_reader_open_fd(fd, "fd", 0, NULL, &r) == 0);
+		size_t ng = r ? read_records(r, got, MAX) : 0;
+		CHECK(same_records(want, nw, got, ng));
+		if (r) {
+			/* after the end everything the reader read into is
+			 * gone */
+			CHECK(r->src.blk == NULL);
+			CHECK_U64(r->src.pool.nblocks, 0);
+			CHECK_U64(r->q.cap, 0);
+			CHECK_U64(sd_reader_stats(r)->bytes_consumed, b.len);
+		}
+		sd_reader_free(r);
+		if (pipe_mode) {
+			int st = 1;
+			wait(&st);
+			CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		}
+		pd_buf_free(&b);
+	}
+	free(want);
+	free(got);
+}
+
+int main(void)
+{
+	RUN(one_buffer);
+	RUN(two_buffers);
+	RUN(many_buffers_equal_times);
+	RUN(out_of_order_records);
+	RUN(random_times);
+	RUN(held_back_record);
+	RUN(half);
+	RUN(blocks_live_while_queued);
+	RUN(blocks_in_files_and_pipes);
+	return test_exit();
+}
