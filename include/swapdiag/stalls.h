@@ -86,9 +86,18 @@ void sd_stalls_fini(struct sd_stalls *s);
 int sd_stalls_switch(struct sd_stalls *s, uint64_t time, uint32_t pid,
 		     uint32_t tid, bool prev_d, uint32_t next_tid,
 		     uint32_t stack, uint32_t comm);
-/* Any other sample of tid at time, with its stack: it is running. */
-int sd_stalls_seen(struct sd_stalls *s, uint32_t pid, uint32_t tid,
-		   uint32_t stack, uint64_t time);
+/* Any other sample of tid at time, with its stack: it is running.  With
+ * nobody asleep and no run to log (the common sample) it returns at
+ * once, without a call. */
+int sd_stalls_seen_slow(struct sd_stalls *s, uint32_t pid, uint32_t tid,
+			uint32_t stack, uint64_t time);
+static inline int sd_stalls_seen(struct sd_stalls *s, uint32_t pid,
+				 uint32_t tid, uint32_t stack, uint64_t time)
+{
+	if (!s->open.n && time > s->log_until)
+		return 0;
+	return sd_stalls_seen_slow(s, pid, tid, stack, time);
+}
 /* lock:contention_begin (begin) or contention_end of tid on lock. */
 int sd_stalls_contention(struct sd_stalls *s, uint64_t time, uint32_t pid,
 			 uint32_t tid, uint32_t stack, uint64_t lock,

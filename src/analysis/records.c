@@ -153,6 +153,60 @@ static void read_switch(struct sd_analysis *a, struct switch_state *sw,
 	d->time = rec->id.time;
 }
 
+/* What the driver does with an event's samples, decided once per event
+ * (and again after an EVENT_UPDATE record, which may rename events in
+ * pipe mode), not by comparing names per sample. */
+enum ev_kind { EVK_OTHER, EVK_SWITCH, EVK_LOCK_BEGIN, EVK_LOCK_END };
+
+struct ev_kinds {
+	struct ev_kind_ent {
+		const struct sd_evsel *ev;
+		uint8_t kind;
+	} *v;
+	size_t n;
+	const uint64_t *updates; /* the reader's count of EVENT_UPDATEs */
+	uint64_t seen_updates;   /* ... when v was filled */
+};
+
+static int ev_kind_slow(struct ev_kinds *k, const struct sd_evsel *ev,
+			enum ev_kind *out)
+{
+	if (ev->index >= k->n) {
+		size_t n = ev->index + 8;
+		struct ev_kind_ent *v = realloc(k->v, n * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		memset(v + k->n, 0, (n - k->n) * sizeof *v);
+		k->v = v;
+		k->n = n;
+	}
+	enum ev_kind kind = EVK_OTHER;
+	if (sd_is_tp_evsel(ev, "sched_switch"))
+		kind = EVK_SWITCH;
+	else if (sd_is_tp_evsel(ev, "contention_begin"))
+		kind = EVK_LOCK_BEGIN;
+	else if (sd_is_tp_evsel(ev, "contention_end"))
+		kind = EVK_LOCK_END;
+	if (*k->updates != k->seen_updates) {
+		memset(k->v, 0, k->n * sizeof *k->v);
+		k->seen_updates = *k->updates;
+	}
+	k->v[ev->index] = (struct ev_kind_ent){ev, (uint8_t)kind};
+	*out = kind;
+	return 0;
+}
+
+static inline int ev_kind(struct ev_kinds *k, const struct sd_evsel *ev,
+			  enum ev_kind *out)
+{
+	if (ev->index < k->n && k->v[ev->index].ev == ev &&
+	    *k->updates == k->seen_updates) {
+		*out = (enum ev_kind)k->v[ev->index].kind;
+		return 0;
+	}
+	return ev_kind_slow(k, ev, out);
+}
+
 /* The perf context marker that makes the frames after it run in cpumode. */
 static uint64_t cpumode_marker(unsigned cpumode)
 {
@@ -259,6 +313,11 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	const struct sd_record *rec;
 	struct switch_state sw = {0};
 	struct lock_state ls = {0};
+	struct ev_kinds kinds = {
+		.updates =
+			&sd_reader_stats(a->reader)->records[SD_REC_EVENT_UPDATE],
+	};
+	enum ev_kind kind;
 	int rc, err = 0;
 
 	while ((rc = sd_reader_next(a->reader, &rec)) > 0) {
@@ -289,7 +348,9 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		if (t > a->last_time)
 			a->last_time = t;
 		const struct sd_evsel *ev = rec->evsel;
-		sd_kverify_sample(a, rec);
+		if ((rec->misc & SD_MISC_CPUMODE_MASK) == SD_MISC_KERNEL &&
+		    a->nr_kernel_ips < SD_KVERIFY_MAX_IPS)
+			sd_kverify_sample(a, rec);
 		struct sd_stack_sample s = {
 			.evsel = ev->index,
 			.cpumode = rec->misc & SD_MISC_CPUMODE_MASK,
@@ -306,6 +367,8 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		err = sd_machine_thread(a->machine, s.pid, s.tid, &s.view);
 		if (!err)
 			err = complete_chain(a, rec, &s);
+		if (!err)
+			err = ev_kind(&kinds, ev, &kind);
 		if (err)
 			break;
 		struct sd_drive_sample d = {
@@ -318,18 +381,19 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			.timed = s.time != 0,
 			.count = 1,
 		};
-		if (sd_is_tp_evsel(ev, "sched_switch")) {
+		if (kind == EVK_SWITCH) {
 			d.timed = false;
 			read_switch(a, &sw, rec, &d);
-		} else if (s.time && sd_is_tp_evsel(ev, "contention_begin")) {
+		} else if (s.time && kind == EVK_LOCK_BEGIN) {
 			read_lock(a, &sw, &ls, rec, &d, 0);
-		} else if (s.time && sd_is_tp_evsel(ev, "contention_end")) {
+		} else if (s.time && kind == EVK_LOCK_END) {
 			read_lock(a, &sw, &ls, rec, &d, 1);
 		}
 		if ((err = sd_drive(a, &d, NULL)))
 			break;
 	}
 	sd_tracepoints_free(sw.tp);
+	free(kinds.v);
 	if (!err)
 		err = sd_forks_count(a, a->first_time, a->last_time);
 	if (err)

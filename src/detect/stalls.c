@@ -124,8 +124,8 @@ static void seen(struct sd_stalls *s, uint32_t tid, uint64_t time)
 		close_open(s, tid, 0, time);
 }
 
-int sd_stalls_seen(struct sd_stalls *s, uint32_t pid, uint32_t tid,
-		   uint32_t stack, uint64_t time)
+int sd_stalls_seen_slow(struct sd_stalls *s, uint32_t pid, uint32_t tid,
+			uint32_t stack, uint64_t time)
 {
 	seen(s, tid, time);
 	if ((!s->open.n && time > s->log_until) || tid == 0)

@@ -12,31 +12,12 @@
 #include <swapdiag/machine.h>
 
 #include "machine/forks.h"
+#include "machine/mm.h"
 
 #include "util/hash.h"
 
 #define NO_PID UINT32_MAX /* perf's pid -1 */
-#define MAX_MM_DEPTH 256  /* fork generations followed when resolving */
 
-struct map {
-	uint64_t start, end, pgoff;
-	uint32_t seq;
-	bool identity; /* anonymous memory: addresses are not file offsets */
-	struct sd_dso *dso;
-};
-
-/* One process's address space, as a history of maps. */
-struct mm {
-	struct map *maps;       /* in arrival order: seq ascending */
-	size_t n, cap;
-	uint32_t seq;           /* version: number of maps added */
-	uint32_t parent;        /* mm this one was forked from, 0: none */
-	uint32_t parent_ver;
-	/* lookup index, built on first lookup after a change */
-	uint32_t *by_start;     /* indexes into maps, sorted by start */
-	uint64_t *max_end;      /* max end over by_start[0..i] */
-	size_t indexed;         /* maps covered by the index */
-};
 
 struct thread {
 	uint32_t pid, tid;
@@ -59,15 +40,15 @@ struct sd_machine {
 	size_t nthreads, tcap;
 	uint32_t *tslots; /* tid hash -> thread index + 1 */
 	size_t ntslots;
-	struct mm *mms; /* mms[0] unused: "no address space" */
-	size_t nmms, mmcap;
+	struct mm_set mms; /* address spaces (mm.c) */
 	struct kmap *kmaps;
 	size_t nkmaps;
 	bool have_kernel_map;
 	uint64_t kernel_start;
 	struct sd_dso *kernel;
 	uint32_t swapper;
-	uint32_t last_tid, last_idx; /* lookup cache */
+	/* the last two threads found: samples of two CPUs interleave */
+	uint32_t last_tid[2], last_idx[2];
 	struct sd_forks *forks;      /* forks per executable (forks.c) */
 };
 
@@ -79,22 +60,19 @@ int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out)
 		return -ENOMEM;
 	m->sym = sym;
 	sd_strpool_init(&m->comms);
-	m->mms = calloc(16, sizeof *m->mms);
-	if (!m->mms) {
+	if (mm_set_init(&m->mms)) {
 		free(m);
 		return -ENOMEM;
 	}
-	m->mmcap = 16;
-	m->nmms = 1;
 	m->forks = forks_new();
 	if (!m->forks) {
-		free(m->mms);
+		mm_set_fini(&m->mms);
 		free(m);
 		return -ENOMEM;
 	}
 	m->kernel_start = 1ull << 63;
 	m->kernel = sym ? sd_symbolizer_kernel(sym) : NULL;
-	m->last_idx = UINT32_MAX;
+	m->last_idx[0] = m->last_idx[1] = UINT32_MAX;
 	/* perf_session__register_idle_thread: pid 0 is "swapper" */
 	m->swapper = sd_strpool_intern(&m->comms, "swapper", 7);
 	*out = m;
@@ -105,12 +83,7 @@ struct sd_machine *sd_machine_free(struct sd_machine *m)
 {
 	if (!m)
 		return NULL;
-	for (size_t i = 0; i < m->nmms; i++) {
-		free(m->mms[i].maps);
-		free(m->mms[i].by_start);
-		free(m->mms[i].max_end);
-	}
-	free(m->mms);
+	mm_set_fini(&m->mms);
 	for (size_t i = 0; i < m->nkmaps; i++)
 		free(m->kmaps[i].name);
 	free(m->kmaps);
@@ -132,23 +105,6 @@ const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm)
 	return sd_strpool_get(&m->comms, comm);
 }
 
-static uint32_t mm_new(struct sd_machine *m, uint32_t parent)
-{
-	if (m->nmms == m->mmcap) {
-		struct mm *v = realloc(m->mms, m->mmcap * 2 * sizeof *v);
-		if (!v)
-			return 0;
-		m->mms = v;
-		m->mmcap *= 2;
-	}
-	struct mm *mm = &m->mms[m->nmms];
-	memset(mm, 0, sizeof *mm);
-	if (parent) {
-		mm->parent = parent;
-		mm->parent_ver = m->mms[parent].seq;
-	}
-	return (uint32_t)m->nmms++;
-}
 
 static int tslot_grow(struct sd_machine *m)
 {
@@ -171,16 +127,26 @@ static int tslot_grow(struct sd_machine *m)
 
 static struct thread *thread_find(struct sd_machine *m, uint32_t tid)
 {
-	if (m->last_idx != UINT32_MAX && m->last_tid == tid)
-		return &m->threads[m->last_idx];
+	if (m->last_tid[0] == tid && m->last_idx[0] != UINT32_MAX)
+		return &m->threads[m->last_idx[0]];
+	if (m->last_tid[1] == tid && m->last_idx[1] != UINT32_MAX) {
+		uint32_t i = m->last_idx[1];
+		m->last_tid[1] = m->last_tid[0];
+		m->last_idx[1] = m->last_idx[0];
+		m->last_tid[0] = tid;
+		m->last_idx[0] = i;
+		return &m->threads[i];
+	}
 	if (!m->ntslots)
 		return NULL;
 	for (size_t j = sd_mix64(tid) & (m->ntslots - 1); m->tslots[j];
 	     j = (j + 1) & (m->ntslots - 1)) {
 		struct thread *t = &m->threads[m->tslots[j] - 1];
 		if (t->tid == tid) {
-			m->last_tid = tid;
-			m->last_idx = m->tslots[j] - 1;
+			m->last_tid[1] = m->last_tid[0];
+			m->last_idx[1] = m->last_idx[0];
+			m->last_tid[0] = tid;
+			m->last_idx[0] = m->tslots[j] - 1;
 			return t;
 		}
 	}
@@ -234,12 +200,20 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 	if (tid == 0) {
 		t->comm = m->swapper;
 	} else {
-		int n = snprintf(name, sizeof name, ":%d", (int)tid);
-		t->comm = sd_strpool_intern(&m->comms, name, (size_t)n);
+		/* ":%d" of (int)tid */
+		char *e = name + sizeof name, *q = e;
+		uint32_t v = (int32_t)tid < 0 ? -tid : tid;
+		do
+			*--q = (char)('0' + v % 10);
+		while (v /= 10);
+		if ((int32_t)tid < 0)
+			*--q = '-';
+		*--q = ':';
+		t->comm = sd_strpool_intern(&m->comms, q, (size_t)(e - q));
 	}
 	t->mm = 0;
-	m->last_idx = UINT32_MAX;
-	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(m, 0)
+	m->last_idx[0] = m->last_idx[1] = UINT32_MAX;
+	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(&m->mms, 0)
 						   : leader_mm(m, pid);
 	m->threads[idx].mm = mm;
 }
@@ -315,24 +289,35 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f)
 	if (ppid != t->pid && pmm) {
 		/* new process: copy-on-write view of the parent's maps */
 		uint32_t mm = t->mm;
-		if (mm && m->mms[mm].n == 0 && !m->mms[mm].parent) {
-			m->mms[mm].parent = pmm;
-			m->mms[mm].parent_ver = m->mms[pmm].seq;
+		if (mm && m->mms.v[mm].n == 0 && !m->mms.v[mm].parent) {
+			mm_link(&m->mms, mm, pmm);
 		}
 	}
 	return 0;
 }
 
+/* (the names start with '/' or '[': other paths are not compared) */
 static bool is_anon(const char *f)
 {
-	return !strcmp(f, "//anon") || !strncmp(f, "/dev/zero", 9) ||
-	       !strncmp(f, "/anon_hugepage", 14);
+	if (f[0] != '/')
+		return false;
+	switch (f[1]) {
+	case '/':
+		return !strcmp(f, "//anon");
+	case 'd':
+		return !strncmp(f, "/dev/zero", 9);
+	case 'a':
+		return !strncmp(f, "/anon_hugepage", 14);
+	default:
+		return false;
+	}
 }
 
 static bool is_no_dso(const char *f)
 {
-	return !strncmp(f, "[stack", 6) || !strncmp(f, "/SYSV", 5) ||
-	       !strcmp(f, "[heap]");
+	return (f[0] == '[' &&
+		(!strncmp(f, "[stack", 6) || !strcmp(f, "[heap]"))) ||
+	       (f[0] == '/' && f[1] == 'S' && !strncmp(f, "/SYSV", 5));
 }
 
 static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
@@ -400,27 +385,19 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
 		snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)mp->pid);
 		f = path;
 	}
-	struct mm *mm = &m->mms[t->mm];
-	if (mm->n == mm->cap) {
-		size_t cap = mm->cap ? mm->cap * 2 : 16;
-		struct map *v = realloc(mm->maps, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		mm->maps = v;
-		mm->cap = cap;
-	}
-	struct map *map = &mm->maps[mm->n++];
-	map->start = mp->start;
-	map->end = mp->start + mp->len < mp->start ? UINT64_MAX
-						   : mp->start + mp->len;
-	map->pgoff = mp->pgoff;
-	map->seq = ++mm->seq;
-	map->identity = anon || nodso;
-	map->dso = m->sym ? sd_symbolizer_dso(m->sym, f,
-					      mp->build_id.size ? &mp->build_id
-								: NULL)
-			  : NULL;
-	return 0;
+	struct map map = {
+		.start = mp->start,
+		.end = mp->start + mp->len < mp->start ? UINT64_MAX
+						       : mp->start + mp->len,
+		.pgoff = mp->pgoff,
+		.identity = anon || nodso,
+		.dso = m->sym ? sd_symbolizer_dso(m->sym, f,
+						  mp->build_id.size
+							  ? &mp->build_id
+							  : NULL)
+			      : NULL,
+	};
+	return mm_add(&m->mms.v[t->mm], &map);
 }
 
 int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
@@ -488,125 +465,27 @@ const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid)
 	return forks_pid_exe(m->forks, pid);
 }
 
-/* An mm that has no maps of its own is its parent's view. */
-static void canonical_mm(const struct sd_machine *m, uint32_t *mm,
-			 uint32_t *ver)
-{
-	for (int d = 0; d < MAX_MM_DEPTH && *mm; d++) {
-		const struct mm *x = &m->mms[*mm];
-		uint32_t own = 0;
-		/* maps with seq <= ver: seq is 1..n in order */
-		own = *ver < x->n ? *ver : (uint32_t)x->n;
-		if (own || !x->parent)
-			return;
-		*ver = x->parent_ver;
-		*mm = x->parent;
-	}
-}
 
 int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 		      struct sd_thread_view *out)
 {
-	struct thread *t = thread_findnew(m, pid, tid);
+	/* one of the last two threads, its pid known or not learnt now:
+	 * what thread_findnew() would return, without a call */
+	uint32_t i = m->last_tid[0] == tid   ? m->last_idx[0]
+		     : m->last_tid[1] == tid ? m->last_idx[1]
+					     : UINT32_MAX;
+	struct thread *t = i != UINT32_MAX ? &m->threads[i] : NULL;
+
+	if (!t || (t->pid == NO_PID && pid != NO_PID))
+		t = thread_findnew(m, pid, tid);
 
 	if (!t)
 		return -ENOMEM;
 	out->comm = t->comm;
 	out->mm = t->mm;
-	out->mm_ver = t->mm ? m->mms[t->mm].seq : 0;
-	canonical_mm(m, &out->mm, &out->mm_ver);
+	out->mm_ver = t->mm ? m->mms.v[t->mm].seq : 0;
+	mm_canonical(&m->mms, &out->mm, &out->mm_ver);
 	return 0;
-}
-
-static int cmp_start(const void *a, const void *b, void *arg)
-{
-	const struct map *maps = arg;
-	const struct map *x = &maps[*(const uint32_t *)a];
-	const struct map *y = &maps[*(const uint32_t *)b];
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->seq < y->seq ? -1 : (x->seq > y->seq);
-}
-
-/*
- * The index by (start, seq) and the running maximum of ends.  Maps come
- * one at a time between lookups, so the ones added since the last lookup
- * are inserted into the sorted index (a binary search and a memmove
- * each) rather than the whole index sorted again; a first index of many
- * maps is sorted at once.
- */
-static int mm_index(struct mm *x)
-{
-	if (x->indexed == x->n)
-		return 0;
-	uint32_t *bs = realloc(x->by_start, (x->n + 1) * sizeof *bs);
-	if (!bs)
-		return -ENOMEM;
-	x->by_start = bs;
-	uint64_t *me = realloc(x->max_end, (x->n + 1) * sizeof *me);
-	if (!me)
-		return -ENOMEM;
-	x->max_end = me;
-	size_t from = 0; /* max_end is right below this index */
-	if (x->n - x->indexed > 16 || x->n - x->indexed > x->indexed) {
-		for (size_t i = 0; i < x->n; i++)
-			bs[i] = (uint32_t)i;
-		qsort_r(bs, x->n, sizeof *bs, cmp_start, x->maps);
-	} else {
-		from = x->indexed;
-		for (size_t i = x->indexed; i < x->n; i++) {
-			/* after every entry that sorts at or before map i */
-			size_t lo = 0, hi = i;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				if (cmp_start(&bs[mid], &(uint32_t){(uint32_t)i},
-					      x->maps) <= 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			memmove(bs + lo + 1, bs + lo, (i - lo) * sizeof *bs);
-			bs[lo] = (uint32_t)i;
-			if (lo < from)
-				from = lo;
-		}
-	}
-	uint64_t mx = from ? me[from - 1] : 0;
-	for (size_t i = from; i < x->n; i++) {
-		if (x->maps[bs[i]].end > mx)
-			mx = x->maps[bs[i]].end;
-		me[i] = mx;
-	}
-	x->indexed = x->n;
-	return 0;
-}
-
-/* The newest map of x with seq <= ver that covers ip. */
-static const struct map *mm_find(struct mm *x, uint32_t ver, uint64_t ip)
-{
-	const struct map *best = NULL;
-
-	if (!x->n || mm_index(x))
-		return NULL;
-	/* last index with start <= ip */
-	size_t lo = 0, hi = x->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (x->maps[x->by_start[mid]].start <= ip)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i-- > 0;) {
-		if (x->max_end[i] <= ip)
-			break;
-		const struct map *mp = &x->maps[x->by_start[i]];
-		if (mp->seq <= ver && ip < mp->end &&
-		    (!best || mp->seq > best->seq))
-			best = mp;
-	}
-	return best;
 }
 
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip)
@@ -656,17 +535,12 @@ void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
 		locate_kernel(m, ip, out);
 		return;
 	}
-	for (int d = 0; d < MAX_MM_DEPTH && mmid; d++) {
-		struct mm *x = &m->mms[mmid];
-		const struct map *mp = mm_find(x, ver, ip);
-		if (mp) {
-			out->dso = mp->dso;
-			out->map_name = mp->dso ? sd_dso_name(mp->dso) : NULL;
-			out->addr = mp->identity ? ip : ip - mp->start + mp->pgoff;
-			return;
-		}
-		ver = x->parent_ver;
-		mmid = x->parent;
+	const struct map *mp = mm_lookup(&m->mms, mmid, ver, ip);
+	if (mp) {
+		out->dso = mp->dso;
+		out->map_name = mp->dso ? sd_dso_name(mp->dso) : NULL;
+		out->addr = mp->identity ? ip : ip - mp->start + mp->pgoff;
+		return;
 	}
 	/* perf: a user-mode address in the kernel's range may be a vsyscall */
 	if ((cpumode == SD_MISC_USER || cpumode == SD_MISC_CPUMODE_UNKNOWN) &&

@@ -183,6 +183,7 @@ void sd_elf_close(struct sd_elf *e)
 		munmap(e->mem, e->len);
 	else
 		free(e->mem);
+	free(e->loads);
 	free(e);
 }
 

@@ -20,10 +20,11 @@ struct sd_elf {
 	Elf_Scn *symtab, *dynsym;
 	GElf_Shdr symshdr, dynshdr;
 	size_t dynsym_idx;
-	/* the PT_LOAD found last (elf_syms.c load_phdr), and whether no
-	 * earlier PT_LOAD overlaps it; p_type 0 until then */
-	GElf_Phdr last_load;
-	bool last_load_first;
+	/* the PT_LOAD headers with a size, in file order (elf_syms.c
+	 * load_phdr), read on first use */
+	GElf_Phdr *loads;
+	size_t nloads;
+	bool loads_read;
 	unsigned refs; /* sd_elf_close() frees at the last reference */
 };
 

@@ -81,60 +81,40 @@ static uint8_t binding_of(const GElf_Sym *s)
 	}
 }
 
-/* Does no PT_LOAD before index i overlap ph (the i-th)? */
-static bool first_load_holding(struct sd_elf *e, const GElf_Phdr *ph, size_t i)
-{
-	uint64_t sz = ph->p_memsz > ph->p_filesz ? ph->p_memsz : ph->p_filesz;
-
-	for (size_t j = 0; j < i; j++) {
-		GElf_Phdr o;
-		if (!gelf_getphdr(e->elf, (int)j, &o))
-			return false;
-		if (o.p_type != PT_LOAD)
-			continue;
-		uint64_t osz = o.p_memsz > o.p_filesz ? o.p_memsz : o.p_filesz;
-		if (!osz)
-			continue;
-		/* [o.vaddr, +osz) and [ph.vaddr, +sz) intersect? */
-		if (o.p_vaddr - ph->p_vaddr < sz || ph->p_vaddr - o.p_vaddr < osz)
-			return false;
-	}
-	return true;
-}
-
-/* elf_read_program_header(): the PT_LOAD holding vaddr. */
-static bool load_phdr(struct sd_elf *e, uint64_t vaddr, GElf_Phdr *out)
+/* The PT_LOAD headers of e with a size, once: up to the first header
+ * libelf cannot read (the search stopped there). */
+static void read_loads(struct sd_elf *e)
 {
 	size_t phnum;
 
-	/* symbols come in runs of one segment: try the last one first */
-	if (e->last_load.p_type == PT_LOAD) {
-		const GElf_Phdr *ph = &e->last_load;
-		uint64_t sz = ph->p_memsz > ph->p_filesz ? ph->p_memsz : ph->p_filesz;
-		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < sz) {
-			/* the first PT_LOAD holding vaddr, as the loop finds:
-			 * only if no earlier one holds it too */
-			if (e->last_load_first) {
-				*out = *ph;
-				return true;
-			}
-		}
-	}
-	if (elf_getphdrnum(e->elf, &phnum) != 0)
-		return false;
-	for (size_t i = 0; i < phnum && i < 65536; i++) {
+	e->loads_read = true;
+	if (elf_getphdrnum(e->elf, &phnum) != 0 || !phnum)
+		return;
+	if (phnum > 65536)
+		phnum = 65536;
+	e->loads = malloc(phnum * sizeof *e->loads);
+	if (!e->loads)
+		return; /* no memory: as if no segment held anything */
+	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
-		uint64_t sz;
-
 		if (!gelf_getphdr(e->elf, (int)i, &ph))
-			return false;
-		if (ph.p_type != PT_LOAD)
-			continue;
-		sz = ph.p_memsz > ph.p_filesz ? ph.p_memsz : ph.p_filesz;
-		if (sz && vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < sz) {
-			*out = ph;
-			e->last_load = ph;
-			e->last_load_first = first_load_holding(e, &ph, i);
+			break;
+		if (ph.p_type == PT_LOAD && (ph.p_memsz || ph.p_filesz))
+			e->loads[e->nloads++] = ph;
+	}
+}
+
+/* elf_read_program_header(): the first PT_LOAD holding vaddr. */
+static bool load_phdr(struct sd_elf *e, uint64_t vaddr, GElf_Phdr *out)
+{
+	if (!e->loads_read)
+		read_loads(e);
+	for (size_t i = 0; i < e->nloads; i++) {
+		const GElf_Phdr *ph = &e->loads[i];
+		uint64_t sz = ph->p_memsz > ph->p_filesz ? ph->p_memsz
+							 : ph->p_filesz;
+		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < sz) {
+			*out = *ph;
 			return true;
 		}
 	}

@@ -43,6 +43,8 @@ struct sd_bigbuf {
 int sd_bigbuf_reserve(struct sd_bigbuf *b, size_t max);
 /* Makes [0, need) ready for writing; -SD_E_LIMIT past the reservation. */
 int sd_bigbuf_ensure(struct sd_bigbuf *b, size_t need);
+/* Gives back the pages past the first keep bytes (keep 0: all of them). */
+void sd_bigbuf_shrink(struct sd_bigbuf *b, size_t keep);
 void sd_bigbuf_free(struct sd_bigbuf *b);
 
 /* A run of bytes owned by the table (names point into these). */

@@ -14,7 +14,10 @@
  *   symtab.c.
  *
  * One pass over one buffer: names are cut in place (the buffer is owned by
- * the table), no allocation per line.
+ * the table), no allocation per line.  The common line (16 hex digits, a
+ * core kernel symbol) takes a short path: the digits without a branch
+ * each, one memchr() for its end, and tabs (modules) found by one
+ * memchr() over the text up to the next tab, not one per line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +31,9 @@
 
 #if HAVE_ZSTD
 #include <zstd.h>
+#endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
 #endif
 
 static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
@@ -77,10 +83,14 @@ struct parse_state {
 	struct sd_symtab *t;
 	uint64_t malformed, first_malformed;
 	uint64_t kept, nonzero, skipped_modules;
-	/* The module of the previous module line, to skip re-interning. */
+	/* The module of the previous module line, to skip re-interning (its
+	 * name as interned: the text it came from may be overwritten). */
 	const char *last_mod;
 	size_t last_mod_len;
 	uint16_t last_mod_id;
+	/* Kept names are moved down to here, the text is cut after the
+	 * last one: never past the line being read. */
+	char *w;
 };
 
 static void malformed(struct parse_state *st, size_t off)
@@ -104,11 +114,82 @@ static int module_id(struct parse_state *st, const char *m, size_t len,
 		return -ENOMEM;
 	if (v > SD_KALLSYMS_MAX_MODULES)
 		return -SD_E_LIMIT;
-	st->last_mod = m;
+	st->last_mod = sd_strpool_get(&st->t->modules, v);
 	st->last_mod_len = len;
 	st->last_mod_id = (uint16_t)v;
 	*id = (uint16_t)v;
 	return 0;
+}
+
+/* The reference symbols' addresses (see struct sd_symtab), first line
+ * only; name is name_len bytes. */
+static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
+		     uint64_t addr)
+{
+	switch (name_len) {
+	case 5:
+		if (!t->has_text && !memcmp(name, "_text", 5)) {
+			t->has_text = true;
+			t->text_addr = addr;
+		}
+		break;
+	case 6:
+		if (!t->has_stext && !memcmp(name, "_stext", 6)) {
+			t->has_stext = true;
+			t->stext_addr = addr;
+		} else if (!t->has_etext && !memcmp(name, "_etext", 6)) {
+			t->has_etext = true;
+			t->etext_addr = addr;
+		}
+		break;
+	case 10:
+		if (!t->has_sinittext && !memcmp(name, "_sinittext", 10)) {
+			t->has_sinittext = true;
+			t->sinittext_addr = addr;
+		} else if (!t->has_einittext &&
+			   !memcmp(name, "_einittext", 10)) {
+			t->has_einittext = true;
+			t->einittext_addr = addr;
+		}
+		break;
+	}
+}
+
+/* A kept symbol, its name moved down to st->w and cut there. */
+static int add_kept(struct parse_state *st, uint64_t addr, const char *name,
+		    const char *end, size_t name_len, char type, uint16_t mod)
+{
+	char *dst = st->w;
+	struct sd_symtab *t = st->t;
+
+#if defined(__SSE2__)
+	/* a short name far enough behind the line after it: 32 bytes
+	 * copied, the bytes past the name landing where only later names
+	 * go */
+	if (name_len < 32 && end - name >= 32 && dst + 32 <= name + name_len) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)name);
+		__m128i b = _mm_loadu_si128(
+			(const __m128i *)(const void *)(name + 16));
+		_mm_storeu_si128((__m128i *)(void *)dst, a);
+		_mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
+	} else
+#endif
+		memmove(dst, name, name_len);
+	dst[name_len] = '\0';
+	st->w += name_len + 1;
+	st->kept++;
+	if (addr)
+		st->nonzero++;
+	if (t->n < t->cap &&
+	    (t->n + 1) * sizeof *t->syms <= t->syms_big.populated) {
+		t->syms[t->n++] = (struct sd_symbol){.start = addr,
+						     .end = addr,
+						     .name = dst,
+						     .binding = type_binding(type),
+						     .module = mod};
+		return 0;
+	}
+	return sd_symtab_add(t, addr, addr, dst, type_binding(type), mod);
 }
 
 /*
@@ -174,35 +255,147 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 	}
 	name[name_len] = '\0';
 
-	if (!mod && ref_type(type) && name[0] == '_') {
-		struct sd_symtab *t = st->t;
-		if (!t->has_text && !strcmp(name, "_text")) {
-			t->has_text = true;
-			t->text_addr = addr;
-		} else if (!t->has_stext && !strcmp(name, "_stext")) {
-			t->has_stext = true;
-			t->stext_addr = addr;
-		} else if (!t->has_etext && !strcmp(name, "_etext")) {
-			t->has_etext = true;
-			t->etext_addr = addr;
-		} else if (!t->has_sinittext && !strcmp(name, "_sinittext")) {
-			t->has_sinittext = true;
-			t->sinittext_addr = addr;
-		} else if (!t->has_einittext && !strcmp(name, "_einittext")) {
-			t->has_einittext = true;
-			t->einittext_addr = addr;
-		}
-	}
+	if (!mod && ref_type(type) && name[0] == '_')
+		note_ref(st->t, name, name_len, addr);
 	if (name[0] == '_' && !strncmp(name, "__pfx_", 6)) {
 		st->t->nr_pfx++;
 		return 0;
 	}
 	if (!kept_type(type) || name[0] == '$')
 		return 0;
-	st->kept++;
-	if (addr)
-		st->nonzero++;
-	return sd_symtab_add(st->t, addr, addr, name, type_binding(type), mod);
+	return add_kept(st, addr, name, end, name_len, type, mod);
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * Eight hex digits at p (any case) as a number, eight bytes at a time:
+ * false if any of them is not a hex digit.  Per byte c: a digit is
+ * 0x30..0x39, a letter (c | 0x20) 0x61..0x66 -- range tests on all eight
+ * bytes at once (bytes below 0x80 never carry into their neighbours);
+ * its value is (c & 15), plus 9 for a letter (bit 6 set).  Then the
+ * nibbles are packed, the first byte the most significant.
+ */
+static inline __attribute__((always_inline)) bool hex8(const char *p,
+						       uint32_t *out)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t v, l;
+
+	memcpy(&v, p, 8);
+	l = v | ones * 0x20;
+	uint64_t dig = (v + ones * 0x50) & ~(v + ones * 0x46);
+	uint64_t let = (l + ones * 0x1f) & ~(l + ones * 0x19);
+	if ((v & high) || ((dig | let) & high) != high)
+		return false;
+	uint64_t d = (v & ones * 15) + ((v >> 6) & ones) * 9;
+	d = ((d << 4) | (d >> 8)) & 0x00ff00ff00ff00ffull;
+	d = ((d << 8) | (d >> 16)) & 0x0000ffff0000ffffull;
+	*out = (uint32_t)((d & 0xffff) << 16 | (d >> 32));
+	return true;
+}
+#else
+static inline __attribute__((always_inline)) bool hex8(const char *p,
+						       uint32_t *out)
+{
+	uint32_t v = 0;
+	unsigned bad = 0;
+
+	for (int i = 0; i < 8; i++) {
+		unsigned h = hexval[(uint8_t)p[i]];
+		bad |= h;
+		v = v << 4 | (h & 15);
+	}
+	*out = v;
+	return !(bad & 0xf0);
+}
+#endif
+
+/* Sixteen hex digits at p as a number; false if one is not a digit. */
+static inline __attribute__((always_inline)) bool hex16(const char *p,
+							uint64_t *out)
+{
+#if defined(__SSE2__)
+	/* the same tests and sums as hex8(), on sixteen bytes at once; the
+	 * digit pairs packed into bytes, then the bytes put most significant
+	 * first */
+	__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i l = _mm_or_si128(c, _mm_set1_epi8(0x20));
+	__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
+				    _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
+	__m128i let = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+				    _mm_cmplt_epi8(l, _mm_set1_epi8('f' + 1)));
+	if (_mm_movemask_epi8(_mm_or_si128(dig, let)) != 0xffff)
+		return false;
+	__m128i v = _mm_add_epi8(_mm_and_si128(c, _mm_set1_epi8(15)),
+				 _mm_and_si128(let, _mm_set1_epi8(9)));
+	__m128i pr = _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4),
+						_mm_srli_epi16(v, 8)),
+				   _mm_set1_epi16(0xff));
+	*out = __builtin_bswap64(
+		(uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pr, pr)));
+	return true;
+#else
+	uint32_t hi, lo;
+
+	if (!hex8(p, &hi) || !hex8(p + 8, &lo))
+		return false;
+	*out = (uint64_t)hi << 32 | lo;
+	return true;
+#endif
+}
+
+/* The first '\n' in [q, end), or NULL. */
+static inline char *find_nl(char *q, const char *end)
+{
+#if defined(__SSE2__)
+	const __m128i nl = _mm_set1_epi8('\n');
+	while (end - q >= 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			_mm_loadu_si128((const __m128i *)(void *)q), nl));
+		if (m)
+			return q + __builtin_ctz(m);
+		q += 16;
+	}
+#endif
+	return memchr(q, '\n', (size_t)(end - q));
+}
+
+/*
+ * The common line, "%016llx T name\n" of a core kernel symbol, without
+ * branches per digit: 1 if it was that and is done (*llen set), 0 if
+ * parse_line must read it (another digit count, a module, anything odd).
+ * next_tab is the first tab at or after p, or end.
+ */
+static int fast_line(struct parse_state *st, char *p, const char *end,
+		     const char *next_tab, size_t *llen, int *err)
+{
+	uint64_t addr;
+
+	if (end - p < 20 || p[16] != ' ' || p[17] == '\n' || p[18] != ' ' ||
+	    !hex16(p, &addr))
+		return 0;
+	char *name = p + 19;
+	char *nl = find_nl(name, end);
+	if (!nl)
+		nl = (char *)end;
+	size_t name_len = (size_t)(nl - name);
+	if (next_tab < nl || !name_len || name_len > SD_KSYM_NAME_LEN)
+		return 0;
+	char type = p[17];
+	*llen = (size_t)(nl - p);
+	if (name[0] == '_') {
+		if (name[1] != '_') {
+			if (ref_type(type))
+				note_ref(st->t, name, name_len, addr);
+		} else if (name_len >= 6 && !memcmp(name, "__pfx_", 6)) {
+			st->t->nr_pfx++;
+			return 1;
+		}
+	}
+	if (!kept_type(type) || name[0] == '$')
+		return 1;
+	*err = add_kept(st, addr, name, end, name_len, type, 0);
+	return 1;
 }
 
 /* Parses buf[0..len) (the table takes buf over, even on error). */
@@ -236,10 +429,21 @@ static int parse_owned(struct sd_bigbuf *buf, size_t len,
 	}
 	char *text = t->text.p;
 	st.t = t;
+	st.w = text;
+	const char *next_tab = text;
 	while (off < len) {
 		size_t llen;
 
-		err = parse_line(&st, text + off, text + len, off, &llen);
+		if (next_tab < text + off) {
+			next_tab = memchr(text + off, '\t', len - off);
+			if (!next_tab)
+				next_tab = text + len;
+		}
+		err = 0;
+		if (!fast_line(&st, text + off, text + len, next_tab, &llen,
+			       &err))
+			err = parse_line(&st, text + off, text + len, off,
+					 &llen);
 		if (err) {
 			if (err == -SD_E_LIMIT && diags)
 				sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,
@@ -283,6 +487,8 @@ static int parse_owned(struct sd_bigbuf *buf, size_t len,
 		sd_symtab_free(t);
 		return -SD_E_BAD_SYMFILE;
 	}
+	/* only the kept names stay: a third of the text or less */
+	sd_bigbuf_shrink(&t->text, (size_t)(st.w - text));
 	sd_symtab_finish(t);
 	*out = t;
 	return 0;

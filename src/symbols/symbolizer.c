@@ -267,11 +267,24 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 {
 	if (!path)
 		return NULL;
-	if (!strncmp(path, KERNEL_NAME, strlen(KERNEL_NAME)))
+	if (path[0] == '[' && !strncmp(path, KERNEL_NAME, strlen(KERNEL_NAME)))
 		return sd_symbolizer_kernel(s);
-	if (!build_id || !build_id->size)
-		build_id = recorded_id(s, path, false);
-	return intern(s, path, build_id, false);
+	if (build_id && build_id->size)
+		return intern(s, path, build_id, false);
+	/* the answer for a path alone changes only with the recorded ids
+	 * (a dso is never dropped) */
+	if (s->info && s->info->nr_build_ids != s->memo_nr_build_ids) {
+		memset(s->memo, 0, sizeof s->memo);
+		s->memo_nr_build_ids = s->info->nr_build_ids;
+	}
+	uint64_t h = sd_hash_bytes(path, strlen(path), 0x3b);
+	struct dso_memo *e = &s->memo[h % (sizeof s->memo / sizeof *s->memo)];
+	if (e->dso && e->hash == h && !strcmp(e->dso->path, path))
+		return e->dso;
+	struct sd_dso *d = intern(s, path, recorded_id(s, path, false), false);
+	if (d)
+		*e = (struct dso_memo){h, d};
+	return d;
 }
 
 const char *sd_dso_name(const struct sd_dso *d)

@@ -62,6 +62,16 @@ struct sd_symbolizer {
 	size_t nmodule_names;
 
 	struct sd_prefetch *pf; /* prefetch.c; NULL: none */
+
+	/* sd_symbolizer_dso() of a path without a build-id: the dso it
+	 * gave, by the path's hash (direct-mapped; every mmap record of a
+	 * process names the same few files); emptied when the recording's
+	 * build-id list grows (pipe mode: HEADER_BUILD_ID records) */
+	struct dso_memo {
+		uint64_t hash;
+		struct sd_dso *dso;
+	} memo[64];
+	size_t memo_nr_build_ids;
 };
 
 /* Finds and loads a user DSO's symbols (dsopath.c); messages to diags. */

@@ -49,7 +49,7 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 	if (t->syms_big.p)
 		sd_bigbuf_free(&t->syms_big);
 	else
-		sd_vmem_free(t->syms, t->cap * sizeof *t->syms);
+		free(t->syms);
 	free(t);
 	return NULL;
 }
@@ -84,7 +84,10 @@ int sd_symtab_reserve(struct sd_symtab *t, size_t n)
 		return 0;
 	if (n > SD_SYMTAB_MAX_SYMS)
 		n = SD_SYMTAB_MAX_SYMS;
-	v = sd_vmem_resize(NULL, 0, n * sizeof *v);
+	/* malloc, not sd_vmem: a table reserved for every symbol of the
+	 * file keeps only some, and a huge page would make the unused rest
+	 * resident */
+	v = malloc(n * sizeof *v);
 	if (!v)
 		return -ENOMEM;
 	t->syms = v;
@@ -120,8 +123,9 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 {
 	if (t->syms_big.p) {
 		if (t->n == t->cap ||
-		    sd_bigbuf_ensure(&t->syms_big,
-				     (t->n + 1) * sizeof *t->syms) < 0)
+		    ((t->n + 1) * sizeof *t->syms > t->syms_big.populated &&
+		     sd_bigbuf_ensure(&t->syms_big,
+				      (t->n + 1) * sizeof *t->syms) < 0))
 			return -SD_E_LIMIT;
 	} else if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
@@ -131,7 +135,7 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 			return -SD_E_LIMIT;
 		if (cap > SD_SYMTAB_MAX_SYMS)
 			cap = SD_SYMTAB_MAX_SYMS;
-		v = sd_vmem_resize(t->syms, t->cap * sizeof *v, cap * sizeof *v);
+		v = realloc(t->syms, cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		t->syms = v;
@@ -147,7 +151,12 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 	return 0;
 }
 
-/* Stable bottom-up merge sort by start; a sorted input costs one pass. */
+/*
+ * Stable sort by start: a sorted input (kallsyms) costs one scan; any
+ * other an LSD radix sort by bytes of start, skipping the bytes all
+ * starts share (an ELF table's symbols differ in their low three or
+ * four), so a few linear passes instead of log2(n) merge passes.
+ */
 static int sort_by_start(struct sd_symbol *v, size_t n)
 {
 	size_t i;
@@ -160,26 +169,35 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 	tmp = sd_vmem_resize(NULL, 0, n * sizeof *tmp);
 	if (!tmp)
 		return -ENOMEM;
+	size_t (*cnt)[256] = calloc(8, sizeof *cnt);
+	if (!cnt) {
+		sd_vmem_free(tmp, n * sizeof *tmp);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t u = v[i].start;
+		for (int b = 0; b < 8; b++, u >>= 8)
+			cnt[b][u & 255]++;
+	}
 	src = v;
 	dst = tmp;
-	for (size_t width = 1; width < n; width *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * width) {
-			size_t mid = lo + width < n ? lo + width : n;
-			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-			size_t a = lo, b = mid, k = lo;
-
-			while (a < mid && b < hi)
-				dst[k++] = src[b].start < src[a].start ? src[b++]
-								       : src[a++];
-			while (a < mid)
-				dst[k++] = src[a++];
-			while (b < hi)
-				dst[k++] = src[b++];
+	for (int b = 0; b < 8; b++) {
+		unsigned shift = 8 * (unsigned)b;
+		if (cnt[b][(v[0].start >> shift) & 255] == n)
+			continue; /* every start has this byte */
+		size_t at = 0;
+		for (int c = 0; c < 256; c++) {
+			size_t k = cnt[b][c];
+			cnt[b][c] = at;
+			at += k;
 		}
+		for (i = 0; i < n; i++)
+			dst[cnt[b][(src[i].start >> shift) & 255]++] = src[i];
 		struct sd_symbol *s = src;
 		src = dst;
 		dst = s;
 	}
+	free(cnt);
 	if (src != v)
 		memcpy(v, src, n * sizeof *v);
 	sd_vmem_free(tmp, n * sizeof *tmp);
@@ -317,6 +335,14 @@ static void fixup_duplicate(struct sd_symtab *t)
 	size_t out = 0;
 
 	for (size_t i = 0; i < t->n;) {
+		if (i + 1 == t->n || t->syms[i + 1].start != t->syms[i].start) {
+			/* no alias: kept as it is, moved only after a merge */
+			if (out != i)
+				t->syms[out] = t->syms[i];
+			out++;
+			i++;
+			continue;
+		}
 		struct sd_symbol best = t->syms[i];
 		size_t j = i + 1;
 

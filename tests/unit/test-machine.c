@@ -36,6 +36,7 @@
  * R1-R8 are also checked against perf 6.1 itself, on a perf.data written
  * for it, by tests/machine/check-machine.py.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <swapdiag/machine.h>
@@ -422,6 +423,135 @@ TEST(forks_per_executable)
 	world_fini(&w);
 }
 
+/*
+ * R2's ":TID" is printf's "%d" of the tid as perf's pid_t (negative above
+ * INT_MAX); lookups that alternate between threads (machine.c keeps the
+ * last two found), among thousands of threads (the table grows under
+ * them), and a tid reused by a FORK while it is one of the last two,
+ * each give that thread's comm as it is now.
+ */
+TEST(thread_names_and_lookups)
+{
+	struct world w;
+	char name[32];
+	world_init(&w);
+	CHECK_STR(comm_of(&w, 7, 7), ":7");
+	CHECK_STR(comm_of(&w, 1234567890, 1234567890), ":1234567890");
+	CHECK_STR(comm_of(&w, 2147483647, 2147483647), ":2147483647");
+	CHECK_STR(comm_of(&w, 2147483648u, 2147483648u), ":-2147483648");
+	CHECK_STR(comm_of(&w, 4294967294u, 4294967294u), ":-2");
+	CHECK_STR(comm_of(&w, UINT32_MAX, 4294967293u), ":-3");
+	comm(&w, 1000, 1000, "alpha", false, 0);
+	comm(&w, 2000, 2000, "beta", false, 0);
+	for (int i = 0; i < 4; i++) {
+		CHECK_STR(comm_of(&w, 1000, 1000), "alpha");
+		CHECK_STR(comm_of(&w, 2000, 2000), "beta");
+		CHECK_STR(comm_of(&w, 0, 0), "swapper");
+	}
+	for (uint32_t t = 10000; t < 15000; t++) {
+		snprintf(name, sizeof name, "t%u", t);
+		comm(&w, t, t, name, false, t);
+		CHECK_STR(comm_of(&w, 1000, 1000), "alpha");
+	}
+	for (uint32_t t = 10000; t < 15000; t += 499) {
+		snprintf(name, sizeof name, "t%u", t);
+		CHECK_STR(comm_of(&w, t, t), name);
+		CHECK_STR(comm_of(&w, 2000, 2000), "beta");
+	}
+	/* 2000 and 1000 are the last two; tid 2000 reborn as 1000's child */
+	CHECK_STR(comm_of(&w, 1000, 1000), "alpha");
+	fork_(&w, 2000, 1000, 2000, 1000, 20000);
+	CHECK_STR(comm_of(&w, 2000, 2000), "alpha");
+	CHECK_STR(comm_of(&w, 1000, 1000), "alpha");
+	comm(&w, 2000, 2000, "gamma", true, 20001);
+	CHECK_STR(comm_of(&w, 2000, 2000), "gamma");
+	CHECK_STR(comm_of(&w, 14970, 14970), "t14970");
+	world_fini(&w);
+}
+
+/*
+ * The newest map covering an address wins (R7), whether the address
+ * space has a few maps (machine.c scans them) or many (it indexes them):
+ * 20 maps of 3 pages, each one page above the last, queried with the
+ * view taken after 6 of them and after all 20.
+ */
+TEST(few_and_many_maps)
+{
+	struct world w;
+	char file[32], want[32];
+	uint64_t a;
+	struct sd_thread_view six = {0};
+	world_init(&w);
+	comm(&w, 50, 50, "maps", false, 0);
+	for (unsigned k = 0; k < 20; k++) {
+		snprintf(file, sizeof file, "/f/%u", k);
+		mmap2(&w, 50, 0x10000 + k * 0x1000, 0x3000, 0, PROT_RX, file,
+		      k);
+		if (k == 5)
+			six = view_of(&w, 50, 50);
+	}
+	struct sd_thread_view all = view_of(&w, 50, 50);
+	for (unsigned j = 0; j < 24; j++) {
+		uint64_t ip = 0x10000 + j * 0x1000 + 0x10;
+		/* maps j-2..j cover page j: the newest is j (at most 19) */
+		unsigned k = j < 20 ? j : 19;
+		if (j < 22)
+			snprintf(want, sizeof want, "/f/%u", k);
+		else
+			want[0] = '\0';
+		CHECK_STR(where(&w, all, SD_MISC_USER, ip, &a), want);
+		/* with maps 0..5 only */
+		k = j < 6 ? j : 5;
+		if (j < 8)
+			snprintf(want, sizeof want, "/f/%u", k);
+		else
+			want[0] = '\0';
+		CHECK_STR(where(&w, six, SD_MISC_USER, ip, &a), want);
+	}
+	CHECK_STR(where(&w, all, SD_MISC_USER, 0xfff0, &a), "");
+	world_fini(&w);
+}
+
+/*
+ * R4 over three generations, with machine.c's shortcut (the bounds of
+ * what the ancestors' maps cover, fixed at each fork): a child finds its
+ * own maps, its parent's, its grandparent's; not a map its grandparent
+ * made after the forks, and nothing outside every map.
+ */
+TEST(ancestors_maps)
+{
+	struct world w;
+	uint64_t a;
+	world_init(&w);
+	comm(&w, 60, 60, "grand", false, 0);
+	mmap2(&w, 60, 0x1000000, 0x10000, 0, PROT_RX, "/g", 1);
+	fork_(&w, 61, 60, 61, 60, 2);
+	mmap2(&w, 61, 0x2000000, 0x10000, 0, PROT_RX, "/p", 3);
+	fork_(&w, 62, 61, 62, 61, 4);
+	mmap2(&w, 62, 0x3000000, 0x10000, 0, PROT_RX, "/c", 5);
+	mmap2(&w, 60, 0x5000000, 0x10000, 0, PROT_RX, "/late", 6);
+	struct sd_thread_view v = view_of(&w, 62, 62);
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x3000010, &a), "/c");
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x2000010, &a), "/p");
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x1000010, &a), "/g");
+	CHECK_U64(a, 0x10);
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x5000010, &a), "");
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x9000000, &a), "");
+	CHECK_STR(where(&w, v, SD_MISC_USER, 0x500, &a), "");
+	/* the grandparent itself sees its late map */
+	CHECK_STR(where(&w, view_of(&w, 60, 60), SD_MISC_USER, 0x5000010, &a),
+		  "/late");
+	/* a child forked from the parent before it mapped anything of its
+	 * own: the grandparent's map through an empty parent */
+	fork_(&w, 70, 60, 70, 60, 7);
+	fork_(&w, 71, 70, 71, 70, 8);
+	CHECK_STR(where(&w, view_of(&w, 71, 71), SD_MISC_USER, 0x1000020, &a),
+		  "/g");
+	CHECK_STR(where(&w, view_of(&w, 71, 71), SD_MISC_USER, 0x5000020, &a),
+		  "/late");
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(idle_and_unknown_threads);
@@ -433,5 +563,8 @@ int main(void)
 	RUN(jit_and_anonymous_maps);
 	RUN(kernel_maps);
 	RUN(forks_per_executable);
+	RUN(thread_names_and_lookups);
+	RUN(few_and_many_maps);
+	RUN(ancestors_maps);
 	return test_exit();
 }

@@ -326,6 +326,62 @@ TEST(names_that_are_not_files)
 	sd_symbolizer_free(s);
 }
 
+/*
+ * sd_symbolizer_dso() remembers the dso of a path without a build-id
+ * (symbolizer.c's memo): asked again, in any order, among more paths than
+ * the memo has slots, a path gives the same handle, named by that path;
+ * the recording's BUILD_ID entry for a path still decides its build-id,
+ * and a build-id given with the path is another dso.
+ */
+TEST(dso_by_path_memo)
+{
+	struct sd_symbol_opts o = host_opts();
+	struct sd_build_id_entry e = {.cpumode = SD_MISC_USER,
+				      .id = {.size = 20, .data = {7, 7, 7}},
+				      .filename = "/usr/lib/p17.so"};
+	struct sd_file_info fi = {.build_ids = &e, .nr_build_ids = 1};
+	struct sd_symbolizer *s = NULL;
+	struct sd_dso *first[300];
+	char path[64];
+
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	if (!s)
+		return;
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 300; i++) {
+			/* forwards, backwards, then every 7th */
+			int k = round == 1 ? 299 - i : round == 2 ? i * 7 % 300
+								  : i;
+			snprintf(path, sizeof path, "/usr/lib/p%d.so", k);
+			struct sd_dso *d = sd_symbolizer_dso(s, path, NULL);
+			CHECK(d != NULL);
+			if (!d)
+				continue;
+			CHECK_STR(sd_dso_name(d), path);
+			if (round == 0)
+				first[k] = d;
+			else
+				CHECK(d == first[k]);
+		}
+	/* p17 has the recorded build-id: the same dso as with it given ... */
+	CHECK(sd_symbolizer_dso(s, "/usr/lib/p17.so", &e.id) == first[17]);
+	/* ... and another build-id is another dso */
+	struct sd_build_id other = {.size = 20, .data = {8}};
+	struct sd_dso *d = sd_symbolizer_dso(s, "/usr/lib/p18.so", &other);
+	CHECK(d && d != first[18]);
+	CHECK(sd_symbolizer_dso(s, "/usr/lib/p18.so", NULL) == first[18]);
+	/* pipe mode: a build-id for p18 arrives after its first MMAP; the
+	 * next MMAP of it names the dso with that build-id */
+	struct sd_build_id_entry two[2] = {
+		e, {.cpumode = SD_MISC_USER, .id = other,
+		    .filename = "/usr/lib/p18.so"}};
+	fi.build_ids = two;
+	fi.nr_build_ids = 2;
+	CHECK(sd_symbolizer_dso(s, "/usr/lib/p18.so", NULL) == d);
+	CHECK(sd_symbolizer_dso(s, "/usr/lib/p17.so", NULL) == first[17]);
+	sd_symbolizer_free(s);
+}
+
 int main(void)
 {
 	if (!tf_make("/tmp/sd-symtest-"))
@@ -339,6 +395,7 @@ int main(void)
 	RUN(user_dso_search);
 	RUN(debuglink);
 	RUN(names_that_are_not_files);
+	RUN(dso_by_path_memo);
 	tf_remove();
 	return test_exit();
 }

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address spaces (mm.h): maps appended in arrival order, each with its
+ * sequence number; a lookup at version ver sees the maps with seq <= ver,
+ * the newest covering the address winning (perf's
+ * maps__fixup_overlappings() as a history), then the parent's as they
+ * were at the fork, and so on up the ancestors.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine/mm.h"
+
+#define MM_SCAN 8        /* maps searched one by one, not indexed */
+
+int mm_set_init(struct mm_set *s)
+{
+	s->v = calloc(16, sizeof *s->v);
+	if (!s->v)
+		return -ENOMEM;
+	s->cap = 16;
+	s->n = 1;
+	return 0;
+}
+
+void mm_set_fini(struct mm_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].maps);
+		free(s->v[i].by_start);
+		free(s->v[i].max_end);
+	}
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+void mm_link(struct mm_set *s, uint32_t mm, uint32_t parent)
+{
+	struct mm *x = &s->v[mm];
+	const struct mm *p = &s->v[parent];
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	x->parent = parent;
+	x->parent_ver = p->seq;
+	if (p->hi) {
+		lo = p->lo;
+		hi = p->hi;
+	}
+	if (p->anc_hi) {
+		lo = p->anc_lo < lo ? p->anc_lo : lo;
+		hi = p->anc_hi > hi ? p->anc_hi : hi;
+	}
+	x->anc_lo = hi ? lo : 0;
+	x->anc_hi = hi;
+}
+
+uint32_t mm_new(struct mm_set *s, uint32_t parent)
+{
+	if (s->n == s->cap) {
+		struct mm *v = realloc(s->v, s->cap * 2 * sizeof *v);
+		if (!v)
+			return 0;
+		s->v = v;
+		s->cap *= 2;
+	}
+	struct mm *mm = &s->v[s->n];
+	memset(mm, 0, sizeof *mm);
+	if (parent)
+		mm_link(s, (uint32_t)s->n, parent);
+	return (uint32_t)s->n++;
+}
+
+int mm_add(struct mm *mm, const struct map *from)
+{
+	if (mm->n == mm->cap) {
+		/* a fork storm has thousands of small address spaces */
+		size_t cap = mm->cap ? mm->cap * 2 : 4;
+		struct map *v = realloc(mm->maps, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		mm->maps = v;
+		mm->cap = cap;
+	}
+	struct map *map = &mm->maps[mm->n++];
+	*map = *from;
+	map->seq = ++mm->seq;
+	if (mm->n == 1 || map->start < mm->lo)
+		mm->lo = map->start;
+	if (map->end > mm->hi)
+		mm->hi = map->end;
+	return 0;
+}
+
+static int cmp_start(const void *a, const void *b, void *arg)
+{
+	const struct map *maps = arg;
+	const struct map *x = &maps[*(const uint32_t *)a];
+	const struct map *y = &maps[*(const uint32_t *)b];
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+/*
+ * The index by (start, seq) and the running maximum of ends.  Maps come
+ * one at a time between lookups, so the ones added since the last lookup
+ * are inserted into the sorted index (a binary search and a memmove
+ * each) rather than the whole index sorted again; a first index of many
+ * maps is sorted at once.
+ */
+static int mm_index(struct mm *x)
+{
+	if (x->indexed == x->n)
+		return 0;
+	uint32_t *bs = realloc(x->by_start, (x->n + 1) * sizeof *bs);
+	if (!bs)
+		return -ENOMEM;
+	x->by_start = bs;
+	uint64_t *me = realloc(x->max_end, (x->n + 1) * sizeof *me);
+	if (!me)
+		return -ENOMEM;
+	x->max_end = me;
+	size_t from = 0; /* max_end is right below this index */
+	if (x->n - x->indexed > 16 || x->n - x->indexed > x->indexed) {
+		for (size_t i = 0; i < x->n; i++)
+			bs[i] = (uint32_t)i;
+		qsort_r(bs, x->n, sizeof *bs, cmp_start, x->maps);
+	} else {
+		from = x->indexed;
+		for (size_t i = x->indexed; i < x->n; i++) {
+			/* after every entry that sorts at or before map i */
+			size_t lo = 0, hi = i;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (cmp_start(&bs[mid], &(uint32_t){(uint32_t)i},
+					      x->maps) <= 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			memmove(bs + lo + 1, bs + lo, (i - lo) * sizeof *bs);
+			bs[lo] = (uint32_t)i;
+			if (lo < from)
+				from = lo;
+		}
+	}
+	uint64_t mx = from ? me[from - 1] : 0;
+	for (size_t i = from; i < x->n; i++) {
+		if (x->maps[bs[i]].end > mx)
+			mx = x->maps[bs[i]].end;
+		me[i] = mx;
+	}
+	x->indexed = x->n;
+	return 0;
+}
+
+/* The newest map of x with seq <= ver that covers ip. */
+static const struct map *mm_find(struct mm *x, uint32_t ver, uint64_t ip)
+{
+	const struct map *best = NULL;
+
+	/* an address no map ever held (often one of the unwound frames no
+	 * map has, looked up in every ancestor) */
+	if (ip < x->lo || ip >= x->hi)
+		return NULL;
+	if (x->n <= MM_SCAN) {
+		/* a few maps (a forked child's after exec): no index; maps[i]
+		 * has seq i + 1, so the newest covering one of seq <= ver is
+		 * the first found from maps[ver - 1] down */
+		for (size_t i = ver < x->n ? ver : x->n; i-- > 0;) {
+			const struct map *mp = &x->maps[i];
+			if (ip >= mp->start && ip < mp->end)
+				return mp;
+		}
+		return NULL;
+	}
+	if (mm_index(x))
+		return NULL;
+	/* last index with start <= ip */
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (x->maps[x->by_start[mid]].start <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i-- > 0;) {
+		if (x->max_end[i] <= ip)
+			break;
+		const struct map *mp = &x->maps[x->by_start[i]];
+		if (mp->seq <= ver && ip < mp->end &&
+		    (!best || mp->seq > best->seq))
+			best = mp;
+	}
+	return best;
+}
+
+const struct map *mm_lookup(struct mm_set *s, uint32_t mmid, uint32_t ver,
+			    uint64_t ip)
+{
+	for (int d = 0; d < MAX_MM_DEPTH && mmid; d++) {
+		struct mm *x = &s->v[mmid];
+		const struct map *mp = mm_find(x, ver, ip);
+		if (mp)
+			return mp;
+		if (ip < x->anc_lo || ip >= x->anc_hi)
+			break; /* no ancestor's map holds it */
+		ver = x->parent_ver;
+		mmid = x->parent;
+	}
+	return NULL;
+}

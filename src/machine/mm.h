@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address spaces, kept by the machine (mm.c): each process's maps as a
+ * history, a forked child seeing its parent's maps as they were at the
+ * fork (perf's maps__clone without the copy), looked up by (mm, version).
+ */
+#ifndef SD_MACHINE_MM_H
+#define SD_MACHINE_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sd_dso;
+
+struct map {
+	uint64_t start, end, pgoff;
+	uint32_t seq;
+	bool identity; /* anonymous memory: addresses are not file offsets */
+	struct sd_dso *dso;
+};
+
+/* One process's address space, as a history of maps. */
+struct mm {
+	struct map *maps;       /* in arrival order: seq ascending */
+	size_t n, cap;
+	uint32_t seq;           /* version: number of maps added */
+	uint32_t parent;        /* mm this one was forked from, 0: none */
+	uint64_t lo, hi;        /* no map (of any version) outside [lo, hi) */
+	/* nor any map of the ancestors this one sees (their maps up to
+	 * parent_ver, fixed at the fork): hi 0 if none */
+	uint64_t anc_lo, anc_hi;
+	uint32_t parent_ver;
+	/* lookup index, built on first lookup after a change */
+	uint32_t *by_start;     /* indexes into maps, sorted by start */
+	uint64_t *max_end;      /* max end over by_start[0..i] */
+	size_t indexed;         /* maps covered by the index */
+};
+
+/* The address spaces; v[0] is unused ("no address space"). */
+struct mm_set {
+	struct mm *v;
+	size_t n, cap;
+};
+
+int mm_set_init(struct mm_set *s);
+void mm_set_fini(struct mm_set *s);
+/* A new, empty address space (forked from parent, if not 0); 0 if out
+ * of memory. */
+uint32_t mm_new(struct mm_set *s, uint32_t parent);
+/* mm is forked from parent, seeing its maps as they are now. */
+void mm_link(struct mm_set *s, uint32_t mm, uint32_t parent);
+/* Appends a map (its seq is set here). */
+int mm_add(struct mm *x, const struct map *map);
+#define MAX_MM_DEPTH 256 /* fork generations followed when resolving */
+
+/* An mm that has no maps of its own visible at *ver is its parent's
+ * view: (*mm, *ver) moved to the mm whose maps it sees (per sample:
+ * inline). */
+static inline void mm_canonical(const struct mm_set *s, uint32_t *mm,
+				uint32_t *ver)
+{
+	for (int d = 0; d < MAX_MM_DEPTH && *mm; d++) {
+		const struct mm *x = &s->v[*mm];
+		/* maps with seq <= ver: seq is 1..n in order */
+		uint32_t own = *ver < x->n ? *ver : (uint32_t)x->n;
+		if (own || !x->parent)
+			return;
+		*ver = x->parent_ver;
+		*mm = x->parent;
+	}
+}
+/* The map holding ip in address space mm at version ver: its own newest
+ * one, else its ancestors' as they were at each fork; NULL if none. */
+const struct map *mm_lookup(struct mm_set *s, uint32_t mm, uint32_t ver,
+			    uint64_t ip);
+
+#endif
