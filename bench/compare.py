@@ -10,6 +10,9 @@ that a change in the machine's load hits all of them alike.  For every run
 it records the wall time, the CPU time (user + system of the command and
 its children, from wait4), the peak resident set size of the largest
 process (ru_maxrss), and the 1-minute load average just before the run.
+ru_maxrss counts the memory the child had before its exec, which is this
+Python process's (~15 MB, whether forked or vforked: exec keeps the old
+high-water mark), so a figure near 15 MB means "at most that".
 It prints the medians, and each command's ratio to the first one.
 
 Standard library only; stdout/stderr of the commands go to /dev/null
