@@ -72,9 +72,10 @@ static json_t *input_json(const struct sd_analysis *a,
 	const struct sd_file_info *in = sd_analysis_info(a);
 	const struct sd_reader_stats *st = sd_analysis_stats(a);
 	json_t *events = json_array();
-	double dur = st->last_time > st->first_time
-			     ? (double)(st->last_time - st->first_time) / 1e9
-			     : 0;
+	/* with --time, the span of the samples analysed (the windows') */
+	uint64_t first = a->time.n ? a->first_time : st->first_time;
+	uint64_t last = a->time.n ? a->last_time : st->last_time;
+	double dur = last > first ? (double)(last - first) / 1e9 : 0;
 
 	for (size_t i = 0; i < sd_analysis_nr_evsels(a); i++) {
 		const struct sd_evsel *ev = sd_analysis_evsel(a, i);

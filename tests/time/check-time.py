@@ -126,6 +126,17 @@ for (name, window) in PERF_FACTS:
     check(tw["samples_in"] == want,
           "%s --time '%s': %d samples (%s: %d)" %
           (name, window, tw["samples_in"], src, want))
+    # swapdiag-report(5): duration_s is then the span of the samples
+    # analysed, first_s to last_s (those two printed to six significant
+    # digits, a millisecond at this clock: 1.1 ms of slack; the whole
+    # recording's span is a window's twice or more here)
+    dur = r["input"]["duration_s"]
+    if tw["first_s"] is not None and tw["last_s"] is not None:
+        span = tw["last_s"] - tw["first_s"]
+        check((dur or 0) == 0 if span == 0 else
+              dur is not None and abs(dur - span) < 1.1e-3,
+              "%s --time '%s': input.duration_s %s = last_s - first_s %.9f" %
+              (name, window, dur, span))
 
 # 2. partitions sum to the whole, file and pipe mode, both events
 for name, pipe, stem in (("swapstorm.data", False, "swapstorm"),
