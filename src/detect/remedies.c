@@ -111,7 +111,7 @@ static int add(struct sd_diagnosis *d, size_t cap, const struct sd_remedy *r,
 	return 0;
 }
 
-/* "apache2: 1 forking process, 224 forks (73/s); " + why. */
+/* "apache2: 1 forking process, 203 forks (66/s); " + why. */
 static int because_of(const struct cand *c, size_t nc, const bool *use,
 		      const char *why, char **out)
 {
