@@ -53,6 +53,43 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec);
 int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 		      struct sd_thread_view *out);
 
+/*
+ * A caller's cache of thread views in front of sd_machine_thread(), for
+ * the per-sample lookup: a hit is an inline test and a copy.  An entry
+ * holds while the machine's generation (sd_tvcache_init() takes its
+ * address) stays: any record that changes some thread's view moves it.
+ */
+#define SD_TVCACHE_SIZE 256 /* direct-mapped by tid */
+
+struct sd_tvcache {
+	const uint64_t *gen; /* the machine's generation */
+	struct sd_tvcache_ent {
+		uint32_t tid, pid; /* as asked for */
+		struct sd_thread_view view;
+		uint64_t gen;      /* 0: empty (the machine's starts at 1) */
+	} v[SD_TVCACHE_SIZE];
+};
+
+void sd_tvcache_init(struct sd_tvcache *c, const struct sd_machine *m);
+/* sd_machine_thread(), its answer kept in c. */
+int sd_tvcache_fill(struct sd_machine *m, struct sd_tvcache *c, uint32_t pid,
+		    uint32_t tid, struct sd_thread_view *out);
+
+/* What sd_machine_thread(m, pid, tid, out) gives, through c. */
+static inline int sd_machine_thread_cached(struct sd_machine *m,
+					   struct sd_tvcache *c, uint32_t pid,
+					   uint32_t tid,
+					   struct sd_thread_view *out)
+{
+	const struct sd_tvcache_ent *e = &c->v[tid % SD_TVCACHE_SIZE];
+
+	if (e->gen == *c->gen && e->tid == tid && e->pid == pid) {
+		*out = e->view;
+		return 0;
+	}
+	return sd_tvcache_fill(m, c, pid, tid, out);
+}
+
 /* The id of a comm string (for inputs that name threads directly). */
 uint32_t sd_machine_intern_comm(struct sd_machine *m, const char *comm);
 

@@ -17,11 +17,12 @@
 #include "util/hash.h"
 
 #define NO_PID UINT32_MAX /* perf's pid -1 */
+#define TCACHE_MASK 1023u /* direct-mapped thread cache: 8 KiB */
 
 
 struct thread {
 	uint32_t pid, tid;
-	uint32_t comm;
+	uint32_t comm; /* 0: perf's ":tid", interned when first asked for */
 	bool comm_set;
 	bool dead;
 	uint32_t mm;
@@ -47,8 +48,14 @@ struct sd_machine {
 	uint64_t kernel_start;
 	struct sd_dso *kernel;
 	uint32_t swapper;
-	/* the last two threads found: samples of two CPUs interleave */
-	uint32_t last_tid[2], last_idx[2];
+	/* moves whenever a thread's view may change (struct sd_tvcache) */
+	uint64_t gen;
+	/* tid -> thread index, direct-mapped in front of tslots: entry i
+	 * holds a tid with (tid & TCACHE_MASK) == i (i + 1 when empty, which
+	 * never matches); thread indexes never change */
+	struct tcache_ent {
+		uint32_t tid, idx;
+	} tcache[TCACHE_MASK + 1];
 	struct sd_forks *forks;      /* forks per executable (forks.c) */
 };
 
@@ -72,7 +79,9 @@ int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out)
 	}
 	m->kernel_start = 1ull << 63;
 	m->kernel = sym ? sd_symbolizer_kernel(sym) : NULL;
-	m->last_idx[0] = m->last_idx[1] = UINT32_MAX;
+	m->gen = 1;
+	for (uint32_t i = 0; i <= TCACHE_MASK; i++)
+		m->tcache[i].tid = i + 1;
 	/* perf_session__register_idle_thread: pid 0 is "swapper" */
 	m->swapper = sd_strpool_intern(&m->comms, "swapper", 7);
 	*out = m;
@@ -127,26 +136,17 @@ static int tslot_grow(struct sd_machine *m)
 
 static struct thread *thread_find(struct sd_machine *m, uint32_t tid)
 {
-	if (m->last_tid[0] == tid && m->last_idx[0] != UINT32_MAX)
-		return &m->threads[m->last_idx[0]];
-	if (m->last_tid[1] == tid && m->last_idx[1] != UINT32_MAX) {
-		uint32_t i = m->last_idx[1];
-		m->last_tid[1] = m->last_tid[0];
-		m->last_idx[1] = m->last_idx[0];
-		m->last_tid[0] = tid;
-		m->last_idx[0] = i;
-		return &m->threads[i];
-	}
+	struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
+
+	if (e->tid == tid)
+		return &m->threads[e->idx];
 	if (!m->ntslots)
 		return NULL;
 	for (size_t j = sd_mix64(tid) & (m->ntslots - 1); m->tslots[j];
 	     j = (j + 1) & (m->ntslots - 1)) {
 		struct thread *t = &m->threads[m->tslots[j] - 1];
 		if (t->tid == tid) {
-			m->last_tid[1] = m->last_tid[0];
-			m->last_idx[1] = m->last_idx[0];
-			m->last_tid[0] = tid;
-			m->last_idx[0] = m->tslots[j] - 1;
+			*e = (struct tcache_ent){tid, m->tslots[j] - 1};
 			return t;
 		}
 	}
@@ -180,39 +180,52 @@ static struct thread *thread_create(struct sd_machine *m, uint32_t pid,
 		while (m->tslots[j])
 			j = (j + 1) & (m->ntslots - 1);
 		m->tslots[j] = (uint32_t)m->nthreads + 1;
+		m->tcache[tid & TCACHE_MASK] =
+			(struct tcache_ent){tid, (uint32_t)m->nthreads};
 		t = &m->threads[m->nthreads++];
 	}
+	size_t idx = (size_t)(t - m->threads);
+	m->gen++;
 	thread_init(m, t, pid, tid);
 	/* thread_init may have created the leader and moved the array */
-	return thread_find(m, tid);
+	return &m->threads[idx];
+}
+
+/* perf's comm for a thread that got none (":tid" of (int)tid), interned
+ * only when something asks for it: most are named by the record that
+ * created them (a fork takes its parent's comm).  0 if out of memory. */
+static uint32_t thread_comm_slow(struct sd_machine *m, struct thread *t)
+{
+	char name[16];
+	char *e = name + sizeof name, *q = e;
+	uint32_t v = (int32_t)t->tid < 0 ? -t->tid : t->tid;
+
+	do
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	if ((int32_t)t->tid < 0)
+		*--q = '-';
+	*--q = ':';
+	t->comm = sd_strpool_intern(&m->comms, q, (size_t)(e - q));
+	return t->comm;
+}
+
+static inline uint32_t thread_comm(struct sd_machine *m, struct thread *t)
+{
+	return t->comm ? t->comm : thread_comm_slow(m, t);
 }
 
 static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 			uint32_t tid)
 {
-	char name[16];
 	size_t idx = (size_t)(t - m->threads);
 
 	t->pid = pid;
 	t->tid = tid;
 	t->dead = false;
 	t->comm_set = tid == 0;
-	if (tid == 0) {
-		t->comm = m->swapper;
-	} else {
-		/* ":%d" of (int)tid */
-		char *e = name + sizeof name, *q = e;
-		uint32_t v = (int32_t)tid < 0 ? -tid : tid;
-		do
-			*--q = (char)('0' + v % 10);
-		while (v /= 10);
-		if ((int32_t)tid < 0)
-			*--q = '-';
-		*--q = ':';
-		t->comm = sd_strpool_intern(&m->comms, q, (size_t)(e - q));
-	}
+	t->comm = tid == 0 ? m->swapper : 0;
 	t->mm = 0;
-	m->last_idx[0] = m->last_idx[1] = UINT32_MAX;
 	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(&m->mms, 0)
 						   : leader_mm(m, pid);
 	m->threads[idx].mm = mm;
@@ -225,6 +238,8 @@ static struct thread *thread_findnew(struct sd_machine *m, uint32_t pid,
 
 	if (t) {
 		/* machine__update_thread_pid: learn the pid late */
+		if (t->pid == NO_PID && pid != NO_PID)
+			m->gen++;
 		if (t->pid == NO_PID && pid != NO_PID && pid != tid) {
 			t->pid = pid;
 			uint32_t mm = leader_mm(m, pid);
@@ -252,6 +267,7 @@ static int set_comm(struct sd_machine *m, struct thread *t, const char *comm)
 		return -ENOMEM;
 	t->comm = id;
 	t->comm_set = true;
+	m->gen++;
 	return 0;
 }
 
@@ -271,8 +287,10 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f)
 		if (!parent)
 			return -ENOMEM;
 	}
-	uint32_t pcomm = parent->comm;
+	uint32_t pcomm = thread_comm(m, parent);
 	bool pset = parent->comm_set;
+	if (!pcomm)
+		return -ENOMEM;
 	int err = forks_fork(m->forks, f, pcomm);
 	if (err)
 		return err;
@@ -397,6 +415,7 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
 							  : NULL)
 			      : NULL,
 	};
+	m->gen++;
 	return mm_add(&m->mms.v[t->mm], &map);
 }
 
@@ -469,23 +488,41 @@ const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid)
 int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 		      struct sd_thread_view *out)
 {
-	/* one of the last two threads, its pid known or not learnt now:
-	 * what thread_findnew() would return, without a call */
-	uint32_t i = m->last_tid[0] == tid   ? m->last_idx[0]
-		     : m->last_tid[1] == tid ? m->last_idx[1]
-					     : UINT32_MAX;
-	struct thread *t = i != UINT32_MAX ? &m->threads[i] : NULL;
+	/* the cached thread, its pid known or not learnt now: what
+	 * thread_findnew() would return, without a call */
+	const struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
+	struct thread *t;
 
-	if (!t || (t->pid == NO_PID && pid != NO_PID))
+	if (e->tid != tid || ((t = &m->threads[e->idx])->pid == NO_PID &&
+			      pid != NO_PID)) {
 		t = thread_findnew(m, pid, tid);
-
-	if (!t)
+		if (!t)
+			return -ENOMEM;
+	}
+	out->comm = thread_comm(m, t);
+	if (!out->comm)
 		return -ENOMEM;
-	out->comm = t->comm;
 	out->mm = t->mm;
 	out->mm_ver = t->mm ? m->mms.v[t->mm].seq : 0;
 	mm_canonical(&m->mms, &out->mm, &out->mm_ver);
 	return 0;
+}
+
+void sd_tvcache_init(struct sd_tvcache *c, const struct sd_machine *m)
+{
+	memset(c->v, 0, sizeof c->v);
+	c->gen = &m->gen;
+}
+
+int sd_tvcache_fill(struct sd_machine *m, struct sd_tvcache *c, uint32_t pid,
+		    uint32_t tid, struct sd_thread_view *out)
+{
+	int err = sd_machine_thread(m, pid, tid, out);
+
+	if (!err)
+		c->v[tid % SD_TVCACHE_SIZE] = (struct sd_tvcache_ent){
+			tid, pid, *out, m->gen};
+	return err;
 }
 
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip)
