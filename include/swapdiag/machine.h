@@ -56,17 +56,19 @@ int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 /*
  * A caller's cache of thread views in front of sd_machine_thread(), for
  * the per-sample lookup: a hit is an inline test and a copy.  An entry
- * holds while the machine's generation (sd_tvcache_init() takes its
- * address) stays: any record that changes some thread's view moves it.
+ * holds while the machine's version of its slot (tid % SD_TVCACHE_SIZE)
+ * stays: a change to a thread whose view was given out moves its slot's
+ * version, a change that can reach several threads (a map of a shared
+ * address space) every slot's.
  */
 #define SD_TVCACHE_SIZE 256 /* direct-mapped by tid */
 
 struct sd_tvcache {
-	const uint64_t *gen; /* the machine's generation */
+	const uint32_t *slotver; /* the machine's versions (from 1) */
 	struct sd_tvcache_ent {
-		uint32_t tid, pid; /* as asked for */
+		uint64_t key;      /* (uint64_t)pid << 32 | tid, as asked */
+		uint32_t ver;      /* the slot's version then; 0: empty */
 		struct sd_thread_view view;
-		uint64_t gen;      /* 0: empty (the machine's starts at 1) */
 	} v[SD_TVCACHE_SIZE];
 };
 
@@ -81,9 +83,10 @@ static inline int sd_machine_thread_cached(struct sd_machine *m,
 					   uint32_t tid,
 					   struct sd_thread_view *out)
 {
-	const struct sd_tvcache_ent *e = &c->v[tid % SD_TVCACHE_SIZE];
+	uint32_t k = tid % SD_TVCACHE_SIZE;
+	const struct sd_tvcache_ent *e = &c->v[k];
 
-	if (e->gen == *c->gen && e->tid == tid && e->pid == pid) {
+	if (e->key == ((uint64_t)pid << 32 | tid) && e->ver == c->slotver[k]) {
 		*out = e->view;
 		return 0;
 	}

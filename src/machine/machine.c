@@ -17,6 +17,9 @@
 #include "util/hash.h"
 
 #define NO_PID UINT32_MAX /* perf's pid -1 */
+#define MM_VIEWED 1u /* some thread's view was given out on it */
+#define MM_PARENT 2u /* some address space was forked from it */
+#define MM_SHARED 4u /* threads other than the leader use it */
 #define TCACHE_MASK 1023u /* direct-mapped thread cache: 8 KiB */
 
 
@@ -25,6 +28,7 @@ struct thread {
 	uint32_t comm; /* 0: perf's ":tid", interned when first asked for */
 	bool comm_set;
 	bool dead;
+	bool viewed; /* sd_machine_thread() gave its view out */
 	uint32_t mm;
 };
 
@@ -42,14 +46,18 @@ struct sd_machine {
 	uint32_t *tslots; /* tid hash -> thread index + 1 */
 	size_t ntslots;
 	struct mm_set mms; /* address spaces (mm.c) */
+	uint8_t *mmflags;  /* per address space: MM_VIEWED | MM_PARENT */
+	size_t nmmflags;
 	struct kmap *kmaps;
 	size_t nkmaps;
 	bool have_kernel_map;
 	uint64_t kernel_start;
 	struct sd_dso *kernel;
 	uint32_t swapper;
-	/* moves whenever a thread's view may change (struct sd_tvcache) */
-	uint64_t gen;
+	/* struct sd_tvcache's versions: a view given out changed (only
+	 * threads and address spaces marked viewed count): its tid's slot
+	 * moves, or every slot for a change that may reach several */
+	uint32_t slotver[SD_TVCACHE_SIZE];
 	/* tid -> thread index, direct-mapped in front of tslots: entry i
 	 * holds a tid with (tid & TCACHE_MASK) == i (i + 1 when empty, which
 	 * never matches); thread indexes never change */
@@ -79,7 +87,8 @@ int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out)
 	}
 	m->kernel_start = 1ull << 63;
 	m->kernel = sym ? sd_symbolizer_kernel(sym) : NULL;
-	m->gen = 1;
+	for (uint32_t i = 0; i < SD_TVCACHE_SIZE; i++)
+		m->slotver[i] = 1;
 	for (uint32_t i = 0; i <= TCACHE_MASK; i++)
 		m->tcache[i].tid = i + 1;
 	/* perf_session__register_idle_thread: pid 0 is "swapper" */
@@ -98,6 +107,7 @@ struct sd_machine *sd_machine_free(struct sd_machine *m)
 	free(m->kmaps);
 	free(m->threads);
 	free(m->tslots);
+	free(m->mmflags);
 	sd_strpool_fini(&m->comms);
 	forks_free(m->forks);
 	free(m);
@@ -132,6 +142,42 @@ static int tslot_grow(struct sd_machine *m)
 	m->tslots = s;
 	m->ntslots = ns;
 	return 0;
+}
+
+static uint8_t mm_flags(const struct sd_machine *m, uint32_t mm)
+{
+	return mm < m->nmmflags ? m->mmflags[mm] : 0;
+}
+
+/* Marks address space mm; 0 or -ENOMEM. */
+static int mm_flag(struct sd_machine *m, uint32_t mm, uint8_t flag)
+{
+	if (mm >= m->nmmflags) {
+		size_t n = m->nmmflags ? m->nmmflags : 1024;
+		while (n <= mm)
+			n *= 2;
+		uint8_t *v = realloc(m->mmflags, n);
+		if (!v)
+			return -ENOMEM;
+		memset(v + m->nmmflags, 0, n - m->nmmflags);
+		m->mmflags = v;
+		m->nmmflags = n;
+	}
+	m->mmflags[mm] |= flag;
+	return 0;
+}
+
+/* A view given out of thread tid may have changed. */
+static void view_changed(struct sd_machine *m, uint32_t tid)
+{
+	m->slotver[tid % SD_TVCACHE_SIZE]++;
+}
+
+/* Views given out of several threads may have changed. */
+static void views_changed(struct sd_machine *m)
+{
+	for (uint32_t i = 0; i < SD_TVCACHE_SIZE; i++)
+		m->slotver[i]++;
 }
 
 static struct thread *thread_find(struct sd_machine *m, uint32_t tid)
@@ -185,7 +231,8 @@ static struct thread *thread_create(struct sd_machine *m, uint32_t pid,
 		t = &m->threads[m->nthreads++];
 	}
 	size_t idx = (size_t)(t - m->threads);
-	m->gen++;
+	if (t->viewed)
+		view_changed(m, tid); /* a thread replaced */
 	thread_init(m, t, pid, tid);
 	/* thread_init may have created the leader and moved the array */
 	return &m->threads[idx];
@@ -223,6 +270,7 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 	t->pid = pid;
 	t->tid = tid;
 	t->dead = false;
+	t->viewed = false;
 	t->comm_set = tid == 0;
 	t->comm = tid == 0 ? m->swapper : 0;
 	t->mm = 0;
@@ -238,8 +286,8 @@ static struct thread *thread_findnew(struct sd_machine *m, uint32_t pid,
 
 	if (t) {
 		/* machine__update_thread_pid: learn the pid late */
-		if (t->pid == NO_PID && pid != NO_PID)
-			m->gen++;
+		if (t->pid == NO_PID && pid != NO_PID && t->viewed)
+			view_changed(m, tid);
 		if (t->pid == NO_PID && pid != NO_PID && pid != tid) {
 			t->pid = pid;
 			uint32_t mm = leader_mm(m, pid);
@@ -267,7 +315,8 @@ static int set_comm(struct sd_machine *m, struct thread *t, const char *comm)
 		return -ENOMEM;
 	t->comm = id;
 	t->comm_set = true;
-	m->gen++;
+	if (t->viewed)
+		view_changed(m, t->tid);
 	return 0;
 }
 
@@ -308,7 +357,13 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f)
 		/* new process: copy-on-write view of the parent's maps */
 		uint32_t mm = t->mm;
 		if (mm && m->mms.v[mm].n == 0 && !m->mms.v[mm].parent) {
+			/* the views of mm, and of any forked from it
+			 * while it had no parent, now go through pmm */
+			if (mm_flags(m, mm) & (MM_VIEWED | MM_PARENT))
+				views_changed(m);
 			mm_link(&m->mms, mm, pmm);
+			if (mm_flag(m, pmm, MM_PARENT))
+				return -ENOMEM;
 		}
 	}
 	return 0;
@@ -415,7 +470,11 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
 							  : NULL)
 			      : NULL,
 	};
-	m->gen++;
+	uint8_t fl = mm_flags(m, t->mm);
+	if ((fl & (MM_VIEWED | MM_SHARED)) == (MM_VIEWED | MM_SHARED))
+		views_changed(m);
+	else if (fl & MM_VIEWED) /* only its leader's view was given out */
+		view_changed(m, t->pid == NO_PID ? t->tid : t->pid);
 	return mm_add(&m->mms.v[t->mm], &map);
 }
 
@@ -502,6 +561,12 @@ int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 	out->comm = thread_comm(m, t);
 	if (!out->comm)
 		return -ENOMEM;
+	/* changes to it, or to its address space, now move the generation
+	 * (the address space can change when the pid is learnt) */
+	t->viewed = true;
+	uint8_t fl = MM_VIEWED | (t->pid != t->tid ? MM_SHARED : 0);
+	if ((mm_flags(m, t->mm) & fl) != fl && mm_flag(m, t->mm, fl))
+		return -ENOMEM;
 	out->mm = t->mm;
 	out->mm_ver = t->mm ? m->mms.v[t->mm].seq : 0;
 	mm_canonical(&m->mms, &out->mm, &out->mm_ver);
@@ -511,7 +576,7 @@ int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 void sd_tvcache_init(struct sd_tvcache *c, const struct sd_machine *m)
 {
 	memset(c->v, 0, sizeof c->v);
-	c->gen = &m->gen;
+	c->slotver = m->slotver;
 }
 
 int sd_tvcache_fill(struct sd_machine *m, struct sd_tvcache *c, uint32_t pid,
@@ -521,7 +586,8 @@ int sd_tvcache_fill(struct sd_machine *m, struct sd_tvcache *c, uint32_t pid,
 
 	if (!err)
 		c->v[tid % SD_TVCACHE_SIZE] = (struct sd_tvcache_ent){
-			tid, pid, *out, m->gen};
+			(uint64_t)pid << 32 | tid,
+			m->slotver[tid % SD_TVCACHE_SIZE], *out};
 	return err;
 }
 

@@ -591,9 +591,9 @@ TEST(thread_tables)
 }
 
 /* sd_machine_thread() the long way and through a view cache agree after
- * each record of a mix that renames, forks, reuses tids, maps and learns
- * pids late: no cached view outlives a change (tids 256 apart share a
- * cache slot). */
+ * each record of a mix that renames, forks, reuses tids, maps (from any
+ * thread of a process) and learns pids late: no cached view outlives a
+ * change (tids 256 apart share a cache slot). */
 static bool view_eq(struct sd_thread_view x, struct sd_thread_view y)
 {
 	return x.comm == y.comm && x.mm == y.mm && x.mm_ver == y.mm_ver;
@@ -626,10 +626,19 @@ TEST(view_cache)
 				fork_(&w, p, q, p, q, step + 1);
 			break;
 		}
-		case 2:
-			mmap2(&w, p, 0x400000 + 0x1000 * (r % 64), 0x1000, 0,
-			      PROT_RX, "/bin/x", step + 1);
+		case 2: { /* by any of its threads */
+			struct sd_record m = {.type = SD_REC_MMAP2,
+					      .misc = SD_MISC_USER};
+			m.mmap = (struct sd_mmap){
+				.pid = p, .tid = t,
+				.start = 0x400000 + 0x1000 * (r % 64),
+				.len = 0x1000, .prot = PROT_RX,
+				.filename = "/bin/x"};
+			m.id.has_time = true;
+			m.id.time = step + 1;
+			CHECK(sd_machine_process(w.m, &m) == 0);
 			break;
+		}
 		case 3:
 			task(&w, SD_REC_EXIT, p, p, t, t, step + 1);
 			break;
