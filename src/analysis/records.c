@@ -325,24 +325,36 @@ static int other_record(struct sd_analysis *a, const struct sd_record *rec)
 struct ev_info {
 	const struct sd_evsel *ev; /* NULL: none yet */
 	uint64_t seen_updates;     /* EVENT_UPDATEs when found */
+	unsigned index;            /* ev->index */
 	enum ev_kind kind;
 	bool chain;                /* the event records call chains */
-	bool may_unwind;           /* ... and user registers and stack */
+	/* a recorded chain of two or more entries is used as it is: no
+	 * user registers and stack to unwind */
+	bool chain_as_is;
+	/* straight into the stacks stage: not a tracepoint the stall
+	 * tracker reads, no --off-cpu */
+	bool plain;
 };
 
-static int ev_info_get(struct ev_kinds *k, const struct sd_evsel *ev,
-		       struct ev_info *out)
+static int ev_info_get(const struct sd_analysis *a, struct ev_kinds *k,
+		       const struct sd_evsel *ev, struct ev_info *out)
 {
-	int err = ev_kind(k, ev, &out->kind);
+	const uint64_t unwind = SD_SAMPLE_REGS_USER | SD_SAMPLE_STACK_USER;
+	enum ev_kind kind;
+	int err = ev_kind(k, ev, &kind);
 
 	if (err)
 		return err;
-	out->ev = ev;
-	out->seen_updates = *k->updates;
-	out->chain = ev->sample_type & SD_SAMPLE_CALLCHAIN;
-	out->may_unwind =
-		(ev->sample_type & (SD_SAMPLE_REGS_USER | SD_SAMPLE_STACK_USER)) ==
-		(SD_SAMPLE_REGS_USER | SD_SAMPLE_STACK_USER);
+	*out = (struct ev_info){
+		.ev = ev,
+		.seen_updates = *k->updates,
+		.index = ev->index,
+		.kind = kind,
+		.chain = ev->sample_type & SD_SAMPLE_CALLCHAIN,
+		.chain_as_is = (ev->sample_type & SD_SAMPLE_CALLCHAIN) &&
+			       (ev->sample_type & unwind) != unwind,
+		.plain = kind == EVK_OTHER && !a->offcpu_track,
+	};
 	return 0;
 }
 
@@ -426,14 +438,14 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		}
 		const struct sd_evsel *ev = rec->evsel;
 		if (ev != evi.ev || *kinds.updates != evi.seen_updates) {
-			if ((err = ev_info_get(&kinds, ev, &evi)))
+			if ((err = ev_info_get(a, &kinds, ev, &evi)))
 				break;
 		}
 		unsigned cpumode = rec->misc & SD_MISC_CPUMODE_MASK;
 		if (cpumode == SD_MISC_KERNEL &&
 		    a->nr_kernel_ips < SD_KVERIFY_MAX_IPS)
 			sd_kverify_keep(a, rec->sample.ip);
-		s.evsel = ev->index;
+		s.evsel = evi.index;
 		s.cpumode = cpumode;
 		s.ip = rec->sample.ip;
 		s.ips = rec->sample.ips;
@@ -446,11 +458,10 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		if ((err = sd_machine_thread_cached(a->machine, &tvc, s.pid,
 						    s.tid, &s.view)))
 			break;
-		/* a recorded chain of two or more entries is used as it is */
-		if ((!evi.chain || s.nr_ips < 2 || evi.may_unwind) &&
+		if ((!evi.chain_as_is || s.nr_ips < 2) &&
 		    (err = complete_chain(a, rec, &s)))
 			break;
-		if (evi.kind != EVK_OTHER || a->offcpu_track) {
+		if (!evi.plain) {
 			if ((err = drive_slow(a, rec, &s, evi.kind, &sw, &ls)))
 				break;
 			continue;
