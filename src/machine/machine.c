@@ -386,11 +386,17 @@ static bool is_anon(const char *f)
 	}
 }
 
+/* "[stack...", "[heap]", "/SYSV...": byte by byte, no calls ([vdso]
+ * comes with every exec) */
 static bool is_no_dso(const char *f)
 {
-	return (f[0] == '[' &&
-		(!strncmp(f, "[stack", 6) || !strcmp(f, "[heap]"))) ||
-	       (f[0] == '/' && f[1] == 'S' && !strncmp(f, "/SYSV", 5));
+	if (f[0] == '[')
+		return (f[1] == 's' && f[2] == 't' && f[3] == 'a' &&
+			f[4] == 'c' && f[5] == 'k') ||
+		       (f[1] == 'h' && f[2] == 'e' && f[3] == 'a' &&
+			f[4] == 'p' && f[5] == ']' && !f[6]);
+	return f[0] == '/' && f[1] == 'S' && f[2] == 'Y' && f[3] == 'S' &&
+	       f[4] == 'V';
 }
 
 static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
@@ -436,7 +442,10 @@ static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
 	return 0;
 }
 
-static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
+/* The map into its process's address space; *dso: the DSO of the
+ * record's own file name when one was looked up (else left). */
+static int process_mmap(struct sd_machine *m, const struct sd_record *rec,
+			const struct sd_dso **dso)
 {
 	const struct sd_mmap *mp = &rec->mmap;
 	unsigned cpumode = rec->misc & SD_MISC_CPUMODE_MASK;
@@ -470,6 +479,8 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
 							  : NULL)
 			      : NULL,
 	};
+	if (f == mp->filename)
+		*dso = map.dso;
 	uint8_t fl = mm_flags(m, t->mm);
 	if ((fl & (MM_VIEWED | MM_SHARED)) == (MM_VIEWED | MM_SHARED))
 		views_changed(m);
@@ -496,11 +507,14 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 			t->dead = true;
 		return 0;
 	case SD_REC_MMAP:
-	case SD_REC_MMAP2:
+	case SD_REC_MMAP2: {
+		const struct sd_dso *dso = NULL;
+		int err = process_mmap(m, rec, &dso);
 		if ((rec->misc & SD_MISC_CPUMODE_MASK) == SD_MISC_USER &&
-		    forks_mmap(m->forks, rec))
+		    forks_mmap(m->forks, rec, dso))
 			return -ENOMEM;
-		return process_mmap(m, rec);
+		return err;
+	}
 	default:
 		return 0;
 	}

@@ -660,6 +660,33 @@ TEST(view_cache)
 	world_fini(&w);
 }
 
+/*
+ * The executable of each process (forks.c) is the first executable map
+ * after its exec, named exactly: 100 processes exec one of 70 files, in
+ * an order that reuses names and mixes them, each named right.
+ */
+TEST(exec_names)
+{
+	struct world w;
+	char file[32], want[32];
+	world_init(&w);
+	for (uint32_t k = 0; k < 100; k++) {
+		uint32_t pid = 500 + k;
+		snprintf(file, sizeof file, "/usr/bin/e%u", (k * 37) % 70);
+		comm(&w, pid, pid, "x", true, 10 + k);
+		mmap2(&w, pid, 0x400000, 0x1000, 0, PROT_RX, file, 10 + k);
+		/* a second executable map is not the executable */
+		mmap2(&w, pid, 0x7f0000000000, 0x1000, 0, PROT_RX,
+		      "/lib/libc.so.6", 10 + k);
+	}
+	for (uint32_t k = 0; k < 100; k++) {
+		snprintf(want, sizeof want, "/usr/bin/e%u", (k * 37) % 70);
+		const char *exe = sd_machine_pid_exe(w.m, 500 + k);
+		CHECK_STR(exe ? exe : "(none)", want);
+	}
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(idle_and_unknown_threads);
@@ -676,5 +703,6 @@ int main(void)
 	RUN(ancestors_maps);
 	RUN(thread_tables);
 	RUN(view_cache);
+	RUN(exec_names);
 	return test_exit();
 }
