@@ -409,6 +409,9 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	uint64_t nrec = a->records;
 	uint64_t next_progress = o->progress
 		? (nrec / PROGRESS_EVERY + 1) * PROGRESS_EVERY : UINT64_MAX;
+	/* the stall tracker hears of plain samples once a sample of an
+	 * event it reads came: before, nobody sleeps and nothing is logged */
+	bool tracking = false;
 	int rc, err = 0;
 
 	sd_tvcache_init(&tvc, a->machine);
@@ -462,6 +465,7 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		    (err = complete_chain(a, rec, &s)))
 			break;
 		if (!evi.plain) {
+			tracking = true;
 			if ((err = drive_slow(a, rec, &s, evi.kind, &sw, &ls)))
 				break;
 			continue;
@@ -469,7 +473,8 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		uint32_t stack;
 		if ((err = sd_stacks_add(a->stacks, &s, &stack)))
 			break;
-		if (t && (err = sd_stalls_seen(a->stalls, s.pid, s.tid, stack, t)))
+		if (tracking && t &&
+		    (err = sd_stalls_seen(a->stalls, s.pid, s.tid, stack, t)))
 			break;
 		a->samples++;
 	}
