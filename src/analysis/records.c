@@ -412,6 +412,10 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	/* the stall tracker hears of plain samples once a sample of an
 	 * event it reads came: before, nobody sleeps and nothing is logged */
 	bool tracking = false;
+	const bool windowed = a->time.n != 0;
+	const uint64_t *updates = kinds.updates;
+	bool kv_more = a->nr_kernel_ips < SD_KVERIFY_MAX_IPS;
+	uint64_t nsamples = 0;
 	int rc, err = 0;
 
 	sd_tvcache_init(&tvc, a->machine);
@@ -429,7 +433,7 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			continue;
 		}
 		uint64_t t = rec->id.has_time ? rec->id.time : 0;
-		if (a->time.n && !sd_time_keep(&a->time, t)) {
+		if (windowed && !sd_time_keep(&a->time, t)) {
 			a->time_skipped++;
 			continue;
 		}
@@ -440,20 +444,23 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 				last = t;
 		}
 		const struct sd_evsel *ev = rec->evsel;
-		if (ev != evi.ev || *kinds.updates != evi.seen_updates) {
+		if (ev != evi.ev || *updates != evi.seen_updates) {
 			if ((err = ev_info_get(a, &kinds, ev, &evi)))
 				break;
+			s.evsel = evi.index;
+			s.has_callchain = evi.chain;
 		}
 		unsigned cpumode = rec->misc & SD_MISC_CPUMODE_MASK;
-		if (cpumode == SD_MISC_KERNEL &&
-		    a->nr_kernel_ips < SD_KVERIFY_MAX_IPS)
+		if (cpumode == SD_MISC_KERNEL && kv_more) {
 			sd_kverify_keep(a, rec->sample.ip);
-		s.evsel = evi.index;
+			kv_more = a->nr_kernel_ips < SD_KVERIFY_MAX_IPS;
+		}
+		/* evsel and has_callchain stay from the event's first sample
+		 * (complete_chain() may set has_callchain: put back first) */
 		s.cpumode = cpumode;
 		s.ip = rec->sample.ip;
 		s.ips = rec->sample.ips;
 		s.nr_ips = rec->sample.nr_ips;
-		s.has_callchain = evi.chain;
 		s.period = rec->sample.period;
 		s.pid = rec->id.has_tid ? rec->id.pid : UINT32_MAX;
 		s.tid = rec->id.has_tid ? rec->id.tid : UINT32_MAX;
@@ -461,9 +468,11 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		if ((err = sd_machine_thread_cached(a->machine, &tvc, s.pid,
 						    s.tid, &s.view)))
 			break;
-		if ((!evi.chain_as_is || s.nr_ips < 2) &&
-		    (err = complete_chain(a, rec, &s)))
-			break;
+		if (!evi.chain_as_is || s.nr_ips < 2) {
+			s.has_callchain = evi.chain;
+			if ((err = complete_chain(a, rec, &s)))
+				break;
+		}
 		if (!evi.plain) {
 			tracking = true;
 			if ((err = drive_slow(a, rec, &s, evi.kind, &sw, &ls)))
@@ -476,8 +485,9 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		if (tracking && t &&
 		    (err = sd_stalls_seen(a->stalls, s.pid, s.tid, stack, t)))
 			break;
-		a->samples++;
+		nsamples++;
 	}
+	a->samples += nsamples;
 	a->records = nrec;
 	a->first_time = first;
 	a->last_time = last;
