@@ -5,7 +5,11 @@
  * to the machine (threads, comms, maps); each sample gets its thread, its
  * whole call chain (DWARF-unwound user frames added) and, for the
  * tracepoints the stall tracker needs, its decoded payload, and goes to
- * the driver (drive.c) like a text sample.
+ * the driver (drive.c) like a text sample; a plain sample (no payload
+ * for the tracker, no --off-cpu) goes straight into the stacks stage.
+ * Per sample: one struct filled, the thread's view from a cache
+ * (struct sd_tvcache), the event's facts remembered from the sample
+ * before.
  */
 #include <errno.h>
 #include <stdlib.h>
