@@ -229,10 +229,11 @@ static struct thread *thread_create(struct sd_machine *m, uint32_t pid,
 		m->tcache[tid & TCACHE_MASK] =
 			(struct tcache_ent){tid, (uint32_t)m->nthreads};
 		t = &m->threads[m->nthreads++];
+		t->viewed = false;
+	} else if (t->viewed) {
+		view_changed(m, tid); /* a thread replaced */
 	}
 	size_t idx = (size_t)(t - m->threads);
-	if (t->viewed)
-		view_changed(m, tid); /* a thread replaced */
 	thread_init(m, t, pid, tid);
 	/* thread_init may have created the leader and moved the array */
 	return &m->threads[idx];
