@@ -269,6 +269,16 @@ static inline long use_tok(struct sd_folded *fo, uint32_t t)
 
 /* ---- lines ----------------------------------------------------------- */
 
+/* A line's hash, its tokens folded in as they are written. */
+#define LINE_SEED 0x9e3779b97f4a7c15ull
+
+static inline uint64_t line_step(uint64_t h, uint32_t t)
+{
+	h ^= t;
+	h *= 0x9fb21c651e98df25ull;
+	return h ^ h >> 29;
+}
+
 struct line_table {
 	uint32_t *slots; /* line index + 1 */
 	size_t nslots;
@@ -293,21 +303,15 @@ static int ctoks_room(struct sd_folded *fo, size_t n)
 
 /*
  * The line whose tokens are the n just written at the end of ctoks (len:
- * its text's length): an equal line made before (the tokens are dropped
- * again), or a new one.  Its index, or -ENOMEM.
+ * its text's length, h: line_hash() of the tokens): an equal line made
+ * before (the tokens are dropped again), or a new one.  Its index, or
+ * -ENOMEM.
  */
 static long add_line(struct sd_folded *fo, struct line_table *lt, size_t n,
-		     size_t len)
+		     size_t len, uint64_t h)
 {
 	const uint32_t *tk = fo->ctoks + fo->nctoks;
-	uint64_t h = n * 0x9e3779b97f4a7c15ull;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= tk[i];
-		h *= 0x9fb21c651e98df25ull;
-		h ^= h >> 29;
-	}
-	h = sd_mix64(h);
 	if ((fo->n + 1) * 2 > lt->nslots) {
 		size_t ns = lt->nslots ? lt->nslots * 2 : lt->first;
 		uint32_t *s = calloc(ns, sizeof *s);
@@ -357,21 +361,28 @@ static long stack_line(struct sd_folded *fo, struct line_table *lt,
 		return -ENOMEM;
 	uint32_t *tk = fo->ctoks + fo->nctoks;
 	size_t len = fo->tlen[c] + si->nr_frames;
+	uint64_t h = line_step(n * LINE_SEED, (uint32_t)c);
 	tk[0] = (uint32_t)c;
 	bool plain = !java && !fo->kmask && !fo->jmask;
 	for (size_t f = 0; f < si->nr_frames; f++) {
 		const struct sd_frame *fr = &si->frames[f];
-		unsigned v = plain ? 0 : variant(fo, java, fr);
-		c = use_tok(fo, v || !fr->name ? variant_tok(fo, v, fr)
-					       : fr->name);
-		if (c < 0)
-			return -ENOMEM;
+		uint32_t nm = fr->name;
+		if (plain && nm && nm < fo->ncix && fo->cix[nm]) {
+			/* a name as it is, seen before: its index */
+			c = fo->cix[nm] - 1;
+		} else {
+			unsigned v = plain ? 0 : variant(fo, java, fr);
+			c = use_tok(fo, v || !nm ? variant_tok(fo, v, fr) : nm);
+			if (c < 0)
+				return -ENOMEM;
+		}
 		tk[f + 1] = (uint32_t)c;
 		len += fo->tlen[c];
+		h = line_step(h, (uint32_t)c);
 	}
 	if (len > UINT32_MAX)
 		return -ENOMEM; /* a 4 GB line */
-	return add_line(fo, lt, n, len);
+	return add_line(fo, lt, n, len, sd_mix64(h));
 }
 
 /* The comm part's token of a stack, with whether it is Java's; 0 when
