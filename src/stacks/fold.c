@@ -185,11 +185,37 @@ static inline bool plain_char(unsigned char c)
  * quotes (what tidy() changes in "[dso]"), short. */
 static bool plain_dso(const char *dso)
 {
-	for (size_t d = 0; dso[d]; d++)
-		if (dso[d] == '(' || dso[d] == ')' || dso[d] == ';' ||
-		    dso[d] == '"' || dso[d] == '\'' || d > 256)
-			return false;
-	return true;
+	size_t n = strcspn(dso, "();\"'");
+
+	return !dso[n] && n <= 256;
+}
+
+/*
+ * The symbol's folded name when only the '(' cut applies: no byte a
+ * rule changes or splits at (';', quotes, '+' of "+0x", "->", a
+ * control byte), not Go's ".(" form, not starting with a blank or '(';
+ * then the name is the symbol up to its first '(' -- unless that opens
+ * "(anonymous namespace)".  Its length, or 0 for the full rules.
+ */
+static size_t cut_symbol(const char *sym)
+{
+	size_t n = 0, cut = 0;
+	unsigned char c = (unsigned char)sym[0];
+
+	if (c <= ' ' || c == '(')
+		return 0;
+	for (; (c = (unsigned char)sym[n]); n++) {
+		if (c < ' ' || c == ';' || c == '"' || c == '\'' || c == '+' ||
+		    (c == '>' && n && sym[n - 1] == '-') ||
+		    (c == '(' && n && sym[n - 1] == '.') || n > 512)
+			return 0;
+		if (c == '(' && !cut) {
+			if (!strncmp(sym + n + 1, "anonymous namespace)", 20))
+				return 0;
+			cut = n;
+		}
+	}
+	return cut ? cut : n;
 }
 
 static size_t plain_symbol(const char *sym, const char *dso)
@@ -198,9 +224,9 @@ static size_t plain_symbol(const char *sym, const char *dso)
 
 	while (plain_char((unsigned char)sym[n]))
 		n++;
-	if (!n || sym[n] || n > 512 || !plain_dso(dso))
+	if (!n || n > 512 || !plain_dso(dso))
 		return 0;
-	return n;
+	return sym[n] ? cut_symbol(sym) : n;
 }
 
 int sd_fold_frame(const char *sym, const char *dso, const char *pc, char **out,
@@ -213,7 +239,8 @@ int sd_fold_frame(const char *sym, const char *dso, const char *pc, char **out,
 		char *f = malloc(plain + 1 + 4);
 		if (!f)
 			return -1;
-		memcpy(f, sym, plain + 1);
+		memcpy(f, sym, plain);
+		f[plain] = '\0';
 		out[0] = f;
 		return 1;
 	}

@@ -45,6 +45,30 @@ TEST(plain_symbols_are_themselves)
 	CHECK_STR(fold("main", "/opt/my app/bin [x]", NULL), "main");
 }
 
+/* C++ names: everything from the first '(' goes, unless it opens
+ * "(anonymous namespace)" (then from the next one) */
+TEST(cpp_names_cut_at_their_parameters)
+{
+	CHECK_STR(fold("ns::Foo<int>::bar(int) const", "/lib/libx.so", NULL),
+		  "ns::Foo<int>::bar");
+	CHECK_STR(fold("std::vector<int>::operator[](unsigned long)",
+		       "/lib/libx.so", NULL),
+		  "std::vector<int>::operator[]");
+	CHECK_STR(fold("f((anonymous namespace)::x)", "/lib/libx.so", NULL),
+		  "f");
+	CHECK_STR(fold("x::(anonymous namespace)::g(int)", "/lib/libx.so",
+		       NULL),
+		  "x::(anonymous namespace)::g");
+	CHECK_STR(fold("foo (int)", "/lib/libx.so", NULL), "foo ");
+	CHECK_STR(fold("a::b<c, d*>::e", "/lib/libx.so", NULL),
+		  "a::b<c, d*>::e");
+	/* "->" splits even inside the parameters; "+0x" is an offset */
+	CHECK_STR(fold("s::operator->(int)", "/lib/libx.so", NULL),
+		  "s::operator|_[i]");
+	CHECK_STR(fold("g(int)+0x10", "/lib/libx.so", NULL), "g");
+	CHECK_STR(fold("q(\"x\")", "/lib/libx.so", NULL), "q");
+}
+
 TEST(unknown_symbols_name_their_dso)
 {
 	CHECK_STR(fold(NULL, "/usr/lib/x86_64-linux-gnu/libc.so.6", NULL),
@@ -82,6 +106,7 @@ TEST(full_rules_still_apply)
 int main(void)
 {
 	RUN(plain_symbols_are_themselves);
+	RUN(cpp_names_cut_at_their_parameters);
 	RUN(unknown_symbols_name_their_dso);
 	RUN(full_rules_still_apply);
 	return test_exit();
