@@ -219,6 +219,7 @@ static bool kernel_cpumode(unsigned cpumode)
  * (NO_KEY, never stored): its frames are located every time.
  */
 #define NO_KEY UINT64_MAX
+#define NO_CPUMODE 0xffu
 struct frame_view {
 	uint64_t key;
 	uint64_t mix;     /* key * an odd constant, xored into the address */
@@ -226,8 +227,8 @@ struct frame_view {
 	bool kernel;      /* in the kernel table */
 };
 
-static struct frame_view frame_view(const struct sd_stack_sample *s,
-				    unsigned cpumode)
+static inline __attribute__((always_inline)) struct frame_view
+frame_view(const struct sd_stack_sample *s, unsigned cpumode)
 {
 	struct frame_view v;
 	uint64_t code = 1 + (cpumode & SD_MISC_CPUMODE_MASK) +
@@ -244,6 +245,16 @@ static struct frame_view frame_view(const struct sd_stack_sample *s,
 	return v;
 }
 
+/* The view a marker switches to (SD_MISC_KERNEL, the common one, folds
+ * to constants). */
+static struct frame_view marker_view(const struct sd_stack_sample *s,
+				     unsigned cpumode)
+{
+	if (cpumode == SD_MISC_KERNEL)
+		return frame_view(s, SD_MISC_KERNEL);
+	return frame_view(s, cpumode);
+}
+
 static size_t rcache_slot(unsigned shift, uint64_t ip, uint64_t mix)
 {
 	return (size_t)(((ip ^ mix) * RC_MUL) >> shift);
@@ -255,6 +266,7 @@ void sd_stacks_resolve_free(struct sd_stacks *st)
 	st->rc = NULL;
 	free(st->urc);
 	st->urc = NULL;
+
 	st->rc_slots = st->rc_misses = st->rc_n = 0;
 	free(st->lslots);
 	st->lslots = NULL;
@@ -296,6 +308,7 @@ static int rcache_resize(struct sd_stacks *st, size_t ns, bool keep)
 /* Both tables, empty. */
 static int rcache_reset(struct sd_stacks *st)
 {
+
 	if (!st->urc) {
 		st->urc = calloc((size_t)1 << (64 - URC_SHIFT), sizeof *st->urc);
 		if (!st->urc)
@@ -449,8 +462,12 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      size_t *klen)
 {
 	bool chain = s->has_callchain;
-	struct frame_view fv =
-		frame_view(s, chain ? SD_MISC_USER : s->cpumode);
+	/* a chain starts with its context marker: the view it sets (no
+	 * view before it, cpumode NO_CPUMODE, found by no marker) */
+	struct frame_view fv = {.cpumode = NO_CPUMODE};
+	if (!chain || !nr || ips[0] < SD_CONTEXT_MAX ||
+	    ips[0] == SD_CONTEXT_GUEST)
+		fv = frame_view(s, chain ? SD_MISC_USER : s->cpumode);
 	uint8_t *out = st->kbuf;
 	size_t o = sd_key_encode_packed_hdr(k, out);
 
@@ -475,7 +492,7 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 			if (c == -2)
 				goto words;
 			if ((unsigned)c != fv.cpumode) {
-				fv = frame_view(s, (unsigned)c);
+				fv = marker_view(s, (unsigned)c);
 				tab = view_table(st, &fv, &shift);
 			}
 			v = 0x80000000u | (uint32_t)(0 - ip);
