@@ -2,9 +2,10 @@
 /*
  * Resolving a new chain's frames when it is first sampled (F_LOC keys):
  * each frame to the location of its function -- (DSO, function start,
- * kernel, unwound), each distinct one stored once with an id -- through a
- * direct-mapped cache of (address space, cpumode, address), and the key
- * written straight in its packed form (key.c).  Only a chain the
+ * kernel, unwound), each distinct one stored once with an id -- through
+ * the frame caches (kernel addresses, user addresses per address space)
+ * and a memo of user DSO offsets, and the key written straight in its
+ * packed form (key.c).  Only a chain the
  * raw-chain table (rawtab.h) does not know comes here.
  */
 #include <errno.h>
@@ -92,7 +93,7 @@ struct rawloc {
 	bool unwound;
 };
 #define RAWLOC_FIRST 1024
-#define RAWLOC_MAX (1u << 20) /* slots (32 MB): then it starts again */
+#define RAWLOC_MAX (1u << 18) /* slots (8 MB): then it starts again */
 
 static uint64_t rawloc_hash(const struct sd_location *l)
 {
@@ -186,7 +187,7 @@ static int loc_of(struct sd_stacks *st, struct sd_location *loc,
  * fourfold at half full up to RC_MAX slots, 6 MB, where it starts again
  * empty -- a few thousand functions' return addresses need a few
  * thousand).  User addresses are keyed by (cpumode, address space,
- * version, address) in a direct-mapped table of URC_SLOTS: each new
+ * version, address) in a direct-mapped table of 16 k slots: each new
  * process has addresses of its own (ASLR), used by its own samples, which
  * come close together -- a table that kept them all would grow with the
  * processes.  Both are emptied when the kernel's maps change (a kernel
