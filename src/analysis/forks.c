@@ -10,6 +10,7 @@
  * sample; --time windows were applied when it was noted.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,16 +43,14 @@ int sd_fork_note(struct sd_analysis *a, uint64_t time, uint32_t ppid,
 /* NULL (not known) before any executable; then by the string */
 static int exe_cmp(const char *x, const char *y)
 {
-	if (x == y)
-		return 0;
 	if (!x || !y)
 		return (x != NULL) - (y != NULL);
 	return strcmp(x, y);
 }
 
-static int forker_cmp(const void *pa, const void *pb)
+static int note_cmp(const void *pa, const void *pb)
 {
-	const struct sd_forker_count *x = pa, *y = pb;
+	const struct sd_fork_note *x = pa, *y = pb;
 	if (x->comm != y->comm)
 		return x->comm < y->comm ? -1 : 1;
 	if (x->pid != y->pid)
@@ -59,62 +58,94 @@ static int forker_cmp(const void *pa, const void *pb)
 	return exe_cmp(x->exe, y->exe);
 }
 
-static size_t group_slot(const struct sd_fork_note *v, size_t mask)
-{
-	uint64_t h = ((uint64_t)v->comm << 32 | v->pid) ^
-		     (uint64_t)(uintptr_t)v->exe * 0x9e3779b97f4a7c15ull;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return (size_t)(h >> 32) & mask;
-}
-
 /*
- * The notes inside the span, one forker per (comm, pid, executable):
- * grouped through a hash keyed by the executable's address (the
- * machine's strings are interned: one address per name), then only the
- * forkers sorted.
+ * The notes sorted by (comm, pid, exe): a radix sort of (comm << 32 |
+ * pid, index) pairs by the bytes that differ, then each run of one
+ * (comm, pid) with more than one exe put in exe order (a process forks
+ * as one executable, or a few over its execs).  Notes equal in all
+ * three are merged, so their order does not matter.
  */
-int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last)
-{
-	const struct sd_fork_note *v = a->fork_notes;
-	size_t nslots = 16, groups = 0, n = 0;
+struct note_key {
+	uint64_t key;
+	uint32_t i;
+};
 
-	while (nslots < 2 * a->nr_fork_notes)
-		nslots *= 2;
-	uint32_t *slots = calloc(nslots, sizeof *slots);
-	struct sd_forker_count *f =
-		malloc((a->nr_fork_notes ? a->nr_fork_notes : 1) * sizeof *f);
-	if (!slots || !f) {
-		free(slots);
-		free(f);
+static int sort_notes(struct sd_fork_note *v, size_t n)
+{
+	struct note_key *k = malloc(n * sizeof *k), *t = malloc(n * sizeof *t);
+	struct sd_fork_note *out = malloc(n * sizeof *out);
+	size_t (*cnt)[256] = calloc(8, sizeof *cnt);
+
+	if (!k || !t || !out || !cnt) {
+		free(k);
+		free(t);
+		free(out);
+		free(cnt);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < a->nr_fork_notes; i++) {
-		if (last && (v[i].time < first || v[i].time > last))
-			continue;
-		n++;
-		size_t j = group_slot(&v[i], nslots - 1);
-		for (;; j = (j + 1) & (nslots - 1)) {
-			if (!slots[j]) {
-				f[groups++] = (struct sd_forker_count){
-					v[i].comm, v[i].pid, v[i].exe, 1};
-				slots[j] = (uint32_t)groups;
-				break;
-			}
-			struct sd_forker_count *g = &f[slots[j] - 1];
-			if (g->comm == v[i].comm && g->pid == v[i].pid &&
-			    g->exe == v[i].exe) {
-				g->forks++;
-				break;
-			}
-		}
+	for (size_t i = 0; i < n; i++) {
+		k[i] = (struct note_key){(uint64_t)v[i].comm << 32 | v[i].pid,
+					 (uint32_t)i};
+		for (int b = 0; b < 8; b++)
+			cnt[b][(k[i].key >> (8 * b)) & 255]++;
 	}
-	free(slots);
-	struct sd_forker_count *fit = realloc(f, (groups ? groups : 1) * sizeof *f);
-	if (fit)
-		f = fit;
-	if (groups > 1)
-		qsort(f, groups, sizeof *f, forker_cmp);
+	for (int b = 0; b < 8; b++) {
+		unsigned sh = 8 * (unsigned)b;
+		if (cnt[b][(k[0].key >> sh) & 255] == n)
+			continue; /* every key has this byte */
+		size_t at = 0;
+		for (int c = 0; c < 256; c++) {
+			size_t m = cnt[b][c];
+			cnt[b][c] = at;
+			at += m;
+		}
+		for (size_t i = 0; i < n; i++)
+			t[cnt[b][(k[i].key >> sh) & 255]++] = k[i];
+		struct note_key *x = k;
+		k = t;
+		t = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = v[k[i].i];
+	for (size_t i = 0, j; i < n; i = j) {
+		bool one_exe = true;
+		for (j = i + 1; j < n && out[j].comm == out[i].comm &&
+				out[j].pid == out[i].pid; j++)
+			one_exe &= out[j].exe == out[i].exe;
+		if (!one_exe)
+			qsort(out + i, j - i, sizeof *out, note_cmp);
+	}
+	memcpy(v, out, n * sizeof *v);
+	free(k);
+	free(t);
+	free(out);
+	free(cnt);
+	return 0;
+}
+
+int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last)
+{
+	struct sd_fork_note *v = a->fork_notes;
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nr_fork_notes; i++)
+		if (!last || (v[i].time >= first && v[i].time <= last))
+			v[n++] = v[i];
+	if (n && sort_notes(v, n)) /* v is NULL without notes */
+		qsort(v, n, sizeof *v, note_cmp); /* no memory for the keys */
+	size_t groups = 0;
+	for (size_t i = 0; i < n; i++)
+		groups += !i || note_cmp(&v[i - 1], &v[i]);
+	struct sd_forker_count *f = calloc(groups ? groups : 1, sizeof *f);
+	if (!f)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!i || note_cmp(&v[i - 1], &v[i]))
+			f[k++] = (struct sd_forker_count){v[i].comm, v[i].pid,
+							  v[i].exe, 0};
+		f[k - 1].forks++;
+	}
 	free(a->forkers);
 	a->forkers = f;
 	a->nr_forkers = groups;

@@ -137,3 +137,39 @@ size_t sd_key_decode(const uint8_t *p, size_t len, uint64_t *k,
 	}
 	return n;
 }
+
+size_t sd_key_packed(const uint8_t *p, size_t len, const uint8_t **frames)
+{
+	const uint8_t *end = p + len;
+	size_t need = KEY_HDR; /* header varints still to skip */
+
+	if (!len || *p++ != KEY_PACKED)
+		return SIZE_MAX;
+	/* a varint ends at its first byte below 0x80: eight bytes at a
+	 * time, the end bytes found by their clear top bits */
+	while (need && end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		uint64_t m = ~w & 0x8080808080808080ull;
+		size_t c = (size_t)__builtin_popcountll(m);
+		if (c < need) {
+			need -= c;
+			p += 8;
+			continue;
+		}
+		while (--need)
+			m &= m - 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		p += (size_t)__builtin_clzll(m) / 8 + 1;
+#else
+		p += (size_t)__builtin_ctzll(m) / 8 + 1;
+#endif
+	}
+	while (need && p < end)
+		if (!(*p++ & 0x80))
+			need--;
+	if (need || (size_t)(end - p) % 4)
+		return SIZE_MAX;
+	*frames = p;
+	return (size_t)(end - p) / 4;
+}

@@ -19,5 +19,12 @@ size_t sd_key_encode(const uint64_t *k, size_t n, uint8_t *out);
 size_t sd_key_encode_packed_hdr(const uint64_t *k, uint8_t *out);
 /* Decodes len bytes into at most max words of k; returns the words. */
 size_t sd_key_decode(const uint8_t *p, size_t len, uint64_t *k, size_t max);
+/*
+ * A packed key (F_LOC, see key.c) read in place: *frames at its 4-byte
+ * frame words (a location id, or 0x80000000 | -marker), their count --
+ * the chain's length, header word 3 -- returned; SIZE_MAX for a key not
+ * in the packed form (decode it with sd_key_decode()).
+ */
+size_t sd_key_packed(const uint8_t *p, size_t len, const uint8_t **frames);
 
 #endif
