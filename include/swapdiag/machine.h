@@ -53,6 +53,46 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec);
 int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 		      struct sd_thread_view *out);
 
+/*
+ * A caller's cache of thread views in front of sd_machine_thread(), for
+ * the per-sample lookup: a hit is an inline test and a copy.  An entry
+ * holds while the machine's version of its slot (tid % SD_TVCACHE_SIZE)
+ * stays: a change to a thread whose view was given out moves its slot's
+ * version, a change that can reach several threads (a map of a shared
+ * address space) every slot's.
+ */
+#define SD_TVCACHE_SIZE 256 /* direct-mapped by tid */
+
+struct sd_tvcache {
+	const uint32_t *slotver; /* the machine's versions (from 1) */
+	struct sd_tvcache_ent {
+		uint64_t key;      /* (uint64_t)pid << 32 | tid, as asked */
+		uint32_t ver;      /* the slot's version then; 0: empty */
+		struct sd_thread_view view;
+	} v[SD_TVCACHE_SIZE];
+};
+
+void sd_tvcache_init(struct sd_tvcache *c, const struct sd_machine *m);
+/* sd_machine_thread(), its answer kept in c. */
+int sd_tvcache_fill(struct sd_machine *m, struct sd_tvcache *c, uint32_t pid,
+		    uint32_t tid, struct sd_thread_view *out);
+
+/* What sd_machine_thread(m, pid, tid, out) gives, through c. */
+static inline int sd_machine_thread_cached(struct sd_machine *m,
+					   struct sd_tvcache *c, uint32_t pid,
+					   uint32_t tid,
+					   struct sd_thread_view *out)
+{
+	uint32_t k = tid % SD_TVCACHE_SIZE;
+	const struct sd_tvcache_ent *e = &c->v[k];
+
+	if (e->key == ((uint64_t)pid << 32 | tid) && e->ver == c->slotver[k]) {
+		*out = e->view;
+		return 0;
+	}
+	return sd_tvcache_fill(m, c, pid, tid, out);
+}
+
 /* The id of a comm string (for inputs that name threads directly). */
 uint32_t sd_machine_intern_comm(struct sd_machine *m, const char *comm);
 

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The one pipeline driver.  Both sources (records.c for perf.data, text.c
- * for text) hand every sample here: its stack goes into the stacks stage
+ * for text) hand their samples here: its stack goes into the stacks stage
  * (a raw chain interned, or named frames), and what it says about its task
  * into the stall tracker (detect): a sched_switch's switch, a lock
- * contention, or that the task ran at that time.
+ * contention, or that the task ran at that time.  records.c does the same
+ * for a plain sample itself (the stacks stage, then the tracker's
+ * sd_stalls_seen() once the tracker has anything to hear), without
+ * building a struct sd_drive_sample: keep the two in step.
  */
 #include <swapdiag/stalls.h>
 

@@ -6,6 +6,7 @@
  *               sets the stages up and dispatches on the kind
  *   records.c   perf.data: the reader's records -> machine, and each
  *               sample's chain and tracepoint payload -> sd_drive()
+ *               (a plain sample: what sd_drive() does, inline)
  *   text.c      text: a textin parser's stacks and header facts ->
  *               sd_drive()
  *   drive.c     sd_drive(): a sample's stack into the stacks stage, its

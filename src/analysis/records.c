@@ -5,13 +5,18 @@
  * to the machine (threads, comms, maps); each sample gets its thread, its
  * whole call chain (DWARF-unwound user frames added) and, for the
  * tracepoints the stall tracker needs, its decoded payload, and goes to
- * the driver (drive.c) like a text sample.
+ * the driver (drive.c) like a text sample; a plain sample (no payload
+ * for the tracker, no --off-cpu) goes straight into the stacks stage.
+ * Per sample: one struct filled, the thread's view from a cache
+ * (struct sd_tvcache), the event's facts remembered from the sample
+ * before.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <swapdiag/detect.h>
+#include <swapdiag/stalls.h>
 #include <swapdiag/tracepoint.h>
 
 #include "analysis/internal.h"
@@ -308,6 +313,90 @@ static int count_fork(struct sd_analysis *a, const struct sd_record *rec)
 			    sd_machine_pid_exe(a->machine, t->ppid));
 }
 
+/* A record that is not a sample: the machine's (threads, comms, maps),
+ * a fork noted first.  0, or -ENOMEM. */
+static int other_record(struct sd_analysis *a, const struct sd_record *rec)
+{
+	int err;
+
+	if (rec->type == SD_REC_FORK && (err = count_fork(a, rec)))
+		return err;
+	err = sd_machine_process(a->machine, rec);
+	return err == -ENOMEM ? err : 0;
+}
+
+/* What the loop needs of a sample's event, found once per event. */
+struct ev_info {
+	const struct sd_evsel *ev; /* NULL: none yet */
+	uint64_t seen_updates;     /* EVENT_UPDATEs when found */
+	unsigned index;            /* ev->index */
+	enum ev_kind kind;
+	bool chain;                /* the event records call chains */
+	/* a recorded chain of two or more entries is used as it is: no
+	 * user registers and stack to unwind */
+	bool chain_as_is;
+	/* straight into the stacks stage: not a tracepoint the stall
+	 * tracker reads, no --off-cpu */
+	bool plain;
+};
+
+static int ev_info_get(const struct sd_analysis *a, struct ev_kinds *k,
+		       const struct sd_evsel *ev, struct ev_info *out)
+{
+	const uint64_t unwind = SD_SAMPLE_REGS_USER | SD_SAMPLE_STACK_USER;
+	enum ev_kind kind;
+	int err = ev_kind(k, ev, &kind);
+
+	if (err)
+		return err;
+	*out = (struct ev_info){
+		.ev = ev,
+		.seen_updates = *k->updates,
+		.index = ev->index,
+		.kind = kind,
+		.chain = ev->sample_type & SD_SAMPLE_CALLCHAIN,
+		.chain_as_is = (ev->sample_type & SD_SAMPLE_CALLCHAIN) &&
+			       (ev->sample_type & unwind) != unwind,
+		.plain = kind == EVK_OTHER && !a->offcpu_track,
+	};
+	return 0;
+}
+
+/* The rare sample: a tracepoint the stall tracker reads, or --off-cpu,
+ * through the driver with what else the sample says. */
+static int drive_slow(struct sd_analysis *a, const struct sd_record *rec,
+		      const struct sd_stack_sample *s, enum ev_kind kind,
+		      struct switch_state *sw, struct lock_state *ls)
+{
+	struct sd_drive_sample d = {
+		.ev = rec->evsel,
+		.raw = s,
+		.pid = s->pid,
+		.tid = s->tid,
+		.comm = s->view.comm,
+		.time = s->time,
+		.timed = s->time != 0,
+		.count = 1,
+	};
+
+	if (kind == EVK_SWITCH) {
+		d.timed = false;
+		read_switch(a, sw, rec, &d);
+	} else if (s->time && kind == EVK_LOCK_BEGIN) {
+		read_lock(a, sw, ls, rec, &d, 0);
+	} else if (s->time && kind == EVK_LOCK_END) {
+		read_lock(a, sw, ls, rec, &d, 1);
+	}
+	return sd_drive(a, &d, NULL);
+}
+
+/*
+ * The sample loop: one struct (the stacks stage's sample) filled per
+ * sample, the event's facts remembered from the sample before, and a
+ * plain sample (not a tracepoint the stall tracker reads, no --off-cpu)
+ * straight into the stacks stage and the tracker's inline test: what
+ * sd_drive() does with it, without building its sample.
+ */
 int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 {
 	const struct sd_record *rec;
@@ -317,81 +406,95 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 		.updates =
 			&sd_reader_stats(a->reader)->records[SD_REC_EVENT_UPDATE],
 	};
-	enum ev_kind kind;
+	struct ev_info evi = {0};
+	struct sd_stack_sample s = {.machine = a->machine};
+	struct sd_tvcache tvc;
+	uint64_t first = a->first_time, last = a->last_time;
+	uint64_t nrec = a->records;
+	uint64_t next_progress = o->progress
+		? (nrec / PROGRESS_EVERY + 1) * PROGRESS_EVERY : UINT64_MAX;
+	/* the stall tracker hears of plain samples once a sample of an
+	 * event it reads came: before, nobody sleeps and nothing is logged */
+	bool tracking = false;
+	const bool windowed = a->time.n != 0;
+	const uint64_t *updates = kinds.updates;
+	bool kv_more = a->nr_kernel_ips < SD_KVERIFY_MAX_IPS;
+	uint64_t nsamples = 0;
 	int rc, err = 0;
 
+	sd_tvcache_init(&tvc, a->machine);
 	while ((rc = sd_reader_next(a->reader, &rec)) > 0) {
-		a->records++;
-		if (o->progress && a->records % PROGRESS_EVERY == 0) {
+		if (++nrec == next_progress) {
 			uint64_t done, total;
+			a->records = nrec;
 			sd_reader_progress(a->reader, &done, &total);
 			o->progress(o->progress_arg, done, total);
-		}
-		if (rec->type == SD_REC_FORK) {
-			err = count_fork(a, rec);
-			if (err)
-				return err;
+			next_progress += PROGRESS_EVERY;
 		}
 		if (rec->type != SD_REC_SAMPLE) {
-			err = sd_machine_process(a->machine, rec);
-			if (err == -ENOMEM)
-				return err;
+			if ((err = other_record(a, rec)))
+				break;
 			continue;
 		}
 		uint64_t t = rec->id.has_time ? rec->id.time : 0;
-		if (a->time.n && !sd_time_keep(&a->time, t)) {
+		if (windowed && !sd_time_keep(&a->time, t)) {
 			a->time_skipped++;
 			continue;
 		}
-		if (t && (!a->first_time || t < a->first_time))
-			a->first_time = t;
-		if (t > a->last_time)
-			a->last_time = t;
-		const struct sd_evsel *ev = rec->evsel;
-		if ((rec->misc & SD_MISC_CPUMODE_MASK) == SD_MISC_KERNEL &&
-		    a->nr_kernel_ips < SD_KVERIFY_MAX_IPS)
-			sd_kverify_sample(a, rec);
-		struct sd_stack_sample s = {
-			.evsel = ev->index,
-			.cpumode = rec->misc & SD_MISC_CPUMODE_MASK,
-			.ip = rec->sample.ip,
-			.ips = rec->sample.ips,
-			.nr_ips = rec->sample.nr_ips,
-			.has_callchain = ev->sample_type & SD_SAMPLE_CALLCHAIN,
-			.period = rec->sample.period,
-			.pid = rec->id.has_tid ? rec->id.pid : UINT32_MAX,
-			.tid = rec->id.has_tid ? rec->id.tid : UINT32_MAX,
-			.time = rec->id.has_time ? rec->id.time : 0,
-			.machine = a->machine,
-		};
-		err = sd_machine_thread(a->machine, s.pid, s.tid, &s.view);
-		if (!err)
-			err = complete_chain(a, rec, &s);
-		if (!err)
-			err = ev_kind(&kinds, ev, &kind);
-		if (err)
-			break;
-		struct sd_drive_sample d = {
-			.ev = ev,
-			.raw = &s,
-			.pid = s.pid,
-			.tid = s.tid,
-			.comm = s.view.comm,
-			.time = s.time,
-			.timed = s.time != 0,
-			.count = 1,
-		};
-		if (kind == EVK_SWITCH) {
-			d.timed = false;
-			read_switch(a, &sw, rec, &d);
-		} else if (s.time && kind == EVK_LOCK_BEGIN) {
-			read_lock(a, &sw, &ls, rec, &d, 0);
-		} else if (s.time && kind == EVK_LOCK_END) {
-			read_lock(a, &sw, &ls, rec, &d, 1);
+		if (t) {
+			if (!first || t < first)
+				first = t;
+			if (t > last)
+				last = t;
 		}
-		if ((err = sd_drive(a, &d, NULL)))
+		const struct sd_evsel *ev = rec->evsel;
+		if (ev != evi.ev || *updates != evi.seen_updates) {
+			if ((err = ev_info_get(a, &kinds, ev, &evi)))
+				break;
+			s.evsel = evi.index;
+			s.has_callchain = evi.chain;
+		}
+		unsigned cpumode = rec->misc & SD_MISC_CPUMODE_MASK;
+		if (cpumode == SD_MISC_KERNEL && kv_more) {
+			sd_kverify_keep(a, rec->sample.ip);
+			kv_more = a->nr_kernel_ips < SD_KVERIFY_MAX_IPS;
+		}
+		/* evsel and has_callchain stay from the event's first sample
+		 * (complete_chain() may set has_callchain: put back first) */
+		s.cpumode = cpumode;
+		s.ip = rec->sample.ip;
+		s.ips = rec->sample.ips;
+		s.nr_ips = rec->sample.nr_ips;
+		s.period = rec->sample.period;
+		s.pid = rec->id.has_tid ? rec->id.pid : UINT32_MAX;
+		s.tid = rec->id.has_tid ? rec->id.tid : UINT32_MAX;
+		s.time = t;
+		if ((err = sd_machine_thread_cached(a->machine, &tvc, s.pid,
+						    s.tid, &s.view)))
 			break;
+		if (!evi.chain_as_is || s.nr_ips < 2) {
+			s.has_callchain = evi.chain;
+			if ((err = complete_chain(a, rec, &s)))
+				break;
+		}
+		if (!evi.plain) {
+			tracking = true;
+			if ((err = drive_slow(a, rec, &s, evi.kind, &sw, &ls)))
+				break;
+			continue;
+		}
+		uint32_t stack;
+		if ((err = sd_stacks_add(a->stacks, &s, &stack)))
+			break;
+		if (tracking && t &&
+		    (err = sd_stalls_seen(a->stalls, s.pid, s.tid, stack, t)))
+			break;
+		nsamples++;
 	}
+	a->samples += nsamples;
+	a->records = nrec;
+	a->first_time = first;
+	a->last_time = last;
 	sd_tracepoints_free(sw.tp);
 	free(kinds.v);
 	if (!err)
@@ -405,4 +508,3 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	}
 	return rc;
 }
-

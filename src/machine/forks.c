@@ -43,6 +43,12 @@ struct sd_forks {
 	size_t nslots;
 	struct tally *t;
 	size_t nt, tcap;
+	/* executable ids by name key (forks_mmap()): every exec maps its
+	 * file, and a storm execs the same few */
+	struct exe_memo {
+		const void *key;
+		uint32_t exe;
+	} memo[64];
 };
 
 struct sd_forks *forks_new(void)
@@ -213,7 +219,22 @@ int forks_comm(struct sd_forks *f, const struct sd_record *rec)
 	return 0;
 }
 
-int forks_mmap(struct sd_forks *f, const struct sd_record *rec)
+/* The executable id of the record's file name. 0 if out of memory. */
+static uint32_t exe_id(struct sd_forks *f, const char *name, const void *key)
+{
+	struct exe_memo *e =
+		&f->memo[((uintptr_t)key >> 4) * 2654435761u % 64];
+
+	if (key && e->key == key)
+		return e->exe;
+	uint32_t exe = sd_strpool_intern(&f->exes, name, strlen(name));
+	if (key && exe)
+		*e = (struct exe_memo){key, exe};
+	return exe;
+}
+
+int forks_mmap(struct sd_forks *f, const struct sd_record *rec,
+	       const void *name_key)
 {
 	const struct sd_mmap *mp = &rec->mmap;
 	uint32_t prot = rec->type == SD_REC_MMAP2 ? mp->prot : 4;
@@ -223,8 +244,7 @@ int forks_mmap(struct sd_forks *f, const struct sd_record *rec)
 	struct proc *p = proc_get(f, mp->pid, false);
 	if (!p || !p->pending)
 		return 0;
-	uint32_t exe = sd_strpool_intern(&f->exes, mp->filename,
-					 strlen(mp->filename));
+	uint32_t exe = exe_id(f, mp->filename, name_key);
 	if (!exe)
 		return -ENOMEM;
 	uint32_t old = p->exe;

@@ -20,7 +20,10 @@ void forks_free(struct sd_forks *f);
 int forks_fork(struct sd_forks *f, const struct sd_task *task,
 	       uint32_t parent_comm);
 int forks_comm(struct sd_forks *f, const struct sd_record *rec);
-int forks_mmap(struct sd_forks *f, const struct sd_record *rec);
+/* An MMAP record; name_key: an address that stands for its file name
+ * (the machine's DSO of that exact name, one per name), or NULL. */
+int forks_mmap(struct sd_forks *f, const struct sd_record *rec,
+	       const void *name_key);
 const char *forks_pid_exe(const struct sd_forks *f, uint32_t pid);
 size_t forks_nr_exes(const struct sd_forks *f);
 /* Fills exe, forks, pids; nr_comms and nr_execs give the counter sizes

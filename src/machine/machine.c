@@ -17,13 +17,18 @@
 #include "util/hash.h"
 
 #define NO_PID UINT32_MAX /* perf's pid -1 */
+#define MM_VIEWED 1u /* some thread's view was given out on it */
+#define MM_PARENT 2u /* some address space was forked from it */
+#define MM_SHARED 4u /* threads other than the leader use it */
+#define TCACHE_MASK 1023u /* direct-mapped thread cache: 8 KiB */
 
 
 struct thread {
 	uint32_t pid, tid;
-	uint32_t comm;
+	uint32_t comm; /* 0: perf's ":tid", interned when first asked for */
 	bool comm_set;
 	bool dead;
+	bool viewed; /* sd_machine_thread() gave its view out */
 	uint32_t mm;
 };
 
@@ -41,14 +46,24 @@ struct sd_machine {
 	uint32_t *tslots; /* tid hash -> thread index + 1 */
 	size_t ntslots;
 	struct mm_set mms; /* address spaces (mm.c) */
+	uint8_t *mmflags;  /* per address space: MM_VIEWED | MM_PARENT */
+	size_t nmmflags;
 	struct kmap *kmaps;
 	size_t nkmaps;
 	bool have_kernel_map;
 	uint64_t kernel_start;
 	struct sd_dso *kernel;
 	uint32_t swapper;
-	/* the last two threads found: samples of two CPUs interleave */
-	uint32_t last_tid[2], last_idx[2];
+	/* struct sd_tvcache's versions: a view given out changed (only
+	 * threads and address spaces marked viewed count): its tid's slot
+	 * moves, or every slot for a change that may reach several */
+	uint32_t slotver[SD_TVCACHE_SIZE];
+	/* tid -> thread index, direct-mapped in front of tslots: entry i
+	 * holds a tid with (tid & TCACHE_MASK) == i (i + 1 when empty, which
+	 * never matches); thread indexes never change */
+	struct tcache_ent {
+		uint32_t tid, idx;
+	} tcache[TCACHE_MASK + 1];
 	struct sd_forks *forks;      /* forks per executable (forks.c) */
 };
 
@@ -72,7 +87,10 @@ int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out)
 	}
 	m->kernel_start = 1ull << 63;
 	m->kernel = sym ? sd_symbolizer_kernel(sym) : NULL;
-	m->last_idx[0] = m->last_idx[1] = UINT32_MAX;
+	for (uint32_t i = 0; i < SD_TVCACHE_SIZE; i++)
+		m->slotver[i] = 1;
+	for (uint32_t i = 0; i <= TCACHE_MASK; i++)
+		m->tcache[i].tid = i + 1;
 	/* perf_session__register_idle_thread: pid 0 is "swapper" */
 	m->swapper = sd_strpool_intern(&m->comms, "swapper", 7);
 	*out = m;
@@ -89,6 +107,7 @@ struct sd_machine *sd_machine_free(struct sd_machine *m)
 	free(m->kmaps);
 	free(m->threads);
 	free(m->tslots);
+	free(m->mmflags);
 	sd_strpool_fini(&m->comms);
 	forks_free(m->forks);
 	free(m);
@@ -125,28 +144,55 @@ static int tslot_grow(struct sd_machine *m)
 	return 0;
 }
 
+static uint8_t mm_flags(const struct sd_machine *m, uint32_t mm)
+{
+	return mm < m->nmmflags ? m->mmflags[mm] : 0;
+}
+
+/* Marks address space mm; 0 or -ENOMEM. */
+static int mm_flag(struct sd_machine *m, uint32_t mm, uint8_t flag)
+{
+	if (mm >= m->nmmflags) {
+		size_t n = m->nmmflags ? m->nmmflags : 1024;
+		while (n <= mm)
+			n *= 2;
+		uint8_t *v = realloc(m->mmflags, n);
+		if (!v)
+			return -ENOMEM;
+		memset(v + m->nmmflags, 0, n - m->nmmflags);
+		m->mmflags = v;
+		m->nmmflags = n;
+	}
+	m->mmflags[mm] |= flag;
+	return 0;
+}
+
+/* A view given out of thread tid may have changed. */
+static void view_changed(struct sd_machine *m, uint32_t tid)
+{
+	m->slotver[tid % SD_TVCACHE_SIZE]++;
+}
+
+/* Views given out of several threads may have changed. */
+static void views_changed(struct sd_machine *m)
+{
+	for (uint32_t i = 0; i < SD_TVCACHE_SIZE; i++)
+		m->slotver[i]++;
+}
+
 static struct thread *thread_find(struct sd_machine *m, uint32_t tid)
 {
-	if (m->last_tid[0] == tid && m->last_idx[0] != UINT32_MAX)
-		return &m->threads[m->last_idx[0]];
-	if (m->last_tid[1] == tid && m->last_idx[1] != UINT32_MAX) {
-		uint32_t i = m->last_idx[1];
-		m->last_tid[1] = m->last_tid[0];
-		m->last_idx[1] = m->last_idx[0];
-		m->last_tid[0] = tid;
-		m->last_idx[0] = i;
-		return &m->threads[i];
-	}
+	struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
+
+	if (e->tid == tid)
+		return &m->threads[e->idx];
 	if (!m->ntslots)
 		return NULL;
 	for (size_t j = sd_mix64(tid) & (m->ntslots - 1); m->tslots[j];
 	     j = (j + 1) & (m->ntslots - 1)) {
 		struct thread *t = &m->threads[m->tslots[j] - 1];
 		if (t->tid == tid) {
-			m->last_tid[1] = m->last_tid[0];
-			m->last_idx[1] = m->last_idx[0];
-			m->last_tid[0] = tid;
-			m->last_idx[0] = m->tslots[j] - 1;
+			*e = (struct tcache_ent){tid, m->tslots[j] - 1};
 			return t;
 		}
 	}
@@ -180,39 +226,55 @@ static struct thread *thread_create(struct sd_machine *m, uint32_t pid,
 		while (m->tslots[j])
 			j = (j + 1) & (m->ntslots - 1);
 		m->tslots[j] = (uint32_t)m->nthreads + 1;
+		m->tcache[tid & TCACHE_MASK] =
+			(struct tcache_ent){tid, (uint32_t)m->nthreads};
 		t = &m->threads[m->nthreads++];
+		t->viewed = false;
+	} else if (t->viewed) {
+		view_changed(m, tid); /* a thread replaced */
 	}
+	size_t idx = (size_t)(t - m->threads);
 	thread_init(m, t, pid, tid);
 	/* thread_init may have created the leader and moved the array */
-	return thread_find(m, tid);
+	return &m->threads[idx];
+}
+
+/* perf's comm for a thread that got none (":tid" of (int)tid), interned
+ * only when something asks for it: most are named by the record that
+ * created them (a fork takes its parent's comm).  0 if out of memory. */
+static uint32_t thread_comm_slow(struct sd_machine *m, struct thread *t)
+{
+	char name[16];
+	char *e = name + sizeof name, *q = e;
+	uint32_t v = (int32_t)t->tid < 0 ? -t->tid : t->tid;
+
+	do
+		*--q = (char)('0' + v % 10);
+	while (v /= 10);
+	if ((int32_t)t->tid < 0)
+		*--q = '-';
+	*--q = ':';
+	t->comm = sd_strpool_intern(&m->comms, q, (size_t)(e - q));
+	return t->comm;
+}
+
+static inline uint32_t thread_comm(struct sd_machine *m, struct thread *t)
+{
+	return t->comm ? t->comm : thread_comm_slow(m, t);
 }
 
 static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 			uint32_t tid)
 {
-	char name[16];
 	size_t idx = (size_t)(t - m->threads);
 
 	t->pid = pid;
 	t->tid = tid;
 	t->dead = false;
+	t->viewed = false;
 	t->comm_set = tid == 0;
-	if (tid == 0) {
-		t->comm = m->swapper;
-	} else {
-		/* ":%d" of (int)tid */
-		char *e = name + sizeof name, *q = e;
-		uint32_t v = (int32_t)tid < 0 ? -tid : tid;
-		do
-			*--q = (char)('0' + v % 10);
-		while (v /= 10);
-		if ((int32_t)tid < 0)
-			*--q = '-';
-		*--q = ':';
-		t->comm = sd_strpool_intern(&m->comms, q, (size_t)(e - q));
-	}
+	t->comm = tid == 0 ? m->swapper : 0;
 	t->mm = 0;
-	m->last_idx[0] = m->last_idx[1] = UINT32_MAX;
 	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(&m->mms, 0)
 						   : leader_mm(m, pid);
 	m->threads[idx].mm = mm;
@@ -225,6 +287,8 @@ static struct thread *thread_findnew(struct sd_machine *m, uint32_t pid,
 
 	if (t) {
 		/* machine__update_thread_pid: learn the pid late */
+		if (t->pid == NO_PID && pid != NO_PID && t->viewed)
+			view_changed(m, tid);
 		if (t->pid == NO_PID && pid != NO_PID && pid != tid) {
 			t->pid = pid;
 			uint32_t mm = leader_mm(m, pid);
@@ -252,6 +316,8 @@ static int set_comm(struct sd_machine *m, struct thread *t, const char *comm)
 		return -ENOMEM;
 	t->comm = id;
 	t->comm_set = true;
+	if (t->viewed)
+		view_changed(m, t->tid);
 	return 0;
 }
 
@@ -271,8 +337,10 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f)
 		if (!parent)
 			return -ENOMEM;
 	}
-	uint32_t pcomm = parent->comm;
+	uint32_t pcomm = thread_comm(m, parent);
 	bool pset = parent->comm_set;
+	if (!pcomm)
+		return -ENOMEM;
 	int err = forks_fork(m->forks, f, pcomm);
 	if (err)
 		return err;
@@ -290,7 +358,13 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f)
 		/* new process: copy-on-write view of the parent's maps */
 		uint32_t mm = t->mm;
 		if (mm && m->mms.v[mm].n == 0 && !m->mms.v[mm].parent) {
+			/* the views of mm, and of any forked from it
+			 * while it had no parent, now go through pmm */
+			if (mm_flags(m, mm) & (MM_VIEWED | MM_PARENT))
+				views_changed(m);
 			mm_link(&m->mms, mm, pmm);
+			if (mm_flag(m, pmm, MM_PARENT))
+				return -ENOMEM;
 		}
 	}
 	return 0;
@@ -313,11 +387,17 @@ static bool is_anon(const char *f)
 	}
 }
 
+/* "[stack...", "[heap]", "/SYSV...": byte by byte, no calls ([vdso]
+ * comes with every exec) */
 static bool is_no_dso(const char *f)
 {
-	return (f[0] == '[' &&
-		(!strncmp(f, "[stack", 6) || !strcmp(f, "[heap]"))) ||
-	       (f[0] == '/' && f[1] == 'S' && !strncmp(f, "/SYSV", 5));
+	if (f[0] == '[')
+		return (f[1] == 's' && f[2] == 't' && f[3] == 'a' &&
+			f[4] == 'c' && f[5] == 'k') ||
+		       (f[1] == 'h' && f[2] == 'e' && f[3] == 'a' &&
+			f[4] == 'p' && f[5] == ']' && !f[6]);
+	return f[0] == '/' && f[1] == 'S' && f[2] == 'Y' && f[3] == 'S' &&
+	       f[4] == 'V';
 }
 
 static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
@@ -363,7 +443,10 @@ static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
 	return 0;
 }
 
-static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
+/* The map into its process's address space; *dso: the DSO of the
+ * record's own file name when one was looked up (else left). */
+static int process_mmap(struct sd_machine *m, const struct sd_record *rec,
+			const struct sd_dso **dso)
 {
 	const struct sd_mmap *mp = &rec->mmap;
 	unsigned cpumode = rec->misc & SD_MISC_CPUMODE_MASK;
@@ -397,6 +480,13 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec)
 							  : NULL)
 			      : NULL,
 	};
+	if (f == mp->filename)
+		*dso = map.dso;
+	uint8_t fl = mm_flags(m, t->mm);
+	if ((fl & (MM_VIEWED | MM_SHARED)) == (MM_VIEWED | MM_SHARED))
+		views_changed(m);
+	else if (fl & MM_VIEWED) /* only its leader's view was given out */
+		view_changed(m, t->pid == NO_PID ? t->tid : t->pid);
 	return mm_add(&m->mms.v[t->mm], &map);
 }
 
@@ -418,11 +508,14 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 			t->dead = true;
 		return 0;
 	case SD_REC_MMAP:
-	case SD_REC_MMAP2:
+	case SD_REC_MMAP2: {
+		const struct sd_dso *dso = NULL;
+		int err = process_mmap(m, rec, &dso);
 		if ((rec->misc & SD_MISC_CPUMODE_MASK) == SD_MISC_USER &&
-		    forks_mmap(m->forks, rec))
+		    forks_mmap(m->forks, rec, dso))
 			return -ENOMEM;
-		return process_mmap(m, rec);
+		return err;
+	}
 	default:
 		return 0;
 	}
@@ -469,23 +562,48 @@ const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid)
 int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 		      struct sd_thread_view *out)
 {
-	/* one of the last two threads, its pid known or not learnt now:
-	 * what thread_findnew() would return, without a call */
-	uint32_t i = m->last_tid[0] == tid   ? m->last_idx[0]
-		     : m->last_tid[1] == tid ? m->last_idx[1]
-					     : UINT32_MAX;
-	struct thread *t = i != UINT32_MAX ? &m->threads[i] : NULL;
+	/* the cached thread, its pid known or not learnt now: what
+	 * thread_findnew() would return, without a call */
+	const struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
+	struct thread *t;
 
-	if (!t || (t->pid == NO_PID && pid != NO_PID))
+	if (e->tid != tid || ((t = &m->threads[e->idx])->pid == NO_PID &&
+			      pid != NO_PID)) {
 		t = thread_findnew(m, pid, tid);
-
-	if (!t)
+		if (!t)
+			return -ENOMEM;
+	}
+	out->comm = thread_comm(m, t);
+	if (!out->comm)
 		return -ENOMEM;
-	out->comm = t->comm;
+	/* changes to it, or to its address space, now move the generation
+	 * (the address space can change when the pid is learnt) */
+	t->viewed = true;
+	uint8_t fl = MM_VIEWED | (t->pid != t->tid ? MM_SHARED : 0);
+	if ((mm_flags(m, t->mm) & fl) != fl && mm_flag(m, t->mm, fl))
+		return -ENOMEM;
 	out->mm = t->mm;
 	out->mm_ver = t->mm ? m->mms.v[t->mm].seq : 0;
 	mm_canonical(&m->mms, &out->mm, &out->mm_ver);
 	return 0;
+}
+
+void sd_tvcache_init(struct sd_tvcache *c, const struct sd_machine *m)
+{
+	memset(c->v, 0, sizeof c->v);
+	c->slotver = m->slotver;
+}
+
+int sd_tvcache_fill(struct sd_machine *m, struct sd_tvcache *c, uint32_t pid,
+		    uint32_t tid, struct sd_thread_view *out)
+{
+	int err = sd_machine_thread(m, pid, tid, out);
+
+	if (!err)
+		c->v[tid % SD_TVCACHE_SIZE] = (struct sd_tvcache_ent){
+			(uint64_t)pid << 32 | tid,
+			m->slotver[tid % SD_TVCACHE_SIZE], *out};
+	return err;
 }
 
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip)

@@ -34,6 +34,7 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/timewin.h>
 
+#include "analysis/internal.h"
 #include "pdbuild.h"
 #include "seedfix.h"
 #include "test.h"
@@ -320,6 +321,56 @@ TEST(forks_of_perf_script_text)
 	free(no_tasks);
 }
 
+/*
+ * The counting itself (analysis/forks.c): notes of three parents, two
+ * executables and none, interleaved, some outside the span; one forker
+ * per (comm, pid, executable), sorted by comm id, pid, then executable
+ * name (not known first), each with its forks inside [first, last].
+ */
+TEST(fork_notes_grouped)
+{
+	static const char bin_a[] = "/bin/a", bin_b[] = "/bin/b";
+	struct sd_analysis *a = calloc(1, sizeof *a);
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	/* time, ppid, comm, exe */
+	static const struct {
+		uint64_t t;
+		uint32_t ppid, comm;
+		const char *exe;
+	} notes[] = {
+		{5, 30, 2, bin_b},  {6, 10, 1, bin_a}, {7, 30, 2, bin_b},
+		{8, 10, 1, NULL},   {9, 20, 1, bin_a}, {10, 10, 1, bin_a},
+		{11, 30, 2, bin_a}, {1, 10, 1, bin_a}, /* before the span */
+		{12, 10, 1, bin_b}, {13, 30, 2, bin_b}, {99, 20, 1, bin_a},
+	};
+	for (size_t i = 0; i < sizeof notes / sizeof *notes; i++)
+		CHECK(sd_fork_note(a, notes[i].t, notes[i].ppid, notes[i].comm,
+				   notes[i].exe) == 0);
+	CHECK(sd_forks_count(a, 5, 20) == 0);
+	static const struct {
+		uint32_t comm, pid;
+		const char *exe;
+		uint64_t forks;
+	} want[] = {
+		{1, 10, NULL, 1}, {1, 10, bin_a, 2}, {1, 10, bin_b, 1},
+		{1, 20, bin_a, 1}, {2, 30, bin_a, 1}, {2, 30, bin_b, 3},
+	};
+	CHECK_U64(a->forks, 9);
+	CHECK_U64(a->nr_forkers, sizeof want / sizeof *want);
+	for (size_t i = 0; i < a->nr_forkers && i < sizeof want / sizeof *want;
+	     i++) {
+		CHECK_U64(a->forkers[i].comm, want[i].comm);
+		CHECK_U64(a->forkers[i].pid, want[i].pid);
+		CHECK(a->forkers[i].exe == want[i].exe);
+		CHECK_U64(a->forkers[i].forks, want[i].forks);
+	}
+	CHECK(a->fork_notes == NULL && a->nr_fork_notes == 0);
+	free(a->forkers);
+	free(a);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -327,5 +378,6 @@ int main(int argc, char **argv)
 	RUN(forks_between_first_and_last_sample);
 	RUN(forks_in_a_time_window);
 	RUN(forks_of_perf_script_text);
+	RUN(fork_notes_grouped);
 	return test_exit();
 }

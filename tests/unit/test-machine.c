@@ -552,6 +552,141 @@ TEST(ancestors_maps)
 	world_fini(&w);
 }
 
+/*
+ * The thread lookup's tables: tids that share a slot of the direct-mapped
+ * thread cache (1024 apart) and of the callers' view cache (256 apart),
+ * and enough threads to grow the tid hash several times, each keep their
+ * own name (R2, R3) and address space, looked up in any order.
+ */
+TEST(thread_tables)
+{
+	struct world w;
+	char name[32];
+	world_init(&w);
+	/* 3000 processes, tids 1000 + 256 k: every 4th shares a thread
+	 * cache slot, every one a view cache slot */
+	for (uint32_t k = 0; k < 3000; k++) {
+		uint32_t tid = 1000 + 256 * k;
+		snprintf(name, sizeof name, "t%u", k);
+		if (k % 3)
+			comm(&w, tid, tid, name, false, k);
+	}
+	for (uint32_t r = 0; r < 2; r++)
+		for (uint32_t k = 0; k < 3000; k += (r ? 7 : 1)) {
+			uint32_t tid = 1000 + 256 * ((k * 2654435761u) % 3000);
+			uint32_t kk = (tid - 1000) / 256;
+			if (kk % 3)
+				snprintf(name, sizeof name, "t%u", kk);
+			else
+				snprintf(name, sizeof name, ":%u", tid);
+			CHECK_STR(comm_of(&w, tid, tid), name);
+		}
+	/* distinct processes, distinct address spaces */
+	struct sd_thread_view a = view_of(&w, 1000, 1000);
+	struct sd_thread_view b = view_of(&w, 1000 + 1024, 1000 + 1024);
+	CHECK(a.mm != b.mm);
+	/* a thread (tid 5) of process 1000 shares its address space */
+	CHECK_U64(view_of(&w, 1000, 5).mm, a.mm);
+	world_fini(&w);
+}
+
+/* sd_machine_thread() the long way and through a view cache agree after
+ * each record of a mix that renames, forks, reuses tids, maps (from any
+ * thread of a process) and learns pids late: no cached view outlives a
+ * change (tids 256 apart share a cache slot). */
+static bool view_eq(struct sd_thread_view x, struct sd_thread_view y)
+{
+	return x.comm == y.comm && x.mm == y.mm && x.mm_ver == y.mm_ver;
+}
+
+TEST(view_cache)
+{
+	struct world w;
+	struct sd_tvcache c;
+	char name[32];
+	uint32_t x = 12345;
+	world_init(&w);
+	sd_tvcache_init(&c, w.m);
+	for (uint32_t step = 0; step < 20000; step++) {
+		x = x * 1103515245u + 12345u;
+		uint32_t r = x >> 8;
+		uint32_t p = 100 + 256 * (r % 6);   /* six processes */
+		uint32_t t = (r >> 4) % 3 ? p : p + 1 + (r >> 6) % 2;
+		switch ((r >> 12) % 8) {
+		case 0:
+			snprintf(name, sizeof name, "c%u", r % 5);
+			comm(&w, p, t, name, (r >> 20) & 1, step + 1);
+			break;
+		case 1: { /* a fork from another of the six, or a thread */
+			uint32_t q = 100 + 256 * ((r >> 16) % 6);
+			if (q == p)
+				fork_(&w, p, p, p + 1 + (r >> 6) % 2, p,
+				      step + 1);
+			else
+				fork_(&w, p, q, p, q, step + 1);
+			break;
+		}
+		case 2: { /* by any of its threads */
+			struct sd_record m = {.type = SD_REC_MMAP2,
+					      .misc = SD_MISC_USER};
+			m.mmap = (struct sd_mmap){
+				.pid = p, .tid = t,
+				.start = 0x400000 + 0x1000 * (r % 64),
+				.len = 0x1000, .prot = PROT_RX,
+				.filename = "/bin/x"};
+			m.id.has_time = true;
+			m.id.time = step + 1;
+			CHECK(sd_machine_process(w.m, &m) == 0);
+			break;
+		}
+		case 3:
+			task(&w, SD_REC_EXIT, p, p, t, t, step + 1);
+			break;
+		default:
+			break;
+		}
+		/* a lookup of a pid not known yet (perf's -1), then known */
+		uint32_t pid = (r >> 24) % 7 ? p : UINT32_MAX;
+		struct sd_thread_view want, got;
+		CHECK(sd_machine_thread_cached(w.m, &c, pid, t, &got) == 0);
+		CHECK(sd_machine_thread(w.m, pid, t, &want) == 0);
+		CHECK(view_eq(got, want));
+		if (!view_eq(got, want))
+			break;
+		/* and again, now surely from the cache */
+		CHECK(sd_machine_thread_cached(w.m, &c, pid, t, &got) == 0);
+		CHECK(view_eq(got, want));
+	}
+	world_fini(&w);
+}
+
+/*
+ * The executable of each process (forks.c) is the first executable map
+ * after its exec, named exactly: 100 processes exec one of 70 files, in
+ * an order that reuses names and mixes them, each named right.
+ */
+TEST(exec_names)
+{
+	struct world w;
+	char file[32], want[32];
+	world_init(&w);
+	for (uint32_t k = 0; k < 100; k++) {
+		uint32_t pid = 500 + k;
+		snprintf(file, sizeof file, "/usr/bin/e%u", (k * 37) % 70);
+		comm(&w, pid, pid, "x", true, 10 + k);
+		mmap2(&w, pid, 0x400000, 0x1000, 0, PROT_RX, file, 10 + k);
+		/* a second executable map is not the executable */
+		mmap2(&w, pid, 0x7f0000000000, 0x1000, 0, PROT_RX,
+		      "/lib/libc.so.6", 10 + k);
+	}
+	for (uint32_t k = 0; k < 100; k++) {
+		snprintf(want, sizeof want, "/usr/bin/e%u", (k * 37) % 70);
+		const char *exe = sd_machine_pid_exe(w.m, 500 + k);
+		CHECK_STR(exe ? exe : "(none)", want);
+	}
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(idle_and_unknown_threads);
@@ -566,5 +701,8 @@ int main(void)
 	RUN(thread_names_and_lookups);
 	RUN(few_and_many_maps);
 	RUN(ancestors_maps);
+	RUN(thread_tables);
+	RUN(view_cache);
+	RUN(exec_names);
 	return test_exit();
 }
