@@ -170,7 +170,8 @@ static int grow_slots(struct sd_stacks *st)
 
 static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 {
-	return sd_mix64(((uint64_t)stack << 32 | pid) ^ bucket * 0x9e3779b97f4a7c15ull);
+	return sd_rawtab_mum(((uint64_t)stack << 32 | pid) ^ RAW_S1,
+			     bucket ^ RAW_S2);
 }
 
 static int detail_grow(struct sd_stacks *st)
@@ -207,12 +208,12 @@ static inline struct dcache_ent *dcache_of(struct sd_stacks *st,
 	return &st->dcache[h >> (32 - DCACHE_BITS)];
 }
 
-/* The detail (stack, pid, bucket), found in or added to the table. */
-static int detail_find(struct sd_stacks *st, uint32_t stack, uint32_t pid,
-		       uint64_t bucket, uint64_t count, uint64_t period)
+/* The detail (stack, pid, bucket), found in or added to the table; its
+ * index + 1 in *det. */
+static int detail_find(struct sd_stacks *st, struct dcache_ent *c,
+		       uint32_t stack, uint32_t pid, uint64_t bucket,
+		       uint64_t count, uint64_t period, uint32_t *det)
 {
-	struct dcache_ent *c = dcache_of(st, stack, pid);
-
 	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
 		return -ENOMEM;
 	size_t j = detail_hash(stack, pid, bucket) & (st->ndslots - 1);
@@ -222,6 +223,7 @@ static int detail_find(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 			d->count += count;
 			d->period += period;
 			*c = (struct dcache_ent){stack, pid, st->dslots[j]};
+			*det = st->dslots[j];
 			return 0;
 		}
 	}
@@ -239,25 +241,28 @@ static int detail_find(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
 	*c = (struct dcache_ent){stack, pid, st->dslots[j]};
+	*det = st->dslots[j];
 	return 0;
 }
 
+/* Counts a sample (count of them, with period) under its detail; the
+ * detail's index + 1 in *det. */
 static inline int detail_add(struct sd_stacks *st, uint32_t stack,
-			     uint32_t pid, uint64_t time, uint64_t count,
-			     uint64_t period)
+			     uint32_t pid, uint64_t bucket, uint64_t count,
+			     uint64_t period, uint32_t *det)
 {
-	uint64_t bucket = time / SD_BUCKET_NS;
-	const struct dcache_ent *c = dcache_of(st, stack, pid);
+	struct dcache_ent *c = dcache_of(st, stack, pid);
 
 	if (c->det && c->stack == stack && c->pid == pid) {
 		struct sd_stack_detail *d = &st->det[c->det - 1];
 		if (d->bucket == bucket) {
 			d->count += count;
 			d->period += period;
+			*det = c->det;
 			return 0;
 		}
 	}
-	return detail_find(st, stack, pid, bucket, count, period);
+	return detail_find(st, c, stack, pid, bucket, count, period, det);
 }
 
 size_t sd_stacks_nr_details(const struct sd_stacks *st)
@@ -299,10 +304,11 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 		uint64_t marks = ns->marks ? ns->marks[i] & 3 : 0;
 		k[KEY_HDR + i] = marks << 33 | (uint64_t)!!ns->kernel[i] << 32 | nm;
 	}
+	uint32_t det;
 	int err = intern_key(st, k, KEY_HDR + n, ns->count, ns->period, &sid);
 	if (!err)
-		err = detail_add(st, sid, ns->pid, ns->time, ns->count,
-				 ns->period);
+		err = detail_add(st, sid, ns->pid, ns->time / SD_BUCKET_NS,
+				 ns->count, ns->period, &det);
 	if (!err && id)
 		*id = sid;
 	return err;
@@ -382,30 +388,40 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 #define RAW_WINDOW 4096
 #define RAW_SKIP (15 * RAW_WINDOW)
 
-/* The long way, and what it found stored in the table. */
-static int add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
-		   const struct sample_key *k, int found, uint32_t chain,
-		   uint32_t *sid)
+/*
+ * The long way, and what it found stored in the table (found:
+ * sd_rawtab_find()'s answer, chain its f.chain), then the sample's
+ * detail.  Out of line: the per-sample path keeps few registers.
+ */
+static __attribute__((noinline)) int
+add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
+	const struct sample_key *k, int found, uint32_t chain, uint64_t bucket,
+	uint32_t *sid)
 {
 	bool kern = found == RAW_NEW_SPACE ? false : sample_kernel_only(s, k);
+	uint32_t det;
 	int err = stacks_intern(st, s, k, kern, sid);
 
-	if (err || st->rt_skip)
+	if (err)
 		return err;
-	if (found == RAW_MISS) {
-		err = sd_rawtab_add(&st->rt, &k->rk, kern, *sid, &chain);
-		if (err || kern)
-			return err < 0 ? err : 0;
+	if (!st->rt_skip) {
+		if (found == RAW_MISS)
+			err = sd_rawtab_add(&st->rt, &k->rk, kern, *sid, &chain);
+		if (!err && !(found == RAW_MISS && kern))
+			err = sd_rawtab_add_space(&st->rt, chain, k->mmv, *sid);
+		if (err < 0)
+			return err;
 	}
-	err = sd_rawtab_add_space(&st->rt, chain, k->mmv, *sid);
-	return err < 0 ? err : 0;
+	return detail_add(st, *sid, s->pid, bucket, 1, s->period, &det);
 }
 
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
 {
 	struct sample_key k;
-	uint32_t sid, chain = 0;
+	struct raw_found f = {0};
+	uint64_t bucket = s->time / SD_BUCKET_NS;
+	uint32_t sid;
 	int err = 0;
 
 	sample_key(st, s, &k);
@@ -419,16 +435,19 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 	if (st->rt_skip) {
 		/* chains rarely repeat here: the long way, no table */
 		st->rt_skip--;
-		err = add_new(st, s, &k, RAW_MISS, 0, &sid);
+		err = add_new(st, s, &k, RAW_MISS, 0, bucket, &sid);
 	} else {
-		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &sid, &chain);
+		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
 		if (found == RAW_HIT) {
+			sid = f.id;
 			struct entry *e = &st->v[sid];
 			e->count++;
 			e->period += s->period;
 			st->rt_hits++;
+			uint32_t det;
+			err = detail_add(st, sid, s->pid, bucket, 1, s->period, &det);
 		} else {
-			err = add_new(st, s, &k, found, chain, &sid);
+			err = add_new(st, s, &k, found, f.chain, bucket, &sid);
 		}
 		if (++st->rt_tries == RAW_WINDOW) {
 			if (st->rt_hits * 4 < st->rt_tries)
@@ -436,8 +455,6 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 			st->rt_tries = st->rt_hits = 0;
 		}
 	}
-	if (!err)
-		err = detail_add(st, sid, s->pid, s->time, 1, s->period);
 	if (!err && id)
 		*id = sid;
 	return err;
@@ -482,7 +499,7 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 			  uint64_t count, uint64_t period, uint32_t *id)
 {
 	const uint8_t *k = st->kbuf;
-	uint64_t h = sd_hash_bytes(k, klen, 0);
+	uint64_t h = sd_key_hash(k, klen);
 
 	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
 		return -ENOMEM;
