@@ -15,9 +15,10 @@
  * the symbols is in the key.
  *
  * A sample: its raw chain hashed once and looked up in the raw-chain
- * table (rawtab.h) -- a hit is the stack id; then its entry's count and
- * its (stack, pid, 100 ms bucket) detail, found through a (stack, pid)
- * cache.  Only a chain the table does not know (in that address space)
+ * table (rawtab.h) -- a hit is the stack id; then its (stack, pid,
+ * 100 ms bucket) detail counts it, found through a (stack, pid) cache.
+ * A stack's own count and period are its details' sums, added up once
+ * when the sample loop ends (sd_stacks_samples_done()).  Only a chain the table does not know (in that address space)
  * is resolved, encoded and interned.  The tables only the loop needs are
  * freed when it ends (sd_stacks_samples_done()).
  */
@@ -76,13 +77,21 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 }
 
 /*
- * What only the sample loop uses goes when it ends (sd_stacks_symbolize()
- * calls this): the raw-chain table, the frame cache and the hash slots of
+ * The stacks' counts are summed from their details, and what only the
+ * sample loop uses goes when it ends (sd_stacks_symbolize() calls this): the raw-chain table, the frame cache and the hash slots of
  * the stack, location and detail tables.  Each comes back, rebuilt from
  * what it indexes, if samples are added after all.
  */
 void sd_stacks_samples_done(struct sd_stacks *st)
 {
+	/* every sample went to exactly one detail */
+	for (size_t i = 0; i < st->n; i++)
+		st->v[i].count = st->v[i].period = 0;
+	for (size_t i = 0; i < st->ndet; i++) {
+		struct entry *e = &st->v[st->det[i].stack];
+		e->count += st->det[i].count;
+		e->period += st->det[i].period;
+	}
 	sd_rawtab_free(&st->rt);
 	st->rt_tries = st->rt_hits = st->rt_skip = 0;
 	sd_stacks_resolve_free(st);
@@ -277,7 +286,7 @@ const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
-		      uint64_t count, uint64_t period, uint32_t *id);
+		      uint32_t *id);
 
 int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 			uint32_t *id)
@@ -305,7 +314,7 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 		k[KEY_HDR + i] = marks << 33 | (uint64_t)!!ns->kernel[i] << 32 | nm;
 	}
 	uint32_t det;
-	int err = intern_key(st, k, KEY_HDR + n, ns->count, ns->period, &sid);
+	int err = intern_key(st, k, KEY_HDR + n, &sid);
 	if (!err)
 		err = detail_add(st, sid, ns->pid, ns->time / SD_BUCKET_NS,
 				 ns->count, ns->period, &det);
@@ -440,9 +449,6 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
 		if (found == RAW_HIT) {
 			sid = f.id;
-			struct entry *e = &st->v[sid];
-			e->count++;
-			e->period += s->period;
 			st->rt_hits++;
 			uint32_t det;
 			err = detail_add(st, sid, s->pid, bucket, 1, s->period, &det);
@@ -461,7 +467,7 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 }
 
 static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
-			  uint64_t count, uint64_t period, uint32_t *id);
+			  uint32_t *id);
 
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 const struct sample_key *sk, bool kern, uint32_t *id)
@@ -481,22 +487,21 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 		memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
 		klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
 	}
-	return intern_encoded(st, klen, k[0], 1, s->period, id);
+	return intern_encoded(st, klen, k[0], id);
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *words,
-		      size_t nwords, uint64_t count, uint64_t period,
-		      uint32_t *id)
+		      size_t nwords, uint32_t *id)
 {
 	size_t klen = sd_key_encode(words, nwords, st->kbuf);
 
-	return intern_encoded(st, klen, words[0], count, period, id);
+	return intern_encoded(st, klen, words[0], id);
 }
 
 /* Interns the klen bytes of st->kbuf, an encoded key whose first word is
- * hdr. */
+ * hdr (a new stack counts nothing yet: its details do). */
 static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
-			  uint64_t count, uint64_t period, uint32_t *id)
+			  uint32_t *id)
 {
 	const uint8_t *k = st->kbuf;
 	uint64_t h = sd_key_hash(k, klen);
@@ -508,8 +513,6 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 		struct entry *e = &st->v[st->slots[j] - 1];
 		if (e->hash == h && e->klen == klen &&
 		    !memcmp(st->keys + e->key, k, klen)) {
-			e->count += count;
-			e->period += period;
 			if (id)
 				*id = st->slots[j] - 1;
 			return 0;
@@ -537,9 +540,7 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 	st->v[st->n] = (struct entry){.key = st->nkeys,
 				      .klen = (uint32_t)klen,
 				      .hash = h,
-				      .hdr = hdr,
-				      .count = count,
-				      .period = period};
+				      .hdr = hdr};
 	st->nkeys += klen;
 	st->slots[j] = (uint32_t)st->n + 1;
 	if (id)
