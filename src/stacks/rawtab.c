@@ -100,7 +100,7 @@ int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
 	uint64_t *w = t->words + t->nwords;
 	w[0] = k->nr;
 	memcpy(w + 1, k->hdr, sizeof k->hdr);
-	w[3] = 0;
+	w[3] = w[4] = w[5] = 0;
 	memcpy(w + RAW_ENT, k->ips, k->nr * sizeof *k->ips);
 	size_t mask = t->nslots - 1, j = k->hash & mask;
 	while (t->slots[j].off)

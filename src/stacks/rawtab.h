@@ -19,15 +19,17 @@
  *	does not matter, and the entry holds the stack id), else the
  *	chain's number for the second level;
  *  spaces: (chain number, address space) -> stack id, for the others.
- * A chain, in the words arena (compared as it comes), with the address
- * space its last sample was in, so that a chain seen again in the same
- * address space skips the second level:
- *	[0] the stack in that address space + 1 << 32 | nr (0: none yet,
- *	    or kernel-only)
+ * A chain, in the words arena (compared as it comes), with the last two
+ * address spaces its samples were in, so that a chain seen again in one
+ * of them skips the second level:
+ *	[0] the stack in the last address space + 1 << 32 | nr (0: none
+ *	    yet, or kernel-only)
  *	[1] evsel << 48 | cpumode << 40 | flags << 32 | comm
  *	[2] pid << 32 | tid       when the stack key holds them, else 0
- *	[3] that address space (mm << 32 | version)
- *	[4..] the chain (markers included), or the sample's ip
+ *	[3] the last address space (mm << 32 | version)
+ *	[4] the one before
+ *	[5] the stack in it + 1 (0: none)
+ *	[6..] the chain (markers included), or the sample's ip
  */
 #ifndef SD_STACKS_RAWTAB_H
 #define SD_STACKS_RAWTAB_H
@@ -40,7 +42,7 @@
 #include "util/hash.h"
 
 #define RAW_HDR 2 /* header words of a chain's key */
-#define RAW_ENT 4 /* words before the chain in the arena */
+#define RAW_ENT 6 /* words before the chain in the arena */
 
 struct raw_slot {
 	uint64_t hash;
@@ -170,6 +172,10 @@ static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
 		f->id = (uint32_t)(w[0] >> 32) - 1;
 		return RAW_HIT;
 	}
+	if (w[4] == mmv && w[5]) {
+		f->id = (uint32_t)w[5] - 1;
+		return RAW_HIT;
+	}
 	f->chain = s->id;
 	if (!t->nsslots)
 		return RAW_NEW_SPACE;
@@ -179,6 +185,9 @@ static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
 		const struct raw_space_slot *p = &t->sslots[j];
 		if (p->chain == s->id + 1 && p->mmv == mmv) {
 			f->id = p->id;
+			/* the older of the two goes */
+			w[4] = w[3];
+			w[5] = w[0] >> 32;
 			w[0] = (uint64_t)(p->id + 1) << 32 | k->nr;
 			w[3] = mmv;
 			return RAW_HIT;

@@ -8,6 +8,8 @@
  *  R2 a chain with a user part is known per address space: in another
  *     one it is "new space" (its chain number given), until that space
  *     is stored for it;
+ *     -- also when the spaces it was last found in (remembered in its
+ *     entry) take turns;
  *  R3 a key that differs in any word (header, length, one frame) is
  *     another chain;
  *  R4 many chains (the table grows): every one still found with its id;
@@ -93,6 +95,34 @@ TEST(user_chains_per_address_space)
 	CHECK_U64(id, 6);
 	CHECK_U64(find(&t, &k, 0x100000001ull, &id, &c2), RAW_HIT);
 	CHECK_U64(id, 5);
+	sd_rawtab_free(&t);
+}
+
+TEST(spaces_taking_turns)
+{
+	struct sd_rawtab t = {0};
+	struct raw_key k = key(1, 0, uchain, 5);
+	uint32_t chain, id, c2;
+	/* three address spaces, their stacks 10, 11, 12 */
+	static const uint64_t mmv[3] = {0x100000001ull, 0x200000001ull,
+					0x300000001ull};
+	static const unsigned order[] = {0, 1, 0, 1, 2, 0, 2, 1, 1, 0, 2, 2,
+					 1, 0, 0, 2};
+	size_t bad = 0;
+
+	CHECK(sd_rawtab_add(&t, &k, false, 0, &chain) == 0);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK(sd_rawtab_add_space(&t, chain, mmv[i], 10 + i) == 0);
+	for (size_t r = 0; r < sizeof order / sizeof order[0]; r++) {
+		unsigned i = order[r];
+		id = UINT32_MAX;
+		if (find(&t, &k, mmv[i], &id, &c2) != RAW_HIT || id != 10 + i)
+			bad++;
+	}
+	CHECK_U64(bad, 0);
+	/* a fourth space is still new, whatever was found before */
+	CHECK_U64(find(&t, &k, 0x400000001ull, &id, &c2), RAW_NEW_SPACE);
+	CHECK_U64(c2, chain);
 	sd_rawtab_free(&t);
 }
 
@@ -198,6 +228,7 @@ int main(void)
 {
 	RUN(kernel_chains_ignore_the_address_space);
 	RUN(user_chains_per_address_space);
+	RUN(spaces_taking_turns);
 	RUN(any_word_makes_another_chain);
 	RUN(many_chains_and_clear);
 	RUN(hash_spreads_close_addresses);
