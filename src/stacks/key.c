@@ -134,13 +134,14 @@ size_t sd_key_decode(const uint8_t *p, size_t len, uint64_t *k,
 		p += 8;
 		while (n < KEY_HDR && n < max && p < end)
 			k[n++] = uvarint_get(&p, end);
-		while (n < max && end - p >= 4) {
+		size_t lim = n + (size_t)(end - p) / 4;
+		if (lim > max)
+			lim = max;
+		for (; n < lim; n++, p += 4) {
 			uint32_t v;
 			memcpy(&v, p, 4);
-			p += 4;
-			k[n++] = v & 0x80000000u
-					 ? 0 - (uint64_t)(v & 0x7fffffffu)
-					 : LOC_TAG | v;
+			k[n] = v & 0x80000000u ? 0 - (uint64_t)(v & 0x7fffffffu)
+					       : LOC_TAG | v;
 		}
 		return n;
 	}
