@@ -187,7 +187,5 @@ uint64_t sd_key_hash(const uint8_t *p, size_t n)
 		}
 		b = (b + w) * K;
 	}
-	unsigned __int128 r = (unsigned __int128)(a ^ 0xe7037ed1a0b428dbull) *
-			      (b ^ 0x8ebc6af09c88c6e3ull);
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
+	return sd_rawtab_mum(a ^ RAW_S1, b ^ RAW_S2);
 }

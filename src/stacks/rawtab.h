@@ -78,8 +78,19 @@ struct raw_key {
  * every bit of either reaches the low bits of the result. */
 static inline uint64_t sd_rawtab_mum(uint64_t a, uint64_t b)
 {
-	unsigned __int128 r = (unsigned __int128)a * b;
+#ifdef __SIZEOF_INT128__
+	__extension__ typedef unsigned __int128 u128;
+	u128 r = (u128)a * b;
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+	/* no 128-bit product: the four 32x32 partial products */
+	uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+	uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+	uint64_t lo = (mid << 32) | (uint32_t)ll;
+	uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+	return lo ^ hi;
+#endif
 }
 
 #define RAW_S0 0xa0761d6478bd642full
@@ -160,7 +171,8 @@ static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
 		if (s->hash != k->hash)
 			continue;
 		w = t->words + (s->off & ~RAW_KERN) - 1;
-		if ((uint32_t)w[0] == k->nr && w[1] == k->hdr[0] && w[2] == k->hdr[1] &&
+		if ((uint32_t)w[0] == k->nr && w[1] == k->hdr[0] &&
+		    w[2] == k->hdr[1] &&
 		    !memcmp(w + RAW_ENT, k->ips, k->nr * sizeof *k->ips))
 			break;
 	}
