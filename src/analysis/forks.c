@@ -10,6 +10,7 @@
  * sample; --time windows were applied when it was noted.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,71 @@ static int note_cmp(const void *pa, const void *pb)
 	return exe_cmp(x->exe, y->exe);
 }
 
+/*
+ * The notes sorted by (comm, pid, exe): a radix sort of (comm << 32 |
+ * pid, index) pairs by the bytes that differ, then each run of one
+ * (comm, pid) with more than one exe put in exe order (a process forks
+ * as one executable, or a few over its execs).  Notes equal in all
+ * three are merged, so their order does not matter.
+ */
+struct note_key {
+	uint64_t key;
+	uint32_t i;
+};
+
+static int sort_notes(struct sd_fork_note *v, size_t n)
+{
+	struct note_key *k = malloc(n * sizeof *k), *t = malloc(n * sizeof *t);
+	struct sd_fork_note *out = malloc(n * sizeof *out);
+	size_t (*cnt)[256] = calloc(8, sizeof *cnt);
+
+	if (!k || !t || !out || !cnt) {
+		free(k);
+		free(t);
+		free(out);
+		free(cnt);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		k[i] = (struct note_key){(uint64_t)v[i].comm << 32 | v[i].pid,
+					 (uint32_t)i};
+		for (int b = 0; b < 8; b++)
+			cnt[b][(k[i].key >> (8 * b)) & 255]++;
+	}
+	for (int b = 0; b < 8; b++) {
+		unsigned sh = 8 * (unsigned)b;
+		if (cnt[b][(k[0].key >> sh) & 255] == n)
+			continue; /* every key has this byte */
+		size_t at = 0;
+		for (int c = 0; c < 256; c++) {
+			size_t m = cnt[b][c];
+			cnt[b][c] = at;
+			at += m;
+		}
+		for (size_t i = 0; i < n; i++)
+			t[cnt[b][(k[i].key >> sh) & 255]++] = k[i];
+		struct note_key *x = k;
+		k = t;
+		t = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = v[k[i].i];
+	for (size_t i = 0, j; i < n; i = j) {
+		bool one_exe = true;
+		for (j = i + 1; j < n && out[j].comm == out[i].comm &&
+				out[j].pid == out[i].pid; j++)
+			one_exe &= out[j].exe == out[i].exe;
+		if (!one_exe)
+			qsort(out + i, j - i, sizeof *out, note_cmp);
+	}
+	memcpy(v, out, n * sizeof *v);
+	free(k);
+	free(t);
+	free(out);
+	free(cnt);
+	return 0;
+}
+
 int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last)
 {
 	struct sd_fork_note *v = a->fork_notes;
@@ -65,8 +131,8 @@ int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last)
 	for (size_t i = 0; i < a->nr_fork_notes; i++)
 		if (!last || (v[i].time >= first && v[i].time <= last))
 			v[n++] = v[i];
-	if (n) /* v is NULL without notes */
-		qsort(v, n, sizeof *v, note_cmp);
+	if (n && sort_notes(v, n)) /* v is NULL without notes */
+		qsort(v, n, sizeof *v, note_cmp); /* no memory for the keys */
 	size_t groups = 0;
 	for (size_t i = 0; i < n; i++)
 		groups += !i || note_cmp(&v[i - 1], &v[i]);

@@ -34,9 +34,23 @@ int sd_larc_probe_path(const char *path, unsigned filters,
 		       int (*probe)(struct archive *a))
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	char m[8];
 
 	if (fd < 0)
 		return -errno;
+	/*
+	 * A file that starts with perf.data's magic ("PERFILE2", either
+	 * byte order) is no archive the probes look for: no compressed
+	 * stream, and as a tar (or raw data) its first member would be
+	 * "PERFILE2..." (or "data"), neither a bundle's manifest nor a perf
+	 * archive's cache name.  Said without libarchive, which is then
+	 * not loaded at all (archive_dl.c).
+	 */
+	if (pread(fd, m, sizeof m, 0) == (ssize_t)sizeof m &&
+	    (!memcmp(m, "PERFILE2", 8) || !memcmp(m, "2ELIFREP", 8))) {
+		close(fd);
+		return 0;
+	}
 	err = probe(sd_larc_read_fd(fd, filters));
 	close(fd);
 	return err;

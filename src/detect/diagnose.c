@@ -78,11 +78,13 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 
 	uint64_t kframes = 0, knamed = 0;
 	struct sd_match_cache mc = {0};
-	/* by string id: 0 not looked at, 1 a name, 2 "[dso]" */
+	/* by string id: 1 a name, 0 "[dso]" (unresolved frames fold so) */
 	size_t nnamed = sd_stacks_nr_strs(a->stacks) + 1;
-	uint8_t *named_by_id = calloc(nnamed, 1);
+	uint8_t *named_by_id = malloc(nnamed);
 	if (!named_by_id)
 		nnamed = 0;
+	for (size_t id = 0; id < nnamed; id++)
+		named_by_id[id] = sd_stacks_str(a->stacks, (uint32_t)id)[0] != '[';
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
 		sd_stacks_get(a->stacks, i, &si);
@@ -93,25 +95,20 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 			c->total_period += si.period;
 			c->total_samples += si.count;
 		}
-		/* unresolved frames fold as "[dso]" */
+		/* the stack's kernel frames and the named ones, then
+		 * weighed by its samples */
+		uint64_t nk = 0, nn = 0;
 		for (size_t f = 0; f < si.nr_frames; f++) {
-			uint32_t name = si.frames[f].name;
-			if (!si.frames[f].kernel)
+			const struct sd_frame *fr = &si.frames[f];
+			if (!fr->kernel)
 				continue;
-			kframes += si.count;
-			bool named;
-			if (name < nnamed) {
-				if (!named_by_id[name])
-					named_by_id[name] =
-						sd_stacks_str(a->stacks, name)[0] != '['
-							? 1 : 2;
-				named = named_by_id[name] == 1;
-			} else {
-				named = sd_stacks_str(a->stacks, name)[0] != '[';
-			}
-			if (named)
-				knamed += si.count;
+			nk++;
+			nn += fr->name < nnamed
+				      ? named_by_id[fr->name]
+				      : sd_stacks_str(a->stacks, fr->name)[0] != '[';
 		}
+		kframes += nk * si.count;
+		knamed += nn * si.count;
 	}
 	free(named_by_id);
 	sd_match_cache_fini(&mc);
@@ -144,11 +141,12 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		c->sec_total = calloc(c->nsec, sizeof *c->sec_total);
 		if (!c->sec_total)
 			return -ENOMEM;
+		uint64_t b0 = bmin / 10;
 		for (size_t i = 0; c->ev && i < nd; i++) {
 			const struct sd_stack_detail *dt = &det[i];
 			if (!dt->bucket || !c->on_cpu[dt->stack])
 				continue;
-			uint64_t s = dt->bucket / 10 - bmin / 10;
+			uint64_t s = dt->bucket / 10 - b0;
 			if (s < c->nsec)
 				c->sec_total[s] += (double)dt->period;
 		}

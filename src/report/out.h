@@ -51,13 +51,28 @@ static inline void sd_out_bytes(struct sd_out *o, const void *p, size_t n)
 	o->len += n;
 }
 
-/* v in decimal. */
+/* v in decimal, two digits a division. */
 static inline void sd_out_u64(struct sd_out *o, uint64_t v)
 {
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
 	char t[20], *e = t + sizeof t, *p = e;
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
 	sd_out_bytes(o, p, (size_t)(e - p));
 }
 

@@ -165,9 +165,103 @@ static char *tidy(const char *part, size_t len, const char *mod,
 	return f;
 }
 
+/*
+ * The common frame, whose text the expressions leave as it is: a symbol
+ * of word characters, '.' and '$' only (no '(', ';', quotes, "->",
+ * "+0x", blanks; not empty) in a plain DSO (plain_dso), the whole line
+ * short of the buffer below.  Then "(.+) \((.*)\)" splits right after
+ * the symbol and nothing else applies: the name is the symbol.  Its
+ * length, or 0 when the full rules must run.  An unknown symbol (no
+ * --addrs) in a plain DSO is as simple: "[" basename "]".
+ */
+static inline bool plain_char(unsigned char c)
+{
+	return (unsigned char)((c | 0x20) - 'a') < 26 ||
+	       (unsigned char)(c - '0') < 10 || c == '_' || c == '.' ||
+	       c == '$';
+}
+
+/* A DSO name the rules leave alone: no parentheses (the split), ';' or
+ * quotes (what tidy() changes in "[dso]"), short. */
+static bool plain_dso(const char *dso)
+{
+	size_t n = strcspn(dso, "();\"'");
+
+	return !dso[n] && n <= 256;
+}
+
+/*
+ * The symbol's folded name when only the '(' cut applies: no byte a
+ * rule changes or splits at (';', quotes, '+' of "+0x", "->", a
+ * control byte), not Go's ".(" form, not starting with a blank or '(';
+ * then the name is the symbol up to its first '(' -- unless that opens
+ * "(anonymous namespace)".  Its length, or 0 for the full rules.
+ */
+static size_t cut_symbol(const char *sym)
+{
+	size_t n = 0, cut = 0;
+	unsigned char c = (unsigned char)sym[0];
+
+	if (c <= ' ' || c == '(')
+		return 0;
+	for (; (c = (unsigned char)sym[n]); n++) {
+		if (c < ' ' || c == ';' || c == '"' || c == '\'' || c == '+' ||
+		    (c == '>' && n && sym[n - 1] == '-') ||
+		    (c == '(' && n && sym[n - 1] == '.') || n > 512)
+			return 0;
+		if (c == '(' && !cut) {
+			if (!strncmp(sym + n + 1, "anonymous namespace)", 20))
+				return 0;
+			cut = n;
+		}
+	}
+	return cut ? cut : n;
+}
+
+static size_t plain_symbol(const char *sym, const char *dso)
+{
+	size_t n = 0;
+
+	while (plain_char((unsigned char)sym[n]))
+		n++;
+	if (!n || n > 512 || !plain_dso(dso))
+		return 0;
+	return sym[n] ? cut_symbol(sym) : n;
+}
+
 int sd_fold_frame(const char *sym, const char *dso, const char *pc, char **out,
 		  int max)
 {
+	size_t plain = sym && dso && max > 0 ? plain_symbol(sym, dso) : 0;
+
+	if (plain) {
+		/* the malloc'd size tidy() gives (callers may append) */
+		char *f = malloc(plain + 1 + 4);
+		if (!f)
+			return -1;
+		memcpy(f, sym, plain);
+		f[plain] = '\0';
+		out[0] = f;
+		return 1;
+	}
+	if (!sym && !pc && max > 0 && dso && plain_dso(dso)) {
+		/* "[unknown] (dso)": "[" basename(dso) "]", or "[unknown]" */
+		const char *m = strcmp(dso, "[unknown]") ? dso : "unknown";
+		const char *slash = strrchr(m, '/');
+		if (slash)
+			m = slash + 1;
+		size_t ml = strlen(m);
+		char *f = malloc(ml + 3 + 4);
+		if (!f)
+			return -1;
+		f[0] = '[';
+		memcpy(f + 1, m, ml);
+		f[ml + 1] = ']';
+		f[ml + 2] = '\0';
+		out[0] = f;
+		return 1;
+	}
+
 	char buf[1024];
 	const char *s = sym ? sym : "[unknown]";
 	const char *d = dso ? dso : "[unknown]";

@@ -85,6 +85,7 @@ struct seq_memo {
 		uint32_t line; /* index + 1; 0: empty */
 	} *v;
 	size_t nslots, n;
+	size_t first; /* slots to start with (a power of two) */
 };
 
 static size_t seq_home(uint32_t ctok, uint32_t off, uint32_t n, size_t mask)
@@ -98,7 +99,7 @@ static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t ctok,
 				 uint32_t off, uint32_t n)
 {
 	if ((sm->n + 1) * 2 > sm->nslots) {
-		size_t ns = sm->nslots ? sm->nslots * 2 : 4096;
+		size_t ns = sm->nslots ? sm->nslots * 2 : sm->first;
 		struct seq_slot *v = calloc(ns, sizeof *v);
 		if (!v)
 			return NULL;
@@ -268,9 +269,20 @@ static inline long use_tok(struct sd_folded *fo, uint32_t t)
 
 /* ---- lines ----------------------------------------------------------- */
 
+/* A line's hash, its tokens folded in as they are written. */
+#define LINE_SEED 0x9e3779b97f4a7c15ull
+
+static inline uint64_t line_step(uint64_t h, uint32_t t)
+{
+	h ^= t;
+	h *= 0x9fb21c651e98df25ull;
+	return h ^ h >> 29;
+}
+
 struct line_table {
 	uint32_t *slots; /* line index + 1 */
 	size_t nslots;
+	size_t first; /* slots to start with (a power of two) */
 };
 
 /* Room for n more tokens at the end of ctoks; 0 or -ENOMEM. */
@@ -291,23 +303,17 @@ static int ctoks_room(struct sd_folded *fo, size_t n)
 
 /*
  * The line whose tokens are the n just written at the end of ctoks (len:
- * its text's length): an equal line made before (the tokens are dropped
- * again), or a new one.  Its index, or -ENOMEM.
+ * its text's length, h: line_hash() of the tokens): an equal line made
+ * before (the tokens are dropped again), or a new one.  Its index, or
+ * -ENOMEM.
  */
 static long add_line(struct sd_folded *fo, struct line_table *lt, size_t n,
-		     size_t len)
+		     size_t len, uint64_t h)
 {
 	const uint32_t *tk = fo->ctoks + fo->nctoks;
-	uint64_t h = n * 0x9e3779b97f4a7c15ull;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= tk[i];
-		h *= 0x9fb21c651e98df25ull;
-		h ^= h >> 29;
-	}
-	h = sd_mix64(h);
 	if ((fo->n + 1) * 2 > lt->nslots) {
-		size_t ns = lt->nslots ? lt->nslots * 2 : 1024;
+		size_t ns = lt->nslots ? lt->nslots * 2 : lt->first;
 		uint32_t *s = calloc(ns, sizeof *s);
 		if (!s)
 			return -ENOMEM;
@@ -355,21 +361,28 @@ static long stack_line(struct sd_folded *fo, struct line_table *lt,
 		return -ENOMEM;
 	uint32_t *tk = fo->ctoks + fo->nctoks;
 	size_t len = fo->tlen[c] + si->nr_frames;
+	uint64_t h = line_step(n * LINE_SEED, (uint32_t)c);
 	tk[0] = (uint32_t)c;
 	bool plain = !java && !fo->kmask && !fo->jmask;
 	for (size_t f = 0; f < si->nr_frames; f++) {
 		const struct sd_frame *fr = &si->frames[f];
-		unsigned v = plain ? 0 : variant(fo, java, fr);
-		c = use_tok(fo, v || !fr->name ? variant_tok(fo, v, fr)
-					       : fr->name);
-		if (c < 0)
-			return -ENOMEM;
+		uint32_t nm = fr->name;
+		if (plain && nm && nm < fo->ncix && fo->cix[nm]) {
+			/* a name as it is, seen before: its index */
+			c = fo->cix[nm] - 1;
+		} else {
+			unsigned v = plain ? 0 : variant(fo, java, fr);
+			c = use_tok(fo, v || !nm ? variant_tok(fo, v, fr) : nm);
+			if (c < 0)
+				return -ENOMEM;
+		}
 		tk[f + 1] = (uint32_t)c;
 		len += fo->tlen[c];
+		h = line_step(h, (uint32_t)c);
 	}
 	if (len > UINT32_MAX)
 		return -ENOMEM; /* a 4 GB line */
-	return add_line(fo, lt, n, len);
+	return add_line(fo, lt, n, len, sd_mix64(h));
 }
 
 /* The comm part's token of a stack, with whether it is Java's; 0 when
@@ -433,6 +446,8 @@ struct sd_folded *sd_folded_free(struct sd_folded *fo)
 	free(fo->text);
 	free(fo->toff);
 	free(fo->ctoks);
+	free(fo->tbuf);
+	free(fo->tofs);
 	free(fo);
 	return NULL;
 }
@@ -457,6 +472,12 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 	if (!(fo->lines = malloc((st->n ? st->n : 1) * sizeof *fo->lines)))
 		return -ENOMEM;
 	fo->cap = st->n ? st->n : 1;
+	/* both tables hold at most a line per stack: made once at that
+	 * size (twice the slots), not grown from small */
+	sm.first = lt.first = 1024;
+	while (sm.first < 2 * st->n + 2 && sm.first < ((size_t)1 << 30))
+		sm.first *= 2;
+	lt.first = sm.first;
 
 	for (size_t i = 0; i < st->n && !err; i++) {
 		struct sd_stack_info si;
@@ -502,6 +523,33 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 	return err;
 }
 
+/* fo->tbuf and fo->tofs (see foldtok.h); not needed when the lines
+ * have their text (a token holds a ';'). */
+static int token_text(struct sd_folded *fo)
+{
+	size_t total = 32;
+
+	if (fo->text)
+		return 0;
+	for (size_t c = 0; c < fo->nt; c++)
+		total += fo->tlen[c] + 1;
+	if (total > UINT32_MAX)
+		return 0; /* the lines are written token by token */
+	fo->tbuf = malloc(total);
+	fo->tofs = malloc((fo->nt ? fo->nt : 1) * sizeof *fo->tofs);
+	if (!fo->tbuf || !fo->tofs)
+		return -ENOMEM;
+	char *w = fo->tbuf;
+	for (size_t c = 0; c < fo->nt; c++) {
+		fo->tofs[c] = (uint64_t)(w - fo->tbuf) << 32 | (fo->tlen[c] + 1);
+		memcpy(w, fo->tstr[c], fo->tlen[c]);
+		w += fo->tlen[c];
+		*w++ = ';';
+	}
+	memset(w, 0, 32);
+	return 0;
+}
+
 int sd_folded_new(const struct sd_stacks *st, const struct sd_machine *m,
 		  unsigned evsel, unsigned with, struct sd_folded **out)
 {
@@ -522,7 +570,8 @@ int sd_folded_new(const struct sd_stacks *st, const struct sd_machine *m,
 		free(fo);
 		return -ENOMEM;
 	}
-	if ((err = make_lines(fo, m, evsel, with)) || (err = fold_sort(fo))) {
+	if ((err = make_lines(fo, m, evsel, with)) || (err = fold_sort(fo)) ||
+	    (err = token_text(fo))) {
 		sd_folded_free(fo);
 		return err;
 	}
@@ -553,6 +602,24 @@ size_t sd_folded_line(const struct sd_folded *fo, size_t i, char *buf,
 		return l->len;
 	const uint32_t *tk = fo->ctoks + l->toks;
 	char *w = buf;
+	if (fo->tbuf && l->ntoks && cap - l->len > 32) {
+		/* each token with its ';' in 16-byte copies, the first two
+		 * whatever its length (the buffer has room for the last
+		 * one's overrun, tbuf its padding); the last ';' becomes the
+		 * NUL */
+		for (size_t k = 0; k < l->ntoks; k++) {
+			uint64_t ol = fo->tofs[tk[k]];
+			const char *src = fo->tbuf + (ol >> 32);
+			size_t n = (uint32_t)ol;
+			memcpy(w, src, 16);
+			memcpy(w + 16, src + 16, 16);
+			for (size_t o = 32; o < n; o += 16)
+				memcpy(w + o, src + o, 16);
+			w += n;
+		}
+		w[-1] = '\0';
+		return l->len;
+	}
 	for (size_t k = 0; k < l->ntoks; k++) {
 		uint32_t c = tk[k];
 		if (k)

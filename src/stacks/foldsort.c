@@ -27,48 +27,36 @@
 
 #include "stacks/foldtok.h"
 
-/* The key of line l at depth d (0: the comm part); 0 past its end. */
-static inline uint64_t lkey(const struct sd_folded *fo, const struct fline *l,
-			    size_t d)
-{
-	if (d >= l->ntoks)
-		return 0;
-	uint32_t c = fo->ctoks[l->toks + d];
-	return d + 1 < l->ntoks ? fo->ksemi[c] : fo->kend[c];
-}
-
-static int lcmp(const struct sd_folded *fo, uint32_t a, uint32_t b, size_t d)
+/*
+ * Each line's keys (below) are laid out once as [line index][key 0]...
+ * [key n-1][0] in one array, and the sort moves pointers to key 0: a
+ * key at depth d is one load, and the 0 after the last ends the line
+ * (lines that end together are equal: merged lines never are).
+ */
+static int lcmp(const uint64_t *x, const uint64_t *y, size_t d)
 {
 	for (;; d++) {
-		uint64_t x = lkey(fo, &fo->lines[a], d);
-		uint64_t y = lkey(fo, &fo->lines[b], d);
-		if (x != y)
-			return x < y ? -1 : 1;
-		if (!x)
+		if (x[d] != y[d])
+			return x[d] < y[d] ? -1 : 1;
+		if (!x[d])
 			return 0;
 	}
 }
 
-struct cmp_ctx {
-	const struct sd_folded *fo;
-	size_t d;
-};
-
 static int lcmp_r(const void *a, const void *b, void *arg)
 {
-	const struct cmp_ctx *c = arg;
-	return lcmp(c->fo, *(const uint32_t *)a, *(const uint32_t *)b, c->d);
+	return lcmp(*(const uint64_t *const *)a, *(const uint64_t *const *)b,
+		    *(const size_t *)arg);
 }
 
-static void mkqs(const struct sd_folded *fo, uint32_t *a, size_t n, size_t d,
-		 unsigned depth)
+static void mkqs(const uint64_t **a, size_t n, size_t d, unsigned depth)
 {
 	while (n > 1) {
 		if (n < 12) {
 			for (size_t i = 1; i < n; i++)
 				for (size_t j = i;
-				     j > 0 && lcmp(fo, a[j - 1], a[j], d) > 0; j--) {
-					uint32_t t = a[j];
+				     j > 0 && lcmp(a[j - 1], a[j], d) > 0; j--) {
+					const uint64_t *t = a[j];
 					a[j] = a[j - 1];
 					a[j - 1] = t;
 				}
@@ -76,19 +64,16 @@ static void mkqs(const struct sd_folded *fo, uint32_t *a, size_t n, size_t d,
 		}
 		if (depth > 64) {
 			/* bad pivots: no deeper recursion */
-			struct cmp_ctx c = {fo, d};
-			qsort_r(a, n, sizeof *a, lcmp_r, &c);
+			qsort_r(a, n, sizeof *a, lcmp_r, &d);
 			return;
 		}
-		uint64_t x = lkey(fo, &fo->lines[a[0]], d);
-		uint64_t y = lkey(fo, &fo->lines[a[n / 2]], d);
-		uint64_t z = lkey(fo, &fo->lines[a[n - 1]], d);
+		uint64_t x = a[0][d], y = a[n / 2][d], z = a[n - 1][d];
 		uint64_t v = x < y ? (y < z ? y : x < z ? z : x)
 				   : (x < z ? x : y < z ? z : y);
 		size_t lt = 0, i = 0, gt = n;
 		while (i < gt) {
-			uint64_t k = lkey(fo, &fo->lines[a[i]], d);
-			uint32_t t = a[i];
+			const uint64_t *t = a[i];
+			uint64_t k = t[d];
 			if (k < v) {
 				a[i++] = a[lt];
 				a[lt++] = t;
@@ -99,8 +84,8 @@ static void mkqs(const struct sd_folded *fo, uint32_t *a, size_t n, size_t d,
 				i++;
 			}
 		}
-		mkqs(fo, a, lt, d, depth + 1);
-		mkqs(fo, a + gt, n - gt, d, depth + 1);
+		mkqs(a, lt, d, depth + 1);
+		mkqs(a + gt, n - gt, d, depth + 1);
 		if (!v)
 			return; /* ended together: equal (merged lines never are) */
 		a += lt;
@@ -220,14 +205,34 @@ int fold_sort(struct sd_folded *fo)
 		free(ord);
 		return err;
 	}
-	mkqs(fo, ord, n, 0, 0);
+	/* the key arrays: a line's index, its keys, 0 (see mkqs) */
+	uint64_t *lk = malloc((fo->nctoks + 2 * n + 1) * sizeof *lk);
+	const uint64_t **a = malloc((n ? n : 1) * sizeof *a);
 	struct fline *nl = malloc((n ? n : 1) * sizeof *nl);
-	if (!nl) {
+	if (!lk || !a || !nl) {
+		free(lk);
+		free(a);
+		free(nl);
 		free(ord);
 		return -ENOMEM;
 	}
+	uint64_t *w = lk;
+	for (size_t i = 0; i < n; i++) {
+		const struct fline *l = &fo->lines[i];
+		const uint32_t *tk = fo->ctoks + l->toks;
+		*w++ = i;
+		a[i] = w;
+		for (size_t d = 0; d + 1 < l->ntoks; d++)
+			*w++ = fo->ksemi[tk[d]];
+		if (l->ntoks)
+			*w++ = fo->kend[tk[l->ntoks - 1]];
+		*w++ = 0;
+	}
+	mkqs(a, n, 0, 0);
 	for (size_t i = 0; i < n; i++)
-		nl[i] = fo->lines[ord[i]];
+		nl[i] = fo->lines[a[i][-1]];
+	free(lk);
+	free(a);
 	free(fo->lines);
 	fo->lines = nl;
 	fo->cap = n;

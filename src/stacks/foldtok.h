@@ -53,6 +53,12 @@ struct sd_folded {
 	uint32_t *ctoks;
 	size_t nctoks, capctoks;
 
+	/* each used token's text and a ';', back to back, 32 bytes of
+	 * padding after the last (sd_folded_line copies 16 at a time);
+	 * by compact index, offset << 32 | length with the ';' */
+	char *tbuf;
+	uint64_t *tofs;
+
 	/* when a token holds ';': each line's text, lines merged by it */
 	char *text;
 	size_t *toff;

@@ -62,7 +62,14 @@ struct sd_stacks {
 	uint8_t *keys; /* encoded keys, back to back */
 	size_t nkeys, capkeys; /* bytes */
 	size_t lcache_slots;   /* of sd_stacks_symbolize()'s cache */
-	size_t rc_slots, rc_misses; /* of the frame cache, st->rc */
+	size_t rc_slots, rc_misses; /* of the kernel frame cache, st->rc
+				     * (misses: of both) */
+	size_t rc_n;                /* entries in st->rc */
+	unsigned rc_shift;          /* 64 - log2(rc_slots) */
+	uint64_t rc_kgen;           /* the kgen its kernel frames are of */
+	struct rawloc *rl;          /* user (dso, address) -> loc id */
+	size_t rl_slots, rl_n;
+	uint32_t loc_unknown[2];    /* loc id + 1 of [unknown] (unwound) */
 	struct entry *v;
 	size_t n, cap;
 	uint32_t *slots;
@@ -84,7 +91,8 @@ struct sd_stacks {
 	size_t nlocs, caplocs;
 	uint32_t *lslots;
 	size_t nlslots;
-	struct rcache_ent *rc; /* (mm, version, cpumode, ip) -> loc id */
+	struct rcache_ent *rc;  /* kernel (cpumode, ip) -> loc id */
+	struct rcache_ent *urc; /* user (cpumode, mm, version, ip) -> loc id */
 
 	/* sd_stacks_set_weights(): folded lines add these, not counts */
 	const uint64_t *weights;

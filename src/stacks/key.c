@@ -189,3 +189,20 @@ uint64_t sd_key_hash(const uint8_t *p, size_t n)
 	}
 	return sd_rawtab_mum(a ^ RAW_S1, b ^ RAW_S2);
 }
+
+size_t sd_key_packed(const uint8_t *p, size_t len, const uint8_t **frames)
+{
+	const uint8_t *end = p + len;
+	size_t need = KEY_HDR - 1; /* header varints after word 0 */
+
+	if (len < 9 || *p != KEY_PACKED)
+		return SIZE_MAX;
+	p += 9; /* the form's byte and word 0 */
+	while (need && p < end)
+		if (!(*p++ & 0x80))
+			need--;
+	if (need || (size_t)(end - p) % 4)
+		return SIZE_MAX;
+	*frames = p;
+	return (size_t)(end - p) / 4;
+}

@@ -2,9 +2,10 @@
 /*
  * Resolving a new chain's frames when it is first sampled (F_LOC keys):
  * each frame to the location of its function -- (DSO, function start,
- * kernel, unwound), each distinct one stored once with an id -- through a
- * direct-mapped cache of (address space, cpumode, address), and the key
- * written straight in its packed form (key.c).  Only a chain the
+ * kernel, unwound), each distinct one stored once with an id -- through
+ * the frame caches (kernel addresses, user addresses per address space)
+ * and a memo of user DSO offsets, and the key written straight in its
+ * packed form (key.c).  Only a chain the
  * raw-chain table (rawtab.h) does not know comes here.
  */
 #include <errno.h>
@@ -75,63 +76,134 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 }
 
 /*
- * Where a frame lands, as a location id: a direct-mapped cache of fixed
- * size in front of the map search, because the same addresses come back
- * chain after chain.  It starts at 1024 slots and doubles (keeping what
- * it holds) each time it has missed as often as it has slots, up to
- * RCACHE_SLOTS (768 kB), checked once a chain: a small input never
- * callocs the whole of it.
+ * The location id of a frame the machine placed at loc (its address in
+ * the DSO's terms): every address inside one function folds to the same
+ * name, so the location is the function's -- chains that differ only in
+ * return offsets are one stack (the table is loaded now instead of at
+ * the end, once).  A user DSO's address is remembered with its id
+ * (struct rawloc): a shared library sits at another address in every
+ * process (ASLR), so the frame cache misses where the address in the
+ * file is one already seen.  Kernel addresses are their own: the frame
+ * cache holds them.
  */
-#define RCACHE_SLOTS 32768
+struct rawloc {
+	const void *dso, *map_name;
+	uint64_t addr;
+	uint32_t id; /* + 1; 0: empty */
+	bool unwound;
+};
+#define RAWLOC_FIRST 1024
+#define RAWLOC_MAX (1u << 18) /* slots (8 MB): then it starts again */
+
+static uint64_t rawloc_hash(const struct sd_location *l)
+{
+	return sd_mix64(l->addr ^ (uintptr_t)l->dso * 0x9e3779b97f4a7c15ull ^
+			(uint64_t)l->unwound);
+}
+
+static int rawloc_resize(struct sd_stacks *st, size_t ns, bool keep)
+{
+	struct rawloc *v = calloc(ns, sizeof *v), *o = st->rl;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; keep && i < st->rl_slots; i++) {
+		if (!o[i].id)
+			continue;
+		struct sd_location l = {.dso = (struct sd_dso *)o[i].dso,
+					.addr = o[i].addr,
+					.unwound = o[i].unwound};
+		size_t q = rawloc_hash(&l) & (ns - 1);
+		while (v[q].id)
+			q = (q + 1) & (ns - 1);
+		v[q] = o[i];
+	}
+	free(o);
+	st->rl = v;
+	st->rl_slots = ns;
+	if (!keep)
+		st->rl_n = 0;
+	return 0;
+}
+
+static int loc_of(struct sd_stacks *st, struct sd_location *loc,
+		  uint32_t *id)
+{
+	struct rawloc *r = NULL;
+
+	if (!loc->dso) {
+		/* most often no map at all: [unknown], every time */
+		if (loc->map_name || loc->addr || loc->kernel)
+			return loc_intern(st, loc, id);
+		uint32_t *u = &st->loc_unknown[loc->unwound];
+		if (!*u) {
+			int err = loc_intern(st, loc, id);
+			if (err)
+				return err;
+			*u = *id + 1;
+		}
+		*id = *u - 1;
+		return 0;
+	}
+	if (!loc->kernel) {
+		if ((st->rl_n + 1) * 2 > st->rl_slots) {
+			bool full = st->rl_slots >= RAWLOC_MAX;
+			int err = rawloc_resize(
+				st, full || !st->rl ? RAWLOC_FIRST
+						    : st->rl_slots * 2,
+				!full);
+			if (err)
+				return err;
+		}
+		size_t mask = st->rl_slots - 1, q = rawloc_hash(loc) & mask;
+		for (r = &st->rl[q]; r->id; q = (q + 1) & mask, r = &st->rl[q])
+			if (r->addr == loc->addr && r->dso == loc->dso &&
+			    r->map_name == loc->map_name &&
+			    r->unwound == loc->unwound) {
+				*id = r->id - 1;
+				return 0;
+			}
+	}
+	struct rawloc raw = {loc->dso, loc->map_name, loc->addr, 0,
+			     loc->unwound};
+	const struct sd_symbol *sym = sd_dso_lookup(loc->dso, loc->addr, NULL);
+	if (sym)
+		loc->addr = sym->start;
+	int err = loc_intern(st, loc, id);
+	if (err || !r)
+		return err;
+	raw.id = *id + 1;
+	*r = raw;
+	st->rl_n++;
+	return 0;
+}
+
+/*
+ * Where a frame lands, as a location id: two tables in front of the map
+ * search, because the same addresses come back chain after chain.
+ * Kernel addresses (kernel cpumodes) land in the same place in every
+ * address space: keyed by (cpumode, address) in a hash table that keeps
+ * them all (open addressing; it starts at RC_FIRST slots and grows
+ * fourfold at half full up to RC_MAX slots, 6 MB, where it starts again
+ * empty -- a few thousand functions' return addresses need a few
+ * thousand).  User addresses are keyed by (cpumode, address space,
+ * version, address) in a direct-mapped table of 16 k slots: each new
+ * process has addresses of its own (ASLR), used by its own samples, which
+ * come close together -- a table that kept them all would grow with the
+ * processes.  Both are emptied when the kernel's maps change (a kernel
+ * address, or a user-mode one in the kernel's range, may land elsewhere
+ * then).
+ */
+#define RC_FIRST 1024
+#define RC_MAX (1u << 18)
+#define URC_SHIFT (64 - 14) /* 16 k slots, 384 kB */
+#define RC_MUL 0x9e3779b97f4a7c15ull
 
 struct rcache_ent {
-	uint64_t mmv, ip;
-	uint32_t id;
-	uint8_t cpumode;
-	bool used;
+	uint64_t ip;
+	uint64_t key; /* frame_view's; 0: empty */
+	uint32_t id;  /* < 2^31 */
 };
-
-void sd_stacks_resolve_free(struct sd_stacks *st)
-{
-	free(st->rc);
-	st->rc = NULL;
-	st->rc_slots = st->rc_misses = 0;
-	free(st->lslots);
-	st->lslots = NULL;
-	st->nlslots = 0;
-}
-
-static size_t rcache_slot(const struct sd_stacks *st, uint64_t ip,
-			  uint64_t vhash)
-{
-	return ((ip ^ vhash) * 0x9e3779b97f4a7c15ull) >> 32 &
-	       (st->rc_slots - 1);
-}
-
-static uint64_t view_hash(uint64_t mmv, unsigned cpumode)
-{
-	return sd_mix64(mmv ^ (uint64_t)cpumode << 56);
-}
-
-static void rcache_size(struct sd_stacks *st)
-{
-	if (st->rc && (st->rc_slots >= RCACHE_SLOTS ||
-		       st->rc_misses <= st->rc_slots))
-		return;
-	size_t ns = st->rc ? st->rc_slots * 2 : 1024, old = st->rc_slots;
-	struct rcache_ent *v = calloc(ns, sizeof *v), *o = st->rc;
-	if (!v)
-		return; /* no bigger cache: the one there is, or none */
-	st->rc = v;
-	st->rc_slots = ns;
-	st->rc_misses = 0;
-	/* what it held, in the slots of the bigger one */
-	for (size_t i = 0; i < old; i++)
-		if (o[i].used)
-			v[rcache_slot(st, o[i].ip,
-				      view_hash(o[i].mmv, o[i].cpumode))] = o[i];
-	free(o);
-}
 
 /* With SD_MISC_USER in a frame view's cpumode: the frame was unwound. */
 #define CPUMODE_UNWOUND 0x80u
@@ -141,79 +213,191 @@ static bool kernel_cpumode(unsigned cpumode)
 	return cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL;
 }
 
-/* Where a frame's cache key starts: the address space, unless the
- * cpumode is a kernel one, and the cpumode. */
+/*
+ * Where a frame's cache key starts: 1 + cpumode (and 8 if unwound) in
+ * bits 58-62, then (not for kernel cpumodes) the address space and its
+ * version -- never 0.  An address space id of 2^26 or more has no key
+ * (NO_KEY, never stored): its frames are located every time.
+ */
+#define NO_KEY UINT64_MAX
+#define NO_CPUMODE 0xffu
 struct frame_view {
-	uint64_t mmv;  /* mm << 32 | version; 0 for kernel cpumodes */
-	uint64_t hash; /* of mmv and cpumode, mixed into each frame's */
-	unsigned cpumode;
+	uint64_t key;
+	uint64_t mix;     /* key * an odd constant, xored into the address */
+	unsigned cpumode; /* with CPUMODE_UNWOUND */
+	bool kernel;      /* in the kernel table */
 };
 
-static struct frame_view frame_view(const struct sd_stack_sample *s,
-				    unsigned cpumode)
+static inline __attribute__((always_inline)) struct frame_view
+frame_view(const struct sd_stack_sample *s, unsigned cpumode)
 {
 	struct frame_view v;
+	uint64_t code = 1 + (cpumode & SD_MISC_CPUMODE_MASK) +
+			(cpumode & CPUMODE_UNWOUND ? 8 : 0);
 
-	v.mmv = kernel_cpumode(cpumode)
-			? 0
-			: (uint64_t)s->view.mm << 32 | s->view.mm_ver;
-	v.hash = view_hash(v.mmv, cpumode);
+	v.key = code << 58;
+	v.kernel = kernel_cpumode(cpumode);
+	if (!v.kernel)
+		v.key = s->view.mm >> 26 ? NO_KEY
+					 : v.key | (uint64_t)s->view.mm << 32 |
+						   s->view.mm_ver;
+	v.mix = v.key * 0xc2b2ae3d27d4eb4full;
 	v.cpumode = cpumode;
 	return v;
 }
 
-/* The location id of ip from the machine's maps; e (if any) remembers
- * it. */
+/* The view a marker switches to (SD_MISC_KERNEL, the common one, folds
+ * to constants). */
+static struct frame_view marker_view(const struct sd_stack_sample *s,
+				     unsigned cpumode)
+{
+	if (cpumode == SD_MISC_KERNEL)
+		return frame_view(s, SD_MISC_KERNEL);
+	return frame_view(s, cpumode);
+}
+
+static size_t rcache_slot(unsigned shift, uint64_t ip, uint64_t mix)
+{
+	return (size_t)(((ip ^ mix) * RC_MUL) >> shift);
+}
+
+void sd_stacks_resolve_free(struct sd_stacks *st)
+{
+	free(st->rc);
+	st->rc = NULL;
+	free(st->urc);
+	st->urc = NULL;
+
+	st->rc_slots = st->rc_misses = st->rc_n = 0;
+	free(st->lslots);
+	st->lslots = NULL;
+	st->nlslots = 0;
+	free(st->rl);
+	st->rl = NULL;
+	st->rl_slots = st->rl_n = 0;
+}
+
+/* The kernel table with ns slots (a power of two) and what it held, or
+ * (keep false) nothing. */
+static int rcache_resize(struct sd_stacks *st, size_t ns, bool keep)
+{
+	struct rcache_ent *v = calloc(ns, sizeof *v), *o = st->rc;
+	unsigned shift = 64;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t n = ns; n > 1; n >>= 1)
+		shift--;
+	for (size_t i = 0; keep && i < st->rc_slots; i++) {
+		if (!o[i].key)
+			continue;
+		size_t q = rcache_slot(shift, o[i].ip,
+				       o[i].key * 0xc2b2ae3d27d4eb4full);
+		while (v[q].key)
+			q = (q + 1) & (ns - 1);
+		v[q] = o[i];
+	}
+	free(o);
+	st->rc = v;
+	st->rc_slots = ns;
+	st->rc_shift = shift;
+	if (!keep)
+		st->rc_n = 0;
+	return 0;
+}
+
+/* Both tables, empty. */
+static int rcache_reset(struct sd_stacks *st)
+{
+
+	if (!st->urc) {
+		st->urc = calloc((size_t)1 << (64 - URC_SHIFT), sizeof *st->urc);
+		if (!st->urc)
+			return -ENOMEM;
+	} else {
+		memset(st->urc, 0, ((size_t)1 << (64 - URC_SHIFT)) *
+					   sizeof *st->urc);
+	}
+	return rcache_resize(st, RC_FIRST, false);
+}
+
+/* The table a view's frames are in, and its shift. */
+static const struct rcache_ent *view_table(const struct sd_stacks *st,
+					   const struct frame_view *fv,
+					   unsigned *shift)
+{
+	*shift = fv->kernel ? st->rc_shift : URC_SHIFT;
+	return fv->kernel ? st->rc : st->urc;
+}
+
+/* The location id of ip when the cache's first slot for it holds
+ * another: further along the probe (kernel), else from the machine's
+ * maps, and remembered. */
 static __attribute__((noinline)) int
 locate_frame(struct sd_stacks *st, const struct sd_stack_sample *s,
-	     const struct frame_view *fv, uint64_t ip, struct rcache_ent *e,
-	     uint32_t *out)
+	     struct frame_view fv, uint64_t ip, uint32_t *out)
 {
-	unsigned cpumode = fv->cpumode;
+	size_t mask = st->rc_slots - 1, q = 0;
 	struct sd_location loc;
 	uint32_t id;
 
-	if (e)
-		st->rc_misses++;
-	sd_machine_locate(s->machine, s->view.mm, s->view.mm_ver,
-			  cpumode & ~CPUMODE_UNWOUND, ip, &loc);
-	loc.unwound = cpumode & CPUMODE_UNWOUND;
-	/* every address inside one function folds to the same name: key on
-	 * the function, so chains that differ only in return offsets are one
-	 * stack (the table is loaded now instead of at the end, once) */
-	if (loc.dso) {
-		const struct sd_symbol *sym = sd_dso_lookup(loc.dso, loc.addr,
-							    NULL);
-		if (sym)
-			loc.addr = sym->start;
+	if (fv.kernel) {
+		for (q = rcache_slot(st->rc_shift, ip, fv.mix); st->rc[q].key;
+		     q = (q + 1) & mask) {
+			const struct rcache_ent *e = &st->rc[q];
+			if (e->ip == ip && e->key == fv.key) {
+				*out = e->id;
+				return 0;
+			}
+		}
 	}
-	int err = loc_intern(st, &loc, &id);
+	st->rc_misses++;
+	sd_machine_locate(s->machine, s->view.mm, s->view.mm_ver,
+			  fv.cpumode & ~CPUMODE_UNWOUND, ip, &loc);
+	loc.unwound = fv.cpumode & CPUMODE_UNWOUND;
+	int err = loc_of(st, &loc, &id);
 	if (err)
 		return err;
-	if (e)
-		*e = (struct rcache_ent){fv->mmv, ip, id, (uint8_t)cpumode,
-					 true};
 	*out = id;
+	if (fv.key == NO_KEY || id & 0x80000000u)
+		return 0;
+	if (!fv.kernel) {
+		st->urc[rcache_slot(URC_SHIFT, ip, fv.mix)] =
+			(struct rcache_ent){ip, fv.key, id};
+		return 0;
+	}
+	if ((st->rc_n + 1) * 2 > st->rc_slots) {
+		/* half full: four times the slots, or (at the most) empty */
+		bool full = st->rc_slots >= RC_MAX;
+		err = rcache_resize(st, full ? RC_FIRST : st->rc_slots * 4,
+				    !full);
+		if (err)
+			return err;
+		mask = st->rc_slots - 1;
+		for (q = rcache_slot(st->rc_shift, ip, fv.mix); st->rc[q].key;
+		     q = (q + 1) & mask)
+			;
+	}
+	st->rc[q] = (struct rcache_ent){ip, fv.key, id};
+	st->rc_n++;
 	return 0;
 }
 
 /* The location id of ip: the cache, else the machine's maps. */
 static inline int resolve_frame(struct sd_stacks *st,
 				const struct sd_stack_sample *s,
-				const struct frame_view *fv, uint64_t ip,
+				struct frame_view fv, uint64_t ip,
 				uint32_t *out)
 {
-	struct rcache_ent *e = NULL;
+	unsigned shift;
+	const struct rcache_ent *tab = view_table(st, &fv, &shift);
+	const struct rcache_ent *e = &tab[rcache_slot(shift, ip, fv.mix)];
 
-	if (st->rc) {
-		e = &st->rc[rcache_slot(st, ip, fv->hash)];
-		if (e->used && e->ip == ip && e->mmv == fv->mmv &&
-		    e->cpumode == fv->cpumode) {
-			*out = e->id;
-			return 0;
-		}
+	if (e->ip == ip && e->key == fv.key) {
+		*out = e->id;
+		return 0;
 	}
-	return locate_frame(st, s, fv, ip, e, out);
+	return locate_frame(st, s, fv, ip, out);
 }
 
 /* The cpumode a call-chain marker switches to; -1 for no marker, -2 for
@@ -266,7 +450,7 @@ static int resolve_words(struct sd_stacks *st, const struct sd_stack_sample *s,
 			}
 		}
 		uint32_t id;
-		int err = resolve_frame(st, s, &fv, ips[i], &id);
+		int err = resolve_frame(st, s, fv, ips[i], &id);
 		if (err)
 			return err;
 		ips[i] = LOC_TAG | id;
@@ -279,14 +463,28 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      size_t *klen)
 {
 	bool chain = s->has_callchain;
-	struct frame_view fv =
-		frame_view(s, chain ? SD_MISC_USER : s->cpumode);
+	/* a chain starts with its context marker: the view it sets (no
+	 * view before it, cpumode NO_CPUMODE, found by no marker) */
+	struct frame_view fv = {.cpumode = NO_CPUMODE};
+	if (!chain || !nr || ips[0] < SD_CONTEXT_MAX ||
+	    ips[0] == SD_CONTEXT_GUEST)
+		fv = frame_view(s, chain ? SD_MISC_USER : s->cpumode);
 	uint8_t *out = st->kbuf;
 	size_t o = sd_key_encode_packed_hdr(k, out);
 
-	rcache_size(st);
+	if (!st->rc || st->rc_kgen != st->kgen) {
+		/* kernel addresses may land elsewhere now */
+		int err = rcache_reset(st);
+		if (err)
+			return err;
+		st->rc_kgen = st->kgen;
+	}
 	/* the packed form (key.c) written as the frames resolve: four
-	 * bytes a frame, the same bytes sd_key_encode() would write */
+	 * bytes a frame, the same bytes sd_key_encode() would write; the
+	 * view's table in locals (out may point anywhere) until a miss or
+	 * a marker moves it */
+	unsigned shift;
+	const struct rcache_ent *tab = view_table(st, &fv, &shift);
 	for (size_t i = 0; i < nr; i++, o += 4) {
 		uint64_t ip = ips[i];
 		uint32_t v;
@@ -294,15 +492,24 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 			int c = marker_cpumode(ip, fv.cpumode);
 			if (c == -2)
 				goto words;
-			if ((unsigned)c != fv.cpumode)
-				fv = frame_view(s, (unsigned)c);
+			if ((unsigned)c != fv.cpumode) {
+				fv = marker_view(s, (unsigned)c);
+				tab = view_table(st, &fv, &shift);
+			}
 			v = 0x80000000u | (uint32_t)(0 - ip);
 		} else {
-			int err = resolve_frame(st, s, &fv, ip, &v);
-			if (err)
-				return err;
-			if (v & 0x80000000u)
-				goto words;
+			const struct rcache_ent *e =
+				&tab[rcache_slot(shift, ip, fv.mix)];
+			if (e->ip == ip && e->key == fv.key) {
+				v = e->id; /* never 2^31 or more */
+			} else {
+				int err = locate_frame(st, s, fv, ip, &v);
+				if (err)
+					return err;
+				if (v & 0x80000000u)
+					goto words;
+				tab = view_table(st, &fv, &shift);
+			}
 		}
 		memcpy(out + o, &v, 4);
 	}

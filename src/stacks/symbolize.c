@@ -240,23 +240,39 @@ static inline int push_names(struct sd_stacks *st, uint32_t first, uint32_t n,
  * resolved at sample time: each distinct location's are looked up once,
  * then every frame of it is an array index. */
 struct locname {
+	struct sd_frame one; /* n == 1: the frame pushed */
+	uint64_t word;       /* n == 1: fseq_word() of it */
 	uint32_t first;
 	uint8_t n, marks;
-	bool made;
-	struct sd_frame one; /* n == 1: the frame pushed */
+	bool made, kernel;
+	bool one_name;       /* made, with one name */
 };
+
+/*
+ * A frame sequence's hash (share_frames): each frame's word folded in
+ * root first, one multiply a frame, then the count; the symbolizing
+ * loops compute it as they write the frames.
+ */
+#define FSEQ_SEED 0x9e3779b97f4a7c15ull
+#define FSEQ_MUL 0x9fb21c651e98df25ull
+
+static inline uint64_t fseq_word(const struct sd_frame *f)
+{
+	return (uint64_t)f->marks << 33 | (uint64_t)f->kernel << 32 | f->name;
+}
+
+static inline uint64_t fseq_end(uint64_t h, size_t n)
+{
+	return sd_mix64(h ^ n);
+}
 
 static uint64_t fseq_hash(const struct sd_frame *f, size_t n)
 {
-	uint64_t h = n * 0x9e3779b97f4a7c15ull;
+	uint64_t h = FSEQ_SEED;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= (uint64_t)f[i].marks << 33 | (uint64_t)f[i].kernel << 32 |
-		     f[i].name;
-		h *= 0x9fb21c651e98df25ull;
-		h ^= h >> 29;
-	}
-	return sd_mix64(h);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ fseq_word(&f[i])) * FSEQ_MUL;
+	return fseq_end(h, n);
 }
 
 static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
@@ -299,14 +315,13 @@ static int fseq_grow(struct sd_stacks *st)
  * sequences than raw stacks; the folded output and the matcher then do
  * their work once per sequence (sd_stacks_folded).
  */
-static int share_frames(struct sd_stacks *st, struct entry *e)
+static int share_frames(struct sd_stacks *st, struct entry *e, uint64_t h)
 {
 	/* nothing to share; and with no frame pushed yet, frames is NULL */
 	if (!e->nframes)
 		return 0;
 
 	const struct sd_frame *f = st->frames + e->frames;
-	uint64_t h = fseq_hash(f, e->nframes);
 
 	if ((st->nfseq + 1) * 2 > st->fseq_slots && fseq_grow(st))
 		return 0; /* no memory to share: keep the copy */
@@ -323,6 +338,15 @@ static int share_frames(struct sd_stacks *st, struct entry *e)
 	st->fseq[j] = (struct fseq_slot){h, (uint32_t)(e - st->v) + 1};
 	st->nfseq++;
 	return 0;
+}
+
+static void make_locname(const struct sd_stacks *st, struct locname *ln,
+			 uint32_t first, uint32_t n, uint8_t marks, bool kernel)
+{
+	*ln = (struct locname){{n ? st->names[first] : 0, kernel, marks}, 0,
+			       first, (uint8_t)n, marks, true, kernel,
+			       n == 1};
+	ln->word = fseq_word(&ln->one);
 }
 
 /*
@@ -381,10 +405,7 @@ static int one_frame(struct sd_stacks *st, struct sd_machine *m,
 			err = frame_names(st, &st->locs[li], 0, true, &first,
 					  &n, &marks);
 			if (!err && ln)
-				*ln = (struct locname){
-					first, (uint8_t)n, marks, true,
-					{n ? st->names[first] : 0, kernel,
-					 marks}};
+				make_locname(st, ln, first, n, marks, kernel);
 		} else {
 			first = ln->first;
 			n = ln->n;
@@ -406,6 +427,94 @@ static int one_frame(struct sd_stacks *st, struct sd_machine *m,
 	return push_names(st, first, n, kernel, marks);
 }
 
+/* A marker thread__resolve_callchain knows (anything else >=
+ * SD_CONTEXT_MAX empties the chain). */
+static inline bool known_marker(uint64_t ip)
+{
+	switch (ip) {
+	case SD_CONTEXT_HV:
+	case SD_CONTEXT_KERNEL:
+	case SD_CONTEXT_USER:
+	case SD_CONTEXT_GUEST_KERNEL:
+	case SD_CONTEXT_GUEST_USER:
+	case SD_CONTEXT_GUEST:
+	case SD_CONTEXT_USER_UNWOUND:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * symbolize_one() for a stack resolved at sample time whose key is in
+ * the packed form, read in place (key.h) and written root first: with at
+ * most MAX_STACK words no frame is cut, so a marker only switches the
+ * cpumode (which located frames do not need) or, unknown, empties the
+ * chain; every location's names are made once (locname).  w holds nr
+ * words, leaf first; chain: the key is a call chain (F_CHAIN).
+ */
+static int symbolize_packed(struct sd_stacks *st, struct locname *lm,
+			    struct entry *e, const uint8_t *w, size_t nr,
+			    bool chain)
+{
+	size_t start = st->nframes, nf = start, nlocs = st->nlocs;
+	uint64_t h = FSEQ_SEED;
+
+	/* room for a frame a word; more only for a location of several
+	 * names, then again for the words left */
+	if (start + nr > st->capframes && frames_room(st, nr))
+		return -ENOMEM;
+	struct sd_frame *fr = st->frames;
+	for (size_t i = nr; i-- > 0;) {
+		uint32_t v;
+		memcpy(&v, w + 4 * i, 4);
+		/* a marker has bit 31: never below nlocs */
+		if (v < nlocs && lm[v].one_name) {
+			fr[nf++] = lm[v].one;
+			h = (h ^ lm[v].word) * FSEQ_MUL;
+			continue;
+		}
+		if (v & 0x80000000u) {
+			/* 0x80000000 | -marker */
+			if (chain && !known_marker(0 - (uint64_t)(v & 0x7fffffffu))) {
+				nf = start; /* perf resets the cursor */
+				h = FSEQ_SEED;
+				break;
+			}
+			continue;
+		}
+		if (v >= nlocs)
+			continue; /* cannot happen: interned when sampled */
+		struct locname *ln = &lm[v];
+		if (!ln->made) {
+			uint32_t first, n;
+			uint8_t marks;
+			int err = frame_names(st, &st->locs[v], 0, true, &first,
+					      &n, &marks);
+			if (err)
+				return err;
+			make_locname(st, ln, first, n, marks, st->locs[v].kernel);
+		}
+		/* several names ("a->b": a, then b_[i]), or none, in order;
+		 * the first carries the marks */
+		st->nframes = nf;
+		if (frames_room(st, ln->n + i))
+			return -ENOMEM;
+		fr = st->frames;
+		for (uint32_t q = 0; q < ln->n; q++) {
+			fr[nf] = (struct sd_frame){st->names[ln->first + q],
+						   ln->kernel,
+						   q ? 0 : ln->marks};
+			h = (h ^ fseq_word(&fr[nf])) * FSEQ_MUL;
+			nf++;
+		}
+	}
+	st->nframes = nf;
+	e->frames = (uint32_t)start;
+	e->nframes = (uint32_t)(nf - start);
+	return share_frames(st, e, fseq_end(h, nf - start));
+}
+
 /*
  * thread__resolve_callchain for one stack: markers switch the cpumode
  * (user until the first one), an unknown marker empties the chain, at most
@@ -416,6 +525,14 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 			 struct locname *lm, struct entry *e)
 {
 	uint64_t *k = st->scratch;
+	const uint8_t *pw;
+
+	if (lm && ((e->hdr >> 32) & F_LOC)) {
+		size_t nr = sd_key_packed(st->keys + e->key, e->klen, &pw);
+		if (nr <= MAX_STACK)
+			return symbolize_packed(st, lm, e, pw, nr,
+						(e->hdr >> 32) & F_CHAIN);
+	}
 	size_t nw = sd_key_decode(st->keys + e->key, e->klen, k,
 			       sizeof st->scratch / sizeof *k);
 	if (nw < KEY_HDR)
@@ -482,7 +599,7 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 	}
 	e->frames = (uint32_t)start;
 	e->nframes = (uint32_t)(st->nframes - start);
-	return share_frames(st, e);
+	return share_frames(st, e, fseq_hash(st->frames + start, e->nframes));
 }
 
 int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)

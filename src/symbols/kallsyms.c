@@ -54,15 +54,11 @@ static void init_hexval(void)
 		hexval[c] = (uint8_t)(c - 'A' + 10);
 }
 
-static bool kept_type(char type)
+static inline bool kept_type(char type)
 {
-	switch (type) {
-	case 'T': case 't': case 'W': case 'w':
-	case 'D': case 'd': case 'B': case 'b':
-		return true;
-	default:
-		return false;
-	}
+	/* T, W, D, B in either case: bit (letter - 'A') of a mask */
+	unsigned up = ((unsigned)(unsigned char)type & 0xdfu) - 'A';
+	return up < 26 && (0x48000au >> up & 1); /* B D T W */
 }
 
 static uint8_t type_binding(char type)
@@ -156,7 +152,7 @@ static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
 }
 
 /* A kept symbol, its name moved down to st->w and cut there. */
-static int add_kept(struct parse_state *st, uint64_t addr, const char *name,
+static inline __attribute__((always_inline)) int add_kept(struct parse_state *st, uint64_t addr, const char *name,
 		    const char *end, size_t name_len, char type, uint16_t mod)
 {
 	char *dst = st->w;
@@ -366,7 +362,7 @@ static inline char *find_nl(char *q, const char *end)
  * parse_line must read it (another digit count, a module, anything odd).
  * next_tab is the first tab at or after p, or end.
  */
-static int fast_line(struct parse_state *st, char *p, const char *end,
+static inline __attribute__((always_inline)) int fast_line(struct parse_state *st, char *p, const char *end,
 		     const char *next_tab, size_t *llen, int *err)
 {
 	uint64_t addr;

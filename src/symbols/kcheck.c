@@ -258,12 +258,21 @@ static void names_present(const struct sd_symtab *t, const bool *need,
 			  bool *have)
 {
 	size_t idx[NR_MARKS], k = 0, want;
+	/* each name's first two bytes as one number (a one-letter name's
+	 * NUL included), compared before the name */
+	unsigned two[NR_MARKS];
+	uint64_t any[1024] = {0}; /* a bit per two-byte start of a name */
 	bool lazy = false;
 
 	for (size_t m = 0; m < NR_MARKS; m++) {
 		have[m] = false;
-		if (need[m] && !release_marks[m].prefix)
+		if (need[m] && !release_marks[m].prefix) {
+			const char *nm = release_marks[m].name;
+			two[k] = (unsigned char)nm[0] |
+				 (nm[0] ? (unsigned)(unsigned char)nm[1] << 8 : 0);
+			any[two[k] >> 6] |= 1ull << (two[k] & 63);
 			idx[k++] = m;
+		}
 	}
 	want = k;
 	for (size_t i = 0; want && i < t->n; i++) {
@@ -272,11 +281,15 @@ static void names_present(const struct sd_symtab *t, const bool *need,
 			lazy = true;
 			continue;
 		}
+		const char *nm = sym->name;
+		unsigned c2 = (unsigned char)nm[0] |
+			      (nm[0] ? (unsigned)(unsigned char)nm[1] << 8 : 0);
+		if (!(any[c2 >> 6] >> (c2 & 63) & 1))
+			continue;
 		for (size_t j = 0; j < k; j++) {
 			size_t m = idx[j];
-			if (sym->name[0] == release_marks[m].name[0] &&
-			    sym->name[1] == release_marks[m].name[1] && !have[m] &&
-			    !strcmp(sym->name, release_marks[m].name)) {
+			if (c2 == two[j] && !have[m] &&
+			    !strcmp(nm, release_marks[m].name)) {
 				have[m] = true;
 				want--;
 			}

@@ -355,13 +355,75 @@ static void fixup_duplicate(struct sd_symtab *t)
 	t->n = out;
 }
 
+/* The end symbols__fixup_end() gives s, followed by next (NULL: s is
+ * the last). */
+static inline void fix_end(bool kallsyms, struct sd_symbol *s,
+			   const struct sd_symbol *next)
+{
+	if (s->end != s->start)
+		return;
+	if (!next)
+		s->end = page_after(s->start);
+	else if (kallsyms && (s->module == 0) != (next->module == 0))
+		s->end = page_after(s->end);
+	else
+		s->end = next->start;
+}
+
+/*
+ * fixup_end() and fixup_duplicate() in one pass, for a table already in
+ * order: a symbol's end depends only on it and the one after it (not
+ * yet moved: the output never passes the input), and the aliases of one
+ * start are chosen from once all their ends are fixed.
+ */
+static void fixup_sorted(struct sd_symtab *t)
+{
+	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
+	struct sd_symbol *v = t->syms;
+	size_t n = t->n, out = 0;
+
+	for (size_t i = 0; i < n;) {
+		if (i + 1 == n || v[i + 1].start != v[i].start) {
+			fix_end(kallsyms, &v[i], i + 1 < n ? &v[i + 1] : NULL);
+			if (out != i)
+				v[out] = v[i];
+			out++;
+			i++;
+			continue;
+		}
+		size_t j = i + 1;
+		while (j < n && v[j].start == v[i].start)
+			j++;
+		for (size_t k = i; k < j; k++)
+			fix_end(kallsyms, &v[k], k + 1 < n ? &v[k + 1] : NULL);
+		struct sd_symbol best = v[i];
+		for (size_t k = i + 1; k < j; k++)
+			if (!prefer_a(t, &best, &v[k]))
+				best = v[k];
+		v[out++] = best;
+		i = j;
+	}
+	t->n = out;
+}
+
 void sd_symtab_finish(struct sd_symtab *t)
 {
+	size_t i = 1;
+
+	while (i < t->n && t->syms[i - 1].start <= t->syms[i].start)
+		i++;
+	if (i >= t->n) {
+		/* in order already (kallsyms, mostly): one pass */
+		fixup_sorted(t);
+		t->finished = true;
+		t->idx_valid = false;
+		return;
+	}
 	if (sort_by_start(t->syms, t->n) < 0) {
 		/* Out of memory: keep going with an insertion-order table. */
-		for (size_t i = 1; i < t->n; i++) {
-			struct sd_symbol s = t->syms[i];
-			size_t j = i;
+		for (size_t k = 1; k < t->n; k++) {
+			struct sd_symbol s = t->syms[k];
+			size_t j = k;
 			while (j > 0 && t->syms[j - 1].start > s.start) {
 				t->syms[j] = t->syms[j - 1];
 				j--;

@@ -107,10 +107,62 @@ TEST(key_hash_spreads)
 	CHECK(sd_key_hash(z, 15) != sd_key_hash(z, 16));
 }
 
+/* sd_key_packed(): the frame words of a packed key in place, past
+ * headers of every length (word 0 as eight bytes, words 1-3 varints of
+ * one to ten bytes); SIZE_MAX for the general form, a cut header or a
+ * frame part not a multiple of four */
+TEST(packed_frames_read_in_place)
+{
+	const uint64_t words[] = {0, 1, 0x7f, 0x80, 0x3fff, 0x4000,
+				  0xffffffffu, (uint64_t)1 << 40,
+				  UINT64_MAX / 3, UINT64_MAX};
+	size_t nw = sizeof words / sizeof *words, tried = 0;
+	for (size_t a = 0; a < nw; a++)
+		for (size_t b = 0; b < nw; b++)
+			for (size_t nf = 0; nf < 4; nf++) {
+				uint64_t k[KEY_HDR + 3] = {
+					(uint64_t)F_LOC << 32 | words[a],
+					words[b], words[(a + b) % nw], nf};
+				for (size_t i = 0; i < nf; i++)
+					k[KEY_HDR + i] = i == 1 ? SD_CONTEXT_KERNEL
+							 : LOC_TAG | (7 * i + a);
+				uint8_t e[256];
+				size_t len = packed(k, KEY_HDR + nf, e);
+				const uint8_t *fw = NULL;
+				size_t n = sd_key_packed(e, len, &fw);
+				CHECK_U64(n, nf);
+				CHECK(fw == e + len - 4 * nf);
+				if (nf >= 2) {
+					uint32_t v;
+					memcpy(&v, fw + 4, 4);
+					CHECK_U64(v, 0x80000080u);
+					memcpy(&v, fw, 4);
+					CHECK_U64(v, a);
+				}
+				/* one byte short: the frames are not whole */
+				CHECK_U64(sd_key_packed(e, len - 1, &fw),
+					  SIZE_MAX);
+				tried++;
+			}
+	CHECK_U64(tried, 400);
+	/* the header cut short, the general form, nothing */
+	uint64_t k[KEY_HDR] = {(uint64_t)F_LOC << 32, UINT64_MAX, 1, 0};
+	uint8_t e[64];
+	size_t len = sd_key_encode_packed_hdr(k, e);
+	const uint8_t *fw;
+	CHECK_U64(sd_key_packed(e, len, &fw), 0);
+	CHECK_U64(sd_key_packed(e, 3, &fw), SIZE_MAX);
+	CHECK_U64(sd_key_packed(e, 0, &fw), SIZE_MAX);
+	uint64_t r[KEY_HDR + 1] = {0, 0, 0, 1, 0xffffffff81000000ull};
+	len = sd_key_encode(r, KEY_HDR + 1, e);
+	CHECK_U64(sd_key_packed(e, len, &fw), SIZE_MAX);
+}
+
 int main(void)
 {
 	RUN(packed_equals_general_encoding);
 	RUN(raw_tail_is_not_packed);
 	RUN(key_hash_spreads);
+	RUN(packed_frames_read_in_place);
 	return test_exit();
 }

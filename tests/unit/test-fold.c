@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sd_fold_frame(): the folded names stackcollapse-perf.pl gives the frame
+ * perf script prints as "SYM (DSO)" (the rules are listed at the top of
+ * src/stacks/fold.c).  The common frames take a short path (a symbol of
+ * word characters, '.' and '$' in a DSO the rules leave alone; an
+ * unknown symbol in such a DSO); each expectation below is what the
+ * script's expressions make of the line, and frames just outside the
+ * short path's conditions check that the full rules still apply there.
+ */
+#include <stdlib.h>
+
+#include <swapdiag/stacks.h>
+
+#include "test.h"
+
+/* The names joined by '|', or "" for none. */
+static const char *fold(const char *sym, const char *dso, const char *pc)
+{
+	static char out[2048];
+	char *parts[8];
+	int k = sd_fold_frame(sym, dso, pc, parts, 8);
+
+	out[0] = '\0';
+	if (k < 0)
+		return "(error)";
+	for (int i = 0; i < k; i++) {
+		if (i)
+			strcat(out, "|");
+		strcat(out, parts[i]);
+		free(parts[i]);
+	}
+	return out;
+}
+
+TEST(plain_symbols_are_themselves)
+{
+	CHECK_STR(fold("do_syscall_64", "[kernel.kallsyms]", NULL),
+		  "do_syscall_64");
+	CHECK_STR(fold("copy_page.cold", "/usr/lib/libc.so.6", NULL),
+		  "copy_page.cold");
+	CHECK_STR(fold("$x", "vmlinux", NULL), "$x");
+	CHECK_STR(fold("a", "", NULL), "a");
+	/* the DSO with blanks and brackets but no parenthesis */
+	CHECK_STR(fold("main", "/opt/my app/bin [x]", NULL), "main");
+}
+
+/* C++ names: everything from the first '(' goes, unless it opens
+ * "(anonymous namespace)" (then from the next one) */
+TEST(cpp_names_cut_at_their_parameters)
+{
+	CHECK_STR(fold("ns::Foo<int>::bar(int) const", "/lib/libx.so", NULL),
+		  "ns::Foo<int>::bar");
+	CHECK_STR(fold("std::vector<int>::operator[](unsigned long)",
+		       "/lib/libx.so", NULL),
+		  "std::vector<int>::operator[]");
+	CHECK_STR(fold("f((anonymous namespace)::x)", "/lib/libx.so", NULL),
+		  "f");
+	CHECK_STR(fold("x::(anonymous namespace)::g(int)", "/lib/libx.so",
+		       NULL),
+		  "x::(anonymous namespace)::g");
+	CHECK_STR(fold("foo (int)", "/lib/libx.so", NULL), "foo ");
+	CHECK_STR(fold("a::b<c, d*>::e", "/lib/libx.so", NULL),
+		  "a::b<c, d*>::e");
+	/* "->" splits even inside the parameters; "+0x" is an offset */
+	CHECK_STR(fold("s::operator->(int)", "/lib/libx.so", NULL),
+		  "s::operator|_[i]");
+	CHECK_STR(fold("g(int)+0x10", "/lib/libx.so", NULL), "g");
+	CHECK_STR(fold("q(\"x\")", "/lib/libx.so", NULL), "q");
+}
+
+TEST(unknown_symbols_name_their_dso)
+{
+	CHECK_STR(fold(NULL, "/usr/lib/x86_64-linux-gnu/libc.so.6", NULL),
+		  "[libc.so.6]");
+	CHECK_STR(fold(NULL, "[unknown]", NULL), "[unknown]");
+	CHECK_STR(fold(NULL, NULL, NULL), "[unknown]");
+	CHECK_STR(fold(NULL, "[kernel.kallsyms]", NULL),
+		  "[[kernel.kallsyms]]");
+	CHECK_STR(fold(NULL, "/a/b/", NULL), "[]");
+	/* --addrs: the address inside */
+	CHECK_STR(fold(NULL, "/bin/true", "4011a0"), "[true <4011a0>]");
+	/* what tidy() changes in the name: ';' to ':', quotes dropped */
+	CHECK_STR(fold(NULL, "/x/a;b\"c'", NULL), "[a:bc]");
+}
+
+TEST(full_rules_still_apply)
+{
+	/* an offset cut, a '(' cut, "->" split with "_[i]" */
+	CHECK_STR(fold("f+0x1f", "[kernel.kallsyms]", NULL), "f");
+	CHECK_STR(fold("ns::f(int)", "/lib/libx.so", NULL), "ns::f");
+	CHECK_STR(fold("a->b", "/lib/libx.so", NULL), "a|b_[i]");
+	CHECK_STR(fold("(anonymous)", "/lib/libx.so", NULL), "");
+	CHECK_STR(fold("x;y", "/lib/libx.so", NULL), "x:y");
+	CHECK_STR(fold("\"q\"", "/lib/libx.so", NULL), "q");
+	/* Go's "pkg.(*T).M" keeps its parentheses */
+	CHECK_STR(fold("main.(*T).M", "/bin/go", NULL), "main.(*T).M");
+	/* a DSO with " (": the split is at the last " (" with a ')' after
+	 * ("f (/x" and " (deleted)"), then everything from the '(' goes */
+	CHECK_STR(fold("f", "/x (deleted)", NULL), "f ");
+	CHECK_STR(fold(NULL, "/x (deleted)", NULL), "[unknown] ");
+	/* leading blanks are not part of the name */
+	CHECK_STR(fold("  g", "/lib/libx.so", NULL), "g");
+}
+
+int main(void)
+{
+	RUN(plain_symbols_are_themselves);
+	RUN(cpp_names_cut_at_their_parameters);
+	RUN(unknown_symbols_name_their_dso);
+	RUN(full_rules_still_apply);
+	return test_exit();
+}
