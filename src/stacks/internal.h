@@ -31,7 +31,7 @@ struct entry {
 	uint32_t klen; /* bytes */
 	uint64_t hash;
 	uint64_t hdr; /* key word 0: evsel, cpumode, flags, comm */
-	uint64_t count, period;
+	uint64_t count, period; /* its details' sums, once the loop ended */
 	uint32_t frames;  /* offset in frames[] after symbolization */
 	uint32_t nframes;
 };

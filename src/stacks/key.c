@@ -12,10 +12,12 @@
  * Keys are stored encoded, and equal keys encode equally, so interning
  * compares the bytes.  The first byte says how:
  *
- * KEY_PACKED (the frames of sample-time resolved stacks, F_LOC): the
- * KEY_HDR header words as varints (below), then each frame as 4 bytes --
- * a location id, or 0x80000000 | -marker for a context marker.  Every
- * sample is encoded once, so this is the cheap form.
+ * KEY_PACKED (the frames of sample-time resolved stacks, F_LOC): header
+ * word 0 as its 8 bytes, words 1 to 3 as LEB128 varints (not deltas: in
+ * these keys word 1 is 0, word 2 mostly 0 and word 3 the frame count),
+ * then each frame as 4 bytes -- a location id, or 0x80000000 | -marker
+ * for a context marker.  Every new chain is encoded once, so this is the
+ * cheap form.
  *
  * KEY_VARINT (anything else: raw addresses, named frames, and an F_LOC
  * chain cut short by an invalid marker, which keeps its raw tail): each
@@ -26,10 +28,8 @@
  */
 enum { KEY_VARINT, KEY_PACKED };
 
-static size_t varint_put(uint8_t *out, uint64_t prev, uint64_t w)
+static size_t uvarint_put(uint8_t *out, uint64_t z)
 {
-	uint64_t d = w - prev;
-	uint64_t z = d << 1 ^ (uint64_t)((int64_t)d >> 63);
 	size_t o = 0;
 
 	if (z < 0x80) {
@@ -42,6 +42,28 @@ static size_t varint_put(uint8_t *out, uint64_t prev, uint64_t w)
 	}
 	out[o++] = (uint8_t)z;
 	return o;
+}
+
+static size_t varint_put(uint8_t *out, uint64_t prev, uint64_t w)
+{
+	uint64_t d = w - prev;
+
+	return uvarint_put(out, d << 1 ^ (uint64_t)((int64_t)d >> 63));
+}
+
+/* A varint at *p, before end: its value, *p moved past it. */
+static uint64_t uvarint_get(const uint8_t **p, const uint8_t *end)
+{
+	uint64_t z = 0;
+	unsigned sh = 0;
+	uint8_t b;
+
+	do {
+		b = *(*p)++;
+		z |= (uint64_t)(b & 0x7f) << sh;
+		sh += 7;
+	} while ((b & 0x80) && *p < end && sh < 64);
+	return z;
 }
 
 /* The 4-byte form of an F_LOC frame word, or false if it has none. */
@@ -58,43 +80,37 @@ static bool pack_frame(uint64_t w, uint32_t *out)
 	return false;
 }
 
+size_t sd_key_encode_packed_hdr(const uint64_t *k, uint8_t *out)
+{
+	size_t o = 9;
+
+	out[0] = KEY_PACKED;
+	memcpy(out + 1, &k[0], 8);
+	for (size_t i = 1; i < KEY_HDR; i++)
+		o += uvarint_put(out + o, k[i]);
+	return o;
+}
+
 size_t sd_key_encode(const uint64_t *k, size_t n, uint8_t *out)
 {
 	uint64_t prev = 0;
 	size_t o = 1, i = 0;
-	bool packed = n >= KEY_HDR && ((k[0] >> 32) & F_LOC);
 
-	for (; i < n && i < KEY_HDR; i++) {
-		o += varint_put(out + o, prev, k[i]);
-		prev = k[i];
-	}
-	for (size_t j = i; packed && j < n; j++) {
-		uint32_t v;
-		if (!pack_frame(k[j], &v)) {
-			packed = false;
-			break;
+	if (n >= KEY_HDR && ((k[0] >> 32) & F_LOC)) {
+		o = sd_key_encode_packed_hdr(k, out);
+		for (i = KEY_HDR; i < n; i++, o += 4) {
+			uint32_t v;
+			if (!pack_frame(k[i], &v))
+				break;
+			memcpy(out + o, &v, 4);
 		}
-		memcpy(out + o + 4 * (j - i), &v, 4);
-	}
-	if (packed) {
-		out[0] = KEY_PACKED;
-		return o + 4 * (n - i);
+		if (i == n)
+			return o;
+		o = 1; /* a frame without a packed form: the general one */
+		i = 0;
 	}
 	out[0] = KEY_VARINT;
 	for (; i < n; i++) {
-		o += varint_put(out + o, prev, k[i]);
-		prev = k[i];
-	}
-	return o;
-}
-
-size_t sd_key_encode_packed_hdr(const uint64_t *k, uint8_t *out)
-{
-	uint64_t prev = 0;
-	size_t o = 1;
-
-	out[0] = KEY_PACKED;
-	for (size_t i = 0; i < KEY_HDR; i++) {
 		o += varint_put(out + o, prev, k[i]);
 		prev = k[i];
 	}
@@ -111,60 +127,77 @@ size_t sd_key_decode(const uint8_t *p, size_t len, uint64_t *k,
 
 	if (p == end)
 		return 0;
-	bool packed = *p++ == KEY_PACKED;
-	while (p < end && n < max) {
-		if (packed && n >= KEY_HDR) {
+	if (*p++ == KEY_PACKED) {
+		if (end - p < 8 || !max)
+			return 0;
+		memcpy(&k[n++], p, 8);
+		p += 8;
+		while (n < KEY_HDR && n < max && p < end)
+			k[n++] = uvarint_get(&p, end);
+		size_t lim = n + (size_t)(end - p) / 4;
+		if (lim > max)
+			lim = max;
+		for (; n < lim; n++, p += 4) {
 			uint32_t v;
-			if (end - p < 4)
-				break;
 			memcpy(&v, p, 4);
-			p += 4;
-			k[n++] = v & 0x80000000u
-					 ? 0 - (uint64_t)(v & 0x7fffffffu)
-					 : LOC_TAG | v;
-			continue;
+			k[n] = v & 0x80000000u ? 0 - (uint64_t)(v & 0x7fffffffu)
+					       : LOC_TAG | v;
 		}
-		uint64_t z = 0;
-		unsigned sh = 0;
-		uint8_t b;
-		do {
-			b = *p++;
-			z |= (uint64_t)(b & 0x7f) << sh;
-			sh += 7;
-		} while ((b & 0x80) && p < end && sh < 64);
+		return n;
+	}
+	while (p < end && n < max) {
+		uint64_t z = uvarint_get(&p, end);
 		prev += z >> 1 ^ (uint64_t) - (int64_t)(z & 1);
 		k[n++] = prev;
 	}
 	return n;
 }
 
+/*
+ * The hash interning uses: eight bytes a step, an add and a multiply
+ * (a polynomial in an odd constant), two lanes; the last step reads the
+ * last eight bytes (overlapping what came before: the length is hashed
+ * too); one 64x64->128 multiply brings the lanes' high bits down.
+ */
+uint64_t sd_key_hash(const uint8_t *p, size_t n)
+{
+	const uint64_t K = 0x9fb21c651e98df25ull;
+	uint64_t a = n * 0x9e3779b97f4a7c15ull, b = 0xa0761d6478bd642full;
+	uint64_t w, v;
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		memcpy(&w, p + i, 8);
+		memcpy(&v, p + i + 8, 8);
+		a = (a + w) * K;
+		b = (b + v) * K;
+	}
+	if (n - i >= 8) {
+		memcpy(&w, p + i, 8);
+		a = (a + w) * K;
+		i += 8;
+	}
+	if (i < n) {
+		if (n >= 8) {
+			memcpy(&w, p + n - 8, 8);
+		} else {
+			w = 0;
+			for (size_t j = 0; j < n; j++)
+				w = w << 8 | p[j];
+		}
+		b = (b + w) * K;
+	}
+	return sd_rawtab_mum(a ^ RAW_S1, b ^ RAW_S2);
+}
+
 size_t sd_key_packed(const uint8_t *p, size_t len, const uint8_t **frames)
 {
 	const uint8_t *end = p + len;
-	size_t need = KEY_HDR; /* header varints still to skip */
+	size_t need = KEY_HDR - 1; /* header varints after word 0 */
 
-	if (!len || *p++ != KEY_PACKED)
+	if (len < 9 || *p != KEY_PACKED)
 		return SIZE_MAX;
-	/* a varint ends at its first byte below 0x80: eight bytes at a
-	 * time, the end bytes found by their clear top bits */
-	while (need && end - p >= 8) {
-		uint64_t w;
-		memcpy(&w, p, 8);
-		uint64_t m = ~w & 0x8080808080808080ull;
-		size_t c = (size_t)__builtin_popcountll(m);
-		if (c < need) {
-			need -= c;
-			p += 8;
-			continue;
-		}
-		while (--need)
-			m &= m - 1;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		p += (size_t)__builtin_clzll(m) / 8 + 1;
-#else
-		p += (size_t)__builtin_ctzll(m) / 8 + 1;
-#endif
-	}
+	p += 9; /* the form's byte and word 0 */
 	while (need && p < end)
 		if (!(*p++ & 0x80))
 			need--;

@@ -19,6 +19,8 @@ size_t sd_key_encode(const uint64_t *k, size_t n, uint8_t *out);
 size_t sd_key_encode_packed_hdr(const uint64_t *k, uint8_t *out);
 /* Decodes len bytes into at most max words of k; returns the words. */
 size_t sd_key_decode(const uint8_t *p, size_t len, uint64_t *k, size_t max);
+/* The hash of n encoded bytes that interning uses. */
+uint64_t sd_key_hash(const uint8_t *p, size_t n);
 /*
  * A packed key (F_LOC, see key.c) read in place: *frames at its 4-byte
  * frame words (a location id, or 0x80000000 | -marker), their count --

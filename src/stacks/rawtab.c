@@ -81,7 +81,7 @@ static int grow_spaces(struct sd_rawtab *t)
 int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
 		  uint32_t id, uint32_t *chain)
 {
-	size_t need = 1 + RAW_HDR + k->nr;
+	size_t need = RAW_ENT + k->nr;
 
 	if (t->nwords + need > RAW_MAX_WORDS || t->n >= RAW_MAX_CHAINS)
 		return 1; /* full: this chain takes the long way each time */
@@ -100,7 +100,8 @@ int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
 	uint64_t *w = t->words + t->nwords;
 	w[0] = k->nr;
 	memcpy(w + 1, k->hdr, sizeof k->hdr);
-	memcpy(w + 1 + RAW_HDR, k->ips, k->nr * sizeof *k->ips);
+	w[3] = w[4] = w[5] = 0;
+	memcpy(w + RAW_ENT, k->ips, k->nr * sizeof *k->ips);
 	size_t mask = t->nslots - 1, j = k->hash & mask;
 	while (t->slots[j].off)
 		j = (j + 1) & mask;

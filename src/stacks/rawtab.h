@@ -19,11 +19,17 @@
  *	does not matter, and the entry holds the stack id), else the
  *	chain's number for the second level;
  *  spaces: (chain number, address space) -> stack id, for the others.
- * A chain's key, in the words arena (compared as it comes):
- *	[0] nr
+ * A chain, in the words arena (compared as it comes), with the last two
+ * address spaces its samples were in, so that a chain seen again in one
+ * of them skips the second level:
+ *	[0] the stack in the last address space + 1 << 32 | nr (0: none
+ *	    yet, or kernel-only)
  *	[1] evsel << 48 | cpumode << 40 | flags << 32 | comm
  *	[2] pid << 32 | tid       when the stack key holds them, else 0
- *	[3..] the chain (markers included), or the sample's ip
+ *	[3] the last address space (mm << 32 | version)
+ *	[4] the one before
+ *	[5] the stack in it + 1 (0: none)
+ *	[6..] the chain (markers included), or the sample's ip
  */
 #ifndef SD_STACKS_RAWTAB_H
 #define SD_STACKS_RAWTAB_H
@@ -36,6 +42,7 @@
 #include "util/hash.h"
 
 #define RAW_HDR 2 /* header words of a chain's key */
+#define RAW_ENT 6 /* words before the chain in the arena */
 
 struct raw_slot {
 	uint64_t hash;
@@ -67,33 +74,67 @@ struct raw_key {
 	uint64_t hash;
 };
 
-/* One multiply and one rotate a word, mixed once at the end: the chain is
- * hashed on every sample, so this is the cheapest hash that still spreads
- * close addresses (differences in low bits reach the high bits through the
- * multiply, the rotate brings them back down for the next word). */
+/* The 128-bit product of a and b, its halves folded (wyhash's mixer):
+ * every bit of either reaches the low bits of the result. */
+static inline uint64_t sd_rawtab_mum(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+	__extension__ typedef unsigned __int128 u128;
+	u128 r = (u128)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+	/* no 128-bit product: the four 32x32 partial products */
+	uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+	uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+	uint64_t lo = (mid << 32) | (uint32_t)ll;
+	uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+	return lo ^ hi;
+#endif
+}
+
+#define RAW_S0 0xa0761d6478bd642full
+#define RAW_S1 0xe7037ed1a0b428dbull
+#define RAW_S2 0x8ebc6af09c88c6e3ull
+
+/* One multiply and one rotate a word: the second level's mixer. */
 static inline uint64_t sd_rawtab_step(uint64_t h, uint64_t w)
 {
 	h = (h ^ w) * 0x9fb21c651e98df25ull;
 	return h << 31 | h >> 33;
 }
 
-/* Fills k->hash from the rest of k: two words a round in two lanes, half
- * the loop's overhead.  No final mix: the last step's rotate already
- * brings the product's well-mixed high half down to the bits the table
- * indexes with. */
+/*
+ * Fills k->hash from the rest of k.  The chain is hashed on every sample,
+ * so a word takes one add and one multiply (a polynomial in an odd
+ * constant, mod 2^64: two chains' states are equal only if the
+ * differences of their words, weighted by powers of it, cancel), in two
+ * lanes, four words a round; one 64x64->128 multiply of the lanes at the
+ * end brings the high bits, where every word has reached, down to the
+ * bits the table indexes with.
+ */
 static inline void sd_rawtab_hash(struct raw_key *k)
 {
+	const uint64_t K = 0x9fb21c651e98df25ull;
 	const uint64_t *ips = k->ips;
 	size_t nr = k->nr, i = 0;
-	uint64_t a = nr * 0x9e3779b97f4a7c15ull ^ k->hdr[0], b = ~k->hdr[1];
+	uint64_t a = k->hdr[0] ^ nr * 0x9e3779b97f4a7c15ull,
+		 b = k->hdr[1] ^ RAW_S0;
 
-	for (; i + 2 <= nr; i += 2) {
-		a = sd_rawtab_step(a, ips[i]);
-		b = sd_rawtab_step(b, ips[i + 1]);
+	for (; i + 4 <= nr; i += 4) {
+		a = (a + ips[i]) * K;
+		b = (b + ips[i + 1]) * K;
+		a = (a + ips[i + 2]) * K;
+		b = (b + ips[i + 3]) * K;
+	}
+	if (i + 2 <= nr) {
+		a = (a + ips[i]) * K;
+		b = (b + ips[i + 1]) * K;
+		i += 2;
 	}
 	if (i < nr)
-		a = sd_rawtab_step(a, ips[i]);
-	k->hash = sd_rawtab_step(a ^ (b << 17 | b >> 47), b);
+		a = (a + ips[i]) * K;
+	k->hash = sd_rawtab_mum(a ^ RAW_S1, b ^ RAW_S2);
 }
 
 /* The second level's hash of (address space, chain number). */
@@ -104,35 +145,50 @@ static inline uint64_t sd_rawtab_space_hash(uint64_t mmv, uint32_t chain)
 
 enum { RAW_MISS, RAW_NEW_SPACE, RAW_HIT };
 
+/* What a probe found (sd_rawtab_find()). */
+struct raw_found {
+	uint32_t id;    /* RAW_HIT: the stack */
+	uint32_t chain; /* RAW_NEW_SPACE: the chain's number */
+};
+
 /*
- * Looks k up for address space mmv: RAW_HIT with *id the stack,
- * RAW_NEW_SPACE with *chain the chain's number (known, but not for this
- * address space), or RAW_MISS.
+ * Looks k up for address space mmv: RAW_HIT (f->id the stack),
+ * RAW_NEW_SPACE (f->chain the chain's number: known, but
+ * not for this address space), or RAW_MISS.
  */
-static inline int sd_rawtab_find(const struct sd_rawtab *t,
-				 const struct raw_key *k, uint64_t mmv,
-				 uint32_t *id, uint32_t *chain)
+static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
+				 uint64_t mmv, struct raw_found *f)
 {
 	if (!t->nslots)
 		return RAW_MISS;
 	size_t mask = t->nslots - 1, j = k->hash & mask;
 	const struct raw_slot *s;
+	uint64_t *w;
 	for (;; j = (j + 1) & mask) {
 		s = &t->slots[j];
 		if (!s->off)
 			return RAW_MISS;
 		if (s->hash != k->hash)
 			continue;
-		const uint64_t *w = t->words + (s->off & ~RAW_KERN) - 1;
-		if (w[0] == k->nr && w[1] == k->hdr[0] && w[2] == k->hdr[1] &&
-		    !memcmp(w + 1 + RAW_HDR, k->ips, k->nr * sizeof *k->ips))
+		w = t->words + (s->off & ~RAW_KERN) - 1;
+		if ((uint32_t)w[0] == k->nr && w[1] == k->hdr[0] &&
+		    w[2] == k->hdr[1] &&
+		    !memcmp(w + RAW_ENT, k->ips, k->nr * sizeof *k->ips))
 			break;
 	}
 	if (s->off & RAW_KERN) {
-		*id = s->id;
+		f->id = s->id;
 		return RAW_HIT;
 	}
-	*chain = s->id;
+	if (w[3] == mmv && w[0] >> 32) {
+		f->id = (uint32_t)(w[0] >> 32) - 1;
+		return RAW_HIT;
+	}
+	if (w[4] == mmv && w[5]) {
+		f->id = (uint32_t)w[5] - 1;
+		return RAW_HIT;
+	}
+	f->chain = s->id;
 	if (!t->nsslots)
 		return RAW_NEW_SPACE;
 	mask = t->nsslots - 1;
@@ -140,7 +196,12 @@ static inline int sd_rawtab_find(const struct sd_rawtab *t,
 	     t->sslots[j].chain; j = (j + 1) & mask) {
 		const struct raw_space_slot *p = &t->sslots[j];
 		if (p->chain == s->id + 1 && p->mmv == mmv) {
-			*id = p->id;
+			f->id = p->id;
+			/* the older of the two goes */
+			w[4] = w[3];
+			w[5] = w[0] >> 32;
+			w[0] = (uint64_t)(p->id + 1) << 32 | k->nr;
+			w[3] = mmv;
 			return RAW_HIT;
 		}
 	}

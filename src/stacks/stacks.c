@@ -15,9 +15,10 @@
  * the symbols is in the key.
  *
  * A sample: its raw chain hashed once and looked up in the raw-chain
- * table (rawtab.h) -- a hit is the stack id; then its entry's count and
- * its (stack, pid, 100 ms bucket) detail, found through a (stack, pid)
- * cache.  Only a chain the table does not know (in that address space)
+ * table (rawtab.h) -- a hit is the stack id; then its (stack, pid,
+ * 100 ms bucket) detail counts it, found through a (stack, pid) cache.
+ * A stack's own count and period are its details' sums, added up once
+ * when the sample loop ends (sd_stacks_samples_done()).  Only a chain the table does not know (in that address space)
  * is resolved, encoded and interned.  The tables only the loop needs are
  * freed when it ends (sd_stacks_samples_done()).
  */
@@ -76,13 +77,21 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 }
 
 /*
- * What only the sample loop uses goes when it ends (sd_stacks_symbolize()
- * calls this): the raw-chain table, the frame cache and the hash slots of
+ * The stacks' counts are summed from their details, and what only the
+ * sample loop uses goes when it ends (sd_stacks_symbolize() calls this): the raw-chain table, the frame cache and the hash slots of
  * the stack, location and detail tables.  Each comes back, rebuilt from
  * what it indexes, if samples are added after all.
  */
 void sd_stacks_samples_done(struct sd_stacks *st)
 {
+	/* every sample went to exactly one detail */
+	for (size_t i = 0; i < st->n; i++)
+		st->v[i].count = st->v[i].period = 0;
+	for (size_t i = 0; i < st->ndet; i++) {
+		struct entry *e = &st->v[st->det[i].stack];
+		e->count += st->det[i].count;
+		e->period += st->det[i].period;
+	}
 	sd_rawtab_free(&st->rt);
 	st->rt_tries = st->rt_hits = st->rt_skip = 0;
 	sd_stacks_resolve_free(st);
@@ -170,7 +179,8 @@ static int grow_slots(struct sd_stacks *st)
 
 static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 {
-	return sd_mix64(((uint64_t)stack << 32 | pid) ^ bucket * 0x9e3779b97f4a7c15ull);
+	return sd_rawtab_mum(((uint64_t)stack << 32 | pid) ^ RAW_S1,
+			     bucket ^ RAW_S2);
 }
 
 static int detail_grow(struct sd_stacks *st)
@@ -207,12 +217,12 @@ static inline struct dcache_ent *dcache_of(struct sd_stacks *st,
 	return &st->dcache[h >> (32 - DCACHE_BITS)];
 }
 
-/* The detail (stack, pid, bucket), found in or added to the table. */
-static int detail_find(struct sd_stacks *st, uint32_t stack, uint32_t pid,
-		       uint64_t bucket, uint64_t count, uint64_t period)
+/* The detail (stack, pid, bucket), found in or added to the table; its
+ * index + 1 in *det. */
+static int detail_find(struct sd_stacks *st, struct dcache_ent *c,
+		       uint32_t stack, uint32_t pid, uint64_t bucket,
+		       uint64_t count, uint64_t period, uint32_t *det)
 {
-	struct dcache_ent *c = dcache_of(st, stack, pid);
-
 	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
 		return -ENOMEM;
 	size_t j = detail_hash(stack, pid, bucket) & (st->ndslots - 1);
@@ -222,6 +232,7 @@ static int detail_find(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 			d->count += count;
 			d->period += period;
 			*c = (struct dcache_ent){stack, pid, st->dslots[j]};
+			*det = st->dslots[j];
 			return 0;
 		}
 	}
@@ -239,25 +250,28 @@ static int detail_find(struct sd_stacks *st, uint32_t stack, uint32_t pid,
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
 	*c = (struct dcache_ent){stack, pid, st->dslots[j]};
+	*det = st->dslots[j];
 	return 0;
 }
 
+/* Counts a sample (count of them, with period) under its detail; the
+ * detail's index + 1 in *det. */
 static inline int detail_add(struct sd_stacks *st, uint32_t stack,
-			     uint32_t pid, uint64_t time, uint64_t count,
-			     uint64_t period)
+			     uint32_t pid, uint64_t bucket, uint64_t count,
+			     uint64_t period, uint32_t *det)
 {
-	uint64_t bucket = time / SD_BUCKET_NS;
-	const struct dcache_ent *c = dcache_of(st, stack, pid);
+	struct dcache_ent *c = dcache_of(st, stack, pid);
 
 	if (c->det && c->stack == stack && c->pid == pid) {
 		struct sd_stack_detail *d = &st->det[c->det - 1];
 		if (d->bucket == bucket) {
 			d->count += count;
 			d->period += period;
+			*det = c->det;
 			return 0;
 		}
 	}
-	return detail_find(st, stack, pid, bucket, count, period);
+	return detail_find(st, c, stack, pid, bucket, count, period, det);
 }
 
 size_t sd_stacks_nr_details(const struct sd_stacks *st)
@@ -272,7 +286,7 @@ const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
-		      uint64_t count, uint64_t period, uint32_t *id);
+		      uint32_t *id);
 
 int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 			uint32_t *id)
@@ -299,10 +313,11 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 		uint64_t marks = ns->marks ? ns->marks[i] & 3 : 0;
 		k[KEY_HDR + i] = marks << 33 | (uint64_t)!!ns->kernel[i] << 32 | nm;
 	}
-	int err = intern_key(st, k, KEY_HDR + n, ns->count, ns->period, &sid);
+	uint32_t det;
+	int err = intern_key(st, k, KEY_HDR + n, &sid);
 	if (!err)
-		err = detail_add(st, sid, ns->pid, ns->time, ns->count,
-				 ns->period);
+		err = detail_add(st, sid, ns->pid, ns->time / SD_BUCKET_NS,
+				 ns->count, ns->period, &det);
 	if (!err && id)
 		*id = sid;
 	return err;
@@ -382,30 +397,40 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 #define RAW_WINDOW 4096
 #define RAW_SKIP (15 * RAW_WINDOW)
 
-/* The long way, and what it found stored in the table. */
-static int add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
-		   const struct sample_key *k, int found, uint32_t chain,
-		   uint32_t *sid)
+/*
+ * The long way, and what it found stored in the table (found:
+ * sd_rawtab_find()'s answer, chain its f.chain), then the sample's
+ * detail.  Out of line: the per-sample path keeps few registers.
+ */
+static __attribute__((noinline)) int
+add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
+	const struct sample_key *k, int found, uint32_t chain, uint64_t bucket,
+	uint32_t *sid)
 {
 	bool kern = found == RAW_NEW_SPACE ? false : sample_kernel_only(s, k);
+	uint32_t det;
 	int err = stacks_intern(st, s, k, kern, sid);
 
-	if (err || st->rt_skip)
+	if (err)
 		return err;
-	if (found == RAW_MISS) {
-		err = sd_rawtab_add(&st->rt, &k->rk, kern, *sid, &chain);
-		if (err || kern)
-			return err < 0 ? err : 0;
+	if (!st->rt_skip) {
+		if (found == RAW_MISS)
+			err = sd_rawtab_add(&st->rt, &k->rk, kern, *sid, &chain);
+		if (!err && !(found == RAW_MISS && kern))
+			err = sd_rawtab_add_space(&st->rt, chain, k->mmv, *sid);
+		if (err < 0)
+			return err;
 	}
-	err = sd_rawtab_add_space(&st->rt, chain, k->mmv, *sid);
-	return err < 0 ? err : 0;
+	return detail_add(st, *sid, s->pid, bucket, 1, s->period, &det);
 }
 
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
 {
 	struct sample_key k;
-	uint32_t sid, chain = 0;
+	struct raw_found f = {0};
+	uint64_t bucket = s->time / SD_BUCKET_NS;
+	uint32_t sid;
 	int err = 0;
 
 	sample_key(st, s, &k);
@@ -419,16 +444,16 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 	if (st->rt_skip) {
 		/* chains rarely repeat here: the long way, no table */
 		st->rt_skip--;
-		err = add_new(st, s, &k, RAW_MISS, 0, &sid);
+		err = add_new(st, s, &k, RAW_MISS, 0, bucket, &sid);
 	} else {
-		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &sid, &chain);
+		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
 		if (found == RAW_HIT) {
-			struct entry *e = &st->v[sid];
-			e->count++;
-			e->period += s->period;
+			sid = f.id;
 			st->rt_hits++;
+			uint32_t det;
+			err = detail_add(st, sid, s->pid, bucket, 1, s->period, &det);
 		} else {
-			err = add_new(st, s, &k, found, chain, &sid);
+			err = add_new(st, s, &k, found, f.chain, bucket, &sid);
 		}
 		if (++st->rt_tries == RAW_WINDOW) {
 			if (st->rt_hits * 4 < st->rt_tries)
@@ -436,15 +461,13 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 			st->rt_tries = st->rt_hits = 0;
 		}
 	}
-	if (!err)
-		err = detail_add(st, sid, s->pid, s->time, 1, s->period);
 	if (!err && id)
 		*id = sid;
 	return err;
 }
 
 static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
-			  uint64_t count, uint64_t period, uint32_t *id);
+			  uint32_t *id);
 
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 const struct sample_key *sk, bool kern, uint32_t *id)
@@ -464,25 +487,24 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 		memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
 		klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
 	}
-	return intern_encoded(st, klen, k[0], 1, s->period, id);
+	return intern_encoded(st, klen, k[0], id);
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *words,
-		      size_t nwords, uint64_t count, uint64_t period,
-		      uint32_t *id)
+		      size_t nwords, uint32_t *id)
 {
 	size_t klen = sd_key_encode(words, nwords, st->kbuf);
 
-	return intern_encoded(st, klen, words[0], count, period, id);
+	return intern_encoded(st, klen, words[0], id);
 }
 
 /* Interns the klen bytes of st->kbuf, an encoded key whose first word is
- * hdr. */
+ * hdr (a new stack counts nothing yet: its details do). */
 static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
-			  uint64_t count, uint64_t period, uint32_t *id)
+			  uint32_t *id)
 {
 	const uint8_t *k = st->kbuf;
-	uint64_t h = sd_hash_bytes(k, klen, 0);
+	uint64_t h = sd_key_hash(k, klen);
 
 	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
 		return -ENOMEM;
@@ -491,8 +513,6 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 		struct entry *e = &st->v[st->slots[j] - 1];
 		if (e->hash == h && e->klen == klen &&
 		    !memcmp(st->keys + e->key, k, klen)) {
-			e->count += count;
-			e->period += period;
 			if (id)
 				*id = st->slots[j] - 1;
 			return 0;
@@ -520,9 +540,7 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 	st->v[st->n] = (struct entry){.key = st->nkeys,
 				      .klen = (uint32_t)klen,
 				      .hash = h,
-				      .hdr = hdr,
-				      .count = count,
-				      .period = period};
+				      .hdr = hdr};
 	st->nkeys += klen;
 	st->slots[j] = (uint32_t)st->n + 1;
 	if (id)

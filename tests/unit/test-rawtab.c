@@ -8,11 +8,19 @@
  *  R2 a chain with a user part is known per address space: in another
  *     one it is "new space" (its chain number given), until that space
  *     is stored for it;
+ *     -- also when the spaces it was last found in (remembered in its
+ *     entry) take turns;
  *  R3 a key that differs in any word (header, length, one frame) is
  *     another chain;
  *  R4 many chains (the table grows): every one still found with its id;
- *  R5 cleared: nothing found.
+ *  R5 cleared: nothing found;
+ *  R6 the hash spreads: chains that differ in one word by a few bytes
+ *     (kernel return addresses in one function), at any position and of
+ *     any length, land in different slots of a table indexed by its low
+ *     bits (a constant or position-blind hash would pile them up and
+ *     turn every probe into a walk).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +37,20 @@ static struct raw_key key(uint64_t hdr0, uint64_t hdr1, const uint64_t *ips,
 	return k;
 }
 
+/* sd_rawtab_find() with what it found in *id (RAW_HIT) or *chain
+ * (RAW_NEW_SPACE) */
+static int find(struct sd_rawtab *t, const struct raw_key *k, uint64_t mmv,
+		uint32_t *id, uint32_t *chain)
+{
+	struct raw_found f = {UINT32_MAX, UINT32_MAX};
+	int r = sd_rawtab_find(t, k, mmv, &f);
+	if (r == RAW_HIT)
+		*id = f.id;
+	else if (r == RAW_NEW_SPACE)
+		*chain = f.chain;
+	return r;
+}
+
 static const uint64_t kchain[] = {SD_CONTEXT_KERNEL, 0xffffffff81000440ull,
 				  0xffffffff81000330ull};
 static const uint64_t uchain[] = {SD_CONTEXT_KERNEL, 0xffffffff81000440ull,
@@ -40,13 +62,13 @@ TEST(kernel_chains_ignore_the_address_space)
 	struct raw_key k = key(1, 0, kchain, 3);
 	uint32_t id = 0, chain = 0;
 
-	CHECK_U64(sd_rawtab_find(&t, &k, 7, &id, &chain), RAW_MISS);
+	CHECK_U64(find(&t, &k, 7, &id, &chain), RAW_MISS);
 	CHECK(sd_rawtab_add(&t, &k, true, 42, &chain) == 0);
 	id = 0;
-	CHECK_U64(sd_rawtab_find(&t, &k, 7, &id, &chain), RAW_HIT);
+	CHECK_U64(find(&t, &k, 7, &id, &chain), RAW_HIT);
 	CHECK_U64(id, 42);
 	id = 0;
-	CHECK_U64(sd_rawtab_find(&t, &k, 0x900000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(find(&t, &k, 0x900000001ull, &id, &chain), RAW_HIT);
 	CHECK_U64(id, 42);
 	sd_rawtab_free(&t);
 }
@@ -59,20 +81,48 @@ TEST(user_chains_per_address_space)
 
 	CHECK(sd_rawtab_add(&t, &k, false, 0, &chain) == 0);
 	CHECK(sd_rawtab_add_space(&t, chain, 0x100000001ull, 5) == 0);
-	CHECK_U64(sd_rawtab_find(&t, &k, 0x100000001ull, &id, &c2), RAW_HIT);
+	CHECK_U64(find(&t, &k, 0x100000001ull, &id, &c2), RAW_HIT);
 	CHECK_U64(id, 5);
 	/* another address space, and another version of the same one */
 	c2 = 99;
-	CHECK_U64(sd_rawtab_find(&t, &k, 0x200000001ull, &id, &c2),
+	CHECK_U64(find(&t, &k, 0x200000001ull, &id, &c2),
 		  RAW_NEW_SPACE);
 	CHECK_U64(c2, chain);
-	CHECK_U64(sd_rawtab_find(&t, &k, 0x100000002ull, &id, &c2),
+	CHECK_U64(find(&t, &k, 0x100000002ull, &id, &c2),
 		  RAW_NEW_SPACE);
 	CHECK(sd_rawtab_add_space(&t, chain, 0x200000001ull, 6) == 0);
-	CHECK_U64(sd_rawtab_find(&t, &k, 0x200000001ull, &id, &c2), RAW_HIT);
+	CHECK_U64(find(&t, &k, 0x200000001ull, &id, &c2), RAW_HIT);
 	CHECK_U64(id, 6);
-	CHECK_U64(sd_rawtab_find(&t, &k, 0x100000001ull, &id, &c2), RAW_HIT);
+	CHECK_U64(find(&t, &k, 0x100000001ull, &id, &c2), RAW_HIT);
 	CHECK_U64(id, 5);
+	sd_rawtab_free(&t);
+}
+
+TEST(spaces_taking_turns)
+{
+	struct sd_rawtab t = {0};
+	struct raw_key k = key(1, 0, uchain, 5);
+	uint32_t chain, id, c2;
+	/* three address spaces, their stacks 10, 11, 12 */
+	static const uint64_t mmv[3] = {0x100000001ull, 0x200000001ull,
+					0x300000001ull};
+	static const unsigned order[] = {0, 1, 0, 1, 2, 0, 2, 1, 1, 0, 2, 2,
+					 1, 0, 0, 2};
+	size_t bad = 0;
+
+	CHECK(sd_rawtab_add(&t, &k, false, 0, &chain) == 0);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK(sd_rawtab_add_space(&t, chain, mmv[i], 10 + i) == 0);
+	for (size_t r = 0; r < sizeof order / sizeof order[0]; r++) {
+		unsigned i = order[r];
+		id = UINT32_MAX;
+		if (find(&t, &k, mmv[i], &id, &c2) != RAW_HIT || id != 10 + i)
+			bad++;
+	}
+	CHECK_U64(bad, 0);
+	/* a fourth space is still new, whatever was found before */
+	CHECK_U64(find(&t, &k, 0x400000001ull, &id, &c2), RAW_NEW_SPACE);
+	CHECK_U64(c2, chain);
 	sd_rawtab_free(&t);
 }
 
@@ -88,16 +138,16 @@ TEST(any_word_makes_another_chain)
 		memcpy(other, kchain, sizeof other);
 		other[i] ^= 0x10;
 		struct raw_key o = key(1, 0, other, 3);
-		CHECK_U64(sd_rawtab_find(&t, &o, 0, &id, &chain), RAW_MISS);
+		CHECK_U64(find(&t, &o, 0, &id, &chain), RAW_MISS);
 	}
 	struct raw_key h0 = key(2, 0, kchain, 3), h1 = key(1, 3, kchain, 3),
 		       shorter = key(1, 0, kchain, 2);
-	CHECK_U64(sd_rawtab_find(&t, &h0, 0, &id, &chain), RAW_MISS);
-	CHECK_U64(sd_rawtab_find(&t, &h1, 0, &id, &chain), RAW_MISS);
-	CHECK_U64(sd_rawtab_find(&t, &shorter, 0, &id, &chain), RAW_MISS);
+	CHECK_U64(find(&t, &h0, 0, &id, &chain), RAW_MISS);
+	CHECK_U64(find(&t, &h1, 0, &id, &chain), RAW_MISS);
+	CHECK_U64(find(&t, &shorter, 0, &id, &chain), RAW_MISS);
 	/* the same words, hashed again: found */
 	struct raw_key same = key(1, 0, kchain, 3);
-	CHECK_U64(sd_rawtab_find(&t, &same, 0, &id, &chain), RAW_HIT);
+	CHECK_U64(find(&t, &same, 0, &id, &chain), RAW_HIT);
 	sd_rawtab_free(&t);
 }
 
@@ -123,26 +173,64 @@ TEST(many_chains_and_clear)
 	for (uint32_t i = 0; i < N; i++) {
 		struct raw_key k = key(3, 0, ch[i], 4);
 		id = UINT32_MAX;
-		int r = sd_rawtab_find(&t, &k, i % 3, &id, &chain);
+		int r = find(&t, &k, i % 3, &id, &chain);
 		if (r != RAW_HIT || id != (i % 2 ? i : i + N))
 			bad++;
 	}
 	CHECK_U64(bad, 0);
 	sd_rawtab_clear(&t);
 	struct raw_key k = key(3, 0, ch[1], 4);
-	CHECK_U64(sd_rawtab_find(&t, &k, 0, &id, &chain), RAW_MISS);
+	CHECK_U64(find(&t, &k, 0, &id, &chain), RAW_MISS);
 	/* usable again after the clear */
 	CHECK(sd_rawtab_add(&t, &k, true, 8, &chain) == 0);
-	CHECK_U64(sd_rawtab_find(&t, &k, 0, &id, &chain), RAW_HIT);
+	CHECK_U64(find(&t, &k, 0, &id, &chain), RAW_HIT);
 	CHECK_U64(id, 8);
 	sd_rawtab_free(&t);
+}
+
+/* Distinct values of the low 13 bits of the hashes of 4096 chains of nr
+ * words that differ only in word at (by 4 bytes each). */
+static size_t spread(size_t nr, size_t at)
+{
+	static uint64_t ch[64];
+	static unsigned char seen[1u << 13];
+	size_t distinct = 0;
+
+	memset(seen, 0, sizeof seen);
+	ch[0] = SD_CONTEXT_KERNEL;
+	for (size_t i = 1; i < nr; i++)
+		ch[i] = 0xffffffff81000000ull + 0x1000 * i;
+	for (uint32_t v = 0; v < 4096; v++) {
+		ch[at] = 0xffffffff81200000ull + 4 * v;
+		struct raw_key k = key(1, 0, ch, nr);
+		unsigned b = k.hash & ((1u << 13) - 1);
+		distinct += !seen[b];
+		seen[b] = 1;
+	}
+	return distinct;
+}
+
+TEST(hash_spreads_close_addresses)
+{
+	/* 4096 random values in 8192 buckets: ~3300 distinct expected */
+	static const size_t cases[][2] = {{1, 0}, {2, 1}, {3, 2},  {5, 4},
+					  {8, 1}, {9, 8}, {12, 6}, {33, 31}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t d = spread(cases[i][0], cases[i][1]);
+		if (d < 3000)
+			fprintf(stderr, "nr %zu at %zu: %zu distinct\n",
+				cases[i][0], cases[i][1], d);
+		CHECK(d >= 3000);
+	}
 }
 
 int main(void)
 {
 	RUN(kernel_chains_ignore_the_address_space);
 	RUN(user_chains_per_address_space);
+	RUN(spaces_taking_turns);
 	RUN(any_word_makes_another_chain);
 	RUN(many_chains_and_clear);
+	RUN(hash_spreads_close_addresses);
 	return test_exit();
 }

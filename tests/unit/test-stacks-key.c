@@ -78,10 +78,39 @@ TEST(raw_tail_is_not_packed)
 	CHECK(!memcmp(back, k, sizeof k));
 }
 
+/* The interning hash (sd_key_hash()) spreads keys that differ in one
+ * byte, at any offset and of any length, over its low bits. */
+TEST(key_hash_spreads)
+{
+	static const size_t lens[] = {3, 8, 12, 17, 40, 73};
+	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+		size_t n = lens[l];
+		uint8_t key[80];
+		static unsigned char seen[1u << 12];
+		size_t distinct = 0;
+		memset(seen, 0, sizeof seen);
+		for (size_t i = 0; i < n; i++)
+			key[i] = (uint8_t)(i * 7 + 1);
+		for (unsigned v = 0; v < 2048; v++) {
+			/* two bytes change: one at the end, one in the middle */
+			key[n - 1] = (uint8_t)v;
+			key[n / 2] = (uint8_t)(v >> 8);
+			unsigned b = sd_key_hash(key, n) & ((1u << 12) - 1);
+			distinct += !seen[b];
+			seen[b] = 1;
+		}
+		/* 2048 random values in 4096 buckets: ~1600 distinct */
+		CHECK(distinct >= 1450);
+	}
+	/* the length counts */
+	uint8_t z[16] = {0};
+	CHECK(sd_key_hash(z, 15) != sd_key_hash(z, 16));
+}
+
 /* sd_key_packed(): the frame words of a packed key in place, past
- * headers of every varint length (one to ten bytes a word, so the
- * eight-byte skip meets ends at every byte position); SIZE_MAX for the
- * general form, a cut header or a frame part not a multiple of four */
+ * headers of every length (word 0 as eight bytes, words 1-3 varints of
+ * one to ten bytes); SIZE_MAX for the general form, a cut header or a
+ * frame part not a multiple of four */
 TEST(packed_frames_read_in_place)
 {
 	const uint64_t words[] = {0, 1, 0x7f, 0x80, 0x3fff, 0x4000,
@@ -133,6 +162,7 @@ int main(void)
 {
 	RUN(packed_equals_general_encoding);
 	RUN(raw_tail_is_not_packed);
+	RUN(key_hash_spreads);
 	RUN(packed_frames_read_in_place);
 	return test_exit();
 }
