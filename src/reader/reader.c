@@ -102,6 +102,7 @@ static int reader_open_finish(struct sd_reader *r, struct sd_diags *why,
 {
 	int err = reader_start(r);
 
+	r->q.swap = r->swap;
 	if (err) {
 		if (why)
 			sd_diags_move(why, &r->diags);

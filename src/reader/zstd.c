@@ -68,6 +68,10 @@ int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n)
 {
 	uint64_t t0 = now_ns();
 
+	/* records from here on have another offset: a queued stretch of
+	 * the records before does not go on into them */
+	r->q.tail_end = NULL;
+
 	if (!r->z) {
 		r->z = calloc(1, sizeof *r->z);
 		if (!r->z)

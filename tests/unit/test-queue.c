@@ -54,21 +54,45 @@ static void model_push(uint64_t t, uint64_t seq)
 		m_max_time = t;
 }
 
+/*
+ * The records queued: 16 bytes each (a SAMPLE header and its time, the
+ * one field of the event below), laid out in push order in an arena,
+ * with a gap now and then so that they make stretches of several
+ * lengths; a record's offset is where it lies in the arena, which is
+ * also its push order (the model's seq).
+ */
+static struct sd_evx evx = {
+	.ev = {.sample_type = SD_SAMPLE_TIME},
+	.s_time = 8,
+	.s_end = 16,
+};
+static uint8_t *arena;
+static size_t arena_at;
+#define ARENA (8u << 20)
+
+static void arena_reset(void)
+{
+	if (!arena)
+		arena = calloc(1, ARENA);
+	arena_at = 0;
+}
+
 /* Pops the queue's flush and checks it against the model's flush to
  * limit; 1 if they agree. */
 static int check_flush(struct sd_queue *q, uint64_t limit)
 {
-	const struct sd_qent *e;
+	struct sd_qrec e;
 	size_t k = 0, n;
 	int ok = 1;
 
 	qsort(pend, npend, sizeof *pend, item_cmp);
 	for (n = 0; n < npend && pend[n].time <= limit; n++)
 		;
-	while ((e = sd_queue_pop(q))) {
-		/* the entry's offset field carries the push number */
-		if (k >= n || e->time != pend[k].time ||
-		    e->offset != pend[k].seq)
+	while (sd_queue_pop(q, &e, false)) {
+		if (k >= n || e.time != pend[k].time ||
+		    e.offset != pend[k].seq || e.p != arena + e.offset ||
+		    e.len != 16 || e.ev != &evx.ev ||
+		    sd_load64(e.p + 8, false) != e.time)
 			ok = 0;
 		k++;
 	}
@@ -83,13 +107,29 @@ static int check_flush(struct sd_queue *q, uint64_t limit)
 	return ok;
 }
 
-static void queue_item(struct sd_queue *q, uint64_t t, uint64_t seq,
-		       struct sd_block *b)
+/* Queues a record of time t (in block b) after a gap of gap records. */
+static void queue_gap(struct sd_queue *q, uint64_t t, unsigned gap,
+		      struct sd_block *b)
 {
-	struct sd_qent e = {.time = t, .offset = seq, .len = 8, .blk = b};
+	arena_at += 16 * (size_t)gap;
+	CHECK(arena_at + 16 <= ARENA);
+	uint8_t *p = arena + arena_at;
+	uint32_t type = SD_REC_SAMPLE;
+	uint16_t misc = 0, size = 16;
+	memcpy(p, &type, 4);
+	memcpy(p + 4, &misc, 2);
+	memcpy(p + 6, &size, 2);
+	memcpy(p + 8, &t, 8);
+	CHECK(sd_queue_push(q, p, 16, t, &evx.ev, b, arena_at, false, true) ==
+	      0);
+	model_push(t, arena_at);
+	arena_at += 16;
+}
 
-	CHECK(sd_queue_push(q, &e) == 0);
-	model_push(t, seq);
+/* ... with a gap one time in five */
+static void queue_item(struct sd_queue *q, uint64_t t)
+{
+	queue_gap(q, t, rnd() % 5 == 0, NULL);
 }
 
 /*
@@ -102,10 +142,11 @@ static void run_rounds(unsigned ncpu, unsigned rounds, unsigned per,
 		       uint64_t jitter, unsigned late)
 {
 	struct sd_queue q = {0};
-	uint64_t seq = 0, now = 1000;
+	uint64_t now = 1000;
 	int ok = 1;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
 	for (unsigned r = 0; r < rounds; r++) {
 		uint64_t start = now;
@@ -116,7 +157,7 @@ static void run_rounds(unsigned ncpu, unsigned rounds, unsigned per,
 				uint64_t tt = t;
 				if (late && rnd() % late == 0)
 					tt = t > 500 ? t - 500 : 1;
-				queue_item(&q, tt, seq++, NULL);
+				queue_item(&q, tt);
 				if (t > now)
 					now = t;
 			}
@@ -160,15 +201,15 @@ TEST(out_of_order_records)
 TEST(random_times)
 {
 	struct sd_queue q = {0};
-	uint64_t seq = 0;
 	int ok = 1;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
 	for (unsigned r = 0; r < 300; r++) {
 		unsigned n = (unsigned)(rnd() % 200);
 		for (unsigned i = 0; i < n; i++)
-			queue_item(&q, 1 + rnd() % 100000, seq++, NULL);
+			queue_item(&q, 1 + rnd() % 100000);
 		sd_queue_round(&q);
 		ok &= check_flush(&q, m_next_flush);
 		m_next_flush = m_max_time;
@@ -187,17 +228,18 @@ TEST(random_times)
 TEST(held_back_record)
 {
 	struct sd_queue q = {0};
-	uint64_t seq = 0, t = 10;
+	uint64_t t = 10;
 	int ok = 1;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
-	queue_item(&q, UINT64_MAX - 1, seq++, NULL);
+	queue_item(&q, UINT64_MAX - 1);
 	/* the model's flush limit is the newest time of the round before;
 	 * the future record makes that everything: flush by hand */
 	for (unsigned r = 0; r < 400; r++) {
 		for (unsigned i = 0; i < 100; i++)
-			queue_item(&q, t++, seq++, NULL);
+			queue_item(&q, t++);
 		q.next_flush = t - 1; /* what a round of sane times gives */
 		sd_queue_round(&q);
 		ok &= check_flush(&q, t - 1);
@@ -218,9 +260,10 @@ TEST(half)
 	int ok = 1;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
 	for (uint64_t i = 0; i < 1000; i++)
-		queue_item(&q, 1 + rnd() % 5000, i, NULL);
+		queue_item(&q, 1 + rnd() % 5000);
 	sd_queue_half(&q);
 	/* the limit is the time of the middle entry in time order */
 	qsort(pend, npend, sizeof *pend, item_cmp);
@@ -245,16 +288,18 @@ TEST(blocks_live_while_queued)
 	struct sd_queue q = {0};
 	struct sd_block *a = sd_block_get(&pool, 100);
 	struct sd_block *b = sd_block_get(&pool, 100);
-	uint64_t seq = 0;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
 	CHECK(a && b && a->cap == 4096);
 	CHECK_U64(pool.nblocks, 2);
-	queue_item(&q, 10, seq++, a);
-	queue_item(&q, 30, seq++, a);
-	queue_item(&q, 20, seq++, b);
-	CHECK_U64(a->refs, 2);
+	/* 10 and 30 lie back to back in a: one stretch, one reference;
+	 * 20 lies elsewhere, in b */
+	queue_gap(&q, 10, 0, a);
+	queue_gap(&q, 30, 0, a);
+	queue_gap(&q, 20, 1, b);
+	CHECK_U64(a->refs, 1);
 	CHECK_U64(b->refs, 1);
 	sd_block_done(a); /* the writer moves on: a stays for its entries */
 	sd_block_done(b);
@@ -262,15 +307,17 @@ TEST(blocks_live_while_queued)
 	CHECK_U64(pool.nfree, 0);
 
 	sd_queue_final(&q);
-	const struct sd_qent *e = sd_queue_pop(&q); /* 10, in a */
-	CHECK(e && e->time == 10 && e->blk == a);
-	e = sd_queue_pop(&q); /* 20, in b */
-	CHECK(e && e->time == 20 && e->blk == b);
+	struct sd_qrec e;
+	CHECK(sd_queue_pop(&q, &e, false)); /* 10, in a */
+	CHECK(e.time == 10 && e.offset == 0);
+	CHECK(sd_queue_pop(&q, &e, false)); /* 20, in b */
+	CHECK(e.time == 20 && e.offset == 48);
 	CHECK_U64(a->refs, 1); /* 30 still queued */
-	e = sd_queue_pop(&q); /* 30: b's last entry was the one before */
-	CHECK(e && e->time == 30 && e->blk == a);
+	CHECK(sd_queue_pop(&q, &e, false)); /* 30: b's last record was the
+					       * one before */
+	CHECK(e.time == 30 && e.offset == 16);
 	CHECK_U64(pool.nfree, 1); /* b back in the pool */
-	CHECK(sd_queue_pop(&q) == NULL);
+	CHECK(!sd_queue_pop(&q, &e, false));
 	/* a too now; the pool keeps one, so it is freed */
 	CHECK_U64(pool.nblocks, 1);
 	CHECK_U64(pool.nfree, 1);
@@ -285,6 +332,8 @@ TEST(blocks_live_while_queued)
 	free(pend);
 	pend = NULL;
 	npend = cappend = 0;
+	free(arena);
+	arena = NULL;
 }
 
 /*
