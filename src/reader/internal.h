@@ -457,6 +457,8 @@ static inline int sd_next_raw(struct sd_reader *r, struct sd_raw *raw,
 void sd_user_record(struct sd_reader *r, uint32_t type, const uint8_t *p,
 		    size_t len, uint64_t off);
 void sd_zstd_free(struct sd_zstate *z);
+/* The input is done: the block kept for zstd's window goes. */
+void sd_zstd_release(struct sd_zstate *z);
 
 /* ordered.c: the queue alone (unit-tested on its own) */
 

@@ -330,6 +330,7 @@ static int at_end(struct sd_reader *r)
 		r->src.eof = true;
 	}
 	sd_bpool_fini(&r->src.pool);
+	sd_zstd_release(r->z);
 	sd_block_done(r->dblk);
 	r->dblk = NULL;
 	r->dbuf = NULL;

@@ -11,8 +11,12 @@
 
 #include <sys/wait.h>
 
+#include "config.h"
 #include "pdbuild.h"
 #include "reader/internal.h"
+#if HAVE_ZSTD
+#include <zstd.h>
+#endif
 
 /* xorshift64*: the same sequence on every run */
 static uint64_t rng = 88172645463325252ull;
@@ -347,8 +351,49 @@ TEST(blocks_live_while_queued)
 #define ST (SD_SAMPLE_IP | SD_SAMPLE_TID | SD_SAMPLE_TIME | SD_SAMPLE_ID | \
 	    SD_SAMPLE_CPU | SD_SAMPLE_PERIOD | SD_SAMPLE_CALLCHAIN)
 
-static void build(struct pd_buf *b, bool pipe)
+enum build_mode { PLAIN, PIPE, ZSTD };
+
+/* the bytes put through zstd by build() */
+static uint64_t zbytes;
+
+#if HAVE_ZSTD
+/*
+ * A CPU's part of a round as perf record -z writes it: one COMPRESSED
+ * record, the next piece of one zstd stream (flushed, never ended).
+ */
+static void put_compressed(struct pd_buf *b, ZSTD_CStream *cs,
+			   const struct pd_buf *chunk)
 {
+	size_t cap = ZSTD_compressBound(chunk->len) + 64;
+	uint8_t *out = malloc(cap);
+	ZSTD_inBuffer in = {chunk->p, chunk->len, 0};
+	ZSTD_outBuffer o = {out, cap, 0};
+
+	while (in.pos < in.size)
+		CHECK(!ZSTD_isError(ZSTD_compressStream(cs, &o, &in)));
+	while (ZSTD_flushStream(cs, &o) > 0)
+		;
+	CHECK(o.pos < 60000);
+	zbytes += chunk->len;
+	size_t at = pd_rec_begin(b, SD_REC_COMPRESSED, 0);
+	pd_put_bytes(b, out, o.pos);
+	pd_rec_end(b, at);
+	free(out);
+}
+#endif
+
+static void build(struct pd_buf *b, enum build_mode mode)
+{
+	bool pipe = mode == PIPE;
+	struct pd_buf chunk = {0}, *cb = b;
+#if HAVE_ZSTD
+	ZSTD_CStream *cs = NULL;
+	if (mode == ZSTD) {
+		cs = ZSTD_createCStream();
+		ZSTD_initCStream(cs, 1);
+		cb = &chunk;
+	}
+#endif
 	static const uint64_t ids0[] = {11, 12}, ids1[] = {21, 22};
 	struct pd_event ev[2] = {
 		{.attr = {.sample_type = ST, .flags = SD_ATTR_SAMPLE_ID_ALL,
@@ -384,22 +429,32 @@ static void build(struct pd_buf *b, bool pipe)
 					       .id = 11 + cpu, .cpu = cpu},
 					.period = 1, .ips = ips, .nr_ips = n,
 				};
-				pd_sample(b, ST, &s);
+				pd_sample(cb, ST, &s);
 				if (i % 17 == 0) {
 					struct pd_ids id = {
 						.pid = 7, .tid = 7,
 						.time = i % 34 ? ct : 0,
 						.id = 21 + cpu, .cpu = cpu};
-					pd_comm(b, ST, &id, "worker", false);
+					pd_comm(cb, ST, &id, "worker", false);
 				}
 				if (ct > t)
 					t = ct;
 			}
+#if HAVE_ZSTD
+			if (cs) {
+				put_compressed(b, cs, &chunk);
+				chunk.len = 0;
+			}
+#endif
 		}
 		pd_finished_round(b);
 	}
 	if (!pipe)
 		pd_file_end(b, data, NULL, NULL);
+#if HAVE_ZSTD
+	ZSTD_freeCStream(cs);
+#endif
+	pd_buf_free(&chunk);
 }
 
 /* What a record was, to compare two reads. */
@@ -455,7 +510,7 @@ TEST(blocks_in_files_and_pipes)
 	for (int pipe_mode = 0; pipe_mode < 2; pipe_mode++) {
 		struct pd_buf b = {0};
 		struct sd_reader *r = NULL;
-		build(&b, pipe_mode);
+		build(&b, pipe_mode ? PIPE : PLAIN);
 		CHECK(b.len > (4u << 20)); /* many blocks */
 		CHECK(sd_reader_open_mem(b.p, b.len, "mem", 0, NULL, &r) == 0);
 		size_t nw = r ? read_records(r, want, MAX) : 0;
@@ -511,6 +566,58 @@ TEST(blocks_in_files_and_pipes)
 	free(got);
 }
 
+#if HAVE_ZSTD
+/*
+ * perf record -z: a stream of about 9 MB decoded, many times a decode
+ * block, read from a file decodes straight into the blocks, zstd reading
+ * back across their ends; the records are those of the same recording
+ * uncompressed, read from memory.
+ */
+TEST(blocks_zstd)
+{
+	enum { MAX = 80000 };
+	struct seen *want = calloc(MAX, sizeof *want);
+	struct seen *got = calloc(MAX, sizeof *got);
+	struct pd_buf plain = {0}, z = {0};
+	struct sd_reader *r = NULL;
+	char path[] = "/tmp/sd-test-queue-XXXXXX";
+	uint64_t seed = rng;
+
+	build(&plain, PLAIN);
+	rng = seed;
+	build(&z, ZSTD);
+	CHECK(z.len < plain.len / 3);
+	CHECK(sd_reader_open_mem(plain.p, plain.len, "mem", 0, NULL, &r) == 0);
+	size_t nw = r ? read_records(r, want, MAX) : 0;
+	CHECK(nw > 40000);
+	sd_reader_free(r);
+	r = NULL;
+
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	CHECK(write(fd, z.p, z.len) == (ssize_t)z.len);
+	unlink(path);
+	CHECK(sd_reader_open_fd(fd, "fd", 0, NULL, &r) == 0);
+	size_t ng = r ? read_records(r, got, MAX) : 0;
+	CHECK(same_records(want, nw, got, ng));
+	if (r) {
+		const struct sd_reader_stats *st = sd_reader_stats(r);
+		CHECK_U64(st->decompressed_bytes, zbytes);
+		CHECK_U64(st->records[SD_REC_COMPRESSED], 800);
+		CHECK_U64(st->bad_records, 0);
+		CHECK_U64(sd_reader_diags(r)->n, 0);
+		/* after the end the decode blocks are gone */
+		CHECK(r->dblk == NULL);
+		CHECK_U64(r->zpool.nblocks, 0);
+	}
+	sd_reader_free(r);
+	pd_buf_free(&plain);
+	pd_buf_free(&z);
+	free(want);
+	free(got);
+}
+#endif
+
 int main(void)
 {
 	RUN(one_buffer);
@@ -522,5 +629,8 @@ int main(void)
 	RUN(half);
 	RUN(blocks_live_while_queued);
 	RUN(blocks_in_files_and_pipes);
+#if HAVE_ZSTD
+	RUN(blocks_zstd);
+#endif
 	return test_exit();
 }
