@@ -273,6 +273,17 @@ struct sd_reader *sd_reader_free(struct sd_reader *r);
  */
 int sd_reader_next(struct sd_reader *r, const struct sd_record **rec);
 
+/*
+ * Sample fields a caller never reads, which sd_reader_next() then need
+ * not fill (set before the first record; 0, the default, fills them all).
+ * SD_SKIP_SAMPLE_IDS: a SAMPLE's id.id, id.stream_id, id.cpu and
+ * sample.addr are left 0, id.has_id and id.has_cpu false.
+ */
+enum sd_reader_skip {
+	SD_SKIP_SAMPLE_IDS = 1u << 0,
+};
+void sd_reader_skip(struct sd_reader *r, unsigned what);
+
 const char *sd_reader_name(const struct sd_reader *r);
 const struct sd_file_info *sd_reader_info(const struct sd_reader *r);
 size_t sd_reader_nr_evsels(const struct sd_reader *r);

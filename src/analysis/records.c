@@ -320,6 +320,7 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	enum ev_kind kind;
 	int rc, err = 0;
 
+	sd_reader_skip(a->reader, SD_SKIP_SAMPLE_IDS); /* never read here */
 	while ((rc = sd_reader_next(a->reader, &rec)) > 0) {
 		a->records++;
 		if (o->progress && a->records % PROGRESS_EVERY == 0) {

@@ -232,8 +232,10 @@ struct sd_evx {
 	 * (0, the record header, when absent) and fx_mask (0 then) */
 	uint16_t fx_off[SD_NFX];
 	uint64_t fx_mask[SD_NFX];
-	/* sd_sample_id's has_tid, has_time, has_id, has_cpu */
+	/* sd_sample_id's has_tid, has_time, has_id, has_cpu; and with
+	 * has_id and has_cpu false (SD_SKIP_SAMPLE_IDS) */
 	bool fx_has[4];
+	bool fx_has_lean[4];
 	/* CALLCHAIN the only field after the fixed ones (next.c's plain
 	 * parse) */
 	bool plain;
@@ -266,6 +268,7 @@ struct sd_reader {
 	uint64_t time_lo, time_hi;
 	/* the sample fields after CALLCHAIN in rec may be nonzero */
 	bool tail_dirty;
+	bool skip_ids; /* SD_SKIP_SAMPLE_IDS */
 
 	struct sd_source src;
 	struct sd_zstate *z;

@@ -282,6 +282,12 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	}
 	if ((err = parse_sample(r, ev, p, len, rec, sw)))
 		return bad_record(r, err, off, compressed, type, len);
+	if (r->skip_ids) {
+		rec->id.id = rec->id.stream_id = 0;
+		rec->id.cpu = 0;
+		rec->id.has_id = rec->id.has_cpu = false;
+		rec->sample.addr = 0;
+	}
 	ev->nr_samples++;
 	ev->total_period += rec->sample.period;
 	/*
@@ -594,15 +600,24 @@ int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
 	rec->size = (uint16_t)len;
 	rec->evsel = ev;
 #define FX(f) (sd_load64(p + x->fx_off[f], false) & x->fx_mask[f])
-	uint64_t tid = FX(SD_FX_TID), cpu = FX(SD_FX_CPU);
-	id->id = FX(SD_FX_ID);
+	uint64_t tid = FX(SD_FX_TID);
 	memcpy(&id->pid, &tid, 8);
 	id->time = t;
-	id->stream_id = FX(SD_FX_STREAM);
-	memcpy(&id->cpu, &cpu, 4);
-	memcpy(&id->has_tid, x->fx_has, 4);
+	if (r->skip_ids) {
+		id->id = 0;
+		id->stream_id = 0;
+		id->cpu = 0;
+		memcpy(&id->has_tid, x->fx_has_lean, 4);
+		s->addr = 0;
+	} else {
+		uint64_t cpu = FX(SD_FX_CPU);
+		id->id = FX(SD_FX_ID);
+		id->stream_id = FX(SD_FX_STREAM);
+		memcpy(&id->cpu, &cpu, 4);
+		memcpy(&id->has_tid, x->fx_has, 4);
+		s->addr = FX(SD_FX_ADDR);
+	}
 	s->ip = FX(SD_FX_IP);
-	s->addr = FX(SD_FX_ADDR);
 	uint64_t period = FX(SD_FX_PERIOD) | !x->s_period;
 #undef FX
 	s->period = period;

@@ -158,6 +158,11 @@ int sd_reader_open_mem(const void *buf, size_t len, const char *name,
 	return reader_open_finish(r, why, out);
 }
 
+void sd_reader_skip(struct sd_reader *r, unsigned what)
+{
+	r->skip_ids = what & SD_SKIP_SAMPLE_IDS;
+}
+
 const char *sd_reader_name(const struct sd_reader *r)
 {
 	return r->name;

@@ -566,6 +566,76 @@ TEST(blocks_in_files_and_pipes)
 	free(got);
 }
 
+/*
+ * sd_reader_skip(SD_SKIP_SAMPLE_IDS): the same records, the samples
+ * without their id, stream id, CPU and address; everything else as
+ * read in full (the fast path of sd_reader_next() and the general one:
+ * the other-order file takes the general one).
+ */
+static void check_skip(bool be)
+{
+	struct pd_buf b = {.be = be};
+	struct sd_reader *r1 = NULL, *r2 = NULL;
+	const struct sd_record *x, *y;
+	size_t n = 0, bad = 0, samples = 0;
+
+	build(&b, PLAIN);
+	CHECK(sd_reader_open_mem(b.p, b.len, "full", 0, NULL, &r1) == 0);
+	CHECK(sd_reader_open_mem(b.p, b.len, "skip", 0, NULL, &r2) == 0);
+	if (!r1 || !r2)
+		goto out;
+	sd_reader_skip(r2, SD_SKIP_SAMPLE_IDS);
+	for (;;) {
+		int a = sd_reader_next(r1, &x), c = sd_reader_next(r2, &y);
+		if (a != c) {
+			bad++;
+			break;
+		}
+		if (a <= 0)
+			break;
+		n++;
+		if (x->type != y->type || x->offset != y->offset ||
+		    !x->evsel != !y->evsel ||
+		    (x->evsel && x->evsel->index != y->evsel->index) ||
+		    x->id.time != y->id.time ||
+		    x->id.pid != y->id.pid || x->id.tid != y->id.tid ||
+		    x->id.has_tid != y->id.has_tid ||
+		    x->id.has_time != y->id.has_time) {
+			bad++;
+			continue;
+		}
+		if (x->type != SD_REC_SAMPLE) {
+			/* other records keep their trailer's ids */
+			bad += x->id.id != y->id.id || x->id.cpu != y->id.cpu;
+			continue;
+		}
+		samples++;
+		bad += x->sample.ip != y->sample.ip ||
+		       x->sample.period != y->sample.period ||
+		       x->sample.nr_ips != y->sample.nr_ips ||
+		       memcmp(x->sample.ips, y->sample.ips,
+			      8 * x->sample.nr_ips) != 0;
+		/* read in full: the event's ids and the CPU */
+		bad += x->id.id != 11 + x->id.cpu || !x->id.has_id ||
+		       !x->id.has_cpu;
+		bad += y->id.id != 0 || y->id.stream_id != 0 ||
+		       y->id.cpu != 0 || y->id.has_id || y->id.has_cpu ||
+		       y->sample.addr != 0;
+	}
+	CHECK(n > 40000 && samples > 40000);
+	CHECK_U64(bad, 0);
+out:
+	sd_reader_free(r1);
+	sd_reader_free(r2);
+	pd_buf_free(&b);
+}
+
+TEST(skip_sample_ids)
+{
+	check_skip(false);
+	check_skip(true);
+}
+
 #if HAVE_ZSTD
 /*
  * perf record -z: a stream of about 9 MB decoded, many times a decode
@@ -629,6 +699,7 @@ int main(void)
 	RUN(half);
 	RUN(blocks_live_while_queued);
 	RUN(blocks_in_files_and_pipes);
+	RUN(skip_sample_ids);
 #if HAVE_ZSTD
 	RUN(blocks_zstd);
 #endif
