@@ -4,10 +4,11 @@
  *
  * Reads file mode ("PERFILE2", either byte order) and pipe mode (the same
  * magic with a 16-byte header, then everything as records).  The data
- * section is read in bounded blocks, never mapped whole, so resident memory
- * does not grow with the file: it is the blocks that records waiting for
- * their time lie in (about two FINISHED_ROUND rounds), and they are freed
- * when the input is done.  Compressed records (PERF_RECORD_COMPRESSED and
+ * section is read in bounded windows (of a file mapped read-only, or blocks
+ * read from a pipe), never mapped whole, so resident memory does not grow
+ * with the file: it is the windows that records waiting for their time lie
+ * in (about two FINISHED_ROUND rounds), and they go when the input is
+ * done.  Compressed records (PERF_RECORD_COMPRESSED and
  * COMPRESSED2, one zstd stream across records) are expanded on the fly.
  *
  * Records come out in the order perf itself delivers them: when every event
