@@ -532,16 +532,14 @@ static __attribute__((noinline)) int next_queued(struct sd_reader *r,
 	return next_slow(r, out);
 }
 
-int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
+static inline __attribute__((always_inline)) int
+take_sample(struct sd_reader *r, const struct sd_record **out,
+	    struct sd_qrun *c)
 {
 	struct sd_queue *q = &r->q;
-	struct sd_qrun *c = q->top;
-
-	if (!c || r->swap)
-		return next_slow(r, out);
 	const uint8_t *p = c->p;
 	if (sd_load32(p, false) != SD_REC_SAMPLE)
-		return next_queued(r, out);
+		return 0;
 	struct sd_evsel *ev = c->ev_s;
 	const struct sd_evx *x = sd_evx(ev);
 	uint32_t len = sd_load16(p + 6, false);
@@ -549,12 +547,12 @@ int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
 	uint64_t t = c->time;
 	if (!x->plain || len < off + 8 ||
 	    t - r->time_lo > r->time_hi - r->time_lo)
-		return next_slow(r, out);
+		return 0;
 	uint64_t nr = sd_load64(p + off, false);
 	const uint8_t *ips = p + off + 8;
 	if (nr != (len - off - 8) / 8 || nr > SD_MAX_CALLCHAIN ||
 	    ((uintptr_t)ips & 7))
-		return next_slow(r, out);
+		return 0;
 
 	/* sd_queue_pop() */
 	struct sd_record *rec = &r->rec;
@@ -636,4 +634,34 @@ int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
 		r->stats.last_time = t;
 	*out = rec;
 	return 1;
+}
+
+/* The top run went past its stretch or its stop at the last call, or a
+ * stretch's block is to go: the heap told, then as sd_reader_next(). */
+static __attribute__((noinline)) int next_settle(struct sd_reader *r,
+						 const struct sd_record **out)
+{
+	struct sd_qrun *c;
+
+	sd_queue_settle(&r->q);
+	c = r->q.top;
+	if (!c)
+		return next_slow(r, out);
+	if (take_sample(r, out, c))
+		return 1;
+	return next_queued(r, out);
+}
+
+int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
+{
+	struct sd_qrun *c = r->q.top;
+
+	if (!c || r->swap) {
+		if (!c && !r->swap && (r->q.moved || r->q.held))
+			return next_settle(r, out);
+		return next_slow(r, out);
+	}
+	if (take_sample(r, out, c))
+		return 1;
+	return next_queued(r, out);
 }
