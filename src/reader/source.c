@@ -5,7 +5,9 @@
  * machine copying with pread() cost twice what the whole analysis of a
  * synthetic recording costs otherwise.  A window starts at the page of
  * the first byte not consumed, so a record never has to be moved to lie
- * whole in one.  Where mmap fails, the file is read with pread() in
+ * whole in one.  Where mmap fails, or the records lie at offsets that are
+ * not 8-aligned (their call chains would have to be copied to be read as
+ * u64s), the file is read with pread() in
  * windows of SD_WINDOW bytes, and a pipe with read(), into blocks
  * (block.c); a caller's buffer is used in place.  Records waiting for their time in
  * the ordering queue stay in their block and keep it: the source then
@@ -222,7 +224,10 @@ static int map_fill(struct sd_source *s, size_t n)
 
 static int source_fill(struct sd_source *s, size_t n)
 {
-	if (s->mapped) {
+	/* records at an offset that is not 8-aligned (after a payload of
+	 * odd size in a pipe-mode file) would lie unaligned in a window:
+	 * read those into a block, whose start is aligned */
+	if (s->mapped && ((s->base_off + s->pos) & 7) == 0) {
 		int rc = map_fill(s, n);
 		if (rc <= 0)
 			return rc;
