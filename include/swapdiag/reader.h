@@ -4,10 +4,11 @@
  *
  * Reads file mode ("PERFILE2", either byte order) and pipe mode (the same
  * magic with a 16-byte header, then everything as records).  The data
- * section is read in bounded blocks, never mapped whole, so resident memory
- * does not grow with the file: it is the blocks that records waiting for
- * their time lie in (about two FINISHED_ROUND rounds), and they are freed
- * when the input is done.  Compressed records (PERF_RECORD_COMPRESSED and
+ * section is read in bounded windows (of a file mapped read-only, or blocks
+ * read from a pipe), never mapped whole, so resident memory does not grow
+ * with the file: it is the windows that records waiting for their time lie
+ * in (about two FINISHED_ROUND rounds), and they go when the input is
+ * done.  Compressed records (PERF_RECORD_COMPRESSED and
  * COMPRESSED2, one zstd stream across records) are expanded on the fly.
  *
  * Records come out in the order perf itself delivers them: when every event
@@ -272,6 +273,17 @@ struct sd_reader *sd_reader_free(struct sd_reader *r);
  * absorbed into the reader's state and not returned.
  */
 int sd_reader_next(struct sd_reader *r, const struct sd_record **rec);
+
+/*
+ * Sample fields a caller never reads, which sd_reader_next() then need
+ * not fill (set before the first record; 0, the default, fills them all).
+ * SD_SKIP_SAMPLE_IDS: a SAMPLE's id.id, id.stream_id, id.cpu and
+ * sample.addr are left 0, id.has_id and id.has_cpu false.
+ */
+enum sd_reader_skip {
+	SD_SKIP_SAMPLE_IDS = 1u << 0,
+};
+void sd_reader_skip(struct sd_reader *r, unsigned what);
 
 const char *sd_reader_name(const struct sd_reader *r);
 const struct sd_file_info *sd_reader_info(const struct sd_reader *r);

@@ -423,6 +423,7 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	int rc, err = 0;
 
 	sd_tvcache_init(&tvc, a->machine);
+	sd_reader_skip(a->reader, SD_SKIP_SAMPLE_IDS); /* never read here */
 	while ((rc = sd_reader_next(a->reader, &rec)) > 0) {
 		if (++nrec == next_progress) {
 			uint64_t done, total;

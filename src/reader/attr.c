@@ -101,6 +101,11 @@ static void evx_layout(struct sd_evx *x)
 	x->fx_has[1] = x->s_time != 0;
 	x->fx_has[2] = x->s_id != 0;
 	x->fx_has[3] = x->s_cpu != 0;
+	x->fx_has_lean[0] = x->fx_has[0];
+	x->fx_has_lean[1] = x->fx_has[1];
+	x->plain = (t & SD_SAMPLE_CALLCHAIN) &&
+		   !(t & (SD_SAMPLE_READ | SD_SAMPLE_AFTER_CALLCHAIN)) &&
+		   !(t & ~SD_SAMPLE_KNOWN);
 
 	if (!x->ev.sample_id_all)
 		return;

@@ -38,7 +38,9 @@ struct sd_block {
 	size_t cap;            /* bytes at data */
 	uint32_t refs;         /* queued records that lie in it */
 	bool busy;             /* its writer may still append to it */
-	uint8_t *data;         /* follows the header, 8-aligned */
+	bool mapped;           /* a window of the file mapped, not memory */
+	uint8_t *data;         /* follows the header, 8-aligned; or the
+				* window's first byte */
 };
 
 /* Blocks of std_cap bytes are kept for reuse (their pages are resident),
@@ -53,6 +55,10 @@ struct sd_bpool {
 /* block.c */
 /* A busy block of at least cap bytes (std_cap if cap is smaller), or NULL. */
 struct sd_block *sd_block_get(struct sd_bpool *p, size_t cap);
+/* A block that is the file's bytes [off, off + len) mapped read-only (and
+ * read in), not memory; NULL when mmap fails.  Unmapped when done. */
+struct sd_block *sd_block_map(struct sd_bpool *p, int fd, uint64_t off,
+			      size_t len);
 /* Its writer is done with it: recycled now, or when its last reference goes. */
 void sd_block_done(struct sd_block *b);
 static inline void sd_block_ref(struct sd_block *b)
@@ -76,6 +82,7 @@ struct sd_source {
 	bool is_mem;
 	bool seekable;
 	bool eof;        /* nothing more can be read */
+	bool mapped;     /* a regular file: read through mapped windows */
 	uint8_t *buf;
 	size_t cap;
 	size_t pos, end;
@@ -97,61 +104,109 @@ struct sd_raw {
 };
 
 /*
- * One record waiting for its time (48 bytes): where it lies, not a copy.
- * Its event is looked up once, when it is queued.
+ * A stretch of records waiting for their time: records that were read
+ * back to back into one block (or one compressed record's output), whose
+ * times do not go down, and whose samples (and other records) are all of
+ * one event.  They stay where they were read; nothing is copied.  data is
+ * the first record not delivered yet (end: none, the stretch is done),
+ * time its time, offset its input offset (or, compressed, that of the
+ * compressed record); a stretch holds one reference to its block.  A
+ * CPU's ring buffer gives one stretch per round, so the queue does its
+ * work per stretch, not per record.
  */
 struct sd_qent {
 	uint64_t time;
-	const uint8_t *data;
+	uint64_t tlast;        /* the time of its last record */
+	const uint8_t *data, *end;
 	struct sd_block *blk;
-	struct sd_evsel *ev;
+	struct sd_evsel *ev_s; /* the samples' event (NULL: none yet) */
+	struct sd_evsel *ev_o; /* the other records' event */
 	uint64_t offset;
+	uint64_t next;         /* the next stretch of its run, or SD_QNONE */
+	uint64_t newpos;       /* where a rewrite of the ring moves it */
+	bool compressed;
+};
+
+#define SD_QNONE UINT64_MAX
+
+/*
+ * A run: stretches in time order, linked from cur (its head; SD_QNONE:
+ * the run is empty) to last.  In a flush, a run in the heap reads its
+ * head stretch through a cursor (loaded): p the next record, pend where
+ * the stretch ends, time and off p's, the stretch's events and where
+ * their times lie; the stretch itself is brought up to date when the
+ * flush ends.
+ */
+struct sd_qrun {
+	uint64_t cur, last;
+	const uint8_t *p, *pend;
+	uint64_t time, off;
+	struct sd_evsel *ev_s, *ev_o;
+	uint16_t s_time, t_time;
+	bool comp;
+	bool loaded;
+};
+
+/* A run in a flush's heap, by the time of its head, then by the position
+ * of its head stretch (push order: equal times go in push order). */
+struct sd_qhead {
+	uint64_t time;
+	uint64_t pos;
+	size_t run;
+};
+
+/* A record as the queue hands it out. */
+struct sd_qrec {
+	const uint8_t *p;
+	uint64_t time, offset;
+	struct sd_evsel *ev;
 	uint32_t len;
 	bool compressed;
 };
 
-/* A run: queued entries at positions [cur, end), already in time order. */
-struct sd_qrun {
-	uint64_t cur, end;
-};
-
-/* A run in a flush's heap, by the time of its head (then by run: the
- * run pushed first goes first). */
-struct sd_qhead {
-	uint64_t time;
-	size_t run;
-};
-
 /*
- * The time-ordering queue (ordered.c).  Entries stay where they were
+ * The time-ordering queue (ordered.c).  Stretches stay where they were
  * pushed, in push order, in a ring: position p is v[p & (cap - 1)],
- * positions only grow.  A new run starts wherever a time is older than
- * the one before it (one run per CPU buffer per round, as perf record
- * writes them).  A flush merges the heads of the runs that have anything
- * to deliver with a heap, so nothing is sorted or moved.  Only a full
- * ring is rewritten: its live entries to the front of one of the same
- * size, or of twice the size when they fill more than half of it.
+ * positions only grow.  A stretch goes at the end of a run whose last
+ * record is no newer than its first (one run per CPU buffer, as perf
+ * record writes them), else starts one.  A flush merges the heads of the
+ * runs that have anything to deliver with a heap, so nothing is sorted
+ * or moved; the run at the top goes on without touching the heap while
+ * its records come before every other head (stop).  Only a full ring is
+ * rewritten: its live stretches, in order, to the front of one of the
+ * same size, or of twice the size when they fill more than half of it.
  */
 struct sd_queue {
 	struct sd_qent *v;
 	size_t cap;              /* a power of two, or 0 */
-	uint64_t head, tail;     /* live entries lie in [head, tail) */
+	uint64_t head, tail;     /* live stretches lie in [head, tail) */
 	struct sd_qrun *runs;
 	size_t nruns, runs_cap;
 	struct sd_qhead *heap;   /* runs with a head <= limit, in a flush */
 	size_t nheap, heap_cap;
-	bool flushing;           /* delivering entries with time <= limit */
+	bool flushing;           /* delivering records with time <= limit */
+	bool swap;               /* the records' byte order is not the host's */
 	uint64_t limit;
+	/* the top run's records go out while their time <= stop */
+	uint64_t stop;
 	uint64_t next_flush;     /* deliver up to this time at the next round */
 	uint64_t max_time;
-	uint64_t last_flush;     /* time of the last entry delivered */
+	uint64_t last_flush;     /* time of the record delivered last */
 	uint64_t bytes;          /* of the records queued */
-	struct sd_block *held;   /* the block of the entry popped last */
-	/* a push may just append to the last run while tail < fast_end
-	 * (0: it may not) and its time >= last_time, the time of the
-	 * entry pushed last */
-	uint64_t fast_end;
+	struct sd_block *held;   /* of the stretch emptied last, until the
+				  * next pop */
+	/* a push may just append to the last stretch (at tail - 1) when
+	 * the record starts at tail_end (NULL: it may not) and its time is
+	 * no older than last_time, that of the record pushed last */
 	uint64_t last_time;
+	const uint8_t *tail_end;
+	/* the run at the top of the heap, NULL when the next record
+	 * takes the slow way (no flush, a block to let go, or moved) */
+	struct sd_qrun *top;
+	/* the top run's cursor went past its stretch or its stop at the
+	 * last pop (its p and time the next record's): the heap is still
+	 * to be told (sd_queue_pop_slow() does) */
+	bool moved;
 };
 
 struct sd_zstate;
@@ -184,8 +239,13 @@ struct sd_evx {
 	 * (0, the record header, when absent) and fx_mask (0 then) */
 	uint16_t fx_off[SD_NFX];
 	uint64_t fx_mask[SD_NFX];
-	/* sd_sample_id's has_tid, has_time, has_id, has_cpu */
+	/* sd_sample_id's has_tid, has_time, has_id, has_cpu; and with
+	 * has_id and has_cpu false (SD_SKIP_SAMPLE_IDS) */
 	bool fx_has[4];
+	bool fx_has_lean[4];
+	/* CALLCHAIN the only field after the fixed ones (next.c's plain
+	 * parse) */
+	bool plain;
 	uint16_t t_size;  /* sample_id_all trailer bytes; 0 without one */
 	uint16_t t_time;  /* its TIME, counted back from the record's end */
 };
@@ -215,6 +275,7 @@ struct sd_reader {
 	uint64_t time_lo, time_hi;
 	/* the sample fields after CALLCHAIN in rec may be nonzero */
 	bool tail_dirty;
+	bool skip_ids; /* SD_SKIP_SAMPLE_IDS */
 
 	struct sd_source src;
 	struct sd_zstate *z;
@@ -328,6 +389,15 @@ static inline struct sd_evsel *sd_record_evsel(struct sd_reader *r,
 		if (id == r->ids.last_key[0])
 			return r->evsels[r->ids.last_val[0] - 1];
 	}
+	/* another record with the trailer id of the one before */
+	if (type != SD_REC_SAMPLE && r->is_pos >= 0 &&
+	    (size_t)r->is_pos <= (len - 8) / 8 && r->ids.last_val[1]) {
+		size_t n = (len - 8) / 8;
+		uint64_t id =
+			sd_load64(rec + 8 + 8 * (n - (size_t)r->is_pos), sw);
+		if (id == r->ids.last_key[1])
+			return r->evsels[r->ids.last_val[1] - 1];
+	}
 	return sd_record_evsel_slow(r, rec, len, type);
 }
 /* A kernel record's time by its event: 0 or UINT64_MAX when it has none
@@ -397,25 +467,52 @@ static inline int sd_next_raw(struct sd_reader *r, struct sd_raw *raw,
 void sd_user_record(struct sd_reader *r, uint32_t type, const uint8_t *p,
 		    size_t len, uint64_t off);
 void sd_zstd_free(struct sd_zstate *z);
+/* The input is done: the block kept for zstd's window goes. */
+void sd_zstd_release(struct sd_zstate *z);
 
 /* ordered.c: the queue alone (unit-tested on its own) */
-int sd_queue_push_slow(struct sd_queue *q, const struct sd_qent *e);
-/* Queues *e (a reference to e->blk is taken); not while flushing. */
-static inline int sd_queue_push(struct sd_queue *q, const struct sd_qent *e)
+
+/* The time of a queued record (its event's layout, checked when it was
+ * queued). */
+static inline __attribute__((always_inline)) uint64_t
+sd_qrec_time(const struct sd_qent *e, const uint8_t *p, bool sw)
 {
-	/* the common case: room, and in order after the last run */
-	if (q->tail < q->fast_end && e->time >= q->last_time) {
-		q->v[q->tail & (q->cap - 1)] = *e;
-		q->tail++;
-		q->runs[q->nruns - 1].end++;
-		sd_block_ref(e->blk);
-		q->last_time = e->time;
-		if (e->time > q->max_time)
-			q->max_time = e->time;
-		q->bytes += e->len;
-		return 0;
+	if (sd_load32(p, sw) == SD_REC_SAMPLE)
+		return sd_load64(p + sd_evx(e->ev_s)->s_time, sw);
+	return sd_load64(p + sd_load16(p + 6, sw) - sd_evx(e->ev_o)->t_time,
+			 sw);
+}
+
+/* Queues the record p (len bytes, of event ev, at time t, lying in blk,
+ * at input offset off, or in a compressed record's output at off): a new
+ * stretch (and a reference to blk) unless it extends the last one; not
+ * while flushing. */
+int sd_queue_push_slow(struct sd_queue *q, const uint8_t *p, uint32_t len,
+		       uint64_t t, struct sd_evsel *ev, struct sd_block *blk,
+		       uint64_t off, bool compressed);
+static inline __attribute__((always_inline)) int
+sd_queue_push(struct sd_queue *q, const uint8_t *p, uint32_t len, uint64_t t,
+	      struct sd_evsel *ev, struct sd_block *blk, uint64_t off,
+	      bool compressed, bool sample)
+{
+	/* the common case: the record right after the last one, no older,
+	 * of the same event */
+	if (p == q->tail_end && t >= q->last_time) {
+		struct sd_qent *e = &q->v[(q->tail - 1) & (q->cap - 1)];
+		struct sd_evsel **slot = sample ? &e->ev_s : &e->ev_o;
+		if (*slot == ev || !*slot) {
+			*slot = ev;
+			e->end = p + len;
+			e->tlast = t;
+			q->tail_end = p + len;
+			q->last_time = t;
+			if (t > q->max_time)
+				q->max_time = t;
+			q->bytes += len;
+			return 0;
+		}
 	}
-	return sd_queue_push_slow(q, e);
+	return sd_queue_push_slow(q, p, len, t, ev, blk, off, compressed);
 }
 /* FINISHED_ROUND: deliver what the round before this one made safe. */
 void sd_queue_round(struct sd_queue *q);
@@ -423,57 +520,65 @@ void sd_queue_round(struct sd_queue *q);
 void sd_queue_final(struct sd_queue *q);
 /* Too much queued without a round: deliver the older half. */
 void sd_queue_half(struct sd_queue *q);
-const struct sd_qent *sd_queue_pop_slow(struct sd_queue *q);
-/* The next entry of the flush under way, or NULL when it is done.  The
- * entry and its record stay valid until the next call. */
-/* Restores the flush heap's order after its first entry changed. */
-void sd_queue_sift(struct sd_queue *q);
-static inline __attribute__((always_inline)) const struct sd_qent *
-sd_queue_pop(struct sd_queue *q)
+bool sd_queue_pop_slow(struct sd_queue *q, struct sd_qrec *out);
+/* The heap told where the last pop left the top run, the block of the
+ * record taken last let go: q->top is then the run to take from, or NULL
+ * when the flush is done. */
+void sd_queue_settle(struct sd_queue *q);
+/* The top run's stretch goes on at next (its time t, when next is not
+ * its end), and another run may come first now. */
+void sd_queue_top_moved(struct sd_queue *q, const uint8_t *next, uint64_t t);
+/* The time of the record p of run c's stretch. */
+static inline __attribute__((always_inline)) uint64_t
+sd_qrun_time(const struct sd_qrun *c, const uint8_t *p, bool sw)
 {
-	struct sd_block *b = q->held;
-
-	/*
-	 * The common case: an entry to take, and the block of the last
-	 * entry still held by others.  Two runs (two CPUs) are one compare
-	 * of their cached head times; one run none.
-	 */
-	if (q->flushing && q->nheap && (!b || b->refs > 1)) {
-		struct sd_qhead *h = q->heap;
-		struct sd_qrun *rn = &q->runs[h[0].run];
-		const struct sd_qent *e = &q->v[rn->cur & (q->cap - 1)];
-		uint64_t t;
-		if (b)
-			b->refs--;
-		rn->cur++;
-		if (rn->cur != rn->end &&
-		    (t = q->v[rn->cur & (q->cap - 1)].time) <= q->limit) {
-			h[0].time = t;
-			if (q->nheap == 2) {
-				if (h[1].time < t || (h[1].time == t &&
-						      h[1].run < h[0].run)) {
-					struct sd_qhead x = h[0];
-					h[0] = h[1];
-					h[1] = x;
-				}
-			} else if (q->nheap > 2) {
-				sd_queue_sift(q);
-			}
-		} else {
-			h[0] = h[--q->nheap];
-			if (q->nheap > 1)
-				sd_queue_sift(q);
-		}
-		q->held = e->blk;
-		q->bytes -= e->len;
-		q->last_flush = e->time;
-		return e;
-	}
-	return sd_queue_pop_slow(q);
+	if (sd_load32(p, sw) == SD_REC_SAMPLE)
+		return sd_load64(p + c->s_time, sw);
+	return sd_load64(p + sd_load16(p + 6, sw) - c->t_time, sw);
 }
-/* Entries queued (holes left by flushes not counted). */
+/*
+ * The next record of the flush under way into *out: true, or false when
+ * the flush is done.  The record stays valid until the next call.  sw is
+ * q->swap (a constant where this is inlined).
+ */
+static inline __attribute__((always_inline)) bool
+sd_queue_pop(struct sd_queue *q, struct sd_qrec *out, bool sw)
+{
+	struct sd_qrun *c = q->top;
+
+	/* the common case: the next record of the top run */
+	if (c) {
+		const uint8_t *p = c->p;
+		uint32_t len = sd_load16(p + 6, sw);
+		const uint8_t *next = p + len;
+		uint64_t t = 0;
+
+		out->p = p;
+		out->len = len;
+		out->time = c->time;
+		out->offset = c->off;
+		out->compressed = c->comp;
+		out->ev = sd_load32(p, sw) == SD_REC_SAMPLE ? c->ev_s : c->ev_o;
+		q->bytes -= len;
+		q->last_flush = c->time;
+		if (!c->comp)
+			c->off += len;
+		if (next != c->pend) {
+			t = sd_qrun_time(c, next, sw);
+			if (t <= q->stop) {
+				c->p = next;
+				c->time = t;
+				return true;
+			}
+		}
+		sd_queue_top_moved(q, next, t);
+		return true;
+	}
+	return sd_queue_pop_slow(q, out);
+}
+/* Stretches queued (holes left by flushes not counted). */
 size_t sd_queue_len(const struct sd_queue *q);
-/* Drops every entry (and its block reference). */
+/* Drops every stretch (and its block reference). */
 void sd_queue_fini(struct sd_queue *q);
 
 #endif

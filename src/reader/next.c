@@ -6,6 +6,10 @@
  * found once, timed records queued where they lie (ordered.c) and handed
  * out in perf's delivery order, samples parsed in place.  It is compiled
  * twice, for a recording in the host's byte order and for the other.
+ * Two parts of it are written out for the common case: reading on while
+ * records extend the queue's last stretch (extend_stretch), and handing
+ * out the next queued sample of the plain layout (sd_reader_next itself,
+ * without a call, so that it saves no registers).
  *
  *	struct perf_event_header { u32 type; u16 misc; u16 size; };
  *
@@ -77,6 +81,40 @@ parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 
 	if (off > len)
 		return -SD_E_TRUNCATED;
+	/*
+	 * The common layout: the fixed fields, then the call chain and
+	 * nothing else, which fills the sample exactly, is 8-aligned and
+	 * within the cap (else the general way below, with its messages).
+	 */
+	if (!sw && x->plain && len - off >= 8) {
+		uint64_t nr = sd_load64(data + off, false);
+		const uint8_t *ips = data + off + 8;
+		if (nr == (len - off - 8) / 8 && nr <= SD_MAX_CALLCHAIN &&
+		    ((uintptr_t)ips & 7) == 0) {
+#define FX(f) (sd_load64(data + x->fx_off[f], false) & x->fx_mask[f])
+			uint64_t tid = FX(SD_FX_TID), cpu = FX(SD_FX_CPU);
+			id->id = FX(SD_FX_ID);
+			memcpy(&id->pid, &tid, 8);
+			id->time = FX(SD_FX_TIME);
+			id->stream_id = FX(SD_FX_STREAM);
+			memcpy(&id->cpu, &cpu, 4);
+			memcpy(&id->has_tid, x->fx_has, 4);
+			s->ip = FX(SD_FX_IP);
+			s->addr = FX(SD_FX_ADDR);
+			s->period = FX(SD_FX_PERIOD) | !x->s_period;
+#undef FX
+			s->nr_ips = nr;
+			s->ips = (const uint64_t *)(const void *)ips;
+			if (r->tail_dirty) {
+				memset(&s->raw_size, 0,
+				       sizeof *s -
+					       offsetof(struct sd_sample,
+							raw_size));
+				r->tail_dirty = false;
+			}
+			return 0;
+		}
+	}
 	if (!sw) {
 		/* the file's order is the host's: each field one load and
 		 * a mask, TID's pid and tid and CPU's cpu copied as laid out */
@@ -244,6 +282,12 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	}
 	if ((err = parse_sample(r, ev, p, len, rec, sw)))
 		return bad_record(r, err, off, compressed, type, len);
+	if (r->skip_ids) {
+		rec->id.id = rec->id.stream_id = 0;
+		rec->id.cpu = 0;
+		rec->id.has_id = rec->id.has_cpu = false;
+		rec->sample.addr = 0;
+	}
 	ev->nr_samples++;
 	ev->total_period += rec->sample.period;
 	/*
@@ -292,6 +336,7 @@ static int at_end(struct sd_reader *r)
 		r->src.eof = true;
 	}
 	sd_bpool_fini(&r->src.pool);
+	sd_zstd_release(r->z);
 	sd_block_done(r->dblk);
 	r->dblk = NULL;
 	r->dbuf = NULL;
@@ -301,15 +346,106 @@ static int at_end(struct sd_reader *r)
 	return 0;
 }
 
+/*
+ * Records that extend the queue's last stretch, in one loop: whole
+ * kernel records lying right after it in the buffer being read (the
+ * decompressed one or the source's), timed, no older than the record
+ * before, of the stretch's events, while the queue has room.  What
+ * sd_queue_push() would do for each, with the queue's state in
+ * registers; anything else is left to the record-at-a-time path.
+ */
+static inline __attribute__((always_inline)) void
+extend_stretch(struct sd_reader *r, bool sw)
+{
+	struct sd_queue *q = &r->q;
+	const uint8_t *p = q->tail_end, *base, *end;
+	bool dec = r->dpos != r->dend;
+
+	if (dec) {
+		base = r->dbuf;
+		end = base + r->dend;
+		if (p != base + r->dpos)
+			return;
+	} else {
+		base = r->src.buf;
+		end = base + r->src.end;
+		if (p != base + r->src.pos)
+			return;
+	}
+	struct sd_qent *e = &q->v[(q->tail - 1) & (q->cap - 1)];
+	struct sd_evsel *evs = e->ev_s, *evo = e->ev_o;
+	uint64_t last = q->last_time, bytes = q->bytes;
+	uint64_t lf = q->last_flush, late = 0, nsamples = 0;
+	const uint8_t *start = p;
+	/* records end by lim: the data's end, or where the queue is full */
+	size_t room = bytes < SD_MAX_QUEUE_BYTES ? SD_MAX_QUEUE_BYTES - bytes : 0;
+	const uint8_t *lim = (size_t)(end - p) > room ? p + room : end;
+	/* one event: its sample times at one place */
+	struct sd_evsel *one = r->nr_evsels == 1 ? r->evsels[0] : NULL;
+	uint16_t one_st = one ? sd_evx(one)->s_time : 0;
+
+	while (lim - p >= 8) {
+		uint32_t type = sd_load32(p, sw);
+		uint16_t size = sd_load16(p + 6, sw);
+		struct sd_evsel *ev;
+		uint64_t t;
+		if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8 ||
+		    size > (size_t)(lim - p))
+			break;
+		if (type == SD_REC_SAMPLE && one && evs == one) {
+			if (!one_st || one_st + 8u > size)
+				break;
+			t = sd_load64(p + one_st, sw);
+			if (t - 1 >= UINT64_MAX - 1 || t < last)
+				break;
+			nsamples++;
+		} else {
+			ev = sd_record_evsel(r, p, size, type, sw);
+			struct sd_evsel **slot =
+				type == SD_REC_SAMPLE ? &evs : &evo;
+			if (!ev || (*slot != ev && *slot))
+				break;
+			t = sd_record_time(ev, p, size, type, sw);
+			if (t - 1 >= UINT64_MAX - 1 || t < last)
+				break;
+			*slot = ev;
+			r->stats.records[type]++;
+		}
+		late += t < lf;
+		last = t;
+		bytes += size;
+		p += size;
+	}
+	r->stats.records[SD_REC_SAMPLE] += nsamples;
+	uint64_t maxt = q->max_time > last ? q->max_time : last;
+	if (p == start)
+		return;
+	e->end = p;
+	e->tlast = last;
+	e->ev_s = evs;
+	e->ev_o = evo;
+	q->tail_end = p;
+	q->last_time = last;
+	q->max_time = maxt;
+	q->bytes = bytes;
+	r->stats.out_of_order += late;
+	if (dec) {
+		r->dpos = (size_t)(p - base);
+	} else {
+		r->src.pos = (size_t)(p - base);
+		r->stats.bytes_consumed = r->src.base_off + r->src.pos;
+	}
+}
+
 static inline __attribute__((always_inline)) int
 next_record(struct sd_reader *r, const struct sd_record **out, bool sw)
 {
 	for (;;) {
 		if (r->q.flushing) {
-			const struct sd_qent *e = sd_queue_pop(&r->q);
-			if (e) {
-				int rc = deliver(r, e->data, e->len, e->offset,
-						 e->compressed, e->ev, out, sw);
+			struct sd_qrec e;
+			if (sd_queue_pop(&r->q, &e, sw)) {
+				int rc = deliver(r, e.p, e.len, e.offset,
+						 e.compressed, e.ev, out, sw);
 				if (rc)
 					return rc;
 				continue;
@@ -318,6 +454,8 @@ next_record(struct sd_reader *r, const struct sd_record **out, bool sw)
 		if (r->at_end)
 			return at_end(r);
 
+		if (r->q.tail_end)
+			extend_stretch(r, sw);
 		struct sd_raw raw;
 		if (!sd_next_raw(r, &raw, sw)) {
 			if (r->ordered)
@@ -345,34 +483,12 @@ next_record(struct sd_reader *r, const struct sd_record **out, bool sw)
 				struct sd_queue *q = &r->q;
 				if (t < q->last_flush)
 					r->stats.out_of_order++;
-				if (q->tail < q->fast_end && t >= q->last_time) {
-					/* sd_queue_push()'s common case,
-					 * written in place */
-					struct sd_qent *e =
-						&q->v[q->tail & (q->cap - 1)];
-					e->time = t;
-					e->data = raw.p;
-					e->blk = raw.blk;
-					e->ev = ev;
-					e->offset = raw.off;
-					e->len = (uint32_t)raw.len;
-					e->compressed = raw.compressed;
-					q->tail++;
-					q->runs[q->nruns - 1].end++;
-					sd_block_ref(raw.blk);
-					q->last_time = t;
-					if (t > q->max_time)
-						q->max_time = t;
-					q->bytes += raw.len;
-				} else {
-					struct sd_qent e = {t, raw.p, raw.blk,
-							    ev, raw.off,
-							    (uint32_t)raw.len,
-							    raw.compressed};
-					int err = sd_queue_push_slow(q, &e);
-					if (err)
-						return err;
-				}
+				int err = sd_queue_push(
+					q, raw.p, (uint32_t)raw.len, t, ev,
+					raw.blk, raw.off, raw.compressed,
+					type == SD_REC_SAMPLE);
+				if (err)
+					return err;
 				if (q->bytes > SD_MAX_QUEUE_BYTES)
 					queue_over(r, raw.off);
 				continue;
@@ -385,9 +501,167 @@ next_record(struct sd_reader *r, const struct sd_record **out, bool sw)
 	}
 }
 
-int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
+static __attribute__((noinline)) int next_slow(struct sd_reader *r,
+					       const struct sd_record **out)
 {
 	if (r->swap)
 		return next_record(r, out, true);
 	return next_record(r, out, false);
+}
+
+/*
+ * The common case, on its own and without a call, so that it saves no
+ * registers: the next record of a flush is a sample in the host's byte
+ * order, of the plain layout (fixed fields and a call chain that fills
+ * it), with a time in the recording's range.  What sd_queue_pop() and
+ * deliver() do for it, the heap's part (a cursor past its stretch or its
+ * stop) left to the next call.  Anything else takes the general way.
+ */
+/* A queued record other than the sample sd_reader_next() takes itself,
+ * in the host's byte order. */
+static __attribute__((noinline)) int next_queued(struct sd_reader *r,
+						 const struct sd_record **out)
+{
+	struct sd_qrec e;
+
+	sd_queue_pop(&r->q, &e, false);
+	int rc = deliver(r, e.p, e.len, e.offset, e.compressed, e.ev, out,
+			 false);
+	if (rc)
+		return rc;
+	return next_slow(r, out);
+}
+
+static inline __attribute__((always_inline)) int
+take_sample(struct sd_reader *r, const struct sd_record **out,
+	    struct sd_qrun *c)
+{
+	struct sd_queue *q = &r->q;
+	const uint8_t *p = c->p;
+	if (sd_load32(p, false) != SD_REC_SAMPLE)
+		return 0;
+	struct sd_evsel *ev = c->ev_s;
+	const struct sd_evx *x = sd_evx(ev);
+	uint32_t len = sd_load16(p + 6, false);
+	size_t off = x->s_end;
+	uint64_t t = c->time;
+	if (!x->plain || len < off + 8 ||
+	    t - r->time_lo > r->time_hi - r->time_lo)
+		return 0;
+	uint64_t nr = sd_load64(p + off, false);
+	const uint8_t *ips = p + off + 8;
+	if (nr != (len - off - 8) / 8 || nr > SD_MAX_CALLCHAIN ||
+	    ((uintptr_t)ips & 7))
+		return 0;
+
+	/* sd_queue_pop() */
+	struct sd_record *rec = &r->rec;
+	const uint8_t *next = p + len;
+	rec->offset = c->off;
+	rec->compressed = c->comp;
+	q->bytes -= len;
+	q->last_flush = t;
+	if (!c->comp)
+		c->off += len;
+	c->p = next;
+	if (next == c->pend) {
+		q->top = NULL;
+		q->moved = true;
+	} else {
+		uint64_t nt = sd_qrun_time(c, next, false);
+		c->time = nt;
+		if (nt > q->stop) {
+			struct sd_qhead *h = q->heap;
+			if (q->nheap == 2 && nt <= q->limit) {
+				/* two runs (two CPUs) taking turns: past
+				 * its stop, the other run comes first */
+				struct sd_qhead x0 = h[0];
+				x0.time = nt;
+				h[0] = h[1];
+				h[1] = x0;
+				q->top = &q->runs[h[0].run];
+				uint64_t stop = h[0].pos < x0.pos ? nt : nt - 1;
+				q->stop = stop < UINT64_MAX - 1 ? stop
+								: UINT64_MAX - 1;
+			} else {
+				q->top = NULL;
+				q->moved = true;
+			}
+		}
+	}
+
+	/* deliver() and parse_sample() */
+	struct sd_sample *s = &rec->sample;
+	struct sd_sample_id *id = &rec->id;
+	rec->type = SD_REC_SAMPLE;
+	rec->misc = sd_load16(p + 4, false);
+	rec->size = (uint16_t)len;
+	rec->evsel = ev;
+#define FX(f) (sd_load64(p + x->fx_off[f], false) & x->fx_mask[f])
+	uint64_t tid = FX(SD_FX_TID);
+	memcpy(&id->pid, &tid, 8);
+	id->time = t;
+	if (r->skip_ids) {
+		id->id = 0;
+		id->stream_id = 0;
+		id->cpu = 0;
+		memcpy(&id->has_tid, x->fx_has_lean, 4);
+		s->addr = 0;
+	} else {
+		uint64_t cpu = FX(SD_FX_CPU);
+		id->id = FX(SD_FX_ID);
+		id->stream_id = FX(SD_FX_STREAM);
+		memcpy(&id->cpu, &cpu, 4);
+		memcpy(&id->has_tid, x->fx_has, 4);
+		s->addr = FX(SD_FX_ADDR);
+	}
+	s->ip = FX(SD_FX_IP);
+	uint64_t period = FX(SD_FX_PERIOD) | !x->s_period;
+#undef FX
+	s->period = period;
+	s->nr_ips = nr;
+	s->ips = (const uint64_t *)(const void *)ips;
+	if (r->tail_dirty) {
+		memset(&s->raw_size, 0,
+		       sizeof *s - offsetof(struct sd_sample, raw_size));
+		r->tail_dirty = false;
+	}
+	ev->nr_samples++;
+	ev->total_period += period;
+	if (t - 1 < r->stats.first_time - 1)
+		r->stats.first_time = t;
+	if (t > r->stats.last_time)
+		r->stats.last_time = t;
+	*out = rec;
+	return 1;
+}
+
+/* The top run went past its stretch or its stop at the last call, or a
+ * stretch's block is to go: the heap told, then as sd_reader_next(). */
+static __attribute__((noinline)) int next_settle(struct sd_reader *r,
+						 const struct sd_record **out)
+{
+	struct sd_qrun *c;
+
+	sd_queue_settle(&r->q);
+	c = r->q.top;
+	if (!c)
+		return next_slow(r, out);
+	if (take_sample(r, out, c))
+		return 1;
+	return next_queued(r, out);
+}
+
+int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
+{
+	struct sd_qrun *c = r->q.top;
+
+	if (!c || r->swap) {
+		if (!c && !r->swap && (r->q.moved || r->q.held))
+			return next_settle(r, out);
+		return next_slow(r, out);
+	}
+	if (take_sample(r, out, c))
+		return 1;
+	return next_queued(r, out);
 }

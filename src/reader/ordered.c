@@ -12,18 +12,21 @@
  * records the queue is capped at SD_MAX_QUEUE_BYTES, then the older half
  * goes out (perf's OE_FLUSH__HALF).
  *
- * Nothing is copied or sorted.  An entry says where its record lies (its
- * block stays while it is queued, block.c).  Entries stay in push order,
- * which is a few runs already in time order: each CPU's part of a round
- * is one, because a ring buffer is written in time order.  A push starts a
- * new run only when its time is older than the entry before it.  A flush
- * takes the smallest head of the runs that have anything to deliver (a
- * run's head is its oldest entry) from a binary heap keyed by (time, run):
- * runs are in push order, so equal times come out in push order, as a
- * stable sort would give them.  One or two such runs (one or two CPUs)
- * are taken inline (sd_queue_pop() in internal.h).  The entries are a ring (struct sd_queue):
- * what a flush leaves stays where it is, and the space before it is taken
- * again by later pushes; only a full ring is rewritten.
+ * Nothing is copied or sorted.  Records are queued where they lie (their
+ * block stays while they are queued, block.c), in stretches: records read
+ * back to back, in time order (a CPU's part of a round, because a ring
+ * buffer is written in time order).  Stretches stay in push order in a
+ * ring and are linked into runs, each in time order: a new stretch goes
+ * at the end of the run whose last record is the newest no newer than
+ * its first (among the last few runs), so each CPU's buffer stays one run
+ * from round to round.  A flush takes the smallest head of the runs that
+ * have anything to deliver from a binary heap keyed by (time, position of
+ * the head's stretch): positions are push order, and a stretch's records
+ * were pushed one after the other, so equal times come out in push
+ * order, as a stable sort would give them.  The top run goes on without
+ * the heap while it stays first; two runs (two CPUs) trade places inline
+ * (next.c).  What a flush leaves stays where it is, and the space before
+ * it is taken again by later pushes; only a full ring is rewritten.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,10 +35,17 @@
 #include "reader/internal.h"
 
 #define AT(q, pos) (&(q)->v[(pos) & ((q)->cap - 1)])
+/* the runs a new stretch may join: the last ones pushed to */
+#define JOIN_SCAN 16
+
+static inline bool live(const struct sd_qent *e)
+{
+	return e->data != e->end;
+}
 
 static inline bool head_before(struct sd_qhead a, struct sd_qhead b)
 {
-	return a.time < b.time || (a.time == b.time && a.run < b.run);
+	return a.time < b.time || (a.time == b.time && a.pos < b.pos);
 }
 
 static void sift_down(struct sd_queue *q, size_t i)
@@ -57,23 +67,134 @@ static void sift_down(struct sd_queue *q, size_t i)
 	h[i] = x;
 }
 
-void sd_queue_sift(struct sd_queue *q)
+/* A stop never UINT64_MAX, the head time of a run that is done. */
+static inline uint64_t cap_stop(uint64_t stop)
 {
-	sift_down(q, 0);
+	return stop < UINT64_MAX - 1 ? stop : UINT64_MAX - 1;
 }
 
-/* Where pushes may just append: while the last run ends at the tail and
- * the ring has room. */
-static void set_fast_end(struct sd_queue *q)
+/*
+ * How far the top run may go on without a look at the heap: while its
+ * head stays before the smaller of its two children (an equal time is
+ * before it when its stretch was pushed first), and within the limit.
+ */
+static void set_stop(struct sd_queue *q)
 {
-	q->fast_end = q->nruns && q->runs[q->nruns - 1].end == q->tail ?
-			      q->head + q->cap : 0;
+	const struct sd_qhead *h = q->heap;
+	uint64_t stop = q->limit;
+
+	if (q->nheap > 1) {
+		struct sd_qhead m = h[1];
+		if (q->nheap > 2 && head_before(h[2], m))
+			m = h[2];
+		/* m.time >= 1: untimed records are never queued */
+		stop = h[0].pos < m.pos ? m.time : m.time - 1;
+	}
+	q->stop = cap_stop(stop);
+}
+
+/* Run c's cursor on its head stretch. */
+static void cursor_load(struct sd_queue *q, struct sd_qrun *c)
+{
+	const struct sd_qent *e = AT(q, c->cur);
+
+	c->p = e->data;
+	c->pend = e->end;
+	c->time = e->time;
+	c->off = e->offset;
+	c->comp = e->compressed;
+	c->ev_s = e->ev_s;
+	c->ev_o = e->ev_o;
+	c->s_time = e->ev_s ? sd_evx(e->ev_s)->s_time : 0;
+	c->t_time = e->ev_o ? sd_evx(e->ev_o)->t_time : 0;
+	c->loaded = true;
+}
+
+/* Run c's cursor back into its head stretch. */
+static void cursor_save(struct sd_queue *q, struct sd_qrun *c)
+{
+	if (c->loaded && c->cur != SD_QNONE) {
+		struct sd_qent *e = AT(q, c->cur);
+		e->data = c->p;
+		e->time = c->time;
+		e->offset = c->off;
+	}
+	c->loaded = false;
+}
+
+/* The run to take from next, unless a block is to be let go first. */
+static void set_top(struct sd_queue *q)
+{
+	q->top = q->nheap && !q->held ? &q->runs[q->heap[0].run] : NULL;
+}
+
+void sd_queue_top_moved(struct sd_queue *q, const uint8_t *next, uint64_t t)
+{
+	struct sd_qhead *h = q->heap;
+	struct sd_qrun *c = &q->runs[h[0].run];
+	bool done = false, same = true;
+
+	c->p = next;
+	if (next == c->pend) {
+		/* the stretch is delivered: its block goes at the next pop */
+		struct sd_qent *e = AT(q, c->cur);
+		e->data = e->end;
+		q->held = e->blk;
+		c->cur = e->next;
+		if (c->cur != SD_QNONE) {
+			cursor_load(q, c);
+			t = c->time;
+			h[0].pos = c->cur;
+			/* the stop was for the stretch before: another
+			 * position breaks ties otherwise */
+			same = false;
+		} else {
+			c->last = SD_QNONE;
+			done = true;
+		}
+	} else {
+		c->time = t;
+	}
+	if (!done && same && t <= q->stop) {
+		h[0].time = t;
+	} else if (!done && t <= q->limit) {
+		h[0].time = t;
+		if (q->nheap == 2) {
+			/* two runs (two CPUs) taking turns: one compare */
+			if (head_before(h[1], h[0])) {
+				struct sd_qhead x = h[0];
+				h[0] = h[1];
+				h[1] = x;
+			}
+			q->stop = cap_stop(h[0].pos < h[1].pos ? h[1].time
+							     : h[1].time - 1);
+			set_top(q);
+			return;
+		}
+		sift_down(q, 0);
+		set_stop(q);
+	} else {
+		h[0] = h[--q->nheap];
+		if (q->nheap > 1)
+			sift_down(q, 0);
+		set_stop(q);
+	}
+	set_top(q);
+}
+
+/* A push may extend the last stretch only while it is live and ends
+ * where tail_end says. */
+static void check_tail(struct sd_queue *q)
+{
+	if (q->tail_end && (q->tail == q->head || !live(AT(q, q->tail - 1)) ||
+			    AT(q, q->tail - 1)->end != q->tail_end))
+		q->tail_end = NULL;
 }
 
 /*
  * Starts delivering everything with time <= limit: the runs whose head
- * (their oldest entry) is that old go into the heap; the others have
- * nothing for this flush.
+ * (their oldest record) is that old go into the heap, each read through
+ * its cursor; the others have nothing for this flush.
  */
 static void flush_upto(struct sd_queue *q, uint64_t limit)
 {
@@ -83,71 +204,96 @@ static void flush_upto(struct sd_queue *q, uint64_t limit)
 	for (size_t i = 0; i < q->nruns; i++) {
 		struct sd_qrun *rn = &q->runs[i];
 		uint64_t t;
-		if (rn->cur != rn->end && (t = AT(q, rn->cur)->time) <= limit)
-			q->heap[q->nheap++] = (struct sd_qhead){t, i};
+		if (rn->cur != SD_QNONE && (t = AT(q, rn->cur)->time) <= limit) {
+			q->heap[q->nheap++] = (struct sd_qhead){t, rn->cur, i};
+			cursor_load(q, rn);
+		}
 	}
 	for (size_t i = q->nheap / 2; i-- > 0;)
 		sift_down(q, i);
 	q->flushing = q->nheap > 0;
+	set_stop(q);
+	set_top(q);
 }
 
-/* The flush is over: runs it emptied go, and the space before the first
- * live entry is free again. */
+/* The flush is over: the cursors go back into their stretches, runs it
+ * emptied go, and the space before the first live stretch is free
+ * again. */
 static void flush_end(struct sd_queue *q)
 {
 	size_t k = 0;
+	uint64_t head = q->tail;
 
 	for (size_t i = 0; i < q->nruns; i++) {
-		struct sd_qrun rn = q->runs[i];
-		if (rn.cur == rn.end)
+		struct sd_qrun *rn = &q->runs[i];
+		cursor_save(q, rn);
+		if (rn->cur == SD_QNONE)
 			continue;
-		if (k && q->runs[k - 1].end == rn.cur &&
-		    AT(q, rn.cur - 1)->time <= AT(q, rn.cur)->time)
-			q->runs[k - 1].end = rn.end; /* one run with the last */
-		else
-			q->runs[k++] = rn;
+		if (rn->cur < head)
+			head = rn->cur;
+		q->runs[k++] = *rn;
 	}
 	q->nruns = k;
-	q->head = k ? q->runs[0].cur : q->tail;
+	q->head = head;
 	q->nheap = 0;
 	q->flushing = false;
-	set_fast_end(q);
+	q->top = NULL;
+	q->moved = false;
+	check_tail(q);
 }
 
-/* The head of the heap's first run, which then moves on. */
-static const struct sd_qent *take(struct sd_queue *q)
+void sd_queue_settle(struct sd_queue *q)
 {
-	struct sd_qrun *rn = &q->runs[q->heap[0].run];
-	const struct sd_qent *e = AT(q, rn->cur);
-	uint64_t t;
-
-	rn->cur++;
-	if (rn->cur != rn->end && (t = AT(q, rn->cur)->time) <= q->limit)
-		q->heap[0].time = t;
-	else
-		q->heap[0] = q->heap[--q->nheap];
-	if (q->nheap > 1)
-		sift_down(q, 0);
-	return e;
-}
-
-const struct sd_qent *sd_queue_pop_slow(struct sd_queue *q)
-{
+	if (q->moved) {
+		struct sd_qrun *c = &q->runs[q->heap[0].run];
+		q->moved = false;
+		sd_queue_top_moved(q, c->p, c->time);
+	}
 	if (q->held) {
 		sd_block_unref(q->held);
 		q->held = NULL;
+		set_top(q);
 	}
+}
+
+bool sd_queue_pop_slow(struct sd_queue *q, struct sd_qrec *out)
+{
+	sd_queue_settle(q);
 	if (!q->flushing)
-		return NULL;
+		return false;
 	if (!q->nheap) {
 		flush_end(q);
-		return NULL;
+		return false;
 	}
-	const struct sd_qent *e = take(q);
-	q->held = e->blk;
-	q->bytes -= e->len;
-	q->last_flush = e->time;
-	return e;
+	set_top(q);
+	/* now the common case */
+	struct sd_qrun *c = q->top;
+	bool sw = q->swap;
+	const uint8_t *p = c->p;
+	uint32_t len = sd_load16(p + 6, sw);
+	const uint8_t *next = p + len;
+	uint64_t t = 0;
+
+	out->p = p;
+	out->len = len;
+	out->time = c->time;
+	out->offset = c->off;
+	out->compressed = c->comp;
+	out->ev = sd_load32(p, sw) == SD_REC_SAMPLE ? c->ev_s : c->ev_o;
+	q->bytes -= len;
+	q->last_flush = c->time;
+	if (!c->comp)
+		c->off += len;
+	if (next != c->pend) {
+		t = sd_qrun_time(c, next, sw);
+		if (t <= q->stop) {
+			c->p = next;
+			c->time = t;
+			return true;
+		}
+	}
+	sd_queue_top_moved(q, next, t);
+	return true;
 }
 
 static int grow(void **v, size_t *cap, size_t elem)
@@ -166,74 +312,87 @@ size_t sd_queue_len(const struct sd_queue *q)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < q->nruns; i++)
-		n += (size_t)(q->runs[i].end - q->runs[i].cur);
+	for (uint64_t p = q->head; p < q->tail; p++)
+		n += live(AT(q, p));
 	return n;
 }
 
 /*
- * Rewrites the ring into a new one of cap entries: the live entries from
- * position 0 on, run after run, runs in order together joined; with
- * merge, all of them as one run in time order (the heap's order).
+ * Rewrites the ring into a new one of cap stretches: the live ones from
+ * position 0 on, in the order they were, the links and runs moved with
+ * them.
  */
-static int relayout(struct sd_queue *q, size_t cap, bool merge)
+static int relayout(struct sd_queue *q, size_t cap)
 {
 	struct sd_qent *w = malloc(cap * sizeof *w);
 	uint64_t o = 0;
-	size_t k = 0;
 
 	if (!w)
 		return -ENOMEM;
-	if (merge && q->nruns > 1) {
-		flush_upto(q, UINT64_MAX);
-		while (q->nheap)
-			w[o++] = *take(q);
-		q->flushing = false;
-		q->runs[0].cur = 0;
-		q->runs[0].end = o;
-		k = 1;
-	} else {
-		for (size_t i = 0; i < q->nruns; i++) {
-			struct sd_qrun rn = q->runs[i];
-			if (rn.cur == rn.end)
-				continue;
-			bool join = k && w[o - 1].time <= AT(q, rn.cur)->time;
-			if (!join)
-				q->runs[k].cur = o;
-			for (uint64_t p = rn.cur; p < rn.end; p++)
-				w[o++] = *AT(q, p);
-			if (join)
-				q->runs[k - 1].end = o;
-			else
-				q->runs[k++].end = o;
+	for (uint64_t p = q->head; p < q->tail; p++) {
+		struct sd_qent *e = AT(q, p);
+		if (!live(e))
+			continue;
+		e->newpos = o;
+		w[o++] = *e;
+	}
+	for (uint64_t i = 0; i < o; i++)
+		if (w[i].next != SD_QNONE)
+			w[i].next = AT(q, w[i].next)->newpos;
+	for (size_t i = 0; i < q->nruns; i++) {
+		struct sd_qrun *rn = &q->runs[i];
+		if (rn->cur != SD_QNONE) {
+			rn->cur = AT(q, rn->cur)->newpos;
+			rn->last = AT(q, rn->last)->newpos;
 		}
 	}
 	free(q->v);
 	q->v = w;
 	q->cap = cap;
-	q->nruns = k;
 	q->head = 0;
 	q->tail = o;
-	set_fast_end(q);
+	check_tail(q);
 	return 0;
 }
 
-int sd_queue_push_slow(struct sd_queue *q, const struct sd_qent *e)
+/* The run a stretch starting at time t joins: of the last runs, the one
+ * whose last record is the newest no newer than t; or -1. */
+static ssize_t join_run(const struct sd_queue *q, uint64_t t)
 {
+	ssize_t best = -1;
+	uint64_t best_t = 0;
+	size_t stop = q->nruns > JOIN_SCAN ? q->nruns - JOIN_SCAN : 0;
+
+	for (size_t i = q->nruns; i-- > stop;) {
+		const struct sd_qrun *rn = &q->runs[i];
+		if (rn->cur == SD_QNONE)
+			continue;
+		uint64_t tl = AT(q, rn->last)->tlast;
+		if (tl <= t && (best < 0 || tl > best_t)) {
+			best = (ssize_t)i;
+			best_t = tl;
+		}
+	}
+	return best;
+}
+
+int sd_queue_push_slow(struct sd_queue *q, const uint8_t *p, uint32_t len,
+		       uint64_t t, struct sd_evsel *ev, struct sd_block *blk,
+		       uint64_t off, bool compressed)
+{
+	bool sample = sd_load32(p, q->swap) == SD_REC_SAMPLE;
+
 	if (q->tail - q->head == q->cap) {
 		/* full: the same size if at most half of it is live (the rest
-		 * is space a held-back entry keeps from reuse), else twice */
-		size_t live = sd_queue_len(q), cap = q->cap ? q->cap : 256;
-		if (q->cap && live > q->cap / 2)
+		 * is space a held-back stretch keeps from reuse), else twice */
+		size_t n = sd_queue_len(q), cap = q->cap ? q->cap : 256;
+		if (q->cap && n > q->cap / 2)
 			cap = q->cap * 2;
-		if (cap < q->cap || relayout(q, cap, false))
+		if (cap < q->cap || relayout(q, cap))
 			return -ENOMEM;
 	}
-	struct sd_qrun *last = q->nruns ? &q->runs[q->nruns - 1] : NULL;
-	if (last && last->end == q->tail &&
-	    e->time >= AT(q, q->tail - 1)->time) {
-		last->end++;
-	} else {
+	ssize_t j = join_run(q, t);
+	if (j < 0) {
 		if (q->nruns == q->runs_cap &&
 		    grow((void **)&q->runs, &q->runs_cap, sizeof *q->runs))
 			return -ENOMEM;
@@ -241,18 +400,35 @@ int sd_queue_push_slow(struct sd_queue *q, const struct sd_qent *e)
 		if (q->heap_cap < q->runs_cap &&
 		    grow((void **)&q->heap, &q->heap_cap, sizeof *q->heap))
 			return -ENOMEM;
-		q->runs[q->nruns].cur = q->tail;
-		q->runs[q->nruns].end = q->tail + 1;
-		q->nruns++;
+		q->runs[q->nruns] =
+			(struct sd_qrun){.cur = SD_QNONE, .last = SD_QNONE};
+		j = (ssize_t)q->nruns++;
 	}
-	*AT(q, q->tail) = *e;
+	struct sd_qrun *rn = &q->runs[j];
+	*AT(q, q->tail) = (struct sd_qent){
+		.time = t,
+		.tlast = t,
+		.data = p,
+		.end = p + len,
+		.blk = blk,
+		.ev_s = sample ? ev : NULL,
+		.ev_o = sample ? NULL : ev,
+		.offset = off,
+		.next = SD_QNONE,
+		.compressed = compressed,
+	};
+	if (rn->cur == SD_QNONE)
+		rn->cur = q->tail;
+	else
+		AT(q, rn->last)->next = q->tail;
+	rn->last = q->tail;
 	q->tail++;
-	sd_block_ref(e->blk);
-	q->last_time = e->time;
-	if (e->time > q->max_time)
-		q->max_time = e->time;
-	q->bytes += e->len;
-	set_fast_end(q);
+	sd_block_ref(blk);
+	q->last_time = t;
+	if (t > q->max_time)
+		q->max_time = t;
+	q->bytes += len;
+	q->tail_end = p + len;
 	return 0;
 }
 
@@ -267,25 +443,51 @@ void sd_queue_final(struct sd_queue *q)
 	flush_upto(q, UINT64_MAX);
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void sd_queue_half(struct sd_queue *q)
 {
 	if (q->flushing || q->tail == q->head)
 		return;
-	/* one run in time order, to tell where the older half ends */
-	if (relayout(q, q->cap, true)) {
+	/* the time of the middle record in time order: the older half
+	 * goes out */
+	size_t n = 0;
+	for (uint64_t s = q->head; s < q->tail; s++) {
+		const struct sd_qent *e = AT(q, s);
+		for (const uint8_t *p = e->data; p != e->end;
+		     p += sd_load16(p + 6, q->swap))
+			n++;
+	}
+	uint64_t *ts = malloc((n ? n : 1) * sizeof *ts);
+	if (!ts) {
 		/* no memory for that: deliver it all, in order */
 		flush_upto(q, UINT64_MAX);
 		return;
 	}
-	flush_upto(q, AT(q, q->tail / 2)->time);
+	size_t k = 0;
+	for (uint64_t s = q->head; s < q->tail; s++) {
+		const struct sd_qent *e = AT(q, s);
+		for (const uint8_t *p = e->data; p != e->end;
+		     p += sd_load16(p + 6, q->swap))
+			ts[k++] = sd_qrec_time(e, p, q->swap);
+	}
+	qsort(ts, n, sizeof *ts, u64_cmp);
+	uint64_t mid = ts[n / 2];
+	free(ts);
+	flush_upto(q, mid);
 }
 
 void sd_queue_fini(struct sd_queue *q)
 {
 	if (q->held)
 		sd_block_unref(q->held);
-	for (size_t i = 0; i < q->nruns; i++)
-		for (uint64_t p = q->runs[i].cur; p < q->runs[i].end; p++)
+	for (uint64_t p = q->head; p < q->tail; p++)
+		if (live(AT(q, p)))
 			sd_block_unref(AT(q, p)->blk);
 	free(q->v);
 	free(q->runs);

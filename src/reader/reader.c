@@ -102,6 +102,7 @@ static int reader_open_finish(struct sd_reader *r, struct sd_diags *why,
 {
 	int err = reader_start(r);
 
+	r->q.swap = r->swap;
 	if (err) {
 		if (why)
 			sd_diags_move(why, &r->diags);
@@ -155,6 +156,11 @@ int sd_reader_open_mem(const void *buf, size_t len, const char *name,
 		return err;
 	sd_source_init_mem(&r->src, buf, len);
 	return reader_open_finish(r, why, out);
+}
+
+void sd_reader_skip(struct sd_reader *r, unsigned what)
+{
+	r->skip_ids = what & SD_SKIP_SAMPLE_IDS;
 }
 
 const char *sd_reader_name(const struct sd_reader *r)

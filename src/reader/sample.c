@@ -314,34 +314,46 @@ int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 		    uint64_t offset, bool compressed, struct sd_evsel *ev,
 		    struct sd_record *out)
 {
-	struct sd_cursor c;
-	uint32_t type = sd_load32(data, r->swap);
+	bool sw = r->swap;
+	uint32_t type = sd_load32(data, sw);
 	int err = 0;
 
-	/* all of it: a field one record type leaves alone (an MMAP2's
-	 * build-id) must not keep the previous record's value */
-	memset(out, 0, sizeof *out);
+	/* every field a record of this type has is set below; the other
+	 * kinds' fields are zeroed (an MMAP2's build-id must not keep the
+	 * previous record's value), the sample's only as far as they share
+	 * memory with them (next.c's tail_dirty clears the rest) */
 	out->type = type;
-	out->misc = sd_load16(data + 4, r->swap);
-	out->size = sd_load16(data + 6, r->swap);
+	out->misc = sd_load16(data + 4, sw);
+	out->size = sd_load16(data + 6, sw);
 	out->offset = offset;
 	out->compressed = compressed;
+	out->evsel = NULL;
+	memset(&out->id, 0, sizeof out->id);
+	memset(&out->mmap, 0, sizeof out->mmap);
+	_Static_assert(sizeof(struct sd_mmap) >= sizeof(struct sd_comm) &&
+			       sizeof(struct sd_mmap) >= sizeof(struct sd_task) &&
+			       sizeof(struct sd_mmap) >= sizeof(struct sd_lost),
+		       "the MMAP fields cover the other kinds'");
 	if (type == 0 || type >= SD_REC_KERNEL_MAX)
 		return 0;
 
 	out->evsel = ev;
-	c = sd_cursor_make(data + 8, len - 8, r->swap);
-	if (ev && (err = parse_trailer(ev, &c, r->swap, &out->id)))
+	struct sd_cursor c = sd_cursor_make(data + 8, len - 8, sw);
+	if (ev && (err = parse_trailer(ev, &c, sw, &out->id)))
 		return err;
+	/* the body: c.base[0, c.len) */
+	const uint8_t *b = c.base;
+	size_t n = c.len;
 
 	switch (type) {
 	case SD_REC_COMM: {
 		struct sd_comm *cm = &out->comm;
-		if ((err = sd_cur_u32(&c, &cm->pid)) ||
-		    (err = sd_cur_u32(&c, &cm->tid)))
-			return err;
+		if (n < 8)
+			return -SD_E_TRUNCATED;
+		cm->pid = sd_load32(b, sw);
+		cm->tid = sd_load32(b + 4, sw);
 		cm->exec = out->misc & SD_MISC_COMM_EXEC;
-		cm->comm = record_string(r, c.base + c.off, sd_cur_left(&c));
+		cm->comm = record_string(r, b + 8, n - 8);
 		if (!cm->comm)
 			return -ENOMEM;
 		break;
@@ -349,49 +361,54 @@ int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	case SD_REC_FORK:
 	case SD_REC_EXIT: {
 		struct sd_task *tk = &out->task;
-		if ((err = sd_cur_u32(&c, &tk->pid)) ||
-		    (err = sd_cur_u32(&c, &tk->ppid)) ||
-		    (err = sd_cur_u32(&c, &tk->tid)) ||
-		    (err = sd_cur_u32(&c, &tk->ptid)) ||
-		    (err = sd_cur_u64(&c, &tk->time)))
-			return err;
+		if (n < 24)
+			return -SD_E_TRUNCATED;
+		tk->pid = sd_load32(b, sw);
+		tk->ppid = sd_load32(b + 4, sw);
+		tk->tid = sd_load32(b + 8, sw);
+		tk->ptid = sd_load32(b + 12, sw);
+		tk->time = sd_load64(b + 16, sw);
 		break;
 	}
 	case SD_REC_MMAP:
 	case SD_REC_MMAP2: {
 		struct sd_mmap *m = &out->mmap;
-		if ((err = sd_cur_u32(&c, &m->pid)) ||
-		    (err = sd_cur_u32(&c, &m->tid)) ||
-		    (err = sd_cur_u64(&c, &m->start)) ||
-		    (err = sd_cur_u64(&c, &m->len)) ||
-		    (err = sd_cur_u64(&c, &m->pgoff)))
-			return err;
+		size_t at = 32;
+		if (n < 32)
+			return -SD_E_TRUNCATED;
+		m->pid = sd_load32(b, sw);
+		m->tid = sd_load32(b + 4, sw);
+		m->start = sd_load64(b + 8, sw);
+		m->len = sd_load64(b + 16, sw);
+		m->pgoff = sd_load64(b + 24, sw);
 		if (type == SD_REC_MMAP2) {
-			const uint8_t *p;
-			if ((err = sd_cur_bytes(&c, 24, &p)))
-				return err;
+			if (n < 64)
+				return -SD_E_TRUNCATED;
+			const uint8_t *p = b + 32;
 			if (out->misc & SD_MISC_MMAP_BUILD_ID) {
 				m->build_id.size = p[0] <= 20 ? p[0] : 20;
 				memcpy(m->build_id.data, p + 4,
 				       m->build_id.size);
 			}
-			if ((err = sd_cur_u32(&c, &m->prot)) ||
-			    (err = sd_cur_u32(&c, &m->flags)))
-				return err;
+			m->prot = sd_load32(b + 56, sw);
+			m->flags = sd_load32(b + 60, sw);
+			at = 64;
 		}
-		m->filename = record_string(r, c.base + c.off, sd_cur_left(&c));
+		m->filename = record_string(r, b + at, n - at);
 		if (!m->filename)
 			return -ENOMEM;
 		break;
 	}
 	case SD_REC_LOST:
-		if ((err = sd_cur_u64(&c, &out->lost.id)) ||
-		    (err = sd_cur_u64(&c, &out->lost.lost)))
-			return err;
+		if (n < 16)
+			return -SD_E_TRUNCATED;
+		out->lost.id = sd_load64(b, sw);
+		out->lost.lost = sd_load64(b + 8, sw);
 		break;
 	case SD_REC_LOST_SAMPLES:
-		if ((err = sd_cur_u64(&c, &out->lost.lost)))
-			return err;
+		if (n < 8)
+			return -SD_E_TRUNCATED;
+		out->lost.lost = sd_load64(b, sw);
 		break;
 	default:
 		break;

@@ -11,8 +11,12 @@
 
 #include <sys/wait.h>
 
+#include "config.h"
 #include "pdbuild.h"
 #include "reader/internal.h"
+#if HAVE_ZSTD
+#include <zstd.h>
+#endif
 
 /* xorshift64*: the same sequence on every run */
 static uint64_t rng = 88172645463325252ull;
@@ -54,21 +58,45 @@ static void model_push(uint64_t t, uint64_t seq)
 		m_max_time = t;
 }
 
+/*
+ * The records queued: 16 bytes each (a SAMPLE header and its time, the
+ * one field of the event below), laid out in push order in an arena,
+ * with a gap now and then so that they make stretches of several
+ * lengths; a record's offset is where it lies in the arena, which is
+ * also its push order (the model's seq).
+ */
+static struct sd_evx evx = {
+	.ev = {.sample_type = SD_SAMPLE_TIME},
+	.s_time = 8,
+	.s_end = 16,
+};
+static uint8_t *arena;
+static size_t arena_at;
+#define ARENA (8u << 20)
+
+static void arena_reset(void)
+{
+	if (!arena)
+		arena = calloc(1, ARENA);
+	arena_at = 0;
+}
+
 /* Pops the queue's flush and checks it against the model's flush to
  * limit; 1 if they agree. */
 static int check_flush(struct sd_queue *q, uint64_t limit)
 {
-	const struct sd_qent *e;
+	struct sd_qrec e;
 	size_t k = 0, n;
 	int ok = 1;
 
 	qsort(pend, npend, sizeof *pend, item_cmp);
 	for (n = 0; n < npend && pend[n].time <= limit; n++)
 		;
-	while ((e = sd_queue_pop(q))) {
-		/* the entry's offset field carries the push number */
-		if (k >= n || e->time != pend[k].time ||
-		    e->offset != pend[k].seq)
+	while (sd_queue_pop(q, &e, false)) {
+		if (k >= n || e.time != pend[k].time ||
+		    e.offset != pend[k].seq || e.p != arena + e.offset ||
+		    e.len != 16 || e.ev != &evx.ev ||
+		    sd_load64(e.p + 8, false) != e.time)
 			ok = 0;
 		k++;
 	}
@@ -83,13 +111,29 @@ static int check_flush(struct sd_queue *q, uint64_t limit)
 	return ok;
 }
 
-static void queue_item(struct sd_queue *q, uint64_t t, uint64_t seq,
-		       struct sd_block *b)
+/* Queues a record of time t (in block b) after a gap of gap records. */
+static void queue_gap(struct sd_queue *q, uint64_t t, unsigned gap,
+		      struct sd_block *b)
 {
-	struct sd_qent e = {.time = t, .offset = seq, .len = 8, .blk = b};
+	arena_at += 16 * (size_t)gap;
+	CHECK(arena_at + 16 <= ARENA);
+	uint8_t *p = arena + arena_at;
+	uint32_t type = SD_REC_SAMPLE;
+	uint16_t misc = 0, size = 16;
+	memcpy(p, &type, 4);
+	memcpy(p + 4, &misc, 2);
+	memcpy(p + 6, &size, 2);
+	memcpy(p + 8, &t, 8);
+	CHECK(sd_queue_push(q, p, 16, t, &evx.ev, b, arena_at, false, true) ==
+	      0);
+	model_push(t, arena_at);
+	arena_at += 16;
+}
 
-	CHECK(sd_queue_push(q, &e) == 0);
-	model_push(t, seq);
+/* ... with a gap one time in five */
+static void queue_item(struct sd_queue *q, uint64_t t)
+{
+	queue_gap(q, t, rnd() % 5 == 0, NULL);
 }
 
 /*
@@ -102,10 +146,11 @@ static void run_rounds(unsigned ncpu, unsigned rounds, unsigned per,
 		       uint64_t jitter, unsigned late)
 {
 	struct sd_queue q = {0};
-	uint64_t seq = 0, now = 1000;
+	uint64_t now = 1000;
 	int ok = 1;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
 	for (unsigned r = 0; r < rounds; r++) {
 		uint64_t start = now;
@@ -116,7 +161,7 @@ static void run_rounds(unsigned ncpu, unsigned rounds, unsigned per,
 				uint64_t tt = t;
 				if (late && rnd() % late == 0)
 					tt = t > 500 ? t - 500 : 1;
-				queue_item(&q, tt, seq++, NULL);
+				queue_item(&q, tt);
 				if (t > now)
 					now = t;
 			}
@@ -160,15 +205,15 @@ TEST(out_of_order_records)
 TEST(random_times)
 {
 	struct sd_queue q = {0};
-	uint64_t seq = 0;
 	int ok = 1;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
 	for (unsigned r = 0; r < 300; r++) {
 		unsigned n = (unsigned)(rnd() % 200);
 		for (unsigned i = 0; i < n; i++)
-			queue_item(&q, 1 + rnd() % 100000, seq++, NULL);
+			queue_item(&q, 1 + rnd() % 100000);
 		sd_queue_round(&q);
 		ok &= check_flush(&q, m_next_flush);
 		m_next_flush = m_max_time;
@@ -187,17 +232,18 @@ TEST(random_times)
 TEST(held_back_record)
 {
 	struct sd_queue q = {0};
-	uint64_t seq = 0, t = 10;
+	uint64_t t = 10;
 	int ok = 1;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
-	queue_item(&q, UINT64_MAX - 1, seq++, NULL);
+	queue_item(&q, UINT64_MAX - 1);
 	/* the model's flush limit is the newest time of the round before;
 	 * the future record makes that everything: flush by hand */
 	for (unsigned r = 0; r < 400; r++) {
 		for (unsigned i = 0; i < 100; i++)
-			queue_item(&q, t++, seq++, NULL);
+			queue_item(&q, t++);
 		q.next_flush = t - 1; /* what a round of sane times gives */
 		sd_queue_round(&q);
 		ok &= check_flush(&q, t - 1);
@@ -218,9 +264,10 @@ TEST(half)
 	int ok = 1;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
 	for (uint64_t i = 0; i < 1000; i++)
-		queue_item(&q, 1 + rnd() % 5000, i, NULL);
+		queue_item(&q, 1 + rnd() % 5000);
 	sd_queue_half(&q);
 	/* the limit is the time of the middle entry in time order */
 	qsort(pend, npend, sizeof *pend, item_cmp);
@@ -245,16 +292,18 @@ TEST(blocks_live_while_queued)
 	struct sd_queue q = {0};
 	struct sd_block *a = sd_block_get(&pool, 100);
 	struct sd_block *b = sd_block_get(&pool, 100);
-	uint64_t seq = 0;
 
 	npend = 0;
+	arena_reset();
 	m_next_flush = m_max_time = m_last = 0;
 	CHECK(a && b && a->cap == 4096);
 	CHECK_U64(pool.nblocks, 2);
-	queue_item(&q, 10, seq++, a);
-	queue_item(&q, 30, seq++, a);
-	queue_item(&q, 20, seq++, b);
-	CHECK_U64(a->refs, 2);
+	/* 10 and 30 lie back to back in a: one stretch, one reference;
+	 * 20 lies elsewhere, in b */
+	queue_gap(&q, 10, 0, a);
+	queue_gap(&q, 30, 0, a);
+	queue_gap(&q, 20, 1, b);
+	CHECK_U64(a->refs, 1);
 	CHECK_U64(b->refs, 1);
 	sd_block_done(a); /* the writer moves on: a stays for its entries */
 	sd_block_done(b);
@@ -262,15 +311,17 @@ TEST(blocks_live_while_queued)
 	CHECK_U64(pool.nfree, 0);
 
 	sd_queue_final(&q);
-	const struct sd_qent *e = sd_queue_pop(&q); /* 10, in a */
-	CHECK(e && e->time == 10 && e->blk == a);
-	e = sd_queue_pop(&q); /* 20, in b */
-	CHECK(e && e->time == 20 && e->blk == b);
+	struct sd_qrec e;
+	CHECK(sd_queue_pop(&q, &e, false)); /* 10, in a */
+	CHECK(e.time == 10 && e.offset == 0);
+	CHECK(sd_queue_pop(&q, &e, false)); /* 20, in b */
+	CHECK(e.time == 20 && e.offset == 48);
 	CHECK_U64(a->refs, 1); /* 30 still queued */
-	e = sd_queue_pop(&q); /* 30: b's last entry was the one before */
-	CHECK(e && e->time == 30 && e->blk == a);
+	CHECK(sd_queue_pop(&q, &e, false)); /* 30: b's last record was the
+					       * one before */
+	CHECK(e.time == 30 && e.offset == 16);
 	CHECK_U64(pool.nfree, 1); /* b back in the pool */
-	CHECK(sd_queue_pop(&q) == NULL);
+	CHECK(!sd_queue_pop(&q, &e, false));
 	/* a too now; the pool keeps one, so it is freed */
 	CHECK_U64(pool.nblocks, 1);
 	CHECK_U64(pool.nfree, 1);
@@ -285,6 +336,8 @@ TEST(blocks_live_while_queued)
 	free(pend);
 	pend = NULL;
 	npend = cappend = 0;
+	free(arena);
+	arena = NULL;
 }
 
 /*
@@ -298,8 +351,49 @@ TEST(blocks_live_while_queued)
 #define ST (SD_SAMPLE_IP | SD_SAMPLE_TID | SD_SAMPLE_TIME | SD_SAMPLE_ID | \
 	    SD_SAMPLE_CPU | SD_SAMPLE_PERIOD | SD_SAMPLE_CALLCHAIN)
 
-static void build(struct pd_buf *b, bool pipe)
+enum build_mode { PLAIN, PIPE, ZSTD };
+
+/* the bytes put through zstd by build() */
+static uint64_t zbytes;
+
+#if HAVE_ZSTD
+/*
+ * A CPU's part of a round as perf record -z writes it: one COMPRESSED
+ * record, the next piece of one zstd stream (flushed, never ended).
+ */
+static void put_compressed(struct pd_buf *b, ZSTD_CStream *cs,
+			   const struct pd_buf *chunk)
 {
+	size_t cap = ZSTD_compressBound(chunk->len) + 64;
+	uint8_t *out = malloc(cap);
+	ZSTD_inBuffer in = {chunk->p, chunk->len, 0};
+	ZSTD_outBuffer o = {out, cap, 0};
+
+	while (in.pos < in.size)
+		CHECK(!ZSTD_isError(ZSTD_compressStream(cs, &o, &in)));
+	while (ZSTD_flushStream(cs, &o) > 0)
+		;
+	CHECK(o.pos < 60000);
+	zbytes += chunk->len;
+	size_t at = pd_rec_begin(b, SD_REC_COMPRESSED, 0);
+	pd_put_bytes(b, out, o.pos);
+	pd_rec_end(b, at);
+	free(out);
+}
+#endif
+
+static void build(struct pd_buf *b, enum build_mode mode)
+{
+	bool pipe = mode == PIPE;
+	struct pd_buf chunk = {0}, *cb = b;
+#if HAVE_ZSTD
+	ZSTD_CStream *cs = NULL;
+	if (mode == ZSTD) {
+		cs = ZSTD_createCStream();
+		ZSTD_initCStream(cs, 1);
+		cb = &chunk;
+	}
+#endif
 	static const uint64_t ids0[] = {11, 12}, ids1[] = {21, 22};
 	struct pd_event ev[2] = {
 		{.attr = {.sample_type = ST, .flags = SD_ATTR_SAMPLE_ID_ALL,
@@ -335,22 +429,32 @@ static void build(struct pd_buf *b, bool pipe)
 					       .id = 11 + cpu, .cpu = cpu},
 					.period = 1, .ips = ips, .nr_ips = n,
 				};
-				pd_sample(b, ST, &s);
+				pd_sample(cb, ST, &s);
 				if (i % 17 == 0) {
 					struct pd_ids id = {
 						.pid = 7, .tid = 7,
 						.time = i % 34 ? ct : 0,
 						.id = 21 + cpu, .cpu = cpu};
-					pd_comm(b, ST, &id, "worker", false);
+					pd_comm(cb, ST, &id, "worker", false);
 				}
 				if (ct > t)
 					t = ct;
 			}
+#if HAVE_ZSTD
+			if (cs) {
+				put_compressed(b, cs, &chunk);
+				chunk.len = 0;
+			}
+#endif
 		}
 		pd_finished_round(b);
 	}
 	if (!pipe)
 		pd_file_end(b, data, NULL, NULL);
+#if HAVE_ZSTD
+	ZSTD_freeCStream(cs);
+#endif
+	pd_buf_free(&chunk);
 }
 
 /* What a record was, to compare two reads. */
@@ -406,7 +510,7 @@ TEST(blocks_in_files_and_pipes)
 	for (int pipe_mode = 0; pipe_mode < 2; pipe_mode++) {
 		struct pd_buf b = {0};
 		struct sd_reader *r = NULL;
-		build(&b, pipe_mode);
+		build(&b, pipe_mode ? PIPE : PLAIN);
 		CHECK(b.len > (4u << 20)); /* many blocks */
 		CHECK(sd_reader_open_mem(b.p, b.len, "mem", 0, NULL, &r) == 0);
 		size_t nw = r ? read_records(r, want, MAX) : 0;
@@ -462,6 +566,128 @@ TEST(blocks_in_files_and_pipes)
 	free(got);
 }
 
+/*
+ * sd_reader_skip(SD_SKIP_SAMPLE_IDS): the same records, the samples
+ * without their id, stream id, CPU and address; everything else as
+ * read in full (the fast path of sd_reader_next() and the general one:
+ * the other-order file takes the general one).
+ */
+static void check_skip(bool be)
+{
+	struct pd_buf b = {.be = be};
+	struct sd_reader *r1 = NULL, *r2 = NULL;
+	const struct sd_record *x, *y;
+	size_t n = 0, bad = 0, samples = 0;
+
+	build(&b, PLAIN);
+	CHECK(sd_reader_open_mem(b.p, b.len, "full", 0, NULL, &r1) == 0);
+	CHECK(sd_reader_open_mem(b.p, b.len, "skip", 0, NULL, &r2) == 0);
+	if (!r1 || !r2)
+		goto out;
+	sd_reader_skip(r2, SD_SKIP_SAMPLE_IDS);
+	for (;;) {
+		int a = sd_reader_next(r1, &x), c = sd_reader_next(r2, &y);
+		if (a != c) {
+			bad++;
+			break;
+		}
+		if (a <= 0)
+			break;
+		n++;
+		if (x->type != y->type || x->offset != y->offset ||
+		    !x->evsel != !y->evsel ||
+		    (x->evsel && x->evsel->index != y->evsel->index) ||
+		    x->id.time != y->id.time ||
+		    x->id.pid != y->id.pid || x->id.tid != y->id.tid ||
+		    x->id.has_tid != y->id.has_tid ||
+		    x->id.has_time != y->id.has_time) {
+			bad++;
+			continue;
+		}
+		if (x->type != SD_REC_SAMPLE) {
+			/* other records keep their trailer's ids */
+			bad += x->id.id != y->id.id || x->id.cpu != y->id.cpu;
+			continue;
+		}
+		samples++;
+		bad += x->sample.ip != y->sample.ip ||
+		       x->sample.period != y->sample.period ||
+		       x->sample.nr_ips != y->sample.nr_ips ||
+		       memcmp(x->sample.ips, y->sample.ips,
+			      8 * x->sample.nr_ips) != 0;
+		/* read in full: the event's ids and the CPU */
+		bad += x->id.id != 11 + x->id.cpu || !x->id.has_id ||
+		       !x->id.has_cpu;
+		bad += y->id.id != 0 || y->id.stream_id != 0 ||
+		       y->id.cpu != 0 || y->id.has_id || y->id.has_cpu ||
+		       y->sample.addr != 0;
+	}
+	CHECK(n > 40000 && samples > 40000);
+	CHECK_U64(bad, 0);
+out:
+	sd_reader_free(r1);
+	sd_reader_free(r2);
+	pd_buf_free(&b);
+}
+
+TEST(skip_sample_ids)
+{
+	check_skip(false);
+	check_skip(true);
+}
+
+#if HAVE_ZSTD
+/*
+ * perf record -z: a stream of about 9 MB decoded, many times a decode
+ * block, read from a file decodes straight into the blocks, zstd reading
+ * back across their ends; the records are those of the same recording
+ * uncompressed, read from memory.
+ */
+TEST(blocks_zstd)
+{
+	enum { MAX = 80000 };
+	struct seen *want = calloc(MAX, sizeof *want);
+	struct seen *got = calloc(MAX, sizeof *got);
+	struct pd_buf plain = {0}, z = {0};
+	struct sd_reader *r = NULL;
+	char path[] = "/tmp/sd-test-queue-XXXXXX";
+	uint64_t seed = rng;
+
+	build(&plain, PLAIN);
+	rng = seed;
+	build(&z, ZSTD);
+	CHECK(z.len < plain.len / 3);
+	CHECK(sd_reader_open_mem(plain.p, plain.len, "mem", 0, NULL, &r) == 0);
+	size_t nw = r ? read_records(r, want, MAX) : 0;
+	CHECK(nw > 40000);
+	sd_reader_free(r);
+	r = NULL;
+
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	CHECK(write(fd, z.p, z.len) == (ssize_t)z.len);
+	unlink(path);
+	CHECK(sd_reader_open_fd(fd, "fd", 0, NULL, &r) == 0);
+	size_t ng = r ? read_records(r, got, MAX) : 0;
+	CHECK(same_records(want, nw, got, ng));
+	if (r) {
+		const struct sd_reader_stats *st = sd_reader_stats(r);
+		CHECK_U64(st->decompressed_bytes, zbytes);
+		CHECK_U64(st->records[SD_REC_COMPRESSED], 800);
+		CHECK_U64(st->bad_records, 0);
+		CHECK_U64(sd_reader_diags(r)->n, 0);
+		/* after the end the decode blocks are gone */
+		CHECK(r->dblk == NULL);
+		CHECK_U64(r->zpool.nblocks, 0);
+	}
+	sd_reader_free(r);
+	pd_buf_free(&plain);
+	pd_buf_free(&z);
+	free(want);
+	free(got);
+}
+#endif
+
 int main(void)
 {
 	RUN(one_buffer);
@@ -473,5 +699,9 @@ int main(void)
 	RUN(half);
 	RUN(blocks_live_while_queued);
 	RUN(blocks_in_files_and_pipes);
+	RUN(skip_sample_ids);
+#if HAVE_ZSTD
+	RUN(blocks_zstd);
+#endif
 	return test_exit();
 }
