@@ -61,6 +61,27 @@ _Static_assert(offsetof(struct sd_sample_id, has_cpu) ==
 		       offsetof(struct sd_sample_id, has_tid) + 3,
 	       "has_tid .. has_cpu adjacent");
 
+/* A sample's fixed fields when the file's order is the host's: each
+ * field one load and a mask, TID's pid and tid and CPU's cpu copied as
+ * laid out. */
+static inline __attribute__((always_inline)) void
+host_fixed_fields(const struct sd_evx *x, const uint8_t *data,
+		  struct sd_sample_id *id, struct sd_sample *s)
+{
+#define FX(f) (sd_load64(data + x->fx_off[f], false) & x->fx_mask[f])
+	uint64_t tid = FX(SD_FX_TID), cpu = FX(SD_FX_CPU);
+	id->id = FX(SD_FX_ID);
+	memcpy(&id->pid, &tid, 8);
+	id->time = FX(SD_FX_TIME);
+	id->stream_id = FX(SD_FX_STREAM);
+	memcpy(&id->cpu, &cpu, 4);
+	memcpy(&id->has_tid, x->fx_has, 4);
+	s->ip = FX(SD_FX_IP);
+	s->addr = FX(SD_FX_ADDR);
+	s->period = FX(SD_FX_PERIOD) | !x->s_period;
+#undef FX
+}
+
 /*
  * A SAMPLE, in place: the fixed fields at the places attr.c worked out,
  * the call chain borrowed where it lies (copied only when it needs byte
@@ -91,18 +112,7 @@ parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 		const uint8_t *ips = data + off + 8;
 		if (nr == (len - off - 8) / 8 && nr <= SD_MAX_CALLCHAIN &&
 		    ((uintptr_t)ips & 7) == 0) {
-#define FX(f) (sd_load64(data + x->fx_off[f], false) & x->fx_mask[f])
-			uint64_t tid = FX(SD_FX_TID), cpu = FX(SD_FX_CPU);
-			id->id = FX(SD_FX_ID);
-			memcpy(&id->pid, &tid, 8);
-			id->time = FX(SD_FX_TIME);
-			id->stream_id = FX(SD_FX_STREAM);
-			memcpy(&id->cpu, &cpu, 4);
-			memcpy(&id->has_tid, x->fx_has, 4);
-			s->ip = FX(SD_FX_IP);
-			s->addr = FX(SD_FX_ADDR);
-			s->period = FX(SD_FX_PERIOD) | !x->s_period;
-#undef FX
+			host_fixed_fields(x, data, id, s);
 			s->nr_ips = nr;
 			s->ips = (const uint64_t *)(const void *)ips;
 			if (r->tail_dirty) {
@@ -116,20 +126,7 @@ parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 		}
 	}
 	if (!sw) {
-		/* the file's order is the host's: each field one load and
-		 * a mask, TID's pid and tid and CPU's cpu copied as laid out */
-#define FX(f) (sd_load64(data + x->fx_off[f], false) & x->fx_mask[f])
-		uint64_t tid = FX(SD_FX_TID), cpu = FX(SD_FX_CPU);
-		id->id = FX(SD_FX_ID);
-		memcpy(&id->pid, &tid, 8);
-		id->time = FX(SD_FX_TIME);
-		id->stream_id = FX(SD_FX_STREAM);
-		memcpy(&id->cpu, &cpu, 4);
-		memcpy(&id->has_tid, x->fx_has, 4);
-		s->ip = FX(SD_FX_IP);
-		s->addr = FX(SD_FX_ADDR);
-		s->period = FX(SD_FX_PERIOD) | !x->s_period;
-#undef FX
+		host_fixed_fields(x, data, id, s);
 	} else {
 #define LD64(at) ((at) ? sd_load64(data + (at), sw) : 0)
 #define LD32(at) ((at) ? sd_load32(data + (at), sw) : 0)

@@ -265,35 +265,8 @@ bool sd_queue_pop_slow(struct sd_queue *q, struct sd_qrec *out)
 		flush_end(q);
 		return false;
 	}
-	set_top(q);
-	/* now the common case */
-	struct sd_qrun *c = q->top;
-	bool sw = q->swap;
-	const uint8_t *p = c->p;
-	uint32_t len = sd_load16(p + 6, sw);
-	const uint8_t *next = p + len;
-	uint64_t t = 0;
-
-	out->p = p;
-	out->len = len;
-	out->time = c->time;
-	out->offset = c->off;
-	out->compressed = c->comp;
-	out->ev = sd_load32(p, sw) == SD_REC_SAMPLE ? c->ev_s : c->ev_o;
-	q->bytes -= len;
-	q->last_flush = c->time;
-	if (!c->comp)
-		c->off += len;
-	if (next != c->pend) {
-		t = sd_qrun_time(c, next, sw);
-		if (t <= q->stop) {
-			c->p = next;
-			c->time = t;
-			return true;
-		}
-	}
-	sd_queue_top_moved(q, next, t);
-	return true;
+	set_top(q); /* not NULL: nothing is held, the heap has a run */
+	return sd_queue_pop(q, out, q->swap);
 }
 
 static int grow(void **v, size_t *cap, size_t elem)
