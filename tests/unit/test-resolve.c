@@ -29,6 +29,7 @@
 #include <swapdiag/symbols.h>
 
 #include "test.h"
+#include "stackworld.h"
 
 #define KBASE 0xffffffff81000000ull
 static const char kallsyms[] =
@@ -45,19 +46,6 @@ static const char kallsyms[] =
 
 #define LIBC_A 0x7f0000000000ull /* libc in process 100 (and 300) */
 #define LIBC_B 0x7f1000000000ull /* libc in process 200 */
-
-struct world {
-	char path[64];
-	struct sd_file_info info;
-	struct sd_symbolizer *sym;
-	struct sd_machine *m;
-	struct sd_stacks *st;
-};
-
-static void record(struct world *w, struct sd_record *r)
-{
-	CHECK(sd_machine_process(w->m, r) == 0);
-}
 
 static void comm(struct world *w, uint32_t pid, const char *name)
 {
@@ -78,29 +66,7 @@ static void mmap2(struct world *w, uint32_t pid, uint64_t start,
 
 static bool world_init(struct world *w)
 {
-	memset(w, 0, sizeof *w);
-	strcpy(w->path, "/tmp/sd-test-resolve-XXXXXX");
-	int fd = mkstemp(w->path);
-	if (fd < 0)
-		return false;
-	bool ok = write(fd, kallsyms, sizeof kallsyms - 1) ==
-		  (ssize_t)(sizeof kallsyms - 1);
-	close(fd);
-	struct sd_symbol_opts o = {
-		.kallsyms = w->path,
-		.kallsyms_unchecked = true,
-		.no_host_kernel = true,
-		.symfs = "/nonexistent-symfs",
-		.buildid_dir = "/nonexistent-buildid",
-		.host_kallsyms = "/nonexistent-kallsyms",
-		.host_notes = "/nonexistent-notes",
-		.host_release = "0.0.0-test",
-	};
-	CHECK(ok);
-	CHECK(sd_symbolizer_new(&o, &w->info, &w->sym) == 0);
-	CHECK(sd_machine_new(w->sym, &w->m) == 0);
-	CHECK(sd_stacks_new(&w->st) == 0);
-	if (!w->sym || !w->m || !w->st)
+	if (!world_open(w, kallsyms))
 		return false;
 
 	struct sd_record r = {.type = SD_REC_MMAP, .misc = SD_MISC_KERNEL};
@@ -122,14 +88,6 @@ static bool world_init(struct world *w)
 	/* same address as in 100, anonymous executable memory */
 	mmap2(w, 400, LIBC_A, 0x100000, 0, "//anon");
 	return true;
-}
-
-static void world_fini(struct world *w)
-{
-	sd_stacks_free(w->st);
-	sd_machine_free(w->m);
-	sd_symbolizer_free(w->sym);
-	unlink(w->path);
 }
 
 static struct sd_stack_sample sample_of(struct world *w, uint32_t pid,
@@ -201,7 +159,7 @@ TEST(library_at_other_addresses_same_offset)
 	CHECK(ib2 != ib);
 	CHECK_U64(ia2, ib2);
 	CHECK_U64(sd_stacks_count(w.st), 2);
-	world_fini(&w);
+	world_close(&w);
 }
 
 TEST(alike_maps_that_are_not)
@@ -227,7 +185,7 @@ TEST(alike_maps_that_are_not)
 	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
 	CHECK(has_line(&w, "app;[app];[libc.so.6] 3/3"));
 	CHECK(has_line(&w, "app;[app];[perf-400.map] 1/1"));
-	world_fini(&w);
+	world_close(&w);
 }
 
 TEST(a_later_mmap_does_not_change_an_earlier_view)
@@ -255,7 +213,7 @@ TEST(a_later_mmap_does_not_change_an_earlier_view)
 	CHECK(has_line(&w, "app;[unknown] 1/1"));
 	CHECK(has_line(&w, "app;[app];[libc.so.6] 2/2"));
 	CHECK(has_line(&w, "app;[app];[unknown] 1/1"));
-	world_fini(&w);
+	world_close(&w);
 }
 
 TEST(a_module_loaded_later)
@@ -281,7 +239,7 @@ TEST(a_module_loaded_later)
 	CHECK(u1 != u2);
 	CHECK_U64(k3, k2);
 	CHECK_U64(sd_stacks_count(w.st), 4);
-	world_fini(&w);
+	world_close(&w);
 }
 
 TEST(many_addresses_resolve_as_the_first_time)
@@ -325,7 +283,7 @@ TEST(many_addresses_resolve_as_the_first_time)
 		shared += first[i] == first[i + N / 2];
 	CHECK_U64(shared, N / 2);
 	CHECK_U64(sd_stacks_count(w.st), 1 + N / 2);
-	world_fini(&w);
+	world_close(&w);
 }
 
 TEST(no_map_is_one_unknown)
@@ -342,7 +300,7 @@ TEST(no_map_is_one_unknown)
 	CHECK_U64(sample(&w, 200, b, 3), ia);
 	CHECK_U64(sample(&w, 500, c, 3), ia);
 	CHECK(sample(&w, 100, d, 3) != ia); /* libc's */
-	world_fini(&w);
+	world_close(&w);
 }
 
 int main(void)

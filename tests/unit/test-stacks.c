@@ -35,6 +35,7 @@
 #include <swapdiag/symbols.h>
 
 #include "test.h"
+#include "stackworld.h"
 
 #define KBASE 0xffffffff81000000ull
 /* each function is 0x100 bytes from KBASE + its offset */
@@ -58,44 +59,9 @@ static const char kallsyms[] =
  * 4096, symbols__fixup_end()), still in the kernel map: no symbol */
 #define KNONAME (KBASE + 0x3000)
 
-struct world {
-	char path[64];
-	struct sd_file_info info;
-	struct sd_symbolizer *sym;
-	struct sd_machine *m;
-	struct sd_stacks *st;
-};
-
-static void record(struct world *w, struct sd_record *r)
-{
-	CHECK(sd_machine_process(w->m, r) == 0);
-}
-
 static bool world_init(struct world *w, unsigned fold)
 {
-	memset(w, 0, sizeof *w);
-	strcpy(w->path, "/tmp/sd-test-stacks-XXXXXX");
-	int fd = mkstemp(w->path);
-	if (fd < 0)
-		return false;
-	bool ok = write(fd, kallsyms, sizeof kallsyms - 1) ==
-		  (ssize_t)(sizeof kallsyms - 1);
-	close(fd);
-	struct sd_symbol_opts o = {
-		.kallsyms = w->path,
-		.kallsyms_unchecked = true,
-		.no_host_kernel = true,
-		.symfs = "/nonexistent-symfs",
-		.buildid_dir = "/nonexistent-buildid",
-		.host_kallsyms = "/nonexistent-kallsyms",
-		.host_notes = "/nonexistent-notes",
-		.host_release = "0.0.0-test",
-	};
-	CHECK(ok);
-	CHECK(sd_symbolizer_new(&o, &w->info, &w->sym) == 0);
-	CHECK(sd_machine_new(w->sym, &w->m) == 0);
-	CHECK(sd_stacks_new(&w->st) == 0);
-	if (!w->sym || !w->m || !w->st)
+	if (!world_open(w, kallsyms))
 		return false;
 	sd_stacks_set_fold(w->st, fold);
 
@@ -128,14 +94,6 @@ static bool world_init(struct world *w, unsigned fold)
 	f.task = (struct sd_task){100, 100, 101, 100, 1};
 	record(w, &f);
 	return true;
-}
-
-static void world_fini(struct world *w)
-{
-	sd_stacks_free(w->st);
-	sd_machine_free(w->m);
-	sd_symbolizer_free(w->sym);
-	unlink(w->path);
 }
 
 /* One sample of (pid, tid) with a call chain (markers included). */
@@ -280,7 +238,7 @@ TEST(raw_chains_fold_as_stackcollapse)
 	all = folded(&w, SD_FOLD_KERNEL);
 	CHECK(has_line(all, "app;[app];entry_SYSCALL_64_[k];"
 			    "do_syscall_64_[k];[[kernel.kallsyms]]_[k] 1/13"));
-	world_fini(&w);
+	world_close(&w);
 }
 
 TEST(pid_keeps_processes_apart)
@@ -302,7 +260,7 @@ TEST(pid_keeps_processes_apart)
 			    "do_syscall_64;__x64_sys_clone;copy_page_range;"
 			    "swap_duplicate 1/50"));
 	CHECK_U64(nr_lines(all), 2);
-	world_fini(&w);
+	world_close(&w);
 }
 
 TEST(no_callchain_and_details)
@@ -346,7 +304,7 @@ TEST(no_callchain_and_details)
 	CHECK_U64(b0, 2);
 	CHECK_U64(b1, 1);
 	CHECK_U64(other, 0);
-	world_fini(&w);
+	world_close(&w);
 }
 
 /*
@@ -418,7 +376,7 @@ TEST(storm_shares_stacks_details_exact)
 	CHECK(has_line(all, "app;entry_SYSCALL_64;do_syscall_64;"
 			    "__x64_sys_clone;copy_page_range;swap_duplicate 6/60"));
 	CHECK_U64(nr_lines(all), 2);
-	world_fini(&w);
+	world_close(&w);
 }
 
 /*
@@ -448,7 +406,7 @@ TEST(invalid_marker_keeps_raw_tail)
 	CHECK(a != c);
 	CHECK_U64(a, d);
 	CHECK_U64(sd_stacks_count(w.st), 2);
-	world_fini(&w);
+	world_close(&w);
 }
 
 /*
@@ -484,7 +442,7 @@ TEST(samples_after_symbolize_find_their_stacks)
 	/* and a chain not seen before is a new stack */
 	const uint64_t other[] = {SD_CONTEXT_KERNEL, LOCK, SWAPDUP};
 	CHECK_U64(sample(&w, 1000, 1000, other, 3, 1, 7), N);
-	world_fini(&w);
+	world_close(&w);
 }
 
 /* Named stacks, as the text inputs give them. */
