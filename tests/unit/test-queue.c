@@ -74,11 +74,14 @@ static uint8_t *arena;
 static size_t arena_at;
 #define ARENA (8u << 20)
 
-static void arena_reset(void)
+/* A test's start: no records in the arena, the model empty. */
+static void model_reset(void)
 {
 	if (!arena)
 		arena = calloc(1, ARENA);
 	arena_at = 0;
+	npend = 0;
+	m_next_flush = m_max_time = m_last = 0;
 }
 
 /* Pops the queue's flush and checks it against the model's flush to
@@ -149,9 +152,7 @@ static void run_rounds(unsigned ncpu, unsigned rounds, unsigned per,
 	uint64_t now = 1000;
 	int ok = 1;
 
-	npend = 0;
-	arena_reset();
-	m_next_flush = m_max_time = m_last = 0;
+	model_reset();
 	for (unsigned r = 0; r < rounds; r++) {
 		uint64_t start = now;
 		for (unsigned c = 0; c < ncpu; c++) {
@@ -207,9 +208,7 @@ TEST(random_times)
 	struct sd_queue q = {0};
 	int ok = 1;
 
-	npend = 0;
-	arena_reset();
-	m_next_flush = m_max_time = m_last = 0;
+	model_reset();
 	for (unsigned r = 0; r < 300; r++) {
 		unsigned n = (unsigned)(rnd() % 200);
 		for (unsigned i = 0; i < n; i++)
@@ -235,9 +234,7 @@ TEST(held_back_record)
 	uint64_t t = 10;
 	int ok = 1;
 
-	npend = 0;
-	arena_reset();
-	m_next_flush = m_max_time = m_last = 0;
+	model_reset();
 	queue_item(&q, UINT64_MAX - 1);
 	/* the model's flush limit is the newest time of the round before;
 	 * the future record makes that everything: flush by hand */
@@ -263,9 +260,7 @@ TEST(half)
 	struct sd_queue q = {0};
 	int ok = 1;
 
-	npend = 0;
-	arena_reset();
-	m_next_flush = m_max_time = m_last = 0;
+	model_reset();
 	for (uint64_t i = 0; i < 1000; i++)
 		queue_item(&q, 1 + rnd() % 5000);
 	sd_queue_half(&q);
@@ -293,9 +288,7 @@ TEST(blocks_live_while_queued)
 	struct sd_block *a = sd_block_get(&pool, 100);
 	struct sd_block *b = sd_block_get(&pool, 100);
 
-	npend = 0;
-	arena_reset();
-	m_next_flush = m_max_time = m_last = 0;
+	model_reset();
 	CHECK(a && b && a->cap == 4096);
 	CHECK_U64(pool.nblocks, 2);
 	/* 10 and 30 lie back to back in a: one stretch, one reference;
