@@ -183,18 +183,19 @@ static int loc_of(struct sd_stacks *st, struct sd_location *loc,
  * search, because the same addresses come back chain after chain.
  * Kernel addresses (kernel cpumodes) land in the same place in every
  * address space: keyed by (cpumode, address) in a hash table that keeps
- * them all (open addressing; it starts at RC_FIRST slots and grows
- * fourfold at half full up to RC_MAX slots, 6 MB, where it starts again
- * empty -- a few thousand functions' return addresses need a few
- * thousand).  User addresses are keyed by (cpumode, address space,
- * version, address) in a direct-mapped table of 16 k slots: each new
- * process has addresses of its own (ASLR), used by its own samples, which
- * come close together -- a table that kept them all would grow with the
- * processes.  Both are emptied when the kernel's maps change (a kernel
+ * them all (open addressing; it starts at RC_FIRST slots, 768 kB,
+ * room for the 12 k return addresses of a fork storm's kernel paths --
+ * the copies of a table grown from small were a seventh of such a run's
+ * page faults -- and doubles at half full up to RC_MAX slots, 6 MB,
+ * where it starts again empty).  User addresses are keyed by (cpumode,
+ * address space, version, address) in a direct-mapped table of 16 k
+ * slots: each new process has addresses of its own (ASLR), used by its
+ * own samples, which come close together -- a table that kept them all
+ * would grow with the processes.  Both are emptied when the kernel's maps change (a kernel
  * address, or a user-mode one in the kernel's range, may land elsewhere
  * then).
  */
-#define RC_FIRST 1024
+#define RC_FIRST (1u << 15)
 #define RC_MAX (1u << 18)
 #define URC_SHIFT (64 - 14) /* 16 k slots, 384 kB */
 #define RC_MUL 0x9e3779b97f4a7c15ull
@@ -366,9 +367,9 @@ locate_frame(struct sd_stacks *st, const struct sd_stack_sample *s,
 		return 0;
 	}
 	if ((st->res.rc_n + 1) * 2 > st->res.rc_slots) {
-		/* half full: four times the slots, or (at the most) empty */
+		/* half full: twice the slots, or (at the most) empty */
 		bool full = st->res.rc_slots >= RC_MAX;
-		err = rcache_resize(st, full ? RC_FIRST : st->res.rc_slots * 4,
+		err = rcache_resize(st, full ? RC_FIRST : st->res.rc_slots * 2,
 				    !full);
 		if (err)
 			return err;
