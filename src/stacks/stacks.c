@@ -93,7 +93,7 @@ void sd_stacks_samples_done(struct sd_stacks *st)
 		e->period += st->det[i].period;
 	}
 	sd_rawtab_free(&st->rt);
-	st->rt_tries = st->rt_hits = st->rt_skip = 0;
+	st->rt_tries = st->rt_misses = st->rt_skip = 0;
 	sd_stacks_resolve_free(st);
 	free(st->slots);
 	st->slots = NULL;
@@ -217,11 +217,11 @@ static inline struct dcache_ent *dcache_of(struct sd_stacks *st,
 	return &st->dcache[h >> (32 - DCACHE_BITS)];
 }
 
-/* The detail (stack, pid, bucket), found in or added to the table; its
- * index + 1 in *det. */
-static int detail_find(struct sd_stacks *st, struct dcache_ent *c,
-		       uint32_t stack, uint32_t pid, uint64_t bucket,
-		       uint64_t count, uint64_t period, uint32_t *det)
+/* The detail (stack, pid, bucket), found in or added to the table, counts
+ * count samples with period. */
+static __attribute__((noinline)) int
+detail_find(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
+	    uint32_t pid, uint64_t bucket, uint64_t count, uint64_t period)
 {
 	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
 		return -ENOMEM;
@@ -232,7 +232,6 @@ static int detail_find(struct sd_stacks *st, struct dcache_ent *c,
 			d->count += count;
 			d->period += period;
 			*c = (struct dcache_ent){stack, pid, st->dslots[j]};
-			*det = st->dslots[j];
 			return 0;
 		}
 	}
@@ -250,15 +249,13 @@ static int detail_find(struct sd_stacks *st, struct dcache_ent *c,
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
 	*c = (struct dcache_ent){stack, pid, st->dslots[j]};
-	*det = st->dslots[j];
 	return 0;
 }
 
-/* Counts a sample (count of them, with period) under its detail; the
- * detail's index + 1 in *det. */
+/* Counts a sample (count of them, with period) under its detail. */
 static inline int detail_add(struct sd_stacks *st, uint32_t stack,
 			     uint32_t pid, uint64_t bucket, uint64_t count,
-			     uint64_t period, uint32_t *det)
+			     uint64_t period)
 {
 	struct dcache_ent *c = dcache_of(st, stack, pid);
 
@@ -267,11 +264,10 @@ static inline int detail_add(struct sd_stacks *st, uint32_t stack,
 		if (d->bucket == bucket) {
 			d->count += count;
 			d->period += period;
-			*det = c->det;
 			return 0;
 		}
 	}
-	return detail_find(st, c, stack, pid, bucket, count, period, det);
+	return detail_find(st, c, stack, pid, bucket, count, period);
 }
 
 size_t sd_stacks_nr_details(const struct sd_stacks *st)
@@ -313,11 +309,10 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 		uint64_t marks = ns->marks ? ns->marks[i] & 3 : 0;
 		k[KEY_HDR + i] = marks << 33 | (uint64_t)!!ns->kernel[i] << 32 | nm;
 	}
-	uint32_t det;
 	int err = intern_key(st, k, KEY_HDR + n, &sid);
 	if (!err)
 		err = detail_add(st, sid, ns->pid, ns->time / SD_BUCKET_NS,
-				 ns->count, ns->period, &det);
+				 ns->count, ns->period);
 	if (!err && id)
 		*id = sid;
 	return err;
@@ -347,8 +342,9 @@ struct sample_key {
 	unsigned flags;
 };
 
-static void sample_key(const struct sd_stacks *st,
-		       const struct sd_stack_sample *s, struct sample_key *k)
+static inline void sample_key(const struct sd_stacks *st,
+			      const struct sd_stack_sample *s,
+			      struct sample_key *k)
 {
 	unsigned flags = s->has_callchain ? F_CHAIN : 0;
 	size_t nr = s->has_callchain ? s->nr_ips : 1;
@@ -404,34 +400,46 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
  */
 static __attribute__((noinline)) int
 add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
-	const struct sample_key *k, int found, uint32_t chain, uint64_t bucket,
-	uint32_t *sid)
+	const struct sample_key *k, int found, uint32_t chain, uint32_t *id)
 {
 	bool kern = found == RAW_NEW_SPACE ? false : sample_kernel_only(s, k);
-	uint32_t det;
-	int err = stacks_intern(st, s, k, kern, sid);
+	uint32_t sid;
+	int err = stacks_intern(st, s, k, kern, &sid);
 
 	if (err)
 		return err;
-	if (!st->rt_skip) {
+	if (st->rt_skip) {
+		st->rt_skip--;
+	} else {
+		st->rt_misses++;
 		if (found == RAW_MISS)
-			err = sd_rawtab_add(&st->rt, &k->rk, kern, *sid, &chain);
-		if (!err && !(found == RAW_MISS && kern))
-			err = sd_rawtab_add_space(&st->rt, chain, k->mmv, *sid);
+			err = sd_rawtab_add(&st->rt, &k->rk, kern, k->mmv, sid);
+		else
+			err = sd_rawtab_add_space(&st->rt, chain, k->mmv, sid);
 		if (err < 0)
 			return err;
 	}
-	return detail_add(st, *sid, s->pid, bucket, 1, s->period, &det);
+	if (id)
+		*id = sid;
+	return detail_add(st, sid, s->pid, s->time / SD_BUCKET_NS, 1,
+			  s->period);
+}
+
+/* A window of RAW_WINDOW samples tried the table: if it seldom helped,
+ * the next samples do without it. */
+static __attribute__((noinline)) void window_end(struct sd_stacks *st)
+{
+	if (st->rt_misses * 4 > RAW_WINDOW * 3)
+		st->rt_skip = RAW_SKIP;
+	st->rt_tries = st->rt_misses = 0;
 }
 
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
 {
 	struct sample_key k;
-	struct raw_found f = {0};
-	uint64_t bucket = s->time / SD_BUCKET_NS;
-	uint32_t sid;
-	int err = 0;
+	struct raw_found f;
+	int found = RAW_MISS;
 
 	sample_key(st, s, &k);
 	if (s->machine) {
@@ -441,29 +449,18 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 			st->kgen = g;
 		}
 	}
-	if (st->rt_skip) {
-		/* chains rarely repeat here: the long way, no table */
-		st->rt_skip--;
-		err = add_new(st, s, &k, RAW_MISS, 0, bucket, &sid);
-	} else {
-		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
-		if (found == RAW_HIT) {
-			sid = f.id;
-			st->rt_hits++;
-			uint32_t det;
-			err = detail_add(st, sid, s->pid, bucket, 1, s->period, &det);
-		} else {
-			err = add_new(st, s, &k, found, f.chain, bucket, &sid);
-		}
-		if (++st->rt_tries == RAW_WINDOW) {
-			if (st->rt_hits * 4 < st->rt_tries)
-				st->rt_skip = RAW_SKIP;
-			st->rt_tries = st->rt_hits = 0;
-		}
+	/* while rt_skip counts down, chains rarely repeat: no table */
+	if (!st->rt_skip) {
+		found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
+		if (++st->rt_tries == RAW_WINDOW)
+			window_end(st);
 	}
-	if (!err && id)
-		*id = sid;
-	return err;
+	if (found != RAW_HIT)
+		return add_new(st, s, &k, found, f.chain, id);
+	if (id)
+		*id = f.id;
+	return detail_add(st, f.id, s->pid, s->time / SD_BUCKET_NS, 1,
+			  s->period);
 }
 
 static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
