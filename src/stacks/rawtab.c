@@ -8,14 +8,17 @@
  * RAW_MAX_CHAINS, RAW_MAX_SPACES: 3.5 MB in all): past it new chains are
  * not stored and take the long way, so memory stays bounded on
  * recordings where chains rarely repeat (the chains that repeat most are
- * mostly seen early).  Plain malloc, not util/vmem.h: a 2 MiB huge page
- * for each of its blocks would cost resident memory for nothing.
+ * mostly seen early).  The entries grow in place (util/vmem.h: no copy
+ * faulting their pages in again; the cap keeps them below huge pages)
+ * and are populated ahead of use (util/prefault.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "stacks/rawtab.h"
+#include "util/prefault.h"
+#include "util/vmem.h"
 
 #define RAW_MAX_WORDS (1u << 18)  /* 2 MB of entries */
 #define RAW_MAX_CHAINS (1u << 15) /* 0.5 MB of slots */
@@ -23,7 +26,7 @@
 
 void sd_rawtab_free(struct sd_rawtab *t)
 {
-	free(t->words);
+	sd_vmem_free(t->words, t->capwords * sizeof *t->words);
 	free(t->slots);
 	free(t->sslots);
 	memset(t, 0, sizeof *t);
@@ -134,12 +137,15 @@ int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
 		size_t cap = t->capwords ? t->capwords : 16384;
 		while (cap < t->nwords + need)
 			cap *= 2;
-		uint64_t *v = realloc(t->words, cap * sizeof *v);
+		uint64_t *v = sd_vmem_resize(t->words, t->capwords * sizeof *v,
+					     cap * sizeof *v);
 		if (!v)
 			return -ENOMEM;
 		t->words = v;
 		t->capwords = cap;
 	}
+	sd_prefault(t->words, t->capwords * sizeof *t->words, &t->words_pf,
+		    (t->nwords + need) * sizeof *t->words);
 	uint64_t *w = t->words + t->nwords;
 	w[0] = k->hdr[0];
 	w[1] = k->hdr[1];

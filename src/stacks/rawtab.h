@@ -59,8 +59,9 @@ struct raw_space_slot {
 };
 
 struct sd_rawtab {
-	uint64_t *words;        /* the entries, back to back */
+	uint64_t *words;        /* the entries, back to back (util/vmem.h) */
 	size_t nwords, capwords;
+	size_t words_pf;        /* bytes of words known resident */
 	struct raw_slot *slots; /* chains */
 	size_t nslots, n;
 	struct raw_space_slot *sslots; /* (chain, address space) */

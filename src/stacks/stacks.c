@@ -65,9 +65,9 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	sd_stacks_samples_done(st);
 	free(st->locs);
 	sd_stacks_free_lines(st);
-	free(st->keys);
-	free(st->det);
-	free(st->v);
+	sd_vmem_free(st->keys, st->capkeys);
+	sd_vmem_free(st->det, st->capdet * sizeof *st->det);
+	sd_vmem_free(st->v, st->cap * sizeof *st->v);
 	free(st->frames);
 	free(st->fc);
 	free(st->names);
@@ -95,10 +95,10 @@ void sd_stacks_samples_done(struct sd_stacks *st)
 	sd_rawtab_free(&st->rt);
 	st->rt_tries = st->rt_misses = st->rt_skip = 0;
 	sd_stacks_resolve_free(st);
-	free(st->slots);
+	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
 	st->slots = NULL;
 	st->nslots = 0;
-	free(st->dslots);
+	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
 	st->dslots = NULL;
 	st->ndslots = 0;
 	memset(st->dcache, 0, sizeof st->dcache);
@@ -158,10 +158,49 @@ static size_t table_slots(size_t have, size_t n)
 	return ns;
 }
 
+/*
+ * Room for need elements of elem bytes in the block p of *cap elements
+ * (util/vmem.h: a big one grows in place, so the pages already written
+ * are not faulted in again at a new address, as a copy would).  Doubling
+ * from first; the block, or NULL with p untouched.
+ */
+static void *vgrow(void *p, size_t *cap, size_t need, size_t elem,
+		   size_t first)
+{
+	size_t c = *cap ? *cap : first;
+
+	while (c < need)
+		c *= 2;
+	if (c > SIZE_MAX / elem)
+		return NULL;
+	void *v = sd_vmem_resize(p, *cap * elem, c * elem);
+	if (v)
+		*cap = c;
+	return v;
+}
+
+/*
+ * The slots of a table of n entries grown to hold one more (*nslots
+ * updated), emptied for the caller to fill again from the entries: in
+ * place, so that only the new half's pages are new (a fresh table each
+ * time would fault in all its pages again).
+ */
+static uint32_t *slots_grow(uint32_t *s, size_t *nslots, size_t n)
+{
+	size_t ns = table_slots(*nslots, n), have = *nslots;
+
+	s = vgrow(s, &have, ns, sizeof *s, ns);
+	if (!s)
+		return NULL;
+	memset(s, 0, ns * sizeof *s);
+	*nslots = ns;
+	return s;
+}
+
 static int grow_slots(struct sd_stacks *st)
 {
-	size_t ns = table_slots(st->nslots, st->n);
-	uint32_t *s = calloc(ns, sizeof *s);
+	size_t ns = st->nslots;
+	uint32_t *s = slots_grow(st->slots, &ns, st->n);
 
 	if (!s)
 		return -ENOMEM;
@@ -171,7 +210,6 @@ static int grow_slots(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	free(st->slots);
 	st->slots = s;
 	st->nslots = ns;
 	return 0;
@@ -185,8 +223,8 @@ static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 
 static int detail_grow(struct sd_stacks *st)
 {
-	size_t ns = table_slots(st->ndslots, st->ndet);
-	uint32_t *s = calloc(ns, sizeof *s);
+	size_t ns = st->ndslots;
+	uint32_t *s = slots_grow(st->dslots, &ns, st->ndet);
 
 	if (!s)
 		return -ENOMEM;
@@ -197,7 +235,6 @@ static int detail_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	free(st->dslots);
 	st->dslots = s;
 	st->ndslots = ns;
 	return 0;
@@ -236,9 +273,8 @@ detail_find(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
 		}
 	}
 	if (st->ndet == st->capdet) {
-		struct sd_stack_detail *v =
-			sd_stacks_grow(st->det, &st->capdet, st->ndet + 1, st->ndet,
-			     sizeof *v, 256, &st->det_pf);
+		struct sd_stack_detail *v = vgrow(st->det, &st->capdet,
+						   st->ndet + 1, sizeof *v, 256);
 		if (!v)
 			return -ENOMEM;
 		st->det = v;
@@ -516,15 +552,15 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 		}
 	}
 	if (st->n == st->cap) {
-		struct entry *v = sd_stacks_grow(st->v, &st->cap, st->n + 1, st->n,
-				       sizeof *v, 1024, &st->v_pf);
+		struct entry *v = vgrow(st->v, &st->cap, st->n + 1, sizeof *v,
+					1024);
 		if (!v)
 			return -ENOMEM;
 		st->v = v;
 	}
 	if (st->nkeys + klen > st->capkeys) {
-		uint8_t *kv = sd_stacks_grow(st->keys, &st->capkeys, st->nkeys + klen,
-				   st->nkeys, 1, 32768, &st->keys_pf);
+		uint8_t *kv = vgrow(st->keys, &st->capkeys, st->nkeys + klen, 1,
+				    32768);
 		if (!kv)
 			return -ENOMEM;
 		st->keys = kv;
