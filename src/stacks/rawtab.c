@@ -167,6 +167,8 @@ int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
 int sd_rawtab_add_space(struct sd_rawtab *t, uint32_t chain, uint64_t mmv,
 			uint32_t id)
 {
+	/* the entry remembers it even when the space table is full */
+	remember(t, chain, mmv, id);
 	if (t->ns >= RAW_MAX_SPACES)
 		return 1;
 	if ((t->ns + 1) * 2 > t->nsslots && grow_spaces(t))
@@ -176,7 +178,6 @@ int sd_rawtab_add_space(struct sd_rawtab *t, uint32_t chain, uint64_t mmv,
 		j = (j + 1) & mask;
 	t->sslots[j] = (struct raw_space_slot){mmv, chain, id};
 	t->ns++;
-	remember(t, chain, mmv, id);
 	return 0;
 }
 
