@@ -429,6 +429,15 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 #define RAW_WINDOW 4096
 #define RAW_SKIP (15 * RAW_WINDOW)
 
+/* A window of RAW_WINDOW samples tried the table: if it seldom helped,
+ * the next samples do without it. */
+static __attribute__((noinline)) void window_end(struct sd_stacks *st)
+{
+	if (st->rt_misses * 4 > RAW_WINDOW * 3)
+		st->rt_skip = RAW_SKIP;
+	st->rt_tries = st->rt_misses = 0;
+}
+
 /*
  * The long way, and what it found stored in the table (found:
  * sd_rawtab_find()'s answer, chain its f.chain), then the sample's
@@ -448,6 +457,8 @@ add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
 		st->rt_skip--;
 	} else {
 		st->rt_misses++;
+		if (++st->rt_tries == RAW_WINDOW)
+			window_end(st);
 		if (found == RAW_MISS)
 			err = sd_rawtab_add(&st->rt, &k->rk, kern, k->mmv, sid);
 		else
@@ -459,15 +470,6 @@ add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
 		*id = sid;
 	return detail_add(st, sid, s->pid, s->time / SD_BUCKET_NS, 1,
 			  s->period);
-}
-
-/* A window of RAW_WINDOW samples tried the table: if it seldom helped,
- * the next samples do without it. */
-static __attribute__((noinline)) void window_end(struct sd_stacks *st)
-{
-	if (st->rt_misses * 4 > RAW_WINDOW * 3)
-		st->rt_skip = RAW_SKIP;
-	st->rt_tries = st->rt_misses = 0;
 }
 
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
@@ -486,13 +488,12 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		}
 	}
 	/* while rt_skip counts down, chains rarely repeat: no table */
-	if (!st->rt_skip) {
+	if (!st->rt_skip)
 		found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
-		if (++st->rt_tries == RAW_WINDOW)
-			window_end(st);
-	}
 	if (found != RAW_HIT)
 		return add_new(st, s, &k, found, f.chain, id);
+	if (++st->rt_tries == RAW_WINDOW)
+		window_end(st);
 	if (id)
 		*id = f.id;
 	return detail_add(st, f.id, s->pid, s->time / SD_BUCKET_NS, 1,
