@@ -348,6 +348,49 @@ static int at_end(struct sd_reader *r)
 }
 
 /*
+ * The ids sd_record_evsel() finds a stretch's sample event (s) and other
+ * records' event (o) by without a lookup: the last ones the id map gave
+ * for them, and where they and the times lie (s_id, s_time from the
+ * record's start; o_id, o_time back from its end, for a record whose
+ * size is a multiple of 8) in records of at least s_min / o_min bytes.
+ */
+struct id_keys {
+	bool s, o;
+	uint64_t s_key, o_key;
+	size_t s_id, s_time, s_min;
+	size_t o_id, o_time, o_min;
+};
+
+static void id_keys(const struct sd_reader *r, const struct sd_evsel *evs,
+		    const struct sd_evsel *evo, struct id_keys *k)
+{
+	const struct sd_id_map *m = &r->ids;
+
+	k->s = false;
+	k->o = false;
+	if (r->nr_evsels < 2)
+		return;
+	if (evs && r->id_pos >= 0 && m->last_val[0] &&
+	    r->evsels[m->last_val[0] - 1] == evs && sd_evx(evs)->s_time) {
+		k->s = true;
+		k->s_key = m->last_key[0];
+		k->s_id = 8 + 8 * (size_t)r->id_pos;
+		k->s_time = sd_evx(evs)->s_time;
+		k->s_min = (k->s_id > k->s_time ? k->s_id : k->s_time) + 8;
+	}
+	if (evo && r->is_pos >= 0 && m->last_val[1] &&
+	    r->evsels[m->last_val[1] - 1] == evo && sd_evx(evo)->t_time) {
+		k->o = true;
+		k->o_key = m->last_key[1];
+		k->o_id = 8 * (size_t)r->is_pos;
+		k->o_time = sd_evx(evo)->t_time;
+		k->o_min = (k->o_id > sd_evx(evo)->t_size ? k->o_id
+							   : sd_evx(evo)->t_size) +
+			   8;
+	}
+}
+
+/*
  * Records that extend the queue's last stretch, in one loop: whole
  * kernel records lying right after it in the buffer being read (the
  * decompressed one or the source's), timed, no older than the record
@@ -384,6 +427,10 @@ extend_stretch(struct sd_reader *r, bool sw)
 	/* one event: its sample times at one place */
 	struct sd_evsel *one = r->nr_evsels == 1 ? r->evsels[0] : NULL;
 	uint16_t one_st = one ? sd_evx(one)->s_time : 0;
+	/* several: the stretch's events told by the ids the id map gave
+	 * them last (what sd_record_evsel() tests first) */
+	struct id_keys k;
+	id_keys(r, evs, evo, &k);
 
 	while (lim - p >= 8) {
 		uint32_t type = sd_load32(p, sw);
@@ -400,6 +447,19 @@ extend_stretch(struct sd_reader *r, bool sw)
 			if (t - 1 >= UINT64_MAX - 1 || t < last)
 				break;
 			nsamples++;
+		} else if (type == SD_REC_SAMPLE && k.s && size >= k.s_min &&
+			   sd_load64(p + k.s_id, sw) == k.s_key) {
+			t = sd_load64(p + k.s_time, sw);
+			if (t - 1 >= UINT64_MAX - 1 || t < last)
+				break;
+			nsamples++;
+		} else if (type != SD_REC_SAMPLE && k.o && size >= k.o_min &&
+			   !(size & 7) &&
+			   sd_load64(p + size - k.o_id, sw) == k.o_key) {
+			t = sd_load64(p + size - k.o_time, sw);
+			if (t - 1 >= UINT64_MAX - 1 || t < last)
+				break;
+			r->stats.records[type]++;
 		} else {
 			ev = sd_record_evsel(r, p, size, type, sw);
 			struct sd_evsel **slot =
@@ -411,6 +471,7 @@ extend_stretch(struct sd_reader *r, bool sw)
 				break;
 			*slot = ev;
 			r->stats.records[type]++;
+			id_keys(r, evs, evo, &k);
 		}
 		late += t < lf;
 		last = t;
