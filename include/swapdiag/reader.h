@@ -296,15 +296,18 @@ struct sd_sample_view {
 };
 
 /*
- * The next records while they are samples of the common layout (fixed
- * fields and a call chain), in the host's byte order, time-ordered:
- * up to max of them into v, the count returned, without filling a
- * record for each.  0 when the next record is anything else (or there
- * is none): sd_reader_next() then gives it.  The views stay valid until
- * the next call of either; counted as sd_reader_next() counts samples.
+ * The next records of the time order while they are samples of the
+ * common layout (fixed fields and a call chain) in the host's byte order:
+ * up to max of them into v without filling a record for each, their
+ * count returned; and when another kind of record ends them, that one
+ * too, in *other (else NULL).  0 and NULL when the next record is
+ * anything else (or there is none): sd_reader_next() then gives it.
+ * -ENOMEM when nothing more can be read.  The views and *other stay
+ * valid until the next call of either; samples are counted as
+ * sd_reader_next() counts them.
  */
-size_t sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
-			      size_t max);
+int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
+			   int max, const struct sd_record **other);
 
 /*
  * Sample fields a caller never reads, which sd_reader_next() then need

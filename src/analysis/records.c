@@ -569,7 +569,8 @@ view_sample(struct loop *l, const struct sd_sample_view *v)
 
 /*
  * The sample loop: runs of samples of the common layout read in place
- * (sd_reader_next_samples()), every other record one at a time; per
+ * (sd_reader_next_samples(), with the record that ends a run), every
+ * other record one at a time (sd_reader_next()); per
  * sample one struct (the stacks stage's sample) filled, the event's
  * facts remembered from the sample before.
  */
@@ -595,22 +596,30 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	sd_tvcache_init(&l.tvc, a->machine);
 	sd_reader_skip(a->reader, SD_SKIP_SAMPLE_IDS); /* never read here */
 	for (;;) {
-		size_t n = sd_reader_next_samples(a->reader, views, VIEWS);
-		if (n) {
-			for (size_t i = 0; i < n && !err; i++)
-				err = view_sample(&l, &views[i]);
-		} else if ((rc = sd_reader_next(a->reader, &rec)) > 0) {
+		const struct sd_record *other;
+		int n = sd_reader_next_samples(a->reader, views, VIEWS, &other);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		for (int i = 0; i < n && !err; i++)
+			err = view_sample(&l, &views[i]);
+		if (!err && other) {
+			n++;
+			err = other_record(a, other);
+		}
+		if (!n) {
+			if ((rc = sd_reader_next(a->reader, &rec)) <= 0)
+				break;
 			n = 1;
 			if (rec->type == SD_REC_SAMPLE)
 				err = record_sample(&l, rec);
 			else
 				err = other_record(a, rec);
-		} else {
-			break;
 		}
 		if (err)
 			break;
-		nrec += n;
+		nrec += (uint64_t)n;
 		if (nrec >= next_progress) {
 			uint64_t done, total;
 			a->records = nrec;

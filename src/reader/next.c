@@ -348,39 +348,49 @@ static int at_end(struct sd_reader *r)
 }
 
 /*
- * The ids sd_record_evsel() finds a stretch's sample event (s) and other
- * records' event (o) by without a lookup: the last ones the id map gave
- * for them, and where they and the times lie (s_id, s_time from the
- * record's start; o_id, o_time back from its end, for a record whose
- * size is a multiple of 8) in records of at least s_min / o_min bytes.
+ * How the read loop tells a stretch's sample event (s) and other
+ * records' event (o) without sd_record_evsel(): by the id the id map gave
+ * for it last (what sd_record_evsel() tests first), or for the one event
+ * of a recording by nothing (the id masked off).  A sample of at least
+ * s_min bytes whose u64 at s_id, masked, is s_key; another record of at
+ * least o_min bytes, its size a multiple of 8, whose u64 o_id bytes
+ * before its end is o_key.  Their times lie at s_time, or o_time bytes
+ * before the end.  A min of 1 << 16 (above any record's size): not
+ * told this way.
  */
 struct id_keys {
-	bool s, o;
-	uint64_t s_key, o_key;
+	uint64_t s_key, s_mask, o_key;
 	size_t s_id, s_time, s_min;
 	size_t o_id, o_time, o_min;
 };
+
+#define NO_KEY (1u << 16)
 
 static void id_keys(const struct sd_reader *r, const struct sd_evsel *evs,
 		    const struct sd_evsel *evo, struct id_keys *k)
 {
 	const struct sd_id_map *m = &r->ids;
 
-	k->s = false;
-	k->o = false;
-	if (r->nr_evsels < 2)
-		return;
-	if (evs && r->id_pos >= 0 && m->last_val[0] &&
-	    r->evsels[m->last_val[0] - 1] == evs && sd_evx(evs)->s_time) {
-		k->s = true;
+	k->s_min = NO_KEY;
+	k->o_min = NO_KEY;
+	if (evs && sd_evx(evs)->s_time && r->nr_evsels == 1) {
+		k->s_key = 0;
+		k->s_mask = 0;
+		k->s_id = 0;
+		k->s_time = sd_evx(evs)->s_time;
+		k->s_min = k->s_time + 8;
+	} else if (evs && sd_evx(evs)->s_time && r->id_pos >= 0 &&
+		   m->last_val[0] && r->evsels[m->last_val[0] - 1] == evs) {
 		k->s_key = m->last_key[0];
+		k->s_mask = UINT64_MAX;
 		k->s_id = 8 + 8 * (size_t)r->id_pos;
 		k->s_time = sd_evx(evs)->s_time;
 		k->s_min = (k->s_id > k->s_time ? k->s_id : k->s_time) + 8;
 	}
+	if (r->nr_evsels < 2)
+		return;
 	if (evo && r->is_pos >= 0 && m->last_val[1] &&
 	    r->evsels[m->last_val[1] - 1] == evo && sd_evx(evo)->t_time) {
-		k->o = true;
 		k->o_key = m->last_key[1];
 		k->o_id = 8 * (size_t)r->is_pos;
 		k->o_time = sd_evx(evo)->t_time;
@@ -424,11 +434,7 @@ extend_stretch(struct sd_reader *r, bool sw)
 	/* records end by lim: the data's end, or where the queue is full */
 	size_t room = bytes < SD_MAX_QUEUE_BYTES ? SD_MAX_QUEUE_BYTES - bytes : 0;
 	const uint8_t *lim = (size_t)(end - p) > room ? p + room : end;
-	/* one event: its sample times at one place */
-	struct sd_evsel *one = r->nr_evsels == 1 ? r->evsels[0] : NULL;
-	uint16_t one_st = one ? sd_evx(one)->s_time : 0;
-	/* several: the stretch's events told by the ids the id map gave
-	 * them last (what sd_record_evsel() tests first) */
+	/* the stretch's events told without the id map */
 	struct id_keys k;
 	id_keys(r, evs, evo, &k);
 
@@ -437,23 +443,17 @@ extend_stretch(struct sd_reader *r, bool sw)
 		uint16_t size = sd_load16(p + 6, sw);
 		struct sd_evsel *ev;
 		uint64_t t;
-		if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8 ||
-		    size > (size_t)(lim - p))
+		if (size > (size_t)(lim - p))
 			break;
-		if (type == SD_REC_SAMPLE && one && evs == one) {
-			if (!one_st || one_st + 8u > size)
-				break;
-			t = sd_load64(p + one_st, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			nsamples++;
-		} else if (type == SD_REC_SAMPLE && k.s && size >= k.s_min &&
-			   sd_load64(p + k.s_id, sw) == k.s_key) {
+		if (type == SD_REC_SAMPLE && size >= k.s_min &&
+		    (sd_load64(p + k.s_id, sw) & k.s_mask) == k.s_key) {
 			t = sd_load64(p + k.s_time, sw);
 			if (t - 1 >= UINT64_MAX - 1 || t < last)
 				break;
 			nsamples++;
-		} else if (type != SD_REC_SAMPLE && k.o && size >= k.o_min &&
+		} else if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8) {
+			break;
+		} else if (type != SD_REC_SAMPLE && size >= k.o_min &&
 			   !(size & 7) &&
 			   sd_load64(p + size - k.o_id, sw) == k.o_key) {
 			t = sd_load64(p + size - k.o_time, sw);
@@ -740,10 +740,11 @@ take_sample(struct sd_reader *r, const struct sd_record **out,
  * layout (its fields at fixed places, no test for an absent one), with
  * the queue's state in locals until the loop ends.  With two runs in
  * the heap (two CPUs) they trade places here as pop_plain() does it; the
- * heap's two entries are written when the loop ends.
+ * heap's two entries are written when the loop ends.  *at_other: it
+ * ended at a record other than a sample, the top run's next.
  */
 static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
-			 struct sd_sample_view *v, size_t max)
+			 struct sd_sample_view *v, size_t max, bool *at_other)
 {
 	struct sd_queue *q = &r->q;
 	struct sd_qhead *h = q->heap;
@@ -761,7 +762,11 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		const uint8_t *p = c->p;
 		struct sd_evsel *ev = c->ev_s;
 		const struct sd_evx *x = sd_evx(ev);
-		if (sd_load32(p, false) != SD_REC_SAMPLE || !x->view)
+		if (sd_load32(p, false) != SD_REC_SAMPLE) {
+			*at_other = true;
+			break;
+		}
+		if (!x->view)
 			break;
 		uint32_t len = sd_load16(p + 6, false);
 		size_t off = x->s_end;
@@ -839,13 +844,14 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 	return n;
 }
 
-size_t sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
-			      size_t max)
+int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
+			   int max, const struct sd_record **other)
 {
 	struct sd_queue *q = &r->q;
 	struct sd_qrun *c = q->top;
 
-	if (r->swap || !max)
+	*other = NULL;
+	if (r->swap || max <= 0)
 		return 0;
 	if (!c) {
 		if (!q->moved && !q->held)
@@ -857,7 +863,17 @@ size_t sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
 	}
 	/* a stretch's end stops the loop (top NULL): its block goes at
 	 * the next settle, after the caller is done with these views */
-	return take_views(r, c, v, max);
+	bool at_other = false;
+	size_t n = take_views(r, c, v, (size_t)max, &at_other);
+	if (at_other) {
+		struct sd_qrec e;
+		sd_queue_pop(q, &e, false);
+		int err = deliver_other(r, e.p, e.len, e.offset, e.compressed,
+					e.ev, sd_load32(e.p, false), other);
+		if (err < 0)
+			return err;
+	}
+	return (int)n;
 }
 
 /* The top run went past its stretch or its stop at the last call, or a

@@ -159,10 +159,16 @@ static size_t read_views(struct sd_reader *r, struct got *out, size_t max)
 	size_t n = 0, turn = 0;
 
 	while (n < max) {
-		size_t k = sd_reader_next_samples(r, v, runs[turn++ % 4]);
-		for (size_t i = 0; i < k && n < max; i++)
+		int k = sd_reader_next_samples(r, v, (int)runs[turn++ % 4],
+					       &rec);
+		CHECK(k >= 0);
+		if (k < 0)
+			break;
+		for (int i = 0; i < k && n < max; i++)
 			out[n++] = of_view(&v[i]);
-		if (k)
+		if (rec && n < max)
+			out[n++] = of_record(rec);
+		if (k || rec)
 			continue;
 		if (sd_reader_next(r, &rec) <= 0)
 			break;
