@@ -423,13 +423,13 @@ sample_head(struct loop *l, const struct sd_evsel *ev, uint64_t t)
 		l->a->time_skipped++;
 		return 0;
 	}
-	if (t) {
-		if (!l->first || t < l->first)
-			l->first = t;
-		if (t > l->last)
-			l->last = t;
-	}
-	if (ev != l->evi.ev || *l->kinds.updates != l->evi.seen_updates) {
+	/* t - 1 < x - 1: t is not 0, and below x or x is 0 */
+	if (t - 1 < l->first - 1)
+		l->first = t;
+	if (t > l->last)
+		l->last = t;
+	/* evi.ev is let go when an EVENT_UPDATE came (sd_run_records()) */
+	if (ev != l->evi.ev) {
 		if ((err = ev_info_get(l->a, &l->kinds, ev, &l->evi)))
 			return err;
 		l->s.evsel = l->evi.index;
@@ -609,8 +609,12 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			err = other_record(a, other);
 		}
 		if (!n) {
+			/* the only call that reads on, and so takes in
+			 * EVENT_UPDATE records, which may rename events */
 			if ((rc = sd_reader_next(a->reader, &rec)) <= 0)
 				break;
+			if (*l.kinds.updates != l.evi.seen_updates)
+				l.evi.ev = NULL;
 			n = 1;
 			if (rec->type == SD_REC_SAMPLE)
 				err = record_sample(&l, rec);

@@ -813,7 +813,17 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		c->time = nt;
 		if (nt <= stop)
 			continue;
-		if (!o || nt > limit) {
+		if (!o) {
+			/* three runs or more: the heap told now (the
+			 * heap is the queue's own while there is no o) */
+			sd_queue_top_moved(q, next, nt);
+			c = q->top;
+			if (!c)
+				break;
+			stop = q->stop;
+			continue;
+		}
+		if (nt > limit) {
 			q->top = NULL;
 			q->moved = true;
 			break;

@@ -24,6 +24,10 @@
 
 enum { ROUNDS = 150, PER_CPU = 50 };
 
+/* CPUs' buffers in the recording: two take turns; with three, the heap
+ * of a flush is told where the top one goes past its stop */
+static unsigned ncpu = 2;
+
 /* Sample i of a CPU's part of a round: tid 1000 + i, the other event
  * when i % 13 == 5, a COMM after it when i % 11 == 0. */
 static bool other_event(unsigned i)
@@ -38,26 +42,26 @@ static size_t frames_of(uint32_t tid)
 
 static void build(struct pd_buf *b)
 {
-	static const uint64_t ids0[] = {11, 12}, ids1[] = {21, 22};
+	static const uint64_t ids0[] = {11, 12, 13}, ids1[] = {21, 22, 23};
 	struct pd_event ev[2] = {
 		{.attr = {.sample_type = ST_VIEW,
 			  .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
-		 .ids = ids0, .nr_ids = 2},
+		 .ids = ids0, .nr_ids = 3},
 		{.attr = {.type = SD_TYPE_SOFTWARE, .config = 9,
 			  .sample_type = ST_NOPERIOD,
 			  .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
-		 .ids = ids1, .nr_ids = 2},
+		 .ids = ids1, .nr_ids = 3},
 	};
 	uint64_t ips[8];
 	size_t data = pd_file_begin(b, ev, 2);
 
 	for (unsigned round = 0; round < ROUNDS; round++) {
-		for (uint32_t cpu = 0; cpu < 2; cpu++) {
-			/* CPU 0 at even times, CPU 1 at odd ones: a
-			 * flush takes turns between the two buffers */
-			uint64_t t0 = 1000 + (uint64_t)round * 4 * PER_CPU;
+		for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
+			/* CPU c at times 2c modulo 2 * ncpu: a flush
+			 * takes turns between the buffers */
+			uint64_t t0 = 1200 + (uint64_t)round * 2 * ncpu * PER_CPU;
 			for (unsigned i = 0; i < PER_CPU; i++) {
-				uint64_t ct = t0 + 4 * i + 2 * cpu;
+				uint64_t ct = t0 + 2 * ncpu * i + 2 * cpu;
 				bool oth = other_event(i);
 				struct pd_sample s = {
 					.misc = i % 2 ? SD_MISC_USER
@@ -192,8 +196,8 @@ static bool sample_as_built(const struct got *g)
 	uint32_t i = g->tid - 1000;
 	unsigned cpu = g->pid - 100;
 
-	return g->ip == g->time && g->chain_ok && cpu < 2 &&
-	       g->time % 4 == 2 * cpu && i < PER_CPU &&
+	return g->ip == g->time && g->chain_ok && cpu < ncpu &&
+	       g->time % (2 * ncpu) == 2 * cpu && i < PER_CPU &&
 	       g->nr == frames_of(g->tid) &&
 	       g->misc == (i % 2 ? SD_MISC_USER : SD_MISC_KERNEL) &&
 	       g->evi == (other_event(i) ? 1u : 0u) &&
@@ -261,8 +265,8 @@ static void check_views(bool be, bool file)
 	CHECK_U64(diff, 0);
 	CHECK_U64(unbuilt, 0);
 	CHECK_U64(backwards, 0);
-	CHECK_U64(samples, ROUNDS * 2 * PER_CPU);
-	CHECK_U64(comms, ROUNDS * 2 * ((PER_CPU + 10) / 11));
+	CHECK_U64(samples, ROUNDS * ncpu * PER_CPU);
+	CHECK_U64(comms, ROUNDS * ncpu * ((PER_CPU + 10) / 11));
 	/* the other event's samples (4 of 50) have no PERIOD: no views;
 	 * the other byte order: none at all; else all but the first record
 	 * of a flush (one a round and the last) */
@@ -270,8 +274,8 @@ static void check_views(bool be, bool file)
 	if (be)
 		CHECK_U64(views, 0);
 	else
-		CHECK(views >= ROUNDS * 2 * (PER_CPU - 4) - (ROUNDS + 1) &&
-		      views <= ROUNDS * 2 * (PER_CPU - 4));
+		CHECK(views >= ROUNDS * ncpu * (PER_CPU - 4) - (ROUNDS + 1) &&
+		      views <= ROUNDS * ncpu * (PER_CPU - 4));
 	for (size_t e = 0; e < 2; e++) {
 		const struct sd_evsel *a = sd_reader_evsel(r1, e);
 		const struct sd_evsel *c = sd_reader_evsel(r2, e);
@@ -280,12 +284,12 @@ static void check_views(bool be, bool file)
 	}
 	/* periods 1..50 but those of the other event (1 each) */
 	CHECK_U64(sd_reader_evsel(r2, 0)->total_period,
-		  ROUNDS * 2 * (50 * 51 / 2 - (6 + 19 + 32 + 45)));
+		  ROUNDS * ncpu * (50 * 51 / 2 - (6 + 19 + 32 + 45)));
 	CHECK_U64(sd_reader_stats(r2)->first_time,
 		  sd_reader_stats(r1)->first_time);
 	CHECK_U64(sd_reader_stats(r2)->last_time,
 		  sd_reader_stats(r1)->last_time);
-	CHECK_U64(sd_reader_stats(r2)->first_time, 1000);
+	CHECK_U64(sd_reader_stats(r2)->first_time, 1200);
 out:
 	sd_reader_free(r1);
 	sd_reader_free(r2);
@@ -300,6 +304,14 @@ TEST(views_host_order)
 	check_views(false, true);
 }
 
+TEST(views_three_buffers)
+{
+	ncpu = 3;
+	check_views(false, false);
+	check_views(false, true);
+	ncpu = 2;
+}
+
 TEST(no_views_other_order)
 {
 	check_views(true, false);
@@ -308,6 +320,7 @@ TEST(no_views_other_order)
 int main(void)
 {
 	RUN(views_host_order);
+	RUN(views_three_buffers);
 	RUN(no_views_other_order);
 	return test_exit();
 }
