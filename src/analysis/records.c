@@ -411,9 +411,26 @@ struct loop {
 	bool kv_more;
 };
 
+/* The event's facts, looked up when the sample's event is another than
+ * the one before (evi.ev is let go when an EVENT_UPDATE came, see
+ * sd_run_records()). */
+static inline __attribute__((always_inline)) int
+sample_event(struct loop *l, const struct sd_evsel *ev)
+{
+	int err;
+
+	if (ev != l->evi.ev) {
+		if ((err = ev_info_get(l->a, &l->kinds, ev, &l->evi)))
+			return err;
+		l->s.evsel = l->evi.index;
+		l->s.has_callchain = l->evi.chain;
+	}
+	return 0;
+}
+
 /* The sample's time kept (else counted as skipped) and taken into the
- * span; the event's facts looked up when it changed.  1 to go on, 0 to
- * skip the sample, or a negative error. */
+ * span, its event's facts at hand.  1 to go on, 0 to skip the sample,
+ * or a negative error. */
 static inline __attribute__((always_inline)) int
 sample_head(struct loop *l, const struct sd_evsel *ev, uint64_t t)
 {
@@ -428,13 +445,8 @@ sample_head(struct loop *l, const struct sd_evsel *ev, uint64_t t)
 		l->first = t;
 	if (t > l->last)
 		l->last = t;
-	/* evi.ev is let go when an EVENT_UPDATE came (sd_run_records()) */
-	if (ev != l->evi.ev) {
-		if ((err = ev_info_get(l->a, &l->kinds, ev, &l->evi)))
-			return err;
-		l->s.evsel = l->evi.index;
-		l->s.has_callchain = l->evi.chain;
-	}
+	if ((err = sample_event(l, ev)))
+		return err;
 	return 1;
 }
 
@@ -547,14 +559,10 @@ static const struct sd_record *view_record(const void *arg,
 	return rec;
 }
 
-/* A sample handed out in place. */
+/* A sample handed out in place, its time and event taken in. */
 static inline __attribute__((always_inline)) int
-view_sample(struct loop *l, const struct sd_sample_view *v)
+view_body(struct loop *l, const struct sd_sample_view *v)
 {
-	int rc = sample_head(l, v->evsel, v->time);
-
-	if (rc <= 0)
-		return rc;
 	sample_mode(l, v->misc & SD_MISC_CPUMODE_MASK, v->ip);
 	l->s.ips = v->ips;
 	l->s.nr_ips = v->nr_ips;
@@ -563,6 +571,37 @@ view_sample(struct loop *l, const struct sd_sample_view *v)
 	l->s.tid = v->tid;
 	l->s.time = v->time;
 	return sample_tail(l, NULL, view_record, v);
+}
+
+/*
+ * A run of views.  Without a time window every one is kept, and the
+ * span is kept in locals over the run (a view's time is never 0).
+ */
+static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
+{
+	int err = 0;
+
+	if (l->windowed) {
+		for (int i = 0; i < n && !err; i++) {
+			int rc = sample_head(l, v[i].evsel, v[i].time);
+			err = rc <= 0 ? rc : view_body(l, &v[i]);
+		}
+		return err;
+	}
+	uint64_t first = l->first, last = l->last;
+	for (int i = 0; i < n && !err; i++) {
+		uint64_t t = v[i].time;
+		if (t - 1 < first - 1)
+			first = t;
+		if (t > last)
+			last = t;
+		err = sample_event(l, v[i].evsel);
+		if (!err)
+			err = view_body(l, &v[i]);
+	}
+	l->first = first;
+	l->last = last;
+	return err;
 }
 
 #define VIEWS 32 /* samples taken from the reader at a time */
@@ -602,8 +641,7 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 			err = n;
 			break;
 		}
-		for (int i = 0; i < n && !err; i++)
-			err = view_sample(&l, &views[i]);
+		err = view_run(&l, views, n);
 		if (!err && other) {
 			n++;
 			err = other_record(a, other);
