@@ -243,6 +243,9 @@ struct sd_evx {
 	 * has_id and has_cpu false (SD_SKIP_SAMPLE_IDS) */
 	bool fx_has[4];
 	bool fx_has_lean[4];
+	/* plain, with IP, TID, TIME and PERIOD: what a sample view
+	 * (sd_reader_next_samples()) reads without a test */
+	bool view;
 	/* CALLCHAIN the only field after the fixed ones (next.c's plain
 	 * parse) */
 	bool plain;

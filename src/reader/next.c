@@ -53,10 +53,14 @@
 
 #include "reader/internal.h"
 
-/* parse_sample() copies these as laid out in a sample */
+/* parse_sample() and sd_reader_next_samples() copy these as laid out in
+ * a sample */
 _Static_assert(offsetof(struct sd_sample_id, tid) ==
 		       offsetof(struct sd_sample_id, pid) + 4,
 	       "pid, tid adjacent");
+_Static_assert(offsetof(struct sd_sample_view, tid) ==
+		       offsetof(struct sd_sample_view, pid) + 4,
+	       "view pid, tid adjacent");
 _Static_assert(offsetof(struct sd_sample_id, has_cpu) ==
 		       offsetof(struct sd_sample_id, has_tid) + 3,
 	       "has_tid .. has_cpu adjacent");
@@ -344,6 +348,59 @@ static int at_end(struct sd_reader *r)
 }
 
 /*
+ * How the read loop tells a stretch's sample event (s) and other
+ * records' event (o) without sd_record_evsel(): by the id the id map gave
+ * for it last (what sd_record_evsel() tests first), or for the one event
+ * of a recording by nothing (the id masked off).  A sample of at least
+ * s_min bytes whose u64 at s_id, masked, is s_key; another record of at
+ * least o_min bytes, its size a multiple of 8, whose u64 o_id bytes
+ * before its end is o_key.  Their times lie at s_time, or o_time bytes
+ * before the end.  A min of 1 << 16 (above any record's size): not
+ * told this way.
+ */
+struct id_keys {
+	uint64_t s_key, s_mask, o_key;
+	size_t s_id, s_time, s_min;
+	size_t o_id, o_time, o_min;
+};
+
+#define NO_KEY (1u << 16)
+
+static void id_keys(const struct sd_reader *r, const struct sd_evsel *evs,
+		    const struct sd_evsel *evo, struct id_keys *k)
+{
+	const struct sd_id_map *m = &r->ids;
+
+	k->s_min = NO_KEY;
+	k->o_min = NO_KEY;
+	if (evs && sd_evx(evs)->s_time && r->nr_evsels == 1) {
+		k->s_key = 0;
+		k->s_mask = 0;
+		k->s_id = 0;
+		k->s_time = sd_evx(evs)->s_time;
+		k->s_min = k->s_time + 8;
+	} else if (evs && sd_evx(evs)->s_time && r->id_pos >= 0 &&
+		   m->last_val[0] && r->evsels[m->last_val[0] - 1] == evs) {
+		k->s_key = m->last_key[0];
+		k->s_mask = UINT64_MAX;
+		k->s_id = 8 + 8 * (size_t)r->id_pos;
+		k->s_time = sd_evx(evs)->s_time;
+		k->s_min = (k->s_id > k->s_time ? k->s_id : k->s_time) + 8;
+	}
+	if (r->nr_evsels < 2)
+		return;
+	if (evo && r->is_pos >= 0 && m->last_val[1] &&
+	    r->evsels[m->last_val[1] - 1] == evo && sd_evx(evo)->t_time) {
+		k->o_key = m->last_key[1];
+		k->o_id = 8 * (size_t)r->is_pos;
+		k->o_time = sd_evx(evo)->t_time;
+		k->o_min = (k->o_id > sd_evx(evo)->t_size ? k->o_id
+							   : sd_evx(evo)->t_size) +
+			   8;
+	}
+}
+
+/*
  * Records that extend the queue's last stretch, in one loop: whole
  * kernel records lying right after it in the buffer being read (the
  * decompressed one or the source's), timed, no older than the record
@@ -377,25 +434,32 @@ extend_stretch(struct sd_reader *r, bool sw)
 	/* records end by lim: the data's end, or where the queue is full */
 	size_t room = bytes < SD_MAX_QUEUE_BYTES ? SD_MAX_QUEUE_BYTES - bytes : 0;
 	const uint8_t *lim = (size_t)(end - p) > room ? p + room : end;
-	/* one event: its sample times at one place */
-	struct sd_evsel *one = r->nr_evsels == 1 ? r->evsels[0] : NULL;
-	uint16_t one_st = one ? sd_evx(one)->s_time : 0;
+	/* the stretch's events told without the id map */
+	struct id_keys k;
+	id_keys(r, evs, evo, &k);
 
 	while (lim - p >= 8) {
 		uint32_t type = sd_load32(p, sw);
 		uint16_t size = sd_load16(p + 6, sw);
 		struct sd_evsel *ev;
 		uint64_t t;
-		if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8 ||
-		    size > (size_t)(lim - p))
+		if (size > (size_t)(lim - p))
 			break;
-		if (type == SD_REC_SAMPLE && one && evs == one) {
-			if (!one_st || one_st + 8u > size)
-				break;
-			t = sd_load64(p + one_st, sw);
+		if (type == SD_REC_SAMPLE && size >= k.s_min &&
+		    (sd_load64(p + k.s_id, sw) & k.s_mask) == k.s_key) {
+			t = sd_load64(p + k.s_time, sw);
 			if (t - 1 >= UINT64_MAX - 1 || t < last)
 				break;
 			nsamples++;
+		} else if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8) {
+			break;
+		} else if (type != SD_REC_SAMPLE && size >= k.o_min &&
+			   !(size & 7) &&
+			   sd_load64(p + size - k.o_id, sw) == k.o_key) {
+			t = sd_load64(p + size - k.o_time, sw);
+			if (t - 1 >= UINT64_MAX - 1 || t < last)
+				break;
+			r->stats.records[type]++;
 		} else {
 			ev = sd_record_evsel(r, p, size, type, sw);
 			struct sd_evsel **slot =
@@ -407,6 +471,7 @@ extend_stretch(struct sd_reader *r, bool sw)
 				break;
 			*slot = ev;
 			r->stats.records[type]++;
+			id_keys(r, evs, evo, &k);
 		}
 		late += t < lf;
 		last = t;
@@ -506,14 +571,6 @@ static __attribute__((noinline)) int next_slow(struct sd_reader *r,
 	return next_record(r, out, false);
 }
 
-/*
- * The common case, on its own and without a call, so that it saves no
- * registers: the next record of a flush is a sample in the host's byte
- * order, of the plain layout (fixed fields and a call chain that fills
- * it), with a time in the recording's range.  What sd_queue_pop() and
- * deliver() do for it, the heap's part (a cursor past its stretch or its
- * stop) left to the next call.  Anything else takes the general way.
- */
 /* A queued record other than the sample sd_reader_next() takes itself,
  * in the host's byte order. */
 static __attribute__((noinline)) int next_queued(struct sd_reader *r,
@@ -529,14 +586,31 @@ static __attribute__((noinline)) int next_queued(struct sd_reader *r,
 	return next_slow(r, out);
 }
 
-static inline __attribute__((always_inline)) int
-take_sample(struct sd_reader *r, const struct sd_record **out,
-	    struct sd_qrun *c)
+/* A plain sample taken off the queue by pop_plain(). */
+struct plain {
+	const uint8_t *p;
+	const uint64_t *ips;
+	uint64_t nr;
+	uint64_t time, offset;
+	struct sd_evsel *ev;
+	bool compressed;
+};
+
+/*
+ * The next record of the top run c, when it is a sample in the host's
+ * byte order of the plain layout (fixed fields and a call chain that
+ * fills it) with a time in the recording's range, taken off the queue
+ * into *out: what sd_queue_pop() does, the heap's part (a cursor past
+ * its stretch or its stop) left to the next settle unless two runs just
+ * trade places.  false, nothing taken, for anything else.
+ */
+static inline __attribute__((always_inline)) bool
+pop_plain(struct sd_reader *r, struct sd_qrun *c, struct plain *out)
 {
 	struct sd_queue *q = &r->q;
 	const uint8_t *p = c->p;
 	if (sd_load32(p, false) != SD_REC_SAMPLE)
-		return 0;
+		return false;
 	struct sd_evsel *ev = c->ev_s;
 	const struct sd_evx *x = sd_evx(ev);
 	uint32_t len = sd_load16(p + 6, false);
@@ -544,18 +618,21 @@ take_sample(struct sd_reader *r, const struct sd_record **out,
 	uint64_t t = c->time;
 	if (!x->plain || len < off + 8 ||
 	    t - r->time_lo > r->time_hi - r->time_lo)
-		return 0;
+		return false;
 	uint64_t nr = sd_load64(p + off, false);
 	const uint8_t *ips = p + off + 8;
 	if (nr != (len - off - 8) / 8 || nr > SD_MAX_CALLCHAIN ||
 	    ((uintptr_t)ips & 7))
-		return 0;
+		return false;
 
-	/* sd_queue_pop() */
-	struct sd_record *rec = &r->rec;
+	out->p = p;
+	out->ips = (const uint64_t *)(const void *)ips;
+	out->nr = nr;
+	out->time = t;
+	out->offset = c->off;
+	out->ev = ev;
+	out->compressed = c->comp;
 	const uint8_t *next = p + len;
-	rec->offset = c->off;
-	rec->compressed = c->comp;
 	q->bytes -= len;
 	q->last_flush = t;
 	if (!c->comp)
@@ -564,40 +641,69 @@ take_sample(struct sd_reader *r, const struct sd_record **out,
 	if (next == c->pend) {
 		q->top = NULL;
 		q->moved = true;
-	} else {
-		uint64_t nt = sd_qrun_time(c, next, false);
-		c->time = nt;
-		if (nt > q->stop) {
-			struct sd_qhead *h = q->heap;
-			if (q->nheap == 2 && nt <= q->limit) {
-				/* two runs (two CPUs) taking turns: past
-				 * its stop, the other run comes first */
-				struct sd_qhead x0 = h[0];
-				x0.time = nt;
-				h[0] = h[1];
-				h[1] = x0;
-				q->top = &q->runs[h[0].run];
-				uint64_t stop = h[0].pos < x0.pos ? nt : nt - 1;
-				q->stop = stop < UINT64_MAX - 1 ? stop
-								: UINT64_MAX - 1;
-			} else {
-				q->top = NULL;
-				q->moved = true;
-			}
-		}
+		return true;
 	}
+	uint64_t nt = sd_qrun_time(c, next, false);
+	c->time = nt;
+	if (nt <= q->stop)
+		return true;
+	struct sd_qhead *h = q->heap;
+	if (q->nheap == 2 && nt <= q->limit) {
+		/* two runs (two CPUs) taking turns: past its stop, the
+		 * other run comes first */
+		struct sd_qhead x0 = h[0];
+		x0.time = nt;
+		h[0] = h[1];
+		h[1] = x0;
+		q->top = &q->runs[h[0].run];
+		uint64_t stop = h[0].pos < x0.pos ? nt : nt - 1;
+		q->stop = stop < UINT64_MAX - 1 ? stop : UINT64_MAX - 1;
+	} else {
+		q->top = NULL;
+		q->moved = true;
+	}
+	return true;
+}
 
-	/* deliver() and parse_sample() */
+/* What deliver() counts of a sample. */
+static inline __attribute__((always_inline)) void
+count_sample(struct sd_reader *r, struct sd_evsel *ev, uint64_t period,
+	     uint64_t t)
+{
+	ev->nr_samples++;
+	ev->total_period += period;
+	if (t - 1 < r->stats.first_time - 1)
+		r->stats.first_time = t;
+	if (t > r->stats.last_time)
+		r->stats.last_time = t;
+}
+
+/* A plain sample from the top run c into r->rec, as deliver() and
+ * parse_sample() would fill it: 1, or 0 (nothing taken) for anything
+ * else. */
+static inline __attribute__((always_inline)) int
+take_sample(struct sd_reader *r, const struct sd_record **out,
+	    struct sd_qrun *c)
+{
+	struct plain pl;
+
+	if (!pop_plain(r, c, &pl))
+		return 0;
+	struct sd_record *rec = &r->rec;
 	struct sd_sample *s = &rec->sample;
 	struct sd_sample_id *id = &rec->id;
+	const struct sd_evx *x = sd_evx(pl.ev);
+	const uint8_t *p = pl.p;
+	rec->offset = pl.offset;
+	rec->compressed = pl.compressed;
 	rec->type = SD_REC_SAMPLE;
 	rec->misc = sd_load16(p + 4, false);
-	rec->size = (uint16_t)len;
-	rec->evsel = ev;
+	rec->size = sd_load16(p + 6, false);
+	rec->evsel = pl.ev;
 #define FX(f) (sd_load64(p + x->fx_off[f], false) & x->fx_mask[f])
 	uint64_t tid = FX(SD_FX_TID);
 	memcpy(&id->pid, &tid, 8);
-	id->time = t;
+	id->time = pl.time;
 	if (r->skip_ids) {
 		id->id = 0;
 		id->stream_id = 0;
@@ -616,21 +722,168 @@ take_sample(struct sd_reader *r, const struct sd_record **out,
 	uint64_t period = FX(SD_FX_PERIOD) | !x->s_period;
 #undef FX
 	s->period = period;
-	s->nr_ips = nr;
-	s->ips = (const uint64_t *)(const void *)ips;
+	s->nr_ips = pl.nr;
+	s->ips = pl.ips;
 	if (r->tail_dirty) {
 		memset(&s->raw_size, 0,
 		       sizeof *s - offsetof(struct sd_sample, raw_size));
 		r->tail_dirty = false;
 	}
-	ev->nr_samples++;
-	ev->total_period += period;
-	if (t - 1 < r->stats.first_time - 1)
-		r->stats.first_time = t;
-	if (t > r->stats.last_time)
-		r->stats.last_time = t;
+	count_sample(r, pl.ev, period, pl.time);
 	*out = rec;
 	return 1;
+}
+
+/*
+ * sd_reader_next_samples()'s loop: pop_plain() and a view filled for
+ * each sample while the top run's next record is a sample of the view
+ * layout (its fields at fixed places, no test for an absent one), with
+ * the queue's state in locals until the loop ends.  With two runs in
+ * the heap (two CPUs) they trade places here as pop_plain() does it; the
+ * heap's two entries are written when the loop ends.  *at_other: it
+ * ended at a record other than a sample, the top run's next.
+ */
+static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
+			 struct sd_sample_view *v, size_t max, bool *at_other)
+{
+	struct sd_queue *q = &r->q;
+	struct sd_qhead *h = q->heap;
+	/* the other run when there are two: its head's time */
+	struct sd_qrun *o = q->nheap == 2 ? &q->runs[h[1].run] : NULL;
+	uint64_t ot = o ? h[1].time : 0;
+	uint64_t stop = q->stop, limit = q->limit;
+	uint64_t lo = r->time_lo, span = r->time_hi - r->time_lo;
+	uint64_t bytes = 0, first = r->stats.first_time;
+	uint64_t last = r->stats.last_time, t = 0, taken = 0;
+	bool swapped = false;
+	size_t n = 0;
+
+	while (n < max) {
+		const uint8_t *p = c->p;
+		struct sd_evsel *ev = c->ev_s;
+		const struct sd_evx *x = sd_evx(ev);
+		if (sd_load32(p, false) != SD_REC_SAMPLE) {
+			*at_other = true;
+			break;
+		}
+		if (!x->view)
+			break;
+		uint32_t len = sd_load16(p + 6, false);
+		size_t off = x->s_end;
+		t = c->time;
+		if (len < off + 8 || t - lo > span)
+			break;
+		uint64_t nr = sd_load64(p + off, false);
+		const uint8_t *ips = p + off + 8;
+		if (nr != (len - off - 8) / 8 || nr > SD_MAX_CALLCHAIN ||
+		    ((uintptr_t)ips & 7))
+			break;
+
+		struct sd_sample_view *w = &v[n++];
+		uint64_t period = sd_load64(p + x->s_period, false);
+		w->evsel = ev;
+		w->time = t;
+		w->ip = sd_load64(p + x->s_ip, false);
+		w->period = period;
+		w->ips = (const uint64_t *)(const void *)ips;
+		w->offset = c->off;
+		w->nr_ips = (uint32_t)nr;
+		memcpy(&w->pid, p + x->s_tid, 8);
+		w->misc = sd_load16(p + 4, false);
+		ev->nr_samples++;
+		ev->total_period += period;
+		/* t - 1 < x - 1: below x or x is 0 (t is not 0) */
+		if (t - 1 < first - 1)
+			first = t;
+		if (t > last)
+			last = t;
+
+		const uint8_t *next = p + len;
+		taken = t;
+		bytes += len;
+		if (!c->comp)
+			c->off += len;
+		c->p = next;
+		if (next == c->pend) {
+			q->top = NULL;
+			q->moved = true;
+			break;
+		}
+		uint64_t nt = sd_qrun_time(c, next, false);
+		c->time = nt;
+		if (nt <= stop)
+			continue;
+		if (!o) {
+			/* three runs or more: the heap told now (the
+			 * heap is the queue's own while there is no o) */
+			sd_queue_top_moved(q, next, nt);
+			c = q->top;
+			if (!c)
+				break;
+			stop = q->stop;
+			continue;
+		}
+		if (nt > limit) {
+			q->top = NULL;
+			q->moved = true;
+			break;
+		}
+		/* past its stop, the other run comes first; it goes on
+		 * while its records are older than nt (or as old, when its
+		 * stretch was pushed first) */
+		struct sd_qrun *y = o;
+		uint64_t s2 = y->cur < c->cur ? nt : nt - 1;
+		o = c;
+		ot = nt;
+		c = y;
+		stop = s2 < UINT64_MAX - 1 ? s2 : UINT64_MAX - 1;
+		swapped = true;
+	}
+	q->bytes -= bytes;
+	if (n)
+		q->last_flush = taken;
+	r->stats.first_time = first;
+	r->stats.last_time = last;
+	if (swapped) {
+		h[0] = (struct sd_qhead){c->time, c->cur, (size_t)(c - q->runs)};
+		h[1] = (struct sd_qhead){ot, o->cur, (size_t)(o - q->runs)};
+		q->stop = stop;
+		if (q->top)
+			q->top = c;
+	}
+	return n;
+}
+
+int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
+			   int max, const struct sd_record **other)
+{
+	struct sd_queue *q = &r->q;
+	struct sd_qrun *c = q->top;
+
+	*other = NULL;
+	if (r->swap || max <= 0)
+		return 0;
+	if (!c) {
+		if (!q->moved && !q->held)
+			return 0;
+		sd_queue_settle(q);
+		c = q->top;
+		if (!c)
+			return 0;
+	}
+	/* a stretch's end stops the loop (top NULL): its block goes at
+	 * the next settle, after the caller is done with these views */
+	bool at_other = false;
+	size_t n = take_views(r, c, v, (size_t)max, &at_other);
+	if (at_other) {
+		struct sd_qrec e;
+		sd_queue_pop(q, &e, false);
+		int err = deliver_other(r, e.p, e.len, e.offset, e.compressed,
+					e.ev, sd_load32(e.p, false), other);
+		if (err < 0)
+			return err;
+	}
+	return (int)n;
 }
 
 /* The top run went past its stretch or its stop at the last call, or a
@@ -649,6 +902,8 @@ static __attribute__((noinline)) int next_settle(struct sd_reader *r,
 	return next_queued(r, out);
 }
 
+/* The common case, a plain sample of a flush, without a call, so that it
+ * saves no registers; anything else the general way. */
 int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
 {
 	struct sd_qrun *c = r->q.top;
