@@ -197,6 +197,18 @@ static uint32_t *slots_grow(uint32_t *s, size_t *nslots, size_t n)
 	return s;
 }
 
+/*
+ * A stack or detail slot holds its entry's index + 1 in the bits the
+ * slot index takes (mask: the slots - 1; a table is at most half full,
+ * so the index fits) and the top bits of the entry's hash above them: a
+ * probe passes the slots of other entries without loading them (each
+ * load a cache miss of its own in a big table).  A slot is never 0.
+ */
+static inline uint32_t slot_tag(uint64_t h, uint32_t mask)
+{
+	return (uint32_t)(h >> 32) & ~mask;
+}
+
 static int grow_slots(struct sd_stacks *st)
 {
 	size_t ns = st->nslots;
@@ -204,11 +216,12 @@ static int grow_slots(struct sd_stacks *st)
 
 	if (!s)
 		return -ENOMEM;
+	uint32_t mask = (uint32_t)(ns - 1);
 	for (size_t i = 0; i < st->n; i++) {
 		size_t j = st->v[i].hash & (ns - 1);
 		while (s[j])
 			j = (j + 1) & (ns - 1);
-		s[j] = (uint32_t)i + 1;
+		s[j] = slot_tag(st->v[i].hash, mask) | ((uint32_t)i + 1);
 	}
 	st->slots = s;
 	st->nslots = ns;
@@ -228,12 +241,14 @@ static int detail_grow(struct sd_stacks *st)
 
 	if (!s)
 		return -ENOMEM;
+	uint32_t mask = (uint32_t)(ns - 1);
 	for (size_t i = 0; i < st->ndet; i++) {
 		const struct sd_stack_detail *d = &st->det[i];
-		size_t j = detail_hash(d->stack, d->pid, d->bucket) & (ns - 1);
+		uint64_t h = detail_hash(d->stack, d->pid, d->bucket);
+		size_t j = h & (ns - 1);
 		while (s[j])
 			j = (j + 1) & (ns - 1);
-		s[j] = (uint32_t)i + 1;
+		s[j] = slot_tag(h, mask) | ((uint32_t)i + 1);
 	}
 	st->dslots = s;
 	st->ndslots = ns;
@@ -262,13 +277,18 @@ detail_find(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
 {
 	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
 		return -ENOMEM;
-	size_t j = detail_hash(stack, pid, bucket) & (st->ndslots - 1);
-	for (; st->dslots[j]; j = (j + 1) & (st->ndslots - 1)) {
-		struct sd_stack_detail *d = &st->det[st->dslots[j] - 1];
+	uint64_t h = detail_hash(stack, pid, bucket);
+	size_t mask = st->ndslots - 1, j = h & mask;
+	uint32_t imask = (uint32_t)mask, tag = slot_tag(h, imask);
+	for (; st->dslots[j]; j = (j + 1) & mask) {
+		uint32_t sl = st->dslots[j];
+		if ((sl & ~imask) != tag)
+			continue;
+		struct sd_stack_detail *d = &st->det[(sl & imask) - 1];
 		if (d->stack == stack && d->pid == pid && d->bucket == bucket) {
 			d->count += count;
 			d->period += period;
-			*c = (struct dcache_ent){stack, pid, st->dslots[j]};
+			*c = (struct dcache_ent){stack, pid, sl & imask};
 			return 0;
 		}
 	}
@@ -283,8 +303,9 @@ detail_find(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
 		    (st->ndet + 1) * sizeof *st->det);
 	st->det[st->ndet] =
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
-	st->dslots[j] = (uint32_t)++st->ndet;
-	*c = (struct dcache_ent){stack, pid, st->dslots[j]};
+	uint32_t id = (uint32_t)++st->ndet;
+	st->dslots[j] = tag | id;
+	*c = (struct dcache_ent){stack, pid, id};
 	return 0;
 }
 
@@ -542,13 +563,17 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 
 	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
 		return -ENOMEM;
-	size_t j = h & (st->nslots - 1);
-	for (; st->slots[j]; j = (j + 1) & (st->nslots - 1)) {
-		struct entry *e = &st->v[st->slots[j] - 1];
+	size_t mask = st->nslots - 1, j = h & mask;
+	uint32_t imask = (uint32_t)mask, tag = slot_tag(h, imask);
+	for (; st->slots[j]; j = (j + 1) & mask) {
+		uint32_t sl = st->slots[j];
+		if ((sl & ~imask) != tag)
+			continue;
+		struct entry *e = &st->v[(sl & imask) - 1];
 		if (e->hash == h && e->klen == klen &&
 		    !memcmp(st->keys + e->key, k, klen)) {
 			if (id)
-				*id = st->slots[j] - 1;
+				*id = (sl & imask) - 1;
 			return 0;
 		}
 	}
@@ -576,7 +601,7 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 				      .hash = h,
 				      .hdr = hdr};
 	st->nkeys += klen;
-	st->slots[j] = (uint32_t)st->n + 1;
+	st->slots[j] = tag | ((uint32_t)st->n + 1);
 	if (id)
 		*id = (uint32_t)st->n;
 	st->n++;

@@ -24,6 +24,9 @@
  *  F7 every sample is counted once under its stack and detail, whatever
  *     path the stacks table takes for it: its raw-chain table on or set
  *     aside (chains that do not repeat), and taken up again.
+ *  F8 a stack or detail seen again is found again, however large its
+ *     table has grown since it was added: one stack per distinct key,
+ *     one detail per (stack, pid, bucket).
  *  F6 a sample without a call chain is "comm;symbol-of-IP" (FOLDED.md's
  *     rule.  Note: on a recording made without call chains, perf script
  *     prints each sample on one line and stackcollapse-perf.pl at 41fee1f
@@ -463,6 +466,40 @@ TEST(counts_with_and_without_the_chain_table)
 }
 
 /*
+ * F8 for details: 3 chains x 2 processes x 5000 buckets, each sample
+ * twice, the second time after the table grew from 4096 slots to 65536;
+ * samples of one (stack, pid) go to another bucket each time, so every
+ * one is looked up in the table, not in the (stack, pid) cache.
+ */
+TEST(details_found_again_after_growth)
+{
+	struct world w;
+	if (!world_init(&w, 0))
+		SKIP("no temporary file");
+	enum { BUCKETS = 5000 };
+	static const uint64_t konly[] = {SD_CONTEXT_KERNEL, LOCK, COPY};
+	static const uint64_t kswap[] = {SD_CONTEXT_KERNEL, SWAPDUP};
+	const uint64_t *chains[] = {fork_chain, konly, kswap};
+	const size_t nr[] = {NFORK, 3, 2};
+	const uint32_t pids[] = {100, 200};
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t b = 0; b < BUCKETS; b++)
+			for (int p = 0; p < 2; p++)
+				for (int c = 0; c < 3; c++)
+					sample(&w, pids[p], pids[p], chains[c],
+					       nr[c], 1 + (uint64_t)c,
+					       b * SD_BUCKET_NS + 7);
+	size_t nd = sd_stacks_nr_details(w.st), bad = 0;
+	CHECK_U64(nd, 3 * 2 * BUCKETS);
+	for (size_t i = 0; i < nd; i++) {
+		const struct sd_stack_detail *d = sd_stacks_detail(w.st, i);
+		bad += d->count != 2 || d->period % 2 || d->bucket >= BUCKETS;
+	}
+	CHECK_U64(bad, 0);
+	world_close(&w);
+}
+
+/*
  * A chain with an invalid context marker: perf stops reading it there, and
  * the stack key keeps what follows raw (key.c), so two chains that differ
  * only after it are two stacks, while the same chain in two processes of
@@ -549,6 +586,43 @@ static uint32_t named(struct sd_stacks *st, uint32_t comm,
 	uint32_t id = UINT32_MAX;
 	CHECK(sd_stacks_add_named(st, &ns, &id) == 0);
 	return id;
+}
+
+/* F8 for stacks: 20000 named stacks, each added again after the stack
+ * table grew from 4096 slots to 65536, is the stack it was. */
+TEST(stacks_found_again_after_growth)
+{
+	struct sd_machine *m = NULL;
+	struct sd_stacks *st = NULL;
+	CHECK(sd_machine_new(NULL, &m) == 0);
+	CHECK(sd_stacks_new(&st) == 0);
+	if (!m || !st) {
+		sd_stacks_free(st);
+		sd_machine_free(m);
+		return;
+	}
+	enum { N = 20000 };
+	static uint32_t ids[N];
+	uint32_t comm = sd_machine_intern_comm(m, "app");
+	static const bool kernel[2] = {false, true};
+	size_t bad = 0;
+	char a[16], b[16];
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t i = 0; i < N; i++) {
+			snprintf(a, sizeof a, "main%u", i % 97);
+			snprintf(b, sizeof b, "leaf%u", i);
+			const char *frames[2] = {a, b};
+			uint32_t id = named(st, comm, frames, kernel, NULL, 2, 1,
+					    1);
+			if (!pass)
+				ids[i] = id;
+			else
+				bad += id != ids[i];
+		}
+	CHECK_U64(bad, 0);
+	CHECK_U64(sd_stacks_count(st), N);
+	sd_stacks_free(st);
+	sd_machine_free(m);
 }
 
 TEST(named_stacks_and_weights)
@@ -771,6 +845,8 @@ int main(void)
 	RUN(no_callchain_and_details);
 	RUN(storm_shares_stacks_details_exact);
 	RUN(counts_with_and_without_the_chain_table);
+	RUN(details_found_again_after_growth);
+	RUN(stacks_found_again_after_growth);
 	RUN(invalid_marker_keeps_raw_tail);
 	RUN(samples_after_symbolize_find_their_stacks);
 	RUN(named_stacks_and_weights);
