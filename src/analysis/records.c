@@ -7,9 +7,11 @@
  * tracepoints the stall tracker needs, its decoded payload, and goes to
  * the driver (drive.c) like a text sample; a plain sample (no payload
  * for the tracker, no --off-cpu) goes straight into the stacks stage.
- * Per sample: one struct filled, the thread's view from a cache
- * (struct sd_tvcache), the event's facts remembered from the sample
- * before.
+ * Samples of the common layout come from the reader in runs, read where
+ * they lie (struct sd_sample_view), each record of another kind with
+ * the run it ends.  Per sample: one struct filled, the thread's view from
+ * a cache (struct sd_tvcache), the event's facts remembered from the
+ * sample before.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -15,12 +15,15 @@ _Static_assert(offsetof(struct sd_sample_view, tid) ==
 	       "view pid, tid adjacent");
 
 /*
- * sd_reader_next_samples()'s loop: pop_plain() and a view filled for
- * each sample while the top run's next record is a sample of the view
- * layout (its fields at fixed places, no test for an absent one), with
- * the queue's state in locals until the loop ends.  With two runs in
- * the heap (two CPUs) they trade places here as pop_plain() does it; the
- * heap's two entries are written when the loop ends.  *at_other: it
+ * sd_reader_next_samples()'s loop: what next.c's pop_plain() does, and a
+ * view filled, for each sample while the top run's next record is a
+ * sample of the view layout (its fields at fixed places, no test for an
+ * absent one), with the queue's state in locals until the loop ends.
+ * With two runs in the heap (two CPUs) they trade places here, and the
+ * heap's two entries are written when the loop ends; with more, the heap
+ * is told at once where the top run passes its stop.  The loop ends at a
+ * stretch's end (its block goes at the next settle, after the caller is
+ * done with the views) and where a run leaves the flush.  *at_other: it
  * ended at a record other than a sample, the top run's next.
  */
 static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
