@@ -118,8 +118,7 @@ const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len)
 	return p;
 }
 
-int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
-		  const char *name, uint8_t binding, uint16_t module)
+int sd_symtab_room(struct sd_symtab *t)
 {
 	if (t->syms_big.p) {
 		if (t->n == t->cap ||
@@ -141,6 +140,16 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 		t->syms = v;
 		t->cap = cap;
 	}
+	return 0;
+}
+
+int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
+		  const char *name, uint8_t binding, uint16_t module)
+{
+	int err = sd_symtab_room(t);
+
+	if (err)
+		return err;
 	t->syms[t->n++] = (struct sd_symbol){
 		.start = start,
 		.end = end < start ? start : end,
@@ -204,16 +213,6 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 	return 0;
 }
 
-/* roundup(x, 4096) + 4096, saturating at the top of the address space. */
-static uint64_t page_after(uint64_t x)
-{
-	uint64_t r = (x + 4095) & ~(uint64_t)4095;
-
-	if (r < x || r + 4096 < r)
-		return UINT64_MAX;
-	return r + 4096;
-}
-
 static void fixup_end(struct sd_symtab *t)
 {
 	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
@@ -233,13 +232,61 @@ static void fixup_end(struct sd_symtab *t)
 		 * one page on instead of spanning the gap between them.
 		 */
 		if (kallsyms && (prev->module == 0) != (curr->module == 0))
-			prev->end = page_after(prev->end);
+			prev->end = sd_page_after(prev->end);
 		else
 			prev->end = curr->start;
 	}
 	struct sd_symbol *last = &t->syms[n - 1];
 	if (last->end == last->start)
-		last->end = page_after(last->start);
+		last->end = sd_page_after(last->start);
+}
+
+/* A kallsyms name's end in the text (see SD_SYM_LAZY_KTEXT). */
+static size_t ktext_len(const struct sd_symtab *t, const char *name)
+{
+	const char *end = t->text.p + t->text_len, *p = name;
+
+	while (p < end && *p != '\n' && *p != '\t' && *p)
+		p++;
+	return (size_t)(p - name);
+}
+
+/* Whether the kallsyms name at p is name (len bytes, no '\n' or '\t'). */
+static bool ktext_is(const struct sd_symtab *t, const char *p,
+		     const char *name, size_t len)
+{
+	const char *end = t->text.p + t->text_len;
+
+	return (size_t)(end - p) >= len && !memcmp(p, name, len) &&
+	       (p + len == end || p[len] == '\n' || p[len] == '\t' ||
+		!p[len]);
+}
+
+bool sd_symtab_name_is(const struct sd_symtab *t, const struct sd_symbol *s,
+		       const char *name, size_t len)
+{
+	if (s->lazy == SD_SYM_LAZY_KTEXT)
+		return !name[strcspn(name, "\n\t")] &&
+		       ktext_is(t, s->name, name, len);
+	return !strcmp(s->name, name);
+}
+
+unsigned sd_symtab_name_two(const struct sd_symtab *t,
+			    const struct sd_symbol *s)
+{
+	const unsigned char *nm = (const unsigned char *)s->name;
+	unsigned b0 = nm[0], b1;
+
+	if (s->lazy == SD_SYM_LAZY_KTEXT) {
+		/* a name has a byte; the second may end it, or the text */
+		size_t left = (size_t)(t->text.p + t->text_len - s->name);
+		b0 = b0 == '\n' || b0 == '\t' ? 0 : b0;
+		b1 = b0 && left > 1 ? nm[1] : 0;
+		b1 = b1 == '\n' || b1 == '\t' ? 0 : b1;
+	} else {
+		b1 = b0 ? nm[1] : 0;
+	}
+	return b0 | b1 << 8;
 }
 
 /*
@@ -249,14 +296,24 @@ static void fixup_end(struct sd_symtab *t)
  * names and a recording hits a handful.  The table is logically const to
  * its readers; this only fills in a name.
  */
-static void sym_demangle(const struct sd_symtab *ct, const struct sd_symbol *cs)
+static bool sym_demangle(const struct sd_symtab *ct,
+			 const struct sd_symbol *cs)
 {
 	struct sd_symbol *s = (struct sd_symbol *)cs;
 	struct sd_symtab *t = (struct sd_symtab *)ct;
 	const char *copy = NULL;
 
 	if (!s->lazy)
-		return;
+		return true;
+	if (s->lazy == SD_SYM_LAZY_KTEXT) {
+		/* the one case a name cannot be given without memory */
+		copy = sd_symtab_strdup(t, s->name, ktext_len(t, s->name));
+		if (!copy)
+			return false;
+		s->name = copy;
+		s->lazy = 0;
+		return true;
+	}
 	char *dem = s->lazy == SD_SYM_LAZY_DEMANGLE ? sd_demangle(s->name)
 						    : NULL;
 	s->lazy = 0;
@@ -268,13 +325,21 @@ static void sym_demangle(const struct sd_symtab *ct, const struct sd_symbol *cs)
 	}
 	if (copy)
 		s->name = copy;
+	return true;
 }
 
-static size_t underscores(const char *s)
+/* The name's length, read where it is (a kallsyms name in the text too). */
+static size_t sym_name_len(const struct sd_symtab *t, const struct sd_symbol *s)
 {
-	size_t n = 0;
+	return s->lazy == SD_SYM_LAZY_KTEXT ? ktext_len(t, s->name)
+					    : strlen(s->name);
+}
 
-	while (s[n] == '_')
+static size_t underscores(const struct sd_symtab *t, const struct sd_symbol *s)
+{
+	size_t n = 0, len = sym_name_len(t, s);
+
+	while (n < len && s->name[n] == '_')
 		n++;
 	return n;
 }
@@ -282,7 +347,7 @@ static size_t underscores(const char *s)
 /* strlen of the name as perf holds it: kallsyms keeps "name\t[module]". */
 static size_t perf_name_len(const struct sd_symtab *t, const struct sd_symbol *s)
 {
-	size_t len = strlen(s->name);
+	size_t len = sym_name_len(t, s);
 
 	if (s->module)
 		len += 3 + strlen(sd_strpool_get(&t->modules, s->module));
@@ -313,10 +378,13 @@ static bool prefer_a(const struct sd_symtab *t, const struct sd_symbol *a,
 		return true;
 	if (gb && !ga)
 		return false;
-	sym_demangle(t, a);
-	sym_demangle(t, b);
-	ua = underscores(a->name);
-	ub = underscores(b->name);
+	/* (a kallsyms name is measured where it is, not copied out) */
+	if (a->lazy != SD_SYM_LAZY_KTEXT)
+		sym_demangle(t, a);
+	if (b->lazy != SD_SYM_LAZY_KTEXT)
+		sym_demangle(t, b);
+	ua = underscores(t, a);
+	ub = underscores(t, b);
 	if (ub > ua)
 		return true;
 	if (ua > ub)
@@ -363,26 +431,26 @@ static inline void fix_end(bool kallsyms, struct sd_symbol *s,
 	if (s->end != s->start)
 		return;
 	if (!next)
-		s->end = page_after(s->start);
+		s->end = sd_page_after(s->start);
 	else if (kallsyms && (s->module == 0) != (next->module == 0))
-		s->end = page_after(s->end);
+		s->end = sd_page_after(s->end);
 	else
 		s->end = next->start;
 }
 
 /*
- * fixup_end() and fixup_duplicate() in one pass, for a table already in
- * order: a symbol's end depends only on it and the one after it (not
- * yet moved: the output never passes the input), and the aliases of one
- * start are chosen from once all their ends are fixed.
+ * fixup_end() and fixup_duplicate() in one pass over syms[from, n), in
+ * order already: a symbol's end depends only on it and the one after it
+ * (not yet moved: the output never passes the input), and the aliases of
+ * one start are chosen from once all their ends are fixed.
  */
-static void fixup_sorted(struct sd_symtab *t)
+static void fixup_sorted(struct sd_symtab *t, size_t from)
 {
 	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
 	struct sd_symbol *v = t->syms;
-	size_t n = t->n, out = 0;
+	size_t n = t->n, out = from;
 
-	for (size_t i = 0; i < n;) {
+	for (size_t i = from; i < n;) {
 		if (i + 1 == n || v[i + 1].start != v[i].start) {
 			fix_end(kallsyms, &v[i], i + 1 < n ? &v[i + 1] : NULL);
 			if (out != i)
@@ -406,6 +474,22 @@ static void fixup_sorted(struct sd_symtab *t)
 	t->n = out;
 }
 
+/* Stable by start; without memory for the radix sort, by insertion. */
+static void sort_stable(struct sd_symbol *v, size_t n)
+{
+	if (sort_by_start(v, n) == 0)
+		return;
+	for (size_t k = 1; k < n; k++) {
+		struct sd_symbol s = v[k];
+		size_t j = k;
+		while (j > 0 && v[j - 1].start > s.start) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = s;
+	}
+}
+
 void sd_symtab_finish(struct sd_symtab *t)
 {
 	size_t i = 1;
@@ -413,28 +497,45 @@ void sd_symtab_finish(struct sd_symtab *t)
 	while (i < t->n && t->syms[i - 1].start <= t->syms[i].start)
 		i++;
 	if (i >= t->n) {
-		/* in order already (kallsyms, mostly): one pass */
-		fixup_sorted(t);
+		/* in order already: one pass */
+		fixup_sorted(t, 0);
 		t->finished = true;
 		t->idx_valid = false;
 		return;
 	}
-	if (sort_by_start(t->syms, t->n) < 0) {
-		/* Out of memory: keep going with an insertion-order table. */
-		for (size_t k = 1; k < t->n; k++) {
-			struct sd_symbol s = t->syms[k];
-			size_t j = k;
-			while (j > 0 && t->syms[j - 1].start > s.start) {
-				t->syms[j] = t->syms[j - 1];
-				j--;
-			}
-			t->syms[j] = s;
-		}
-	}
+	sort_stable(t->syms, t->n);
 	fixup_end(t);
 	fixup_duplicate(t);
 	t->finished = true;
 	t->idx_valid = false;
+}
+
+size_t sd_symtab_close_aliases(struct sd_symtab *t, size_t open,
+			       const struct sd_symbol *next)
+{
+	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
+	struct sd_symbol *v = t->syms;
+	size_t n = t->n;
+
+	for (size_t k = open; k < n; k++)
+		fix_end(kallsyms, &v[k], k + 1 < n ? &v[k + 1] : next);
+	struct sd_symbol best = v[open];
+	for (size_t k = open + 1; k < n; k++)
+		if (!prefer_a(t, &best, &v[k]))
+			best = v[k];
+	v[open] = best;
+	t->n = open + 1;
+	return t->n;
+}
+
+int sd_symtab_finish_ordered(struct sd_symtab *t, size_t open, size_t rest)
+{
+	if (rest < t->n)
+		sort_stable(t->syms + rest, t->n - rest);
+	fixup_sorted(t, open);
+	t->finished = true;
+	t->idx_valid = false;
+	return 0;
 }
 
 int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before)
@@ -478,9 +579,8 @@ size_t sd_symtab_size(const struct sd_symtab *t)
 
 const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i)
 {
-	if (!t || i >= t->n)
+	if (!t || i >= t->n || !sym_demangle(t, &t->syms[i]))
 		return NULL;
-	sym_demangle(t, &t->syms[i]);
 	return &t->syms[i];
 }
 
@@ -550,10 +650,8 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 	}
 	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
 		const struct sd_symbol *s = &t->syms[lo - 1];
-		if (addr < s->end) {
-			sym_demangle(t, s);
-			return s;
-		}
+		if (addr < s->end)
+			return sym_demangle(t, s) ? s : NULL;
 	}
 	return NULL;
 }
@@ -563,10 +661,19 @@ const struct sd_symbol *sd_symtab_find_name(const struct sd_symtab *t,
 {
 	if (!t || !name)
 		return NULL;
+	/* kallsyms names are compared where they are: copying out all of
+	 * them would cost what the lazy names saved */
+	size_t len = strlen(name);
+	bool ktext_ok = !name[strcspn(name, "\n\t")];
 	for (size_t i = 0; i < t->n; i++) {
-		sym_demangle(t, &t->syms[i]);
-		if (!strcmp(t->syms[i].name, name))
-			return &t->syms[i];
+		const struct sd_symbol *s = &t->syms[i];
+		if (s->lazy == SD_SYM_LAZY_KTEXT) {
+			if (!ktext_ok || !ktext_is(t, s->name, name, len))
+				continue;
+		} else if (!sym_demangle(t, s) || strcmp(s->name, name)) {
+			continue;
+		}
+		return sym_demangle(t, s) ? s : NULL;
 	}
 	return NULL;
 }
