@@ -52,6 +52,7 @@ struct sd_machine {
 	uint64_t kernel_start;
 	struct sd_dso *kernel;
 	uint32_t swapper;
+	uint32_t last_comm; /* the comm the last COMM record named, 0: none */
 	/* struct sd_tvcache's versions: a view given out changed (only
 	 * threads and address spaces marked viewed count): its tid's slot
 	 * moves, or every slot for a change that may reach several */

@@ -235,7 +235,7 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec,
 		views_changed(m);
 	else if (fl & MM_VIEWED) /* only its leader's view was given out */
 		view_changed(m, t->pid == NO_PID ? t->tid : t->pid);
-	return mm_add(&m->mms.v[t->mm], &map);
+	return mm_add(&m->mms, t->mm, &map);
 }
 
 int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)

@@ -152,10 +152,15 @@ static uint32_t leader_mm(struct sd_machine *m, uint32_t pid)
 
 int set_comm(struct sd_machine *m, struct thread *t, const char *comm)
 {
-	uint32_t id = sd_strpool_intern(&m->comms, comm, strlen(comm));
+	uint32_t id = m->last_comm;
 
-	if (!id)
-		return -ENOMEM;
+	/* a storm's children exec the same program: its name again */
+	if (!id || strcmp(sd_strpool_get(&m->comms, id), comm)) {
+		id = sd_strpool_intern(&m->comms, comm, strlen(comm));
+		if (!id)
+			return -ENOMEM;
+		m->last_comm = id;
+	}
 	t->comm = id;
 	t->comm_set = true;
 	if (t->viewed)

@@ -230,11 +230,13 @@ static struct sd_dso *intern(struct sd_symbolizer *s, const char *path,
 	d = calloc(1, sizeof *d);
 	if (!d)
 		return NULL;
-	d->path = strdup(path);
+	d->path_len = strlen(path);
+	d->path = malloc(d->path_len + 1);
 	if (!d->path) {
 		free(d);
 		return NULL;
 	}
+	memcpy(d->path, path, d->path_len + 1);
 	sd_diags_init(&d->pf_diags);
 	d->s = s;
 	d->hash = h;
@@ -262,6 +264,22 @@ struct sd_dso *sd_symbolizer_kernel(struct sd_symbolizer *s)
 	return s->kernel;
 }
 
+/* A path's memo key: its length and its first and last eight bytes,
+ * which tell a process's few files apart (a collision only costs a
+ * miss: the memo compares the whole path). */
+static inline uint64_t memo_key(const char *path, size_t len)
+{
+	uint64_t a = 0, b = 0;
+
+	if (len >= 8) {
+		memcpy(&a, path, 8);
+		memcpy(&b, path + len - 8, 8);
+	} else {
+		memcpy(&a, path, len);
+	}
+	return sd_mix64(a ^ sd_mix64(b + len));
+}
+
 struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 				 const struct sd_build_id *build_id)
 {
@@ -277,13 +295,15 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 		memset(s->memo, 0, sizeof s->memo);
 		s->memo_nr_build_ids = s->info->nr_build_ids;
 	}
-	uint64_t h = sd_hash_bytes(path, strlen(path), 0x3b);
-	struct dso_memo *e = &s->memo[h % (sizeof s->memo / sizeof *s->memo)];
-	if (e->dso && e->hash == h && !strcmp(e->dso->path, path))
+	size_t len = strlen(path);
+	uint64_t k = memo_key(path, len);
+	struct dso_memo *e = &s->memo[k % (sizeof s->memo / sizeof *s->memo)];
+	if (e->dso && e->key == k && e->dso->path_len == len &&
+	    !memcmp(e->dso->path, path, len))
 		return e->dso;
 	struct sd_dso *d = intern(s, path, recorded_id(s, path, false), false);
 	if (d)
-		*e = (struct dso_memo){h, d};
+		*e = (struct dso_memo){k, d};
 	return d;
 }
 
