@@ -20,6 +20,7 @@
 #define MM_PARENT 2u /* some address space was forked from it */
 #define MM_SHARED 4u /* threads other than the leader use it */
 #define TCACHE_MASK 1023u /* direct-mapped thread cache: 8 KiB */
+#define COMM_MEMO_BITS 4
 
 struct thread {
 	uint32_t pid, tid;
@@ -52,7 +53,8 @@ struct sd_machine {
 	uint64_t kernel_start;
 	struct sd_dso *kernel;
 	uint32_t swapper;
-	uint32_t last_comm; /* the comm the last COMM record named, 0: none */
+	/* comm ids COMM records named, by first byte and length; 0: none */
+	uint32_t comm_memo[1u << COMM_MEMO_BITS];
 	/* struct sd_tvcache's versions: a view given out changed (only
 	 * threads and address spaces marked viewed count): its tid's slot
 	 * moves, or every slot for a change that may reach several */

@@ -152,14 +152,23 @@ static uint32_t leader_mm(struct sd_machine *m, uint32_t pid)
 
 int set_comm(struct sd_machine *m, struct thread *t, const char *comm)
 {
-	uint32_t id = m->last_comm;
+	/* a storm's children exec the same few programs: their names
+	 * again, found by their first two bytes and length before any
+	 * hashing of the whole */
+	size_t len = strlen(comm);
+	uint32_t two = len ? (unsigned char)comm[0] |
+				     (unsigned)(unsigned char)comm[1] << 8
+			   : 0;
+	uint32_t *memo = &m->comm_memo[(uint32_t)((two | len << 16) *
+						  2654435761u) >>
+				       (32 - COMM_MEMO_BITS)];
+	uint32_t id = *memo;
 
-	/* a storm's children exec the same program: its name again */
 	if (!id || strcmp(sd_strpool_get(&m->comms, id), comm)) {
-		id = sd_strpool_intern(&m->comms, comm, strlen(comm));
+		id = sd_strpool_intern(&m->comms, comm, len);
 		if (!id)
 			return -ENOMEM;
-		m->last_comm = id;
+		*memo = id;
 	}
 	t->comm = id;
 	t->comm_set = true;

@@ -275,9 +275,23 @@ static inline uint64_t memo_key(const char *path, size_t len)
 		memcpy(&a, path, 8);
 		memcpy(&b, path + len - 8, 8);
 	} else {
-		memcpy(&a, path, len);
+		for (size_t i = 0; i < len; i++)
+			a |= (uint64_t)(unsigned char)path[i] << 8 * i;
 	}
 	return sd_mix64(a ^ sd_mix64(b + len));
+}
+
+/* The dso of a path the memo does not have, put in its set (out of
+ * line: the memo's hits are the common case). */
+static __attribute__((noinline)) struct sd_dso *
+memo_miss(struct sd_symbolizer *s, const char *path, uint64_t k,
+	  struct dso_memo *set)
+{
+	struct sd_dso *d = intern(s, path, recorded_id(s, path, false), false);
+
+	if (d)
+		set[s->memo_next++ % MEMO_WAYS] = (struct dso_memo){k, d};
+	return d;
 }
 
 struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
@@ -285,7 +299,8 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 {
 	if (!path)
 		return NULL;
-	if (path[0] == '[' && !strncmp(path, KERNEL_NAME, strlen(KERNEL_NAME)))
+	if (path[0] == '[' && path[1] == 'k' &&
+	    !strncmp(path, KERNEL_NAME, strlen(KERNEL_NAME)))
 		return sd_symbolizer_kernel(s);
 	if (build_id && build_id->size)
 		return intern(s, path, build_id, false);
@@ -297,14 +312,14 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 	}
 	size_t len = strlen(path);
 	uint64_t k = memo_key(path, len);
-	struct dso_memo *e = &s->memo[k % (sizeof s->memo / sizeof *s->memo)];
-	if (e->dso && e->key == k && e->dso->path_len == len &&
-	    !memcmp(e->dso->path, path, len))
-		return e->dso;
-	struct sd_dso *d = intern(s, path, recorded_id(s, path, false), false);
-	if (d)
-		*e = (struct dso_memo){k, d};
-	return d;
+	struct dso_memo *set = &s->memo[k % MEMO_SETS * MEMO_WAYS];
+	for (int w = 0; w < MEMO_WAYS; w++) {
+		struct dso_memo *e = &set[w];
+		if (e->dso && e->key == k && e->dso->path_len == len &&
+		    !memcmp(e->dso->path, path, len))
+			return e->dso;
+	}
+	return memo_miss(s, path, k, set);
 }
 
 const char *sd_dso_name(const struct sd_dso *d)

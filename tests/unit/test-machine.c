@@ -188,6 +188,22 @@ TEST(comm_replaces)
 	comm(&w, 100, 101, "bash-thread", false, 6000);
 	comm(&w, 100, 100, "make2", false, 7000);
 	CHECK_STR(comm_of(&w, 100, 101), "bash-thread");
+	/* a storm's execs name a few programs again and again (threads.c
+	 * finds a name it has by first bytes and length): names alike in
+	 * those, in turns, each the one its record gave, one id per name */
+	static const char *const names[] = {"true", "trux", "cat", "ca",
+					    "c", "", "true2"};
+	uint32_t ids[7] = {0};
+	for (uint32_t i = 0; i < 70; i++) {
+		uint32_t pid = 200 + i;
+		comm(&w, pid, pid, names[i % 7], true, 8000 + i);
+		struct sd_thread_view v = view_of(&w, pid, pid);
+		CHECK_STR(sd_machine_comm_str(w.m, v.comm), names[i % 7]);
+		if (i < 7)
+			ids[i] = v.comm;
+		else
+			CHECK(v.comm == ids[i % 7]);
+	}
 	world_fini(&w);
 }
 
