@@ -163,6 +163,11 @@ int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before);
 /* Demangles a C++ (or other) name as perf 6.1 shows it; NULL if not. */
 char *sd_demangle(const char *name);
 
+/* Parses kallsyms text buf[0..len) (kallsyms.c); the table takes buf
+ * over, even on error. */
+int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
+			    struct sd_diags *diags, struct sd_symtab **out);
+
 /* A whole file read into a bigbuf (one byte more than *len is ready, for
  * a NUL): util/file.h's sd_read_file() for kallsyms-sized files. */
 int sd_read_file_big(const char *path, size_t max, struct sd_bigbuf *out,
