@@ -116,6 +116,11 @@ const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len);
 /* Appends a symbol (end == start when the size is unknown). */
 int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 		  const char *name, uint8_t binding, uint16_t module);
+/* A kallsyms name's length where it is in the text (SD_SYM_LAZY_KTEXT). */
+size_t sd_symtab_ktext_len(const struct sd_symtab *t, const char *name);
+/* Makes s's name what perf shows (demangled, cut, copied out of the
+ * text); false only without memory for a kallsyms name. */
+bool sd_symtab_name_ready(const struct sd_symtab *t, const struct sd_symbol *s);
 /* Whether symbol s is named name (len bytes), a kallsyms name compared
  * where it is in the text; an ELF name still to be demangled is not. */
 bool sd_symtab_name_is(const struct sd_symtab *t, const struct sd_symbol *s,
