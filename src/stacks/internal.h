@@ -107,7 +107,7 @@ struct sd_stacks {
 	/* the raw-chain table (rawtab.h): raw chain -> stack id */
 	struct sd_rawtab rt;
 	uint64_t kgen;          /* sd_machine_kernel_gen() it was made under */
-	uint32_t rt_tries, rt_hits, rt_skip; /* its hit rate (stacks.c) */
+	uint32_t rt_tries, rt_misses, rt_skip; /* its hit rate (stacks.c) */
 	/* bytes of keys, v, det and frames known resident (util/prefault.h) */
 	size_t keys_pf, v_pf, det_pf, frames_pf;
 };
