@@ -27,6 +27,7 @@
 #include "detect/marks.h"
 #include "detect/match.h"
 #include "detect/tables.h"
+#include "util/hash.h"
 
 static int forker_cmp(const void *pa, const void *pb)
 {
@@ -70,6 +71,8 @@ static int forkers_of(const struct sd_detect_input *a, struct sd_diagnosis *d)
  * and the seconds of the recording; and how much of the kernel frames
  * have names.
  */
+#define SCAN_MEMO 4096 /* slots at most (a power of two) */
+
 static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		    const struct sd_era *era)
 {
@@ -78,15 +81,36 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 
 	uint64_t kframes = 0, knamed = 0;
 	struct sd_match_cache mc = {0};
+	/* symbolization stores each distinct frame sequence once, and
+	 * stacks that differ in comm or pid share it: the last scan of each
+	 * sequence, direct-mapped (a collision just scans again) */
+	struct scan_memo {
+		const struct sd_frame *frames;
+		size_t n;
+		struct sd_stack_scan sc;
+	} *memo;
+	size_t nmemo = 64;
+	while (nmemo < SCAN_MEMO && nmemo < nst)
+		nmemo *= 2;
+	if (!(memo = calloc(nmemo, sizeof *memo)))
+		return -ENOMEM;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
-		struct sd_stack_scan sc;
 		sd_stacks_get(a->stacks, i, &si);
 		/* the flags, the kernel frames and the named ones, and the
 		 * hot kinds, in one walk of the frames */
-		sd_match_scan(a->stacks, &si, &mc, &sc);
-		c->match[i] = sc.match;
-		c->kinds[i] = sc.kinds;
+		struct scan_memo *mo = &memo[sd_mix64((uintptr_t)si.frames ^
+						      si.nr_frames) &
+					     (nmemo - 1)];
+		if (!mo->frames || mo->frames != si.frames ||
+		    mo->n != si.nr_frames) {
+			mo->frames = si.frames;
+			mo->n = si.nr_frames;
+			sd_match_scan(a->stacks, &si, &mc, &mo->sc);
+		}
+		const struct sd_stack_scan *sc = &mo->sc;
+		c->match[i] = sc->match;
+		c->kinds[i] = sc->kinds;
 		c->comm[i] = si.comm;
 		if (c->ev && si.evsel == c->ev->index) {
 			c->on_cpu[i] = 1;
@@ -94,9 +118,10 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 			c->total_samples += si.count;
 		}
 		/* weighed by the stack's samples */
-		kframes += sc.kframes * si.count;
-		knamed += sc.knamed * si.count;
+		kframes += sc->kframes * si.count;
+		knamed += sc->knamed * si.count;
 	}
+	free(memo);
 	sd_match_cache_fini(&mc);
 	/* ticket spin locks spin inside the acquire frame; a queued slow
 	 * path anywhere says this kernel has queued ones */

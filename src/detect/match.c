@@ -55,14 +55,15 @@ static unsigned name_bits(const char *f)
 	return b;
 }
 
-static uint64_t name_kinds(const char *f)
+/* A name's cache entry: name_bits(), and its hot kinds << 16. */
+static uint64_t name_entry(const char *f)
 {
-	uint64_t b = 0;
+	uint64_t e = name_bits(f);
 
 	for (size_t j = 0; j < sd_nr_hot_kinds && j < SD_MAX_HOT_KINDS; j++)
 		if (sd_sig_has(sd_hot_kinds[j].set, f))
-			b |= 1ull << j;
-	return b;
+			e |= 1ull << (16 + j);
+	return e;
 }
 
 /*
@@ -74,40 +75,36 @@ static bool cache_make(const struct sd_stacks *st, struct sd_match_cache *c)
 {
 	size_t n = sd_stacks_nr_strs(st) + 1;
 
-	if (c->bits)
+	if (c->ent)
 		return true;
-	if (c->failed || !(c->bits = calloc(n, sizeof *c->bits)) ||
-	    !(c->kinds = calloc(n, sizeof *c->kinds))) {
-		sd_match_cache_fini(c);
+	if (c->failed || !(c->ent = calloc(n, sizeof *c->ent))) {
 		c->failed = true;
 		return false;
 	}
 	c->n = n;
 	for (size_t id = 0; id < n; id++)
 		if (sd_stacks_str(st, (uint32_t)id)[0] != '[')
-			c->bits[id] = IN_NAMED;
+			c->ent[id] = IN_NAMED;
 	for (size_t k = 0; k < sizeof in_sets / sizeof *in_sets; k++)
 		for (size_t i = 0; i < in_sets[k]->n; i++) {
 			uint32_t id = sd_stacks_str_find(st, in_sets[k]->v[i].func);
 			if (id && id < n)
-				c->bits[id] |= (unsigned short)(IN_FORK_COPY << k);
+				c->ent[id] |= IN_FORK_COPY << k;
 		}
 	for (size_t j = 0; j < sd_nr_hot_kinds && j < SD_MAX_HOT_KINDS; j++)
 		for (size_t i = 0; i < sd_hot_kinds[j].set->n; i++) {
 			uint32_t id = sd_stacks_str_find(st,
 					sd_hot_kinds[j].set->v[i].func);
 			if (id && id < n)
-				c->kinds[id] |= 1ull << j;
+				c->ent[id] |= 1ull << (16 + j);
 		}
 	return true;
 }
 
 void sd_match_cache_fini(struct sd_match_cache *c)
 {
-	free(c->bits);
-	free(c->kinds);
-	c->bits = NULL;
-	c->kinds = NULL;
+	free(c->ent);
+	c->ent = NULL;
 	c->n = 0;
 	c->failed = false;
 }
@@ -117,7 +114,7 @@ void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
 {
 	unsigned m = 0;
 	uint32_t nk = 0, nn = 0;
-	uint64_t kinds = 0;
+	uint64_t kinds = 0; /* << 16, as in the cache */
 	enum { NONE, MM, EXEC } reader = NONE; /* the innermost so far */
 	bool mutex_reader = false; /* ... is an exec lock if it was a mutex */
 	bool irq = false; /* an interrupt entry below the swap frame */
@@ -125,25 +122,21 @@ void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
 
 	if (cache && !cache_make(st, cache))
 		cache = NULL;
-	const unsigned short *bits = cache ? cache->bits : NULL;
-	const uint64_t *kbits = cache ? cache->kinds : NULL;
-	size_t nbits = cache ? cache->n : 0;
+	const uint64_t *ent = cache ? cache->ent : NULL;
+	size_t nent = cache ? cache->n : 0;
+	const struct sd_frame *fr = si->frames;
+	size_t nf = si->nr_frames;
 
-	for (size_t i = 0; i < si->nr_frames; i++) {
-		if (!si->frames[i].kernel)
+	for (size_t i = 0; i < nf; i++) {
+		if (!fr[i].kernel)
 			continue;
-		uint32_t name = si->frames[i].name;
-		unsigned b;
+		uint32_t name = fr[i].name;
+		uint64_t e = name < nent ? ent[name]
+					 : name_entry(sd_stacks_str(st, name));
+		unsigned b = (unsigned)e & 0xffff;
 		nk++;
-		if (name < nbits) {
-			b = bits[name];
-			kinds |= kbits[name];
-		} else {
-			const char *s = sd_stacks_str(st, name);
-			b = name_bits(s);
-			kinds |= name_kinds(s);
-		}
-		nn += !!(b & IN_NAMED);
+		kinds |= e;
+		nn += b / IN_NAMED & 1;
 		if (!(b & IN_SIGS))
 			continue; /* in no table: changes nothing */
 		if (b & IN_SPIN_SLOW)
@@ -193,7 +186,7 @@ void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
 	if ((m & SD_M_SPIN_LOCK) && !(m & SD_M_SPIN_SLOW) &&
 	    lock_at == si->nr_frames - 1)
 		m |= SD_M_SPIN_LEAF;
-	*out = (struct sd_stack_scan){m, nk, nn, kinds};
+	*out = (struct sd_stack_scan){m, nk, nn, kinds >> 16};
 }
 
 unsigned sd_match_stack(const struct sd_stacks *st,

@@ -36,8 +36,8 @@ enum {
  * Zero-initialise; free with sd_match_cache_fini.
  */
 struct sd_match_cache {
-	unsigned short *bits; /* by string id */
-	uint64_t *kinds;      /* by string id: sd_hot_kinds bits (tables.h) */
+	uint64_t *ent; /* by string id: the tables it is in, and its hot
+			* kinds (tables.h) << 16 */
 	size_t n;
 	bool failed; /* no memory: names are compared as strings */
 };
