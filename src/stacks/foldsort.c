@@ -37,6 +37,57 @@ static int tok_cmp(const void *a, const void *b, void *arg)
 	return strcmp(fo->tstr[*(const uint32_t *)a], fo->tstr[*(const uint32_t *)b]);
 }
 
+/* Byte d of token t (its NUL at the end). */
+static inline unsigned char tok_byte(const struct sd_folded *fo, uint32_t t,
+				     size_t d)
+{
+	return (unsigned char)fo->tstr[t][d];
+}
+
+/*
+ * The tokens s[0..n), equal in their first d bytes, in byte order: a
+ * multikey quicksort (Bentley and Sedgewick) looks at each byte of a
+ * common start once, where strcmp() in a sort compares it again at every
+ * compare.  The tokens are distinct strings.
+ */
+static void tok_sort(const struct sd_folded *fo, uint32_t *s, size_t n,
+		     size_t d, unsigned depth)
+{
+	while (n > 1) {
+		if (n < 8 || depth > 64) {
+			/* few, or bad pivots: compared whole */
+			struct sd_folded *f = (struct sd_folded *)fo;
+			qsort_r(s, n, sizeof *s, tok_cmp, f);
+			return;
+		}
+		unsigned x = tok_byte(fo, s[0], d), y = tok_byte(fo, s[n / 2], d),
+			 z = tok_byte(fo, s[n - 1], d);
+		unsigned v = x < y ? (y < z ? y : x < z ? z : x)
+				   : (x < z ? x : y < z ? z : y);
+		size_t lt = 0, i = 0, gt = n;
+		while (i < gt) {
+			uint32_t t = s[i];
+			unsigned k = tok_byte(fo, t, d);
+			if (k < v) {
+				s[i++] = s[lt];
+				s[lt++] = t;
+			} else if (k > v) {
+				s[i] = s[--gt];
+				s[gt] = t;
+			} else {
+				i++;
+			}
+		}
+		tok_sort(fo, s, lt, d, depth + 1);
+		tok_sort(fo, s + gt, n - gt, d, depth + 1);
+		if (!v)
+			return; /* ended together: one token */
+		s += lt;
+		n = gt - lt;
+		d++;
+	}
+}
+
 /* Both keys of every token used (see the top), by compact index: as
  * the last token (kend) and followed by ';' (ksemi, bit 32 set). */
 static int token_keys(struct sd_folded *fo, uint64_t *kend, uint64_t *ksemi)
@@ -48,7 +99,7 @@ static int token_keys(struct sd_folded *fo, uint64_t *kend, uint64_t *ksemi)
 		return -ENOMEM;
 	for (size_t i = 0; i < nt; i++)
 		s[i] = (uint32_t)i;
-	qsort_r(s, nt, sizeof *s, tok_cmp, fo);
+	tok_sort(fo, s, nt, 0, 0);
 	for (size_t p = 0; p < nt; p++) {
 		uint32_t t = s[p];
 		size_t len = fo->tlen[t], ip = p;
@@ -126,24 +177,24 @@ struct item {
 	uint32_t node;
 };
 
-static int item_cmp(const void *a, const void *b)
-{
-	const struct item *x = a, *y = b;
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
+/* A node's items by key (distinct keys): a Shell sort, the compares
+ * inline -- most groups have a few items, some a few hundred. */
 static void sort_items(struct item *v, size_t n)
 {
-	if (n > 16) {
-		qsort(v, n, sizeof *v, item_cmp);
-		return;
-	}
-	for (size_t i = 1; i < n; i++) {
-		struct item t = v[i];
-		size_t j = i;
-		for (; j > 0 && v[j - 1].key > t.key; j--)
-			v[j] = v[j - 1];
-		v[j] = t;
+	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+	size_t g = 0;
+
+	while (gaps[g] >= n && gaps[g] > 1)
+		g++;
+	for (; g < sizeof gaps / sizeof *gaps; g++) {
+		size_t h = gaps[g];
+		for (size_t i = h; i < n; i++) {
+			struct item t = v[i];
+			size_t j = i;
+			for (; j >= h && v[j - h].key > t.key; j -= h)
+				v[j] = v[j - h];
+			v[j] = t;
+		}
 	}
 }
 
@@ -185,7 +236,8 @@ static int child_items(struct sd_folded *fo, struct item **items,
 								 (uint32_t)v};
 	}
 	for (size_t p = 0; p < nn; p++)
-		sort_items(*items + g[p], g[p + 1] - g[p]);
+		if (g[p + 1] - g[p] > 1)
+			sort_items(*items + g[p], g[p + 1] - g[p]);
 	err = 0;
 out:
 	free(kend);
