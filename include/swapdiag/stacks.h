@@ -206,9 +206,11 @@ size_t sd_folded_count(const struct sd_folded *fo);
 /*
  * Line i (in order): its count and period, and its text
  * ("comm;root;...;leaf") written to buf with a NUL when it fits in cap
- * bytes.  Returns the text's length (without the NUL) either way.
+ * bytes.  Returns the text's length (without the NUL) either way.  fo
+ * keeps the last text it wrote: the next line's start shared with it is
+ * not made again (lines in order share most of theirs).
  */
-size_t sd_folded_line(const struct sd_folded *fo, size_t i, char *buf,
+size_t sd_folded_line(struct sd_folded *fo, size_t i, char *buf,
 		      size_t cap, uint64_t *count, uint64_t *period);
 
 /*

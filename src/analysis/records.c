@@ -7,9 +7,11 @@
  * tracepoints the stall tracker needs, its decoded payload, and goes to
  * the driver (drive.c) like a text sample; a plain sample (no payload
  * for the tracker, no --off-cpu) goes straight into the stacks stage.
- * Per sample: one struct filled, the thread's view from a cache
- * (struct sd_tvcache), the event's facts remembered from the sample
- * before.
+ * Samples of the common layout come from the reader in runs, read where
+ * they lie (struct sd_sample_view), each record of another kind with
+ * the run it ends.  Per sample: one struct filled, the thread's view from
+ * a cache (struct sd_tvcache), the event's facts remembered from the
+ * sample before.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,147 +23,14 @@
 
 #include "analysis/internal.h"
 #include "analysis/kverify.h"
+#include "analysis/tpdrive.h"
 
 #define PROGRESS_EVERY 65536 /* records */
 #define MAX_CHAIN 4096 /* recorded frames the stacks stage keys on */
 
-/* sched_switch decoding: set up on the first sched_switch sample, since in
- * pipe mode the tracing data arrives as a record. */
-struct switch_state {
-	bool tried;
-	bool ok;
-	struct sd_tracepoints *tp;
-	struct sd_sched_switch_fmt fmt;
-	const struct sd_era *era;
-	uint64_t bad;
-};
-
-/* lock:contention_begin / contention_end (5.19+): the contended lock's
- * address per task, for the stall tracker.  Fields from the file's own
- * format: lock_addr (void *), flags (unsigned int, begin only). */
-struct lock_state {
-	bool tried[2], ok[2];
-	struct sd_tp_field addr[2], flags;
-	uint64_t bad;
-};
-
-static void lock_setup(struct sd_analysis *a, struct switch_state *sw,
-		       struct lock_state *ls, const struct sd_evsel *ev,
-		       int end)
-{
-	const struct sd_file_info *in = sd_reader_info(a->reader);
-	const struct sd_tp_event *tpev;
-
-	ls->tried[end] = true;
-	if (!sw->tp && in->tracing_data &&
-	    sd_tracepoints_new(in->tracing_data, in->tracing_data_size,
-			       in->order, &a->diags, &sw->tp))
-		sw->tp = NULL;
-	if (!sw->tp || sd_tp_find_id(sw->tp, ev->config, &tpev) ||
-	    sd_tp_field_get(tpev, "lock_addr", &ls->addr[end]) ||
-	    (!end && sd_tp_field_get(tpev, "flags", &ls->flags))) {
-		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
-			     "%s samples whose format cannot be read: sleeps "
-			     "are not grouped by lock",
-			     ev->name);
-		return;
-	}
-	ls->ok[end] = true;
-}
-
-/* A lock:contention_begin (end 0) or _end (1) sample's payload into d. */
-static void read_lock(struct sd_analysis *a, struct switch_state *sw,
-		      struct lock_state *ls, const struct sd_record *rec,
-		      struct sd_drive_sample *d, int end)
-{
-	uint64_t addr, flags = 0;
-
-	if (!ls->tried[end])
-		lock_setup(a, sw, ls, rec->evsel, end);
-	if (!ls->ok[end] || !rec->id.has_time || !rec->id.has_tid)
-		return;
-	if (sd_tp_read_u64(&ls->addr[end], rec->sample.raw,
-			   rec->sample.raw_size, &addr) ||
-	    (!end && sd_tp_read_u64(&ls->flags, rec->sample.raw,
-				    rec->sample.raw_size, &flags))) {
-		if (!ls->bad++)
-			sd_diags_add(&a->diags, SD_WARNING, SD_E_BAD_RECORD,
-				     rec->offset,
-				     "a lock contention payload does not "
-				     "match its format; such samples are "
-				     "skipped");
-		return;
-	}
-	d->has_lock = true;
-	d->lock_begin = !end;
-	d->lock = addr;
-	d->lock_flags = (unsigned)flags;
-}
-
-static void switch_setup(struct sd_analysis *a, struct switch_state *sw,
-			 const struct sd_evsel *ev)
-{
-	const struct sd_file_info *in = sd_reader_info(a->reader);
-	int err;
-
-	sw->tried = true;
-	sw->era = sd_era_of(in->os_release);
-	if (!in->tracing_data) {
-		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
-			     "sched_switch samples but no tracing data (event "
-			     "formats) in the file: D-state sleeps cannot be "
-			     "decoded");
-		return;
-	}
-	err = sw->tp ? 0 : sd_tracepoints_new(in->tracing_data,
-					      in->tracing_data_size, in->order,
-					      &a->diags, &sw->tp);
-	if (!err)
-		err = sd_tp_sched_switch_fmt(sw->tp, ev->config, &sw->fmt);
-	if (err) {
-		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
-			     "the sched_switch format in the file cannot be "
-			     "used (%s): D-state sleeps are not analysed",
-			     sd_strerror(err));
-		return;
-	}
-	sw->ok = true;
-}
-
-/* A sched_switch sample's payload into d: the sample runs in the
- * outgoing task, so its pid/tid are prev's. */
-static void read_switch(struct sd_analysis *a, struct switch_state *sw,
-			const struct sd_record *rec, struct sd_drive_sample *d)
-{
-	struct sd_sched_switch ss;
-
-	d->is_switch = true;
-	if (!sw->tried)
-		switch_setup(a, sw, rec->evsel);
-	if (!sw->ok || !rec->id.has_time)
-		return;
-	if (sd_tp_sched_switch(&sw->fmt, rec->sample.raw, rec->sample.raw_size,
-			       &ss)) {
-		if (!sw->bad++)
-			sd_diags_add(&a->diags, SD_WARNING, SD_E_BAD_RECORD,
-				     rec->offset,
-				     "a sched_switch payload does not match "
-				     "its format; such samples are skipped");
-		return;
-	}
-	d->has_switch = true;
-	d->timed = true;
-	d->pid = rec->id.has_tid ? rec->id.pid : (uint32_t)ss.prev_pid;
-	d->tid = (uint32_t)ss.prev_pid;
-	d->prev_d = sd_prev_state_is_d(sw->era, ss.prev_state);
-	d->next_tid = (uint32_t)ss.next_pid;
-	d->time = rec->id.time;
-}
-
-/* What the driver does with an event's samples, decided once per event
- * (and again after an EVENT_UPDATE record, which may rename events in
- * pipe mode), not by comparing names per sample. */
-enum ev_kind { EVK_OTHER, EVK_SWITCH, EVK_LOCK_BEGIN, EVK_LOCK_END };
+/* What the driver does with an event's samples (tpdrive.h), decided once
+ * per event (and again after an EVENT_UPDATE record, which may rename
+ * events in pipe mode), not by comparing names per sample. */
 
 struct ev_kinds {
 	struct ev_kind_ent {
@@ -362,39 +231,10 @@ static int ev_info_get(const struct sd_analysis *a, struct ev_kinds *k,
 	return 0;
 }
 
-/* The rare sample: a tracepoint the stall tracker reads, or --off-cpu,
- * through the driver with what else the sample says. */
-static int drive_slow(struct sd_analysis *a, const struct sd_record *rec,
-		      const struct sd_stack_sample *s, enum ev_kind kind,
-		      struct switch_state *sw, struct lock_state *ls)
-{
-	struct sd_drive_sample d = {
-		.ev = rec->evsel,
-		.raw = s,
-		.pid = s->pid,
-		.tid = s->tid,
-		.comm = s->view.comm,
-		.time = s->time,
-		.timed = s->time != 0,
-		.count = 1,
-	};
-
-	if (kind == EVK_SWITCH) {
-		d.timed = false;
-		read_switch(a, sw, rec, &d);
-	} else if (s->time && kind == EVK_LOCK_BEGIN) {
-		read_lock(a, sw, ls, rec, &d, 0);
-	} else if (s->time && kind == EVK_LOCK_END) {
-		read_lock(a, sw, ls, rec, &d, 1);
-	}
-	return sd_drive(a, &d, NULL);
-}
-
 /* The sample loop's state. */
 struct loop {
 	struct sd_analysis *a;
-	struct switch_state sw;
-	struct lock_state ls;
+	struct tp_drive tpd;
 	struct ev_kinds kinds;
 	struct ev_info evi;
 	/* the stacks stage's sample, filled per sample; evsel and
@@ -491,8 +331,8 @@ sample_tail(struct loop *l, const struct sd_sample *smp,
 	if (!l->evi.plain) {
 		struct sd_record tmp;
 		l->tracking = true;
-		return drive_slow(a, rec_of(arg, &tmp), s, l->evi.kind, &l->sw,
-				  &l->ls);
+		return sd_tp_drive(a, &l->tpd, rec_of(arg, &tmp), s,
+				   l->evi.kind);
 	}
 	if ((err = sd_stacks_add(a->stacks, s, &stack)))
 		return err;
@@ -675,7 +515,7 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	a->records = nrec;
 	a->first_time = l.first;
 	a->last_time = l.last;
-	sd_tracepoints_free(l.sw.tp);
+	sd_tp_drive_fini(&l.tpd);
 	free(l.kinds.v);
 	if (!err)
 		err = sd_forks_count(a, a->first_time, a->last_time);

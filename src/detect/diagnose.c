@@ -27,6 +27,7 @@
 #include "detect/marks.h"
 #include "detect/match.h"
 #include "detect/tables.h"
+#include "util/hash.h"
 
 static int forker_cmp(const void *pa, const void *pb)
 {
@@ -70,6 +71,8 @@ static int forkers_of(const struct sd_detect_input *a, struct sd_diagnosis *d)
  * and the seconds of the recording; and how much of the kernel frames
  * have names.
  */
+#define SCAN_MEMO 4096 /* slots at most (a power of two) */
+
 static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		    const struct sd_era *era)
 {
@@ -78,39 +81,47 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 
 	uint64_t kframes = 0, knamed = 0;
 	struct sd_match_cache mc = {0};
-	/* by string id: 1 a name, 0 "[dso]" (unresolved frames fold so) */
-	size_t nnamed = sd_stacks_nr_strs(a->stacks) + 1;
-	uint8_t *named_by_id = malloc(nnamed);
-	if (!named_by_id)
-		nnamed = 0;
-	for (size_t id = 0; id < nnamed; id++)
-		named_by_id[id] = sd_stacks_str(a->stacks, (uint32_t)id)[0] != '[';
+	/* symbolization stores each distinct frame sequence once, and
+	 * stacks that differ in comm or pid share it: the last scan of each
+	 * sequence, direct-mapped (a collision just scans again) */
+	struct scan_memo {
+		const struct sd_frame *frames;
+		size_t n;
+		struct sd_stack_scan sc;
+	} *memo;
+	size_t nmemo = 64;
+	while (nmemo < SCAN_MEMO && nmemo < nst)
+		nmemo *= 2;
+	if (!(memo = calloc(nmemo, sizeof *memo)))
+		return -ENOMEM;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
 		sd_stacks_get(a->stacks, i, &si);
-		c->match[i] = sd_match_stack(a->stacks, &si, &mc);
+		/* the flags, the kernel frames and the named ones, and the
+		 * hot kinds, in one walk of the frames */
+		struct scan_memo *mo = &memo[sd_mix64((uintptr_t)si.frames ^
+						      si.nr_frames) &
+					     (nmemo - 1)];
+		if (!mo->frames || mo->frames != si.frames ||
+		    mo->n != si.nr_frames) {
+			mo->frames = si.frames;
+			mo->n = si.nr_frames;
+			sd_match_scan(a->stacks, &si, &mc, &mo->sc);
+		}
+		const struct sd_stack_scan *sc = &mo->sc;
+		c->match[i] = sc->match;
+		c->kinds[i] = sc->kinds;
 		c->comm[i] = si.comm;
 		if (c->ev && si.evsel == c->ev->index) {
 			c->on_cpu[i] = 1;
 			c->total_period += si.period;
 			c->total_samples += si.count;
 		}
-		/* the stack's kernel frames and the named ones, then
-		 * weighed by its samples */
-		uint64_t nk = 0, nn = 0;
-		for (size_t f = 0; f < si.nr_frames; f++) {
-			const struct sd_frame *fr = &si.frames[f];
-			if (!fr->kernel)
-				continue;
-			nk++;
-			nn += fr->name < nnamed
-				      ? named_by_id[fr->name]
-				      : sd_stacks_str(a->stacks, fr->name)[0] != '[';
-		}
-		kframes += nk * si.count;
-		knamed += nn * si.count;
+		/* weighed by the stack's samples */
+		kframes += sc->kframes * si.count;
+		knamed += sc->knamed * si.count;
 	}
-	free(named_by_id);
+	free(memo);
 	sd_match_cache_fini(&mc);
 	/* ticket spin locks spin inside the acquire frame; a queued slow
 	 * path anywhere says this kernel has queued ones */
@@ -309,7 +320,8 @@ int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 	c.match = calloc(nst ? nst : 1, sizeof *c.match);
 	c.on_cpu = calloc(nst ? nst : 1, sizeof *c.on_cpu);
 	c.comm = calloc(nst ? nst : 1, sizeof *c.comm);
-	if (!c.match || !c.on_cpu || !c.comm)
+	c.kinds = calloc(nst ? nst : 1, sizeof *c.kinds);
+	if (!c.match || !c.on_cpu || !c.comm || !c.kinds)
 		goto fail;
 	if (era) {
 		d->era_source = "recording";
@@ -340,6 +352,7 @@ int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 	free(c.match);
 	free(c.on_cpu);
 	free(c.comm);
+	free(c.kinds);
 	free(c.sec_total);
 	*out = d;
 	return 0;
@@ -347,6 +360,7 @@ fail:
 	free(c.match);
 	free(c.on_cpu);
 	free(c.comm);
+	free(c.kinds);
 	free(c.sec_total);
 	sd_diagnosis_free(d);
 	return err ? err : -ENOMEM;

@@ -51,6 +51,8 @@ struct cpu_ctx {
 	unsigned *match; /* per stack */
 	uint8_t *on_cpu; /* per stack: a stack of ev */
 	uint32_t *comm;  /* per stack: its comm id */
+	uint64_t *kinds; /* per stack: the sd_hot_kinds its kernel frames
+			  * show, a bit each */
 	uint64_t total_period, total_samples;
 	uint64_t first_bucket, nsec;
 	double *sec_total; /* period per second, all samples of ev */

@@ -25,7 +25,6 @@ struct kind_acc {
 	uint64_t samples, period;
 	uint64_t best_period; /* the heaviest stack's */
 	uint32_t best;        /* its stack id */
-	size_t best_depth;    /* frames of it to keep */
 };
 
 static int cmp_proc(const void *a, const void *b)
@@ -59,93 +58,47 @@ void hot_fini(struct sd_diagnosis *d)
 	free(d->hot_paths);
 }
 
-/*
- * The hot kinds each frame name is in, a bit each, by string id: every
- * kind's signature names looked up once as ids (sd_stacks_str_find), so
- * a frame is an array index.  NULL without memory (then names are
- * compared as strings).
- */
-static uint64_t *kinds_by_id(const struct sd_stacks *st, size_t *n)
+/* Frames of stack si up to and with its deepest kernel frame of kind
+ * j: a few stacks, once each, so their names are compared as strings. */
+static size_t kind_depth(const struct sd_stacks *st,
+			 const struct sd_stack_info *si, size_t j)
 {
-	size_t nk = sd_nr_hot_kinds < 64 ? sd_nr_hot_kinds : 64;
+	size_t depth = 0;
 
-	*n = sd_stacks_nr_strs(st) + 1;
-	uint64_t *v = calloc(*n, sizeof *v);
-	for (size_t j = 0; v && j < nk; j++)
-		for (size_t i = 0; i < sd_hot_kinds[j].set->n; i++) {
-			uint32_t id = sd_stacks_str_find(st,
-					sd_hot_kinds[j].set->v[i].func);
-			if (id && id < *n)
-				v[id] |= 1ull << j;
-		}
-	return v;
-}
-
-static bool in_kind(const struct sd_stacks *st, const uint64_t *kinds,
-		    size_t nkinds, uint32_t name, size_t j)
-{
-	if (kinds && name < nkinds && j < 64)
-		return kinds[name] >> j & 1;
-	return sd_sig_has(sd_hot_kinds[j].set, sd_stacks_str(st, name));
+	for (size_t f = 0; f < si->nr_frames; f++)
+		if (si->frames[f].kernel &&
+		    sd_sig_has(sd_hot_kinds[j].set,
+			       sd_stacks_str(st, si->frames[f].name)))
+			depth = f + 1;
+	return depth;
 }
 
 static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 {
 	const struct sd_stacks *st = c->a->stacks;
-	size_t nst = sd_stacks_count(st), nk = sd_nr_hot_kinds, nkinds;
+	size_t nst = sd_stacks_count(st);
+	size_t nk = sd_nr_hot_kinds < SD_MAX_HOT_KINDS ? sd_nr_hot_kinds
+						       : SD_MAX_HOT_KINDS;
 	struct kind_acc *k = calloc(nk, sizeof *k);
-	size_t *deepest = calloc(nk, sizeof *deepest);
-	uint64_t *kinds = kinds_by_id(st, &nkinds);
-	/* names past the table (none) are in no kind */
-	bool fast = kinds && nk <= 64;
 
-	if (!k || !deepest) {
-		free(k);
-		free(deepest);
-		free(kinds);
+	if (!k)
 		return -ENOMEM;
-	}
+	/* each stack's kinds were found when it was classified */
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
-		if (!c->on_cpu[i])
+		if (!c->on_cpu[i] || !c->kinds[i])
 			continue;
 		sd_stacks_get(st, i, &si);
-		/* the deepest frame of each kind, in one pass over the frames */
-		uint64_t seen = 0;
-		if (fast) {
-			for (size_t f = 0; f < si.nr_frames; f++) {
-				uint32_t name = si.frames[f].name;
-				if (!si.frames[f].kernel || name >= nkinds)
-					continue;
-				uint64_t b = kinds[name];
-				seen |= b;
-				for (; b; b &= b - 1)
-					deepest[__builtin_ctzll(b)] = f + 1;
-			}
-		} else {
-			for (size_t f = 0; f < si.nr_frames; f++)
-				for (size_t j = 0; si.frames[f].kernel && j < nk; j++)
-					if (in_kind(st, kinds, nkinds,
-						    si.frames[f].name, j)) {
-						deepest[j] = f + 1;
-						seen |= 1;
-					}
-		}
-		for (size_t j = 0; seen && j < nk; j++) {
-			if (!deepest[j])
-				continue;
+		for (uint64_t b = c->kinds[i]; b; b &= b - 1) {
+			size_t j = (size_t)__builtin_ctzll(b);
 			k[j].samples += si.count;
 			k[j].period += si.period;
 			if (si.period > k[j].best_period) {
 				k[j].best_period = si.period;
 				k[j].best = (uint32_t)i;
-				k[j].best_depth = deepest[j];
 			}
-			deepest[j] = 0;
 		}
 	}
-	free(kinds);
-	free(deepest);
 	d->hot_paths = calloc(nk, sizeof *d->hot_paths);
 	if (!d->hot_paths) {
 		free(k);
@@ -165,7 +118,7 @@ static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 		sd_stacks_get(st, k[j].best, &si);
 		const struct sd_frame *kf = kernel_part(&si, &n);
 		size_t skip = (size_t)(kf - si.frames);
-		size_t keep = k[j].best_depth - skip;
+		size_t keep = kind_depth(st, &si, j) - skip;
 		p->frames = calloc(keep ? keep : 1, sizeof *p->frames);
 		if (!p->frames) {
 			free(k);

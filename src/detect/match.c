@@ -31,7 +31,11 @@ enum {
 	IN_SPIN_ACQUIRE = 1 << 11,
 	IN_SPIN_SLOW = 1 << 12,
 	IN_IRQ_ENTRY = 1 << 13,
+	IN_NAMED = 1 << 14, /* a name, not "[dso]" */
 };
+
+/* The bits that take part in matching. */
+#define IN_SIGS ((unsigned)(IN_NAMED - 1) & ~(unsigned)IN_KNOWN)
 
 /* The sets, in the order of the IN_* bits from IN_FORK_COPY on. */
 static const struct sd_sig_set *const in_sets[] = {
@@ -43,7 +47,7 @@ static const struct sd_sig_set *const in_sets[] = {
 
 static unsigned name_bits(const char *f)
 {
-	unsigned b = IN_KNOWN;
+	unsigned b = IN_KNOWN | (f[0] != '[' ? IN_NAMED : 0);
 
 	for (size_t k = 0; k < sizeof in_sets / sizeof *in_sets; k++)
 		if (sd_sig_has(in_sets[k], f))
@@ -51,52 +55,66 @@ static unsigned name_bits(const char *f)
 	return b;
 }
 
+/* A name's cache entry: name_bits(), and its hot kinds << 16. */
+static uint64_t name_entry(const char *f)
+{
+	uint64_t e = name_bits(f);
+
+	for (size_t j = 0; j < sd_nr_hot_kinds && j < SD_MAX_HOT_KINDS; j++)
+		if (sd_sig_has(sd_hot_kinds[j].set, f))
+			e |= 1ull << (16 + j);
+	return e;
+}
+
 /*
- * The bits of every string id of st, made once: each signature name is
- * looked up in the stacks' string pool (a hundred lookups), the other
- * names have none.  False without memory.
+ * The bits and hot kinds of every string id of st, made once: each
+ * signature name is looked up in the stacks' string pool (a hundred
+ * lookups), the other names are in no table.  False without memory.
  */
 static bool cache_make(const struct sd_stacks *st, struct sd_match_cache *c)
 {
 	size_t n = sd_stacks_nr_strs(st) + 1;
 
-	if (c->bits)
+	if (c->ent)
 		return true;
-	if (c->failed || !(c->bits = calloc(n, sizeof *c->bits))) {
+	if (c->failed || !(c->ent = calloc(n, sizeof *c->ent))) {
 		c->failed = true;
 		return false;
 	}
 	c->n = n;
+	for (size_t id = 0; id < n; id++)
+		if (sd_stacks_str(st, (uint32_t)id)[0] != '[')
+			c->ent[id] = IN_NAMED;
 	for (size_t k = 0; k < sizeof in_sets / sizeof *in_sets; k++)
 		for (size_t i = 0; i < in_sets[k]->n; i++) {
 			uint32_t id = sd_stacks_str_find(st, in_sets[k]->v[i].func);
 			if (id && id < n)
-				c->bits[id] |= (unsigned short)(IN_FORK_COPY << k);
+				c->ent[id] |= IN_FORK_COPY << k;
+		}
+	for (size_t j = 0; j < sd_nr_hot_kinds && j < SD_MAX_HOT_KINDS; j++)
+		for (size_t i = 0; i < sd_hot_kinds[j].set->n; i++) {
+			uint32_t id = sd_stacks_str_find(st,
+					sd_hot_kinds[j].set->v[i].func);
+			if (id && id < n)
+				c->ent[id] |= 1ull << (16 + j);
 		}
 	return true;
 }
 
-static unsigned frame_bits(const struct sd_stacks *st, uint32_t name,
-			   struct sd_match_cache *c)
-{
-	if (c && name < c->n)
-		return c->bits[name];
-	return name_bits(sd_stacks_str(st, name));
-}
-
 void sd_match_cache_fini(struct sd_match_cache *c)
 {
-	free(c->bits);
-	c->bits = NULL;
+	free(c->ent);
+	c->ent = NULL;
 	c->n = 0;
 	c->failed = false;
 }
 
-unsigned sd_match_stack(const struct sd_stacks *st,
-			const struct sd_stack_info *si,
-			struct sd_match_cache *cache)
+void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
+		   struct sd_match_cache *cache, struct sd_stack_scan *out)
 {
 	unsigned m = 0;
+	uint32_t nk = 0, nn = 0;
+	uint64_t kinds = 0; /* << 16, as in the cache */
 	enum { NONE, MM, EXEC } reader = NONE; /* the innermost so far */
 	bool mutex_reader = false; /* ... is an exec lock if it was a mutex */
 	bool irq = false; /* an interrupt entry below the swap frame */
@@ -104,16 +122,22 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 
 	if (cache && !cache_make(st, cache))
 		cache = NULL;
-	const unsigned short *bits = cache ? cache->bits : NULL;
-	size_t nbits = cache ? cache->n : 0;
+	const uint64_t *ent = cache ? cache->ent : NULL;
+	size_t nent = cache ? cache->n : 0;
+	const struct sd_frame *fr = si->frames;
+	size_t nf = si->nr_frames;
 
-	for (size_t i = 0; i < si->nr_frames; i++) {
-		if (!si->frames[i].kernel)
+	for (size_t i = 0; i < nf; i++) {
+		if (!fr[i].kernel)
 			continue;
-		uint32_t name = si->frames[i].name;
-		unsigned b = name < nbits ? bits[name]
-					  : frame_bits(st, name, cache);
-		if (!(b & ~IN_KNOWN))
+		uint32_t name = fr[i].name;
+		uint64_t e = name < nent ? ent[name]
+					 : name_entry(sd_stacks_str(st, name));
+		unsigned b = (unsigned)e & 0xffff;
+		nk++;
+		kinds |= e;
+		nn += b / IN_NAMED & 1;
+		if (!(b & IN_SIGS))
 			continue; /* in no table: changes nothing */
 		if (b & IN_SPIN_SLOW)
 			m |= SD_M_ANY_SPIN_SLOW;
@@ -162,5 +186,15 @@ unsigned sd_match_stack(const struct sd_stacks *st,
 	if ((m & SD_M_SPIN_LOCK) && !(m & SD_M_SPIN_SLOW) &&
 	    lock_at == si->nr_frames - 1)
 		m |= SD_M_SPIN_LEAF;
-	return m;
+	*out = (struct sd_stack_scan){m, nk, nn, kinds >> 16};
+}
+
+unsigned sd_match_stack(const struct sd_stacks *st,
+			const struct sd_stack_info *si,
+			struct sd_match_cache *cache)
+{
+	struct sd_stack_scan s;
+
+	sd_match_scan(st, si, cache, &s);
+	return s.match;
 }

@@ -4,6 +4,7 @@
 #define SD_DETECT_MATCH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <swapdiag/stacks.h>
 
@@ -35,12 +36,26 @@ enum {
  * Zero-initialise; free with sd_match_cache_fini.
  */
 struct sd_match_cache {
-	unsigned short *bits; /* by string id */
+	uint64_t *ent; /* by string id: the tables it is in, and its hot
+			* kinds (tables.h) << 16 */
 	size_t n;
 	bool failed; /* no memory: names are compared as strings */
 };
 
 void sd_match_cache_fini(struct sd_match_cache *c);
+
+/* What the diagnosis needs of a stack's kernel frames, in one walk. */
+struct sd_stack_scan {
+	unsigned match;           /* SD_M_* */
+	uint32_t kframes, knamed; /* kernel frames; those with a name (not
+				   * "[dso]", as unresolved frames fold) */
+	uint64_t kinds;           /* the sd_hot_kinds its frames show, a bit
+				   * each */
+};
+
+/* The scan of a stack (frames root first); cache may be NULL. */
+void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
+		   struct sd_match_cache *cache, struct sd_stack_scan *out);
 
 /* SD_M_* flags of a stack (frames root first); cache may be NULL. */
 unsigned sd_match_stack(const struct sd_stacks *st,

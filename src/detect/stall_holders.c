@@ -351,21 +351,21 @@ int tie_holders(struct cpu_ctx *c, struct sd_finding *f,
 	int err = 0;
 
 	f->locks_known = sl->contention_events > 0;
-	v = calloc(sl->nruns ? sl->nruns : 1, sizeof *v);
+	v = malloc((sl->nruns ? sl->nruns : 1) * sizeof *v);
 	if (!v)
 		return -ENOMEM;
-	/* holding activity: on-CPU samples only */
+	/* holding activity: on-CPU samples only; they were logged in time
+	 * order, so the sort is only for ties out of pid order */
+	bool sorted = true;
 	for (size_t i = 0; i < sl->nruns; i++) {
-		struct sd_stack_info si;
-		if (!(c->match[sl->runs[i].stack] & activity) || !c->ev)
+		const struct sd_run *r = &sl->runs[i];
+		if (!(c->match[r->stack] & activity) || !c->on_cpu[r->stack])
 			continue;
-		sd_stacks_get(c->a->stacks, sl->runs[i].stack, &si);
-		if (si.evsel == c->ev->index)
-			v[nv++] = (struct act){sl->runs[i].time,
-					       sl->runs[i].pid,
-					       sl->runs[i].stack};
+		v[nv] = (struct act){r->time, r->pid, r->stack};
+		sorted = sorted && (!nv || cmp_act(&v[nv - 1], &v[nv]) <= 0);
+		nv++;
 	}
-	if (nv)
+	if (nv && !sorted)
 		qsort(v, nv, sizeof *v, cmp_act);
 
 	const struct sd_stall **byl = malloc((n ? n : 1) * sizeof *byl);

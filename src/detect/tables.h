@@ -37,7 +37,10 @@ extern const struct sd_sig_set sd_rwsem_read_slow, sd_mm_readers,
  * lock acquisition. */
 extern const struct sd_sig_set sd_spin_acquire, sd_spin_slow, sd_irq_entry;
 
-/* What is hot (hot.c): kinds of kernel work by characteristic frame. */
+/* What is hot (hot.c): kinds of kernel work by characteristic frame, at
+ * most SD_MAX_HOT_KINDS (a name's kinds are a bit each, beside the 16 of
+ * the matcher's tables in one word: match.c). */
+#define SD_MAX_HOT_KINDS 48
 struct sd_hot_kind {
 	const char *name;
 	const struct sd_sig_set *set;

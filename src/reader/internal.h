@@ -435,6 +435,13 @@ const uint64_t *sd_borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
 int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 			 struct sd_cursor *c, struct sd_sample *s);
 
+/* next.c: a kernel record other than a sample parsed into r->rec and
+ * counted: 1 with it in *out, 0 when it was skipped (said in the
+ * diagnostics), or -ENOMEM. */
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
+		     uint64_t off, bool compressed, struct sd_evsel *ev,
+		     uint32_t type, const struct sd_record **out);
+
 /* zstd.c */
 int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n);
 

@@ -7,9 +7,10 @@
  * out in perf's delivery order, samples parsed in place.  It is compiled
  * twice, for a recording in the host's byte order and for the other.
  * Two parts of it are written out for the common case: reading on while
- * records extend the queue's last stretch (extend_stretch), and handing
- * out the next queued sample of the plain layout (sd_reader_next itself,
- * without a call, so that it saves no registers).
+ * records extend the queue's last stretch (extend_stretch, stretch.h),
+ * and handing out the next queued sample of the plain layout
+ * (sd_reader_next itself, without a call, so that it saves no
+ * registers); runs of such samples go out as views (views.c).
  *
  *	struct perf_event_header { u32 type; u16 misc; u16 size; };
  *
@@ -52,15 +53,12 @@
 #include <string.h>
 
 #include "reader/internal.h"
+#include "reader/stretch.h"
 
-/* parse_sample() and sd_reader_next_samples() copy these as laid out in
- * a sample */
+/* parse_sample() copies these as laid out in a sample */
 _Static_assert(offsetof(struct sd_sample_id, tid) ==
 		       offsetof(struct sd_sample_id, pid) + 4,
 	       "pid, tid adjacent");
-_Static_assert(offsetof(struct sd_sample_view, tid) ==
-		       offsetof(struct sd_sample_view, pid) + 4,
-	       "view pid, tid adjacent");
 _Static_assert(offsetof(struct sd_sample_id, has_cpu) ==
 		       offsetof(struct sd_sample_id, has_tid) + 3,
 	       "has_tid .. has_cpu adjacent");
@@ -238,10 +236,9 @@ static void bad_time(struct sd_reader *r, struct sd_record *rec)
 	rec->id.time = 0;
 }
 
-/* A kernel record other than a sample, parsed and counted. */
-static int deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
-			 uint64_t off, bool compressed, struct sd_evsel *ev,
-			 uint32_t type, const struct sd_record **out)
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
+		     uint64_t off, bool compressed, struct sd_evsel *ev,
+		     uint32_t type, const struct sd_record **out)
 {
 	struct sd_record *rec = &r->rec;
 	int err = sd_parse_record(r, p, len, off, compressed, ev, rec);
@@ -270,7 +267,7 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	int err;
 
 	if (type != SD_REC_SAMPLE)
-		return deliver_other(r, p, len, off, compressed, ev, type, out);
+		return sd_deliver_other(r, p, len, off, compressed, ev, type, out);
 	rec->type = type;
 	rec->misc = sd_load16(p + 4, sw);
 	rec->size = sd_load16(p + 6, sw);
@@ -345,158 +342,6 @@ static int at_end(struct sd_reader *r)
 	sd_bpool_fini(&r->zpool);
 	sd_queue_fini(&r->q);
 	return 0;
-}
-
-/*
- * How the read loop tells a stretch's sample event (s) and other
- * records' event (o) without sd_record_evsel(): by the id the id map gave
- * for it last (what sd_record_evsel() tests first), or for the one event
- * of a recording by nothing (the id masked off).  A sample of at least
- * s_min bytes whose u64 at s_id, masked, is s_key; another record of at
- * least o_min bytes, its size a multiple of 8, whose u64 o_id bytes
- * before its end is o_key.  Their times lie at s_time, or o_time bytes
- * before the end.  A min of 1 << 16 (above any record's size): not
- * told this way.
- */
-struct id_keys {
-	uint64_t s_key, s_mask, o_key;
-	size_t s_id, s_time, s_min;
-	size_t o_id, o_time, o_min;
-};
-
-#define NO_KEY (1u << 16)
-
-static void id_keys(const struct sd_reader *r, const struct sd_evsel *evs,
-		    const struct sd_evsel *evo, struct id_keys *k)
-{
-	const struct sd_id_map *m = &r->ids;
-
-	k->s_min = NO_KEY;
-	k->o_min = NO_KEY;
-	if (evs && sd_evx(evs)->s_time && r->nr_evsels == 1) {
-		k->s_key = 0;
-		k->s_mask = 0;
-		k->s_id = 0;
-		k->s_time = sd_evx(evs)->s_time;
-		k->s_min = k->s_time + 8;
-	} else if (evs && sd_evx(evs)->s_time && r->id_pos >= 0 &&
-		   m->last_val[0] && r->evsels[m->last_val[0] - 1] == evs) {
-		k->s_key = m->last_key[0];
-		k->s_mask = UINT64_MAX;
-		k->s_id = 8 + 8 * (size_t)r->id_pos;
-		k->s_time = sd_evx(evs)->s_time;
-		k->s_min = (k->s_id > k->s_time ? k->s_id : k->s_time) + 8;
-	}
-	if (r->nr_evsels < 2)
-		return;
-	if (evo && r->is_pos >= 0 && m->last_val[1] &&
-	    r->evsels[m->last_val[1] - 1] == evo && sd_evx(evo)->t_time) {
-		k->o_key = m->last_key[1];
-		k->o_id = 8 * (size_t)r->is_pos;
-		k->o_time = sd_evx(evo)->t_time;
-		k->o_min = (k->o_id > sd_evx(evo)->t_size ? k->o_id
-							   : sd_evx(evo)->t_size) +
-			   8;
-	}
-}
-
-/*
- * Records that extend the queue's last stretch, in one loop: whole
- * kernel records lying right after it in the buffer being read (the
- * decompressed one or the source's), timed, no older than the record
- * before, of the stretch's events, while the queue has room.  What
- * sd_queue_push() would do for each, with the queue's state in
- * registers; anything else is left to the record-at-a-time path.
- */
-static inline __attribute__((always_inline)) void
-extend_stretch(struct sd_reader *r, bool sw)
-{
-	struct sd_queue *q = &r->q;
-	const uint8_t *p = q->tail_end, *base, *end;
-	bool dec = r->dpos != r->dend;
-
-	if (dec) {
-		base = r->dbuf;
-		end = base + r->dend;
-		if (p != base + r->dpos)
-			return;
-	} else {
-		base = r->src.buf;
-		end = base + r->src.end;
-		if (p != base + r->src.pos)
-			return;
-	}
-	struct sd_qent *e = &q->v[(q->tail - 1) & (q->cap - 1)];
-	struct sd_evsel *evs = e->ev_s, *evo = e->ev_o;
-	uint64_t last = q->last_time, bytes = q->bytes;
-	uint64_t lf = q->last_flush, late = 0, nsamples = 0;
-	const uint8_t *start = p;
-	/* records end by lim: the data's end, or where the queue is full */
-	size_t room = bytes < SD_MAX_QUEUE_BYTES ? SD_MAX_QUEUE_BYTES - bytes : 0;
-	const uint8_t *lim = (size_t)(end - p) > room ? p + room : end;
-	/* the stretch's events told without the id map */
-	struct id_keys k;
-	id_keys(r, evs, evo, &k);
-
-	while (lim - p >= 8) {
-		uint32_t type = sd_load32(p, sw);
-		uint16_t size = sd_load16(p + 6, sw);
-		struct sd_evsel *ev;
-		uint64_t t;
-		if (size > (size_t)(lim - p))
-			break;
-		if (type == SD_REC_SAMPLE && size >= k.s_min &&
-		    (sd_load64(p + k.s_id, sw) & k.s_mask) == k.s_key) {
-			t = sd_load64(p + k.s_time, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			nsamples++;
-		} else if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8) {
-			break;
-		} else if (type != SD_REC_SAMPLE && size >= k.o_min &&
-			   !(size & 7) &&
-			   sd_load64(p + size - k.o_id, sw) == k.o_key) {
-			t = sd_load64(p + size - k.o_time, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			r->stats.records[type]++;
-		} else {
-			ev = sd_record_evsel(r, p, size, type, sw);
-			struct sd_evsel **slot =
-				type == SD_REC_SAMPLE ? &evs : &evo;
-			if (!ev || (*slot != ev && *slot))
-				break;
-			t = sd_record_time(ev, p, size, type, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			*slot = ev;
-			r->stats.records[type]++;
-			id_keys(r, evs, evo, &k);
-		}
-		late += t < lf;
-		last = t;
-		bytes += size;
-		p += size;
-	}
-	r->stats.records[SD_REC_SAMPLE] += nsamples;
-	uint64_t maxt = q->max_time > last ? q->max_time : last;
-	if (p == start)
-		return;
-	e->end = p;
-	e->tlast = last;
-	e->ev_s = evs;
-	e->ev_o = evo;
-	q->tail_end = p;
-	q->last_time = last;
-	q->max_time = maxt;
-	q->bytes = bytes;
-	r->stats.out_of_order += late;
-	if (dec) {
-		r->dpos = (size_t)(p - base);
-	} else {
-		r->src.pos = (size_t)(p - base);
-		r->stats.bytes_consumed = r->src.base_off + r->src.pos;
-	}
 }
 
 static inline __attribute__((always_inline)) int
@@ -732,158 +577,6 @@ take_sample(struct sd_reader *r, const struct sd_record **out,
 	count_sample(r, pl.ev, period, pl.time);
 	*out = rec;
 	return 1;
-}
-
-/*
- * sd_reader_next_samples()'s loop: pop_plain() and a view filled for
- * each sample while the top run's next record is a sample of the view
- * layout (its fields at fixed places, no test for an absent one), with
- * the queue's state in locals until the loop ends.  With two runs in
- * the heap (two CPUs) they trade places here as pop_plain() does it; the
- * heap's two entries are written when the loop ends.  *at_other: it
- * ended at a record other than a sample, the top run's next.
- */
-static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
-			 struct sd_sample_view *v, size_t max, bool *at_other)
-{
-	struct sd_queue *q = &r->q;
-	struct sd_qhead *h = q->heap;
-	/* the other run when there are two: its head's time */
-	struct sd_qrun *o = q->nheap == 2 ? &q->runs[h[1].run] : NULL;
-	uint64_t ot = o ? h[1].time : 0;
-	uint64_t stop = q->stop, limit = q->limit;
-	uint64_t lo = r->time_lo, span = r->time_hi - r->time_lo;
-	uint64_t bytes = 0, first = r->stats.first_time;
-	uint64_t last = r->stats.last_time, t = 0, taken = 0;
-	bool swapped = false;
-	size_t n = 0;
-
-	while (n < max) {
-		const uint8_t *p = c->p;
-		struct sd_evsel *ev = c->ev_s;
-		const struct sd_evx *x = sd_evx(ev);
-		if (sd_load32(p, false) != SD_REC_SAMPLE) {
-			*at_other = true;
-			break;
-		}
-		if (!x->view)
-			break;
-		uint32_t len = sd_load16(p + 6, false);
-		size_t off = x->s_end;
-		t = c->time;
-		if (len < off + 8 || t - lo > span)
-			break;
-		uint64_t nr = sd_load64(p + off, false);
-		const uint8_t *ips = p + off + 8;
-		if (nr != (len - off - 8) / 8 || nr > SD_MAX_CALLCHAIN ||
-		    ((uintptr_t)ips & 7))
-			break;
-
-		struct sd_sample_view *w = &v[n++];
-		uint64_t period = sd_load64(p + x->s_period, false);
-		w->evsel = ev;
-		w->time = t;
-		w->ip = sd_load64(p + x->s_ip, false);
-		w->period = period;
-		w->ips = (const uint64_t *)(const void *)ips;
-		w->offset = c->off;
-		w->nr_ips = (uint32_t)nr;
-		memcpy(&w->pid, p + x->s_tid, 8);
-		w->misc = sd_load16(p + 4, false);
-		ev->nr_samples++;
-		ev->total_period += period;
-		/* t - 1 < x - 1: below x or x is 0 (t is not 0) */
-		if (t - 1 < first - 1)
-			first = t;
-		if (t > last)
-			last = t;
-
-		const uint8_t *next = p + len;
-		taken = t;
-		bytes += len;
-		if (!c->comp)
-			c->off += len;
-		c->p = next;
-		if (next == c->pend) {
-			q->top = NULL;
-			q->moved = true;
-			break;
-		}
-		uint64_t nt = sd_qrun_time(c, next, false);
-		c->time = nt;
-		if (nt <= stop)
-			continue;
-		if (!o) {
-			/* three runs or more: the heap told now (the
-			 * heap is the queue's own while there is no o) */
-			sd_queue_top_moved(q, next, nt);
-			c = q->top;
-			if (!c)
-				break;
-			stop = q->stop;
-			continue;
-		}
-		if (nt > limit) {
-			q->top = NULL;
-			q->moved = true;
-			break;
-		}
-		/* past its stop, the other run comes first; it goes on
-		 * while its records are older than nt (or as old, when its
-		 * stretch was pushed first) */
-		struct sd_qrun *y = o;
-		uint64_t s2 = y->cur < c->cur ? nt : nt - 1;
-		o = c;
-		ot = nt;
-		c = y;
-		stop = s2 < UINT64_MAX - 1 ? s2 : UINT64_MAX - 1;
-		swapped = true;
-	}
-	q->bytes -= bytes;
-	if (n)
-		q->last_flush = taken;
-	r->stats.first_time = first;
-	r->stats.last_time = last;
-	if (swapped) {
-		h[0] = (struct sd_qhead){c->time, c->cur, (size_t)(c - q->runs)};
-		h[1] = (struct sd_qhead){ot, o->cur, (size_t)(o - q->runs)};
-		q->stop = stop;
-		if (q->top)
-			q->top = c;
-	}
-	return n;
-}
-
-int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
-			   int max, const struct sd_record **other)
-{
-	struct sd_queue *q = &r->q;
-	struct sd_qrun *c = q->top;
-
-	*other = NULL;
-	if (r->swap || max <= 0)
-		return 0;
-	if (!c) {
-		if (!q->moved && !q->held)
-			return 0;
-		sd_queue_settle(q);
-		c = q->top;
-		if (!c)
-			return 0;
-	}
-	/* a stretch's end stops the loop (top NULL): its block goes at
-	 * the next settle, after the caller is done with these views */
-	bool at_other = false;
-	size_t n = take_views(r, c, v, (size_t)max, &at_other);
-	if (at_other) {
-		struct sd_qrec e;
-		sd_queue_pop(q, &e, false);
-		int err = deliver_other(r, e.p, e.len, e.offset, e.compressed,
-					e.ev, sd_load32(e.p, false), other);
-		if (err < 0)
-			return err;
-	}
-	return (int)n;
 }
 
 /* The top run went past its stretch or its stop at the last call, or a

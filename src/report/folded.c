@@ -50,9 +50,12 @@ int sd_report_folded(FILE *out, struct sd_analysis *a,
 			sd_out_bytes(&wr, big, len);
 			free(big);
 		}
-		sd_out_bytes(&wr, " ", 1);
-		sd_out_u64(&wr, c);
-		sd_out_bytes(&wr, "\n", 1);
+		/* " count\n" in place (the buffer holds far more than 22) */
+		char *at = sd_out_room(&wr, 22);
+		size_t digits = sd_out_dec(at + 1, c);
+		at[0] = ' ';
+		at[digits + 1] = '\n';
+		wr.len += digits + 2;
 	}
 	sd_out_flush(&wr);
 	sd_folded_free(fo);

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -429,10 +430,17 @@ static json_t *finding_json(const struct sd_analysis *a,
 
 static int dump(FILE *out, json_t *doc)
 {
-	int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-					      JSON_REAL_PRECISION(6));
+	/* into memory, then one write: json_dumpf() hands the stream
+	 * every token and every indentation on its own */
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					     JSON_REAL_PRECISION(6));
 	json_decref(doc);
-	if (rc)
+	if (!text)
+		return -ENOMEM;
+	size_t len = strlen(text);
+	size_t w = fwrite(text, 1, len, out);
+	free(text);
+	if (w != len)
 		return -EIO;
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;

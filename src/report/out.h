@@ -51,15 +51,16 @@ static inline void sd_out_bytes(struct sd_out *o, const void *p, size_t n)
 	o->len += n;
 }
 
-/* v in decimal, two digits a division. */
-static inline void sd_out_u64(struct sd_out *o, uint64_t v)
+/* v in decimal at w, two digits a division; its length.  w must have
+ * room for 20 bytes: that many are written, the digits first. */
+static inline size_t sd_out_dec(char *w, uint64_t v)
 {
 	static const char pairs[201] =
 		"00010203040506070809101112131415161718192021222324"
 		"25262728293031323334353637383940414243444546474849"
 		"50515253545556575859606162636465666768697071727374"
 		"75767778798081828384858687888990919293949596979899";
-	char t[20], *e = t + sizeof t, *p = e;
+	char t[40], *e = t + 20, *p = e;
 
 	while (v >= 100) {
 		unsigned r = (unsigned)(v % 100);
@@ -73,7 +74,18 @@ static inline void sd_out_u64(struct sd_out *o, uint64_t v)
 	} else {
 		*--p = (char)('0' + v);
 	}
-	sd_out_bytes(o, p, (size_t)(e - p));
+	/* a fixed size: two moves, no call; what follows the digits is
+	 * left to the caller to overwrite */
+	memcpy(w, p, 20);
+	return (size_t)(e - p);
+}
+
+/* v in decimal. */
+static inline void sd_out_u64(struct sd_out *o, uint64_t v)
+{
+	char t[20];
+
+	sd_out_bytes(o, t, sd_out_dec(t, v));
 }
 
 #endif

@@ -5,9 +5,10 @@
  * the result is sorted as stackcollapse-perf.pl sorts its keys.
  *
  * The work is once per distinct stack and per distinct name: a line is a
- * sequence of tokens (foldtok.h), merged by a hash of its token ids and
- * sorted by integer keys per token (foldsort.c); its text is written only
- * when it is printed (sd_folded_line), straight into the writer's buffer.
+ * path of tokens in a tree (foldtok.h), so equal lines end at the same
+ * node; the tree is ordered by integer keys per token (foldsort.c), and a
+ * line's text is written only when it is printed (sd_folded_line),
+ * straight into the writer's buffer, from the text of the line before.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,59 +72,6 @@ static int memo_comm(struct comm_memo *cm, const struct sd_machine *m,
 		return 0;
 	*out = cm->buf + (cm->at[comm] - 2);
 	return 1;
-}
-
-/*
- * The line of each (comm part, frame sequence) already folded:
- * symbolization stores each distinct frame sequence once (symbolize.c
- * share_frames), so stacks with equal comm part and frames pointer give
- * the same line, and its tokens need not be hashed and compared again.
- */
-struct seq_memo {
-	struct seq_slot {
-		uint32_t ctok, off, n;
-		uint32_t line; /* index + 1; 0: empty */
-	} *v;
-	size_t nslots, n;
-	size_t first; /* slots to start with (a power of two) */
-};
-
-static size_t seq_home(uint32_t ctok, uint32_t off, uint32_t n, size_t mask)
-{
-	return sd_mix64((uint64_t)ctok << 32 ^ off ^ (uint64_t)n << 20) & mask;
-}
-
-/* The slot of (ctok, off, n): its line, or the empty slot to fill; NULL
- * without memory. */
-static struct seq_slot *seq_find(struct seq_memo *sm, uint32_t ctok,
-				 uint32_t off, uint32_t n)
-{
-	if ((sm->n + 1) * 2 > sm->nslots) {
-		size_t ns = sm->nslots ? sm->nslots * 2 : sm->first;
-		struct seq_slot *v = calloc(ns, sizeof *v);
-		if (!v)
-			return NULL;
-		for (size_t i = 0; i < sm->nslots; i++) {
-			const struct seq_slot *o = &sm->v[i];
-			if (!o->line)
-				continue;
-			size_t j = seq_home(o->ctok, o->off, o->n, ns - 1);
-			while (v[j].line)
-				j = (j + 1) & (ns - 1);
-			v[j] = *o;
-		}
-		free(sm->v);
-		sm->v = v;
-		sm->nslots = ns;
-	}
-	size_t j = seq_home(ctok, off, n, sm->nslots - 1);
-	for (; sm->v[j].line; j = (j + 1) & (sm->nslots - 1)) {
-		struct seq_slot *x = &sm->v[j];
-		if (x->ctok == ctok && x->off == off && x->n == n)
-			return x;
-	}
-	sm->v[j] = (struct seq_slot){ctok, off, n, 0};
-	return &sm->v[j];
 }
 
 void sd_stacks_set_weights(struct sd_stacks *st, const uint64_t *weights,
@@ -267,122 +215,156 @@ static inline long use_tok(struct sd_folded *fo, uint32_t t)
 	return use_tok_slow(fo, t);
 }
 
-/* ---- lines ----------------------------------------------------------- */
+/* ---- the tree of lines ---------------------------------------------- */
 
-/* A line's hash, its tokens folded in as they are written. */
-#define LINE_SEED 0x9e3779b97f4a7c15ull
-
-static inline uint64_t line_step(uint64_t h, uint32_t t)
+static size_t node_home(uint32_t parent, uint32_t tok, unsigned bits)
 {
-	h ^= t;
-	h *= 0x9fb21c651e98df25ull;
-	return h ^ h >> 29;
+	return (size_t)(((uint64_t)parent << 32 | tok) * 0x9e3779b97f4a7c15ull >>
+			(64 - bits));
 }
 
-struct line_table {
-	uint32_t *slots; /* line index + 1 */
-	size_t nslots;
-	size_t first; /* slots to start with (a power of two) */
-};
-
-/* Room for n more tokens at the end of ctoks; 0 or -ENOMEM. */
-static int ctoks_room(struct sd_folded *fo, size_t n)
+/* Twice the slots, the nodes placed again; 0 or -ENOMEM. */
+static int slots_grow(struct sd_folded *fo)
 {
-	if (fo->nctoks + n <= fo->capctoks)
-		return 0;
-	size_t cap = fo->capctoks ? fo->capctoks : 16384;
-	while (cap < fo->nctoks + n)
-		cap *= 2;
-	uint32_t *v = realloc(fo->ctoks, cap * sizeof *v);
-	if (!v)
+	unsigned bits = fo->slot_bits + 1;
+	size_t ns = (size_t)1 << bits;
+	uint32_t *s = calloc(ns, sizeof *s);
+
+	if (!s)
 		return -ENOMEM;
-	fo->ctoks = v;
-	fo->capctoks = cap;
+	for (size_t v = 1; v < fo->nnodes; v++) {
+		size_t j = node_home(fo->nodes[v].parent, fo->nodes[v].tok, bits);
+		while (s[j])
+			j = (j + 1) & (ns - 1);
+		s[j] = (uint32_t)v;
+	}
+	free(fo->slots);
+	fo->slots = s;
+	fo->slot_bits = bits;
 	return 0;
 }
 
-/*
- * The line whose tokens are the n just written at the end of ctoks (len:
- * its text's length, h: line_hash() of the tokens): an equal line made
- * before (the tokens are dropped again), or a new one.  Its index, or
- * -ENOMEM.
- */
-static long add_line(struct sd_folded *fo, struct line_table *lt, size_t n,
-		     size_t len, uint64_t h)
+/* A new node for token t under node p, in slot j; its index, or
+ * -ENOMEM. */
+static long new_child(struct sd_folded *fo, uint32_t p, uint32_t t, size_t j)
 {
-	const uint32_t *tk = fo->ctoks + fo->nctoks;
+	long c = use_tok(fo, t);
 
-	if ((fo->n + 1) * 2 > lt->nslots) {
-		size_t ns = lt->nslots ? lt->nslots * 2 : lt->first;
-		uint32_t *s = calloc(ns, sizeof *s);
-		if (!s)
-			return -ENOMEM;
-		for (size_t q = 0; q < fo->n; q++) {
-			size_t j = fo->lines[q].hash & (ns - 1);
-			while (s[j])
-				j = (j + 1) & (ns - 1);
-			s[j] = (uint32_t)q + 1;
-		}
-		free(lt->slots);
-		lt->slots = s;
-		lt->nslots = ns;
-	}
-	size_t j = h & (lt->nslots - 1);
-	for (; lt->slots[j]; j = (j + 1) & (lt->nslots - 1)) {
-		const struct fline *o = &fo->lines[lt->slots[j] - 1];
-		if (o->hash == h && o->ntoks == n &&
-		    !memcmp(fo->ctoks + o->toks, tk, n * sizeof *tk))
-			return (long)lt->slots[j] - 1;
-	}
-	if (fo->n == fo->cap) {
-		size_t cap = fo->cap ? fo->cap * 2 : 1024;
-		struct fline *v = realloc(fo->lines, cap * sizeof *v);
+	if (c < 0)
+		return c;
+	if (fo->nnodes == fo->capnodes) {
+		size_t cap = fo->capnodes * 2;
+		struct fnode *v = cap <= UINT32_MAX
+					  ? realloc(fo->nodes, cap * sizeof *v)
+					  : NULL;
 		if (!v)
 			return -ENOMEM;
-		fo->lines = v;
-		fo->cap = cap;
+		fo->nodes = v;
+		fo->capnodes = cap;
 	}
-	fo->lines[fo->n] = (struct fline){fo->nctoks, (uint32_t)n,
-					  (uint32_t)len, h, 0, 0};
-	fo->nctoks += n;
-	lt->slots[j] = (uint32_t)++fo->n;
-	return (long)fo->n - 1;
+	const struct fnode *pp = &fo->nodes[p];
+	uint64_t end = (p ? pp->end + 1ull : 0) + fo->tlen[c];
+	if (end > UINT32_MAX)
+		return -ENOMEM; /* a 4 GB line */
+	uint32_t v = (uint32_t)fo->nnodes++;
+	fo->nodes[v] = (struct fnode){p, t, (uint32_t)c, (uint32_t)end,
+				      pp->depth + 1, 0, 0, 0};
+	fo->nodes[p].kids++;
+	fo->slots[j] = v;
+	if (fo->nnodes * 2 > (size_t)1 << fo->slot_bits && slots_grow(fo))
+		return -ENOMEM;
+	return v;
 }
 
-/* The line of a stack whose comm part is token ct; its index, or
- * -ENOMEM. */
-static long stack_line(struct sd_folded *fo, struct line_table *lt,
-		       uint32_t ct, bool java, const struct sd_stack_info *si)
+/* The node of token t under node p, made if new; its index, or -ENOMEM. */
+static inline long child(struct sd_folded *fo, uint32_t p, uint32_t t)
 {
-	size_t n = si->nr_frames + 1;
-	long c = use_tok(fo, ct);
+	size_t mask = ((size_t)1 << fo->slot_bits) - 1;
+	size_t j = node_home(p, t, fo->slot_bits);
+	uint32_t v;
 
-	if (c < 0 || ctoks_room(fo, n))
-		return -ENOMEM;
-	uint32_t *tk = fo->ctoks + fo->nctoks;
-	size_t len = fo->tlen[c] + si->nr_frames;
-	uint64_t h = line_step(n * LINE_SEED, (uint32_t)c);
-	tk[0] = (uint32_t)c;
-	bool plain = !java && !fo->kmask && !fo->jmask;
-	for (size_t f = 0; f < si->nr_frames; f++) {
-		const struct sd_frame *fr = &si->frames[f];
-		uint32_t nm = fr->name;
-		if (plain && nm && nm < fo->ncix && fo->cix[nm]) {
-			/* a name as it is, seen before: its index */
-			c = fo->cix[nm] - 1;
-		} else {
-			unsigned v = plain ? 0 : variant(fo, java, fr);
-			c = use_tok(fo, v || !nm ? variant_tok(fo, v, fr) : nm);
-			if (c < 0)
-				return -ENOMEM;
+	for (; (v = fo->slots[j]); j = (j + 1) & mask)
+		if (fo->nodes[v].parent == p && fo->nodes[v].tok == t)
+			return v;
+	return new_child(fo, p, t, j);
+}
+
+/*
+ * The node of token t under node v: v's child looked up last when it is
+ * the one (most nodes have one child, and a compare is cheaper than a
+ * lookup), else looked up or made.
+ */
+static inline long next_node(struct sd_folded *fo, uint32_t v, uint32_t t)
+{
+	uint32_t k = fo->nodes[v].kid;
+
+	if (k && fo->nodes[k].tok == t)
+		return k;
+	long w = child(fo, v, t);
+	if (w > 0)
+		fo->nodes[v].kid = (uint32_t)w;
+	return w;
+}
+
+/* The node a stack's line ends at, its comm part token ct; or -ENOMEM. */
+static long stack_node(struct sd_folded *fo, uint32_t ct, bool java,
+		       const struct sd_stack_info *si)
+{
+	const struct sd_frame *fr = si->frames;
+	size_t nf = si->nr_frames, f = 0;
+	long v = child(fo, 0, ct);
+
+	if (v > 0 && !java && !fo->kmask && !fo->jmask) {
+		/* every name as it is: the name is the token; next_node()
+		 * by hand, the nodes in a local until one is made (the
+		 * root's token, 0, is no name's: no test for "no kid") */
+		const struct fnode *nodes = fo->nodes;
+		uint32_t u = (uint32_t)v;
+		for (; f < nf && fr[f].name; f++) {
+			uint32_t k = nodes[u].kid;
+			if (nodes[k].tok == fr[f].name) {
+				u = k;
+				continue;
+			}
+			long w = child(fo, u, fr[f].name);
+			if (w < 0)
+				return w;
+			fo->nodes[u].kid = (uint32_t)w;
+			nodes = fo->nodes;
+			u = (uint32_t)w;
 		}
-		tk[f + 1] = (uint32_t)c;
-		len += fo->tlen[c];
-		h = line_step(h, (uint32_t)c);
+		v = u;
 	}
-	if (len > UINT32_MAX)
-		return -ENOMEM; /* a 4 GB line */
-	return add_line(fo, lt, n, len, sd_mix64(h));
+	for (; f < nf && v > 0; f++) {
+		unsigned var = variant(fo, java, &fr[f]);
+		uint32_t t = var || !fr[f].name ? variant_tok(fo, var, &fr[f])
+						: fr[f].name;
+		if (!t)
+			return -ENOMEM;
+		v = next_node(fo, (uint32_t)v, t);
+	}
+	return v;
+}
+
+void fold_path_text(struct sd_folded *fo, uint32_t v)
+{
+	uint32_t w = v;
+
+	/* path[1..pdepth] and their text stay right: only the nodes not on
+	 * it are written */
+	while (w) {
+		const struct fnode *x = &fo->nodes[w];
+		if (x->depth <= fo->pdepth && fo->path[x->depth] == w)
+			break;
+		size_t l = fo->tlen[x->c];
+		char *at = fo->ptext + x->end - l;
+		memcpy(at, fo->tstr[x->c], l);
+		if (x->depth > 1)
+			at[-1] = ';';
+		fo->path[x->depth] = w;
+		w = x->parent;
+	}
+	fo->pdepth = fo->nodes[v].depth;
 }
 
 /* The comm part's token of a stack, with whether it is Java's; 0 when
@@ -437,47 +419,47 @@ struct sd_folded *sd_folded_free(struct sd_folded *fo)
 	sd_strpool_fini(&fo->local);
 	for (size_t v = 0; v < sizeof fo->vmemo / sizeof *fo->vmemo; v++)
 		free(fo->vmemo[v]);
+	free(fo->nodes);
+	free(fo->slots);
 	free(fo->lines);
 	free(fo->cix);
 	free(fo->tstr);
 	free(fo->tlen);
-	free(fo->kend);
-	free(fo->ksemi);
+	free(fo->path);
+	free(fo->ptext);
 	free(fo->text);
 	free(fo->toff);
-	free(fo->ctoks);
-	free(fo->tbuf);
-	free(fo->tofs);
 	free(fo);
 	return NULL;
 }
 
-/* Every stack of the event into fo->lines, merged by tokens. */
+/* Every stack of the event into fo->lines, merged by their nodes. */
 static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 		      unsigned evsel, unsigned with)
 {
 	const struct sd_stacks *st = fo->st;
 	struct comm_memo cm = {0};
-	struct seq_memo sm = {0};
-	struct line_table lt = {0};
 	uint32_t *by_comm = NULL;
 	size_t nby = 0;
 	int err = 0;
 
-	/* at most a line per stack, and usually a token per frame of each
-	 * distinct frame sequence plus the comm parts (--folded-with pid
-	 * can take more): no regrowing, and untouched memory costs nothing */
-	if (ctoks_room(fo, st->nframes + st->n) < 0)
+	/* at most a line per stack, and a node per frame of each distinct
+	 * frame sequence plus the comm parts unless --folded-with pid
+	 * makes more: rarely regrown, and untouched memory costs nothing */
+	fo->capnodes = st->nframes + st->n + 1;
+	if (!(fo->nodes = malloc(fo->capnodes * sizeof *fo->nodes)))
+		return -ENOMEM;
+	fo->nodes[0] = (struct fnode){0};
+	fo->nnodes = 1;
+	fo->slot_bits = 10;
+	while (((size_t)1 << fo->slot_bits) < 4 * st->n + 2 &&
+	       fo->slot_bits < 30)
+		fo->slot_bits++;
+	if (!(fo->slots = calloc((size_t)1 << fo->slot_bits, sizeof *fo->slots)))
 		return -ENOMEM;
 	if (!(fo->lines = malloc((st->n ? st->n : 1) * sizeof *fo->lines)))
 		return -ENOMEM;
 	fo->cap = st->n ? st->n : 1;
-	/* both tables hold at most a line per stack: made once at that
-	 * size (twice the slots), not grown from small */
-	sm.first = lt.first = 1024;
-	while (sm.first < 2 * st->n + 2 && sm.first < ((size_t)1 << 30))
-		sm.first *= 2;
-	lt.first = sm.first;
 
 	for (size_t i = 0; i < st->n && !err; i++) {
 		struct sd_stack_info si;
@@ -496,58 +478,39 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 			err = (int)ct;
 			continue;
 		}
-		uint32_t off = si.frames ? (uint32_t)(si.frames - st->frames) : 0;
-		struct seq_slot *seq = seq_find(&sm, (uint32_t)ct, off,
-						(uint32_t)si.nr_frames);
-		if (!seq) {
-			err = -ENOMEM;
+		long v = stack_node(fo, (uint32_t)ct, java, &si);
+		if (v < 0) {
+			err = (int)v;
 			break;
 		}
-		if (!seq->line) {
-			long k = stack_line(fo, &lt, (uint32_t)ct, java, &si);
-			if (k < 0) {
-				err = (int)k;
-				break;
-			}
-			seq->line = (uint32_t)k + 1;
-			sm.n++;
+		struct fnode *nd = &fo->nodes[v];
+		if (!nd->line) {
+			fo->lines[fo->n] = (struct fline){(uint32_t)v, 0, 0};
+			nd->line = (uint32_t)++fo->n;
 		}
-		fo->lines[seq->line - 1].count += si.count;
-		fo->lines[seq->line - 1].period += si.period;
+		fo->lines[nd->line - 1].count += si.count;
+		fo->lines[nd->line - 1].period += si.period;
 	}
 	free(cm.at);
 	free(cm.buf);
-	free(sm.v);
-	free(lt.slots);
 	free(by_comm);
 	return err;
 }
 
-/* fo->tbuf and fo->tofs (see foldtok.h); not needed when the lines
- * have their text (a token holds a ';'). */
-static int token_text(struct sd_folded *fo)
+/* Room for the text of the longest line and the nodes on its path. */
+static int path_room(struct sd_folded *fo)
 {
-	size_t total = 32;
+	size_t depth = 0, len = 0;
 
-	if (fo->text)
-		return 0;
-	for (size_t c = 0; c < fo->nt; c++)
-		total += fo->tlen[c] + 1;
-	if (total > UINT32_MAX)
-		return 0; /* the lines are written token by token */
-	fo->tbuf = malloc(total);
-	fo->tofs = malloc((fo->nt ? fo->nt : 1) * sizeof *fo->tofs);
-	if (!fo->tbuf || !fo->tofs)
-		return -ENOMEM;
-	char *w = fo->tbuf;
-	for (size_t c = 0; c < fo->nt; c++) {
-		fo->tofs[c] = (uint64_t)(w - fo->tbuf) << 32 | (fo->tlen[c] + 1);
-		memcpy(w, fo->tstr[c], fo->tlen[c]);
-		w += fo->tlen[c];
-		*w++ = ';';
+	for (size_t v = 1; v < fo->nnodes; v++) {
+		if (fo->nodes[v].depth > depth)
+			depth = fo->nodes[v].depth;
+		if (fo->nodes[v].end > len)
+			len = fo->nodes[v].end;
 	}
-	memset(w, 0, 32);
-	return 0;
+	fo->path = malloc((depth + 1) * sizeof *fo->path);
+	fo->ptext = malloc(len + 1);
+	return fo->path && fo->ptext ? 0 : -ENOMEM;
 }
 
 int sd_folded_new(const struct sd_stacks *st, const struct sd_machine *m,
@@ -570,11 +533,14 @@ int sd_folded_new(const struct sd_stacks *st, const struct sd_machine *m,
 		free(fo);
 		return -ENOMEM;
 	}
-	if ((err = make_lines(fo, m, evsel, with)) || (err = fold_sort(fo)) ||
-	    (err = token_text(fo))) {
+	if ((err = make_lines(fo, m, evsel, with)) || (err = path_room(fo)) ||
+	    (err = fold_sort(fo))) {
 		sd_folded_free(fo);
 		return err;
 	}
+	/* the lookup table is only for making the nodes */
+	free(fo->slots);
+	fo->slots = NULL;
 	*out = fo;
 	return 0;
 }
@@ -584,7 +550,7 @@ size_t sd_folded_count(const struct sd_folded *fo)
 	return fo->n;
 }
 
-size_t sd_folded_line(const struct sd_folded *fo, size_t i, char *buf,
+size_t sd_folded_line(struct sd_folded *fo, size_t i, char *buf,
 		      size_t cap, uint64_t *count, uint64_t *period)
 {
 	const struct fline *l = &fo->lines[i];
@@ -598,37 +564,13 @@ size_t sd_folded_line(const struct sd_folded *fo, size_t i, char *buf,
 			memcpy(buf, t, len + 1);
 		return len;
 	}
-	if (l->len >= cap)
-		return l->len;
-	const uint32_t *tk = fo->ctoks + l->toks;
-	char *w = buf;
-	if (fo->tbuf && l->ntoks && cap - l->len > 32) {
-		/* each token with its ';' in 16-byte copies, the first two
-		 * whatever its length (the buffer has room for the last
-		 * one's overrun, tbuf its padding); the last ';' becomes the
-		 * NUL */
-		for (size_t k = 0; k < l->ntoks; k++) {
-			uint64_t ol = fo->tofs[tk[k]];
-			const char *src = fo->tbuf + (ol >> 32);
-			size_t n = (uint32_t)ol;
-			memcpy(w, src, 16);
-			memcpy(w + 16, src + 16, 16);
-			for (size_t o = 32; o < n; o += 16)
-				memcpy(w + o, src + o, 16);
-			w += n;
-		}
-		w[-1] = '\0';
-		return l->len;
-	}
-	for (size_t k = 0; k < l->ntoks; k++) {
-		uint32_t c = tk[k];
-		if (k)
-			*w++ = ';';
-		memcpy(w, fo->tstr[c], fo->tlen[c]);
-		w += fo->tlen[c];
-	}
-	*w = '\0';
-	return l->len;
+	size_t len = fo->nodes[l->node].end;
+	if (len >= cap)
+		return len;
+	fold_path_text(fo, l->node);
+	memcpy(buf, fo->ptext, len);
+	buf[len] = '\0';
+	return len;
 }
 
 int sd_stacks_folded(struct sd_stacks *st, const struct sd_machine *m,

@@ -14,9 +14,13 @@
  * ';', such that comparing keys is comparing texts.  With the tokens in
  * byte order S, "t" (the last) ranks at t's place, and "t;" after the
  * strings that start with t followed by a byte below ';' (contiguous after
- * t in S), the longer of two such t first.  The lines are then sorted by
- * their key sequences with a multikey quicksort (Bentley and Sedgewick),
- * which looks at each line's common prefix once, not once per compare.
+ * t in S), the longer of two such t first.
+ *
+ * The lines are paths in the tree of tokens (foldtok.h), and lines under
+ * one node differ only after it: under each node, the line ending at a
+ * child (its token's end key) and the lines going on through it (its ';'
+ * key) are ordered by key, once per node, and a walk of the tree in that
+ * order meets the lines in text order.
  *
  * A token with a ';' in it (a frame name that has one) breaks the token
  * boundaries: then the lines' texts are made, sorted and merged by text.
@@ -27,94 +31,75 @@
 
 #include "stacks/foldtok.h"
 
-/*
- * Each line's keys (below) are laid out once as [line index][key 0]...
- * [key n-1][0] in one array, and the sort moves pointers to key 0: a
- * key at depth d is one load, and the 0 after the last ends the line
- * (lines that end together are equal: merged lines never are).
- */
-static int lcmp(const uint64_t *x, const uint64_t *y, size_t d)
-{
-	for (;; d++) {
-		if (x[d] != y[d])
-			return x[d] < y[d] ? -1 : 1;
-		if (!x[d])
-			return 0;
-	}
-}
-
-static int lcmp_r(const void *a, const void *b, void *arg)
-{
-	return lcmp(*(const uint64_t *const *)a, *(const uint64_t *const *)b,
-		    *(const size_t *)arg);
-}
-
-static void mkqs(const uint64_t **a, size_t n, size_t d, unsigned depth)
-{
-	while (n > 1) {
-		if (n < 12) {
-			for (size_t i = 1; i < n; i++)
-				for (size_t j = i;
-				     j > 0 && lcmp(a[j - 1], a[j], d) > 0; j--) {
-					const uint64_t *t = a[j];
-					a[j] = a[j - 1];
-					a[j - 1] = t;
-				}
-			return;
-		}
-		if (depth > 64) {
-			/* bad pivots: no deeper recursion */
-			qsort_r(a, n, sizeof *a, lcmp_r, &d);
-			return;
-		}
-		uint64_t x = a[0][d], y = a[n / 2][d], z = a[n - 1][d];
-		uint64_t v = x < y ? (y < z ? y : x < z ? z : x)
-				   : (x < z ? x : y < z ? z : y);
-		size_t lt = 0, i = 0, gt = n;
-		while (i < gt) {
-			const uint64_t *t = a[i];
-			uint64_t k = t[d];
-			if (k < v) {
-				a[i++] = a[lt];
-				a[lt++] = t;
-			} else if (k > v) {
-				a[i] = a[--gt];
-				a[gt] = t;
-			} else {
-				i++;
-			}
-		}
-		mkqs(a, lt, d, depth + 1);
-		mkqs(a + gt, n - gt, d, depth + 1);
-		if (!v)
-			return; /* ended together: equal (merged lines never are) */
-		a += lt;
-		n = gt - lt;
-		d++;
-	}
-}
-
 static int tok_cmp(const void *a, const void *b, void *arg)
 {
 	const struct sd_folded *fo = arg;
 	return strcmp(fo->tstr[*(const uint32_t *)a], fo->tstr[*(const uint32_t *)b]);
 }
 
-/* Both keys of every token used (see the top). */
-static int token_keys(struct sd_folded *fo)
+/* Byte d of token t (its NUL at the end). */
+static inline unsigned char tok_byte(const struct sd_folded *fo, uint32_t t,
+				     size_t d)
+{
+	return (unsigned char)fo->tstr[t][d];
+}
+
+/*
+ * The tokens s[0..n), equal in their first d bytes, in byte order: a
+ * multikey quicksort (Bentley and Sedgewick) looks at each byte of a
+ * common start once, where strcmp() in a sort compares it again at every
+ * compare.  The tokens are distinct strings.
+ */
+static void tok_sort(const struct sd_folded *fo, uint32_t *s, size_t n,
+		     size_t d, unsigned depth)
+{
+	while (n > 1) {
+		if (n < 8 || depth > 64) {
+			/* few, or bad pivots: compared whole */
+			struct sd_folded *f = (struct sd_folded *)fo;
+			qsort_r(s, n, sizeof *s, tok_cmp, f);
+			return;
+		}
+		unsigned x = tok_byte(fo, s[0], d), y = tok_byte(fo, s[n / 2], d),
+			 z = tok_byte(fo, s[n - 1], d);
+		unsigned v = x < y ? (y < z ? y : x < z ? z : x)
+				   : (x < z ? x : y < z ? z : y);
+		size_t lt = 0, i = 0, gt = n;
+		while (i < gt) {
+			uint32_t t = s[i];
+			unsigned k = tok_byte(fo, t, d);
+			if (k < v) {
+				s[i++] = s[lt];
+				s[lt++] = t;
+			} else if (k > v) {
+				s[i] = s[--gt];
+				s[gt] = t;
+			} else {
+				i++;
+			}
+		}
+		tok_sort(fo, s, lt, d, depth + 1);
+		tok_sort(fo, s + gt, n - gt, d, depth + 1);
+		if (!v)
+			return; /* ended together: one token */
+		s += lt;
+		n = gt - lt;
+		d++;
+	}
+}
+
+/* Both keys of every token used (see the top), by compact index: as
+ * the last token (kend) and followed by ';' (ksemi, bit 32 set). */
+static int token_keys(struct sd_folded *fo, uint64_t *kend, uint64_t *ksemi)
 {
 	size_t nt = fo->nt;
 	uint32_t *s = malloc((nt ? nt : 1) * sizeof *s);
 
-	fo->kend = malloc((nt ? nt : 1) * sizeof *fo->kend);
-	fo->ksemi = malloc((nt ? nt : 1) * sizeof *fo->ksemi);
-	if (!s || !fo->kend || !fo->ksemi) {
-		free(s);
+	if (!s)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < nt; i++)
 		s[i] = (uint32_t)i;
-	qsort_r(s, nt, sizeof *s, tok_cmp, fo);
+	tok_sort(fo, s, nt, 0, 0);
 	for (size_t p = 0; p < nt; p++) {
 		uint32_t t = s[p];
 		size_t len = fo->tlen[t], ip = p;
@@ -123,8 +108,8 @@ static int token_keys(struct sd_folded *fo)
 		       !memcmp(fo->tstr[s[ip + 1]], fo->tstr[t], len) &&
 		       (unsigned char)fo->tstr[s[ip + 1]][len] < ';')
 			ip++;
-		fo->kend[t] = (uint64_t)(p + 1) << 33;
-		fo->ksemi[t] = (uint64_t)(ip + 1) << 33 | 1ull << 32 |
+		kend[t] = (uint64_t)(p + 1) << 33;
+		ksemi[t] = (uint64_t)(ip + 1) << 33 | 1ull << 32 |
 			       (0xffffffffu - (uint32_t)len);
 	}
 	free(s);
@@ -186,56 +171,141 @@ static int sort_by_text(struct sd_folded *fo, uint32_t *ord)
 	return 0;
 }
 
+/* One child of a node in its order: its key, the child. */
+struct item {
+	uint64_t key; /* bit 32: the lines through it, else the line ending */
+	uint32_t node;
+};
+
+/* A node's items by key (distinct keys): a Shell sort, the compares
+ * inline -- most groups have a few items, some a few hundred. */
+static void sort_items(struct item *v, size_t n)
+{
+	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+	size_t g = 0;
+
+	while (gaps[g] >= n && gaps[g] > 1)
+		g++;
+	for (; g < sizeof gaps / sizeof *gaps; g++) {
+		size_t h = gaps[g];
+		for (size_t i = h; i < n; i++) {
+			struct item t = v[i];
+			size_t j = i;
+			for (; j >= h && v[j - h].key > t.key; j -= h)
+				v[j] = v[j - h];
+			v[j] = t;
+		}
+	}
+}
+
+/*
+ * Each node's children as items (a child with a line ending at it and
+ * lines through it is two), grouped by node: node p's in
+ * items[at[p] .. at[p + 1]), in key order.
+ */
+static int child_items(struct sd_folded *fo, struct item **items,
+		       uint32_t **at)
+{
+	size_t nn = fo->nnodes, nt = fo->nt ? fo->nt : 1, total = 0;
+	uint64_t *kend = malloc(nt * sizeof *kend);
+	uint64_t *ksemi = malloc(nt * sizeof *ksemi);
+	uint32_t *g = calloc(nn + 1, sizeof *g);
+	int err = -ENOMEM;
+
+	*items = NULL;
+	if (!kend || !ksemi || !g || (err = token_keys(fo, kend, ksemi)))
+		goto out;
+	for (size_t v = 1; v < nn; v++) {
+		const struct fnode *x = &fo->nodes[v];
+		g[x->parent] += (x->line != 0) + (x->kids != 0);
+	}
+	/* each group's end, then filled from its end to its start */
+	for (size_t p = 0; p < nn; p++)
+		g[p] = (uint32_t)(total += g[p]);
+	g[nn] = (uint32_t)total;
+	err = -ENOMEM;
+	if (!(*items = malloc((total ? total : 1) * sizeof **items)))
+		goto out;
+	for (size_t v = 1; v < nn; v++) {
+		const struct fnode *x = &fo->nodes[v];
+		if (x->line)
+			(*items)[--g[x->parent]] = (struct item){kend[x->c],
+								 (uint32_t)v};
+		if (x->kids)
+			(*items)[--g[x->parent]] = (struct item){ksemi[x->c],
+								 (uint32_t)v};
+	}
+	for (size_t p = 0; p < nn; p++)
+		if (g[p + 1] - g[p] > 1)
+			sort_items(*items + g[p], g[p + 1] - g[p]);
+	err = 0;
+out:
+	free(kend);
+	free(ksemi);
+	if (err) {
+		free(g);
+		g = NULL;
+	}
+	*at = g;
+	return err;
+}
+
 int fold_sort(struct sd_folded *fo)
 {
-	size_t n = fo->n;
-	uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
-	int err = 0;
+	size_t n = fo->n, depth = 0;
 
-	if (!ord)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		ord[i] = (uint32_t)i;
 	if (fo->semicolon) {
-		err = sort_by_text(fo, ord);
+		uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
+		if (!ord)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			ord[i] = (uint32_t)i;
+		int err = sort_by_text(fo, ord);
 		free(ord);
 		return err;
 	}
-	if ((err = token_keys(fo))) {
-		free(ord);
-		return err;
-	}
-	/* the key arrays: a line's index, its keys, 0 (see mkqs) */
-	uint64_t *lk = malloc((fo->nctoks + 2 * n + 1) * sizeof *lk);
-	const uint64_t **a = malloc((n ? n : 1) * sizeof *a);
+	for (size_t v = 1; v < fo->nnodes; v++)
+		if (fo->nodes[v].depth > depth)
+			depth = fo->nodes[v].depth;
+	struct item *items;
+	uint32_t *at;
+	int err = child_items(fo, &items, &at);
+	/* the walk: per depth, the next item and the end of its group */
+	size_t *pos = malloc((depth + 1) * sizeof *pos);
+	size_t *end = malloc((depth + 1) * sizeof *end);
 	struct fline *nl = malloc((n ? n : 1) * sizeof *nl);
-	if (!lk || !a || !nl) {
-		free(lk);
-		free(a);
+	if (err || !pos || !end || !nl) {
+		free(items);
+		free(at);
+		free(pos);
+		free(end);
 		free(nl);
-		free(ord);
-		return -ENOMEM;
+		return err ? err : -ENOMEM;
 	}
-	uint64_t *w = lk;
-	for (size_t i = 0; i < n; i++) {
-		const struct fline *l = &fo->lines[i];
-		const uint32_t *tk = fo->ctoks + l->toks;
-		*w++ = i;
-		a[i] = w;
-		for (size_t d = 0; d + 1 < l->ntoks; d++)
-			*w++ = fo->ksemi[tk[d]];
-		if (l->ntoks)
-			*w++ = fo->kend[tk[l->ntoks - 1]];
-		*w++ = 0;
+	size_t sp = 0, k = 0;
+	pos[0] = at[0];
+	end[0] = at[1];
+	for (;;) {
+		if (pos[sp] == end[sp]) {
+			if (!sp--)
+				break;
+			continue;
+		}
+		const struct item *it = &items[pos[sp]++];
+		if (!(it->key & 1ull << 32)) {
+			nl[k++] = fo->lines[fo->nodes[it->node].line - 1];
+			continue;
+		}
+		sp++;
+		pos[sp] = at[it->node];
+		end[sp] = at[it->node + 1];
 	}
-	mkqs(a, n, 0, 0);
-	for (size_t i = 0; i < n; i++)
-		nl[i] = fo->lines[a[i][-1]];
-	free(lk);
-	free(a);
+	free(items);
+	free(at);
+	free(pos);
+	free(end);
 	free(fo->lines);
 	fo->lines = nl;
 	fo->cap = n;
-	free(ord);
 	return 0;
 }

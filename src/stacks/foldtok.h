@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The folded output's private state (folded.c builds it, foldsort.c
- * sorts it).  A folded line is a sequence of tokens -- the comm part
+ * orders it).  A folded line is a sequence of tokens -- the comm part
  * ("comm", "comm-PID/TID"), then one per frame -- and a token is a string
  * id: the stacks' own string ids for frame names as they are (the usual
  * case: no copy, no lookup), ids past them for strings the output makes
  * (comm parts, names with "_[k]"/"_[j]", Java's names without their
- * leading 'L').  Equal strings have equal ids, so lines are merged and
- * compared as integer sequences, never as text.
+ * leading 'L').  Equal strings have equal ids.
+ *
+ * The lines are paths in a tree of tokens (a trie): a node is a token
+ * under its parent, the root's children are comm parts, and a line is
+ * the path from the root to the node its last token made.  Lines share
+ * their common start: it is looked up, ordered and written once, not
+ * once per line (the stacks of one process mostly differ near the leaf).
  */
 #ifndef SD_STACKS_FOLDTOK_H
 #define SD_STACKS_FOLDTOK_H
@@ -20,13 +25,21 @@
 
 #include "util/hash.h"
 
-/* One line: its tokens (compact indices, see below), its text's length,
- * and the sums. */
+/* A token under its parent (node 0 is the root, of no token). */
+struct fnode {
+	uint32_t parent;
+	uint32_t tok;   /* the token (a string id, see above) */
+	uint32_t c;     /* its compact index (below) */
+	uint32_t end;   /* the length of the path's text, tokens joined by ';' */
+	uint32_t depth; /* tokens on the path */
+	uint32_t kids;  /* child nodes */
+	uint32_t line;  /* index + 1 of the line ending here; 0: none */
+	uint32_t kid;   /* the child looked up last; 0: none yet */
+};
+
+/* One line: the node it ends at, and the sums. */
 struct fline {
-	size_t toks;    /* offset in ctoks */
-	uint32_t ntoks; /* the comm part, then one per frame */
-	uint32_t len;   /* of the text */
-	uint64_t hash;  /* of the token sequence */
+	uint32_t node;
 	uint64_t count, period;
 };
 
@@ -37,7 +50,12 @@ struct sd_folded {
 	unsigned kmask, jmask;      /* SD_FRAME_* marks that get a suffix */
 	uint32_t *vmemo[8];         /* by name id: the token of a variant */
 
-	struct fline *lines;        /* sorted once made */
+	struct fnode *nodes;        /* [0] the root */
+	size_t nnodes, capnodes;
+	uint32_t *slots;            /* (parent, token) -> node, by hash */
+	unsigned slot_bits;
+
+	struct fline *lines;        /* in order once fold_sort() ran */
 	size_t n, cap;
 
 	/* per token used, by a compact index (cix[token] - 1) */
@@ -45,19 +63,17 @@ struct sd_folded {
 	size_t ncix;
 	const char **tstr;
 	uint32_t *tlen;
-	uint64_t *kend, *ksemi;     /* sort keys, see foldsort.c */
 	size_t nt, capt;
 	bool semicolon;             /* a token holds ';' */
 
-	/* the lines' tokens as compact indices, back to back */
-	uint32_t *ctoks;
-	size_t nctoks, capctoks;
-
-	/* each used token's text and a ';', back to back, 32 bytes of
-	 * padding after the last (sd_folded_line copies 16 at a time);
-	 * by compact index, offset << 32 | length with the ';' */
-	char *tbuf;
-	uint64_t *tofs;
+	/*
+	 * The text of the last line written (sd_folded_line): path[1..pdepth]
+	 * its nodes, ptext their text, each token at its node's place; the
+	 * next line rewrites only the tokens after the start they share.
+	 */
+	uint32_t *path;
+	size_t pdepth;
+	char *ptext;
 
 	/* when a token holds ';': each line's text, lines merged by it */
 	char *text;
@@ -67,7 +83,13 @@ struct sd_folded {
 /* The string of token t. */
 const char *fold_tok_str(const struct sd_folded *fo, uint32_t t);
 
-/* Sorts fo->lines as stackcollapse-perf.pl sorts its text (foldsort.c);
+/*
+ * The text of node v's path in fo->ptext (its fo->nodes[v].end bytes,
+ * no NUL), reusing what the last call left there.
+ */
+void fold_path_text(struct sd_folded *fo, uint32_t v);
+
+/* Orders fo->lines as stackcollapse-perf.pl sorts its text (foldsort.c);
  * 0 or -ENOMEM. */
 int fold_sort(struct sd_folded *fo);
 

@@ -33,9 +33,10 @@ static int push_name(struct sd_stacks *st, uint32_t name)
 	return 0;
 }
 
-static int fc_grow(struct sd_stacks *st)
+/* Twice the slots of the (dso, address) cache, or at least first. */
+static int fc_grow(struct sd_stacks *st, size_t first)
 {
-	size_t ns = st->fcslots ? st->fcslots * 2 : 256;
+	size_t ns = st->fcslots ? st->fcslots * 2 : first;
 	/* plain heap memory: a few hundred kB, which as a huge-page block
 	 * (util/vmem.h) would cost 2 MB; freed with the call */
 	struct fcache_ent *v = calloc(ns, sizeof *v);
@@ -85,7 +86,7 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 
 	if (!addrs || map_ip)
 		ip = 0;
-	if ((st->fcn + 1) * 2 > st->fcslots && fc_grow(st))
+	if ((st->fcn + 1) * 2 > st->fcslots && fc_grow(st, 256))
 		return -ENOMEM;
 	size_t j = sd_mix64(caddr ^ (uintptr_t)key ^ ip) & (st->fcslots - 1);
 	for (; st->fc[j].used; j = (j + 1) & (st->fcslots - 1)) {
@@ -285,9 +286,10 @@ static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
 	return true;
 }
 
-static int fseq_grow(struct sd_stacks *st)
+/* Twice the slots of the sequence table, or at least first. */
+static int fseq_grow(struct sd_stacks *st, size_t first)
 {
-	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : 16384;
+	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : first;
 	struct fseq_slot *v = calloc(ns, sizeof *v); /* as fc_grow's */
 
 	if (!v)
@@ -323,7 +325,7 @@ static int share_frames(struct sd_stacks *st, struct entry *e, uint64_t h)
 
 	const struct sd_frame *f = st->frames + e->frames;
 
-	if ((st->nfseq + 1) * 2 > st->fseq_slots && fseq_grow(st))
+	if ((st->nfseq + 1) * 2 > st->fseq_slots && fseq_grow(st, 16384))
 		return 0; /* no memory to share: keep the copy */
 	size_t j = h & (st->fseq_slots - 1);
 	for (; st->fseq[j].entry; j = (j + 1) & (st->fseq_slots - 1)) {
@@ -621,6 +623,21 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 	int err = 0;
 
 	st->lcache_slots = slots;
+	/*
+	 * Both tables made at the size they end with, not doubled up to it
+	 * (each doubling clears and refills the table): at most a sequence
+	 * per stack, and for the stacks resolved at sample time a (dso,
+	 * address) per location.  Without memory they grow as they fill.
+	 */
+	size_t first = 1024;
+	while (first < 2 * (st->n + 1) && first < ((size_t)1 << 30))
+		first *= 2;
+	if (!st->fseq_slots)
+		fseq_grow(st, first);
+	for (first = 256; first < 2 * (st->nlocs + 1) && first < ((size_t)1 << 30);)
+		first *= 2;
+	if (!st->fcslots)
+		fc_grow(st, first);
 
 	for (size_t i = 0; i < st->n && !err; i++)
 		err = symbolize_one(st, m, &c, &c_tried, lm, &st->v[i]);

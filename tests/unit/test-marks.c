@@ -16,6 +16,7 @@
 
 #include "detect/marks.h"
 #include "detect/match.h"
+#include "detect/tables.h"
 #include "test.h"
 
 enum { EV_CPU, EV_SWITCH, EV_OTHER, NR_EV };
@@ -296,8 +297,68 @@ TEST(diagnose_hands_marks)
 	sd_analysis_free(a);
 }
 
+/* The bit of the hot kind called name (tables.c's list), 0 if none. */
+static uint64_t kind_bit(const char *name)
+{
+	for (size_t j = 0; j < sd_nr_hot_kinds; j++)
+		if (!strcmp(sd_hot_kinds[j].name, name))
+			return 1ull << j;
+	return 0;
+}
+
+/*
+ * One walk of a stack's frames gives its flags, its kernel frames and
+ * the named ones ("[dso]" is how an unresolved frame folds), and the hot
+ * kinds its kernel frames show -- the same with the cache of names by id
+ * and without it (names compared as strings).
+ */
+TEST(scan_counts_frames_and_kinds)
+{
+	struct built b;
+
+	CHECK(sd_nr_hot_kinds <= SD_MAX_HOT_KINDS);
+	b.n = 0;
+	CHECK(sd_stacks_new(&b.st) == 0);
+	/* 1 user frame, 6 kernel ones, one of them unresolved; user frames
+	 * with kernel names count in no kind */
+	ADD(&b, EV_CPU, 2, "handle_mm_fault", "__libc_fork", "kernel_clone",
+	    "[kernel.kallsyms]", "copy_process", "copy_page_range",
+	    "swap_duplicate", "_raw_spin_lock");
+	ADD(&b, EV_CPU, 2, "_raw_spin_lock", "main", "[kernel.kallsyms]");
+	CHECK(sd_stacks_symbolize(b.st, NULL) == 0);
+	uint64_t fork_kinds = kind_bit("fork page-table copying") |
+			      kind_bit("fork (all of it)") |
+			      kind_bit("spin locks");
+	CHECK(kind_bit("fork page-table copying") &&
+	      kind_bit("fork (all of it)") && kind_bit("spin locks"));
+	struct sd_match_cache mc = {0};
+	for (int cached = 0; cached < 2; cached++) {
+		struct sd_stack_info si;
+		struct sd_stack_scan sc;
+		CHECK(sd_stacks_get(b.st, b.id[0], &si) == 0);
+		sd_match_scan(b.st, &si, cached ? &mc : NULL, &sc);
+		CHECK_U64(sc.kframes, 6);
+		CHECK_U64(sc.knamed, 5);
+		CHECK_U64(sc.kinds, fork_kinds);
+		CHECK_U64(sc.match & (SD_M_FORK_COPY | SD_M_SWAP_DUP |
+				      SD_M_SPIN_LOCK),
+			  SD_M_FORK_COPY | SD_M_SWAP_DUP | SD_M_SPIN_LOCK);
+		CHECK_U64(sd_match_stack(b.st, &si, cached ? &mc : NULL),
+			  sc.match);
+		CHECK(sd_stacks_get(b.st, b.id[1], &si) == 0);
+		sd_match_scan(b.st, &si, cached ? &mc : NULL, &sc);
+		CHECK_U64(sc.kframes, 1);
+		CHECK_U64(sc.knamed, 0);
+		CHECK_U64(sc.kinds, 0);
+		CHECK_U64(sc.match, 0);
+	}
+	sd_match_cache_fini(&mc);
+	sd_stacks_free(b.st);
+}
+
 int main(void)
 {
+	RUN(scan_counts_frames_and_kinds);
 	RUN(marks_field_by_field);
 	RUN(only_reported_findings_mark);
 	RUN(diagnose_hands_marks);

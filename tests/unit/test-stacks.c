@@ -820,6 +820,15 @@ static void folded_order_case(bool semicolons, unsigned with)
 			CHECK_STR(buf, exp[i].text);
 			CHECK_U64(c, exp[i].count);
 		}
+		/* and out of order: a line's text is made from the last
+		 * one written, whatever line that was */
+		for (size_t r = 0; r < 2 * nexp && r < 2 * sd_folded_count(fo); r++) {
+			size_t i = r < nexp ? nexp - 1 - r : (r * 7919) % nexp;
+			char buf[512];
+			uint64_t c, p;
+			sd_folded_line(fo, i, buf, sizeof buf, &c, &p);
+			CHECK_STR(buf, exp[i].text);
+		}
 		sd_folded_free(fo);
 	}
 	sd_stacks_free(st);
