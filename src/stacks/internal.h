@@ -11,6 +11,7 @@
 
 #include "util/hash.h"
 #include "stacks/rawtab.h"
+#include "stacks/resolve.h"
 
 #define MAX_STACK 127 /* perf script's default --max-stack */
 #define KEY_HDR 4
@@ -62,14 +63,6 @@ struct sd_stacks {
 	uint8_t *keys; /* encoded keys, back to back */
 	size_t nkeys, capkeys; /* bytes */
 	size_t lcache_slots;   /* of sd_stacks_symbolize()'s cache */
-	size_t rc_slots, rc_misses; /* of the kernel frame cache, st->rc
-				     * (misses: of both) */
-	size_t rc_n;                /* entries in st->rc */
-	unsigned rc_shift;          /* 64 - log2(rc_slots) */
-	uint64_t rc_kgen;           /* the kgen its kernel frames are of */
-	struct rawloc *rl;          /* user (dso, address) -> loc id */
-	size_t rl_slots, rl_n;
-	uint32_t loc_unknown[2];    /* loc id + 1 of [unknown] (unwound) */
 	struct entry *v;
 	size_t n, cap;
 	uint32_t *slots;
@@ -86,13 +79,10 @@ struct sd_stacks {
 	uint32_t *names;
 	size_t nnames, capnames;
 
-	/* user-frame locations, interned at sample time (F_LOC keys) */
+	/* frame locations, interned at sample time (F_LOC keys) */
 	struct sd_location *locs;
 	size_t nlocs, caplocs;
-	uint32_t *lslots;
-	size_t nlslots;
-	struct rcache_ent *rc;  /* kernel (cpumode, ip) -> loc id */
-	struct rcache_ent *urc; /* user (cpumode, mm, version, ip) -> loc id */
+	struct sd_resolve res; /* how frames get there (resolve.h) */
 
 	/* sd_stacks_set_weights(): folded lines add these, not counts */
 	const uint64_t *weights;
@@ -117,7 +107,7 @@ struct sd_stacks {
 	/* the raw-chain table (rawtab.h): raw chain -> stack id */
 	struct sd_rawtab rt;
 	uint64_t kgen;          /* sd_machine_kernel_gen() it was made under */
-	uint32_t rt_tries, rt_hits, rt_skip; /* its hit rate (stacks.c) */
+	uint32_t rt_tries, rt_misses, rt_skip; /* its hit rate (stacks.c) */
 	/* bytes of keys, v, det and frames known resident (util/prefault.h) */
 	size_t keys_pf, v_pf, det_pf, frames_pf;
 };

@@ -14,21 +14,20 @@
  * Two levels, so that the chain is stored, hashed and compared without
  * its address space: a fork storm runs the same chain in thousands of
  * short-lived processes.
- *  chains: (header words, chain) -> whether every frame is in the kernel
- *	(the kernel's marker first and no other: then the address space
- *	does not matter, and the entry holds the stack id), else the
- *	chain's number for the second level;
- *  spaces: (chain number, address space) -> stack id, for the others.
- * A chain, in the words arena (compared as it comes), with the last two
- * address spaces its samples were in, so that a chain seen again in one
- * of them skips the second level:
- *	[0] the stack in the last address space + 1 << 32 | nr (0: none
- *	    yet, or kernel-only)
- *	[1] evsel << 48 | cpumode << 40 | flags << 32 | comm
- *	[2] pid << 32 | tid       when the stack key holds them, else 0
- *	[3] the last address space (mm << 32 | version)
- *	[4] the one before
- *	[5] the stack in it + 1 (0: none)
+ *  chains: (header words, chain) -> the chain's entry in the words arena,
+ *	which holds the stack of the first address space it was stored in
+ *	(or, for a chain whose every frame is in the kernel -- the kernel's
+ *	marker first and no other -- the stack in any address space);
+ *  spaces: (chain, address space) -> stack, for the chain's other address
+ *	spaces only: most chains of a fork storm are seen in one.
+ * An entry, compared as it comes:
+ *	[0] evsel << 48 | cpumode << 40 | flags << 32 | comm
+ *	[1] pid << 32 | tid       when the stack key holds them, else 0
+ *	[2] RAW_F_* << 32 | nr
+ *	[3] the first address space (mm << 32 | version)
+ *	[4] the stack in the last other space found + 1 << 32 (0: none)
+ *	    | the stack in the first
+ *	[5] that other address space
  *	[6..] the chain (markers included), or the sample's ip
  */
 #ifndef SD_STACKS_RAWTAB_H
@@ -42,24 +41,27 @@
 #include "util/hash.h"
 
 #define RAW_HDR 2 /* header words of a chain's key */
-#define RAW_ENT 6 /* words before the chain in the arena */
+#define RAW_ENT 6 /* words before the chain in an entry */
+#define RAW_F_KERN 1u /* in word 2's high half: the chain is kernel-only */
 
+/* A chain's slot: the low half of its hash, so that most slots of other
+ * chains are passed without reading their entry, and the entry's word
+ * offset + 1 (0: empty); the slot's index is the hash's low bits too. */
 struct raw_slot {
-	uint64_t hash;
-	uint32_t off; /* word offset of the key, + 1; 0: empty; RAW_KERN */
-	uint32_t id;  /* RAW_KERN: the stack; else the chain's number */
+	uint32_t hash;
+	uint32_t off;
 };
-#define RAW_KERN 0x80000000u /* in off: the chain is kernel-only */
 
 struct raw_space_slot {
 	uint64_t mmv;   /* mm << 32 | version */
-	uint32_t chain; /* the chain's number + 1; 0: empty */
+	uint32_t chain; /* the chain's entry, its word offset + 1; 0: empty */
 	uint32_t id;    /* the stack */
 };
 
 struct sd_rawtab {
-	uint64_t *words;        /* chains' keys, back to back */
+	uint64_t *words;        /* the entries, back to back (util/vmem.h) */
 	size_t nwords, capwords;
+	size_t words_pf;        /* bytes of words known resident */
 	struct raw_slot *slots; /* chains */
 	size_t nslots, n;
 	struct raw_space_slot *sslots; /* (chain, address space) */
@@ -137,7 +139,7 @@ static inline void sd_rawtab_hash(struct raw_key *k)
 	k->hash = sd_rawtab_mum(a ^ RAW_S1, b ^ RAW_S2);
 }
 
-/* The second level's hash of (address space, chain number). */
+/* The second level's hash of (address space, chain). */
 static inline uint64_t sd_rawtab_space_hash(uint64_t mmv, uint32_t chain)
 {
 	return sd_rawtab_step(mmv * 0x9e3779b97f4a7c15ull, chain);
@@ -148,75 +150,74 @@ enum { RAW_MISS, RAW_NEW_SPACE, RAW_HIT };
 /* What a probe found (sd_rawtab_find()). */
 struct raw_found {
 	uint32_t id;    /* RAW_HIT: the stack */
-	uint32_t chain; /* RAW_NEW_SPACE: the chain's number */
+	uint32_t chain; /* RAW_NEW_SPACE: the chain's entry, for
+			 * sd_rawtab_add_space() */
 };
+
+/* The second level, for a chain found in an address space other than its
+ * first and last (rawtab.c). */
+int sd_rawtab_find_space(struct sd_rawtab *t, uint32_t chain, uint64_t mmv,
+			 struct raw_found *f);
+/* The probe past slot j, whose chain was not k's (rawtab.c). */
+int sd_rawtab_find_next(struct sd_rawtab *t, const struct raw_key *k,
+			size_t j, uint64_t mmv, struct raw_found *f);
+
+/* Whether the entry at w holds the chain of k. */
+static inline bool sd_rawtab_is(const uint64_t *w, const struct raw_key *k)
+{
+	return w[0] == k->hdr[0] && w[1] == k->hdr[1] &&
+	       (uint32_t)w[2] == k->nr &&
+	       !memcmp(w + RAW_ENT, k->ips, k->nr * sizeof *k->ips);
+}
+
+/* The stack of the chain at w in address space mmv. */
+static inline int sd_rawtab_found(struct sd_rawtab *t, uint32_t off,
+				  uint64_t mmv, struct raw_found *f)
+{
+	const uint64_t *w = t->words + off - 1;
+
+	if (w[3] == mmv || (w[2] >> 32 & RAW_F_KERN)) {
+		f->id = (uint32_t)w[4];
+		return RAW_HIT;
+	}
+	if (w[5] == mmv && w[4] >> 32) {
+		f->id = (uint32_t)(w[4] >> 32) - 1;
+		return RAW_HIT;
+	}
+	return sd_rawtab_find_space(t, off, mmv, f);
+}
 
 /*
  * Looks k up for address space mmv: RAW_HIT (f->id the stack),
- * RAW_NEW_SPACE (f->chain the chain's number: known, but
- * not for this address space), or RAW_MISS.
+ * RAW_NEW_SPACE (f->chain the chain: known, but not for this address
+ * space), or RAW_MISS.  The first slot inline, the rest of the probe out
+ * of line: most probes end there, and the compare's call then leaves
+ * little to save.
  */
 static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
 				 uint64_t mmv, struct raw_found *f)
 {
 	if (!t->nslots)
 		return RAW_MISS;
-	size_t mask = t->nslots - 1, j = k->hash & mask;
-	const struct raw_slot *s;
-	uint64_t *w;
-	for (;; j = (j + 1) & mask) {
-		s = &t->slots[j];
-		if (!s->off)
-			return RAW_MISS;
-		if (s->hash != k->hash)
-			continue;
-		w = t->words + (s->off & ~RAW_KERN) - 1;
-		if ((uint32_t)w[0] == k->nr && w[1] == k->hdr[0] &&
-		    w[2] == k->hdr[1] &&
-		    !memcmp(w + RAW_ENT, k->ips, k->nr * sizeof *k->ips))
-			break;
-	}
-	if (s->off & RAW_KERN) {
-		f->id = s->id;
-		return RAW_HIT;
-	}
-	if (w[3] == mmv && w[0] >> 32) {
-		f->id = (uint32_t)(w[0] >> 32) - 1;
-		return RAW_HIT;
-	}
-	if (w[4] == mmv && w[5]) {
-		f->id = (uint32_t)w[5] - 1;
-		return RAW_HIT;
-	}
-	f->chain = s->id;
-	if (!t->nsslots)
-		return RAW_NEW_SPACE;
-	mask = t->nsslots - 1;
-	for (j = sd_rawtab_space_hash(mmv, s->id) & mask;
-	     t->sslots[j].chain; j = (j + 1) & mask) {
-		const struct raw_space_slot *p = &t->sslots[j];
-		if (p->chain == s->id + 1 && p->mmv == mmv) {
-			f->id = p->id;
-			/* the older of the two goes */
-			w[4] = w[3];
-			w[5] = w[0] >> 32;
-			w[0] = (uint64_t)(p->id + 1) << 32 | k->nr;
-			w[3] = mmv;
-			return RAW_HIT;
-		}
-	}
-	return RAW_NEW_SPACE;
+	size_t j = k->hash & (t->nslots - 1);
+	struct raw_slot s = t->slots[j];
+
+	if (!s.off)
+		return RAW_MISS;
+	if (s.hash == (uint32_t)k->hash && sd_rawtab_is(t->words + s.off - 1, k))
+		return sd_rawtab_found(t, s.off, mmv, f);
+	return sd_rawtab_find_next(t, k, j, mmv, f);
 }
 
 /*
- * Stores a chain (after RAW_MISS): kernel-only with its stack id, else
- * with a new number (*chain) for sd_rawtab_add_space().  Returns 0, 1
- * when the table is full (nothing stored), or -ENOMEM.
+ * Stores a chain (after RAW_MISS) with its stack id: in every address
+ * space if kern, else in mmv.  Returns 0, 1 when the table is full
+ * (nothing stored), or -ENOMEM.
  */
 int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
-		  uint32_t id, uint32_t *chain);
-/* Stores the stack of a chain in address space mmv; 0, 1 (full) or
- * -ENOMEM. */
+		  uint64_t mmv, uint32_t id);
+/* Stores the stack of a known chain (RAW_NEW_SPACE's f->chain) in
+ * address space mmv; 0, 1 (full) or -ENOMEM. */
 int sd_rawtab_add_space(struct sd_rawtab *t, uint32_t chain, uint64_t mmv,
 			uint32_t id);
 /* Forgets every chain (the kernel's maps changed). */

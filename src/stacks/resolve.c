@@ -34,8 +34,8 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 {
 	uint64_t h = loc_hash(loc);
 
-	if ((st->nlocs + 1) * 2 > st->nlslots) {
-		size_t ns = st->nlslots ? st->nlslots * 2 : 4096;
+	if ((st->nlocs + 1) * 2 > st->res.nlslots) {
+		size_t ns = st->res.nlslots ? st->res.nlslots * 2 : 4096;
 		while ((st->nlocs + 1) * 2 > ns)
 			ns *= 2;
 		uint32_t *v = calloc(ns, sizeof *v);
@@ -47,17 +47,17 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 				q = (q + 1) & (ns - 1);
 			v[q] = (uint32_t)i + 1;
 		}
-		free(st->lslots);
-		st->lslots = v;
-		st->nlslots = ns;
+		free(st->res.lslots);
+		st->res.lslots = v;
+		st->res.nlslots = ns;
 	}
-	size_t q = h & (st->nlslots - 1);
-	for (; st->lslots[q]; q = (q + 1) & (st->nlslots - 1)) {
-		const struct sd_location *l = &st->locs[st->lslots[q] - 1];
+	size_t q = h & (st->res.nlslots - 1);
+	for (; st->res.lslots[q]; q = (q + 1) & (st->res.nlslots - 1)) {
+		const struct sd_location *l = &st->locs[st->res.lslots[q] - 1];
 		if (l->addr == loc->addr && l->dso == loc->dso &&
 		    l->map_name == loc->map_name && l->kernel == loc->kernel &&
 		    l->unwound == loc->unwound) {
-			*id = st->lslots[q] - 1;
+			*id = st->res.lslots[q] - 1;
 			return 0;
 		}
 	}
@@ -70,7 +70,7 @@ static int loc_intern(struct sd_stacks *st, const struct sd_location *loc,
 		st->locs = v;
 	}
 	st->locs[st->nlocs] = *loc;
-	st->lslots[q] = (uint32_t)++st->nlocs;
+	st->res.lslots[q] = (uint32_t)++st->nlocs;
 	*id = (uint32_t)st->nlocs - 1;
 	return 0;
 }
@@ -103,11 +103,11 @@ static uint64_t rawloc_hash(const struct sd_location *l)
 
 static int rawloc_resize(struct sd_stacks *st, size_t ns, bool keep)
 {
-	struct rawloc *v = calloc(ns, sizeof *v), *o = st->rl;
+	struct rawloc *v = calloc(ns, sizeof *v), *o = st->res.rl;
 
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; keep && i < st->rl_slots; i++) {
+	for (size_t i = 0; keep && i < st->res.rl_slots; i++) {
 		if (!o[i].id)
 			continue;
 		struct sd_location l = {.dso = (struct sd_dso *)o[i].dso,
@@ -119,10 +119,10 @@ static int rawloc_resize(struct sd_stacks *st, size_t ns, bool keep)
 		v[q] = o[i];
 	}
 	free(o);
-	st->rl = v;
-	st->rl_slots = ns;
+	st->res.rl = v;
+	st->res.rl_slots = ns;
 	if (!keep)
-		st->rl_n = 0;
+		st->res.rl_n = 0;
 	return 0;
 }
 
@@ -135,7 +135,7 @@ static int loc_of(struct sd_stacks *st, struct sd_location *loc,
 		/* most often no map at all: [unknown], every time */
 		if (loc->map_name || loc->addr || loc->kernel)
 			return loc_intern(st, loc, id);
-		uint32_t *u = &st->loc_unknown[loc->unwound];
+		uint32_t *u = &st->res.loc_unknown[loc->unwound];
 		if (!*u) {
 			int err = loc_intern(st, loc, id);
 			if (err)
@@ -146,17 +146,17 @@ static int loc_of(struct sd_stacks *st, struct sd_location *loc,
 		return 0;
 	}
 	if (!loc->kernel) {
-		if ((st->rl_n + 1) * 2 > st->rl_slots) {
-			bool full = st->rl_slots >= RAWLOC_MAX;
+		if ((st->res.rl_n + 1) * 2 > st->res.rl_slots) {
+			bool full = st->res.rl_slots >= RAWLOC_MAX;
 			int err = rawloc_resize(
-				st, full || !st->rl ? RAWLOC_FIRST
-						    : st->rl_slots * 2,
+				st, full || !st->res.rl ? RAWLOC_FIRST
+						    : st->res.rl_slots * 2,
 				!full);
 			if (err)
 				return err;
 		}
-		size_t mask = st->rl_slots - 1, q = rawloc_hash(loc) & mask;
-		for (r = &st->rl[q]; r->id; q = (q + 1) & mask, r = &st->rl[q])
+		size_t mask = st->res.rl_slots - 1, q = rawloc_hash(loc) & mask;
+		for (r = &st->res.rl[q]; r->id; q = (q + 1) & mask, r = &st->res.rl[q])
 			if (r->addr == loc->addr && r->dso == loc->dso &&
 			    r->map_name == loc->map_name &&
 			    r->unwound == loc->unwound) {
@@ -174,7 +174,7 @@ static int loc_of(struct sd_stacks *st, struct sd_location *loc,
 		return err;
 	raw.id = *id + 1;
 	*r = raw;
-	st->rl_n++;
+	st->res.rl_n++;
 	return 0;
 }
 
@@ -183,18 +183,19 @@ static int loc_of(struct sd_stacks *st, struct sd_location *loc,
  * search, because the same addresses come back chain after chain.
  * Kernel addresses (kernel cpumodes) land in the same place in every
  * address space: keyed by (cpumode, address) in a hash table that keeps
- * them all (open addressing; it starts at RC_FIRST slots and grows
- * fourfold at half full up to RC_MAX slots, 6 MB, where it starts again
- * empty -- a few thousand functions' return addresses need a few
- * thousand).  User addresses are keyed by (cpumode, address space,
- * version, address) in a direct-mapped table of 16 k slots: each new
- * process has addresses of its own (ASLR), used by its own samples, which
- * come close together -- a table that kept them all would grow with the
- * processes.  Both are emptied when the kernel's maps change (a kernel
+ * them all (open addressing; it starts at RC_FIRST slots, 768 kB,
+ * room for the 12 k return addresses of a fork storm's kernel paths --
+ * the copies of a table grown from small were a seventh of such a run's
+ * page faults -- and doubles at half full up to RC_MAX slots, 6 MB,
+ * where it starts again empty).  User addresses are keyed by (cpumode,
+ * address space, version, address) in a direct-mapped table of 16 k
+ * slots: each new process has addresses of its own (ASLR), used by its
+ * own samples, which come close together -- a table that kept them all
+ * would grow with the processes.  Both are emptied when the kernel's maps change (a kernel
  * address, or a user-mode one in the kernel's range, may land elsewhere
  * then).
  */
-#define RC_FIRST 1024
+#define RC_FIRST (1u << 15)
 #define RC_MAX (1u << 18)
 #define URC_SHIFT (64 - 14) /* 16 k slots, 384 kB */
 #define RC_MUL 0x9e3779b97f4a7c15ull
@@ -263,32 +264,32 @@ static size_t rcache_slot(unsigned shift, uint64_t ip, uint64_t mix)
 
 void sd_stacks_resolve_free(struct sd_stacks *st)
 {
-	free(st->rc);
-	st->rc = NULL;
-	free(st->urc);
-	st->urc = NULL;
+	free(st->res.rc);
+	st->res.rc = NULL;
+	free(st->res.urc);
+	st->res.urc = NULL;
 
-	st->rc_slots = st->rc_misses = st->rc_n = 0;
-	free(st->lslots);
-	st->lslots = NULL;
-	st->nlslots = 0;
-	free(st->rl);
-	st->rl = NULL;
-	st->rl_slots = st->rl_n = 0;
+	st->res.rc_slots = st->res.rc_n = 0;
+	free(st->res.lslots);
+	st->res.lslots = NULL;
+	st->res.nlslots = 0;
+	free(st->res.rl);
+	st->res.rl = NULL;
+	st->res.rl_slots = st->res.rl_n = 0;
 }
 
 /* The kernel table with ns slots (a power of two) and what it held, or
  * (keep false) nothing. */
 static int rcache_resize(struct sd_stacks *st, size_t ns, bool keep)
 {
-	struct rcache_ent *v = calloc(ns, sizeof *v), *o = st->rc;
+	struct rcache_ent *v = calloc(ns, sizeof *v), *o = st->res.rc;
 	unsigned shift = 64;
 
 	if (!v)
 		return -ENOMEM;
 	for (size_t n = ns; n > 1; n >>= 1)
 		shift--;
-	for (size_t i = 0; keep && i < st->rc_slots; i++) {
+	for (size_t i = 0; keep && i < st->res.rc_slots; i++) {
 		if (!o[i].key)
 			continue;
 		size_t q = rcache_slot(shift, o[i].ip,
@@ -298,11 +299,11 @@ static int rcache_resize(struct sd_stacks *st, size_t ns, bool keep)
 		v[q] = o[i];
 	}
 	free(o);
-	st->rc = v;
-	st->rc_slots = ns;
-	st->rc_shift = shift;
+	st->res.rc = v;
+	st->res.rc_slots = ns;
+	st->res.rc_shift = shift;
 	if (!keep)
-		st->rc_n = 0;
+		st->res.rc_n = 0;
 	return 0;
 }
 
@@ -310,13 +311,13 @@ static int rcache_resize(struct sd_stacks *st, size_t ns, bool keep)
 static int rcache_reset(struct sd_stacks *st)
 {
 
-	if (!st->urc) {
-		st->urc = calloc((size_t)1 << (64 - URC_SHIFT), sizeof *st->urc);
-		if (!st->urc)
+	if (!st->res.urc) {
+		st->res.urc = calloc((size_t)1 << (64 - URC_SHIFT), sizeof *st->res.urc);
+		if (!st->res.urc)
 			return -ENOMEM;
 	} else {
-		memset(st->urc, 0, ((size_t)1 << (64 - URC_SHIFT)) *
-					   sizeof *st->urc);
+		memset(st->res.urc, 0, ((size_t)1 << (64 - URC_SHIFT)) *
+					   sizeof *st->res.urc);
 	}
 	return rcache_resize(st, RC_FIRST, false);
 }
@@ -326,8 +327,8 @@ static const struct rcache_ent *view_table(const struct sd_stacks *st,
 					   const struct frame_view *fv,
 					   unsigned *shift)
 {
-	*shift = fv->kernel ? st->rc_shift : URC_SHIFT;
-	return fv->kernel ? st->rc : st->urc;
+	*shift = fv->kernel ? st->res.rc_shift : URC_SHIFT;
+	return fv->kernel ? st->res.rc : st->res.urc;
 }
 
 /* The location id of ip when the cache's first slot for it holds
@@ -337,21 +338,20 @@ static __attribute__((noinline)) int
 locate_frame(struct sd_stacks *st, const struct sd_stack_sample *s,
 	     struct frame_view fv, uint64_t ip, uint32_t *out)
 {
-	size_t mask = st->rc_slots - 1, q = 0;
+	size_t mask = st->res.rc_slots - 1, q = 0;
 	struct sd_location loc;
 	uint32_t id;
 
 	if (fv.kernel) {
-		for (q = rcache_slot(st->rc_shift, ip, fv.mix); st->rc[q].key;
+		for (q = rcache_slot(st->res.rc_shift, ip, fv.mix); st->res.rc[q].key;
 		     q = (q + 1) & mask) {
-			const struct rcache_ent *e = &st->rc[q];
+			const struct rcache_ent *e = &st->res.rc[q];
 			if (e->ip == ip && e->key == fv.key) {
 				*out = e->id;
 				return 0;
 			}
 		}
 	}
-	st->rc_misses++;
 	sd_machine_locate(s->machine, s->view.mm, s->view.mm_ver,
 			  fv.cpumode & ~CPUMODE_UNWOUND, ip, &loc);
 	loc.unwound = fv.cpumode & CPUMODE_UNWOUND;
@@ -362,24 +362,24 @@ locate_frame(struct sd_stacks *st, const struct sd_stack_sample *s,
 	if (fv.key == NO_KEY || id & 0x80000000u)
 		return 0;
 	if (!fv.kernel) {
-		st->urc[rcache_slot(URC_SHIFT, ip, fv.mix)] =
+		st->res.urc[rcache_slot(URC_SHIFT, ip, fv.mix)] =
 			(struct rcache_ent){ip, fv.key, id};
 		return 0;
 	}
-	if ((st->rc_n + 1) * 2 > st->rc_slots) {
-		/* half full: four times the slots, or (at the most) empty */
-		bool full = st->rc_slots >= RC_MAX;
-		err = rcache_resize(st, full ? RC_FIRST : st->rc_slots * 4,
+	if ((st->res.rc_n + 1) * 2 > st->res.rc_slots) {
+		/* half full: twice the slots, or (at the most) empty */
+		bool full = st->res.rc_slots >= RC_MAX;
+		err = rcache_resize(st, full ? RC_FIRST : st->res.rc_slots * 2,
 				    !full);
 		if (err)
 			return err;
-		mask = st->rc_slots - 1;
-		for (q = rcache_slot(st->rc_shift, ip, fv.mix); st->rc[q].key;
+		mask = st->res.rc_slots - 1;
+		for (q = rcache_slot(st->res.rc_shift, ip, fv.mix); st->res.rc[q].key;
 		     q = (q + 1) & mask)
 			;
 	}
-	st->rc[q] = (struct rcache_ent){ip, fv.key, id};
-	st->rc_n++;
+	st->res.rc[q] = (struct rcache_ent){ip, fv.key, id};
+	st->res.rc_n++;
 	return 0;
 }
 
@@ -472,12 +472,12 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 	uint8_t *out = st->kbuf;
 	size_t o = sd_key_encode_packed_hdr(k, out);
 
-	if (!st->rc || st->rc_kgen != st->kgen) {
+	if (!st->res.rc || st->res.kgen != st->kgen) {
 		/* kernel addresses may land elsewhere now */
 		int err = rcache_reset(st);
 		if (err)
 			return err;
-		st->rc_kgen = st->kgen;
+		st->res.kgen = st->kgen;
 	}
 	/* the packed form (key.c) written as the frames resolve: four
 	 * bytes a frame, the same bytes sd_key_encode() would write; the

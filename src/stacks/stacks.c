@@ -65,9 +65,9 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	sd_stacks_samples_done(st);
 	free(st->locs);
 	sd_stacks_free_lines(st);
-	free(st->keys);
-	free(st->det);
-	free(st->v);
+	sd_vmem_free(st->keys, st->capkeys);
+	sd_vmem_free(st->det, st->capdet * sizeof *st->det);
+	sd_vmem_free(st->v, st->cap * sizeof *st->v);
 	free(st->frames);
 	free(st->fc);
 	free(st->names);
@@ -93,12 +93,12 @@ void sd_stacks_samples_done(struct sd_stacks *st)
 		e->period += st->det[i].period;
 	}
 	sd_rawtab_free(&st->rt);
-	st->rt_tries = st->rt_hits = st->rt_skip = 0;
+	st->rt_tries = st->rt_misses = st->rt_skip = 0;
 	sd_stacks_resolve_free(st);
-	free(st->slots);
+	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
 	st->slots = NULL;
 	st->nslots = 0;
-	free(st->dslots);
+	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
 	st->dslots = NULL;
 	st->ndslots = 0;
 	memset(st->dcache, 0, sizeof st->dcache);
@@ -158,10 +158,49 @@ static size_t table_slots(size_t have, size_t n)
 	return ns;
 }
 
+/*
+ * Room for need elements of elem bytes in the block p of *cap elements
+ * (util/vmem.h: a big one grows in place, so the pages already written
+ * are not faulted in again at a new address, as a copy would).  Doubling
+ * from first; the block, or NULL with p untouched.
+ */
+static void *vgrow(void *p, size_t *cap, size_t need, size_t elem,
+		   size_t first)
+{
+	size_t c = *cap ? *cap : first;
+
+	while (c < need)
+		c *= 2;
+	if (c > SIZE_MAX / elem)
+		return NULL;
+	void *v = sd_vmem_resize(p, *cap * elem, c * elem);
+	if (v)
+		*cap = c;
+	return v;
+}
+
+/*
+ * The slots of a table of n entries grown to hold one more (*nslots
+ * updated), emptied for the caller to fill again from the entries: in
+ * place, so that only the new half's pages are new (a fresh table each
+ * time would fault in all its pages again).
+ */
+static uint32_t *slots_grow(uint32_t *s, size_t *nslots, size_t n)
+{
+	size_t ns = table_slots(*nslots, n), have = *nslots;
+
+	s = vgrow(s, &have, ns, sizeof *s, ns);
+	if (!s)
+		return NULL;
+	memset(s, 0, ns * sizeof *s);
+	*nslots = ns;
+	return s;
+}
+
 static int grow_slots(struct sd_stacks *st)
 {
-	size_t ns = table_slots(st->nslots, st->n);
-	uint32_t *s = calloc(ns, sizeof *s);
+	size_t ns = st->nslots;
+	uint32_t *s = slots_grow(st->slots, &ns, st->n);
 
 	if (!s)
 		return -ENOMEM;
@@ -171,7 +210,6 @@ static int grow_slots(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	free(st->slots);
 	st->slots = s;
 	st->nslots = ns;
 	return 0;
@@ -185,8 +223,8 @@ static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
 
 static int detail_grow(struct sd_stacks *st)
 {
-	size_t ns = table_slots(st->ndslots, st->ndet);
-	uint32_t *s = calloc(ns, sizeof *s);
+	size_t ns = st->ndslots;
+	uint32_t *s = slots_grow(st->dslots, &ns, st->ndet);
 
 	if (!s)
 		return -ENOMEM;
@@ -197,7 +235,6 @@ static int detail_grow(struct sd_stacks *st)
 			j = (j + 1) & (ns - 1);
 		s[j] = (uint32_t)i + 1;
 	}
-	free(st->dslots);
 	st->dslots = s;
 	st->ndslots = ns;
 	return 0;
@@ -217,11 +254,11 @@ static inline struct dcache_ent *dcache_of(struct sd_stacks *st,
 	return &st->dcache[h >> (32 - DCACHE_BITS)];
 }
 
-/* The detail (stack, pid, bucket), found in or added to the table; its
- * index + 1 in *det. */
-static int detail_find(struct sd_stacks *st, struct dcache_ent *c,
-		       uint32_t stack, uint32_t pid, uint64_t bucket,
-		       uint64_t count, uint64_t period, uint32_t *det)
+/* The detail (stack, pid, bucket), found in or added to the table, counts
+ * count samples with period. */
+static __attribute__((noinline)) int
+detail_find(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
+	    uint32_t pid, uint64_t bucket, uint64_t count, uint64_t period)
 {
 	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
 		return -ENOMEM;
@@ -232,14 +269,12 @@ static int detail_find(struct sd_stacks *st, struct dcache_ent *c,
 			d->count += count;
 			d->period += period;
 			*c = (struct dcache_ent){stack, pid, st->dslots[j]};
-			*det = st->dslots[j];
 			return 0;
 		}
 	}
 	if (st->ndet == st->capdet) {
-		struct sd_stack_detail *v =
-			sd_stacks_grow(st->det, &st->capdet, st->ndet + 1, st->ndet,
-			     sizeof *v, 256, &st->det_pf);
+		struct sd_stack_detail *v = vgrow(st->det, &st->capdet,
+						   st->ndet + 1, sizeof *v, 256);
 		if (!v)
 			return -ENOMEM;
 		st->det = v;
@@ -250,15 +285,13 @@ static int detail_find(struct sd_stacks *st, struct dcache_ent *c,
 		(struct sd_stack_detail){stack, pid, bucket, count, period};
 	st->dslots[j] = (uint32_t)++st->ndet;
 	*c = (struct dcache_ent){stack, pid, st->dslots[j]};
-	*det = st->dslots[j];
 	return 0;
 }
 
-/* Counts a sample (count of them, with period) under its detail; the
- * detail's index + 1 in *det. */
+/* Counts a sample (count of them, with period) under its detail. */
 static inline int detail_add(struct sd_stacks *st, uint32_t stack,
 			     uint32_t pid, uint64_t bucket, uint64_t count,
-			     uint64_t period, uint32_t *det)
+			     uint64_t period)
 {
 	struct dcache_ent *c = dcache_of(st, stack, pid);
 
@@ -267,11 +300,10 @@ static inline int detail_add(struct sd_stacks *st, uint32_t stack,
 		if (d->bucket == bucket) {
 			d->count += count;
 			d->period += period;
-			*det = c->det;
 			return 0;
 		}
 	}
-	return detail_find(st, c, stack, pid, bucket, count, period, det);
+	return detail_find(st, c, stack, pid, bucket, count, period);
 }
 
 size_t sd_stacks_nr_details(const struct sd_stacks *st)
@@ -313,11 +345,10 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 		uint64_t marks = ns->marks ? ns->marks[i] & 3 : 0;
 		k[KEY_HDR + i] = marks << 33 | (uint64_t)!!ns->kernel[i] << 32 | nm;
 	}
-	uint32_t det;
 	int err = intern_key(st, k, KEY_HDR + n, &sid);
 	if (!err)
 		err = detail_add(st, sid, ns->pid, ns->time / SD_BUCKET_NS,
-				 ns->count, ns->period, &det);
+				 ns->count, ns->period);
 	if (!err && id)
 		*id = sid;
 	return err;
@@ -347,8 +378,9 @@ struct sample_key {
 	unsigned flags;
 };
 
-static void sample_key(const struct sd_stacks *st,
-		       const struct sd_stack_sample *s, struct sample_key *k)
+static inline void sample_key(const struct sd_stacks *st,
+			      const struct sd_stack_sample *s,
+			      struct sample_key *k)
 {
 	unsigned flags = s->has_callchain ? F_CHAIN : 0;
 	size_t nr = s->has_callchain ? s->nr_ips : 1;
@@ -397,6 +429,15 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 #define RAW_WINDOW 4096
 #define RAW_SKIP (15 * RAW_WINDOW)
 
+/* A window of RAW_WINDOW samples tried the table: if it seldom helped,
+ * the next samples do without it. */
+static __attribute__((noinline)) void window_end(struct sd_stacks *st)
+{
+	if (st->rt_misses * 4 > RAW_WINDOW * 3)
+		st->rt_skip = RAW_SKIP;
+	st->rt_tries = st->rt_misses = 0;
+}
+
 /*
  * The long way, and what it found stored in the table (found:
  * sd_rawtab_find()'s answer, chain its f.chain), then the sample's
@@ -404,34 +445,39 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
  */
 static __attribute__((noinline)) int
 add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
-	const struct sample_key *k, int found, uint32_t chain, uint64_t bucket,
-	uint32_t *sid)
+	const struct sample_key *k, int found, uint32_t chain, uint32_t *id)
 {
 	bool kern = found == RAW_NEW_SPACE ? false : sample_kernel_only(s, k);
-	uint32_t det;
-	int err = stacks_intern(st, s, k, kern, sid);
+	uint32_t sid;
+	int err = stacks_intern(st, s, k, kern, &sid);
 
 	if (err)
 		return err;
-	if (!st->rt_skip) {
+	if (st->rt_skip) {
+		st->rt_skip--;
+	} else {
+		st->rt_misses++;
+		if (++st->rt_tries == RAW_WINDOW)
+			window_end(st);
 		if (found == RAW_MISS)
-			err = sd_rawtab_add(&st->rt, &k->rk, kern, *sid, &chain);
-		if (!err && !(found == RAW_MISS && kern))
-			err = sd_rawtab_add_space(&st->rt, chain, k->mmv, *sid);
+			err = sd_rawtab_add(&st->rt, &k->rk, kern, k->mmv, sid);
+		else
+			err = sd_rawtab_add_space(&st->rt, chain, k->mmv, sid);
 		if (err < 0)
 			return err;
 	}
-	return detail_add(st, *sid, s->pid, bucket, 1, s->period, &det);
+	if (id)
+		*id = sid;
+	return detail_add(st, sid, s->pid, s->time / SD_BUCKET_NS, 1,
+			  s->period);
 }
 
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id)
 {
 	struct sample_key k;
-	struct raw_found f = {0};
-	uint64_t bucket = s->time / SD_BUCKET_NS;
-	uint32_t sid;
-	int err = 0;
+	struct raw_found f;
+	int found = RAW_MISS;
 
 	sample_key(st, s, &k);
 	if (s->machine) {
@@ -441,29 +487,17 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 			st->kgen = g;
 		}
 	}
-	if (st->rt_skip) {
-		/* chains rarely repeat here: the long way, no table */
-		st->rt_skip--;
-		err = add_new(st, s, &k, RAW_MISS, 0, bucket, &sid);
-	} else {
-		int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
-		if (found == RAW_HIT) {
-			sid = f.id;
-			st->rt_hits++;
-			uint32_t det;
-			err = detail_add(st, sid, s->pid, bucket, 1, s->period, &det);
-		} else {
-			err = add_new(st, s, &k, found, f.chain, bucket, &sid);
-		}
-		if (++st->rt_tries == RAW_WINDOW) {
-			if (st->rt_hits * 4 < st->rt_tries)
-				st->rt_skip = RAW_SKIP;
-			st->rt_tries = st->rt_hits = 0;
-		}
-	}
-	if (!err && id)
-		*id = sid;
-	return err;
+	/* while rt_skip counts down, chains rarely repeat: no table */
+	if (!st->rt_skip)
+		found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
+	if (found != RAW_HIT)
+		return add_new(st, s, &k, found, f.chain, id);
+	if (++st->rt_tries == RAW_WINDOW)
+		window_end(st);
+	if (id)
+		*id = f.id;
+	return detail_add(st, f.id, s->pid, s->time / SD_BUCKET_NS, 1,
+			  s->period);
 }
 
 static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
@@ -519,15 +553,15 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 		}
 	}
 	if (st->n == st->cap) {
-		struct entry *v = sd_stacks_grow(st->v, &st->cap, st->n + 1, st->n,
-				       sizeof *v, 1024, &st->v_pf);
+		struct entry *v = vgrow(st->v, &st->cap, st->n + 1, sizeof *v,
+					1024);
 		if (!v)
 			return -ENOMEM;
 		st->v = v;
 	}
 	if (st->nkeys + klen > st->capkeys) {
-		uint8_t *kv = sd_stacks_grow(st->keys, &st->capkeys, st->nkeys + klen,
-				   st->nkeys, 1, 32768, &st->keys_pf);
+		uint8_t *kv = vgrow(st->keys, &st->capkeys, st->nkeys + klen, 1,
+				    32768);
 		if (!kv)
 			return -ENOMEM;
 		st->keys = kv;

@@ -5,15 +5,17 @@
  *
  *  R1 a chain stored as kernel-only is the same stack in every address
  *     space: found with its id whatever mmv is asked;
- *  R2 a chain with a user part is known per address space: in another
- *     one it is "new space" (its chain number given), until that space
- *     is stored for it;
+ *  R2 a chain with a user part is known per address space: stored with
+ *     its first, in another one it is "new space" (the chain given),
+ *     until that space is stored for it;
  *     -- also when the spaces it was last found in (remembered in its
  *     entry) take turns;
  *  R3 a key that differs in any word (header, length, one frame) is
  *     another chain;
  *  R4 many chains (the table grows): every one still found with its id;
  *  R5 cleared: nothing found;
+ *  R7 chains with the same hash (the table's slot and its tag) are told
+ *     apart by their words, whichever of them was stored first;
  *  R6 the hash spreads: chains that differ in one word by a few bytes
  *     (kernel return addresses in one function), at any position and of
  *     any length, land in different slots of a table indexed by its low
@@ -63,7 +65,7 @@ TEST(kernel_chains_ignore_the_address_space)
 	uint32_t id = 0, chain = 0;
 
 	CHECK_U64(find(&t, &k, 7, &id, &chain), RAW_MISS);
-	CHECK(sd_rawtab_add(&t, &k, true, 42, &chain) == 0);
+	CHECK(sd_rawtab_add(&t, &k, true, 7, 42) == 0);
 	id = 0;
 	CHECK_U64(find(&t, &k, 7, &id, &chain), RAW_HIT);
 	CHECK_U64(id, 42);
@@ -79,17 +81,16 @@ TEST(user_chains_per_address_space)
 	struct raw_key k = key(1, 0, uchain, 5);
 	uint32_t id = 0, chain = 99, c2 = 99;
 
-	CHECK(sd_rawtab_add(&t, &k, false, 0, &chain) == 0);
-	CHECK(sd_rawtab_add_space(&t, chain, 0x100000001ull, 5) == 0);
+	CHECK(sd_rawtab_add(&t, &k, false, 0x100000001ull, 5) == 0);
 	CHECK_U64(find(&t, &k, 0x100000001ull, &id, &c2), RAW_HIT);
 	CHECK_U64(id, 5);
 	/* another address space, and another version of the same one */
-	c2 = 99;
-	CHECK_U64(find(&t, &k, 0x200000001ull, &id, &c2),
+	CHECK_U64(find(&t, &k, 0x200000001ull, &id, &chain),
 		  RAW_NEW_SPACE);
-	CHECK_U64(c2, chain);
+	CHECK(chain != 99);
 	CHECK_U64(find(&t, &k, 0x100000002ull, &id, &c2),
 		  RAW_NEW_SPACE);
+	CHECK_U64(c2, chain);
 	CHECK(sd_rawtab_add_space(&t, chain, 0x200000001ull, 6) == 0);
 	CHECK_U64(find(&t, &k, 0x200000001ull, &id, &c2), RAW_HIT);
 	CHECK_U64(id, 6);
@@ -102,16 +103,17 @@ TEST(spaces_taking_turns)
 {
 	struct sd_rawtab t = {0};
 	struct raw_key k = key(1, 0, uchain, 5);
-	uint32_t chain, id, c2;
-	/* three address spaces, their stacks 10, 11, 12 */
-	static const uint64_t mmv[3] = {0x100000001ull, 0x200000001ull,
-					0x300000001ull};
+	uint32_t chain = 99, id, c2;
+	/* four address spaces, their stacks 10, 11, 12, 13 */
+	static const uint64_t mmv[4] = {0x100000001ull, 0x200000001ull,
+					0x300000001ull, 0x500000001ull};
 	static const unsigned order[] = {0, 1, 0, 1, 2, 0, 2, 1, 1, 0, 2, 2,
-					 1, 0, 0, 2};
+					 1, 0, 0, 2, 3, 1, 3, 2, 0, 3, 3};
 	size_t bad = 0;
 
-	CHECK(sd_rawtab_add(&t, &k, false, 0, &chain) == 0);
-	for (unsigned i = 0; i < 3; i++)
+	CHECK(sd_rawtab_add(&t, &k, false, mmv[0], 10) == 0);
+	CHECK_U64(find(&t, &k, mmv[1], &id, &chain), RAW_NEW_SPACE);
+	for (unsigned i = 1; i < 4; i++)
 		CHECK(sd_rawtab_add_space(&t, chain, mmv[i], 10 + i) == 0);
 	for (size_t r = 0; r < sizeof order / sizeof order[0]; r++) {
 		unsigned i = order[r];
@@ -120,7 +122,7 @@ TEST(spaces_taking_turns)
 			bad++;
 	}
 	CHECK_U64(bad, 0);
-	/* a fourth space is still new, whatever was found before */
+	/* a fifth space is still new, whatever was found before */
 	CHECK_U64(find(&t, &k, 0x400000001ull, &id, &c2), RAW_NEW_SPACE);
 	CHECK_U64(c2, chain);
 	sd_rawtab_free(&t);
@@ -132,7 +134,7 @@ TEST(any_word_makes_another_chain)
 	struct raw_key k = key(1, 0, kchain, 3);
 	uint32_t id, chain;
 
-	CHECK(sd_rawtab_add(&t, &k, true, 1, &chain) == 0);
+	CHECK(sd_rawtab_add(&t, &k, true, 0, 1) == 0);
 	uint64_t other[3];
 	for (size_t i = 0; i < 3; i++) {
 		memcpy(other, kchain, sizeof other);
@@ -166,9 +168,13 @@ TEST(many_chains_and_clear)
 		ch[i][2] = kern ? 0xffffffff81000100ull : SD_CONTEXT_USER;
 		ch[i][3] = 0x400000 + i % 7;
 		struct raw_key k = key(3, 0, ch[i], 4);
-		CHECK(sd_rawtab_add(&t, &k, kern, i, &chain) == 0);
-		if (!kern)
-			CHECK(sd_rawtab_add_space(&t, chain, i % 3, i + N) == 0);
+		CHECK(sd_rawtab_add(&t, &k, kern, i % 3, kern ? i : i + N) == 0);
+		/* every fourth chain in a second address space too */
+		if (!kern && i % 4 == 0) {
+			chain = UINT32_MAX;
+			CHECK(find(&t, &k, 5, &id, &chain) == RAW_NEW_SPACE);
+			CHECK(sd_rawtab_add_space(&t, chain, 5, i + 2 * N) == 0);
+		}
 	}
 	for (uint32_t i = 0; i < N; i++) {
 		struct raw_key k = key(3, 0, ch[i], 4);
@@ -176,15 +182,52 @@ TEST(many_chains_and_clear)
 		int r = find(&t, &k, i % 3, &id, &chain);
 		if (r != RAW_HIT || id != (i % 2 ? i : i + N))
 			bad++;
+		if (i % 4 == 0) {
+			r = find(&t, &k, 5, &id, &chain);
+			if (r != RAW_HIT || id != i + 2 * N)
+				bad++;
+		} else if (i % 2 == 0 &&
+			   find(&t, &k, 5, &id, &chain) != RAW_NEW_SPACE) {
+			bad++;
+		}
 	}
 	CHECK_U64(bad, 0);
 	sd_rawtab_clear(&t);
 	struct raw_key k = key(3, 0, ch[1], 4);
 	CHECK_U64(find(&t, &k, 0, &id, &chain), RAW_MISS);
 	/* usable again after the clear */
-	CHECK(sd_rawtab_add(&t, &k, true, 8, &chain) == 0);
+	CHECK(sd_rawtab_add(&t, &k, true, 0, 8) == 0);
 	CHECK_U64(find(&t, &k, 0, &id, &chain), RAW_HIT);
 	CHECK_U64(id, 8);
+	sd_rawtab_free(&t);
+}
+
+TEST(same_hash_other_chain)
+{
+	struct sd_rawtab t = {0};
+	uint64_t ch[4][3];
+	struct raw_key k[4];
+	uint32_t id, chain;
+	size_t bad = 0;
+
+	for (unsigned i = 0; i < 4; i++) {
+		memcpy(ch[i], kchain, sizeof ch[i]);
+		ch[i][2] += 8 * i;
+		k[i] = key(1, 0, ch[i], 3);
+		k[i].hash = 0x1234; /* all four in one slot, one tag */
+	}
+	CHECK(sd_rawtab_add(&t, &k[0], true, 0, 100) == 0);
+	CHECK(sd_rawtab_add(&t, &k[1], false, 9, 101) == 0);
+	CHECK_U64(find(&t, &k[2], 9, &id, &chain), RAW_MISS);
+	CHECK(sd_rawtab_add(&t, &k[2], true, 0, 102) == 0);
+	for (unsigned i = 0; i < 3; i++) {
+		id = UINT32_MAX;
+		if (find(&t, &k[i], 9, &id, &chain) != RAW_HIT || id != 100 + i)
+			bad++;
+	}
+	CHECK_U64(bad, 0);
+	CHECK_U64(find(&t, &k[3], 9, &id, &chain), RAW_MISS);
+	CHECK_U64(find(&t, &k[1], 8, &id, &chain), RAW_NEW_SPACE);
 	sd_rawtab_free(&t);
 }
 
@@ -231,6 +274,7 @@ int main(void)
 	RUN(spaces_taking_turns);
 	RUN(any_word_makes_another_chain);
 	RUN(many_chains_and_clear);
+	RUN(same_hash_other_chain);
 	RUN(hash_spreads_close_addresses);
 	return test_exit();
 }

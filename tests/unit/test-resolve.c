@@ -18,7 +18,13 @@
  *  L5 many distinct addresses (the caches fill, grow, collide): every
  *     chain still resolves as it did the first time;
  *  L6 an address in no map is [unknown], one location in every
- *     process, whatever the address.
+ *     process, whatever the address;
+ *  L7 the kernel part of a chain resolves by itself: the same kernel
+ *     callers under other user frames (another process, another leaf)
+ *     are the same kernel locations, while callers that differ at all
+ *     (order, one more or one fewer) are others;
+ *  L8 ... until the kernel's maps change: the same kernel callers after
+ *     a module is loaded where one of them lies land in the module.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +309,76 @@ TEST(no_map_is_one_unknown)
 	world_close(&w);
 }
 
+TEST(kernel_callers_resolve_alike_under_any_user_part)
+{
+	struct world w;
+	if (!world_init(&w))
+		SKIP("no temporary file");
+	/* L7: each chain is new (another leaf in big_function), so none is
+	 * answered by the raw-chain table */
+	const uint64_t a[] = {SD_CONTEXT_KERNEL, BIG + 1, DOSYS, ENTRY,
+			      SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t b[] = {SD_CONTEXT_KERNEL, BIG + 2, DOSYS, ENTRY,
+			      SD_CONTEXT_USER, LIBC_B + 0x1234};
+	const uint64_t c[] = {SD_CONTEXT_KERNEL, BIG + 3, DOSYS, ENTRY,
+			      SD_CONTEXT_USER, LIBC_A + 0x2234};
+	const uint64_t d[] = {SD_CONTEXT_KERNEL, BIG + 4, ENTRY, DOSYS,
+			      SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t e[] = {SD_CONTEXT_KERNEL, BIG + 5, DOSYS,
+			      SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t f[] = {SD_CONTEXT_KERNEL, BIG + 6, DOSYS, ENTRY,
+			      DOSYS, SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t g[] = {SD_CONTEXT_KERNEL, BIG + 7, DOSYS, ENTRY,
+			      SD_CONTEXT_USER, LIBC_A + 0x1234};
+	uint32_t ia = sample(&w, 100, a, 6), ib = sample(&w, 200, b, 6);
+	uint32_t ic = sample(&w, 100, c, 6), id = sample(&w, 100, d, 6);
+	uint32_t ie = sample(&w, 100, e, 5), i_f = sample(&w, 100, f, 7);
+	uint32_t ig = sample(&w, 200, g, 6);
+	CHECK_U64(ib, ia); /* libc's offset 0x1234 in both processes */
+	CHECK(ig != ia); /* process 200 has no libc at LIBC_A */
+	CHECK(ic != ia && id != ia && ie != ia && i_f != ia);
+	CHECK(id != ie && ie != i_f && id != i_f);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	/* a, b and c: c's libc offset is another location, with the same
+	 * folded name (the file has no symbols) */
+	CHECK(has_line(&w, "app;[libc.so.6];entry_SYSCALL_64;do_syscall_64;"
+			   "big_function 3/3"));
+	CHECK(has_line(&w, "app;[unknown];entry_SYSCALL_64;do_syscall_64;"
+			   "big_function 1/1"));
+	CHECK(has_line(&w, "app;[libc.so.6];do_syscall_64;entry_SYSCALL_64;"
+			   "big_function 1/1"));
+	CHECK(has_line(&w, "app;[libc.so.6];do_syscall_64;big_function 1/1"));
+	CHECK(has_line(&w, "app;[libc.so.6];do_syscall_64;entry_SYSCALL_64;"
+			   "do_syscall_64;big_function 1/1"));
+	world_close(&w);
+}
+
+TEST(kernel_callers_move_when_a_module_is_loaded)
+{
+	struct world w;
+	if (!world_init(&w))
+		SKIP("no temporary file");
+	/* L8: the module's address is a caller, not the first frame */
+	const uint64_t a[] = {SD_CONTEXT_KERNEL, BIG + 1, MODBASE + 0x10,
+			      ENTRY, SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t b[] = {SD_CONTEXT_KERNEL, BIG + 2, MODBASE + 0x10,
+			      ENTRY, SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t c[] = {SD_CONTEXT_KERNEL, BIG + 3, MODBASE + 0x10,
+			      ENTRY, SD_CONTEXT_USER, LIBC_B + 0x1234};
+	uint32_t ia = sample(&w, 100, a, 6);
+	struct sd_record r = {.type = SD_REC_MMAP, .misc = SD_MISC_KERNEL};
+	r.mmap = (struct sd_mmap){.pid = UINT32_MAX, .start = MODBASE,
+				  .len = 0x1000,
+				  .filename = "/lib/modules/6.1/ext4.ko"};
+	record(&w, &r);
+	uint32_t ib = sample(&w, 100, b, 6), ic = sample(&w, 200, c, 6);
+	/* before: ([kernel.kallsyms], address), after: ([ext4], address) */
+	CHECK(ib != ia);
+	CHECK_U64(ic, ib);
+	CHECK_U64(sd_stacks_count(w.st), 2);
+	world_close(&w);
+}
+
 int main(void)
 {
 	RUN(library_at_other_addresses_same_offset);
@@ -311,5 +387,7 @@ int main(void)
 	RUN(a_module_loaded_later);
 	RUN(many_addresses_resolve_as_the_first_time);
 	RUN(no_map_is_one_unknown);
+	RUN(kernel_callers_resolve_alike_under_any_user_part);
+	RUN(kernel_callers_move_when_a_module_is_loaded);
 	return test_exit();
 }

@@ -21,6 +21,9 @@
  *     at FlameGraph 41fee1f on that header prints "x_;copy_page_range").
  *  F5 --folded-with kernel: "_[k]" after every frame whose DSO starts
  *     with '[' (not "[unknown]") or ends in vmlinux; pid: "comm-PID".
+ *  F7 every sample is counted once under its stack and detail, whatever
+ *     path the stacks table takes for it: its raw-chain table on or set
+ *     aside (chains that do not repeat), and taken up again.
  *  F6 a sample without a call chain is "comm;symbol-of-IP" (FOLDED.md's
  *     rule.  Note: on a recording made without call chains, perf script
  *     prints each sample on one line and stackcollapse-perf.pl at 41fee1f
@@ -380,6 +383,86 @@ TEST(storm_shares_stacks_details_exact)
 }
 
 /*
+ * F7: a run of chains that never repeat (the leaf address moves within one
+ * function, and a frame in no map moves: they all make one stack), long
+ * enough that the raw-chain table is set aside for a while, then chains
+ * that repeat, in two processes and two time buckets, long enough that it
+ * is taken up again.
+ */
+TEST(counts_with_and_without_the_chain_table)
+{
+	struct world w;
+	if (!world_init(&w, 0))
+		SKIP("no temporary file");
+	enum { NEW = 3 * 4096, REP = 80000 };
+	uint64_t ch[NFORK];
+	memcpy(ch, fork_chain, sizeof ch);
+	uint32_t first = UINT32_MAX;
+	size_t other = 0;
+	for (uint32_t i = 0; i < NEW; i++) {
+		ch[1] = SWAPDUP + i % 0xa0;
+		ch[8] = 0x1000 + i; /* in no map: a new raw chain each time */
+		uint32_t id = sample(&w, 100, 100, ch, NFORK, 1, 1000);
+		if (first == UINT32_MAX)
+			first = id;
+		other += id != first;
+	}
+	CHECK_U64(other, 0);
+	/* three chains by turns; pid 200 every third sample; the second
+	 * half in bucket 1 */
+	static const uint64_t konly[] = {SD_CONTEXT_KERNEL, LOCK, COPY};
+	memcpy(ch, fork_chain, sizeof ch);
+	uint32_t id3[3] = {0};
+	for (uint32_t i = 0; i < REP; i++) {
+		uint32_t pid = i % 3 == 2 ? 200 : 100;
+		uint64_t t = i < REP / 2 ? 2000 : SD_BUCKET_NS + 5;
+		if (i % 2)
+			id3[0] = sample(&w, pid, pid, fork_chain, NFORK, 2, t);
+		else if (i % 4)
+			id3[1] = sample(&w, pid, pid, konly, 3, 3, t);
+		else
+			id3[2] = sample(&w, pid, pid, ch, 7, 4, t);
+	}
+	CHECK_U64(id3[0], first);
+	CHECK(id3[1] != first && id3[2] != first && id3[1] != id3[2]);
+	CHECK_U64(sd_stacks_count(w.st), 3);
+	/* expected (stack, pid, bucket) counts, counted here sample by
+	 * sample from the same rules the loop above used */
+	uint64_t want[3][2][2] = {{{0}}}, got[3][2][2] = {{{0}}};
+	want[0][0][0] = NEW;
+	for (uint32_t i = 0; i < REP; i++) {
+		unsigned k = i % 2 ? 0 : i % 4 ? 1 : 2;
+		want[k][i % 3 == 2][i >= REP / 2]++;
+	}
+	size_t nd = sd_stacks_nr_details(w.st), stray = 0;
+	for (size_t i = 0; i < nd; i++) {
+		const struct sd_stack_detail *d = sd_stacks_detail(w.st, i);
+		unsigned k = d->stack == first ? 0 : d->stack == id3[1] ? 1
+			   : d->stack == id3[2] ? 2 : 3;
+		if (k == 3 || (d->pid != 100 && d->pid != 200) || d->bucket > 1) {
+			stray++;
+			continue;
+		}
+		got[k][d->pid == 200][d->bucket] += d->count;
+	}
+	CHECK_U64(stray, 0);
+	size_t bad = 0;
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned p = 0; p < 2; p++)
+			for (unsigned b = 0; b < 2; b++)
+				bad += got[k][p][b] != want[k][p][b];
+	CHECK_U64(bad, 0);
+	/* one detail per (stack, pid, bucket) that has samples */
+	size_t cells = 0;
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned p = 0; p < 2; p++)
+			for (unsigned b = 0; b < 2; b++)
+				cells += want[k][p][b] != 0;
+	CHECK_U64(nd, cells);
+	world_close(&w);
+}
+
+/*
  * A chain with an invalid context marker: perf stops reading it there, and
  * the stack key keeps what follows raw (key.c), so two chains that differ
  * only after it are two stacks, while the same chain in two processes of
@@ -687,6 +770,7 @@ int main(void)
 	RUN(pid_keeps_processes_apart);
 	RUN(no_callchain_and_details);
 	RUN(storm_shares_stacks_details_exact);
+	RUN(counts_with_and_without_the_chain_table);
 	RUN(invalid_marker_keeps_raw_tail);
 	RUN(samples_after_symbolize_find_their_stacks);
 	RUN(named_stacks_and_weights);
