@@ -275,6 +275,41 @@ struct sd_reader *sd_reader_free(struct sd_reader *r);
 int sd_reader_next(struct sd_reader *r, const struct sd_record **rec);
 
 /*
+ * A sample handed out where it lies (sd_reader_next_samples()): the
+ * fields the stacks stage reads, decoded; ips points into the reader's
+ * buffers (host byte order, context markers included).  It is a SAMPLE
+ * sd_reader_next() would have given with the same evsel, misc, ip,
+ * period, call chain and time (has_time true) and the rest empty: no
+ * payload, registers or stack copy.  Only samples with IP, TID, TIME and
+ * PERIOD come as views.
+ */
+struct sd_sample_view {
+	const struct sd_evsel *evsel;
+	uint64_t time; /* ns, never 0 */
+	uint64_t ip;
+	uint64_t period;
+	const uint64_t *ips;
+	uint64_t offset; /* as sd_record's */
+	uint32_t nr_ips;
+	uint32_t pid, tid;
+	uint16_t misc;
+};
+
+/*
+ * The next records of the time order while they are samples of the
+ * common layout (fixed fields and a call chain) in the host's byte order:
+ * up to max of them into v without filling a record for each, their
+ * count returned; and when another kind of record ends them, that one
+ * too, in *other (else NULL).  0 and NULL when the next record is
+ * anything else (or there is none): sd_reader_next() then gives it.
+ * -ENOMEM when nothing more can be read.  The views and *other stay
+ * valid until the next call of either; samples are counted as
+ * sd_reader_next() counts them.
+ */
+int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
+			   int max, const struct sd_record **other);
+
+/*
  * Sample fields a caller never reads, which sd_reader_next() then need
  * not fill (set before the first record; 0, the default, fills them all).
  * SD_SKIP_SAMPLE_IDS: a SAMPLE's id.id, id.stream_id, id.cpu and

@@ -7,9 +7,11 @@
  * tracepoints the stall tracker needs, its decoded payload, and goes to
  * the driver (drive.c) like a text sample; a plain sample (no payload
  * for the tracker, no --off-cpu) goes straight into the stacks stage.
- * Per sample: one struct filled, the thread's view from a cache
- * (struct sd_tvcache), the event's facts remembered from the sample
- * before.
+ * Samples of the common layout come from the reader in runs, read where
+ * they lie (struct sd_sample_view), each record of another kind with
+ * the run it ends.  Per sample: one struct filled, the thread's view from
+ * a cache (struct sd_tvcache), the event's facts remembered from the
+ * sample before.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,147 +23,14 @@
 
 #include "analysis/internal.h"
 #include "analysis/kverify.h"
+#include "analysis/tpdrive.h"
 
 #define PROGRESS_EVERY 65536 /* records */
 #define MAX_CHAIN 4096 /* recorded frames the stacks stage keys on */
 
-/* sched_switch decoding: set up on the first sched_switch sample, since in
- * pipe mode the tracing data arrives as a record. */
-struct switch_state {
-	bool tried;
-	bool ok;
-	struct sd_tracepoints *tp;
-	struct sd_sched_switch_fmt fmt;
-	const struct sd_era *era;
-	uint64_t bad;
-};
-
-/* lock:contention_begin / contention_end (5.19+): the contended lock's
- * address per task, for the stall tracker.  Fields from the file's own
- * format: lock_addr (void *), flags (unsigned int, begin only). */
-struct lock_state {
-	bool tried[2], ok[2];
-	struct sd_tp_field addr[2], flags;
-	uint64_t bad;
-};
-
-static void lock_setup(struct sd_analysis *a, struct switch_state *sw,
-		       struct lock_state *ls, const struct sd_evsel *ev,
-		       int end)
-{
-	const struct sd_file_info *in = sd_reader_info(a->reader);
-	const struct sd_tp_event *tpev;
-
-	ls->tried[end] = true;
-	if (!sw->tp && in->tracing_data &&
-	    sd_tracepoints_new(in->tracing_data, in->tracing_data_size,
-			       in->order, &a->diags, &sw->tp))
-		sw->tp = NULL;
-	if (!sw->tp || sd_tp_find_id(sw->tp, ev->config, &tpev) ||
-	    sd_tp_field_get(tpev, "lock_addr", &ls->addr[end]) ||
-	    (!end && sd_tp_field_get(tpev, "flags", &ls->flags))) {
-		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
-			     "%s samples whose format cannot be read: sleeps "
-			     "are not grouped by lock",
-			     ev->name);
-		return;
-	}
-	ls->ok[end] = true;
-}
-
-/* A lock:contention_begin (end 0) or _end (1) sample's payload into d. */
-static void read_lock(struct sd_analysis *a, struct switch_state *sw,
-		      struct lock_state *ls, const struct sd_record *rec,
-		      struct sd_drive_sample *d, int end)
-{
-	uint64_t addr, flags = 0;
-
-	if (!ls->tried[end])
-		lock_setup(a, sw, ls, rec->evsel, end);
-	if (!ls->ok[end] || !rec->id.has_time || !rec->id.has_tid)
-		return;
-	if (sd_tp_read_u64(&ls->addr[end], rec->sample.raw,
-			   rec->sample.raw_size, &addr) ||
-	    (!end && sd_tp_read_u64(&ls->flags, rec->sample.raw,
-				    rec->sample.raw_size, &flags))) {
-		if (!ls->bad++)
-			sd_diags_add(&a->diags, SD_WARNING, SD_E_BAD_RECORD,
-				     rec->offset,
-				     "a lock contention payload does not "
-				     "match its format; such samples are "
-				     "skipped");
-		return;
-	}
-	d->has_lock = true;
-	d->lock_begin = !end;
-	d->lock = addr;
-	d->lock_flags = (unsigned)flags;
-}
-
-static void switch_setup(struct sd_analysis *a, struct switch_state *sw,
-			 const struct sd_evsel *ev)
-{
-	const struct sd_file_info *in = sd_reader_info(a->reader);
-	int err;
-
-	sw->tried = true;
-	sw->era = sd_era_of(in->os_release);
-	if (!in->tracing_data) {
-		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
-			     "sched_switch samples but no tracing data (event "
-			     "formats) in the file: D-state sleeps cannot be "
-			     "decoded");
-		return;
-	}
-	err = sw->tp ? 0 : sd_tracepoints_new(in->tracing_data,
-					      in->tracing_data_size, in->order,
-					      &a->diags, &sw->tp);
-	if (!err)
-		err = sd_tp_sched_switch_fmt(sw->tp, ev->config, &sw->fmt);
-	if (err) {
-		sd_diags_add(&a->diags, SD_WARNING, SD_E_TRACEPOINT, UINT64_MAX,
-			     "the sched_switch format in the file cannot be "
-			     "used (%s): D-state sleeps are not analysed",
-			     sd_strerror(err));
-		return;
-	}
-	sw->ok = true;
-}
-
-/* A sched_switch sample's payload into d: the sample runs in the
- * outgoing task, so its pid/tid are prev's. */
-static void read_switch(struct sd_analysis *a, struct switch_state *sw,
-			const struct sd_record *rec, struct sd_drive_sample *d)
-{
-	struct sd_sched_switch ss;
-
-	d->is_switch = true;
-	if (!sw->tried)
-		switch_setup(a, sw, rec->evsel);
-	if (!sw->ok || !rec->id.has_time)
-		return;
-	if (sd_tp_sched_switch(&sw->fmt, rec->sample.raw, rec->sample.raw_size,
-			       &ss)) {
-		if (!sw->bad++)
-			sd_diags_add(&a->diags, SD_WARNING, SD_E_BAD_RECORD,
-				     rec->offset,
-				     "a sched_switch payload does not match "
-				     "its format; such samples are skipped");
-		return;
-	}
-	d->has_switch = true;
-	d->timed = true;
-	d->pid = rec->id.has_tid ? rec->id.pid : (uint32_t)ss.prev_pid;
-	d->tid = (uint32_t)ss.prev_pid;
-	d->prev_d = sd_prev_state_is_d(sw->era, ss.prev_state);
-	d->next_tid = (uint32_t)ss.next_pid;
-	d->time = rec->id.time;
-}
-
-/* What the driver does with an event's samples, decided once per event
- * (and again after an EVENT_UPDATE record, which may rename events in
- * pipe mode), not by comparing names per sample. */
-enum ev_kind { EVK_OTHER, EVK_SWITCH, EVK_LOCK_BEGIN, EVK_LOCK_END };
+/* What the driver does with an event's samples (tpdrive.h), decided once
+ * per event (and again after an EVENT_UPDATE record, which may rename
+ * events in pipe mode), not by comparing names per sample. */
 
 struct ev_kinds {
 	struct ev_kind_ent {
@@ -236,12 +105,12 @@ static uint64_t cpumode_marker(unsigned cpumode)
  * left without any frame keeps its sampled IP.  s->ips is replaced only
  * when something is added, so frame-pointer samples cost two tests.
  */
-static int complete_chain(struct sd_analysis *a, const struct sd_record *rec,
+static int complete_chain(struct sd_analysis *a, const struct sd_sample *smp,
 			  struct sd_stack_sample *s)
 {
-	const struct sd_sample *smp = &rec->sample;
-	/* perf unwinds only what it would print as a call chain */
-	bool dwarf = s->has_callchain && sd_unwind_possible(smp);
+	/* perf unwinds only what it would print as a call chain (smp
+	 * NULL: a sample without registers and stack) */
+	bool dwarf = s->has_callchain && smp && sd_unwind_possible(smp);
 	size_t nk = s->has_callchain ? s->nr_ips : 0;
 
 	if (!dwarf && nk >= 2)
@@ -362,142 +231,292 @@ static int ev_info_get(const struct sd_analysis *a, struct ev_kinds *k,
 	return 0;
 }
 
-/* The rare sample: a tracepoint the stall tracker reads, or --off-cpu,
- * through the driver with what else the sample says. */
-static int drive_slow(struct sd_analysis *a, const struct sd_record *rec,
-		      const struct sd_stack_sample *s, enum ev_kind kind,
-		      struct switch_state *sw, struct lock_state *ls)
-{
-	struct sd_drive_sample d = {
-		.ev = rec->evsel,
-		.raw = s,
-		.pid = s->pid,
-		.tid = s->tid,
-		.comm = s->view.comm,
-		.time = s->time,
-		.timed = s->time != 0,
-		.count = 1,
-	};
+/* The sample loop's state. */
+struct loop {
+	struct sd_analysis *a;
+	struct tp_drive tpd;
+	struct ev_kinds kinds;
+	struct ev_info evi;
+	/* the stacks stage's sample, filled per sample; evsel and
+	 * has_callchain stay from the event's first sample
+	 * (complete_chain() may set has_callchain: put back first) */
+	struct sd_stack_sample s;
+	struct sd_tvcache tvc;
+	uint64_t first, last;
+	uint64_t nsamples;
+	/* the stall tracker hears of plain samples once a sample of an
+	 * event it reads came: before, nobody sleeps and nothing is logged */
+	bool tracking;
+	bool windowed;
+	bool kv_more;
+};
 
-	if (kind == EVK_SWITCH) {
-		d.timed = false;
-		read_switch(a, sw, rec, &d);
-	} else if (s->time && kind == EVK_LOCK_BEGIN) {
-		read_lock(a, sw, ls, rec, &d, 0);
-	} else if (s->time && kind == EVK_LOCK_END) {
-		read_lock(a, sw, ls, rec, &d, 1);
+/* The event's facts, looked up when the sample's event is another than
+ * the one before (evi.ev is let go when an EVENT_UPDATE came, see
+ * sd_run_records()). */
+static inline __attribute__((always_inline)) int
+sample_event(struct loop *l, const struct sd_evsel *ev)
+{
+	int err;
+
+	if (ev != l->evi.ev) {
+		if ((err = ev_info_get(l->a, &l->kinds, ev, &l->evi)))
+			return err;
+		l->s.evsel = l->evi.index;
+		l->s.has_callchain = l->evi.chain;
 	}
-	return sd_drive(a, &d, NULL);
+	return 0;
+}
+
+/* The sample's time kept (else counted as skipped) and taken into the
+ * span, its event's facts at hand.  1 to go on, 0 to skip the sample,
+ * or a negative error. */
+static inline __attribute__((always_inline)) int
+sample_head(struct loop *l, const struct sd_evsel *ev, uint64_t t)
+{
+	int err;
+
+	if (l->windowed && !sd_time_keep(&l->a->time, t)) {
+		l->a->time_skipped++;
+		return 0;
+	}
+	/* t - 1 < x - 1: t is not 0, and below x or x is 0 */
+	if (t - 1 < l->first - 1)
+		l->first = t;
+	if (t > l->last)
+		l->last = t;
+	if ((err = sample_event(l, ev)))
+		return err;
+	return 1;
+}
+
+/* A kernel-mode sample's IP kept for the kallsyms check. */
+static inline __attribute__((always_inline)) void
+sample_mode(struct loop *l, unsigned cpumode, uint64_t ip)
+{
+	if (cpumode == SD_MISC_KERNEL && l->kv_more) {
+		sd_kverify_keep(l->a, ip);
+		l->kv_more = l->a->nr_kernel_ips < SD_KVERIFY_MAX_IPS;
+	}
+	l->s.cpumode = cpumode;
+	l->s.ip = ip;
 }
 
 /*
- * The sample loop: one struct (the stacks stage's sample) filled per
- * sample, the event's facts remembered from the sample before, and a
- * plain sample (not a tracepoint the stall tracker reads, no --off-cpu)
- * straight into the stacks stage and the tracker's inline test: what
- * sd_drive() does with it, without building its sample.
+ * The filled sample l->s with its thread and whole chain into the
+ * stacks stage and the tracker's inline test (what sd_drive() does with
+ * a plain sample, without building its sample), or for the rare sample
+ * (a tracepoint the stall tracker reads, or --off-cpu) through the
+ * driver with the record rec (rec_of(arg) makes it).  smp: what may be
+ * unwound (NULL: nothing).
+ */
+static inline __attribute__((always_inline)) int
+sample_tail(struct loop *l, const struct sd_sample *smp,
+	    const struct sd_record *(*rec_of)(const void *, struct sd_record *),
+	    const void *arg)
+{
+	struct sd_analysis *a = l->a;
+	struct sd_stack_sample *s = &l->s;
+	uint32_t stack;
+	int err;
+
+	if ((err = sd_machine_thread_cached(a->machine, &l->tvc, s->pid,
+					    s->tid, &s->view)))
+		return err;
+	if (!l->evi.chain_as_is || s->nr_ips < 2) {
+		s->has_callchain = l->evi.chain;
+		if ((err = complete_chain(a, smp, s)))
+			return err;
+	}
+	if (!l->evi.plain) {
+		struct sd_record tmp;
+		l->tracking = true;
+		return sd_tp_drive(a, &l->tpd, rec_of(arg, &tmp), s,
+				   l->evi.kind);
+	}
+	if ((err = sd_stacks_add(a->stacks, s, &stack)))
+		return err;
+	if (l->tracking && s->time &&
+	    (err = sd_stalls_seen(a->stalls, s->pid, s->tid, stack, s->time)))
+		return err;
+	l->nsamples++;
+	return 0;
+}
+
+static const struct sd_record *rec_itself(const void *rec,
+					  struct sd_record *tmp)
+{
+	(void)tmp;
+	return rec;
+}
+
+/* A sample record. */
+static int record_sample(struct loop *l, const struct sd_record *rec)
+{
+	const struct sd_sample *smp = &rec->sample;
+	uint64_t t = rec->id.has_time ? rec->id.time : 0;
+	int rc = sample_head(l, rec->evsel, t);
+
+	if (rc <= 0)
+		return rc;
+	sample_mode(l, rec->misc & SD_MISC_CPUMODE_MASK, smp->ip);
+	l->s.ips = smp->ips;
+	l->s.nr_ips = smp->nr_ips;
+	l->s.period = smp->period;
+	l->s.pid = rec->id.has_tid ? rec->id.pid : UINT32_MAX;
+	l->s.tid = rec->id.has_tid ? rec->id.tid : UINT32_MAX;
+	l->s.time = t;
+	return sample_tail(l, smp, rec_itself, rec);
+}
+
+/* The record sd_reader_next() would have given for view v (the driver
+ * reads a few of its fields; the payload, registers and stack a view's
+ * sample has none of). */
+static const struct sd_record *view_record(const void *arg,
+					   struct sd_record *rec)
+{
+	const struct sd_sample_view *v = arg;
+
+	*rec = (struct sd_record){
+		.type = SD_REC_SAMPLE,
+		.misc = v->misc,
+		.offset = v->offset,
+		.evsel = v->evsel,
+		.id = {
+			.pid = v->pid,
+			.tid = v->tid,
+			.time = v->time,
+			.has_tid = true,
+			.has_time = true,
+		},
+		.sample = {
+			.ip = v->ip,
+			.period = v->period,
+			.nr_ips = v->nr_ips,
+			.ips = v->ips,
+		},
+	};
+	return rec;
+}
+
+/* A sample handed out in place, its time and event taken in. */
+static inline __attribute__((always_inline)) int
+view_body(struct loop *l, const struct sd_sample_view *v)
+{
+	sample_mode(l, v->misc & SD_MISC_CPUMODE_MASK, v->ip);
+	l->s.ips = v->ips;
+	l->s.nr_ips = v->nr_ips;
+	l->s.period = v->period;
+	l->s.pid = v->pid;
+	l->s.tid = v->tid;
+	l->s.time = v->time;
+	return sample_tail(l, NULL, view_record, v);
+}
+
+/*
+ * A run of views.  Without a time window every one is kept, and the
+ * span is kept in locals over the run (a view's time is never 0).
+ */
+static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
+{
+	int err = 0;
+
+	if (l->windowed) {
+		for (int i = 0; i < n && !err; i++) {
+			int rc = sample_head(l, v[i].evsel, v[i].time);
+			err = rc <= 0 ? rc : view_body(l, &v[i]);
+		}
+		return err;
+	}
+	uint64_t first = l->first, last = l->last;
+	for (int i = 0; i < n && !err; i++) {
+		uint64_t t = v[i].time;
+		if (t - 1 < first - 1)
+			first = t;
+		if (t > last)
+			last = t;
+		err = sample_event(l, v[i].evsel);
+		if (!err)
+			err = view_body(l, &v[i]);
+	}
+	l->first = first;
+	l->last = last;
+	return err;
+}
+
+#define VIEWS 32 /* samples taken from the reader at a time */
+
+/*
+ * The sample loop: runs of samples of the common layout read in place
+ * (sd_reader_next_samples(), with the record that ends a run), every
+ * other record one at a time (sd_reader_next()); per
+ * sample one struct (the stacks stage's sample) filled, the event's
+ * facts remembered from the sample before.
  */
 int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 {
 	const struct sd_record *rec;
-	struct switch_state sw = {0};
-	struct lock_state ls = {0};
-	struct ev_kinds kinds = {
-		.updates =
-			&sd_reader_stats(a->reader)->records[SD_REC_EVENT_UPDATE],
+	struct sd_sample_view views[VIEWS];
+	struct loop l = {
+		.a = a,
+		.kinds.updates = &sd_reader_stats(a->reader)
+					  ->records[SD_REC_EVENT_UPDATE],
+		.s.machine = a->machine,
+		.first = a->first_time,
+		.last = a->last_time,
+		.windowed = a->time.n != 0,
+		.kv_more = a->nr_kernel_ips < SD_KVERIFY_MAX_IPS,
 	};
-	struct ev_info evi = {0};
-	struct sd_stack_sample s = {.machine = a->machine};
-	struct sd_tvcache tvc;
-	uint64_t first = a->first_time, last = a->last_time;
 	uint64_t nrec = a->records;
 	uint64_t next_progress = o->progress
 		? (nrec / PROGRESS_EVERY + 1) * PROGRESS_EVERY : UINT64_MAX;
-	/* the stall tracker hears of plain samples once a sample of an
-	 * event it reads came: before, nobody sleeps and nothing is logged */
-	bool tracking = false;
-	const bool windowed = a->time.n != 0;
-	const uint64_t *updates = kinds.updates;
-	bool kv_more = a->nr_kernel_ips < SD_KVERIFY_MAX_IPS;
-	uint64_t nsamples = 0;
-	int rc, err = 0;
+	int rc = 0, err = 0;
 
-	sd_tvcache_init(&tvc, a->machine);
+	sd_tvcache_init(&l.tvc, a->machine);
 	sd_reader_skip(a->reader, SD_SKIP_SAMPLE_IDS); /* never read here */
-	while ((rc = sd_reader_next(a->reader, &rec)) > 0) {
-		if (++nrec == next_progress) {
+	for (;;) {
+		const struct sd_record *other;
+		int n = sd_reader_next_samples(a->reader, views, VIEWS, &other);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		err = view_run(&l, views, n);
+		if (!err && other) {
+			n++;
+			err = other_record(a, other);
+		}
+		if (!n) {
+			/* the only call that reads on, and so takes in
+			 * EVENT_UPDATE records, which may rename events */
+			if ((rc = sd_reader_next(a->reader, &rec)) <= 0)
+				break;
+			if (*l.kinds.updates != l.evi.seen_updates)
+				l.evi.ev = NULL;
+			n = 1;
+			if (rec->type == SD_REC_SAMPLE)
+				err = record_sample(&l, rec);
+			else
+				err = other_record(a, rec);
+		}
+		if (err)
+			break;
+		nrec += (uint64_t)n;
+		if (nrec >= next_progress) {
 			uint64_t done, total;
 			a->records = nrec;
 			sd_reader_progress(a->reader, &done, &total);
 			o->progress(o->progress_arg, done, total);
-			next_progress += PROGRESS_EVERY;
+			next_progress = (nrec / PROGRESS_EVERY + 1) *
+					PROGRESS_EVERY;
 		}
-		if (rec->type != SD_REC_SAMPLE) {
-			if ((err = other_record(a, rec)))
-				break;
-			continue;
-		}
-		uint64_t t = rec->id.has_time ? rec->id.time : 0;
-		if (windowed && !sd_time_keep(&a->time, t)) {
-			a->time_skipped++;
-			continue;
-		}
-		if (t) {
-			if (!first || t < first)
-				first = t;
-			if (t > last)
-				last = t;
-		}
-		const struct sd_evsel *ev = rec->evsel;
-		if (ev != evi.ev || *updates != evi.seen_updates) {
-			if ((err = ev_info_get(a, &kinds, ev, &evi)))
-				break;
-			s.evsel = evi.index;
-			s.has_callchain = evi.chain;
-		}
-		unsigned cpumode = rec->misc & SD_MISC_CPUMODE_MASK;
-		if (cpumode == SD_MISC_KERNEL && kv_more) {
-			sd_kverify_keep(a, rec->sample.ip);
-			kv_more = a->nr_kernel_ips < SD_KVERIFY_MAX_IPS;
-		}
-		/* evsel and has_callchain stay from the event's first sample
-		 * (complete_chain() may set has_callchain: put back first) */
-		s.cpumode = cpumode;
-		s.ip = rec->sample.ip;
-		s.ips = rec->sample.ips;
-		s.nr_ips = rec->sample.nr_ips;
-		s.period = rec->sample.period;
-		s.pid = rec->id.has_tid ? rec->id.pid : UINT32_MAX;
-		s.tid = rec->id.has_tid ? rec->id.tid : UINT32_MAX;
-		s.time = t;
-		if ((err = sd_machine_thread_cached(a->machine, &tvc, s.pid,
-						    s.tid, &s.view)))
-			break;
-		if (!evi.chain_as_is || s.nr_ips < 2) {
-			s.has_callchain = evi.chain;
-			if ((err = complete_chain(a, rec, &s)))
-				break;
-		}
-		if (!evi.plain) {
-			tracking = true;
-			if ((err = drive_slow(a, rec, &s, evi.kind, &sw, &ls)))
-				break;
-			continue;
-		}
-		uint32_t stack;
-		if ((err = sd_stacks_add(a->stacks, &s, &stack)))
-			break;
-		if (tracking && t &&
-		    (err = sd_stalls_seen(a->stalls, s.pid, s.tid, stack, t)))
-			break;
-		nsamples++;
 	}
-	a->samples += nsamples;
+	a->samples += l.nsamples;
 	a->records = nrec;
-	a->first_time = first;
-	a->last_time = last;
-	sd_tracepoints_free(sw.tp);
-	free(kinds.v);
+	a->first_time = l.first;
+	a->last_time = l.last;
+	sd_tp_drive_fini(&l.tpd);
+	free(l.kinds.v);
 	if (!err)
 		err = sd_forks_count(a, a->first_time, a->last_time);
 	if (err)

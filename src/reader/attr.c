@@ -106,6 +106,7 @@ static void evx_layout(struct sd_evx *x)
 	x->plain = (t & SD_SAMPLE_CALLCHAIN) &&
 		   !(t & (SD_SAMPLE_READ | SD_SAMPLE_AFTER_CALLCHAIN)) &&
 		   !(t & ~SD_SAMPLE_KNOWN);
+	x->view = x->plain && x->s_ip && x->s_tid && x->s_time && x->s_period;
 
 	if (!x->ev.sample_id_all)
 		return;

@@ -243,6 +243,9 @@ struct sd_evx {
 	 * has_id and has_cpu false (SD_SKIP_SAMPLE_IDS) */
 	bool fx_has[4];
 	bool fx_has_lean[4];
+	/* plain, with IP, TID, TIME and PERIOD: what a sample view
+	 * (sd_reader_next_samples()) reads without a test */
+	bool view;
 	/* CALLCHAIN the only field after the fixed ones (next.c's plain
 	 * parse) */
 	bool plain;
@@ -431,6 +434,13 @@ const uint64_t *sd_borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
 			       uint64_t n);
 int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 			 struct sd_cursor *c, struct sd_sample *s);
+
+/* next.c: a kernel record other than a sample parsed into r->rec and
+ * counted: 1 with it in *out, 0 when it was skipped (said in the
+ * diagnostics), or -ENOMEM. */
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
+		     uint64_t off, bool compressed, struct sd_evsel *ev,
+		     uint32_t type, const struct sd_record **out);
 
 /* zstd.c */
 int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n);

@@ -7,9 +7,10 @@
  * out in perf's delivery order, samples parsed in place.  It is compiled
  * twice, for a recording in the host's byte order and for the other.
  * Two parts of it are written out for the common case: reading on while
- * records extend the queue's last stretch (extend_stretch), and handing
- * out the next queued sample of the plain layout (sd_reader_next itself,
- * without a call, so that it saves no registers).
+ * records extend the queue's last stretch (extend_stretch, stretch.h),
+ * and handing out the next queued sample of the plain layout
+ * (sd_reader_next itself, without a call, so that it saves no
+ * registers); runs of such samples go out as views (views.c).
  *
  *	struct perf_event_header { u32 type; u16 misc; u16 size; };
  *
@@ -52,6 +53,7 @@
 #include <string.h>
 
 #include "reader/internal.h"
+#include "reader/stretch.h"
 
 /* parse_sample() copies these as laid out in a sample */
 _Static_assert(offsetof(struct sd_sample_id, tid) ==
@@ -234,10 +236,9 @@ static void bad_time(struct sd_reader *r, struct sd_record *rec)
 	rec->id.time = 0;
 }
 
-/* A kernel record other than a sample, parsed and counted. */
-static int deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
-			 uint64_t off, bool compressed, struct sd_evsel *ev,
-			 uint32_t type, const struct sd_record **out)
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
+		     uint64_t off, bool compressed, struct sd_evsel *ev,
+		     uint32_t type, const struct sd_record **out)
 {
 	struct sd_record *rec = &r->rec;
 	int err = sd_parse_record(r, p, len, off, compressed, ev, rec);
@@ -266,7 +267,7 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	int err;
 
 	if (type != SD_REC_SAMPLE)
-		return deliver_other(r, p, len, off, compressed, ev, type, out);
+		return sd_deliver_other(r, p, len, off, compressed, ev, type, out);
 	rec->type = type;
 	rec->misc = sd_load16(p + 4, sw);
 	rec->size = sd_load16(p + 6, sw);
@@ -343,97 +344,6 @@ static int at_end(struct sd_reader *r)
 	return 0;
 }
 
-/*
- * Records that extend the queue's last stretch, in one loop: whole
- * kernel records lying right after it in the buffer being read (the
- * decompressed one or the source's), timed, no older than the record
- * before, of the stretch's events, while the queue has room.  What
- * sd_queue_push() would do for each, with the queue's state in
- * registers; anything else is left to the record-at-a-time path.
- */
-static inline __attribute__((always_inline)) void
-extend_stretch(struct sd_reader *r, bool sw)
-{
-	struct sd_queue *q = &r->q;
-	const uint8_t *p = q->tail_end, *base, *end;
-	bool dec = r->dpos != r->dend;
-
-	if (dec) {
-		base = r->dbuf;
-		end = base + r->dend;
-		if (p != base + r->dpos)
-			return;
-	} else {
-		base = r->src.buf;
-		end = base + r->src.end;
-		if (p != base + r->src.pos)
-			return;
-	}
-	struct sd_qent *e = &q->v[(q->tail - 1) & (q->cap - 1)];
-	struct sd_evsel *evs = e->ev_s, *evo = e->ev_o;
-	uint64_t last = q->last_time, bytes = q->bytes;
-	uint64_t lf = q->last_flush, late = 0, nsamples = 0;
-	const uint8_t *start = p;
-	/* records end by lim: the data's end, or where the queue is full */
-	size_t room = bytes < SD_MAX_QUEUE_BYTES ? SD_MAX_QUEUE_BYTES - bytes : 0;
-	const uint8_t *lim = (size_t)(end - p) > room ? p + room : end;
-	/* one event: its sample times at one place */
-	struct sd_evsel *one = r->nr_evsels == 1 ? r->evsels[0] : NULL;
-	uint16_t one_st = one ? sd_evx(one)->s_time : 0;
-
-	while (lim - p >= 8) {
-		uint32_t type = sd_load32(p, sw);
-		uint16_t size = sd_load16(p + 6, sw);
-		struct sd_evsel *ev;
-		uint64_t t;
-		if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8 ||
-		    size > (size_t)(lim - p))
-			break;
-		if (type == SD_REC_SAMPLE && one && evs == one) {
-			if (!one_st || one_st + 8u > size)
-				break;
-			t = sd_load64(p + one_st, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			nsamples++;
-		} else {
-			ev = sd_record_evsel(r, p, size, type, sw);
-			struct sd_evsel **slot =
-				type == SD_REC_SAMPLE ? &evs : &evo;
-			if (!ev || (*slot != ev && *slot))
-				break;
-			t = sd_record_time(ev, p, size, type, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			*slot = ev;
-			r->stats.records[type]++;
-		}
-		late += t < lf;
-		last = t;
-		bytes += size;
-		p += size;
-	}
-	r->stats.records[SD_REC_SAMPLE] += nsamples;
-	uint64_t maxt = q->max_time > last ? q->max_time : last;
-	if (p == start)
-		return;
-	e->end = p;
-	e->tlast = last;
-	e->ev_s = evs;
-	e->ev_o = evo;
-	q->tail_end = p;
-	q->last_time = last;
-	q->max_time = maxt;
-	q->bytes = bytes;
-	r->stats.out_of_order += late;
-	if (dec) {
-		r->dpos = (size_t)(p - base);
-	} else {
-		r->src.pos = (size_t)(p - base);
-		r->stats.bytes_consumed = r->src.base_off + r->src.pos;
-	}
-}
-
 static inline __attribute__((always_inline)) int
 next_record(struct sd_reader *r, const struct sd_record **out, bool sw)
 {
@@ -506,14 +416,6 @@ static __attribute__((noinline)) int next_slow(struct sd_reader *r,
 	return next_record(r, out, false);
 }
 
-/*
- * The common case, on its own and without a call, so that it saves no
- * registers: the next record of a flush is a sample in the host's byte
- * order, of the plain layout (fixed fields and a call chain that fills
- * it), with a time in the recording's range.  What sd_queue_pop() and
- * deliver() do for it, the heap's part (a cursor past its stretch or its
- * stop) left to the next call.  Anything else takes the general way.
- */
 /* A queued record other than the sample sd_reader_next() takes itself,
  * in the host's byte order. */
 static __attribute__((noinline)) int next_queued(struct sd_reader *r,
@@ -529,14 +431,31 @@ static __attribute__((noinline)) int next_queued(struct sd_reader *r,
 	return next_slow(r, out);
 }
 
-static inline __attribute__((always_inline)) int
-take_sample(struct sd_reader *r, const struct sd_record **out,
-	    struct sd_qrun *c)
+/* A plain sample taken off the queue by pop_plain(). */
+struct plain {
+	const uint8_t *p;
+	const uint64_t *ips;
+	uint64_t nr;
+	uint64_t time, offset;
+	struct sd_evsel *ev;
+	bool compressed;
+};
+
+/*
+ * The next record of the top run c, when it is a sample in the host's
+ * byte order of the plain layout (fixed fields and a call chain that
+ * fills it) with a time in the recording's range, taken off the queue
+ * into *out: what sd_queue_pop() does, the heap's part (a cursor past
+ * its stretch or its stop) left to the next settle unless two runs just
+ * trade places.  false, nothing taken, for anything else.
+ */
+static inline __attribute__((always_inline)) bool
+pop_plain(struct sd_reader *r, struct sd_qrun *c, struct plain *out)
 {
 	struct sd_queue *q = &r->q;
 	const uint8_t *p = c->p;
 	if (sd_load32(p, false) != SD_REC_SAMPLE)
-		return 0;
+		return false;
 	struct sd_evsel *ev = c->ev_s;
 	const struct sd_evx *x = sd_evx(ev);
 	uint32_t len = sd_load16(p + 6, false);
@@ -544,18 +463,21 @@ take_sample(struct sd_reader *r, const struct sd_record **out,
 	uint64_t t = c->time;
 	if (!x->plain || len < off + 8 ||
 	    t - r->time_lo > r->time_hi - r->time_lo)
-		return 0;
+		return false;
 	uint64_t nr = sd_load64(p + off, false);
 	const uint8_t *ips = p + off + 8;
 	if (nr != (len - off - 8) / 8 || nr > SD_MAX_CALLCHAIN ||
 	    ((uintptr_t)ips & 7))
-		return 0;
+		return false;
 
-	/* sd_queue_pop() */
-	struct sd_record *rec = &r->rec;
+	out->p = p;
+	out->ips = (const uint64_t *)(const void *)ips;
+	out->nr = nr;
+	out->time = t;
+	out->offset = c->off;
+	out->ev = ev;
+	out->compressed = c->comp;
 	const uint8_t *next = p + len;
-	rec->offset = c->off;
-	rec->compressed = c->comp;
 	q->bytes -= len;
 	q->last_flush = t;
 	if (!c->comp)
@@ -564,40 +486,69 @@ take_sample(struct sd_reader *r, const struct sd_record **out,
 	if (next == c->pend) {
 		q->top = NULL;
 		q->moved = true;
-	} else {
-		uint64_t nt = sd_qrun_time(c, next, false);
-		c->time = nt;
-		if (nt > q->stop) {
-			struct sd_qhead *h = q->heap;
-			if (q->nheap == 2 && nt <= q->limit) {
-				/* two runs (two CPUs) taking turns: past
-				 * its stop, the other run comes first */
-				struct sd_qhead x0 = h[0];
-				x0.time = nt;
-				h[0] = h[1];
-				h[1] = x0;
-				q->top = &q->runs[h[0].run];
-				uint64_t stop = h[0].pos < x0.pos ? nt : nt - 1;
-				q->stop = stop < UINT64_MAX - 1 ? stop
-								: UINT64_MAX - 1;
-			} else {
-				q->top = NULL;
-				q->moved = true;
-			}
-		}
+		return true;
 	}
+	uint64_t nt = sd_qrun_time(c, next, false);
+	c->time = nt;
+	if (nt <= q->stop)
+		return true;
+	struct sd_qhead *h = q->heap;
+	if (q->nheap == 2 && nt <= q->limit) {
+		/* two runs (two CPUs) taking turns: past its stop, the
+		 * other run comes first */
+		struct sd_qhead x0 = h[0];
+		x0.time = nt;
+		h[0] = h[1];
+		h[1] = x0;
+		q->top = &q->runs[h[0].run];
+		uint64_t stop = h[0].pos < x0.pos ? nt : nt - 1;
+		q->stop = stop < UINT64_MAX - 1 ? stop : UINT64_MAX - 1;
+	} else {
+		q->top = NULL;
+		q->moved = true;
+	}
+	return true;
+}
 
-	/* deliver() and parse_sample() */
+/* What deliver() counts of a sample. */
+static inline __attribute__((always_inline)) void
+count_sample(struct sd_reader *r, struct sd_evsel *ev, uint64_t period,
+	     uint64_t t)
+{
+	ev->nr_samples++;
+	ev->total_period += period;
+	if (t - 1 < r->stats.first_time - 1)
+		r->stats.first_time = t;
+	if (t > r->stats.last_time)
+		r->stats.last_time = t;
+}
+
+/* A plain sample from the top run c into r->rec, as deliver() and
+ * parse_sample() would fill it: 1, or 0 (nothing taken) for anything
+ * else. */
+static inline __attribute__((always_inline)) int
+take_sample(struct sd_reader *r, const struct sd_record **out,
+	    struct sd_qrun *c)
+{
+	struct plain pl;
+
+	if (!pop_plain(r, c, &pl))
+		return 0;
+	struct sd_record *rec = &r->rec;
 	struct sd_sample *s = &rec->sample;
 	struct sd_sample_id *id = &rec->id;
+	const struct sd_evx *x = sd_evx(pl.ev);
+	const uint8_t *p = pl.p;
+	rec->offset = pl.offset;
+	rec->compressed = pl.compressed;
 	rec->type = SD_REC_SAMPLE;
 	rec->misc = sd_load16(p + 4, false);
-	rec->size = (uint16_t)len;
-	rec->evsel = ev;
+	rec->size = sd_load16(p + 6, false);
+	rec->evsel = pl.ev;
 #define FX(f) (sd_load64(p + x->fx_off[f], false) & x->fx_mask[f])
 	uint64_t tid = FX(SD_FX_TID);
 	memcpy(&id->pid, &tid, 8);
-	id->time = t;
+	id->time = pl.time;
 	if (r->skip_ids) {
 		id->id = 0;
 		id->stream_id = 0;
@@ -616,19 +567,14 @@ take_sample(struct sd_reader *r, const struct sd_record **out,
 	uint64_t period = FX(SD_FX_PERIOD) | !x->s_period;
 #undef FX
 	s->period = period;
-	s->nr_ips = nr;
-	s->ips = (const uint64_t *)(const void *)ips;
+	s->nr_ips = pl.nr;
+	s->ips = pl.ips;
 	if (r->tail_dirty) {
 		memset(&s->raw_size, 0,
 		       sizeof *s - offsetof(struct sd_sample, raw_size));
 		r->tail_dirty = false;
 	}
-	ev->nr_samples++;
-	ev->total_period += period;
-	if (t - 1 < r->stats.first_time - 1)
-		r->stats.first_time = t;
-	if (t > r->stats.last_time)
-		r->stats.last_time = t;
+	count_sample(r, pl.ev, period, pl.time);
 	*out = rec;
 	return 1;
 }
@@ -649,6 +595,8 @@ static __attribute__((noinline)) int next_settle(struct sd_reader *r,
 	return next_queued(r, out);
 }
 
+/* The common case, a plain sample of a flush, without a call, so that it
+ * saves no registers; anything else the general way. */
 int sd_reader_next(struct sd_reader *r, const struct sd_record **out)
 {
 	struct sd_qrun *c = r->q.top;

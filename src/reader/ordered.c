@@ -48,7 +48,8 @@ static inline bool head_before(struct sd_qhead a, struct sd_qhead b)
 	return a.time < b.time || (a.time == b.time && a.pos < b.pos);
 }
 
-static void sift_down(struct sd_queue *q, size_t i)
+static inline __attribute__((always_inline)) void
+sift_down(struct sd_queue *q, size_t i)
 {
 	size_t n = q->nheap;
 	struct sd_qhead *h = q->heap, x = h[i];
@@ -78,7 +79,8 @@ static inline uint64_t cap_stop(uint64_t stop)
  * head stays before the smaller of its two children (an equal time is
  * before it when its stretch was pushed first), and within the limit.
  */
-static void set_stop(struct sd_queue *q)
+static inline __attribute__((always_inline)) void
+set_stop(struct sd_queue *q)
 {
 	const struct sd_qhead *h = q->heap;
 	uint64_t stop = q->limit;

@@ -72,7 +72,7 @@ struct sd_evsel *sd_record_evsel_slow(struct sd_reader *r,
 }
 
 /* Parses a sample_id_all trailer from the end of a record body. */
-static int parse_trailer(const struct sd_evsel *ev, struct sd_cursor *body,
+static inline __attribute__((always_inline)) int parse_trailer(const struct sd_evsel *ev, struct sd_cursor *body,
 			 bool swap, struct sd_sample_id *id)
 {
 	uint64_t t = ev->sample_type;
@@ -281,7 +281,9 @@ int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 static const char *record_string(struct sd_reader *r, const uint8_t *p,
 				 size_t n)
 {
-	if (memchr(p, 0, n))
+	/* perf pads a string with NULs to 8 bytes: the last byte one
+	 * almost always, no search then */
+	if ((n && !p[n - 1]) || memchr(p, 0, n))
 		return (const char *)p;
 	/* Unterminated: copy and terminate, as perf would read past it. */
 	if (n + 1 > r->str_cap) {
@@ -310,11 +312,11 @@ static const char *record_string(struct sd_reader *r, const uint8_t *p,
  *	THROTTLE/UNTHROTTLE: u64 time, id, stream_id;
  * each followed by the sample_id_all trailer.
  */
-int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
-		    uint64_t offset, bool compressed, struct sd_evsel *ev,
-		    struct sd_record *out)
+static inline __attribute__((always_inline)) int
+parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
+	     uint64_t offset, bool compressed, struct sd_evsel *ev,
+	     struct sd_record *out, bool sw)
 {
-	bool sw = r->swap;
 	uint32_t type = sd_load32(data, sw);
 	int err = 0;
 
@@ -328,7 +330,9 @@ int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	out->offset = offset;
 	out->compressed = compressed;
 	out->evsel = NULL;
-	memset(&out->id, 0, sizeof out->id);
+	/* the ids: parse_trailer() sets them all when there is an event */
+	if (!ev || type == 0 || type >= SD_REC_KERNEL_MAX)
+		memset(&out->id, 0, sizeof out->id);
 	memset(&out->mmap, 0, sizeof out->mmap);
 	_Static_assert(sizeof(struct sd_mmap) >= sizeof(struct sd_comm) &&
 			       sizeof(struct sd_mmap) >= sizeof(struct sd_task) &&
@@ -414,4 +418,15 @@ int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 		break;
 	}
 	return 0;
+}
+
+/* Compiled for each byte order: sw a constant in the loads. */
+int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
+		    uint64_t offset, bool compressed, struct sd_evsel *ev,
+		    struct sd_record *out)
+{
+	if (r->swap)
+		return parse_record(r, data, len, offset, compressed, ev, out,
+				    true);
+	return parse_record(r, data, len, offset, compressed, ev, out, false);
 }

@@ -1349,6 +1349,48 @@ TEST(records)
 	check_records(true);
 }
 
+/*
+ * A record's string as perf reads it: up to its NUL, wherever that is in
+ * the padded field, or the whole field when it has none (then copied and
+ * terminated).
+ */
+TEST(record_strings)
+{
+	struct pd_event ev = {.attr = {.sample_type = SD_SAMPLE_TID}};
+	static const char *const want[] = {"abcdefgh", "ab", "xyz",
+					   "abcdefghijklmno"};
+	static const uint8_t fields[][16] = {
+		{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'}, /* no NUL */
+		{'a', 'b', 0, 'c', 'd', 'e', 'f', 'g'},   /* NUL inside */
+		{'x', 'y', 'z'},                          /* NUL padded */
+		{'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l',
+		 'm', 'n', 'o'},                          /* NUL last */
+	};
+	static const size_t lens[] = {8, 8, 8, 16};
+	struct pd_buf b = {0};
+	struct sd_reader *r = NULL;
+	const struct sd_record *rec;
+	size_t data = pd_file_begin(&b, &ev, 1), n = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		size_t at = pd_rec_begin(&b, SD_REC_COMM, 0);
+		pd_put32(&b, 10);                      /* pid */
+		pd_put32(&b, 10);                      /* tid */
+		pd_put_bytes(&b, fields[i], lens[i]);  /* comm */
+		pd_rec_end(&b, at);
+	}
+	pd_file_end(&b, data, NULL, NULL);
+	CHECK(sd_reader_open_mem(b.p, b.len, "mem", 0, NULL, &r) == 0);
+	while (r && n < 4 && sd_reader_next(r, &rec) > 0) {
+		CHECK_U64(rec->type, SD_REC_COMM);
+		CHECK_STR(rec->comm.comm, want[n]);
+		n++;
+	}
+	CHECK_U64(n, 4);
+	sd_reader_free(r);
+	pd_buf_free(&b);
+}
+
 /* ------------------------------------------------------------------ */
 /* Time ordering.                                                      */
 
@@ -2289,6 +2331,7 @@ int main(void)
 	RUN(events_by_id);
 	RUN(sample_id_all_trailers);
 	RUN(records);
+	RUN(record_strings);
 	RUN(time_order);
 	RUN(file_order);
 	RUN(pipe_mode);

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sd_reader_next_samples(): samples handed out in place.  A recording
+ * of two CPUs' buffers, whose samples take turns in time, is read twice:
+ * record by record with sd_reader_next(), and in runs of views with
+ * sd_reader_next_samples() (sd_reader_next() for what is not a view).
+ * Both must give the same records in the same order, and each sample the
+ * fields the builder wrote: those are known from its tid, which numbers
+ * it.  Samples of an event without PERIOD are no views; neither is
+ * anything of a file in the other byte order.
+ */
+#include "test.h"
+
+#include <unistd.h>
+
+#include <swapdiag/reader.h>
+
+#include "pdbuild.h"
+
+#define ST_VIEW (SD_SAMPLE_IP | SD_SAMPLE_TID | SD_SAMPLE_TIME |            \
+		 SD_SAMPLE_ID | SD_SAMPLE_CPU | SD_SAMPLE_PERIOD |          \
+		 SD_SAMPLE_CALLCHAIN)
+#define ST_NOPERIOD (ST_VIEW & ~(uint64_t)SD_SAMPLE_PERIOD)
+
+enum { ROUNDS = 150, PER_CPU = 50 };
+
+/* CPUs' buffers in the recording: two take turns; with three, the heap
+ * of a flush is told where the top one goes past its stop */
+static unsigned ncpu = 2;
+
+/* Sample i of a CPU's part of a round: tid 1000 + i, the other event
+ * when i % 13 == 5, a COMM after it when i % 11 == 0. */
+static bool other_event(unsigned i)
+{
+	return i % 13 == 5;
+}
+
+static size_t frames_of(uint32_t tid)
+{
+	return 1 + (tid - 1000) % 7;
+}
+
+static void build(struct pd_buf *b)
+{
+	static const uint64_t ids0[] = {11, 12, 13}, ids1[] = {21, 22, 23};
+	struct pd_event ev[2] = {
+		{.attr = {.sample_type = ST_VIEW,
+			  .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
+		 .ids = ids0, .nr_ids = 3},
+		{.attr = {.type = SD_TYPE_SOFTWARE, .config = 9,
+			  .sample_type = ST_NOPERIOD,
+			  .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
+		 .ids = ids1, .nr_ids = 3},
+	};
+	uint64_t ips[8];
+	size_t data = pd_file_begin(b, ev, 2);
+
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
+			/* CPU c at times 2c modulo 2 * ncpu: a flush
+			 * takes turns between the buffers */
+			uint64_t t0 = 1200 + (uint64_t)round * 2 * ncpu * PER_CPU;
+			for (unsigned i = 0; i < PER_CPU; i++) {
+				uint64_t ct = t0 + 2 * ncpu * i + 2 * cpu;
+				bool oth = other_event(i);
+				struct pd_sample s = {
+					.misc = i % 2 ? SD_MISC_USER
+						      : SD_MISC_KERNEL,
+					.ip = ct,
+					.id = {.pid = 100 + cpu,
+					       .tid = 1000 + i, .time = ct,
+					       .id = (oth ? 21 : 11) + cpu,
+					       .cpu = cpu},
+					.period = i + 1,
+					.ips = ips,
+					.nr_ips = frames_of(1000 + i),
+				};
+				for (size_t k = 0; k < s.nr_ips; k++)
+					ips[k] = ct * 100 + k;
+				pd_sample(b, oth ? ST_NOPERIOD : ST_VIEW, &s);
+				if (i % 11 == 0) {
+					struct pd_ids id = {
+						.pid = 100 + cpu, .tid = 1000 + i,
+						.time = ct + 1, .id = 11 + cpu,
+						.cpu = cpu};
+					pd_comm(b, ST_VIEW, &id, "worker",
+						false);
+				}
+			}
+		}
+		pd_finished_round(b);
+	}
+	pd_file_end(b, data, NULL, NULL);
+}
+
+/* One record as either way of reading gives it. */
+struct got {
+	uint32_t type;
+	uint16_t misc;
+	unsigned evi;
+	uint64_t offset, time, ip, period;
+	uint32_t pid, tid;
+	uint64_t nr;
+	bool chain_ok; /* ips[k] == time * 100 + k */
+	bool view;
+};
+
+static bool chain_ok(const uint64_t *ips, uint64_t nr, uint64_t t)
+{
+	for (uint64_t k = 0; k < nr; k++)
+		if (ips[k] != t * 100 + k)
+			return false;
+	return true;
+}
+
+static struct got of_record(const struct sd_record *rec)
+{
+	struct got g = {
+		.type = rec->type, .misc = rec->misc,
+		.evi = rec->evsel ? rec->evsel->index : 99,
+		.offset = rec->offset, .time = rec->id.time,
+	};
+
+	if (rec->type == SD_REC_SAMPLE) {
+		g.ip = rec->sample.ip;
+		g.period = rec->sample.period;
+		g.pid = rec->id.pid;
+		g.tid = rec->id.tid;
+		g.nr = rec->sample.nr_ips;
+		g.chain_ok = chain_ok(rec->sample.ips, g.nr, g.time);
+	}
+	return g;
+}
+
+static struct got of_view(const struct sd_sample_view *v)
+{
+	return (struct got){
+		.type = SD_REC_SAMPLE, .misc = v->misc,
+		.evi = v->evsel->index, .offset = v->offset,
+		.time = v->time, .ip = v->ip, .period = v->period,
+		.pid = v->pid, .tid = v->tid, .nr = v->nr_ips,
+		.chain_ok = chain_ok(v->ips, v->nr_ips, v->time),
+		.view = true,
+	};
+}
+
+static size_t read_plain(struct sd_reader *r, struct got *out, size_t max)
+{
+	const struct sd_record *rec;
+	size_t n = 0;
+
+	while (n < max && sd_reader_next(r, &rec) > 0)
+		out[n++] = of_record(rec);
+	return n;
+}
+
+/* Views in runs of at most 1, 2, 7 and 64 by turns. */
+static size_t read_views(struct sd_reader *r, struct got *out, size_t max)
+{
+	static const size_t runs[] = {1, 2, 7, 64};
+	struct sd_sample_view v[64];
+	const struct sd_record *rec;
+	size_t n = 0, turn = 0;
+
+	while (n < max) {
+		int k = sd_reader_next_samples(r, v, (int)runs[turn++ % 4],
+					       &rec);
+		CHECK(k >= 0);
+		if (k < 0)
+			break;
+		for (int i = 0; i < k && n < max; i++)
+			out[n++] = of_view(&v[i]);
+		if (rec && n < max)
+			out[n++] = of_record(rec);
+		if (k || rec)
+			continue;
+		if (sd_reader_next(r, &rec) <= 0)
+			break;
+		out[n++] = of_record(rec);
+	}
+	return n;
+}
+
+static bool same(const struct got *x, const struct got *y)
+{
+	return x->type == y->type && x->misc == y->misc && x->evi == y->evi &&
+	       x->offset == y->offset && x->time == y->time &&
+	       x->ip == y->ip && x->period == y->period && x->pid == y->pid &&
+	       x->tid == y->tid && x->nr == y->nr &&
+	       x->chain_ok == y->chain_ok;
+}
+
+/* What the builder wrote for a sample with this tid and time. */
+static bool sample_as_built(const struct got *g)
+{
+	uint32_t i = g->tid - 1000;
+	unsigned cpu = g->pid - 100;
+
+	return g->ip == g->time && g->chain_ok && cpu < ncpu &&
+	       g->time % (2 * ncpu) == 2 * cpu && i < PER_CPU &&
+	       g->nr == frames_of(g->tid) &&
+	       g->misc == (i % 2 ? SD_MISC_USER : SD_MISC_KERNEL) &&
+	       g->evi == (other_event(i) ? 1u : 0u) &&
+	       g->period == (other_event(i) ? 1u : i + 1);
+}
+
+/* The views reader on the bytes of b: in memory, or from a file (read
+ * in mapped windows, which go while views of them may be in use). */
+static struct sd_reader *open_views(const struct pd_buf *b, bool file)
+{
+	struct sd_reader *r = NULL;
+	char path[] = "/tmp/sd-test-views-XXXXXX";
+
+	if (!file) {
+		CHECK(sd_reader_open_mem(b->p, b->len, "views", 0, NULL, &r) ==
+		      0);
+		return r;
+	}
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return NULL;
+	unlink(path);
+	CHECK(write(fd, b->p, b->len) == (ssize_t)b->len);
+	CHECK(sd_reader_open_fd(fd, "views", 0, NULL, &r) == 0);
+	return r;
+}
+
+static void check_views(bool be, bool file)
+{
+	enum { MAX = 40000 };
+	struct got *want = calloc(MAX, sizeof *want);
+	struct got *got = calloc(MAX, sizeof *got);
+	struct pd_buf b = {.be = be};
+	struct sd_reader *r1 = NULL, *r2 = NULL;
+	size_t nw = 0, ng = 0, views = 0, samples = 0, comms = 0;
+	size_t diff = 0, unbuilt = 0, backwards = 0, other_views = 0;
+
+	build(&b);
+	CHECK(sd_reader_open_mem(b.p, b.len, "records", 0, NULL, &r1) == 0);
+	r2 = open_views(&b, file);
+	if (!r1 || !r2)
+		goto out;
+	nw = read_plain(r1, want, MAX);
+	ng = read_views(r2, got, MAX);
+	CHECK_U64(ng, nw);
+	for (size_t i = 0; i < nw && i < ng; i++) {
+		struct got y = got[i];
+		views += y.view;
+		diff += !same(&want[i], &y);
+		if (i && y.time < got[i - 1].time)
+			backwards++;
+		if (y.type == SD_REC_COMM) {
+			/* of the first event by its trailer's id, which
+			 * the read loop tells without the id map */
+			comms++;
+			unbuilt += y.evi != 0 || y.time % 2 != 1;
+		}
+		if (y.type != SD_REC_SAMPLE)
+			continue;
+		samples++;
+		unbuilt += !sample_as_built(&y);
+		other_views += y.view && y.evi != 0;
+	}
+	CHECK_U64(diff, 0);
+	CHECK_U64(unbuilt, 0);
+	CHECK_U64(backwards, 0);
+	CHECK_U64(samples, ROUNDS * ncpu * PER_CPU);
+	CHECK_U64(comms, ROUNDS * ncpu * ((PER_CPU + 10) / 11));
+	/* the other event's samples (4 of 50) have no PERIOD: no views;
+	 * the other byte order: none at all; else all but the first record
+	 * of a flush (one a round and the last) */
+	CHECK_U64(other_views, 0);
+	if (be)
+		CHECK_U64(views, 0);
+	else
+		CHECK(views >= ROUNDS * ncpu * (PER_CPU - 4) - (ROUNDS + 1) &&
+		      views <= ROUNDS * ncpu * (PER_CPU - 4));
+	for (size_t e = 0; e < 2; e++) {
+		const struct sd_evsel *a = sd_reader_evsel(r1, e);
+		const struct sd_evsel *c = sd_reader_evsel(r2, e);
+		CHECK_U64(c->nr_samples, a->nr_samples);
+		CHECK_U64(c->total_period, a->total_period);
+	}
+	/* periods 1..50 but those of the other event (1 each) */
+	CHECK_U64(sd_reader_evsel(r2, 0)->total_period,
+		  ROUNDS * ncpu * (50 * 51 / 2 - (6 + 19 + 32 + 45)));
+	CHECK_U64(sd_reader_stats(r2)->first_time,
+		  sd_reader_stats(r1)->first_time);
+	CHECK_U64(sd_reader_stats(r2)->last_time,
+		  sd_reader_stats(r1)->last_time);
+	CHECK_U64(sd_reader_stats(r2)->first_time, 1200);
+out:
+	sd_reader_free(r1);
+	sd_reader_free(r2);
+	pd_buf_free(&b);
+	free(want);
+	free(got);
+}
+
+TEST(views_host_order)
+{
+	check_views(false, false);
+	check_views(false, true);
+}
+
+TEST(views_three_buffers)
+{
+	ncpu = 3;
+	check_views(false, false);
+	check_views(false, true);
+	ncpu = 2;
+}
+
+TEST(no_views_other_order)
+{
+	check_views(true, false);
+}
+
+int main(void)
+{
+	RUN(views_host_order);
+	RUN(views_three_buffers);
+	RUN(no_views_other_order);
+	return test_exit();
+}
