@@ -41,6 +41,8 @@ struct sd_forks {
 	size_t nprocs, pcap;
 	uint32_t *slots; /* pid hash -> procs index + 1 */
 	size_t nslots;
+	size_t last; /* procs index proc_get() gave last: a process's maps
+		      * come in a row, a storm's forks from one parent */
 	struct tally *t;
 	size_t nt, tcap;
 	/* executable ids by name key (forks_mmap()): every exec maps its
@@ -101,11 +103,15 @@ static int rehash(struct sd_forks *f)
 
 static struct proc *proc_get(struct sd_forks *f, uint32_t pid, bool create)
 {
+	if (f->nprocs && f->procs[f->last].pid == pid)
+		return &f->procs[f->last];
 	if (f->nslots) {
 		for (size_t k = slot_of(pid, f->nslots); f->slots[k];
 		     k = (k + 1) & (f->nslots - 1))
-			if (f->procs[f->slots[k] - 1].pid == pid)
-				return &f->procs[f->slots[k] - 1];
+			if (f->procs[f->slots[k] - 1].pid == pid) {
+				f->last = f->slots[k] - 1;
+				return &f->procs[f->last];
+			}
 	}
 	if (!create)
 		return NULL;
@@ -124,7 +130,8 @@ static struct proc *proc_get(struct sd_forks *f, uint32_t pid, bool create)
 	while (f->slots[k])
 		k = (k + 1) & (f->nslots - 1);
 	f->slots[k] = (uint32_t)++f->nprocs;
-	return &f->procs[f->nprocs - 1];
+	f->last = f->nprocs - 1;
+	return &f->procs[f->last];
 }
 
 static struct tally *tally_get(struct sd_forks *f, uint32_t exe)

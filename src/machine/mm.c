@@ -13,9 +13,17 @@
 #include "machine/mm.h"
 
 #define MM_SCAN 8        /* maps searched one by one, not indexed */
+#define SLAB_MAPS 1024   /* maps in one slab: 40 KiB */
+
+struct mm_slab {
+	struct mm_slab *next;
+	size_t used;
+	struct map v[SLAB_MAPS];
+};
 
 int mm_set_init(struct mm_set *s)
 {
+	memset(s, 0, sizeof *s);
 	s->v = calloc(16, sizeof *s->v);
 	if (!s->v)
 		return -ENOMEM;
@@ -27,12 +35,41 @@ int mm_set_init(struct mm_set *s)
 void mm_set_fini(struct mm_set *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		free(s->v[i].maps);
+		if (s->v[i].cap > MM_FIRST)
+			free(s->v[i].maps);
 		free(s->v[i].by_start);
 		free(s->v[i].max_end);
 	}
 	free(s->v);
+	while (s->slabs) {
+		struct mm_slab *b = s->slabs;
+		s->slabs = b->next;
+		free(b);
+	}
 	memset(s, 0, sizeof *s);
+}
+
+/* Room for a new address space's first MM_FIRST maps: one given back
+ * by an address space that outgrew it, else the next in a slab. */
+static struct map *slab_take(struct mm_set *s)
+{
+	struct mm_slab *b = s->slabs;
+
+	if (s->free_firsts) {
+		struct map *v = s->free_firsts;
+		memcpy(&s->free_firsts, v, sizeof s->free_firsts);
+		return v;
+	}
+	if (!b || b->used + MM_FIRST > SLAB_MAPS) {
+		b = malloc(sizeof *b);
+		if (!b)
+			return NULL;
+		b->used = 0;
+		b->next = s->slabs;
+		s->slabs = b;
+	}
+	b->used += MM_FIRST;
+	return &b->v[b->used - MM_FIRST];
 }
 
 void mm_link(struct mm_set *s, uint32_t mm, uint32_t parent)
@@ -71,17 +108,43 @@ uint32_t mm_new(struct mm_set *s, uint32_t parent)
 	return (uint32_t)s->n++;
 }
 
-int mm_add(struct mm *mm, const struct map *from)
+/* Room for more maps in mm (its first ones from a slab). */
+static int mm_grow(struct mm_set *s, struct mm *mm)
 {
-	if (mm->n == mm->cap) {
-		/* a fork storm has thousands of small address spaces */
-		size_t cap = mm->cap ? mm->cap * 2 : 4;
-		struct map *v = realloc(mm->maps, cap * sizeof *v);
+	struct map *v;
+
+	if (!mm->cap) {
+		v = slab_take(s);
 		if (!v)
 			return -ENOMEM;
 		mm->maps = v;
-		mm->cap = cap;
+		mm->cap = MM_FIRST;
+		return 0;
 	}
+	if (mm->cap > MM_FIRST) {
+		v = realloc(mm->maps, mm->cap * 2 * sizeof *v);
+	} else {
+		v = malloc(mm->cap * 2 * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, mm->maps, mm->n * sizeof *v);
+		/* its slab room goes to the next new address space */
+		memcpy(mm->maps, &s->free_firsts, sizeof s->free_firsts);
+		s->free_firsts = mm->maps;
+	}
+	if (!v)
+		return -ENOMEM;
+	mm->maps = v;
+	mm->cap *= 2;
+	return 0;
+}
+
+int mm_add(struct mm_set *s, uint32_t id, const struct map *from)
+{
+	struct mm *mm = &s->v[id];
+
+	if (mm->n == mm->cap && mm_grow(s, mm))
+		return -ENOMEM;
 	struct map *map = &mm->maps[mm->n++];
 	*map = *from;
 	map->seq = ++mm->seq;

@@ -37,10 +37,18 @@ struct mm {
 	size_t indexed;         /* maps covered by the index */
 };
 
+/* A process's first MM_FIRST maps come from its set's slabs: a fork
+ * storm makes thousands of address spaces of a few maps each, and one
+ * malloc (and realloc) each cost more than the records that fill them. */
+#define MM_FIRST 4
+struct mm_slab;
+
 /* The address spaces; v[0] is unused ("no address space"). */
 struct mm_set {
 	struct mm *v;
 	size_t n, cap;
+	struct mm_slab *slabs; /* newest first: its free room at the end */
+	void *free_firsts;     /* first-map rooms given back (by growth) */
 };
 
 int mm_set_init(struct mm_set *s);
@@ -50,8 +58,8 @@ void mm_set_fini(struct mm_set *s);
 uint32_t mm_new(struct mm_set *s, uint32_t parent);
 /* mm is forked from parent, seeing its maps as they are now. */
 void mm_link(struct mm_set *s, uint32_t mm, uint32_t parent);
-/* Appends a map (its seq is set here). */
-int mm_add(struct mm *x, const struct map *map);
+/* Appends a map to address space mm (its seq is set here). */
+int mm_add(struct mm_set *s, uint32_t mm, const struct map *map);
 #define MAX_MM_DEPTH 256 /* fork generations followed when resolving */
 
 /* An mm that has no maps of its own visible at *ver is its parent's

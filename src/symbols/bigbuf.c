@@ -58,21 +58,6 @@ int sd_bigbuf_ensure(struct sd_bigbuf *b, size_t need)
 	return 0;
 }
 
-void sd_bigbuf_shrink(struct sd_bigbuf *b, size_t keep)
-{
-	size_t at = (keep + 4095) & ~(size_t)4095;
-
-	if (!at)
-		at = 4096; /* a mapping stays, for sd_bigbuf_free() */
-	if (!b->p || at >= b->reserved)
-		return;
-	if (munmap(b->p + at, b->reserved - at))
-		return;
-	b->reserved = at;
-	if (b->populated > at)
-		b->populated = at;
-}
-
 void sd_bigbuf_free(struct sd_bigbuf *b)
 {
 	if (b->p)

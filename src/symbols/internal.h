@@ -26,6 +26,10 @@
  * SD_SYM_NAME_MAX */
 #define SD_SYM_LAZY_DEMANGLE 1
 #define SD_SYM_LAZY_LENGTH 2
+/* ... or a kallsyms name still in the table's text, not cut: it runs to
+ * the first '\n', '\t' or NUL, or the text's end; copied into the arena,
+ * with its NUL, the first time a lookup returns it */
+#define SD_SYM_LAZY_KTEXT 3
 #define SD_KSYM_NAME_LEN 512           /* kernel limit (6.1+), as perf */
 #define SD_KALLSYMS_MAX_BYTES ((size_t)256 << 20)
 #define SD_KALLSYMS_MAX_MODULES 65535
@@ -43,8 +47,6 @@ struct sd_bigbuf {
 int sd_bigbuf_reserve(struct sd_bigbuf *b, size_t max);
 /* Makes [0, need) ready for writing; -SD_E_LIMIT past the reservation. */
 int sd_bigbuf_ensure(struct sd_bigbuf *b, size_t need);
-/* Gives back the pages past the first keep bytes (keep 0: all of them). */
-void sd_bigbuf_shrink(struct sd_bigbuf *b, size_t keep);
 void sd_bigbuf_free(struct sd_bigbuf *b);
 
 /* A run of bytes owned by the table (names point into these). */
@@ -62,8 +64,10 @@ struct sd_symtab {
 	/* Kallsyms: syms lives in a bigbuf of cap entries (not malloc'ed). */
 	struct sd_bigbuf syms_big;
 
-	/* Owned name storage: whole buffers (kallsyms) and a bump arena. */
+	/* Owned name storage: whole buffers (kallsyms: the file's text,
+	 * text_len bytes, mapped or read) and a bump arena. */
 	struct sd_bigbuf text;
+	size_t text_len;
 	struct sd_symtab_block *arena;
 	/* Or a file kept open: release(owner) when the table is freed (ELF
 	 * tables name their symbols from the file's own string table). */
@@ -112,14 +116,62 @@ const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len);
 /* Appends a symbol (end == start when the size is unknown). */
 int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 		  const char *name, uint8_t binding, uint16_t module);
+/* A kallsyms name's length where it is in the text (SD_SYM_LAZY_KTEXT). */
+size_t sd_symtab_ktext_len(const struct sd_symtab *t, const char *name);
+/* Makes s's name what perf shows (demangled, cut, copied out of the
+ * text); false only without memory for a kallsyms name. */
+bool sd_symtab_name_ready(const struct sd_symtab *t, const struct sd_symbol *s);
+/* Whether symbol s is named name (len bytes), a kallsyms name compared
+ * where it is in the text; an ELF name still to be demangled is not. */
+bool sd_symtab_name_is(const struct sd_symtab *t, const struct sd_symbol *s,
+		       const char *name, size_t len);
+/* The first two bytes of s's name as a number (a one-letter name's NUL
+ * included), read where the name is. */
+unsigned sd_symtab_name_two(const struct sd_symtab *t,
+			    const struct sd_symbol *s);
 /* Sort, fix up ends, reduce duplicates, as perf does after loading. */
 void sd_symtab_finish(struct sd_symtab *t);
+/* Makes room for one more symbol (a kallsyms table: its bigbuf);
+ * -SD_E_LIMIT or -ENOMEM. */
+int sd_symtab_room(struct sd_symtab *t);
+
+/* roundup(x, 4096) + 4096, saturating at the top of the address space:
+ * where perf ends a symbol that has nothing after it. */
+static inline uint64_t sd_page_after(uint64_t x)
+{
+	uint64_t r = (x + 4095) & ~(uint64_t)4095;
+
+	if (r < x || r + 4096 < r)
+		return UINT64_MAX;
+	return r + 4096;
+}
+
+/*
+ * A kallsyms table filled in address order (kallsyms.c) is finished as it
+ * fills: when a symbol with a higher start comes, the ones before it are
+ * done -- ends fixed, aliases reduced -- except the last start's aliases,
+ * syms[open, n), which wait for the next start.
+ * sd_symtab_close_aliases() ends that group before next (sorted input,
+ * next->start above theirs): it leaves the one perf keeps at syms[open]
+ * and returns the new n.
+ */
+size_t sd_symtab_close_aliases(struct sd_symtab *t, size_t open,
+			       const struct sd_symbol *next);
+/* Finishes such a table whose entries from rest on (rest <= n) came out
+ * of order but none below syms[open].start: they are sorted among
+ * themselves and fixed up from open on.  0 or -ENOMEM. */
+int sd_symtab_finish_ordered(struct sd_symtab *t, size_t open, size_t rest);
 /* Adds symbols after finish (perf's PLT symbols): no fix-up, re-sorted;
  * syms[before, n) are the ones added since the table was sorted. */
 int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before);
 
 /* Demangles a C++ (or other) name as perf 6.1 shows it; NULL if not. */
 char *sd_demangle(const char *name);
+
+/* Parses kallsyms text buf[0..len) (kallsyms.c); the table takes buf
+ * over, even on error. */
+int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
+			    struct sd_diags *diags, struct sd_symtab **out);
 
 /* A whole file read into a bigbuf (one byte more than *len is ready, for
  * a NUL): util/file.h's sd_read_file() for kallsyms-sized files. */

@@ -13,80 +13,82 @@
  * - every kept symbol starts with size 0; ends come from the fix-up in
  *   symtab.c.
  *
- * One pass over one buffer: names are cut in place (the buffer is owned by
- * the table), no allocation per line.  The common line (16 hex digits, a
- * core kernel symbol) takes a short path: the digits without a branch
- * each, one memchr() for its end, and tabs (modules) found by one
- * memchr() over the text up to the next tab, not one per line.
+ * One pass over the file's text, mapped (or read, for /proc files and
+ * zstd) and kept by the table: a name stays where it is in the text and
+ * is copied out only when a lookup first returns it (SD_SYM_LAZY_KTEXT),
+ * so a line costs no write but its symbol's.  The lines come in address
+ * order (all of the core kernel's; modules follow, above it), so the
+ * table is finished as it fills -- each symbol's end set and aliases
+ * reduced when the next start comes (sd_symtab_close_aliases()) --
+ * instead of sorted and scanned again afterwards.  The common line (16
+ * hex digits, a core kernel symbol) takes a short path: the digits
+ * without a branch each, the type from one table, and tabs (modules)
+ * found by one memchr() over the text up to the next tab, not one per
+ * line.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "config.h"
 #include "symbols/internal.h"
 
-#if HAVE_ZSTD
-#include <zstd.h>
-#endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-static const uint8_t zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
-
 /* Hex digit values; 0xff for anything else. */
 static uint8_t hexval[256];
 
-static void init_hexval(void)
+/*
+ * What a type letter means, one load a line: KT_KEEP for the types perf
+ * keeps (T, W, D, B in either case), KT_REF for those
+ * kallsyms__get_function_start() accepts (T, t, W, w, A), and the binding
+ * (W weak, other upper case global, lower case local) in the bits above.
+ */
+#define KT_KEEP 1u
+#define KT_REF 2u
+#define KT_BIND_SHIFT 2
+static uint8_t ktype[256];
+
+static void init_tables(void)
 {
 	if (hexval['0'] == 0 && hexval['1'] == 1)
 		return;
+	for (int c = 'A'; c <= 'Z'; c++)
+		ktype[c] = SD_BIND_GLOBAL << KT_BIND_SHIFT;
+	for (const char *k = "TWDBtwdb"; *k; k++)
+		ktype[(uint8_t)*k] |= KT_KEEP;
+	for (const char *r = "TtWwA"; *r; r++)
+		ktype[(uint8_t)*r] |= KT_REF;
+	ktype['W'] = (uint8_t)((ktype['W'] & 3u) |
+			       SD_BIND_WEAK << KT_BIND_SHIFT);
 	memset(hexval, 0xff, sizeof hexval);
-	for (int c = '0'; c <= '9'; c++)
-		hexval[c] = (uint8_t)(c - '0');
 	for (int c = 'a'; c <= 'f'; c++)
 		hexval[c] = (uint8_t)(c - 'a' + 10);
 	for (int c = 'A'; c <= 'F'; c++)
 		hexval[c] = (uint8_t)(c - 'A' + 10);
-}
-
-static inline bool kept_type(char type)
-{
-	/* T, W, D, B in either case: bit (letter - 'A') of a mask */
-	unsigned up = ((unsigned)(unsigned char)type & 0xdfu) - 'A';
-	return up < 26 && (0x48000au >> up & 1); /* B D T W */
-}
-
-static uint8_t type_binding(char type)
-{
-	if (type == 'W')
-		return SD_BIND_WEAK;
-	return type >= 'A' && type <= 'Z' ? SD_BIND_GLOBAL : SD_BIND_LOCAL;
-}
-
-/* kallsyms__is_function() || 'A', as kallsyms__get_function_start() */
-static bool ref_type(char type)
-{
-	return type == 'T' || type == 't' || type == 'W' || type == 'w' ||
-	       type == 'A';
+	/* the digits last: hexval['1'] == 1 says all is done */
+	for (int c = '0'; c <= '9'; c++)
+		hexval[c] = (uint8_t)(c - '0');
 }
 
 struct parse_state {
 	struct sd_symtab *t;
 	uint64_t malformed, first_malformed;
 	uint64_t kept, nonzero, skipped_modules;
+	/* Address order so far: syms[open, n) are the aliases of the last
+	 * start, not yet closed.  From rest on (the first module symbol, or
+	 * the first below its predecessor) in any order, none there below
+	 * rest_min.  Neither (a second read): every line appended as it
+	 * comes. */
+	bool in_order;
+	size_t open, rest;
+	uint64_t rest_min;
 	/* The module of the previous module line, to skip re-interning (its
 	 * name as interned: the text it came from may be overwritten). */
 	const char *last_mod;
 	size_t last_mod_len;
 	uint16_t last_mod_id;
-	/* Kept names are moved down to here, the text is cut after the
-	 * last one: never past the line being read. */
-	char *w;
 };
 
 static void malformed(struct parse_state *st, size_t off)
@@ -151,53 +153,73 @@ static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
 	}
 }
 
-/* A kept symbol, its name moved down to st->w and cut there. */
-static inline __attribute__((always_inline)) int add_kept(struct parse_state *st, uint64_t addr, const char *name,
-		    const char *end, size_t name_len, char type, uint16_t mod)
+/* A kept symbol (its name left in the text), the table finished up to
+ * it while the lines come in order. */
+static inline __attribute__((always_inline)) int
+add_kept(struct parse_state *st, uint64_t addr, const char *name, uint8_t kt,
+	 uint16_t mod)
 {
-	char *dst = st->w;
 	struct sd_symtab *t = st->t;
+	size_t n = t->n;
 
-#if defined(__SSE2__)
-	/* a short name far enough behind the line after it: 32 bytes
-	 * copied, the bytes past the name landing where only later names
-	 * go */
-	if (name_len < 32 && end - name >= 32 && dst + 32 <= name + name_len) {
-		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)name);
-		__m128i b = _mm_loadu_si128(
-			(const __m128i *)(const void *)(name + 16));
-		_mm_storeu_si128((__m128i *)(void *)dst, a);
-		_mm_storeu_si128((__m128i *)(void *)(dst + 16), b);
-	} else
-#endif
-		memmove(dst, name, name_len);
-	dst[name_len] = '\0';
-	st->w += name_len + 1;
 	st->kept++;
-	if (addr)
-		st->nonzero++;
-	if (t->n < t->cap &&
-	    (t->n + 1) * sizeof *t->syms <= t->syms_big.populated) {
-		t->syms[t->n++] = (struct sd_symbol){.start = addr,
-						     .end = addr,
-						     .name = dst,
-						     .binding = type_binding(type),
-						     .module = mod};
-		return 0;
+	st->nonzero |= addr;
+	if (n == t->cap || (n + 1) * sizeof *t->syms > t->syms_big.populated) {
+		int err = sd_symtab_room(t);
+		if (err)
+			return err;
 	}
-	return sd_symtab_add(t, addr, addr, dst, type_binding(type), mod);
+	struct sd_symbol *v = t->syms;
+	if (st->in_order && n) {
+		struct sd_symbol *o = &v[st->open];
+		if (addr > o->start && !mod) {
+			/* fix_end() of symtab.c for a lone symbol */
+			if (st->open + 1 == n)
+				o->end = !o->module == !mod
+						 ? addr
+						 : sd_page_after(o->start);
+			else
+				n = sd_symtab_close_aliases(
+					t, st->open,
+					&(struct sd_symbol){.start = addr,
+							    .module = mod});
+			st->open = n;
+		} else if (addr < o->start || mod) {
+			/* the modules (in their own order), or disorder */
+			st->in_order = false;
+			st->rest = n;
+			st->rest_min = addr;
+		}
+	} else if (!st->in_order && addr < st->rest_min) {
+		st->rest_min = addr;
+	}
+	v[n] = (struct sd_symbol){.start = addr,
+				  .end = addr,
+				  .name = name,
+				  .binding = (uint8_t)(kt >> KT_BIND_SHIFT),
+				  .lazy = SD_SYM_LAZY_KTEXT,
+				  .module = mod};
+	t->n = n + 1;
+	return 0;
+}
+
+/* Whether a name of len bytes is a "__pfx_" padding symbol. */
+static inline bool is_pfx(const char *name, size_t len)
+{
+	return len >= 6 && !memcmp(name, "__pfx_", 6);
 }
 
 /*
- * One line starting at p, at byte offset off, ending before '\n' or end;
- * p is writable.  Returns the line's length (without '\n') in *llen.
+ * One line starting at p, at byte offset off, ending before '\n' or end.
+ * Returns the line's length (without '\n') in *llen.
  */
-static int parse_line(struct parse_state *st, char *p, const char *end,
+static int parse_line(struct parse_state *st, const char *p, const char *end,
 		      size_t off, size_t *llen)
 {
 	uint64_t addr = 0;
 	size_t i = 0, ndig = 0, len = (size_t)(end - p);
-	char type, *name, *tab = NULL, *q;
+	const char *name, *tab = NULL, *q;
+	char type;
 	size_t name_len;
 	uint16_t mod = 0;
 
@@ -226,8 +248,9 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 		return 0;
 	}
 
+	uint8_t kt = ktype[(uint8_t)type];
 	if (tab) {
-		char *m = tab + 1;
+		const char *m = tab + 1;
 		size_t mlen = name_len - (size_t)(m - name);
 		if (mlen < 3 || m[0] != '[' || m[mlen - 1] != ']' ||
 		    tab == name) {
@@ -235,7 +258,7 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 			return 0;
 		}
 		name_len = (size_t)(tab - name);
-		if (kept_type(type) && name[0] != '$') {
+		if ((kt & KT_KEEP) && name[0] != '$') {
 			int err = module_id(st, m + 1, mlen - 2, &mod);
 			if (err == -SD_E_LIMIT) {
 				st->skipped_modules++;
@@ -249,17 +272,16 @@ static int parse_line(struct parse_state *st, char *p, const char *end,
 		malformed(st, off);
 		return 0;
 	}
-	name[name_len] = '\0';
 
-	if (!mod && ref_type(type) && name[0] == '_')
+	if (!mod && (kt & KT_REF) && name[0] == '_')
 		note_ref(st->t, name, name_len, addr);
-	if (name[0] == '_' && !strncmp(name, "__pfx_", 6)) {
+	if (name[0] == '_' && is_pfx(name, name_len)) {
 		st->t->nr_pfx++;
 		return 0;
 	}
-	if (!kept_type(type) || name[0] == '$')
+	if (!(kt & KT_KEEP) || name[0] == '$')
 		return 0;
-	return add_kept(st, addr, name, end, name_len, type, mod);
+	return add_kept(st, addr, name, kt, mod);
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -341,13 +363,13 @@ static inline __attribute__((always_inline)) bool hex16(const char *p,
 }
 
 /* The first '\n' in [q, end), or NULL. */
-static inline char *find_nl(char *q, const char *end)
+static inline const char *find_nl(const char *q, const char *end)
 {
 #if defined(__SSE2__)
 	const __m128i nl = _mm_set1_epi8('\n');
 	while (end - q >= 16) {
 		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			_mm_loadu_si128((const __m128i *)(void *)q), nl));
+			_mm_loadu_si128((const __m128i *)(const void *)q), nl));
 		if (m)
 			return q + __builtin_ctz(m);
 		q += 16;
@@ -362,54 +384,118 @@ static inline char *find_nl(char *q, const char *end)
  * parse_line must read it (another digit count, a module, anything odd).
  * next_tab is the first tab at or after p, or end.
  */
-static inline __attribute__((always_inline)) int fast_line(struct parse_state *st, char *p, const char *end,
-		     const char *next_tab, size_t *llen, int *err)
+static inline __attribute__((always_inline)) int
+fast_line(struct parse_state *st, const char *p, const char *end,
+	  const char *next_tab, size_t *llen, int *err)
 {
 	uint64_t addr;
 
 	if (end - p < 20 || p[16] != ' ' || p[17] == '\n' || p[18] != ' ' ||
 	    !hex16(p, &addr))
 		return 0;
-	char *name = p + 19;
-	char *nl = find_nl(name, end);
+	const char *name = p + 19;
+	const char *nl = find_nl(name, end);
 	if (!nl)
-		nl = (char *)end;
+		nl = end;
 	size_t name_len = (size_t)(nl - name);
 	if (next_tab < nl || !name_len || name_len > SD_KSYM_NAME_LEN)
 		return 0;
-	char type = p[17];
+	uint8_t kt = ktype[(uint8_t)p[17]];
 	*llen = (size_t)(nl - p);
-	if (name[0] == '_') {
+	if (name[0] == '_' && name_len > 1) {
 		if (name[1] != '_') {
-			if (ref_type(type))
+			if (kt & KT_REF)
 				note_ref(st->t, name, name_len, addr);
-		} else if (name_len >= 6 && !memcmp(name, "__pfx_", 6)) {
+		} else if (is_pfx(name, name_len)) {
 			st->t->nr_pfx++;
 			return 1;
 		}
 	}
-	if (!kept_type(type) || name[0] == '$')
+	if (!(kt & KT_KEEP) || name[0] == '$')
 		return 1;
-	*err = add_kept(st, addr, name, end, name_len, type, 0);
+	*err = add_kept(st, addr, name, kt, 0);
 	return 1;
 }
 
-/* Parses buf[0..len) (the table takes buf over, even on error). */
-static int parse_owned(struct sd_bigbuf *buf, size_t len,
-		       struct sd_diags *diags, struct sd_symtab **out)
+/* Reads every line of the table's text into it; 0 or an error (a
+ * diagnostic said which). */
+static int parse_text(struct parse_state *st, struct sd_diags *diags)
+{
+	struct sd_symtab *t = st->t;
+	const char *text = t->text.p;
+	size_t off = 0, len = t->text_len;
+	const char *next_tab = text;
+
+	while (off < len) {
+		size_t llen;
+		int err = 0;
+
+		if (next_tab < text + off) {
+			next_tab = memchr(text + off, '\t', len - off);
+			if (!next_tab)
+				next_tab = text + len;
+		}
+		if (!fast_line(st, text + off, text + len, next_tab, &llen,
+			       &err))
+			err = parse_line(st, text + off, text + len, off,
+					 &llen);
+		if (err) {
+			if (err == -SD_E_LIMIT && diags)
+				sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,
+					     "kallsyms: more than %u symbols",
+					     SD_SYMTAB_MAX_SYMS);
+			return err;
+		}
+		off += llen + 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the text, finishing the table as it fills while the core
+ * kernel's lines come in order; the modules' lines after them, in the
+ * modules' order, are sorted among themselves at the end if none is
+ * below the core (x86-64).  Anything else (arm64's modules below the
+ * kernel, a shuffled file) is read again as it is and sorted whole.
+ */
+static int parse_all(struct parse_state *st, struct sd_diags *diags)
+{
+	struct sd_symtab *t = st->t;
+	int err;
+
+	st->in_order = true;
+	err = parse_text(st, diags);
+	if (err)
+		return err;
+	if (st->in_order || st->rest_min >= t->syms[st->open].start)
+		return sd_symtab_finish_ordered(t, st->open,
+						st->in_order ? t->n : st->rest);
+	/* the read above reduced aliases that a sort may have to separate */
+	*st = (struct parse_state){.t = t};
+	t->n = 0;
+	t->nr_pfx = 0;
+	err = parse_text(st, diags);
+	if (!err)
+		sd_symtab_finish(t);
+	return err;
+}
+
+int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
+			    struct sd_diags *diags, struct sd_symtab **out)
 {
 	struct parse_state st = {0};
 	struct sd_symtab *t;
-	size_t off = 0, lines;
+	size_t lines;
 	int err;
 
-	init_hexval();
+	init_tables();
 	t = sd_symtab_new(SD_SYMTAB_KALLSYMS);
 	if (!t) {
 		sd_bigbuf_free(buf);
 		return -ENOMEM;
 	}
 	sd_symtab_adopt_text(t, buf);
+	t->text_len = len;
 	/*
 	 * One symbol at most per line and a kept line has at least 6 bytes
 	 * ("0 T x\n"): reserve that many entries once (address space only;
@@ -419,36 +505,13 @@ static int parse_owned(struct sd_bigbuf *buf, size_t len,
 	err = sd_symtab_reserve_big(t, lines < SD_SYMTAB_MAX_SYMS
 					       ? lines
 					       : SD_SYMTAB_MAX_SYMS);
+	if (!err) {
+		st.t = t;
+		err = parse_all(&st, diags);
+	}
 	if (err) {
 		sd_symtab_free(t);
 		return err;
-	}
-	char *text = t->text.p;
-	st.t = t;
-	st.w = text;
-	const char *next_tab = text;
-	while (off < len) {
-		size_t llen;
-
-		if (next_tab < text + off) {
-			next_tab = memchr(text + off, '\t', len - off);
-			if (!next_tab)
-				next_tab = text + len;
-		}
-		err = 0;
-		if (!fast_line(&st, text + off, text + len, next_tab, &llen,
-			       &err))
-			err = parse_line(&st, text + off, text + len, off,
-					 &llen);
-		if (err) {
-			if (err == -SD_E_LIMIT && diags)
-				sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,
-					     "kallsyms: more than %u symbols",
-					     SD_SYMTAB_MAX_SYMS);
-			sd_symtab_free(t);
-			return err;
-		}
-		off += llen + 1;
 	}
 	if (st.malformed && diags)
 		sd_diags_add(diags, SD_WARNING, SD_E_BAD_SYMFILE,
@@ -483,196 +546,6 @@ static int parse_owned(struct sd_bigbuf *buf, size_t len,
 		sd_symtab_free(t);
 		return -SD_E_BAD_SYMFILE;
 	}
-	/* only the kept names stay: a third of the text or less */
-	sd_bigbuf_shrink(&t->text, (size_t)(st.w - text));
-	sd_symtab_finish(t);
 	*out = t;
 	return 0;
-}
-
-#if HAVE_ZSTD
-static int unzstd(const uint8_t *in, size_t len, struct sd_bigbuf *out,
-		  size_t *out_len)
-{
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	struct sd_bigbuf b = {0};
-	size_t used = 0, ret = 1;
-	int err;
-
-	if (!ds)
-		return -ENOMEM;
-	err = sd_bigbuf_reserve(&b, SD_KALLSYMS_MAX_BYTES + 1);
-	if (err)
-		goto out;
-	ZSTD_initDStream(ds);
-	ZSTD_inBuffer ib = {in, len, 0};
-	while (ib.pos < ib.size || ret != 0) {
-		/* Keep a byte for the NUL after the text. */
-		err = sd_bigbuf_ensure(&b, used + (1 << 20) + 1);
-		if (err < 0 && (err = sd_bigbuf_ensure(&b, used + 2)) < 0)
-			goto out;
-		ZSTD_outBuffer ob = {b.p, b.populated - 1, used};
-		size_t before_in = ib.pos;
-		ret = ZSTD_decompressStream(ds, &ob, &ib);
-		if (ZSTD_isError(ret)) {
-			err = -SD_E_ZSTD;
-			goto out;
-		}
-		if (ob.pos == used && ib.pos == before_in) {
-			/* No progress with room left: the input is cut short. */
-			err = ob.pos < ob.size ? -SD_E_TRUNCATED : -SD_E_LIMIT;
-			goto out;
-		}
-		used = ob.pos;
-	}
-	b.p[used] = '\0';
-	*out = b;
-	*out_len = used;
-	b.p = NULL;
-	err = 0;
-out:
-	sd_bigbuf_free(&b);
-	ZSTD_freeDStream(ds);
-	return err;
-}
-#endif
-
-/* Takes buf (len bytes + NUL); decompresses zstd first if needed. */
-static int from_owned(struct sd_bigbuf *buf, size_t len,
-		      struct sd_diags *diags, struct sd_symtab **out)
-{
-	if (len >= 4 && !memcmp(buf->p, zstd_magic, 4)) {
-#if HAVE_ZSTD
-		struct sd_bigbuf plain;
-		size_t plain_len;
-		int err = unzstd((const uint8_t *)buf->p, len, &plain,
-				 &plain_len);
-		sd_bigbuf_free(buf);
-		if (err) {
-			if (diags)
-				sd_diags_add(diags, SD_ERROR, err, UINT64_MAX,
-					     "kallsyms: cannot decompress the "
-					     "zstd data: %s", sd_strerror(err));
-			return err;
-		}
-		return parse_owned(&plain, plain_len, diags, out);
-#else
-		sd_bigbuf_free(buf);
-		if (diags)
-			sd_diags_add(diags, SD_ERROR, SD_E_NO_ZSTD, UINT64_MAX,
-				     "kallsyms: the file is zstd-compressed "
-				     "and swapdiag was built without zstd; "
-				     "decompress it with unzstd first");
-		return -SD_E_NO_ZSTD;
-#endif
-	}
-	return parse_owned(buf, len, diags, out);
-}
-
-int sd_symtab_from_kallsyms(const char *text, size_t len,
-			    struct sd_diags *diags, struct sd_symtab **out)
-{
-	struct sd_bigbuf b;
-	int err;
-
-	if (!text && len)
-		return -EINVAL;
-	if (len > SD_KALLSYMS_MAX_BYTES) {
-		if (diags)
-			sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, UINT64_MAX,
-				     "kallsyms: %zu bytes, more than %zu MiB",
-				     len, SD_KALLSYMS_MAX_BYTES >> 20);
-		return -SD_E_LIMIT;
-	}
-	err = sd_bigbuf_reserve(&b, len + 1);
-	if (!err)
-		err = sd_bigbuf_ensure(&b, len + 1);
-	if (err) {
-		sd_bigbuf_free(&b);
-		return err;
-	}
-	if (len)
-		memcpy(b.p, text, len);
-	b.p[len] = '\0';
-	return from_owned(&b, len, diags, out);
-}
-
-int sd_read_file_big(const char *path, size_t max, struct sd_bigbuf *out,
-		     size_t *out_len)
-{
-	struct stat st;
-	struct sd_bigbuf b;
-	size_t used = 0;
-	int err, fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return -EISDIR;
-	}
-	/* Regular files: their size; /proc files say 0: up to max. */
-	size_t want = st.st_size > 0 && (uint64_t)st.st_size < max
-			      ? (size_t)st.st_size
-			      : max;
-	err = sd_bigbuf_reserve(&b, want + 1);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	for (;;) {
-		ssize_t r;
-		if (used >= want) {
-			/* A regular file that grew: one more read says. */
-			char probe;
-			r = read(fd, &probe, 1);
-			if (r > 0)
-				err = -SD_E_LIMIT;
-			break;
-		}
-		err = sd_bigbuf_ensure(&b, used + (1 << 20) + 1);
-		if (err < 0)
-			err = sd_bigbuf_ensure(&b, want + 1);
-		if (err < 0)
-			break;
-		size_t room = b.populated - 1 - used;
-		if (room > want - used)
-			room = want - used;
-		r = read(fd, b.p + used, room);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		used += (size_t)r;
-	}
-	close(fd);
-	if (err) {
-		sd_bigbuf_free(&b);
-		return err;
-	}
-	b.p[used] = '\0';
-	*out = b;
-	*out_len = used;
-	return 0;
-}
-
-int sd_symtab_load_kallsyms(const char *path, struct sd_diags *diags,
-			    struct sd_symtab **out)
-{
-	struct sd_bigbuf b;
-	size_t len;
-	int err = sd_read_file_big(path, SD_KALLSYMS_MAX_BYTES, &b, &len);
-
-	if (err) {
-		if (diags)
-			sd_diags_add(diags, SD_ERROR, err, UINT64_MAX,
-				     "cannot read kallsyms '%s': %s", path,
-				     sd_strerror(err));
-		return err;
-	}
-	return from_owned(&b, len, diags, out);
 }

@@ -250,9 +250,9 @@ static void check_map(struct sd_symbolizer *s, struct sd_symtab *t,
 
 /*
  * Which of the names need[] asks about the table has, in one pass over its
- * symbols (a name lookup is a pass of its own).  A symbol whose name is
- * still as stored in the file (demangled on first lookup) is left to
- * table_has().
+ * symbols (a name lookup is a pass of its own).  A kallsyms name is read
+ * where it is in the text; an ELF name still to be demangled (on first
+ * lookup) is left to table_has().
  */
 static void names_present(const struct sd_symtab *t, const bool *need,
 			  bool *have)
@@ -277,19 +277,18 @@ static void names_present(const struct sd_symtab *t, const bool *need,
 	want = k;
 	for (size_t i = 0; want && i < t->n; i++) {
 		const struct sd_symbol *sym = &t->syms[i];
-		if (sym->lazy) {
+		if (sym->lazy && sym->lazy != SD_SYM_LAZY_KTEXT) {
 			lazy = true;
 			continue;
 		}
-		const char *nm = sym->name;
-		unsigned c2 = (unsigned char)nm[0] |
-			      (nm[0] ? (unsigned)(unsigned char)nm[1] << 8 : 0);
+		unsigned c2 = sd_symtab_name_two(t, sym);
 		if (!(any[c2 >> 6] >> (c2 & 63) & 1))
 			continue;
 		for (size_t j = 0; j < k; j++) {
 			size_t m = idx[j];
+			const char *mn = release_marks[m].name;
 			if (c2 == two[j] && !have[m] &&
-			    !strcmp(nm, release_marks[m].name)) {
+			    sd_symtab_name_is(t, sym, mn, strlen(mn))) {
 				have[m] = true;
 				want--;
 			}

@@ -13,6 +13,10 @@
  * own list, which moves to the symbolizer's when the DSO is first used,
  * so they come in the same order, and not at all for a DSO nothing uses.
  *
+ * Only with two CPUs or more to run on: on one (taskset -c 0, a
+ * container's single CPU) the worker takes its time from the main
+ * thread, and loads tables no sample may need.
+ *
  * Shared between the threads: each queued DSO's pf_state (under lock).
  * The worker alone touches a DSO in SD_PF_LOADING (its tab, symsrc and
  * pf_diags) and reads the symbolizer's search settings, which do not
@@ -20,6 +24,7 @@
  * thread's: the queue holds pointers made before the worker starts.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -114,13 +119,24 @@ static void order_by_size(const struct sd_symbolizer *s, struct sd_dso **q,
 	free(v);
 }
 
+/* More than one CPU this process may run on (when it cannot be told:
+ * yes, as before the check). */
+static bool cpus_to_spare(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof set, &set))
+		return true;
+	return CPU_COUNT(&set) > 1;
+}
+
 void sd_prefetch_start(struct sd_symbolizer *s)
 {
 	const struct sd_file_info *info = s->info;
 	struct sd_prefetch *pf;
 	size_t n = 0;
 
-	if (!info || !info->nr_build_ids)
+	if (!info || !info->nr_build_ids || !cpus_to_spare())
 		return;
 	pf = calloc(1, sizeof *pf);
 	if (!pf)

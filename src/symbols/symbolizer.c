@@ -230,11 +230,13 @@ static struct sd_dso *intern(struct sd_symbolizer *s, const char *path,
 	d = calloc(1, sizeof *d);
 	if (!d)
 		return NULL;
-	d->path = strdup(path);
+	d->path_len = strlen(path);
+	d->path = malloc(d->path_len + 1);
 	if (!d->path) {
 		free(d);
 		return NULL;
 	}
+	memcpy(d->path, path, d->path_len + 1);
 	sd_diags_init(&d->pf_diags);
 	d->s = s;
 	d->hash = h;
@@ -262,12 +264,43 @@ struct sd_dso *sd_symbolizer_kernel(struct sd_symbolizer *s)
 	return s->kernel;
 }
 
+/* A path's memo key: its length and its first and last eight bytes,
+ * which tell a process's few files apart (a collision only costs a
+ * miss: the memo compares the whole path). */
+static inline uint64_t memo_key(const char *path, size_t len)
+{
+	uint64_t a = 0, b = 0;
+
+	if (len >= 8) {
+		memcpy(&a, path, 8);
+		memcpy(&b, path + len - 8, 8);
+	} else {
+		for (size_t i = 0; i < len; i++)
+			a |= (uint64_t)(unsigned char)path[i] << 8 * i;
+	}
+	return sd_mix64(a ^ sd_mix64(b + len));
+}
+
+/* The dso of a path the memo does not have, put in its set (out of
+ * line: the memo's hits are the common case). */
+static __attribute__((noinline)) struct sd_dso *
+memo_miss(struct sd_symbolizer *s, const char *path, uint64_t k,
+	  struct dso_memo *set)
+{
+	struct sd_dso *d = intern(s, path, recorded_id(s, path, false), false);
+
+	if (d)
+		set[s->memo_next++ % MEMO_WAYS] = (struct dso_memo){k, d};
+	return d;
+}
+
 struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 				 const struct sd_build_id *build_id)
 {
 	if (!path)
 		return NULL;
-	if (path[0] == '[' && !strncmp(path, KERNEL_NAME, strlen(KERNEL_NAME)))
+	if (path[0] == '[' && path[1] == 'k' &&
+	    !strncmp(path, KERNEL_NAME, strlen(KERNEL_NAME)))
 		return sd_symbolizer_kernel(s);
 	if (build_id && build_id->size)
 		return intern(s, path, build_id, false);
@@ -277,14 +310,16 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 		memset(s->memo, 0, sizeof s->memo);
 		s->memo_nr_build_ids = s->info->nr_build_ids;
 	}
-	uint64_t h = sd_hash_bytes(path, strlen(path), 0x3b);
-	struct dso_memo *e = &s->memo[h % (sizeof s->memo / sizeof *s->memo)];
-	if (e->dso && e->hash == h && !strcmp(e->dso->path, path))
-		return e->dso;
-	struct sd_dso *d = intern(s, path, recorded_id(s, path, false), false);
-	if (d)
-		*e = (struct dso_memo){h, d};
-	return d;
+	size_t len = strlen(path);
+	uint64_t k = memo_key(path, len);
+	struct dso_memo *set = &s->memo[k % MEMO_SETS * MEMO_WAYS];
+	for (int w = 0; w < MEMO_WAYS; w++) {
+		struct dso_memo *e = &set[w];
+		if (e->dso && e->key == k && e->dso->path_len == len &&
+		    !memcmp(e->dso->path, path, len))
+			return e->dso;
+	}
+	return memo_miss(s, path, k, set);
 }
 
 const char *sd_dso_name(const struct sd_dso *d)

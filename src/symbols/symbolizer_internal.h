@@ -15,6 +15,7 @@ struct sd_dso {
 	struct sd_dso *hnext;
 	uint64_t hash;
 	char *path;
+	size_t path_len;
 	struct sd_build_id id;
 	bool kernel;
 	bool tried;
@@ -64,13 +65,19 @@ struct sd_symbolizer {
 	struct sd_prefetch *pf; /* prefetch.c; NULL: none */
 
 	/* sd_symbolizer_dso() of a path without a build-id: the dso it
-	 * gave, by the path's hash (direct-mapped; every mmap record of a
-	 * process names the same few files); emptied when the recording's
-	 * build-id list grows (pipe mode: HEADER_BUILD_ID records) */
+	 * gave, by a key made of the path's length and its first and last
+	 * eight bytes (every mmap record of a process names the same few
+	 * files: a full hash of each name cost more than the rest of the
+	 * record), in MEMO_SETS sets of MEMO_WAYS entries replaced in
+	 * turns; emptied when the recording's build-id list grows (pipe
+	 * mode: HEADER_BUILD_ID records) */
+#define MEMO_SETS 64
+#define MEMO_WAYS 4
 	struct dso_memo {
-		uint64_t hash;
+		uint64_t key;
 		struct sd_dso *dso;
-	} memo[64];
+	} memo[MEMO_SETS * MEMO_WAYS];
+	unsigned memo_next;
 	size_t memo_nr_build_ids;
 };
 

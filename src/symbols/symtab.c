@@ -1,18 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The symbol table of one object and perf's rules for it
- * (tools/perf/util/symbol.c in perf 6.1):
- *
- * - symbols sit in an rb-tree keyed by start; equal starts keep insertion
- *   order (an equal key goes right) -- here a stable sort;
- * - symbols__fixup_end(): a symbol without a size ends where the next one
- *   starts; for kallsyms, the last symbol before a change between core
- *   kernel and module ends one page on (rounded up), and the very last
- *   symbol of the table ends at roundup(start, 4096) + 4096;
- * - symbols__fixup_duplicate(), AFTER the end fix-up: of symbols with the
- *   same start, choose_best_symbol() keeps one, folding left to right.
- *   Because aliases at one address were all zero-size before the fix-up,
- *   only the last of them got an end, so the last alias usually wins.
+ * A symbol table: its memory (symbols, names kept as the file has them
+ * or copied into an arena), names given out as perf shows them (demangled,
+ * kallsyms names copied out of the text on first use), and lookups by
+ * address and name.  How a table is finished -- sorted, ends fixed,
+ * aliases reduced -- is symtab_fixup.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -118,8 +110,7 @@ const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len)
 	return p;
 }
 
-int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
-		  const char *name, uint8_t binding, uint16_t module)
+int sd_symtab_room(struct sd_symtab *t)
 {
 	if (t->syms_big.p) {
 		if (t->n == t->cap ||
@@ -141,6 +132,16 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 		t->syms = v;
 		t->cap = cap;
 	}
+	return 0;
+}
+
+int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
+		  const char *name, uint8_t binding, uint16_t module)
+{
+	int err = sd_symtab_room(t);
+
+	if (err)
+		return err;
 	t->syms[t->n++] = (struct sd_symbol){
 		.start = start,
 		.end = end < start ? start : end,
@@ -151,95 +152,52 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 	return 0;
 }
 
-/*
- * Stable sort by start: a sorted input (kallsyms) costs one scan; any
- * other an LSD radix sort by bytes of start, skipping the bytes all
- * starts share (an ELF table's symbols differ in their low three or
- * four), so a few linear passes instead of log2(n) merge passes.
- */
-static int sort_by_start(struct sd_symbol *v, size_t n)
+/* A kallsyms name's end in the text (see SD_SYM_LAZY_KTEXT). */
+size_t sd_symtab_ktext_len(const struct sd_symtab *t, const char *name)
 {
-	size_t i;
-	struct sd_symbol *tmp, *src, *dst;
+	const char *end = t->text.p + t->text_len, *p = name;
 
-	for (i = 1; i < n && v[i - 1].start <= v[i].start; i++)
-		;
-	if (i >= n)
-		return 0;
-	tmp = sd_vmem_resize(NULL, 0, n * sizeof *tmp);
-	if (!tmp)
-		return -ENOMEM;
-	size_t (*cnt)[256] = calloc(8, sizeof *cnt);
-	if (!cnt) {
-		sd_vmem_free(tmp, n * sizeof *tmp);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		uint64_t u = v[i].start;
-		for (int b = 0; b < 8; b++, u >>= 8)
-			cnt[b][u & 255]++;
-	}
-	src = v;
-	dst = tmp;
-	for (int b = 0; b < 8; b++) {
-		unsigned shift = 8 * (unsigned)b;
-		if (cnt[b][(v[0].start >> shift) & 255] == n)
-			continue; /* every start has this byte */
-		size_t at = 0;
-		for (int c = 0; c < 256; c++) {
-			size_t k = cnt[b][c];
-			cnt[b][c] = at;
-			at += k;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[b][(src[i].start >> shift) & 255]++] = src[i];
-		struct sd_symbol *s = src;
-		src = dst;
-		dst = s;
-	}
-	free(cnt);
-	if (src != v)
-		memcpy(v, src, n * sizeof *v);
-	sd_vmem_free(tmp, n * sizeof *tmp);
-	return 0;
+	while (p < end && *p != '\n' && *p != '\t' && *p)
+		p++;
+	return (size_t)(p - name);
 }
 
-/* roundup(x, 4096) + 4096, saturating at the top of the address space. */
-static uint64_t page_after(uint64_t x)
+/* Whether the kallsyms name at p is name (len bytes, no '\n' or '\t'). */
+static bool ktext_is(const struct sd_symtab *t, const char *p,
+		     const char *name, size_t len)
 {
-	uint64_t r = (x + 4095) & ~(uint64_t)4095;
+	const char *end = t->text.p + t->text_len;
 
-	if (r < x || r + 4096 < r)
-		return UINT64_MAX;
-	return r + 4096;
+	return (size_t)(end - p) >= len && !memcmp(p, name, len) &&
+	       (p + len == end || p[len] == '\n' || p[len] == '\t' ||
+		!p[len]);
 }
 
-static void fixup_end(struct sd_symtab *t)
+bool sd_symtab_name_is(const struct sd_symtab *t, const struct sd_symbol *s,
+		       const char *name, size_t len)
 {
-	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
-	size_t n = t->n;
+	if (s->lazy == SD_SYM_LAZY_KTEXT)
+		return !name[strcspn(name, "\n\t")] &&
+		       ktext_is(t, s->name, name, len);
+	return !strcmp(s->name, name);
+}
 
-	if (!n)
-		return;
-	for (size_t i = 1; i < n; i++) {
-		struct sd_symbol *prev = &t->syms[i - 1];
-		const struct sd_symbol *curr = &t->syms[i];
+unsigned sd_symtab_name_two(const struct sd_symtab *t,
+			    const struct sd_symbol *s)
+{
+	const unsigned char *nm = (const unsigned char *)s->name;
+	unsigned b0 = nm[0], b1;
 
-		if (prev->end != prev->start)
-			continue;
-		/*
-		 * perf tells module symbols by the '[' of "name\t[module]"; a
-		 * core symbol followed by a module one (or the reverse) ends
-		 * one page on instead of spanning the gap between them.
-		 */
-		if (kallsyms && (prev->module == 0) != (curr->module == 0))
-			prev->end = page_after(prev->end);
-		else
-			prev->end = curr->start;
+	if (s->lazy == SD_SYM_LAZY_KTEXT) {
+		/* a name has a byte; the second may end it, or the text */
+		size_t left = (size_t)(t->text.p + t->text_len - s->name);
+		b0 = b0 == '\n' || b0 == '\t' ? 0 : b0;
+		b1 = b0 && left > 1 ? nm[1] : 0;
+		b1 = b1 == '\n' || b1 == '\t' ? 0 : b1;
+	} else {
+		b1 = b0 ? nm[1] : 0;
 	}
-	struct sd_symbol *last = &t->syms[n - 1];
-	if (last->end == last->start)
-		last->end = page_after(last->start);
+	return b0 | b1 << 8;
 }
 
 /*
@@ -249,14 +207,24 @@ static void fixup_end(struct sd_symtab *t)
  * names and a recording hits a handful.  The table is logically const to
  * its readers; this only fills in a name.
  */
-static void sym_demangle(const struct sd_symtab *ct, const struct sd_symbol *cs)
+bool sd_symtab_name_ready(const struct sd_symtab *ct,
+			  const struct sd_symbol *cs)
 {
 	struct sd_symbol *s = (struct sd_symbol *)cs;
 	struct sd_symtab *t = (struct sd_symtab *)ct;
 	const char *copy = NULL;
 
 	if (!s->lazy)
-		return;
+		return true;
+	if (s->lazy == SD_SYM_LAZY_KTEXT) {
+		/* the one case a name cannot be given without memory */
+		copy = sd_symtab_strdup(t, s->name, sd_symtab_ktext_len(t, s->name));
+		if (!copy)
+			return false;
+		s->name = copy;
+		s->lazy = 0;
+		return true;
+	}
 	char *dem = s->lazy == SD_SYM_LAZY_DEMANGLE ? sd_demangle(s->name)
 						    : NULL;
 	s->lazy = 0;
@@ -268,207 +236,7 @@ static void sym_demangle(const struct sd_symtab *ct, const struct sd_symbol *cs)
 	}
 	if (copy)
 		s->name = copy;
-}
-
-static size_t underscores(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n] == '_')
-		n++;
-	return n;
-}
-
-/* strlen of the name as perf holds it: kallsyms keeps "name\t[module]". */
-static size_t perf_name_len(const struct sd_symtab *t, const struct sd_symbol *s)
-{
-	size_t len = strlen(s->name);
-
-	if (s->module)
-		len += 3 + strlen(sd_strpool_get(&t->modules, s->module));
-	return len;
-}
-
-/* perf's choose_best_symbol(): true if a is kept over b. */
-static bool prefer_a(const struct sd_symtab *t, const struct sd_symbol *a,
-		     const struct sd_symbol *b)
-{
-	uint64_t sa = a->end - a->start, sb = b->end - b->start;
-	bool wa, wb, ga, gb;
-	size_t ua, ub, la, lb;
-
-	if (sb == 0 && sa > 0)
-		return true;
-	if (sa == 0 && sb > 0)
-		return false;
-	wa = a->binding == SD_BIND_WEAK;
-	wb = b->binding == SD_BIND_WEAK;
-	if (wb && !wa)
-		return true;
-	if (wa && !wb)
-		return false;
-	ga = a->binding == SD_BIND_GLOBAL;
-	gb = b->binding == SD_BIND_GLOBAL;
-	if (ga && !gb)
-		return true;
-	if (gb && !ga)
-		return false;
-	sym_demangle(t, a);
-	sym_demangle(t, b);
-	ua = underscores(a->name);
-	ub = underscores(b->name);
-	if (ub > ua)
-		return true;
-	if (ua > ub)
-		return false;
-	la = perf_name_len(t, a);
-	lb = perf_name_len(t, b);
-	if (la > lb)
-		return true;
-	if (la < lb)
-		return false;
-	return true; /* arch__choose_best_symbol(): the first one */
-}
-
-static void fixup_duplicate(struct sd_symtab *t)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < t->n;) {
-		if (i + 1 == t->n || t->syms[i + 1].start != t->syms[i].start) {
-			/* no alias: kept as it is, moved only after a merge */
-			if (out != i)
-				t->syms[out] = t->syms[i];
-			out++;
-			i++;
-			continue;
-		}
-		struct sd_symbol best = t->syms[i];
-		size_t j = i + 1;
-
-		for (; j < t->n && t->syms[j].start == best.start; j++)
-			if (!prefer_a(t, &best, &t->syms[j]))
-				best = t->syms[j];
-		t->syms[out++] = best;
-		i = j;
-	}
-	t->n = out;
-}
-
-/* The end symbols__fixup_end() gives s, followed by next (NULL: s is
- * the last). */
-static inline void fix_end(bool kallsyms, struct sd_symbol *s,
-			   const struct sd_symbol *next)
-{
-	if (s->end != s->start)
-		return;
-	if (!next)
-		s->end = page_after(s->start);
-	else if (kallsyms && (s->module == 0) != (next->module == 0))
-		s->end = page_after(s->end);
-	else
-		s->end = next->start;
-}
-
-/*
- * fixup_end() and fixup_duplicate() in one pass, for a table already in
- * order: a symbol's end depends only on it and the one after it (not
- * yet moved: the output never passes the input), and the aliases of one
- * start are chosen from once all their ends are fixed.
- */
-static void fixup_sorted(struct sd_symtab *t)
-{
-	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
-	struct sd_symbol *v = t->syms;
-	size_t n = t->n, out = 0;
-
-	for (size_t i = 0; i < n;) {
-		if (i + 1 == n || v[i + 1].start != v[i].start) {
-			fix_end(kallsyms, &v[i], i + 1 < n ? &v[i + 1] : NULL);
-			if (out != i)
-				v[out] = v[i];
-			out++;
-			i++;
-			continue;
-		}
-		size_t j = i + 1;
-		while (j < n && v[j].start == v[i].start)
-			j++;
-		for (size_t k = i; k < j; k++)
-			fix_end(kallsyms, &v[k], k + 1 < n ? &v[k + 1] : NULL);
-		struct sd_symbol best = v[i];
-		for (size_t k = i + 1; k < j; k++)
-			if (!prefer_a(t, &best, &v[k]))
-				best = v[k];
-		v[out++] = best;
-		i = j;
-	}
-	t->n = out;
-}
-
-void sd_symtab_finish(struct sd_symtab *t)
-{
-	size_t i = 1;
-
-	while (i < t->n && t->syms[i - 1].start <= t->syms[i].start)
-		i++;
-	if (i >= t->n) {
-		/* in order already (kallsyms, mostly): one pass */
-		fixup_sorted(t);
-		t->finished = true;
-		t->idx_valid = false;
-		return;
-	}
-	if (sort_by_start(t->syms, t->n) < 0) {
-		/* Out of memory: keep going with an insertion-order table. */
-		for (size_t k = 1; k < t->n; k++) {
-			struct sd_symbol s = t->syms[k];
-			size_t j = k;
-			while (j > 0 && t->syms[j - 1].start > s.start) {
-				t->syms[j] = t->syms[j - 1];
-				j--;
-			}
-			t->syms[j] = s;
-		}
-	}
-	fixup_end(t);
-	fixup_duplicate(t);
-	t->finished = true;
-	t->idx_valid = false;
-}
-
-int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before)
-{
-	struct sd_symbol *v = t->syms, *tmp;
-	size_t n = t->n, a = 0, b, k = 0;
-	int err;
-
-	/*
-	 * v[0, before) is sorted; sort the few added ones, then merge them
-	 * in, the old first on equal starts: the same order as a stable sort
-	 * of the whole, in O(n) rather than O(n log n).
-	 */
-	t->idx_valid = false;
-	if (before > n)
-		before = n;
-	if ((err = sort_by_start(v + before, n - before)))
-		return err;
-	if (!before || before == n || v[before - 1].start <= v[before].start)
-		return 0;
-	tmp = malloc((n - before) * sizeof *tmp);
-	if (!tmp)
-		return sort_by_start(v, n);
-	memcpy(tmp, v + before, (n - before) * sizeof *tmp);
-	/* merge from the back: v[0, before) and tmp into v[0, n) */
-	a = before;
-	b = n - before;
-	k = n;
-	while (a > 0 && b > 0)
-		v[--k] = tmp[b - 1].start < v[a - 1].start ? v[--a] : tmp[--b];
-	while (b > 0)
-		v[--k] = tmp[--b];
-	free(tmp);
-	return 0;
+	return true;
 }
 
 size_t sd_symtab_size(const struct sd_symtab *t)
@@ -478,9 +246,8 @@ size_t sd_symtab_size(const struct sd_symtab *t)
 
 const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i)
 {
-	if (!t || i >= t->n)
+	if (!t || i >= t->n || !sd_symtab_name_ready(t, &t->syms[i]))
 		return NULL;
-	sym_demangle(t, &t->syms[i]);
 	return &t->syms[i];
 }
 
@@ -550,10 +317,8 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 	}
 	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
 		const struct sd_symbol *s = &t->syms[lo - 1];
-		if (addr < s->end) {
-			sym_demangle(t, s);
-			return s;
-		}
+		if (addr < s->end)
+			return sd_symtab_name_ready(t, s) ? s : NULL;
 	}
 	return NULL;
 }
@@ -563,10 +328,19 @@ const struct sd_symbol *sd_symtab_find_name(const struct sd_symtab *t,
 {
 	if (!t || !name)
 		return NULL;
+	/* kallsyms names are compared where they are: copying out all of
+	 * them would cost what the lazy names saved */
+	size_t len = strlen(name);
+	bool ktext_ok = !name[strcspn(name, "\n\t")];
 	for (size_t i = 0; i < t->n; i++) {
-		sym_demangle(t, &t->syms[i]);
-		if (!strcmp(t->syms[i].name, name))
-			return &t->syms[i];
+		const struct sd_symbol *s = &t->syms[i];
+		if (s->lazy == SD_SYM_LAZY_KTEXT) {
+			if (!ktext_ok || !ktext_is(t, s->name, name, len))
+				continue;
+		} else if (!sd_symtab_name_ready(t, s) || strcmp(s->name, name)) {
+			continue;
+		}
+		return sd_symtab_name_ready(t, s) ? s : NULL;
 	}
 	return NULL;
 }
@@ -611,31 +385,6 @@ const char *sd_symtab_module(const struct sd_symtab *t, uint16_t module)
 	if (!t || !module || module > t->modules.n)
 		return NULL;
 	return sd_strpool_get(&t->modules, module);
-}
-
-/*
- * perf moves only core kernel symbols (maps__split_kallsyms: "Kernel was
- * relocated at boot time"); module symbols keep their kallsyms addresses
- * and are matched through the recording's module maps.
- */
-void sd_symtab_relocate(struct sd_symtab *t, int64_t delta)
-{
-	bool moved = false;
-
-	if (!t || !delta)
-		return;
-	for (size_t i = 0; i < t->n; i++) {
-		struct sd_symbol *s = &t->syms[i];
-		if (s->module)
-			continue;
-		s->start += (uint64_t)delta;
-		s->end += (uint64_t)delta;
-		moved = true;
-	}
-	t->reloc += delta;
-	t->idx_valid = false;
-	if (moved)
-		(void)sort_by_start(t->syms, t->n);
 }
 
 int sd_symtab_range(const struct sd_symtab *t, uint64_t *start, uint64_t *end)

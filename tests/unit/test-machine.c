@@ -188,6 +188,22 @@ TEST(comm_replaces)
 	comm(&w, 100, 101, "bash-thread", false, 6000);
 	comm(&w, 100, 100, "make2", false, 7000);
 	CHECK_STR(comm_of(&w, 100, 101), "bash-thread");
+	/* a storm's execs name a few programs again and again (threads.c
+	 * finds a name it has by first bytes and length): names alike in
+	 * those, in turns, each the one its record gave, one id per name */
+	static const char *const names[] = {"true", "trux", "cat", "ca",
+					    "c", "", "true2"};
+	uint32_t ids[7] = {0};
+	for (uint32_t i = 0; i < 70; i++) {
+		uint32_t pid = 200 + i;
+		comm(&w, pid, pid, names[i % 7], true, 8000 + i);
+		struct sd_thread_view v = view_of(&w, pid, pid);
+		CHECK_STR(sd_machine_comm_str(w.m, v.comm), names[i % 7]);
+		if (i < 7)
+			ids[i] = v.comm;
+		else
+			CHECK(v.comm == ids[i % 7]);
+	}
 	world_fini(&w);
 }
 
@@ -513,6 +529,68 @@ TEST(few_and_many_maps)
 }
 
 /*
+ * A fork storm's many small address spaces (machine/mm.c gives each its
+ * first maps from a shared slab): 300 processes get three maps each,
+ * handed out in turns, then one of them twelve more (past the slab's
+ * room for it), and a process made after that four; every process still
+ * finds exactly its own maps, at the file offsets its records gave.
+ */
+TEST(many_small_address_spaces)
+{
+	struct world w;
+	char file[32], want[32];
+	uint64_t a;
+
+	world_init(&w);
+	for (uint32_t p = 0; p < 300; p++)
+		comm(&w, 1000 + p, 1000 + p, "small", false, 0);
+	for (unsigned k = 0; k < 3; k++)
+		for (uint32_t p = 0; p < 300; p++) {
+			snprintf(file, sizeof file, "/s/%u.%u", p, k);
+			mmap2(&w, 1000 + p, 0x400000 + k * 0x10000, 0x1000,
+			      p * 0x1000, PROT_RX, file, 1);
+		}
+	for (unsigned k = 3; k < 15; k++) {
+		snprintf(file, sizeof file, "/s/7.%u", k);
+		mmap2(&w, 1007, 0x400000 + k * 0x10000, 0x1000, 0, PROT_RX,
+		      file, 2);
+	}
+	/* a new process after that: the room 1007 outgrew is its now */
+	comm(&w, 2000, 2000, "late", false, 0);
+	for (unsigned k = 0; k < 4; k++) {
+		snprintf(file, sizeof file, "/late/%u", k);
+		mmap2(&w, 2000, 0x400000 + k * 0x10000, 0x1000, 0, PROT_RX,
+		      file, 3);
+	}
+	struct sd_thread_view late = view_of(&w, 2000, 2000);
+	for (unsigned k = 0; k < 5; k++) {
+		if (k < 4)
+			snprintf(want, sizeof want, "/late/%u", k);
+		else
+			want[0] = '\0';
+		CHECK_STR(where(&w, late, SD_MISC_USER,
+				0x400000 + k * 0x10000, &a), want);
+	}
+	int bad = 0;
+	for (uint32_t p = 0; p < 300; p++) {
+		struct sd_thread_view v = view_of(&w, 1000 + p, 1000 + p);
+		for (unsigned k = 0; k < 16; k++) {
+			uint64_t ip = 0x400000 + k * 0x10000 + 0x10;
+			if (k < 3 || (p == 7 && k < 15))
+				snprintf(want, sizeof want, "/s/%u.%u", p, k);
+			else
+				want[0] = '\0';
+			const char *got = where(&w, v, SD_MISC_USER, ip, &a);
+			bad += strcmp(got, want) != 0;
+			if (want[0] && !(p == 7 && k >= 3))
+				bad += a != p * 0x1000 + 0x10;
+		}
+	}
+	CHECK(bad == 0);
+	world_fini(&w);
+}
+
+/*
  * R4 over three generations, with machine.c's shortcut (the bounds of
  * what the ancestors' maps cover, fixed at each fork): a child finds its
  * own maps, its parent's, its grandparent's; not a map its grandparent
@@ -700,6 +778,7 @@ int main(void)
 	RUN(forks_per_executable);
 	RUN(thread_names_and_lookups);
 	RUN(few_and_many_maps);
+	RUN(many_small_address_spaces);
 	RUN(ancestors_maps);
 	RUN(thread_tables);
 	RUN(view_cache);

@@ -185,6 +185,131 @@ TEST(modules)
 }
 
 /*
+ * /proc/kallsyms lists the core kernel in address order, then each
+ * module's symbols in the module list's order, not by address.  The
+ * table is the one a stable sort of all lines gives (perf's rb-tree):
+ * the modules' lines sorted among themselves, aliases at one address in
+ * file order (the last kept), a module's last symbol before another
+ * module spanning the gap, the table's last ending one page after its
+ * start (roundup + 4096).
+ */
+TEST(modules_listed_out_of_order)
+{
+	struct sd_symtab *t = parse(
+		"ffffffff81000000 T _text\n"
+		"ffffffff81000010 T core_a\n"
+		"ffffffff81000020 T core_last\n"
+		"ffffffffc0005000 t xfs_fn\t[xfs]\n"
+		"ffffffffc0005040 t xfs_b\t[xfs]\n"
+		"ffffffffc0001000 t ext4_fn\t[ext4]\n"
+		"ffffffffc0001200 t ext4_last\t[ext4]\n"
+		"ffffffffc0005000 t xfs_alias_later\t[xfs]\n",
+		NULL);
+	if (!t)
+		return;
+	CHECK_U64(sd_symtab_size(t), 7);
+	CHECK_STR(name_at(t, 0xffffffff81001fff), "core_last");
+	CHECK_STR(name_at(t, 0xffffffff81002000), "(none)");
+	CHECK_STR(name_at(t, 0xffffffffc0001100), "ext4_fn");
+	CHECK_STR(name_at(t, 0xffffffffc0004fff), "ext4_last");
+	CHECK_STR(name_at(t, 0xffffffffc0005000), "xfs_alias_later");
+	CHECK_STR(name_at(t, 0xffffffffc0006fff), "xfs_b");
+	CHECK_STR(name_at(t, 0xffffffffc0007000), "(none)");
+	const struct sd_symbol *s = sd_symtab_lookup(t, 0xffffffffc0001000);
+	CHECK(s && !strcmp(sd_symtab_module(t, s->module), "ext4"));
+	size_t down = 0;
+	for (size_t k = 1; k < sd_symtab_size(t); k++)
+		down += sd_symtab_at(t, k - 1)->start >=
+			sd_symtab_at(t, k)->start;
+	CHECK(down == 0);
+	sd_symtab_free(t);
+
+	/* arm64: modules below the kernel image; and an alias of a core
+	 * address met again after the modules (kept last, as perf) */
+	t = parse("ffff800080000000 T _text\n"
+		  "ffff800080000100 T core_fn\n"
+		  "ffff800080000200 T core_end\n"
+		  "ffff800000001000 t mod_fn\t[m]\n"
+		  "ffff800080000100 T core_fn_alias_late\n",
+		  NULL);
+	if (!t)
+		return;
+	CHECK_U64(sd_symtab_size(t), 4);
+	CHECK_STR(name_at(t, 0xffff800000001000), "mod_fn");
+	/* the module's last symbol, before core: one page on */
+	CHECK_STR(name_at(t, 0xffff800000001fff), "mod_fn");
+	CHECK_STR(name_at(t, 0xffff800000002000), "(none)");
+	CHECK_STR(name_at(t, 0xffff800080000180), "core_fn_alias_late");
+	CHECK_STR(name_at(t, 0xffff8000800000ff), "_text");
+	sd_symtab_free(t);
+}
+
+/*
+ * Names stay in the file's text until looked up: from a mapped file whose
+ * last line has no newline and ends at the end of a page, a module name
+ * cut at its tab, and names found by sd_symtab_find_name() and the
+ * reference symbols without being looked up first.
+ */
+TEST(names_from_mapped_file)
+{
+	char path[] = "/tmp/sd-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	char *text = malloc(4096);
+	size_t n = 0;
+
+	CHECK(fd >= 0 && text);
+	if (fd < 0 || !text) {
+		free(text);
+		return;
+	}
+	n += (size_t)sprintf(text + n, "ffffffff81000000 T _text\n"
+				       "ffffffff81000000 T first_alias\n"
+				       "ffffffff81000100 t __pfx_padded\n"
+				       "ffffffff81000110 t padded\n");
+	/* filler lines up to one 'last' line that ends the page */
+	int i = 0;
+	while (4096 - n > 60)
+		n += (size_t)sprintf(text + n, "ffffffff8100%04x T f%d\n",
+				     0x1000 + 16 * i, i), i++;
+	const char *lastfmt = "ffffffffc0000000 t ";
+	size_t room = 4096 - n - strlen(lastfmt) - strlen("\t[mod]");
+	n += (size_t)sprintf(text + n, "%s", lastfmt);
+	memset(text + n, 'z', room);
+	n += room;
+	memcpy(text + n, "\t[mod]", 6);
+	n += 6;
+	CHECK_U64(n, 4096);
+	CHECK(write(fd, text, n) == (ssize_t)n);
+	close(fd);
+
+	struct sd_symtab *t = NULL;
+	CHECK(sd_symtab_load_kallsyms(path, NULL, &t) == 0);
+	unlink(path);
+	if (t) {
+		uint64_t a = 0;
+		CHECK(sd_symtab_ref_addr(t, "_text", &a) == 0);
+		CHECK_U64(a, 0xffffffff81000000);
+		const struct sd_symbol *s = sd_symtab_find_name(t, "padded");
+		CHECK(s && s->start == 0xffffffff81000110 &&
+		      !strcmp(s->name, "padded"));
+		CHECK(sd_symtab_find_name(t, "padde") == NULL);
+		CHECK(sd_symtab_find_name(t, "__pfx_padded") == NULL);
+		CHECK_STR(name_at(t, 0xffffffff81000000), "first_alias");
+		CHECK_STR(name_at(t, 0xffffffff81001000), "f0");
+		s = sd_symtab_lookup(t, 0xffffffffc0000000);
+		CHECK(s && strlen(s->name) == room && s->name[0] == 'z' &&
+		      s->name[room - 1] == 'z');
+		CHECK(s && s->module &&
+		      !strcmp(sd_symtab_module(t, s->module), "mod"));
+		/* the same name object on every lookup */
+		CHECK(s == sd_symtab_lookup(t, 0xffffffffc0000010) &&
+		      s->name == sd_symtab_lookup(t, 0xffffffffc0000010)->name);
+		sd_symtab_free(t);
+	}
+	free(text);
+}
+
+/*
  * 16-digit lines take kallsyms.c's short path (eight digits at a time):
  * every digit and letter in each position, either case, reads as its
  * value; a non-digit anywhere in the 16 (the bytes next to '0'-'9',
@@ -546,6 +671,8 @@ int main(void)
 	RUN(types_and_bindings);
 	RUN(pfx_skipped);
 	RUN(modules);
+	RUN(modules_listed_out_of_order);
+	RUN(names_from_mapped_file);
 	RUN(sixteen_digit_lines);
 	RUN(unsorted_many_bytes);
 	RUN(malformed_lines);

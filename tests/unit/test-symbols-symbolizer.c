@@ -6,6 +6,7 @@
  * replaced by files given through the opts' host_* fields.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include <swapdiag/symbols.h>
 
+#include "symbols/symbolizer_internal.h"
 #include "test.h"
 #include "tfiles.h"
 #include "ksymfix.h"
@@ -379,7 +381,72 @@ TEST(dso_by_path_memo)
 	fi.nr_build_ids = 2;
 	CHECK(sd_symbolizer_dso(s, "/usr/lib/p18.so", NULL) == d);
 	CHECK(sd_symbolizer_dso(s, "/usr/lib/p17.so", NULL) == first[17]);
+	/* names of one length that differ only between their first and
+	 * last eight bytes (the memo's key): each its own dso, in turns;
+	 * and names shorter than eight bytes */
+	static const char *const alike[] = {"/usr/lib/AAAA/x.so",
+					    "/usr/lib/BBBB/x.so",
+					    "/usr/lib/AABA/x.so", "/a", "/b",
+					    "/a/b"};
+	struct sd_dso *seen[6] = {0};
+	for (int round = 0; round < 4; round++)
+		for (int i = 0; i < 6; i++) {
+			struct sd_dso *x = sd_symbolizer_dso(s, alike[i], NULL);
+			CHECK(x && !strcmp(sd_dso_name(x), alike[i]));
+			if (!round)
+				seen[i] = x;
+			CHECK(x == seen[i]);
+		}
+	for (int i = 0; i < 6; i++)
+		for (int j = i + 1; j < 6; j++)
+			CHECK(seen[i] != seen[j]);
 	sd_symbolizer_free(s);
+}
+
+/*
+ * The prefetch thread only with two CPUs or more to run on: on one it
+ * would take its time from the main thread.  The same table either way.
+ */
+TEST(prefetch_only_with_cpus_to_spare)
+{
+	const char *so = getenv("SD_SYMFIX_SO");
+	struct sd_symbol_opts o = host_opts();
+	struct sd_symbolizer *s = NULL;
+	cpu_set_t all, one;
+
+	if (!so || !*so)
+		SKIP("SD_SYMFIX_SO not set");
+	if (sched_getaffinity(0, sizeof all, &all))
+		SKIP("sched_getaffinity failed");
+	struct sd_build_id_entry e = {
+		.pid = -1, .cpumode = SD_MISC_USER, .filename = (char *)so,
+	};
+	struct sd_file_info fi = {0};
+	fi.build_ids = &e;
+	fi.nr_build_ids = 1;
+	o.prefetch = true;
+
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &one);
+			break;
+		}
+	CHECK(sched_setaffinity(0, sizeof one, &one) == 0);
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	CHECK(s && s->pf == NULL);
+	struct sd_dso *d = s ? sd_symbolizer_dso(s, so, NULL) : NULL;
+	CHECK(d && sd_dso_symsrc(d) && !strcmp(sd_dso_symsrc(d), so));
+	sd_symbolizer_free(s);
+	CHECK(sched_setaffinity(0, sizeof all, &all) == 0);
+
+	if (CPU_COUNT(&all) > 1) {
+		CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+		CHECK(s && s->pf != NULL);
+		d = s ? sd_symbolizer_dso(s, so, NULL) : NULL;
+		CHECK(d && sd_dso_symsrc(d) && !strcmp(sd_dso_symsrc(d), so));
+		sd_symbolizer_free(s);
+	}
 }
 
 int main(void)
@@ -396,6 +463,7 @@ int main(void)
 	RUN(debuglink);
 	RUN(names_that_are_not_files);
 	RUN(dso_by_path_memo);
+	RUN(prefetch_only_with_cpus_to_spare);
 	tf_remove();
 	return test_exit();
 }

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Finishing a symbol table as perf does once all symbols of an object
+ * are in (tools/perf/util/symbol.c in perf 6.1), and moving it:
+ *
+ * - symbols sit in an rb-tree keyed by start; equal starts keep insertion
+ *   order (an equal key goes right) -- here a stable sort;
+ * - symbols__fixup_end(): a symbol without a size ends where the next one
+ *   starts; for kallsyms, the last symbol before a change between core
+ *   kernel and module ends one page on (rounded up), and the very last
+ *   symbol of the table ends at roundup(start, 4096) + 4096;
+ * - symbols__fixup_duplicate(), AFTER the end fix-up: of symbols with the
+ *   same start, choose_best_symbol() keeps one, folding left to right.
+ *   Because aliases at one address were all zero-size before the fix-up,
+ *   only the last of them got an end, so the last alias usually wins.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "symbols/internal.h"
+#include "util/vmem.h"
+
+/*
+ * Stable sort by start: a sorted input (kallsyms) costs one scan; any
+ * other an LSD radix sort by bytes of start, skipping the bytes all
+ * starts share (an ELF table's symbols differ in their low three or
+ * four), so a few linear passes instead of log2(n) merge passes.
+ */
+static int sort_by_start(struct sd_symbol *v, size_t n)
+{
+	size_t i;
+	struct sd_symbol *tmp, *src, *dst;
+
+	for (i = 1; i < n && v[i - 1].start <= v[i].start; i++)
+		;
+	if (i >= n)
+		return 0;
+	tmp = sd_vmem_resize(NULL, 0, n * sizeof *tmp);
+	if (!tmp)
+		return -ENOMEM;
+	size_t (*cnt)[256] = calloc(8, sizeof *cnt);
+	if (!cnt) {
+		sd_vmem_free(tmp, n * sizeof *tmp);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t u = v[i].start;
+		for (int b = 0; b < 8; b++, u >>= 8)
+			cnt[b][u & 255]++;
+	}
+	src = v;
+	dst = tmp;
+	for (int b = 0; b < 8; b++) {
+		unsigned shift = 8 * (unsigned)b;
+		if (cnt[b][(v[0].start >> shift) & 255] == n)
+			continue; /* every start has this byte */
+		size_t at = 0;
+		for (int c = 0; c < 256; c++) {
+			size_t k = cnt[b][c];
+			cnt[b][c] = at;
+			at += k;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[b][(src[i].start >> shift) & 255]++] = src[i];
+		struct sd_symbol *s = src;
+		src = dst;
+		dst = s;
+	}
+	free(cnt);
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	sd_vmem_free(tmp, n * sizeof *tmp);
+	return 0;
+}
+
+static void fixup_end(struct sd_symtab *t)
+{
+	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
+	size_t n = t->n;
+
+	if (!n)
+		return;
+	for (size_t i = 1; i < n; i++) {
+		struct sd_symbol *prev = &t->syms[i - 1];
+		const struct sd_symbol *curr = &t->syms[i];
+
+		if (prev->end != prev->start)
+			continue;
+		/*
+		 * perf tells module symbols by the '[' of "name\t[module]"; a
+		 * core symbol followed by a module one (or the reverse) ends
+		 * one page on instead of spanning the gap between them.
+		 */
+		if (kallsyms && (prev->module == 0) != (curr->module == 0))
+			prev->end = sd_page_after(prev->end);
+		else
+			prev->end = curr->start;
+	}
+	struct sd_symbol *last = &t->syms[n - 1];
+	if (last->end == last->start)
+		last->end = sd_page_after(last->start);
+}
+
+/* The name's length, read where it is (a kallsyms name in the text too). */
+static size_t sym_name_len(const struct sd_symtab *t, const struct sd_symbol *s)
+{
+	return s->lazy == SD_SYM_LAZY_KTEXT ? sd_symtab_ktext_len(t, s->name)
+					    : strlen(s->name);
+}
+
+static size_t underscores(const struct sd_symtab *t, const struct sd_symbol *s)
+{
+	size_t n = 0, len = sym_name_len(t, s);
+
+	while (n < len && s->name[n] == '_')
+		n++;
+	return n;
+}
+
+/* strlen of the name as perf holds it: kallsyms keeps "name\t[module]". */
+static size_t perf_name_len(const struct sd_symtab *t, const struct sd_symbol *s)
+{
+	size_t len = sym_name_len(t, s);
+
+	if (s->module)
+		len += 3 + strlen(sd_strpool_get(&t->modules, s->module));
+	return len;
+}
+
+/* perf's choose_best_symbol(): true if a is kept over b. */
+static bool prefer_a(const struct sd_symtab *t, const struct sd_symbol *a,
+		     const struct sd_symbol *b)
+{
+	uint64_t sa = a->end - a->start, sb = b->end - b->start;
+	bool wa, wb, ga, gb;
+	size_t ua, ub, la, lb;
+
+	if (sb == 0 && sa > 0)
+		return true;
+	if (sa == 0 && sb > 0)
+		return false;
+	wa = a->binding == SD_BIND_WEAK;
+	wb = b->binding == SD_BIND_WEAK;
+	if (wb && !wa)
+		return true;
+	if (wa && !wb)
+		return false;
+	ga = a->binding == SD_BIND_GLOBAL;
+	gb = b->binding == SD_BIND_GLOBAL;
+	if (ga && !gb)
+		return true;
+	if (gb && !ga)
+		return false;
+	/* (a kallsyms name is measured where it is, not copied out) */
+	if (a->lazy != SD_SYM_LAZY_KTEXT)
+		sd_symtab_name_ready(t, a);
+	if (b->lazy != SD_SYM_LAZY_KTEXT)
+		sd_symtab_name_ready(t, b);
+	ua = underscores(t, a);
+	ub = underscores(t, b);
+	if (ub > ua)
+		return true;
+	if (ua > ub)
+		return false;
+	la = perf_name_len(t, a);
+	lb = perf_name_len(t, b);
+	if (la > lb)
+		return true;
+	if (la < lb)
+		return false;
+	return true; /* arch__choose_best_symbol(): the first one */
+}
+
+static void fixup_duplicate(struct sd_symtab *t)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < t->n;) {
+		if (i + 1 == t->n || t->syms[i + 1].start != t->syms[i].start) {
+			/* no alias: kept as it is, moved only after a merge */
+			if (out != i)
+				t->syms[out] = t->syms[i];
+			out++;
+			i++;
+			continue;
+		}
+		struct sd_symbol best = t->syms[i];
+		size_t j = i + 1;
+
+		for (; j < t->n && t->syms[j].start == best.start; j++)
+			if (!prefer_a(t, &best, &t->syms[j]))
+				best = t->syms[j];
+		t->syms[out++] = best;
+		i = j;
+	}
+	t->n = out;
+}
+
+/* The end symbols__fixup_end() gives s, followed by next (NULL: s is
+ * the last). */
+static inline void fix_end(bool kallsyms, struct sd_symbol *s,
+			   const struct sd_symbol *next)
+{
+	if (s->end != s->start)
+		return;
+	if (!next)
+		s->end = sd_page_after(s->start);
+	else if (kallsyms && (s->module == 0) != (next->module == 0))
+		s->end = sd_page_after(s->end);
+	else
+		s->end = next->start;
+}
+
+/*
+ * fixup_end() and fixup_duplicate() in one pass over syms[from, n), in
+ * order already: a symbol's end depends only on it and the one after it
+ * (not yet moved: the output never passes the input), and the aliases of
+ * one start are chosen from once all their ends are fixed.
+ */
+static void fixup_sorted(struct sd_symtab *t, size_t from)
+{
+	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
+	struct sd_symbol *v = t->syms;
+	size_t n = t->n, out = from;
+
+	for (size_t i = from; i < n;) {
+		if (i + 1 == n || v[i + 1].start != v[i].start) {
+			fix_end(kallsyms, &v[i], i + 1 < n ? &v[i + 1] : NULL);
+			if (out != i)
+				v[out] = v[i];
+			out++;
+			i++;
+			continue;
+		}
+		size_t j = i + 1;
+		while (j < n && v[j].start == v[i].start)
+			j++;
+		for (size_t k = i; k < j; k++)
+			fix_end(kallsyms, &v[k], k + 1 < n ? &v[k + 1] : NULL);
+		struct sd_symbol best = v[i];
+		for (size_t k = i + 1; k < j; k++)
+			if (!prefer_a(t, &best, &v[k]))
+				best = v[k];
+		v[out++] = best;
+		i = j;
+	}
+	t->n = out;
+}
+
+/* Stable by start; without memory for the radix sort, by insertion. */
+static void sort_stable(struct sd_symbol *v, size_t n)
+{
+	if (sort_by_start(v, n) == 0)
+		return;
+	for (size_t k = 1; k < n; k++) {
+		struct sd_symbol s = v[k];
+		size_t j = k;
+		while (j > 0 && v[j - 1].start > s.start) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = s;
+	}
+}
+
+void sd_symtab_finish(struct sd_symtab *t)
+{
+	size_t i = 1;
+
+	while (i < t->n && t->syms[i - 1].start <= t->syms[i].start)
+		i++;
+	if (i >= t->n) {
+		/* in order already: one pass */
+		fixup_sorted(t, 0);
+		t->finished = true;
+		t->idx_valid = false;
+		return;
+	}
+	sort_stable(t->syms, t->n);
+	fixup_end(t);
+	fixup_duplicate(t);
+	t->finished = true;
+	t->idx_valid = false;
+}
+
+size_t sd_symtab_close_aliases(struct sd_symtab *t, size_t open,
+			       const struct sd_symbol *next)
+{
+	bool kallsyms = t->kind == SD_SYMTAB_KALLSYMS;
+	struct sd_symbol *v = t->syms;
+	size_t n = t->n;
+
+	for (size_t k = open; k < n; k++)
+		fix_end(kallsyms, &v[k], k + 1 < n ? &v[k + 1] : next);
+	struct sd_symbol best = v[open];
+	for (size_t k = open + 1; k < n; k++)
+		if (!prefer_a(t, &best, &v[k]))
+			best = v[k];
+	v[open] = best;
+	t->n = open + 1;
+	return t->n;
+}
+
+int sd_symtab_finish_ordered(struct sd_symtab *t, size_t open, size_t rest)
+{
+	if (rest < t->n)
+		sort_stable(t->syms + rest, t->n - rest);
+	fixup_sorted(t, open);
+	t->finished = true;
+	t->idx_valid = false;
+	return 0;
+}
+
+int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before)
+{
+	struct sd_symbol *v = t->syms, *tmp;
+	size_t n = t->n, a = 0, b, k = 0;
+	int err;
+
+	/*
+	 * v[0, before) is sorted; sort the few added ones, then merge them
+	 * in, the old first on equal starts: the same order as a stable sort
+	 * of the whole, in O(n) rather than O(n log n).
+	 */
+	t->idx_valid = false;
+	if (before > n)
+		before = n;
+	if ((err = sort_by_start(v + before, n - before)))
+		return err;
+	if (!before || before == n || v[before - 1].start <= v[before].start)
+		return 0;
+	tmp = malloc((n - before) * sizeof *tmp);
+	if (!tmp)
+		return sort_by_start(v, n);
+	memcpy(tmp, v + before, (n - before) * sizeof *tmp);
+	/* merge from the back: v[0, before) and tmp into v[0, n) */
+	a = before;
+	b = n - before;
+	k = n;
+	while (a > 0 && b > 0)
+		v[--k] = tmp[b - 1].start < v[a - 1].start ? v[--a] : tmp[--b];
+	while (b > 0)
+		v[--k] = tmp[--b];
+	free(tmp);
+	return 0;
+}
+
+/*
+ * perf moves only core kernel symbols (maps__split_kallsyms: "Kernel was
+ * relocated at boot time"); module symbols keep their kallsyms addresses
+ * and are matched through the recording's module maps.
+ */
+void sd_symtab_relocate(struct sd_symtab *t, int64_t delta)
+{
+	bool moved = false;
+
+	if (!t || !delta)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		struct sd_symbol *s = &t->syms[i];
+		if (s->module)
+			continue;
+		s->start += (uint64_t)delta;
+		s->end += (uint64_t)delta;
+		moved = true;
+	}
+	t->reloc += delta;
+	t->idx_valid = false;
+	if (moved)
+		(void)sort_by_start(t->syms, t->n);
+}
