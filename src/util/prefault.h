@@ -4,14 +4,18 @@
  *
  * The arrays that grow with distinct stacks (raw keys, symbolized frames,
  * per-bucket details) reach tens of MB on a busy recording, and every new
- * 4 KiB page of them costs a page fault when first written: on the
- * virtual machines this runs on that is 15-30 us each, a third of the
- * whole run's time for a 40 MB recording.  Asking the kernel to populate
- * the next 1 MiB in one go (MADV_POPULATE_WRITE, Linux 5.14) costs a
- * fraction of that.  It is only an optimisation: where the call fails
- * (older kernels, other systems) pages fault in one by one as before.
- * Memory that is populated is memory about to be used, at most one step
- * ahead, so resident memory is unchanged.
+ * 4 KiB page of them costs a page fault when first written.  Asking the
+ * kernel to populate the next step in one go (MADV_POPULATE_WRITE, Linux
+ * 5.14) saves the trap of each fault, not the page's own work (allocate,
+ * zero, map): on the development VM where a fault cost 15-30 us that was
+ * most of it; on the 6.18 benchmark VM a fault costs ~2 us and a populated
+ * page about the same (1.7-2.2 us either way, user and system time, 8 MiB
+ * blocks, 3 x 300 rounds).  So the step is kept small: 256 KiB is 64
+ * pages a call, enough to amortise a slow trap, and it bounds what is
+ * resident ahead of use to 256 KiB an array (a 1 MiB step cost 0.5 MB of
+ * peak RSS on kstorm, for no time).
+ * It is only an optimisation: where the call fails (older kernels, other
+ * systems) pages fault in one by one as before.
  */
 #ifndef SD_UTIL_PREFAULT_H
 #define SD_UTIL_PREFAULT_H
@@ -27,14 +31,15 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-#define SD_PREFAULT_STEP ((size_t)1 << 20)
+#define SD_PREFAULT_STEP ((size_t)256 << 10)
 #define SD_PREFAULT_PAGE ((uintptr_t)4096)
 
 /*
  * base[0, cap) is a heap block of which base[0, *done) is known to be
- * resident; the caller is about to write up to base + need.  Populates up
- * to one step beyond need (inside the block), and moves *done.  After a
- * realloc, pass *done no larger than the bytes in use.
+ * resident; the caller is about to write up to base + need.  Populates the
+ * whole pages up to one step beyond need (inside the block), and moves
+ * *done to where that stopped.  After a realloc, pass *done no larger than
+ * the bytes in use.
  */
 static inline void sd_prefault(void *base, size_t cap, size_t *done,
 			       size_t need)
@@ -50,7 +55,10 @@ static inline void sd_prefault(void *base, size_t cap, size_t *done,
 	uintptr_t hi = ((uintptr_t)base + upto) & ~(SD_PREFAULT_PAGE - 1);
 	if (hi > lo)
 		(void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
-	*done = upto;
+	/* done up to the last whole page: the next step starts at the page
+	 * upto cut, or it would be left to fault (at the block's end there
+	 * is no next step) */
+	*done = upto < cap ? (size_t)(hi - (uintptr_t)base) : cap;
 #else
 	(void)base;
 	(void)cap;

@@ -17,6 +17,14 @@
  *     fault instead of 512, and the random probes of the hash tables miss
  *     the TLB far less.  Where it is not, or where the system is not
  *     Linux, this changes nothing but speed.
+ * Measured on the 6.18 benchmark VM (kstorm, one core): the advice saves
+ * ~1 500 faults and ~9 % of the kernel time while the guest hands out
+ * memory it has used before; a huge page on memory the host has never
+ * backed costs ~4.5 ms to clear (2 270 us/MB over 1 GB, against 350-900
+ * us/MB for small pages), which is the clear_page_erms under
+ * MADV_POPULATE_WRITE in profiles of the first runs on a fresh VM.
+ * SD_VMEM_HUGE at 2 MiB instead of 4 MiB saved ~130 more faults for
+ * 3.4 MB more peak RSS.
  * Built with AddressSanitizer, everything comes from malloc so that ASan
  * keeps its redzones around every array.
  *
