@@ -58,11 +58,27 @@ void sd_stacks_free_lines(struct sd_stacks *st)
 	st->nlines = 0;
 }
 
+/* Frees the tables only the sample loop uses: the raw-chain table, the
+ * resolution caches and the hash slots of the stack and detail tables. */
+static void loop_tables_free(struct sd_stacks *st)
+{
+	sd_rawtab_free(&st->rt);
+	st->rt_tries = st->rt_misses = st->rt_skip = 0;
+	sd_stacks_resolve_free(st);
+	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
+	st->slots = NULL;
+	st->nslots = 0;
+	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
+	st->dslots = NULL;
+	st->ndslots = 0;
+	memset(st->dcache, 0, sizeof st->dcache);
+}
+
 struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 {
 	if (!st)
 		return NULL;
-	sd_stacks_samples_done(st);
+	loop_tables_free(st); /* not sd_stacks_samples_done(): no sums */
 	free(st->locs);
 	sd_stacks_free_lines(st);
 	sd_vmem_free(st->keys, st->capkeys);
@@ -78,9 +94,9 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 
 /*
  * The stacks' counts are summed from their details, and what only the
- * sample loop uses goes when it ends (sd_stacks_symbolize() calls this): the raw-chain table, the frame cache and the hash slots of
- * the stack, location and detail tables.  Each comes back, rebuilt from
- * what it indexes, if samples are added after all.
+ * sample loop uses goes when it ends (sd_stacks_symbolize() calls this;
+ * loop_tables_free()).  Each comes back, rebuilt from what it indexes,
+ * if samples are added after all.
  */
 void sd_stacks_samples_done(struct sd_stacks *st)
 {
@@ -92,16 +108,7 @@ void sd_stacks_samples_done(struct sd_stacks *st)
 		e->count += st->det[i].count;
 		e->period += st->det[i].period;
 	}
-	sd_rawtab_free(&st->rt);
-	st->rt_tries = st->rt_misses = st->rt_skip = 0;
-	sd_stacks_resolve_free(st);
-	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
-	st->slots = NULL;
-	st->nslots = 0;
-	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
-	st->dslots = NULL;
-	st->ndslots = 0;
-	memset(st->dcache, 0, sizeof st->dcache);
+	loop_tables_free(st);
 }
 
 void sd_stacks_set_fold(struct sd_stacks *st, unsigned with)
