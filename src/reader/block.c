@@ -5,7 +5,6 @@
  * allocation: the header, then its data.
  */
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "reader/internal.h"
 
@@ -36,34 +35,6 @@ struct sd_block *sd_block_get(struct sd_bpool *p, size_t cap)
 	b->next = NULL;
 	b->refs = 0;
 	b->busy = true;
-	b->mapped = false;
-	return b;
-}
-
-struct sd_block *sd_block_map(struct sd_bpool *p, int fd, uint64_t off,
-			      size_t len)
-{
-	struct sd_block *b = malloc(sizeof *b);
-	void *m;
-
-	if (!b)
-		return NULL;
-	/* read in now: one call instead of a fault every few pages */
-	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
-		 (off_t)off);
-	if (m == MAP_FAILED) {
-		free(b);
-		return NULL;
-	}
-	madvise(m, len, MADV_SEQUENTIAL);
-	b->pool = p;
-	b->next = NULL;
-	b->cap = len;
-	b->refs = 0;
-	b->busy = true;
-	b->mapped = true;
-	b->data = m;
-	p->nblocks++;
 	return b;
 }
 
@@ -71,12 +42,6 @@ static void recycle(struct sd_block *b)
 {
 	struct sd_bpool *p = b->pool;
 
-	if (b->mapped) {
-		munmap(b->data, b->cap);
-		p->nblocks--;
-		free(b);
-		return;
-	}
 	if (b->cap == p->std_cap && p->nfree < p->max_free) {
 		b->next = p->free;
 		p->free = b;

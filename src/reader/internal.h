@@ -38,9 +38,7 @@ struct sd_block {
 	size_t cap;            /* bytes at data */
 	uint32_t refs;         /* queued records that lie in it */
 	bool busy;             /* its writer may still append to it */
-	bool mapped;           /* a window of the file mapped, not memory */
-	uint8_t *data;         /* follows the header, 8-aligned; or the
-				* window's first byte */
+	uint8_t *data;         /* follows the header, 8-aligned */
 };
 
 /* Blocks of std_cap bytes are kept for reuse (their pages are resident),
@@ -55,10 +53,6 @@ struct sd_bpool {
 /* block.c */
 /* A busy block of at least cap bytes (std_cap if cap is smaller), or NULL. */
 struct sd_block *sd_block_get(struct sd_bpool *p, size_t cap);
-/* A block that is the file's bytes [off, off + len) mapped read-only (and
- * read in), not memory; NULL when mmap fails.  Unmapped when done. */
-struct sd_block *sd_block_map(struct sd_bpool *p, int fd, uint64_t off,
-			      size_t len);
 /* Its writer is done with it: recycled now, or when its last reference goes. */
 void sd_block_done(struct sd_block *b);
 static inline void sd_block_ref(struct sd_block *b)
@@ -82,7 +76,6 @@ struct sd_source {
 	bool is_mem;
 	bool seekable;
 	bool eof;        /* nothing more can be read */
-	bool mapped;     /* a regular file: read through mapped windows */
 	uint8_t *buf;
 	size_t cap;
 	size_t pos, end;

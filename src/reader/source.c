@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The byte source under the reader.  A regular file is mapped in windows
- * of SD_MAP_WINDOW bytes (read in at once, MAP_POPULATE): on this kind of
- * machine copying with pread() cost twice what the whole analysis of a
- * synthetic recording costs otherwise.  A window starts at the page of
- * the first byte not consumed, so a record never has to be moved to lie
- * whole in one.  Where mmap fails, or the records lie at offsets that are
- * not 8-aligned (their call chains would have to be copied to be read as
- * u64s), the file is read with pread() in
- * windows of SD_WINDOW bytes, and a pipe with read(), into blocks
- * (block.c); a caller's buffer is used in place.  Records waiting for their time in
+ * The byte source under the reader.  A regular file is read with pread()
+ * in windows of SD_WINDOW bytes, a pipe with read(), into blocks
+ * (block.c); a caller's buffer is used in place.  (Mapping the file in
+ * 1 MiB windows with MAP_POPULATE was measured against this on the
+ * benchmark machine: the copy is cheaper than populating and unmapping
+ * the windows, 7 % of a kernel-stack recording's run and 17 % of a
+ * synthetic one's; see BENCHMARKS.md.)  Records waiting for their time in
  * the ordering queue stay in their block and keep it: the source then
  * reads on into a new block instead of moving the unread tail to the
  * front of the old one.  Resident memory is the blocks of the records
@@ -26,7 +23,6 @@
 #include "reader/internal.h"
 
 #define SD_WINDOW (256u << 10)
-#define SD_MAP_WINDOW (1u << 20)
 #define SD_PIPE_WINDOW (64u << 10)
 /* free blocks kept for reuse */
 #define SD_FREE_BLOCKS 2
@@ -45,7 +41,6 @@ int sd_source_init_fd(struct sd_source *s, int fd, bool own)
 #ifdef POSIX_FADV_SEQUENTIAL
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-		s->mapped = s->total > 0;
 	}
 	/*
 	 * A file smaller than a window gets a buffer of its size, a pipe one
@@ -164,10 +159,9 @@ int sd_source_seek(struct sd_source *s, uint64_t off, uint64_t limit)
 static int source_room(struct sd_source *s, size_t n)
 {
 	size_t tail = s->end - s->pos;
-	/* a mapped window is never written to */
-	bool pinned = s->blk->refs > 0 || s->blk->mapped;
+	bool pinned = s->blk->refs > 0;
 
-	if (pinned && !s->blk->mapped && s->pos + n <= s->cap &&
+	if (pinned && s->pos + n <= s->cap &&
 	    s->cap - s->end >= s->pool.std_cap / 4)
 		return 0;
 	if (!pinned && n <= s->cap &&
@@ -193,56 +187,8 @@ static int source_room(struct sd_source *s, size_t n)
 	return 0;
 }
 
-/* A window of the file from the page of the first byte not consumed, of
- * SD_MAP_WINDOW bytes or the n wanted, within the data; 1 when mmap
- * failed (read instead). */
-static int map_fill(struct sd_source *s, size_t n)
-{
-	static size_t page;
-	uint64_t at = s->base_off + s->pos;
-	uint64_t stop = s->limit < s->total ? s->limit : s->total;
-
-	if (!page) {
-		long pg = sysconf(_SC_PAGESIZE);
-		page = pg > 0 ? (size_t)pg : 4096;
-	}
-	if (at >= stop) {
-		s->eof = true;
-		return -SD_E_TRUNCATED;
-	}
-	uint64_t woff = at & ~(uint64_t)(page - 1);
-	uint64_t len = at - woff + n;
-	if (len < SD_MAP_WINDOW)
-		len = SD_MAP_WINDOW;
-	if (len > stop - woff)
-		len = stop - woff;
-	struct sd_block *b = sd_block_map(&s->pool, s->fd, woff, (size_t)len);
-	if (!b) {
-		s->mapped = false;
-		return 1;
-	}
-	sd_block_done(s->blk);
-	s->blk = b;
-	s->buf = b->data;
-	s->cap = b->cap;
-	s->base_off = woff;
-	s->pos = (size_t)(at - woff);
-	s->end = b->cap;
-	s->read_off = woff + len;
-	s->eof = woff + len >= stop;
-	return s->end - s->pos >= n ? 0 : -SD_E_TRUNCATED;
-}
-
 static int source_fill(struct sd_source *s, size_t n)
 {
-	/* records at an offset that is not 8-aligned (after a payload of
-	 * odd size in a pipe-mode file) would lie unaligned in a window:
-	 * read those into a block, whose start is aligned */
-	if (s->mapped && ((s->base_off + s->pos) & 7) == 0) {
-		int rc = map_fill(s, n);
-		if (rc <= 0)
-			return rc;
-	}
 	int err = source_room(s, n);
 
 	if (err)

@@ -205,7 +205,7 @@ static bool sample_as_built(const struct got *g)
 }
 
 /* The views reader on the bytes of b: in memory, or from a file (read
- * in mapped windows, which go while views of them may be in use). */
+ * in windows into blocks, which are reused while the reader goes on). */
 static struct sd_reader *open_views(const struct pd_buf *b, bool file)
 {
 	struct sd_reader *r = NULL;
