@@ -540,6 +540,45 @@ sd_qrun_time(const struct sd_qrun *c, const uint8_t *p, bool sw)
 	return sd_load64(p + sd_load16(p + 6, sw) - c->t_time, sw);
 }
 /*
+ * The call chain of a sample of the plain layout in the host's byte
+ * order: its fixed fields end at off, then nr and nr addresses that fill
+ * the record's len bytes, 8-aligned where they lie.  Its first address,
+ * *nr set; NULL when the record is not of that layout.
+ */
+static inline __attribute__((always_inline)) const uint64_t *
+sd_plain_chain(const uint8_t *p, uint32_t len, size_t off, uint64_t *nr)
+{
+	if (len < off + 8)
+		return NULL;
+	uint64_t n = sd_load64(p + off, false);
+	const uint8_t *ips = p + off + 8;
+	if (n != (len - off - 8) / 8 || n > SD_MAX_CALLCHAIN ||
+	    ((uintptr_t)ips & 7))
+		return NULL;
+	*nr = n;
+	return (const uint64_t *)(const void *)ips;
+}
+/*
+ * The top run c (host byte order) moves past its record of len bytes to
+ * next: false when that was its stretch's last (the queue then finds its
+ * top again), else true with c->time the time of next.
+ */
+static inline __attribute__((always_inline)) bool
+sd_qrun_step(struct sd_queue *q, struct sd_qrun *c, const uint8_t *next,
+	     uint32_t len)
+{
+	if (!c->comp)
+		c->off += len;
+	c->p = next;
+	if (next == c->pend) {
+		q->top = NULL;
+		q->moved = true;
+		return false;
+	}
+	c->time = sd_qrun_time(c, next, false);
+	return true;
+}
+/*
  * The next record of the flush under way into *out: true, or false when
  * the flush is done.  The record stays valid until the next call.  sw is
  * q->swap (a constant where this is inlined).

@@ -459,37 +459,25 @@ pop_plain(struct sd_reader *r, struct sd_qrun *c, struct plain *out)
 	struct sd_evsel *ev = c->ev_s;
 	const struct sd_evx *x = sd_evx(ev);
 	uint32_t len = sd_load16(p + 6, false);
-	size_t off = x->s_end;
-	uint64_t t = c->time;
-	if (!x->plain || len < off + 8 ||
-	    t - r->time_lo > r->time_hi - r->time_lo)
+	uint64_t t = c->time, nr;
+	if (!x->plain || t - r->time_lo > r->time_hi - r->time_lo)
 		return false;
-	uint64_t nr = sd_load64(p + off, false);
-	const uint8_t *ips = p + off + 8;
-	if (nr != (len - off - 8) / 8 || nr > SD_MAX_CALLCHAIN ||
-	    ((uintptr_t)ips & 7))
+	const uint64_t *ips = sd_plain_chain(p, len, x->s_end, &nr);
+	if (!ips)
 		return false;
 
 	out->p = p;
-	out->ips = (const uint64_t *)(const void *)ips;
+	out->ips = ips;
 	out->nr = nr;
 	out->time = t;
 	out->offset = c->off;
 	out->ev = ev;
 	out->compressed = c->comp;
-	const uint8_t *next = p + len;
 	q->bytes -= len;
 	q->last_flush = t;
-	if (!c->comp)
-		c->off += len;
-	c->p = next;
-	if (next == c->pend) {
-		q->top = NULL;
-		q->moved = true;
+	if (!sd_qrun_step(q, c, p + len, len))
 		return true;
-	}
-	uint64_t nt = sd_qrun_time(c, next, false);
-	c->time = nt;
+	uint64_t nt = c->time;
 	if (nt <= q->stop)
 		return true;
 	struct sd_qhead *h = q->heap;

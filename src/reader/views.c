@@ -52,14 +52,10 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		if (!x->view)
 			break;
 		uint32_t len = sd_load16(p + 6, false);
-		size_t off = x->s_end;
+		uint64_t nr;
+		const uint64_t *ips = sd_plain_chain(p, len, x->s_end, &nr);
 		t = c->time;
-		if (len < off + 8 || t - lo > span)
-			break;
-		uint64_t nr = sd_load64(p + off, false);
-		const uint8_t *ips = p + off + 8;
-		if (nr != (len - off - 8) / 8 || nr > SD_MAX_CALLCHAIN ||
-		    ((uintptr_t)ips & 7))
+		if (!ips || t - lo > span)
 			break;
 
 		struct sd_sample_view *w = &v[n++];
@@ -68,7 +64,7 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		w->time = t;
 		w->ip = sd_load64(p + x->s_ip, false);
 		w->period = period;
-		w->ips = (const uint64_t *)(const void *)ips;
+		w->ips = ips;
 		w->offset = c->off;
 		w->nr_ips = (uint32_t)nr;
 		memcpy(&w->pid, p + x->s_tid, 8);
@@ -84,16 +80,9 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		const uint8_t *next = p + len;
 		taken = t;
 		bytes += len;
-		if (!c->comp)
-			c->off += len;
-		c->p = next;
-		if (next == c->pend) {
-			q->top = NULL;
-			q->moved = true;
+		if (!sd_qrun_step(q, c, next, len))
 			break;
-		}
-		uint64_t nt = sd_qrun_time(c, next, false);
-		c->time = nt;
+		uint64_t nt = c->time;
 		if (nt <= stop)
 			continue;
 		if (!o) {
