@@ -10,6 +10,9 @@
 
 #include "util/str.h"
 
+/* The kernel DSO's name, as perf names it */
+#define KERNEL_NAME "[kernel.kallsyms]"
+
 struct sd_dso {
 	struct sd_symbolizer *s;
 	struct sd_dso *hnext;
@@ -118,5 +121,8 @@ void sd_kcheck_settle(struct sd_symbolizer *s, struct sd_symtab *t,
 		      const struct sd_kernel_evidence *ev);
 
 bool sd_is_regular_file(const char *path);
+/* Loads the kernel DSO k's symbols from the first source allowed and
+ * present (ksource.c); called once, on its first lookup. */
+void sd_symbolizer_load_kernel(struct sd_dso *k);
 
 #endif
