@@ -27,6 +27,58 @@ void sd_kverify_keep(struct sd_analysis *a, uint64_t ip)
 }
 
 #define ODD_SLOTS 32
+#define IP_SLOTS (2 * SD_KVERIFY_MAX_IPS) /* a power of two, half full */
+
+/*
+ * The kept IPs of the core kernel (those in a module's map are not its
+ * text), each distinct one located once: a few hundred decide where
+ * thousands of samples were.  The array keeps every sample (the check
+ * counts samples), rewritten with equal IPs next to each other so the
+ * check looks each address up once.  Returns how many are kept.
+ */
+static size_t group_core_ips(struct sd_analysis *a)
+{
+	size_t nr = a->nr_kernel_ips < SD_KVERIFY_MAX_IPS ? a->nr_kernel_ips
+							  : SD_KVERIFY_MAX_IPS;
+	/* 48 KiB on the stack, once: an allocation that could fail would
+	 * have to fall back to locating every IP */
+	uint16_t slot[IP_SLOTS] = {0}; /* index into the distinct ones + 1 */
+	uint16_t count[SD_KVERIFY_MAX_IPS];
+	uint64_t *ips = a->kernel_ips;
+	size_t d = 0, n = 0;
+
+	if (!ips)
+		return 0;
+	/* the distinct IPs move to the front, in first-seen order */
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t ip = ips[i];
+		size_t h = (size_t)((ip * 0x9e3779b97f4a7c15ull) >> 32) &
+			   (IP_SLOTS - 1);
+		while (slot[h] && ips[slot[h] - 1] != ip)
+			h = (h + 1) & (IP_SLOTS - 1);
+		if (slot[h]) {
+			count[slot[h] - 1]++;
+			continue;
+		}
+		slot[h] = (uint16_t)(d + 1);
+		count[d] = 1;
+		ips[d++] = ip;
+	}
+	for (size_t j = 0; j < d; j++) {
+		struct sd_location loc;
+		sd_machine_locate(a->machine, 0, 0, SD_MISC_KERNEL, ips[j],
+				  &loc);
+		if (loc.map_name && strcmp(loc.map_name, "[kernel.kallsyms]"))
+			count[j] = 0;
+		n += count[j];
+	}
+	/* back to one per sample, from the end: run j starts at or after
+	 * index j, so it never overwrites a distinct IP still to be read */
+	for (size_t j = d, end = n; j-- > 0;)
+		for (uint16_t c = count[j]; c; c--)
+			ips[--end] = ips[j];
+	return n;
+}
 
 void sd_kverify_finish(struct sd_analysis *a)
 {
@@ -86,19 +138,8 @@ void sd_kverify_finish(struct sd_analysis *a)
 			best = odd[k].n;
 			ev.odd_outer = sd_stacks_str(a->stacks, odd[k].name);
 		}
-	/* IPs in a module's map are not the core kernel's text */
-	size_t n = 0;
-	for (size_t i = 0; a->kernel_ips && i < a->nr_kernel_ips &&
-			   i < SD_KVERIFY_MAX_IPS; i++) {
-		struct sd_location loc;
-		sd_machine_locate(a->machine, 0, 0, SD_MISC_KERNEL,
-				  a->kernel_ips[i], &loc);
-		if (loc.map_name && strcmp(loc.map_name, "[kernel.kallsyms]"))
-			continue;
-		a->kernel_ips[n++] = a->kernel_ips[i];
-	}
+	ev.nr_ips = group_core_ips(a);
 	ev.ips = a->kernel_ips;
-	ev.nr_ips = n;
 	sd_symbolizer_verify_kernel(a->symbolizer, &ev);
 }
 

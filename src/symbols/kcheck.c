@@ -405,12 +405,19 @@ static void check_text(struct sd_symtab *t, const struct sd_kernel_evidence *ev,
 		ilo = ihi = 0;
 	uint64_t d = (uint64_t)t->reloc, out_n = 0;
 	size_t n = 0;
+	bool module = false;
 	for (size_t i = 0; i < ev->nr_ips; i++) {
 		uint64_t ip = ev->ips[i] - d;
 		/* the kallsyms' own modules, BPF programs and trampolines
-		 * ("[bpf]", "[__builtin__ftrace]") are not core text */
-		const struct sd_symbol *sym = sd_symtab_lookup(t, ev->ips[i]);
-		if (sym && sym->module)
+		 * ("[bpf]", "[__builtin__ftrace]") are not core text; an IP
+		 * the same as the one before (sd_kverify_finish() puts equal
+		 * ones together) is where it was */
+		if (!i || ev->ips[i] != ev->ips[i - 1]) {
+			const struct sd_symbol *sym =
+				sd_symtab_lookup(t, ev->ips[i]);
+			module = sym && sym->module;
+		}
+		if (module)
 			continue;
 		n++;
 		if ((ip >= lo && ip < hi) || (ip >= ilo && ip < ihi))

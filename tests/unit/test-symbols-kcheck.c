@@ -415,6 +415,29 @@ TEST(kallsyms_against_recording)
 	ks = check_kallsyms("6.18.0", "x86_64", 0, 100, 97, out, 40, &s);
 	CHECK(ks && ks->matches == 0 && has(ks->evidence, "outside"));
 	sd_symbolizer_free(s);
+	/*
+	 * Every sample counts, not every address: two IPs, twenty samples
+	 * each, half past _etext, are 40 samples with 50 % outside (two
+	 * addresses alone would be too few to tell).  And a run of one
+	 * module IP says nothing about the IP after it.
+	 */
+	{
+		uint64_t rep[40], runs[55];
+		for (int i = 0; i < 40; i++)
+			rep[i] = i % 2 ? in[0] : out[0];
+		ks = check_kallsyms("6.18.0", "x86_64", 0, 100, 97, rep, 40,
+				    &s);
+		CHECK(ks && ks->matches == 0 &&
+		      has(ks->evidence, "50% of 40 sampled"));
+		sd_symbolizer_free(s);
+		for (int i = 0; i < 55; i++)
+			runs[i] = i < 30 ? 0xffffffffc0001010 : out[0];
+		ks = check_kallsyms("6.18.0", "x86_64", 0, 100, 97, runs, 55,
+				    &s);
+		CHECK(ks && ks->matches == 0 &&
+		      has(ks->evidence, "100% of 25 sampled"));
+		sd_symbolizer_free(s);
+	}
 	/* the release: __pfx_ and kernel_clone symbols on a 2.6.32 kernel */
 	ks = check_kallsyms("2.6.32-642.el6.x86_64", "x86_64", 0, 100, 97, in,
 			    40, &s);
