@@ -262,6 +262,7 @@ static void names_present(const struct sd_symtab *t, const bool *need,
 	 * NUL included), compared before the name */
 	unsigned two[NR_MARKS];
 	uint64_t any[1024] = {0}; /* a bit per two-byte start of a name */
+	uint64_t first[4] = {0}; /* a bit per first byte */
 	bool lazy = false;
 
 	for (size_t m = 0; m < NR_MARKS; m++) {
@@ -271,6 +272,7 @@ static void names_present(const struct sd_symtab *t, const bool *need,
 			two[k] = (unsigned char)nm[0] |
 				 (nm[0] ? (unsigned)(unsigned char)nm[1] << 8 : 0);
 			any[two[k] >> 6] |= 1ull << (two[k] & 63);
+			first[(two[k] & 0xff) >> 6] |= 1ull << (two[k] & 63);
 			idx[k++] = m;
 		}
 	}
@@ -281,6 +283,12 @@ static void names_present(const struct sd_symtab *t, const bool *need,
 			lazy = true;
 			continue;
 		}
+		/* the first byte alone rules out most names, without the
+		 * call: a name's two-byte start begins with it (or with 0,
+		 * which no asked-for name does) */
+		unsigned c0 = (unsigned char)sym->name[0];
+		if (!(first[c0 >> 6] >> (c0 & 63) & 1))
+			continue;
 		unsigned c2 = sd_symtab_name_two(t, sym);
 		if (!(any[c2 >> 6] >> (c2 & 63) & 1))
 			continue;

@@ -448,6 +448,35 @@ TEST(kallsyms_against_recording)
 			    NULL, 0, &s);
 	CHECK(ks && ks->matches == 0 && has(ks->evidence, "__pfx_"));
 	sd_symbolizer_free(s);
+	/*
+	 * A name only later releases have, found by the pass over the
+	 * symbols (no __pfx_ here to decide first): kernel_clone (5.10) on
+	 * a 4.4 recording contradicts it even with the map length exact.
+	 */
+	{
+		struct sd_symbol_opts o = host_opts();
+		struct sd_file_info fi = info_with(NULL, "4.4.0-210-generic");
+		char text[sizeof kallsyms_k];
+		const char *pfx = strstr(kallsyms_k, "ffffffff81000600 T __pfx_");
+		const char *after = strchr(pfx, '\n') + 1;
+		size_t head = (size_t)(pfx - kallsyms_k);
+
+		memcpy(text, kallsyms_k, head);
+		strcpy(text + head, after);
+		fi.arch = (char *)"x86_64";
+		tf_write_file(tf_path("k4/kallsyms"), text, strlen(text));
+		o.kallsyms = tf_path("k4/kallsyms");
+		CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+		sd_symbolizer_set_kernel_reloc(s, "_text", 0xffffffff81000000);
+		sd_symbolizer_set_kernel_map(s, 0xffffffff81000000, 0xf80,
+					     0xffffffff81000000);
+		status(s);
+		sd_symbolizer_verify_kernel(s, &(struct sd_kernel_evidence){0});
+		ks = sd_symbolizer_kernel_symbols(s);
+		CHECK(ks->matches == 0 && has(ks->evidence, "kernel_clone (5.10") &&
+		      !strstr(ks->evidence, "__pfx_"));
+		sd_symbolizer_free(s);
+	}
 	/* another architecture's kernel text */
 	ks = check_kallsyms("6.18.0", "ppc64le", 0, 100, 97, in, 40, &s);
 	CHECK(ks && ks->matches == 0 && has(ks->evidence, "ppc64le"));
