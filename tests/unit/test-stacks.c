@@ -588,19 +588,30 @@ static uint32_t named(struct sd_stacks *st, uint32_t comm,
 	return id;
 }
 
+/* A machine without a symbolizer and a stacks table (named stacks need
+ * nothing else); false, with a failed check and nothing left, if either
+ * is missing. */
+static bool plain_open(struct sd_machine **m, struct sd_stacks **st)
+{
+	*m = NULL;
+	*st = NULL;
+	CHECK(sd_machine_new(NULL, m) == 0);
+	CHECK(sd_stacks_new(st) == 0);
+	if (*m && *st)
+		return true;
+	sd_stacks_free(*st);
+	sd_machine_free(*m);
+	return false;
+}
+
 /* F8 for stacks: 20000 named stacks, each added again after the stack
  * table grew from 4096 slots to 65536, is the stack it was. */
 TEST(stacks_found_again_after_growth)
 {
-	struct sd_machine *m = NULL;
-	struct sd_stacks *st = NULL;
-	CHECK(sd_machine_new(NULL, &m) == 0);
-	CHECK(sd_stacks_new(&st) == 0);
-	if (!m || !st) {
-		sd_stacks_free(st);
-		sd_machine_free(m);
+	struct sd_machine *m;
+	struct sd_stacks *st;
+	if (!plain_open(&m, &st))
 		return;
-	}
 	enum { N = 20000 };
 	static uint32_t ids[N];
 	uint32_t comm = sd_machine_intern_comm(m, "app");
@@ -627,15 +638,10 @@ TEST(stacks_found_again_after_growth)
 
 TEST(named_stacks_and_weights)
 {
-	struct sd_machine *m = NULL;
-	struct sd_stacks *st = NULL;
-	CHECK(sd_machine_new(NULL, &m) == 0);
-	CHECK(sd_stacks_new(&st) == 0);
-	if (!m || !st) {
-		sd_stacks_free(st);
-		sd_machine_free(m);
+	struct sd_machine *m;
+	struct sd_stacks *st;
+	if (!plain_open(&m, &st))
 		return;
-	}
 	uint32_t bash = sd_machine_intern_comm(m, "bash");
 	uint32_t make = sd_machine_intern_comm(m, "make");
 	const char *f1[] = {"main", "fork", "copy_page_range"};
@@ -737,15 +743,10 @@ static int exp_cmp(const void *a, const void *b)
 
 static void folded_order_case(bool semicolons, unsigned with)
 {
-	struct sd_machine *m = NULL;
-	struct sd_stacks *st = NULL;
-	CHECK(sd_machine_new(NULL, &m) == 0);
-	CHECK(sd_stacks_new(&st) == 0);
-	if (!m || !st) {
-		sd_stacks_free(st);
-		sd_machine_free(m);
+	struct sd_machine *m;
+	struct sd_stacks *st;
+	if (!plain_open(&m, &st))
 		return;
-	}
 	enum { NST = 400 };
 	static struct exp_line exp[NST];
 	size_t nexp = 0;
