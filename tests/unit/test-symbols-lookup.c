@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lookups by address (src/symbols/symindex.c): the bucket index cut into
+ * segments at the gaps must answer every address as a binary search over
+ * the whole table does -- the symbol with the last start at or before
+ * the address, or one of the few before it whose end covers it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <swapdiag/symbols.h>
+
+#include "test.h"
+
+/* The long way: a binary search over every symbol, then the same look
+ * back as sd_symtab_lookup(). */
+static const struct sd_symbol *linear(const struct sd_symtab *t, uint64_t addr)
+{
+	size_t lo = 0, hi = sd_symtab_size(t);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sd_symtab_at(t, mid)->start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
+		const struct sd_symbol *s = sd_symtab_at(t, lo - 1);
+		if (addr < s->end)
+			return s;
+	}
+	return NULL;
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 17;
+}
+
+/* How many of the addresses around every symbol (its start, the bytes
+ * next to it and to its end, a byte in its middle) and of n more at
+ * random in [lo, hi) the index answers otherwise than linear(). */
+static int disagreements(const struct sd_symtab *t, uint64_t lo, uint64_t hi,
+			 int n, uint64_t seed)
+{
+	int bad = 0;
+	size_t size = sd_symtab_size(t);
+
+	for (size_t i = 0; i < size; i++) {
+		const struct sd_symbol *s = sd_symtab_at(t, i);
+		uint64_t a[] = {s->start,	s->start - 1,
+				s->start + 1,	s->end - 1,
+				s->end,		s->end + 1,
+				s->start + (s->end - s->start) / 2};
+		for (size_t k = 0; k < sizeof a / sizeof *a; k++)
+			bad += sd_symtab_lookup(t, a[k]) != linear(t, a[k]);
+	}
+	for (int i = 0; i < n; i++) {
+		uint64_t a = lo + rnd(&seed) % (hi - lo);
+		bad += sd_symtab_lookup(t, a) != linear(t, a);
+	}
+	return bad;
+}
+
+/*
+ * A kernel's layout: a dense text, data further up with wider gaps, lone
+ * symbols far apart, and modules a gigabyte above -- aliases, types perf
+ * does not keep (their bytes belong to the symbol before) and the
+ * modules' page-rounded ends among them.  The index is cut into
+ * segments at the gaps, its bucket size chosen from a sample of them.
+ */
+TEST(kernel_layout)
+{
+	enum { TEXT = 6000, DATA = 800, LONE = 12, MODS = 40, PER_MOD = 30 };
+	char *text = malloc((TEXT + DATA + LONE + MODS * PER_MOD) * 64), *p = text;
+	uint64_t x = 0x243f6a8885a308d3ull, a = 0xffffffff81000000ull;
+
+	if (!text) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < TEXT; i++) {
+		/* mostly small steps, some aliases, a few wide ones */
+		uint64_t r = rnd(&x) % 100;
+		a += r < 5 ? 0 : r < 95 ? 16 + rnd(&x) % 2000 : rnd(&x) % 70000;
+		const char *type = r % 7 == 3 ? "r" : r % 11 == 4 ? "t" : "T";
+		p += sprintf(p, "%016llx %s text_%d\n", (unsigned long long)a,
+			     type, i);
+	}
+	a += 0x200000;
+	for (int i = 0; i < DATA; i++) {
+		a += 8 + rnd(&x) % 40000;
+		p += sprintf(p, "%016llx %s data_%d\n", (unsigned long long)a,
+			     i % 3 ? "d" : "B", i);
+	}
+	for (int i = 0; i < LONE; i++) {
+		a += 0x100000 + rnd(&x) % 0x1000000;
+		p += sprintf(p, "%016llx D lone_%d\n", (unsigned long long)a, i);
+	}
+	a = 0xffffffffc0000000ull;
+	for (int m = 0; m < MODS; m++) {
+		a = (a + 4096 + rnd(&x) % 0x40000) & ~0xfffull;
+		for (int i = 0; i < PER_MOD; i++) {
+			a += rnd(&x) % 3 ? 16 + rnd(&x) % 900 : 0;
+			p += sprintf(p, "%016llx t mod_%d_%d\t[m%d]\n",
+				     (unsigned long long)a, m, i, m);
+		}
+	}
+	struct sd_symtab *t = NULL;
+	CHECK(sd_symtab_from_kallsyms(text, (size_t)(p - text), NULL, &t) == 0);
+	if (t) {
+		CHECK(sd_symtab_size(t) > 5000);
+		CHECK(disagreements(t, 0xffffffff80000000ull,
+				    0xffffffffc4000000ull, 200000, 1) == 0);
+		/* around the text only, where the buckets are */
+		CHECK(disagreements(t, 0xffffffff81000000ull,
+				    0xffffffff84000000ull, 200000, 2) == 0);
+		CHECK(sd_symtab_lookup(t, 0xffffffff80ffffffull) == NULL);
+		CHECK(sd_symtab_lookup(t, UINT64_MAX) == NULL);
+	}
+	sd_symtab_free(t);
+	free(text);
+}
+
+/*
+ * Gaps the sample misleads on: every eighth gap is 16 bytes, the others
+ * just under the size that starts a segment at the bucket size those
+ * suggest (64 buckets each) -- the index has to be made again with
+ * larger buckets, and still answer as the long way.  And a small table
+ * whose gaps are all read, from 0 to the top of the address space.
+ */
+TEST(misleading_gaps)
+{
+	enum { N = 4096 };
+	char *text = malloc(N * 40), *p = text;
+	uint64_t a = 0x1000;
+
+	if (!text) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < N; i++) {
+		a += i % 8 ? 1023 : 16;
+		p += sprintf(p, "%016llx T s%d\n", (unsigned long long)a, i);
+	}
+	struct sd_symtab *t = NULL;
+	CHECK(sd_symtab_from_kallsyms(text, (size_t)(p - text), NULL, &t) == 0);
+	if (t) {
+		CHECK_U64(sd_symtab_size(t), N);
+		CHECK(disagreements(t, 0, a + 8192, 100000, 3) == 0);
+	}
+	sd_symtab_free(t);
+
+	p = text;
+	uint64_t wide[] = {0x0, 0x10, 0x20, 0x7fff, 0x100000000ull,
+			   0x100000010ull, 0x8000000000000000ull,
+			   0xfffffffffffff000ull, 0xffffffffffffffffull};
+	for (size_t i = 0; i < sizeof wide / sizeof *wide; i++)
+		p += sprintf(p, "%016llx T w%zu\n", (unsigned long long)wide[i],
+			     i);
+	t = NULL;
+	CHECK(sd_symtab_from_kallsyms(text, (size_t)(p - text), NULL, &t) == 0);
+	if (t) {
+		CHECK(disagreements(t, 0, UINT64_MAX, 100000, 4) == 0);
+		const struct sd_symbol *s = sd_symtab_lookup(t, 0x7ffffffull);
+		CHECK(s && !strcmp(s->name, "w3"));
+		/* the last symbol ends at the top, which no lookup reaches */
+		s = sd_symtab_lookup(t, UINT64_MAX - 1);
+		CHECK(s && !strcmp(s->name, "w7"));
+	}
+	sd_symtab_free(t);
+	free(text);
+}
+
+int main(void)
+{
+	RUN(kernel_layout);
+	RUN(misleading_gaps);
+	return test_exit();
+}
