@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lookups by address (src/symbols/symindex.c): the bucket index cut into
- * segments at the gaps must answer every address as a binary search over
- * the whole table does -- the symbol with the last start at or before
- * the address, or one of the few before it whose end covers it.
+ * Answers by address.  The bucket index cut into segments at the gaps
+ * (src/symbols/symindex.c) must answer every address as a binary search
+ * over the whole table does -- the symbol with the last start at or
+ * before the address, or one of the few before it whose end covers it.
+ * And kallsyms.c's short paths must make the table the long ones make:
+ * a line out of order (the whole text read again and sorted), a
+ * "__pfx_" line (its digits checked, not read).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,9 +178,108 @@ TEST(misleading_gaps)
 	free(text);
 }
 
+/* Whether two tables hold the same symbols, ends, names and modules. */
+static bool same_table(const struct sd_symtab *a, const struct sd_symtab *b)
+{
+	if (sd_symtab_size(a) != sd_symtab_size(b))
+		return false;
+	for (size_t i = 0; i < sd_symtab_size(a); i++) {
+		const struct sd_symbol *x = sd_symtab_at(a, i);
+		const struct sd_symbol *y = sd_symtab_at(b, i);
+		const char *mx = sd_symtab_module(a, x->module);
+		const char *my = sd_symtab_module(b, y->module);
+		if (x->start != y->start || x->end != y->end ||
+		    x->binding != y->binding || strcmp(x->name, y->name) ||
+		    !mx != !my || (mx && strcmp(mx, my)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One line of a sorted text moved to the end of the core kernel's lines
+ * (before the modules): read in address order while it can, then read
+ * again and sorted whole -- the table must be the sorted text's.  The
+ * moved line has an address of its own; the lines around it have
+ * aliases, the last of them at the end of a module's range.
+ */
+TEST(out_of_order_line)
+{
+	static const char *const lines[] = {
+		"ffffffff81000000 T _stext\n",
+		"ffffffff81000000 T _text\n",
+		"ffffffff81000100 t a\n",
+		"ffffffff81000100 W a_alias\n",
+		"ffffffff81000180 t __pfx_b\n",
+		"ffffffff81000190 T b\n",
+		"ffffffff81000400 t moved\n",
+		"ffffffff81000800 T c\n",
+		"ffffffff81000800 t c_alias\n",
+		"ffffffff81000900 r rodata\n",
+		"ffffffff81001000 T _etext\n",
+		"ffffffffc0001000 t m1\t[mod]\n",
+		"ffffffffc0001040 t m2\t[mod]\n",
+		"ffffffffc0001040 T m2_alias\t[mod]\n",
+	};
+	enum { N = sizeof lines / sizeof *lines, MOVED = 6, MODS = 11 };
+	char sorted[1024] = "", shuffled[1024] = "";
+
+	for (int i = 0; i < N; i++)
+		strcat(sorted, lines[i]);
+	for (int i = 0; i < N; i++) {
+		if (i == MODS)
+			strcat(shuffled, lines[MOVED]);
+		if (i != MOVED)
+			strcat(shuffled, lines[i]);
+	}
+	struct sd_symtab *a = NULL, *b = NULL;
+	CHECK(sd_symtab_from_kallsyms(sorted, strlen(sorted), NULL, &a) == 0);
+	CHECK(sd_symtab_from_kallsyms(shuffled, strlen(shuffled), NULL, &b) ==
+	      0);
+	if (a && b) {
+		CHECK(same_table(a, b));
+		const struct sd_symbol *s = sd_symtab_lookup(b, 0xffffffff81000500);
+		CHECK(s && !strcmp(s->name, "moved"));
+		s = sd_symtab_lookup(b, 0xffffffffc0002fff);
+		CHECK(s && !strcmp(s->name, "m2_alias"));
+		CHECK(sd_symtab_lookup(b, 0xffffffffc0003000) == NULL);
+		CHECK(disagreements(b, 0xffffffff80000000ull,
+				    0xffffffffc0010000ull, 20000, 5) == 0);
+	}
+	sd_symtab_free(a);
+	sd_symtab_free(b);
+}
+
+/*
+ * A "__pfx_" line's digits are checked though their value is not read:
+ * with a non-digit in them the line is malformed, not padding.
+ */
+TEST(pfx_digits_checked)
+{
+	static const char text[] = "ffffffff81000000 T a\n"
+				   "ffffffff8100001g t __pfx_b\n"
+				   "ffffffff81000020 t __pfx_c\n"
+				   "ffffffff81000030 T c\n";
+	struct sd_diags d;
+	struct sd_symtab *t = NULL;
+
+	sd_diags_init(&d);
+	CHECK(sd_symtab_from_kallsyms(text, strlen(text), &d, &t) == 0);
+	CHECK(d.n == 1 && d.v[0].text && strstr(d.v[0].text, "1 malformed") &&
+	      d.v[0].offset == 21);
+	CHECK(t && sd_symtab_size(t) == 2);
+	const struct sd_symbol *s = t ? sd_symtab_lookup(t, 0xffffffff81000025)
+				      : NULL;
+	CHECK(s && !strcmp(s->name, "a"));
+	sd_symtab_free(t);
+	sd_diags_clear(&d);
+}
+
 int main(void)
 {
 	RUN(kernel_layout);
 	RUN(misleading_gaps);
+	RUN(out_of_order_line);
+	RUN(pfx_digits_checked);
 	return test_exit();
 }
