@@ -93,23 +93,13 @@ struct sd_symtab {
 	int64_t reloc; /* delta applied so far to core kernel symbols */
 
 	/*
-	 * Lookup index (symindex.c), made by the first lookup after the table
-	 * changed.  The symbols are cut into segments where two neighbouring
-	 * starts are 2^(idx_shift + 6) or more apart (the kernel's text and
-	 * data, its modules), and each segment into buckets of
-	 * 2^idx_shift bytes: bucket b of idx_segs[j] is idx[first + b], the
-	 * first symbol starting at or after base + (b << idx_shift); the entry
-	 * after a segment's last bucket is the next segment's first symbol (n
-	 * after the last).  A lookup binary-searches the few segments (after
-	 * trying idx_wide, the one with the most buckets), then one bucket, a
-	 * symbol or two where the symbols are dense, instead of the table.
+	 * Lookup index, made by the first lookup after the table changed:
+	 * idx[b] is the first symbol starting at or after
+	 * syms[0].start + (b << idx_shift), for b in [0, idx_n]; idx[idx_n]
+	 * is n.  A lookup binary-searches one bucket instead of the table.
 	 */
-	struct sd_symtab_seg {
-		uint64_t base; /* the segment's first start */
-		uint32_t first, nb; /* its buckets: idx[first, first + nb) */
-	} *idx_segs;
-	size_t idx_nseg, idx_wide;
 	uint32_t *idx;
+	size_t idx_n;
 	unsigned idx_shift;
 	bool idx_valid;
 };

@@ -3,8 +3,8 @@
  * A symbol table: its memory (symbols, names kept as the file has them
  * or copied into an arena), names given out as perf shows them (demangled,
  * kallsyms names copied out of the text on first use), and lookups by
- * name.  Lookups by address are symindex.c; how a table is finished --
- * sorted, ends fixed, aliases reduced -- is symtab_fixup.c.
+ * address and name.  How a table is finished -- sorted, ends fixed,
+ * aliases reduced -- is symtab_fixup.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,7 +38,6 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 	}
 	sd_strpool_fini(&t->modules);
 	free(t->idx);
-	free(t->idx_segs);
 	if (t->syms_big.p)
 		sd_bigbuf_free(&t->syms_big);
 	else
@@ -250,6 +249,78 @@ const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i)
 	if (!t || i >= t->n || !sd_symtab_name_ready(t, &t->syms[i]))
 		return NULL;
 	return &t->syms[i];
+}
+
+/*
+ * perf searches its rb-tree for a symbol with start <= addr < end.  Ends
+ * never overlap the next start in kallsyms; in an ELF table a sized symbol
+ * may contain later ones, so look back a few entries when the nearest does
+ * not cover addr.
+ */
+static void build_index(struct sd_symtab *t)
+{
+	uint64_t base = t->syms[0].start, span = t->syms[t->n - 1].start - base;
+	unsigned shift = 4;
+
+	free(t->idx);
+	t->idx = NULL;
+	t->idx_valid = true; /* without memory: search the whole table */
+	/* at most 2 buckets a symbol: the index stays a quarter of the table */
+	while (shift < 63 && (span >> shift) >= 2 * (uint64_t)t->n)
+		shift++;
+	size_t nb = (size_t)(span >> shift) + 1;
+	uint32_t *idx = malloc((nb + 1) * sizeof *idx);
+	if (!idx)
+		return;
+	size_t i = 0;
+	for (size_t b = 0; b < nb; b++) {
+		uint64_t at = base + ((uint64_t)b << shift);
+		while (i < t->n && t->syms[i].start < at)
+			i++;
+		idx[b] = (uint32_t)i;
+	}
+	idx[nb] = (uint32_t)t->n;
+	t->idx = idx;
+	t->idx_n = nb;
+	t->idx_shift = shift;
+}
+
+const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
+					 uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!t || !t->n)
+		return NULL;
+	/* logically const: the index is a cache (see sym_demangle) */
+	if (!t->idx_valid && t->n <= UINT32_MAX)
+		build_index((struct sd_symtab *)t);
+	hi = t->n;
+	if (t->idx) {
+		uint64_t base = t->syms[0].start;
+		if (addr < base)
+			return NULL; /* before the first symbol */
+		uint64_t b = (addr - base) >> t->idx_shift;
+		if (b < t->idx_n) {
+			lo = t->idx[b];
+			hi = t->idx[b + 1];
+		} else {
+			lo = t->n;
+		}
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->syms[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
+		const struct sd_symbol *s = &t->syms[lo - 1];
+		if (addr < s->end)
+			return sd_symtab_name_ready(t, s) ? s : NULL;
+	}
+	return NULL;
 }
 
 const struct sd_symbol *sd_symtab_find_name(const struct sd_symtab *t,

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Answers by address.  The bucket index cut into segments at the gaps
- * (src/symbols/symindex.c) must answer every address as a binary search
- * over the whole table does -- the symbol with the last start at or
- * before the address, or one of the few before it whose end covers it.
- * And kallsyms.c's short paths must make the table the long ones make:
- * a line out of order (the whole text read again and sorted), a
- * "__pfx_" line (its digits checked, not read).
+ * Answers by address.  The bucket index of sd_symtab_lookup() (symtab.c)
+ * must answer every address as a binary search over the whole table
+ * does -- the symbol with the last start at or before the address, or
+ * one of the few before it whose end covers it -- however the symbols
+ * lie, dense or far apart.  And kallsyms.c's short paths must make the
+ * table the long ones make: a line out of order (the whole text read
+ * again and sorted), a "__pfx_" line (its digits checked, not read).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,8 +72,8 @@ static int disagreements(const struct sd_symtab *t, uint64_t lo, uint64_t hi,
  * A kernel's layout: a dense text, data further up with wider gaps, lone
  * symbols far apart, and modules a gigabyte above -- aliases, types perf
  * does not keep (their bytes belong to the symbol before) and the
- * modules' page-rounded ends among them.  The index is cut into
- * segments at the gaps, its bucket size chosen from a sample of them.
+ * modules' page-rounded ends among them.  Buckets of the whole range
+ * hold dozens of the text's symbols and none of the gaps'.
  */
 TEST(kernel_layout)
 {
@@ -129,11 +129,9 @@ TEST(kernel_layout)
 }
 
 /*
- * Gaps the sample misleads on: every eighth gap is 16 bytes, the others
- * just under the size that starts a segment at the bucket size those
- * suggest (64 buckets each) -- the index has to be made again with
- * larger buckets, and still answer as the long way.  And a small table
- * whose gaps are all read, from 0 to the top of the address space.
+ * Gaps of two sizes, 16 bytes for every eighth and 1023 for the others;
+ * and a small table from 0 to the top of the address space, whose
+ * buckets are wider than most of its gaps.
  */
 TEST(misleading_gaps)
 {
