@@ -83,6 +83,14 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		bytes += len;
 		if (!sd_qrun_step(q, c, next, len))
 			break;
+		/* the record after next, its header and the start of its
+		 * call chain: it was read a round or more ago and is
+		 * seldom still in L1 or L2, and each miss stalls this
+		 * loop (next's header is read now, so this one runs a
+		 * record ahead) */
+		const uint8_t *after = next + sd_load16(next + 6, false);
+		__builtin_prefetch(after);
+		__builtin_prefetch(after + 64);
 		uint64_t nt = c->time;
 		if (nt <= stop)
 			continue;
