@@ -86,16 +86,11 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		/*
 		 * Records were read a round or more ago and are seldom
 		 * still in L1 or L2; each miss stalls this loop, and the
-		 * caller then hashes their call chains.  So: the record
-		 * after next, its header and the start of its chain
-		 * (next's header is read now, so this runs a record
-		 * ahead), and three lines some records further on, which
-		 * covers a run's ~2.3 lines a sample (kstorm) and leaves
-		 * the latency of memory time to pass.
+		 * caller then hashes their call chains.  Three lines some
+		 * records on in this run: more than the ~2.3 lines a
+		 * sample moves it on (kstorm), far enough for the latency
+		 * of memory.
 		 */
-		const uint8_t *after = next + sd_load16(next + 6, false);
-		__builtin_prefetch(after);
-		__builtin_prefetch(after + 64);
 		__builtin_prefetch(next + 640);
 		__builtin_prefetch(next + 704);
 		__builtin_prefetch(next + 768);
