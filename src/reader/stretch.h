@@ -139,12 +139,8 @@ extend_stretch(struct sd_reader *r, bool sw)
 		last = t;
 		bytes += size;
 		p += size;
-		/* three lines some records on: the block was read (or
-		 * decompressed) a while ago, flushes of the queue came in
-		 * between, and its lines are seldom still in L1 or L2 */
-		__builtin_prefetch(p + 640);
-		__builtin_prefetch(p + 704);
-		__builtin_prefetch(p + 768);
+		/* read (or decompressed) a while ago, flushes between */
+		sd_prefetch_ahead(p);
 	}
 	r->stats.records[SD_REC_SAMPLE] += nsamples;
 	uint64_t maxt = q->max_time > last ? q->max_time : last;

@@ -22,10 +22,10 @@ _Static_assert(offsetof(struct sd_sample_view, tid) ==
  * With two runs in the heap (two CPUs) they trade places here, and the
  * heap's two entries are written when the loop ends; with more, the top
  * run goes back into the heap (inline) where it passes its stop.  The
- * loop ends at a
- * stretch's end (its block goes at the next settle, after the caller is
- * done with the views) and where a run leaves the flush.  *at_other: it
- * ended at a record other than a sample, the top run's next.
+ * loop ends at a stretch's end (its block goes at the next settle, after
+ * the caller is done with the views) and where a run leaves the flush.
+ * *at_other: it ended at a record other than a sample, the top run's
+ * next.
  */
 static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 			 struct sd_sample_view *v, size_t max, bool *at_other)
@@ -83,17 +83,8 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		bytes += len;
 		if (!sd_qrun_step(q, c, next, len))
 			break;
-		/*
-		 * Records were read a round or more ago and are seldom
-		 * still in L1 or L2; each miss stalls this loop, and the
-		 * caller then hashes their call chains.  Three lines some
-		 * records on in this run: more than the ~2.3 lines a
-		 * sample moves it on (kstorm), far enough for the latency
-		 * of memory.
-		 */
-		__builtin_prefetch(next + 640);
-		__builtin_prefetch(next + 704);
-		__builtin_prefetch(next + 768);
+		/* read a round or more ago; the caller hashes the chains */
+		sd_prefetch_ahead(next);
 		uint64_t nt = c->time;
 		if (nt <= stop)
 			continue;
