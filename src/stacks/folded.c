@@ -92,6 +92,10 @@ static long new_child(struct sd_folded *fo, uint32_t p, uint32_t t, size_t j)
 	uint32_t v = (uint32_t)fo->nnodes++;
 	fo->nodes[v] = (struct fnode){p, t, (uint32_t)c, (uint32_t)end,
 				      pp->depth + 1, 0, 0, 0};
+	if (fo->nodes[v].depth > fo->max_depth)
+		fo->max_depth = fo->nodes[v].depth;
+	if (end > fo->max_end)
+		fo->max_end = (uint32_t)end;
 	fo->nodes[p].kids++;
 	fo->slots[j] = v;
 	if (fo->nnodes * 2 > (size_t)1 << fo->slot_bits && slots_grow(fo))
@@ -274,16 +278,8 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 /* Room for the text of the longest line and the nodes on its path. */
 static int path_room(struct sd_folded *fo)
 {
-	size_t depth = 0, len = 0;
-
-	for (size_t v = 1; v < fo->nnodes; v++) {
-		if (fo->nodes[v].depth > depth)
-			depth = fo->nodes[v].depth;
-		if (fo->nodes[v].end > len)
-			len = fo->nodes[v].end;
-	}
-	fo->path = malloc((depth + 1) * sizeof *fo->path);
-	fo->ptext = malloc(len + 1);
+	fo->path = malloc((fo->max_depth + 1ull) * sizeof *fo->path);
+	fo->ptext = malloc(fo->max_end + 1ull);
 	return fo->path && fo->ptext ? 0 : -ENOMEM;
 }
 

@@ -53,6 +53,7 @@ struct sd_folded {
 
 	struct fnode *nodes;        /* [0] the root */
 	size_t nnodes, capnodes;
+	uint32_t max_depth, max_end; /* the deepest node's, the longest text */
 	uint32_t *slots;            /* (parent, token) -> node, by hash */
 	unsigned slot_bits;
 
