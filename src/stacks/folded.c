@@ -139,7 +139,7 @@ static long stack_node(struct sd_folded *fo, uint32_t ct, bool java,
 {
 	const struct sd_frame *fr = si->frames;
 	size_t nf = si->nr_frames, f = 0;
-	long v = child(fo, 0, ct);
+	long v = next_node(fo, 0, ct); /* mostly the comm part of the stack before */
 
 	if (v > 0 && !java && !fo->kmask && !fo->jmask) {
 		/* every name as it is: the name is the token; next_node()
