@@ -91,8 +91,13 @@ struct sd_stacks {
 	struct sd_stack_detail *det;
 	size_t ndet, capdet;
 	struct dcache_ent dcache[1u << DCACHE_BITS];
-	uint32_t *dslots;
-	size_t ndslots;
+	/* the details' tables, one per time bucket (details.c) */
+	struct dbucket *dbk;
+	size_t ndbk, capdbk;
+	uint32_t *dbkslots; /* bucket -> its dbk index + 1, by hash */
+	size_t ndbkslots;
+	uint32_t dbk_last;  /* index + 1 of the table last used; 0: none */
+	size_t dindexed;    /* det[0 .. dindexed) are in the tables */
 
 	struct sd_folded_line *lines;
 	size_t nlines;
@@ -122,6 +127,24 @@ void sd_stacks_free_lines(struct sd_stacks *st);
 int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      uint64_t *k, const uint64_t *ips, size_t nr,
 		      size_t *klen);
+/* The hash of a detail's (stack, pid) in its bucket's table (details.c):
+ * a slot's index bits and its check. */
+static inline uint32_t sd_stacks_detail_hash(uint32_t stack, uint32_t pid)
+{
+	return (uint32_t)(sd_rawtab_mum(((uint64_t)stack << 32 | pid) ^ RAW_S1,
+					RAW_S2) >> 32);
+}
+
+/*
+ * The detail (stack, pid, bucket), found in or added to the details'
+ * tables, counts count samples with period; c, the (stack, pid) cache's
+ * entry, is set to it (details.c).
+ */
+int sd_stacks_detail_find(struct sd_stacks *st, struct dcache_ent *c,
+			  uint32_t stack, uint32_t pid, uint64_t bucket,
+			  uint64_t count, uint64_t period);
+/* Frees the details' tables (the details stay; details.c). */
+void sd_stacks_details_free(struct sd_stacks *st);
 /* The sample loop has ended: frees what only it uses (stacks.c). */
 void sd_stacks_samples_done(struct sd_stacks *st);
 /* Frees the resolution caches (they come back when needed). */

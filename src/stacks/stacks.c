@@ -16,7 +16,8 @@
  *
  * A sample: its raw chain hashed once and looked up in the raw-chain
  * table (rawtab.h) -- a hit is the stack id; then its (stack, pid,
- * 100 ms bucket) detail counts it, found through a (stack, pid) cache.
+ * 100 ms bucket) detail counts it, found through a (stack, pid) cache
+ * or else in its bucket's table (details.c).
  * A stack's own count and period are its details' sums, added up once
  * when the sample loop ends (sd_stacks_samples_done()).  Only a chain the table does not know (in that address space)
  * is resolved, encoded and interned.  The tables only the loop needs are
@@ -68,9 +69,7 @@ static void loop_tables_free(struct sd_stacks *st)
 	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
 	st->slots = NULL;
 	st->nslots = 0;
-	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
-	st->dslots = NULL;
-	st->ndslots = 0;
+	sd_stacks_details_free(st);
 	memset(st->dcache, 0, sizeof st->dcache);
 }
 
@@ -205,7 +204,7 @@ static uint32_t *slots_grow(uint32_t *s, size_t *nslots, size_t n)
 }
 
 /*
- * A stack or detail slot holds its entry's index + 1 in the bits the
+ * A stack slot holds its entry's index + 1 in the bits the
  * slot index takes (mask: the slots - 1; a table is at most half full,
  * so the index fits) and the top bits of the entry's hash above them: a
  * probe passes the slots of other entries without loading them (each
@@ -235,33 +234,6 @@ static int grow_slots(struct sd_stacks *st)
 	return 0;
 }
 
-static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
-{
-	return sd_rawtab_mum(((uint64_t)stack << 32 | pid) ^ RAW_S1,
-			     bucket ^ RAW_S2);
-}
-
-static int detail_grow(struct sd_stacks *st)
-{
-	size_t ns = st->ndslots;
-	uint32_t *s = slots_grow(st->dslots, &ns, st->ndet);
-
-	if (!s)
-		return -ENOMEM;
-	uint32_t mask = (uint32_t)(ns - 1);
-	for (size_t i = 0; i < st->ndet; i++) {
-		const struct sd_stack_detail *d = &st->det[i];
-		uint64_t h = detail_hash(d->stack, d->pid, d->bucket);
-		size_t j = h & (ns - 1);
-		while (s[j])
-			j = (j + 1) & (ns - 1);
-		s[j] = slot_tag(h, mask) | ((uint32_t)i + 1);
-	}
-	st->dslots = s;
-	st->ndslots = ns;
-	return 0;
-}
-
 /*
  * Where the sample of a (stack, pid) went last: most samples go to the
  * same detail as the last one of their stack and process, until the time
@@ -274,46 +246,6 @@ static inline struct dcache_ent *dcache_of(struct sd_stacks *st,
 	uint32_t h = stack * 0x9e3779b1u + pid * 0x85ebca6bu;
 
 	return &st->dcache[h >> (32 - DCACHE_BITS)];
-}
-
-/* The detail (stack, pid, bucket), found in or added to the table, counts
- * count samples with period. */
-static __attribute__((noinline)) int
-detail_find(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
-	    uint32_t pid, uint64_t bucket, uint64_t count, uint64_t period)
-{
-	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
-		return -ENOMEM;
-	uint64_t h = detail_hash(stack, pid, bucket);
-	size_t mask = st->ndslots - 1, j = h & mask;
-	uint32_t imask = (uint32_t)mask, tag = slot_tag(h, imask);
-	for (; st->dslots[j]; j = (j + 1) & mask) {
-		uint32_t sl = st->dslots[j];
-		if ((sl & ~imask) != tag)
-			continue;
-		struct sd_stack_detail *d = &st->det[(sl & imask) - 1];
-		if (d->stack == stack && d->pid == pid && d->bucket == bucket) {
-			d->count += count;
-			d->period += period;
-			*c = (struct dcache_ent){stack, pid, sl & imask};
-			return 0;
-		}
-	}
-	if (st->ndet == st->capdet) {
-		struct sd_stack_detail *v = vgrow(st->det, &st->capdet,
-						   st->ndet + 1, sizeof *v, 256);
-		if (!v)
-			return -ENOMEM;
-		st->det = v;
-	}
-	sd_prefault(st->det, st->capdet * sizeof *st->det, &st->det_pf,
-		    (st->ndet + 1) * sizeof *st->det);
-	st->det[st->ndet] =
-		(struct sd_stack_detail){stack, pid, bucket, count, period};
-	uint32_t id = (uint32_t)++st->ndet;
-	st->dslots[j] = tag | id;
-	*c = (struct dcache_ent){stack, pid, id};
-	return 0;
 }
 
 /* Counts a sample (count of them, with period) under its detail. */
@@ -331,18 +263,7 @@ static inline int detail_add(struct sd_stacks *st, uint32_t stack,
 			return 0;
 		}
 	}
-	return detail_find(st, c, stack, pid, bucket, count, period);
-}
-
-size_t sd_stacks_nr_details(const struct sd_stacks *st)
-{
-	return st->ndet;
-}
-
-const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
-					       size_t i)
-{
-	return i < st->ndet ? &st->det[i] : NULL;
+	return sd_stacks_detail_find(st, c, stack, pid, bucket, count, period);
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
