@@ -27,8 +27,23 @@
 #define LOC_TAG (1ull << 62)
 #define LOC_MASK 0xffffffffull
 
+/*
+ * A stack's record in keys: its id and the key's length (u32 each), then
+ * the encoded key (see stacks.c); records start KEY_ALIGN-aligned.
+ */
+#define KEY_REC 8
+#define KEY_ALIGN 4
+
+/* A slot of the stack table: the upper half of its key's hash (the lower
+ * bits index the slot), and where its record is in keys. */
+struct key_slot {
+	uint32_t hash;
+	uint32_t at; /* the record's byte offset / KEY_ALIGN + 1; 0: empty */
+};
+
 struct entry {
-	size_t key;    /* byte offset in keys (the encoded key, see stacks.c) */
+	size_t key;    /* byte offset in keys of the encoded key (past its
+			* record's header) */
 	uint32_t klen; /* bytes */
 	uint64_t hash;
 	uint64_t hdr; /* key word 0: evsel, cpumode, flags, comm */
@@ -60,12 +75,12 @@ struct fseq_slot {
 
 struct sd_stacks {
 	unsigned fold; /* SD_FOLD_* given to sd_stacks_set_fold() */
-	uint8_t *keys; /* encoded keys, back to back */
+	uint8_t *keys; /* the stacks' records (KEY_REC), back to back */
 	size_t nkeys, capkeys; /* bytes */
 	size_t lcache_slots;   /* of sd_stacks_symbolize()'s cache */
 	struct entry *v;
 	size_t n, cap;
-	uint32_t *slots;
+	struct key_slot *slots;
 	size_t nslots;
 	uint64_t scratch[KEY_HDR + 4096 + 1];
 	uint8_t kbuf[(KEY_HDR + 4096 + 1) * 10]; /* an encoded key */
@@ -127,6 +142,14 @@ void sd_stacks_free_lines(struct sd_stacks *st);
 int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      uint64_t *k, const uint64_t *ips, size_t nr,
 		      size_t *klen);
+/*
+ * Interns the klen bytes of st->kbuf, an encoded key whose first word is
+ * hdr: *id (if non-NULL) its stack, a new one if no stack has these bytes
+ * (a new stack counts nothing yet: its details do).  0 or -ENOMEM.
+ */
+int sd_stacks_intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			     uint32_t *id);
+
 /* The hash of a detail's (stack, pid) in its bucket's table (details.c):
  * a slot's index bits and its check. */
 static inline uint32_t sd_stacks_detail_hash(uint32_t stack, uint32_t pid)

@@ -186,48 +186,26 @@ static void *vgrow(void *p, size_t *cap, size_t need, size_t elem,
 }
 
 /*
- * The slots of a table of n entries grown to hold one more (*nslots
- * updated), emptied for the caller to fill again from the entries: in
- * place, so that only the new half's pages are new (a fresh table each
- * time would fault in all its pages again).
+ * The stack table's slots grown to hold one more stack, refilled from the
+ * entries: in place, so that only the new half's pages are new (a fresh
+ * table each time would fault in all its pages again).
  */
-static uint32_t *slots_grow(uint32_t *s, size_t *nslots, size_t n)
-{
-	size_t ns = table_slots(*nslots, n), have = *nslots;
-
-	s = vgrow(s, &have, ns, sizeof *s, ns);
-	if (!s)
-		return NULL;
-	memset(s, 0, ns * sizeof *s);
-	*nslots = ns;
-	return s;
-}
-
-/*
- * A stack slot holds its entry's index + 1 in the bits the
- * slot index takes (mask: the slots - 1; a table is at most half full,
- * so the index fits) and the top bits of the entry's hash above them: a
- * probe passes the slots of other entries without loading them (each
- * load a cache miss of its own in a big table).  A slot is never 0.
- */
-static inline uint32_t slot_tag(uint64_t h, uint32_t mask)
-{
-	return (uint32_t)(h >> 32) & ~mask;
-}
-
 static int grow_slots(struct sd_stacks *st)
 {
-	size_t ns = st->nslots;
-	uint32_t *s = slots_grow(st->slots, &ns, st->n);
+	size_t ns = table_slots(st->nslots, st->n), have = st->nslots;
+	struct key_slot *s = vgrow(st->slots, &have, ns, sizeof *s, ns);
 
 	if (!s)
 		return -ENOMEM;
-	uint32_t mask = (uint32_t)(ns - 1);
+	memset(s, 0, ns * sizeof *s);
 	for (size_t i = 0; i < st->n; i++) {
-		size_t j = st->v[i].hash & (ns - 1);
-		while (s[j])
+		const struct entry *e = &st->v[i];
+		size_t j = e->hash & (ns - 1);
+		while (s[j].at)
 			j = (j + 1) & (ns - 1);
-		s[j] = slot_tag(st->v[i].hash, mask) | ((uint32_t)i + 1);
+		s[j] = (struct key_slot){(uint32_t)(e->hash >> 32),
+					 (uint32_t)((e->key - KEY_REC) /
+						    KEY_ALIGN) + 1};
 	}
 	st->slots = s;
 	st->nslots = ns;
@@ -449,9 +427,6 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 			  s->period);
 }
 
-static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
-			  uint32_t *id);
-
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 const struct sample_key *sk, bool kern, uint32_t *id)
 {
@@ -470,7 +445,7 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 		memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
 		klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
 	}
-	return intern_encoded(st, klen, k[0], id);
+	return sd_stacks_intern_encoded(st, klen, k[0], id);
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *words,
@@ -478,13 +453,16 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 {
 	size_t klen = sd_key_encode(words, nwords, st->kbuf);
 
-	return intern_encoded(st, klen, words[0], id);
+	return sd_stacks_intern_encoded(st, klen, words[0], id);
 }
 
-/* Interns the klen bytes of st->kbuf, an encoded key whose first word is
- * hdr (a new stack counts nothing yet: its details do). */
-static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
-			  uint32_t *id)
+/*
+ * (internal.h) A key found again costs its slot, then its record in keys:
+ * the slot's hash check passes other keys' slots, and the record's header
+ * (id, length) lies beside the bytes compared, so the entry is not read.
+ */
+int sd_stacks_intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			     uint32_t *id)
 {
 	const uint8_t *k = st->kbuf;
 	uint64_t h = sd_key_hash(k, klen);
@@ -492,19 +470,24 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
 		return -ENOMEM;
 	size_t mask = st->nslots - 1, j = h & mask;
-	uint32_t imask = (uint32_t)mask, tag = slot_tag(h, imask);
-	for (; st->slots[j]; j = (j + 1) & mask) {
-		uint32_t sl = st->slots[j];
-		if ((sl & ~imask) != tag)
+	uint32_t hc = (uint32_t)(h >> 32);
+	for (; st->slots[j].at; j = (j + 1) & mask) {
+		if (st->slots[j].hash != hc)
 			continue;
-		struct entry *e = &st->v[(sl & imask) - 1];
-		if (e->hash == h && e->klen == klen &&
-		    !memcmp(st->keys + e->key, k, klen)) {
+		const uint8_t *rec =
+			st->keys + (size_t)(st->slots[j].at - 1) * KEY_ALIGN;
+		uint32_t rh[2]; /* id, length */
+		memcpy(rh, rec, sizeof rh);
+		if (rh[1] == klen && !memcmp(rec + KEY_REC, k, klen)) {
 			if (id)
-				*id = (sl & imask) - 1;
+				*id = rh[0];
 			return 0;
 		}
 	}
+	size_t at = (st->nkeys + KEY_ALIGN - 1) & ~(size_t)(KEY_ALIGN - 1),
+	       end = at + KEY_REC + klen;
+	if (at / KEY_ALIGN >= UINT32_MAX || st->n >= UINT32_MAX)
+		return -ENOMEM; /* past what a slot can point at */
 	if (st->n == st->cap) {
 		struct entry *v = vgrow(st->v, &st->cap, st->n + 1, sizeof *v,
 					1024);
@@ -512,9 +495,8 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 			return -ENOMEM;
 		st->v = v;
 	}
-	if (st->nkeys + klen > st->capkeys) {
-		uint8_t *kv = vgrow(st->keys, &st->capkeys, st->nkeys + klen, 1,
-				    32768);
+	if (end > st->capkeys) {
+		uint8_t *kv = vgrow(st->keys, &st->capkeys, end, 1, 32768);
 		if (!kv)
 			return -ENOMEM;
 		st->keys = kv;
@@ -522,14 +504,16 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 	sd_prefault(st->v, st->cap * sizeof *st->v, &st->v_pf,
 		    (st->n + 1) * sizeof *st->v);
 	sd_prefault(st->keys, st->capkeys * sizeof *st->keys, &st->keys_pf,
-		    (st->nkeys + klen) * sizeof *st->keys);
-	memcpy(st->keys + st->nkeys, k, klen);
-	st->v[st->n] = (struct entry){.key = st->nkeys,
+		    end * sizeof *st->keys);
+	uint32_t rh[2] = {(uint32_t)st->n, (uint32_t)klen};
+	memcpy(st->keys + at, rh, sizeof rh);
+	memcpy(st->keys + at + KEY_REC, k, klen);
+	st->v[st->n] = (struct entry){.key = at + KEY_REC,
 				      .klen = (uint32_t)klen,
 				      .hash = h,
 				      .hdr = hdr};
-	st->nkeys += klen;
-	st->slots[j] = tag | ((uint32_t)st->n + 1);
+	st->nkeys = end;
+	st->slots[j] = (struct key_slot){hc, (uint32_t)(at / KEY_ALIGN) + 1};
 	if (id)
 		*id = (uint32_t)st->n;
 	st->n++;

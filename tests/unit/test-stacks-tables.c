@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The details (src/stacks/details.c): one (stack, pid, time bucket)
- * counter each, whatever way the lookup takes.  Named stacks give pid and
- * time freely; the (stack, pid) cache of stacks.c answers for a
- * (stack, pid) until its bucket moves, so each case moves it first to
- * reach the tables.
+ * The stacks stage's tables, past their shortcuts.
+ *
+ * The stack table (stacks.c): a key is one stack, found again as such.
+ * Its slots hold a hash check and point at the key's record (id, length,
+ * bytes); the check only passes other keys by, the bytes decide.  Hash
+ * collisions are made by moving a stored key's slot to the slot and check
+ * of the key asked (no pair of real keys is needed):
+ *
+ *  K1 a key whose slot and check are another key's is a new stack;
+ *  K2 so is one of which the other is a prefix, or which is a prefix of
+ *     the other, whichever was stored.
+ *
+ * The details (details.c): one (stack, pid, time bucket) counter each,
+ * whatever way the lookup takes.  Named stacks give pid and time freely;
+ * the (stack, pid) cache of stacks.c answers for a (stack, pid) until its
+ * bucket moves, so each case moves it first to reach the tables.
  *
  *  D1 two (stack, pid) pairs whose hashes are equal in the bucket's table
  *     (its slot and its check) count apart, whichever was made first;
@@ -22,7 +33,71 @@
 #include <swapdiag/stacks.h>
 
 #include "stacks/internal.h"
+#include "stacks/key.h"
 #include "test.h"
+
+/* Interns the n bytes of k as a key: its stack. */
+static uint32_t intern(struct sd_stacks *st, const void *k, size_t n)
+{
+	uint32_t id = UINT32_MAX;
+	memcpy(st->kbuf, k, n);
+	CHECK(sd_stacks_intern_encoded(st, n, 0, &id) == 0);
+	return id;
+}
+
+/* Moves the slot of stack id to where the n bytes of k hash to, with
+ * their check: a lookup of k meets it first. */
+static void collide(struct sd_stacks *st, uint32_t id, const void *k,
+		    size_t n)
+{
+	uint32_t at = (uint32_t)((st->v[id].key - KEY_REC) / KEY_ALIGN) + 1;
+	size_t mask = st->nslots - 1, i = 0;
+	while (i <= mask && st->slots[i].at != at)
+		i++;
+	CHECK(i <= mask);
+	if (i > mask)
+		return;
+	st->slots[i].at = 0;
+	uint64_t h = sd_key_hash(k, n);
+	size_t j = h & mask;
+	while (st->slots[j].at)
+		j = (j + 1) & mask;
+	st->slots[j] = (struct key_slot){(uint32_t)(h >> 32), at};
+}
+
+TEST(a_key_with_another_keys_slot_and_check)
+{
+	struct sd_stacks *st;
+	if (sd_stacks_new(&st))
+		SKIP("no memory");
+	static const char x[] = "\1evsel-comm-frames-x",
+			  y[] = "\1evsel-comm-frames-y";
+	CHECK_U64(intern(st, x, sizeof x), 0);
+	collide(st, 0, y, sizeof y);
+	CHECK_U64(intern(st, y, sizeof y), 1);
+	CHECK_U64(intern(st, y, sizeof y), 1);
+	CHECK_U64(sd_stacks_count(st), 2);
+	sd_stacks_free(st);
+}
+
+TEST(a_prefix_is_another_key)
+{
+	static const char longer[] = "\1frames:a;b;c;d", shorter[] = "\1frames:a;b";
+	for (int order = 0; order < 2; order++) {
+		struct sd_stacks *st;
+		if (sd_stacks_new(&st))
+			SKIP("no memory");
+		const char *first = order ? shorter : longer,
+			   *then = order ? longer : shorter;
+		size_t nf = order ? sizeof shorter - 1 : sizeof longer - 1,
+		       nt = order ? sizeof longer - 1 : sizeof shorter - 1;
+		CHECK_U64(intern(st, first, nf), 0);
+		collide(st, 0, then, nt);
+		CHECK_U64(intern(st, then, nt), 1);
+		CHECK_U64(sd_stacks_count(st), 2);
+		sd_stacks_free(st);
+	}
+}
 
 struct ctx {
 	struct sd_machine *m;
@@ -230,6 +305,8 @@ TEST(details_found_after_the_tables_were_freed)
 
 int main(void)
 {
+	RUN(a_key_with_another_keys_slot_and_check);
+	RUN(a_prefix_is_another_key);
 	RUN(colliding_pairs_count_apart);
 	RUN(back_and_forth_between_buckets);
 	RUN(a_big_bucket_grows);
