@@ -35,7 +35,9 @@
 	_SD_E(BUILD_ID_MISMATCH, "build-id does not match the recording")      \
 	_SD_E(TRACEPOINT, "tracepoint format could not be parsed")             \
 	_SD_E(NO_SYMBOLS, "no symbols for a binary")                          \
-	_SD_E(TIME_WINDOW, "the time window cannot be applied to this input")
+	_SD_E(TIME_WINDOW, "the time window cannot be applied to this input") \
+	_SD_E(NOT_PIPE, "a perf.data file in file mode cannot be read from a " \
+			"stream: pass the file by name")
 
 enum sd_error {
 	SD_E_BASE = 10000,

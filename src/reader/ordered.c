@@ -43,58 +43,6 @@ static inline bool live(const struct sd_qent *e)
 	return e->data != e->end;
 }
 
-static inline bool head_before(struct sd_qhead a, struct sd_qhead b)
-{
-	return a.time < b.time || (a.time == b.time && a.pos < b.pos);
-}
-
-static inline __attribute__((always_inline)) void
-sift_down(struct sd_queue *q, size_t i)
-{
-	size_t n = q->nheap;
-	struct sd_qhead *h = q->heap, x = h[i];
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= n)
-			break;
-		if (c + 1 < n && head_before(h[c + 1], h[c]))
-			c++;
-		if (!head_before(h[c], x))
-			break;
-		h[i] = h[c];
-		i = c;
-	}
-	h[i] = x;
-}
-
-/* A stop never UINT64_MAX, the head time of a run that is done. */
-static inline uint64_t cap_stop(uint64_t stop)
-{
-	return stop < UINT64_MAX - 1 ? stop : UINT64_MAX - 1;
-}
-
-/*
- * How far the top run may go on without a look at the heap: while its
- * head stays before the smaller of its two children (an equal time is
- * before it when its stretch was pushed first), and within the limit.
- */
-static inline __attribute__((always_inline)) void
-set_stop(struct sd_queue *q)
-{
-	const struct sd_qhead *h = q->heap;
-	uint64_t stop = q->limit;
-
-	if (q->nheap > 1) {
-		struct sd_qhead m = h[1];
-		if (q->nheap > 2 && head_before(h[2], m))
-			m = h[2];
-		/* m.time >= 1: untimed records are never queued */
-		stop = h[0].pos < m.pos ? m.time : m.time - 1;
-	}
-	q->stop = cap_stop(stop);
-}
-
 /* Run c's cursor on its head stretch. */
 static void cursor_load(struct sd_queue *q, struct sd_qrun *c)
 {
@@ -163,23 +111,23 @@ void sd_queue_top_moved(struct sd_queue *q, const uint8_t *next, uint64_t t)
 		h[0].time = t;
 		if (q->nheap == 2) {
 			/* two runs (two CPUs) taking turns: one compare */
-			if (head_before(h[1], h[0])) {
+			if (sd_qhead_before(h[1], h[0])) {
 				struct sd_qhead x = h[0];
 				h[0] = h[1];
 				h[1] = x;
 			}
-			q->stop = cap_stop(h[0].pos < h[1].pos ? h[1].time
+			q->stop = sd_queue_cap_stop(h[0].pos < h[1].pos ? h[1].time
 							     : h[1].time - 1);
 			set_top(q);
 			return;
 		}
-		sift_down(q, 0);
-		set_stop(q);
+		sd_queue_sift_down(q, 0);
+		sd_queue_set_stop(q);
 	} else {
 		h[0] = h[--q->nheap];
 		if (q->nheap > 1)
-			sift_down(q, 0);
-		set_stop(q);
+			sd_queue_sift_down(q, 0);
+		sd_queue_set_stop(q);
 	}
 	set_top(q);
 }
@@ -212,9 +160,9 @@ static void flush_upto(struct sd_queue *q, uint64_t limit)
 		}
 	}
 	for (size_t i = q->nheap / 2; i-- > 0;)
-		sift_down(q, i);
+		sd_queue_sift_down(q, i);
 	q->flushing = q->nheap > 0;
-	set_stop(q);
+	sd_queue_set_stop(q);
 	set_top(q);
 }
 

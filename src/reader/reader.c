@@ -67,12 +67,12 @@ static int reader_start(struct sd_reader *r)
 	uint64_t hsize = sd_load64(magic + 8, r->swap);
 	r->info.header_size = hsize;
 	if (hsize != 16) {
-		sd_diags_add(&r->diags, SD_ERROR, SD_E_BAD_HEADER, 8,
+		sd_diags_add(&r->diags, SD_ERROR, SD_E_NOT_PIPE, 8,
 			     "a stream on standard input must be pipe-mode "
 			     "perf.data (perf record -o -); this one has a "
 			     "%llu-byte file header: pass the file by name",
 			     (unsigned long long)hsize);
-		return -SD_E_BAD_HEADER;
+		return -SD_E_NOT_PIPE;
 	}
 	r->src.pos += 16;
 	return sd_read_pipe_header(r);

@@ -139,6 +139,8 @@ extend_stretch(struct sd_reader *r, bool sw)
 		last = t;
 		bytes += size;
 		p += size;
+		/* read (or decompressed) a while ago, flushes between */
+		sd_prefetch_ahead(p);
 	}
 	r->stats.records[SD_REC_SAMPLE] += nsamples;
 	uint64_t maxt = q->max_time > last ? q->max_time : last;

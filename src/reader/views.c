@@ -20,11 +20,12 @@ _Static_assert(offsetof(struct sd_sample_view, tid) ==
  * sample of the view layout (its fields at fixed places, no test for an
  * absent one), with the queue's state in locals until the loop ends.
  * With two runs in the heap (two CPUs) they trade places here, and the
- * heap's two entries are written when the loop ends; with more, the heap
- * is told at once where the top run passes its stop.  The loop ends at a
- * stretch's end (its block goes at the next settle, after the caller is
- * done with the views) and where a run leaves the flush.  *at_other: it
- * ended at a record other than a sample, the top run's next.
+ * heap's two entries are written when the loop ends; with more, the top
+ * run goes back into the heap (inline) where it passes its stop.  The
+ * loop ends at a stretch's end (its block goes at the next settle, after
+ * the caller is done with the views) and where a run leaves the flush.
+ * *at_other: it ended at a record other than a sample, the top run's
+ * next.
  */
 static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 			 struct sd_sample_view *v, size_t max, bool *at_other)
@@ -82,23 +83,24 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		bytes += len;
 		if (!sd_qrun_step(q, c, next, len))
 			break;
+		/* read a round or more ago; the caller hashes the chains */
+		sd_prefetch_ahead(next);
 		uint64_t nt = c->time;
 		if (nt <= stop)
 			continue;
-		if (!o) {
-			/* three runs or more: the heap told now (the
-			 * heap is the queue's own while there is no o) */
-			sd_queue_top_moved(q, next, nt);
-			c = q->top;
-			if (!c)
-				break;
-			stop = q->stop;
-			continue;
-		}
 		if (nt > limit) {
 			q->top = NULL;
 			q->moved = true;
 			break;
+		}
+		if (!o) {
+			/* three runs or more: the heap told now, inline
+			 * (the heap is the queue's own while there is no
+			 * o); one run has its stop at the limit */
+			c = sd_queue_top_passed(q, nt);
+			q->top = c;
+			stop = q->stop;
+			continue;
 		}
 		/* past its stop, the other run comes first; it goes on
 		 * while its records are older than nt (or as old, when its

@@ -17,6 +17,7 @@
 #include <swapdiag/report.h>
 
 #include "report/json_doc.h"
+#include "report/json_out.h"
 
 static json_t *num_or_null(double v)
 {
@@ -430,19 +431,20 @@ static json_t *finding_json(const struct sd_analysis *a,
 
 static int dump(FILE *out, json_t *doc)
 {
-	/* into memory, then one write: json_dumpf() hands the stream
-	 * every token and every indentation on its own */
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-					     JSON_REAL_PRECISION(6));
+	/* straight into a buffer of blocks written whole (json_out.c):
+	 * json_dumps() makes the whole text first, token by token through a
+	 * callback, and json_dumpf() hands the stream every token */
+	char buf[1 << 16];
+	struct sd_out wr;
+
+	sd_out_init(&wr, out, buf, sizeof buf);
+	int err = sd_json_out(&wr, doc);
 	json_decref(doc);
-	if (!text)
-		return -ENOMEM;
-	size_t len = strlen(text);
-	size_t w = fwrite(text, 1, len, out);
-	free(text);
-	if (w != len)
-		return -EIO;
-	fputc('\n', out);
+	if (!err)
+		sd_out_bytes(&wr, "\n", 1);
+	sd_out_flush(&wr);
+	if (err)
+		return err;
 	return ferror(out) ? -EIO : 0;
 }
 

@@ -35,7 +35,7 @@
 
 #include <swapdiag/stacks.h>
 
-#include <swapdiag/stacks.h>
+#include "stacks/fold.h"
 
 /* Does whitespace, digits, slashes, digits, whitespace match at s? */
 static bool pid_tail_matches(const char *s)
@@ -229,10 +229,15 @@ static size_t plain_symbol(const char *sym, const char *dso)
 	return sym[n] ? cut_symbol(sym) : n;
 }
 
+size_t sd_fold_plain(const char *sym, const char *dso)
+{
+	return sym && dso ? plain_symbol(sym, dso) : 0;
+}
+
 int sd_fold_frame(const char *sym, const char *dso, const char *pc, char **out,
 		  int max)
 {
-	size_t plain = sym && dso && max > 0 ? plain_symbol(sym, dso) : 0;
+	size_t plain = max > 0 ? sd_fold_plain(sym, dso) : 0;
 
 	if (plain) {
 		/* the malloc'd size tidy() gives (callers may append) */

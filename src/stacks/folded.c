@@ -5,10 +5,11 @@
  * the result is sorted as stackcollapse-perf.pl sorts its keys.
  *
  * The work is once per distinct stack and per distinct name: a line is a
- * path of tokens in a tree (foldtok.h), so equal lines end at the same
- * node; the tree is ordered by integer keys per token (foldsort.c), and a
- * line's text is written only when it is printed (sd_folded_line),
- * straight into the writer's buffer, from the text of the line before.
+ * path of tokens (foldtok.c) in a tree (foldtok.h), so equal lines end at
+ * the same node; the tree is ordered by integer keys per token
+ * (foldsort.c), and a line's text is written only when it is printed
+ * (sd_folded_line), straight into the writer's buffer, from the text of
+ * the line before.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,60 +21,6 @@
 #include "stacks/internal.h"
 #include "util/vmem.h"
 
-/*
- * The folded comm of each comm id, made once: sd_fold_comm() formats
- * "comm pid/tid" and applies stackcollapse's header expression, some 2k
- * instructions, and a recording has ~100k distinct stacks but only a few
- * thousand comms.
- */
-struct comm_memo {
-	uint32_t *at; /* by comm id: 0 not made yet, 1 dropped, else 2 + offset */
-	size_t n;
-	char *buf;
-	size_t len, cap;
-};
-
-/* 1 with *out the folded comm, 0 if stackcollapse drops it, or -ENOMEM. */
-static int memo_comm(struct comm_memo *cm, const struct sd_machine *m,
-		     uint32_t comm, const char **out)
-{
-	if (comm >= cm->n) {
-		size_t n = cm->n ? cm->n : 256;
-		while (n <= comm)
-			n *= 2;
-		uint32_t *at = realloc(cm->at, n * sizeof *at);
-		if (!at)
-			return -ENOMEM;
-		memset(at + cm->n, 0, (n - cm->n) * sizeof *at);
-		cm->at = at;
-		cm->n = n;
-	}
-	if (!cm->at[comm]) {
-		char pname[80];
-		if (!sd_fold_comm(sd_machine_comm_str(m, comm), 1, 1, pname,
-				  sizeof pname)) {
-			cm->at[comm] = 1;
-		} else {
-			size_t l = strlen(pname) + 1;
-			if (cm->len + l > cm->cap) {
-				size_t cap = cm->cap ? cm->cap * 2 : 4096;
-				char *b = realloc(cm->buf, cap);
-				if (!b)
-					return -ENOMEM;
-				cm->buf = b;
-				cm->cap = cap;
-			}
-			memcpy(cm->buf + cm->len, pname, l);
-			cm->at[comm] = (uint32_t)(2 + cm->len);
-			cm->len += l;
-		}
-	}
-	if (cm->at[comm] == 1)
-		return 0;
-	*out = cm->buf + (cm->at[comm] - 2);
-	return 1;
-}
-
 void sd_stacks_set_weights(struct sd_stacks *st, const uint64_t *weights,
 			   size_t n)
 {
@@ -81,50 +28,7 @@ void sd_stacks_set_weights(struct sd_stacks *st, const uint64_t *weights,
 	st->nweights = n;
 }
 
-/* "-PID" or "-PID/TID" after the comm (SD_STACK_NO_PID prints "?", as
- * the script does when perf script printed no pid). */
-static void comm_suffix(char *out, size_t cap, unsigned with, uint32_t pid,
-			uint32_t tid)
-{
-	char p[16];
-
-	/* the script's "if (not $tid) { $tid = $pid; $pid = "?" }": a tid
-	 * of 0 (swapper's 0/0) is false in Perl */
-	if (pid != SD_STACK_NO_PID && tid == 0) {
-		tid = pid;
-		pid = SD_STACK_NO_PID;
-	}
-	if (pid == SD_STACK_NO_PID)
-		strcpy(p, "?");
-	else
-		snprintf(p, sizeof p, "%u", pid);
-	if (with & SD_FOLD_TID)
-		snprintf(out, cap, "-%s/%u", p, tid);
-	else if (with & SD_FOLD_PID)
-		snprintf(out, cap, "-%s", p);
-	else
-		out[0] = '\0';
-}
-
-/* ---- tokens ---------------------------------------------------------- */
-
-const char *fold_tok_str(const struct sd_folded *fo, uint32_t t)
-{
-	return t <= fo->nstrs ? sd_stacks_str(fo->st, t)
-			      : sd_strpool_get(&fo->local, (uint32_t)(t - fo->nstrs));
-}
-
-/* The token of a string: the stacks' id when they have it, else one of
- * the output's own; 0 without memory. */
-static uint32_t tok_intern(struct sd_folded *fo, const char *s, size_t len)
-{
-	uint32_t id = sd_strpool_find(&fo->st->strs, s, len);
-
-	if (id)
-		return id;
-	id = sd_strpool_intern(&fo->local, s, len);
-	return id ? (uint32_t)(fo->nstrs + id) : 0;
-}
+/* ---- the tree of lines ---------------------------------------------- */
 
 /* Which variant of its name a frame prints (the bits of vmemo's index):
  * 1 Java's name, 2 with "_[k]", 4 with "_[j]" unless it has one. */
@@ -135,87 +39,6 @@ static inline unsigned variant(const struct sd_folded *fo, bool java,
 				 : f->marks & fo->jmask ? 4u
 							: 0u);
 }
-
-/* The token of a frame in a variant, made once per (variant, name); 0
- * without memory. */
-static uint32_t variant_tok(struct sd_folded *fo, unsigned v,
-			    const struct sd_frame *f)
-{
-	if (f->name > fo->nstrs)
-		return 0; /* cannot happen: every name is the stacks' */
-	if (!fo->vmemo[v] &&
-	    !(fo->vmemo[v] = calloc(fo->nstrs + 1, sizeof *fo->vmemo[v])))
-		return 0;
-	uint32_t *t = &fo->vmemo[v][f->name];
-	if (*t)
-		return *t;
-	/* the names stackcollapse-perf.pl prints: Java's without the 'L',
-	 * then what --folded-with kernel / jit append */
-	const char *name = sd_stacks_str(fo->st, f->name);
-	const char *nm = v & 1 ? sd_fold_java_name("java", name) : name;
-	const char *sfx = v & 2 ? "_[k]" : v & 4 && !strstr(nm, "_[j]") ? "_[j]"
-									 : "";
-	size_t l = strlen(nm), ls = strlen(sfx);
-	if (nm == name && !ls && f->name)
-		return *t = f->name;
-	char small[256], *buf = l + ls < sizeof small ? small : malloc(l + ls + 1);
-	if (!buf)
-		return 0;
-	memcpy(buf, nm, l);
-	memcpy(buf + l, sfx, ls + 1);
-	*t = tok_intern(fo, buf, l + ls);
-	if (buf != small)
-		free(buf);
-	return *t;
-}
-
-/* The compact index of token t (0 up), given one on its first use with
- * its string and length (the sort keys and the text need them); -ENOMEM
- * for t 0 (no memory for it). */
-static long use_tok_slow(struct sd_folded *fo, uint32_t t)
-{
-	if (!t)
-		return -ENOMEM;
-	if (t >= fo->ncix) {
-		size_t n = fo->ncix * 2 > t + 1 ? fo->ncix * 2 : t + 1;
-		uint32_t *c = realloc(fo->cix, n * sizeof *c);
-		if (!c)
-			return -ENOMEM;
-		memset(c + fo->ncix, 0, (n - fo->ncix) * sizeof *c);
-		fo->cix = c;
-		fo->ncix = n;
-	}
-	if (fo->cix[t])
-		return fo->cix[t] - 1;
-	if (fo->nt == fo->capt) {
-		size_t cap = fo->capt ? fo->capt * 2 : 1024;
-		const char **s = realloc(fo->tstr, cap * sizeof *s);
-		if (s)
-			fo->tstr = s;
-		uint32_t *l = realloc(fo->tlen, cap * sizeof *l);
-		if (l)
-			fo->tlen = l;
-		if (!s || !l)
-			return -ENOMEM;
-		fo->capt = cap;
-	}
-	const char *s = fold_tok_str(fo, t);
-	size_t len = strlen(s);
-	fo->tstr[fo->nt] = s;
-	fo->tlen[fo->nt] = (uint32_t)len;
-	fo->semicolon |= memchr(s, ';', len) != NULL;
-	fo->cix[t] = (uint32_t)++fo->nt;
-	return (long)fo->nt - 1;
-}
-
-static inline long use_tok(struct sd_folded *fo, uint32_t t)
-{
-	if (t && t < fo->ncix && fo->cix[t])
-		return fo->cix[t] - 1;
-	return use_tok_slow(fo, t);
-}
-
-/* ---- the tree of lines ---------------------------------------------- */
 
 static size_t node_home(uint32_t parent, uint32_t tok, unsigned bits)
 {
@@ -248,7 +71,7 @@ static int slots_grow(struct sd_folded *fo)
  * -ENOMEM. */
 static long new_child(struct sd_folded *fo, uint32_t p, uint32_t t, size_t j)
 {
-	long c = use_tok(fo, t);
+	long c = fold_use_tok(fo, t);
 
 	if (c < 0)
 		return c;
@@ -269,6 +92,10 @@ static long new_child(struct sd_folded *fo, uint32_t p, uint32_t t, size_t j)
 	uint32_t v = (uint32_t)fo->nnodes++;
 	fo->nodes[v] = (struct fnode){p, t, (uint32_t)c, (uint32_t)end,
 				      pp->depth + 1, 0, 0, 0};
+	if (fo->nodes[v].depth > fo->max_depth)
+		fo->max_depth = fo->nodes[v].depth;
+	if (end > fo->max_end)
+		fo->max_end = (uint32_t)end;
 	fo->nodes[p].kids++;
 	fo->slots[j] = v;
 	if (fo->nnodes * 2 > (size_t)1 << fo->slot_bits && slots_grow(fo))
@@ -312,7 +139,7 @@ static long stack_node(struct sd_folded *fo, uint32_t ct, bool java,
 {
 	const struct sd_frame *fr = si->frames;
 	size_t nf = si->nr_frames, f = 0;
-	long v = child(fo, 0, ct);
+	long v = next_node(fo, 0, ct); /* mostly the comm part of the stack before */
 
 	if (v > 0 && !java && !fo->kmask && !fo->jmask) {
 		/* every name as it is: the name is the token; next_node()
@@ -337,7 +164,7 @@ static long stack_node(struct sd_folded *fo, uint32_t ct, bool java,
 	}
 	for (; f < nf && v > 0; f++) {
 		unsigned var = variant(fo, java, &fr[f]);
-		uint32_t t = var || !fr[f].name ? variant_tok(fo, var, &fr[f])
+		uint32_t t = var || !fr[f].name ? fold_variant_tok(fo, var, &fr[f])
 						: fr[f].name;
 		if (!t)
 			return -ENOMEM;
@@ -367,51 +194,6 @@ void fold_path_text(struct sd_folded *fo, uint32_t v)
 	fo->pdepth = fo->nodes[v].depth;
 }
 
-/* The comm part's token of a stack, with whether it is Java's; 0 when
- * stackcollapse drops it, or -ENOMEM. */
-static long comm_tok(struct sd_folded *fo, struct comm_memo *cm,
-		     uint32_t **by_comm, size_t *nby, const struct sd_machine *m,
-		     const struct sd_stack_info *si, unsigned with, bool *java)
-{
-	bool threads = with & (SD_FOLD_PID | SD_FOLD_TID);
-	const char *pname;
-
-	if (!threads && si->comm < *nby && (*by_comm)[si->comm]) {
-		uint32_t t = (*by_comm)[si->comm];
-		*java = t & 0x80000000u;
-		return t == UINT32_MAX ? 0 : (long)(t & 0x7fffffffu);
-	}
-	int ok = memo_comm(cm, m, si->comm, &pname);
-	if (ok < 0)
-		return ok;
-	long t = 0;
-	*java = ok && !strncmp(pname, "java", 4);
-	if (ok) {
-		char sfx[48], buf[128];
-		comm_suffix(sfx, sizeof sfx, with, si->pid, si->tid);
-		int n = snprintf(buf, sizeof buf, "%s%s", pname, sfx);
-		t = tok_intern(fo, buf, (size_t)n);
-		if (!t || t >= 0x7fffffff)
-			return -ENOMEM;
-	}
-	if (!threads) {
-		if (si->comm >= *nby) {
-			size_t n = *nby ? *nby : 256;
-			while (n <= si->comm)
-				n *= 2;
-			uint32_t *v = realloc(*by_comm, n * sizeof *v);
-			if (!v)
-				return -ENOMEM;
-			memset(v + *nby, 0, (n - *nby) * sizeof *v);
-			*by_comm = v;
-			*nby = n;
-		}
-		(*by_comm)[si->comm] = !ok ? UINT32_MAX
-				       : (uint32_t)t | (*java ? 0x80000000u : 0);
-	}
-	return t;
-}
-
 struct sd_folded *sd_folded_free(struct sd_folded *fo)
 {
 	if (!fo)
@@ -438,9 +220,7 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 		      unsigned evsel, unsigned with)
 {
 	const struct sd_stacks *st = fo->st;
-	struct comm_memo cm = {0};
-	uint32_t *by_comm = NULL;
-	size_t nby = 0;
+	struct fold_comms fc = {0};
 	int err = 0;
 
 	/* at most a line per stack, and a node per frame of each distinct
@@ -473,7 +253,7 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 				continue;
 		}
 		bool java;
-		long ct = comm_tok(fo, &cm, &by_comm, &nby, m, &si, with, &java);
+		long ct = fold_comm_tok(fo, &fc, m, &si, with, &java);
 		if (ct <= 0) {
 			err = (int)ct;
 			continue;
@@ -491,25 +271,15 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 		fo->lines[nd->line - 1].count += si.count;
 		fo->lines[nd->line - 1].period += si.period;
 	}
-	free(cm.at);
-	free(cm.buf);
-	free(by_comm);
+	fold_comms_fini(&fc);
 	return err;
 }
 
 /* Room for the text of the longest line and the nodes on its path. */
 static int path_room(struct sd_folded *fo)
 {
-	size_t depth = 0, len = 0;
-
-	for (size_t v = 1; v < fo->nnodes; v++) {
-		if (fo->nodes[v].depth > depth)
-			depth = fo->nodes[v].depth;
-		if (fo->nodes[v].end > len)
-			len = fo->nodes[v].end;
-	}
-	fo->path = malloc((depth + 1) * sizeof *fo->path);
-	fo->ptext = malloc(len + 1);
+	fo->path = malloc((fo->max_depth + 1ull) * sizeof *fo->path);
+	fo->ptext = malloc(fo->max_end + 1ull);
 	return fo->path && fo->ptext ? 0 : -ENOMEM;
 }
 

@@ -252,7 +252,7 @@ out:
 
 int fold_sort(struct sd_folded *fo)
 {
-	size_t n = fo->n, depth = 0;
+	size_t n = fo->n, depth = fo->max_depth;
 
 	if (fo->semicolon) {
 		uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
@@ -264,9 +264,6 @@ int fold_sort(struct sd_folded *fo)
 		free(ord);
 		return err;
 	}
-	for (size_t v = 1; v < fo->nnodes; v++)
-		if (fo->nodes[v].depth > depth)
-			depth = fo->nodes[v].depth;
 	struct item *items;
 	uint32_t *at;
 	int err = child_items(fo, &items, &at);

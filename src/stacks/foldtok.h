@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The folded output's private state (folded.c builds it, foldsort.c
- * orders it).  A folded line is a sequence of tokens -- the comm part
- * ("comm", "comm-PID/TID"), then one per frame -- and a token is a string
- * id: the stacks' own string ids for frame names as they are (the usual
- * case: no copy, no lookup), ids past them for strings the output makes
- * (comm parts, names with "_[k]"/"_[j]", Java's names without their
- * leading 'L').  Equal strings have equal ids.
+ * The folded output's private state (folded.c builds it from the tokens
+ * and comm parts of foldtok.c, foldsort.c orders it).  A folded line is a
+ * sequence of tokens -- the comm part ("comm", "comm-PID/TID"), then one
+ * per frame -- and a token is a string id: the stacks' own string ids
+ * for frame names as they are (the usual case: no copy, no lookup), ids
+ * past them for strings the output makes (comm parts, names with
+ * "_[k]"/"_[j]", Java's names without their leading 'L').  Equal strings
+ * have equal ids.
  *
  * The lines are paths in a tree of tokens (a trie): a node is a token
  * under its parent, the root's children are comm parts, and a line is
@@ -52,6 +53,7 @@ struct sd_folded {
 
 	struct fnode *nodes;        /* [0] the root */
 	size_t nnodes, capnodes;
+	uint32_t max_depth, max_end; /* the deepest node's, the longest text */
 	uint32_t *slots;            /* (parent, token) -> node, by hash */
 	unsigned slot_bits;
 
@@ -80,8 +82,79 @@ struct sd_folded {
 	size_t *toff;
 };
 
+/* ---- tokens (foldtok.c) ---------------------------------------------- */
+
 /* The string of token t. */
 const char *fold_tok_str(const struct sd_folded *fo, uint32_t t);
+
+/*
+ * The token of frame f's name in variant v (bits: 1 Java's name without
+ * its 'L', 2 with "_[k]", 4 with "_[j]" unless it has one), made once per
+ * (variant, name); 0 without memory.
+ */
+uint32_t fold_variant_tok(struct sd_folded *fo, unsigned v,
+			  const struct sd_frame *f);
+
+/* The compact index of token t (0 up), given one on its first use with
+ * its string and length (the sort keys and the text need them); -ENOMEM
+ * for t 0 (no memory for it). */
+long fold_use_tok_slow(struct sd_folded *fo, uint32_t t);
+
+static inline long fold_use_tok(struct sd_folded *fo, uint32_t t)
+{
+	if (t && t < fo->ncix && fo->cix[t])
+		return fo->cix[t] - 1;
+	return fold_use_tok_slow(fo, t);
+}
+
+/*
+ * The comm parts of the lines: the folded comm of each comm id, made
+ * once (sd_fold_comm() formats "comm pid/tid" and applies
+ * stackcollapse's header expression, some 2k instructions, and a
+ * recording has ~100k distinct stacks but only a few thousand comms),
+ * and, without --folded-with pid/tid, the token of each comm id.
+ * Zeroed to start; fold_comms_fini() frees it.
+ */
+struct fold_comm_memo {
+	uint32_t *at; /* by comm id: 0 not made yet, 1 dropped, else 2 +
+		       * offset in buf */
+	size_t n;
+	char *buf;
+	size_t len, cap;
+};
+
+struct fold_comms {
+	struct fold_comm_memo cm;
+	uint32_t *by_comm; /* token | 0x80000000 for Java's; UINT32_MAX:
+			    * dropped; 0: not made yet */
+	size_t nby;
+};
+
+/* fold_comm_tok() for a comm id without its token yet, or with
+ * --folded-with pid/tid. */
+long fold_comm_tok_slow(struct sd_folded *fo, struct fold_comms *fc,
+			const struct sd_machine *m,
+			const struct sd_stack_info *si, unsigned with,
+			bool *java);
+
+/* The comm part's token of stack si, with whether it is Java's; 0 when
+ * stackcollapse drops it, or -ENOMEM. */
+static inline long fold_comm_tok(struct sd_folded *fo, struct fold_comms *fc,
+				 const struct sd_machine *m,
+				 const struct sd_stack_info *si,
+				 unsigned with, bool *java)
+{
+	if (!(with & (SD_FOLD_PID | SD_FOLD_TID)) && si->comm < fc->nby &&
+	    fc->by_comm[si->comm]) {
+		uint32_t t = fc->by_comm[si->comm];
+		*java = t & 0x80000000u;
+		return t == UINT32_MAX ? 0 : (long)(t & 0x7fffffffu);
+	}
+	return fold_comm_tok_slow(fo, fc, m, si, with, java);
+}
+void fold_comms_fini(struct fold_comms *fc);
+
+/* ---- the tree and its order --------------------------------------------- */
 
 /*
  * The text of node v's path in fo->ptext (its fo->nodes[v].end bytes,

@@ -17,6 +17,7 @@
 #include "util/vmem.h"
 #include "util/prefault.h"
 
+#include "stacks/fold.h"
 #include "stacks/internal.h"
 #include "stacks/key.h"
 
@@ -117,22 +118,32 @@ static int frame_names(struct sd_stacks *st, const struct sd_location *loc,
 		else if (!dso)
 			dso = sd_dso_name(loc->dso);
 	}
-	char pc[24];
-	if (addrs)
-		snprintf(pc, sizeof pc, "%" PRIx64, pcv);
-	char *parts[8];
-	int k = sd_fold_frame(sym, dso, addrs ? pc : NULL, parts, 8);
-	if (k < 0)
-		return -ENOMEM;
 	uint32_t f = (uint32_t)st->nnames;
-	for (int i = 0; i < k; i++) {
-		uint32_t id = sd_strpool_intern(&st->strs, parts[i],
-						strlen(parts[i]));
-		free(parts[i]);
-		if (!id || push_name(st, id)) {
-			while (++i < k)
-				free(parts[i]);
+	/* nearly every symbol folds to a start of itself: interned from
+	 * where it is, no copy made and freed */
+	size_t plain = sd_fold_plain(sym, dso);
+	int k = 1;
+	if (plain) {
+		uint32_t id = sd_strpool_intern(&st->strs, sym, plain);
+		if (!id || push_name(st, id))
 			return -ENOMEM;
+	} else {
+		char pc[24];
+		if (addrs)
+			snprintf(pc, sizeof pc, "%" PRIx64, pcv);
+		char *parts[8];
+		k = sd_fold_frame(sym, dso, addrs ? pc : NULL, parts, 8);
+		if (k < 0)
+			return -ENOMEM;
+		for (int i = 0; i < k; i++) {
+			uint32_t id = sd_strpool_intern(&st->strs, parts[i],
+							strlen(parts[i]));
+			free(parts[i]);
+			if (!id || push_name(st, id)) {
+				while (++i < k)
+					free(parts[i]);
+				return -ENOMEM;
+			}
 		}
 	}
 	*marks = (uint8_t)sd_fold_dso_marks(dso ? dso : "[unknown]");
@@ -638,6 +649,23 @@ int sd_stacks_symbolize(struct sd_stacks *st, struct sd_machine *m)
 		first *= 2;
 	if (!st->fcslots)
 		fc_grow(st, first);
+	/*
+	 * frames[] too: a frame per 4 bytes of key is about what the packed
+	 * keys (nearly all) give, and growing it by doubling copies what was
+	 * written (a few hundred kB each time).  Only reserved: the pages are
+	 * populated as the frames are written (frames_room).
+	 */
+	size_t words = st->nframes;
+	for (size_t i = 0; i < st->n; i++)
+		words += st->v[i].klen / 4;
+	if (words > st->capframes) {
+		struct sd_frame *v = sd_stacks_grow(st->frames, &st->capframes,
+						    words, st->nframes,
+						    sizeof *v, words,
+						    &st->frames_pf);
+		if (v)
+			st->frames = v;
+	}
 
 	for (size_t i = 0; i < st->n && !err; i++)
 		err = symbolize_one(st, m, &c, &c_tried, lm, &st->v[i]);

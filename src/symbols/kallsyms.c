@@ -328,39 +328,65 @@ static inline __attribute__((always_inline)) bool hex8(const char *p,
 }
 #endif
 
-/* Sixteen hex digits at p as a number; false if one is not a digit. */
-static inline __attribute__((always_inline)) bool hex16(const char *p,
-							uint64_t *out)
-{
 #if defined(__SSE2__)
-	/* the same tests and sums as hex8(), on sixteen bytes at once; the
-	 * digit pairs packed into bytes, then the bytes put most significant
-	 * first */
-	__m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+/* Sixteen bytes at p, as hex16_ok() and hex16_value() read them. */
+typedef __m128i hex16_t;
+
+static inline __attribute__((always_inline)) hex16_t hex16_load(const char *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Whether all sixteen are hex digits (either case): the same tests as
+ * hex8()'s, on sixteen bytes at once. */
+static inline __attribute__((always_inline)) bool hex16_ok(hex16_t c)
+{
 	__m128i l = _mm_or_si128(c, _mm_set1_epi8(0x20));
 	__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
 				    _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
 	__m128i let = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
 				    _mm_cmplt_epi8(l, _mm_set1_epi8('f' + 1)));
-	if (_mm_movemask_epi8(_mm_or_si128(dig, let)) != 0xffff)
-		return false;
+	return _mm_movemask_epi8(_mm_or_si128(dig, let)) == 0xffff;
+}
+
+/* Their value (hex16_ok() said they are digits): each byte's (c & 15),
+ * plus 9 for a letter (above '9'), the pairs packed into bytes, then the
+ * bytes put most significant first. */
+static inline __attribute__((always_inline)) uint64_t hex16_value(hex16_t c)
+{
+	__m128i let = _mm_cmpgt_epi8(c, _mm_set1_epi8('9'));
 	__m128i v = _mm_add_epi8(_mm_and_si128(c, _mm_set1_epi8(15)),
 				 _mm_and_si128(let, _mm_set1_epi8(9)));
 	__m128i pr = _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4),
 						_mm_srli_epi16(v, 8)),
 				   _mm_set1_epi16(0xff));
-	*out = __builtin_bswap64(
+	return __builtin_bswap64(
 		(uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pr, pr)));
-	return true;
-#else
-	uint32_t hi, lo;
-
-	if (!hex8(p, &hi) || !hex8(p + 8, &lo))
-		return false;
-	*out = (uint64_t)hi << 32 | lo;
-	return true;
-#endif
 }
+#else
+typedef const char *hex16_t;
+
+static inline __attribute__((always_inline)) hex16_t hex16_load(const char *p)
+{
+	return p;
+}
+
+static inline __attribute__((always_inline)) bool hex16_ok(hex16_t p)
+{
+	uint32_t v;
+
+	return hex8(p, &v) && hex8(p + 8, &v);
+}
+
+static inline __attribute__((always_inline)) uint64_t hex16_value(hex16_t p)
+{
+	uint32_t hi = 0, lo = 0;
+
+	(void)hex8(p, &hi);
+	(void)hex8(p + 8, &lo);
+	return (uint64_t)hi << 32 | lo;
+}
+#endif
 
 /* The first '\n' in [q, end), or NULL. */
 static inline const char *find_nl(const char *q, const char *end)
@@ -388,10 +414,10 @@ static inline __attribute__((always_inline)) int
 fast_line(struct parse_state *st, const char *p, const char *end,
 	  const char *next_tab, size_t *llen, int *err)
 {
-	uint64_t addr;
+	hex16_t h;
 
 	if (end - p < 20 || p[16] != ' ' || p[17] == '\n' || p[18] != ' ' ||
-	    !hex16(p, &addr))
+	    !hex16_ok(h = hex16_load(p)))
 		return 0;
 	const char *name = p + 19;
 	const char *nl = find_nl(name, end);
@@ -402,10 +428,13 @@ fast_line(struct parse_state *st, const char *p, const char *end,
 		return 0;
 	uint8_t kt = ktype[(uint8_t)p[17]];
 	*llen = (size_t)(nl - p);
+	/* the address's value only for a line that needs it: not for the
+	 * "__pfx_" padding, half of a 6.2+ kernel's lines */
 	if (name[0] == '_' && name_len > 1) {
 		if (name[1] != '_') {
 			if (kt & KT_REF)
-				note_ref(st->t, name, name_len, addr);
+				note_ref(st->t, name, name_len,
+					 hex16_value(h));
 		} else if (is_pfx(name, name_len)) {
 			st->t->nr_pfx++;
 			return 1;
@@ -413,7 +442,7 @@ fast_line(struct parse_state *st, const char *p, const char *end,
 	}
 	if (!(kt & KT_KEEP) || name[0] == '$')
 		return 1;
-	*err = add_kept(st, addr, name, kt, 0);
+	*err = add_kept(st, hex16_value(h), name, kt, 0);
 	return 1;
 }
 

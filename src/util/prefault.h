@@ -14,6 +14,10 @@
  * pages a call, enough to amortise a slow trap, and it bounds what is
  * resident ahead of use to 256 KiB an array (a 1 MiB step cost 0.5 MB of
  * peak RSS on kstorm, for no time).
+ * On a block of util/vmem.h, advised for huge pages from birth, the first
+ * call in a 2 MiB range brings its huge page and the next ones find the
+ * range resident (a page-table walk each); the steps count where huge
+ * pages are off or none is free.
  * It is only an optimisation: where the call fails (older kernels, other
  * systems) pages fault in one by one as before.
  */

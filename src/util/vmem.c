@@ -19,22 +19,27 @@
 
 #define HUGE ((size_t)2 << 20)
 
-/* len bytes of anonymous address space, 2 MiB-aligned; NULL on failure */
-static void *map_aligned(size_t len)
+/*
+ * lead + len bytes of anonymous address space whose byte lead is 2 MiB-
+ * aligned; returns that byte (the mapping starts lead bytes before it),
+ * NULL on failure.  lead is a multiple of 4096, below 2 MiB.
+ */
+static char *map_aligned(size_t lead, size_t len)
 {
-	if (len > SIZE_MAX - HUGE)
+	if (len > SIZE_MAX - 2 * HUGE)
 		return NULL;
-	/* over-map by 2 MiB, then cut to a 2 MiB-aligned start */
-	char *raw = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE,
+	/* over-map by 2 MiB, then cut what is before and after */
+	size_t total = lead + len + HUGE;
+	char *raw = mmap(NULL, total, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED)
 		return NULL;
-	char *base = (char *)(((uintptr_t)raw + HUGE - 1) & ~(HUGE - 1));
-	if (base > raw)
-		munmap(raw, (size_t)(base - raw));
-	if (raw + HUGE > base)
-		munmap(base + len, (size_t)(raw + HUGE - base));
-	return base;
+	char *at = (char *)(((uintptr_t)raw + lead + HUGE - 1) & ~(HUGE - 1));
+	if (at - lead > raw)
+		munmap(raw, (size_t)(at - lead - raw));
+	if (raw + total > at + len)
+		munmap(at + len, (size_t)(raw + total - (at + len)));
+	return at;
 }
 
 static void advise_huge(void *p, size_t len)
@@ -49,7 +54,7 @@ static void advise_huge(void *p, size_t len)
 
 void *sd_vmem_map_huge(size_t len)
 {
-	void *p = map_aligned(len);
+	void *p = map_aligned(0, len);
 
 	if (p)
 		advise_huge(p, len);
@@ -57,14 +62,21 @@ void *sd_vmem_map_huge(size_t len)
 }
 
 #ifndef SD_VMEM_HEAP_ONLY
-/* the mapping starts with its reserved size and whether it is advised for
- * huge pages; the block follows */
-#define HDR ((size_t)64)
+/*
+ * A block's mapping is a header page, then the block's reservation,
+ * which starts 2 MiB-aligned and is advised for huge pages before the
+ * block's first byte is written: so its first 2 MiB are a huge page too
+ * (a range that already holds a small page stays on small pages), its
+ * last bytes never take a huge page of their own, and the header page is
+ * never part of one (its 2 MiB range is not all in the mapping).
+ */
+#define HDR ((size_t)4096)
 
-struct hdr {
-	size_t res;
-	size_t huge;
-};
+/* the bytes reserved for the block, from its start: in the header page */
+static size_t *res_of(void *p)
+{
+	return (size_t *)(void *)((char *)p - HDR);
+}
 
 static bool mapped(size_t bytes)
 {
@@ -74,7 +86,7 @@ static bool mapped(size_t bytes)
 /* Four times the size, at least 16 MiB, in 2 MiB units. */
 static size_t reservation(size_t bytes)
 {
-	size_t r = bytes + HDR;
+	size_t r = bytes;
 
 	if (r > SIZE_MAX / 8)
 		return 0;
@@ -82,33 +94,35 @@ static size_t reservation(size_t bytes)
 	return (r + HUGE - 1) & ~(HUGE - 1);
 }
 
-/* Huge pages once the block holds SD_VMEM_HUGE bytes: below that a 2 MiB
- * page would make memory resident that the block never uses. */
-static void maybe_huge(char *base, size_t bytes)
+/* A fresh block reserved for res bytes; NULL on failure. */
+static char *map_block(size_t res)
 {
-	struct hdr *h = (struct hdr *)(void *)base;
+	char *p = res ? map_aligned(HDR, res) : NULL;
 
-	if (h->huge || bytes < SD_VMEM_HUGE)
-		return;
-	advise_huge(base, h->res);
-	h->huge = 1;
-}
-
-static void *map(size_t bytes)
-{
-	size_t res = reservation(bytes);
-	char *base = res ? map_aligned(res) : NULL;
-
-	if (!base)
+	if (!p)
 		return NULL;
-	*(struct hdr *)(void *)base = (struct hdr){res, 0};
-	maybe_huge(base, bytes);
-	return base + HDR;
+	advise_huge(p, res);
+	*res_of(p) = res;
+	return p;
 }
 
-static char *base_of(void *p)
+/* The pages of p moved to the start of a new block reserved for nres
+ * bytes: page tables move, no byte is copied, and huge pages stay huge
+ * (both ends are aligned).  NULL on failure, p then untouched. */
+static void *move_block(char *p, size_t nres)
 {
-	return (char *)p - HDR;
+	size_t len = HDR + *res_of(p);
+	char *q = map_block(nres);
+
+	if (!q)
+		return NULL;
+	if (mremap(p - HDR, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   q - HDR) == MAP_FAILED) {
+		munmap(q - HDR, HDR + nres);
+		return NULL;
+	}
+	*res_of(q) = nres;
+	return q;
 }
 
 void *sd_vmem_resize(void *p, size_t old_bytes, size_t new_bytes)
@@ -126,7 +140,7 @@ void *sd_vmem_resize(void *p, size_t old_bytes, size_t new_bytes)
 		return q;
 	}
 	if (!p || !mapped(old_bytes)) {
-		void *q = map(new_bytes);
+		void *q = map_block(reservation(new_bytes));
 		if (!q)
 			return NULL;
 		if (p) {
@@ -135,41 +149,26 @@ void *sd_vmem_resize(void *p, size_t old_bytes, size_t new_bytes)
 		}
 		return q;
 	}
-	char *base = base_of(p);
-	struct hdr *h = (struct hdr *)(void *)base;
-	if (new_bytes + HDR <= h->res) {
-		maybe_huge(base, new_bytes); /* inside the reservation */
+	if (new_bytes <= *res_of(p))
 		return p;
-	}
 	size_t nres = reservation(new_bytes);
-	if (!nres)
-		return NULL;
-	char *nb = mremap(base, h->res, nres, MREMAP_MAYMOVE);
-	if (nb == MAP_FAILED)
-		return NULL;
-	h = (struct hdr *)(void *)nb;
-	h->res = nres;
-	if (h->huge) /* the advice covers the old length only */
-		advise_huge(nb, nres);
-	maybe_huge(nb, new_bytes);
-	return nb + HDR;
+	return nres ? move_block(p, nres) : NULL;
 }
 
 void *sd_vmem_zalloc(size_t bytes)
 {
-	return mapped(bytes) ? map(bytes) : calloc(1, bytes ? bytes : 1);
+	return mapped(bytes) ? map_block(reservation(bytes))
+			     : calloc(1, bytes ? bytes : 1);
 }
 
 void sd_vmem_free(void *p, size_t bytes)
 {
 	if (!p)
 		return;
-	if (mapped(bytes)) {
-		char *base = base_of(p);
-		munmap(base, ((struct hdr *)(void *)base)->res);
-	} else {
+	if (mapped(bytes))
+		munmap((char *)p - HDR, HDR + *res_of(p));
+	else
 		free(p);
-	}
 }
 
 #else /* heap only */

@@ -65,7 +65,8 @@ SANITIZER = re.compile(r"runtime error:|ERROR: (Address|Leak|Memory)Sanitizer")
 
 class Case:
     def __init__(self, name, data, message=True, exits=(0, 1, 2),
-                 findings=(), stdin=False, note="", max_duration=None):
+                 findings=(), stdin=False, note="", max_duration=None,
+                 stderr_not=None):
         self.name = name
         self.data = data
         self.message = message    # a FILE: byte N message is required
@@ -74,6 +75,7 @@ class Case:
         self.stdin = stdin
         self.note = note
         self.max_duration = max_duration  # input.duration_s at most
+        self.stderr_not = stderr_not  # a regex no stderr line may match
 
 
 def flip(buf, off, mask=0xff):
@@ -295,6 +297,11 @@ class Runner:
             if rc not in case.exits:
                 bad.append("%s: exit %d, expected %s" %
                            (mode, rc, sorted(case.exits)))
+            if case.stderr_not:
+                wrong = [l for l in err.splitlines()
+                         if re.search(case.stderr_not, l)]
+                if wrong:
+                    bad.append("%s: misleading message: %s" % (mode, wrong[0]))
             if SANITIZER.search(err):
                 bad.append("%s: sanitizer report:\n%s" % (
                     mode, "\n".join(err.splitlines()[:12])))
@@ -403,6 +410,10 @@ def main(argv):
             return 1
         if mode == "file":
             cases += file_cases(tag, buf, want)
+            # an undamaged file-mode recording through a pipe: an error
+            # that says so, not one that calls the file damaged
+            cases.append(Case(tag + ".file-mode-on-stdin", buf, exits=(2,),
+                              stdin=True, stderr_not=r"damaged"))
             cases += random_flips(tag, buf, 12, name)
         else:
             pc = pipe_cases(tag, buf, want)

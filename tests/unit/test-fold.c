@@ -9,9 +9,11 @@
  * short path's conditions check that the full rules still apply there.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <swapdiag/stacks.h>
 
+#include "stacks/fold.h"
 #include "test.h"
 
 /* The names joined by '|', or "" for none. */
@@ -103,11 +105,53 @@ TEST(full_rules_still_apply)
 	CHECK_STR(fold("  g", "/lib/libx.so", NULL), "g");
 }
 
+/*
+ * The symbolizer's shortcut (sd_fold_plain: the name is the symbol's
+ * first bytes, interned without a copy): the name stackcollapse gives,
+ * the same as sd_fold_frame's, or want NULL: not taken (the full rules).
+ */
+static void check_plain(const char *sym, const char *dso, const char *want)
+{
+	size_t n = sd_fold_plain(sym, dso);
+
+	CHECK((want != NULL) == (n != 0));
+	if (!n || !want)
+		return;
+	CHECK(n == strlen(want) && !strncmp(sym, want, n));
+	CHECK_STR(fold(sym, dso, NULL), want);
+}
+
+TEST(the_shortcut_gives_the_rules_name)
+{
+	check_plain("do_syscall_64", "[kernel.kallsyms]", "do_syscall_64");
+	check_plain("copy_page.cold", "/usr/lib/libc.so.6", "copy_page.cold");
+	check_plain("main", "/opt/my app/bin [x]", "main");
+	check_plain("ns::Foo<int>::bar(int) const", "/lib/libx.so",
+		    "ns::Foo<int>::bar");
+	check_plain("f((anonymous namespace)::x)", "/lib/libx.so", "f");
+	check_plain("foo (int)", "/lib/libx.so", "foo ");
+	check_plain("a::b<c, d*>::e", "/lib/libx.so", "a::b<c, d*>::e");
+	/* what the full rules change beyond the cut: not taken */
+	check_plain("f+0x1f", "[kernel.kallsyms]", NULL);
+	check_plain("a->b", "/lib/libx.so", NULL);
+	check_plain("s::operator->(int)", "/lib/libx.so", NULL);
+	check_plain("(anonymous)", "/lib/libx.so", NULL);
+	check_plain("x;y", "/lib/libx.so", NULL);
+	check_plain("\"q\"", "/lib/libx.so", NULL);
+	check_plain("main.(*T).M", "/bin/go", NULL);
+	check_plain("x::(anonymous namespace)::g(int)", "/lib/libx.so", NULL);
+	check_plain("  g", "/lib/libx.so", NULL);
+	check_plain("f", "/x (deleted)", NULL);
+	check_plain(NULL, "/bin/true", NULL);
+	check_plain("f", NULL, NULL);
+}
+
 int main(void)
 {
 	RUN(plain_symbols_are_themselves);
 	RUN(cpp_names_cut_at_their_parameters);
 	RUN(unknown_symbols_name_their_dso);
 	RUN(full_rules_still_apply);
+	RUN(the_shortcut_gives_the_rules_name);
 	return test_exit();
 }

@@ -23,6 +23,7 @@
 #include <swapdiag/detect.h>
 #include <swapdiag/report.h>
 
+#include "report/json_out.h"
 #include "report/out.h"
 #include "test.h"
 
@@ -514,11 +515,109 @@ TEST(buffered_writer)
 	free(p);
 }
 
+/* v through sd_json_out(), as text (NULL when it fails). */
+static char *json_out_text(const json_t *v)
+{
+	char *text = NULL, buf[64]; /* small: many flushes */
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct sd_out o;
+
+	if (!f)
+		return NULL;
+	sd_out_init(&o, f, buf, sizeof buf);
+	int err = sd_json_out(&o, v);
+	sd_out_flush(&o);
+	fclose(f);
+	if (err) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/*
+ * The report's JSON is written by sd_json_out() instead of json_dumps():
+ * the same bytes for every kind of value -- containers nested and empty,
+ * every control byte and the escaped ones in keys and strings, UTF-8,
+ * integers to their limits, reals of every magnitude and form (the
+ * exponent, ".0" on an integer, the digits rounded).
+ */
+TEST(json_written_as_jansson_writes_it)
+{
+	static const double reals[] = {
+		0.0, -0.0, 1.0, -2.5, 100.0, 0.1, 1.0 / 3, 2.0 / 3, 0.5e-4,
+		1e-5, 1.5e-5, 9.999995e-5, 0.000123456, 123.456789, 999999.5,
+		1234567.0, 1e15, 1e16, 1e17, 1e20, 1.7976931348623157e308,
+		5e-324, 2.2250738585072014e-308, 123456789012.0, 0.15, 0.03,
+		0.005, 12.5, 1e100, -1e-100, 3.0e6, 314159.26535,
+	};
+	json_t *doc = json_object(), *arr = json_array(), *obj = json_object();
+	char s[160];
+	size_t k = 0;
+
+	for (int c = 1; c < 128; c++)
+		s[k++] = (char)c;
+	memcpy(s + k, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9);
+	s[k + 9] = '\0';
+	json_object_set_new(doc, s, json_string(s));
+	json_object_set_new(doc, "empty object", json_object());
+	json_object_set_new(doc, "empty array", json_array());
+	json_object_set_new(doc, "empty string", json_string(""));
+	for (size_t i = 0; i < sizeof reals / sizeof *reals; i++)
+		json_array_append_new(arr, json_real(reals[i]));
+	json_array_append_new(arr, json_integer(0));
+	json_array_append_new(arr, json_integer(-7));
+	json_array_append_new(arr, json_integer(INT64_MAX));
+	json_array_append_new(arr, json_integer(INT64_MIN));
+	json_array_append_new(arr, json_true());
+	json_array_append_new(arr, json_false());
+	json_array_append_new(arr, json_null());
+	json_array_append_new(arr, json_array());
+	json_object_set_new(obj, "inner", json_pack("{s:[i,{}],s:s}", "a", 1,
+						   "b", "x\ty"));
+	json_array_append_new(arr, obj);
+	json_object_set_new(doc, "values", arr);
+
+	char *want = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					     JSON_REAL_PRECISION(6));
+	char *got = json_out_text(doc);
+	CHECK(want != NULL && got != NULL);
+	if (want && got)
+		CHECK_STR(got, want);
+	free(want);
+	free(got);
+	/* an array at the top, and what json_dumps() refuses */
+	want = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				       JSON_REAL_PRECISION(6));
+	got = json_out_text(arr);
+	CHECK(want != NULL && got != NULL);
+	if (want && got)
+		CHECK_STR(got, want);
+	free(want);
+	free(got);
+	/* a jansson that formats reals with %g has them written by
+	 * sd_json_out() (its probe agrees), not one at a time by jansson */
+	json_t *big = json_real(1234567.0);
+	char fmt[32];
+	size_t n = json_dumpb(big, fmt, sizeof fmt,
+			      JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+	if (n == 9 && !memcmp(fmt, "1.23457e6", 9))
+		CHECK(sd_json_out_own_reals());
+	json_decref(big);
+	CHECK(json_out_text(NULL) == NULL);
+	json_t *one = json_integer(1);
+	CHECK(json_out_text(one) == NULL);
+	json_decref(one);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	RUN(buffered_writer);
 	RUN(top_level_and_input);
 	RUN(on_cpu_finding);
 	RUN(stall_finding);
+	RUN(json_written_as_jansson_writes_it);
 	return test_exit();
 }

@@ -24,7 +24,10 @@
  *     are the same kernel locations, while callers that differ at all
  *     (order, one more or one fewer) are others;
  *  L8 ... until the kernel's maps change: the same kernel callers after
- *     a module is loaded where one of them lies land in the module.
+ *     a module is loaded where one of them lies land in the module;
+ *  L9 kernel callers that only look like ones seen before resolve as
+ *     themselves: one caller fewer (a prefix) or more, a marker among
+ *     them, an invalid marker after them, a kernel part that is empty.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +382,71 @@ TEST(kernel_callers_move_when_a_module_is_loaded)
 	world_close(&w);
 }
 
+TEST(kernel_callers_alike_but_not_the_same)
+{
+	struct world w;
+	if (!world_init(&w))
+		SKIP("no temporary file");
+	/* L9: every chain new (its own leaf); the callers of a come back
+	 * in b, a's callers but the last in c, one more in d */
+	const uint64_t a[] = {SD_CONTEXT_KERNEL, BIG + 1, DOSYS, ENTRY, DOSYS,
+			      SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t b[] = {SD_CONTEXT_KERNEL, BIG + 2, DOSYS, ENTRY, DOSYS,
+			      SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t c[] = {SD_CONTEXT_KERNEL, BIG + 3, DOSYS, ENTRY,
+			      SD_CONTEXT_USER, LIBC_A + 0x1234};
+	const uint64_t d[] = {SD_CONTEXT_KERNEL, BIG + 4, DOSYS, ENTRY, DOSYS,
+			      ENTRY, SD_CONTEXT_USER, LIBC_A + 0x1234};
+	/* a's callers with a guest marker among them (the cpumode stays:
+	 * the same frames, another key) */
+	const uint64_t g[] = {SD_CONTEXT_KERNEL, BIG + 5, DOSYS, ENTRY,
+			      SD_CONTEXT_GUEST, DOSYS, SD_CONTEXT_USER,
+			      LIBC_A + 0x1234};
+	/* c's callers, then a hypervisor marker: what follows is placed
+	 * in the process's maps, libc in 100, none in 200 */
+	const uint64_t h1[] = {SD_CONTEXT_KERNEL, BIG + 8, DOSYS, ENTRY,
+			       SD_CONTEXT_HV, LIBC_A + 0x1234};
+	const uint64_t h2[] = {SD_CONTEXT_KERNEL, BIG + 9, DOSYS, ENTRY,
+			       SD_CONTEXT_HV, LIBC_A + 0x1234};
+	/* c's callers, then an invalid marker: the rest stays raw */
+	const uint64_t x[] = {SD_CONTEXT_KERNEL, BIG + 6, DOSYS, ENTRY,
+			      SD_CONTEXT_MAX + 0x10, LIBC_A + 0x1234};
+	const uint64_t y[] = {SD_CONTEXT_KERNEL, BIG + 7, DOSYS, ENTRY,
+			      SD_CONTEXT_MAX + 0x10, LIBC_A + 0x1234};
+	/* no kernel frame at all: the user frames after the marker are
+	 * placed in each process's own maps */
+	const uint64_t e[] = {SD_CONTEXT_KERNEL, SD_CONTEXT_USER,
+			      LIBC_A + 0x1234, 0x400100};
+	uint32_t ia = sample(&w, 100, a, 7), ib = sample(&w, 100, b, 7);
+	uint32_t ic = sample(&w, 100, c, 6), id = sample(&w, 100, d, 8);
+	uint32_t ig = sample(&w, 100, g, 8), ib2 = sample(&w, 200, b, 7);
+	uint32_t ix = sample(&w, 100, x, 6), iy = sample(&w, 100, y, 6);
+	uint32_t ie = sample(&w, 100, e, 4), ie2 = sample(&w, 200, e, 4);
+	uint32_t ih1 = sample(&w, 100, h1, 6), ih2 = sample(&w, 200, h2, 6);
+	CHECK_U64(ib, ia);
+	CHECK(ic != ia && id != ia && ig != ia && ib2 != ia);
+	CHECK(ic != id && ic != ig && id != ig);
+	CHECK_U64(iy, ix);
+	CHECK(ix != ic && ie != ie2 && ih1 != ih2);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	/* a, b and g: one name (a guest marker names nothing) */
+	CHECK(has_line(&w, "app;[libc.so.6];do_syscall_64;entry_SYSCALL_64;"
+			   "do_syscall_64;big_function 3/3"));
+	/* c and h1 */
+	CHECK(has_line(&w, "app;[libc.so.6];entry_SYSCALL_64;do_syscall_64;"
+			   "big_function 2/2"));
+	CHECK(has_line(&w, "app;[unknown];entry_SYSCALL_64;do_syscall_64;"
+			   "big_function 1/1"));
+	CHECK(has_line(&w, "app;[libc.so.6];entry_SYSCALL_64;do_syscall_64;"
+			   "entry_SYSCALL_64;do_syscall_64;big_function 1/1"));
+	CHECK(has_line(&w, "app;[unknown];do_syscall_64;entry_SYSCALL_64;"
+			   "do_syscall_64;big_function 1/1"));
+	CHECK(has_line(&w, "app 2/2")); /* x and y: perf drops the chain */
+	CHECK(has_line(&w, "app;[app];[libc.so.6] 1/1"));
+	CHECK(has_line(&w, "app;[app];[unknown] 1/1"));
+	world_close(&w);
+}
+
 int main(void)
 {
 	RUN(library_at_other_addresses_same_offset);
@@ -389,5 +457,6 @@ int main(void)
 	RUN(no_map_is_one_unknown);
 	RUN(kernel_callers_resolve_alike_under_any_user_part);
 	RUN(kernel_callers_move_when_a_module_is_loaded);
+	RUN(kernel_callers_alike_but_not_the_same);
 	return test_exit();
 }

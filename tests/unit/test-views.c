@@ -7,7 +7,9 @@
  * Both must give the same records in the same order, and each sample the
  * fields the builder wrote: those are known from its tid, which numbers
  * it.  Samples of an event without PERIOD are no views; neither is
- * anything of a file in the other byte order.
+ * anything of a file in the other byte order.  Besides agreeing with each
+ * other, both must give perf's order: by time, and records of the same
+ * time in the order they lie in the file (the order they were queued).
  */
 #include "test.h"
 
@@ -27,6 +29,9 @@ enum { ROUNDS = 150, PER_CPU = 50 };
 /* CPUs' buffers in the recording: two take turns; with three, the heap
  * of a flush is told where the top one goes past its stop */
 static unsigned ncpu = 2;
+/* the CPUs sample at the same times (else CPU c at 2c modulo 2 * ncpu):
+ * which buffer goes first is told by where its stretch lies */
+static bool ties;
 
 /* Sample i of a CPU's part of a round: tid 1000 + i, the other event
  * when i % 13 == 5, a COMM after it when i % 11 == 0. */
@@ -57,11 +62,12 @@ static void build(struct pd_buf *b)
 
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
-			/* CPU c at times 2c modulo 2 * ncpu: a flush
-			 * takes turns between the buffers */
+			/* CPU c at times 2c modulo 2 * ncpu (or all at 0
+			 * modulo 2 * ncpu): a flush takes turns between
+			 * the buffers */
 			uint64_t t0 = 1200 + (uint64_t)round * 2 * ncpu * PER_CPU;
 			for (unsigned i = 0; i < PER_CPU; i++) {
-				uint64_t ct = t0 + 2 * ncpu * i + 2 * cpu;
+				uint64_t ct = t0 + 2 * ncpu * i + (ties ? 0 : 2 * cpu);
 				bool oth = other_event(i);
 				struct pd_sample s = {
 					.misc = i % 2 ? SD_MISC_USER
@@ -197,7 +203,7 @@ static bool sample_as_built(const struct got *g)
 	unsigned cpu = g->pid - 100;
 
 	return g->ip == g->time && g->chain_ok && cpu < ncpu &&
-	       g->time % (2 * ncpu) == 2 * cpu && i < PER_CPU &&
+	       g->time % (2 * ncpu) == (ties ? 0 : 2 * cpu) && i < PER_CPU &&
 	       g->nr == frames_of(g->tid) &&
 	       g->misc == (i % 2 ? SD_MISC_USER : SD_MISC_KERNEL) &&
 	       g->evi == (other_event(i) ? 1u : 0u) &&
@@ -235,6 +241,7 @@ static void check_views(bool be, bool file)
 	struct sd_reader *r1 = NULL, *r2 = NULL;
 	size_t nw = 0, ng = 0, views = 0, samples = 0, comms = 0;
 	size_t diff = 0, unbuilt = 0, backwards = 0, other_views = 0;
+	size_t ties_misordered = 0, tied = 0;
 
 	build(&b);
 	CHECK(sd_reader_open_mem(b.p, b.len, "records", 0, NULL, &r1) == 0);
@@ -250,6 +257,10 @@ static void check_views(bool be, bool file)
 		diff += !same(&want[i], &y);
 		if (i && y.time < got[i - 1].time)
 			backwards++;
+		if (i && y.time == got[i - 1].time) {
+			tied++;
+			ties_misordered += y.offset < got[i - 1].offset;
+		}
 		if (y.type == SD_REC_COMM) {
 			/* of the first event by its trailer's id, which
 			 * the read loop tells without the id map */
@@ -265,6 +276,10 @@ static void check_views(bool be, bool file)
 	CHECK_U64(diff, 0);
 	CHECK_U64(unbuilt, 0);
 	CHECK_U64(backwards, 0);
+	CHECK_U64(ties_misordered, 0);
+	/* with ties, a sample of each CPU but the last has its time */
+	if (ties)
+		CHECK(tied >= ROUNDS * (ncpu - 1) * PER_CPU / 2);
 	CHECK_U64(samples, ROUNDS * ncpu * PER_CPU);
 	CHECK_U64(comms, ROUNDS * ncpu * ((PER_CPU + 10) / 11));
 	/* the other event's samples (4 of 50) have no PERIOD: no views;
@@ -312,6 +327,19 @@ TEST(views_three_buffers)
 	ncpu = 2;
 }
 
+/* Three buffers at the same times: every turn is told by the heap's
+ * tie-break on where the stretches lie. */
+TEST(views_equal_times)
+{
+	ncpu = 3;
+	ties = true;
+	check_views(false, false);
+	check_views(false, true);
+	ncpu = 2;
+	check_views(false, false);
+	ties = false;
+}
+
 TEST(no_views_other_order)
 {
 	check_views(true, false);
@@ -321,6 +349,7 @@ int main(void)
 {
 	RUN(views_host_order);
 	RUN(views_three_buffers);
+	RUN(views_equal_times);
 	RUN(no_views_other_order);
 	return test_exit();
 }

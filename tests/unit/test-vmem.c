@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "test.h"
 #include "util/vmem.h"
@@ -16,6 +17,8 @@
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_VMEM_HEAP_ONLY 1
 #endif
+
+#define HUGE_BYTES ((size_t)2 << 20)
 
 static void fill(unsigned char *p, size_t from, size_t to)
 {
@@ -100,6 +103,7 @@ TEST(zalloc_is_zero)
 	sd_vmem_free(NULL, (size_t)1 << 30);
 }
 
+#if !defined(TEST_VMEM_HEAP_ONLY)
 /* Whether the mapping holding p is advised for huge pages ("hg" among
  * its VmFlags in /proc/self/smaps): 1, 0, or -1 when it cannot be told. */
 static int advised_huge(const void *p)
@@ -126,36 +130,74 @@ static int advised_huge(const void *p)
 	return r;
 }
 
-/* A mapped block below SD_VMEM_HUGE stays on small pages (a 2 MiB page
- * would make memory resident it never uses); grown past it, the whole
- * mapping is advised for huge pages. */
-TEST(huge_pages_only_for_big_blocks)
+/* Pages resident in [p, p + len) (p page-aligned); -1 on error. */
+static long resident(const void *p, size_t len)
 {
-	size_t small = SD_VMEM_MIN * 2, big = SD_VMEM_HUGE * 2;
-	unsigned char *p = sd_vmem_zalloc(small);
+	static unsigned char vec[HUGE_BYTES / 4096];
+	long n = 0;
+
+	if (len > sizeof vec * 4096 || mincore((void *)p, len, vec))
+		return -1;
+	for (size_t i = 0; i < len / 4096; i++)
+		n += vec[i] & 1;
+	return n;
+}
+#endif
+
+/* A mapped block starts 2 MiB-aligned and advised for huge pages; a new
+ * one (fresh) has nothing written in its first 2 MiB (a small page there
+ * would keep that whole range on small pages).  Under ASan every block is
+ * the heap's: nothing to check. */
+static void check_block(const unsigned char *p, int fresh)
+{
+#if defined(TEST_VMEM_HEAP_ONLY)
+	(void)p;
+	(void)fresh;
+#else
+	CHECK((uintptr_t)p % HUGE_BYTES == 0);
+	CHECK(advised_huge(p) == 1);
+	if (fresh)
+		CHECK(resident(p, HUGE_BYTES) == 0);
+#endif
+}
+
+/* Mapped blocks are born on huge pages, from zalloc or from the heap, and
+ * stay so when they grow past their reservation (16 MiB), bytes kept. */
+TEST(blocks_born_huge)
+{
+	unsigned char *p = sd_vmem_zalloc(SD_VMEM_MIN);
 
 	CHECK(p != NULL);
 	if (!p)
 		return;
-	fill(p, 0, small);
-	int before = advised_huge(p);
-	unsigned char *q = sd_vmem_resize(p, small, big);
+	check_block(p, 1);
+	sd_vmem_free(p, SD_VMEM_MIN);
+
+	/* from the heap into a mapping: the copy is the first write */
+	size_t small = SD_VMEM_MIN / 2, big = (size_t)20 << 20;
+	p = sd_vmem_resize(NULL, 0, small);
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	unsigned char *q = sd_vmem_resize(p, small, SD_VMEM_MIN);
 	CHECK(q != NULL);
 	if (!q) {
 		sd_vmem_free(p, small);
 		return;
 	}
-	fill(q, 0, big);
-	int after = advised_huge(q);
-#if defined(TEST_VMEM_HEAP_ONLY)
-	(void)before;
-	(void)after;
-	CHECK(same(q, big)); /* heap only under ASan: nothing to advise */
-#else
-	CHECK(before == 0);
-	CHECK(after == 1);
-#endif
-	sd_vmem_free(q, big);
+	check_block(q, 0);
+	fill(q, 0, SD_VMEM_MIN);
+	p = sd_vmem_resize(q, SD_VMEM_MIN, big);
+	CHECK(p != NULL);
+	if (!p) {
+		sd_vmem_free(q, SD_VMEM_MIN);
+		return;
+	}
+	check_block(p, 0);
+	CHECK(same(p, SD_VMEM_MIN));
+	fill(p, SD_VMEM_MIN, big);
+	CHECK(same(p, big));
+	sd_vmem_free(p, big);
 }
 
 int main(void)
@@ -163,6 +205,6 @@ int main(void)
 	RUN(grows_keeping_bytes);
 	RUN(shrinks_keeping_prefix);
 	RUN(zalloc_is_zero);
-	RUN(huge_pages_only_for_big_blocks);
+	RUN(blocks_born_huge);
 	return test_exit();
 }
