@@ -41,7 +41,6 @@
 
 #include "machworld.h"
 
-
 TEST(idle_and_unknown_threads)
 {
 	struct world w;
