@@ -143,8 +143,17 @@ const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid);
 /* True if ip lies in the kernel's half of the address space. */
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip);
 
+/* The one field of the machine read inline, per sample: it leads
+ * struct sd_machine (machine.c), and nothing but the machine writes it. */
+struct sd_machine_head {
+	uint64_t kernel_gen;
+};
+
 /* Moves whenever the kernel's maps change (a kernel or module MMAP): what
  * sd_machine_locate() gives for a kernel address holds while it stays. */
-uint64_t sd_machine_kernel_gen(const struct sd_machine *m);
+static inline uint64_t sd_machine_kernel_gen(const struct sd_machine *m)
+{
+	return ((const struct sd_machine_head *)(const void *)m)->kernel_gen;
+}
 
 #endif

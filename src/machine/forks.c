@@ -101,10 +101,10 @@ static int rehash(struct sd_forks *f)
 	return 0;
 }
 
-static struct proc *proc_get(struct sd_forks *f, uint32_t pid, bool create)
+/* proc_get() past the last one given. */
+static __attribute__((noinline)) struct proc *
+proc_find(struct sd_forks *f, uint32_t pid, bool create)
 {
-	if (f->nprocs && f->procs[f->last].pid == pid)
-		return &f->procs[f->last];
 	if (f->nslots) {
 		for (size_t k = slot_of(pid, f->nslots); f->slots[k];
 		     k = (k + 1) & (f->nslots - 1))
@@ -132,6 +132,15 @@ static struct proc *proc_get(struct sd_forks *f, uint32_t pid, bool create)
 	f->slots[k] = (uint32_t)++f->nprocs;
 	f->last = f->nprocs - 1;
 	return &f->procs[f->last];
+}
+
+/* The process pid, made if create; NULL if unknown or out of memory. */
+static inline struct proc *proc_get(struct sd_forks *f, uint32_t pid,
+				    bool create)
+{
+	if (f->nprocs && f->procs[f->last].pid == pid)
+		return &f->procs[f->last];
+	return proc_find(f, pid, create);
 }
 
 static struct tally *tally_get(struct sd_forks *f, uint32_t exe)

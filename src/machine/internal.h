@@ -38,6 +38,7 @@ struct kmap {
 };
 
 struct sd_machine {
+	struct sd_machine_head head; /* first: read by machine.h */
 	struct sd_symbolizer *sym;
 	struct sd_strpool comms;
 	struct thread *threads;

@@ -188,6 +188,7 @@ static int kernel_mmap(struct sd_machine *m, const struct sd_mmap *mm)
 	if (!v[m->nkmaps].name)
 		return -ENOMEM;
 	m->nkmaps++;
+	m->head.kernel_gen = m->nkmaps;
 	return 0;
 }
 
@@ -309,11 +310,6 @@ const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid)
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip)
 {
 	return ip >= m->kernel_start;
-}
-
-uint64_t sd_machine_kernel_gen(const struct sd_machine *m)
-{
-	return m->nkmaps;
 }
 
 static void locate_kernel(struct sd_machine *m, uint64_t ip,

@@ -35,6 +35,25 @@ struct mm {
 	uint32_t *by_start;     /* indexes into maps, sorted by start */
 	uint64_t *max_end;      /* max end over by_start[0..i] */
 	size_t indexed;         /* maps covered by the index */
+	/* flat views (mm.c), made by the lookups that need them */
+	const struct mm_flat *inh;  /* what it inherits: its ancestors' maps
+				     * (the parent's up to parent_ver, and
+				     * so on up); NULL: not made yet */
+	const struct mm_flat *kids; /* its own maps at version kids->ver
+				     * over what it inherits: what its
+				     * children forked then inherit */
+};
+
+/* An address space and what it inherits, made flat: the map each
+ * address lands in, as pieces that do not overlap, sorted by start. */
+struct mm_flat {
+	struct mm_flat *next; /* every one made, to free them */
+	uint32_t ver;         /* the version of the address space it shows */
+	uint32_t n;
+	struct mm_piece {
+		uint64_t start, end;
+		uint32_t mm, idx; /* the map: s->v[mm].maps[idx] */
+	} v[];
 };
 
 /* A process's first MM_FIRST maps come from its set's slabs: a fork
@@ -49,6 +68,7 @@ struct mm_set {
 	size_t n, cap;
 	struct mm_slab *slabs; /* newest first: its free room at the end */
 	void *free_firsts;     /* first-map rooms given back (by growth) */
+	struct mm_flat *flats; /* every flat view made */
 };
 
 int mm_set_init(struct mm_set *s);

@@ -27,8 +27,23 @@
 #define LOC_TAG (1ull << 62)
 #define LOC_MASK 0xffffffffull
 
+/*
+ * A stack's record in keys: its id and the key's length (u32 each), then
+ * the encoded key (see stacks.c); records start KEY_ALIGN-aligned.
+ */
+#define KEY_REC 8
+#define KEY_ALIGN 4
+
+/* A slot of the stack table: the upper half of its key's hash (the lower
+ * bits index the slot), and where its record is in keys. */
+struct key_slot {
+	uint32_t hash;
+	uint32_t at; /* the record's byte offset / KEY_ALIGN + 1; 0: empty */
+};
+
 struct entry {
-	size_t key;    /* byte offset in keys (the encoded key, see stacks.c) */
+	size_t key;    /* byte offset in keys of the encoded key (past its
+			* record's header) */
 	uint32_t klen; /* bytes */
 	uint64_t hash;
 	uint64_t hdr; /* key word 0: evsel, cpumode, flags, comm */
@@ -60,12 +75,12 @@ struct fseq_slot {
 
 struct sd_stacks {
 	unsigned fold; /* SD_FOLD_* given to sd_stacks_set_fold() */
-	uint8_t *keys; /* encoded keys, back to back */
+	uint8_t *keys; /* the stacks' records (KEY_REC), back to back */
 	size_t nkeys, capkeys; /* bytes */
 	size_t lcache_slots;   /* of sd_stacks_symbolize()'s cache */
 	struct entry *v;
 	size_t n, cap;
-	uint32_t *slots;
+	struct key_slot *slots;
 	size_t nslots;
 	uint64_t scratch[KEY_HDR + 4096 + 1];
 	uint8_t kbuf[(KEY_HDR + 4096 + 1) * 10]; /* an encoded key */
@@ -91,8 +106,13 @@ struct sd_stacks {
 	struct sd_stack_detail *det;
 	size_t ndet, capdet;
 	struct dcache_ent dcache[1u << DCACHE_BITS];
-	uint32_t *dslots;
-	size_t ndslots;
+	/* the details' tables, one per time bucket (details.c) */
+	struct dbucket *dbk;
+	size_t ndbk, capdbk;
+	uint32_t *dbkslots; /* bucket -> its dbk index + 1, by hash */
+	size_t ndbkslots;
+	uint32_t dbk_last;  /* index + 1 of the table last used; 0: none */
+	size_t dindexed;    /* det[0 .. dindexed) are in the tables */
 
 	struct sd_folded_line *lines;
 	size_t nlines;
@@ -122,6 +142,32 @@ void sd_stacks_free_lines(struct sd_stacks *st);
 int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      uint64_t *k, const uint64_t *ips, size_t nr,
 		      size_t *klen);
+/*
+ * Interns the klen bytes of st->kbuf, an encoded key whose first word is
+ * hdr: *id (if non-NULL) its stack, a new one if no stack has these bytes
+ * (a new stack counts nothing yet: its details do).  0 or -ENOMEM.
+ */
+int sd_stacks_intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			     uint32_t *id);
+
+/* The hash of a detail's (stack, pid) in its bucket's table (details.c):
+ * a slot's index bits and its check. */
+static inline uint32_t sd_stacks_detail_hash(uint32_t stack, uint32_t pid)
+{
+	return (uint32_t)(sd_rawtab_mum(((uint64_t)stack << 32 | pid) ^ RAW_S1,
+					RAW_S2) >> 32);
+}
+
+/*
+ * The detail (stack, pid, bucket), found in or added to the details'
+ * tables, counts count samples with period; c, the (stack, pid) cache's
+ * entry, is set to it (details.c).
+ */
+int sd_stacks_detail_find(struct sd_stacks *st, struct dcache_ent *c,
+			  uint32_t stack, uint32_t pid, uint64_t bucket,
+			  uint64_t count, uint64_t period);
+/* Frees the details' tables (the details stay; details.c). */
+void sd_stacks_details_free(struct sd_stacks *st);
 /* The sample loop has ended: frees what only it uses (stacks.c). */
 void sd_stacks_samples_done(struct sd_stacks *st);
 /* Frees the resolution caches (they come back when needed). */

@@ -16,7 +16,8 @@
  *
  * A sample: its raw chain hashed once and looked up in the raw-chain
  * table (rawtab.h) -- a hit is the stack id; then its (stack, pid,
- * 100 ms bucket) detail counts it, found through a (stack, pid) cache.
+ * 100 ms bucket) detail counts it, found through a (stack, pid) cache
+ * or else in its bucket's table (details.c).
  * A stack's own count and period are its details' sums, added up once
  * when the sample loop ends (sd_stacks_samples_done()).  Only a chain the table does not know (in that address space)
  * is resolved, encoded and interned.  The tables only the loop needs are
@@ -68,9 +69,7 @@ static void loop_tables_free(struct sd_stacks *st)
 	sd_vmem_free(st->slots, st->nslots * sizeof *st->slots);
 	st->slots = NULL;
 	st->nslots = 0;
-	sd_vmem_free(st->dslots, st->ndslots * sizeof *st->dslots);
-	st->dslots = NULL;
-	st->ndslots = 0;
+	sd_stacks_details_free(st);
 	memset(st->dcache, 0, sizeof st->dcache);
 }
 
@@ -187,78 +186,29 @@ static void *vgrow(void *p, size_t *cap, size_t need, size_t elem,
 }
 
 /*
- * The slots of a table of n entries grown to hold one more (*nslots
- * updated), emptied for the caller to fill again from the entries: in
- * place, so that only the new half's pages are new (a fresh table each
- * time would fault in all its pages again).
+ * The stack table's slots grown to hold one more stack, refilled from the
+ * entries: in place, so that only the new half's pages are new (a fresh
+ * table each time would fault in all its pages again).
  */
-static uint32_t *slots_grow(uint32_t *s, size_t *nslots, size_t n)
-{
-	size_t ns = table_slots(*nslots, n), have = *nslots;
-
-	s = vgrow(s, &have, ns, sizeof *s, ns);
-	if (!s)
-		return NULL;
-	memset(s, 0, ns * sizeof *s);
-	*nslots = ns;
-	return s;
-}
-
-/*
- * A stack or detail slot holds its entry's index + 1 in the bits the
- * slot index takes (mask: the slots - 1; a table is at most half full,
- * so the index fits) and the top bits of the entry's hash above them: a
- * probe passes the slots of other entries without loading them (each
- * load a cache miss of its own in a big table).  A slot is never 0.
- */
-static inline uint32_t slot_tag(uint64_t h, uint32_t mask)
-{
-	return (uint32_t)(h >> 32) & ~mask;
-}
-
 static int grow_slots(struct sd_stacks *st)
 {
-	size_t ns = st->nslots;
-	uint32_t *s = slots_grow(st->slots, &ns, st->n);
+	size_t ns = table_slots(st->nslots, st->n), have = st->nslots;
+	struct key_slot *s = vgrow(st->slots, &have, ns, sizeof *s, ns);
 
 	if (!s)
 		return -ENOMEM;
-	uint32_t mask = (uint32_t)(ns - 1);
+	memset(s, 0, ns * sizeof *s);
 	for (size_t i = 0; i < st->n; i++) {
-		size_t j = st->v[i].hash & (ns - 1);
-		while (s[j])
+		const struct entry *e = &st->v[i];
+		size_t j = e->hash & (ns - 1);
+		while (s[j].at)
 			j = (j + 1) & (ns - 1);
-		s[j] = slot_tag(st->v[i].hash, mask) | ((uint32_t)i + 1);
+		s[j] = (struct key_slot){(uint32_t)(e->hash >> 32),
+					 (uint32_t)((e->key - KEY_REC) /
+						    KEY_ALIGN) + 1};
 	}
 	st->slots = s;
 	st->nslots = ns;
-	return 0;
-}
-
-static uint64_t detail_hash(uint32_t stack, uint32_t pid, uint64_t bucket)
-{
-	return sd_rawtab_mum(((uint64_t)stack << 32 | pid) ^ RAW_S1,
-			     bucket ^ RAW_S2);
-}
-
-static int detail_grow(struct sd_stacks *st)
-{
-	size_t ns = st->ndslots;
-	uint32_t *s = slots_grow(st->dslots, &ns, st->ndet);
-
-	if (!s)
-		return -ENOMEM;
-	uint32_t mask = (uint32_t)(ns - 1);
-	for (size_t i = 0; i < st->ndet; i++) {
-		const struct sd_stack_detail *d = &st->det[i];
-		uint64_t h = detail_hash(d->stack, d->pid, d->bucket);
-		size_t j = h & (ns - 1);
-		while (s[j])
-			j = (j + 1) & (ns - 1);
-		s[j] = slot_tag(h, mask) | ((uint32_t)i + 1);
-	}
-	st->dslots = s;
-	st->ndslots = ns;
 	return 0;
 }
 
@@ -276,46 +226,6 @@ static inline struct dcache_ent *dcache_of(struct sd_stacks *st,
 	return &st->dcache[h >> (32 - DCACHE_BITS)];
 }
 
-/* The detail (stack, pid, bucket), found in or added to the table, counts
- * count samples with period. */
-static __attribute__((noinline)) int
-detail_find(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
-	    uint32_t pid, uint64_t bucket, uint64_t count, uint64_t period)
-{
-	if ((st->ndet + 1) * 2 > st->ndslots && detail_grow(st))
-		return -ENOMEM;
-	uint64_t h = detail_hash(stack, pid, bucket);
-	size_t mask = st->ndslots - 1, j = h & mask;
-	uint32_t imask = (uint32_t)mask, tag = slot_tag(h, imask);
-	for (; st->dslots[j]; j = (j + 1) & mask) {
-		uint32_t sl = st->dslots[j];
-		if ((sl & ~imask) != tag)
-			continue;
-		struct sd_stack_detail *d = &st->det[(sl & imask) - 1];
-		if (d->stack == stack && d->pid == pid && d->bucket == bucket) {
-			d->count += count;
-			d->period += period;
-			*c = (struct dcache_ent){stack, pid, sl & imask};
-			return 0;
-		}
-	}
-	if (st->ndet == st->capdet) {
-		struct sd_stack_detail *v = vgrow(st->det, &st->capdet,
-						   st->ndet + 1, sizeof *v, 256);
-		if (!v)
-			return -ENOMEM;
-		st->det = v;
-	}
-	sd_prefault(st->det, st->capdet * sizeof *st->det, &st->det_pf,
-		    (st->ndet + 1) * sizeof *st->det);
-	st->det[st->ndet] =
-		(struct sd_stack_detail){stack, pid, bucket, count, period};
-	uint32_t id = (uint32_t)++st->ndet;
-	st->dslots[j] = tag | id;
-	*c = (struct dcache_ent){stack, pid, id};
-	return 0;
-}
-
 /* Counts a sample (count of them, with period) under its detail. */
 static inline int detail_add(struct sd_stacks *st, uint32_t stack,
 			     uint32_t pid, uint64_t bucket, uint64_t count,
@@ -331,18 +241,7 @@ static inline int detail_add(struct sd_stacks *st, uint32_t stack,
 			return 0;
 		}
 	}
-	return detail_find(st, c, stack, pid, bucket, count, period);
-}
-
-size_t sd_stacks_nr_details(const struct sd_stacks *st)
-{
-	return st->ndet;
-}
-
-const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
-					       size_t i)
-{
-	return i < st->ndet ? &st->det[i] : NULL;
+	return sd_stacks_detail_find(st, c, stack, pid, bucket, count, period);
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *k, size_t klen,
@@ -528,9 +427,6 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 			  s->period);
 }
 
-static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
-			  uint32_t *id);
-
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 			 const struct sample_key *sk, bool kern, uint32_t *id)
 {
@@ -549,7 +445,7 @@ static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
 		memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
 		klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
 	}
-	return intern_encoded(st, klen, k[0], id);
+	return sd_stacks_intern_encoded(st, klen, k[0], id);
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *words,
@@ -557,13 +453,16 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 {
 	size_t klen = sd_key_encode(words, nwords, st->kbuf);
 
-	return intern_encoded(st, klen, words[0], id);
+	return sd_stacks_intern_encoded(st, klen, words[0], id);
 }
 
-/* Interns the klen bytes of st->kbuf, an encoded key whose first word is
- * hdr (a new stack counts nothing yet: its details do). */
-static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
-			  uint32_t *id)
+/*
+ * (internal.h) A key found again costs its slot, then its record in keys:
+ * the slot's hash check passes other keys' slots, and the record's header
+ * (id, length) lies beside the bytes compared, so the entry is not read.
+ */
+int sd_stacks_intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			     uint32_t *id)
 {
 	const uint8_t *k = st->kbuf;
 	uint64_t h = sd_key_hash(k, klen);
@@ -571,19 +470,24 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
 		return -ENOMEM;
 	size_t mask = st->nslots - 1, j = h & mask;
-	uint32_t imask = (uint32_t)mask, tag = slot_tag(h, imask);
-	for (; st->slots[j]; j = (j + 1) & mask) {
-		uint32_t sl = st->slots[j];
-		if ((sl & ~imask) != tag)
+	uint32_t hc = (uint32_t)(h >> 32);
+	for (; st->slots[j].at; j = (j + 1) & mask) {
+		if (st->slots[j].hash != hc)
 			continue;
-		struct entry *e = &st->v[(sl & imask) - 1];
-		if (e->hash == h && e->klen == klen &&
-		    !memcmp(st->keys + e->key, k, klen)) {
+		const uint8_t *rec =
+			st->keys + (size_t)(st->slots[j].at - 1) * KEY_ALIGN;
+		uint32_t rh[2]; /* id, length */
+		memcpy(rh, rec, sizeof rh);
+		if (rh[1] == klen && !memcmp(rec + KEY_REC, k, klen)) {
 			if (id)
-				*id = (sl & imask) - 1;
+				*id = rh[0];
 			return 0;
 		}
 	}
+	size_t at = (st->nkeys + KEY_ALIGN - 1) & ~(size_t)(KEY_ALIGN - 1),
+	       end = at + KEY_REC + klen;
+	if (at / KEY_ALIGN >= UINT32_MAX || st->n >= UINT32_MAX)
+		return -ENOMEM; /* past what a slot can point at */
 	if (st->n == st->cap) {
 		struct entry *v = vgrow(st->v, &st->cap, st->n + 1, sizeof *v,
 					1024);
@@ -591,9 +495,8 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 			return -ENOMEM;
 		st->v = v;
 	}
-	if (st->nkeys + klen > st->capkeys) {
-		uint8_t *kv = vgrow(st->keys, &st->capkeys, st->nkeys + klen, 1,
-				    32768);
+	if (end > st->capkeys) {
+		uint8_t *kv = vgrow(st->keys, &st->capkeys, end, 1, 32768);
 		if (!kv)
 			return -ENOMEM;
 		st->keys = kv;
@@ -601,14 +504,16 @@ static int intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 	sd_prefault(st->v, st->cap * sizeof *st->v, &st->v_pf,
 		    (st->n + 1) * sizeof *st->v);
 	sd_prefault(st->keys, st->capkeys * sizeof *st->keys, &st->keys_pf,
-		    (st->nkeys + klen) * sizeof *st->keys);
-	memcpy(st->keys + st->nkeys, k, klen);
-	st->v[st->n] = (struct entry){.key = st->nkeys,
+		    end * sizeof *st->keys);
+	uint32_t rh[2] = {(uint32_t)st->n, (uint32_t)klen};
+	memcpy(st->keys + at, rh, sizeof rh);
+	memcpy(st->keys + at + KEY_REC, k, klen);
+	st->v[st->n] = (struct entry){.key = at + KEY_REC,
 				      .klen = (uint32_t)klen,
 				      .hash = h,
 				      .hdr = hdr};
-	st->nkeys += klen;
-	st->slots[j] = tag | ((uint32_t)st->n + 1);
+	st->nkeys = end;
+	st->slots[j] = (struct key_slot){hc, (uint32_t)(at / KEY_ALIGN) + 1};
 	if (id)
 		*id = (uint32_t)st->n;
 	st->n++;

@@ -16,6 +16,12 @@
  *  R5 cleared: nothing found;
  *  R7 chains with the same hash (the table's slot and its tag) are told
  *     apart by their words, whichever of them was stored first;
+ *  R8 the filter (two bits a stored chain, from the hash's upper half)
+ *     only rules chains out: chains whose bits another chain set are
+ *     looked up, and found or not by their words; chains whose hashes
+ *     pick the filter's first and last words and bits are found;
+ *  R9 full (entries or chains at the cap): a chain refused is not found,
+ *     then or later, and every chain stored before still is;
  *  R6 the hash spreads: chains that differ in one word by a few bytes
  *     (kernel return addresses in one function), at any position and of
  *     any length, land in different slots of a table indexed by its low
@@ -231,6 +237,76 @@ TEST(same_hash_other_chain)
 	sd_rawtab_free(&t);
 }
 
+TEST(filter_only_rules_out)
+{
+	struct sd_rawtab t = {0};
+	uint64_t ch[6][3];
+	struct raw_key k[6];
+	uint32_t id, chain;
+	size_t bad = 0;
+
+	for (unsigned i = 0; i < 6; i++) {
+		memcpy(ch[i], kchain, sizeof ch[i]);
+		ch[i][2] += 8 * i;
+		k[i] = key(1, 0, ch[i], 3);
+	}
+	/* one upper half (filter word and bits), four slots */
+	for (unsigned i = 0; i < 4; i++)
+		k[i].hash = 0xfedcba9800000000ull | (0x100 * i + 7);
+	/* the filter's last word and highest bits; its first and lowest */
+	k[4].hash = 0xfffff00000000abcull | (uint64_t)(RAW_FILTER_WORDS - 1)
+						      << 32;
+	k[5].hash = 0x0000000000000def;
+	CHECK(sd_rawtab_add(&t, &k[0], true, 0, 100) == 0);
+	CHECK(sd_rawtab_add(&t, &k[2], true, 0, 102) == 0);
+	CHECK(sd_rawtab_add(&t, &k[4], true, 0, 104) == 0);
+	CHECK(sd_rawtab_add(&t, &k[5], true, 0, 105) == 0);
+	for (unsigned i = 0; i < 6; i++) {
+		id = UINT32_MAX;
+		int r = find(&t, &k[i], 0, &id, &chain);
+		if (i == 1 || i == 3)
+			bad += r != RAW_MISS;
+		else
+			bad += r != RAW_HIT || id != 100 + i;
+	}
+	CHECK_U64(bad, 0);
+	sd_rawtab_free(&t);
+}
+
+TEST(full_table_refuses_and_keeps)
+{
+	struct sd_rawtab t = {0};
+	/* entries of 6 + 58 words: the entries' cap comes first */
+	enum { NR = 58, MAX = 8192 };
+	static uint64_t ch[MAX][NR];
+	uint32_t id, chain;
+	size_t stored = 0, bad = 0;
+	int r = 0;
+
+	for (uint32_t i = 0; i < MAX && !r; i++) {
+		ch[i][0] = SD_CONTEXT_KERNEL;
+		for (size_t j = 1; j < NR; j++)
+			ch[i][j] = 0xffffffff81000000ull + 0x40 * j + i;
+		struct raw_key k = key(2, 0, ch[i], NR);
+		r = sd_rawtab_add(&t, &k, true, 0, i);
+		stored += !r;
+	}
+	CHECK_U64(r, 1);
+	CHECK(stored > 1000 && stored < MAX - 1);
+	/* the one refused, asked twice; then every one stored */
+	struct raw_key refused = key(2, 0, ch[stored], NR);
+	CHECK_U64(find(&t, &refused, 0, &id, &chain), RAW_MISS);
+	CHECK_U64(sd_rawtab_add(&t, &refused, true, 0, 1), 1);
+	CHECK_U64(find(&t, &refused, 0, &id, &chain), RAW_MISS);
+	for (uint32_t i = 0; i < stored; i++) {
+		struct raw_key k = key(2, 0, ch[i], NR);
+		id = UINT32_MAX;
+		bad += find(&t, &k, 0, &id, &chain) != RAW_HIT || id != i;
+	}
+	CHECK_U64(bad, 0);
+	sd_rawtab_free(&t);
+}
+
 /* Distinct values of the low 13 bits of the hashes of 4096 chains of nr
  * words that differ only in word at (by 4 bytes each). */
 static size_t spread(size_t nr, size_t at)
@@ -275,6 +351,8 @@ int main(void)
 	RUN(any_word_makes_another_chain);
 	RUN(many_chains_and_clear);
 	RUN(same_hash_other_chain);
+	RUN(filter_only_rules_out);
+	RUN(full_table_refuses_and_keeps);
 	RUN(hash_spreads_close_addresses);
 	return test_exit();
 }

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The details: one (stack, pid, time bucket) counter each, in st->det in
+ * the order they were made, found through one small hash table per time
+ * bucket (stacks.c asks here when its (stack, pid) cache misses).
+ *
+ * Why a table per bucket and not one for all: most lookups make a new
+ * detail (a fork storm's children each bring their own pid), so a lookup
+ * mostly proves an absence, and in one table of every detail that is a
+ * probe of a random slot of a table of MBs -- a cache miss to memory
+ * each time.  Samples come in time order, so nearly every lookup is in the
+ * bucket of the sample before, whose table holds only that bucket's
+ * details (a few hundred: a few KB) and stays in cache.  Out-of-order or
+ * timeless samples are found all the same (timeless ones are all bucket
+ * 0), only their table is not the one at hand.
+ *
+ * A slot holds its detail's (stack, pid) hash (sd_stacks_detail_hash()),
+ * so that a table grows without reading the details, and a probe passes
+ * the other details' slots without loading them.  The tables index st->det[0 ..
+ * st->dindexed): when the sample loop's tables were freed
+ * (sd_stacks_samples_done()) and samples come again, the details made
+ * before are indexed again first.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stacks/internal.h"
+#include "util/prefault.h"
+#include "util/vmem.h"
+
+#define DBK_FIRST 8 /* slots of a bucket's first table */
+
+struct dslot {
+	uint32_t hash; /* sd_stacks_detail_hash(): index bits and check */
+	uint32_t det;  /* index + 1; 0: empty */
+};
+
+struct dbucket {
+	uint64_t bucket;
+	struct dslot *slots;
+	uint32_t nslots, n;
+	uint32_t want; /* slots of its first table (0: DBK_FIRST) */
+};
+
+static uint64_t bucket_hash(uint64_t bucket)
+{
+	return sd_rawtab_mum(bucket ^ RAW_S2, RAW_S1);
+}
+
+void sd_stacks_details_free(struct sd_stacks *st)
+{
+	for (size_t i = 0; i < st->ndbk; i++)
+		free(st->dbk[i].slots);
+	free(st->dbk);
+	free(st->dbkslots);
+	st->dbk = NULL;
+	st->dbkslots = NULL;
+	st->ndbk = st->capdbk = st->ndbkslots = 0;
+	st->dbk_last = 0;
+	st->dindexed = 0;
+}
+
+/* The bucket table's slots for bucket->index + 1 after one more bucket:
+ * rebuilt from st->dbk, at most half full. */
+static int bucket_map_grow(struct sd_stacks *st)
+{
+	size_t ns = st->ndbkslots ? st->ndbkslots * 2 : 64;
+
+	while ((st->ndbk + 1) * 2 > ns)
+		ns *= 2;
+	uint32_t *s = calloc(ns, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->ndbk; i++) {
+		size_t j = bucket_hash(st->dbk[i].bucket) & (ns - 1);
+		while (s[j])
+			j = (j + 1) & (ns - 1);
+		s[j] = (uint32_t)i + 1;
+	}
+	free(st->dbkslots);
+	st->dbkslots = s;
+	st->ndbkslots = ns;
+	return 0;
+}
+
+/* bucket_of() past the table last used. */
+static __attribute__((noinline)) int
+bucket_find(struct sd_stacks *st, uint64_t bucket, size_t *out)
+{
+	if ((st->ndbk + 1) * 2 > st->ndbkslots && bucket_map_grow(st))
+		return -ENOMEM;
+	size_t mask = st->ndbkslots - 1, j = bucket_hash(bucket) & mask;
+	for (; st->dbkslots[j]; j = (j + 1) & mask) {
+		size_t i = st->dbkslots[j] - 1;
+		if (st->dbk[i].bucket == bucket) {
+			st->dbk_last = (uint32_t)i + 1;
+			*out = i;
+			return 0;
+		}
+	}
+	if (st->ndbk == st->capdbk) {
+		struct dbucket *v = sd_stacks_grow(st->dbk, &st->capdbk,
+						   st->ndbk + 1, st->ndbk,
+						   sizeof *v, 64, NULL);
+		if (!v)
+			return -ENOMEM;
+		st->dbk = v;
+	}
+	/* as many slots as the bucket made before has: the next 100 ms
+	 * mostly bring about as many details, and its table then does not
+	 * grow step by step */
+	uint32_t hint = st->ndbk ? st->dbk[st->ndbk - 1].nslots : 0;
+	st->dbk[st->ndbk] = (struct dbucket){.bucket = bucket, .want = hint};
+	st->dbkslots[j] = (uint32_t)++st->ndbk;
+	st->dbk_last = (uint32_t)st->ndbk;
+	*out = st->ndbk - 1;
+	return 0;
+}
+
+/* The table of bucket, made (empty) if it has none: *out its index. */
+static inline int bucket_of(struct sd_stacks *st, uint64_t bucket,
+			    size_t *out)
+{
+	if (st->dbk_last && st->dbk[st->dbk_last - 1].bucket == bucket) {
+		*out = st->dbk_last - 1;
+		return 0;
+	}
+	return bucket_find(st, bucket, out);
+}
+
+/* A bigger table for b (see dbucket_room()). */
+static __attribute__((noinline)) int dbucket_grow(struct dbucket *b)
+{
+	uint32_t ns = b->nslots ? b->nslots * 2
+				: b->want ? b->want : DBK_FIRST;
+	struct dslot *s = calloc(ns, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < b->nslots; i++) {
+		if (!b->slots[i].det)
+			continue;
+		uint32_t j = b->slots[i].hash & (ns - 1);
+		while (s[j].det)
+			j = (j + 1) & (ns - 1);
+		s[j] = b->slots[i];
+	}
+	free(b->slots);
+	b->slots = s;
+	b->nslots = ns;
+	return 0;
+}
+
+/* Room in b for one more detail: its table at most half full. */
+static inline int dbucket_room(struct dbucket *b)
+{
+	return (b->n + 1) * 2 <= b->nslots ? 0 : dbucket_grow(b);
+}
+
+/* Indexes st->det[st->dindexed .. st->ndet): details made before the
+ * tables were freed. */
+static int index_rest(struct sd_stacks *st)
+{
+	for (; st->dindexed < st->ndet; st->dindexed++) {
+		const struct sd_stack_detail *d = &st->det[st->dindexed];
+		size_t bi;
+		if (bucket_of(st, d->bucket, &bi) || dbucket_room(&st->dbk[bi]))
+			return -ENOMEM;
+		struct dbucket *b = &st->dbk[bi];
+		uint32_t h = sd_stacks_detail_hash(d->stack, d->pid);
+		uint32_t mask = b->nslots - 1, j = h & mask;
+		while (b->slots[j].det)
+			j = (j + 1) & mask;
+		b->slots[j] = (struct dslot){h, (uint32_t)st->dindexed + 1};
+		b->n++;
+	}
+	return 0;
+}
+
+int sd_stacks_detail_find(struct sd_stacks *st, struct dcache_ent *c,
+			  uint32_t stack, uint32_t pid, uint64_t bucket,
+			  uint64_t count, uint64_t period)
+{
+	size_t bi;
+
+	if (st->dindexed < st->ndet && index_rest(st))
+		return -ENOMEM;
+	if (bucket_of(st, bucket, &bi) || dbucket_room(&st->dbk[bi]))
+		return -ENOMEM;
+	struct dbucket *b = &st->dbk[bi];
+	uint32_t h = sd_stacks_detail_hash(stack, pid);
+	uint32_t mask = b->nslots - 1, j = h & mask;
+	for (; b->slots[j].det; j = (j + 1) & mask) {
+		if (b->slots[j].hash != h)
+			continue;
+		uint32_t id = b->slots[j].det;
+		struct sd_stack_detail *d = &st->det[id - 1];
+		if (d->stack == stack && d->pid == pid) {
+			d->count += count;
+			d->period += period;
+			*c = (struct dcache_ent){stack, pid, id};
+			return 0;
+		}
+	}
+	if (st->ndet == st->capdet) {
+		size_t cap = st->capdet ? st->capdet * 2 : 256;
+		struct sd_stack_detail *v = sd_vmem_resize(
+			st->det, st->capdet * sizeof *v, cap * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		st->det = v;
+		st->capdet = cap;
+	}
+	sd_prefault(st->det, st->capdet * sizeof *st->det, &st->det_pf,
+		    (st->ndet + 1) * sizeof *st->det);
+	st->det[st->ndet] =
+		(struct sd_stack_detail){stack, pid, bucket, count, period};
+	uint32_t id = (uint32_t)++st->ndet;
+	b->slots[j] = (struct dslot){h, id};
+	b->n++;
+	st->dindexed = st->ndet;
+	*c = (struct dcache_ent){stack, pid, id};
+	return 0;
+}
+
+size_t sd_stacks_nr_details(const struct sd_stacks *st)
+{
+	return st->ndet;
+}
+
+const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
+					       size_t i)
+{
+	return i < st->ndet ? &st->det[i] : NULL;
+}

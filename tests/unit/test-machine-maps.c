@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine: the map lookup's shortcuts (machine/mm.c) against the long
+ * way.  What a process inherits is searched as one flat view, made on the
+ * first lookup that needs it and shared by the children forked from one
+ * parent at one version; address spaces of a few maps are scanned, of
+ * more indexed.  Each must answer as perf's maps would: a fork copies
+ * the parent's maps as they are (maps__clone), the newest map covering
+ * an address wins (maps__fixup_overlappings), an exec keeps the maps
+ * until new ones cover them, a sample resolves against the maps of its
+ * moment.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "machworld.h"
+
+/* perf's maps of one process, the long way: a copy at the fork, then
+ * the process's own maps in arrival order */
+#define MODEL_MAPS 512
+struct mmap_model {
+	uint64_t start, end, pgoff;
+	unsigned name;
+};
+struct proc_model {
+	uint32_t pid;
+	unsigned n;
+	struct mmap_model v[MODEL_MAPS];
+};
+
+/* The newest map of p holding ip: its name ("" if none) and address. */
+static const char *model_where(const struct proc_model *p, uint64_t ip,
+			       uint64_t *addr, char *buf, size_t len)
+{
+	for (unsigned i = p->n; i-- > 0;) {
+		const struct mmap_model *m = &p->v[i];
+		if (ip >= m->start && ip < m->end) {
+			snprintf(buf, len, "/m/%u", m->name);
+			*addr = ip - m->start + m->pgoff;
+			return buf;
+		}
+	}
+	*addr = 0;
+	return "";
+}
+
+static uint32_t rnd(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return *x >> 8;
+}
+
+/* Every map boundary of p (and a step either side), some addresses in
+ * between, through view v, against the model. */
+static int compare(struct world *w, struct sd_thread_view v,
+		   const struct proc_model *p, uint32_t *x)
+{
+	char want[32];
+	uint64_t a, b;
+	int bad = 0;
+
+	for (unsigned i = 0; i < p->n + 8; i++) {
+		uint64_t base = i < p->n ? p->v[i].start
+					 : 0x10000 * (uint64_t)(1 + rnd(x) % 80);
+		uint64_t end = i < p->n ? p->v[i].end : base + 0x1000;
+		uint64_t ips[] = {base - 1, base, base + 0x7ff, end - 1, end};
+		for (unsigned k = 0; k < 5; k++) {
+			const char *got = where(w, v, SD_MISC_USER, ips[k], &a);
+			const char *exp = model_where(p, ips[k], &b, want,
+						      sizeof want);
+			if (strcmp(got, exp) || (exp[0] && a != b)) {
+				if (!bad)
+					fprintf(stderr,
+						"pid %u ip %#llx: got '%s' "
+						"%#llx, want '%s' %#llx\n",
+						p->pid, (unsigned long long)ips[k],
+						got, (unsigned long long)a, exp,
+						(unsigned long long)b);
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
+/*
+ * A storm under a chain of forks: processes fork from the newest one
+ * (chains 30 deep) or from any, map over each other's addresses (the
+ * same 5 MB, so maps overlap and replace older ones, some of no length),
+ * exec (which keeps the maps), some get past the scan (16 maps), the
+ * flat view's own maps (32) and pieces (128); threads fork too.  After
+ * each step, and for samples kept from earlier (older versions), every
+ * boundary resolves as the model says.
+ */
+TEST(lookups_against_model)
+{
+	static struct proc_model procs[64];
+	static struct proc_model kept[8];
+	struct sd_thread_view kept_view[8];
+	unsigned np = 0, nkept = 0, names = 0;
+	uint32_t x = 4242;
+	int bad = 0;
+	struct world w;
+
+	world_init(&w);
+	procs[np++] = (struct proc_model){.pid = 100};
+	comm(&w, 100, 100, "root", false, 0);
+	for (uint32_t step = 1; step < 1500 && !bad; step++) {
+		uint32_t r = rnd(&x);
+		struct proc_model *p = &procs[r % np];
+		switch ((r >> 8) % 8) {
+		case 0:
+		case 1:
+			if (np < 64) { /* a fork, mostly from the newest */
+				struct proc_model *par =
+					(r >> 12) % 4 ? &procs[np - 1] : p;
+				struct proc_model *c = &procs[np++];
+				*c = *par;
+				c->pid = 100 + np;
+				fork_(&w, c->pid, par->pid, c->pid, par->pid,
+				      step);
+			}
+			break;
+		case 2: /* an exec: a new name, the maps stay */
+			comm(&w, p->pid, p->pid, "exec", true, step);
+			break;
+		case 3: /* a thread: it shares the maps */
+			fork_(&w, p->pid, p->pid, p->pid + 1000, p->pid,
+			      step);
+			break;
+		default:
+			if (p->n < MODEL_MAPS) {
+				uint64_t start = 0x10000 * (uint64_t)(1 + r % 80);
+				uint64_t len = (r >> 16) % 16
+						       ? 0x1000 * (1 + (r >> 20) % 96)
+						       : 0;
+				char file[32];
+				snprintf(file, sizeof file, "/m/%u", names);
+				p->v[p->n++] = (struct mmap_model){
+					start, start + len, 0x1000 * (r % 7),
+					names++};
+				mmap2(&w, p->pid, start, len,
+				      p->v[p->n - 1].pgoff, PROT_RX, file,
+				      step);
+			}
+			break;
+		}
+		p = &procs[rnd(&x) % np];
+		struct sd_thread_view v = view_of(&w, p->pid, p->pid);
+		bad += compare(&w, v, p, &x);
+		if (step % 50 == 0) { /* a sample kept for later */
+			kept[nkept % 8] = *p;
+			kept_view[nkept % 8] = v;
+			nkept++;
+		}
+		for (unsigned k = 0; k < 8 && k < nkept && step % 10 == 0;
+		     k++)
+			bad += compare(&w, kept_view[k], &kept[k], &x);
+		/* a thread sees its process's maps */
+		if ((r >> 24) % 16 == 0)
+			bad += compare(&w, view_of(&w, p->pid, p->pid + 1000),
+				       p, &x);
+	}
+	CHECK(bad == 0);
+	world_fini(&w);
+}
+
+/*
+ * A process that gets its parent late (a FORK naming a new thread of it
+ * the child of another process, after it forked children of its own and
+ * with no maps yet): lookups go on from
+ * each process to its ancestors only inside the bounds of what they held
+ * at its fork, so a grandchild forked before the late FORK does not see
+ * the new grandparent's maps, whether the view it inherits was made
+ * before or after the FORK; a child forked after it does, though a view
+ * of that address space was made before.
+ */
+TEST(late_parent)
+{
+	struct world w;
+	uint64_t a;
+	world_init(&w);
+	comm(&w, 10, 10, "x", false, 0);
+	/* C and D: children of X while X has no maps and no parent */
+	fork_(&w, 11, 10, 11, 10, 1);
+	mmap2(&w, 11, 0x2000000, 0x1000, 0, PROT_RX, "/c1", 2);
+	mmap2(&w, 11, 0x2008000, 0x1000, 0, PROT_RX, "/c2", 2);
+	fork_(&w, 12, 11, 12, 11, 3);
+	mmap2(&w, 12, 0x3000000, 0x1000, 0, PROT_RX, "/g", 4);
+	fork_(&w, 21, 10, 21, 10, 1);
+	mmap2(&w, 21, 0x2000000, 0x1000, 0, PROT_RX, "/d1", 2);
+	mmap2(&w, 21, 0x2008000, 0x1000, 0, PROT_RX, "/d2", 2);
+	fork_(&w, 22, 21, 22, 21, 3);
+	mmap2(&w, 22, 0x3000000, 0x1000, 0, PROT_RX, "/h", 4);
+	/* G's view of X's maps made now, while X has none */
+	CHECK_STR(where(&w, view_of(&w, 12, 12), SD_MISC_USER, 0x2000010, &a),
+		  "/c1");
+	CHECK_STR(where(&w, view_of(&w, 12, 12), SD_MISC_USER, 0x2004010, &a),
+		  "");
+	/* P maps between C's two maps, then a FORK record names it the
+	 * parent of a thread of X: X's address space gets P's maps */
+	comm(&w, 5, 5, "p", false, 0);
+	mmap2(&w, 5, 0x2004000, 0x1000, 0, PROT_RX, "/p", 5);
+	fork_(&w, 10, 5, 15, 5, 6);
+	/* a child of X after that sees P's map */
+	fork_(&w, 13, 10, 13, 10, 7);
+	mmap2(&w, 13, 0x5000000, 0x1000, 0, PROT_RX, "/c3", 8);
+	CHECK_STR(where(&w, view_of(&w, 13, 13), SD_MISC_USER, 0x2004010, &a),
+		  "/p");
+	/* the grandchildren forked before it do not */
+	CHECK_STR(where(&w, view_of(&w, 22, 22), SD_MISC_USER, 0x2004010, &a),
+		  "");
+	CHECK_STR(where(&w, view_of(&w, 22, 22), SD_MISC_USER, 0x2008010, &a),
+		  "/d2");
+	CHECK_STR(where(&w, view_of(&w, 12, 12), SD_MISC_USER, 0x2004010, &a),
+		  "");
+	world_fini(&w);
+}
+
+/* sd_machine_kernel_gen(), read inline, moves with each kernel map and
+ * only then. */
+TEST(kernel_gen)
+{
+	struct world w;
+	world_init(&w);
+	uint64_t g0 = sd_machine_kernel_gen(w.m);
+	kmmap(&w, 0xffffffff81000000ull, 0x1000000, 0xffffffff81000000ull,
+	      "[kernel.kallsyms]_text");
+	uint64_t g1 = sd_machine_kernel_gen(w.m);
+	CHECK(g1 != g0);
+	comm(&w, 5, 5, "a", false, 0);
+	mmap2(&w, 5, 0x400000, 0x1000, 0, PROT_RX, "/a", 1);
+	CHECK_U64(sd_machine_kernel_gen(w.m), g1);
+	kmmap(&w, 0xffffffffc0000000ull, 0x10000, 0,
+	      "/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko");
+	CHECK(sd_machine_kernel_gen(w.m) != g1);
+	world_fini(&w);
+}
+
+int main(void)
+{
+	RUN(lookups_against_model);
+	RUN(late_parent);
+	RUN(kernel_gen);
+	return test_exit();
+}
