@@ -120,7 +120,7 @@ struct sd_stacks {
 	size_t line_text_cap;
 
 	/* symbolized frame sequences, each stored once: entry index + 1 of
-	 * the first entry with it, by hash (see share_frames in stacks.c) */
+	 * the first entry with it, by hash (see sd_stacks_share_frames in fseq.c) */
 	struct fseq_slot *fseq;
 	size_t nfseq, fseq_slots;
 
