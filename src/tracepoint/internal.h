@@ -39,4 +39,20 @@ struct sd_tracepoints {
 	size_t nr_usable;
 };
 
+/*
+ * Event format texts (format.c), for the tracing data parser.  The value
+ * of the "key: value" line of text[0..len) into buf[cap], "?" if there is
+ * none; whether a format is text tep's tokenizer can take; the copy of a
+ * format tep is given (its fields and an empty print format; malloc'd,
+ * NULL and *no_format without a "format:" line, NULL alone without
+ * memory); and whether tep got all of its fields.
+ */
+void sd_tp_format_line(const char *text, size_t len, const char *key,
+		       char *buf, size_t cap);
+bool sd_tp_format_is_text(const char *t, size_t len);
+char *sd_tp_fields_only(const char *t, size_t len, size_t *out_len,
+			bool *no_format);
+bool sd_tp_fields_complete(const struct tep_event *tev, const char *feed,
+			   size_t feed_len);
+
 #endif
