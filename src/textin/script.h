@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to the perf script parser: the tracepoint payloads it reads
- * (script_payload.c) for the sample assembly (script.c). */
+/* Private to the perf script parser: the lines it reads (script_line.c)
+ * and the tracepoint payloads in them (script_payload.c), for the sample
+ * assembly (script.c). */
 #ifndef SD_TEXTIN_SCRIPT_H
 #define SD_TEXTIN_SCRIPT_H
 
@@ -54,5 +55,48 @@ size_t sd_tscript_record_at(const char *s, size_t n);
 /* "PERF_RECORD_FORK(pid:tid):(ppid:ptid)" at s[0..n): the four ids into
  * f; false for another record or one that does not read. */
 bool sd_tscript_fork(const char *s, size_t n, struct sd_text_fork *f);
+
+/*
+ * Lines of perf script text (script_line.c), assembled into samples by
+ * script.c.
+ */
+struct header {
+	const char *comm;
+	size_t comm_n;
+	uint32_t pid, tid;
+	bool pid_given;
+	bool has_time, has_period, has_cpu;
+	uint64_t time, period;
+	uint32_t cpu;
+	const char *event;
+	size_t event_n;
+	const char *rest; /* after the event (or time) */
+	size_t rest_n;
+};
+
+/* Is s a perf script sample header?  Fills h. */
+bool sd_tscript_header(const char *s, size_t n, struct header *h);
+
+/*
+ * "addr sym (dso)" split as stackcollapse-perf.pl's ^\s*(\w+)\s*(.+) \((.*)\)
+ * does: sym up to the last " (" that has a ')' after it, dso up to the
+ * last ')'.  Without " (dso)" (-F ip,sym) the rest is the symbol.
+ */
+struct frame {
+	uint64_t addr;
+	bool has_addr;
+	const char *pc; /* the address as printed */
+	size_t pc_n;
+	const char *sym;
+	size_t sym_n;
+	const char *dso; /* NULL: not printed */
+	size_t dso_n;
+};
+
+bool sd_tscript_frame(const char *s, size_t n, struct frame *f);
+/* The frame after the event on a one-line sample: "... ip sym (dso)". */
+bool sd_tscript_inline_frame(const char *s, size_t n, struct frame *f);
+/* A source line perf prints under a frame with -F +srcline. */
+bool sd_tscript_srcline(const char *s, size_t n);
 
 #endif
