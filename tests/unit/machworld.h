@@ -24,12 +24,7 @@ static inline void world_init(struct world *w)
 {
 	/* DSO handles by name only: nothing is looked up, no host kernel */
 	struct sd_symbol_opts o = {
-		.no_host_kernel = true,
-		.symfs = "/nonexistent-symfs",
-		.buildid_dir = "/nonexistent-buildid",
-		.host_kallsyms = "/nonexistent-kallsyms",
-		.host_notes = "/nonexistent-notes",
-		.host_release = "0.0.0-test",
+		SD_TEST_HOST_FREE,
 	};
 	memset(w, 0, sizeof *w);
 	CHECK(sd_symbolizer_new(&o, &w->info, &w->sym) == 0);

@@ -46,12 +46,7 @@ static inline bool world_open(struct world *w, const char *kallsyms)
 	struct sd_symbol_opts o = {
 		.kallsyms = w->path,
 		.kallsyms_unchecked = true,
-		.no_host_kernel = true,
-		.symfs = "/nonexistent-symfs",
-		.buildid_dir = "/nonexistent-buildid",
-		.host_kallsyms = "/nonexistent-kallsyms",
-		.host_notes = "/nonexistent-notes",
-		.host_release = "0.0.0-test",
+		SD_TEST_HOST_FREE,
 	};
 	CHECK(ok);
 	CHECK(sd_symbolizer_new(&o, &w->info, &w->sym) == 0);

@@ -24,6 +24,15 @@
 static int t_failed, t_checks, t_skipped;
 static bool t_exit_decided; /* test_exit() gave the status */
 
+/* The fields of a struct sd_symbol_opts initializer that keep a test off
+ * the host it runs on: no host kernel, symfs, build-id cache, kallsyms,
+ * notes or release. */
+#define SD_TEST_HOST_FREE                                                      \
+	.no_host_kernel = true, .symfs = "/nonexistent-symfs",                 \
+	.buildid_dir = "/nonexistent-buildid",                                 \
+	.host_kallsyms = "/nonexistent-kallsyms",                              \
+	.host_notes = "/nonexistent-notes", .host_release = "0.0.0-test"
+
 #define CHECK(cond)                                                            \
 	do {                                                                   \
 		t_checks++;                                                    \
