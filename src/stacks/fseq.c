@@ -82,15 +82,9 @@ int sd_stacks_share_frames(struct sd_stacks *st, struct entry *e, uint64_t h)
 
 void sd_stacks_fseq_reserve(struct sd_stacks *st, size_t nstacks)
 {
-	/* made at the size it ends with, not doubled up to it (each
-	 * doubling clears and refills the table): at most a sequence a
-	 * stack */
-	size_t first = 1024;
-
-	while (first < 2 * (nstacks + 1) && first < ((size_t)1 << 30))
-		first *= 2;
+	/* at most a sequence a stack */
 	if (!st->fseq_slots)
-		fseq_grow(st, first);
+		fseq_grow(st, sd_stacks_slots_for(nstacks, 1024));
 }
 
 void sd_stacks_fseq_free(struct sd_stacks *st)

@@ -61,15 +61,9 @@ static int fc_grow(struct sd_stacks *st, size_t first)
 
 void sd_stacks_names_reserve(struct sd_stacks *st, size_t nlocs)
 {
-	/* made at the size it ends with, not doubled up to it (each
-	 * doubling clears and refills the table): a (dso, address) per
-	 * location */
-	size_t first = 256;
-
-	while (first < 2 * (nlocs + 1) && first < ((size_t)1 << 30))
-		first *= 2;
+	/* a (dso, address) per location */
 	if (!st->fcslots)
-		fc_grow(st, first);
+		fc_grow(st, sd_stacks_slots_for(nlocs, 256));
 }
 
 /*
