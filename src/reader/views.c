@@ -14,40 +14,108 @@ _Static_assert(offsetof(struct sd_sample_view, tid) ==
 		       offsetof(struct sd_sample_view, pid) + 4,
 	       "view pid, tid adjacent");
 
+/* A flush's state while take_views() runs: the top run c, the other
+ * run o when there are two (its head at ot), c's stop. */
+struct tv_state {
+	struct sd_qrun *c, *o;
+	uint64_t ot, stop, limit;
+	bool swapped;
+};
+
+/*
+ * The top run moved past its record of len bytes to next: false when the
+ * loop must end there (its stretch or the flush is over for it), else
+ * true with st->c the run to take from next.  With two runs they trade
+ * places here, and the heap's two entries are written when the loop
+ * ends; with more, the top run goes back into the heap (inline) where it
+ * passes its stop.
+ */
+static inline __attribute__((always_inline)) bool
+tv_advance(struct sd_queue *q, struct tv_state *st, const uint8_t *next,
+	   uint32_t len)
+{
+	struct sd_qrun *c = st->c;
+
+	if (!sd_qrun_step(q, c, next, len))
+		return false;
+	/* read a round or more ago; the caller hashes the chains */
+	sd_prefetch_ahead(next);
+	uint64_t nt = c->time;
+	if (nt <= st->stop)
+		return true;
+	if (nt > st->limit) {
+		q->top = NULL;
+		q->moved = true;
+		return false;
+	}
+	if (!st->o) {
+		/* three runs or more: the heap told now, inline (the heap
+		 * is the queue's own while there is no o); one run has its
+		 * stop at the limit */
+		st->c = sd_queue_top_passed(q, nt);
+		q->top = st->c;
+		st->stop = q->stop;
+		return true;
+	}
+	/* past its stop, the other run comes first; it goes on while its
+	 * records are older than nt (or as old, when its stretch was
+	 * pushed first) */
+	struct sd_qrun *y = st->o;
+	uint64_t s2 = y->cur < c->cur ? nt : nt - 1;
+	st->o = c;
+	st->ot = nt;
+	st->c = y;
+	st->stop = s2 < UINT64_MAX - 1 ? s2 : UINT64_MAX - 1;
+	st->swapped = true;
+	return true;
+}
+
+/* The record other than a sample that ended take_views()'s loop, taken
+ * off the queue there. */
+struct tv_other {
+	const uint8_t *p;
+	struct sd_evsel *ev;
+	uint64_t offset;
+	bool compressed;
+};
+
 /*
  * sd_reader_next_samples()'s loop: what next.c's pop_plain() does, and a
  * view filled, for each sample while the top run's next record is a
  * sample of the view layout (its fields at fixed places, no test for an
  * absent one), with the queue's state in locals until the loop ends.
- * With two runs in the heap (two CPUs) they trade places here, and the
- * heap's two entries are written when the loop ends; with more, the top
- * run goes back into the heap (inline) where it passes its stop.  The
- * loop ends at a stretch's end (its block goes at the next settle, after
- * the caller is done with the views) and where a run leaves the flush.
- * *at_other: it ended at a record other than a sample, the top run's
- * next.
+ * The loop ends at a stretch's end (its block goes at the next settle,
+ * after the caller is done with the views) and where a run leaves the
+ * flush.  When a record other than a sample ends it, that record is
+ * taken off the queue here too, into *oth (oth->p NULL: none): a side
+ * band of tracking records cuts a flush every few samples, and
+ * sd_queue_pop() would work out again what the loop has at hand.
  */
 static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
-			 struct sd_sample_view *v, size_t max, bool *at_other)
+			 struct sd_sample_view *v, size_t max,
+			 struct tv_other *oth)
 {
 	struct sd_queue *q = &r->q;
 	struct sd_qhead *h = q->heap;
-	/* the other run when there are two: its head's time */
-	struct sd_qrun *o = q->nheap == 2 ? &q->runs[h[1].run] : NULL;
-	uint64_t ot = o ? h[1].time : 0;
-	uint64_t stop = q->stop, limit = q->limit;
+	struct tv_state st = {.c = c, .stop = q->stop, .limit = q->limit};
 	uint64_t lo = r->time_lo, span = r->time_hi - r->time_lo;
 	uint64_t bytes = 0, first = r->stats.first_time;
 	uint64_t last = r->stats.last_time, t = 0, taken = 0;
-	bool swapped = false;
+	bool at_other = false, any;
 	size_t n = 0;
 
+	/* the other run when there are two: its head's time */
+	if (q->nheap == 2) {
+		st.o = &q->runs[h[1].run];
+		st.ot = h[1].time;
+	}
 	while (n < max) {
+		c = st.c;
 		const uint8_t *p = c->p;
 		struct sd_evsel *ev = c->ev_s;
 		const struct sd_evx *x = sd_evx(ev);
 		if (sd_load32(p, false) != SD_REC_SAMPLE) {
-			*at_other = true;
+			at_other = true;
 			break;
 		}
 		if (!x->view)
@@ -78,50 +146,36 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		if (t > last)
 			last = t;
 
-		const uint8_t *next = p + len;
 		taken = t;
 		bytes += len;
-		if (!sd_qrun_step(q, c, next, len))
+		if (!tv_advance(q, &st, p + len, len))
 			break;
-		/* read a round or more ago; the caller hashes the chains */
-		sd_prefetch_ahead(next);
-		uint64_t nt = c->time;
-		if (nt <= stop)
-			continue;
-		if (nt > limit) {
-			q->top = NULL;
-			q->moved = true;
-			break;
-		}
-		if (!o) {
-			/* three runs or more: the heap told now, inline
-			 * (the heap is the queue's own while there is no
-			 * o); one run has its stop at the limit */
-			c = sd_queue_top_passed(q, nt);
-			q->top = c;
-			stop = q->stop;
-			continue;
-		}
-		/* past its stop, the other run comes first; it goes on
-		 * while its records are older than nt (or as old, when its
-		 * stretch was pushed first) */
-		struct sd_qrun *y = o;
-		uint64_t s2 = y->cur < c->cur ? nt : nt - 1;
-		o = c;
-		ot = nt;
-		c = y;
-		stop = s2 < UINT64_MAX - 1 ? s2 : UINT64_MAX - 1;
-		swapped = true;
+	}
+	any = n != 0;
+	if (at_other) {
+		c = st.c;
+		const uint8_t *p = c->p;
+		uint32_t len = sd_load16(p + 6, false);
+		oth->p = p;
+		oth->ev = c->ev_o;
+		oth->offset = c->off;
+		oth->compressed = c->comp;
+		taken = c->time;
+		bytes += len;
+		any = true;
+		tv_advance(q, &st, p + len, len);
 	}
 	q->bytes -= bytes;
-	if (n)
+	if (any)
 		q->last_flush = taken;
 	r->stats.first_time = first;
 	r->stats.last_time = last;
-	if (swapped) {
+	if (st.swapped) {
+		c = st.c;
 		h[0] = (struct sd_qhead){c->time, c->cur, (size_t)(c - q->runs)};
-		h[1] = (struct sd_qhead){ot, o->cur, (size_t)(o - q->runs)};
-		q->stop = stop;
+		h[1] = (struct sd_qhead){st.ot, st.o->cur,
+					 (size_t)(st.o - q->runs)};
+		q->stop = st.stop;
 		if (q->top)
 			q->top = c;
 	}
@@ -147,13 +201,12 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
 	}
 	/* a stretch's end stops the loop (top NULL): its block goes at
 	 * the next settle, after the caller is done with these views */
-	bool at_other = false;
-	size_t n = take_views(r, c, v, (size_t)max, &at_other);
-	if (at_other) {
-		struct sd_qrec e;
-		sd_queue_pop(q, &e, false);
-		int err = sd_deliver_other(r, e.p, e.len, e.offset, e.compressed,
-					e.ev, sd_load32(e.p, false), other);
+	struct tv_other oth = {NULL, NULL, 0, false};
+	size_t n = take_views(r, c, v, (size_t)max, &oth);
+	if (oth.p) {
+		int err = sd_deliver_other(r, oth.p, sd_load16(oth.p + 6, false),
+					   oth.offset, oth.compressed, oth.ev,
+					   sd_load32(oth.p, false), other);
 		if (err < 0)
 			return err;
 	}
