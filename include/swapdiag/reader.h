@@ -281,7 +281,10 @@ int sd_reader_next(struct sd_reader *r, const struct sd_record **rec);
  * sd_reader_next() would have given with the same evsel, misc, ip,
  * period, call chain and time (has_time true) and the rest empty: no
  * payload, registers or stack copy.  Only samples with IP, TID, TIME and
- * PERIOD come as views.
+ * PERIOD come as views.  A record other than a sample between them comes
+ * in their place as other (NULL for a sample), the record
+ * sd_reader_next() would have given; the view's other fields are then
+ * unset.
  */
 struct sd_sample_view {
 	const struct sd_evsel *evsel;
@@ -290,6 +293,7 @@ struct sd_sample_view {
 	uint64_t period;
 	const uint64_t *ips;
 	uint64_t offset; /* as sd_record's */
+	const struct sd_record *other;
 	uint32_t nr_ips;
 	uint32_t pid, tid;
 	uint16_t misc;
@@ -297,17 +301,16 @@ struct sd_sample_view {
 
 /*
  * The next records of the time order while they are samples of the
- * common layout (fixed fields and a call chain) in the host's byte order:
- * up to max of them into v without filling a record for each, their
- * count returned; and when another kind of record ends them, that one
- * too, in *other (else NULL).  0 and NULL when the next record is
- * anything else (or there is none): sd_reader_next() then gives it.
- * -ENOMEM when nothing more can be read.  The views and *other stay
- * valid until the next call of either; samples are counted as
- * sd_reader_next() counts them.
+ * common layout (fixed fields and a call chain) in the host's byte order
+ * or kernel records other than samples: up to max of them into v
+ * without filling a record for each sample, their count returned.  0
+ * when the next record is anything else (or there is none):
+ * sd_reader_next() then gives it.  -ENOMEM when nothing more can be
+ * read.  The views and their records stay valid until the next call of
+ * either; samples are counted as sd_reader_next() counts them.
  */
 int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
-			   int max, const struct sd_record **other);
+			   int max);
 
 /*
  * Sample fields a caller never reads, which sd_reader_next() then need

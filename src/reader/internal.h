@@ -22,6 +22,7 @@
 #define SD_MAX_CALLCHAIN 4096       /* frames kept from one call chain */
 #define SD_MAX_QUEUE_BYTES (256u << 20) /* time-ordering queue */
 #define SD_MAX_DECOMP_RECORD (1u << 20) /* pending partial record */
+#define SD_VIEW_RECS 16             /* records among one call's views */
 
 /*
  * A block: a buffer records are read (source.c) or decompressed (zstd.c)
@@ -287,6 +288,9 @@ struct sd_reader {
 	bool failed;
 
 	struct sd_record rec;
+	/* the records other than samples among a call's views
+	 * (sd_reader_next_samples()) */
+	struct sd_record vrecs[SD_VIEW_RECS];
 	uint64_t *ips_scratch;
 	size_t ips_cap;
 	uint64_t regs_scratch[64]; /* a sample's REGS_USER, host order */
@@ -448,12 +452,13 @@ const uint64_t *sd_borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
 int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 			 struct sd_cursor *c, struct sd_sample *s);
 
-/* next.c: a kernel record other than a sample parsed into r->rec and
- * counted: 1 with it in *out, 0 when it was skipped (said in the
- * diagnostics), or -ENOMEM. */
+/* next.c: a kernel record other than a sample parsed into rec (r->rec,
+ * or one of r->vrecs) and counted: 1 with it in *out, 0 when it was
+ * skipped (said in the diagnostics), or -ENOMEM. */
 int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
 		     uint64_t off, bool compressed, struct sd_evsel *ev,
-		     uint32_t type, const struct sd_record **out);
+		     uint32_t type, struct sd_record *rec,
+		     const struct sd_record **out);
 
 /* zstd.c */
 int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n);

@@ -238,13 +238,11 @@ static void bad_time(struct sd_reader *r, struct sd_record *rec)
 
 int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
 		     uint64_t off, bool compressed, struct sd_evsel *ev,
-		     uint32_t type, const struct sd_record **out)
+		     uint32_t type, struct sd_record *rec,
+		     const struct sd_record **out)
 {
-	struct sd_record *rec = &r->rec;
 	int err = sd_parse_record(r, p, len, off, compressed, ev, rec);
 
-	/* its fields share memory with a sample's */
-	r->tail_dirty = true;
 	if (err)
 		return bad_record(r, err, off, compressed, type, len);
 	if (type == SD_REC_LOST)
@@ -266,8 +264,12 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	uint32_t type = sd_load32(p, sw);
 	int err;
 
-	if (type != SD_REC_SAMPLE)
-		return sd_deliver_other(r, p, len, off, compressed, ev, type, out);
+	if (type != SD_REC_SAMPLE) {
+		/* its fields share memory with a sample's */
+		r->tail_dirty = true;
+		return sd_deliver_other(r, p, len, off, compressed, ev, type,
+					rec, out);
+	}
 	rec->type = type;
 	rec->misc = sd_load16(p + 4, sw);
 	rec->size = sd_load16(p + 6, sw);

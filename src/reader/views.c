@@ -2,8 +2,9 @@
 /*
  * Samples handed out in place (sd_reader_next_samples()): runs of the
  * samples of a flush that have the common layout, read where they lie
- * and decoded into views, with the queue's state in locals while a run
- * is taken.  next.c's sd_reader_next() gives everything else.
+ * and decoded into views, and the kernel records between them, with the
+ * queue's state in locals while a run is taken.  next.c's
+ * sd_reader_next() gives everything else.
  */
 #include <string.h>
 
@@ -70,39 +71,44 @@ tv_advance(struct sd_queue *q, struct tv_state *st, const uint8_t *next,
 	return true;
 }
 
-/* The record other than a sample that ended take_views()'s loop, taken
- * off the queue there. */
-struct tv_other {
-	const uint8_t *p;
-	struct sd_evsel *ev;
-	uint64_t offset;
-	bool compressed;
-};
+/* A record's string copied to the reader's scratch (it lay
+ * unterminated), which the next such record would overwrite. */
+static bool in_scratch(const struct sd_reader *r, const struct sd_record *rec)
+{
+	const char *str = NULL;
+
+	if (rec->type == SD_REC_COMM)
+		str = rec->comm.comm;
+	else if (rec->type == SD_REC_MMAP || rec->type == SD_REC_MMAP2)
+		str = rec->mmap.filename;
+	return str && str == r->str_scratch;
+}
 
 /*
  * sd_reader_next_samples()'s loop: what next.c's pop_plain() does, and a
  * view filled, for each sample while the top run's next record is a
  * sample of the view layout (its fields at fixed places, no test for an
  * absent one), with the queue's state in locals until the loop ends.
- * The loop ends at a stretch's end (its block goes at the next settle,
- * after the caller is done with the views) and where a run leaves the
- * flush.  When a record other than a sample ends it, that record is
- * taken off the queue here too, into *oth (oth->p NULL: none): a side
- * band of tracking records cuts a flush every few samples, and
- * sd_queue_pop() would work out again what the loop has at hand.
+ * Records other than samples go on the same way, parsed into r->vrecs:
+ * a side band of tracking records cuts a flush every few samples, and
+ * ending the loop at each would make its work per sample work per
+ * record.  The loop ends at a stretch's end (its block goes at the next
+ * settle, after the caller is done with the views), where a run leaves
+ * the flush, when r->vrecs is full or a record's string took the
+ * reader's scratch.  *err: -ENOMEM when a record could not be parsed
+ * for want of memory.
  */
 static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
-			 struct sd_sample_view *v, size_t max,
-			 struct tv_other *oth)
+			 struct sd_sample_view *v, size_t max, int *err)
 {
 	struct sd_queue *q = &r->q;
 	struct sd_qhead *h = q->heap;
 	struct tv_state st = {.c = c, .stop = q->stop, .limit = q->limit};
-	uint64_t lo = r->time_lo, span = r->time_hi - r->time_lo;
 	uint64_t bytes = 0, first = r->stats.first_time;
+	/* taken: the time of the record taken last (0: none, every
+	 * queued record has a time) */
 	uint64_t last = r->stats.last_time, t = 0, taken = 0;
-	bool at_other = false, any;
-	size_t n = 0;
+	size_t n = 0, nrecs = 0;
 
 	/* the other run when there are two: its head's time */
 	if (q->nheap == 2) {
@@ -112,19 +118,43 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 	while (n < max) {
 		c = st.c;
 		const uint8_t *p = c->p;
+		uint32_t len = sd_load16(p + 6, false);
+		uint32_t type = sd_load32(p, false);
+		if (type != SD_REC_SAMPLE) {
+			if (nrecs == SD_VIEW_RECS)
+				break;
+			struct sd_record *rec = &r->vrecs[nrecs];
+			const struct sd_record *out;
+			struct sd_evsel *ev = c->ev_o;
+			uint64_t off = c->off;
+			bool comp = c->comp;
+			taken = c->time;
+			bytes += len;
+			bool on = tv_advance(q, &st, p + len, len);
+			int rc = sd_deliver_other(r, p, len, off, comp, ev, type,
+						  rec, &out);
+			if (rc < 0) {
+				*err = rc;
+				break;
+			}
+			if (rc) {
+				v[n++].other = rec;
+				nrecs++;
+				if (r->str_scratch && in_scratch(r, rec))
+					break;
+			}
+			if (!on)
+				break;
+			continue;
+		}
 		struct sd_evsel *ev = c->ev_s;
 		const struct sd_evx *x = sd_evx(ev);
-		if (sd_load32(p, false) != SD_REC_SAMPLE) {
-			at_other = true;
-			break;
-		}
 		if (!x->view)
 			break;
-		uint32_t len = sd_load16(p + 6, false);
 		uint64_t nr;
 		const uint64_t *ips = sd_plain_chain(p, len, x->s_end, &nr);
 		t = c->time;
-		if (!ips || t - lo > span)
+		if (!ips || t - r->time_lo > r->time_hi - r->time_lo)
 			break;
 
 		struct sd_sample_view *w = &v[n++];
@@ -135,6 +165,7 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		w->period = period;
 		w->ips = ips;
 		w->offset = c->off;
+		w->other = NULL;
 		w->nr_ips = (uint32_t)nr;
 		memcpy(&w->pid, p + x->s_tid, 8);
 		w->misc = sd_load16(p + 4, false);
@@ -151,22 +182,8 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		if (!tv_advance(q, &st, p + len, len))
 			break;
 	}
-	any = n != 0;
-	if (at_other) {
-		c = st.c;
-		const uint8_t *p = c->p;
-		uint32_t len = sd_load16(p + 6, false);
-		oth->p = p;
-		oth->ev = c->ev_o;
-		oth->offset = c->off;
-		oth->compressed = c->comp;
-		taken = c->time;
-		bytes += len;
-		any = true;
-		tv_advance(q, &st, p + len, len);
-	}
 	q->bytes -= bytes;
-	if (any)
+	if (taken)
 		q->last_flush = taken;
 	r->stats.first_time = first;
 	r->stats.last_time = last;
@@ -183,12 +200,11 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 }
 
 int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
-			   int max, const struct sd_record **other)
+			   int max)
 {
 	struct sd_queue *q = &r->q;
 	struct sd_qrun *c = q->top;
 
-	*other = NULL;
 	if (r->swap || max <= 0)
 		return 0;
 	if (!c) {
@@ -201,14 +217,7 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
 	}
 	/* a stretch's end stops the loop (top NULL): its block goes at
 	 * the next settle, after the caller is done with these views */
-	struct tv_other oth = {NULL, NULL, 0, false};
-	size_t n = take_views(r, c, v, (size_t)max, &oth);
-	if (oth.p) {
-		int err = sd_deliver_other(r, oth.p, sd_load16(oth.p + 6, false),
-					   oth.offset, oth.compressed, oth.ev,
-					   sd_load32(oth.p, false), other);
-		if (err < 0)
-			return err;
-	}
-	return (int)n;
+	int err = 0;
+	size_t n = take_views(r, c, v, (size_t)max, &err);
+	return err ? err : (int)n;
 }

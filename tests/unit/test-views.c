@@ -169,16 +169,14 @@ static size_t read_views(struct sd_reader *r, struct got *out, size_t max)
 	size_t n = 0, turn = 0;
 
 	while (n < max) {
-		int k = sd_reader_next_samples(r, v, (int)runs[turn++ % 4],
-					       &rec);
+		int k = sd_reader_next_samples(r, v, (int)runs[turn++ % 4]);
 		CHECK(k >= 0);
 		if (k < 0)
 			break;
 		for (int i = 0; i < k && n < max; i++)
-			out[n++] = of_view(&v[i]);
-		if (rec && n < max)
-			out[n++] = of_record(rec);
-		if (k || rec)
+			out[n++] = v[i].other ? of_record(v[i].other)
+					      : of_view(&v[i]);
+		if (k)
 			continue;
 		if (sd_reader_next(r, &rec) <= 0)
 			break;
