@@ -289,8 +289,9 @@ struct sd_reader {
 
 	struct sd_record rec;
 	/* the records other than samples among a call's views
-	 * (sd_reader_next_samples()) */
-	struct sd_record vrecs[SD_VIEW_RECS];
+	 * (sd_reader_next_samples(); SD_VIEW_RECS of them, allocated at
+	 * its first call) */
+	struct sd_record *vrecs;
 	uint64_t *ips_scratch;
 	size_t ips_cap;
 	uint64_t regs_scratch[64]; /* a sample's REGS_USER, host order */

@@ -28,6 +28,7 @@ struct sd_reader *sd_reader_free(struct sd_reader *r)
 	sd_zstd_free(r->z);
 	sd_block_done(r->dblk);
 	sd_bpool_fini(&r->zpool);
+	free(r->vrecs);
 	free(r->ips_scratch);
 	free(r->str_scratch);
 	free(r->raw_scratch);

@@ -13,6 +13,8 @@
  */
 #include "test.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <swapdiag/reader.h>
@@ -32,6 +34,35 @@ static unsigned ncpu = 2;
 /* the CPUs sample at the same times (else CPU c at 2c modulo 2 * ncpu):
  * which buffer goes first is told by where its stretch lies */
 static bool ties;
+/* bursts of BURST COMMs after sample i when i % 17 == 3: more records
+ * than one call of sd_reader_next_samples() takes among its views, the
+ * last two with names unterminated (the reader copies them to its
+ * scratch), which must not share the scratch there */
+static bool bursts;
+enum { BURST = 20 };
+
+static bool burst_after(unsigned i)
+{
+	return bursts && i % 17 == 3;
+}
+
+/*
+ * A COMM whose name fills its 8 bytes without a NUL:
+ *	u32 pid, tid; char comm[8]; sample_id
+ */
+static void comm_unterminated(struct pd_buf *b, const struct pd_ids *id,
+			      unsigned k)
+{
+	char name[9];
+	size_t at = pd_rec_begin(b, SD_REC_COMM, 0);
+
+	snprintf(name, sizeof name, "bu%06u", k % 1000000);
+	pd_put32(b, id->pid);        /* pid */
+	pd_put32(b, id->tid);        /* tid */
+	pd_put_bytes(b, name, 8);    /* comm, no NUL */
+	pd_put_trailer(b, ST_VIEW, id);
+	pd_rec_end(b, at);
+}
 
 /* Sample i of a CPU's part of a round: tid 1000 + i, the other event
  * when i % 13 == 5, a COMM after it when i % 11 == 0. */
@@ -92,6 +123,19 @@ static void build(struct pd_buf *b)
 					pd_comm(b, ST_VIEW, &id, "worker",
 						false);
 				}
+				for (unsigned k = 0; burst_after(i) && k < BURST;
+				     k++) {
+					struct pd_ids id = {
+						.pid = 100 + cpu, .tid = 1000 + i,
+						.time = ct + 1, .id = 11 + cpu,
+						.cpu = cpu};
+					if (k >= BURST - 2)
+						comm_unterminated(b, &id,
+								  round * 1000 + k);
+					else
+						pd_comm(b, ST_VIEW, &id, "worker",
+							false);
+				}
 			}
 		}
 		pd_finished_round(b);
@@ -109,6 +153,7 @@ struct got {
 	uint64_t nr;
 	bool chain_ok; /* ips[k] == time * 100 + k */
 	bool view;
+	char comm[16]; /* a COMM's */
 };
 
 static bool chain_ok(const uint64_t *ips, uint64_t nr, uint64_t t)
@@ -135,6 +180,8 @@ static struct got of_record(const struct sd_record *rec)
 		g.nr = rec->sample.nr_ips;
 		g.chain_ok = chain_ok(rec->sample.ips, g.nr, g.time);
 	}
+	if (rec->type == SD_REC_COMM)
+		snprintf(g.comm, sizeof g.comm, "%s", rec->comm.comm);
 	return g;
 }
 
@@ -191,7 +238,7 @@ static bool same(const struct got *x, const struct got *y)
 	       x->offset == y->offset && x->time == y->time &&
 	       x->ip == y->ip && x->period == y->period && x->pid == y->pid &&
 	       x->tid == y->tid && x->nr == y->nr &&
-	       x->chain_ok == y->chain_ok;
+	       x->chain_ok == y->chain_ok && !strcmp(x->comm, y->comm);
 }
 
 /* What the builder wrote for a sample with this tid and time. */
@@ -232,7 +279,7 @@ static struct sd_reader *open_views(const struct pd_buf *b, bool file)
 
 static void check_views(bool be, bool file)
 {
-	enum { MAX = 40000 };
+	enum { MAX = 80000 };
 	struct got *want = calloc(MAX, sizeof *want);
 	struct got *got = calloc(MAX, sizeof *got);
 	struct pd_buf b = {.be = be};
@@ -279,7 +326,9 @@ static void check_views(bool be, bool file)
 	if (ties)
 		CHECK(tied >= ROUNDS * (ncpu - 1) * PER_CPU / 2);
 	CHECK_U64(samples, ROUNDS * ncpu * PER_CPU);
-	CHECK_U64(comms, ROUNDS * ncpu * ((PER_CPU + 10) / 11));
+	CHECK_U64(comms, ROUNDS * ncpu *
+				 ((PER_CPU + 10) / 11 +
+				  (bursts ? (PER_CPU + 13) / 17 * BURST : 0)));
 	/* the other event's samples (4 of 50) have no PERIOD: no views;
 	 * the other byte order: none at all; else all but the first record
 	 * of a flush (one a round and the last) */
@@ -338,6 +387,20 @@ TEST(views_equal_times)
 	ties = false;
 }
 
+/* Runs of COMMs between the samples, longer than a call takes among its
+ * views, two of them with names the reader copies: the views' records
+ * must be those sd_reader_next() gives, names included. */
+TEST(views_side_band_bursts)
+{
+	bursts = true;
+	check_views(false, false);
+	check_views(false, true);
+	ncpu = 3;
+	check_views(false, false);
+	ncpu = 2;
+	bursts = false;
+}
+
 TEST(no_views_other_order)
 {
 	check_views(true, false);
@@ -348,6 +411,7 @@ int main(void)
 	RUN(views_host_order);
 	RUN(views_three_buffers);
 	RUN(views_equal_times);
+	RUN(views_side_band_bursts);
 	RUN(no_views_other_order);
 	return test_exit();
 }
