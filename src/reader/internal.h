@@ -292,6 +292,10 @@ struct sd_reader {
 	 * (sd_reader_next_samples(); SD_VIEW_RECS of them, allocated at
 	 * its first call) */
 	struct sd_record *vrecs;
+	/* the buffers of their strings that were copied to the scratch
+	 * (exchanged with str_scratch) */
+	char *vstr[SD_VIEW_RECS];
+	size_t vstr_cap[SD_VIEW_RECS];
 	uint64_t *ips_scratch;
 	size_t ips_cap;
 	uint64_t regs_scratch[64]; /* a sample's REGS_USER, host order */

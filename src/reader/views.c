@@ -73,8 +73,127 @@ tv_advance(struct sd_queue *q, struct tv_state *st, const uint8_t *next,
 	return true;
 }
 
-/* A record's string copied to the reader's scratch (it lay
- * unterminated), which the next such record would overwrite. */
+/* A record other than a sample that take_views() took off the queue,
+ * parsed after it: where it lies, and the view it goes in. */
+struct tv_raw {
+	const uint8_t *p;
+	struct sd_evsel *ev;
+	uint64_t offset;
+	size_t at;
+	bool compressed;
+};
+
+/*
+ * sd_reader_next_samples()'s loop: what next.c's pop_plain() does, and a
+ * view filled, for each sample while the top run's next record is a
+ * sample of the view layout (its fields at fixed places, no test for an
+ * absent one), with the queue's state in locals until the loop ends.
+ * Records other than samples are taken off the same way, up to
+ * SD_VIEW_RECS of them, into raw (parsed once the loop is over, which
+ * has no call): a side band of tracking records cuts a flush every few
+ * samples, and ending the loop at each would make its work per sample
+ * work per record.  The loop ends at a stretch's end (its block goes at
+ * the next settle, after the caller is done with the views) and where a
+ * run leaves the flush.  *nraw: how many went into raw.
+ */
+static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
+			 struct sd_sample_view *v, size_t max,
+			 struct tv_raw *raw, size_t *nraw)
+{
+	struct sd_queue *q = &r->q;
+	struct sd_qhead *h = q->heap;
+	struct tv_state st = {.c = c, .stop = q->stop, .limit = q->limit};
+	uint64_t lo = r->time_lo, span = r->time_hi - r->time_lo;
+	uint64_t bytes = 0;
+	struct sd_sample_view *w = v, *wend = v + max;
+	struct tv_raw *x_raw = raw;
+
+	/* the other run when there are two: its head's time */
+	if (q->nheap == 2) {
+		st.o = &q->runs[h[1].run];
+		st.ot = h[1].time;
+	}
+	while (w < wend) {
+		c = st.c;
+		const uint8_t *p = c->p;
+		uint32_t len = sd_load16(p + 6, false);
+		uint64_t t = c->time;
+		if (sd_load32(p, false) != SD_REC_SAMPLE) {
+			if (x_raw == raw + SD_VIEW_RECS)
+				break;
+			*x_raw = (struct tv_raw){p, c->ev_o, c->off,
+						 (size_t)(w - v), c->comp};
+			w->other = &r->vrecs[x_raw - raw];
+			w->time = t;
+			x_raw++;
+			w++;
+			bytes += len;
+			if (!tv_advance(q, &st, p + len, len))
+				break;
+			continue;
+		}
+		struct sd_evsel *ev = c->ev_s;
+		const struct sd_evx *x = sd_evx(ev);
+		if (!x->view)
+			break;
+		uint64_t nr;
+		const uint64_t *ips = sd_plain_chain(p, len, x->s_end, &nr);
+		if (!ips || t - lo > span)
+			break;
+
+		uint64_t period = sd_load64(p + x->s_period, false);
+		w->evsel = ev;
+		w->time = t;
+		w->ip = sd_load64(p + x->s_ip, false);
+		w->period = period;
+		w->ips = ips;
+		w->offset = c->off;
+		w->other = NULL;
+		w->nr_ips = (uint32_t)nr;
+		memcpy(&w->pid, p + x->s_tid, 8);
+		w->misc = sd_load16(p + 4, false);
+		w++;
+		ev->nr_samples++;
+		ev->total_period += period;
+		bytes += len;
+		if (!tv_advance(q, &st, p + len, len))
+			break;
+	}
+	size_t n = (size_t)(w - v);
+	q->bytes -= bytes;
+	if (n) {
+		/* a flush gives its records in time order: the first and
+		 * the last sample taken are the oldest and the newest */
+		q->last_flush = v[n - 1].time;
+		struct sd_sample_view *a = v, *z = w - 1;
+		while (a < w && a->other)
+			a++;
+		while (z > a && z->other)
+			z--;
+		if (a < w) {
+			/* t - 1 < x - 1: below x or x is 0 (t is not 0) */
+			if (a->time - 1 < r->stats.first_time - 1)
+				r->stats.first_time = a->time;
+			if (z->time > r->stats.last_time)
+				r->stats.last_time = z->time;
+		}
+	}
+	if (st.swapped) {
+		c = st.c;
+		h[0] = (struct sd_qhead){c->time, c->cur, (size_t)(c - q->runs)};
+		h[1] = (struct sd_qhead){st.ot, st.o->cur,
+					 (size_t)(st.o - q->runs)};
+		q->stop = st.stop;
+		if (q->top)
+			q->top = c;
+	}
+	*nraw = (size_t)(x_raw - raw);
+	return n;
+}
+
+/* A record's string that lies in the reader's scratch (it lay
+ * unterminated, and was copied there), which the next such record would
+ * overwrite. */
 static bool in_scratch(const struct sd_reader *r, const struct sd_record *rec)
 {
 	const char *str = NULL;
@@ -87,118 +206,47 @@ static bool in_scratch(const struct sd_reader *r, const struct sd_record *rec)
 }
 
 /*
- * sd_reader_next_samples()'s loop: what next.c's pop_plain() does, and a
- * view filled, for each sample while the top run's next record is a
- * sample of the view layout (its fields at fixed places, no test for an
- * absent one), with the queue's state in locals until the loop ends.
- * Records other than samples go on the same way, parsed into r->vrecs:
- * a side band of tracking records cuts a flush every few samples, and
- * ending the loop at each would make its work per sample work per
- * record.  The loop ends at a stretch's end (its block goes at the next
- * settle, after the caller is done with the views), where a run leaves
- * the flush, when r->vrecs is full or a record's string took the
- * reader's scratch.  *err: -ENOMEM when a record could not be parsed
- * for want of memory.
+ * The records take_views() took, parsed into r->vrecs as
+ * sd_reader_next() would give them; a record whose string was copied to
+ * the scratch keeps that buffer (its slot's goes to the reader in
+ * exchange).  A record that was skipped (said in the diagnostics) leaves
+ * its view: the views after it move up.  The views' count, or -ENOMEM.
  */
-static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
-			 struct sd_sample_view *v, size_t max, int *err)
+_Static_assert(SD_VIEW_RECS <= 32, "parse_raw() marks records in 32 bits");
+static int parse_raw(struct sd_reader *r, struct sd_sample_view *v, size_t n,
+		     const struct tv_raw *raw, size_t nraw)
 {
-	struct sd_queue *q = &r->q;
-	struct sd_qhead *h = q->heap;
-	struct tv_state st = {.c = c, .stop = q->stop, .limit = q->limit};
-	uint64_t bytes = 0, first = r->stats.first_time;
-	/* taken: the time of the record taken last (0: none, every
-	 * queued record has a time) */
-	uint64_t last = r->stats.last_time, t = 0, taken = 0;
-	size_t n = 0, nrecs = 0;
+	uint32_t skipped = 0;
 
-	/* the other run when there are two: its head's time */
-	if (q->nheap == 2) {
-		st.o = &q->runs[h[1].run];
-		st.ot = h[1].time;
-	}
-	while (n < max) {
-		c = st.c;
-		const uint8_t *p = c->p;
-		uint32_t len = sd_load16(p + 6, false);
-		uint32_t type = sd_load32(p, false);
-		if (type != SD_REC_SAMPLE) {
-			if (nrecs == SD_VIEW_RECS)
-				break;
-			struct sd_record *rec = &r->vrecs[nrecs];
-			const struct sd_record *out;
-			struct sd_evsel *ev = c->ev_o;
-			uint64_t off = c->off;
-			bool comp = c->comp;
-			taken = c->time;
-			bytes += len;
-			bool on = tv_advance(q, &st, p + len, len);
-			int rc = sd_deliver_other(r, p, len, off, comp, ev, type,
-						  rec, &out);
-			if (rc < 0) {
-				*err = rc;
-				break;
-			}
-			if (rc) {
-				v[n++].other = rec;
-				nrecs++;
-				if (r->str_scratch && in_scratch(r, rec))
-					break;
-			}
-			if (!on)
-				break;
-			continue;
+	for (size_t k = 0; k < nraw; k++) {
+		const struct tv_raw *w = &raw[k];
+		struct sd_record *rec = &r->vrecs[k];
+		const struct sd_record *out;
+		int rc = sd_deliver_other(r, w->p, sd_load16(w->p + 6, false),
+					  w->offset, w->compressed, w->ev,
+					  sd_load32(w->p, false), rec, &out);
+		if (rc < 0)
+			return rc;
+		if (!rc)
+			skipped |= 1u << k;
+		if (r->str_scratch && in_scratch(r, rec)) {
+			char *own = r->str_scratch;
+			size_t cap = r->str_cap;
+			r->str_scratch = r->vstr[k];
+			r->str_cap = r->vstr_cap[k];
+			r->vstr[k] = own;
+			r->vstr_cap[k] = cap;
 		}
-		struct sd_evsel *ev = c->ev_s;
-		const struct sd_evx *x = sd_evx(ev);
-		if (!x->view)
-			break;
-		uint64_t nr;
-		const uint64_t *ips = sd_plain_chain(p, len, x->s_end, &nr);
-		t = c->time;
-		if (!ips || t - r->time_lo > r->time_hi - r->time_lo)
-			break;
-
-		struct sd_sample_view *w = &v[n++];
-		uint64_t period = sd_load64(p + x->s_period, false);
-		w->evsel = ev;
-		w->time = t;
-		w->ip = sd_load64(p + x->s_ip, false);
-		w->period = period;
-		w->ips = ips;
-		w->offset = c->off;
-		w->other = NULL;
-		w->nr_ips = (uint32_t)nr;
-		memcpy(&w->pid, p + x->s_tid, 8);
-		w->misc = sd_load16(p + 4, false);
-		ev->nr_samples++;
-		ev->total_period += period;
-		/* t - 1 < x - 1: below x or x is 0 (t is not 0) */
-		if (t - 1 < first - 1)
-			first = t;
-		if (t > last)
-			last = t;
-
-		taken = t;
-		bytes += len;
-		if (!tv_advance(q, &st, p + len, len))
-			break;
 	}
-	q->bytes -= bytes;
-	if (taken)
-		q->last_flush = taken;
-	r->stats.first_time = first;
-	r->stats.last_time = last;
-	if (st.swapped) {
-		c = st.c;
-		h[0] = (struct sd_qhead){c->time, c->cur, (size_t)(c - q->runs)};
-		h[1] = (struct sd_qhead){st.ot, st.o->cur,
-					 (size_t)(st.o - q->runs)};
-		q->stop = st.stop;
-		if (q->top)
-			q->top = c;
+	if (!skipped)
+		return (int)n;
+	size_t j = raw[0].at;
+	for (size_t i = j, k = 0; i < n; i++) {
+		if (v[i].other && (skipped >> k++) & 1)
+			continue;
+		v[j++] = v[i];
 	}
-	return n;
+	return (int)j;
 }
 
 int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
@@ -206,6 +254,8 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
 {
 	struct sd_queue *q = &r->q;
 	struct sd_qrun *c = q->top;
+	struct tv_raw raw[SD_VIEW_RECS];
+	size_t nraw;
 
 	if (r->swap || max <= 0)
 		return 0;
@@ -222,7 +272,8 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
 	}
 	/* a stretch's end stops the loop (top NULL): its block goes at
 	 * the next settle, after the caller is done with these views */
-	int err = 0;
-	size_t n = take_views(r, c, v, (size_t)max, &err);
-	return err ? err : (int)n;
+	size_t n = take_views(r, c, v, (size_t)max, raw, &nraw);
+	if (!nraw)
+		return (int)n;
+	return parse_raw(r, v, n, raw, nraw);
 }

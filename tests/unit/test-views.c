@@ -37,13 +37,29 @@ static bool ties;
 /* bursts of BURST COMMs after sample i when i % 17 == 3: more records
  * than one call of sd_reader_next_samples() takes among its views, the
  * last two with names unterminated (the reader copies them to its
- * scratch), which must not share the scratch there */
+ * scratch), which must not share the scratch there; a FORK too short for
+ * its fields after the fifth, which the reader skips */
 static bool bursts;
 enum { BURST = 20 };
 
 static bool burst_after(unsigned i)
 {
 	return bursts && i % 17 == 3;
+}
+
+/*
+ * A FORK whose body ends after ppid (a FORK has 24 bytes), read as
+ * damaged and skipped:
+ *	u32 pid, ppid; sample_id
+ */
+static void fork_short(struct pd_buf *b, const struct pd_ids *id)
+{
+	size_t at = pd_rec_begin(b, SD_REC_FORK, 0);
+
+	pd_put32(b, id->pid);        /* pid */
+	pd_put32(b, id->pid);        /* ppid */
+	pd_put_trailer(b, ST_VIEW, id);
+	pd_rec_end(b, at);
 }
 
 /*
@@ -135,6 +151,8 @@ static void build(struct pd_buf *b)
 					else
 						pd_comm(b, ST_VIEW, &id, "worker",
 							false);
+					if (k == 5)
+						fork_short(b, &id);
 				}
 			}
 		}
@@ -352,6 +370,8 @@ static void check_views(bool be, bool file)
 	CHECK_U64(sd_reader_stats(r2)->last_time,
 		  sd_reader_stats(r1)->last_time);
 	CHECK_U64(sd_reader_stats(r2)->first_time, 1200);
+	CHECK_U64(sd_reader_stats(r2)->bad_records,
+		  bursts ? ROUNDS * ncpu * ((PER_CPU + 13) / 17) : 0);
 out:
 	sd_reader_free(r1);
 	sd_reader_free(r2);
