@@ -223,10 +223,11 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 	struct fold_comms fc = {0};
 	int err = 0;
 
-	/* at most a line per stack, and a node per frame of each distinct
-	 * frame sequence plus the comm parts unless --folded-with pid
-	 * makes more: rarely regrown, and untouched memory costs nothing */
-	fo->capnodes = st->nframes + st->n + 1;
+	/* at most a line per stack; the nodes grow as the lines share less
+	 * of their start (a node per frame of each distinct frame sequence,
+	 * the most there can be, is ~6x what recordings use: memory not
+	 * written is still heap that what comes after sits above) */
+	fo->capnodes = 2 * st->n + 64;
 	if (!(fo->nodes = malloc(fo->capnodes * sizeof *fo->nodes)))
 		return -ENOMEM;
 	fo->nodes[0] = (struct fnode){0};
