@@ -233,7 +233,7 @@ struct sd_folded *sd_folded_free(struct sd_folded *fo)
  * offset and length), direct-mapped (a collision walks the frames again).
  */
 struct seq_memo {
-	uint32_t frames; /* the sequence's offset in the stacks' frames */
+	size_t frames; /* the sequence's offset in the stacks' frames */
 	uint32_t nf, ct, node;
 };
 
@@ -288,18 +288,20 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 			err = (int)ct;
 			continue;
 		}
-		uintptr_t end = (uintptr_t)(si.frames + si.nr_frames);
 		struct seq_memo *mo = NULL;
-		uint32_t off = 0;
+		size_t off = 0;
 		long v = 0;
-		if (si.nr_frames && end <= seen) {
-			off = (uint32_t)(si.frames - st->frames);
-			mo = &memo[(off ^ (uint32_t)ct) & (nmemo - 1)];
-			if (mo->frames == off && mo->nf == si.nr_frames &&
-			    mo->ct == (uint32_t)ct)
-				v = mo->node;
-		} else if (si.nr_frames) {
-			seen = end;
+		if (si.nr_frames) {
+			uintptr_t end = (uintptr_t)(si.frames + si.nr_frames);
+			if (end > seen) {
+				seen = end;
+			} else {
+				off = (size_t)(si.frames - st->frames);
+				mo = &memo[(off ^ (size_t)ct) & (nmemo - 1)];
+				if (mo->frames == off && mo->nf == si.nr_frames &&
+				    mo->ct == (uint32_t)ct)
+					v = mo->node;
+			}
 		}
 		if (!v) {
 			v = stack_node(fo, (uint32_t)ct, java, &si);
