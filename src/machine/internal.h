@@ -46,6 +46,7 @@ struct sd_machine {
 	uint32_t *tslots; /* tid hash -> thread index + 1 */
 	size_t ntslots;
 	struct mm_set mms; /* address spaces (mm.c) */
+	bool maps_forgotten; /* sd_machine_forget_maps(): no more */
 	uint8_t *mmflags;  /* per address space: MM_VIEWED | MM_PARENT */
 	size_t nmmflags;
 	struct kmap *kmaps;

@@ -307,6 +307,18 @@ const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid)
 	return forks_pid_exe(m->forks, pid);
 }
 
+void sd_machine_forget_maps(struct sd_machine *m)
+{
+	mm_set_fini(&m->mms); /* no address space left: n is 0 */
+	free(m->mmflags);
+	m->mmflags = NULL;
+	m->nmmflags = 0;
+	for (size_t i = 0; i < m->nthreads; i++)
+		m->threads[i].mm = 0;
+	m->maps_forgotten = true;
+	views_changed(m);
+}
+
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip)
 {
 	return ip >= m->kernel_start;
@@ -349,7 +361,9 @@ void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
 		locate_kernel(m, ip, out);
 		return;
 	}
-	const struct map *mp = mm_lookup(&m->mms, mmid, ver, ip);
+	/* an id given out before sd_machine_forget_maps() names none */
+	const struct map *mp =
+		mmid < m->mms.n ? mm_lookup(&m->mms, mmid, ver, ip) : NULL;
 	if (mp) {
 		out->dso = mp->dso;
 		out->map_name = mp->dso ? sd_dso_name(mp->dso) : NULL;
