@@ -221,8 +221,8 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec,
 		.start = mp->start,
 		.end = mp->start + mp->len < mp->start ? UINT64_MAX
 						       : mp->start + mp->len,
-		.pgoff = mp->pgoff,
-		.identity = anon || nodso,
+		/* the address in the DSO is ip itself */
+		.pgoff = anon || nodso ? mp->start : mp->pgoff,
 		.dso = m->sym ? sd_symbolizer_dso(m->sym, f,
 						  mp->build_id.size
 							  ? &mp->build_id
@@ -367,7 +367,7 @@ void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
 	if (mp) {
 		out->dso = mp->dso;
 		out->map_name = mp->dso ? sd_dso_name(mp->dso) : NULL;
-		out->addr = mp->identity ? ip : ip - mp->start + mp->pgoff;
+		out->addr = ip - mp->start + mp->pgoff;
 		return;
 	}
 	/* perf: a user-mode address in the kernel's range may be a vsyscall */

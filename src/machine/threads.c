@@ -203,7 +203,7 @@ int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 	if ((mm_flags(m, t->mm) & fl) != fl && mm_flag(m, t->mm, fl))
 		return -ENOMEM;
 	out->mm = t->mm;
-	out->mm_ver = t->mm ? m->mms.v[t->mm].seq : 0;
+	out->mm_ver = t->mm ? m->mms.v[t->mm].n : 0;
 	mm_canonical(&m->mms, &out->mm, &out->mm_ver);
 	return 0;
 }
