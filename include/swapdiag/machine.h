@@ -46,7 +46,9 @@ struct sd_location {
 int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out);
 struct sd_machine *sd_machine_free(struct sd_machine *m);
 
-/* Applies COMM, FORK, EXIT, MMAP and MMAP2; ignores everything else. */
+/* Applies COMM, FORK, MMAP and MMAP2; ignores everything else (an EXIT
+ * changes nothing: perf keeps an exited thread, and its comm, until a FORK
+ * reuses its tid). */
 int sd_machine_process(struct sd_machine *m, const struct sd_record *rec);
 
 /* The thread (pid, tid) now, created as perf does if unknown (":tid"). */

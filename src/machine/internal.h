@@ -26,7 +26,6 @@ struct thread {
 	uint32_t pid, tid;
 	uint32_t comm; /* 0: perf's ":tid", interned when first asked for */
 	bool comm_set;
-	bool dead;
 	bool viewed; /* sd_machine_thread() gave its view out */
 	uint32_t mm;
 };

@@ -251,11 +251,6 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 		return set_comm(m, t, rec->comm.comm);
 	case SD_REC_FORK:
 		return process_fork(m, &rec->task);
-	case SD_REC_EXIT:
-		t = thread_find(m, rec->task.tid);
-		if (t)
-			t->dead = true;
-		return 0;
 	case SD_REC_MMAP:
 	case SD_REC_MMAP2: {
 		const struct sd_dso *dso = NULL;
@@ -265,7 +260,7 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 			return -ENOMEM;
 		return err;
 	}
-	default:
+	default: /* EXIT among them: perf 6.1 keeps the thread as it is */
 		return 0;
 	}
 }

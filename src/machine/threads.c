@@ -112,7 +112,6 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 
 	t->pid = pid;
 	t->tid = tid;
-	t->dead = false;
 	t->viewed = false;
 	t->comm_set = tid == 0;
 	t->comm = tid == 0 ? m->swapper : 0;
