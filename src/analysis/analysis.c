@@ -190,8 +190,7 @@ static int run_perf_data(struct sd_analysis *a, const struct sd_analysis_opts *o
 		goto fail;
 	sd_kverify_finish(a);
 	/* nothing after this locates a user address (the output reads
-	 * comms and forks): what the maps took goes back to the heap before
-	 * the output allocates */
+	 * comms and forks): the maps' memory is free for the output */
 	sd_machine_forget_maps(a->machine);
 	{
 		/* the reader's messages first: they say what was read */
