@@ -282,18 +282,19 @@ int sd_reader_next(struct sd_reader *r, const struct sd_record **rec);
  * period, call chain and time (has_time true) and the rest empty: no
  * payload, registers or stack copy.  Only samples with IP, TID, TIME and
  * PERIOD come as views.  A record other than a sample between them comes
- * in their place as other (NULL for a sample), the record
- * sd_reader_next() would have given; the view's other fields are then
- * unset.
+ * in their place with evsel NULL: other is the record sd_reader_next()
+ * would have given, and the view's fields but time are unset.
  */
 struct sd_sample_view {
-	const struct sd_evsel *evsel;
+	const struct sd_evsel *evsel; /* NULL: not a sample, see other */
 	uint64_t time; /* ns, never 0 */
-	uint64_t ip;
+	union {
+		uint64_t ip;                   /* a sample's */
+		const struct sd_record *other; /* evsel NULL */
+	};
 	uint64_t period;
 	const uint64_t *ips;
 	uint64_t offset; /* as sd_record's */
-	const struct sd_record *other;
 	uint32_t nr_ips;
 	uint32_t pid, tid;
 	uint16_t misc;

@@ -424,7 +424,7 @@ static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
 
 	if (l->windowed) {
 		for (int i = 0; i < n && !err; i++) {
-			if (v[i].other) {
+			if (!v[i].evsel) {
 				err = other_record(l->a, v[i].other);
 				continue;
 			}
@@ -435,7 +435,7 @@ static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
 	}
 	uint64_t first = l->first, last = l->last;
 	for (int i = 0; i < n && !err; i++) {
-		if (v[i].other) {
+		if (!v[i].evsel) {
 			err = other_record(l->a, v[i].other);
 			continue;
 		}

@@ -123,6 +123,7 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 				break;
 			*x_raw = (struct tv_raw){p, c->ev_o, c->off,
 						 (size_t)(w - v), c->comp};
+			w->evsel = NULL;
 			w->other = &r->vrecs[x_raw - raw];
 			w->time = t;
 			x_raw++;
@@ -148,7 +149,6 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		w->period = period;
 		w->ips = ips;
 		w->offset = c->off;
-		w->other = NULL;
 		w->nr_ips = (uint32_t)nr;
 		memcpy(&w->pid, p + x->s_tid, 8);
 		w->misc = sd_load16(p + 4, false);
@@ -166,9 +166,9 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		 * the last sample taken are the oldest and the newest */
 		q->last_flush = v[n - 1].time;
 		struct sd_sample_view *a = v, *z = w - 1;
-		while (a < w && a->other)
+		while (a < w && !a->evsel)
 			a++;
-		while (z > a && z->other)
+		while (z > a && !z->evsel)
 			z--;
 		if (a < w) {
 			/* t - 1 < x - 1: below x or x is 0 (t is not 0) */
@@ -242,7 +242,7 @@ static int parse_raw(struct sd_reader *r, struct sd_sample_view *v, size_t n,
 		return (int)n;
 	size_t j = raw[0].at;
 	for (size_t i = j, k = 0; i < n; i++) {
-		if (v[i].other && (skipped >> k++) & 1)
+		if (!v[i].evsel && (skipped >> k++) & 1)
 			continue;
 		v[j++] = v[i];
 	}

@@ -239,8 +239,8 @@ static size_t read_views(struct sd_reader *r, struct got *out, size_t max)
 		if (k < 0)
 			break;
 		for (int i = 0; i < k && n < max; i++)
-			out[n++] = v[i].other ? of_record(v[i].other)
-					      : of_view(&v[i]);
+			out[n++] = v[i].evsel ? of_view(&v[i])
+					      : of_record(v[i].other);
 		if (k)
 			continue;
 		if (sd_reader_next(r, &rec) <= 0)
