@@ -209,9 +209,8 @@ parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 	return 0;
 }
 
-/* A record that could not be parsed: counted and said, then skipped. */
-static int bad_record(struct sd_reader *r, int err, uint64_t off,
-		      bool compressed, uint32_t type, size_t len)
+int sd_bad_record(struct sd_reader *r, int err, uint64_t off, bool compressed,
+		  uint32_t type, size_t len)
 {
 	if (err == -ENOMEM)
 		return err;
@@ -234,23 +233,6 @@ static void bad_time(struct sd_reader *r, struct sd_record *rec)
 		     (unsigned long long)rec->id.time);
 	rec->id.has_time = false;
 	rec->id.time = 0;
-}
-
-int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
-		     uint64_t off, bool compressed, struct sd_evsel *ev,
-		     uint32_t type, struct sd_record *rec,
-		     const struct sd_record **out)
-{
-	int err = sd_parse_record(r, p, len, off, compressed, ev, rec);
-
-	if (err)
-		return bad_record(r, err, off, compressed, type, len);
-	if (type == SD_REC_LOST)
-		r->stats.lost_events += rec->lost.lost;
-	else if (type == SD_REC_LOST_SAMPLES)
-		r->stats.lost_samples += rec->lost.lost;
-	*out = rec;
-	return 1;
 }
 
 /* A record parsed into r->rec and counted: 1 with it, 0 when it was
@@ -281,7 +263,7 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 		return 0;
 	}
 	if ((err = parse_sample(r, ev, p, len, rec, sw)))
-		return bad_record(r, err, off, compressed, type, len);
+		return sd_bad_record(r, err, off, compressed, type, len);
 	if (r->skip_ids) {
 		rec->id.id = rec->id.stream_id = 0;
 		rec->id.cpu = 0;
