@@ -289,9 +289,8 @@ struct sd_reader {
 
 	struct sd_record rec;
 	/* the records other than samples among a call's views
-	 * (sd_reader_next_samples(); SD_VIEW_RECS of them, allocated at
-	 * its first call) */
-	struct sd_record *vrecs;
+	 * (sd_reader_next_samples()) */
+	struct sd_record vrecs[SD_VIEW_RECS];
 	/* the buffers of their strings that were copied to the scratch
 	 * (exchanged with str_scratch) */
 	char *vstr[SD_VIEW_RECS];

@@ -6,8 +6,6 @@
  * queue's state in locals while a run is taken.  next.c's
  * sd_reader_next() gives everything else.
  */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "reader/internal.h"
@@ -259,9 +257,6 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
 
 	if (r->swap || max <= 0)
 		return 0;
-	if (!r->vrecs &&
-	    !(r->vrecs = malloc(SD_VIEW_RECS * sizeof *r->vrecs)))
-		return -ENOMEM;
 	if (!c) {
 		if (!q->moved && !q->held)
 			return 0;
