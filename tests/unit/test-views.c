@@ -225,27 +225,50 @@ static size_t read_plain(struct sd_reader *r, struct got *out, size_t max)
 	return n;
 }
 
-/* Views in runs of at most 1, 2, 7 and 64 by turns. */
-static size_t read_views(struct sd_reader *r, struct got *out, size_t max)
+/* Views in runs of at most 1, 2, 7 and 64 by turns.  After each run the
+ * reader's first and last sample time must be those of the samples given
+ * so far (it takes them from a run's ends); *span_wrong counts the runs
+ * after which they are not. */
+static size_t read_views(struct sd_reader *r, struct got *out, size_t max,
+			 size_t *span_wrong)
 {
 	static const size_t runs[] = {1, 2, 7, 64};
 	struct sd_sample_view v[64];
 	const struct sd_record *rec;
 	size_t n = 0, turn = 0;
+	uint64_t first = 0, last = 0;
 
 	while (n < max) {
 		int k = sd_reader_next_samples(r, v, (int)runs[turn++ % 4]);
 		CHECK(k >= 0);
 		if (k < 0)
 			break;
-		for (int i = 0; i < k && n < max; i++)
-			out[n++] = v[i].evsel ? of_view(&v[i])
-					      : of_record(v[i].other);
-		if (k)
+		for (int i = 0; i < k && n < max; i++) {
+			if (!v[i].evsel) {
+				out[n++] = of_record(v[i].other);
+				continue;
+			}
+			out[n++] = of_view(&v[i]);
+			if (!first || v[i].time < first)
+				first = v[i].time;
+			if (v[i].time > last)
+				last = v[i].time;
+		}
+		if (k) {
+			const struct sd_reader_stats *st = sd_reader_stats(r);
+			*span_wrong += st->first_time != first ||
+				       st->last_time != last;
 			continue;
+		}
 		if (sd_reader_next(r, &rec) <= 0)
 			break;
 		out[n++] = of_record(rec);
+		if (rec->type == SD_REC_SAMPLE && rec->id.has_time) {
+			if (!first || rec->id.time < first)
+				first = rec->id.time;
+			if (rec->id.time > last)
+				last = rec->id.time;
+		}
 	}
 	return n;
 }
@@ -304,7 +327,7 @@ static void check_views(bool be, bool file)
 	struct sd_reader *r1 = NULL, *r2 = NULL;
 	size_t nw = 0, ng = 0, views = 0, samples = 0, comms = 0;
 	size_t diff = 0, unbuilt = 0, backwards = 0, other_views = 0;
-	size_t ties_misordered = 0, tied = 0;
+	size_t ties_misordered = 0, tied = 0, span_wrong = 0;
 
 	build(&b);
 	CHECK(sd_reader_open_mem(b.p, b.len, "records", 0, NULL, &r1) == 0);
@@ -312,8 +335,9 @@ static void check_views(bool be, bool file)
 	if (!r1 || !r2)
 		goto out;
 	nw = read_plain(r1, want, MAX);
-	ng = read_views(r2, got, MAX);
+	ng = read_views(r2, got, MAX, &span_wrong);
 	CHECK_U64(ng, nw);
+	CHECK_U64(span_wrong, 0);
 	for (size_t i = 0; i < nw && i < ng; i++) {
 		struct got y = got[i];
 		views += y.view;
