@@ -20,11 +20,12 @@
  * order (all of the core kernel's; modules follow, above it), so the
  * table is finished as it fills -- each symbol's end set and aliases
  * reduced when the next start comes (sd_symtab_close_aliases()) --
- * instead of sorted and scanned again afterwards.  The common line (16
- * hex digits, a core kernel symbol) takes a short path: the digits
- * without a branch each, the type from one table, and tabs (modules)
- * found by one memchr() over the text up to the next tab, not one per
- * line.
+ * instead of sorted and scanned again afterwards.  The lines' ends are
+ * found 64 bytes at a time (a mask of the '\n's in each block), and the
+ * common line (16 hex digits, a core kernel symbol) takes a short path:
+ * the digits without a branch each, the type from one table, and tabs
+ * (modules) found by one memchr() over the text up to the next tab, not
+ * one per line.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -209,16 +210,13 @@ static inline bool is_pfx(const char *name, size_t len)
 	return len >= 6 && !memcmp(name, "__pfx_", 6);
 }
 
-/*
- * One line starting at p, at byte offset off, ending before '\n' or end.
- * Returns the line's length (without '\n') in *llen.
- */
-static int parse_line(struct parse_state *st, const char *p, const char *end,
-		      size_t off, size_t *llen)
+/* One line, len bytes at p (without its '\n'), at byte offset off. */
+static int parse_line(struct parse_state *st, const char *p, size_t len,
+		      size_t off)
 {
 	uint64_t addr = 0;
-	size_t i = 0, ndig = 0, len = (size_t)(end - p);
-	const char *name, *tab = NULL, *q;
+	size_t i = 0, ndig = 0;
+	const char *name, *tab = NULL;
 	char type;
 	size_t name_len;
 	uint16_t mod = 0;
@@ -228,10 +226,8 @@ static int parse_line(struct parse_state *st, const char *p, const char *end,
 		i++;
 		ndig++;
 	}
-	/* The name runs to '\n'; a tab in it starts "\t[module]". */
-	q = memchr(p + i, '\n', len - i);
-	len = q ? (size_t)(q - p) : len;
-	*llen = len;
+	/* The name runs to the line's end; a tab in it starts
+	 * "\t[module]". */
 	if (len > i)
 		tab = memchr(p + i, '\t', len - i);
 	if (!ndig || ndig > 16 || i + 3 > len || p[i] != ' ' ||
@@ -337,15 +333,16 @@ static inline __attribute__((always_inline)) hex16_t hex16_load(const char *p)
 	return _mm_loadu_si128((const __m128i *)(const void *)p);
 }
 
-/* Whether all sixteen are hex digits (either case): the same tests as
- * hex8()'s, on sixteen bytes at once. */
+/* Whether all sixteen are hex digits (either case): per byte c, whether
+ * c - '0' < 10 or (c | 0x20) - 'a' < 6, unsigned modulo 256 -- a signed
+ * compare after moving 0 to -128. */
 static inline __attribute__((always_inline)) bool hex16_ok(hex16_t c)
 {
 	__m128i l = _mm_or_si128(c, _mm_set1_epi8(0x20));
-	__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
-				    _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
-	__m128i let = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
-				    _mm_cmplt_epi8(l, _mm_set1_epi8('f' + 1)));
+	__m128i dig = _mm_cmplt_epi8(_mm_add_epi8(c, _mm_set1_epi8(0x80 - '0')),
+				     _mm_set1_epi8(-128 + 10));
+	__m128i let = _mm_cmplt_epi8(_mm_add_epi8(l, _mm_set1_epi8(0x80 - 'a')),
+				     _mm_set1_epi8(-128 + 6));
 	return _mm_movemask_epi8(_mm_or_si128(dig, let)) == 0xffff;
 }
 
@@ -388,46 +385,63 @@ static inline __attribute__((always_inline)) uint64_t hex16_value(hex16_t p)
 }
 #endif
 
-/* The first '\n' in [q, end), or NULL. */
-static inline const char *find_nl(const char *q, const char *end)
+/*
+ * Which of the 64 bytes at p are '\n', bit i for p[i]: the lines' ends
+ * found for a block of text at once, not searched for line by line.
+ */
+static inline __attribute__((always_inline)) uint64_t nl_bits(const char *p)
 {
 #if defined(__SSE2__)
 	const __m128i nl = _mm_set1_epi8('\n');
-	while (end - q >= 16) {
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			_mm_loadu_si128((const __m128i *)(const void *)q), nl));
-		if (m)
-			return q + __builtin_ctz(m);
-		q += 16;
-	}
+	const __m128i *v = (const __m128i *)(const void *)p;
+	uint64_t m0 = (uint16_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128(v), nl));
+	uint64_t m1 = (uint16_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128(v + 1), nl));
+	uint64_t m2 = (uint16_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128(v + 2), nl));
+	uint64_t m3 = (uint16_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128(v + 3), nl));
+	return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+#else
+	uint64_t m = 0;
+	for (int k = 0; k < 64; k++)
+		m |= (uint64_t)(p[k] == '\n') << k;
+	return m;
 #endif
-	return memchr(q, '\n', (size_t)(end - q));
+}
+
+/* nl_bits() of the last block, text[base, len) shorter than 64 bytes,
+ * read from a copy (a mapped file has nothing readable after its end). */
+static __attribute__((noinline)) uint64_t
+last_nl_bits(const char *text, size_t len, size_t base)
+{
+	char last[64] = {0};
+
+	memcpy(last, text + base, len - base);
+	return nl_bits(last);
 }
 
 /*
- * The common line, "%016llx T name\n" of a core kernel symbol, without
- * branches per digit: 1 if it was that and is done (*llen set), 0 if
- * parse_line must read it (another digit count, a module, anything odd).
- * next_tab is the first tab at or after p, or end.
+ * The common line, "%016llx T name" of a core kernel symbol, len bytes
+ * at p (its '\n' not counted), without branches per digit: true if it
+ * was that and is done, false if parse_line must read it (another digit
+ * count, a module, anything odd).  tab_in_line: a tab is among its
+ * bytes.
  */
-static inline __attribute__((always_inline)) int
-fast_line(struct parse_state *st, const char *p, const char *end,
-	  const char *next_tab, size_t *llen, int *err)
+static inline __attribute__((always_inline)) bool
+fast_line(struct parse_state *st, const char *p, size_t len,
+	  bool tab_in_line, int *err)
 {
 	hex16_t h;
 
-	if (end - p < 20 || p[16] != ' ' || p[17] == '\n' || p[18] != ' ' ||
-	    !hex16_ok(h = hex16_load(p)))
-		return 0;
+	/* p[17], the type, is not the '\n' (len counts no '\n') */
+	if (len < 20 || len - 19 > SD_KSYM_NAME_LEN || tab_in_line ||
+	    p[16] != ' ' || p[18] != ' ' || !hex16_ok(h = hex16_load(p)))
+		return false;
 	const char *name = p + 19;
-	const char *nl = find_nl(name, end);
-	if (!nl)
-		nl = end;
-	size_t name_len = (size_t)(nl - name);
-	if (next_tab < nl || !name_len || name_len > SD_KSYM_NAME_LEN)
-		return 0;
+	size_t name_len = len - 19;
 	uint8_t kt = ktype[(uint8_t)p[17]];
-	*llen = (size_t)(nl - p);
 	/* the address's value only for a line that needs it: not for the
 	 * "__pfx_" padding, half of a 6.2+ kernel's lines */
 	if (name[0] == '_' && name_len > 1) {
@@ -437,13 +451,13 @@ fast_line(struct parse_state *st, const char *p, const char *end,
 					 hex16_value(h));
 		} else if (is_pfx(name, name_len)) {
 			st->t->nr_pfx++;
-			return 1;
+			return true;
 		}
 	}
 	if (!(kt & KT_KEEP) || name[0] == '$')
-		return 1;
+		return true;
 	*err = add_kept(st, hex16_value(h), name, kt, 0);
-	return 1;
+	return true;
 }
 
 /* Reads every line of the table's text into it; 0 or an error (a
@@ -452,22 +466,39 @@ static int parse_text(struct parse_state *st, struct sd_diags *diags)
 {
 	struct sd_symtab *t = st->t;
 	const char *text = t->text.p;
-	size_t off = 0, len = t->text_len;
-	const char *next_tab = text;
+	size_t off = 0, len = t->text_len, base = 0;
+	/* the '\n's of text[base, base + 64) at or after off */
+	uint64_t nl = len >= 64 ? nl_bits(text)
+		      : len   ? last_nl_bits(text, len, 0)
+			      : 0;
+	/* the first tab at or after off, or len */
+	size_t next_tab = 0;
 
 	while (off < len) {
-		size_t llen;
+		size_t eol;
 		int err = 0;
 
-		if (next_tab < text + off) {
-			next_tab = memchr(text + off, '\t', len - off);
-			if (!next_tab)
-				next_tab = text + len;
+		while (!nl && base + 128 <= len) {
+			base += 64;
+			nl = nl_bits(text + base);
 		}
-		if (!fast_line(st, text + off, text + len, next_tab, &llen,
+		if (!nl && base + 64 < len) {
+			base += 64;
+			nl = last_nl_bits(text, len, base);
+		}
+		if (nl) {
+			eol = base + (size_t)__builtin_ctzll(nl);
+			nl &= nl - 1;
+		} else {
+			eol = len;
+		}
+		if (next_tab < off) {
+			const char *tab = memchr(text + off, '\t', len - off);
+			next_tab = tab ? (size_t)(tab - text) : len;
+		}
+		if (!fast_line(st, text + off, eol - off, next_tab < eol,
 			       &err))
-			err = parse_line(st, text + off, text + len, off,
-					 &llen);
+			err = parse_line(st, text + off, eol - off, off);
 		if (err) {
 			if (err == -SD_E_LIMIT && diags)
 				sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,
@@ -475,7 +506,7 @@ static int parse_text(struct parse_state *st, struct sd_diags *diags)
 					     SD_SYMTAB_MAX_SYMS);
 			return err;
 		}
-		off += llen + 1;
+		off = eol + 1;
 	}
 	return 0;
 }
