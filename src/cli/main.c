@@ -23,6 +23,7 @@
 #include "cli/diff.h"
 #include "cli/input.h"
 #include "cli/record.h"
+#include "util/heap.h"
 
 static const char usage_text[] =
 	"Usage: swapdiag [OPTIONS] FILE|BUNDLE|-\n"
@@ -559,6 +560,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "record"))
 		return cli_record(argc - 1, argv + 1);
+	/* before anything is allocated for an analysis */
+	sd_heap_tune();
 	if (argc > 1 && !strcmp(argv[1], "diff")) {
 		signal(SIGPIPE, SIG_IGN);
 		return cli_diff(argc - 1, argv + 1);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "util/vmem.h"
 
+#include "util/heap.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,7 +47,8 @@ static char *map_aligned(size_t lead, size_t len)
 static void advise_huge(void *p, size_t len)
 {
 #ifdef MADV_HUGEPAGE
-	(void)madvise(p, len, MADV_HUGEPAGE);
+	if (sd_heap_huge_ok())
+		(void)madvise(p, len, MADV_HUGEPAGE);
 #else
 	(void)p;
 	(void)len;

@@ -27,6 +27,7 @@
  * the 256 KiB where the time pays, because kstorm's peak RSS is then
  * 32.7 MB instead of 35.8 (perf report's quarter, issue 13's limit, is
  * 35.7) for 190 more faults and no slower a run (21 runs in turns).
+ * Nothing is advised on a host under memory pressure (util/heap.h).
  * Built with AddressSanitizer, everything comes from malloc so that ASan
  * keeps its redzones around every array.
  *

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "smaps.h"
 #include "test.h"
 #include "util/vmem.h"
 
@@ -104,32 +105,6 @@ TEST(zalloc_is_zero)
 }
 
 #if !defined(TEST_VMEM_HEAP_ONLY)
-/* Whether the mapping holding p is advised for huge pages ("hg" among
- * its VmFlags in /proc/self/smaps): 1, 0, or -1 when it cannot be told. */
-static int advised_huge(const void *p)
-{
-	FILE *f = fopen("/proc/self/smaps", "r");
-	char line[512];
-	int in = 0, r = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f)) {
-		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-			continue;
-		}
-		if (in && !strncmp(line, "VmFlags:", 8)) {
-			r = strstr(line, " hg") != NULL;
-			break;
-		}
-	}
-	fclose(f);
-	return r;
-}
-
 /* Pages resident in [p, p + len) (p page-aligned); -1 on error. */
 static long resident(const void *p, size_t len)
 {
@@ -155,7 +130,7 @@ static void check_block(const unsigned char *p, int fresh)
 	(void)fresh;
 #else
 	CHECK((uintptr_t)p % HUGE_BYTES == 0);
-	CHECK(advised_huge(p) == 1);
+	CHECK(test_advised_huge(p) == 1);
 	if (fresh)
 		CHECK(resident(p, HUGE_BYTES) == 0);
 #endif
