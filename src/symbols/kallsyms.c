@@ -14,9 +14,12 @@
  *   symtab.c.
  *
  * One pass over the file's text, mapped (or read, for /proc files and
- * zstd) and kept by the table: a name stays where it is in the text and
- * is copied out only when a lookup first returns it (SD_SYM_LAZY_KTEXT),
- * so a line costs no write but its symbol's.  The lines come in address
+ * zstd), which is let go once read: a kept symbol's name is copied out
+ * of it into the table's names as its line is read.  Half of a 6.2+
+ * kernel's lines are "__pfx_" padding and a name is about half of its
+ * line, so the names hold a third of the text (kstorm: 1.7 of 5.4 MB)
+ * and the table no longer keeps the whole text resident for the run.
+ * The lines come in address
  * order (all of the core kernel's; modules follow, above it), so the
  * table is finished as it fills -- each symbol's end set and aliases
  * reduced when the next start comes (sd_symtab_close_aliases()) --
@@ -75,6 +78,11 @@ static void init_tables(void)
 
 struct parse_state {
 	struct sd_symtab *t;
+	const char *text; /* the text read, len bytes */
+	size_t len;
+	/* a name starting before this has NAME_SLACK bytes to read */
+	const char *copy_end;
+	size_t names_used; /* bytes of t->names taken */
 	uint64_t malformed, first_malformed;
 	uint64_t kept, nonzero, skipped_modules;
 	/* Address order so far: syms[open, n) are the aliases of the last
@@ -154,11 +162,45 @@ static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
 	}
 }
 
-/* A kept symbol (its name left in the text), the table finished up to
- * it while the lines come in order. */
+/* Bytes the names may take past their end: a name shorter than that is
+ * copied whole blocks at a time (the reservation counts them in). */
+#define NAME_SLACK 64
+
+/* The table's copy of a name, len bytes of the text, NUL-terminated;
+ * NULL if it cannot be made ready. */
+static inline __attribute__((always_inline)) const char *
+keep_name(struct parse_state *st, const char *name, size_t len)
+{
+	struct sd_bigbuf *b = &st->t->names;
+	size_t at = st->names_used;
+
+	if (at + len + NAME_SLACK > b->populated &&
+	    sd_bigbuf_ensure(b, at + len + NAME_SLACK) < 0)
+		return NULL;
+	char *d = b->p + at;
+#if defined(__SSE2__)
+	if (len < NAME_SLACK && name < st->copy_end) {
+		const __m128i *q = (const __m128i *)(const void *)name;
+		__m128i *o = (__m128i *)(void *)d;
+		_mm_storeu_si128(o, _mm_loadu_si128(q));
+		_mm_storeu_si128(o + 1, _mm_loadu_si128(q + 1));
+		if (len >= 32) {
+			_mm_storeu_si128(o + 2, _mm_loadu_si128(q + 2));
+			_mm_storeu_si128(o + 3, _mm_loadu_si128(q + 3));
+		}
+	} else
+#endif
+		memcpy(d, name, len);
+	d[len] = '\0';
+	st->names_used = at + len + 1;
+	return d;
+}
+
+/* A kept symbol, its name name_len bytes of the text, the table finished
+ * up to it while the lines come in order. */
 static inline __attribute__((always_inline)) int
-add_kept(struct parse_state *st, uint64_t addr, const char *name, uint8_t kt,
-	 uint16_t mod)
+add_kept(struct parse_state *st, uint64_t addr, const char *name,
+	 size_t name_len, uint8_t kt, uint16_t mod)
 {
 	struct sd_symtab *t = st->t;
 	size_t n = t->n;
@@ -170,6 +212,9 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name, uint8_t kt,
 		if (err)
 			return err;
 	}
+	const char *copy = keep_name(st, name, name_len);
+	if (!copy)
+		return -ENOMEM;
 	struct sd_symbol *v = t->syms;
 	if (st->in_order && n) {
 		struct sd_symbol *o = &v[st->open];
@@ -196,9 +241,8 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name, uint8_t kt,
 	}
 	v[n] = (struct sd_symbol){.start = addr,
 				  .end = addr,
-				  .name = name,
+				  .name = copy,
 				  .binding = (uint8_t)(kt >> KT_BIND_SHIFT),
-				  .lazy = SD_SYM_LAZY_KTEXT,
 				  .module = mod};
 	t->n = n + 1;
 	return 0;
@@ -277,7 +321,7 @@ static int parse_line(struct parse_state *st, const char *p, size_t len,
 	}
 	if (!(kt & KT_KEEP) || name[0] == '$')
 		return 0;
-	return add_kept(st, addr, name, kt, mod);
+	return add_kept(st, addr, name, name_len, kt, mod);
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -456,7 +500,7 @@ fast_line(struct parse_state *st, const char *p, size_t len,
 	}
 	if (!(kt & KT_KEEP) || name[0] == '$')
 		return true;
-	*err = add_kept(st, hex16_value(h), name, kt, 0);
+	*err = add_kept(st, hex16_value(h), name, name_len, kt, 0);
 	return true;
 }
 
@@ -464,9 +508,8 @@ fast_line(struct parse_state *st, const char *p, size_t len,
  * diagnostic said which). */
 static int parse_text(struct parse_state *st, struct sd_diags *diags)
 {
-	struct sd_symtab *t = st->t;
-	const char *text = t->text.p;
-	size_t off = 0, len = t->text_len, base = 0;
+	const char *text = st->text;
+	size_t off = 0, len = st->len, base = 0;
 	/* the '\n's of text[base, base + 64) at or after off */
 	uint64_t nl = len >= 64 ? nl_bits(text)
 		      : len   ? last_nl_bits(text, len, 0)
@@ -531,7 +574,10 @@ static int parse_all(struct parse_state *st, struct sd_diags *diags)
 		return sd_symtab_finish_ordered(t, st->open,
 						st->in_order ? t->n : st->rest);
 	/* the read above reduced aliases that a sort may have to separate */
-	*st = (struct parse_state){.t = t};
+	*st = (struct parse_state){.t = t,
+				   .text = st->text,
+				   .len = st->len,
+				   .copy_end = st->copy_end};
 	t->n = 0;
 	t->nr_pfx = 0;
 	err = parse_text(st, diags);
@@ -554,8 +600,6 @@ int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
 		sd_bigbuf_free(buf);
 		return -ENOMEM;
 	}
-	sd_symtab_adopt_text(t, buf);
-	t->text_len = len;
 	/*
 	 * One symbol at most per line and a kept line has at least 6 bytes
 	 * ("0 T x\n"): reserve that many entries once (address space only;
@@ -565,10 +609,18 @@ int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
 	err = sd_symtab_reserve_big(t, lines < SD_SYMTAB_MAX_SYMS
 					       ? lines
 					       : SD_SYMTAB_MAX_SYMS);
+	/* a kept name and its NUL are shorter than its line */
+	if (!err)
+		err = sd_bigbuf_reserve(&t->names, len + NAME_SLACK + 1);
 	if (!err) {
 		st.t = t;
+		st.text = buf->p;
+		st.len = len;
+		st.copy_end = len >= NAME_SLACK ? buf->p + len - NAME_SLACK
+						 : buf->p;
 		err = parse_all(&st, diags);
 	}
+	sd_bigbuf_free(buf);
 	if (err) {
 		sd_symtab_free(t);
 		return err;

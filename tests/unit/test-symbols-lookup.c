@@ -506,11 +506,12 @@ TEST(line_ends_anywhere)
 					   malformed, true) == 0);
 	}
 
-	/* a mapped file that fills its page, its last line cut short */
+	/* a mapped file that fills its page, its last line cut short: a
+	 * short name at its very end, a long one before */
 	uint64_t a = 0xffffffff81000000ull;
 	int kept = 0;
 	size_t len = 0;
-	while (len + 40 < 4096) {
+	while (len + 40 + 22 < 4096) {
 		a += 64;
 		snprintf(names[kept % 64], sizeof names[0], "f%d", kept);
 		len += (size_t)sprintf(text + len, "%016llx T %s\n",
@@ -518,10 +519,13 @@ TEST(line_ends_anywhere)
 		kept++;
 	}
 	a += 64;
-	size_t left = 4096 - len - 19;
+	size_t left = 4096 - len - 20 - 22;
 	len += (size_t)sprintf(text + len, "%016llx T ", (unsigned long long)a);
 	memset(text + len, 'z', left);
 	len += left;
+	text[len++] = '\n';
+	len += (size_t)sprintf(text + len, "%016llx T end",
+			       (unsigned long long)a + 64);
 	CHECK_U64(len, 4096);
 	struct sd_diags d;
 	struct sd_symtab *t = NULL;
@@ -534,9 +538,11 @@ TEST(line_ends_anywhere)
 	sd_diags_init(&d);
 	CHECK(sd_symtab_load_kallsyms(path, &d, &t) == 0);
 	unlink(path);
-	CHECK_U64(sd_symtab_size(t), kept + 1);
+	CHECK_U64(sd_symtab_size(t), kept + 2);
 	const struct sd_symbol *s = t ? sd_symtab_lookup(t, a) : NULL;
 	CHECK(s && strlen(s->name) == left && s->name[left - 1] == 'z');
+	s = t ? sd_symtab_lookup(t, a + 64) : NULL;
+	CHECK(s && !strcmp(s->name, "end"));
 	sd_symtab_free(t);
 	sd_diags_clear(&d);
 }
