@@ -46,7 +46,9 @@ struct sd_location {
 int sd_machine_new(struct sd_symbolizer *sym, struct sd_machine **out);
 struct sd_machine *sd_machine_free(struct sd_machine *m);
 
-/* Applies COMM, FORK, EXIT, MMAP and MMAP2; ignores everything else. */
+/* Applies COMM, FORK, MMAP and MMAP2; ignores everything else (an EXIT
+ * changes nothing: perf keeps an exited thread, and its comm, until a FORK
+ * reuses its tid). */
 int sd_machine_process(struct sd_machine *m, const struct sd_record *rec);
 
 /* The thread (pid, tid) now, created as perf does if unknown (":tid"). */
@@ -107,6 +109,20 @@ const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm);
  */
 void sd_machine_locate(struct sd_machine *m, uint32_t mm, uint32_t mm_ver,
 		       unsigned cpumode, uint64_t ip, struct sd_location *out);
+
+/*
+ * Frees the address spaces (maps, their indexes and views) once nothing
+ * will locate a user-mode address any more: after the stacks are
+ * symbolized, when the output still reads comms and forks but no map.
+ * From then on every thread keeps its pid and comm and sees no address
+ * space (mm 0, as a kernel thread does); sd_machine_locate() gives for a
+ * user-mode address, whatever (mm, mm_ver) a view gave before, what it
+ * gives without an address space: no map, or the kernel's for an address
+ * in the kernel's range.  Kernel maps, comms and forks stay, and records
+ * processed afterwards still name threads and count forks and execs, but
+ * their user maps are not kept.
+ */
+void sd_machine_forget_maps(struct sd_machine *m);
 
 /* A name and how often it was seen. */
 struct sd_name_count {

@@ -189,6 +189,9 @@ static int run_perf_data(struct sd_analysis *a, const struct sd_analysis_opts *o
 	if (err)
 		goto fail;
 	sd_kverify_finish(a);
+	/* nothing after this locates a user address (the output reads
+	 * comms and forks): the maps' memory is free for the output */
+	sd_machine_forget_maps(a->machine);
 	{
 		/* the reader's messages first: they say what was read */
 		struct sd_diags mine = a->diags;

@@ -26,7 +26,6 @@ struct thread {
 	uint32_t pid, tid;
 	uint32_t comm; /* 0: perf's ":tid", interned when first asked for */
 	bool comm_set;
-	bool dead;
 	bool viewed; /* sd_machine_thread() gave its view out */
 	uint32_t mm;
 };
@@ -46,6 +45,7 @@ struct sd_machine {
 	uint32_t *tslots; /* tid hash -> thread index + 1 */
 	size_t ntslots;
 	struct mm_set mms; /* address spaces (mm.c) */
+	bool maps_forgotten; /* sd_machine_forget_maps(): no more */
 	uint8_t *mmflags;  /* per address space: MM_VIEWED | MM_PARENT */
 	size_t nmmflags;
 	struct kmap *kmaps;

@@ -221,8 +221,8 @@ static int process_mmap(struct sd_machine *m, const struct sd_record *rec,
 		.start = mp->start,
 		.end = mp->start + mp->len < mp->start ? UINT64_MAX
 						       : mp->start + mp->len,
-		.pgoff = mp->pgoff,
-		.identity = anon || nodso,
+		/* the address in the DSO is ip itself */
+		.pgoff = anon || nodso ? mp->start : mp->pgoff,
 		.dso = m->sym ? sd_symbolizer_dso(m->sym, f,
 						  mp->build_id.size
 							  ? &mp->build_id
@@ -251,11 +251,6 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 		return set_comm(m, t, rec->comm.comm);
 	case SD_REC_FORK:
 		return process_fork(m, &rec->task);
-	case SD_REC_EXIT:
-		t = thread_find(m, rec->task.tid);
-		if (t)
-			t->dead = true;
-		return 0;
 	case SD_REC_MMAP:
 	case SD_REC_MMAP2: {
 		const struct sd_dso *dso = NULL;
@@ -265,7 +260,7 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 			return -ENOMEM;
 		return err;
 	}
-	default:
+	default: /* EXIT among them: perf 6.1 keeps the thread as it is */
 		return 0;
 	}
 }
@@ -305,6 +300,18 @@ int sd_machine_exe_forks(const struct sd_machine *m, size_t i,
 const char *sd_machine_pid_exe(const struct sd_machine *m, uint32_t pid)
 {
 	return forks_pid_exe(m->forks, pid);
+}
+
+void sd_machine_forget_maps(struct sd_machine *m)
+{
+	mm_set_fini(&m->mms); /* no address space left: n is 0 */
+	free(m->mmflags);
+	m->mmflags = NULL;
+	m->nmmflags = 0;
+	for (size_t i = 0; i < m->nthreads; i++)
+		m->threads[i].mm = 0;
+	m->maps_forgotten = true;
+	views_changed(m);
 }
 
 bool sd_machine_kernel_ip(const struct sd_machine *m, uint64_t ip)
@@ -349,11 +356,13 @@ void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
 		locate_kernel(m, ip, out);
 		return;
 	}
-	const struct map *mp = mm_lookup(&m->mms, mmid, ver, ip);
+	/* an id given out before sd_machine_forget_maps() names none */
+	const struct map *mp =
+		mmid < m->mms.n ? mm_lookup(&m->mms, mmid, ver, ip) : NULL;
 	if (mp) {
 		out->dso = mp->dso;
 		out->map_name = mp->dso ? sd_dso_name(mp->dso) : NULL;
-		out->addr = mp->identity ? ip : ip - mp->start + mp->pgoff;
+		out->addr = ip - mp->start + mp->pgoff;
 		return;
 	}
 	/* perf: a user-mode address in the kernel's range may be a vsyscall */

@@ -13,7 +13,7 @@
 #include "machine/mm.h"
 
 #define MM_SCAN 16       /* maps searched one by one, not indexed */
-#define SLAB_MAPS 1024   /* maps in one slab: 40 KiB */
+#define SLAB_MAPS 1024   /* maps in one slab: 32 KiB */
 
 struct mm_slab {
 	struct mm_slab *next;
@@ -35,10 +35,14 @@ int mm_set_init(struct mm_set *s)
 void mm_set_fini(struct mm_set *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
+		struct mm_index *ix = s->v[i].index;
 		if (s->v[i].cap > MM_FIRST)
 			free(s->v[i].maps);
-		free(s->v[i].by_start);
-		free(s->v[i].max_end);
+		if (ix) {
+			free(ix->by_start);
+			free(ix->max_end);
+			free(ix);
+		}
 	}
 	free(s->v);
 	while (s->slabs) {
@@ -54,18 +58,20 @@ void mm_set_fini(struct mm_set *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* Room for a new address space's first MM_FIRST maps: one given back
- * by an address space that outgrew it, else the next in a slab. */
-static struct map *slab_take(struct mm_set *s)
+/* Room for a new address space's first MM_ROOM maps (k 0) or, when it
+ * outgrew that, its first MM_FIRST (k 1): one given back by an address
+ * space that outgrew it, else the next in a slab. */
+static struct map *slab_take(struct mm_set *s, int k)
 {
+	size_t len = k ? MM_FIRST : MM_ROOM;
 	struct mm_slab *b = s->slabs;
 
-	if (s->free_firsts) {
-		struct map *v = s->free_firsts;
-		memcpy(&s->free_firsts, v, sizeof s->free_firsts);
+	if (s->free_rooms[k]) {
+		struct map *v = s->free_rooms[k];
+		memcpy(&s->free_rooms[k], v, sizeof s->free_rooms[k]);
 		return v;
 	}
-	if (!b || b->used + MM_FIRST > SLAB_MAPS) {
+	if (!b || b->used + len > SLAB_MAPS) {
 		b = malloc(sizeof *b);
 		if (!b)
 			return NULL;
@@ -73,8 +79,15 @@ static struct map *slab_take(struct mm_set *s)
 		b->next = s->slabs;
 		s->slabs = b;
 	}
-	b->used += MM_FIRST;
-	return &b->v[b->used - MM_FIRST];
+	b->used += len;
+	return &b->v[b->used - len];
+}
+
+/* A room of slab_take(s, k) given back, for the next one taken. */
+static void slab_give(struct mm_set *s, int k, struct map *room)
+{
+	memcpy(room, &s->free_rooms[k], sizeof s->free_rooms[k]);
+	s->free_rooms[k] = room;
 }
 
 void mm_link(struct mm_set *s, uint32_t mm, uint32_t parent)
@@ -88,7 +101,7 @@ void mm_link(struct mm_set *s, uint32_t mm, uint32_t parent)
 	 * their bounds of what ancestors hold being empty) */
 	x->kids = NULL;
 	x->parent = parent;
-	x->parent_ver = p->seq;
+	x->parent_ver = p->n;
 	if (p->hi) {
 		lo = p->lo;
 		hi = p->hi;
@@ -122,12 +135,16 @@ static int mm_grow(struct mm_set *s, struct mm *mm)
 {
 	struct map *v;
 
-	if (!mm->cap) {
-		v = slab_take(s);
+	if (mm->cap < MM_FIRST) {
+		v = slab_take(s, mm->cap != 0);
 		if (!v)
 			return -ENOMEM;
+		if (mm->cap) {
+			memcpy(v, mm->maps, mm->n * sizeof *v);
+			slab_give(s, 0, mm->maps);
+		}
 		mm->maps = v;
-		mm->cap = MM_FIRST;
+		mm->cap = mm->cap ? MM_FIRST : MM_ROOM;
 		return 0;
 	}
 	if (mm->cap > MM_FIRST) {
@@ -137,9 +154,8 @@ static int mm_grow(struct mm_set *s, struct mm *mm)
 		if (!v)
 			return -ENOMEM;
 		memcpy(v, mm->maps, mm->n * sizeof *v);
-		/* its slab room goes to the next new address space */
-		memcpy(mm->maps, &s->free_firsts, sizeof s->free_firsts);
-		s->free_firsts = mm->maps;
+		/* its slab room goes to the next address space to grow */
+		slab_give(s, 1, mm->maps);
 	}
 	if (!v)
 		return -ENOMEM;
@@ -156,7 +172,6 @@ int mm_add(struct mm_set *s, uint32_t id, const struct map *from)
 		return -ENOMEM;
 	struct map *map = &mm->maps[mm->n++];
 	*map = *from;
-	map->seq = ++mm->seq;
 	if (mm->n == 1 || map->start < mm->lo)
 		mm->lo = map->start;
 	if (map->end > mm->hi)
@@ -164,15 +179,15 @@ int mm_add(struct mm_set *s, uint32_t id, const struct map *from)
 	return 0;
 }
 
+/* By start, then seq: the index into maps. */
 static int cmp_start(const void *a, const void *b, void *arg)
 {
 	const struct map *maps = arg;
-	const struct map *x = &maps[*(const uint32_t *)a];
-	const struct map *y = &maps[*(const uint32_t *)b];
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
 
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+	if (maps[i].start != maps[j].start)
+		return maps[i].start < maps[j].start ? -1 : 1;
+	return i < j ? -1 : (i > j);
 }
 
 /*
@@ -184,24 +199,32 @@ static int cmp_start(const void *a, const void *b, void *arg)
  */
 static int mm_index(struct mm *x)
 {
-	if (x->indexed == x->n)
+	struct mm_index *ix = x->index;
+
+	if (ix && ix->indexed == x->n)
 		return 0;
-	uint32_t *bs = realloc(x->by_start, (x->n + 1) * sizeof *bs);
+	if (!ix) {
+		ix = calloc(1, sizeof *ix);
+		if (!ix)
+			return -ENOMEM;
+		x->index = ix;
+	}
+	uint32_t *bs = realloc(ix->by_start, (x->n + 1) * sizeof *bs);
 	if (!bs)
 		return -ENOMEM;
-	x->by_start = bs;
-	uint64_t *me = realloc(x->max_end, (x->n + 1) * sizeof *me);
+	ix->by_start = bs;
+	uint64_t *me = realloc(ix->max_end, (x->n + 1) * sizeof *me);
 	if (!me)
 		return -ENOMEM;
-	x->max_end = me;
+	ix->max_end = me;
 	size_t from = 0; /* max_end is right below this index */
-	if (x->n - x->indexed > 16 || x->n - x->indexed > x->indexed) {
+	if (x->n - ix->indexed > 16 || x->n - ix->indexed > ix->indexed) {
 		for (size_t i = 0; i < x->n; i++)
 			bs[i] = (uint32_t)i;
 		qsort_r(bs, x->n, sizeof *bs, cmp_start, x->maps);
 	} else {
-		from = x->indexed;
-		for (size_t i = x->indexed; i < x->n; i++) {
+		from = ix->indexed;
+		for (size_t i = ix->indexed; i < x->n; i++) {
 			/* after every entry that sorts at or before map i */
 			size_t lo = 0, hi = i;
 			while (lo < hi) {
@@ -224,7 +247,7 @@ static int mm_index(struct mm *x)
 			mx = x->maps[bs[i]].end;
 		me[i] = mx;
 	}
-	x->indexed = x->n;
+	ix->indexed = x->n;
 	return 0;
 }
 
@@ -232,28 +255,29 @@ static int mm_index(struct mm *x)
 static __attribute__((noinline)) const struct map *
 mm_find_indexed(struct mm *x, uint32_t ver, uint64_t ip)
 {
-	const struct map *best = NULL;
+	uint32_t best = 0; /* seq of the newest found */
 
 	if (mm_index(x))
 		return NULL;
+	const uint32_t *bs = x->index->by_start;
+	const uint64_t *me = x->index->max_end;
 	/* last index with start <= ip */
 	size_t lo = 0, hi = x->n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (x->maps[x->by_start[mid]].start <= ip)
+		if (x->maps[bs[mid]].start <= ip)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	for (size_t i = lo; i-- > 0;) {
-		if (x->max_end[i] <= ip)
+		if (me[i] <= ip)
 			break;
-		const struct map *mp = &x->maps[x->by_start[i]];
-		if (mp->seq <= ver && ip < mp->end &&
-		    (!best || mp->seq > best->seq))
-			best = mp;
+		uint32_t seq = bs[i] + 1;
+		if (seq <= ver && ip < x->maps[bs[i]].end && seq > best)
+			best = seq;
 	}
-	return best;
+	return best ? &x->maps[best - 1] : NULL;
 }
 
 /* The newest map of x with seq <= ver that covers ip. */
@@ -340,7 +364,7 @@ static const struct mm_flat *flat_at(struct mm_set *s, uint32_t id,
 				     uint32_t ver, int depth)
 {
 	struct mm *x = &s->v[id];
-	uint32_t own = ver < x->seq ? ver : x->seq;
+	uint32_t own = ver < x->n ? ver : x->n;
 
 	if (x->kids && x->kids->ver == ver)
 		return x->kids;

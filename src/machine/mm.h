@@ -13,28 +13,36 @@
 
 struct sd_dso;
 
+/* A map: 32 bytes, a fork storm keeps tens of thousands.  Its sequence
+ * number (version) is its index in its address space's maps plus one. */
 struct map {
-	uint64_t start, end, pgoff;
-	uint32_t seq;
-	bool identity; /* anonymous memory: addresses are not file offsets */
+	uint64_t start, end;
+	/* the address in the DSO is ip - start + pgoff: anonymous memory,
+	 * whose addresses are taken as they are, has pgoff == start */
+	uint64_t pgoff;
 	struct sd_dso *dso;
 };
 
-/* One process's address space, as a history of maps. */
+/* The lookup index of an address space of more than a few maps. */
+struct mm_index {
+	uint32_t *by_start; /* indexes into maps, sorted by start */
+	uint64_t *max_end;  /* max end over by_start[0..i] */
+	uint32_t indexed;   /* maps covered by the index */
+};
+
+/* One process's address space, as a history of maps: 80 bytes, one per
+ * process of a fork storm. */
 struct mm {
 	struct map *maps;       /* in arrival order: seq ascending */
-	size_t n, cap;
-	uint32_t seq;           /* version: number of maps added */
+	uint32_t n, cap;        /* n: also its version, maps added */
 	uint32_t parent;        /* mm this one was forked from, 0: none */
+	uint32_t parent_ver;
 	uint64_t lo, hi;        /* no map (of any version) outside [lo, hi) */
 	/* nor any map of the ancestors this one sees (their maps up to
 	 * parent_ver, fixed at the fork): hi 0 if none */
 	uint64_t anc_lo, anc_hi;
-	uint32_t parent_ver;
-	/* lookup index, built on first lookup after a change */
-	uint32_t *by_start;     /* indexes into maps, sorted by start */
-	uint64_t *max_end;      /* max end over by_start[0..i] */
-	size_t indexed;         /* maps covered by the index */
+	/* built on the first lookup after a change (NULL: none yet) */
+	struct mm_index *index;
 	/* flat views (mm.c), made by the lookups that need them */
 	const struct mm_flat *inh;  /* what it inherits: its ancestors' maps
 				     * (the parent's up to parent_ver, and
@@ -56,9 +64,11 @@ struct mm_flat {
 	} v[];
 };
 
-/* A process's first MM_FIRST maps come from its set's slabs: a fork
- * storm makes thousands of address spaces of a few maps each, and one
- * malloc (and realloc) each cost more than the records that fill them. */
+/* A process's first MM_FIRST maps come from its set's slabs, in rooms
+ * of MM_ROOM and then MM_FIRST maps: a fork storm makes thousands of
+ * address spaces of a few maps each (most of two or four), and one malloc
+ * (and realloc) each cost more than the records that fill them. */
+#define MM_ROOM 2
 #define MM_FIRST 4
 struct mm_slab;
 
@@ -67,7 +77,8 @@ struct mm_set {
 	struct mm *v;
 	size_t n, cap;
 	struct mm_slab *slabs; /* newest first: its free room at the end */
-	void *free_firsts;     /* first-map rooms given back (by growth) */
+	/* rooms given back by growth: of MM_ROOM maps, of MM_FIRST */
+	void *free_rooms[2];
 	struct mm_flat *flats; /* every flat view made */
 };
 
@@ -78,7 +89,7 @@ void mm_set_fini(struct mm_set *s);
 uint32_t mm_new(struct mm_set *s, uint32_t parent);
 /* mm is forked from parent, seeing its maps as they are now. */
 void mm_link(struct mm_set *s, uint32_t mm, uint32_t parent);
-/* Appends a map to address space mm (its seq is set here). */
+/* Appends a map to address space mm (its seq: the new n). */
 int mm_add(struct mm_set *s, uint32_t mm, const struct map *map);
 #define MAX_MM_DEPTH 256 /* fork generations followed when resolving */
 
@@ -91,7 +102,7 @@ static inline void mm_canonical(const struct mm_set *s, uint32_t *mm,
 	for (int d = 0; d < MAX_MM_DEPTH && *mm; d++) {
 		const struct mm *x = &s->v[*mm];
 		/* maps with seq <= ver: seq is 1..n in order */
-		uint32_t own = *ver < x->n ? *ver : (uint32_t)x->n;
+		uint32_t own = *ver < x->n ? *ver : x->n;
 		if (own || !x->parent)
 			return;
 		*ver = x->parent_ver;

@@ -112,11 +112,12 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 
 	t->pid = pid;
 	t->tid = tid;
-	t->dead = false;
 	t->viewed = false;
 	t->comm_set = tid == 0;
 	t->comm = tid == 0 ? m->swapper : 0;
 	t->mm = 0;
+	if (m->maps_forgotten)
+		return; /* no address spaces any more */
 	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(&m->mms, 0)
 						   : leader_mm(m, pid);
 	m->threads[idx].mm = mm;
@@ -201,7 +202,7 @@ int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 	if ((mm_flags(m, t->mm) & fl) != fl && mm_flag(m, t->mm, fl))
 		return -ENOMEM;
 	out->mm = t->mm;
-	out->mm_ver = t->mm ? m->mms.v[t->mm].seq : 0;
+	out->mm_ver = t->mm ? m->mms.v[t->mm].n : 0;
 	mm_canonical(&m->mms, &out->mm, &out->mm_ver);
 	return 0;
 }

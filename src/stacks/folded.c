@@ -40,6 +40,9 @@ static inline unsigned variant(const struct sd_folded *fo, bool java,
 							: 0u);
 }
 
+/* The root's token: no string's id (4 G strings do not fit in memory). */
+#define NO_TOK UINT32_MAX
+
 static size_t node_home(uint32_t parent, uint32_t tok, unsigned bits)
 {
 	return (size_t)(((uint64_t)parent << 32 | tok) * 0x9e3779b97f4a7c15ull >>
@@ -144,16 +147,20 @@ static long stack_node(struct sd_folded *fo, uint32_t ct, bool java,
 	if (v > 0 && !java && !fo->kmask && !fo->jmask) {
 		/* every name as it is: the name is the token; next_node()
 		 * by hand, the nodes in a local until one is made (the
-		 * root's token, 0, is no name's: no test for "no kid") */
+		 * root's token, NO_TOK, is no name's, not even a frame
+		 * without one: no test for "no kid", and the test for a
+		 * frame without a name only when the next node is new) */
 		const struct fnode *nodes = fo->nodes;
 		uint32_t u = (uint32_t)v;
-		for (; f < nf && fr[f].name; f++) {
-			uint32_t k = nodes[u].kid;
-			if (nodes[k].tok == fr[f].name) {
+		for (; f < nf; f++) {
+			uint32_t t = fr[f].name, k = nodes[u].kid;
+			if (nodes[k].tok == t) {
 				u = k;
 				continue;
 			}
-			long w = child(fo, u, fr[f].name);
+			if (!t)
+				break;
+			long w = child(fo, u, t);
 			if (w < 0)
 				return w;
 			fo->nodes[u].kid = (uint32_t)w;
@@ -215,6 +222,21 @@ struct sd_folded *sd_folded_free(struct sd_folded *fo)
 	return NULL;
 }
 
+/*
+ * The node a stack's line ends at depends only on its comm part and its
+ * frames.  Symbolization stores each distinct frame sequence once, in the
+ * order of the stacks, and points every later stack with that sequence
+ * (another comm's, another process's addresses for the same functions)
+ * at the first one's frames: a stack whose frames lie below the end of
+ * those met so far repeats a sequence.  Only those are looked up here:
+ * the node of the last stack of each (comm part, sequence: its frames'
+ * offset and length), direct-mapped (a collision walks the frames again).
+ */
+struct seq_memo {
+	size_t frames; /* the sequence's offset in the stacks' frames */
+	uint32_t nf, ct, node;
+};
+
 /* Every stack of the event into fo->lines, merged by their nodes. */
 static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 		      unsigned evsel, unsigned with)
@@ -223,13 +245,14 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 	struct fold_comms fc = {0};
 	int err = 0;
 
-	/* at most a line per stack, and a node per frame of each distinct
-	 * frame sequence plus the comm parts unless --folded-with pid
-	 * makes more: rarely regrown, and untouched memory costs nothing */
-	fo->capnodes = st->nframes + st->n + 1;
+	/* at most a line per stack; the nodes grow as the lines share less
+	 * of their start (a node per frame of each distinct frame sequence,
+	 * the most there can be, is ~6x what recordings use: memory not
+	 * written is still heap that what comes after sits above) */
+	fo->capnodes = 2 * st->n + 64;
 	if (!(fo->nodes = malloc(fo->capnodes * sizeof *fo->nodes)))
 		return -ENOMEM;
-	fo->nodes[0] = (struct fnode){0};
+	fo->nodes[0] = (struct fnode){.tok = NO_TOK};
 	fo->nnodes = 1;
 	fo->slot_bits = 10;
 	while (((size_t)1 << fo->slot_bits) < 4 * st->n + 2 &&
@@ -240,6 +263,13 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 	if (!(fo->lines = malloc((st->n ? st->n : 1) * sizeof *fo->lines)))
 		return -ENOMEM;
 	fo->cap = st->n ? st->n : 1;
+	size_t nmemo = 64;
+	uintptr_t seen = 0; /* the end of the frames met */
+	while (8 * nmemo < st->n && nmemo < ((size_t)1 << 16))
+		nmemo *= 2;
+	struct seq_memo *memo = calloc(nmemo, sizeof *memo);
+	if (!memo)
+		return -ENOMEM;
 
 	for (size_t i = 0; i < st->n && !err; i++) {
 		struct sd_stack_info si;
@@ -258,10 +288,31 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 			err = (int)ct;
 			continue;
 		}
-		long v = stack_node(fo, (uint32_t)ct, java, &si);
-		if (v < 0) {
-			err = (int)v;
-			break;
+		struct seq_memo *mo = NULL;
+		size_t off = 0;
+		long v = 0;
+		if (si.nr_frames) {
+			uintptr_t end = (uintptr_t)(si.frames + si.nr_frames);
+			if (end > seen) {
+				seen = end;
+			} else {
+				off = (size_t)(si.frames - st->frames);
+				mo = &memo[(off ^ (size_t)ct) & (nmemo - 1)];
+				if (mo->frames == off && mo->nf == si.nr_frames &&
+				    mo->ct == (uint32_t)ct)
+					v = mo->node;
+			}
+		}
+		if (!v) {
+			v = stack_node(fo, (uint32_t)ct, java, &si);
+			if (v < 0) {
+				err = (int)v;
+				break;
+			}
+			if (mo)
+				*mo = (struct seq_memo){off,
+							(uint32_t)si.nr_frames,
+							(uint32_t)ct, (uint32_t)v};
 		}
 		struct fnode *nd = &fo->nodes[v];
 		if (!nd->line) {
@@ -272,6 +323,7 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 		fo->lines[nd->line - 1].period += si.period;
 	}
 	fold_comms_fini(&fc);
+	free(memo);
 	return err;
 }
 

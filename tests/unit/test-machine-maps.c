@@ -11,6 +11,7 @@
  * moment.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "machworld.h"
@@ -237,10 +238,121 @@ TEST(kernel_gen)
 	world_fini(&w);
 }
 
+/* A comm the machine has for an id, as a string to compare. */
+static const char *name_of(struct world *w, uint32_t comm)
+{
+	return sd_machine_comm_str(w->m, comm);
+}
+
+/*
+ * sd_machine_forget_maps(), as after symbolizing: a fork tree whose
+ * lookups made flat views, a cache of views, kernel maps.  Afterwards
+ * comms, executables and forks answer as before; a user address in any
+ * view, given out before or after, lands in no map (the kernel's, in the
+ * kernel's range); kernel addresses as before; and records taken after
+ * it still name threads and count forks and execs, but keep no map.
+ */
+TEST(forget_maps)
+{
+	struct world w;
+	struct sd_tvcache c;
+	struct sd_thread_view v, leaf[20];
+	uint64_t a;
+	world_init(&w);
+	sd_tvcache_init(&c, w.m);
+	kmmap(&w, 0xffffffff81000000ull, 0x1000000, 0xffffffff81000000ull,
+	      "[kernel.kallsyms]_text");
+	comm(&w, 10, 10, "sh", false, 0);
+	mmap2(&w, 10, 0x400000, 0x10000, 0, PROT_RX, "/bin/sh", 0);
+	/* a chain of shells, then children that exec and map their own */
+	for (uint32_t p = 11; p < 16; p++)
+		fork_(&w, p, p - 1, p, p - 1, p);
+	for (uint32_t k = 0; k < 20; k++) {
+		uint32_t pid = 100 + k;
+		fork_(&w, pid, 15, pid, 15, 20 + k);
+		comm(&w, pid, pid, k % 2 ? "cat" : "true", true, 20 + k);
+		mmap2(&w, pid, 0x500000, 0x1000, 0x2000, PROT_RX,
+		      k % 2 ? "/bin/cat" : "/bin/true", 20 + k);
+		fork_(&w, pid, pid, pid + 1000, pid, 20 + k); /* a thread */
+		leaf[k] = view_of(&w, pid, pid);
+		CHECK_STR(where(&w, leaf[k], SD_MISC_USER, 0x400010, &a),
+			  "/bin/sh");
+		CHECK_STR(where(&w, leaf[k], SD_MISC_USER, 0x500010, &a),
+			  k % 2 ? "/bin/cat" : "/bin/true");
+		CHECK_U64(a, 0x2010);
+	}
+	CHECK(sd_machine_thread_cached(w.m, &c, 100, 100, &v) == 0);
+	CHECK(v.mm != 0);
+	size_t nexes = sd_machine_nr_exes(w.m);
+	CHECK(nexes > 0);
+
+	sd_machine_forget_maps(w.m);
+	for (uint32_t k = 0; k < 20; k++) {
+		uint32_t pid = 100 + k;
+		const char *want = k % 2 ? "cat" : "true";
+		CHECK_STR(name_of(&w, leaf[k].comm), want);
+		CHECK_STR(comm_of(&w, pid, pid), want);
+		CHECK_STR(comm_of(&w, pid, pid + 1000), want);
+		CHECK_STR(sd_machine_pid_exe(w.m, pid),
+			  k % 2 ? "/bin/cat" : "/bin/true");
+		/* the views given out before: no map, kernel as before */
+		CHECK_STR(where(&w, leaf[k], SD_MISC_USER, 0x500010, &a), "");
+		CHECK_STR(where(&w, leaf[k], SD_MISC_USER, 0x400010, &a), "");
+		CHECK_STR(where(&w, leaf[k], SD_MISC_USER,
+				0xffffffff81000010ull, &a),
+			  "[kernel.kallsyms]");
+		CHECK_STR(where(&w, leaf[k], SD_MISC_KERNEL,
+				0xffffffff81000010ull, &a),
+			  "[kernel.kallsyms]");
+		CHECK_U64(a, 0xffffffff81000010ull);
+		/* the views asked for now: no address space */
+		CHECK_U64(view_of(&w, pid, pid).mm, 0);
+		CHECK_U64(view_of(&w, pid, pid + 1000).mm, 0);
+	}
+	/* the cache of views gives what the machine gives now */
+	CHECK(sd_machine_thread_cached(w.m, &c, 100, 100, &v) == 0);
+	CHECK_U64(v.mm, 0);
+	CHECK_U64(v.mm_ver, 0);
+	CHECK_STR(name_of(&w, v.comm), "true");
+	CHECK_U64(sd_machine_nr_exes(w.m), nexes);
+	struct sd_exe_forks e;
+	CHECK(sd_machine_exe_forks(w.m, 0, &e) == 0);
+	CHECK_STR(e.exe, "/bin/sh");
+	CHECK_U64(e.forks, 25);
+	free(e.comms);
+	free(e.execs);
+
+	/* records after it: a fork from a process of before, an exec, its
+	 * maps, and a process new to the machine */
+	fork_(&w, 200, 101, 200, 101, 100);
+	CHECK_STR(comm_of(&w, 200, 200), "cat");
+	CHECK_STR(sd_machine_pid_exe(w.m, 200), "/bin/cat");
+	comm(&w, 200, 200, "ls", true, 101);
+	mmap2(&w, 200, 0x600000, 0x1000, 0, PROT_RX, "/bin/ls", 101);
+	CHECK_STR(comm_of(&w, 200, 200), "ls");
+	CHECK_STR(sd_machine_pid_exe(w.m, 200), "/bin/ls");
+	comm(&w, 300, 300, "new", false, 102);
+	mmap2(&w, 300, 0x600000, 0x1000, 0, PROT_RX, "/bin/new", 102);
+	for (uint32_t pid = 200; pid <= 300; pid += 100) {
+		v = view_of(&w, pid, pid);
+		CHECK_U64(v.mm, 0);
+		CHECK_STR(where(&w, v, SD_MISC_USER, 0x600010, &a), "");
+	}
+	CHECK(sd_machine_exe_forks(w.m, 0, &e) == 0);
+	CHECK_U64(e.forks, 25);
+	free(e.comms);
+	free(e.execs);
+	/* forgetting again changes nothing */
+	sd_machine_forget_maps(w.m);
+	CHECK_STR(comm_of(&w, 200, 200), "ls");
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(lookups_against_model);
 	RUN(late_parent);
 	RUN(kernel_gen);
+	RUN(forget_maps);
 	return test_exit();
 }
