@@ -21,15 +21,11 @@
 /* Caps that keep a hostile input from making us allocate without bound. */
 #define SD_SYMTAB_MAX_SYMS (8u << 20)  /* symbols in one table */
 #define SD_SYM_NAME_MAX 8192           /* bytes in one symbol name */
-/* struct sd_symbol.lazy: what the first lookup still has to do with a
- * name as stored in the file -- demangle it, or only cut it at
+/* struct sd_symbol.lazy: what the first lookup still has to do with an
+ * ELF name as stored in the file -- demangle it, or only cut it at
  * SD_SYM_NAME_MAX */
 #define SD_SYM_LAZY_DEMANGLE 1
 #define SD_SYM_LAZY_LENGTH 2
-/* ... or a kallsyms name still in the table's text, not cut: it runs to
- * the first '\n', '\t' or NUL, or the text's end; copied into the arena,
- * with its NUL, the first time a lookup returns it */
-#define SD_SYM_LAZY_KTEXT 3
 #define SD_KSYM_NAME_LEN 512           /* kernel limit (6.1+), as perf */
 #define SD_KALLSYMS_MAX_BYTES ((size_t)256 << 20)
 #define SD_KALLSYMS_MAX_MODULES 65535
@@ -64,10 +60,9 @@ struct sd_symtab {
 	/* Kallsyms: syms lives in a bigbuf of cap entries (not malloc'ed). */
 	struct sd_bigbuf syms_big;
 
-	/* Owned name storage: whole buffers (kallsyms: the file's text,
-	 * text_len bytes, mapped or read) and a bump arena. */
-	struct sd_bigbuf text;
-	size_t text_len;
+	/* Owned name storage: kallsyms names, NUL-terminated, one after
+	 * the other as the lines were read (kallsyms.c), and a bump arena. */
+	struct sd_bigbuf names;
 	struct sd_symtab_block *arena;
 	/* Or a file kept open: release(owner) when the table is freed (ELF
 	 * tables name their symbols from the file's own string table). */
@@ -105,8 +100,6 @@ struct sd_symtab {
 };
 
 struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind);
-/* Takes ownership of the buffer that names point into. */
-void sd_symtab_adopt_text(struct sd_symtab *t, struct sd_bigbuf *text);
 /* Reserves room for up to max symbols in a bigbuf (kallsyms). */
 int sd_symtab_reserve_big(struct sd_symtab *t, size_t max);
 /* Room for n symbols in one allocation, before the first add. */
@@ -116,19 +109,8 @@ const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len);
 /* Appends a symbol (end == start when the size is unknown). */
 int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 		  const char *name, uint8_t binding, uint16_t module);
-/* A kallsyms name's length where it is in the text (SD_SYM_LAZY_KTEXT). */
-size_t sd_symtab_ktext_len(const struct sd_symtab *t, const char *name);
-/* Makes s's name what perf shows (demangled, cut, copied out of the
- * text); false only without memory for a kallsyms name. */
-bool sd_symtab_name_ready(const struct sd_symtab *t, const struct sd_symbol *s);
-/* Whether symbol s is named name (len bytes), a kallsyms name compared
- * where it is in the text; an ELF name still to be demangled is not. */
-bool sd_symtab_name_is(const struct sd_symtab *t, const struct sd_symbol *s,
-		       const char *name, size_t len);
-/* The first two bytes of s's name as a number (a one-letter name's NUL
- * included), read where the name is. */
-unsigned sd_symtab_name_two(const struct sd_symtab *t,
-			    const struct sd_symbol *s);
+/* Makes an ELF symbol's name what perf shows (demangled, cut). */
+void sd_symtab_name_ready(const struct sd_symtab *t, const struct sd_symbol *s);
 /* Sort, fix up ends, reduce duplicates, as perf does after loading. */
 void sd_symtab_finish(struct sd_symtab *t);
 /* Makes room for one more symbol (a kallsyms table: its bigbuf);

@@ -14,27 +14,28 @@
  *   symtab.c.
  *
  * One pass over the file's text, mapped (or read, for /proc files and
- * zstd) and kept by the table: a name stays where it is in the text and
- * is copied out only when a lookup first returns it (SD_SYM_LAZY_KTEXT),
- * so a line costs no write but its symbol's.  The lines come in address
+ * zstd), which is let go once read: a kept symbol's name is copied out
+ * of it into the table's names as its line is read.  Half of a 6.2+
+ * kernel's lines are "__pfx_" padding and a name is about half of its
+ * line, so the names hold a third of the text (kstorm: 1.7 of 5.4 MB)
+ * and the table no longer keeps the whole text resident for the run.
+ * The lines come in address
  * order (all of the core kernel's; modules follow, above it), so the
  * table is finished as it fills -- each symbol's end set and aliases
  * reduced when the next start comes (sd_symtab_close_aliases()) --
- * instead of sorted and scanned again afterwards.  The common line (16
- * hex digits, a core kernel symbol) takes a short path: the digits
- * without a branch each, the type from one table, and tabs (modules)
- * found by one memchr() over the text up to the next tab, not one per
- * line.
+ * instead of sorted and scanned again afterwards.  The lines' ends are
+ * found 64 bytes at a time (a mask of the '\n's in each block), and the
+ * common line (16 hex digits, a core kernel symbol) takes a short path:
+ * the digits without a branch each, the type from one table, and tabs
+ * (modules) found by one memchr() over the text up to the next tab, not
+ * one per line.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "symbols/internal.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "symbols/kscan.h"
 
 /* Hex digit values; 0xff for anything else. */
 static uint8_t hexval[256];
@@ -74,6 +75,11 @@ static void init_tables(void)
 
 struct parse_state {
 	struct sd_symtab *t;
+	const char *text; /* the text read, len bytes */
+	size_t len;
+	/* a name starting before this has NAME_SLACK bytes to read */
+	const char *copy_end;
+	size_t names_used; /* bytes of t->names taken */
 	uint64_t malformed, first_malformed;
 	uint64_t kept, nonzero, skipped_modules;
 	/* Address order so far: syms[open, n) are the aliases of the last
@@ -153,11 +159,45 @@ static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
 	}
 }
 
-/* A kept symbol (its name left in the text), the table finished up to
- * it while the lines come in order. */
+/* Bytes the names may take past their end: a name shorter than that is
+ * copied whole blocks at a time (the reservation counts them in). */
+#define NAME_SLACK 64
+
+/* The table's copy of a name, len bytes of the text, NUL-terminated;
+ * NULL if it cannot be made ready. */
+static inline __attribute__((always_inline)) const char *
+keep_name(struct parse_state *st, const char *name, size_t len)
+{
+	struct sd_bigbuf *b = &st->t->names;
+	size_t at = st->names_used;
+
+	if (at + len + NAME_SLACK > b->populated &&
+	    sd_bigbuf_ensure(b, at + len + NAME_SLACK) < 0)
+		return NULL;
+	char *d = b->p + at;
+#if defined(__SSE2__)
+	if (len < NAME_SLACK && name < st->copy_end) {
+		const __m128i *q = (const __m128i *)(const void *)name;
+		__m128i *o = (__m128i *)(void *)d;
+		_mm_storeu_si128(o, _mm_loadu_si128(q));
+		_mm_storeu_si128(o + 1, _mm_loadu_si128(q + 1));
+		if (len >= 32) {
+			_mm_storeu_si128(o + 2, _mm_loadu_si128(q + 2));
+			_mm_storeu_si128(o + 3, _mm_loadu_si128(q + 3));
+		}
+	} else
+#endif
+		memcpy(d, name, len);
+	d[len] = '\0';
+	st->names_used = at + len + 1;
+	return d;
+}
+
+/* A kept symbol, its name name_len bytes of the text, the table finished
+ * up to it while the lines come in order. */
 static inline __attribute__((always_inline)) int
-add_kept(struct parse_state *st, uint64_t addr, const char *name, uint8_t kt,
-	 uint16_t mod)
+add_kept(struct parse_state *st, uint64_t addr, const char *name,
+	 size_t name_len, uint8_t kt, uint16_t mod)
 {
 	struct sd_symtab *t = st->t;
 	size_t n = t->n;
@@ -169,6 +209,9 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name, uint8_t kt,
 		if (err)
 			return err;
 	}
+	const char *copy = keep_name(st, name, name_len);
+	if (!copy)
+		return -ENOMEM;
 	struct sd_symbol *v = t->syms;
 	if (st->in_order && n) {
 		struct sd_symbol *o = &v[st->open];
@@ -195,9 +238,8 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name, uint8_t kt,
 	}
 	v[n] = (struct sd_symbol){.start = addr,
 				  .end = addr,
-				  .name = name,
+				  .name = copy,
 				  .binding = (uint8_t)(kt >> KT_BIND_SHIFT),
-				  .lazy = SD_SYM_LAZY_KTEXT,
 				  .module = mod};
 	t->n = n + 1;
 	return 0;
@@ -209,16 +251,13 @@ static inline bool is_pfx(const char *name, size_t len)
 	return len >= 6 && !memcmp(name, "__pfx_", 6);
 }
 
-/*
- * One line starting at p, at byte offset off, ending before '\n' or end.
- * Returns the line's length (without '\n') in *llen.
- */
-static int parse_line(struct parse_state *st, const char *p, const char *end,
-		      size_t off, size_t *llen)
+/* One line, len bytes at p (without its '\n'), at byte offset off. */
+static int parse_line(struct parse_state *st, const char *p, size_t len,
+		      size_t off)
 {
 	uint64_t addr = 0;
-	size_t i = 0, ndig = 0, len = (size_t)(end - p);
-	const char *name, *tab = NULL, *q;
+	size_t i = 0, ndig = 0;
+	const char *name, *tab = NULL;
 	char type;
 	size_t name_len;
 	uint16_t mod = 0;
@@ -228,10 +267,8 @@ static int parse_line(struct parse_state *st, const char *p, const char *end,
 		i++;
 		ndig++;
 	}
-	/* The name runs to '\n'; a tab in it starts "\t[module]". */
-	q = memchr(p + i, '\n', len - i);
-	len = q ? (size_t)(q - p) : len;
-	*llen = len;
+	/* The name runs to the line's end; a tab in it starts
+	 * "\t[module]". */
 	if (len > i)
 		tab = memchr(p + i, '\t', len - i);
 	if (!ndig || ndig > 16 || i + 3 > len || p[i] != ' ' ||
@@ -281,153 +318,29 @@ static int parse_line(struct parse_state *st, const char *p, const char *end,
 	}
 	if (!(kt & KT_KEEP) || name[0] == '$')
 		return 0;
-	return add_kept(st, addr, name, kt, mod);
-}
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/*
- * Eight hex digits at p (any case) as a number, eight bytes at a time:
- * false if any of them is not a hex digit.  Per byte c: a digit is
- * 0x30..0x39, a letter (c | 0x20) 0x61..0x66 -- range tests on all eight
- * bytes at once (bytes below 0x80 never carry into their neighbours);
- * its value is (c & 15), plus 9 for a letter (bit 6 set).  Then the
- * nibbles are packed, the first byte the most significant.
- */
-static inline __attribute__((always_inline)) bool hex8(const char *p,
-						       uint32_t *out)
-{
-	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
-	uint64_t v, l;
-
-	memcpy(&v, p, 8);
-	l = v | ones * 0x20;
-	uint64_t dig = (v + ones * 0x50) & ~(v + ones * 0x46);
-	uint64_t let = (l + ones * 0x1f) & ~(l + ones * 0x19);
-	if ((v & high) || ((dig | let) & high) != high)
-		return false;
-	uint64_t d = (v & ones * 15) + ((v >> 6) & ones) * 9;
-	d = ((d << 4) | (d >> 8)) & 0x00ff00ff00ff00ffull;
-	d = ((d << 8) | (d >> 16)) & 0x0000ffff0000ffffull;
-	*out = (uint32_t)((d & 0xffff) << 16 | (d >> 32));
-	return true;
-}
-#else
-static inline __attribute__((always_inline)) bool hex8(const char *p,
-						       uint32_t *out)
-{
-	uint32_t v = 0;
-	unsigned bad = 0;
-
-	for (int i = 0; i < 8; i++) {
-		unsigned h = hexval[(uint8_t)p[i]];
-		bad |= h;
-		v = v << 4 | (h & 15);
-	}
-	*out = v;
-	return !(bad & 0xf0);
-}
-#endif
-
-#if defined(__SSE2__)
-/* Sixteen bytes at p, as hex16_ok() and hex16_value() read them. */
-typedef __m128i hex16_t;
-
-static inline __attribute__((always_inline)) hex16_t hex16_load(const char *p)
-{
-	return _mm_loadu_si128((const __m128i *)(const void *)p);
-}
-
-/* Whether all sixteen are hex digits (either case): the same tests as
- * hex8()'s, on sixteen bytes at once. */
-static inline __attribute__((always_inline)) bool hex16_ok(hex16_t c)
-{
-	__m128i l = _mm_or_si128(c, _mm_set1_epi8(0x20));
-	__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(c, _mm_set1_epi8('0' - 1)),
-				    _mm_cmplt_epi8(c, _mm_set1_epi8('9' + 1)));
-	__m128i let = _mm_and_si128(_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
-				    _mm_cmplt_epi8(l, _mm_set1_epi8('f' + 1)));
-	return _mm_movemask_epi8(_mm_or_si128(dig, let)) == 0xffff;
-}
-
-/* Their value (hex16_ok() said they are digits): each byte's (c & 15),
- * plus 9 for a letter (above '9'), the pairs packed into bytes, then the
- * bytes put most significant first. */
-static inline __attribute__((always_inline)) uint64_t hex16_value(hex16_t c)
-{
-	__m128i let = _mm_cmpgt_epi8(c, _mm_set1_epi8('9'));
-	__m128i v = _mm_add_epi8(_mm_and_si128(c, _mm_set1_epi8(15)),
-				 _mm_and_si128(let, _mm_set1_epi8(9)));
-	__m128i pr = _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4),
-						_mm_srli_epi16(v, 8)),
-				   _mm_set1_epi16(0xff));
-	return __builtin_bswap64(
-		(uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pr, pr)));
-}
-#else
-typedef const char *hex16_t;
-
-static inline __attribute__((always_inline)) hex16_t hex16_load(const char *p)
-{
-	return p;
-}
-
-static inline __attribute__((always_inline)) bool hex16_ok(hex16_t p)
-{
-	uint32_t v;
-
-	return hex8(p, &v) && hex8(p + 8, &v);
-}
-
-static inline __attribute__((always_inline)) uint64_t hex16_value(hex16_t p)
-{
-	uint32_t hi = 0, lo = 0;
-
-	(void)hex8(p, &hi);
-	(void)hex8(p + 8, &lo);
-	return (uint64_t)hi << 32 | lo;
-}
-#endif
-
-/* The first '\n' in [q, end), or NULL. */
-static inline const char *find_nl(const char *q, const char *end)
-{
-#if defined(__SSE2__)
-	const __m128i nl = _mm_set1_epi8('\n');
-	while (end - q >= 16) {
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-			_mm_loadu_si128((const __m128i *)(const void *)q), nl));
-		if (m)
-			return q + __builtin_ctz(m);
-		q += 16;
-	}
-#endif
-	return memchr(q, '\n', (size_t)(end - q));
+	return add_kept(st, addr, name, name_len, kt, mod);
 }
 
 /*
- * The common line, "%016llx T name\n" of a core kernel symbol, without
- * branches per digit: 1 if it was that and is done (*llen set), 0 if
- * parse_line must read it (another digit count, a module, anything odd).
- * next_tab is the first tab at or after p, or end.
+ * The common line, "%016llx T name" of a core kernel symbol, len bytes
+ * at p (its '\n' not counted), without branches per digit: true if it
+ * was that and is done, false if parse_line must read it (another digit
+ * count, a module, anything odd).  tab_in_line: a tab is among its
+ * bytes.
  */
-static inline __attribute__((always_inline)) int
-fast_line(struct parse_state *st, const char *p, const char *end,
-	  const char *next_tab, size_t *llen, int *err)
+static inline __attribute__((always_inline)) bool
+fast_line(struct parse_state *st, const char *p, size_t len,
+	  bool tab_in_line, int *err)
 {
 	hex16_t h;
 
-	if (end - p < 20 || p[16] != ' ' || p[17] == '\n' || p[18] != ' ' ||
-	    !hex16_ok(h = hex16_load(p)))
-		return 0;
+	/* p[17], the type, is not the '\n' (len counts no '\n') */
+	if (len < 20 || len - 19 > SD_KSYM_NAME_LEN || tab_in_line ||
+	    p[16] != ' ' || p[18] != ' ' || !hex16_ok(h = hex16_load(p)))
+		return false;
 	const char *name = p + 19;
-	const char *nl = find_nl(name, end);
-	if (!nl)
-		nl = end;
-	size_t name_len = (size_t)(nl - name);
-	if (next_tab < nl || !name_len || name_len > SD_KSYM_NAME_LEN)
-		return 0;
+	size_t name_len = len - 19;
 	uint8_t kt = ktype[(uint8_t)p[17]];
-	*llen = (size_t)(nl - p);
 	/* the address's value only for a line that needs it: not for the
 	 * "__pfx_" padding, half of a 6.2+ kernel's lines */
 	if (name[0] == '_' && name_len > 1) {
@@ -437,37 +350,53 @@ fast_line(struct parse_state *st, const char *p, const char *end,
 					 hex16_value(h));
 		} else if (is_pfx(name, name_len)) {
 			st->t->nr_pfx++;
-			return 1;
+			return true;
 		}
 	}
 	if (!(kt & KT_KEEP) || name[0] == '$')
-		return 1;
-	*err = add_kept(st, hex16_value(h), name, kt, 0);
-	return 1;
+		return true;
+	*err = add_kept(st, hex16_value(h), name, name_len, kt, 0);
+	return true;
 }
 
 /* Reads every line of the table's text into it; 0 or an error (a
  * diagnostic said which). */
 static int parse_text(struct parse_state *st, struct sd_diags *diags)
 {
-	struct sd_symtab *t = st->t;
-	const char *text = t->text.p;
-	size_t off = 0, len = t->text_len;
-	const char *next_tab = text;
+	const char *text = st->text;
+	size_t off = 0, len = st->len, base = 0;
+	/* the '\n's of text[base, base + 64) at or after off */
+	uint64_t nl = len >= 64 ? nl_bits(text)
+		      : len   ? last_nl_bits(text, len, 0)
+			      : 0;
+	/* the first tab at or after off, or len */
+	size_t next_tab = 0;
 
 	while (off < len) {
-		size_t llen;
+		size_t eol;
 		int err = 0;
 
-		if (next_tab < text + off) {
-			next_tab = memchr(text + off, '\t', len - off);
-			if (!next_tab)
-				next_tab = text + len;
+		while (!nl && base + 128 <= len) {
+			base += 64;
+			nl = nl_bits(text + base);
 		}
-		if (!fast_line(st, text + off, text + len, next_tab, &llen,
+		if (!nl && base + 64 < len) {
+			base += 64;
+			nl = last_nl_bits(text, len, base);
+		}
+		if (nl) {
+			eol = base + (size_t)__builtin_ctzll(nl);
+			nl &= nl - 1;
+		} else {
+			eol = len;
+		}
+		if (next_tab < off) {
+			const char *tab = memchr(text + off, '\t', len - off);
+			next_tab = tab ? (size_t)(tab - text) : len;
+		}
+		if (!fast_line(st, text + off, eol - off, next_tab < eol,
 			       &err))
-			err = parse_line(st, text + off, text + len, off,
-					 &llen);
+			err = parse_line(st, text + off, eol - off, off);
 		if (err) {
 			if (err == -SD_E_LIMIT && diags)
 				sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,
@@ -475,7 +404,7 @@ static int parse_text(struct parse_state *st, struct sd_diags *diags)
 					     SD_SYMTAB_MAX_SYMS);
 			return err;
 		}
-		off += llen + 1;
+		off = eol + 1;
 	}
 	return 0;
 }
@@ -500,7 +429,10 @@ static int parse_all(struct parse_state *st, struct sd_diags *diags)
 		return sd_symtab_finish_ordered(t, st->open,
 						st->in_order ? t->n : st->rest);
 	/* the read above reduced aliases that a sort may have to separate */
-	*st = (struct parse_state){.t = t};
+	*st = (struct parse_state){.t = t,
+				   .text = st->text,
+				   .len = st->len,
+				   .copy_end = st->copy_end};
 	t->n = 0;
 	t->nr_pfx = 0;
 	err = parse_text(st, diags);
@@ -523,8 +455,6 @@ int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
 		sd_bigbuf_free(buf);
 		return -ENOMEM;
 	}
-	sd_symtab_adopt_text(t, buf);
-	t->text_len = len;
 	/*
 	 * One symbol at most per line and a kept line has at least 6 bytes
 	 * ("0 T x\n"): reserve that many entries once (address space only;
@@ -534,10 +464,18 @@ int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
 	err = sd_symtab_reserve_big(t, lines < SD_SYMTAB_MAX_SYMS
 					       ? lines
 					       : SD_SYMTAB_MAX_SYMS);
+	/* a kept name and its NUL are shorter than its line */
+	if (!err)
+		err = sd_bigbuf_reserve(&t->names, len + NAME_SLACK + 1);
 	if (!err) {
 		st.t = t;
+		st.text = buf->p;
+		st.len = len;
+		st.copy_end = len >= NAME_SLACK ? buf->p + len - NAME_SLACK
+						 : buf->p;
 		err = parse_all(&st, diags);
 	}
+	sd_bigbuf_free(buf);
 	if (err) {
 		sd_symtab_free(t);
 		return err;

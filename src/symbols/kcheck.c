@@ -243,9 +243,8 @@ static void check_map(struct sd_symbolizer *s, struct sd_symtab *t,
 
 /*
  * Which of the names need[] asks about the table has, in one pass over its
- * symbols (a name lookup is a pass of its own).  A kallsyms name is read
- * where it is in the text; an ELF name still to be demangled (on first
- * lookup) is left to table_has().
+ * symbols (a name lookup is a pass of its own).  An ELF name still to be
+ * demangled (on first lookup) is left to table_has().
  */
 static void names_present(const struct sd_symtab *t, const bool *need,
 			  bool *have)
@@ -272,7 +271,7 @@ static void names_present(const struct sd_symtab *t, const bool *need,
 	want = k;
 	for (size_t i = 0; want && i < t->n; i++) {
 		const struct sd_symbol *sym = &t->syms[i];
-		if (sym->lazy && sym->lazy != SD_SYM_LAZY_KTEXT) {
+		if (sym->lazy) {
 			lazy = true;
 			continue;
 		}
@@ -282,14 +281,13 @@ static void names_present(const struct sd_symtab *t, const bool *need,
 		unsigned c0 = (unsigned char)sym->name[0];
 		if (!(first[c0 >> 6] >> (c0 & 63) & 1))
 			continue;
-		unsigned c2 = sd_symtab_name_two(t, sym);
+		unsigned c2 = c0 | (unsigned)(unsigned char)sym->name[1] << 8;
 		if (!(any[c2 >> 6] >> (c2 & 63) & 1))
 			continue;
 		for (size_t j = 0; j < k; j++) {
 			size_t m = idx[j];
 			const char *mn = release_marks[m].name;
-			if (c2 == two[j] && !have[m] &&
-			    sd_symtab_name_is(t, sym, mn, strlen(mn))) {
+			if (c2 == two[j] && !have[m] && !strcmp(sym->name, mn)) {
 				have[m] = true;
 				want--;
 			}

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A symbol table: its memory (symbols, names kept as the file has them
- * or copied into an arena), names given out as perf shows them (demangled,
- * kallsyms names copied out of the text on first use), and lookups by
- * address and name.  How a table is finished -- sorted, ends fixed,
+ * or copied into an arena), names given out as perf shows them
+ * (demangled), and lookups by address and name.  How a table is finished -- sorted, ends fixed,
  * aliases reduced -- is symtab_fixup.c.
  */
 #include <errno.h>
@@ -28,7 +27,7 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 {
 	if (!t)
 		return NULL;
-	sd_bigbuf_free(&t->text);
+	sd_bigbuf_free(&t->names);
 	if (t->release_names)
 		t->release_names(t->names_owner);
 	while (t->arena) {
@@ -44,14 +43,6 @@ struct sd_symtab *sd_symtab_free(struct sd_symtab *t)
 		free(t->syms);
 	free(t);
 	return NULL;
-}
-
-void sd_symtab_adopt_text(struct sd_symtab *t, struct sd_bigbuf *text)
-{
-	sd_bigbuf_free(&t->text);
-	t->text = *text;
-	text->p = NULL;
-	text->reserved = text->populated = 0;
 }
 
 int sd_symtab_reserve_big(struct sd_symtab *t, size_t max)
@@ -152,54 +143,6 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 	return 0;
 }
 
-/* A kallsyms name's end in the text (see SD_SYM_LAZY_KTEXT). */
-size_t sd_symtab_ktext_len(const struct sd_symtab *t, const char *name)
-{
-	const char *end = t->text.p + t->text_len, *p = name;
-
-	while (p < end && *p != '\n' && *p != '\t' && *p)
-		p++;
-	return (size_t)(p - name);
-}
-
-/* Whether the kallsyms name at p is name (len bytes, no '\n' or '\t'). */
-static bool ktext_is(const struct sd_symtab *t, const char *p,
-		     const char *name, size_t len)
-{
-	const char *end = t->text.p + t->text_len;
-
-	return (size_t)(end - p) >= len && !memcmp(p, name, len) &&
-	       (p + len == end || p[len] == '\n' || p[len] == '\t' ||
-		!p[len]);
-}
-
-bool sd_symtab_name_is(const struct sd_symtab *t, const struct sd_symbol *s,
-		       const char *name, size_t len)
-{
-	if (s->lazy == SD_SYM_LAZY_KTEXT)
-		return !name[strcspn(name, "\n\t")] &&
-		       ktext_is(t, s->name, name, len);
-	return !strcmp(s->name, name);
-}
-
-unsigned sd_symtab_name_two(const struct sd_symtab *t,
-			    const struct sd_symbol *s)
-{
-	const unsigned char *nm = (const unsigned char *)s->name;
-	unsigned b0 = nm[0], b1;
-
-	if (s->lazy == SD_SYM_LAZY_KTEXT) {
-		/* a name has a byte; the second may end it, or the text */
-		size_t left = (size_t)(t->text.p + t->text_len - s->name);
-		b0 = b0 == '\n' || b0 == '\t' ? 0 : b0;
-		b1 = b0 && left > 1 ? nm[1] : 0;
-		b1 = b1 == '\n' || b1 == '\t' ? 0 : b1;
-	} else {
-		b1 = b0 ? nm[1] : 0;
-	}
-	return b0 | b1 << 8;
-}
-
 /*
  * ELF symbol names are demangled, and cut at SD_SYM_NAME_MAX, on first
  * use -- when a lookup returns them or a duplicate has to be chosen by
@@ -207,7 +150,7 @@ unsigned sd_symtab_name_two(const struct sd_symtab *t,
  * names and a recording hits a handful.  The table is logically const to
  * its readers; this only fills in a name.
  */
-bool sd_symtab_name_ready(const struct sd_symtab *ct,
+void sd_symtab_name_ready(const struct sd_symtab *ct,
 			  const struct sd_symbol *cs)
 {
 	struct sd_symbol *s = (struct sd_symbol *)cs;
@@ -215,16 +158,7 @@ bool sd_symtab_name_ready(const struct sd_symtab *ct,
 	const char *copy = NULL;
 
 	if (!s->lazy)
-		return true;
-	if (s->lazy == SD_SYM_LAZY_KTEXT) {
-		/* the one case a name cannot be given without memory */
-		copy = sd_symtab_strdup(t, s->name, sd_symtab_ktext_len(t, s->name));
-		if (!copy)
-			return false;
-		s->name = copy;
-		s->lazy = 0;
-		return true;
-	}
+		return;
 	char *dem = s->lazy == SD_SYM_LAZY_DEMANGLE ? sd_demangle(s->name)
 						    : NULL;
 	s->lazy = 0;
@@ -236,7 +170,6 @@ bool sd_symtab_name_ready(const struct sd_symtab *ct,
 	}
 	if (copy)
 		s->name = copy;
-	return true;
 }
 
 size_t sd_symtab_size(const struct sd_symtab *t)
@@ -246,8 +179,9 @@ size_t sd_symtab_size(const struct sd_symtab *t)
 
 const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i)
 {
-	if (!t || i >= t->n || !sd_symtab_name_ready(t, &t->syms[i]))
+	if (!t || i >= t->n)
 		return NULL;
+	sd_symtab_name_ready(t, &t->syms[i]);
 	return &t->syms[i];
 }
 
@@ -317,8 +251,10 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 	}
 	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
 		const struct sd_symbol *s = &t->syms[lo - 1];
-		if (addr < s->end)
-			return sd_symtab_name_ready(t, s) ? s : NULL;
+		if (addr < s->end) {
+			sd_symtab_name_ready(t, s);
+			return s;
+		}
 	}
 	return NULL;
 }
@@ -328,19 +264,11 @@ const struct sd_symbol *sd_symtab_find_name(const struct sd_symtab *t,
 {
 	if (!t || !name)
 		return NULL;
-	/* kallsyms names are compared where they are: copying out all of
-	 * them would cost what the lazy names saved */
-	size_t len = strlen(name);
-	bool ktext_ok = !name[strcspn(name, "\n\t")];
 	for (size_t i = 0; i < t->n; i++) {
 		const struct sd_symbol *s = &t->syms[i];
-		if (s->lazy == SD_SYM_LAZY_KTEXT) {
-			if (!ktext_ok || !ktext_is(t, s->name, name, len))
-				continue;
-		} else if (!sd_symtab_name_ready(t, s) || strcmp(s->name, name)) {
-			continue;
-		}
-		return sd_symtab_name_ready(t, s) ? s : NULL;
+		sd_symtab_name_ready(t, s);
+		if (!strcmp(s->name, name))
+			return s;
 	}
 	return NULL;
 }

@@ -102,18 +102,11 @@ static void fixup_end(struct sd_symtab *t)
 		last->end = sd_page_after(last->start);
 }
 
-/* The name's length, read where it is (a kallsyms name in the text too). */
-static size_t sym_name_len(const struct sd_symtab *t, const struct sd_symbol *s)
+static size_t underscores(const struct sd_symbol *s)
 {
-	return s->lazy == SD_SYM_LAZY_KTEXT ? sd_symtab_ktext_len(t, s->name)
-					    : strlen(s->name);
-}
+	size_t n = 0;
 
-static size_t underscores(const struct sd_symtab *t, const struct sd_symbol *s)
-{
-	size_t n = 0, len = sym_name_len(t, s);
-
-	while (n < len && s->name[n] == '_')
+	while (s->name[n] == '_')
 		n++;
 	return n;
 }
@@ -121,7 +114,7 @@ static size_t underscores(const struct sd_symtab *t, const struct sd_symbol *s)
 /* strlen of the name as perf holds it: kallsyms keeps "name\t[module]". */
 static size_t perf_name_len(const struct sd_symtab *t, const struct sd_symbol *s)
 {
-	size_t len = sym_name_len(t, s);
+	size_t len = strlen(s->name);
 
 	if (s->module)
 		len += 3 + strlen(sd_strpool_get(&t->modules, s->module));
@@ -152,13 +145,10 @@ static bool prefer_a(const struct sd_symtab *t, const struct sd_symbol *a,
 		return true;
 	if (gb && !ga)
 		return false;
-	/* (a kallsyms name is measured where it is, not copied out) */
-	if (a->lazy != SD_SYM_LAZY_KTEXT)
-		sd_symtab_name_ready(t, a);
-	if (b->lazy != SD_SYM_LAZY_KTEXT)
-		sd_symtab_name_ready(t, b);
-	ua = underscores(t, a);
-	ub = underscores(t, b);
+	sd_symtab_name_ready(t, a);
+	sd_symtab_name_ready(t, b);
+	ua = underscores(a);
+	ub = underscores(b);
 	if (ub > ua)
 		return true;
 	if (ua > ub)

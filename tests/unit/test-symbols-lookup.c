@@ -6,11 +6,14 @@
  * one of the few before it whose end covers it -- however the symbols
  * lie, dense or far apart.  And kallsyms.c's short paths must make the
  * table the long ones make: a line out of order (the whole text read
- * again and sorted), a "__pfx_" line (its digits checked, not read).
+ * again and sorted), a "__pfx_" line (its digits checked, not read), the
+ * common line of 16 digits (read as the general parser reads a shorter
+ * one), the lines' ends found 64 bytes at a time.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <swapdiag/symbols.h>
 
@@ -273,11 +276,284 @@ TEST(pfx_digits_checked)
 	sd_diags_clear(&d);
 }
 
+/* The malformed lines a load reported (its warning), 0 if none. */
+static unsigned long long malformed_lines(const struct sd_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const char *m = d->v[i].text ? strstr(d->v[i].text, "skipped ")
+					     : NULL;
+		if (m && strstr(m, "malformed"))
+			return strtoull(m + 8, NULL, 10);
+	}
+	return 0;
+}
+
+/*
+ * A random kallsyms text of n lines, its addresses written with 16
+ * digits (full) or as few as they take: every address has leading
+ * zeros, so the same lines take kallsyms.c's short path for the 16-digit
+ * line in one text and the general parser in the other.  Aliases, a few
+ * lines out of order, types perf keeps and not, "__pfx_", '$' and
+ * reference names, names at and over the kernel's length limit,
+ * malformed lines of several kinds (a byte next to the hex digits'
+ * ranges among them), modules at the end.  Returns the
+ * length.
+ */
+static size_t random_text(char *out, int n, uint64_t seed, bool full)
+{
+	static const char types[] = "TtWwDdBbRrAaUN?";
+	static const char *const refs[] = {"_text", "_stext", "_etext",
+					   "_sinittext", "_einittext"};
+	char *p = out, name[600];
+	uint64_t a = 0x0000ffff81000000ull;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t r = rnd(&seed) % 100, step = rnd(&seed) % 10;
+		a += step < 2 ? 0 : 16 + rnd(&seed) % 3000;
+		uint64_t at = r == 99 ? a - 0x100000 : a; /* out of order */
+		char type = types[rnd(&seed) % (sizeof types - 1)];
+		bool upper = rnd(&seed) % 4 == 0;
+		size_t nl = 1 + rnd(&seed) % 40;
+		for (size_t k = 0; k < nl; k++)
+			name[k] = (char)('a' + rnd(&seed) % 26);
+		name[nl] = '\0';
+		if (r < 30)
+			memcpy(name, "__pfx_", 6 < nl ? 6 : nl);
+		else if (r < 33)
+			strcpy(name, refs[rnd(&seed) % 5]);
+		else if (r < 35)
+			name[0] = '$';
+		else if (r < 37)
+			strcpy(name, "_");
+		else if (r < 39) {
+			/* at the limit (kept) or one over (malformed) */
+			nl = 512 + rnd(&seed) % 2;
+			memset(name, 'L', nl);
+			name[nl] = '\0';
+		}
+		char addr[32];
+		unsigned long long u = at;
+		if (full)
+			snprintf(addr, sizeof addr, upper ? "%016llX" : "%016llx", u);
+		else
+			snprintf(addr, sizeof addr, upper ? "%llX" : "%llx", u);
+		if (r == 47) /* a byte next to a hex digit's ranges */
+			addr[strlen(addr) - 1] = "/:@G`g"[rnd(&seed) % 6];
+		switch (r < 39 ? 0 : r < 47 ? (int)(r - 39) + 1 : 0) {
+		case 1: p += sprintf(p, "\n"); break;
+		case 2: p += sprintf(p, "zz T %s\n", name); break;
+		case 3: p += sprintf(p, "%s %c \n", addr, type); break;
+		case 4: p += sprintf(p, "%s  %c %s\n", addr, type, name); break;
+		case 5: p += sprintf(p, "%sg %c %s\n", addr, type, name); break;
+		case 6: p += sprintf(p, "%s \t %s\n", addr, name); break;
+		case 7: p += sprintf(p, "%s %c %s\t[m\n", addr, type, name); break;
+		case 8: p += sprintf(p, "%s %c\t%s\n", addr, type, name); break;
+		default:
+			p += sprintf(p, "%s %c %s\n", addr, type, name);
+		}
+	}
+	a += 0x40000000;
+	for (int i = 0; i < n / 50; i++) {
+		a += rnd(&seed) % 3 ? 16 + rnd(&seed) % 900 : 0;
+		p += sprintf(p, full ? "%016llx t mod_%d\t[m%d]\n"
+				     : "%llx t mod_%d\t[m%d]\n",
+			     (unsigned long long)a, i, i / 7);
+	}
+	return (size_t)(p - out);
+}
+
+/*
+ * The short path for a 16-digit line against the general parser: the
+ * same random lines written with 16 digits and with fewer make the same
+ * table, reference symbols, "__pfx_" evidence and malformed lines.
+ */
+TEST(sixteen_digits_as_fewer)
+{
+	enum { N = 3000 };
+	char *full = malloc(N * 700), *few = malloc(N * 700);
+
+	if (!full || !few) {
+		free(full);
+		free(few);
+		CHECK(0);
+		return;
+	}
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		static const char *const refs[] = {"_text", "_stext", "_etext",
+						   "_sinittext", "_einittext"};
+		size_t lf = random_text(full, N, seed, true);
+		size_t ls = random_text(few, N, seed, false);
+		/* the last line without its '\n', in every other text */
+		lf -= seed & 1;
+		ls -= seed & 1;
+		struct sd_diags df, ds;
+		struct sd_symtab *a = NULL, *b = NULL;
+		sd_diags_init(&df);
+		sd_diags_init(&ds);
+		CHECK(sd_symtab_from_kallsyms(full, lf, &df, &a) == 0);
+		CHECK(sd_symtab_from_kallsyms(few, ls, &ds, &b) == 0);
+		if (a && b) {
+			CHECK(sd_symtab_size(a) > N / 5);
+			CHECK(same_table(a, b));
+			for (int k = 0; k < 5; k++) {
+				uint64_t x = 0, y = 0;
+				int ex = sd_symtab_ref_addr(a, refs[k], &x);
+				int ey = sd_symtab_ref_addr(b, refs[k], &y);
+				CHECK(ex == ey && x == y);
+			}
+			CHECK(!sd_symtab_find_name(a, "__pfx_") ==
+			      !sd_symtab_find_name(b, "__pfx_"));
+		}
+		CHECK(malformed_lines(&df) > 0);
+		CHECK_U64(malformed_lines(&df), malformed_lines(&ds));
+		CHECK_U64(df.n, ds.n);
+		sd_symtab_free(a);
+		sd_symtab_free(b);
+		sd_diags_clear(&df);
+		sd_diags_clear(&ds);
+	}
+	free(full);
+	free(few);
+}
+
+/*
+ * Lines of every length, so that their ends fall anywhere in the 64-byte
+ * blocks kallsyms.c finds them in, texts shorter than a block and a
+ * block or two long, ending with a '\n' or not, given as text and mapped
+ * from a file (nothing readable after its last byte when it fills its
+ * last page): the table holds each line's symbol, as a model of them
+ * says, and the malformed and "__pfx_" lines are skipped.
+ */
+static int model_misses(const char *text, size_t len, const uint64_t *addr,
+			char (*names)[160], int kept, int malformed, bool mapped)
+{
+	struct sd_symtab *t = NULL;
+	struct sd_diags d;
+	int bad = 0;
+
+	sd_diags_init(&d);
+	if (mapped) {
+		char path[] = "/tmp/swapdiag-test-XXXXXX";
+		int fd = mkstemp(path);
+		if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+			bad++;
+		if (fd >= 0)
+			close(fd);
+		if (!bad && sd_symtab_load_kallsyms(path, &d, &t))
+			bad++;
+		unlink(path);
+	} else if (sd_symtab_from_kallsyms(text, len, &d, &t)) {
+		bad++;
+	}
+	if (t) {
+		bad += sd_symtab_size(t) != (size_t)kept;
+		for (int i = 0; i < kept && (size_t)i < sd_symtab_size(t); i++) {
+			const struct sd_symbol *s = sd_symtab_at(t, i);
+			uint64_t end = i + 1 < kept ? addr[i + 1]
+						    : ((addr[i] + 4095) & ~4095ull) + 4096;
+			bad += s->start != addr[i] || s->end != end ||
+			       strcmp(s->name, names[i]);
+		}
+	}
+	bad += malformed_lines(&d) != (unsigned long long)malformed;
+	sd_symtab_free(t);
+	sd_diags_clear(&d);
+	return bad;
+}
+
+TEST(line_ends_anywhere)
+{
+	static char names[64][160];
+	uint64_t addr[64];
+	char text[64 * 200];
+
+	for (uint64_t seed = 1; seed <= 400; seed++) {
+		uint64_t x = seed, a = 0xffffffff81000000ull;
+		int lines = 1 + (int)(seed % 9), kept = 0, malformed = 0;
+		bool last_nl = seed % 3 != 0;
+		size_t len = 0;
+		for (int i = 0; i < lines; i++) {
+			uint64_t r = rnd(&x) % 10;
+			int pad = (int)(rnd(&x) % 140);
+			a += 16 + rnd(&x) % 500;
+			if (r == 0) {
+				/* malformed: a name over the limit is not
+				 * this test's; a line with no address is */
+				len += (size_t)sprintf(text + len, "zz%.*s\n", pad,
+						       "................................................................................................................................................");
+				malformed++;
+				continue;
+			}
+			char nm[160];
+			snprintf(nm, sizeof nm, "%ss%d_%.*s", r == 1 ? "__pfx_" : "",
+				 i, pad,
+				 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+			len += (size_t)sprintf(text + len, "%016llx T %s\n",
+					       (unsigned long long)a, nm);
+			if (r != 1) {
+				addr[kept] = a;
+				strcpy(names[kept++], nm);
+			}
+		}
+		if (!last_nl)
+			len--;
+		if (!kept)
+			continue;
+		CHECK(model_misses(text, len, addr, names, kept, malformed,
+				   false) == 0);
+		if (seed % 10 == 0)
+			CHECK(model_misses(text, len, addr, names, kept,
+					   malformed, true) == 0);
+	}
+
+	/* a mapped file that fills its page, its last line cut short: a
+	 * short name at its very end, a long one before */
+	uint64_t a = 0xffffffff81000000ull;
+	int kept = 0;
+	size_t len = 0;
+	while (len + 40 + 22 < 4096) {
+		a += 64;
+		snprintf(names[kept % 64], sizeof names[0], "f%d", kept);
+		len += (size_t)sprintf(text + len, "%016llx T %s\n",
+				       (unsigned long long)a, names[kept % 64]);
+		kept++;
+	}
+	a += 64;
+	size_t left = 4096 - len - 20 - 22;
+	len += (size_t)sprintf(text + len, "%016llx T ", (unsigned long long)a);
+	memset(text + len, 'z', left);
+	len += left;
+	text[len++] = '\n';
+	len += (size_t)sprintf(text + len, "%016llx T end",
+			       (unsigned long long)a + 64);
+	CHECK_U64(len, 4096);
+	struct sd_diags d;
+	struct sd_symtab *t = NULL;
+	char path[] = "/tmp/swapdiag-test-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		SKIP("no temporary file");
+	CHECK_U64(write(fd, text, len), len);
+	close(fd);
+	sd_diags_init(&d);
+	CHECK(sd_symtab_load_kallsyms(path, &d, &t) == 0);
+	unlink(path);
+	CHECK_U64(sd_symtab_size(t), kept + 2);
+	const struct sd_symbol *s = t ? sd_symtab_lookup(t, a) : NULL;
+	CHECK(s && strlen(s->name) == left && s->name[left - 1] == 'z');
+	s = t ? sd_symtab_lookup(t, a + 64) : NULL;
+	CHECK(s && !strcmp(s->name, "end"));
+	sd_symtab_free(t);
+	sd_diags_clear(&d);
+}
+
 int main(void)
 {
 	RUN(kernel_layout);
 	RUN(misleading_gaps);
 	RUN(out_of_order_line);
 	RUN(pfx_digits_checked);
+	RUN(sixteen_digits_as_fewer);
+	RUN(line_ends_anywhere);
 	return test_exit();
 }
