@@ -9,7 +9,6 @@
 
 #if defined(__GLIBC__) && defined(__linux__)
 #include <malloc.h>
-#include <sys/mman.h>
 #define SD_HEAP_GLIBC 1
 #endif
 
@@ -58,26 +57,6 @@ static bool memory_pressure(void)
 	return sd_heap_pressure_says_stalls(text);
 }
 
-#ifdef SD_HEAP_GLIBC
-/* Takes the heap's first step now and advises it for huge pages: the
- * heap is then [brk - arena, brk). */
-static void advise_heap(void)
-{
-	/* volatile: a compiler may drop a malloc() whose block is only
-	 * freed */
-	void *volatile first = malloc(1);
-
-	free(first);
-	struct mallinfo2 mi = mallinfo2();
-	uintptr_t hi = (uintptr_t)sbrk(0);
-	if (!first || hi == (uintptr_t)-1 || mi.arena == 0 || mi.arena > hi)
-		return;
-	uintptr_t lo = (hi - mi.arena + 4095) & ~(uintptr_t)4095;
-	if (lo < hi)
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-}
-#endif
-
 void sd_heap_tune(void)
 {
 	huge_ok = !memory_pressure();
@@ -87,7 +66,5 @@ void sd_heap_tune(void)
 	(void)mallopt(M_TRIM_THRESHOLD, INT32_MAX);
 	(void)mallopt(M_TOP_PAD, (int)(64 * MIB));
 	(void)mallopt(M_ARENA_MAX, 1);
-	if (huge_ok)
-		advise_heap();
 #endif
 }

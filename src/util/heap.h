@@ -6,12 +6,10 @@
  * and arrays of util/vmem.h hold the biggest part, but thousands of
  * middle-sized blocks come from malloc too (the maps of every process a
  * fork storm creates, the per-bucket detail tables, interned keys, the
- * folded tree).  With glibc's defaults every 4 KiB page of them costs a
- * page fault when first written, blocks of 128 KiB and more get mappings
- * of their own that are unmapped on free and faulted in afresh by the
- * next one, and the heap is trimmed and grown again.  On the kernel-stack
- * storm of BENCHMARKS.md that was 3 500 page faults and a fifth of the
- * run.
+ * folded tree).  With glibc's defaults, blocks of 128 KiB and more get
+ * mappings of their own that are unmapped on free and faulted in afresh
+ * by the next one, the heap is trimmed and grown again, and the symbol
+ * thread gets an arena of its own.
  *
  * sd_heap_tune(), called once before anything is allocated for the
  * analysis, sets glibc's malloc so that
@@ -19,20 +17,26 @@
  *     util/vmem.h's own mappings) and freed memory is kept for reuse,
  *     never trimmed back to the system mid-run;
  *   - the heap grows in steps of 64 MiB of address space (memory only
- *     when written), and that first step is advised for transparent huge
- *     pages (MADV_HUGEPAGE): where THP is "madvise" or "always", a 2 MiB
- *     page costs one fault instead of 512;
- *   - one arena serves every thread: the symbol thread's tables come from
- *     the same advised heap instead of an arena of small pages.
- * Nothing changes but speed and memory: a heap grown past the first step
- * takes small pages for the rest, and where malloc is not glibc's, or the
- * system is not Linux, the call does nothing.
+ *     when written), so a growing run makes few brk() calls;
+ *   - one arena serves every thread.
+ * On the kernel-stack storm of BENCHMARKS.md that is 2 740 page faults
+ * instead of 3 520.  Nothing changes but speed and memory; where malloc
+ * is not glibc's, or the system is not Linux, the call does nothing.
+ *
+ * The heap is not advised for huge pages.  On an idle machine that saved
+ * another 2 000 faults and ~4 % of the run, but right after a large
+ * process had exited (perf report, in the benchmark's turns) a fresh
+ * 2 MiB page cost so much (THP defrag "madvise": compaction, zeroing)
+ * that the run was 40 % slower than without it (kstorm 98 against 69 ms,
+ * dso 370 against 260 ms, system time doubled).  util/vmem.h's blocks,
+ * which hold the randomly probed tables, keep their huge pages: without
+ * them the same runs were slower still (88 ms).
  *
  * On a host whose memory is under pressure (the sick host this tool is
  * often run on: /proc/pressure/memory reports stalls in the last ten
- * seconds) nothing is advised for huge pages, here or in util/vmem.h:
- * with THP defrag at "madvise" a huge page there may first compact
- * memory, which costs more than the faults it saves.
+ * seconds) util/vmem.h advises nothing for huge pages either: a huge
+ * page there may first compact memory, which costs more than the faults
+ * it saves.
  */
 #ifndef SD_UTIL_HEAP_H
 #define SD_UTIL_HEAP_H
