@@ -281,17 +281,12 @@ int sd_reader_next(struct sd_reader *r, const struct sd_record **rec);
  * sd_reader_next() would have given with the same evsel, misc, ip,
  * period, call chain and time (has_time true) and the rest empty: no
  * payload, registers or stack copy.  Only samples with IP, TID, TIME and
- * PERIOD come as views.  A record other than a sample between them comes
- * in their place with evsel NULL: other is the record sd_reader_next()
- * would have given, and the view's fields but time are unset.
+ * PERIOD come as views.
  */
 struct sd_sample_view {
-	const struct sd_evsel *evsel; /* NULL: not a sample, see other */
+	const struct sd_evsel *evsel;
 	uint64_t time; /* ns, never 0 */
-	union {
-		uint64_t ip;                   /* a sample's */
-		const struct sd_record *other; /* evsel NULL */
-	};
+	uint64_t ip;
 	uint64_t period;
 	const uint64_t *ips;
 	uint64_t offset; /* as sd_record's */
@@ -302,16 +297,17 @@ struct sd_sample_view {
 
 /*
  * The next records of the time order while they are samples of the
- * common layout (fixed fields and a call chain) in the host's byte order
- * or kernel records other than samples: up to max of them into v
- * without filling a record for each sample, their count returned.  0
- * when the next record is anything else (or there is none):
- * sd_reader_next() then gives it.  -ENOMEM when nothing more can be
- * read.  The views and their records stay valid until the next call of
- * either; samples are counted as sd_reader_next() counts them.
+ * common layout (fixed fields and a call chain) in the host's byte order:
+ * up to max of them into v without filling a record for each, their
+ * count returned; and when another kind of record ends them, that one
+ * too, in *other (else NULL).  0 and NULL when the next record is
+ * anything else (or there is none): sd_reader_next() then gives it.
+ * -ENOMEM when nothing more can be read.  The views and *other stay
+ * valid until the next call of either; samples are counted as
+ * sd_reader_next() counts them.
  */
 int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
-			   int max);
+			   int max, const struct sd_record **other);
 
 /*
  * Sample fields a caller never reads, which sd_reader_next() then need

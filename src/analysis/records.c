@@ -414,9 +414,8 @@ view_body(struct loop *l, const struct sd_sample_view *v)
 }
 
 /*
- * A run of views (samples, and the records between them).  Without a
- * time window every sample is kept, and the span is kept in locals over
- * the run (a view's time is never 0).
+ * A run of views.  Without a time window every one is kept, and the
+ * span is kept in locals over the run (a view's time is never 0).
  */
 static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
 {
@@ -424,10 +423,6 @@ static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
 
 	if (l->windowed) {
 		for (int i = 0; i < n && !err; i++) {
-			if (!v[i].evsel) {
-				err = other_record(l->a, v[i].other);
-				continue;
-			}
 			int rc = sample_head(l, v[i].evsel, v[i].time);
 			err = rc <= 0 ? rc : view_body(l, &v[i]);
 		}
@@ -435,10 +430,6 @@ static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
 	}
 	uint64_t first = l->first, last = l->last;
 	for (int i = 0; i < n && !err; i++) {
-		if (!v[i].evsel) {
-			err = other_record(l->a, v[i].other);
-			continue;
-		}
 		uint64_t t = v[i].time;
 		if (t - 1 < first - 1)
 			first = t;
@@ -457,8 +448,8 @@ static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
 
 /*
  * The sample loop: runs of samples of the common layout read in place
- * (sd_reader_next_samples(), with the kernel records between them),
- * every other record one at a time (sd_reader_next()); per
+ * (sd_reader_next_samples(), with the record that ends a run), every
+ * other record one at a time (sd_reader_next()); per
  * sample one struct (the stacks stage's sample) filled, the event's
  * facts remembered from the sample before.
  */
@@ -484,12 +475,17 @@ int sd_run_records(struct sd_analysis *a, const struct sd_analysis_opts *o)
 	sd_tvcache_init(&l.tvc, a->machine);
 	sd_reader_skip(a->reader, SD_SKIP_SAMPLE_IDS); /* never read here */
 	for (;;) {
-		int n = sd_reader_next_samples(a->reader, views, VIEWS);
+		const struct sd_record *other;
+		int n = sd_reader_next_samples(a->reader, views, VIEWS, &other);
 		if (n < 0) {
 			err = n;
 			break;
 		}
 		err = view_run(&l, views, n);
+		if (!err && other) {
+			n++;
+			err = other_record(a, other);
+		}
 		if (!n) {
 			/* the only call that reads on, and so takes in
 			 * EVENT_UPDATE records, which may rename events */

@@ -22,7 +22,6 @@
 #define SD_MAX_CALLCHAIN 4096       /* frames kept from one call chain */
 #define SD_MAX_QUEUE_BYTES (256u << 20) /* time-ordering queue */
 #define SD_MAX_DECOMP_RECORD (1u << 20) /* pending partial record */
-#define SD_VIEW_RECS 16             /* records among one call's views */
 
 /*
  * A block: a buffer records are read (source.c) or decompressed (zstd.c)
@@ -288,13 +287,6 @@ struct sd_reader {
 	bool failed;
 
 	struct sd_record rec;
-	/* the records other than samples among a call's views
-	 * (sd_reader_next_samples()) */
-	struct sd_record vrecs[SD_VIEW_RECS];
-	/* the buffers of their strings that were copied to the scratch
-	 * (exchanged with str_scratch) */
-	char *vstr[SD_VIEW_RECS];
-	size_t vstr_cap[SD_VIEW_RECS];
 	uint64_t *ips_scratch;
 	size_t ips_cap;
 	uint64_t regs_scratch[64]; /* a sample's REGS_USER, host order */
@@ -456,31 +448,12 @@ const uint64_t *sd_borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
 int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 			 struct sd_cursor *c, struct sd_sample *s);
 
-/* next.c: a record that could not be parsed (err), counted and said:
- * 0 (skipped), or err when it is -ENOMEM. */
-int sd_bad_record(struct sd_reader *r, int err, uint64_t off, bool compressed,
-		  uint32_t type, size_t len);
-
-/* A kernel record other than a sample parsed into rec (r->rec, or one of
- * r->vrecs) and counted: 1 with it in *out, 0 when it was skipped (said
- * in the diagnostics), or -ENOMEM. */
-static inline __attribute__((always_inline)) int
-sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
-		 uint64_t off, bool compressed, struct sd_evsel *ev,
-		 uint32_t type, struct sd_record *rec,
-		 const struct sd_record **out)
-{
-	int err = sd_parse_record(r, p, len, off, compressed, ev, rec);
-
-	if (err)
-		return sd_bad_record(r, err, off, compressed, type, len);
-	if (type == SD_REC_LOST)
-		r->stats.lost_events += rec->lost.lost;
-	else if (type == SD_REC_LOST_SAMPLES)
-		r->stats.lost_samples += rec->lost.lost;
-	*out = rec;
-	return 1;
-}
+/* next.c: a kernel record other than a sample parsed into r->rec and
+ * counted: 1 with it in *out, 0 when it was skipped (said in the
+ * diagnostics), or -ENOMEM. */
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
+		     uint64_t off, bool compressed, struct sd_evsel *ev,
+		     uint32_t type, const struct sd_record **out);
 
 /* zstd.c */
 int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n);

@@ -209,8 +209,9 @@ parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 	return 0;
 }
 
-int sd_bad_record(struct sd_reader *r, int err, uint64_t off, bool compressed,
-		  uint32_t type, size_t len)
+/* A record that could not be parsed: counted and said, then skipped. */
+static int bad_record(struct sd_reader *r, int err, uint64_t off,
+		      bool compressed, uint32_t type, size_t len)
 {
 	if (err == -ENOMEM)
 		return err;
@@ -235,6 +236,25 @@ static void bad_time(struct sd_reader *r, struct sd_record *rec)
 	rec->id.time = 0;
 }
 
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
+		     uint64_t off, bool compressed, struct sd_evsel *ev,
+		     uint32_t type, const struct sd_record **out)
+{
+	struct sd_record *rec = &r->rec;
+	int err = sd_parse_record(r, p, len, off, compressed, ev, rec);
+
+	/* its fields share memory with a sample's */
+	r->tail_dirty = true;
+	if (err)
+		return bad_record(r, err, off, compressed, type, len);
+	if (type == SD_REC_LOST)
+		r->stats.lost_events += rec->lost.lost;
+	else if (type == SD_REC_LOST_SAMPLES)
+		r->stats.lost_samples += rec->lost.lost;
+	*out = rec;
+	return 1;
+}
+
 /* A record parsed into r->rec and counted: 1 with it, 0 when it was
  * skipped, or -ENOMEM. */
 static inline __attribute__((always_inline)) int
@@ -246,12 +266,8 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	uint32_t type = sd_load32(p, sw);
 	int err;
 
-	if (type != SD_REC_SAMPLE) {
-		/* its fields share memory with a sample's */
-		r->tail_dirty = true;
-		return sd_deliver_other(r, p, len, off, compressed, ev, type,
-					rec, out);
-	}
+	if (type != SD_REC_SAMPLE)
+		return sd_deliver_other(r, p, len, off, compressed, ev, type, out);
 	rec->type = type;
 	rec->misc = sd_load16(p + 4, sw);
 	rec->size = sd_load16(p + 6, sw);
@@ -263,7 +279,7 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 		return 0;
 	}
 	if ((err = parse_sample(r, ev, p, len, rec, sw)))
-		return sd_bad_record(r, err, off, compressed, type, len);
+		return bad_record(r, err, off, compressed, type, len);
 	if (r->skip_ids) {
 		rec->id.id = rec->id.stream_id = 0;
 		rec->id.cpu = 0;

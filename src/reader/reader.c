@@ -28,8 +28,6 @@ struct sd_reader *sd_reader_free(struct sd_reader *r)
 	sd_zstd_free(r->z);
 	sd_block_done(r->dblk);
 	sd_bpool_fini(&r->zpool);
-	for (size_t i = 0; i < SD_VIEW_RECS; i++)
-		free(r->vstr[i]);
 	free(r->ips_scratch);
 	free(r->str_scratch);
 	free(r->raw_scratch);
