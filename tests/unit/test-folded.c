@@ -20,6 +20,7 @@
 
 #include "test.h"
 #include "stackworld.h"
+#include "smallkernel.h"
 
 enum { NSTACKS = 5, DEPTH = 150, TEXT = DEPTH * 16 };
 
@@ -101,16 +102,6 @@ TEST(deep_stacks_grow_the_tree)
 	sd_machine_free(m);
 }
 
-#define KBASE 0xffffffff81000000ull
-static const char kallsyms[] =
-	"ffffffff81000000 T _text\n"
-	"ffffffff81000100 T entry_SYSCALL_64\n"
-	"ffffffff81000200 T do_syscall_64\n"
-	"ffffffff81000300 T __x64_sys_clone\n"
-	"ffffffff81000400 T copy_page_range\n"
-	"ffffffff81000500 T swap_duplicate\n"
-	"ffffffff81000600 T _raw_spin_lock\n"
-	"ffffffff81000700 T _etext\n";
 
 enum { NCOMMS = 100, NPAIRS = 40, NPROCS = NCOMMS + 2 * NPAIRS };
 
