@@ -6,7 +6,11 @@ usage: compare.py [--runs N] [--warmup N] [--json OUT] [--title T]
 
 Each COMMAND is a shell command line (run with /bin/sh -c, so redirections
 such as '< file' work).  The commands run in turns -- A B C A B C ... -- so
-that a change in the machine's load hits all of them alike.  For every run
+that a change in the machine's load hits all of them alike; each round
+takes them in its own shuffled order (a fixed seed: the same order for
+the same commands), because a command run right after one that freed a
+lot of memory (perf report on a big file) pays for fresh pages and
+would always be the one to pay in a fixed order.  For every run
 it records the wall time, the CPU time (user + system of the command and
 its children, from wait4), the peak resident set size of the largest
 process (ru_maxrss), and the 1-minute load average just before the run.
@@ -21,6 +25,7 @@ unless the command line redirects them itself.
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -69,8 +74,11 @@ def main():
         for _, cmd in cmds:
             run_once(cmd)
     res = {name: [] for name, _ in cmds}
+    rng = random.Random(13)
     for i in range(a.runs):
-        for name, cmd in cmds:
+        order = list(cmds)
+        rng.shuffle(order)
+        for name, cmd in order:
             r = run_once(cmd)
             res[name].append(r)
             print("  run %d %-16s wall %7.3f s  cpu %7.3f s  maxrss %8.1f MB  "
