@@ -19,8 +19,8 @@
  *   - the heap grows in steps of 64 MiB of address space (memory only
  *     when written), so a growing run makes few brk() calls;
  *   - one arena serves every thread.
- * On the kernel-stack storm of BENCHMARKS.md that is 2 740 page faults
- * instead of 3 520.  Nothing changes but speed and memory; where malloc
+ * On the kernel-stack storm of BENCHMARKS.md that alone took its page
+ * faults from 3 520 to 2 740 (2 376 with the rest of that round).  Nothing changes but speed and memory; where malloc
  * is not glibc's, or the system is not Linux, the call does nothing.
  *
  * The heap is not advised for huge pages.  On an idle machine that saved
