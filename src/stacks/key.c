@@ -17,7 +17,9 @@
  * these keys word 1 is 0, word 2 mostly 0 and word 3 the frame count),
  * then each frame as 4 bytes -- a location id, or 0x80000000 | -marker
  * for a context marker.  Every new chain is encoded once, so this is the
- * cheap form.
+ * cheap form; its header, when words 1 to 3 take a byte each, is written
+ * inline (key.h: a call and the varint loop were 43 instructions a new
+ * chain).
  *
  * KEY_VARINT (anything else: raw addresses, named frames, and an F_LOC
  * chain cut short by an invalid marker, which keeps its raw tail): each
@@ -26,7 +28,8 @@
  * call chain are close to each other, so an 8-byte address takes 3-5
  * bytes.
  */
-enum { KEY_VARINT, KEY_PACKED };
+enum { KEY_VARINT, KEY_PACKED = KEY_FORM_PACKED };
+_Static_assert(KEY_HDR == 4, "key.h's packed header writes words 1 to 3");
 
 static size_t uvarint_put(uint8_t *out, uint64_t z)
 {
@@ -80,7 +83,7 @@ static bool pack_frame(uint64_t w, uint32_t *out)
 	return false;
 }
 
-size_t sd_key_encode_packed_hdr(const uint64_t *k, uint8_t *out)
+size_t sd_key_encode_packed_hdr_long(const uint64_t *k, uint8_t *out)
 {
 	size_t o = 9;
 
