@@ -134,14 +134,28 @@ struct sd_stacks {
 
 void sd_stacks_free_lines(struct sd_stacks *st);
 
+/* Is every frame of the chain in the kernel (its first word the kernel's
+ * marker, and no other marker)? */
+static inline bool sd_stacks_kernel_only(const uint64_t *ips, size_t n)
+{
+	if (!n || ips[0] != SD_CONTEXT_KERNEL)
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (ips[i] >= SD_CONTEXT_MAX)
+			return false;
+	return true;
+}
+
 /*
  * The encoded F_LOC key (key.h) of a sample, in st->kbuf (*klen bytes):
  * k[0 .. KEY_HDR) its header words, ips/nr its chain, each frame resolved
- * to its location (resolve.c).  k has room for the whole key.
+ * to its location (resolve.c).  k has room for the whole key.  *kern:
+ * whether every frame is in the kernel (a chain: sd_stacks_kernel_only();
+ * else the sample's cpumode is the kernel's), seen on the way.
  */
 int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      uint64_t *k, const uint64_t *ips, size_t nr,
-		      size_t *klen);
+		      size_t *klen, bool *kern);
 /*
  * Interns the klen bytes of st->kbuf, an encoded key whose first word is
  * hdr: *id (if non-NULL) its stack, a new one if no stack has these bytes

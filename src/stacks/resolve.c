@@ -462,7 +462,7 @@ static int resolve_words(struct sd_stacks *st, const struct sd_stack_sample *s,
 
 int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      uint64_t *k, const uint64_t *ips, size_t nr,
-		      size_t *klen)
+		      size_t *klen, bool *kern)
 {
 	bool chain = s->has_callchain;
 	/* a chain starts with its context marker: the view it sets (no
@@ -487,6 +487,7 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 	 * a marker moves it */
 	unsigned shift;
 	const struct rcache_ent *tab = view_table(st, &fv, &shift);
+	size_t markers = 0; /* kernel-only: the kernel's first, no other */
 	for (size_t i = 0; i < nr; i++, o += 4) {
 		uint64_t ip = ips[i];
 		uint32_t v;
@@ -499,6 +500,7 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 				tab = view_table(st, &fv, &shift);
 			}
 			v = 0x80000000u | (uint32_t)(0 - ip);
+			markers++;
 		} else {
 			const struct rcache_ent *e =
 				&tab[rcache_slot(shift, ip, fv.mix)];
@@ -516,9 +518,13 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		memcpy(out + o, &v, 4);
 	}
 	*klen = o;
+	*kern = chain ? markers == 1 && ips[0] == SD_CONTEXT_KERNEL
+		      : s->cpumode == SD_MISC_KERNEL;
 	return 0;
 words:
 	/* an invalid marker (or 2^31 locations): the general form */
+	*kern = chain ? sd_stacks_kernel_only(ips, nr)
+		      : s->cpumode == SD_MISC_KERNEL;
 	memcpy(k + KEY_HDR, ips, nr * sizeof *k);
 	int err = resolve_words(st, s, k + KEY_HDR, nr);
 	if (err)

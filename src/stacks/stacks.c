@@ -281,23 +281,14 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 	return err;
 }
 
-/* Is every frame of the chain in the kernel (no user part)? */
-static bool kernel_only(const uint64_t *ips, size_t n)
-{
-	if (!n || ips[0] != SD_CONTEXT_KERNEL)
-		return false;
-	for (size_t i = 1; i < n; i++)
-		if (ips[i] >= SD_CONTEXT_MAX)
-			return false;
-	return true;
-}
-
 /*
  * What decides a sample's stack key, as stacks_intern() stores it: the
  * raw-chain table's key (rawtab.h) and its hash, the address space and
  * the key's flags.  Whether the chain is kernel-only (then the address
  * space is not part of the key) is only asked when the table does not
- * know the chain.
+ * know the chain -- and for a chain resolved at sample time (F_LOC) it
+ * is seen while its frames resolve, not in a second pass over the chain
+ * (kstorm: 2 M instructions).
  */
 struct sample_key {
 	struct raw_key rk;
@@ -338,12 +329,12 @@ static inline void sample_key(const struct sd_stacks *st,
 static bool sample_kernel_only(const struct sd_stack_sample *s,
 			       const struct sample_key *k)
 {
-	return s->has_callchain ? kernel_only(k->rk.ips, k->rk.nr)
+	return s->has_callchain ? sd_stacks_kernel_only(k->rk.ips, k->rk.nr)
 				: s->cpumode == SD_MISC_KERNEL;
 }
 
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 const struct sample_key *sk, bool kern, uint32_t *id);
+			 const struct sample_key *sk, bool *kern, uint32_t *id);
 
 /*
  * The per-sample path: one hash of the raw chain, one probe in the
@@ -374,9 +365,9 @@ static __attribute__((noinline)) int
 add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
 	const struct sample_key *k, int found, uint32_t chain, uint32_t *id)
 {
-	bool kern = found == RAW_NEW_SPACE ? false : sample_kernel_only(s, k);
+	bool kern;
 	uint32_t sid;
-	int err = stacks_intern(st, s, k, kern, &sid);
+	int err = stacks_intern(st, s, k, &kern, &sid);
 
 	if (err)
 		return err;
@@ -427,21 +418,26 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 			  s->period);
 }
 
+/* The sample's stack: *kern set to whether every frame is in the kernel
+ * (resolving the frames finds it on the way). */
 static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 const struct sample_key *sk, bool kern, uint32_t *id)
+			 const struct sample_key *sk, bool *kern, uint32_t *id)
 {
 	uint64_t *k = st->scratch;
 	size_t nr = sk->rk.nr, klen;
 
 	k[0] = sk->rk.hdr[0];
-	k[1] = kern || (sk->flags & F_LOC) ? 0 : sk->mmv;
 	k[2] = sk->rk.hdr[1];
 	k[3] = nr;
 	if (sk->flags & F_LOC) {
-		int err = sd_stacks_loc_key(st, s, k, sk->rk.ips, nr, &klen);
+		k[1] = 0;
+		int err = sd_stacks_loc_key(st, s, k, sk->rk.ips, nr, &klen,
+					    kern);
 		if (err)
 			return err;
 	} else {
+		*kern = sample_kernel_only(s, sk);
+		k[1] = *kern ? 0 : sk->mmv;
 		memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
 		klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
 	}
