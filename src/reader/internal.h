@@ -642,7 +642,9 @@ sd_plain_chain(const uint8_t *p, uint32_t len, size_t off, uint64_t *nr)
 		return NULL;
 	uint64_t n = sd_load64(p + off, false);
 	const uint8_t *ips = p + off + 8;
-	if (n != (len - off - 8) / 8 || n > SD_MAX_CALLCHAIN ||
+	/* n == (len - off - 8) / 8: what is left after n addresses is
+	 * below 8 bytes (n within the cap cannot wrap it) */
+	if (n > SD_MAX_CALLCHAIN || len - off - 8 - 8 * n >= 8 ||
 	    ((uintptr_t)ips & 7))
 		return NULL;
 	*nr = n;

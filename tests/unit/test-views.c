@@ -11,7 +11,8 @@
  * other, both must give perf's order: by time, and records of the same
  * time in the order they lie in the file (the order they were queued).
  * With EXIT records among them, SD_SKIP_EXIT leaves out the whole ones
- * and only them, either way of reading.
+ * and only them, either way of reading.  Call chains that do not fill
+ * their sample exactly, or pass the cap, are no views.
  */
 #include "test.h"
 
@@ -399,6 +400,76 @@ TEST(skip_exit)
 	check_skip_exit();
 }
 
+/*
+ * Call chains that do not fill their sample the plain way are no views,
+ * and sd_reader_next() takes them the general way, with its message:
+ * one whose nr leaves 8 bytes after it (tid 2001), one over the cap of
+ * 4096 addresses (tid 2003), among plain ones (tids 2000, 2002, 2004),
+ * several times over so that some lie inside runs of views.
+ */
+TEST(odd_chains)
+{
+	static const uint64_t ids[] = {11};
+	struct pd_event ev = {
+		.attr = {.sample_type = ST_VIEW,
+			 .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
+		.ids = ids, .nr_ids = 1,
+	};
+	enum { BIG = 4097, MAX = 64 };
+	uint64_t *ips = calloc(BIG, sizeof *ips);
+	struct got want[MAX], got[MAX];
+	struct pd_buf b = {0};
+	struct sd_reader *r1 = NULL, *r2 = NULL;
+	size_t data = pd_file_begin(&b, &ev, 1);
+
+	for (unsigned k = 0; k < 15; k++) {
+		uint32_t i = k % 5;
+		uint64_t t = 1000 + k;
+		struct pd_sample sm = {
+			.misc = SD_MISC_KERNEL, .ip = t,
+			.id = {.pid = 7, .tid = 2000 + i, .time = t, .id = 11},
+			.period = 1, .ips = ips,
+			.nr_ips = i == 3 ? BIG : 3,
+		};
+		for (size_t f = 0; f < sm.nr_ips; f++)
+			ips[f] = t * 100 + f;
+		pd_sample(&b, ST_VIEW, &sm);
+		if (i == 1) /* nr one short: 8 bytes after the chain */
+			pd_patch_uint(&b, b.len - 8 * (sm.nr_ips + 1),
+				      sm.nr_ips - 1, 8);
+	}
+	pd_finished_round(&b);
+	pd_file_end(&b, data, NULL, NULL);
+	CHECK(sd_reader_open_mem(b.p, b.len, "records", 0, NULL, &r1) == 0);
+	CHECK(sd_reader_open_mem(b.p, b.len, "views", 0, NULL, &r2) == 0);
+	if (!r1 || !r2)
+		goto out;
+	size_t nw = read_plain(r1, want, MAX);
+	size_t ng = read_views(r2, got, MAX);
+	size_t views = 0, odd_views = 0, diff = 0;
+	CHECK_U64(nw, 15);
+	CHECK_U64(ng, 15);
+	for (size_t k = 0; k < nw && k < ng; k++) {
+		uint32_t i = got[k].tid - 2000;
+		diff += !same(&want[k], &got[k]);
+		views += got[k].view;
+		odd_views += got[k].view && (i == 1 || i == 3);
+		CHECK_U64(got[k].nr, i == 1 ? 2 : i == 3 ? 4096 : 3);
+		CHECK(got[k].chain_ok);
+	}
+	CHECK_U64(diff, 0);
+	CHECK_U64(odd_views, 0);
+	CHECK(views >= 8);
+	/* a warning for each short nr, a note for each long chain */
+	CHECK_U64(sd_reader_diags(r1)->n, 6);
+	CHECK_U64(sd_reader_diags(r2)->n, 6);
+out:
+	sd_reader_free(r1);
+	sd_reader_free(r2);
+	pd_buf_free(&b);
+	free(ips);
+}
+
 TEST(views_host_order)
 {
 	check_views(false, false);
@@ -438,5 +509,6 @@ int main(void)
 	RUN(views_equal_times);
 	RUN(no_views_other_order);
 	RUN(skip_exit);
+	RUN(odd_chains);
 	return test_exit();
 }
