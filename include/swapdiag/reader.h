@@ -314,9 +314,12 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
  * not fill (set before the first record; 0, the default, fills them all).
  * SD_SKIP_SAMPLE_IDS: a SAMPLE's id.id, id.stream_id, id.cpu and
  * sample.addr are left 0, id.has_id and id.has_cpu false.
+ * SD_SKIP_EXIT: EXIT records are counted in the stats but not handed out
+ * (a damaged one still is, to be skipped with its warning).
  */
 enum sd_reader_skip {
 	SD_SKIP_SAMPLE_IDS = 1u << 0,
+	SD_SKIP_EXIT = 1u << 1,
 };
 void sd_reader_skip(struct sd_reader *r, unsigned what);
 

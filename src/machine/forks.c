@@ -249,18 +249,13 @@ static uint32_t exe_id(struct sd_forks *f, const char *name, const void *key)
 	return exe;
 }
 
-int forks_mmap(struct sd_forks *f, const struct sd_record *rec,
-	       const void *name_key)
+/* The first executable map of process p since its exec: its file is
+ * the process's executable, and an exec of a known one is counted. */
+static __attribute__((noinline)) int
+exec_mapped(struct sd_forks *f, struct proc *p, const struct sd_record *rec,
+	    const void *name_key)
 {
-	const struct sd_mmap *mp = &rec->mmap;
-	uint32_t prot = rec->type == SD_REC_MMAP2 ? mp->prot : 4;
-
-	if (!(prot & 4 /* PROT_EXEC */) || mp->filename[0] != '/')
-		return 0;
-	struct proc *p = proc_get(f, mp->pid, false);
-	if (!p || !p->pending)
-		return 0;
-	uint32_t exe = exe_id(f, mp->filename, name_key);
+	uint32_t exe = exe_id(f, rec->mmap.filename, name_key);
 	if (!exe)
 		return -ENOMEM;
 	uint32_t old = p->exe;
@@ -272,6 +267,20 @@ int forks_mmap(struct sd_forks *f, const struct sd_record *rec,
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+int forks_mmap(struct sd_forks *f, const struct sd_record *rec,
+	       const void *name_key)
+{
+	const struct sd_mmap *mp = &rec->mmap;
+	uint32_t prot = rec->type == SD_REC_MMAP2 ? mp->prot : 4;
+
+	if (!(prot & 4 /* PROT_EXEC */) || mp->filename[0] != '/')
+		return 0;
+	struct proc *p = proc_get(f, mp->pid, false);
+	if (!p || !p->pending)
+		return 0;
+	return exec_mapped(f, p, rec, name_key);
 }
 
 const char *forks_pid_exe(const struct sd_forks *f, uint32_t pid)

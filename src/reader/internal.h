@@ -272,6 +272,7 @@ struct sd_reader {
 	/* the sample fields after CALLCHAIN in rec may be nonzero */
 	bool tail_dirty;
 	bool skip_ids; /* SD_SKIP_SAMPLE_IDS */
+	bool skip_exit; /* SD_SKIP_EXIT */
 
 	struct sd_source src;
 	struct sd_zstate *z;
@@ -449,8 +450,8 @@ int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 			 struct sd_cursor *c, struct sd_sample *s);
 
 /* next.c: a kernel record other than a sample parsed into r->rec and
- * counted: 1 with it in *out, 0 when it was skipped (said in the
- * diagnostics), or -ENOMEM. */
+ * counted: 1 with it in *out, 0 when it was skipped (damaged, said in the
+ * diagnostics, or a whole EXIT under SD_SKIP_EXIT), or -ENOMEM. */
 int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
 		     uint64_t off, bool compressed, struct sd_evsel *ev,
 		     uint32_t type, const struct sd_record **out);
@@ -641,7 +642,9 @@ sd_plain_chain(const uint8_t *p, uint32_t len, size_t off, uint64_t *nr)
 		return NULL;
 	uint64_t n = sd_load64(p + off, false);
 	const uint8_t *ips = p + off + 8;
-	if (n != (len - off - 8) / 8 || n > SD_MAX_CALLCHAIN ||
+	/* n == (len - off - 8) / 8: what is left after n addresses is
+	 * below 8 bytes (n within the cap cannot wrap it) */
+	if (n > SD_MAX_CALLCHAIN || len - off - 8 - 8 * n >= 8 ||
 	    ((uintptr_t)ips & 7))
 		return NULL;
 	*nr = n;

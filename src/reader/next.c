@@ -10,7 +10,8 @@
  * records extend the queue's last stretch (extend_stretch, stretch.h),
  * and handing out the next queued sample of the plain layout
  * (sd_reader_next itself, without a call, so that it saves no
- * registers); runs of such samples go out as views (views.c).
+ * registers); runs of such samples go out as views (views.c).  Under
+ * SD_SKIP_EXIT a whole EXIT record goes unparsed (sd_deliver_other()).
  *
  *	struct perf_event_header { u32 type; u16 misc; u16 size; };
  *
@@ -236,11 +237,23 @@ static void bad_time(struct sd_reader *r, struct sd_record *rec)
 	rec->id.time = 0;
 }
 
+/* An EXIT that sd_parse_record() would take whole: its body's 24 bytes
+ * and its event's trailer. */
+static bool exit_whole(const struct sd_evsel *ev, size_t len)
+{
+	size_t trailer = ev && ev->sample_id_all ? sd_evx(ev)->t_size & ~7u : 0;
+
+	return len >= 32 + trailer;
+}
+
 int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
 		     uint64_t off, bool compressed, struct sd_evsel *ev,
 		     uint32_t type, const struct sd_record **out)
 {
 	struct sd_record *rec = &r->rec;
+
+	if (type == SD_REC_EXIT && r->skip_exit && exit_whole(ev, len))
+		return 0;
 	int err = sd_parse_record(r, p, len, off, compressed, ev, rec);
 
 	/* its fields share memory with a sample's */

@@ -161,6 +161,7 @@ int sd_reader_open_mem(const void *buf, size_t len, const char *name,
 void sd_reader_skip(struct sd_reader *r, unsigned what)
 {
 	r->skip_ids = what & SD_SKIP_SAMPLE_IDS;
+	r->skip_exit = what & SD_SKIP_EXIT;
 }
 
 const char *sd_reader_name(const struct sd_reader *r)

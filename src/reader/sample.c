@@ -71,14 +71,14 @@ struct sd_evsel *sd_record_evsel_slow(struct sd_reader *r,
 	return ev;
 }
 
-/* Parses a sample_id_all trailer from the end of a record body. */
+/* Parses a sample_id_all trailer from the end of a record body into id,
+ * which the caller zeroed. */
 static inline __attribute__((always_inline)) int parse_trailer(const struct sd_evsel *ev, struct sd_cursor *body,
 			 bool swap, struct sd_sample_id *id)
 {
 	uint64_t t = ev->sample_type;
 	size_t n = 0;
 
-	memset(id, 0, sizeof *id);
 	if (!ev->sample_id_all)
 		return 0;
 	n = sd_evx(ev)->t_size / 8; /* 8 bytes a field, attr.c */
@@ -330,9 +330,8 @@ parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	out->offset = offset;
 	out->compressed = compressed;
 	out->evsel = NULL;
-	/* the ids: parse_trailer() sets them all when there is an event */
-	if (!ev || type == 0 || type >= SD_REC_KERNEL_MAX)
-		memset(&out->id, 0, sizeof out->id);
+	/* the ids: parse_trailer() sets those its event has */
+	memset(&out->id, 0, sizeof out->id);
 	memset(&out->mmap, 0, sizeof out->mmap);
 	_Static_assert(sizeof(struct sd_mmap) >= sizeof(struct sd_comm) &&
 			       sizeof(struct sd_mmap) >= sizeof(struct sd_task) &&

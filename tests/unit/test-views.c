@@ -10,6 +10,9 @@
  * anything of a file in the other byte order.  Besides agreeing with each
  * other, both must give perf's order: by time, and records of the same
  * time in the order they lie in the file (the order they were queued).
+ * With EXIT records among them, SD_SKIP_EXIT leaves out the whole ones
+ * and only them, either way of reading.  Call chains that do not fill
+ * their sample exactly, or pass the cap, are no views.
  */
 #include "test.h"
 
@@ -32,6 +35,9 @@ static unsigned ncpu = 2;
 /* the CPUs sample at the same times (else CPU c at 2c modulo 2 * ncpu):
  * which buffer goes first is told by where its stretch lies */
 static bool ties;
+/* an EXIT after sample i when i % 11 == 3, a damaged one (no time in
+ * its body) after sample 7 of the first round */
+static bool exits;
 
 /* Sample i of a CPU's part of a round: tid 1000 + i, the other event
  * when i % 13 == 5, a COMM after it when i % 11 == 0. */
@@ -84,6 +90,23 @@ static void build(struct pd_buf *b)
 				for (size_t k = 0; k < s.nr_ips; k++)
 					ips[k] = ct * 100 + k;
 				pd_sample(b, oth ? ST_NOPERIOD : ST_VIEW, &s);
+				if (exits && i % 11 == 3)
+					pd_task(b, SD_REC_EXIT, ST_VIEW,
+						100 + cpu, 100 + cpu,
+						1000 + i, 1000 + i, ct + 1);
+				if (exits && i == 7 && round == 0) {
+					struct pd_ids id = {
+						.pid = 100 + cpu, .tid = 1000 + i,
+						.time = ct + 1, .id = 11 + cpu,
+						.cpu = cpu};
+					size_t at = pd_rec_begin(b, SD_REC_EXIT, 0);
+					pd_put32(b, 100 + cpu); /* pid */
+					pd_put32(b, 100 + cpu); /* ppid */
+					pd_put32(b, 1000 + i);  /* tid */
+					pd_put32(b, 1000 + i);  /* ptid */
+					pd_put_trailer(b, ST_VIEW, &id);
+					pd_rec_end(b, at);
+				}
 				if (i % 11 == 0) {
 					struct pd_ids id = {
 						.pid = 100 + cpu, .tid = 1000 + i,
@@ -313,6 +336,140 @@ out:
 	free(got);
 }
 
+/* Records read record by record (r1) without, and in views (r2) and
+ * record by record (r3) with SD_SKIP_EXIT: r2 and r3 give r1's records
+ * but its whole EXITs, the damaged EXIT skipped by all three with its
+ * warning, every EXIT counted. */
+static void check_skip_exit(void)
+{
+	enum { MAX = 40000 };
+	struct got *want = calloc(MAX, sizeof *want);
+	struct got *got = calloc(MAX, sizeof *got);
+	struct got *got3 = calloc(MAX, sizeof *got3);
+	struct pd_buf b = {0};
+	struct sd_reader *r1 = NULL, *r2 = NULL, *r3 = NULL;
+	size_t nw = 0, ng, ng3, nexit = 0, diff = 0, diff3 = 0;
+
+	exits = true;
+	build(&b);
+	exits = false;
+	CHECK(sd_reader_open_mem(b.p, b.len, "records", 0, NULL, &r1) == 0);
+	CHECK(sd_reader_open_mem(b.p, b.len, "skip", 0, NULL, &r2) == 0);
+	CHECK(sd_reader_open_mem(b.p, b.len, "skip3", 0, NULL, &r3) == 0);
+	if (!r1 || !r2 || !r3)
+		goto out;
+	sd_reader_skip(r2, SD_SKIP_EXIT);
+	sd_reader_skip(r3, SD_SKIP_EXIT);
+	size_t n1 = read_plain(r1, want, MAX);
+	ng = read_views(r2, got, MAX);
+	ng3 = read_plain(r3, got3, MAX);
+	for (size_t i = 0; i < n1; i++) {
+		if (want[i].type == SD_REC_EXIT) {
+			nexit++;
+			continue;
+		}
+		want[nw++] = want[i];
+	}
+	CHECK_U64(nexit, ROUNDS * 2 * ((PER_CPU + 7) / 11));
+	CHECK_U64(ng, nw);
+	CHECK_U64(ng3, nw);
+	for (size_t i = 0; i < nw && i < ng && i < ng3; i++) {
+		diff += !same(&want[i], &got[i]);
+		diff3 += !same(&want[i], &got3[i]);
+	}
+	CHECK_U64(diff, 0);
+	CHECK_U64(diff3, 0);
+	struct sd_reader *rs[] = {r1, r2, r3};
+	for (size_t k = 0; k < 3; k++) {
+		const struct sd_reader_stats *st = sd_reader_stats(rs[k]);
+		CHECK_U64(st->records[SD_REC_EXIT], nexit + 2);
+		CHECK_U64(st->bad_records, 2);
+	}
+out:
+	sd_reader_free(r1);
+	sd_reader_free(r2);
+	sd_reader_free(r3);
+	pd_buf_free(&b);
+	free(want);
+	free(got);
+	free(got3);
+}
+
+TEST(skip_exit)
+{
+	check_skip_exit();
+}
+
+/*
+ * Call chains that do not fill their sample the plain way are no views,
+ * and sd_reader_next() takes them the general way, with its message:
+ * one whose nr leaves 8 bytes after it (tid 2001), one over the cap of
+ * 4096 addresses (tid 2003), among plain ones (tids 2000, 2002, 2004),
+ * several times over so that some lie inside runs of views.
+ */
+TEST(odd_chains)
+{
+	static const uint64_t ids[] = {11};
+	struct pd_event ev = {
+		.attr = {.sample_type = ST_VIEW,
+			 .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
+		.ids = ids, .nr_ids = 1,
+	};
+	enum { BIG = 4097, MAX = 64 };
+	uint64_t *ips = calloc(BIG, sizeof *ips);
+	struct got want[MAX], got[MAX];
+	struct pd_buf b = {0};
+	struct sd_reader *r1 = NULL, *r2 = NULL;
+	size_t data = pd_file_begin(&b, &ev, 1);
+
+	for (unsigned k = 0; k < 15; k++) {
+		uint32_t i = k % 5;
+		uint64_t t = 1000 + k;
+		struct pd_sample sm = {
+			.misc = SD_MISC_KERNEL, .ip = t,
+			.id = {.pid = 7, .tid = 2000 + i, .time = t, .id = 11},
+			.period = 1, .ips = ips,
+			.nr_ips = i == 3 ? BIG : 3,
+		};
+		for (size_t f = 0; f < sm.nr_ips; f++)
+			ips[f] = t * 100 + f;
+		pd_sample(&b, ST_VIEW, &sm);
+		if (i == 1) /* nr one short: 8 bytes after the chain */
+			pd_patch_uint(&b, b.len - 8 * (sm.nr_ips + 1),
+				      sm.nr_ips - 1, 8);
+	}
+	pd_finished_round(&b);
+	pd_file_end(&b, data, NULL, NULL);
+	CHECK(sd_reader_open_mem(b.p, b.len, "records", 0, NULL, &r1) == 0);
+	CHECK(sd_reader_open_mem(b.p, b.len, "views", 0, NULL, &r2) == 0);
+	if (!r1 || !r2)
+		goto out;
+	size_t nw = read_plain(r1, want, MAX);
+	size_t ng = read_views(r2, got, MAX);
+	size_t views = 0, odd_views = 0, diff = 0;
+	CHECK_U64(nw, 15);
+	CHECK_U64(ng, 15);
+	for (size_t k = 0; k < nw && k < ng; k++) {
+		uint32_t i = got[k].tid - 2000;
+		diff += !same(&want[k], &got[k]);
+		views += got[k].view;
+		odd_views += got[k].view && (i == 1 || i == 3);
+		CHECK_U64(got[k].nr, i == 1 ? 2 : i == 3 ? 4096 : 3);
+		CHECK(got[k].chain_ok);
+	}
+	CHECK_U64(diff, 0);
+	CHECK_U64(odd_views, 0);
+	CHECK(views >= 8);
+	/* a warning for each short nr, a note for each long chain */
+	CHECK_U64(sd_reader_diags(r1)->n, 6);
+	CHECK_U64(sd_reader_diags(r2)->n, 6);
+out:
+	sd_reader_free(r1);
+	sd_reader_free(r2);
+	pd_buf_free(&b);
+	free(ips);
+}
+
 TEST(views_host_order)
 {
 	check_views(false, false);
@@ -351,5 +508,7 @@ int main(void)
 	RUN(views_three_buffers);
 	RUN(views_equal_times);
 	RUN(no_views_other_order);
+	RUN(skip_exit);
+	RUN(odd_chains);
 	return test_exit();
 }
