@@ -12,6 +12,7 @@
 #include <swapdiag/symbols.h>
 
 #include "symbols/demangle-config.h"
+#include "symbols/internal.h"
 #include "test.h"
 #include "tfiles.h"
 
@@ -130,6 +131,56 @@ TEST(shared_object)
 	if (!so)
 		SKIP("SD_SYMFIX_SO not set");
 	check_fixture(so, 0);
+}
+
+/* The shared object also calls its own C++ and overlong functions through
+ * the PLT: their entries' names, as perf's 1024-byte buffer gives them. */
+TEST(plt_names)
+{
+	const char *so = fixture("SD_SYMFIX_SO");
+	struct sd_symtab *t = NULL;
+	const struct sd_symbol *s;
+	size_t longs = 0;
+
+	if (!so)
+		SKIP("SD_SYMFIX_SO not set");
+	CHECK(sd_symtab_load_elf(so, NULL, NULL, &t) == 0);
+	if (!t)
+		return;
+#if HAVE_LIBIBERTY || HAVE_CXA_DEMANGLE
+	s = sd_symtab_find_name(t, "tmplf<int>@plt");
+#else
+	s = sd_symtab_find_name(t, "_Z5tmplfIiEvT_@plt");
+#endif
+	CHECK(s && s->end - s->start == 16 && s->binding == SD_BIND_GLOBAL);
+	CHECK(s && sd_symtab_lookup(t, s->start + 8) == s);
+	CHECK(sd_symtab_find_name(t, "_Z5tmplfIiEvT_@plt") == NULL ||
+	      !(HAVE_LIBIBERTY || HAVE_CXA_DEMANGLE));
+	/* "sd_fix_overlong_...@plt" cut at 1023 bytes: no "@plt" left */
+	for (size_t i = 0; i < sd_symtab_size(t); i++) {
+		s = sd_symtab_at(t, i);
+		if (!strncmp(s->name, "sd_fix_overlong_", 16) &&
+		    s->end - s->start == 16) {
+			longs++;
+			CHECK_U64(strlen(s->name), 1023);
+			CHECK(s->name[1022] == "abcdefghi"[(1022 - 16) % 9]);
+		}
+	}
+	CHECK_U64(longs, 1);
+	/* and a name just short of it keeps part of "@plt" */
+	char name[1030];
+	memset(name, 'x', sizeof name);
+	name[1021] = '\0';
+	const char *p = sd_symtab_plt_name(t, name);
+	CHECK(p && strlen(p) == 1023 && !strcmp(p + 1021, "@p"));
+	name[1021] = 'x';
+	name[1019] = '\0';
+	p = sd_symtab_plt_name(t, name);
+	CHECK(p && strlen(p) == 1023 && !strcmp(p + 1019, "@plt"));
+	name[1018] = '\0';
+	p = sd_symtab_plt_name(t, name);
+	CHECK(p && strlen(p) == 1022 && !strcmp(p + 1018, "@plt"));
+	sd_symtab_free(t);
 }
 
 TEST(pie)
@@ -298,6 +349,7 @@ TEST(hostile_images)
 int main(void)
 {
 	RUN(shared_object);
+	RUN(plt_names);
 	RUN(pie);
 	RUN(non_pie);
 	RUN(build_id);
