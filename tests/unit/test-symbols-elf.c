@@ -183,6 +183,72 @@ TEST(plt_names)
 	sd_symtab_free(t);
 }
 
+/* Of two aliases (global, one size), the name kept: the one perf keeps
+ * of the names as they are (lazy: the table may tell some apart without
+ * demangling them), or made ready first (demangled, then compared). */
+static const char *kept_alias(const char *a, const char *b, bool ready,
+			      char *out, size_t size)
+{
+	struct sd_symtab *t = sd_symtab_new(SD_SYMTAB_ELF);
+	const char *names[] = {a, b};
+
+	snprintf(out, size, "(none)");
+	if (!t)
+		return out;
+	for (int k = 0; k < 2; k++) {
+		CHECK(sd_symtab_add(t, 0x1000, 0x1010, names[k], SD_BIND_GLOBAL,
+				    0) == 0);
+		t->syms[t->n - 1].lazy = SD_SYM_LAZY_DEMANGLE;
+	}
+	if (ready)
+		for (size_t i = 0; i < sd_symtab_size(t); i++)
+			(void)sd_symtab_at(t, i);
+	sd_symtab_finish(t);
+	if (sd_symtab_size(t) == 1)
+		snprintf(out, size, "%s", sd_symtab_at(t, 0)->name);
+	sd_symtab_free(t);
+	return out;
+}
+
+TEST(alias_names_as_demangled)
+{
+	static const char *const pairs[][2] = {
+		/* constructors, destructors: told apart unread */
+		{"_ZN3FooC1Ev", "_ZN3FooC2Ev"},
+		{"_ZN3FooD0Ev", "_ZN3FooD2Ev"},
+		{"_ZNSt9exceptionD1Ev", "_ZNSt9exceptionD2Ev"},
+		{"_ZN12_GLOBAL__N_13FooC1Ev", "_ZN12_GLOBAL__N_13FooC2Ev"},
+		{"_ZN2ns3BarC1ERKS0_", "_ZN2ns3BarC4ERKS0_"},
+		/* a kind no demangler takes: that name stays mangled */
+		{"_ZN3FooD1Ev", "_ZN3FooD3Ev"},
+		{"_ZN3FooC1Ev", "_ZN3FooC6Ev"},
+		{"_ZN3FooC1Ev", "_ZN3FooC0Ev"},
+		/* the same bytes elsewhere than a constructor's kind */
+		{"_ZN3FooC1Ev", "_ZN3FooD1Ev"},
+		{"_ZN3ABC1xE", "_ZN3ABC2xE"},
+		{"_ZN4ABC1C1Ev", "_ZN4ABC2C1Ev"},
+		{"_ZN1AC1Ev1b", "_ZN1AC2Ev1b"},
+		{"_ZN3FooIiEC1Ev", "_ZN3FooIiEC2Ev"},
+		{"_Z3FooC1Ev", "_Z3FooC2Ev"},
+		{"_ZN3FooC1Ev", "_ZN3FooC1Ev"},
+		{"_ZNC1Ev", "_ZNC2Ev"},
+	};
+	char lazy[256], ready[256];
+
+	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+		for (int r = 0; r < 2; r++) {
+			const char *a = pairs[i][r], *b = pairs[i][!r];
+			CHECK_STR(kept_alias(a, b, false, lazy, sizeof lazy),
+				  kept_alias(a, b, true, ready, sizeof ready));
+		}
+	}
+#if HAVE_LIBIBERTY || HAVE_CXA_DEMANGLE
+	CHECK_STR(kept_alias("_ZN3FooC2Ev", "_ZN3FooC1Ev", false, lazy,
+			     sizeof lazy),
+		  "Foo::Foo");
+#endif
+}
+
 TEST(pie)
 {
 	const char *pie = fixture("SD_SYMFIX_PIE");
@@ -350,6 +416,7 @@ int main(void)
 {
 	RUN(shared_object);
 	RUN(plt_names);
+	RUN(alias_names_as_demangled);
 	RUN(pie);
 	RUN(non_pie);
 	RUN(build_id);
