@@ -249,6 +249,40 @@ TEST(alias_names_as_demangled)
 #endif
 }
 
+/* Names as perf 6.1 shows them: libiberty's cplus_demangle(), whose Rust
+ * demangler (legacy "_ZN...17h<hash>E", v0 "_R...") comes first. */
+TEST(demangled_names)
+{
+#if HAVE_LIBIBERTY
+	static const char *const cases[][2] = {
+		{"_ZN2ns4burnEid", "ns::burn"},
+		{"_Z5tmplfIiEvT_", "tmplf<int>"},
+		{"_ZN4core3fmt5write17h0123456789abcdefE", "core::fmt::write"},
+		{"_ZN4core3fmt5write17h0123456789abcdefE.llvm.1",
+		 "core::fmt::write"},
+		/* a legacy hash needs 5 distinct digits: C++ then */
+		{"_ZN5alpha4beta17h00000000000000aaE",
+		 "alpha::beta::h00000000000000aa"},
+		{"_RNvNtCs1234_7mycrate3bar3baz", "mycrate::bar::baz"},
+		{"_ZN3foo17hE", NULL},
+		{"_GLOBAL__sub_I_foo.cc", NULL},
+		{"_init", NULL},
+		{"main", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *d = sd_demangle(cases[i][0]);
+		if (cases[i][1])
+			CHECK_STR(d ? d : "(null)", cases[i][1]);
+		else
+			CHECK(d == NULL);
+		free(d);
+	}
+#else
+	SKIP("built without libiberty");
+#endif
+}
+
 TEST(pie)
 {
 	const char *pie = fixture("SD_SYMFIX_PIE");
@@ -417,6 +451,7 @@ int main(void)
 	RUN(shared_object);
 	RUN(plt_names);
 	RUN(alias_names_as_demangled);
+	RUN(demangled_names);
 	RUN(pie);
 	RUN(non_pie);
 	RUN(build_id);
