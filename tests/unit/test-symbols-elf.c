@@ -283,6 +283,74 @@ TEST(demangled_names)
 #endif
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A table's sort (symtab_fixup.c: radix digits over the bits where the
+ * starts differ) on starts spread over 1 to 48 bits at various
+ * alignments, with repeats: the starts come out increasing, and of the
+ * aliases of one start (global, one size, names of one length) the first
+ * added is kept, as a stable sort keeps it first.
+ */
+TEST(sort_any_span)
+{
+	enum { N = 3000 };
+	static uint64_t starts[N];
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	size_t bad = 0;
+
+	for (unsigned bits = 1; bits <= 48; bits += 3) {
+		for (unsigned align = 0; align <= 8; align += 4) {
+			struct sd_symtab *t = sd_symtab_new(SD_SYMTAB_ELF);
+			char name[32];
+			if (!t)
+				return;
+			for (size_t i = 0; i < N; i++) {
+				x = x * 6364136223846793005ull + 1;
+				uint64_t r = (x >> 11) & ((1ull << bits) - 1);
+				starts[i] = (0x7f0000000000ull + (r << align)) &
+					    ~0xfull;
+				starts[i] |= r & 0xf;
+				snprintf(name, sizeof name, "s%06zu", i);
+				const char *c = sd_symtab_strdup(t, name,
+								 strlen(name));
+				CHECK(sd_symtab_add(t, starts[i], starts[i] + 1, c,
+						    SD_BIND_GLOBAL, 0) == 0);
+			}
+			sd_symtab_finish(t);
+			static uint64_t sorted[N];
+			size_t distinct = 0;
+			memcpy(sorted, starts, sizeof sorted);
+			qsort(sorted, N, sizeof *sorted, cmp_u64);
+			for (size_t i = 0; i < N; i++)
+				distinct += !i || sorted[i] != sorted[i - 1];
+			if (distinct != sd_symtab_size(t))
+				bad++;
+			uint64_t prev = 0;
+			for (size_t i = 0; i < sd_symtab_size(t); i++) {
+				const struct sd_symbol *s = sd_symtab_at(t, i);
+				size_t k = strtoull(s->name + 1, NULL, 10), first = k;
+				for (size_t j = 0; j < k; j++)
+					if (starts[j] == s->start) {
+						first = j;
+						break;
+					}
+				if ((i && s->start <= prev) || starts[k] != s->start ||
+				    first != k)
+					bad++;
+				prev = s->start;
+			}
+			sd_symtab_free(t);
+		}
+	}
+	CHECK_U64(bad, 0);
+}
+
 TEST(pie)
 {
 	const char *pie = fixture("SD_SYMFIX_PIE");
@@ -452,6 +520,7 @@ int main(void)
 	RUN(plt_names);
 	RUN(alias_names_as_demangled);
 	RUN(demangled_names);
+	RUN(sort_any_span);
 	RUN(pie);
 	RUN(non_pie);
 	RUN(build_id);
