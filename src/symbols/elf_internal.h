@@ -6,6 +6,7 @@
 #include <gelf.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <swapdiag/symbols.h>
 
@@ -25,6 +26,7 @@ struct sd_elf {
 	GElf_Phdr *loads;
 	size_t nloads;
 	bool loads_read;
+	bool loads_disjoint; /* no address in two of them */
 	unsigned refs; /* sd_elf_close() frees at the last reference */
 };
 
@@ -49,6 +51,28 @@ const char *sd_elf_debuglink(struct sd_elf *e);
 /* Equal, allowing perf's zero padding of old 20-byte build-ids. */
 bool sd_build_id_equal(const struct sd_build_id *a,
 		       const struct sd_build_id *b);
+
+/* How many entries sd_elf_synth_plt() may add to a table of re: its
+ * .rel(a).plt's relocations (elf_plt.c). */
+size_t sd_elf_plt_relocs(struct sd_elf *re);
+/* Adds re's "name@plt" symbols to a finished table, as perf 6.1 does;
+ * failures just add nothing (0), but memory: -ENOMEM, -SD_E_LIMIT. */
+int sd_elf_synth_plt(struct sd_elf *re, struct sd_symtab *t);
+
+/* A NUL-terminated string at off in a string table, or NULL. */
+static inline const char *sd_elf_str_at(const Elf_Data *strs, size_t off)
+{
+	const char *base, *nul;
+
+	if (!strs || !strs->d_buf || off >= strs->d_size)
+		return NULL;
+	base = (const char *)strs->d_buf + off;
+	/* a table that ends in NUL terminates every string in it */
+	if (((const char *)strs->d_buf)[strs->d_size - 1] == '\0')
+		return base;
+	nul = memchr(base, '\0', strs->d_size - off);
+	return nul ? base : NULL;
+}
 
 /*
  * Builds a table from syms (its .symtab, else .dynsym) with runtime for

@@ -23,9 +23,12 @@
 #define SD_SYM_NAME_MAX 8192           /* bytes in one symbol name */
 /* struct sd_symbol.lazy: what the first lookup still has to do with an
  * ELF name as stored in the file -- demangle it, or only cut it at
- * SD_SYM_NAME_MAX */
+ * SD_SYM_NAME_MAX, or (a PLT entry's) demangle it and append "@plt" */
 #define SD_SYM_LAZY_DEMANGLE 1
 #define SD_SYM_LAZY_LENGTH 2
+#define SD_SYM_LAZY_PLT 3
+/* perf formats "NAME@plt" into a 1024-byte buffer: longer ones are cut */
+#define SD_PLT_NAME_MAX 1023
 #define SD_KSYM_NAME_LEN 512           /* kernel limit (6.1+), as perf */
 #define SD_KALLSYMS_MAX_BYTES ((size_t)256 << 20)
 #define SD_KALLSYMS_MAX_MODULES 65535
@@ -106,6 +109,8 @@ int sd_symtab_reserve_big(struct sd_symtab *t, size_t max);
 int sd_symtab_reserve(struct sd_symtab *t, size_t n);
 /* Copies a name of len bytes into the table's arena. */
 const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len);
+/* "name@plt" cut at SD_PLT_NAME_MAX bytes, in the table's arena. */
+const char *sd_symtab_plt_name(struct sd_symtab *t, const char *name);
 /* Appends a symbol (end == start when the size is unknown). */
 int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
 		  const char *name, uint8_t binding, uint16_t module);

@@ -78,7 +78,8 @@ int sd_symtab_reserve(struct sd_symtab *t, size_t n)
 	return 0;
 }
 
-const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len)
+/* Room for len bytes and a NUL in the table's arena, or NULL. */
+static char *arena_alloc(struct sd_symtab *t, size_t len)
 {
 	struct sd_symtab_block *b = t->arena;
 
@@ -95,9 +96,30 @@ const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len)
 		t->arena = b;
 	}
 	char *p = b->data + b->used;
-	memcpy(p, s, len);
-	p[len] = '\0';
 	b->used += len + 1;
+	p[len] = '\0';
+	return p;
+}
+
+const char *sd_symtab_strdup(struct sd_symtab *t, const char *s, size_t len)
+{
+	char *p = arena_alloc(t, len);
+
+	if (p)
+		memcpy(p, s, len);
+	return p;
+}
+
+const char *sd_symtab_plt_name(struct sd_symtab *t, const char *name)
+{
+	size_t len = strnlen(name, SD_PLT_NAME_MAX);
+	size_t all = len + 4 < SD_PLT_NAME_MAX ? len + 4 : SD_PLT_NAME_MAX;
+	char *p = arena_alloc(t, all);
+
+	if (p) {
+		memcpy(p, name, len);
+		memcpy(p + len, "@plt", all - len);
+	}
 	return p;
 }
 
@@ -147,7 +169,8 @@ int sd_symtab_add(struct sd_symtab *t, uint64_t start, uint64_t end,
  * ELF symbol names are demangled, and cut at SD_SYM_NAME_MAX, on first
  * use -- when a lookup returns them or a duplicate has to be chosen by
  * name -- not when the table is loaded: a C++ DSO has tens of thousands of
- * names and a recording hits a handful.  The table is logically const to
+ * names and a recording hits a handful.  So are the PLT entries' names
+ * that may be mangled, "@plt" appended then.  The table is logically const to
  * its readers; this only fills in a name.
  */
 void sd_symtab_name_ready(const struct sd_symtab *ct,
@@ -159,10 +182,13 @@ void sd_symtab_name_ready(const struct sd_symtab *ct,
 
 	if (!s->lazy)
 		return;
-	char *dem = s->lazy == SD_SYM_LAZY_DEMANGLE ? sd_demangle(s->name)
-						    : NULL;
+	unsigned lazy = s->lazy;
+	char *dem = lazy != SD_SYM_LAZY_LENGTH ? sd_demangle(s->name) : NULL;
 	s->lazy = 0;
-	if (dem) {
+	if (lazy == SD_SYM_LAZY_PLT) {
+		copy = sd_symtab_plt_name(t, dem ? dem : s->name);
+		free(dem);
+	} else if (dem) {
 		copy = sd_symtab_strdup(t, dem, strnlen(dem, SD_SYM_NAME_MAX));
 		free(dem);
 	} else if (strnlen(s->name, SD_SYM_NAME_MAX + 1) > SD_SYM_NAME_MAX) {

@@ -13,7 +13,9 @@
  *   T _Z5tmplfIiEvT_           C++ "void tmplf<int>(int)"
  *   T sd_fix_overlong_abcdefghi...  16 + 9000 bytes, over SD_SYM_NAME_MAX
  *
- * sd_fix_calls_puts calls puts() and strlen() through the PLT.
+ * sd_fix_calls_puts calls puts() and strlen() through the PLT, and in the
+ * shared object (calls to its own global functions go through the PLT)
+ * _Z5tmplfIiEvT_ and the overlong name too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -74,5 +76,7 @@ __attribute__((noinline)) int sd_fix_overlong(int x)
 __attribute__((noinline)) int sd_fix_calls_puts(const char *s)
 {
 	puts(s);
-	return (int)strlen(s) + sd_fix_weak(1) + sd_fix_beta(2);
+	cxx_tmpl(4);
+	return (int)strlen(s) + sd_fix_weak(1) + sd_fix_beta(2) +
+	       sd_fix_overlong(3);
 }

@@ -12,6 +12,7 @@
 #include <swapdiag/symbols.h>
 
 #include "symbols/demangle-config.h"
+#include "symbols/internal.h"
 #include "test.h"
 #include "tfiles.h"
 
@@ -130,6 +131,224 @@ TEST(shared_object)
 	if (!so)
 		SKIP("SD_SYMFIX_SO not set");
 	check_fixture(so, 0);
+}
+
+/* The shared object also calls its own C++ and overlong functions through
+ * the PLT: their entries' names, as perf's 1024-byte buffer gives them. */
+TEST(plt_names)
+{
+	const char *so = fixture("SD_SYMFIX_SO");
+	struct sd_symtab *t = NULL;
+	const struct sd_symbol *s;
+	size_t longs = 0;
+
+	if (!so)
+		SKIP("SD_SYMFIX_SO not set");
+	CHECK(sd_symtab_load_elf(so, NULL, NULL, &t) == 0);
+	if (!t)
+		return;
+#if HAVE_LIBIBERTY || HAVE_CXA_DEMANGLE
+	s = sd_symtab_find_name(t, "tmplf<int>@plt");
+#else
+	s = sd_symtab_find_name(t, "_Z5tmplfIiEvT_@plt");
+#endif
+	CHECK(s && s->end - s->start == 16 && s->binding == SD_BIND_GLOBAL);
+	CHECK(s && sd_symtab_lookup(t, s->start + 8) == s);
+	CHECK(sd_symtab_find_name(t, "_Z5tmplfIiEvT_@plt") == NULL ||
+	      !(HAVE_LIBIBERTY || HAVE_CXA_DEMANGLE));
+	/* "sd_fix_overlong_...@plt" cut at 1023 bytes: no "@plt" left */
+	for (size_t i = 0; i < sd_symtab_size(t); i++) {
+		s = sd_symtab_at(t, i);
+		if (!strncmp(s->name, "sd_fix_overlong_", 16) &&
+		    s->end - s->start == 16) {
+			longs++;
+			CHECK_U64(strlen(s->name), 1023);
+			CHECK(s->name[1022] == "abcdefghi"[(1022 - 16) % 9]);
+		}
+	}
+	CHECK_U64(longs, 1);
+	/* and a name just short of it keeps part of "@plt" */
+	char name[1030];
+	memset(name, 'x', sizeof name);
+	name[1021] = '\0';
+	const char *p = sd_symtab_plt_name(t, name);
+	CHECK(p && strlen(p) == 1023 && !strcmp(p + 1021, "@p"));
+	name[1021] = 'x';
+	name[1019] = '\0';
+	p = sd_symtab_plt_name(t, name);
+	CHECK(p && strlen(p) == 1023 && !strcmp(p + 1019, "@plt"));
+	name[1018] = '\0';
+	p = sd_symtab_plt_name(t, name);
+	CHECK(p && strlen(p) == 1022 && !strcmp(p + 1018, "@plt"));
+	sd_symtab_free(t);
+}
+
+/* Of two aliases (global, one size), the name kept: the one perf keeps
+ * of the names as they are (lazy: the table may tell some apart without
+ * demangling them), or made ready first (demangled, then compared). */
+static const char *kept_alias(const char *a, const char *b, bool ready,
+			      char *out, size_t size)
+{
+	struct sd_symtab *t = sd_symtab_new(SD_SYMTAB_ELF);
+	const char *names[] = {a, b};
+
+	snprintf(out, size, "(none)");
+	if (!t)
+		return out;
+	for (int k = 0; k < 2; k++) {
+		CHECK(sd_symtab_add(t, 0x1000, 0x1010, names[k], SD_BIND_GLOBAL,
+				    0) == 0);
+		t->syms[t->n - 1].lazy = SD_SYM_LAZY_DEMANGLE;
+	}
+	if (ready)
+		for (size_t i = 0; i < sd_symtab_size(t); i++)
+			(void)sd_symtab_at(t, i);
+	sd_symtab_finish(t);
+	if (sd_symtab_size(t) == 1)
+		snprintf(out, size, "%s", sd_symtab_at(t, 0)->name);
+	sd_symtab_free(t);
+	return out;
+}
+
+TEST(alias_names_as_demangled)
+{
+	static const char *const pairs[][2] = {
+		/* constructors, destructors: told apart unread */
+		{"_ZN3FooC1Ev", "_ZN3FooC2Ev"},
+		{"_ZN3FooD0Ev", "_ZN3FooD2Ev"},
+		{"_ZNSt9exceptionD1Ev", "_ZNSt9exceptionD2Ev"},
+		{"_ZN12_GLOBAL__N_13FooC1Ev", "_ZN12_GLOBAL__N_13FooC2Ev"},
+		{"_ZN2ns3BarC1ERKS0_", "_ZN2ns3BarC4ERKS0_"},
+		/* a kind no demangler takes: that name stays mangled */
+		{"_ZN3FooD1Ev", "_ZN3FooD3Ev"},
+		{"_ZN3FooC1Ev", "_ZN3FooC6Ev"},
+		{"_ZN3FooC1Ev", "_ZN3FooC0Ev"},
+		/* the same bytes elsewhere than a constructor's kind */
+		{"_ZN3FooC1Ev", "_ZN3FooD1Ev"},
+		{"_ZN3ABC1xE", "_ZN3ABC2xE"},
+		{"_ZN4ABC1C1Ev", "_ZN4ABC2C1Ev"},
+		{"_ZN1AC1Ev1b", "_ZN1AC2Ev1b"},
+		{"_ZN3FooIiEC1Ev", "_ZN3FooIiEC2Ev"},
+		{"_Z3FooC1Ev", "_Z3FooC2Ev"},
+		{"_ZN3FooC1Ev", "_ZN3FooC1Ev"},
+		{"_ZNC1Ev", "_ZNC2Ev"},
+	};
+	char lazy[256], ready[256];
+
+	for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+		for (int r = 0; r < 2; r++) {
+			const char *a = pairs[i][r], *b = pairs[i][!r];
+			CHECK_STR(kept_alias(a, b, false, lazy, sizeof lazy),
+				  kept_alias(a, b, true, ready, sizeof ready));
+		}
+	}
+#if HAVE_LIBIBERTY || HAVE_CXA_DEMANGLE
+	CHECK_STR(kept_alias("_ZN3FooC2Ev", "_ZN3FooC1Ev", false, lazy,
+			     sizeof lazy),
+		  "Foo::Foo");
+#endif
+}
+
+/* Names as perf 6.1 shows them: libiberty's cplus_demangle(), whose Rust
+ * demangler (legacy "_ZN...17h<hash>E", v0 "_R...") comes first. */
+TEST(demangled_names)
+{
+#if HAVE_LIBIBERTY
+	static const char *const cases[][2] = {
+		{"_ZN2ns4burnEid", "ns::burn"},
+		{"_Z5tmplfIiEvT_", "tmplf<int>"},
+		{"_ZN4core3fmt5write17h0123456789abcdefE", "core::fmt::write"},
+		{"_ZN4core3fmt5write17h0123456789abcdefE.llvm.1",
+		 "core::fmt::write"},
+		/* a legacy hash needs 5 distinct digits: C++ then */
+		{"_ZN5alpha4beta17h00000000000000aaE",
+		 "alpha::beta::h00000000000000aa"},
+		{"_RNvNtCs1234_7mycrate3bar3baz", "mycrate::bar::baz"},
+		{"_ZN3foo17hE", NULL},
+		{"_GLOBAL__sub_I_foo.cc", NULL},
+		{"_init", NULL},
+		{"main", NULL},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *d = sd_demangle(cases[i][0]);
+		if (cases[i][1])
+			CHECK_STR(d ? d : "(null)", cases[i][1]);
+		else
+			CHECK(d == NULL);
+		free(d);
+	}
+#else
+	SKIP("built without libiberty");
+#endif
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A table's sort (symtab_fixup.c: radix digits over the bits where the
+ * starts differ) on starts spread over 1 to 48 bits at various
+ * alignments, with repeats: the starts come out increasing, and of the
+ * aliases of one start (global, one size, names of one length) the first
+ * added is kept, as a stable sort keeps it first.
+ */
+TEST(sort_any_span)
+{
+	enum { N = 3000 };
+	static uint64_t starts[N];
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	size_t bad = 0;
+
+	for (unsigned bits = 1; bits <= 48; bits += 3) {
+		for (unsigned align = 0; align <= 8; align += 4) {
+			struct sd_symtab *t = sd_symtab_new(SD_SYMTAB_ELF);
+			char name[32];
+			if (!t)
+				return;
+			for (size_t i = 0; i < N; i++) {
+				x = x * 6364136223846793005ull + 1;
+				uint64_t r = (x >> 11) & ((1ull << bits) - 1);
+				starts[i] = (0x7f0000000000ull + (r << align)) &
+					    ~0xfull;
+				starts[i] |= r & 0xf;
+				snprintf(name, sizeof name, "s%06zu", i);
+				const char *c = sd_symtab_strdup(t, name,
+								 strlen(name));
+				CHECK(sd_symtab_add(t, starts[i], starts[i] + 1, c,
+						    SD_BIND_GLOBAL, 0) == 0);
+			}
+			sd_symtab_finish(t);
+			static uint64_t sorted[N];
+			size_t distinct = 0;
+			memcpy(sorted, starts, sizeof sorted);
+			qsort(sorted, N, sizeof *sorted, cmp_u64);
+			for (size_t i = 0; i < N; i++)
+				distinct += !i || sorted[i] != sorted[i - 1];
+			if (distinct != sd_symtab_size(t))
+				bad++;
+			uint64_t prev = 0;
+			for (size_t i = 0; i < sd_symtab_size(t); i++) {
+				const struct sd_symbol *s = sd_symtab_at(t, i);
+				size_t k = strtoull(s->name + 1, NULL, 10), first = k;
+				for (size_t j = 0; j < k; j++)
+					if (starts[j] == s->start) {
+						first = j;
+						break;
+					}
+				if ((i && s->start <= prev) || starts[k] != s->start ||
+				    first != k)
+					bad++;
+				prev = s->start;
+			}
+			sd_symtab_free(t);
+		}
+	}
+	CHECK_U64(bad, 0);
 }
 
 TEST(pie)
@@ -298,6 +517,10 @@ TEST(hostile_images)
 int main(void)
 {
 	RUN(shared_object);
+	RUN(plt_names);
+	RUN(alias_names_as_demangled);
+	RUN(demangled_names);
+	RUN(sort_any_span);
 	RUN(pie);
 	RUN(non_pie);
 	RUN(build_id);
