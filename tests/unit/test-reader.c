@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -2317,6 +2318,130 @@ TEST(large_file_by_path)
 	pd_buf_free(&b);
 }
 
+/*
+ * The reader grows a pipe it reads to 1 MiB where the system lets this
+ * process have one that size (a pipe made here tells), and never shrinks
+ * one that is already that large.
+ */
+TEST(pipe_grown)
+{
+	int probe[2];
+	if (pipe(probe))
+		SKIP("no pipe");
+	bool may = fcntl(probe[0], F_SETPIPE_SZ, 1 << 20) == 1 << 20;
+	close(probe[0]);
+	close(probe[1]);
+
+	for (int large = 0; large < 1 + may; large++) {
+		struct pd_buf b = {0};
+		size_t first = make_pipe(&b);
+		int fds[2];
+		if (pipe(fds)) {
+			pd_buf_free(&b);
+			SKIP("no pipe");
+		}
+		if (large)
+			CHECK(fcntl(fds[0], F_SETPIPE_SZ, 1 << 20) == 1 << 20);
+		int before = fcntl(fds[0], F_GETPIPE_SZ);
+		CHECK_U64(write(fds[1], b.p, b.len), b.len);
+		close(fds[1]);
+		struct sd_reader *r = NULL;
+		CHECK(!sd_reader_open_fd(fds[0], "pipe", 0, NULL, &r));
+		int after = fcntl(fds[0], F_GETPIPE_SZ);
+		if (may)
+			CHECK_U64(after, 1 << 20);
+		else
+			CHECK(after >= before);
+		if (r)
+			check_pipe_result(r, false, first);
+		sd_reader_free(r); /* closes fds[0] */
+		pd_buf_free(&b);
+	}
+}
+
+/*
+ * A stream of 3.8 MB through a real pipe, written in pieces of a size
+ * that cuts records anywhere (4093 bytes) by another process: reads come
+ * back short and records span them, and every sample comes out in order.
+ */
+TEST(pipe_stream_in_pieces)
+{
+	struct pd_event ev = {
+		.attr = {
+			.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
+				       SD_SAMPLE_TIME | SD_SAMPLE_CALLCHAIN,
+			.flags = SD_ATTR_SAMPLE_ID_ALL,
+		},
+	};
+	struct pd_buf b = {0};
+	const unsigned n = 60000;
+
+	pd_pipe_begin(&b);
+	pd_pipe_attr(&b, &ev);
+	for (unsigned i = 0; i < n; i++) {
+		size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
+		pd_put64(&b, 0x400000 + i); /* IP */
+		pd_put32(&b, 1);            /* pid */
+		pd_put32(&b, 1);            /* tid */
+		pd_put64(&b, 1000 + i);     /* TIME */
+		pd_put64(&b, 1 + i % 5);    /* CALLCHAIN: nr */
+		for (unsigned k = 0; k <= i % 5; k++)
+			pd_put64(&b, 0x400000 + i + k); /* ips[k] */
+		pd_rec_end(&b, at);
+		if (i % 1000 == 999)
+			pd_finished_round(&b);
+	}
+	CHECK(b.len > (3u << 20));
+
+	int fds[2];
+	if (pipe(fds)) {
+		pd_buf_free(&b);
+		SKIP("no pipe");
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		for (size_t off = 0; off < b.len; off += 4093) {
+			size_t k = b.len - off < 4093 ? b.len - off : 4093;
+			if (write(fds[1], b.p + off, k) != (ssize_t)k)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		pd_buf_free(&b);
+		SKIP("no fork");
+	}
+
+	struct sd_reader *r = NULL;
+	CHECK(!sd_reader_open_fd(fds[0], "pipe", 0, NULL, &r));
+	if (r) {
+		const struct sd_record *rec;
+		uint64_t count = 0, bad = 0;
+		int rc;
+		while ((rc = sd_reader_next(r, &rec)) > 0) {
+			bad += rec->type != SD_REC_SAMPLE ||
+			       rec->sample.ip != 0x400000 + count ||
+			       rec->id.time != 1000 + count ||
+			       rec->sample.nr_ips != 1 + count % 5 ||
+			       rec->sample.ips[rec->sample.nr_ips - 1] !=
+				       0x400000 + count + count % 5;
+			count++;
+		}
+		CHECK_U64(rc, 0);
+		CHECK_U64(count, n);
+		CHECK_U64(bad, 0);
+		CHECK_NO_DIAGS(r);
+	}
+	sd_reader_free(r);
+	int status = -1;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
+	pd_buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(be_literal);
@@ -2336,6 +2461,8 @@ int main(void)
 	RUN(file_order);
 	RUN(pipe_mode);
 	RUN(pipe_mode_fd);
+	RUN(pipe_grown);
+	RUN(pipe_stream_in_pieces);
 	RUN(pipe_trailing_text);
 	RUN(pipe_zero_size_record);
 	RUN(data_size_zero);
