@@ -109,84 +109,133 @@ void sd_match_cache_fini(struct sd_match_cache *c)
 	c->failed = false;
 }
 
+/* The walk's state, root to leaf (see the top). */
+struct walk {
+	unsigned m;
+	enum { NONE, MM, EXEC } reader; /* the innermost so far */
+	bool mutex_reader; /* ... is an exec lock if it was a mutex */
+	bool irq;          /* an interrupt entry below the swap frame */
+	size_t lock_at;    /* the counted acquire frame */
+};
+
+/* Kernel frame i, in the tables b (IN_* bits), into the walk. */
+static inline void walk_frame(struct walk *w, unsigned b, size_t i)
+{
+	unsigned m = w->m;
+
+	if (b & IN_SPIN_SLOW)
+		m |= SD_M_ANY_SPIN_SLOW;
+	/* a spin lock taken below the swap-entry frame, before any
+	 * interrupt entry: the swap lock (lock_share) */
+	if ((m & (SD_M_SWAP_DUP | SD_M_SWAP_FREE)) && !w->irq) {
+		if (b & IN_IRQ_ENTRY)
+			w->irq = true;
+		else if (b & IN_SPIN_SLOW)
+			m |= SD_M_SPIN_LOCK | SD_M_SPIN_SLOW;
+		else if (b & IN_SPIN_ACQUIRE) {
+			m |= SD_M_SPIN_LOCK;
+			w->lock_at = i;
+		}
+	}
+	if (b & IN_FORK_COPY)
+		m |= SD_M_FORK_COPY;
+	else if ((m & SD_M_FORK_COPY) && (b & IN_SWAP_DUP))
+		m |= SD_M_SWAP_DUP;
+	if (b & IN_TEARDOWN)
+		m |= SD_M_TEARDOWN;
+	else if ((m & SD_M_TEARDOWN) && (b & IN_SWAP_FREE))
+		m |= SD_M_SWAP_FREE;
+	if (b & IN_EXEC_REPLACE)
+		m |= SD_M_EXEC_REPLACE;
+	if (b & (IN_EXEC_LOCK_READERS | IN_MM_READERS | IN_EXEC_MUTEX_READERS))
+		w->mutex_reader = b & (IN_EXEC_LOCK_READERS |
+				       IN_EXEC_MUTEX_READERS);
+	if (b & IN_EXEC_LOCK_READERS)
+		w->reader = EXEC;
+	else if (b & IN_MM_READERS)
+		w->reader = MM;
+	if (b & IN_RWSEM_READ_SLOW) {
+		m |= SD_M_RWSEM_READ;
+		if (w->reader == EXEC)
+			m |= SD_M_EXEC_LOCK;
+		else if (w->reader == MM)
+			m |= SD_M_MM_READER;
+	} else if ((b & IN_MUTEX_SLOW) && w->mutex_reader) {
+		m |= SD_M_EXEC_LOCK;
+	}
+	w->m = m;
+}
+
+/* The cache's entries (NULL, 0 without one or without memory). */
+static const uint64_t *cache_ents(const struct sd_stacks *st,
+				  struct sd_match_cache *cache, size_t *nent)
+{
+	if (cache && !cache_make(st, cache))
+		cache = NULL;
+	*nent = cache ? cache->n : 0;
+	return cache ? cache->ent : NULL;
+}
+
+/* A frame name's cache entry, from the cache or made. */
+static inline uint64_t ent_of(const struct sd_stacks *st, const uint64_t *ent,
+			      size_t nent, uint32_t name)
+{
+	return name < nent ? ent[name] : name_entry(sd_stacks_str(st, name));
+}
+
 void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
 		   struct sd_match_cache *cache, struct sd_stack_scan *out)
 {
-	unsigned m = 0;
+	struct walk w = {0, NONE, false, false, SIZE_MAX};
 	uint32_t nk = 0, nn = 0;
 	uint64_t kinds = 0; /* << 16, as in the cache */
-	enum { NONE, MM, EXEC } reader = NONE; /* the innermost so far */
-	bool mutex_reader = false; /* ... is an exec lock if it was a mutex */
-	bool irq = false; /* an interrupt entry below the swap frame */
-	size_t lock_at = SIZE_MAX; /* the counted acquire frame */
-
-	if (cache && !cache_make(st, cache))
-		cache = NULL;
-	const uint64_t *ent = cache ? cache->ent : NULL;
-	size_t nent = cache ? cache->n : 0;
+	size_t nent;
+	const uint64_t *ent = cache_ents(st, cache, &nent);
 	const struct sd_frame *fr = si->frames;
 	size_t nf = si->nr_frames;
 
 	for (size_t i = 0; i < nf; i++) {
 		if (!fr[i].kernel)
 			continue;
-		uint32_t name = fr[i].name;
-		uint64_t e = name < nent ? ent[name]
-					 : name_entry(sd_stacks_str(st, name));
+		uint64_t e = ent_of(st, ent, nent, fr[i].name);
 		unsigned b = (unsigned)e & 0xffff;
 		nk++;
 		kinds |= e;
 		nn += b / IN_NAMED & 1;
-		if (!(b & IN_SIGS))
-			continue; /* in no table: changes nothing */
-		if (b & IN_SPIN_SLOW)
-			m |= SD_M_ANY_SPIN_SLOW;
-		/* a spin lock taken below the swap-entry frame, before any
-		 * interrupt entry: the swap lock (lock_share) */
-		if ((m & (SD_M_SWAP_DUP | SD_M_SWAP_FREE)) && !irq) {
-			if (b & IN_IRQ_ENTRY)
-				irq = true;
-			else if (b & IN_SPIN_SLOW)
-				m |= SD_M_SPIN_LOCK | SD_M_SPIN_SLOW;
-			else if (b & IN_SPIN_ACQUIRE) {
-				m |= SD_M_SPIN_LOCK;
-				lock_at = i;
-			}
-		}
-		if (b & IN_FORK_COPY)
-			m |= SD_M_FORK_COPY;
-		else if ((m & SD_M_FORK_COPY) && (b & IN_SWAP_DUP))
-			m |= SD_M_SWAP_DUP;
-		if (b & IN_TEARDOWN)
-			m |= SD_M_TEARDOWN;
-		else if ((m & SD_M_TEARDOWN) && (b & IN_SWAP_FREE))
-			m |= SD_M_SWAP_FREE;
-		if (b & IN_EXEC_REPLACE)
-			m |= SD_M_EXEC_REPLACE;
-		if (b & (IN_EXEC_LOCK_READERS | IN_MM_READERS |
-			 IN_EXEC_MUTEX_READERS))
-			mutex_reader = b & (IN_EXEC_LOCK_READERS |
-					    IN_EXEC_MUTEX_READERS);
-		if (b & IN_EXEC_LOCK_READERS)
-			reader = EXEC;
-		else if (b & IN_MM_READERS)
-			reader = MM;
-		if (b & IN_RWSEM_READ_SLOW) {
-			m |= SD_M_RWSEM_READ;
-			if (reader == EXEC)
-				m |= SD_M_EXEC_LOCK;
-			else if (reader == MM)
-				m |= SD_M_MM_READER;
-		} else if ((b & IN_MUTEX_SLOW) && mutex_reader) {
-			m |= SD_M_EXEC_LOCK;
-		}
+		if (b & IN_SIGS) /* else in no table: changes nothing */
+			walk_frame(&w, b, i);
 	}
 	/* the innermost frame is the acquire frame itself: spinning there
 	 * on ticket-lock kernels (the caller decides by era) */
-	if ((m & SD_M_SPIN_LOCK) && !(m & SD_M_SPIN_SLOW) &&
-	    lock_at == si->nr_frames - 1)
-		m |= SD_M_SPIN_LEAF;
-	*out = (struct sd_stack_scan){m, nk, nn, kinds >> 16};
+	if ((w.m & SD_M_SPIN_LOCK) && !(w.m & SD_M_SPIN_SLOW) &&
+	    w.lock_at == si->nr_frames - 1)
+		w.m |= SD_M_SPIN_LEAF;
+	*out = (struct sd_stack_scan){w.m, nk, nn, kinds >> 16};
+}
+
+size_t sd_match_first(const struct sd_stacks *st,
+		      const struct sd_stack_info *si,
+		      struct sd_match_cache *cache, unsigned flags)
+{
+	struct walk w = {0, NONE, false, false, SIZE_MAX};
+	size_t nent;
+	const uint64_t *ent = cache_ents(st, cache, &nent);
+	const struct sd_frame *fr = si->frames;
+	size_t nf = si->nr_frames;
+
+	if (!flags)
+		return nf ? 1 : 0;
+	for (size_t i = 0; i < nf; i++) {
+		if (!fr[i].kernel)
+			continue;
+		unsigned b = (unsigned)ent_of(st, ent, nent, fr[i].name) & 0xffff;
+		if (!(b & IN_SIGS))
+			continue;
+		walk_frame(&w, b, i);
+		if ((w.m & flags) == flags)
+			return i + 1;
+	}
+	return nf;
 }
 
 unsigned sd_match_stack(const struct sd_stacks *st,

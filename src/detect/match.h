@@ -57,6 +57,17 @@ struct sd_stack_scan {
 void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
 		   struct sd_match_cache *cache, struct sd_stack_scan *out);
 
+/*
+ * The shortest prefix of a stack (frames root first), at least one frame,
+ * whose flags include all of flags: its length; nr_frames when none has
+ * them.  flags: of
+ * those that only accumulate from root to leaf (not SD_M_SPIN_LEAF), so
+ * a prefix's flags are those of the walk stopped there.
+ */
+size_t sd_match_first(const struct sd_stacks *st,
+		      const struct sd_stack_info *si,
+		      struct sd_match_cache *cache, unsigned flags);
+
 /* SD_M_* flags of a stack (frames root first); cache may be NULL. */
 unsigned sd_match_stack(const struct sd_stacks *st,
 			const struct sd_stack_info *si,

@@ -3,6 +3,7 @@
 #ifndef SD_STACKS_FOLD_H
 #define SD_STACKS_FOLD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -12,5 +13,10 @@
  * copy is made: the caller takes sym's first bytes.
  */
 size_t sd_fold_plain(const char *sym, const char *dso);
+/* sd_fold_plain() in two halves, for a caller that knows the DSO's
+ * answer: whether dso is one the rules leave alone (else the full rules
+ * run), and for such a DSO the length sd_fold_plain() gives for sym. */
+bool sd_fold_plain_dso(const char *dso);
+size_t sd_fold_plain_sym(const char *sym);
 
 #endif

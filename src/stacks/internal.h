@@ -93,6 +93,13 @@ struct sd_stacks {
 	size_t fcslots, fcn;
 	uint32_t *names;
 	size_t nnames, capnames;
+	/* by DSO name (its pointer, direct-mapped): the SD_FRAME_* marks
+	 * and whether the folding rules leave it alone (names.c) */
+	struct dso_memo {
+		const char *dso;
+		uint8_t marks;
+		bool plain;
+	} dmemo[16];
 
 	/* frame locations, interned at sample time (F_LOC keys) */
 	struct sd_location *locs;

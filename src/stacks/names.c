@@ -33,6 +33,28 @@ static int push_name(struct sd_stacks *st, uint32_t name)
 	return 0;
 }
 
+/*
+ * What the rules make of a DSO name (its marks, whether it is plain),
+ * worked out once per name: a recording has a few DSOs and thousands
+ * of locations in them (the scans cost ~170 instructions a location on
+ * kstorm).  The names live as long as the machine, so their pointers
+ * are keys; the memo is cleared with the names (an empty slot is
+ * NULL's answer: no marks, not plain).
+ */
+static const struct dso_memo *dso_of(struct sd_stacks *st, const char *dso)
+{
+	struct dso_memo *d = &st->dmemo[((uintptr_t)dso >> 4 ^
+					 (uintptr_t)dso >> 10) %
+					(sizeof st->dmemo / sizeof *st->dmemo)];
+
+	if (d->dso != dso)
+		*d = (struct dso_memo){dso,
+				       (uint8_t)sd_fold_dso_marks(dso ? dso
+							     : "[unknown]"),
+				       dso && sd_fold_plain_dso(dso)};
+	return d;
+}
+
 /* Twice the slots of the (dso, address) cache, or at least first. */
 static int fc_grow(struct sd_stacks *st, size_t first)
 {
@@ -124,9 +146,10 @@ int sd_stacks_frame_names(struct sd_stacks *st, const struct sd_location *loc,
 			dso = sd_dso_name(loc->dso);
 	}
 	uint32_t f = (uint32_t)st->nnames;
+	const struct dso_memo *dm = dso_of(st, dso);
 	/* nearly every symbol folds to a start of itself: interned from
 	 * where it is, no copy made and freed */
-	size_t plain = sd_fold_plain(sym, dso);
+	size_t plain = sym && dm->plain ? sd_fold_plain_sym(sym) : 0;
 	int k = 1;
 	if (plain) {
 		uint32_t id = sd_strpool_intern(&st->strs, sym, plain);
@@ -151,7 +174,7 @@ int sd_stacks_frame_names(struct sd_stacks *st, const struct sd_location *loc,
 			}
 		}
 	}
-	*marks = (uint8_t)sd_fold_dso_marks(dso ? dso : "[unknown]");
+	*marks = dm->marks;
 	st->fc[j] = (struct fcache_ent){key, caddr, ip, f, (uint32_t)k,
 					*marks, true};
 	st->fcn++;
@@ -208,4 +231,5 @@ void sd_stacks_names_free(struct sd_stacks *st)
 	free(st->names); /* grown by sd_stacks_grow(): heap */
 	st->names = NULL;
 	st->nnames = st->capnames = 0;
+	memset(st->dmemo, 0, sizeof st->dmemo);
 }
