@@ -2251,6 +2251,28 @@ TEST(zstd_damaged)
 /* ------------------------------------------------------------------ */
 /* A file larger than the reader's 1 MiB window, read by path.         */
 
+/*
+ * n samples of IP|TID|TIME|CALLCHAIN, sample i at time 1000 + i with a
+ * chain of 1 + i % kinds addresses from 0x400000 + i, and a
+ * FINISHED_ROUND after every 1000.
+ */
+static void put_chain_samples(struct pd_buf *b, unsigned n, unsigned kinds)
+{
+	for (unsigned i = 0; i < n; i++) {
+		size_t at = pd_rec_begin(b, SD_REC_SAMPLE, SD_MISC_USER);
+		pd_put64(b, 0x400000 + i); /* IP */
+		pd_put32(b, 1);            /* pid */
+		pd_put32(b, 1);            /* tid */
+		pd_put64(b, 1000 + i);     /* TIME */
+		pd_put64(b, 1 + i % kinds); /* CALLCHAIN: nr */
+		for (unsigned k = 0; k <= i % kinds; k++)
+			pd_put64(b, 0x400000 + i + k); /* ips[k] */
+		pd_rec_end(b, at);
+		if (i % 1000 == 999)
+			pd_finished_round(b);
+	}
+}
+
 TEST(large_file_by_path)
 {
 	struct pd_event ev = {
@@ -2264,19 +2286,7 @@ TEST(large_file_by_path)
 	size_t data = pd_file_begin(&b, &ev, 1);
 	const unsigned n = 30000;
 
-	for (unsigned i = 0; i < n; i++) {
-		size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-		pd_put64(&b, 0x400000 + i); /* IP */
-		pd_put32(&b, 1);            /* pid */
-		pd_put32(&b, 1);            /* tid */
-		pd_put64(&b, 1000 + i);     /* TIME */
-		pd_put64(&b, 1 + i % 3);    /* CALLCHAIN: nr */
-		for (unsigned k = 0; k <= i % 3; k++)
-			pd_put64(&b, 0x400000 + i + k); /* ips[k] */
-		pd_rec_end(&b, at);
-		if (i % 1000 == 999)
-			pd_finished_round(&b);
-	}
+	put_chain_samples(&b, n, 3);
 	pd_file_end(&b, data, "bighost", NULL);
 
 	char path[] = "/tmp/swapdiag-test-XXXXXX";
@@ -2378,19 +2388,7 @@ TEST(pipe_stream_in_pieces)
 
 	pd_pipe_begin(&b);
 	pd_pipe_attr(&b, &ev);
-	for (unsigned i = 0; i < n; i++) {
-		size_t at = pd_rec_begin(&b, SD_REC_SAMPLE, SD_MISC_USER);
-		pd_put64(&b, 0x400000 + i); /* IP */
-		pd_put32(&b, 1);            /* pid */
-		pd_put32(&b, 1);            /* tid */
-		pd_put64(&b, 1000 + i);     /* TIME */
-		pd_put64(&b, 1 + i % 5);    /* CALLCHAIN: nr */
-		for (unsigned k = 0; k <= i % 5; k++)
-			pd_put64(&b, 0x400000 + i + k); /* ips[k] */
-		pd_rec_end(&b, at);
-		if (i % 1000 == 999)
-			pd_finished_round(&b);
-	}
+	put_chain_samples(&b, n, 5);
 	CHECK(b.len > (3u << 20));
 
 	int fds[2];
