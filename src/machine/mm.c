@@ -39,8 +39,7 @@ void mm_set_fini(struct mm_set *s)
 		if (s->v[i].cap > MM_FIRST)
 			free(s->v[i].maps);
 		if (ix) {
-			free(ix->by_start);
-			free(ix->max_end);
+			free(ix->v);
 			free(ix);
 		}
 	}
@@ -179,15 +178,14 @@ int mm_add(struct mm_set *s, uint32_t id, const struct map *from)
 	return 0;
 }
 
-/* By start, then seq: the index into maps. */
-static int cmp_start(const void *a, const void *b, void *arg)
+/* By start, then seq. */
+static int cmp_ixent(const void *a, const void *b)
 {
-	const struct map *maps = arg;
-	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	const struct mm_ixent *x = a, *y = b;
 
-	if (maps[i].start != maps[j].start)
-		return maps[i].start < maps[j].start ? -1 : 1;
-	return i < j ? -1 : (i > j);
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : (x->seq > y->seq);
 }
 
 /*
@@ -195,7 +193,8 @@ static int cmp_start(const void *a, const void *b, void *arg)
  * one at a time between lookups, so the ones added since the last lookup
  * are inserted into the sorted index (a binary search and a memmove
  * each) rather than the whole index sorted again; a first index of many
- * maps is sorted at once.
+ * maps is sorted at once.  An entry holds the map's start, end and seq:
+ * a lookup reads the index alone, in one array.
  */
 static int mm_index(struct mm *x)
 {
@@ -209,43 +208,42 @@ static int mm_index(struct mm *x)
 			return -ENOMEM;
 		x->index = ix;
 	}
-	uint32_t *bs = realloc(ix->by_start, (x->n + 1) * sizeof *bs);
-	if (!bs)
+	struct mm_ixent *v = realloc(ix->v, (x->n + 1) * sizeof *v);
+	if (!v)
 		return -ENOMEM;
-	ix->by_start = bs;
-	uint64_t *me = realloc(ix->max_end, (x->n + 1) * sizeof *me);
-	if (!me)
-		return -ENOMEM;
-	ix->max_end = me;
+	ix->v = v;
 	size_t from = 0; /* max_end is right below this index */
 	if (x->n - ix->indexed > 16 || x->n - ix->indexed > ix->indexed) {
 		for (size_t i = 0; i < x->n; i++)
-			bs[i] = (uint32_t)i;
-		qsort_r(bs, x->n, sizeof *bs, cmp_start, x->maps);
+			v[i] = (struct mm_ixent){x->maps[i].start,
+						 x->maps[i].end, 0, i + 1};
+		qsort(v, x->n, sizeof *v, cmp_ixent);
 	} else {
 		from = ix->indexed;
 		for (size_t i = ix->indexed; i < x->n; i++) {
-			/* after every entry that sorts at or before map i */
+			/* after every entry of a start at or below map i's:
+			 * the entries there are older */
+			uint64_t start = x->maps[i].start;
 			size_t lo = 0, hi = i;
 			while (lo < hi) {
 				size_t mid = (lo + hi) / 2;
-				if (cmp_start(&bs[mid], &(uint32_t){(uint32_t)i},
-					      x->maps) <= 0)
+				if (v[mid].start <= start)
 					lo = mid + 1;
 				else
 					hi = mid;
 			}
-			memmove(bs + lo + 1, bs + lo, (i - lo) * sizeof *bs);
-			bs[lo] = (uint32_t)i;
+			memmove(v + lo + 1, v + lo, (i - lo) * sizeof *v);
+			v[lo] = (struct mm_ixent){start, x->maps[i].end, 0,
+						  i + 1};
 			if (lo < from)
 				from = lo;
 		}
 	}
-	uint64_t mx = from ? me[from - 1] : 0;
+	uint64_t mx = from ? v[from - 1].max_end : 0;
 	for (size_t i = from; i < x->n; i++) {
-		if (x->maps[bs[i]].end > mx)
-			mx = x->maps[bs[i]].end;
-		me[i] = mx;
+		if (v[i].end > mx)
+			mx = v[i].end;
+		v[i].max_end = mx;
 	}
 	ix->indexed = x->n;
 	return 0;
@@ -255,27 +253,25 @@ static int mm_index(struct mm *x)
 static __attribute__((noinline)) const struct map *
 mm_find_indexed(struct mm *x, uint32_t ver, uint64_t ip)
 {
-	uint32_t best = 0; /* seq of the newest found */
+	uint64_t best = 0; /* seq of the newest found */
 
 	if (mm_index(x))
 		return NULL;
-	const uint32_t *bs = x->index->by_start;
-	const uint64_t *me = x->index->max_end;
-	/* last index with start <= ip */
-	size_t lo = 0, hi = x->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (x->maps[bs[mid]].start <= ip)
-			lo = mid + 1;
-		else
-			hi = mid;
+	const struct mm_ixent *v = x->index->v, *b = v;
+	/* the last entry with start <= ip (mm_find() checked v[0]'s:
+	 * x->lo), without branches */
+	for (size_t n = x->n; n > 1;) {
+		size_t h = n / 2;
+		b = b[h].start <= ip ? b + h : b;
+		n -= h;
 	}
-	for (size_t i = lo; i-- > 0;) {
-		if (me[i] <= ip)
+	for (;; b--) {
+		if (b->max_end <= ip)
 			break;
-		uint32_t seq = bs[i] + 1;
-		if (seq <= ver && ip < x->maps[bs[i]].end && seq > best)
-			best = seq;
+		if (b->seq <= ver && ip < b->end && b->seq > best)
+			best = b->seq;
+		if (b == v)
+			break;
 	}
 	return best ? &x->maps[best - 1] : NULL;
 }

@@ -23,11 +23,15 @@ struct map {
 	struct sd_dso *dso;
 };
 
-/* The lookup index of an address space of more than a few maps. */
+/* The lookup index of an address space of more than a few maps: its
+ * maps by (start, seq), each entry with what a lookup reads of it. */
 struct mm_index {
-	uint32_t *by_start; /* indexes into maps, sorted by start */
-	uint64_t *max_end;  /* max end over by_start[0..i] */
-	uint32_t indexed;   /* maps covered by the index */
+	struct mm_ixent {
+		uint64_t start, end;
+		uint64_t max_end; /* max end over v[0..i] */
+		uint64_t seq;
+	} *v;
+	uint32_t indexed; /* maps covered by the index */
 };
 
 /* One process's address space, as a history of maps: 80 bytes, one per
