@@ -4,7 +4,11 @@
  * sequence number; a lookup at version ver sees the maps with seq <= ver,
  * the newest covering the address winning (perf's
  * maps__fixup_overlappings() as a history), then the parent's as they
- * were at the fork, and so on up the ancestors.
+ * were at the fork, and so on up the ancestors.  An address space of more
+ * than MM_SCAN maps is searched through its index, which remembers the
+ * stretch between maps of its last miss: on dso.data 75 k of 132 k such
+ * lookups are junk frames in the heap's gap (sd_machine_locate 33.7 M ->
+ * 30.2 M instructions).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -239,6 +243,7 @@ static int mm_index(struct mm *x)
 				from = lo;
 		}
 	}
+	ix->gap_lo = ix->gap_hi = 0;
 	uint64_t mx = from ? v[from - 1].max_end : 0;
 	for (size_t i = from; i < x->n; i++) {
 		if (v[i].end > mx)
@@ -253,17 +258,29 @@ static int mm_index(struct mm *x)
 static __attribute__((noinline)) const struct map *
 mm_find_indexed(struct mm *x, uint32_t ver, uint64_t ip)
 {
+	struct mm_index *ix = x->index;
 	uint64_t best = 0; /* seq of the newest found */
 
+	if (ix && ix->indexed == x->n &&
+	    ip - ix->gap_lo < ix->gap_hi - ix->gap_lo)
+		return NULL;
 	if (mm_index(x))
 		return NULL;
-	const struct mm_ixent *v = x->index->v, *b = v;
+	ix = x->index;
+	const struct mm_ixent *v = ix->v, *b = v;
 	/* the last entry with start <= ip (mm_find() checked v[0]'s:
 	 * x->lo), without branches */
 	for (size_t n = x->n; n > 1;) {
 		size_t h = n / 2;
 		b = b[h].start <= ip ? b + h : b;
 		n -= h;
+	}
+	if (b->max_end <= ip) {
+		/* no map below reaches ip, none above starts before the
+		 * next entry (or x->hi) */
+		ix->gap_lo = b->max_end;
+		ix->gap_hi = b + 1 < v + x->n ? b[1].start : x->hi;
+		return NULL;
 	}
 	for (;; b--) {
 		if (b->max_end <= ip)

@@ -32,6 +32,10 @@ struct mm_index {
 		uint64_t seq;
 	} *v;
 	uint32_t indexed; /* maps covered by the index */
+	/* a stretch no map (of any version) covers, found by the last
+	 * lookup that missed: junk addresses of broken unwinds tend to
+	 * land in one (the heap's); empty when maps are added */
+	uint64_t gap_lo, gap_hi;
 };
 
 /* One process's address space, as a history of maps: 80 bytes, one per

@@ -218,6 +218,42 @@ TEST(late_parent)
 	world_fini(&w);
 }
 
+/*
+ * An address space of more than the scanned maps remembers the stretch
+ * between maps its last miss fell in (junk frames land in the heap's):
+ * further misses there answer at once, a map added into it is found, and
+ * a view from before that map still misses.
+ */
+TEST(indexed_gap)
+{
+	struct world w;
+	uint64_t a;
+	char file[16];
+
+	world_init(&w);
+	comm(&w, 7, 7, "big", false, 0);
+	for (unsigned i = 0; i < 20; i++) {
+		snprintf(file, sizeof file, "/g/%u", i);
+		mmap2(&w, 7, 0x10000000 + 0x100000 * (uint64_t)i, 0x1000, 0,
+		      PROT_RX, file, 1);
+	}
+	struct sd_thread_view old = view_of(&w, 7, 7);
+	CHECK_STR(where(&w, old, SD_MISC_USER, 0x10480000, &a), "");
+	CHECK_STR(where(&w, old, SD_MISC_USER, 0x10401000, &a), "");
+	CHECK_STR(where(&w, old, SD_MISC_USER, 0x104fffff, &a), "");
+	CHECK_STR(where(&w, old, SD_MISC_USER, 0x10500010, &a), "/g/5");
+	CHECK_STR(where(&w, old, SD_MISC_USER, 0x10400fff, &a), "/g/4");
+	CHECK_STR(where(&w, old, SD_MISC_USER, 0x10480000, &a), "");
+	mmap2(&w, 7, 0x10480000, 0x1000, 0, PROT_RX, "/g/new", 2);
+	struct sd_thread_view now = view_of(&w, 7, 7);
+	CHECK_STR(where(&w, now, SD_MISC_USER, 0x10480010, &a), "/g/new");
+	CHECK_U64(a, 0x10);
+	CHECK_STR(where(&w, now, SD_MISC_USER, 0x10470000, &a), "");
+	CHECK_STR(where(&w, old, SD_MISC_USER, 0x10480010, &a), "");
+	CHECK_STR(where(&w, now, SD_MISC_USER, 0x10480010, &a), "/g/new");
+	world_fini(&w);
+}
+
 /* sd_machine_kernel_gen(), read inline, moves with each kernel map and
  * only then. */
 TEST(kernel_gen)
@@ -352,6 +388,7 @@ int main(void)
 {
 	RUN(lookups_against_model);
 	RUN(late_parent);
+	RUN(indexed_gap);
 	RUN(kernel_gen);
 	RUN(forget_maps);
 	return test_exit();
