@@ -118,7 +118,8 @@ proc_find(struct sd_forks *f, uint32_t pid, bool create)
 	if ((f->nprocs + 1) * 2 > f->nslots && rehash(f))
 		return NULL;
 	if (f->nprocs == f->pcap) {
-		size_t cap = f->pcap ? f->pcap * 2 : 64;
+		/* fourfold, as the machine's threads: fewer copies */
+		size_t cap = f->pcap ? f->pcap * 4 : 64;
 		struct proc *v = realloc(f->procs, cap * sizeof *v);
 		if (!v)
 			return NULL;

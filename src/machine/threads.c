@@ -62,7 +62,8 @@ struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid)
 		if ((m->nthreads + 1) * 2 > m->ntslots && tslot_grow(m))
 			return NULL;
 		if (m->nthreads == m->tcap) {
-			size_t cap = m->tcap ? m->tcap * 2 : 1024;
+			/* fourfold, as mm_new(): fewer copies */
+			size_t cap = m->tcap ? m->tcap * 4 : 1024;
 			struct thread *v = realloc(m->threads, cap * sizeof *v);
 			if (!v)
 				return NULL;
