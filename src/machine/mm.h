@@ -66,6 +66,10 @@ struct mm_flat {
 	struct mm_flat *next; /* every one made, to free them */
 	uint32_t ver;         /* the version of the address space it shows */
 	uint32_t n;
+	/* its widest stretch between pieces (the one between user space
+	 * and [vsyscall], where junk frames of broken unwinds land): a
+	 * lookup there misses without a search */
+	uint64_t hole_lo, hole_hi;
 	struct mm_piece {
 		uint64_t start, end;
 		uint32_t mm, idx; /* the map: s->v[mm].maps[idx] */
