@@ -28,7 +28,11 @@
  * common line (16 hex digits, a core kernel symbol) takes a short path:
  * the digits without a branch each, the type from one table, and tabs
  * (modules) found by one memchr() over the text up to the next tab, not
- * one per line.
+ * one per line.  A kept line adds no counter of its own: whether any
+ * address was not zero is the finished (sorted) table's last start, and
+ * how much of the entries and names is ready for writing is kept in the
+ * parse state, not read through the table (callgrind, kstorm.kallsyms:
+ * 16.35 -> 15.76 M instructions).
  */
 #include <errno.h>
 #include <stdlib.h>

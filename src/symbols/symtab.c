@@ -253,12 +253,29 @@ const struct sd_symbol *sd_symtab_at(const struct sd_symtab *t, size_t i)
  * for 23 k lookups, now 0.1 M).  The width is the largest at which a
  * quarter of the neighbours (IDX_SAMPLES pairs of them, spread over the
  * table) fall into different buckets: the highest bit in which a pair
- * differs says at which widths.  The buckets of a wide gap are not
+ * differs says at which widths; wider if more than 2 buckets a symbol
+ * would be written (the same pairs say).  The buckets of a wide gap are not
  * written past IDX_RUN: they stay 0 (mapped untouched for a large index)
  * and send a lookup there to the whole table.  So the written buckets
  * follow the symbols (kstorm: 182 KB for 2 MB of symbols, was 256 KB),
  * whatever the range.
  */
+/* The buckets build_index() writes at a width of 1 << shift for the
+ * pairs of neighbours index_shift() samples. */
+static size_t written(const struct sd_symbol *v, size_t n, size_t step,
+		      unsigned shift)
+{
+	uint64_t base = v[0].start;
+	size_t w = 0;
+
+	for (size_t i = 1; i < n; i += step) {
+		uint64_t g = ((v[i].start - base) >> shift) -
+			     ((v[i - 1].start - base) >> shift);
+		w += g < IDX_RUN ? (size_t)g : IDX_RUN;
+	}
+	return w;
+}
+
 static unsigned index_shift(const struct sd_symbol *v, size_t n)
 {
 	uint64_t base = v[0].start, span = v[n - 1].start - base;
@@ -274,6 +291,9 @@ static unsigned index_shift(const struct sd_symbol *v, size_t n)
 	while (shift > 4 && (occupied + hist[shift]) * 4 < pairs)
 		occupied += hist[shift--];
 	while (shift < 63 && (span >> shift) >= IDX_MAX_PER_SYM * (uint64_t)n)
+		shift++;
+	/* memory: as the index was, at most 2 buckets written a symbol */
+	while (shift < 63 && written(v, n, step, shift) > 2 * pairs)
 		shift++;
 	return shift;
 }
