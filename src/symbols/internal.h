@@ -92,9 +92,10 @@ struct sd_symtab {
 
 	/*
 	 * Lookup index, made by the first lookup after the table changed:
-	 * idx[b] is the first symbol starting at or after
-	 * syms[0].start + (b << idx_shift), for b in [0, idx_n]; idx[idx_n]
-	 * is n.  A lookup binary-searches one bucket instead of the table.
+	 * idx[b] is 1 + the first symbol starting at or after
+	 * syms[0].start + (b << idx_shift), for b in [0, idx_n], or 0 in a
+	 * wide gap (search the whole table); idx[idx_n] is n + 1.  A lookup
+	 * binary-searches one bucket instead of the table.
 	 */
 	uint32_t *idx;
 	size_t idx_n;

@@ -28,7 +28,11 @@
  * common line (16 hex digits, a core kernel symbol) takes a short path:
  * the digits without a branch each, the type from one table, and tabs
  * (modules) found by one memchr() over the text up to the next tab, not
- * one per line.
+ * one per line.  A kept line adds no counter of its own: whether any
+ * address was not zero is the finished (sorted) table's last start, and
+ * how much of the entries and names is ready for writing is kept in the
+ * parse state, not read through the table (callgrind, kstorm.kallsyms:
+ * 16.35 -> 15.76 M instructions).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -80,8 +84,11 @@ struct parse_state {
 	/* a name starting before this has NAME_SLACK bytes to read */
 	const char *copy_end;
 	size_t names_used; /* bytes of t->names taken */
+	size_t names_ready; /* of them populated */
+	/* entries of t->syms ready for writing: min(cap, populated) */
+	size_t syms_ready;
 	uint64_t malformed, first_malformed;
-	uint64_t kept, nonzero, skipped_modules;
+	uint64_t skipped_modules;
 	/* Address order so far: syms[open, n) are the aliases of the last
 	 * start, not yet closed.  From rest on (the first module symbol, or
 	 * the first below its predecessor) in any order, none there below
@@ -168,13 +175,15 @@ static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
 static inline __attribute__((always_inline)) const char *
 keep_name(struct parse_state *st, const char *name, size_t len)
 {
-	struct sd_bigbuf *b = &st->t->names;
 	size_t at = st->names_used;
 
-	if (at + len + NAME_SLACK > b->populated &&
-	    sd_bigbuf_ensure(b, at + len + NAME_SLACK) < 0)
-		return NULL;
-	char *d = b->p + at;
+	if (at + len + NAME_SLACK > st->names_ready) {
+		struct sd_bigbuf *b = &st->t->names;
+		if (sd_bigbuf_ensure(b, at + len + NAME_SLACK) < 0)
+			return NULL;
+		st->names_ready = b->populated;
+	}
+	char *d = st->t->names.p + at;
 #if defined(__SSE2__)
 	if (len < NAME_SLACK && name < st->copy_end) {
 		const __m128i *q = (const __m128i *)(const void *)name;
@@ -202,12 +211,12 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name,
 	struct sd_symtab *t = st->t;
 	size_t n = t->n;
 
-	st->kept++;
-	st->nonzero |= addr;
-	if (n == t->cap || (n + 1) * sizeof *t->syms > t->syms_big.populated) {
+	if (n >= st->syms_ready) {
 		int err = sd_symtab_room(t);
 		if (err)
 			return err;
+		size_t ready = t->syms_big.populated / sizeof *t->syms;
+		st->syms_ready = ready < t->cap ? ready : t->cap;
 	}
 	const char *copy = keep_name(st, name, name_len);
 	if (!copy)
@@ -493,7 +502,8 @@ int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
 			     "symbols of the others",
 			     SD_KALLSYMS_MAX_MODULES,
 			     (unsigned long long)st.skipped_modules);
-	if (st.kept && !st.nonzero) {
+	/* the table is sorted: its last start is the highest kept */
+	if (t->n && !t->syms[t->n - 1].start) {
 		if (diags)
 			sd_diags_add(diags, SD_ERROR, SD_E_BAD_SYMFILE,
 				     UINT64_MAX,
@@ -504,7 +514,7 @@ int sd_kallsyms_parse_owned(struct sd_bigbuf *buf, size_t len,
 		sd_symtab_free(t);
 		return -SD_E_BAD_SYMFILE;
 	}
-	if (!st.kept) {
+	if (!t->n) {
 		if (diags)
 			sd_diags_add(diags, SD_ERROR, SD_E_BAD_SYMFILE,
 				     UINT64_MAX,
