@@ -4,7 +4,9 @@
  * its address space is new.
  *
  * A kernel map added after the first sample (sd_machine_kernel_gen()
- * moves) empties the table.  The table is capped (RAW_MAX_WORDS,
+ * moves) empties the table.  A chain may be stored before its stack is
+ * known and given it after (sd_rawtab_set_last(), stacks.c's add_new()),
+ * so the entry stored last is remembered.  The table is capped (RAW_MAX_WORDS,
  * RAW_MAX_CHAINS, RAW_MAX_SPACES): past it new chains are not stored and
  * take the long way, so memory stays bounded on recordings where chains
  * rarely repeat (the chains that repeat most are mostly seen early).
@@ -142,6 +144,7 @@ int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
 					(uint32_t)t->nwords + 1};
 	t->filter[sd_rawtab_filter_word(k->hash)] |=
 		sd_rawtab_filter_bits(k->hash);
+	t->last = t->nwords;
 	t->nwords += need;
 	t->n++;
 	return 0;

@@ -87,6 +87,7 @@ struct sd_rawtab {
 	uint64_t *filter;       /* RAW_FILTER_WORDS */
 	struct raw_space_slot *sslots; /* (chain, address space) */
 	size_t nsslots, ns;
+	size_t last; /* the entry sd_rawtab_add() stored last (word offset) */
 };
 
 /* A sample's chain key and its hash. */
@@ -244,6 +245,13 @@ static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
  */
 int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
 		  uint64_t mmv, uint32_t id);
+/* The stack of the chain sd_rawtab_add() stored last, when it was not
+ * known yet: id given to it then was a placeholder (stacks.c stores the
+ * chain while the stack table's slot comes in). */
+static inline void sd_rawtab_set_last(struct sd_rawtab *t, uint32_t id)
+{
+	t->words[t->last + 4] = id;
+}
 /* Stores the stack of a known chain (RAW_NEW_SPACE's f->chain) in
  * address space mmv; 0, 1 (full) or -ENOMEM. */
 int sd_rawtab_add_space(struct sd_rawtab *t, uint32_t chain, uint64_t mmv,

@@ -19,9 +19,15 @@
  * 100 ms bucket) detail counts it, found through a (stack, pid) cache
  * or else in its bucket's table (details.c).
  * A stack's own count and period are its details' sums, added up once
- * when the sample loop ends (sd_stacks_samples_done()).  Only a chain the table does not know (in that address space)
- * is resolved, encoded and interned.  The tables only the loop needs are
- * freed when it ends (sd_stacks_samples_done()).
+ * when the sample loop ends (sd_stacks_samples_done()).  Only a chain
+ * the table does not know (in that address space) is resolved, encoded
+ * and interned; a new chain is stored in the table between its stack
+ * key's hash and the stack table's probe, its stack filled in after
+ * (add_new()): the probe's first slot, prefetched when the hash is
+ * known, mostly misses the cache, and storing the chain is work that
+ * does not wait for it (kstorm: -0.12 % instructions, task-clock -0.8 %
+ * and -1.5 % in two orders of 31 runs in turns).  The tables only the
+ * loop needs are freed when it ends (sd_stacks_samples_done()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -333,8 +339,12 @@ static bool sample_kernel_only(const struct sd_stack_sample *s,
 				: s->cpumode == SD_MISC_KERNEL;
 }
 
-static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 const struct sample_key *sk, bool *kern, uint32_t *id);
+static int stacks_key(struct sd_stacks *st, const struct sd_stack_sample *s,
+		      const struct sample_key *sk, bool *kern, size_t *klen);
+static inline int intern_start(struct sd_stacks *st, size_t klen, uint64_t *h);
+static inline __attribute__((always_inline)) int
+intern_probe(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			uint64_t h, uint32_t *id);
 
 /*
  * The per-sample path: one hash of the raw chain, one probe in the
@@ -359,16 +369,23 @@ static __attribute__((noinline)) void window_end(struct sd_stacks *st)
 /*
  * The long way, and what it found stored in the table (found:
  * sd_rawtab_find()'s answer, chain its f.chain), then the sample's
- * detail.  Out of line: the per-sample path keeps few registers.
+ * detail.  A new chain is stored between the stack key's hash and its
+ * probe, with its stack filled in after: the stack table's slot, brought
+ * in meanwhile, is mostly not in cache.  Out of line: the per-sample
+ * path keeps few registers.
  */
 static __attribute__((noinline)) int
 add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
 	const struct sample_key *k, int found, uint32_t chain, uint32_t *id)
 {
-	bool kern;
+	bool kern, stored = false, space = false;
 	uint32_t sid;
-	int err = stacks_intern(st, s, k, &kern, &sid);
+	size_t klen;
+	uint64_t h;
+	int err = stacks_key(st, s, k, &kern, &klen);
 
+	if (!err)
+		err = intern_start(st, klen, &h);
 	if (err)
 		return err;
 	if (st->rt_skip) {
@@ -377,13 +394,26 @@ add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
 		st->rt_misses++;
 		if (++st->rt_tries == RAW_WINDOW)
 			window_end(st);
-		if (found == RAW_MISS)
-			err = sd_rawtab_add(&st->rt, &k->rk, kern, k->mmv, sid);
-		else
-			err = sd_rawtab_add_space(&st->rt, chain, k->mmv, sid);
-		if (err < 0)
-			return err;
+		if (found == RAW_MISS) {
+			err = sd_rawtab_add(&st->rt, &k->rk, kern, k->mmv, 0);
+			if (err < 0)
+				return err;
+			stored = !err;
+		} else {
+			space = true;
+		}
 	}
+	err = intern_probe(st, klen, st->scratch[0], h, &sid);
+	if (err) {
+		if (stored) /* no stack for it: not known after all */
+			sd_rawtab_clear(&st->rt);
+		return err;
+	}
+	if (stored)
+		sd_rawtab_set_last(&st->rt, sid);
+	else if (space &&
+		 (err = sd_rawtab_add_space(&st->rt, chain, k->mmv, sid)) < 0)
+		return err;
 	if (id)
 		*id = sid;
 	return detail_add(st, sid, s->pid, s->time / SD_BUCKET_NS, 1,
@@ -418,30 +448,27 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 			  s->period);
 }
 
-/* The sample's stack: *kern set to whether every frame is in the kernel
- * (resolving the frames finds it on the way). */
-static int stacks_intern(struct sd_stacks *st, const struct sd_stack_sample *s,
-			 const struct sample_key *sk, bool *kern, uint32_t *id)
+/* The sample's stack key, encoded in st->kbuf (*klen bytes, its first
+ * word in st->scratch[0]): *kern set to whether every frame is in the
+ * kernel (resolving the frames finds it on the way). */
+static int stacks_key(struct sd_stacks *st, const struct sd_stack_sample *s,
+		      const struct sample_key *sk, bool *kern, size_t *klen)
 {
 	uint64_t *k = st->scratch;
-	size_t nr = sk->rk.nr, klen;
+	size_t nr = sk->rk.nr;
 
 	k[0] = sk->rk.hdr[0];
 	k[2] = sk->rk.hdr[1];
 	k[3] = nr;
 	if (sk->flags & F_LOC) {
 		k[1] = 0;
-		int err = sd_stacks_loc_key(st, s, k, sk->rk.ips, nr, &klen,
-					    kern);
-		if (err)
-			return err;
-	} else {
-		*kern = sample_kernel_only(s, sk);
-		k[1] = *kern ? 0 : sk->mmv;
-		memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
-		klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
+		return sd_stacks_loc_key(st, s, k, sk->rk.ips, nr, klen, kern);
 	}
-	return sd_stacks_intern_encoded(st, klen, k[0], id);
+	*kern = sample_kernel_only(s, sk);
+	k[1] = *kern ? 0 : sk->mmv;
+	memcpy(k + KEY_HDR, sk->rk.ips, nr * sizeof *k);
+	*klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
+	return 0;
 }
 
 static int intern_key(struct sd_stacks *st, const uint64_t *words,
@@ -453,18 +480,40 @@ static int intern_key(struct sd_stacks *st, const uint64_t *words,
 }
 
 /*
- * (internal.h) A key found again costs its slot, then its record in keys:
- * the slot's hash check passes other keys' slots, and the record's header
- * (id, length) lies beside the bytes compared, so the entry is not read.
+ * The hash of the klen bytes of st->kbuf, the stack table ready for one
+ * more key and the probe's first slot on its way into the cache.
  */
+static inline __attribute__((always_inline)) int
+intern_start(struct sd_stacks *st, size_t klen, uint64_t *h)
+{
+	*h = sd_key_hash(st->kbuf, klen);
+	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
+		return -ENOMEM;
+	__builtin_prefetch(&st->slots[*h & (st->nslots - 1)]);
+	return 0;
+}
+
 int sd_stacks_intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 			     uint32_t *id)
 {
-	const uint8_t *k = st->kbuf;
-	uint64_t h = sd_key_hash(k, klen);
+	uint64_t h;
+	int err = intern_start(st, klen, &h);
 
-	if ((st->n + 1) * 2 > st->nslots && grow_slots(st))
-		return -ENOMEM;
+	return err ? err : intern_probe(st, klen, hdr, h, id);
+}
+
+/*
+ * (internal.h) The klen bytes of st->kbuf, of hash h (intern_start()),
+ * found or stored.  A key found again costs its slot, then its record in
+ * keys: the slot's hash check passes other keys' slots, and the record's
+ * header (id, length) lies beside the bytes compared, so the entry is not
+ * read.
+ */
+static inline __attribute__((always_inline)) int
+intern_probe(struct sd_stacks *st, size_t klen, uint64_t hdr,
+			uint64_t h, uint32_t *id)
+{
+	const uint8_t *k = st->kbuf;
 	size_t mask = st->nslots - 1, j = h & mask;
 	uint32_t hc = (uint32_t)(h >> 32);
 	for (; st->slots[j].at; j = (j + 1) & mask) {

@@ -22,6 +22,10 @@
  *     pick the filter's first and last words and bits are found;
  *  R9 full (entries or chains at the cap): a chain refused is not found,
  *     then or later, and every chain stored before still is;
+ *  R10 a chain stored before its stack is known, given it after
+ *     (sd_rawtab_set_last()), is found with it, in its address space
+ *     and as the first of another one; the chains stored before keep
+ *     theirs;
  *  R6 the hash spreads: chains that differ in one word by a few bytes
  *     (kernel return addresses in one function), at any position and of
  *     any length, land in different slots of a table indexed by its low
@@ -329,6 +333,26 @@ static size_t spread(size_t nr, size_t at)
 	return distinct;
 }
 
+TEST(stack_given_after_the_chain)
+{
+	struct sd_rawtab t = {0};
+	struct raw_key a = key(1, 0, kchain, 3), b = key(1, 0, uchain, 5);
+	uint32_t id = 0, chain = 0;
+
+	CHECK(sd_rawtab_add(&t, &a, true, 0, 7) == 0);
+	CHECK(sd_rawtab_add(&t, &b, false, 0x100000001ull, 0) == 0);
+	sd_rawtab_set_last(&t, 9);
+	CHECK_U64(find(&t, &b, 0x100000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 9);
+	CHECK_U64(find(&t, &a, 0x100000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 7);
+	CHECK_U64(find(&t, &b, 0x200000001ull, &id, &chain), RAW_NEW_SPACE);
+	CHECK(sd_rawtab_add_space(&t, chain, 0x200000001ull, 11) == 0);
+	CHECK_U64(find(&t, &b, 0x100000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 9);
+	sd_rawtab_free(&t);
+}
+
 TEST(hash_spreads_close_addresses)
 {
 	/* 4096 random values in 8192 buckets: ~3300 distinct expected */
@@ -353,6 +377,7 @@ int main(void)
 	RUN(same_hash_other_chain);
 	RUN(filter_only_rules_out);
 	RUN(full_table_refuses_and_keeps);
+	RUN(stack_given_after_the_chain);
 	RUN(hash_spreads_close_addresses);
 	return test_exit();
 }
