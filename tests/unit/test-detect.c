@@ -424,7 +424,8 @@ TEST(stalls_and_their_durations)
  * Many processes (a fork storm's short-lived children): the finding's
  * per-process tallies keep every (comm, pid) apart however many there are
  * (their table grows many times over here), group them by comm, count
- * every pid and list the first SD_MAX_PIDS_LISTED seen, sorted.
+ * every pid and list the first SD_MAX_PIDS_LISTED seen, sorted; the hot
+ * processes have the same sums per comm.
  * httpd: 300 pids with 2 samples each, in descending pid order, then
  * every third of them once more; cgi: 40 pids with 1 sample each.
  */
@@ -466,6 +467,16 @@ TEST(many_processes_tallied)
 		CHECK_U64(f->procs[1].nr_pids_total, 40);
 		CHECK_U64(f->procs[1].nr_pids, SD_MAX_PIDS_LISTED);
 		CHECK_U64(f->procs[1].pids[0], 9000);
+	}
+	/* where the CPU went: the same samples per comm (summed when the
+	 * stacks were classified), heaviest first */
+	CHECK_U64(r.d->nr_hot_procs, 2);
+	if (r.d->nr_hot_procs == 2) {
+		CHECK_STR(r.d->hot_procs[0].comm, "httpd");
+		CHECK_U64(r.d->hot_procs[0].samples, 700);
+		CHECK_NEAR(r.d->hot_procs[0].share, 700.0 / 740);
+		CHECK_STR(r.d->hot_procs[1].comm, "cgi");
+		CHECK_U64(r.d->hot_procs[1].samples, 40);
 	}
 	run_free(&x, &r);
 }
