@@ -7,7 +7,9 @@
  * usage: floor FILE|-     (file mode, pipe mode, perf record -z)
  * prints: records, samples, call-chain words and a checksum of the hashes
  *
- * Reads with read(2) in 1 MiB blocks as swapdiag does.  Layouts used:
+ * Reads with read(2) in 1 MiB blocks; a pipe is grown to 1 MiB first, as
+ * swapdiag grows it (src/reader/source.c), so that `cat F | floor -` is
+ * what a pipe costs any reader.  Layouts used:
  *	file header: u64 magic "PERFILE2"; u64 size; u64 attr_size;
  *	             {u64 offset, size} attrs, data, event_types; ...
  *	attr (at attrs.offset, attr_size each): u32 type; u32 size;
@@ -25,6 +27,7 @@
  * section (file mode: the attr's last 16 bytes, {u64 offset, size}) or
  * follow the attr in its HEADER_ATTR record (pipe mode).
  */
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -186,6 +189,10 @@ int main(int argc, char **argv)
 	if (argc != 2 || fd < 0 || !buf)
 		die("usage: floor FILE|-");
 	zs = ZSTD_createDStream();
+#ifdef F_SETPIPE_SZ
+	if (fd == 0)
+		(void)fcntl(0, F_SETPIPE_SZ, 1 << 20); /* not a pipe: EBADF */
+#endif
 	if (read(fd, h, 16) != 16 || memcmp(h, "PERFILE2", 8))
 		die("not a perf.data file (PERFILE2, this byte order)");
 	uint64_t hsize;

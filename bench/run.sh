@@ -14,7 +14,9 @@
 #            synth3m.pipe.data (the 3 M file in pipe mode)
 #   table    the timing table: each row's commands in turns (bench/compare.py:
 #            medians of wall, CPU and peak RSS), every command under
-#            'taskset -c $CPU'; results in $OUT/results.md and .jsonl
+#            'taskset -c $CPU'; results in $OUT/results.md and .jsonl;
+#            the floor rows include the pipe recordings fed by cat as the
+#            pipe rows are: what the pipe itself costs any reader
 #   instr    instruction counts (valgrind --tool=callgrind) of swapdiag and
 #            the floor on each recording (synth300k.data for the synthetic
 #            ones: the same per-sample work in a tenth of the time):
@@ -123,6 +125,13 @@ table() {
 			for f in kstorm kstorm-z dso synth3m synth7m; do
 				python3 "$here/compare.py" --runs "$RUNS" --json "$OUT/results.jsonl" \
 					--title "floor: $f.data" "floor=taskset -c $CPU $OUT/floor $OUT/$f.data >/dev/null"
+			done
+			# what the pipe costs any reader: the same walk fed by cat
+			# on the other CPU, as the pipe rows feed swapdiag
+			for f in kstorm.pipe synth3m.pipe; do
+				python3 "$here/compare.py" --runs "$RUNS" --json "$OUT/results.jsonl" \
+					--title "floor: $f.data through a pipe" \
+					"floor=taskset -c $OTHER_CPU cat $OUT/$f.data | taskset -c $CPU $OUT/floor - >/dev/null"
 			done
 			for f in synth3m synth7m; do
 				if "$SWAPDIAG" --no-progress --kallsyms "$OUT/$f.kallsyms" --weight samples --folded - "$OUT/$f.data" 2>/dev/null |
