@@ -481,6 +481,43 @@ TEST(many_processes_tallied)
 	run_free(&x, &r);
 }
 
+/*
+ * Processes of many comms (more than the first room made for them): the
+ * heaviest SD_MAX_PROCS listed, each with its own samples and pid.
+ * worker0..worker39: worker<i> has i + 1 samples, pid 100 + i.
+ */
+TEST(many_comms_grouped)
+{
+	struct text x;
+	struct run r;
+	char comm[16];
+
+	text_init(&x);
+	for (int i = 0; i < 40; i++) {
+		snprintf(comm, sizeof comm, "worker%d", i);
+		on_cpu(&x, comm, 100 + i, i + 1, fork_swap, N(fork_swap));
+	}
+	if (!run(&x, &r)) {
+		run_free(&x, &r);
+		return;
+	}
+	const struct sd_finding *f = find(r.d, SD_FIND_SWAP_DUP_FORK);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_U64(f->samples, 40 * 41 / 2);
+		CHECK_U64(f->nr_procs, SD_MAX_PROCS);
+	}
+	for (size_t k = 0; f && k < f->nr_procs; k++) {
+		/* heaviest first: worker39, worker38, ... */
+		snprintf(comm, sizeof comm, "worker%zu", 39 - k);
+		CHECK_STR(f->procs[k].comm, comm);
+		CHECK_U64(f->procs[k].samples, 40 - k);
+		CHECK_U64(f->procs[k].nr_pids, 1);
+		CHECK_U64(f->procs[k].pids[0], 139 - k);
+	}
+	run_free(&x, &r);
+}
+
 int main(void)
 {
 	RUN(fork_swap_work_and_near_misses);
@@ -488,5 +525,6 @@ int main(void)
 	RUN(exec_side_release);
 	RUN(stalls_and_their_durations);
 	RUN(many_processes_tallied);
+	RUN(many_comms_grouped);
 	return test_exit();
 }
