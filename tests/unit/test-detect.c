@@ -484,7 +484,9 @@ TEST(many_processes_tallied)
 /*
  * Processes of many comms (more than the first room made for them): the
  * heaviest SD_MAX_PROCS listed, each with its own samples and pid.
- * worker0..worker39: worker<i> has i + 1 samples, pid 100 + i.
+ * worker0..worker39: worker<i> has i + 1 samples, pid 100 + i; from
+ * 10.951 s (in the last 100 ms bucket of second 10) to 11.770 s, so the
+ * timeline has the two seconds, all of both in the finding.
  */
 TEST(many_comms_grouped)
 {
@@ -493,6 +495,7 @@ TEST(many_comms_grouped)
 	char comm[16];
 
 	text_init(&x);
+	x.t = 10.95;
 	for (int i = 0; i < 40; i++) {
 		snprintf(comm, sizeof comm, "worker%d", i);
 		on_cpu(&x, comm, 100 + i, i + 1, fork_swap, N(fork_swap));
@@ -506,6 +509,10 @@ TEST(many_comms_grouped)
 	if (f) {
 		CHECK_U64(f->samples, 40 * 41 / 2);
 		CHECK_U64(f->nr_procs, SD_MAX_PROCS);
+		CHECK_U64(f->timeline_start, 10000000000ull);
+		CHECK_U64(f->nr_timeline, 2);
+		for (size_t k = 0; k < f->nr_timeline && k < 2; k++)
+			CHECK_NEAR(f->timeline[k], 1.0);
 	}
 	for (size_t k = 0; f && k < f->nr_procs; k++) {
 		/* heaviest first: worker39, worker38, ... */
