@@ -7,7 +7,10 @@
  * seconds of FORK records come before the first sample (and a few after
  * the last).  The records arrive before the span is known, so each is
  * noted (time, parent, comm, executable) and counted after the last
- * sample; --time windows were applied when it was noted.
+ * sample; --time windows were applied when it was noted.  Sorted, one
+ * group's notes are told apart from the next's by their numbers and
+ * their executable's pointer, the strings compared only when the
+ * pointers differ.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -58,49 +61,60 @@ static int note_cmp(const void *pa, const void *pb)
 	return exe_cmp(x->exe, y->exe);
 }
 
+/* Notes of one group: equal (comm, pid, exe), the strings compared only
+ * when they are not the same one (nearly always). */
+static bool same_group(const struct sd_fork_note *x,
+		       const struct sd_fork_note *y)
+{
+	return x->comm == y->comm && x->pid == y->pid &&
+	       (x->exe == y->exe || !exe_cmp(x->exe, y->exe));
+}
+
 /*
- * The notes sorted by (comm, pid, exe): a radix sort of (comm << 32 |
- * pid, index) pairs by the bytes that differ, then each run of one
- * (comm, pid) with more than one exe put in exe order (a process forks
- * as one executable, or a few over its execs).  Notes equal in all
- * three are merged, so their order does not matter.
+ * The notes sorted by (comm, pid, exe), into a new array (*sorted; v is
+ * left as it was): a radix sort of (comm << 32 | pid, index) pairs by
+ * the bytes that differ (a pass to find them, then a count and a scatter
+ * per byte: a comm id and a pid leave most of the eight bytes equal),
+ * then each run of one (comm, pid) with more than one exe put in exe
+ * order (a process forks as one executable, or a few over its execs).
+ * Notes equal in all three are merged, so their order does not matter.
  */
 struct note_key {
 	uint64_t key;
 	uint32_t i;
 };
 
-static int sort_notes(struct sd_fork_note *v, size_t n)
+static int sort_notes(const struct sd_fork_note *v, size_t n,
+		      struct sd_fork_note **sorted)
 {
 	struct note_key *k = malloc(n * sizeof *k), *t = malloc(n * sizeof *t);
 	struct sd_fork_note *out = malloc(n * sizeof *out);
-	size_t (*cnt)[256] = calloc(8, sizeof *cnt);
 
-	if (!k || !t || !out || !cnt) {
+	if (!k || !t || !out) {
 		free(k);
 		free(t);
 		free(out);
-		free(cnt);
 		return -ENOMEM;
 	}
+	uint64_t differ = 0, k0 = (uint64_t)v[0].comm << 32 | v[0].pid;
 	for (size_t i = 0; i < n; i++) {
 		k[i] = (struct note_key){(uint64_t)v[i].comm << 32 | v[i].pid,
 					 (uint32_t)i};
-		for (int b = 0; b < 8; b++)
-			cnt[b][(k[i].key >> (8 * b)) & 255]++;
+		differ |= k[i].key ^ k0;
 	}
-	for (int b = 0; b < 8; b++) {
-		unsigned sh = 8 * (unsigned)b;
-		if (cnt[b][(k[0].key >> sh) & 255] == n)
+	for (unsigned sh = 0; sh < 64; sh += 8) {
+		if (!(differ >> sh & 255))
 			continue; /* every key has this byte */
-		size_t at = 0;
+		size_t cnt[256] = {0}, at = 0;
+		for (size_t i = 0; i < n; i++)
+			cnt[k[i].key >> sh & 255]++;
 		for (int c = 0; c < 256; c++) {
-			size_t m = cnt[b][c];
-			cnt[b][c] = at;
+			size_t m = cnt[c];
+			cnt[c] = at;
 			at += m;
 		}
 		for (size_t i = 0; i < n; i++)
-			t[cnt[b][(k[i].key >> sh) & 255]++] = k[i];
+			t[cnt[k[i].key >> sh & 255]++] = k[i];
 		struct note_key *x = k;
 		k = t;
 		t = x;
@@ -115,11 +129,9 @@ static int sort_notes(struct sd_fork_note *v, size_t n)
 		if (!one_exe)
 			qsort(out + i, j - i, sizeof *out, note_cmp);
 	}
-	memcpy(v, out, n * sizeof *v);
 	free(k);
 	free(t);
-	free(out);
-	free(cnt);
+	*sorted = out;
 	return 0;
 }
 
@@ -131,21 +143,28 @@ int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last)
 	for (size_t i = 0; i < a->nr_fork_notes; i++)
 		if (!last || (v[i].time >= first && v[i].time <= last))
 			v[n++] = v[i];
-	if (n && sort_notes(v, n)) /* v is NULL without notes */
+	struct sd_fork_note *s = NULL;
+	/* v is NULL without notes */
+	if (n && sort_notes(v, n, &s))
 		qsort(v, n, sizeof *v, note_cmp); /* no memory for the keys */
+	if (s)
+		v = s;
 	size_t groups = 0;
 	for (size_t i = 0; i < n; i++)
-		groups += !i || note_cmp(&v[i - 1], &v[i]);
+		groups += !i || !same_group(&v[i - 1], &v[i]);
 	struct sd_forker_count *f = calloc(groups ? groups : 1, sizeof *f);
-	if (!f)
+	if (!f) {
+		free(s);
 		return -ENOMEM;
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!i || note_cmp(&v[i - 1], &v[i]))
+		if (!i || !same_group(&v[i - 1], &v[i]))
 			f[k++] = (struct sd_forker_count){v[i].comm, v[i].pid,
 							  v[i].exe, 0};
 		f[k - 1].forks++;
 	}
+	free(s);
 	free(a->forkers);
 	a->forkers = f;
 	a->nr_forkers = groups;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Tallies per process and the top paths of a finding. */
+/* Tallies per process and the top paths of a finding.  The processes
+ * (one per comm) are made in an array that grows as comms come, not one
+ * the size of the tallies: kstorm has thousands of tallies, a few comms. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -78,17 +80,37 @@ static int cmp_proc(const void *a, const void *b)
 	return strcmp(x->comm, y->comm);
 }
 
+/* Room for one more process in *p and *multi (*cap of each, doubling:
+ * a few comms among thousands of tallies); 0 or -ENOMEM. */
+static int procs_room(struct sd_process **p, bool **multi, size_t *cap,
+		      size_t np)
+{
+	if (np < *cap)
+		return 0;
+	size_t n = *cap ? *cap * 2 : 16;
+	struct sd_process *v = realloc(*p, n * sizeof *v);
+	if (v)
+		*p = v;
+	bool *w = v ? realloc(*multi, n * sizeof *w) : NULL;
+	if (!w)
+		return -ENOMEM;
+	*multi = w;
+	memset(v + np, 0, (n - np) * sizeof *v);
+	memset(w + np, 0, (n - np) * sizeof *w);
+	*cap = n;
+	return 0;
+}
+
 /* Groups (comm, pid) tallies by comm, heaviest first. */
 int make_procs(struct sd_finding *f, struct tallies *t,
 		      const struct sd_machine *m, uint64_t total_period)
 {
-	struct sd_process *p = calloc(t->n ? t->n : 1, sizeof *p);
-	bool *multi = calloc(t->n ? t->n : 1, sizeof *multi); /* more than
-							     * one comm id */
+	struct sd_process *p = NULL;
+	bool *multi = NULL; /* more than one comm id */
 	uint32_t *group = NULL; /* by comm id: its process + 1 */
-	size_t np = 0, ngroup = 0;
+	size_t np = 0, ngroup = 0, cap = 0;
 
-	if (!p || !multi) {
+	if (procs_room(&p, &multi, &cap, 0)) {
 		free(p);
 		free(multi);
 		return -ENOMEM;
@@ -120,6 +142,13 @@ int make_procs(struct sd_finding *f, struct tallies *t,
 			/* a second id of the name: its pids may repeat */
 			if (k < np)
 				multi[k] = true;
+		}
+		if (k == np && procs_room(&p, &multi, &cap, np)) {
+			free(group);
+			free(multi);
+			f->procs = p;
+			f->nr_procs = np;
+			return -ENOMEM;
 		}
 		group[cid] = (uint32_t)k + 1;
 		if (k == np) {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * On-CPU findings: swap_dup_fork and swap_free_exec.  A finding's details
- * go to their (comm, pid) tally, looked up only when it is not the last
- * detail's (about half of them on kstorm).
+ * (among those classify() listed: the on-CPU stacks' with a CPU_CAND
+ * flag, a quarter of them on kstorm) go to their (comm, pid) tally, looked
+ * up only when it is not the last detail's (about half of them on
+ * kstorm).
  */
 #include <errno.h>
 #include <math.h>
@@ -97,13 +99,14 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 				spin_period += si.period;
 		}
 	}
-	/* per process and per second: the selected stacks' details */
+	/* per process and per second: the selected stacks' details, among
+	 * those listed for the findings (classify) */
 	uint64_t b0 = c->first_bucket / 10;
 	size_t nd;
 	const struct sd_stack_detail *det = sd_stacks_details(st, &nd);
 	struct tally *ty = NULL; /* the last detail's */
-	for (size_t i = 0; nids && i < nd; i++) {
-		const struct sd_stack_detail *d = &det[i];
+	for (size_t i = 0; nids && i < c->ncand; i++) {
+		const struct sd_stack_detail *d = &det[c->cand[i]];
 		if (!sel[d->stack])
 			continue;
 		uint32_t comm = c->comm[d->stack];

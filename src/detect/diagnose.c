@@ -4,6 +4,8 @@
  * flags, the on-CPU findings (cpu_findings.c), where the CPU went
  * (hot.c), the stall findings (stall_findings.c), notes, levels and
  * remedies, the per-frame marks (marks.c), and the verdict (verdict.c).
+ * The stacks are walked once to classify them, the details once for
+ * what the on-CPU findings and hot.c take from them (details_pass).
  *
  * Levels (documented in swapdiag(1), THRESHOLDS):
  *   swap_dup_fork, swap_free_exec: share of on-CPU time >= 15 % critical,
@@ -65,6 +67,68 @@ static int forkers_of(const struct sd_detect_input *a, struct sd_diagnosis *d)
 	return 0;
 }
 
+/* Room in c->by_comm for comm id comm; 0 or -ENOMEM. */
+static int comm_room(struct cpu_ctx *c, uint32_t comm)
+{
+	size_t n = c->ncomm ? c->ncomm : 64;
+
+	while (n <= comm)
+		n *= 2;
+	struct comm_sum *v = realloc(c->by_comm, n * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	memset(v + c->ncomm, 0, (n - c->ncomm) * sizeof *v);
+	c->by_comm = v;
+	c->ncomm = n;
+	return 0;
+}
+
+/*
+ * The one walk of every detail after classify()'s of the stacks (the
+ * seconds' range is known): the per-second totals of the on-CPU samples,
+ * each comm's first pid (hot.c; looked for until each comm with
+ * samples has one, want_pid of them: a comm of pid -1 samples never
+ * does) and the details cpu_finding() may select (cpu_findings.c), so
+ * that those need not walk them all again.
+ */
+static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
+			size_t nd, size_t want_pid)
+{
+	/* in locals: the stores below could alias c's arrays */
+	const uint32_t *comm = c->comm;
+	const uint8_t *on_cpu = c->on_cpu;
+	const unsigned *match = c->match;
+	struct comm_sum *by_comm = c->by_comm;
+	double *sec = c->sec_total;
+	uint64_t b0 = c->first_bucket / 10, nsec = sec ? c->nsec : 0;
+	size_t ncomm = c->ncomm, ncand = 0;
+	uint32_t *cand = malloc((nd ? nd : 1) * sizeof *cand);
+
+	if (!cand)
+		return -ENOMEM;
+	for (size_t i = 0; i < nd; i++) {
+		const struct sd_stack_detail *dt = &det[i];
+		uint32_t st = dt->stack;
+		if (want_pid && comm[st] < ncomm && !by_comm[comm[st]].has_pid &&
+		    dt->pid != UINT32_MAX) {
+			struct comm_sum *cs = &by_comm[comm[st]];
+			cs->pid = dt->pid;
+			cs->has_pid = true;
+			want_pid -= cs->samples > 0;
+		}
+		if (!on_cpu[st])
+			continue;
+		if (match[st] & CPU_CAND)
+			cand[ncand++] = (uint32_t)i;
+		uint64_t s = dt->bucket / 10 - b0;
+		if (dt->bucket && s < nsec)
+			sec[s] += (double)dt->period;
+	}
+	c->cand = cand;
+	c->ncand = ncand;
+	return 0;
+}
+
 /*
  * What the finding builders share (c): every stack's match flags, the
  * on-CPU event's totals, whether spin locks spin inside the acquire frame,
@@ -81,6 +145,8 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 
 	uint64_t kframes = 0, knamed = 0;
 	struct sd_match_cache mc = {0};
+	size_t want_pid = 0;
+	int err;
 	/* symbolization stores each distinct frame sequence once, and
 	 * stacks that differ in comm or pid share it: the last scan of each
 	 * sequence, direct-mapped (a collision just scans again) */
@@ -116,6 +182,15 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 			c->on_cpu[i] = 1;
 			c->total_period += si.period;
 			c->total_samples += si.count;
+			if (si.comm >= c->ncomm && comm_room(c, si.comm)) {
+				free(memo);
+				sd_match_cache_fini(&mc);
+				return -ENOMEM;
+			}
+			/* comms with samples: each wants a pid */
+			want_pid += !c->by_comm[si.comm].samples && si.count;
+			c->by_comm[si.comm].samples += si.count;
+			c->by_comm[si.comm].period += si.period;
 		}
 		/* weighed by the stack's samples */
 		kframes += sc->kframes * si.count;
@@ -132,18 +207,17 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 	d->kernel_named_share = kframes ? (double)knamed / (double)kframes : 1;
 	d->kernel_unnamed = kframes && d->kernel_named_share < 0.5;
 	/* seconds of the recording, from the on-CPU samples' buckets */
-	uint64_t bmin = UINT64_MAX, bmax = 0;
+	uint64_t bmin1 = UINT64_MAX, bmax = 0; /* bmin1: the least bucket - 1,
+						 * 0 (no time) wrapping to the
+						 * most: no branch */
 	size_t nd;
 	const struct sd_stack_detail *det = sd_stacks_details(a->stacks, &nd);
 	for (size_t i = 0; i < nd; i++) {
-		const struct sd_stack_detail *dt = &det[i];
-		if (!dt->bucket)
-			continue;
-		if (dt->bucket < bmin)
-			bmin = dt->bucket;
-		if (dt->bucket > bmax)
-			bmax = dt->bucket;
+		uint64_t b = det[i].bucket;
+		bmin1 = b - 1 < bmin1 ? b - 1 : bmin1;
+		bmax = b > bmax ? b : bmax;
 	}
+	uint64_t bmin = bmin1 == UINT64_MAX ? UINT64_MAX : bmin1 + 1;
 	if (bmin <= bmax) {
 		c->first_bucket = bmin;
 		c->nsec = bmax / 10 - bmin / 10 + 1;
@@ -152,16 +226,9 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		c->sec_total = calloc(c->nsec, sizeof *c->sec_total);
 		if (!c->sec_total)
 			return -ENOMEM;
-		uint64_t b0 = bmin / 10;
-		for (size_t i = 0; c->ev && i < nd; i++) {
-			const struct sd_stack_detail *dt = &det[i];
-			if (!dt->bucket || !c->on_cpu[dt->stack])
-				continue;
-			uint64_t s = dt->bucket / 10 - b0;
-			if (s < c->nsec)
-				c->sec_total[s] += (double)dt->period;
-		}
 	}
+	if (c->ev && (err = details_pass(c, det, nd, want_pid)))
+		return err;
 	const struct sd_reader_stats *rs = a->stats;
 	if (rs->last_time > rs->first_time)
 		d->duration_s = (double)(rs->last_time - rs->first_time) / 1e9;
@@ -354,6 +421,8 @@ int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 	free(c.comm);
 	free(c.kinds);
 	free(c.sec_total);
+	free(c.by_comm);
+	free(c.cand);
 	*out = d;
 	return 0;
 fail:
@@ -362,6 +431,8 @@ fail:
 	free(c.comm);
 	free(c.kinds);
 	free(c.sec_total);
+	free(c.by_comm);
+	free(c.cand);
 	sd_diagnosis_free(d);
 	return err ? err : -ENOMEM;
 }

@@ -43,6 +43,21 @@ int make_fork_sites(struct sd_finding *f, const struct sd_stacks *st,
 void fork_sites_fini(struct sd_finding *f);
 const struct sd_frame *kernel_part(const struct sd_stack_info *si, size_t *n);
 
+/* Per comm id (struct cpu_ctx): the samples and period of its on-CPU
+ * stacks, and the pid of its first detail, if one has a pid. */
+struct comm_sum {
+	uint64_t samples, period;
+	uint32_t pid;
+	bool has_pid;
+};
+
+/*
+ * The match flags of which cpu_finding()'s want has one (every finding's
+ * does): only the details of on-CPU stacks with one of them are listed
+ * for it (struct cpu_ctx, cand).
+ */
+#define CPU_CAND (SD_M_FORK_COPY | SD_M_TEARDOWN)
+
 /* What the finding builders share: the on-CPU event, every stack's
  * SD_M_* match flags, totals, and the per-second totals. */
 struct cpu_ctx {
@@ -60,6 +75,14 @@ struct cpu_ctx {
 	double duration_s; /* of the recording, 0 unknown */
 	unsigned exclude;  /* cpu_finding: stacks with these flags do not
 			    * count (fork_copy: the swap-entry ones) */
+	/* made in classify()'s one pass over the details (with ev), which
+	 * later passes would otherwise walk again: per comm id (below
+	 * ncomm, every stack's), its comm_sum; the indexes of the details
+	 * of on-CPU stacks with a CPU_CAND flag, in order (ncand) */
+	struct comm_sum *by_comm;
+	size_t ncomm;
+	uint32_t *cand;
+	size_t ncand;
 };
 enum sd_level fork_copy_level(double share, uint64_t samples);
 
@@ -78,7 +101,8 @@ int make_forkers(struct sd_finding *f, const struct tallies *t,
 		 const struct cpu_ctx *c);
 void forkers_fini(struct sd_finding *f);
 
-/* One on-CPU finding: stacks whose flags include all of want. */
+/* One on-CPU finding: stacks whose flags include all of want (which has
+ * a CPU_CAND flag). */
 int cpu_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 		unsigned context);
 /* One stall finding: sleeps whose flags include all of want; holders are

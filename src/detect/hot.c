@@ -4,7 +4,8 @@
  * comm, with the executable of one of its processes) and the kinds of
  * kernel work by their characteristic frames (tables.c, sd_hot_kinds),
  * inclusive: a sample counts in every kind it shows.  Once per distinct
- * stack, never per sample.
+ * stack, never per sample; the processes from the sums per comm that
+ * classify() made in its walks of the stacks and the details.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,12 +15,6 @@
 
 #include "detect/findings.h"
 #include "detect/tables.h"
-
-struct comm_acc {
-	uint64_t samples, period;
-	uint32_t pid;
-	bool has_pid;
-};
 
 struct kind_acc {
 	uint64_t samples, period;
@@ -148,57 +143,17 @@ static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 
 static int hot_procs(struct sd_diagnosis *d, const struct cpu_ctx *c)
 {
-	const struct sd_stacks *st = c->a->stacks;
-	size_t nst = sd_stacks_count(st), ncomm = 0;
-	struct comm_acc *acc = NULL;
-
-	for (size_t i = 0; i < nst; i++) {
-		struct sd_stack_info si;
-		if (!c->on_cpu[i])
-			continue;
-		sd_stacks_get(st, i, &si);
-		if (si.comm >= ncomm) {
-			size_t n = ncomm ? ncomm : 64;
-			while (n <= si.comm)
-				n *= 2;
-			struct comm_acc *v = realloc(acc, n * sizeof *v);
-			if (!v) {
-				free(acc);
-				return -ENOMEM;
-			}
-			memset(v + ncomm, 0, (n - ncomm) * sizeof *v);
-			acc = v;
-			ncomm = n;
-		}
-		acc[si.comm].samples += si.count;
-		acc[si.comm].period += si.period;
-	}
-	/* a pid per comm, for its executable: its first detail's, until
-	 * every comm with samples has one */
-	size_t want = 0;
-	for (size_t i = 0; i < ncomm; i++)
-		want += acc[i].samples > 0;
-	size_t nd;
-	const struct sd_stack_detail *det = sd_stacks_details(st, &nd);
-	for (size_t i = 0; want && i < nd; i++) {
-		const struct sd_stack_detail *dt = &det[i];
-		uint32_t comm = c->comm[dt->stack];
-		if (comm < ncomm && !acc[comm].has_pid &&
-		    dt->pid != UINT32_MAX) {
-			acc[comm].pid = dt->pid;
-			acc[comm].has_pid = true;
-			want -= acc[comm].samples > 0;
-		}
-	}
+	/* each comm's samples and a pid of it, for its executable (its
+	 * first detail's), were summed when the stacks were classified */
+	const struct comm_sum *acc = c->by_comm;
 	size_t n = 0;
-	for (size_t i = 0; i < ncomm; i++)
+
+	for (size_t i = 0; i < c->ncomm; i++)
 		n += acc[i].samples > 0;
 	d->hot_procs = calloc(n ? n : 1, sizeof *d->hot_procs);
-	if (!d->hot_procs) {
-		free(acc);
+	if (!d->hot_procs)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < ncomm; i++) {
+	for (size_t i = 0; i < c->ncomm; i++) {
 		if (!acc[i].samples)
 			continue;
 		struct sd_hot_proc *p = &d->hot_procs[d->nr_hot_procs++];
@@ -212,12 +167,9 @@ static int hot_procs(struct sd_diagnosis *d, const struct cpu_ctx *c)
 		p->share = c->total_period ? (double)acc[i].period /
 						     (double)c->total_period
 					   : 0;
-		if (!p->comm || (exe && !p->exe)) {
-			free(acc);
+		if (!p->comm || (exe && !p->exe))
 			return -ENOMEM;
-		}
 	}
-	free(acc);
 	qsort(d->hot_procs, d->nr_hot_procs, sizeof *d->hot_procs, cmp_proc);
 	while (d->nr_hot_procs > SD_MAX_HOT) {
 		struct sd_hot_proc *p = &d->hot_procs[--d->nr_hot_procs];

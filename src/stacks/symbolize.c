@@ -4,7 +4,9 @@
  * each chain walked as thread__resolve_callchain does, its frames pushed
  * with their folded names (names.c: computed once per (DSO, address) and
  * cached per (address space, cpumode, address)), the resulting sequence
- * stored once (fseq.c).
+ * stored once (fseq.c).  A chain resolved at sample time is read in its
+ * packed form in place, a long one up to perf's max-stack (packed_cut);
+ * only the rest is decoded (the long way, symbolize_one).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -170,7 +172,8 @@ static inline bool known_marker(uint64_t ip)
 /*
  * symbolize_one() for a stack resolved at sample time whose key is in
  * the packed form, read in place (key.h) and written root first: with at
- * most MAX_STACK words no frame is cut, so a marker only switches the
+ * most MAX_STACK frames in its nr words (or a call chain's words up to its
+ * MAX_STACK-th, packed_cut) no frame is cut, so a marker only switches the
  * cpumode (which located frames do not need) or, unknown, empties the
  * chain; every location's names are made once (locname).  w holds nr
  * words, leaf first; chain: the key is a call chain (F_CHAIN).  Kept out
@@ -240,6 +243,33 @@ symbolize_packed(struct sd_stacks *st, struct locname *lm, struct entry *e,
 }
 
 /*
+ * The words of a packed call chain (leaf first) that symbolize_packed()
+ * may take when it has more than MAX_STACK: up to its MAX_STACK-th frame
+ * from the leaf (perf's max-stack; the markers between do not count, and
+ * the frames beyond are dropped whatever they are).  SIZE_MAX, for the
+ * long way, when a marker would do more than switch the cpumode: an
+ * unknown one empties the chain wherever it is, USER_UNWOUND starts the
+ * count again.
+ */
+static size_t packed_cut(const uint8_t *w, size_t nr)
+{
+	size_t cut = nr, entries = 0;
+
+	for (size_t i = 0; i < nr; i++) {
+		uint32_t v;
+		memcpy(&v, w + 4 * i, 4);
+		if (v & 0x80000000u) {
+			uint64_t ip = 0 - (uint64_t)(v & 0x7fffffffu);
+			if (!known_marker(ip) || ip == SD_CONTEXT_USER_UNWOUND)
+				return SIZE_MAX;
+		} else if (++entries == MAX_STACK) {
+			cut = i + 1;
+		}
+	}
+	return cut;
+}
+
+/*
  * thread__resolve_callchain for one stack: markers switch the cpumode
  * (user until the first one), an unknown marker empties the chain, at most
  * MAX_STACK real entries; then leaf-first becomes root-first.
@@ -253,9 +283,12 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 
 	if (lm && ((e->hdr >> 32) & F_LOC)) {
 		size_t nr = sd_key_packed(st->keys + e->key, e->klen, &pw);
-		if (nr <= MAX_STACK)
-			return symbolize_packed(st, lm, e, pw, nr,
-						(e->hdr >> 32) & F_CHAIN);
+		bool chain = (e->hdr >> 32) & F_CHAIN;
+		/* a longer call chain: its frames up to perf's max-stack */
+		if (nr > MAX_STACK && nr != SIZE_MAX && chain)
+			nr = packed_cut(pw, nr);
+		if (nr <= MAX_STACK || (chain && nr != SIZE_MAX))
+			return symbolize_packed(st, lm, e, pw, nr, chain);
 	}
 	size_t nw = sd_key_decode(st->keys + e->key, e->klen, k,
 			       sizeof st->scratch / sizeof *k);

@@ -424,7 +424,8 @@ TEST(stalls_and_their_durations)
  * Many processes (a fork storm's short-lived children): the finding's
  * per-process tallies keep every (comm, pid) apart however many there are
  * (their table grows many times over here), group them by comm, count
- * every pid and list the first SD_MAX_PIDS_LISTED seen, sorted.
+ * every pid and list the first SD_MAX_PIDS_LISTED seen, sorted; the hot
+ * processes have the same sums per comm.
  * httpd: 300 pids with 2 samples each, in descending pid order, then
  * every third of them once more; cgi: 40 pids with 1 sample each.
  */
@@ -467,6 +468,60 @@ TEST(many_processes_tallied)
 		CHECK_U64(f->procs[1].nr_pids, SD_MAX_PIDS_LISTED);
 		CHECK_U64(f->procs[1].pids[0], 9000);
 	}
+	/* where the CPU went: the same samples per comm (summed when the
+	 * stacks were classified), heaviest first */
+	CHECK_U64(r.d->nr_hot_procs, 2);
+	if (r.d->nr_hot_procs == 2) {
+		CHECK_STR(r.d->hot_procs[0].comm, "httpd");
+		CHECK_U64(r.d->hot_procs[0].samples, 700);
+		CHECK_NEAR(r.d->hot_procs[0].share, 700.0 / 740);
+		CHECK_STR(r.d->hot_procs[1].comm, "cgi");
+		CHECK_U64(r.d->hot_procs[1].samples, 40);
+	}
+	run_free(&x, &r);
+}
+
+/*
+ * Processes of many comms (more than the first room made for them): the
+ * heaviest SD_MAX_PROCS listed, each with its own samples and pid.
+ * worker0..worker39: worker<i> has i + 1 samples, pid 100 + i; from
+ * 10.951 s (in the last 100 ms bucket of second 10) to 11.770 s, so the
+ * timeline has the two seconds, all of both in the finding.
+ */
+TEST(many_comms_grouped)
+{
+	struct text x;
+	struct run r;
+	char comm[16];
+
+	text_init(&x);
+	x.t = 10.95;
+	for (int i = 0; i < 40; i++) {
+		snprintf(comm, sizeof comm, "worker%d", i);
+		on_cpu(&x, comm, 100 + i, i + 1, fork_swap, N(fork_swap));
+	}
+	if (!run(&x, &r)) {
+		run_free(&x, &r);
+		return;
+	}
+	const struct sd_finding *f = find(r.d, SD_FIND_SWAP_DUP_FORK);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_U64(f->samples, 40 * 41 / 2);
+		CHECK_U64(f->nr_procs, SD_MAX_PROCS);
+		CHECK_U64(f->timeline_start, 10000000000ull);
+		CHECK_U64(f->nr_timeline, 2);
+		for (size_t k = 0; k < f->nr_timeline && k < 2; k++)
+			CHECK_NEAR(f->timeline[k], 1.0);
+	}
+	for (size_t k = 0; f && k < f->nr_procs; k++) {
+		/* heaviest first: worker39, worker38, ... */
+		snprintf(comm, sizeof comm, "worker%zu", 39 - k);
+		CHECK_STR(f->procs[k].comm, comm);
+		CHECK_U64(f->procs[k].samples, 40 - k);
+		CHECK_U64(f->procs[k].nr_pids, 1);
+		CHECK_U64(f->procs[k].pids[0], 139 - k);
+	}
 	run_free(&x, &r);
 }
 
@@ -477,5 +532,6 @@ int main(void)
 	RUN(exec_side_release);
 	RUN(stalls_and_their_durations);
 	RUN(many_processes_tallied);
+	RUN(many_comms_grouped);
 	return test_exit();
 }

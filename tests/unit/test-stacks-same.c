@@ -14,7 +14,8 @@
  *     all.  After an invalid marker the raw addresses are the key.
  *  S2 a stack's frames are its samples' chain reversed (markers are not
  *     frames), at most MAX_STACK (127) of them from the leaf; nothing
- *     after an invalid marker (perf resets the chain).
+ *     after an invalid marker (perf resets the chain); after
+ *     USER_UNWOUND the count starts again (unwound_counts_again).
  *
  * The samples are drawn from a few kernel paths with varying leaves and
  * return offsets, in processes that map the same executable at addresses
@@ -315,8 +316,42 @@ TEST(one_stack_per_meaning)
 	world_close(&w);
 }
 
+/*
+ * S2 with USER_UNWOUND (perf counts the frames after it from 0 again):
+ * a kernel part of 5 frames, the marker, then 140 user frames keeps the
+ * 5 and 127 of the user ones.
+ */
+TEST(unwound_counts_again)
+{
+	struct world w;
+	if (!world_init(&w))
+		SKIP("no temporary file");
+	static struct drawn d;
+
+	memset(&d, 0, sizeof d);
+	d.pid = 100;
+	d.ips[d.nr++] = SD_CONTEXT_KERNEL;
+	for (int i = 0; i < 5; i++)
+		d.ips[d.nr++] = KFUNC(i, 0x10);
+	d.ips[d.nr++] = SD_CONTEXT_USER_UNWOUND;
+	for (int i = 0; i < 140; i++)
+		d.ips[d.nr++] = app_base(d.pid) + 0x1000;
+	uint32_t id = sample(&w, &d, 1000000);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	struct sd_stack_info si;
+	CHECK(sd_stacks_get(w.st, id, &si) == 0);
+	CHECK_U64(si.nr_frames, 5 + 127);
+	/* root first: the user frames, then the kernel's, f00 the leaf */
+	if (si.nr_frames == 5 + 127) {
+		CHECK_STR(sd_stacks_str(w.st, si.frames[0].name), "[app]");
+		CHECK_STR(sd_stacks_str(w.st, si.frames[131].name), "f00");
+	}
+	world_close(&w);
+}
+
 int main(void)
 {
 	RUN(one_stack_per_meaning);
+	RUN(unwound_counts_again);
 	return test_exit();
 }
