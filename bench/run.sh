@@ -24,7 +24,8 @@
 #   (none)   build record synth table instr
 #
 # Environment: ROWS the table's rows (kstorm kstorm-pipe kstorm-z dso
-#   synth3m synth3m-pipe synth7m floor: all); RUNS (5) runs of each command, BIG_RUNS (3) on the 3 M and
+#   synth3m synth3m-pipe pipe-file synth7m floor: all; pipe-file: the
+#   file and the pipe in turns, PIPE_RUNS (21) runs); RUNS (5) runs of each command, BIG_RUNS (3) on the 3 M and
 #   1 GB files; CPU (0) the core both are pinned to; PERF_BIG (1) also run
 #   perf report on the big synthetic files; SWAPDIAG a binary to use
 #   instead of building; BASELINE an older swapdiag, one more row.
@@ -63,7 +64,7 @@ synth() {
 }
 
 # ROWS: the rows of the table to run (default all)
-ROWS=${ROWS:-kstorm kstorm-pipe kstorm-z dso synth3m synth3m-pipe synth7m floor}
+ROWS=${ROWS:-kstorm kstorm-pipe kstorm-z dso synth3m synth3m-pipe pipe-file synth7m floor}
 want() { case " $ROWS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 samples() { "$SWAPDIAG" --headers "$1" 2>/dev/null | awk '{ for (i = 2; i <= NF; i++) if ($i == "samples") n += $(i - 1) } END { print n + 0 }'; }
@@ -117,6 +118,17 @@ table() {
 		want synth3m && row "synthetic 3 M samples ($(mb "$f") MB)" "$BIG_RUNS" "$f" "$OUT/synth3m.kallsyms"
 		f=$OUT/synth3m.pipe.data
 		want synth3m-pipe && row "synthetic 3 M samples, pipe mode through a pipe ($(mb "$f") MB)" "$BIG_RUNS" "$f" "$OUT/synth3m.kallsyms" 1
+		# the pipe target is a ratio of two swapdiag runs: made of two
+		# rows minutes apart it moves with the VM's speed (1.3-1.8x for
+		# one binary), so here the same samples from the file and through
+		# the pipe in turns, 21 runs, the file first (its ratio is 1.00x)
+		if want pipe-file; then
+			t="taskset -c $CPU $SWAPDIAG --no-progress --kallsyms $OUT/synth3m.kallsyms --json /dev/null --folded /dev/null"
+			python3 "$here/compare.py" --runs "${PIPE_RUNS:-21}" --json "$OUT/results.jsonl" \
+				--title "synthetic 3 M samples, file and pipe in turns" \
+				"file=$t $OUT/synth3m.data >/dev/null" \
+				"pipe=taskset -c $OTHER_CPU cat $OUT/synth3m.pipe.data | $t - >/dev/null"
+		fi
 		f=$OUT/synth7m.data
 		want synth7m && row "synthetic 7 M samples ($(mb "$f") MB, linearity)" "$BIG_RUNS" "$f" "$OUT/synth7m.kallsyms"
 		if want floor; then
