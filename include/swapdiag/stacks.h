@@ -126,6 +126,11 @@ const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
  * the passes over every detail after the loop. */
 const struct sd_stack_detail *sd_stacks_details(const struct sd_stacks *st,
 						size_t *n);
+/* The least bucket other than 0 (timeless) into *first and the greatest
+ * into *last, of all the details; false, and neither set, when no detail
+ * has a time. */
+bool sd_stacks_bucket_range(const struct sd_stacks *st, uint64_t *first,
+			    uint64_t *last);
 
 /* Number of distinct raw stacks. */
 size_t sd_stacks_count(const struct sd_stacks *st);

@@ -206,19 +206,11 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 			c->ticket = false;
 	d->kernel_named_share = kframes ? (double)knamed / (double)kframes : 1;
 	d->kernel_unnamed = kframes && d->kernel_named_share < 0.5;
-	/* seconds of the recording, from the on-CPU samples' buckets */
-	uint64_t bmin1 = UINT64_MAX, bmax = 0; /* bmin1: the least bucket - 1,
-						 * 0 (no time) wrapping to the
-						 * most: no branch */
+	/* seconds of the recording, from the samples' buckets */
+	uint64_t bmin, bmax;
 	size_t nd;
 	const struct sd_stack_detail *det = sd_stacks_details(a->stacks, &nd);
-	for (size_t i = 0; i < nd; i++) {
-		uint64_t b = det[i].bucket;
-		bmin1 = b - 1 < bmin1 ? b - 1 : bmin1;
-		bmax = b > bmax ? b : bmax;
-	}
-	uint64_t bmin = bmin1 == UINT64_MAX ? UINT64_MAX : bmin1 + 1;
-	if (bmin <= bmax) {
+	if (sd_stacks_bucket_range(a->stacks, &bmin, &bmax)) {
 		c->first_bucket = bmin;
 		c->nsec = bmax / 10 - bmin / 10 + 1;
 		if (c->nsec > 86400)

@@ -118,6 +118,7 @@ void sd_stacks_samples_done(struct sd_stacks *st)
 		e->count += det[i].count;
 		e->period += det[i].period;
 	}
+	sd_stacks_details_note_range(st);
 	loop_tables_free(st);
 }
 

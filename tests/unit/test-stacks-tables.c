@@ -24,7 +24,11 @@
  *  D3 a bucket with many details (its table grows from the size of the
  *     bucket before) finds each again;
  *  D4 samples after the loop's tables were freed (symbolized) find the
- *     details made before.
+ *     details made before;
+ *  D5 the details' bucket range (least but 0, greatest) is the same
+ *     walked from the details, noted from the tables when the loop ends,
+ *     and walked again after more samples came; none when only bucket 0
+ *     (no time) has details.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -303,6 +307,35 @@ TEST(details_found_after_the_tables_were_freed)
 	close_ctx(&c);
 }
 
+/* The bucket range, first << 32 | last; 0 when there is none. */
+static uint64_t range(struct ctx *c)
+{
+	uint64_t first = 0, last = 0;
+	if (!sd_stacks_bucket_range(c->st, &first, &last))
+		return 0;
+	return first << 32 | last;
+}
+
+TEST(the_bucket_range_noted_and_walked)
+{
+	struct ctx c;
+	if (!open_ctx(&c))
+		return;
+	add(&c, 0, 7, 0, 1);
+	CHECK_U64(range(&c), 0);
+	add(&c, 0, 7, 9, 1);
+	add(&c, 1, 7, 4, 1);
+	add(&c, 0, 8, 6, 1);
+	CHECK_U64(range(&c), 4ull << 32 | 9);
+	CHECK(sd_stacks_symbolize(c.st, c.m) == 0);
+	CHECK_U64(c.st->brange_n, sd_stacks_nr_details(c.st) + 1);
+	CHECK_U64(range(&c), 4ull << 32 | 9);
+	add(&c, 2, 7, 3, 1);
+	add(&c, 2, 7, 12, 1);
+	CHECK_U64(range(&c), 3ull << 32 | 12);
+	close_ctx(&c);
+}
+
 int main(void)
 {
 	RUN(a_key_with_another_keys_slot_and_check);
@@ -311,5 +344,6 @@ int main(void)
 	RUN(back_and_forth_between_buckets);
 	RUN(a_big_bucket_grows);
 	RUN(details_found_after_the_tables_were_freed);
+	RUN(the_bucket_range_noted_and_walked);
 	return test_exit();
 }
