@@ -69,7 +69,7 @@ struct dcache_ent {
 };
 
 struct fseq_slot {
-	uint64_t hash;
+	uint32_t check; /* the hash's high half (the low bits index) */
 	uint32_t entry; /* index + 1; 0: empty */
 };
 
