@@ -58,7 +58,6 @@ struct fcache_ent {
 	uint64_t ip; /* the raw address, with SD_FOLD_ADDRS; else 0 */
 	uint32_t first, n; /* into names[] */
 	uint8_t marks; /* SD_FRAME_* of the first name */
-	bool used;
 };
 
 /* (stack, pid) -> the detail its last sample went to (stacks.c) */
@@ -89,7 +88,8 @@ struct sd_stacks {
 	struct sd_strpool strs;
 	struct sd_frame *frames;
 	size_t nframes, capframes;
-	struct fcache_ent *fc;
+	struct fcache_ent *fc; /* fcn of them, in order of making (names.c) */
+	uint32_t *fcix;	       /* fcslots: by hash, an fc index + 1 */
 	size_t fcslots, fcn;
 	uint32_t *names;
 	size_t nnames, capnames;

@@ -91,6 +91,7 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	sd_vmem_free(st->v, st->cap * sizeof *st->v);
 	free(st->frames);
 	free(st->fc);
+	free(st->fcix);
 	free(st->names);
 	sd_strpool_fini(&st->strs);
 	free(st);

@@ -25,6 +25,8 @@
  *     bucket before) finds each again;
  *  D4 samples after the loop's tables were freed (symbolized) find the
  *     details made before;
+ *  N1 the (dso, address) cache of names (names.c) finds every location
+ *     named before, after growing from its first size;
  *  D5 the details' bucket range (least but 0, greatest) is the same
  *     walked from the details, noted from the tables when the loop ends,
  *     and walked again after more samples came; none when only bucket 0
@@ -38,6 +40,7 @@
 
 #include "stacks/internal.h"
 #include "stacks/key.h"
+#include "stacks/symbolize.h"
 #include "test.h"
 
 /* Interns the n bytes of k as a key: its stack. */
@@ -336,6 +339,36 @@ TEST(the_bucket_range_noted_and_walked)
 	close_ctx(&c);
 }
 
+TEST(names_found_again_after_the_cache_grew)
+{
+	struct sd_stacks *st = NULL;
+	CHECK(sd_stacks_new(&st) == 0);
+	if (!st)
+		return;
+	enum { L = 1000 };
+	uint32_t first[L], n, again;
+	uint8_t marks;
+	bool ok = true;
+	/* no DSO: named "[x]" whatever the address, each its own entry */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t nnames = st->nnames;
+		for (uint64_t i = 0; i < L; i++) {
+			struct sd_location loc = {.map_name = "[x]",
+						  .addr = 0x1000 + 16 * i};
+			uint32_t *f = pass ? &again : &first[i];
+			ok &= sd_stacks_frame_names(st, &loc, 0, true, f, &n,
+						    &marks) == 0;
+			ok &= n == 1 && (!pass || again == first[i]);
+		}
+		/* the second pass makes no name */
+		if (pass)
+			CHECK_U64(st->nnames, nnames);
+	}
+	CHECK(ok);
+	CHECK(st->fcslots > 256);
+	sd_stacks_free(st);
+}
+
 int main(void)
 {
 	RUN(a_key_with_another_keys_slot_and_check);
@@ -345,5 +378,6 @@ int main(void)
 	RUN(a_big_bucket_grows);
 	RUN(details_found_after_the_tables_were_freed);
 	RUN(the_bucket_range_noted_and_walked);
+	RUN(names_found_again_after_the_cache_grew);
 	return test_exit();
 }
