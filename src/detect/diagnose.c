@@ -195,8 +195,8 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		c->match[i] = sc->match;
 		c->kinds[i] = sc->kinds;
 		c->comm[i] = si.comm;
-		if (c->ev && si.evsel == c->ev->index) {
-			c->on_cpu[i] = 1;
+		c->on_cpu[i] = c->ev && si.evsel == c->ev->index;
+		if (c->on_cpu[i]) {
 			c->total_period += si.period;
 			c->total_samples += si.count;
 			if (si.comm >= c->ncomm && comm_room(c, si.comm)) {
@@ -393,10 +393,11 @@ int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 	if (!d)
 		return -ENOMEM;
 	c.ev = a->on_cpu_event;
-	c.match = calloc(nst ? nst : 1, sizeof *c.match);
-	c.on_cpu = calloc(nst ? nst : 1, sizeof *c.on_cpu);
-	c.comm = calloc(nst ? nst : 1, sizeof *c.comm);
-	c.kinds = calloc(nst ? nst : 1, sizeof *c.kinds);
+	/* not cleared: classify() writes every stack's */
+	c.match = malloc((nst ? nst : 1) * sizeof *c.match);
+	c.on_cpu = malloc((nst ? nst : 1) * sizeof *c.on_cpu);
+	c.comm = malloc((nst ? nst : 1) * sizeof *c.comm);
+	c.kinds = malloc((nst ? nst : 1) * sizeof *c.kinds);
 	if (!c.match || !c.on_cpu || !c.comm || !c.kinds)
 		goto fail;
 	if (era) {
