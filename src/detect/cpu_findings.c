@@ -69,8 +69,10 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	uint64_t lock_period = 0, spin_period = 0;
 	int err = -ENOMEM;
 
-	ids = calloc(nst ? nst : 1, sizeof *ids);
-	sel = calloc(nst ? nst : 1, sizeof *sel);
+	/* not cleared: only the on-CPU stacks' sel is written and read (the
+	 * candidates are theirs), and ids[0 .. nids) */
+	ids = malloc((nst ? nst : 1) * sizeof *ids);
+	sel = malloc((nst ? nst : 1) * sizeof *sel);
 	f->timeline = calloc(c->nsec ? c->nsec : 1, sizeof *f->timeline);
 	per_sec = calloc(c->nsec ? c->nsec : 1, sizeof *per_sec);
 	if (!ids || !sel || !f->timeline || !per_sec)
