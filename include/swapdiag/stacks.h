@@ -146,6 +146,9 @@ struct sd_frame {
 	uint32_t name; /* string id, see sd_stacks_str() */
 	bool kernel;
 	uint8_t marks; /* SD_FRAME_* */
+	/* the padding, named so that every initializer clears it: equal
+	 * frames are equal bytes (the frame sequences compare by memcmp) */
+	uint8_t zero[2];
 };
 
 /* A distinct stack after symbolization, frames root first. */

