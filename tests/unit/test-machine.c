@@ -702,6 +702,36 @@ TEST(fork_gives_its_parent)
 	world_fini(&w);
 }
 
+/*
+ * A storm's address spaces: 20 000, one per process, past the size where
+ * their array moves to a mapping of its own (util/vmem.h) and grows
+ * there: every one keeps its map, the first ones' as the last ones'.
+ */
+TEST(storm_of_address_spaces)
+{
+	struct world w;
+	char file[32], want[32];
+	uint64_t a;
+	int bad = 0;
+
+	world_init(&w);
+	for (uint32_t p = 0; p < 20000; p++) {
+		snprintf(file, sizeof file, "/storm/%u", p);
+		fork_(&w, 10000 + p, 1, 10000 + p, 1, 5);
+		mmap2(&w, 10000 + p, 0x400000, 0x1000, p * 0x1000, PROT_RX,
+		      file, 6);
+	}
+	for (uint32_t p = 0; p < 20000; p += 7) {
+		struct sd_thread_view v = view_of(&w, 10000 + p, 10000 + p);
+		snprintf(want, sizeof want, "/storm/%u", p);
+		bad += strcmp(where(&w, v, SD_MISC_USER, 0x400010, &a),
+			      want) != 0;
+		bad += a != p * 0x1000 + 0x10;
+	}
+	CHECK(bad == 0);
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(idle_and_unknown_threads);
@@ -721,5 +751,6 @@ int main(void)
 	RUN(view_cache);
 	RUN(exec_names);
 	RUN(fork_gives_its_parent);
+	RUN(storm_of_address_spaces);
 	return test_exit();
 }
