@@ -277,15 +277,11 @@ int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 }
 #undef U64
 
-/* A NUL-terminated string that ends inside [p, p + n), or NULL. */
-static const char *record_string(struct sd_reader *r, const uint8_t *p,
-				 size_t n)
+/* An unterminated string [p, p + n) copied and terminated, as perf would
+ * read past it; NULL without memory. */
+static __attribute__((noinline)) const char *
+unterminated(struct sd_reader *r, const uint8_t *p, size_t n)
 {
-	/* perf pads a string with NULs to 8 bytes: the last byte one
-	 * almost always, no search then */
-	if ((n && !p[n - 1]) || memchr(p, 0, n))
-		return (const char *)p;
-	/* Unterminated: copy and terminate, as perf would read past it. */
 	if (n + 1 > r->str_cap) {
 		char *s = realloc(r->str_scratch, n + 1);
 		if (!s)
@@ -296,6 +292,17 @@ static const char *record_string(struct sd_reader *r, const uint8_t *p,
 	memcpy(r->str_scratch, p, n);
 	r->str_scratch[n] = '\0';
 	return r->str_scratch;
+}
+
+/* A NUL-terminated string that ends inside [p, p + n), or NULL. */
+static inline __attribute__((always_inline)) const char *
+record_string(struct sd_reader *r, const uint8_t *p, size_t n)
+{
+	/* perf pads a string with NULs to 8 bytes: the last byte one
+	 * almost always, no search then */
+	if ((n && !p[n - 1]) || memchr(p, 0, n))
+		return (const char *)p;
+	return unterminated(r, p, n);
 }
 
 /*
@@ -419,13 +426,60 @@ parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	return 0;
 }
 
+int sd_bad_record(struct sd_reader *r, int err, uint64_t off,
+		  bool compressed, uint32_t type, size_t len)
+{
+	if (err == -ENOMEM)
+		return err;
+	if (err != -SD_E_UNKNOWN_EVENT) {
+		r->stats.bad_records++;
+		sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD, off,
+			     "damaged %s record (type %u, %zu bytes) skipped",
+			     compressed ? "compressed" : "", type, len);
+	}
+	return 0;
+}
+
+/* An EXIT that parse_record() would take whole: its body's 24 bytes
+ * and its event's trailer. */
+static bool exit_whole(const struct sd_evsel *ev, size_t len)
+{
+	size_t trailer = ev && ev->sample_id_all ? sd_evx(ev)->t_size & ~7u : 0;
+
+	return len >= 32 + trailer;
+}
+
+static inline __attribute__((always_inline)) int
+deliver_other(struct sd_reader *r, const uint8_t *p, uint64_t off,
+	      bool compressed, struct sd_evsel *ev,
+	      const struct sd_record **out, bool sw)
+{
+	struct sd_record *rec = &r->rec;
+	uint32_t type = sd_load32(p, sw);
+	size_t len = sd_load16(p + 6, sw);
+
+	if (type == SD_REC_EXIT && r->skip_exit && exit_whole(ev, len))
+		return 0;
+	int err = parse_record(r, p, len, off, compressed, ev, rec, sw);
+
+	/* its fields share memory with a sample's */
+	r->tail_dirty = true;
+	if (err)
+		return sd_bad_record(r, err, off, compressed, type, len);
+	if (type == SD_REC_LOST)
+		r->stats.lost_events += rec->lost.lost;
+	else if (type == SD_REC_LOST_SAMPLES)
+		r->stats.lost_samples += rec->lost.lost;
+	*out = rec;
+	return 1;
+}
+
 /* Compiled for each byte order: sw a constant in the loads. */
-int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
-		    uint64_t offset, bool compressed, struct sd_evsel *ev,
-		    struct sd_record *out)
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, uint64_t off,
+		     bool compressed, struct sd_evsel *ev,
+		     const struct sd_record **out)
 {
 	if (r->swap)
-		return parse_record(r, data, len, offset, compressed, ev, out,
-				    true);
-	return parse_record(r, data, len, offset, compressed, ev, out, false);
+		return deliver_other(r, p, off, compressed, ev, out, true);
+	return deliver_other(r, p, off, compressed, ev, out, false);
 }
