@@ -228,6 +228,7 @@ struct sd_id_map {
  */
 enum { SD_FX_ID, SD_FX_IP, SD_FX_TID, SD_FX_TIME, SD_FX_ADDR, SD_FX_STREAM,
        SD_FX_CPU, SD_FX_PERIOD, SD_NFX };
+enum { SD_TX_TID, SD_TX_TIME, SD_TX_ID, SD_TX_STREAM, SD_TX_CPU, SD_NTX };
 struct sd_evx {
 	struct sd_evsel ev;
 	uint16_t s_ip, s_tid, s_time, s_addr, s_id, s_stream, s_cpu, s_period;
@@ -248,6 +249,13 @@ struct sd_evx {
 	bool plain;
 	uint16_t t_size;  /* sample_id_all trailer bytes; 0 without one */
 	uint16_t t_time;  /* its TIME, counted back from the record's end */
+	/* the trailer's fields for reading without a test (other.h): a
+	 * field's u64 tx_off bytes before the record's end (the trailer's
+	 * first, t_size, when absent) and tx_mask (0 then); its has_tid,
+	 * has_time, has_id, has_cpu */
+	uint16_t tx_off[SD_NTX];
+	uint64_t tx_mask[SD_NTX];
+	bool tx_has[4];
 };
 
 static inline struct sd_evx *sd_evx(const struct sd_evsel *ev)
@@ -439,6 +447,10 @@ static inline uint64_t sd_record_time(const struct sd_evsel *ev,
 		return UINT64_MAX;
 	return sd_load64(rec + len - x->t_time, sw);
 }
+/* An unterminated string [p, p + n) of a record copied and terminated,
+ * as perf would read past it; NULL without memory. */
+const char *sd_record_string_copy(struct sd_reader *r, const uint8_t *p,
+				  size_t n);
 /* A record that could not be parsed (err): counted and said, then
  * skipped (0), or err itself when it is -ENOMEM. */
 int sd_bad_record(struct sd_reader *r, int err, uint64_t off,

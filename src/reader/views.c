@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "reader/internal.h"
+#include "reader/other.h"
 
 /* take_views() copies these as laid out in a sample */
 _Static_assert(offsetof(struct sd_sample_view, tid) ==
@@ -190,8 +191,8 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
 	struct sd_qrec o;
 	size_t n = take_views(r, c, v, (size_t)max, &o);
 	if (o.p) {
-		int err = sd_deliver_other(r, o.p, o.offset, o.compressed, o.ev,
-					   other);
+		int err = deliver_other(r, o.p, o.offset, o.compressed, o.ev,
+					other, false);
 		if (err < 0)
 			return err;
 	}
