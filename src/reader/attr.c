@@ -118,6 +118,33 @@ static void evx_layout(struct sd_evx *x)
 				      !!(t & SD_SAMPLE_TIME));
 	if (t & SD_SAMPLE_TIME)
 		x->t_time = after_time + 8;
+	/* the trailer's fields in its order, IDENTIFIER's id kept over
+	 * ID's as the parse keeps it */
+	uint16_t at_t = 0, pos[SD_NTX] = {0};
+	bool has[SD_NTX] = {0};
+#define TSLOT(bit, f)                                                          \
+	do {                                                                   \
+		if (t & (bit)) {                                               \
+			pos[f] = at_t;                                         \
+			has[f] = true;                                         \
+			at_t += 8;                                             \
+		}                                                              \
+	} while (0)
+	TSLOT(SD_SAMPLE_TID, SD_TX_TID);
+	TSLOT(SD_SAMPLE_TIME, SD_TX_TIME);
+	TSLOT(SD_SAMPLE_ID, SD_TX_ID);
+	TSLOT(SD_SAMPLE_STREAM_ID, SD_TX_STREAM);
+	TSLOT(SD_SAMPLE_CPU, SD_TX_CPU);
+	TSLOT(SD_SAMPLE_IDENTIFIER, SD_TX_ID);
+#undef TSLOT
+	for (int i = 0; i < SD_NTX; i++) {
+		x->tx_off[i] = (uint16_t)(x->t_size - (has[i] ? pos[i] : 0));
+		x->tx_mask[i] = has[i] ? UINT64_MAX : 0;
+	}
+	x->tx_has[0] = has[SD_TX_TID];
+	x->tx_has[1] = has[SD_TX_TIME];
+	x->tx_has[2] = has[SD_TX_ID];
+	x->tx_has[3] = has[SD_TX_CPU];
 }
 
 int sd_parse_attr(struct sd_reader *r, struct sd_cursor *c, uint32_t size,

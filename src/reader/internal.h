@@ -185,7 +185,11 @@ struct sd_queue {
 	uint64_t next_flush;     /* deliver up to this time at the next round */
 	uint64_t max_time;
 	uint64_t last_flush;     /* time of the record delivered last */
-	uint64_t bytes;          /* of the records queued */
+	/* of the records queued; in a flush, those of the stretches as
+	 * they were when it started, less those of stretches delivered
+	 * whole: a run's cursor gives back its part when its stretch is
+	 * done or the flush ends, not each record */
+	uint64_t bytes;
 	struct sd_block *held;   /* of the stretch emptied last, until the
 				  * next pop */
 	/* a push may just append to the last stretch (at tail - 1) when
@@ -224,6 +228,7 @@ struct sd_id_map {
  */
 enum { SD_FX_ID, SD_FX_IP, SD_FX_TID, SD_FX_TIME, SD_FX_ADDR, SD_FX_STREAM,
        SD_FX_CPU, SD_FX_PERIOD, SD_NFX };
+enum { SD_TX_TID, SD_TX_TIME, SD_TX_ID, SD_TX_STREAM, SD_TX_CPU, SD_NTX };
 struct sd_evx {
 	struct sd_evsel ev;
 	uint16_t s_ip, s_tid, s_time, s_addr, s_id, s_stream, s_cpu, s_period;
@@ -244,6 +249,13 @@ struct sd_evx {
 	bool plain;
 	uint16_t t_size;  /* sample_id_all trailer bytes; 0 without one */
 	uint16_t t_time;  /* its TIME, counted back from the record's end */
+	/* the trailer's fields for reading without a test (other.h): a
+	 * field's u64 tx_off bytes before the record's end (the trailer's
+	 * first, t_size, when absent) and tx_mask (0 then); its has_tid,
+	 * has_time, has_id, has_cpu */
+	uint16_t tx_off[SD_NTX];
+	uint64_t tx_mask[SD_NTX];
+	bool tx_has[4];
 };
 
 static inline struct sd_evx *sd_evx(const struct sd_evsel *ev)
@@ -435,10 +447,24 @@ static inline uint64_t sd_record_time(const struct sd_evsel *ev,
 		return UINT64_MAX;
 	return sd_load64(rec + len - x->t_time, sw);
 }
-/* A kernel record other than a SAMPLE into out (every field set). */
-int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
-		    uint64_t offset, bool compressed, struct sd_evsel *ev,
-		    struct sd_record *out);
+/* An unterminated string [p, p + n) of a record copied and terminated,
+ * as perf would read past it; NULL without memory. */
+const char *sd_record_string_copy(struct sd_reader *r, const uint8_t *p,
+				  size_t n);
+/* A record that could not be parsed (err): counted and said, then
+ * skipped (0), or err itself when it is -ENOMEM. */
+int sd_bad_record(struct sd_reader *r, int err, uint64_t off,
+		  bool compressed, uint32_t type, size_t len);
+/*
+ * A kernel record other than a SAMPLE (p, lying whole where its header
+ * says, at input offset off, of event ev) parsed into r->rec, every
+ * field set, and counted: 1 with it in *out, 0 when it was skipped
+ * (damaged, said in the diagnostics, or a whole EXIT under
+ * SD_SKIP_EXIT), or -ENOMEM.
+ */
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, uint64_t off,
+		     bool compressed, struct sd_evsel *ev,
+		     const struct sd_record **out);
 /* For next.c's SAMPLE parse: READ skipped (the fields before it end at
  * *off); n call-chain words at c, in host order (copied only when they
  * must be: swapped or unaligned); the fields after CALLCHAIN. */
@@ -448,13 +474,6 @@ const uint64_t *sd_borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
 			       uint64_t n);
 int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 			 struct sd_cursor *c, struct sd_sample *s);
-
-/* next.c: a kernel record other than a sample parsed into r->rec and
- * counted: 1 with it in *out, 0 when it was skipped (damaged, said in the
- * diagnostics, or a whole EXIT under SD_SKIP_EXIT), or -ENOMEM. */
-int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
-		     uint64_t off, bool compressed, struct sd_evsel *ev,
-		     uint32_t type, const struct sd_record **out);
 
 /* zstd.c */
 int sd_zstd_feed(struct sd_reader *r, const uint8_t *p, size_t n);
@@ -693,7 +712,6 @@ sd_queue_pop(struct sd_queue *q, struct sd_qrec *out, bool sw)
 		out->offset = c->off;
 		out->compressed = c->comp;
 		out->ev = sd_load32(p, sw) == SD_REC_SAMPLE ? c->ev_s : c->ev_o;
-		q->bytes -= len;
 		q->last_flush = c->time;
 		if (!c->comp)
 			c->off += len;

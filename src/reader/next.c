@@ -210,21 +210,6 @@ parse_sample(struct sd_reader *r, const struct sd_evsel *ev,
 	return 0;
 }
 
-/* A record that could not be parsed: counted and said, then skipped. */
-static int bad_record(struct sd_reader *r, int err, uint64_t off,
-		      bool compressed, uint32_t type, size_t len)
-{
-	if (err == -ENOMEM)
-		return err;
-	if (err != -SD_E_UNKNOWN_EVENT) {
-		r->stats.bad_records++;
-		sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD, off,
-			     "damaged %s record (type %u, %zu bytes) skipped",
-			     compressed ? "compressed" : "", type, len);
-	}
-	return 0;
-}
-
 /* A sample's time outside SAMPLE_TIME's range is dropped (see deliver). */
 static void bad_time(struct sd_reader *r, struct sd_record *rec)
 {
@@ -235,37 +220,6 @@ static void bad_time(struct sd_reader *r, struct sd_record *rec)
 		     (unsigned long long)rec->id.time);
 	rec->id.has_time = false;
 	rec->id.time = 0;
-}
-
-/* An EXIT that sd_parse_record() would take whole: its body's 24 bytes
- * and its event's trailer. */
-static bool exit_whole(const struct sd_evsel *ev, size_t len)
-{
-	size_t trailer = ev && ev->sample_id_all ? sd_evx(ev)->t_size & ~7u : 0;
-
-	return len >= 32 + trailer;
-}
-
-int sd_deliver_other(struct sd_reader *r, const uint8_t *p, size_t len,
-		     uint64_t off, bool compressed, struct sd_evsel *ev,
-		     uint32_t type, const struct sd_record **out)
-{
-	struct sd_record *rec = &r->rec;
-
-	if (type == SD_REC_EXIT && r->skip_exit && exit_whole(ev, len))
-		return 0;
-	int err = sd_parse_record(r, p, len, off, compressed, ev, rec);
-
-	/* its fields share memory with a sample's */
-	r->tail_dirty = true;
-	if (err)
-		return bad_record(r, err, off, compressed, type, len);
-	if (type == SD_REC_LOST)
-		r->stats.lost_events += rec->lost.lost;
-	else if (type == SD_REC_LOST_SAMPLES)
-		r->stats.lost_samples += rec->lost.lost;
-	*out = rec;
-	return 1;
 }
 
 /* A record parsed into r->rec and counted: 1 with it, 0 when it was
@@ -280,7 +234,7 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	int err;
 
 	if (type != SD_REC_SAMPLE)
-		return sd_deliver_other(r, p, len, off, compressed, ev, type, out);
+		return sd_deliver_other(r, p, off, compressed, ev, out);
 	rec->type = type;
 	rec->misc = sd_load16(p + 4, sw);
 	rec->size = sd_load16(p + 6, sw);
@@ -292,7 +246,7 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 		return 0;
 	}
 	if ((err = parse_sample(r, ev, p, len, rec, sw)))
-		return bad_record(r, err, off, compressed, type, len);
+		return sd_bad_record(r, err, off, compressed, type, len);
 	if (r->skip_ids) {
 		rec->id.id = rec->id.stream_id = 0;
 		rec->id.cpu = 0;
@@ -486,7 +440,6 @@ pop_plain(struct sd_reader *r, struct sd_qrun *c, struct plain *out)
 	out->offset = c->off;
 	out->ev = ev;
 	out->compressed = c->comp;
-	q->bytes -= len;
 	q->last_flush = t;
 	if (!sd_qrun_step(q, c, p + len, len))
 		return true;

@@ -26,7 +26,10 @@
  * order, as a stable sort would give them.  The top run goes on without
  * the heap while it stays first; two runs (two CPUs) trade places inline
  * (next.c).  What a flush leaves stays where it is, and the space before
- * it is taken again by later pushes; only a full ring is rewritten.
+ * it is taken again by later pushes; only a full ring is rewritten.  The
+ * bytes queued are given back a stretch at a time (when it is delivered
+ * whole, or its run's cursor goes back into it at a flush's end), not
+ * for each record taken.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -65,6 +68,7 @@ static void cursor_save(struct sd_queue *q, struct sd_qrun *c)
 {
 	if (c->loaded && c->cur != SD_QNONE) {
 		struct sd_qent *e = AT(q, c->cur);
+		q->bytes -= (size_t)(c->p - e->data);
 		e->data = c->p;
 		e->time = c->time;
 		e->offset = c->off;
@@ -88,6 +92,7 @@ void sd_queue_top_moved(struct sd_queue *q, const uint8_t *next, uint64_t t)
 	if (next == c->pend) {
 		/* the stretch is delivered: its block goes at the next pop */
 		struct sd_qent *e = AT(q, c->cur);
+		q->bytes -= (size_t)(e->end - e->data);
 		e->data = e->end;
 		q->held = e->blk;
 		c->cur = e->next;

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Records other than samples, the event a record belongs to, and the
- * parts of a SAMPLE off the hot path (next.c parses the rest).
+ * Records other than samples (parsed by other.h, compiled here for
+ * next.c and for the other byte order), the event a record belongs to,
+ * and the parts of a SAMPLE off the hot path (next.c parses the rest).
  *
  *	struct perf_event_header { u32 type; u16 misc; u16 size; };
- *
- * Other kernel records end with a sample_id_all trailer when the event
- * has sample_id_all: { pid, tid } { time } { id } { stream_id } { cpu }
- * { identifier }, each present by the same sample_type bits.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -15,6 +12,7 @@
 #include <string.h>
 
 #include "reader/internal.h"
+#include "reader/other.h"
 #include "util/hash.h"
 
 /* The event of a nonzero id; the id looked up last for the same kind of
@@ -69,55 +67,6 @@ struct sd_evsel *sd_record_evsel_slow(struct sd_reader *r,
 	if (!ev && !r->evsels[0]->sample_id_all)
 		return r->evsels[0];
 	return ev;
-}
-
-/* Parses a sample_id_all trailer from the end of a record body into id,
- * which the caller zeroed. */
-static inline __attribute__((always_inline)) int parse_trailer(const struct sd_evsel *ev, struct sd_cursor *body,
-			 bool swap, struct sd_sample_id *id)
-{
-	uint64_t t = ev->sample_type;
-	size_t n = 0;
-
-	if (!ev->sample_id_all)
-		return 0;
-	n = sd_evx(ev)->t_size / 8; /* 8 bytes a field, attr.c */
-	if (n * 8 > body->len)
-		return -SD_E_BAD_RECORD;
-	const uint8_t *p = body->base + body->len - n * 8;
-	body->len -= n * 8; /* the payload ends where the trailer starts */
-	if (body->off > body->len)
-		return -SD_E_BAD_RECORD;
-	if (t & SD_SAMPLE_TID) {
-		id->pid = sd_load32(p, swap);
-		id->tid = sd_load32(p + 4, swap);
-		id->has_tid = true;
-		p += 8;
-	}
-	if (t & SD_SAMPLE_TIME) {
-		id->time = sd_load64(p, swap);
-		id->has_time = true;
-		p += 8;
-	}
-	if (t & SD_SAMPLE_ID) {
-		id->id = sd_load64(p, swap);
-		id->has_id = true;
-		p += 8;
-	}
-	if (t & SD_SAMPLE_STREAM_ID) {
-		id->stream_id = sd_load64(p, swap);
-		p += 8;
-	}
-	if (t & SD_SAMPLE_CPU) {
-		id->cpu = sd_load32(p, swap);
-		id->has_cpu = true;
-		p += 8;
-	}
-	if (t & SD_SAMPLE_IDENTIFIER) {
-		id->id = sd_load64(p, swap);
-		id->has_id = true;
-	}
-	return 0;
 }
 
 const uint64_t *sd_borrow_u64s(struct sd_reader *r, struct sd_cursor *c,
@@ -277,15 +226,9 @@ int sd_parse_sample_tail(struct sd_reader *r, const struct sd_evsel *ev,
 }
 #undef U64
 
-/* A NUL-terminated string that ends inside [p, p + n), or NULL. */
-static const char *record_string(struct sd_reader *r, const uint8_t *p,
-				 size_t n)
+const char *sd_record_string_copy(struct sd_reader *r, const uint8_t *p,
+				  size_t n)
 {
-	/* perf pads a string with NULs to 8 bytes: the last byte one
-	 * almost always, no search then */
-	if ((n && !p[n - 1]) || memchr(p, 0, n))
-		return (const char *)p;
-	/* Unterminated: copy and terminate, as perf would read past it. */
 	if (n + 1 > r->str_cap) {
 		char *s = realloc(r->str_scratch, n + 1);
 		if (!s)
@@ -298,134 +241,26 @@ static const char *record_string(struct sd_reader *r, const uint8_t *p,
 	return r->str_scratch;
 }
 
-/*
- * Kernel record bodies (after the 8-byte header):
- *	MMAP:	u32 pid, tid; u64 start, len, pgoff; char filename[];
- *	MMAP2:	u32 pid, tid; u64 start, len, pgoff;
- *		{ u32 maj, min; u64 ino, ino_generation; }
- *		 | { u8 build_id_size; u8 pad[3]; u8 build_id[20]; }
- *		u32 prot, flags; char filename[];
- *	COMM:	u32 pid, tid; char comm[];
- *	FORK/EXIT: u32 pid, ppid, tid, ptid; u64 time;
- *	LOST:	u64 id, lost;
- *	LOST_SAMPLES: u64 lost;
- *	THROTTLE/UNTHROTTLE: u64 time, id, stream_id;
- * each followed by the sample_id_all trailer.
- */
-static inline __attribute__((always_inline)) int
-parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
-	     uint64_t offset, bool compressed, struct sd_evsel *ev,
-	     struct sd_record *out, bool sw)
+int sd_bad_record(struct sd_reader *r, int err, uint64_t off,
+		  bool compressed, uint32_t type, size_t len)
 {
-	uint32_t type = sd_load32(data, sw);
-	int err = 0;
-
-	/* every field a record of this type has is set below; the other
-	 * kinds' fields are zeroed (an MMAP2's build-id must not keep the
-	 * previous record's value), the sample's only as far as they share
-	 * memory with them (next.c's tail_dirty clears the rest) */
-	out->type = type;
-	out->misc = sd_load16(data + 4, sw);
-	out->size = sd_load16(data + 6, sw);
-	out->offset = offset;
-	out->compressed = compressed;
-	out->evsel = NULL;
-	/* the ids: parse_trailer() sets those its event has */
-	memset(&out->id, 0, sizeof out->id);
-	memset(&out->mmap, 0, sizeof out->mmap);
-	_Static_assert(sizeof(struct sd_mmap) >= sizeof(struct sd_comm) &&
-			       sizeof(struct sd_mmap) >= sizeof(struct sd_task) &&
-			       sizeof(struct sd_mmap) >= sizeof(struct sd_lost),
-		       "the MMAP fields cover the other kinds'");
-	if (type == 0 || type >= SD_REC_KERNEL_MAX)
-		return 0;
-
-	out->evsel = ev;
-	struct sd_cursor c = sd_cursor_make(data + 8, len - 8, sw);
-	if (ev && (err = parse_trailer(ev, &c, sw, &out->id)))
+	if (err == -ENOMEM)
 		return err;
-	/* the body: c.base[0, c.len) */
-	const uint8_t *b = c.base;
-	size_t n = c.len;
-
-	switch (type) {
-	case SD_REC_COMM: {
-		struct sd_comm *cm = &out->comm;
-		if (n < 8)
-			return -SD_E_TRUNCATED;
-		cm->pid = sd_load32(b, sw);
-		cm->tid = sd_load32(b + 4, sw);
-		cm->exec = out->misc & SD_MISC_COMM_EXEC;
-		cm->comm = record_string(r, b + 8, n - 8);
-		if (!cm->comm)
-			return -ENOMEM;
-		break;
-	}
-	case SD_REC_FORK:
-	case SD_REC_EXIT: {
-		struct sd_task *tk = &out->task;
-		if (n < 24)
-			return -SD_E_TRUNCATED;
-		tk->pid = sd_load32(b, sw);
-		tk->ppid = sd_load32(b + 4, sw);
-		tk->tid = sd_load32(b + 8, sw);
-		tk->ptid = sd_load32(b + 12, sw);
-		tk->time = sd_load64(b + 16, sw);
-		break;
-	}
-	case SD_REC_MMAP:
-	case SD_REC_MMAP2: {
-		struct sd_mmap *m = &out->mmap;
-		size_t at = 32;
-		if (n < 32)
-			return -SD_E_TRUNCATED;
-		m->pid = sd_load32(b, sw);
-		m->tid = sd_load32(b + 4, sw);
-		m->start = sd_load64(b + 8, sw);
-		m->len = sd_load64(b + 16, sw);
-		m->pgoff = sd_load64(b + 24, sw);
-		if (type == SD_REC_MMAP2) {
-			if (n < 64)
-				return -SD_E_TRUNCATED;
-			const uint8_t *p = b + 32;
-			if (out->misc & SD_MISC_MMAP_BUILD_ID) {
-				m->build_id.size = p[0] <= 20 ? p[0] : 20;
-				memcpy(m->build_id.data, p + 4,
-				       m->build_id.size);
-			}
-			m->prot = sd_load32(b + 56, sw);
-			m->flags = sd_load32(b + 60, sw);
-			at = 64;
-		}
-		m->filename = record_string(r, b + at, n - at);
-		if (!m->filename)
-			return -ENOMEM;
-		break;
-	}
-	case SD_REC_LOST:
-		if (n < 16)
-			return -SD_E_TRUNCATED;
-		out->lost.id = sd_load64(b, sw);
-		out->lost.lost = sd_load64(b + 8, sw);
-		break;
-	case SD_REC_LOST_SAMPLES:
-		if (n < 8)
-			return -SD_E_TRUNCATED;
-		out->lost.lost = sd_load64(b, sw);
-		break;
-	default:
-		break;
+	if (err != -SD_E_UNKNOWN_EVENT) {
+		r->stats.bad_records++;
+		sd_diags_add(&r->diags, SD_WARNING, SD_E_BAD_RECORD, off,
+			     "damaged %s record (type %u, %zu bytes) skipped",
+			     compressed ? "compressed" : "", type, len);
 	}
 	return 0;
 }
 
 /* Compiled for each byte order: sw a constant in the loads. */
-int sd_parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
-		    uint64_t offset, bool compressed, struct sd_evsel *ev,
-		    struct sd_record *out)
+int sd_deliver_other(struct sd_reader *r, const uint8_t *p, uint64_t off,
+		     bool compressed, struct sd_evsel *ev,
+		     const struct sd_record **out)
 {
 	if (r->swap)
-		return parse_record(r, data, len, offset, compressed, ev, out,
-				    true);
-	return parse_record(r, data, len, offset, compressed, ev, out, false);
+		return deliver_other(r, p, off, compressed, ev, out, true);
+	return deliver_other(r, p, off, compressed, ev, out, false);
 }

@@ -3,63 +3,131 @@
  * Samples handed out in place (sd_reader_next_samples()): runs of the
  * samples of a flush that have the common layout, read where they lie
  * and decoded into views, with the queue's state in locals while a run
- * is taken.  next.c's sd_reader_next() gives everything else.
+ * is taken.  The record other than a sample that ends a run is taken
+ * off the queue by the same loop (sd_queue_pop() for it again cost
+ * ~40 instructions a record, 2.8 M on kstorm with its 73 k side-band
+ * records), and the run's oldest and newest time are its first view's
+ * and its last's, not compared for each.  The loop keeps few locals (a
+ * spilled one costs a load a sample): the queue's bytes are given back
+ * a stretch at a time (ordered.c), not counted here, and the other
+ * run's time is its cursor's.  next.c's sd_reader_next() gives
+ * everything else.
  */
 #include <string.h>
 
 #include "reader/internal.h"
+#include "reader/other.h"
 
 /* take_views() copies these as laid out in a sample */
 _Static_assert(offsetof(struct sd_sample_view, tid) ==
 		       offsetof(struct sd_sample_view, pid) + 4,
 	       "view pid, tid adjacent");
 
+/* The loop's state: the top run, the other when there are two (else
+ * NULL), the top run's stop, and whether the two traded places. */
+struct turn {
+	struct sd_qrun *c, *o;
+	uint64_t stop;
+	bool swapped;
+};
+
+/*
+ * The top run t->c moves past its record p of len bytes, as next.c's
+ * pop_plain() would move it: false when the loop ends there, at its
+ * stretch's end or where it leaves the flush.  With two runs in the heap
+ * (two CPUs) they trade places here when it passes its stop; with more,
+ * it goes back into the heap (inline).
+ */
+static inline __attribute__((always_inline)) bool
+step(struct sd_queue *q, struct turn *t, const uint8_t *p, uint32_t len)
+{
+	struct sd_qrun *c = t->c;
+	const uint8_t *next = p + len;
+
+	if (!sd_qrun_step(q, c, next, len))
+		return false;
+	/* read a round or more ago; the caller hashes the chains */
+	sd_prefetch_ahead(next);
+	uint64_t nt = c->time;
+	if (nt <= t->stop)
+		return true;
+	if (nt > q->limit) {
+		q->top = NULL;
+		q->moved = true;
+		return false;
+	}
+	if (!t->o) {
+		/* three runs or more: the heap told now (it is the queue's
+		 * own while there is no o); one run has its stop at the
+		 * limit */
+		t->c = sd_queue_top_passed(q, nt);
+		q->top = t->c;
+		t->stop = q->stop;
+		return true;
+	}
+	/* past its stop, the other run comes first; it goes on while its
+	 * records are older than nt (or as old, when its stretch was
+	 * pushed first) */
+	struct sd_qrun *y = t->o;
+	t->stop = sd_queue_cap_stop(y->cur < c->cur ? nt : nt - 1);
+	t->o = c;
+	t->c = y;
+	t->swapped = true;
+	return true;
+}
+
 /*
  * sd_reader_next_samples()'s loop: what next.c's pop_plain() does, and a
  * view filled, for each sample while the top run's next record is a
  * sample of the view layout (its fields at fixed places, no test for an
- * absent one), with the queue's state in locals until the loop ends.
- * With two runs in the heap (two CPUs) they trade places here, and the
- * heap's two entries are written when the loop ends; with more, the top
- * run goes back into the heap (inline) where it passes its stop.  The
- * loop ends at a stretch's end (its block goes at the next settle, after
+ * absent one), with the queue's state in locals until the loop ends.  A
+ * record other than a sample that comes next is taken off the queue the
+ * same way, into *o (its p NULL: none was), and ends the loop.  With two
+ * runs the heap's two entries are written when the loop ends.  The loop
+ * also ends at a stretch's end (its block goes at the next settle, after
  * the caller is done with the views) and where a run leaves the flush.
- * *at_other: it ended at a record other than a sample, the top run's
- * next.
+ * A flush hands records out in time order, so the first view and the
+ * last are the oldest and the newest.
  */
 static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
-			 struct sd_sample_view *v, size_t max, bool *at_other)
+			 struct sd_sample_view *v, size_t max,
+			 struct sd_qrec *o)
 {
 	struct sd_queue *q = &r->q;
 	struct sd_qhead *h = q->heap;
-	/* the other run when there are two: its head's time */
-	struct sd_qrun *o = q->nheap == 2 ? &q->runs[h[1].run] : NULL;
-	uint64_t ot = o ? h[1].time : 0;
-	uint64_t stop = q->stop, limit = q->limit;
+	struct turn tn = {
+		.c = c,
+		/* the other run when there are two */
+		.o = q->nheap == 2 ? &q->runs[h[1].run] : NULL,
+		.stop = q->stop,
+	};
 	uint64_t lo = r->time_lo, span = r->time_hi - r->time_lo;
-	uint64_t bytes = 0, first = r->stats.first_time;
-	uint64_t last = r->stats.last_time, t = 0, taken = 0;
-	bool swapped = false;
-	size_t n = 0;
+	struct sd_sample_view *w = v, *wend = v + max;
+	bool more = true;
 
-	while (n < max) {
+	o->p = NULL;
+	while (more && w != wend) {
+		c = tn.c;
 		const uint8_t *p = c->p;
-		struct sd_evsel *ev = c->ev_s;
-		const struct sd_evx *x = sd_evx(ev);
+		uint32_t len = sd_load16(p + 6, false);
+		uint64_t t = c->time;
 		if (sd_load32(p, false) != SD_REC_SAMPLE) {
-			*at_other = true;
+			o->p = p;
+			o->time = t;
+			o->offset = c->off;
+			o->ev = c->ev_o;
+			o->compressed = c->comp;
+			step(q, &tn, p, len);
 			break;
 		}
+		struct sd_evsel *ev = c->ev_s;
+		const struct sd_evx *x = sd_evx(ev);
+		uint64_t nr;
 		if (!x->view)
 			break;
-		uint32_t len = sd_load16(p + 6, false);
-		uint64_t nr;
 		const uint64_t *ips = sd_plain_chain(p, len, x->s_end, &nr);
-		t = c->time;
 		if (!ips || t - lo > span)
 			break;
-
-		struct sd_sample_view *w = &v[n++];
 		uint64_t period = sd_load64(p + x->s_period, false);
 		w->evsel = ev;
 		w->time = t;
@@ -70,58 +138,31 @@ static size_t take_views(struct sd_reader *r, struct sd_qrun *c,
 		w->nr_ips = (uint32_t)nr;
 		memcpy(&w->pid, p + x->s_tid, 8);
 		w->misc = sd_load16(p + 4, false);
+		w++;
 		ev->nr_samples++;
 		ev->total_period += period;
-		/* t - 1 < x - 1: below x or x is 0 (t is not 0) */
-		if (t - 1 < first - 1)
-			first = t;
-		if (t > last)
-			last = t;
-
-		const uint8_t *next = p + len;
-		taken = t;
-		bytes += len;
-		if (!sd_qrun_step(q, c, next, len))
-			break;
-		/* read a round or more ago; the caller hashes the chains */
-		sd_prefetch_ahead(next);
-		uint64_t nt = c->time;
-		if (nt <= stop)
-			continue;
-		if (nt > limit) {
-			q->top = NULL;
-			q->moved = true;
-			break;
-		}
-		if (!o) {
-			/* three runs or more: the heap told now, inline
-			 * (the heap is the queue's own while there is no
-			 * o); one run has its stop at the limit */
-			c = sd_queue_top_passed(q, nt);
-			q->top = c;
-			stop = q->stop;
-			continue;
-		}
-		/* past its stop, the other run comes first; it goes on
-		 * while its records are older than nt (or as old, when its
-		 * stretch was pushed first) */
-		struct sd_qrun *y = o;
-		uint64_t s2 = y->cur < c->cur ? nt : nt - 1;
-		o = c;
-		ot = nt;
-		c = y;
-		stop = s2 < UINT64_MAX - 1 ? s2 : UINT64_MAX - 1;
-		swapped = true;
+		more = step(q, &tn, p, len);
 	}
-	q->bytes -= bytes;
-	if (n)
-		q->last_flush = taken;
-	r->stats.first_time = first;
-	r->stats.last_time = last;
-	if (swapped) {
+	size_t n = (size_t)(w - v);
+	if (o->p)
+		q->last_flush = o->time;
+	else if (n)
+		q->last_flush = w[-1].time;
+	if (n) {
+		uint64_t first = v[0].time, last = w[-1].time;
+		/* first - 1 < x - 1: below x or x is 0 (first is not 0) */
+		if (first - 1 < r->stats.first_time - 1)
+			r->stats.first_time = first;
+		if (last > r->stats.last_time)
+			r->stats.last_time = last;
+	}
+	if (tn.swapped) {
+		/* a run in the heap has its cursor's time there */
+		c = tn.c;
 		h[0] = (struct sd_qhead){c->time, c->cur, (size_t)(c - q->runs)};
-		h[1] = (struct sd_qhead){ot, o->cur, (size_t)(o - q->runs)};
-		q->stop = stop;
+		h[1] = (struct sd_qhead){tn.o->time, tn.o->cur,
+					 (size_t)(tn.o - q->runs)};
+		q->stop = tn.stop;
 		if (q->top)
 			q->top = c;
 	}
@@ -147,13 +188,11 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
 	}
 	/* a stretch's end stops the loop (top NULL): its block goes at
 	 * the next settle, after the caller is done with these views */
-	bool at_other = false;
-	size_t n = take_views(r, c, v, (size_t)max, &at_other);
-	if (at_other) {
-		struct sd_qrec e;
-		sd_queue_pop(q, &e, false);
-		int err = sd_deliver_other(r, e.p, e.len, e.offset, e.compressed,
-					e.ev, sd_load32(e.p, false), other);
+	struct sd_qrec o;
+	size_t n = take_views(r, c, v, (size_t)max, &o);
+	if (o.p) {
+		int err = deliver_other(r, o.p, o.offset, o.compressed, o.ev,
+					other, false);
 		if (err < 0)
 			return err;
 	}

@@ -109,7 +109,7 @@ static int check_flush(struct sd_queue *q, uint64_t limit)
 		m_last = pend[n - 1].time;
 	memmove(pend, pend + n, (npend - n) * sizeof *pend);
 	npend -= n;
-	if (q->last_flush != m_last)
+	if (q->last_flush != m_last || q->bytes != 16 * npend)
 		ok = 0;
 	return ok;
 }

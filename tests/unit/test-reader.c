@@ -1151,6 +1151,72 @@ TEST(sample_id_all_trailers)
 	check_trailers(true);
 }
 
+/*
+ * Trailers without some of the fields: an event with TID and TIME (a
+ * COMM's trailer is { pid, tid } { time }) and one with TIME, STREAM_ID
+ * and CPU ({ time } { stream_id } { cpu }).  What the trailer has not is
+ * 0 and not had, whichever way the trailer is read (the host's order by
+ * the places attr.c worked out).
+ */
+static void check_partial_trailers(bool be, bool tid)
+{
+	uint64_t st = tid ? SD_SAMPLE_TID | SD_SAMPLE_TIME
+			  : SD_SAMPLE_TIME | SD_SAMPLE_STREAM_ID | SD_SAMPLE_CPU;
+	struct pd_event ev = {
+		.attr = {.sample_type = st | SD_SAMPLE_IP,
+			 .flags = SD_ATTR_SAMPLE_ID_ALL},
+	};
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, &ev, 1);
+	size_t at = pd_rec_begin(&b, SD_REC_COMM, 0);
+
+	pd_put32(&b, 30);          /* pid */
+	pd_put32(&b, 31);          /* tid */
+	pd_put_str(&b, "cron", 8); /* comm */
+	if (tid) {
+		pd_put32(&b, 30);  /* trailer: pid */
+		pd_put32(&b, 31);  /* tid */
+	}
+	pd_put64(&b, 5000);        /* time */
+	if (!tid) {
+		pd_put64(&b, 77);  /* stream_id */
+		pd_put32(&b, 3);   /* cpu */
+		pd_put32(&b, 0);   /* res */
+	}
+	pd_rec_end(&b, at);
+	pd_file_end(&b, data, NULL, NULL);
+
+	struct sd_reader *r = open_buf(&b, 0);
+	CHECK(r != NULL);
+	if (!r)
+		goto out;
+	CHECK_U64(read_all(r), 0);
+	CHECK_U64(got_n, 1);
+	const struct sd_sample_id *s = &got[0].rec.id;
+	CHECK_U64(got[0].rec.type, SD_REC_COMM);
+	CHECK_U64(s->time, 5000);
+	CHECK(s->has_time && !s->has_id && s->has_tid == tid &&
+	      s->has_cpu == !tid);
+	CHECK_U64(s->pid, tid ? 30 : 0);
+	CHECK_U64(s->tid, tid ? 31 : 0);
+	CHECK_U64(s->id, 0);
+	CHECK_U64(s->stream_id, tid ? 0 : 77);
+	CHECK_U64(s->cpu, tid ? 0 : 3);
+	CHECK_STR(got[0].str, "cron");
+	CHECK_NO_DIAGS(r);
+	sd_reader_free(r);
+out:
+	pd_buf_free(&b);
+}
+
+TEST(partial_trailers)
+{
+	for (int be = 0; be < 2; be++) {
+		check_partial_trailers(be, true);
+		check_partial_trailers(be, false);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Records.                                                            */
 
@@ -2453,6 +2519,7 @@ int main(void)
 	RUN(events_by_identifier);
 	RUN(events_by_id);
 	RUN(sample_id_all_trailers);
+	RUN(partial_trailers);
 	RUN(records);
 	RUN(record_strings);
 	RUN(time_order);

@@ -470,6 +470,51 @@ out:
 	free(ips);
 }
 
+/*
+ * The recording's first and last sample time from a run of views: a
+ * COMM older than every sample comes first (sd_reader_next() gives it,
+ * so no sample is taken before the views), then ten samples in one run;
+ * its first view is the oldest, its last the newest.
+ */
+TEST(view_times)
+{
+	static const uint64_t ids[] = {11};
+	struct pd_event ev = {
+		.attr = {.sample_type = ST_VIEW,
+			 .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
+		.ids = ids, .nr_ids = 1,
+	};
+	uint64_t ips[2] = {1, 2};
+	struct sd_sample_view v[64];
+	const struct sd_record *rec;
+	struct pd_buf b = {0};
+	struct sd_reader *r = NULL;
+	size_t data = pd_file_begin(&b, &ev, 1);
+	struct pd_ids cid = {.pid = 7, .tid = 7, .time = 500, .id = 11};
+
+	pd_comm(&b, ST_VIEW, &cid, "first", false);
+	for (uint64_t k = 0; k < 10; k++) {
+		struct pd_sample sm = {
+			.misc = SD_MISC_KERNEL, .ip = k,
+			.id = {.pid = 7, .tid = 7, .time = 1000 + k, .id = 11},
+			.period = 1, .ips = ips, .nr_ips = 2,
+		};
+		pd_sample(&b, ST_VIEW, &sm);
+	}
+	pd_finished_round(&b);
+	pd_file_end(&b, data, NULL, NULL);
+	CHECK(sd_reader_open_mem(b.p, b.len, "times", 0, NULL, &r) == 0);
+	if (!r)
+		goto out;
+	CHECK(sd_reader_next(r, &rec) > 0 && rec->type == SD_REC_COMM);
+	CHECK(sd_reader_next_samples(r, v, 64, &rec) == 10 && !rec);
+	CHECK_U64(sd_reader_stats(r)->first_time, 1000);
+	CHECK_U64(sd_reader_stats(r)->last_time, 1009);
+out:
+	sd_reader_free(r);
+	pd_buf_free(&b);
+}
+
 TEST(views_host_order)
 {
 	check_views(false, false);
@@ -510,5 +555,6 @@ int main(void)
 	RUN(no_views_other_order);
 	RUN(skip_exit);
 	RUN(odd_chains);
+	RUN(view_times);
 	return test_exit();
 }
