@@ -126,6 +126,11 @@ const struct sd_stack_detail *sd_stacks_detail(const struct sd_stacks *st,
  * the passes over every detail after the loop. */
 const struct sd_stack_detail *sd_stacks_details(const struct sd_stacks *st,
 						size_t *n);
+/* The least bucket other than 0 (timeless) into *first and the greatest
+ * into *last, of all the details; false, and neither set, when no detail
+ * has a time. */
+bool sd_stacks_bucket_range(const struct sd_stacks *st, uint64_t *first,
+			    uint64_t *last);
 
 /* Number of distinct raw stacks. */
 size_t sd_stacks_count(const struct sd_stacks *st);
@@ -141,6 +146,9 @@ struct sd_frame {
 	uint32_t name; /* string id, see sd_stacks_str() */
 	bool kernel;
 	uint8_t marks; /* SD_FRAME_* */
+	/* the padding, named so that every initializer clears it: equal
+	 * frames are equal bytes (the frame sequences compare by memcmp) */
+	uint8_t zero[2];
 };
 
 /* A distinct stack after symbolization, frames root first. */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Tallies per process and the top paths of a finding.  The processes
  * (one per comm) are made in an array that grows as comms come, not one
- * the size of the tallies: kstorm has thousands of tallies, a few comms. */
+ * the size of the tallies: kstorm has thousands of tallies, a few comms.
+ * A finding's paths (the kernel parts of its stacks) are found by hash,
+ * in order of first use (kstorm: -0.65 M instructions against a walk of
+ * those before). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -231,26 +234,48 @@ const struct sd_frame *kernel_part(const struct sd_stack_info *si,
 	return si->frames + i;
 }
 
+/* The hash of a kernel part's names. */
+static uint64_t path_hash(const struct sd_frame *f, size_t n)
+{
+	uint64_t h = n;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ f[i].name) * 0x100000001b3ull;
+	return sd_mix64(h);
+}
+
 int make_paths(struct sd_finding *f, const struct sd_stacks *st,
 		      const uint32_t *ids, size_t nids)
 {
-	struct pathacc *acc = calloc(nids ? nids : 1, sizeof *acc);
-	size_t na = 0;
+	struct pathacc *acc = malloc((nids ? nids : 1) * sizeof *acc);
+	/* the paths in order of first use, found by hash (open addressing,
+	 * index + 1), not by a walk of those before (kstorm: a few hundred
+	 * paths of a finding's 1461 stacks) */
+	size_t ns = 16, na = 0;
+	while (ns < 2 * nids)
+		ns *= 2;
+	uint32_t *slots = calloc(ns, sizeof *slots);
 
-	if (!acc)
+	if (!acc || !slots) {
+		free(acc);
+		free(slots);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < nids; i++) {
 		struct sd_stack_info si;
 		size_t n;
 		sd_stacks_get(st, ids[i], &si);
 		const struct sd_frame *kf = kernel_part(&si, &n);
-		size_t k;
-		for (k = 0; k < na && !same_kernel_path(&acc[k], kf, n); k++)
-			;
-		if (k == na)
+		size_t j = path_hash(kf, n) & (ns - 1);
+		for (; slots[j]; j = (j + 1) & (ns - 1))
+			if (same_kernel_path(&acc[slots[j] - 1], kf, n))
+				break;
+		if (!slots[j]) {
 			acc[na++] = (struct pathacc){kf, n, 0};
-		acc[k].samples += si.count;
+			slots[j] = (uint32_t)na;
+		}
+		acc[slots[j] - 1].samples += si.count;
 	}
+	free(slots);
 	qsort(acc, na, sizeof *acc, cmp_path);
 	if (na > SD_MAX_PATHS)
 		na = SD_MAX_PATHS;

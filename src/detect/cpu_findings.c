@@ -4,7 +4,8 @@
  * (among those classify() listed: the on-CPU stacks' with a CPU_CAND
  * flag, a quarter of them on kstorm) go to their (comm, pid) tally, looked
  * up only when it is not the last detail's (about half of them on
- * kstorm).
+ * kstorm).  Periods are summed per second as integers (exact, as the
+ * doubles they were summed as are below 2^53), divided once a second.
  */
 #include <errno.h>
 #include <math.h>
@@ -62,15 +63,19 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	struct tallies t = {0};
 	uint32_t *ids = NULL;
 	bool *sel = NULL; /* per stack: in the finding */
+	uint64_t *per_sec = NULL; /* the period per second, as sec_total */
 	size_t nids = 0, nst = sd_stacks_count(st);
 	uint64_t period = 0, ctx_samples = 0, ctx_period = 0;
 	uint64_t lock_period = 0, spin_period = 0;
 	int err = -ENOMEM;
 
-	ids = calloc(nst ? nst : 1, sizeof *ids);
-	sel = calloc(nst ? nst : 1, sizeof *sel);
+	/* not cleared: only the on-CPU stacks' sel is written and read (the
+	 * candidates are theirs), and ids[0 .. nids) */
+	ids = malloc((nst ? nst : 1) * sizeof *ids);
+	sel = malloc((nst ? nst : 1) * sizeof *sel);
 	f->timeline = calloc(c->nsec ? c->nsec : 1, sizeof *f->timeline);
-	if (!ids || !sel || !f->timeline)
+	per_sec = calloc(c->nsec ? c->nsec : 1, sizeof *per_sec);
+	if (!ids || !sel || !f->timeline || !per_sec)
 		goto out;
 	f->nr_timeline = c->nsec;
 	f->timeline_start = c->nsec ? c->first_bucket / 10 * 1000000000ull : 0;
@@ -120,12 +125,13 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 		if (d->bucket && c->nsec) {
 			uint64_t s = d->bucket / 10 - b0;
 			if (s < c->nsec)
-				f->timeline[s] += (double)d->period;
+				per_sec[s] += d->period;
 		}
 	}
 	for (uint64_t s = 0; s < c->nsec; s++)
-		f->timeline[s] = c->sec_total[s] > 0 ? f->timeline[s] / c->sec_total[s]
-						     : 0;
+		f->timeline[s] = c->sec_total[s] > 0
+					 ? (double)per_sec[s] / (double)c->sec_total[s]
+					 : 0;
 	f->share = c->total_period ? (double)period / (double)c->total_period : 0;
 	f->context_samples = ctx_samples;
 	f->period = period;
@@ -151,5 +157,6 @@ out:
 	tallies_fini(&t);
 	free(ids);
 	free(sel);
+	free(per_sec);
 	return err;
 }

@@ -89,41 +89,58 @@ static int comm_room(struct cpu_ctx *c, uint32_t comm)
  * each comm's first pid (hot.c; looked for until each comm with
  * samples has one, want_pid of them: a comm of pid -1 samples never
  * does) and the details cpu_finding() may select (cpu_findings.c), so
- * that those need not walk them all again.
+ * that those need not walk them all again.  What a detail asks of its
+ * stack is one byte (on_cpu, CPU_CAND, whether its comm may still want a
+ * pid: cleared once it has one), not three tables (kstorm: -0.5 M
+ * instructions).
  */
+enum { D_ON_CPU = 1, D_CAND = 2, D_PID = 4 };
+
 static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 			size_t nd, size_t want_pid)
 {
 	/* in locals: the stores below could alias c's arrays */
 	const uint32_t *comm = c->comm;
-	const uint8_t *on_cpu = c->on_cpu;
-	const unsigned *match = c->match;
 	struct comm_sum *by_comm = c->by_comm;
-	double *sec = c->sec_total;
+	uint64_t *sec = c->sec_total;
 	uint64_t b0 = c->first_bucket / 10, nsec = sec ? c->nsec : 0;
-	size_t ncomm = c->ncomm, ncand = 0;
+	size_t ncomm = c->ncomm, ncand = 0, nst = sd_stacks_count(c->a->stacks);
 	uint32_t *cand = malloc((nd ? nd : 1) * sizeof *cand);
+	uint8_t *flag = malloc(nst ? nst : 1);
 
-	if (!cand)
+	if (!cand || !flag) {
+		free(cand);
+		free(flag);
 		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nst; i++)
+		flag[i] = (uint8_t)((c->on_cpu[i] ? D_ON_CPU : 0) |
+				    (c->on_cpu[i] && (c->match[i] & CPU_CAND)
+					     ? D_CAND : 0) |
+				    (comm[i] < ncomm ? D_PID : 0));
 	for (size_t i = 0; i < nd; i++) {
 		const struct sd_stack_detail *dt = &det[i];
 		uint32_t st = dt->stack;
-		if (want_pid && comm[st] < ncomm && !by_comm[comm[st]].has_pid &&
-		    dt->pid != UINT32_MAX) {
+		unsigned f = flag[st];
+		if ((f & D_PID) && want_pid) {
 			struct comm_sum *cs = &by_comm[comm[st]];
-			cs->pid = dt->pid;
-			cs->has_pid = true;
-			want_pid -= cs->samples > 0;
+			if (!cs->has_pid && dt->pid != UINT32_MAX) {
+				cs->pid = dt->pid;
+				cs->has_pid = true;
+				want_pid -= cs->samples > 0;
+			}
+			if (cs->has_pid)
+				flag[st] = (uint8_t)(f & ~D_PID);
 		}
-		if (!on_cpu[st])
+		if (!(f & D_ON_CPU))
 			continue;
-		if (match[st] & CPU_CAND)
+		if (f & D_CAND)
 			cand[ncand++] = (uint32_t)i;
 		uint64_t s = dt->bucket / 10 - b0;
 		if (dt->bucket && s < nsec)
-			sec[s] += (double)dt->period;
+			sec[s] += dt->period;
 	}
+	free(flag);
 	c->cand = cand;
 	c->ncand = ncand;
 	return 0;
@@ -178,8 +195,8 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		c->match[i] = sc->match;
 		c->kinds[i] = sc->kinds;
 		c->comm[i] = si.comm;
-		if (c->ev && si.evsel == c->ev->index) {
-			c->on_cpu[i] = 1;
+		c->on_cpu[i] = c->ev && si.evsel == c->ev->index;
+		if (c->on_cpu[i]) {
 			c->total_period += si.period;
 			c->total_samples += si.count;
 			if (si.comm >= c->ncomm && comm_room(c, si.comm)) {
@@ -206,19 +223,11 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 			c->ticket = false;
 	d->kernel_named_share = kframes ? (double)knamed / (double)kframes : 1;
 	d->kernel_unnamed = kframes && d->kernel_named_share < 0.5;
-	/* seconds of the recording, from the on-CPU samples' buckets */
-	uint64_t bmin1 = UINT64_MAX, bmax = 0; /* bmin1: the least bucket - 1,
-						 * 0 (no time) wrapping to the
-						 * most: no branch */
+	/* seconds of the recording, from the samples' buckets */
+	uint64_t bmin, bmax;
 	size_t nd;
 	const struct sd_stack_detail *det = sd_stacks_details(a->stacks, &nd);
-	for (size_t i = 0; i < nd; i++) {
-		uint64_t b = det[i].bucket;
-		bmin1 = b - 1 < bmin1 ? b - 1 : bmin1;
-		bmax = b > bmax ? b : bmax;
-	}
-	uint64_t bmin = bmin1 == UINT64_MAX ? UINT64_MAX : bmin1 + 1;
-	if (bmin <= bmax) {
+	if (sd_stacks_bucket_range(a->stacks, &bmin, &bmax)) {
 		c->first_bucket = bmin;
 		c->nsec = bmax / 10 - bmin / 10 + 1;
 		if (c->nsec > 86400)
@@ -384,10 +393,11 @@ int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 	if (!d)
 		return -ENOMEM;
 	c.ev = a->on_cpu_event;
-	c.match = calloc(nst ? nst : 1, sizeof *c.match);
-	c.on_cpu = calloc(nst ? nst : 1, sizeof *c.on_cpu);
-	c.comm = calloc(nst ? nst : 1, sizeof *c.comm);
-	c.kinds = calloc(nst ? nst : 1, sizeof *c.kinds);
+	/* not cleared: classify() writes every stack's */
+	c.match = malloc((nst ? nst : 1) * sizeof *c.match);
+	c.on_cpu = malloc((nst ? nst : 1) * sizeof *c.on_cpu);
+	c.comm = malloc((nst ? nst : 1) * sizeof *c.comm);
+	c.kinds = malloc((nst ? nst : 1) * sizeof *c.kinds);
 	if (!c.match || !c.on_cpu || !c.comm || !c.kinds)
 		goto fail;
 	if (era) {

@@ -70,7 +70,9 @@ struct cpu_ctx {
 			  * show, a bit each */
 	uint64_t total_period, total_samples;
 	uint64_t first_bucket, nsec;
-	double *sec_total; /* period per second, all samples of ev */
+	uint64_t *sec_total; /* period per second, all samples of ev (summed
+			      * as integers: exact, as doubles are below
+			      * 2^53, and no conversion a detail) */
 	bool ticket; /* spin locks spin inside the acquire frame */
 	double duration_s; /* of the recording, 0 unknown */
 	unsigned exclude;  /* cpu_finding: stacks with these flags do not

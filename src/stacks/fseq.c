@@ -2,28 +2,32 @@
 /*
  * The symbolized frame sequences, each stored once (symbolize.c): a table
  * by hash of the first stack with each sequence, which later stacks with
- * an equal one point at.
+ * an equal one point at.  A slot is 8 bytes, the hash's high half as its
+ * check (the table is cleared once, at the size it ends with: kstorm
+ * -0.31 M instructions against 16-byte slots with the whole hash).
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <swapdiag/stacks.h>
 
 #include "stacks/internal.h"
 #include "stacks/symbolize.h"
 
+/* Whether n frames are equal: their bytes, padding cleared (struct
+ * sd_frame; dso: -4 M instructions against a test a field). */
 static bool fseq_equal(const struct sd_frame *a, const struct sd_frame *b,
 		       size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (a[i].name != b[i].name || a[i].kernel != b[i].kernel ||
-		    a[i].marks != b[i].marks)
-			return false;
-	return true;
+	return !memcmp(a, b, n * sizeof *a);
 }
 
-/* Twice the slots of the sequence table, or at least first. */
+/* Twice the slots of the sequence table, or at least first.  A slot holds
+ * only the high half of its hash: the index is made again from the
+ * frames (reserved at the size it ends with, the table grows only
+ * when that failed or samples came after). */
 static int fseq_grow(struct sd_stacks *st, size_t first)
 {
 	size_t ns = st->fseq_slots ? st->fseq_slots * 2 : first;
@@ -35,7 +39,9 @@ static int fseq_grow(struct sd_stacks *st, size_t first)
 	for (size_t i = 0; i < st->fseq_slots; i++) {
 		if (!st->fseq[i].entry)
 			continue;
-		size_t j = st->fseq[i].hash & (ns - 1);
+		const struct entry *o = &st->v[st->fseq[i].entry - 1];
+		size_t j = fseq_hash(st->frames + o->frames, o->nframes) &
+			   (ns - 1);
 		while (v[j].entry)
 			j = (j + 1) & (ns - 1);
 		v[j] = st->fseq[i];
@@ -66,16 +72,17 @@ int sd_stacks_share_frames(struct sd_stacks *st, struct entry *e, uint64_t h)
 	if ((st->nfseq + 1) * 2 > st->fseq_slots && fseq_grow(st, 16384))
 		return 0; /* no memory to share: keep the copy */
 	size_t j = h & (st->fseq_slots - 1);
+	uint32_t check = (uint32_t)(h >> 32);
 	for (; st->fseq[j].entry; j = (j + 1) & (st->fseq_slots - 1)) {
 		const struct entry *o = &st->v[st->fseq[j].entry - 1];
-		if (st->fseq[j].hash == h && o->nframes == e->nframes &&
+		if (st->fseq[j].check == check && o->nframes == e->nframes &&
 		    fseq_equal(st->frames + o->frames, f, e->nframes)) {
 			st->nframes = e->frames; /* drop the copy */
 			e->frames = o->frames;
 			return 0;
 		}
 	}
-	st->fseq[j] = (struct fseq_slot){h, (uint32_t)(e - st->v) + 1};
+	st->fseq[j] = (struct fseq_slot){check, (uint32_t)(e - st->v) + 1};
 	st->nfseq++;
 	return 0;
 }

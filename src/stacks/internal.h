@@ -58,7 +58,6 @@ struct fcache_ent {
 	uint64_t ip; /* the raw address, with SD_FOLD_ADDRS; else 0 */
 	uint32_t first, n; /* into names[] */
 	uint8_t marks; /* SD_FRAME_* of the first name */
-	bool used;
 };
 
 /* (stack, pid) -> the detail its last sample went to (stacks.c) */
@@ -69,7 +68,7 @@ struct dcache_ent {
 };
 
 struct fseq_slot {
-	uint64_t hash;
+	uint32_t check; /* the hash's high half (the low bits index) */
 	uint32_t entry; /* index + 1; 0: empty */
 };
 
@@ -89,7 +88,8 @@ struct sd_stacks {
 	struct sd_strpool strs;
 	struct sd_frame *frames;
 	size_t nframes, capframes;
-	struct fcache_ent *fc;
+	struct fcache_ent *fc; /* fcn of them, in order of making (names.c) */
+	uint32_t *fcix;	       /* fcslots: by hash, an fc index + 1 */
 	size_t fcslots, fcn;
 	uint32_t *names;
 	size_t nnames, capnames;
@@ -120,6 +120,11 @@ struct sd_stacks {
 	size_t ndbkslots;
 	uint32_t dbk_last;  /* index + 1 of the table last used; 0: none */
 	size_t dindexed;    /* det[0 .. dindexed) are in the tables */
+	/* the range of det[0 .. brange_n - 1)'s buckets (least - 1, 0
+	 * wrapping to the most; greatest), noted from the tables when the
+	 * loop ends (sd_stacks_details_note_range()); brange_n 0: none */
+	uint64_t brange_lo1, brange_hi;
+	size_t brange_n;
 
 	struct sd_folded_line *lines;
 	size_t nlines;
@@ -191,6 +196,9 @@ int sd_stacks_detail_find(struct sd_stacks *st, struct dcache_ent *c,
 void sd_stacks_details_free(struct sd_stacks *st);
 /* The sample loop has ended: frees what only it uses (stacks.c). */
 void sd_stacks_samples_done(struct sd_stacks *st);
+/* Notes the details' bucket range from their tables (details.c), before
+ * the loop's tables go. */
+void sd_stacks_details_note_range(struct sd_stacks *st);
 /* Frees the resolution caches (they come back when needed). */
 void sd_stacks_resolve_free(struct sd_stacks *st);
 

@@ -91,6 +91,7 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
 	sd_vmem_free(st->v, st->cap * sizeof *st->v);
 	free(st->frames);
 	free(st->fc);
+	free(st->fcix);
 	free(st->names);
 	sd_strpool_fini(&st->strs);
 	free(st);
@@ -105,14 +106,20 @@ struct sd_stacks *sd_stacks_free(struct sd_stacks *st)
  */
 void sd_stacks_samples_done(struct sd_stacks *st)
 {
-	/* every sample went to exactly one detail */
-	for (size_t i = 0; i < st->n; i++)
-		st->v[i].count = st->v[i].period = 0;
-	for (size_t i = 0; i < st->ndet; i++) {
-		struct entry *e = &st->v[st->det[i].stack];
-		e->count += st->det[i].count;
-		e->period += st->det[i].period;
+	/* every sample went to exactly one detail; in locals, as the
+	 * stores could alias st's fields (kstorm: -0.8 M instructions) */
+	struct entry *v = st->v;
+	const struct sd_stack_detail *det = st->det;
+	size_t n = st->n, nd = st->ndet;
+
+	for (size_t i = 0; i < n; i++)
+		v[i].count = v[i].period = 0;
+	for (size_t i = 0; i < nd; i++) {
+		struct entry *e = &v[det[i].stack];
+		e->count += det[i].count;
+		e->period += det[i].period;
 	}
+	sd_stacks_details_note_range(st);
 	loop_tables_free(st);
 }
 

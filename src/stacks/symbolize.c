@@ -48,7 +48,9 @@ static inline int push_names(struct sd_stacks *st, uint32_t first, uint32_t n,
 		return -ENOMEM;
 	for (uint32_t q = n; q-- > 0;)
 		st->frames[st->nframes++] = (struct sd_frame){
-			st->names[first + q], kernel, q ? 0 : marks};
+			.name = st->names[first + q],
+			.kernel = kernel,
+			.marks = q ? 0 : marks};
 	return 0;
 }
 
@@ -67,8 +69,10 @@ struct locname {
 static void make_locname(const struct sd_stacks *st, struct locname *ln,
 			 uint32_t first, uint32_t n, uint8_t marks, bool kernel)
 {
-	*ln = (struct locname){{n ? st->names[first] : 0, kernel, marks}, 0,
-			       first, (uint8_t)n, marks, true, kernel,
+	*ln = (struct locname){{.name = n ? st->names[first] : 0,
+				.kernel = kernel,
+				.marks = marks},
+			       0, first, (uint8_t)n, marks, true, kernel,
 			       n == 1};
 	ln->word = fseq_word(&ln->one);
 }
@@ -229,9 +233,10 @@ symbolize_packed(struct sd_stacks *st, struct locname *lm, struct entry *e,
 			return -ENOMEM;
 		fr = st->frames;
 		for (uint32_t q = 0; q < ln->n; q++) {
-			fr[nf] = (struct sd_frame){st->names[ln->first + q],
-						   ln->kernel,
-						   q ? 0 : ln->marks};
+			fr[nf] = (struct sd_frame){
+				.name = st->names[ln->first + q],
+				.kernel = ln->kernel,
+				.marks = q ? 0 : ln->marks};
 			h = (h ^ fseq_word(&fr[nf])) * FSEQ_MUL;
 			nf++;
 		}
@@ -306,8 +311,9 @@ static int symbolize_one(struct sd_stacks *st, struct sd_machine *m,
 	if (flags & F_NAMED) {
 		for (size_t i = 0; i < nr; i++)
 			st->frames[st->nframes++] = (struct sd_frame){
-				(uint32_t)ips[i], (ips[i] >> 32) & 1,
-				(uint8_t)(ips[i] >> 33 & 3)};
+				.name = (uint32_t)ips[i],
+				.kernel = (ips[i] >> 32) & 1,
+				.marks = (uint8_t)(ips[i] >> 33 & 3)};
 		e->frames = (uint32_t)start;
 		e->nframes = (uint32_t)nr;
 		return 0;

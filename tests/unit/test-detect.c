@@ -525,6 +525,50 @@ TEST(many_comms_grouped)
 	run_free(&x, &r);
 }
 
+/* the kernel part of fork_swap under other user frames */
+static const char *const fork_swap_other_user[] = {
+	"swap_duplicate", "copy_pte_range", "copy_page_range", "dup_mm",
+	"copy_process", "kernel_clone", "__do_sys_clone", "do_syscall_64",
+	"entry_SYSCALL_64", "fork@/usr/lib/libc.so.6", "spawn@/usr/bin/make",
+};
+/* another kernel path to the same swap frame */
+static const char *const fork_swap_pmd[] = {
+	"swap_duplicate", "copy_pte_range", "copy_pmd_range",
+	"copy_page_range", "dup_mm", "copy_process", "kernel_clone",
+	"__do_sys_clone", "do_syscall_64", "entry_SYSCALL_64",
+};
+
+TEST(paths_grouped_by_kernel_part)
+{
+	struct text x;
+	struct run r;
+
+	text_init(&x);
+	/* one kernel path in two comms and under two user parts (20 + 15),
+	 * a longer one (25), each as a first, new path between the others */
+	on_cpu(&x, "httpd", 200, 20, fork_swap, N(fork_swap));
+	on_cpu(&x, "make", 300, 25, fork_swap_pmd, N(fork_swap_pmd));
+	on_cpu(&x, "make", 300, 15, fork_swap_other_user,
+	       N(fork_swap_other_user));
+	if (!run(&x, &r)) {
+		run_free(&x, &r);
+		return;
+	}
+	const struct sd_finding *f = find(r.d, SD_FIND_SWAP_DUP_FORK);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_U64(f->samples, 60);
+		CHECK_U64(f->nr_paths, 2);
+	}
+	if (f && f->nr_paths == 2) {
+		CHECK_U64(f->paths[0].samples, 35);
+		CHECK_U64(f->paths[0].nr_frames, 9);
+		CHECK_U64(f->paths[1].samples, 25);
+		CHECK_U64(f->paths[1].nr_frames, 10);
+	}
+	run_free(&x, &r);
+}
+
 int main(void)
 {
 	RUN(fork_swap_work_and_near_misses);
@@ -533,5 +577,6 @@ int main(void)
 	RUN(stalls_and_their_durations);
 	RUN(many_processes_tallied);
 	RUN(many_comms_grouped);
+	RUN(paths_grouped_by_kernel_part);
 	return test_exit();
 }

@@ -16,6 +16,8 @@
  *     frames), at most MAX_STACK (127) of them from the leaf; nothing
  *     after an invalid marker (perf resets the chain); after
  *     USER_UNWOUND the count starts again (unwound_counts_again).
+ *  S3 stacks whose frames are equal once named (another event's) share
+ *     them (fseq.c), and only those.
  *
  * The samples are drawn from a few kernel paths with varying leaves and
  * return offsets, in processes that map the same executable at addresses
@@ -349,9 +351,53 @@ TEST(unwound_counts_again)
 	world_close(&w);
 }
 
+TEST(equal_frames_shared)
+{
+	struct world w;
+	if (!world_init(&w))
+		SKIP("no temporary file");
+	static struct drawn d[3];
+	uint32_t id[3];
+
+	for (int k = 0; k < 3; k++) {
+		memset(&d[k], 0, sizeof d[k]);
+		d[k].pid = 100;
+		d[k].ips[d[k].nr++] = SD_CONTEXT_KERNEL;
+		/* 0 and 1 (another event): f00 f01 f02; 2: f03 f04 f05 */
+		for (int i = 0; i < 3; i++)
+			d[k].ips[d[k].nr++] = KFUNC(i + (k == 2 ? 3 : 0), 0x10);
+		struct sd_stack_sample smp = {
+			.cpumode = SD_MISC_KERNEL,
+			.ip = d[k].ips[1],
+			.ips = d[k].ips,
+			.nr_ips = d[k].nr,
+			.has_callchain = true,
+			.period = 1,
+			.pid = d[k].pid,
+			.tid = d[k].pid,
+			.time = 1000000,
+			.machine = w.m,
+		};
+		CHECK(sd_machine_thread(w.m, d[k].pid, d[k].pid, &smp.view) == 0);
+		smp.evsel = k == 1;
+		id[k] = UINT32_MAX;
+		CHECK(sd_stacks_add(w.st, &smp, &id[k]) == 0);
+	}
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	struct sd_stack_info si[3];
+	for (int k = 0; k < 3; k++)
+		CHECK(sd_stacks_get(w.st, id[k], &si[k]) == 0);
+	CHECK(id[0] != id[1] && si[0].evsel != si[1].evsel);
+	CHECK_U64(si[0].nr_frames, 3);
+	CHECK(si[0].frames == si[1].frames);
+	CHECK(si[2].frames != si[0].frames);
+	world_close(&w);
+}
+
 int main(void)
 {
 	RUN(one_stack_per_meaning);
 	RUN(unwound_counts_again);
+	RUN(equal_frames_shared);
 	return test_exit();
 }

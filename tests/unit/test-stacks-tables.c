@@ -24,7 +24,13 @@
  *  D3 a bucket with many details (its table grows from the size of the
  *     bucket before) finds each again;
  *  D4 samples after the loop's tables were freed (symbolized) find the
- *     details made before.
+ *     details made before;
+ *  N1 the (dso, address) cache of names (names.c) finds every location
+ *     named before, after growing from its first size;
+ *  D5 the details' bucket range (least but 0, greatest) is the same
+ *     walked from the details, noted from the tables when the loop ends,
+ *     and walked again after more samples came; none when only bucket 0
+ *     (no time) has details.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +40,7 @@
 
 #include "stacks/internal.h"
 #include "stacks/key.h"
+#include "stacks/symbolize.h"
 #include "test.h"
 
 /* Interns the n bytes of k as a key: its stack. */
@@ -303,6 +310,65 @@ TEST(details_found_after_the_tables_were_freed)
 	close_ctx(&c);
 }
 
+/* The bucket range, first << 32 | last; 0 when there is none. */
+static uint64_t range(struct ctx *c)
+{
+	uint64_t first = 0, last = 0;
+	if (!sd_stacks_bucket_range(c->st, &first, &last))
+		return 0;
+	return first << 32 | last;
+}
+
+TEST(the_bucket_range_noted_and_walked)
+{
+	struct ctx c;
+	if (!open_ctx(&c))
+		return;
+	add(&c, 0, 7, 0, 1);
+	CHECK_U64(range(&c), 0);
+	add(&c, 0, 7, 9, 1);
+	add(&c, 1, 7, 4, 1);
+	add(&c, 0, 8, 6, 1);
+	CHECK_U64(range(&c), 4ull << 32 | 9);
+	CHECK(sd_stacks_symbolize(c.st, c.m) == 0);
+	CHECK_U64(c.st->brange_n, sd_stacks_nr_details(c.st) + 1);
+	CHECK_U64(range(&c), 4ull << 32 | 9);
+	add(&c, 2, 7, 3, 1);
+	add(&c, 2, 7, 12, 1);
+	CHECK_U64(range(&c), 3ull << 32 | 12);
+	close_ctx(&c);
+}
+
+TEST(names_found_again_after_the_cache_grew)
+{
+	struct sd_stacks *st = NULL;
+	CHECK(sd_stacks_new(&st) == 0);
+	if (!st)
+		return;
+	enum { L = 1000 };
+	uint32_t first[L], n, again;
+	uint8_t marks;
+	bool ok = true;
+	/* no DSO: named "[x]" whatever the address, each its own entry */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t nnames = st->nnames;
+		for (uint64_t i = 0; i < L; i++) {
+			struct sd_location loc = {.map_name = "[x]",
+						  .addr = 0x1000 + 16 * i};
+			uint32_t *f = pass ? &again : &first[i];
+			ok &= sd_stacks_frame_names(st, &loc, 0, true, f, &n,
+						    &marks) == 0;
+			ok &= n == 1 && (!pass || again == first[i]);
+		}
+		/* the second pass makes no name */
+		if (pass)
+			CHECK_U64(st->nnames, nnames);
+	}
+	CHECK(ok);
+	CHECK(st->fcslots > 256);
+	sd_stacks_free(st);
+}
+
 int main(void)
 {
 	RUN(a_key_with_another_keys_slot_and_check);
@@ -311,5 +377,7 @@ int main(void)
 	RUN(back_and_forth_between_buckets);
 	RUN(a_big_bucket_grows);
 	RUN(details_found_after_the_tables_were_freed);
+	RUN(the_bucket_range_noted_and_walked);
+	RUN(names_found_again_after_the_cache_grew);
 	return test_exit();
 }

@@ -199,6 +199,27 @@ TEST(many_open_sleeps)
 	sd_stalls_fini(&s);
 }
 
+TEST(a_long_run_log_grows_intact)
+{
+	struct sd_stalls s;
+	enum { N = 100000 }; /* 2.4 MB of runs: past util/vmem.h's SD_VMEM_MIN */
+
+	sd_stalls_init(&s);
+	/* tid 10 asleep the whole time; tid 5 runs N times meanwhile */
+	CHECK(!sd_stalls_switch(&s, 1000, 10, 10, true, 5, 2, 0));
+	bool ok = true;
+	for (uint32_t i = 0; i < N; i++)
+		ok &= !sd_stalls_seen(&s, 5, 5, i, 2000 + i);
+	CHECK(ok);
+	CHECK_U64(s.nruns, N);
+	size_t bad = 0;
+	for (uint32_t i = 0; i < s.nruns; i++)
+		bad += s.runs[i].stack != i || s.runs[i].time != 2000 + i ||
+		       s.runs[i].tid != 5;
+	CHECK_U64(bad, 0);
+	sd_stalls_fini(&s);
+}
+
 int main(void)
 {
 	RUN(reader_names_the_lock);
@@ -206,5 +227,6 @@ int main(void)
 	RUN(sleeps_get_their_lock_address);
 	RUN(samples_logged_during_sleeps_and_just_after);
 	RUN(many_open_sleeps);
+	RUN(a_long_run_log_grows_intact);
 	return test_exit();
 }
