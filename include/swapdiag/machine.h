@@ -51,6 +51,14 @@ struct sd_machine *sd_machine_free(struct sd_machine *m);
  * reuses its tid). */
 int sd_machine_process(struct sd_machine *m, const struct sd_record *rec);
 
+/* sd_machine_process() of a FORK record's task, with what its parent
+ * was just before it, looked up once: the comm id sd_machine_thread()
+ * would have given for (ppid, ptid), and for a new process (pid == tid)
+ * its parent's executable as sd_machine_pid_exe(ppid) would have (NULL:
+ * not known).  0 or -ENOMEM. */
+int sd_machine_fork(struct sd_machine *m, const struct sd_task *task,
+		    uint32_t *parent_comm, const char **parent_exe);
+
 /* The thread (pid, tid) now, created as perf does if unknown (":tid"). */
 int sd_machine_thread(struct sd_machine *m, uint32_t pid, uint32_t tid,
 		      struct sd_thread_view *out);

@@ -7,17 +7,20 @@
  * seconds of FORK records come before the first sample (and a few after
  * the last).  The records arrive before the span is known, so each is
  * noted (time, parent, comm, executable) and counted after the last
- * sample; --time windows were applied when it was noted.  Sorted, one
- * group's notes are told apart from the next's by their numbers and
- * their executable's pointer, the strings compared only when the
- * pointers differ.
+ * sample; --time windows were applied when it was noted.  The count
+ * groups the notes by (comm, pid, executable's pointer) in a hash table
+ * the size of the groups (a storm's notes come from a few parents, most
+ * in a row from the one before), then sorts the groups and merges those
+ * whose executables are equal strings at different addresses: no array
+ * the size of the notes (sorting the notes made three, kstorm.data's 38
+ * of its 65 page faults after the loop, and 1.3 M instructions).
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/internal.h"
+#include "util/hash.h"
 
 struct sd_fork_note {
 	uint64_t time;
@@ -30,7 +33,8 @@ int sd_fork_note(struct sd_analysis *a, uint64_t time, uint32_t ppid,
 		 uint32_t comm, const char *exe)
 {
 	if (a->nr_fork_notes == a->fork_notes_cap) {
-		size_t cap = a->fork_notes_cap ? a->fork_notes_cap * 2 : 256;
+		/* fourfold: fewer copies of a storm's notes */
+		size_t cap = a->fork_notes_cap ? a->fork_notes_cap * 4 : 256;
 		struct sd_fork_note *v =
 			realloc(a->fork_notes, cap * sizeof *v);
 		if (!v)
@@ -51,9 +55,9 @@ static int exe_cmp(const char *x, const char *y)
 	return strcmp(x, y);
 }
 
-static int note_cmp(const void *pa, const void *pb)
+static int group_cmp(const void *pa, const void *pb)
 {
-	const struct sd_fork_note *x = pa, *y = pb;
+	const struct sd_forker_count *x = pa, *y = pb;
 	if (x->comm != y->comm)
 		return x->comm < y->comm ? -1 : 1;
 	if (x->pid != y->pid)
@@ -61,116 +65,113 @@ static int note_cmp(const void *pa, const void *pb)
 	return exe_cmp(x->exe, y->exe);
 }
 
-/* Notes of one group: equal (comm, pid, exe), the strings compared only
- * when they are not the same one (nearly always). */
-static bool same_group(const struct sd_fork_note *x,
-		       const struct sd_fork_note *y)
-{
-	return x->comm == y->comm && x->pid == y->pid &&
-	       (x->exe == y->exe || !exe_cmp(x->exe, y->exe));
-}
-
-/*
- * The notes sorted by (comm, pid, exe), into a new array (*sorted; v is
- * left as it was): a radix sort of (comm << 32 | pid, index) pairs by
- * the bytes that differ (a pass to find them, then a count and a scatter
- * per byte: a comm id and a pid leave most of the eight bytes equal),
- * then each run of one (comm, pid) with more than one exe put in exe
- * order (a process forks as one executable, or a few over its execs).
- * Notes equal in all three are merged, so their order does not matter.
- */
-struct note_key {
-	uint64_t key;
-	uint32_t i;
+/* The groups so far, and their table: slot -> index + 1. */
+struct groups {
+	struct sd_forker_count *v;
+	size_t n, cap;
+	uint32_t *slots;
+	size_t nslots;
 };
 
-static int sort_notes(const struct sd_fork_note *v, size_t n,
-		      struct sd_fork_note **sorted)
+static size_t group_slot(uint32_t comm, uint32_t pid, const char *exe,
+			 size_t nslots)
 {
-	struct note_key *k = malloc(n * sizeof *k), *t = malloc(n * sizeof *t);
-	struct sd_fork_note *out = malloc(n * sizeof *out);
+	uint64_t k = ((uint64_t)comm << 32 | pid) ^
+		     (uint64_t)(uintptr_t)exe * 0x9e3779b97f4a7c15ull;
+	return (size_t)(sd_mix64(k) & (nslots - 1));
+}
 
-	if (!k || !t || !out) {
-		free(k);
-		free(t);
-		free(out);
+static int groups_grow(struct groups *g)
+{
+	size_t cap = g->cap * 2, ns = cap * 2;
+	struct sd_forker_count *v = realloc(g->v, cap * sizeof *v);
+	uint32_t *s = calloc(ns, sizeof *s);
+
+	if (v)
+		g->v = v;
+	if (!v || !s) {
+		free(s);
 		return -ENOMEM;
 	}
-	uint64_t differ = 0, k0 = (uint64_t)v[0].comm << 32 | v[0].pid;
-	for (size_t i = 0; i < n; i++) {
-		k[i] = (struct note_key){(uint64_t)v[i].comm << 32 | v[i].pid,
-					 (uint32_t)i};
-		differ |= k[i].key ^ k0;
+	for (size_t i = 0; i < g->n; i++) {
+		size_t k = group_slot(v[i].comm, v[i].pid, v[i].exe, ns);
+		while (s[k])
+			k = (k + 1) & (ns - 1);
+		s[k] = (uint32_t)i + 1;
 	}
-	for (unsigned sh = 0; sh < 64; sh += 8) {
-		if (!(differ >> sh & 255))
-			continue; /* every key has this byte */
-		size_t cnt[256] = {0}, at = 0;
-		for (size_t i = 0; i < n; i++)
-			cnt[k[i].key >> sh & 255]++;
-		for (int c = 0; c < 256; c++) {
-			size_t m = cnt[c];
-			cnt[c] = at;
-			at += m;
-		}
-		for (size_t i = 0; i < n; i++)
-			t[cnt[k[i].key >> sh & 255]++] = k[i];
-		struct note_key *x = k;
-		k = t;
-		t = x;
-	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = v[k[i].i];
-	for (size_t i = 0, j; i < n; i = j) {
-		bool one_exe = true;
-		for (j = i + 1; j < n && out[j].comm == out[i].comm &&
-				out[j].pid == out[i].pid; j++)
-			one_exe &= out[j].exe == out[i].exe;
-		if (!one_exe)
-			qsort(out + i, j - i, sizeof *out, note_cmp);
-	}
-	free(k);
-	free(t);
-	*sorted = out;
+	free(g->slots);
+	g->slots = s;
+	g->nslots = ns;
+	g->cap = cap;
 	return 0;
+}
+
+/* The group of note x, made if new; NULL if out of memory. */
+static struct sd_forker_count *group_of(struct groups *g,
+					const struct sd_fork_note *x)
+{
+	size_t k = group_slot(x->comm, x->pid, x->exe, g->nslots);
+
+	for (; g->slots[k]; k = (k + 1) & (g->nslots - 1)) {
+		struct sd_forker_count *f = &g->v[g->slots[k] - 1];
+		if (f->comm == x->comm && f->pid == x->pid && f->exe == x->exe)
+			return f;
+	}
+	if (g->n == g->cap) {
+		if (groups_grow(g))
+			return NULL;
+		return group_of(g, x);
+	}
+	g->slots[k] = (uint32_t)++g->n;
+	g->v[g->n - 1] = (struct sd_forker_count){x->comm, x->pid, x->exe, 0};
+	return &g->v[g->n - 1];
 }
 
 int sd_forks_count(struct sd_analysis *a, uint64_t first, uint64_t last)
 {
-	struct sd_fork_note *v = a->fork_notes;
+	const struct sd_fork_note *v = a->fork_notes;
+	struct groups g = {.cap = 8, .nslots = 16};
+	struct sd_forker_count *f = NULL;
 	size_t n = 0;
 
-	for (size_t i = 0; i < a->nr_fork_notes; i++)
-		if (!last || (v[i].time >= first && v[i].time <= last))
-			v[n++] = v[i];
-	struct sd_fork_note *s = NULL;
-	/* v is NULL without notes */
-	if (n && sort_notes(v, n, &s))
-		qsort(v, n, sizeof *v, note_cmp); /* no memory for the keys */
-	if (s)
-		v = s;
+	g.v = malloc(g.cap * sizeof *g.v);
+	g.slots = calloc(g.nslots, sizeof *g.slots);
+	if (!g.v || !g.slots)
+		goto fail;
+	for (size_t i = 0; i < a->nr_fork_notes; i++) {
+		if (last && (v[i].time < first || v[i].time > last))
+			continue;
+		/* most notes are the one before's group */
+		if (!f || f->comm != v[i].comm || f->pid != v[i].pid ||
+		    f->exe != v[i].exe) {
+			if (!(f = group_of(&g, &v[i])))
+				goto fail;
+		}
+		f->forks++;
+		n++;
+	}
+	free(g.slots);
+	qsort(g.v, g.n, sizeof *g.v, group_cmp);
+	/* equal strings at different addresses: one group */
 	size_t groups = 0;
-	for (size_t i = 0; i < n; i++)
-		groups += !i || !same_group(&v[i - 1], &v[i]);
-	struct sd_forker_count *f = calloc(groups ? groups : 1, sizeof *f);
-	if (!f) {
-		free(s);
-		return -ENOMEM;
+	for (size_t i = 0; i < g.n; i++) {
+		struct sd_forker_count *p = groups ? &g.v[groups - 1] : NULL;
+		if (p && p->comm == g.v[i].comm && p->pid == g.v[i].pid &&
+		    !exe_cmp(p->exe, g.v[i].exe))
+			p->forks += g.v[i].forks;
+		else
+			g.v[groups++] = g.v[i];
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!i || !same_group(&v[i - 1], &v[i]))
-			f[k++] = (struct sd_forker_count){v[i].comm, v[i].pid,
-							  v[i].exe, 0};
-		f[k - 1].forks++;
-	}
-	free(s);
 	free(a->forkers);
-	a->forkers = f;
+	a->forkers = g.v;
 	a->nr_forkers = groups;
 	a->forks = n;
 	free(a->fork_notes);
 	a->fork_notes = NULL;
 	a->nr_fork_notes = a->fork_notes_cap = 0;
 	return 0;
+fail:
+	free(g.v);
+	free(g.slots);
+	return -ENOMEM;
 }

@@ -165,33 +165,34 @@ static int complete_chain(struct sd_analysis *a, const struct sd_sample *smp,
 	return 0;
 }
 
-/* A new process (not a thread, not one perf synthesized at time 0),
- * noted under its parent's comm and executable before the record creates
- * it; counted after the last sample, over the samples' span (forks.c). */
-static int count_fork(struct sd_analysis *a, const struct sd_record *rec)
+/* A FORK record, to the machine, and a new process (not a thread, not
+ * one perf synthesized at time 0) noted under its parent's comm and
+ * executable as they were before the record, which the machine looks up
+ * once for both; counted after the last sample, over the samples' span
+ * (forks.c). */
+static int fork_record(struct sd_analysis *a, const struct sd_record *rec)
 {
 	const struct sd_task *t = &rec->task;
-	struct sd_thread_view v;
+	uint32_t comm;
+	const char *exe;
+	int err = sd_machine_fork(a->machine, t, &comm, &exe);
 
+	if (err)
+		return err;
 	if (t->pid == t->ppid || t->pid != t->tid || !t->time)
 		return 0;
 	if (a->time.n && !sd_time_keep(&a->time, t->time))
 		return 0;
-	if (sd_machine_thread(a->machine, t->ppid, t->ptid, &v))
-		return -ENOMEM;
-	return sd_fork_note(a, t->time, t->ppid, v.comm,
-			    sd_machine_pid_exe(a->machine, t->ppid));
+	return sd_fork_note(a, t->time, t->ppid, comm, exe);
 }
 
 /* A record that is not a sample: the machine's (threads, comms, maps),
- * a fork noted first.  0, or -ENOMEM. */
+ * a fork noted too.  0, or -ENOMEM. */
 static int other_record(struct sd_analysis *a, const struct sd_record *rec)
 {
-	int err;
+	int err = rec->type == SD_REC_FORK ? fork_record(a, rec)
+					   : sd_machine_process(a->machine, rec);
 
-	if (rec->type == SD_REC_FORK && (err = count_fork(a, rec)))
-		return err;
-	err = sd_machine_process(a->machine, rec);
 	return err == -ENOMEM ? err : 0;
 }
 

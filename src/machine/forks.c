@@ -199,14 +199,17 @@ static int add_pid(struct tally *t, uint32_t pid)
 }
 
 int forks_fork(struct sd_forks *f, const struct sd_task *task,
-	       uint32_t parent_comm)
+	       uint32_t parent_comm, const char **parent_exe)
 {
+	*parent_exe = NULL;
 	if (task->pid != task->tid)
 		return 0; /* a new thread, not a process */
 	struct proc *p = proc_get(f, task->ppid, true);
 	if (!p)
 		return -ENOMEM;
 	uint32_t exe = p->exe;
+	if (exe)
+		*parent_exe = sd_strpool_get(&f->exes, exe);
 	struct proc *c = proc_get(f, task->pid, true);
 	if (!c)
 		return -ENOMEM;

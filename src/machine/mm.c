@@ -8,13 +8,18 @@
  * than MM_SCAN maps is searched through its index, which remembers the
  * stretch between maps of its last miss: on dso.data 75 k of 132 k such
  * lookups are junk frames in the heap's gap (sd_machine_locate 33.7 M ->
- * 30.2 M instructions).
+ * 30.2 M instructions).  The address spaces' array comes from util/vmem.h:
+ * a storm's (kstorm: 11.4 k of 80 bytes) grows into a mapping of its own,
+ * a huge page where THP is advised, without a copy (kstorm: 2 822 -> 2 617
+ * page faults, the array's 0.9 MB faulted page by page before; peak RSS
+ * 31.4 -> 32.3 MB).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "machine/mm.h"
+#include "util/vmem.h"
 
 #define MM_SCAN 16       /* maps searched one by one, not indexed */
 #define SLAB_MAPS 1024   /* maps in one slab: 32 KiB */
@@ -28,7 +33,7 @@ struct mm_slab {
 int mm_set_init(struct mm_set *s)
 {
 	memset(s, 0, sizeof *s);
-	s->v = calloc(16, sizeof *s->v);
+	s->v = sd_vmem_zalloc(16 * sizeof *s->v);
 	if (!s->v)
 		return -ENOMEM;
 	s->cap = 16;
@@ -47,7 +52,7 @@ void mm_set_fini(struct mm_set *s)
 			free(ix);
 		}
 	}
-	free(s->v);
+	sd_vmem_free(s->v, s->cap * sizeof *s->v);
 	while (s->slabs) {
 		struct mm_slab *b = s->slabs;
 		s->slabs = b->next;
@@ -122,8 +127,10 @@ uint32_t mm_new(struct mm_set *s, uint32_t parent)
 	if (s->n == s->cap) {
 		/* fourfold: a storm makes one per process, and every
 		 * realloc copies them all (kstorm: the copies 1.3 M -> 0.4 M
-		 * instructions, untouched room costs no memory) */
-		struct mm *v = realloc(s->v, s->cap * 4 * sizeof *v);
+		 * instructions, untouched room costs no memory); from
+		 * SD_VMEM_MIN on, a mapping that grows without a copy */
+		struct mm *v = sd_vmem_resize(s->v, s->cap * sizeof *v,
+					      s->cap * 4 * sizeof *v);
 		if (!v)
 			return 0;
 		s->v = v;

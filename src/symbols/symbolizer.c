@@ -236,9 +236,11 @@ struct sd_dso *sd_symbolizer_kernel(struct sd_symbolizer *s)
 	return s->kernel;
 }
 
-/* A path's memo key: its length and its first and last eight bytes,
- * which tell a process's few files apart (a collision only costs a
- * miss: the memo compares the whole path). */
+/* A path's memo key: its length and its first and last eight bytes
+ * (four of a shorter one: no loop over "[vdso]", which comes with every
+ * exec), which tell a process's few files apart (a collision only costs
+ * a miss: the memo compares the whole path); one mix of them (kstorm's
+ * 39 k MMAPs: sd_symbolizer_dso 5.69 M -> 4.97 M instructions). */
 static inline uint64_t memo_key(const char *path, size_t len)
 {
 	uint64_t a = 0, b = 0;
@@ -246,11 +248,17 @@ static inline uint64_t memo_key(const char *path, size_t len)
 	if (len >= 8) {
 		memcpy(&a, path, 8);
 		memcpy(&b, path + len - 8, 8);
+	} else if (len >= 4) { /* "[vdso]", with every exec */
+		uint32_t x, y;
+		memcpy(&x, path, 4);
+		memcpy(&y, path + len - 4, 4);
+		a = x;
+		b = y;
 	} else {
 		for (size_t i = 0; i < len; i++)
 			a |= (uint64_t)(unsigned char)path[i] << 8 * i;
 	}
-	return sd_mix64(a ^ sd_mix64(b + len));
+	return sd_mix64(a ^ (b + len) * 0x9e3779b97f4a7c15ull);
 }
 
 /* The dso of a path the memo does not have, put in its set (out of
@@ -286,10 +294,11 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 	uint64_t k = memo_key(path, len);
 	struct dso_memo *set = &s->memo[k % MEMO_SETS * MEMO_WAYS];
 	for (int w = 0; w < MEMO_WAYS; w++) {
-		struct dso_memo *e = &set[w];
-		if (e->dso && e->key == k && e->dso->path_len == len &&
-		    !memcmp(e->dso->path, path, len))
-			return e->dso;
+		const struct sd_dso *d = set[w].dso;
+		/* an empty entry's key is 0, its dso NULL */
+		if (set[w].key == k && d && d->path_len == len &&
+		    !memcmp(d->path, path, len))
+			return set[w].dso;
 	}
 	return memo_miss(s, path, k, set);
 }

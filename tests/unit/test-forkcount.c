@@ -5,8 +5,8 @@
  * in that order (comm and pid as numbers, executables by strcmp, an
  * unknown one first).  Checked against a plain reference: every kept
  * note looked for in the groups found so far, then the groups sorted by
- * insertion -- over notes made to need every byte of the radix sort
- * (comms and pids large and small), runs of one process with several
+ * insertion -- over notes of comms and pids large and small, in more
+ * groups than the count's table starts with, runs of one process with several
  * executables (equal strings at different addresses merge), and notes
  * outside the window.
  */

@@ -669,6 +669,84 @@ TEST(exec_names)
 	world_fini(&w);
 }
 
+/*
+ * sd_machine_fork(): the parent as sd_machine_thread() and
+ * sd_machine_pid_exe() would have given it just before the record --
+ * a named parent, an unnamed one (":TID"), a stale thread under the
+ * parent's tid (its comm, though R5 replaces it by a fresh ":TID"), a
+ * new thread (no executable) -- and the fork applied as by
+ * sd_machine_process().
+ */
+TEST(fork_gives_its_parent)
+{
+	struct world w;
+	struct sd_task t;
+	uint32_t c;
+	const char *exe;
+	world_init(&w);
+	comm(&w, 70, 70, "httpd", true, 0);
+	mmap2(&w, 70, 0x400000, 0x1000, 0, PROT_RX, "/usr/sbin/httpd", 1);
+	t = (struct sd_task){.pid = 71, .ppid = 70, .tid = 71, .ptid = 70,
+			     .time = 10};
+	CHECK(sd_machine_fork(w.m, &t, &c, &exe) == 0);
+	CHECK_STR(sd_machine_comm_str(w.m, c), "httpd");
+	CHECK_STR(exe ? exe : "(none)", "/usr/sbin/httpd");
+	CHECK_STR(comm_of(&w, 71, 71), "httpd");
+	CHECK_STR(sd_machine_pid_exe(w.m, 71), "/usr/sbin/httpd");
+	/* a parent nothing named, of no known executable */
+	t = (struct sd_task){.pid = 81, .ppid = 80, .tid = 81, .ptid = 80,
+			     .time = 11};
+	CHECK(sd_machine_fork(w.m, &t, &c, &exe) == 0);
+	CHECK_STR(sd_machine_comm_str(w.m, c), ":80");
+	CHECK(exe == NULL);
+	/* tid 90 known as a thread of 70 ("worker"), now a parent of pid 90 */
+	comm(&w, 70, 90, "worker", false, 12);
+	t = (struct sd_task){.pid = 91, .ppid = 90, .tid = 91, .ptid = 90,
+			     .time = 13};
+	CHECK(sd_machine_fork(w.m, &t, &c, &exe) == 0);
+	CHECK_STR(sd_machine_comm_str(w.m, c), "worker");
+	CHECK_STR(comm_of(&w, 91, 91), ":91"); /* the fresh parent's: unset */
+	CHECK_STR(comm_of(&w, 90, 90), ":90");
+	/* a new thread of httpd: its comm, no executable asked for */
+	t = (struct sd_task){.pid = 70, .ppid = 70, .tid = 72, .ptid = 70,
+			     .time = 14};
+	CHECK(sd_machine_fork(w.m, &t, &c, &exe) == 0);
+	CHECK_STR(sd_machine_comm_str(w.m, c), "httpd");
+	CHECK(exe == NULL);
+	CHECK_STR(comm_of(&w, 70, 72), "httpd");
+	world_fini(&w);
+}
+
+/*
+ * A storm's address spaces: 20 000, one per process, past the size where
+ * their array moves to a mapping of its own (util/vmem.h) and grows
+ * there: every one keeps its map, the first ones' as the last ones'.
+ */
+TEST(storm_of_address_spaces)
+{
+	struct world w;
+	char file[32], want[32];
+	uint64_t a;
+	int bad = 0;
+
+	world_init(&w);
+	for (uint32_t p = 0; p < 20000; p++) {
+		snprintf(file, sizeof file, "/storm/%u", p);
+		fork_(&w, 10000 + p, 1, 10000 + p, 1, 5);
+		mmap2(&w, 10000 + p, 0x400000, 0x1000, p * 0x1000, PROT_RX,
+		      file, 6);
+	}
+	for (uint32_t p = 0; p < 20000; p += 7) {
+		struct sd_thread_view v = view_of(&w, 10000 + p, 10000 + p);
+		snprintf(want, sizeof want, "/storm/%u", p);
+		bad += strcmp(where(&w, v, SD_MISC_USER, 0x400010, &a),
+			      want) != 0;
+		bad += a != p * 0x1000 + 0x10;
+	}
+	CHECK(bad == 0);
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(idle_and_unknown_threads);
@@ -688,5 +766,7 @@ int main(void)
 	RUN(thread_tables);
 	RUN(view_cache);
 	RUN(exec_names);
+	RUN(fork_gives_its_parent);
+	RUN(storm_of_address_spaces);
 	return test_exit();
 }

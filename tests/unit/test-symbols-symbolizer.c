@@ -383,23 +383,26 @@ TEST(dso_by_path_memo)
 	CHECK(sd_symbolizer_dso(s, "/usr/lib/p17.so", NULL) == first[17]);
 	/* names of one length that differ only between their first and
 	 * last eight bytes (the memo's key): each its own dso, in turns;
-	 * and names shorter than eight bytes */
-	static const char *const alike[] = {"/usr/lib/AAAA/x.so",
-					    "/usr/lib/BBBB/x.so",
-					    "/usr/lib/AABA/x.so", "/a", "/b",
-					    "/a/b"};
-	struct sd_dso *seen[6] = {0};
+	 * and names shorter than eight bytes (of four to seven: the key's
+	 * first and last four) */
+	static const char *const alike[] = {
+		"/usr/lib/AAAA/x.so", "/usr/lib/BBBB/x.so",
+		"/usr/lib/AABA/x.so", "/a", "/b", "/a/b", "[vdso]", "[vdsx]",
+		"[vxso]", "/abcdef", "/abxdef"};
+#define NALIKE (sizeof alike / sizeof *alike)
+	struct sd_dso *seen[NALIKE] = {0};
 	for (int round = 0; round < 4; round++)
-		for (int i = 0; i < 6; i++) {
+		for (size_t i = 0; i < NALIKE; i++) {
 			struct sd_dso *x = sd_symbolizer_dso(s, alike[i], NULL);
 			CHECK(x && !strcmp(sd_dso_name(x), alike[i]));
 			if (!round)
 				seen[i] = x;
 			CHECK(x == seen[i]);
 		}
-	for (int i = 0; i < 6; i++)
-		for (int j = i + 1; j < 6; j++)
+	for (size_t i = 0; i < NALIKE; i++)
+		for (size_t j = i + 1; j < NALIKE; j++)
 			CHECK(seen[i] != seen[j]);
+#undef NALIKE
 	sd_symbolizer_free(s);
 }
 
