@@ -381,6 +381,6 @@ void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
 	}
 	/* perf: a user-mode address in the kernel's range may be a vsyscall */
 	if ((cpumode == SD_MISC_USER || cpumode == SD_MISC_CPUMODE_UNKNOWN) &&
-	    sd_machine_kernel_ip(m, ip))
+	    ip >= m->kernel_start) /* sd_machine_kernel_ip(), in line */
 		locate_kernel(m, ip, out);
 }

@@ -274,6 +274,21 @@ TEST(kernel_maps)
 	world_fini(&w);
 }
 
+/* R9 at its edge: the kernel's half starts at 2^63 (no kernel map
+ * loaded: the kernel's reaches down to it) */
+TEST(kernel_half_edge)
+{
+	struct world w;
+	world_init(&w);
+	uint64_t a;
+	comm(&w, 5, 5, "sh", false, 0);
+	struct sd_thread_view v = view_of(&w, 5, 5);
+	CHECK_STR(where(&w, v, SD_MISC_USER, 1ull << 63, &a),
+		  "[kernel.kallsyms]");
+	CHECK_STR(where(&w, v, SD_MISC_USER, (1ull << 63) - 1, &a), "");
+	world_fini(&w);
+}
+
 TEST(forks_per_executable)
 {
 	struct world w;
@@ -742,6 +757,7 @@ int main(void)
 	RUN(overlapping_maps_split);
 	RUN(jit_and_anonymous_maps);
 	RUN(kernel_maps);
+	RUN(kernel_half_edge);
 	RUN(forks_per_executable);
 	RUN(thread_names_and_lookups);
 	RUN(few_and_many_maps);
