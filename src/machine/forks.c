@@ -9,7 +9,8 @@
  * set names but are not forks of the recording.
  * A FORK's processes are found by the places the machine keeps on its
  * thread records (checked, so a stale one only costs the hash lookup):
- * a storm's parents vary, and each was a child once.
+ * a storm's parents vary, and each was a child once.  The last process
+ * and the last executable's tally found are tried before any search.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ struct sd_forks {
 		      * come in a row */
 	struct tally *t;
 	size_t nt, tcap;
+	size_t tlast; /* t index tally_get() gave last: a storm's forks and
+		       * execs count on one executable */
 	/* executable ids by name key (forks_mmap()): every exec maps its
 	 * file, and a storm execs the same few */
 	struct exe_memo {
@@ -152,11 +155,15 @@ static inline struct proc *proc_get(struct sd_forks *f, uint32_t pid,
 	return proc_find(f, pid, create);
 }
 
-static struct tally *tally_get(struct sd_forks *f, uint32_t exe)
+/* tally_get() past the last one given. */
+static __attribute__((noinline)) struct tally *
+tally_find(struct sd_forks *f, uint32_t exe)
 {
 	for (size_t i = 0; i < f->nt; i++)
-		if (f->t[i].exe == exe)
+		if (f->t[i].exe == exe) {
+			f->tlast = i;
 			return &f->t[i];
+		}
 	if (f->nt == f->tcap) {
 		size_t cap = f->tcap ? f->tcap * 2 : 16;
 		struct tally *v = realloc(f->t, cap * sizeof *v);
@@ -166,7 +173,17 @@ static struct tally *tally_get(struct sd_forks *f, uint32_t exe)
 		f->tcap = cap;
 	}
 	f->t[f->nt] = (struct tally){.exe = exe};
+	f->tlast = f->nt;
 	return &f->t[f->nt++];
+}
+
+/* The tally of executable id exe (0: unknown), made if new; NULL if out
+ * of memory. */
+static inline struct tally *tally_get(struct sd_forks *f, uint32_t exe)
+{
+	if (f->nt && f->t[f->tlast].exe == exe)
+		return &f->t[f->tlast];
+	return tally_find(f, exe);
 }
 
 static int count(struct counter **v, size_t *n, uint32_t id)

@@ -722,7 +722,9 @@ TEST(fork_gives_its_parent)
  * executable, then the next fork comes from it or from the root, or from
  * a second thread of the root; sd_machine_fork() gives each its
  * parent's executable (the machine remembers where each process is in
- * the fork table, and 600 processes make that table grow under it).
+ * the fork table, and 600 processes make that table grow under it), and
+ * the forks and execs are counted on the right executables (forks.c
+ * remembers the last one counted on).
  */
 TEST(fork_storm_parents)
 {
@@ -753,6 +755,18 @@ TEST(fork_storm_parents)
 		mmap2(&w, pid, 0x400000, 0x1000, 0, PROT_RX, file, 10 + k);
 	}
 	CHECK_STR(sd_machine_pid_exe(w.m, 1600), "/usr/bin/c600");
+	/* root forked 201 (k 1 and every third), c1..c599 but every third
+	 * one each; each child exec'd away from its parent's executable */
+	CHECK_U64(sd_machine_nr_exes(w.m), 400);
+	for (size_t i = 0; i < sd_machine_nr_exes(w.m); i++) {
+		struct sd_exe_forks e;
+		CHECK(sd_machine_exe_forks(w.m, i, &e) == 0);
+		bool root = e.exe && !strcmp(e.exe, "/usr/bin/root");
+		CHECK_U64(e.forks, root ? 201 : 1);
+		CHECK_U64(e.nr_execs, root ? 201 : 1);
+		free(e.comms);
+		free(e.execs);
+	}
 	world_fini(&w);
 }
 
