@@ -6,7 +6,9 @@
  * reader only counts above the lock slow path; the reader frame nearest
  * the slow path names the lock (environ_open -> mm_access sleeps on the
  * exec lock, environ_read -> __access_remote_vm on the mmap_lock).  Names
- * are compared whole.
+ * are compared whole.  A frame name's tables come from a cache of every
+ * string id, made by the first scan (cache_make(), out of line: the other
+ * scans only test that it is there).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,12 +73,11 @@ static uint64_t name_entry(const char *f)
  * signature name is looked up in the stacks' string pool (a hundred
  * lookups), the other names are in no table.  False without memory.
  */
-static bool cache_make(const struct sd_stacks *st, struct sd_match_cache *c)
+static __attribute__((noinline)) bool
+cache_make(const struct sd_stacks *st, struct sd_match_cache *c)
 {
 	size_t n = sd_stacks_nr_strs(st) + 1;
 
-	if (c->ent)
-		return true;
 	if (c->failed || !(c->ent = calloc(n, sizeof *c->ent))) {
 		c->failed = true;
 		return false;
@@ -166,11 +167,13 @@ static inline void walk_frame(struct walk *w, unsigned b, size_t i)
 	w->m = m;
 }
 
-/* The cache's entries (NULL, 0 without one or without memory). */
-static const uint64_t *cache_ents(const struct sd_stacks *st,
-				  struct sd_match_cache *cache, size_t *nent)
+/* The cache's entries (NULL, 0 without one or without memory); made by
+ * the first scan, so the others pay no call. */
+static inline const uint64_t *cache_ents(const struct sd_stacks *st,
+					 struct sd_match_cache *cache,
+					 size_t *nent)
 {
-	if (cache && !cache_make(st, cache))
+	if (cache && !cache->ent && !cache_make(st, cache))
 		cache = NULL;
 	*nent = cache ? cache->n : 0;
 	return cache ? cache->ent : NULL;

@@ -7,6 +7,10 @@
  * The comm can be rewritten (Apache under mod_perl shows "/usr/sbin/apach"),
  * the executable cannot.  Records perf synthesized at the start (time 0)
  * set names but are not forks of the recording.
+ * A FORK's processes are found by the places the machine keeps on its
+ * thread records (checked, so a stale one only costs the hash lookup):
+ * a storm's parents vary, and each was a child once.  The last process
+ * and the last executable's tally found are tried before any search.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,9 +46,11 @@ struct sd_forks {
 	uint32_t *slots; /* pid hash -> procs index + 1 */
 	size_t nslots;
 	size_t last; /* procs index proc_get() gave last: a process's maps
-		      * come in a row, a storm's forks from one parent */
+		      * come in a row */
 	struct tally *t;
 	size_t nt, tcap;
+	size_t tlast; /* t index tally_get() gave last: a storm's forks and
+		       * execs count on one executable */
 	/* executable ids by name key (forks_mmap()): every exec maps its
 	 * file, and a storm execs the same few */
 	struct exe_memo {
@@ -101,12 +107,15 @@ static int rehash(struct sd_forks *f)
 	return 0;
 }
 
-/* proc_get() past the last one given. */
+/* proc_get() past the last one given; a new process takes the empty slot
+ * its search ended on unless the table grows. */
 static __attribute__((noinline)) struct proc *
 proc_find(struct sd_forks *f, uint32_t pid, bool create)
 {
+	size_t k = 0;
+
 	if (f->nslots) {
-		for (size_t k = slot_of(pid, f->nslots); f->slots[k];
+		for (k = slot_of(pid, f->nslots); f->slots[k];
 		     k = (k + 1) & (f->nslots - 1))
 			if (f->procs[f->slots[k] - 1].pid == pid) {
 				f->last = f->slots[k] - 1;
@@ -115,8 +124,13 @@ proc_find(struct sd_forks *f, uint32_t pid, bool create)
 	}
 	if (!create)
 		return NULL;
-	if ((f->nprocs + 1) * 2 > f->nslots && rehash(f))
-		return NULL;
+	if ((f->nprocs + 1) * 2 > f->nslots) {
+		if (rehash(f))
+			return NULL;
+		k = slot_of(pid, f->nslots);
+		while (f->slots[k])
+			k = (k + 1) & (f->nslots - 1);
+	}
 	if (f->nprocs == f->pcap) {
 		/* fourfold, as the machine's threads: fewer copies */
 		size_t cap = f->pcap ? f->pcap * 4 : 64;
@@ -127,9 +141,6 @@ proc_find(struct sd_forks *f, uint32_t pid, bool create)
 		f->pcap = cap;
 	}
 	f->procs[f->nprocs] = (struct proc){pid, 0, false};
-	size_t k = slot_of(pid, f->nslots);
-	while (f->slots[k])
-		k = (k + 1) & (f->nslots - 1);
 	f->slots[k] = (uint32_t)++f->nprocs;
 	f->last = f->nprocs - 1;
 	return &f->procs[f->last];
@@ -144,11 +155,15 @@ static inline struct proc *proc_get(struct sd_forks *f, uint32_t pid,
 	return proc_find(f, pid, create);
 }
 
-static struct tally *tally_get(struct sd_forks *f, uint32_t exe)
+/* tally_get() past the last one given. */
+static __attribute__((noinline)) struct tally *
+tally_find(struct sd_forks *f, uint32_t exe)
 {
 	for (size_t i = 0; i < f->nt; i++)
-		if (f->t[i].exe == exe)
+		if (f->t[i].exe == exe) {
+			f->tlast = i;
 			return &f->t[i];
+		}
 	if (f->nt == f->tcap) {
 		size_t cap = f->tcap ? f->tcap * 2 : 16;
 		struct tally *v = realloc(f->t, cap * sizeof *v);
@@ -158,7 +173,17 @@ static struct tally *tally_get(struct sd_forks *f, uint32_t exe)
 		f->tcap = cap;
 	}
 	f->t[f->nt] = (struct tally){.exe = exe};
+	f->tlast = f->nt;
 	return &f->t[f->nt++];
+}
+
+/* The tally of executable id exe (0: unknown), made if new; NULL if out
+ * of memory. */
+static inline struct tally *tally_get(struct sd_forks *f, uint32_t exe)
+{
+	if (f->nt && f->t[f->tlast].exe == exe)
+		return &f->t[f->tlast];
+	return tally_find(f, exe);
 }
 
 static int count(struct counter **v, size_t *n, uint32_t id)
@@ -199,14 +224,21 @@ static int add_pid(struct tally *t, uint32_t pid)
 }
 
 int forks_fork(struct sd_forks *f, const struct sd_task *task,
-	       uint32_t parent_comm, const char **parent_exe)
+	       uint32_t parent_comm, const char **parent_exe,
+	       uint32_t *parent_at, uint32_t *child_at)
 {
 	*parent_exe = NULL;
+	*child_at = 0;
 	if (task->pid != task->tid)
 		return 0; /* a new thread, not a process */
-	struct proc *p = proc_get(f, task->ppid, true);
+	uint32_t at = *parent_at;
+	struct proc *p = at && at <= f->nprocs &&
+				 f->procs[at - 1].pid == task->ppid
+				 ? &f->procs[at - 1]
+				 : proc_get(f, task->ppid, true);
 	if (!p)
 		return -ENOMEM;
+	*parent_at = (uint32_t)(p - f->procs) + 1;
 	uint32_t exe = p->exe;
 	if (exe)
 		*parent_exe = sd_strpool_get(&f->exes, exe);
@@ -215,6 +247,7 @@ int forks_fork(struct sd_forks *f, const struct sd_task *task,
 		return -ENOMEM;
 	c->exe = exe;
 	c->pending = false;
+	*child_at = (uint32_t)(c - f->procs) + 1;
 	if (!task->time)
 		return 0; /* synthesized at the start */
 	struct tally *t = tally_get(f, exe);

@@ -18,9 +18,12 @@ struct sd_forks *forks_new(void);
 void forks_free(struct sd_forks *f);
 /* A FORK record; parent_comm: the parent thread's comm id at the fork.
  * *parent_exe: a new process's parent's executable (NULL: not known, or
- * the record makes a thread). */
+ * the record makes a thread).  *parent_at: the parent's place in f as an
+ * earlier call gave it (0: none; a wrong one only costs a lookup), set to
+ * the right one; *child_at: the child's place (0: a thread). */
 int forks_fork(struct sd_forks *f, const struct sd_task *task,
-	       uint32_t parent_comm, const char **parent_exe);
+	       uint32_t parent_comm, const char **parent_exe,
+	       uint32_t *parent_at, uint32_t *child_at);
 int forks_comm(struct sd_forks *f, const struct sd_record *rec);
 /* An MMAP record; name_key: an address that stands for its file name
  * (the machine's DSO of that exact name, one per name), or NULL. */

@@ -28,6 +28,8 @@ struct thread {
 	bool comm_set;
 	bool viewed; /* sd_machine_thread() gave its view out */
 	uint32_t mm;
+	uint32_t proc; /* its process's place in forks.c's table, 0 none
+			* (forks_fork()'s *parent_at and *child_at) */
 };
 
 struct kmap {

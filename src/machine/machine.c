@@ -94,7 +94,9 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f,
 	bool pset = parent->comm_set;
 	if (!pcomm)
 		return -ENOMEM;
-	int err = forks_fork(m->forks, f, pcomm, parent_exe);
+	uint32_t child_at;
+	int err = forks_fork(m->forks, f, pcomm, parent_exe, &parent->proc,
+			     &child_at);
 	if (err)
 		return err;
 	uint32_t pmm = parent->mm;
@@ -103,6 +105,7 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f,
 	struct thread *t = thread_create(m, f->pid, f->tid);
 	if (!t)
 		return -ENOMEM;
+	t->proc = child_at;
 	if (pset) {
 		t->comm = pcomm;
 		t->comm_set = true;

@@ -117,6 +117,7 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 	t->comm_set = tid == 0;
 	t->comm = tid == 0 ? m->swapper : 0;
 	t->mm = 0;
+	t->proc = 0;
 	if (m->maps_forgotten)
 		return; /* no address spaces any more */
 	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(&m->mms, 0)

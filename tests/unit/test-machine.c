@@ -718,6 +718,59 @@ TEST(fork_gives_its_parent)
 }
 
 /*
+ * A storm of forks whose parents change: each child execs its own
+ * executable, then the next fork comes from it or from the root, or from
+ * a second thread of the root; sd_machine_fork() gives each its
+ * parent's executable (the machine remembers where each process is in
+ * the fork table, and 600 processes make that table grow under it), and
+ * the forks and execs are counted on the right executables (forks.c
+ * remembers the last one counted on).
+ */
+TEST(fork_storm_parents)
+{
+	struct world w;
+	struct sd_task t;
+	uint32_t c;
+	const char *exe;
+	char file[32], want[32];
+	world_init(&w);
+	comm(&w, 1000, 1000, "root", true, 0);
+	mmap2(&w, 1000, 0x400000, 0x1000, 0, PROT_RX, "/usr/bin/root", 0);
+	t = (struct sd_task){.pid = 1000, .ppid = 1000, .tid = 999,
+			     .ptid = 1000, .time = 1};
+	CHECK(sd_machine_fork(w.m, &t, &c, &exe) == 0);
+	for (uint32_t k = 1; k <= 600; k++) {
+		uint32_t pid = 1000 + k, ppid = k % 3 ? pid - 1 : 1000;
+		uint32_t ptid = k % 6 == 0 ? 999 : ppid;
+		if (ppid == 1000)
+			snprintf(want, sizeof want, "/usr/bin/root");
+		else
+			snprintf(want, sizeof want, "/usr/bin/c%u", ppid - 1000);
+		t = (struct sd_task){.pid = pid, .ppid = ppid, .tid = pid,
+				     .ptid = ptid, .time = 10 + k};
+		CHECK(sd_machine_fork(w.m, &t, &c, &exe) == 0);
+		CHECK_STR(exe ? exe : "(none)", want);
+		snprintf(file, sizeof file, "/usr/bin/c%u", k);
+		comm(&w, pid, pid, "c", true, 10 + k);
+		mmap2(&w, pid, 0x400000, 0x1000, 0, PROT_RX, file, 10 + k);
+	}
+	CHECK_STR(sd_machine_pid_exe(w.m, 1600), "/usr/bin/c600");
+	/* root forked 201 (k 1 and every third), c1..c599 but every third
+	 * one each; each child exec'd away from its parent's executable */
+	CHECK_U64(sd_machine_nr_exes(w.m), 400);
+	for (size_t i = 0; i < sd_machine_nr_exes(w.m); i++) {
+		struct sd_exe_forks e;
+		CHECK(sd_machine_exe_forks(w.m, i, &e) == 0);
+		bool root = e.exe && !strcmp(e.exe, "/usr/bin/root");
+		CHECK_U64(e.forks, root ? 201 : 1);
+		CHECK_U64(e.nr_execs, root ? 201 : 1);
+		free(e.comms);
+		free(e.execs);
+	}
+	world_fini(&w);
+}
+
+/*
  * A storm's address spaces: 20 000, one per process, past the size where
  * their array moves to a mapping of its own (util/vmem.h) and grows
  * there: every one keeps its map, the first ones' as the last ones'.
@@ -767,6 +820,7 @@ int main(void)
 	RUN(view_cache);
 	RUN(exec_names);
 	RUN(fork_gives_its_parent);
+	RUN(fork_storm_parents);
 	RUN(storm_of_address_spaces);
 	return test_exit();
 }
