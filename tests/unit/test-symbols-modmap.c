@@ -56,9 +56,11 @@ static const char *look(struct sd_symbolizer *s, const char *map,
 static struct sd_symbolizer *open_with(const char *text)
 {
 	struct sd_symbol_opts o = host_opts();
-	struct sd_file_info fi = info_with(NULL, "other");
+	/* the symbolizer keeps a pointer to it */
+	static struct sd_file_info fi;
 	struct sd_symbolizer *s = NULL;
 
+	fi = info_with(NULL, "other");
 	tf_write_file(tf_path("k/kallsyms"), text, strlen(text));
 	o.kallsyms = tf_path("k/kallsyms");
 	o.kallsyms_unchecked = true;
