@@ -99,6 +99,22 @@ TEST(module_maps_name_their_own)
 	sd_symbolizer_free(s);
 }
 
+TEST(the_range_moves_with_the_kernel)
+{
+	/* M2 after KASLR: a kernel MMAP placing _text elsewhere once the
+	 * range was worked out */
+	struct sd_symbolizer *s = open_with(kallsyms);
+	if (!s)
+		return;
+	CHECK_STR(look(s, NULL, KB + 0x2000), "- [unknown]");
+	sd_symbolizer_set_kernel_reloc(s, "_text", KB + 0x10000000);
+	CHECK_STR(look(s, NULL, KB + 0x10000110), "kfunc [kernel.kallsyms]");
+	CHECK_STR(look(s, NULL, KB + 0x10001800), "_etext [kernel.kallsyms]");
+	CHECK_STR(look(s, NULL, KB + 0x10002000), "- [unknown]");
+	CHECK_STR(look(s, NULL, KB + 0x110), "- [unknown]");
+	sd_symbolizer_free(s);
+}
+
 TEST(no_kernel_symbols_keep_the_recorded_map)
 {
 	/* M3: a kallsyms with nothing perf loads */
@@ -135,6 +151,7 @@ int main(void)
 	if (!tf_make("/tmp/sd-modmap-"))
 		return 1;
 	RUN(module_maps_name_their_own);
+	RUN(the_range_moves_with_the_kernel);
 	RUN(no_kernel_symbols_keep_the_recorded_map);
 	RUN(user_dsos_as_before);
 	tf_remove();
