@@ -458,12 +458,18 @@ struct seen {
 	unsigned evi;
 };
 
+/* the most decode blocks read_records() saw allocated at once */
+static size_t zblocks_peak;
+
 static size_t read_records(struct sd_reader *r, struct seen *out, size_t max)
 {
 	const struct sd_record *rec;
 	size_t n = 0;
 
+	zblocks_peak = 0;
 	while (n < max && sd_reader_next(r, &rec) > 0) {
+		if (r->zpool.nblocks > zblocks_peak)
+			zblocks_peak = r->zpool.nblocks;
 		struct seen x = {.type = rec->type, .time = rec->id.time};
 		x.evi = rec->evsel ? rec->evsel->index : 99;
 		if (rec->type == SD_REC_SAMPLE) {
@@ -633,8 +639,8 @@ TEST(skip_sample_ids)
 /*
  * perf record -z: a stream of about 9 MB decoded, many times a decode
  * block, read from a file decodes straight into the blocks, zstd reading
- * back across their ends; the records are those of the same recording
- * uncompressed, read from memory.
+ * back across their ends, two blocks taken in turn; the records are those
+ * of the same recording uncompressed, read from memory.
  */
 TEST(blocks_zstd)
 {
@@ -669,6 +675,8 @@ TEST(blocks_zstd)
 		CHECK_U64(st->records[SD_REC_COMPRESSED], 800);
 		CHECK_U64(st->bad_records, 0);
 		CHECK_U64(sd_reader_diags(r)->n, 0);
+		/* queued records lie within a window: two blocks in turn */
+		CHECK_U64(zblocks_peak, 2);
 		/* after the end the decode blocks are gone */
 		CHECK(r->dblk == NULL);
 		CHECK_U64(r->zpool.nblocks, 0);
