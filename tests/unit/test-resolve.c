@@ -491,7 +491,7 @@ TEST(kernel_addresses_keyed_alone)
 				   "do_syscall_64;big_function 2/2"));
 		CHECK(has_line(&w, "app;entry_SYSCALL_64 1/1"));
 		CHECK(!has_line(&w, "app;entry_SYSCALL_64 3/3"));
-		CHECK(has_line(&w, "app;[[kernel.kallsyms]] 2/2"));
+		CHECK(has_line(&w, "app;[unknown] 2/2"));
 		world_close(&w);
 	}
 }
