@@ -9,7 +9,8 @@
  * the same node; the tree is ordered by integer keys per token
  * (foldsort.c), and a line's text is written only when it is printed
  * (sd_folded_line), straight into the writer's buffer, from the text of
- * the line before.
+ * the line before.  The stacks are read in place (sd_stacks_get_quick(),
+ * internal.h), their key decoded only for a pid or tid.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -273,9 +274,11 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 
 	for (size_t i = 0; i < st->n && !err; i++) {
 		struct sd_stack_info si;
-		sd_stacks_get(st, i, &si);
+		sd_stacks_get_quick(st, i, &si);
 		if (si.evsel != evsel || si.folded_out)
 			continue;
+		if (with & (SD_FOLD_PID | SD_FOLD_TID))
+			sd_stacks_get(st, i, &si);
 		if (st->weights) {
 			si.count = i < st->nweights ? st->weights[i] : 0;
 			si.period = si.count; /* whatever the weighting */
