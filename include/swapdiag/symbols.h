@@ -326,5 +326,17 @@ int sd_dso_kernel_range(struct sd_dso *d, uint64_t *start, uint64_t *end);
  */
 const struct sd_symbol *sd_dso_lookup(struct sd_dso *d, uint64_t addr,
 				      const char **dso_name_out);
+/*
+ * sd_dso_lookup() of an address in the map named map_name, as perf 6.1
+ * names it: a user DSO's the same.  The kernel's: in a module's map
+ * ("[ext4]") only that module's kallsyms symbols, else no symbol and the
+ * map's name; in the kernel's own map ("[kernel.kallsyms]", or NULL) only
+ * the core kernel's, else no symbol and "[kernel.kallsyms]" -- or
+ * "[unknown]" (no map at all) past the map's range: the core symbols'
+ * once kallsyms is loaded, the recorded map's without kallsyms.
+ */
+const struct sd_symbol *sd_dso_lookup_map(struct sd_dso *d, uint64_t addr,
+					  const char *map_name,
+					  const char **dso_name_out);
 
 #endif

@@ -14,7 +14,10 @@
  * copied to the front of the next one and decoding goes on after it;
  * zstd reads back into the block before (kept until the next switch),
  * which holds at least a window's worth, because a block is sized to
- * the window plus room for the largest zstd block and a record.  A piece
+ * the window plus room for the largest zstd block and a record.  At a
+ * switch the block before that goes first, so that it is the one taken
+ * if no queued record holds it: two blocks written in turn stay warmer
+ * in the cache than three (zstd's output is most of its cache misses).  A piece
  * of input zstd wants whole that spans two compressed records is put
  * together first.  A frame whose window is larger than SD_ZSTD_DIRECT_MAX
  * is decoded through zstd's own buffers (ZSTD_decompressStream) instead.
@@ -113,12 +116,16 @@ static int dbuf_switch(struct sd_reader *r)
 		r->zpool.std_cap = cap;
 		r->zpool.max_free = 2;
 	}
+	/* zstd's window lies in dblk from now on: the block before goes
+	 * first, so that, if no queued record holds it, it is the one
+	 * written next (two blocks in turn, a smaller span of memory) */
+	sd_block_done(z->prev);
+	z->prev = NULL;
 	b = sd_block_get(&r->zpool, cap);
 	if (!b)
 		return -ENOMEM;
 	if (part)
 		memcpy(b->data, r->dbuf + r->dpos, part);
-	sd_block_done(z->prev);
 	z->prev = r->dblk;
 	r->dblk = b;
 	r->dbuf = b->data;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The folded names of one frame location, for symbolize.c: computed once
- * per (DSO, address) into names[] (the (dso, address) cache, st->fc), and
+ * per (map, address) into names[] (the (dso, address) cache, st->fc, keyed
+ * by the map's name where there is one: the kernel's maps share one DSO,
+ * and perf names a kernel address by its map, sd_dso_lookup_map()), and
  * for raw call-chain addresses found once per (address space, cpumode,
  * address) (the cache in front of sd_machine_locate()).
  */
@@ -108,8 +110,10 @@ int sd_stacks_frame_names(struct sd_stacks *st, const struct sd_location *loc,
 			  uint64_t ip, bool chain, uint32_t *first,
 			  uint32_t *n, uint8_t *marks)
 {
-	const void *key = loc->dso ? (const void *)loc->dso
-				   : (const void *)loc->map_name;
+	/* the map's name where there is one: the kernel's maps share one
+	 * DSO, and a name depends on the map (sd_dso_lookup_map) */
+	const void *key = loc->map_name ? (const void *)loc->map_name
+					: (const void *)loc->dso;
 	bool addrs = st->fold & SD_FOLD_ADDRS;
 	bool mapped = loc->dso || loc->map_name;
 	/* the address perf script (6.1) prints: for a call-chain entry with a
@@ -140,8 +144,8 @@ int sd_stacks_frame_names(struct sd_stacks *st, const struct sd_location *loc,
 	const char *sym = NULL, *dso = loc->map_name;
 	if (loc->dso) {
 		const char *holder = NULL;
-		const struct sd_symbol *s = sd_dso_lookup(loc->dso, loc->addr,
-							  &holder);
+		const struct sd_symbol *s = sd_dso_lookup_map(
+			loc->dso, loc->addr, loc->map_name, &holder);
 		if (s)
 			sym = s->name;
 		/* perf names an unwound frame that has a symbol the way

@@ -337,10 +337,12 @@ void sd_symbolizer_set_kernel_reloc(struct sd_symbolizer *s, const char *sym,
 	s->reloc_sym = name;
 	s->reloc_addr = addr;
 	s->have_reloc = true;
-	/* Already loaded: move it now. */
+	/* Already loaded: move it now (and the core range with it). */
 	k = s->kernel;
-	if (k && k->tried)
+	if (k && k->tried) {
 		apply_reloc(s, k);
+		s->kmap_state = 0;
+	}
 }
 
 const char *sd_symbolizer_kernel_source(const struct sd_symbolizer *s)

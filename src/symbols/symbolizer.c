@@ -2,7 +2,11 @@
 /*
  * The symbolizer: DSOs interned by (path, build-id), their tables loaded on
  * first lookup; the kernel's symbols from the first source allowed and
- * present (ksource.c).
+ * present (ksource.c).  A kernel address is named as perf 6.1 names it by
+ * the map it lies in (sd_dso_lookup_map): a module's map by that module's
+ * kallsyms symbols only, the kernel's own by the core's, within their
+ * range once kallsyms is loaded (checked against perf by
+ * tests/machine/check-modules.py).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -380,6 +384,96 @@ const struct sd_symbol *sd_dso_lookup(struct sd_dso *d, uint64_t addr,
 		const char *m = module_dso_name(d->s, d->tab, sym->module);
 		if (m)
 			dname = m;
+	}
+	if (dso_name_out)
+		*dso_name_out = dname;
+	return sym;
+}
+
+/*
+ * The kernel map's range once perf has loaded kallsyms: the first core
+ * symbol's start and the last one's end, in address order (the kernel
+ * DSO keeps only the core symbols after maps__split_kallsyms();
+ * map__fixup_start() and map__fixup_end() take its first and last).  On
+ * x86-64 the modules' symbols come after the core's: a short walk back.
+ */
+static bool core_range(const struct sd_symtab *t, uint64_t *lo, uint64_t *hi)
+{
+	size_t i = 0, j = t->n;
+
+	while (i < j && t->syms[i].module)
+		i++;
+	while (j > i && t->syms[j - 1].module)
+		j--;
+	if (i == j)
+		return false;
+	*lo = t->syms[i].start;
+	*hi = t->syms[j - 1].end;
+	return true;
+}
+
+/*
+ * Whether perf 6.1 finds the kernel's own map at addr (d: the kernel).
+ * Once kallsyms is loaded the map is the core symbols' range
+ * (dso__load_kernel_sym(): map__fixup_start(), map__fixup_end()); with no
+ * kallsyms it stays the recorded one ([start, start + len); a zero one is
+ * everything, machine__set_kernel_mmap()).  A vmlinux's map is left as
+ * it was (its own rules are not checked here): the whole address space.
+ */
+static bool kernel_map_has(struct sd_dso *d, uint64_t addr)
+{
+	struct sd_symbolizer *s = d->s;
+
+	if (!s->kmap_state)
+		s->kmap_state = d->tab && d->tab->kind == SD_SYMTAB_KALLSYMS &&
+					core_range(d->tab, &s->kmap_lo,
+						   &s->kmap_hi)
+				? 1
+				: 2;
+	if (s->kmap_state == 1)
+		return addr >= s->kmap_lo && addr < s->kmap_hi;
+	if (d->tab || !s->have_kmap || (!s->kmap_start && !s->kmap_len))
+		return true;
+	return addr >= s->kmap_start && addr - s->kmap_start < s->kmap_len;
+}
+
+/*
+ * perf splits kallsyms by module (maps__split_kallsyms()): each module's
+ * symbols go to the map of that name, the core kernel's stay in the
+ * kernel map, and a lookup searches its map's symbols only.  A module
+ * frame without a symbol of its own is "[unknown] ([ath9k])", which
+ * stackcollapse-perf.pl folds as "[[ath9k]]".  (perf also drops a
+ * module's kallsyms symbols when an address of that module was looked up
+ * before any of the kernel's, or when its map came after that: not
+ * followed, see swapdiag(1), FOLDED OUTPUT.)  sd_dso_lookup() again, not
+ * called: this is once per frame location.
+ */
+const struct sd_symbol *sd_dso_lookup_map(struct sd_dso *d, uint64_t addr,
+					  const char *map_name,
+					  const char **dso_name_out)
+{
+	const struct sd_symbol *sym;
+	const char *dname = d->path;
+
+	ensure_loaded(d);
+	sym = d->tab ? sd_symtab_lookup(d->tab, addr) : NULL;
+	if (d->kernel) {
+		/* "[kvm]" has a 'k' too: the test only saves the strcmp */
+		bool module = map_name && (map_name[1] != 'k' ||
+					   strcmp(map_name, KERNEL_NAME));
+		if (module) {
+			const char *m = sym && sym->module
+						? module_dso_name(d->s, d->tab,
+								  sym->module)
+						: NULL;
+			if (!m || strcmp(m, map_name))
+				sym = NULL;
+			dname = map_name;
+		} else if (sym && sym->module) {
+			sym = NULL;
+		}
+		if (!sym && !module && !kernel_map_has(d, addr))
+			dname = "[unknown]";
 	}
 	if (dso_name_out)
 		*dso_name_out = dname;

@@ -64,6 +64,12 @@ struct sd_symbolizer {
 
 	char **module_names; /* "[ext4]" by module index, made on demand */
 	size_t nmodule_names;
+	/* the kernel map's range once perf has loaded kallsyms: the core
+	 * symbols' (core_range(), symbolizer.c), worked out on first need
+	 * (kernel_map_has()); kmap_state 0: not yet, 1: that range, 2: none
+	 * (no kallsyms core symbols) */
+	uint8_t kmap_state;
+	uint64_t kmap_lo, kmap_hi;
 
 	struct sd_prefetch *pf; /* prefetch.c; NULL: none */
 

@@ -375,7 +375,8 @@ static void put_compressed(struct pd_buf *b, ZSTD_CStream *cs,
 }
 #endif
 
-static void build(struct pd_buf *b, enum build_mode mode)
+/* rounds false: no FINISHED_ROUND, so records wait to the end */
+static void build(struct pd_buf *b, enum build_mode mode, bool rounds)
 {
 	bool pipe = mode == PIPE;
 	struct pd_buf chunk = {0}, *cb = b;
@@ -440,7 +441,8 @@ static void build(struct pd_buf *b, enum build_mode mode)
 			}
 #endif
 		}
-		pd_finished_round(b);
+		if (rounds)
+			pd_finished_round(b);
 	}
 	if (!pipe)
 		pd_file_end(b, data, NULL, NULL);
@@ -458,12 +460,18 @@ struct seen {
 	unsigned evi;
 };
 
+/* the most decode blocks read_records() saw allocated at once */
+static size_t zblocks_peak;
+
 static size_t read_records(struct sd_reader *r, struct seen *out, size_t max)
 {
 	const struct sd_record *rec;
 	size_t n = 0;
 
+	zblocks_peak = 0;
 	while (n < max && sd_reader_next(r, &rec) > 0) {
+		if (r->zpool.nblocks > zblocks_peak)
+			zblocks_peak = r->zpool.nblocks;
 		struct seen x = {.type = rec->type, .time = rec->id.time};
 		x.evi = rec->evsel ? rec->evsel->index : 99;
 		if (rec->type == SD_REC_SAMPLE) {
@@ -503,7 +511,7 @@ TEST(blocks_in_files_and_pipes)
 	for (int pipe_mode = 0; pipe_mode < 2; pipe_mode++) {
 		struct pd_buf b = {0};
 		struct sd_reader *r = NULL;
-		build(&b, pipe_mode ? PIPE : PLAIN);
+		build(&b, pipe_mode ? PIPE : PLAIN, true);
 		CHECK(b.len > (4u << 20)); /* many blocks */
 		CHECK(sd_reader_open_mem(b.p, b.len, "mem", 0, NULL, &r) == 0);
 		size_t nw = r ? read_records(r, want, MAX) : 0;
@@ -572,7 +580,7 @@ static void check_skip(bool be)
 	const struct sd_record *x, *y;
 	size_t n = 0, bad = 0, samples = 0;
 
-	build(&b, PLAIN);
+	build(&b, PLAIN, true);
 	CHECK(sd_reader_open_mem(b.p, b.len, "full", 0, NULL, &r1) == 0);
 	CHECK(sd_reader_open_mem(b.p, b.len, "skip", 0, NULL, &r2) == 0);
 	if (!r1 || !r2)
@@ -634,9 +642,11 @@ TEST(skip_sample_ids)
  * perf record -z: a stream of about 9 MB decoded, many times a decode
  * block, read from a file decodes straight into the blocks, zstd reading
  * back across their ends; the records are those of the same recording
- * uncompressed, read from memory.
+ * uncompressed, read from memory.  With FINISHED_ROUND records, queued
+ * records lie within a window and two blocks are taken in turn; without,
+ * every record waits to the end, and so does every block.
  */
-TEST(blocks_zstd)
+static void check_blocks_zstd(bool rounds)
 {
 	enum { MAX = 80000 };
 	struct seen *want = calloc(MAX, sizeof *want);
@@ -646,9 +656,10 @@ TEST(blocks_zstd)
 	char path[] = "/tmp/sd-test-queue-XXXXXX";
 	uint64_t seed = rng;
 
-	build(&plain, PLAIN);
+	build(&plain, PLAIN, rounds);
 	rng = seed;
-	build(&z, ZSTD);
+	zbytes = 0;
+	build(&z, ZSTD, rounds);
 	CHECK(z.len < plain.len / 3);
 	CHECK(sd_reader_open_mem(plain.p, plain.len, "mem", 0, NULL, &r) == 0);
 	size_t nw = r ? read_records(r, want, MAX) : 0;
@@ -669,6 +680,10 @@ TEST(blocks_zstd)
 		CHECK_U64(st->records[SD_REC_COMPRESSED], 800);
 		CHECK_U64(st->bad_records, 0);
 		CHECK_U64(sd_reader_diags(r)->n, 0);
+		if (rounds)
+			CHECK_U64(zblocks_peak, 2);
+		else
+			CHECK(zblocks_peak > 8);
 		/* after the end the decode blocks are gone */
 		CHECK(r->dblk == NULL);
 		CHECK_U64(r->zpool.nblocks, 0);
@@ -678,6 +693,12 @@ TEST(blocks_zstd)
 	pd_buf_free(&z);
 	free(want);
 	free(got);
+}
+
+TEST(blocks_zstd)
+{
+	check_blocks_zstd(true);
+	check_blocks_zstd(false);
 }
 #endif
 

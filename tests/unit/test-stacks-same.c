@@ -41,7 +41,7 @@
 #define NFUNC 12 /* f00 .. f11, 0x100 bytes each from KBASE + 0x100 */
 #define KFUNC(i, off) (KBASE + 0x100 * (uint64_t)((i) + 1) + (off))
 /* an address in a module's function (kallsyms has it), in the kernel
- * map until the module's own map comes */
+ * map until the module's own map comes (named only then) */
 #define MODIP 0xffffffffc0000010ull
 #define NPROC 8
 #define APPLEN 0x10000
@@ -167,7 +167,10 @@ static void draw(struct drawn *d, bool moved, bool via_mod)
 				/* into the module's place */
 				d->ips[d->nr++] = MODIP;
 				add_ident(d, moved ? "ext4" : "kmod", UINT64_MAX);
-				names[nn++] = "modf";
+				/* a module's symbol only in its map; before
+				 * that, past the core symbols: in no map
+				 * (sd_dso_lookup_map) */
+				names[nn++] = moved ? "modf" : "[unknown]";
 				continue;
 			}
 			/* return offsets vary within the function */
