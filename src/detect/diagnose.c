@@ -92,7 +92,8 @@ static int comm_room(struct cpu_ctx *c, uint32_t comm)
  * that those need not walk them all again.  What a detail asks of its
  * stack is one byte (on_cpu, CPU_CAND, whether its comm may still want a
  * pid: cleared once it has one), not three tables (kstorm: -0.5 M
- * instructions).
+ * instructions); a detail's second is worked out once a bucket, not once
+ * a detail (kstorm -0.5 M).
  */
 enum { D_ON_CPU = 1, D_CAND = 2, D_PID = 4 };
 
@@ -118,6 +119,10 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 				    (c->on_cpu[i] && (c->match[i] & CPU_CAND)
 					     ? D_CAND : 0) |
 				    (comm[i] < ncomm ? D_PID : 0));
+	/* the last detail's bucket, and where its second's total is (NULL:
+	 * none): details come in the order of their first samples, mostly
+	 * several to a bucket, so the second is worked out once a bucket */
+	uint64_t lastb = UINT64_MAX, *at = NULL;
 	for (size_t i = 0; i < nd; i++) {
 		const struct sd_stack_detail *dt = &det[i];
 		uint32_t st = dt->stack;
@@ -136,9 +141,13 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 			continue;
 		if (f & D_CAND)
 			cand[ncand++] = (uint32_t)i;
-		uint64_t s = dt->bucket / 10 - b0;
-		if (dt->bucket && s < nsec)
-			sec[s] += dt->period;
+		if (dt->bucket != lastb) {
+			uint64_t s = dt->bucket / 10 - b0;
+			lastb = dt->bucket;
+			at = lastb && s < nsec ? &sec[s] : NULL;
+		}
+		if (at)
+			*at += dt->period;
 	}
 	free(flag);
 	c->cand = cand;

@@ -8,11 +8,14 @@
  * exec lock, environ_read -> __access_remote_vm on the mmap_lock).  Names
  * are compared whole.  A frame name's tables come from a cache of every
  * string id, made by the first scan (cache_make(), out of line: the other
- * scans only test that it is there).
+ * scans only test that it is there).  A long user part before the kernel
+ * frames is skipped sixteen frames a step (sd_user_run()).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <swapdiag/detect.h>
 
 #include "detect/match.h"
 #include "detect/tables.h"
@@ -190,30 +193,36 @@ void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
 		   struct sd_match_cache *cache, struct sd_stack_scan *out)
 {
 	struct walk w = {0, NONE, false, false, SIZE_MAX};
-	uint32_t nk = 0, nn = 0;
 	uint64_t kinds = 0; /* << 16, as in the cache */
+	uint64_t named = 0; /* IN_NAMED a named kernel frame */
+	size_t other = 0;   /* user frames from k0 on */
 	size_t nent;
 	const uint64_t *ent = cache_ents(st, cache, &nent);
-	const struct sd_frame *fr = si->frames;
-	size_t nf = si->nr_frames;
+	const struct sd_frame *fr = si->frames, *end = fr + si->nr_frames;
+	const struct sd_frame *k0 = fr + sd_user_run(fr, si->nr_frames);
 
-	for (size_t i = 0; i < nf; i++) {
-		if (!fr[i].kernel)
+	/* by pointer, the kernel frames counted as those from k0 less the
+	 * others: the loop's values stay in registers across the (rare)
+	 * walk_frame() */
+	for (const struct sd_frame *p = k0; p < end; p++) {
+		if (!p->kernel) {
+			other++;
 			continue;
-		uint64_t e = ent_of(st, ent, nent, fr[i].name);
+		}
+		uint64_t e = ent_of(st, ent, nent, p->name);
 		unsigned b = (unsigned)e & 0xffff;
-		nk++;
 		kinds |= e;
-		nn += b / IN_NAMED & 1;
+		named += b & IN_NAMED;
 		if (b & IN_SIGS) /* else in no table: changes nothing */
-			walk_frame(&w, b, i);
+			walk_frame(&w, b, (size_t)(p - fr));
 	}
 	/* the innermost frame is the acquire frame itself: spinning there
 	 * on ticket-lock kernels (the caller decides by era) */
 	if ((w.m & SD_M_SPIN_LOCK) && !(w.m & SD_M_SPIN_SLOW) &&
 	    w.lock_at == si->nr_frames - 1)
 		w.m |= SD_M_SPIN_LEAF;
-	*out = (struct sd_stack_scan){w.m, nk, nn, kinds >> 16};
+	*out = (struct sd_stack_scan){w.m, (uint32_t)((size_t)(end - k0) - other),
+				      (uint32_t)(named / IN_NAMED), kinds >> 16};
 }
 
 size_t sd_match_first(const struct sd_stacks *st,
@@ -228,7 +237,7 @@ size_t sd_match_first(const struct sd_stacks *st,
 
 	if (!flags)
 		return nf ? 1 : 0;
-	for (size_t i = 0; i < nf; i++) {
+	for (size_t i = sd_user_run(fr, nf); i < nf; i++) {
 		if (!fr[i].kernel)
 			continue;
 		unsigned b = (unsigned)ent_of(st, ent, nent, fr[i].name) & 0xffff;

@@ -177,24 +177,34 @@ struct item {
 	uint32_t node;
 };
 
-/* A node's items by key (distinct keys): a Shell sort, the compares
- * inline -- most groups have a few items, some a few hundred. */
+/* A node's items by key (distinct keys): most groups have two or three
+ * items, sorted by insertion; a few have hundreds, sorted by Shell's
+ * method, the compares inline. */
 static void sort_items(struct item *v, size_t n)
 {
-	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+	static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4};
 	size_t g = 0;
 
-	while (gaps[g] >= n && gaps[g] > 1)
-		g++;
-	for (; g < sizeof gaps / sizeof *gaps; g++) {
-		size_t h = gaps[g];
-		for (size_t i = h; i < n; i++) {
-			struct item t = v[i];
-			size_t j = i;
-			for (; j >= h && v[j - h].key > t.key; j -= h)
-				v[j] = v[j - h];
-			v[j] = t;
+	if (n > 16) {
+		while (gaps[g] >= n)
+			g++;
+		for (; g < sizeof gaps / sizeof *gaps; g++) {
+			size_t h = gaps[g];
+			for (size_t i = h; i < n; i++) {
+				struct item t = v[i];
+				size_t j = i;
+				for (; j >= h && v[j - h].key > t.key; j -= h)
+					v[j] = v[j - h];
+				v[j] = t;
+			}
 		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct item t = v[i];
+		size_t j = i;
+		for (; j && v[j - 1].key > t.key; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
 	}
 }
 

@@ -569,6 +569,49 @@ TEST(paths_grouped_by_kernel_part)
 	run_free(&x, &r);
 }
 
+/*
+ * The timeline's share per second, from details of several stacks and
+ * processes to a bucket and buckets that change between them (the
+ * second is worked out once a bucket): second 10 three fork samples to
+ * one idle one, second 11 one to three, second 12 idle only; two
+ * samples a ms apart in one bucket, then two in the bucket but one.
+ */
+TEST(timeline_share_per_second)
+{
+	static const int forks[3] = {3, 1, 0};
+	struct text x;
+	struct run r;
+
+	text_init(&x);
+	for (int s = 0; s < 3; s++) {
+		x.t = 10.0 + s;
+		for (int k = 0; k < 4; k++) {
+			if (k < forks[s])
+				on_cpu(&x, "make", 100 + k, 1, fork_swap,
+				       N(fork_swap));
+			else
+				on_cpu(&x, "swapper", 0, 1, idle, N(idle));
+			if (k % 2)
+				x.t += 0.2; /* the next bucket but one */
+		}
+	}
+	if (!run(&x, &r)) {
+		run_free(&x, &r);
+		return;
+	}
+	const struct sd_finding *f = find(r.d, SD_FIND_SWAP_DUP_FORK);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_U64(f->samples, 4);
+		CHECK_U64(f->timeline_start, 10000000000ull);
+		CHECK_U64(f->nr_timeline, 3);
+		static const double want[3] = {0.75, 0.25, 0.0};
+		for (size_t k = 0; k < f->nr_timeline && k < 3; k++)
+			CHECK_NEAR(f->timeline[k], want[k]);
+	}
+	run_free(&x, &r);
+}
+
 int main(void)
 {
 	RUN(fork_swap_work_and_near_misses);
@@ -578,5 +621,6 @@ int main(void)
 	RUN(many_processes_tallied);
 	RUN(many_comms_grouped);
 	RUN(paths_grouped_by_kernel_part);
+	RUN(timeline_share_per_second);
 	return test_exit();
 }

@@ -9,6 +9,8 @@
  * __access_remote_vm (the mmap_lock) or do_task_stat (the exec lock).
  */
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <swapdiag/analysis.h>
 #include <swapdiag/detect.h>
@@ -356,9 +358,116 @@ TEST(scan_counts_frames_and_kinds)
 	sd_stacks_free(b.st);
 }
 
+/* Adds one stack of n frames on EV_CPU, kernel[i] telling frame i's side;
+ * its id. */
+static uint32_t add_sided(struct sd_stacks *st, const char *const *frames,
+			  const bool *kernel, size_t n)
+{
+	struct sd_named_stack ns = {
+		.evsel = EV_CPU,
+		.pid = 1,
+		.key_pid = SD_STACK_NO_PID,
+		.key_tid = SD_STACK_NO_PID,
+		.frames = frames,
+		.kernel = kernel,
+		.n = n,
+		.count = 1,
+		.period = 1,
+	};
+	uint32_t id = 0;
+	CHECK(sd_stacks_add_named(st, &ns, &id) == 0);
+	return id;
+}
+
+/*
+ * Long user parts (sd_user_run() skips them sixteen frames a step): a
+ * kernel frame at any place of a long stack stops the skip before it,
+ * and a stack's scan is that of its kernel frames wherever they start,
+ * user frames among them or not.
+ */
+TEST(scan_long_user_parts)
+{
+	enum { N = 56 };
+	static const char *const kpart[] = {"kernel_clone", "[kernel.kallsyms]",
+					    "copy_process", "copy_page_range",
+					    "swap_duplicate", "_raw_spin_lock"};
+	const char *names[N];
+	char user[N][8];
+	bool kernel[N];
+	struct sd_stacks *st;
+
+	for (size_t i = 0; i < N; i++)
+		snprintf(user[i], sizeof user[i], "u%zu", i);
+	CHECK(sd_stacks_new(&st) == 0);
+	/* one kernel frame at place j of a user stack of 40 */
+	uint32_t one[40];
+	for (size_t j = 0; j < 40; j++) {
+		for (size_t i = 0; i < 40; i++) {
+			names[i] = i == j ? "copy_process" : user[i];
+			kernel[i] = i == j;
+		}
+		one[j] = add_sided(st, names, kernel, 40);
+	}
+	/* the kernel part after u user frames, and after u with a user
+	 * frame between its frames */
+	static const size_t nuser[] = {0, 1, 15, 16, 17, 23, 24, 31, 32, 33, 47, 48};
+	enum { NU = sizeof nuser / sizeof *nuser };
+	uint32_t plain[NU], mixed[NU];
+	for (size_t m = 0; m < 2; m++)
+		for (size_t k = 0; k < NU; k++) {
+			size_t n = 0;
+			for (size_t i = 0; i < nuser[k]; i++, n++) {
+				names[n] = user[n];
+				kernel[n] = false;
+			}
+			for (size_t i = 0; i < 6; i++, n++) {
+				if (m && i == 3) {
+					names[n] = user[n];
+					kernel[n++] = false;
+				}
+				names[n] = kpart[i];
+				kernel[n] = true;
+			}
+			(m ? mixed : plain)[k] = add_sided(st, names, kernel, n);
+		}
+	CHECK(sd_stacks_symbolize(st, NULL) == 0);
+
+	struct sd_stack_info si;
+	for (size_t j = 0; j < 40; j++) {
+		CHECK(sd_stacks_get(st, one[j], &si) == 0);
+		CHECK(si.nr_frames == 40 && si.frames[j].kernel);
+		size_t run = sd_user_run(si.frames, si.nr_frames);
+		CHECK(run <= j);
+		CHECK_U64(run, j / 16 * 16);
+	}
+	struct sd_match_cache mc = {0};
+	struct sd_stack_scan want, sc;
+	CHECK(sd_stacks_get(st, plain[0], &si) == 0);
+	sd_match_scan(st, &si, &mc, &want);
+	CHECK_U64(want.kframes, 6);
+	CHECK_U64(want.knamed, 5);
+	CHECK(want.match & SD_M_SWAP_DUP);
+	for (size_t m = 0; m < 2; m++)
+		for (size_t k = 0; k < NU; k++) {
+			CHECK(sd_stacks_get(st, (m ? mixed : plain)[k], &si) == 0);
+			CHECK_U64(si.nr_frames, nuser[k] + 6 + m);
+			sd_match_scan(st, &si, &mc, &sc);
+			CHECK_U64(sc.kframes, want.kframes);
+			CHECK_U64(sc.knamed, want.knamed);
+			CHECK_U64(sc.kinds, want.kinds);
+			/* the leaf spin lock is where the acquire frame is */
+			CHECK_U64(sc.match, want.match);
+			CHECK_U64(sd_match_first(st, &si, &mc, SD_M_SWAP_DUP),
+				  nuser[k] + 5 + m);
+		}
+	sd_match_cache_fini(&mc);
+	sd_stacks_free(st);
+}
+
 int main(void)
 {
 	RUN(scan_counts_frames_and_kinds);
+	RUN(scan_long_user_parts);
 	RUN(marks_field_by_field);
 	RUN(only_reported_findings_mark);
 	RUN(diagnose_hands_marks);
