@@ -12,12 +12,13 @@
 #include <stdint.h>
 
 struct rcache_ent;
+struct rcache_kent;
 struct rawloc;
 
 struct sd_resolve {
 	uint64_t kgen; /* sd_machine_kernel_gen() the tables are of */
-	/* kernel frames: (cpumode, address) -> location id */
-	struct rcache_ent *rc;
+	/* kernel frames: address -> location id (either kernel cpumode) */
+	struct rcache_kent *rc;
 	size_t rc_slots, rc_n;
 	unsigned rc_shift; /* 64 - log2(rc_slots) */
 	/* user frames: (cpumode, address space, version, address) */

@@ -27,7 +27,11 @@
  *     a module is loaded where one of them lies land in the module;
  *  L9 kernel callers that only look like ones seen before resolve as
  *     themselves: one caller fewer (a prefix) or more, a marker among
- *     them, an invalid marker after them, a kernel part that is empty.
+ *     them, an invalid marker after them, a kernel part that is empty;
+ *  L10 the kernel frame cache keys an address alone: a guest kernel's
+ *     callers are placed as the host kernel's, in either order, and a
+ *     sample without a chain at the address that marks an empty entry
+ *     (all ones) is placed as itself, not as whatever came first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -447,6 +451,51 @@ TEST(kernel_callers_alike_but_not_the_same)
 	world_close(&w);
 }
 
+/* A sample without a call chain, in kernel mode, at ip. */
+static uint32_t kernel_ip(struct world *w, uint64_t ip)
+{
+	struct sd_stack_sample s = sample_of(w, 100, &ip, 1);
+	s.has_callchain = false;
+	s.cpumode = SD_MISC_KERNEL;
+	s.ip = ip;
+	return add(w, &s);
+}
+
+TEST(kernel_addresses_keyed_alone)
+{
+	for (int order = 0; order < 2; order++) {
+		struct world w;
+		if (!world_init(&w))
+			SKIP("no temporary file");
+		const uint64_t host[] = {SD_CONTEXT_KERNEL, BIG + 1, DOSYS,
+					 ENTRY, SD_CONTEXT_USER, LIBC_A + 0x1234};
+		const uint64_t guest[] = {SD_CONTEXT_GUEST_KERNEL, BIG + 1,
+					  DOSYS, ENTRY, SD_CONTEXT_USER,
+					  LIBC_A + 0x1234};
+		uint32_t ih, ig, ie, ix;
+		if (order) {
+			ig = sample(&w, 100, guest, 6);
+			ih = sample(&w, 100, host, 6);
+			ie = kernel_ip(&w, ENTRY);
+			ix = kernel_ip(&w, UINT64_MAX);
+		} else {
+			ie = kernel_ip(&w, ENTRY);
+			ix = kernel_ip(&w, UINT64_MAX);
+			ih = sample(&w, 100, host, 6);
+			ig = sample(&w, 100, guest, 6);
+		}
+		CHECK(ih != ig && ie != ix);
+		CHECK_U64(kernel_ip(&w, UINT64_MAX), ix);
+		CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+		CHECK(has_line(&w, "app;[libc.so.6];entry_SYSCALL_64;"
+				   "do_syscall_64;big_function 2/2"));
+		CHECK(has_line(&w, "app;entry_SYSCALL_64 1/1"));
+		CHECK(!has_line(&w, "app;entry_SYSCALL_64 3/3"));
+		CHECK(has_line(&w, "app;[unknown] 2/2"));
+		world_close(&w);
+	}
+}
+
 int main(void)
 {
 	RUN(library_at_other_addresses_same_offset);
@@ -458,5 +507,6 @@ int main(void)
 	RUN(kernel_callers_resolve_alike_under_any_user_part);
 	RUN(kernel_callers_move_when_a_module_is_loaded);
 	RUN(kernel_callers_alike_but_not_the_same);
+	RUN(kernel_addresses_keyed_alone);
 	return test_exit();
 }
