@@ -241,7 +241,8 @@ void sd_symbolizer_load_kernel(struct sd_dso *k)
 				     UINT64_MAX,
 				     "cannot use kallsyms '%s' (see above): "
 				     "kernel frames will show as "
-				     "[kernel.kallsyms]", ks->path);
+				     "[kernel.kallsyms], a module's as "
+				     "[its name]", ks->path);
 			sd_ks_say(s, "the file cannot be read as kallsyms");
 		}
 		ks->loaded = ok;
@@ -311,7 +312,8 @@ void sd_symbolizer_load_kernel(struct sd_dso *k)
 	}
 	sd_diags_add(&s->diags, SD_WARNING, ENOENT, UINT64_MAX,
 		     "no symbols for the recorded kernel%s%s%s: kernel "
-		     "frames will show as [kernel.kallsyms]; copy "
+		     "frames will show as [kernel.kallsyms], a module's "
+		     "as [its name]; copy "
 		     "/proc/kallsyms as root on the recorded host and "
 		     "pass it with --kallsyms, or run 'perf archive' "
 		     "there and put its tarball beside the recording (or "
