@@ -108,7 +108,7 @@ static struct sd_stack_sample sample_of(struct world *w, uint32_t pid,
 {
 	struct sd_stack_sample s = {
 		.cpumode = SD_MISC_USER,
-		.ip = ips[1],
+		.ip = n > 1 ? ips[1] : ips[0], /* ips[1]: after the marker */
 		.ips = ips,
 		.nr_ips = n,
 		.has_callchain = true,
