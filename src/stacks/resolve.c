@@ -588,6 +588,10 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 					if (got & 0x80000000u)
 						goto words;
 					v = got;
+					/* a user frame leaves the kernel's
+					 * table be, but without the reload
+					 * gcc 12 keeps worse registers:
+					 * kstorm +0.24 M, dso +1.5 M */
 					ktab = st->res.rc;
 					kshift = st->res.rc_shift;
 				}
