@@ -21,7 +21,6 @@
 #include "machine/mm.h"
 #include "util/vmem.h"
 
-#define MM_SCAN 16       /* maps searched one by one, not indexed */
 #define SLAB_MAPS 1024   /* maps in one slab: 32 KiB */
 
 struct mm_slab {
@@ -471,24 +470,28 @@ static const struct map *flat_find(const struct mm_set *s,
 	return ip < b->end ? &s->v[b->mm].maps[b->idx] : NULL;
 }
 
-const struct map *mm_lookup(struct mm_set *s, uint32_t mmid, uint32_t ver,
-			    uint64_t ip)
+const struct map *mm_lookup_indexed(struct mm_set *s, uint32_t mmid,
+				    uint32_t ver, uint64_t ip)
 {
-	if (!mmid)
-		return NULL;
 	struct mm *x = &s->v[mmid];
 	const struct map *mp = mm_find(x, ver, ip);
 	if (mp || ip < x->anc_lo || ip >= x->anc_hi)
 		return mp; /* its own, or no ancestor's map holds it */
+	return mm_lookup_up(s, mmid, ip);
+}
+
+const struct map *mm_lookup_up(struct mm_set *s, uint32_t mmid, uint64_t ip)
+{
+	struct mm *x = &s->v[mmid];
 	const struct mm_flat *f = x->inh ? x->inh : inherited(s, mmid, 0);
 	if (f && f != &flat_none)
 		return flat_find(s, f, ip);
 	/* up the chain, each ancestor at the version its child was forked */
 	for (int d = 1; d < MAX_MM_DEPTH; d++) {
-		ver = x->parent_ver;
+		uint32_t ver = x->parent_ver;
 		mmid = x->parent;
 		x = &s->v[mmid];
-		mp = mm_find(x, ver, ip);
+		const struct map *mp = mm_find(x, ver, ip);
 		if (mp)
 			return mp;
 		if (ip < x->anc_lo || ip >= x->anc_hi)
