@@ -8,7 +8,12 @@
  * than MM_SCAN maps is searched through its index, which remembers the
  * stretch between maps of its last miss: on dso.data 75 k of 132 k such
  * lookups are junk frames in the heap's gap (sd_machine_locate 33.7 M ->
- * 30.2 M instructions).  The address spaces' array comes from util/vmem.h:
+ * 30.2 M instructions).  mm_lookup() itself is in line (mm.h): a lookup
+ * in an address space of at most MM_SCAN maps (an exec'd child's) scans
+ * them in its caller, without a call or saved registers, and comes here
+ * only for an indexed one (mm_lookup_indexed) or for the ancestors'
+ * maps (mm_lookup_up): kstorm 308.94 M -> 307.73 M instructions.  The
+ * address spaces' array comes from util/vmem.h:
  * a storm's (kstorm: 11.4 k of 80 bytes) grows into a mapping of its own,
  * a huge page where THP is advised, without a copy (kstorm: 2 822 -> 2 617
  * page faults, the array's 0.9 MB faulted page by page before; peak RSS
