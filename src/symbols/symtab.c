@@ -364,7 +364,10 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
 		const struct sd_symbol *s = &t->syms[lo - 1];
 		if (addr < s->end) {
-			sd_symtab_name_ready(t, s);
+			/* the test here: most names are ready (a call a
+			 * lookup was 0.27 M instructions on kstorm) */
+			if (s->lazy)
+				sd_symtab_name_ready(t, s);
 			return s;
 		}
 	}
