@@ -319,6 +319,11 @@ static void build_index(struct sd_symtab *t)
 		size_t b = (size_t)((v[i].start - base) >> shift);
 		if (b == prev)
 			continue;
+		if (b == prev + 1) { /* the common step, without the run */
+			idx[b] = (uint32_t)i + 1;
+			prev = b;
+			continue;
+		}
 		size_t upto = b - prev > IDX_RUN ? prev + IDX_RUN : b;
 		for (size_t k = prev + 1; k <= upto; k++)
 			idx[k] = (uint32_t)i + 1;
