@@ -10,8 +10,11 @@
 # Valgrind's error exit is 1 for a test program (its own failure code) and
 # 97 for a program a script runs, so that a script expecting swapdiag's exit
 # codes (0, 1 finding, 2 unreadable input) sees an error as a failure.
+#
+# --vgdb=no: no gdbserver pipes in TMPDIR, where tests look for what
+# swapdiag leaves behind.
 set -eu
-opts="--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --track-fds=no --quiet"
+opts="--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --track-fds=no --vgdb=no --quiet"
 [ -n "${VALGRIND_SUPP:-}" ] && opts="$opts --suppressions=$VALGRIND_SUPP"
 
 is_elf() {
