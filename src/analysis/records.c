@@ -13,6 +13,17 @@
  * a cache (struct sd_tvcache), the event's facts remembered from the
  * sample before.  EXIT records change nothing here and are not handed
  * out (SD_SKIP_EXIT).
+ *
+ * Each sample goes into the stacks stage as it comes, not gathered so
+ * that the next ones' raw-chain lookups are hashed and prefetched ahead
+ * (issue #13): a fork storm's runs are short (kstorm: 73.9 k runs for
+ * 202.9 k samples, a COMM, FORK or MMAP2 between), so within a run it
+ * saved nothing measurable (sd_stacks_add and the loop 17.45 % -> 17.36 %
+ * of cpu-clock samples, 12 runs each, +1.7 % instructions).  Gathered
+ * over COMMs and user maps, which change no view given out, the lookups'
+ * stalls went (sd_stacks_add -22 %), but a view's chain lasts only until
+ * the reader's next call: copying the chains took most of it back
+ * (17.45 % -> 17.13 %, +2.3 % instructions).
  */
 #include <errno.h>
 #include <stdlib.h>
