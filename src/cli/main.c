@@ -3,6 +3,13 @@
  * swapdiag: what to run and where the output goes, and the exit code.
  * Everything it reports is computed by libswapdiag; the options are
  * parsed in args.c.
+ *
+ * The analysis is not freed before exit (leave_at_exit): the kernel takes
+ * the whole address space back at once, and freeing it first -- tens of
+ * thousands of heap blocks, a few dozen mappings -- only costs time: on
+ * kstorm 0.57 ms of CPU a run (sd_analysis_free in 12 profiled runs, its
+ * munmap calls included; the exit took no longer without it) and 28 of
+ * its 47 munmap calls.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -208,6 +215,38 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 	return rc;
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SD_FREE_AT_EXIT 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SD_FREE_AT_EXIT 1
+#endif
+
+/*
+ * What main leaves to the kernel at exit: kept reachable from here, so
+ * that valgrind's leak check finds nothing lost (volatile: stores that
+ * nothing reads would be optimised away).  Built with AddressSanitizer it
+ * is freed instead, so that LeakSanitizer checks the whole teardown.
+ */
+#ifdef SD_FREE_AT_EXIT
+static void leave_at_exit(struct sd_analysis *a, void *stdin_buf)
+{
+	sd_analysis_free(a);
+	free(stdin_buf);
+}
+#else
+static struct sd_analysis *volatile left_analysis;
+static void *volatile left_stdin_buf;
+
+static void leave_at_exit(struct sd_analysis *a, void *stdin_buf)
+{
+	left_analysis = a;
+	left_stdin_buf = stdin_buf;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -290,7 +329,6 @@ int main(int argc, char **argv)
 	else
 		cli_print_problems(o.input, &a->diags);
 	rc = report(&o, a);
-	sd_analysis_free(a);
-	free(stdin_buf);
+	leave_at_exit(a, stdin_buf);
 	return rc;
 }

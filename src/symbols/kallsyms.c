@@ -23,16 +23,18 @@
  * order (all of the core kernel's; modules follow, above it), so the
  * table is finished as it fills -- each symbol's end set and aliases
  * reduced when the next start comes (sd_symtab_close_aliases()) --
- * instead of sorted and scanned again afterwards.  The lines' ends are
- * found 64 bytes at a time (a mask of the '\n's in each block), and the
- * common line (16 hex digits, a core kernel symbol) takes a short path:
- * the digits without a branch each, the type from one table, and tabs
- * (modules) found by one memchr() over the text up to the next tab, not
- * one per line.  A kept line adds no counter of its own: whether any
- * address was not zero is the finished (sorted) table's last start, and
- * how much of the entries and names is ready for writing is kept in the
- * parse state, not read through the table (callgrind, kstorm.kallsyms:
- * 16.35 -> 15.76 M instructions).
+ * instead of sorted and scanned again afterwards.  The common line (16
+ * hex digits, a core kernel symbol, a name of up to 60 bytes) takes a
+ * short path, fast_lines(): 16-byte loads at the line's start give
+ * its digits (checked and valued without a branch each), its two spaces
+ * and its '\n' (the line's end: no search, no per-block mask), "__pfx_"
+ * is one word compared, the type one table look-up, and the parse state
+ * lives in registers for the run of such lines; tabs (modules) are found
+ * by one memchr() over the text up to the next tab, not one per line,
+ * and any other line is parse_line()'s.  A kept line adds no counter of
+ * its own: whether any address was not zero is the finished (sorted)
+ * table's last start (callgrind, kstorm.kallsyms: 16.35 -> 15.76 M
+ * instructions with '\n' masks of 64-byte blocks, 11.69 M now).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -81,6 +83,10 @@ struct parse_state {
 	struct sd_symtab *t;
 	const char *text; /* the text read, len bytes */
 	size_t len;
+	/* t->syms and t->n while the text is read (t->n is set back
+	 * around calls that read it, and at the end) */
+	struct sd_symbol *v;
+	size_t n;
 	/* a name starting before this has NAME_SLACK bytes to read */
 	const char *copy_end;
 	size_t names_used; /* bytes of t->names taken */
@@ -171,9 +177,10 @@ static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
 #define NAME_SLACK 64
 
 /* The table's copy of a name, len bytes of the text, NUL-terminated;
- * NULL if it cannot be made ready. */
+ * NULL if it cannot be made ready.  in_span: the name is shorter than
+ * NAME_SLACK and as many bytes from it are in the text. */
 static inline __attribute__((always_inline)) const char *
-keep_name(struct parse_state *st, const char *name, size_t len)
+keep_name(struct parse_state *st, const char *name, size_t len, bool in_span)
 {
 	size_t at = st->names_used;
 
@@ -185,7 +192,7 @@ keep_name(struct parse_state *st, const char *name, size_t len)
 	}
 	char *d = st->t->names.p + at;
 #if defined(__SSE2__)
-	if (len < NAME_SLACK && name < st->copy_end) {
+	if (in_span || (len < NAME_SLACK && name < st->copy_end)) {
 		const __m128i *q = (const __m128i *)(const void *)name;
 		__m128i *o = (__m128i *)(void *)d;
 		_mm_storeu_si128(o, _mm_loadu_si128(q));
@@ -202,26 +209,28 @@ keep_name(struct parse_state *st, const char *name, size_t len)
 	return d;
 }
 
-/* A kept symbol, its name name_len bytes of the text, the table finished
- * up to it while the lines come in order. */
+/* A kept symbol, its name name_len bytes of the text (in_span as
+ * keep_name() says), the table finished up to it while the lines come in
+ * order. */
 static inline __attribute__((always_inline)) int
 add_kept(struct parse_state *st, uint64_t addr, const char *name,
-	 size_t name_len, uint8_t kt, uint16_t mod)
+	 size_t name_len, bool in_span, uint8_t kt, uint16_t mod)
 {
 	struct sd_symtab *t = st->t;
-	size_t n = t->n;
+	size_t n = st->n;
 
 	if (n >= st->syms_ready) {
+		t->n = n;
 		int err = sd_symtab_room(t);
 		if (err)
 			return err;
 		size_t ready = t->syms_big.populated / sizeof *t->syms;
 		st->syms_ready = ready < t->cap ? ready : t->cap;
 	}
-	const char *copy = keep_name(st, name, name_len);
+	const char *copy = keep_name(st, name, name_len, in_span);
 	if (!copy)
 		return -ENOMEM;
-	struct sd_symbol *v = t->syms;
+	struct sd_symbol *v = st->v;
 	if (st->in_order && n) {
 		struct sd_symbol *o = &v[st->open];
 		if (addr > o->start && !mod) {
@@ -230,11 +239,13 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name,
 				o->end = !o->module == !mod
 						 ? addr
 						 : sd_page_after(o->start);
-			else
+			else {
+				t->n = n;
 				n = sd_symtab_close_aliases(
 					t, st->open,
 					&(struct sd_symbol){.start = addr,
 							    .module = mod});
+			}
 			st->open = n;
 		} else if (addr < o->start || mod) {
 			/* the modules (in their own order), or disorder */
@@ -250,7 +261,7 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name,
 				  .name = copy,
 				  .binding = (uint8_t)(kt >> KT_BIND_SHIFT),
 				  .module = mod};
-	t->n = n + 1;
+	st->n = n + 1;
 	return 0;
 }
 
@@ -327,45 +338,69 @@ static int parse_line(struct parse_state *st, const char *p, size_t len,
 	}
 	if (!(kt & KT_KEEP) || name[0] == '$')
 		return 0;
-	return add_kept(st, addr, name, name_len, kt, mod);
+	return add_kept(st, addr, name, name_len, false, kt, mod);
 }
 
-/*
- * The common line, "%016llx T name" of a core kernel symbol, len bytes
- * at p (its '\n' not counted), without branches per digit: true if it
- * was that and is done, false if parse_line must read it (another digit
- * count, a module, anything odd).  tab_in_line: a tab is among its
- * bytes.
- */
-static inline __attribute__((always_inline)) bool
-fast_line(struct parse_state *st, const char *p, size_t len,
-	  bool tab_in_line, int *err)
-{
-	hex16_t h;
+/* The short path reads FAST_SPAN bytes from a line's start: its '\n'
+ * among the first 80, and a name (at 19) copied NAME_SLACK bytes. */
+#define FAST_SPAN (19 + NAME_SLACK)
+/* "__pfx_" as the first six bytes of a little-endian word */
+#define PFX_WORD 0x5f7866705f5full
 
-	/* p[17], the type, is not the '\n' (len counts no '\n') */
-	if (len < 20 || len - 19 > SD_KSYM_NAME_LEN || tab_in_line ||
-	    p[16] != ' ' || p[18] != ' ' || !hex16_ok(h = hex16_load(p)))
-		return false;
-	const char *name = p + 19;
-	size_t name_len = len - 19;
-	uint8_t kt = ktype[(uint8_t)p[17]];
-	/* the address's value only for a line that needs it: not for the
-	 * "__pfx_" padding, half of a 6.2+ kernel's lines */
-	if (name[0] == '_' && name_len > 1) {
-		if (name[1] != '_') {
-			if (kt & KT_REF)
-				note_ref(st->t, name, name_len,
-					 hex16_value(h));
-		} else if (is_pfx(name, name_len)) {
-			st->t->nr_pfx++;
-			return true;
+/*
+ * The common lines, "%016llx T name\n" of core kernel symbols with names
+ * of up to 60 bytes, from off on while FAST_SPAN bytes from a line's
+ * start are before stop (no tab there): each line's end, spaces and
+ * digits checked from 16-byte loads (four for a name of up to 28
+ * bytes), no search.  The state is
+ * copied in and out so that it stays in registers, not reloaded after
+ * every name stored.  Returns the offset of the first line left to
+ * parse_line() (with *err set if a symbol could not be added).
+ */
+static size_t fast_lines(struct parse_state *st, size_t off, size_t stop,
+			 int *err)
+{
+	struct parse_state s = *st;
+	const char *text = s.text;
+	uint64_t nr_pfx = 0;
+
+	while (off + FAST_SPAN <= stop) {
+		const char *p = text + off;
+		hex16_t h = hex16_load(p);
+		/* the '\n's of p[16, 48): none before the name's second byte */
+		uint64_t nl = eq16(p + 16, '\n') | eq16(p + 32, '\n') << 16;
+		if ((eq16(p + 16, ' ') & 5) != 5 || (nl & 15) || !hex16_ok(h))
+			break;
+		if (!nl && !(nl = eq16(p + 48, '\n') << 32) &&
+		    !(nl = eq16(p + 64, '\n') << 48))
+			break;
+		size_t eol = 16 + (size_t)__builtin_ctzll(nl);
+		const char *name = p + 19;
+		size_t name_len = eol - 19;
+		uint8_t kt = ktype[(uint8_t)p[17]];
+		uint64_t w;
+		memcpy(&w, name, sizeof w);
+		if ((w & 0xffffffffffffull) == PFX_WORD) {
+			/* "__pfx_" padding, half of a 6.2+ kernel's lines:
+			 * no address needed (a shorter name ends in '\n',
+			 * which "__pfx_" has not) */
+			nr_pfx++;
+			off += eol + 1;
+			continue;
 		}
+		if (name[0] == '_' && name[1] != '_' && (kt & KT_REF))
+			note_ref(s.t, name, name_len, hex16_value(h));
+		if ((kt & KT_KEEP) && name[0] != '$') {
+			*err = add_kept(&s, hex16_value(h), name, name_len,
+					true, kt, 0);
+			if (*err)
+				break;
+		}
+		off += eol + 1;
 	}
-	if (!(kt & KT_KEEP) || name[0] == '$')
-		return true;
-	*err = add_kept(st, hex16_value(h), name, name_len, kt, 0);
-	return true;
+	*st = s;
+	st->t->nr_pfx += nr_pfx;
+	return off;
 }
 
 /* Reads every line of the table's text into it; 0 or an error (a
@@ -373,49 +408,35 @@ fast_line(struct parse_state *st, const char *p, size_t len,
 static int parse_text(struct parse_state *st, struct sd_diags *diags)
 {
 	const char *text = st->text;
-	size_t off = 0, len = st->len, base = 0;
-	/* the '\n's of text[base, base + 64) at or after off */
-	uint64_t nl = len >= 64 ? nl_bits(text)
-		      : len   ? last_nl_bits(text, len, 0)
-			      : 0;
+	size_t off = 0, len = st->len;
 	/* the first tab at or after off, or len */
 	size_t next_tab = 0;
+	int err = 0;
 
+	st->v = st->t->syms;
+	st->n = st->t->n;
 	while (off < len) {
-		size_t eol;
-		int err = 0;
-
-		while (!nl && base + 128 <= len) {
-			base += 64;
-			nl = nl_bits(text + base);
-		}
-		if (!nl && base + 64 < len) {
-			base += 64;
-			nl = last_nl_bits(text, len, base);
-		}
-		if (nl) {
-			eol = base + (size_t)__builtin_ctzll(nl);
-			nl &= nl - 1;
-		} else {
-			eol = len;
-		}
 		if (next_tab < off) {
 			const char *tab = memchr(text + off, '\t', len - off);
 			next_tab = tab ? (size_t)(tab - text) : len;
 		}
-		if (!fast_line(st, text + off, eol - off, next_tab < eol,
-			       &err))
-			err = parse_line(st, text + off, eol - off, off);
-		if (err) {
-			if (err == -SD_E_LIMIT && diags)
-				sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,
-					     "kallsyms: more than %u symbols",
-					     SD_SYMTAB_MAX_SYMS);
-			return err;
-		}
+		off = fast_lines(st, off, next_tab, &err);
+		if (err || off >= len)
+			break;
+		/* a line of another kind, a module's, or near the end */
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t eol = nl ? (size_t)(nl - text) : len;
+		err = parse_line(st, text + off, eol - off, off);
+		if (err)
+			break;
 		off = eol + 1;
 	}
-	return 0;
+	st->t->n = st->n;
+	if (err == -SD_E_LIMIT && diags)
+		sd_diags_add(diags, SD_ERROR, SD_E_LIMIT, off,
+			     "kallsyms: more than %u symbols",
+			     SD_SYMTAB_MAX_SYMS);
+	return err;
 }
 
 /*

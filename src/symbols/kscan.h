@@ -2,8 +2,8 @@
 /*
  * Private to kallsyms.c: reading its text more than a byte at a time --
  * sixteen hex digits checked and valued at once (SSE2, or eight bytes in
- * a word), and the '\n's of a 64-byte block as a mask, so that a line's
- * end is a bit scan away instead of a search.
+ * a word), and which of 16 bytes are a given one as a mask, so that a
+ * line's end and spaces are bit tests instead of a search.
  */
 #ifndef SD_SYMBOLS_KSCAN_H
 #define SD_SYMBOLS_KSCAN_H
@@ -131,41 +131,20 @@ static inline __attribute__((always_inline)) uint64_t hex16_value(hex16_t p)
 }
 #endif
 
-/*
- * Which of the 64 bytes at p are '\n', bit i for p[i]: the lines' ends
- * found for a block of text at once, not searched for line by line.
- */
-static inline __attribute__((always_inline)) uint64_t nl_bits(const char *p)
+/* Which of the 16 bytes at p are c, bit i for p[i]. */
+static inline __attribute__((always_inline)) uint64_t eq16(const char *p,
+							   char c)
 {
 #if defined(__SSE2__)
-	const __m128i nl = _mm_set1_epi8('\n');
-	const __m128i *v = (const __m128i *)(const void *)p;
-	uint64_t m0 = (uint16_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_loadu_si128(v), nl));
-	uint64_t m1 = (uint16_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_loadu_si128(v + 1), nl));
-	uint64_t m2 = (uint16_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_loadu_si128(v + 2), nl));
-	uint64_t m3 = (uint16_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_loadu_si128(v + 3), nl));
-	return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+	return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		_mm_loadu_si128((const __m128i *)(const void *)p),
+		_mm_set1_epi8(c)));
 #else
 	uint64_t m = 0;
-	for (int k = 0; k < 64; k++)
-		m |= (uint64_t)(p[k] == '\n') << k;
+	for (int k = 0; k < 16; k++)
+		m |= (uint64_t)(p[k] == c) << k;
 	return m;
 #endif
-}
-
-/* nl_bits() of the last block, text[base, len) shorter than 64 bytes,
- * read from a copy (a mapped file has nothing readable after its end). */
-static __attribute__((noinline)) uint64_t
-last_nl_bits(const char *text, size_t len, size_t base)
-{
-	char last[64] = {0};
-
-	memcpy(last, text + base, len - base);
-	return nl_bits(last);
 }
 
 #endif

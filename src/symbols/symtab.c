@@ -319,6 +319,11 @@ static void build_index(struct sd_symtab *t)
 		size_t b = (size_t)((v[i].start - base) >> shift);
 		if (b == prev)
 			continue;
+		if (b == prev + 1) { /* the common step, without the run */
+			idx[b] = (uint32_t)i + 1;
+			prev = b;
+			continue;
+		}
 		size_t upto = b - prev > IDX_RUN ? prev + IDX_RUN : b;
 		for (size_t k = prev + 1; k <= upto; k++)
 			idx[k] = (uint32_t)i + 1;
@@ -364,7 +369,10 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 	for (size_t k = 0; k < 8 && lo > 0; k++, lo--) {
 		const struct sd_symbol *s = &t->syms[lo - 1];
 		if (addr < s->end) {
-			sd_symtab_name_ready(t, s);
+			/* the test here: most names are ready (a call a
+			 * lookup was 0.27 M instructions on kstorm) */
+			if (s->lazy)
+				sd_symtab_name_ready(t, s);
 			return s;
 		}
 	}
