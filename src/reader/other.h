@@ -3,10 +3,11 @@
  * Kernel records other than samples parsed into the reader's record
  * (sample.c's sd_deliver_other(), and views.c's, which inlines it for
  * the record that ends a run of views: the call and the byte order's
- * test cost ~30 instructions a record).  In the host's byte order the
- * sample_id_all trailer is read by the places attr.c worked out (each
- * field one load and a mask, no test), as next.c reads a sample's fixed
- * fields.
+ * test cost ~30 instructions a record).  The sample_id_all trailer is
+ * read one way in either byte order: by the places attr.c worked out
+ * (each field one load and a mask, no test), as next.c reads a sample's
+ * fixed fields; in the other byte order the two u32 halves of pid/tid
+ * and cpu/res are swapped back (sw a constant: no test in the host's).
  *
  * Kernel record bodies (after the 8-byte header):
  *	MMAP:	u32 pid, tid; u64 start, len, pgoff; char filename[];
@@ -31,56 +32,6 @@
 
 #include "reader/internal.h"
 
-/* Parses a sample_id_all trailer from the end of a record body into id,
- * which the caller zeroed. */
-static inline __attribute__((always_inline)) int
-parse_trailer(const struct sd_evsel *ev, struct sd_cursor *body, bool swap,
-	      struct sd_sample_id *id)
-{
-	uint64_t t = ev->sample_type;
-	size_t n = 0;
-
-	if (!ev->sample_id_all)
-		return 0;
-	n = sd_evx(ev)->t_size / 8; /* 8 bytes a field, attr.c */
-	if (n * 8 > body->len)
-		return -SD_E_BAD_RECORD;
-	const uint8_t *p = body->base + body->len - n * 8;
-	body->len -= n * 8; /* the payload ends where the trailer starts */
-	if (body->off > body->len)
-		return -SD_E_BAD_RECORD;
-	if (t & SD_SAMPLE_TID) {
-		id->pid = sd_load32(p, swap);
-		id->tid = sd_load32(p + 4, swap);
-		id->has_tid = true;
-		p += 8;
-	}
-	if (t & SD_SAMPLE_TIME) {
-		id->time = sd_load64(p, swap);
-		id->has_time = true;
-		p += 8;
-	}
-	if (t & SD_SAMPLE_ID) {
-		id->id = sd_load64(p, swap);
-		id->has_id = true;
-		p += 8;
-	}
-	if (t & SD_SAMPLE_STREAM_ID) {
-		id->stream_id = sd_load64(p, swap);
-		p += 8;
-	}
-	if (t & SD_SAMPLE_CPU) {
-		id->cpu = sd_load32(p, swap);
-		id->has_cpu = true;
-		p += 8;
-	}
-	if (t & SD_SAMPLE_IDENTIFIER) {
-		id->id = sd_load64(p, swap);
-		id->has_id = true;
-	}
-	return 0;
-}
-
 /* A NUL-terminated string that ends inside [p, p + n), or NULL. */
 static inline __attribute__((always_inline)) const char *
 record_string(struct sd_reader *r, const uint8_t *p, size_t n)
@@ -99,8 +50,6 @@ parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	     struct sd_record *out, bool sw)
 {
 	uint32_t type = sd_load32(data, sw);
-	int err = 0;
-
 	/* every field a record of this type has is set below; the other
 	 * kinds' fields are zeroed (an MMAP2's build-id must not keep the
 	 * previous record's value), the sample's only as far as they share
@@ -124,13 +73,24 @@ parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	out->evsel = ev;
 	struct sd_cursor c = sd_cursor_make(data + 8, len - 8, sw);
 	const struct sd_evx *x = ev ? sd_evx(ev) : NULL;
-	if (!sw && x && x->t_size && x->t_size <= c.len) {
+	if (!x || !x->t_size) {
+		memset(&out->id, 0, sizeof out->id);
+	} else if (x->t_size > c.len) {
+		memset(&out->id, 0, sizeof out->id);
+		return -SD_E_BAD_RECORD;
+	} else {
 		/* the trailer's fields by their places (none absent reads
-		 * the trailer's first u64, masked off) */
+		 * the trailer's first u64, masked off); a u64 read in the
+		 * other byte order has its two u32 halves (pid and tid, cpu
+		 * and res) the other way round */
 		const uint8_t *end = data + len;
 		struct sd_sample_id *id = &out->id;
-#define TX(f) (sd_load64(end - x->tx_off[f], false) & x->tx_mask[f])
+#define TX(f) (sd_load64(end - x->tx_off[f], sw) & x->tx_mask[f])
 		uint64_t tid = TX(SD_TX_TID), cpu = TX(SD_TX_CPU);
+		if (sw) {
+			tid = tid << 32 | tid >> 32;
+			cpu = cpu << 32 | cpu >> 32;
+		}
 		memcpy(&id->pid, &tid, 8);
 		id->time = TX(SD_TX_TIME);
 		id->id = TX(SD_TX_ID);
@@ -139,11 +99,6 @@ parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 		memcpy(&id->has_tid, x->tx_has, 4);
 #undef TX
 		c.len -= x->t_size; /* the payload ends where it starts */
-	} else {
-		/* the ids: parse_trailer() sets those its event has */
-		memset(&out->id, 0, sizeof out->id);
-		if (ev && (err = parse_trailer(ev, &c, sw, &out->id)))
-			return err;
 	}
 	/* the body: c.base[0, c.len) */
 	const uint8_t *b = c.base;

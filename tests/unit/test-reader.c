@@ -1217,6 +1217,60 @@ TEST(partial_trailers)
 	}
 }
 
+/*
+ * A record shorter than its event's trailer ({ pid, tid } { time }
+ * { cpu, res }: 24 bytes) is damaged, in either byte order: counted and
+ * skipped, and the COMM after it read whole.
+ */
+static void check_short_trailer(bool be)
+{
+	struct pd_event ev = {
+		.attr = {.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
+					SD_SAMPLE_TIME | SD_SAMPLE_CPU,
+			 .flags = SD_ATTR_SAMPLE_ID_ALL},
+	};
+	struct pd_buf b = {.be = be};
+	size_t data = pd_file_begin(&b, &ev, 1);
+	size_t at = pd_rec_begin(&b, SD_REC_LOST_SAMPLES, 0);
+
+	pd_put64(&b, 9);           /* lost */
+	pd_put64(&b, 6000);        /* 8 of the trailer's 24 bytes */
+	pd_rec_end(&b, at);
+	at = pd_rec_begin(&b, SD_REC_COMM, 0);
+	pd_put32(&b, 30);          /* pid */
+	pd_put32(&b, 31);          /* tid */
+	pd_put_str(&b, "cron", 8); /* comm */
+	pd_put32(&b, 30);          /* trailer: pid */
+	pd_put32(&b, 31);          /* tid */
+	pd_put64(&b, 7000);        /* time */
+	pd_put32(&b, 2);           /* cpu */
+	pd_put32(&b, 0);           /* res */
+	pd_rec_end(&b, at);
+	pd_file_end(&b, data, NULL, NULL);
+
+	struct sd_reader *r = open_buf(&b, 0);
+	CHECK(r != NULL);
+	if (!r)
+		goto out;
+	CHECK_U64(read_all(r), 0);
+	CHECK_U64(got_n, 1);
+	CHECK_U64(sd_reader_stats(r)->bad_records, 1);
+	CHECK_U64(sd_reader_stats(r)->lost_samples, 0);
+	CHECK_U64(got[0].rec.type, SD_REC_COMM);
+	CHECK_U64(got[0].rec.id.time, 7000);
+	CHECK_U64(got[0].rec.id.cpu, 2);
+	CHECK_STR(got[0].str, "cron");
+	sd_reader_free(r);
+out:
+	pd_buf_free(&b);
+}
+
+TEST(short_trailer)
+{
+	check_short_trailer(false);
+	check_short_trailer(true);
+}
+
 /* ------------------------------------------------------------------ */
 /* Records.                                                            */
 
@@ -2519,6 +2573,7 @@ int main(void)
 	RUN(events_by_identifier);
 	RUN(events_by_id);
 	RUN(sample_id_all_trailers);
+	RUN(short_trailer);
 	RUN(partial_trailers);
 	RUN(records);
 	RUN(record_strings);
