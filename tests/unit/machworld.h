@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A machine fed hand-built COMM, FORK, EXIT and MMAP records, and where
- * its samples' addresses land: shared by test-machine.c and
- * test-machine-maps.c.
+ * its samples' addresses land: shared by the machine's unit tests
+ * (test-machine.c, test-machine-locate.c, test-machine-exes.c,
+ * test-machine-maps.c).
  */
 #ifndef SD_TEST_MACHWORLD_H
 #define SD_TEST_MACHWORLD_H
