@@ -29,6 +29,7 @@
 #include "cli/diff.h"
 #include "cli/input.h"
 #include "cli/record.h"
+#include "util/asan.h"
 #include "util/heap.h"
 
 static int run_headers(const struct cli_opts *o)
@@ -215,22 +216,13 @@ static int report(const struct cli_opts *o, struct sd_analysis *a)
 	return rc;
 }
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SD_FREE_AT_EXIT 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define SD_FREE_AT_EXIT 1
-#endif
-
 /*
  * What main leaves to the kernel at exit: kept reachable from here, so
  * that valgrind's leak check finds nothing lost (volatile: stores that
  * nothing reads would be optimised away).  Built with AddressSanitizer it
  * is freed instead, so that LeakSanitizer checks the whole teardown.
  */
-#ifdef SD_FREE_AT_EXIT
+#if SD_ASAN
 static void leave_at_exit(struct sd_analysis *a, void *stdin_buf)
 {
 	sd_analysis_free(a);

@@ -13,12 +13,8 @@
 #endif
 
 /* ASan brings its own allocator: leave it alone. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#undef SD_HEAP_GLIBC
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
+#include "util/asan.h"
+#if SD_ASAN
 #undef SD_HEAP_GLIBC
 #endif
 

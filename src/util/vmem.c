@@ -8,12 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SD_VMEM_HEAP_ONLY 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
+#include "util/asan.h"
+#if SD_ASAN
 #define SD_VMEM_HEAP_ONLY 1
 #endif
 
