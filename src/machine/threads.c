@@ -3,7 +3,10 @@
  * The thread table (tools/perf/util/machine.c's threads): threads by tid
  * in an open-addressed table with a direct-mapped cache in front, perf's
  * rules for creating them and learning their pid late, and the views
- * (comm, address space, version) samples get of them.
+ * (comm, address space, version) samples get of them.  A FORK's child
+ * is looked for and put in with one probe of the tid hash, which ends on
+ * its slot either way (kstorm: thread_create 2.79 M -> 2.52 M
+ * instructions for 11.4 k FORKs).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -54,13 +57,37 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 /* The process leader's address space for a thread of pid. */
 static uint32_t leader_mm(struct sd_machine *m, uint32_t pid);
 
+/* thread_find() past the cache, for thread_create(): the thread of tid
+ * (cached now), or NULL and *slot the empty slot its search ended on,
+ * where it goes (the table has room for one more). */
+static struct thread *thread_probe(struct sd_machine *m, uint32_t tid,
+				   size_t *slot)
+{
+	size_t mask = m->ntslots - 1, j = sd_mix64(tid) & mask;
+
+	for (; m->tslots[j]; j = (j + 1) & mask) {
+		uint32_t idx = m->tslots[j] - 1;
+		if (m->threads[idx].tid == tid) {
+			m->tcache[tid & TCACHE_MASK] =
+				(struct tcache_ent){tid, idx};
+			return &m->threads[idx];
+		}
+	}
+	*slot = j;
+	return NULL;
+}
+
 struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid)
 {
-	struct thread *t = thread_find(m, tid);
+	struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
+	struct thread *t = NULL;
+	size_t j;
 
-	if (!t) {
-		if ((m->nthreads + 1) * 2 > m->ntslots && tslot_grow(m))
-			return NULL;
+	if (e->tid == tid)
+		t = &m->threads[e->idx];
+	else if ((m->nthreads + 1) * 2 > m->ntslots && tslot_grow(m))
+		return NULL;
+	if (!t && !(t = thread_probe(m, tid, &j))) {
 		if (m->nthreads == m->tcap) {
 			/* fourfold, as mm_new(): fewer copies */
 			size_t cap = m->tcap ? m->tcap * 4 : 1024;
@@ -70,12 +97,8 @@ struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid)
 			m->threads = v;
 			m->tcap = cap;
 		}
-		size_t j = sd_mix64(tid) & (m->ntslots - 1);
-		while (m->tslots[j])
-			j = (j + 1) & (m->ntslots - 1);
 		m->tslots[j] = (uint32_t)m->nthreads + 1;
-		m->tcache[tid & TCACHE_MASK] =
-			(struct tcache_ent){tid, (uint32_t)m->nthreads};
+		*e = (struct tcache_ent){tid, (uint32_t)m->nthreads};
 		t = &m->threads[m->nthreads++];
 		t->viewed = false;
 	} else if (t->viewed) {
