@@ -5,8 +5,10 @@
  * with their folded names (names.c: computed once per (DSO, address) and
  * cached per (address space, cpumode, address)), the resulting sequence
  * stored once (fseq.c).  A chain resolved at sample time is read in its
- * packed form in place, a long one up to perf's max-stack (packed_cut);
- * only the rest is decoded (the long way, symbolize_one).
+ * packed form in place, a long one up to perf's max-stack (packed_cut),
+ * its one-name locations by a loop of their own (packed_run, a frame a
+ * word from a dense array); only the rest is decoded (the long way,
+ * symbolize_one).
  */
 #include <errno.h>
 #include <stdbool.h>
