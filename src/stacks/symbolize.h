@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <swapdiag/machine.h>
 #include <swapdiag/stacks.h>
@@ -88,9 +89,16 @@ void sd_stacks_names_free(struct sd_stacks *st);
 #define FSEQ_SEED 0x9e3779b97f4a7c15ull
 #define FSEQ_MUL 0x9fb21c651e98df25ull
 
+/* A frame's word: its 8 bytes (padding cleared), so a word is also the
+ * frame, stored with one move (packed_run in symbolize.c). */
+_Static_assert(sizeof(struct sd_frame) == 8, "a frame is a word");
+
 static inline uint64_t fseq_word(const struct sd_frame *f)
 {
-	return (uint64_t)f->marks << 33 | (uint64_t)f->kernel << 32 | f->name;
+	uint64_t w;
+
+	memcpy(&w, f, sizeof w);
+	return w;
 }
 
 static inline uint64_t fseq_end(uint64_t h, size_t n)

@@ -144,6 +144,25 @@ TEST(the_shortcut_gives_the_rules_name)
 	check_plain("f", "/x (deleted)", NULL);
 	check_plain(NULL, "/bin/true", NULL);
 	check_plain("f", NULL, NULL);
+	/* what a rule looks at, after a plain start (the scan goes on from
+	 * there, a table lookup a byte) */
+	check_plain("a::b-(c)", "/lib/libx.so", "a::b-");
+	check_plain("a.b.(c)", "/lib/libx.so", NULL);
+	check_plain("a::b<c>-x->y", "/lib/libx.so", NULL);
+	check_plain("a::b\tc(int)", "/lib/libx.so", NULL);
+	check_plain("a::b<c>'d", "/lib/libx.so", NULL);
+	check_plain("a::b<c>+d", "/lib/libx.so", NULL);
+	check_plain("a::b<c>;d", "/lib/libx.so", NULL);
+	/* up to 513 bytes taken; a longer one goes to the full rules */
+	static char sym[600], want[600];
+	for (size_t len = 512; len <= 515; len++) {
+		memset(sym, 'x', len);
+		memcpy(sym, "a::", 3);
+		memcpy(sym + len - 5, "(int)", 6);
+		memcpy(want, sym, len - 5);
+		want[len - 5] = '\0';
+		check_plain(sym, "/lib/libx.so", len <= 513 ? want : NULL);
+	}
 }
 
 int main(void)

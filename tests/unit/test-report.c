@@ -612,6 +612,67 @@ TEST(json_written_as_jansson_writes_it)
 	json_decref(doc);
 }
 
+/* The next of a sequence of pseudo-random numbers (a 64-bit LCG's high
+ * half). */
+static uint32_t next_rand(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*state >> 32);
+}
+
+/*
+ * Reals as jansson writes them, many of them: sd_json_out() writes most
+ * with a formatter of its own (json_out.c, g6) that must give printf's
+ * "%.6g" digit for digit -- at every decimal exponent from 1e-6 to 1e16
+ * (the fixed and the exponent forms, the bounds where they change), six
+ * digits and fewer (trailing zeros dropped), and next to the halves
+ * where the sixth digit rounds up or not (ties of the binary value
+ * included, which printf rounds to even).
+ */
+TEST(json_reals_as_printf_rounds_them)
+{
+	json_t *arr = json_array();
+	uint64_t state = 42;
+
+	for (int x = -6; x <= 16; x++) {
+		double scale = pow(10, x - 5);
+		for (int i = 0; i < 200; i++) {
+			uint32_t d = 100000 + next_rand(&state) % 900000;
+			double v = d * scale;
+			double half = (d + 0.5) * scale;
+			json_array_append_new(arr, json_real(v));
+			json_array_append_new(arr, json_real(-v));
+			json_array_append_new(arr, json_real(half));
+			json_array_append_new(arr, json_real(nextafter(half, 0)));
+			json_array_append_new(arr, json_real(nextafter(half, 1e300)));
+			json_array_append_new(arr, json_real((d / 1000) * 1000 * scale));
+			json_array_append_new(arr,
+					      json_real(next_rand(&state) /
+							4294967296.0 * 10 * scale * 1e5));
+		}
+		json_array_append_new(arr, json_real(pow(10, x)));
+		json_array_append_new(arr, json_real(nextafter(pow(10, x), 0)));
+		json_array_append_new(arr, json_real(999999.5 * scale));
+		json_array_append_new(arr, json_real(999999.4999 * scale));
+	}
+	/* halves a double holds exactly */
+	for (double v = 100000.5; v < 100010; v += 1)
+		json_array_append_new(arr, json_real(v));
+	json_array_append_new(arr, json_real(1234565.0));
+	json_array_append_new(arr, json_real(1234575.0));
+	json_array_append_new(arr, json_real(0.000122070312500));
+
+	char *want = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+					     JSON_REAL_PRECISION(6));
+	char *got = json_out_text(arr);
+	CHECK(want != NULL && got != NULL);
+	if (want && got)
+		CHECK_STR(got, want);
+	free(want);
+	free(got);
+	json_decref(arr);
+}
+
 int main(void)
 {
 	RUN(buffered_writer);
@@ -619,5 +680,6 @@ int main(void)
 	RUN(on_cpu_finding);
 	RUN(stall_finding);
 	RUN(json_written_as_jansson_writes_it);
+	RUN(json_reals_as_printf_rounds_them);
 	return test_exit();
 }
