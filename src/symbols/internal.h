@@ -56,9 +56,26 @@ struct sd_symtab_block {
 };
 
 struct sd_symtab {
-	enum sd_symtab_kind kind;
+	/*
+	 * What sd_symtab_lookup() reads, in the first 64 bytes (the table is
+	 * allocated 64-byte aligned): one line, not three, to miss.
+	 * The lookup index, made by the first lookup after the table
+	 * changed: idx[b] is 1 + the first symbol starting at or after
+	 * idx_base + (b << idx_shift), for b in [0, idx_n], or 0 in a wide
+	 * gap (search the whole table); idx[idx_n] is n + 1; idx_base is
+	 * syms[0].start.  A lookup binary-searches one bucket instead of
+	 * the table.
+	 */
 	struct sd_symbol *syms;
-	size_t n, cap;
+	size_t n;
+	uint32_t *idx;
+	size_t idx_n;
+	uint64_t idx_base;
+	unsigned idx_shift;
+	bool idx_valid;
+
+	enum sd_symtab_kind kind;
+	size_t cap;
 	bool finished;
 	/* Kallsyms: syms lives in a bigbuf of cap entries (not malloc'ed). */
 	struct sd_bigbuf syms_big;
@@ -90,17 +107,6 @@ struct sd_symtab {
 	uint64_t nr_pfx;
 	int64_t reloc; /* delta applied so far to core kernel symbols */
 
-	/*
-	 * Lookup index, made by the first lookup after the table changed:
-	 * idx[b] is 1 + the first symbol starting at or after
-	 * syms[0].start + (b << idx_shift), for b in [0, idx_n], or 0 in a
-	 * wide gap (search the whole table); idx[idx_n] is n + 1.  A lookup
-	 * binary-searches one bucket instead of the table.
-	 */
-	uint32_t *idx;
-	size_t idx_n;
-	unsigned idx_shift;
-	bool idx_valid;
 };
 
 struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind);
