@@ -32,6 +32,11 @@
 #define SD_KSYM_NAME_LEN 512           /* kernel limit (6.1+), as perf */
 #define SD_KALLSYMS_MAX_BYTES ((size_t)256 << 20)
 #define SD_KALLSYMS_MAX_MODULES 65535
+/* Names kcheck.c asks a kallsyms table about (its release marks), which
+ * the parser notes as it keeps them, SD_NOTED_MAX lines at most. */
+#define SD_KCHECK_NAMES 6
+#define SD_NOTED_MAX 8
+extern const char *const sd_kcheck_names[SD_KCHECK_NAMES];
 
 enum sd_symtab_kind {
 	SD_SYMTAB_KALLSYMS,
@@ -105,6 +110,17 @@ struct sd_symtab {
 	bool has_etext, has_sinittext, has_einittext;
 	uint64_t etext_addr, sinittext_addr, einittext_addr;
 	uint64_t nr_pfx;
+	/* Where the kept kallsyms lines named one of sd_kcheck_names[] are
+	 * (kallsyms.c; the name as the table holds it, the address as
+	 * read, whether a module's): all of them if noted_all, so that
+	 * kcheck.c finds those names without a pass over every name. */
+	struct sd_noted {
+		const char *name;
+		uint64_t addr;
+		bool module;
+	} noted[SD_NOTED_MAX];
+	unsigned nr_noted;
+	bool noted_all;
 	int64_t reloc; /* delta applied so far to core kernel symbols */
 
 };
