@@ -11,6 +11,9 @@
  * thread records (checked, so a stale one only costs the hash lookup):
  * a storm's parents vary, and each was a child once.  The last process
  * and the last executable's tally found are tried before any search.
+ * An MMAP that is not an executable map of a file is turned away in line
+ * (forks.h; kstorm: 11.4 k of 39.1 k, sd_machine_process 15.95 M ->
+ * 15.81 M instructions).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -306,14 +309,10 @@ exec_mapped(struct sd_forks *f, struct proc *p, const struct sd_record *rec,
 	return 0;
 }
 
-int forks_mmap(struct sd_forks *f, const struct sd_record *rec,
-	       const void *name_key)
+int forks_exec_map(struct sd_forks *f, const struct sd_record *rec,
+		   const void *name_key)
 {
 	const struct sd_mmap *mp = &rec->mmap;
-	uint32_t prot = rec->type == SD_REC_MMAP2 ? mp->prot : 4;
-
-	if (!(prot & 4 /* PROT_EXEC */) || mp->filename[0] != '/')
-		return 0;
 	struct proc *p = proc_get(f, mp->pid, false);
 	if (!p || !p->pending)
 		return 0;

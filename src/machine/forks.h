@@ -25,10 +25,22 @@ int forks_fork(struct sd_forks *f, const struct sd_task *task,
 	       uint32_t parent_comm, const char **parent_exe,
 	       uint32_t *parent_at, uint32_t *child_at);
 int forks_comm(struct sd_forks *f, const struct sd_record *rec);
+/* forks_mmap() of an executable map of a file. */
+int forks_exec_map(struct sd_forks *f, const struct sd_record *rec,
+		   const void *name_key);
 /* An MMAP record; name_key: an address that stands for its file name
- * (the machine's DSO of that exact name, one per name), or NULL. */
-int forks_mmap(struct sd_forks *f, const struct sd_record *rec,
-	       const void *name_key);
+ * (the machine's DSO of that exact name, one per name), or NULL.  In
+ * line: most maps are not executable maps of a file. */
+static inline int forks_mmap(struct sd_forks *f, const struct sd_record *rec,
+			     const void *name_key)
+{
+	const struct sd_mmap *mp = &rec->mmap;
+	uint32_t prot = rec->type == SD_REC_MMAP2 ? mp->prot : 4;
+
+	if (!(prot & 4 /* PROT_EXEC */) || mp->filename[0] != '/')
+		return 0;
+	return forks_exec_map(f, rec, name_key);
+}
 const char *forks_pid_exe(const struct sd_forks *f, uint32_t pid);
 size_t forks_nr_exes(const struct sd_forks *f);
 /* Fills exe, forks, pids; nr_comms and nr_execs give the counter sizes

@@ -114,9 +114,23 @@ static inline struct thread *thread_find(struct sd_machine *m, uint32_t tid)
 
 /* A fresh thread for tid, replacing any old one (perf removes it). */
 struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid);
-/* The thread of tid, created if unknown; its pid learnt if it was -1. */
-struct thread *thread_findnew(struct sd_machine *m, uint32_t pid,
-			      uint32_t tid);
+/* thread_findnew() past a cached thread whose pid is known or not
+ * learnt now. */
+struct thread *thread_findnew_slow(struct sd_machine *m, uint32_t pid,
+				   uint32_t tid);
+/* The thread of tid, created if unknown; its pid learnt if it was -1.
+ * In line: most records name a thread in the cache. */
+static inline struct thread *thread_findnew(struct sd_machine *m,
+					    uint32_t pid, uint32_t tid)
+{
+	const struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
+	struct thread *t;
+
+	if (e->tid == tid &&
+	    ((t = &m->threads[e->idx])->pid != NO_PID || pid == NO_PID))
+		return t;
+	return thread_findnew_slow(m, pid, tid);
+}
 /* Names the thread (a COMM record); 0 or -ENOMEM. */
 int set_comm(struct sd_machine *m, struct thread *t, const char *comm);
 

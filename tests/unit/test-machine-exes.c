@@ -32,8 +32,12 @@ TEST(forks_per_executable)
 	fork_(&w, 50, 50, 52, 50, 130);
 	/* child 60 execs php-cgi: what httpd's children exec */
 	comm(&w, 60, 60, "php-cgi", true, 140);
+	/* nor an executable map of no file, nor a file's data map */
+	mmap2(&w, 60, 0x7fff0000, 0x1000, 0, PROT_RX, "[vdso]", 140);
+	mmap2(&w, 60, 0x600000, 0x1000, 0, 1, "/etc/php.ini", 140);
 	mmap2(&w, 60, 0x400000, 0x1000, 0, PROT_RX, "/usr/bin/php-cgi", 141);
 	/* a data map after the exec does not name the executable */
+	mmap2(&w, 60, 0x700000, 0x1000, 0, PROT_RX, "/lib/libc.so", 142);
 	CHECK_STR(sd_machine_pid_exe(w.m, 60), "/usr/bin/php-cgi");
 	CHECK_STR(sd_machine_pid_exe(w.m, 61), "/usr/sbin/httpd");
 	CHECK_STR(sd_machine_pid_exe(w.m, 50), "/usr/sbin/httpd");

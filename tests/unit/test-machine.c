@@ -234,6 +234,27 @@ TEST(thread_tables)
 	world_fini(&w);
 }
 
+/* machine__update_thread_pid(): a thread first seen without its pid
+ * (a sample's -1) learns it from the next record that names it, cached
+ * or not, and from then on uses its process's address space. */
+TEST(pid_learnt_late)
+{
+	struct world w;
+	uint64_t a;
+	world_init(&w);
+	comm(&w, 300, 300, "srv", false, 0);
+	CHECK_STR(comm_of(&w, UINT32_MAX, 301), ":301");
+	struct sd_record r = {.type = SD_REC_MMAP2, .misc = SD_MISC_USER};
+	r.mmap = (struct sd_mmap){.pid = 300, .tid = 301, .start = 0x400000,
+				  .len = 0x1000, .prot = PROT_RX,
+				  .filename = "/bin/srv"};
+	CHECK(sd_machine_process(w.m, &r) == 0);
+	CHECK_STR(where(&w, view_of(&w, 300, 300), SD_MISC_USER, 0x400010, &a),
+		  "/bin/srv");
+	CHECK_U64(view_of(&w, 300, 301).mm, view_of(&w, 300, 300).mm);
+	world_fini(&w);
+}
+
 /* sd_machine_thread() the long way and through a view cache agree after
  * each record of a mix that renames, forks, reuses tids, maps (from any
  * thread of a process) and learns pids late: no cached view outlives a
@@ -312,6 +333,7 @@ int main(void)
 	RUN(tid_reuse);
 	RUN(thread_names_and_lookups);
 	RUN(thread_tables);
+	RUN(pid_learnt_late);
 	RUN(view_cache);
 	return test_exit();
 }
