@@ -32,6 +32,11 @@
 #define SD_KSYM_NAME_LEN 512           /* kernel limit (6.1+), as perf */
 #define SD_KALLSYMS_MAX_BYTES ((size_t)256 << 20)
 #define SD_KALLSYMS_MAX_MODULES 65535
+/* Names kcheck.c asks a kallsyms table about (its release marks), which
+ * the parser notes as it keeps them, SD_NOTED_MAX lines at most. */
+#define SD_KCHECK_NAMES 6
+#define SD_NOTED_MAX 8
+extern const char *const sd_kcheck_names[SD_KCHECK_NAMES];
 
 enum sd_symtab_kind {
 	SD_SYMTAB_KALLSYMS,
@@ -56,9 +61,26 @@ struct sd_symtab_block {
 };
 
 struct sd_symtab {
-	enum sd_symtab_kind kind;
+	/*
+	 * What sd_symtab_lookup() reads, in the first 64 bytes (the table is
+	 * allocated 64-byte aligned): one line, not three, to miss.
+	 * The lookup index, made by the first lookup after the table
+	 * changed: idx[b] is 1 + the first symbol starting at or after
+	 * idx_base + (b << idx_shift), for b in [0, idx_n], or 0 in a wide
+	 * gap (search the whole table); idx[idx_n] is n + 1; idx_base is
+	 * syms[0].start.  A lookup binary-searches one bucket instead of
+	 * the table.
+	 */
 	struct sd_symbol *syms;
-	size_t n, cap;
+	size_t n;
+	uint32_t *idx;
+	size_t idx_n;
+	uint64_t idx_base;
+	unsigned idx_shift;
+	bool idx_valid;
+
+	enum sd_symtab_kind kind;
+	size_t cap;
 	bool finished;
 	/* Kallsyms: syms lives in a bigbuf of cap entries (not malloc'ed). */
 	struct sd_bigbuf syms_big;
@@ -88,19 +110,19 @@ struct sd_symtab {
 	bool has_etext, has_sinittext, has_einittext;
 	uint64_t etext_addr, sinittext_addr, einittext_addr;
 	uint64_t nr_pfx;
+	/* Where the kept kallsyms lines named one of sd_kcheck_names[] are
+	 * (kallsyms.c; the name as the table holds it, the address as
+	 * read, whether a module's): all of them if noted_all, so that
+	 * kcheck.c finds those names without a pass over every name. */
+	struct sd_noted {
+		const char *name;
+		uint64_t addr;
+		bool module;
+	} noted[SD_NOTED_MAX];
+	unsigned nr_noted;
+	bool noted_all;
 	int64_t reloc; /* delta applied so far to core kernel symbols */
 
-	/*
-	 * Lookup index, made by the first lookup after the table changed:
-	 * idx[b] is 1 + the first symbol starting at or after
-	 * syms[0].start + (b << idx_shift), for b in [0, idx_n], or 0 in a
-	 * wide gap (search the whole table); idx[idx_n] is n + 1.  A lookup
-	 * binary-searches one bucket instead of the table.
-	 */
-	uint32_t *idx;
-	size_t idx_n;
-	unsigned idx_shift;
-	bool idx_valid;
 };
 
 struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind);

@@ -5,6 +5,18 @@
  * (demangled), and lookups by address and name, through a bucket index
  * sized to the symbols' density (build_index()).  How a table is
  * finished -- sorted, ends fixed, aliases reduced -- is symtab_fixup.c.
+ *
+ * A lookup waits on memory, not on instructions (kstorm: 3.4 % of the
+ * cpu-clock samples, 1.2 % of the instructions; 17.5 k of its 22 k
+ * lookups land on 1.6 k kernel symbols, cold again by the next one):
+ * perf annotate put a fifth of its samples on the bucket and over a
+ * third on the binary search's probes into the symbols, one line after
+ * another.  So the bucket's lines are asked for together before the
+ * search (prefetched), and the fields a lookup reads share the table's
+ * first line (struct sd_symtab).  Searching a compact array of 32-bit
+ * starts instead, or a 16-ary tree of them, moved the wait to the
+ * symbol finally returned, which the probes had brought in: no fewer
+ * samples, and more instructions.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,11 +54,13 @@ static void index_free(uint32_t *idx, size_t n)
 
 struct sd_symtab *sd_symtab_new(enum sd_symtab_kind kind)
 {
-	struct sd_symtab *t = calloc(1, sizeof *t);
+	/* the lookup's fields in one line (struct sd_symtab) */
+	size_t size = (sizeof(struct sd_symtab) + 63) & ~(size_t)63;
+	struct sd_symtab *t = aligned_alloc(64, size);
 
 	if (!t)
 		return NULL;
-	t->kind = kind;
+	*t = (struct sd_symtab){.kind = kind};
 	sd_strpool_init(&t->modules);
 	return t;
 }
@@ -333,6 +347,7 @@ static void build_index(struct sd_symtab *t)
 	idx[nb] = (uint32_t)n + 1;
 	t->idx = idx;
 	t->idx_n = nb;
+	t->idx_base = base;
 	t->idx_shift = shift;
 }
 
@@ -348,7 +363,7 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 		build_index((struct sd_symtab *)t);
 	hi = t->n;
 	if (t->idx) {
-		uint64_t base = t->syms[0].start;
+		uint64_t base = t->idx_base;
 		if (addr < base)
 			return NULL; /* before the first symbol */
 		uint64_t b = (addr - base) >> t->idx_shift;
@@ -357,6 +372,13 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 		} else if (t->idx[b] && t->idx[b + 1]) {
 			lo = t->idx[b] - 1;
 			hi = t->idx[b + 1] - 1;
+			/* the bucket's symbols and the one before it, whose
+			 * end the look-back reads: their lines asked for at
+			 * once, not one probe after another */
+			const struct sd_symbol *f = &t->syms[lo ? lo - 1 : 0];
+			__builtin_prefetch(f);
+			__builtin_prefetch(f + (hi - lo) / 2);
+			__builtin_prefetch(&t->syms[hi - 1]);
 		}
 	}
 	while (lo < hi) {

@@ -494,6 +494,73 @@ TEST(kallsyms_against_recording)
 	sd_symbolizer_free(s);
 }
 
+/* The release check on kallsyms text (an x86-64 4.4 recording: kernel_clone
+ * and system_call_fastpath contradict it), _text moved to text_at. */
+static bool release_contradicted(const char *text, uint64_t text_at,
+				 const char *name)
+{
+	struct sd_symbol_opts o = host_opts();
+	struct sd_file_info fi = info_with(NULL, "4.4.0-210-generic");
+	struct sd_symbolizer *s = NULL;
+
+	fi.arch = (char *)"x86_64";
+	tf_write_file(tf_path("kn/kallsyms"), text, strlen(text));
+	o.kallsyms = tf_path("kn/kallsyms");
+	CHECK(sd_symbolizer_new(&o, &fi, &s) == 0);
+	if (!s)
+		return false;
+	sd_symbolizer_set_kernel_reloc(s, "_text", text_at);
+	sd_dso_lookup(sd_symbolizer_kernel(s), text_at + 0x204, NULL);
+	sd_symbolizer_verify_kernel(s, &(struct sd_kernel_evidence){0});
+	const struct sd_kernel_symbols *ks = sd_symbolizer_kernel_symbols(s);
+	bool yes = ks->matches == 0 && strstr(ks->evidence, name);
+	sd_symbolizer_free(s);
+	return yes;
+}
+
+/*
+ * The release's names as the parser noted them (kallsyms.c, kcheck.c's
+ * noted_has()): a name counts where its symbol stayed in the table -- not
+ * an alias let go (perf keeps the last line at an address), found where
+ * the relocation moved the core kernel, a module's where it was -- and
+ * past SD_NOTED_MAX lines of them every name is read.
+ */
+TEST(release_names_noted)
+{
+	static const char head[] = "ffffffff81000000 T _text\n"
+				   "ffffffff81000200 T do_syscall_64\n";
+	char text[4096];
+
+	snprintf(text, sizeof text, "%sffffffff81000300 T kernel_clone\n"
+		 "ffffffff81000300 T kernel_clone_alias\n"
+		 "ffffffff81000400 T copy_process\n", head);
+	CHECK(!release_contradicted(text, 0xffffffff81000000, "kernel_clone"));
+	snprintf(text, sizeof text, "%sffffffff81000300 T kernel_clone_alias\n"
+		 "ffffffff81000300 T kernel_clone\n"
+		 "ffffffff81000400 T copy_process\n", head);
+	CHECK(release_contradicted(text, 0xffffffff81000000, "kernel_clone"));
+	CHECK(release_contradicted(text, 0xffffffff9a000000, "kernel_clone"));
+	snprintf(text, sizeof text, "%sffffffffc0002000 t kernel_clone\t[m]\n",
+		 head);
+	CHECK(release_contradicted(text, 0xffffffff9a000000, "kernel_clone"));
+	/* nine lines of system_call_fastpath: eight aliases let go, then
+	 * the ninth kept or let go too */
+	for (int last = 0; last < 2; last++) {
+		size_t o = (size_t)snprintf(text, sizeof text, "%s", head);
+		for (int i = 0; i < 9; i++) {
+			o += (size_t)snprintf(text + o, sizeof text - o,
+					      "ffffffffc0%d00000 t "
+					      "system_call_fastpath\t[m]\n", i);
+			if (i < 8 || last)
+				o += (size_t)snprintf(text + o, sizeof text - o,
+						      "ffffffffc0%d00000 t a%d"
+						      "\t[m]\n", i, i);
+		}
+		CHECK(release_contradicted(text, 0xffffffff81000000,
+					   "system_call_fastpath") == !last);
+	}
+}
+
 /* Nothing needed the kernel: say what would have been used, load nothing. */
 TEST(no_kernel_frames)
 {
@@ -521,6 +588,7 @@ int main(void)
 	RUN(vmlinux_build_ids);
 	RUN(buildid_cache_source);
 	RUN(kallsyms_against_recording);
+	RUN(release_names_noted);
 	RUN(no_kernel_frames);
 	tf_remove();
 	return test_exit();
