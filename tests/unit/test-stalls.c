@@ -220,6 +220,33 @@ TEST(a_long_run_log_grows_intact)
 	sd_stalls_fini(&s);
 }
 
+TEST(seen_logs_only_running_tids_until_the_cap)
+{
+	struct sd_stalls s;
+
+	sd_stalls_init(&s);
+	CHECK(!sd_stalls_switch(&s, 1000, 10, 10, true, 5, 2, 0));
+	CHECK(!sd_stalls_seen(&s, 10, 10, 2, 1000)); /* at its switch-out */
+	CHECK(!sd_stalls_seen(&s, 0, 0, 1, 1500));   /* idle: not logged */
+	CHECK(s.v[0].open);
+	CHECK_U64(s.nruns, 1);
+	CHECK_U64(s.runs[0].tid, 10);
+	/* past the release window, called directly: not logged */
+	CHECK(!sd_stalls_seen(&s, 10, 10, 3, 2000));
+	CHECK(!s.v[0].open);
+	CHECK(!sd_stalls_seen_slow(&s, 5, 5, 4, 2001 + SD_RELEASE_NS));
+	CHECK_U64(s.nruns, 2);
+	/* within it, the log fills up to SD_MAX_RUNS, then counts drops */
+	bool ok = true;
+	for (uint32_t i = 0; i < SD_MAX_RUNS + 3; i++)
+		ok &= !sd_stalls_seen(&s, 5, 5, i, 2000 + SD_RELEASE_NS);
+	CHECK(ok);
+	CHECK_U64(s.nruns, SD_MAX_RUNS);
+	CHECK_U64(s.runs_dropped, 5);
+	CHECK_U64(s.runs[SD_MAX_RUNS - 1].stack, SD_MAX_RUNS - 3);
+	sd_stalls_fini(&s);
+}
+
 int main(void)
 {
 	RUN(reader_names_the_lock);
@@ -228,5 +255,6 @@ int main(void)
 	RUN(samples_logged_during_sleeps_and_just_after);
 	RUN(many_open_sleeps);
 	RUN(a_long_run_log_grows_intact);
+	RUN(seen_logs_only_running_tids_until_the_cap);
 	return test_exit();
 }
