@@ -46,7 +46,8 @@ slot_of(const struct sd_tidmap *m, uint32_t tid)
 }
 
 /* The value of tid, 0 if none; *slot where it is (or would go). */
-static inline __attribute__((always_inline)) uint64_t map_get(const struct sd_tidmap *m, uint32_t tid, size_t *slot)
+static inline __attribute__((always_inline)) uint64_t
+map_get(const struct sd_tidmap *m, uint32_t tid, size_t *slot)
 {
 	if (!m->n)
 		return 0;
@@ -126,10 +127,26 @@ static void close_open(struct sd_stalls *s, uint32_t tid, uint64_t t_in,
 		s->log_until = end + SD_RELEASE_NS;
 }
 
-static void seen(struct sd_stalls *s, uint32_t tid, uint64_t time)
+/* Whether a sample of tid at time ends its open sleep (it runs again). */
+static inline __attribute__((always_inline)) bool
+ends_sleep(const struct sd_stalls *s, uint32_t tid, uint64_t time)
 {
 	uint64_t idx = map_get(&s->open, tid, NULL);
-	if (idx && s->v[idx - 1].t_out < time)
+	return idx && s->v[idx - 1].t_out < time;
+}
+
+/* Whether a sample of tid at time goes in the log of who ran: while
+ * someone is asleep or just woke (log_until), and never the idle task. */
+static inline bool logged(const struct sd_stalls *s, uint32_t tid,
+			  uint64_t time)
+{
+	return (s->open.n || time <= s->log_until) && tid != 0;
+}
+
+/* tid runs at time: its open sleep, if it ended before, is closed. */
+static void seen(struct sd_stalls *s, uint32_t tid, uint64_t time)
+{
+	if (ends_sleep(s, tid, time))
 		close_open(s, tid, 0, time);
 }
 
@@ -140,7 +157,7 @@ static __attribute__((noinline)) int seen_cold(struct sd_stalls *s,
 					       uint32_t stack, uint64_t time)
 {
 	seen(s, tid, time);
-	if ((!s->open.n && time > s->log_until) || tid == 0)
+	if (!logged(s, tid, time))
 		return 0;
 	/* someone is asleep: note who runs meanwhile */
 	if (s->nruns >= SD_MAX_RUNS) {
@@ -172,10 +189,9 @@ _Static_assert(SD_MAX_RUNS % 4096 == 0 && !(SD_MAX_RUNS & (SD_MAX_RUNS - 1)),
 int sd_stalls_seen_slow(struct sd_stalls *s, uint32_t pid, uint32_t tid,
 			uint32_t stack, uint64_t time)
 {
-	uint64_t idx = map_get(&s->open, tid, NULL);
-	if ((idx && s->v[idx - 1].t_out < time) || s->nruns == s->capruns)
+	if (ends_sleep(s, tid, time) || s->nruns == s->capruns)
 		return seen_cold(s, pid, tid, stack, time);
-	if ((s->open.n || time <= s->log_until) && tid)
+	if (logged(s, tid, time))
 		s->runs[s->nruns++] = (struct sd_run){time, pid, tid, stack};
 	return 0;
 }

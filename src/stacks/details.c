@@ -256,9 +256,8 @@ int sd_stacks_detail_find(struct sd_stacks *st, struct dcache_ent *c,
 				     (b->n + 1) * 2 > b->nslots ||
 				     st->dindexed < st->ndet ||
 				     st->ndet == st->capdet ||
-				     (need > st->det_pf &&
-				      st->capdet * sizeof *st->det >=
-					      2 * SD_PREFAULT_STEP),
+				     sd_prefault_due(st->capdet * sizeof *st->det,
+						     st->det_pf, need),
 			     0))
 		return detail_find_slow(st, c, stack, pid, bucket, count,
 					period);

@@ -30,6 +30,7 @@
 #ifndef SD_UTIL_PREFAULT_H
 #define SD_UTIL_PREFAULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,20 @@
 #define SD_PREFAULT_STEP ((size_t)256 << 10)
 #define SD_PREFAULT_PAGE ((uintptr_t)4096)
 
+/* Whether sd_prefault(base, cap, &done, need) would populate anything
+ * (a caller's fast path that skips the call asks this first). */
+static inline bool sd_prefault_due(size_t cap, size_t done, size_t need)
+{
+#ifdef __linux__
+	return need > done && cap >= 2 * SD_PREFAULT_STEP;
+#else
+	(void)cap;
+	(void)done;
+	(void)need;
+	return false;
+#endif
+}
+
 /*
  * base[0, cap) is a heap block of which base[0, *done) is known to be
  * resident; the caller is about to write up to base + need.  Populates the
@@ -55,7 +70,7 @@ static inline void sd_prefault(void *base, size_t cap, size_t *done,
 			       size_t need)
 {
 #ifdef __linux__
-	if (need <= *done || cap < 2 * SD_PREFAULT_STEP)
+	if (!sd_prefault_due(cap, *done, need))
 		return;
 	size_t upto = need + SD_PREFAULT_STEP;
 	if (upto > cap)
