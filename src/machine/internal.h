@@ -92,24 +92,35 @@ static inline void views_changed(struct sd_machine *m)
 		m->slotver[i]++;
 }
 
+/* The tid hash's search (m->ntslots > 0): the thread of tid, cached
+ * now, or NULL and *slot the empty slot the search ended on, where it
+ * goes (thread_create()). */
+static inline struct thread *thread_probe(struct sd_machine *m, uint32_t tid,
+					  size_t *slot)
+{
+	size_t mask = m->ntslots - 1, j = sd_mix64(tid) & mask;
+
+	for (; m->tslots[j]; j = (j + 1) & mask) {
+		uint32_t idx = m->tslots[j] - 1;
+		if (m->threads[idx].tid == tid) {
+			m->tcache[tid & TCACHE_MASK] =
+				(struct tcache_ent){tid, idx};
+			return &m->threads[idx];
+		}
+	}
+	*slot = j;
+	return NULL;
+}
+
 /* The thread of tid, or NULL. */
 static inline struct thread *thread_find(struct sd_machine *m, uint32_t tid)
 {
-	struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
+	const struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
+	size_t slot;
 
 	if (e->tid == tid)
 		return &m->threads[e->idx];
-	if (!m->ntslots)
-		return NULL;
-	for (size_t j = sd_mix64(tid) & (m->ntslots - 1); m->tslots[j];
-	     j = (j + 1) & (m->ntslots - 1)) {
-		struct thread *t = &m->threads[m->tslots[j] - 1];
-		if (t->tid == tid) {
-			*e = (struct tcache_ent){tid, m->tslots[j] - 1};
-			return t;
-		}
-	}
-	return NULL;
+	return m->ntslots ? thread_probe(m, tid, &slot) : NULL;
 }
 
 /* A fresh thread for tid, replacing any old one (perf removes it). */

@@ -63,26 +63,6 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 /* The process leader's address space for a thread of pid. */
 static uint32_t leader_mm(struct sd_machine *m, uint32_t pid);
 
-/* thread_find() past the cache, for thread_create(): the thread of tid
- * (cached now), or NULL and *slot the empty slot its search ended on,
- * where it goes (the table has room for one more). */
-static struct thread *thread_probe(struct sd_machine *m, uint32_t tid,
-				   size_t *slot)
-{
-	size_t mask = m->ntslots - 1, j = sd_mix64(tid) & mask;
-
-	for (; m->tslots[j]; j = (j + 1) & mask) {
-		uint32_t idx = m->tslots[j] - 1;
-		if (m->threads[idx].tid == tid) {
-			m->tcache[tid & TCACHE_MASK] =
-				(struct tcache_ent){tid, idx};
-			return &m->threads[idx];
-		}
-	}
-	*slot = j;
-	return NULL;
-}
-
 struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid)
 {
 	struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
