@@ -34,8 +34,13 @@
  * table's span the text's size: 17 to 27 bits), in as few passes of
  * digits of up to DIGIT_MAX bits as they need -- two or three linear
  * passes instead of log2(n) merge passes, each digit counted in one scan.
+ * moved: if not NULL, v is a malloc()ed table that may be replaced: after
+ * an odd number of passes *moved is set to the malloc()ed array of the n
+ * sorted symbols instead of their being copied back into v (dso: 6 of 33
+ * tables, -2.4 M instructions).
  */
-static int sort_by_start(struct sd_symbol *v, size_t n)
+static int sort_by_start(struct sd_symbol *v, size_t n,
+			 struct sd_symbol **moved)
 {
 	size_t i;
 	struct sd_symbol *tmp, *src, *dst;
@@ -53,12 +58,16 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 	unsigned width = (bits + passes - 1) / passes;
 	size_t radix = (size_t)1 << width, mask = radix - 1;
 
-	tmp = sd_vmem_resize(NULL, 0, n * sizeof *tmp);
+	tmp = moved ? malloc(n * sizeof *tmp)
+		    : sd_vmem_resize(NULL, 0, n * sizeof *tmp);
 	if (!tmp)
 		return -ENOMEM;
 	uint32_t *cnt = calloc(passes * radix, sizeof *cnt);
 	if (!cnt) {
-		sd_vmem_free(tmp, n * sizeof *tmp);
+		if (moved)
+			free(tmp);
+		else
+			sd_vmem_free(tmp, n * sizeof *tmp);
 		return -ENOMEM;
 	}
 	/* every digit counted in one scan; the usual two or three passes
@@ -105,6 +114,13 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 		dst = s;
 	}
 	free(cnt);
+	if (moved) {
+		if (src != v)
+			*moved = src;
+		else
+			free(tmp);
+		return 0;
+	}
 	if (src != v)
 		memcpy(v, src, n * sizeof *v);
 	sd_vmem_free(tmp, n * sizeof *tmp);
@@ -267,10 +283,11 @@ static void fixup_sorted(struct sd_symtab *t, size_t from)
 	t->n = out;
 }
 
-/* Stable by start; without memory for the radix sort, by insertion. */
-static void sort_stable(struct sd_symbol *v, size_t n)
+/* Stable by start; without memory for the radix sort, by insertion.
+ * moved as sort_by_start() has it. */
+static void sort_stable(struct sd_symbol *v, size_t n, struct sd_symbol **moved)
 {
-	if (sort_by_start(v, n) == 0)
+	if (sort_by_start(v, n, moved) == 0)
 		return;
 	for (size_t k = 1; k < n; k++) {
 		struct sd_symbol s = v[k];
@@ -287,7 +304,15 @@ static void sort_stable(struct sd_symbol *v, size_t n)
  * pass. */
 void sd_symtab_finish(struct sd_symtab *t)
 {
-	sort_stable(t->syms, t->n);
+	struct sd_symbol *moved = NULL;
+
+	/* a malloc()ed table (not reserved big) may be replaced */
+	sort_stable(t->syms, t->n, t->syms_big.p ? NULL : &moved);
+	if (moved) {
+		free(t->syms);
+		t->syms = moved;
+		t->cap = t->n;
+	}
 	fixup_sorted(t, 0);
 	t->finished = true;
 	t->idx_valid = false;
@@ -314,7 +339,7 @@ size_t sd_symtab_close_aliases(struct sd_symtab *t, size_t open,
 int sd_symtab_finish_ordered(struct sd_symtab *t, size_t open, size_t rest)
 {
 	if (rest < t->n)
-		sort_stable(t->syms + rest, t->n - rest);
+		sort_stable(t->syms + rest, t->n - rest, NULL);
 	fixup_sorted(t, open);
 	t->finished = true;
 	t->idx_valid = false;
@@ -335,13 +360,13 @@ int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before)
 	t->idx_valid = false;
 	if (before > n)
 		before = n;
-	if ((err = sort_by_start(v + before, n - before)))
+	if ((err = sort_by_start(v + before, n - before, NULL)))
 		return err;
 	if (!before || before == n || v[before - 1].start <= v[before].start)
 		return 0;
 	tmp = malloc((n - before) * sizeof *tmp);
 	if (!tmp)
-		return sort_by_start(v, n);
+		return sort_by_start(v, n, NULL);
 	memcpy(tmp, v + before, (n - before) * sizeof *tmp);
 	/* merge from the back: v[0, before) and tmp into v[0, n) */
 	a = before;
@@ -377,5 +402,5 @@ void sd_symtab_relocate(struct sd_symtab *t, int64_t delta)
 	t->reloc += delta;
 	t->idx_valid = false;
 	if (moved)
-		(void)sort_by_start(t->syms, t->n);
+		(void)sort_by_start(t->syms, t->n, NULL);
 }
