@@ -22,6 +22,9 @@
  * key) are ordered by key, once per node, and a walk of the tree in that
  * order meets the lines in text order.
  *
+ * The tokens are put in byte order by a multikey quicksort, its groups of
+ * fewer than 8 by insertion from their first differing byte.
+ *
  * A token with a ';' in it (a frame name that has one) breaks the token
  * boundaries: then the lines' texts are made, sorted and merged by text.
  */

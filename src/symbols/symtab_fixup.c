@@ -17,6 +17,12 @@
  *   constructor's or destructor's twin aliases are known to show the same
  *   name without demangling either (dso.data: 3 026 of 4 654 such choices,
  *   22 M instructions, 2.6 % of the run).
+ *
+ * The stable sort is an LSD radix sort (sort_by_start()) whose two or
+ * three digits a start are counted in one scan without a loop over them,
+ * and an ELF table sorted in an odd number of passes takes the sorted
+ * copy rather than copying it back (dso.data: 12.28 -> 7.6 M
+ * instructions).
  */
 #include <errno.h>
 #include <stdlib.h>
