@@ -22,6 +22,9 @@
  * key) are ordered by key, once per node, and a walk of the tree in that
  * order meets the lines in text order.
  *
+ * The tokens are put in byte order by a multikey quicksort, its groups of
+ * fewer than 8 by insertion from their first differing byte.
+ *
  * A token with a ';' in it (a frame name that has one) breaks the token
  * boundaries: then the lines' texts are made, sorted and merged by text.
  */
@@ -48,14 +51,28 @@ static inline unsigned char tok_byte(const struct sd_folded *fo, uint32_t t,
  * The tokens s[0..n), equal in their first d bytes, in byte order: a
  * multikey quicksort (Bentley and Sedgewick) looks at each byte of a
  * common start once, where strcmp() in a sort compares it again at every
- * compare.  The tokens are distinct strings.
+ * compare.  The tokens are distinct strings.  A group of fewer than 8 is
+ * sorted by insertion from byte d on (kstorm: -0.13 M instructions against
+ * qsort_r() of whole tokens; 16 was worse than 8).
  */
 static void tok_sort(const struct sd_folded *fo, uint32_t *s, size_t n,
 		     size_t d, unsigned depth)
 {
 	while (n > 1) {
-		if (n < 8 || depth > 64) {
-			/* few, or bad pivots: compared whole */
+		if (n < 8) {
+			/* few: by insertion, compared from byte d on */
+			for (size_t i = 1; i < n; i++) {
+				uint32_t t = s[i];
+				const char *k = fo->tstr[t] + d;
+				size_t j = i;
+				for (; j && strcmp(fo->tstr[s[j - 1]] + d, k) > 0; j--)
+					s[j] = s[j - 1];
+				s[j] = t;
+			}
+			return;
+		}
+		if (depth > 64) {
+			/* bad pivots: compared whole */
 			struct sd_folded *f = (struct sd_folded *)fo;
 			qsort_r(s, n, sizeof *s, tok_cmp, f);
 			return;

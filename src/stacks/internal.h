@@ -99,6 +99,7 @@ struct sd_stacks {
 		const char *dso;
 		uint8_t marks;
 		bool plain;
+		uint32_t unknown; /* "[basename]"'s string id, 0 not made */
 	} dmemo[16];
 
 	/* frame locations, interned at sample time (F_LOC keys) */

@@ -5,7 +5,10 @@
  * by the map's name where there is one: the kernel's maps share one DSO,
  * and perf names a kernel address by its map, sd_dso_lookup_map()), and
  * for raw call-chain addresses found once per (address space, cpumode,
- * address) (the cache in front of sd_machine_locate()).
+ * address) (the cache in front of sd_machine_locate()).  A frame without
+ * a symbol in a plain DSO is named "[basename]" from the DSO alone, so
+ * that name's string id is kept with the DSO's memo (dso.data: 13.6 k such
+ * locations, -6.5 M instructions; kstorm -0.2 M).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,7 +46,7 @@ static int push_name(struct sd_stacks *st, uint32_t name)
  * are keys; the memo is cleared with the names (an empty slot is
  * NULL's answer: no marks, not plain).
  */
-static const struct dso_memo *dso_of(struct sd_stacks *st, const char *dso)
+static struct dso_memo *dso_of(struct sd_stacks *st, const char *dso)
 {
 	struct dso_memo *d = &st->dmemo[((uintptr_t)dso >> 4 ^
 					 (uintptr_t)dso >> 10) %
@@ -53,7 +56,7 @@ static const struct dso_memo *dso_of(struct sd_stacks *st, const char *dso)
 		*d = (struct dso_memo){dso,
 				       (uint8_t)sd_fold_dso_marks(dso ? dso
 							     : "[unknown]"),
-				       dso && sd_fold_plain_dso(dso)};
+				       dso && sd_fold_plain_dso(dso), 0};
 	return d;
 }
 
@@ -161,7 +164,7 @@ int sd_stacks_frame_names(struct sd_stacks *st, const struct sd_location *loc,
 			dso = sd_dso_name(loc->dso);
 	}
 	uint32_t f = (uint32_t)st->nnames;
-	const struct dso_memo *dm = dso_of(st, dso);
+	struct dso_memo *dm = dso_of(st, dso);
 	/* nearly every symbol folds to a start of itself: interned from
 	 * where it is, no copy made and freed */
 	size_t plain = sym && dm->plain ? sd_fold_plain_sym(sym) : 0;
@@ -169,6 +172,11 @@ int sd_stacks_frame_names(struct sd_stacks *st, const struct sd_location *loc,
 	if (plain) {
 		uint32_t id = sd_strpool_intern(&st->strs, sym, plain);
 		if (!id || push_name(st, id))
+			return -ENOMEM;
+	} else if (!sym && !addrs && dm->plain && dm->unknown) {
+		/* a symbol-less frame of a plain DSO: "[basename]", made
+		 * once per DSO (below) */
+		if (push_name(st, dm->unknown))
 			return -ENOMEM;
 	} else {
 		char pc[24];
@@ -187,6 +195,8 @@ int sd_stacks_frame_names(struct sd_stacks *st, const struct sd_location *loc,
 					free(parts[i]);
 				return -ENOMEM;
 			}
+			if (!sym && !addrs && dm->plain)
+				dm->unknown = id;
 		}
 	}
 	*marks = dm->marks;

@@ -39,6 +39,10 @@
  * about (sd_kcheck_names[], note_name()), so that the check does not read
  * every name again (kstorm: parse_text 11.69 -> 12.10 M instructions,
  * sd_kcheck_settle() 1.37 -> 0.18 M).
+ * While the lines are in order every open symbol is a core one (a
+ * module's line first, or after the core, ends the order), so a lone
+ * symbol's end is the next start without a test of its module
+ * (parse_text 12.10 -> 11.97 M).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -284,11 +288,11 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name,
 	if (st->in_order && n) {
 		struct sd_symbol *o = &v[st->open];
 		if (addr > o->start && !mod) {
-			/* fix_end() of symtab.c for a lone symbol */
+			/* fix_end() of symtab.c for a lone symbol: in order,
+			 * o is a core symbol too (the first module symbol
+			 * ends the order) */
 			if (st->open + 1 == n)
-				o->end = !o->module == !mod
-						 ? addr
-						 : sd_page_after(o->start);
+				o->end = addr;
 			else {
 				t->n = n;
 				n = sd_symtab_close_aliases(
@@ -303,7 +307,14 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name,
 			st->rest = n;
 			st->rest_min = addr;
 		}
-	} else if (!st->in_order && addr < st->rest_min) {
+	} else if (!st->in_order) {
+		if (addr < st->rest_min)
+			st->rest_min = addr;
+	} else if (mod) {
+		/* a module's symbol first: nothing is in order (so that an
+		 * open symbol in order is always a core one) */
+		st->in_order = false;
+		st->rest = 0;
 		st->rest_min = addr;
 	}
 	v[n] = (struct sd_symbol){.start = addr,

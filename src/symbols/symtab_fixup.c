@@ -17,6 +17,12 @@
  *   constructor's or destructor's twin aliases are known to show the same
  *   name without demangling either (dso.data: 3 026 of 4 654 such choices,
  *   22 M instructions, 2.6 % of the run).
+ *
+ * The stable sort is an LSD radix sort (sort_by_start()) whose two or
+ * three digits a start are counted in one scan without a loop over them,
+ * and an ELF table sorted in an odd number of passes takes the sorted
+ * copy rather than copying it back (dso.data: 12.28 -> 7.6 M
+ * instructions).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,8 +40,13 @@
  * table's span the text's size: 17 to 27 bits), in as few passes of
  * digits of up to DIGIT_MAX bits as they need -- two or three linear
  * passes instead of log2(n) merge passes, each digit counted in one scan.
+ * moved: if not NULL, v is a malloc()ed table that may be replaced: after
+ * an odd number of passes *moved is set to the malloc()ed array of the n
+ * sorted symbols instead of their being copied back into v (dso: 6 of 33
+ * tables, -2.4 M instructions).
  */
-static int sort_by_start(struct sd_symbol *v, size_t n)
+static int sort_by_start(struct sd_symbol *v, size_t n,
+			 struct sd_symbol **moved)
 {
 	size_t i;
 	struct sd_symbol *tmp, *src, *dst;
@@ -53,18 +64,41 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 	unsigned width = (bits + passes - 1) / passes;
 	size_t radix = (size_t)1 << width, mask = radix - 1;
 
-	tmp = sd_vmem_resize(NULL, 0, n * sizeof *tmp);
+	tmp = moved ? malloc(n * sizeof *tmp)
+		    : sd_vmem_resize(NULL, 0, n * sizeof *tmp);
 	if (!tmp)
 		return -ENOMEM;
 	uint32_t *cnt = calloc(passes * radix, sizeof *cnt);
 	if (!cnt) {
-		sd_vmem_free(tmp, n * sizeof *tmp);
+		if (moved)
+			free(tmp);
+		else
+			sd_vmem_free(tmp, n * sizeof *tmp);
 		return -ENOMEM;
 	}
-	for (i = 0; i < n; i++) {
-		uint64_t u = v[i].start >> lo;
-		for (unsigned p = 0; p < passes; p++, u >>= width)
-			cnt[p * radix + (u & mask)]++;
+	/* every digit counted in one scan; the usual two or three passes
+	 * without a loop over them (dso: -1.5 M instructions) */
+	if (passes == 2) {
+		uint32_t *c1 = cnt + radix;
+		for (i = 0; i < n; i++) {
+			uint64_t u = v[i].start >> lo;
+			cnt[u & mask]++;
+			c1[(u >> width) & mask]++;
+		}
+	} else if (passes == 3) {
+		uint32_t *c1 = cnt + radix, *c2 = cnt + 2 * radix;
+		for (i = 0; i < n; i++) {
+			uint64_t u = v[i].start >> lo;
+			cnt[u & mask]++;
+			c1[(u >> width) & mask]++;
+			c2[(u >> 2 * width) & mask]++;
+		}
+	} else {
+		for (i = 0; i < n; i++) {
+			uint64_t u = v[i].start >> lo;
+			for (unsigned p = 0; p < passes; p++, u >>= width)
+				cnt[p * radix + (u & mask)]++;
+		}
 	}
 	src = v;
 	dst = tmp;
@@ -86,6 +120,13 @@ static int sort_by_start(struct sd_symbol *v, size_t n)
 		dst = s;
 	}
 	free(cnt);
+	if (moved) {
+		if (src != v)
+			*moved = src;
+		else
+			free(tmp);
+		return 0;
+	}
 	if (src != v)
 		memcpy(v, src, n * sizeof *v);
 	sd_vmem_free(tmp, n * sizeof *tmp);
@@ -248,10 +289,11 @@ static void fixup_sorted(struct sd_symtab *t, size_t from)
 	t->n = out;
 }
 
-/* Stable by start; without memory for the radix sort, by insertion. */
-static void sort_stable(struct sd_symbol *v, size_t n)
+/* Stable by start; without memory for the radix sort, by insertion.
+ * moved as sort_by_start() has it. */
+static void sort_stable(struct sd_symbol *v, size_t n, struct sd_symbol **moved)
 {
-	if (sort_by_start(v, n) == 0)
+	if (sort_by_start(v, n, moved) == 0)
 		return;
 	for (size_t k = 1; k < n; k++) {
 		struct sd_symbol s = v[k];
@@ -268,7 +310,15 @@ static void sort_stable(struct sd_symbol *v, size_t n)
  * pass. */
 void sd_symtab_finish(struct sd_symtab *t)
 {
-	sort_stable(t->syms, t->n);
+	struct sd_symbol *moved = NULL;
+
+	/* a malloc()ed table (not reserved big) may be replaced */
+	sort_stable(t->syms, t->n, t->syms_big.p ? NULL : &moved);
+	if (moved) {
+		free(t->syms);
+		t->syms = moved;
+		t->cap = t->n;
+	}
 	fixup_sorted(t, 0);
 	t->finished = true;
 	t->idx_valid = false;
@@ -295,7 +345,7 @@ size_t sd_symtab_close_aliases(struct sd_symtab *t, size_t open,
 int sd_symtab_finish_ordered(struct sd_symtab *t, size_t open, size_t rest)
 {
 	if (rest < t->n)
-		sort_stable(t->syms + rest, t->n - rest);
+		sort_stable(t->syms + rest, t->n - rest, NULL);
 	fixup_sorted(t, open);
 	t->finished = true;
 	t->idx_valid = false;
@@ -316,13 +366,13 @@ int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before)
 	t->idx_valid = false;
 	if (before > n)
 		before = n;
-	if ((err = sort_by_start(v + before, n - before)))
+	if ((err = sort_by_start(v + before, n - before, NULL)))
 		return err;
 	if (!before || before == n || v[before - 1].start <= v[before].start)
 		return 0;
 	tmp = malloc((n - before) * sizeof *tmp);
 	if (!tmp)
-		return sort_by_start(v, n);
+		return sort_by_start(v, n, NULL);
 	memcpy(tmp, v + before, (n - before) * sizeof *tmp);
 	/* merge from the back: v[0, before) and tmp into v[0, n) */
 	a = before;
@@ -358,5 +408,5 @@ void sd_symtab_relocate(struct sd_symtab *t, int64_t delta)
 	t->reloc += delta;
 	t->idx_valid = false;
 	if (moved)
-		(void)sort_by_start(t->syms, t->n);
+		(void)sort_by_start(t->syms, t->n, NULL);
 }

@@ -242,6 +242,21 @@ TEST(modules_listed_out_of_order)
 	CHECK_STR(name_at(t, 0xffff800080000180), "core_fn_alias_late");
 	CHECK_STR(name_at(t, 0xffff8000800000ff), "_text");
 	sd_symtab_free(t);
+
+	/* a module's line first, the core after it, above: the module's
+	 * symbol ends one page on, not where the core starts */
+	t = parse("ffff800000001000 t mod_first\t[m]\n"
+		  "ffff800080000000 T _text\n"
+		  "ffff800080000100 T core_fn\n",
+		  NULL);
+	if (!t)
+		return;
+	CHECK_U64(sd_symtab_size(t), 3);
+	CHECK_STR(name_at(t, 0xffff800000001fff), "mod_first");
+	CHECK_STR(name_at(t, 0xffff800000002000), "(none)");
+	CHECK_STR(name_at(t, 0xffff800080000100), "core_fn");
+	CHECK_STR(name_at(t, 0xffff8000800000ff), "_text");
+	sd_symtab_free(t);
 }
 
 /*
