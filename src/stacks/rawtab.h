@@ -63,11 +63,16 @@ struct raw_space_slot {
  * its hash's upper half (the slot's index and check are in the lower):
  * a chain whose bits are not all set is not stored, known without the
  * probe's first load -- a slot of a table of 512 KB, not in cache when
- * the chain is new (a quarter of a fork storm's samples).  32 KB for up
- * to 32768 chains (rawtab.c's cap): about 1.5 % of the chains not stored
- * pass, and are probed.
+ * the chain is new (a quarter of a fork storm's samples).  16 KB, which
+ * mostly stays in the level-1 cache between samples (32 KB, two thirds
+ * of the loads missed it: valgrind's model of a 48 KB cache on kstorm),
+ * for the chains that fill the entries (rawtab.c's cap; about 16 k on
+ * kstorm): about 5 % of the chains not stored pass, and are probed; at
+ * the cap of 32768 chains, about 15 %.  (kstorm, 3 x 40-60 runs of 3-4
+ * builds in turns, cpu-clock samples: sd_stacks_add's self time -5 to
+ * -10 % against 32 KB; 8 KB no better than 32.)
  */
-#define RAW_FILTER_WORDS 4096
+#define RAW_FILTER_WORDS 2048
 
 static inline size_t sd_rawtab_filter_word(uint64_t hash)
 {

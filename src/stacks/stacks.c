@@ -325,7 +325,7 @@ static inline void sample_key(const struct sd_stacks *st,
 	if (s->machine && !(st->fold & SD_FOLD_ADDRS))
 		flags |= F_LOC;
 	k->rk.hdr[0] = (uint64_t)(s->evsel & 0xffff) << 48 |
-		       (uint64_t)(s->cpumode & 0xff) << 40 |
+		       (uint64_t)(uint8_t)s->cpumode << 40 |
 		       (uint64_t)flags << 32 | s->view.comm;
 	k->rk.hdr[1] = flags & F_DROP || st->fold & (SD_FOLD_PID | SD_FOLD_TID)
 			       ? (uint64_t)s->pid << 32 | s->tid
