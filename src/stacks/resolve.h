@@ -23,7 +23,7 @@ struct sd_resolve {
 	unsigned rc_shift; /* 64 - log2(rc_slots) */
 	/* user frames: (cpumode, address space, version, address) */
 	struct rcache_ent *urc;
-	/* user (DSO, map name, address in it, unwound) -> location id */
+	/* user (DSO, address in it, unwound) -> location id */
 	struct rawloc *rl;
 	size_t rl_slots, rl_n;
 	/* the location ids + 1 of st->locs, by hash (open addressing) */

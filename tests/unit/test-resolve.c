@@ -31,7 +31,10 @@
  *  L10 the kernel frame cache keys an address alone: a guest kernel's
  *     callers are placed as the host kernel's, in either order, and a
  *     sample without a chain at the address that marks an empty entry
- *     (all ones) is placed as itself, not as whatever came first.
+ *     (all ones) is placed as itself, not as whatever came first;
+ *  L11 one offset in many files, each at the same address in a process
+ *      of its own, is a location per file, found again in a second
+ *      process of each (the DSO-offset memo keys the file).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +499,35 @@ TEST(kernel_addresses_keyed_alone)
 	}
 }
 
+TEST(one_offset_in_many_files)
+{
+	struct world w;
+	if (!world_init(&w))
+		SKIP("no temporary file");
+	enum { N = 300 };
+	static uint32_t first[N];
+	bool again = true;
+	const uint64_t c[] = {SD_CONTEXT_USER, LIBC_A + 0x1234};
+	for (uint32_t pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < N; i++) {
+			uint32_t pid = 1000 + pass * N + i;
+			char file[32];
+			snprintf(file, sizeof file, "/usr/lib/lib%u.so", i);
+			comm(&w, pid, "app");
+			mmap2(&w, pid, LIBC_A, 0x100000, 0, file);
+			uint32_t id = sample(&w, pid, c, 2);
+			if (pass == 0)
+				first[i] = id;
+			else
+				again &= first[i] == id;
+		}
+	}
+	/* L11 */
+	CHECK_U64(sd_stacks_count(w.st), N);
+	CHECK(again);
+	world_close(&w);
+}
+
 int main(void)
 {
 	RUN(library_at_other_addresses_same_offset);
@@ -508,5 +540,6 @@ int main(void)
 	RUN(kernel_callers_move_when_a_module_is_loaded);
 	RUN(kernel_callers_alike_but_not_the_same);
 	RUN(kernel_addresses_keyed_alone);
+	RUN(one_offset_in_many_files);
 	return test_exit();
 }
