@@ -283,7 +283,7 @@ struct sd_reader {
 	uint64_t time_lo, time_hi;
 	/* the sample fields after CALLCHAIN in rec may be nonzero */
 	bool tail_dirty;
-	bool skip_ids; /* SD_SKIP_SAMPLE_IDS */
+	bool skip_ids; /* SD_SKIP_SAMPLE_IDS (samples' and trailers' ids) */
 	bool skip_exit; /* SD_SKIP_EXIT */
 
 	struct sd_source src;

@@ -547,6 +547,65 @@ TEST(no_views_other_order)
 	check_views(true, false);
 }
 
+/*
+ * A COMM's sample_id_all trailer as both ways of reading give it: every
+ * field, or with SD_SKIP_SAMPLE_IDS its time alone (pid, tid, id,
+ * stream_id and cpu 0, has_time the only flag), its body the same.
+ */
+static size_t check_comm_ids(struct sd_reader *r, bool views, bool skip)
+{
+	struct sd_sample_view v[16];
+	const struct sd_record *rec;
+	size_t comms = 0, bad = 0;
+
+	for (;;) {
+		int k = 0;
+		rec = NULL;
+		if (views)
+			k = sd_reader_next_samples(r, v, 16, &rec);
+		if (!k && !rec && sd_reader_next(r, &rec) <= 0)
+			break;
+		if (!rec || rec->type != SD_REC_COMM)
+			continue;
+		const struct sd_sample_id *id = &rec->id;
+		unsigned cpu = rec->comm.pid - 100;
+		comms++;
+		bad += id->time % 2 != 1 || !id->has_time ||
+		       rec->comm.tid < 1000 || strcmp(rec->comm.comm, "worker");
+		if (skip)
+			bad += id->pid || id->tid || id->id || id->stream_id ||
+			       id->cpu || id->has_tid || id->has_id ||
+			       id->has_cpu;
+		else
+			bad += id->pid != rec->comm.pid ||
+			       id->tid != rec->comm.tid || id->id != 11 + cpu ||
+			       id->cpu != cpu || !id->has_tid || !id->has_id ||
+			       !id->has_cpu;
+	}
+	CHECK_U64(bad, 0);
+	return comms;
+}
+
+TEST(skip_ids_side_band)
+{
+	struct pd_buf b = {0};
+
+	build(&b);
+	for (unsigned k = 0; k < 4; k++) {
+		bool views = k & 1, skip = k & 2;
+		struct sd_reader *r = NULL;
+		CHECK(sd_reader_open_mem(b.p, b.len, "ids", 0, NULL, &r) == 0);
+		if (!r)
+			break;
+		if (skip)
+			sd_reader_skip(r, SD_SKIP_SAMPLE_IDS);
+		CHECK_U64(check_comm_ids(r, views, skip),
+			  ROUNDS * ncpu * ((PER_CPU + 10) / 11));
+		sd_reader_free(r);
+	}
+	pd_buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(views_host_order);
@@ -556,5 +615,6 @@ int main(void)
 	RUN(skip_exit);
 	RUN(odd_chains);
 	RUN(view_times);
+	RUN(skip_ids_side_band);
 	return test_exit();
 }
