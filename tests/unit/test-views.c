@@ -515,6 +515,77 @@ out:
 	pd_buf_free(&b);
 }
 
+/*
+ * A sample outside SAMPLE_TIME's first and last sample time is no view
+ * (its time is damaged: sd_reader_next() gives it without one), nor is
+ * any sample of its stretch (a stretch's times are checked at its ends),
+ * below the first time or above the last; the stretch between gives
+ * views.  Read either way, the same records.
+ */
+TEST(views_time_window)
+{
+	static const uint64_t ids[] = {11};
+	struct pd_event ev = {
+		.attr = {.sample_type = ST_VIEW,
+			 .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
+		.ids = ids, .nr_ids = 1,
+	};
+	/* first and last sample time: 1000, 1019 */
+	static const uint8_t span[16] = {0xe8, 0x03, 0, 0, 0, 0, 0, 0,
+					 0xfb, 0x03, 0, 0, 0, 0, 0, 0};
+	struct pd_feature f = {SD_FEAT_SAMPLE_TIME, span, sizeof span};
+	/* samples by time; COMMs at time + 1 (each the first record of
+	 * its flush, which sd_reader_next() gives); 0 a round */
+	enum { COMM = 1 };
+	static const uint64_t times[] = {
+		399 + COMM, 500, 1000, 1001, 1002, 1003, 1004, 0,
+		1010, 1011, 1012, 1013, 1014, 1015, 1016, 1017, 1018, 0,
+		1018 + COMM, 1019, 5000, 0};
+	uint64_t ips[2] = {1, 2};
+	struct got want[32], got[32];
+	struct pd_buf b = {0};
+	struct sd_reader *r1 = NULL, *r2 = NULL;
+	size_t data = pd_file_begin(&b, &ev, 1);
+
+	for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
+		struct pd_sample sm = {
+			.misc = SD_MISC_KERNEL, .ip = k,
+			.id = {.pid = 7, .tid = 7, .time = times[k], .id = 11},
+			.period = 1, .ips = ips, .nr_ips = 2,
+		};
+		if (!times[k])
+			pd_finished_round(&b);
+		else if (times[k] % 100 == 99 + COMM)
+			pd_comm(&b, ST_VIEW, &sm.id, "c", false);
+		else
+			pd_sample(&b, ST_VIEW, &sm);
+	}
+	pd_file_end_features(&b, data, &f, 1);
+	CHECK(sd_reader_open_mem(b.p, b.len, "plain", 0, NULL, &r1) == 0);
+	CHECK(sd_reader_open_mem(b.p, b.len, "views", 0, NULL, &r2) == 0);
+	if (!r1 || !r2)
+		goto out;
+	size_t nw = read_plain(r1, want, 32), ng = read_views(r2, got, 32);
+	size_t views = 0, diff = 0;
+	CHECK_U64(ng, 19);
+	CHECK_U64(nw, ng);
+	for (size_t i = 0; i < nw && i < ng; i++) {
+		diff += !same(&want[i], &got[i]);
+		views += got[i].view;
+	}
+	CHECK_U64(diff, 0);
+	/* the middle stretch's but the first of its flush */
+	CHECK_U64(views, 8);
+	CHECK_U64(want[1].time, 0);
+	CHECK_U64(want[18].time, 0);
+	CHECK_U64(sd_reader_stats(r2)->first_time, 1000);
+	CHECK_U64(sd_reader_stats(r2)->last_time, 1019);
+out:
+	sd_reader_free(r1);
+	sd_reader_free(r2);
+	pd_buf_free(&b);
+}
+
 TEST(views_host_order)
 {
 	check_views(false, false);
@@ -615,6 +686,7 @@ int main(void)
 	RUN(skip_exit);
 	RUN(odd_chains);
 	RUN(view_times);
+	RUN(views_time_window);
 	RUN(skip_ids_side_band);
 	return test_exit();
 }
