@@ -313,7 +313,8 @@ int sd_reader_next_samples(struct sd_reader *r, struct sd_sample_view *v,
  * Sample fields a caller never reads, which sd_reader_next() then need
  * not fill (set before the first record; 0, the default, fills them all).
  * SD_SKIP_SAMPLE_IDS: a SAMPLE's id.id, id.stream_id, id.cpu and
- * sample.addr are left 0, id.has_id and id.has_cpu false.
+ * sample.addr are left 0, id.has_id and id.has_cpu false; another
+ * record's id has its time alone (the rest 0, has_time the only flag).
  * SD_SKIP_EXIT: EXIT records are counted in the stats but not handed out
  * (a damaged one still is, to be skipped with its warning).
  */

@@ -240,12 +240,12 @@ int sd_parse_feature(struct sd_reader *r, unsigned feat, struct sd_cursor *c,
 		    !(err = sd_cur_u64(c, &in->sample_time_last)))
 			in->has_sample_time = true;
 		/* the range deliver() holds sample times to */
-		r->time_lo = 0;
-		r->time_hi = UINT64_MAX;
+		r->q.time_lo = 0;
+		r->q.time_hi = UINT64_MAX;
 		if (in->has_sample_time && in->sample_time_first &&
 		    in->sample_time_first <= in->sample_time_last) {
-			r->time_lo = in->sample_time_first;
-			r->time_hi = in->sample_time_last;
+			r->q.time_lo = in->sample_time_first;
+			r->q.time_hi = in->sample_time_last;
 		}
 		break;
 	case SD_FEAT_CLOCKID:

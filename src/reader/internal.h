@@ -127,8 +127,10 @@ struct sd_qent {
  * the run is empty) to last.  In a flush, a run in the heap reads its
  * head stretch through a cursor (loaded): p the next record, pend where
  * the stretch ends, time and off p's, the stretch's events and where
- * their times lie; the stretch itself is brought up to date when the
- * flush ends.
+ * their times lie, and v_end: where its samples' fixed fields end when
+ * they are views (sd_reader_next_samples(): of the view layout, and the
+ * stretch's times within the queue's window), else SD_NO_VIEW; the
+ * stretch itself is brought up to date when the flush ends.
  */
 struct sd_qrun {
 	uint64_t cur, last;
@@ -138,7 +140,11 @@ struct sd_qrun {
 	uint16_t s_time, t_time;
 	bool comp;
 	bool loaded;
+	uint16_t v_end;
 };
+
+/* above any record's size: sd_plain_chain() finds no chain after it */
+#define SD_NO_VIEW UINT16_MAX
 
 /* A run in a flush's heap, by the time of its head, then by the position
  * of its head stretch (push order: equal times go in push order). */
@@ -185,6 +191,9 @@ struct sd_queue {
 	uint64_t next_flush;     /* deliver up to this time at the next round */
 	uint64_t max_time;
 	uint64_t last_flush;     /* time of the record delivered last */
+	/* SAMPLE_TIME's first and last sample time when it has both (else
+	 * 0 and UINT64_MAX): a sample outside has a damaged time */
+	uint64_t time_lo, time_hi;
 	/* of the records queued; in a flush, those of the stretches as
 	 * they were when it started, less those of stretches delivered
 	 * whole: a run's cursor gives back its part when its stretch is
@@ -278,12 +287,9 @@ struct sd_reader {
 	uint16_t id_hdr_size; /* size of the sample_id_all trailer */
 	struct sd_diags diags;
 	struct sd_reader_stats stats;
-	/* SAMPLE_TIME's first and last sample time when it has both (else
-	 * 0 and UINT64_MAX): a sample outside has a damaged time */
-	uint64_t time_lo, time_hi;
 	/* the sample fields after CALLCHAIN in rec may be nonzero */
 	bool tail_dirty;
-	bool skip_ids; /* SD_SKIP_SAMPLE_IDS */
+	bool skip_ids; /* SD_SKIP_SAMPLE_IDS (samples' and trailers' ids) */
 	bool skip_exit; /* SD_SKIP_EXIT */
 
 	struct sd_source src;

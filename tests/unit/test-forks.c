@@ -371,6 +371,47 @@ TEST(fork_notes_grouped)
 	free(a);
 }
 
+/*
+ * The samples' span from runs of views (the reader hands samples with
+ * no other record between in one run): its first and last sample, the
+ * runs' ends, here the ends of a run of three and of a run of four.
+ */
+TEST(span_of_runs)
+{
+	static const uint64_t ids[] = {11};
+	const struct pd_event ev = {
+		.attr = {.bytes = 112, .type = SD_TYPE_SOFTWARE,
+			 .period = MS, .sample_type = ST,
+			 .flags = SD_ATTR_SAMPLE_ID_ALL},
+		.ids = ids, .nr_ids = 1,
+	};
+	const struct pd_ids httpd = {1877, 1877, 0, 11, 1};
+	char kallsyms[4096];
+	struct pd_buf b = {.be = false};
+	size_t data = pd_file_begin(&b, &ev, 1);
+
+	snprintf(kallsyms, sizeof kallsyms, "%s/synthetic/rhel6-seed.kallsyms",
+		 testdata);
+	pd_comm(&b, ST, &httpd, "httpd", false);
+	pd_finished_round(&b);
+	sample(&b, 2 * S);
+	sample(&b, 2 * S + 100 * MS);
+	sample(&b, 2 * S + 200 * MS);
+	fork_of(&b, 3001, 1877, 2 * S + 300 * MS);
+	for (uint64_t k = 4; k < 8; k++)
+		sample(&b, 2 * S + k * 100 * MS);
+	pd_finished_round(&b);
+	pd_file_end(&b, data, "forks-host", "2.6.32-642.el6.x86_64");
+	struct sd_analysis *a = analyse(&b, kallsyms, NULL);
+	if (a) {
+		CHECK_U64(a->samples, 7);
+		CHECK_U64(a->first_time, 2 * S);
+		CHECK_U64(a->last_time, 2 * S + 700 * MS);
+	}
+	sd_analysis_free(a);
+	pd_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -379,5 +420,6 @@ int main(int argc, char **argv)
 	RUN(forks_in_a_time_window);
 	RUN(forks_of_perf_script_text);
 	RUN(fork_notes_grouped);
+	RUN(span_of_runs);
 	return test_exit();
 }

@@ -515,6 +515,77 @@ out:
 	pd_buf_free(&b);
 }
 
+/*
+ * A sample outside SAMPLE_TIME's first and last sample time is no view
+ * (its time is damaged: sd_reader_next() gives it without one), nor is
+ * any sample of its stretch (a stretch's times are checked at its ends),
+ * below the first time or above the last; the stretch between gives
+ * views.  Read either way, the same records.
+ */
+TEST(views_time_window)
+{
+	static const uint64_t ids[] = {11};
+	struct pd_event ev = {
+		.attr = {.sample_type = ST_VIEW,
+			 .flags = SD_ATTR_SAMPLE_ID_ALL, .period = 1},
+		.ids = ids, .nr_ids = 1,
+	};
+	/* first and last sample time: 1000, 1019 */
+	static const uint8_t span[16] = {0xe8, 0x03, 0, 0, 0, 0, 0, 0,
+					 0xfb, 0x03, 0, 0, 0, 0, 0, 0};
+	struct pd_feature f = {SD_FEAT_SAMPLE_TIME, span, sizeof span};
+	/* samples by time; COMMs at time + 1 (each the first record of
+	 * its flush, which sd_reader_next() gives); 0 a round */
+	enum { COMM = 1 };
+	static const uint64_t times[] = {
+		399 + COMM, 500, 1000, 1001, 1002, 1003, 1004, 0,
+		1010, 1011, 1012, 1013, 1014, 1015, 1016, 1017, 1018, 0,
+		1018 + COMM, 1019, 5000, 0};
+	uint64_t ips[2] = {1, 2};
+	struct got want[32], got[32];
+	struct pd_buf b = {0};
+	struct sd_reader *r1 = NULL, *r2 = NULL;
+	size_t data = pd_file_begin(&b, &ev, 1);
+
+	for (size_t k = 0; k < sizeof times / sizeof *times; k++) {
+		struct pd_sample sm = {
+			.misc = SD_MISC_KERNEL, .ip = k,
+			.id = {.pid = 7, .tid = 7, .time = times[k], .id = 11},
+			.period = 1, .ips = ips, .nr_ips = 2,
+		};
+		if (!times[k])
+			pd_finished_round(&b);
+		else if (times[k] % 100 == 99 + COMM)
+			pd_comm(&b, ST_VIEW, &sm.id, "c", false);
+		else
+			pd_sample(&b, ST_VIEW, &sm);
+	}
+	pd_file_end_features(&b, data, &f, 1);
+	CHECK(sd_reader_open_mem(b.p, b.len, "plain", 0, NULL, &r1) == 0);
+	CHECK(sd_reader_open_mem(b.p, b.len, "views", 0, NULL, &r2) == 0);
+	if (!r1 || !r2)
+		goto out;
+	size_t nw = read_plain(r1, want, 32), ng = read_views(r2, got, 32);
+	size_t views = 0, diff = 0;
+	CHECK_U64(ng, 19);
+	CHECK_U64(nw, ng);
+	for (size_t i = 0; i < nw && i < ng; i++) {
+		diff += !same(&want[i], &got[i]);
+		views += got[i].view;
+	}
+	CHECK_U64(diff, 0);
+	/* the middle stretch's but the first of its flush */
+	CHECK_U64(views, 8);
+	CHECK_U64(want[1].time, 0);
+	CHECK_U64(want[18].time, 0);
+	CHECK_U64(sd_reader_stats(r2)->first_time, 1000);
+	CHECK_U64(sd_reader_stats(r2)->last_time, 1019);
+out:
+	sd_reader_free(r1);
+	sd_reader_free(r2);
+	pd_buf_free(&b);
+}
+
 TEST(views_host_order)
 {
 	check_views(false, false);
@@ -547,6 +618,65 @@ TEST(no_views_other_order)
 	check_views(true, false);
 }
 
+/*
+ * A COMM's sample_id_all trailer as both ways of reading give it: every
+ * field, or with SD_SKIP_SAMPLE_IDS its time alone (pid, tid, id,
+ * stream_id and cpu 0, has_time the only flag), its body the same.
+ */
+static size_t check_comm_ids(struct sd_reader *r, bool views, bool skip)
+{
+	struct sd_sample_view v[16];
+	const struct sd_record *rec;
+	size_t comms = 0, bad = 0;
+
+	for (;;) {
+		int k = 0;
+		rec = NULL;
+		if (views)
+			k = sd_reader_next_samples(r, v, 16, &rec);
+		if (!k && !rec && sd_reader_next(r, &rec) <= 0)
+			break;
+		if (!rec || rec->type != SD_REC_COMM)
+			continue;
+		const struct sd_sample_id *id = &rec->id;
+		unsigned cpu = rec->comm.pid - 100;
+		comms++;
+		bad += id->time % 2 != 1 || !id->has_time ||
+		       rec->comm.tid < 1000 || strcmp(rec->comm.comm, "worker");
+		if (skip)
+			bad += id->pid || id->tid || id->id || id->stream_id ||
+			       id->cpu || id->has_tid || id->has_id ||
+			       id->has_cpu;
+		else
+			bad += id->pid != rec->comm.pid ||
+			       id->tid != rec->comm.tid || id->id != 11 + cpu ||
+			       id->cpu != cpu || !id->has_tid || !id->has_id ||
+			       !id->has_cpu;
+	}
+	CHECK_U64(bad, 0);
+	return comms;
+}
+
+TEST(skip_ids_side_band)
+{
+	struct pd_buf b = {0};
+
+	build(&b);
+	for (unsigned k = 0; k < 4; k++) {
+		bool views = k & 1, skip = k & 2;
+		struct sd_reader *r = NULL;
+		CHECK(sd_reader_open_mem(b.p, b.len, "ids", 0, NULL, &r) == 0);
+		if (!r)
+			break;
+		if (skip)
+			sd_reader_skip(r, SD_SKIP_SAMPLE_IDS);
+		CHECK_U64(check_comm_ids(r, views, skip),
+			  ROUNDS * ncpu * ((PER_CPU + 10) / 11));
+		sd_reader_free(r);
+	}
+	pd_buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(views_host_order);
@@ -556,5 +686,7 @@ int main(void)
 	RUN(skip_exit);
 	RUN(odd_chains);
 	RUN(view_times);
+	RUN(views_time_window);
+	RUN(skip_ids_side_band);
 	return test_exit();
 }
