@@ -74,19 +74,19 @@ struct sd_symbolizer {
 	struct sd_prefetch *pf; /* prefetch.c; NULL: none */
 
 	/* sd_symbolizer_dso() of a path without a build-id: the dso it
-	 * gave, by a key made of the path's length and its first and last
-	 * eight bytes (every mmap record of a process names the same few
-	 * files: a full hash of each name cost more than the rest of the
-	 * record), in MEMO_SETS sets of MEMO_WAYS entries replaced in
-	 * turns; emptied when the recording's build-id list grows (pipe
-	 * mode: HEADER_BUILD_ID records) */
-#define MEMO_SETS 64
+	 * gave, by the path's length and its first and last eight bytes
+	 * (every mmap record of a process names the same few files: a full
+	 * hash of each name cost more than the rest of the record), in
+	 * MEMO_SETS sets of MEMO_WAYS entries, the newest first; emptied
+	 * when the recording's build-id list grows (pipe mode: HEADER_BUILD_ID
+	 * records) */
+#define MEMO_SETS 64 /* sd_symbolizer_dso() takes a key's top 6 bits */
 #define MEMO_WAYS 4
 	struct dso_memo {
-		uint64_t key;
+		uint64_t head, tail;
+		size_t len;
 		struct sd_dso *dso;
 	} memo[MEMO_SETS * MEMO_WAYS];
-	unsigned memo_next;
 	size_t memo_nr_build_ids;
 };
 

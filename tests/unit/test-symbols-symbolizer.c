@@ -382,13 +382,28 @@ TEST(dso_by_path_memo)
 	CHECK(sd_symbolizer_dso(s, "/usr/lib/p18.so", NULL) == d);
 	CHECK(sd_symbolizer_dso(s, "/usr/lib/p17.so", NULL) == first[17]);
 	/* names of one length that differ only between their first and
-	 * last eight bytes (the memo's key): each its own dso, in turns;
-	 * and names shorter than eight bytes (of four to seven: the key's
-	 * first and last four) */
+	 * last eight bytes (the memo's key; past sixteen bytes the memo
+	 * compares that middle word by word, the last word overlapping the
+	 * tail): each its own dso, in turns; names of up to sixteen bytes
+	 * (the key is all of them); and names shorter than eight bytes (of
+	 * four to seven: the key's first and last four) */
 	static const char *const alike[] = {
 		"/usr/lib/AAAA/x.so", "/usr/lib/BBBB/x.so",
 		"/usr/lib/AABA/x.so", "/a", "/b", "/a/b", "[vdso]", "[vdsx]",
-		"[vxso]", "/abcdef", "/abxdef"};
+		"[vxso]", "/abcdef", "/abxdef",
+		/* 17 bytes: one middle byte */
+		"/usr/lib/A/x.so.1", "/usr/lib/B/x.so.1",
+		/* 24: a middle word at 8, differing in its first or last byte */
+		"/usr/lib/AxxxxxxA/x.so.1", "/usr/lib/BxxxxxxA/x.so.1",
+		"/usr/lib/AxxxxxxB/x.so.1",
+		/* 35: words at 8, 16 and (overlapping) 19 */
+		"/usr/lib/x86_64-linux-gnu/libc.so.6",
+		"/usr/lib/x86_64-linux-gnu/libm.so.6",
+		"/usr/lib/x86_64-linux-gnu.libc.so.6",
+		"/usr/lib/x86_64-linux-gnx/libc.so.6",
+		"/usr/lib/x86_64-linux-gnu/libc.sx.6",
+		/* 16: first and last eight only */
+		"/usr/bin/catdogs", "/usr/bin/catdogz", "/usr/bim/catdogs"};
 #define NALIKE (sizeof alike / sizeof *alike)
 	struct sd_dso *seen[NALIKE] = {0};
 	for (int round = 0; round < 4; round++)
