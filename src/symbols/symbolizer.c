@@ -10,7 +10,7 @@
  * finds its dso in a small memo first (sd_symbolizer_dso): every exec
  * maps the same few files again; a name's first and last eight bytes and
  * length pick and check an entry, a longer name's middle is compared in
- * words (kstorm's 39 k MMAPs: 4.95 M -> 3.92 M instructions).
+ * words (kstorm's 39 k MMAPs: 4.95 M -> 3.67 M instructions).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -275,17 +275,18 @@ static inline struct dso_memo memo_name(const char *path, size_t len)
 static inline bool same_middle(const struct sd_dso *d, const char *path,
 			       size_t len)
 {
-	for (size_t i = 8;; i += 8) {
-		uint64_t x, y;
-		if (i > len - 16)
-			i = len - 16;
+	size_t last = len - 16;
+	uint64_t x, y;
+
+	for (size_t i = 8; i < last; i += 8) {
 		memcpy(&x, d->path + i, 8);
 		memcpy(&y, path + i, 8);
 		if (x != y)
 			return false;
-		if (i == len - 16)
-			return true;
 	}
+	memcpy(&x, d->path + last, 8);
+	memcpy(&y, path + last, 8);
+	return x == y;
 }
 
 /* The dso of a path the memo does not have, put first in its set, the

@@ -401,6 +401,8 @@ TEST(dso_by_path_memo)
 		"/usr/lib/x86_64-linux-gnu/libm.so.6",
 		"/usr/lib/x86_64-linux-gnu.libc.so.6",
 		"/usr/lib/x86_64-linux-gnx/libc.so.6",
+		"/usr/lib/x86-64-linux-gnu/libc.so.6",
+		"/usr/lib/x86_64-lInux-gnu/libc.so.6",
 		"/usr/lib/x86_64-linux-gnu/libc.sx.6",
 		/* 16: first and last eight only */
 		"/usr/bin/catdogs", "/usr/bin/catdogz", "/usr/bim/catdogs"};
