@@ -152,8 +152,14 @@ static inline const struct map *mm_lookup(struct mm_set *s, uint32_t mm,
 			if (ip >= mp->start && ip < mp->end)
 				return mp;
 		}
-	/* no ancestor's map holds it */
+	/* no ancestor's map holds it: out of their bounds, or in the widest
+	 * hole of the view of what it inherits (once made: mm_lookup_up()),
+	 * where junk frames of broken unwinds land (kstorm: 12.4 k and
+	 * 13.5 k of the 31.6 k frames no map holds) */
 	if (ip < x->anc_lo || ip >= x->anc_hi)
+		return NULL;
+	const struct mm_flat *f = x->inh;
+	if (f && ip - f->hole_lo < f->hole_hi - f->hole_lo)
 		return NULL;
 	return mm_lookup_up(s, mm, ip);
 }

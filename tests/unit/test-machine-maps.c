@@ -254,6 +254,79 @@ TEST(indexed_gap)
 	world_fini(&w);
 }
 
+/*
+ * A frame in no map a process inherits: out of its ancestors' bounds,
+ * or in the widest hole of the view of what it inherits (user space to
+ * [vsyscall]), answered without the view's search once the view is
+ * made; every edge of the hole, a map its parent adds after the fork
+ * (not seen) or before a later fork (seen, the new child's view has a
+ * smaller hole), and an exec's maps over the old ones resolve as perf's.
+ */
+TEST(inherited_hole)
+{
+	struct world w;
+	uint64_t a;
+	const uint64_t junk = 0x616964706177732full; /* "/swapdia" */
+
+	world_init(&w);
+	comm(&w, 10, 10, "sh", false, 0);
+	mmap2(&w, 10, 0x400000, 0x1000, 0, PROT_RX, "/p/lo", 1);
+	mmap2(&w, 10, 0xffffffffff600000ull, 0x1000, 0, PROT_RX, "/p/vs", 1);
+	fork_(&w, 11, 10, 11, 10, 2);
+	mmap2(&w, 11, 0x7f0000000000ull, 0x1000, 0, PROT_RX, "/c/own", 3);
+	struct sd_thread_view c = view_of(&w, 11, 11);
+	for (int twice = 0; twice < 2; twice++) {
+		CHECK_STR(where(&w, c, SD_MISC_USER, junk, &a), "");
+		CHECK_STR(where(&w, c, SD_MISC_USER, 0x400fff, &a), "/p/lo");
+		CHECK_STR(where(&w, c, SD_MISC_USER, 0x401000, &a), "");
+		CHECK_STR(where(&w, c, SD_MISC_USER, 0x3fffff, &a), "");
+		/* no map: in the kernel's range, perf's kernel map */
+		CHECK_STR(where(&w, c, SD_MISC_USER, 0xffffffffff5fffffull,
+				&a), "[kernel.kallsyms]");
+		CHECK_STR(where(&w, c, SD_MISC_USER, 0xffffffffff600000ull,
+				&a), "/p/vs");
+		CHECK_STR(where(&w, c, SD_MISC_USER, 0xffffffffff600fffull,
+				&a), "/p/vs");
+		CHECK_STR(where(&w, c, SD_MISC_USER, 0x7f0000000000ull, &a),
+			  "/c/own");
+	}
+	/* in the child's hole, after its fork: the child does not see it */
+	mmap2(&w, 10, junk & ~0xfffull, 0x2000, 0, PROT_RX, "/p/late", 4);
+	CHECK_STR(where(&w, c, SD_MISC_USER, junk, &a), "");
+	fork_(&w, 12, 10, 12, 10, 5);
+	mmap2(&w, 12, 0x7f0000000000ull, 0x1000, 0, PROT_RX, "/c2/own", 6);
+	struct sd_thread_view c2 = view_of(&w, 12, 12);
+	for (int twice = 0; twice < 2; twice++) {
+		CHECK_STR(where(&w, c2, SD_MISC_USER, junk, &a), "/p/late");
+		CHECK_STR(where(&w, c2, SD_MISC_USER, 0xffffffffff600000ull,
+				&a), "/p/vs");
+		CHECK_STR(where(&w, c2, SD_MISC_USER, 0x401000, &a), "");
+	}
+	/* a grandchild sees through the child */
+	fork_(&w, 13, 11, 13, 11, 7);
+	mmap2(&w, 13, 0x7e0000000000ull, 0x1000, 0, PROT_RX, "/g/own", 8);
+	struct sd_thread_view g = view_of(&w, 13, 13);
+	for (int twice = 0; twice < 2; twice++) {
+		CHECK_STR(where(&w, g, SD_MISC_USER, junk, &a), "");
+		CHECK_STR(where(&w, g, SD_MISC_USER, 0x7f0000000000ull, &a),
+			  "/c/own");
+		CHECK_STR(where(&w, g, SD_MISC_USER, 0xffffffffff600000ull,
+				&a), "/p/vs");
+	}
+	/* an exec: its maps cover the old ones, the rest stay */
+	comm(&w, 12, 12, "new", true, 9);
+	mmap2(&w, 12, 0x400000, 0x2000, 0, PROT_RX, "/e/new", 10);
+	struct sd_thread_view e = view_of(&w, 12, 12);
+	for (int twice = 0; twice < 2; twice++) {
+		CHECK_STR(where(&w, e, SD_MISC_USER, 0x401000, &a), "/e/new");
+		CHECK_STR(where(&w, e, SD_MISC_USER, 0x402000, &a), "");
+		CHECK_STR(where(&w, e, SD_MISC_USER, junk, &a), "/p/late");
+		CHECK_STR(where(&w, e, SD_MISC_USER, 0xffffffffff5fffffull,
+				&a), "[kernel.kallsyms]");
+	}
+	world_fini(&w);
+}
+
 /* sd_machine_kernel_gen(), read inline, moves with each kernel map and
  * only then. */
 TEST(kernel_gen)
@@ -389,6 +462,7 @@ int main(void)
 	RUN(lookups_against_model);
 	RUN(late_parent);
 	RUN(indexed_gap);
+	RUN(inherited_hole);
 	RUN(kernel_gen);
 	RUN(forget_maps);
 	return test_exit();
