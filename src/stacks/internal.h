@@ -145,7 +145,9 @@ struct sd_stacks {
 	/* the raw-chain table (rawtab.h): raw chain -> stack id */
 	struct sd_rawtab rt;
 	uint64_t kgen;          /* sd_machine_kernel_gen() it was made under */
-	uint32_t rt_tries, rt_misses, rt_skip; /* its hit rate (stacks.c) */
+	/* its hit rate (stacks.c): tries left in the window, misses in it,
+	 * samples left to go without it */
+	uint32_t rt_left, rt_misses, rt_skip;
 	/* bytes of keys, v, det and frames known resident (util/prefault.h) */
 	size_t keys_pf, v_pf, det_pf, frames_pf;
 };
