@@ -27,7 +27,10 @@
  *
  * A lookup whose table is at hand, with room, and st->det with room and
  * prefaulted, runs with no call (sd_stacks_detail_find()); the rest goes
- * through detail_find_slow() (kstorm: -1.4 M instructions).
+ * through detail_find_slow() (kstorm: -1.4 M instructions).  How many
+ * details may still come that way is counted down in st->droom, noted
+ * by the slow path (note_room()), so the fast path tests one number and
+ * the table's bucket (kstorm: -1.67 M instructions, dso -2.69 M).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -67,6 +70,8 @@ void sd_stacks_details_free(struct sd_stacks *st)
 	st->ndbk = st->capdbk = st->ndbkslots = 0;
 	st->dbk_last = 0;
 	st->dindexed = 0;
+	st->dcur = NULL;
+	st->droom = 0;
 }
 
 /* The bucket table's slots for bucket->index + 1 after one more bucket:
@@ -185,9 +190,10 @@ static int index_rest(struct sd_stacks *st)
 	return 0;
 }
 
-/* The detail (stack, pid) in b, found or added: st->det has room for one
- * more and is prefaulted for it, b's table room for one more slot. */
-static inline void detail_in(struct sd_stacks *st, struct dbucket *b,
+/* The detail (stack, pid) in b, found or added (1: added): st->det has
+ * room for one more and is prefaulted for it, b's table room for one
+ * more slot. */
+static inline int detail_in(struct sd_stacks *st, struct dbucket *b,
 			     struct dcache_ent *c, uint32_t stack,
 			     uint32_t pid, uint64_t bucket, uint64_t count,
 			     uint64_t period)
@@ -203,7 +209,7 @@ static inline void detail_in(struct sd_stacks *st, struct dbucket *b,
 			d->count += count;
 			d->period += period;
 			*c = (struct dcache_ent){stack, pid, id};
-			return;
+			return 0;
 		}
 	}
 	st->det[st->ndet] =
@@ -213,6 +219,26 @@ static inline void detail_in(struct sd_stacks *st, struct dbucket *b,
 	b->n++;
 	st->dindexed = st->ndet;
 	*c = (struct dcache_ent){stack, pid, id};
+	return 1;
+}
+
+/*
+ * Notes how many details the fast path may add to b, the table at hand,
+ * every one indexed: as many as keep b at most half full, st->det in
+ * its capacity and, once it is big enough to be prefaulted
+ * (sd_prefault_due()), in its prefaulted part.
+ */
+static void note_room(struct sd_stacks *st, struct dbucket *b)
+{
+	size_t room = b->nslots / 2 - b->n, det = st->capdet - st->ndet;
+	size_t cap = st->capdet * sizeof *st->det;
+
+	if (sd_prefault_due(cap, st->det_pf, cap)) {
+		size_t pf = st->det_pf / sizeof *st->det;
+		det = pf > st->ndet ? pf - st->ndet : 0;
+	}
+	st->dcur = b;
+	st->droom = room < det ? room : det;
 }
 
 /* sd_stacks_detail_find() when a table or st->det must first be made,
@@ -224,6 +250,7 @@ detail_find_slow(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
 {
 	size_t bi;
 
+	st->droom = 0; /* until noted again: a failure may move st->dbk */
 	if (st->dindexed < st->ndet && index_rest(st))
 		return -ENOMEM;
 	if (bucket_of(st, bucket, &bi) || dbucket_room(&st->dbk[bi]))
@@ -240,6 +267,7 @@ detail_find_slow(struct sd_stacks *st, struct dcache_ent *c, uint32_t stack,
 	sd_prefault(st->det, st->capdet * sizeof *st->det, &st->det_pf,
 		    (st->ndet + 1) * sizeof *st->det);
 	detail_in(st, &st->dbk[bi], c, stack, pid, bucket, count, period);
+	note_room(st, &st->dbk[bi]);
 	return 0;
 }
 
@@ -249,19 +277,12 @@ int sd_stacks_detail_find(struct sd_stacks *st, struct dcache_ent *c,
 			  uint32_t stack, uint32_t pid, uint64_t bucket,
 			  uint64_t count, uint64_t period)
 {
-	struct dbucket *b = st->dbk_last ? &st->dbk[st->dbk_last - 1] : NULL;
-	size_t need = (st->ndet + 1) * sizeof *st->det;
+	struct dbucket *b = st->dcur;
 
-	if (__builtin_expect(!b || b->bucket != bucket ||
-				     (b->n + 1) * 2 > b->nslots ||
-				     st->dindexed < st->ndet ||
-				     st->ndet == st->capdet ||
-				     sd_prefault_due(st->capdet * sizeof *st->det,
-						     st->det_pf, need),
-			     0))
+	if (__builtin_expect(!st->droom || b->bucket != bucket, 0))
 		return detail_find_slow(st, c, stack, pid, bucket, count,
 					period);
-	detail_in(st, b, c, stack, pid, bucket, count, period);
+	st->droom -= detail_in(st, b, c, stack, pid, bucket, count, period);
 	return 0;
 }
 

@@ -120,6 +120,11 @@ struct sd_stacks {
 	uint32_t *dbkslots; /* bucket -> its dbk index + 1, by hash */
 	size_t ndbkslots;
 	uint32_t dbk_last;  /* index + 1 of the table last used; 0: none */
+	/* details sd_stacks_detail_find() may still add to the table at hand,
+	 * dcur, with no call: room in its slots, in det and its prefaulted
+	 * part (0: take the slow path; dcur is then stale) */
+	struct dbucket *dcur;
+	size_t droom;
 	size_t dindexed;    /* det[0 .. dindexed) are in the tables */
 	/* the range of det[0 .. brange_n - 1)'s buckets (least - 1, 0
 	 * wrapping to the most; greatest), noted from the tables when the
@@ -140,7 +145,9 @@ struct sd_stacks {
 	/* the raw-chain table (rawtab.h): raw chain -> stack id */
 	struct sd_rawtab rt;
 	uint64_t kgen;          /* sd_machine_kernel_gen() it was made under */
-	uint32_t rt_tries, rt_misses, rt_skip; /* its hit rate (stacks.c) */
+	/* its hit rate (stacks.c): tries left in the window, misses in it,
+	 * samples left to go without it */
+	uint32_t rt_left, rt_misses, rt_skip;
 	/* bytes of keys, v, det and frames known resident (util/prefault.h) */
 	size_t keys_pf, v_pf, det_pf, frames_pf;
 };
