@@ -325,6 +325,7 @@ struct sd_dso *sd_symbolizer_dso(struct sd_symbolizer *s, const char *path,
 	size_t len = strlen(path);
 	struct dso_memo e = memo_name(path, len);
 	uint64_t k = (e.head ^ e.tail ^ len) * 0x9e3779b97f4a7c15ull;
+	_Static_assert(MEMO_SETS == 64, "a set from the key's top 6 bits");
 	struct dso_memo *set = &s->memo[(k >> 58) * MEMO_WAYS];
 	for (int w = 0; w < MEMO_WAYS; w++)
 		/* an empty entry's dso is NULL, its len 0: never a name's */
