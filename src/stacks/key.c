@@ -19,7 +19,9 @@
  * for a context marker.  Every new chain is encoded once, so this is the
  * cheap form; its header, when words 1 to 3 take a byte each, is written
  * inline (key.h: a call and the varint loop were 43 instructions a new
- * chain).
+ * chain), and sd_key_packed() finds such a key's frames at byte 12
+ * without reading the varints (kstorm 0.56 -> 0.27 M instructions in
+ * it, dso 1.54 -> 0.7 M).
  *
  * KEY_VARINT (anything else: raw addresses, named frames, and an F_LOC
  * chain cut short by an invalid marker, which keeps its raw tail): each
@@ -211,6 +213,13 @@ size_t sd_key_packed(const uint8_t *p, size_t len, const uint8_t **frames)
 
 	if (len < 9 || *p != KEY_PACKED)
 		return SIZE_MAX;
+	if (len >= 12 && (p[9] | p[10] | p[11]) < 0x80) {
+		/* words 1 to 3 a byte each, as most are (key.h) */
+		if ((len - 12) % 4)
+			return SIZE_MAX;
+		*frames = p + 12;
+		return (len - 12) / 4;
+	}
 	p += 9; /* the form's byte and word 0 */
 	while (need && p < end)
 		if (!(*p++ & 0x80))
