@@ -213,11 +213,29 @@ static void note_ref(struct sd_symtab *t, const char *name, size_t name_len,
  * copied whole blocks at a time (the reservation counts them in). */
 #define NAME_SLACK 64
 
+/* Copies a name of len bytes to d, whole blocks at a time (NAME_SLACK
+ * bytes from name are in the text, NAME_SLACK from d in the names). */
+static inline __attribute__((always_inline)) void
+copy_name(char *d, const char *name, size_t len)
+{
+#if defined(__SSE2__)
+	const __m128i *q = (const __m128i *)(const void *)name;
+	__m128i *o = (__m128i *)(void *)d;
+	_mm_storeu_si128(o, _mm_loadu_si128(q));
+	_mm_storeu_si128(o + 1, _mm_loadu_si128(q + 1));
+	if (len >= 32) {
+		_mm_storeu_si128(o + 2, _mm_loadu_si128(q + 2));
+		_mm_storeu_si128(o + 3, _mm_loadu_si128(q + 3));
+	}
+#else
+	memcpy(d, name, len);
+#endif
+}
+
 /* The table's copy of a name, len bytes of the text, NUL-terminated;
- * NULL if it cannot be made ready.  in_span: the name is shorter than
- * NAME_SLACK and as many bytes from it are in the text. */
-static inline __attribute__((always_inline)) const char *
-keep_name(struct parse_state *st, const char *name, size_t len, bool in_span)
+ * NULL if it cannot be made ready. */
+static const char *keep_name(struct parse_state *st, const char *name,
+			     size_t len)
 {
 	size_t at = st->names_used;
 
@@ -228,18 +246,9 @@ keep_name(struct parse_state *st, const char *name, size_t len, bool in_span)
 		st->names_ready = b->populated;
 	}
 	char *d = st->t->names.p + at;
-#if defined(__SSE2__)
-	if (in_span || (len < NAME_SLACK && name < st->copy_end)) {
-		const __m128i *q = (const __m128i *)(const void *)name;
-		__m128i *o = (__m128i *)(void *)d;
-		_mm_storeu_si128(o, _mm_loadu_si128(q));
-		_mm_storeu_si128(o + 1, _mm_loadu_si128(q + 1));
-		if (len >= 32) {
-			_mm_storeu_si128(o + 2, _mm_loadu_si128(q + 2));
-			_mm_storeu_si128(o + 3, _mm_loadu_si128(q + 3));
-		}
-	} else
-#endif
+	if (len < NAME_SLACK && name < st->copy_end)
+		copy_name(d, name, len);
+	else
 		memcpy(d, name, len);
 	d[len] = '\0';
 	st->names_used = at + len + 1;
@@ -264,12 +273,10 @@ static __attribute__((noinline)) void note_name(struct sd_symtab *t,
 	}
 }
 
-/* A kept symbol, its name name_len bytes of the text (in_span as
- * keep_name() says), the table finished up to it while the lines come in
- * order. */
-static inline __attribute__((always_inline)) int
-add_kept(struct parse_state *st, uint64_t addr, const char *name,
-	 size_t name_len, bool in_span, uint8_t kt, uint16_t mod)
+/* A kept symbol, its name name_len bytes of the text, the table finished
+ * up to it while the lines come in order. */
+static int add_kept(struct parse_state *st, uint64_t addr, const char *name,
+		    size_t name_len, uint8_t kt, uint16_t mod)
 {
 	struct sd_symtab *t = st->t;
 	size_t n = st->n;
@@ -282,7 +289,7 @@ add_kept(struct parse_state *st, uint64_t addr, const char *name,
 		size_t ready = t->syms_big.populated / sizeof *t->syms;
 		st->syms_ready = ready < t->cap ? ready : t->cap;
 	}
-	const char *copy = keep_name(st, name, name_len, in_span);
+	const char *copy = keep_name(st, name, name_len);
 	if (!copy)
 		return -ENOMEM;
 	if (name_len < 32) {
@@ -407,7 +414,7 @@ static int parse_line(struct parse_state *st, const char *p, size_t len,
 	}
 	if (!(kt & KT_KEEP) || name[0] == '$')
 		return 0;
-	return add_kept(st, addr, name, name_len, false, kt, mod);
+	return add_kept(st, addr, name, name_len, kt, mod);
 }
 
 /* The short path reads FAST_SPAN bytes from a line's start: its '\n'
@@ -545,20 +552,7 @@ fast_lines(struct parse_state *st, size_t off, size_t stop,
 			break;
 		budget--;
 		uint64_t addr = hex16_value(h);
-#if defined(__SSE2__)
-		{
-			const __m128i *q = (const __m128i *)(const void *)name;
-			__m128i *d = (__m128i *)(void *)nw;
-			_mm_storeu_si128(d, _mm_loadu_si128(q));
-			_mm_storeu_si128(d + 1, _mm_loadu_si128(q + 1));
-			if (name_len >= 32) {
-				_mm_storeu_si128(d + 2, _mm_loadu_si128(q + 2));
-				_mm_storeu_si128(d + 3, _mm_loadu_si128(q + 3));
-			}
-		}
-#else
-		memcpy(nw, name, name_len);
-#endif
+		copy_name(nw, name, name_len);
 		nw[name_len] = '\0';
 		if (name_len < 32) {
 			uint64_t wd;
