@@ -129,6 +129,44 @@ const struct map *mm_lookup_indexed(struct mm_set *s, uint32_t mm,
 /* mm_lookup() past address space mm's own maps: its ancestors'. */
 const struct map *mm_lookup_up(struct mm_set *s, uint32_t mm, uint64_t ip);
 
+/* The newest map of x (of at most MM_SCAN maps) holding ip at version
+ * ver, or NULL: an address no map ever held (often one of the unwound
+ * frames no map has, looked up in every ancestor) is not scanned for;
+ * maps[i] has seq i + 1, so the newest covering one of seq <= ver is the
+ * first found from maps[ver - 1] down. */
+static inline const struct map *mm_scan(const struct mm *x, uint32_t ver,
+					uint64_t ip)
+{
+	if (ip < x->lo || ip >= x->hi)
+		return NULL;
+	const struct map *first = x->maps;
+	const struct map *mp = first + (ver < x->n ? ver : x->n);
+	while (mp != first) {
+		mp--;
+		if (ip >= mp->start && ip < mp->end)
+			return mp;
+	}
+	return NULL;
+}
+
+/* mm_lookup() of ip in address space mm (of at most MM_SCAN maps) past
+ * its own maps, which mm_scan() found without it: its ancestors'. */
+static inline const struct map *mm_lookup_past(struct mm_set *s, uint32_t mm,
+					       uint64_t ip)
+{
+	const struct mm *x = &s->v[mm];
+	/* no ancestor's map holds it: out of their bounds, or in the widest
+	 * hole of the view of what it inherits (once made: mm_lookup_up()),
+	 * where junk frames of broken unwinds land (kstorm: 12.4 k and
+	 * 13.5 k of the 31.6 k frames no map holds) */
+	if (ip < x->anc_lo || ip >= x->anc_hi)
+		return NULL;
+	const struct mm_flat *f = x->inh;
+	if (f && ip - f->hole_lo < f->hole_hi - f->hole_lo)
+		return NULL;
+	return mm_lookup_up(s, mm, ip);
+}
+
 /* The map holding ip in address space mm at version ver: its own newest
  * one, else its ancestors' as they were at each fork; NULL if none.  In
  * line (per user frame): an address space of a few maps is scanned here,
@@ -142,26 +180,8 @@ static inline const struct map *mm_lookup(struct mm_set *s, uint32_t mm,
 	const struct mm *x = &s->v[mm];
 	if (x->n > MM_SCAN)
 		return mm_lookup_indexed(s, mm, ver, ip);
-	/* an address no map ever held (often one of the unwound frames no
-	 * map has, looked up in every ancestor) is not scanned for; maps[i]
-	 * has seq i + 1, so the newest covering one of seq <= ver is the
-	 * first found from maps[ver - 1] down */
-	if (ip >= x->lo && ip < x->hi)
-		for (uint32_t i = ver < x->n ? ver : x->n; i-- > 0;) {
-			const struct map *mp = &x->maps[i];
-			if (ip >= mp->start && ip < mp->end)
-				return mp;
-		}
-	/* no ancestor's map holds it: out of their bounds, or in the widest
-	 * hole of the view of what it inherits (once made: mm_lookup_up()),
-	 * where junk frames of broken unwinds land (kstorm: 12.4 k and
-	 * 13.5 k of the 31.6 k frames no map holds) */
-	if (ip < x->anc_lo || ip >= x->anc_hi)
-		return NULL;
-	const struct mm_flat *f = x->inh;
-	if (f && ip - f->hole_lo < f->hole_hi - f->hole_lo)
-		return NULL;
-	return mm_lookup_up(s, mm, ip);
+	const struct map *mp = mm_scan(x, ver, ip);
+	return mp ? mp : mm_lookup_past(s, mm, ip);
 }
 
 #endif
