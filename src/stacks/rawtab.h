@@ -257,13 +257,26 @@ static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
 	return sd_rawtab_find_next(t, k, j, mmv, f);
 }
 
+#define RAW_MAX_WORDS (1u << 18)  /* 2 MB of entries */
+
+/* sd_rawtab_add() past its caps (rawtab.c). */
+int sd_rawtab_store(struct sd_rawtab *t, const struct raw_key *k, bool kern,
+		    uint64_t mmv, uint32_t id);
+
 /*
  * Stores a chain (after RAW_MISS) with its stack id: in every address
  * space if kern, else in mmv.  Returns 0, 1 when the table is full
- * (nothing stored), or -ENOMEM.
+ * (nothing stored), or -ENOMEM.  The caps inline: once the table is
+ * full, most new chains are refused (kstorm: two thirds of them).
  */
-int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
-		  uint64_t mmv, uint32_t id);
+static inline int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k,
+				bool kern, uint64_t mmv, uint32_t id)
+{
+	if (t->nwords + RAW_ENT + k->nr > RAW_MAX_WORDS ||
+	    t->n >= RAW_MAX_CHAINS)
+		return 1; /* full: this chain takes the long way each time */
+	return sd_rawtab_store(t, k, kern, mmv, id);
+}
 /* The stack of the chain sd_rawtab_add() stored last, when it was not
  * known yet: id given to it then was a placeholder (stacks.c stores the
  * chain while the stack table's slot comes in). */
