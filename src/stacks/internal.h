@@ -212,6 +212,12 @@ static inline uint64_t sd_stacks_pair(uint32_t stack, uint32_t pid)
 	return w;
 }
 
+_Static_assert(offsetof(struct sd_stack_detail, stack) == 0 &&
+		       offsetof(struct sd_stack_detail, pid) == 4 &&
+		       offsetof(struct dcache_ent, stack) == 0 &&
+		       offsetof(struct dcache_ent, pid) == 4,
+	       "a detail and a cache entry start with their pair");
+
 /* The pair of the two u32s at p (stack, then pid). */
 static inline uint64_t sd_stacks_pair_at(const void *p)
 {
