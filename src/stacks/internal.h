@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <swapdiag/stacks.h>
 
@@ -60,11 +61,18 @@ struct fcache_ent {
 	uint8_t marks; /* SD_FRAME_* of the first name */
 };
 
-/* (stack, pid) -> the detail its last sample went to (stacks.c) */
+/* (stack, pid) -> the detail its last sample went to (stacks.c); stack
+ * UINT32_MAX (never a stack's id): empty */
 #define DCACHE_BITS 10
 struct dcache_ent {
 	uint32_t stack, pid;
-	uint32_t det; /* index + 1; 0: empty */
+	uint32_t det; /* index */
+};
+
+/* A slot of a time bucket's table of details (details.c). */
+struct dslot {
+	uint32_t hash; /* sd_stacks_pair_hash(): index bits and check */
+	uint32_t det;  /* index + 1; 0: empty */
 };
 
 struct fseq_slot {
@@ -120,11 +128,17 @@ struct sd_stacks {
 	uint32_t *dbkslots; /* bucket -> its dbk index + 1, by hash */
 	size_t ndbkslots;
 	uint32_t dbk_last;  /* index + 1 of the table last used; 0: none */
-	/* details sd_stacks_detail_find() may still add to the table at hand,
-	 * dcur, with no call: room in its slots, in det and its prefaulted
-	 * part (0: take the slow path; dcur is then stale) */
+	/* the table at hand, dcur, as sd_stacks_detail_count() adds to it:
+	 * its bucket, slots and mask, and how many details may still be added
+	 * to it so (room in its slots, in det and its prefaulted part; 0: take
+	 * sd_stacks_detail_find(), the rest is stale).  The fast path counts
+	 * neither dcur->n nor dindexed: the slow one adds what droom went down
+	 * by since droom_noted. */
 	struct dbucket *dcur;
-	size_t droom;
+	struct dslot *dcur_slots;
+	uint64_t dcur_bucket;
+	uint32_t dcur_mask;
+	size_t droom, droom_noted;
 	size_t dindexed;    /* det[0 .. dindexed) are in the tables */
 	/* the range of det[0 .. brange_n - 1)'s buckets (least - 1, 0
 	 * wrapping to the most; greatest), noted from the tables when the
@@ -184,22 +198,126 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 int sd_stacks_intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
 			     uint32_t *id);
 
-/* The hash of a detail's (stack, pid) in its bucket's table (details.c):
- * a slot's index bits and its check. */
+/*
+ * A (stack, pid) pair as one word: the bytes of the two u32s as a detail
+ * (struct sd_stack_detail) and a cache entry (struct dcache_ent) hold
+ * them, stack first, so that a pair is compared and stored at once.
+ */
+static inline uint64_t sd_stacks_pair(uint32_t stack, uint32_t pid)
+{
+	const uint32_t v[2] = {stack, pid};
+	uint64_t w;
+
+	memcpy(&w, v, sizeof w);
+	return w;
+}
+
+_Static_assert(offsetof(struct sd_stack_detail, stack) == 0 &&
+		       offsetof(struct sd_stack_detail, pid) == 4 &&
+		       offsetof(struct dcache_ent, stack) == 0 &&
+		       offsetof(struct dcache_ent, pid) == 4,
+	       "a detail and a cache entry start with their pair");
+
+/* The pair of the two u32s at p (stack, then pid). */
+static inline uint64_t sd_stacks_pair_at(const void *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof w);
+	return w;
+}
+
+/* The hash of a detail's (stack, pid) pair (sd_stacks_pair()) in its
+ * bucket's table (details.c): a slot's index bits and its check. */
+static inline uint32_t sd_stacks_pair_hash(uint64_t pair)
+{
+	return (uint32_t)(sd_rawtab_mum(pair ^ RAW_S1, RAW_S2) >> 32);
+}
+
 static inline uint32_t sd_stacks_detail_hash(uint32_t stack, uint32_t pid)
 {
-	return (uint32_t)(sd_rawtab_mum(((uint64_t)stack << 32 | pid) ^ RAW_S1,
-					RAW_S2) >> 32);
+	return sd_stacks_pair_hash(sd_stacks_pair(stack, pid));
 }
 
 /*
- * The detail (stack, pid, bucket), found in or added to the details'
- * tables, counts count samples with period; c, the (stack, pid) cache's
- * entry, is set to it (details.c).
+ * The detail (stack, pid, bucket) of the pair (sd_stacks_pair()), found
+ * in or added to the details' tables, counts count samples with period;
+ * c, the (stack, pid) cache's entry, is set to it (details.c).  Six
+ * arguments, all in registers.  sd_stacks_detail_count() when the table
+ * at hand is not the bucket's or has no room.
  */
 int sd_stacks_detail_find(struct sd_stacks *st, struct dcache_ent *c,
-			  uint32_t stack, uint32_t pid, uint64_t bucket,
-			  uint64_t count, uint64_t period);
+			  uint64_t pair, uint64_t bucket, uint64_t count,
+			  uint64_t period);
+/* The detail id - 1, found again in its table, counts count samples with
+ * period; c is set to it (details.c). */
+int sd_stacks_detail_again(struct sd_stacks *st, struct dcache_ent *c,
+			   uint64_t pair, uint32_t id, uint64_t count,
+			   uint64_t period);
+
+/* The slot of slots (mask + 1 of them) where the detail of pair, of hash
+ * h, is (*id its index + 1) or would go (*id 0). */
+static inline uint32_t sd_stacks_detail_slot(const struct sd_stacks *st,
+					     const struct dslot *slots,
+					     uint32_t mask, uint64_t pair,
+					     uint32_t h, uint32_t *id)
+{
+	uint32_t j = h & mask, at;
+
+	for (; (at = slots[j].det); j = (j + 1) & mask)
+		if (slots[j].hash == h &&
+		    sd_stacks_pair_at(&st->det[at - 1]) == pair)
+			break;
+	*id = at;
+	return j;
+}
+
+/* A new detail of pair in slot j (sd_stacks_detail_slot()), c set to it:
+ * st->det has room for one more and is prefaulted for it.  Neither its
+ * table's count nor st->dindexed moves (the caller's part). */
+static inline void sd_stacks_detail_new(struct sd_stacks *st,
+					struct dslot *slots, uint32_t j,
+					uint32_t h, struct dcache_ent *c,
+					uint64_t pair, uint64_t bucket,
+					uint64_t count, uint64_t period)
+{
+	size_t nd = st->ndet;
+	struct sd_stack_detail *d = &st->det[nd];
+
+	memcpy(d, &pair, sizeof pair);
+	d->bucket = bucket;
+	d->count = count;
+	d->period = period;
+	slots[j] = (struct dslot){h, (uint32_t)nd + 1};
+	st->ndet = nd + 1;
+	memcpy(c, &pair, sizeof pair);
+	c->det = (uint32_t)nd;
+}
+
+/*
+ * sd_stacks_detail_find() inline for its common case: the table at hand
+ * is the bucket's and has room, and so has st->det, prefaulted.  Most
+ * lookups add a detail (the cache of stacks.c finds those seen again), so
+ * a hit goes out of line.
+ */
+static inline int sd_stacks_detail_count(struct sd_stacks *st,
+					 struct dcache_ent *c, uint64_t pair,
+					 uint64_t bucket, uint64_t count,
+					 uint64_t period)
+{
+	if (__builtin_expect(!st->droom || st->dcur_bucket != bucket, 0))
+		return sd_stacks_detail_find(st, c, pair, bucket, count,
+					     period);
+	struct dslot *slots = st->dcur_slots;
+	uint32_t h = sd_stacks_pair_hash(pair), id,
+		 j = sd_stacks_detail_slot(st, slots, st->dcur_mask, pair, h,
+					   &id);
+	if (id)
+		return sd_stacks_detail_again(st, c, pair, id, count, period);
+	sd_stacks_detail_new(st, slots, j, h, c, pair, bucket, count, period);
+	st->droom--;
+	return 0;
+}
 /* Frees the details' tables (the details stay; details.c). */
 void sd_stacks_details_free(struct sd_stacks *st);
 /* The sample loop has ended: frees what only it uses (stacks.c). */

@@ -74,6 +74,11 @@ struct raw_space_slot {
  */
 #define RAW_FILTER_WORDS 2048
 
+/* The chains' slots: twice the chains the table holds at most (rawtab.c),
+ * from the start, so the probe's mask is a constant. */
+#define RAW_MAX_CHAINS (1u << 15)
+#define RAW_SLOTS (2 * RAW_MAX_CHAINS)  /* 0.5 MB */
+
 static inline size_t sd_rawtab_filter_word(uint64_t hash)
 {
 	return (size_t)(hash >> 32) & (RAW_FILTER_WORDS - 1);
@@ -88,8 +93,12 @@ struct sd_rawtab {
 	uint64_t *words;        /* the entries, back to back */
 	size_t nwords;
 	struct raw_slot *slots; /* chains; the mapping's start (rawtab.c) */
-	size_t nslots, n;
-	uint64_t *filter;       /* RAW_FILTER_WORDS */
+	size_t n;
+	/* RAW_FILTER_WORDS: the mapping's, or sd_rawtab_no_filter while there
+	 * is no mapping or the table is paused -- then every chain misses at
+	 * the filter, with no test of its own */
+	uint64_t *filter;
+	bool paused;
 	struct raw_space_slot *sslots; /* (chain, address space) */
 	size_t nsslots, ns;
 	size_t last; /* the entry sd_rawtab_add() stored last (word offset) */
@@ -181,6 +190,9 @@ struct raw_found {
 			 * sd_rawtab_add_space() */
 };
 
+/* No chain's bits (sd_rawtab_init(), sd_rawtab_pause()): never written. */
+extern uint64_t sd_rawtab_no_filter[RAW_FILTER_WORDS];
+
 /* The second level, for a chain found in an address space other than its
  * first and last (rawtab.c). */
 int sd_rawtab_find_space(struct sd_rawtab *t, uint32_t chain, uint64_t mmv,
@@ -226,12 +238,14 @@ static inline int sd_rawtab_found(struct sd_rawtab *t, uint32_t off,
 static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
 				 uint64_t mmv, struct raw_found *f)
 {
-	if (!t->nslots)
-		return RAW_MISS;
-	size_t j = k->hash & (t->nslots - 1);
+	size_t j = k->hash & (RAW_SLOTS - 1);
 	uint64_t fb = sd_rawtab_filter_bits(k->hash);
 	if ((t->filter[sd_rawtab_filter_word(k->hash)] & fb) != fb) {
-		__builtin_prefetch(&t->slots[j], 1);
+		/* in integers: slots is NULL before the mapping (a prefetch
+		 * does not fault) */
+		__builtin_prefetch((const void *)((uintptr_t)t->slots +
+						  j * sizeof *t->slots),
+				   1);
 		return RAW_MISS;
 	}
 	struct raw_slot s = t->slots[j];
@@ -243,13 +257,26 @@ static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
 	return sd_rawtab_find_next(t, k, j, mmv, f);
 }
 
+#define RAW_MAX_WORDS (1u << 18)  /* 2 MB of entries */
+
+/* sd_rawtab_add() past its caps (rawtab.c). */
+int sd_rawtab_store(struct sd_rawtab *t, const struct raw_key *k, bool kern,
+		    uint64_t mmv, uint32_t id);
+
 /*
  * Stores a chain (after RAW_MISS) with its stack id: in every address
  * space if kern, else in mmv.  Returns 0, 1 when the table is full
- * (nothing stored), or -ENOMEM.
+ * (nothing stored), or -ENOMEM.  The caps inline: once the table is
+ * full, most new chains are refused (kstorm: two thirds of them).
  */
-int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k, bool kern,
-		  uint64_t mmv, uint32_t id);
+static inline int sd_rawtab_add(struct sd_rawtab *t, const struct raw_key *k,
+				bool kern, uint64_t mmv, uint32_t id)
+{
+	if (t->nwords + RAW_ENT + k->nr > RAW_MAX_WORDS ||
+	    t->n >= RAW_MAX_CHAINS)
+		return 1; /* full: this chain takes the long way each time */
+	return sd_rawtab_store(t, k, kern, mmv, id);
+}
 /* The stack of the chain sd_rawtab_add() stored last, when it was not
  * known yet: id given to it then was a placeholder (stacks.c stores the
  * chain while the stack table's slot comes in). */
@@ -263,6 +290,11 @@ int sd_rawtab_add_space(struct sd_rawtab *t, uint32_t chain, uint64_t mmv,
 			uint32_t id);
 /* Forgets every chain (the kernel's maps changed). */
 void sd_rawtab_clear(struct sd_rawtab *t);
+/* An empty table (no mapping yet); sd_rawtab_free() leaves one too. */
+void sd_rawtab_init(struct sd_rawtab *t);
 void sd_rawtab_free(struct sd_rawtab *t);
+/* While paused, every chain misses (stacks.c sets the table aside where
+ * chains seldom repeat); nothing may be stored then. */
+void sd_rawtab_pause(struct sd_rawtab *t, bool paused);
 
 #endif

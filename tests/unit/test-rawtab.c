@@ -22,6 +22,8 @@
  *     pick the filter's first and last words and bits are found;
  *  R9 full (entries or chains at the cap): a chain refused is not found,
  *     then or later, and every chain stored before still is;
+ *  R11 paused, a table finds no chain, stored or not (before its first
+ *     chain too); taken up again, it finds those stored before;
  *  R10 a chain stored before its stack is known, given it after
  *     (sd_rawtab_set_last()), is found with it, in its address space
  *     and as the first of another one; the chains stored before keep
@@ -70,7 +72,8 @@ static const uint64_t uchain[] = {SD_CONTEXT_KERNEL, 0xffffffff81000440ull,
 
 TEST(kernel_chains_ignore_the_address_space)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	struct raw_key k = key(1, 0, kchain, 3);
 	uint32_t id = 0, chain = 0;
 
@@ -87,7 +90,8 @@ TEST(kernel_chains_ignore_the_address_space)
 
 TEST(user_chains_per_address_space)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	struct raw_key k = key(1, 0, uchain, 5);
 	uint32_t id = 0, chain = 99, c2 = 99;
 
@@ -111,7 +115,8 @@ TEST(user_chains_per_address_space)
 
 TEST(spaces_taking_turns)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	struct raw_key k = key(1, 0, uchain, 5);
 	uint32_t chain = 99, id, c2;
 	/* four address spaces, their stacks 10, 11, 12, 13 */
@@ -140,7 +145,8 @@ TEST(spaces_taking_turns)
 
 TEST(any_word_makes_another_chain)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	struct raw_key k = key(1, 0, kchain, 3);
 	uint32_t id, chain;
 
@@ -165,7 +171,8 @@ TEST(any_word_makes_another_chain)
 
 TEST(many_chains_and_clear)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	enum { N = 20000 };
 	static uint64_t ch[N][4];
 	uint32_t id, chain;
@@ -214,7 +221,8 @@ TEST(many_chains_and_clear)
 
 TEST(same_hash_other_chain)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	uint64_t ch[4][3];
 	struct raw_key k[4];
 	uint32_t id, chain;
@@ -243,7 +251,8 @@ TEST(same_hash_other_chain)
 
 TEST(filter_only_rules_out)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	uint64_t ch[6][3];
 	struct raw_key k[6];
 	uint32_t id, chain;
@@ -279,7 +288,8 @@ TEST(filter_only_rules_out)
 
 TEST(full_table_refuses_and_keeps)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	/* entries of 6 + 58 words: the entries' cap comes first */
 	enum { NR = 58, MAX = 8192 };
 	static uint64_t ch[MAX][NR];
@@ -335,7 +345,8 @@ static size_t spread(size_t nr, size_t at)
 
 TEST(stack_given_after_the_chain)
 {
-	struct sd_rawtab t = {0};
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
 	struct raw_key a = key(1, 0, kchain, 3), b = key(1, 0, uchain, 5);
 	uint32_t id = 0, chain = 0;
 
@@ -351,6 +362,32 @@ TEST(stack_given_after_the_chain)
 	CHECK_U64(find(&t, &b, 0x100000001ull, &id, &chain), RAW_HIT);
 	CHECK_U64(id, 9);
 	sd_rawtab_free(&t);
+}
+
+TEST(paused_finds_nothing)
+{
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
+	struct raw_key a = key(1, 0, kchain, 3), b = key(1, 0, uchain, 5);
+	uint32_t id = 0, chain = 0;
+
+	sd_rawtab_pause(&t, true);
+	CHECK_U64(find(&t, &a, 0, &id, &chain), RAW_MISS);
+	sd_rawtab_pause(&t, false);
+	CHECK_U64(find(&t, &a, 0, &id, &chain), RAW_MISS);
+	CHECK(sd_rawtab_add(&t, &a, true, 0, 7) == 0);
+	CHECK(sd_rawtab_add(&t, &b, false, 0x100000001ull, 8) == 0);
+	sd_rawtab_pause(&t, true);
+	CHECK_U64(find(&t, &a, 0, &id, &chain), RAW_MISS);
+	CHECK_U64(find(&t, &b, 0x100000001ull, &id, &chain), RAW_MISS);
+	sd_rawtab_pause(&t, false);
+	id = 0;
+	CHECK_U64(find(&t, &a, 0, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 7);
+	CHECK_U64(find(&t, &b, 0x100000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 8);
+	sd_rawtab_free(&t);
+	CHECK_U64(find(&t, &a, 0, &id, &chain), RAW_MISS);
 }
 
 TEST(hash_spreads_close_addresses)
@@ -378,6 +415,7 @@ int main(void)
 	RUN(filter_only_rules_out);
 	RUN(full_table_refuses_and_keeps);
 	RUN(stack_given_after_the_chain);
+	RUN(paused_finds_nothing);
 	RUN(hash_spreads_close_addresses);
 	return test_exit();
 }

@@ -28,9 +28,12 @@
  *  N1 the (dso, address) cache of names (names.c) finds every location
  *     named before, after growing from its first size;
  *  D5 the details' bucket range (least but 0, greatest) is the same
- *     walked from the details, noted from the tables when the loop ends,
- *     and walked again after more samples came; none when only bucket 0
- *     (no time) has details.
+ *     walked from the details, noted from the tables when the loop ends
+ *     (also after details added with no call, which the table's count
+ *     and the indexed count take in late), and walked again after more
+ *     samples came; none when only bucket 0 (no time) has details;
+ *  D6 an empty entry of the (stack, pid) cache is no pair's, not even
+ *     (0, 0), whose word it would be if empty were zero.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -339,6 +342,7 @@ TEST(the_bucket_range_noted_and_walked)
 	add(&c, 0, 7, 9, 1);
 	add(&c, 1, 7, 4, 1);
 	add(&c, 0, 8, 6, 1);
+	add(&c, 1, 8, 6, 1); /* the table at hand: no call */
 	CHECK_U64(range(&c), 4ull << 32 | 9);
 	CHECK(sd_stacks_symbolize(c.st, c.m) == 0);
 	CHECK_U64(c.st->brange_n, sd_stacks_nr_details(c.st) + 1);
@@ -346,6 +350,22 @@ TEST(the_bucket_range_noted_and_walked)
 	add(&c, 2, 7, 3, 1);
 	add(&c, 2, 7, 12, 1);
 	CHECK_U64(range(&c), 3ull << 32 | 12);
+	close_ctx(&c);
+}
+
+TEST(an_empty_cache_entry_is_no_pair)
+{
+	struct ctx c;
+	if (!open_ctx(&c))
+		return;
+	/* detail 0 is (stack 0, pid 5, bucket 3); then (0, 0) in bucket 3 */
+	CHECK_U64(add(&c, 0, 5, 3, 1), 0);
+	CHECK_U64(add(&c, 0, 0, 3, 10), 0);
+	size_t n;
+	const struct sd_stack_detail *d = detail(&c, 0, 5, 3, &n);
+	CHECK(n == 1 && d && d->count == 1 && d->period == 1);
+	d = detail(&c, 0, 0, 3, &n);
+	CHECK(n == 1 && d && d->count == 1 && d->period == 10);
 	close_ctx(&c);
 }
 
@@ -388,6 +408,7 @@ int main(void)
 	RUN(a_big_bucket_grows);
 	RUN(details_found_after_the_tables_were_freed);
 	RUN(the_bucket_range_noted_and_walked);
+	RUN(an_empty_cache_entry_is_no_pair);
 	RUN(names_found_again_after_the_cache_grew);
 	return test_exit();
 }

@@ -44,6 +44,7 @@
 #include <swapdiag/stacks.h>
 #include <swapdiag/symbols.h>
 
+#include "stacks/internal.h"
 #include "test.h"
 #include "stackworld.h"
 #include "smallkernel.h"
@@ -406,6 +407,7 @@ TEST(counts_with_and_without_the_chain_table)
 		other += id != first;
 	}
 	CHECK_U64(other, 0);
+	CHECK(w.st->rt.paused);
 	/* three chains by turns; pid 200 every third sample; the second
 	 * half in bucket 1 */
 	static const uint64_t konly[] = {SD_CONTEXT_KERNEL, LOCK, COPY};
@@ -421,6 +423,7 @@ TEST(counts_with_and_without_the_chain_table)
 		else
 			id3[2] = sample(&w, pid, pid, ch, 7, 4, t);
 	}
+	CHECK(!w.st->rt.paused && w.st->rt.filter != sd_rawtab_no_filter);
 	CHECK_U64(id3[0], first);
 	CHECK(id3[1] != first && id3[2] != first && id3[1] != id3[2]);
 	CHECK_U64(sd_stacks_count(w.st), 3);
