@@ -14,7 +14,19 @@
  * (locate_user_frame(), locate_kernel_frame()), the DSO-offset memo
  * keyed without the map's name (a user map's is its DSO's) and grown
  * when an entry is stored, not checked on every probe: kstorm 298.47 M
- * -> 295.89 M instructions, dso 696.33 -> 692.72 M.
+ * -> 295.89 M instructions, dso 696.33 -> 692.72 M.  The key builder's
+ * loops walk the chain and the key with one index (a word of the chain
+ * is four bytes of the key), the kernel table's slot without the view's
+ * mix (0 there), and a miss's function takes the caller's slot and
+ * returns the id, in six registers: kstorm 285.66 -> 283.23 M, dso
+ * 669.52 -> 662.41 M.  The key builder is for chains alone: a sample
+ * without one (loc_key_ip()) and the general form (loc_key_words()) are
+ * functions of their own, so that a chain's asks nothing about having a
+ * chain and keeps fewer values live (94 instructions a chain outside the
+ * frames and markers before, 72 now): kstorm 282.52 -> 281.02 M, dso
+ * 660.08 -> 657.65 M.  The kernel's and the user's markers, a chain's
+ * first and mostly its only, are asked for before marker_cpumode()'s
+ * switch: kstorm -0.57 M, dso -1.0 M.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -382,62 +394,63 @@ static __attribute__((noinline)) int rcache_reset(struct sd_stacks *st)
 	return rcache_resize(st, RC_FIRST, false);
 }
 
-/* The location of ip in view fv, from the machine's maps, as an id. */
+/* The location of ip for a frame of cpumode (with CPUMODE_UNWOUND), from
+ * the machine's maps, as an id. */
 static inline __attribute__((always_inline)) int
 locate(struct sd_stacks *st, const struct sd_stack_sample *s,
-       struct frame_view fv, uint64_t ip, uint32_t *id)
+       unsigned cpumode, uint64_t ip, uint32_t *id)
 {
 	struct sd_location loc;
 
 	sd_machine_locate(s->machine, s->view.mm, s->view.mm_ver,
-			  fv.cpumode & ~CPUMODE_UNWOUND, ip, &loc);
-	loc.unwound = fv.cpumode & CPUMODE_UNWOUND;
+			  cpumode & ~CPUMODE_UNWOUND, ip, &loc);
+	loc.unwound = cpumode & CPUMODE_UNWOUND;
 	return loc_of(st, &loc, id);
 }
 
-/* The location id of a user-mode ip (not in a kernel cpumode) when the
- * user table's slot for it holds another: from the machine's maps, and
- * remembered there. */
-static __attribute__((noinline)) int
+/*
+ * The location id of a user-mode ip (not in a kernel cpumode) of the
+ * view of key and cpumode when the user table's slot for it, e, holds
+ * another: from the machine's maps, and remembered there.  The id, or a
+ * negative errno.  The caller's slot and the view's key and cpumode,
+ * not the view, come in: six arguments, all in registers.
+ */
+static __attribute__((noipa)) int64_t
 locate_user_frame(struct sd_stacks *st, const struct sd_stack_sample *s,
-	    struct frame_view fv, uint64_t ip, uint32_t *out)
+		  uint64_t key, unsigned cpumode, uint64_t ip,
+		  struct rcache_ent *e)
 {
 	uint32_t id;
-	int err = locate(st, s, fv, ip, &id);
+	int err = locate(st, s, cpumode, ip, &id);
 
 	if (err)
 		return err;
-	*out = id;
-	if (fv.key != NO_KEY && !(id & 0x80000000u))
-		st->res.urc[rcache_slot(URC_SHIFT, ip, fv.mix)] =
-			(struct rcache_ent){ip, fv.key, id};
-	return 0;
+	if (key != NO_KEY && !(id & 0x80000000u))
+		*e = (struct rcache_ent){ip, key, id};
+	return id;
 }
 
 /* The location id of a kernel-mode ip when the kernel table's first
  * slot for it holds another: further along the probe, else from the
- * machine's maps, and remembered. */
-static __attribute__((noinline)) int
+ * machine's maps, and remembered.  The id, or a negative errno. */
+static __attribute__((noinline)) int64_t
 locate_kernel_frame(struct sd_stacks *st, const struct sd_stack_sample *s,
-	      struct frame_view fv, uint64_t ip, uint32_t *out)
+		    unsigned cpumode, uint64_t ip)
 {
 	size_t mask = st->res.rc_slots - 1, q;
 	uint32_t id;
 
-	for (q = rcache_slot(st->res.rc_shift, ip, fv.mix);
+	for (q = rcache_slot(st->res.rc_shift, ip, 0);
 	     st->res.rc[q].ip != KEMPTY; q = (q + 1) & mask) {
 		const struct rcache_kent *e = &st->res.rc[q];
-		if (e->ip == ip) {
-			*out = e->id;
-			return 0;
-		}
+		if (e->ip == ip)
+			return e->id;
 	}
-	int err = locate(st, s, fv, ip, &id);
+	int err = locate(st, s, cpumode, ip, &id);
 	if (err)
 		return err;
-	*out = id;
 	if (id & 0x80000000u)
-		return 0;
+		return id;
 	if ((st->res.rc_n + 1) * 2 > st->res.rc_slots) {
 		/* half full: twice the slots, or (at the most) empty */
 		bool full = st->res.rc_slots >= RC_MAX;
@@ -446,38 +459,32 @@ locate_kernel_frame(struct sd_stacks *st, const struct sd_stack_sample *s,
 		if (err)
 			return err;
 		mask = st->res.rc_slots - 1;
-		for (q = rcache_slot(st->res.rc_shift, ip, fv.mix);
+		for (q = rcache_slot(st->res.rc_shift, ip, 0);
 		     st->res.rc[q].ip != KEMPTY; q = (q + 1) & mask)
 			;
 	}
 	st->res.rc[q] = (struct rcache_kent){ip, id};
 	st->res.rc_n++;
-	return 0;
+	return id;
 }
 
-/* The location id of ip: the cache, else the machine's maps. */
-static inline int resolve_frame(struct sd_stacks *st,
-				const struct sd_stack_sample *s,
-				struct frame_view fv, uint64_t ip,
-				uint32_t *out)
+/* The location id of ip: the cache, else the machine's maps; or a
+ * negative errno. */
+static inline int64_t resolve_frame(struct sd_stacks *st,
+				    const struct sd_stack_sample *s,
+				    struct frame_view fv, uint64_t ip)
 {
 	if (fv.kernel) {
 		const struct rcache_kent *e =
-			&st->res.rc[rcache_slot(st->res.rc_shift, ip, fv.mix)];
-		if (e->ip == ip && ip != KEMPTY) {
-			*out = e->id;
-			return 0;
-		}
-	} else {
-		const struct rcache_ent *e =
-			&st->res.urc[rcache_slot(URC_SHIFT, ip, fv.mix)];
-		if (e->ip == ip && e->key == fv.key) {
-			*out = e->id;
-			return 0;
-		}
+			&st->res.rc[rcache_slot(st->res.rc_shift, ip, 0)];
+		if (e->ip == ip && ip != KEMPTY)
+			return e->id;
+		return locate_kernel_frame(st, s, fv.cpumode, ip);
 	}
-	return fv.kernel ? locate_kernel_frame(st, s, fv, ip, out)
-			 : locate_user_frame(st, s, fv, ip, out);
+	struct rcache_ent *e = &st->res.urc[rcache_slot(URC_SHIFT, ip, fv.mix)];
+	if (e->ip == ip && e->key == fv.key)
+		return e->id;
+	return locate_user_frame(st, s, fv.key, fv.cpumode, ip, e);
 }
 
 /* The cpumode a call-chain marker switches to; -1 for no marker, -2 for
@@ -529,12 +536,54 @@ static int resolve_words(struct sd_stacks *st, const struct sd_stack_sample *s,
 				continue;
 			}
 		}
-		uint32_t id;
-		int err = resolve_frame(st, s, fv, ips[i], &id);
-		if (err)
-			return err;
-		ips[i] = LOC_TAG | id;
+		int64_t id = resolve_frame(st, s, fv, ips[i]);
+		if (id < 0)
+			return (int)id;
+		ips[i] = LOC_TAG | (uint32_t)id;
 	}
+	return 0;
+}
+
+/* The key in its general form (key.c): after an invalid marker, or
+ * with 2^31 locations. */
+static __attribute__((noinline)) int
+loc_key_words(struct sd_stacks *st, const struct sd_stack_sample *s,
+	      uint64_t *k, const uint64_t *ips, size_t nr, size_t *klen,
+	      bool *kern)
+{
+	*kern = s->has_callchain ? sd_stacks_kernel_only(ips, nr)
+				 : s->cpumode == SD_MISC_KERNEL;
+	memcpy(k + KEY_HDR, ips, nr * sizeof *k);
+	int err = resolve_words(st, s, k + KEY_HDR, nr);
+	if (err)
+		return err;
+	*klen = sd_key_encode(k, KEY_HDR + nr, st->kbuf);
+	return 0;
+}
+
+/* The key of a sample without a chain: its one frame the sample's ip
+ * (nr is 1), in the view of its cpumode, never a marker. */
+static __attribute__((noinline)) int
+loc_key_ip(struct sd_stacks *st, const struct sd_stack_sample *s,
+	   uint64_t *k, const uint64_t *ips, size_t nr, size_t *klen,
+	   bool *kern)
+{
+	size_t o = sd_key_encode_packed_hdr(k, st->kbuf);
+
+	*kern = s->cpumode == SD_MISC_KERNEL;
+	*klen = o;
+	if (!nr)
+		return 0;
+	if (ips[0] == KEMPTY) /* an empty kernel entry's address */
+		return loc_key_words(st, s, k, ips, nr, klen, kern);
+	int64_t r = resolve_frame(st, s, frame_view(s, s->cpumode), ips[0]);
+	if (r < 0)
+		return (int)r;
+	if (r & 0x80000000u)
+		return loc_key_words(st, s, k, ips, nr, klen, kern);
+	uint32_t v = (uint32_t)r;
+	memcpy(st->kbuf + o, &v, 4);
+	*klen = o + 4;
 	return 0;
 }
 
@@ -542,16 +591,6 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      uint64_t *k, const uint64_t *ips, size_t nr,
 		      size_t *klen, bool *kern)
 {
-	bool chain = s->has_callchain;
-	/* a chain starts with its context marker: the view it sets (no
-	 * view before it, cpumode NO_CPUMODE, found by no marker) */
-	struct frame_view fv = {.cpumode = NO_CPUMODE};
-	if (!chain || !nr || ips[0] < SD_CONTEXT_MAX ||
-	    ips[0] == SD_CONTEXT_GUEST)
-		fv = frame_view(s, chain ? SD_MISC_USER : s->cpumode);
-	uint8_t *out = st->kbuf;
-	size_t o = sd_key_encode_packed_hdr(k, out);
-
 	if (!st->res.rc || st->res.kgen != st->kgen) {
 		/* kernel addresses may land elsewhere now */
 		int err = rcache_reset(st);
@@ -559,6 +598,16 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 			return err;
 		st->res.kgen = st->kgen;
 	}
+	if (!s->has_callchain)
+		return loc_key_ip(st, s, k, ips, nr, klen, kern);
+	/* a chain starts with its context marker: the view it sets (no
+	 * view before it, cpumode NO_CPUMODE, found by no marker) */
+	struct frame_view fv = {.cpumode = NO_CPUMODE};
+	if (!nr || ips[0] < SD_CONTEXT_MAX || ips[0] == SD_CONTEXT_GUEST)
+		fv = frame_view(s, SD_MISC_USER);
+	uint8_t *out = st->kbuf;
+	size_t o = sd_key_encode_packed_hdr(k, out);
+
 	/* the packed form (key.c) written as the frames resolve: four
 	 * bytes a frame, the same bytes sd_key_encode() would write; a run
 	 * of frames between markers in one view, in a loop of its own for
@@ -568,39 +617,37 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 	 * both in locals of the whole function, gcc 12 spilled the user
 	 * table's (kstorm +0.29 M, dso +1.1 M instructions).  Markers and
 	 * misses are marked unlikely, so that a frame in the cache runs
-	 * straight through (17 instructions in the kernel's table, 20 in the
+	 * straight through (13 instructions in the kernel's table, 16 in the
 	 * user one) */
 	size_t markers = 0; /* kernel-only: the kernel's first, no other */
-	uint8_t *w = out + o;
-	const uint64_t *p = ips, *end = ips + nr;
+	/* one index, negative up to 0, for both the chain's words and the
+	 * key's: each word of the chain is four bytes of the key */
+	const uint64_t *pe = ips + nr;
+	uint8_t *we = out + o + 4 * nr;
+	ptrdiff_t i = -(ptrdiff_t)nr;
 	uint64_t ip;
-	if (p == end)
+	int64_t r;
+	if (!nr)
 		goto done;
-	/* without a chain the key's one frame is the sample's ip (nr is 1):
-	 * said here, so that the loops below look for a marker after a
-	 * frame without asking whether there is a chain, the key's length
-	 * then where the frames end (kstorm -0.62 M instructions, dso
-	 * -1.62 M) */
-	if (!chain)
-		end = p + 1;
-	ip = *p;
-	if (!chain && ip == KEMPTY)
-		goto words; /* an empty kernel entry's address */
+	ip = pe[i];
 	for (;;) {
 		uint32_t v;
-		if (__builtin_expect(chain && ip >= SD_CONTEXT_MAX, 0)) {
-			int c = marker_cpumode(ip, fv.cpumode);
+		if (__builtin_expect(ip >= SD_CONTEXT_MAX, 0)) {
+			/* the kernel's and the user's first, in two
+			 * compares */
+			int c = ip == SD_CONTEXT_KERNEL ? SD_MISC_KERNEL
+				: ip == SD_CONTEXT_USER ? SD_MISC_USER
+						       : marker_cpumode(ip, fv.cpumode);
 			if (c == -2)
 				goto words;
 			if ((unsigned)c != fv.cpumode)
 				fv = marker_view(s, (unsigned)c);
 			v = 0x80000000u | (uint32_t)(0 - ip);
 			markers++;
-			memcpy(w, &v, 4);
-			w += 4;
-			if (++p == end)
-				break;
-			ip = *p;
+			memcpy(we + 4 * i, &v, 4);
+			if (++i == 0)
+				goto done;
+			ip = pe[i];
 			continue;
 		}
 		if (fv.kernel) {
@@ -608,73 +655,57 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 			unsigned kshift = st->res.rc_shift;
 			for (;;) {
 				const struct rcache_kent *e =
-					&ktab[rcache_slot(kshift, ip, fv.mix)];
+					&ktab[rcache_slot(kshift, ip, 0)];
 				if (__builtin_expect(e->ip == ip, 1)) {
 					v = e->id; /* never 2^31 or more */
 				} else {
-					/* apart from v, which then stays
-					 * in a register */
-					uint32_t got;
-					int err = locate_kernel_frame(st, s, fv, ip, &got);
-					if (err)
-						return err;
-					if (got & 0x80000000u)
-						goto words;
-					v = got;
+					r = locate_kernel_frame(st, s, fv.cpumode, ip);
+					if ((uint64_t)r >= 0x80000000u)
+						goto slow;
+					v = (uint32_t)r;
 					ktab = st->res.rc;
 					kshift = st->res.rc_shift;
 				}
-				memcpy(w, &v, 4);
-				w += 4;
-				if (++p == end)
+				memcpy(we + 4 * i, &v, 4);
+				if (++i == 0)
 					goto done;
-				ip = *p;
+				ip = pe[i];
 				if (__builtin_expect(ip >= SD_CONTEXT_MAX, 0))
 					break;
 			}
 		} else {
-			const struct rcache_ent *utab = st->res.urc;
+			struct rcache_ent *utab = st->res.urc;
 			for (;;) {
-				const struct rcache_ent *e =
+				struct rcache_ent *e =
 					&utab[rcache_slot(URC_SHIFT, ip, fv.mix)];
 				if (__builtin_expect(e->ip == ip &&
 							     e->key == fv.key,
 						     1)) {
 					v = e->id;
 				} else {
-					/* apart from v, which then stays
-					 * in a register */
-					uint32_t got;
-					int err = locate_user_frame(st, s, fv, ip, &got);
-					if (err)
-						return err;
-					if (got & 0x80000000u)
-						goto words;
-					v = got;
+					r = locate_user_frame(st, s, fv.key,
+							      fv.cpumode, ip, e);
+					if ((uint64_t)r >= 0x80000000u)
+						goto slow;
+					v = (uint32_t)r;
 				}
-				memcpy(w, &v, 4);
-				w += 4;
-				if (++p == end)
+				memcpy(we + 4 * i, &v, 4);
+				if (++i == 0)
 					goto done;
-				ip = *p;
+				ip = pe[i];
 				if (__builtin_expect(ip >= SD_CONTEXT_MAX, 0))
 					break;
 			}
 		}
 	}
 done:
-	*klen = (size_t)(w - out);
-	*kern = chain ? markers == 1 && ips[0] == SD_CONTEXT_KERNEL
-		      : s->cpumode == SD_MISC_KERNEL;
+	*klen = o + 4 * nr;
+	*kern = markers == 1 && ips[0] == SD_CONTEXT_KERNEL;
 	return 0;
+slow:
+	if (r < 0)
+		return (int)r;
 words:
 	/* an invalid marker (or 2^31 locations): the general form */
-	*kern = chain ? sd_stacks_kernel_only(ips, nr)
-		      : s->cpumode == SD_MISC_KERNEL;
-	memcpy(k + KEY_HDR, ips, nr * sizeof *k);
-	int err = resolve_words(st, s, k + KEY_HDR, nr);
-	if (err)
-		return err;
-	*klen = sd_key_encode(k, KEY_HDR + nr, out);
-	return 0;
+	return loc_key_words(st, s, k, ips, nr, klen, kern);
 }

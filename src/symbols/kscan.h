@@ -2,8 +2,8 @@
 /*
  * Private to kallsyms.c: reading its text more than a byte at a time --
  * sixteen hex digits checked and valued at once (SSE2, or eight bytes in
- * a word), and which of 16 bytes are a given one as a mask, so that a
- * line's end and spaces are bit tests instead of a search.
+ * a word), and which of 16 bytes are a given one (or a pattern's) as a
+ * mask, so that a line's end and spaces are bit tests instead of a search.
  */
 #ifndef SD_SYMBOLS_KSCAN_H
 #define SD_SYMBOLS_KSCAN_H
@@ -93,11 +93,14 @@ static inline __attribute__((always_inline)) bool hex16_ok(hex16_t c)
 }
 
 /* Their value (hex16_ok() said they are digits): each byte's (c & 15),
- * plus 9 for a letter (above '9'), the pairs packed into bytes, then the
- * bytes put most significant first. */
+ * plus 9 for a letter (hex16_ok()'s own letter test, so that the
+ * compiler reuses it), the pairs packed into bytes, then the bytes put
+ * most significant first. */
 static inline __attribute__((always_inline)) uint64_t hex16_value(hex16_t c)
 {
-	__m128i let = _mm_cmpgt_epi8(c, _mm_set1_epi8('9'));
+	__m128i l = _mm_or_si128(c, _mm_set1_epi8(0x20));
+	__m128i let = _mm_cmplt_epi8(_mm_add_epi8(l, _mm_set1_epi8(0x80 - 'a')),
+				     _mm_set1_epi8(-128 + 6));
 	__m128i v = _mm_add_epi8(_mm_and_si128(c, _mm_set1_epi8(15)),
 				 _mm_and_si128(let, _mm_set1_epi8(9)));
 	__m128i pr = _mm_and_si128(_mm_or_si128(_mm_slli_epi16(v, 4),
@@ -136,13 +139,29 @@ static inline __attribute__((always_inline)) uint64_t eq16(const char *p,
 							   char c)
 {
 #if defined(__SSE2__)
-	return (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
 		_mm_loadu_si128((const __m128i *)(const void *)p),
 		_mm_set1_epi8(c)));
 #else
 	uint64_t m = 0;
 	for (int k = 0; k < 16; k++)
 		m |= (uint64_t)(p[k] == c) << k;
+	return m;
+#endif
+}
+
+/* Which of the 16 bytes at p equal pat's, bit i for p[i]. */
+static inline __attribute__((always_inline)) uint64_t match16(const char *p,
+							      const char *pat)
+{
+#if defined(__SSE2__)
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		_mm_loadu_si128((const __m128i *)(const void *)p),
+		_mm_loadu_si128((const __m128i *)(const void *)pat)));
+#else
+	uint64_t m = 0;
+	for (int k = 0; k < 16; k++)
+		m |= (uint64_t)(p[k] == pat[k]) << k;
 	return m;
 #endif
 }

@@ -16,7 +16,9 @@
  * first line (struct sd_symtab).  Searching a compact array of 32-bit
  * starts instead, or a 16-ary tree of them, moved the wait to the
  * symbol finally returned, which the probes had brought in: no fewer
- * samples, and more instructions.
+ * samples, and more instructions.  The index's building and a lazy
+ * name's demangling are tail calls out of the lookup, which so saves no
+ * register (kstorm: lookups and index 3.73 -> 3.19 M instructions).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -312,7 +314,9 @@ static unsigned index_shift(const struct sd_symbol *v, size_t n)
 	return shift;
 }
 
-static void build_index(struct sd_symtab *t)
+/* Out of the lookup's line: inlined, it made every lookup save and
+ * restore six registers (kstorm: 14 instructions for each of 23.6 k). */
+static __attribute__((noinline)) void build_index(struct sd_symtab *t)
 {
 	const struct sd_symbol *v = t->syms;
 	size_t n = t->n;
@@ -328,20 +332,29 @@ static void build_index(struct sd_symtab *t)
 	if (!idx)
 		return;
 	size_t prev = 0;
+	/* where bucket prev + 1 starts: a symbol below it is still in prev,
+	 * told by one compare (with a pointer for a counter: kstorm 1.48 ->
+	 * 1.19 M instructions); if the sum wraps (the last bucket), every
+	 * symbol left takes the division */
+	uint64_t next = base + ((uint64_t)1 << shift);
 	idx[0] = 1;
-	for (size_t i = 1; i < n; i++) {
-		size_t b = (size_t)((v[i].start - base) >> shift);
+	for (const struct sd_symbol *s = v + 1, *e = v + n; s < e; s++) {
+		if (s->start < next)
+			continue;
+		size_t b = (size_t)((s->start - base) >> shift);
 		if (b == prev)
 			continue;
+		next = base + ((uint64_t)(b + 1) << shift);
+		uint32_t at = (uint32_t)(s - v) + 1;
 		if (b == prev + 1) { /* the common step, without the run */
-			idx[b] = (uint32_t)i + 1;
+			idx[b] = at;
 			prev = b;
 			continue;
 		}
 		size_t upto = b - prev > IDX_RUN ? prev + IDX_RUN : b;
 		for (size_t k = prev + 1; k <= upto; k++)
-			idx[k] = (uint32_t)i + 1;
-		idx[b] = (uint32_t)i + 1;
+			idx[k] = at;
+		idx[b] = at;
 		prev = b;
 	}
 	idx[nb] = (uint32_t)n + 1;
@@ -351,6 +364,26 @@ static void build_index(struct sd_symtab *t)
 	t->idx_shift = shift;
 }
 
+/*
+ * sd_symtab_lookup()'s rare turns, out of its line and reached by a tail
+ * call: so the lookup keeps nothing across a call and saves no register
+ * (kstorm: 8 instructions less for each of 23.6 k lookups).
+ */
+static __attribute__((noinline)) const struct sd_symbol *
+lookup_indexed(const struct sd_symtab *t, uint64_t addr)
+{
+	/* logically const: the index is a cache (see sym_demangle) */
+	build_index((struct sd_symtab *)t);
+	return sd_symtab_lookup(t, addr);
+}
+
+static __attribute__((noinline)) const struct sd_symbol *
+lookup_named(const struct sd_symtab *t, const struct sd_symbol *s)
+{
+	sd_symtab_name_ready(t, s);
+	return s;
+}
+
 const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 					 uint64_t addr)
 {
@@ -358,9 +391,8 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 
 	if (!t || !t->n)
 		return NULL;
-	/* logically const: the index is a cache (see sym_demangle) */
 	if (!t->idx_valid && t->n < UINT32_MAX)
-		build_index((struct sd_symtab *)t);
+		return lookup_indexed(t, addr);
 	hi = t->n;
 	if (t->idx) {
 		uint64_t base = t->idx_base;
@@ -394,7 +426,7 @@ const struct sd_symbol *sd_symtab_lookup(const struct sd_symtab *t,
 			/* the test here: most names are ready (a call a
 			 * lookup was 0.27 M instructions on kstorm) */
 			if (s->lazy)
-				sd_symtab_name_ready(t, s);
+				return lookup_named(t, s);
 			return s;
 		}
 	}

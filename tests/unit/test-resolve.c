@@ -35,6 +35,9 @@
  *  L11 one offset in many files, each at the same address in a process
  *      of its own, is a location per file, found again in a second
  *      process of each (the DSO-offset memo keys the file).
+ *  L12 a user-mode sample without a chain is its ip alone, placed in its
+ *      process's maps: a library at another address in another process
+ *      is one location (L1), an address in no map [unknown].
  */
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +502,34 @@ TEST(kernel_addresses_keyed_alone)
 	}
 }
 
+/* A sample without a call chain, in user mode, at ip. */
+static uint32_t user_ip(struct world *w, uint32_t pid, uint64_t ip)
+{
+	struct sd_stack_sample s = sample_of(w, pid, &ip, 1);
+	s.has_callchain = false;
+	s.cpumode = SD_MISC_USER;
+	s.ip = ip;
+	return add(w, &s);
+}
+
+TEST(user_ip_without_a_chain)
+{
+	struct world w;
+	if (!world_init(&w))
+		SKIP("no temporary file");
+	uint32_t a = user_ip(&w, 100, LIBC_A + 0x1234);
+	uint32_t b = user_ip(&w, 200, LIBC_B + 0x1234);
+	uint32_t c = user_ip(&w, 200, LIBC_B + 0x1300);
+	uint32_t u = user_ip(&w, 100, 0x1000);
+	/* L12 */
+	CHECK_U64(b, a);
+	CHECK(c != a && u != a && u != c);
+	CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+	CHECK(has_line(&w, "app;[libc.so.6] 3/3"));
+	CHECK(has_line(&w, "app;[unknown] 1/1"));
+	world_close(&w);
+}
+
 TEST(one_offset_in_many_files)
 {
 	struct world w;
@@ -540,6 +571,7 @@ int main(void)
 	RUN(kernel_callers_move_when_a_module_is_loaded);
 	RUN(kernel_callers_alike_but_not_the_same);
 	RUN(kernel_addresses_keyed_alone);
+	RUN(user_ip_without_a_chain);
 	RUN(one_offset_in_many_files);
 	return test_exit();
 }

@@ -82,7 +82,7 @@ TEST(raw_tail_is_not_packed)
  * byte, at any offset and of any length, over its low bits. */
 TEST(key_hash_spreads)
 {
-	static const size_t lens[] = {3, 8, 12, 17, 40, 73};
+	static const size_t lens[] = {3, 8, 12, 16, 17, 40, 52, 73};
 	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
 		size_t n = lens[l];
 		uint8_t key[80];

@@ -171,8 +171,56 @@ TEST(short_path_lines)
 	free(k);
 }
 
+/*
+ * Enough kept lines with the longest names the short path takes (60
+ * bytes) that it makes room for them several times (fast_room(): the
+ * names' and the symbols' 2 MiB steps), each "__pfx_" padded as on 6.2+:
+ * every symbol found at its address with its name.
+ */
+TEST(short_path_room)
+{
+	enum { KEPT = 150000, LINE = 16 + 3 + 60 + 1 };
+	char *text = malloc((size_t)KEPT * (2 * LINE + 6)), *p = text;
+	uint64_t a = 0xffffffff81000000ull;
+	char name[61];
+
+	if (!text) {
+		CHECK(0);
+		return;
+	}
+	for (unsigned i = 0; i < KEPT; i++, a += 32) {
+		snprintf(name, sizeof name, "%060u", i);
+		p += sprintf(p, "%016llx t __pfx_%s\n", (unsigned long long)a,
+			     name);
+		p += sprintf(p, "%016llx T %s\n",
+			     (unsigned long long)a + 16, name);
+	}
+	struct sd_diags d;
+	struct sd_symtab *t = NULL;
+	sd_diags_init(&d);
+	CHECK(sd_symtab_from_kallsyms(text, (size_t)(p - text), &d, &t) == 0);
+	CHECK_U64(d.n, 0);
+	if (t) {
+		unsigned wrong = 0;
+		CHECK_U64(sd_symtab_size(t), KEPT);
+		a = 0xffffffff81000000ull;
+		for (unsigned i = 0; i < KEPT; i++, a += 32) {
+			const struct sd_symbol *s = sd_symtab_lookup(t, a + 16);
+			snprintf(name, sizeof name, "%060u", i);
+			if (!s || s->start != a + 16 || strcmp(s->name, name) ||
+			    sd_symtab_lookup(t, a + 47) != s)
+				wrong++;
+		}
+		CHECK_U64(wrong, 0);
+	}
+	sd_symtab_free(t);
+	sd_diags_clear(&d);
+	free(text);
+}
+
 int main(void)
 {
 	RUN(short_path_lines);
+	RUN(short_path_room);
 	return test_exit();
 }
