@@ -10,7 +10,9 @@
  * (foldsort.c), and a line's text is written only when it is printed
  * (sd_folded_line), straight into the writer's buffer, from the text of
  * the line before.  The stacks are read in place (sd_stacks_get_quick(),
- * internal.h), their key decoded only for a pid or tid.
+ * internal.h), their key decoded only for a pid or tid.  A node is
+ * made with no call on the common path (the arrays grow out of line)
+ * and put on its parent's list of children, which the sort reads.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,7 +53,7 @@ static size_t node_home(uint32_t parent, uint32_t tok, unsigned bits)
 }
 
 /* Twice the slots, the nodes placed again; 0 or -ENOMEM. */
-static int slots_grow(struct sd_folded *fo)
+static __attribute__((noinline)) int slots_grow(struct sd_folded *fo)
 {
 	unsigned bits = fo->slot_bits + 1;
 	size_t ns = (size_t)1 << bits;
@@ -68,41 +70,57 @@ static int slots_grow(struct sd_folded *fo)
 	free(fo->slots);
 	fo->slots = s;
 	fo->slot_bits = bits;
+	fo->grow_at = ns / 2;
+	return 0;
+}
+
+/* Twice the room for nodes; 0 or -ENOMEM.  Out of line, as is
+ * slots_grow(): new_child() makes no call but fold_use_tok()'s first
+ * use of a token. */
+static __attribute__((noinline)) int nodes_grow(struct sd_folded *fo)
+{
+	size_t cap = fo->capnodes * 2;
+	struct fnode *v = cap <= UINT32_MAX ? realloc(fo->nodes, cap * sizeof *v)
+					    : NULL;
+
+	if (!v)
+		return -ENOMEM;
+	fo->nodes = v;
+	uint32_t *f = realloc(fo->first, cap * sizeof *f);
+	if (!f)
+		return -ENOMEM;
+	fo->first = f;
+	fo->capnodes = cap;
 	return 0;
 }
 
 /* A new node for token t under node p, in slot j; its index, or
- * -ENOMEM. */
+ * -ENOMEM.  The root's end is UINT32_MAX: a child's text starts at
+ * its parent's end + 1 (past the ';') with no test for the root. */
 static long new_child(struct sd_folded *fo, uint32_t p, uint32_t t, size_t j)
 {
 	long c = fold_use_tok(fo, t);
 
 	if (c < 0)
 		return c;
-	if (fo->nnodes == fo->capnodes) {
-		size_t cap = fo->capnodes * 2;
-		struct fnode *v = cap <= UINT32_MAX
-					  ? realloc(fo->nodes, cap * sizeof *v)
-					  : NULL;
-		if (!v)
-			return -ENOMEM;
-		fo->nodes = v;
-		fo->capnodes = cap;
-	}
-	const struct fnode *pp = &fo->nodes[p];
-	uint64_t end = (p ? pp->end + 1ull : 0) + fo->tlen[c];
+	if (fo->nnodes == fo->capnodes && nodes_grow(fo))
+		return -ENOMEM;
+	struct fnode *nodes = fo->nodes;
+	uint64_t end = (uint64_t)(uint32_t)(nodes[p].end + 1u) + fo->tlen[c];
+	uint32_t depth = nodes[p].depth + 1;
 	if (end > UINT32_MAX)
 		return -ENOMEM; /* a 4 GB line */
 	uint32_t v = (uint32_t)fo->nnodes++;
-	fo->nodes[v] = (struct fnode){p, t, (uint32_t)c, (uint32_t)end,
-				      pp->depth + 1, 0, 0, 0};
-	if (fo->nodes[v].depth > fo->max_depth)
-		fo->max_depth = fo->nodes[v].depth;
+	nodes[v] = (struct fnode){p, t, (uint32_t)c, (uint32_t)end, depth,
+				  fo->first[p], 0, 0};
+	fo->first[p] = v;
+	fo->first[v] = 0;
+	if (depth > fo->max_depth)
+		fo->max_depth = depth;
 	if (end > fo->max_end)
 		fo->max_end = (uint32_t)end;
-	fo->nodes[p].kids++;
 	fo->slots[j] = v;
-	if (fo->nnodes * 2 > (size_t)1 << fo->slot_bits && slots_grow(fo))
+	if (fo->nnodes > fo->grow_at && slots_grow(fo))
 		return -ENOMEM;
 	return v;
 }
@@ -215,6 +233,7 @@ struct sd_folded *sd_folded_free(struct sd_folded *fo)
 	for (size_t v = 0; v < sizeof fo->vmemo / sizeof *fo->vmemo; v++)
 		free(fo->vmemo[v]);
 	free(fo->nodes);
+	free(fo->first);
 	free(fo->slots);
 	free(fo->lines);
 	free(fo->cix);
@@ -256,9 +275,11 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 	 * the most there can be, is ~6x what recordings use: memory not
 	 * written is still heap that what comes after sits above) */
 	fo->capnodes = 2 * st->n + 64;
-	if (!(fo->nodes = malloc(fo->capnodes * sizeof *fo->nodes)))
+	if (!(fo->nodes = malloc(fo->capnodes * sizeof *fo->nodes)) ||
+	    !(fo->first = malloc(fo->capnodes * sizeof *fo->first)))
 		return -ENOMEM;
-	fo->nodes[0] = (struct fnode){.tok = NO_TOK};
+	fo->nodes[0] = (struct fnode){.tok = NO_TOK, .end = UINT32_MAX};
+	fo->first[0] = 0;
 	fo->nnodes = 1;
 	fo->slot_bits = 10;
 	while (((size_t)1 << fo->slot_bits) < 4 * st->n + 2 &&
@@ -266,6 +287,7 @@ static int make_lines(struct sd_folded *fo, const struct sd_machine *m,
 		fo->slot_bits++;
 	if (!(fo->slots = calloc((size_t)1 << fo->slot_bits, sizeof *fo->slots)))
 		return -ENOMEM;
+	fo->grow_at = ((size_t)1 << fo->slot_bits) / 2;
 	if (!(fo->lines = malloc((st->n ? st->n : 1) * sizeof *fo->lines)))
 		return -ENOMEM;
 	fo->cap = st->n ? st->n : 1;

@@ -19,8 +19,9 @@
  * The lines are paths in the tree of tokens (foldtok.h), and lines under
  * one node differ only after it: under each node, the line ending at a
  * child (its token's end key) and the lines going on through it (its ';'
- * key) are ordered by key, once per node, and a walk of the tree in that
- * order meets the lines in text order.
+ * key) are ordered by key, once per node (its children read from its
+ * list of them), and a walk of the tree in that order meets the lines
+ * in text order.
  *
  * The tokens are put in byte order by a multikey quicksort, its groups of
  * fewer than 8 by insertion from their first differing byte.
@@ -228,7 +229,10 @@ static void sort_items(struct item *v, size_t n)
 /*
  * Each node's children as items (a child with a line ending at it and
  * lines through it is two), grouped by node: node p's in
- * items[at[p] .. at[p + 1]), in key order.
+ * items[at[p] .. at[p + 1]), in key order.  A node's children are a
+ * list (first, sib: made with the nodes), so each group is made in one
+ * pass, in place (kstorm: -0.4 M instructions against counting the
+ * items per parent, then placing each node's under its parent's count).
  */
 static int child_items(struct sd_folded *fo, struct item **items,
 		       uint32_t **at)
@@ -236,43 +240,39 @@ static int child_items(struct sd_folded *fo, struct item **items,
 	size_t nn = fo->nnodes, nt = fo->nt ? fo->nt : 1, total = 0;
 	uint64_t *kend = malloc(nt * sizeof *kend);
 	uint64_t *ksemi = malloc(nt * sizeof *ksemi);
-	uint32_t *g = calloc(nn + 1, sizeof *g);
+	uint32_t *g = malloc((nn + 1) * sizeof *g);
+	/* at most two a node */
+	struct item *v = malloc(2 * nn * sizeof *v);
 	int err = -ENOMEM;
 
-	*items = NULL;
-	if (!kend || !ksemi || !g || (err = token_keys(fo, kend, ksemi)))
+	if (!kend || !ksemi || !g || !v || (err = token_keys(fo, kend, ksemi)))
 		goto out;
-	for (size_t v = 1; v < nn; v++) {
-		const struct fnode *x = &fo->nodes[v];
-		g[x->parent] += (x->line != 0) + (x->kids != 0);
+	const struct fnode *nodes = fo->nodes;
+	const uint32_t *first = fo->first;
+	for (size_t p = 0; p < nn; p++) {
+		size_t start = total;
+		g[p] = (uint32_t)start;
+		for (uint32_t c = first[p]; c; c = nodes[c].sib) {
+			const struct fnode *x = &nodes[c];
+			if (x->line)
+				v[total++] = (struct item){kend[x->c], c};
+			if (x->kid)
+				v[total++] = (struct item){ksemi[x->c], c};
+		}
+		if (total - start > 1)
+			sort_items(v + start, total - start);
 	}
-	/* each group's end, then filled from its end to its start */
-	for (size_t p = 0; p < nn; p++)
-		g[p] = (uint32_t)(total += g[p]);
 	g[nn] = (uint32_t)total;
-	err = -ENOMEM;
-	if (!(*items = malloc((total ? total : 1) * sizeof **items)))
-		goto out;
-	for (size_t v = 1; v < nn; v++) {
-		const struct fnode *x = &fo->nodes[v];
-		if (x->line)
-			(*items)[--g[x->parent]] = (struct item){kend[x->c],
-								 (uint32_t)v};
-		if (x->kids)
-			(*items)[--g[x->parent]] = (struct item){ksemi[x->c],
-								 (uint32_t)v};
-	}
-	for (size_t p = 0; p < nn; p++)
-		if (g[p + 1] - g[p] > 1)
-			sort_items(*items + g[p], g[p + 1] - g[p]);
-	err = 0;
 out:
 	free(kend);
 	free(ksemi);
 	if (err) {
 		free(g);
+		free(v);
 		g = NULL;
+		v = NULL;
 	}
+	*items = v;
 	*at = g;
 	return err;
 }

@@ -33,7 +33,7 @@ struct fnode {
 	uint32_t c;     /* its compact index (below) */
 	uint32_t end;   /* the length of the path's text, tokens joined by ';' */
 	uint32_t depth; /* tokens on the path */
-	uint32_t kids;  /* child nodes */
+	uint32_t sib;   /* the next child of the parent; 0: none */
 	uint32_t line;  /* index + 1 of the line ending here; 0: none */
 	uint32_t kid;   /* the child looked up last; 0: none yet */
 };
@@ -52,10 +52,13 @@ struct sd_folded {
 	uint32_t *vmemo[8];         /* by name id: the token of a variant */
 
 	struct fnode *nodes;        /* [0] the root */
+	uint32_t *first;            /* by node: its first child (the
+				     * last made), 0 none; sib the rest */
 	size_t nnodes, capnodes;
 	uint32_t max_depth, max_end; /* the deepest node's, the longest text */
 	uint32_t *slots;            /* (parent, token) -> node, by hash */
 	unsigned slot_bits;
+	size_t grow_at;             /* more nodes than this: twice the slots */
 
 	struct fline *lines;        /* in order once fold_sort() ran */
 	size_t n, cap;

@@ -296,6 +296,26 @@ symbolize_packed(struct sd_stacks *st, struct locnames *lm, struct entry *e,
 	return sd_stacks_share_frames(st, e, fseq_end(h, nf - start));
 }
 
+/* Whether a marker word (bit 31: 0x80000000 | -marker) of a call chain
+ * longer than perf's max-stack leaves packed_cut()'s cut as it is: a
+ * known marker that only switches the cpumode. */
+static inline bool marker_keeps_cut(uint32_t v)
+{
+	uint64_t ip = 0 - (uint64_t)(v & 0x7fffffffu);
+
+	return known_marker(ip) && ip != SD_CONTEXT_USER_UNWOUND;
+}
+
+/* Whether the four words at p are all locations (no marker's bit 31). */
+static inline bool four_locs(const uint8_t *p)
+{
+	uint64_t a, b;
+
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	return !((a | b) & 0x8000000080000000ull);
+}
+
 /*
  * The words of a packed call chain (leaf first) that symbolize_packed()
  * may take when it has more than MAX_STACK: up to its MAX_STACK-th frame
@@ -303,22 +323,41 @@ symbolize_packed(struct sd_stacks *st, struct locnames *lm, struct entry *e,
  * the frames beyond are dropped whatever they are).  SIZE_MAX, for the
  * long way, when a marker would do more than switch the cpumode: an
  * unknown one empties the chain wherever it is, USER_UNWOUND starts the
- * count again.
+ * count again.  Four words a step while they hold no marker (dso: 5.5 k
+ * chains of 128 words, -3.5 M instructions against a word a step).
  */
 static size_t packed_cut(const uint8_t *w, size_t nr)
 {
-	size_t cut = nr, entries = 0;
+	size_t i = 0, entries = 0;
 
-	for (size_t i = 0; i < nr; i++) {
-		uint32_t v;
-		memcpy(&v, w + 4 * i, 4);
-		if (v & 0x80000000u) {
-			uint64_t ip = 0 - (uint64_t)(v & 0x7fffffffu);
-			if (!known_marker(ip) || ip == SD_CONTEXT_USER_UNWOUND)
-				return SIZE_MAX;
-		} else if (++entries == MAX_STACK) {
-			cut = i + 1;
+	while (i < nr) {
+		if (i + 4 <= nr && entries + 4 <= MAX_STACK &&
+		    four_locs(w + 4 * i)) {
+			i += 4;
+			if ((entries += 4) == MAX_STACK)
+				break;
+			continue;
 		}
+		uint32_t v;
+		memcpy(&v, w + 4 * i++, 4);
+		if (!(v & 0x80000000u)) {
+			if (++entries == MAX_STACK)
+				break;
+		} else if (!marker_keeps_cut(v)) {
+			return SIZE_MAX;
+		}
+	}
+	/* past the cut only the markers matter */
+	size_t cut = i;
+	for (; i < nr; i++) {
+		uint32_t v;
+		if (i + 4 <= nr && four_locs(w + 4 * i)) {
+			i += 3;
+			continue;
+		}
+		memcpy(&v, w + 4 * i, 4);
+		if ((v & 0x80000000u) && !marker_keeps_cut(v))
+			return SIZE_MAX;
 	}
 	return cut;
 }

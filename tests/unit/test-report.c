@@ -76,6 +76,7 @@ static void diagnosis(struct sd_diagnosis *d, struct sd_finding f[2],
 	static struct sd_victim victims[] = {
 		{"top", 300, 1, 25.0, 25.0},
 		{"pgrep", 302, 1, NAN, NAN},
+		{"\xff", 303, 1, 1.0, 1.0}, /* not UTF-8: left out */
 	};
 	static struct sd_holder holders[] = {{"httpd", 200, 12, 2,
 					      SD_TIE_CONTENTION}};
@@ -123,7 +124,7 @@ static void diagnosis(struct sd_diagnosis *d, struct sd_finding f[2],
 		.durations_known = true,
 		.blocked_ms_total = 65.0,
 		.blocked_ms_max = 40.0,
-		.victims = victims, .nr_victims = 2,
+		.victims = victims, .nr_victims = 3,
 		.holders = holders, .nr_holders = 1,
 		.locks_known = true,
 		.locks = locks, .nr_locks = 1, .nr_locks_total = 4,
@@ -446,6 +447,19 @@ TEST(stall_finding)
 	REAL("findings.1.victims.0.max_ms", 25.0);
 	NUL("findings.1.victims.1.blocked_ms"); /* no wake-up recorded */
 	NUL("findings.1.victims.1.max_ms");
+	INT("findings.1.victims.1.pid", 302);
+	/* the members in json_pack()'s order */
+	{
+		static const char *const keys[] = {"comm", "pid", "stalls",
+						   "blocked_ms", "max_ms"};
+		json_t *v0 = at(doc, "findings.1.victims.0");
+		void *it = v0 ? json_object_iter(v0) : NULL;
+		for (size_t k = 0; k < 5; k++) {
+			CHECK(it && !strcmp(json_object_iter_key(it), keys[k]));
+			it = it ? json_object_iter_next(v0, it) : NULL;
+		}
+		CHECK(!it);
+	}
 	STR("findings.1.lock_holders.0.comm", "httpd");
 	INT("findings.1.lock_holders.0.pid", 200);
 	INT("findings.1.lock_holders.0.stalls", 2);

@@ -354,6 +354,44 @@ TEST(unwound_counts_again)
 	world_close(&w);
 }
 
+/*
+ * S2 past max-stack: a marker after the 127th frame from the leaf still
+ * counts -- an invalid one empties the chain, USER_UNWOUND starts the
+ * count again -- at every place in the words after the cut (a shortcut
+ * that stops at the cut, or skips words, breaks it).
+ */
+TEST(markers_past_the_cut)
+{
+	for (int extra = 0; extra < 8; extra++) {
+		for (int unwound = 0; unwound < 2; unwound++) {
+			struct world w;
+			if (!world_init(&w))
+				SKIP("no temporary file");
+			static struct drawn d;
+			memset(&d, 0, sizeof d);
+			d.pid = 100;
+			d.ips[d.nr++] = SD_CONTEXT_KERNEL;
+			for (int i = 0; i < 5; i++)
+				d.ips[d.nr++] = KFUNC(i, 0x10);
+			d.ips[d.nr++] = SD_CONTEXT_USER;
+			for (int i = 0; i < 130 + extra; i++)
+				d.ips[d.nr++] = app_base(d.pid) + 0x1000;
+			d.ips[d.nr++] = unwound ? SD_CONTEXT_USER_UNWOUND
+						: INVALID;
+			for (int i = 0; i < 3; i++)
+				d.ips[d.nr++] = app_base(d.pid) + 0x1000;
+			uint32_t id = sample(&w, &d, 1000000);
+			CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+			struct sd_stack_info si;
+			CHECK(sd_stacks_get(w.st, id, &si) == 0);
+			/* the 5, 122 user frames up to the count, then
+			 * after USER_UNWOUND 3 more; or none */
+			CHECK_U64(si.nr_frames, unwound ? 5 + 122 + 3 : 0);
+			world_close(&w);
+		}
+	}
+}
+
 TEST(equal_frames_shared)
 {
 	struct world w;
@@ -401,6 +439,7 @@ int main(void)
 {
 	RUN(one_stack_per_meaning);
 	RUN(unwound_counts_again);
+	RUN(markers_past_the_cut);
 	RUN(equal_frames_shared);
 	return test_exit();
 }
