@@ -180,7 +180,8 @@ TEST(short_path_lines)
 TEST(short_path_room)
 {
 	enum { KEPT = 150000, LINE = 16 + 3 + 60 + 1 };
-	char *text = malloc((size_t)KEPT * (2 * LINE + 6)), *p = text;
+	/* + 1: sprintf()'s terminating NUL after the last line */
+	char *text = malloc((size_t)KEPT * (2 * LINE + 6) + 1), *p = text;
 	uint64_t a = 0xffffffff81000000ull;
 	char name[61];
 
