@@ -273,6 +273,21 @@ static __attribute__((noinline)) void note_name(struct sd_symtab *t,
 	}
 }
 
+/* Room for symbols past the n-th (the table's populated part, within
+ * its capacity), for add_kept() and fast_room(); 0 or an error. */
+static int syms_room(struct parse_state *st, size_t n)
+{
+	struct sd_symtab *t = st->t;
+
+	t->n = n;
+	int err = sd_symtab_room(t);
+	if (err)
+		return err;
+	size_t ready = t->syms_big.populated / sizeof *t->syms;
+	st->syms_ready = ready < t->cap ? ready : t->cap;
+	return 0;
+}
+
 /* A kept symbol, its name name_len bytes of the text, the table finished
  * up to it while the lines come in order. */
 static int add_kept(struct parse_state *st, uint64_t addr, const char *name,
@@ -282,12 +297,9 @@ static int add_kept(struct parse_state *st, uint64_t addr, const char *name,
 	size_t n = st->n;
 
 	if (n >= st->syms_ready) {
-		t->n = n;
-		int err = sd_symtab_room(t);
+		int err = syms_room(st, n);
 		if (err)
 			return err;
-		size_t ready = t->syms_big.populated / sizeof *t->syms;
-		st->syms_ready = ready < t->cap ? ready : t->cap;
 	}
 	const char *copy = keep_name(st, name, name_len);
 	if (!copy)
@@ -449,12 +461,9 @@ static __attribute__((noinline)) int fast_room(struct parse_state *st,
 	struct sd_symtab *t = st->t;
 
 	if (n >= st->syms_ready) {
-		t->n = n;
-		int err = sd_symtab_room(t);
+		int err = syms_room(st, n);
 		if (err)
 			return err;
-		size_t ready = t->syms_big.populated / sizeof *t->syms;
-		st->syms_ready = ready < t->cap ? ready : t->cap;
 	}
 	if (used + FAST_NAME_MAX + 1 + NAME_SLACK > st->names_ready) {
 		struct sd_bigbuf *b = &t->names;
