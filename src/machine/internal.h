@@ -123,8 +123,11 @@ static inline struct thread *thread_find(struct sd_machine *m, uint32_t tid)
 	return m->ntslots ? thread_probe(m, tid, &slot) : NULL;
 }
 
-/* A fresh thread for tid, replacing any old one (perf removes it). */
-struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid);
+/* A fresh thread for tid, replacing any old one (perf removes it); the
+ * address space a new process gets is forked from parent_mm (not 0:
+ * mm_new()'s link, in place of an mm_link() after it). */
+struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid,
+			     uint32_t parent_mm);
 /* thread_findnew() past a cached thread whose pid is known or not
  * learnt now. */
 struct thread *thread_findnew_slow(struct sd_machine *m, uint32_t pid,

@@ -86,7 +86,7 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f,
 	if (!parent || !(*old_comm = thread_comm(m, parent)))
 		return -ENOMEM;
 	if (parent->pid != f->ppid) {
-		parent = thread_create(m, f->ppid, f->ptid);
+		parent = thread_create(m, f->ppid, f->ptid, 0);
 		if (!parent)
 			return -ENOMEM;
 	}
@@ -99,10 +99,13 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f,
 			     &child_at);
 	if (err)
 		return err;
-	uint32_t pmm = parent->mm;
-	uint32_t ppid = parent->pid;
+	/* a new process: a copy-on-write view of the parent's maps */
+	uint32_t link = parent->pid != f->pid ? parent->mm : 0;
+	/* a process's own address space, made forked from the parent's
+	 * (no mm_link() after: kstorm -0.3 M instructions) */
+	bool own = f->pid == f->tid || f->pid == NO_PID;
 
-	struct thread *t = thread_create(m, f->pid, f->tid);
+	struct thread *t = thread_create(m, f->pid, f->tid, own ? link : 0);
 	if (!t)
 		return -ENOMEM;
 	t->proc = child_at;
@@ -110,9 +113,11 @@ static int process_fork(struct sd_machine *m, const struct sd_task *f,
 		t->comm = pcomm;
 		t->comm_set = true;
 	}
-	if (ppid != t->pid && pmm) {
-		/* new process: copy-on-write view of the parent's maps */
-		uint32_t mm = t->mm;
+	if (link && own && t->mm) {
+		if (mm_flag(m, link, MM_PARENT))
+			return -ENOMEM;
+	} else if (link) {
+		uint32_t mm = t->mm, pmm = link;
 		if (mm && m->mms.v[mm].n == 0 && !m->mms.v[mm].parent) {
 			/* the views of mm, and of any forked from it
 			 * while it had no parent, now go through pmm */

@@ -58,12 +58,13 @@ int mm_flag(struct sd_machine *m, uint32_t mm, uint8_t flag)
 }
 
 static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
-			uint32_t tid);
+			uint32_t tid, uint32_t parent_mm);
 
 /* The process leader's address space for a thread of pid. */
 static uint32_t leader_mm(struct sd_machine *m, uint32_t pid);
 
-struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid)
+struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid,
+			     uint32_t parent_mm)
 {
 	struct tcache_ent *e = &m->tcache[tid & TCACHE_MASK];
 	struct thread *t = NULL;
@@ -91,7 +92,7 @@ struct thread *thread_create(struct sd_machine *m, uint32_t pid, uint32_t tid)
 		view_changed(m, tid); /* a thread replaced */
 	}
 	size_t idx = (size_t)(t - m->threads);
-	thread_init(m, t, pid, tid);
+	thread_init(m, t, pid, tid, parent_mm);
 	/* thread_init may have created the leader and moved the array */
 	return &m->threads[idx];
 }
@@ -116,7 +117,7 @@ uint32_t thread_comm_slow(struct sd_machine *m, struct thread *t)
 }
 
 static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
-			uint32_t tid)
+			uint32_t tid, uint32_t parent_mm)
 {
 	size_t idx = (size_t)(t - m->threads);
 
@@ -129,8 +130,9 @@ static void thread_init(struct sd_machine *m, struct thread *t, uint32_t pid,
 	t->proc = 0;
 	if (m->maps_forgotten)
 		return; /* no address spaces any more */
-	uint32_t mm = (pid == tid || pid == NO_PID) ? mm_new(&m->mms, 0)
-						   : leader_mm(m, pid);
+	uint32_t mm = (pid == tid || pid == NO_PID)
+			      ? mm_new(&m->mms, parent_mm)
+			      : leader_mm(m, pid);
 	m->threads[idx].mm = mm;
 }
 
@@ -153,7 +155,7 @@ struct thread *thread_findnew_slow(struct sd_machine *m, uint32_t pid,
 		}
 		return t;
 	}
-	return thread_create(m, pid, tid);
+	return thread_create(m, pid, tid, 0);
 }
 
 static uint32_t leader_mm(struct sd_machine *m, uint32_t pid)
