@@ -110,23 +110,12 @@ static int rehash(struct sd_forks *f)
 	return 0;
 }
 
-/* proc_get() past the last one given; a new process takes the empty slot
- * its search ended on unless the table grows. */
+/* A new process pid, put in the empty slot k its search ended on unless
+ * the table grows; NULL if out of memory.  Out of line: it calls
+ * malloc, and a lookup that finds its process saves no registers. */
 static __attribute__((noinline)) struct proc *
-proc_find(struct sd_forks *f, uint32_t pid, bool create)
+proc_add(struct sd_forks *f, uint32_t pid, size_t k)
 {
-	size_t k = 0;
-
-	if (f->nslots) {
-		for (k = slot_of(pid, f->nslots); f->slots[k];
-		     k = (k + 1) & (f->nslots - 1))
-			if (f->procs[f->slots[k] - 1].pid == pid) {
-				f->last = f->slots[k] - 1;
-				return &f->procs[f->last];
-			}
-	}
-	if (!create)
-		return NULL;
 	if ((f->nprocs + 1) * 2 > f->nslots) {
 		if (rehash(f))
 			return NULL;
@@ -147,6 +136,23 @@ proc_find(struct sd_forks *f, uint32_t pid, bool create)
 	f->slots[k] = (uint32_t)++f->nprocs;
 	f->last = f->nprocs - 1;
 	return &f->procs[f->last];
+}
+
+/* proc_get() past the last one given. */
+static __attribute__((noinline)) struct proc *
+proc_find(struct sd_forks *f, uint32_t pid, bool create)
+{
+	size_t k = 0;
+
+	if (f->nslots) {
+		for (k = slot_of(pid, f->nslots); f->slots[k];
+		     k = (k + 1) & (f->nslots - 1))
+			if (f->procs[f->slots[k] - 1].pid == pid) {
+				f->last = f->slots[k] - 1;
+				return &f->procs[f->last];
+			}
+	}
+	return create ? proc_add(f, pid, k) : NULL;
 }
 
 /* The process pid, made if create; NULL if unknown or out of memory. */
