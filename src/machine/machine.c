@@ -263,9 +263,10 @@ int sd_machine_process(struct sd_machine *m, const struct sd_record *rec)
 			return -ENOMEM;
 		return set_comm(m, t, rec->comm.comm);
 	case SD_REC_FORK: {
+		/* one caller: process_fork() in line in sd_machine_fork() */
 		uint32_t comm;
 		const char *exe;
-		return process_fork(m, &rec->task, &comm, &exe);
+		return sd_machine_fork(m, &rec->task, &comm, &exe);
 	}
 	case SD_REC_MMAP:
 	case SD_REC_MMAP2: {
