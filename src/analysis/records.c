@@ -268,6 +268,10 @@ struct loop {
 	bool tracking;
 	bool windowed;
 	bool kv_more;
+	/* views go through plain_views(): evi.plain, evi.chain_as_is and
+	 * no kv_more, one flag for view_run()'s test per run (set where
+	 * they change) */
+	bool plain_views;
 };
 
 /* The event's facts, looked up when the sample's event is another than
@@ -283,6 +287,8 @@ sample_event(struct loop *l, const struct sd_evsel *ev)
 			return err;
 		l->s.evsel = l->evi.index;
 		l->s.has_callchain = l->evi.chain;
+		l->plain_views = l->evi.plain && l->evi.chain_as_is &&
+				 !l->kv_more;
 	}
 	return 0;
 }
@@ -316,6 +322,8 @@ sample_mode(struct loop *l, unsigned cpumode, uint64_t ip)
 	if (cpumode == SD_MISC_KERNEL && l->kv_more) {
 		sd_kverify_keep(l->a, ip);
 		l->kv_more = l->a->nr_kernel_ips < SD_KVERIFY_MAX_IPS;
+		l->plain_views = l->evi.plain && l->evi.chain_as_is &&
+				 !l->kv_more;
 	}
 	l->s.cpumode = cpumode;
 	l->s.ip = ip;
@@ -507,7 +515,7 @@ static int view_run(struct loop *l, const struct sd_sample_view *v, int n)
 		const struct sd_evsel *ev = v[i].evsel;
 		if ((err = sample_event(l, ev)))
 			break;
-		if (l->evi.plain && l->evi.chain_as_is && !l->kv_more) {
+		if (l->plain_views) {
 			int taken;
 			err = l->tracking
 				? plain_views(l, v + i, n - i, true, &taken)
