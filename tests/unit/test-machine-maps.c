@@ -219,6 +219,48 @@ TEST(late_parent)
 }
 
 /*
+ * A FORK's new process gets its address space forked from the parent's
+ * when it is made (thread_create()): it sees the parent's maps of the
+ * fork's moment, not later ones, and its own over them; a tid a later
+ * FORK reuses gets a fresh one forked from its new parent, none of the
+ * old process's own maps in it; a new thread shares its process's.
+ */
+TEST(fork_made_linked)
+{
+	struct world w;
+	uint64_t a;
+	world_init(&w);
+	comm(&w, 10, 10, "p", false, 0);
+	mmap2(&w, 10, 0x1000000, 0x1000, 0, PROT_RX, "/a", 1);
+	fork_(&w, 20, 10, 20, 10, 2);
+	/* the parent's map after the fork, over the same address */
+	mmap2(&w, 10, 0x1000000, 0x1000, 0, PROT_RX, "/b", 3);
+	mmap2(&w, 20, 0x2000000, 0x1000, 0, PROT_RX, "/own", 4);
+	struct sd_thread_view c = view_of(&w, 20, 20);
+	CHECK_STR(where(&w, c, SD_MISC_USER, 0x1000010, &a), "/a");
+	CHECK_STR(where(&w, c, SD_MISC_USER, 0x2000010, &a), "/own");
+	CHECK_STR(where(&w, view_of(&w, 10, 10), SD_MISC_USER, 0x1000010, &a),
+		  "/b");
+	CHECK_STR(where(&w, view_of(&w, 10, 10), SD_MISC_USER, 0x2000010, &a),
+		  "");
+	/* a thread of the child shares its maps */
+	fork_(&w, 20, 20, 21, 20, 5);
+	CHECK_STR(where(&w, view_of(&w, 20, 21), SD_MISC_USER, 0x2000010, &a),
+		  "/own");
+	/* tid 20 reused by a new process of another parent */
+	comm(&w, 30, 30, "q", false, 0);
+	mmap2(&w, 30, 0x3000000, 0x1000, 0, PROT_RX, "/q", 6);
+	fork_(&w, 20, 30, 20, 30, 7);
+	struct sd_thread_view d = view_of(&w, 20, 20);
+	CHECK_STR(where(&w, d, SD_MISC_USER, 0x3000010, &a), "/q");
+	CHECK_STR(where(&w, d, SD_MISC_USER, 0x2000010, &a), "");
+	CHECK_STR(where(&w, d, SD_MISC_USER, 0x1000010, &a), "");
+	/* the view given out before the reuse still sees the old maps */
+	CHECK_STR(where(&w, c, SD_MISC_USER, 0x2000010, &a), "/own");
+	world_fini(&w);
+}
+
+/*
  * An address space of more than the scanned maps remembers the stretch
  * between maps its last miss fell in (junk frames land in the heap's):
  * further misses there answer at once, a map added into it is found, and
@@ -461,6 +503,7 @@ int main(void)
 {
 	RUN(lookups_against_model);
 	RUN(late_parent);
+	RUN(fork_made_linked);
 	RUN(indexed_gap);
 	RUN(inherited_hole);
 	RUN(kernel_gen);
