@@ -424,6 +424,11 @@ TEST(demangled_names)
 		{"_RNvNtCs1234_7mycrate3bar3baz", "mycrate::bar::baz"},
 		{"_ZN3foo17hE", NULL},
 		{"_GLOBAL__sub_I_foo.cc", NULL},
+		{"_GLOBAL__I__Z3foov", "global constructors keyed to foo()"},
+		{"_GLOBAL__D_foo", "global destructors keyed to foo"},
+		{"__GI_mkdir", NULL},
+		{"__Z3foov", NULL},
+		{"RNvC1a1b", NULL},
 		{"_init", NULL},
 		{"main", NULL},
 	};
