@@ -122,7 +122,9 @@ size_t sd_kfast_lines(struct parse_state *st, size_t off, size_t stop,
 	uint64_t open_start =
 		st->in_order && st->n ? o->start : UINT64_MAX;
 	char *names = t->names.p, *nw = names + st->names_used;
-	size_t budget = 0;
+	/* room made for symbols up to w_lim (names too): a pointer compare
+	 * a kept line, no count kept in memory */
+	struct sd_symbol *w_lim = w;
 	uint64_t nr_pfx = 0;
 
 	while (p <= last) {
@@ -153,11 +155,13 @@ size_t sd_kfast_lines(struct parse_state *st, size_t off, size_t stop,
 			p += eol + 1;
 			continue;
 		}
-		if (!budget &&
-		    (*err = fast_room(st, (size_t)(w - v), (size_t)(nw - names),
-				      &budget)))
-			break;
-		budget--;
+		if (w == w_lim) {
+			size_t budget;
+			if ((*err = fast_room(st, (size_t)(w - v),
+					      (size_t)(nw - names), &budget)))
+				break;
+			w_lim = w + budget;
+		}
 		uint64_t addr = hex16_value(h);
 		copy_name(nw, name, name_len);
 		nw[name_len] = '\0';
