@@ -177,6 +177,9 @@ int sd_symtab_merge_sorted(struct sd_symtab *t, size_t before);
 
 /* Demangles a C++ (or other) name as perf 6.1 shows it; NULL if not. */
 char *sd_demangle(const char *name);
+/* Whether two mangled names surely demangle to one string (a class's
+ * constructors or destructors of two kinds: twins.c); false if not known. */
+bool sd_ctor_dtor_twins(const char *a, const char *b);
 
 /* Parses kallsyms text buf[0..len) (kallsyms.c); the table takes buf
  * over, even on error. */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to kallsyms.c: reading its text more than a byte at a time --
- * sixteen hex digits checked and valued at once (SSE2, or eight bytes in
- * a word), and which of 16 bytes are a given one (or a pattern's) as a
- * mask, so that a line's end and spaces are bit tests instead of a search.
+ * Private to kfast.c (kallsyms' short path): reading its text more than
+ * a byte at a time -- sixteen hex digits checked and valued at once
+ * (SSE2, or eight bytes in a word), and which of 16 bytes are a given
+ * one (or a pattern's) as a mask, so that a line's end and spaces are
+ * bit tests instead of a search.
  */
 #ifndef SD_SYMBOLS_KSCAN_H
 #define SD_SYMBOLS_KSCAN_H

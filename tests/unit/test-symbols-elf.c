@@ -228,8 +228,34 @@ TEST(alias_names_as_demangled)
 		{"_ZN3ABC1xE", "_ZN3ABC2xE"},
 		{"_ZN4ABC1C1Ev", "_ZN4ABC2C1Ev"},
 		{"_ZN1AC1Ev1b", "_ZN1AC2Ev1b"},
-		{"_ZN3FooIiEC1Ev", "_ZN3FooIiEC2Ev"},
 		{"_Z3FooC1Ev", "_Z3FooC2Ev"},
+		{"_ZN1XI2C1EC1Ev", "_ZN1XI2C2EC1Ev"},
+		{"_ZN1XILi1EEC1Ev", "_ZN1XILi2EEC1Ev"},
+		{"_ZN1XIC1AEC1Ev", "_ZN1XIC2AEC1Ev"},
+		/* twins with template arguments, substitutions, tags */
+		{"_ZN3FooIiEC1Ev", "_ZN3FooIiEC2Ev"},
+		{"_ZN4llvm2cl12basic_parserIbEC1ERNS0_6OptionE",
+		 "_ZN4llvm2cl12basic_parserIbEC2ERNS0_6OptionE"},
+		{"_ZNSt7__cxx1115basic_stringbufIcSt11char_traitsIcESaIcEEC2ESt13_Ios_Openmode",
+		 "_ZNSt7__cxx1115basic_stringbufIcSt11char_traitsIcESaIcEEC1ESt13_Ios_Openmode"},
+		{"_ZN4llvm6object7ELFFileINS0_7ELFTypeILNS_7support10endiannessE1ELb0EEEEC2ENS_9StringRefE",
+		 "_ZN4llvm6object7ELFFileINS0_7ELFTypeILNS_7support10endiannessE1ELb0EEEEC1ENS_9StringRefE"},
+		{"_ZN4llvm14RegionInfoBaseINS_12RegionTraitsINS_8FunctionEEEED1Ev",
+		 "_ZN4llvm14RegionInfoBaseINS_12RegionTraitsINS_8FunctionEEEED2Ev"},
+		{"_ZGTtNSt11logic_errorC1EPKc", "_ZGTtNSt11logic_errorC2EPKc"},
+		{"_ZNSaIcEC1Ev", "_ZNSaIcEC2Ev"},
+		{"_ZNSsC1Ev", "_ZNSsC2Ev"},
+		{"_ZN3FooB5cxx11C1Ev", "_ZN3FooB5cxx11C2Ev"},
+		{"_ZNK3FooIJidEEC1Ev", "_ZNK3FooIJidEEC2Ev"},
+		{"_ZN3FooIJEEC1Ev", "_ZN3FooIJEEC2Ev"},
+		{"_ZN3FooIPKcRA_iEC1Ev", "_ZN3FooIPKcRA_iEC2Ev"},
+		{"_ZN3FooIT_EC1Ev", "_ZN3FooIT_EC2Ev"},
+		{"_ZN3FooIXadL_Z1fvEEEC1Ev", "_ZN3FooIXadL_Z1fvEEEC2Ev"},
+		{"_ZNSt3FooC1Ev", "_ZNSt3FooC2Ev"},
+		{"_ZNStC1Ev", "_ZNStC2Ev"},
+		{"_ZN3FooIEC1Ev", "_ZN3FooIEC2Ev"},
+		{"_ZN3FooIiEIiEC1Ev", "_ZN3FooIiEIiEC2Ev"},
+		{"_ZNS_C1Ev", "_ZNS_C2Ev"},
 		{"_ZN3FooC1Ev", "_ZN3FooC1Ev"},
 		{"_ZNC1Ev", "_ZNC2Ev"},
 	};
@@ -249,6 +275,138 @@ TEST(alias_names_as_demangled)
 #endif
 }
 
+/* Whether two names demangle to one string (either NULL). */
+static bool same_demangled(const char *a, const char *b)
+{
+	char *da = sd_demangle(a), *db = sd_demangle(b);
+	bool same = (!da && !db) || (da && db && !strcmp(da, db));
+
+	free(da);
+	free(db);
+	return same;
+}
+
+/*
+ * twins.c: a class's constructors or destructors of two kinds are known
+ * to show one name without demangling either, with template arguments
+ * in the class's name too; what it cannot read (expressions, function
+ * types), or where the digits are not a kind, it says it does not know.
+ * Whatever it says is known must be so: both names demangle alike.
+ */
+TEST(ctor_dtor_twins)
+{
+	static const struct {
+		const char *a, *b;
+		bool twins;
+	} cases[] = {
+		{"_ZN3FooC1Ev", "_ZN3FooC2Ev", true},
+		{"_ZNK3FooD0Ev", "_ZNK3FooD2Ev", true},
+		{"_ZN3FooIiEC1Ev", "_ZN3FooIiEC2Ev", true},
+		{"_ZN4llvm2cl12basic_parserIbEC1ERNS0_6OptionE",
+		 "_ZN4llvm2cl12basic_parserIbEC2ERNS0_6OptionE", true},
+		{"_ZN4llvm6object7ELFFileINS0_7ELFTypeILNS_7support10endiannessE1ELb0EEEEC2ENS_9StringRefE",
+		 "_ZN4llvm6object7ELFFileINS0_7ELFTypeILNS_7support10endiannessE1ELb0EEEEC1ENS_9StringRefE",
+		 true},
+		{"_ZNSt7__cxx1115basic_stringbufIcSt11char_traitsIcESaIcEEC2ESt13_Ios_Openmode",
+		 "_ZNSt7__cxx1115basic_stringbufIcSt11char_traitsIcESaIcEEC1ESt13_Ios_Openmode",
+		 true},
+		{"_ZN4llvm14RegionInfoBaseINS_12RegionTraitsINS_8FunctionEEEED1Ev",
+		 "_ZN4llvm14RegionInfoBaseINS_12RegionTraitsINS_8FunctionEEEED2Ev",
+		 true},
+		{"_ZGTtNSt11logic_errorC1EPKc", "_ZGTtNSt11logic_errorC2EPKc", true},
+		{"_ZNSaIcEC1Ev", "_ZNSaIcEC2Ev", true},
+		{"_ZNSsC1Ev", "_ZNSsC2Ev", true},
+		{"_ZN3FooB5cxx11C1Ev", "_ZN3FooB5cxx11C2Ev", true},
+		{"_ZN3FooIJidEEC1Ev", "_ZN3FooIJidEEC2Ev", true},
+		{"_ZN3FooIPKcRiEC1Ev", "_ZN3FooIPKcRiEC2Ev", true},
+		{"_ZN3FooIDpT_EC1Ev", "_ZN3FooIDpT_EC2Ev", true},
+		/* not a kind there, or not read */
+		{"_ZN3FooC1Ev", "_ZN3FooC1Ev", false},
+		{"_ZN3FooC1Ev", "_ZN3FooC6Ev", false},
+		{"_ZN3FooD1Ev", "_ZN3FooD3Ev", false},
+		{"_ZN4ABC1C1Ev", "_ZN4ABC2C1Ev", false},
+		{"_ZN1XI2C1EC1Ev", "_ZN1XI2C2EC1Ev", false},
+		{"_ZN1XIC1AEC1Ev", "_ZN1XIC2AEC1Ev", false},
+		{"_ZN3FooIXadL_Z1fvEEEC1Ev", "_ZN3FooIXadL_Z1fvEEEC2Ev", false},
+		{"_ZN3FooIA_iEC1Ev", "_ZN3FooIA_iEC2Ev", false},
+		{"_ZNStC1Ev", "_ZNStC2Ev", false},
+		{"_ZNC1Ev", "_ZNC2Ev", false},
+		{"_Z3FooC1Ev", "_Z3FooC2Ev", false},
+		{"_ZN3FooC1Ev", "_ZN3FooC2Evx", false},
+		{"_ZN3FooIiEIiEC1Ev", "_ZN3FooIiEIiEC2Ev", false},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		bool t = sd_ctor_dtor_twins(cases[i].a, cases[i].b);
+		if (t != cases[i].twins)
+			fprintf(stderr, "twins(%s, %s): %d\n", cases[i].a,
+				cases[i].b, t);
+		CHECK(t == cases[i].twins);
+		CHECK(sd_ctor_dtor_twins(cases[i].b, cases[i].a) == t);
+		if (t)
+			CHECK(same_demangled(cases[i].a, cases[i].b));
+	}
+}
+
+/*
+ * The same on names made by changing one byte of twin names before their
+ * kind (to any of the bytes a mangled name is made of), or cutting them
+ * short: whatever twins.c takes for twins demangles alike.  Without a
+ * demangler every name stays mangled and only the known ones are checked.
+ */
+TEST(ctor_dtor_twins_mutated)
+{
+	static const char *const seeds[] = {
+		"_ZN4llvm2cl12basic_parserINSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEEEEC1ERNS0_6OptionE",
+		"_ZN4llvm6object7ELFFileINS0_7ELFTypeILNS_7support10endiannessE1ELb0EEEEC1ENS_9StringRefE",
+		"_ZNK2ns3FooIJiPKcEEB5cxx11D1Ev",
+		"_ZGTtNSt11logic_errorC1EPKc",
+		"_ZN2ns3BarIT_Li3ELin2EEC1ERKS2_",
+		"_ZNSaIcEC1Ev",
+	};
+	static const char alphabet[] = "0123456789_ZNSTIJLEBCDKVROPrabcdijlnstvxyz";
+	uint64_t rnd = 0x9e3779b97f4a7c15ull;
+	size_t known = 0;
+
+	for (size_t s = 0; s < sizeof seeds / sizeof *seeds; s++) {
+		const char *seed = seeds[s];
+		size_t len = strlen(seed);
+		size_t kind = strstr(seed, "C1") ? (size_t)(strstr(seed, "C1") - seed)
+						: (size_t)(strstr(seed, "D1") - seed);
+		char a[256], b[256];
+		CHECK(len < sizeof a && kind + 1 < len);
+		for (int k = 0; k < 3000; k++) {
+			memcpy(a, seed, len + 1);
+			rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+			size_t at = 3 + (size_t)(rnd >> 33) % (kind - 3);
+			rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+			char c = alphabet[(rnd >> 33) % (sizeof alphabet - 1)];
+			if (k % 7 == 6) {
+				/* a byte out: the kind moves */
+				memmove(a + at, a + at + 1, len - at);
+			} else {
+				a[at] = c;
+			}
+			size_t n = strlen(a);
+			for (size_t p = 4; p + 1 < n; p++) {
+				if ((a[p - 1] != 'C' && a[p - 1] != 'D') ||
+				    a[p] < '0' || a[p] > '5')
+					continue;
+				memcpy(b, a, n + 1);
+				b[p] = a[p] == '2' ? '1' : '2';
+				if (!sd_ctor_dtor_twins(a, b))
+					continue;
+				known++;
+				if (!same_demangled(a, b))
+					fprintf(stderr, "not twins: %s %s\n", a, b);
+				CHECK(same_demangled(a, b));
+			}
+		}
+	}
+	/* the unchanged ones and most one-byte changes of a name are read */
+	CHECK(known > 1000);
+}
+
 /* Names as perf 6.1 shows them: libiberty's cplus_demangle(), whose Rust
  * demangler (legacy "_ZN...17h<hash>E", v0 "_R...") comes first. */
 TEST(demangled_names)
@@ -266,6 +424,11 @@ TEST(demangled_names)
 		{"_RNvNtCs1234_7mycrate3bar3baz", "mycrate::bar::baz"},
 		{"_ZN3foo17hE", NULL},
 		{"_GLOBAL__sub_I_foo.cc", NULL},
+		{"_GLOBAL__I__Z3foov", "global constructors keyed to foo()"},
+		{"_GLOBAL__D_foo", "global destructors keyed to foo"},
+		{"__GI_mkdir", NULL},
+		{"__Z3foov", NULL},
+		{"RNvC1a1b", NULL},
 		{"_init", NULL},
 		{"main", NULL},
 	};
@@ -519,6 +682,8 @@ int main(void)
 	RUN(shared_object);
 	RUN(plt_names);
 	RUN(alias_names_as_demangled);
+	RUN(ctor_dtor_twins);
+	RUN(ctor_dtor_twins_mutated);
 	RUN(demangled_names);
 	RUN(sort_any_span);
 	RUN(pie);

@@ -325,7 +325,7 @@ TEST(names_from_mapped_file)
 }
 
 /*
- * 16-digit lines take kallsyms.c's short path (eight digits at a time):
+ * 16-digit lines take kfast.c's short path (eight digits at a time):
  * every digit and letter in each position, either case, reads as its
  * value; a non-digit anywhere in the 16 (the bytes next to '0'-'9',
  * 'a'-'f', 'A'-'F' in ASCII, and bytes >= 0x80) makes the line

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kallsyms.c's short path (fast_lines(): a line's end, spaces and digits
+ * kfast.c's short path (sd_kfast_lines(): a line's end, spaces and digits
  * from four 16-byte loads, "__pfx_" from one word) against a model of
  * perf's rules on thousands of generated lines: names of 1 to 70 bytes
- * (their '\n' in each of the loads, or past them: parse_line()), every
+ * (their '\n' in each of the loads, or past them: kline.c), every
  * kept and skipped type, aliases, "__pfx_" padding and names that only
  * start like it, upper-case digits, and malformed lines between them.
  * The model: a kept line (T, W, D, B in either case, not "$...", not

@@ -4,8 +4,8 @@
  * must answer every address as a binary search over the whole table
  * does -- the symbol with the last start at or before the address, or
  * one of the few before it whose end covers it -- however the symbols
- * lie, dense or far apart.  And kallsyms.c's short paths must make the
- * table the long ones make: a line out of order (the whole text read
+ * lie, dense or far apart.  And kfast.c's short path (kallsyms) must
+ * make the table the long ones make: a line out of order (the whole text read
  * again and sorted), a "__pfx_" line (its digits checked, not read), the
  * common line of 16 digits (read as the general parser reads a shorter
  * one), the lines' ends found 64 bytes at a time.
@@ -291,7 +291,7 @@ static unsigned long long malformed_lines(const struct sd_diags *d)
 /*
  * A random kallsyms text of n lines, its addresses written with 16
  * digits (full) or as few as they take: every address has leading
- * zeros, so the same lines take kallsyms.c's short path for the 16-digit
+ * zeros, so the same lines take kfast.c's short path for the 16-digit
  * line in one text and the general parser in the other.  Aliases, a few
  * lines out of order, types perf keeps and not, "__pfx_", '$' and
  * reference names, names at and over the kernel's length limit,
@@ -418,7 +418,7 @@ TEST(sixteen_digits_as_fewer)
 
 /*
  * Lines of every length, so that their ends fall anywhere in the 64-byte
- * blocks kallsyms.c finds them in, texts shorter than a block and a
+ * blocks kfast.c finds them in, texts shorter than a block and a
  * block or two long, ending with a '\n' or not, given as text and mapped
  * from a file (nothing readable after its last byte when it fills its
  * last page): the table holds each line's symbol, as a model of them
