@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The state of frame resolution at sample time (resolve.c), one struct
- * in struct sd_stacks: the caches in front of the machine's map search
- * and the symbol lookup.  The locations themselves (st->locs) outlive
- * it: the keys hold their ids.
+ * The state of frame resolution at sample time (resolve.c, frametab.c),
+ * one struct in struct sd_stacks: the caches in front of the machine's
+ * map search and the symbol lookup.  The locations themselves
+ * (st->locs) outlive it: the keys hold their ids.
  */
 #ifndef SD_STACKS_RESOLVE_H
 #define SD_STACKS_RESOLVE_H

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Resolving a new chain's frames to locations (src/stacks/resolve.c),
- * through the public API: stack ids say which chains resolved alike
- * (one id: every frame at the same location), folded lines say where.
+ * Resolving a new chain's frames to locations (src/stacks/resolve.c and
+ * its frame tables, frametab.c), through the public API: stack ids say
+ * which chains resolved alike (one id: every frame at the same
+ * location), folded lines say where.
  * What must hold, whatever the caches in front of the map search do:
  *
  *  L1 a frame's location is (DSO, address in the DSO, kernel, unwound):
