@@ -282,12 +282,18 @@ int64_t sd_frametab_locate_user(struct sd_stacks *st,
 				struct rcache_ent *e)
 {
 	uint32_t id;
-	int err = locate(st, s, cpumode, ip, &id);
 
-	if (err)
-		return err;
-	if (key != NO_KEY && !(id & 0x80000000u))
-		*e = (struct rcache_ent){ip, key, id};
+	/* the slot's address and key written before the map search, the
+	 * id after it (nothing reads the table in between): the search
+	 * keeps three values across its call, not five */
+	e->ip = ip;
+	e->key = key != NO_KEY ? key : 0;
+	int err = locate(st, s, cpumode, ip, &id);
+	if (err || (id & 0x80000000u)) {
+		e->key = 0; /* empty */
+		return err ? (int64_t)err : (int64_t)id;
+	}
+	e->id = id;
 	return id;
 }
 
