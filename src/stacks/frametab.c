@@ -209,6 +209,7 @@ void sd_stacks_resolve_free(struct sd_stacks *st)
 	st->res.urc = NULL;
 
 	st->res.rc_slots = st->res.rc_n = 0;
+	st->res.kgen1 = 0;
 	free(st->res.lslots);
 	st->res.lslots = NULL;
 	st->res.nlslots = 0;

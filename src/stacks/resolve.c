@@ -165,22 +165,27 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 		      uint64_t *k, const uint64_t *ips, size_t nr,
 		      size_t *klen, bool *kern)
 {
-	if (!st->res.rc || st->res.kgen != st->kgen) {
-		/* kernel addresses may land elsewhere now */
+	if (st->res.kgen1 != st->kgen + 1) {
+		/* no tables yet, or kernel addresses may land elsewhere now */
 		int err = sd_frametab_reset(st);
 		if (err)
 			return err;
-		st->res.kgen = st->kgen;
+		st->res.kgen1 = st->kgen + 1;
 	}
 	if (!s->has_callchain)
 		return loc_key_ip(st, s, k, ips, nr, klen, kern);
+	uint8_t *out = st->kbuf;
+	size_t o = sd_key_encode_packed_hdr(k, out);
+	if (!nr) {
+		*klen = o;
+		*kern = false;
+		return 0;
+	}
 	/* a chain starts with its context marker: the view it sets (no
 	 * view before it, cpumode NO_CPUMODE, found by no marker) */
 	struct frame_view fv = {.cpumode = NO_CPUMODE};
-	if (!nr || ips[0] < SD_CONTEXT_MAX || ips[0] == SD_CONTEXT_GUEST)
+	if (ips[0] < SD_CONTEXT_MAX || ips[0] == SD_CONTEXT_GUEST)
 		fv = frame_view(s, SD_MISC_USER);
-	uint8_t *out = st->kbuf;
-	size_t o = sd_key_encode_packed_hdr(k, out);
 
 	/* the packed form (key.c) written as the frames resolve: four
 	 * bytes a frame, the same bytes sd_key_encode() would write; a run
@@ -201,8 +206,6 @@ int sd_stacks_loc_key(struct sd_stacks *st, const struct sd_stack_sample *s,
 	ptrdiff_t i = -(ptrdiff_t)nr;
 	uint64_t ip;
 	int64_t r;
-	if (!nr)
-		goto done;
 	ip = pe[i];
 	for (;;) {
 		uint32_t v;

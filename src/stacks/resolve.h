@@ -16,7 +16,7 @@ struct rcache_kent;
 struct rawloc;
 
 struct sd_resolve {
-	uint64_t kgen; /* sd_machine_kernel_gen() the tables are of */
+	uint64_t kgen1; /* sd_machine_kernel_gen() + 1 of the tables, 0: none */
 	/* kernel frames: address -> location id (either kernel cpumode) */
 	struct rcache_kent *rc;
 	size_t rc_slots, rc_n;
