@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The state of frame resolution at sample time (resolve.c), one struct
- * in struct sd_stacks: the caches in front of the machine's map search
- * and the symbol lookup.  The locations themselves (st->locs) outlive
- * it: the keys hold their ids.
+ * The state of frame resolution at sample time (resolve.c, frametab.c),
+ * one struct in struct sd_stacks: the caches in front of the machine's
+ * map search and the symbol lookup.  The locations themselves
+ * (st->locs) outlive it: the keys hold their ids.
  */
 #ifndef SD_STACKS_RESOLVE_H
 #define SD_STACKS_RESOLVE_H
@@ -16,7 +16,7 @@ struct rcache_kent;
 struct rawloc;
 
 struct sd_resolve {
-	uint64_t kgen; /* sd_machine_kernel_gen() the tables are of */
+	uint64_t kgen1; /* sd_machine_kernel_gen() + 1 of the tables, 0: none */
 	/* kernel frames: address -> location id (either kernel cpumode) */
 	struct rcache_kent *rc;
 	size_t rc_slots, rc_n;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Resolving a new chain's frames to locations (src/stacks/resolve.c),
- * through the public API: stack ids say which chains resolved alike
- * (one id: every frame at the same location), folded lines say where.
+ * Resolving a new chain's frames to locations (src/stacks/resolve.c and
+ * its frame tables, frametab.c), through the public API: stack ids say
+ * which chains resolved alike (one id: every frame at the same
+ * location), folded lines say where.
  * What must hold, whatever the caches in front of the map search do:
  *
  *  L1 a frame's location is (DSO, address in the DSO, kernel, unwound):
@@ -38,6 +39,11 @@
  *  L12 a user-mode sample without a chain is its ip alone, placed in its
  *      process's maps: a library at another address in another process
  *      is one location (L1), an address in no map [unknown].
+ *  L13 an address space id too large for the user frame table's key
+ *      (2^26 or more) keeps nothing there: one address in two cpumodes
+ *      lands where each places it (a user-mode address in the kernel's
+ *      range in the kernel's map, a guest user-mode one in none), in
+ *      either order.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -559,6 +565,34 @@ TEST(one_offset_in_many_files)
 	world_close(&w);
 }
 
+TEST(address_space_without_a_key)
+{
+	for (int order = 0; order < 2; order++) {
+		struct world w;
+		if (!world_init(&w))
+			SKIP("no temporary file");
+		const uint64_t user[] = {SD_CONTEXT_USER, ENTRY};
+		const uint64_t guest[] = {SD_CONTEXT_GUEST_USER, ENTRY};
+		struct sd_stack_sample su = sample_of(&w, 100, user, 2);
+		struct sd_stack_sample sg = sample_of(&w, 100, guest, 2);
+		su.view.mm = sg.view.mm = 1u << 26; /* no such one: no map */
+		uint32_t iu, ig;
+		if (order) {
+			ig = add(&w, &sg);
+			iu = add(&w, &su);
+		} else {
+			iu = add(&w, &su);
+			ig = add(&w, &sg);
+		}
+		/* L13 */
+		CHECK(iu != ig);
+		CHECK(sd_stacks_symbolize(w.st, w.m) == 0);
+		CHECK(has_line(&w, "app;entry_SYSCALL_64 1/1"));
+		CHECK(has_line(&w, "app;[unknown] 1/1"));
+		world_close(&w);
+	}
+}
+
 int main(void)
 {
 	RUN(library_at_other_addresses_same_offset);
@@ -573,5 +607,6 @@ int main(void)
 	RUN(kernel_addresses_keyed_alone);
 	RUN(user_ip_without_a_chain);
 	RUN(one_offset_in_many_files);
+	RUN(address_space_without_a_key);
 	return test_exit();
 }
