@@ -14,8 +14,9 @@
  * so equal samples share one entry; only what decides the folded line or
  * the symbols is in the key.
  *
- * A sample: its raw chain hashed once and looked up in the raw-chain
- * table (rawtab.h) -- a hit is the stack id; then its (stack, pid,
+ * A sample: its raw chain looked up in the raw-chain table (rawtab.h),
+ * as the chain last found with its leaf and last word first, else
+ * hashed whole -- a hit is the stack id; then its (stack, pid,
  * 100 ms bucket) detail counts it, found through a (stack, pid) cache
  * or else in its bucket's table (details.c), inline when that table is
  * the one at hand (sd_stacks_detail_count()): with no call, no register
@@ -327,7 +328,8 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 
 /*
  * What decides a sample's stack key, as stacks_intern() stores it: the
- * raw-chain table's key (rawtab.h) and its hash, the address space and
+ * raw-chain table's key (rawtab.h) and its quick hash (the whole chain's
+ * hash only when the guess does not find it), the address space and
  * the key's flags.  Whether the chain is kernel-only (then the address
  * space is not part of the key) is only asked when the table does not
  * know the chain -- and for a chain resolved at sample time (F_LOC) it
@@ -365,7 +367,7 @@ static inline void sample_key(const struct sd_stacks *st,
 	k->rk.nr = nr;
 	k->mmv = (uint64_t)s->view.mm << 32 | s->view.mm_ver;
 	k->flags = flags;
-	sd_rawtab_hash(&k->rk);
+	sd_rawtab_quick(&k->rk);
 }
 
 /* Whether the sample's frames are all in the kernel: its stack key then
@@ -467,8 +469,8 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		}
 	}
 	/* while rt_skip counts down, chains rarely repeat: the table is
-	 * paused, every chain a miss at its filter */
-	int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
+	 * paused, every chain a miss at its filter and its guess */
+	int found = sd_rawtab_lookup(&st->rt, &k.rk, k.mmv, &f);
 	if (found != RAW_HIT)
 		return add_new(st, s, &k, found, f.chain, id);
 	if (!--st->rt_left)
