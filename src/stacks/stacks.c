@@ -598,29 +598,28 @@ intern_probe(struct sd_stacks *st, size_t klen, uint64_t hdr,
 	return 0;
 }
 
+/* The pid and tid of stack i's key (kept with SD_FOLD_PID / SD_FOLD_TID):
+ * out of line, so that sd_stacks_get() needs no frame of its own. */
+static __attribute__((noinline)) void
+key_pid_tid(const struct sd_stacks *st, size_t i, struct sd_stack_info *out)
+{
+	const struct entry *e = &st->v[i];
+	uint64_t w[KEY_HDR];
+
+	if (sd_key_decode(st->keys + e->key, e->klen, w, KEY_HDR) == KEY_HDR) {
+		out->pid = (uint32_t)(w[2] >> 32);
+		out->tid = (uint32_t)w[2];
+	}
+}
+
 int sd_stacks_get(const struct sd_stacks *st, size_t i,
 		  struct sd_stack_info *out)
 {
 	if (i >= st->n)
 		return -ENOENT;
-	const struct entry *e = &st->v[i];
-	const uint64_t *k = &e->hdr;
-	out->evsel = (unsigned)(k[0] >> 48);
-	out->comm = (uint32_t)k[0];
-	out->count = e->count;
-	out->period = e->period;
-	out->frames = st->frames ? st->frames + e->frames : NULL;
-	out->nr_frames = e->nframes;
-	out->folded_out = (k[0] >> 32) & F_DROP;
-	out->pid = out->tid = 0;
-	if (st->fold & (SD_FOLD_PID | SD_FOLD_TID)) {
-		uint64_t w[KEY_HDR];
-		if (sd_key_decode(st->keys + e->key, e->klen, w, KEY_HDR) ==
-		    KEY_HDR) {
-			out->pid = (uint32_t)(w[2] >> 32);
-			out->tid = (uint32_t)w[2];
-		}
-	}
+	sd_stacks_get_quick(st, i, out);
+	if (st->fold & (SD_FOLD_PID | SD_FOLD_TID))
+		key_pid_tid(st, i, out);
 	return 0;
 }
 
