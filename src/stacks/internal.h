@@ -205,11 +205,17 @@ int sd_stacks_intern_encoded(struct sd_stacks *st, size_t klen, uint64_t hdr,
  */
 static inline uint64_t sd_stacks_pair(uint32_t stack, uint32_t pid)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the same word in integers: a shift and an or, where the copy
+	 * went through a vector register (kstorm: -0.8 M instructions) */
+	return (uint64_t)pid << 32 | stack;
+#else
 	const uint32_t v[2] = {stack, pid};
 	uint64_t w;
 
 	memcpy(&w, v, sizeof w);
 	return w;
+#endif
 }
 
 _Static_assert(offsetof(struct sd_stack_detail, stack) == 0 &&

@@ -39,9 +39,11 @@
 #define RAW_SSLOTS (2 * RAW_MAX_SPACES) /* 1 MB */
 #define HUGE ((size_t)2 << 20)
 
-/* The mapping: slots, filter, space slots | entries (each 2 MiB). */
+/* The mapping: slots, filter, guesses, space slots | entries (each
+ * 2 MiB). */
 #define OFF_FILTER (RAW_SLOTS * sizeof(struct raw_slot))
-#define OFF_SSLOTS (OFF_FILTER + RAW_FILTER_WORDS * sizeof(uint64_t))
+#define OFF_PRED (OFF_FILTER + RAW_FILTER_WORDS * sizeof(uint64_t))
+#define OFF_SSLOTS (OFF_PRED + RAW_PRED * sizeof(struct raw_slot))
 #define ARENA (2 * HUGE)
 
 _Static_assert(OFF_SSLOTS + RAW_SSLOTS * sizeof(struct raw_space_slot) <=
@@ -51,11 +53,13 @@ _Static_assert(RAW_MAX_WORDS * sizeof(uint64_t) <= HUGE,
 	       "the entries fill the second");
 
 uint64_t sd_rawtab_no_filter[RAW_FILTER_WORDS];
+struct raw_slot sd_rawtab_no_pred[RAW_PRED];
 
 void sd_rawtab_init(struct sd_rawtab *t)
 {
 	memset(t, 0, sizeof *t);
 	t->filter = sd_rawtab_no_filter;
+	t->pred = sd_rawtab_no_pred;
 }
 
 void sd_rawtab_free(struct sd_rawtab *t)
@@ -67,10 +71,13 @@ void sd_rawtab_free(struct sd_rawtab *t)
 
 void sd_rawtab_pause(struct sd_rawtab *t, bool paused)
 {
+	bool on = t->slots && !paused;
+
 	t->paused = paused;
-	t->filter = t->slots && !paused
-			    ? (uint64_t *)((char *)t->slots + OFF_FILTER)
-			    : sd_rawtab_no_filter;
+	t->filter = on ? (uint64_t *)((char *)t->slots + OFF_FILTER)
+		       : sd_rawtab_no_filter;
+	t->pred = on ? (struct raw_slot *)((char *)t->slots + OFF_PRED)
+		     : sd_rawtab_no_pred;
 }
 
 /* The mapping, made at the first chain stored. */
@@ -123,8 +130,8 @@ int sd_rawtab_find_space(struct sd_rawtab *t, uint32_t chain, uint64_t mmv,
 	return RAW_NEW_SPACE;
 }
 
-int sd_rawtab_find_next(struct sd_rawtab *t, const struct raw_key *k,
-			size_t j, uint64_t mmv, struct raw_found *f)
+uint32_t sd_rawtab_find_next(const struct sd_rawtab *t,
+			     const struct raw_key *k, size_t j)
 {
 	size_t mask = RAW_SLOTS - 1;
 
@@ -132,9 +139,9 @@ int sd_rawtab_find_next(struct sd_rawtab *t, const struct raw_key *k,
 		const struct raw_slot *s = &t->slots[j];
 		if (s->hash == (uint32_t)k->hash &&
 		    sd_rawtab_is(t->words + s->off - 1, k))
-			return sd_rawtab_found(t, s->off, mmv, f);
+			return s->off;
 	}
-	return RAW_MISS;
+	return 0;
 }
 
 int sd_rawtab_store(struct sd_rawtab *t, const struct raw_key *k, bool kern,
@@ -160,6 +167,10 @@ int sd_rawtab_store(struct sd_rawtab *t, const struct raw_key *k, bool kern,
 	((uint64_t *)((char *)t->slots +
 		      OFF_FILTER))[sd_rawtab_filter_word(k->hash)] |=
 		sd_rawtab_filter_bits(k->hash);
+	((struct raw_slot *)((char *)t->slots +
+			     OFF_PRED))[sd_rawtab_pred_slot(k->quick)] =
+		(struct raw_slot){sd_rawtab_pred_tag(k->quick),
+				  (uint32_t)t->nwords + 1};
 	t->last = t->nwords;
 	t->nwords += need;
 	t->n++;

@@ -14,8 +14,9 @@
  * so equal samples share one entry; only what decides the folded line or
  * the symbols is in the key.
  *
- * A sample: its raw chain hashed once and looked up in the raw-chain
- * table (rawtab.h) -- a hit is the stack id; then its (stack, pid,
+ * A sample: its raw chain looked up in the raw-chain table (rawtab.h),
+ * as the chain last found with its leaf and last word first, else
+ * hashed whole -- a hit is the stack id; then its (stack, pid,
  * 100 ms bucket) detail counts it, found through a (stack, pid) cache
  * or else in its bucket's table (details.c), inline when that table is
  * the one at hand (sd_stacks_detail_count()): with no call, no register
@@ -327,7 +328,8 @@ int sd_stacks_add_named(struct sd_stacks *st, const struct sd_named_stack *ns,
 
 /*
  * What decides a sample's stack key, as stacks_intern() stores it: the
- * raw-chain table's key (rawtab.h) and its hash, the address space and
+ * raw-chain table's key (rawtab.h) and its quick hash (the whole chain's
+ * hash only when the guess does not find it), the address space and
  * the key's flags.  Whether the chain is kernel-only (then the address
  * space is not part of the key) is only asked when the table does not
  * know the chain -- and for a chain resolved at sample time (F_LOC) it
@@ -365,7 +367,7 @@ static inline void sample_key(const struct sd_stacks *st,
 	k->rk.nr = nr;
 	k->mmv = (uint64_t)s->view.mm << 32 | s->view.mm_ver;
 	k->flags = flags;
-	sd_rawtab_hash(&k->rk);
+	sd_rawtab_quick(&k->rk);
 }
 
 /* Whether the sample's frames are all in the kernel: its stack key then
@@ -467,8 +469,8 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		}
 	}
 	/* while rt_skip counts down, chains rarely repeat: the table is
-	 * paused, every chain a miss at its filter */
-	int found = sd_rawtab_find(&st->rt, &k.rk, k.mmv, &f);
+	 * paused, every chain a miss at its filter and its guess */
+	int found = sd_rawtab_lookup(&st->rt, &k.rk, k.mmv, &f);
 	if (found != RAW_HIT)
 		return add_new(st, s, &k, found, f.chain, id);
 	if (!--st->rt_left)
@@ -596,29 +598,28 @@ intern_probe(struct sd_stacks *st, size_t klen, uint64_t hdr,
 	return 0;
 }
 
+/* The pid and tid of stack i's key (kept with SD_FOLD_PID / SD_FOLD_TID):
+ * out of line, so that sd_stacks_get() needs no frame of its own. */
+static __attribute__((noinline)) void
+key_pid_tid(const struct sd_stacks *st, size_t i, struct sd_stack_info *out)
+{
+	const struct entry *e = &st->v[i];
+	uint64_t w[KEY_HDR];
+
+	if (sd_key_decode(st->keys + e->key, e->klen, w, KEY_HDR) == KEY_HDR) {
+		out->pid = (uint32_t)(w[2] >> 32);
+		out->tid = (uint32_t)w[2];
+	}
+}
+
 int sd_stacks_get(const struct sd_stacks *st, size_t i,
 		  struct sd_stack_info *out)
 {
 	if (i >= st->n)
 		return -ENOENT;
-	const struct entry *e = &st->v[i];
-	const uint64_t *k = &e->hdr;
-	out->evsel = (unsigned)(k[0] >> 48);
-	out->comm = (uint32_t)k[0];
-	out->count = e->count;
-	out->period = e->period;
-	out->frames = st->frames ? st->frames + e->frames : NULL;
-	out->nr_frames = e->nframes;
-	out->folded_out = (k[0] >> 32) & F_DROP;
-	out->pid = out->tid = 0;
-	if (st->fold & (SD_FOLD_PID | SD_FOLD_TID)) {
-		uint64_t w[KEY_HDR];
-		if (sd_key_decode(st->keys + e->key, e->klen, w, KEY_HDR) ==
-		    KEY_HDR) {
-			out->pid = (uint32_t)(w[2] >> 32);
-			out->tid = (uint32_t)w[2];
-		}
-	}
+	sd_stacks_get_quick(st, i, out);
+	if (st->fold & (SD_FOLD_PID | SD_FOLD_TID))
+		key_pid_tid(st, i, out);
 	return 0;
 }
 

@@ -28,6 +28,16 @@
  *     (sd_rawtab_set_last()), is found with it, in its address space
  *     and as the first of another one; the chains stored before keep
  *     theirs;
+ *  R12 the guess (sd_rawtab_guess()) answers as sd_rawtab_find() does
+ *     for the chain its slot holds -- the one stored or found last with
+ *     that quick hash -- and RAW_UNGUESSED for any other chain, one of
+ *     the same quick hash (slot and tag) included; found, that one
+ *     becomes the guess; cleared or paused, or before the first chain,
+ *     it guesses nothing; sd_rawtab_lookup() answers as find() whatever
+ *     the guess holds;
+ *  R13 the quick hash takes in the header, the length, the leaf (second
+ *     word) and the last word: chains that differ in one of them by a
+ *     few bytes land in different slots of the guess;
  *  R6 the hash spreads: chains that differ in one word by a few bytes
  *     (kernel return addresses in one function), at any position and of
  *     any length, land in different slots of a table indexed by its low
@@ -46,8 +56,9 @@
 static struct raw_key key(uint64_t hdr0, uint64_t hdr1, const uint64_t *ips,
 			  size_t nr)
 {
-	struct raw_key k = {{hdr0, hdr1}, ips, nr, 0};
+	struct raw_key k = {{hdr0, hdr1}, ips, nr, 0, 0};
 	sd_rawtab_hash(&k);
+	sd_rawtab_quick(&k);
 	return k;
 }
 
@@ -404,6 +415,137 @@ TEST(hash_spreads_close_addresses)
 	}
 }
 
+/* sd_rawtab_guess() with what it found in *id (RAW_HIT) or *chain
+ * (RAW_NEW_SPACE) */
+static int guess(struct sd_rawtab *t, const struct raw_key *k, uint64_t mmv,
+		 uint32_t *id, uint32_t *chain)
+{
+	struct raw_found f = {UINT32_MAX, UINT32_MAX};
+	int r = sd_rawtab_guess(t, k, mmv, &f);
+	if (r == RAW_HIT)
+		*id = f.id;
+	else if (r == RAW_NEW_SPACE)
+		*chain = f.chain;
+	return r;
+}
+
+TEST(guess_is_the_last_chain_of_its_slot)
+{
+	struct sd_rawtab t;
+	sd_rawtab_init(&t);
+	uint64_t ch[3][5];
+	struct raw_key k[3];
+	uint32_t id = 0, chain = 0, c2 = 0;
+
+	/* three chains of one quick hash: one guess slot, one tag */
+	for (unsigned i = 0; i < 3; i++) {
+		memcpy(ch[i], uchain, sizeof ch[i]);
+		ch[i][3] += 8 * i;
+		k[i] = key(1, 0, ch[i], 5);
+		k[i].quick = 0x5555000000000123ull;
+	}
+	CHECK_U64(guess(&t, &k[0], 0x100000001ull, &id, &chain),
+		  RAW_UNGUESSED);
+	CHECK(sd_rawtab_add(&t, &k[0], false, 0x100000001ull, 10) == 0);
+	CHECK_U64(guess(&t, &k[0], 0x100000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 10);
+	/* the guess knows the address spaces as find() does */
+	CHECK_U64(guess(&t, &k[0], 0x200000001ull, &id, &chain),
+		  RAW_NEW_SPACE);
+	CHECK_U64(find(&t, &k[0], 0x200000001ull, &id, &c2), RAW_NEW_SPACE);
+	CHECK_U64(chain, c2);
+	/* another chain of the slot: not guessed, though the tag is its */
+	CHECK_U64(guess(&t, &k[1], 0x100000001ull, &id, &chain),
+		  RAW_UNGUESSED);
+	CHECK(sd_rawtab_add(&t, &k[1], true, 0, 11) == 0);
+	CHECK_U64(guess(&t, &k[1], 0x100000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 11);
+	CHECK_U64(guess(&t, &k[0], 0x100000001ull, &id, &chain),
+		  RAW_UNGUESSED);
+	CHECK_U64(guess(&t, &k[2], 0x100000001ull, &id, &chain),
+		  RAW_UNGUESSED);
+	/* found the long way, the first is the guess again */
+	id = 0;
+	CHECK_U64(sd_rawtab_lookup(&t, &k[0], 0x100000001ull,
+				   &(struct raw_found){0, 0}),
+		  RAW_HIT);
+	CHECK_U64(guess(&t, &k[0], 0x100000001ull, &id, &chain), RAW_HIT);
+	CHECK_U64(id, 10);
+	CHECK_U64(guess(&t, &k[1], 7, &id, &chain), RAW_UNGUESSED);
+	/* the lookup answers as find() whatever the guess holds */
+	for (unsigned i = 0; i < 3; i++) {
+		for (unsigned r = 0; r < 2; r++) {
+			struct raw_found f = {0, 0};
+			uint32_t fid = UINT32_MAX;
+			int want = find(&t, &k[i], 0x100000001ull, &fid, &c2);
+			CHECK_U64(sd_rawtab_lookup(&t, &k[i], 0x100000001ull,
+						   &f),
+				  want);
+			if (want == RAW_HIT)
+				CHECK_U64(f.id, fid);
+		}
+	}
+	/* paused, then cleared: nothing guessed (the second chain was
+	 * found last) */
+	sd_rawtab_pause(&t, true);
+	CHECK_U64(guess(&t, &k[1], 0x100000001ull, &id, &chain),
+		  RAW_UNGUESSED);
+	sd_rawtab_pause(&t, false);
+	CHECK_U64(guess(&t, &k[1], 0x100000001ull, &id, &chain), RAW_HIT);
+	sd_rawtab_clear(&t);
+	CHECK_U64(guess(&t, &k[0], 0x100000001ull, &id, &chain),
+		  RAW_UNGUESSED);
+	CHECK_U64(guess(&t, &k[1], 0x100000001ull, &id, &chain),
+		  RAW_UNGUESSED);
+	sd_rawtab_free(&t);
+	CHECK_U64(guess(&t, &k[0], 0x100000001ull, &id, &chain),
+		  RAW_UNGUESSED);
+}
+
+/* The guess's slot and tag of the quick hash of a chain. */
+static uint64_t quick_of(uint64_t hdr0, uint64_t hdr1, const uint64_t *ips,
+			 size_t nr)
+{
+	struct raw_key k = key(hdr0, hdr1, ips, nr);
+
+	return (uint64_t)sd_rawtab_pred_tag(k.quick) << 32 |
+	       sd_rawtab_pred_slot(k.quick);
+}
+
+TEST(quick_hash_takes_header_leaf_and_last)
+{
+	uint64_t ch[6] = {SD_CONTEXT_KERNEL, 0xffffffff81000440ull,
+			  0xffffffff81000880ull, 0xffffffff81000cc0ull,
+			  SD_CONTEXT_USER, 0x401000};
+	uint64_t q = quick_of(1, 0, ch, 6);
+	uint64_t o[6];
+
+	CHECK(quick_of(2, 0, ch, 6) != q);
+	CHECK(quick_of(1, 1, ch, 6) != q);
+	CHECK(quick_of(1, 0, ch, 5) != q);
+	memcpy(o, ch, sizeof o);
+	o[1] += 4;
+	CHECK(quick_of(1, 0, o, 6) != q);
+	memcpy(o, ch, sizeof o);
+	o[5] += 4;
+	CHECK(quick_of(1, 0, o, 6) != q);
+	/* one word (a sample with no chain): its ip */
+	CHECK(quick_of(1, 0, &ch[1], 1) != quick_of(1, 0, &ch[2], 1));
+	CHECK(quick_of(1, 0, ch, 0) == quick_of(1, 0, o, 0));
+	/* 4096 leaves 4 bytes apart, in 16 k slots: ~3600 distinct */
+	static unsigned char seen[RAW_PRED];
+	size_t distinct = 0;
+	for (uint32_t v = 0; v < 4096; v++) {
+		memcpy(o, ch, sizeof o);
+		o[1] = 0xffffffff81200000ull + 4 * v;
+		struct raw_key k = key(1, 0, o, 6);
+		size_t j = sd_rawtab_pred_slot(k.quick);
+		distinct += !seen[j];
+		seen[j] = 1;
+	}
+	CHECK(distinct >= 3300);
+}
+
 int main(void)
 {
 	RUN(kernel_chains_ignore_the_address_space);
@@ -417,5 +559,7 @@ int main(void)
 	RUN(stack_given_after_the_chain);
 	RUN(paused_finds_nothing);
 	RUN(hash_spreads_close_addresses);
+	RUN(guess_is_the_last_chain_of_its_slot);
+	RUN(quick_hash_takes_header_leaf_and_last);
 	return test_exit();
 }

@@ -33,7 +33,10 @@
  *     and the indexed count take in late), and walked again after more
  *     samples came; none when only bucket 0 (no time) has details;
  *  D6 an empty entry of the (stack, pid) cache is no pair's, not even
- *     (0, 0), whose word it would be if empty were zero.
+ *     (0, 0), whose word it would be if empty were zero;
+ *  D7 a pair's word (sd_stacks_pair(), made in integers) is the word a
+ *     detail and a cache entry hold it as (their stack and pid fields,
+ *     read back by sd_stacks_pair_at()), and no other pair's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +372,26 @@ TEST(an_empty_cache_entry_is_no_pair)
 	close_ctx(&c);
 }
 
+TEST(a_pair_is_the_word_of_its_fields)
+{
+	static const uint32_t v[][2] = {{0, 0},	      {1, 0},
+					{0, 1},	      {0x12345678, 0x9abcdef0},
+					{UINT32_MAX, 7}, {7, UINT32_MAX}};
+	size_t bad = 0;
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		struct sd_stack_detail d = {0};
+		struct dcache_ent c = {0};
+		d.stack = c.stack = v[i][0];
+		d.pid = c.pid = v[i][1];
+		uint64_t w = sd_stacks_pair(v[i][0], v[i][1]);
+		bad += sd_stacks_pair_at(&d) != w || sd_stacks_pair_at(&c) != w;
+		for (size_t j = 0; j < i; j++)
+			bad += sd_stacks_pair(v[j][0], v[j][1]) == w;
+	}
+	CHECK_U64(bad, 0);
+}
+
 TEST(names_found_again_after_the_cache_grew)
 {
 	struct sd_stacks *st = NULL;
@@ -409,6 +432,7 @@ int main(void)
 	RUN(details_found_after_the_tables_were_freed);
 	RUN(the_bucket_range_noted_and_walked);
 	RUN(an_empty_cache_entry_is_no_pair);
+	RUN(a_pair_is_the_word_of_its_fields);
 	RUN(names_found_again_after_the_cache_grew);
 	return test_exit();
 }
