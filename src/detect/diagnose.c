@@ -121,34 +121,43 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 				    (comm[i] < ncomm ? D_PID : 0));
 	/* the last detail's bucket, and where its second's total is (NULL:
 	 * none): details come in the order of their first samples, mostly
-	 * several to a bucket, so the second is worked out once a bucket */
-	uint64_t lastb = UINT64_MAX, *at = NULL;
+	 * several to a bucket, so the second is worked out once a bucket and
+	 * the bucket's periods summed in a register (acc), added at its end.
+	 * A detail of an on-CPU stack that is no candidate and wants no pid
+	 * (flag D_ON_CPU alone: most of them) tests its flag once. */
+	uint64_t lastb = UINT64_MAX, *at = NULL, acc = 0;
 	for (size_t i = 0; i < nd; i++) {
 		const struct sd_stack_detail *dt = &det[i];
 		uint32_t st = dt->stack;
 		unsigned f = flag[st];
-		if ((f & D_PID) && want_pid) {
-			struct comm_sum *cs = &by_comm[comm[st]];
-			if (!cs->has_pid && dt->pid != UINT32_MAX) {
-				cs->pid = dt->pid;
-				cs->has_pid = true;
-				want_pid -= cs->samples > 0;
+		if (__builtin_expect(f != D_ON_CPU, 0)) {
+			if ((f & D_PID) && want_pid) {
+				struct comm_sum *cs = &by_comm[comm[st]];
+				if (!cs->has_pid && dt->pid != UINT32_MAX) {
+					cs->pid = dt->pid;
+					cs->has_pid = true;
+					want_pid -= cs->samples > 0;
+				}
+				if (cs->has_pid)
+					flag[st] = (uint8_t)(f & ~D_PID);
 			}
-			if (cs->has_pid)
-				flag[st] = (uint8_t)(f & ~D_PID);
+			if (!(f & D_ON_CPU))
+				continue;
+			if (f & D_CAND)
+				cand[ncand++] = (uint32_t)i;
 		}
-		if (!(f & D_ON_CPU))
-			continue;
-		if (f & D_CAND)
-			cand[ncand++] = (uint32_t)i;
 		if (dt->bucket != lastb) {
 			uint64_t s = dt->bucket / 10 - b0;
+			if (at)
+				*at += acc;
+			acc = 0;
 			lastb = dt->bucket;
 			at = lastb && s < nsec ? &sec[s] : NULL;
 		}
-		if (at)
-			*at += dt->period;
+		acc += dt->period;
 	}
+	if (at)
+		*at += acc;
 	free(flag);
 	c->cand = cand;
 	c->ncand = ncand;
@@ -188,7 +197,7 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		return -ENOMEM;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
-		sd_stacks_get(a->stacks, i, &si);
+		sd_stacks_get_nopid(a->stacks, i, &si);
 		/* the flags, the kernel frames and the named ones, and the
 		 * hot kinds, in one walk of the frames */
 		struct scan_memo *mo = &memo[sd_mix64((uintptr_t)si.frames ^
