@@ -88,7 +88,7 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 		if (!ctx && !sel[i])
 			continue;
 		struct sd_stack_info si;
-		sd_stacks_get(st, i, &si);
+		sd_stacks_get_nopid(st, i, &si);
 		if (ctx) {
 			ctx_samples += si.count;
 			ctx_period += si.period;
