@@ -57,7 +57,7 @@ struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
 		t->v = v;
 		t->cap = cap;
 	}
-	t->v[t->n] = (struct tally){comm, pid, 0, 0, 0, 0, 0};
+	t->v[t->n] = (struct tally){comm, pid, 0, 0};
 	t->slots[j] = (uint32_t)++t->n;
 	return &t->v[t->n - 1];
 }
