@@ -95,7 +95,7 @@ static int comm_room(struct cpu_ctx *c, uint32_t comm)
  * instructions); a detail's second is worked out once a bucket, not once
  * a detail (kstorm -0.5 M).
  */
-enum { D_ON_CPU = 1, D_CAND = 2, D_PID = 4 };
+enum { D_ON_CPU = 1, D_FORK = 2, D_PID = 4, D_TEAR = 8 };
 
 static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 			size_t nd, size_t want_pid)
@@ -105,19 +105,24 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 	struct comm_sum *by_comm = c->by_comm;
 	uint64_t *sec = c->sec_total;
 	uint64_t b0 = c->first_bucket / 10, nsec = sec ? c->nsec : 0;
-	size_t ncomm = c->ncomm, ncand = 0, nst = sd_stacks_count(c->a->stacks);
-	uint32_t *cand = malloc((nd ? nd : 1) * sizeof *cand);
+	size_t ncomm = c->ncomm, nst = sd_stacks_count(c->a->stacks);
+	size_t nfork = 0, ntear = 0;
+	uint32_t *fork = malloc((nd ? nd : 1) * sizeof *fork);
+	uint32_t *tear = malloc((nd ? nd : 1) * sizeof *tear);
 	uint8_t *flag = malloc(nst ? nst : 1);
 
-	if (!cand || !flag) {
-		free(cand);
+	if (!fork || !tear || !flag) {
+		free(fork);
+		free(tear);
 		free(flag);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < nst; i++)
 		flag[i] = (uint8_t)((c->on_cpu[i] ? D_ON_CPU : 0) |
-				    (c->on_cpu[i] && (c->match[i] & CPU_CAND)
-					     ? D_CAND : 0) |
+				    (c->on_cpu[i] && (c->match[i] & SD_M_FORK_COPY)
+					     ? D_FORK : 0) |
+				    (c->on_cpu[i] && (c->match[i] & SD_M_TEARDOWN)
+					     ? D_TEAR : 0) |
 				    (comm[i] < ncomm ? D_PID : 0));
 	/* the last detail's bucket, and where its second's total is (NULL:
 	 * none): details come in the order of their first samples, mostly
@@ -143,8 +148,10 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 			}
 			if (!(f & D_ON_CPU))
 				continue;
-			if (f & D_CAND)
-				cand[ncand++] = (uint32_t)i;
+			if (f & D_FORK)
+				fork[nfork++] = (uint32_t)i;
+			if (f & D_TEAR)
+				tear[ntear++] = (uint32_t)i;
 		}
 		if (dt->bucket != lastb) {
 			uint64_t s = dt->bucket / 10 - b0;
@@ -159,8 +166,10 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 	if (at)
 		*at += acc;
 	free(flag);
-	c->cand = cand;
-	c->ncand = ncand;
+	c->cand[0] = fork;
+	c->ncand[0] = nfork;
+	c->cand[1] = tear;
+	c->ncand[1] = ntear;
 	return 0;
 }
 
@@ -463,7 +472,8 @@ int sd_detect(const struct sd_detect_input *a, struct sd_diagnosis **out)
 	free(c.kinds);
 	free(c.sec_total);
 	free(c.by_comm);
-	free(c.cand);
+	free(c.cand[0]);
+	free(c.cand[1]);
 	*out = d;
 	return 0;
 fail:
@@ -473,7 +483,8 @@ fail:
 	free(c.kinds);
 	free(c.sec_total);
 	free(c.by_comm);
-	free(c.cand);
+	free(c.cand[0]);
+	free(c.cand[1]);
 	sd_diagnosis_free(d);
 	return err ? err : -ENOMEM;
 }

@@ -64,7 +64,7 @@ struct comm_sum {
 /*
  * The match flags of which cpu_finding()'s want has one (every finding's
  * does): only the details of on-CPU stacks with one of them are listed
- * for it (struct cpu_ctx, cand).
+ * for it (struct cpu_ctx, cand: a list for each).
  */
 #define CPU_CAND (SD_M_FORK_COPY | SD_M_TEARDOWN)
 
@@ -90,11 +90,14 @@ struct cpu_ctx {
 	/* made in classify()'s one pass over the details (with ev), which
 	 * later passes would otherwise walk again: per comm id (below
 	 * ncomm, every stack's), its comm_sum; the indexes of the details
-	 * of on-CPU stacks with a CPU_CAND flag, in order (ncand) */
+	 * of on-CPU stacks, in order: [0] those with SD_M_FORK_COPY, [1]
+	 * with SD_M_TEARDOWN (a finding walks the list of its want's flag:
+	 * kstorm's fork side wants 186 stacks, and one list of both had it
+	 * pass 39 k details) */
 	struct comm_sum *by_comm;
 	size_t ncomm;
-	uint32_t *cand;
-	size_t ncand;
+	uint32_t *cand[2];
+	size_t ncand[2];
 };
 enum sd_level fork_copy_level(double share, uint64_t samples);
 
