@@ -137,7 +137,8 @@ int make_procs(struct sd_finding *f, struct tallies *t,
 			ngroup = n;
 		}
 		size_t k = group[cid] ? group[cid] - 1 : np;
-		const char *comm = sd_machine_comm_str(m, cid);
+		/* only a comm id met first needs its name */
+		const char *comm = k == np ? sd_machine_comm_str(m, cid) : NULL;
 		/* ids of one name (none, "") share it */
 		if (k == np) {
 			for (k = 0; k < np && strcmp(p[k].comm, comm); k++)
