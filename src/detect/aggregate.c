@@ -21,9 +21,13 @@
 /* ---- per-(comm, pid) tallies ------------------------------------------ */
 
 
-static size_t tally_home(uint32_t comm, uint32_t pid, size_t mask)
+/* Fibonacci hashing, the top bits of one product (ns, a power of two,
+ * slots): pids mostly come in runs, which it spreads, and sd_mix64()'s
+ * dozen instructions were paid again for every tally at each doubling. */
+static size_t tally_home(uint32_t comm, uint32_t pid, size_t ns)
 {
-	return sd_mix64((uint64_t)comm << 32 | pid) & mask;
+	return (size_t)(((uint64_t)comm << 32 | pid) * 0x9e3779b97f4a7c15ull >>
+			(64 - __builtin_ctzll(ns)));
 }
 
 struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
@@ -34,7 +38,7 @@ struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
 		if (!s)
 			return NULL;
 		for (size_t i = 0; i < t->n; i++) {
-			size_t j = tally_home(t->v[i].comm, t->v[i].pid, ns - 1);
+			size_t j = tally_home(t->v[i].comm, t->v[i].pid, ns);
 			while (s[j])
 				j = (j + 1) & (ns - 1);
 			s[j] = (uint32_t)i + 1;
@@ -43,7 +47,7 @@ struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
 		t->slots = s;
 		t->nslots = ns;
 	}
-	size_t j = tally_home(comm, pid, t->nslots - 1);
+	size_t j = tally_home(comm, pid, t->nslots);
 	for (; t->slots[j]; j = (j + 1) & (t->nslots - 1)) {
 		struct tally *x = &t->v[t->slots[j] - 1];
 		if (x->comm == comm && x->pid == pid)
@@ -57,7 +61,7 @@ struct tally *tally_get(struct tallies *t, uint32_t comm, uint32_t pid)
 		t->v = v;
 		t->cap = cap;
 	}
-	t->v[t->n] = (struct tally){comm, pid, 0, 0, 0, 0, 0};
+	t->v[t->n] = (struct tally){comm, pid, 0, 0};
 	t->slots[j] = (uint32_t)++t->n;
 	return &t->v[t->n - 1];
 }
@@ -137,7 +141,8 @@ int make_procs(struct sd_finding *f, struct tallies *t,
 			ngroup = n;
 		}
 		size_t k = group[cid] ? group[cid] - 1 : np;
-		const char *comm = sd_machine_comm_str(m, cid);
+		/* only a comm id met first needs its name */
+		const char *comm = k == np ? sd_machine_comm_str(m, cid) : NULL;
 		/* ids of one name (none, "") share it */
 		if (k == np) {
 			for (k = 0; k < np && strcmp(p[k].comm, comm); k++)

@@ -88,7 +88,7 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 		if (!ctx && !sel[i])
 			continue;
 		struct sd_stack_info si;
-		sd_stacks_get(st, i, &si);
+		sd_stacks_get_nopid(st, i, &si);
 		if (ctx) {
 			ctx_samples += si.count;
 			ctx_period += si.period;
@@ -110,8 +110,11 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	size_t nd;
 	const struct sd_stack_detail *det = sd_stacks_details(st, &nd);
 	struct tally *ty = NULL; /* the last detail's */
-	for (size_t i = 0; nids && i < c->ncand; i++) {
-		const struct sd_stack_detail *d = &det[c->cand[i]];
+	/* the list of the details of want's CPU_CAND flag (want has one) */
+	int li = want & SD_M_FORK_COPY ? 0 : 1;
+	const uint32_t *cand = c->cand[li];
+	for (size_t i = 0, ncand = c->ncand[li]; nids && i < ncand; i++) {
+		const struct sd_stack_detail *d = &det[cand[i]];
 		if (!sel[d->stack])
 			continue;
 		uint32_t comm = c->comm[d->stack];

@@ -83,7 +83,7 @@ static int hot_paths(struct sd_diagnosis *d, const struct cpu_ctx *c)
 		struct sd_stack_info si;
 		if (!c->on_cpu[i] || !c->kinds[i])
 			continue;
-		sd_stacks_get(st, i, &si);
+		sd_stacks_get_nopid(st, i, &si);
 		for (uint64_t b = c->kinds[i]; b; b &= b - 1) {
 			size_t j = (size_t)__builtin_ctzll(b);
 			k[j].samples += si.count;

@@ -44,7 +44,13 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 	const struct sd_stalls *sl = c->a->stalls;
 	const struct sd_stall **mine;
 	struct tallies t = {0};
-	size_t n = 0;
+	/* per tally (same index): the sleeps with a recorded wake-up, their
+	 * milliseconds and the longest */
+	struct sleeps {
+		uint64_t finished;
+		double ms, max_ms;
+	} *sw = NULL;
+	size_t n = 0, nsw = 0;
 
 	f->durations_known = durations;
 	mine = calloc(sl && sl->n ? sl->n : 1, sizeof *mine);
@@ -64,8 +70,21 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 		mine[n++] = s;
 		f->stalls++;
 		struct tally *ty = tally_get(&t, s->comm, s->pid);
+		size_t k = ty ? (size_t)(ty - t.v) : 0;
+		if (ty && k >= nsw) {
+			size_t ns = t.cap;
+			struct sleeps *v = realloc(sw, ns * sizeof *v);
+			if (v) {
+				memset(v + nsw, 0, (ns - nsw) * sizeof *v);
+				sw = v;
+				nsw = ns;
+			} else {
+				ty = NULL;
+			}
+		}
 		if (!ty) {
 			free(mine);
+			free(sw);
 			tallies_fini(&t);
 			return -ENOMEM;
 		}
@@ -75,10 +94,10 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 			continue;
 		}
 		double ms = (double)(s->t_in - s->t_out) / 1e6;
-		ty->finished++;
-		ty->ms += ms;
-		if (ms > ty->max_ms)
-			ty->max_ms = ms;
+		sw[k].finished++;
+		sw[k].ms += ms;
+		if (ms > sw[k].max_ms)
+			sw[k].max_ms = ms;
 		f->blocked_ms_total += ms;
 		if (ms > f->blocked_ms_max)
 			f->blocked_ms_max = ms;
@@ -95,11 +114,12 @@ int stall_finding(struct cpu_ctx *c, struct sd_finding *f, unsigned want,
 		v->pid = t.v[i].pid;
 		v->stalls = t.v[i].samples;
 		/* unknown, not zero, when no wake-up of it was recorded */
-		bool known = durations && t.v[i].finished;
-		v->blocked_ms = known ? t.v[i].ms : NAN;
-		v->max_ms = known ? t.v[i].max_ms : NAN;
+		bool known = durations && sw[i].finished;
+		v->blocked_ms = known ? sw[i].ms : NAN;
+		v->max_ms = known ? sw[i].max_ms : NAN;
 		f->nr_victims = i + 1;
 	}
+	free(sw);
 	if (!err)
 		qsort(f->victims, f->nr_victims, sizeof *f->victims, cmp_victim);
 	if (!err && activity)

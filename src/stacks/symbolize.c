@@ -528,3 +528,13 @@ const struct sd_stack_detail *sd_stacks_details(const struct sd_stacks *st,
 	*n = st->ndet;
 	return st->det;
 }
+
+/* Declared in detect/findings.h, for detect's walks of every stack. */
+void sd_stacks_get_nopid(const struct sd_stacks *st, size_t i,
+			 struct sd_stack_info *out);
+
+void sd_stacks_get_nopid(const struct sd_stacks *st, size_t i,
+			 struct sd_stack_info *out)
+{
+	sd_stacks_get_quick(st, i, out);
+}

@@ -429,6 +429,56 @@ TEST(stalls_and_their_durations)
  * httpd: 300 pids with 2 samples each, in descending pid order, then
  * every third of them once more; cgi: 40 pids with 1 sample each.
  */
+/*
+ * One frame sequence under two comms (symbolization stores it once: the
+ * stacks are classified by one scan of it), and both sides' findings in
+ * one recording, their samples interleaved: each finding counts only its
+ * own side's samples, per process, from the details listed for its side.
+ */
+TEST(shared_sequence_both_sides)
+{
+	struct text x;
+	struct run r;
+
+	text_init(&x);
+	for (int i = 0; i < 4; i++) {
+		on_cpu(&x, "httpd", 700 + i, 3, fork_swap, N(fork_swap));
+		on_cpu(&x, "sh", 800 + i, 2, exec_release, N(exec_release));
+		on_cpu(&x, "cgi", 900 + i, 1, fork_swap, N(fork_swap));
+	}
+	if (!run(&x, &r)) {
+		run_free(&x, &r);
+		return;
+	}
+	CHECK_U64(r.d->on_cpu_samples, 24);
+	const struct sd_finding *f = find(r.d, SD_FIND_SWAP_DUP_FORK);
+	CHECK(f != NULL);
+	if (f) {
+		CHECK_U64(f->samples, 16);
+		CHECK_U64(f->nr_procs, 2);
+		if (f->nr_procs == 2) {
+			CHECK_STR(f->procs[0].comm, "httpd");
+			CHECK_U64(f->procs[0].samples, 12);
+			CHECK_U64(f->procs[0].nr_pids_total, 4);
+			CHECK_STR(f->procs[1].comm, "cgi");
+			CHECK_U64(f->procs[1].samples, 4);
+			CHECK_U64(f->procs[1].pids[0], 900);
+		}
+	}
+	const struct sd_finding *e = find(r.d, SD_FIND_SWAP_FREE_EXEC);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_U64(e->samples, 8);
+		CHECK_U64(e->nr_procs, 1);
+		if (e->nr_procs == 1) {
+			CHECK_STR(e->procs[0].comm, "sh");
+			CHECK_U64(e->procs[0].nr_pids_total, 4);
+			CHECK_U64(e->procs[0].pids[3], 803);
+		}
+	}
+	run_free(&x, &r);
+}
+
 TEST(many_processes_tallied)
 {
 	struct text x;
@@ -618,6 +668,7 @@ int main(void)
 	RUN(near_misses_alone_find_nothing);
 	RUN(exec_side_release);
 	RUN(stalls_and_their_durations);
+	RUN(shared_sequence_both_sides);
 	RUN(many_processes_tallied);
 	RUN(many_comms_grouped);
 	RUN(paths_grouped_by_kernel_part);
