@@ -107,13 +107,13 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 	uint64_t b0 = c->first_bucket / 10, nsec = sec ? c->nsec : 0;
 	size_t ncomm = c->ncomm, nst = sd_stacks_count(c->a->stacks);
 	size_t nfork = 0, ntear = 0;
-	uint32_t *fork = malloc((nd ? nd : 1) * sizeof *fork);
-	uint32_t *tear = malloc((nd ? nd : 1) * sizeof *tear);
+	uint32_t *fork_at = malloc((nd ? nd : 1) * sizeof *fork_at);
+	uint32_t *tear_at = malloc((nd ? nd : 1) * sizeof *tear_at);
 	uint8_t *flag = malloc(nst ? nst : 1);
 
-	if (!fork || !tear || !flag) {
-		free(fork);
-		free(tear);
+	if (!fork_at || !tear_at || !flag) {
+		free(fork_at);
+		free(tear_at);
 		free(flag);
 		return -ENOMEM;
 	}
@@ -149,9 +149,9 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 			if (!(f & D_ON_CPU))
 				continue;
 			if (f & D_FORK)
-				fork[nfork++] = (uint32_t)i;
+				fork_at[nfork++] = (uint32_t)i;
 			if (f & D_TEAR)
-				tear[ntear++] = (uint32_t)i;
+				tear_at[ntear++] = (uint32_t)i;
 		}
 		if (dt->bucket != lastb) {
 			uint64_t s = dt->bucket / 10 - b0;
@@ -166,9 +166,9 @@ static int details_pass(struct cpu_ctx *c, const struct sd_stack_detail *det,
 	if (at)
 		*at += acc;
 	free(flag);
-	c->cand[0] = fork;
+	c->cand[0] = fork_at;
 	c->ncand[0] = nfork;
-	c->cand[1] = tear;
+	c->cand[1] = tear_at;
 	c->ncand[1] = ntear;
 	return 0;
 }
