@@ -255,9 +255,7 @@ int make_paths(struct sd_finding *f, const struct sd_stacks *st,
 	/* the paths in order of first use, found by hash (open addressing,
 	 * index + 1), not by a walk of those before (kstorm: a few hundred
 	 * paths of a finding's 1461 stacks) */
-	size_t ns = 16, na = 0;
-	while (ns < 2 * nids)
-		ns *= 2;
+	size_t ns = sd_slots_for(nids, 16), na = 0;
 	uint32_t *slots = calloc(ns, sizeof *slots);
 
 	if (!acc || !slots) {

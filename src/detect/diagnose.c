@@ -199,9 +199,7 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		size_t n;
 		struct sd_stack_scan sc;
 	} *seq = malloc((nst ? nst : 1) * sizeof *seq);
-	size_t nslots = 64, nseq = 0;
-	while (nslots < 2 * nst)
-		nslots *= 2;
+	size_t nslots = sd_slots_for(nst, 64), nseq = 0;
 	uint32_t *slot = calloc(nslots, sizeof *slot);
 	if (!seq || !slot) {
 		free(seq);

@@ -91,7 +91,7 @@ void sd_stacks_fseq_reserve(struct sd_stacks *st, size_t nstacks)
 {
 	/* at most a sequence a stack */
 	if (!st->fseq_slots)
-		fseq_grow(st, sd_stacks_slots_for(nstacks, 1024));
+		fseq_grow(st, sd_slots_for(nstacks, 1024));
 }
 
 void sd_stacks_fseq_free(struct sd_stacks *st)

@@ -101,7 +101,7 @@ void sd_stacks_names_reserve(struct sd_stacks *st, size_t nlocs)
 {
 	/* a (dso, address) per location */
 	if (!st->fcslots)
-		fc_grow(st, sd_stacks_slots_for(nlocs, 256));
+		fc_grow(st, sd_slots_for(nlocs, 256));
 }
 
 /*

@@ -43,21 +43,6 @@ struct lcache_ent {
 	bool used;
 };
 
-/*
- * The slots a table of n entries is made with when its size is known
- * before it fills: a power of two, at least min and at most half full
- * (up to 2^30) -- made at the size it ends with, not doubled up to it,
- * each doubling clearing and refilling the table.
- */
-static inline size_t sd_stacks_slots_for(size_t n, size_t min)
-{
-	size_t ns = min;
-
-	while (ns < 2 * (n + 1) && ns < ((size_t)1 << 30))
-		ns *= 2;
-	return ns;
-}
-
 /* Sizes the (dso, address) cache for nlocs locations resolved at sample
  * time; without memory it grows as it fills. */
 void sd_stacks_names_reserve(struct sd_stacks *st, size_t nlocs);

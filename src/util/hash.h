@@ -31,6 +31,22 @@ static inline uint64_t sd_hash_u64s(const uint64_t *v, size_t n, uint64_t h)
 uint64_t sd_hash_bytes(const void *p, size_t n, uint64_t seed);
 
 /*
+ * The slots an open-addressing table of n entries is made with when n is
+ * known before it fills: a power of two, at least min and at most half
+ * full -- made at the size it ends with, not doubled up to it, each
+ * doubling clearing and refilling the table.  A size beyond memory fails
+ * in the caller's calloc(), which says so.
+ */
+static inline size_t sd_slots_for(size_t n, size_t min)
+{
+	size_t ns = min;
+
+	while (ns < 2 * (n + 1))
+		ns *= 2;
+	return ns;
+}
+
+/*
  * Interns NUL-terminated strings: equal strings get the same id (from 1
  * up; 0 is "none") and one stored copy.  Memory grows with distinct
  * strings only.
