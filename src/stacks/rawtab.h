@@ -288,11 +288,12 @@ static inline int sd_rawtab_found(struct sd_rawtab *t, uint32_t off,
  * Looks k up for address space mmv: RAW_HIT (f->id the stack),
  * RAW_NEW_SPACE (f->chain the chain: known, but not for this address
  * space), or RAW_MISS; k's hash and quick hash filled in
- * (sd_rawtab_hash(), sd_rawtab_quick()).  The filter first; the first slot inline, the rest of the probe out of line: most
- * probes end there, and the compare's call then leaves little to save.
- * A chain the filter rules out is stored next (sd_rawtab_add()) after
- * its frames are resolved, long enough to bring its slot's line in
- * meanwhile.  A chain found becomes its guess's (sd_rawtab_lookup()).
+ * (sd_rawtab_hash(), sd_rawtab_quick()).  The filter first; the first
+ * slot inline, the rest of the probe out of line: most probes end there,
+ * and the compare's call then leaves little to save.  A chain the filter
+ * rules out is stored next (sd_rawtab_add()) after its frames are
+ * resolved, long enough to bring its slot's line in meanwhile.  A chain
+ * found becomes its guess's (sd_rawtab_lookup()).
  */
 static inline int sd_rawtab_find(struct sd_rawtab *t, const struct raw_key *k,
 				 uint64_t mmv, struct raw_found *f)

@@ -20,9 +20,10 @@
  * line, so the names hold a third of the text (kstorm: 1.7 of 5.4 MB)
  * and the table no longer keeps the whole text resident for the run.
  * The lines come in address order (all of the core kernel's; modules
- * follow, above it), so the table is finished as it fills -- each symbol's end set and aliases
- * reduced when the next start comes (sd_symtab_close_aliases()) --
- * instead of sorted and scanned again afterwards.
+ * follow, above it), so the table is finished as it fills -- each
+ * symbol's end set and aliases reduced when the next start comes
+ * (sd_symtab_close_aliases()) -- instead of sorted and scanned again
+ * afterwards.
  *
  * The common line (16 hex digits, a core kernel symbol, a name of up to
  * 60 bytes) takes kfast.c's short path; any other (a module's, near the
