@@ -29,8 +29,9 @@
 
 enum { ROUNDS = 150, PER_CPU = 50 };
 
-/* CPUs' buffers in the recording: two take turns; with three, the heap
- * of a flush is told where the top one goes past its stop */
+/* CPUs' buffers in the recording: two take turns; with three, the two
+ * that come first take turns until the third comes first, which the
+ * heap of the flush is then told */
 static unsigned ncpu = 2;
 /* the CPUs sample at the same times (else CPU c at 2c modulo 2 * ncpu):
  * which buffer goes first is told by where its stretch lies */
@@ -38,6 +39,10 @@ static bool ties;
 /* an EXIT after sample i when i % 11 == 3, a damaged one (no time in
  * its body) after sample 7 of the first round */
 static bool exits;
+/* the last of three CPUs samples from half-way through a round on (into
+ * the next round's times): in a flush the first two take turns while
+ * its run waits in the heap, then all three do */
+static bool late;
 
 /* Sample i of a CPU's part of a round: tid 1000 + i, the other event
  * when i % 13 == 5, a COMM after it when i % 11 == 0. */
@@ -72,6 +77,8 @@ static void build(struct pd_buf *b)
 			 * modulo 2 * ncpu): a flush takes turns between
 			 * the buffers */
 			uint64_t t0 = 1200 + (uint64_t)round * 2 * ncpu * PER_CPU;
+			if (late && cpu == 2)
+				t0 += ncpu * PER_CPU;
 			for (unsigned i = 0; i < PER_CPU; i++) {
 				uint64_t ct = t0 + 2 * ncpu * i + (ties ? 0 : 2 * cpu);
 				bool oth = other_event(i);
@@ -600,6 +607,16 @@ TEST(views_three_buffers)
 	ncpu = 2;
 }
 
+TEST(views_three_buffers_late)
+{
+	ncpu = 3;
+	late = true;
+	check_views(false, false);
+	check_views(false, true);
+	late = false;
+	ncpu = 2;
+}
+
 /* Three buffers at the same times: every turn is told by the heap's
  * tie-break on where the stretches lie. */
 TEST(views_equal_times)
@@ -681,6 +698,7 @@ int main(void)
 {
 	RUN(views_host_order);
 	RUN(views_three_buffers);
+	RUN(views_three_buffers_late);
 	RUN(views_equal_times);
 	RUN(no_views_other_order);
 	RUN(skip_exit);
