@@ -115,7 +115,8 @@ step(struct sd_queue *q, struct turn *t, const uint8_t *p, uint32_t len,
 	}
 	/* past its stop, the other run comes first; it goes on while its
 	 * records are older than nt (or as old, when its stretch was
-	 * pushed first) */
+	 * pushed first): no cap, a queued record's time is below
+	 * UINT64_MAX (next.c) */
 	struct sd_qrun *y = t->o;
 	if (three && y->time > t->zo) {
 		/* the third run comes first: the heap from here on */
@@ -127,7 +128,7 @@ step(struct sd_queue *q, struct turn *t, const uint8_t *p, uint32_t len,
 		t->stop = q->stop;
 		return true;
 	}
-	uint64_t stop = sd_queue_cap_stop(y->cur < c->cur ? nt : nt - 1);
+	uint64_t stop = y->cur < c->cur ? nt : nt - 1;
 	if (three) {
 		/* ... and before the third run */
 		uint64_t zy = t->zo;
