@@ -82,8 +82,9 @@ heap_back(struct sd_queue *q, const struct turn *t, bool three)
  * The top run t->c moves past its record p of len bytes, as next.c's
  * pop_plain() would move it: false when the loop ends there, at its
  * stretch's end or where it leaves the flush.  With two runs in the heap
- * (two CPUs) they trade places here when it passes its stop; with more,
- * it goes back into the heap (inline).
+ * (two CPUs) they trade places here when it passes its stop, and so do
+ * the first two of three (three) until the third comes first; else it
+ * goes back into the heap (top_passed()).
  */
 static inline __attribute__((always_inline)) bool
 step(struct sd_queue *q, struct turn *t, const uint8_t *p, uint32_t len,
@@ -105,9 +106,9 @@ step(struct sd_queue *q, struct turn *t, const uint8_t *p, uint32_t len,
 		return false;
 	}
 	if (!t->o) {
-		/* three runs or more: the heap told now (it is the queue's
-		 * own while there is no o); one run has its stop at the
-		 * limit */
+		/* one run, four or more, or three once the third came
+		 * first: the heap told now (it is the queue's own while
+		 * there is no o); one run has its stop at the limit */
 		t->c = top_passed(q, nt);
 		q->top = t->c;
 		t->stop = q->stop;
