@@ -64,6 +64,76 @@ static inline void id_keys(const struct sd_reader *r, const struct sd_evsel *evs
 }
 
 /*
+ * extend_stretch()'s loop: records from p on while they extend the
+ * stretch, up to lim; where it stopped returned.  late counts those
+ * older than lf, the time of the record delivered last, only when
+ * count_late (a constant): a loop's times do not go down, so none is
+ * when the stretch's last time is no older than lf (the common case,
+ * three instructions a record less: kstorm -0.79 M instructions, dso
+ * -1.09 M, synth300k -0.90 M).
+ */
+static inline __attribute__((always_inline)) const uint8_t *
+extend_loop(struct sd_reader *r, const uint8_t *p, const uint8_t *lim,
+	    struct id_keys *kp, struct sd_evsel **evsp, struct sd_evsel **evop,
+	    uint64_t *lastp, uint64_t lf, uint64_t *latep, uint64_t *nsp,
+	    bool sw, bool count_late)
+{
+	struct id_keys k = *kp;
+	struct sd_evsel *evs = *evsp, *evo = *evop;
+	uint64_t last = *lastp, late = 0, nsamples = 0;
+
+	while (lim - p >= 8) {
+		uint32_t type = sd_load32(p, sw);
+		uint16_t size = sd_load16(p + 6, sw);
+		struct sd_evsel *ev;
+		uint64_t t;
+		if (size > (size_t)(lim - p))
+			break;
+		if (type == SD_REC_SAMPLE && size >= k.s_min &&
+		    (sd_load64(p + k.s_id, sw) & k.s_mask) == k.s_key) {
+			t = sd_load64(p + k.s_time, sw);
+			if (t - 1 >= UINT64_MAX - 1 || t < last)
+				break;
+			nsamples++;
+		} else if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8) {
+			break;
+		} else if (type != SD_REC_SAMPLE && size >= k.o_min &&
+			   !(size & 7) &&
+			   sd_load64(p + size - k.o_id, sw) == k.o_key) {
+			t = sd_load64(p + size - k.o_time, sw);
+			if (t - 1 >= UINT64_MAX - 1 || t < last)
+				break;
+			r->stats.records[type]++;
+		} else {
+			ev = sd_record_evsel(r, p, size, type, sw);
+			struct sd_evsel **slot =
+				type == SD_REC_SAMPLE ? &evs : &evo;
+			if (!ev || (*slot != ev && *slot))
+				break;
+			t = sd_record_time(ev, p, size, type, sw);
+			if (t - 1 >= UINT64_MAX - 1 || t < last)
+				break;
+			*slot = ev;
+			r->stats.records[type]++;
+			id_keys(r, evs, evo, &k);
+		}
+		if (count_late)
+			late += t < lf;
+		last = t;
+		p += size;
+		/* read (or decompressed) a while ago, flushes between */
+		sd_prefetch_ahead(p);
+	}
+	*kp = k;
+	*evsp = evs;
+	*evop = evo;
+	*lastp = last;
+	*latep = late;
+	*nsp = nsamples;
+	return p;
+}
+
+/*
  * Records that extend the queue's last stretch, in one loop: whole
  * kernel records lying right after it in the buffer being read (the
  * decompressed one or the source's), timed, no older than the record
@@ -101,47 +171,12 @@ extend_stretch(struct sd_reader *r, bool sw)
 	struct id_keys k;
 	id_keys(r, evs, evo, &k);
 
-	while (lim - p >= 8) {
-		uint32_t type = sd_load32(p, sw);
-		uint16_t size = sd_load16(p + 6, sw);
-		struct sd_evsel *ev;
-		uint64_t t;
-		if (size > (size_t)(lim - p))
-			break;
-		if (type == SD_REC_SAMPLE && size >= k.s_min &&
-		    (sd_load64(p + k.s_id, sw) & k.s_mask) == k.s_key) {
-			t = sd_load64(p + k.s_time, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			nsamples++;
-		} else if (type - 1 >= SD_REC_KERNEL_MAX - 1 || size < 8) {
-			break;
-		} else if (type != SD_REC_SAMPLE && size >= k.o_min &&
-			   !(size & 7) &&
-			   sd_load64(p + size - k.o_id, sw) == k.o_key) {
-			t = sd_load64(p + size - k.o_time, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			r->stats.records[type]++;
-		} else {
-			ev = sd_record_evsel(r, p, size, type, sw);
-			struct sd_evsel **slot =
-				type == SD_REC_SAMPLE ? &evs : &evo;
-			if (!ev || (*slot != ev && *slot))
-				break;
-			t = sd_record_time(ev, p, size, type, sw);
-			if (t - 1 >= UINT64_MAX - 1 || t < last)
-				break;
-			*slot = ev;
-			r->stats.records[type]++;
-			id_keys(r, evs, evo, &k);
-		}
-		late += t < lf;
-		last = t;
-		p += size;
-		/* read (or decompressed) a while ago, flushes between */
-		sd_prefetch_ahead(p);
-	}
+	if (last < lf)
+		p = extend_loop(r, p, lim, &k, &evs, &evo, &last, lf, &late,
+				&nsamples, sw, true);
+	else
+		p = extend_loop(r, p, lim, &k, &evs, &evo, &last, lf, &late,
+				&nsamples, sw, false);
 	r->stats.records[SD_REC_SAMPLE] += nsamples;
 	uint64_t maxt = q->max_time > last ? q->max_time : last;
 	if (p == start)

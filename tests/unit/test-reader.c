@@ -1638,6 +1638,55 @@ TEST(time_order)
 	}
 }
 
+/*
+ * Records older than the last one delivered are counted out of order
+ * however they are queued: the first of a CPU's part of a round starts
+ * a stretch (next.c), the ones after it extend that stretch in
+ * stretch.h's loop, which counts them only when the stretch's last time
+ * is older than the last delivered (it does not go down in a stretch).
+ */
+TEST(out_of_order_in_stretch)
+{
+	static const uint64_t want[] = {10, 20, 30, 40, 50, 46, 47, 49, 60,
+					65, 70};
+	struct pd_event ev = {
+		.attr = {
+			.sample_type = SD_SAMPLE_IP | SD_SAMPLE_TID |
+				       SD_SAMPLE_TIME | SD_SAMPLE_CPU,
+			.flags = SD_ATTR_SAMPLE_ID_ALL,
+		},
+	};
+	struct pd_buf b = {0};
+	size_t data = pd_file_begin(&b, &ev, 1);
+
+	put_ts_sample(&b, 10, 1, 0); /* round 1, cpu 0 */
+	put_ts_sample(&b, 30, 1, 0);
+	put_ts_sample(&b, 50, 1, 0);
+	put_ts_sample(&b, 20, 1, 1); /* cpu 1 */
+	put_ts_sample(&b, 40, 1, 1);
+	pd_finished_round(&b);
+	pd_finished_round(&b);       /* all up to 50 delivered */
+	put_ts_sample(&b, 46, 1, 1); /* three older than 50, one not */
+	put_ts_sample(&b, 47, 1, 1);
+	put_ts_sample(&b, 49, 1, 1);
+	put_ts_sample(&b, 60, 1, 1);
+	put_ts_sample(&b, 65, 1, 0); /* none older than 50 */
+	put_ts_sample(&b, 70, 1, 0);
+	pd_finished_round(&b);
+	pd_file_end(&b, data, NULL, NULL);
+
+	struct sd_reader *r = open_buf(&b, 0);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_U64(read_all(r), 0);
+		check_order(want, sizeof want / sizeof *want, "late");
+		CHECK_U64(sd_reader_stats(r)->out_of_order, 3);
+		CHECK_NO_DIAGS(r);
+	}
+	sd_reader_free(r);
+	pd_buf_free(&b);
+}
+
 /* Without sample_id_all on every event, or when asked: file order. */
 TEST(file_order)
 {
@@ -2578,6 +2627,7 @@ int main(void)
 	RUN(records);
 	RUN(record_strings);
 	RUN(time_order);
+	RUN(out_of_order_in_stretch);
 	RUN(file_order);
 	RUN(pipe_mode);
 	RUN(pipe_mode_fd);
