@@ -47,7 +47,27 @@ struct search {
 	char *syms_path, *runtime_path;
 	char *mismatch; /* the first refused candidate, for the message */
 	struct sd_build_id mismatch_id;
+	/* the file at the recorded path, opened once for its build-id or
+	 * debuglink and again as a candidate: kept open in between (a
+	 * mapping, its pages and libelf's parse not made twice) */
+	struct sd_elf *bin;
+	char *bin_path;
 };
+
+/* path opened (a reference to se->bin if it is that file's), or NULL;
+ * keep: the file is the recorded path's, kept as se->bin. */
+static struct sd_elf *open_elf(struct search *se, const char *path, bool keep)
+{
+	struct sd_elf *e;
+
+	if (se->bin && !strcmp(path, se->bin_path))
+		return sd_elf_ref(se->bin);
+	if (!sd_is_regular_file(path) || sd_elf_open(path, &e) < 0)
+		return NULL;
+	if (keep && !se->bin && (se->bin_path = strdup(path)) != NULL)
+		se->bin = sd_elf_ref(e);
+	return e;
+}
 
 static void add(struct search *se, char *path)
 {
@@ -90,13 +110,13 @@ static bool is_vdso(const char *p)
 static void add_debuglink(struct search *se, const char *root, const char *bin,
 			  const char *path)
 {
-	struct sd_elf *e;
+	struct sd_elf *e = open_elf(se, bin, true);
 	const char *link;
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path) : 0;
 	const char *r = root ? root : "";
 
-	if (sd_elf_open(bin, &e) < 0)
+	if (!e)
 		return;
 	link = sd_elf_debuglink(e);
 	if (link) {
@@ -113,12 +133,12 @@ static void add_debuglink(struct search *se, const char *root, const char *bin,
  * recorded path (under symfs) to find debug files by build-id.  It only
  * names candidates then; nothing is checked against it.
  */
-static struct sd_build_id file_build_id(const char *bin)
+static struct sd_build_id file_build_id(struct search *se, const char *bin)
 {
 	struct sd_build_id id = {0};
 	struct sd_elf *e;
 
-	if (bin && sd_is_regular_file(bin) && sd_elf_open(bin, &e) == 0) {
+	if (bin && (e = open_elf(se, bin, true)) != NULL) {
 		if (sd_elf_get_build_id(e, &id) < 0)
 			id.size = 0;
 		sd_elf_close(e);
@@ -136,7 +156,7 @@ static void build_candidates(struct search *se)
 
 	if (!is_vdso(p) && !not_a_file(p) && !id.size) {
 		char *bin = s->symfs ? sd_asprintf("%s%s", s->symfs, p) : NULL;
-		id = file_build_id(s->symfs ? bin : p);
+		id = file_build_id(se, s->symfs ? bin : p);
 		free(bin);
 	}
 	sd_build_id_hex(&id, hex);
@@ -190,10 +210,10 @@ static void build_candidates(struct search *se)
 static void consider(struct search *se, const char *path)
 {
 	struct sd_dso *d = se->d;
-	struct sd_elf *e;
+	struct sd_elf *e = open_elf(se, path, false);
 	bool keep = false;
 
-	if (!sd_is_regular_file(path) || sd_elf_open(path, &e) < 0)
+	if (!e)
 		return;
 	if (d->id.size) {
 		struct sd_build_id have = {0};
@@ -282,6 +302,8 @@ void sd_dso_load_user(struct sd_dso *d, struct sd_diags *diags)
 	if (se.runtime != se.syms)
 		sd_elf_close(se.runtime);
 	sd_elf_close(se.syms);
+	sd_elf_close(se.bin);
+	free(se.bin_path);
 	for (size_t i = 0; i < se.n; i++)
 		free(se.cand[i]);
 	free(se.syms_path);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -297,6 +298,73 @@ TEST(debuglink)
 	sd_symbolizer_free(s);
 }
 
+/* The opens an inotify watch (fd non-blocking) saw since the last call;
+ * it watches closes too, as inotify merges an event with the one before
+ * it if they are alike and unread. */
+static int opens_seen(int fd)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int n = 0;
+	ssize_t r;
+
+	while ((r = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < r;) {
+			const struct inotify_event *ev =
+				(const struct inotify_event *)(void *)(buf + i);
+			n += (ev->mask & IN_OPEN) != 0;
+			i += (ssize_t)(sizeof *ev + ev->len);
+		}
+	return n;
+}
+
+/*
+ * The file at the recorded path is read for its build-id (none recorded)
+ * and its debuglink, then is a candidate itself: opened once for all
+ * three, not once each.
+ */
+TEST(recorded_path_opened_once)
+{
+	const char *so = getenv("SD_SYMFIX_SO");
+	struct sd_symbol_opts o = host_opts();
+	struct sd_symbolizer *s = NULL;
+	struct sd_build_id id;
+	size_t len;
+	char *buf, *path;
+
+	if (!so || !*so)
+		SKIP("SD_SYMFIX_SO not set");
+	buf = tf_slurp(so, &len);
+	if (!buf || sd_elf_build_id(buf, len, &id) < 0) {
+		free(buf);
+		SKIP("fixture without build-id");
+	}
+	free(buf);
+	path = strdup(tf_path("once/libsdfix.so"));
+	tf_copy_file(so, path);
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd < 0 ||
+	    inotify_add_watch(fd, path, IN_OPEN | IN_CLOSE_NOWRITE) < 0) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		SKIP("no inotify");
+	}
+	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
+	/* no build-id recorded: the file's own, its debuglink, the file */
+	struct sd_dso *d = sd_symbolizer_dso(s, path, NULL);
+	CHECK(d && sd_dso_symsrc(d) && !strcmp(sd_dso_symsrc(d), path));
+	CHECK_U64(opens_seen(fd), 1);
+	sd_symbolizer_free(s);
+	/* a build-id recorded: its debuglink, then the file */
+	CHECK(sd_symbolizer_new(&o, NULL, &s) == 0);
+	d = sd_symbolizer_dso(s, path, &id);
+	CHECK(d && sd_dso_symsrc(d) && !strcmp(sd_dso_symsrc(d), path));
+	CHECK_U64(opens_seen(fd), 1);
+	sd_symbolizer_free(s);
+	close(fd);
+	free(path);
+}
+
 TEST(names_that_are_not_files)
 {
 	static const char *const names[] = {
@@ -481,6 +549,7 @@ int main(void)
 	RUN(unusable_kallsyms_option);
 	RUN(user_dso_search);
 	RUN(debuglink);
+	RUN(recorded_path_opened_once);
 	RUN(names_that_are_not_files);
 	RUN(dso_by_path_memo);
 	RUN(prefetch_only_with_cpus_to_spare);
