@@ -448,8 +448,7 @@ add_new(struct sd_stacks *st, const struct sd_stack_sample *s,
 	else if (space &&
 		 (err = sd_rawtab_add_space(&st->rt, chain, k->mmv, sid)) < 0)
 		return err;
-	if (id)
-		*id = sid;
+	*id = sid;
 	return detail_add(st, sid, s->pid, s->time / SD_BUCKET_NS, 1,
 			  s->period);
 }
@@ -481,8 +480,9 @@ int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		return add_new(st, s, &k, found, f.chain, id);
 	if (!--st->rt_left)
 		window_end(st);
-	if (id)
-		*id = f.id;
+	/* every caller takes the id: no test for NULL (kstorm -0.5 M
+	 * instructions, synth300k -0.6 M) */
+	*id = f.id;
 	return detail_add(st, f.id, s->pid, s->time / SD_BUCKET_NS, 1,
 			  s->period);
 }
