@@ -48,7 +48,7 @@ struct sd_stack_sample {
 int sd_stacks_new(struct sd_stacks **out);
 struct sd_stacks *sd_stacks_free(struct sd_stacks *st);
 
-/* Counts a sample under its raw stack; *id (if non-NULL) gets the stack. */
+/* Counts a sample under its raw stack; *id gets the stack (id not NULL). */
 int sd_stacks_add(struct sd_stacks *st, const struct sd_stack_sample *s,
 		  uint32_t *id);
 
