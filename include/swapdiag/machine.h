@@ -117,6 +117,11 @@ const char *sd_machine_comm_str(const struct sd_machine *m, uint32_t comm);
  */
 void sd_machine_locate(struct sd_machine *m, uint32_t mm, uint32_t mm_ver,
 		       unsigned cpumode, uint64_t ip, struct sd_location *out);
+/* sd_machine_locate() leaving a user map's map_name NULL: it is always
+ * sd_dso_name() of its dso, which the caller asks for when it needs it. */
+void sd_machine_locate_unnamed(struct sd_machine *m, uint32_t mm,
+			       uint32_t mm_ver, unsigned cpumode, uint64_t ip,
+			       struct sd_location *out);
 
 /*
  * Frees the address spaces (maps, their indexes and views) once nothing

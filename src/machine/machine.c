@@ -371,8 +371,9 @@ static void locate_kernel(struct sd_machine *m, uint64_t ip,
 	}
 }
 
-void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
-		       unsigned cpumode, uint64_t ip, struct sd_location *out)
+static inline __attribute__((always_inline)) void
+locate(struct sd_machine *m, uint32_t mmid, uint32_t ver, unsigned cpumode,
+       uint64_t ip, struct sd_location *out, bool name)
 {
 	memset(out, 0, sizeof *out);
 	if (cpumode == SD_MISC_KERNEL || cpumode == SD_MISC_GUEST_KERNEL) {
@@ -384,7 +385,7 @@ void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
 		mmid < m->mms.n ? mm_lookup(&m->mms, mmid, ver, ip) : NULL;
 	if (mp) {
 		out->dso = mp->dso;
-		out->map_name = mp->dso ? sd_dso_name(mp->dso) : NULL;
+		out->map_name = name && mp->dso ? sd_dso_name(mp->dso) : NULL;
 		out->addr = ip - mp->start + mp->pgoff;
 		return;
 	}
@@ -392,4 +393,17 @@ void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
 	if ((cpumode == SD_MISC_USER || cpumode == SD_MISC_CPUMODE_UNKNOWN) &&
 	    ip >= m->kernel_start) /* sd_machine_kernel_ip(), in line */
 		locate_kernel(m, ip, out);
+}
+
+void sd_machine_locate(struct sd_machine *m, uint32_t mmid, uint32_t ver,
+		       unsigned cpumode, uint64_t ip, struct sd_location *out)
+{
+	locate(m, mmid, ver, cpumode, ip, out, true);
+}
+
+void sd_machine_locate_unnamed(struct sd_machine *m, uint32_t mmid,
+			       uint32_t ver, unsigned cpumode, uint64_t ip,
+			       struct sd_location *out)
+{
+	locate(m, mmid, ver, cpumode, ip, out, false);
 }

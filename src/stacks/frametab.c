@@ -192,6 +192,8 @@ loc_of(struct sd_stacks *st, struct sd_location *loc, uint32_t *id)
 			return 0;
 		}
 	struct rawloc raw = {loc->dso, loc->addr, 0, loc->unwound};
+	/* locate() leaves it out: asked for only here, on a new one */
+	loc->map_name = sd_dso_name(loc->dso);
 	int err = sym_loc(st, loc, id);
 	if (err)
 		return err;
@@ -264,15 +266,18 @@ int sd_frametab_reset(struct sd_stacks *st)
 }
 
 /* The location of ip for a frame of cpumode (with CPUMODE_UNWOUND), from
- * the machine's maps, as an id. */
+ * the machine's maps, as an id.  A user map's name (its DSO's) is not
+ * asked for by the map search, only by loc_of() when the (DSO, address)
+ * is new: one call fewer for nearly every user frame the tables miss
+ * (kstorm 270.61 -> 270.30 M instructions, dso 711.41 -> 710.68 M). */
 static inline __attribute__((always_inline)) int
 locate(struct sd_stacks *st, const struct sd_stack_sample *s,
        unsigned cpumode, uint64_t ip, uint32_t *id)
 {
 	struct sd_location loc;
 
-	sd_machine_locate(s->machine, s->view.mm, s->view.mm_ver,
-			  cpumode & ~CPUMODE_UNWOUND, ip, &loc);
+	sd_machine_locate_unnamed(s->machine, s->view.mm, s->view.mm_ver,
+				  cpumode & ~CPUMODE_UNWOUND, ip, &loc);
 	loc.unwound = cpumode & CPUMODE_UNWOUND;
 	return loc_of(st, &loc, id);
 }

@@ -336,6 +336,68 @@ TEST(storm_of_address_spaces)
 	world_fini(&w);
 }
 
+/* sd_machine_locate_unnamed() is sd_machine_locate() but for a user
+ * map's name, left NULL (it is its DSO's): the same DSO, address and
+ * kernel flag for every kind of frame, the kernel's map names kept. */
+static void same_but_name(struct world *w, struct sd_thread_view v,
+			  unsigned cpumode, uint64_t ip)
+{
+	struct sd_location n, u;
+
+	sd_machine_locate(w->m, v.mm, v.mm_ver, cpumode, ip, &n);
+	sd_machine_locate_unnamed(w->m, v.mm, v.mm_ver, cpumode, ip, &u);
+	CHECK(n.dso == u.dso);
+	CHECK_U64(n.addr, u.addr);
+	CHECK(n.kernel == u.kernel);
+	CHECK(!u.unwound && !n.unwound);
+	if (u.dso && !u.kernel) {
+		CHECK(u.map_name == NULL);
+		CHECK(n.map_name && !strcmp(n.map_name, sd_dso_name(n.dso)));
+	} else {
+		CHECK(u.map_name == n.map_name);
+	}
+}
+
+TEST(unnamed_locate)
+{
+	struct world w;
+	world_init(&w);
+	kmmap(&w, 0xffffffff81000000ull, 0x1000000, 0xffffffff81000000ull,
+	      "[kernel.kallsyms]_text");
+	kmmap(&w, 0xffffffffc0000000ull, 0x10000, 0,
+	      "/lib/modules/6.1.0/kernel/fs/ext4/ext4.ko");
+	comm(&w, 1000, 1000, "parent", false, 0);
+	mmap2(&w, 1000, 0x400000, 0x10000, 0x1000, PROT_RX, "/usr/bin/parent",
+	      0);
+	mmap2(&w, 1000, 0x7000000, 0x100000, 0, PROT_RX, "//anon", 5);
+	fork_(&w, 2000, 1000, 2000, 1000, 100);
+	mmap2(&w, 2000, 0x7f1000000000, 0x1000, 0, PROT_RX,
+	      "/usr/lib/libchild.so", 210);
+	struct sd_thread_view p = view_of(&w, 1000, 1000);
+	struct sd_thread_view c = view_of(&w, 2000, 2000);
+	const uint64_t user[] = {0x400100, 0x7000123, 0x7f1000000010, 0x1000,
+				 0xffffffff81001234ull};
+	for (size_t i = 0; i < sizeof user / sizeof user[0]; i++) {
+		same_but_name(&w, p, SD_MISC_USER, user[i]);
+		same_but_name(&w, c, SD_MISC_USER, user[i]); /* inherited */
+	}
+	same_but_name(&w, p, SD_MISC_KERNEL, 0xffffffff81001234ull);
+	same_but_name(&w, p, SD_MISC_KERNEL, 0xffffffffc0000010ull);
+	/* the child's own map and one it inherits: a DSO, no name */
+	struct sd_location u;
+	sd_machine_locate_unnamed(w.m, c.mm, c.mm_ver, SD_MISC_USER, 0x400100,
+				  &u);
+	CHECK(u.dso && !u.map_name);
+	CHECK_U64(u.addr, 0x1100);
+	CHECK_STR(sd_dso_name(u.dso), "/usr/bin/parent");
+	/* the kernel's half from user mode: named */
+	sd_machine_locate_unnamed(w.m, c.mm, c.mm_ver, SD_MISC_USER,
+				  0xffffffffc0000010ull, &u);
+	CHECK(u.kernel);
+	CHECK_STR(u.map_name, "[ext4]");
+	world_fini(&w);
+}
+
 int main(void)
 {
 	RUN(fork_copies_maps_threads_share_them);
@@ -347,5 +409,6 @@ int main(void)
 	RUN(many_small_address_spaces);
 	RUN(ancestors_maps);
 	RUN(storm_of_address_spaces);
+	RUN(unnamed_locate);
 	return test_exit();
 }
