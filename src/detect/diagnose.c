@@ -213,7 +213,8 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 	uint64_t *kinds = c->kinds;
 	uint32_t *comm = c->comm;
 	uint8_t *on_cpu = c->on_cpu;
-	uint64_t total_period = c->total_period, total_samples = c->total_samples;
+	uint64_t total_period = c->total_period;
+	uint64_t total_samples = c->total_samples;
 	uint64_t ev = c->ev ? c->ev->index : UINT64_MAX;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
