@@ -113,6 +113,10 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 	/* the list of the details of want's CPU_CAND flag (want has one) */
 	int li = want & SD_M_FORK_COPY ? 0 : 1;
 	const uint32_t *cand = c->cand[li];
+	/* the last detail's bucket and its second's sum (NULL: none), as in
+	 * details_pass(): the details come in the order of their first
+	 * samples, several to a bucket (kstorm: 45 k details, 270 buckets) */
+	uint64_t lastb = UINT64_MAX, *at = NULL;
 	for (size_t i = 0, ncand = c->ncand[li]; nids && i < ncand; i++) {
 		const struct sd_stack_detail *d = &det[cand[i]];
 		if (!sel[d->stack])
@@ -125,11 +129,13 @@ int cpu_finding(struct cpu_ctx *c, struct sd_finding *f,
 		}
 		ty->samples += d->count;
 		ty->period += d->period;
-		if (d->bucket && c->nsec) {
+		if (d->bucket != lastb) {
 			uint64_t s = d->bucket / 10 - b0;
-			if (s < c->nsec)
-				per_sec[s] += d->period;
+			lastb = d->bucket;
+			at = lastb && s < c->nsec ? &per_sec[s] : NULL;
 		}
+		if (at)
+			*at += d->period;
 	}
 	for (uint64_t s = 0; s < c->nsec; s++)
 		f->timeline[s] = c->sec_total[s] > 0

@@ -206,6 +206,16 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 		free(slot);
 		return -ENOMEM;
 	}
+	/* in locals: a store through on_cpu (bytes) could alias any of c's
+	 * fields, which gcc then read again a stack; the event's index
+	 * read once (without one, a value no stack's can be) */
+	unsigned *match = c->match;
+	uint64_t *kinds = c->kinds;
+	uint32_t *comm = c->comm;
+	uint8_t *on_cpu = c->on_cpu;
+	uint64_t total_period = c->total_period;
+	uint64_t total_samples = c->total_samples;
+	uint64_t ev = c->ev ? c->ev->index : UINT64_MAX;
 	for (size_t i = 0; i < nst; i++) {
 		struct sd_stack_info si;
 		sd_stacks_get_nopid(a->stacks, i, &si);
@@ -228,13 +238,14 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 			slot[j] = (uint32_t)++nseq;
 		}
 		const struct sd_stack_scan *sc = &mo->sc;
-		c->match[i] = sc->match;
-		c->kinds[i] = sc->kinds;
-		c->comm[i] = si.comm;
-		c->on_cpu[i] = c->ev && si.evsel == c->ev->index;
-		if (c->on_cpu[i]) {
-			c->total_period += si.period;
-			c->total_samples += si.count;
+		match[i] = sc->match;
+		kinds[i] = sc->kinds;
+		comm[i] = si.comm;
+		bool on = (uint64_t)si.evsel == ev;
+		on_cpu[i] = on;
+		if (on) {
+			total_period += si.period;
+			total_samples += si.count;
 			if (si.comm >= c->ncomm && comm_room(c, si.comm)) {
 				free(seq);
 				free(slot);
@@ -242,14 +253,17 @@ static int classify(struct cpu_ctx *c, struct sd_diagnosis *d,
 				return -ENOMEM;
 			}
 			/* comms with samples: each wants a pid */
-			want_pid += !c->by_comm[si.comm].samples && si.count;
-			c->by_comm[si.comm].samples += si.count;
-			c->by_comm[si.comm].period += si.period;
+			struct comm_sum *cs = &c->by_comm[si.comm];
+			want_pid += !cs->samples && si.count;
+			cs->samples += si.count;
+			cs->period += si.period;
 		}
 		/* weighed by the stack's samples */
 		kframes += sc->kframes * si.count;
 		knamed += sc->knamed * si.count;
 	}
+	c->total_period = total_period;
+	c->total_samples = total_samples;
 	free(seq);
 	free(slot);
 	sd_match_cache_fini(&mc);

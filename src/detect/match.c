@@ -36,11 +36,11 @@ enum {
 	IN_SPIN_ACQUIRE = 1 << 11,
 	IN_SPIN_SLOW = 1 << 12,
 	IN_IRQ_ENTRY = 1 << 13,
-	IN_NAMED = 1 << 14, /* a name, not "[dso]" */
+	IN_UNNAMED = 1 << 14, /* "[dso]", as unresolved frames fold */
 };
 
 /* The bits that take part in matching. */
-#define IN_SIGS ((unsigned)(IN_NAMED - 1) & ~(unsigned)IN_KNOWN)
+#define IN_SIGS ((unsigned)(IN_UNNAMED - 1) & ~(unsigned)IN_KNOWN)
 
 /* The sets, in the order of the IN_* bits from IN_FORK_COPY on. */
 static const struct sd_sig_set *const in_sets[] = {
@@ -52,7 +52,7 @@ static const struct sd_sig_set *const in_sets[] = {
 
 static unsigned name_bits(const char *f)
 {
-	unsigned b = IN_KNOWN | (f[0] != '[' ? IN_NAMED : 0);
+	unsigned b = IN_KNOWN | (f[0] == '[' ? IN_UNNAMED : 0);
 
 	for (size_t k = 0; k < sizeof in_sets / sizeof *in_sets; k++)
 		if (sd_sig_has(in_sets[k], f))
@@ -87,8 +87,8 @@ cache_make(const struct sd_stacks *st, struct sd_match_cache *c)
 	}
 	c->n = n;
 	for (size_t id = 0; id < n; id++)
-		if (sd_stacks_str(st, (uint32_t)id)[0] != '[')
-			c->ent[id] = IN_NAMED;
+		if (sd_stacks_str(st, (uint32_t)id)[0] == '[')
+			c->ent[id] = IN_UNNAMED;
 	for (size_t k = 0; k < sizeof in_sets / sizeof *in_sets; k++)
 		for (size_t i = 0; i < in_sets[k]->n; i++) {
 			uint32_t id = sd_stacks_str_find(st, in_sets[k]->v[i].func);
@@ -119,11 +119,13 @@ struct walk {
 	enum { NONE, MM, EXEC } reader; /* the innermost so far */
 	bool mutex_reader; /* ... is an exec lock if it was a mutex */
 	bool irq;          /* an interrupt entry below the swap frame */
-	size_t lock_at;    /* the counted acquire frame */
+	const struct sd_frame *lock_at; /* the counted acquire frame */
+	uint32_t unnamed;  /* kernel frames named "[dso]" (sd_match_scan) */
 };
 
-/* Kernel frame i, in the tables b (IN_* bits), into the walk. */
-static inline void walk_frame(struct walk *w, unsigned b, size_t i)
+/* Kernel frame f, in the tables b (IN_* bits), into the walk. */
+static inline void walk_frame(struct walk *w, unsigned b,
+			      const struct sd_frame *f)
 {
 	unsigned m = w->m;
 
@@ -138,7 +140,7 @@ static inline void walk_frame(struct walk *w, unsigned b, size_t i)
 			m |= SD_M_SPIN_LOCK | SD_M_SPIN_SLOW;
 		else if (b & IN_SPIN_ACQUIRE) {
 			m |= SD_M_SPIN_LOCK;
-			w->lock_at = i;
+			w->lock_at = f;
 		}
 	}
 	if (b & IN_FORK_COPY)
@@ -192,44 +194,51 @@ static inline uint64_t ent_of(const struct sd_stacks *st, const uint64_t *ent,
 void sd_match_scan(const struct sd_stacks *st, const struct sd_stack_info *si,
 		   struct sd_match_cache *cache, struct sd_stack_scan *out)
 {
-	struct walk w = {0, NONE, false, false, SIZE_MAX};
+	struct walk w = {0, NONE, false, false, NULL, 0};
 	uint64_t kinds = 0; /* << 16, as in the cache */
-	uint64_t named = 0; /* IN_NAMED a named kernel frame */
-	size_t other = 0;   /* user frames from k0 on */
 	size_t nent;
 	const uint64_t *ent = cache_ents(st, cache, &nent);
 	const struct sd_frame *fr = si->frames, *end = fr + si->nr_frames;
 	const struct sd_frame *k0 = fr + sd_user_run(fr, si->nr_frames);
+	size_t kframes = (size_t)(end - k0); /* less the user ones */
 
-	/* by pointer, the kernel frames counted as those from k0 less the
-	 * others: the loop's values stay in registers across the (rare)
-	 * walk_frame() */
+	/*
+	 * By pointer, the kernel frames counted as those from k0 less the
+	 * user ones, and the named ones as those less the "[dso]" ones,
+	 * which are counted with the matching on the rare path (a frame in
+	 * a table or unnamed): the values live across walk_frame() all in
+	 * registers (kstorm: 17 -> 12 instructions a kernel frame, the
+	 * cache's pointer no longer reloaded from the stack).
+	 */
 	for (const struct sd_frame *p = k0; p < end; p++) {
 		if (!p->kernel) {
-			other++;
+			kframes--;
 			continue;
 		}
 		uint64_t e = ent_of(st, ent, nent, p->name);
-		unsigned b = (unsigned)e & 0xffff;
 		kinds |= e;
-		named += b & IN_NAMED;
-		if (b & IN_SIGS) /* else in no table: changes nothing */
-			walk_frame(&w, b, (size_t)(p - fr));
+		if (__builtin_expect(e & (IN_SIGS | IN_UNNAMED), 0)) {
+			unsigned b = (unsigned)e & 0xffff;
+			w.unnamed += !!(b & IN_UNNAMED);
+			if (b & IN_SIGS) /* else in no table: changes nothing */
+				walk_frame(&w, b, p);
+		}
 	}
 	/* the innermost frame is the acquire frame itself: spinning there
 	 * on ticket-lock kernels (the caller decides by era) */
 	if ((w.m & SD_M_SPIN_LOCK) && !(w.m & SD_M_SPIN_SLOW) &&
-	    w.lock_at == si->nr_frames - 1)
+	    w.lock_at == end - 1)
 		w.m |= SD_M_SPIN_LEAF;
-	*out = (struct sd_stack_scan){w.m, (uint32_t)((size_t)(end - k0) - other),
-				      (uint32_t)(named / IN_NAMED), kinds >> 16};
+	*out = (struct sd_stack_scan){w.m, (uint32_t)kframes,
+				      (uint32_t)kframes - w.unnamed,
+				      kinds >> 16};
 }
 
 size_t sd_match_first(const struct sd_stacks *st,
 		      const struct sd_stack_info *si,
 		      struct sd_match_cache *cache, unsigned flags)
 {
-	struct walk w = {0, NONE, false, false, SIZE_MAX};
+	struct walk w = {0, NONE, false, false, NULL, 0};
 	size_t nent;
 	const uint64_t *ent = cache_ents(st, cache, &nent);
 	const struct sd_frame *fr = si->frames;
@@ -243,7 +252,7 @@ size_t sd_match_first(const struct sd_stacks *st,
 		unsigned b = (unsigned)ent_of(st, ent, nent, fr[i].name) & 0xffff;
 		if (!(b & IN_SIGS))
 			continue;
-		walk_frame(&w, b, i);
+		walk_frame(&w, b, &fr[i]);
 		if ((w.m & flags) == flags)
 			return i + 1;
 	}

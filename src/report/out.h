@@ -52,7 +52,10 @@ static inline void sd_out_bytes(struct sd_out *o, const void *p, size_t n)
 }
 
 /* v in decimal at w, two digits a division; its length.  w must have
- * room for 20 bytes: that many are written, the digits first. */
+ * room for 20 bytes: that many are written, the digits first.  Below
+ * 2^32 (nearly every count and period) a division by 100 is a multiply
+ * and a shift (kstorm's folded output: 13.8 k counts, ~65 -> ~40
+ * instructions each). */
 static inline size_t sd_out_dec(char *w, uint64_t v)
 {
 	static const char pairs[201] =
@@ -62,17 +65,28 @@ static inline size_t sd_out_dec(char *w, uint64_t v)
 		"75767778798081828384858687888990919293949596979899";
 	char t[40], *e = t + 20, *p = e;
 
-	while (v >= 100) {
+	while (v > UINT32_MAX) {
 		unsigned r = (unsigned)(v % 100);
 		v /= 100;
 		p -= 2;
 		memcpy(p, pairs + 2 * r, 2);
 	}
-	if (v >= 10) {
+	/* x / 100 as gcc makes it for 32 bits (exact for every x below
+	 * 2^32, checked on all of them), in 64-bit registers: no
+	 * zero-extension a step */
+	uint64_t x = v;
+	while (x >= 100) {
+		uint64_t q = (x * 0x51eb851full) >> 37;
+		size_t r = (size_t)(x - q * 100);
+		x = q;
 		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (x >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * x, 2);
 	} else {
-		*--p = (char)('0' + v);
+		*--p = (char)('0' + x);
 	}
 	/* a fixed size: two moves, no call; what follows the digits is
 	 * left to the caller to overwrite */

@@ -189,10 +189,11 @@ static int sort_by_text(struct sd_folded *fo, uint32_t *ord)
 	return 0;
 }
 
-/* One child of a node in its order: its key, the child. */
+/* One child of a node in its order: its key, the child or its line. */
 struct item {
 	uint64_t key; /* bit 32: the lines through it, else the line ending */
-	uint32_t node;
+	uint32_t node; /* the child; for the line ending, the line's index
+			* (the walk reads no node for it) */
 };
 
 /* A node's items by key (distinct keys): most groups have two or three
@@ -255,7 +256,8 @@ static int child_items(struct sd_folded *fo, struct item **items,
 		for (uint32_t c = first[p]; c; c = nodes[c].sib) {
 			const struct fnode *x = &nodes[c];
 			if (x->line)
-				v[total++] = (struct item){kend[x->c], c};
+				v[total++] = (struct item){kend[x->c],
+							   x->line - 1};
 			if (x->kid)
 				v[total++] = (struct item){ksemi[x->c], c};
 		}
@@ -317,7 +319,7 @@ int fold_sort(struct sd_folded *fo)
 		}
 		const struct item *it = &items[pos[sp]++];
 		if (!(it->key & 1ull << 32)) {
-			nl[k++] = fo->lines[fo->nodes[it->node].line - 1];
+			nl[k++] = fo->lines[it->node];
 			continue;
 		}
 		sp++;

@@ -66,6 +66,9 @@ static void frames(struct text *x, const char *const *fr, size_t n)
 			fprintf(x->f, "\t%llx %.*s+0x10 (%s)\n",
 				0x401000 + (x->addr & 0xfff), (int)(at - fr[i]),
 				fr[i], at + 1);
+		else if (fr[i][0] == '[') /* no symbol: "[unknown]" */
+			fprintf(x->f, "\t%llx %s (%s)\n", x->addr, fr[i],
+				KSYMS);
 		else
 			fprintf(x->f, "\t%llx %s+0x10 (%s)\n", x->addr, fr[i],
 				KSYMS);
@@ -662,6 +665,57 @@ TEST(timeline_share_per_second)
 	run_free(&x, &r);
 }
 
+/*
+ * The share of kernel frames with a name, weighed by samples: unnamed
+ * kernel frames ("[unknown]", folded as "[dso]") counted among the
+ * kernel frames, user frames not at all, also where they come between
+ * kernel ones and in a stack of many frames (the matcher skips a long
+ * user part in steps).  A: 3 samples, 4 kernel frames of which 1
+ * unnamed, 2 user; B: 1 sample, 3 unnamed of 4 kernel frames (a user
+ * frame between), 20 user frames first; C: 2 samples, user frames only.
+ * 12 + 4 kernel frames, 9 + 1 named: 10 / 16.  Then with B's samples at
+ * 4: 9 + 4 of 12 + 16 named, below half.
+ */
+static const char *const named_a[] = {
+	"zap_pte_range", "[unknown]", "unmap_vmas", "do_syscall_64",
+	"work@/usr/bin/app", "main@/usr/bin/app",
+};
+static const char *named_b[25];
+
+static void named_share_case(int nb, double want, bool unnamed)
+{
+	struct text x;
+	struct run r;
+	static char user[20][24];
+
+	named_b[0] = "[unknown]";
+	named_b[1] = "[unknown]";
+	named_b[2] = "helper@/usr/bin/app";
+	named_b[3] = "[unknown]";
+	named_b[4] = "do_syscall_64";
+	for (int i = 0; i < 20; i++) {
+		snprintf(user[i], sizeof user[i], "f%d@/usr/bin/app", i);
+		named_b[5 + i] = user[i];
+	}
+	text_init(&x);
+	on_cpu(&x, "app", 10, 3, named_a, N(named_a));
+	on_cpu(&x, "app", 11, nb, named_b, N(named_b));
+	on_cpu(&x, "app", 12, 2, user_only, N(user_only));
+	if (!run(&x, &r)) {
+		run_free(&x, &r);
+		return;
+	}
+	CHECK_NEAR(r.d->kernel_named_share, want);
+	CHECK(r.d->kernel_unnamed == unnamed);
+	run_free(&x, &r);
+}
+
+TEST(kernel_named_share_counts_kernel_frames)
+{
+	named_share_case(1, 10.0 / 16, false);
+	named_share_case(4, 13.0 / 28, true);
+}
+
 int main(void)
 {
 	RUN(fork_swap_work_and_near_misses);
@@ -673,5 +727,6 @@ int main(void)
 	RUN(many_comms_grouped);
 	RUN(paths_grouped_by_kernel_part);
 	RUN(timeline_share_per_second);
+	RUN(kernel_named_share_counts_kernel_frames);
 	return test_exit();
 }

@@ -529,6 +529,49 @@ TEST(buffered_writer)
 	free(p);
 }
 
+/*
+ * sd_out_dec() against printf: every power of ten and its neighbours,
+ * both sides of 2^32 (where the 32-bit divisions take over) and of 2^64,
+ * and a spread of others, each with its length and the digits first.
+ */
+TEST(decimal_as_printf_writes_it)
+{
+	uint64_t vals[200];
+	size_t n = 0;
+	uint64_t p = 1;
+
+	for (int k = 0; k < 20; k++, p *= 10) {
+		vals[n++] = p - 1;
+		vals[n++] = p;
+		vals[n++] = p + 1;
+	}
+	static const uint64_t more[] = {
+		4294967295ull, 4294967296ull, 4294967297ull, 4294967199ull,
+		4294967200ull, 42949672950ull, 18446744073709551615ull,
+		18446744073709551516ull, 12345678901234567890ull, 500124,
+		15753906, 99999999999ull, 1844674407370955161ull,
+	};
+	for (size_t i = 0; i < sizeof more / sizeof *more; i++)
+		vals[n++] = more[i];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	while (n < sizeof vals / sizeof *vals) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		vals[n++] = x >> (x & 63);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char want[24], got[24];
+		int len = snprintf(want, sizeof want, "%llu",
+				   (unsigned long long)vals[i]);
+		memset(got, 'x', sizeof got);
+		size_t l = sd_out_dec(got, vals[i]);
+		CHECK_U64(l, (uint64_t)len);
+		got[l < 20 ? l : 20] = '\0';
+		CHECK_STR(got, want);
+	}
+}
+
 /* v through sd_json_out(), as text (NULL when it fails). */
 static char *json_out_text(const json_t *v)
 {
@@ -690,6 +733,7 @@ TEST(json_reals_as_printf_rounds_them)
 int main(void)
 {
 	RUN(buffered_writer);
+	RUN(decimal_as_printf_writes_it);
 	RUN(top_level_and_input);
 	RUN(on_cpu_finding);
 	RUN(stall_finding);
