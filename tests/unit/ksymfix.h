@@ -9,7 +9,9 @@
 #ifndef SD_TEST_KSYMFIX_H
 #define SD_TEST_KSYMFIX_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <swapdiag/reader.h>
@@ -23,6 +25,18 @@ static inline struct sd_build_id kid(uint8_t seed)
 	for (int i = 0; i < 20; i++)
 		id.data[i] = (uint8_t)(seed + i * 7);
 	return id;
+}
+
+/* The build-id of the ELF file at path (the SD_SYMFIX_SO fixture):
+ * false if it cannot be read or has none (the caller skips). */
+static inline bool fixture_build_id(const char *path, struct sd_build_id *id)
+{
+	size_t len;
+	char *buf = tf_slurp(path, &len);
+	bool ok = buf && sd_elf_build_id(buf, len, id) == 0;
+
+	free(buf);
+	return ok;
 }
 
 /*

@@ -195,17 +195,11 @@ TEST(vmlinux_build_ids)
 	struct sd_build_id id, bad;
 	struct sd_symbolizer *s = NULL;
 	const struct sd_kernel_symbols *ks;
-	size_t len;
-	char *buf;
 
 	if (!so || !*so)
 		SKIP("SD_SYMFIX_SO not set");
-	buf = tf_slurp(so, &len);
-	if (!buf || sd_elf_build_id(buf, len, &id) < 0) {
-		free(buf);
+	if (!fixture_build_id(so, &id))
 		SKIP("fixture without build-id");
-	}
-	free(buf);
 	bad = id;
 	bad.data[0] ^= 0xff;
 	o.vmlinux = so;

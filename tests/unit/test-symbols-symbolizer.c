@@ -182,17 +182,12 @@ TEST(user_dso_search)
 	struct sd_symbolizer *s = NULL;
 	struct sd_build_id id, bad;
 	struct sd_dso *d;
-	size_t len;
-	char *buf, hex[41], rel[256];
+	char hex[41], rel[256];
 
 	if (!so || !*so)
 		SKIP("SD_SYMFIX_SO not set");
-	buf = tf_slurp(so, &len);
-	if (!buf || sd_elf_build_id(buf, len, &id) < 0) {
-		free(buf);
+	if (!fixture_build_id(so, &id))
 		SKIP("fixture without build-id");
-	}
-	free(buf);
 	bad = id;
 	bad.data[0] ^= 0xff;
 
@@ -328,17 +323,12 @@ TEST(recorded_path_opened_once)
 	struct sd_symbol_opts o = host_opts();
 	struct sd_symbolizer *s = NULL;
 	struct sd_build_id id;
-	size_t len;
-	char *buf, *path;
+	char *path;
 
 	if (!so || !*so)
 		SKIP("SD_SYMFIX_SO not set");
-	buf = tf_slurp(so, &len);
-	if (!buf || sd_elf_build_id(buf, len, &id) < 0) {
-		free(buf);
+	if (!fixture_build_id(so, &id))
 		SKIP("fixture without build-id");
-	}
-	free(buf);
 	path = strdup(tf_path("once/libsdfix.so"));
 	tf_copy_file(so, path);
 	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
